@@ -1,0 +1,94 @@
+# jobmatch: one Makefile for the library, the services, the tests and the benchmarks.
+#
+#   make            build build/libjobmatch.a and one binary per services/<name>/
+#   make test       install missing Debian packages, build, run unit + integration tests
+#   make check      unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      the benchmarks (figures for the closing notes)
+#   make run        the whole stack on a private Redis, scoring the sample candidates
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# A new common/jm_*.c, services/<name>/ or tests/unit/test_*.c needs no edit here.
+
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2
+CPPFLAGS += -Icommon -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
+override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
+LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lm -lpthread
+VERSION  := 0.1.0
+
+COMMON_SRC  := $(sort $(wildcard common/*.c))
+COMMON_OBJ  := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+LIB         := $(BUILD)/libjobmatch.a
+SERVICES    := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard services/*/main.c)))))
+SERVICE_BIN := $(SERVICES:%=$(BUILD)/bin/%)
+UNIT_SRC    := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJ    := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN    := $(BUILD)/bin/jm-unit-tests
+BENCH_SRC   := $(sort $(wildcard bench/*.c))
+BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bin/%)
+
+.PHONY: all test check bench run deps install clean unit
+all: $(LIB) $(SERVICE_BIN) $(UNIT_BIN) $(BENCH_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# Each service is every .c file in its folder, linked against the library.
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard services/$$*/*.c)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LDLIBS) -o $@
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(UNIT_OBJ) $(LIB) $(LDLIBS) -o $@
+
+$(BUILD)/obj/tests/unit/%.o: CPPFLAGS += -Itests/unit
+
+$(BENCH_BIN): $(BUILD)/bin/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+
+deps:
+	@tests/deps.sh
+
+unit: all
+	$(UNIT_BIN)
+
+test: deps
+	$(MAKE) all
+	tests/run
+
+check: deps
+	$(MAKE) BUILD=build-san OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" build-san/bin/jm-unit-tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/bin/jm-unit-tests
+
+bench: deps
+	$(MAKE) all
+	bench/run
+
+run: deps
+	$(MAKE) all
+	scripts/run-stack.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/jobmatch/jobs
+	install -m 755 $(SERVICE_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 data/taxonomy.json $(DESTDIR)$(PREFIX)/share/jobmatch/
+	install -m 644 data/jobs/*.json $(DESTDIR)$(PREFIX)/share/jobmatch/jobs/
+
+clean:
+	rm -rf $(BUILD) build-san
+
+-include $(shell find $(BUILD) build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,308 @@
+/*  jm_normalize: skill names as written -> taxonomy skills.  See jm_normalize.h.  */
+#include "jm_normalize.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+//  Words that qualify a skill rather than name it: dropped from either end
+static const char *s_qualifiers [] = {
+    "advanced", "expert", "expertise", "proficient", "proficiency", "basic", "basics",
+    "beginner", "intermediate", "senior", "junior", "strong", "solid", "good", "excellent",
+    "deep", "hands on", "hands", "on", "working", "knowledge", "of", "in", "with", "using",
+    "experience", "experienced", "familiarity", "familiar", "skills", "skill", "programming",
+    "language", "languages", "lang", "primary", "secondary", "certified", "fluent", "native",
+    "professional", "production", "fundamentals", "understanding", "the", "a", "an", "and",
+    "years", "year", "yrs", "yr", "some", "mainly", "mostly", "daily", "lead", "latest", NULL
+};
+
+size_t
+jm_normalize_fold (const char *text, size_t len, char *dest, size_t cap)
+{
+    size_t out = 0;
+    bool pending_space = false;
+    if (cap == 0)
+        return 0;
+    for (size_t i = 0; i < len && text [i]; i++) {
+        unsigned char c = (unsigned char) text [i];
+        bool keep = isalnum (c) || c >= 0x80 || c == '.' || c == '+' || c == '#'
+                 || c == '/' || c == '&';
+        if (!keep) {
+            pending_space = out > 0;
+            continue;
+        }
+        if (pending_space) {
+            if (out + 1 >= cap)
+                break;
+            dest [out++] = ' ';
+            pending_space = false;
+        }
+        if (out + 1 >= cap)
+            break;
+        dest [out++] = (char) tolower (c);
+    }
+    //  a sentence's full stop is not part of a name ("Python." -> "python")
+    while (out > 0 && dest [out - 1] == '.')
+        out--;
+    while (out > 0 && dest [out - 1] == ' ')
+        out--;
+    dest [out] = 0;
+    return out;
+}
+
+size_t
+jm_normalize_compact (const char *folded, size_t len, char *dest, size_t cap)
+{
+    size_t out = 0;
+    if (cap == 0)
+        return 0;
+    for (size_t i = 0; i < len && out + 1 < cap; i++)
+        if (folded [i] != ' ' && folded [i] != '.' && folded [i] != '-' && folded [i] != '_')
+            dest [out++] = folded [i];
+    dest [out] = 0;
+    return out;
+}
+
+int
+jm_normalize_distance (const char *a, size_t alen, const char *b, size_t blen, int limit)
+{
+    if ((alen > blen ? alen - blen : blen - alen) > (size_t) limit)
+        return limit + 1;
+    if (alen > JM_NORMALIZE_MAX || blen > JM_NORMALIZE_MAX)
+        return limit + 1;
+    //  three rolling rows of the optimal-string-alignment table
+    int rows [3][JM_NORMALIZE_MAX + 1];
+    int *before = rows [0], *previous = rows [1], *current = rows [2];
+    for (size_t j = 0; j <= blen; j++)
+        previous [j] = (int) j;
+    for (size_t i = 1; i <= alen; i++) {
+        current [0] = (int) i;
+        int row_min = current [0];
+        for (size_t j = 1; j <= blen; j++) {
+            int cost = a [i - 1] == b [j - 1] ? 0 : 1;
+            int best = previous [j] + 1;
+            if (current [j - 1] + 1 < best)
+                best = current [j - 1] + 1;
+            if (previous [j - 1] + cost < best)
+                best = previous [j - 1] + cost;
+            if (i > 1 && j > 1 && a [i - 1] == b [j - 2] && a [i - 2] == b [j - 1]
+            &&  before [j - 2] + 1 < best)
+                best = before [j - 2] + 1;
+            current [j] = best;
+            if (best < row_min)
+                row_min = best;
+        }
+        if (row_min > limit)
+            return limit + 1;
+        int *spare = before;
+        before = previous;
+        previous = current;
+        current = spare;
+    }
+    return previous [blen] > limit ? limit + 1 : previous [blen];
+}
+
+static bool
+s_valid_utf8 (const unsigned char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = text [i];
+        size_t extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+                     : (c & 0xF8) == 0xF0 ? 3 : 9;
+        if (extra == 9 || (extra == 1 && c < 0xC2) || i + extra >= len + (extra ? 0 : 1))
+            return false;
+        for (size_t k = 1; k <= extra; k++)
+            if ((text [i + k] & 0xC0) != 0x80)
+                return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+//  Looks one folded key up, exact table first, then the compact table.
+static bool
+s_lookup_key (const jm_taxonomy_t *taxonomy, const char *key, size_t len, jm_lookup_t *result)
+{
+    if (len == 0)
+        return false;
+    bool exact = false;
+    int skill = jm_taxonomy_lookup_key (taxonomy, key, len, &exact);
+    if (skill < 0) {
+        char compact [JM_NORMALIZE_MAX + 1];
+        size_t clen = jm_normalize_compact (key, len, compact, sizeof compact);
+        skill = clen ? jm_taxonomy_lookup_compact (taxonomy, compact, clen) : -1;
+    }
+    if (skill < 0)
+        return false;
+    result->skill = skill;
+    result->match = exact ? JM_MATCH_EXACT : JM_MATCH_ALIAS;
+    return true;
+}
+
+static bool
+s_is_qualifier (const char *word, size_t len)
+{
+    for (int i = 0; s_qualifiers [i]; i++)
+        if (strlen (s_qualifiers [i]) == len && memcmp (s_qualifiers [i], word, len) == 0)
+            return true;
+    return false;
+}
+
+//  A version token: 3, 3.11, v2, 17+, 2019, 5.x, 8th ...
+static bool
+s_is_version (const char *word, size_t len)
+{
+    size_t i = 0;
+    if (len == 0)
+        return false;
+    if (word [0] == 'v' && len > 1)
+        i = 1;
+    if (!isdigit ((unsigned char) word [i]) && word [i] != '+')
+        return false;
+    for (; i < len; i++)
+        if (!isdigit ((unsigned char) word [i]) && word [i] != '.' && word [i] != 'x'
+        &&  word [i] != '+')
+            return false;
+    return true;
+}
+
+//  Strips qualifier words and version tokens from both ends of a folded
+//  key, in place; returns the new length.
+static size_t
+s_strip (char *key, size_t len)
+{
+    bool changed = true;
+    while (changed && len > 0) {
+        changed = false;
+        //  leading word
+        char *space = memchr (key, ' ', len);
+        size_t first = space ? (size_t) (space - key) : len;
+        if (space && (s_is_qualifier (key, first) || s_is_version (key, first))) {
+            memmove (key, space + 1, len - first - 1);
+            len -= first + 1;
+            changed = true;
+            continue;
+        }
+        //  trailing word
+        size_t start = len;
+        while (start > 0 && key [start - 1] != ' ')
+            start--;
+        if (start > 0 && (s_is_qualifier (key + start, len - start)
+                       || s_is_version (key + start, len - start))) {
+            len = start - 1;
+            changed = true;
+            continue;
+        }
+        //  a version glued to the name: python3, java8, php7.4, c++17
+        size_t end = len;
+        while (end > start && (isdigit ((unsigned char) key [end - 1]) || key [end - 1] == '.'))
+            end--;
+        if (end < len && end - start >= 1 && !isdigit ((unsigned char) key [end - 1])) {
+            len = end;
+            changed = true;
+        }
+    }
+    key [len] = 0;
+    return len;
+}
+
+//  Copies text without parenthesised or bracketed asides: "Python (primary)".
+static size_t
+s_drop_asides (const char *text, size_t len, char *dest, size_t cap)
+{
+    size_t out = 0;
+    int depth = 0;
+    for (size_t i = 0; i < len && out + 1 < cap; i++) {
+        char c = text [i];
+        if (c == '(' || c == '[' || c == '{')
+            depth++;
+        else
+        if ((c == ')' || c == ']' || c == '}') && depth > 0)
+            depth--;
+        else
+        if (depth == 0)
+            dest [out++] = c;
+    }
+    dest [out] = 0;
+    return out;
+}
+
+typedef struct {
+    const char *key;
+    size_t len;
+    int limit;
+    int best_distance;
+    int best_skill;
+    bool tie;                   //  two different skills at best_distance
+} s_typo_search_t;
+
+static void
+s_typo_visit (const char *key, size_t len, int skill, void *arg)
+{
+    s_typo_search_t *search = arg;
+    int distance = jm_normalize_distance (search->key, search->len, key, len, search->limit);
+    if (distance > search->limit)
+        return;
+    if (distance < search->best_distance) {
+        search->best_distance = distance;
+        search->best_skill = skill;
+        search->tie = false;
+    }
+    else
+    if (distance == search->best_distance && skill != search->best_skill)
+        search->tie = true;
+}
+
+jm_lookup_t
+jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len)
+{
+    jm_lookup_t result = { -1, JM_MATCH_UNKNOWN, -1, 0 };
+    if (!text || len == 0 || len > JM_NORMALIZE_MAX
+    ||  !s_valid_utf8 ((const unsigned char *) text, len) || memchr (text, 0, len))
+        return result;
+    char key [JM_NORMALIZE_MAX + 1];
+    size_t key_len = jm_normalize_fold (text, len, key, sizeof key);
+    if (s_lookup_key (taxonomy, key, key_len, &result))
+        return result;
+    //  Strip asides, qualifiers and versions; found that way it is still exact
+    //  or alias according to what remains
+    char plain [JM_NORMALIZE_MAX + 1];
+    size_t plain_len = s_drop_asides (text, len, plain, sizeof plain);
+    key_len = jm_normalize_fold (plain, plain_len, key, sizeof key);
+    if (s_lookup_key (taxonomy, key, key_len, &result))
+        return result;
+    key_len = s_strip (key, key_len);
+    if (s_lookup_key (taxonomy, key, key_len, &result))
+        return result;
+    //  A typo, only for names long enough that one slip cannot make another word
+    size_t letters = 0;
+    for (size_t i = 0; i < key_len; i++)
+        letters += ((unsigned char) key [i] & 0xC0) != 0x80;
+    int limit = letters >= 9 ? 2 : letters >= 5 ? 1 : 0;
+    s_typo_search_t search = { key, key_len, limit > 0 ? limit : 2, 99, -1, false };
+    if (key_len >= 3)
+        jm_taxonomy_each_key (taxonomy, s_typo_visit, &search);
+    if (search.best_skill >= 0 && search.best_distance <= limit && !search.tie) {
+        result.skill = search.best_skill;
+        result.match = JM_MATCH_TYPO;
+        result.distance = search.best_distance;
+    }
+    else
+    if (search.best_skill >= 0) {
+        result.suggestion = search.best_skill;
+        result.distance = search.best_distance;
+    }
+    return result;
+}
+
+const char *
+jm_match_name (jm_match_t match)
+{
+    switch (match) {
+        case JM_MATCH_EXACT: return "exact";
+        case JM_MATCH_ALIAS: return "alias";
+        case JM_MATCH_TYPO:  return "typo";
+        default:             return "unknown";
+    }
+}

@@ -1,0 +1,629 @@
+/*  jm_taxonomy: loads and serves the skill taxonomy.  See jm_taxonomy.h.
+
+    Loading validates everything a later lookup relies on: ids are unique
+    and well formed, every category exists, no folded or compact key names
+    two skills, relations name existing skills and the implication graph has
+    no cycle.  The relation closure is computed once into a dense credit
+    matrix (size x size) so scoring never walks a graph.                   */
+#include "jm_taxonomy.h"
+#include "jm_normalize.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  Open-addressing hash table from key text to skill index
+typedef struct {
+    char *key;                  //  owned
+    uint32_t len;
+    int skill;
+    bool exact;                 //  id or display name
+} s_slot_t;
+
+typedef struct {
+    s_slot_t *slots;
+    size_t mask;                //  capacity - 1, capacity a power of two
+    size_t count;
+} s_table_t;
+
+struct _jm_taxonomy_t {
+    char *version;
+    int size;
+    jm_skill_t skills [JM_MAX_SKILLS];
+    char **strings;             //  every string we own, freed on destroy
+    size_t string_count, string_cap;
+    jm_form_t *forms;
+    int form_count, form_cap;
+    s_table_t folded;
+    s_table_t compact;
+    float *credit;              //  size x size, [have * size + want]
+    uint8_t *relation;          //  jm_relation_t per pair
+    double implies_credit, sibling_credit, parent_credit;
+};
+
+static uint64_t
+s_hash (const char *key, size_t len)
+{
+    uint64_t hash = 1469598103934665603ULL;    //  FNV-1a
+    for (size_t i = 0; i < len; i++) {
+        hash ^= (unsigned char) key [i];
+        hash *= 1099511628211ULL;
+    }
+    return hash ^ (hash >> 29);
+}
+
+static s_slot_t *
+s_table_find (const s_table_t *table, const char *key, size_t len)
+{
+    if (!table->slots)
+        return NULL;
+    size_t index = (size_t) s_hash (key, len) & table->mask;
+    while (table->slots [index].key) {
+        s_slot_t *slot = &table->slots [index];
+        if (slot->len == len && memcmp (slot->key, key, len) == 0)
+            return slot;
+        index = (index + 1) & table->mask;
+    }
+    return NULL;
+}
+
+static void
+s_table_grow (s_table_t *table)
+{
+    size_t capacity = table->slots ? (table->mask + 1) * 2 : 1024;
+    s_slot_t *old = table->slots;
+    size_t old_capacity = old ? table->mask + 1 : 0;
+    table->slots = calloc (capacity, sizeof (s_slot_t));
+    assert (table->slots);
+    table->mask = capacity - 1;
+    for (size_t i = 0; i < old_capacity; i++)
+        if (old [i].key) {
+            size_t index = (size_t) s_hash (old [i].key, old [i].len) & table->mask;
+            while (table->slots [index].key)
+                index = (index + 1) & table->mask;
+            table->slots [index] = old [i];
+        }
+    free (old);
+}
+
+//  Inserts key -> skill.  Returns the skill already holding the key when it
+//  is another skill (a collision), else -1.
+static int
+s_table_insert (s_table_t *table, const char *key, size_t len, int skill, bool exact)
+{
+    s_slot_t *slot = s_table_find (table, key, len);
+    if (slot) {
+        if (slot->skill != skill)
+            return slot->skill;
+        slot->exact = slot->exact || exact;
+        return -1;
+    }
+    if (!table->slots || (table->count + 1) * 2 > table->mask + 1)
+        s_table_grow (table);
+    size_t index = (size_t) s_hash (key, len) & table->mask;
+    while (table->slots [index].key)
+        index = (index + 1) & table->mask;
+    char *copy = malloc (len + 1);
+    assert (copy);
+    memcpy (copy, key, len);
+    copy [len] = 0;
+    table->slots [index] = (s_slot_t) { copy, (uint32_t) len, skill, exact };
+    table->count++;
+    return -1;
+}
+
+static void
+s_table_free (s_table_t *table)
+{
+    if (table->slots)
+        for (size_t i = 0; i <= table->mask; i++)
+            free (table->slots [i].key);
+    free (table->slots);
+    memset (table, 0, sizeof *table);
+}
+
+static const char *
+s_own (jm_taxonomy_t *self, const char *text)
+{
+    if (self->string_count == self->string_cap) {
+        self->string_cap = self->string_cap ? self->string_cap * 2 : 256;
+        self->strings = realloc (self->strings, self->string_cap * sizeof (char *));
+        assert (self->strings);
+    }
+    char *copy = strdup (text);
+    assert (copy);
+    self->strings [self->string_count++] = copy;
+    return copy;
+}
+
+static bool
+s_valid_id (const char *id)
+{
+    size_t len = strlen (id);
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!(islower ((unsigned char) id [i]) || isdigit ((unsigned char) id [i]) || id [i] == '-'))
+            return false;
+    return true;
+}
+
+//  Adds one surface form: to the form list, and its folded and compact keys
+//  to the lookup tables.  Returns -1 with err set on a collision.
+static int
+s_add_form (jm_taxonomy_t *self, const char *text, int skill, bool ambiguous, bool exact,
+            jm_error_t *err)
+{
+    char folded [JM_NORMALIZE_MAX + 1], compact [JM_NORMALIZE_MAX + 1];
+    size_t text_len = strlen (text);
+    if (text_len == 0 || text_len > JM_NORMALIZE_MAX)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': form \"%.40s\" is empty or too long",
+                             self->skills [skill].id, text);
+    size_t len = jm_normalize_fold (text, text_len, folded, sizeof folded);
+    if (len == 0)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': form \"%s\" folds to nothing",
+                             self->skills [skill].id, text);
+    int other = s_table_insert (&self->folded, folded, len, skill, exact);
+    if (other >= 0)
+        return jm_error_set (err, JM_ERR_INVALID_DATA,
+                             "skill '%s': form \"%s\" (key \"%s\") already names skill '%s'",
+                             self->skills [skill].id, text, folded, self->skills [other].id);
+    size_t clen = jm_normalize_compact (folded, len, compact, sizeof compact);
+    if (clen > 0) {
+        other = s_table_insert (&self->compact, compact, clen, skill, exact);
+        if (other >= 0)
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "skill '%s': form \"%s\" (compact key \"%s\") already names skill '%s'",
+                                 self->skills [skill].id, text, compact, self->skills [other].id);
+    }
+    if (self->form_count == self->form_cap) {
+        self->form_cap = self->form_cap ? self->form_cap * 2 : 1024;
+        self->forms = realloc (self->forms, (size_t) self->form_cap * sizeof (jm_form_t));
+        assert (self->forms);
+    }
+    self->forms [self->form_count++] = (jm_form_t) { s_own (self, text), skill, ambiguous };
+    return 0;
+}
+
+static int
+s_add_forms (jm_taxonomy_t *self, json_t *list, int skill, bool ambiguous, const char *field,
+             jm_error_t *err)
+{
+    if (!list)
+        return 0;
+    if (!json_is_array (list))
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': %s must be an array of strings",
+                             self->skills [skill].id, field);
+    size_t index;
+    json_t *item;
+    json_array_foreach (list, index, item) {
+        if (!json_is_string (item))
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': %s[%zu] must be a string",
+                                 self->skills [skill].id, field, index);
+        if (s_add_form (self, json_string_value (item), skill, ambiguous, false, err))
+            return -1;
+    }
+    return 0;
+}
+
+static double
+s_number (json_t *object, const char *key, double fallback)
+{
+    json_t *value = json_object_get (object, key);
+    return json_is_number (value) ? json_number_value (value) : fallback;
+}
+
+static void
+s_set_relation (jm_taxonomy_t *self, int have, int want, double credit, jm_relation_t relation)
+{
+    size_t cell = (size_t) have * (size_t) self->size + (size_t) want;
+    if (credit > self->credit [cell]) {
+        self->credit [cell] = (float) credit;
+        self->relation [cell] = (uint8_t) relation;
+    }
+}
+
+//  Builds the implication closure: best product of credits over every path
+//  from a child to each ancestor.  Detects cycles by bounding path length.
+static int
+s_build_closure (jm_taxonomy_t *self, json_t *skills, jm_error_t *err)
+{
+    int size = self->size;
+    //  direct[have][want] = credit of one implication edge
+    float *direct = calloc ((size_t) size * (size_t) size, sizeof (float));
+    assert (direct);
+    for (int have = 0; have < size; have++) {
+        json_t *skill = json_array_get (skills, (size_t) have);
+        json_t *implies = json_object_get (skill, "implies");
+        if (!implies)
+            continue;
+        if (!json_is_array (implies)) {
+            free (direct);
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': implies must be an array of ids",
+                                 self->skills [have].id);
+        }
+        double credit = s_number (skill, "implies_credit", self->implies_credit);
+        if (credit <= 0 || credit > 1) {
+            free (direct);
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': implies_credit must be in (0, 1]",
+                                 self->skills [have].id);
+        }
+        size_t index;
+        json_t *item;
+        json_array_foreach (implies, index, item) {
+            int want = json_is_string (item) ? jm_taxonomy_find (self, json_string_value (item)) : -1;
+            if (want < 0 || want == have) {
+                free (direct);
+                return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                     "skill '%s': implies[%zu] is not another known skill id",
+                                     self->skills [have].id, index);
+            }
+            direct [(size_t) have * (size_t) size + (size_t) want] = (float) credit;
+        }
+    }
+    //  Relax paths of growing length; a change after `size` rounds is a cycle
+    float *best = malloc ((size_t) size * (size_t) size * sizeof (float));
+    assert (best);
+    memcpy (best, direct, (size_t) size * (size_t) size * sizeof (float));
+    bool changed = true;
+    int rounds = 0;
+    while (changed && rounds <= size) {
+        changed = false;
+        rounds++;
+        for (int a = 0; a < size; a++)
+            for (int b = 0; b < size; b++) {
+                float ab = best [(size_t) a * (size_t) size + (size_t) b];
+                if (ab <= 0)
+                    continue;
+                for (int c = 0; c < size; c++) {
+                    float bc = direct [(size_t) b * (size_t) size + (size_t) c];
+                    if (bc <= 0)
+                        continue;
+                    float *ac = &best [(size_t) a * (size_t) size + (size_t) c];
+                    if (a == c) {
+                        free (direct);
+                        free (best);
+                        return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                             "implies relations form a cycle through '%s' and '%s'",
+                                             self->skills [a].id, self->skills [b].id);
+                    }
+                    if (ab * bc > *ac + 1e-6f) {
+                        *ac = ab * bc;
+                        changed = true;
+                    }
+                }
+            }
+    }
+    for (int have = 0; have < size; have++)
+        for (int want = 0; want < size; want++) {
+            float credit = best [(size_t) have * (size_t) size + (size_t) want];
+            if (credit > 0) {
+                s_set_relation (self, have, want, credit, JM_RELATION_IMPLIES);
+                //  the reverse: the candidate has the parent of what is wanted
+                s_set_relation (self, want, have, self->parent_credit, JM_RELATION_PARENT);
+            }
+        }
+    free (direct);
+    free (best);
+    return 0;
+}
+
+static int
+s_load_siblings (jm_taxonomy_t *self, json_t *groups, jm_error_t *err)
+{
+    if (!groups)
+        return 0;
+    if (!json_is_array (groups))
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "siblings must be an array of groups");
+    size_t index;
+    json_t *group;
+    json_array_foreach (groups, index, group) {
+        json_t *members = json_object_get (group, "skills");
+        double credit = s_number (group, "credit", self->sibling_credit);
+        if (!json_is_array (members) || json_array_size (members) < 2)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "siblings[%zu]: skills must list two or more ids", index);
+        if (credit <= 0 || credit > 1)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "siblings[%zu]: credit must be in (0, 1]", index);
+        int ids [JM_MAX_SKILLS];
+        size_t count = 0, i;
+        json_t *member;
+        json_array_foreach (members, i, member) {
+            int skill = json_is_string (member) ? jm_taxonomy_find (self, json_string_value (member)) : -1;
+            if (skill < 0)
+                return jm_error_set (err, JM_ERR_INVALID_DATA, "siblings[%zu].skills[%zu] is not a known skill id",
+                                     index, i);
+            if (count < JM_MAX_SKILLS)
+                ids [count++] = skill;
+        }
+        for (size_t a = 0; a < count; a++)
+            for (size_t b = 0; b < count; b++)
+                if (ids [a] != ids [b])
+                    s_set_relation (self, ids [a], ids [b], credit, JM_RELATION_SIBLING);
+    }
+    return 0;
+}
+
+static bool
+s_streq (const char *a, const char *b)
+{
+    return a && b && strcmp (a, b) == 0;
+}
+
+static jm_skill_kind_t
+s_kind (const char *text, bool *ok)
+{
+    *ok = true;
+    if (s_streq (text, "hard"))
+        return JM_KIND_HARD;
+    if (s_streq (text, "knowledge"))
+        return JM_KIND_KNOWLEDGE;
+    if (s_streq (text, "soft"))
+        return JM_KIND_SOFT;
+    *ok = false;
+    return JM_KIND_HARD;
+}
+
+static const char *
+s_string (json_t *object, const char *key)
+{
+    return json_string_value (json_object_get (object, key));
+}
+
+static int
+s_load_skills (jm_taxonomy_t *self, json_t *root, jm_error_t *err)
+{
+    json_t *categories = json_object_get (root, "categories");
+    json_t *skills = json_object_get (root, "skills");
+    if (!json_is_array (categories))
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "categories must be an array");
+    if (!json_is_array (skills) || json_array_size (skills) == 0)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "skills must be a non-empty array");
+    if (json_array_size (skills) > JM_MAX_SKILLS)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "%zu skills: at most %d fit",
+                             json_array_size (skills), JM_MAX_SKILLS);
+    size_t index;
+    json_t *skill;
+    json_array_foreach (skills, index, skill) {
+        jm_skill_t *entry = &self->skills [index];
+        const char *id = s_string (skill, "id");
+        const char *name = s_string (skill, "name");
+        const char *category = s_string (skill, "category");
+        if (!id || !s_valid_id (id))
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "skills[%zu]: id must be 1-64 characters of a-z, 0-9 and '-'", index);
+        if (jm_taxonomy_find (self, id) >= 0)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "skills[%zu]: duplicate id '%s'", index, id);
+        if (!name || !*name)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': name is missing", id);
+        //  find the category
+        const char *category_name = NULL;
+        size_t c;
+        json_t *cat;
+        json_array_foreach (categories, c, cat)
+            if (s_streq (s_string (cat, "id"), category))
+                category_name = s_string (cat, "name");
+        if (!category_name)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': category '%s' is not defined",
+                                 id, category ? category : "(missing)");
+        bool kind_ok;
+        entry->kind = s_kind (s_string (skill, "kind"), &kind_ok);
+        if (!kind_ok)
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "skill '%s': kind must be hard, knowledge or soft", id);
+        entry->id = s_own (self, id);
+        entry->name = s_own (self, name);
+        entry->category = s_own (self, category);
+        entry->category_name = s_own (self, category_name);
+        entry->seed = json_is_true (json_object_get (skill, "seed"));
+        self->size = (int) index + 1;
+        if (s_add_form (self, id, (int) index, false, true, err)
+        ||  s_add_form (self, name, (int) index, false, true, err)
+        ||  s_add_forms (self, json_object_get (skill, "aliases"), (int) index, false, "aliases", err)
+        ||  s_add_forms (self, json_object_get (skill, "ambiguous"), (int) index, true, "ambiguous", err))
+            return -1;
+    }
+    return 0;
+}
+
+jm_taxonomy_t *
+jm_taxonomy_new_from_text (const char *text, size_t len, jm_error_t *err)
+{
+    json_error_t json_error;
+    json_t *root = json_loadb (text, len, JSON_REJECT_DUPLICATES, &json_error);
+    if (!root) {
+        jm_error_set_at (err, JM_ERR_INVALID_JSON, json_error.line, json_error.column,
+                         "taxonomy: %s at line %d, column %d", json_error.text,
+                         json_error.line, json_error.column);
+        return NULL;
+    }
+    jm_taxonomy_t *self = calloc (1, sizeof *self);
+    assert (self);
+    json_t *credits = json_object_get (root, "credits");
+    self->implies_credit = s_number (credits, "implies", 0.8);
+    self->sibling_credit = s_number (credits, "sibling", 0.5);
+    self->parent_credit = s_number (credits, "parent", 0.3);
+    const char *version = s_string (root, "version");
+    self->version = strdup (version ? version : "0");
+    int rc = -1;
+    if (!json_is_object (root))
+        jm_error_set (err, JM_ERR_INVALID_DATA, "taxonomy: the top level must be an object");
+    else
+    if (!version)
+        jm_error_set (err, JM_ERR_INVALID_DATA, "taxonomy: version is missing");
+    else
+    if (self->implies_credit <= 0 || self->implies_credit > 1 || self->sibling_credit <= 0
+    ||  self->sibling_credit > 1 || self->parent_credit < 0 || self->parent_credit > 1)
+        jm_error_set (err, JM_ERR_INVALID_DATA, "taxonomy: credits must be between 0 and 1");
+    else
+    if (s_load_skills (self, root, err) == 0) {
+        size_t cells = (size_t) self->size * (size_t) self->size;
+        self->credit = calloc (cells, sizeof (float));
+        self->relation = calloc (cells, 1);
+        assert (self->credit && self->relation);
+        if (s_build_closure (self, json_object_get (root, "skills"), err) == 0
+        &&  s_load_siblings (self, json_object_get (root, "siblings"), err) == 0) {
+            for (int skill = 0; skill < self->size; skill++) {
+                size_t cell = (size_t) skill * (size_t) self->size + (size_t) skill;
+                self->credit [cell] = 1;
+                self->relation [cell] = JM_RELATION_SAME;
+            }
+            rc = 0;
+        }
+    }
+    json_decref (root);
+    if (rc)
+        jm_taxonomy_destroy (&self);
+    return self;
+}
+
+jm_taxonomy_t *
+jm_taxonomy_load (const char *path, jm_error_t *err)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file) {
+        jm_error_set (err, JM_ERR_IO, "cannot open taxonomy %s: %m", path);
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    while (true) {
+        if (len + 65536 > cap) {
+            cap = cap ? cap * 2 : 1 << 20;
+            text = realloc (text, cap);
+            assert (text);
+        }
+        size_t got = fread (text + len, 1, cap - len, file);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    fclose (file);
+    jm_taxonomy_t *self = jm_taxonomy_new_from_text (text, len, err);
+    free (text);
+    return self;
+}
+
+void
+jm_taxonomy_destroy (jm_taxonomy_t **self_p)
+{
+    assert (self_p);
+    jm_taxonomy_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->string_count; i++)
+        free (self->strings [i]);
+    free (self->strings);
+    free (self->forms);
+    s_table_free (&self->folded);
+    s_table_free (&self->compact);
+    free (self->credit);
+    free (self->relation);
+    free (self->version);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+jm_taxonomy_version (const jm_taxonomy_t *self)
+{
+    return self->version;
+}
+
+int
+jm_taxonomy_size (const jm_taxonomy_t *self)
+{
+    return self->size;
+}
+
+const jm_skill_t *
+jm_taxonomy_skill (const jm_taxonomy_t *self, int index)
+{
+    return index >= 0 && index < self->size ? &self->skills [index] : NULL;
+}
+
+int
+jm_taxonomy_find (const jm_taxonomy_t *self, const char *id)
+{
+    if (!id)
+        return -1;
+    //  ids are folded keys of themselves, so the table answers in O(1)
+    s_slot_t *slot = s_table_find (&self->folded, id, strlen (id));
+    if (slot && slot->exact && strcmp (self->skills [slot->skill].id, id) == 0)
+        return slot->skill;
+    for (int i = 0; i < self->size; i++)      //  while loading, before forms exist
+        if (self->skills [i].id && strcmp (self->skills [i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+int
+jm_taxonomy_form_count (const jm_taxonomy_t *self)
+{
+    return self->form_count;
+}
+
+const jm_form_t *
+jm_taxonomy_form (const jm_taxonomy_t *self, int index)
+{
+    return index >= 0 && index < self->form_count ? &self->forms [index] : NULL;
+}
+
+double
+jm_taxonomy_credit (const jm_taxonomy_t *self, int have, int want, jm_relation_t *relation)
+{
+    if (have < 0 || want < 0 || have >= self->size || want >= self->size) {
+        if (relation)
+            *relation = JM_RELATION_NONE;
+        return 0;
+    }
+    size_t cell = (size_t) have * (size_t) self->size + (size_t) want;
+    if (relation)
+        *relation = (jm_relation_t) self->relation [cell];
+    return self->credit [cell];
+}
+
+int
+jm_taxonomy_lookup_key (const jm_taxonomy_t *self, const char *key, size_t len, bool *exact)
+{
+    s_slot_t *slot = s_table_find (&self->folded, key, len);
+    if (exact)
+        *exact = slot && slot->exact;
+    return slot ? slot->skill : -1;
+}
+
+int
+jm_taxonomy_lookup_compact (const jm_taxonomy_t *self, const char *key, size_t len)
+{
+    s_slot_t *slot = s_table_find (&self->compact, key, len);
+    return slot ? slot->skill : -1;
+}
+
+void
+jm_taxonomy_each_key (const jm_taxonomy_t *self, jm_taxonomy_key_fn *fn, void *arg)
+{
+    if (self->folded.slots)
+        for (size_t i = 0; i <= self->folded.mask; i++)
+            if (self->folded.slots [i].key)
+                fn (self->folded.slots [i].key, self->folded.slots [i].len,
+                    self->folded.slots [i].skill, arg);
+}
+
+const char *
+jm_relation_name (jm_relation_t relation)
+{
+    switch (relation) {
+        case JM_RELATION_SAME:    return "same";
+        case JM_RELATION_IMPLIES: return "implies";
+        case JM_RELATION_PARENT:  return "parent";
+        case JM_RELATION_SIBLING: return "sibling";
+        default:                  return "none";
+    }
+}
+
+const char *
+jm_skill_kind_name (jm_skill_kind_t kind)
+{
+    return kind == JM_KIND_SOFT ? "soft" : kind == JM_KIND_KNOWLEDGE ? "knowledge" : "hard";
+}

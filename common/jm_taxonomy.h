@@ -1,0 +1,107 @@
+/*  jm_taxonomy: the skill taxonomy, loaded from data/taxonomy.json.
+
+    Holds every canonical skill (id, display name, category, kind, whether
+    the seed articles name it), every surface form people write for it, the
+    alias tables the normalizer looks up in constant time, and the closure of
+    the relations (child implies parent, siblings) as a credit matrix: how
+    much having skill A counts toward a requirement for skill B.
+
+    Skills are numbered 0..size-1 in file order; a skill set is a bitset of
+    JM_SKILL_WORDS words.  A taxonomy is immutable once loaded and may be
+    shared between threads.                                                 */
+#ifndef JM_TAXONOMY_H
+#define JM_TAXONOMY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "jm_error.h"
+
+#define JM_MAX_SKILLS   512
+#define JM_SKILL_WORDS  (JM_MAX_SKILLS / 64)
+
+typedef struct _jm_taxonomy_t jm_taxonomy_t;
+
+typedef enum {
+    JM_KIND_HARD = 0,           //  a tool or technology
+    JM_KIND_KNOWLEDGE = 1,      //  a concept or practice
+    JM_KIND_SOFT = 2            //  a soft skill
+} jm_skill_kind_t;
+
+//  How a candidate's skill relates to a required one
+typedef enum {
+    JM_RELATION_NONE = 0,
+    JM_RELATION_SAME,           //  the very skill
+    JM_RELATION_IMPLIES,        //  the candidate's skill implies the required one (Django -> Python)
+    JM_RELATION_PARENT,         //  the candidate has the parent of the required one (Python for Django)
+    JM_RELATION_SIBLING         //  a sibling (MySQL for PostgreSQL)
+} jm_relation_t;
+
+typedef struct {
+    const char *id;             //  stable id, e.g. "nodejs"
+    const char *name;           //  display name, e.g. "Node.js"
+    const char *category;       //  category id
+    const char *category_name;  //  category display name
+    jm_skill_kind_t kind;
+    bool seed;                  //  named by the seed articles
+} jm_skill_t;
+
+//  One surface form of a skill as written in the data (id, name, alias or
+//  ambiguous form).  Ambiguous forms match free text only in this exact case.
+typedef struct {
+    const char *text;
+    int skill;
+    bool ambiguous;
+} jm_form_t;
+
+//  Loads a taxonomy file.  Returns NULL with err set (io_error, invalid_json
+//  with line and column, invalid_data naming the skill and field) on failure.
+jm_taxonomy_t *jm_taxonomy_load (const char *path, jm_error_t *err);
+
+//  Same, from JSON text in memory.
+jm_taxonomy_t *jm_taxonomy_new_from_text (const char *text, size_t len, jm_error_t *err);
+
+//  Frees the taxonomy and nulls the pointer; safe on NULL.
+void jm_taxonomy_destroy (jm_taxonomy_t **self_p);
+
+//  The data version string, e.g. "1.0.0".
+const char *jm_taxonomy_version (const jm_taxonomy_t *self);
+
+//  Number of skills.
+int jm_taxonomy_size (const jm_taxonomy_t *self);
+
+//  Skill by index (borrowed, lives as long as the taxonomy); NULL if out of range.
+const jm_skill_t *jm_taxonomy_skill (const jm_taxonomy_t *self, int index);
+
+//  Index of the skill with this exact id, or -1.
+int jm_taxonomy_find (const jm_taxonomy_t *self, const char *id);
+
+//  Number of surface forms, and form i (borrowed).
+int jm_taxonomy_form_count (const jm_taxonomy_t *self);
+const jm_form_t *jm_taxonomy_form (const jm_taxonomy_t *self, int index);
+
+//  Credit (0..1) that having skill `have` gives toward a requirement for
+//  `want`, and through which relation (may be NULL).  1 for the same skill.
+double jm_taxonomy_credit (const jm_taxonomy_t *self, int have, int want,
+                           jm_relation_t *relation);
+
+//  Looks up a folded key (see jm_normalize_fold) in the alias table: returns
+//  the skill index or -1; *exact (may be NULL) is set when the key is the
+//  skill's id or name rather than an alias.
+int jm_taxonomy_lookup_key (const jm_taxonomy_t *self, const char *key, size_t len,
+                            bool *exact);
+
+//  Same for a compact key (jm_normalize_compact).
+int jm_taxonomy_lookup_compact (const jm_taxonomy_t *self, const char *key, size_t len);
+
+//  Calls fn for every distinct folded key with its skill, for typo search.
+typedef void (jm_taxonomy_key_fn) (const char *key, size_t len, int skill, void *arg);
+void jm_taxonomy_each_key (const jm_taxonomy_t *self, jm_taxonomy_key_fn *fn, void *arg);
+
+//  Name of a relation: "same", "implies", "parent", "sibling" or "none".
+const char *jm_relation_name (jm_relation_t relation);
+
+//  Name of a kind: "hard", "knowledge", "soft".
+const char *jm_skill_kind_name (jm_skill_kind_t kind);
+
+#endif
