@@ -51,3 +51,24 @@ jm_error_is_set (const jm_error_t *err)
 {
     return err && err->code [0];
 }
+
+void
+jm_error_prefix (jm_error_t *err, const char *format, ...)
+{
+    if (!jm_error_is_set (err))
+        return;
+    char prefix [JM_ERROR_MESSAGE_MAX];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (prefix, sizeof prefix, format, args);
+    va_end (args);
+    size_t prefix_len = strlen (prefix);
+    size_t message_len = strlen (err->message);
+    if (prefix_len >= sizeof err->message)
+        prefix_len = sizeof err->message - 1;
+    if (prefix_len + message_len >= sizeof err->message)
+        message_len = sizeof err->message - 1 - prefix_len;
+    memmove (err->message + prefix_len, err->message, message_len);
+    memcpy (err->message, prefix, prefix_len);
+    err->message [prefix_len + message_len] = 0;
+}

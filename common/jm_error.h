@@ -45,6 +45,11 @@ int jm_error_set_at (jm_error_t *err, const char *code, int line, int column,
                      const char *format, ...)
     __attribute__ ((format (printf, 5, 6)));
 
+//  Puts printf-style context before the recorded message ("candidate 'c1': ")
+//  when an error is recorded; does nothing otherwise.
+void jm_error_prefix (jm_error_t *err, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
 //  True when err is non-NULL and holds an error.
 bool jm_error_is_set (const jm_error_t *err);
 

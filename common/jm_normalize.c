@@ -237,6 +237,16 @@ typedef struct {
     bool tie;                   //  two different skills at best_distance
 } s_typo_search_t;
 
+//  How far a typo may be from a name of this many characters
+static int
+s_typo_limit (const char *key, size_t len)
+{
+    size_t letters = 0;
+    for (size_t i = 0; i < len; i++)
+        letters += ((unsigned char) key [i] & 0xC0) != 0x80;
+    return letters >= 9 ? 2 : letters >= 5 ? 1 : 0;
+}
+
 static void
 s_typo_visit (const char *key, size_t len, int skill, void *arg)
 {
@@ -244,6 +254,9 @@ s_typo_visit (const char *key, size_t len, int skill, void *arg)
     int distance = jm_normalize_distance (search->key, search->len, key, len, search->limit);
     if (distance > search->limit)
         return;
+    //  a typo must be within reach of both names: "Javas" is not Java
+    if (distance > s_typo_limit (key, len))
+        distance += 10;
     if (distance < search->best_distance) {
         search->best_distance = distance;
         search->best_skill = skill;
@@ -276,10 +289,7 @@ jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len
     if (s_lookup_key (taxonomy, key, key_len, &result))
         return result;
     //  A typo, only for names long enough that one slip cannot make another word
-    size_t letters = 0;
-    for (size_t i = 0; i < key_len; i++)
-        letters += ((unsigned char) key [i] & 0xC0) != 0x80;
-    int limit = letters >= 9 ? 2 : letters >= 5 ? 1 : 0;
+    int limit = s_typo_limit (key, key_len);
     s_typo_search_t search = { key, key_len, limit > 0 ? limit : 2, 99, -1, false };
     if (key_len >= 3)
         jm_taxonomy_each_key (taxonomy, s_typo_visit, &search);
@@ -291,7 +301,7 @@ jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len
     else
     if (search.best_skill >= 0) {
         result.suggestion = search.best_skill;
-        result.distance = search.best_distance;
+        result.distance = search.best_distance % 10;
     }
     return result;
 }

@@ -1,0 +1,145 @@
+/*  jm_buf: growable buffer and JSON writer.  See jm_buf.h.  */
+#include "jm_buf.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+jm_buf_init (jm_buf_t *self)
+{
+    memset (self, 0, sizeof *self);
+}
+
+void
+jm_buf_free (jm_buf_t *self)
+{
+    free (self->data);
+    memset (self, 0, sizeof *self);
+}
+
+void
+jm_buf_reset (jm_buf_t *self)
+{
+    self->len = 0;
+    if (self->data)
+        self->data [0] = 0;
+}
+
+static void
+s_reserve (jm_buf_t *self, size_t extra)
+{
+    if (self->len + extra + 1 <= self->cap)
+        return;
+    size_t cap = self->cap ? self->cap : 256;
+    while (cap < self->len + extra + 1)
+        cap *= 2;
+    self->data = realloc (self->data, cap);
+    assert (self->data);
+    self->cap = cap;
+}
+
+void
+jm_buf_append (jm_buf_t *self, const void *data, size_t len)
+{
+    s_reserve (self, len);
+    memcpy (self->data + self->len, data, len);
+    self->len += len;
+    self->data [self->len] = 0;
+}
+
+void
+jm_buf_puts (jm_buf_t *self, const char *text)
+{
+    jm_buf_append (self, text, strlen (text));
+}
+
+void
+jm_buf_printf (jm_buf_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    int needed = vsnprintf (NULL, 0, format, args);
+    va_end (args);
+    assert (needed >= 0);
+    s_reserve (self, (size_t) needed);
+    va_start (args, format);
+    vsnprintf (self->data + self->len, (size_t) needed + 1, format, args);
+    va_end (args);
+    self->len += (size_t) needed;
+}
+
+void
+jm_buf_json_string (jm_buf_t *self, const char *text, size_t len)
+{
+    static const char hex [] = "0123456789abcdef";
+    s_reserve (self, len + 2);
+    self->data [self->len++] = '"';
+    size_t run = 0;             //  start of the pending run of plain bytes
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) text [i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+            continue;
+        jm_buf_append (self, text + run, i - run);
+        run = i + 1;
+        char escape [7] = { '\\', 0 };
+        switch (c) {
+            case '"':  escape [1] = '"'; break;
+            case '\\': escape [1] = '\\'; break;
+            case '\n': escape [1] = 'n'; break;
+            case '\r': escape [1] = 'r'; break;
+            case '\t': escape [1] = 't'; break;
+            default:
+                escape [1] = 'u'; escape [2] = '0'; escape [3] = '0';
+                escape [4] = hex [c >> 4]; escape [5] = hex [c & 15];
+        }
+        jm_buf_append (self, escape, strlen (escape));
+    }
+    jm_buf_append (self, text + run, len - run);
+    jm_buf_append (self, "\"", 1);
+}
+
+void
+jm_buf_json_str (jm_buf_t *self, const char *text)
+{
+    if (text)
+        jm_buf_json_string (self, text, strlen (text));
+    else
+        jm_buf_append (self, "null", 4);
+}
+
+void
+jm_buf_json_number (jm_buf_t *self, double value, int decimals)
+{
+    if (!isfinite (value)) {
+        jm_buf_append (self, "null", 4);
+        return;
+    }
+    char text [64];
+    int len = snprintf (text, sizeof text, "%.*f", decimals, value);
+    if (decimals > 0) {
+        while (len > 0 && text [len - 1] == '0')
+            len--;
+        if (len > 0 && text [len - 1] == '.')
+            len--;
+    }
+    if (len == 2 && text [0] == '-' && text [1] == '0')     //  no "-0"
+        jm_buf_append (self, "0", 1);
+    else
+        jm_buf_append (self, text, (size_t) len);
+}
+
+char *
+jm_buf_steal (jm_buf_t *self, size_t *len_p)
+{
+    if (!self->data)
+        jm_buf_append (self, "", 0);
+    char *data = self->data;
+    if (len_p)
+        *len_p = self->len;
+    memset (self, 0, sizeof *self);
+    return data;
+}

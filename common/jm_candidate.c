@@ -1,0 +1,330 @@
+/*  jm_candidate: candidate profiles.  See jm_candidate.h.  */
+#include "jm_candidate.h"
+#include "jm_extract.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t
+s_mix (uint64_t hash, const void *data, size_t len)
+{
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < len; i++) {
+        hash ^= bytes [i];
+        hash *= 1099511628211ULL;
+    }
+    return hash;
+}
+
+static uint64_t
+s_mix_string (uint64_t hash, const char *text)
+{
+    if (!text)
+        return s_mix (hash, "\xff", 1);
+    return s_mix (hash, text, strlen (text) + 1);
+}
+
+static bool
+s_valid_utf8_id (const char *id)
+{
+    size_t len = strlen (id);
+    if (len == 0 || len > JM_CANDIDATE_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char) id [i] < 0x20 || id [i] == 0x7f)
+            return false;
+    return true;
+}
+
+//  Adds or merges one recognised skill.  A listed skill wins over one found
+//  in the resume; two listings of one skill keep the higher level and years.
+static void
+s_add_skill (jm_candidate_t *self, int skill, int level, double years, int last_used,
+             jm_match_t match, const char *input, bool from_resume)
+{
+    for (int i = 0; i < self->skill_count; i++) {
+        jm_candidate_skill_t *entry = &self->skills [i];
+        if (entry->skill != skill)
+            continue;
+        if (from_resume)
+            return;
+        if (entry->from_resume) {
+            entry->from_resume = false;
+            entry->match = match;
+            free (entry->input);
+            entry->input = input ? strdup (input) : NULL;
+        }
+        if (level > entry->level)
+            entry->level = level;
+        if (years > entry->years)
+            entry->years = years;
+        if (last_used > entry->last_used)
+            entry->last_used = last_used;
+        return;
+    }
+    self->skills = realloc (self->skills, (size_t) (self->skill_count + 1) * sizeof *self->skills);
+    assert (self->skills);
+    self->skills [self->skill_count++] = (jm_candidate_skill_t) {
+        skill, level, years, last_used, match, from_resume, input ? strdup (input) : NULL
+    };
+}
+
+static void
+s_add_unknown (jm_candidate_t *self, const char *input, int suggestion)
+{
+    for (int i = 0; i < self->unknown_count; i++)
+        if (strcmp (self->unknown [i].input, input) == 0)
+            return;
+    self->unknown = realloc (self->unknown, (size_t) (self->unknown_count + 1) * sizeof *self->unknown);
+    assert (self->unknown);
+    self->unknown [self->unknown_count++] = (jm_unknown_skill_t) { strdup (input), suggestion };
+}
+
+static int
+s_parse_skill (jm_candidate_t *self, json_t *item, size_t index, const jm_taxonomy_t *taxonomy,
+               jm_error_t *err)
+{
+    const char *name = NULL;
+    int level = 0, last_used = 0;
+    double years = -1;
+    if (json_is_string (item))
+        name = json_string_value (item);
+    else
+    if (json_is_object (item)) {
+        json_t *value = json_object_get (item, "name");
+        if (!json_is_string (value))
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "skills[%zu].name must be a string", index);
+        name = json_string_value (value);
+        value = json_object_get (item, "level");
+        if (value && !json_is_null (value)) {
+            if (!json_is_integer (value) || json_integer_value (value) < 1 || json_integer_value (value) > 5)
+                return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                     "skills[%zu].level must be an integer from 1 to 5", index);
+            level = (int) json_integer_value (value);
+        }
+        value = json_object_get (item, "years");
+        if (value && !json_is_null (value)) {
+            if (!json_is_number (value) || json_number_value (value) < 0 || json_number_value (value) > 70)
+                return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                     "skills[%zu].years must be a number from 0 to 70", index);
+            years = json_number_value (value);
+        }
+        value = json_object_get (item, "last_used");
+        if (value && !json_is_null (value)) {
+            if (!json_is_integer (value) || json_integer_value (value) < 1950
+            ||  json_integer_value (value) > 2100)
+                return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                     "skills[%zu].last_used must be a year (an integer from 1950 to 2100)", index);
+            last_used = (int) json_integer_value (value);
+        }
+    }
+    else
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "skills[%zu] must be a string or an object with a name", index);
+    size_t len = strlen (name);
+    if (len == 0 || len > JM_NORMALIZE_MAX)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "skills[%zu] must be 1 to %d bytes long", index, JM_NORMALIZE_MAX);
+    jm_lookup_t found = jm_normalize_lookup (taxonomy, name, len);
+    if (found.skill >= 0)
+        s_add_skill (self, found.skill, level, years, last_used, found.match, name, false);
+    else
+        s_add_unknown (self, name, found.suggestion);
+    return 0;
+}
+
+static int
+s_compare_skills (const void *a, const void *b)
+{
+    const jm_candidate_skill_t *x = a, *y = b;
+    return x->skill - y->skill;
+}
+
+//  Fills the bitset and per-skill arrays, and hashes the normalized content.
+static void
+s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
+{
+    qsort (self->skills, (size_t) self->skill_count, sizeof *self->skills, s_compare_skills);
+    for (int s = 0; s < JM_MAX_SKILLS; s++)
+        self->years [s] = -1;
+    uint64_t hash = 1469598103934665603ULL;
+    hash = s_mix_string (hash, self->id);
+    hash = s_mix_string (hash, self->name);
+    hash = s_mix (hash, &self->years_experience, sizeof self->years_experience);
+    for (int i = 0; i < self->skill_count; i++) {
+        jm_candidate_skill_t *entry = &self->skills [i];
+        self->has [entry->skill / 64] |= 1ULL << (entry->skill % 64);
+        self->level [entry->skill] = (uint8_t) entry->level;
+        self->years [entry->skill] = (float) entry->years;
+        hash = s_mix_string (hash, jm_taxonomy_skill (taxonomy, entry->skill)->id);
+        int fields [3] = { entry->level, entry->last_used, entry->from_resume };
+        hash = s_mix (hash, fields, sizeof fields);
+        hash = s_mix (hash, &entry->years, sizeof entry->years);
+        hash = s_mix_string (hash, entry->input);
+    }
+    for (int i = 0; i < self->unknown_count; i++)
+        hash = s_mix_string (hash, self->unknown [i].input);
+    hash = s_mix_string (hash, jm_taxonomy_version (taxonomy));
+    self->fingerprint = hash;
+}
+
+jm_candidate_t *
+jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
+                            const jm_extractor_t *extractor, jm_error_t *err)
+{
+    assert (taxonomy);
+    if (!json_is_object (object)) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "a candidate must be a JSON object");
+        return NULL;
+    }
+    json_t *id = json_object_get (object, "id");
+    char number [32];
+    const char *id_text = json_string_value (id);
+    if (json_is_integer (id)) {
+        snprintf (number, sizeof number, "%lld", (long long) json_integer_value (id));
+        id_text = number;
+    }
+    if (!id_text || !s_valid_utf8_id (id_text)) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                      "candidate id is required: a string of 1 to %d bytes without control characters, or an integer",
+                      JM_CANDIDATE_ID_MAX);
+        return NULL;
+    }
+    json_t *name = json_object_get (object, "name");
+    json_t *skills = json_object_get (object, "skills");
+    json_t *resume = json_object_get (object, "resume");
+    json_t *years = json_object_get (object, "years_experience");
+    if (name && !json_is_null (name) && (!json_is_string (name) || strlen (json_string_value (name)) > 256)) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': name must be a string of at most 256 bytes", id_text);
+        return NULL;
+    }
+    if (skills && !json_is_null (skills) && !json_is_array (skills)) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': skills must be an array", id_text);
+        return NULL;
+    }
+    if (json_array_size (skills) > JM_CANDIDATE_MAX_SKILLS) {
+        jm_error_set (err, JM_ERR_TOO_LARGE, "candidate '%s': %zu skills, at most %d are accepted",
+                      id_text, json_array_size (skills), JM_CANDIDATE_MAX_SKILLS);
+        return NULL;
+    }
+    if (resume && !json_is_null (resume) && !json_is_string (resume)) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': resume must be a string", id_text);
+        return NULL;
+    }
+    if (json_string_length (resume) > JM_CANDIDATE_MAX_RESUME) {
+        jm_error_set (err, JM_ERR_TOO_LARGE, "candidate '%s': resume is %zu bytes, at most %d are accepted",
+                      id_text, json_string_length (resume), JM_CANDIDATE_MAX_RESUME);
+        return NULL;
+    }
+    if (years && !json_is_null (years)
+    &&  (!json_is_number (years) || json_number_value (years) < 0 || json_number_value (years) > 70)) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': years_experience must be a number from 0 to 70",
+                      id_text);
+        return NULL;
+    }
+    jm_candidate_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->id = strdup (id_text);
+    self->name = json_is_string (name) ? strdup (json_string_value (name)) : NULL;
+    self->years_experience = json_is_number (years) ? json_number_value (years) : -1;
+    size_t index;
+    json_t *item;
+    json_array_foreach (skills, index, item)
+        if (s_parse_skill (self, item, index, taxonomy, err)) {
+            //  name the candidate in the message, keeping the field path
+            jm_error_prefix (err, "candidate '%.64s': ", self->id);
+            jm_candidate_destroy (&self);
+            return NULL;
+        }
+    if (extractor && json_string_length (resume) > 0) {
+        jm_mention_t *mentions = NULL;
+        long count = jm_extractor_scan (extractor, json_string_value (resume),
+                                        json_string_length (resume), &mentions, err);
+        if (count < 0) {
+            jm_error_prefix (err, "candidate '%.64s': resume: ", self->id);
+            free (mentions);
+            jm_candidate_destroy (&self);
+            return NULL;
+        }
+        for (long i = 0; i < count; i++)
+            s_add_skill (self, mentions [i].skill, 0, -1, 0, JM_MATCH_EXACT, NULL, true);
+        free (mentions);
+    }
+    s_finish (self, taxonomy);
+    return self;
+}
+
+void
+jm_candidate_destroy (jm_candidate_t **self_p)
+{
+    assert (self_p);
+    jm_candidate_t *self = *self_p;
+    if (!self)
+        return;
+    for (int i = 0; i < self->skill_count; i++)
+        free (self->skills [i].input);
+    for (int i = 0; i < self->unknown_count; i++)
+        free (self->unknown [i].input);
+    free (self->skills);
+    free (self->unknown);
+    free (self->id);
+    free (self->name);
+    free (self);
+    *self_p = NULL;
+}
+
+const jm_candidate_skill_t *
+jm_candidate_skill (const jm_candidate_t *self, int skill)
+{
+    if (skill < 0 || skill >= JM_MAX_SKILLS || !jm_candidate_has (self, skill))
+        return NULL;
+    int low = 0, high = self->skill_count - 1;
+    while (low <= high) {
+        int middle = (low + high) / 2;
+        if (self->skills [middle].skill == skill)
+            return &self->skills [middle];
+        if (self->skills [middle].skill < skill)
+            low = middle + 1;
+        else
+            high = middle - 1;
+    }
+    return NULL;
+}
+
+void
+jm_candidate_fingerprint_hex (const jm_candidate_t *self, char dest [17])
+{
+    snprintf (dest, 17, "%016llx", (unsigned long long) self->fingerprint);
+}
+
+json_t *
+jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
+{
+    json_t *skills = json_array ();
+    for (int i = 0; i < self->skill_count; i++) {
+        const jm_candidate_skill_t *entry = &self->skills [i];
+        json_t *item = json_pack ("{s:s}", "id", jm_taxonomy_skill (taxonomy, entry->skill)->id);
+        if (entry->input)
+            json_object_set_new (item, "name", json_string (entry->input));
+        if (entry->level)
+            json_object_set_new (item, "level", json_integer (entry->level));
+        if (entry->years >= 0)
+            json_object_set_new (item, "years", json_real (entry->years));
+        if (entry->last_used)
+            json_object_set_new (item, "last_used", json_integer (entry->last_used));
+        if (entry->from_resume)
+            json_object_set_new (item, "from_resume", json_true ());
+        json_array_append_new (skills, item);
+    }
+    json_t *unknown = json_array ();
+    for (int i = 0; i < self->unknown_count; i++)
+        json_array_append_new (unknown, json_string (self->unknown [i].input));
+    json_t *profile = json_pack ("{s:s, s:o, s:o}", "id", self->id, "skills", skills, "unknown", unknown);
+    if (self->name)
+        json_object_set_new (profile, "name", json_string (self->name));
+    if (self->years_experience >= 0)
+        json_object_set_new (profile, "years_experience", json_real (self->years_experience));
+    return profile;
+}

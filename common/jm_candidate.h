@@ -1,0 +1,85 @@
+/*  jm_candidate: a candidate profile, validated and normalized.
+
+    Built from the JSON a job board sends: id, optional name, skills as
+    plain strings or objects {name, level 1-5, years, last_used}, an optional
+    free-text resume and optional total years of experience.  Every skill is
+    mapped through the normalizer; skills found in the resume are merged in
+    (a listed skill's level wins); what the taxonomy does not know is kept
+    with a suggestion.  The result is a bitset plus per-skill level and
+    years, ready for the scorer, and a fingerprint of everything that can
+    change a result, used as the cache key.                                 */
+#ifndef JM_CANDIDATE_H
+#define JM_CANDIDATE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "jm_error.h"
+#include "jm_normalize.h"
+#include "jm_taxonomy.h"
+
+#define JM_CANDIDATE_MAX_SKILLS   1000          //  listed skills per candidate
+#define JM_CANDIDATE_MAX_RESUME   (2 << 20)     //  resume bytes
+#define JM_CANDIDATE_ID_MAX       128
+
+typedef struct _jm_extractor_t jm_extractor_t;
+
+//  One recognised skill of the candidate
+typedef struct {
+    int skill;                  //  taxonomy index
+    int level;                  //  1-5, 0 when not stated
+    double years;               //  < 0 when not stated
+    int last_used;              //  a year, 0 when not stated
+    jm_match_t match;           //  how the written name was recognised
+    bool from_resume;           //  found only in the resume text
+    char *input;                //  as written (owned), NULL when from the resume
+} jm_candidate_skill_t;
+
+//  A written skill the taxonomy does not know
+typedef struct {
+    char *input;                //  owned
+    int suggestion;             //  closest skill, or -1
+} jm_unknown_skill_t;
+
+typedef struct {
+    char *id;
+    char *name;                 //  NULL when not given
+    double years_experience;    //  < 0 when not given
+    int skill_count;
+    jm_candidate_skill_t *skills;       //  ordered by taxonomy index, one per skill
+    int unknown_count;
+    jm_unknown_skill_t *unknown;
+    uint64_t has [JM_SKILL_WORDS];      //  bitset of skills
+    uint8_t level [JM_MAX_SKILLS];      //  per skill, 0 = not stated
+    float years [JM_MAX_SKILLS];        //  per skill, < 0 = not stated
+    uint64_t fingerprint;               //  hash of the normalized content
+} jm_candidate_t;
+
+//  Builds a candidate from a JSON object (borrowed).  extractor may be NULL
+//  (the resume is then ignored).  Returns NULL with err set: invalid_request
+//  naming the field ("skills[3].level must be an integer from 1 to 5"),
+//  too_large for more than JM_CANDIDATE_MAX_SKILLS skills or an oversized resume.
+jm_candidate_t *jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
+                                            const jm_extractor_t *extractor, jm_error_t *err);
+
+//  Frees the candidate and nulls the pointer; safe on NULL.
+void jm_candidate_destroy (jm_candidate_t **self_p);
+
+//  True when the candidate has the skill.
+static inline bool
+jm_candidate_has (const jm_candidate_t *self, int skill)
+{
+    return (self->has [skill / 64] >> (skill % 64)) & 1;
+}
+
+//  The candidate's entry for a skill (borrowed), or NULL.
+const jm_candidate_skill_t *jm_candidate_skill (const jm_candidate_t *self, int skill);
+
+//  The fingerprint as 16 lowercase hex digits into dest (17 bytes).
+void jm_candidate_fingerprint_hex (const jm_candidate_t *self, char dest [17]);
+
+//  The normalized profile as JSON (new reference): id, name, years, skills
+//  by id with the name as written, level, years and last_used, and the
+//  unknown skills as written.
+json_t *jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy);
+
+#endif

@@ -1,0 +1,400 @@
+/*  jm_job: requirement profiles.  See jm_job.h.  */
+#include "jm_job.h"
+#include "jm_buf.h"
+#include "jm_normalize.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _jm_job_t {
+    const jm_taxonomy_t *taxonomy;      //  borrowed, outlives the job
+    char *id;
+    char *title;
+    char *description;
+    int version;
+    double total_weight;
+    int requirement_count;
+    jm_requirement_t requirements [JM_JOB_MAX_REQUIREMENTS];
+    jm_tier_t *tiers;
+    int tier_count, tier_cap;
+    jm_term_t *terms;
+    int term_count, term_cap;
+    json_t *notes;                      //  kept only to give the file back
+};
+
+static bool
+s_valid_job_id (const char *id)
+{
+    size_t len = id ? strlen (id) : 0;
+    if (len == 0 || len > JM_JOB_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) id [i];
+        if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9')
+        &&  c != '-' && c != '_' && c != '.')
+            return false;
+    }
+    return true;
+}
+
+//  Adds the compiled tiers for one wanted skill: every other skill with a
+//  relation credit toward it, grouped by credit, highest first.
+static void
+s_compile_member (jm_job_t *self, jm_member_t *member)
+{
+    const jm_taxonomy_t *taxonomy = self->taxonomy;
+    int size = jm_taxonomy_size (taxonomy);
+    float credits [JM_MAX_SKILLS];
+    int distinct = 0;
+    for (int have = 0; have < size; have++) {
+        if (have == member->skill)
+            continue;
+        float credit = (float) jm_taxonomy_credit (taxonomy, have, member->skill, NULL);
+        if (credit <= 0)
+            continue;
+        bool seen = false;
+        for (int i = 0; i < distinct; i++)
+            seen = seen || credits [i] == credit;
+        if (!seen)
+            credits [distinct++] = credit;
+    }
+    //  sort credits descending (few values)
+    for (int i = 1; i < distinct; i++)
+        for (int j = i; j > 0 && credits [j] > credits [j - 1]; j--) {
+            float swap = credits [j];
+            credits [j] = credits [j - 1];
+            credits [j - 1] = swap;
+        }
+    member->first_tier = (uint16_t) self->tier_count;
+    member->tier_count = (uint16_t) distinct;
+    for (int i = 0; i < distinct; i++) {
+        uint64_t words [JM_SKILL_WORDS] = { 0 };
+        for (int have = 0; have < size; have++)
+            if (have != member->skill
+            &&  (float) jm_taxonomy_credit (taxonomy, have, member->skill, NULL) == credits [i])
+                words [have / 64] |= 1ULL << (have % 64);
+        if (self->tier_count == self->tier_cap) {
+            self->tier_cap = self->tier_cap ? self->tier_cap * 2 : 64;
+            self->tiers = realloc (self->tiers, (size_t) self->tier_cap * sizeof (jm_tier_t));
+            assert (self->tiers);
+        }
+        jm_tier_t *tier = &self->tiers [self->tier_count++];
+        tier->credit = credits [i];
+        tier->first_term = (uint16_t) self->term_count;
+        tier->term_count = 0;
+        for (int w = 0; w < JM_SKILL_WORDS; w++) {
+            if (!words [w])
+                continue;
+            if (self->term_count == self->term_cap) {
+                self->term_cap = self->term_cap ? self->term_cap * 2 : 128;
+                self->terms = realloc (self->terms, (size_t) self->term_cap * sizeof (jm_term_t));
+                assert (self->terms);
+            }
+            self->terms [self->term_count++] = (jm_term_t) { (uint16_t) w, words [w] };
+            tier->term_count++;
+        }
+    }
+}
+
+//  Resolves a skill reference (id, name or alias; no typos) or records it
+//  in `unknown` for the error message.  Returns the index or -1.
+static int
+s_resolve_skill (const jm_taxonomy_t *taxonomy, json_t *value, jm_buf_t *unknown)
+{
+    const char *text = json_string_value (value);
+    if (!text)
+        return -1;
+    int skill = jm_taxonomy_find (taxonomy, text);
+    if (skill >= 0)
+        return skill;
+    jm_lookup_t found = jm_normalize_lookup (taxonomy, text, strlen (text));
+    if (found.skill >= 0 && found.match != JM_MATCH_TYPO)
+        return found.skill;
+    if (unknown->len)
+        jm_buf_puts (unknown, ", ");
+    jm_buf_printf (unknown, "\"%.60s\"", text);
+    int suggestion = found.skill >= 0 ? found.skill : found.suggestion;
+    if (suggestion >= 0)
+        jm_buf_printf (unknown, " (did you mean \"%s\"?)", jm_taxonomy_skill (taxonomy, suggestion)->name);
+    return -1;
+}
+
+static int
+s_parse_importance (const char *text, jm_importance_t *importance)
+{
+    if (!text || strcmp (text, "required") == 0)
+        *importance = JM_IMPORTANCE_REQUIRED;
+    else
+    if (strcmp (text, "preferred") == 0)
+        *importance = JM_IMPORTANCE_PREFERRED;
+    else
+    if (strcmp (text, "nice-to-have") == 0 || strcmp (text, "nice") == 0)
+        *importance = JM_IMPORTANCE_NICE;
+    else
+        return -1;
+    return 0;
+}
+
+static int
+s_parse_requirement (jm_job_t *self, json_t *item, size_t index, jm_buf_t *unknown,
+                     jm_error_t *err)
+{
+    jm_requirement_t *req = &self->requirements [self->requirement_count];
+    memset (req, 0, sizeof *req);
+    if (!json_is_object (item))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "requirements[%zu] must be an object", index);
+    json_t *skill = json_object_get (item, "skill");
+    json_t *any_of = json_object_get (item, "any_of");
+    if ((skill != NULL) == (any_of != NULL))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "requirements[%zu] needs exactly one of \"skill\" or \"any_of\"", index);
+    json_t *weight = json_object_get (item, "weight");
+    req->weight = weight ? json_number_value (weight) : 1;
+    if ((weight && !json_is_number (weight)) || !(req->weight > 0 && req->weight <= 100))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "requirements[%zu].weight must be a number above 0 and at most 100", index);
+    json_t *importance = json_object_get (item, "importance");
+    if ((importance && !json_is_string (importance))
+    ||  s_parse_importance (json_string_value (importance), &req->importance))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "requirements[%zu].importance must be \"required\", \"preferred\" or \"nice-to-have\"", index);
+    json_t *level = json_object_get (item, "min_level");
+    if (level && (!json_is_integer (level) || json_integer_value (level) < 1 || json_integer_value (level) > 5))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "requirements[%zu].min_level must be an integer from 1 to 5", index);
+    req->min_level = level ? (int) json_integer_value (level) : 0;
+    json_t *years = json_object_get (item, "min_years");
+    if (years && (!json_is_number (years) || json_number_value (years) < 0 || json_number_value (years) > 60))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "requirements[%zu].min_years must be a number from 0 to 60", index);
+    req->min_years = years ? json_number_value (years) : 0;
+    json_t *label = json_object_get (item, "label");
+    if (label && (!json_is_string (label) || strlen (json_string_value (label)) > 200))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "requirements[%zu].label must be a string of at most 200 bytes", index);
+    if (skill) {
+        if (!json_is_string (skill))
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "requirements[%zu].skill must be a string", index);
+        req->member_count = 1;
+        req->min_count = 1;
+        req->members [0].skill = s_resolve_skill (self->taxonomy, skill, unknown);
+    }
+    else {
+        size_t count = json_array_size (any_of);
+        if (!json_is_array (any_of) || count < 1 || count > JM_JOB_MAX_MEMBERS)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                 "requirements[%zu].any_of must list 1 to %d skills", index, JM_JOB_MAX_MEMBERS);
+        req->any_of = true;
+        json_t *min = json_object_get (item, "min");
+        req->min_count = min ? (int) json_integer_value (min) : 1;
+        if ((min && !json_is_integer (min)) || req->min_count < 1 || (size_t) req->min_count > count)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                 "requirements[%zu].min must be an integer from 1 to %zu", index, count);
+        size_t i;
+        json_t *member;
+        json_array_foreach (any_of, i, member) {
+            if (!json_is_string (member))
+                return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                     "requirements[%zu].any_of[%zu] must be a string", index, i);
+            int resolved = s_resolve_skill (self->taxonomy, member, unknown);
+            for (int k = 0; k < req->member_count && resolved >= 0; k++)
+                if (req->members [k].skill == resolved)
+                    return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                         "requirements[%zu].any_of names \"%s\" twice", index,
+                                         json_string_value (member));
+            req->members [req->member_count++].skill = resolved;
+        }
+    }
+    if (label)
+        req->label = strdup (json_string_value (label));
+    self->requirement_count++;
+    return 0;
+}
+
+static const char *
+s_get_string (json_t *object, const char *key)
+{
+    return json_string_value (json_object_get (object, key));
+}
+
+jm_job_t *
+jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t *err)
+{
+    assert (taxonomy);
+    if (!json_is_object (object)) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "a job must be a JSON object");
+        return NULL;
+    }
+    jm_job_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->taxonomy = taxonomy;
+    jm_buf_t unknown;
+    jm_buf_init (&unknown);
+    int rc = -1;
+    const char *id = s_get_string (object, "id");
+    const char *title = s_get_string (object, "title");
+    json_t *version = json_object_get (object, "version");
+    json_t *requirements = json_object_get (object, "requirements");
+    if (!s_valid_job_id (id))
+        jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                      "job id must be 1-%d characters of letters, digits, '-', '_' and '.'", JM_JOB_ID_MAX);
+    else
+    if (json_object_get (object, "title") && (!title || strlen (title) > 200))
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "job '%s': title must be a string of at most 200 bytes", id);
+    else
+    if (version && (!json_is_integer (version) || json_integer_value (version) < 1
+                    || json_integer_value (version) > 1000000000))
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "job '%s': version must be a positive integer", id);
+    else
+    if (!json_is_array (requirements) || json_array_size (requirements) == 0
+    ||  json_array_size (requirements) > JM_JOB_MAX_REQUIREMENTS)
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "job '%s': requirements must be an array of 1 to %d entries",
+                      id, JM_JOB_MAX_REQUIREMENTS);
+    else {
+        self->id = strdup (id);
+        self->title = strdup (title ? title : id);
+        const char *description = s_get_string (object, "description");
+        self->description = description ? strdup (description) : NULL;
+        self->version = version ? (int) json_integer_value (version) : 1;
+        json_t *notes = json_object_get (object, "notes");
+        self->notes = notes ? json_incref (notes) : NULL;
+        size_t index;
+        json_t *item;
+        rc = 0;
+        json_array_foreach (requirements, index, item)
+            if (s_parse_requirement (self, item, index, &unknown, err)) {
+                rc = -1;
+                break;
+            }
+        if (rc == 0 && unknown.len)
+            rc = jm_error_set (err, JM_ERR_UNKNOWN_SKILL, "job '%s': unknown skills: %s", id, unknown.data);
+    }
+    if (rc == 0)
+        for (int r = 0; r < self->requirement_count; r++) {
+            jm_requirement_t *req = &self->requirements [r];
+            self->total_weight += req->weight;
+            for (int m = 0; m < req->member_count; m++)
+                s_compile_member (self, &req->members [m]);
+            //  the label a reader sees: the skill's name, or "1 of: A, B, C"
+            if (!req->label) {
+                jm_buf_t label;
+                jm_buf_init (&label);
+                if (req->any_of)
+                    jm_buf_printf (&label, "%d of: ", req->min_count);
+                for (int m = 0; m < req->member_count; m++)
+                    jm_buf_printf (&label, "%s%s", m ? ", " : "",
+                                   jm_taxonomy_skill (taxonomy, req->members [m].skill)->name);
+                req->label = jm_buf_steal (&label, NULL);
+            }
+        }
+    jm_buf_free (&unknown);
+    if (rc)
+        jm_job_destroy (&self);
+    return self;
+}
+
+jm_job_t *
+jm_job_load (const char *path, const jm_taxonomy_t *taxonomy, jm_error_t *err)
+{
+    json_error_t json_error;
+    json_t *root = json_load_file (path, JSON_REJECT_DUPLICATES, &json_error);
+    if (!root) {
+        jm_error_set_at (err, json_error.line > 0 ? JM_ERR_INVALID_JSON : JM_ERR_IO,
+                         json_error.line, json_error.column, "%s: %s (line %d, column %d)",
+                         path, json_error.text, json_error.line, json_error.column);
+        return NULL;
+    }
+    jm_job_t *self = jm_job_new_from_json (root, taxonomy, err);
+    json_decref (root);
+    return self;
+}
+
+void
+jm_job_destroy (jm_job_t **self_p)
+{
+    assert (self_p);
+    jm_job_t *self = *self_p;
+    if (!self)
+        return;
+    for (int r = 0; r < JM_JOB_MAX_REQUIREMENTS; r++)
+        free (self->requirements [r].label);
+    free (self->id);
+    free (self->title);
+    free (self->description);
+    free (self->tiers);
+    free (self->terms);
+    json_decref (self->notes);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *jm_job_id (const jm_job_t *self) { return self->id; }
+const char *jm_job_title (const jm_job_t *self) { return self->title; }
+int jm_job_version (const jm_job_t *self) { return self->version; }
+int jm_job_requirement_count (const jm_job_t *self) { return self->requirement_count; }
+double jm_job_total_weight (const jm_job_t *self) { return self->total_weight; }
+const jm_taxonomy_t *jm_job_taxonomy (const jm_job_t *self) { return self->taxonomy; }
+void jm_job_set_version (jm_job_t *self, int version) { self->version = version; }
+
+const jm_requirement_t *
+jm_job_requirement (const jm_job_t *self, int index)
+{
+    return index >= 0 && index < self->requirement_count ? &self->requirements [index] : NULL;
+}
+
+const jm_tier_t *
+jm_job_tier (const jm_job_t *self, int index)
+{
+    return &self->tiers [index];
+}
+
+const jm_term_t *
+jm_job_term (const jm_job_t *self, int index)
+{
+    return &self->terms [index];
+}
+
+const char *
+jm_importance_name (jm_importance_t importance)
+{
+    return importance == JM_IMPORTANCE_PREFERRED ? "preferred"
+         : importance == JM_IMPORTANCE_NICE ? "nice-to-have" : "required";
+}
+
+json_t *
+jm_job_to_json (const jm_job_t *self)
+{
+    json_t *requirements = json_array ();
+    for (int r = 0; r < self->requirement_count; r++) {
+        const jm_requirement_t *req = &self->requirements [r];
+        json_t *item = json_object ();
+        if (req->any_of) {
+            json_t *members = json_array ();
+            for (int m = 0; m < req->member_count; m++)
+                json_array_append_new (members, json_string (
+                    jm_taxonomy_skill (self->taxonomy, req->members [m].skill)->id));
+            json_object_set_new (item, "any_of", members);
+            json_object_set_new (item, "min", json_integer (req->min_count));
+        }
+        else
+            json_object_set_new (item, "skill", json_string (
+                jm_taxonomy_skill (self->taxonomy, req->members [0].skill)->id));
+        json_object_set_new (item, "label", json_string (req->label));
+        json_object_set_new (item, "weight", json_real (req->weight));
+        json_object_set_new (item, "importance", json_string (jm_importance_name (req->importance)));
+        if (req->min_level)
+            json_object_set_new (item, "min_level", json_integer (req->min_level));
+        if (req->min_years > 0)
+            json_object_set_new (item, "min_years", json_real (req->min_years));
+        json_array_append_new (requirements, item);
+    }
+    json_t *job = json_pack ("{s:s, s:s, s:i, s:o}", "id", self->id, "title", self->title,
+                             "version", self->version, "requirements", requirements);
+    if (self->description)
+        json_object_set_new (job, "description", json_string (self->description));
+    if (self->notes)
+        json_object_set (job, "notes", self->notes);
+    return job;
+}

@@ -1,0 +1,314 @@
+/*  jm_score: scoring and its explanation.  See jm_score.h for the formula.  */
+#include "jm_score.h"
+
+#include <math.h>
+#include <string.h>
+
+//  Credit of one wanted skill.  via/relation/below may be NULL (fast path).
+static inline double
+s_member_credit (const jm_job_t *job, const jm_requirement_t *req, const jm_member_t *member,
+                 const jm_candidate_t *candidate, int *via, bool *below)
+{
+    double best = 0;
+    int skill = member->skill;
+    if (jm_candidate_has (candidate, skill)) {
+        double factor = 1;
+        int level = candidate->level [skill];
+        if (req->min_level && level && level < req->min_level)
+            factor = (double) level / req->min_level;
+        double years = candidate->years [skill];
+        if (req->min_years > 0 && years >= 0 && years < req->min_years
+        &&  years / req->min_years < factor)
+            factor = years / req->min_years;
+        best = factor;
+        if (via) {
+            *via = skill;
+            *below = factor < 1;
+        }
+        if (factor >= 1)
+            return 1;
+    }
+    for (int t = 0; t < member->tier_count; t++) {
+        const jm_tier_t *tier = jm_job_tier (job, member->first_tier + t);
+        if (tier->credit <= best)
+            break;
+        for (int k = 0; k < tier->term_count; k++) {
+            const jm_term_t *term = jm_job_term (job, tier->first_term + k);
+            uint64_t hit = candidate->has [term->word] & term->mask;
+            if (hit) {
+                if (via) {
+                    *via = term->word * 64 + __builtin_ctzll (hit);
+                    *below = false;
+                }
+                return tier->credit;
+            }
+        }
+    }
+    return best;
+}
+
+//  Credit of one requirement; fills outcome when not NULL.
+static inline double
+s_requirement_credit (const jm_job_t *job, const jm_requirement_t *req,
+                      const jm_candidate_t *candidate, jm_outcome_t *outcome)
+{
+    if (!req->any_of) {
+        int via = -1;
+        bool below = false;
+        double credit = s_member_credit (job, req, &req->members [0], candidate,
+                                         outcome ? &via : NULL, &below);
+        if (outcome) {
+            outcome->credit = credit;
+            outcome->skill = credit > 0 ? req->members [0].skill : -1;
+            outcome->via = credit > 0 ? via : -1;
+            outcome->members_met = credit >= 1;
+            outcome->status = credit >= 1 ? JM_STATUS_MET : credit <= 0 ? JM_STATUS_MISSING
+                            : below ? JM_STATUS_BELOW_LEVEL : JM_STATUS_PARTIAL;
+        }
+        return credit;
+    }
+    //  any-of: the average of the best min_count members
+    double credits [JM_JOB_MAX_MEMBERS];
+    int vias [JM_JOB_MAX_MEMBERS];
+    bool belows [JM_JOB_MAX_MEMBERS];
+    int best_member = 0, members_met = 0;
+    for (int m = 0; m < req->member_count; m++) {
+        vias [m] = -1;
+        belows [m] = false;
+        credits [m] = s_member_credit (job, req, &req->members [m], candidate,
+                                       outcome ? &vias [m] : NULL, &belows [m]);
+        members_met += credits [m] >= 1;
+        if (credits [m] > credits [best_member])
+            best_member = m;
+    }
+    double credit;
+    if (req->min_count == 1)
+        credit = credits [best_member];
+    else {
+        //  partial selection of the top min_count, in a fixed order
+        double sorted [JM_JOB_MAX_MEMBERS];
+        memcpy (sorted, credits, sizeof (double) * (size_t) req->member_count);
+        double sum = 0;
+        for (int i = 0; i < req->min_count; i++) {
+            int top = i;
+            for (int j = i + 1; j < req->member_count; j++)
+                if (sorted [j] > sorted [top])
+                    top = j;
+            double swap = sorted [i];
+            sorted [i] = sorted [top];
+            sorted [top] = swap;
+            sum += sorted [i];
+        }
+        credit = sum / req->min_count;
+    }
+    if (outcome) {
+        outcome->credit = credit;
+        outcome->members_met = members_met;
+        outcome->skill = credit > 0 ? req->members [best_member].skill : -1;
+        outcome->via = credit > 0 ? vias [best_member] : -1;
+        outcome->status = credit >= 1 ? JM_STATUS_MET : credit <= 0 ? JM_STATUS_MISSING
+                        : members_met == 0 && belows [best_member] ? JM_STATUS_BELOW_LEVEL
+                        : JM_STATUS_PARTIAL;
+    }
+    return credit;
+}
+
+static double
+s_finish_score (double earned, double total_weight, int missing_required)
+{
+    double score = total_weight > 0 ? 100.0 * earned / total_weight : 0;
+    for (int i = 0; i < missing_required; i++)
+        score *= JM_SCORE_MISSING_FACTOR;
+    return round (score * 10) / 10;
+}
+
+double
+jm_score_fast (const jm_job_t *job, const jm_candidate_t *candidate)
+{
+    double earned = 0;
+    int missing_required = 0;
+    int count = jm_job_requirement_count (job);
+    for (int r = 0; r < count; r++) {
+        const jm_requirement_t *req = jm_job_requirement (job, r);
+        double credit = s_requirement_credit (job, req, candidate, NULL);
+        earned += req->weight * credit;
+        missing_required += req->importance == JM_IMPORTANCE_REQUIRED && credit < 0.5;
+    }
+    return s_finish_score (earned, jm_job_total_weight (job), missing_required);
+}
+
+void
+jm_score_explain (const jm_job_t *job, const jm_candidate_t *candidate, jm_result_t *result)
+{
+    double earned = 0, total_weight = jm_job_total_weight (job);
+    int missing_required = 0;
+    result->requirement_count = jm_job_requirement_count (job);
+    result->required_met = 0;
+    result->required_total = 0;
+    for (int r = 0; r < result->requirement_count; r++) {
+        const jm_requirement_t *req = jm_job_requirement (job, r);
+        jm_outcome_t *outcome = &result->outcomes [r];
+        double credit = s_requirement_credit (job, req, candidate, outcome);
+        outcome->relation = JM_RELATION_NONE;
+        if (outcome->via >= 0)
+            jm_taxonomy_credit (jm_job_taxonomy (job), outcome->via, outcome->skill, &outcome->relation);
+        earned += req->weight * credit;
+        outcome->contribution = total_weight > 0 ? 100.0 * req->weight * credit / total_weight : 0;
+        if (req->importance == JM_IMPORTANCE_REQUIRED) {
+            result->required_total++;
+            result->required_met += credit >= 1;
+            missing_required += credit < 0.5;
+        }
+    }
+    result->score = s_finish_score (earned, total_weight, missing_required);
+    result->band = jm_score_band (result->score, result->required_met == result->required_total);
+}
+
+jm_band_t
+jm_score_band (double score, bool all_required_met)
+{
+    if (score >= 80 && all_required_met)
+        return JM_BAND_STRONG;
+    if (score >= 60)
+        return JM_BAND_GOOD;
+    if (score >= 40)
+        return JM_BAND_PARTIAL;
+    return JM_BAND_WEAK;
+}
+
+const char *
+jm_band_name (jm_band_t band)
+{
+    static const char *names [] = { "strong", "good", "partial", "weak" };
+    return names [band];
+}
+
+const char *
+jm_status_name (jm_status_t status)
+{
+    static const char *names [] = { "met", "partial", "below_level", "missing" };
+    return names [status];
+}
+
+static void
+s_write_skill_list (jm_buf_t *out, const char *key, const jm_result_t *result,
+                    const jm_job_t *job, jm_status_t status)
+{
+    jm_buf_printf (out, ",\"%s\":[", key);
+    bool first = true;
+    for (int r = 0; r < result->requirement_count; r++) {
+        jm_status_t this_status = result->outcomes [r].status;
+        if (this_status == JM_STATUS_BELOW_LEVEL)
+            this_status = JM_STATUS_PARTIAL;
+        if (this_status != status)
+            continue;
+        if (!first)
+            jm_buf_puts (out, ",");
+        jm_buf_json_str (out, jm_job_requirement (job, r)->label);
+        first = false;
+    }
+    jm_buf_puts (out, "]");
+}
+
+void
+jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
+                      const jm_candidate_t *candidate, jm_buf_t *out)
+{
+    const jm_taxonomy_t *taxonomy = jm_job_taxonomy (job);
+    jm_buf_puts (out, "{\"candidate\":");
+    jm_buf_json_str (out, candidate->id);
+    if (candidate->name) {
+        jm_buf_puts (out, ",\"name\":");
+        jm_buf_json_str (out, candidate->name);
+    }
+    jm_buf_puts (out, ",\"job\":");
+    jm_buf_json_str (out, jm_job_id (job));
+    jm_buf_printf (out, ",\"job_version\":%d,\"score\":", jm_job_version (job));
+    jm_buf_json_number (out, result->score, 1);
+    jm_buf_printf (out, ",\"band\":\"%s\",\"required\":\"%d of %d\",\"required_met\":%d,"
+                   "\"required_total\":%d,\"requirements\":[",
+                   jm_band_name (result->band), result->required_met, result->required_total,
+                   result->required_met, result->required_total);
+    for (int r = 0; r < result->requirement_count; r++) {
+        const jm_requirement_t *req = jm_job_requirement (job, r);
+        const jm_outcome_t *outcome = &result->outcomes [r];
+        jm_buf_puts (out, r ? ",{\"requirement\":" : "{\"requirement\":");
+        jm_buf_json_str (out, req->label);
+        jm_buf_printf (out, ",\"importance\":\"%s\",\"weight\":", jm_importance_name (req->importance));
+        jm_buf_json_number (out, req->weight, 3);
+        jm_buf_printf (out, ",\"status\":\"%s\",\"credit\":", jm_status_name (outcome->status));
+        jm_buf_json_number (out, outcome->credit, 3);
+        jm_buf_puts (out, ",\"contribution\":");
+        jm_buf_json_number (out, outcome->contribution, 2);
+        if (outcome->skill >= 0) {
+            jm_buf_puts (out, ",\"skill\":");
+            jm_buf_json_str (out, jm_taxonomy_skill (taxonomy, outcome->skill)->id);
+        }
+        if (outcome->via >= 0) {
+            const jm_skill_t *via = jm_taxonomy_skill (taxonomy, outcome->via);
+            const jm_candidate_skill_t *entry = jm_candidate_skill (candidate, outcome->via);
+            jm_buf_puts (out, ",\"via\":");
+            jm_buf_json_str (out, via->id);
+            jm_buf_puts (out, ",\"via_name\":");
+            jm_buf_json_str (out, via->name);
+            jm_buf_printf (out, ",\"relation\":\"%s\"", jm_relation_name (outcome->relation));
+            if (entry && entry->input) {
+                jm_buf_puts (out, ",\"written\":");
+                jm_buf_json_str (out, entry->input);
+            }
+            if (entry && entry->from_resume)
+                jm_buf_puts (out, ",\"from_resume\":true");
+            if (entry && entry->level)
+                jm_buf_printf (out, ",\"level\":%d", entry->level);
+            if (entry && entry->years >= 0) {
+                jm_buf_puts (out, ",\"years\":");
+                jm_buf_json_number (out, entry->years, 1);
+            }
+        }
+        if (req->any_of)
+            jm_buf_printf (out, ",\"min\":%d,\"members_met\":%d", req->min_count, outcome->members_met);
+        if (req->min_level)
+            jm_buf_printf (out, ",\"min_level\":%d", req->min_level);
+        if (req->min_years > 0) {
+            jm_buf_puts (out, ",\"min_years\":");
+            jm_buf_json_number (out, req->min_years, 1);
+        }
+        jm_buf_puts (out, "}");
+    }
+    jm_buf_puts (out, "]");
+    s_write_skill_list (out, "matched", result, job, JM_STATUS_MET);
+    s_write_skill_list (out, "partial", result, job, JM_STATUS_PARTIAL);
+    s_write_skill_list (out, "missing", result, job, JM_STATUS_MISSING);
+    jm_buf_puts (out, ",\"corrections\":[");
+    bool first = true;
+    for (int i = 0; i < candidate->skill_count; i++) {
+        const jm_candidate_skill_t *entry = &candidate->skills [i];
+        if (entry->match != JM_MATCH_TYPO)
+            continue;
+        jm_buf_puts (out, first ? "{\"input\":" : ",{\"input\":");
+        jm_buf_json_str (out, entry->input);
+        jm_buf_puts (out, ",\"skill\":");
+        jm_buf_json_str (out, jm_taxonomy_skill (taxonomy, entry->skill)->id);
+        jm_buf_puts (out, "}");
+        first = false;
+    }
+    jm_buf_puts (out, "],\"unknown_skills\":[");
+    for (int i = 0; i < candidate->unknown_count; i++) {
+        const jm_unknown_skill_t *unknown = &candidate->unknown [i];
+        jm_buf_puts (out, i ? ",{\"input\":" : "{\"input\":");
+        jm_buf_json_str (out, unknown->input);
+        if (unknown->suggestion >= 0) {
+            const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, unknown->suggestion);
+            jm_buf_puts (out, ",\"suggestion\":");
+            jm_buf_json_str (out, skill->id);
+            jm_buf_puts (out, ",\"suggestion_name\":");
+            jm_buf_json_str (out, skill->name);
+        }
+        else
+            jm_buf_puts (out, ",\"suggestion\":null");
+        jm_buf_puts (out, "}");
+    }
+    jm_buf_puts (out, "],\"versions\":{\"taxonomy\":");
+    jm_buf_json_str (out, jm_taxonomy_version (taxonomy));
+    jm_buf_puts (out, ",\"scorer\":\"" JM_SCORER_VERSION "\"}}");
+}

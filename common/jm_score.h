@@ -1,0 +1,80 @@
+/*  jm_score: how well a candidate meets a job, and why.
+
+    Each requirement earns a credit from 0 to 1:
+      - the skill itself: 1, scaled down by level/min_level and years/min_years
+        when the candidate states less than the job asks ("below level");
+      - a related skill: the taxonomy's credit (a child such as Django for
+        Python, a sibling such as MySQL for PostgreSQL, a parent) — "partial";
+      - an any-of group: the average of its best `min` members.
+    score = 100 * sum (weight * credit) / sum (weight), then multiplied by
+    0.85 for every required requirement earning less than half credit.
+    Bands: strong >= 80 with every required requirement fully met; good >= 60;
+    partial >= 40; weak below.  Scores are rounded to one decimal.
+
+    jm_score_fast computes only the score (a few AND operations per
+    requirement); jm_score_explain also fills the per-requirement breakdown.
+    Both run the same arithmetic, so their scores are identical.            */
+#ifndef JM_SCORE_H
+#define JM_SCORE_H
+
+#include "jm_buf.h"
+#include "jm_candidate.h"
+#include "jm_job.h"
+
+#define JM_SCORER_VERSION       "1.0.0"
+#define JM_SCORE_MISSING_FACTOR 0.85    //  per required requirement below half credit
+
+typedef enum {
+    JM_STATUS_MET = 0,
+    JM_STATUS_PARTIAL,          //  through a related skill, or some of an any-of group
+    JM_STATUS_BELOW_LEVEL,      //  the skill itself, below the minimum level or years
+    JM_STATUS_MISSING
+} jm_status_t;
+
+typedef enum {
+    JM_BAND_STRONG = 0,
+    JM_BAND_GOOD,
+    JM_BAND_PARTIAL,
+    JM_BAND_WEAK
+} jm_band_t;
+
+//  One requirement's outcome
+typedef struct {
+    double credit;              //  0..1
+    jm_status_t status;
+    int skill;                  //  the wanted skill that was (best) met, -1 when missing
+    int via;                    //  the candidate's skill that earned it, -1 when missing
+    jm_relation_t relation;     //  how `via` relates to `skill`
+    int members_met;            //  any-of: members with full credit
+    double contribution;        //  points of the 100 this requirement earned
+} jm_outcome_t;
+
+typedef struct {
+    double score;               //  0..100, one decimal
+    jm_band_t band;
+    int required_met;           //  required requirements fully met
+    int required_total;
+    int requirement_count;
+    jm_outcome_t outcomes [JM_JOB_MAX_REQUIREMENTS];
+} jm_result_t;
+
+//  Score only: the fast path.
+double jm_score_fast (const jm_job_t *job, const jm_candidate_t *candidate);
+
+//  Score with the full breakdown into *result.
+void jm_score_explain (const jm_job_t *job, const jm_candidate_t *candidate, jm_result_t *result);
+
+//  The band of a score given whether every required requirement is met.
+jm_band_t jm_score_band (double score, bool all_required_met);
+
+//  Names: "strong"/"good"/"partial"/"weak"; "met"/"partial"/"below_level"/"missing".
+const char *jm_band_name (jm_band_t band);
+const char *jm_status_name (jm_status_t status);
+
+//  Appends the result as one JSON object (no newline) to out: candidate,
+//  job, score, band, required, per-requirement breakdown, matched / partial /
+//  missing skill lists, unknown skills with suggestions, versions.
+void jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
+                           const jm_candidate_t *candidate, jm_buf_t *out);
+
+#endif
