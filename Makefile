@@ -43,8 +43,9 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 # Each service is every .c file in its folder, linked against the library.
+service_objs = $(addprefix $(BUILD)/obj/,$(patsubst %.c,%.o,$(wildcard services/$(1)/*.c)))
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard services/$$*/*.c)) $(LIB)
+$(BUILD)/bin/%: $$(call service_objs,$$*) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LDLIBS) -o $@
 

@@ -46,7 +46,8 @@ void
 jm_buf_append (jm_buf_t *self, const void *data, size_t len)
 {
     s_reserve (self, len);
-    memcpy (self->data + self->len, data, len);
+    if (len)
+        memcpy (self->data + self->len, data, len);
     self->len += len;
     self->data [self->len] = 0;
 }

@@ -146,7 +146,8 @@ s_compare_skills (const void *a, const void *b)
 static void
 s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
 {
-    qsort (self->skills, (size_t) self->skill_count, sizeof *self->skills, s_compare_skills);
+    if (self->skill_count > 1)
+        qsort (self->skills, (size_t) self->skill_count, sizeof *self->skills, s_compare_skills);
     for (int s = 0; s < JM_MAX_SKILLS; s++)
         self->years [s] = -1;
     uint64_t hash = 1469598103934665603ULL;

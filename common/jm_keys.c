@@ -1,0 +1,281 @@
+/*  jm_keys: Redis key names.  See jm_keys.h and proto/redis-keys.md.  */
+#include "jm_keys.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _jm_keys_t {
+    char name [JM_KEYS_NAMESPACE_MAX + 1];
+    size_t name_len;
+};
+
+static bool
+s_namespace_char (char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '_' || c == '.' || c == '-' || c == ':';
+}
+
+jm_keys_t *
+jm_keys_new (const char *key_namespace, jm_error_t *err)
+{
+    const char *name = key_namespace && *key_namespace
+                     ? key_namespace : JM_KEYS_NAMESPACE_DEFAULT;
+    size_t len = strlen (name);
+    if (len > JM_KEYS_NAMESPACE_MAX) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                      "key namespace is %zu bytes, at most %d allowed",
+                      len, JM_KEYS_NAMESPACE_MAX);
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (!s_namespace_char (name [i])) {
+            jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                          "key namespace \"%s\": byte %zu is not one of "
+                          "A-Z a-z 0-9 _ . - :", name, i + 1);
+            return NULL;
+        }
+    if (name [0] == ':' || name [len - 1] == ':') {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                      "key namespace \"%s\" starts or ends with ':'", name);
+        return NULL;
+    }
+    jm_keys_t *self = calloc (1, sizeof *self);
+    assert (self);
+    memcpy (self->name, name, len + 1);
+    self->name_len = len;
+    return self;
+}
+
+void
+jm_keys_destroy (jm_keys_t **self_p)
+{
+    if (self_p && *self_p) {
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+const char *
+jm_keys_namespace (const jm_keys_t *self)
+{
+    assert (self);
+    return self->name;
+}
+
+//  Length of the UTF-8 sequence starting at s [0] (at most `left` bytes),
+//  or 0 when it is not well-formed (overlong forms and surrogates included).
+static size_t
+s_utf8_sequence (const unsigned char *s, size_t left)
+{
+    unsigned char c = s [0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    uint32_t min, code;
+    if ((c & 0xE0) == 0xC0)      { len = 2; min = 0x80;    code = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; min = 0x800;   code = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; min = 0x10000; code = c & 0x07; }
+    else
+        return 0;
+    if (len > left)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s [i] & 0xC0) != 0x80)
+            return 0;
+        code = (code << 6) | (s [i] & 0x3F);
+    }
+    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+int
+jm_keys_check_id (const char *what, const char *id, jm_error_t *err)
+{
+    if (!what)
+        what = "id";
+    if (!id || !*id)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "%s is empty", what);
+    size_t len = strlen (id);
+    if (len > JM_KEYS_ID_MAX)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "%s is %zu bytes, at most %d allowed",
+                             what, len, JM_KEYS_ID_MAX);
+    const unsigned char *bytes = (const unsigned char *) id;
+    for (size_t i = 0; i < len; ) {
+        size_t step = s_utf8_sequence (bytes + i, len - i);
+        if (step == 0)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                 "%s is not valid UTF-8 at byte %zu", what, i + 1);
+        i += step;
+    }
+    return 0;
+}
+
+static bool
+s_must_escape (unsigned char c)
+{
+    return c <= 0x20 || c == 0x7F || strchr (":%{}*?[]\\", c) != NULL;
+}
+
+//  Escapes id (already checked) into out at *used; false when out is full.
+static bool
+s_put_id (const char *id, char *out, size_t size, size_t *used)
+{
+    static const char hex [] = "0123456789ABCDEF";
+    size_t at = *used;
+    for (const unsigned char *p = (const unsigned char *) id; *p; p++) {
+        if (s_must_escape (*p)) {
+            if (at + 3 >= size)
+                return false;
+            out [at++] = '%';
+            out [at++] = hex [*p >> 4];
+            out [at++] = hex [*p & 15];
+        }
+        else {
+            if (at + 1 >= size)
+                return false;
+            out [at++] = (char) *p;
+        }
+    }
+    out [at] = '\0';
+    *used = at;
+    return true;
+}
+
+static bool
+s_put_text (const char *text, size_t len, char *out, size_t size, size_t *used)
+{
+    if (*used + len >= size)
+        return false;
+    memcpy (out + *used, text, len);
+    *used += len;
+    out [*used] = '\0';
+    return true;
+}
+
+int
+jm_keys_escape_id (const char *id, char *out, size_t size)
+{
+    assert (out && size > 0);
+    out [0] = '\0';
+    size_t used = 0;
+    if (jm_keys_check_id (NULL, id, NULL) || !s_put_id (id, out, size, &used)) {
+        out [0] = '\0';
+        return -1;
+    }
+    return (int) used;
+}
+
+static int
+s_hex_value (char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+int
+jm_keys_unescape_id (const char *text, size_t len, char *out, size_t size)
+{
+    assert (text && out && size > 0);
+    size_t at = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text [i];
+        if (c == '%') {
+            int high = i + 2 < len ? s_hex_value (text [i + 1]) : -1;
+            int low = i + 2 < len ? s_hex_value (text [i + 2]) : -1;
+            if (high < 0 || low < 0 || (high == 0 && low == 0))
+                goto bad;
+            c = (char) (high * 16 + low);
+            i += 2;
+        }
+        if (at + 1 >= size)
+            goto bad;
+        out [at++] = c;
+    }
+    out [at] = '\0';
+    return (int) at;
+bad:
+    out [0] = '\0';
+    return -1;
+}
+
+//  Builds <ns>:<kind>[:<first>[:<second>]] where first and second are ids.
+static int
+s_build (const jm_keys_t *self, const char *kind,
+         const char *first_what, const char *first,
+         const char *second_what, const char *second,
+         char *key, size_t size, jm_error_t *err)
+{
+    assert (self && kind && key && size > 0);
+    key [0] = '\0';
+    if ((first_what && jm_keys_check_id (first_what, first, err))
+    ||  (second_what && jm_keys_check_id (second_what, second, err)))
+        return -1;
+    size_t used = 0;
+    bool fits = s_put_text (self->name, self->name_len, key, size, &used)
+             && s_put_text (":", 1, key, size, &used)
+             && s_put_text (kind, strlen (kind), key, size, &used);
+    if (fits && first_what)
+        fits = s_put_text (":", 1, key, size, &used) && s_put_id (first, key, size, &used);
+    if (fits && second_what)
+        fits = s_put_text (":", 1, key, size, &used) && s_put_id (second, key, size, &used);
+    if (!fits) {
+        key [0] = '\0';
+        return jm_error_set (err, JM_ERR_INTERNAL,
+                             "%s key does not fit in %zu bytes", kind, size);
+    }
+    return (int) used;
+}
+
+int
+jm_keys_result (const jm_keys_t *self, const char *job, const char *candidate,
+                char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "result", "job id", job, "candidate id", candidate,
+                    key, size, err);
+}
+
+int
+jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,
+              char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "rank", "job id", job, "job version", version,
+                    key, size, err);
+}
+
+int
+jm_keys_job (const jm_keys_t *self, const char *job,
+             char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "job", "job id", job, NULL, NULL, key, size, err);
+}
+
+int
+jm_keys_profile (const jm_keys_t *self, const char *candidate,
+                 char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "profile", "candidate id", candidate, NULL, NULL,
+                    key, size, err);
+}
+
+int
+jm_keys_jobs (const jm_keys_t *self, char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "jobs", NULL, NULL, NULL, NULL, key, size, err);
+}
+
+int
+jm_keys_events (const jm_keys_t *self, char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "events", NULL, NULL, NULL, NULL, key, size, err);
+}

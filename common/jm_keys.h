@@ -1,0 +1,89 @@
+/*  jm_keys: the one place that builds Redis key names.
+
+    Every key starts with a namespace (default "jobmatch") and a colon, so
+    several deployments can share one Redis.  The keys and what they hold are
+    documented in proto/redis-keys.md:
+
+        <ns>:result:<job>:<candidate>   HASH  one cached match result
+        <ns>:rank:<job>:<version>       ZSET  candidate id -> score
+        <ns>:job:<job>                  HASH  job registry entry (reserved)
+        <ns>:jobs                       SET   registered job ids (reserved)
+        <ns>:profile:<candidate>        STR   normalized profile (reserved)
+        <ns>:events                     pub/sub channel (reserved)
+
+    Ids (job, candidate, version) are 1..JM_KEYS_ID_MAX bytes of valid UTF-8.
+    Inside a key they are percent-encoded (%XX, upper-case hex) wherever a
+    byte could make a key ambiguous or awkward: ':' (our separator), '%'
+    (the escape itself), space and every ASCII control byte, DEL, the glob
+    characters '*', '?', '[', ']', '\' (so SCAN/KEYS patterns stay exact)
+    and '{', '}' (Redis Cluster hash tags).  Every other byte, including
+    UTF-8 beyond ASCII, is kept as is, so ordinary ids read the same in a key.
+
+    Builders write into a caller's buffer (JM_KEYS_MAX bytes always suffice)
+    and return the key's length, so hot loops build keys without malloc.   */
+#ifndef JM_KEYS_H
+#define JM_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "jm_error.h"
+
+#define JM_KEYS_NAMESPACE_DEFAULT  "jobmatch"
+#define JM_KEYS_NAMESPACE_MAX      64      //  bytes in a namespace
+#define JM_KEYS_ID_MAX             128     //  bytes in an id, before escaping
+#define JM_KEYS_MAX                1024    //  room for any key built here, with its NUL
+
+typedef struct _jm_keys_t jm_keys_t;
+
+//  Creates a key builder for a namespace (NULL or "" for the default).  A
+//  namespace is 1..JM_KEYS_NAMESPACE_MAX bytes of [A-Za-z0-9_.-] with inner
+//  ':' allowed.  Returns NULL with err set (invalid_request) otherwise.
+jm_keys_t *jm_keys_new (const char *key_namespace, jm_error_t *err);
+
+//  Frees the builder and nulls the pointer; safe on NULL.
+void jm_keys_destroy (jm_keys_t **self_p);
+
+//  The namespace, without the trailing colon (borrowed).
+const char *jm_keys_namespace (const jm_keys_t *self);
+
+//  <ns>:result:<job>:<candidate>.  Each builder below writes a NUL-terminated
+//  key into key[size] and returns its length, or -1 with err set
+//  (invalid_request naming the id) when an id is invalid or the key does not
+//  fit; key is then an empty string.
+int jm_keys_result (const jm_keys_t *self, const char *job, const char *candidate,
+                    char *key, size_t size, jm_error_t *err);
+
+//  <ns>:rank:<job>:<version>.
+int jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,
+                  char *key, size_t size, jm_error_t *err);
+
+//  <ns>:job:<job>.
+int jm_keys_job (const jm_keys_t *self, const char *job,
+                 char *key, size_t size, jm_error_t *err);
+
+//  <ns>:profile:<candidate>.
+int jm_keys_profile (const jm_keys_t *self, const char *candidate,
+                     char *key, size_t size, jm_error_t *err);
+
+//  <ns>:jobs.
+int jm_keys_jobs (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
+
+//  <ns>:events (a pub/sub channel name, built the same way).
+int jm_keys_events (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
+
+//  Returns 0 when id is a valid id (1..JM_KEYS_ID_MAX bytes of UTF-8 without
+//  NUL), else -1 with err set (invalid_request: "<what> ...", e.g. "job id is
+//  empty").  what names the id in the message; NULL means "id".
+int jm_keys_check_id (const char *what, const char *id, jm_error_t *err);
+
+//  Escapes a valid id into out[size] (3 * JM_KEYS_ID_MAX + 1 always
+//  suffices).  Returns the escaped length, or -1 when the id is invalid or
+//  does not fit.
+int jm_keys_escape_id (const char *id, char *out, size_t size);
+
+//  Reverses jm_keys_escape_id on text[len] (e.g. a key segment from SCAN)
+//  into out[size], NUL-terminated.  Returns the id's length, or -1 on a bad
+//  escape or when it does not fit.
+int jm_keys_unescape_id (const char *text, size_t len, char *out, size_t size);
+
+#endif

@@ -1,0 +1,197 @@
+/*  jm_store: the only module that talks to Redis.
+
+    A matcher works in batches, and so does the store: one pipelined round
+    trip looks up the cached results of a whole batch (jm_store_lookup), and
+    one pipelined round trip writes the batch's new results (jm_store_write
+    queues, jm_store_flush sends).  No call costs a round trip per item.
+
+    Writes are at-least-once.  Every queued command stays in the store's own
+    pending buffer until Redis has answered it (hiredis's redisReconnect
+    would drop its output buffer, so we never rely on it).  While Redis is
+    unreachable writes accumulate in that buffer, which is bounded (by
+    commands and by bytes; past the bound the oldest writes are dropped,
+    logged once per outage and counted), the store reconnects with jittered
+    exponential backoff (backoff_min_ms doubling to backoff_max_ms), and the
+    first flush or tick after reconnecting replays the pending writes in
+    order, then logs "back after N s, replayed M writes".  Queued commands must
+    therefore be idempotent (HSET, ZADD, SADD, PEXPIRE... are).  A command
+    Redis refuses for good (WRONGTYPE, syntax) is logged, counted and dropped;
+    one refused for now (LOADING, OOM, READONLY, BUSY...) stays pending and
+    is retried after a backoff.
+
+    While Redis is down, lookups return at once as all misses (after at most
+    one connect attempt, bounded by connect_timeout_ms, when a retry is due),
+    so a matcher keeps scoring without its cache.  Every command is bounded
+    by command_timeout_ms; a connection that times out is dropped and
+    treated as a loss.  The owner's loop calls jm_store_tick when idle so
+    reconnection and replay happen without traffic.
+
+    The store ignores SIGPIPE (if it was left at its default), since a write
+    to a Redis that just died would otherwise kill the process.
+
+    Results and rankings use the keys of jm_keys (proto/redis-keys.md).  A
+    store is not thread-safe: one store per thread or actor.               */
+#ifndef JM_STORE_H
+#define JM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "jm_error.h"
+#include "jm_keys.h"
+
+typedef struct _jm_store_t jm_store_t;
+
+//  Settings; jm_store_options_default fills in the defaults shown.
+typedef struct {
+    const char *key_namespace;      //  key prefix, "jobmatch" (copied)
+    int connect_timeout_ms;         //  1000: bound on one connect attempt
+    int command_timeout_ms;         //  1000: bound on each socket read/write
+    int64_t result_ttl_ms;          //  7 days: TTL of result hashes; 0 = none
+    size_t pending_max_commands;    //  200000: commands kept while Redis is down
+    size_t pending_max_bytes;       //  256 MiB: bytes kept while Redis is down
+    int backoff_min_ms;             //  100: first reconnect delay
+    int backoff_max_ms;             //  5000: reconnect delay cap
+} jm_store_options_t;
+
+//  Fills options with the defaults.
+void jm_store_options_default (jm_store_options_t *options);
+
+//  One item of a batch lookup.  The caller fills job, candidate and
+//  fingerprint (borrowed for the call); the store fills hit and json.
+typedef struct {
+    const char *job;                //  job id
+    const char *candidate;          //  candidate id
+    const char *fingerprint;        //  expected fingerprint ("<version>:<hash>")
+    bool hit;                       //  out: cached and fingerprint equal
+    const char *json;               //  out: cached result JSON, NUL-terminated,
+                                    //  owned by the store, valid until the next
+                                    //  jm_store_lookup or destroy; NULL on a miss
+    size_t json_len;                //  out: bytes in json
+} jm_store_lookup_t;
+
+//  One result to write; every field is borrowed for the call only.
+typedef struct {
+    const char *job;                //  job id
+    const char *version;            //  job version the result was scored for
+    const char *candidate;          //  candidate id
+    double score;                   //  ranking score
+    const char *fingerprint;        //  "<version>:<hex hash of normalized profile>"
+    const char *json;               //  full result JSON text
+    size_t json_len;                //  bytes in json; 0 means strlen (json)
+} jm_store_result_t;
+
+//  A ranking page, owned by the caller (jm_store_ranking_destroy).
+typedef struct {
+    char *candidate;                //  candidate id
+    double score;
+} jm_store_rank_entry_t;
+
+typedef struct {
+    jm_store_rank_entry_t *entries; //  best first
+    size_t count;                   //  entries on this page
+    long long matching;             //  members with score >= min_score
+    long long total;                //  members in the ranking
+} jm_store_ranking_t;
+
+//  Counters since jm_store_new, and the pending buffer's size now.
+typedef struct {
+    uint64_t commands_sent;         //  commands written to Redis (incl. replays)
+    uint64_t round_trips;           //  pipelines sent and fully answered
+    uint64_t errors;                //  error replies from Redis
+    uint64_t connect_attempts;      //  connection attempts, failed or not
+    uint64_t reconnects;            //  successful connections after a loss
+    uint64_t confirmed;             //  writes Redis confirmed
+    uint64_t dropped;               //  writes dropped from a full pending buffer
+    uint64_t lookups;               //  items looked up
+    uint64_t hits;                  //  of which cache hits
+    size_t pending_writes;          //  queued writes not yet confirmed
+    size_t pending_commands;        //  commands in them
+    size_t pending_bytes;           //  bytes in them
+} jm_store_stats_t;
+
+//  Creates a store for url, either "redis://host[:port][/db]" (port 6379 and
+//  db 0 by default; IPv6 hosts in brackets) or "unix:///path/to/socket[?db=N]".
+//  options may be NULL for the defaults.  Tries to connect once: an
+//  unreachable Redis is logged and retried with backoff, not an error (see
+//  jm_store_connected).  Returns NULL with err set (invalid_request naming
+//  the fault) only for a bad URL or bad options.
+jm_store_t *jm_store_new (const char *url, const jm_store_options_t *options,
+                          jm_error_t *err);
+
+//  Closes the connection, frees the store and any pending writes (logging
+//  how many are lost), and nulls the pointer; safe on NULL and twice.
+void jm_store_destroy (jm_store_t **self_p);
+
+//  Looks up count items in one pipelined round trip (HMGET fp json each).
+//  Fills hit/json/json_len of every item (see jm_store_lookup_t for who owns
+//  json).  Returns the number of hits, or -1 when Redis is not available:
+//  then every item is a miss, and the call did not block longer than one
+//  connect attempt (none at all while backing off).  Items with invalid ids
+//  or error replies are misses.
+int jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count);
+
+//  Queues a result write: HSET result key (fp, score, version, json, at),
+//  PEXPIRE it (result_ttl_ms), ZADD the rank key of (job, version).  Nothing
+//  is sent until jm_store_flush.  Returns 0, or -1 with err set
+//  (invalid_request) when an id is invalid, nothing queued then; or too_large
+//  when the write alone exceeds the pending limits (dropped and counted).
+int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err);
+
+//  Queues any command, e.g. {"SADD", "jobmatch:jobs", id}, as one write that
+//  goes through the same pending buffer.  argv [i] holds argvlen [i] bytes
+//  (binary-safe); argvlen NULL means NUL-terminated strings.  Build key names
+//  with jm_store_keys.  Returns 0, or -1 when argc < 1 or the command alone
+//  exceeds pending_max_bytes (logged and counted as dropped).
+int jm_store_append (jm_store_t *self, int argc, const char **argv, const size_t *argvlen);
+
+//  Sends every pending write (a normal batch in one pipeline; a long replay
+//  in pipelines of at most 16384 commands) and reads all replies.  Confirmed
+//  writes and those Redis refused for good leave the buffer; the rest stay.
+//  Returns the number of writes confirmed (all their commands answered
+//  without error), or -1 when Redis is not available (down, backing off,
+//  refusing writes for now, or lost during the flush).
+int jm_store_flush (jm_store_t *self);
+
+//  Drives the store from the owner's loop: when Redis is down and a retry is
+//  due, reconnects (replaying pending writes); when connected, flushes any
+//  pending writes.  Call it every 100 ms or so, and when idle.  Returns 0 when
+//  connected with nothing left pending, else -1.
+int jm_store_tick (jm_store_t *self);
+
+//  Reads the cached result JSON of (job, candidate) in one round trip.
+//  Returns 1 with *json_p a new NUL-terminated string (caller frees) and
+//  *len_p its length (len_p may be NULL), 0 when there is none, -1 when Redis
+//  is not available or an id is invalid.
+int jm_store_read_result (jm_store_t *self, const char *job, const char *candidate,
+                          char **json_p, size_t *len_p);
+
+//  Reads a page of the ranking of (job, version) in one round trip: up to
+//  limit entries with score >= min_score, best first, skipping the first
+//  offset of them (ZREVRANGEBYSCORE ... LIMIT), plus how many members score
+//  >= min_score (ZCOUNT) and in all (ZCARD).  Use -INFINITY for no minimum.
+//  Returns 0 with *ranking_p a new ranking (caller destroys), or -1 when Redis
+//  is not available or an id is invalid.  An unknown ranking is empty.
+int jm_store_read_ranking (jm_store_t *self, const char *job, const char *version,
+                           size_t offset, size_t limit, double min_score,
+                           jm_store_ranking_t **ranking_p);
+
+//  Frees a ranking and nulls the pointer; safe on NULL.
+void jm_store_ranking_destroy (jm_store_ranking_t **self_p);
+
+//  True while the store holds a working connection.
+bool jm_store_connected (const jm_store_t *self);
+
+//  Queued writes not yet confirmed by Redis.
+size_t jm_store_pending (const jm_store_t *self);
+
+//  Copies the counters into *stats.
+void jm_store_stats (const jm_store_t *self, jm_store_stats_t *stats);
+
+//  The key builder for this store's namespace (borrowed).
+const jm_keys_t *jm_store_keys (const jm_store_t *self);
+
+//  Where the store connects, for logs: "host:port db N" or "unix:path db N".
+const char *jm_store_endpoint (const jm_store_t *self);
+
+#endif

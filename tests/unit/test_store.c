@@ -1,0 +1,953 @@
+/*  Tests for jm_keys and jm_store.  The store tests run against a real
+    redis-server that each test starts for itself (jm_test_redis).         */
+#include "jm_test.h"
+#include "jm_test_redis.h"
+#include "jm_keys.h"
+#include "jm_store.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double
+s_ms_since (const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (double) (now.tv_sec - start->tv_sec) * 1e3
+         + (double) (now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static void
+s_sleep_ms (int ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep (&ts, NULL);
+}
+
+//  Options for tests: short timeouts and backoff so outages pass quickly.
+static jm_store_options_t
+s_options (void)
+{
+    jm_store_options_t options;
+    jm_store_options_default (&options);
+    options.connect_timeout_ms = 500;
+    options.command_timeout_ms = 500;
+    options.backoff_min_ms = 10;
+    options.backoff_max_ms = 50;
+    return options;
+}
+
+//  Queues the result of (job, candidate) with a JSON body naming both.
+static int
+s_write (jm_store_t *store, const char *job, const char *version, const char *candidate,
+         double score, const char *fingerprint)
+{
+    char json [512];
+    snprintf (json, sizeof json, "{\"job\":\"%s\",\"candidate\":\"%s\",\"score\":%g}",
+              job, candidate, score);
+    jm_store_result_t result = {
+        .job = job, .version = version, .candidate = candidate, .score = score,
+        .fingerprint = fingerprint, .json = json
+    };
+    jm_error_t err;
+    jm_error_clear (&err);
+    int rc = jm_store_write (store, &result, &err);
+    JM_CHECK_MSG (rc == 0, "write %s/%s: %s", job, candidate, err.message);
+    return rc;
+}
+
+//  Ticks until the store is connected with nothing pending, at most 3 s.
+static bool
+s_tick_until_idle (jm_store_t *store)
+{
+    for (int waited = 0; waited < 3000; waited += 5) {
+        if (jm_store_tick (store) == 0)
+            return true;
+        s_sleep_ms (5);
+    }
+    return false;
+}
+
+
+//  --------------------------------------------------------------------------
+//  jm_keys
+
+JM_TEST (keys_build_and_escape)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_keys_t *keys = jm_keys_new (NULL, &err);
+    JM_REQUIRE (keys);
+    JM_CHECK_STR (jm_keys_namespace (keys), "jobmatch");
+    char key [JM_KEYS_MAX];
+    JM_CHECK_INT (jm_keys_result (keys, "job-1", "cand.7", key, sizeof key, &err), 28);
+    JM_CHECK_STR (key, "jobmatch:result:job-1:cand.7");
+    jm_keys_rank (keys, "job-1", "3", key, sizeof key, &err);
+    JM_CHECK_STR (key, "jobmatch:rank:job-1:3");
+    jm_keys_job (keys, "job-1", key, sizeof key, &err);
+    JM_CHECK_STR (key, "jobmatch:job:job-1");
+    jm_keys_profile (keys, "c", key, sizeof key, &err);
+    JM_CHECK_STR (key, "jobmatch:profile:c");
+    jm_keys_jobs (keys, key, sizeof key, &err);
+    JM_CHECK_STR (key, "jobmatch:jobs");
+    jm_keys_events (keys, key, sizeof key, &err);
+    JM_CHECK_STR (key, "jobmatch:events");
+
+    //  ':' in ids cannot make two pairs share a key
+    char other [JM_KEYS_MAX];
+    jm_keys_result (keys, "a:b", "c", key, sizeof key, &err);
+    jm_keys_result (keys, "a", "b:c", other, sizeof other, &err);
+    JM_CHECK_STR (key, "jobmatch:result:a%3Ab:c");
+    JM_CHECK_STR (other, "jobmatch:result:a:b%3Ac");
+    jm_keys_result (keys, "job 1\t%", "{x}*?[y]\\", key, sizeof key, &err);
+    JM_CHECK_STR (key, "jobmatch:result:job%201%09%25:%7Bx%7D%2A%3F%5By%5D%5C");
+    jm_keys_result (keys, "José", "日本", key, sizeof key, &err);
+    JM_CHECK_STR (key, "jobmatch:result:José:日本");
+    JM_CHECK (!jm_error_is_set (&err));
+
+    //  Escape and unescape round trip
+    char escaped [3 * JM_KEYS_ID_MAX + 1], back [JM_KEYS_ID_MAX + 1];
+    const char *ids [] = { "a:b c%d", "plain", "\x7f\x01:", "ü:ü", NULL };
+    for (int i = 0; ids [i]; i++) {
+        int len = jm_keys_escape_id (ids [i], escaped, sizeof escaped);
+        JM_REQUIRE (len > 0);
+        JM_CHECK (!strchr (escaped, ':') && !strchr (escaped, ' '));
+        JM_CHECK_INT (jm_keys_unescape_id (escaped, (size_t) len, back, sizeof back),
+                      (int) strlen (ids [i]));
+        JM_CHECK_STR (back, ids [i]);
+    }
+    JM_CHECK_INT (jm_keys_unescape_id ("a%3", 3, back, sizeof back), -1);
+    JM_CHECK_INT (jm_keys_unescape_id ("a%00", 4, back, sizeof back), -1);
+    JM_CHECK_INT (jm_keys_unescape_id ("a%zz", 4, back, sizeof back), -1);
+
+    //  A 128-byte id of the worst kind still fits in JM_KEYS_MAX
+    char worst [JM_KEYS_ID_MAX + 1];
+    memset (worst, ':', JM_KEYS_ID_MAX);
+    worst [JM_KEYS_ID_MAX] = '\0';
+    JM_CHECK_INT (jm_keys_result (keys, worst, worst, key, sizeof key, &err),
+                  (int) strlen ("jobmatch:result::") + 2 * 3 * JM_KEYS_ID_MAX);
+    //  ...but not in a small buffer
+    char small [32];
+    JM_CHECK_INT (jm_keys_result (keys, worst, "c", small, sizeof small, NULL), -1);
+    JM_CHECK_STR (small, "");
+    jm_keys_destroy (&keys);
+    jm_keys_destroy (&keys);
+    JM_CHECK (keys == NULL);
+}
+
+JM_TEST (keys_reject_bad_ids_and_namespaces)
+{
+    jm_keys_t *keys = jm_keys_new ("test:ns", NULL);
+    JM_REQUIRE (keys);
+    char key [JM_KEYS_MAX];
+    jm_keys_jobs (keys, key, sizeof key, NULL);
+    JM_CHECK_STR (key, "test:ns:jobs");
+
+    char long_id [JM_KEYS_ID_MAX + 2];
+    memset (long_id, 'x', sizeof long_id - 1);
+    long_id [sizeof long_id - 1] = '\0';
+    struct { const char *job, *candidate, *message; } cases [] = {
+        { "", "c", "job id is empty" },
+        { NULL, "c", "job id is empty" },
+        { "j", "", "candidate id is empty" },
+        { long_id, "c", "job id is 129 bytes, at most 128 allowed" },
+        { "j", "bad\xff", "candidate id is not valid UTF-8 at byte 4" },
+        { "\xc0\x80", "c", "job id is not valid UTF-8 at byte 1" },        //  overlong NUL
+        { "\xed\xa0\x80", "c", "job id is not valid UTF-8 at byte 1" },    //  surrogate
+        { "ab\xe2\x82", "c", "job id is not valid UTF-8 at byte 3" },      //  truncated
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        JM_CHECK_INT (jm_keys_result (keys, cases [i].job, cases [i].candidate,
+                                      key, sizeof key, &err), -1);
+        JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+        JM_CHECK_STR (err.message, cases [i].message);
+        JM_CHECK_STR (key, "");
+    }
+    jm_keys_destroy (&keys);
+
+    const char *bad [] = { "bad ns", ":x", "x:", "a{b}", "n\n", NULL };
+    for (int i = 0; bad [i]; i++) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        JM_CHECK_MSG (jm_keys_new (bad [i], &err) == NULL, "namespace \"%s\" accepted", bad [i]);
+        JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+    }
+    char long_ns [JM_KEYS_NAMESPACE_MAX + 2];
+    memset (long_ns, 'n', sizeof long_ns - 1);
+    long_ns [sizeof long_ns - 1] = '\0';
+    JM_CHECK (jm_keys_new (long_ns, NULL) == NULL);
+}
+
+
+//  --------------------------------------------------------------------------
+//  jm_store without a server
+
+JM_TEST (store_url_parsing)
+{
+    struct { const char *url, *endpoint; } good [] = {
+        { "redis://127.0.0.1:1/3", "127.0.0.1:1 db 3" },
+        { "redis://127.0.0.1:1", "127.0.0.1:1 db 0" },
+        { "redis://127.0.0.1:1/", "127.0.0.1:1 db 0" },
+        { "redis://localhost", "localhost:6379 db 0" },
+        { "redis://[::1]:2/15", "[::1]:2 db 15" },
+        { "unix:///nonexistent/redis.sock", "unix:/nonexistent/redis.sock db 0" },
+        { "unix:///nonexistent/redis.sock?db=5", "unix:/nonexistent/redis.sock db 5" },
+    };
+    jm_store_options_t options = s_options ();
+    options.connect_timeout_ms = 200;
+    for (size_t i = 0; i < sizeof good / sizeof good [0]; i++) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        jm_store_t *store = jm_store_new (good [i].url, &options, &err);
+        JM_CHECK_MSG (store, "%s: %s", good [i].url, err.message);
+        if (store)
+            JM_CHECK_STR (jm_store_endpoint (store), good [i].endpoint);
+        jm_store_destroy (&store);
+    }
+    char long_path [200] = "unix:///";
+    memset (long_path + 8, 'p', 150);
+    struct { const char *url, *message; } bad [] = {
+        { NULL, "redis URL is empty" },
+        { "", "redis URL is empty" },
+        { "http://127.0.0.1", "expected redis://host[:port][/db]" },
+        { "127.0.0.1:6379", "expected redis://host[:port][/db]" },
+        { "redis://", "no host" },
+        { "redis://:6379", "no host" },
+        { "redis://127.0.0.1:0", "port \"0\" is not 1..65535" },
+        { "redis://127.0.0.1:65536", "port \"65536\" is not 1..65535" },
+        { "redis://127.0.0.1:x/1", "port \"x\" is not 1..65535" },
+        { "redis://127.0.0.1:/1", "port \"\" is not 1..65535" },
+        { "redis://127.0.0.1:6379/x", "db \"x\" is not a number" },
+        { "redis://127.0.0.1:6379/-1", "db \"-1\" is not a number" },
+        { "redis://127.0.0.1:6379/1/2", "db \"1/2\" is not a number" },
+        { "redis://user:pw@127.0.0.1", "passwords are not supported" },
+        { "redis://127.0.0.1?db=1", "parameters are not supported" },
+        { "redis://[::1:6379", "missing ']'" },
+        { "redis://[::1]x", "unexpected \"x\" after the host" },
+        { "unix://relative.sock", "must be absolute" },
+        { "unix:///tmp/r.sock?db=x", "db \"x\" is not a number" },
+        { "unix:///tmp/r.sock?timeout=1", "unknown parameter \"timeout=1\"" },
+        { long_path, "socket path longer than" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        jm_store_t *store = jm_store_new (bad [i].url, &options, &err);
+        JM_CHECK_MSG (!store, "%s accepted", bad [i].url);
+        JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+        JM_CHECK_MSG (strstr (err.message, bad [i].message),
+                      "%s: message \"%s\" lacks \"%s\"", bad [i].url, err.message,
+                      bad [i].message);
+        jm_store_destroy (&store);
+    }
+    //  Bad options are refused the same way
+    jm_error_t err;
+    jm_error_clear (&err);
+    options.command_timeout_ms = 0;
+    JM_CHECK (!jm_store_new ("redis://127.0.0.1:1", &options, &err));
+    JM_CHECK_STR (err.message, "redis command timeout 0 ms is not 1..600000");
+    options = s_options ();
+    options.key_namespace = "no spaces";
+    jm_error_clear (&err);
+    JM_CHECK (!jm_store_new ("redis://127.0.0.1:1", &options, &err));
+    JM_CHECK (strstr (err.message, "key namespace"));
+}
+
+JM_TEST (store_unreachable_at_start)
+{
+    jm_store_options_t options = s_options ();
+    options.backoff_min_ms = options.backoff_max_ms = 1000;
+    struct timespec start;
+    clock_gettime (CLOCK_MONOTONIC, &start);
+    jm_store_t *store = jm_store_new ("unix:///nonexistent/redis.sock", &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK (!jm_store_connected (store));
+    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:ab" };
+    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    JM_CHECK (!item.hit && !item.json);
+    JM_CHECK_INT (s_write (store, "j", "1", "c", 0.5, "1:ab"), 0);
+    JM_CHECK_INT (jm_store_flush (store), -1);
+    JM_CHECK_INT (jm_store_tick (store), -1);
+    JM_CHECK_INT (jm_store_pending (store), 1);
+    char *json = NULL;
+    JM_CHECK_INT (jm_store_read_result (store, "j", "c", &json, NULL), -1);
+    jm_store_ranking_t *ranking = NULL;
+    JM_CHECK_INT (jm_store_read_ranking (store, "j", "1", 0, 10, -INFINITY, &ranking), -1);
+    JM_CHECK (!json && !ranking);
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.connect_attempts, 1);       //  the rest fell in the backoff
+    JM_CHECK (s_ms_since (&start) < 100);
+    jm_store_destroy (&store);
+    jm_store_destroy (&store);
+    JM_CHECK (store == NULL);
+}
+
+
+//  --------------------------------------------------------------------------
+//  jm_store against redis-server
+
+JM_TEST (store_write_then_lookup)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK (jm_store_connected (store));
+    s_write (store, "j1", "v3", "c1", 0.8125, "v3:aa");
+    s_write (store, "j1", "v3", "c2", 0.1, "v3:bb");
+    s_write (store, "j2", "v1", "c1", 1.0, "v1:cc");
+    JM_CHECK_INT (jm_store_pending (store), 3);
+    JM_CHECK_INT (jm_store_flush (store), 3);
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    JM_CHECK_INT (jm_store_flush (store), 0);
+
+    jm_store_lookup_t items [] = {
+        { .job = "j1", .candidate = "c1", .fingerprint = "v3:aa" },
+        { .job = "j1", .candidate = "c3", .fingerprint = "v3:aa" },     //  never written
+        { .job = "j1", .candidate = "c2", .fingerprint = "v3:bb" },
+        { .job = "j2", .candidate = "c1", .fingerprint = "v1:cc" },
+        { .job = "", .candidate = "c1", .fingerprint = "v1:cc" },       //  invalid id
+    };
+    JM_CHECK_INT (jm_store_lookup (store, items, 5), 3);
+    JM_CHECK (items [0].hit && !items [1].hit && items [2].hit && items [3].hit && !items [4].hit);
+    JM_CHECK_STR (items [0].json, "{\"job\":\"j1\",\"candidate\":\"c1\",\"score\":0.8125}");
+    JM_CHECK_INT (items [0].json_len, strlen (items [0].json));
+    JM_CHECK (items [1].json == NULL);
+    JM_CHECK_STR (items [2].json, "{\"job\":\"j1\",\"candidate\":\"c2\",\"score\":0.1}");
+    JM_CHECK_STR (items [3].json, "{\"job\":\"j2\",\"candidate\":\"c1\",\"score\":1}");
+
+    //  The hash holds every documented field
+    char *fields = jm_test_redis_command (redis, "HMGET", "jobmatch:result:j1:c2",
+                                          "fp", "score", "version", NULL);
+    JM_CHECK_STR (fields, "v3:bb\n0.1\nv3");
+    free (fields);
+    long long at = jm_test_redis_integer (redis, "HGET", "jobmatch:result:j1:c1", "at", NULL);
+    JM_CHECK (llabs (at - (long long) time (NULL) * 1000) < 60000);
+    char *score = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j1:v3", "c1", NULL);
+    JM_CHECK_STR (score, "0.8125");
+    free (score);
+
+    //  One-result read
+    char *json = NULL;
+    size_t len = 0;
+    JM_CHECK_INT (jm_store_read_result (store, "j2", "c1", &json, &len), 1);
+    JM_CHECK_STR (json, "{\"job\":\"j2\",\"candidate\":\"c1\",\"score\":1}");
+    JM_CHECK_INT (len, strlen (json ? json : ""));
+    free (json);
+    JM_CHECK_INT (jm_store_read_result (store, "j2", "c9", &json, &len), 0);
+    JM_CHECK (json == NULL && len == 0);
+    JM_CHECK_INT (jm_store_read_result (store, "j2", "", &json, &len), -1);
+
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.lookups, 5);
+    JM_CHECK_INT (stats.hits, 3);
+    JM_CHECK_INT (stats.confirmed, 3);
+    JM_CHECK_INT (stats.errors, 0);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_fingerprint_mismatch_is_miss)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "j", "3", "c", 0.5, "3:abc");
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    jm_store_lookup_t items [] = {
+        { .job = "j", .candidate = "c", .fingerprint = "4:abc" },   //  job changed
+        { .job = "j", .candidate = "c", .fingerprint = "3:abd" },   //  profile changed
+        { .job = "j", .candidate = "c", .fingerprint = "3:ab" },    //  a prefix is not equal
+        { .job = "j", .candidate = "c", .fingerprint = NULL },
+        { .job = "j", .candidate = "c", .fingerprint = "3:abc" },
+    };
+    JM_CHECK_INT (jm_store_lookup (store, items, 5), 1);
+    for (int i = 0; i < 4; i++)
+        JM_CHECK_MSG (!items [i].hit && !items [i].json, "item %d hit", i);
+    JM_CHECK (items [4].hit && items [4].json);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_result_ttl)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "j", "1", "default", 0.5, "1:a");
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    long long week = 7LL * 24 * 3600 * 1000;
+    long long ttl = jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:default", NULL);
+    JM_CHECK_MSG (ttl > week - 60000 && ttl <= week, "default TTL %lld ms", ttl);
+    jm_store_destroy (&store);
+
+    jm_store_options_t options = s_options ();
+    options.result_ttl_ms = 60000;
+    store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "j", "1", "minute", 0.5, "1:a");
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    ttl = jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:minute", NULL);
+    JM_CHECK_MSG (ttl > 50000 && ttl <= 60000, "TTL %lld ms", ttl);
+    jm_store_destroy (&store);
+
+    options.result_ttl_ms = 0;      //  no expiry: two commands per write
+    store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "j", "1", "forever", 0.5, "1:a");
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.pending_commands, 2);
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:forever", NULL), -1);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_ranking_page)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    //  c01..c10 score 0.1..1.0 in version 2; one more in version 3
+    for (int i = 1; i <= 10; i++) {
+        char candidate [8];
+        snprintf (candidate, sizeof candidate, "c%02d", i);
+        s_write (store, "j", "2", candidate, i / 10.0, "2:x");
+    }
+    s_write (store, "j", "3", "c99", 0.99, "3:x");
+    JM_CHECK_INT (jm_store_flush (store), 11);
+
+    jm_store_ranking_t *ranking = NULL;
+    JM_REQUIRE (jm_store_read_ranking (store, "j", "2", 0, 3, -INFINITY, &ranking) == 0);
+    JM_CHECK_INT (ranking->count, 3);
+    JM_CHECK_INT (ranking->total, 10);
+    JM_CHECK_INT (ranking->matching, 10);
+    if (ranking->count == 3) {
+        JM_CHECK_STR (ranking->entries [0].candidate, "c10");
+        JM_CHECK_NEAR (ranking->entries [0].score, 1.0, 1e-12);
+        JM_CHECK_STR (ranking->entries [1].candidate, "c09");
+        JM_CHECK_STR (ranking->entries [2].candidate, "c08");
+        JM_CHECK_NEAR (ranking->entries [2].score, 0.8, 1e-12);
+    }
+    jm_store_ranking_destroy (&ranking);
+    jm_store_ranking_destroy (&ranking);
+
+    JM_REQUIRE (jm_store_read_ranking (store, "j", "2", 3, 3, -INFINITY, &ranking) == 0);
+    JM_CHECK_INT (ranking->count, 3);
+    if (ranking->count == 3) {
+        JM_CHECK_STR (ranking->entries [0].candidate, "c07");
+        JM_CHECK_STR (ranking->entries [2].candidate, "c05");
+    }
+    jm_store_ranking_destroy (&ranking);
+
+    //  A minimum score filters the page and the count, not the total
+    JM_REQUIRE (jm_store_read_ranking (store, "j", "2", 4, 3, 0.55, &ranking) == 0);
+    JM_CHECK_INT (ranking->matching, 5);
+    JM_CHECK_INT (ranking->total, 10);
+    JM_CHECK_INT (ranking->count, 1);
+    if (ranking->count == 1)
+        JM_CHECK_STR (ranking->entries [0].candidate, "c06");
+    jm_store_ranking_destroy (&ranking);
+
+    //  Past the end, another version, an unknown ranking
+    JM_REQUIRE (jm_store_read_ranking (store, "j", "2", 10, 5, -INFINITY, &ranking) == 0);
+    JM_CHECK_INT (ranking->count, 0);
+    JM_CHECK (ranking->entries != NULL);
+    jm_store_ranking_destroy (&ranking);
+    JM_REQUIRE (jm_store_read_ranking (store, "j", "3", 0, 5, -INFINITY, &ranking) == 0);
+    JM_CHECK_INT (ranking->total, 1);
+    JM_CHECK_INT (ranking->count, 1);
+    jm_store_ranking_destroy (&ranking);
+    JM_REQUIRE (jm_store_read_ranking (store, "nope", "1", 0, 5, 0.5, &ranking) == 0);
+    JM_CHECK (ranking->count == 0 && ranking->total == 0 && ranking->matching == 0);
+    jm_store_ranking_destroy (&ranking);
+    JM_CHECK_INT (jm_store_read_ranking (store, "j", "", 0, 5, 0.5, &ranking), -1);
+    JM_CHECK (ranking == NULL);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_batch_is_one_round_trip)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    //  A realistic result body, ~600 bytes
+    char json [700];
+    int len = snprintf (json, sizeof json, "{\"score\":0.5,\"explanation\":\"");
+    memset (json + len, 'x', 560);
+    strcpy (json + len + 560, "\"}");
+    char candidates [1000][16], fingerprints [1000][24];
+    jm_store_lookup_t items [1000];
+    for (int i = 0; i < 1000; i++) {
+        snprintf (candidates [i], sizeof candidates [i], "cand-%d", i);
+        snprintf (fingerprints [i], sizeof fingerprints [i], "7:%08x", i * 2654435761u);
+        items [i] = (jm_store_lookup_t) {
+            .job = "job-42", .candidate = candidates [i], .fingerprint = fingerprints [i]
+        };
+    }
+    jm_store_stats_t before, after;
+    jm_store_stats (store, &before);
+    struct timespec start;
+    clock_gettime (CLOCK_MONOTONIC, &start);
+    for (int i = 0; i < 1000; i++) {
+        jm_store_result_t result = {
+            .job = "job-42", .version = "7", .candidate = candidates [i], .score = i / 1000.0,
+            .fingerprint = fingerprints [i], .json = json
+        };
+        JM_REQUIRE (jm_store_write (store, &result, NULL) == 0);
+    }
+    double queue_ms = s_ms_since (&start);
+    clock_gettime (CLOCK_MONOTONIC, &start);
+    JM_CHECK_INT (jm_store_flush (store), 1000);
+    double flush_ms = s_ms_since (&start);
+    jm_store_stats (store, &after);
+    JM_CHECK_INT (after.round_trips - before.round_trips, 1);
+    JM_CHECK_INT (after.commands_sent - before.commands_sent, 3000);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "hset"), 1000);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "pexpire"), 1000);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "zadd"), 1000);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:job-42:7", NULL), 1000);
+
+    jm_store_stats (store, &before);
+    clock_gettime (CLOCK_MONOTONIC, &start);
+    JM_CHECK_INT (jm_store_lookup (store, items, 1000), 1000);
+    double lookup_ms = s_ms_since (&start);
+    jm_store_stats (store, &after);
+    JM_CHECK_INT (after.round_trips - before.round_trips, 1);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "hmget"), 1000);
+    JM_CHECK_STR (items [999].json, json);
+    printf ("    1000 results: queue %.2f ms, flush %.2f ms, lookup %.2f ms\n",
+            queue_ms, flush_ms, lookup_ms);
+    //  Generous bound (sanitizers, valgrind); one RTT per command would be far slower
+    JM_CHECK_MSG (flush_ms < 1000 && lookup_ms < 1000, "flush %.1f ms, lookup %.1f ms",
+                  flush_ms, lookup_ms);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_redis_down_misses_fast_and_pends)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    options.backoff_min_ms = 300;
+    options.backoff_max_ms = 300;
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "j", "1", "c", 0.5, "1:a");
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    JM_REQUIRE (jm_test_redis_stop (redis) == 0);
+
+    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:a" };
+    struct timespec start;
+    clock_gettime (CLOCK_MONOTONIC, &start);
+    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);     //  finds the loss
+    JM_CHECK (!item.hit && !item.json);
+    JM_CHECK (!jm_store_connected (store));
+    jm_store_stats_t before, after;
+    jm_store_stats (store, &before);
+    for (int i = 0; i < 100; i++)
+        JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    for (int i = 0; i < 5; i++) {
+        char candidate [8];
+        snprintf (candidate, sizeof candidate, "d%d", i);
+        s_write (store, "j", "1", candidate, 0.5, "1:a");
+        JM_CHECK_INT (jm_store_flush (store), -1);
+    }
+    double elapsed = s_ms_since (&start);
+    jm_store_stats (store, &after);
+    JM_CHECK_MSG (elapsed < 100, "100 lookups and 5 flushes took %.1f ms", elapsed);
+    JM_CHECK_INT (after.connect_attempts, before.connect_attempts);    //  all in backoff
+    JM_CHECK_INT (jm_store_pending (store), 5);
+    JM_CHECK_INT (after.dropped, 0);
+
+    //  After the backoff, one attempt, which fails at once (no socket)
+    s_sleep_ms (400);
+    clock_gettime (CLOCK_MONOTONIC, &start);
+    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    JM_CHECK (s_ms_since (&start) < 50);
+    jm_store_stats (store, &after);
+    JM_CHECK_INT (after.connect_attempts, before.connect_attempts + 1);
+    JM_CHECK_INT (jm_store_pending (store), 5);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_restart_replays_in_order)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    JM_REQUIRE (jm_store_connected (store));
+    JM_REQUIRE (jm_test_redis_stop (redis) == 0);
+
+    //  Writes made during the outage, the same key twice: the later must win
+    jm_store_result_t first = {
+        .job = "j", .version = "1", .candidate = "twice", .score = 0.1,
+        .fingerprint = "1:old", .json = "{\"v\":1}"
+    };
+    jm_store_result_t second = first;
+    second.score = 0.9;
+    second.fingerprint = "1:new";
+    second.json = "{\"v\":2}";
+    JM_CHECK_INT (jm_store_write (store, &first, NULL), 0);
+    for (int i = 0; i < 100; i++) {
+        char candidate [8];
+        snprintf (candidate, sizeof candidate, "c%d", i);
+        s_write (store, "j", "1", candidate, i / 100.0, "1:a");
+    }
+    JM_CHECK_INT (jm_store_write (store, &second, NULL), 0);
+    JM_CHECK_INT (jm_store_flush (store), -1);
+    JM_CHECK (!jm_store_connected (store));
+    JM_CHECK_INT (jm_store_tick (store), -1);
+    JM_CHECK_INT (jm_store_pending (store), 102);
+
+    JM_REQUIRE (jm_test_redis_restart (redis) == 0);
+    //  A lookup that reconnects does not wait for the replay...
+    jm_store_lookup_t probe = { .job = "j", .candidate = "none", .fingerprint = "1:a" };
+    for (int waited = 0; waited < 3000 && jm_store_lookup (store, &probe, 1) < 0; waited += 5)
+        s_sleep_ms (5);
+    JM_CHECK (jm_store_connected (store));
+    JM_CHECK_INT (jm_store_pending (store), 102);
+    //  ...the tick does it
+    JM_CHECK (s_tick_until_idle (store));
+    JM_CHECK (jm_store_connected (store));
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.reconnects, 1);
+    JM_CHECK_INT (stats.confirmed, 102);
+    JM_CHECK_INT (stats.dropped, 0);
+
+    jm_store_lookup_t items [101];
+    char candidates [100][8];
+    for (int i = 0; i < 100; i++) {
+        snprintf (candidates [i], sizeof candidates [i], "c%d", i);
+        items [i] = (jm_store_lookup_t) { .job = "j", .candidate = candidates [i],
+                                          .fingerprint = "1:a" };
+    }
+    items [100] = (jm_store_lookup_t) { .job = "j", .candidate = "twice", .fingerprint = "1:new" };
+    JM_CHECK_INT (jm_store_lookup (store, items, 101), 101);
+    JM_CHECK_STR (items [100].json, "{\"v\":2}");
+    char *score = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j:1", "twice", NULL);
+    JM_CHECK (score && strtod (score, NULL) == 0.9);
+    free (score);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_pending_is_bounded)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    options.pending_max_commands = 9;           //  three writes of three commands
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    JM_REQUIRE (jm_test_redis_stop (redis) == 0);
+    for (int i = 1; i <= 5; i++) {
+        char candidate [8];
+        snprintf (candidate, sizeof candidate, "c%d", i);
+        s_write (store, "j", "1", candidate, 0.5, "1:a");
+        JM_CHECK_INT (jm_store_flush (store), -1);
+    }
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.pending_writes, 3);
+    JM_CHECK_INT (stats.pending_commands, 9);
+    JM_CHECK_INT (stats.dropped, 2);
+
+    JM_REQUIRE (jm_test_redis_restart (redis) == 0);
+    JM_CHECK (s_tick_until_idle (store));
+    //  The two oldest were dropped, the three newest replayed
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c1",
+                                         "jobmatch:result:j:c2", NULL), 0);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c3",
+                                         "jobmatch:result:j:c4", "jobmatch:result:j:c5",
+                                         NULL), 3);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:1", NULL), 3);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_pending_bytes_bounded)
+{
+    jm_store_options_t options = s_options ();
+    options.pending_max_bytes = 4000;
+    options.backoff_min_ms = options.backoff_max_ms = 1000;
+    jm_store_t *store = jm_store_new ("unix:///nonexistent/redis.sock", &options, NULL);
+    JM_REQUIRE (store);
+    char json [1200];
+    memset (json, 'x', 999);
+    json [999] = '\0';
+    for (int i = 0; i < 10; i++) {
+        jm_store_result_t result = {
+            .job = "j", .version = "1", .candidate = "c", .score = 0.5,
+            .fingerprint = "1:a", .json = json
+        };
+        JM_CHECK_INT (jm_store_write (store, &result, NULL), 0);
+        jm_store_stats_t stats;
+        jm_store_stats (store, &stats);
+        JM_CHECK_MSG (stats.pending_bytes <= 4000, "%zu bytes pending", stats.pending_bytes);
+    }
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.pending_writes, 3);
+    JM_CHECK_INT (stats.dropped, 7);
+
+    //  A write bigger than the whole buffer is refused, the others kept
+    char big [5000];
+    memset (big, 'y', sizeof big - 1);
+    big [sizeof big - 1] = '\0';
+    jm_store_result_t result = {
+        .job = "j", .version = "1", .candidate = "big", .score = 0.5,
+        .fingerprint = "1:a", .json = big
+    };
+    jm_error_t err;
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_store_write (store, &result, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_TOO_LARGE);
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.pending_writes, 3);
+    JM_CHECK_INT (stats.dropped, 8);
+    jm_store_destroy (&store);
+}
+
+JM_TEST (store_key_escaping)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "job:1", "v 2", "cand 7", 0.5, "v 2:a");
+    s_write (store, "a:b", "1", "c", 0.1, "1:x");
+    s_write (store, "a", "1", "b:c", 0.2, "1:y");
+    JM_CHECK_INT (jm_store_flush (store), 3);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:job%3A1:cand%207",
+                                         "jobmatch:result:a%3Ab:c", "jobmatch:result:a:b%3Ac",
+                                         NULL), 3);
+    //  Ranking members are the raw ids
+    char *score = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:job%3A1:v%202",
+                                         "cand 7", NULL);
+    JM_CHECK_STR (score, "0.5");
+    free (score);
+    jm_store_lookup_t items [] = {
+        { .job = "a:b", .candidate = "c", .fingerprint = "1:x" },
+        { .job = "a", .candidate = "b:c", .fingerprint = "1:y" },
+        { .job = "job:1", .candidate = "cand 7", .fingerprint = "v 2:a" },
+    };
+    JM_CHECK_INT (jm_store_lookup (store, items, 3), 3);
+    JM_CHECK (items [0].json && strstr (items [0].json, "\"candidate\":\"c\""));
+    JM_CHECK (items [1].json && strstr (items [1].json, "\"candidate\":\"b:c\""));
+    jm_store_ranking_t *ranking = NULL;
+    JM_REQUIRE (jm_store_read_ranking (store, "job:1", "v 2", 0, 10, -INFINITY, &ranking) == 0);
+    JM_CHECK_INT (ranking->count, 1);
+    if (ranking->count == 1)
+        JM_CHECK_STR (ranking->entries [0].candidate, "cand 7");
+    jm_store_ranking_destroy (&ranking);
+
+    //  Invalid ids are refused before anything is queued
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_store_result_t bad = { .job = "j", .version = "1", .candidate = "bad\xff",
+                              .score = 0, .fingerprint = "1:a", .json = "{}" };
+    JM_CHECK_INT (jm_store_write (store, &bad, &err), -1);
+    JM_CHECK_STR (err.message, "candidate id is not valid UTF-8 at byte 4");
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_error_reply_not_retried)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    //  A string where the store expects a hash: HSET answers WRONGTYPE
+    free (jm_test_redis_command (redis, "SET", "jobmatch:result:j:c1", "oops", NULL));
+    s_write (store, "j", "1", "c1", 0.5, "1:a");
+    s_write (store, "j", "1", "c2", 0.5, "1:a");
+    JM_CHECK_INT (jm_store_flush (store), 1);                   //  c2 only
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    jm_store_stats_t before, after;
+    jm_store_stats (store, &before);
+    JM_CHECK_INT (before.errors, 1);
+    JM_CHECK_INT (before.confirmed, 1);
+    JM_CHECK_INT (jm_store_flush (store), 0);
+    JM_CHECK_INT (jm_store_tick (store), 0);
+    jm_store_stats (store, &after);
+    JM_CHECK_INT (after.commands_sent, before.commands_sent);   //  nothing resent
+    JM_CHECK_INT (jm_test_redis_calls (redis, "hset"), 2);
+    //  A lookup of the broken key is a miss, not a failure
+    jm_store_lookup_t item = { .job = "j", .candidate = "c1", .fingerprint = "1:a" };
+    JM_CHECK_INT (jm_store_lookup (store, &item, 1), 0);
+    JM_CHECK (!item.hit);
+    //  Same for a queued command Redis rejects
+    const char *argv [] = { "NOSUCHCOMMAND", "x" };
+    JM_CHECK_INT (jm_store_append (store, 2, argv, NULL), 0);
+    JM_CHECK_INT (jm_store_flush (store), 0);
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_refusal_for_now_keeps_pending)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "j", "1", "c0", 0.5, "1:a");
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    //  Over maxmemory with noeviction, Redis answers writes with OOM
+    free (jm_test_redis_command (redis, "CONFIG", "SET", "maxmemory", "1", NULL));
+    s_write (store, "j", "1", "c1", 0.5, "1:a");
+    s_write (store, "j", "1", "c2", 0.5, "1:a");
+    JM_CHECK_INT (jm_store_flush (store), -1);
+    JM_CHECK_INT (jm_store_pending (store), 2);
+    JM_CHECK (jm_store_connected (store));
+    //  Reads still work meanwhile
+    jm_store_lookup_t item = { .job = "j", .candidate = "c0", .fingerprint = "1:a" };
+    JM_CHECK_INT (jm_store_lookup (store, &item, 1), 1);
+    free (jm_test_redis_command (redis, "CONFIG", "SET", "maxmemory", "0", NULL));
+    JM_CHECK (s_tick_until_idle (store));
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c1",
+                                         "jobmatch:result:j:c2", NULL), 2);
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.confirmed, 3);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_command_timeout)
+{
+    //  A "server" that accepts connections (in the backlog) and never answers
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    JM_REQUIRE (fd >= 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t addr_len = sizeof addr;
+    JM_REQUIRE (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0);
+    JM_REQUIRE (listen (fd, 16) == 0);
+    JM_REQUIRE (getsockname (fd, (struct sockaddr *) &addr, &addr_len) == 0);
+    char url [64];
+    snprintf (url, sizeof url, "redis://127.0.0.1:%d", ntohs (addr.sin_port));
+
+    jm_store_options_t options = s_options ();
+    options.command_timeout_ms = 200;
+    options.backoff_min_ms = options.backoff_max_ms = 1000;
+    jm_store_t *store = jm_store_new (url, &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK (jm_store_connected (store));
+    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:a" };
+    struct timespec start;
+    clock_gettime (CLOCK_MONOTONIC, &start);
+    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    double elapsed = s_ms_since (&start);
+    JM_CHECK_MSG (elapsed >= 150 && elapsed < 1000, "stalled lookup took %.1f ms", elapsed);
+    JM_CHECK (!jm_store_connected (store));
+    //  The next calls fall in the backoff: no wait at all
+    clock_gettime (CLOCK_MONOTONIC, &start);
+    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    JM_CHECK_INT (jm_store_flush (store), -1);      //  unavailable, even with nothing to send
+    elapsed = s_ms_since (&start);
+    JM_CHECK_MSG (elapsed < 20, "lookup in backoff took %.1f ms", elapsed);
+    jm_store_destroy (&store);
+    close (fd);
+}
+
+JM_TEST (store_tcp_and_db)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (true);
+    JM_REQUIRE (redis);
+    char url [96];
+    snprintf (url, sizeof url, "%s/2", jm_test_redis_tcp_url (redis));
+    jm_store_options_t options = s_options ();
+    options.key_namespace = "jm-test";
+    jm_store_t *store = jm_store_new (url, &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK (jm_store_connected (store));
+    s_write (store, "j", "1", "c", 0.5, "1:a");
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "DBSIZE", NULL), 0);
+    free (jm_test_redis_command (redis, "SELECT", "2", NULL));
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jm-test:result:j:c",
+                                         "jm-test:rank:j:1", NULL), 2);
+    char *json = NULL;
+    JM_CHECK_INT (jm_store_read_result (store, "j", "c", &json, NULL), 1);
+    free (json);
+    jm_store_destroy (&store);
+
+    //  A db Redis does not have: logged, and the store stays unavailable
+    store = jm_store_new ("redis://127.0.0.1:1/0", &options, NULL);
+    JM_REQUIRE (store);
+    jm_store_destroy (&store);
+    snprintf (url, sizeof url, "%s/9999", jm_test_redis_tcp_url (redis));
+    store = jm_store_new (url, &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK (!jm_store_connected (store));
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_append_generic)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    char jobs [JM_KEYS_MAX], job [JM_KEYS_MAX];
+    JM_REQUIRE (jm_keys_jobs (jm_store_keys (store), jobs, sizeof jobs, NULL) > 0);
+    JM_REQUIRE (jm_keys_job (jm_store_keys (store), "j:1", job, sizeof job, NULL) > 0);
+    const char *sadd [] = { "SADD", jobs, "j:1", "j2" };
+    JM_CHECK_INT (jm_store_append (store, 4, sadd, NULL), 0);
+    //  Binary-safe arguments: a value with a NUL inside
+    const char *hset [] = { "HSET", job, "blob", "a\0b" };
+    size_t hset_len [] = { 4, strlen (job), 4, 3 };
+    JM_CHECK_INT (jm_store_append (store, 4, hset, hset_len), 0);
+    JM_CHECK_INT (jm_store_append (store, 0, NULL, NULL), -1);
+    JM_CHECK_INT (jm_store_pending (store), 2);
+    JM_CHECK_INT (jm_store_flush (store), 2);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "SCARD", "jobmatch:jobs", NULL), 2);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "SISMEMBER", "jobmatch:jobs", "j:1", NULL), 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "HSTRLEN", "jobmatch:job:j%3A1", "blob", NULL), 3);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_destroy_flushes_and_is_idempotent)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "j", "1", "last", 0.5, "1:a");
+    jm_store_destroy (&store);
+    JM_CHECK (store == NULL);
+    jm_store_destroy (&store);
+    jm_store_destroy (NULL);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:last", NULL), 1);
+    jm_test_redis_destroy (&redis);
+    jm_test_redis_destroy (&redis);
+    JM_CHECK (redis == NULL);
+}
