@@ -150,6 +150,8 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
         qsort (self->skills, (size_t) self->skill_count, sizeof *self->skills, s_compare_skills);
     for (int s = 0; s < JM_MAX_SKILLS; s++)
         self->years [s] = -1;
+    self->ids = malloc (sizeof (uint16_t) * (size_t) (self->skill_count + 1));
+    assert (self->ids);
     uint64_t hash = 1469598103934665603ULL;
     hash = s_mix_string (hash, self->id);
     hash = s_mix_string (hash, self->name);
@@ -157,6 +159,7 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
     for (int i = 0; i < self->skill_count; i++) {
         jm_candidate_skill_t *entry = &self->skills [i];
         self->has [entry->skill / 64] |= 1ULL << (entry->skill % 64);
+        self->ids [i] = (uint16_t) entry->skill;
         self->level [entry->skill] = (uint8_t) entry->level;
         self->years [entry->skill] = (float) entry->years;
         hash = s_mix_string (hash, jm_taxonomy_skill (taxonomy, entry->skill)->id);
@@ -269,6 +272,7 @@ jm_candidate_destroy (jm_candidate_t **self_p)
     for (int i = 0; i < self->unknown_count; i++)
         free (self->unknown [i].input);
     free (self->skills);
+    free (self->ids);
     free (self->unknown);
     free (self->id);
     free (self->name);

@@ -48,6 +48,7 @@ typedef struct {
     jm_candidate_skill_t *skills;       //  ordered by taxonomy index, one per skill
     int unknown_count;
     jm_unknown_skill_t *unknown;
+    uint16_t *ids;                      //  skill indices, compact, for the scorer
     uint64_t has [JM_SKILL_WORDS];      //  bitset of skills
     uint8_t level [JM_MAX_SKILLS];      //  per skill, 0 = not stated
     float years [JM_MAX_SKILLS];        //  per skill, < 0 = not stated

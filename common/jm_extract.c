@@ -1,17 +1,17 @@
 /*  jm_extract: skill extraction from free text.  See jm_extract.h for the
     matching rules.
 
-    How it works.  Every surface form becomes a key: whitespace runs become
-    one space and ASCII letters are lowercased.  The keys go into one trie
-    over a small alphabet (each byte that occurs in some key is a class;
-    upper and lower case share one; whitespace is class 1; every other byte
-    is class 0), which is then turned into an Aho-Corasick DFA with a full
+    How it works.  Every surface form becomes a key: runs of whitespace, '-'
+    and '_' become one space and ASCII letters are lowercased.  The keys go
+    into one trie over a small alphabet (each byte that occurs in some key is
+    a class; upper and lower case share one; the separators are class 1;
+    every other byte is class 0), which is then turned into an Aho-Corasick DFA with a full
     transition row per state.  Each table entry holds the target row's
     offset, with the low bit set when the target state ends a key (itself or
     through its dictionary-suffix chain), so the scan does one load per byte
     and looks at outputs only when that bit is set.
 
-    The scan feeds the text through the DFA once, collapsing whitespace
+    The scan feeds the text through the DFA once, collapsing separator
     runs, validating UTF-8 as it meets non-ASCII bytes.  On an output it
     walks the chain of keys ending here (longest first), checks the rules a
     key needs (boundaries, exact case for ambiguous forms, list context for
@@ -27,11 +27,11 @@
 #include <string.h>
 
 #define S_CLASS_OTHER   0       //  a byte no key contains
-#define S_CLASS_SPACE   1       //  any whitespace byte; runs are collapsed
+#define S_CLASS_SPACE   1       //  whitespace, '-' and '_'; runs are collapsed
 
 //  Key flags
 #define S_ANY_CASE      0x01    //  an ordinary form: ASCII case is ignored
-#define S_HAS_SPACE     0x02    //  the key holds a space, so text may hold a run
+#define S_HAS_SPACE     0x02    //  the key holds a space, so text may hold a separator run
 #define S_LETTER        0x04    //  one ASCII letter: needs list context
 #define S_PUNCT_END     0x08    //  ends in punctuation: a version digit may follow
 
@@ -55,10 +55,12 @@ struct _jm_extractor_t {
     int key_count;
 };
 
+//  Whitespace, '-' and '_': a run of them in a form or a text is one space
 static inline bool
-s_is_space (uint8_t c)
+s_is_separator (uint8_t c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+        || c == '-' || c == '_';
 }
 
 static inline bool
@@ -79,14 +81,14 @@ s_lower (uint8_t c)
     return c >= 'A' && c <= 'Z' ? (uint8_t) (c + 32) : c;
 }
 
-//  Copies a form with whitespace runs as one space, trimmed.  Returns the length.
+//  Copies a form with separator runs as one space, trimmed.  Returns the length.
 static size_t
 s_collapse (const char *form, char *dest)
 {
     size_t len = 0;
     bool space = false;
     for (const uint8_t *p = (const uint8_t *) form; *p; p++) {
-        if (s_is_space (*p))
+        if (s_is_separator (*p))
             space = len > 0;
         else {
             if (space)
@@ -126,7 +128,7 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
     size_t longest = 0, total = 0;
     uint32_t classes = 2;
     for (int c = 0; c < 256; c++)
-        self->map [c] = s_is_space ((uint8_t) c) ? S_CLASS_SPACE : S_CLASS_OTHER;
+        self->map [c] = s_is_separator ((uint8_t) c) ? S_CLASS_SPACE : S_CLASS_OTHER;
     for (int i = 0; i < form_count; i++) {
         const jm_form_t *form = jm_taxonomy_form (taxonomy, i);
         size_t len = strlen (form->text);
@@ -134,7 +136,7 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
         total += len;
         for (const uint8_t *p = (const uint8_t *) form->text; *p; p++) {
             uint8_t c = s_lower (*p);
-            if (!s_is_space (c) && self->map [c] == S_CLASS_OTHER) {
+            if (!s_is_separator (c) && self->map [c] == S_CLASS_OTHER) {
                 self->map [c] = (uint8_t) classes;
                 if (c >= 'a' && c <= 'z')
                     self->map [c - 32] = (uint8_t) classes;
@@ -373,7 +375,7 @@ s_blocks_left (const uint8_t *text, size_t pos)
     if (pos == 0)
         return false;
     uint8_t c = text [pos - 1];
-    if (s_is_alnum (c) || c == '_')
+    if (s_is_alnum (c))
         return true;
     if (c == '.')               //  a dotted name: "main.js", "ASP.NET"
         return pos >= 2 && s_is_alnum (text [pos - 2]);
@@ -397,7 +399,7 @@ s_after (const uint8_t *text, size_t len, size_t pos)
     uint8_t c = text [pos];
     if (c >= '0' && c <= '9')
         return S_AFTER_DIGIT;
-    if (s_is_alpha (c) || c == '_' || c == '+' || c == '#')
+    if (s_is_alpha (c) || c == '+' || c == '#')
         return S_AFTER_WORD;
     if (c == '.')
         return pos + 1 < len && s_is_alnum (text [pos + 1]) ? S_AFTER_WORD : S_AFTER_FREE;
@@ -454,27 +456,69 @@ s_lone_letter_after (const uint8_t *text, size_t len, size_t pos)
     return pos + 1 >= len || s_after (text, len, pos + 1) != S_AFTER_WORD;
 }
 
+//  Degree words that may stand between a list's "and" and its last item
+//  ("C#, F# and a little C", "Java and some R").  Weak ones ("a", "of")
+//  only count next to a strong one, so "and a C" stays prose.
+static int
+s_filler (const uint8_t *word, size_t len)
+{
+    static const char *strong [] = {
+        "little", "bit", "some", "basic", "also", "plain", "mostly", "mainly", "even",
+        "occasionally", NULL
+    };
+    char lower [16];
+    if (len >= sizeof lower)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        lower [i] = (char) s_lower (word [i]);
+    lower [len] = 0;
+    if (strcmp (lower, "a") == 0 || strcmp (lower, "of") == 0)
+        return 1;
+    for (int i = 0; strong [i]; i++)
+        if (strcmp (lower, strong [i]) == 0)
+            return 2;
+    return 0;
+}
+
+#define S_MAX_FILLERS 3
+
 static s_context_t
 s_context_left (const uint8_t *text, size_t start)
 {
     size_t p = start;
-    while (p > 0 && s_is_blank (text [p - 1]))
-        p--;
-    if (p == 0 || text [p - 1] == '\n' || text [p - 1] == '\r')
-        return S_CONTEXT_LINE;
-    uint8_t c = text [p - 1];
-    if (c == '&')
-        return s_lone_letter_before (text, p - 1) ? S_CONTEXT_VETO : S_CONTEXT_LIST;
-    if (s_is_delimiter (c))
-        return S_CONTEXT_LIST;
-    if (s_is_alpha (c)) {
-        size_t q = p - 1;
-        while (q > 0 && s_is_alpha (text [q - 1]))
+    int skipped = 0;            //  degree words walked over
+    bool strong = false;
+    while (true) {
+        while (p > 0 && s_is_blank (text [p - 1]))
+            p--;
+        s_context_t list = skipped == 0 || strong ? S_CONTEXT_LIST : S_CONTEXT_NONE;
+        if (p == 0 || text [p - 1] == '\n' || text [p - 1] == '\r')
+            return skipped ? S_CONTEXT_NONE : S_CONTEXT_LINE;
+        uint8_t c = text [p - 1];
+        if (c == '&' && skipped == 0)
+            return s_lone_letter_before (text, p - 1) ? S_CONTEXT_VETO : S_CONTEXT_LIST;
+        if (s_is_delimiter (c) || c == '&')
+            return list;
+        if (!s_is_alpha (c))
+            break;
+        size_t q = p - 1;       //  a word longer than 16 letters is no filler
+        while (q > 0 && p - q < 16 && s_is_alpha (text [q - 1]))
             q--;
-        bool word_start = q == 0 || !(s_is_alnum (text [q - 1]) || text [q - 1] == '_');
-        return word_start && s_is_conjunction (text + q, p - q) ? S_CONTEXT_LIST : S_CONTEXT_NONE;
+        if (q > 0 && (s_is_alnum (text [q - 1]) || text [q - 1] == '_'))
+            return S_CONTEXT_NONE;
+        if (s_is_conjunction (text + q, p - q))
+            return list;
+        int filler = s_filler (text + q, p - q);
+        if (!filler || skipped == S_MAX_FILLERS)
+            return S_CONTEXT_NONE;
+        strong |= filler == 2;
+        skipped++;
+        p = q;
     }
+    if (skipped)
+        return S_CONTEXT_NONE;
     //  A bullet opening the line: "- C", "* R", "• C"
+    uint8_t c = text [p - 1];
     size_t lead = p - 1;
     bool bullet = c == '-' || c == '*' || c == '+' || c == '>';
     if (c >= 0x80)
@@ -502,8 +546,8 @@ s_context_right (const uint8_t *text, size_t len, size_t end)
     if (s_is_delimiter (c))
         return S_CONTEXT_LIST;
     if (s_is_alpha (c)) {
-        size_t q = p;
-        while (q < len && s_is_alpha (text [q]))
+        size_t q = p;           //  "and" / "or": four letters tell
+        while (q < len && q - p < 4 && s_is_alpha (text [q]))
             q++;
         bool word_end = q == len || !(s_is_alnum (text [q]) || text [q] == '_');
         return word_end && s_is_conjunction (text + p, q - p) ? S_CONTEXT_LIST : S_CONTEXT_NONE;
@@ -523,6 +567,9 @@ s_in_list (const uint8_t *text, size_t len, size_t start)
         if (p < len && text [p] >= '0' && text [p] <= '9')
             return false;
     }
+    //  "C-suite", "R-value": a compound word
+    if (start + 2 < len && text [start + 1] == '-' && s_is_alpha (text [start + 2]))
+        return false;
     s_context_t left = s_context_left (text, start);
     s_context_t right = s_context_right (text, len, start + 1);
     if (left == S_CONTEXT_VETO || right == S_CONTEXT_VETO)
@@ -533,7 +580,7 @@ s_in_list (const uint8_t *text, size_t len, size_t start)
     return left == S_CONTEXT_LINE && !(start + 1 < len && text [start + 1] == '.');
 }
 
-//  True when text[start, end) is spelling exactly, a whitespace run in the
+//  True when text[start, end) is spelling exactly, a separator run in the
 //  text standing for one space in spelling.
 static bool
 s_spelled (const uint8_t *text, size_t start, size_t end, const char *spelling)
@@ -542,9 +589,9 @@ s_spelled (const uint8_t *text, size_t start, size_t end, const char *spelling)
     size_t p = start;
     while (p < end && *s) {
         if (*s == ' ') {
-            if (!s_is_space (text [p]))
+            if (!s_is_separator (text [p]))
                 return false;
-            while (p < end && s_is_space (text [p]))
+            while (p < end && s_is_separator (text [p]))
                 p++;
         }
         else
@@ -598,12 +645,12 @@ s_outputs (s_scan_t *scan, uint32_t state, size_t end)
             continue;
         size_t start = end - key->symbols;
         if (key->flags & S_HAS_SPACE) {
-            //  Walk back one symbol at a time; a whitespace run is one symbol
+            //  Walk back one symbol at a time; a separator run is one symbol
             start = end;
             for (uint32_t k = 0; k < key->symbols; k++) {
                 start--;
-                if (s_is_space (text [start]))
-                    while (start > 0 && s_is_space (text [start - 1]))
+                if (s_is_separator (text [start]))
+                    while (start > 0 && s_is_separator (text [start - 1]))
                         start--;
             }
         }
@@ -621,6 +668,21 @@ s_outputs (s_scan_t *scan, uint32_t state, size_t end)
         s_candidate (scan, key->skill, start, end);
     }
 }
+
+//  Bytes that glue a match to what follows (see s_after): S_AFTER_WORD for any key
+static const bool s_glued [256] = {
+    ['+'] = true, ['#'] = true,
+    ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true,
+    ['G'] = true, ['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true, ['L'] = true,
+    ['M'] = true, ['N'] = true, ['O'] = true, ['P'] = true, ['Q'] = true, ['R'] = true,
+    ['S'] = true, ['T'] = true, ['U'] = true, ['V'] = true, ['W'] = true, ['X'] = true,
+    ['Y'] = true, ['Z'] = true,
+    ['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+    ['g'] = true, ['h'] = true, ['i'] = true, ['j'] = true, ['k'] = true, ['l'] = true,
+    ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true, ['q'] = true, ['r'] = true,
+    ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true,
+    ['y'] = true, ['z'] = true
+};
 
 //  Sets err for the bad byte at offset, naming its line and column
 static void
@@ -682,7 +744,9 @@ jm_extractor_scan_into (const jm_extractor_t *self, const char *text, size_t len
         }
         uint32_t next = delta [row + cls];
         row = next & ~1u;
-        if (__builtin_expect (next & 1, 0))
+        //  A letter, '+' or '#' right after ends every key here: skip the
+        //  outputs without looking (most hits of short keys are mid-word)
+        if (__builtin_expect (next & 1, 0) && (i + 1 == len || !s_glued [bytes [i + 1]]))
             s_outputs (&scan, row / self->classes, i + 1);
     }
     if (rc == 0) {

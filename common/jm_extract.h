@@ -13,14 +13,16 @@
       as written, case included.  When a form folds to the same key as an
       ambiguous form of its skill (the id "go" and the ambiguous "Go"), the
       key is ambiguous: only the listed ambiguous spellings match.
-    - Whitespace.  A run of spaces, tabs and line ends in the text matches
-      one space in a form ("Ruby on\n  Rails").  Hyphens and underscores are
-      not folded; the data lists the variants people write.
-    - Left boundary.  The character before a match must not be a letter, a
-      digit or '_', nor a '.' that follows a letter or digit (".NET" is found
+    - Separators.  As in the taxonomy's fold (data/README.md), a run of
+      whitespace, '-' and '_' in a form or in the text is one space:
+      "Ruby on\n  Rails", "Spring-Boot", "docker_compose" and "Test driven
+      development" match the forms "Ruby on Rails", "Spring Boot", "Docker
+      Compose" and "Test-driven development".
+    - Left boundary.  The character before a match must not be a letter or
+      a digit, nor a '.' that follows a letter or digit (".NET" is found
       in "C#/.NET" but not inside "ASP.NET"; "js" is not found in "main.js").
     - Right boundary.  The character after a match must not be a letter, a
-      digit, '_', '+' or '#' ("Java" is not in "JavaScript", "C" not in "C++"),
+      digit, '+' or '#' ("Java" is not in "JavaScript", "C" not in "C++"),
       nor a '.' followed by a letter or digit ("Express" is not in
       "express.static"); a sentence's closing '.' is fine.  After a form that
       ends in punctuation ("C++", ".NET") a digit is allowed as a version:
@@ -39,11 +41,14 @@
       side the nearest non-blank neighbour is a list delimiter
       (',' '/' ';' '(' ')' '|' ':' '&'), the start or end of a line (a bullet
       such as "-", "*" or "•" may open the line), or the word "and" / "or".
-      "C, C++ and Python" and "R and Python" count; "Plan C was chosen",
-      "grade C." and "a C in maths" do not.  Exceptions: '&' between two
-      single letters is an abbreviation ("R&D", "R & D"); a letter directly
-      followed by '.' does not get line-start credit (an initial, "R. Smith");
-      "(C)" before a digit is a copyright sign.
+      On the left, a few degree words may stand between the delimiter or
+      conjunction and the letter ("C#, F# and a little C", "Java and some R";
+      not "and a C").  "C, C++ and Python" and "R and Python" count;
+      "Plan C was chosen", "grade C." and "a C in maths" do not.
+      Exceptions: '&' between two single letters is an abbreviation ("R&D",
+      "R & D"); a letter directly followed by '.' gets no line-start credit
+      (an initial, "R. Smith"); a letter directly followed by '-' and a
+      letter is a compound ("C-suite"); "(C)" before a digit is a copyright.
 
     Text must be valid UTF-8 (RFC 3629: no overlongs, surrogates or code
     points past U+10FFFF); the first bad byte fails the scan with its line

@@ -22,6 +22,8 @@ struct _jm_job_t {
     jm_term_t *terms;
     int term_count, term_cap;
     json_t *notes;                      //  kept only to give the file back
+    jm_job_fast_t fast;
+    float *rows;
 };
 
 static bool
@@ -213,6 +215,59 @@ s_parse_requirement (jm_job_t *self, json_t *item, size_t index, jm_buf_t *unkno
     return 0;
 }
 
+//  A requirement the credit rows cannot answer alone
+static bool
+s_needs_fixup (const jm_requirement_t *req)
+{
+    return req->min_level > 0 || req->min_years > 0 || req->min_count > 1;
+}
+
+//  Builds the credit rows: for each skill, its best credit toward each
+//  plain requirement.
+static void
+s_compile_fast (jm_job_t *self)
+{
+    jm_job_fast_t *fast = &self->fast;
+    int size = jm_taxonomy_size (self->taxonomy);
+    fast->requirement_count = self->requirement_count;
+    fast->stride = (self->requirement_count + 3) & ~3;
+    fast->requirements = self->requirements;
+    fast->tiers = self->tiers;
+    fast->terms = self->terms;
+    fast->total_weight = self->total_weight;
+    for (int r = 0; r < self->requirement_count; r++) {
+        const jm_requirement_t *req = &self->requirements [r];
+        fast->weights [r] = req->weight;
+        fast->required [r] = req->importance == JM_IMPORTANCE_REQUIRED;
+        if (s_needs_fixup (req))
+            fast->fixups [fast->fixup_count++] = (uint8_t) r;
+    }
+    float row [JM_JOB_MAX_REQUIREMENTS];
+    for (int have = 0; have < size; have++) {
+        bool any = false;
+        memset (row, 0, sizeof row);
+        for (int r = 0; r < self->requirement_count; r++) {
+            const jm_requirement_t *req = &self->requirements [r];
+            if (s_needs_fixup (req))
+                continue;
+            for (int m = 0; m < req->member_count; m++) {
+                float credit = (float) jm_taxonomy_credit (self->taxonomy, have, req->members [m].skill, NULL);
+                if (credit > row [r])
+                    row [r] = credit;
+            }
+            any = any || row [r] > 0;
+        }
+        if (!any)
+            continue;
+        self->rows = realloc (self->rows, (size_t) (fast->row_count + 1) * (size_t) fast->stride * sizeof (float));
+        assert (self->rows);
+        memcpy (self->rows + (size_t) fast->row_count * (size_t) fast->stride, row,
+                (size_t) fast->stride * sizeof (float));
+        fast->row_of [have] = (uint16_t) ++fast->row_count;
+    }
+    fast->rows = self->rows;
+}
+
 static const char *
 s_get_string (json_t *object, const char *key)
 {
@@ -289,6 +344,8 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
                 req->label = jm_buf_steal (&label, NULL);
             }
         }
+    if (rc == 0)
+        s_compile_fast (self);
     jm_buf_free (&unknown);
     if (rc)
         jm_job_destroy (&self);
@@ -325,6 +382,7 @@ jm_job_destroy (jm_job_t **self_p)
     free (self->description);
     free (self->tiers);
     free (self->terms);
+    free (self->rows);
     json_decref (self->notes);
     free (self);
     *self_p = NULL;
@@ -342,6 +400,12 @@ const jm_requirement_t *
 jm_job_requirement (const jm_job_t *self, int index)
 {
     return index >= 0 && index < self->requirement_count ? &self->requirements [index] : NULL;
+}
+
+const jm_job_fast_t *
+jm_job_fast (const jm_job_t *self)
+{
+    return &self->fast;
 }
 
 const jm_tier_t *

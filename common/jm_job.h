@@ -54,6 +54,29 @@ typedef struct {
     jm_member_t members [JM_JOB_MAX_MEMBERS];
 } jm_requirement_t;
 
+//  The compiled form the scorer reads directly.  Credits toward every
+//  requirement are laid out as one row per candidate skill that earns any
+//  credit at all (row_of [skill] - 1; 0 = none), so scoring is a max over
+//  the candidate's ~15 rows.  Requirements whose credit depends on more
+//  than the skill (a minimum level or years, an any-of needing several
+//  members) are "fix-ups": their column stays 0 and the scorer computes
+//  them from the tiers.
+typedef struct {
+    int requirement_count;
+    int stride;                                 //  floats per row, a multiple of 4
+    const jm_requirement_t *requirements;
+    const jm_tier_t *tiers;
+    const jm_term_t *terms;
+    const float *rows;                          //  row_count x stride
+    int row_count;
+    uint16_t row_of [JM_MAX_SKILLS];
+    int fixup_count;
+    uint8_t fixups [JM_JOB_MAX_REQUIREMENTS];
+    double weights [JM_JOB_MAX_REQUIREMENTS];
+    bool required [JM_JOB_MAX_REQUIREMENTS];
+    double total_weight;
+} jm_job_fast_t;
+
 typedef struct _jm_job_t jm_job_t;
 
 //  Builds a job from a parsed JSON object (borrowed).  Skills may be named by
@@ -78,6 +101,9 @@ const jm_taxonomy_t *jm_job_taxonomy (const jm_job_t *self);
 
 //  Sets the version (the registry raises it on every put).
 void jm_job_set_version (jm_job_t *self, int version);
+
+//  The compiled form (borrowed), for the scorer.
+const jm_job_fast_t *jm_job_fast (const jm_job_t *self);
 
 //  Tiers and terms of the compiled form (borrowed), for the scorer.
 const jm_tier_t *jm_job_tier (const jm_job_t *self, int index);

@@ -120,7 +120,7 @@ s_valid_utf8 (const unsigned char *text, size_t len)
     return true;
 }
 
-//  Looks one folded key up, exact table first, then the compact table.
+//  Looks one folded key up in the table of folded forms.
 static bool
 s_lookup_key (const jm_taxonomy_t *taxonomy, const char *key, size_t len, jm_lookup_t *result)
 {
@@ -128,15 +128,24 @@ s_lookup_key (const jm_taxonomy_t *taxonomy, const char *key, size_t len, jm_loo
         return false;
     bool exact = false;
     int skill = jm_taxonomy_lookup_key (taxonomy, key, len, &exact);
-    if (skill < 0) {
-        char compact [JM_NORMALIZE_MAX + 1];
-        size_t clen = jm_normalize_compact (key, len, compact, sizeof compact);
-        skill = clen ? jm_taxonomy_lookup_compact (taxonomy, compact, clen) : -1;
-    }
     if (skill < 0)
         return false;
     result->skill = skill;
     result->match = exact ? JM_MATCH_EXACT : JM_MATCH_ALIAS;
+    return true;
+}
+
+//  Looks the compact form of a folded key up ("node js" -> "nodejs").
+static bool
+s_lookup_compact (const jm_taxonomy_t *taxonomy, const char *key, size_t len, jm_lookup_t *result)
+{
+    char compact [JM_NORMALIZE_MAX + 1];
+    size_t clen = jm_normalize_compact (key, len, compact, sizeof compact);
+    int skill = clen ? jm_taxonomy_lookup_compact (taxonomy, compact, clen) : -1;
+    if (skill < 0)
+        return false;
+    result->skill = skill;
+    result->match = JM_MATCH_ALIAS;
     return true;
 }
 
@@ -274,19 +283,22 @@ jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len
     if (!text || len == 0 || len > JM_NORMALIZE_MAX
     ||  !s_valid_utf8 ((const unsigned char *) text, len) || memchr (text, 0, len))
         return result;
-    char key [JM_NORMALIZE_MAX + 1];
+    char key [JM_NORMALIZE_MAX + 1], whole [JM_NORMALIZE_MAX + 1];
     size_t key_len = jm_normalize_fold (text, len, key, sizeof key);
     if (s_lookup_key (taxonomy, key, key_len, &result))
         return result;
-    //  Strip asides, qualifiers and versions; found that way it is still exact
-    //  or alias according to what remains
+    memcpy (whole, key, key_len + 1);
+    size_t whole_len = key_len;
+    //  Strip asides, qualifiers and versions: "Python 3" is still Python exactly
     char plain [JM_NORMALIZE_MAX + 1];
     size_t plain_len = s_drop_asides (text, len, plain, sizeof plain);
     key_len = jm_normalize_fold (plain, plain_len, key, sizeof key);
-    if (s_lookup_key (taxonomy, key, key_len, &result))
-        return result;
     key_len = s_strip (key, key_len);
     if (s_lookup_key (taxonomy, key, key_len, &result))
+        return result;
+    //  Spacing and dots people vary: "Node JS", "node-js", "ASP NET"
+    if (s_lookup_compact (taxonomy, whole, whole_len, &result)
+    ||  s_lookup_compact (taxonomy, key, key_len, &result))
         return result;
     //  A typo, only for names long enough that one slip cannot make another word
     int limit = s_typo_limit (key, key_len);

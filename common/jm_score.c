@@ -3,10 +3,13 @@
 
 #include <math.h>
 #include <string.h>
+#if defined (__SSE__)
+#include <xmmintrin.h>
+#endif
 
-//  Credit of one wanted skill.  via/relation/below may be NULL (fast path).
+//  Credit of one wanted skill.  via/below may be NULL (fast path).
 static inline double
-s_member_credit (const jm_job_t *job, const jm_requirement_t *req, const jm_member_t *member,
+s_member_credit (const jm_job_fast_t *job, const jm_requirement_t *req, const jm_member_t *member,
                  const jm_candidate_t *candidate, int *via, bool *below)
 {
     double best = 0;
@@ -29,11 +32,11 @@ s_member_credit (const jm_job_t *job, const jm_requirement_t *req, const jm_memb
             return 1;
     }
     for (int t = 0; t < member->tier_count; t++) {
-        const jm_tier_t *tier = jm_job_tier (job, member->first_tier + t);
+        const jm_tier_t *tier = &job->tiers [member->first_tier + t];
         if (tier->credit <= best)
             break;
         for (int k = 0; k < tier->term_count; k++) {
-            const jm_term_t *term = jm_job_term (job, tier->first_term + k);
+            const jm_term_t *term = &job->terms [tier->first_term + k];
             uint64_t hit = candidate->has [term->word] & term->mask;
             if (hit) {
                 if (via) {
@@ -49,7 +52,7 @@ s_member_credit (const jm_job_t *job, const jm_requirement_t *req, const jm_memb
 
 //  Credit of one requirement; fills outcome when not NULL.
 static inline double
-s_requirement_credit (const jm_job_t *job, const jm_requirement_t *req,
+s_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
                       const jm_candidate_t *candidate, jm_outcome_t *outcome)
 {
     if (!req->any_of) {
@@ -123,36 +126,61 @@ s_finish_score (double earned, double total_weight, int missing_required)
 }
 
 double
-jm_score_fast (const jm_job_t *job, const jm_candidate_t *candidate)
+jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
 {
+    const jm_job_fast_t *job = jm_job_fast (job_in);
+    //  the best credit toward each plain requirement: a max over the rows
+    //  of the candidate's skills
+    float best [JM_JOB_MAX_REQUIREMENTS] __attribute__ ((aligned (16)));
+    int stride = job->stride;
+    memset (best, 0, sizeof (float) * (size_t) stride);
+    for (int i = 0; i < candidate->skill_count; i++) {
+        int row = job->row_of [candidate->ids [i]];
+        if (!row)
+            continue;
+        const float *credits = job->rows + (size_t) (row - 1) * (size_t) stride;
+#if defined (__SSE__)
+        for (int r = 0; r < stride; r += 4)
+            _mm_store_ps (best + r, _mm_max_ps (_mm_load_ps (best + r), _mm_loadu_ps (credits + r)));
+#else
+        for (int r = 0; r < stride; r++)
+            if (credits [r] > best [r])
+                best [r] = credits [r];
+#endif
+    }
+    double credit [JM_JOB_MAX_REQUIREMENTS];
+    for (int r = 0; r < job->requirement_count; r++)
+        credit [r] = best [r];
+    for (int f = 0; f < job->fixup_count; f++) {
+        int r = job->fixups [f];
+        credit [r] = s_requirement_credit (job, &job->requirements [r], candidate, NULL);
+    }
     double earned = 0;
     int missing_required = 0;
-    int count = jm_job_requirement_count (job);
-    for (int r = 0; r < count; r++) {
-        const jm_requirement_t *req = jm_job_requirement (job, r);
-        double credit = s_requirement_credit (job, req, candidate, NULL);
-        earned += req->weight * credit;
-        missing_required += req->importance == JM_IMPORTANCE_REQUIRED && credit < 0.5;
+    for (int r = 0; r < job->requirement_count; r++) {
+        earned += job->weights [r] * credit [r];
+        missing_required += job->required [r] && credit [r] < 0.5;
     }
-    return s_finish_score (earned, jm_job_total_weight (job), missing_required);
+    return s_finish_score (earned, job->total_weight, missing_required);
 }
 
 void
-jm_score_explain (const jm_job_t *job, const jm_candidate_t *candidate, jm_result_t *result)
+jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_result_t *result)
 {
-    double earned = 0, total_weight = jm_job_total_weight (job);
+    const jm_job_fast_t *job = jm_job_fast (job_in);
+    double earned = 0, total_weight = job->total_weight;
     int missing_required = 0;
-    result->requirement_count = jm_job_requirement_count (job);
+    result->requirement_count = job->requirement_count;
     result->required_met = 0;
     result->required_total = 0;
     for (int r = 0; r < result->requirement_count; r++) {
-        const jm_requirement_t *req = jm_job_requirement (job, r);
+        const jm_requirement_t *req = &job->requirements [r];
         jm_outcome_t *outcome = &result->outcomes [r];
         double credit = s_requirement_credit (job, req, candidate, outcome);
         outcome->relation = JM_RELATION_NONE;
         if (outcome->via >= 0)
-            jm_taxonomy_credit (jm_job_taxonomy (job), outcome->via, outcome->skill, &outcome->relation);
-        earned += req->weight * credit;
+            jm_taxonomy_credit (jm_job_taxonomy (job_in), outcome->via, outcome->skill, &outcome->relation);
+        earned += job->weights [r] * credit;
         outcome->contribution = total_weight > 0 ? 100.0 * req->weight * credit / total_weight : 0;
         if (req->importance == JM_IMPORTANCE_REQUIRED) {
             result->required_total++;

@@ -123,7 +123,7 @@ JM_TEST (normalize_lookup_cases)
     struct { const char *input; const char *id; jm_match_t match; } cases [] = {
         { "Python", "python", JM_MATCH_EXACT },
         { "python", "python", JM_MATCH_EXACT },
-        { "Python 3", "python", JM_MATCH_ALIAS },       //  python3 is an alias
+        { "Python 3", "python", JM_MATCH_EXACT },       //  a version, stripped
         { "Python 3.11", "python", JM_MATCH_EXACT },
         { "Python (primary)", "python", JM_MATCH_EXACT },
         { "advanced Python programming", "python", JM_MATCH_EXACT },

@@ -1,0 +1,253 @@
+/*  bench_engine: the skill engine's speed on one core.
+
+    Prints the median of several rounds for: score-only and explained
+    candidate-job pairs per second, one candidate against 1,000 jobs ranked,
+    normalizing a 15-skill profile, rendering a result as JSON, and resume
+    extraction in MB/s.  Profiles and jobs are generated from the real
+    taxonomy with a fixed seed, so runs are comparable.                     */
+#include "jm_engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ROUNDS 7
+
+static uint64_t s_seed = 0x9E3779B97F4A7C15ULL;
+
+static uint32_t
+s_random (void)
+{
+    s_seed ^= s_seed << 13;
+    s_seed ^= s_seed >> 7;
+    s_seed ^= s_seed << 17;
+    return (uint32_t) (s_seed >> 16);
+}
+
+static double
+s_now (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
+}
+
+static int
+s_compare_doubles (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+s_median (double *values, int count)
+{
+    qsort (values, (size_t) count, sizeof (double), s_compare_doubles);
+    return values [count / 2];
+}
+
+//  A candidate object of `count` skills written the way people do
+static json_t *
+s_make_candidate (const jm_taxonomy_t *taxonomy, int number, int count)
+{
+    static const char *suffixes [] = { "", "", "", " 3", " (primary)", "", " advanced", "" };
+    json_t *skills = json_array ();
+    int size = jm_taxonomy_size (taxonomy);
+    for (int i = 0; i < count; i++) {
+        const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, (int) (s_random () % (uint32_t) size));
+        char name [128];
+        snprintf (name, sizeof name, "%s%s", skill->name, suffixes [s_random () % 8]);
+        if (s_random () % 3 == 0)
+            json_array_append_new (skills, json_pack ("{s:s, s:i, s:f}", "name", name,
+                                   "level", 1 + (int) (s_random () % 5), "years", (double) (s_random () % 10)));
+        else
+            json_array_append_new (skills, json_string (name));
+    }
+    char id [32];
+    snprintf (id, sizeof id, "bench-%06d", number);
+    return json_pack ("{s:s, s:o}", "id", id, "skills", skills);
+}
+
+static jm_job_t *
+s_make_job (const jm_taxonomy_t *taxonomy, int number)
+{
+    static const char *importance [] = { "required", "required", "preferred", "nice-to-have" };
+    json_t *requirements = json_array ();
+    int size = jm_taxonomy_size (taxonomy);
+    for (int r = 0; r < 14; r++) {
+        json_t *item;
+        if (r % 5 == 0) {
+            json_t *members = json_array ();
+            int first = (int) (s_random () % (uint32_t) (size - 6));
+            for (int m = 0; m < 5; m++)
+                json_array_append_new (members, json_string (jm_taxonomy_skill (taxonomy, first + m)->id));
+            item = json_pack ("{s:o}", "any_of", members);
+        }
+        else
+            item = json_pack ("{s:s}", "skill",
+                              jm_taxonomy_skill (taxonomy, (int) (s_random () % (uint32_t) size))->id);
+        json_object_set_new (item, "weight", json_integer (1 + (int) (s_random () % 5)));
+        json_object_set_new (item, "importance", json_string (importance [s_random () % 4]));
+        if (s_random () % 4 == 0)
+            json_object_set_new (item, "min_level", json_integer (2 + (int) (s_random () % 3)));
+        json_array_append_new (requirements, item);
+    }
+    char id [32];
+    snprintf (id, sizeof id, "job-%04d", number);
+    json_t *object = json_pack ("{s:s, s:o}", "id", id, "requirements", requirements);
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_job_t *job = jm_job_new_from_json (object, taxonomy, &err);
+    if (!job)
+        fprintf (stderr, "bench job: %s\n", err.message);    //  duplicate any_of members: skip
+    json_decref (object);
+    return job;
+}
+
+typedef struct {
+    double score;
+    int job;
+} ranked_t;
+
+static int
+s_compare_ranked (const void *a, const void *b)
+{
+    const ranked_t *x = a, *y = b;
+    return x->score < y->score ? 1 : x->score > y->score ? -1 : x->job - y->job;
+}
+
+int
+main (int argc, char **argv)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_engine_t *engine = jm_engine_new (argc > 1 ? argv [1] : NULL, &err);
+    if (!engine) {
+        fprintf (stderr, "bench_engine: %s\n", err.message);
+        return 2;
+    }
+    const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (engine);
+    const jm_job_t *job = jm_engine_job (engine, JM_DEFAULT_JOB);
+    if (!job) {
+        fprintf (stderr, "bench_engine: no %s job\n", JM_DEFAULT_JOB);
+        return 2;
+    }
+    enum { CANDIDATES = 1000 };
+    static json_t *objects [CANDIDATES];
+    static jm_candidate_t *candidates [CANDIDATES];
+    for (int i = 0; i < CANDIDATES; i++) {
+        objects [i] = s_make_candidate (taxonomy, i, 15);
+        candidates [i] = jm_engine_candidate (engine, objects [i], NULL);
+    }
+    printf ("engine: taxonomy %s, %d skills; job %s, %d requirements\n", jm_taxonomy_version (taxonomy),
+            jm_taxonomy_size (taxonomy), jm_job_id (job), jm_job_requirement_count (job));
+    double rounds [ROUNDS];
+    volatile double sink = 0;
+
+    //  1. score only
+    for (int round = 0; round < ROUNDS; round++) {
+        double start = s_now ();
+        for (int repeat = 0; repeat < 2000; repeat++)
+            for (int i = 0; i < CANDIDATES; i++)
+                sink += jm_score_fast (job, candidates [i]);
+        rounds [round] = 2000.0 * CANDIDATES / (s_now () - start);
+    }
+    printf ("score only:          %12.0f pairs/s  (target >= 10,000,000)\n", s_median (rounds, ROUNDS));
+
+    //  2. with breakdown
+    jm_result_t result;
+    for (int round = 0; round < ROUNDS; round++) {
+        double start = s_now ();
+        for (int repeat = 0; repeat < 200; repeat++)
+            for (int i = 0; i < CANDIDATES; i++) {
+                jm_score_explain (job, candidates [i], &result);
+                sink += result.score;
+            }
+        rounds [round] = 200.0 * CANDIDATES / (s_now () - start);
+    }
+    printf ("with breakdown:      %12.0f pairs/s  (target >= 1,000,000)\n", s_median (rounds, ROUNDS));
+
+    //  3. breakdown rendered as JSON
+    jm_buf_t out;
+    jm_buf_init (&out);
+    for (int round = 0; round < ROUNDS; round++) {
+        double start = s_now ();
+        for (int i = 0; i < CANDIDATES; i++) {
+            jm_buf_reset (&out);
+            sink += jm_engine_score (engine, job, candidates [i], &out);
+        }
+        rounds [round] = CANDIDATES / (s_now () - start);
+    }
+    printf ("breakdown + JSON:    %12.0f results/s (%zu bytes each)\n", s_median (rounds, ROUNDS), out.len);
+    jm_buf_free (&out);
+
+    //  4. one candidate against 1,000 jobs, ranked
+    enum { JOBS = 1000 };
+    static jm_job_t *jobs [JOBS];
+    int job_count = 0;
+    while (job_count < JOBS) {
+        jm_job_t *made = s_make_job (taxonomy, job_count);
+        if (made)
+            jobs [job_count++] = made;
+    }
+    static ranked_t ranked [JOBS];
+    for (int round = 0; round < ROUNDS; round++) {
+        double start = s_now ();
+        for (int i = 0; i < 100; i++) {
+            const jm_candidate_t *candidate = candidates [i];
+            for (int j = 0; j < JOBS; j++)
+                ranked [j] = (ranked_t) { jm_score_fast (jobs [j], candidate), j };
+            qsort (ranked, JOBS, sizeof ranked [0], s_compare_ranked);
+            sink += ranked [0].score;
+        }
+        rounds [round] = (s_now () - start) / 100 * 1e3;
+    }
+    printf ("1 candidate x 1,000 jobs ranked: %.3f ms  (target < 0.2 ms)\n", s_median (rounds, ROUNDS));
+
+    //  5. normalizing a 15-skill profile (from parsed JSON)
+    for (int round = 0; round < ROUNDS; round++) {
+        double start = s_now ();
+        for (int i = 0; i < CANDIDATES; i++) {
+            jm_candidate_t *candidate = jm_engine_candidate (engine, objects [i], NULL);
+            sink += candidate->skill_count;
+            jm_candidate_destroy (&candidate);
+        }
+        rounds [round] = (s_now () - start) / CANDIDATES * 1e6;
+    }
+    printf ("normalize 15 skills: %12.2f us/profile  (target < 2 us)\n", s_median (rounds, ROUNDS));
+
+    //  6. extraction
+    const char *sentences [] = {
+        "Built REST APIs in Node.js and Express, backed by PostgreSQL and Redis. ",
+        "I go to great lengths to write clear code and the rest of the team agrees. ",
+        "Deployed Django services on Kubernetes with Docker, GitLab CI/CD and Terraform. ",
+        "Worked on HTML/CSS/JS front ends, then moved to Java and Spring Boot micro-services. ",
+        "Maintained C#/.NET applications with SQL Server, IIS and Azure DevOps pipelines. ",
+    };
+    jm_buf_t text;
+    jm_buf_init (&text);
+    while (text.len < 4 << 20)
+        jm_buf_puts (&text, sentences [s_random () % 5]);
+    jm_mention_t *mentions = NULL;
+    size_t capacity = 0;
+    long found = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        double start = s_now ();
+        found = jm_extractor_scan_into (jm_engine_extractor (engine), text.data, text.len, &mentions, &capacity, NULL);
+        rounds [round] = (double) text.len / (s_now () - start) / 1e6;
+    }
+    printf ("extraction:          %12.1f MB/s  (target >= 50; %ld mentions in %.1f MB)\n",
+            s_median (rounds, ROUNDS), found, (double) text.len / 1e6);
+    free (mentions);
+    jm_buf_free (&text);
+
+    for (int j = 0; j < JOBS; j++)
+        jm_job_destroy (&jobs [j]);
+    for (int i = 0; i < CANDIDATES; i++) {
+        jm_candidate_destroy (&candidates [i]);
+        json_decref (objects [i]);
+    }
+    jm_engine_destroy (&engine);
+    return sink < 0;
+}
