@@ -32,6 +32,7 @@ BENCH_SRC   := $(sort $(wildcard bench/*.c))
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bin/%)
 
 .PHONY: all test check bench run deps install clean unit
+.SECONDARY:
 all: $(LIB) $(SERVICE_BIN) $(UNIT_BIN) $(BENCH_BIN)
 
 $(BUILD)/obj/%.o: %.c

@@ -105,18 +105,6 @@ s_make_job (const jm_taxonomy_t *taxonomy, int number)
     return job;
 }
 
-typedef struct {
-    double score;
-    int job;
-} ranked_t;
-
-static int
-s_compare_ranked (const void *a, const void *b)
-{
-    const ranked_t *x = a, *y = b;
-    return x->score < y->score ? 1 : x->score > y->score ? -1 : x->job - y->job;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -191,14 +179,11 @@ main (int argc, char **argv)
         if (made)
             jobs [job_count++] = made;
     }
-    static ranked_t ranked [JOBS];
+    static jm_ranked_t ranked [JOBS];
     for (int round = 0; round < ROUNDS; round++) {
         double start = s_now ();
         for (int i = 0; i < 100; i++) {
-            const jm_candidate_t *candidate = candidates [i];
-            for (int j = 0; j < JOBS; j++)
-                ranked [j] = (ranked_t) { jm_score_fast (jobs [j], candidate), j };
-            qsort (ranked, JOBS, sizeof ranked [0], s_compare_ranked);
+            jm_score_rank ((const jm_job_t * const *) jobs, JOBS, candidates [i], ranked);
             sink += ranked [0].score;
         }
         rounds [round] = (s_now () - start) / 100 * 1e3;

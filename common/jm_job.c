@@ -215,47 +215,50 @@ s_parse_requirement (jm_job_t *self, json_t *item, size_t index, jm_buf_t *unkno
     return 0;
 }
 
-//  A requirement the credit rows cannot answer alone
-static bool
-s_needs_fixup (const jm_requirement_t *req)
-{
-    return req->min_level > 0 || req->min_years > 0 || req->min_count > 1;
-}
-
-//  Builds the credit rows: for each skill, its best credit toward each
-//  plain requirement.
-static void
-s_compile_fast (jm_job_t *self)
+//  Builds the credit rows: for each skill, its best relation credit toward
+//  each column.
+static int
+s_compile_fast (jm_job_t *self, jm_error_t *err)
 {
     jm_job_fast_t *fast = &self->fast;
     int size = jm_taxonomy_size (self->taxonomy);
     fast->requirement_count = self->requirement_count;
-    fast->stride = (self->requirement_count + 3) & ~3;
     fast->requirements = self->requirements;
     fast->tiers = self->tiers;
     fast->terms = self->terms;
     fast->total_weight = self->total_weight;
+    int columns = 0;
     for (int r = 0; r < self->requirement_count; r++) {
         const jm_requirement_t *req = &self->requirements [r];
         fast->weights [r] = req->weight;
         fast->required [r] = req->importance == JM_IMPORTANCE_REQUIRED;
-        if (s_needs_fixup (req))
-            fast->fixups [fast->fixup_count++] = (uint8_t) r;
+        fast->per_member [r] = req->min_count > 1;
+        fast->scaled [r] = req->min_level > 0 || req->min_years > 0;
+        fast->plain [r] = !fast->per_member [r] && !fast->scaled [r];
+        fast->column [r] = (uint16_t) columns;
+        columns += fast->per_member [r] ? req->member_count : 1;
     }
-    float row [JM_JOB_MAX_REQUIREMENTS];
+    if (columns > JM_JOB_MAX_COLUMNS)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "job '%s': any-of groups with a min above 1 name too many skills (%d, at most %d)",
+                             self->id, columns, JM_JOB_MAX_COLUMNS);
+    fast->stride = (columns + 3) & ~3;
+    float row [JM_JOB_MAX_COLUMNS];
     for (int have = 0; have < size; have++) {
         bool any = false;
         memset (row, 0, sizeof row);
         for (int r = 0; r < self->requirement_count; r++) {
             const jm_requirement_t *req = &self->requirements [r];
-            if (s_needs_fixup (req))
-                continue;
             for (int m = 0; m < req->member_count; m++) {
-                float credit = (float) jm_taxonomy_credit (self->taxonomy, have, req->members [m].skill, NULL);
-                if (credit > row [r])
-                    row [r] = credit;
+                int want = req->members [m].skill;
+                if (fast->scaled [r])
+                    continue;       //  the scorer scales each skill by its level and years
+                float credit = (float) jm_taxonomy_credit (self->taxonomy, have, want, NULL);
+                int column = fast->column [r] + (fast->per_member [r] ? m : 0);
+                if (credit > row [column])
+                    row [column] = credit;
+                any = any || credit > 0;
             }
-            any = any || row [r] > 0;
         }
         if (!any)
             continue;
@@ -266,6 +269,7 @@ s_compile_fast (jm_job_t *self)
         fast->row_of [have] = (uint16_t) ++fast->row_count;
     }
     fast->rows = self->rows;
+    return 0;
 }
 
 static const char *
@@ -345,7 +349,7 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
             }
         }
     if (rc == 0)
-        s_compile_fast (self);
+        rc = s_compile_fast (self, err);
     jm_buf_free (&unknown);
     if (rc)
         jm_job_destroy (&self);
@@ -358,9 +362,12 @@ jm_job_load (const char *path, const jm_taxonomy_t *taxonomy, jm_error_t *err)
     json_error_t json_error;
     json_t *root = json_load_file (path, JSON_REJECT_DUPLICATES, &json_error);
     if (!root) {
-        jm_error_set_at (err, json_error.line > 0 ? JM_ERR_INVALID_JSON : JM_ERR_IO,
-                         json_error.line, json_error.column, "%s: %s (line %d, column %d)",
-                         path, json_error.text, json_error.line, json_error.column);
+        if (json_error.line > 0)
+            jm_error_set_at (err, JM_ERR_INVALID_JSON, json_error.line, json_error.column,
+                             "%s: %s (line %d, column %d)", path, json_error.text,
+                             json_error.line, json_error.column);
+        else
+            jm_error_set (err, JM_ERR_IO, "%s: %s", path, json_error.text);
         return NULL;
     }
     jm_job_t *self = jm_job_new_from_json (root, taxonomy, err);

@@ -54,24 +54,29 @@ typedef struct {
     jm_member_t members [JM_JOB_MAX_MEMBERS];
 } jm_requirement_t;
 
-//  The compiled form the scorer reads directly.  Credits toward every
-//  requirement are laid out as one row per candidate skill that earns any
-//  credit at all (row_of [skill] - 1; 0 = none), so scoring is a max over
-//  the candidate's ~15 rows.  Requirements whose credit depends on more
-//  than the skill (a minimum level or years, an any-of needing several
-//  members) are "fix-ups": their column stays 0 and the scorer computes
-//  them from the tiers.
+//  The compiled form the scorer reads directly.  Each requirement owns one
+//  column of credits, or one column per member for an any-of that needs
+//  several members.  There is one row per candidate skill that earns any
+//  credit at all (row_of [skill] - 1; 0 = none), holding that skill's best
+//  relation credit toward each column, so scoring is a max over the
+//  candidate's ~15 rows.  Where a minimum level or years applies, every
+//  skill's credit is scaled by its own level and years, so the scorer
+//  computes those few requirements from the tiers instead.
+#define JM_JOB_MAX_COLUMNS 256
+
 typedef struct {
     int requirement_count;
-    int stride;                                 //  floats per row, a multiple of 4
+    int stride;                                 //  floats per row: columns rounded up to 4
     const jm_requirement_t *requirements;
     const jm_tier_t *tiers;
     const jm_term_t *terms;
     const float *rows;                          //  row_count x stride
     int row_count;
     uint16_t row_of [JM_MAX_SKILLS];
-    int fixup_count;
-    uint8_t fixups [JM_JOB_MAX_REQUIREMENTS];
+    uint16_t column [JM_JOB_MAX_REQUIREMENTS];  //  first column of each requirement
+    bool per_member [JM_JOB_MAX_REQUIREMENTS];  //  one column per member
+    bool scaled [JM_JOB_MAX_REQUIREMENTS];      //  min level or years: add the skill's own credit
+    bool plain [JM_JOB_MAX_REQUIREMENTS];       //  neither: the column is the credit
     double weights [JM_JOB_MAX_REQUIREMENTS];
     bool required [JM_JOB_MAX_REQUIREMENTS];
     double total_weight;

@@ -1,11 +1,48 @@
 /*  jm_score: scoring and its explanation.  See jm_score.h for the formula.  */
 #include "jm_score.h"
 
+#include <assert.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined (__SSE__)
 #include <xmmintrin.h>
 #endif
+
+//  The average of the best `count` of credits [0, n), picked in a fixed order.
+static double
+s_top_average (const double *credits, int n, int count)
+{
+    double sorted [JM_JOB_MAX_MEMBERS];
+    memcpy (sorted, credits, sizeof (double) * (size_t) n);
+    double sum = 0;
+    for (int i = 0; i < count; i++) {
+        int top = i;
+        for (int j = i + 1; j < n; j++)
+            if (sorted [j] > sorted [top])
+                top = j;
+        double swap = sorted [i];
+        sorted [i] = sorted [top];
+        sorted [top] = swap;
+        sum += sorted [i];
+    }
+    return sum / count;
+}
+
+//  The candidate's own credit for a wanted skill it has: 1, scaled down by
+//  level / min_level and years / min_years when it states less.
+static inline double
+s_own_credit (const jm_requirement_t *req, const jm_candidate_t *candidate, int skill)
+{
+    double factor = 1;
+    int level = candidate->level [skill];
+    if (req->min_level && level && level < req->min_level)
+        factor = (double) level / req->min_level;
+    double years = candidate->years [skill];
+    if (req->min_years > 0 && years >= 0 && years < req->min_years && years / req->min_years < factor)
+        factor = years / req->min_years;
+    return factor;
+}
 
 //  Credit of one wanted skill.  via/below may be NULL (fast path).
 static inline double
@@ -15,14 +52,7 @@ s_member_credit (const jm_job_fast_t *job, const jm_requirement_t *req, const jm
     double best = 0;
     int skill = member->skill;
     if (jm_candidate_has (candidate, skill)) {
-        double factor = 1;
-        int level = candidate->level [skill];
-        if (req->min_level && level && level < req->min_level)
-            factor = (double) level / req->min_level;
-        double years = candidate->years [skill];
-        if (req->min_years > 0 && years >= 0 && years < req->min_years
-        &&  years / req->min_years < factor)
-            factor = years / req->min_years;
+        double factor = s_own_credit (req, candidate, skill);
         best = factor;
         if (via) {
             *via = skill;
@@ -31,6 +61,7 @@ s_member_credit (const jm_job_fast_t *job, const jm_requirement_t *req, const jm
         if (factor >= 1)
             return 1;
     }
+    bool scaled = req->min_level > 0 || req->min_years > 0;
     for (int t = 0; t < member->tier_count; t++) {
         const jm_tier_t *tier = &job->tiers [member->first_tier + t];
         if (tier->credit <= best)
@@ -38,12 +69,20 @@ s_member_credit (const jm_job_fast_t *job, const jm_requirement_t *req, const jm
         for (int k = 0; k < tier->term_count; k++) {
             const jm_term_t *term = &job->terms [tier->first_term + k];
             uint64_t hit = candidate->has [term->word] & term->mask;
-            if (hit) {
-                if (via) {
-                    *via = term->word * 64 + __builtin_ctzll (hit);
-                    *below = false;
+            while (hit) {
+                int have = term->word * 64 + __builtin_ctzll (hit);
+                //  a minimum level or years holds for the related skill too
+                double credit = scaled ? tier->credit * s_own_credit (req, candidate, have) : tier->credit;
+                if (credit > best) {
+                    best = credit;
+                    if (via) {
+                        *via = have;
+                        *below = credit < tier->credit;
+                    }
                 }
-                return tier->credit;
+                if (!scaled)
+                    return best;
+                hit &= hit - 1;
             }
         }
     }
@@ -84,26 +123,8 @@ s_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
         if (credits [m] > credits [best_member])
             best_member = m;
     }
-    double credit;
-    if (req->min_count == 1)
-        credit = credits [best_member];
-    else {
-        //  partial selection of the top min_count, in a fixed order
-        double sorted [JM_JOB_MAX_MEMBERS];
-        memcpy (sorted, credits, sizeof (double) * (size_t) req->member_count);
-        double sum = 0;
-        for (int i = 0; i < req->min_count; i++) {
-            int top = i;
-            for (int j = i + 1; j < req->member_count; j++)
-                if (sorted [j] > sorted [top])
-                    top = j;
-            double swap = sorted [i];
-            sorted [i] = sorted [top];
-            sorted [top] = swap;
-            sum += sorted [i];
-        }
-        credit = sum / req->min_count;
-    }
+    double credit = req->min_count == 1 ? credits [best_member]
+                  : s_top_average (credits, req->member_count, req->min_count);
     if (outcome) {
         outcome->credit = credit;
         outcome->members_met = members_met;
@@ -122,16 +143,17 @@ s_finish_score (double earned, double total_weight, int missing_required)
     double score = total_weight > 0 ? 100.0 * earned / total_weight : 0;
     for (int i = 0; i < missing_required; i++)
         score *= JM_SCORE_MISSING_FACTOR;
-    return round (score * 10) / 10;
+    //  to one decimal, half away from zero (scores are never negative)
+    return (double) (long long) (score * 10 + 0.5) / 10;
 }
 
 double
 jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
 {
     const jm_job_fast_t *job = jm_job_fast (job_in);
-    //  the best credit toward each plain requirement: a max over the rows
-    //  of the candidate's skills
-    float best [JM_JOB_MAX_REQUIREMENTS] __attribute__ ((aligned (16)));
+    //  the best relation credit toward each column: a max over the rows of
+    //  the candidate's skills
+    float best [JM_JOB_MAX_COLUMNS] __attribute__ ((aligned (16)));
     int stride = job->stride;
     memset (best, 0, sizeof (float) * (size_t) stride);
     for (int i = 0; i < candidate->skill_count; i++) {
@@ -140,26 +162,33 @@ jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
             continue;
         const float *credits = job->rows + (size_t) (row - 1) * (size_t) stride;
 #if defined (__SSE__)
-        for (int r = 0; r < stride; r += 4)
-            _mm_store_ps (best + r, _mm_max_ps (_mm_load_ps (best + r), _mm_loadu_ps (credits + r)));
+        for (int c = 0; c < stride; c += 4)
+            _mm_store_ps (best + c, _mm_max_ps (_mm_load_ps (best + c), _mm_loadu_ps (credits + c)));
 #else
-        for (int r = 0; r < stride; r++)
-            if (credits [r] > best [r])
-                best [r] = credits [r];
+        for (int c = 0; c < stride; c++)
+            if (credits [c] > best [c])
+                best [c] = credits [c];
 #endif
-    }
-    double credit [JM_JOB_MAX_REQUIREMENTS];
-    for (int r = 0; r < job->requirement_count; r++)
-        credit [r] = best [r];
-    for (int f = 0; f < job->fixup_count; f++) {
-        int r = job->fixups [f];
-        credit [r] = s_requirement_credit (job, &job->requirements [r], candidate, NULL);
     }
     double earned = 0;
     int missing_required = 0;
     for (int r = 0; r < job->requirement_count; r++) {
-        earned += job->weights [r] * credit [r];
-        missing_required += job->required [r] && credit [r] < 0.5;
+        double credit;
+        if (job->plain [r])
+            credit = best [job->column [r]];
+        else
+        if (job->scaled [r])
+            credit = s_requirement_credit (job, &job->requirements [r], candidate, NULL);
+        else {
+            //  an any-of needing several members: the average of the best
+            const jm_requirement_t *req = &job->requirements [r];
+            double members [JM_JOB_MAX_MEMBERS];
+            for (int m = 0; m < req->member_count; m++)
+                members [m] = best [job->column [r] + m];
+            credit = s_top_average (members, req->member_count, req->min_count);
+        }
+        earned += job->weights [r] * credit;
+        missing_required += job->required [r] && credit < 0.5;
     }
     return s_finish_score (earned, job->total_weight, missing_required);
 }
@@ -190,6 +219,29 @@ jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_re
     }
     result->score = s_finish_score (earned, total_weight, missing_required);
     result->band = jm_score_band (result->score, result->required_met == result->required_total);
+}
+
+void
+jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *candidate,
+               jm_ranked_t *ranked)
+{
+    //  scores have one decimal, so a counting sort over 0..1000 ranks them
+    //  in linear time, ties in job order
+    static __thread uint16_t counts [1002];
+    memset (counts, 0, sizeof counts);
+    double *scores = malloc (sizeof (double) * (size_t) (count ? count : 1));
+    assert (scores);
+    for (int j = 0; j < count; j++) {
+        scores [j] = jm_score_fast (jobs [j], candidate);
+        counts [1000 - (int) (scores [j] * 10 + 0.5) + 1]++;
+    }
+    for (int bucket = 1; bucket < 1002; bucket++)
+        counts [bucket] += counts [bucket - 1];
+    for (int j = 0; j < count; j++) {
+        int position = counts [1000 - (int) (scores [j] * 10 + 0.5)]++;
+        ranked [position] = (jm_ranked_t) { scores [j], j };
+    }
+    free (scores);
 }
 
 jm_band_t

@@ -64,6 +64,17 @@ double jm_score_fast (const jm_job_t *job, const jm_candidate_t *candidate);
 //  Score with the full breakdown into *result.
 void jm_score_explain (const jm_job_t *job, const jm_candidate_t *candidate, jm_result_t *result);
 
+//  One job in a ranking of jobs for a candidate
+typedef struct {
+    double score;
+    int job;                    //  index into the jobs given
+} jm_ranked_t;
+
+//  Scores candidate against count jobs and fills ranked [0, count) best
+//  first; equal scores keep the jobs' order.  Linear in count.
+void jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *candidate,
+                    jm_ranked_t *ranked);
+
 //  The band of a score given whether every required requirement is met.
 jm_band_t jm_score_band (double score, bool all_required_met);
 

@@ -330,3 +330,47 @@ JM_TEST (job_validation)
     json_decref (back);
     s_teardown (&fixture);
 }
+
+JM_TEST (score_rank_orders_jobs)
+{
+    fixture_t fixture;
+    JM_REQUIRE (s_setup (&fixture));
+    jm_candidate_t *candidate = s_candidate (fixture.taxonomy,
+        "{\"id\": \"r\", \"skills\": [\"Python\", \"Docker\"]}", NULL);
+    JM_REQUIRE (candidate);
+    const jm_job_t *jobs [3] = { fixture.job, fixture.pair_job, fixture.job };
+    jm_ranked_t ranked [3];
+    jm_score_rank (jobs, 3, candidate, ranked);
+    //  pair-job: Python 1 + nothing / 2 members = 0.5 * 2 + Docker 1 = 2 of 3 = 66.7;
+    //  test-job: Python 4 + Docker 2 = 6 / 12.5 = 48, SQL missing: 40.8
+    JM_CHECK_INT (ranked [0].job, 1);
+    JM_CHECK_NEAR (ranked [0].score, 66.7, 1e-9);
+    JM_CHECK_INT (ranked [1].job, 0);       //  ties keep the jobs' order
+    JM_CHECK_INT (ranked [2].job, 2);
+    JM_CHECK_NEAR (ranked [1].score, 40.8, 1e-9);
+    jm_candidate_destroy (&candidate);
+    s_teardown (&fixture);
+}
+
+//  A minimum level holds for related skills too, scaled by their own level
+JM_TEST (score_minimum_level_applies_to_related_skills)
+{
+    fixture_t fixture;
+    JM_REQUIRE (s_setup (&fixture));
+    jm_job_t *job = s_job (fixture.taxonomy,
+        "{\"id\": \"lvl\", \"requirements\": [{\"skill\": \"sql\", \"min_level\": 4, \"min_years\": 2}]}");
+    JM_REQUIRE (job);
+    jm_result_t result;
+    //  PostgreSQL implies SQL fully, but at level 1 of 4: 0.25; below half: * 0.85 = 21.25
+    JM_CHECK_NEAR (s_score (&fixture, job, "{\"id\": \"a\", \"skills\": [{\"name\": \"PostgreSQL\", \"level\": 1}]}",
+                            &result), 21.3, 1e-9);
+    JM_CHECK_INT (result.outcomes [0].status, JM_STATUS_BELOW_LEVEL);
+    JM_CHECK_INT (result.outcomes [0].via, jm_taxonomy_find (fixture.taxonomy, "postgresql"));
+    //  a related skill without a stated level counts fully
+    JM_CHECK_NEAR (s_score (&fixture, job, "{\"id\": \"b\", \"skills\": [\"PostgreSQL\"]}", &result), 100, 1e-9);
+    //  the better of the skill itself (level 2 of 4) and MySQL at 1 year of 2, level 3 of 4 -> 0.5
+    JM_CHECK_NEAR (s_score (&fixture, job, "{\"id\": \"c\", \"skills\": [{\"name\": \"SQL\", \"level\": 2},"
+                            " {\"name\": \"MySQL\", \"level\": 3, \"years\": 1}]}", &result), 50, 1e-9);
+    jm_job_destroy (&job);
+    s_teardown (&fixture);
+}

@@ -1,0 +1,178 @@
+/*  jobmatch CLI: option parsing and --help, driven by each command's table.
+
+    The look follows jm_config (the services' settings): "--name VALUE" or
+    "--name=VALUE", rows of 26 columns in --help, and errors that end with a
+    hint to try --help.  jm_config itself reads one flat table and keeps the
+    last of repeated options; a command line with subcommands and repeated
+    options (--job A --job B) needs this small parser instead.             */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JM_CLI_HELP_WIDTH 26
+
+//  Options every command accepts, applied to the jm_cli_t.
+static const jm_cli_option_t s_global_options [] = {
+    { "data",    "DIR", "the data folder: taxonomy.json and jobs/ (env JOBMATCH_DATA_DIR)" },
+    { "verbose", NULL,  "log what is loaded on stderr" },
+    { "help",    NULL,  "print this help and exit" },
+    { NULL }
+};
+enum { s_GLOBAL_DATA, s_GLOBAL_VERBOSE, s_GLOBAL_HELP };
+
+static void
+s_print_row (FILE *file, const char *left, const char *right)
+{
+    int length = (int) strlen (left);
+    if (length + 2 > JM_CLI_HELP_WIDTH)
+        fprintf (file, "  %s\n  %*s%s\n", left, JM_CLI_HELP_WIDTH, "", right);
+    else
+        fprintf (file, "  %-*s%s\n", JM_CLI_HELP_WIDTH, left, right);
+}
+
+static void
+s_print_options (FILE *file, const jm_cli_option_t *options)
+{
+    for (const jm_cli_option_t *option = options; option && option->name; option++) {
+        char left [96];
+        snprintf (left, sizeof left, "--%s%s%s", option->name,
+                  option->metavar ? " " : "", option->metavar ? option->metavar : "");
+        s_print_row (file, left, option->description);
+    }
+}
+
+void
+jm_cli_print_help (const jm_cli_spec_t *spec, FILE *file)
+{
+    fprintf (file, "Usage: %s%s%s %s\n", JM_CLI_PROGRAM, spec->command ? " " : "",
+             spec->command ? spec->command : "", spec->usage);
+    if (spec->summary)
+        fprintf (file, "%s\n", spec->summary);
+    if (spec->options && spec->options [0].name) {
+        fprintf (file, "\nOptions:\n");
+        s_print_options (file, spec->options);
+    }
+    fprintf (file, "\nGlobal options:\n");
+    s_print_options (file, s_global_options);
+    if (spec->details)
+        fprintf (file, "\n%s", spec->details);
+}
+
+int
+jm_cli_usage_error (const jm_cli_spec_t *spec, const char *format, ...)
+{
+    char message [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (message, sizeof message, format, args);
+    va_end (args);
+    const char *command = spec->command ? spec->command : "";
+    const char *space = spec->command ? " " : "";
+    fprintf (stderr, "%s%s%s: %s\nTry '%s%s%s --help' for more information.\n",
+             JM_CLI_PROGRAM, space, command, message, JM_CLI_PROGRAM, space, command);
+    return JM_CLI_FATAL;
+}
+
+//  Finds --name (name without the dashes, name_len bytes) in a table.
+static int
+s_find (const jm_cli_option_t *options, const char *name, size_t name_len)
+{
+    for (int i = 0; options && options [i].name; i++)
+        if (strlen (options [i].name) == name_len && memcmp (options [i].name, name, name_len) == 0)
+            return i;
+    return -1;
+}
+
+//  Copies an argument for an error message: short, control characters as '?'.
+static const char *
+s_quote (const char *text, char *out, size_t size)
+{
+    size_t i = 0;
+    for (; text [i] && i + 4 < size && i < 60; i++)
+        out [i] = (unsigned char) text [i] < 0x20 || text [i] == 0x7f ? '?' : text [i];
+    if (text [i])
+        out [i++] = '.', out [i++] = '.', out [i++] = '.';
+    out [i] = 0;
+    return out;
+}
+
+int
+jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
+               const char **value, int *status)
+{
+    *value = NULL;
+    *status = JM_CLI_OK;
+    while (++args->index < args->argc) {
+        const char *arg = args->argv [args->index];
+        if (args->ended || arg [0] != '-' || strcmp (arg, "-") == 0) {
+            *value = arg;
+            return JM_CLI_ARG;
+        }
+        if (strcmp (arg, "--") == 0) {
+            args->ended = true;
+            continue;
+        }
+        char quoted [72];
+        if (arg [1] != '-') {
+            if (strcmp (arg, "-h") == 0) {
+                jm_cli_print_help (spec, stdout);
+                return JM_CLI_EXIT;
+            }
+            *status = jm_cli_usage_error (spec, "unknown option '%s'", s_quote (arg, quoted, sizeof quoted));
+            return JM_CLI_EXIT;
+        }
+        const char *name = arg + 2;
+        const char *equals = strchr (name, '=');
+        size_t name_len = equals ? (size_t) (equals - name) : strlen (name);
+        const jm_cli_option_t *table = spec->options;
+        int row = s_find (table, name, name_len);
+        if (row < 0) {
+            table = s_global_options;
+            row = s_find (table, name, name_len);
+        }
+        if (row < 0) {
+            *status = jm_cli_usage_error (spec, "unknown option '%s'", s_quote (arg, quoted, sizeof quoted));
+            return JM_CLI_EXIT;
+        }
+        const jm_cli_option_t *option = &table [row];
+        const char *option_value = NULL;
+        if (option->metavar) {
+            if (equals)
+                option_value = equals + 1;
+            else
+            if (args->index + 1 < args->argc)
+                option_value = args->argv [++args->index];
+            else {
+                *status = jm_cli_usage_error (spec, "--%s needs a value (%s)", option->name, option->metavar);
+                return JM_CLI_EXIT;
+            }
+        }
+        else
+        if (equals) {
+            *status = jm_cli_usage_error (spec, "--%s takes no value", option->name);
+            return JM_CLI_EXIT;
+        }
+        if (table == spec->options) {
+            *value = option_value;
+            return row;
+        }
+        switch (row) {
+            case s_GLOBAL_DATA:
+                if (!*option_value) {
+                    *status = jm_cli_usage_error (spec, "--data needs a folder");
+                    return JM_CLI_EXIT;
+                }
+                cli->data_dir = option_value;
+                break;
+            case s_GLOBAL_VERBOSE:
+                cli->verbose = true;
+                break;
+            case s_GLOBAL_HELP:
+                jm_cli_print_help (spec, stdout);
+                return JM_CLI_EXIT;
+        }
+    }
+    return JM_CLI_END;
+}
