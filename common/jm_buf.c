@@ -119,18 +119,47 @@ jm_buf_json_number (jm_buf_t *self, double value, int decimals)
         jm_buf_append (self, "null", 4);
         return;
     }
-    char text [64];
-    int len = snprintf (text, sizeof text, "%.*f", decimals, value);
-    if (decimals > 0) {
-        while (len > 0 && text [len - 1] == '0')
-            len--;
-        if (len > 0 && text [len - 1] == '.')
-            len--;
+    static const double scales [] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+    if (decimals < 0 || decimals > 6 || fabs (value) >= 1e12) {
+        jm_buf_printf (self, "%.*g", 17, value);
+        return;
     }
-    if (len == 2 && text [0] == '-' && text [1] == '0')     //  no "-0"
-        jm_buf_append (self, "0", 1);
-    else
-        jm_buf_append (self, text, (size_t) len);
+    //  fixed point by hand: the common case, and much cheaper than printf
+    bool negative = value < 0;
+    unsigned long long scaled = (unsigned long long) (fabs (value) * scales [decimals] + 0.5);
+    int trim = decimals;
+    while (trim > 0 && scaled % 10 == 0) {
+        scaled /= 10;
+        trim--;
+    }
+    char text [48];
+    int position = sizeof text;
+    for (int digit = 0; digit < trim || scaled > 0 || digit <= trim; digit++) {
+        if (digit == trim && trim > 0)
+            text [--position] = '.';
+        text [--position] = (char) ('0' + scaled % 10);
+        scaled /= 10;
+        if (digit >= trim && scaled == 0)
+            break;
+    }
+    if (negative && !(position == (int) sizeof text - 1 && text [position] == '0'))
+        text [--position] = '-';
+    jm_buf_append (self, text + position, sizeof text - (size_t) position);
+}
+
+void
+jm_buf_int (jm_buf_t *self, long long value)
+{
+    char text [24];
+    int position = sizeof text;
+    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long) value : (unsigned long long) value;
+    do {
+        text [--position] = (char) ('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0)
+        text [--position] = '-';
+    jm_buf_append (self, text + position, sizeof text - (size_t) position);
 }
 
 char *

@@ -43,6 +43,9 @@ void jm_buf_json_str (jm_buf_t *self, const char *text);
 //  Appends a number with at most `decimals` decimals, trailing zeros trimmed.
 void jm_buf_json_number (jm_buf_t *self, double value, int decimals);
 
+//  Appends an integer in decimal.
+void jm_buf_int (jm_buf_t *self, long long value);
+
 //  Takes the data out (caller frees) and resets the buffer.
 char *jm_buf_steal (jm_buf_t *self, size_t *len_p);
 

@@ -7,15 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  Mixes bytes into a 64-bit hash, eight at a time (not cryptographic:
+//  a cache key for content we produced ourselves)
 static uint64_t
 s_mix (uint64_t hash, const void *data, size_t len)
 {
     const unsigned char *bytes = data;
-    for (size_t i = 0; i < len; i++) {
-        hash ^= bytes [i];
-        hash *= 1099511628211ULL;
+    while (len >= 8) {
+        uint64_t word;
+        memcpy (&word, bytes, 8);
+        hash = (hash ^ word) * 0x9E3779B97F4A7C15ULL;
+        hash ^= hash >> 32;
+        bytes += 8;
+        len -= 8;
     }
-    return hash;
+    uint64_t tail = len;
+    for (size_t i = 0; i < len; i++)
+        tail |= (uint64_t) bytes [i] << (8 * i + 8);
+    hash = (hash ^ tail) * 0xC2B2AE3D27D4EB4FULL;
+    return hash ^ (hash >> 29);
 }
 
 static uint64_t
@@ -64,8 +74,11 @@ s_add_skill (jm_candidate_t *self, int skill, int level, double years, int last_
             entry->last_used = last_used;
         return;
     }
-    self->skills = realloc (self->skills, (size_t) (self->skill_count + 1) * sizeof *self->skills);
-    assert (self->skills);
+    if (self->skill_count == self->skill_cap) {
+        self->skill_cap = self->skill_cap ? self->skill_cap * 2 : 16;
+        self->skills = realloc (self->skills, (size_t) self->skill_cap * sizeof *self->skills);
+        assert (self->skills);
+    }
     self->skills [self->skill_count++] = (jm_candidate_skill_t) {
         skill, level, years, last_used, match, from_resume, input ? strdup (input) : NULL
     };
@@ -146,10 +159,13 @@ s_compare_skills (const void *a, const void *b)
 static void
 s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
 {
-    if (self->skill_count > 1)
-        qsort (self->skills, (size_t) self->skill_count, sizeof *self->skills, s_compare_skills);
-    for (int s = 0; s < JM_MAX_SKILLS; s++)
-        self->years [s] = -1;
+    //  insertion sort: lists are short and often nearly in order
+    for (int i = 1; i < self->skill_count; i++)
+        for (int j = i; j > 0 && s_compare_skills (&self->skills [j - 1], &self->skills [j]) > 0; j--) {
+            jm_candidate_skill_t swap = self->skills [j];
+            self->skills [j] = self->skills [j - 1];
+            self->skills [j - 1] = swap;
+        }
     self->ids = malloc (sizeof (uint16_t) * (size_t) (self->skill_count + 1));
     assert (self->ids);
     uint64_t hash = 1469598103934665603ULL;
@@ -160,8 +176,6 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
         jm_candidate_skill_t *entry = &self->skills [i];
         self->has [entry->skill / 64] |= 1ULL << (entry->skill % 64);
         self->ids [i] = (uint16_t) entry->skill;
-        self->level [entry->skill] = (uint8_t) entry->level;
-        self->years [entry->skill] = (float) entry->years;
         hash = s_mix_string (hash, jm_taxonomy_skill (taxonomy, entry->skill)->id);
         int fields [3] = { entry->level, entry->last_used, entry->from_resume };
         hash = s_mix (hash, fields, sizeof fields);
@@ -230,6 +244,9 @@ jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
     }
     jm_candidate_t *self = calloc (1, sizeof *self);
     assert (self);
+    self->skill_cap = (int) json_array_size (skills) + 8;
+    self->skills = malloc ((size_t) self->skill_cap * sizeof *self->skills);
+    assert (self->skills);
     self->id = strdup (id_text);
     self->name = json_is_string (name) ? strdup (json_string_value (name)) : NULL;
     self->years_experience = json_is_number (years) ? json_number_value (years) : -1;

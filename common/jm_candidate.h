@@ -50,9 +50,8 @@ typedef struct {
     jm_unknown_skill_t *unknown;
     uint16_t *ids;                      //  skill indices, compact, for the scorer
     uint64_t has [JM_SKILL_WORDS];      //  bitset of skills
-    uint8_t level [JM_MAX_SKILLS];      //  per skill, 0 = not stated
-    float years [JM_MAX_SKILLS];        //  per skill, < 0 = not stated
     uint64_t fingerprint;               //  hash of the normalized content
+    int skill_cap;
 } jm_candidate_t;
 
 //  Builds a candidate from a JSON object (borrowed).  extractor may be NULL

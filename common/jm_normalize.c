@@ -2,6 +2,7 @@
 #include "jm_normalize.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -16,18 +17,34 @@ static const char *s_qualifiers [] = {
     "years", "year", "yrs", "yr", "some", "mainly", "mostly", "daily", "lead", "latest", NULL
 };
 
+//  What each byte folds to: itself lowercased, or 0 for a separator.  Kept:
+//  letters, digits, UTF-8 bytes and the characters that make names (. + # / &).
+static unsigned char s_fold_table [256];
+
+static void
+s_fold_table_init (void)
+{
+    for (int c = 0; c < 256; c++) {
+        bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80
+                 || c == '.' || c == '+' || c == '#' || c == '/' || c == '&';
+        s_fold_table [c] = keep ? (unsigned char) c : 0;
+        if (c >= 'A' && c <= 'Z')
+            s_fold_table [c] = (unsigned char) (c - 'A' + 'a');
+    }
+}
+
 size_t
 jm_normalize_fold (const char *text, size_t len, char *dest, size_t cap)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once (&once, s_fold_table_init);
     size_t out = 0;
     bool pending_space = false;
     if (cap == 0)
         return 0;
     for (size_t i = 0; i < len && text [i]; i++) {
-        unsigned char c = (unsigned char) text [i];
-        bool keep = isalnum (c) || c >= 0x80 || c == '.' || c == '+' || c == '#'
-                 || c == '/' || c == '&';
-        if (!keep) {
+        unsigned char c = s_fold_table [(unsigned char) text [i]];
+        if (!c) {
             pending_space = out > 0;
             continue;
         }
@@ -39,7 +56,7 @@ jm_normalize_fold (const char *text, size_t len, char *dest, size_t cap)
         }
         if (out + 1 >= cap)
             break;
-        dest [out++] = (char) tolower (c);
+        dest [out++] = (char) c;
     }
     //  a sentence's full stop is not part of a name ("Python." -> "python")
     while (out > 0 && dest [out - 1] == '.')
@@ -176,42 +193,35 @@ s_is_version (const char *word, size_t len)
     return true;
 }
 
-//  Strips qualifier words and version tokens from both ends of a folded
-//  key, in place; returns the new length.
+//  Strips one qualifier word or version token from either end of a folded
+//  key, in place; returns the new length (the same when nothing was left to strip).
 static size_t
-s_strip (char *key, size_t len)
+s_strip_step (char *key, size_t len)
 {
-    bool changed = true;
-    while (changed && len > 0) {
-        changed = false;
-        //  leading word
-        char *space = memchr (key, ' ', len);
-        size_t first = space ? (size_t) (space - key) : len;
-        if (space && (s_is_qualifier (key, first) || s_is_version (key, first))) {
-            memmove (key, space + 1, len - first - 1);
-            len -= first + 1;
-            changed = true;
-            continue;
-        }
-        //  trailing word
-        size_t start = len;
-        while (start > 0 && key [start - 1] != ' ')
-            start--;
-        if (start > 0 && (s_is_qualifier (key + start, len - start)
-                       || s_is_version (key + start, len - start))) {
-            len = start - 1;
-            changed = true;
-            continue;
-        }
-        //  a version glued to the name: python3, java8, php7.4, c++17
-        size_t end = len;
-        while (end > start && (isdigit ((unsigned char) key [end - 1]) || key [end - 1] == '.'))
-            end--;
-        if (end < len && end - start >= 1 && !isdigit ((unsigned char) key [end - 1])) {
-            len = end;
-            changed = true;
-        }
+    //  leading word
+    char *space = memchr (key, ' ', len);
+    size_t first = space ? (size_t) (space - key) : len;
+    if (space && (s_is_qualifier (key, first) || s_is_version (key, first))) {
+        memmove (key, space + 1, len - first - 1);
+        len -= first + 1;
+        key [len] = 0;
+        return len;
     }
+    //  trailing word
+    size_t start = len;
+    while (start > 0 && key [start - 1] != ' ')
+        start--;
+    if (start > 0 && (s_is_qualifier (key + start, len - start) || s_is_version (key + start, len - start))) {
+        len = start - 1;
+        key [len] = 0;
+        return len;
+    }
+    //  a version glued to the name: python3, java8, php7.4, c++17
+    size_t end = len;
+    while (end > start && (isdigit ((unsigned char) key [end - 1]) || key [end - 1] == '.'))
+        end--;
+    if (end < len && end > start && !isdigit ((unsigned char) key [end - 1]))
+        len = end;
     key [len] = 0;
     return len;
 }
@@ -293,9 +303,17 @@ jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len
     char plain [JM_NORMALIZE_MAX + 1];
     size_t plain_len = s_drop_asides (text, len, plain, sizeof plain);
     key_len = jm_normalize_fold (plain, plain_len, key, sizeof key);
-    key_len = s_strip (key, key_len);
     if (s_lookup_key (taxonomy, key, key_len, &result))
         return result;
+    //  one word or version at a time, so "IBM Db2 3" stops at "ibm db2"
+    while (key_len > 0) {
+        size_t stripped = s_strip_step (key, key_len);
+        if (stripped == key_len)
+            break;
+        key_len = stripped;
+        if (s_lookup_key (taxonomy, key, key_len, &result))
+            return result;
+    }
     //  Spacing and dots people vary: "Node JS", "node-js", "ASP NET"
     if (s_lookup_compact (taxonomy, whole, whole_len, &result)
     ||  s_lookup_compact (taxonomy, key, key_len, &result))

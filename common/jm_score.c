@@ -34,11 +34,14 @@ s_top_average (const double *credits, int n, int count)
 static inline double
 s_own_credit (const jm_requirement_t *req, const jm_candidate_t *candidate, int skill)
 {
+    if (!req->min_level && !(req->min_years > 0))
+        return 1;
+    const jm_candidate_skill_t *entry = jm_candidate_skill (candidate, skill);
     double factor = 1;
-    int level = candidate->level [skill];
+    int level = entry ? entry->level : 0;
     if (req->min_level && level && level < req->min_level)
         factor = (double) level / req->min_level;
-    double years = candidate->years [skill];
+    double years = entry ? entry->years : -1;
     if (req->min_years > 0 && years >= 0 && years < req->min_years && years / req->min_years < factor)
         factor = years / req->min_years;
     return factor;
@@ -274,7 +277,9 @@ static void
 s_write_skill_list (jm_buf_t *out, const char *key, const jm_result_t *result,
                     const jm_job_t *job, jm_status_t status)
 {
-    jm_buf_printf (out, ",\"%s\":[", key);
+    jm_buf_puts (out, ",\"");
+    jm_buf_puts (out, key);
+    jm_buf_puts (out, "\":[");
     bool first = true;
     for (int r = 0; r < result->requirement_count; r++) {
         jm_status_t this_status = result->outcomes [r].status;
@@ -303,52 +308,82 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
     }
     jm_buf_puts (out, ",\"job\":");
     jm_buf_json_str (out, jm_job_id (job));
-    jm_buf_printf (out, ",\"job_version\":%d,\"score\":", jm_job_version (job));
+    jm_buf_puts (out, ",\"job_version\":");
+    jm_buf_int (out, jm_job_version (job));
+    jm_buf_puts (out, ",\"score\":");
     jm_buf_json_number (out, result->score, 1);
-    jm_buf_printf (out, ",\"band\":\"%s\",\"required\":\"%d of %d\",\"required_met\":%d,"
-                   "\"required_total\":%d,\"requirements\":[",
-                   jm_band_name (result->band), result->required_met, result->required_total,
-                   result->required_met, result->required_total);
+    jm_buf_puts (out, ",\"band\":\"");
+    jm_buf_puts (out, jm_band_name (result->band));
+    jm_buf_puts (out, "\",\"required\":\"");
+    jm_buf_int (out, result->required_met);
+    jm_buf_puts (out, " of ");
+    jm_buf_int (out, result->required_total);
+    jm_buf_puts (out, "\",\"required_met\":");
+    jm_buf_int (out, result->required_met);
+    jm_buf_puts (out, ",\"required_total\":");
+    jm_buf_int (out, result->required_total);
+    jm_buf_puts (out, ",\"requirements\":[");
     for (int r = 0; r < result->requirement_count; r++) {
         const jm_requirement_t *req = jm_job_requirement (job, r);
         const jm_outcome_t *outcome = &result->outcomes [r];
         jm_buf_puts (out, r ? ",{\"requirement\":" : "{\"requirement\":");
         jm_buf_json_str (out, req->label);
-        jm_buf_printf (out, ",\"importance\":\"%s\",\"weight\":", jm_importance_name (req->importance));
+        jm_buf_puts (out, ",\"importance\":\"");
+        jm_buf_puts (out, jm_importance_name (req->importance));
+        jm_buf_puts (out, "\",\"weight\":");
         jm_buf_json_number (out, req->weight, 3);
-        jm_buf_printf (out, ",\"status\":\"%s\",\"credit\":", jm_status_name (outcome->status));
+        jm_buf_puts (out, ",\"status\":\"");
+        jm_buf_puts (out, jm_status_name (outcome->status));
+        jm_buf_puts (out, "\",\"credit\":");
         jm_buf_json_number (out, outcome->credit, 3);
-        jm_buf_puts (out, ",\"contribution\":");
+        jm_buf_puts (out, ",\"points\":");
         jm_buf_json_number (out, outcome->contribution, 2);
-        if (outcome->skill >= 0) {
+        //  the wanted skill met, or for a single skill the one missing
+        int skill = outcome->skill >= 0 ? outcome->skill : req->any_of ? -1 : req->members [0].skill;
+        if (skill >= 0) {
             jm_buf_puts (out, ",\"skill\":");
-            jm_buf_json_str (out, jm_taxonomy_skill (taxonomy, outcome->skill)->id);
+            jm_buf_json_str (out, jm_taxonomy_skill (taxonomy, skill)->id);
         }
         if (outcome->via >= 0) {
-            const jm_skill_t *via = jm_taxonomy_skill (taxonomy, outcome->via);
+            //  through another skill: say which and how
+            if (outcome->relation != JM_RELATION_SAME) {
+                const jm_skill_t *via = jm_taxonomy_skill (taxonomy, outcome->via);
+                jm_buf_puts (out, ",\"via\":");
+                jm_buf_json_str (out, via->id);
+                jm_buf_puts (out, ",\"via_name\":");
+                jm_buf_json_str (out, via->name);
+                jm_buf_puts (out, ",\"relation\":\"");
+                jm_buf_puts (out, jm_relation_name (outcome->relation));
+                jm_buf_puts (out, "\"");
+            }
             const jm_candidate_skill_t *entry = jm_candidate_skill (candidate, outcome->via);
-            jm_buf_puts (out, ",\"via\":");
-            jm_buf_json_str (out, via->id);
-            jm_buf_puts (out, ",\"via_name\":");
-            jm_buf_json_str (out, via->name);
-            jm_buf_printf (out, ",\"relation\":\"%s\"", jm_relation_name (outcome->relation));
             if (entry && entry->input) {
                 jm_buf_puts (out, ",\"written\":");
                 jm_buf_json_str (out, entry->input);
             }
             if (entry && entry->from_resume)
                 jm_buf_puts (out, ",\"from_resume\":true");
-            if (entry && entry->level)
-                jm_buf_printf (out, ",\"level\":%d", entry->level);
+            if (entry && entry->level) {
+                jm_buf_puts (out, ",\"level\":");
+                jm_buf_int (out, entry->level);
+            }
             if (entry && entry->years >= 0) {
                 jm_buf_puts (out, ",\"years\":");
                 jm_buf_json_number (out, entry->years, 1);
             }
         }
-        if (req->any_of)
-            jm_buf_printf (out, ",\"min\":%d,\"members_met\":%d", req->min_count, outcome->members_met);
-        if (req->min_level)
-            jm_buf_printf (out, ",\"min_level\":%d", req->min_level);
+        if (req->any_of) {
+            if (req->min_count > 1) {
+                jm_buf_puts (out, ",\"min\":");
+                jm_buf_int (out, req->min_count);
+            }
+            jm_buf_puts (out, ",\"members_met\":");
+            jm_buf_int (out, outcome->members_met);
+        }
+        if (req->min_level) {
+            jm_buf_puts (out, ",\"min_level\":");
+            jm_buf_int (out, req->min_level);
+        }
         if (req->min_years > 0) {
             jm_buf_puts (out, ",\"min_years\":");
             jm_buf_json_number (out, req->min_years, 1);
