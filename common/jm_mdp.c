@@ -1,0 +1,626 @@
+/*  jm_mdp: Majordomo helpers, worker and client connections.  See jm_mdp.h
+    and proto/protocol.md.                                                 */
+#include "jm_mdp.h"
+#include "jm_log.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <string.h>
+
+//  czmq sets itself up on the first socket, and that is not thread-safe:
+//  workers created in several threads at once could race.  Set it up once.
+static pthread_once_t s_czmq_once = PTHREAD_ONCE_INIT;
+
+static void
+s_czmq_init (void)
+{
+    zsys_init ();
+}
+
+//  --------------------------------------------------------------------------
+//  Helpers
+
+char *
+jm_mdp_error_body (const char *code, const char *message)
+{
+    assert (code);
+    json_t *body = json_pack ("{s:b, s:{s:s, s:s}}", "ok", 0, "error",
+                              "code", code, "message", message? message: "");
+    if (!body)              //  message was not valid UTF-8
+        body = json_pack ("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", code,
+                          "message", "(message not valid UTF-8)");
+    assert (body);
+    char *text = json_dumps (body, JSON_COMPACT);
+    json_decref (body);
+    assert (text);
+    return text;
+}
+
+int
+jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err)
+{
+    static const char prefix [] = "slots=";
+    const size_t prefix_size = sizeof prefix - 1;
+    const char *text = data;
+    if (size <= prefix_size || memcmp (text, prefix, prefix_size) != 0)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "READY extension frame is not \"slots=N\"");
+    int slots = 0;
+    for (size_t index = prefix_size; index < size; index++) {
+        if (text [index] < '0' || text [index] > '9' || index - prefix_size >= 4)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                 "slots must be a decimal number 1..%d", JM_MDP_SLOTS_MAX);
+        slots = slots * 10 + (text [index] - '0');
+    }
+    if (slots < 1 || slots > JM_MDP_SLOTS_MAX)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "slots=%d is outside 1..%d", slots, JM_MDP_SLOTS_MAX);
+    return slots;
+}
+
+char *
+jm_mdp_hex (const void *data, size_t size, char *buffer, size_t buffer_size)
+{
+    assert (buffer && buffer_size > 0);
+    static const char digits [] = "0123456789abcdef";
+    const byte *bytes = data;
+    size_t out = 0;
+    for (size_t index = 0; index < size && out + 2 < buffer_size; index++) {
+        buffer [out++] = digits [bytes [index] >> 4];
+        buffer [out++] = digits [bytes [index] & 15];
+    }
+    buffer [out] = 0;
+    return buffer;
+}
+
+const char *
+jm_mdp_command_name (int command)
+{
+    static const char *names [] = {
+        "UNKNOWN", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT"
+    };
+    return command >= 1 && command <= 5? names [command]: names [0];
+}
+
+void
+jm_mdp_socket_defaults (zsock_t *sock)
+{
+    assert (sock);
+    zsock_set_sndhwm (sock, JM_MDP_HWM);
+    zsock_set_rcvhwm (sock, JM_MDP_HWM);
+    zsock_set_linger (sock, 0);
+}
+
+int
+jm_mdp_send (zsock_t *sock, const jm_mdp_part_t *parts, size_t count, zframe_t *body)
+{
+    assert (sock);
+    assert (count > 0 || body);
+    void *handle = zsock_resolve (sock);
+    size_t total = count + (body? 1: 0);
+    for (size_t index = 0; index < count; index++) {
+        //  Only the first part can meet a full queue: ZeroMQ counts whole
+        //  messages against the high water mark, so the rest always go
+        int flags = index + 1 < total? ZMQ_SNDMORE: 0;
+        if (zmq_send (handle, parts [index].size? parts [index].data: "", parts [index].size,
+                      flags) < 0)
+            return -1;
+    }
+    if (body && zframe_send (&body, sock, ZFRAME_REUSE))
+        return -1;
+    return 0;
+}
+
+zmsg_t *
+jm_mdp_recv_nowait (zsock_t *sock)
+{
+    assert (sock);
+    //  A non-blocking receive only looks at the socket's command mailbox
+    //  now and then (libzmq throttles it); ZMQ_EVENTS does so every time.
+    //  zmsg_recv_nowait is marked deprecated in czmq in favour of polling
+    //  first, which is exactly the cost avoided here; it is stable API.
+    return zmsg_recv_nowait (sock);
+}
+
+//  Waits up to timeout_ms (-1: forever) for input on sock.  Returns true
+//  when there is some.
+static bool
+s_poll_in (zsock_t *sock, int64_t timeout_ms)
+{
+    zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLIN, 0 };
+    if (timeout_ms > INT32_MAX)
+        timeout_ms = INT32_MAX;
+    return zmq_poll (&item, 1, (long) timeout_ms) > 0;
+}
+
+
+//  --------------------------------------------------------------------------
+//  jm_mdp_request_t
+
+struct _jm_mdp_request_t {
+    zframe_t *token;            //  the gateway's dispatch token, echoed in the reply
+    zframe_t *body;
+    uint64_t generation;        //  connection it arrived on
+};
+
+void
+jm_mdp_request_destroy (jm_mdp_request_t **self_p)
+{
+    assert (self_p);
+    jm_mdp_request_t *self = *self_p;
+    if (!self)
+        return;
+    zframe_destroy (&self->token);
+    zframe_destroy (&self->body);
+    free (self);
+    *self_p = NULL;
+}
+
+const byte *
+jm_mdp_request_data (jm_mdp_request_t *self)
+{
+    assert (self);
+    return zframe_data (self->body);
+}
+
+size_t
+jm_mdp_request_size (jm_mdp_request_t *self)
+{
+    assert (self);
+    return zframe_size (self->body);
+}
+
+char *
+jm_mdp_request_strdup (jm_mdp_request_t *self)
+{
+    assert (self);
+    char *text = zframe_strdup (self->body);
+    assert (text);
+    return text;
+}
+
+zframe_t *
+jm_mdp_request_token (jm_mdp_request_t *self)
+{
+    assert (self);
+    return self->token;
+}
+
+
+//  --------------------------------------------------------------------------
+//  jm_mdp_worker_t
+
+struct _jm_mdp_worker_t {
+    zsock_t *sock;              //  DEALER, the same object across reconnections
+    char *endpoint;
+    char *service;
+    int slots;
+    int heartbeat_ms;
+    int liveness;
+    int64_t heartbeat_at;       //  when to send the next HEARTBEAT
+    int64_t expires_at;         //  gateway lost when nothing heard by then
+    uint64_t generation;        //  counts connections; requests remember theirs
+    size_t reconnects;
+    bool gateway_lost;          //  reconnected and heard nothing since
+};
+
+//  Sends [empty, MDPW01, command] (HEARTBEAT, DISCONNECT).  Returns 0, or
+//  -1 when the send queue is full.
+static int
+s_worker_send_command (jm_mdp_worker_t *self, byte command)
+{
+    jm_mdp_part_t parts [] = { { "", 0 }, { JM_MDPW, 6 }, { &command, 1 } };
+    return jm_mdp_send (self->sock, parts, 3, NULL);
+}
+
+static void
+s_worker_send_ready (jm_mdp_worker_t *self)
+{
+    byte command = JM_MDPW_READY;
+    char slots [32];
+    snprintf (slots, sizeof slots, "slots=%d", self->slots);
+    jm_mdp_part_t parts [] = {
+        { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
+        { self->service, strlen (self->service) }, { slots, strlen (slots) }
+    };
+    //  One slot is the standard READY, without the extension frame
+    jm_mdp_send (self->sock, parts, self->slots > 1? 5: 4, NULL);
+}
+
+static void
+s_worker_reset_timers (jm_mdp_worker_t *self)
+{
+    int64_t now = zclock_mono ();
+    self->heartbeat_at = now + self->heartbeat_ms;
+    self->expires_at = now + (int64_t) self->heartbeat_ms * self->liveness;
+}
+
+//  (Re)connects and announces the service.  A reconnection drops the old
+//  connection so the gateway sees a new worker; requests that arrived over
+//  the old one can no longer be answered (the gateway re-dispatches them).
+static int
+s_worker_connect (jm_mdp_worker_t *self)
+{
+    if (self->generation > 0) {
+        zsock_disconnect (self->sock, "%s", self->endpoint);
+        self->reconnects++;
+    }
+    if (zsock_connect (self->sock, "%s", self->endpoint))
+        return -1;
+    self->generation++;
+    s_worker_send_ready (self);
+    s_worker_reset_timers (self);
+    return 0;
+}
+
+jm_mdp_worker_t *
+jm_mdp_worker_new (const char *endpoint, const char *service, int slots, jm_error_t *err)
+{
+    assert (endpoint);
+    assert (service);
+    assert (slots >= 1 && slots <= JM_MDP_SLOTS_MAX);
+    size_t service_size = strlen (service);
+    if (service_size == 0 || service_size > JM_MDP_SERVICE_MAX) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "service name must be 1..%d bytes",
+                      JM_MDP_SERVICE_MAX);
+        return NULL;
+    }
+    jm_mdp_worker_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->endpoint = strdup (endpoint);
+    self->service = strdup (service);
+    assert (self->endpoint && self->service);
+    self->slots = slots;
+    self->heartbeat_ms = JM_MDP_HEARTBEAT_MS;
+    self->liveness = JM_MDP_LIVENESS;
+    pthread_once (&s_czmq_once, s_czmq_init);
+    self->sock = zsock_new (ZMQ_DEALER);
+    assert (self->sock);
+    jm_mdp_socket_defaults (self->sock);
+    zsock_set_sndtimeo (self->sock, 0);         //  never block the owner's loop
+    if (s_worker_connect (self)) {
+        jm_error_set (err, JM_ERR_IO, "cannot connect worker to '%s': %s", endpoint,
+                      zmq_strerror (zmq_errno ()));
+        jm_mdp_worker_destroy (&self);
+        return NULL;
+    }
+    jm_log_debug ("worker for '%s' (%d slots) connecting to %s", service, slots, endpoint);
+    return self;
+}
+
+void
+jm_mdp_worker_destroy (jm_mdp_worker_t **self_p)
+{
+    assert (self_p);
+    jm_mdp_worker_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->generation > 0) {
+        zsock_set_linger (self->sock, 200);     //  give DISCONNECT a chance to leave
+        s_worker_send_command (self, JM_MDPW_DISCONNECT);
+    }
+    zsock_destroy (&self->sock);
+    free (self->endpoint);
+    free (self->service);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+jm_mdp_worker_set_heartbeat (jm_mdp_worker_t *self, int interval_ms, int liveness)
+{
+    assert (self);
+    assert (interval_ms > 0);
+    assert (liveness > 0);
+    self->heartbeat_ms = interval_ms;
+    self->liveness = liveness;
+    s_worker_reset_timers (self);
+}
+
+zsock_t *
+jm_mdp_worker_sock (jm_mdp_worker_t *self)
+{
+    assert (self);
+    return self->sock;
+}
+
+size_t
+jm_mdp_worker_reconnects (jm_mdp_worker_t *self)
+{
+    assert (self);
+    return self->reconnects;
+}
+
+//  Handles one message from the gateway.  Returns a request when it was one.
+static jm_mdp_request_t *
+s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
+{
+    zmsg_t *msg = *msg_p;
+    self->expires_at = zclock_mono () + (int64_t) self->heartbeat_ms * self->liveness;
+    if (self->gateway_lost) {
+        self->gateway_lost = false;
+        jm_log_info ("worker for '%s': gateway at %s is back", self->service, self->endpoint);
+    }
+    zframe_t *empty = zmsg_first (msg);
+    zframe_t *header = zmsg_next (msg);
+    zframe_t *command = zmsg_next (msg);
+    if (!command || zframe_size (empty) != 0 || !zframe_streq (header, JM_MDPW)
+    ||  zframe_size (command) != 1) {
+        jm_log_warning ("worker for '%s': dropped a malformed message (%zu frames)",
+                        self->service, zmsg_size (msg));
+        zmsg_destroy (msg_p);
+        return NULL;
+    }
+    byte code = zframe_data (command) [0];
+    jm_mdp_request_t *request = NULL;
+    if (code == JM_MDPW_REQUEST) {
+        //  [empty, header, command, token, empty, body]
+        zframe_t *token = zmsg_next (msg);
+        zframe_t *delimiter = zmsg_next (msg);
+        zframe_t *body = zmsg_next (msg);
+        if (!body || zmsg_size (msg) != 6 || zframe_size (token) == 0
+        ||  zframe_size (delimiter) != 0)
+            jm_log_warning ("worker for '%s': dropped a malformed REQUEST (%zu frames)",
+                            self->service, zmsg_size (msg));
+        else {
+            request = calloc (1, sizeof *request);
+            assert (request);
+            zmsg_remove (msg, token);
+            zmsg_remove (msg, body);
+            request->token = token;
+            request->body = body;
+            request->generation = self->generation;
+        }
+    }
+    else
+    if (code == JM_MDPW_DISCONNECT) {
+        jm_log_info ("worker for '%s': gateway sent DISCONNECT; reconnecting", self->service);
+        s_worker_connect (self);
+    }
+    else
+    if (code != JM_MDPW_HEARTBEAT)
+        jm_log_warning ("worker for '%s': dropped unexpected %s (0x%02x) from gateway",
+                        self->service, jm_mdp_command_name (code), code);
+    zmsg_destroy (msg_p);
+    return request;
+}
+
+jm_mdp_request_t *
+jm_mdp_worker_recv (jm_mdp_worker_t *self)
+{
+    assert (self);
+    zmsg_t *msg;
+    while ((msg = jm_mdp_recv_nowait (self->sock))) {
+        jm_mdp_request_t *request = s_worker_handle (self, &msg);
+        if (request)
+            return request;
+    }
+    return NULL;
+}
+
+jm_mdp_request_t *
+jm_mdp_worker_wait (jm_mdp_worker_t *self, int timeout_ms)
+{
+    assert (self);
+    int64_t deadline = timeout_ms < 0? INT64_MAX: zclock_mono () + timeout_ms;
+    while (true) {
+        jm_mdp_request_t *request = jm_mdp_worker_recv (self);
+        if (request)
+            return request;
+        int64_t wait = jm_mdp_worker_tick (self);
+        int64_t remaining = deadline - zclock_mono ();
+        if (remaining <= 0)
+            return NULL;
+        if (wait > remaining)
+            wait = remaining;
+        zmq_pollitem_t item = { zsock_resolve (self->sock), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, (long) wait) < 0)
+            return NULL;            //  interrupted
+    }
+}
+
+int
+jm_mdp_worker_reply (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, zframe_t **body_p)
+{
+    assert (self);
+    assert (request_p && *request_p);
+    assert (body_p && *body_p);
+    jm_mdp_request_t *request = *request_p;
+    *request_p = NULL;
+    int rc = -1;
+    if (request->generation == self->generation) {
+        byte command = JM_MDPW_REPLY;
+        jm_mdp_part_t parts [] = {
+            { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
+            { zframe_data (request->token), zframe_size (request->token) }, { "", 0 }
+        };
+        rc = jm_mdp_send (self->sock, parts, 5, *body_p);
+        if (rc)
+            jm_log_warning ("worker for '%s': send queue full, reply dropped", self->service);
+    }
+    else
+        jm_log_debug ("worker for '%s': reply to a request from an old connection dropped",
+                      self->service);
+    zframe_destroy (body_p);
+    jm_mdp_request_destroy (&request);
+    return rc;
+}
+
+int
+jm_mdp_worker_reply_str (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, const char *body)
+{
+    assert (body);
+    zframe_t *frame = zframe_from (body);
+    return jm_mdp_worker_reply (self, request_p, &frame);
+}
+
+int
+jm_mdp_worker_tick (jm_mdp_worker_t *self)
+{
+    assert (self);
+    int64_t now = zclock_mono ();
+    if (now >= self->expires_at) {
+        if (!self->gateway_lost)
+            jm_log_warning ("worker for '%s': gateway at %s silent for %d ms; reconnecting",
+                            self->service, self->endpoint, self->heartbeat_ms * self->liveness);
+        else
+            jm_log_debug ("worker for '%s': gateway still silent; reconnecting", self->service);
+        self->gateway_lost = true;
+        s_worker_connect (self);
+        now = zclock_mono ();
+    }
+    if (now >= self->heartbeat_at) {
+        s_worker_send_command (self, JM_MDPW_HEARTBEAT);
+        self->heartbeat_at = now + self->heartbeat_ms;
+    }
+    int64_t next_at = self->heartbeat_at < self->expires_at? self->heartbeat_at: self->expires_at;
+    int64_t next = next_at - now;
+    return next < 0? 0: (int) next;
+}
+
+
+//  --------------------------------------------------------------------------
+//  jm_mdp_client_t
+
+struct _jm_mdp_client_t {
+    zsock_t *sock;              //  DEALER
+    uint64_t sequence;          //  for request ()'s own request ids
+};
+
+jm_mdp_client_t *
+jm_mdp_client_new (const char *endpoint, jm_error_t *err)
+{
+    assert (endpoint);
+    jm_mdp_client_t *self = calloc (1, sizeof *self);
+    assert (self);
+    pthread_once (&s_czmq_once, s_czmq_init);
+    self->sock = zsock_new (ZMQ_DEALER);
+    assert (self->sock);
+    jm_mdp_socket_defaults (self->sock);
+    zsock_set_sndtimeo (self->sock, 0);
+    if (zsock_connect (self->sock, "%s", endpoint)) {
+        jm_error_set (err, JM_ERR_IO, "cannot connect client to '%s': %s", endpoint,
+                      zmq_strerror (zmq_errno ()));
+        jm_mdp_client_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+jm_mdp_client_destroy (jm_mdp_client_t **self_p)
+{
+    assert (self_p);
+    jm_mdp_client_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->sock);
+    free (self);
+    *self_p = NULL;
+}
+
+zsock_t *
+jm_mdp_client_sock (jm_mdp_client_t *self)
+{
+    assert (self);
+    return self->sock;
+}
+
+int
+jm_mdp_client_send (jm_mdp_client_t *self, const char *service, const char *request_id,
+                    const void *body, size_t size)
+{
+    assert (self);
+    assert (service);
+    assert (request_id);
+    assert (body || size == 0);
+    size_t service_size = strlen (service);
+    size_t id_size = strlen (request_id);
+    if (service_size == 0 || service_size > JM_MDP_SERVICE_MAX
+    ||  id_size == 0 || id_size > JM_MDP_REQUEST_ID_MAX)
+        return -1;
+    jm_mdp_part_t parts [] = {
+        { "", 0 }, { JM_MDPC, 6 }, { service, service_size }, { request_id, id_size },
+        { body, size }
+    };
+    return jm_mdp_send (self->sock, parts, 5, NULL);
+}
+
+//  Takes a reply [empty, MDPC01, service, request-id, body] apart into the
+//  out-pointers.  Returns 0, or -1 when it is malformed.
+static int
+s_client_decode (zmsg_t *msg, char **service_p, char **request_id_p, char **body_p)
+{
+    zframe_t *empty = zmsg_first (msg);
+    zframe_t *header = zmsg_next (msg);
+    zframe_t *service = zmsg_next (msg);
+    zframe_t *request_id = zmsg_next (msg);
+    zframe_t *body = zmsg_next (msg);
+    if (!body || zmsg_size (msg) != 5 || zframe_size (empty) != 0
+    ||  !zframe_streq (header, JM_MDPC))
+        return -1;
+    if (service_p)
+        *service_p = zframe_strdup (service);
+    if (request_id_p)
+        *request_id_p = zframe_strdup (request_id);
+    if (body_p)
+        *body_p = zframe_strdup (body);
+    return 0;
+}
+
+int
+jm_mdp_client_recv (jm_mdp_client_t *self, char **service_p, char **request_id_p,
+                    char **body_p, int timeout_ms)
+{
+    assert (self);
+    int64_t deadline = timeout_ms < 0? INT64_MAX: zclock_mono () + timeout_ms;
+    while (true) {
+        zmsg_t *msg;
+        while ((msg = jm_mdp_recv_nowait (self->sock))) {
+            int rc = s_client_decode (msg, service_p, request_id_p, body_p);
+            if (rc)
+                jm_log_warning ("client: dropped a malformed reply (%zu frames)", zmsg_size (msg));
+            zmsg_destroy (&msg);
+            if (rc == 0)
+                return 0;
+        }
+        int64_t remaining = deadline - zclock_mono ();
+        if (remaining <= 0 || !s_poll_in (self->sock, remaining))
+            return -1;
+    }
+}
+
+char *
+jm_mdp_client_request (jm_mdp_client_t *self, const char *service, const char *body,
+                       int timeout_ms, jm_error_t *err)
+{
+    assert (self);
+    assert (service);
+    assert (body);
+    char request_id [32];
+    snprintf (request_id, sizeof request_id, "rq-%" PRIu64, ++self->sequence);
+    if (jm_mdp_client_send (self, service, request_id, body, strlen (body))) {
+        jm_error_set (err, JM_ERR_IO, "cannot send a request to '%s'", service);
+        return NULL;
+    }
+    int64_t deadline = timeout_ms < 0? INT64_MAX: zclock_mono () + timeout_ms;
+    while (true) {
+        int64_t remaining = deadline - zclock_mono ();
+        if (remaining < 0)
+            remaining = 0;
+        char *reply_id = NULL, *reply = NULL;
+        if (jm_mdp_client_recv (self, NULL, &reply_id, &reply,
+                                remaining > INT32_MAX? -1: (int) remaining))
+            break;
+        bool mine = strcmp (reply_id, request_id) == 0;
+        free (reply_id);
+        if (mine)
+            return reply;
+        free (reply);
+    }
+    jm_error_set (err, JM_ERR_IO, "no reply from service '%s' within %d ms", service, timeout_ms);
+    return NULL;
+}

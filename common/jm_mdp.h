@@ -1,0 +1,263 @@
+/*  jm_mdp: the Majordomo protocol as jobmatch speaks it (proto/protocol.md).
+
+    Three parts, shared by the gateway (the broker), the matcher (a worker)
+    and the CLI and dashboard (clients):
+
+    1.  Constants and small helpers: protocol headers and commands, limits,
+        the JSON body of an error reply, the READY "slots=N" extension.
+
+    2.  jm_mdp_worker_t, a worker connection.  It announces a service with N
+        slots (READY + "slots=N"), hands out each REQUEST as a
+        jm_mdp_request_t (dispatch token + body), sends REPLYs in any order
+        with up to N outstanding, exchanges heartbeats, and reconnects with a
+        fresh READY when the gateway has been silent for liveness heartbeats
+        or tells it to DISCONNECT.  It never blocks its owner: poll
+        jm_mdp_worker_sock () along with anything else, drain requests with
+        jm_mdp_worker_recv () until it returns NULL, and call
+        jm_mdp_worker_tick () at least as often as it asks.  A batch worker:
+
+            while (running) {
+                zmq_poll (.. jm_mdp_worker_sock (worker) .., jm_mdp_worker_tick (worker));
+                jm_mdp_request_t *batch [64];
+                size_t count = 0;
+                while (count < 64 && (batch [count] = jm_mdp_worker_recv (worker)))
+                    count++;
+                ... score the batch together ...
+                for (size_t index = 0; index < count; index++)
+                    jm_mdp_worker_reply_str (worker, &batch [index], reply [index]);
+            }
+
+    3.  jm_mdp_client_t, a client connection (DEALER).  send () and recv ()
+        keep any number of requests in flight, matched by request id;
+        request () is the blocking one-shot.
+
+    Objects may be created in several threads at once (czmq's one-time setup
+    is guarded), but each must stay in the thread that created it (ZeroMQ
+    sockets are not thread-safe).  czmq's setup installs its SIGINT/SIGTERM
+    handler unless the program called zsys_handler_set (NULL) first; mains
+    that sigwait for signals (see services/jobmatch-gateway/main.c) block
+    them before creating any object.  Out of memory aborts.                */
+#ifndef JM_MDP_H
+#define JM_MDP_H
+
+#include "jm_error.h"
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+//  --------------------------------------------------------------------------
+//  Protocol constants
+
+#define JM_MDPC                 "MDPC01"    //  client protocol header (7/MDP)
+#define JM_MDPW                 "MDPW01"    //  worker protocol header (7/MDP)
+
+#define JM_MDPW_READY           0x01
+#define JM_MDPW_REQUEST         0x02
+#define JM_MDPW_REPLY           0x03
+#define JM_MDPW_HEARTBEAT       0x04
+#define JM_MDPW_DISCONNECT      0x05
+
+#define JM_MDP_REQUEST_ID_MAX   255         //  request ids are 1..255 bytes
+#define JM_MDP_SERVICE_MAX      255         //  service names are 1..255 bytes
+#define JM_MDP_SLOTS_MAX        1000        //  READY "slots=N", 1..1000
+#define JM_MDP_TOKEN_SIZE       12          //  size of the gateway's dispatch tokens
+
+#define JM_MDP_HEARTBEAT_MS     1000        //  default heartbeat interval
+#define JM_MDP_LIVENESS         3           //  default heartbeats missed before "lost"
+#define JM_MDP_HWM              100000      //  send/receive high water marks
+
+//  Built-in services the gateway answers itself
+#define JM_MDP_MMI_PREFIX       "mmi."
+#define JM_MDP_MMI_SERVICE      "mmi.service"
+#define JM_MDP_STATS_SERVICE    "jobmatch.stats"
+
+//  --------------------------------------------------------------------------
+//  Helpers
+
+//  Returns the error reply body {"ok": false, "error": {"code": C, "message":
+//  M}} as a fresh string the caller frees.  message may be any UTF-8 text
+//  (it is escaped); NULL gives an empty message.
+char *
+    jm_mdp_error_body (const char *code, const char *message);
+
+//  Parses the READY extension frame "slots=N".  Returns N (1..1000), or -1
+//  with err filled (code invalid_request) when the frame says something else.
+int
+    jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err);
+
+//  Writes up to size-1 hex digits of data to buffer (lower case, NUL
+//  terminated, "…" not added) and returns buffer.  For logging identities.
+char *
+    jm_mdp_hex (const void *data, size_t size, char *buffer, size_t buffer_size);
+
+//  Name of a worker command for logs ("READY", ..., "UNKNOWN").
+const char *
+    jm_mdp_command_name (int command);
+
+//  Applies the jobmatch defaults to a socket: high water marks JM_MDP_HWM and
+//  linger 0.
+void
+    jm_mdp_socket_defaults (zsock_t *sock);
+
+//  One frame of a message to send, as data and size (copied when sent).
+typedef struct {
+    const void *data;
+    size_t size;
+} jm_mdp_part_t;
+
+//  Sends one message: the count parts, then body when not NULL.  The body
+//  frame is shared, not copied, and stays the caller's.  All or nothing:
+//  returns 0, or -1 when the socket cannot take the message now (a DEALER
+//  whose queue is full, with a send timeout of 0).  Cheaper than building a
+//  zmsg_t: no allocation for small parts.
+int
+    jm_mdp_send (zsock_t *sock, const jm_mdp_part_t *parts, size_t count, zframe_t *body);
+
+//  Returns the next whole message waiting on the socket, or NULL when there
+//  is none; never blocks, never copies frames.  Drain sockets with this
+//  rather than checking zsock_events () first, which costs a system call
+//  for every message.
+zmsg_t *
+    jm_mdp_recv_nowait (zsock_t *sock);
+
+
+//  --------------------------------------------------------------------------
+//  jm_mdp_request_t: one request a worker received
+
+typedef struct _jm_mdp_request_t jm_mdp_request_t;
+
+//  Destroys a request without replying (the gateway re-dispatches it only if
+//  this worker is lost).  Accepts NULL and nulls the caller's pointer.
+void
+    jm_mdp_request_destroy (jm_mdp_request_t **self_p);
+
+//  The request body (the client's body, byte for byte); borrowed.  Not NUL
+//  terminated: use jm_mdp_request_size, or jm_mdp_request_strdup.
+const byte *
+    jm_mdp_request_data (jm_mdp_request_t *self);
+size_t
+    jm_mdp_request_size (jm_mdp_request_t *self);
+
+//  The body as a fresh NUL-terminated string the caller frees.
+char *
+    jm_mdp_request_strdup (jm_mdp_request_t *self);
+
+//  The gateway's dispatch token (the "client address" frame); borrowed.
+zframe_t *
+    jm_mdp_request_token (jm_mdp_request_t *self);
+
+
+//  --------------------------------------------------------------------------
+//  jm_mdp_worker_t: a worker connection to the gateway
+
+typedef struct _jm_mdp_worker_t jm_mdp_worker_t;
+
+//  Creates a worker for service that may hold up to slots requests at once
+//  (1..JM_MDP_SLOTS_MAX; 1 sends a standard READY), connects it to endpoint
+//  ("tcp://host:port") and sends READY.  Connecting does not wait for the
+//  gateway: requests arrive once it is up.  Returns NULL with err filled
+//  when the endpoint is invalid or the service name is empty or too long.
+jm_mdp_worker_t *
+    jm_mdp_worker_new (const char *endpoint, const char *service, int slots,
+                       jm_error_t *err);
+
+//  Sends DISCONNECT (waiting up to 200 ms for it to leave), closes the
+//  connection and frees the worker.  Requests not replied to are lost to
+//  this worker; the gateway re-dispatches them.  Accepts NULL and nulls the
+//  caller's pointer.
+void
+    jm_mdp_worker_destroy (jm_mdp_worker_t **self_p);
+
+//  Sets the heartbeat interval and how many intervals of silence mean the
+//  gateway is lost (defaults JM_MDP_HEARTBEAT_MS, JM_MDP_LIVENESS).  Use the
+//  gateway's --heartbeat-ms so both sides agree.
+void
+    jm_mdp_worker_set_heartbeat (jm_mdp_worker_t *self, int interval_ms, int liveness);
+
+//  The socket to poll for input (ZMQ_POLLIN); borrowed.  It stays the same
+//  object for the worker's whole life, across reconnections.
+zsock_t *
+    jm_mdp_worker_sock (jm_mdp_worker_t *self);
+
+//  Returns the next request waiting, or NULL when there is none: never
+//  blocks.  Handles heartbeats and DISCONNECT on the way; drops malformed
+//  messages with a warning.  The caller owns the request and replies to it
+//  or destroys it.
+jm_mdp_request_t *
+    jm_mdp_worker_recv (jm_mdp_worker_t *self);
+
+//  Waits up to timeout_ms (-1: forever) for a request, doing heartbeats and
+//  reconnections meanwhile.  Returns the request (caller owns) or NULL on
+//  timeout or interrupt.  For simple one-at-a-time workers and tests.
+jm_mdp_request_t *
+    jm_mdp_worker_wait (jm_mdp_worker_t *self, int timeout_ms);
+
+//  Sends the reply and destroys the request; takes ownership of both, even
+//  on failure.  Returns 0, or -1 when the reply could not be sent: the
+//  request came over a connection since replaced (the gateway has already
+//  re-dispatched it) or the send queue is full.
+int
+    jm_mdp_worker_reply (jm_mdp_worker_t *self, jm_mdp_request_t **request_p,
+                         zframe_t **body_p);
+
+//  Same with the body copied from a string.
+int
+    jm_mdp_worker_reply_str (jm_mdp_worker_t *self, jm_mdp_request_t **request_p,
+                             const char *body);
+
+//  Does the periodic work: sends a heartbeat when one is due and reconnects
+//  (with a new READY) when the gateway has been silent too long.  Returns the
+//  milliseconds until it next needs calling; use it as the poll timeout.
+int
+    jm_mdp_worker_tick (jm_mdp_worker_t *self);
+
+//  How many times the worker has reconnected.
+size_t
+    jm_mdp_worker_reconnects (jm_mdp_worker_t *self);
+
+
+//  --------------------------------------------------------------------------
+//  jm_mdp_client_t: a client connection to the gateway
+
+typedef struct _jm_mdp_client_t jm_mdp_client_t;
+
+//  Creates a client connected to endpoint.  Returns NULL with err filled
+//  when the endpoint is invalid.
+jm_mdp_client_t *
+    jm_mdp_client_new (const char *endpoint, jm_error_t *err);
+
+//  Closes the connection (requests in flight are abandoned) and frees the
+//  client.  Accepts NULL and nulls the caller's pointer.
+void
+    jm_mdp_client_destroy (jm_mdp_client_t **self_p);
+
+//  The socket to poll for replies; borrowed.
+zsock_t *
+    jm_mdp_client_sock (jm_mdp_client_t *self);
+
+//  Sends one request; the body is copied.  request_id must be 1..255 bytes
+//  and is echoed in the reply.  Never blocks: returns 0, or -1 when the send
+//  queue is full (back off and retry) or the arguments are invalid.
+int
+    jm_mdp_client_send (jm_mdp_client_t *self, const char *service,
+                        const char *request_id, const void *body, size_t size);
+
+//  Waits up to timeout_ms (0: do not wait, -1: forever) for the next reply.
+//  Returns 0 and sets each non-NULL out-pointer to a fresh string the caller
+//  frees, or -1 on timeout or interrupt.  Malformed replies are dropped.
+int
+    jm_mdp_client_recv (jm_mdp_client_t *self, char **service_p,
+                        char **request_id_p, char **body_p, int timeout_ms);
+
+//  Sends one request with a request id of its own and waits up to
+//  timeout_ms for its reply, dropping replies to other ids (answers to
+//  earlier requests that timed out).  Returns the reply body (caller frees)
+//  or NULL with err filled (io_error) on timeout.  Error replies from the
+//  gateway are bodies like any other: check their "ok".
+char *
+    jm_mdp_client_request (jm_mdp_client_t *self, const char *service,
+                           const char *body, int timeout_ms, jm_error_t *err);
+
+#endif

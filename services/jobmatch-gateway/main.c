@@ -1,0 +1,73 @@
+/*  jobmatch-gateway: the broker between job boards and matchers.
+
+    Reads its settings, starts the gateway actor, waits for SIGINT or
+    SIGTERM, stops it.  Exit status: 0 after a clean stop, 1 when the gateway
+    cannot start (a port taken), 2 for bad settings.                        */
+#include "gateway.h"
+#include "jm_config.h"
+#include "jm_log.h"
+
+#include <czmq.h>
+#include <signal.h>
+#include <string.h>
+
+static const jm_config_option_t s_options [] = {
+    { "clients", JM_CONFIG_STRING, "tcp://*:5570", 0, 0,
+      "endpoint(s) clients connect to, comma-separated" },
+    { "workers", JM_CONFIG_STRING, "tcp://*:5571", 0, 0,
+      "endpoint(s) workers connect to, comma-separated" },
+    { "heartbeat-ms", JM_CONFIG_INT, "1000", 10, 600000,
+      "heartbeat interval between gateway and workers" },
+    { "liveness", JM_CONFIG_INT, "3", 1, 100,
+      "heartbeats a worker may miss before it is lost" },
+    { "max-attempts", JM_CONFIG_INT, "3", 1, 100,
+      "dispatches of one request before it is answered worker_lost" },
+    { "no-worker-wait-ms", JM_CONFIG_INT, "3000", 0, 3600000,
+      "how long a request waits for a worker before no_workers" },
+    { "queue-max", JM_CONFIG_INT, "20000", 1, 10000000,
+      "requests held (waiting or in flight) before new ones get busy" },
+    { "max-body", JM_CONFIG_INT, "8388608", 0, 268435456,
+      "largest request body in bytes; larger ones get too_large" },
+    { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
+      "log every request and reply (debug level)" },
+    { NULL }
+};
+
+static const char *s_synopsis =
+    "The jobmatch gateway: a Majordomo (7/MDP) broker that routes client requests\n"
+    "to matcher workers and their replies back (see proto/protocol.md).";
+
+int
+main (int argc, char *argv [])
+{
+    int exit_code;
+    jm_config_t *config = jm_config_from_main ("jobmatch-gateway", s_synopsis, s_options,
+                                               argc, argv, &exit_code);
+    if (!config)
+        return exit_code;
+    jm_log_init ("jobmatch-gateway",
+                 jm_config_bool (config, "verbose")? JM_LOG_DEBUG: JM_LOG_INFO);
+
+    //  Block the stop signals in every thread (threads inherit the mask) and
+    //  take them here with sigwait, so no thread is interrupted mid-call
+    sigset_t signals;
+    sigemptyset (&signals);
+    sigaddset (&signals, SIGINT);
+    sigaddset (&signals, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &signals, NULL);
+    zsys_handler_set (NULL);
+
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_gateway_t *gateway = jm_gateway_new (config, &err);
+    jm_config_destroy (&config);
+    if (!gateway) {
+        jm_log_error ("cannot start: %s", err.message);
+        return 1;
+    }
+    int signal_number = 0;
+    sigwait (&signals, &signal_number);
+    jm_log_info ("stopping on %s", strsignal (signal_number));
+    jm_gateway_destroy (&gateway);
+    return 0;
+}

@@ -1,0 +1,73 @@
+/*  jobmatch-matcher: a worker that scores candidates for the gateway.
+
+    Reads its settings, starts the matcher actor, waits for SIGINT or
+    SIGTERM, stops it.  Exit status: 0 after a clean stop, 1 when it cannot
+    start (data missing or invalid), 2 for bad settings.                    */
+#include "matcher.h"
+#include "jm_log.h"
+
+#include <czmq.h>
+#include <signal.h>
+#include <string.h>
+
+static const jm_config_option_t s_options [] = {
+    { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
+      "the gateway's worker endpoint" },
+    { "redis", JM_CONFIG_STRING, "redis://127.0.0.1:6379/0", 0, 0,
+      "Redis URL: redis://host:port/db or unix:///path/to/socket" },
+    { "redis-url", JM_CONFIG_STRING, "", 0, 0,
+      "same as --redis (JOBMATCH_REDIS_URL); wins when set" },
+    { "data", JM_CONFIG_STRING, "", 0, 0,
+      "folder with taxonomy.json and jobs/ (default: found automatically)" },
+    { "slots", JM_CONFIG_INT, "256", 1, 1000,
+      "requests this matcher may hold at once (the slots=N extension)" },
+    { "batch-max", JM_CONFIG_INT, "4000", 1, 100000,
+      "most (job, candidate) pairs handled in one turn of the loop" },
+    { "result-ttl-s", JM_CONFIG_INT, "604800", 0, 315360000,
+      "how long results stay in Redis, in seconds (0: forever)" },
+    { "namespace", JM_CONFIG_STRING, "jobmatch", 0, 0,
+      "prefix of every Redis key" },
+    { "heartbeat-ms", JM_CONFIG_INT, "1000", 10, 600000,
+      "heartbeat interval; use the gateway's value" },
+    { "liveness", JM_CONFIG_INT, "3", 1, 100,
+      "heartbeats the gateway may miss before the matcher reconnects" },
+    { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
+      "log every request (debug level)" },
+    { NULL }
+};
+
+static const char *s_synopsis =
+    "A jobmatch matcher: serves \"jobmatch.match\" for the gateway, scoring candidates\n"
+    "with the skill engine and keeping results and rankings in Redis.";
+
+int
+main (int argc, char *argv [])
+{
+    int exit_code;
+    jm_config_t *config = jm_config_from_main ("jobmatch-matcher", s_synopsis, s_options,
+                                               argc, argv, &exit_code);
+    if (!config)
+        return exit_code;
+    jm_log_init ("jobmatch-matcher",
+                 jm_config_bool (config, "verbose") ? JM_LOG_DEBUG : JM_LOG_INFO);
+    sigset_t signals;
+    sigemptyset (&signals);
+    sigaddset (&signals, SIGINT);
+    sigaddset (&signals, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &signals, NULL);
+    zsys_handler_set (NULL);
+
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_matcher_t *matcher = jm_matcher_new (config, &err);
+    jm_config_destroy (&config);
+    if (!matcher) {
+        jm_log_error ("cannot start: %s", err.message);
+        return 1;
+    }
+    int signal_number = 0;
+    sigwait (&signals, &signal_number);
+    jm_log_info ("stopping on %s", strsignal (signal_number));
+    jm_matcher_destroy (&matcher);
+    return 0;
+}
