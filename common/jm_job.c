@@ -251,8 +251,6 @@ s_compile_fast (jm_job_t *self, jm_error_t *err)
             const jm_requirement_t *req = &self->requirements [r];
             for (int m = 0; m < req->member_count; m++) {
                 int want = req->members [m].skill;
-                if (fast->scaled [r])
-                    continue;       //  the scorer scales each skill by its level and years
                 float credit = (float) jm_taxonomy_credit (self->taxonomy, have, want, NULL);
                 int column = fast->column [r] + (fast->per_member [r] ? m : 0);
                 if (credit > row [column])

@@ -59,9 +59,9 @@ typedef struct {
 //  several members.  There is one row per candidate skill that earns any
 //  credit at all (row_of [skill] - 1; 0 = none), holding that skill's best
 //  relation credit toward each column, so scoring is a max over the
-//  candidate's ~15 rows.  Where a minimum level or years applies, every
-//  skill's credit is scaled by its own level and years, so the scorer
-//  computes those few requirements from the tiers instead.
+//  candidate's ~15 rows.  Where a minimum level or years applies, the
+//  scorer scales each row's credit by that skill's own level and years
+//  before taking the max.
 #define JM_JOB_MAX_COLUMNS 256
 
 typedef struct {

@@ -32,11 +32,8 @@ s_top_average (const double *credits, int n, int count)
 //  The candidate's own credit for a wanted skill it has: 1, scaled down by
 //  level / min_level and years / min_years when it states less.
 static inline double
-s_own_credit (const jm_requirement_t *req, const jm_candidate_t *candidate, int skill)
+s_entry_factor (const jm_requirement_t *req, const jm_candidate_skill_t *entry)
 {
-    if (!req->min_level && !(req->min_years > 0))
-        return 1;
-    const jm_candidate_skill_t *entry = jm_candidate_skill (candidate, skill);
     double factor = 1;
     int level = entry ? entry->level : 0;
     if (req->min_level && level && level < req->min_level)
@@ -45,6 +42,14 @@ s_own_credit (const jm_requirement_t *req, const jm_candidate_t *candidate, int 
     if (req->min_years > 0 && years >= 0 && years < req->min_years && years / req->min_years < factor)
         factor = years / req->min_years;
     return factor;
+}
+
+static inline double
+s_own_credit (const jm_requirement_t *req, const jm_candidate_t *candidate, int skill)
+{
+    if (!req->min_level && !(req->min_years > 0))
+        return 1;
+    return s_entry_factor (req, jm_candidate_skill (candidate, skill));
 }
 
 //  Credit of one wanted skill.  via/below may be NULL (fast path).
@@ -150,29 +155,12 @@ s_finish_score (double earned, double total_weight, int missing_required)
     return (double) (long long) (score * 10 + 0.5) / 10;
 }
 
-double
-jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
+//  The score from the best relation credit toward each column (see
+//  jm_job_fast_t): plain requirements read their column, the rest are
+//  computed from the candidate.
+static double
+s_score_from_best (const jm_job_fast_t *job, const float *best, const jm_candidate_t *candidate)
 {
-    const jm_job_fast_t *job = jm_job_fast (job_in);
-    //  the best relation credit toward each column: a max over the rows of
-    //  the candidate's skills
-    float best [JM_JOB_MAX_COLUMNS] __attribute__ ((aligned (16)));
-    int stride = job->stride;
-    memset (best, 0, sizeof (float) * (size_t) stride);
-    for (int i = 0; i < candidate->skill_count; i++) {
-        int row = job->row_of [candidate->ids [i]];
-        if (!row)
-            continue;
-        const float *credits = job->rows + (size_t) (row - 1) * (size_t) stride;
-#if defined (__SSE__)
-        for (int c = 0; c < stride; c += 4)
-            _mm_store_ps (best + c, _mm_max_ps (_mm_load_ps (best + c), _mm_loadu_ps (credits + c)));
-#else
-        for (int c = 0; c < stride; c++)
-            if (credits [c] > best [c])
-                best [c] = credits [c];
-#endif
-    }
     double earned = 0;
     int missing_required = 0;
     for (int r = 0; r < job->requirement_count; r++) {
@@ -180,8 +168,24 @@ jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
         if (job->plain [r])
             credit = best [job->column [r]];
         else
-        if (job->scaled [r])
-            credit = s_requirement_credit (job, &job->requirements [r], candidate, NULL);
+        if (job->scaled [r]) {
+            //  each skill's credit scaled by its own level and years, then the max
+            const jm_requirement_t *req = &job->requirements [r];
+            int columns = job->per_member [r] ? req->member_count : 1;
+            double members [JM_JOB_MAX_MEMBERS] = { 0 };
+            for (int i = 0; i < candidate->skill_count; i++) {
+                int row = job->row_of [candidate->ids [i]];
+                if (!row)
+                    continue;
+                const float *credits = job->rows + (size_t) (row - 1) * (size_t) job->stride + job->column [r];
+                double factor = s_entry_factor (req, &candidate->skills [i]);
+                for (int c = 0; c < columns; c++)
+                    if (credits [c] * factor > members [c])
+                        members [c] = credits [c] * factor;
+            }
+            credit = job->per_member [r] ? s_top_average (members, req->member_count, req->min_count)
+                                         : members [0];
+        }
         else {
             //  an any-of needing several members: the average of the best
             const jm_requirement_t *req = &job->requirements [r];
@@ -194,6 +198,36 @@ jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
         missing_required += job->required [r] && credit < 0.5;
     }
     return s_finish_score (earned, job->total_weight, missing_required);
+}
+
+//  best [0, stride) = max (best, credits), four floats at a time
+static inline void
+s_max_into (float *best, const float *credits, int stride)
+{
+#if defined (__SSE__)
+    for (int c = 0; c < stride; c += 4)
+        _mm_storeu_ps (best + c, _mm_max_ps (_mm_loadu_ps (best + c), _mm_loadu_ps (credits + c)));
+#else
+    for (int c = 0; c < stride; c++)
+        if (credits [c] > best [c])
+            best [c] = credits [c];
+#endif
+}
+
+double
+jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
+{
+    const jm_job_fast_t *job = jm_job_fast (job_in);
+    //  the best relation credit toward each column: a max over the rows of
+    //  the candidate's skills
+    float best [JM_JOB_MAX_COLUMNS] __attribute__ ((aligned (16)));
+    memset (best, 0, sizeof (float) * (size_t) job->stride);
+    for (int i = 0; i < candidate->skill_count; i++) {
+        int row = job->row_of [candidate->ids [i]];
+        if (row)
+            s_max_into (best, job->rows + (size_t) (row - 1) * (size_t) job->stride, job->stride);
+    }
+    return s_score_from_best (job, best, candidate);
 }
 
 void
@@ -224,27 +258,133 @@ jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_re
     result->band = jm_score_band (result->score, result->required_met == result->required_total);
 }
 
-void
-jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *candidate,
-               jm_ranked_t *ranked)
+//  One job's row for one skill, in an index posting list
+typedef struct {
+    uint32_t best;              //  where the job's columns start in the scratch
+    uint32_t row;               //  where the row starts in the skill's pool
+    uint16_t stride;
+} s_posting_t;
+
+struct _jm_job_index_t {
+    int count;
+    const jm_job_fast_t **jobs;
+    uint32_t *best_at;          //  per job: its columns in the scratch
+    uint32_t scratch_size;      //  floats
+    int posting_count [JM_MAX_SKILLS];
+    s_posting_t *postings [JM_MAX_SKILLS];
+    float *pools [JM_MAX_SKILLS];
+};
+
+jm_job_index_t *
+jm_job_index_new (const jm_job_t * const *jobs, int count)
 {
+    jm_job_index_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->count = count;
+    self->jobs = malloc (sizeof (jm_job_fast_t *) * (size_t) (count ? count : 1));
+    self->best_at = malloc (sizeof (uint32_t) * (size_t) (count ? count : 1));
+    assert (self->jobs && self->best_at);
+    size_t pool_floats [JM_MAX_SKILLS] = { 0 };
+    for (int j = 0; j < count; j++) {
+        const jm_job_fast_t *job = jm_job_fast (jobs [j]);
+        self->jobs [j] = job;
+        self->best_at [j] = self->scratch_size;
+        self->scratch_size += (uint32_t) job->stride;
+        for (int skill = 0; skill < JM_MAX_SKILLS; skill++)
+            if (job->row_of [skill]) {
+                self->posting_count [skill]++;
+                pool_floats [skill] += (size_t) job->stride;
+            }
+    }
+    for (int skill = 0; skill < JM_MAX_SKILLS; skill++) {
+        if (!self->posting_count [skill])
+            continue;
+        self->postings [skill] = malloc (sizeof (s_posting_t) * (size_t) self->posting_count [skill]);
+        self->pools [skill] = malloc (sizeof (float) * pool_floats [skill]);
+        assert (self->postings [skill] && self->pools [skill]);
+        self->posting_count [skill] = 0;
+        pool_floats [skill] = 0;
+    }
+    //  copy each job's row for a skill next to the other jobs' rows for it,
+    //  so ranking streams through memory
+    for (int j = 0; j < count; j++) {
+        const jm_job_fast_t *job = self->jobs [j];
+        for (int skill = 0; skill < JM_MAX_SKILLS; skill++) {
+            int row = job->row_of [skill];
+            if (!row)
+                continue;
+            float *into = self->pools [skill] + pool_floats [skill];
+            memcpy (into, job->rows + (size_t) (row - 1) * (size_t) job->stride,
+                    sizeof (float) * (size_t) job->stride);
+            self->postings [skill][self->posting_count [skill]++] = (s_posting_t) {
+                self->best_at [j], (uint32_t) pool_floats [skill], (uint16_t) job->stride
+            };
+            pool_floats [skill] += (size_t) job->stride;
+        }
+    }
+    return self;
+}
+
+void
+jm_job_index_destroy (jm_job_index_t **self_p)
+{
+    assert (self_p);
+    jm_job_index_t *self = *self_p;
+    if (!self)
+        return;
+    for (int skill = 0; skill < JM_MAX_SKILLS; skill++) {
+        free (self->postings [skill]);
+        free (self->pools [skill]);
+    }
+    free (self->jobs);
+    free (self->best_at);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+jm_job_index_size (const jm_job_index_t *self)
+{
+    return self->count;
+}
+
+void
+jm_job_index_rank (const jm_job_index_t *self, const jm_candidate_t *candidate, jm_ranked_t *ranked)
+{
+    float *best = calloc (self->scratch_size + 4, sizeof (float));
+    double *scores = malloc (sizeof (double) * (size_t) (self->count ? self->count : 1));
+    assert (best && scores);
+    for (int i = 0; i < candidate->skill_count; i++) {
+        int skill = candidate->ids [i];
+        const s_posting_t *posting = self->postings [skill];
+        const float *pool = self->pools [skill];
+        for (int p = 0; p < self->posting_count [skill]; p++)
+            s_max_into (best + posting [p].best, pool + posting [p].row, posting [p].stride);
+    }
     //  scores have one decimal, so a counting sort over 0..1000 ranks them
     //  in linear time, ties in job order
-    static __thread uint16_t counts [1002];
-    memset (counts, 0, sizeof counts);
-    double *scores = malloc (sizeof (double) * (size_t) (count ? count : 1));
-    assert (scores);
-    for (int j = 0; j < count; j++) {
-        scores [j] = jm_score_fast (jobs [j], candidate);
+    uint32_t counts [1002] = { 0 };
+    for (int j = 0; j < self->count; j++) {
+        scores [j] = s_score_from_best (self->jobs [j], best + self->best_at [j], candidate);
         counts [1000 - (int) (scores [j] * 10 + 0.5) + 1]++;
     }
     for (int bucket = 1; bucket < 1002; bucket++)
         counts [bucket] += counts [bucket - 1];
-    for (int j = 0; j < count; j++) {
-        int position = counts [1000 - (int) (scores [j] * 10 + 0.5)]++;
+    for (int j = 0; j < self->count; j++) {
+        uint32_t position = counts [1000 - (int) (scores [j] * 10 + 0.5)]++;
         ranked [position] = (jm_ranked_t) { scores [j], j };
     }
     free (scores);
+    free (best);
+}
+
+void
+jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *candidate,
+               jm_ranked_t *ranked)
+{
+    jm_job_index_t *index = jm_job_index_new (jobs, count);
+    jm_job_index_rank (index, candidate, ranked);
+    jm_job_index_destroy (&index);
 }
 
 jm_band_t

@@ -71,9 +71,28 @@ typedef struct {
 } jm_ranked_t;
 
 //  Scores candidate against count jobs and fills ranked [0, count) best
-//  first; equal scores keep the jobs' order.  Linear in count.
+//  first; equal scores keep the jobs' order.  Builds a jm_job_index_t each
+//  call: to rank many candidates against the same jobs, keep an index.
 void jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *candidate,
                     jm_ranked_t *ranked);
+
+//  An index over many jobs for ranking them for one candidate: for every
+//  skill, the credit rows of all jobs it counts for, side by side, so a
+//  ranking streams through memory instead of visiting each job.  Borrows
+//  the jobs, which must outlive it; immutable once built.
+typedef struct _jm_job_index_t jm_job_index_t;
+
+//  Builds the index over jobs [0, count).
+jm_job_index_t *jm_job_index_new (const jm_job_t * const *jobs, int count);
+
+//  Frees the index and nulls the pointer; safe on NULL.
+void jm_job_index_destroy (jm_job_index_t **self_p);
+
+//  Number of jobs indexed.
+int jm_job_index_size (const jm_job_index_t *self);
+
+//  Like jm_score_rank over the indexed jobs: ranked needs room for all of them.
+void jm_job_index_rank (const jm_job_index_t *self, const jm_candidate_t *candidate, jm_ranked_t *ranked);
 
 //  The band of a score given whether every required requirement is met.
 jm_band_t jm_score_band (double score, bool all_required_met);
