@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,24 @@ jm_buf_json_string (jm_buf_t *self, const char *text, size_t len)
     s_reserve (self, len + 2);
     self->data [self->len++] = '"';
     size_t run = 0;             //  start of the pending run of plain bytes
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     for (size_t i = 0; i < len; i++) {
+        //  eight bytes at a time while none needs escaping: no control
+        //  byte, quote, backslash or DEL (exact tests for "any such byte")
+        while (i + 8 <= len) {
+            uint64_t word, quote, slash, del;
+            memcpy (&word, text + i, 8);
+            quote = word ^ (ones * '"');
+            slash = word ^ (ones * '\\');
+            del = word ^ (ones * 0x7f);
+            uint64_t special = ((word - ones * 0x20) & ~word) | ((quote - ones) & ~quote)
+                             | ((slash - ones) & ~slash) | ((del - ones) & ~del);
+            if (special & highs)
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         unsigned char c = (unsigned char) text [i];
         if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
             continue;

@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +187,7 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
         hash = s_mix_string (hash, self->unknown [i].input);
     hash = s_mix_string (hash, jm_taxonomy_version (taxonomy));
     self->fingerprint = hash;
+    jm_taxonomy_credit_codes (taxonomy, self->ids, self->skill_count, self->credit);
 }
 
 jm_candidate_t *
@@ -349,4 +351,170 @@ jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
     if (self->years_experience >= 0)
         json_object_set_new (profile, "years_experience", json_real (self->years_experience));
     return profile;
+}
+
+//  A double as the shortest decimal that reads back the same
+static void
+s_write_double (jm_buf_t *out, double value)
+{
+    char text [40];
+    snprintf (text, sizeof text, "%.15g", value);
+    if (strtod (text, NULL) != value)
+        snprintf (text, sizeof text, "%.17g", value);
+    jm_buf_puts (out, text);
+}
+
+void
+jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy,
+                            jm_buf_t *out)
+{
+    jm_buf_puts (out, "{\"id\":");
+    jm_buf_json_str (out, self->id);
+    if (self->name) {
+        jm_buf_puts (out, ",\"name\":");
+        jm_buf_json_str (out, self->name);
+    }
+    if (self->years_experience >= 0) {
+        jm_buf_puts (out, ",\"years_experience\":");
+        s_write_double (out, self->years_experience);
+    }
+    jm_buf_puts (out, ",\"skills\":[");
+    for (int i = 0; i < self->skill_count; i++) {
+        const jm_candidate_skill_t *entry = &self->skills [i];
+        jm_buf_puts (out, i ? ",{\"id\":" : "{\"id\":");
+        jm_buf_json_str (out, jm_taxonomy_skill (taxonomy, entry->skill)->id);
+        if (entry->input) {
+            jm_buf_puts (out, ",\"name\":");
+            jm_buf_json_str (out, entry->input);
+        }
+        if (entry->level) {
+            jm_buf_puts (out, ",\"level\":");
+            jm_buf_int (out, entry->level);
+        }
+        if (entry->years >= 0) {
+            jm_buf_puts (out, ",\"years\":");
+            s_write_double (out, entry->years);
+        }
+        if (entry->last_used) {
+            jm_buf_puts (out, ",\"last_used\":");
+            jm_buf_int (out, entry->last_used);
+        }
+        if (entry->from_resume)
+            jm_buf_puts (out, ",\"from_resume\":true");
+        jm_buf_puts (out, "}");
+    }
+    jm_buf_puts (out, "],\"unknown\":[");
+    for (int i = 0; i < self->unknown_count; i++) {
+        if (i)
+            jm_buf_puts (out, ",");
+        jm_buf_json_str (out, self->unknown [i].input);
+    }
+    jm_buf_puts (out, "]}");
+}
+
+//  One stored skill: {"id", "name"?, "level"?, "years"?, "last_used"?, "from_resume"?}
+static int
+s_profile_skill (jm_candidate_t *self, json_t *item, size_t index,
+                 const jm_taxonomy_t *taxonomy, jm_error_t *err)
+{
+    const char *id = json_string_value (json_object_get (item, "id"));
+    json_t *name = json_object_get (item, "name");
+    json_t *level = json_object_get (item, "level");
+    json_t *years = json_object_get (item, "years");
+    json_t *last_used = json_object_get (item, "last_used");
+    json_t *from_resume = json_object_get (item, "from_resume");
+    if (!json_is_object (item) || !id)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': skills[%zu] needs an id",
+                             self->id, index);
+    const char *field = NULL;
+    if (name && (!json_is_string (name) || json_string_length (name) == 0
+                 || json_string_length (name) > JM_NORMALIZE_MAX))
+        field = "name";
+    else
+    if (level && (!json_is_integer (level) || json_integer_value (level) < 0
+                  || json_integer_value (level) > 5))
+        field = "level";
+    else
+    if (years && (!json_is_number (years) || json_number_value (years) < 0))
+        field = "years";
+    else
+    if (last_used && !json_is_integer (last_used))
+        field = "last_used";
+    else
+    if (from_resume && !json_is_boolean (from_resume))
+        field = "from_resume";
+    if (field)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': skills[%zu].%s is malformed",
+                             self->id, index, field);
+    const char *input = json_string_value (name);
+    bool resume = json_is_true (from_resume);
+    int skill = jm_taxonomy_find (taxonomy, id);
+    if (skill < 0) {
+        //  the taxonomy changed since: keep what was written, as unknown
+        const char *text = input ? input : id;
+        jm_lookup_t found = jm_normalize_lookup (taxonomy, text, strlen (text));
+        s_add_unknown (self, text, found.skill >= 0 ? found.skill : found.suggestion);
+        return 0;
+    }
+    //  How the name was recognised (a typo correction shows in results)
+    jm_match_t match = JM_MATCH_EXACT;
+    if (input && !resume) {
+        jm_lookup_t found = jm_normalize_lookup (taxonomy, input, strlen (input));
+        if (found.skill == skill)
+            match = found.match;
+    }
+    s_add_skill (self, skill, level ? (int) json_integer_value (level) : 0,
+                 years ? json_number_value (years) : -1,
+                 last_used ? (int) json_integer_value (last_used) : 0,
+                 match, resume ? NULL : input, resume);
+    return 0;
+}
+
+jm_candidate_t *
+jm_candidate_new_from_profile (json_t *profile, const jm_taxonomy_t *taxonomy, jm_error_t *err)
+{
+    assert (taxonomy);
+    const char *id = json_string_value (json_object_get (profile, "id"));
+    if (!json_is_object (profile) || !id || !s_valid_utf8_id (id)) {
+        jm_error_set (err, JM_ERR_INVALID_DATA, "a profile needs a valid candidate id");
+        return NULL;
+    }
+    json_t *name = json_object_get (profile, "name");
+    json_t *years = json_object_get (profile, "years_experience");
+    json_t *skills = json_object_get (profile, "skills");
+    json_t *unknown = json_object_get (profile, "unknown");
+    const char *field = name && !json_is_string (name) ? "name"
+                      : years && !json_is_number (years) ? "years_experience"
+                      : (skills && !json_is_array (skills)) || json_array_size (skills) > JM_MAX_SKILLS
+                        ? "skills"
+                      : unknown && !json_is_array (unknown) ? "unknown" : NULL;
+    if (field) {
+        jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': %s is malformed", id, field);
+        return NULL;
+    }
+    jm_candidate_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->id = strdup (id);
+    self->name = name ? strdup (json_string_value (name)) : NULL;
+    self->years_experience = years ? json_number_value (years) : -1;
+    size_t index;
+    json_t *item;
+    json_array_foreach (skills, index, item)
+        if (s_profile_skill (self, item, index, taxonomy, err)) {
+            jm_candidate_destroy (&self);
+            return NULL;
+        }
+    json_array_foreach (unknown, index, item) {
+        const char *text = json_string_value (item);
+        if (!text || !*text || strlen (text) > JM_NORMALIZE_MAX) {
+            jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': unknown[%zu] is malformed",
+                          id, index);
+            jm_candidate_destroy (&self);
+            return NULL;
+        }
+        jm_lookup_t found = jm_normalize_lookup (taxonomy, text, strlen (text));
+        s_add_unknown (self, text, found.suggestion);
+    }
+    s_finish (self, taxonomy);
+    return self;
 }

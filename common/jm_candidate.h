@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include "jm_buf.h"
 #include "jm_error.h"
 #include "jm_normalize.h"
 #include "jm_taxonomy.h"
@@ -50,6 +51,8 @@ typedef struct {
     jm_unknown_skill_t *unknown;
     uint16_t *ids;                      //  skill indices, compact, for the scorer
     uint64_t has [JM_SKILL_WORDS];      //  bitset of skills
+    uint8_t credit [JM_MAX_SKILLS];     //  per taxonomy skill, the best credit the skills give
+                                        //  toward it, coded (jm_taxonomy_credit_codes)
     uint64_t fingerprint;               //  hash of the normalized content
     int skill_cap;
 } jm_candidate_t;
@@ -81,5 +84,24 @@ void jm_candidate_fingerprint_hex (const jm_candidate_t *self, char dest [17]);
 //  by id with the name as written, level, years and last_used, and the
 //  unknown skills as written.
 json_t *jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy);
+
+//  Appends the same profile as compact JSON text to out, without building
+//  a tree (the matcher stores one per scored candidate):
+//      {"id":..,"name":..,"years_experience":..,
+//       "skills":[{"id":..,"name":..,"level":..,"years":..,"last_used":..,"from_resume":true}],
+//       "unknown":[..]}
+//  Numbers are written so that they read back as the same double.
+void jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy,
+                                 jm_buf_t *out);
+
+//  Builds a candidate from a stored profile (jm_candidate_to_json or
+//  jm_candidate_write_profile, parsed; borrowed).  With the same taxonomy it
+//  has the same skills, levels, years, last use, unknown skills, how each
+//  name was recognised (typo corrections) and so the same fingerprint as the
+//  candidate the profile was made from.  A skill id the taxonomy no longer
+//  knows becomes an unknown skill, as written.  Returns NULL with err set
+//  (invalid_data naming the field) when the profile is malformed.
+jm_candidate_t *jm_candidate_new_from_profile (json_t *profile, const jm_taxonomy_t *taxonomy,
+                                               jm_error_t *err);
 
 #endif

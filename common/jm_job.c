@@ -23,7 +23,9 @@ struct _jm_job_t {
     int term_count, term_cap;
     json_t *notes;                      //  kept only to give the file back
     jm_job_fast_t fast;
-    float *rows;
+    uint8_t *rows;
+    jm_step_t *steps;
+    uint16_t *wants;
 };
 
 static bool
@@ -42,59 +44,51 @@ s_valid_job_id (const char *id)
 }
 
 //  Adds the compiled tiers for one wanted skill: every other skill with a
-//  relation credit toward it, grouped by credit, highest first.
+//  relation credit toward it, grouped by credit, highest first (read from
+//  the taxonomy's coded credits: a larger code is a larger credit).
 static void
 s_compile_member (jm_job_t *self, jm_member_t *member)
 {
     const jm_taxonomy_t *taxonomy = self->taxonomy;
     int size = jm_taxonomy_size (taxonomy);
-    float credits [JM_MAX_SKILLS];
-    int distinct = 0;
+    int stride, level_count;
+    const uint8_t *codes = jm_taxonomy_credit_code_rows (taxonomy, &stride);
+    const double *levels = jm_taxonomy_credit_levels (taxonomy, &level_count);
+    //  the skills earning each credit, by its code
+    uint64_t words [JM_CREDIT_LEVELS][JM_SKILL_WORDS];
+    memset (words, 0, sizeof (words [0]) * (size_t) level_count);
     for (int have = 0; have < size; have++) {
-        if (have == member->skill)
-            continue;
-        float credit = (float) jm_taxonomy_credit (taxonomy, have, member->skill, NULL);
-        if (credit <= 0)
-            continue;
-        bool seen = false;
-        for (int i = 0; i < distinct; i++)
-            seen = seen || credits [i] == credit;
-        if (!seen)
-            credits [distinct++] = credit;
+        int code = codes [(size_t) have * (size_t) stride + (size_t) member->skill];
+        if (code && have != member->skill)
+            words [code][have / 64] |= 1ULL << (have % 64);
     }
-    //  sort credits descending (few values)
-    for (int i = 1; i < distinct; i++)
-        for (int j = i; j > 0 && credits [j] > credits [j - 1]; j--) {
-            float swap = credits [j];
-            credits [j] = credits [j - 1];
-            credits [j - 1] = swap;
-        }
     member->first_tier = (uint16_t) self->tier_count;
-    member->tier_count = (uint16_t) distinct;
-    for (int i = 0; i < distinct; i++) {
-        uint64_t words [JM_SKILL_WORDS] = { 0 };
-        for (int have = 0; have < size; have++)
-            if (have != member->skill
-            &&  (float) jm_taxonomy_credit (taxonomy, have, member->skill, NULL) == credits [i])
-                words [have / 64] |= 1ULL << (have % 64);
+    member->tier_count = 0;
+    for (int code = level_count - 1; code > 0; code--) {
+        bool any = false;
+        for (int w = 0; w < JM_SKILL_WORDS; w++)
+            any = any || words [code][w];
+        if (!any)
+            continue;
         if (self->tier_count == self->tier_cap) {
             self->tier_cap = self->tier_cap ? self->tier_cap * 2 : 64;
             self->tiers = realloc (self->tiers, (size_t) self->tier_cap * sizeof (jm_tier_t));
             assert (self->tiers);
         }
         jm_tier_t *tier = &self->tiers [self->tier_count++];
-        tier->credit = credits [i];
+        member->tier_count++;
+        tier->credit = (float) levels [code];
         tier->first_term = (uint16_t) self->term_count;
         tier->term_count = 0;
         for (int w = 0; w < JM_SKILL_WORDS; w++) {
-            if (!words [w])
+            if (!words [code][w])
                 continue;
             if (self->term_count == self->term_cap) {
                 self->term_cap = self->term_cap ? self->term_cap * 2 : 128;
                 self->terms = realloc (self->terms, (size_t) self->term_cap * sizeof (jm_term_t));
                 assert (self->terms);
             }
-            self->terms [self->term_count++] = (jm_term_t) { (uint16_t) w, words [w] };
+            self->terms [self->term_count++] = (jm_term_t) { (uint16_t) w, words [code][w] };
             tier->term_count++;
         }
     }
@@ -121,6 +115,39 @@ s_resolve_skill (const jm_taxonomy_t *taxonomy, json_t *value, jm_buf_t *unknown
     if (suggestion >= 0)
         jm_buf_printf (unknown, " (did you mean \"%s\"?)", jm_taxonomy_skill (taxonomy, suggestion)->name);
     return -1;
+}
+
+//  Adds {"input", "suggestion"} to list when value names no skill the way
+//  s_resolve_skill reads it.
+static void
+s_list_unknown (const jm_taxonomy_t *taxonomy, json_t *value, json_t *list)
+{
+    const char *text = json_string_value (value);
+    if (!text || jm_taxonomy_find (taxonomy, text) >= 0)
+        return;
+    jm_lookup_t found = jm_normalize_lookup (taxonomy, text, strlen (text));
+    if (found.skill >= 0 && found.match != JM_MATCH_TYPO)
+        return;
+    int suggestion = found.skill >= 0 ? found.skill : found.suggestion;
+    json_array_append_new (list, json_pack ("{s:s, s:o}", "input", text, "suggestion",
+        suggestion >= 0 ? json_string (jm_taxonomy_skill (taxonomy, suggestion)->id) : json_null ()));
+}
+
+json_t *
+jm_job_unknown_skills (json_t *object, const jm_taxonomy_t *taxonomy)
+{
+    assert (taxonomy);
+    json_t *list = json_array ();
+    size_t index;
+    json_t *item;
+    json_array_foreach (json_object_get (object, "requirements"), index, item) {
+        s_list_unknown (taxonomy, json_object_get (item, "skill"), list);
+        size_t member_index;
+        json_t *member;
+        json_array_foreach (json_object_get (item, "any_of"), member_index, member)
+            s_list_unknown (taxonomy, member, list);
+    }
+    return list;
 }
 
 static int
@@ -215,6 +242,47 @@ s_parse_requirement (jm_job_t *self, json_t *item, size_t index, jm_buf_t *unkno
     return 0;
 }
 
+//  Builds the steps (see jm_step_t) and the codes that bound half and full
+//  credit, once the columns are laid out.
+static void
+s_compile_steps (jm_job_t *self)
+{
+    jm_job_fast_t *fast = &self->fast;
+    size_t members = 0;
+    for (int r = 0; r < self->requirement_count; r++)
+        members += (size_t) self->requirements [r].member_count;
+    self->steps = calloc ((size_t) (unsigned) self->requirement_count, sizeof (jm_step_t));
+    self->wants = calloc (members, sizeof (uint16_t));
+    assert (self->steps && self->wants);
+    for (int r = 0; r < self->requirement_count; r++) {
+        const jm_requirement_t *req = &self->requirements [r];
+        jm_step_t *step = &self->steps [r];
+        step->weight = req->weight;
+        step->member_count = (uint8_t) req->member_count;
+        step->min_count = (uint8_t) req->min_count;
+        step->kind = fast->scaled [r] ? JM_STEP_SCALED : req->min_count > 1 ? JM_STEP_BEST_MEMBERS
+                   : req->member_count > 1 ? JM_STEP_BEST_MEMBER : JM_STEP_SKILL;
+        step->want = (uint16_t) req->members [0].skill;
+        step->first = (uint16_t) fast->want_count;
+        for (int m = 0; m < req->member_count; m++)
+            self->wants [fast->want_count++] = (uint16_t) req->members [m].skill;
+    }
+    fast->steps = self->steps;
+    fast->wants = self->wants;
+    int level_count;
+    fast->levels = jm_taxonomy_credit_levels (self->taxonomy, &level_count);
+    while (fast->half_code < level_count && fast->levels [fast->half_code] < 0.5)
+        fast->half_code++;
+    fast->full_code = fast->half_code;
+    while (fast->full_code < level_count && fast->levels [fast->full_code] < 1)
+        fast->full_code++;
+    for (int r = 0; r < self->requirement_count; r++) {
+        if (fast->plain [r] && fast->required [r])
+            fast->plain_required |= 1ULL << r;
+        self->steps [r].missing_below = fast->required [r] ? fast->half_code : 0;
+    }
+}
+
 //  Builds the credit rows: for each skill, its best relation credit toward
 //  each column.
 static int
@@ -227,7 +295,9 @@ s_compile_fast (jm_job_t *self, jm_error_t *err)
     fast->tiers = self->tiers;
     fast->terms = self->terms;
     fast->total_weight = self->total_weight;
-    int columns = 0;
+    //  requirement r owns column r; one needing several members also owns
+    //  one column per member after those
+    int columns = 0, row_columns = self->requirement_count;
     for (int r = 0; r < self->requirement_count; r++) {
         const jm_requirement_t *req = &self->requirements [r];
         fast->weights [r] = req->weight;
@@ -235,36 +305,46 @@ s_compile_fast (jm_job_t *self, jm_error_t *err)
         fast->per_member [r] = req->min_count > 1;
         fast->scaled [r] = req->min_level > 0 || req->min_years > 0;
         fast->plain [r] = !fast->per_member [r] && !fast->scaled [r];
-        fast->column [r] = (uint16_t) columns;
+        fast->column [r] = (uint16_t) (fast->per_member [r] ? row_columns : r);
+        if (fast->per_member [r])
+            row_columns += req->member_count;
         columns += fast->per_member [r] ? req->member_count : 1;
     }
     if (columns > JM_JOB_MAX_COLUMNS)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "job '%s': any-of groups with a min above 1 name too many skills (%d, at most %d)",
                              self->id, columns, JM_JOB_MAX_COLUMNS);
-    fast->stride = (columns + 3) & ~3;
-    float row [JM_JOB_MAX_COLUMNS];
+    fast->stride = (row_columns + 15) & ~15;
+    s_compile_steps (self);
+    fast->relation_codes = jm_taxonomy_credit_code_rows (self->taxonomy, &fast->relation_stride);
+    fast->relation_rows = size;
+    uint8_t row [JM_JOB_MAX_ROW];
+    //  row 0: no credit at all
+    self->rows = calloc (16, (size_t) fast->stride);
+    assert (self->rows);
+    fast->row_count = 1;
     for (int have = 0; have < size; have++) {
         bool any = false;
         memset (row, 0, sizeof row);
+        const uint8_t *codes = fast->relation_codes + (size_t) have * (size_t) fast->relation_stride;
         for (int r = 0; r < self->requirement_count; r++) {
             const jm_requirement_t *req = &self->requirements [r];
             for (int m = 0; m < req->member_count; m++) {
-                int want = req->members [m].skill;
-                float credit = (float) jm_taxonomy_credit (self->taxonomy, have, want, NULL);
+                uint8_t code = codes [req->members [m].skill];
                 int column = fast->column [r] + (fast->per_member [r] ? m : 0);
-                if (credit > row [column])
-                    row [column] = credit;
-                any = any || credit > 0;
+                if (code > row [column])
+                    row [column] = code;
+                any = any || code > 0;
             }
         }
         if (!any)
             continue;
-        self->rows = realloc (self->rows, (size_t) (fast->row_count + 1) * (size_t) fast->stride * sizeof (float));
-        assert (self->rows);
-        memcpy (self->rows + (size_t) fast->row_count * (size_t) fast->stride, row,
-                (size_t) fast->stride * sizeof (float));
-        fast->row_of [have] = (uint16_t) ++fast->row_count;
+        if ((fast->row_count & 15) == 0) {
+            self->rows = realloc (self->rows, (size_t) (fast->row_count + 16) * (size_t) fast->stride);
+            assert (self->rows);
+        }
+        memcpy (self->rows + (size_t) fast->row_count * (size_t) fast->stride, row, (size_t) fast->stride);
+        fast->row_of [have] = (uint16_t) fast->row_count++;
     }
     fast->rows = self->rows;
     return 0;
@@ -388,6 +468,8 @@ jm_job_destroy (jm_job_t **self_p)
     free (self->tiers);
     free (self->terms);
     free (self->rows);
+    free (self->steps);
+    free (self->wants);
     json_decref (self->notes);
     free (self);
     *self_p = NULL;

@@ -5,8 +5,10 @@
     Python, PHP ..."), with a weight, an importance and optional minimum
     level and years.  Compiling turns each required skill into "tiers": for
     every credit the taxonomy's relations can give (0.8 for a child, 0.5 for
-    a sibling ...), the bitset of candidate skills that earn it.  Scoring a
-    candidate is then a few AND operations per requirement.                 */
+    a sibling ...), the bitset of candidate skills that earn it (the
+    breakdown walks them to name the skill that earned a credit); into rows
+    of coded credits per candidate skill (the score-only path); and into
+    steps, one per requirement (ranking many jobs).                         */
 #ifndef JM_JOB_H
 #define JM_JOB_H
 
@@ -54,32 +56,66 @@ typedef struct {
     jm_member_t members [JM_JOB_MAX_MEMBERS];
 } jm_requirement_t;
 
-//  The compiled form the scorer reads directly.  Each requirement owns one
-//  column of credits, or one column per member for an any-of that needs
-//  several members.  There is one row per candidate skill that earns any
-//  credit at all (row_of [skill] - 1; 0 = none), holding that skill's best
-//  relation credit toward each column, so scoring is a max over the
+//  The compiled form the scorer reads directly.  Requirement r owns column
+//  r of credits, and an any-of that needs several members one more column
+//  per member after the requirements' (column [r]).  There is one row per
+//  candidate skill that earns any credit at all (row_of [skill]; row 0 is
+//  all zeros, for the skills that earn nothing), holding the code of that
+//  skill's best relation credit toward each column (an index into levels,
+//  see jm_taxonomy_credit_levels), so scoring is a byte-wise max over the
 //  candidate's ~15 rows.  Where a minimum level or years applies, the
-//  scorer scales each row's credit by that skill's own level and years
-//  before taking the max.
-#define JM_JOB_MAX_COLUMNS 256
+//  scorer scales each skill's credit by its own level and years before
+//  taking the max (from the taxonomy's coded credits, relation_codes).
+#define JM_JOB_MAX_COLUMNS 256                  //  one per requirement, or per member of an any-of with a min above 1
+#define JM_JOB_MAX_ROW (JM_JOB_MAX_COLUMNS + JM_JOB_MAX_REQUIREMENTS)
+
+//  How the score-only path reads a requirement from a candidate's coded
+//  credits (jm_candidate_t.credit)
+typedef enum {
+    JM_STEP_SKILL = 0,                  //  one skill: its code is the credit
+    JM_STEP_BEST_MEMBER,                //  any-of, min 1: the best code among the members
+    JM_STEP_BEST_MEMBERS,               //  any-of, min above 1: the average of the best
+    JM_STEP_SCALED                      //  a minimum level or years: per skill, scaled
+} jm_step_kind_t;
+
+//  One requirement as the score-only path reads it
+typedef struct {
+    double weight;
+    uint16_t want;                      //  the wanted skill, the first member of an any-of
+    uint16_t first;                     //  where its members start in the job's `wants`
+    uint8_t member_count;
+    uint8_t min_count;
+    uint8_t missing_below;              //  required: codes below this are under half
+                                        //  credit, so missing; 0 when not required
+    uint8_t kind;                       //  jm_step_kind_t
+} jm_step_t;
 
 typedef struct {
     int requirement_count;
-    int stride;                                 //  floats per row: columns rounded up to 4
+    int stride;                                 //  bytes per row: columns rounded up to 16
     const jm_requirement_t *requirements;
     const jm_tier_t *tiers;
     const jm_term_t *terms;
-    const float *rows;                          //  row_count x stride
+    const uint8_t *rows;                        //  row_count x stride credit codes
     int row_count;
     uint16_t row_of [JM_MAX_SKILLS];
-    uint16_t column [JM_JOB_MAX_REQUIREMENTS];  //  first column of each requirement
+    uint16_t column [JM_JOB_MAX_REQUIREMENTS];  //  r, or the first of its members' columns
     bool per_member [JM_JOB_MAX_REQUIREMENTS];  //  one column per member
     bool scaled [JM_JOB_MAX_REQUIREMENTS];      //  min level or years: add the skill's own credit
     bool plain [JM_JOB_MAX_REQUIREMENTS];       //  neither: the column is the credit
     double weights [JM_JOB_MAX_REQUIREMENTS];
     bool required [JM_JOB_MAX_REQUIREMENTS];
     double total_weight;
+    const jm_step_t *steps;                     //  requirement_count, in order
+    const uint16_t *wants;                      //  members of every step, one after another
+    int want_count;
+    const double *levels;                       //  the taxonomy's credit levels
+    uint64_t plain_required;                    //  bit r: requirement r is required and plain
+    uint8_t half_code;                          //  codes below this give less than half credit
+    uint8_t full_code;                          //  codes from this give full credit
+    const uint8_t *relation_codes;              //  the taxonomy's coded credit rows
+    int relation_stride;
+    int relation_rows;                          //  the taxonomy's size
 } jm_job_fast_t;
 
 typedef struct _jm_job_t jm_job_t;
@@ -88,6 +124,13 @@ typedef struct _jm_job_t jm_job_t;
 //  id or by any form the normalizer knows exactly or as an alias; unknown
 //  names fail with unknown_skill listing all of them with suggestions.
 jm_job_t *jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t *err);
+
+//  The skill names in a job object (borrowed) that jm_job_new_from_json
+//  would reject as unknown, in the order they appear in requirements[*].skill
+//  and requirements[*].any_of[*], as a JSON array (new reference) of
+//  {"input": name as written, "suggestion": closest skill id or null}.
+//  Empty when every name is known or the object has no such lists.
+json_t *jm_job_unknown_skills (json_t *object, const jm_taxonomy_t *taxonomy);
 
 //  Loads a job file (JSON).  Errors name the file, line and column.
 jm_job_t *jm_job_load (const char *path, const jm_taxonomy_t *taxonomy, jm_error_t *err);

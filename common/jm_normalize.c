@@ -2,46 +2,69 @@
 #include "jm_normalize.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
-//  Words that qualify a skill rather than name it: dropped from either end
+//  Words that qualify a skill rather than name it: dropped from either end.
+//  Ordered by length; s_qualifier_from [len] is the first of that length.
 static const char *s_qualifiers [] = {
-    "advanced", "expert", "expertise", "proficient", "proficiency", "basic", "basics",
-    "beginner", "intermediate", "senior", "junior", "strong", "solid", "good", "excellent",
-    "deep", "hands on", "hands", "on", "working", "knowledge", "of", "in", "with", "using",
-    "experience", "experienced", "familiarity", "familiar", "skills", "skill", "programming",
-    "language", "languages", "lang", "primary", "secondary", "certified", "fluent", "native",
-    "professional", "production", "fundamentals", "understanding", "the", "a", "an", "and",
-    "years", "year", "yrs", "yr", "some", "mainly", "mostly", "daily", "lead", "latest", NULL
+    "a", "on", "of", "in", "an", "yr", "the", "and", "yrs", "good", "deep", "with", "lang", "year",
+    "some", "lead", "basic", "solid", "hands", "using", "skill", "years", "daily", "expert",
+    "basics", "senior", "junior", "strong", "skills", "fluent", "native", "mainly", "mostly",
+    "latest", "working", "primary", "advanced", "beginner", "hands on", "familiar", "language",
+    "expertise", "excellent", "knowledge", "languages", "secondary", "certified", "proficient",
+    "experience", "production", "proficiency", "experienced", "familiarity", "programming",
+    "intermediate", "professional", "fundamentals", "understanding",
+};
+#define S_QUALIFIER_LONGEST 13
+static const unsigned char s_qualifier_from [S_QUALIFIER_LONGEST + 2] = {
+    0, 0, 1, 6, 9, 16, 23, 34, 36, 41, 47, 50, 54, 57, 58
 };
 
 //  What each byte folds to: itself lowercased, or 0 for a separator.  Kept:
 //  letters, digits, UTF-8 bytes and the characters that make names (. + # / &).
-static unsigned char s_fold_table [256];
-
-static void
-s_fold_table_init (void)
-{
-    for (int c = 0; c < 256; c++) {
-        bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80
-                 || c == '.' || c == '+' || c == '#' || c == '/' || c == '&';
-        s_fold_table [c] = keep ? (unsigned char) c : 0;
-        if (c >= 'A' && c <= 'Z')
-            s_fold_table [c] = (unsigned char) (c - 'A' + 'a');
-    }
-}
+static const unsigned char s_fold_table [256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x23, 0x00, 0x00, 0x26, 0x00, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x2e, 0x2f,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,
+    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f,
+    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
+    0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,
+    0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,
+    0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+};
 
 size_t
 jm_normalize_fold (const char *text, size_t len, char *dest, size_t cap)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once (&once, s_fold_table_init);
     size_t out = 0;
     bool pending_space = false;
     if (cap == 0)
         return 0;
+    if (len < cap) {
+        //  the output is never longer than the input: no room to check
+        for (size_t i = 0; i < len && text [i]; i++) {
+            unsigned char c = s_fold_table [(unsigned char) text [i]];
+            if (!c)
+                pending_space = out > 0;
+            else {
+                if (pending_space)
+                    dest [out++] = ' ';
+                pending_space = false;
+                dest [out++] = (char) c;
+            }
+        }
+        len = 0;
+    }
     for (size_t i = 0; i < len && text [i]; i++) {
         unsigned char c = s_fold_table [(unsigned char) text [i]];
         if (!c) {
@@ -119,12 +142,36 @@ jm_normalize_distance (const char *a, size_t alen, const char *b, size_t blen, i
     return previous [blen] > limit ? limit + 1 : previous [blen];
 }
 
+//  True when text is valid UTF-8 without NUL bytes; *asides is set when
+//  it holds an opening bracket ( [ {.
 static bool
-s_valid_utf8 (const unsigned char *text, size_t len)
+s_valid_utf8 (const unsigned char *text, size_t len, bool *asides)
 {
     size_t i = 0;
+    bool nul = false, bracket = false;
+    //  eight ASCII bytes at a time while there are no others
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (i < len && len >= 8) {
+        //  the last word overlaps the one before: the checks do not mind
+        size_t at = i + 8 <= len ? i : len - 8;
+        uint64_t word;
+        memcpy (&word, text + at, 8);
+        if (word & highs)
+            break;
+        uint64_t zero = (word - ones) & ~word & highs;
+        uint64_t open = word ^ (ones * '('), square = word ^ (ones * '['), curly = word ^ (ones * '{');
+        nul |= zero != 0;
+        bracket |= (((open - ones) & ~open) | ((square - ones) & ~square) | ((curly - ones) & ~curly)) & highs;
+        i = at + 8;
+    }
     while (i < len) {
         unsigned char c = text [i];
+        if (c < 0x80) {
+            nul |= c == 0;
+            bracket |= (c | 0x20) == '{' || c == '(';      //  { [ (
+            i++;
+            continue;
+        }
         size_t extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
                      : (c & 0xF8) == 0xF0 ? 3 : 9;
         if (extra == 9 || (extra == 1 && c < 0xC2) || i + extra >= len + (extra ? 0 : 1))
@@ -134,7 +181,8 @@ s_valid_utf8 (const unsigned char *text, size_t len)
                 return false;
         i += extra + 1;
     }
-    return true;
+    *asides = bracket;
+    return !nul;
 }
 
 //  Looks one folded key up in the table of folded forms.
@@ -169,8 +217,10 @@ s_lookup_compact (const jm_taxonomy_t *taxonomy, const char *key, size_t len, jm
 static bool
 s_is_qualifier (const char *word, size_t len)
 {
-    for (int i = 0; s_qualifiers [i]; i++)
-        if (strlen (s_qualifiers [i]) == len && memcmp (s_qualifiers [i], word, len) == 0)
+    if (len == 0 || len > S_QUALIFIER_LONGEST)
+        return false;
+    for (int i = s_qualifier_from [len]; i < s_qualifier_from [len + 1]; i++)
+        if (s_qualifiers [i][0] == word [0] && memcmp (s_qualifiers [i], word, len) == 0)
             return true;
     return false;
 }
@@ -290,8 +340,8 @@ jm_lookup_t
 jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len)
 {
     jm_lookup_t result = { -1, JM_MATCH_UNKNOWN, -1, 0 };
-    if (!text || len == 0 || len > JM_NORMALIZE_MAX
-    ||  !s_valid_utf8 ((const unsigned char *) text, len) || memchr (text, 0, len))
+    bool asides;
+    if (!text || len == 0 || len > JM_NORMALIZE_MAX || !s_valid_utf8 ((const unsigned char *) text, len, &asides))
         return result;
     char key [JM_NORMALIZE_MAX + 1], whole [JM_NORMALIZE_MAX + 1];
     size_t key_len = jm_normalize_fold (text, len, key, sizeof key);
@@ -300,11 +350,13 @@ jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len
     memcpy (whole, key, key_len + 1);
     size_t whole_len = key_len;
     //  Strip asides, qualifiers and versions: "Python 3" is still Python exactly
-    char plain [JM_NORMALIZE_MAX + 1];
-    size_t plain_len = s_drop_asides (text, len, plain, sizeof plain);
-    key_len = jm_normalize_fold (plain, plain_len, key, sizeof key);
-    if (s_lookup_key (taxonomy, key, key_len, &result))
-        return result;
+    if (asides) {
+        char plain [JM_NORMALIZE_MAX + 1];
+        size_t plain_len = s_drop_asides (text, len, plain, sizeof plain);
+        key_len = jm_normalize_fold (plain, plain_len, key, sizeof key);
+        if (s_lookup_key (taxonomy, key, key_len, &result))
+            return result;
+    }
     //  one word or version at a time, so "IBM Db2 3" stops at "ibm db2"
     while (key_len > 0) {
         size_t stripped = s_strip_step (key, key_len);

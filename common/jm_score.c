@@ -5,26 +5,23 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined (__SSE__)
-#include <xmmintrin.h>
+#if defined (__SSE2__)
+#include <emmintrin.h>
 #endif
 
-//  The average of the best `count` of credits [0, n), picked in a fixed order.
+//  The average of the best `count` of credits [0, n), added best first.
 static double
 s_top_average (const double *credits, int n, int count)
 {
-    double sorted [JM_JOB_MAX_MEMBERS];
-    memcpy (sorted, credits, sizeof (double) * (size_t) n);
+    uint32_t taken = 0;         //  n <= JM_JOB_MAX_MEMBERS = 32
     double sum = 0;
     for (int i = 0; i < count; i++) {
-        int top = i;
-        for (int j = i + 1; j < n; j++)
-            if (sorted [j] > sorted [top])
+        int top = -1;
+        for (int j = 0; j < n; j++)
+            if (!(taken >> j & 1) && (top < 0 || credits [j] > credits [top]))
                 top = j;
-        double swap = sorted [i];
-        sorted [i] = sorted [top];
-        sorted [top] = swap;
-        sum += sorted [i];
+        taken |= 1u << top;
+        sum += credits [top];
     }
     return sum / count;
 }
@@ -32,16 +29,22 @@ s_top_average (const double *credits, int n, int count)
 //  The candidate's own credit for a wanted skill it has: 1, scaled down by
 //  level / min_level and years / min_years when it states less.
 static inline double
-s_entry_factor (const jm_requirement_t *req, const jm_candidate_skill_t *entry)
+s_factor (int min_level, double min_years, const jm_candidate_skill_t *entry)
 {
     double factor = 1;
     int level = entry ? entry->level : 0;
-    if (req->min_level && level && level < req->min_level)
-        factor = (double) level / req->min_level;
+    if (min_level && level && level < min_level)
+        factor = (double) level / min_level;
     double years = entry ? entry->years : -1;
-    if (req->min_years > 0 && years >= 0 && years < req->min_years && years / req->min_years < factor)
-        factor = years / req->min_years;
+    if (min_years > 0 && years >= 0 && years < min_years && years / min_years < factor)
+        factor = years / min_years;
     return factor;
+}
+
+static inline double
+s_entry_factor (const jm_requirement_t *req, const jm_candidate_skill_t *entry)
+{
+    return s_factor (req->min_level, req->min_years, entry);
 }
 
 static inline double
@@ -59,6 +62,11 @@ s_member_credit (const jm_job_fast_t *job, const jm_requirement_t *req, const jm
 {
     double best = 0;
     int skill = member->skill;
+    //  the candidate's coded credits say at once whether any of its skills
+    //  counts toward this one, and for how much at most
+    int code = candidate->credit [skill];
+    if (code == 0)
+        return 0;
     if (jm_candidate_has (candidate, skill)) {
         double factor = s_own_credit (req, candidate, skill);
         best = factor;
@@ -74,6 +82,8 @@ s_member_credit (const jm_job_fast_t *job, const jm_requirement_t *req, const jm
         const jm_tier_t *tier = &job->tiers [member->first_tier + t];
         if (tier->credit <= best)
             break;
+        if (!scaled && tier->credit > job->levels [code])
+            continue;           //  none of the candidate's skills is in this tier
         for (int k = 0; k < tier->term_count; k++) {
             const jm_term_t *term = &job->terms [tier->first_term + k];
             uint64_t hit = candidate->has [term->word] & term->mask;
@@ -97,9 +107,10 @@ s_member_credit (const jm_job_fast_t *job, const jm_requirement_t *req, const jm
     return best;
 }
 
-//  Credit of one requirement; fills outcome when not NULL.
-static inline double
-s_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
+//  Credit of one requirement with a minimum level or years, walking the
+//  relation tiers of every member; fills outcome when not NULL.
+static double
+s_scaled_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
                       const jm_candidate_t *candidate, jm_outcome_t *outcome)
 {
     if (!req->any_of) {
@@ -145,89 +156,274 @@ s_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
     return credit;
 }
 
+//  The average of the best min_count members' coded credits
 static double
-s_finish_score (double earned, double total_weight, int missing_required)
+s_best_members_average (const jm_job_fast_t *job, const jm_requirement_t *req, const jm_candidate_t *candidate)
+{
+    double credits [JM_JOB_MAX_MEMBERS];
+    for (int m = 0; m < req->member_count; m++)
+        credits [m] = job->levels [candidate->credit [req->members [m].skill]];
+    return s_top_average (credits, req->member_count, req->min_count);
+}
+
+//  Credit of one requirement; fills outcome.  Without a minimum level or
+//  years each member's credit is its coded credit: find the best member
+//  from the codes, then walk the relation tiers of that one only, to name
+//  the candidate skill that earned it.
+static inline double
+s_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
+                      const jm_candidate_t *candidate, jm_outcome_t *outcome)
+{
+    if (req->min_level || req->min_years > 0)
+        return s_scaled_requirement_credit (job, req, candidate, outcome);
+    int best_member = 0, members_met = 0;
+    unsigned best_code = 0;
+    for (int m = 0; m < req->member_count; m++) {
+        unsigned code = candidate->credit [req->members [m].skill];
+        members_met += code >= job->full_code;
+        if (code > best_code) {
+            best_code = code;
+            best_member = m;
+        }
+    }
+    double credit = req->min_count > 1 ? s_best_members_average (job, req, candidate) : job->levels [best_code];
+    int via = -1;
+    bool below = false;
+    if (credit > 0)
+        s_member_credit (job, req, &req->members [best_member], candidate, &via, &below);
+    outcome->credit = credit;
+    outcome->members_met = members_met;
+    outcome->skill = credit > 0 ? req->members [best_member].skill : -1;
+    outcome->via = credit > 0 ? via : -1;
+    outcome->status = credit >= 1 ? JM_STATUS_MET : credit <= 0 ? JM_STATUS_MISSING : JM_STATUS_PARTIAL;
+    return credit;
+}
+
+//  The score in tenths: 100 * earned / total_weight, cut for each required
+//  requirement below half credit, rounded half away from zero.
+static inline int
+s_tenths (double earned, double total_weight, int missing_required)
 {
     double score = total_weight > 0 ? 100.0 * earned / total_weight : 0;
     for (int i = 0; i < missing_required; i++)
         score *= JM_SCORE_MISSING_FACTOR;
-    //  to one decimal, half away from zero (scores are never negative)
-    return (double) (long long) (score * 10 + 0.5) / 10;
+    //  scores are never negative; credits of at most 1 keep them at most 100
+    long long tenths = (long long) (score * 10 + 0.5);
+    return tenths < 1000 ? (int) tenths : 1000;
 }
 
-//  The score from the best relation credit toward each column (see
-//  jm_job_fast_t): plain requirements read their column, the rest are
-//  computed from the candidate.
+//  To one decimal
 static double
-s_score_from_best (const jm_job_fast_t *job, const float *best, const jm_candidate_t *candidate)
+s_finish_score (double earned, double total_weight, int missing_required)
 {
+    return (double) s_tenths (earned, total_weight, missing_required) / 10;
+}
+
+//  Credit of requirement r, which has a minimum level or years: each
+//  candidate skill's relation credit (from the taxonomy's coded credits)
+//  scaled by that skill's own level and years, then the max, per member
+//  when the requirement needs several.
+static double
+s_scaled_credit (const jm_job_fast_t *job, int r, const jm_candidate_t *candidate)
+{
+    const jm_step_t *step = &job->steps [r];
+    const jm_requirement_t *req = &job->requirements [r];
+    const uint16_t *members = job->wants + step->first;
+    //  only members some candidate skill counts toward can earn anything
+    uint16_t live [JM_JOB_MAX_MEMBERS];
+    uint8_t live_member [JM_JOB_MAX_MEMBERS];
+    int lives = 0;
+    unsigned bound = 0;         //  the best code of any candidate skill, unscaled
+    for (int m = 0; m < step->member_count; m++) {
+        unsigned code = candidate->credit [members [m]];
+        if (code) {
+            live [lives] = members [m];
+            live_member [lives++] = (uint8_t) m;
+            bound = code > bound ? code : bound;
+        }
+    }
+    if (!lives)
+        return 0;
+    double best [JM_JOB_MAX_MEMBERS] = { 0 };
+    for (int i = 0; i < candidate->skill_count; i++) {
+        if (candidate->ids [i] >= job->relation_rows)
+            continue;           //  not of this job's taxonomy
+        const uint8_t *codes = job->relation_codes + (size_t) candidate->ids [i] * (size_t) job->relation_stride;
+        if (step->min_count > 1) {
+            double factor = s_entry_factor (req, &candidate->skills [i]);
+            for (int l = 0; l < lives; l++) {
+                double credit = job->levels [codes [live [l]]] * factor;
+                if (credit > best [live_member [l]])
+                    best [live_member [l]] = credit;
+            }
+            continue;
+        }
+        unsigned code = 0;
+        for (int l = 0; l < lives; l++)
+            code = codes [live [l]] > code ? codes [live [l]] : code;
+        if (code) {
+            double credit = job->levels [code] * s_entry_factor (req, &candidate->skills [i]);
+            if (credit > best [0])
+                best [0] = credit;
+            if (best [0] >= job->levels [bound])
+                break;          //  no skill can do better
+        }
+    }
+    return step->min_count > 1 ? s_top_average (best, step->member_count, step->min_count) : best [0];
+}
+
+//  Credit of a step that is not a single skill, from the candidate's codes
+static double
+s_step_credit (const jm_job_fast_t *job, int r, const jm_step_t *step, const uint16_t *members,
+               const double *levels, const jm_candidate_t *candidate)
+{
+    const uint8_t *codes = candidate->credit;
+    if (step->kind == JM_STEP_BEST_MEMBER) {
+        unsigned best = 0;
+        for (int m = 0; m < step->member_count; m++) {
+            unsigned code = codes [members [m]];
+            best = code > best ? code : best;
+        }
+        return levels [best];
+    }
+    if (step->kind == JM_STEP_BEST_MEMBERS) {
+        double credits [JM_JOB_MAX_MEMBERS];
+        for (int m = 0; m < step->member_count; m++)
+            credits [m] = levels [codes [members [m]]];
+        return s_top_average (credits, step->member_count, step->min_count);
+    }
+    return s_scaled_credit (job, r, candidate);
+}
+
+//  The score in tenths from the job's steps (see jm_step_t) and the
+//  candidate's coded credits: the best code among a requirement's members
+//  is the best relation credit any candidate skill gives it, the same value
+//  the breakdown finds by walking the relation tiers.  Reads the steps, the
+//  members and the candidate; the job itself only for minimum levels.
+static int
+s_score_steps (const jm_step_t *steps, int step_count, const uint16_t *wants, const double *levels,
+               double total_weight, const jm_job_fast_t *job, const jm_candidate_t *candidate)
+{
+    const uint8_t *codes = candidate->credit;
     double earned = 0;
     int missing_required = 0;
-    for (int r = 0; r < job->requirement_count; r++) {
-        double credit;
-        if (job->plain [r])
-            credit = best [job->column [r]];
-        else
-        if (job->scaled [r]) {
-            //  each skill's credit scaled by its own level and years, then the max
-            const jm_requirement_t *req = &job->requirements [r];
-            int columns = job->per_member [r] ? req->member_count : 1;
-            double members [JM_JOB_MAX_MEMBERS] = { 0 };
-            for (int i = 0; i < candidate->skill_count; i++) {
-                int row = job->row_of [candidate->ids [i]];
-                if (!row)
-                    continue;
-                const float *credits = job->rows + (size_t) (row - 1) * (size_t) job->stride + job->column [r];
-                double factor = s_entry_factor (req, &candidate->skills [i]);
-                for (int c = 0; c < columns; c++)
-                    if (credits [c] * factor > members [c])
-                        members [c] = credits [c] * factor;
-            }
-            credit = job->per_member [r] ? s_top_average (members, req->member_count, req->min_count)
-                                         : members [0];
+    for (int r = 0; r < step_count; r++) {
+        const jm_step_t *step = &steps [r];
+        unsigned code = codes [step->want];
+        if (step->kind == JM_STEP_SKILL) {
+            earned += step->weight * levels [code];
+            missing_required += code < step->missing_below;
+            continue;
         }
-        else {
-            //  an any-of needing several members: the average of the best
-            const jm_requirement_t *req = &job->requirements [r];
-            double members [JM_JOB_MAX_MEMBERS];
-            for (int m = 0; m < req->member_count; m++)
-                members [m] = best [job->column [r] + m];
-            credit = s_top_average (members, req->member_count, req->min_count);
-        }
-        earned += job->weights [r] * credit;
-        missing_required += job->required [r] && credit < 0.5;
+        double credit = s_step_credit (job, r, step, wants + step->first, levels, candidate);
+        earned += step->weight * credit;
+        missing_required += step->missing_below && credit < 0.5;
     }
-    return s_finish_score (earned, job->total_weight, missing_required);
+    return s_tenths (earned, total_weight, missing_required);
 }
 
-//  best [0, stride) = max (best, credits), four floats at a time
-static inline void
-s_max_into (float *best, const float *credits, int stride)
+#if defined (__SSE2__)
+//  best [0, 16 * vectors) = the byte-wise max of the rows of the candidate's
+//  skills, kept in registers (vectors is a constant 1 to 4 at each call)
+static inline __attribute__ ((always_inline)) void
+s_best_codes_sse (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t *best, int vectors)
 {
-#if defined (__SSE__)
-    for (int c = 0; c < stride; c += 4)
-        _mm_storeu_ps (best + c, _mm_max_ps (_mm_loadu_ps (best + c), _mm_loadu_ps (credits + c)));
-#else
-    for (int c = 0; c < stride; c++)
-        if (credits [c] > best [c])
-            best [c] = credits [c];
+    __m128i b0 = _mm_setzero_si128 (), b1 = b0, b2 = b0, b3 = b0;
+    size_t stride = (size_t) job->stride;
+    for (int i = 0; i < candidate->skill_count; i++) {
+        const uint8_t *row = job->rows + job->row_of [candidate->ids [i]] * stride;
+        b0 = _mm_max_epu8 (b0, _mm_loadu_si128 ((const __m128i *) row));
+        if (vectors > 1)
+            b1 = _mm_max_epu8 (b1, _mm_loadu_si128 ((const __m128i *) (row + 16)));
+        if (vectors > 2)
+            b2 = _mm_max_epu8 (b2, _mm_loadu_si128 ((const __m128i *) (row + 32)));
+        if (vectors > 3)
+            b3 = _mm_max_epu8 (b3, _mm_loadu_si128 ((const __m128i *) (row + 48)));
+    }
+    _mm_store_si128 ((__m128i *) best, b0);
+    if (vectors > 1)
+        _mm_store_si128 ((__m128i *) (best + 16), b1);
+    if (vectors > 2)
+        _mm_store_si128 ((__m128i *) (best + 32), b2);
+    if (vectors > 3)
+        _mm_store_si128 ((__m128i *) (best + 48), b3);
+}
 #endif
+
+//  best [0, stride) = the byte-wise max of the rows of the candidate's skills
+static void
+s_best_codes (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t *best)
+{
+#if defined (__SSE2__)
+    switch (job->stride) {
+        case 16: s_best_codes_sse (job, candidate, best, 1); return;
+        case 32: s_best_codes_sse (job, candidate, best, 2); return;
+        case 48: s_best_codes_sse (job, candidate, best, 3); return;
+        case 64: s_best_codes_sse (job, candidate, best, 4); return;
+        default: break;
+    }
+#endif
+    memset (best, 0, (size_t) job->stride);
+    for (int i = 0; i < candidate->skill_count; i++) {
+        const uint8_t *row = job->rows + job->row_of [candidate->ids [i]] * (size_t) job->stride;
+        for (int c = 0; c < job->stride; c++)
+            best [c] = row [c] > best [c] ? row [c] : best [c];
+    }
 }
 
+//  The number of required plain requirements whose best code is below
+//  half credit: a byte-wise compare of the first 64 columns
+static inline int
+s_plain_missing (const jm_job_fast_t *job, const uint8_t *best)
+{
+    uint64_t below = 0;
+#if defined (__SSE2__)
+    __m128i limit = _mm_set1_epi8 ((char) (job->half_code - 1));
+    int vectors = job->stride < 64 ? job->stride / 16 : 4;
+    for (int v = 0; v < vectors; v++) {
+        __m128i codes = _mm_load_si128 ((const __m128i *) (best + 16 * v));
+        __m128i low = _mm_cmpeq_epi8 (_mm_min_epu8 (codes, limit), codes);
+        below |= (uint64_t) (uint16_t) _mm_movemask_epi8 (low) << (16 * v);
+    }
+#else
+    for (int r = 0; r < job->requirement_count; r++)
+        below |= (uint64_t) (best [r] < job->half_code) << r;
+#endif
+    return __builtin_popcountll (below & job->plain_required);
+}
+
+//  The score of one job from its credit rows: the best code toward each
+//  column is a byte-wise max over the rows of the candidate's skills, then
+//  requirement r reads column r (or its members' columns).
 double
 jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
 {
     const jm_job_fast_t *job = jm_job_fast (job_in);
-    //  the best relation credit toward each column: a max over the rows of
-    //  the candidate's skills
-    float best [JM_JOB_MAX_COLUMNS] __attribute__ ((aligned (16)));
-    memset (best, 0, sizeof (float) * (size_t) job->stride);
-    for (int i = 0; i < candidate->skill_count; i++) {
-        int row = job->row_of [candidate->ids [i]];
-        if (row)
-            s_max_into (best, job->rows + (size_t) (row - 1) * (size_t) job->stride, job->stride);
+    uint8_t best [JM_JOB_MAX_ROW] __attribute__ ((aligned (16)));
+    s_best_codes (job, candidate, best);
+    const double *levels = job->levels;
+    double earned = 0;
+    int missing_required = s_plain_missing (job, best);
+    for (int r = 0; r < job->requirement_count; r++) {
+        if (job->plain [r]) {
+            earned += job->weights [r] * levels [best [r]];
+            continue;
+        }
+        double credit;
+        if (job->scaled [r])
+            credit = s_scaled_credit (job, r, candidate);
+        else {
+            //  an any-of needing several members: the average of the best
+            const jm_step_t *step = &job->steps [r];
+            double members [JM_JOB_MAX_MEMBERS];
+            for (int m = 0; m < step->member_count; m++)
+                members [m] = levels [best [job->column [r] + m]];
+            credit = s_top_average (members, step->member_count, step->min_count);
+        }
+        earned += job->weights [r] * credit;
+        missing_required += job->required [r] & (credit < 0.5);
     }
-    return s_score_from_best (job, best, candidate);
+    return (double) s_tenths (earned, job->total_weight, missing_required) / 10;
 }
 
 void
@@ -258,21 +454,50 @@ jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_re
     result->band = jm_score_band (result->score, result->required_met == result->required_total);
 }
 
-//  One job's row for one skill, in an index posting list
+//  Ranks count jobs by their scores in tenths, best first, equal scores in
+//  the jobs' order: a counting sort over the 1,001 possible scores.
+static void
+s_rank_tenths (uint16_t *tenths, int count, jm_ranked_t *ranked)
+{
+    uint32_t starts [1002] = { 0 };
+    for (int j = 0; j < count; j++)
+        starts [1000 - tenths [j] + 1]++;
+    for (int bucket = 1; bucket < 1002; bucket++)
+        starts [bucket] += starts [bucket - 1];
+    for (int j = 0; j < count; j++) {
+        uint32_t position = starts [1000 - tenths [j]]++;
+        ranked [position] = (jm_ranked_t) { (double) tenths [j] / 10, j };
+    }
+}
+
+//  Scratch for the scores of count jobs: the caller's buffer when it is
+//  big enough, else the heap.
+#define S_STACK_JOBS 4096
+
+static uint16_t *
+s_tenths_heap (int count)
+{
+    uint16_t *heap = malloc (sizeof (uint16_t) * (size_t) (unsigned) count);
+    assert (heap);
+    return heap;
+}
+
+//  One indexed job: where its steps and members start in the index's
+//  arenas, and what scoring reads besides
 typedef struct {
-    uint32_t best;              //  where the job's columns start in the scratch
-    uint32_t row;               //  where the row starts in the skill's pool
-    uint16_t stride;
-} s_posting_t;
+    uint32_t first_step;
+    uint32_t first_want;
+    int step_count;
+    double total_weight;
+    const double *levels;        //  the taxonomy's credit levels
+    const jm_job_fast_t *job;   //  for requirements with a minimum level or years
+} s_indexed_t;
 
 struct _jm_job_index_t {
     int count;
-    const jm_job_fast_t **jobs;
-    uint32_t *best_at;          //  per job: its columns in the scratch
-    uint32_t scratch_size;      //  floats
-    int posting_count [JM_MAX_SKILLS];
-    s_posting_t *postings [JM_MAX_SKILLS];
-    float *pools [JM_MAX_SKILLS];
+    s_indexed_t *jobs;
+    jm_step_t *steps;           //  every job's steps, one after another
+    uint16_t *wants;            //  every job's any-of members, one after another
 };
 
 jm_job_index_t *
@@ -281,46 +506,26 @@ jm_job_index_new (const jm_job_t * const *jobs, int count)
     jm_job_index_t *self = calloc (1, sizeof *self);
     assert (self);
     self->count = count;
-    self->jobs = malloc (sizeof (jm_job_fast_t *) * (size_t) (count ? count : 1));
-    self->best_at = malloc (sizeof (uint32_t) * (size_t) (count ? count : 1));
-    assert (self->jobs && self->best_at);
-    size_t pool_floats [JM_MAX_SKILLS] = { 0 };
+    size_t steps = 0, wants = 0;
+    for (int j = 0; j < count; j++) {
+        steps += (size_t) jm_job_fast (jobs [j])->requirement_count;
+        wants += (size_t) jm_job_fast (jobs [j])->want_count;
+    }
+    self->jobs = malloc (sizeof (s_indexed_t) * (size_t) (unsigned) (count > 0 ? count : 1));
+    self->steps = malloc (sizeof (jm_step_t) * (steps ? steps : 1));
+    self->wants = malloc (sizeof (uint16_t) * (wants ? wants : 1));
+    assert (self->jobs && self->steps && self->wants);
+    //  copy the steps next to each other so that ranking streams through memory
+    steps = wants = 0;
     for (int j = 0; j < count; j++) {
         const jm_job_fast_t *job = jm_job_fast (jobs [j]);
-        self->jobs [j] = job;
-        self->best_at [j] = self->scratch_size;
-        self->scratch_size += (uint32_t) job->stride;
-        for (int skill = 0; skill < JM_MAX_SKILLS; skill++)
-            if (job->row_of [skill]) {
-                self->posting_count [skill]++;
-                pool_floats [skill] += (size_t) job->stride;
-            }
-    }
-    for (int skill = 0; skill < JM_MAX_SKILLS; skill++) {
-        if (!self->posting_count [skill])
-            continue;
-        self->postings [skill] = malloc (sizeof (s_posting_t) * (size_t) self->posting_count [skill]);
-        self->pools [skill] = malloc (sizeof (float) * pool_floats [skill]);
-        assert (self->postings [skill] && self->pools [skill]);
-        self->posting_count [skill] = 0;
-        pool_floats [skill] = 0;
-    }
-    //  copy each job's row for a skill next to the other jobs' rows for it,
-    //  so ranking streams through memory
-    for (int j = 0; j < count; j++) {
-        const jm_job_fast_t *job = self->jobs [j];
-        for (int skill = 0; skill < JM_MAX_SKILLS; skill++) {
-            int row = job->row_of [skill];
-            if (!row)
-                continue;
-            float *into = self->pools [skill] + pool_floats [skill];
-            memcpy (into, job->rows + (size_t) (row - 1) * (size_t) job->stride,
-                    sizeof (float) * (size_t) job->stride);
-            self->postings [skill][self->posting_count [skill]++] = (s_posting_t) {
-                self->best_at [j], (uint32_t) pool_floats [skill], (uint16_t) job->stride
-            };
-            pool_floats [skill] += (size_t) job->stride;
-        }
+        self->jobs [j] = (s_indexed_t) {
+            (uint32_t) steps, (uint32_t) wants, job->requirement_count, job->total_weight, job->levels, job
+        };
+        memcpy (self->steps + steps, job->steps, sizeof (jm_step_t) * (size_t) job->requirement_count);
+        memcpy (self->wants + wants, job->wants, sizeof (uint16_t) * (size_t) job->want_count);
+        steps += (size_t) job->requirement_count;
+        wants += (size_t) job->want_count;
     }
     return self;
 }
@@ -332,12 +537,9 @@ jm_job_index_destroy (jm_job_index_t **self_p)
     jm_job_index_t *self = *self_p;
     if (!self)
         return;
-    for (int skill = 0; skill < JM_MAX_SKILLS; skill++) {
-        free (self->postings [skill]);
-        free (self->pools [skill]);
-    }
     free (self->jobs);
-    free (self->best_at);
+    free (self->steps);
+    free (self->wants);
     free (self);
     *self_p = NULL;
 }
@@ -351,40 +553,33 @@ jm_job_index_size (const jm_job_index_t *self)
 void
 jm_job_index_rank (const jm_job_index_t *self, const jm_candidate_t *candidate, jm_ranked_t *ranked)
 {
-    float *best = calloc (self->scratch_size + 4, sizeof (float));
-    double *scores = malloc (sizeof (double) * (size_t) (self->count ? self->count : 1));
-    assert (best && scores);
-    for (int i = 0; i < candidate->skill_count; i++) {
-        int skill = candidate->ids [i];
-        const s_posting_t *posting = self->postings [skill];
-        const float *pool = self->pools [skill];
-        for (int p = 0; p < self->posting_count [skill]; p++)
-            s_max_into (best + posting [p].best, pool + posting [p].row, posting [p].stride);
-    }
-    //  scores have one decimal, so a counting sort over 0..1000 ranks them
-    //  in linear time, ties in job order
-    uint32_t counts [1002] = { 0 };
+    uint16_t stack [S_STACK_JOBS];
+    uint16_t *tenths = self->count <= S_STACK_JOBS ? stack : s_tenths_heap (self->count);
     for (int j = 0; j < self->count; j++) {
-        scores [j] = s_score_from_best (self->jobs [j], best + self->best_at [j], candidate);
-        counts [1000 - (int) (scores [j] * 10 + 0.5) + 1]++;
+        const s_indexed_t *job = &self->jobs [j];
+        tenths [j] = (uint16_t) s_score_steps (self->steps + job->first_step, job->step_count,
+                                               self->wants + job->first_want, job->levels,
+                                               job->total_weight, job->job, candidate);
     }
-    for (int bucket = 1; bucket < 1002; bucket++)
-        counts [bucket] += counts [bucket - 1];
-    for (int j = 0; j < self->count; j++) {
-        uint32_t position = counts [1000 - (int) (scores [j] * 10 + 0.5)]++;
-        ranked [position] = (jm_ranked_t) { scores [j], j };
-    }
-    free (scores);
-    free (best);
+    s_rank_tenths (tenths, self->count, ranked);
+    if (tenths != stack)
+        free (tenths);
 }
 
 void
 jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *candidate,
                jm_ranked_t *ranked)
 {
-    jm_job_index_t *index = jm_job_index_new (jobs, count);
-    jm_job_index_rank (index, candidate, ranked);
-    jm_job_index_destroy (&index);
+    uint16_t stack [S_STACK_JOBS];
+    uint16_t *tenths = count <= S_STACK_JOBS ? stack : s_tenths_heap (count);
+    for (int j = 0; j < count; j++) {
+        const jm_job_fast_t *job = jm_job_fast (jobs [j]);
+        tenths [j] = (uint16_t) s_score_steps (job->steps, job->requirement_count, job->wants, job->levels,
+                                               job->total_weight, job, candidate);
+    }
+    s_rank_tenths (tenths, count, ranked);
+    if (tenths != stack)
+        free (tenths);
 }
 
 jm_band_t

@@ -11,9 +11,15 @@
     Bands: strong >= 80 with every required requirement fully met; good >= 60;
     partial >= 40; weak below.  Scores are rounded to one decimal.
 
-    jm_score_fast computes only the score (a few AND operations per
-    requirement); jm_score_explain also fills the per-requirement breakdown.
-    Both run the same arithmetic, so their scores are identical.            */
+    Every candidate carries, per taxonomy skill, the code of the best credit
+    its skills give toward it (jm_candidate_t.credit; a code indexes the
+    taxonomy's ascending list of distinct credits, so the larger code is the
+    larger credit).  jm_score_fast computes only the score: a byte-wise max
+    over the job's credit rows of the candidate's ~15 skills, then one
+    lookup per requirement.  jm_score_explain also fills the per-requirement
+    breakdown, walking the relations only to name the skill that earned a
+    credit.  Both add the same products in the same order, so their scores
+    are identical to the last bit.                                          */
 #ifndef JM_SCORE_H
 #define JM_SCORE_H
 
@@ -71,15 +77,16 @@ typedef struct {
 } jm_ranked_t;
 
 //  Scores candidate against count jobs and fills ranked [0, count) best
-//  first; equal scores keep the jobs' order.  Builds a jm_job_index_t each
-//  call: to rank many candidates against the same jobs, keep an index.
+//  first; equal scores keep the jobs' order.  No allocation up to 4,096
+//  jobs.  To rank many candidates against the same jobs, keep an index.
 void jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *candidate,
                     jm_ranked_t *ranked);
 
-//  An index over many jobs for ranking them for one candidate: for every
-//  skill, the credit rows of all jobs it counts for, side by side, so a
-//  ranking streams through memory instead of visiting each job.  Borrows
-//  the jobs, which must outlive it; immutable once built.
+//  An index over many jobs for ranking them for one candidate: every job's
+//  requirements as compact steps side by side in one array, each read
+//  against the candidate's coded credits, so a ranking streams through
+//  memory instead of visiting each job.  Borrows the jobs, which must
+//  outlive it; immutable once built, so threads may share it.
 typedef struct _jm_job_index_t jm_job_index_t;
 
 //  Builds the index over jobs [0, count).

@@ -4,7 +4,10 @@
     and well formed, every category exists, no folded or compact key names
     two skills, relations name existing skills and the implication graph has
     no cycle.  The relation closure is computed once into a dense credit
-    matrix (size x size) so scoring never walks a graph.                   */
+    matrix (size x size) so scoring never walks a graph, and coded as one
+    byte per cell (the index of the credit among the distinct credits, in
+    ascending order) so a candidate's best credit toward every skill is a
+    byte-wise max over its skills' rows.                                   */
 #include "jm_taxonomy.h"
 #include "jm_normalize.h"
 
@@ -40,17 +43,33 @@ struct _jm_taxonomy_t {
     s_table_t compact;
     float *credit;              //  size x size, [have * size + want]
     uint8_t *relation;          //  jm_relation_t per pair
+    double levels [JM_CREDIT_LEVELS];   //  distinct credits (floats), ascending, levels [0] = 0
+    int level_count;
+    uint8_t *codes;             //  size x code_stride, [have * code_stride + want]: index into levels
+    int code_stride;            //  size rounded up to 32
+    uint32_t *related_from;     //  size + 1: where each skill's nonzero codes start in
+    uint16_t *related_want;     //  ... these (the skills it counts toward)
+    uint8_t *related_code;      //  ... and these (the codes)
     double implies_credit, sibling_credit, parent_credit;
 };
 
+//  Hash of a key, eight bytes at a time (keys are short: names and aliases)
 static uint64_t
 s_hash (const char *key, size_t len)
 {
-    uint64_t hash = 1469598103934665603ULL;    //  FNV-1a
-    for (size_t i = 0; i < len; i++) {
-        hash ^= (unsigned char) key [i];
-        hash *= 1099511628211ULL;
+    uint64_t hash = 0x9E3779B97F4A7C15ULL ^ len;
+    while (len >= 8) {
+        uint64_t word;
+        memcpy (&word, key, 8);
+        hash = (hash ^ word) * 0xFF51AFD7ED558CCDULL;
+        hash ^= hash >> 32;
+        key += 8;
+        len -= 8;
     }
+    uint64_t tail = 0;
+    for (size_t i = 0; i < len; i++)
+        tail |= (uint64_t) (unsigned char) key [i] << (8 * i);
+    hash = (hash ^ tail) * 0xC4CEB9FE1A85EC53ULL;
     return hash ^ (hash >> 29);
 }
 
@@ -345,6 +364,61 @@ s_load_siblings (jm_taxonomy_t *self, json_t *groups, jm_error_t *err)
     return 0;
 }
 
+//  Codes the credit matrix: the distinct credits in ascending order, and
+//  each cell as its credit's index among them.
+static int
+s_build_codes (jm_taxonomy_t *self, jm_error_t *err)
+{
+    size_t cells = (size_t) self->size * (size_t) self->size;
+    self->levels [0] = 0;
+    self->level_count = 1;
+    for (size_t cell = 0; cell < cells; cell++) {
+        float credit = self->credit [cell];
+        int at = self->level_count;
+        while (at > 0 && self->levels [at - 1] > credit)
+            at--;
+        if (at > 0 && self->levels [at - 1] == credit)
+            continue;
+        if (self->level_count == JM_CREDIT_LEVELS)
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "taxonomy: relations give more than %d distinct credits", JM_CREDIT_LEVELS - 1);
+        memmove (self->levels + at + 1, self->levels + at, sizeof (double) * (size_t) (self->level_count - at));
+        self->levels [at] = credit;
+        self->level_count++;
+    }
+    self->code_stride = (self->size + 31) & ~31;
+    self->codes = calloc ((size_t) self->size * (size_t) self->code_stride, 1);
+    assert (self->codes);
+    for (int have = 0; have < self->size; have++)
+        for (int want = 0; want < self->size; want++) {
+            float credit = self->credit [(size_t) have * (size_t) self->size + (size_t) want];
+            int code = 0;
+            while (self->levels [code] != credit)
+                code++;
+            self->codes [(size_t) have * (size_t) self->code_stride + (size_t) want] = (uint8_t) code;
+        }
+    //  the same rows without their zeros, for building candidates' codes
+    size_t related = 0;
+    for (size_t cell = 0; cell < (size_t) self->size * (size_t) self->size; cell++)
+        related += self->credit [cell] > 0;
+    self->related_from = malloc (sizeof (uint32_t) * (size_t) (self->size + 1));
+    self->related_want = malloc (sizeof (uint16_t) * (related ? related : 1));
+    self->related_code = malloc (related ? related : 1);
+    assert (self->related_from && self->related_want && self->related_code);
+    related = 0;
+    for (int have = 0; have < self->size; have++) {
+        self->related_from [have] = (uint32_t) related;
+        const uint8_t *row = self->codes + (size_t) have * (size_t) self->code_stride;
+        for (int want = 0; want < self->size; want++)
+            if (row [want]) {
+                self->related_want [related] = (uint16_t) want;
+                self->related_code [related++] = row [want];
+            }
+    }
+    self->related_from [self->size] = (uint32_t) related;
+    return 0;
+}
+
 static bool
 s_streq (const char *a, const char *b)
 {
@@ -469,7 +543,7 @@ jm_taxonomy_new_from_text (const char *text, size_t len, jm_error_t *err)
                 self->credit [cell] = 1;
                 self->relation [cell] = JM_RELATION_SAME;
             }
-            rc = 0;
+            rc = s_build_codes (self, err);
         }
     }
     json_decref (root);
@@ -520,6 +594,10 @@ jm_taxonomy_destroy (jm_taxonomy_t **self_p)
     s_table_free (&self->compact);
     free (self->credit);
     free (self->relation);
+    free (self->codes);
+    free (self->related_from);
+    free (self->related_want);
+    free (self->related_code);
     free (self->version);
     free (self);
     *self_p = NULL;
@@ -582,6 +660,38 @@ jm_taxonomy_credit (const jm_taxonomy_t *self, int have, int want, jm_relation_t
     if (relation)
         *relation = (jm_relation_t) self->relation [cell];
     return self->credit [cell];
+}
+
+const double *
+jm_taxonomy_credit_levels (const jm_taxonomy_t *self, int *count)
+{
+    if (count)
+        *count = self->level_count;
+    return self->levels;
+}
+
+const uint8_t *
+jm_taxonomy_credit_code_rows (const jm_taxonomy_t *self, int *stride)
+{
+    *stride = self->code_stride;
+    return self->codes;
+}
+
+void
+jm_taxonomy_credit_codes (const jm_taxonomy_t *self, const uint16_t *skills, int count,
+                          uint8_t codes [JM_MAX_SKILLS])
+{
+    memset (codes, 0, JM_MAX_SKILLS);
+    //  each skill counts toward a handful of others: walk only those
+    for (int i = 0; i < count; i++) {
+        if (skills [i] >= self->size)
+            continue;
+        for (uint32_t at = self->related_from [skills [i]]; at < self->related_from [skills [i] + 1]; at++) {
+            uint8_t code = self->related_code [at];
+            uint16_t want = self->related_want [at];
+            codes [want] = code > codes [want] ? code : codes [want];
+        }
+    }
 }
 
 int

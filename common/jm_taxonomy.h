@@ -19,6 +19,7 @@
 
 #define JM_MAX_SKILLS   512
 #define JM_SKILL_WORDS  (JM_MAX_SKILLS / 64)
+#define JM_CREDIT_LEVELS 256    //  distinct relation credits, 0 included
 
 typedef struct _jm_taxonomy_t jm_taxonomy_t;
 
@@ -84,6 +85,21 @@ const jm_form_t *jm_taxonomy_form (const jm_taxonomy_t *self, int index);
 //  `want`, and through which relation (may be NULL).  1 for the same skill.
 double jm_taxonomy_credit (const jm_taxonomy_t *self, int have, int want,
                            jm_relation_t *relation);
+
+//  The distinct credits the relations give (float values), ascending, [0]
+//  being 0 (at most JM_CREDIT_LEVELS); *count (may be NULL) gets how many.  A credit's code
+//  is its index, so the larger code is the larger credit.
+const double *jm_taxonomy_credit_levels (const jm_taxonomy_t *self, int *count);
+
+//  For every skill `want` < JM_MAX_SKILLS, codes [want] = the code of the
+//  best credit any of skills [0, count) gives toward want (0: none; the
+//  skill itself has the code of 1).  This is what the scorer reads.
+void jm_taxonomy_credit_codes (const jm_taxonomy_t *self, const uint16_t *skills, int count,
+                               uint8_t codes [JM_MAX_SKILLS]);
+
+//  The coded credit matrix: row `have` (stride bytes apart) holds the code
+//  of the credit `have` gives toward each skill.  Borrowed.
+const uint8_t *jm_taxonomy_credit_code_rows (const jm_taxonomy_t *self, int *stride);
 
 //  Looks up a folded key (see jm_normalize_fold) in the alias table: returns
 //  the skill index or -1; *exact (may be NULL) is set when the key is the

@@ -229,3 +229,115 @@ JM_TEST (data_fast_path_matches_explained)
     }
     jm_engine_destroy (&engine);
 }
+
+//  A random job over the real taxonomy: single skills and any-of groups
+//  (some needing several members), weights, importances, minimum levels
+//  and years
+static jm_job_t *
+s_random_job (const jm_taxonomy_t *taxonomy, uint32_t *seed, int number)
+{
+    static const char *importance [] = { "required", "preferred", "nice-to-have" };
+    int size = jm_taxonomy_size (taxonomy);
+    json_t *requirements = json_array ();
+    int count = 1 + (int) ((*seed = *seed * 1103515245 + 12345) >> 16) % 30;
+    for (int r = 0; r < count; r++) {
+        *seed = *seed * 1103515245 + 12345;
+        uint32_t bits = *seed >> 4;
+        json_t *item;
+        if (bits % 3 == 0) {
+            json_t *members = json_array ();
+            int members_count = 1 + (int) (bits >> 3) % 8;
+            int first = (int) ((bits >> 7) % (uint32_t) (size - members_count));
+            for (int m = 0; m < members_count; m++)
+                json_array_append_new (members, json_string (jm_taxonomy_skill (taxonomy, first + m)->id));
+            item = json_pack ("{s:o}", "any_of", members);
+            if ((bits >> 12) % 2)
+                json_object_set_new (item, "min", json_integer (1 + (int) (bits >> 14) % members_count));
+        }
+        else
+            item = json_pack ("{s:s}", "skill", jm_taxonomy_skill (taxonomy, (int) ((bits >> 3) % (uint32_t) size))->id);
+        *seed = *seed * 1103515245 + 12345;
+        bits = *seed >> 4;
+        json_object_set_new (item, "weight", json_real ((1 + (int) (bits % 40)) / 4.0));
+        json_object_set_new (item, "importance", json_string (importance [(bits >> 6) % 3]));
+        if ((bits >> 9) % 6 == 0)
+            json_object_set_new (item, "min_level", json_integer (1 + (int) (bits >> 12) % 5));
+        if ((bits >> 15) % 6 == 0)
+            json_object_set_new (item, "min_years", json_real ((double) ((bits >> 18) % 10) / 2));
+        json_array_append_new (requirements, item);
+    }
+    char id [32];
+    snprintf (id, sizeof id, "random-%d", number);
+    json_t *object = json_pack ("{s:s, s:o}", "id", id, "requirements", requirements);
+    jm_job_t *job = jm_job_new_from_json (object, taxonomy, NULL);
+    json_decref (object);
+    return job;
+}
+
+//  Random jobs x random profiles: the score-only path, the breakdown, the
+//  job index and the one-off ranking all give the same scores, and the
+//  rankings are ordered best first with ties in job order
+JM_TEST (data_random_jobs_fast_explain_and_rank_agree)
+{
+    jm_engine_t *engine = s_engine ();
+    JM_REQUIRE (engine);
+    const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (engine);
+    int size = jm_taxonomy_size (taxonomy);
+    uint32_t seed = 271828;
+    enum { JOBS = 120 };
+    jm_job_t *jobs [JOBS];
+    int job_count = 0;
+    for (int attempt = 0; job_count < JOBS && attempt < 10 * JOBS; attempt++) {
+        jm_job_t *job = s_random_job (taxonomy, &seed, attempt);
+        if (job)                //  any-of groups may name a skill twice: skipped
+            jobs [job_count++] = job;
+    }
+    JM_REQUIRE (job_count == JOBS);
+    jm_job_index_t *index = jm_job_index_new ((const jm_job_t * const *) jobs, JOBS);
+    JM_CHECK_INT (jm_job_index_size (index), JOBS);
+    jm_ranked_t ranked [JOBS], again [JOBS];
+    int disagreements = 0, nonzero = 0;
+    for (int n = 0; n < 400; n++) {
+        json_t *skills = json_array ();
+        int count = (int) ((seed = seed * 1103515245 + 12345) >> 16) % 30;
+        for (int i = 0; i < count; i++) {
+            seed = seed * 1103515245 + 12345;
+            const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, (int) ((seed >> 8) % (uint32_t) size));
+            json_t *item = json_pack ("{s:s}", "name", skill->name);
+            if ((seed >> 4) % 3)
+                json_object_set_new (item, "level", json_integer (1 + (int) ((seed >> 6) % 5)));
+            if ((seed >> 10) % 3)
+                json_object_set_new (item, "years", json_real ((double) ((seed >> 12) % 16) / 4));
+            json_array_append_new (skills, item);
+        }
+        json_t *object = json_pack ("{s:s, s:o}", "id", "random", "skills", skills);
+        jm_candidate_t *candidate = jm_engine_candidate (engine, object, NULL);
+        json_decref (object);
+        JM_REQUIRE (candidate);
+        double fast [JOBS];
+        for (int j = 0; j < JOBS; j++) {
+            jm_result_t result;
+            jm_score_explain (jobs [j], candidate, &result);
+            fast [j] = jm_score_fast (jobs [j], candidate);
+            nonzero += fast [j] > 0;
+            if (fast [j] != result.score && disagreements++ < 5)
+                JM_CHECK_MSG (false, "profile %d, job %d: fast %.3f, explained %.3f", n, j, fast [j], result.score);
+        }
+        jm_job_index_rank (index, candidate, ranked);
+        jm_score_rank ((const jm_job_t * const *) jobs, JOBS, candidate, again);
+        for (int k = 0; k < JOBS; k++) {
+            JM_CHECK (ranked [k].score == fast [ranked [k].job]);
+            JM_CHECK (ranked [k].job == again [k].job && ranked [k].score == again [k].score);
+            if (k > 0)
+                JM_CHECK (ranked [k].score < ranked [k - 1].score
+                          || (ranked [k].score == ranked [k - 1].score && ranked [k].job > ranked [k - 1].job));
+        }
+        jm_candidate_destroy (&candidate);
+    }
+    JM_CHECK_INT (disagreements, 0);
+    JM_CHECK_MSG (nonzero > 1000, "only %d non-zero scores: the test would prove little", nonzero);
+    jm_job_index_destroy (&index);
+    for (int j = 0; j < JOBS; j++)
+        jm_job_destroy (&jobs [j]);
+    jm_engine_destroy (&engine);
+}

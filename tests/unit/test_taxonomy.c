@@ -64,6 +64,46 @@ JM_TEST (taxonomy_relation_closure)
     jm_taxonomy_destroy (&taxonomy);
 }
 
+//  The coded credits the scorer reads agree with the credit matrix
+JM_TEST (taxonomy_credit_codes)
+{
+    jm_taxonomy_t *taxonomy = s_fixture ();
+    JM_REQUIRE (taxonomy);
+    int size = jm_taxonomy_size (taxonomy), count = 0;
+    const double *levels = jm_taxonomy_credit_levels (taxonomy, &count);
+    JM_CHECK (count >= 2 && count <= JM_CREDIT_LEVELS);
+    JM_CHECK (levels [0] == 0 && levels [count - 1] == 1);
+    for (int i = 1; i < count; i++)
+        JM_CHECK_MSG (levels [i - 1] < levels [i], "levels %d and %d out of order", i - 1, i);
+    int stride = 0;
+    const uint8_t *rows = jm_taxonomy_credit_code_rows (taxonomy, &stride);
+    JM_REQUIRE (stride >= size);
+    for (int have = 0; have < size; have++)
+        for (int want = 0; want < size; want++) {
+            int code = rows [have * stride + want];
+            JM_REQUIRE (code < count);
+            JM_CHECK_MSG (levels [code] == jm_taxonomy_credit (taxonomy, have, want, NULL),
+                          "code of %d -> %d is %d", have, want, code);
+        }
+    //  a set's codes are the best over its skills: Express and MySQL
+    uint16_t skills [2] = { (uint16_t) jm_taxonomy_find (taxonomy, "express"),
+                            (uint16_t) jm_taxonomy_find (taxonomy, "mysql") };
+    uint8_t codes [JM_MAX_SKILLS];
+    jm_taxonomy_credit_codes (taxonomy, skills, 2, codes);
+    for (int want = 0; want < JM_MAX_SKILLS; want++) {
+        double best = 0;
+        for (int i = 0; i < 2 && want < size; i++) {
+            double credit = jm_taxonomy_credit (taxonomy, skills [i], want, NULL);
+            best = credit > best ? credit : best;
+        }
+        JM_CHECK_MSG (levels [codes [want]] == best, "want %d: code %d, best %.3f", want, codes [want], best);
+    }
+    JM_CHECK_NEAR (levels [codes [jm_taxonomy_find (taxonomy, "javascript")]], 0.64, 1e-6);
+    JM_CHECK_NEAR (levels [codes [jm_taxonomy_find (taxonomy, "postgresql")]], 0.5, 1e-6);
+    JM_CHECK_INT (codes [jm_taxonomy_find (taxonomy, "docker")], 0);
+    jm_taxonomy_destroy (&taxonomy);
+}
+
 static void
 s_expect_invalid (const char *text, const char *fragment)
 {
@@ -201,5 +241,43 @@ JM_TEST (normalize_hostile_input)
     JM_CHECK_INT (jm_normalize_lookup (taxonomy, "3.11", 4).skill, -1);
     JM_CHECK_INT (jm_normalize_lookup (taxonomy, "\xc3\x28", 2).skill, -1);
     JM_CHECK_INT (jm_normalize_lookup (taxonomy, NULL, 0).skill, -1);
+    //  a NUL anywhere in a longer name (checked eight bytes at a time) makes it unknown
+    const char *name = "Kubernetes (primary)";
+    size_t len = strlen (name);
+    JM_CHECK_STR (s_lookup (taxonomy, name, NULL), "kubernetes");
+    for (size_t at = 0; at < len; at++) {
+        char copy [32];
+        memcpy (copy, name, len);
+        copy [at] = 0;
+        JM_CHECK_MSG (jm_normalize_lookup (taxonomy, copy, len).skill == -1, "NUL at %zu accepted", at);
+    }
+    //  asides found at any position, also in the last, overlapping word
+    JM_CHECK_STR (s_lookup (taxonomy, "Kubernetes [prod]", NULL), "kubernetes");
+    JM_CHECK_STR (s_lookup (taxonomy, "Kubernetes {k8s}", NULL), "kubernetes");
+    JM_CHECK_STR (s_lookup (taxonomy, "PostgreSQL(x)", NULL), "postgresql");
+    //  invalid UTF-8 after eight good bytes, and valid UTF-8 that is no skill
+    JM_CHECK_INT (jm_normalize_lookup (taxonomy, "Postgres\xc3\x28ql", 11).skill, -1);
+    JM_CHECK_INT (jm_normalize_lookup (taxonomy, "Postgres\xff", 9).skill, -1);
+    JM_CHECK_INT (jm_normalize_lookup (taxonomy, "Kubernetes caf\xc3\xa9", 16).skill, -1);
     jm_taxonomy_destroy (&taxonomy);
+}
+
+//  More distinct relation credits than a code can tell apart is bad data
+JM_TEST (taxonomy_rejects_too_many_credits)
+{
+    //  300 skills each implying the first with its own credit
+    size_t cap = 64 * 1024, len = 0;
+    char *text = malloc (cap);
+    JM_REQUIRE (text);
+    len += (size_t) snprintf (text + len, cap - len, "{\"version\": \"x\", \"categories\": "
+                              "[{\"id\": \"a\", \"name\": \"A\"}], \"skills\": ["
+                              "{\"id\": \"root\", \"name\": \"Root\", \"category\": \"a\", \"kind\": \"hard\"}");
+    for (int i = 0; i < 300; i++)
+        len += (size_t) snprintf (text + len, cap - len, ", {\"id\": \"s%d\", \"name\": \"S%d\", \"category\": \"a\","
+                                  " \"kind\": \"hard\", \"implies\": [\"root\"], \"implies_credit\": %.4f}",
+                                  i, i, 0.001 + i * 0.003);
+    len += (size_t) snprintf (text + len, cap - len, "]}");
+    JM_REQUIRE (len < cap - 1);
+    s_expect_invalid (text, "distinct credits");
+    free (text);
 }
