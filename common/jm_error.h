@@ -25,6 +25,7 @@ typedef struct {
 #define JM_ERR_INVALID_DATA     "invalid_data"      //  a taxonomy or job file is inconsistent
 #define JM_ERR_UNKNOWN_JOB      "unknown_job"
 #define JM_ERR_UNKNOWN_SKILL    "unknown_skill"
+#define JM_ERR_NOT_FOUND        "not_found"         //  an id (job, candidate, result) that does not exist
 #define JM_ERR_TOO_LARGE        "too_large"
 #define JM_ERR_NO_WORKERS       "no_workers"
 #define JM_ERR_BUSY             "busy"

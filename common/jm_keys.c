@@ -253,6 +253,100 @@ jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,
                     key, size, err);
 }
 
+//  Appends ":" and text (a-z only, 1..16 bytes) to the key of length len.
+static int
+s_suffix (int len, const char *what, const char *text, char *key, size_t size, jm_error_t *err)
+{
+    if (len < 0)
+        return -1;
+    size_t text_len = text ? strlen (text) : 0;
+    bool valid = text_len >= 1 && text_len <= 16;
+    for (size_t i = 0; valid && i < text_len; i++)
+        valid = text [i] >= 'a' && text [i] <= 'z';
+    if (!valid) {
+        key [0] = '\0';
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "%s must be 1 to 16 lower-case letters", what);
+    }
+    size_t used = (size_t) len;
+    if (!s_put_text (":", 1, key, size, &used) || !s_put_text (text, text_len, key, size, &used)) {
+        key [0] = '\0';
+        return jm_error_set (err, JM_ERR_INTERNAL, "%s key does not fit in %zu bytes", what, size);
+    }
+    return (int) used;
+}
+
+//  Appends ":" to the key of length len.
+static int
+s_colon (int len, char *key, size_t size, jm_error_t *err)
+{
+    if (len < 0)
+        return -1;
+    size_t used = (size_t) len;
+    if (!s_put_text (":", 1, key, size, &used)) {
+        key [0] = '\0';
+        return jm_error_set (err, JM_ERR_INTERNAL, "key prefix does not fit in %zu bytes", size);
+    }
+    return (int) used;
+}
+
+int
+jm_keys_rank_band (const jm_keys_t *self, const char *job, const char *version,
+                   const char *band, char *key, size_t size, jm_error_t *err)
+{
+    int len = s_build (self, "rank", "job id", job, "job version", version, key, size, err);
+    return s_suffix (len, "band", band, key, size, err);
+}
+
+int
+jm_keys_rank_prefix (const jm_keys_t *self, const char *job,
+                     char *key, size_t size, jm_error_t *err)
+{
+    return s_colon (s_build (self, "rank", "job id", job, NULL, NULL, key, size, err),
+                    key, size, err);
+}
+
+int
+jm_keys_rescore (const jm_keys_t *self, const char *job, const char *version,
+                 char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "rescore", "job id", job, "job version", version, key, size, err);
+}
+
+int
+jm_keys_rescore_claims (const jm_keys_t *self, const char *job, const char *version,
+                        char *key, size_t size, jm_error_t *err)
+{
+    int len = s_build (self, "rescore", "job id", job, "job version", version, key, size, err);
+    return s_suffix (len, "claims", "claims", key, size, err);
+}
+
+int
+jm_keys_rescore_prefix (const jm_keys_t *self, const char *job,
+                        char *key, size_t size, jm_error_t *err)
+{
+    return s_colon (s_build (self, "rescore", "job id", job, NULL, NULL, key, size, err),
+                    key, size, err);
+}
+
+int
+jm_keys_jobs_seq (const jm_keys_t *self, char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "jobs:seq", NULL, NULL, NULL, NULL, key, size, err);
+}
+
+int
+jm_keys_jobs_seeded (const jm_keys_t *self, char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "jobs:seeded", NULL, NULL, NULL, NULL, key, size, err);
+}
+
+int
+jm_keys_jobs_deleted (const jm_keys_t *self, char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "jobs:deleted", NULL, NULL, NULL, NULL, key, size, err);
+}
+
 int
 jm_keys_job (const jm_keys_t *self, const char *job,
              char *key, size_t size, jm_error_t *err)

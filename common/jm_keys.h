@@ -6,10 +6,21 @@
 
         <ns>:result:<job>:<candidate>   HASH  one cached match result
         <ns>:rank:<job>:<version>       ZSET  candidate id -> score
-        <ns>:job:<job>                  HASH  job registry entry (reserved)
-        <ns>:jobs                       SET   registered job ids (reserved)
-        <ns>:profile:<candidate>        STR   normalized profile (reserved)
-        <ns>:events                     pub/sub channel (reserved)
+        <ns>:rank:<job>:<version>:<band>  ZSET  the same, one band only
+        <ns>:job:<job>                  HASH  job registry entry
+        <ns>:jobs                       SET   registered job ids
+        <ns>:jobs:seq                   STR   raised by every registry change
+        <ns>:jobs:seeded                SET   built-in job ids put once
+        <ns>:jobs:deleted               HASH  last version of each deleted job
+        <ns>:profile:<candidate>        STR   normalized profile
+        <ns>:rescore:<job>:<version>    LIST  candidates still to re-score
+        <ns>:rescore:<job>:<version>:claims  HASH  chunks being re-scored
+        <ns>:events                     pub/sub channel
+
+    The registry's Lua scripts learn job versions only inside Redis, so
+    they get key prefixes built here ("<ns>:rank:<job>:") and append a
+    decimal version, and ":<band>" or ":claims"; versions and band names
+    need no escaping, so the result is the key the builders below make.
 
     Ids (job, candidate, version) are 1..JM_KEYS_ID_MAX bytes of valid UTF-8.
     Inside a key they are percent-encoded (%XX, upper-case hex) wherever a
@@ -57,6 +68,27 @@ int jm_keys_result (const jm_keys_t *self, const char *job, const char *candidat
 int jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,
                   char *key, size_t size, jm_error_t *err);
 
+//  <ns>:rank:<job>:<version>:<band>, band being a lower-case word
+//  ("strong", "good", "partial", "weak").
+int jm_keys_rank_band (const jm_keys_t *self, const char *job, const char *version,
+                       const char *band, char *key, size_t size, jm_error_t *err);
+
+//  <ns>:rank:<job>: (the prefix of every ranking of the job, for scripts).
+int jm_keys_rank_prefix (const jm_keys_t *self, const char *job,
+                         char *key, size_t size, jm_error_t *err);
+
+//  <ns>:rescore:<job>:<version>.
+int jm_keys_rescore (const jm_keys_t *self, const char *job, const char *version,
+                     char *key, size_t size, jm_error_t *err);
+
+//  <ns>:rescore:<job>:<version>:claims.
+int jm_keys_rescore_claims (const jm_keys_t *self, const char *job, const char *version,
+                            char *key, size_t size, jm_error_t *err);
+
+//  <ns>:rescore:<job>: (prefix, for scripts).
+int jm_keys_rescore_prefix (const jm_keys_t *self, const char *job,
+                            char *key, size_t size, jm_error_t *err);
+
 //  <ns>:job:<job>.
 int jm_keys_job (const jm_keys_t *self, const char *job,
                  char *key, size_t size, jm_error_t *err);
@@ -67,6 +99,15 @@ int jm_keys_profile (const jm_keys_t *self, const char *candidate,
 
 //  <ns>:jobs.
 int jm_keys_jobs (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
+
+//  <ns>:jobs:seq.
+int jm_keys_jobs_seq (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
+
+//  <ns>:jobs:seeded.
+int jm_keys_jobs_seeded (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
+
+//  <ns>:jobs:deleted (job id -> last version of a deleted job).
+int jm_keys_jobs_deleted (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
 
 //  <ns>:events (a pub/sub channel name, built the same way).
 int jm_keys_events (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);

@@ -29,8 +29,16 @@
     The store ignores SIGPIPE (if it was left at its default), since a write
     to a Redis that just died would otherwise kill the process.
 
-    Results and rankings use the keys of jm_keys (proto/redis-keys.md).  A
-    store is not thread-safe: one store per thread or actor.               */
+    Besides results, the store runs any command synchronously for the job
+    registry and the results service: a jm_store_calls_t collects commands
+    (plain or EVALSHA of a registered Lua script), jm_store_run sends them in
+    one round trip and keeps every reply as a jm_reply_t, our own copy, so no
+    other file sees a hiredis type.  Scripts are hashed here (SHA-1), loaded
+    into Redis on every connection and reloaded when Redis says NOSCRIPT.
+
+    Results and rankings use the keys of jm_keys (proto/redis-keys.md,
+    proto/services.md).  A store is not thread-safe: one store per thread or
+    actor.                                                                   */
 #ifndef JM_STORE_H
 #define JM_STORE_H
 
@@ -48,6 +56,7 @@ typedef struct {
     int connect_timeout_ms;         //  1000: bound on one connect attempt
     int command_timeout_ms;         //  1000: bound on each socket read/write
     int64_t result_ttl_ms;          //  7 days: TTL of result hashes; 0 = none
+    int64_t profile_ttl_ms;         //  30 days: TTL of stored profiles; 0 = none
     size_t pending_max_commands;    //  200000: commands kept while Redis is down
     size_t pending_max_bytes;       //  256 MiB: bytes kept while Redis is down
     int backoff_min_ms;             //  100: first reconnect delay
@@ -79,6 +88,13 @@ typedef struct {
     const char *fingerprint;        //  "<version>:<hex hash of normalized profile>"
     const char *json;               //  full result JSON text
     size_t json_len;                //  bytes in json; 0 means strlen (json)
+    //  Optional, for ranking pages: when band is set, the hash also gets
+    //  band, name (when not NULL) and required, the candidate is added to
+    //  the band's ranking <ns>:rank:<job>:<version>:<band> and removed from
+    //  the three other bands' (a candidate scored again may change band).
+    const char *band;               //  "strong", "good", "partial", "weak"
+    const char *name;               //  the candidate's name, or NULL
+    const char *required;           //  e.g. "7 of 7"
 } jm_store_result_t;
 
 //  A ranking page, owned by the caller (jm_store_ranking_destroy).
@@ -110,6 +126,111 @@ typedef struct {
     size_t pending_bytes;           //  bytes in them
 } jm_store_stats_t;
 
+//  --------------------------------------------------------------------------
+//  Replies: our own copy of what Redis answered
+
+typedef enum {
+    JM_REPLY_NIL = 0,               //  nil (also Lua false)
+    JM_REPLY_STRING,                //  bulk string
+    JM_REPLY_STATUS,                //  +OK and friends
+    JM_REPLY_INTEGER,
+    JM_REPLY_ARRAY,
+    JM_REPLY_ERROR                  //  str holds the message ("WRONGTYPE ...")
+} jm_reply_type_t;
+
+typedef struct _jm_reply_t jm_reply_t;
+struct _jm_reply_t {
+    jm_reply_type_t type;
+    long long integer;              //  INTEGER
+    char *str;                      //  STRING, STATUS, ERROR: NUL-terminated
+    size_t len;                     //  bytes in str
+    size_t count;                   //  ARRAY: items
+    jm_reply_t *items;              //  ARRAY: count items
+};
+
+//  Item index of an array reply (borrowed), or NULL when self is NULL, not
+//  an array, or too short.
+const jm_reply_t *jm_reply_item (const jm_reply_t *self, size_t index);
+
+//  The text of a string or status reply (borrowed), else NULL.
+const char *jm_reply_str (const jm_reply_t *self);
+
+//  True with *value set for an integer reply or a string holding a decimal
+//  integer; false otherwise (value untouched).
+bool jm_reply_int (const jm_reply_t *self, long long *value);
+
+//  True for an error reply.
+bool jm_reply_is_error (const jm_reply_t *self);
+
+
+//  --------------------------------------------------------------------------
+//  Calls: commands sent together in one round trip, replies kept
+
+typedef struct _jm_store_calls_t jm_store_calls_t;
+
+//  A Lua script registered with a store (jm_store_script); owned by it.
+typedef struct _jm_store_script_t jm_store_script_t;
+
+//  Creates an empty set of calls; reuse it with jm_store_calls_reset.
+jm_store_calls_t *jm_store_calls_new (void);
+
+//  Frees the calls and their replies; nulls the pointer; safe on NULL.
+void jm_store_calls_destroy (jm_store_calls_t **self_p);
+
+//  Forgets every command and reply, keeping the memory.
+void jm_store_calls_reset (jm_store_calls_t *self);
+
+//  Adds a command; argv [i] holds argvlen [i] bytes (argvlen NULL: strings).
+//  Returns its index, which jm_store_calls_reply takes.
+size_t jm_store_calls_add (jm_store_calls_t *self, int argc, const char **argv,
+                           const size_t *argvlen);
+
+//  Same with the arguments as strings, ending with NULL:
+//  jm_store_calls_addv (calls, "HGET", key, "json", NULL).
+size_t jm_store_calls_addv (jm_store_calls_t *self, const char *arg, ...)
+    __attribute__ ((sentinel));
+
+//  Adds EVALSHA of script with numkeys keys, then the argc keys and
+//  arguments (argvlen NULL: strings).  Returns its index.
+size_t jm_store_calls_add_script (jm_store_calls_t *self, const jm_store_script_t *script,
+                                  int numkeys, int argc, const char **argv,
+                                  const size_t *argvlen);
+
+//  Commands added so far.
+size_t jm_store_calls_count (const jm_store_calls_t *self);
+
+//  The reply to command index after a successful jm_store_run (borrowed,
+//  valid until the next run, reset or destroy), else NULL.
+const jm_reply_t *jm_store_calls_reply (const jm_store_calls_t *self, size_t index);
+
+//  Sends every command in one pipelined round trip and keeps the replies.
+//  A script Redis does not know (NOSCRIPT: its script cache was flushed) is
+//  loaded and that command sent once more.  Returns 0 when every command
+//  was answered (some replies may be errors: check them), or -1 when Redis
+//  is not available (no replies then; commands may or may not have run).
+//  Pending writes are not flushed first.
+int jm_store_run (jm_store_t *self, jm_store_calls_t *calls);
+
+//  Registers a Lua script under name (for logs).  Returns the script, owned
+//  by the store until it is destroyed.  Its SHA-1 is computed at once, so
+//  EVALSHA can be queued before any connection; the store loads every
+//  registered script (SCRIPT LOAD) after each (re)connection.
+const jm_store_script_t *jm_store_script (jm_store_t *self, const char *name,
+                                          const char *text);
+
+//  The script's SHA-1 in hex (borrowed).
+const char *jm_store_script_sha (const jm_store_script_t *script);
+
+//  Queues EVALSHA of script as one write in the pending buffer, like
+//  jm_store_append.  NOSCRIPT holds the writes, which go again once the
+//  scripts are loaded.  Returns 0 or -1 (see jm_store_append).
+int jm_store_append_script (jm_store_t *self, const jm_store_script_t *script,
+                            int numkeys, int argc, const char **argv, const size_t *argvlen);
+
+
+//  --------------------------------------------------------------------------
+//  Creating, looking up, writing
+
 //  Creates a store for url, either "redis://host[:port][/db]" (port 6379 and
 //  db 0 by default; IPv6 hosts in brackets) or "unix:///path/to/socket[?db=N]".
 //  options may be NULL for the defaults.  Tries to connect once: an
@@ -131,12 +252,32 @@ void jm_store_destroy (jm_store_t **self_p);
 //  or error replies are misses.
 int jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count);
 
-//  Queues a result write: HSET result key (fp, score, version, json, at),
-//  PEXPIRE it (result_ttl_ms), ZADD the rank key of (job, version).  Nothing
+//  Same as jm_store_lookup, sending the commands of extra (plain reads,
+//  e.g. GET of a counter) in the same round trip and keeping their replies
+//  in extra (none when the round trip failed).  extra may be NULL.
+int jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
+                          jm_store_calls_t *extra);
+
+//  Queues a result write: HSET result key (fp, score, version, json, at,
+//  and band, name, required when band is set), PEXPIRE it (result_ttl_ms),
+//  ZADD the rank key of (job, version) and, with a band, ZADD the band's
+//  rank key and ZREM from the other bands' keys.  Nothing
 //  is sent until jm_store_flush.  Returns 0, or -1 with err set
 //  (invalid_request) when an id is invalid, nothing queued then; or too_large
 //  when the write alone exceeds the pending limits (dropped and counted).
 int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err);
+
+//  Adds the commands of a result write (as jm_store_write) to calls, to be
+//  sent with jm_store_run rather than through the pending buffer.  Returns
+//  0, or -1 with err set (invalid_request) when an id is invalid.
+int jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
+                               const jm_store_result_t *result, jm_error_t *err);
+
+//  Queues SET <ns>:profile:<candidate> json (PX profile_ttl_ms) as one
+//  write.  Returns 0, or -1 with err set when the id is invalid or the
+//  write alone exceeds the pending limits.
+int jm_store_write_profile (jm_store_t *self, const char *candidate, const char *json,
+                            size_t json_len, jm_error_t *err);
 
 //  Queues any command, e.g. {"SADD", "jobmatch:jobs", id}, as one write that
 //  goes through the same pending buffer.  argv [i] holds argvlen [i] bytes
@@ -145,9 +286,9 @@ int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_
 //  exceeds pending_max_bytes (logged and counted as dropped).
 int jm_store_append (jm_store_t *self, int argc, const char **argv, const size_t *argvlen);
 
-//  Sends every pending write (a normal batch in one pipeline; a long replay
-//  in pipelines of at most 16384 commands) and reads all replies.  Confirmed
-//  writes and those Redis refused for good leave the buffer; the rest stay.
+//  Sends every pending write in pipelines of at most 16384 commands and
+//  1 MiB (a usual batch is one) and reads all replies.  Confirmed writes
+//  and those Redis refused for good leave the buffer; the rest stay.
 //  Returns the number of writes confirmed (all their commands answered
 //  without error), or -1 when Redis is not available (down, backing off,
 //  refusing writes for now, or lost during the flush).

@@ -6,8 +6,16 @@
         ->  score the misses  ->  queue writes  ->  one Redis flush  ->  replies
 
     so Redis costs two round trips per batch whatever its size, and many
-    single-candidate requests in flight share them.                         */
+    single-candidate requests in flight share them.  Each new profile is
+    stored with the batch's writes (for re-scoring), and a guard per job
+    follows them (registry.h).  Between batches the loop serves
+    jobmatch.jobs and jobmatch.results, polls the registry, and when
+    nothing waits, re-scores one chunk of a changed job.                   */
 #include "matcher.h"
+#include "body.h"
+#include "registry.h"
+#include "rescore.h"
+#include "results.h"
 #include "jm_buf.h"
 #include "jm_engine.h"
 #include "jm_log.h"
@@ -20,14 +28,10 @@
 #define MAX_BATCH_REQUESTS  1024
 #define STATS_INTERVAL_MS   30000
 #define STORE_TICK_MS       100
+#define SERVICE_SLOTS       16          //  jobmatch.jobs and jobmatch.results requests held
+#define RESCORE_BUSY_MS     250         //  under load, still one re-scoring chunk this often
 
-//  What the matcher knows of a job beyond the job itself: the strings that
-//  go into fingerprints and rank keys
-typedef struct {
-    const jm_job_t *job;
-    char version [16];
-    char hash [17];             //  content hash, so an edited file is never served stale
-} s_job_info_t;
+typedef jm_registry_job_t s_job_info_t;
 
 //  One candidate position of a request
 typedef struct {
@@ -57,10 +61,17 @@ struct _jm_matcher_t {
     zactor_t *actor;
     jm_engine_t *engine;
     jm_mdp_worker_t *worker;
+    jm_mdp_worker_t *jobs_worker;       //  jobmatch.jobs
+    jm_mdp_worker_t *results_worker;    //  jobmatch.results
     jm_store_t *store;
+    jm_registry_t *registry;
+    jm_rescore_t *rescore;
+    jm_results_t *results;
     int batch_max;
-    s_job_info_t *jobs;         //  one per engine job, same order
-    int job_count;
+    const char **guard_ids;     //  candidate ids of one job's writes in a batch
+    size_t guard_cap;
+    jm_buf_t profile;
+    bool unknown_job_seen;      //  a request of this batch named a job not (yet) known
     //  the batch being handled, reused from turn to turn
     s_request_t *requests;
     s_entry_t *entries;
@@ -72,42 +83,14 @@ struct _jm_matcher_t {
     jm_buf_t arena;
     jm_buf_t reply;
     //  counters for the periodic log
-    uint64_t requests_done, results_done, cached_done, errors_done;
-    uint64_t last_requests, last_results, last_cached, last_errors;
+    uint64_t requests_done, results_done, cached_done, errors_done, rescored_done;
+    uint64_t last_requests, last_results, last_cached, last_errors, last_rescored;
 };
-
-static void
-s_job_infos_build (jm_matcher_t *self)
-{
-    self->job_count = jm_engine_job_count (self->engine);
-    self->jobs = calloc ((size_t) self->job_count, sizeof (s_job_info_t));
-    assert (self->jobs);
-    for (int i = 0; i < self->job_count; i++) {
-        const jm_job_t *job = jm_engine_job_at (self->engine, i);
-        s_job_info_t *info = &self->jobs [i];
-        info->job = job;
-        snprintf (info->version, sizeof info->version, "%d", jm_job_version (job));
-        json_t *json = jm_job_to_json (job);
-        char *text = json_dumps (json, JSON_COMPACT | JSON_SORT_KEYS);
-        uint64_t hash = 1469598103934665603ULL;
-        for (const char *p = text; *p; p++) {
-            hash ^= (unsigned char) *p;
-            hash *= 1099511628211ULL;
-        }
-        snprintf (info->hash, sizeof info->hash, "%016llx", (unsigned long long) hash);
-        free (text);
-        json_decref (json);
-    }
-}
 
 static const s_job_info_t *
 s_job_info (const jm_matcher_t *self, const char *id)
 {
-    const jm_job_t *job = jm_engine_job (self->engine, id);
-    for (int i = 0; job && i < self->job_count; i++)
-        if (self->jobs [i].job == job)
-            return &self->jobs [i];
-    return NULL;
+    return jm_registry_find (self->registry, id);
 }
 
 static s_entry_t *
@@ -159,6 +142,7 @@ s_parse_jobs (jm_matcher_t *self, json_t *body, const s_job_info_t **infos, int 
         if (!json_is_string (value))
             return jm_error_set (err, JM_ERR_INVALID_REQUEST, "jobs[%zu] must be a string", index);
         const s_job_info_t *info = s_job_info (self, json_string_value (value));
+        self->unknown_job_seen |= !info;
         if (!info)
             return jm_error_set (err, JM_ERR_UNKNOWN_JOB, "jobs[%zu]: unknown job '%.128s'", index,
                                  json_string_value (value));
@@ -183,17 +167,17 @@ s_add_candidate (jm_matcher_t *self, json_t *object, const s_job_info_t **infos,
         json_t *id = json_object_get (object, "id");
         if (json_is_string (id))
             entry->id = strndup (json_string_value (id), 128);
+        else
+        if (json_is_integer (id))       //  jm_candidate accepts integer ids as their decimal text
+            entry->id = zsys_sprintf ("%lld", (long long) json_integer_value (id));
         return;
     }
-    char hex [17];
-    jm_candidate_fingerprint_hex (entry->candidate, hex);
     entry->first_item = (int) self->item_count;
     for (int j = 0; j < job_count; j++) {
         s_item_t *item = s_item_add (self);
         item->info = infos [j];
         item->entry = (int) entry_index;
-        snprintf (item->fingerprint, sizeof item->fingerprint, "%s:%.8s:%s:%s",
-                  infos [j]->version, infos [j]->hash, JM_SCORER_VERSION, hex);
+        jm_registry_fingerprint (infos [j], entry->candidate, item->fingerprint);
     }
 }
 
@@ -267,54 +251,141 @@ s_write_error_object (jm_buf_t *out, const jm_error_t *error)
     jm_buf_puts (out, "}");
 }
 
-//  Builds and sends the reply of one request.
+//  Appends n bytes to dest at *len (dest NULL: only counts them).
 static void
-s_reply (jm_matcher_t *self, s_request_t *request, bool stored)
+s_put (char *dest, size_t *len, const void *data, size_t n)
 {
-    jm_buf_t *out = &self->reply;
-    jm_buf_reset (out);
-    if (jm_error_is_set (&request->error)) {
-        jm_buf_puts (out, "{\"ok\":false,\"error\":");
-        s_write_error_object (out, &request->error);
-        jm_buf_puts (out, "}");
-        self->errors_done++;
-    }
-    else {
-        jm_buf_puts (out, "{\"ok\":true,\"results\":[");
-        bool first = true;
-        for (int e = 0; e < request->entry_count; e++) {
-            s_entry_t *entry = &self->entries [request->first_entry + e];
-            if (!entry->candidate) {
-                jm_buf_printf (out, "%s{\"position\":%d,\"candidate\":", first ? "" : ",", e);
-                jm_buf_json_str (out, entry->id);
-                jm_buf_puts (out, ",\"error\":");
-                s_write_error_object (out, &entry->error);
-                jm_buf_puts (out, "}");
-                first = false;
-                self->errors_done++;
-                continue;
-            }
-            for (size_t i = (size_t) entry->first_item;
-                 i < self->item_count && self->items [i].entry == request->first_entry + e; i++) {
-                s_item_t *item = &self->items [i];
-                if (!first)
-                    jm_buf_puts (out, ",");
-                //  the stored result, less its closing brace, plus how it was served
-                jm_buf_append (out, self->arena.data + item->offset, item->len - 1);
-                jm_buf_printf (out, ",\"cached\":%s,\"stored\":%s}", item->cached ? "true" : "false",
-                               item->cached || stored ? "true" : "false");
-                first = false;
+    if (dest)
+        memcpy (dest + *len, data, n);
+    *len += n;
+}
+
+//  Writes the body of a successful request's reply into dest, or only
+//  measures it when dest is NULL; returns its length.  Results are copied
+//  straight from the batch arena, so a large reply exists once, in its frame.
+static size_t
+s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *dest)
+{
+    size_t len = 0;
+    static const char head [] = "{\"ok\":true,\"results\":[";
+    s_put (dest, &len, head, sizeof head - 1);
+    bool first = true;
+    for (int e = 0; e < request->entry_count; e++) {
+        s_entry_t *entry = &self->entries [request->first_entry + e];
+        if (!entry->candidate) {
+            jm_buf_t *out = &self->reply;
+            jm_buf_reset (out);
+            jm_buf_printf (out, "%s{\"position\":%d,\"candidate\":", first ? "" : ",", e);
+            jm_buf_json_str (out, entry->id);
+            jm_buf_puts (out, ",\"error\":");
+            s_write_error_object (out, &entry->error);
+            jm_buf_puts (out, "}");
+            s_put (dest, &len, out->data, out->len);
+            first = false;
+            self->errors_done += dest != NULL;
+            continue;
+        }
+        for (size_t i = (size_t) entry->first_item;
+             i < self->item_count && self->items [i].entry == request->first_entry + e; i++) {
+            s_item_t *item = &self->items [i];
+            if (!first)
+                s_put (dest, &len, ",", 1);
+            //  the stored result, less its closing brace, plus how it was served
+            s_put (dest, &len, self->arena.data + item->offset, item->len - 1);
+            char served [48];
+            int served_len = snprintf (served, sizeof served, ",\"cached\":%s,\"stored\":%s}",
+                                       item->cached ? "true" : "false",
+                                       item->cached || stored ? "true" : "false");
+            s_put (dest, &len, served, (size_t) served_len);
+            first = false;
+            if (dest) {
                 self->results_done++;
                 self->cached_done += item->cached;
             }
         }
-        jm_buf_puts (out, "]}");
     }
-    jm_log_debug ("request: %d candidates, %zu bytes reply%s%s", request->entry_count, out->len,
-                  jm_error_is_set (&request->error) ? ", error " : "", request->error.code);
-    zframe_t *frame = zframe_new (out->data, out->len);
+    s_put (dest, &len, "]}", 2);
+    return len;
+}
+
+//  Builds and sends the reply of one request.
+static void
+s_reply (jm_matcher_t *self, s_request_t *request, bool stored)
+{
+    zframe_t *frame;
+    if (jm_error_is_set (&request->error)) {
+        jm_buf_t *out = &self->reply;
+        jm_buf_reset (out);
+        jm_buf_puts (out, "{\"ok\":false,\"error\":");
+        s_write_error_object (out, &request->error);
+        jm_buf_puts (out, "}");
+        self->errors_done++;
+        frame = zframe_new (out->data, out->len);
+    }
+    else {
+        size_t len = s_reply_results (self, request, stored, NULL);
+        frame = zframe_new (NULL, len);
+        size_t written = s_reply_results (self, request, stored, (char *) zframe_data (frame));
+        assert (written == len);
+    }
+    jm_log_debug ("request: %d candidates, %zu bytes reply%s%s", request->entry_count,
+                  zframe_size (frame), jm_error_is_set (&request->error) ? ", error " : "",
+                  request->error.code);
     jm_mdp_worker_reply (self->worker, &request->request, &frame);
     self->requests_done++;
+}
+
+//  Queues, per job scored in this batch, the guard that hands results
+//  written against a version that is no longer current to the re-scoring
+//  of the current one (registry.h).
+static void
+s_queue_guards (jm_matcher_t *self)
+{
+    if (self->item_count > self->guard_cap) {
+        self->guard_cap = self->item_count;
+        self->guard_ids = realloc (self->guard_ids, self->guard_cap * sizeof (char *));
+        assert (self->guard_ids);
+    }
+    int count = jm_registry_count (self->registry);
+    for (int j = 0; j < count; j++) {
+        const s_job_info_t *info = jm_registry_at (self->registry, j);
+        size_t ids = 0;
+        for (size_t i = 0; i < self->item_count; i++)
+            if (self->items [i].info == info && !self->items [i].cached)
+                self->guard_ids [ids++] = self->entries [self->items [i].entry].candidate->id;
+        if (ids)
+            jm_registry_guard (self->registry, info, self->guard_ids, ids);
+    }
+}
+
+//  Serves every request waiting on one of the two small services.
+static void
+s_handle_service (jm_matcher_t *self, jm_mdp_worker_t *worker, bool jobs)
+{
+    jm_mdp_request_t *request;
+    while ((request = jm_mdp_worker_recv (worker))) {
+        if (jobs)
+            jm_registry_serve (self->registry, jm_mdp_request_data (request),
+                               jm_mdp_request_size (request), &self->reply);
+        else
+            jm_results_serve (self->results, jm_mdp_request_data (request),
+                              jm_mdp_request_size (request), &self->reply);
+        zframe_t *frame = zframe_new (self->reply.data, self->reply.len);
+        jm_mdp_worker_reply (worker, &request, &frame);
+        self->requests_done++;
+    }
+}
+
+//  Frees the candidates of the batch and forgets its entries and items.
+static void
+s_free_entries (jm_matcher_t *self)
+{
+    for (size_t e = 0; e < self->entry_count; e++) {
+        jm_candidate_destroy (&self->entries [e].candidate);
+        free (self->entries [e].id);
+    }
+    self->entry_count = 0;
+    self->item_count = 0;
 }
 
 //  Handles every request waiting, as one batch.
@@ -336,6 +407,13 @@ s_handle_requests (jm_matcher_t *self)
     }
     if (request_count == 0)
         return;
+    if (self->unknown_job_seen && jm_registry_refresh (self->registry)) {
+        //  a job put through another matcher a moment ago: parse again with it
+        s_free_entries (self);
+        for (int r = 0; r < request_count; r++)
+            s_parse_request (self, &self->requests [r]);
+    }
+    self->unknown_job_seen = false;
     //  one round trip: what is already in Redis for these exact profiles and job versions
     if (self->item_count > self->lookup_cap) {
         self->lookup_cap = self->item_count;
@@ -345,15 +423,16 @@ s_handle_requests (jm_matcher_t *self)
     for (size_t i = 0; i < self->item_count; i++) {
         s_item_t *item = &self->items [i];
         self->lookups [i] = (jm_store_lookup_t) {
-            .job = jm_job_id (item->info->job),
+            .job = item->info->id,
             .candidate = self->entries [item->entry].candidate->id,
             .fingerprint = item->fingerprint
         };
     }
     if (self->item_count)
         jm_store_lookup (self->store, self->lookups, self->item_count);
-    //  score the misses and queue their writes
+    //  score the misses and queue their writes, each new profile once
     size_t writes = 0;
+    int profile_entry = -1;
     for (size_t i = 0; i < self->item_count; i++) {
         s_item_t *item = &self->items [i];
         const jm_candidate_t *candidate = self->entries [item->entry].candidate;
@@ -364,68 +443,106 @@ s_handle_requests (jm_matcher_t *self)
             item->len = self->arena.len - item->offset;
             continue;
         }
-        double score = jm_engine_score (self->engine, item->info->job, candidate, &self->arena);
+        jm_result_t scored;
+        jm_score_explain (item->info->job, candidate, &scored);
+        jm_result_write_json (&scored, item->info->job, candidate, &self->arena);
         item->len = self->arena.len - item->offset;
+        char required [24];
+        snprintf (required, sizeof required, "%d of %d", scored.required_met, scored.required_total);
         jm_store_result_t result = {
-            .job = jm_job_id (item->info->job),
-            .version = item->info->version,
+            .job = item->info->id,
+            .version = item->info->version_text,
             .candidate = candidate->id,
-            .score = score,
+            .score = scored.score,
             .fingerprint = item->fingerprint,
             .json = self->arena.data + item->offset,
-            .json_len = item->len
+            .json_len = item->len,
+            .band = jm_band_name (scored.band),
+            .name = candidate->name,
+            .required = required
         };
         jm_error_t err;
         jm_error_clear (&err);
         if (jm_store_write (self->store, &result, &err) == 0)
             writes++;
-        else
+        else {
             jm_log_warning ("result of candidate %.64s for job %s not stored: %s", candidate->id,
-                            jm_job_id (item->info->job), err.message);
+                            item->info->id, err.message);
+            continue;
+        }
+        if (profile_entry != item->entry) {
+            //  kept for re-scoring when a job changes
+            profile_entry = item->entry;
+            jm_buf_reset (&self->profile);
+            jm_candidate_write_profile (candidate, jm_engine_taxonomy (self->engine), &self->profile);
+            jm_store_write_profile (self->store, candidate->id, self->profile.data,
+                                    self->profile.len, NULL);
+        }
     }
+    s_queue_guards (self);
     //  one round trip: every write of the batch
     bool stored = writes == 0 || (jm_store_flush (self->store) >= 0 && jm_store_pending (self->store) == 0);
     for (int r = 0; r < request_count; r++)
         s_reply (self, &self->requests [r], stored);
-    for (size_t e = 0; e < self->entry_count; e++) {
-        jm_candidate_destroy (&self->entries [e].candidate);
-        free (self->entries [e].id);
-    }
+    s_free_entries (self);
+}
+
+static void
+s_rescored (jm_matcher_t *self, int count)
+{
+    self->rescored_done += (uint64_t) count;
 }
 
 static void
 s_log_stats (jm_matcher_t *self)
 {
-    if (self->requests_done == self->last_requests)
+    if (self->requests_done == self->last_requests && self->rescored_done == self->last_rescored)
         return;
-    jm_log_info ("last %d s: %llu requests, %llu results (%llu cached), %llu errors; redis %s, %zu writes pending",
+    jm_log_info ("last %d s: %llu requests, %llu results (%llu cached), %llu errors, %llu re-scored; "
+                 "redis %s, %zu writes pending",
                  STATS_INTERVAL_MS / 1000,
                  (unsigned long long) (self->requests_done - self->last_requests),
                  (unsigned long long) (self->results_done - self->last_results),
                  (unsigned long long) (self->cached_done - self->last_cached),
                  (unsigned long long) (self->errors_done - self->last_errors),
+                 (unsigned long long) (self->rescored_done - self->last_rescored),
                  jm_store_connected (self->store) ? "up" : "down", jm_store_pending (self->store));
     self->last_requests = self->requests_done;
     self->last_results = self->results_done;
     self->last_cached = self->cached_done;
     self->last_errors = self->errors_done;
+    self->last_rescored = self->rescored_done;
+}
+
+static int
+s_min_timeout (int timeout, int64_t until)
+{
+    if (until < 0)
+        until = 0;
+    return until < timeout ? (int) until : timeout;
 }
 
 static void
 s_matcher_actor (zsock_t *pipe, void *args)
 {
     jm_matcher_t *self = args;
-    zpoller_t *poller = zpoller_new (pipe, jm_mdp_worker_sock (self->worker), NULL);
+    zpoller_t *poller = zpoller_new (pipe, jm_mdp_worker_sock (self->worker),
+                                     jm_mdp_worker_sock (self->jobs_worker),
+                                     jm_mdp_worker_sock (self->results_worker), NULL);
     assert (poller);
     zsock_signal (pipe, 0);
     int64_t next_store_tick = zclock_mono () + STORE_TICK_MS;
     int64_t next_stats = zclock_mono () + STATS_INTERVAL_MS;
+    int64_t next_registry = zclock_mono ();
+    int64_t next_busy_rescore = zclock_mono () + RESCORE_BUSY_MS;
     while (true) {
         int timeout = jm_mdp_worker_tick (self->worker);
-        int64_t until_store = next_store_tick - zclock_mono ();
-        if (until_store < timeout)
-            timeout = until_store > 0 ? (int) until_store : 0;
-        void *which = zpoller_wait (poller, timeout);
+        timeout = s_min_timeout (timeout, jm_mdp_worker_tick (self->jobs_worker));
+        timeout = s_min_timeout (timeout, jm_mdp_worker_tick (self->results_worker));
+        timeout = s_min_timeout (timeout, next_store_tick - zclock_mono ());
+        timeout = s_min_timeout (timeout, next_registry - zclock_mono ());
+        bool rescore = jm_rescore_due (self->rescore);
+        void *which = zpoller_wait (poller, rescore ? 0 : timeout);
         if (which == pipe) {
             char *command = zstr_recv (pipe);
             bool terminate = !command || streq (command, "$TERM");
@@ -434,12 +551,27 @@ s_matcher_actor (zsock_t *pipe, void *args)
                 break;
         }
         else
-        if (which)
+        if (which == jm_mdp_worker_sock (self->worker))
             s_handle_requests (self);
+        else
+        if (which == jm_mdp_worker_sock (self->jobs_worker))
+            s_handle_service (self, self->jobs_worker, true);
+        else
+        if (which == jm_mdp_worker_sock (self->results_worker))
+            s_handle_service (self, self->results_worker, false);
         else
         if (zpoller_terminated (poller))
             break;
         int64_t now = zclock_mono ();
+        if (rescore && (!which || now >= next_busy_rescore)) {
+            //  nothing waiting, or busy for a while: a chunk of background
+            //  re-scoring, so a loaded cluster still finishes it
+            s_rescored (self, jm_rescore_step (self->rescore));
+            now = zclock_mono ();
+            next_busy_rescore = now + RESCORE_BUSY_MS;
+        }
+        if (now >= next_registry)
+            next_registry = now + jm_registry_tick (self->registry);
         if (now >= next_store_tick) {
             jm_store_tick (self->store);
             next_store_tick = now + STORE_TICK_MS;
@@ -463,11 +595,11 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
         jm_matcher_destroy (&self);
         return NULL;
     }
-    s_job_infos_build (self);
     jm_store_options_t options;
     jm_store_options_default (&options);
     options.key_namespace = jm_config_string (config, "namespace");
     options.result_ttl_ms = jm_config_int (config, "result-ttl-s") * 1000;
+    options.profile_ttl_ms = jm_config_int (config, "profile-ttl-s") * 1000;
     const char *redis = jm_config_string (config, "redis-url");
     if (!*redis)
         redis = jm_config_string (config, "redis");
@@ -478,21 +610,36 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     }
     int slots = (int) jm_config_int (config, "slots");
     const char *gateway = jm_config_string (config, "gateway");
+    self->registry = jm_registry_new (self->engine, self->store, (int) jm_config_int (config, "poll-ms"));
+    self->rescore = jm_rescore_new (self->engine, self->store, self->registry,
+                                    (int) jm_config_int (config, "rescore-chunk"),
+                                    (int) jm_config_int (config, "rescore-claim-ms"));
+    self->results = jm_results_new (self->engine, self->store, self->registry);
     self->worker = jm_mdp_worker_new (gateway, JM_MATCH_SERVICE, slots, err);
-    if (!self->worker) {
+    if (self->worker)
+        self->jobs_worker = jm_mdp_worker_new (gateway, JM_JOBS_SERVICE, SERVICE_SLOTS, err);
+    if (self->jobs_worker)
+        self->results_worker = jm_mdp_worker_new (gateway, JM_RESULTS_SERVICE, SERVICE_SLOTS, err);
+    if (!self->results_worker) {
         jm_matcher_destroy (&self);
         return NULL;
     }
-    jm_mdp_worker_set_heartbeat (self->worker, (int) jm_config_int (config, "heartbeat-ms"),
-                                 (int) jm_config_int (config, "liveness"));
+    int heartbeat = (int) jm_config_int (config, "heartbeat-ms");
+    int liveness = (int) jm_config_int (config, "liveness");
+    jm_mdp_worker_set_heartbeat (self->worker, heartbeat, liveness);
+    jm_mdp_worker_set_heartbeat (self->jobs_worker, heartbeat, liveness);
+    jm_mdp_worker_set_heartbeat (self->results_worker, heartbeat, liveness);
     self->batch_max = (int) jm_config_int (config, "batch-max");
     self->requests = calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));
     assert (self->requests);
     jm_buf_init (&self->arena);
     jm_buf_init (&self->reply);
-    jm_log_info ("serving %s for %s with %d slots; redis %s; taxonomy %s, %d jobs",
-                 JM_MATCH_SERVICE, gateway, slots, jm_store_endpoint (self->store),
-                 jm_taxonomy_version (jm_engine_taxonomy (self->engine)), self->job_count);
+    jm_buf_init (&self->profile);
+    jm_log_info ("serving %s (%d slots), %s and %s for %s; redis %s; taxonomy %s, %d built-in jobs",
+                 JM_MATCH_SERVICE, slots, JM_JOBS_SERVICE, JM_RESULTS_SERVICE, gateway,
+                 jm_store_endpoint (self->store),
+                 jm_taxonomy_version (jm_engine_taxonomy (self->engine)),
+                 jm_engine_job_count (self->engine));
     self->actor = zactor_new (s_matcher_actor, self);
     assert (self->actor);
     return self;
@@ -511,9 +658,15 @@ jm_matcher_destroy (jm_matcher_t **self_p)
         jm_store_flush (self->store);
     }
     jm_mdp_worker_destroy (&self->worker);
+    jm_mdp_worker_destroy (&self->jobs_worker);
+    jm_mdp_worker_destroy (&self->results_worker);
+    jm_results_destroy (&self->results);
+    jm_rescore_destroy (&self->rescore);
+    jm_registry_destroy (&self->registry);
     jm_store_destroy (&self->store);
     jm_engine_destroy (&self->engine);
-    free (self->jobs);
+    free (self->guard_ids);
+    jm_buf_free (&self->profile);
     free (self->requests);
     free (self->entries);
     free (self->items);

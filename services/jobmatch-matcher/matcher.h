@@ -10,6 +10,12 @@
     replies: results are then marked "stored": false and written once Redis
     is back (jm_store keeps them).
 
+    The same matcher serves "jobmatch.jobs" (the job registry in Redis,
+    registry.h) and "jobmatch.results" (rankings and results, results.h)
+    on two more worker connections, keeps its jobs in step with the
+    registry, and when idle takes chunks of background re-scoring after a
+    job changed (rescore.h).  proto/services.md specifies all three.
+
     Runs as an actor (its own thread): jm_matcher_new starts it,
     jm_matcher_destroy stops it.                                           */
 #ifndef JM_MATCHER_H
@@ -25,7 +31,8 @@
 typedef struct _jm_matcher_t jm_matcher_t;
 
 //  Starts a matcher with the settings in config (read at once): gateway,
-//  redis, data, slots, batch-max, result-ttl-s, heartbeat-ms, liveness.
+//  redis, data, slots, batch-max, result-ttl-s, profile-ttl-s,
+//  rescore-chunk, rescore-claim-ms, poll-ms, heartbeat-ms, liveness.
 //  Returns NULL with err filled when the data cannot be loaded or a setting
 //  is invalid.  An unreachable gateway or Redis is not an error: both are
 //  retried.

@@ -951,3 +951,38 @@ JM_TEST (store_destroy_flushes_and_is_idempotent)
     jm_test_redis_destroy (&redis);
     JM_CHECK (redis == NULL);
 }
+
+JM_TEST (store_band_sets_hold_each_candidate_once)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    const char *bands [] = { "good", "weak", "weak" };
+    for (int round = 0; round < 3; round++) {
+        jm_store_result_t result = {
+            .job = "j", .version = "2", .candidate = "c1", .score = round ? 20 : 70,
+            .fingerprint = "2:x", .json = "{}", .band = bands [round], .name = "Ann",
+            .required = "3 of 4"
+        };
+        JM_CHECK_INT (jm_store_write (store, &result, NULL), 0);
+        JM_CHECK_INT (jm_store_flush (store), 1);
+    }
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:good", NULL), 0);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:weak", NULL), 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2", NULL), 1);
+    char *fields = jm_test_redis_command (redis, "HMGET", "jobmatch:result:j:c1", "band", "name",
+                                          "required", NULL);
+    JM_CHECK_STR (fields, "weak\nAnn\n3 of 4");
+    free (fields);
+    //  a bad band is refused before anything is queued
+    jm_store_result_t bad = { .job = "j", .version = "2", .candidate = "c2", .score = 1,
+                              .fingerprint = "2:x", .json = "{}", .band = "great" };
+    jm_error_t err;
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_store_write (store, &bad, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}

@@ -1,0 +1,804 @@
+/*  registry: the job registry and the service jobmatch.jobs.  See registry.h
+    and proto/services.md.                                                  */
+#include "registry.h"
+#include "body.h"
+#include "jm_log.h"
+
+#include <czmq.h>
+#include <string.h>
+
+#define SEED_RETRY_MS   1000
+
+//  Put: KEYS job, jobs, seq, seeded, deleted; ARGV id, json, now, rank
+//  prefix, rescore prefix, channel, seeding ("1": only when never seeded
+//  before).  Versions go on after a delete, so results cached for a
+//  deleted job's versions never match the new one.  Returns {version,
+//  candidates to re-score}, or {0, 0} when seeding skipped.
+static const char *s_put_lua =
+    JM_LUA_DROP_RANK
+    "local job, id, rp, qp = KEYS[1], ARGV[1], ARGV[4], ARGV[5]\n"
+    "if ARGV[7] == '1' then\n"
+    "  if redis.call ('SADD', KEYS[4], id) == 0 then return {0, 0} end\n"
+    "  if redis.call ('EXISTS', job) == 1 then return {0, 0} end\n"
+    "end\n"
+    "local version = tonumber (redis.call ('HGET', job, 'version')\n"
+    "                          or redis.call ('HGET', KEYS[5], id) or '0') + 1\n"
+    "redis.call ('HDEL', KEYS[5], id)\n"
+    "local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n"
+    "local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n"
+    "redis.call ('HSET', job, 'json', ARGV[2], 'version', version, 'updated', ARGV[3])\n"
+    "redis.call ('SADD', KEYS[2], id)\n"
+    "local source = rp .. ranked\n"
+    "if running > 0 and running ~= ranked then\n"
+    "  source = qp .. version .. ':union'\n"
+    "  redis.call ('ZUNIONSTORE', source, 2, rp .. ranked, rp .. running)\n"
+    "  drop_rank (rp, running)\n"
+    "  redis.call ('DEL', qp .. running, qp .. running .. ':claims')\n"
+    "end\n"
+    "local total = 0\n"
+    "if ranked > 0 then\n"
+    "  total = redis.call ('ZCARD', source)\n"
+    "  for i = 0, total - 1, 1000 do\n"
+    "    local ids = redis.call ('ZRANGE', source, i, i + 999)\n"
+    "    if #ids > 0 then redis.call ('RPUSH', qp .. version, unpack (ids)) end\n"
+    "  end\n"
+    "end\n"
+    "if source ~= rp .. ranked then redis.call ('DEL', source) end\n"
+    "if total == 0 then\n"
+    "  if ranked > 0 then drop_rank (rp, ranked) end\n"
+    "  redis.call ('HSET', job, 'ranked', version)\n"
+    "  redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n"
+    "else\n"
+    "  redis.call ('HSET', job, 'rescore_version', version, 'rescore_total', total, 'rescore_done', 0)\n"
+    "end\n"
+    "redis.call ('INCR', KEYS[3])\n"
+    "redis.call ('PUBLISH', ARGV[6], cjson.encode ({event = 'job', id = id, version = version}))\n"
+    "return {version, total}\n";
+
+//  Delete: KEYS job, jobs, seq, deleted; ARGV id, rank prefix, rescore
+//  prefix, channel.  Returns 1, or 0 when there is no such job.
+static const char *s_delete_lua =
+    JM_LUA_DROP_RANK
+    "local job, id, rp, qp = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
+    "if redis.call ('EXISTS', job) == 0 then return 0 end\n"
+    "local ranked = redis.call ('HGET', job, 'ranked')\n"
+    "local running = redis.call ('HGET', job, 'rescore_version')\n"
+    "if ranked then drop_rank (rp, ranked) end\n"
+    "if running then\n"
+    "  drop_rank (rp, running)\n"
+    "  redis.call ('DEL', qp .. running, qp .. running .. ':claims')\n"
+    "end\n"
+    "redis.call ('HSET', KEYS[4], id, redis.call ('HGET', job, 'version'))\n"
+    "redis.call ('DEL', job)\n"
+    "redis.call ('SREM', KEYS[2], id)\n"
+    "redis.call ('INCR', KEYS[3])\n"
+    "redis.call ('PUBLISH', ARGV[4], cjson.encode ({event = 'deleted', id = id}))\n"
+    "return 1\n";
+
+//  Guard: KEYS job, seq; ARGV rank prefix, rescore prefix, version the
+//  results were written for, candidate ids...  When that version is no
+//  longer current, hands the candidates to the re-scoring of the current
+//  version (starting one when none runs) and drops the ranking they were
+//  written to unless readers or the re-scoring use it.
+static const char *s_guard_lua =
+    JM_LUA_DROP_RANK
+    JM_LUA_HAND_OVER
+    "return hand_over (KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber (ARGV[3]), 4)\n";
+
+//  A built-in job, kept until seeded
+typedef struct {
+    char *id;
+    char *json;                 //  as stored: compact, skills by id, no version
+} s_builtin_t;
+
+//  A job's state in Redis, as read by a reload
+typedef struct {
+    const char *id;             //  borrowed from the SMEMBERS reply
+    int version, ranked, rescore_version;
+} s_state_t;
+
+struct _jm_registry_t {
+    jm_engine_t *engine;
+    jm_store_t *store;
+    const jm_keys_t *keys;
+    const jm_store_script_t *put, *delete, *guard;
+    jm_registry_job_t *jobs;
+    int count;
+    s_builtin_t *builtins;
+    int builtin_count;
+    bool seeded, loaded;
+    long long seq;
+    int poll_ms;
+    int64_t next_poll;
+    jm_store_calls_t *calls;
+};
+
+//  --------------------------------------------------------------------------
+//  Keys of one job, built once per use
+
+typedef struct {
+    char job [JM_KEYS_MAX], jobs [JM_KEYS_MAX], seq [JM_KEYS_MAX], seeded [JM_KEYS_MAX];
+    char deleted [JM_KEYS_MAX];
+    char rank [JM_KEYS_MAX], rescore [JM_KEYS_MAX], events [JM_KEYS_MAX];
+} s_keys_t;
+
+//  Builds every key of job id.  Returns 0, or -1 with err set for a bad id.
+static int
+s_keys (const jm_keys_t *keys, const char *id, s_keys_t *out, jm_error_t *err)
+{
+    if (jm_keys_check_id ("job id", id, err))
+        return -1;
+    if (jm_keys_job (keys, id, out->job, sizeof out->job, err) < 0
+    ||  jm_keys_jobs (keys, out->jobs, sizeof out->jobs, err) < 0
+    ||  jm_keys_jobs_seq (keys, out->seq, sizeof out->seq, err) < 0
+    ||  jm_keys_jobs_seeded (keys, out->seeded, sizeof out->seeded, err) < 0
+    ||  jm_keys_jobs_deleted (keys, out->deleted, sizeof out->deleted, err) < 0
+    ||  jm_keys_rank_prefix (keys, id, out->rank, sizeof out->rank, err) < 0
+    ||  jm_keys_rescore_prefix (keys, id, out->rescore, sizeof out->rescore, err) < 0
+    ||  jm_keys_events (keys, out->events, sizeof out->events, err) < 0)
+        return -1;
+    return 0;
+}
+
+//  The job as stored: compact JSON, keys sorted, no version.  Caller frees.
+static char *
+s_job_text (const jm_job_t *job)
+{
+    json_t *json = jm_job_to_json (job);
+    json_object_del (json, "version");
+    char *text = json_dumps (json, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref (json);
+    assert (text);
+    return text;
+}
+
+static void
+s_entry_fill (jm_registry_job_t *entry, const jm_job_t *job, int version)
+{
+    memset (entry, 0, sizeof *entry);
+    entry->job = job;
+    snprintf (entry->id_text, sizeof entry->id_text, "%s", jm_job_id (job));
+    entry->id = entry->id_text;
+    entry->version = version;
+    snprintf (entry->version_text, sizeof entry->version_text, "%d", version);
+    char *text = s_job_text (job);
+    uint64_t hash = 1469598103934665603ULL;
+    for (const char *p = text; *p; p++) {
+        hash ^= (unsigned char) *p;
+        hash *= 1099511628211ULL;
+    }
+    snprintf (entry->hash, sizeof entry->hash, "%016llx", (unsigned long long) hash);
+    free (text);
+}
+
+//  Rebuilds the entries from the engine's jobs, keeping re-scorer state.
+static void
+s_entries_rebuild (jm_registry_t *self, const s_state_t *states, size_t state_count)
+{
+    int count = jm_engine_job_count (self->engine);
+    jm_registry_job_t *jobs = calloc ((size_t) (count ? count : 1), sizeof *jobs);
+    assert (jobs);
+    for (int i = 0; i < count; i++) {
+        const jm_job_t *job = jm_engine_job_at (self->engine, i);
+        s_entry_fill (&jobs [i], job, jm_job_version (job));
+        for (size_t s = 0; s < state_count; s++)
+            if (strcmp (states [s].id, jm_job_id (job)) == 0) {
+                jobs [i].ranked = states [s].ranked;
+                jobs [i].rescore_version = states [s].rescore_version;
+            }
+        const jm_registry_job_t *old = jm_registry_find (self, jm_job_id (job));
+        if (old && old->rescore_version == jobs [i].rescore_version)
+            jobs [i].rescore_idle_until = old->rescore_idle_until;
+    }
+    free (self->jobs);
+    self->jobs = jobs;
+    self->count = count;
+}
+
+jm_registry_t *
+jm_registry_new (jm_engine_t *engine, jm_store_t *store, int poll_ms)
+{
+    assert (engine && store);
+    jm_registry_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->engine = engine;
+    self->store = store;
+    self->keys = jm_store_keys (store);
+    self->poll_ms = poll_ms > 0 ? poll_ms : 250;
+    self->seq = -1;
+    self->calls = jm_store_calls_new ();
+    self->put = jm_store_script (store, "job put", s_put_lua);
+    self->delete = jm_store_script (store, "job delete", s_delete_lua);
+    self->guard = jm_store_script (store, "version guard", s_guard_lua);
+    self->builtin_count = jm_engine_job_count (engine);
+    self->builtins = calloc ((size_t) self->builtin_count + 1, sizeof (s_builtin_t));
+    assert (self->builtins);
+    for (int i = 0; i < self->builtin_count; i++) {
+        const jm_job_t *job = jm_engine_job_at (engine, i);
+        self->builtins [i].id = strdup (jm_job_id (job));
+        self->builtins [i].json = s_job_text (job);
+    }
+    s_entries_rebuild (self, NULL, 0);
+    return self;
+}
+
+static void
+s_builtins_free (jm_registry_t *self)
+{
+    for (int i = 0; i < self->builtin_count; i++) {
+        free (self->builtins [i].id);
+        free (self->builtins [i].json);
+    }
+    free (self->builtins);
+    self->builtins = NULL;
+    self->builtin_count = 0;
+}
+
+void
+jm_registry_destroy (jm_registry_t **self_p)
+{
+    assert (self_p);
+    jm_registry_t *self = *self_p;
+    if (!self)
+        return;
+    s_builtins_free (self);
+    free (self->jobs);
+    jm_store_calls_destroy (&self->calls);
+    free (self);
+    *self_p = NULL;
+}
+
+bool
+jm_registry_loaded (jm_registry_t *self)
+{
+    return self->loaded;
+}
+
+const jm_registry_job_t *
+jm_registry_find (jm_registry_t *self, const char *id)
+{
+    int low = 0, high = self->count - 1;
+    while (id && low <= high) {
+        int middle = (low + high) / 2;
+        int cmp = strcmp (self->jobs [middle].id, id);
+        if (cmp == 0)
+            return &self->jobs [middle];
+        if (cmp < 0)
+            low = middle + 1;
+        else
+            high = middle - 1;
+    }
+    return NULL;
+}
+
+int
+jm_registry_count (jm_registry_t *self)
+{
+    return self->count;
+}
+
+jm_registry_job_t *
+jm_registry_at (jm_registry_t *self, int index)
+{
+    return index >= 0 && index < self->count ? &self->jobs [index] : NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Seeding and loading
+
+//  Puts every built-in job never seeded before, in one round trip.
+static int
+s_seed (jm_registry_t *self)
+{
+    jm_store_calls_reset (self->calls);
+    char now [24];
+    snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
+    for (int i = 0; i < self->builtin_count; i++) {
+        s_keys_t keys;
+        if (s_keys (self->keys, self->builtins [i].id, &keys, NULL))
+            continue;
+        const char *argv [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted,
+                                self->builtins [i].id, self->builtins [i].json, now,
+                                keys.rank, keys.rescore, keys.events, "1" };
+        jm_store_calls_add_script (self->calls, self->put, 5, 12, argv, NULL);
+    }
+    if (jm_store_run (self->store, self->calls))
+        return -1;
+    int seeded = 0;
+    for (size_t i = 0; i < jm_store_calls_count (self->calls); i++) {
+        const jm_reply_t *reply = jm_store_calls_reply (self->calls, i);
+        long long version = 0;
+        if (jm_reply_is_error (reply))
+            jm_log_error ("seeding a built-in job: %s", reply->str);
+        else
+        if (jm_reply_int (jm_reply_item (reply, 0), &version) && version > 0)
+            seeded++;
+    }
+    if (seeded)
+        jm_log_info ("put %d built-in jobs in the registry", seeded);
+    self->seeded = true;
+    s_builtins_free (self);
+    return 0;
+}
+
+static int
+s_reply_int (const jm_reply_t *reply)
+{
+    long long value = 0;
+    return jm_reply_int (reply, &value) && value > 0 && value < INT32_MAX ? (int) value : 0;
+}
+
+//  Parses a stored job at version; NULL (logged) when it does not parse.
+static jm_job_t *
+s_job_parse (jm_registry_t *self, const char *id, const char *text, int version)
+{
+    json_error_t json_error;
+    json_t *json = text ? json_loads (text, 0, &json_error) : NULL;
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_job_t *job = json ? jm_job_new_from_json (json, jm_engine_taxonomy (self->engine), &err) : NULL;
+    json_decref (json);
+    if (job && strcmp (jm_job_id (job), id) != 0)
+        jm_job_destroy (&job);
+    if (!job) {
+        jm_log_warning ("job %s version %d in Redis cannot be used, skipped: %s", id, version,
+                        text ? err.message : "no json");
+        return NULL;
+    }
+    jm_job_set_version (job, version);
+    return job;
+}
+
+//  Loads every registered job whose version changed (three round trips at
+//  most).  Returns 0, or -1 when Redis is not available.
+static int
+s_load (jm_registry_t *self)
+{
+    char jobs_key [JM_KEYS_MAX], seq_key [JM_KEYS_MAX];
+    jm_keys_jobs (self->keys, jobs_key, sizeof jobs_key, NULL);
+    jm_keys_jobs_seq (self->keys, seq_key, sizeof seq_key, NULL);
+    jm_store_calls_t *members = jm_store_calls_new ();
+    jm_store_calls_addv (members, "GET", seq_key, NULL);
+    jm_store_calls_addv (members, "SMEMBERS", jobs_key, NULL);
+    int rc = -1;
+    s_state_t *states = NULL;
+    if (jm_store_run (self->store, members))
+        goto done;
+    long long seq = 0;
+    jm_reply_int (jm_store_calls_reply (members, 0), &seq);
+    const jm_reply_t *ids = jm_store_calls_reply (members, 1);
+    size_t count = ids && ids->type == JM_REPLY_ARRAY ? ids->count : 0;
+    states = calloc (count + 1, sizeof *states);
+    assert (states);
+    //  round trip 2: the versions
+    jm_store_calls_reset (self->calls);
+    for (size_t i = 0; i < count; i++) {
+        char key [JM_KEYS_MAX];
+        states [i].id = jm_reply_str (jm_reply_item (ids, i));
+        if (!states [i].id || jm_keys_job (self->keys, states [i].id, key, sizeof key, NULL) < 0)
+            strcpy (key, "-");
+        jm_store_calls_addv (self->calls, "HMGET", key, "version", "ranked", "rescore_version", NULL);
+    }
+    if (count && jm_store_run (self->store, self->calls))
+        goto done;
+    for (size_t i = 0; i < count; i++) {
+        const jm_reply_t *reply = jm_store_calls_reply (self->calls, i);
+        states [i].version = s_reply_int (jm_reply_item (reply, 0));
+        states [i].ranked = s_reply_int (jm_reply_item (reply, 1));
+        states [i].rescore_version = s_reply_int (jm_reply_item (reply, 2));
+    }
+    //  round trip 3: the jobs whose version this matcher does not have
+    jm_store_calls_reset (self->calls);
+    size_t *changed = calloc (count + 1, sizeof (size_t));
+    assert (changed);
+    size_t changed_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (!states [i].id || states [i].version == 0)
+            continue;
+        const jm_job_t *known = jm_engine_job (self->engine, states [i].id);
+        if (self->loaded && known && jm_job_version (known) == states [i].version)
+            continue;
+        char key [JM_KEYS_MAX];
+        jm_keys_job (self->keys, states [i].id, key, sizeof key, NULL);
+        jm_store_calls_addv (self->calls, "HGET", key, "json", NULL);
+        changed [changed_count++] = i;
+    }
+    if (changed_count && jm_store_run (self->store, self->calls)) {
+        free (changed);
+        goto done;
+    }
+    for (size_t c = 0; c < changed_count; c++) {
+        s_state_t *state = &states [changed [c]];
+        const char *text = jm_reply_str (jm_store_calls_reply (self->calls, c));
+        jm_job_t *job = s_job_parse (self, state->id, text, state->version);
+        if (job) {
+            jm_log_debug ("job %s now at version %d", state->id, state->version);
+            jm_engine_put_job (self->engine, &job);
+        }
+    }
+    free (changed);
+    //  jobs deleted meanwhile
+    for (int i = jm_engine_job_count (self->engine) - 1; i >= 0; i--) {
+        const char *id = jm_job_id (jm_engine_job_at (self->engine, i));
+        bool registered = false;
+        for (size_t s = 0; s < count && !registered; s++)
+            registered = states [s].id && states [s].version > 0 && strcmp (states [s].id, id) == 0;
+        if (!registered) {
+            jm_log_debug ("job %s no longer registered", id);
+            jm_engine_delete_job (self->engine, id);
+        }
+    }
+    s_entries_rebuild (self, states, count);
+    if (!self->loaded)
+        jm_log_info ("loaded %d jobs from the registry", self->count);
+    self->loaded = true;
+    self->seq = seq;
+    rc = 0;
+done:
+    free (states);
+    jm_store_calls_destroy (&members);
+    return rc;
+}
+
+void
+jm_registry_reload (jm_registry_t *self)
+{
+    if (self->seeded)
+        s_load (self);
+}
+
+int
+jm_registry_tick (jm_registry_t *self)
+{
+    int64_t now = zclock_mono ();
+    if (now < self->next_poll)
+        return (int) (self->next_poll - now);
+    self->next_poll = now + self->poll_ms;
+    if (!self->seeded || !self->loaded) {
+        if ((!self->seeded && s_seed (self)) || s_load (self))
+            self->next_poll = now + SEED_RETRY_MS;
+        return (int) (self->next_poll - now);
+    }
+    jm_registry_refresh (self);
+    return self->poll_ms;
+}
+
+bool
+jm_registry_refresh (jm_registry_t *self)
+{
+    if (!self->seeded || !self->loaded)
+        return false;
+    char seq_key [JM_KEYS_MAX];
+    jm_keys_jobs_seq (self->keys, seq_key, sizeof seq_key, NULL);
+    jm_store_calls_reset (self->calls);
+    jm_store_calls_addv (self->calls, "GET", seq_key, NULL);
+    if (jm_store_run (self->store, self->calls))
+        return false;
+    long long seq = 0;
+    jm_reply_int (jm_store_calls_reply (self->calls, 0), &seq);
+    return seq != self->seq && s_load (self) == 0;
+}
+
+void
+jm_registry_guard (jm_registry_t *self, const jm_registry_job_t *job,
+                   const char **candidates, size_t count)
+{
+    s_keys_t keys;
+    if (count == 0 || !self->loaded || s_keys (self->keys, job->id, &keys, NULL))
+        return;
+    const char **argv = malloc ((count + 5) * sizeof (char *));
+    assert (argv);
+    argv [0] = keys.job;
+    argv [1] = keys.seq;
+    argv [2] = keys.rank;
+    argv [3] = keys.rescore;
+    argv [4] = job->version_text;
+    memcpy (argv + 5, candidates, count * sizeof (char *));
+    jm_store_append_script (self->store, self->guard, 2, (int) count + 5, argv, NULL);
+    free (argv);
+}
+
+void
+jm_registry_fingerprint (const jm_registry_job_t *job, const jm_candidate_t *candidate,
+                         char *out)
+{
+    char hex [17];
+    jm_candidate_fingerprint_hex (candidate, hex);
+    snprintf (out, 64, "%s:%.8s:%s:%s", job->version_text, job->hash, JM_SCORER_VERSION, hex);
+}
+
+//  --------------------------------------------------------------------------
+//  The service
+
+static void
+s_unavailable (jm_registry_t *self, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_error_set (&err, JM_ERR_IO, "Redis is not available (%s); try again",
+                  jm_store_endpoint (self->store));
+    jm_body_error (out, &err);
+}
+
+//  Appends "rescoring": null | {"version", "done", "total"} from HMGET replies.
+static void
+s_write_progress (jm_buf_t *out, const jm_reply_t *version, const jm_reply_t *done,
+                  const jm_reply_t *total)
+{
+    long long v = 0, d = 0, t = 0;
+    if (!jm_reply_int (version, &v) || v <= 0) {
+        jm_buf_puts (out, ",\"rescoring\":null");
+        return;
+    }
+    jm_reply_int (done, &d);
+    jm_reply_int (total, &t);
+    jm_buf_printf (out, ",\"rescoring\":{\"version\":%lld,\"done\":%lld,\"total\":%lld}", v,
+                   d < t ? d : t, t);
+}
+
+//  Appends the stored job text with "version" added.
+static void
+s_write_job (jm_buf_t *out, const char *text, long long version)
+{
+    size_t len = strlen (text);
+    if (len < 2 || text [len - 1] != '}') {
+        jm_buf_puts (out, "null");
+        return;
+    }
+    jm_buf_append (out, text, len - 1);
+    jm_buf_printf (out, "%s\"version\":%lld}", len > 2 ? "," : "", version);
+}
+
+static void
+s_serve_put (jm_registry_t *self, json_t *body, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    json_t *object = json_object_get (body, "job");
+    if (!json_is_object (object)) {
+        jm_error_set (&err, JM_ERR_INVALID_REQUEST, "job must be an object (the job profile)");
+        jm_body_error (out, &err);
+        return;
+    }
+    json_t *id = json_object_get (object, "id");
+    s_keys_t keys;
+    if (!json_is_string (id)) {
+        jm_error_set (&err, JM_ERR_INVALID_REQUEST, "job.id must be a string");
+        jm_body_error (out, &err);
+        return;
+    }
+    if (s_keys (self->keys, json_string_value (id), &keys, &err)) {
+        jm_error_prefix (&err, "job.id: ");
+        jm_body_error (out, &err);
+        return;
+    }
+    //  the version is the registry's: ignore any in the request
+    json_t *copy = json_copy (object);
+    json_object_del (copy, "version");
+    const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (self->engine);
+    jm_job_t *job = jm_job_new_from_json (copy, taxonomy, &err);
+    if (!job) {
+        jm_buf_reset (out);
+        jm_buf_puts (out, "{\"ok\":false,\"error\":");
+        jm_body_error_object (out, &err);
+        if (streq (err.code, JM_ERR_UNKNOWN_SKILL)) {
+            json_t *unknown = jm_job_unknown_skills (copy, taxonomy);
+            out->len--;                 //  reopen the error object
+            jm_buf_puts (out, ",\"unknown\":");
+            jm_body_json (out, unknown);
+            jm_buf_puts (out, "}");
+            json_decref (unknown);
+        }
+        jm_buf_puts (out, "}");
+        json_decref (copy);
+        return;
+    }
+    json_decref (copy);
+    char *text = s_job_text (job);
+    jm_job_destroy (&job);
+    char now [24];
+    snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
+    const char *argv [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted,
+                            json_string_value (id), text, now, keys.rank, keys.rescore,
+                            keys.events, "0" };
+    jm_store_calls_reset (self->calls);
+    jm_store_calls_add_script (self->calls, self->put, 5, 12, argv, NULL);
+    const jm_reply_t *reply = NULL;
+    if (jm_store_run (self->store, self->calls) == 0)
+        reply = jm_store_calls_reply (self->calls, 0);
+    long long version = 0, total = 0;
+    if (!reply || !jm_reply_int (jm_reply_item (reply, 0), &version)) {
+        if (reply)
+            jm_log_error ("job put script: %s", reply->str ? reply->str : "bad reply");
+        s_unavailable (self, out);
+        free (text);
+        return;
+    }
+    jm_reply_int (jm_reply_item (reply, 1), &total);
+    jm_log_info ("job %s put as version %lld; %lld candidates to re-score", json_string_value (id),
+                 version, total);
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"job\":");
+    s_write_job (out, text, version);
+    if (total > 0)
+        jm_buf_printf (out, ",\"rescoring\":{\"version\":%lld,\"done\":0,\"total\":%lld}}",
+                       version, total);
+    else
+        jm_buf_puts (out, ",\"rescoring\":null}");
+    free (text);
+    s_load (self);
+}
+
+static void
+s_serve_get (jm_registry_t *self, json_t *body, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    const char *id = jm_body_string (body, "id", JM_KEYS_ID_MAX, &err);
+    s_keys_t keys;
+    if (!id || s_keys (self->keys, id, &keys, &err)) {
+        jm_body_error (out, &err);
+        return;
+    }
+    jm_store_calls_reset (self->calls);
+    jm_store_calls_addv (self->calls, "HMGET", keys.job, "json", "version", "ranked",
+                         "rescore_version", "rescore_done", "rescore_total", NULL);
+    if (jm_store_run (self->store, self->calls)) {
+        s_unavailable (self, out);
+        return;
+    }
+    const jm_reply_t *reply = jm_store_calls_reply (self->calls, 0);
+    const char *text = jm_reply_str (jm_reply_item (reply, 0));
+    if (!text) {
+        jm_error_set (&err, JM_ERR_NOT_FOUND, "no job \"%.128s\" in the registry", id);
+        jm_body_error (out, &err);
+        return;
+    }
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"job\":");
+    s_write_job (out, text, s_reply_int (jm_reply_item (reply, 1)));
+    jm_buf_printf (out, ",\"ranked_version\":%d", s_reply_int (jm_reply_item (reply, 2)));
+    s_write_progress (out, jm_reply_item (reply, 3), jm_reply_item (reply, 4), jm_reply_item (reply, 5));
+    jm_buf_puts (out, "}");
+}
+
+static int
+s_compare_str (const void *a, const void *b)
+{
+    return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static void
+s_serve_list (jm_registry_t *self, jm_buf_t *out)
+{
+    char jobs_key [JM_KEYS_MAX];
+    jm_keys_jobs (self->keys, jobs_key, sizeof jobs_key, NULL);
+    jm_store_calls_t *members = jm_store_calls_new ();
+    jm_store_calls_t *ranks = jm_store_calls_new ();
+    jm_store_calls_addv (members, "SMEMBERS", jobs_key, NULL);
+    const char **ids = NULL;
+    if (jm_store_run (self->store, members)) {
+        s_unavailable (self, out);
+        goto done;
+    }
+    const jm_reply_t *set = jm_store_calls_reply (members, 0);
+    size_t count = set && set->type == JM_REPLY_ARRAY ? set->count : 0;
+    ids = calloc (count + 1, sizeof (char *));
+    assert (ids);
+    size_t valid = 0;
+    for (size_t i = 0; i < count; i++)
+        if (jm_reply_str (jm_reply_item (set, i)))
+            ids [valid++] = jm_reply_str (jm_reply_item (set, i));
+    qsort (ids, valid, sizeof (char *), s_compare_str);
+    jm_store_calls_reset (self->calls);
+    for (size_t i = 0; i < valid; i++) {
+        char key [JM_KEYS_MAX];
+        if (jm_keys_job (self->keys, ids [i], key, sizeof key, NULL) < 0)
+            strcpy (key, "-");
+        jm_store_calls_addv (self->calls, "HMGET", key, "json", "version", "ranked",
+                             "rescore_version", "rescore_done", "rescore_total", NULL);
+    }
+    if (valid && jm_store_run (self->store, self->calls)) {
+        s_unavailable (self, out);
+        goto done;
+    }
+    for (size_t i = 0; i < valid; i++) {
+        const jm_reply_t *reply = jm_store_calls_reply (self->calls, i);
+        char key [JM_KEYS_MAX], version [16];
+        snprintf (version, sizeof version, "%d", s_reply_int (jm_reply_item (reply, 2)));
+        if (jm_keys_rank (self->keys, ids [i], version, key, sizeof key, NULL) < 0)
+            strcpy (key, "-");
+        jm_store_calls_addv (ranks, "ZCARD", key, NULL);
+    }
+    if (valid && jm_store_run (self->store, ranks)) {
+        s_unavailable (self, out);
+        goto done;
+    }
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"jobs\":[");
+    bool first = true;
+    for (size_t i = 0; i < valid; i++) {
+        const jm_reply_t *reply = jm_store_calls_reply (self->calls, i);
+        const char *text = jm_reply_str (jm_reply_item (reply, 0));
+        json_t *job = text ? json_loads (text, 0, NULL) : NULL;
+        if (!job)
+            continue;                   //  deleted between the round trips
+        jm_buf_puts (out, first ? "{\"id\":" : ",{\"id\":");
+        first = false;
+        jm_buf_json_str (out, ids [i]);
+        jm_buf_puts (out, ",\"title\":");
+        jm_body_json (out, json_object_get (job, "title"));
+        long long candidates = 0;
+        jm_reply_int (jm_store_calls_reply (ranks, i), &candidates);
+        jm_buf_printf (out, ",\"version\":%d,\"requirements\":%zu,\"candidates\":%lld,\"ranked_version\":%d",
+                       s_reply_int (jm_reply_item (reply, 1)),
+                       json_array_size (json_object_get (job, "requirements")), candidates,
+                       s_reply_int (jm_reply_item (reply, 2)));
+        s_write_progress (out, jm_reply_item (reply, 3), jm_reply_item (reply, 4), jm_reply_item (reply, 5));
+        jm_buf_puts (out, "}");
+        json_decref (job);
+    }
+    jm_buf_puts (out, "]}");
+done:
+    free (ids);
+    jm_store_calls_destroy (&members);
+    jm_store_calls_destroy (&ranks);
+}
+
+static void
+s_serve_delete (jm_registry_t *self, json_t *body, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    const char *id = jm_body_string (body, "id", JM_KEYS_ID_MAX, &err);
+    s_keys_t keys;
+    if (!id || s_keys (self->keys, id, &keys, &err)) {
+        jm_body_error (out, &err);
+        return;
+    }
+    const char *argv [] = { keys.job, keys.jobs, keys.seq, keys.deleted, id, keys.rank, keys.rescore,
+                            keys.events };
+    jm_store_calls_reset (self->calls);
+    jm_store_calls_add_script (self->calls, self->delete, 4, 8, argv, NULL);
+    long long deleted = -1;
+    if (jm_store_run (self->store, self->calls)
+    ||  !jm_reply_int (jm_store_calls_reply (self->calls, 0), &deleted)) {
+        s_unavailable (self, out);
+        return;
+    }
+    if (deleted == 0) {
+        jm_error_set (&err, JM_ERR_NOT_FOUND, "no job \"%.128s\" in the registry", id);
+        jm_body_error (out, &err);
+        return;
+    }
+    jm_log_info ("job %s deleted", id);
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"id\":");
+    jm_buf_json_str (out, id);
+    jm_buf_puts (out, ",\"deleted\":true}");
+    s_load (self);
+}
+
+void
+jm_registry_serve (jm_registry_t *self, const void *data, size_t size, jm_buf_t *out)
+{
+    static const char * const ops [] = { "put", "get", "list", "delete", NULL };
+    jm_error_t err;
+    jm_error_clear (&err);
+    json_t *body = jm_body_parse (data, size, &err);
+    const char *op = body ? jm_body_op (body, JM_JOBS_SERVICE, ops, &err) : NULL;
+    if (!op)
+        jm_body_error (out, &err);
+    else
+    if (streq (op, "put"))
+        s_serve_put (self, body, out);
+    else
+    if (streq (op, "get"))
+        s_serve_get (self, body, out);
+    else
+    if (streq (op, "list"))
+        s_serve_list (self, out);
+    else
+        s_serve_delete (self, body, out);
+    json_decref (body);
+}

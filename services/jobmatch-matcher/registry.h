@@ -1,0 +1,143 @@
+/*  registry: the job registry in Redis as one matcher sees it, and the
+    service "jobmatch.jobs" (put, get, list, delete) that edits it.
+
+    Jobs live in Redis (proto/services.md), so every matcher serves the same
+    ones.  The registry keeps the matcher's engine in step with them: the
+    first matcher to start puts the built-in profiles there (once each: a
+    built-in job a user deleted stays deleted), then every matcher loads all
+    registered jobs with their versions.  Each put, delete, start or end of
+    a re-scoring raises <ns>:jobs:seq; a matcher reads it at most every
+    poll_ms between batches (one GET) and reloads when it moved.
+
+    Every change of a job hash runs as one Lua script, so it is atomic: a put
+    raises the version, stores the job and starts the re-scoring of the
+    candidates ranked so far (see rescore.h); a delete drops the job and its
+    rankings; the guard, queued after each batch of results, hands results
+    written against a version that is no longer current (a put landed while
+    they were scored) to the re-scoring of the current one, so no candidate
+    drops out of a ranking and no old score stays in one.
+
+    Entries returned by the registry stay valid until the next call that may
+    reload (jm_registry_tick, jm_registry_refresh, jm_registry_reload,
+    jm_registry_serve).  Not
+    thread-safe: it lives in the matcher's actor.                          */
+#ifndef JM_MATCHER_REGISTRY_H
+#define JM_MATCHER_REGISTRY_H
+
+#include "jm_buf.h"
+#include "jm_engine.h"
+#include "jm_store.h"
+
+#define JM_JOBS_SERVICE "jobmatch.jobs"
+
+typedef struct _jm_registry_t jm_registry_t;
+
+//  What the matcher knows of one registered job
+typedef struct {
+    const jm_job_t *job;            //  in the engine, with the registry's version
+    const char *id;                 //  points to id_text
+    char id_text [JM_JOB_ID_MAX + 1];   //  a copy: entries outlive jobs replaced on reload
+    int version;
+    char version_text [16];         //  for keys
+    char hash [17];                 //  content hash, part of result fingerprints
+    int ranked;                     //  version readers are shown
+    int rescore_version;            //  a re-scoring to this version runs; 0 when none
+    int64_t rescore_idle_until;     //  the re-scorer's: no claim before (monotonic ms)
+} jm_registry_job_t;
+
+//  Creates the registry of a matcher.  Borrows engine (whose jobs it
+//  manages from now on: the built-in ones loaded from files are what it
+//  seeds) and store (whose scripts it registers).  Does not talk to Redis:
+//  call jm_registry_tick.
+jm_registry_t *
+    jm_registry_new (jm_engine_t *engine, jm_store_t *store, int poll_ms);
+
+//  Frees the registry (not the engine nor the store); nulls the pointer.
+void
+    jm_registry_destroy (jm_registry_t **self_p);
+
+//  True once the jobs were loaded from Redis at least once.  Until then the
+//  matcher serves the built-in files as version 1.
+bool
+    jm_registry_loaded (jm_registry_t *self);
+
+//  The job with this id (borrowed), or NULL.
+const jm_registry_job_t *
+    jm_registry_find (jm_registry_t *self, const char *id);
+
+//  Registered jobs, sorted by id.
+int
+    jm_registry_count (jm_registry_t *self);
+jm_registry_job_t *
+    jm_registry_at (jm_registry_t *self, int index);
+
+//  Periodic duties: seeds and loads when not done yet, and polls jobs:seq
+//  when due (reloading when it moved).  Returns ms until it is next due.
+int
+    jm_registry_tick (jm_registry_t *self);
+
+//  Reads jobs:seq now (one round trip) and reloads when it moved, for a
+//  request naming a job this matcher does not know yet.  Returns true when
+//  it reloaded (every entry handed out before is then invalid).
+bool
+    jm_registry_refresh (jm_registry_t *self);
+
+//  Reloads now (after a ranking flipped, for example).
+void
+    jm_registry_reload (jm_registry_t *self);
+
+//  Queues the guard for a batch of results written against job's version
+//  (count candidate ids, borrowed), after the writes in the store's
+//  pending buffer.  See the header comment.
+void
+    jm_registry_guard (jm_registry_t *self, const jm_registry_job_t *job,
+                       const char **candidates, size_t count);
+
+//  The fingerprint of a result: "<version>:<job hash>:<scorer>:<profile hash>",
+//  into out [64].
+void
+    jm_registry_fingerprint (const jm_registry_job_t *job, const jm_candidate_t *candidate,
+                             char *out);
+
+//  Serves one request of jobmatch.jobs: body in, reply body in out.
+void
+    jm_registry_serve (jm_registry_t *self, const void *body, size_t size, jm_buf_t *out);
+
+//  Lua defining drop_rank (prefix, version): deletes rank:<job>:<version>
+//  and its band sets, given the job's rank key prefix.  Shared by the
+//  registry's scripts and the re-scorer's.
+#define JM_LUA_DROP_RANK \
+    "local function drop_rank (prefix, v)\n" \
+    "  redis.call ('DEL', prefix .. v, prefix .. v .. ':strong', prefix .. v .. ':good',\n" \
+    "              prefix .. v .. ':partial', prefix .. v .. ':weak')\n" \
+    "end\n"
+
+//  Lua defining hand_over (job, seq, rp, qp, v, first), after
+//  JM_LUA_DROP_RANK: results of version v were just written for the
+//  candidates ARGV[first..]; when v is no longer the job's version, drops
+//  rank:<v> unless readers or a re-scoring use it, and queues those
+//  candidates on the re-scoring of the current version (starting one when
+//  none runs).  Returns 0 when v is current, -1 when the job is gone, else
+//  how many were queued.  Used by the guard and by the re-scorer.
+#define JM_LUA_HAND_OVER \
+    "local function hand_over (job, seq, rp, qp, v, first)\n" \
+    "  local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n" \
+    "  if current == v then return 0 end\n" \
+    "  local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n" \
+    "  local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
+    "  if v ~= ranked and v ~= running then drop_rank (rp, v) end\n" \
+    "  if current == 0 or #ARGV < first then return -1 end\n" \
+    "  for i = first, #ARGV, 1000 do\n" \
+    "    redis.call ('RPUSH', qp .. current, unpack (ARGV, i, math.min (i + 999, #ARGV)))\n" \
+    "  end\n" \
+    "  local n = #ARGV - first + 1\n" \
+    "  if running == current then\n" \
+    "    redis.call ('HINCRBY', job, 'rescore_total', n)\n" \
+    "  else\n" \
+    "    redis.call ('HSET', job, 'rescore_version', current, 'rescore_total', n, 'rescore_done', 0)\n" \
+    "  end\n" \
+    "  redis.call ('INCR', seq)\n" \
+    "  return n\n" \
+    "end\n"
+
+#endif

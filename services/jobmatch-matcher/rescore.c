@@ -1,0 +1,306 @@
+/*  rescore: background re-scoring.  See rescore.h and proto/services.md.  */
+#include "rescore.h"
+#include "jm_log.h"
+
+#include <czmq.h>
+#include <string.h>
+
+#define IDLE_RETRY_MS   250     //  nothing to claim: others hold the rest
+
+//  Claim: KEYS job; ARGV rescore prefix, version, count, claim ms.
+//  Returns {0} when no re-scoring to that version runs, {2} when nothing is
+//  left to claim, or {1, chunk id, taken over (0/1), candidate ids...}.
+static const char *s_claim_lua =
+    "local job, qp, v = KEYS[1], ARGV[1], ARGV[2]\n"
+    "if redis.call ('HGET', job, 'rescore_version') ~= v then return {0} end\n"
+    "local claims = qp .. v .. ':claims'\n"
+    "local t = redis.call ('TIME')\n"
+    "local now = tonumber (t[1]) * 1000 + math.floor (tonumber (t[2]) / 1000)\n"
+    "local deadline = now + tonumber (ARGV[4])\n"
+    "local all = redis.call ('HGETALL', claims)\n"
+    "for i = 1, #all, 2 do\n"
+    "  local chunk = cjson.decode (all[i + 1])\n"
+    "  if chunk.deadline < now then\n"
+    "    chunk.deadline = deadline\n"
+    "    redis.call ('HSET', claims, all[i], cjson.encode (chunk))\n"
+    "    return {1, all[i], 1, unpack (chunk.ids)}\n"
+    "  end\n"
+    "end\n"
+    "local ids = redis.call ('LPOP', qp .. v, tonumber (ARGV[3]))\n"
+    "if not ids then return {2} end\n"
+    "local id = tostring (redis.call ('HINCRBY', job, 'rescore_chunks', 1))\n"
+    "redis.call ('HSET', claims, id, cjson.encode ({deadline = deadline, ids = ids}))\n"
+    "return {1, id, 0, unpack (ids)}\n";
+
+//  Done: KEYS job, seq; ARGV rank prefix, rescore prefix, version, chunk
+//  id, candidates in it, job id, channel, then the candidate ids.  Returns
+//  0 when the chunk was already counted, 1 when counted, 2 when that
+//  completed the re-scoring and flipped the ranking, or hand_over's count
+//  plus 10 when the job changed meanwhile (the candidates go to the
+//  re-scoring of the new version, whose results then replace these).
+static const char *s_done_lua =
+    JM_LUA_DROP_RANK
+    JM_LUA_HAND_OVER
+    "local job, rp, qp, v = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
+    "local counted = redis.call ('HDEL', qp .. v .. ':claims', ARGV[4]) == 1\n"
+    "if redis.call ('HGET', job, 'rescore_version') ~= v then\n"
+    "  local queued = hand_over (job, KEYS[2], rp, qp, tonumber (v), 8)\n"
+    "  return queued > 0 and 10 + queued or 0\n"
+    "end\n"
+    "if not counted then return 0 end\n"
+    "local done = redis.call ('HINCRBY', job, 'rescore_done', tonumber (ARGV[5]))\n"
+    "local total = tonumber (redis.call ('HGET', job, 'rescore_total') or '0')\n"
+    "if done < total or redis.call ('LLEN', qp .. v) > 0\n"
+    "   or redis.call ('HLEN', qp .. v .. ':claims') > 0 then return 1 end\n"
+    "local ranked = redis.call ('HGET', job, 'ranked')\n"
+    "if ranked and ranked ~= v then drop_rank (rp, ranked) end\n"
+    "redis.call ('HSET', job, 'ranked', v)\n"
+    "redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n"
+    "redis.call ('INCR', KEYS[2])\n"
+    "redis.call ('PUBLISH', ARGV[7], cjson.encode ({event = 'ranked', id = ARGV[6], version = tonumber (v)}))\n"
+    "return 2\n";
+
+struct _jm_rescore_t {
+    jm_engine_t *engine;
+    jm_store_t *store;
+    jm_registry_t *registry;
+    const jm_keys_t *keys;
+    const jm_store_script_t *claim, *done;
+    int chunk, claim_ms;
+    int next_job;               //  round robin over jobs being re-scored
+    jm_store_calls_t *calls;
+    jm_buf_t arena;
+    size_t *offsets;            //  chunk + 1 offsets into arena
+    char (*required) [24];
+    uint64_t rescored, expired;
+};
+
+jm_rescore_t *
+jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
+                int chunk, int claim_ms)
+{
+    assert (engine && store && registry && chunk > 0 && claim_ms > 0);
+    jm_rescore_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->engine = engine;
+    self->store = store;
+    self->registry = registry;
+    self->keys = jm_store_keys (store);
+    self->chunk = chunk;
+    self->claim_ms = claim_ms;
+    self->claim = jm_store_script (store, "rescore claim", s_claim_lua);
+    self->done = jm_store_script (store, "rescore done", s_done_lua);
+    self->calls = jm_store_calls_new ();
+    self->offsets = calloc ((size_t) chunk + 1, sizeof (size_t));
+    self->required = calloc ((size_t) chunk + 1, sizeof *self->required);
+    assert (self->offsets && self->required);
+    jm_buf_init (&self->arena);
+    return self;
+}
+
+void
+jm_rescore_destroy (jm_rescore_t **self_p)
+{
+    assert (self_p);
+    jm_rescore_t *self = *self_p;
+    if (!self)
+        return;
+    jm_store_calls_destroy (&self->calls);
+    jm_buf_free (&self->arena);
+    free (self->offsets);
+    free (self->required);
+    free (self);
+    *self_p = NULL;
+}
+
+//  The next job whose re-scoring may be worked on now, or NULL.
+static jm_registry_job_t *
+s_next_job (jm_rescore_t *self)
+{
+    int count = jm_registry_count (self->registry);
+    int64_t now = zclock_mono ();
+    for (int i = 0; i < count; i++) {
+        int index = (self->next_job + i) % count;
+        jm_registry_job_t *job = jm_registry_at (self->registry, index);
+        if (job->rescore_version > 0 && job->rescore_version == job->version
+        &&  job->rescore_idle_until <= now) {
+            self->next_job = index + 1;
+            return job;
+        }
+    }
+    return NULL;
+}
+
+bool
+jm_rescore_due (jm_rescore_t *self)
+{
+    return jm_registry_loaded (self->registry) && s_next_job (self) != NULL;
+}
+
+//  Scores the claimed candidates (ids are replies first .. count-1 of claim)
+//  and queues results into calls.  Returns how many were scored.
+static int
+s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_t *claim,
+               size_t first, const jm_reply_t *profiles)
+{
+    const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (self->engine);
+    jm_buf_reset (&self->arena);
+    int scored = 0;
+    for (size_t i = first; i < claim->count; i++) {
+        const char *id = jm_reply_str (jm_reply_item (claim, i));
+        const jm_reply_t *profile = jm_reply_item (profiles, i - first);
+        if (!id || !jm_reply_str (profile)) {
+            self->expired++;
+            continue;
+        }
+        json_t *json = json_loadb (profile->str, profile->len, 0, NULL);
+        jm_error_t err;
+        jm_error_clear (&err);
+        jm_candidate_t *candidate = json ? jm_candidate_new_from_profile (json, taxonomy, &err) : NULL;
+        json_decref (json);
+        if (!candidate || strcmp (candidate->id, id) != 0) {
+            jm_log_warning ("stored profile of a candidate for job %s is unusable, skipped: %s",
+                            job->id, json ? err.message : "not JSON");
+            jm_candidate_destroy (&candidate);
+            self->expired++;
+            continue;
+        }
+        jm_result_t result;
+        jm_score_explain (job->job, candidate, &result);
+        size_t offset = self->arena.len;
+        jm_result_write_json (&result, job->job, candidate, &self->arena);
+        char fingerprint [64], required [24];
+        jm_registry_fingerprint (job, candidate, fingerprint);
+        snprintf (required, sizeof required, "%d of %d", result.required_met, result.required_total);
+        jm_store_result_t write = {
+            .job = job->id,
+            .version = job->version_text,
+            .candidate = candidate->id,
+            .score = result.score,
+            .fingerprint = fingerprint,
+            .json = self->arena.data + offset,
+            .json_len = self->arena.len - offset,
+            .band = jm_band_name (result.band),
+            .name = candidate->name,
+            .required = required
+        };
+        //  the arena may move as it grows, but calls copy every argument
+        if (jm_store_calls_add_result (self->store, self->calls, &write, &err))
+            jm_log_warning ("re-scored result for job %s not written: %s", job->id, err.message);
+        else
+            scored++;
+        jm_candidate_destroy (&candidate);
+    }
+    return scored;
+}
+
+int
+jm_rescore_step (jm_rescore_t *self)
+{
+    jm_registry_job_t *job = s_next_job (self);
+    if (!job)
+        return 0;
+    char job_key [JM_KEYS_MAX], seq_key [JM_KEYS_MAX], rank [JM_KEYS_MAX], rescore [JM_KEYS_MAX],
+         events [JM_KEYS_MAX], count [16], claim_ms [16];
+    if (jm_keys_job (self->keys, job->id, job_key, sizeof job_key, NULL) < 0
+    ||  jm_keys_rank_prefix (self->keys, job->id, rank, sizeof rank, NULL) < 0
+    ||  jm_keys_rescore_prefix (self->keys, job->id, rescore, sizeof rescore, NULL) < 0)
+        return 0;
+    jm_keys_jobs_seq (self->keys, seq_key, sizeof seq_key, NULL);
+    jm_keys_events (self->keys, events, sizeof events, NULL);
+    snprintf (count, sizeof count, "%d", self->chunk);
+    snprintf (claim_ms, sizeof claim_ms, "%d", self->claim_ms);
+    //  round trip 1: claim a chunk
+    const char *claim_argv [] = { job_key, rescore, job->version_text, count, claim_ms };
+    jm_store_calls_t *claim_calls = jm_store_calls_new ();
+    jm_store_calls_add_script (claim_calls, self->claim, 1, 5, claim_argv, NULL);
+    int scored = 0;
+    bool reload = false;
+    if (jm_store_run (self->store, claim_calls)) {
+        job->rescore_idle_until = zclock_mono () + IDLE_RETRY_MS;
+        goto done;
+    }
+    const jm_reply_t *claim = jm_store_calls_reply (claim_calls, 0);
+    long long state = -1;
+    if (jm_reply_is_error (claim) || !jm_reply_int (jm_reply_item (claim, 0), &state)) {
+        jm_log_error ("rescore claim for job %s: %s", job->id, claim->str ? claim->str : "bad reply");
+        job->rescore_idle_until = zclock_mono () + IDLE_RETRY_MS;
+        goto done;
+    }
+    if (state != 1) {
+        //  0: the re-scoring is over or superseded; 2: others hold the rest
+        job->rescore_idle_until = zclock_mono () + IDLE_RETRY_MS;
+        reload = state == 0;
+        goto done;
+    }
+    const char *chunk = jm_reply_str (jm_reply_item (claim, 1));
+    long long taken_over = 0;
+    jm_reply_int (jm_reply_item (claim, 2), &taken_over);
+    size_t ids = claim->count > 3 ? claim->count - 3 : 0;
+    if (taken_over)
+        jm_log_info ("job %s version %d: took over chunk %s (%zu candidates) from a matcher that "
+                     "did not finish it", job->id, job->version, chunk, ids);
+    //  round trip 2: the stored profiles
+    jm_store_calls_reset (self->calls);
+    const char **argv = calloc (ids + 1, sizeof (char *));
+    char (*keys) [JM_KEYS_MAX] = calloc (ids + 1, JM_KEYS_MAX);
+    assert (argv && keys);
+    argv [0] = "MGET";
+    for (size_t i = 0; i < ids; i++) {
+        const char *id = jm_reply_str (jm_reply_item (claim, i + 3));
+        if (!id || jm_keys_profile (self->keys, id, keys [i], JM_KEYS_MAX, NULL) < 0)
+            strcpy (keys [i], "-");
+        argv [i + 1] = keys [i];
+    }
+    if (ids)
+        jm_store_calls_add (self->calls, (int) ids + 1, argv, NULL);
+    free (argv);
+    free (keys);
+    if (ids && jm_store_run (self->store, self->calls))
+        goto done;          //  the claim expires and is taken over
+    jm_store_calls_t *writes = jm_store_calls_new ();
+    jm_store_calls_t *profiles = self->calls;
+    self->calls = writes;
+    uint64_t expired = self->expired;
+    if (ids)
+        scored = s_score_chunk (self, job, claim, 3, jm_store_calls_reply (profiles, 0));
+    self->calls = profiles;
+    //  round trip 3: results, rankings and the count, in this order
+    char done_count [24];
+    snprintf (done_count, sizeof done_count, "%zu", ids);
+    const char **done_argv = calloc (ids + 9, sizeof (char *));
+    assert (done_argv);
+    const char *head [] = { job_key, seq_key, rank, rescore, job->version_text, chunk,
+                            done_count, job->id, events };
+    memcpy (done_argv, head, sizeof head);
+    for (size_t i = 0; i < ids; i++) {
+        done_argv [9 + i] = jm_reply_str (jm_reply_item (claim, i + 3));
+        if (!done_argv [9 + i])
+            done_argv [9 + i] = "";
+    }
+    size_t done_index = jm_store_calls_add_script (writes, self->done, 2, (int) ids + 9,
+                                                   done_argv, NULL);
+    free (done_argv);
+    if (jm_store_run (self->store, writes) == 0) {
+        const jm_reply_t *reply = jm_store_calls_reply (writes, done_index);
+        long long outcome = 0;
+        if (jm_reply_is_error (reply))
+            jm_log_error ("rescore done for job %s: %s", job->id, reply->str);
+        else
+        if (jm_reply_int (reply, &outcome) && outcome == 2) {
+            jm_log_info ("job %s: ranking now at version %d (re-scoring complete)", job->id,
+                         job->version);
+            reload = true;
+        }
+        if (self->expired > expired)
+            jm_log_info ("job %s version %d: %llu candidates without a stored profile dropped out",
+                         job->id, job->version, (unsigned long long) (self->expired - expired));
+        self->rescored += (uint64_t) scored;
+    }
+    jm_store_calls_destroy (&writes);
+done:
+    jm_store_calls_destroy (&claim_calls);
+    if (reload)
+        jm_registry_reload (self->registry);
+    return scored;
+}

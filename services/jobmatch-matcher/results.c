@@ -1,0 +1,584 @@
+/*  results: the service jobmatch.results.  See results.h.  */
+#include "results.h"
+#include "body.h"
+#include "jm_log.h"
+
+#include <czmq.h>
+#include <math.h>
+#include <string.h>
+
+#define SUMMARY_TOP      1000   //  candidates whose missing requirements are counted
+#define SUMMARY_MISSING  20     //  requirements listed as most missing
+#define FLIP_RETRIES     3      //  reads repeated when the ranking flipped meanwhile
+
+static const char *s_bands [] = { "strong", "good", "partial", "weak" };
+
+struct _jm_results_t {
+    jm_engine_t *engine;
+    jm_store_t *store;
+    jm_registry_t *registry;
+    const jm_keys_t *keys;
+    jm_store_calls_t *calls, *more;
+};
+
+jm_results_t *
+jm_results_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry)
+{
+    jm_results_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->engine = engine;
+    self->store = store;
+    self->registry = registry;
+    self->keys = jm_store_keys (store);
+    self->calls = jm_store_calls_new ();
+    self->more = jm_store_calls_new ();
+    return self;
+}
+
+void
+jm_results_destroy (jm_results_t **self_p)
+{
+    assert (self_p);
+    jm_results_t *self = *self_p;
+    if (!self)
+        return;
+    jm_store_calls_destroy (&self->calls);
+    jm_store_calls_destroy (&self->more);
+    free (self);
+    *self_p = NULL;
+}
+
+static void
+s_unavailable (jm_results_t *self, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_error_set (&err, JM_ERR_IO, "Redis is not available (%s); try again",
+                  jm_store_endpoint (self->store));
+    jm_body_error (out, &err);
+}
+
+static void
+s_no_job (jm_buf_t *out, const char *job)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_error_set (&err, JM_ERR_NOT_FOUND, "no job \"%.128s\" in the registry", job);
+    jm_body_error (out, &err);
+}
+
+//  Reads a job id member and builds its job key.  NULL with the error reply
+//  in out when it is missing or invalid.
+static const char *
+s_job_arg (jm_results_t *self, json_t *body, char *job_key, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    const char *job = jm_body_string (body, "job", JM_KEYS_ID_MAX, &err);
+    if (!job || jm_keys_check_id ("job", job, &err)
+    ||  jm_keys_job (self->keys, job, job_key, JM_KEYS_MAX, &err) < 0) {
+        jm_body_error (out, &err);
+        return NULL;
+    }
+    return job;
+}
+
+static const char *
+s_candidate_arg (json_t *body, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    const char *candidate = jm_body_string (body, "candidate", JM_KEYS_ID_MAX, &err);
+    if (!candidate || jm_keys_check_id ("candidate", candidate, &err)) {
+        jm_body_error (out, &err);
+        return NULL;
+    }
+    return candidate;
+}
+
+//  --------------------------------------------------------------------------
+//  result
+
+static void
+s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
+{
+    char job_key [JM_KEYS_MAX];
+    const char *job = s_job_arg (self, body, job_key, out);
+    const char *candidate = job ? s_candidate_arg (body, out) : NULL;
+    if (!candidate)
+        return;
+    char *json = NULL;
+    size_t len = 0;
+    int found = jm_store_read_result (self->store, job, candidate, &json, &len);
+    if (found < 0)
+        s_unavailable (self, out);
+    else
+    if (found == 0) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        jm_error_set (&err, JM_ERR_NOT_FOUND, "no result for candidate \"%.128s\" and job \"%.128s\"",
+                      candidate, job);
+        jm_body_error (out, &err);
+    }
+    else {
+        jm_buf_reset (out);
+        jm_buf_puts (out, "{\"ok\":true,\"result\":");
+        jm_buf_append (out, json, len);
+        jm_buf_puts (out, "}");
+    }
+    free (json);
+}
+
+//  --------------------------------------------------------------------------
+//  rank
+
+//  The job's ranked version and re-scoring progress, one round trip.
+//  Returns 1, 0 when the job is not registered, -1 when Redis is down.
+typedef struct {
+    long long ranked, rescore_version, done, total;
+} s_state_t;
+
+static int
+s_read_state (jm_results_t *self, const char *job_key, s_state_t *state)
+{
+    jm_store_calls_reset (self->calls);
+    jm_store_calls_addv (self->calls, "HMGET", job_key, "version", "ranked", "rescore_version",
+                         "rescore_done", "rescore_total", NULL);
+    if (jm_store_run (self->store, self->calls))
+        return -1;
+    const jm_reply_t *reply = jm_store_calls_reply (self->calls, 0);
+    long long version = 0;
+    if (!jm_reply_int (jm_reply_item (reply, 0), &version))
+        return 0;
+    memset (state, 0, sizeof *state);
+    jm_reply_int (jm_reply_item (reply, 1), &state->ranked);
+    jm_reply_int (jm_reply_item (reply, 2), &state->rescore_version);
+    jm_reply_int (jm_reply_item (reply, 3), &state->done);
+    jm_reply_int (jm_reply_item (reply, 4), &state->total);
+    return 1;
+}
+
+static void
+s_write_progress (jm_buf_t *out, const s_state_t *state)
+{
+    if (state->rescore_version > 0)
+        jm_buf_printf (out, ",\"rescoring\":{\"version\":%lld,\"done\":%lld,\"total\":%lld}",
+                       state->rescore_version,
+                       state->done < state->total ? state->done : state->total, state->total);
+    else
+        jm_buf_puts (out, ",\"rescoring\":null");
+}
+
+//  Reads an optional number member in [min, max]; NAN when absent or null.
+static int
+s_body_number (json_t *body, const char *name, double min, double max, double *value,
+               jm_error_t *err)
+{
+    json_t *member = json_object_get (body, name);
+    *value = NAN;
+    if (!member || json_is_null (member))
+        return 0;
+    if (!json_is_number (member) || json_number_value (member) < min
+    ||  json_number_value (member) > max)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "%s must be a number from %g to %g",
+                             name, min, max);
+    *value = json_number_value (member);
+    return 0;
+}
+
+static void
+s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
+{
+    char job_key [JM_KEYS_MAX];
+    const char *job = s_job_arg (self, body, job_key, out);
+    if (!job)
+        return;
+    jm_error_t err;
+    jm_error_clear (&err);
+    long long offset, limit;
+    double min_score;
+    const char *band = NULL;
+    json_t *band_json = json_object_get (body, "band");
+    if (band_json && !json_is_null (band_json)) {
+        for (int b = 0; b < 4; b++)
+            if (json_is_string (band_json) && streq (json_string_value (band_json), s_bands [b]))
+                band = s_bands [b];
+        if (!band)
+            jm_error_set (&err, JM_ERR_INVALID_REQUEST,
+                          "band must be null or one of \"strong\", \"good\", \"partial\", \"weak\"");
+    }
+    if (jm_body_int (body, "offset", 0, 0, INT32_MAX, &offset, &err)
+    ||  jm_body_int (body, "limit", 20, 1, JM_RESULTS_MAX_PAGE, &limit, &err)
+    ||  s_body_number (body, "min_score", 0, 100, &min_score, &err)
+    ||  jm_error_is_set (&err)) {
+        jm_body_error (out, &err);
+        return;
+    }
+    s_state_t state;
+    const jm_reply_t *page = NULL;
+    long long matching = 0, total = 0;
+    char version [24];
+    for (int attempt = 0; ; attempt++) {
+        int known = s_read_state (self, job_key, &state);
+        if (known <= 0) {
+            if (known < 0)
+                s_unavailable (self, out);
+            else
+                s_no_job (out, job);
+            return;
+        }
+        snprintf (version, sizeof version, "%lld", state.ranked);
+        char key [JM_KEYS_MAX], all [JM_KEYS_MAX], min [40], offset_text [24], limit_text [24];
+        jm_keys_rank (self->keys, job, version, all, sizeof all, NULL);
+        if (band)
+            jm_keys_rank_band (self->keys, job, version, band, key, sizeof key, NULL);
+        else
+            strcpy (key, all);
+        if (isnan (min_score))
+            strcpy (min, "-inf");
+        else
+            snprintf (min, sizeof min, "%.17g", min_score);
+        snprintf (offset_text, sizeof offset_text, "%lld", offset);
+        snprintf (limit_text, sizeof limit_text, "%lld", limit);
+        jm_store_calls_reset (self->calls);
+        jm_store_calls_addv (self->calls, "ZREVRANGEBYSCORE", key, "+inf", min, "WITHSCORES",
+                             "LIMIT", offset_text, limit_text, NULL);
+        jm_store_calls_addv (self->calls, "ZCOUNT", key, min, "+inf", NULL);
+        jm_store_calls_addv (self->calls, "ZCARD", all, NULL);
+        jm_store_calls_addv (self->calls, "HGET", job_key, "ranked", NULL);
+        if (jm_store_run (self->store, self->calls)) {
+            s_unavailable (self, out);
+            return;
+        }
+        long long ranked_after = 0;
+        jm_reply_int (jm_store_calls_reply (self->calls, 3), &ranked_after);
+        if (ranked_after == state.ranked || attempt == FLIP_RETRIES)
+            break;
+    }
+    page = jm_store_calls_reply (self->calls, 0);
+    jm_reply_int (jm_store_calls_reply (self->calls, 1), &matching);
+    jm_reply_int (jm_store_calls_reply (self->calls, 2), &total);
+    size_t entries = page && page->type == JM_REPLY_ARRAY ? page->count / 2 : 0;
+    //  one more round trip: names and required counts, and each entry's band
+    //  in this version (the result hash may already hold a newer version)
+    jm_store_calls_reset (self->more);
+    char band_keys [4][JM_KEYS_MAX];
+    for (int b = 0; b < 4; b++)
+        jm_keys_rank_band (self->keys, job, version, s_bands [b], band_keys [b], JM_KEYS_MAX, NULL);
+    for (size_t i = 0; i < entries; i++) {
+        const char *candidate = jm_reply_str (jm_reply_item (page, 2 * i));
+        char key [JM_KEYS_MAX];
+        if (!candidate || jm_keys_result (self->keys, job, candidate, key, sizeof key, NULL) < 0) {
+            strcpy (key, "-");
+            candidate = "-";
+        }
+        jm_store_calls_addv (self->more, "HMGET", key, "name", "required", "version", NULL);
+        for (int b = 0; b < 4; b++)
+            jm_store_calls_addv (self->more, "ZSCORE", band_keys [b], candidate, NULL);
+    }
+    if (entries && jm_store_run (self->store, self->more)) {
+        s_unavailable (self, out);
+        return;
+    }
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"job\":");
+    jm_buf_json_str (out, job);
+    jm_buf_printf (out, ",\"version\":%lld,\"total\":%lld,\"matching\":%lld,\"offset\":%lld,"
+                   "\"limit\":%lld,\"entries\":[", state.ranked, total, matching, offset, limit);
+    for (size_t i = 0; i < entries; i++) {
+        const jm_reply_t *fields = jm_store_calls_reply (self->more, i * 5);
+        double score = 0;
+        const char *score_text = jm_reply_str (jm_reply_item (page, 2 * i + 1));
+        if (score_text)
+            score = strtod (score_text, NULL);
+        jm_buf_printf (out, "%s{\"rank\":%lld,\"candidate\":", i ? "," : "", offset + (long long) i + 1);
+        jm_buf_json_str (out, jm_reply_str (jm_reply_item (page, 2 * i)));
+        jm_buf_puts (out, ",\"name\":");
+        jm_buf_json_str (out, jm_reply_str (jm_reply_item (fields, 0)));
+        jm_buf_puts (out, ",\"score\":");
+        jm_buf_json_number (out, score, 1);
+        const char *entry_band = NULL;
+        for (int b = 0; b < 4; b++)
+            if (jm_reply_str (jm_store_calls_reply (self->more, i * 5 + 1 + (size_t) b)))
+                entry_band = s_bands [b];
+        jm_buf_puts (out, ",\"band\":");
+        jm_buf_json_str (out, entry_band);
+        long long result_version = 0;
+        jm_reply_int (jm_reply_item (fields, 2), &result_version);
+        jm_buf_puts (out, ",\"required\":");
+        jm_buf_json_str (out, result_version == state.ranked
+                              ? jm_reply_str (jm_reply_item (fields, 1)) : NULL);
+        jm_buf_puts (out, "}");
+    }
+    jm_buf_puts (out, "]");
+    s_write_progress (out, &state);
+    jm_buf_puts (out, "}");
+}
+
+//  --------------------------------------------------------------------------
+//  candidate
+
+static void
+s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
+{
+    const char *candidate = s_candidate_arg (body, out);
+    if (!candidate)
+        return;
+    jm_registry_refresh (self->registry);     //  a job put a moment ago elsewhere
+    jm_store_calls_reset (self->calls);
+    int count = jm_registry_count (self->registry);
+    for (int i = 0; i < count; i++) {
+        char key [JM_KEYS_MAX];
+        if (jm_keys_result (self->keys, jm_registry_at (self->registry, i)->id, candidate, key,
+                            sizeof key, NULL) < 0)
+            strcpy (key, "-");
+        jm_store_calls_addv (self->calls, "HGET", key, "json", NULL);
+    }
+    if (count && jm_store_run (self->store, self->calls)) {
+        s_unavailable (self, out);
+        return;
+    }
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"candidate\":");
+    jm_buf_json_str (out, candidate);
+    jm_buf_puts (out, ",\"results\":[");
+    bool first = true;
+    for (int i = 0; i < count; i++) {
+        const jm_reply_t *reply = jm_store_calls_reply (self->calls, (size_t) i);
+        if (!jm_reply_str (reply))
+            continue;
+        if (!first)
+            jm_buf_puts (out, ",");
+        jm_buf_append (out, reply->str, reply->len);
+        first = false;
+    }
+    jm_buf_puts (out, "]}");
+}
+
+//  --------------------------------------------------------------------------
+//  best
+
+typedef struct {
+    double score;
+    const jm_registry_job_t *job;
+} s_best_t;
+
+static int
+s_compare_best (const void *a, const void *b)
+{
+    const s_best_t *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp (x->job->id, y->job->id);
+}
+
+static void
+s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    json_t *object = json_object_get (body, "candidate");
+    long long limit;
+    if (!json_is_object (object)) {
+        jm_error_set (&err, JM_ERR_INVALID_REQUEST, "candidate must be an object (a candidate profile)");
+        jm_body_error (out, &err);
+        return;
+    }
+    if (jm_body_int (body, "limit", 10, 1, JM_RESULTS_MAX_BEST, &limit, &err)) {
+        jm_body_error (out, &err);
+        return;
+    }
+    jm_candidate_t *candidate = jm_engine_candidate (self->engine, object, &err);
+    if (!candidate) {
+        jm_error_prefix (&err, "candidate: ");
+        jm_body_error (out, &err);
+        return;
+    }
+    jm_registry_refresh (self->registry);
+    int count = jm_registry_count (self->registry);
+    s_best_t *best = calloc ((size_t) count + 1, sizeof *best);
+    assert (best);
+    for (int i = 0; i < count; i++) {
+        best [i].job = jm_registry_at (self->registry, i);
+        best [i].score = jm_score_fast (best [i].job->job, candidate);
+    }
+    qsort (best, (size_t) count, sizeof *best, s_compare_best);
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"results\":[");
+    for (int i = 0; i < count && i < limit; i++) {
+        if (i)
+            jm_buf_puts (out, ",");
+        jm_engine_score (self->engine, best [i].job->job, candidate, out);
+    }
+    jm_buf_puts (out, "]}");
+    free (best);
+    jm_candidate_destroy (&candidate);
+}
+
+//  --------------------------------------------------------------------------
+//  summary
+
+typedef struct {
+    const char *label;          //  borrowed from the parsed results
+    int count;
+} s_missing_t;
+
+static int
+s_compare_missing (const void *a, const void *b)
+{
+    const s_missing_t *x = a, *y = b;
+    if (x->count != y->count)
+        return y->count - x->count;
+    return strcmp (x->label, y->label);
+}
+
+static void
+s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
+{
+    char job_key [JM_KEYS_MAX];
+    const char *job = s_job_arg (self, body, job_key, out);
+    if (!job)
+        return;
+    s_state_t state;
+    char version [24], all [JM_KEYS_MAX];
+    for (int attempt = 0; ; attempt++) {
+        int known = s_read_state (self, job_key, &state);
+        if (known <= 0) {
+            if (known < 0)
+                s_unavailable (self, out);
+            else
+                s_no_job (out, job);
+            return;
+        }
+        snprintf (version, sizeof version, "%lld", state.ranked);
+        jm_keys_rank (self->keys, job, version, all, sizeof all, NULL);
+        jm_store_calls_reset (self->calls);
+        jm_store_calls_addv (self->calls, "ZCARD", all, NULL);
+        for (int b = 0; b < 4; b++) {
+            char key [JM_KEYS_MAX];
+            jm_keys_rank_band (self->keys, job, version, s_bands [b], key, sizeof key, NULL);
+            jm_store_calls_addv (self->calls, "ZCARD", key, NULL);
+        }
+        for (int bin = 0; bin < 10; bin++) {
+            char low [16], high [16];
+            snprintf (low, sizeof low, "%d", bin * 10);
+            snprintf (high, sizeof high, bin == 9 ? "+inf" : "(%d", (bin + 1) * 10);
+            jm_store_calls_addv (self->calls, "ZCOUNT", all, bin ? low : "-inf", high, NULL);
+        }
+        char top [16];
+        snprintf (top, sizeof top, "%d", SUMMARY_TOP - 1);
+        jm_store_calls_addv (self->calls, "ZREVRANGE", all, "0", top, NULL);
+        jm_store_calls_addv (self->calls, "HGET", job_key, "ranked", NULL);
+        if (jm_store_run (self->store, self->calls)) {
+            s_unavailable (self, out);
+            return;
+        }
+        long long ranked_after = 0;
+        jm_reply_int (jm_store_calls_reply (self->calls, 16), &ranked_after);
+        if (ranked_after == state.ranked || attempt == FLIP_RETRIES)
+            break;
+    }
+    const jm_reply_t *ids = jm_store_calls_reply (self->calls, 15);
+    size_t id_count = ids && ids->type == JM_REPLY_ARRAY ? ids->count : 0;
+    jm_store_calls_reset (self->more);
+    for (size_t i = 0; i < id_count; i++) {
+        char key [JM_KEYS_MAX];
+        const char *candidate = jm_reply_str (jm_reply_item (ids, i));
+        if (!candidate || jm_keys_result (self->keys, job, candidate, key, sizeof key, NULL) < 0)
+            strcpy (key, "-");
+        jm_store_calls_addv (self->more, "HGET", key, "json", NULL);
+    }
+    if (id_count && jm_store_run (self->store, self->more)) {
+        s_unavailable (self, out);
+        return;
+    }
+    //  count missing requirements over results of the ranked version
+    json_t *parsed = json_array ();
+    s_missing_t *missing = NULL;
+    size_t missing_count = 0, missing_cap = 0;
+    for (size_t i = 0; i < id_count; i++) {
+        const jm_reply_t *reply = jm_store_calls_reply (self->more, i);
+        json_t *result = jm_reply_str (reply) ? json_loadb (reply->str, reply->len, 0, NULL) : NULL;
+        if (!result)
+            continue;
+        json_array_append_new (parsed, result);
+        if (json_integer_value (json_object_get (result, "job_version")) != state.ranked)
+            continue;
+        size_t index;
+        json_t *requirement;
+        json_array_foreach (json_object_get (result, "requirements"), index, requirement) {
+            const char *status = json_string_value (json_object_get (requirement, "status"));
+            const char *label = json_string_value (json_object_get (requirement, "requirement"));
+            if (!status || !label || !streq (status, "missing"))
+                continue;
+            size_t m = 0;
+            while (m < missing_count && !streq (missing [m].label, label))
+                m++;
+            if (m == missing_count) {
+                if (missing_count == missing_cap) {
+                    missing_cap = missing_cap ? missing_cap * 2 : 32;
+                    missing = realloc (missing, missing_cap * sizeof *missing);
+                    assert (missing);
+                }
+                missing [missing_count++] = (s_missing_t) { label, 0 };
+            }
+            missing [m].count++;
+        }
+    }
+    qsort (missing, missing_count, sizeof *missing, s_compare_missing);
+    long long total = 0, value = 0;
+    jm_reply_int (jm_store_calls_reply (self->calls, 0), &total);
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"job\":");
+    jm_buf_json_str (out, job);
+    jm_buf_printf (out, ",\"version\":%lld,\"total\":%lld,\"bands\":{", state.ranked, total);
+    for (int b = 0; b < 4; b++) {
+        value = 0;
+        jm_reply_int (jm_store_calls_reply (self->calls, 1 + (size_t) b), &value);
+        jm_buf_printf (out, "%s\"%s\":%lld", b ? "," : "", s_bands [b], value);
+    }
+    jm_buf_puts (out, "},\"histogram\":[");
+    for (int bin = 0; bin < 10; bin++) {
+        value = 0;
+        jm_reply_int (jm_store_calls_reply (self->calls, 5 + (size_t) bin), &value);
+        jm_buf_printf (out, "%s%lld", bin ? "," : "", value);
+    }
+    jm_buf_puts (out, "],\"missing\":[");
+    for (size_t m = 0; m < missing_count && m < SUMMARY_MISSING; m++) {
+        jm_buf_puts (out, m ? ",{\"requirement\":" : "{\"requirement\":");
+        jm_buf_json_str (out, missing [m].label);
+        jm_buf_printf (out, ",\"count\":%d}", missing [m].count);
+    }
+    jm_buf_puts (out, "]");
+    s_write_progress (out, &state);
+    jm_buf_puts (out, "}");
+    free (missing);
+    json_decref (parsed);
+}
+
+void
+jm_results_serve (jm_results_t *self, const void *data, size_t size, jm_buf_t *out)
+{
+    static const char * const ops [] = { "result", "rank", "candidate", "best", "summary", NULL };
+    jm_error_t err;
+    jm_error_clear (&err);
+    json_t *body = jm_body_parse (data, size, &err);
+    const char *op = body ? jm_body_op (body, JM_RESULTS_SERVICE, ops, &err) : NULL;
+    if (!op)
+        jm_body_error (out, &err);
+    else
+    if (streq (op, "result"))
+        s_serve_result (self, body, out);
+    else
+    if (streq (op, "rank"))
+        s_serve_rank (self, body, out);
+    else
+    if (streq (op, "candidate"))
+        s_serve_candidate (self, body, out);
+    else
+    if (streq (op, "best"))
+        s_serve_best (self, body, out);
+    else
+        s_serve_summary (self, body, out);
+    json_decref (body);
+}

@@ -1,0 +1,225 @@
+/*  Tests for what the job registry and re-scoring rely on outside the
+    matcher: stored profiles (jm_candidate_write_profile and
+    jm_candidate_new_from_profile), unknown skills of a job
+    (jm_job_unknown_skills), the registry's keys (jm_keys), and the store's
+    calls and Lua scripts (jm_store_run, jm_store_script) against a real
+    redis-server.                                                          */
+#include "jm_test.h"
+#include "jm_test_redis.h"
+#include "jm_engine.h"
+#include "jm_keys.h"
+#include "jm_store.h"
+
+#include <string.h>
+
+static jm_engine_t *
+s_engine (void)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_engine_t *engine = jm_engine_new (jm_test_data_dir (), &err);
+    JM_CHECK_MSG (engine, "engine: %s", err.message);
+    return engine;
+}
+
+//  Round-trips one candidate through its stored profile.  Returns true when
+//  the copy has the same fingerprint and scores the same for every job.
+static bool
+s_round_trip (jm_engine_t *engine, const char *text)
+{
+    json_t *object = json_loads (text, 0, NULL);
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_candidate_t *candidate = object ? jm_engine_candidate (engine, object, &err) : NULL;
+    json_decref (object);
+    JM_CHECK_MSG (candidate, "candidate %s: %s", text, err.message);
+    if (!candidate)
+        return false;
+    jm_buf_t profile;
+    jm_buf_init (&profile);
+    jm_candidate_write_profile (candidate, jm_engine_taxonomy (engine), &profile);
+    JM_CHECK_MSG (strstr (profile.data, "resume") == NULL || strstr (text, "resume") != NULL,
+                  "profile: %s", profile.data);
+    json_t *parsed = json_loadb (profile.data, profile.len, 0, NULL);
+    JM_CHECK_MSG (parsed, "profile is JSON: %s", profile.data);
+    jm_candidate_t *copy = parsed ? jm_candidate_new_from_profile (parsed, jm_engine_taxonomy (engine), &err)
+                                  : NULL;
+    JM_CHECK_MSG (copy, "from profile: %s", err.message);
+    bool same = copy && copy->fingerprint == candidate->fingerprint;
+    JM_CHECK_MSG (same, "fingerprint differs after the round trip of %s", profile.data);
+    for (int j = 0; copy && j < jm_engine_job_count (engine); j++) {
+        const jm_job_t *job = jm_engine_job_at (engine, j);
+        jm_buf_t a, b;
+        jm_buf_init (&a);
+        jm_buf_init (&b);
+        jm_engine_score (engine, job, candidate, &a);
+        jm_engine_score (engine, job, copy, &b);
+        JM_CHECK_STR (b.data, a.data);
+        same = same && strcmp (a.data, b.data) == 0;
+        jm_buf_free (&a);
+        jm_buf_free (&b);
+    }
+    json_decref (parsed);
+    jm_buf_free (&profile);
+    jm_candidate_destroy (&candidate);
+    jm_candidate_destroy (&copy);
+    return same;
+}
+
+JM_TEST (profile_round_trip_scores_the_same)
+{
+    jm_engine_t *engine = s_engine ();
+    JM_REQUIRE (engine);
+    JM_CHECK (s_round_trip (engine,
+        "{\"id\": \"p1\", \"name\": \"Ada \\\"Lovelace\\\" \\u00e9\", \"years_experience\": 7.25,"
+        " \"skills\": [{\"name\": \"Python 3\", \"level\": 4, \"years\": 5.5, \"last_used\": 2024},"
+        "             \"Kubernets\", {\"name\": \"Postgres\", \"level\": 2}, \"Zorblax\", \"k8s\"]}"));
+    //  skills found only in the resume, and a typo
+    JM_CHECK (s_round_trip (engine,
+        "{\"id\": \"p2\", \"skills\": [\"Djangoo\"],"
+        " \"resume\": \"Built REST APIs in Java with Spring Boot on PostgreSQL and Docker.\"}"));
+    JM_CHECK (s_round_trip (engine, "{\"id\": \"p3\", \"skills\": []}"));
+    jm_engine_destroy (&engine);
+}
+
+JM_TEST (profile_keeps_no_resume_text)
+{
+    jm_engine_t *engine = s_engine ();
+    JM_REQUIRE (engine);
+    json_t *object = json_loads ("{\"id\": \"r\", \"skills\": [\"Go\"], \"resume\": "
+                                 "\"secret words about Java and my address\"}", 0, NULL);
+    jm_candidate_t *candidate = jm_engine_candidate (engine, object, NULL);
+    JM_REQUIRE (candidate);
+    jm_buf_t profile;
+    jm_buf_init (&profile);
+    jm_candidate_write_profile (candidate, jm_engine_taxonomy (engine), &profile);
+    JM_CHECK_MSG (!strstr (profile.data, "secret") && !strstr (profile.data, "address"),
+                  "profile holds resume text: %s", profile.data);
+    JM_CHECK_MSG (strstr (profile.data, "\"from_resume\":true") != NULL, "java from the resume: %s",
+                  profile.data);
+    jm_buf_free (&profile);
+    jm_candidate_destroy (&candidate);
+    json_decref (object);
+    jm_engine_destroy (&engine);
+}
+
+JM_TEST (profile_malformed_is_an_error_naming_the_field)
+{
+    jm_engine_t *engine = s_engine ();
+    JM_REQUIRE (engine);
+    const char *cases [][2] = {
+        { "{\"skills\": []}", "id" },
+        { "{\"id\": \"x\", \"skills\": 5}", "skills" },
+        { "{\"id\": \"x\", \"skills\": [{\"id\": \"python\", \"level\": \"high\"}]}", "level" },
+        { "{\"id\": \"x\", \"skills\": [{\"name\": \"Python\"}]}", "id" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        json_t *object = json_loads (cases [i][0], 0, NULL);
+        JM_REQUIRE (object);
+        jm_error_t err;
+        jm_error_clear (&err);
+        jm_candidate_t *candidate = jm_candidate_new_from_profile (object, jm_engine_taxonomy (engine), &err);
+        JM_CHECK_MSG (!candidate, "accepted %s", cases [i][0]);
+        JM_CHECK_MSG (strstr (err.message, cases [i][1]) != NULL, "%s: message '%s' does not name %s",
+                      cases [i][0], err.message, cases [i][1]);
+        jm_candidate_destroy (&candidate);
+        json_decref (object);
+    }
+    //  a skill id the taxonomy does not know becomes an unknown skill
+    json_t *object = json_loads ("{\"id\": \"x\", \"skills\": [{\"id\": \"no-such-skill\", \"name\": \"Nope\"}]}",
+                                 0, NULL);
+    jm_candidate_t *candidate = jm_candidate_new_from_profile (object, jm_engine_taxonomy (engine), NULL);
+    JM_CHECK (candidate && candidate->skill_count == 0 && candidate->unknown_count == 1);
+    jm_candidate_destroy (&candidate);
+    json_decref (object);
+    jm_engine_destroy (&engine);
+}
+
+JM_TEST (job_unknown_skills_with_suggestions)
+{
+    jm_engine_t *engine = s_engine ();
+    JM_REQUIRE (engine);
+    json_t *job = json_loads ("{\"id\": \"j\", \"title\": \"t\", \"requirements\": ["
+                              "{\"skill\": \"Kubernets\"}, {\"skill\": \"Postgres\"},"
+                              "{\"any_of\": [\"Java\", \"Zorblax\"]}, {\"skill\": \"python\"}]}", 0, NULL);
+    JM_REQUIRE (job);
+    json_t *unknown = jm_job_unknown_skills (job, jm_engine_taxonomy (engine));
+    char *text = json_dumps (unknown, JSON_COMPACT);
+    JM_CHECK_STR (text, "[{\"input\":\"Kubernets\",\"suggestion\":\"kubernetes\"},"
+                        "{\"input\":\"Zorblax\",\"suggestion\":null}]");
+    free (text);
+    json_decref (unknown);
+    jm_error_t err;
+    jm_error_clear (&err);
+    JM_CHECK (!jm_job_new_from_json (job, jm_engine_taxonomy (engine), &err));
+    JM_CHECK_STR (err.code, JM_ERR_UNKNOWN_SKILL);
+    json_decref (job);
+    jm_engine_destroy (&engine);
+}
+
+JM_TEST (keys_for_the_registry)
+{
+    jm_keys_t *keys = jm_keys_new ("ns", NULL);
+    JM_REQUIRE (keys);
+    char key [JM_KEYS_MAX];
+    JM_CHECK (jm_keys_job (keys, "a:b", key, sizeof key, NULL) > 0);
+    JM_CHECK_STR (key, "ns:job:a%3Ab");
+    JM_CHECK (jm_keys_rank_band (keys, "j", "3", "good", key, sizeof key, NULL) > 0);
+    JM_CHECK_STR (key, "ns:rank:j:3:good");
+    JM_CHECK (jm_keys_rank_prefix (keys, "j*", key, sizeof key, NULL) > 0);
+    JM_CHECK_STR (key, "ns:rank:j%2A:");
+    JM_CHECK (jm_keys_rescore_claims (keys, "j", "4", key, sizeof key, NULL) > 0);
+    JM_CHECK_STR (key, "ns:rescore:j:4:claims");
+    JM_CHECK (jm_keys_rescore_prefix (keys, "j", key, sizeof key, NULL) > 0);
+    JM_CHECK_STR (key, "ns:rescore:j:");
+    JM_CHECK (jm_keys_jobs_seq (keys, key, sizeof key, NULL) > 0);
+    JM_CHECK_STR (key, "ns:jobs:seq");
+    JM_CHECK (jm_keys_jobs_seeded (keys, key, sizeof key, NULL) > 0);
+    JM_CHECK_STR (key, "ns:jobs:seeded");
+    JM_CHECK (jm_keys_profile (keys, "c 1", key, sizeof key, NULL) > 0);
+    JM_CHECK_STR (key, "ns:profile:c%201");
+    jm_error_t err;
+    jm_error_clear (&err);
+    JM_CHECK (jm_keys_rank_band (keys, "j", "3", "Good!", key, sizeof key, &err) < 0);
+    JM_CHECK (strstr (err.message, "band") != NULL);
+    jm_keys_destroy (&keys);
+}
+
+JM_TEST (store_calls_and_scripts)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    const jm_store_script_t *script = jm_store_script (store, "incr twice",
+        "redis.call ('INCRBY', KEYS[1], ARGV[1]); return {redis.call ('INCRBY', KEYS[1], ARGV[1]), 'x'}");
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    const char *argv [] = { "counter", "5" };
+    size_t first = jm_store_calls_add_script (calls, script, 1, 2, argv, NULL);
+    size_t get = jm_store_calls_addv (calls, "GET", "counter", NULL);
+    size_t missing = jm_store_calls_addv (calls, "GET", "nothing", NULL);
+    size_t wrong = jm_store_calls_addv (calls, "HGET", "counter", "f", NULL);
+    long long before = jm_test_redis_calls (redis, "get");
+    JM_CHECK_INT (jm_store_run (store, calls), 0);
+    long long value = 0;
+    JM_CHECK (jm_reply_int (jm_reply_item (jm_store_calls_reply (calls, first), 0), &value) && value == 10);
+    JM_CHECK_STR (jm_reply_str (jm_reply_item (jm_store_calls_reply (calls, first), 1)), "x");
+    JM_CHECK (jm_reply_int (jm_store_calls_reply (calls, get), &value) && value == 10);
+    JM_CHECK_INT (jm_store_calls_reply (calls, missing)->type, JM_REPLY_NIL);
+    JM_CHECK (jm_reply_is_error (jm_store_calls_reply (calls, wrong)));
+    JM_CHECK_INT (jm_test_redis_calls (redis, "get") - (before < 0 ? 0 : before), 2);
+    //  a flushed script cache is reloaded on NOSCRIPT and the call goes through
+    free (jm_test_redis_command (redis, "SCRIPT", "FLUSH", NULL));
+    jm_store_calls_reset (calls);
+    first = jm_store_calls_add_script (calls, script, 1, 2, argv, NULL);
+    JM_CHECK_INT (jm_store_run (store, calls), 0);
+    JM_CHECK (jm_reply_int (jm_reply_item (jm_store_calls_reply (calls, first), 0), &value) && value == 20);
+    //  Redis gone: -1 and no replies
+    jm_test_redis_stop (redis);
+    JM_CHECK_INT (jm_store_run (store, calls), -1);
+    JM_CHECK (jm_store_calls_reply (calls, first) == NULL);
+    jm_store_calls_destroy (&calls);
+    jm_store_calls_destroy (&calls);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
