@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench_pipeline.sh: the whole pipeline's speed and memory, end to end.
+#
+# Starts a private stack on free loopback ports (redis-server with its own
+# dir, jobmatch-gateway, two jobmatch-matcher), runs build/bin/bench_pipeline
+# against it once (latency at idle first, then batch and single throughput,
+# then the gateway's memory before, under and after a burst that fills its
+# queue, then the matchers' peak memory; each figure the median of 3 runs,
+# and a summary table beside the targets), and stops everything it started,
+# also on Ctrl-C or failure.
+#
+# Usage: bench/bench_pipeline.sh [bench_pipeline options...]
+#   (e.g. --runs 1 --count 20000 for a quick look; see bench_pipeline --help)
+# Set BENCH_KEEP=1 to keep the logs (printed at the end).  Exit status: 0
+# when the stack served every request (figures below target included), 1
+# when it failed.
+set -u
+cd "$(dirname "$0")/.."
+BIN=${BUILD:-build}/bin
+for program in jobmatch-gateway jobmatch-matcher bench_pipeline; do
+    [ -x "$BIN/$program" ] || { echo "bench_pipeline.sh: $BIN/$program is not built (run make)"; exit 1; }
+done
+command -v redis-server >/dev/null || { echo "bench_pipeline.sh: redis-server is not installed"; exit 1; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/jm-bench.XXXXXX")
+mkdir -p "$TMP/redis"
+pids=()
+stop_all () {
+    trap - INT TERM EXIT
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+    if [ "${BENCH_KEEP:-0}" = 1 ] || [ "${failed:-0}" = 1 ]; then
+        echo "logs kept in $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+}
+trap stop_all EXIT
+trap 'failed=1; exit 1' INT TERM
+
+free_port () {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+fail () {
+    failed=1
+    echo "bench_pipeline.sh: $*"
+    for log in "$TMP"/*.log; do echo "--- $log"; tail -n 5 "$log"; done
+    exit 1
+}
+# kB of a /proc/PID/status field (VmHWM: peak resident, VmRSS: resident now)
+status_kb () {
+    awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+mb () {
+    awk -v kb="${1:-0}" 'BEGIN { printf "%.1f MB", kb / 1024 }'
+}
+
+CLIENT_PORT=$(free_port)
+WORKER_PORT=$(free_port)
+REDIS_PORT=$(free_port)
+GATEWAY=tcp://127.0.0.1:$CLIENT_PORT
+
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP/redis" --save '' --appendonly no \
+    >"$TMP/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+    sleep 0.05
+done
+redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || fail "redis-server did not start"
+
+"$BIN/jobmatch-gateway" --clients "$GATEWAY" --workers "tcp://127.0.0.1:$WORKER_PORT" \
+    >"$TMP/gateway.log" 2>&1 &
+gateway_pid=$!
+pids+=($gateway_pid)
+matcher_pids=()
+for n in 1 2; do
+    "$BIN/jobmatch-matcher" --gateway "tcp://127.0.0.1:$WORKER_PORT" \
+        --redis "redis://127.0.0.1:$REDIS_PORT/0" --data data >"$TMP/matcher-$n.log" 2>&1 &
+    matcher_pids+=($!)
+    pids+=($!)
+done
+# Both matchers registered?  (bench_pipeline checks mmi.service; wait for two here)
+for _ in $(seq 100); do
+    [ "$(grep -c "joined service 'jobmatch.match'" "$TMP/gateway.log")" -ge 2 ] && break
+    sleep 0.05
+done
+[ "$(grep -c "joined service 'jobmatch.match'" "$TMP/gateway.log")" -ge 2 ] || fail "the matchers did not register"
+
+alive () {
+    for pid in "$gateway_pid" "${matcher_pids[@]}"; do
+        kill -0 "$pid" 2>/dev/null || fail "process $pid exited during the benchmark"
+    done
+}
+
+echo "pipeline: gateway $GATEWAY, 2 matchers, redis-server on port $REDIS_PORT; $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# One run: latency at idle, batch, single, the gateway's memory through a
+# burst, the matchers' peak memory, then the summary table.
+"$BIN/bench_pipeline" --gateway "$GATEWAY" --data data --gateway-pid "$gateway_pid" \
+    --matcher-pid "${matcher_pids[0]}" --matcher-pid "${matcher_pids[1]}" \
+    --redis-pid "${pids[0]}" "$@" \
+    || fail "bench_pipeline failed"
+alive
+echo "  redis-server peak RSS: $(mb "$(status_kb "${pids[0]}" VmHWM)") (every result stored; no target)"
+exit 0

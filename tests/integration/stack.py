@@ -1,0 +1,332 @@
+#!/usr/bin/python3
+"""The whole jobmatch stack for integration tests: a private redis-server,
+jobmatch-gateway and jobmatch-matcher processes on free loopback ports.
+Built on harness.py (processes, clients, the runner), which it does not
+change; what harness.py lacks for the pipeline lives here:
+
+  Stack(matchers=2, ...)      redis + gateway + N matchers, ready to serve;
+                              .client(), .match(body), .start_matcher(),
+                              .check_alive()
+  PersistentRedis             a redis-server that saves to its own dir on
+                              SIGTERM and can be started again on the same
+                              port and dir (harness.Redis cannot)
+  stream(client, bodies, ...) many requests with a window in flight, each
+                              reply matched to its request id; reports
+                              missing, duplicated and unknown replies
+  make_candidate(serial)      a realistic ~1 KB profile (12-20 skills)
+  sample_candidates()         proto/examples/candidates.jsonl
+  result_key(), rank_key()    Redis key names as in proto/redis-keys.md
+  matcher_served(process)     requests a stopped matcher says it answered
+
+Every process is a harness.Process, so it is stopped at the end of the test
+that started it, and at exit even on failure.
+"""
+import json
+import os
+import random
+import signal
+import time
+
+import harness
+from harness import TestFailure, check
+
+MATCH = "jobmatch.match"
+DATA_DIR = os.environ.get("JM_DATA_DIR") or os.path.join(harness.ROOT, "data")
+SAMPLES = os.path.join(harness.ROOT, "proto", "examples", "candidates.jsonl")
+
+
+# --------------------------------------------------------------------------
+# Redis keys (proto/redis-keys.md, section 2 and 3)
+
+_ESCAPED = set(b":%*?[]\\{}\x7f") | set(range(0x21))
+
+
+def escape_id(value):
+    """An id as it appears inside a key: percent-encoded where a byte could
+    make the key ambiguous; other bytes, UTF-8 included, kept as they are."""
+    raw = bytearray()
+    for byte in value.encode("utf-8"):
+        if byte in _ESCAPED:
+            raw += b"%%%02X" % byte
+        else:
+            raw.append(byte)
+    return raw.decode("utf-8")
+
+
+def result_key(job, candidate, namespace="jobmatch"):
+    return "%s:result:%s:%s" % (namespace, escape_id(job), escape_id(candidate))
+
+
+def rank_key(job, version, namespace="jobmatch"):
+    return "%s:rank:%s:%s" % (namespace, escape_id(job), escape_id(str(version)))
+
+
+# --------------------------------------------------------------------------
+# Candidates
+
+_SKILL_NAMES = None
+
+
+def skill_names():
+    """Names of the taxonomy's skills, as people write them."""
+    global _SKILL_NAMES
+    if _SKILL_NAMES is None:
+        with open(os.path.join(DATA_DIR, "taxonomy.json")) as taxonomy:
+            _SKILL_NAMES = [skill["name"] for skill in json.load(taxonomy)["skills"]]
+    return _SKILL_NAMES
+
+
+_FIRST = ["Priya", "Marcus", "Sofia", "Chen", "Amara", "Lukas", "Fatima", "Diego", "Yuki",
+          "Olu", "Ingrid", "Rahul", "Elena", "Kwame", "Mei", "Tomasz"]
+_LAST = ["Raman", "Oyelaran", "Lindqvist", "Wei", "Okafor", "Brandt", "Haddad", "Morales",
+         "Tanaka", "Adeyemi", "Solberg", "Mehta", "Petrova", "Mensah", "Lin", "Nowak"]
+
+
+def make_candidate(serial, prefix="gen", seed=None):
+    """A realistic candidate profile of about 1 KB: 12 to 20 skills, most
+    with level, years and last_used, a name and years of experience.  The
+    id is "<prefix>-<serial>"; the same (serial, seed) gives the same
+    profile."""
+    rng = random.Random("%s:%d" % (seed, serial))
+    names = skill_names()
+    skills = []
+    for name in rng.sample(names, rng.randint(12, 20)):
+        if rng.random() < 0.25:
+            skills.append(name)
+        else:
+            skills.append({"name": name, "level": rng.randint(1, 5),
+                           "years": rng.randint(0, 12), "last_used": rng.randint(2015, 2026)})
+    return {"id": "%s-%d" % (prefix, serial),
+            "name": "%s %s" % (rng.choice(_FIRST), rng.choice(_LAST)),
+            "years_experience": rng.randint(0, 25),
+            "skills": skills}
+
+
+def sample_candidates():
+    """The sample candidates of proto/examples/candidates.jsonl, decoded."""
+    with open(SAMPLES) as samples:
+        return [json.loads(line) for line in samples if line.strip()]
+
+
+def body(candidate=None, candidates=None, jobs=None):
+    """A jobmatch.match request body as bytes."""
+    value = {"candidate": candidate} if candidates is None else {"candidates": candidates}
+    if jobs is not None:
+        value["jobs"] = jobs
+    return json.dumps(value).encode()
+
+
+# --------------------------------------------------------------------------
+# Redis that survives a restart
+
+class PersistentRedis:
+    """A private redis-server on a free port with its own data dir that
+    saves its data there when stopped with SIGTERM (an RDB snapshot) and
+    loads it when started again with start() on the same port and dir."""
+
+    def __init__(self, name="redis"):
+        import redis as redis_module
+        self._module = redis_module
+        self.name = name
+        self.port = harness.free_port()
+        self.dir = os.path.join(harness.tmpdir(), "%s-%d" % (name, self.port))
+        os.makedirs(self.dir)
+        self.url = "redis://127.0.0.1:%d" % self.port
+        self.process = None
+        self.start()
+
+    def start(self, timeout=10.0):
+        """Starts redis-server (again) and waits until it answers PING."""
+        check(self.process is None or not self.process.alive(), "redis-server already running")
+        self.process = harness.spawn(self.name, [
+            "redis-server", "--port", self.port, "--bind", "127.0.0.1", "--dir", self.dir,
+            "--save", "3600 1", "--appendonly", "no", "--dbfilename", "dump.rdb"])
+
+        def ready():
+            if not self.process.alive():
+                raise TestFailure("redis-server exited: %s" % "\n".join(self.process.tail()))
+            try:
+                return self.client().ping()
+            except self._module.exceptions.ConnectionError:
+                return False
+            except self._module.exceptions.BusyLoadingError:
+                return False
+        harness.wait_for(ready, timeout, 0.02, "redis-server to answer PING")
+
+    def client(self):
+        """A redis-py client (decoded strings)."""
+        return self._module.Redis(host="127.0.0.1", port=self.port, decode_responses=True,
+                                  socket_timeout=5)
+
+    def stop(self):
+        """SIGTERM: Redis saves its snapshot and exits."""
+        return self.process.stop(timeout=10.0)
+
+
+# --------------------------------------------------------------------------
+# The stack
+
+class Stack:
+    """redis-server, jobmatch-gateway and `matchers` jobmatch-matcher
+    processes on free loopback ports, all stopped at the end of the test.
+    The gateway's other settings come as keyword arguments (queue_max=5);
+    matcher_options apply to every matcher (slots=64).  Returns once the
+    gateway has every matcher registered."""
+
+    def __init__(self, matchers=2, heartbeat_ms=1000, liveness=3, persist_redis=False,
+                 matcher_options=None, **gateway_options):
+        self.heartbeat_ms = heartbeat_ms
+        self.liveness = liveness
+        self.matcher_options = dict(matcher_options or {})
+        self.redis = PersistentRedis() if persist_redis else harness.start_redis()
+        self.gateway = harness.start_gateway(heartbeat_ms=heartbeat_ms, liveness=liveness,
+                                             **gateway_options)
+        self.matchers = []
+        for _ in range(matchers):
+            self.start_matcher()
+        if matchers:
+            self.gateway.wait_workers(MATCH, matchers, timeout=30.0)
+
+    def start_matcher(self, **options):
+        """Starts one more matcher (named matcher-1, matcher-2, ...) and
+        returns its harness.Process; does not wait for it to register."""
+        settings = dict(self.matcher_options)
+        settings.update(options)
+        argv = [harness.binary("jobmatch-matcher"), "--gateway", self.gateway.workers,
+                "--redis", self.redis.url + "/0", "--data", DATA_DIR,
+                "--heartbeat-ms", self.heartbeat_ms, "--liveness", self.liveness]
+        for key, value in settings.items():
+            if value is True:
+                argv.append("--" + key.replace("_", "-"))
+            else:
+                argv += ["--" + key.replace("_", "-"), str(value)]
+        process = harness.spawn("matcher-%d" % (len(self.matchers) + 1), argv)
+        self.matchers.append(process)
+        return process
+
+    def client(self, req=False):
+        """A new DEALER (or REQ) client of the gateway."""
+        return harness.MdpClient(self.gateway.clients, req=req)
+
+    def match(self, request_body, client=None, timeout=30.0):
+        """Sends one jobmatch.match request and returns its decoded reply."""
+        client = client or self.gateway.client()
+        if not isinstance(request_body, bytes):
+            request_body = json.dumps(request_body).encode()
+        return json.loads(client.request(MATCH, request_body, timeout=timeout))
+
+    def processes(self):
+        return [self.redis.process, self.gateway.process] + self.matchers
+
+    def check_alive(self, *processes):
+        """Fails the test when any of the given processes (default: the
+        gateway and every matcher not deliberately stopped) has exited."""
+        for process in processes or [self.gateway.process] + self.matchers:
+            check(process.alive(), "%s exited with %s: %s" % (
+                process.name, process.popen.returncode, " | ".join(process.tail(5))))
+
+
+# --------------------------------------------------------------------------
+# Streams of requests
+
+class StreamResult:
+    """What stream() saw: replies (request id -> body), duplicates and
+    strangers (ids answered twice, ids never sent), missing (ids sent and
+    never answered), elapsed seconds, max_gap (the longest wait for a reply
+    while requests were outstanding)."""
+
+    def __init__(self):
+        self.replies = {}
+        self.order = []
+        self.duplicates = []
+        self.strangers = []
+        self.missing = []
+        self.elapsed = 0.0
+        self.max_gap = 0.0
+
+    def bodies(self):
+        """Replies decoded from JSON, in request-id order of sending."""
+        return [json.loads(self.replies[request_id]) for request_id in self.order
+                if request_id in self.replies]
+
+    def check_exactly_once(self):
+        """Fails unless every request was answered exactly once."""
+        check(not self.missing, "%d of %d requests unanswered (first %r)" % (
+            len(self.missing), len(self.order), self.missing[:3]))
+        check(not self.duplicates, "%d replies duplicated (first %r)" % (
+            len(self.duplicates), self.duplicates[:3]))
+        check(not self.strangers, "%d replies to request ids never sent (first %r)" % (
+            len(self.strangers), self.strangers[:3]))
+
+
+def stream(client, bodies, inflight=256, service=MATCH, prefix="r", on_reply=None,
+           stall_timeout=30.0, linger=0.3):
+    """Sends every body in bodies from client (a DEALER harness.MdpClient)
+    with request ids "<prefix>-<n>", keeping up to inflight requests
+    outstanding, and collects the replies.  on_reply(answered) is called
+    after each new reply (it may block, to kill or restart something).
+    Gives up when no reply comes for stall_timeout seconds; afterwards
+    listens linger seconds more for duplicates.  Returns a StreamResult."""
+    result = StreamResult()
+    total = len(bodies)
+    result.order = [("%s-%d" % (prefix, index)).encode() for index in range(total)]
+    expected = set(result.order)
+    service = service.encode() if isinstance(service, str) else service
+    sent = outstanding = 0
+    started = last_reply = time.monotonic()
+
+    def take(frames):
+        nonlocal outstanding, last_reply
+        if len(frames) != 5 or frames[0] != b"" or frames[1] != harness.MDPC:
+            raise TestFailure("malformed reply: %r" % [frame[:40] for frame in frames])
+        request_id = frames[3]
+        if request_id in result.replies:
+            result.duplicates.append(request_id)
+            return False
+        if request_id not in expected:
+            result.strangers.append(request_id)
+            return False
+        result.replies[request_id] = frames[4]
+        outstanding -= 1
+        now = time.monotonic()
+        result.max_gap = max(result.max_gap, now - last_reply)
+        last_reply = now
+        return True
+
+    while len(result.replies) < total:
+        while sent < total and outstanding < inflight:
+            client.send(service, result.order[sent], bodies[sent])
+            sent += 1
+            outstanding += 1
+        frames = client.recv_raw(0.2)
+        if frames is None:
+            if time.monotonic() - last_reply > stall_timeout:
+                break
+            continue
+        if take(frames) and on_reply:
+            on_reply(len(result.replies))
+            last_reply = max(last_reply, time.monotonic() - 0.001)
+    if outstanding > 0:         # the wait for a reply went on until we gave up
+        result.max_gap = max(result.max_gap, time.monotonic() - last_reply)
+    result.elapsed = time.monotonic() - started
+    deadline = time.monotonic() + linger
+    while time.monotonic() < deadline:
+        frames = client.recv_raw(max(0.0, deadline - time.monotonic()))
+        if frames is not None:
+            take(frames)
+    result.missing = [request_id for request_id in result.order if request_id not in result.replies]
+    return result
+
+
+# --------------------------------------------------------------------------
+# Matcher logs
+
+def matcher_served(process, stop=True):
+    """How many requests a matcher answered, from its own statistics lines
+    ("last 30 s: N requests, ..."), which it logs every 30 s and once more
+    when it stops.  Stops the matcher first (SIGTERM) unless stop is
+    False."""
+    import re
+    if stop and process.alive():
+        process.stop(signal.SIGTERM)
+    return sum(int(count) for count in re.findall(r"last \d+ s: (\d+) requests", process.log()))
