@@ -62,6 +62,11 @@ int jm_cli_flush (void);
 int jm_cli_cmd_score (jm_cli_t *cli, int argc, char **argv);
 int jm_cli_cmd_skills (jm_cli_t *cli, int argc, char **argv);
 int jm_cli_cmd_jobs (jm_cli_t *cli, int argc, char **argv);
+int jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv);    //  through the gateway
+int jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv);     //  files of any size, resumable
+int jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv);   //  cmd_results.c
+int jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv);      //  cmd_results.c
+int jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv);      //  cmd_results.c
 
 //  ---------------------------------------------------------------------------
 //  Options (args.c).  A command describes its options in a table ending
@@ -185,7 +190,8 @@ void jm_cli_table_addf (jm_cli_table_t *self, const char *format, ...)
 //  the header row unless it is hidden.
 void jm_cli_table_render (const jm_cli_table_t *self, int indent, bool header, jm_buf_t *out);
 
-//  Appends text to out with control characters replaced by '?' and cut to
+//  Appends text to out with control characters (C0, C1, DEL) and
+//  bidirectional controls replaced by '?' and cut to
 //  at most width display columns with "..." (0: no limit).
 void jm_cli_text_clean (jm_buf_t *out, const char *text, int width);
 

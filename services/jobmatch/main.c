@@ -32,6 +32,11 @@ static const s_command_t s_commands [] = {
     { "score",  jm_cli_cmd_score },
     { "skills", jm_cli_cmd_skills },
     { "jobs",   jm_cli_cmd_jobs },
+    { "submit", jm_cli_cmd_submit },
+    { "batch",  jm_cli_cmd_batch },
+    { "results", jm_cli_cmd_results },
+    { "rank",    jm_cli_cmd_rank },
+    { "best",    jm_cli_cmd_best },
     { NULL }
 };
 
@@ -49,10 +54,19 @@ static const jm_cli_spec_t s_spec = {
     "                            readable tables with --explain\n"
     "  skills                    normalize skill names, extract the skills of a\n"
     "                            resume, list the taxonomy\n"
-    "  jobs                      list and show the job profiles\n"
+    "  jobs                      the job registry: put, get, list, delete (and the\n"
+    "                            local profiles: list --offline, show)\n"
+    "  submit                    score candidates through the gateway: JSON lines,\n"
+    "                            --explain tables, or a --ranked table\n"
+    "  batch                     score a file of any size through the gateway, in\n"
+    "                            input order, resumable (--resume)\n"
+    "  results                   a stored result, plain or explained\n"
+    "  rank                      a page of a job's ranking\n"
+    "  best                      the jobs that suit one candidate best\n"
     "\n"
     "'jobmatch COMMAND --help' tells more.  Exit status: 0 all good, 1 some input\n"
-    "item was bad (the rest was processed), 2 usage, I/O or data error.\n"
+    "item was bad (the rest was processed) or the service refused the request, 2\n"
+    "usage, I/O or data error, or no answer from the gateway.\n"
 };
 
 void

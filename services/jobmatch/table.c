@@ -107,6 +107,18 @@ jm_cli_text_width (const char *text, size_t len)
     return width;
 }
 
+//  True for the code points that could rewrite or reorder what a terminal
+//  shows: C0 and C1 controls, DEL, and the bidirectional marks, embeddings,
+//  overrides and isolates (U+200E-U+200F, U+202A-U+202E, U+2066-U+2069).
+static bool
+s_hides_text (uint32_t code)
+{
+    return code < 0x20 || (code >= 0x7F && code < 0xA0)
+        || code == 0x200E || code == 0x200F
+        || (code >= 0x202A && code <= 0x202E)
+        || (code >= 0x2066 && code <= 0x2069);
+}
+
 void
 jm_cli_text_clean (jm_buf_t *out, const char *text, int width)
 {
@@ -121,7 +133,7 @@ jm_cli_text_clean (jm_buf_t *out, const char *text, int width)
     while (i < len) {
         uint32_t code;
         size_t step = s_decode (bytes + i, len - i, &code);
-        bool replace = step == 0 || code < 0x20 || code == 0x7F || (code >= 0x80 && code < 0xA0);
+        bool replace = step == 0 || s_hides_text (code);
         if (step == 0)
             step = 1;
         int code_width = replace ? 1 : s_code_width (code);

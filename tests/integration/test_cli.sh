@@ -62,9 +62,14 @@ EOF
 # --- help, version, usage errors ------------------------------------------------
 jm --help;                   [ $rc -eq 0 ] && grep -q '^Usage: jobmatch' "$TMP/out" && ok help_program || fail help_program "rc=$rc"
 help_ok=1
-for cmd in "score" "skills" "skills normalize" "skills extract" "skills list" "jobs" "jobs list" "jobs show"; do
+for cmd in "score" "skills" "skills normalize" "skills extract" "skills list" "jobs" "jobs list" "jobs show" \
+           "jobs put" "jobs get" "jobs delete" "results" "rank" "best"; do
     jm $cmd --help
     { [ $rc -eq 0 ] && grep -q "^Usage: jobmatch $cmd" "$TMP/out"; } || { help_ok=0; fail help_commands "'$cmd --help' rc=$rc"; }
+    case "$cmd" in      # the commands that ask the gateway document their exit status
+        "jobs put"|"jobs get"|"jobs delete"|"jobs list"|results|rank|best)
+            grep -q "^Exit status: 0 done; 1 the service refused" "$TMP/out" || { help_ok=0; fail help_commands "'$cmd --help' has no exit status"; } ;;
+    esac
 done
 [ $help_ok -eq 1 ] && ok help_commands
 jm --version;                [ $rc -eq 0 ] && grep -Eq '^jobmatch [0-9]' "$TMP/out" && ok version || fail version "rc=$rc $(cat "$TMP/out")"
@@ -73,7 +78,7 @@ jm score --frobnicate;       [ $rc -eq 2 ] && grep -q "unknown option '--frobnic
                              && ok unknown_option || fail unknown_option "rc=$rc $(cat "$TMP/err")"
 jm;                          [ $rc -eq 2 ] && ok no_command || fail no_command "rc=$rc"
 jm skills frobnicate;        [ $rc -eq 2 ] && ok unknown_subcommand || fail unknown_subcommand "rc=$rc"
-jm --data "$TMP/nowhere" jobs list
+jm --data "$TMP/nowhere" jobs list --offline
                              [ $rc -eq 2 ] && grep -q nowhere "$TMP/err" && ok bad_data_dir || fail bad_data_dir "rc=$rc $(cat "$TMP/err")"
 jm score --data "$DATA" "$TMP/one.json"
                              [ $rc -eq 0 ] && ok data_option_after_command || fail data_option_after_command "rc=$rc"
@@ -375,7 +380,15 @@ jm skills list --category no-such-category
 [ $rc -eq 2 ] && grep -q "$category" "$TMP/err" && ok skills_list_unknown_category || fail skills_list_unknown_category "rc=$rc"
 
 # --- jobs -------------------------------------------------------------------------
-jm jobs list
+# 'jobs list' asks the registry through the gateway (issue 4); --offline reads
+# the local data.  Nothing listens on this port: the error names the endpoint
+# and points to --offline, and nothing is printed on stdout.
+nowhere="tcp://127.0.0.1:$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+jm jobs list --gateway "$nowhere" --timeout-ms 300
+[ $rc -eq 2 ] && [ ! -s "$TMP/out" ] && grep -q "no reply from the gateway at $nowhere within 300 ms" "$TMP/err" \
+    && grep -q -- "--offline" "$TMP/err" && ok jobs_list_remote_by_default \
+    || fail jobs_list_remote_by_default "rc=$rc $(cat "$TMP/err")"
+jm jobs list --offline
 pycheck jobs_list '
 import glob, json, os, sys
 lines = open(sys.argv[1]).read().splitlines()

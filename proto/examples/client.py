@@ -1,0 +1,385 @@
+#!/usr/bin/python3
+"""A jobmatch client for job boards, in Python: submit candidates, post jobs,
+read rankings.
+
+It speaks JMP/1 (proto/protocol.md) to jobmatch-gateway with nothing but
+pyzmq (Debian: apt-get install python3-zmq; run it with /usr/bin/python3).
+Use it as a script:
+
+    client.py [--gateway EP] [--timeout S] COMMAND [ARGS]
+
+    submit FILE [--job ID]...    score candidates (one JSON object, an array or
+                                 JSON lines; "-" is stdin); prints one result a line
+    post-job FILE                create or replace a job; prints it with its version
+    get-job ID                   prints one job
+    jobs                         lists the registered jobs, one a line
+    delete-job ID                removes a job
+    rank JOB [--offset N] [--limit N] [--min-score X] [--band B]
+                                 prints a page of a job's ranking, one entry a line,
+                                 then a summary line on stderr
+    result JOB CANDIDATE         prints a stored result
+    results CANDIDATE            prints a candidate's results for every job
+    best FILE [--limit N]        the jobs that suit one candidate best
+    stats                        the gateway's counters
+
+    --gateway defaults to $JOBMATCH_GATEWAY, else tcp://127.0.0.1:5570; --timeout
+    (seconds, default 10) bounds the wait for each reply.  Exit status, as for
+    the jobmatch CLI: 0 all good; 1 the service refused the request (printed
+    on stderr as "CODE: message": not_found, unknown_skill, ...); 2 no answer
+    (no reply in time, or no_workers, busy, worker_lost, internal: try again
+    later), a usage error or an unreadable file.
+
+or as a module:
+
+    from client import JobmatchClient, JobmatchError
+    with JobmatchClient("tcp://127.0.0.1:5570", timeout=10.0) as jobmatch:
+        jobmatch.put_job({"id": "api-dev", "title": "API developer",
+                          "requirements": [{"skill": "Python", "weight": 3}]})
+        results = jobmatch.submit([{"id": "c1", "name": "Ada", "skills": ["Python"]}],
+                                  jobs=["api-dev"])
+        page = jobmatch.rank("api-dev", limit=10)
+        for entry in page["entries"]:
+            print(entry["rank"], entry["candidate"], entry["score"])
+
+How the protocol works, in short.  The client connects a DEALER socket to the
+gateway and sends each request as five frames:
+
+    ["", "MDPC01", SERVICE, REQUEST-ID, BODY]
+
+and gets back the same five frames with the reply body.  BODY is JSON.  The
+request id is the client's own choice: replies can come in any order, and the
+id tells which request each answers, so many requests can be in flight at once
+(send() and recv() below; submit() uses them).  Every request is answered
+exactly once, by a matcher or by the gateway with an error body:
+
+    {"ok": false, "error": {"code": "no_workers", "message": "..."}}
+
+(codes in proto/protocol.md section 7; JobmatchError carries them).  If no
+reply comes within the timeout, the request may still be answered later: the
+client then drops that reply, since its id is no longer awaited.  Services:
+
+    jobmatch.match    {"candidates": [...], "jobs": [ID, ...]}  -> {"ok", "results"}
+    jobmatch.jobs     {"op": "put" | "get" | "list" | "delete", ...}
+    jobmatch.results  {"op": "result" | "rank" | "candidate" | "best" | "summary", ...}
+
+(proto/services.md has every field).
+"""
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import time
+
+import zmq
+
+DEFAULT_GATEWAY = "tcp://127.0.0.1:5570"
+MDPC = b"MDPC01"
+MATCH, JOBS, RESULTS, STATS = "jobmatch.match", "jobmatch.jobs", "jobmatch.results", "jobmatch.stats"
+MAX_CANDIDATES = 1000           # candidates in one jobmatch.match request
+RETRYABLE = ("busy", "no_workers")      # answered by the gateway before any work was done
+UNANSWERED = RETRYABLE + ("worker_lost", "internal")    # not the request's fault: try later
+
+
+class JobmatchError(Exception):
+    """An error reply: code (e.g. "unknown_skill", "not_found", "no_workers"),
+    message, and the whole reply body (an unknown_skill error lists the
+    unknown names with suggestions in reply["error"]["unknown"])."""
+
+    def __init__(self, code, message, reply=None):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+        self.message = message
+        self.reply = reply or {}
+
+
+class JobmatchClient:
+    """One connection to the gateway.  Not thread-safe (a ZeroMQ socket is
+    not): use one client per thread."""
+
+    def __init__(self, endpoint=None, timeout=10.0, context=None):
+        self.endpoint = endpoint or os.environ.get("JOBMATCH_GATEWAY") or DEFAULT_GATEWAY
+        self.timeout = timeout
+        self._context = context or zmq.Context.instance()
+        self._socket = self._context.socket(zmq.DEALER)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        self._socket.connect(self.endpoint)
+        self._poller = zmq.Poller()
+        self._poller.register(self._socket, zmq.POLLIN)
+        self._ids = itertools.count(1)
+        self._prefix = "py-%d-%x" % (os.getpid(), id(self) & 0xFFFFFF)
+
+    def close(self):
+        self._socket.close(linger=0)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- the protocol -------------------------------------------------------
+
+    def send(self, service, body):
+        """Sends one request (body: a dict, or bytes as they are) and returns
+        its request id; does not wait."""
+        request_id = "%s-%d" % (self._prefix, next(self._ids))
+        if not isinstance(body, bytes):
+            body = json.dumps(body).encode()
+        self._socket.send_multipart([b"", MDPC, service.encode(), request_id.encode(), body])
+        return request_id
+
+    def recv(self, timeout=None):
+        """Waits up to timeout seconds (default: the client's) for the next
+        reply.  Returns (request_id, body) with body decoded from JSON, or
+        None when nothing came."""
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._poller.poll(remaining * 1000):
+                return None
+            frames = self._socket.recv_multipart()
+            if len(frames) != 5 or frames[0] != b"" or frames[1] != MDPC:
+                continue                        # not a JMP/1 reply: ignore it
+            try:
+                body = json.loads(frames[4])
+            except ValueError:
+                body = {"ok": False, "error": {"code": "internal",
+                                               "message": "the reply is not JSON"}}
+            return frames[3].decode(errors="replace"), body
+
+    def request(self, service, body, timeout=None, retries=0):
+        """Sends one request and waits for its reply.  Returns the reply
+        body when it says "ok"; raises JobmatchError for an error reply and
+        TimeoutError when none came within timeout seconds.  busy and
+        no_workers (never executed) are retried up to retries times, after
+        0.2 s, 0.4 s, 0.8 s..."""
+        timeout = self.timeout if timeout is None else timeout
+        for attempt in range(retries + 1):
+            request_id = self.send(service, body)
+            deadline = time.monotonic() + timeout
+            while True:
+                got = self.recv(max(0.0, deadline - time.monotonic()))
+                if got is None:
+                    raise TimeoutError("no reply from the gateway at %s within %g s"
+                                       % (self.endpoint, timeout))
+                if got[0] == request_id:        # else a late reply to an abandoned request
+                    reply = got[1]
+                    break
+            if not isinstance(reply, dict):
+                raise JobmatchError("internal", "the reply is not a JSON object")
+            if reply.get("ok") is True or (service == STATS and "ok" not in reply):
+                return reply
+            error = reply.get("error") or {}
+            code, message = error.get("code", "internal"), error.get("message", "")
+            if code not in RETRYABLE or attempt == retries:
+                raise JobmatchError(code, message, reply)
+            time.sleep(0.2 * 2 ** attempt)
+
+    # -- jobmatch.match -----------------------------------------------------
+
+    def submit(self, candidates, jobs=None, window=8):
+        """Scores candidates (dicts) against jobs (ids; None: the default
+        job), stores the results and updates the rankings.  Sends them in
+        requests of up to 1000 with up to window requests in flight, and
+        returns the results in input order: one per candidate and job, or
+        for a candidate that could not be read {"position", "candidate",
+        "error"}.  Raises JobmatchError when a whole request fails."""
+        chunks = [candidates[i:i + MAX_CANDIDATES] for i in range(0, len(candidates), MAX_CANDIDATES)]
+        replies, pending = {}, {}
+        next_chunk = 0
+        while len(replies) < len(chunks):
+            while next_chunk < len(chunks) and len(pending) < window:
+                body = {"candidates": chunks[next_chunk]}
+                if jobs:
+                    body["jobs"] = list(jobs)
+                pending[self.send(MATCH, body)] = next_chunk
+                next_chunk += 1
+            got = self.recv()
+            if got is None:
+                raise TimeoutError("no reply from the gateway at %s within %g s"
+                                   % (self.endpoint, self.timeout))
+            if got[0] not in pending:
+                continue
+            index = pending.pop(got[0])
+            reply = got[1]
+            if not isinstance(reply, dict) or reply.get("ok") is not True:
+                error = (reply or {}).get("error") or {}
+                raise JobmatchError(error.get("code", "internal"), error.get("message", ""), reply)
+            replies[index] = reply["results"]
+        return [result for index in range(len(chunks)) for result in replies[index]]
+
+    # -- jobmatch.jobs ------------------------------------------------------
+
+    def put_job(self, job):
+        """Creates or replaces a job; returns it as stored, with "version"."""
+        return self.request(JOBS, {"op": "put", "job": job})["job"]
+
+    def get_job(self, job_id):
+        """The reply of get: {"job", "ranked_version", "rescoring"}."""
+        return self.request(JOBS, {"op": "get", "id": job_id})
+
+    def list_jobs(self):
+        """Every registered job: id, title, version, requirements,
+        candidates, ranked_version, rescoring."""
+        return self.request(JOBS, {"op": "list"})["jobs"]
+
+    def delete_job(self, job_id):
+        return self.request(JOBS, {"op": "delete", "id": job_id})
+
+    # -- jobmatch.results ---------------------------------------------------
+
+    def result(self, job_id, candidate_id):
+        """The stored result of a candidate for a job (JobmatchError
+        not_found when there is none)."""
+        return self.request(RESULTS, {"op": "result", "job": job_id, "candidate": candidate_id})["result"]
+
+    def rank(self, job_id, offset=0, limit=20, min_score=None, band=None):
+        """A page of a job's ranking: {"job", "version", "total", "matching",
+        "offset", "limit", "entries": [{"rank", "candidate", "name", "score",
+        "band", "required"}], "rescoring"}."""
+        body = {"op": "rank", "job": job_id, "offset": offset, "limit": limit, "band": band}
+        if min_score is not None:
+            body["min_score"] = min_score
+        return self.request(RESULTS, body)
+
+    def candidate_results(self, candidate_id):
+        """A candidate's results for every registered job that has one."""
+        return self.request(RESULTS, {"op": "candidate", "candidate": candidate_id})["results"]
+
+    def best(self, candidate, limit=10):
+        """One profile scored against every registered job, best first
+        (nothing is stored)."""
+        return self.request(RESULTS, {"op": "best", "candidate": candidate, "limit": limit})["results"]
+
+    def stats(self):
+        """The gateway's counters (jobmatch.stats)."""
+        return self.request(STATS, b"")
+
+
+# --------------------------------------------------------------------------
+# The script
+
+def _read_text(path):
+    """The text of a file ("-": stdin)."""
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+def _read_json(path):
+    """Parses a file ("-": stdin) holding one JSON value."""
+    return json.loads(_read_text(path))
+
+
+def _read_candidates(path):
+    """Candidates from a file: one object, an array, or JSON lines."""
+    text = _read_text(path)
+    stripped = text.strip()
+    if stripped.startswith("["):
+        return json.loads(stripped)
+    try:
+        value = json.loads(stripped)
+        return [value]
+    except ValueError:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _print(value, pretty=False):
+    print(json.dumps(value, indent=2 if pretty else None))
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="client.py", description="A jobmatch client: submit candidates, post jobs, read rankings.",
+        epilog="See the top of this file for the protocol and the Python API.")
+    parser.add_argument("--gateway", help="the gateway (default $JOBMATCH_GATEWAY or %s)" % DEFAULT_GATEWAY)
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a reply")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    command = commands.add_parser("submit", help="score candidates")
+    command.add_argument("file")
+    command.add_argument("--job", action="append", help="a job id; repeatable (default: the default job)")
+    command = commands.add_parser("post-job", help="create or replace a job")
+    command.add_argument("file")
+    command = commands.add_parser("get-job", help="one job")
+    command.add_argument("id")
+    commands.add_parser("jobs", help="the registered jobs")
+    command = commands.add_parser("delete-job", help="remove a job")
+    command.add_argument("id")
+    command = commands.add_parser("rank", help="a page of a job's ranking")
+    command.add_argument("job")
+    command.add_argument("--offset", type=int, default=0)
+    command.add_argument("--limit", type=int, default=20)
+    command.add_argument("--min-score", type=float)
+    command.add_argument("--band", choices=["strong", "good", "partial", "weak"])
+    command = commands.add_parser("result", help="a stored result")
+    command.add_argument("job")
+    command.add_argument("candidate")
+    command = commands.add_parser("results", help="a candidate's results for every job")
+    command.add_argument("candidate")
+    command = commands.add_parser("best", help="the jobs that suit one candidate best")
+    command.add_argument("file")
+    command.add_argument("--limit", type=int, default=10)
+    commands.add_parser("stats", help="the gateway's counters")
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    try:
+        with JobmatchClient(args.gateway, timeout=args.timeout) as jobmatch:
+            if args.command == "submit":
+                for result in jobmatch.submit(_read_candidates(args.file), jobs=args.job):
+                    _print(result)
+            elif args.command == "post-job":
+                _print(jobmatch.put_job(_read_json(args.file)), pretty=True)
+            elif args.command == "get-job":
+                _print(jobmatch.get_job(args.id)["job"], pretty=True)
+            elif args.command == "jobs":
+                for job in jobmatch.list_jobs():
+                    _print(job)
+            elif args.command == "delete-job":
+                jobmatch.delete_job(args.id)
+                print("deleted job %s" % args.id)
+            elif args.command == "rank":
+                page = jobmatch.rank(args.job, args.offset, args.limit, args.min_score, args.band)
+                for entry in page["entries"]:
+                    _print(entry)
+                entries = page["entries"]
+                shown = "%d-%d" % (entries[0]["rank"], entries[-1]["rank"]) if entries else "none"
+                print("showing %s of %d (%d in all), version %d" % (
+                    shown, page["matching"], page["total"], page["version"]), file=sys.stderr)
+            elif args.command == "result":
+                _print(jobmatch.result(args.job, args.candidate), pretty=True)
+            elif args.command == "results":
+                for result in jobmatch.candidate_results(args.candidate):
+                    _print(result)
+            elif args.command == "best":
+                for result in jobmatch.best(_read_json(args.file), limit=args.limit):
+                    _print(result)
+            elif args.command == "stats":
+                _print(jobmatch.stats(), pretty=True)
+    except JobmatchError as error:
+        print("%s: %s" % (error.code, error.message), file=sys.stderr)
+        for entry in (error.reply.get("error") or {}).get("unknown") or []:
+            suggestion = entry.get("suggestion")
+            print("  %r: %s" % (entry.get("input"), "did you mean %r?" % suggestion if suggestion
+                                else "no close match"), file=sys.stderr)
+        return 2 if error.code in UNANSWERED else 1
+    except TimeoutError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except (OSError, ValueError) as error:      # unreadable file, bad JSON in it
+        print("%s: %s" % (getattr(args, "file", "input"), error), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+/*  jobmatch CLI: the output file of `jobmatch batch`, and what it holds.
+
+    The output is written strictly in input order, one record per input
+    candidate per job (jobs in the order given), so that it can always be
+    resumed by counting: N complete candidates are exactly the first
+    N x jobs lines (after the header for CSV).  A bad candidate gets an
+    error record for every job.  Records never contain a raw line break (the
+    JSON is compact; CSV fields have line breaks turned into spaces).
+
+      JSON lines: a result is the matcher's result object, byte for byte;
+                  an error is {"line": N, "candidate": id|null, "job": id,
+                  "error": {"code", "message", ...}}.
+      CSV:        id,name,job,score,band,required,missing,error,line,cached
+                  (missing: the missing requirements joined with "; ";
+                  error: "code: message").
+
+    Opening with resume scans what is there: it cuts a partial last line
+    and any records of a candidate not complete, checks that the records
+    are for the same jobs, and counts them (the tally) so the summary
+    covers the whole file.  Writes go straight to the file descriptor
+    (write(2), no stdio buffer), so a killed process leaves at worst one
+    partial line, which the next resume cuts.                             */
+#ifndef JM_BATCH_OUTPUT_H
+#define JM_BATCH_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "jm_error.h"
+
+#define JM_BATCH_ERROR_LINES_MAX 1000  //  error line numbers kept for the summary
+
+typedef enum { JM_BATCH_OUT_JSONL, JM_BATCH_OUT_CSV } jm_batch_out_format_t;
+
+enum { JM_BATCH_BAND_STRONG, JM_BATCH_BAND_GOOD, JM_BATCH_BAND_PARTIAL, JM_BATCH_BAND_WEAK,
+       JM_BATCH_BAND_OTHER, JM_BATCH_BANDS };
+
+//  What the output holds: candidates and results counted as written.
+typedef struct {
+    long candidates;            //  input candidates with all their records written
+    long results;               //  result records
+    long scored;                //  results scored afresh ("cached": false)
+    long cached;                //  results served from the cache
+    long errors;                //  candidates with error records
+    long bands [JM_BATCH_BANDS];
+    long error_lines [JM_BATCH_ERROR_LINES_MAX];   //  input lines of the first errors
+    int error_line_count;
+} jm_batch_tally_t;
+
+//  One job's outcome for a candidate, as handed to jm_batch_output_record.
+typedef struct {
+    const char *text;           //  the reply's element: a result, or an error entry
+    size_t len;                 //  {"position", "candidate", "error"}
+    bool error;                 //  text is an error entry
+    int band;                   //  a result's band (JM_BATCH_BAND_*)
+    bool cached;                //  a result's "cached"
+} jm_batch_item_t;
+
+typedef struct _jm_batch_output_t jm_batch_output_t;
+
+//  Opens path ("-": stdout, never resumed) for jobs [0..job_count).
+//  Without resume an existing non-empty file is refused unless force.
+//  With resume, scans the file as above and fills *tally with what it
+//  holds; *last_id_p gets a copy of the last complete candidate's id (or
+//  NULL).  Returns NULL with err filled (io_error, or invalid_request when
+//  the file holds something else).
+jm_batch_output_t *jm_batch_output_new (const char *path, jm_batch_out_format_t format,
+                                        const char *const *jobs, int job_count, bool resume,
+                                        bool force, jm_batch_tally_t *tally, char **last_id_p,
+                                        jm_error_t *err);
+
+//  Writes what is buffered, syncs the file to disk when sync, closes it and
+//  frees the writer.  Returns 0, or -1 with err filled.  Accepts NULL.
+int jm_batch_output_destroy (jm_batch_output_t **self_p, bool sync, jm_error_t *err);
+
+//  Writes the records of one candidate (its input line; items: one per
+//  job) and counts them in tally.  For a candidate the CLI could not send
+//  (bad input), items is NULL and local holds the error, id its id when
+//  known.  Returns 0, or -1 with err filled when the file cannot be
+//  written.
+int jm_batch_output_record (jm_batch_output_t *self, long line, const jm_batch_item_t *items,
+                            const char *id, const jm_error_t *local, jm_batch_tally_t *tally,
+                            jm_error_t *err);
+
+//  Writes the buffered records to the file.  Returns 0, or -1 with err.
+int jm_batch_output_flush (jm_batch_output_t *self, jm_error_t *err);
+
+//  The band index of a band value ("\"strong\"", raw JSON text).
+int jm_batch_band_index (const char *value, size_t len);
+
+//  Band names by index ("strong", ..., "other").
+extern const char *jm_batch_band_names [JM_BATCH_BANDS];
+
+#endif

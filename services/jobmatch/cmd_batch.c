@@ -1,0 +1,1032 @@
+/*  jobmatch batch: scores a file of any size through the gateway, resumably.
+
+    The run is one loop in one thread:
+
+        read a chunk of candidates (batch_input)  ->  send it (batch_pipe)
+        ...  up to --window chunks in flight  ...
+        take a reply  ->  split its results into the chunk's records
+        write the complete records at the head, in input order (batch_output)
+
+    The chunks form a queue in input order; a chunk is written record by
+    record as soon as every record before it is, so the queue is the
+    reorder buffer and the window bounds it (memory stays flat: about
+    window x batch x (candidate + results) bytes).  A request is one
+    chunk's candidates against up to 32 jobs; a request the gateway
+    refuses as too large or as invalid JSON is split in two until the
+    candidate at fault is alone, which then gets an error record.
+
+    Results pass through as text: the reply is split with the light JSON
+    scanner of batch_json and each result is copied to the output byte for
+    byte; only "job", "band", "cached" and "error" are looked at.
+
+    Resume: the output is strictly in input order with a fixed number of
+    records per candidate (batch_output.h), so counting its complete
+    records says how many candidates are done; the input is read past
+    them and the run goes on.  Retried requests are matched by request id
+    (batch_pipe.h), so a candidate is written once however many times it
+    was scored.                                                             */
+#include "cli.h"
+#include "batch_input.h"
+#include "batch_json.h"
+#include "batch_output.h"
+#include "batch_pipe.h"
+#include "jm_mdp.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define JM_BATCH_GATEWAY          "tcp://127.0.0.1:5570"
+#define JM_BATCH_SERVICE          "jobmatch.match"
+#define JM_BATCH_JOBS_SERVICE     "jobmatch.jobs"
+#define JM_BATCH_JOBS_MAX         1024
+#define JM_BATCH_JOBS_PER_REQUEST 32        //  the matcher's limit
+#define JM_BATCH_CANDIDATES_MAX   1000      //  per request, the matcher's limit
+#define JM_BATCH_RESULTS_PER_REQUEST 500    //  default --batch x jobs
+#define JM_BATCH_BODY_BYTES       (4 * 1024 * 1024)   //  a chunk's candidates, at most (gateway: 8 MB)
+#define JM_BATCH_GRACE_MS         3000      //  after Ctrl-C, for replies in flight
+#define JM_BATCH_ERRORS_SHOWN     20
+#define JM_BATCH_PROBE_MS         5000      //  wait for the gateway's first answer
+
+static const jm_cli_option_t s_options [] = {
+    { "gateway",    "EP",     "the gateway's client endpoint (default " JM_BATCH_GATEWAY ", env JOBMATCH_GATEWAY)" },
+    { "job",        "ID",     "a job id; repeatable (default " JM_DEFAULT_JOB ")" },
+    { "all-jobs",   NULL,     "every registered job" },
+    { "in",         "FILE",   "the candidates: JSON lines, a JSON array or CSV ('-': stdin)" },
+    { "out",        "FILE",   "where the results go ('-': stdout, not resumable)" },
+    { "format",     "FMT",    "the input's format: jsonl, json or csv (default: by extension)" },
+    { "out-format", "FMT",    "the output's format: jsonl or csv (default: by extension)" },
+    { "window",     "N",      "requests in flight, 1..1000 (default 16, env JOBMATCH_WINDOW)" },
+    { "batch",      "N",      "candidates per request, 1..1000 (default 500 / number of jobs, env JOBMATCH_BATCH)" },
+    { "resume",     NULL,     "continue the run that wrote --out" },
+    { "force",      NULL,     "overwrite a non-empty --out" },
+    { "timeout-ms", "N",      "wait for each reply this long before resending (default 10000, env JOBMATCH_TIMEOUT_MS)" },
+    { "retries",    "N",      "resends of a request that timed out or was refused (default 5, env JOBMATCH_RETRIES)" },
+    { "summary",    "FILE",   "also write the summary there, as JSON" },
+    { NULL }
+};
+enum { s_OPT_GATEWAY, s_OPT_JOB, s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_FORMAT,
+       s_OPT_WINDOW, s_OPT_BATCH, s_OPT_RESUME, s_OPT_FORCE, s_OPT_TIMEOUT, s_OPT_RETRIES,
+       s_OPT_SUMMARY };
+
+static const jm_cli_spec_t s_spec = {
+    "batch", "[OPTIONS] --in FILE --out FILE",
+    "Scores a file of candidates of any size through the gateway, many requests in\n"
+    "flight, and writes one record per candidate and job in input order.  Interrupted\n"
+    "runs (Ctrl-C, a crash, a lost gateway) continue with --resume.",
+    s_options,
+    "Input: JSON lines (one candidate per line), a JSON array, or CSV with a header\n"
+    "naming id, name, skills (separated by ';') and optionally resume and\n"
+    "years_experience, quoted per RFC 4180.  A bad line gets an error record with\n"
+    "its line number and the run goes on.\n"
+    "\n"
+    "Output, JSON lines: the result objects, or {\"line\": N, \"candidate\": id|null,\n"
+    "\"job\": id, \"error\": {\"code\", \"message\"}} for a bad candidate (once per job).\n"
+    "CSV: id,name,job,score,band,required,missing,error,line,cached.\n"
+    "\n"
+    "--all-jobs asks the job registry (service jobmatch.jobs) for the jobs; while no\n"
+    "registry serves, it uses the jobs of the local data (--data).\n"
+    "\n"
+    "--resume reads the output, cuts a partial last record, counts the candidates\n"
+    "complete and goes on from the next one: the output ends up with exactly one\n"
+    "record per candidate and job, whatever stopped the earlier run.  Requests\n"
+    "that time out, or that the gateway answers busy / no_workers / worker_lost,\n"
+    "are resent with backoff (--retries); after the last retry the run stops (exit\n"
+    "2) with everything complete written, ready for --resume.\n"
+    "\n"
+    "Progress on stderr (a bar on a terminal, else a line every 5 s), then a\n"
+    "summary.  Exit status: 0 all scored, 1 some candidates had errors, 2 the run\n"
+    "could not finish, 130 interrupted (Ctrl-C / SIGTERM).\n"
+};
+
+//  ---------------------------------------------------------------------------
+//  Chunks: consecutive candidates in flight together
+
+typedef struct {
+    long line;                  //  input line
+    size_t offset, len;         //  its JSON in chunk->text; len 0: not sent (error)
+    jm_error_t error;           //  a local error (bad input, or refused alone)
+    char *id;                   //  its id for error records (local errors only)
+    int pending;                //  job groups not yet answered
+} s_record_t;
+
+typedef struct _s_chunk_t s_chunk_t;
+struct _s_chunk_t {
+    s_chunk_t *next;
+    s_record_t *records;
+    int count;
+    jm_batch_item_t *items;     //  count x job_count
+    jm_buf_t text;              //  the candidates' JSON
+    zmsg_t **replies;           //  reply messages the items point into
+    int body_count, body_cap;
+    int written;                //  records written
+};
+
+//  One request: records [from, to) of a chunk against job group `group`.
+typedef struct {
+    s_chunk_t *chunk;
+    int from, to;
+    int group;
+} s_part_t;
+
+typedef struct {
+    jm_cli_t *cli;
+    //  settings
+    const char *gateway;
+    const char *jobs [JM_BATCH_JOBS_MAX];
+    char *owned_jobs [JM_BATCH_JOBS_MAX];
+    int job_count;
+    int window, batch, timeout_ms, retries;
+    //  per job group: the "jobs" member of the request body
+    jm_buf_t *group_json;
+    int group_count;
+    //  the run
+    jm_batch_input_t *input;
+    jm_batch_output_t *output;
+    jm_batch_pipe_t *pipe;
+    s_chunk_t *head, *tail;
+    int chunks;
+    bool input_done;
+    bool stopping;
+    jm_error_t fatal;           //  why the run stops early
+    jm_batch_tally_t tally;
+    long resumed;               //  candidates in the output before this run
+    long sent_candidates;
+    long read_candidates;       //  read from the input in this run
+    uint64_t offset_start;      //  input offset after the skip
+    int64_t started_ms;
+    int64_t progress_ms;        //  last progress shown
+    bool tty;
+    bool progress_shown;
+} s_batch_t;
+
+static volatile sig_atomic_t s_signals;
+
+static void
+s_on_signal (int signum)
+{
+    (void) signum;
+    s_signals++;
+}
+
+static void
+s_chunk_destroy (s_chunk_t **chunk_p)
+{
+    s_chunk_t *chunk = *chunk_p;
+    if (!chunk)
+        return;
+    for (int r = 0; r < chunk->count; r++)
+        free (chunk->records [r].id);
+    for (int b = 0; b < chunk->body_count; b++)
+        zmsg_destroy (&chunk->replies [b]);
+    free (chunk->replies);
+    free (chunk->records);
+    free (chunk->items);
+    jm_buf_free (&chunk->text);
+    free (chunk);
+    *chunk_p = NULL;
+}
+
+static void
+s_fail (s_batch_t *self, const char *code, const char *format, ...) __attribute__ ((format (printf, 3, 4)));
+
+//  Records why the run stops (the first reason wins) and stops sending.
+static void
+s_fail (s_batch_t *self, const char *code, const char *format, ...)
+{
+    if (!jm_error_is_set (&self->fatal)) {
+        char message [JM_ERROR_MESSAGE_MAX];
+        va_list args;
+        va_start (args, format);
+        vsnprintf (message, sizeof message, format, args);
+        va_end (args);
+        jm_error_set (&self->fatal, code, "%s", message);
+    }
+    self->stopping = true;
+}
+
+//  Sends records [from, to) of chunk against job group `group`, the
+//  records with an error left out.  Sends nothing when none is left.
+static void
+s_send_part (s_batch_t *self, s_chunk_t *chunk, int from, int to, int group)
+{
+    jm_buf_t body;
+    jm_buf_init (&body);
+    jm_buf_puts (&body, "{\"jobs\":");
+    jm_buf_append (&body, self->group_json [group].data, self->group_json [group].len);
+    jm_buf_puts (&body, ",\"candidates\":[");
+    int count = 0;
+    for (int r = from; r < to; r++) {
+        s_record_t *record = &chunk->records [r];
+        if (!record->len)
+            continue;
+        if (count++)
+            jm_buf_append (&body, ",", 1);
+        jm_buf_append (&body, chunk->text.data + record->offset, record->len);
+    }
+    jm_buf_puts (&body, "]}");
+    if (count == 0) {
+        jm_buf_free (&body);
+        return;
+    }
+    s_part_t *part = malloc (sizeof *part);
+    if (!part)
+        abort ();
+    *part = (s_part_t) { chunk, from, to, group };
+    size_t len;
+    char *data = jm_buf_steal (&body, &len);
+    jm_batch_pipe_send (self->pipe, JM_BATCH_SERVICE, data, len, part);
+    self->sent_candidates += count;
+}
+
+//  Reads the next chunk of candidates and sends it.
+static void
+s_read_chunk (s_batch_t *self)
+{
+    s_chunk_t *chunk = calloc (1, sizeof *chunk);
+    if (!chunk)
+        abort ();
+    chunk->records = calloc ((size_t) self->batch, sizeof (s_record_t));
+    chunk->items = calloc ((size_t) self->batch * (size_t) self->job_count, sizeof (jm_batch_item_t));
+    if (!chunk->records || !chunk->items)
+        abort ();
+    jm_buf_init (&chunk->text);
+    jm_error_t err;
+    jm_error_clear (&err);
+    while (chunk->count < self->batch && chunk->text.len < JM_BATCH_BODY_BYTES) {
+        jm_batch_record_t in;
+        int rc = jm_batch_input_next (self->input, &in, &err);
+        if (rc < 0) {
+            s_fail (self, err.code, "%s", err.message);
+            break;
+        }
+        if (rc == 0) {
+            self->input_done = true;
+            break;
+        }
+        s_record_t *record = &chunk->records [chunk->count++];
+        self->read_candidates++;
+        record->line = in.line;
+        if (in.text) {
+            record->offset = chunk->text.len;
+            record->len = in.len;
+            jm_buf_append (&chunk->text, in.text, in.len);
+            record->pending = self->group_count;
+            jm_error_clear (&record->error);
+        }
+        else {
+            record->error = in.error;
+            if (in.id && !(record->id = strdup (in.id)))
+                abort ();
+        }
+    }
+    if (chunk->count == 0) {
+        s_chunk_destroy (&chunk);
+        return;
+    }
+    if (self->tail)
+        self->tail->next = chunk;
+    else
+        self->head = chunk;
+    self->tail = chunk;
+    self->chunks++;
+    for (int g = 0; g < self->group_count; g++)
+        s_send_part (self, chunk, 0, chunk->count, g);
+}
+
+//  A request failed for its lone candidate: an error record for it.
+static void
+s_record_refused (s_batch_t *self, s_record_t *record, const jm_error_t *err)
+{
+    if (!jm_error_is_set (&record->error))
+        record->error = *err;
+    record->pending--;
+}
+
+//  Splits a refused request in two, or gives its lone candidate the error.
+static void
+s_split_part (s_batch_t *self, const s_part_t *part, const jm_error_t *err)
+{
+    s_chunk_t *chunk = part->chunk;
+    int valid = 0;
+    for (int r = part->from; r < part->to; r++)
+        valid += chunk->records [r].len > 0;
+    if (valid <= 1) {
+        for (int r = part->from; r < part->to; r++)
+            if (chunk->records [r].len > 0)
+                s_record_refused (self, &chunk->records [r], err);
+        return;
+    }
+    int half = 0, mid = part->from;
+    while (half < valid / 2)
+        half += chunk->records [mid++].len > 0;
+    s_send_part (self, chunk, part->from, mid, part->group);
+    s_send_part (self, chunk, mid, part->to, part->group);
+}
+
+//  Takes the results of a reply apart into the items of its records.
+//  Returns 0, or -1 when the results do not match the request.
+static int
+s_take_results (s_batch_t *self, const s_part_t *part, char *body, size_t len)
+{
+    s_chunk_t *chunk = part->chunk;
+    int job_from = part->group * JM_BATCH_JOBS_PER_REQUEST;
+    int job_to = job_from + JM_BATCH_JOBS_PER_REQUEST;
+    if (job_to > self->job_count)
+        job_to = self->job_count;
+    jm_batch_json_iter_t iter;
+    jm_batch_json_iter_init (&iter, body, len);
+    const char *key;
+    size_t key_len, size;
+    bool found = false;
+    while (!found && jm_batch_json_member (&iter, &key, &key_len)) {
+        if (key_len == 7 && memcmp (key, "results", 7) == 0 && jm_batch_json_at (&iter, '['))
+            found = true;
+        else
+            jm_batch_json_skip (&iter, &size);
+    }
+    if (!found)
+        return -1;
+    for (int r = part->from; r < part->to; r++) {
+        s_record_t *record = &chunk->records [r];
+        if (!record->len)
+            continue;
+        jm_batch_item_t *items = &chunk->items [(size_t) r * (size_t) self->job_count];
+        for (int j = job_from; j < job_to; j++) {
+            jm_batch_json_field_t fields [] = {
+                JM_BATCH_FIELD ("error"), JM_BATCH_FIELD ("job"), JM_BATCH_FIELD ("band"), JM_BATCH_FIELD ("cached")
+            };
+            if (!jm_batch_json_element (&iter))
+                return -1;
+            const char *text = jm_batch_json_fields (&iter, fields, 4, &size);
+            if (!text)
+                return -1;
+            if (fields [0].value) {
+                //  a bad candidate: one entry stands for all the jobs
+                for (int k = job_from; k < job_to; k++)
+                    items [k] = (jm_batch_item_t) { text, size, true, 0, false };
+                break;
+            }
+            if (!fields [1].value || !jm_batch_json_is_str (fields [1].value, fields [1].len, self->jobs [j]))
+                return -1;
+            items [j] = (jm_batch_item_t) {
+                text, size, false,
+                fields [2].value ? jm_batch_band_index (fields [2].value, fields [2].len) : JM_BATCH_BAND_OTHER,
+                fields [3].value && fields [3].value [0] == 't'
+            };
+        }
+        record->pending--;
+    }
+    if (jm_batch_json_element (&iter))
+        return -1;              //  more results than candidates x jobs
+    return iter.ok ? 0 : -1;
+}
+
+static void
+s_on_reply (s_batch_t *self, jm_batch_reply_t *reply)
+{
+    s_part_t *part = reply->tag;
+    s_chunk_t *chunk = part->chunk;
+    if (reply->failed) {
+        s_fail (self, reply->error.code, "%s (after %d attempts)", reply->error.message, reply->attempts);
+        free (part);
+        return;
+    }
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_batch_reply_ok (reply->body, reply->len, &err)) {
+        //  the items point into the body: the chunk keeps it
+        if (chunk->body_count == chunk->body_cap) {
+            chunk->body_cap = chunk->body_cap ? chunk->body_cap * 2 : 4;
+            chunk->replies = realloc (chunk->replies, (size_t) chunk->body_cap * sizeof (zmsg_t *));
+            if (!chunk->replies)
+                abort ();
+        }
+        chunk->replies [chunk->body_count++] = reply->msg;
+        reply->msg = NULL;
+        if (s_take_results (self, part, reply->body, reply->len))
+            s_fail (self, JM_ERR_INTERNAL, "the gateway's reply does not match the request (lines %ld to %ld)",
+                    chunk->records [part->from].line, chunk->records [part->to - 1].line);
+    }
+    else {
+        jm_batch_reply_free (reply);
+        if (strcmp (err.code, JM_ERR_TOO_LARGE) == 0 || strcmp (err.code, JM_ERR_INVALID_JSON) == 0)
+            s_split_part (self, part, &err);
+        else
+            s_fail (self, err.code, "%s: %s", err.code, err.message);
+    }
+    free (part);
+}
+
+//  Writes the complete records at the head of the queue, in order.
+static void
+s_write_ready (s_batch_t *self)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    while (self->head) {
+        s_chunk_t *chunk = self->head;
+        while (chunk->written < chunk->count) {
+            s_record_t *record = &chunk->records [chunk->written];
+            if (record->pending > 0)
+                break;
+            bool local = jm_error_is_set (&record->error);
+            const jm_batch_item_t *items = local ? NULL
+                                         : &chunk->items [(size_t) chunk->written * (size_t) self->job_count];
+            if (jm_batch_output_record (self->output, record->line, items, record->id, &record->error,
+                                        &self->tally, &err)) {
+                s_fail (self, err.code, "%s", err.message);
+                return;
+            }
+            chunk->written++;
+        }
+        if (chunk->written < chunk->count)
+            break;
+        self->head = chunk->next;
+        if (!self->head)
+            self->tail = NULL;
+        self->chunks--;
+        s_chunk_destroy (&chunk);
+    }
+}
+
+
+//  ---------------------------------------------------------------------------
+//  Progress and summary
+
+static void
+s_duration (char *dest, size_t size, double seconds)
+{
+    long total = (long) (seconds + 0.5);
+    if (total >= 3600)
+        snprintf (dest, size, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+    else
+        snprintf (dest, size, "%ld:%02ld", total / 60, total % 60);
+}
+
+static void
+s_progress (s_batch_t *self, bool last)
+{
+    int64_t now = zclock_mono ();
+    int every = self->tty ? 200 : 5000;
+    if (!last && now - self->progress_ms < every)
+        return;
+    self->progress_ms = now;
+    double elapsed = (double) (now - self->started_ms) / 1000.0;
+    long done = self->tally.candidates - self->resumed;
+    double rate = elapsed > 0 ? done / elapsed : 0;
+    //  the input is read ahead of what is written: estimate the candidates
+    //  in the whole file from those read so far and their share of its bytes
+    uint64_t size = jm_batch_input_size (self->input);
+    uint64_t offset = jm_batch_input_offset (self->input);
+    double fraction = -1, expected = 0;
+    if (size && offset && self->read_candidates + self->resumed > 0) {
+        expected = (double) (self->read_candidates + self->resumed) * (double) size / (double) offset;
+        fraction = self->tally.candidates / expected;
+        if (fraction > 1)
+            fraction = 1;
+    }
+    char eta [32] = "?";
+    if (fraction >= 0 && rate > 0 && elapsed > 1)
+        s_duration (eta, sizeof eta, (expected - (double) self->tally.candidates) / rate);
+    if (self->tty) {
+        if (last) {
+            if (self->progress_shown)
+                fprintf (stderr, "\r\033[K");
+            return;
+        }
+        char bar [32];
+        int width = 24, filled = fraction >= 0 ? (int) (fraction * width) : 0;
+        for (int i = 0; i < width; i++)
+            bar [i] = i < filled ? '#' : fraction >= 0 ? '.' : ' ';
+        bar [width] = 0;
+        if (fraction >= 0)
+            fprintf (stderr, "\r\033[K[%s] %3.0f%%  %ld candidates  %.0f/s  ETA %s", bar, fraction * 100,
+                     self->tally.candidates, rate, eta);
+        else
+            fprintf (stderr, "\r\033[K%ld candidates  %.0f/s", self->tally.candidates, rate);
+        self->progress_shown = true;
+    }
+    else
+    if (!last) {
+        if (fraction >= 0)
+            fprintf (stderr, "%s batch: %ld candidates (%.0f%% of the input), %.0f/s, ETA %s\n",
+                     JM_CLI_PROGRAM, self->tally.candidates, fraction * 100, rate, eta);
+        else
+            fprintf (stderr, "%s batch: %ld candidates, %.0f/s\n", JM_CLI_PROGRAM, self->tally.candidates, rate);
+    }
+    fflush (stderr);
+}
+
+static void
+s_summary (s_batch_t *self, const char *path, const char *in_path, const char *out_path,
+           bool interrupted)
+{
+    double elapsed = (double) (zclock_mono () - self->started_ms) / 1000.0;
+    long done = self->tally.candidates - self->resumed;
+    double rate = elapsed > 0 ? done / elapsed : 0;
+    const jm_batch_tally_t *tally = &self->tally;
+    jm_batch_pipe_stats_t stats = self->pipe ? jm_batch_pipe_stats (self->pipe) : (jm_batch_pipe_stats_t) { 0 };
+    bool complete = self->input_done && !self->head && !interrupted && !jm_error_is_set (&self->fatal);
+
+    fprintf (stderr, "%s batch: %ld candidates in %.1f s (%.0f/s)%s: %ld results (%ld scored, %ld cached), "
+             "%ld with errors\n", JM_CLI_PROGRAM, done, elapsed, rate,
+             self->resumed ? " after resuming" : "", tally->results, tally->scored, tally->cached,
+             tally->errors);
+    if (self->resumed)
+        fprintf (stderr, "  resumed after %ld candidates already in %s; totals cover the whole output: "
+                 "%ld candidates\n", self->resumed, out_path, tally->candidates);
+    fprintf (stderr, "  bands:");
+    for (int b = 0; b < JM_BATCH_BANDS; b++)
+        if (b < JM_BATCH_BAND_OTHER || tally->bands [b])
+            fprintf (stderr, "%s %s %ld", b ? "," : "", jm_batch_band_names [b], tally->bands [b]);
+    fprintf (stderr, "\n");
+    if (tally->errors) {
+        fprintf (stderr, "  errors at input lines:");
+        for (int i = 0; i < tally->error_line_count && i < JM_BATCH_ERRORS_SHOWN; i++)
+            fprintf (stderr, "%s %ld", i ? "," : "", tally->error_lines [i]);
+        if (tally->errors > JM_BATCH_ERRORS_SHOWN)
+            fprintf (stderr, " ... (%ld in all; each has an error record in the output)", tally->errors);
+        fprintf (stderr, "\n");
+    }
+    if (stats.resent || stats.duplicates)
+        fprintf (stderr, "  requests: %llu sent, %llu resent (%llu timed out, %llu refused), %llu late "
+                 "duplicates dropped\n", (unsigned long long) stats.sent, (unsigned long long) stats.resent,
+                 (unsigned long long) stats.timeouts, (unsigned long long) stats.refused,
+                 (unsigned long long) stats.duplicates);
+    bool hopeless = jm_error_is_set (&self->fatal) && (strcmp (self->fatal.code, JM_ERR_UNKNOWN_JOB) == 0
+                                                      || strcmp (self->fatal.code, JM_ERR_INVALID_REQUEST) == 0);
+    if (!complete && hopeless)
+        fprintf (stderr, "  the run stopped at the error above; the output holds the %ld candidates before it\n",
+                 tally->candidates);
+    else
+    if (!complete)
+        fprintf (stderr, "  the run stopped before the end of the input: the same command with --resume "
+                 "continues it\n");
+    if (!path)
+        return;
+    jm_buf_t json;
+    jm_buf_init (&json);
+    jm_buf_puts (&json, "{\"input\":");
+    jm_buf_json_str (&json, in_path);
+    jm_buf_puts (&json, ",\"output\":");
+    jm_buf_json_str (&json, out_path);
+    jm_buf_puts (&json, ",\"jobs\":[");
+    for (int j = 0; j < self->job_count; j++) {
+        if (j)
+            jm_buf_puts (&json, ",");
+        jm_buf_json_str (&json, self->jobs [j]);
+    }
+    jm_buf_printf (&json, "],\"complete\":%s,\"interrupted\":%s,\"candidates\":%ld,\"resumed_from\":%ld,"
+                   "\"results\":%ld,\"scored\":%ld,\"cached\":%ld,\"errors\":%ld,\"bands\":{",
+                   complete ? "true" : "false", interrupted ? "true" : "false", tally->candidates,
+                   self->resumed, tally->results, tally->scored, tally->cached, tally->errors);
+    for (int b = 0; b < JM_BATCH_BANDS; b++)
+        jm_buf_printf (&json, "%s\"%s\":%ld", b ? "," : "", jm_batch_band_names [b], tally->bands [b]);
+    jm_buf_puts (&json, "},\"error_lines\":[");
+    for (int i = 0; i < tally->error_line_count; i++)
+        jm_buf_printf (&json, "%s%ld", i ? "," : "", tally->error_lines [i]);
+    jm_buf_printf (&json, "],\"error_lines_truncated\":%s,\"this_run\":{\"candidates\":%ld,"
+                   "\"elapsed_s\":%.3f,\"rate\":%.1f,\"requests\":%llu,\"resent\":%llu,\"timeouts\":%llu,"
+                   "\"refused\":%llu,\"duplicates\":%llu}",
+                   tally->errors > tally->error_line_count ? "true" : "false", done, elapsed, rate,
+                   (unsigned long long) stats.sent, (unsigned long long) stats.resent,
+                   (unsigned long long) stats.timeouts, (unsigned long long) stats.refused,
+                   (unsigned long long) stats.duplicates);
+    if (jm_error_is_set (&self->fatal)) {
+        jm_buf_puts (&json, ",\"error\":{\"code\":");
+        jm_buf_json_str (&json, self->fatal.code);
+        jm_buf_puts (&json, ",\"message\":");
+        jm_buf_json_str (&json, self->fatal.message);
+        jm_buf_puts (&json, "}");
+    }
+    jm_buf_puts (&json, "}\n");
+    FILE *file = fopen (path, "w");
+    if (!file || fwrite (json.data, 1, json.len, file) != json.len || fclose (file) != 0)
+        jm_cli_error ("cannot write the summary to %s: %s", path, strerror (errno));
+    jm_buf_free (&json);
+}
+
+
+//  ---------------------------------------------------------------------------
+//  Setup
+
+//  Parses a whole number in [low, high] for --name.
+static int
+s_int_option (const char *name, const char *value, int low, int high, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long number = strtol (value, &end, 10);
+    if (errno || !end || *end || end == value || number < low || number > high)
+        return jm_cli_usage_error (&s_spec, "--%s must be a whole number from %d to %d (got '%.40s')", name,
+                                   low, high, value);
+    *out = (int) number;
+    return 0;
+}
+
+//  --all-jobs: the job registry's list, or the local jobs while there is no
+//  registry.  Returns 0, or JM_CLI_FATAL after printing why.
+static int
+s_all_jobs (s_batch_t *self)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_mdp_client_t *client = jm_mdp_client_new (self->gateway, &err);
+    if (!client) {
+        jm_cli_error ("%s", err.message);
+        return JM_CLI_FATAL;
+    }
+    //  mmi.service answers at once; asking the registry itself would wait for
+    //  the gateway's no_workers answer when there is none
+    char *known = jm_mdp_client_request (client, "mmi.service", JM_BATCH_JOBS_SERVICE, self->timeout_ms, &err);
+    char *reply = NULL;
+    if (known && strcmp (known, "200") == 0)
+        reply = jm_mdp_client_request (client, JM_BATCH_JOBS_SERVICE, "{\"op\":\"list\"}", self->timeout_ms, &err);
+    jm_mdp_client_destroy (&client);
+    if (!known) {
+        jm_cli_error ("no reply from the gateway at %s within %d ms", self->gateway, self->timeout_ms);
+        return JM_CLI_FATAL;
+    }
+    int rc = 0;
+    json_t *body = reply ? json_loads (reply, 0, NULL) : NULL;
+    json_t *ok = json_object_get (body, "ok");
+    json_t *jobs = json_object_get (body, "jobs");
+    const char *code = json_string_value (json_object_get (json_object_get (body, "error"), "code"));
+    if (json_is_true (ok) && json_is_array (jobs)) {
+        size_t index;
+        json_t *job;
+        json_array_foreach (jobs, index, job) {
+            const char *id = json_string_value (json_is_object (job) ? json_object_get (job, "id") : job);
+            if (!id || !*id)
+                continue;
+            if (self->job_count == JM_BATCH_JOBS_MAX) {
+                jm_cli_error ("the registry lists more than %d jobs", JM_BATCH_JOBS_MAX);
+                rc = JM_CLI_FATAL;
+                break;
+            }
+            if (!(self->owned_jobs [self->job_count] = strdup (id)))
+                abort ();
+            self->jobs [self->job_count] = self->owned_jobs [self->job_count];
+            self->job_count++;
+        }
+        if (self->job_count == 0 && rc == 0) {
+            jm_cli_error ("the job registry lists no jobs");
+            rc = JM_CLI_FATAL;
+        }
+    }
+    else
+    if (!reply || (code && strcmp (code, JM_ERR_NO_WORKERS) == 0)) {
+        //  no registry yet: the jobs of the local data
+        jm_engine_t *engine = jm_cli_engine (self->cli);
+        if (!engine)
+            rc = JM_CLI_FATAL;
+        for (int i = 0; engine && i < jm_engine_job_count (engine) && i < JM_BATCH_JOBS_MAX; i++)
+            self->jobs [self->job_count++] = jm_job_id (jm_engine_job_at (engine, i));
+        if (engine && self->cli->verbose)
+            fprintf (stderr, "%s batch: no job registry (%s) at the gateway: using the %d local jobs\n",
+                     JM_CLI_PROGRAM, JM_BATCH_JOBS_SERVICE, self->job_count);
+    }
+    else {
+        jm_cli_error ("the job registry's answer: %s", code ? code : "not a job list");
+        rc = JM_CLI_FATAL;
+    }
+    json_decref (body);
+    free (known);
+    free (reply);
+    return rc;
+}
+
+//  Continues after the candidates already in the output: skips them in the
+//  input and checks that the last one is the same candidate.  Returns 0 or
+//  JM_CLI_FATAL after printing why.
+static int
+s_skip_done (s_batch_t *self, const char *last_id)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    long done = self->tally.candidates;
+    if (done == 0)
+        return 0;
+    long skipped = done > 1 ? jm_batch_input_skip (self->input, done - 1, &err) : 0;
+    jm_batch_record_t record;
+    int rc = skipped == done - 1 ? jm_batch_input_next (self->input, &record, &err) : 0;
+    if (skipped < 0 || rc < 0) {
+        jm_cli_error ("%s", err.message);
+        return JM_CLI_FATAL;
+    }
+    if (skipped < done - 1 || rc == 0) {
+        jm_cli_error ("the output holds %ld candidates but %s has only %ld: is it the same input?", done,
+                      jm_batch_input_name (self->input), skipped + (rc > 0));
+        return JM_CLI_FATAL;
+    }
+    //  its id: from the record's JSON, or the id of a bad one
+    jm_buf_t id;
+    jm_buf_init (&id);
+    bool known = false;
+    if (record.text) {
+        jm_batch_json_field_t fields [] = { JM_BATCH_FIELD ("id") };
+        jm_batch_json_iter_t iter;
+        size_t size;
+        jm_batch_json_iter_init (&iter, record.text, record.len);
+        if (jm_batch_json_fields (&iter, fields, 1, &size) && fields [0].value
+        &&  (fields [0].value [0] == '"' || fields [0].value [0] == '-'
+             || (fields [0].value [0] >= '0' && fields [0].value [0] <= '9'))) {
+            jm_batch_json_unescape (fields [0].value, fields [0].len, &id);
+            known = true;
+        }
+    }
+    else
+    if (record.id) {
+        jm_buf_puts (&id, record.id);
+        known = true;
+    }
+    int status = 0;
+    if (last_id && known && strcmp (last_id, id.data ? id.data : "") != 0) {
+        jm_buf_t shown;
+        jm_buf_init (&shown);
+        jm_cli_text_clean (&shown, id.data ? id.data : "", 40);
+        jm_buf_puts (&shown, "' in the input, '");
+        jm_cli_text_clean (&shown, last_id, 40);
+        jm_cli_error ("cannot resume: candidate %ld (line %ld) is '%s' in the output: is it the same input?",
+                      done, record.line, shown.data);
+        jm_buf_free (&shown);
+        status = JM_CLI_FATAL;
+    }
+    jm_buf_free (&id);
+    return status;
+}
+
+static jm_batch_out_format_t
+s_out_format_default (const char *path)
+{
+    size_t len = strlen (path);
+    return len > 4 && strcasecmp (path + len - 4, ".csv") == 0 ? JM_BATCH_OUT_CSV : JM_BATCH_OUT_JSONL;
+}
+
+int
+jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
+{
+    s_batch_t self;
+    memset (&self, 0, sizeof self);
+    self.cli = cli;
+    self.gateway = getenv ("JOBMATCH_GATEWAY");
+    if (!self.gateway || !*self.gateway)
+        self.gateway = JM_BATCH_GATEWAY;
+    self.window = 16;
+    self.timeout_ms = 10000;
+    self.retries = 5;
+    jm_error_clear (&self.fatal);
+    const char *in_path = NULL, *out_path = NULL, *summary_path = NULL;
+    jm_batch_format_t in_format = JM_BATCH_FORMAT_AUTO;
+    int out_format = -1;
+    bool all_jobs = false, resume = false, force = false;
+    //  the environment first; the command line overrides it
+    const char *env_names [] = { "window", "batch", "timeout-ms", "retries" };
+    const char *env_vars [] = { "JOBMATCH_WINDOW", "JOBMATCH_BATCH", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_RETRIES" };
+    int *env_targets [] = { &self.window, &self.batch, &self.timeout_ms, &self.retries };
+    const int env_low [] = { 1, 1, 1, 0 }, env_high [] = { 1000, JM_BATCH_CANDIDATES_MAX, 86400000, 1000 };
+    for (int i = 0; i < 4; i++) {
+        const char *setting = getenv (env_vars [i]);
+        if (setting && *setting && s_int_option (env_names [i], setting, env_low [i], env_high [i], env_targets [i]))
+            return JM_CLI_FATAL;
+    }
+    jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
+    const char *value;
+    int option, status = JM_CLI_OK;
+    while ((option = jm_cli_getopt (cli, &s_spec, &args, &value, &status)) != JM_CLI_END) {
+        switch (option) {
+            case JM_CLI_EXIT:
+                return status;
+            case JM_CLI_ARG:
+                return jm_cli_usage_error (&s_spec, "unexpected argument '%s' (the input is --in FILE)", value);
+            case s_OPT_GATEWAY:
+                self.gateway = value;
+                break;
+            case s_OPT_JOB:
+                if (self.job_count == JM_BATCH_JOBS_MAX)
+                    return jm_cli_usage_error (&s_spec, "at most %d --job options", JM_BATCH_JOBS_MAX);
+                self.jobs [self.job_count++] = value;
+                break;
+            case s_OPT_ALL_JOBS:
+                all_jobs = true;
+                break;
+            case s_OPT_IN:
+                in_path = value;
+                break;
+            case s_OPT_OUT:
+                out_path = value;
+                break;
+            case s_OPT_FORMAT:
+                if (jm_batch_format_parse (value, &in_format))
+                    return jm_cli_usage_error (&s_spec, "--format must be jsonl, json or csv");
+                break;
+            case s_OPT_OUT_FORMAT:
+                if (strcmp (value, "jsonl") == 0)
+                    out_format = JM_BATCH_OUT_JSONL;
+                else
+                if (strcmp (value, "csv") == 0)
+                    out_format = JM_BATCH_OUT_CSV;
+                else
+                    return jm_cli_usage_error (&s_spec, "--out-format must be jsonl or csv");
+                break;
+            case s_OPT_WINDOW:
+                if (s_int_option ("window", value, 1, 1000, &self.window))
+                    return JM_CLI_FATAL;
+                break;
+            case s_OPT_BATCH:
+                if (s_int_option ("batch", value, 1, JM_BATCH_CANDIDATES_MAX, &self.batch))
+                    return JM_CLI_FATAL;
+                break;
+            case s_OPT_RESUME:
+                resume = true;
+                break;
+            case s_OPT_FORCE:
+                force = true;
+                break;
+            case s_OPT_TIMEOUT:
+                if (s_int_option ("timeout-ms", value, 1, 86400000, &self.timeout_ms))
+                    return JM_CLI_FATAL;
+                break;
+            case s_OPT_RETRIES:
+                if (s_int_option ("retries", value, 0, 1000, &self.retries))
+                    return JM_CLI_FATAL;
+                break;
+            case s_OPT_SUMMARY:
+                summary_path = value;
+                break;
+        }
+    }
+    if (!in_path || !out_path)
+        return jm_cli_usage_error (&s_spec, "--in FILE and --out FILE are needed");
+    if (all_jobs && self.job_count)
+        return jm_cli_usage_error (&s_spec, "--job and --all-jobs do not go together");
+    if (resume && force)
+        return jm_cli_usage_error (&s_spec, "--resume and --force do not go together");
+    if (resume && strcmp (out_path, "-") == 0)
+        return jm_cli_usage_error (&s_spec, "--resume needs an output file, not stdout");
+    if (out_format < 0)
+        out_format = (int) s_out_format_default (out_path);
+
+    //  Requests and replies are a few MB each: keep them on the heap, where
+    //  freed blocks are reused, instead of mmap, which zeroes fresh pages for
+    //  every message (a third of the run's CPU time otherwise)
+    mallopt (M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+    mallopt (M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    //  the connection first: czmq's setup must not take SIGINT from us
+    zsys_handler_set (NULL);
+    jm_error_t err;
+    jm_error_clear (&err);
+    self.pipe = jm_batch_pipe_new (self.gateway, self.timeout_ms, self.retries, &err);
+    if (!self.pipe) {
+        jm_cli_error ("%s", err.message);
+        return JM_CLI_FATAL;
+    }
+    //  a wrong endpoint is told at once, not after every retry of a request
+    int probe = jm_batch_pipe_probe (self.gateway, JM_BATCH_SERVICE,
+                                     self.timeout_ms < JM_BATCH_PROBE_MS ? self.timeout_ms : JM_BATCH_PROBE_MS, &err);
+    if (probe < 0) {
+        jm_cli_error ("%s: %s", err.code, err.message);
+        status = JM_CLI_FATAL;
+    }
+    else
+    if (probe == 0)
+        fprintf (stderr, "%s batch: no matcher serves %s at %s yet; waiting for one\n", JM_CLI_PROGRAM,
+                 JM_BATCH_SERVICE, self.gateway);
+    if (status == JM_CLI_OK && all_jobs && s_all_jobs (&self))
+        status = JM_CLI_FATAL;
+    if (status == JM_CLI_OK && self.job_count == 0)
+        self.jobs [self.job_count++] = JM_DEFAULT_JOB;
+    if (status == JM_CLI_OK) {
+        for (int j = 0; j < self.job_count && status == JM_CLI_OK; j++)
+            for (int k = 0; k < j; k++)
+                if (strcmp (self.jobs [j], self.jobs [k]) == 0) {
+                    jm_cli_usage_error (&s_spec, "job '%s' is given twice", self.jobs [j]);
+                    status = JM_CLI_FATAL;
+                    break;
+                }
+    }
+    if (status == JM_CLI_OK) {
+        if (!self.batch) {
+            self.batch = JM_BATCH_RESULTS_PER_REQUEST / (self.job_count < JM_BATCH_JOBS_PER_REQUEST
+                                                         ? self.job_count : JM_BATCH_JOBS_PER_REQUEST);
+            if (self.batch < 10)
+                self.batch = 10;
+        }
+        self.group_count = (self.job_count + JM_BATCH_JOBS_PER_REQUEST - 1) / JM_BATCH_JOBS_PER_REQUEST;
+        self.group_json = calloc ((size_t) self.group_count, sizeof (jm_buf_t));
+        if (!self.group_json)
+            abort ();
+        for (int g = 0; g < self.group_count; g++) {
+            jm_buf_init (&self.group_json [g]);
+            jm_buf_puts (&self.group_json [g], "[");
+            for (int j = g * JM_BATCH_JOBS_PER_REQUEST; j < self.job_count && j < (g + 1) * JM_BATCH_JOBS_PER_REQUEST; j++) {
+                if (j > g * JM_BATCH_JOBS_PER_REQUEST)
+                    jm_buf_puts (&self.group_json [g], ",");
+                jm_buf_json_str (&self.group_json [g], self.jobs [j]);
+            }
+            jm_buf_puts (&self.group_json [g], "]");
+        }
+        self.input = jm_batch_input_new (in_path, in_format, &err);
+        if (!self.input) {
+            jm_cli_error ("%s", err.message);
+            status = JM_CLI_FATAL;
+        }
+    }
+    char *last_id = NULL;
+    if (status == JM_CLI_OK) {
+        self.output = jm_batch_output_new (out_path, (jm_batch_out_format_t) out_format, self.jobs,
+                                           self.job_count, resume, force, &self.tally, &last_id, &err);
+        if (!self.output) {
+            jm_cli_error ("%s", err.message);
+            status = JM_CLI_FATAL;
+        }
+    }
+    if (status == JM_CLI_OK) {
+        self.resumed = self.tally.candidates;
+        status = s_skip_done (&self, last_id);
+        self.offset_start = jm_batch_input_offset (self.input);
+    }
+    free (last_id);
+    bool interrupted = false;
+    if (status == JM_CLI_OK) {
+        //  Ctrl-C and SIGTERM stop the run cleanly; a second one stops it at once
+        struct sigaction action;
+        memset (&action, 0, sizeof action);
+        action.sa_handler = s_on_signal;
+        sigemptyset (&action.sa_mask);
+        sigaction (SIGINT, &action, NULL);
+        sigaction (SIGTERM, &action, NULL);
+        signal (SIGPIPE, SIG_IGN);
+        self.tty = isatty (STDERR_FILENO);
+        self.started_ms = self.progress_ms = zclock_mono ();
+        int64_t stop_at = 0;
+        while (true) {
+            if (s_signals && !interrupted) {
+                interrupted = true;
+                self.stopping = true;
+            }
+            if (self.stopping && !stop_at)
+                stop_at = zclock_mono () + (self.timeout_ms < JM_BATCH_GRACE_MS ? self.timeout_ms : JM_BATCH_GRACE_MS);
+            //  write first: a chunk written frees its place in the window
+            s_write_ready (&self);
+            while (!self.stopping && !self.input_done && self.chunks < self.window)
+                s_read_chunk (&self);
+            if (!self.head && (self.input_done || self.stopping))
+                break;
+            if (self.stopping && (jm_batch_pipe_outstanding (self.pipe) == 0 || zclock_mono () >= stop_at
+                                  || s_signals > 1))
+                break;
+            jm_batch_reply_t reply;
+            if (jm_batch_pipe_next (self.pipe, self.stopping ? 50 : 200, &reply) == 1) {
+                s_on_reply (&self, &reply);
+                //  take whatever else is there before writing
+                while (jm_batch_pipe_next (self.pipe, 0, &reply) == 1)
+                    s_on_reply (&self, &reply);
+            }
+            s_progress (&self, false);
+        }
+        s_write_ready (&self);
+        s_progress (&self, true);
+        //  requests still out are dropped with the connection; their tags
+        //  are freed here
+        while (self.head) {
+            s_chunk_t *chunk = self.head;
+            self.head = chunk->next;
+            s_chunk_destroy (&chunk);
+        }
+        self.tail = NULL;
+    }
+    jm_error_clear (&err);
+    if (self.output && jm_batch_output_destroy (&self.output, true, &err)) {
+        jm_cli_error ("%s", err.message);
+        if (!jm_error_is_set (&self.fatal))
+            self.fatal = err;
+    }
+    if (status == JM_CLI_OK) {
+        if (jm_error_is_set (&self.fatal))
+            jm_cli_error ("%s", self.fatal.message);
+        if (interrupted)
+            jm_cli_error ("interrupted: %ld candidates written, in order; --resume continues", self.tally.candidates);
+        s_summary (&self, summary_path, in_path, out_path, interrupted);
+        status = interrupted ? 130 : jm_error_is_set (&self.fatal) ? JM_CLI_FATAL
+               : self.tally.errors ? JM_CLI_BAD_ITEM : JM_CLI_OK;
+    }
+    //  the parts of requests never answered are ours to free
+    void *part;
+    while (self.pipe && (part = jm_batch_pipe_drop (self.pipe)))
+        free (part);
+    jm_batch_pipe_destroy (&self.pipe);
+    jm_batch_input_destroy (&self.input);
+    for (int g = 0; g < self.group_count; g++)
+        jm_buf_free (&self.group_json [g]);
+    free (self.group_json);
+    for (int j = 0; j < JM_BATCH_JOBS_MAX; j++)
+        free (self.owned_jobs [j]);
+    return status;
+}

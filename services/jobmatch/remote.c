@@ -1,0 +1,339 @@
+/*  jobmatch CLI: one request to a service through the gateway (remote.h).
+
+    A thin layer over jm_mdp_client_t: the request is serialized with
+    jansson, sent with a request id of the client's own, and the reply is
+    parsed and checked for "ok".  Everything the user sees about a failure
+    is written here, so every command words it the same way.               */
+#include "remote.h"
+#include "jm_log.h"
+#include "jm_mdp.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct _jm_cli_remote_t {
+    jm_mdp_client_t *client;
+    char *endpoint;
+    int timeout_ms;
+};
+
+//  Parses a timeout in ms, 1..JM_CLI_TIMEOUT_MAX.  Returns it, or -1.
+static int
+s_parse_timeout (const char *text)
+{
+    if (!text || !*text)
+        return -1;
+    char *end;
+    errno = 0;
+    long value = strtol (text, &end, 10);
+    if (errno || *end || value < 1 || value > JM_CLI_TIMEOUT_MAX)
+        return -1;
+    return (int) value;
+}
+
+void
+jm_cli_remote_opts_init (jm_cli_remote_opts_t *opts)
+{
+    assert (opts);
+    const char *gateway = getenv ("JOBMATCH_GATEWAY");
+    opts->gateway = gateway && *gateway ? gateway : JM_CLI_GATEWAY_DEFAULT;
+    opts->timeout_ms = JM_CLI_TIMEOUT_DEFAULT;
+    opts->timeout_env = NULL;
+    const char *timeout = getenv ("JOBMATCH_TIMEOUT_MS");
+    if (timeout && *timeout) {
+        opts->timeout_ms = s_parse_timeout (timeout);
+        if (opts->timeout_ms < 0)
+            opts->timeout_env = timeout;
+    }
+}
+
+int
+jm_cli_remote_opts_set (jm_cli_remote_opts_t *opts, const jm_cli_spec_t *spec, int row,
+                        const char *value)
+{
+    assert (opts);
+    assert (row >= 0 && row < JM_CLI_REMOTE_OPTION_ROWS);
+    if (row == 0) {
+        if (!*value)
+            return jm_cli_usage_error (spec, "--gateway needs an endpoint such as %s",
+                                       JM_CLI_GATEWAY_DEFAULT);
+        opts->gateway = value;
+        return 0;
+    }
+    int timeout = s_parse_timeout (value);
+    if (timeout < 0)
+        return jm_cli_usage_error (spec, "--timeout-ms must be a number of ms from 1 to %d",
+                                   JM_CLI_TIMEOUT_MAX);
+    opts->timeout_ms = timeout;
+    opts->timeout_env = NULL;           //  the option overrides a bad variable
+    return 0;
+}
+
+jm_cli_remote_t *
+jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
+{
+    assert (opts);
+    jm_log_init (JM_CLI_PROGRAM, cli && cli->verbose ? JM_LOG_DEBUG : JM_LOG_WARNING);
+    if (opts->timeout_env) {
+        jm_buf_t text;
+        jm_buf_init (&text);
+        jm_cli_text_clean (&text, opts->timeout_env, 40);
+        jm_cli_error ("JOBMATCH_TIMEOUT_MS='%s' is not a number of ms from 1 to %d", text.data,
+                      JM_CLI_TIMEOUT_MAX);
+        jm_buf_free (&text);
+        return NULL;
+    }
+    //  before czmq's first socket, so that it never installs its handlers
+    zsys_handler_set (NULL);
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_mdp_client_t *client = jm_mdp_client_new (opts->gateway, &err);
+    if (!client) {
+        jm_buf_t text;
+        jm_buf_init (&text);
+        jm_cli_text_clean (&text, err.message, 300);
+        jm_cli_error ("%s (give one like %s)", text.data, JM_CLI_GATEWAY_DEFAULT);
+        jm_buf_free (&text);
+        return NULL;
+    }
+    jm_cli_remote_t *self = calloc (1, sizeof *self);
+    assert (self);
+    self->client = client;
+    self->endpoint = strdup (opts->gateway);
+    assert (self->endpoint);
+    self->timeout_ms = opts->timeout_ms;
+    return self;
+}
+
+void
+jm_cli_remote_destroy (jm_cli_remote_t **self_p)
+{
+    assert (self_p);
+    jm_cli_remote_t *self = *self_p;
+    if (!self)
+        return;
+    jm_mdp_client_destroy (&self->client);
+    free (self->endpoint);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+jm_cli_remote_endpoint (const jm_cli_remote_t *self)
+{
+    assert (self);
+    return self->endpoint;
+}
+
+//  A string member of object, or NULL.
+static const char *
+s_string (json_t *object, const char *key)
+{
+    return json_string_value (json_object_get (object, key));
+}
+
+void
+jm_cli_remote_print_error (json_t *reply, jm_error_t *err)
+{
+    json_t *error = json_object_get (reply, "error");
+    const char *code = s_string (error, "code");
+    const char *message = s_string (error, "message");
+    if (!code || !*code)
+        code = JM_ERR_INTERNAL;
+    if (!message)
+        message = json_is_object (error) ? "" : "the reply says ok is false but carries no error";
+    jm_error_set (err, code, "%s", message);
+
+    //  the peer's text is not trusted to be printable
+    jm_buf_t text;
+    jm_buf_init (&text);
+    jm_cli_text_clean (&text, code, 40);
+    jm_buf_puts (&text, ": ");
+    jm_cli_text_clean (&text, message, 1000);
+
+    //  unknown_skill: each unknown name and the taxonomy's suggestion.  The
+    //  spec puts the list in the error; accept it next to the error too.
+    json_t *unknown = json_object_get (error, "unknown");
+    if (!json_is_array (unknown))
+        unknown = json_object_get (reply, "unknown");
+    size_t index;
+    json_t *entry;
+    json_array_foreach (unknown, index, entry) {
+        const char *input = json_is_string (entry) ? json_string_value (entry) : s_string (entry, "input");
+        const char *suggestion = s_string (entry, "suggestion");
+        jm_buf_puts (&text, "\n  '");
+        jm_cli_text_clean (&text, input ? input : "?", 80);
+        jm_buf_puts (&text, "': ");
+        if (suggestion && *suggestion) {
+            jm_buf_puts (&text, "did you mean '");
+            jm_cli_text_clean (&text, suggestion, 80);
+            jm_buf_puts (&text, "'?");
+        }
+        else
+            jm_buf_puts (&text, "no close match in the taxonomy");
+    }
+    fflush (stdout);
+    fprintf (stderr, "%s: %s\n", JM_CLI_PROGRAM, text.data);
+    jm_buf_free (&text);
+}
+
+json_t *
+jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_t *request, jm_error_t *err)
+{
+    assert (self);
+    assert (service);
+    assert (request);
+    char *body = json_dumps (request, JSON_COMPACT | JSON_REAL_PRECISION (15));
+    assert (body);
+    jm_error_t mdp_err;
+    jm_error_clear (&mdp_err);
+    int64_t started = zclock_mono ();
+    char *text = jm_mdp_client_request (self->client, service, body, self->timeout_ms, &mdp_err);
+    jm_log_debug ("%s: %zu bytes sent, %s after %lld ms", service, strlen (body),
+                  text ? "replied" : "no reply", (long long) (zclock_mono () - started));
+    free (body);
+    if (!text) {
+        jm_error_set (err, JM_ERR_IO, "no reply from the gateway at %s within %d ms", self->endpoint,
+                      self->timeout_ms);
+        return NULL;
+    }
+    json_error_t json_err;
+    json_t *reply = json_loads (text, 0, &json_err);
+    free (text);
+    if (!json_is_object (reply)) {
+        json_decref (reply);
+        jm_error_set (err, JM_ERR_INTERNAL, "the reply from '%s' is not a JSON object", service);
+        return NULL;
+    }
+    return reply;
+}
+
+json_t *
+jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *request, jm_error_t *err)
+{
+    jm_error_t local;
+    jm_error_clear (&local);
+    json_t *reply = jm_cli_remote_request (self, service, request, &local);
+    if (!reply) {
+        jm_error_set (err, local.code, "%s", local.message);
+        jm_buf_t text;
+        jm_buf_init (&text);
+        jm_cli_text_clean (&text, local.message, 1000);
+        if (strcmp (local.code, JM_ERR_IO) == 0)
+            jm_cli_error ("%s (is it running? --gateway or JOBMATCH_GATEWAY name it)", text.data);
+        else
+            jm_cli_error ("%s: %s", local.code, text.data);
+        jm_buf_free (&text);
+        return NULL;
+    }
+    if (!json_is_true (json_object_get (reply, "ok"))) {
+        jm_cli_remote_print_error (reply, err);
+        json_decref (reply);
+        return NULL;
+    }
+    return reply;
+}
+
+int
+jm_cli_remote_exit_status (const jm_error_t *err)
+{
+    assert (err);
+    static const char *unanswered [] = {
+        JM_ERR_IO, JM_ERR_NO_WORKERS, JM_ERR_BUSY, JM_ERR_WORKER_LOST, JM_ERR_INTERNAL, NULL
+    };
+    for (int i = 0; unanswered [i]; i++)
+        if (strcmp (err->code, unanswered [i]) == 0)
+            return JM_CLI_FATAL;
+    return JM_CLI_REFUSED;
+}
+
+json_t *
+jm_cli_remote_ask (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *service,
+                   json_t **request_p, int *status)
+{
+    assert (request_p && *request_p);
+    assert (status);
+    json_t *reply = NULL;
+    jm_cli_remote_t *remote = jm_cli_remote_new (cli, opts);
+    *status = JM_CLI_FATAL;
+    if (remote) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        reply = jm_cli_remote_call (remote, service, *request_p, &err);
+        if (!reply)
+            *status = jm_cli_remote_exit_status (&err);
+    }
+    jm_cli_remote_destroy (&remote);
+    json_decref (*request_p);
+    *request_p = NULL;
+    return reply;
+}
+
+void
+jm_cli_json_append (jm_buf_t *out, json_t *value, bool pretty)
+{
+    size_t flags = JSON_REAL_PRECISION (15) | JSON_ENCODE_ANY | (pretty ? JSON_INDENT (2) : JSON_COMPACT);
+    char *text = json_dumps (value, flags);
+    assert (text);
+    jm_buf_puts (out, text);
+    jm_buf_puts (out, "\n");
+    free (text);
+}
+
+void
+jm_cli_progress_append (jm_buf_t *out, json_t *rescoring, const char *dash)
+{
+    if (!json_is_object (rescoring)) {
+        jm_buf_puts (out, dash);
+        return;
+    }
+    json_int_t version = json_integer_value (json_object_get (rescoring, "version"));
+    double done = json_number_value (json_object_get (rescoring, "done"));
+    double total = json_number_value (json_object_get (rescoring, "total"));
+    //  rounded down, so that 100% means done
+    int percent = total > 0 ? (int) (100 * done / total) : 100;
+    jm_buf_printf (out, "v%lld: %.0f of %.0f (%d%%)", (long long) version, done, total,
+                   percent > 100 ? 100 : percent);
+}
+
+bool
+jm_cli_want_table (bool table, bool json)
+{
+    if (table || json)
+        return table;
+    return isatty (STDOUT_FILENO);
+}
+
+json_t *
+jm_cli_object_read (const char *path, const char *what)
+{
+    jm_cli_input_t input;
+    if (jm_cli_input_read (path, &input))
+        return NULL;
+    json_error_t json_err;
+    json_t *value = json_loadb (input.data, input.len, JSON_REJECT_DUPLICATES, &json_err);
+    if (!value) {
+        char message [JSON_ERROR_TEXT_LENGTH];
+        jm_cli_short_message (json_err.text, message, sizeof message);
+        fflush (stdout);
+        fprintf (stderr, "%s:%d:%d: %s: %s\n", input.name, json_err.line, json_err.column,
+                 JM_ERR_INVALID_JSON, message);
+    }
+    else
+    if (!json_is_object (value)) {
+        static const char *kinds [] = {
+            "an object", "an array", "a string", "a number", "a number", "true", "false", "null"
+        };
+        fflush (stdout);
+        fprintf (stderr, "%s: %s: expected one %s as a JSON object, not %s\n", input.name,
+                 JM_ERR_INVALID_JSON, what, kinds [json_typeof (value)]);
+        json_decref (value);
+        value = NULL;
+    }
+    jm_cli_input_free (&input);
+    return value;
+}

@@ -1,0 +1,142 @@
+/*  jobmatch CLI: one request to a service through the gateway, and its
+    reply or a clear error.
+
+    The commands that ask the matchers a question and print the answer
+    (jobs put/get/list/delete, results, rank, best) all do the same thing:
+    open a client connection to the gateway, send one JSON request, wait up
+    to --timeout-ms for its reply, and either use the reply or tell the user
+    what went wrong.  This module is that, once:
+
+        jm_cli_remote_opts_t opts;
+        jm_cli_remote_opts_init (&opts);
+        ... options rows JM_CLI_REMOTE_OPTIONS first in the command's table,
+            handed to jm_cli_remote_opts_set ...
+        int status;
+        json_t *reply = jm_cli_remote_ask (cli, &opts, "jobmatch.jobs", &request, &status);
+        if (!reply)
+            return status;      //  the reason is printed
+
+    Errors go to stderr as "jobmatch: CODE: message" (an unknown_skill error
+    also lists each unknown name with the taxonomy's suggestion) or, when
+    nothing comes back, "jobmatch: no reply from the gateway at EP within N
+    ms".  Text from the peer is printed with control characters replaced.
+
+    Exit status (JM_CLI_REMOTE_EXIT_HELP says it in --help): 1 when the
+    service refused the request (not_found, unknown_skill, invalid_request:
+    asking again will not help), 2 when it could not be answered (no reply,
+    no_workers, busy, worker_lost, internal: it may work later) and for
+    usage errors, so a script can tell "no such result" from "ask later".
+
+    Ctrl-C keeps its default action (the program ends): czmq would
+    otherwise catch it and turn a wait into a misleading timeout.           */
+#ifndef JM_CLI_REMOTE_H
+#define JM_CLI_REMOTE_H
+
+#include "cli.h"
+
+#define JM_CLI_GATEWAY_DEFAULT  "tcp://127.0.0.1:5570"
+#define JM_CLI_TIMEOUT_DEFAULT  10000       //  ms to wait for one reply
+#define JM_CLI_TIMEOUT_MAX      3600000
+
+#define JM_CLI_REFUSED          1           //  exit: the service refused the request
+
+//  The exit status paragraph of every remote command's --help.
+#define JM_CLI_REMOTE_EXIT_HELP \
+    "Exit status: 0 done; 1 the service refused the request (not_found,\n" \
+    "unknown_skill, invalid_request, ...); 2 no answer (no reply within\n" \
+    "--timeout-ms, no_workers, busy, worker_lost, internal: try again later), a\n" \
+    "usage error, or a local file that cannot be read.\n"
+
+//  Where to send requests and how long to wait for each reply.
+typedef struct {
+    const char *gateway;        //  --gateway, else JOBMATCH_GATEWAY, else the default
+    int timeout_ms;             //  --timeout-ms, else JOBMATCH_TIMEOUT_MS, else the default
+    const char *timeout_env;    //  JOBMATCH_TIMEOUT_MS when it did not parse, for the error
+} jm_cli_remote_opts_t;
+
+//  The two option rows every remote command accepts.  Put them first in the
+//  command's option table, so their rows are 0 and 1, and hand those rows to
+//  jm_cli_remote_opts_set.
+#define JM_CLI_REMOTE_OPTIONS \
+    { "gateway",    "EP", "the gateway (default " JM_CLI_GATEWAY_DEFAULT ", env JOBMATCH_GATEWAY)" }, \
+    { "timeout-ms", "N",  "wait this long for a reply (default 10000, env JOBMATCH_TIMEOUT_MS)" }
+#define JM_CLI_REMOTE_OPTION_ROWS 2
+
+//  Fills opts from the environment, else the defaults.
+void jm_cli_remote_opts_init (jm_cli_remote_opts_t *opts);
+
+//  Applies row (0 --gateway, 1 --timeout-ms) of JM_CLI_REMOTE_OPTIONS with
+//  its value.  Returns 0, or JM_CLI_FATAL after printing a usage error for
+//  spec (an empty endpoint, a timeout that is not 1..3600000).
+int jm_cli_remote_opts_set (jm_cli_remote_opts_t *opts, const jm_cli_spec_t *spec, int row,
+                            const char *value);
+
+typedef struct _jm_cli_remote_t jm_cli_remote_t;
+
+//  Opens a client connection to the gateway (connecting does not wait for
+//  it); cli (may be NULL) says whether to log each request (--verbose).
+//  Returns NULL after printing the reason: a bad endpoint, or a bad
+//  JOBMATCH_TIMEOUT_MS (the caller exits JM_CLI_FATAL: a usage error).
+jm_cli_remote_t *jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts);
+
+//  Closes the connection and frees the object.  Accepts NULL and nulls the
+//  caller's pointer.
+void jm_cli_remote_destroy (jm_cli_remote_t **self_p);
+
+//  Sends request (borrowed; a JSON object) to service and waits for the
+//  reply.  Returns the reply object, whose "ok" is true, as a new reference
+//  the caller releases; or NULL after printing the error on stderr, with
+//  err (may be NULL) holding its code ("no_workers", "not_found", ...;
+//  io_error when no reply came) and message.
+json_t *jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *request,
+                            jm_error_t *err);
+
+//  The same without a word on stderr and without checking "ok": returns
+//  the reply object (caller releases), or NULL with err (may be NULL)
+//  filled when no reply came (io_error) or it was not a JSON object.
+json_t *jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_t *request,
+                               jm_error_t *err);
+
+//  The exit status for a failed request whose error code is err->code:
+//  JM_CLI_REFUSED when the service refused it, JM_CLI_FATAL when it could
+//  not be answered (io_error, no_workers, busy, worker_lost, internal).
+int jm_cli_remote_exit_status (const jm_error_t *err);
+
+//  One request, start to end: opens a connection (jm_cli_remote_new), sends
+//  *request_p to service, closes.  Takes the request (nulls *request_p).
+//  Returns the reply whose "ok" is true (caller releases), or NULL after
+//  printing why, with *status set to the exit status to return.
+json_t *jm_cli_remote_ask (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *service,
+                           json_t **request_p, int *status);
+
+//  Prints the error of a reply ({"ok": false, "error": {...}}) on stderr as
+//  described above and fills err (may be NULL).  For callers that check
+//  replies themselves.
+void jm_cli_remote_print_error (json_t *reply, jm_error_t *err);
+
+//  The endpoint requests go to; borrowed.
+const char *jm_cli_remote_endpoint (const jm_cli_remote_t *self);
+
+//  ---------------------------------------------------------------------------
+//  What the remote commands share.
+
+//  Reads path ("-": stdin) as one JSON object, what it holds named by what
+//  ("job", "candidate") in errors.  Returns it (caller releases), or NULL
+//  after printing "FILE:LINE:COLUMN: message" or why the file is unreadable.
+json_t *jm_cli_object_read (const char *path, const char *what);
+
+//  Appends value as JSON and a newline to out: one line, or indented by two
+//  when pretty.  Reals print with 15 significant digits, so a score the
+//  service sent as 91.7 prints as 91.7 (jansson's default, 17, would print
+//  91.700000000000003).
+void jm_cli_json_append (jm_buf_t *out, json_t *value, bool pretty);
+
+//  Appends the progress of a re-scoring, {"version": V, "done": D, "total":
+//  T}, as "v3: 400 of 1000 (40%)"; appends dash when it is null or absent.
+void jm_cli_progress_append (jm_buf_t *out, json_t *rescoring, const char *dash);
+
+//  True when results should print as a table: forced by --table (table) or
+//  --json (json), else when stdout is a terminal.
+bool jm_cli_want_table (bool table, bool json);
+
+#endif
