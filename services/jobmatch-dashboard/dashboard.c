@@ -1,0 +1,609 @@
+/*  dashboard: libmicrohttpd wiring, routing, authentication and responses.
+    See dashboard.h.
+
+    libmicrohttpd calls s_on_request several times for each request:
+
+        first call      create the exchange, route it, check the token and
+                        Content-Length; answer at once when any fails
+        body chunks     append to the exchange (past max-body: dropped,
+                        answered 413 at the end)
+        last call       run the route's handler; when it returns WAIT,
+                        submit its gateway calls and suspend the connection
+        after resume    run the handler again (next stage) until it answers
+
+    s_on_completed frees the exchange when libmicrohttpd is done with the
+    connection's request.  Paths are taken raw (the unescape callback does
+    nothing) and decoded per segment in exchange.c, so an id may contain an
+    escaped '/'.                                                           */
+#include "dashboard.h"
+#include "api.h"
+#include "bridge.h"
+#include "exchange.h"
+#include "jm_engine.h"
+#include "jm_log.h"
+#include "jm_store.h"
+#include "jm_taxonomy.h"
+#include "metrics.h"
+#include "reader.h"
+#include "web.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <ctype.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+//  Security headers on every response.  The page loads nothing but its own
+//  files, runs no inline script, and is never framed.
+#define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+            "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+struct _jm_dashboard_t {
+    jm_app_t app;
+    struct MHD_Daemon *daemon;
+    jm_web_t *web;
+    jm_taxonomy_t *taxonomy;
+    char *token;                    //  NULL: no token asked
+    size_t max_body;
+    int port;
+};
+
+//  --------------------------------------------------------------------------
+//  Routes
+
+#define AUTH    1                   //  needs the token, when one is set
+#define STATIC  2                   //  a page file: matches only existing files
+#define PAGE    4                   //  needs the token too, also taken from
+                                    //  ?token= or the cookie that sets
+#define COOKIE  "jm_token"
+
+static int s_static (jm_exchange_t *self);
+
+typedef struct {
+    jm_method_t method;             //  GET routes answer HEAD too
+    const char *pattern;            //  {name} matches one non-empty segment
+    jm_handler_fn *handler;
+    int flags;
+} s_route_t;
+
+static const s_route_t s_routes [] = {
+    { JM_METHOD_GET,    "/api/v1/jobs",                                 jm_api_jobs_list, AUTH },
+    { JM_METHOD_GET,    "/api/v1/jobs/{job}",                           jm_api_job_get, AUTH },
+    { JM_METHOD_PUT,    "/api/v1/jobs/{job}",                           jm_api_job_put, AUTH },
+    { JM_METHOD_DELETE, "/api/v1/jobs/{job}",                           jm_api_job_delete, AUTH },
+    { JM_METHOD_GET,    "/api/v1/jobs/{job}/ranking",                   jm_api_ranking, AUTH },
+    { JM_METHOD_GET,    "/api/v1/jobs/{job}/summary",                   jm_api_summary, AUTH },
+    { JM_METHOD_GET,    "/api/v1/jobs/{job}/results/{candidate}",       jm_api_result, AUTH },
+    { JM_METHOD_GET,    "/api/v1/candidates/{candidate}/results",       jm_api_candidate_results, AUTH },
+    { JM_METHOD_POST,   "/api/v1/match",                                jm_api_match, AUTH },
+    { JM_METHOD_POST,   "/api/v1/best",                                 jm_api_best, AUTH },
+    { JM_METHOD_GET,    "/api/v1/taxonomy",                             jm_api_taxonomy, AUTH },
+    { JM_METHOD_GET,    "/metrics",                                     jm_metrics_handler, AUTH },
+    { JM_METHOD_GET,    "/healthz",                                     jm_health_handler, 0 },
+    { JM_METHOD_GET,    "/",                                            s_static, PAGE },
+    { JM_METHOD_GET,    "/{file}",                                      s_static, STATIC | PAGE },
+};
+#define ROUTES (sizeof s_routes / sizeof s_routes [0])
+
+static const char *
+s_method_name (jm_method_t method)
+{
+    static const char *names [] = { "OTHER", "GET", "HEAD", "POST", "PUT", "DELETE" };
+    return names [method];
+}
+
+//  True when the exchange's segments fit the pattern.
+static bool
+s_route_matches (const jm_dashboard_t *self, const s_route_t *route, jm_exchange_t *exchange)
+{
+    const char *cursor = route->pattern + 1;
+    int index = 0;
+    while (*cursor) {
+        const char *slash = strchr (cursor, '/');
+        size_t size = slash? (size_t) (slash - cursor): strlen (cursor);
+        const char *segment = jm_exchange_segment (exchange, index++);
+        if (!segment)
+            return false;
+        if (cursor [0] == '{') {
+            if (!*segment)
+                return false;
+        }
+        else
+        if (strlen (segment) != size || memcmp (segment, cursor, size) != 0)
+            return false;
+        cursor += size + (slash? 1: 0);
+    }
+    if (index != exchange->segment_count)
+        return false;
+    if (route->flags & STATIC)
+        return jm_web_find (self->web, jm_exchange_segment (exchange, 0)) != NULL;
+    return true;
+}
+
+//  Constant-time comparison, so the time taken says nothing about the token.
+static bool
+s_token_equal (const char *given, const char *token)
+{
+    size_t given_size = strlen (given), size = strlen (token);
+    unsigned char diff = given_size != size;
+    for (size_t index = 0; index < size; index++)
+        diff |= (unsigned char) token [index] ^ (unsigned char) (index < given_size? given [index]: 0);
+    return diff == 0;
+}
+
+static bool
+s_authorized (jm_dashboard_t *self, struct MHD_Connection *connection)
+{
+    if (!self->token)
+        return true;
+    const char *header = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                      MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!header || strncasecmp (header, "Bearer ", 7) != 0)
+        return false;
+    header += 7;
+    while (*header == ' ')
+        header++;
+    return s_token_equal (header, self->token);
+}
+
+//  True when a token may travel in a cookie: no byte a cookie value
+//  cannot hold unquoted.
+static bool
+s_cookie_safe (const char *token)
+{
+    for (const char *c = token; *c; c++)
+        if (!(isalnum ((unsigned char) *c) || strchr ("-._~+/=", *c)))
+            return false;
+    return true;
+}
+
+//  The page's files: the header, else the cookie, else ?token= (which then
+//  sets the cookie, so the page's own files and reloads need no more).
+//  The API takes the header only, so no other site can use the cookie.
+static bool
+s_page_authorized (jm_dashboard_t *self, jm_exchange_t *exchange)
+{
+    if (s_authorized (self, exchange->connection))
+        return true;
+    const char *cookie = MHD_lookup_connection_value (exchange->connection, MHD_COOKIE_KIND, COOKIE);
+    if (cookie && s_token_equal (cookie, self->token))
+        return true;
+    const char *given = jm_exchange_query (exchange, "token");
+    if (given && s_token_equal (given, self->token)) {
+        exchange->set_cookie = s_cookie_safe (self->token);
+        return true;
+    }
+    return false;
+}
+
+//  Finds the exchange's route and checks the token.  Sets the handler, or
+//  an error response (404, 405, 401).
+static void
+s_route (jm_dashboard_t *self, jm_exchange_t *exchange)
+{
+    jm_method_t method = exchange->method == JM_METHOD_HEAD? JM_METHOD_GET: exchange->method;
+    const s_route_t *found = NULL;
+    char allow [64] = "";
+    for (size_t index = 0; index < ROUTES && !found; index++) {
+        const s_route_t *route = &s_routes [index];
+        if (!s_route_matches (self, route, exchange))
+            continue;
+        if (route->method == method)
+            found = route;
+        else
+        if (strlen (allow) + 16 < sizeof allow) {
+            if (*allow)
+                strcat (allow, ", ");
+            strcat (allow, s_method_name (route->method));
+            if (route->method == JM_METHOD_GET)
+                strcat (allow, ", HEAD");
+            exchange->route = route->pattern;
+        }
+    }
+    if (found) {
+        exchange->route = found->pattern;
+        if ((found->flags & AUTH) && !s_authorized (self, exchange->connection)) {
+            jm_exchange_error (exchange, "unauthorized",
+                               "this dashboard needs \"Authorization: Bearer <token>\"");
+            return;
+        }
+        if ((found->flags & PAGE) && self->token && !s_page_authorized (self, exchange)) {
+            jm_exchange_error (exchange, "unauthorized",
+                               "this dashboard needs its token: open it once as /?token=<token>");
+            return;
+        }
+        exchange->handler = found->handler;
+    }
+    else
+    if (*allow) {
+        snprintf (exchange->allow, sizeof exchange->allow, "%s", allow);
+        jm_exchange_error (exchange, "method_not_allowed", "%s is not allowed here; use %s",
+                           s_method_name (exchange->method), allow);
+    }
+    else {
+        exchange->route = "(unmatched)";
+        jm_exchange_error (exchange, "not_found", "no such path");
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Static files
+
+//  The page's files; dashboard.c answers them itself from memory
+static int
+s_static (jm_exchange_t *self)
+{
+    jm_dashboard_t *dashboard = self->app->owner;
+    const char *name = self->segment_count? jm_exchange_segment (self, 0): "index.html";
+    const jm_web_file_t *file = jm_web_find (dashboard->web, name);
+    if (!file)
+        return jm_exchange_error (self, "not_found", "no such file");
+    self->file = file;
+    self->status = 200;
+    return JM_EXCHANGE_DONE;
+}
+
+//  --------------------------------------------------------------------------
+//  Responses
+
+static void
+s_common_headers (struct MHD_Response *response)
+{
+    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header (response, "X-Frame-Options", "DENY");
+}
+
+//  Queues the exchange's response and counts it.
+static enum MHD_Result
+s_respond (jm_dashboard_t *self, jm_exchange_t *exchange)
+{
+    assert (exchange->status);
+    struct MHD_Response *response;
+    int status = exchange->status;
+    const jm_web_file_t *file = exchange->file;
+    if (file) {
+        const char *match = MHD_lookup_connection_value (exchange->connection, MHD_HEADER_KIND,
+                                                         MHD_HTTP_HEADER_IF_NONE_MATCH);
+        bool fresh = match && strcmp (match, file->etag) == 0;
+        status = fresh? MHD_HTTP_NOT_MODIFIED: MHD_HTTP_OK;
+        response = MHD_create_response_from_buffer (fresh? 0: file->size, (void *) file->data,
+                                                    MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, file->content_type);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_ETAG, file->etag);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+        MHD_add_response_header (response, "Content-Security-Policy", CSP);
+    }
+    else {
+        size_t size;
+        char *data = jm_buf_steal (&exchange->out, &size);
+        response = data
+                 ? MHD_create_response_from_buffer_with_free_callback (size, data, free)
+                 : MHD_create_response_from_buffer (0, (void *) "", MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                 exchange->content_type? exchange->content_type: "application/json");
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header (response, "Content-Security-Policy", "default-src 'none'");
+    }
+    assert (response);
+    s_common_headers (response);
+    if (exchange->retry_after) {
+        char seconds [16];
+        snprintf (seconds, sizeof seconds, "%d", exchange->retry_after);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                 "Bearer realm=\"jobmatch\"");
+    if (exchange->set_cookie) {
+        char cookie [600];
+        snprintf (cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", self->token);
+        MHD_add_response_header (response, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+    }
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, exchange->allow);
+    enum MHD_Result result = MHD_queue_response (exchange->connection, (unsigned) status, response);
+    MHD_destroy_response (response);
+    int64_t latency = jm_exchange_now_us () - exchange->started_us;
+    jm_metrics_record (self->app.metrics, exchange->route? exchange->route: "(unmatched)",
+                       s_method_name (exchange->method), status, exchange->error_code, latency);
+    jm_log_debug ("%s %s -> %d%s%s in %.3f ms", s_method_name (exchange->method),
+                  exchange->route? exchange->route: "?", status, *exchange->error_code? " ": "",
+                  exchange->error_code, latency / 1000.0);
+    return result;
+}
+
+//  --------------------------------------------------------------------------
+//  libmicrohttpd callbacks
+
+static enum MHD_Result
+s_on_request (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+              const char *version, const char *upload_data, size_t *upload_data_size,
+              void **con_cls)
+{
+    jm_dashboard_t *self = cls;
+    jm_exchange_t *exchange = *con_cls;
+    if (!exchange) {
+        exchange = jm_exchange_new (&self->app, connection, method, url, self->max_body);
+        if (!exchange) {
+            exchange = jm_exchange_new (&self->app, connection, method, "/", self->max_body);
+            exchange->route = "(unmatched)";
+            jm_exchange_error (exchange, JM_ERR_INVALID_REQUEST, "the path has a bad %%-escape or a NUL byte");
+        }
+        *con_cls = exchange;
+        if (!exchange->status)
+            s_route (self, exchange);
+        const char *length = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (!exchange->status && length && strtoull (length, NULL, 10) > self->max_body)
+            jm_exchange_error (exchange, JM_ERR_TOO_LARGE, "the request body is over %zu bytes",
+                               self->max_body);
+        //  answered before the body: libmicrohttpd drops the body and closes
+        return exchange->status? s_respond (self, exchange): MHD_YES;
+    }
+    if (*upload_data_size) {
+        jm_exchange_take_body (exchange, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (exchange->status)
+        return MHD_YES;                 //  already answered
+    if (exchange->suspended) {
+        exchange->suspended = false;
+        exchange->stage++;
+    }
+    if (exchange->handler (exchange) == JM_EXCHANGE_WAIT) {
+        jm_exchange_submit (exchange);
+        return MHD_YES;
+    }
+    return s_respond (self, exchange);
+}
+
+static void
+s_on_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
+                enum MHD_RequestTerminationCode code)
+{
+    jm_exchange_t *exchange = *con_cls;
+    jm_exchange_destroy (&exchange);
+    *con_cls = NULL;
+}
+
+//  Leaves the path and query escaped: exchange.c decodes each part itself.
+static size_t
+s_unescape_nothing (void *cls, struct MHD_Connection *connection, char *text)
+{
+    return strlen (text);
+}
+
+static void
+s_on_mhd_log (void *cls, const char *format, va_list args)
+{
+    char text [512];
+    vsnprintf (text, sizeof text, format, args);
+    size_t len = strlen (text);
+    while (len && text [len - 1] == '\n')
+        text [--len] = 0;
+    jm_log_warning ("http: %s", text);
+}
+
+//  --------------------------------------------------------------------------
+//  Start and stop
+
+//  Parses "host:port", "[v6]:port" or "*:port" into an address.  Returns 0,
+//  or -1 with err filled.
+static int
+s_parse_listen (const char *text, struct sockaddr_storage *address, socklen_t *size,
+                bool *loopback, jm_error_t *err)
+{
+    char host [128];
+    const char *colon = strrchr (text, ':');
+    if (!colon || colon == text || (size_t) (colon - text) >= sizeof host)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "--listen: '%s' is not host:port", text);
+    memcpy (host, text, (size_t) (colon - text));
+    host [colon - text] = 0;
+    char *end;
+    long port = strtol (colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "--listen: bad port in '%s'", text);
+    memset (address, 0, sizeof *address);
+    if (host [0] == '[') {
+        size_t len = strlen (host);
+        if (len < 3 || host [len - 1] != ']')
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "--listen: bad IPv6 address in '%s'", text);
+        host [len - 1] = 0;
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) address;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons ((uint16_t) port);
+        if (inet_pton (AF_INET6, host + 1, &v6->sin6_addr) != 1)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "--listen: bad IPv6 address in '%s'", text);
+        *size = sizeof *v6;
+        *loopback = IN6_IS_ADDR_LOOPBACK (&v6->sin6_addr);
+        return 0;
+    }
+    struct sockaddr_in *v4 = (struct sockaddr_in *) address;
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons ((uint16_t) port);
+    if (strcmp (host, "*") == 0 || strcmp (host, "0.0.0.0") == 0)
+        v4->sin_addr.s_addr = htonl (INADDR_ANY);
+    else
+    if (strcmp (host, "localhost") == 0)
+        v4->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    else
+    if (inet_pton (AF_INET, host, &v4->sin_addr) != 1)
+        return jm_error_set (err, JM_ERR_INVALID_DATA,
+                             "--listen: '%s' is not an IPv4 address, [IPv6], localhost or *", host);
+    *size = sizeof *v4;
+    *loopback = (ntohl (v4->sin_addr.s_addr) >> 24) == 127;
+    return 0;
+}
+
+jm_dashboard_t *
+jm_dashboard_new (jm_config_t *config, jm_error_t *err)
+{
+    assert (config);
+    jm_dashboard_t *self = calloc (1, sizeof *self);
+    assert (self);
+    pthread_mutex_init (&self->app.store_lock, NULL);
+    pthread_cond_init (&self->app.reader_free, NULL);
+    pthread_mutex_init (&self->app.ranked_lock, NULL);
+    self->app.ranked_seen = json_object ();
+    self->app.owner = self;
+    self->app.started_us = jm_exchange_now_us ();
+    self->app.timeout_ms = (int) jm_config_int (config, "timeout-ms");
+    self->app.health_timeout_ms = (int) jm_config_int (config, "health-timeout-ms");
+    self->app.min_matchers = (int) jm_config_int (config, "min-matchers");
+    self->app.search_scan_max = (int) jm_config_int (config, "search-scan-max");
+    self->max_body = (size_t) jm_config_int (config, "max-body");
+    const char *token = jm_config_string (config, "token");
+    self->token = *token? strdup (token): NULL;
+
+    struct sockaddr_storage address;
+    socklen_t address_size;
+    bool loopback = false;
+    const char *listen = jm_config_string (config, "listen");
+    if (s_parse_listen (listen, &address, &address_size, &loopback, err))
+        goto failed;
+
+    //  the taxonomy, for autocomplete
+    const char *data = jm_config_string (config, "data");
+    if (!*data)
+        data = jm_data_dir_find ();
+    if (!data) {
+        jm_error_set (err, JM_ERR_IO, "no data directory: set --data or JOBMATCH_DATA_DIR to the "
+                                      "folder holding taxonomy.json");
+        goto failed;
+    }
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/taxonomy.json", data);
+    self->taxonomy = jm_taxonomy_load (path, err);
+    if (!self->taxonomy) {
+        jm_error_prefix (err, "%s: ", path);
+        goto failed;
+    }
+    self->app.taxonomy = self->taxonomy;
+    self->app.taxonomy_json = jm_api_taxonomy_json (self->taxonomy, &self->app.taxonomy_json_len);
+    self->app.builtin_jobs = jm_reader_builtin_jobs (data);
+
+    //  the page's files
+    const char *web_root = jm_config_string (config, "web-root");
+    if (!*web_root)
+        web_root = jm_web_root_find ();
+    if (!web_root) {
+        jm_error_set (err, JM_ERR_IO, "no web root: set --web-root to the folder holding index.html");
+        goto failed;
+    }
+    self->web = jm_web_new (web_root, err);
+    if (!self->web)
+        goto failed;
+
+    //  Redis: the reads of reader.c, /healthz and /metrics
+    jm_store_options_t options;
+    jm_store_options_default (&options);
+    options.key_namespace = jm_config_string (config, "namespace");
+    options.connect_timeout_ms = 500;
+    options.command_timeout_ms = 500;
+    const char *redis = jm_config_string (config, "redis-url");
+    if (!*redis)
+        redis = jm_config_string (config, "redis");
+    self->app.store = jm_store_new (redis, &options, err);
+    if (!self->app.store)
+        goto failed;
+    int readers = (int) jm_config_int (config, "threads");
+    if (readers > JM_APP_READERS_MAX)
+        readers = JM_APP_READERS_MAX;
+    for (int index = 0; index < readers; index++) {
+        self->app.readers [index] = jm_store_new (redis, &options, err);
+        if (!self->app.readers [index])
+            goto failed;
+        self->app.reader_count++;
+    }
+
+    //  the gateway
+    self->app.gateway = strdup (jm_config_string (config, "gateway"));
+    self->app.bridge = jm_bridge_new (self->app.gateway, err);
+    if (!self->app.bridge)
+        goto failed;
+    self->app.metrics = jm_metrics_new ();
+
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME
+                       | MHD_USE_ERROR_LOG;
+    if (address.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    self->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_on_request, self,
+        MHD_OPTION_EXTERNAL_LOGGER, s_on_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) jm_config_int (config, "threads"),
+        MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
+        MHD_OPTION_UNESCAPE_CALLBACK, s_unescape_nothing, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 4096,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 1024,
+        MHD_OPTION_END);
+    if (!self->daemon) {
+        jm_error_set (err, JM_ERR_IO, "cannot listen on %s (taken, or not an address of this host)",
+                      listen);
+        goto failed;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    self->port = info? info->port: 0;
+    jm_log_info ("serving http://%s (port %d) with %d threads; gateway %s; redis %s; web %s; "
+                 "taxonomy %s; token %s", listen, self->port, (int) jm_config_int (config, "threads"),
+                 self->app.gateway, jm_store_endpoint (self->app.store), jm_web_root (self->web),
+                 jm_taxonomy_version (self->taxonomy), self->token? "required": "off");
+    if (!loopback && !self->token)
+        jm_log_warning ("listening beyond loopback without --token: anyone who reaches %s can "
+                        "read and change jobs", listen);
+    return self;
+
+failed:
+    jm_dashboard_destroy (&self);
+    return NULL;
+}
+
+int
+jm_dashboard_port (jm_dashboard_t *self)
+{
+    assert (self);
+    return self->port;
+}
+
+void
+jm_dashboard_destroy (jm_dashboard_t **self_p)
+{
+    assert (self_p);
+    jm_dashboard_t *self = *self_p;
+    if (!self)
+        return;
+    //  stop taking connections, answer every suspended request (the bridge
+    //  fails its calls, which resumes them), then close everything
+    MHD_socket listener = self->daemon? MHD_quiesce_daemon (self->daemon): MHD_INVALID_SOCKET;
+    if (self->app.bridge)
+        jm_bridge_stop (self->app.bridge);
+    if (self->daemon)
+        MHD_stop_daemon (self->daemon);
+    if (listener != MHD_INVALID_SOCKET)
+        close (listener);
+    jm_bridge_destroy (&self->app.bridge);
+    jm_metrics_destroy (&self->app.metrics);
+    jm_store_destroy (&self->app.store);
+    for (int index = 0; index < self->app.reader_count; index++)
+        jm_store_destroy (&self->app.readers [index]);
+    pthread_cond_destroy (&self->app.reader_free);
+    pthread_mutex_destroy (&self->app.ranked_lock);
+    json_decref (self->app.ranked_seen);
+    pthread_mutex_destroy (&self->app.store_lock);
+    jm_web_destroy (&self->web);
+    jm_taxonomy_destroy (&self->taxonomy);
+    free (self->app.taxonomy_json);
+    json_decref (self->app.builtin_jobs);
+    free ((char *) self->app.gateway);
+    free (self->token);
+    free (self);
+    *self_p = NULL;
+}

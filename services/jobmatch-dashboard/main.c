@@ -1,0 +1,88 @@
+/*  jobmatch-dashboard: the recruiters' web page and HTTP API.
+
+    Reads its settings, starts the dashboard (dashboard.c), waits for
+    SIGINT or SIGTERM, stops it.  Exit status: 0 after a clean stop, 1 when
+    it cannot start (address taken, data or web files missing), 2 for bad
+    settings.                                                               */
+#include "dashboard.h"
+#include "jm_config.h"
+#include "jm_log.h"
+
+#include <czmq.h>
+#include <signal.h>
+#include <string.h>
+
+static const jm_config_option_t s_options [] = {
+    { "listen", JM_CONFIG_STRING, "127.0.0.1:8080", 0, 0,
+      "address to serve HTTP on: host:port, [v6]:port, or *:port for every interface" },
+    { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
+      "the gateway's client endpoint" },
+    { "redis", JM_CONFIG_STRING, "redis://127.0.0.1:6379/0", 0, 0,
+      "Redis URL (rankings are read from it): redis://host:port/db or unix:///path/to/socket" },
+    { "redis-url", JM_CONFIG_STRING, "", 0, 0,
+      "same as --redis (JOBMATCH_REDIS_URL); wins when set" },
+    { "namespace", JM_CONFIG_STRING, "jobmatch", 0, 0,
+      "prefix of every Redis key" },
+    { "token", JM_CONFIG_STRING, "", 0, 0,
+      "bearer token the API, /metrics and the page require (the page also takes /?token=T once); empty: none" },
+    { "web-root", JM_CONFIG_STRING, "", 0, 0,
+      "folder with index.html, app.js, app.css (default: found automatically)" },
+    { "data", JM_CONFIG_STRING, "", 0, 0,
+      "folder with taxonomy.json (default: found automatically)" },
+    { "threads", JM_CONFIG_INT, "4", 1, 256,
+      "HTTP threads, each with a Redis connection for reads (at most 16); requests waiting for the gateway hold none" },
+    { "timeout-ms", JM_CONFIG_INT, "10000", 100, 600000,
+      "how long an API request waits for the gateway before 504" },
+    { "health-timeout-ms", JM_CONFIG_INT, "1000", 50, 60000,
+      "how long /healthz and /metrics wait for the gateway" },
+    { "max-body", JM_CONFIG_INT, "8388608", 1024, 268435456,
+      "largest request body in bytes; larger ones get 413" },
+    { "min-matchers", JM_CONFIG_INT, "1", 0, 10000,
+      "matchers /healthz expects; fewer registered is degraded" },
+    { "search-scan-max", JM_CONFIG_INT, "200000", 1000, 100000000,
+      "most ranking entries one search reads" },
+    { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
+      "log every request (debug level)" },
+    { NULL }
+};
+
+static const char *s_synopsis =
+    "The jobmatch dashboard: a web page and a JSON API (/api/v1, /healthz, /metrics)\n"
+    "over the jobs and rankings, read from Redis; changes and scoring go to the\n"
+    "matchers through the gateway (see proto/openapi.yaml).";
+
+int
+main (int argc, char *argv [])
+{
+    int exit_code;
+    jm_config_t *config = jm_config_from_main ("jobmatch-dashboard", s_synopsis, s_options,
+                                               argc, argv, &exit_code);
+    if (!config)
+        return exit_code;
+    jm_log_init ("jobmatch-dashboard",
+                 jm_config_bool (config, "verbose")? JM_LOG_DEBUG: JM_LOG_INFO);
+
+    //  Block the stop signals in every thread (threads inherit the mask) and
+    //  take them here with sigwait, so no thread is interrupted mid-call
+    sigset_t signals;
+    sigemptyset (&signals);
+    sigaddset (&signals, SIGINT);
+    sigaddset (&signals, SIGTERM);
+    pthread_sigmask (SIG_BLOCK, &signals, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    zsys_handler_set (NULL);
+
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_dashboard_t *dashboard = jm_dashboard_new (config, &err);
+    jm_config_destroy (&config);
+    if (!dashboard) {
+        jm_log_error ("cannot start: %s", err.message);
+        return 1;
+    }
+    int signal_number = 0;
+    sigwait (&signals, &signal_number);
+    jm_log_info ("stopping on %s", strsignal (signal_number));
+    jm_dashboard_destroy (&dashboard);
+    return 0;
+}

@@ -1,0 +1,614 @@
+/*  metrics: counters, /metrics and /healthz.  See metrics.h.
+
+    Counters sit in small fixed tables under one mutex: a few dozen series
+    at most (routes x methods x statuses), far from any contention at the
+    request rates a dashboard sees.                                        */
+#include "metrics.h"
+#include "jm_log.h"
+#include "jm_mdp.h"
+#include "jm_store.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <string.h>
+
+#define SERIES_MAX      128
+#define ROUTES_MAX      32
+#define CODES_MAX       32
+
+//  Latency bucket upper bounds, in microseconds
+static const int64_t s_bounds_us [] = {
+    500, 1000, 2500, 5000, 10000, 20000, 50000, 100000, 250000, 500000,
+    1000000, 2500000, 5000000, 10000000
+};
+#define BUCKETS (sizeof s_bounds_us / sizeof s_bounds_us [0])
+
+typedef struct {
+    const char *route;
+    const char *method;
+    int status;
+    uint64_t count;
+} s_series_t;
+
+typedef struct {
+    const char *route;
+    uint64_t buckets [BUCKETS + 1];     //  the last one: over every bound
+    uint64_t count;
+    int64_t sum_us;
+} s_histogram_t;
+
+typedef struct {
+    char code [JM_ERROR_CODE_MAX];
+    uint64_t count;
+} s_code_t;
+
+struct _jm_metrics_t {
+    pthread_mutex_t lock;
+    s_series_t series [SERIES_MAX];
+    size_t series_count;
+    s_histogram_t histograms [ROUTES_MAX];
+    size_t histogram_count;
+    s_code_t codes [CODES_MAX];
+    size_t code_count;
+    uint64_t overflow;                  //  responses not counted in a full table
+    uint64_t results_cached;            //  match results the matchers took from Redis
+    uint64_t results_scored;            //  and those they scored afresh
+};
+
+jm_metrics_t *
+jm_metrics_new (void)
+{
+    jm_metrics_t *self = calloc (1, sizeof *self);
+    assert (self);
+    pthread_mutex_init (&self->lock, NULL);
+    return self;
+}
+
+void
+jm_metrics_destroy (jm_metrics_t **self_p)
+{
+    assert (self_p);
+    jm_metrics_t *self = *self_p;
+    if (!self)
+        return;
+    pthread_mutex_destroy (&self->lock);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+jm_metrics_count_results (jm_metrics_t *self, uint64_t cached, uint64_t scored)
+{
+    assert (self);
+    pthread_mutex_lock (&self->lock);
+    self->results_cached += cached;
+    self->results_scored += scored;
+    pthread_mutex_unlock (&self->lock);
+}
+
+void
+jm_metrics_record (jm_metrics_t *self, const char *route, const char *method, int status,
+                   const char *error_code, int64_t latency_us)
+{
+    assert (self && route && method && error_code);
+    pthread_mutex_lock (&self->lock);
+    s_series_t *series = NULL;
+    for (size_t index = 0; index < self->series_count && !series; index++) {
+        s_series_t *candidate = &self->series [index];
+        if (candidate->route == route && candidate->status == status
+        &&  strcmp (candidate->method, method) == 0)
+            series = candidate;
+    }
+    if (!series && self->series_count < SERIES_MAX) {
+        series = &self->series [self->series_count++];
+        *series = (s_series_t) { route, method, status, 0 };
+    }
+    if (series)
+        series->count++;
+    else
+        self->overflow++;
+    s_histogram_t *histogram = NULL;
+    for (size_t index = 0; index < self->histogram_count && !histogram; index++)
+        if (self->histograms [index].route == route)
+            histogram = &self->histograms [index];
+    if (!histogram && self->histogram_count < ROUTES_MAX) {
+        histogram = &self->histograms [self->histogram_count++];
+        memset (histogram, 0, sizeof *histogram);
+        histogram->route = route;
+    }
+    if (histogram) {
+        size_t bucket = 0;
+        while (bucket < BUCKETS && latency_us > s_bounds_us [bucket])
+            bucket++;
+        histogram->buckets [bucket]++;
+        histogram->count++;
+        histogram->sum_us += latency_us;
+    }
+    if (*error_code) {
+        s_code_t *code = NULL;
+        for (size_t index = 0; index < self->code_count && !code; index++)
+            if (strcmp (self->codes [index].code, error_code) == 0)
+                code = &self->codes [index];
+        if (!code && self->code_count < CODES_MAX) {
+            code = &self->codes [self->code_count++];
+            snprintf (code->code, sizeof code->code, "%s", error_code);
+            code->count = 0;
+        }
+        if (code)
+            code->count++;
+    }
+    pthread_mutex_unlock (&self->lock);
+}
+
+//  --------------------------------------------------------------------------
+//  Prometheus text
+
+//  Appends a label value, escaped as the text format asks (\\, \", \n).
+static void
+s_label (jm_buf_t *out, const char *value)
+{
+    for (const char *c = value; *c; c++) {
+        if (*c == '\\' || *c == '"')
+            jm_buf_printf (out, "\\%c", *c);
+        else
+        if (*c == '\n')
+            jm_buf_puts (out, "\\n");
+        else
+            jm_buf_append (out, c, 1);
+    }
+}
+
+static void
+s_help (jm_buf_t *out, const char *name, const char *type, const char *help)
+{
+    jm_buf_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+s_seconds (jm_buf_t *out, int64_t microseconds)
+{
+    jm_buf_json_number (out, (double) microseconds / 1e6, 6);
+}
+
+//  The dashboard's own counters
+static void
+s_render_own (jm_exchange_t *exchange, jm_buf_t *out)
+{
+    jm_metrics_t *self = exchange->app->metrics;
+    pthread_mutex_lock (&self->lock);
+    s_help (out, "jobmatch_dashboard_http_requests_total", "counter",
+            "HTTP responses sent, by route, method and status");
+    for (size_t index = 0; index < self->series_count; index++) {
+        s_series_t *series = &self->series [index];
+        jm_buf_puts (out, "jobmatch_dashboard_http_requests_total{route=\"");
+        s_label (out, series->route);
+        jm_buf_printf (out, "\",method=\"%s\",code=\"%d\"} %llu\n", series->method, series->status,
+                       (unsigned long long) series->count);
+    }
+    s_help (out, "jobmatch_dashboard_http_errors_total", "counter",
+            "HTTP error responses, by error code");
+    for (size_t index = 0; index < self->code_count; index++)
+        jm_buf_printf (out, "jobmatch_dashboard_http_errors_total{code=\"%s\"} %llu\n",
+                       self->codes [index].code, (unsigned long long) self->codes [index].count);
+    s_help (out, "jobmatch_dashboard_http_request_duration_seconds", "histogram",
+            "time from a request's headers to its response, by route");
+    for (size_t index = 0; index < self->histogram_count; index++) {
+        s_histogram_t *histogram = &self->histograms [index];
+        uint64_t cumulative = 0;
+        for (size_t bucket = 0; bucket <= BUCKETS; bucket++) {
+            cumulative += histogram->buckets [bucket];
+            jm_buf_puts (out, "jobmatch_dashboard_http_request_duration_seconds_bucket{route=\"");
+            s_label (out, histogram->route);
+            jm_buf_puts (out, "\",le=\"");
+            if (bucket < BUCKETS)
+                s_seconds (out, s_bounds_us [bucket]);
+            else
+                jm_buf_puts (out, "+Inf");
+            jm_buf_printf (out, "\"} %llu\n", (unsigned long long) cumulative);
+        }
+        jm_buf_puts (out, "jobmatch_dashboard_http_request_duration_seconds_sum{route=\"");
+        s_label (out, histogram->route);
+        jm_buf_puts (out, "\"} ");
+        s_seconds (out, histogram->sum_us);
+        jm_buf_puts (out, "\njobmatch_dashboard_http_request_duration_seconds_count{route=\"");
+        s_label (out, histogram->route);
+        jm_buf_printf (out, "\"} %llu\n", (unsigned long long) histogram->count);
+    }
+    s_help (out, "jobmatch_dashboard_match_results_total", "counter",
+            "results of POST /api/v1/match, by whether the matcher's Redis cache had them");
+    jm_buf_printf (out, "jobmatch_dashboard_match_results_total{cached=\"true\"} %llu\n"
+                        "jobmatch_dashboard_match_results_total{cached=\"false\"} %llu\n",
+                   (unsigned long long) self->results_cached, (unsigned long long) self->results_scored);
+    if (self->results_cached + self->results_scored) {
+        s_help (out, "jobmatch_dashboard_match_cache_hit_ratio", "gauge",
+                "cached / all results of POST /api/v1/match since the dashboard started");
+        jm_buf_printf (out, "jobmatch_dashboard_match_cache_hit_ratio %.6f\n", (double) self->results_cached
+                       / (double) (self->results_cached + self->results_scored));
+    }
+    pthread_mutex_unlock (&self->lock);
+
+    jm_bridge_stats_t stats;
+    jm_bridge_stats (exchange->app->bridge, &stats);
+    s_help (out, "jobmatch_dashboard_gateway_calls_total", "counter",
+            "requests the dashboard sent to the gateway");
+    jm_buf_printf (out, "jobmatch_dashboard_gateway_calls_total %llu\n",
+                   (unsigned long long) stats.calls);
+    s_help (out, "jobmatch_dashboard_gateway_replies_total", "counter", "replies received from the gateway");
+    jm_buf_printf (out, "jobmatch_dashboard_gateway_replies_total %llu\n",
+                   (unsigned long long) stats.replies);
+    s_help (out, "jobmatch_dashboard_gateway_timeouts_total", "counter",
+            "gateway requests given up after their timeout");
+    jm_buf_printf (out, "jobmatch_dashboard_gateway_timeouts_total %llu\n",
+                   (unsigned long long) stats.timeouts);
+    s_help (out, "jobmatch_dashboard_gateway_late_replies_total", "counter",
+            "gateway replies that came after their request timed out");
+    jm_buf_printf (out, "jobmatch_dashboard_gateway_late_replies_total %llu\n",
+                   (unsigned long long) stats.late_replies);
+    s_help (out, "jobmatch_dashboard_gateway_in_flight", "gauge",
+            "gateway requests waiting for their reply");
+    jm_buf_printf (out, "jobmatch_dashboard_gateway_in_flight %llu\n",
+                   (unsigned long long) stats.in_flight);
+    s_help (out, "jobmatch_dashboard_uptime_seconds", "gauge", "seconds since the dashboard started");
+    jm_buf_puts (out, "jobmatch_dashboard_uptime_seconds ");
+    s_seconds (out, jm_exchange_now_us () - exchange->app->started_us);
+    jm_buf_puts (out, "\n");
+}
+
+//  A metric name from a stats field: [a-z0-9_] only.
+static void
+s_name (jm_buf_t *out, const char *prefix, const char *field)
+{
+    jm_buf_puts (out, prefix);
+    for (const char *c = field; *c; c++) {
+        char safe = isalnum ((unsigned char) *c)? (char) tolower ((unsigned char) *c): '_';
+        jm_buf_append (out, &safe, 1);
+    }
+}
+
+static void
+s_number (jm_buf_t *out, json_t *value)
+{
+    if (json_is_integer (value))
+        jm_buf_printf (out, "%lld", (long long) json_integer_value (value));
+    else
+        jm_buf_printf (out, "%.17g", json_number_value (value));
+}
+
+//  One plain counter or gauge from a numeric field of stats, when present
+static void
+s_stat (jm_buf_t *out, json_t *stats, const char *field, const char *name, const char *type,
+        const char *help)
+{
+    json_t *value = json_object_get (stats, field);
+    if (!json_is_number (value))
+        return;
+    s_help (out, name, type, help);
+    jm_buf_printf (out, "%s ", name);
+    s_number (out, value);
+    jm_buf_puts (out, "\n");
+}
+
+//  The numeric members of an object as one metric with a label
+static void
+s_stat_labelled (jm_buf_t *out, json_t *object, const char *name, const char *label,
+                 const char *type, const char *help)
+{
+    if (!json_is_object (object))
+        return;
+    s_help (out, name, type, help);
+    const char *key;
+    json_t *value;
+    json_object_foreach (object, key, value) {
+        if (!json_is_number (value))
+            continue;
+        jm_buf_printf (out, "%s{%s=\"", name, label);
+        s_label (out, key);
+        jm_buf_puts (out, "\"} ");
+        s_number (out, value);
+        jm_buf_puts (out, "\n");
+    }
+}
+
+//  The fields of jobmatch.stats this renders by name; others that are
+//  numbers (or objects of numbers) are rendered generically, since new
+//  fields may be added (proto/protocol.md, 6.3)
+static const char *s_known_fields [] = {
+    "version", "uptime_s", "requests", "replies", "builtin", "errors", "redispatches",
+    "late_replies", "dropped", "queue_depth", "in_flight", "queue_max", "workers",
+    "workers_joined", "workers_expired", "services", "latency", NULL
+};
+
+static void
+s_render_gateway (jm_buf_t *out, json_t *stats)
+{
+    s_help (out, "jobmatch_gateway_up", "gauge", "1 when the gateway answered jobmatch.stats");
+    jm_buf_printf (out, "jobmatch_gateway_up %d\n", stats? 1: 0);
+    if (!stats)
+        return;
+    s_stat (out, stats, "uptime_s", "jobmatch_gateway_uptime_seconds", "gauge", "seconds since the gateway started");
+    s_stat (out, stats, "requests", "jobmatch_gateway_requests_total", "counter", "well-formed requests, built-ins included");
+    s_stat (out, stats, "replies", "jobmatch_gateway_replies_total", "counter", "worker replies delivered");
+    s_stat (out, stats, "builtin", "jobmatch_gateway_builtin_total", "counter", "requests answered by mmi.* and jobmatch.stats");
+    s_stat_labelled (out, json_object_get (stats, "errors"), "jobmatch_gateway_errors_total", "code",
+                     "counter", "error replies by code");
+    s_stat (out, stats, "redispatches", "jobmatch_gateway_redispatches_total", "counter", "requests re-queued from a lost worker");
+    s_stat (out, stats, "late_replies", "jobmatch_gateway_late_replies_total", "counter", "worker replies dropped as late");
+    s_stat_labelled (out, json_object_get (stats, "dropped"), "jobmatch_gateway_dropped_total", "side",
+                     "counter", "malformed messages dropped without a reply");
+    s_stat (out, stats, "queue_depth", "jobmatch_gateway_queue_depth", "gauge", "requests waiting for a worker");
+    s_stat (out, stats, "in_flight", "jobmatch_gateway_in_flight", "gauge", "requests at workers");
+    s_stat (out, stats, "queue_max", "jobmatch_gateway_queue_max", "gauge", "requests held before busy");
+    s_stat (out, stats, "workers", "jobmatch_gateway_workers", "gauge", "registered workers");
+    s_stat (out, stats, "workers_joined", "jobmatch_gateway_workers_joined_total", "counter", "worker registrations");
+    s_stat (out, stats, "workers_expired", "jobmatch_gateway_workers_expired_total", "counter", "workers lost to missed heartbeats");
+    json_t *services = json_object_get (stats, "services");
+    if (json_is_object (services)) {
+        static const char *fields [][3] = {
+            { "workers", "jobmatch_gateway_service_workers", "registered workers of the service" },
+            { "slots", "jobmatch_gateway_service_slots", "request slots of the service's workers" },
+            { "queued", "jobmatch_gateway_service_queued", "requests waiting for the service" },
+            { "in_flight", "jobmatch_gateway_service_in_flight", "requests at the service's workers" }
+        };
+        for (size_t field = 0; field < 4; field++) {
+            s_help (out, fields [field][1], "gauge", fields [field][2]);
+            const char *service;
+            json_t *entry;
+            json_object_foreach (services, service, entry) {
+                json_t *value = json_object_get (entry, fields [field][0]);
+                if (json_is_array (value))
+                    value = json_integer ((json_int_t) json_array_size (value));
+                else
+                    json_incref (value);
+                if (json_is_number (value)) {
+                    jm_buf_printf (out, "%s{service=\"", fields [field][1]);
+                    s_label (out, service);
+                    jm_buf_puts (out, "\"} ");
+                    s_number (out, value);
+                    jm_buf_puts (out, "\n");
+                }
+                json_decref (value);
+            }
+        }
+    }
+    json_t *latency = json_object_get (stats, "latency");
+    json_t *buckets = json_object_get (latency, "buckets");
+    if (json_is_array (buckets)) {
+        s_help (out, "jobmatch_gateway_latency_seconds", "histogram",
+                "gateway receipt to worker reply");
+        uint64_t cumulative = 0;
+        size_t index;
+        json_t *bucket;
+        bool has_inf = false;
+        json_array_foreach (buckets, index, bucket) {
+            json_t *bound = json_object_get (bucket, "le_us");
+            cumulative += (uint64_t) json_integer_value (json_object_get (bucket, "count"));
+            jm_buf_puts (out, "jobmatch_gateway_latency_seconds_bucket{le=\"");
+            if (json_is_number (bound))
+                s_seconds (out, (int64_t) json_number_value (bound));
+            else {
+                jm_buf_puts (out, "+Inf");
+                has_inf = true;
+            }
+            jm_buf_printf (out, "\"} %llu\n", (unsigned long long) cumulative);
+        }
+        if (!has_inf)
+            jm_buf_printf (out, "jobmatch_gateway_latency_seconds_bucket{le=\"+Inf\"} %llu\n",
+                           (unsigned long long) cumulative);
+        double count = json_number_value (json_object_get (latency, "count"));
+        double mean_us = json_number_value (json_object_get (latency, "mean_us"));
+        jm_buf_puts (out, "jobmatch_gateway_latency_seconds_sum ");
+        jm_buf_json_number (out, count * mean_us / 1e6, 6);
+        jm_buf_printf (out, "\njobmatch_gateway_latency_seconds_count %llu\n",
+                       (unsigned long long) cumulative);
+    }
+    //  fields added since protocol.md was written, as gauges
+    const char *field;
+    json_t *value;
+    json_object_foreach (stats, field, value) {
+        bool known = false;
+        for (const char **name = s_known_fields; *name && !known; name++)
+            known = strcmp (*name, field) == 0;
+        if (known)
+            continue;
+        jm_buf_t name;
+        jm_buf_init (&name);
+        s_name (&name, "jobmatch_gateway_", field);
+        if (json_is_number (value)) {
+            s_help (out, name.data, "gauge", "jobmatch.stats field");
+            jm_buf_printf (out, "%s ", name.data);
+            s_number (out, value);
+            jm_buf_puts (out, "\n");
+        }
+        else
+        if (json_is_object (value)) {
+            bool numbers = json_object_size (value) > 0;
+            const char *key;
+            json_t *member;
+            json_object_foreach (value, key, member)
+                numbers = numbers && json_is_number (member);
+            if (numbers)
+                s_stat_labelled (out, value, name.data, "key", "gauge", "jobmatch.stats field");
+        }
+        jm_buf_free (&name);
+    }
+}
+
+//  Redis as the dashboard sees it: its own reads' counters, and the
+//  server's INFO: keyspace hits and misses (result lookups of every matcher
+//  and of the dashboard: the cache hit ratio), error replies, clients.
+static void
+s_render_redis (jm_app_t *app, jm_buf_t *out)
+{
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "INFO", "all", NULL);
+    pthread_mutex_lock (&app->store_lock);
+    if (!jm_store_connected (app->store))
+        jm_store_tick (app->store);
+    bool up = jm_store_run (app->store, calls) == 0;
+    jm_store_stats_t stats;
+    jm_store_stats (app->store, &stats);
+    pthread_mutex_unlock (&app->store_lock);
+    s_help (out, "jobmatch_dashboard_redis_round_trips_total", "counter",
+            "pipelines the dashboard sent to Redis and got answered");
+    jm_buf_printf (out, "jobmatch_dashboard_redis_round_trips_total %llu\n",
+                   (unsigned long long) stats.round_trips);
+    s_help (out, "jobmatch_dashboard_redis_errors_total", "counter",
+            "error replies Redis gave the dashboard");
+    jm_buf_printf (out, "jobmatch_dashboard_redis_errors_total %llu\n", (unsigned long long) stats.errors);
+    s_help (out, "jobmatch_dashboard_redis_reconnects_total", "counter",
+            "times the dashboard reconnected to Redis after losing it");
+    jm_buf_printf (out, "jobmatch_dashboard_redis_reconnects_total %llu\n",
+                   (unsigned long long) stats.reconnects);
+    s_help (out, "jobmatch_dashboard_redis_read_failures_total", "counter",
+            "API reads that found Redis unavailable (answered io_error)");
+    jm_buf_printf (out, "jobmatch_dashboard_redis_read_failures_total %llu\n",
+                   (unsigned long long) atomic_load (&app->read_failures));
+    s_help (out, "jobmatch_redis_up", "gauge", "1 when Redis answered INFO");
+    jm_buf_printf (out, "jobmatch_redis_up %d\n", up? 1: 0);
+    const char *info = up? jm_reply_str (jm_store_calls_reply (calls, 0)): NULL;
+    static const struct { const char *field, *name, *type, *help; } s_fields [] = {
+        { "keyspace_hits", "jobmatch_redis_keyspace_hits_total", "counter",
+          "key lookups that found the key (result cache hits among them)" },
+        { "keyspace_misses", "jobmatch_redis_keyspace_misses_total", "counter",
+          "key lookups that found nothing (result cache misses among them)" },
+        { "total_error_replies", "jobmatch_redis_error_replies_total", "counter",
+          "error replies Redis sent to any client" },
+        { "rejected_connections", "jobmatch_redis_rejected_connections_total", "counter",
+          "connections Redis refused (maxclients)" },
+        { "connected_clients", "jobmatch_redis_connected_clients", "gauge", "clients connected" },
+        { "used_memory", "jobmatch_redis_used_memory_bytes", "gauge", "memory Redis uses" },
+    };
+    double hits = 0, misses = 0;
+    for (size_t index = 0; info && index < sizeof s_fields / sizeof s_fields [0]; index++) {
+        char needle [64];
+        snprintf (needle, sizeof needle, "\n%s:", s_fields [index].field);
+        const char *found = strstr (info, needle);
+        if (!found)
+            continue;
+        double value = strtod (found + strlen (needle), NULL);
+        if (index == 0)
+            hits = value;
+        if (index == 1)
+            misses = value;
+        s_help (out, s_fields [index].name, s_fields [index].type, s_fields [index].help);
+        jm_buf_printf (out, "%s %.0f\n", s_fields [index].name, value);
+    }
+    if (info && hits + misses > 0) {
+        s_help (out, "jobmatch_redis_cache_hit_ratio", "gauge",
+                "keyspace hits / (hits + misses) since Redis started");
+        jm_buf_printf (out, "jobmatch_redis_cache_hit_ratio %.6f\n", hits / (hits + misses));
+    }
+    jm_store_calls_destroy (&calls);
+}
+
+int
+jm_metrics_handler (jm_exchange_t *self)
+{
+    if (self->stage == 0) {
+        jm_exchange_call (self, JM_MDP_STATS_SERVICE, strdup ("{}"), self->app->health_timeout_ms);
+        return JM_EXCHANGE_WAIT;
+    }
+    jm_bridge_call_t *call = &self->calls [0];
+    json_t *stats = call->reply? json_loads (call->reply, 0, NULL): NULL;
+    if (stats && !json_is_object (stats)) {
+        json_decref (stats);
+        stats = NULL;
+    }
+    jm_buf_t out;
+    jm_buf_init (&out);
+    s_render_own (self, &out);
+    s_render_gateway (&out, stats);
+    s_render_redis (self->app, &out);
+    json_decref (stats);
+    jm_exchange_raw (self, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
+    jm_buf_free (&out);
+    return JM_EXCHANGE_DONE;
+}
+
+//  --------------------------------------------------------------------------
+//  /healthz
+
+static const char *s_services [] = { "jobmatch.match", "jobmatch.jobs", "jobmatch.results" };
+#define SERVICES (sizeof s_services / sizeof s_services [0])
+
+typedef struct {
+    bool redis_up;
+    int64_t redis_us;
+} s_health_t;
+
+int
+jm_health_handler (jm_exchange_t *self)
+{
+    jm_app_t *app = self->app;
+    if (self->stage == 0) {
+        s_health_t *state = calloc (1, sizeof *state);
+        assert (state);
+        self->state = state;
+        self->state_free = free;
+        //  the gateway calls go first, so the Redis probe overlaps them
+        for (size_t index = 0; index < SERVICES; index++)
+            jm_exchange_call (self, JM_MDP_MMI_SERVICE, strdup (s_services [index]),
+                              app->health_timeout_ms);
+        jm_exchange_call (self, JM_MDP_STATS_SERVICE, strdup ("{}"), app->health_timeout_ms);
+        int64_t started = jm_exchange_now_us ();
+        jm_store_calls_t *calls = jm_store_calls_new ();
+        jm_store_calls_addv (calls, "PING", NULL);
+        pthread_mutex_lock (&app->store_lock);
+        if (!jm_store_connected (app->store))
+            jm_store_tick (app->store);
+        state->redis_up = jm_store_run (app->store, calls) == 0
+                       && !jm_reply_is_error (jm_store_calls_reply (calls, 0));
+        pthread_mutex_unlock (&app->store_lock);
+        jm_store_calls_destroy (&calls);
+        state->redis_us = jm_exchange_now_us () - started;
+        return JM_EXCHANGE_WAIT;
+    }
+    s_health_t *state = self->state;
+    bool healthy = true;
+    //  the gateway: up when jobmatch.stats answered
+    jm_bridge_call_t *stats_call = &self->calls [SERVICES];
+    json_t *stats = stats_call->reply? json_loads (stats_call->reply, 0, NULL): NULL;
+    json_t *gateway = json_pack ("{s:s, s:s}", "state", stats? "ok": "down", "endpoint", app->gateway);
+    if (stats)
+        json_object_set_new (gateway, "latency_ms",
+                             json_real ((double) stats_call->latency_us / 1000.0));
+    else
+        json_object_set_new (gateway, "message", json_string (stats_call->failure
+                             ? "no reply to jobmatch.stats": "jobmatch.stats replied something unexpected"));
+    healthy = healthy && stats;
+    //  each service: has a worker now (mmi.service), and how many
+    json_t *services = json_object ();
+    for (size_t index = 0; index < SERVICES; index++) {
+        jm_bridge_call_t *call = &self->calls [index];
+        const char *service_state = !call->reply? "unknown"
+                                  : strcmp (call->reply, "200") == 0? "ok": "down";
+        json_t *entry = json_pack ("{s:s}", "state", service_state);
+        json_t *workers = json_object_get (json_object_get (json_object_get (stats, "services"),
+                                                            s_services [index]), "workers");
+        json_object_set_new (entry, "workers", json_integer ((json_int_t) json_array_size (workers)));
+        json_object_set_new (services, s_services [index], entry);
+        healthy = healthy && strcmp (service_state, "ok") == 0;
+    }
+    //  matchers: the workers of jobmatch.match, against the expected number
+    json_t *match_workers = json_object_get (json_object_get (json_object_get (stats, "services"),
+                                                              "jobmatch.match"), "workers");
+    int matchers = (int) json_array_size (match_workers);
+    const char *matchers_state = !stats? "unknown": matchers == 0? "down"
+                               : matchers < app->min_matchers? "degraded": "ok";
+    healthy = healthy && strcmp (matchers_state, "ok") == 0;
+    json_t *matcher_check = json_pack ("{s:s, s:i, s:i}", "state", matchers_state, "count", matchers,
+                                       "expected", app->min_matchers);
+    //  Redis, probed from here
+    json_t *redis = json_pack ("{s:s, s:s, s:f}", "state", state->redis_up? "ok": "down",
+                               "endpoint", jm_store_endpoint (app->store),
+                               "latency_ms", (double) state->redis_us / 1000.0);
+    healthy = healthy && state->redis_up;
+    json_decref (stats);
+    //  with Redis up the dashboard still shows every ranking: degraded, not down
+    const char *status = healthy? "ok": state->redis_up? "degraded": "down";
+    json_t *body = json_pack ("{s:s, s:{s:o, s:o, s:o, s:o}}", "status", status,
+                              "checks", "gateway", gateway, "services", services,
+                              "matchers", matcher_check, "redis", redis);
+    return jm_exchange_json (self, state->redis_up? 200: 503, body);
+}

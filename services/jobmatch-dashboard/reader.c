@@ -1,0 +1,499 @@
+/*  reader: read-only views straight from Redis.  See reader.h.
+
+    Here: the reader connections, jobs (the registry hash, or the built-in
+    files before a registry exists), one result, a candidate's results and
+    a job's summary.  The ranking page and its search are in reader_rank.c.
+    Each view reads the job's registry hash (which version readers are
+    shown, a re-scoring in progress) and then the keys of that version.   */
+#include "reader.h"
+#include "reader_private.h"
+#include "jm_keys.h"
+#include "jm_log.h"
+#include "jm_store.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SUMMARY_SAMPLE  1000            //  best candidates the missing skills are counted over
+#define MISSING_MAX     20
+
+const char *jm_reader_bands [4] = { "strong", "good", "partial", "weak" };
+
+//  --------------------------------------------------------------------------
+//  Redis
+
+//  Runs calls on a free reader connection (waiting for one when every
+//  HTTP thread holds one), reconnecting first when it lost Redis.  Returns
+//  0, or -1 with err set (io_error).
+int
+jm_reader_run (jm_app_t *app, jm_store_calls_t *calls, jm_error_t *err)
+{
+    pthread_mutex_lock (&app->store_lock);
+    int index;
+    while (true) {
+        for (index = 0; index < app->reader_count && app->reader_busy [index]; index++)
+            ;
+        if (index < app->reader_count)
+            break;
+        pthread_cond_wait (&app->reader_free, &app->store_lock);
+    }
+    app->reader_busy [index] = true;
+    pthread_mutex_unlock (&app->store_lock);
+
+    jm_store_t *store = app->readers [index];
+    if (!jm_store_connected (store))
+        jm_store_tick (store);
+    int rc = jm_store_run (store, calls);
+
+    pthread_mutex_lock (&app->store_lock);
+    app->reader_busy [index] = false;
+    pthread_cond_signal (&app->reader_free);
+    pthread_mutex_unlock (&app->store_lock);
+    if (rc) {
+        atomic_fetch_add (&app->read_failures, 1);
+        return jm_error_set (err, JM_ERR_IO, "Redis (%s) is not available", jm_store_endpoint (store));
+    }
+    return 0;
+}
+
+const jm_keys_t *
+jm_reader_keys (jm_app_t *app)
+{
+    return jm_store_keys (app->store);
+}
+
+//  An integer reply (or decimal string), else fallback.
+long long
+jm_reader_int (const jm_reply_t *reply, long long fallback)
+{
+    long long value;
+    return reply && jm_reply_int (reply, &value)? value: fallback;
+}
+
+//  Parses a string reply as JSON; NULL when it is not one.
+json_t *
+jm_reader_json (const jm_reply_t *reply)
+{
+    if (!reply || reply->type != JM_REPLY_STRING)
+        return NULL;
+    return json_loadb (reply->str, reply->len, 0, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  Jobs
+
+json_t *
+jm_reader_builtin_jobs (const char *data_dir)
+{
+    json_t *jobs = json_object ();
+    char folder [PATH_MAX];
+    snprintf (folder, sizeof folder, "%s/jobs", data_dir? data_dir: ".");
+    DIR *dir = opendir (folder);
+    if (!dir)
+        return jobs;
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        size_t len = strlen (entry->d_name);
+        if (len < 6 || strcmp (entry->d_name + len - 5, ".json") != 0)
+            continue;
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s", folder, entry->d_name);
+        json_t *job = json_load_file (path, 0, NULL);
+        const char *id = json_string_value (json_object_get (job, "id"));
+        if (id)
+            json_object_set (jobs, id, job);
+        json_decref (job);
+    }
+    closedir (dir);
+    return jobs;
+}
+
+void
+jm_reader_job_free (jm_reader_job_t *self)
+{
+    json_decref (self->job);
+    json_decref (self->rescoring);
+    memset (self, 0, sizeof *self);
+}
+
+//  Adds the commands that read a job's hash (one HMGET) to calls.
+//  Returns -1 with err set when the id is invalid.
+int
+jm_reader_job_ask (jm_app_t *app, jm_store_calls_t *calls, const char *job, jm_error_t *err)
+{
+    char key [JM_READER_KEY_MAX];
+    if (jm_keys_job (jm_reader_keys (app), job, key, sizeof key, err) < 0)
+        return -1;
+    jm_store_calls_addv (calls, "HMGET", key, "json", "version", "ranked", "rescore_version",
+                         "rescore_total", "rescore_done", NULL);
+    return 0;
+}
+
+//  Fills self from the HMGET reply of jm_reader_job_ask.  legacy: the registry does
+//  not exist yet, so the built-in files count.  Returns 0, or -1 when there
+//  is no such job.
+int
+jm_reader_job_take (jm_app_t *app, jm_reader_job_t *self, const char *job, const jm_reply_t *reply, bool legacy)
+{
+    memset (self, 0, sizeof *self);
+    json_t *stored = jm_reader_json (jm_reply_item (reply, 0));
+    if (json_is_object (stored)) {
+        self->job = stored;
+        self->version = (int) jm_reader_int (jm_reply_item (reply, 1), 1);
+        self->ranked = (int) jm_reader_int (jm_reply_item (reply, 2), self->version);
+        long long rescore = jm_reader_int (jm_reply_item (reply, 3), 0);
+        self->rescoring = rescore
+            ? json_pack ("{s:I, s:I, s:I}", "version", (json_int_t) rescore,
+                         "done", (json_int_t) jm_reader_int (jm_reply_item (reply, 5), 0),
+                         "total", (json_int_t) jm_reader_int (jm_reply_item (reply, 4), 0))
+            : json_null ();
+    }
+    else {
+        json_decref (stored);
+        json_t *builtin = legacy? json_object_get (app->builtin_jobs, job): NULL;
+        if (!builtin)
+            return -1;
+        self->job = json_deep_copy (builtin);
+        self->version = self->ranked = 1;
+        self->rescoring = json_null ();
+    }
+    json_object_set_new (self->job, "id", json_string (job));
+    json_object_set_new (self->job, "version", json_integer (self->version));
+    snprintf (self->ranked_text, sizeof self->ranked_text, "%d", self->ranked);
+    return 0;
+}
+
+//  Adds EXISTS <ns>:jobs <ns>:jobs:seeded: 0 means no registry yet.
+void
+jm_reader_registry_ask (jm_app_t *app, jm_store_calls_t *calls)
+{
+    char jobs [JM_READER_KEY_MAX], seeded [JM_READER_KEY_MAX];
+    jm_keys_jobs (jm_reader_keys (app), jobs, sizeof jobs, NULL);
+    jm_keys_jobs_seeded (jm_reader_keys (app), seeded, sizeof seeded, NULL);
+    jm_store_calls_addv (calls, "EXISTS", jobs, seeded, NULL);
+}
+
+//  Reads one job.  Returns 0, or -1 with err set (unknown_job, io_error,
+//  invalid_request).
+int
+jm_reader_job_load (jm_app_t *app, const char *job, jm_reader_job_t *self, jm_error_t *err)
+{
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    int rc = -1;
+    if (jm_reader_job_ask (app, calls, job, err) == 0) {
+        jm_reader_registry_ask (app, calls);
+        if (jm_reader_run (app, calls, err) == 0) {
+            bool legacy = jm_reader_int (jm_store_calls_reply (calls, 1), 1) == 0;
+            rc = jm_reader_job_take (app, self, job, jm_store_calls_reply (calls, 0), legacy);
+            if (rc)
+                jm_error_set (err, JM_ERR_UNKNOWN_JOB, "no job '%s'", job);
+        }
+    }
+    jm_store_calls_destroy (&calls);
+    return rc;
+}
+
+//  The rank key of the job's shown version, of one band when band is set.
+int
+jm_reader_rank_key (jm_app_t *app, const char *job, const jm_reader_job_t *state, const char *band,
+            char *key, jm_error_t *err)
+{
+    if (band)
+        return jm_keys_rank_band (jm_reader_keys (app), job, state->ranked_text, band, key, JM_READER_KEY_MAX, err);
+    return jm_keys_rank (jm_reader_keys (app), job, state->ranked_text, key, JM_READER_KEY_MAX, err);
+}
+
+//  The ids of every job, sorted, in a new array.  Returns NULL with err set.
+static json_t *
+s_job_ids (jm_app_t *app, bool *legacy_p, jm_error_t *err)
+{
+    char key [JM_READER_KEY_MAX];
+    jm_keys_jobs (jm_reader_keys (app), key, sizeof key, NULL);
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "SMEMBERS", key, NULL);
+    jm_reader_registry_ask (app, calls);
+    json_t *ids = NULL;
+    if (jm_reader_run (app, calls, err) == 0) {
+        ids = json_array ();
+        bool legacy = jm_reader_int (jm_store_calls_reply (calls, 1), 1) == 0;
+        if (legacy) {
+            const char *id;
+            json_t *value;
+            json_object_foreach (app->builtin_jobs, id, value)
+                json_array_append_new (ids, json_string (id));
+        }
+        else {
+            const jm_reply_t *members = jm_store_calls_reply (calls, 0);
+            for (size_t index = 0; members && index < members->count; index++)
+                if (members->items [index].type == JM_REPLY_STRING)
+                    json_array_append_new (ids, json_stringn (members->items [index].str,
+                                                              members->items [index].len));
+        }
+        if (legacy_p)
+            *legacy_p = legacy;
+    }
+    jm_store_calls_destroy (&calls);
+    if (!ids)
+        return NULL;
+    //  sort by id (byte order)
+    size_t count = json_array_size (ids);
+    for (size_t done = 1; done < count; done++)
+        for (size_t index = done; index > 0; index--) {
+            const char *left = json_string_value (json_array_get (ids, index - 1));
+            const char *right = json_string_value (json_array_get (ids, index));
+            if (!left || !right || strcmp (left, right) <= 0)
+                break;
+            json_t *swap = json_incref (json_array_get (ids, index - 1));
+            json_array_set (ids, index - 1, json_array_get (ids, index));
+            json_array_set_new (ids, index, swap);
+        }
+    return ids;
+}
+
+json_t *
+jm_reader_jobs (jm_app_t *app, jm_error_t *err)
+{
+    bool legacy = false;
+    json_t *ids = s_job_ids (app, &legacy, err);
+    if (!ids)
+        return NULL;
+    size_t count = json_array_size (ids);
+    json_t *list = json_array ();
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    for (size_t index = 0; index < count; index++)
+        if (jm_reader_job_ask (app, calls, json_string_value (json_array_get (ids, index)), NULL))
+            jm_store_calls_addv (calls, "PING", NULL);      //  keeps indexes aligned
+    jm_reader_job_t *jobs = calloc (count + 1, sizeof (jm_reader_job_t));
+    assert (jobs);
+    bool *known = calloc (count + 1, sizeof (bool));
+    assert (known);
+    if (count && jm_reader_run (app, calls, err)) {
+        json_decref (list);
+        list = NULL;
+        goto done;
+    }
+    //  then every shown ranking's size
+    jm_store_calls_t *sizes = jm_store_calls_new ();
+    for (size_t index = 0; index < count; index++) {
+        const char *id = json_string_value (json_array_get (ids, index));
+        known [index] = jm_reader_job_take (app, &jobs [index], id, jm_store_calls_reply (calls, index), legacy) == 0;
+        char key [JM_READER_KEY_MAX];
+        if (known [index] && jm_reader_rank_key (app, id, &jobs [index], NULL, key, NULL) >= 0)
+            jm_store_calls_addv (sizes, "ZCARD", key, NULL);
+        else
+            jm_store_calls_addv (sizes, "PING", NULL);
+    }
+    if (count && jm_reader_run (app, sizes, err)) {
+        json_decref (list);
+        list = NULL;
+    }
+    for (size_t index = 0; list && index < count; index++) {
+        if (!known [index])
+            continue;           //  deleted between the two reads
+        jm_reader_job_t *job = &jobs [index];
+        json_t *title = json_object_get (job->job, "title");
+        json_array_append_new (list, json_pack ("{s:O, s:O, s:i, s:I, s:I, s:i, s:O}",
+            "id", json_array_get (ids, index), "title", title? title: json_null (),
+            "version", job->version,
+            "requirements", (json_int_t) json_array_size (json_object_get (job->job, "requirements")),
+            "candidates", (json_int_t) jm_reader_int (jm_store_calls_reply (sizes, index), 0),
+            "ranked_version", job->ranked, "rescoring", job->rescoring));
+    }
+    jm_store_calls_destroy (&sizes);
+done:
+    for (size_t index = 0; index < count; index++)
+        jm_reader_job_free (&jobs [index]);
+    free (jobs);
+    free (known);
+    jm_store_calls_destroy (&calls);
+    json_decref (ids);
+    return list? json_pack ("{s:o}", "jobs", list): NULL;
+}
+
+json_t *
+jm_reader_job (jm_app_t *app, const char *job, jm_error_t *err)
+{
+    jm_reader_job_t state;
+    if (jm_reader_job_load (app, job, &state, err))
+        return NULL;
+    json_t *reply = json_pack ("{s:O, s:i, s:O}", "job", state.job, "ranked_version", state.ranked,
+                               "rescoring", state.rescoring);
+    jm_reader_job_free (&state);
+    return reply;
+}
+
+//  --------------------------------------------------------------------------
+//  Results
+
+json_t *
+jm_reader_result (jm_app_t *app, const char *job, const char *candidate, jm_error_t *err)
+{
+    char key [JM_READER_KEY_MAX];
+    if (jm_keys_result (jm_reader_keys (app), job, candidate, key, sizeof key, err) < 0)
+        return NULL;
+    jm_reader_job_t state;
+    if (jm_reader_job_load (app, job, &state, err))
+        return NULL;
+    jm_reader_job_free (&state);
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "HGET", key, "json", NULL);
+    json_t *reply = NULL;
+    if (jm_reader_run (app, calls, err) == 0) {
+        json_t *result = jm_reader_json (jm_store_calls_reply (calls, 0));
+        if (json_is_object (result))
+            reply = json_pack ("{s:o}", "result", result);
+        else {
+            json_decref (result);
+            jm_error_set (err, JM_ERR_NOT_FOUND, "no result for candidate '%s' and job '%s'",
+                          candidate, job);
+        }
+    }
+    jm_store_calls_destroy (&calls);
+    return reply;
+}
+
+json_t *
+jm_reader_candidate (jm_app_t *app, const char *candidate, jm_error_t *err)
+{
+    if (jm_keys_check_id ("candidate id", candidate, err))
+        return NULL;
+    json_t *ids = s_job_ids (app, NULL, err);
+    if (!ids)
+        return NULL;
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    size_t index;
+    json_t *id;
+    json_array_foreach (ids, index, id) {
+        char key [JM_READER_KEY_MAX];
+        if (jm_keys_result (jm_reader_keys (app), json_string_value (id), candidate, key, sizeof key, NULL) < 0)
+            jm_store_calls_addv (calls, "PING", NULL);
+        else
+            jm_store_calls_addv (calls, "HGET", key, "json", NULL);
+    }
+    json_t *reply = NULL;
+    if (json_array_size (ids) == 0 || jm_reader_run (app, calls, err) == 0) {
+        json_t *results = json_array ();
+        for (index = 0; index < json_array_size (ids); index++) {
+            json_t *result = jm_reader_json (jm_store_calls_reply (calls, index));
+            if (json_is_object (result))
+                json_array_append (results, result);
+            json_decref (result);
+        }
+        reply = json_pack ("{s:s, s:o}", "candidate", candidate, "results", results);
+    }
+    jm_store_calls_destroy (&calls);
+    json_decref (ids);
+    return reply;
+}
+
+//  --------------------------------------------------------------------------
+//  Summary
+
+json_t *
+jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
+{
+    jm_reader_job_t state;
+    if (jm_reader_job_load (app, job, &state, err))
+        return NULL;
+    char key [JM_READER_KEY_MAX];
+    jm_reader_rank_key (app, job, &state, NULL, key, NULL);
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "ZCARD", key, NULL);                         //  0
+    for (size_t band = 0; band < 4; band++) {                               //  1..4
+        char band_key [JM_READER_KEY_MAX];
+        jm_reader_rank_key (app, job, &state, jm_reader_bands [band], band_key, NULL);
+        jm_store_calls_addv (calls, "ZCARD", band_key, NULL);
+    }
+    for (int bin = 0; bin < 10; bin++) {                                    //  5..14
+        char low [16], high [16];
+        snprintf (low, sizeof low, bin? "%d": "-inf", bin * 10);
+        snprintf (high, sizeof high, bin < 9? "(%d": "+inf", (bin + 1) * 10);
+        jm_store_calls_addv (calls, "ZCOUNT", key, low, high, NULL);
+    }
+    char last [16];
+    snprintf (last, sizeof last, "%d", SUMMARY_SAMPLE - 1);
+    jm_store_calls_addv (calls, "ZREVRANGE", key, "0", last, NULL);         //  15
+    json_t *reply = NULL;
+    jm_store_calls_t *results = jm_store_calls_new ();
+    if (jm_reader_run (app, calls, err))
+        goto done;
+    //  the requirements the best candidates miss
+    const jm_reply_t *best = jm_store_calls_reply (calls, 15);
+    for (size_t index = 0; best && index < best->count; index++) {
+        char result_key [JM_READER_KEY_MAX];
+        if (jm_keys_result (jm_reader_keys (app), job, best->items [index].str, result_key,
+                            sizeof result_key, NULL) < 0)
+            jm_store_calls_addv (results, "PING", NULL);
+        else
+            jm_store_calls_addv (results, "HGET", result_key, "json", NULL);
+    }
+    if (jm_store_calls_count (results) && jm_reader_run (app, results, err))
+        goto done;
+    json_t *counts = json_object ();
+    json_t *bands_seen = json_object ();
+    for (size_t index = 0; index < jm_store_calls_count (results); index++) {
+        json_t *result = jm_reader_json (jm_store_calls_reply (results, index));
+        size_t position;
+        json_t *requirement;
+        json_array_foreach (json_object_get (result, "requirements"), position, requirement) {
+            const char *status = json_string_value (json_object_get (requirement, "status"));
+            const char *label = json_string_value (json_object_get (requirement, "requirement"));
+            if (!status || !label || strcmp (status, "missing") != 0)
+                continue;
+            json_int_t seen = json_integer_value (json_object_get (counts, label));
+            json_object_set_new (counts, label, json_integer (seen + 1));
+        }
+        const char *band = json_string_value (json_object_get (result, "band"));
+        if (band)
+            json_object_set_new (bands_seen, band,
+                                 json_integer (json_integer_value (json_object_get (bands_seen, band)) + 1));
+        json_decref (result);
+    }
+    json_t *missing = json_array ();
+    while (json_array_size (missing) < MISSING_MAX && json_object_size (counts)) {
+        const char *label, *top = NULL;
+        json_t *value;
+        json_int_t top_count = 0;
+        json_object_foreach (counts, label, value)
+            if (json_integer_value (value) > top_count
+            || (json_integer_value (value) == top_count && top && strcmp (label, top) < 0)) {
+                top = label;
+                top_count = json_integer_value (value);
+            }
+        json_array_append_new (missing, json_pack ("{s:s, s:I}", "requirement", top, "count", top_count));
+        json_object_del (counts, top);
+    }
+    json_decref (counts);
+    long long total = jm_reader_int (jm_store_calls_reply (calls, 0), 0);
+    long long banded = 0;
+    json_t *bands = json_object ();
+    for (size_t band = 0; band < 4; band++) {
+        long long count = jm_reader_int (jm_store_calls_reply (calls, 1 + band), 0);
+        banded += count;
+        json_object_set_new (bands, jm_reader_bands [band], json_integer (count));
+    }
+    //  rankings written before band sets existed: count the bands of the
+    //  results read, exact when they are the whole ranking
+    if (banded == 0 && total > 0 && total <= SUMMARY_SAMPLE)
+        for (size_t band = 0; band < 4; band++)
+            json_object_set_new (bands, jm_reader_bands [band], json_integer (
+                json_integer_value (json_object_get (bands_seen, jm_reader_bands [band]))));
+    json_decref (bands_seen);
+    json_t *histogram = json_array ();
+    for (int bin = 0; bin < 10; bin++)
+        json_array_append_new (histogram, json_integer (jm_reader_int (jm_store_calls_reply (calls, 5 + bin), 0)));
+    reply = json_pack ("{s:s, s:i, s:I, s:o, s:o, s:o, s:O}", "job", job, "version", state.ranked,
+                       "total", (json_int_t) total, "bands", bands, "histogram", histogram,
+                       "missing", missing, "rescoring", state.rescoring);
+done:
+    jm_store_calls_destroy (&results);
+    jm_store_calls_destroy (&calls);
+    jm_reader_job_free (&state);
+    return reply;
+}
