@@ -97,41 +97,40 @@ s_add_unknown (jm_candidate_t *self, const char *input, int suggestion)
 }
 
 static int
-s_parse_skill (jm_candidate_t *self, json_t *item, size_t index, const jm_taxonomy_t *taxonomy,
-               jm_error_t *err)
+s_parse_skill (jm_candidate_t *self, const jm_json_t *item, size_t index,
+               const jm_taxonomy_t *taxonomy, jm_error_t *err)
 {
     const char *name = NULL;
     int level = 0, last_used = 0;
     double years = -1;
-    if (json_is_string (item))
-        name = json_string_value (item);
+    if (jm_json_is_string (item))
+        name = item->string;
     else
-    if (json_is_object (item)) {
-        json_t *value = json_object_get (item, "name");
-        if (!json_is_string (value))
+    if (jm_json_is_object (item)) {
+        const jm_json_t *value = jm_json_get (item, "name");
+        if (!jm_json_is_string (value))
             return jm_error_set (err, JM_ERR_INVALID_REQUEST, "skills[%zu].name must be a string", index);
-        name = json_string_value (value);
-        value = json_object_get (item, "level");
-        if (value && !json_is_null (value)) {
-            if (!json_is_integer (value) || json_integer_value (value) < 1 || json_integer_value (value) > 5)
+        name = value->string;
+        value = jm_json_get (item, "level");
+        if (value && !jm_json_is_null (value)) {
+            if (!jm_json_is_integer (value) || value->integer < 1 || value->integer > 5)
                 return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                                      "skills[%zu].level must be an integer from 1 to 5", index);
-            level = (int) json_integer_value (value);
+            level = (int) value->integer;
         }
-        value = json_object_get (item, "years");
-        if (value && !json_is_null (value)) {
-            if (!json_is_number (value) || json_number_value (value) < 0 || json_number_value (value) > 70)
+        value = jm_json_get (item, "years");
+        if (value && !jm_json_is_null (value)) {
+            if (!jm_json_is_number (value) || value->number < 0 || value->number > 70)
                 return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                                      "skills[%zu].years must be a number from 0 to 70", index);
-            years = json_number_value (value);
+            years = value->number;
         }
-        value = json_object_get (item, "last_used");
-        if (value && !json_is_null (value)) {
-            if (!json_is_integer (value) || json_integer_value (value) < 1950
-            ||  json_integer_value (value) > 2100)
+        value = jm_json_get (item, "last_used");
+        if (value && !jm_json_is_null (value)) {
+            if (!jm_json_is_integer (value) || value->integer < 1950 || value->integer > 2100)
                 return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                                      "skills[%zu].last_used must be a year (an integer from 1950 to 2100)", index);
-            last_used = (int) json_integer_value (value);
+            last_used = (int) value->integer;
         }
     }
     else
@@ -191,19 +190,19 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
 }
 
 jm_candidate_t *
-jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
-                            const jm_extractor_t *extractor, jm_error_t *err)
+jm_candidate_new_from_value (const jm_json_t *object, const jm_taxonomy_t *taxonomy,
+                             const jm_extractor_t *extractor, jm_error_t *err)
 {
     assert (taxonomy);
-    if (!json_is_object (object)) {
+    if (!jm_json_is_object (object)) {
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "a candidate must be a JSON object");
         return NULL;
     }
-    json_t *id = json_object_get (object, "id");
+    const jm_json_t *id = jm_json_get (object, "id");
     char number [32];
-    const char *id_text = json_string_value (id);
-    if (json_is_integer (id)) {
-        snprintf (number, sizeof number, "%lld", (long long) json_integer_value (id));
+    const char *id_text = jm_json_string (id);
+    if (jm_json_is_integer (id)) {
+        snprintf (number, sizeof number, "%lld", (long long) id->integer);
         id_text = number;
     }
     if (!id_text || !s_valid_utf8_id (id_text)) {
@@ -212,59 +211,59 @@ jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
                       JM_CANDIDATE_ID_MAX);
         return NULL;
     }
-    json_t *name = json_object_get (object, "name");
-    json_t *skills = json_object_get (object, "skills");
-    json_t *resume = json_object_get (object, "resume");
-    json_t *years = json_object_get (object, "years_experience");
-    if (name && !json_is_null (name) && (!json_is_string (name) || strlen (json_string_value (name)) > 256)) {
+    const jm_json_t *name = jm_json_get (object, "name");
+    const jm_json_t *skills = jm_json_get (object, "skills");
+    const jm_json_t *resume = jm_json_get (object, "resume");
+    const jm_json_t *years = jm_json_get (object, "years_experience");
+    if (name && !jm_json_is_null (name) && (!jm_json_is_string (name) || name->count > 256)) {
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': name must be a string of at most 256 bytes", id_text);
         return NULL;
     }
-    if (skills && !json_is_null (skills) && !json_is_array (skills)) {
+    if (skills && !jm_json_is_null (skills) && !jm_json_is_array (skills)) {
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': skills must be an array", id_text);
         return NULL;
     }
-    if (json_array_size (skills) > JM_CANDIDATE_MAX_SKILLS) {
+    size_t skill_count = jm_json_count (skills);
+    if (skill_count > JM_CANDIDATE_MAX_SKILLS) {
         jm_error_set (err, JM_ERR_TOO_LARGE, "candidate '%s': %zu skills, at most %d are accepted",
-                      id_text, json_array_size (skills), JM_CANDIDATE_MAX_SKILLS);
+                      id_text, skill_count, JM_CANDIDATE_MAX_SKILLS);
         return NULL;
     }
-    if (resume && !json_is_null (resume) && !json_is_string (resume)) {
+    if (resume && !jm_json_is_null (resume) && !jm_json_is_string (resume)) {
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': resume must be a string", id_text);
         return NULL;
     }
-    if (json_string_length (resume) > JM_CANDIDATE_MAX_RESUME) {
+    size_t resume_len = jm_json_is_string (resume) ? resume->count : 0;
+    if (resume_len > JM_CANDIDATE_MAX_RESUME) {
         jm_error_set (err, JM_ERR_TOO_LARGE, "candidate '%s': resume is %zu bytes, at most %d are accepted",
-                      id_text, json_string_length (resume), JM_CANDIDATE_MAX_RESUME);
+                      id_text, resume_len, JM_CANDIDATE_MAX_RESUME);
         return NULL;
     }
-    if (years && !json_is_null (years)
-    &&  (!json_is_number (years) || json_number_value (years) < 0 || json_number_value (years) > 70)) {
+    if (years && !jm_json_is_null (years)
+    &&  (!jm_json_is_number (years) || years->number < 0 || years->number > 70)) {
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': years_experience must be a number from 0 to 70",
                       id_text);
         return NULL;
     }
     jm_candidate_t *self = calloc (1, sizeof *self);
     assert (self);
-    self->skill_cap = (int) json_array_size (skills) + 8;
+    self->skill_cap = (int) skill_count + 8;
     self->skills = malloc ((size_t) self->skill_cap * sizeof *self->skills);
     assert (self->skills);
     self->id = strdup (id_text);
-    self->name = json_is_string (name) ? strdup (json_string_value (name)) : NULL;
-    self->years_experience = json_is_number (years) ? json_number_value (years) : -1;
-    size_t index;
-    json_t *item;
-    json_array_foreach (skills, index, item)
+    self->name = jm_json_is_string (name) ? strdup (name->string) : NULL;
+    self->years_experience = jm_json_is_number (years) ? years->number : -1;
+    const jm_json_t *item = jm_json_first (skills);
+    for (size_t index = 0; index < skill_count; index++, item = jm_json_skip (item))
         if (s_parse_skill (self, item, index, taxonomy, err)) {
             //  name the candidate in the message, keeping the field path
             jm_error_prefix (err, "candidate '%.64s': ", self->id);
             jm_candidate_destroy (&self);
             return NULL;
         }
-    if (extractor && json_string_length (resume) > 0) {
+    if (extractor && resume_len > 0) {
         jm_mention_t *mentions = NULL;
-        long count = jm_extractor_scan (extractor, json_string_value (resume),
-                                        json_string_length (resume), &mentions, err);
+        long count = jm_extractor_scan (extractor, resume->string, resume_len, &mentions, err);
         if (count < 0) {
             jm_error_prefix (err, "candidate '%.64s': resume: ", self->id);
             free (mentions);
@@ -276,6 +275,29 @@ jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
         free (mentions);
     }
     s_finish (self, taxonomy);
+    return self;
+}
+
+jm_candidate_t *
+jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
+                            const jm_extractor_t *extractor, jm_error_t *err)
+{
+    assert (taxonomy);
+    if (!json_is_object (object)) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "a candidate must be a JSON object");
+        return NULL;
+    }
+    //  one reading of the fields, jm_json's: the object goes through text
+    char *text = json_dumps (object, JSON_COMPACT);
+    if (!text) {
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "the candidate cannot be written as JSON");
+        return NULL;
+    }
+    jm_json_doc_t *doc = jm_json_doc_new ();
+    const jm_json_t *value = jm_json_doc_parse (doc, text, strlen (text), err);
+    jm_candidate_t *self = value ? jm_candidate_new_from_value (value, taxonomy, extractor, err) : NULL;
+    jm_json_doc_destroy (&doc);
+    free (text);
     return self;
 }
 
@@ -357,6 +379,10 @@ jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
 static void
 s_write_double (jm_buf_t *out, double value)
 {
+    if (value == (double) (long long) value && value > -1e15 && value < 1e15) {
+        jm_buf_int (out, (long long) value);            //  the common case: whole years
+        return;
+    }
     char text [40];
     snprintf (text, sizeof text, "%.15g", value);
     if (strtod (text, NULL) != value)

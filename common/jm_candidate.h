@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "jm_buf.h"
 #include "jm_error.h"
+#include "jm_json.h"
 #include "jm_normalize.h"
 #include "jm_taxonomy.h"
 
@@ -57,10 +58,14 @@ typedef struct {
     int skill_cap;
 } jm_candidate_t;
 
-//  Builds a candidate from a JSON object (borrowed).  extractor may be NULL
+//  Builds a candidate from a parsed JSON object (borrowed, see jm_json.h).  extractor may be NULL
 //  (the resume is then ignored).  Returns NULL with err set: invalid_request
 //  naming the field ("skills[3].level must be an integer from 1 to 5"),
 //  too_large for more than JM_CANDIDATE_MAX_SKILLS skills or an oversized resume.
+jm_candidate_t *jm_candidate_new_from_value (const jm_json_t *object, const jm_taxonomy_t *taxonomy,
+                                             const jm_extractor_t *extractor, jm_error_t *err);
+
+//  The same from a jansson object (borrowed), for callers that hold one.
 jm_candidate_t *jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
                                             const jm_extractor_t *extractor, jm_error_t *err);
 

@@ -221,6 +221,12 @@ jm_engine_candidate (const jm_engine_t *self, json_t *object, jm_error_t *err)
     return jm_candidate_new_from_json (object, self->taxonomy, self->extractor, err);
 }
 
+jm_candidate_t *
+jm_engine_candidate_value (const jm_engine_t *self, const jm_json_t *object, jm_error_t *err)
+{
+    return jm_candidate_new_from_value (object, self->taxonomy, self->extractor, err);
+}
+
 double
 jm_engine_score (const jm_engine_t *self, const jm_job_t *job,
                  const jm_candidate_t *candidate, jm_buf_t *out)

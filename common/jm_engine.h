@@ -51,6 +51,10 @@ int jm_engine_delete_job (jm_engine_t *self, const char *id);
 //  extractor.  NULL with err set on bad input.
 jm_candidate_t *jm_engine_candidate (const jm_engine_t *self, json_t *object, jm_error_t *err);
 
+//  The same from a value read by jm_json (the services' fast path).
+jm_candidate_t *jm_engine_candidate_value (const jm_engine_t *self, const jm_json_t *object,
+                                           jm_error_t *err);
+
 //  Scores candidate against job and appends the result JSON to out.
 //  Returns the score.
 double jm_engine_score (const jm_engine_t *self, const jm_job_t *job,

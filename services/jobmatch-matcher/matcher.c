@@ -18,6 +18,7 @@
 #include "results.h"
 #include "jm_buf.h"
 #include "jm_engine.h"
+#include "jm_json.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_store.h"
@@ -71,6 +72,7 @@ struct _jm_matcher_t {
     const char **guard_ids;     //  candidate ids of one job's writes in a batch
     size_t guard_cap;
     jm_buf_t profile;
+    jm_json_doc_t *doc;         //  the request being parsed, reused
     bool unknown_job_seen;      //  a request of this batch named a job not (yet) known
     //  the batch being handled, reused from turn to turn
     s_request_t *requests;
@@ -121,31 +123,30 @@ s_item_add (jm_matcher_t *self)
 
 //  Parses the "jobs" member into infos; defaults to the default job.
 static int
-s_parse_jobs (jm_matcher_t *self, json_t *body, const s_job_info_t **infos, int *count,
+s_parse_jobs (jm_matcher_t *self, const jm_json_t *body, const s_job_info_t **infos, int *count,
               jm_error_t *err)
 {
-    json_t *jobs = json_object_get (body, "jobs");
+    const jm_json_t *jobs = jm_json_get (body, "jobs");
     *count = 0;
-    if (!jobs || json_is_null (jobs)) {
+    if (!jobs || jm_json_is_null (jobs)) {
         infos [0] = s_job_info (self, JM_DEFAULT_JOB);
         if (!infos [0])
             return jm_error_set (err, JM_ERR_UNKNOWN_JOB, "the default job '%s' is not loaded", JM_DEFAULT_JOB);
         *count = 1;
         return 0;
     }
-    if (!json_is_array (jobs) || json_array_size (jobs) == 0 || json_array_size (jobs) > JM_MATCH_MAX_JOBS)
+    if (!jm_json_is_array (jobs) || jobs->count == 0 || jobs->count > JM_MATCH_MAX_JOBS)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "jobs must be an array of 1 to %d job ids", JM_MATCH_MAX_JOBS);
-    size_t index;
-    json_t *value;
-    json_array_foreach (jobs, index, value) {
-        if (!json_is_string (value))
+    const jm_json_t *value = jm_json_first (jobs);
+    for (size_t index = 0; index < jobs->count; index++, value = jm_json_skip (value)) {
+        if (!jm_json_is_string (value))
             return jm_error_set (err, JM_ERR_INVALID_REQUEST, "jobs[%zu] must be a string", index);
-        const s_job_info_t *info = s_job_info (self, json_string_value (value));
+        const s_job_info_t *info = s_job_info (self, value->string);
         self->unknown_job_seen |= !info;
         if (!info)
             return jm_error_set (err, JM_ERR_UNKNOWN_JOB, "jobs[%zu]: unknown job '%.128s'", index,
-                                 json_string_value (value));
+                                 value->string);
         bool seen = false;
         for (int i = 0; i < *count; i++)
             seen = seen || infos [i] == info;
@@ -156,20 +157,21 @@ s_parse_jobs (jm_matcher_t *self, json_t *body, const s_job_info_t **infos, int 
 }
 
 static void
-s_add_candidate (jm_matcher_t *self, json_t *object, const s_job_info_t **infos, int job_count)
+s_add_candidate (jm_matcher_t *self, const jm_json_t *object, const s_job_info_t **infos,
+                 int job_count)
 {
     s_entry_t *entry = s_entry_add (self);
     size_t entry_index = self->entry_count - 1;
     jm_error_clear (&entry->error);
-    entry->candidate = jm_engine_candidate (self->engine, object, &entry->error);
+    entry->candidate = jm_engine_candidate_value (self->engine, object, &entry->error);
     entry = &self->entries [entry_index];
     if (!entry->candidate) {
-        json_t *id = json_object_get (object, "id");
-        if (json_is_string (id))
-            entry->id = strndup (json_string_value (id), 128);
+        const jm_json_t *id = jm_json_get (object, "id");
+        if (jm_json_is_string (id))
+            entry->id = strndup (id->string, 128);
         else
-        if (json_is_integer (id))       //  jm_candidate accepts integer ids as their decimal text
-            entry->id = zsys_sprintf ("%lld", (long long) json_integer_value (id));
+        if (jm_json_is_integer (id))    //  jm_candidate accepts integer ids as their decimal text
+            entry->id = zsys_sprintf ("%lld", (long long) id->integer);
         return;
     }
     entry->first_item = (int) self->item_count;
@@ -187,34 +189,31 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
 {
     jm_error_clear (&request->error);
     request->first_entry = (int) self->entry_count;
-    json_error_t json_error;
-    json_t *body = json_loadb ((const char *) jm_mdp_request_data (request->request),
-                               jm_mdp_request_size (request->request), 0, &json_error);
-    if (!body) {
-        jm_error_set_at (&request->error, JM_ERR_INVALID_JSON, json_error.line, json_error.column,
-                         "%s (line %d, column %d)", json_error.text, json_error.line, json_error.column);
+    const jm_json_t *body = jm_json_doc_parse (self->doc,
+                                               (const char *) jm_mdp_request_data (request->request),
+                                               jm_mdp_request_size (request->request), &request->error);
+    if (!body)
         return;
-    }
-    json_t *one = json_object_get (body, "candidate");
-    json_t *many = json_object_get (body, "candidates");
+    const jm_json_t *one = jm_json_get (body, "candidate");
+    const jm_json_t *many = jm_json_get (body, "candidates");
     const s_job_info_t *infos [JM_MATCH_MAX_JOBS];
     int job_count = 0;
-    if (!json_is_object (body))
+    if (!jm_json_is_object (body))
         jm_error_set (&request->error, JM_ERR_INVALID_REQUEST, "the body must be a JSON object");
     else
     if ((one != NULL) == (many != NULL))
         jm_error_set (&request->error, JM_ERR_INVALID_REQUEST,
                       "the body needs exactly one of \"candidate\" (an object) or \"candidates\" (an array)");
     else
-    if (one && !json_is_object (one))
+    if (one && !jm_json_is_object (one))
         jm_error_set (&request->error, JM_ERR_INVALID_REQUEST, "candidate must be an object");
     else
-    if (many && !json_is_array (many))
+    if (many && !jm_json_is_array (many))
         jm_error_set (&request->error, JM_ERR_INVALID_REQUEST, "candidates must be an array");
     else
-    if (json_array_size (many) > JM_MATCH_MAX_CANDIDATES)
+    if (jm_json_count (many) > JM_MATCH_MAX_CANDIDATES)
         jm_error_set (&request->error, JM_ERR_TOO_LARGE, "%zu candidates: at most %d in one request",
-                      json_array_size (many), JM_MATCH_MAX_CANDIDATES);
+                      jm_json_count (many), JM_MATCH_MAX_CANDIDATES);
     else
     if (s_parse_jobs (self, body, infos, &job_count, &request->error) == 0) {
         if (one) {
@@ -229,14 +228,12 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
             }
         }
         else {
-            size_t index;
-            json_t *object;
-            json_array_foreach (many, index, object)
+            const jm_json_t *object = jm_json_first (many);
+            for (size_t index = 0; index < many->count; index++, object = jm_json_skip (object))
                 s_add_candidate (self, object, infos, job_count);
         }
     }
     request->entry_count = (int) self->entry_count - request->first_entry;
-    json_decref (body);
 }
 
 static void
@@ -635,6 +632,7 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     jm_buf_init (&self->arena);
     jm_buf_init (&self->reply);
     jm_buf_init (&self->profile);
+    self->doc = jm_json_doc_new ();
     jm_log_info ("serving %s (%d slots), %s and %s for %s; redis %s; taxonomy %s, %d built-in jobs",
                  JM_MATCH_SERVICE, slots, JM_JOBS_SERVICE, JM_RESULTS_SERVICE, gateway,
                  jm_store_endpoint (self->store),
@@ -667,6 +665,7 @@ jm_matcher_destroy (jm_matcher_t **self_p)
     jm_engine_destroy (&self->engine);
     free (self->guard_ids);
     jm_buf_free (&self->profile);
+    jm_json_doc_destroy (&self->doc);
     free (self->requests);
     free (self->entries);
     free (self->items);
