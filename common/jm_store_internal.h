@@ -1,0 +1,178 @@
+/*  jm_store_internal: what the files of the store share.  Private to
+    jm_store*.c: no other file includes it, so no other file sees hiredis.
+
+    The store is one class split over three files:
+        jm_store.c          options, URL, connection and reconnection, the
+                            pending buffer, round trips, flush, getters
+        jm_store_calls.c    replies, batched calls, Lua scripts
+        jm_store_results.c  result lookups and writes, profiles, rankings
+    Names here start with jm_store__ (two underscores): internal, not API. */
+#ifndef JM_STORE_INTERNAL_H
+#define JM_STORE_INTERNAL_H
+
+#include "jm_store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <hiredis/hiredis.h>
+
+//  Writes go out in pipelines of at most this many commands/bytes, which
+//  bounds hiredis's copy of them (it copies each pipeline into its output
+//  buffer) and Redis's reply buffer: a batch of 1,000 large results is a few
+//  round trips of 1 MiB rather than one 8 MiB copy held by the matcher.
+#define JM_STORE_PIPELINE_COMMANDS   16384
+#define JM_STORE_PIPELINE_BYTES      (1u << 20)
+
+//  A growable byte buffer, always NUL-terminated when allocated.
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} jm_store__bytes_t;
+
+//  One queued write: bytes [offset, offset + len) of the pending buffer,
+//  holding `commands` RESP commands.
+typedef struct {
+    size_t offset;
+    size_t len;
+    uint32_t commands;
+} jm_store__entry_t;
+
+struct _jm_store_t {
+    //  Where Redis is
+    bool unix_socket;
+    char *host;                     //  TCP host or socket path
+    int port;
+    int db;
+    char endpoint [300];
+    jm_store_options_t options;
+    char *key_namespace;            //  options.key_namespace points here
+    jm_keys_t *keys;
+
+    //  Connection state
+    redisContext *ctx;              //  NULL while down
+    bool ever_connected;
+    int64_t next_attempt_ms;        //  monotonic; no attempt before it
+    int backoff_ms;                 //  delay after the next failed attempt
+    int64_t down_since_ms;          //  monotonic; 0 when not in an outage
+    bool down_logged;               //  the outage's one error record is out
+    bool replay_due;                //  reconnected; the return is not logged yet
+    double outage_s;                //  how long the last outage lasted
+    size_t replay_count;            //  writes pending when it ended
+    int64_t writes_held_until_ms;   //  Redis refused writes for now (OOM...)
+    int write_backoff_ms;
+    bool refusal_logged;
+    unsigned int seed;              //  for jitter
+
+    //  Pending writes: live bytes are [pend_dead, pend.len), live entries
+    //  [entry_first, entry_end)
+    jm_store__bytes_t pend;
+    size_t pend_dead;
+    jm_store__entry_t *entries;
+    size_t entry_first;
+    size_t entry_end;
+    size_t entry_cap;
+    size_t pend_commands;
+    bool drop_logged;
+    uint64_t dropped_in_outage;
+    uint64_t confirmed;             //  writes confirmed, ever
+
+    //  Lookup scratch, reused from batch to batch
+    jm_store__bytes_t scratch;      //  formatted HMGETs
+    jm_store__bytes_t arena;        //  copies of cached JSON
+    size_t *slots;                  //  command -> item, item -> arena offset
+    size_t slot_cap;
+
+    //  Lua scripts: loaded after each connection and after NOSCRIPT
+    jm_store_script_t **scripts;
+    size_t script_count;
+    bool scripts_dirty;             //  Redis may not know them: load before use
+
+    jm_store_stats_t stats;
+};
+
+//  One command of a jm_store_calls_t: bytes [offset, offset + len)
+typedef struct {
+    size_t offset;
+    size_t len;
+    bool script;                    //  an EVALSHA, sent again after NOSCRIPT
+} jm_store__call_t;
+
+struct _jm_store_calls_t {
+    jm_store__bytes_t bytes;        //  the commands in RESP
+    jm_store__call_t *calls;
+    size_t count;
+    size_t cap;
+    jm_reply_t *replies;            //  reply_count replies, filled by a run
+    size_t reply_count;
+    size_t reply_cap;
+    bool answered;
+};
+
+
+//  --------------------------------------------------------------------------
+//  jm_store.c
+
+//  Wall-clock time in ms since the epoch.
+int64_t jm_store__wall_ms (void);
+
+//  Frees the buffer's memory and empties it.
+void jm_store__bytes_free (jm_store__bytes_t *self);
+
+//  Appends len bytes, keeping the buffer NUL-terminated.
+void jm_store__bytes_append (jm_store__bytes_t *self, const void *data, size_t len);
+
+//  Appends one command in RESP: *argc, then $len and the bytes of each arg.
+void jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
+                              const size_t *argvlen);
+
+//  Sends len bytes holding `commands` commands and hands each reply to fn
+//  (which must not keep it).  Returns 0, or -1 when the connection failed
+//  (it is then dropped; replies already handed over stay handled).
+typedef void (jm_store__reply_fn) (jm_store_t *self, size_t index, redisReply *reply, void *arg);
+
+int jm_store__round_trip (jm_store_t *self, const char *bytes, size_t len, size_t commands,
+                          jm_store__reply_fn *fn, void *arg);
+
+//  Makes sure the store is connected, connecting when a retry is due.
+//  Returns true when connected.
+bool jm_store__ensure (jm_store_t *self);
+
+//  Prepares the pending buffer for a new entry.  Returns where it starts:
+//  append its commands to self->pend, then call jm_store__pending_commit.
+size_t jm_store__pending_begin (jm_store_t *self);
+
+//  Registers the bytes from start to the end of the pending buffer as one
+//  write of `commands` commands, dropping the oldest to stay within bounds.
+//  Returns 0, or -1 when the write alone exceeds the bounds (it is dropped).
+int jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands);
+
+//  --------------------------------------------------------------------------
+//  jm_store_calls.c
+
+//  Loads every registered script when Redis may not know them.  Returns 0,
+//  or -1 when Redis is not available.
+int jm_store__scripts_ready (jm_store_t *self);
+
+//  Frees the store's registered scripts.
+void jm_store__scripts_free (jm_store_t *self);
+
+//  Copies a hiredis reply (and its elements) into out.
+void jm_store__reply_copy (jm_reply_t *out, const redisReply *in);
+
+//  Frees the calls' replies; they are no longer answered.
+void jm_store__calls_clear_replies (jm_store_calls_t *self);
+
+//  Registers the bytes from start to the end of the calls' buffer as one
+//  command.  Returns its index.
+size_t jm_store__calls_commit (jm_store_calls_t *self, size_t start, bool script);
+
+//  Makes room for one empty reply per command, before a round trip.
+void jm_store__calls_prepare (jm_store_calls_t *self);
+
+//  After a round trip: sends again, one by one, the scripts Redis did not
+//  know, once they are loaded.  Returns 0, or -1 when Redis is not available.
+int jm_store__calls_retry_noscript (jm_store_t *self, jm_store_calls_t *calls);
+
+#endif

@@ -1,0 +1,447 @@
+/*  jm_store_results: results, profiles and rankings in jm_store.
+
+    A batch lookup formats one HMGET per item into the store's scratch
+    buffer and copies the cached JSON of every hit into its arena, both
+    reused from batch to batch.  A result write is a handful of commands
+    (HSET, PEXPIRE, ZADD, ZREM), queued in the pending buffer or added to a
+    jm_store_calls_t.  Keys come from jm_keys.  See jm_store.h and
+    jm_store_internal.h.                                                    */
+#include "jm_store_internal.h"
+#include "jm_log.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  Shortest decimal that reads back as the same double.
+static int
+s_format_double (char *out, size_t size, double value)
+{
+    if (isinf (value))
+        return snprintf (out, size, "%s", value > 0 ? "+inf" : "-inf");
+    int len = snprintf (out, size, "%.15g", value);
+    if (strtod (out, NULL) != value)
+        len = snprintf (out, size, "%.17g", value);
+    return len;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Lookups
+
+static void
+s_on_lookup_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
+{
+    jm_store_lookup_t *items = arg;
+    size_t item = self->slots [index];
+    if (reply->type == REDIS_REPLY_ERROR) {
+        jm_log_debug ("redis %s: lookup of %s/%s failed: %s", self->endpoint,
+                      items [item].job, items [item].candidate, reply->str);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+        return;
+    redisReply *fp = reply->element [0], *json = reply->element [1];
+    const char *want = items [item].fingerprint;
+    if (fp->type != REDIS_REPLY_STRING || json->type != REDIS_REPLY_STRING
+    ||  !want || fp->len != strlen (want) || memcmp (fp->str, want, fp->len) != 0)
+        return;
+    items [item].hit = true;
+    items [item].json_len = json->len;
+    //  Offsets now, pointers at the end: the arena may move as it grows
+    size_t *offset = &self->slots [self->slot_cap / 2 + item];
+    *offset = self->arena.len;
+    jm_store__bytes_append (&self->arena, json->str, json->len);
+    self->arena.len++;              //  keep the NUL
+}
+
+//  Lookup replies go to the items; those after them to the extra calls.
+typedef struct {
+    jm_store_lookup_t *items;
+    size_t commands;                //  lookup commands; the rest are extra
+    jm_store_calls_t *extra;
+} s_lookup_t;
+
+static void
+s_on_lookup_or_extra (jm_store_t *self, size_t index, redisReply *reply, void *arg)
+{
+    s_lookup_t *lookup = arg;
+    if (index < lookup->commands)
+        s_on_lookup_reply (self, index, reply, lookup->items);
+    else
+        jm_store__reply_copy (&lookup->extra->replies [index - lookup->commands], reply);
+}
+
+int
+jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count)
+{
+    return jm_store_lookup_with (self, items, count, NULL);
+}
+
+int
+jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
+                      jm_store_calls_t *extra)
+{
+    assert (self);
+    assert (items || count == 0);
+    size_t extra_count = extra ? extra->count : 0;
+    if (extra)
+        jm_store__calls_clear_replies (extra);
+    for (size_t i = 0; i < count; i++) {
+        items [i].hit = false;
+        items [i].json = NULL;
+        items [i].json_len = 0;
+    }
+    self->stats.lookups += count;
+    if (count == 0 && extra_count == 0)
+        return 0;
+    if (!jm_store__ensure (self) || (extra_count && jm_store__scripts_ready (self)))
+        return -1;
+    if (count > self->slot_cap / 2) {
+        free (self->slots);
+        self->slot_cap = count * 2;
+        self->slots = malloc (self->slot_cap * sizeof (size_t));
+        assert (self->slots);
+    }
+    self->scratch.len = 0;
+    self->arena.len = 0;
+    size_t commands = 0;
+    for (size_t i = 0; i < count; i++) {
+        char key [JM_KEYS_MAX];
+        int key_len = jm_keys_result (self->keys, items [i].job, items [i].candidate,
+                                      key, sizeof key, NULL);
+        if (key_len < 0)
+            continue;               //  an invalid id cannot be cached: a miss
+        const char *argv [] = { "HMGET", key, "fp", "json" };
+        size_t argvlen [] = { 5, (size_t) key_len, 2, 4 };
+        jm_store__bytes_command (&self->scratch, 4, argv, argvlen);
+        self->slots [commands++] = i;
+    }
+    if (commands == 0 && extra_count == 0)
+        return 0;
+    if (extra_count) {
+        jm_store__bytes_append (&self->scratch, extra->bytes.data, extra->bytes.len);
+        jm_store__calls_prepare (extra);
+    }
+    s_lookup_t lookup = { items, commands, extra };
+    if (jm_store__round_trip (self, self->scratch.data, self->scratch.len, commands + extra_count,
+                              s_on_lookup_or_extra, &lookup)
+    ||  (extra_count && jm_store__calls_retry_noscript (self, extra))) {
+        for (size_t i = 0; i < count; i++) {
+            items [i].hit = false;
+            items [i].json_len = 0;
+        }
+        if (extra)
+            jm_store__calls_clear_replies (extra);
+        return -1;
+    }
+    if (extra)
+        extra->answered = true;
+    int hits = 0;
+    for (size_t i = 0; i < count; i++)
+        if (items [i].hit) {
+            items [i].json = self->arena.data + self->slots [self->slot_cap / 2 + i];
+            hits++;
+        }
+    self->stats.hits += (uint64_t) hits;
+    return hits;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Writes
+
+static bool
+s_valid_band (const char *band)
+{
+    return band && (strcmp (band, "strong") == 0 || strcmp (band, "good") == 0
+                 || strcmp (band, "partial") == 0 || strcmp (band, "weak") == 0);
+}
+
+//  Appends the commands of a result write to out.  Returns how many, or -1
+//  with err set when an id is invalid (nothing appended then).
+static int
+s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
+                 jm_error_t *err)
+{
+    assert (self && result);
+    char key [JM_KEYS_MAX], rank [JM_KEYS_MAX];
+    int key_len = jm_keys_result (self->keys, result->job, result->candidate,
+                                  key, sizeof key, err);
+    if (key_len < 0)
+        return -1;
+    int rank_len = jm_keys_rank (self->keys, result->job, result->version,
+                                 rank, sizeof rank, err);
+    if (rank_len < 0)
+        return -1;
+    if (!result->fingerprint || !result->json)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "result of %s/%s has no %s", result->job, result->candidate,
+                             result->fingerprint ? "json" : "fingerprint");
+    char band_key [JM_KEYS_MAX];
+    int band_len = 0;
+    if (result->band) {
+        if (!s_valid_band (result->band))
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "result of %s/%s: unknown band",
+                                 result->job, result->candidate);
+        band_len = jm_keys_rank_band (self->keys, result->job, result->version, result->band,
+                                      band_key, sizeof band_key, err);
+        if (band_len < 0)
+            return -1;
+    }
+    char score [40], at [24], ttl [24];
+    int score_len = s_format_double (score, sizeof score, result->score);
+    int at_len = snprintf (at, sizeof at, "%lld", (long long) jm_store__wall_ms ());
+    size_t json_len = result->json_len ? result->json_len : strlen (result->json);
+
+    const char *hset [] = {
+        "HSET", key, "fp", result->fingerprint, "score", score,
+        "version", result->version, "json", result->json, "at", at,
+        "band", result->band, "required", result->required, "name", result->name
+    };
+    size_t hset_len [] = {
+        4, (size_t) key_len, 2, strlen (result->fingerprint), 5, (size_t) score_len,
+        7, strlen (result->version), 4, json_len, 2, (size_t) at_len,
+        4, result->band ? strlen (result->band) : 0,
+        8, result->required ? strlen (result->required) : 0,
+        4, result->name ? strlen (result->name) : 0
+    };
+    if (!result->required)
+        hset [15] = "";
+    int hset_argc = !result->band ? 12 : result->name ? 18 : 16;
+    jm_store__bytes_command (out, hset_argc, hset, hset_len);
+    int commands = 1;
+    if (self->options.result_ttl_ms > 0) {
+        int ttl_len = snprintf (ttl, sizeof ttl, "%lld", (long long) self->options.result_ttl_ms);
+        const char *pexpire [] = { "PEXPIRE", key, ttl };
+        size_t pexpire_len [] = { 7, (size_t) key_len, (size_t) ttl_len };
+        jm_store__bytes_command (out, 3, pexpire, pexpire_len);
+        commands++;
+    }
+    const char *zadd [] = { "ZADD", rank, score, result->candidate };
+    size_t zadd_len [] = { 4, (size_t) rank_len, (size_t) score_len, strlen (result->candidate) };
+    jm_store__bytes_command (out, 4, zadd, zadd_len);
+    commands++;
+    if (result->band) {
+        zadd [1] = band_key;
+        zadd_len [1] = (size_t) band_len;
+        jm_store__bytes_command (out, 4, zadd, zadd_len);
+        commands++;
+        //  a candidate scored again may have changed band: one band set only
+        static const char *bands [] = { "strong", "good", "partial", "weak" };
+        for (int b = 0; b < 4; b++) {
+            if (strcmp (bands [b], result->band) == 0)
+                continue;
+            char other [JM_KEYS_MAX];
+            int other_len = jm_keys_rank_band (self->keys, result->job, result->version, bands [b],
+                                               other, sizeof other, NULL);
+            const char *zrem [] = { "ZREM", other, result->candidate };
+            size_t zrem_len [] = { 4, (size_t) other_len, strlen (result->candidate) };
+            jm_store__bytes_command (out, 3, zrem, zrem_len);
+            commands++;
+        }
+    }
+    return commands;
+}
+
+int
+jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err)
+{
+    assert (self && result);
+    size_t start = jm_store__pending_begin (self);
+    int commands = s_format_result (self, &self->pend, result, err);
+    if (commands < 0)
+        return -1;
+    if (jm_store__pending_commit (self, start, (uint32_t) commands))
+        return jm_error_set (err, JM_ERR_TOO_LARGE,
+                             "result of %s/%s is %zu bytes, more than the pending "
+                             "write limit", result->job, result->candidate,
+                             self->pend.len - start);
+    return 0;
+}
+
+int
+jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
+                           const jm_store_result_t *result, jm_error_t *err)
+{
+    assert (self && calls && result);
+    size_t start = calls->bytes.len;
+    int commands = s_format_result (self, &calls->bytes, result, err);
+    if (commands < 0)
+        return -1;
+    //  Register each command of the write separately, for their replies
+    const char *p = calls->bytes.data + start, *end = calls->bytes.data + calls->bytes.len;
+    for (int c = 0; c < commands; c++) {
+        size_t offset = (size_t) (p - calls->bytes.data);
+        long argc = strtol (p + 1, NULL, 10);
+        p = strchr (p, '\n') + 1;
+        for (long arg = 0; arg < argc; arg++) {
+            size_t arg_len = (size_t) strtoul (p + 1, NULL, 10);
+            p = strchr (p, '\n') + 1 + arg_len + 2;
+        }
+        assert (p <= end);
+        size_t saved = calls->bytes.len;
+        calls->bytes.len = (size_t) (p - calls->bytes.data);
+        jm_store__calls_commit (calls, offset, false);
+        calls->bytes.len = saved;
+    }
+    return 0;
+}
+
+int
+jm_store_write_profile (jm_store_t *self, const char *candidate, const char *json,
+                        size_t json_len, jm_error_t *err)
+{
+    assert (self && json);
+    char key [JM_KEYS_MAX], ttl [24];
+    int key_len = jm_keys_profile (self->keys, candidate, key, sizeof key, err);
+    if (key_len < 0)
+        return -1;
+    if (!json_len)
+        json_len = strlen (json);
+    const char *argv [] = { "SET", key, json, "PX", ttl };
+    size_t argvlen [] = { 3, (size_t) key_len, json_len, 2, 0 };
+    argvlen [4] = (size_t) snprintf (ttl, sizeof ttl, "%lld", (long long) self->options.profile_ttl_ms);
+    size_t start = jm_store__pending_begin (self);
+    jm_store__bytes_command (&self->pend, self->options.profile_ttl_ms > 0 ? 5 : 3, argv, argvlen);
+    if (jm_store__pending_commit (self, start, 1))
+        return jm_error_set (err, JM_ERR_TOO_LARGE, "profile of %s is %zu bytes, more than the "
+                             "pending write limit", candidate, json_len);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Reads
+
+static void
+s_on_string_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
+{
+    jm_store__bytes_t *out = arg;
+    if (reply->type == REDIS_REPLY_STRING)
+        jm_store__bytes_append (out, reply->str, reply->len);    //  allocates even when empty
+    else
+    if (reply->type == REDIS_REPLY_ERROR)
+        jm_log_warning ("redis %s: read failed: %s", self->endpoint, reply->str);
+}
+
+int
+jm_store_read_result (jm_store_t *self, const char *job, const char *candidate,
+                      char **json_p, size_t *len_p)
+{
+    assert (self && json_p);
+    *json_p = NULL;
+    if (len_p)
+        *len_p = 0;
+    char key [JM_KEYS_MAX];
+    int key_len = jm_keys_result (self->keys, job, candidate, key, sizeof key, NULL);
+    if (key_len < 0 || !jm_store__ensure (self))
+        return -1;
+    jm_store__bytes_t command = { 0 }, json = { 0 };
+    const char *argv [] = { "HGET", key, "json" };
+    size_t argvlen [] = { 4, (size_t) key_len, 4 };
+    jm_store__bytes_command (&command, 3, argv, argvlen);
+    int rc = jm_store__round_trip (self, command.data, command.len, 1, s_on_string_reply, &json);
+    jm_store__bytes_free (&command);
+    if (rc || !json.data) {
+        jm_store__bytes_free (&json);
+        return rc ? -1 : 0;
+    }
+    *json_p = json.data;
+    if (len_p)
+        *len_p = json.len;
+    return 1;
+}
+
+static void
+s_on_ranking_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
+{
+    jm_store_ranking_t *ranking = arg;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        jm_log_warning ("redis %s: ranking read failed: %s", self->endpoint, reply->str);
+        ranking->total = -1;        //  marks the failure for the caller
+        return;
+    }
+    if (index == 0 && reply->type == REDIS_REPLY_ARRAY) {
+        size_t count = reply->elements / 2;
+        ranking->entries = calloc (count ? count : 1, sizeof (jm_store_rank_entry_t));
+        assert (ranking->entries);
+        for (size_t i = 0; i < count; i++) {
+            redisReply *member = reply->element [2 * i], *score = reply->element [2 * i + 1];
+            if (member->type != REDIS_REPLY_STRING || score->type != REDIS_REPLY_STRING)
+                continue;
+            jm_store_rank_entry_t *entry = &ranking->entries [ranking->count++];
+            entry->candidate = strndup (member->str, member->len);
+            assert (entry->candidate);
+            entry->score = strtod (score->str, NULL);
+        }
+    }
+    else
+    if (index == 1 && reply->type == REDIS_REPLY_INTEGER)
+        ranking->matching = reply->integer;
+    else
+    if (index == 2 && reply->type == REDIS_REPLY_INTEGER && ranking->total >= 0)
+        ranking->total = reply->integer;
+}
+
+int
+jm_store_read_ranking (jm_store_t *self, const char *job, const char *version,
+                       size_t offset, size_t limit, double min_score,
+                       jm_store_ranking_t **ranking_p)
+{
+    assert (self && ranking_p);
+    *ranking_p = NULL;
+    char key [JM_KEYS_MAX];
+    int key_len = jm_keys_rank (self->keys, job, version, key, sizeof key, NULL);
+    if (key_len < 0 || !jm_store__ensure (self))
+        return -1;
+    char min [40], offset_text [24], limit_text [24];
+    int min_len = isnan (min_score) ? snprintf (min, sizeof min, "-inf")
+                                    : s_format_double (min, sizeof min, min_score);
+    int offset_len = snprintf (offset_text, sizeof offset_text, "%zu", offset);
+    int limit_len = snprintf (limit_text, sizeof limit_text, "%zu", limit);
+    jm_store__bytes_t commands = { 0 };
+    const char *range [] = {
+        "ZREVRANGEBYSCORE", key, "+inf", min, "WITHSCORES", "LIMIT", offset_text, limit_text
+    };
+    size_t range_len [] = {
+        16, (size_t) key_len, 4, (size_t) min_len, 10, 5, (size_t) offset_len, (size_t) limit_len
+    };
+    jm_store__bytes_command (&commands, 8, range, range_len);
+    const char *count [] = { "ZCOUNT", key, min, "+inf" };
+    size_t count_len [] = { 6, (size_t) key_len, (size_t) min_len, 4 };
+    jm_store__bytes_command (&commands, 4, count, count_len);
+    const char *card [] = { "ZCARD", key };
+    size_t card_len [] = { 5, (size_t) key_len };
+    jm_store__bytes_command (&commands, 2, card, card_len);
+
+    jm_store_ranking_t *ranking = calloc (1, sizeof *ranking);
+    assert (ranking);
+    int rc = jm_store__round_trip (self, commands.data, commands.len, 3,
+                                   s_on_ranking_reply, ranking);
+    jm_store__bytes_free (&commands);
+    if (rc || ranking->total < 0) {
+        jm_store_ranking_destroy (&ranking);
+        return -1;
+    }
+    if (!ranking->entries) {
+        ranking->entries = calloc (1, sizeof (jm_store_rank_entry_t));
+        assert (ranking->entries);
+    }
+    *ranking_p = ranking;
+    return 0;
+}
+
+void
+jm_store_ranking_destroy (jm_store_ranking_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    jm_store_ranking_t *self = *self_p;
+    for (size_t i = 0; i < self->count; i++)
+        free (self->entries [i].candidate);
+    free (self->entries);
+    free (self);
+    *self_p = NULL;
+}
