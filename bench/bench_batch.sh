@@ -31,41 +31,17 @@ done
 command -v redis-server >/dev/null || { echo "bench_batch.sh: redis-server is not installed"; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench_batch.sh: /usr/bin/time is not installed (apt-get install time)"; exit 1; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/jm-bench-batch.XXXXXX")
-mkdir -p "$TMP/redis"
-pids=()
-stop_all () {
-    trap - INT TERM EXIT
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    if [ "${BENCH_KEEP:-0}" = 1 ] || [ "${failed:-0}" = 1 ]; then
-        echo "logs kept in $TMP"
-        rm -f "$TMP"/*.jsonl
-    else
-        rm -rf "$TMP"
-    fi
-}
-trap stop_all EXIT
-trap 'failed=1; exit 1' INT TERM
+. bench/lib.sh
+bench_init bench_batch.sh jm-bench-batch
+BENCH_DROP_KEPT=("*.jsonl")     # the generated inputs are large: keep only the logs
 
-free_port () {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 REDIS_PORT=$(free_port); CLIENT_PORT=$(free_port); WORKER_PORT=$(free_port)
 GATEWAY="tcp://127.0.0.1:$CLIENT_PORT"
 export JOBMATCH_DATA_DIR=$PWD/data
 
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP/redis" --save '' --appendonly no \
-    --maxmemory "$MAXMEMORY" --maxmemory-policy allkeys-lru >"$TMP/redis.log" 2>&1 &
-pids+=($!)
-"$BIN/jobmatch-gateway" --clients "$GATEWAY" --workers "tcp://127.0.0.1:$WORKER_PORT" >"$TMP/gateway.log" 2>&1 &
-pids+=($!)
-matchers=()
-for n in 1 2; do
-    "$BIN/jobmatch-matcher" --gateway "tcp://127.0.0.1:$WORKER_PORT" \
-        --redis "redis://127.0.0.1:$REDIS_PORT/0" >"$TMP/matcher-$n.log" 2>&1 &
-    pids+=($!); matchers+=($!)
-done
+start_redis --maxmemory "$MAXMEMORY" --maxmemory-policy allkeys-lru
+start_gateway
+start_matchers
 # ready when both matchers have registered (they log it)
 for _ in $(seq 100); do
     [ "$(grep -l "serving jobmatch.match" "$TMP"/matcher-*.log 2>/dev/null | wc -l)" = 2 ] && break
@@ -116,7 +92,7 @@ print("%.0f %.1f %d" % (r["rate"], r["elapsed_s"], s["scored"]))' "$TMP/$name.su
 
 matcher_rss () {
     local peak=0 kb
-    for pid in "${matchers[@]}"; do
+    for pid in "${matcher_pids[@]}"; do
         kb=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
         [ "${kb:-0}" -gt "$peak" ] && peak=$kb
     done

@@ -33,26 +33,13 @@ for program in jobmatch-gateway jobmatch-dashboard; do
 done
 command -v wrk >/dev/null || { echo "bench_dashboard.sh: wrk is not installed (apt-get install wrk)"; exit 1; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/jm-bench-dash.XXXXXX")
-pids=()
-stop_all () {
-    trap - INT TERM EXIT
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    if [ "${BENCH_KEEP:-0}" = 1 ] || [ "${failed:-0}" = 1 ]; then echo "logs kept in $TMP"; else rm -rf "$TMP"; fi
-}
-trap stop_all EXIT
-trap 'failed=1; exit 1' INT TERM
+. bench/lib.sh
+bench_init bench_dashboard.sh jm-bench-dash
 
-free_port () { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-REDIS_PORT=$(free_port); GW_PORT=$(free_port); WK_PORT=$(free_port); HTTP_PORT=$(free_port)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP" --save '' --appendonly no \
-    >"$TMP/redis.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
-"$BIN/jobmatch-gateway" --clients "tcp://127.0.0.1:$GW_PORT" --workers "tcp://127.0.0.1:$WK_PORT" \
-    >"$TMP/gateway.log" 2>&1 &
-pids+=($!)
+REDIS_PORT=$(free_port); CLIENT_PORT=$(free_port); WORKER_PORT=$(free_port); HTTP_PORT=$(free_port)
+GATEWAY=tcp://127.0.0.1:$CLIENT_PORT
+start_redis
+start_gateway
 
 JOB=bench-100k
 echo "seeding $COUNT ranked candidates for job $JOB ..."
@@ -67,7 +54,7 @@ seed_job(redis.Redis(port=port), "jobmatch", job, count, title="Bench: 100k cand
 EOF
 echo "seeded in $(echo "$(date +%s.%N) - $started" | bc) s; ranking size $(redis-cli -p "$REDIS_PORT" zcard "jobmatch:rank:$JOB:1")"
 
-"$BIN/jobmatch-dashboard" --listen "127.0.0.1:$HTTP_PORT" --gateway "tcp://127.0.0.1:$GW_PORT" \
+"$BIN/jobmatch-dashboard" --listen "127.0.0.1:$HTTP_PORT" --gateway "$GATEWAY" \
     --redis "redis://127.0.0.1:$REDIS_PORT/0" --data "$ROOT/data" >"$TMP/dashboard.log" 2>&1 &
 pids+=($!)
 URL="http://127.0.0.1:$HTTP_PORT"

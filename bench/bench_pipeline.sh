@@ -22,31 +22,9 @@ for program in jobmatch-gateway jobmatch-matcher bench_pipeline; do
 done
 command -v redis-server >/dev/null || { echo "bench_pipeline.sh: redis-server is not installed"; exit 1; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/jm-bench.XXXXXX")
-mkdir -p "$TMP/redis"
-pids=()
-stop_all () {
-    trap - INT TERM EXIT
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    if [ "${BENCH_KEEP:-0}" = 1 ] || [ "${failed:-0}" = 1 ]; then
-        echo "logs kept in $TMP"
-    else
-        rm -rf "$TMP"
-    fi
-}
-trap stop_all EXIT
-trap 'failed=1; exit 1' INT TERM
+. bench/lib.sh
+bench_init bench_pipeline.sh jm-bench
 
-free_port () {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-fail () {
-    failed=1
-    echo "bench_pipeline.sh: $*"
-    for log in "$TMP"/*.log; do echo "--- $log"; tail -n 5 "$log"; done
-    exit 1
-}
 # kB of a /proc/PID/status field (VmHWM: peak resident, VmRSS: resident now)
 status_kb () {
     awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status" 2>/dev/null
@@ -55,37 +33,8 @@ mb () {
     awk -v kb="${1:-0}" 'BEGIN { printf "%.1f MB", kb / 1024 }'
 }
 
-CLIENT_PORT=$(free_port)
-WORKER_PORT=$(free_port)
-REDIS_PORT=$(free_port)
-GATEWAY=tcp://127.0.0.1:$CLIENT_PORT
-
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP/redis" --save '' --appendonly no \
-    >"$TMP/redis.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
-    sleep 0.05
-done
-redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || fail "redis-server did not start"
-
-"$BIN/jobmatch-gateway" --clients "$GATEWAY" --workers "tcp://127.0.0.1:$WORKER_PORT" \
-    >"$TMP/gateway.log" 2>&1 &
-gateway_pid=$!
-pids+=($gateway_pid)
-matcher_pids=()
-for n in 1 2; do
-    "$BIN/jobmatch-matcher" --gateway "tcp://127.0.0.1:$WORKER_PORT" \
-        --redis "redis://127.0.0.1:$REDIS_PORT/0" --data data >"$TMP/matcher-$n.log" 2>&1 &
-    matcher_pids+=($!)
-    pids+=($!)
-done
 # Both matchers registered?  (bench_pipeline checks mmi.service; wait for two here)
-for _ in $(seq 100); do
-    [ "$(grep -c "joined service 'jobmatch.match'" "$TMP/gateway.log")" -ge 2 ] && break
-    sleep 0.05
-done
-[ "$(grep -c "joined service 'jobmatch.match'" "$TMP/gateway.log")" -ge 2 ] || fail "the matchers did not register"
+start_stack jobmatch.match 100
 
 alive () {
     for pid in "$gateway_pid" "${matcher_pids[@]}"; do

@@ -7,6 +7,7 @@
     options (--job A --job B) needs this small parser instead.             */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,4 +176,28 @@ jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
         }
     }
     return JM_CLI_END;
+}
+
+int
+jm_cli_int_option (const jm_cli_spec_t *spec, const char *name, const char *value, int low, int high,
+                   int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long number = strtol (value, &end, 10);
+    if (errno || !end || *end || end == value || number < low || number > high)
+        return jm_cli_usage_error (spec, "--%s must be a whole number from %d to %d (got '%.40s')", name,
+                                   low, high, value);
+    *out = (int) number;
+    return 0;
+}
+
+int
+jm_cli_jobs_distinct (const jm_cli_spec_t *spec, const char *const *jobs, int count)
+{
+    for (int j = 0; j < count; j++)
+        for (int k = 0; k < j; k++)
+            if (strcmp (jobs [j], jobs [k]) == 0)
+                return jm_cli_usage_error (spec, "job '%s' is given twice", jobs [j]);
+    return 0;
 }

@@ -251,6 +251,61 @@ jm_batch_reply_ok (const char *body, size_t len, jm_error_t *err)
     return false;
 }
 
+bool
+jm_batch_reply_results (const char *body, size_t len, jm_batch_json_iter_t *iter)
+{
+    jm_batch_json_iter_init (iter, body, len);
+    const char *key;
+    size_t key_len, size;
+    while (jm_batch_json_member (iter, &key, &key_len)) {
+        if (key_len == 7 && memcmp (key, "results", 7) == 0 && jm_batch_json_at (iter, '['))
+            return true;
+        jm_batch_json_skip (iter, &size);
+    }
+    return false;
+}
+
+void
+jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count)
+{
+    jm_buf_init (&self->body);
+    jm_buf_puts (&self->body, "{\"jobs\":[");
+    for (int j = 0; j < count; j++) {
+        if (j)
+            jm_buf_puts (&self->body, ",");
+        jm_buf_json_str (&self->body, jobs [j]);
+    }
+    jm_buf_puts (&self->body, "],\"candidates\":[");
+    self->candidates = 0;
+}
+
+void
+jm_batch_request_add (jm_batch_request_t *self, const char *text, size_t len)
+{
+    if (self->candidates++)
+        jm_buf_append (&self->body, ",", 1);
+    jm_buf_append (&self->body, text, len);
+}
+
+int
+jm_batch_request_send (jm_batch_request_t *self, jm_batch_pipe_t *pipe, const char *service,
+                       const void *tag, size_t tag_size)
+{
+    if (self->candidates == 0) {
+        jm_buf_free (&self->body);
+        return 0;
+    }
+    jm_buf_puts (&self->body, "]}");
+    void *copy = malloc (tag_size);
+    if (!copy)
+        abort ();
+    memcpy (copy, tag, tag_size);
+    size_t len;
+    char *data = jm_buf_steal (&self->body, &len);
+    jm_batch_pipe_send (pipe, service, data, len, copy);
+    return self->candidates;
+}
+
 int
 jm_batch_pipe_probe (const char *endpoint, const char *service, int timeout_ms, jm_error_t *err)
 {

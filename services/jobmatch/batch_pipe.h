@@ -13,7 +13,10 @@
     Every request sent comes back exactly once from jm_batch_pipe_next: as
     a reply body (which may still be an error reply the pipe does not
     retry: invalid_json, too_large, unknown_job, ...), or as a failure
-    after the last attempt.                                                */
+    after the last attempt.
+
+    Both commands send jobmatch.match requests built with jm_batch_request_t
+    and find the results of a reply with jm_batch_reply_results.            */
 #ifndef JM_BATCH_PIPE_H
 #define JM_BATCH_PIPE_H
 
@@ -22,6 +25,7 @@
 #include <stdint.h>
 #include <czmq.h>
 #include "jm_error.h"
+#include "batch_json.h"
 
 typedef struct _jm_batch_pipe_t jm_batch_pipe_t;
 
@@ -90,5 +94,33 @@ int jm_batch_pipe_probe (const char *endpoint, const char *service, int timeout_
 //  (code and message from the body, or invalid_json when the body is not
 //  a JSON object with "ok").
 bool jm_batch_reply_ok (const char *body, size_t len, jm_error_t *err);
+
+//  Starts iter on the body of an ok reply and moves it into the reply's
+//  "results" array: jm_batch_json_element then walks the results.  Returns
+//  true, or false when the body has no "results" array.
+bool jm_batch_reply_results (const char *body, size_t len, jm_batch_json_iter_t *iter);
+
+//  ---------------------------------------------------------------------------
+//  A jobmatch.match request, {"jobs":[ids],"candidates":[...]}, built one
+//  candidate at a time and sent through the pipe.
+
+typedef struct {
+    jm_buf_t body;
+    int candidates;             //  added so far
+} jm_batch_request_t;
+
+//  Starts a request against the count jobs at jobs (borrowed for the call).
+void jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count);
+
+//  Appends one candidate's JSON text (copied).
+void jm_batch_request_add (jm_batch_request_t *self, const char *text, size_t len);
+
+//  Sends the request to service with a malloc'ed copy of the tag_size bytes
+//  at tag as its tag, which comes back as reply->tag (or from
+//  jm_batch_pipe_drop) for the caller to free.  A request without
+//  candidates is not sent.  Frees the request's buffer either way.
+//  Returns the number of candidates sent.
+int jm_batch_request_send (jm_batch_request_t *self, jm_batch_pipe_t *pipe, const char *service,
+                           const void *tag, size_t tag_size);
 
 #endif

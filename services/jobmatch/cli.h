@@ -116,6 +116,16 @@ void jm_cli_print_help (const jm_cli_spec_t *spec, FILE *file);
 int jm_cli_usage_error (const jm_cli_spec_t *spec, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+//  Parses value, given for --name or its environment variable, as a whole
+//  number in [low, high] into *out.  Returns 0, or JM_CLI_FATAL after
+//  printing a usage error for spec.
+int jm_cli_int_option (const jm_cli_spec_t *spec, const char *name, const char *value, int low, int high,
+                       int *out);
+
+//  Checks that no job id is given twice among jobs [0, count).  Returns 0,
+//  or JM_CLI_FATAL after printing a usage error for spec naming the first.
+int jm_cli_jobs_distinct (const jm_cli_spec_t *spec, const char *const *jobs, int count);
+
 //  ---------------------------------------------------------------------------
 //  Input (input.c).  Reads a whole file or stdin into memory.
 
@@ -158,6 +168,10 @@ void jm_cli_short_message (const char *text, char *dest, size_t size);
 
 //  ---------------------------------------------------------------------------
 //  Text (table.c).
+
+//  Writes value with at most decimals decimals, trailing zeros trimmed
+//  ("91.7", "3"), into dest (size bytes).  Returns dest.
+const char *jm_cli_number (char *dest, size_t size, double value, int decimals);
 
 //  Offset of the first invalid UTF-8 byte in text, or -1 when it is valid.
 long jm_cli_utf8_invalid (const char *text, size_t len);

@@ -142,9 +142,7 @@ typedef struct {
     char *owned_jobs [JM_BATCH_JOBS_MAX];
     int job_count;
     int window, batch, timeout_ms, retries;
-    //  per job group: the "jobs" member of the request body
-    jm_buf_t *group_json;
-    int group_count;
+    int group_count;            //  groups of up to 32 jobs: a request each per chunk
     //  the run
     jm_batch_input_t *input;
     jm_batch_output_t *output;
@@ -215,33 +213,19 @@ s_fail (s_batch_t *self, const char *code, const char *format, ...)
 static void
 s_send_part (s_batch_t *self, s_chunk_t *chunk, int from, int to, int group)
 {
-    jm_buf_t body;
-    jm_buf_init (&body);
-    jm_buf_puts (&body, "{\"jobs\":");
-    jm_buf_append (&body, self->group_json [group].data, self->group_json [group].len);
-    jm_buf_puts (&body, ",\"candidates\":[");
-    int count = 0;
+    int job_from = group * JM_BATCH_JOBS_PER_REQUEST;
+    int job_to = job_from + JM_BATCH_JOBS_PER_REQUEST;
+    if (job_to > self->job_count)
+        job_to = self->job_count;
+    jm_batch_request_t request;
+    jm_batch_request_init (&request, self->jobs + job_from, job_to - job_from);
     for (int r = from; r < to; r++) {
         s_record_t *record = &chunk->records [r];
-        if (!record->len)
-            continue;
-        if (count++)
-            jm_buf_append (&body, ",", 1);
-        jm_buf_append (&body, chunk->text.data + record->offset, record->len);
+        if (record->len)
+            jm_batch_request_add (&request, chunk->text.data + record->offset, record->len);
     }
-    jm_buf_puts (&body, "]}");
-    if (count == 0) {
-        jm_buf_free (&body);
-        return;
-    }
-    s_part_t *part = malloc (sizeof *part);
-    if (!part)
-        abort ();
-    *part = (s_part_t) { chunk, from, to, group };
-    size_t len;
-    char *data = jm_buf_steal (&body, &len);
-    jm_batch_pipe_send (self->pipe, JM_BATCH_SERVICE, data, len, part);
-    self->sent_candidates += count;
+    s_part_t part = { chunk, from, to, group };
+    self->sent_candidates += jm_batch_request_send (&request, self->pipe, JM_BATCH_SERVICE, &part, sizeof part);
 }
 
 //  Reads the next chunk of candidates and sends it.
@@ -340,18 +324,9 @@ s_take_results (s_batch_t *self, const s_part_t *part, char *body, size_t len)
     if (job_to > self->job_count)
         job_to = self->job_count;
     jm_batch_json_iter_t iter;
-    jm_batch_json_iter_init (&iter, body, len);
-    const char *key;
-    size_t key_len, size;
-    bool found = false;
-    while (!found && jm_batch_json_member (&iter, &key, &key_len)) {
-        if (key_len == 7 && memcmp (key, "results", 7) == 0 && jm_batch_json_at (&iter, '['))
-            found = true;
-        else
-            jm_batch_json_skip (&iter, &size);
-    }
-    if (!found)
+    if (!jm_batch_reply_results (body, len, &iter))
         return -1;
+    size_t size;
     for (int r = part->from; r < part->to; r++) {
         s_record_t *record = &chunk->records [r];
         if (!record->len)
@@ -616,20 +591,6 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
 //  ---------------------------------------------------------------------------
 //  Setup
 
-//  Parses a whole number in [low, high] for --name.
-static int
-s_int_option (const char *name, const char *value, int low, int high, int *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long number = strtol (value, &end, 10);
-    if (errno || !end || *end || end == value || number < low || number > high)
-        return jm_cli_usage_error (&s_spec, "--%s must be a whole number from %d to %d (got '%.40s')", name,
-                                   low, high, value);
-    *out = (int) number;
-    return 0;
-}
-
 //  --all-jobs: the job registry's list, or the local jobs while there is no
 //  registry.  Returns 0, or JM_CLI_FATAL after printing why.
 static int
@@ -793,7 +754,8 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     const int env_low [] = { 1, 1, 1, 0 }, env_high [] = { 1000, JM_BATCH_CANDIDATES_MAX, 86400000, 1000 };
     for (int i = 0; i < 4; i++) {
         const char *setting = getenv (env_vars [i]);
-        if (setting && *setting && s_int_option (env_names [i], setting, env_low [i], env_high [i], env_targets [i]))
+        if (setting && *setting
+        &&  jm_cli_int_option (&s_spec, env_names [i], setting, env_low [i], env_high [i], env_targets [i]))
             return JM_CLI_FATAL;
     }
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
@@ -836,11 +798,11 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                     return jm_cli_usage_error (&s_spec, "--out-format must be jsonl or csv");
                 break;
             case s_OPT_WINDOW:
-                if (s_int_option ("window", value, 1, 1000, &self.window))
+                if (jm_cli_int_option (&s_spec, "window", value, 1, 1000, &self.window))
                     return JM_CLI_FATAL;
                 break;
             case s_OPT_BATCH:
-                if (s_int_option ("batch", value, 1, JM_BATCH_CANDIDATES_MAX, &self.batch))
+                if (jm_cli_int_option (&s_spec, "batch", value, 1, JM_BATCH_CANDIDATES_MAX, &self.batch))
                     return JM_CLI_FATAL;
                 break;
             case s_OPT_RESUME:
@@ -850,11 +812,11 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 force = true;
                 break;
             case s_OPT_TIMEOUT:
-                if (s_int_option ("timeout-ms", value, 1, 86400000, &self.timeout_ms))
+                if (jm_cli_int_option (&s_spec, "timeout-ms", value, 1, 86400000, &self.timeout_ms))
                     return JM_CLI_FATAL;
                 break;
             case s_OPT_RETRIES:
-                if (s_int_option ("retries", value, 0, 1000, &self.retries))
+                if (jm_cli_int_option (&s_spec, "retries", value, 0, 1000, &self.retries))
                     return JM_CLI_FATAL;
                 break;
             case s_OPT_SUMMARY:
@@ -902,15 +864,8 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
         status = JM_CLI_FATAL;
     if (status == JM_CLI_OK && self.job_count == 0)
         self.jobs [self.job_count++] = JM_DEFAULT_JOB;
-    if (status == JM_CLI_OK) {
-        for (int j = 0; j < self.job_count && status == JM_CLI_OK; j++)
-            for (int k = 0; k < j; k++)
-                if (strcmp (self.jobs [j], self.jobs [k]) == 0) {
-                    jm_cli_usage_error (&s_spec, "job '%s' is given twice", self.jobs [j]);
-                    status = JM_CLI_FATAL;
-                    break;
-                }
-    }
+    if (status == JM_CLI_OK)
+        status = jm_cli_jobs_distinct (&s_spec, self.jobs, self.job_count);
     if (status == JM_CLI_OK) {
         if (!self.batch) {
             self.batch = JM_BATCH_RESULTS_PER_REQUEST / (self.job_count < JM_BATCH_JOBS_PER_REQUEST
@@ -919,19 +874,6 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 self.batch = 10;
         }
         self.group_count = (self.job_count + JM_BATCH_JOBS_PER_REQUEST - 1) / JM_BATCH_JOBS_PER_REQUEST;
-        self.group_json = calloc ((size_t) self.group_count, sizeof (jm_buf_t));
-        if (!self.group_json)
-            abort ();
-        for (int g = 0; g < self.group_count; g++) {
-            jm_buf_init (&self.group_json [g]);
-            jm_buf_puts (&self.group_json [g], "[");
-            for (int j = g * JM_BATCH_JOBS_PER_REQUEST; j < self.job_count && j < (g + 1) * JM_BATCH_JOBS_PER_REQUEST; j++) {
-                if (j > g * JM_BATCH_JOBS_PER_REQUEST)
-                    jm_buf_puts (&self.group_json [g], ",");
-                jm_buf_json_str (&self.group_json [g], self.jobs [j]);
-            }
-            jm_buf_puts (&self.group_json [g], "]");
-        }
         self.input = jm_batch_input_new (in_path, in_format, &err);
         if (!self.input) {
             jm_cli_error ("%s", err.message);
@@ -1023,9 +965,6 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
         free (part);
     jm_batch_pipe_destroy (&self.pipe);
     jm_batch_input_destroy (&self.input);
-    for (int g = 0; g < self.group_count; g++)
-        jm_buf_free (&self.group_json [g]);
-    free (self.group_json);
     for (int j = 0; j < JM_BATCH_JOBS_MAX; j++)
         free (self.owned_jobs [j]);
     return status;

@@ -57,18 +57,6 @@ s_num (json_t *object, const char *key)
     return json_number_value (json_object_get (object, key));
 }
 
-//  A number with at most decimals decimals, trailing zeros trimmed, in dest.
-static const char *
-s_number (char *dest, size_t size, double value, int decimals)
-{
-    jm_buf_t buf;
-    jm_buf_init (&buf);
-    jm_buf_json_number (&buf, value, decimals);
-    snprintf (dest, size, "%s", buf.data);
-    jm_buf_free (&buf);
-    return dest;
-}
-
 //  Appends text (NULL: nothing).  Cells and lines are cleaned when they
 //  are added to a table or printed (jm_cli_text_clean): names come from
 //  candidates and may hold controls or bidirectional overrides.
@@ -220,8 +208,8 @@ s_earned_by (jm_buf_t *cell, json_t *requirement)
     json_t *min_years = json_object_get (requirement, "min_years");
     char have [32], want [32];
     if (json_is_number (years) && json_is_number (min_years))
-        jm_buf_printf (cell, ", %s of %s years", s_number (have, sizeof have, json_number_value (years), 1),
-                       s_number (want, sizeof want, json_number_value (min_years), 1));
+        jm_buf_printf (cell, ", %s of %s years", jm_cli_number (have, sizeof have, json_number_value (years), 1),
+                       jm_cli_number (want, sizeof want, json_number_value (min_years), 1));
 }
 
 //  Appends the labels of an array of strings, comma-separated, or "none".
@@ -266,7 +254,7 @@ s_explain (json_t *result, jm_buf_t *out)
     jm_cli_text_clean (out, text.data, 0);
     jm_buf_printf (out, " v%lld\nScore      %s (%s), %lld of %lld required met\n\n",
                    s_int (result, "job_version"),
-                   s_number (number, sizeof number, s_num (result, "score"), 1),
+                   jm_cli_number (number, sizeof number, s_num (result, "score"), 1),
                    s_str (result, "band") ? s_str (result, "band") : "?",
                    s_int (result, "required_met"),
                    s_int (result, "required_total"));
@@ -294,7 +282,7 @@ s_explain (json_t *result, jm_buf_t *out)
         json_t *min_years = json_object_get (requirement, "min_years");
         if (json_is_number (min_years))
             jm_buf_printf (&label, ", %s+ years",
-                           s_number (number, sizeof number, json_number_value (min_years), 1));
+                           jm_cli_number (number, sizeof number, json_number_value (min_years), 1));
         s_earned_by (&earned, requirement);
         const char *status = s_str (requirement, "status");
         const char *importance = s_str (requirement, "importance");
@@ -309,7 +297,7 @@ s_explain (json_t *result, jm_buf_t *out)
         snprintf (points_text, sizeof points_text, "%.1f", points);
         const char *cells [] = {
             status_text, label.data, importance ? importance : "?",
-            s_number (weight, sizeof weight, s_num (requirement, "weight"), 3),
+            jm_cli_number (weight, sizeof weight, s_num (requirement, "weight"), 3),
             credit_text, points_text, earned.data
         };
         jm_cli_table_add (table, cells);
@@ -326,7 +314,7 @@ s_explain (json_t *result, jm_buf_t *out)
     if (below_half)
         jm_buf_printf (out, " x %.2f^%d (%d required under half credit) = %s", JM_SCORE_MISSING_FACTOR,
                        below_half, below_half,
-                       s_number (number, sizeof number, s_num (result, "score"), 1));
+                       jm_cli_number (number, sizeof number, s_num (result, "score"), 1));
     jm_buf_puts (out, "\n  Missing      ");
     s_label_list (out, json_object_get (result, "missing"));
     jm_buf_puts (out, "\n  Corrections  ");

@@ -53,18 +53,6 @@ typedef struct {
 //  ---------------------------------------------------------------------------
 //  --explain
 
-//  A number with at most `decimals` decimals, trailing zeros trimmed.
-static const char *
-s_number (char *dest, size_t size, double value, int decimals)
-{
-    jm_buf_t buf;
-    jm_buf_init (&buf);
-    jm_buf_json_number (&buf, value, decimals);
-    snprintf (dest, size, "%s", buf.data);
-    jm_buf_free (&buf);
-    return dest;
-}
-
 static const char *
 s_status_text (jm_status_t status)
 {
@@ -111,8 +99,8 @@ s_earned_by (jm_buf_t *cell, const jm_taxonomy_t *taxonomy, const jm_requirement
         jm_buf_printf (cell, ", level %d of %d", entry->level, req->min_level);
     char have [32], want [32];
     if (outcome->relation == JM_RELATION_SAME && req->min_years > 0 && entry->years >= 0)
-        jm_buf_printf (cell, ", %s of %s years", s_number (have, sizeof have, entry->years, 1),
-                       s_number (want, sizeof want, req->min_years, 1));
+        jm_buf_printf (cell, ", %s of %s years", jm_cli_number (have, sizeof have, entry->years, 1),
+                       jm_cli_number (want, sizeof want, req->min_years, 1));
 }
 
 static void
@@ -135,7 +123,7 @@ s_explain (s_score_t *self, const jm_job_t *job, const jm_candidate_t *candidate
     jm_buf_printf (out, "\nJob        %s v%d: ", jm_job_id (job), jm_job_version (job));
     jm_cli_text_clean (out, jm_job_title (job), 0);
     jm_buf_printf (out, "\nScore      %s (%s), %d of %d required met\n\n",
-                   s_number (number, sizeof number, result.score, 1), jm_band_name (result.band),
+                   jm_cli_number (number, sizeof number, result.score, 1), jm_band_name (result.band),
                    result.required_met, result.required_total);
 
     static const char *headers [] = {
@@ -158,14 +146,14 @@ s_explain (s_score_t *self, const jm_job_t *job, const jm_candidate_t *candidate
         if (req->min_level)
             jm_buf_printf (&label, ", level %d+", req->min_level);
         if (req->min_years > 0)
-            jm_buf_printf (&label, ", %s+ years", s_number (number, sizeof number, req->min_years, 1));
+            jm_buf_printf (&label, ", %s+ years", jm_cli_number (number, sizeof number, req->min_years, 1));
         s_earned_by (&earned, taxonomy, req, outcome, candidate);
         char weight [32], credit [32], points [32];
         snprintf (credit, sizeof credit, "%.2f", outcome->credit);
         snprintf (points, sizeof points, "%.1f", outcome->contribution);
         const char *cells [] = {
             s_status_text (outcome->status), label.data, jm_importance_name (req->importance),
-            s_number (weight, sizeof weight, req->weight, 3), credit, points,
+            jm_cli_number (weight, sizeof weight, req->weight, 3), credit, points,
             earned.len ? earned.data : "-"
         };
         jm_cli_table_add (table, cells);
@@ -181,7 +169,7 @@ s_explain (s_score_t *self, const jm_job_t *job, const jm_candidate_t *candidate
     jm_buf_printf (out, "\n  Points       %.1f", points_total);
     if (below_half)
         jm_buf_printf (out, " x %.2f^%d (%d required under half credit) = %s", JM_SCORE_MISSING_FACTOR,
-                       below_half, below_half, s_number (number, sizeof number, result.score, 1));
+                       below_half, below_half, jm_cli_number (number, sizeof number, result.score, 1));
     jm_buf_puts (out, "\n  Missing      ");
     jm_cli_text_clean (out, missing.len ? missing.data : "none", 0);
     jm_buf_puts (out, "\n  Corrections  ");

@@ -19,7 +19,6 @@
 #include "batch_pipe.h"
 
 #include <czmq.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,37 +182,17 @@ s_item_free (s_item_t *item)
 static void
 s_send (s_submit_t *self, long from, long to)
 {
-    jm_buf_t body;
-    jm_buf_init (&body);
-    jm_buf_puts (&body, "{\"jobs\":[");
-    for (int j = 0; j < self->job_count; j++) {
-        if (j)
-            jm_buf_puts (&body, ",");
-        jm_buf_json_str (&body, self->jobs [j]);
-    }
-    jm_buf_puts (&body, "],\"candidates\":[");
-    int count = 0;
+    jm_batch_request_t request;
+    jm_batch_request_init (&request, self->jobs, self->job_count);
     for (long i = from; i < to; i++) {
         s_item_t *item = &self->items [i];
         if (!item->text || jm_error_is_set (&item->error))
             continue;
-        if (count++)
-            jm_buf_puts (&body, ",");
-        jm_buf_append (&body, item->text, item->len);
+        jm_batch_request_add (&request, item->text, item->len);
         item->pending = true;
     }
-    jm_buf_puts (&body, "]}");
-    if (count == 0) {
-        jm_buf_free (&body);
-        return;
-    }
-    s_part_t *part = malloc (sizeof *part);
-    if (!part)
-        abort ();
-    *part = (s_part_t) { from, to };
-    size_t len;
-    char *data = jm_buf_steal (&body, &len);
-    jm_batch_pipe_send (self->pipe, s_SERVICE, data, len, part);
+    s_part_t part = { from, to };
+    jm_batch_request_send (&request, self->pipe, s_SERVICE, &part, sizeof part);
 }
 
 //  Sends the next requests while the window has room.
@@ -267,18 +246,9 @@ static int
 s_take_results (s_submit_t *self, const s_part_t *part, const char *body, size_t len)
 {
     jm_batch_json_iter_t iter;
-    jm_batch_json_iter_init (&iter, body, len);
-    const char *key;
-    size_t key_len, size;
-    bool found = false;
-    while (!found && jm_batch_json_member (&iter, &key, &key_len)) {
-        if (key_len == 7 && memcmp (key, "results", 7) == 0 && jm_batch_json_at (&iter, '['))
-            found = true;
-        else
-            jm_batch_json_skip (&iter, &size);
-    }
-    if (!found)
+    if (!jm_batch_reply_results (body, len, &iter))
         return -1;
+    size_t size;
     for (long i = part->from; i < part->to; i++) {
         s_item_t *item = &self->items [i];
         if (!item->pending)
@@ -368,17 +338,6 @@ s_str (json_t *object, const char *key)
     return json_string_value (json_object_get (object, key));
 }
 
-static const char *
-s_number (char *dest, size_t size, double value, int decimals)
-{
-    jm_buf_t buf;
-    jm_buf_init (&buf);
-    jm_buf_json_number (&buf, value, decimals);
-    snprintf (dest, size, "%s", buf.data ? buf.data : "0");
-    jm_buf_free (&buf);
-    return dest;
-}
-
 //  Appends a list of names (strings, or objects with "input"), or "none".
 static void
 s_names (jm_buf_t *out, json_t *list, const char *suggestion_key)
@@ -424,7 +383,7 @@ s_explain (s_submit_t *self, const char *text, size_t len)
     jm_cli_text_clean (out, s_str (result, "job") ? s_str (result, "job") : "?", 60);
     jm_buf_printf (out, " v%lld\nScore      %s (%s), %s required met%s\n\n",
                    (long long) json_integer_value (json_object_get (result, "job_version")),
-                   s_number (number, sizeof number, json_number_value (json_object_get (result, "score")), 1),
+                   jm_cli_number (number, sizeof number, json_number_value (json_object_get (result, "score")), 1),
                    s_str (result, "band") ? s_str (result, "band") : "?",
                    s_str (result, "required") ? s_str (result, "required") : "?",
                    json_is_true (json_object_get (result, "cached")) ? ", from the cache" : "");
@@ -464,7 +423,7 @@ s_explain (s_submit_t *self, const char *text, size_t len)
         snprintf (points, sizeof points, "%.1f", json_number_value (json_object_get (requirement, "points")));
         const char *cells [] = {
             status_text, s_str (requirement, "requirement"), s_str (requirement, "importance"),
-            s_number (weight, sizeof weight, json_number_value (json_object_get (requirement, "weight")), 3),
+            jm_cli_number (weight, sizeof weight, json_number_value (json_object_get (requirement, "weight")), 3),
             credit, points, earned.data
         };
         jm_cli_table_add (table, cells);
@@ -650,20 +609,6 @@ s_write_rankings (s_submit_t *self)
 //  ---------------------------------------------------------------------------
 //  Setup
 
-//  Parses a whole number in [low, high] for --name (or its variable).
-static int
-s_int_option (const char *name, const char *value, int low, int high, int *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long number = strtol (value, &end, 10);
-    if (errno || !end || *end || end == value || number < low || number > high)
-        return jm_cli_usage_error (&s_spec, "--%s must be a whole number from %d to %d (got '%.40s')",
-                                   name, low, high, value);
-    *out = (int) number;
-    return 0;
-}
-
 //  Settings from JOBMATCH_JOB, _BATCH, _WINDOW and _RETRIES; the command
 //  line overrides them.  Returns 0 or JM_CLI_FATAL after a usage error.
 static int
@@ -675,7 +620,7 @@ s_from_env (s_submit_t *self)
     int lows [] = { 1, 1, 0 }, highs [] = { s_BATCH_MAX, 1000, 1000 };
     for (int i = 0; i < 3; i++) {
         const char *value = getenv (vars [i]);
-        if (value && *value && s_int_option (names [i], value, lows [i], highs [i], targets [i]))
+        if (value && *value && jm_cli_int_option (&s_spec, names [i], value, lows [i], highs [i], targets [i]))
             return JM_CLI_FATAL;
     }
     const char *jobs = getenv ("JOBMATCH_JOB");
@@ -741,13 +686,13 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
                 self.ranked = true;
                 break;
             case s_OPT_BATCH:
-                status = s_int_option ("batch", value, 1, s_BATCH_MAX, &self.batch);
+                status = jm_cli_int_option (&s_spec, "batch", value, 1, s_BATCH_MAX, &self.batch);
                 break;
             case s_OPT_WINDOW:
-                status = s_int_option ("window", value, 1, 1000, &self.window);
+                status = jm_cli_int_option (&s_spec, "window", value, 1, 1000, &self.window);
                 break;
             case s_OPT_RETRIES:
-                status = s_int_option ("retries", value, 0, 1000, &self.retries);
+                status = jm_cli_int_option (&s_spec, "retries", value, 0, 1000, &self.retries);
                 break;
         }
     }
@@ -758,12 +703,8 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
                                      JM_CLI_TIMEOUT_MAX);
     if (self.job_count == 0)
         self.jobs [self.job_count++] = JM_DEFAULT_JOB;
-    for (int j = 0; status == JM_CLI_OK && j < self.job_count; j++)
-        for (int k = 0; k < j; k++)
-            if (strcmp (self.jobs [j], self.jobs [k]) == 0) {
-                status = jm_cli_usage_error (&s_spec, "job '%s' is given twice", self.jobs [j]);
-                break;
-            }
+    if (status == JM_CLI_OK)
+        status = jm_cli_jobs_distinct (&s_spec, self.jobs, self.job_count);
 
     jm_cli_input_t input = { NULL };
     if (status == JM_CLI_OK) {

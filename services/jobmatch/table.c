@@ -1,4 +1,4 @@
-/*  jobmatch CLI: text tables and display widths.
+/*  jobmatch CLI: text tables, display widths and numbers as text.
 
     Tables are for people: columns padded to the widest cell, numbers
     right-aligned, long cells cut.  Widths are counted in display columns,
@@ -293,4 +293,15 @@ jm_cli_table_render (const jm_cli_table_t *self, int indent, bool header, jm_buf
         s_render_row (self, self->headers, widths, indent, out);
     for (int r = 0; r < self->rows; r++)
         s_render_row (self, (const char *const *) self->cells + r * self->columns, widths, indent, out);
+}
+
+const char *
+jm_cli_number (char *dest, size_t size, double value, int decimals)
+{
+    jm_buf_t buf;
+    jm_buf_init (&buf);
+    jm_buf_json_number (&buf, value, decimals);
+    snprintf (dest, size, "%s", buf.data);
+    jm_buf_free (&buf);
+    return dest;
 }
