@@ -373,3 +373,16 @@ jm_keys_events (const jm_keys_t *self, char *key, size_t size, jm_error_t *err)
 {
     return s_build (self, "events", NULL, NULL, NULL, NULL, key, size, err);
 }
+
+int
+jm_keys_matcher (const jm_keys_t *self, const char *matcher,
+                 char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "matcher", "matcher id", matcher, NULL, NULL, key, size, err);
+}
+
+int
+jm_keys_matchers (const jm_keys_t *self, char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "matchers", NULL, NULL, NULL, NULL, key, size, err);
+}

@@ -16,13 +16,15 @@
         <ns>:rescore:<job>:<version>    LIST  candidates still to re-score
         <ns>:rescore:<job>:<version>:claims  HASH  chunks being re-scored
         <ns>:events                     pub/sub channel
+        <ns>:matcher:<matcher>          HASH  one matcher's counters
+        <ns>:matchers                   ZSET  matcher id -> last update (ms)
 
     The registry's Lua scripts learn job versions only inside Redis, so
     they get key prefixes built here ("<ns>:rank:<job>:") and append a
     decimal version, and ":<band>" or ":claims"; versions and band names
     need no escaping, so the result is the key the builders below make.
 
-    Ids (job, candidate, version) are 1..JM_KEYS_ID_MAX bytes of valid UTF-8.
+    Ids (job, candidate, version, matcher) are 1..JM_KEYS_ID_MAX bytes of valid UTF-8.
     Inside a key they are percent-encoded (%XX, upper-case hex) wherever a
     byte could make a key ambiguous or awkward: ':' (our separator), '%'
     (the escape itself), space and every ASCII control byte, DEL, the glob
@@ -111,6 +113,13 @@ int jm_keys_jobs_deleted (const jm_keys_t *self, char *key, size_t size, jm_erro
 
 //  <ns>:events (a pub/sub channel name, built the same way).
 int jm_keys_events (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
+
+//  <ns>:matcher:<matcher> (a matcher's published counters).
+int jm_keys_matcher (const jm_keys_t *self, const char *matcher,
+                     char *key, size_t size, jm_error_t *err);
+
+//  <ns>:matchers (ids of the matchers publishing counters).
+int jm_keys_matchers (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
 
 //  Returns 0 when id is a valid id (1..JM_KEYS_ID_MAX bytes of UTF-8 without
 //  NUL), else -1 with err set (invalid_request: "<what> ...", e.g. "job id is

@@ -12,10 +12,13 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #define SERIES_MAX      128
 #define ROUTES_MAX      32
 #define CODES_MAX       32
+#define MATCHERS_MAX    256             //  matchers rendered at most
+#define MATCHER_AGE_MS  180000          //  3 x the longest --stats-ms of a matcher
 
 //  Latency bucket upper bounds, in microseconds
 static const int64_t s_bounds_us [] = {
@@ -434,6 +437,129 @@ s_render_gateway (jm_buf_t *out, json_t *stats)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  The matchers' counters, which each matcher publishes to Redis
+
+//  The fields of <ns>:matcher:<id> rendered, one metric each; the first
+//  three (requests, results, cached) are also used by index below
+static const struct { const char *field, *name, *type, *help; } s_matcher_fields [] = {
+    { "requests", "jobmatch_matcher_requests_total", "counter",
+      "requests the matcher answered, its three services together" },
+    { "results", "jobmatch_matcher_results_total", "counter", "results in its jobmatch.match replies" },
+    { "cached", "jobmatch_matcher_cached_total", "counter", "of those, results taken from the Redis cache" },
+    { "errors", "jobmatch_matcher_errors_total", "counter", "error replies and error entries it sent" },
+    { "rescored", "jobmatch_matcher_rescored_total", "counter", "candidates it re-scored after a job changed" },
+    { "redis_pending", "jobmatch_matcher_redis_pending", "gauge", "its writes waiting for Redis" },
+    { "redis_up", "jobmatch_matcher_redis_up", "gauge", "1 when it was connected to Redis" },
+    { "redis_errors", "jobmatch_matcher_redis_errors_total", "counter", "error replies Redis gave it" },
+    { "redis_dropped", "jobmatch_matcher_redis_dropped_total", "counter",
+      "its writes dropped from a full pending buffer" },
+    { "reconnects", "jobmatch_matcher_redis_reconnects_total", "counter",
+      "times it reconnected to Redis after losing it" },
+};
+#define MATCHER_FIELDS (sizeof s_matcher_fields / sizeof s_matcher_fields [0])
+
+typedef struct {
+    const char *id;                     //  borrowed from the ZRANGEBYSCORE reply
+    const char *version;                //  borrowed from its HGETALL reply
+    long long values [MATCHER_FIELDS];
+    bool has [MATCHER_FIELDS];
+} s_matcher_t;
+
+//  Queues the read of the ids published lately (<ns>:matchers, at most
+//  MATCHERS_MAX) on calls; returns the command's index.
+static size_t
+s_matchers_read (jm_app_t *app, jm_store_calls_t *calls)
+{
+    char key [JM_KEYS_MAX], since [24], most [24];
+    jm_keys_matchers (jm_store_keys (app->store), key, sizeof key, NULL);
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    snprintf (since, sizeof since, "%lld",
+              (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000 - MATCHER_AGE_MS);
+    snprintf (most, sizeof most, "%d", MATCHERS_MAX);
+    return jm_store_calls_addv (calls, "ZRANGEBYSCORE", key, since, "+inf",
+                                "LIMIT", "0", most, NULL);
+}
+
+//  Reads the hash of every id (one round trip) and renders them; a hash
+//  that expired is a matcher gone.  ids is the reply of s_matchers_read,
+//  NULL when Redis did not answer.
+static void
+s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
+{
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    const jm_keys_t *keys = jm_store_keys (app->store);
+    s_matcher_t *matchers = calloc (MATCHERS_MAX, sizeof *matchers);
+    assert (matchers);
+    size_t listed = 0;
+    for (size_t index = 0; listed < MATCHERS_MAX && jm_reply_item (ids, index); index++) {
+        char key [JM_KEYS_MAX];
+        const char *id = jm_reply_str (jm_reply_item (ids, index));
+        if (id && jm_keys_matcher (keys, id, key, sizeof key, NULL) > 0) {
+            matchers [listed++].id = id;
+            jm_store_calls_addv (calls, "HGETALL", key, NULL);
+        }
+    }
+    bool read = false;
+    if (listed) {
+        pthread_mutex_lock (&app->store_lock);
+        read = jm_store_run (app->store, calls) == 0;
+        pthread_mutex_unlock (&app->store_lock);
+    }
+    size_t count = 0;
+    long long results = 0, cached = 0;
+    for (size_t index = 0; read && index < listed; index++) {
+        const jm_reply_t *hash = jm_store_calls_reply (calls, index);
+        s_matcher_t matcher = matchers [index];
+        for (size_t item = 0; jm_reply_item (hash, item + 1); item += 2) {
+            const char *field = jm_reply_str (jm_reply_item (hash, item));
+            const jm_reply_t *value = jm_reply_item (hash, item + 1);
+            if (field && strcmp (field, "version") == 0)
+                matcher.version = jm_reply_str (value);
+            for (size_t known = 0; field && known < MATCHER_FIELDS; known++)
+                if (strcmp (field, s_matcher_fields [known].field) == 0)
+                    matcher.has [known] = jm_reply_int (value, &matcher.values [known]);
+        }
+        if (matcher.has [0]) {          //  else its hash expired: gone
+            results += matcher.values [1];
+            cached += matcher.values [2];
+            matchers [count++] = matcher;
+        }
+    }
+    s_help (out, "jobmatch_matchers", "gauge", "matchers publishing their counters to Redis");
+    jm_buf_printf (out, "jobmatch_matchers %zu\n", count);
+    for (size_t field = 0; count && field < MATCHER_FIELDS; field++) {
+        s_help (out, s_matcher_fields [field].name, s_matcher_fields [field].type,
+                s_matcher_fields [field].help);
+        for (size_t index = 0; index < count; index++) {
+            if (!matchers [index].has [field])
+                continue;
+            jm_buf_printf (out, "%s{matcher=\"", s_matcher_fields [field].name);
+            s_label (out, matchers [index].id);
+            jm_buf_printf (out, "\"} %lld\n", matchers [index].values [field]);
+        }
+    }
+    if (count) {
+        s_help (out, "jobmatch_matcher_info", "gauge", "1 per matcher, with its version");
+        for (size_t index = 0; index < count; index++) {
+            jm_buf_puts (out, "jobmatch_matcher_info{matcher=\"");
+            s_label (out, matchers [index].id);
+            jm_buf_puts (out, "\",version=\"");
+            s_label (out, matchers [index].version? matchers [index].version: "");
+            jm_buf_puts (out, "\"} 1\n");
+        }
+    }
+    if (results > 0) {
+        s_help (out, "jobmatch_matchers_cache_hit_ratio", "gauge",
+                "cached / all results of the matchers publishing, since each started");
+        jm_buf_printf (out, "jobmatch_matchers_cache_hit_ratio %.6f\n",
+                       (double) cached / (double) results);
+    }
+    free (matchers);
+    jm_store_calls_destroy (&calls);
+}
+
 //  Redis as the dashboard sees it: its own reads' counters, and the
 //  server's INFO: keyspace hits and misses (result lookups of every matcher
 //  and of the dashboard: the cache hit ratio), error replies, clients.
@@ -442,6 +568,7 @@ s_render_redis (jm_app_t *app, jm_buf_t *out)
 {
     jm_store_calls_t *calls = jm_store_calls_new ();
     jm_store_calls_addv (calls, "INFO", "all", NULL);
+    size_t matchers = s_matchers_read (app, calls);
     pthread_mutex_lock (&app->store_lock);
     if (!jm_store_connected (app->store))
         jm_store_tick (app->store);
@@ -499,6 +626,7 @@ s_render_redis (jm_app_t *app, jm_buf_t *out)
                 "keyspace hits / (hits + misses) since Redis started");
         jm_buf_printf (out, "jobmatch_redis_cache_hit_ratio %.6f\n", hits / (hits + misses));
     }
+    s_render_matchers (app, up? jm_store_calls_reply (calls, matchers): NULL, out);
     jm_store_calls_destroy (&calls);
 }
 

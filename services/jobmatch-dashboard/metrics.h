@@ -3,8 +3,9 @@
     jm_metrics_t counts the dashboard's own HTTP requests (by route, method
     and status), its error responses (by code), their latency (a histogram
     per route) and the cached / fresh results of the matches it forwards.  GET /metrics renders those, the bridge's
-    counters, the gateway's jobmatch.stats counters and Redis's (INFO:
-    keyspace hits and misses, error replies) in the Prometheus text format
+    counters, the gateway's jobmatch.stats counters, Redis's (INFO:
+    keyspace hits and misses, error replies) and the counters each matcher
+    publishes to Redis (<ns>:matcher:<id>) in the Prometheus text format
     (version 0.0.4).  GET /healthz checks the gateway (one mmi.service per
     jobmatch service and jobmatch.stats), the number of registered
     matchers and Redis: status "ok" when every check is ok, "degraded"

@@ -16,6 +16,7 @@
 #include "registry.h"
 #include "rescore.h"
 #include "results.h"
+#include "stats.h"
 #include "jm_buf.h"
 #include "jm_engine.h"
 #include "jm_json.h"
@@ -68,6 +69,8 @@ struct _jm_matcher_t {
     jm_registry_t *registry;
     jm_rescore_t *rescore;
     jm_results_t *results;
+    jm_stats_t *stats;                  //  counters published to Redis
+    int stats_ms;                       //  every stats_ms
     int batch_max;
     const char **guard_ids;     //  candidate ids of one job's writes in a batch
     size_t guard_cap;
@@ -511,6 +514,17 @@ s_log_stats (jm_matcher_t *self)
     self->last_rescored = self->rescored_done;
 }
 
+//  Queues a snapshot of the counters for the dashboard (stats.h).
+static void
+s_publish_stats (jm_matcher_t *self)
+{
+    jm_stats_counts_t counts = {
+        .requests = self->requests_done, .results = self->results_done,
+        .cached = self->cached_done, .errors = self->errors_done, .rescored = self->rescored_done
+    };
+    jm_stats_publish (self->stats, &counts);
+}
+
 static int
 s_min_timeout (int timeout, int64_t until)
 {
@@ -532,6 +546,8 @@ s_matcher_actor (zsock_t *pipe, void *args)
     int64_t next_stats = zclock_mono () + STATS_INTERVAL_MS;
     int64_t next_registry = zclock_mono ();
     int64_t next_busy_rescore = zclock_mono () + RESCORE_BUSY_MS;
+    s_publish_stats (self);
+    int64_t next_publish = zclock_mono () + self->stats_ms;
     while (true) {
         int timeout = jm_mdp_worker_tick (self->worker);
         timeout = s_min_timeout (timeout, jm_mdp_worker_tick (self->jobs_worker));
@@ -577,6 +593,10 @@ s_matcher_actor (zsock_t *pipe, void *args)
             s_log_stats (self);
             next_stats = now + STATS_INTERVAL_MS;
         }
+        if (now >= next_publish) {
+            s_publish_stats (self);
+            next_publish = now + self->stats_ms;
+        }
     }
     zpoller_destroy (&poller);
 }
@@ -612,6 +632,8 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
                                     (int) jm_config_int (config, "rescore-chunk"),
                                     (int) jm_config_int (config, "rescore-claim-ms"));
     self->results = jm_results_new (self->engine, self->store, self->registry);
+    self->stats_ms = (int) jm_config_int (config, "stats-ms");
+    self->stats = jm_stats_new (self->store, self->stats_ms);
     self->worker = jm_mdp_worker_new (gateway, JM_MATCH_SERVICE, slots, err);
     if (self->worker)
         self->jobs_worker = jm_mdp_worker_new (gateway, JM_JOBS_SERVICE, SERVICE_SLOTS, err);
@@ -633,9 +655,9 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     jm_buf_init (&self->reply);
     jm_buf_init (&self->profile);
     self->doc = jm_json_doc_new ();
-    jm_log_info ("serving %s (%d slots), %s and %s for %s; redis %s; taxonomy %s, %d built-in jobs",
-                 JM_MATCH_SERVICE, slots, JM_JOBS_SERVICE, JM_RESULTS_SERVICE, gateway,
-                 jm_store_endpoint (self->store),
+    jm_log_info ("serving %s (%d slots), %s and %s for %s as %s; redis %s; taxonomy %s, "
+                 "%d built-in jobs", JM_MATCH_SERVICE, slots, JM_JOBS_SERVICE, JM_RESULTS_SERVICE,
+                 gateway, jm_stats_id (self->stats), jm_store_endpoint (self->store),
                  jm_taxonomy_version (jm_engine_taxonomy (self->engine)),
                  jm_engine_job_count (self->engine));
     self->actor = zactor_new (s_matcher_actor, self);
@@ -653,12 +675,15 @@ jm_matcher_destroy (jm_matcher_t **self_p)
     zactor_destroy (&self->actor);
     if (self->store) {
         s_log_stats (self);
+        if (self->stats)
+            jm_stats_withdraw (self->stats);
         jm_store_flush (self->store);
     }
     jm_mdp_worker_destroy (&self->worker);
     jm_mdp_worker_destroy (&self->jobs_worker);
     jm_mdp_worker_destroy (&self->results_worker);
     jm_results_destroy (&self->results);
+    jm_stats_destroy (&self->stats);
     jm_rescore_destroy (&self->rescore);
     jm_registry_destroy (&self->registry);
     jm_store_destroy (&self->store);

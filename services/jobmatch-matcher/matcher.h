@@ -15,6 +15,7 @@
     on two more worker connections, keeps its jobs in step with the
     registry, and when idle takes chunks of background re-scoring after a
     job changed (rescore.h).  proto/services.md specifies all three.
+    Every stats-ms it publishes its counters to Redis (stats.h).
 
     Runs as an actor (its own thread): jm_matcher_new starts it,
     jm_matcher_destroy stops it.                                           */
@@ -32,7 +33,7 @@ typedef struct _jm_matcher_t jm_matcher_t;
 
 //  Starts a matcher with the settings in config (read at once): gateway,
 //  redis, data, slots, batch-max, result-ttl-s, profile-ttl-s,
-//  rescore-chunk, rescore-claim-ms, poll-ms, heartbeat-ms, liveness.
+//  rescore-chunk, rescore-claim-ms, poll-ms, stats-ms, heartbeat-ms, liveness.
 //  Returns NULL with err filled when the data cannot be loaded or a setting
 //  is invalid.  An unreachable gateway or Redis is not an error: both are
 //  retried.

@@ -4,7 +4,8 @@ redis-server, jobmatch-gateway, two jobmatch-matcher processes and the
 dashboard, all on free loopback ports.  Checks status codes, pagination,
 filters, search, errors (each protocol code to its HTTP status), bad input
 (invalid UTF-8, huge bodies, wrong types), the token, /healthz and
-/metrics, and validates every JSON response against proto/openapi.yaml.
+/metrics (the matchers' counters too, which they publish to Redis), and
+validates every JSON response against proto/openapi.yaml.
 
     tests/integration/test_dashboard.py [NAME-FILTER...]
 
@@ -13,6 +14,8 @@ Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, N failed".
 import json
 import os
 import re
+import signal
+import socket
 import sys
 import urllib.parse
 
@@ -21,7 +24,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from stack import Stack, sample_candidates  # noqa: E402
+from stack import Stack, escape_id, sample_candidates  # noqa: E402
 from dashstack import BANDS, DATA_DIR, Dashboard, OpenApi, expected_order, seed_job  # noqa: E402
 
 runner = harness.Runner(timeout=120)
@@ -549,6 +552,138 @@ def test_help_and_version():
     health = call(lone, "GET", "/healthz", "/healthz", auth=False).json()
     check_equal((health["status"], health["checks"]["redis"]["state"],
                  health["checks"]["gateway"]["state"]), ("down", "down", "down"), "health")
+
+
+# --------------------------------------------------------------------------
+# The matchers' counters: each matcher publishes them to Redis
+# (<ns>:matcher:<id>, scored in <ns>:matchers; proto/redis-keys.md 3.4) every
+# --stats-ms, and /metrics renders them per matcher
+
+STATS_MS = 300
+SAMPLE = re.compile(r'^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+Inf-]+)$')
+
+
+def matcher_id(process):
+    """The id a matcher publishes under: "<hostname>:<pid>"."""
+    host = "".join(c if " " < c <= "~" else "_" for c in socket.gethostname()[:100])
+    return "%s:%d" % (host, process.pid)
+
+
+def scrape(dashboard):
+    """/metrics as {name: {labels: value}}, every line checked."""
+    text = dashboard.get("/metrics").raw.decode()
+    series = {}
+    for line in text.splitlines():
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            continue
+        match = SAMPLE.match(line)
+        check(match, "Prometheus line: %r" % line)
+        series.setdefault(match.group(1), {})[match.group(2) or ""] = float(match.group(3))
+    return series
+
+
+def per_matcher(series, name):
+    """{matcher id: value} of a per-matcher metric."""
+    values = {}
+    for labels, value in series.get(name, {}).items():
+        found = re.match(r'^\{matcher="((?:[^"\\]|\\.)*)"', labels)
+        check(found, "%s has a matcher label: %r" % (name, labels))
+        values[found.group(1)] = value
+    return values
+
+
+def wait_metrics(dashboard, predicate, what, timeout=10.0):
+    """Scrapes until predicate(series) holds; returns that scrape."""
+    seen = {}
+
+    def done():
+        seen["series"] = scrape(dashboard)
+        return predicate(seen["series"])
+    harness.wait_for(done, timeout, 0.1, what)
+    return seen["series"]
+
+
+def submit(dashboard):
+    """The sample candidates, one request each, through POST /api/v1/match;
+    returns (results, cached results) in the replies."""
+    results = cached = 0
+    for candidate in sample_candidates():
+        response = call(dashboard, "POST", "/api/v1/match", "/api/v1/match",
+                        {"candidate": candidate, "jobs": [JOB]})
+        check_equal(response.status, 200, "match status")
+        for result in response.json()["results"]:
+            results += 1
+            cached += 1 if result.get("cached") else 0
+    return results, cached
+
+
+@runner.test
+def test_matchers_publish_counters_and_expire():
+    stack = Stack(matchers=2, matcher_options={"stats_ms": STATS_MS})
+    dashboard = Dashboard(stack)
+    ids = {matcher_id(process) for process in stack.matchers}
+    # both publish once at start
+    series = wait_metrics(dashboard, lambda s: s.get("jobmatch_matchers", {}).get("") == 2,
+                          "two matchers in /metrics")
+    check_equal(set(per_matcher(series, "jobmatch_matcher_requests_total")), ids, "matcher ids")
+    check_equal(set(per_matcher(series, "jobmatch_matcher_redis_up").values()), {1.0}, "redis_up")
+    redis = stack.redis.client()
+    check_equal(set(redis.zrange("jobmatch:matchers", 0, -1)), ids, "ids in jobmatch:matchers")
+    for matcher in ids:
+        key = "jobmatch:matcher:" + escape_id(matcher)
+        check("%3A" in key, "the id's ':' escaped in %s" % key)
+        ttl = redis.pttl(key)
+        check(0 < ttl <= 3 * STATS_MS, "%s expires within 3 intervals: %d ms" % (key, ttl))
+        fields = redis.hgetall(key)
+        for field in ["requests", "results", "cached", "errors", "rescored", "redis_pending",
+                      "redis_up", "reconnects", "started_ms", "updated_ms", "version"]:
+            check(field in fields, "%s has %s" % (key, field))
+
+    # results add up to what was submitted, across both matchers
+    submitted, cached = submit(dashboard)
+    check_equal(cached, 0, "nothing cached the first time")
+
+    def totals(s, want_results, want_cached):
+        results = per_matcher(s, "jobmatch_matcher_results_total")
+        return (len(results) == 2 and sum(results.values()) == want_results
+                and sum(per_matcher(s, "jobmatch_matcher_cached_total").values()) == want_cached)
+    wait_metrics(dashboard, lambda s: totals(s, submitted, 0), "%d results published" % submitted)
+    again, cached = submit(dashboard)
+    check(cached > 0, "results cached the second time")
+    series = wait_metrics(dashboard, lambda s: totals(s, submitted + again, cached),
+                          "%d results, %d cached published" % (submitted + again, cached))
+    requests = per_matcher(series, "jobmatch_matcher_requests_total")
+    check(sum(requests.values()) >= 2 * len(sample_candidates()), "requests counted: %r" % requests)
+    ratio = series.get("jobmatch_matchers_cache_hit_ratio", {}).get("")
+    check(ratio is not None and abs(ratio - cached / (submitted + again)) < 1e-3,
+          "hit ratio %r" % ratio)
+
+    # a killed matcher drops out once its hash expires; a stopped one at once
+    killed, stopped = stack.matchers
+    killed.kill()
+    series = wait_metrics(dashboard, lambda s: s.get("jobmatch_matchers", {}).get("") == 1,
+                          "the killed matcher gone", timeout=3 * STATS_MS / 1000 + 5)
+    check_equal(set(per_matcher(series, "jobmatch_matcher_results_total")), {matcher_id(stopped)},
+                "the live matcher remains")
+    stopped.stop(signal.SIGTERM)
+    # the killed one's id stays until a matcher trims ids silent for 10 minutes
+    check_equal(redis.zrange("jobmatch:matchers", 0, -1), [matcher_id(killed)],
+                "a stopped matcher withdraws its id")
+    check_equal(redis.exists("jobmatch:matcher:" + escape_id(matcher_id(killed))), 0,
+                "the killed matcher's hash expired")
+    check_equal(redis.exists("jobmatch:matcher:" + escape_id(matcher_id(stopped))), 0,
+                "and its hash")
+    check_equal(scrape(dashboard).get("jobmatch_matchers"), {"": 0.0}, "no matchers")
+
+
+@runner.test
+def test_stats_ms_is_bounded_and_documented():
+    import subprocess
+    binary = harness.binary("jobmatch-matcher")
+    out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10)
+    check("--stats-ms" in out.stdout and "JOBMATCH_STATS_MS" in out.stdout, "--help names --stats-ms")
+    bad = subprocess.run([binary, "--stats-ms", "10"], capture_output=True, text=True, timeout=10)
+    check(bad.returncode == 2 and "stats-ms" in bad.stderr, "--stats-ms 10 refused: %r" % bad.stderr)
 
 
 def _answers(dashboard):

@@ -96,6 +96,11 @@ JM_TEST (keys_build_and_escape)
     JM_CHECK_STR (key, "jobmatch:jobs");
     jm_keys_events (keys, key, sizeof key, &err);
     JM_CHECK_STR (key, "jobmatch:events");
+    jm_keys_matchers (keys, key, sizeof key, &err);
+    JM_CHECK_STR (key, "jobmatch:matchers");
+    //  a matcher id (host:pid) has its ':' escaped like any id
+    JM_CHECK_INT (jm_keys_matcher (keys, "host-1:4242", key, sizeof key, &err), 30);
+    JM_CHECK_STR (key, "jobmatch:matcher:host-1%3A4242");
 
     //  ':' in ids cannot make two pairs share a key
     char other [JM_KEYS_MAX];
@@ -134,6 +139,8 @@ JM_TEST (keys_build_and_escape)
     char small [32];
     JM_CHECK_INT (jm_keys_result (keys, worst, "c", small, sizeof small, NULL), -1);
     JM_CHECK_STR (small, "");
+    JM_CHECK_INT (jm_keys_matcher (keys, "", key, sizeof key, &err), -1);
+    JM_CHECK (strstr (err.message, "matcher id is empty") != NULL);
     jm_keys_destroy (&keys);
     jm_keys_destroy (&keys);
     JM_CHECK (keys == NULL);

@@ -1,0 +1,56 @@
+/*  stats: the matcher's counters, published to Redis for the dashboard.
+
+    Every interval (and once at start) the matcher writes its counters to
+    the hash <ns>:matcher:<id>, which expires after three intervals, and
+    scores its id in the sorted set <ns>:matchers with the time of the
+    write.  A matcher that dies thus drops out of /metrics on its own; one
+    that stops cleanly withdraws at once.  The id is "<hostname>:<pid>".
+    Writes go through the store's pending buffer like any other, so a
+    snapshot taken while Redis is down is written, in order, once it is
+    back.  proto/redis-keys.md (section 3.4) lists the fields.            */
+#ifndef JM_MATCHER_STATS_H
+#define JM_MATCHER_STATS_H
+
+#include "jm_store.h"
+
+#include <stdint.h>
+
+#define JM_STATS_EXPIRY_INTERVALS   3           //  the hash's TTL, in intervals
+
+//  What the matcher counted since it started
+typedef struct {
+    uint64_t requests;          //  requests answered, all three services
+    uint64_t results;           //  results in jobmatch.match replies
+    uint64_t cached;            //  of which taken from the Redis cache
+    uint64_t errors;            //  error replies and error entries
+    uint64_t rescored;          //  candidates re-scored in the background
+} jm_stats_counts_t;
+
+typedef struct _jm_stats_t jm_stats_t;
+
+//  Creates the publisher; borrows store.  interval_ms is how often the
+//  owner calls jm_stats_publish (the TTL is JM_STATS_EXPIRY_INTERVALS
+//  times that).  Bytes of the host name other than printable ASCII become
+//  '_' in the id, so it is always a valid key id.
+jm_stats_t *
+    jm_stats_new (jm_store_t *store, int interval_ms);
+
+//  Frees it; nulls the pointer; safe on NULL.  Writes nothing.
+void
+    jm_stats_destroy (jm_stats_t **self_p);
+
+//  Queues one snapshot of counts and of the store's state (HSET, PEXPIRE,
+//  ZADD, and ZREMRANGEBYSCORE of ids silent for 10 minutes); the store's
+//  next tick or flush sends it.
+void
+    jm_stats_publish (jm_stats_t *self, const jm_stats_counts_t *counts);
+
+//  Queues the removal of this matcher's hash and id, for a clean stop.
+void
+    jm_stats_withdraw (jm_stats_t *self);
+
+//  The matcher id, "<hostname>:<pid>" (borrowed).
+const char *
+    jm_stats_id (const jm_stats_t *self);
+
+#endif
