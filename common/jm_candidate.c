@@ -120,10 +120,10 @@ s_parse_skill (jm_candidate_t *self, const jm_json_t *item, size_t index,
         }
         value = jm_json_get (item, "years");
         if (value && !jm_json_is_null (value)) {
-            if (!jm_json_is_number (value) || value->number < 0 || value->number > 70)
+            if (!jm_json_is_number (value) || jm_json_number (value) < 0 || jm_json_number (value) > 70)
                 return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                                      "skills[%zu].years must be a number from 0 to 70", index);
-            years = value->number;
+            years = jm_json_number (value);
         }
         value = jm_json_get (item, "last_used");
         if (value && !jm_json_is_null (value)) {
@@ -240,7 +240,7 @@ jm_candidate_new_from_value (const jm_json_t *object, const jm_taxonomy_t *taxon
         return NULL;
     }
     if (years && !jm_json_is_null (years)
-    &&  (!jm_json_is_number (years) || years->number < 0 || years->number > 70)) {
+    &&  (!jm_json_is_number (years) || jm_json_number (years) < 0 || jm_json_number (years) > 70)) {
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "candidate '%s': years_experience must be a number from 0 to 70",
                       id_text);
         return NULL;
@@ -252,7 +252,7 @@ jm_candidate_new_from_value (const jm_json_t *object, const jm_taxonomy_t *taxon
     assert (self->skills);
     self->id = strdup (id_text);
     self->name = jm_json_is_string (name) ? strdup (name->string) : NULL;
-    self->years_experience = jm_json_is_number (years) ? years->number : -1;
+    self->years_experience = jm_json_is_number (years) ? jm_json_number (years) : -1;
     const jm_json_t *item = jm_json_first (skills);
     for (size_t index = 0; index < skill_count; index++, item = jm_json_skip (item))
         if (s_parse_skill (self, item, index, taxonomy, err)) {

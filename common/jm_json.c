@@ -342,7 +342,6 @@ s_number (s_parser_t *self)
             integer = integer * 10 + (*digit - '0');
         value->is_integer = true;
         value->integer = *start == '-' ? -integer : integer;
-        value->number = (double) value->integer;
         self->p = p;
         return 0;
     }
@@ -352,6 +351,7 @@ s_number (s_parser_t *self)
     assert (text);
     memcpy (text, start, len);
     text [len] = '\0';
+    double real = strtod (text, NULL);
     if (is_integer) {
         errno = 0;
         long long integer = strtoll (text, NULL, 10);
@@ -360,10 +360,11 @@ s_number (s_parser_t *self)
             value->integer = integer;
         }
     }
-    value->number = strtod (text, NULL);
+    if (!value->is_integer)
+        value->real = real;
     if (text != small)
         free (text);
-    if (!isfinite (value->number)) {
+    if (!isfinite (real)) {
         self->p = start;
         s_fail (self, "number out of range");
         return -1;

@@ -5,8 +5,9 @@
         drain requests  ->  parse + normalize  ->  one Redis lookup round trip
         ->  score the misses  ->  queue writes  ->  one Redis flush  ->  replies
 
-    so Redis costs two round trips per batch whatever its size, and many
-    single-candidate requests in flight share them.  Each new profile is
+    so Redis costs two round trips per batch (one more per FLUSH_EVERY
+    writes, which keeps the queued bytes small), and many single-candidate
+    requests in flight share them.  Each new profile is
     stored with the batch's writes (for re-scoring), and a guard per job
     follows them (registry.h).  Between batches the loop serves
     jobmatch.jobs and jobmatch.results, polls the registry, and when
@@ -32,6 +33,8 @@
 #define STORE_TICK_MS       100
 #define SERVICE_SLOTS       16          //  jobmatch.jobs and jobmatch.results requests held
 #define RESCORE_BUSY_MS     250         //  under load, still one re-scoring chunk this often
+#define FLUSH_EVERY         128         //  result writes held before they are sent (about
+                                        //  1 MB): bounds the matcher's memory in big turns
 
 typedef jm_registry_job_t s_job_info_t;
 
@@ -463,8 +466,10 @@ s_handle_requests (jm_matcher_t *self)
         };
         jm_error_t err;
         jm_error_clear (&err);
-        if (jm_store_write (self->store, &result, &err) == 0)
-            writes++;
+        if (jm_store_write (self->store, &result, &err) == 0) {
+            if (++writes % FLUSH_EVERY == 0)
+                jm_store_flush (self->store);   //  the last flush below says if all landed
+        }
         else {
             jm_log_warning ("result of candidate %.64s for job %s not stored: %s", candidate->id,
                             item->info->id, err.message);
@@ -480,7 +485,7 @@ s_handle_requests (jm_matcher_t *self)
         }
     }
     s_queue_guards (self);
-    //  one round trip: every write of the batch
+    //  one round trip: every write of the batch not sent yet
     bool stored = writes == 0 || (jm_store_flush (self->store) >= 0 && jm_store_pending (self->store) == 0);
     for (int r = 0; r < request_count; r++)
         s_reply (self, &self->requests [r], stored);

@@ -24,14 +24,14 @@ JM_TEST (json_values_and_members)
     JM_REQUIRE (root);
     JM_CHECK (jm_json_is_object (root));
     JM_CHECK_INT (root->count, 9);
-    JM_CHECK_INT (root->size, doc ? root->size : 0);
+    JM_CHECK_INT (sizeof (jm_json_t), 24);
     JM_CHECK_STR (jm_json_string (jm_json_get (root, "id")), "c2");      //  the last one wins
     const jm_json_t *n = jm_json_get (root, "n");
     JM_CHECK (jm_json_is_integer (n));
     JM_CHECK_INT (n->integer, -12);
     const jm_json_t *x = jm_json_get (root, "x");
     JM_CHECK (jm_json_is_number (x) && !jm_json_is_integer (x));
-    JM_CHECK_NEAR (x->number, 25.0, 1e-12);
+    JM_CHECK_NEAR (jm_json_number (x), 25.0, 1e-12);
     JM_CHECK (jm_json_is (jm_json_get (root, "ok"), JM_JSON_TRUE));
     JM_CHECK (jm_json_is (jm_json_get (root, "no"), JM_JSON_FALSE));
     JM_CHECK (jm_json_is_null (jm_json_get (root, "none")));
@@ -95,14 +95,14 @@ JM_TEST (json_numbers)
     JM_CHECK (v->is_integer && v->integer == 9223372036854775807LL);
     v = jm_json_skip (v);
     JM_CHECK (!v->is_integer);                          //  too big for int64: a real
-    JM_CHECK_NEAR (v->number, 9.2233720368547758e19, 1e5);
+    JM_CHECK_NEAR (jm_json_number (v), 9.2233720368547758e19, 1e5);
     v = jm_json_skip (v);
-    JM_CHECK_NEAR (v->number, 1.5, 0);
+    JM_CHECK_NEAR (jm_json_number (v), 1.5, 0);
     v = jm_json_skip (v);
-    JM_CHECK_NEAR (v->number, -0.02, 1e-15);
+    JM_CHECK_NEAR (jm_json_number (v), -0.02, 1e-15);
     v = jm_json_skip (v);
     JM_CHECK (!v->is_integer);
-    JM_CHECK_NEAR (v->number, 100, 0);
+    JM_CHECK_NEAR (jm_json_number (v), 100, 0);
     jm_json_doc_destroy (&doc);
 }
 
@@ -252,7 +252,7 @@ s_same (const jm_json_t *ours, json_t *theirs)
         case JSON_FALSE: return ours->type == JM_JSON_FALSE;
         case JSON_INTEGER: return jm_json_is_integer (ours) && ours->integer == json_integer_value (theirs);
         case JSON_REAL: return jm_json_is_number (ours) && !ours->is_integer
-                            && ours->number == json_real_value (theirs);
+                            && ours->real == json_real_value (theirs);
         case JSON_STRING: return jm_json_is_string (ours) && ours->count == json_string_length (theirs)
                               && memcmp (ours->string, json_string_value (theirs), ours->count) == 0;
         case JSON_ARRAY: {
