@@ -287,17 +287,15 @@ jm_candidate_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy,
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "a candidate must be a JSON object");
         return NULL;
     }
-    //  one reading of the fields, jm_json's: the object goes through text
-    char *text = json_dumps (object, JSON_COMPACT);
-    if (!text) {
-        jm_error_set (err, JM_ERR_INVALID_REQUEST, "the candidate cannot be written as JSON");
-        return NULL;
-    }
+    //  one reading of the fields, jm_json's
     jm_json_doc_t *doc = jm_json_doc_new ();
-    const jm_json_t *value = jm_json_doc_parse (doc, text, strlen (text), err);
-    jm_candidate_t *self = value ? jm_candidate_new_from_value (value, taxonomy, extractor, err) : NULL;
+    const jm_json_t *value = jm_json_doc_import (doc, object);
+    jm_candidate_t *self = NULL;
+    if (value)
+        self = jm_candidate_new_from_value (value, taxonomy, extractor, err);
+    else
+        jm_error_set (err, JM_ERR_INVALID_REQUEST, "the candidate is nested too deep");
     jm_json_doc_destroy (&doc);
-    free (text);
     return self;
 }
 

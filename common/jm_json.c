@@ -502,6 +502,80 @@ done:
     }
 }
 
+//  Appends value and its members; -1 when nested too deep.
+static int
+s_import (jm_json_doc_t *self, json_t *value, int depth)
+{
+    uint32_t index;
+    switch (json_typeof (value)) {
+        case JSON_OBJECT: {
+            if (depth == JM_JSON_MAX_DEPTH)
+                return -1;
+            index = s_push (self, JM_JSON_OBJECT);
+            const char *key;
+            json_t *member;
+            json_object_foreach (value, key, member) {
+                uint32_t key_index = s_push (self, JM_JSON_STRING);
+                self->values [key_index].string = key;
+                self->values [key_index].count = (uint32_t) strlen (key);
+                if (s_import (self, member, depth + 1))
+                    return -1;
+                self->values [index].count++;
+            }
+            break;
+        }
+        case JSON_ARRAY: {
+            if (depth == JM_JSON_MAX_DEPTH)
+                return -1;
+            index = s_push (self, JM_JSON_ARRAY);
+            size_t at;
+            json_t *member;
+            json_array_foreach (value, at, member) {
+                if (s_import (self, member, depth + 1))
+                    return -1;
+                self->values [index].count++;
+            }
+            break;
+        }
+        case JSON_STRING:
+            index = s_push (self, JM_JSON_STRING);
+            self->values [index].string = json_string_value (value);
+            self->values [index].count = (uint32_t) json_string_length (value);
+            break;
+        case JSON_INTEGER:
+            index = s_push (self, JM_JSON_NUMBER);
+            self->values [index].is_integer = true;
+            self->values [index].integer = json_integer_value (value);
+            break;
+        case JSON_REAL:
+            index = s_push (self, JM_JSON_NUMBER);
+            self->values [index].real = json_real_value (value);
+            break;
+        case JSON_TRUE:
+            index = s_push (self, JM_JSON_TRUE);
+            break;
+        case JSON_FALSE:
+            index = s_push (self, JM_JSON_FALSE);
+            break;
+        default:
+            index = s_push (self, JM_JSON_NULL);
+            break;
+    }
+    self->values [index].size = (uint32_t) (self->value_count - index);
+    return 0;
+}
+
+const jm_json_t *
+jm_json_doc_import (jm_json_doc_t *self, json_t *value)
+{
+    assert (self);
+    self->value_count = 0;
+    self->text_len = 0;
+    if (!value || s_import (self, value, 0))
+        return NULL;
+    return &self->values [0];
+}
+
 const jm_json_t *
 jm_json_get (const jm_json_t *object, const char *key)
 {

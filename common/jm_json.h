@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "jm_error.h"
 
 #define JM_JSON_MAX_DEPTH   256         //  arrays and objects nested deeper are refused
@@ -55,6 +56,12 @@ void jm_json_doc_destroy (jm_json_doc_t **self_p);
 //  message that says what was wrong ending "(line L, column C)".
 const jm_json_t *jm_json_doc_parse (jm_json_doc_t *self, const char *data, size_t size,
                                     jm_error_t *err);
+
+//  Fills the document from a jansson value (borrowed: strings and keys
+//  point into it, so it must outlive the values returned), replacing what
+//  it held.  Returns the root, or NULL when value is NULL or nested deeper
+//  than JM_JSON_MAX_DEPTH.  For callers that already hold a jansson tree.
+const jm_json_t *jm_json_doc_import (jm_json_doc_t *self, json_t *value);
 
 //  The member of an object named key, or NULL (also when object is NULL or
 //  not an object).

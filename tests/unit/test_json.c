@@ -1,5 +1,6 @@
 /*  Tests for jm_json: values, errors with line and column, UTF-8, and a
-    differential run against jansson on generated and mutated documents.  */
+    differential run against jansson on generated and mutated documents
+    (also read back through jm_json_doc_import).                           */
 #include "jm_test.h"
 #include "jm_json.h"
 
@@ -288,6 +289,7 @@ s_same (const jm_json_t *ours, json_t *theirs)
 JM_TEST (json_agrees_with_jansson)
 {
     jm_json_doc_t *doc = jm_json_doc_new ();
+    jm_json_doc_t *other = jm_json_doc_new ();     //  the same trees through jm_json_doc_import
     int accepted = 0, rejected = 0;
     for (int round = 0; round < 3000; round++) {
         json_t *wrapper = json_array ();
@@ -311,6 +313,8 @@ JM_TEST (json_agrees_with_jansson)
                           ours ? "accepts" : err.message, theirs ? "accepts" : json_error.text);
             if (ours && theirs) {
                 JM_CHECK_MSG (s_same (ours, theirs), "'%s' read differently", text);
+                const jm_json_t *imported = jm_json_doc_import (other, theirs);
+                JM_CHECK_MSG (imported && s_same (imported, theirs), "'%s' imported differently", text);
                 accepted++;
             }
             else
@@ -326,4 +330,5 @@ JM_TEST (json_agrees_with_jansson)
     }
     JM_CHECK (accepted > 3000 && rejected > 3000);
     jm_json_doc_destroy (&doc);
+    jm_json_doc_destroy (&other);
 }
