@@ -111,8 +111,8 @@ s_push (jm_json_doc_t *self, jm_json_type_t type)
     return (uint32_t) self->value_count++;
 }
 
-static int
-s_hex4 (const char *p)
+int
+jm_json_hex4 (const char *p)
 {
     int value = 0;
     for (int i = 0; i < 4; i++) {
@@ -132,9 +132,8 @@ s_hex4 (const char *p)
     return value;
 }
 
-//  Length of the valid UTF-8 sequence at p (its lead byte >= 0x80), or 0.
-static int
-s_utf8_length (const unsigned char *p, const unsigned char *end)
+int
+jm_json_utf8_length (const unsigned char *p, const unsigned char *end)
 {
     unsigned char c = p [0];
     int length;
@@ -155,11 +154,12 @@ s_utf8_length (const unsigned char *p, const unsigned char *end)
     }
     else
         return 0;
-    if (end - p < length || p [1] < low || p [1] > high)
-        return 0;
-    for (int i = 2; i < length; i++)
-        if (p [i] < 0x80 || p [i] > 0xbf)
+    for (int i = 1; i < length; i++) {
+        if (p + i >= end)
+            return -1;
+        if (i == 1 ? p [i] < low || p [i] > high : (p [i] & 0xc0) != 0x80)
             return 0;
+    }
     return length;
 }
 
@@ -215,8 +215,8 @@ s_string (s_parser_t *self)
             return -1;
         }
         if (c >= 0x80) {
-            int length = s_utf8_length ((const unsigned char *) p, (const unsigned char *) end);
-            if (!length) {
+            int length = jm_json_utf8_length ((const unsigned char *) p, (const unsigned char *) end);
+            if (length <= 0) {
                 self->p = p;
                 s_fail (self, "invalid UTF-8 inside a string");
                 return -1;
@@ -240,14 +240,14 @@ s_string (s_parser_t *self)
             p += 2;
             continue;
         }
-        int code = escaped == 'u' && end - p >= 6 ? s_hex4 (p + 2) : -1;
+        int code = escaped == 'u' && end - p >= 6 ? jm_json_hex4 (p + 2) : -1;
         if (code < 0) {
             self->p = p;
             s_fail (self, "invalid escape inside a string");
             return -1;
         }
         if (code >= 0xd800 && code <= 0xdbff) {
-            int low = end - p >= 12 && p [6] == '\\' && p [7] == 'u' ? s_hex4 (p + 8) : -1;
+            int low = end - p >= 12 && p [6] == '\\' && p [7] == 'u' ? jm_json_hex4 (p + 8) : -1;
             if (low < 0xdc00 || low > 0xdfff) {
                 self->p = p;
                 s_fail (self, "invalid \\u escape: a high surrogate without its low half");

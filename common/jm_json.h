@@ -63,6 +63,14 @@ const jm_json_t *jm_json_doc_parse (jm_json_doc_t *self, const char *data, size_
 //  than JM_JSON_MAX_DEPTH.  For callers that already hold a jansson tree.
 const jm_json_t *jm_json_doc_import (jm_json_doc_t *self, json_t *value);
 
+//  The value of the four hex digits at p (those of a \u escape), or -1.
+int jm_json_hex4 (const char *p);
+
+//  Length of the UTF-8 sequence at p (its lead byte >= 0x80) when it is
+//  valid per RFC 3629 (no overlong forms, surrogates or code points past
+//  U+10FFFF); 0 when it is invalid; -1 when end cuts it short.
+int jm_json_utf8_length (const unsigned char *p, const unsigned char *end);
+
 //  The member of an object named key, or NULL (also when object is NULL or
 //  not an object).
 const jm_json_t *jm_json_get (const jm_json_t *object, const char *key);

@@ -6,6 +6,7 @@
     (flags 0): a candidate it passes will not make the matcher answer
     invalid_json for the whole request.                                     */
 #include "batch_json.h"
+#include "jm_json.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -56,65 +57,6 @@ s_blanks (s_check_t *self)
     }
 }
 
-static int
-s_hex4 (const char *p)
-{
-    int value = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p [i];
-        value <<= 4;
-        if (c >= '0' && c <= '9')
-            value |= c - '0';
-        else
-        if (c >= 'a' && c <= 'f')
-            value |= c - 'a' + 10;
-        else
-        if (c >= 'A' && c <= 'F')
-            value |= c - 'A' + 10;
-        else
-            return -1;
-    }
-    return value;
-}
-
-//  Length of the valid UTF-8 sequence at p (lead byte >= 0x80), 0 when it
-//  is invalid, -1 when it runs past end.
-static int
-s_utf8 (const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p [0];
-    int count;
-    unsigned char low = 0x80, high = 0xBF;      //  range of the second byte
-    if (c >= 0xC2 && c <= 0xDF)
-        count = 1;
-    else
-    if (c >= 0xE0 && c <= 0xEF) {
-        count = 2;
-        if (c == 0xE0)
-            low = 0xA0;
-        if (c == 0xED)
-            high = 0x9F;
-    }
-    else
-    if (c >= 0xF0 && c <= 0xF4) {
-        count = 3;
-        if (c == 0xF0)
-            low = 0x90;
-        if (c == 0xF4)
-            high = 0x8F;
-    }
-    else
-        return 0;
-    for (int i = 1; i <= count; i++) {
-        if (p + i >= end)
-            return -1;
-        unsigned char next = p [i];
-        if (i == 1 ? next < low || next > high : (next & 0xC0) != 0x80)
-            return 0;
-    }
-    return count + 1;
-}
-
 //  The string at pos ('"'); leaves pos past its closing quote.
 static int
 s_string (s_check_t *self)
@@ -139,7 +81,7 @@ s_string (s_check_t *self)
             return s_fail (self, "control character in a string");
         }
         if (c >= 0x80) {
-            int size = s_utf8 (text + i, text + self->len);
+            int size = jm_json_utf8_length (text + i, text + self->len);
             if (size < 0) {
                 self->pos = i;
                 return s_end (self, "invalid UTF-8");
@@ -164,7 +106,7 @@ s_string (s_check_t *self)
         }
         if (i + 6 > self->len)
             return s_end (self, "unexpected end of input in a string");
-        int code = s_hex4 (self->text + i + 2);
+        int code = jm_json_hex4 (self->text + i + 2);
         if (code < 0)
             return s_fail (self, "invalid \\u escape in a string");
         if (code == 0)
@@ -175,7 +117,7 @@ s_string (s_check_t *self)
         if (code >= 0xD800 && code <= 0xDBFF) {
             if (i + 6 > self->len)
                 return s_end (self, "unexpected end of input in a string");
-            int low = text [i] == '\\' && text [i + 1] == 'u' ? s_hex4 (self->text + i + 2) : -1;
+            int low = text [i] == '\\' && text [i + 1] == 'u' ? jm_json_hex4 (self->text + i + 2) : -1;
             if (low < 0xDC00 || low > 0xDFFF)
                 return s_fail (self, "invalid Unicode escape (a lone high surrogate)");
             i += 6;
@@ -683,7 +625,7 @@ jm_batch_json_unescape (const char *value, size_t len, jm_buf_t *out)
             case 'r': jm_buf_append (out, "\r", 1); break;
             case 't': jm_buf_append (out, "\t", 1); break;
             case 'u': {
-                int code = end - p >= 4 ? s_hex4 (p) : -1;
+                int code = end - p >= 4 ? jm_json_hex4 (p) : -1;
                 if (code < 0) {
                     s_put_utf8 (out, 0xFFFD);
                     break;
@@ -691,7 +633,7 @@ jm_batch_json_unescape (const char *value, size_t len, jm_buf_t *out)
                 p += 4;
                 uint32_t point = (uint32_t) code;
                 if (code >= 0xD800 && code <= 0xDBFF) {
-                    int low = end - p >= 6 && p [0] == '\\' && p [1] == 'u' ? s_hex4 (p + 2) : -1;
+                    int low = end - p >= 6 && p [0] == '\\' && p [1] == 'u' ? jm_json_hex4 (p + 2) : -1;
                     if (low >= 0xDC00 && low <= 0xDFFF) {
                         point = 0x10000 + (((uint32_t) code - 0xD800) << 10) + ((uint32_t) low - 0xDC00);
                         p += 6;
