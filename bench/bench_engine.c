@@ -12,7 +12,9 @@
     counting instructions: `valgrind --tool=callgrind` then each s_bench_*
     function's inclusive cost divided by the work it reports.              */
 #include "jm_engine.h"
+#include "jm_json.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +223,24 @@ s_bench_candidate (const jm_engine_t *engine, json_t **objects, int count)
     return sink;
 }
 
+//  5c. a request body of 500 candidates read by jm_json (the matcher's
+//  path) and by jansson; returns the seconds each took
+static __attribute__ ((noinline)) void
+s_bench_body (const char *body, size_t len, double *ours, double *theirs)
+{
+    jm_json_doc_t *doc = jm_json_doc_new ();
+    double start = s_now ();
+    const jm_json_t *root = jm_json_doc_parse (doc, body, len, NULL);
+    *ours = s_now () - start;
+    assert (root && jm_json_count (jm_json_get (root, "candidates")) == 500);
+    start = s_now ();
+    json_t *tree = json_loadb (body, len, 0, NULL);
+    *theirs = s_now () - start;
+    assert (tree);
+    json_decref (tree);
+    jm_json_doc_destroy (&doc);
+}
+
 //  6. extraction
 static __attribute__ ((noinline)) long
 s_bench_extract (const jm_extractor_t *extractor, const char *text, size_t len,
@@ -347,6 +367,22 @@ main (int argc, char **argv)
     }
     printf ("candidate from JSON: %12.2f us/profile  (parsed object: validation, copies, fingerprint)\n",
             s_median (rounds, s_rounds));
+
+    json_t *request = json_pack ("{s:[]}", "candidates");
+    for (int i = 0; i < 500; i++)
+        json_array_append (json_object_get (request, "candidates"), objects [i % CANDIDATES]);
+    char *body = json_dumps (request, JSON_COMPACT);
+    size_t body_len = strlen (body);
+    double theirs [ROUNDS_FULL];
+    for (int round = 0; round < s_rounds; round++) {
+        s_bench_body (body, body_len, &rounds [round], &theirs [round]);
+        rounds [round] = (double) body_len / rounds [round] / 1e6;
+        theirs [round] = (double) body_len / theirs [round] / 1e6;
+    }
+    printf ("request body read:   %12.1f MB/s  (jm_json; jansson %.1f MB/s; 500 candidates, %zu KB)\n",
+            s_median (rounds, s_rounds), s_median (theirs, s_rounds), body_len / 1024);
+    free (body);
+    json_decref (request);
 
     const char *sentences [] = {
         "Built REST APIs in Node.js and Express, backed by PostgreSQL and Redis. ",
