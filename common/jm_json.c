@@ -95,7 +95,13 @@ s_skip_space (s_parser_t *self)
     self->p = p;
 }
 
-//  Appends a value of the type; returns its index.
+//  Capacities kept from one document to the next; above them the buffers
+//  are freed before the next parse
+#define KEEP_VALUES     (256 * 1024)        //  6 MB of values
+#define KEEP_TEXT       (8 << 20)
+
+//  Appends a value of the type; returns its index.  The parse loop checks
+//  JM_JSON_MAX_VALUES before each value it starts.
 static uint32_t
 s_push (jm_json_doc_t *self, jm_json_type_t type)
 {
@@ -393,6 +399,16 @@ jm_json_doc_parse (jm_json_doc_t *self, const char *data, size_t size, jm_error_
     assert (data || size == 0);
     self->value_count = 0;
     self->text_len = 0;
+    if (self->value_cap > KEEP_VALUES) {
+        free (self->values);
+        self->values = NULL;
+        self->value_cap = 0;
+    }
+    if (self->text_cap > KEEP_TEXT && size + 1 <= KEEP_TEXT) {
+        free (self->text);
+        self->text = NULL;
+        self->text_cap = 0;
+    }
     if (size + 1 > self->text_cap) {
         free (self->text);
         self->text_cap = size + 1;
@@ -405,6 +421,13 @@ jm_json_doc_parse (jm_json_doc_t *self, const char *data, size_t size, jm_error_
 
 value:
     s_skip_space (P);
+    if (self->value_count >= JM_JSON_MAX_VALUES - 1) {
+        int column = (int) (P->p - P->line_start) + 1;
+        jm_error_set_at (err, JM_ERR_TOO_LARGE, P->line, column,
+                         "more than %d JSON values in one document (line %d, column %d)",
+                         JM_JSON_MAX_VALUES, P->line, column);
+        return NULL;
+    }
     if (P->p == P->end)
         return s_fail (P, depth ? "unexpected end of input, a value was expected"
                                 : "no JSON value: the text is empty");

@@ -22,6 +22,8 @@
 #include "jm_error.h"
 
 #define JM_JSON_MAX_DEPTH   256         //  arrays and objects nested deeper are refused
+#define JM_JSON_MAX_VALUES  1000000     //  values in one document (24 MB); a request of
+                                        //  1,000 candidates holds about 100,000
 
 typedef enum {
     JM_JSON_NULL, JM_JSON_FALSE, JM_JSON_TRUE, JM_JSON_NUMBER, JM_JSON_STRING,
@@ -53,7 +55,9 @@ void jm_json_doc_destroy (jm_json_doc_t **self_p);
 //  Parses size bytes of JSON text into the document, replacing what it
 //  held (values returned before are no longer valid).  Returns the root
 //  value, or NULL with err set: invalid_json, its line and column, and a
-//  message that says what was wrong ending "(line L, column C)".
+//  message that says what was wrong ending "(line L, column C)"; too_large
+//  past JM_JSON_MAX_VALUES values.  Memory a huge document needed is given
+//  back at the next parse, so one odd request does not stay resident.
 const jm_json_t *jm_json_doc_parse (jm_json_doc_t *self, const char *data, size_t size,
                                     jm_error_t *err);
 

@@ -197,6 +197,37 @@ JM_TEST (json_depth_is_bounded)
     jm_json_doc_destroy (&doc);
 }
 
+JM_TEST (json_values_are_bounded)
+{
+    jm_json_doc_t *doc = jm_json_doc_new ();
+    jm_error_t err;
+    //  "[0,0,...]": the array and its zeros
+    size_t zeros = JM_JSON_MAX_VALUES;
+    char *text = malloc (2 * zeros + 2);
+    JM_REQUIRE (text);
+    text [0] = '[';
+    for (size_t i = 0; i < zeros; i++) {
+        text [1 + 2 * i] = '0';
+        text [2 + 2 * i] = ',';
+    }
+    text [2 * zeros] = ']';
+    jm_error_clear (&err);
+    JM_CHECK (jm_json_doc_parse (doc, text, 2 * zeros + 1, &err) == NULL);
+    JM_CHECK_STR (err.code, "too_large");
+    JM_CHECK (strstr (err.message, "JSON values") != NULL);
+    //  one value fewer in all fits
+    text [2 * (zeros - 2)] = ']';
+    jm_error_clear (&err);
+    const jm_json_t *root = jm_json_doc_parse (doc, text, 2 * (zeros - 2) + 1, &err);
+    JM_CHECK_MSG (root != NULL, "%s", err.message);
+    JM_CHECK_INT (jm_json_count (root), zeros - 2);
+    //  and the document is still good for small ones afterwards
+    root = s_parse (doc, "{\"a\": [1]}", &err);
+    JM_CHECK (root && jm_json_count (jm_json_get (root, "a")) == 1);
+    free (text);
+    jm_json_doc_destroy (&doc);
+}
+
 //  --------------------------------------------------------------------------
 //  Differential: generated documents, then byte mutations of them, read by
 //  both parsers must be accepted alike and, when accepted, hold the same.
