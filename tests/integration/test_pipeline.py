@@ -288,6 +288,20 @@ def malformed_input_is_answered_or_dropped():
     _, request_id, reply = client.recv(30.0)
     check_equal((request_id, error_code(reply)), (b"huge", "too_large"), "10 MB body")
 
+    # Under the gateway's limit but 3.5 million JSON values (7 MB of "0,"):
+    # too_large from the matcher, naming the limit and the place, and the
+    # memory that needed is not kept
+    values = b'{"candidates": [' + b"0," * 3500000 + b'0]}'
+    reply = st.match(values)
+    check_equal(error_code(json.dumps(reply)), "too_large", "3.5 million values")
+    check("1000000 JSON values" in reply["error"]["message"] and reply["error"].get("line") == 1,
+          "message %r" % reply["error"])
+    check(check_ok(st.match({"candidate": stack.sample_candidates()[1]})), "served after")
+    for matcher in st.matchers:
+        with open("/proc/%d/status" % matcher.pid) as status:
+            rss_kb = int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
+        check(rss_kb < 40 * 1024, "matcher resident %.1f MB after a 3.5M-value body" % (rss_kb / 1024))
+
     # 1001 candidates: too_large from the matcher
     many = body(candidates=[{"id": "m%d" % index, "skills": ["Go"]} for index in range(1001)])
     reply = st.match(many)
