@@ -100,6 +100,24 @@ s_skip_space (s_parser_t *self)
 #define KEEP_VALUES     (256 * 1024)        //  6 MB of values
 #define KEEP_TEXT       (8 << 20)
 
+void
+jm_json_doc_trim (jm_json_doc_t *self)
+{
+    assert (self);
+    self->value_count = 0;
+    self->text_len = 0;
+    if (self->value_cap > KEEP_VALUES) {
+        free (self->values);
+        self->values = NULL;
+        self->value_cap = 0;
+    }
+    if (self->text_cap > KEEP_TEXT) {
+        free (self->text);
+        self->text = NULL;
+        self->text_cap = 0;
+    }
+}
+
 //  Appends a value of the type; returns its index.  The parse loop checks
 //  JM_JSON_MAX_VALUES before each value it starts.
 static uint32_t
@@ -397,18 +415,7 @@ jm_json_doc_parse (jm_json_doc_t *self, const char *data, size_t size, jm_error_
 {
     assert (self);
     assert (data || size == 0);
-    self->value_count = 0;
-    self->text_len = 0;
-    if (self->value_cap > KEEP_VALUES) {
-        free (self->values);
-        self->values = NULL;
-        self->value_cap = 0;
-    }
-    if (self->text_cap > KEEP_TEXT && size + 1 <= KEEP_TEXT) {
-        free (self->text);
-        self->text = NULL;
-        self->text_cap = 0;
-    }
+    jm_json_doc_trim (self);
     if (size + 1 > self->text_cap) {
         free (self->text);
         self->text_cap = size + 1;

@@ -56,10 +56,14 @@ void jm_json_doc_destroy (jm_json_doc_t **self_p);
 //  held (values returned before are no longer valid).  Returns the root
 //  value, or NULL with err set: invalid_json, its line and column, and a
 //  message that says what was wrong ending "(line L, column C)"; too_large
-//  past JM_JSON_MAX_VALUES values.  Memory a huge document needed is given
-//  back at the next parse, so one odd request does not stay resident.
+//  past JM_JSON_MAX_VALUES values.
 const jm_json_t *jm_json_doc_parse (jm_json_doc_t *self, const char *data, size_t size,
                                     jm_error_t *err);
+
+//  Empties the document, giving back buffers a huge document grew (more
+//  than 6 MB of values or 8 MB of text), so one odd request does not stay
+//  resident; parsing does it first.  Values returned before are invalid.
+void jm_json_doc_trim (jm_json_doc_t *self);
 
 //  Fills the document from a jansson value (borrowed: strings and keys
 //  point into it, so it must outlive the values returned), replacing what

@@ -490,6 +490,7 @@ s_handle_requests (jm_matcher_t *self)
     for (int r = 0; r < request_count; r++)
         s_reply (self, &self->requests [r], stored);
     s_free_entries (self);
+    jm_json_doc_trim (self->doc);
 }
 
 static void

@@ -300,7 +300,7 @@ def malformed_input_is_answered_or_dropped():
     for matcher in st.matchers:
         with open("/proc/%d/status" % matcher.pid) as status:
             rss_kb = int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
-        check(rss_kb < 40 * 1024, "matcher resident %.1f MB after a 3.5M-value body" % (rss_kb / 1024))
+        check(rss_kb < 24 * 1024, "matcher resident %.1f MB after a 3.5M-value body" % (rss_kb / 1024))
 
     # 1001 candidates: too_large from the matcher
     many = body(candidates=[{"id": "m%d" % index, "skills": ["Go"]} for index in range(1001)])
