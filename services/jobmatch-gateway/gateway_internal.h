@@ -1,0 +1,301 @@
+/*  gateway_internal.h: private to services/jobmatch-gateway.  The types the
+    broker's files share and the functions they call in one another; no
+    other program or library includes it.  The public API is gateway.h.
+
+    The broker is one actor split along its seams:
+        gateway.c           the actor: loop handlers, the periodic tick,
+                            construction, the public API; small helpers
+        gateway_client.c    the client side: checking client messages,
+                            replies and error replies, mmi.* and
+                            jobmatch.stats
+        gateway_worker.c    the worker side: READY, REPLY, HEARTBEAT and
+                            DISCONNECT; workers joining and leaving
+        gateway_queue.c     requests, tokens and services: the queues, the
+                            ready rings and dispatch
+        gateway_stats.c     the latency histogram, the jobmatch.stats body
+                            and the summary log line
+    Functions shared between these files are named gw_*; the rest are
+    static (s_*) in the file that uses them.
+
+    How it holds things.  Every request a client sends becomes a request_t
+    that lives until it is answered exactly once: by its worker's reply, or
+    by an error from the gateway.  A request is always in exactly one list:
+    its service's queue (waiting) or its worker's in-flight list.  While in
+    flight it is also in the tokens table under the dispatch token it was
+    sent with; a new token is drawn for every dispatch, so a reply carrying
+    an old token finds nothing and is dropped.
+
+    A service (by name) holds its queue, its workers and a ring of the
+    workers that have free slots; dispatch takes the head of the ring and
+    moves it to the back, so workers with free slots take turns.  Services
+    are created by the first request or READY naming them and deleted when
+    they have no workers and no requests.
+
+    Requests held (waiting + in flight) are capped at queue-max; past that
+    new requests are answered busy.  Waiting requests of a service with no
+    workers are answered no_workers once they have waited no-worker-wait-ms.
+
+    Every lookup on the message path is a hash (tokens, worker identities,
+    service names) or a list head; the only scans are over workers and
+    services, once per tick.                                               */
+#ifndef JM_GATEWAY_INTERNAL_H
+#define JM_GATEWAY_INTERNAL_H
+
+#include "gateway.h"
+#include "jm_log.h"
+#include "jm_mdp.h"
+
+#include <czmq.h>
+
+#ifndef JM_VERSION
+#   define JM_VERSION "unknown"
+#endif
+
+#define HEX_MAX             (JM_MDP_SERVICE_MAX * 2 + 1)
+//  Latency histogram buckets: one per bound in gateway_stats.c, plus one
+//  that counts everything slower.
+#define LATENCY_BUCKETS     ((size_t) 17)
+
+typedef struct {
+    char *clients;
+    char *workers;
+    int heartbeat_ms;
+    int liveness;
+    int max_attempts;
+    int no_worker_wait_ms;
+    size_t queue_max;
+    size_t max_body;
+} settings_t;
+
+typedef struct _request_t request_t;
+typedef struct _worker_t worker_t;
+typedef struct _service_t service_t;
+
+typedef struct {
+    request_t *head;
+    request_t *tail;
+    size_t size;
+} request_list_t;
+
+struct _request_t {
+    request_t *prev, *next;     //  in its service's queue or its worker's in-flight list
+    uint64_t token;             //  current dispatch token; key in tokens while in flight
+    zframe_t *client;           //  client routing id
+    zframe_t *request_id;
+    zframe_t *body;             //  kept for re-dispatch
+    service_t *service;
+    worker_t *worker;           //  set while in flight
+    int attempts;               //  dispatches so far
+    int64_t received_us;        //  for the latency histogram
+    int64_t queued_ms;          //  when it (re)entered the queue
+};
+
+struct _worker_t {
+    zframe_t *identity;         //  routing id at the workers socket
+    char *key;                  //  identity in hex, key in workers table
+    service_t *service;
+    int slots;
+    int busy;
+    int64_t expires_at;
+    request_list_t in_flight;
+    worker_t *prev, *next;      //  in its service's worker list
+    worker_t *ready_prev, *ready_next;  //  in its service's ready ring
+    bool ready;                 //  in the ready ring (has free slots)
+};
+
+struct _service_t {
+    char *name;
+    request_list_t queue;
+    worker_t *workers;          //  all workers, for stats and counting
+    size_t worker_count;
+    size_t slot_count;
+    worker_t *ready_head, *ready_tail;
+    size_t in_flight;
+    int64_t no_workers_since;   //  when it last had no workers
+};
+
+typedef struct {
+    uint64_t requests;          //  well-formed requests, built-ins included
+    uint64_t replies;           //  worker replies delivered
+    uint64_t builtin;           //  answered by mmi.* and jobmatch.stats
+    uint64_t no_workers, busy, too_large, worker_lost, invalid_request;
+    uint64_t redispatches;
+    uint64_t late_replies;      //  replies whose request was re-dispatched or answered
+    uint64_t dropped_client;    //  malformed client messages dropped unanswered
+    uint64_t dropped_worker;    //  malformed worker messages
+    uint64_t workers_joined, workers_left, workers_expired;
+    uint64_t latency [LATENCY_BUCKETS];
+    uint64_t latency_count;
+    uint64_t latency_sum_us;
+} counters_t;
+
+typedef struct {
+    zsock_t *pipe;
+    zloop_t *loop;
+    zsock_t *clients;           //  ROUTER
+    zsock_t *workers;           //  ROUTER
+    settings_t settings;
+    zhashx_t *services;         //  name -> service_t
+    zhashx_t *worker_table;     //  identity hex -> worker_t
+    zhashx_t *tokens;           //  &request->token -> request_t, while in flight
+    uint32_t epoch;             //  first 4 bytes of every token of this run
+    uint64_t next_token;
+    size_t held;                //  requests waiting or in flight
+    size_t held_peak;           //  most held at once since memory was last trimmed
+    size_t queued;
+    size_t in_flight;
+    int64_t now_ms;             //  monotonic, read once per wake-up
+    int64_t started_ms;
+    int64_t heartbeat_at;
+    int64_t summary_at;
+    uint64_t summary_requests;  //  requests at the last summary
+    int64_t warn_second;
+    int warn_count;
+    uint64_t warnings_suppressed;
+    counters_t counters;
+} broker_t;
+
+
+//  --------------------------------------------------------------------------
+//  gateway.c: small helpers
+
+//  Returns the time in microseconds, for request latencies.
+int64_t
+    gw_now_us (void);
+
+//  Logs a warning about bad input from a peer, at most a few a second; the
+//  rest are counted and reported in the summary.
+void
+    gw_warn (broker_t *self, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
+//  Writes a peer-supplied frame as printable text (at most 32 bytes, other
+//  bytes as '?') into buffer; returns buffer.
+const char *
+    gw_printable (zframe_t *frame, char *buffer, size_t size);
+
+//  Writes a frame in hex into buffer (HEX_MAX for a routing id); returns
+//  buffer.
+const char *
+    gw_frame_hex (zframe_t *frame, char *buffer, size_t size);
+
+
+//  --------------------------------------------------------------------------
+//  gateway_queue.c: requests, tokens and services
+
+//  Adds a request at the tail of a list.
+void
+    gw_list_append (request_list_t *list, request_t *request);
+
+//  Adds a request at the head of a list.
+void
+    gw_list_prepend (request_list_t *list, request_t *request);
+
+//  Takes a request out of the list it is in.
+void
+    gw_list_remove (request_list_t *list, request_t *request);
+
+//  The hasher and comparator of the tokens table, keyed on &request->token.
+size_t
+    gw_token_hash (const void *key);
+int
+    gw_token_compare (const void *key_1, const void *key_2);
+
+//  Returns the counter of a token frame of this run, or 0 (never issued).
+uint64_t
+    gw_token_decode (broker_t *self, zframe_t *frame);
+
+//  Frees a request that is in no list and nulls the caller's pointer.
+void
+    gw_request_destroy (broker_t *self, request_t **request_p);
+
+//  Answers a request (not in any list) with an error and destroys it.
+void
+    gw_request_fail (broker_t *self, request_t **request_p, const char *code,
+                     const char *message);
+
+//  Returns the service of this name, creating it when there is none.
+service_t *
+    gw_service_require (broker_t *self, const char *name);
+
+//  Puts a worker with free slots at the back of its service's ready ring.
+void
+    gw_ready_append (service_t *service, worker_t *worker);
+
+//  Takes a worker out of its service's ready ring, when it is in it.
+void
+    gw_ready_remove (service_t *service, worker_t *worker);
+
+//  Hands waiting requests to workers with free slots, taking turns.
+void
+    gw_service_dispatch (broker_t *self, service_t *service);
+
+//  Answers no_workers to the requests of a service without workers that
+//  have waited no-worker-wait-ms.
+void
+    gw_service_expire_waiting (broker_t *self, service_t *service);
+
+//  Frees a service (its workers and requests are gone) and nulls the
+//  caller's pointer.
+void
+    gw_service_destroy (service_t **service_p);
+
+//  Returns true when a frame is a valid service name: 1..255 printable
+//  ASCII characters without spaces.
+bool
+    gw_service_name_ok (zframe_t *name);
+
+
+//  --------------------------------------------------------------------------
+//  gateway_client.c: the client side
+
+//  Sends a reply to a client; body_frame is borrowed (shared, not copied),
+//  else body_text is sent.
+void
+    gw_client_send (broker_t *self, zframe_t *client, const void *service, size_t service_size,
+                    zframe_t *request_id, zframe_t *body_frame, const char *body_text);
+
+//  Sends an error reply to a client and counts it.
+void
+    gw_client_send_error (broker_t *self, zframe_t *client, const void *service,
+                          size_t service_size, zframe_t *request_id, const char *code,
+                          const char *format, ...) __attribute__ ((format (printf, 7, 8)));
+
+//  Handles one message from the clients socket; msg is borrowed (the
+//  frames a request keeps are taken out of it).
+void
+    gw_client_message (broker_t *self, zmsg_t *msg);
+
+
+//  --------------------------------------------------------------------------
+//  gateway_worker.c: the worker side
+
+//  Sends a command with no body to a worker identity.
+void
+    gw_worker_send_command (broker_t *self, zframe_t *identity, byte command);
+
+//  Removes a worker and frees it, re-queueing or failing its requests;
+//  sends it DISCONNECT when disconnect is true.  Nulls the caller's pointer.
+void
+    gw_worker_delete (broker_t *self, worker_t **worker_p, bool disconnect, const char *reason);
+
+//  Handles one message from the workers socket; msg is borrowed.
+void
+    gw_worker_message (broker_t *self, zmsg_t *msg);
+
+
+//  --------------------------------------------------------------------------
+//  gateway_stats.c: statistics
+
+//  Counts one request's latency in the histogram.
+void
+    gw_record_latency (broker_t *self, int64_t micros);
+
+//  Returns the jobmatch.stats body (caller frees).
+char *
+    gw_stats_json (broker_t *self);
+
+//  Logs the summary line, prefixed by when ("" or "final ").
+void
+    gw_log_summary (broker_t *self, const char *when);
+
+#endif

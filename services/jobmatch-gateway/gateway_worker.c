@@ -1,0 +1,258 @@
+/*  gateway_worker: the worker side of the gateway.  Handles each message
+    from the workers socket (READY, REPLY, HEARTBEAT, DISCONNECT), registers
+    workers with their slots, routes their replies back to clients, and
+    removes lost or misbehaving workers, re-queueing their requests for
+    another dispatch.  Part of the gateway broker; see gateway_internal.h. */
+#include "gateway_internal.h"
+
+
+//  --------------------------------------------------------------------------
+//  Workers
+
+//  Sends a command with no body to a worker identity.
+void
+gw_worker_send_command (broker_t *self, zframe_t *identity, byte command)
+{
+    jm_mdp_part_t parts [] = {
+        { zframe_data (identity), zframe_size (identity) }, { "", 0 }, { JM_MDPW, 6 },
+        { &command, 1 }
+    };
+    jm_mdp_send (self->workers, parts, 4, NULL);
+}
+
+//  Removes a worker, sending it DISCONNECT when disconnect is true.  Its
+//  requests go back to the front of their queue in their order, or are
+//  answered worker_lost when they have had max-attempts dispatches.
+void
+gw_worker_delete (broker_t *self, worker_t **worker_p, bool disconnect, const char *reason)
+{
+    worker_t *worker = *worker_p;
+    service_t *service = worker->service;
+    if (disconnect)
+        gw_worker_send_command (self, worker->identity, JM_MDPW_DISCONNECT);
+
+    gw_ready_remove (service, worker);
+    if (worker->prev)
+        worker->prev->next = worker->next;
+    else
+        service->workers = worker->next;
+    if (worker->next)
+        worker->next->prev = worker->prev;
+    service->worker_count--;
+    service->slot_count -= (size_t) worker->slots;
+    if (service->worker_count == 0)
+        service->no_workers_since = self->now_ms;
+
+    size_t failed = 0;
+    request_list_t requeue = { NULL, NULL, 0 };
+    while (worker->in_flight.head) {
+        request_t *request = worker->in_flight.head;
+        gw_list_remove (&worker->in_flight, request);
+        zhashx_delete (self->tokens, &request->token);
+        request->worker = NULL;
+        service->in_flight--;
+        self->in_flight--;
+        if (request->attempts >= self->settings.max_attempts) {
+            char message [128];
+            snprintf (message, sizeof message, "dispatched %d time%s; the worker was lost "
+                      "each time", request->attempts, request->attempts == 1? "": "s");
+            gw_request_fail (self, &request, JM_ERR_WORKER_LOST, message);
+            failed++;
+        }
+        else {
+            request->queued_ms = self->now_ms;
+            gw_list_append (&requeue, request);
+        }
+    }
+    //  They go first, in the order they were dispatched
+    size_t requeued = requeue.size;
+    while (requeue.tail) {
+        request_t *request = requeue.tail;
+        gw_list_remove (&requeue, request);
+        gw_list_prepend (&service->queue, request);
+    }
+    self->queued += requeued;
+    self->counters.redispatches += requeued;
+    jm_log_info ("worker %s %s service '%s' (%d slots, %d busy): %zu requests re-queued, "
+                 "%zu answered worker_lost; %zu workers left",
+                 worker->key, reason, service->name, worker->slots, worker->busy,
+                 requeued, failed, service->worker_count);
+    zhashx_delete (self->worker_table, worker->key);
+    zframe_destroy (&worker->identity);
+    free (worker->key);
+    free (worker);
+    *worker_p = NULL;
+    gw_service_dispatch (self, service);
+}
+
+//  A service name that workers may not take: the gateway answers these.
+static bool
+s_service_reserved (zframe_t *name)
+{
+    size_t prefix = strlen (JM_MDP_MMI_PREFIX);
+    return (zframe_size (name) >= prefix
+            && memcmp (zframe_data (name), JM_MDP_MMI_PREFIX, prefix) == 0)
+        || zframe_streq (name, JM_MDP_STATS_SERVICE);
+}
+
+//  READY: [service, extension*].  Registers the worker, replacing an earlier
+//  registration of the same identity (its requests are re-dispatched).
+static void
+s_worker_ready (broker_t *self, worker_t *worker, zframe_t *identity, const char *key,
+                zmsg_t *msg)
+{
+    zframe_t *name = zmsg_next (msg);
+    const char *problem = NULL;
+    char problem_text [128];
+    int slots = 1;
+    if (!name || !gw_service_name_ok (name))
+        problem = "READY without a valid service name (1..255 printable ASCII, no spaces)";
+    else
+    if (s_service_reserved (name))
+        problem = "READY for a reserved service name";
+    for (zframe_t *frame = zmsg_next (msg); frame && !problem; frame = zmsg_next (msg)) {
+        static const char prefix [] = "slots=";
+        if (zframe_size (frame) >= sizeof prefix - 1
+        &&  memcmp (zframe_data (frame), prefix, sizeof prefix - 1) == 0) {
+            jm_error_t err;
+            jm_error_clear (&err);
+            slots = jm_mdp_slots_parse (zframe_data (frame), zframe_size (frame), &err);
+            if (slots < 0) {
+                snprintf (problem_text, sizeof problem_text, "READY: %.100s", err.message);
+                problem = problem_text;
+            }
+        }
+        //  Other extension frames are ignored, for forward compatibility
+    }
+    if (worker)
+        gw_worker_delete (self, &worker, false, "re-announced itself; left");
+    if (problem) {
+        self->counters.dropped_worker++;
+        gw_warn (self, "worker %s: %s; disconnected", key, problem);
+        gw_worker_send_command (self, identity, JM_MDPW_DISCONNECT);
+        return;
+    }
+    char *service_name = zframe_strdup (name);
+    service_t *service = gw_service_require (self, service_name);
+    free (service_name);
+
+    worker = calloc (1, sizeof *worker);
+    assert (worker);
+    worker->identity = zframe_dup (identity);
+    worker->key = strdup (key);
+    assert (worker->key);
+    worker->service = service;
+    worker->slots = slots;
+    worker->expires_at = self->now_ms
+                       + (int64_t) self->settings.heartbeat_ms * self->settings.liveness;
+    worker->next = service->workers;
+    if (service->workers)
+        service->workers->prev = worker;
+    service->workers = worker;
+    service->worker_count++;
+    service->slot_count += (size_t) slots;
+    gw_ready_append (service, worker);
+    zhashx_insert (self->worker_table, worker->key, worker);
+    self->counters.workers_joined++;
+    jm_log_info ("worker %s joined service '%s' with %d slot%s; %zu workers, %zu slots, "
+                 "%zu requests waiting", worker->key, service->name, slots, slots == 1? "": "s",
+                 service->worker_count, service->slot_count, service->queue.size);
+    gw_service_dispatch (self, service);
+}
+
+//  REPLY: [token, "", body].  Routes the body to the client when the token
+//  is one this worker holds; drops it otherwise (a late reply).
+static void
+s_worker_reply (broker_t *self, worker_t *worker, zmsg_t *msg)
+{
+    zframe_t *token_frame = zmsg_next (msg);
+    zframe_t *delimiter = zmsg_next (msg);
+    zframe_t *body = zmsg_next (msg);
+    if (!body || zmsg_next (msg) || zframe_size (delimiter) != 0) {
+        self->counters.dropped_worker++;
+        gw_warn (self, "worker %s: malformed REPLY (%zu frames); disconnected",
+                 worker->key, zmsg_size (msg));
+        gw_worker_delete (self, &worker, true, "sent a malformed REPLY; left");
+        return;
+    }
+    uint64_t token = gw_token_decode (self, token_frame);
+    request_t *request = token? zhashx_lookup (self->tokens, &token): NULL;
+    if (!request || request->worker != worker) {
+        self->counters.late_replies++;
+        jm_log_debug ("worker %s: dropped a reply for a request it no longer holds", worker->key);
+        return;
+    }
+    service_t *service = worker->service;
+    zhashx_delete (self->tokens, &request->token);
+    gw_list_remove (&worker->in_flight, request);
+    worker->busy--;
+    service->in_flight--;
+    self->in_flight--;
+    if (!worker->ready)
+        gw_ready_append (service, worker);
+
+    gw_client_send (self, request->client, service->name, strlen (service->name),
+                    request->request_id, body, NULL);
+    self->counters.replies++;
+    gw_record_latency (self, gw_now_us () - request->received_us);
+    if (jm_log_enabled (JM_LOG_DEBUG)) {
+        char id [64];
+        jm_log_debug ("request %s for '%s' answered by %s",
+                      gw_printable (request->request_id, id, sizeof id), service->name,
+                      worker->key);
+    }
+    gw_request_destroy (self, &request);
+    gw_service_dispatch (self, service);
+}
+
+//  One message from the workers socket: [identity, "", MDPW01, command, ...].
+void
+gw_worker_message (broker_t *self, zmsg_t *msg)
+{
+    zframe_t *identity = zmsg_first (msg);
+    zframe_t *empty = zmsg_next (msg);
+    zframe_t *header = zmsg_next (msg);
+    zframe_t *command = zmsg_next (msg);
+    char key [HEX_MAX];
+    gw_frame_hex (identity, key, sizeof key);
+    worker_t *worker = zhashx_lookup (self->worker_table, key);
+    if (!command || zframe_size (empty) != 0 || !zframe_streq (header, JM_MDPW)
+    ||  zframe_size (command) != 1) {
+        self->counters.dropped_worker++;
+        gw_warn (self, "worker %s: dropped a message that is not MDPW01 (%zu frames)%s",
+                 key, zmsg_size (msg), worker? "; disconnected": "");
+        if (worker)
+            gw_worker_delete (self, &worker, true, "sent a malformed message; left");
+        return;
+    }
+    if (worker)
+        worker->expires_at = self->now_ms
+                           + (int64_t) self->settings.heartbeat_ms * self->settings.liveness;
+    byte code = zframe_data (command) [0];
+    if (code == JM_MDPW_READY)
+        s_worker_ready (self, worker, identity, key, msg);
+    else
+    if (code == JM_MDPW_DISCONNECT) {
+        if (worker)
+            gw_worker_delete (self, &worker, false, "disconnected from");
+    }
+    else
+    if (!worker) {
+        //  A worker we do not know (expired, or from before a restart):
+        //  tell it to reconnect and announce itself again
+        jm_log_debug ("worker %s: %s from an unknown worker; sent DISCONNECT",
+                      key, jm_mdp_command_name (code));
+        if (code == JM_MDPW_REPLY)
+            self->counters.late_replies++;
+        gw_worker_send_command (self, identity, JM_MDPW_DISCONNECT);
+    }
+    else
+    if (code == JM_MDPW_REPLY)
+        s_worker_reply (self, worker, msg);
+    else
+    if (code != JM_MDPW_HEARTBEAT) {
+        self->counters.dropped_worker++;
+        gw_warn (self, "worker %s: unexpected command 0x%02x; disconnected", key, code);
+        gw_worker_delete (self, &worker, true, "sent an unexpected command; left");
+    }
+}
