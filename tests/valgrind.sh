@@ -24,7 +24,7 @@ BUILD=${BUILD:-build-vg}
 BIN="$ROOT/$BUILD/bin"
 DATA="$ROOT/data"
 
-if [ -z "${NO_BUILD:-}" ]; then
+if [ "${NO_BUILD:-0}" != 1 ]; then
     make -j2 BUILD="$BUILD" OPT=-O0 >/dev/null || { echo "build failed"; exit 2; }
 fi
 for tool in valgrind redis-server curl python3; do
