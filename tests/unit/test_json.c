@@ -363,3 +363,59 @@ JM_TEST (json_agrees_with_jansson)
     jm_json_doc_destroy (&doc);
     jm_json_doc_destroy (&other);
 }
+
+//  Random byte mutations of request-like documents, each parsed from a heap
+//  copy of exactly its length (so AddressSanitizer, under make check, sees
+//  any read past the end): never a crash, and every refusal is invalid_json
+//  with a line and a column.
+JM_TEST (json_survives_random_mutations)
+{
+    static const char *seeds [] = {
+        "{\"candidates\":[{\"id\":\"c1\",\"name\":\"Ana \\u00e9\",\"skills\":[\"Python\","
+        "{\"name\":\"Go\",\"level\":3,\"years\":2.5}]}],\"jobs\":[\"backend-developer\"]}",
+        "[1,-2.5e3,true,false,null,\"\\ud83d\\ude00\",{},[],[[[]]]]",
+        "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+    };
+    static const char inserts [] = "{}[]\",:\\0-eE.tfnu ";
+    jm_json_doc_t *doc = jm_json_doc_new ();
+    char buf [512];
+    int accepted = 0, refused = 0;
+    for (int round = 0; round < 100000; round++) {
+        const char *seed = seeds [s_random (3)];
+        size_t len = strlen (seed);
+        memcpy (buf, seed, len);
+        for (int m = 1 + (int) s_random (6); m > 0; m--) {
+            unsigned kind = s_random (4), at = len ? s_random ((unsigned) len) : 0;
+            if (kind == 0)
+                buf [at] = (char) s_random (256);
+            else
+            if (kind == 1 && len > 1) {
+                memmove (buf + at, buf + at + 1, len - at - 1);
+                len--;
+            }
+            else
+            if (kind == 2 && len < sizeof buf - 1) {
+                memmove (buf + at + 1, buf + at, len - at);
+                buf [at] = inserts [s_random (sizeof inserts - 1)];
+                len++;
+            }
+            else
+                len = at;
+        }
+        char *exact = malloc (len ? len : 1);
+        JM_REQUIRE (exact);
+        memcpy (exact, buf, len);
+        jm_error_t err;
+        jm_error_clear (&err);
+        if (jm_json_doc_parse (doc, exact, len, &err))
+            accepted++;
+        else {
+            refused++;
+            JM_CHECK_MSG (strcmp (err.code, "invalid_json") == 0 && err.line > 0 && err.column > 0,
+                          "'%.*s': %s at %d:%d", (int) len, exact, err.code, err.line, err.column);
+        }
+        free (exact);
+    }
+    JM_CHECK (accepted > 1000 && refused > 50000);
+    jm_json_doc_destroy (&doc);
+}
