@@ -5,12 +5,7 @@
     it cannot start (address taken, data or web files missing), 2 for bad
     settings.                                                               */
 #include "dashboard.h"
-#include "jm_config.h"
-#include "jm_log.h"
-
-#include <czmq.h>
-#include <signal.h>
-#include <string.h>
+#include "jm_service.h"
 
 static const jm_config_option_t s_options [] = {
     { "listen", JM_CONFIG_STRING, "127.0.0.1:8080", 0, 0,
@@ -51,38 +46,21 @@ static const char *s_synopsis =
     "over the jobs and rankings, read from Redis; changes and scoring go to the\n"
     "matchers through the gateway (see proto/openapi.yaml).";
 
+static void *
+s_start (jm_config_t *config, jm_error_t *err)
+{
+    return jm_dashboard_new (config, err);
+}
+
+static void
+s_stop (void *service)
+{
+    jm_dashboard_t *self = service;
+    jm_dashboard_destroy (&self);
+}
+
 int
 main (int argc, char *argv [])
 {
-    int exit_code;
-    jm_config_t *config = jm_config_from_main ("jobmatch-dashboard", s_synopsis, s_options,
-                                               argc, argv, &exit_code);
-    if (!config)
-        return exit_code;
-    jm_log_init ("jobmatch-dashboard",
-                 jm_config_bool (config, "verbose")? JM_LOG_DEBUG: JM_LOG_INFO);
-
-    //  Block the stop signals in every thread (threads inherit the mask) and
-    //  take them here with sigwait, so no thread is interrupted mid-call
-    sigset_t signals;
-    sigemptyset (&signals);
-    sigaddset (&signals, SIGINT);
-    sigaddset (&signals, SIGTERM);
-    pthread_sigmask (SIG_BLOCK, &signals, NULL);
-    signal (SIGPIPE, SIG_IGN);
-    zsys_handler_set (NULL);
-
-    jm_error_t err;
-    jm_error_clear (&err);
-    jm_dashboard_t *dashboard = jm_dashboard_new (config, &err);
-    jm_config_destroy (&config);
-    if (!dashboard) {
-        jm_log_error ("cannot start: %s", err.message);
-        return 1;
-    }
-    int signal_number = 0;
-    sigwait (&signals, &signal_number);
-    jm_log_info ("stopping on %s", strsignal (signal_number));
-    jm_dashboard_destroy (&dashboard);
-    return 0;
+    return jm_service_main ("jobmatch-dashboard", s_synopsis, s_options, argc, argv, s_start, s_stop);
 }

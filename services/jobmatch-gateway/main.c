@@ -4,12 +4,7 @@
     SIGTERM, stops it.  Exit status: 0 after a clean stop, 1 when the gateway
     cannot start (a port taken), 2 for bad settings.                        */
 #include "gateway.h"
-#include "jm_config.h"
-#include "jm_log.h"
-
-#include <czmq.h>
-#include <signal.h>
-#include <string.h>
+#include "jm_service.h"
 
 static const jm_config_option_t s_options [] = {
     { "clients", JM_CONFIG_STRING, "tcp://*:5570", 0, 0,
@@ -37,37 +32,21 @@ static const char *s_synopsis =
     "The jobmatch gateway: a Majordomo (7/MDP) broker that routes client requests\n"
     "to matcher workers and their replies back (see proto/protocol.md).";
 
+static void *
+s_start (jm_config_t *config, jm_error_t *err)
+{
+    return jm_gateway_new (config, err);
+}
+
+static void
+s_stop (void *service)
+{
+    jm_gateway_t *self = service;
+    jm_gateway_destroy (&self);
+}
+
 int
 main (int argc, char *argv [])
 {
-    int exit_code;
-    jm_config_t *config = jm_config_from_main ("jobmatch-gateway", s_synopsis, s_options,
-                                               argc, argv, &exit_code);
-    if (!config)
-        return exit_code;
-    jm_log_init ("jobmatch-gateway",
-                 jm_config_bool (config, "verbose")? JM_LOG_DEBUG: JM_LOG_INFO);
-
-    //  Block the stop signals in every thread (threads inherit the mask) and
-    //  take them here with sigwait, so no thread is interrupted mid-call
-    sigset_t signals;
-    sigemptyset (&signals);
-    sigaddset (&signals, SIGINT);
-    sigaddset (&signals, SIGTERM);
-    pthread_sigmask (SIG_BLOCK, &signals, NULL);
-    zsys_handler_set (NULL);
-
-    jm_error_t err;
-    jm_error_clear (&err);
-    jm_gateway_t *gateway = jm_gateway_new (config, &err);
-    jm_config_destroy (&config);
-    if (!gateway) {
-        jm_log_error ("cannot start: %s", err.message);
-        return 1;
-    }
-    int signal_number = 0;
-    sigwait (&signals, &signal_number);
-    jm_log_info ("stopping on %s", strsignal (signal_number));
-    jm_gateway_destroy (&gateway);
-    return 0;
+    return jm_service_main ("jobmatch-gateway", s_synopsis, s_options, argc, argv, s_start, s_stop);
 }

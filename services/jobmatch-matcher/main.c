@@ -4,11 +4,7 @@
     SIGTERM, stops it.  Exit status: 0 after a clean stop, 1 when it cannot
     start (data missing or invalid), 2 for bad settings.                    */
 #include "matcher.h"
-#include "jm_log.h"
-
-#include <czmq.h>
-#include <signal.h>
-#include <string.h>
+#include "jm_service.h"
 
 static const jm_config_option_t s_options [] = {
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
@@ -48,36 +44,25 @@ static const jm_config_option_t s_options [] = {
 
 static const char *s_synopsis =
     "A jobmatch matcher: serves \"jobmatch.match\" for the gateway, scoring candidates\n"
-    "with the skill engine and keeping results and rankings in Redis.";
+    "with the skill engine and keeping results and rankings in Redis, and\n"
+    "\"jobmatch.jobs\" (the job registry) and \"jobmatch.results\" (stored results and\n"
+    "rankings); re-scores a job's candidates when it changes (see proto/services.md).";
+
+static void *
+s_start (jm_config_t *config, jm_error_t *err)
+{
+    return jm_matcher_new (config, err);
+}
+
+static void
+s_stop (void *service)
+{
+    jm_matcher_t *self = service;
+    jm_matcher_destroy (&self);
+}
 
 int
 main (int argc, char *argv [])
 {
-    int exit_code;
-    jm_config_t *config = jm_config_from_main ("jobmatch-matcher", s_synopsis, s_options,
-                                               argc, argv, &exit_code);
-    if (!config)
-        return exit_code;
-    jm_log_init ("jobmatch-matcher",
-                 jm_config_bool (config, "verbose") ? JM_LOG_DEBUG : JM_LOG_INFO);
-    sigset_t signals;
-    sigemptyset (&signals);
-    sigaddset (&signals, SIGINT);
-    sigaddset (&signals, SIGTERM);
-    pthread_sigmask (SIG_BLOCK, &signals, NULL);
-    zsys_handler_set (NULL);
-
-    jm_error_t err;
-    jm_error_clear (&err);
-    jm_matcher_t *matcher = jm_matcher_new (config, &err);
-    jm_config_destroy (&config);
-    if (!matcher) {
-        jm_log_error ("cannot start: %s", err.message);
-        return 1;
-    }
-    int signal_number = 0;
-    sigwait (&signals, &signal_number);
-    jm_log_info ("stopping on %s", strsignal (signal_number));
-    jm_matcher_destroy (&matcher);
-    return 0;
+    return jm_service_main ("jobmatch-matcher", s_synopsis, s_options, argc, argv, s_start, s_stop);
 }
