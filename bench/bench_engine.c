@@ -11,6 +11,7 @@
     JM_BENCH_QUICK=1 runs each part once with 1/20 of the work, for
     counting instructions: `valgrind --tool=callgrind` then each s_bench_*
     function's inclusive cost divided by the work it reports.              */
+#include "bench_util.h"
 #include "jm_engine.h"
 #include "jm_json.h"
 
@@ -30,10 +31,7 @@ static uint64_t s_seed = 0x9E3779B97F4A7C15ULL;
 static uint32_t
 s_random (void)
 {
-    s_seed ^= s_seed << 13;
-    s_seed ^= s_seed >> 7;
-    s_seed ^= s_seed << 17;
-    return (uint32_t) (s_seed >> 16);
+    return bench_random (&s_seed);
 }
 
 static double
@@ -42,20 +40,6 @@ s_now (void)
     struct timespec now;
     clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
     return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
-}
-
-static int
-s_compare_doubles (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-static double
-s_median (double *values, int count)
-{
-    qsort (values, (size_t) count, sizeof (double), s_compare_doubles);
-    return values [count / 2];
 }
 
 //  A candidate object of `count` skills written the way people do
@@ -302,7 +286,7 @@ main (int argc, char **argv)
         sink += s_bench_score_only (job, candidates, CANDIDATES, repeats);
         rounds [round] = (double) repeats * CANDIDATES / (s_now () - start);
     }
-    printf ("score only:          %12.0f pairs/s  (target >= 10,000,000)\n", s_median (rounds, s_rounds));
+    printf ("score only:          %12.0f pairs/s  (target >= 10,000,000)\n", bench_median (rounds, s_rounds));
 
     repeats = 200 / s_scale;
     for (int round = 0; round < s_rounds; round++) {
@@ -310,7 +294,7 @@ main (int argc, char **argv)
         sink += s_bench_breakdown (job, candidates, CANDIDATES, repeats);
         rounds [round] = (double) repeats * CANDIDATES / (s_now () - start);
     }
-    printf ("with breakdown:      %12.0f pairs/s  (target >= 1,000,000)\n", s_median (rounds, s_rounds));
+    printf ("with breakdown:      %12.0f pairs/s  (target >= 1,000,000)\n", bench_median (rounds, s_rounds));
 
     jm_buf_t out;
     jm_buf_init (&out);
@@ -320,7 +304,7 @@ main (int argc, char **argv)
         sink += s_bench_json (engine, job, candidates, count, &out);
         rounds [round] = count / (s_now () - start);
     }
-    printf ("breakdown + JSON:    %12.0f results/s (%zu bytes each)\n", s_median (rounds, s_rounds), out.len);
+    printf ("breakdown + JSON:    %12.0f results/s (%zu bytes each)\n", bench_median (rounds, s_rounds), out.len);
     jm_buf_free (&out);
 
     enum { JOBS = 1000 };
@@ -339,7 +323,7 @@ main (int argc, char **argv)
         sink += s_bench_rank (index, candidates, count, ranked);
         rounds [round] = (s_now () - start) / count * 1e3;
     }
-    printf ("1 candidate x 1,000 jobs ranked: %.3f ms  (target < 0.2 ms)\n", s_median (rounds, s_rounds));
+    printf ("1 candidate x 1,000 jobs ranked: %.3f ms  (target < 0.2 ms)\n", bench_median (rounds, s_rounds));
     //  the index agrees with scoring job by job
     for (int i = 0; i < 100; i++) {
         jm_job_index_rank (index, candidates [i], ranked);
@@ -359,14 +343,14 @@ main (int argc, char **argv)
         rounds [round] = (s_now () - start) / count * 1e6;
     }
     printf ("normalize 15 skills: %12.2f us/profile  (target < 2 us; names to skill set)\n",
-            s_median (rounds, s_rounds));
+            bench_median (rounds, s_rounds));
     for (int round = 0; round < s_rounds; round++) {
         double start = s_now ();
         sink += s_bench_candidate (engine, objects, count);
         rounds [round] = (s_now () - start) / count * 1e6;
     }
     printf ("candidate from JSON: %12.2f us/profile  (parsed object: validation, copies, fingerprint)\n",
-            s_median (rounds, s_rounds));
+            bench_median (rounds, s_rounds));
 
     json_t *request = json_pack ("{s:[]}", "candidates");
     for (int i = 0; i < 500; i++)
@@ -380,7 +364,7 @@ main (int argc, char **argv)
         theirs [round] = (double) body_len / theirs [round] / 1e6;
     }
     printf ("request body read:   %12.1f MB/s  (jm_json; jansson %.1f MB/s; 500 candidates, %zu KB)\n",
-            s_median (rounds, s_rounds), s_median (theirs, s_rounds), body_len / 1024);
+            bench_median (rounds, s_rounds), bench_median (theirs, s_rounds), body_len / 1024);
     free (body);
     json_decref (request);
 
@@ -404,7 +388,7 @@ main (int argc, char **argv)
         rounds [round] = (double) text.len / (s_now () - start) / 1e6;
     }
     printf ("extraction:          %12.1f MB/s  (target >= 50; %ld mentions in %.1f MB)\n",
-            s_median (rounds, s_rounds), found, (double) text.len / 1e6);
+            bench_median (rounds, s_rounds), found, (double) text.len / 1e6);
     free (mentions);
     jm_buf_free (&text);
 

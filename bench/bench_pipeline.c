@@ -31,6 +31,7 @@
     Prints one line per figure with its target beside it.  A benchmark, not
     a test: figures below target do not change the exit status; a stack
     that does not answer, or answers with errors, exits 1; bad options 2.  */
+#include "bench_util.h"
 #include "jm_engine.h"
 #include "jm_mdp.h"
 
@@ -45,7 +46,7 @@
 
 #define SERVICE             "jobmatch.match"
 #define REPLY_TIMEOUT_MS    30000       //  silence that means the stack is down
-#define MAX_RUNS            15
+#define MAX_RUNS            BENCH_MAX_RUNS
 #define MAX_MATCHERS        16
 
 typedef struct {
@@ -95,10 +96,7 @@ static uint64_t s_seed = 0x2545F4914F6CDD1DULL;
 static uint32_t
 s_random (void)
 {
-    s_seed ^= s_seed << 13;
-    s_seed ^= s_seed >> 7;
-    s_seed ^= s_seed << 17;
-    return (uint32_t) (s_seed >> 16);
+    return bench_random (&s_seed);
 }
 
 static double
@@ -107,22 +105,6 @@ s_now (void)
     struct timespec now;
     clock_gettime (CLOCK_MONOTONIC, &now);
     return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
-}
-
-static int
-s_compare_doubles (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y? -1: x > y;
-}
-
-static double
-s_median (double *values, int count)
-{
-    double sorted [MAX_RUNS];
-    memcpy (sorted, values, sizeof (double) * (size_t) count);
-    qsort (sorted, (size_t) count, sizeof (double), s_compare_doubles);
-    return sorted [count / 2];
 }
 
 //  "41,234" for 41234.4
@@ -507,10 +489,10 @@ s_bench_batch (jm_mdp_client_t *client, const pool_t *pool, const options_t *opt
         not_stored += tally.not_stored;
     }
     char text [32];
-    s_figures.batch_rate = s_median (rates, options->runs);
+    s_figures.batch_rate = bench_median (rates, options->runs);
     printf ("pipeline batch:  %s candidates/s  (median of %d runs; %zu candidates a run, %d per "
             "request, %d requests in flight, %.0f-byte profiles, all scored and stored)  "
-            "target 40,000/s\n", s_thousands (s_median (rates, options->runs), text, sizeof text),
+            "target 40,000/s\n", s_thousands (bench_median (rates, options->runs), text, sizeof text),
             options->runs, total, options->batch, options->inflight, pool->mean_size);
     s_print_runs ("batch", rates, options->runs);
     s_cpu_print (&cpu, (double) total * options->runs, "candidate");
@@ -530,7 +512,7 @@ s_bench_batch (jm_mdp_client_t *client, const pool_t *pool, const options_t *opt
         }
         printf ("pipeline batch, cached:  %s candidates/s  (median of %d runs; the same profiles "
                 "again, served from Redis)  no target\n",
-                s_thousands (s_median (cached_rates, options->runs), text, sizeof text),
+                s_thousands (bench_median (cached_rates, options->runs), text, sizeof text),
                 options->runs);
         s_print_runs ("cached", cached_rates, options->runs);
     }
@@ -555,10 +537,10 @@ s_bench_single (jm_mdp_client_t *client, const pool_t *pool, const options_t *op
         s_bodies_destroy (bodies, requests);
     }
     char text [32];
-    s_figures.single_rate = s_median (rates, options->runs);
+    s_figures.single_rate = bench_median (rates, options->runs);
     printf ("pipeline single: %s requests/s  (median of %d runs; %zu requests a run, one "
             "candidate each, %d in flight)  target 10,000/s\n",
-            s_thousands (s_median (rates, options->runs), text, sizeof text), options->runs,
+            s_thousands (bench_median (rates, options->runs), text, sizeof text), options->runs,
             requests, options->inflight);
     s_print_runs ("single", rates, options->runs);
     s_cpu_print (&cpu, (double) requests * options->runs, "request");
@@ -592,16 +574,16 @@ s_bench_latency (jm_mdp_client_t *client, const pool_t *pool, const options_t *o
             free (reply_id);
             free (body);
         }
-        qsort (times, trips, sizeof (double), s_compare_doubles);
+        qsort (times, trips, sizeof (double), bench_compare_doubles);
         p50s [run] = times [trips / 2] * 1000;
         p99s [run] = times [(size_t) ((double) trips * 0.99)] * 1000;
         s_bodies_destroy (bodies, trips);
     }
-    s_figures.p50_ms = s_median (p50s, options->runs);
-    s_figures.p99_ms = s_median (p99s, options->runs);
+    s_figures.p50_ms = bench_median (p50s, options->runs);
+    s_figures.p99_ms = bench_median (p99s, options->runs);
     printf ("pipeline latency: p50 %.3f ms, p99 %.3f ms  (median of %d runs of %zu round trips "
             "at idle, one at a time, scored and stored)  target p50 <= 0.3 ms, p99 <= 1 ms\n",
-            s_median (p50s, options->runs), s_median (p99s, options->runs), options->runs, trips);
+            bench_median (p50s, options->runs), bench_median (p99s, options->runs), options->runs, trips);
     printf ("    latency runs (p50/p99 ms):");
     for (int run = 0; run < options->runs; run++)
         printf (" %.3f/%.3f", p50s [run], p99s [run]);
@@ -619,7 +601,7 @@ s_bench_latency (jm_mdp_client_t *client, const pool_t *pool, const options_t *o
         times [trip] = s_now () - started;
         free (reply_id);
     }
-    qsort (times, trips, sizeof (double), s_compare_doubles);
+    qsort (times, trips, sizeof (double), bench_compare_doubles);
     printf ("    client-gateway hop alone (mmi.service): p50 %.3f ms, p99 %.3f ms\n",
             times [trips / 2] * 1000, times [(size_t) ((double) trips * 0.99)] * 1000);
     free (times);
@@ -758,12 +740,12 @@ s_bench_burst (jm_mdp_client_t *client, const pool_t *pool, const options_t *opt
         peaks [run] = (double) queue_peak;
         busies [run] = (double) busy;
     }
-    s_figures.gateway_before_mb = s_median (before, options->runs);
-    s_figures.gateway_under_mb = s_median (under, options->runs);
-    s_figures.gateway_after_mb = s_median (after, options->runs);
-    s_figures.burst_queue_peak = (long) s_median (peaks, options->runs);
+    s_figures.gateway_before_mb = bench_median (before, options->runs);
+    s_figures.gateway_under_mb = bench_median (under, options->runs);
+    s_figures.gateway_after_mb = bench_median (after, options->runs);
+    s_figures.burst_queue_peak = (long) bench_median (peaks, options->runs);
     s_figures.burst_queue_max = queue_max;
-    s_figures.burst_busy = (long) s_median (busies, options->runs);
+    s_figures.burst_busy = (long) bench_median (busies, options->runs);
     long count = options->burst? options->burst: queue_max + queue_max / 2;
     printf ("gateway memory: RSS %.1f MB before, %.1f MB under a burst, %.1f MB after it drained  "
             "(median of %d runs; %ld requests sent at once, the queue held up to %ld of %ld, "

@@ -15,6 +15,7 @@ s_top_average (const double *credits, int n, int count)
 {
     uint32_t taken = 0;         //  n <= JM_JOB_MAX_MEMBERS = 32
     double sum = 0;
+    assert (count >= 1 && count <= n);  //  jm_job refuses a larger min at load
     for (int i = 0; i < count; i++) {
         int top = -1;
         for (int j = 0; j < n; j++)

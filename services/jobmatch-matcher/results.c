@@ -133,29 +133,37 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
 //  rank
 
 //  The job's ranked version and re-scoring progress, one round trip.
-//  Returns 1, 0 when the job is not registered, -1 when Redis is down.
 typedef struct {
     long long ranked, rescore_version, done, total;
+    char ranked_text [24];      //  ranked, as the key builders take it
 } s_state_t;
 
-static int
-s_read_state (jm_results_t *self, const char *job_key, s_state_t *state)
+//  Reads the state of job; false when the job is not registered or Redis
+//  is down, after answering so in out.
+static bool
+s_read_state (jm_results_t *self, const char *job, const char *job_key, s_state_t *state,
+              jm_buf_t *out)
 {
     jm_store_calls_reset (self->calls);
     jm_store_calls_addv (self->calls, "HMGET", job_key, "version", "ranked", "rescore_version",
                          "rescore_done", "rescore_total", NULL);
-    if (jm_store_run (self->store, self->calls))
-        return -1;
+    if (jm_store_run (self->store, self->calls)) {
+        s_unavailable (self, out);
+        return false;
+    }
     const jm_reply_t *reply = jm_store_calls_reply (self->calls, 0);
     long long version = 0;
-    if (!jm_reply_int (jm_reply_item (reply, 0), &version))
-        return 0;
+    if (!jm_reply_int (jm_reply_item (reply, 0), &version)) {
+        s_no_job (out, job);
+        return false;
+    }
     memset (state, 0, sizeof *state);
     jm_reply_int (jm_reply_item (reply, 1), &state->ranked);
     jm_reply_int (jm_reply_item (reply, 2), &state->rescore_version);
     jm_reply_int (jm_reply_item (reply, 3), &state->done);
     jm_reply_int (jm_reply_item (reply, 4), &state->total);
-    return 1;
+    snprintf (state->ranked_text, sizeof state->ranked_text, "%lld", state->ranked);
+    return true;
 }
 
 static void
@@ -217,21 +225,13 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     s_state_t state;
     const jm_reply_t *page = NULL;
     long long matching = 0, total = 0;
-    char version [24];
     for (int attempt = 0; ; attempt++) {
-        int known = s_read_state (self, job_key, &state);
-        if (known <= 0) {
-            if (known < 0)
-                s_unavailable (self, out);
-            else
-                s_no_job (out, job);
+        if (!s_read_state (self, job, job_key, &state, out))
             return;
-        }
-        snprintf (version, sizeof version, "%lld", state.ranked);
         char key [JM_KEYS_MAX], all [JM_KEYS_MAX], min [40], offset_text [24], limit_text [24];
-        jm_keys_rank (self->keys, job, version, all, sizeof all, NULL);
+        jm_keys_rank (self->keys, job, state.ranked_text, all, sizeof all, NULL);
         if (band)
-            jm_keys_rank_band (self->keys, job, version, band, key, sizeof key, NULL);
+            jm_keys_rank_band (self->keys, job, state.ranked_text, band, key, sizeof key, NULL);
         else
             strcpy (key, all);
         if (isnan (min_score))
@@ -264,7 +264,7 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_store_calls_reset (self->more);
     char band_keys [4][JM_KEYS_MAX];
     for (int b = 0; b < 4; b++)
-        jm_keys_rank_band (self->keys, job, version, s_bands [b], band_keys [b], JM_KEYS_MAX, NULL);
+        jm_keys_rank_band (self->keys, job, state.ranked_text, s_bands [b], band_keys [b], JM_KEYS_MAX, NULL);
     for (size_t i = 0; i < entries; i++) {
         const char *candidate = jm_reply_str (jm_reply_item (page, 2 * i));
         char key [JM_KEYS_MAX];
@@ -440,23 +440,16 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
     if (!job)
         return;
     s_state_t state;
-    char version [24], all [JM_KEYS_MAX];
+    char all [JM_KEYS_MAX];
     for (int attempt = 0; ; attempt++) {
-        int known = s_read_state (self, job_key, &state);
-        if (known <= 0) {
-            if (known < 0)
-                s_unavailable (self, out);
-            else
-                s_no_job (out, job);
+        if (!s_read_state (self, job, job_key, &state, out))
             return;
-        }
-        snprintf (version, sizeof version, "%lld", state.ranked);
-        jm_keys_rank (self->keys, job, version, all, sizeof all, NULL);
+        jm_keys_rank (self->keys, job, state.ranked_text, all, sizeof all, NULL);
         jm_store_calls_reset (self->calls);
         jm_store_calls_addv (self->calls, "ZCARD", all, NULL);
         for (int b = 0; b < 4; b++) {
             char key [JM_KEYS_MAX];
-            jm_keys_rank_band (self->keys, job, version, s_bands [b], key, sizeof key, NULL);
+            jm_keys_rank_band (self->keys, job, state.ranked_text, s_bands [b], key, sizeof key, NULL);
             jm_store_calls_addv (self->calls, "ZCARD", key, NULL);
         }
         for (int bin = 0; bin < 10; bin++) {
