@@ -26,6 +26,7 @@ struct _jm_job_t {
     uint8_t *rows;
     jm_step_t *steps;
     uint16_t *wants;
+    int32_t *points;
 };
 
 static bool
@@ -257,7 +258,7 @@ s_compile_steps (jm_job_t *self)
     for (int r = 0; r < self->requirement_count; r++) {
         const jm_requirement_t *req = &self->requirements [r];
         jm_step_t *step = &self->steps [r];
-        step->weight = req->weight;
+        step->weight_units = req->weight * JM_JOB_POINTS;
         step->member_count = (uint8_t) req->member_count;
         step->min_count = (uint8_t) req->min_count;
         step->kind = fast->scaled [r] ? JM_STEP_SCALED : req->min_count > 1 ? JM_STEP_BEST_MEMBERS
@@ -271,6 +272,18 @@ s_compile_steps (jm_job_t *self)
     fast->wants = self->wants;
     int level_count;
     fast->levels = jm_taxonomy_credit_levels (self->taxonomy, &level_count);
+    fast->level_count = level_count;
+    //  each requirement's points at each credit code, so that the score adds integers
+    self->points = malloc (sizeof (int32_t) * (size_t) (self->requirement_count * level_count + 1));
+    assert (self->points);
+    for (int r = 0; r < self->requirement_count; r++) {
+        for (int code = 0; code < level_count; code++)
+            self->points [r * level_count + code] = fast->plain [r]
+                ? (int32_t) jm_job_points (fast->weight_units [r], fast->levels [code]) : 0;
+        if (!fast->plain [r])
+            fast->others [fast->other_count++] = (uint8_t) r;
+    }
+    fast->points = self->points;
     while (fast->half_code < level_count && fast->levels [fast->half_code] < 0.5)
         fast->half_code++;
     fast->full_code = fast->half_code;
@@ -294,13 +307,13 @@ s_compile_fast (jm_job_t *self, jm_error_t *err)
     fast->requirements = self->requirements;
     fast->tiers = self->tiers;
     fast->terms = self->terms;
-    fast->total_weight = self->total_weight;
     //  requirement r owns column r; one needing several members also owns
     //  one column per member after those
     int columns = 0, row_columns = self->requirement_count;
     for (int r = 0; r < self->requirement_count; r++) {
         const jm_requirement_t *req = &self->requirements [r];
-        fast->weights [r] = req->weight;
+        fast->weight_units [r] = req->weight * JM_JOB_POINTS;
+        fast->total_points += jm_job_points (fast->weight_units [r], 1);
         fast->required [r] = req->importance == JM_IMPORTANCE_REQUIRED;
         fast->per_member [r] = req->min_count > 1;
         fast->scaled [r] = req->min_level > 0 || req->min_years > 0;
@@ -470,6 +483,7 @@ jm_job_destroy (jm_job_t **self_p)
     free (self->rows);
     free (self->steps);
     free (self->wants);
+    free (self->points);
     json_decref (self->notes);
     free (self);
     *self_p = NULL;

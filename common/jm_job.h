@@ -69,6 +69,19 @@ typedef struct {
 #define JM_JOB_MAX_COLUMNS 256                  //  one per requirement, or per member of an any-of with a min above 1
 #define JM_JOB_MAX_ROW (JM_JOB_MAX_COLUMNS + JM_JOB_MAX_REQUIREMENTS)
 
+//  Scores add whole points: a requirement earns weight x credit in
+//  millionths of a weight unit, rounded, so that the sum is exact and every
+//  path (breakdown, score only, ranking) adds the same integers in any order.
+#define JM_JOB_POINTS 1e6
+
+//  The points a requirement of weight_units (weight x JM_JOB_POINTS) earns at
+//  a credit from 0 to 1
+static inline int64_t
+jm_job_points (double weight_units, double credit)
+{
+    return (int64_t) (weight_units * credit + 0.5);
+}
+
 //  How the score-only path reads a requirement from a candidate's coded
 //  credits (jm_candidate_t.credit)
 typedef enum {
@@ -80,7 +93,7 @@ typedef enum {
 
 //  One requirement as the score-only path reads it
 typedef struct {
-    double weight;
+    double weight_units;                //  the weight in points (JM_JOB_POINTS per unit)
     uint16_t want;                      //  the wanted skill, the first member of an any-of
     uint16_t first;                     //  where its members start in the job's `wants`
     uint8_t member_count;
@@ -103,13 +116,19 @@ typedef struct {
     bool per_member [JM_JOB_MAX_REQUIREMENTS];  //  one column per member
     bool scaled [JM_JOB_MAX_REQUIREMENTS];      //  min level or years: add the skill's own credit
     bool plain [JM_JOB_MAX_REQUIREMENTS];       //  neither: the column is the credit
-    double weights [JM_JOB_MAX_REQUIREMENTS];
+    double weight_units [JM_JOB_MAX_REQUIREMENTS];  //  weights in points per unit of credit
     bool required [JM_JOB_MAX_REQUIREMENTS];
-    double total_weight;
+    int64_t total_points;                       //  what full credit everywhere earns
     const jm_step_t *steps;                     //  requirement_count, in order
     const uint16_t *wants;                      //  members of every step, one after another
     int want_count;
     const double *levels;                       //  the taxonomy's credit levels
+    int level_count;
+    const int32_t *points;                      //  [r * level_count + code]: requirement r's
+                                                //  points at credit code (jm_job_points),
+                                                //  zero unless requirement r is plain
+    uint8_t others [JM_JOB_MAX_REQUIREMENTS];   //  the requirements that are not plain
+    int other_count;
     uint64_t plain_required;                    //  bit r: requirement r is required and plain
     uint8_t half_code;                          //  codes below this give less than half credit
     uint8_t full_code;                          //  codes from this give full credit

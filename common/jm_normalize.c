@@ -51,18 +51,20 @@ jm_normalize_fold (const char *text, size_t len, char *dest, size_t cap)
     if (cap == 0)
         return 0;
     if (len < cap) {
-        //  the output is never longer than the input: no room to check
+        //  the output is never longer than the input: no room to check.
+        //  Without branches: every byte is written, a separator as a space,
+        //  and the output moves on unless it is a separator after another
+        //  (or at the start); a last separator is trimmed below.
+        bool after_separator = true;
         for (size_t i = 0; i < len && text [i]; i++) {
             unsigned char c = s_fold_table [(unsigned char) text [i]];
-            if (!c)
-                pending_space = out > 0;
-            else {
-                if (pending_space)
-                    dest [out++] = ' ';
-                pending_space = false;
-                dest [out++] = (char) c;
-            }
+            bool separator = c == 0;
+            dest [out] = separator ? ' ' : (char) c;
+            out += !separator | !after_separator;
+            after_separator = separator;
         }
+        if (out > 0 && dest [out - 1] == ' ')
+            out--;
         len = 0;
     }
     for (size_t i = 0; i < len && text [i]; i++) {

@@ -9,13 +9,22 @@
 #include <emmintrin.h>
 #endif
 
-//  The average of the best `count` of credits [0, n), added best first.
+//  The average of the best `count` of credits [0, n)
 static double
 s_top_average (const double *credits, int n, int count)
 {
-    uint32_t taken = 0;         //  n <= JM_JOB_MAX_MEMBERS = 32
-    double sum = 0;
     assert (count >= 1 && count <= n);  //  jm_job refuses a larger min at load
+    double sum = 0;
+    if (count >= n - 1) {
+        //  all of them, or all but the lowest: the common "two of three"
+        double lowest = credits [0];
+        for (int j = 0; j < n; j++) {
+            sum += credits [j];
+            lowest = credits [j] < lowest ? credits [j] : lowest;
+        }
+        return (count == n ? sum : sum - lowest) / count;
+    }
+    uint32_t taken = 0;         //  n <= JM_JOB_MAX_MEMBERS = 32
     for (int i = 0; i < count; i++) {
         int top = -1;
         for (int j = 0; j < n; j++)
@@ -200,12 +209,12 @@ s_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
     return credit;
 }
 
-//  The score in tenths: 100 * earned / total_weight, cut for each required
+//  The score in tenths: 100 * earned / total points, cut for each required
 //  requirement below half credit, rounded half away from zero.
 static inline int
-s_tenths (double earned, double total_weight, int missing_required)
+s_tenths (int64_t earned, int64_t total_points, int missing_required)
 {
-    double score = total_weight > 0 ? 100.0 * earned / total_weight : 0;
+    double score = total_points > 0 ? 100.0 * (double) earned / (double) total_points : 0;
     for (int i = 0; i < missing_required; i++)
         score *= JM_SCORE_MISSING_FACTOR;
     //  scores are never negative; credits of at most 1 keep them at most 100
@@ -215,9 +224,9 @@ s_tenths (double earned, double total_weight, int missing_required)
 
 //  To one decimal
 static double
-s_finish_score (double earned, double total_weight, int missing_required)
+s_finish_score (int64_t earned, int64_t total_points, int missing_required)
 {
-    return (double) s_tenths (earned, total_weight, missing_required) / 10;
+    return (double) s_tenths (earned, total_points, missing_required) / 10;
 }
 
 //  Credit of requirement r, which has a minimum level or years: each
@@ -303,24 +312,24 @@ s_step_credit (const jm_job_fast_t *job, int r, const jm_step_t *step, const uin
 //  members and the candidate; the job itself only for minimum levels.
 static int
 s_score_steps (const jm_step_t *steps, int step_count, const uint16_t *wants, const double *levels,
-               double total_weight, const jm_job_fast_t *job, const jm_candidate_t *candidate)
+               int64_t total_points, const jm_job_fast_t *job, const jm_candidate_t *candidate)
 {
     const uint8_t *codes = candidate->credit;
-    double earned = 0;
+    int64_t earned = 0;
     int missing_required = 0;
     for (int r = 0; r < step_count; r++) {
         const jm_step_t *step = &steps [r];
         unsigned code = codes [step->want];
         if (step->kind == JM_STEP_SKILL) {
-            earned += step->weight * levels [code];
+            earned += jm_job_points (step->weight_units, levels [code]);
             missing_required += code < step->missing_below;
             continue;
         }
         double credit = s_step_credit (job, r, step, wants + step->first, levels, candidate);
-        earned += step->weight * credit;
+        earned += jm_job_points (step->weight_units, credit);
         missing_required += step->missing_below && credit < 0.5;
     }
-    return s_tenths (earned, total_weight, missing_required);
+    return s_tenths (earned, total_points, missing_required);
 }
 
 #if defined (__SSE2__)
@@ -372,6 +381,17 @@ s_best_codes (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t
     }
 }
 
+//  Set bits of a word, without the call the compiler makes when the target
+//  may lack a popcnt instruction
+static inline int
+s_popcount (uint64_t word)
+{
+    word = word - ((word >> 1) & 0x5555555555555555ULL);
+    word = (word & 0x3333333333333333ULL) + ((word >> 2) & 0x3333333333333333ULL);
+    word = (word + (word >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int) ((word * 0x0101010101010101ULL) >> 56);
+}
+
 //  The number of required plain requirements whose best code is below
 //  half credit: a byte-wise compare of the first 64 columns
 static inline int
@@ -390,7 +410,7 @@ s_plain_missing (const jm_job_fast_t *job, const uint8_t *best)
     for (int r = 0; r < job->requirement_count; r++)
         below |= (uint64_t) (best [r] < job->half_code) << r;
 #endif
-    return __builtin_popcountll (below & job->plain_required);
+    return s_popcount (below & job->plain_required);
 }
 
 //  The score of one job from its credit rows: the best code toward each
@@ -403,13 +423,17 @@ jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
     uint8_t best [JM_JOB_MAX_ROW] __attribute__ ((aligned (16)));
     s_best_codes (job, candidate, best);
     const double *levels = job->levels;
-    double earned = 0;
     int missing_required = s_plain_missing (job, best);
-    for (int r = 0; r < job->requirement_count; r++) {
-        if (job->plain [r]) {
-            earned += job->weights [r] * levels [best [r]];
-            continue;
-        }
+    //  plain requirements read their points from their column's code; the
+    //  others' rows of points are zero, so one pass with no branch adds them all
+    const int32_t *points = job->points;
+    const int level_count = job->level_count, requirement_count = job->requirement_count;
+    int64_t earned = 0;
+#pragma GCC unroll 4
+    for (int r = 0; r < requirement_count; r++, points += level_count)
+        earned += points [best [r]];
+    for (int i = 0; i < job->other_count; i++) {
+        int r = job->others [i];
         double credit;
         if (job->scaled [r])
             credit = s_scaled_credit (job, r, candidate);
@@ -421,17 +445,18 @@ jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
                 members [m] = levels [best [job->column [r] + m]];
             credit = s_top_average (members, step->member_count, step->min_count);
         }
-        earned += job->weights [r] * credit;
+        earned += jm_job_points (job->weight_units [r], credit);
         missing_required += job->required [r] & (credit < 0.5);
     }
-    return (double) s_tenths (earned, job->total_weight, missing_required) / 10;
+    return (double) s_tenths (earned, job->total_points, missing_required) / 10;
 }
 
 void
 jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_result_t *result)
 {
     const jm_job_fast_t *job = jm_job_fast (job_in);
-    double earned = 0, total_weight = job->total_weight;
+    int64_t earned = 0;
+    double total_weight = jm_job_total_weight (job_in);
     int missing_required = 0;
     result->requirement_count = job->requirement_count;
     result->required_met = 0;
@@ -443,7 +468,7 @@ jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_re
         outcome->relation = JM_RELATION_NONE;
         if (outcome->via >= 0)
             jm_taxonomy_credit (jm_job_taxonomy (job_in), outcome->via, outcome->skill, &outcome->relation);
-        earned += job->weights [r] * credit;
+        earned += jm_job_points (job->weight_units [r], credit);
         outcome->contribution = total_weight > 0 ? 100.0 * req->weight * credit / total_weight : 0;
         if (req->importance == JM_IMPORTANCE_REQUIRED) {
             result->required_total++;
@@ -451,7 +476,7 @@ jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_re
             missing_required += credit < 0.5;
         }
     }
-    result->score = s_finish_score (earned, total_weight, missing_required);
+    result->score = s_finish_score (earned, job->total_points, missing_required);
     result->band = jm_score_band (result->score, result->required_met == result->required_total);
 }
 
@@ -489,7 +514,7 @@ typedef struct {
     uint32_t first_step;
     uint32_t first_want;
     int step_count;
-    double total_weight;
+    int64_t total_points;
     const double *levels;        //  the taxonomy's credit levels
     const jm_job_fast_t *job;   //  for requirements with a minimum level or years
 } s_indexed_t;
@@ -521,7 +546,7 @@ jm_job_index_new (const jm_job_t * const *jobs, int count)
     for (int j = 0; j < count; j++) {
         const jm_job_fast_t *job = jm_job_fast (jobs [j]);
         self->jobs [j] = (s_indexed_t) {
-            (uint32_t) steps, (uint32_t) wants, job->requirement_count, job->total_weight, job->levels, job
+            (uint32_t) steps, (uint32_t) wants, job->requirement_count, job->total_points, job->levels, job
         };
         memcpy (self->steps + steps, job->steps, sizeof (jm_step_t) * (size_t) job->requirement_count);
         memcpy (self->wants + wants, job->wants, sizeof (uint16_t) * (size_t) job->want_count);
@@ -560,7 +585,7 @@ jm_job_index_rank (const jm_job_index_t *self, const jm_candidate_t *candidate, 
         const s_indexed_t *job = &self->jobs [j];
         tenths [j] = (uint16_t) s_score_steps (self->steps + job->first_step, job->step_count,
                                                self->wants + job->first_want, job->levels,
-                                               job->total_weight, job->job, candidate);
+                                               job->total_points, job->job, candidate);
     }
     s_rank_tenths (tenths, self->count, ranked);
     if (tenths != stack)
@@ -576,7 +601,7 @@ jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *ca
     for (int j = 0; j < count; j++) {
         const jm_job_fast_t *job = jm_job_fast (jobs [j]);
         tenths [j] = (uint16_t) s_score_steps (job->steps, job->requirement_count, job->wants, job->levels,
-                                               job->total_weight, job, candidate);
+                                               job->total_points, job, candidate);
     }
     s_rank_tenths (tenths, count, ranked);
     if (tenths != stack)

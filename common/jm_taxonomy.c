@@ -66,9 +66,20 @@ s_hash (const char *key, size_t len)
         key += 8;
         len -= 8;
     }
+    //  the last 0 to 7 bytes, read as at most three loads
     uint64_t tail = 0;
-    for (size_t i = 0; i < len; i++)
-        tail |= (uint64_t) (unsigned char) key [i] << (8 * i);
+    if (len & 4) {
+        uint32_t four;
+        memcpy (&four, key, 4);
+        tail = four;
+    }
+    if (len & 2) {
+        uint16_t two;
+        memcpy (&two, key + (len & 4), 2);
+        tail |= (uint64_t) two << (8 * (len & 4));
+    }
+    if (len & 1)
+        tail |= (uint64_t) (unsigned char) key [len - 1] << (8 * (len - 1));
     hash = (hash ^ tail) * 0xC4CEB9FE1A85EC53ULL;
     return hash ^ (hash >> 29);
 }
