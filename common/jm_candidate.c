@@ -3,6 +3,7 @@
 #include "jm_extract.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,40 +439,39 @@ jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *tax
 
 //  One stored skill: {"id", "name"?, "level"?, "years"?, "last_used"?, "from_resume"?}
 static int
-s_profile_skill (jm_candidate_t *self, json_t *item, size_t index,
+s_profile_skill (jm_candidate_t *self, const jm_json_t *item, size_t index,
                  const jm_taxonomy_t *taxonomy, jm_error_t *err)
 {
-    const char *id = json_string_value (json_object_get (item, "id"));
-    json_t *name = json_object_get (item, "name");
-    json_t *level = json_object_get (item, "level");
-    json_t *years = json_object_get (item, "years");
-    json_t *last_used = json_object_get (item, "last_used");
-    json_t *from_resume = json_object_get (item, "from_resume");
-    if (!json_is_object (item) || !id)
+    const char *id = jm_json_string (jm_json_get (item, "id"));
+    const jm_json_t *name = jm_json_get (item, "name");
+    const jm_json_t *level = jm_json_get (item, "level");
+    const jm_json_t *years = jm_json_get (item, "years");
+    const jm_json_t *last_used = jm_json_get (item, "last_used");
+    const jm_json_t *from_resume = jm_json_get (item, "from_resume");
+    if (!jm_json_is_object (item) || !id)
         return jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': skills[%zu] needs an id",
                              self->id, index);
     const char *field = NULL;
-    if (name && (!json_is_string (name) || json_string_length (name) == 0
-                 || json_string_length (name) > JM_NORMALIZE_MAX))
+    if (name && (!jm_json_is_string (name) || name->count == 0 || name->count > JM_NORMALIZE_MAX))
         field = "name";
     else
-    if (level && (!json_is_integer (level) || json_integer_value (level) < 0
-                  || json_integer_value (level) > 5))
+    if (level && (!jm_json_is_integer (level) || level->integer < 0 || level->integer > 5))
         field = "level";
     else
-    if (years && (!json_is_number (years) || json_number_value (years) < 0))
+    if (years && (!jm_json_is_number (years) || jm_json_number (years) < 0))
         field = "years";
     else
-    if (last_used && !json_is_integer (last_used))
+    if (last_used && (!jm_json_is_integer (last_used)
+                      || last_used->integer < INT_MIN || last_used->integer > INT_MAX))
         field = "last_used";
     else
-    if (from_resume && !json_is_boolean (from_resume))
+    if (from_resume && !jm_json_is (from_resume, JM_JSON_TRUE) && !jm_json_is (from_resume, JM_JSON_FALSE))
         field = "from_resume";
     if (field)
         return jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': skills[%zu].%s is malformed",
                              self->id, index, field);
-    const char *input = json_string_value (name);
-    bool resume = json_is_true (from_resume);
+    const char *input = jm_json_string (name);
+    bool resume = jm_json_is (from_resume, JM_JSON_TRUE);
     int skill = jm_taxonomy_find (taxonomy, id);
     if (skill < 0) {
         //  the taxonomy changed since: keep what was written, as unknown
@@ -483,35 +483,35 @@ s_profile_skill (jm_candidate_t *self, json_t *item, size_t index,
     //  How the name was recognised (a typo correction shows in results)
     jm_match_t match = JM_MATCH_EXACT;
     if (input && !resume) {
-        jm_lookup_t found = jm_normalize_lookup (taxonomy, input, strlen (input));
+        jm_lookup_t found = jm_normalize_lookup (taxonomy, input, name->count);
         if (found.skill == skill)
             match = found.match;
     }
-    s_add_skill (self, skill, level ? (int) json_integer_value (level) : 0,
-                 years ? json_number_value (years) : -1,
-                 last_used ? (int) json_integer_value (last_used) : 0,
+    s_add_skill (self, skill, level ? (int) level->integer : 0,
+                 years ? jm_json_number (years) : -1,
+                 last_used ? (int) last_used->integer : 0,
                  match, resume ? NULL : input, resume);
     return 0;
 }
 
 jm_candidate_t *
-jm_candidate_new_from_profile (json_t *profile, const jm_taxonomy_t *taxonomy, jm_error_t *err)
+jm_candidate_new_from_profile (const jm_json_t *profile, const jm_taxonomy_t *taxonomy, jm_error_t *err)
 {
     assert (taxonomy);
-    const char *id = json_string_value (json_object_get (profile, "id"));
-    if (!json_is_object (profile) || !id || !s_valid_utf8_id (id)) {
+    const char *id = jm_json_string (jm_json_get (profile, "id"));
+    if (!jm_json_is_object (profile) || !id || !s_valid_utf8_id (id)) {
         jm_error_set (err, JM_ERR_INVALID_DATA, "a profile needs a valid candidate id");
         return NULL;
     }
-    json_t *name = json_object_get (profile, "name");
-    json_t *years = json_object_get (profile, "years_experience");
-    json_t *skills = json_object_get (profile, "skills");
-    json_t *unknown = json_object_get (profile, "unknown");
-    const char *field = name && !json_is_string (name) ? "name"
-                      : years && !json_is_number (years) ? "years_experience"
-                      : (skills && !json_is_array (skills)) || json_array_size (skills) > JM_MAX_SKILLS
+    const jm_json_t *name = jm_json_get (profile, "name");
+    const jm_json_t *years = jm_json_get (profile, "years_experience");
+    const jm_json_t *skills = jm_json_get (profile, "skills");
+    const jm_json_t *unknown = jm_json_get (profile, "unknown");
+    const char *field = name && !jm_json_is_string (name) ? "name"
+                      : years && !jm_json_is_number (years) ? "years_experience"
+                      : (skills && !jm_json_is_array (skills)) || jm_json_count (skills) > JM_MAX_SKILLS
                         ? "skills"
-                      : unknown && !json_is_array (unknown) ? "unknown" : NULL;
+                      : unknown && !jm_json_is_array (unknown) ? "unknown" : NULL;
     if (field) {
         jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': %s is malformed", id, field);
         return NULL;
@@ -519,24 +519,26 @@ jm_candidate_new_from_profile (json_t *profile, const jm_taxonomy_t *taxonomy, j
     jm_candidate_t *self = calloc (1, sizeof *self);
     assert (self);
     self->id = strdup (id);
-    self->name = name ? strdup (json_string_value (name)) : NULL;
-    self->years_experience = years ? json_number_value (years) : -1;
-    size_t index;
-    json_t *item;
-    json_array_foreach (skills, index, item)
+    self->name = name ? strdup (jm_json_string (name)) : NULL;
+    self->years_experience = years ? jm_json_number (years) : -1;
+    size_t index = 0;
+    for (const jm_json_t *item = jm_json_first (skills); index < jm_json_count (skills);
+         item = jm_json_skip (item), index++)
         if (s_profile_skill (self, item, index, taxonomy, err)) {
             jm_candidate_destroy (&self);
             return NULL;
         }
-    json_array_foreach (unknown, index, item) {
-        const char *text = json_string_value (item);
-        if (!text || !*text || strlen (text) > JM_NORMALIZE_MAX) {
+    index = 0;
+    for (const jm_json_t *item = jm_json_first (unknown); index < jm_json_count (unknown);
+         item = jm_json_skip (item), index++) {
+        const char *text = jm_json_string (item);
+        if (!text || !*text || item->count > JM_NORMALIZE_MAX) {
             jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': unknown[%zu] is malformed",
                           id, index);
             jm_candidate_destroy (&self);
             return NULL;
         }
-        jm_lookup_t found = jm_normalize_lookup (taxonomy, text, strlen (text));
+        jm_lookup_t found = jm_normalize_lookup (taxonomy, text, item->count);
         s_add_unknown (self, text, found.suggestion);
     }
     s_finish (self, taxonomy);

@@ -100,13 +100,13 @@ void jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t
                                  jm_buf_t *out);
 
 //  Builds a candidate from a stored profile (jm_candidate_to_json or
-//  jm_candidate_write_profile, parsed; borrowed).  With the same taxonomy it
+//  jm_candidate_write_profile, parsed with jm_json; borrowed).  With the same taxonomy it
 //  has the same skills, levels, years, last use, unknown skills, how each
 //  name was recognised (typo corrections) and so the same fingerprint as the
 //  candidate the profile was made from.  A skill id the taxonomy no longer
 //  knows becomes an unknown skill, as written.  Returns NULL with err set
 //  (invalid_data naming the field) when the profile is malformed.
-jm_candidate_t *jm_candidate_new_from_profile (json_t *profile, const jm_taxonomy_t *taxonomy,
+jm_candidate_t *jm_candidate_new_from_profile (const jm_json_t *profile, const jm_taxonomy_t *taxonomy,
                                                jm_error_t *err);
 
 #endif

@@ -1,5 +1,6 @@
 /*  rescore: background re-scoring.  See rescore.h and proto/services.md.  */
 #include "rescore.h"
+#include "jm_json.h"
 #include "jm_log.h"
 
 #include <czmq.h>
@@ -70,6 +71,7 @@ struct _jm_rescore_t {
     int next_job;               //  round robin over jobs being re-scored
     jm_store_calls_t *calls;
     jm_buf_t arena;
+    jm_json_doc_t *doc;         //  one stored profile at a time
     size_t *offsets;            //  chunk + 1 offsets into arena
     char (*required) [24];
     uint64_t rescored, expired;
@@ -95,6 +97,7 @@ jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
     self->required = calloc ((size_t) chunk + 1, sizeof *self->required);
     assert (self->offsets && self->required);
     jm_buf_init (&self->arena);
+    self->doc = jm_json_doc_new ();
     return self;
 }
 
@@ -107,6 +110,7 @@ jm_rescore_destroy (jm_rescore_t **self_p)
         return;
     jm_store_calls_destroy (&self->calls);
     jm_buf_free (&self->arena);
+    jm_json_doc_destroy (&self->doc);
     free (self->offsets);
     free (self->required);
     free (self);
@@ -153,14 +157,13 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
             self->expired++;
             continue;
         }
-        json_t *json = json_loadb (profile->str, profile->len, 0, NULL);
         jm_error_t err;
         jm_error_clear (&err);
+        const jm_json_t *json = jm_json_doc_parse (self->doc, profile->str, profile->len, &err);
         jm_candidate_t *candidate = json ? jm_candidate_new_from_profile (json, taxonomy, &err) : NULL;
-        json_decref (json);
         if (!candidate || strcmp (candidate->id, id) != 0) {
             jm_log_warning ("stored profile of a candidate for job %s is unusable, skipped: %s",
-                            job->id, json ? err.message : "not JSON");
+                            job->id, err.message [0] ? err.message : "another candidate's");
             jm_candidate_destroy (&candidate);
             self->expired++;
             continue;

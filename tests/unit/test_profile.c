@@ -40,7 +40,8 @@ s_round_trip (jm_engine_t *engine, const char *text)
     jm_candidate_write_profile (candidate, jm_engine_taxonomy (engine), &profile);
     JM_CHECK_MSG (strstr (profile.data, "resume") == NULL || strstr (text, "resume") != NULL,
                   "profile: %s", profile.data);
-    json_t *parsed = json_loadb (profile.data, profile.len, 0, NULL);
+    jm_json_doc_t *doc = jm_json_doc_new ();
+    const jm_json_t *parsed = jm_json_doc_parse (doc, profile.data, profile.len, &err);
     JM_CHECK_MSG (parsed, "profile is JSON: %s", profile.data);
     jm_candidate_t *copy = parsed ? jm_candidate_new_from_profile (parsed, jm_engine_taxonomy (engine), &err)
                                   : NULL;
@@ -59,7 +60,7 @@ s_round_trip (jm_engine_t *engine, const char *text)
         jm_buf_free (&a);
         jm_buf_free (&b);
     }
-    json_decref (parsed);
+    jm_json_doc_destroy (&doc);
     jm_buf_free (&profile);
     jm_candidate_destroy (&candidate);
     jm_candidate_destroy (&copy);
@@ -113,25 +114,25 @@ JM_TEST (profile_malformed_is_an_error_naming_the_field)
         { "{\"id\": \"x\", \"skills\": [{\"id\": \"python\", \"level\": \"high\"}]}", "level" },
         { "{\"id\": \"x\", \"skills\": [{\"name\": \"Python\"}]}", "id" },
     };
+    jm_json_doc_t *doc = jm_json_doc_new ();
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
-        json_t *object = json_loads (cases [i][0], 0, NULL);
-        JM_REQUIRE (object);
         jm_error_t err;
         jm_error_clear (&err);
+        const jm_json_t *object = jm_json_doc_parse (doc, cases [i][0], strlen (cases [i][0]), &err);
+        JM_REQUIRE (object);
         jm_candidate_t *candidate = jm_candidate_new_from_profile (object, jm_engine_taxonomy (engine), &err);
         JM_CHECK_MSG (!candidate, "accepted %s", cases [i][0]);
         JM_CHECK_MSG (strstr (err.message, cases [i][1]) != NULL, "%s: message '%s' does not name %s",
                       cases [i][0], err.message, cases [i][1]);
         jm_candidate_destroy (&candidate);
-        json_decref (object);
     }
     //  a skill id the taxonomy does not know becomes an unknown skill
-    json_t *object = json_loads ("{\"id\": \"x\", \"skills\": [{\"id\": \"no-such-skill\", \"name\": \"Nope\"}]}",
-                                 0, NULL);
+    const char *text = "{\"id\": \"x\", \"skills\": [{\"id\": \"no-such-skill\", \"name\": \"Nope\"}]}";
+    const jm_json_t *object = jm_json_doc_parse (doc, text, strlen (text), NULL);
     jm_candidate_t *candidate = jm_candidate_new_from_profile (object, jm_engine_taxonomy (engine), NULL);
     JM_CHECK (candidate && candidate->skill_count == 0 && candidate->unknown_count == 1);
     jm_candidate_destroy (&candidate);
-    json_decref (object);
+    jm_json_doc_destroy (&doc);
     jm_engine_destroy (&engine);
 }
 
