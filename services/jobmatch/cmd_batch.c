@@ -61,7 +61,7 @@ static const jm_cli_option_t s_options [] = {
     { "out",        "FILE",   "where the results go ('-': stdout, not resumable)" },
     { "format",     "FMT",    "the input's format: jsonl, json or csv (default: by extension)" },
     { "out-format", "FMT",    "the output's format: jsonl or csv (default: by extension)" },
-    { "window",     "N",      "requests in flight, 1..1000 (default 16, env JOBMATCH_WINDOW)" },
+    { "window",     "N",      "requests in flight, 1..1000 (default 8, env JOBMATCH_WINDOW)" },
     { "batch",      "N",      "candidates per request, 1..1000 (default 500 / number of jobs, env JOBMATCH_BATCH)" },
     { "resume",     NULL,     "continue the run that wrote --out" },
     { "force",      NULL,     "overwrite a non-empty --out" },
@@ -739,7 +739,7 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     self.gateway = getenv ("JOBMATCH_GATEWAY");
     if (!self.gateway || !*self.gateway)
         self.gateway = JM_BATCH_GATEWAY;
-    self.window = 16;
+    self.window = 8;
     self.timeout_ms = 10000;
     self.retries = 5;
     jm_error_clear (&self.fatal);
