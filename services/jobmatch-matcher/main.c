@@ -6,6 +6,8 @@
 #include "matcher.h"
 #include "jm_service.h"
 
+#include <malloc.h>
+
 static const jm_config_option_t s_options [] = {
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
       "the gateway's worker endpoint" },
@@ -51,6 +53,11 @@ static const char *s_synopsis =
 static void *
 s_start (jm_config_t *config, jm_error_t *err)
 {
+    //  A 500-candidate reply is a 2.5 MB frame that the I/O thread frees
+    //  once sent: a fixed mmap threshold gives such blocks back to the
+    //  system at once, where glibc's rising threshold would keep them in
+    //  the heap and the resident size would wander up toward the limit
+    mallopt (M_MMAP_THRESHOLD, 512 * 1024);
     return jm_matcher_new (config, err);
 }
 
