@@ -16,13 +16,17 @@ s_top_average (const double *credits, int n, int count)
     assert (count >= 1 && count <= n);  //  jm_job refuses a larger min at load
     double sum = 0;
     if (count >= n - 1) {
-        //  all of them, or all but the lowest: the common "two of three"
-        double lowest = credits [0];
-        for (int j = 0; j < n; j++) {
-            sum += credits [j];
-            lowest = credits [j] < lowest ? credits [j] : lowest;
+        //  all of them, or all but the lowest (the common "two of three"),
+        //  added without subtracting, so that full credits average to 1 exactly
+        int lowest = -1;
+        if (count < n) {
+            lowest = 0;
+            for (int j = 1; j < n; j++)
+                lowest = credits [j] < credits [lowest] ? j : lowest;
         }
-        return (count == n ? sum : sum - lowest) / count;
+        for (int j = 0; j < n; j++)
+            sum += j == lowest ? 0 : credits [j];
+        return sum / count;
     }
     uint32_t taken = 0;         //  n <= JM_JOB_MAX_MEMBERS = 32
     for (int i = 0; i < count; i++) {

@@ -374,3 +374,27 @@ JM_TEST (score_minimum_level_applies_to_related_skills)
     jm_job_destroy (&job);
     s_teardown (&fixture);
 }
+
+//  Two of three at full credit are fully met, whatever the third earns:
+//  the average of the best members is added, never found by subtraction
+//  ((1 + 1 + 0.3) - 0.3 is a hair under 2 in doubles)
+JM_TEST (score_best_members_at_full_credit_are_met)
+{
+    fixture_t fixture;
+    JM_REQUIRE (s_setup (&fixture));
+    jm_job_t *job = s_job (fixture.taxonomy,
+        "{\"id\": \"two\", \"requirements\": [{\"any_of\": [\"java\", \"python\", \"go\"], \"min\": 2,"
+        " \"min_years\": 1, \"importance\": \"required\"}]}");
+    JM_REQUIRE (job);
+    jm_result_t result;
+    //  Java 1, Python 1, and Go 0.3: 0.3 years of the 1 asked
+    JM_CHECK_NEAR (s_score (&fixture, job, "{\"id\": \"a\", \"skills\": [{\"name\": \"Java\", \"years\": 2},"
+                            " {\"name\": \"Python\", \"years\": 3}, {\"name\": \"Go\", \"years\": 0.3}]}", &result),
+                   100, 1e-9);
+    JM_CHECK_INT (result.outcomes [0].status, JM_STATUS_MET);
+    JM_CHECK (result.outcomes [0].credit == 1);
+    JM_CHECK_INT (result.required_met, 1);
+    JM_CHECK_INT (result.band, JM_BAND_STRONG);
+    jm_job_destroy (&job);
+    s_teardown (&fixture);
+}
