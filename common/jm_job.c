@@ -258,7 +258,7 @@ s_compile_steps (jm_job_t *self)
     for (int r = 0; r < self->requirement_count; r++) {
         const jm_requirement_t *req = &self->requirements [r];
         jm_step_t *step = &self->steps [r];
-        step->weight_units = req->weight * JM_JOB_POINTS;
+        step->weight_units = fast->weight_units [r];
         step->member_count = (uint8_t) req->member_count;
         step->min_count = (uint8_t) req->min_count;
         step->kind = fast->scaled [r] ? JM_STEP_SCALED : req->min_count > 1 ? JM_STEP_BEST_MEMBERS

@@ -9,34 +9,27 @@
 #include <emmintrin.h>
 #endif
 
-//  The average of the best `count` of credits [0, n)
+//  The average of the best `count` of credits [0, n): the n - count lowest
+//  are left out and the others added in order, never subtracted, so that
+//  full credits average to exactly 1
 static double
 s_top_average (const double *credits, int n, int count)
 {
-    assert (count >= 1 && count <= n);  //  jm_job refuses a larger min at load
+    //  jm_job refuses a larger min at load, and n <= JM_JOB_MAX_MEMBERS = 32
+    assert (count >= 1 && count <= n && n <= 32);
+    uint32_t dropped = 0;
+    for (int d = 0; d < n - count; d++) {
+        int lowest = 0;
+        while (dropped >> lowest & 1)
+            lowest++;
+        for (int j = lowest + 1; j < n; j++)
+            if (!(dropped >> j & 1) && credits [j] < credits [lowest])
+                lowest = j;
+        dropped |= 1u << lowest;
+    }
     double sum = 0;
-    if (count >= n - 1) {
-        //  all of them, or all but the lowest (the common "two of three"),
-        //  added without subtracting, so that full credits average to 1 exactly
-        int lowest = -1;
-        if (count < n) {
-            lowest = 0;
-            for (int j = 1; j < n; j++)
-                lowest = credits [j] < credits [lowest] ? j : lowest;
-        }
-        for (int j = 0; j < n; j++)
-            sum += j == lowest ? 0 : credits [j];
-        return sum / count;
-    }
-    uint32_t taken = 0;         //  n <= JM_JOB_MAX_MEMBERS = 32
-    for (int i = 0; i < count; i++) {
-        int top = -1;
-        for (int j = 0; j < n; j++)
-            if (!(taken >> j & 1) && (top < 0 || credits [j] > credits [top]))
-                top = j;
-        taken |= 1u << top;
-        sum += credits [top];
-    }
+    for (int j = 0; j < n; j++)
+        sum += dropped >> j & 1 ? 0 : credits [j];
     return sum / count;
 }
 

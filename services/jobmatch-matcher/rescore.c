@@ -163,7 +163,7 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         jm_candidate_t *candidate = json ? jm_candidate_new_from_profile (json, taxonomy, &err) : NULL;
         if (!candidate || strcmp (candidate->id, id) != 0) {
             jm_log_warning ("stored profile of a candidate for job %s is unusable, skipped: %s",
-                            job->id, err.message [0] ? err.message : "another candidate's");
+                            job->id, err.message [0] ? err.message : "it holds another candidate's id");
             jm_candidate_destroy (&candidate);
             self->expired++;
             continue;
