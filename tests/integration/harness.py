@@ -278,8 +278,8 @@ class Redis:
     def __init__(self, name="redis"):
         import redis as redis_module
         self.port = free_port()
-        self.dir = os.path.join(tmpdir(), "%s-%d" % (name, self.port))
-        os.makedirs(self.dir)
+        # A port freed by an earlier test can come back: the dir must be new.
+        self.dir = tempfile.mkdtemp(prefix="%s-%d-" % (name, self.port), dir=tmpdir())
         self.url = "redis://127.0.0.1:%d" % self.port
         self.process = spawn(name, ["redis-server", "--port", self.port, "--bind", "127.0.0.1",
                                     "--dir", self.dir, "--save", "", "--appendonly", "no"])

@@ -25,6 +25,7 @@ import json
 import os
 import random
 import signal
+import tempfile
 import time
 
 import harness
@@ -129,8 +130,8 @@ class PersistentRedis:
         self._module = redis_module
         self.name = name
         self.port = harness.free_port()
-        self.dir = os.path.join(harness.tmpdir(), "%s-%d" % (name, self.port))
-        os.makedirs(self.dir)
+        # A port freed by an earlier test can come back: the dir must be new.
+        self.dir = tempfile.mkdtemp(prefix="%s-%d-" % (name, self.port), dir=harness.tmpdir())
         self.url = "redis://127.0.0.1:%d" % self.port
         self.process = None
         self.start()
