@@ -30,8 +30,8 @@ jm_buf_reset (jm_buf_t *self)
         self->data [0] = 0;
 }
 
-static void
-s_reserve (jm_buf_t *self, size_t extra)
+void
+jm_buf_reserve (jm_buf_t *self, size_t extra)
 {
     if (self->len + extra + 1 <= self->cap)
         return;
@@ -44,22 +44,6 @@ s_reserve (jm_buf_t *self, size_t extra)
 }
 
 void
-jm_buf_append (jm_buf_t *self, const void *data, size_t len)
-{
-    s_reserve (self, len);
-    if (len)
-        memcpy (self->data + self->len, data, len);
-    self->len += len;
-    self->data [self->len] = 0;
-}
-
-void
-jm_buf_puts (jm_buf_t *self, const char *text)
-{
-    jm_buf_append (self, text, strlen (text));
-}
-
-void
 jm_buf_printf (jm_buf_t *self, const char *format, ...)
 {
     va_list args;
@@ -67,7 +51,7 @@ jm_buf_printf (jm_buf_t *self, const char *format, ...)
     int needed = vsnprintf (NULL, 0, format, args);
     va_end (args);
     assert (needed >= 0);
-    s_reserve (self, (size_t) needed);
+    jm_buf_reserve (self, (size_t) needed);
     va_start (args, format);
     vsnprintf (self->data + self->len, (size_t) needed + 1, format, args);
     va_end (args);
@@ -78,7 +62,7 @@ void
 jm_buf_json_string (jm_buf_t *self, const char *text, size_t len)
 {
     static const char hex [] = "0123456789abcdef";
-    s_reserve (self, len + 2);
+    jm_buf_reserve (self, len + 2);
     self->data [self->len++] = '"';
     size_t run = 0;             //  start of the pending run of plain bytes
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct {
     char *data;                 //  NUL-terminated, owned
@@ -24,11 +25,29 @@ void jm_buf_free (jm_buf_t *self);
 //  Empties the buffer, keeping its memory.
 void jm_buf_reset (jm_buf_t *self);
 
-//  Appends len bytes.
-void jm_buf_append (jm_buf_t *self, const void *data, size_t len);
+//  Makes room for extra more bytes and the NUL (the slow path of appends).
+void jm_buf_reserve (jm_buf_t *self, size_t extra);
+
+//  Appends len bytes.  Inline, like jm_buf_puts, because results are
+//  written as hundreds of short pieces, most of them literals whose length
+//  the compiler then knows.
+static inline void
+jm_buf_append (jm_buf_t *self, const void *data, size_t len)
+{
+    if (__builtin_expect (self->len + len + 1 > self->cap, 0))
+        jm_buf_reserve (self, len);
+    if (len)
+        memcpy (self->data + self->len, data, len);
+    self->len += len;
+    self->data [self->len] = 0;
+}
 
 //  Appends a NUL-terminated string.
-void jm_buf_puts (jm_buf_t *self, const char *text);
+static inline void
+jm_buf_puts (jm_buf_t *self, const char *text)
+{
+    jm_buf_append (self, text, strlen (text));
+}
 
 //  Appends printf-style text.
 void jm_buf_printf (jm_buf_t *self, const char *format, ...)
