@@ -10,7 +10,11 @@
     at once (redisAppendFormattedCommand) and reads one reply per command
     (redisGetReply).  An entry leaves the pending buffer only when all its
     replies are in, so a connection lost mid-flight loses nothing: the next
-    connection replays from the first unanswered entry.
+    connection replays from the first unanswered entry.  jm_store_send
+    puts writes on the wire without waiting, so that Redis works on them
+    while the caller computes; their replies are read before anything else
+    is sent (the next round trip or flush), so every reply still meets its
+    entry in order.
 
     Connection states: connected (ctx set), or down with a time for the next
     attempt.  After a loss or a failed attempt the store waits a backoff
@@ -391,6 +395,8 @@ s_lost (jm_store_t *self, const char *reason)
         redisFree (self->ctx);
         self->ctx = NULL;
     }
+    self->entry_sent = self->entry_first;   //  unanswered: replayed on the next connection
+    self->sent_commands = 0;
     if (!self->down_logged) {
         jm_log_error ("redis %s: connection lost (%s); %zu writes pending, "
                       "reconnecting with backoff", self->endpoint, why,
@@ -440,14 +446,11 @@ s_send (jm_store_t *self, const char *bytes, size_t len)
     return 0;
 }
 
-int
-jm_store__round_trip (jm_store_t *self, const char *bytes, size_t len, size_t commands,
-                      jm_store__reply_fn *fn, void *arg)
+//  Reads the replies of `commands` commands sent before and hands each to
+//  fn.  Returns 0, or -1 when the connection failed (it is then dropped).
+static int
+s_read_replies (jm_store_t *self, size_t commands, jm_store__reply_fn *fn, void *arg)
 {
-    assert (self->ctx);
-    if (s_send (self, bytes, len))
-        return -1;
-    self->stats.commands_sent += commands;
     for (size_t index = 0; index < commands; index++) {
         void *reply = NULL;
         if (redisGetReply (self->ctx, &reply) != REDIS_OK || !reply) {
@@ -466,6 +469,27 @@ jm_store__round_trip (jm_store_t *self, const char *bytes, size_t len, size_t co
         fn (self, index, reply, arg);
         freeReplyObject (reply);
     }
+    return 0;
+}
+
+static int s_collect (jm_store_t *self);
+
+int
+jm_store__round_trip (jm_store_t *self, const char *bytes, size_t len, size_t commands,
+                      jm_store__reply_fn *fn, void *arg)
+{
+    assert (self->ctx);
+    //  replies to writes sent ahead come first
+    if (self->sent_commands) {
+        s_collect (self);
+        if (!self->ctx)
+            return -1;
+    }
+    if (s_send (self, bytes, len))
+        return -1;
+    self->stats.commands_sent += commands;
+    if (s_read_replies (self, commands, fn, arg))
+        return -1;
     self->stats.round_trips++;
     return 0;
 }
@@ -603,7 +627,7 @@ jm_store__pending_begin (jm_store_t *self)
             self->entry_cap = 0;
         }
         self->pend.len = self->pend_dead = 0;
-        self->entry_first = self->entry_end = 0;
+        self->entry_first = self->entry_sent = self->entry_end = 0;
     }
     else
     if (self->pend_dead > (64u << 10) && self->pend_dead >= (self->pend.len - self->pend_dead) / 4) {
@@ -616,6 +640,7 @@ jm_store__pending_begin (jm_store_t *self)
             self->entries [i].offset -= self->pend_dead;
         self->pend.len = live;
         self->pend_dead = 0;
+        self->entry_sent -= self->entry_first;
         self->entry_first = 0;
         self->entry_end = count;
     }
@@ -628,6 +653,8 @@ s_pending_pop (jm_store_t *self)
 {
     assert (self->entry_first < self->entry_end);
     jm_store__entry_t *entry = &self->entries [self->entry_first++];
+    if (self->entry_sent < self->entry_first)
+        self->entry_sent = self->entry_first;
     self->pend_dead = entry->offset + entry->len;
     self->pend_commands -= entry->commands;
 }
@@ -643,6 +670,10 @@ jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands)
     size_t max_bytes = self->options.pending_max_bytes;
     uint64_t dropped = 0;
     bool fits = commands <= max_commands && len <= max_bytes;
+    bool full = self->pend_commands + commands > max_commands
+             || start - self->pend_dead + len > max_bytes;
+    if (fits && full && self->sent_commands)
+        s_collect (self);           //  the oldest may be answered already: no drop then
     while (fits && self->entry_first < self->entry_end
        && (self->pend_commands + commands > max_commands
         || start - self->pend_dead + len > max_bytes)) {
@@ -676,6 +707,7 @@ jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands)
             size_t count = self->entry_end - self->entry_first;
             memmove (self->entries, self->entries + self->entry_first,
                      count * sizeof (jm_store__entry_t));
+            self->entry_sent -= self->entry_first;
             self->entry_first = 0;
             self->entry_end = count;
         }
@@ -735,6 +767,34 @@ s_on_write_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
     flush->failed = false;
 }
 
+static void s_flush_outcome (jm_store_t *self, s_flush_t *flush, int rc);
+
+//  Reads the replies of the writes sent ahead (jm_store_send) into flush.
+//  Returns 0, or -1 when the connection failed.  Afterwards nothing is in
+//  flight: what Redis kept for later is sent again by the next flush.
+static int
+s_read_sent (jm_store_t *self, s_flush_t *flush)
+{
+    size_t commands = self->sent_commands;
+    self->sent_commands = 0;
+    int rc = s_read_replies (self, commands, s_on_write_reply, flush);
+    if (rc == 0)
+        self->stats.round_trips++;
+    self->entry_sent = self->entry_first;
+    return rc;
+}
+
+//  Reads the replies of the writes sent ahead, as a flush would.  Returns 0,
+//  or -1 when the connection failed or Redis refused writes for now.
+static int
+s_collect (jm_store_t *self)
+{
+    s_flush_t flush = { 0 };
+    int rc = s_read_sent (self, &flush) || flush.hold ? -1 : 0;
+    s_flush_outcome (self, &flush, rc);
+    return rc;
+}
+
 //  Sends pending writes until none are left.  Returns 0, or -1 when the
 //  connection failed or Redis refused writes for now (the rest stay pending).
 static int
@@ -742,9 +802,12 @@ s_flush_pending (jm_store_t *self)
 {
     s_flush_t flush = { 0 };
     int rc = 0;
-    if (jm_store__scripts_ready (self))
-        return -1;
-    while (self->entry_first < self->entry_end) {
+    if (self->sent_commands && s_read_sent (self, &flush))
+        rc = -1;
+    else
+    if (!flush.hold && jm_store__scripts_ready (self))
+        rc = -1;
+    while (rc == 0 && !flush.hold && self->entry_first < self->entry_end) {
         size_t first = self->entry_first, last = first, commands = 0;
         while (last < self->entry_end
            && (last == first
@@ -761,18 +824,27 @@ s_flush_pending (jm_store_t *self)
             rc = -1;
             break;
         }
-        if (flush.hold) {
-            rc = -1;
+        if (flush.hold)
             break;
-        }
     }
-    if (flush.refused)
+    if (flush.hold)
+        rc = -1;
+    s_flush_outcome (self, &flush, rc);
+    return rc;
+}
+
+//  Logs what a flush's replies said and sets the write backoff: held after
+//  a refusal for now, reset after a clean flush.
+static void
+s_flush_outcome (jm_store_t *self, s_flush_t *flush, int rc)
+{
+    if (flush->refused)
         jm_log_warning ("redis %s: refused %zu writes, dropped them; first: %s",
-                        self->endpoint, flush.refused, flush.first_error);
-    if (flush.hold) {
+                        self->endpoint, flush->refused, flush->first_error);
+    if (flush->hold) {
         if (!self->refusal_logged) {
             jm_log_warning ("redis %s: refuses writes for now: %s; %zu writes kept pending, "
-                            "retrying with backoff", self->endpoint, flush.first_error,
+                            "retrying with backoff", self->endpoint, flush->first_error,
                             self->entry_end - self->entry_first);
             self->refusal_logged = true;
         }
@@ -789,7 +861,6 @@ s_flush_pending (jm_store_t *self)
         self->write_backoff_ms = self->options.backoff_min_ms;
         self->drop_logged = false;
     }
-    return rc;
 }
 
 
@@ -902,6 +973,33 @@ jm_store_flush (jm_store_t *self)
         jm_store__pending_begin (self);         //  gives a large buffer back at once
     s_report_return (self, self->confirmed - before);
     return rc ? -1 : (int) (self->confirmed - before);
+}
+
+int
+jm_store_send (jm_store_t *self)
+{
+    assert (self);
+    if (self->entry_sent == self->entry_end)
+        return 0;
+    //  one send in flight at a time, which bounds the pending bytes: the
+    //  replies to the last one have usually arrived while the caller worked
+    if (self->sent_commands)
+        s_collect (self);
+    if (!self->ctx || s_now_ms () < self->writes_held_until_ms || self->replay_due
+    ||  jm_store__scripts_ready (self) || !self->ctx
+    ||  (self->ctx->obuf && self->ctx->obuf [0] != '\0'))
+        return -1;              //  left to the next flush, which knows what to do
+    const jm_store__entry_t *first = &self->entries [self->entry_sent];
+    const jm_store__entry_t *last = &self->entries [self->entry_end - 1];
+    size_t commands = 0;
+    for (size_t e = self->entry_sent; e < self->entry_end; e++)
+        commands += self->entries [e].commands;
+    if (s_send (self, self->pend.data + first->offset, last->offset + last->len - first->offset))
+        return -1;
+    self->stats.commands_sent += commands;
+    self->sent_commands += commands;
+    self->entry_sent = self->entry_end;
+    return 0;
 }
 
 int

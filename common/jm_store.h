@@ -294,6 +294,14 @@ int jm_store_append (jm_store_t *self, int argc, const char **argv, const size_t
 //  refusing writes for now, or lost during the flush).
 int jm_store_flush (jm_store_t *self);
 
+//  Sends the pending writes not sent yet without waiting for their replies,
+//  so that Redis works on them while the caller goes on; the next send,
+//  flush, lookup or other call reads those replies first (one send is in
+//  flight at a time).  The writes stay pending until answered.  Returns 0,
+//  or -1 when they are left for the next flush (Redis down, refusing
+//  writes for now, or lost while sending).
+int jm_store_send (jm_store_t *self);
+
 //  Drives the store from the owner's loop: when Redis is down and a retry is
 //  due, reconnects (replaying pending writes); when connected, flushes any
 //  pending writes.  Call it every 100 ms or so, and when idle.  Returns 0 when

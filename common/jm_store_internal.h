@@ -66,12 +66,15 @@ struct _jm_store_t {
     unsigned int seed;              //  for jitter
 
     //  Pending writes: live bytes are [pend_dead, pend.len), live entries
-    //  [entry_first, entry_end)
+    //  [entry_first, entry_end), of which [entry_first, entry_sent) are on
+    //  the wire (jm_store_send) with sent_commands replies still to read
     jm_store__bytes_t pend;
     size_t pend_dead;
     jm_store__entry_t *entries;
     size_t entry_first;
+    size_t entry_sent;
     size_t entry_end;
+    size_t sent_commands;
     size_t entry_cap;
     size_t pend_commands;
     bool drop_logged;

@@ -5,9 +5,10 @@
         drain requests  ->  parse + normalize  ->  one Redis lookup round trip
         ->  score the misses  ->  queue writes  ->  one Redis flush  ->  replies
 
-    so Redis costs two round trips per batch (one more per FLUSH_EVERY
-    writes, which keeps the queued bytes small), and many single-candidate
-    requests in flight share them.  Each new profile is
+    so Redis costs two round trips per batch, and many single-candidate
+    requests in flight share them.  Every FLUSH_EVERY writes the queued ones
+    are sent ahead without waiting (jm_store_send): Redis stores them while
+    the next ones are scored, and the flush waits only for the last.  Each new profile is
     stored with the batch's writes (for re-scoring), and a guard per job
     follows them (registry.h).  Between batches the loop serves
     jobmatch.jobs and jobmatch.results, polls the registry, and when
@@ -33,8 +34,8 @@
 #define STORE_TICK_MS       100
 #define SERVICE_SLOTS       16          //  jobmatch.jobs and jobmatch.results requests held
 #define RESCORE_BUSY_MS     250         //  under load, still one re-scoring chunk this often
-#define FLUSH_EVERY         128         //  result writes held before they are sent (about
-                                        //  1 MB): bounds the matcher's memory in big turns
+#define FLUSH_EVERY         64          //  result writes held before they are sent ahead
+                                        //  (about 0.5 MB; two such at most are held)
 
 typedef jm_registry_job_t s_job_info_t;
 
@@ -468,7 +469,7 @@ s_handle_requests (jm_matcher_t *self)
         jm_error_clear (&err);
         if (jm_store_write (self->store, &result, &err) == 0) {
             if (++writes % FLUSH_EVERY == 0)
-                jm_store_flush (self->store);   //  the last flush below says if all landed
+                jm_store_send (self->store);    //  the last flush below says if all landed
         }
         else {
             jm_log_warning ("result of candidate %.64s for job %s not stored: %s", candidate->id,

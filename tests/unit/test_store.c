@@ -816,7 +816,92 @@ JM_TEST (store_error_reply_not_retried)
     jm_test_redis_destroy (&redis);
 }
 
-JM_TEST (store_refusal_for_now_keeps_pending)
+//  Writes sent ahead: Redis stores them before any reply is read; the next
+//  send, lookup or flush reads those replies first, so every reply meets
+//  its own write and the lookup sees what was sent before it.
+JM_TEST (store_send_ahead_then_lookup_in_order)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK_INT (jm_store_send (store), 0);           //  nothing to send
+    char candidate [16];
+    for (int i = 0; i < 100; i++) {
+        snprintf (candidate, sizeof candidate, "a%d", i);
+        s_write (store, "j", "1", candidate, i, "1:a");
+    }
+    JM_CHECK_INT (jm_store_send (store), 0);
+    JM_CHECK_INT (jm_store_pending (store), 100);       //  sent, not answered yet
+    long long stored = 0;
+    for (int waited = 0; waited < 3000 && stored < 100; waited += 5) {
+        stored = jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:1", NULL);
+        if (stored < 100)
+            s_sleep_ms (5);
+    }
+    JM_CHECK_INT (stored, 100);
+    for (int i = 0; i < 50; i++) {
+        snprintf (candidate, sizeof candidate, "b%d", i);
+        s_write (store, "j", "1", candidate, i, "1:b");
+    }
+    JM_CHECK_INT (jm_store_send (store), 0);            //  reads the first send's replies
+    JM_CHECK_INT (jm_store_pending (store), 50);
+    jm_store_lookup_t items [2] = {
+        { .job = "j", .candidate = "a99", .fingerprint = "1:a" },
+        { .job = "j", .candidate = "b49", .fingerprint = "1:b" }
+    };
+    JM_CHECK_INT (jm_store_lookup (store, items, 2), 2);
+    JM_CHECK (items [0].hit && items [1].hit);
+    JM_CHECK_INT (jm_store_pending (store), 0);         //  the lookup read them first
+    JM_CHECK_INT (jm_store_flush (store), 0);
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.confirmed, 150);
+    JM_CHECK_INT (stats.dropped, 0);
+    JM_CHECK_INT (stats.errors, 0);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+//  A connection lost with writes on the wire keeps them pending: they are
+//  sent again on the next connection, and none is lost or counted twice.
+JM_TEST (store_send_ahead_survives_a_restart)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    char candidate [16];
+    for (int i = 0; i < 100; i++) {
+        snprintf (candidate, sizeof candidate, "c%d", i);
+        s_write (store, "j", "1", candidate, i, "1:a");
+    }
+    //  Redis holds every command from now on, so none is answered
+    free (jm_test_redis_command (redis, "CLIENT", "PAUSE", "10000", "ALL", NULL));
+    JM_CHECK_INT (jm_store_send (store), 0);
+    JM_REQUIRE (jm_test_redis_stop (redis) == 0);
+    JM_CHECK_INT (jm_store_flush (store), -1);
+    JM_CHECK (!jm_store_connected (store));
+    JM_CHECK_INT (jm_store_pending (store), 100);
+    JM_CHECK_INT (jm_store_send (store), -1);           //  down: left to the flush
+    JM_REQUIRE (jm_test_redis_restart (redis) == 0);
+    JM_CHECK (s_tick_until_idle (store));
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:1", NULL), 100);
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.confirmed, 100);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
+//  Writes Redis refuses for now (over maxmemory with noeviction, it answers
+//  OOM) stay pending, reads go on meanwhile, and the writes land once it
+//  accepts again; sent ahead (jm_store_send) or by a flush alike.
+static void
+s_refusal_keeps_pending (bool send_ahead)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
@@ -825,16 +910,19 @@ JM_TEST (store_refusal_for_now_keeps_pending)
     JM_REQUIRE (store);
     s_write (store, "j", "1", "c0", 0.5, "1:a");
     JM_CHECK_INT (jm_store_flush (store), 1);
-    //  Over maxmemory with noeviction, Redis answers writes with OOM
     free (jm_test_redis_command (redis, "CONFIG", "SET", "maxmemory", "1", NULL));
     s_write (store, "j", "1", "c1", 0.5, "1:a");
     s_write (store, "j", "1", "c2", 0.5, "1:a");
-    JM_CHECK_INT (jm_store_flush (store), -1);
-    JM_CHECK_INT (jm_store_pending (store), 2);
-    JM_CHECK (jm_store_connected (store));
-    //  Reads still work meanwhile
+    if (send_ahead)
+        JM_CHECK_INT (jm_store_send (store), 0);
+    else
+        JM_CHECK_INT (jm_store_flush (store), -1);
     jm_store_lookup_t item = { .job = "j", .candidate = "c0", .fingerprint = "1:a" };
     JM_CHECK_INT (jm_store_lookup (store, &item, 1), 1);
+    JM_CHECK (item.hit);
+    JM_CHECK_INT (jm_store_pending (store), 2);
+    JM_CHECK_INT (send_ahead ? jm_store_send (store) : jm_store_flush (store), -1);
+    JM_CHECK (jm_store_connected (store));
     free (jm_test_redis_command (redis, "CONFIG", "SET", "maxmemory", "0", NULL));
     JM_CHECK (s_tick_until_idle (store));
     JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c1",
@@ -844,6 +932,16 @@ JM_TEST (store_refusal_for_now_keeps_pending)
     JM_CHECK_INT (stats.confirmed, 3);
     jm_store_destroy (&store);
     jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (store_refusal_for_now_keeps_pending)
+{
+    s_refusal_keeps_pending (false);
+}
+
+JM_TEST (store_send_ahead_refused_for_now_keeps_pending)
+{
+    s_refusal_keeps_pending (true);
 }
 
 JM_TEST (store_command_timeout)
