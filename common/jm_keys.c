@@ -1,7 +1,9 @@
 /*  jm_keys: Redis key names.  See jm_keys.h and proto/redis-keys.md.  */
 #include "jm_keys.h"
+#include "jm_score.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +298,52 @@ jm_keys_rank_band (const jm_keys_t *self, const char *job, const char *version,
 {
     int len = s_build (self, "rank", "job id", job, "job version", version, key, size, err);
     return s_suffix (len, "band", band, key, size, err);
+}
+
+bool
+jm_keys_band_has_set (const char *band)
+{
+    return band && (strcmp (band, "strong") == 0 || strcmp (band, "good") == 0);
+}
+
+int
+jm_keys_rank_range (const jm_keys_t *self, const char *job, const char *version,
+                    const char *band, double min_score, jm_keys_range_t *range,
+                    jm_error_t *err)
+{
+    assert (range);
+    double low = -INFINITY;
+    int high = 0;                   //  an exclusive upper bound, or 0 for none
+    int len;
+    if (!band || jm_keys_band_has_set (band))
+        len = band ? jm_keys_rank_band (self, job, version, band, range->key, sizeof range->key, err)
+                   : jm_keys_rank (self, job, version, range->key, sizeof range->key, err);
+    else
+    if (strcmp (band, "partial") == 0 || strcmp (band, "weak") == 0) {
+        len = jm_keys_rank (self, job, version, range->key, sizeof range->key, err);
+        bool partial = band [0] == 'p';
+        low = partial ? JM_BAND_PARTIAL_MIN : -INFINITY;
+        high = partial ? JM_BAND_GOOD_MIN : JM_BAND_PARTIAL_MIN;
+    }
+    else {
+        range->key [0] = '\0';
+        len = jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                            "band must be one of strong, good, partial, weak");
+    }
+    if (len < 0)
+        return -1;
+    if (!isnan (min_score) && min_score > low)
+        low = min_score;
+    if (isinf (low))
+        snprintf (range->min, sizeof range->min, "-inf");
+    else
+        snprintf (range->min, sizeof range->min, "%.17g", low);
+    if (high)
+        snprintf (range->max, sizeof range->max, "(%d", high);
+    else
+        snprintf (range->max, sizeof range->max, "+inf");
+    range->whole = isinf (low) && !high;
+    return 0;
 }
 
 int

@@ -75,6 +75,29 @@ int jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,
 int jm_keys_rank_band (const jm_keys_t *self, const char *job, const char *version,
                        const char *band, char *key, size_t size, jm_error_t *err);
 
+//  True for the bands that have a set of their own: strong and good.
+//  partial and weak are score ranges of the ranking (jm_keys_rank_range).
+bool jm_keys_band_has_set (const char *band);
+
+//  Where to read one band of a ranking, from a minimum score on: a sorted
+//  set and the score bounds for ZCOUNT key min max and ZREVRANGEBYSCORE
+//  key max min.
+typedef struct {
+    char key [JM_KEYS_MAX];
+    char min [40];              //  "-inf" or a score
+    char max [8];               //  "+inf", or an exclusive bound such as "(60"
+    bool whole;                 //  no bound: the whole set (ZCARD, ZREVRANGE by rank)
+} jm_keys_range_t;
+
+//  Fills range for band (NULL: the whole ranking) of job's ranking at
+//  version, from min_score on (NAN: no minimum).  strong and good read their
+//  own sets; partial reads the ranking from 40 to below 60 and weak below
+//  40 (JM_BAND_*_MIN), as a result below 60 is written to no band set.
+//  Returns 0, or -1 with err set when an id or the band is invalid.
+int jm_keys_rank_range (const jm_keys_t *self, const char *job, const char *version,
+                        const char *band, double min_score, jm_keys_range_t *range,
+                        jm_error_t *err);
+
 //  <ns>:rank:<job>: (the prefix of every ranking of the job, for scripts).
 int jm_keys_rank_prefix (const jm_keys_t *self, const char *job,
                          char *key, size_t size, jm_error_t *err);

@@ -608,11 +608,11 @@ jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *ca
 jm_band_t
 jm_score_band (double score, bool all_required_met)
 {
-    if (score >= 80 && all_required_met)
+    if (score >= JM_BAND_STRONG_MIN && all_required_met)
         return JM_BAND_STRONG;
-    if (score >= 60)
+    if (score >= JM_BAND_GOOD_MIN)
         return JM_BAND_GOOD;
-    if (score >= 40)
+    if (score >= JM_BAND_PARTIAL_MIN)
         return JM_BAND_PARTIAL;
     return JM_BAND_WEAK;
 }

@@ -101,6 +101,13 @@ int jm_job_index_size (const jm_job_index_t *self);
 //  Like jm_score_rank over the indexed jobs: ranked needs room for all of them.
 void jm_job_index_rank (const jm_job_index_t *self, const jm_candidate_t *candidate, jm_ranked_t *ranked);
 
+//  The bands' lowest scores.  strong also needs every required requirement
+//  fully met; partial and weak are pure score ranges, which is why Redis
+//  keeps sets for strong and good only (jm_keys_rank_range).
+#define JM_BAND_STRONG_MIN   80
+#define JM_BAND_GOOD_MIN     60
+#define JM_BAND_PARTIAL_MIN  40
+
 //  The band of a score given whether every required requirement is met.
 jm_band_t jm_score_band (double score, bool all_required_met);
 

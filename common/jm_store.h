@@ -261,7 +261,9 @@ int jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t cou
 //  Queues a result write: HSET result key (fp, score, version, json, at,
 //  and band, name, required when band is set), PEXPIRE it (result_ttl_ms),
 //  ZADD the rank key of (job, version) and, with a band, ZADD the band's
-//  rank key and ZREM from the other bands' keys.  Nothing
+//  set when it is strong or good and ZREM from the other such set (partial
+//  and weak are score ranges: the band must be the score's, as
+//  jm_score_band gives it; see jm_keys_rank_range).  Nothing
 //  is sent until jm_store_flush.  Returns 0, or -1 with err set
 //  (invalid_request) when an id is invalid, nothing queued then; or too_large
 //  when the write alone exceeds the pending limits (dropped and counted).

@@ -224,14 +224,17 @@ s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result
     size_t zadd_len [] = { 4, (size_t) rank_len, (size_t) score_len, strlen (result->candidate) };
     jm_store__bytes_command (out, 4, zadd, zadd_len);
     commands++;
-    if (result->band) {
+    if (jm_keys_band_has_set (result->band)) {
         zadd [1] = band_key;
         zadd_len [1] = (size_t) band_len;
         jm_store__bytes_command (out, 4, zadd, zadd_len);
         commands++;
-        //  a candidate scored again may have changed band: one band set only
-        static const char *bands [] = { "strong", "good", "partial", "weak" };
-        for (int b = 0; b < 4; b++) {
+    }
+    if (result->band) {
+        //  a candidate scored again may have changed band: in one band set
+        //  at most (partial and weak are score ranges of the ranking)
+        static const char *bands [] = { "strong", "good" };
+        for (int b = 0; b < 2; b++) {
             if (strcmp (bands [b], result->band) == 0)
                 continue;
             char other [JM_KEYS_MAX];

@@ -199,14 +199,12 @@ jm_reader_job_load (jm_app_t *app, const char *job, jm_reader_job_t *self, jm_er
     return rc;
 }
 
-//  The rank key of the job's shown version, of one band when band is set.
 int
-jm_reader_rank_key (jm_app_t *app, const char *job, const jm_reader_job_t *state, const char *band,
-            char *key, jm_error_t *err)
+jm_reader_rank_range (jm_app_t *app, const char *job, const jm_reader_job_t *state,
+                      const char *band, double min_score, jm_keys_range_t *range, jm_error_t *err)
 {
-    if (band)
-        return jm_keys_rank_band (jm_reader_keys (app), job, state->ranked_text, band, key, JM_READER_KEY_MAX, err);
-    return jm_keys_rank (jm_reader_keys (app), job, state->ranked_text, key, JM_READER_KEY_MAX, err);
+    return jm_keys_rank_range (jm_reader_keys (app), job, state->ranked_text, band, min_score,
+                               range, err);
 }
 
 //  The ids of every job, sorted, in a new array.  Returns NULL with err set.
@@ -283,9 +281,9 @@ jm_reader_jobs (jm_app_t *app, jm_error_t *err)
     for (size_t index = 0; index < count; index++) {
         const char *id = json_string_value (json_array_get (ids, index));
         known [index] = jm_reader_job_take (app, &jobs [index], id, jm_store_calls_reply (calls, index), legacy) == 0;
-        char key [JM_READER_KEY_MAX];
-        if (known [index] && jm_reader_rank_key (app, id, &jobs [index], NULL, key, NULL) >= 0)
-            jm_store_calls_addv (sizes, "ZCARD", key, NULL);
+        jm_keys_range_t ranking;
+        if (known [index] && jm_reader_rank_range (app, id, &jobs [index], NULL, NAN, &ranking, NULL) == 0)
+            jm_store_calls_addv (sizes, "ZCARD", ranking.key, NULL);
         else
             jm_store_calls_addv (sizes, "PING", NULL);
     }
@@ -401,14 +399,15 @@ jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
     jm_reader_job_t state;
     if (jm_reader_job_load (app, job, &state, err))
         return NULL;
-    char key [JM_READER_KEY_MAX];
-    jm_reader_rank_key (app, job, &state, NULL, key, NULL);
+    jm_keys_range_t ranking;
+    jm_reader_rank_range (app, job, &state, NULL, NAN, &ranking, NULL);
+    const char *key = ranking.key;
     jm_store_calls_t *calls = jm_store_calls_new ();
     jm_store_calls_addv (calls, "ZCARD", key, NULL);                         //  0
     for (size_t band = 0; band < 4; band++) {                               //  1..4
-        char band_key [JM_READER_KEY_MAX];
-        jm_reader_rank_key (app, job, &state, jm_reader_bands [band], band_key, NULL);
-        jm_store_calls_addv (calls, "ZCARD", band_key, NULL);
+        jm_keys_range_t range;
+        jm_reader_rank_range (app, job, &state, jm_reader_bands [band], NAN, &range, NULL);
+        jm_store_calls_addv (calls, "ZCOUNT", range.key, range.min, range.max, NULL);
     }
     for (int bin = 0; bin < 10; bin++) {                                    //  5..14
         char low [16], high [16];

@@ -64,10 +64,12 @@ int
 int
     jm_reader_job_load (jm_app_t *app, const char *job, jm_reader_job_t *self, jm_error_t *err);
 
-//  Writes the rank key of the job's shown version (of one band when band is
-//  set) into key [JM_READER_KEY_MAX].  Returns its length or -1 with err set.
+//  Fills range with where the ranking of the job's shown version is read
+//  (one band of it when band is set, from min_score on unless NAN): see
+//  jm_keys_rank_range.  Returns 0, or -1 with err set.
 int
-    jm_reader_rank_key (jm_app_t *app, const char *job, const jm_reader_job_t *state,
-                        const char *band, char *key, jm_error_t *err);
+    jm_reader_rank_range (jm_app_t *app, const char *job, const jm_reader_job_t *state,
+                          const char *band, double min_score, jm_keys_range_t *range,
+                          jm_error_t *err);
 
 #endif

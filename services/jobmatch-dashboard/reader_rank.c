@@ -20,16 +20,6 @@
 
 #define SEARCH_CHUNK    1000            //  ranking entries a search reads at once
 
-//  A score bound as Redis reads it.
-static void
-s_score_arg (double score, char *text, size_t size)
-{
-    if (isnan (score))
-        snprintf (text, size, "-inf");
-    else
-        snprintf (text, size, "%.17g", score);
-}
-
 //  True when haystack holds needle (already lower case), ASCII letters folded.
 static bool
 s_contains_folded (const char *haystack, size_t size, const char *needle)
@@ -134,7 +124,7 @@ s_entries_fill (jm_app_t *app, const char *job, s_entry_t *entries, size_t count
 //  id or name holds q, and fills the page asked for.  Ranks stay positions
 //  in the filtered ranking, so a found candidate shows where it stands.
 static int
-s_search (jm_app_t *app, const jm_reader_rank_t *query, const char *key, const char *min,
+s_search (jm_app_t *app, const jm_reader_rank_t *query, const jm_keys_range_t *range,
           long matching, json_t *reply, jm_error_t *err)
 {
     json_t *entries = json_object_get (reply, "entries");
@@ -145,11 +135,11 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const char *key, const c
         char offset [32], count [32];
         snprintf (offset, sizeof offset, "%ld", read);
         snprintf (count, sizeof count, "%d", SEARCH_CHUNK);
-        jm_store_calls_t *range = jm_store_calls_new ();
-        jm_store_calls_addv (range, "ZREVRANGEBYSCORE", key, "+inf", min, "WITHSCORES", "LIMIT",
-                             offset, count, NULL);
-        rc = jm_reader_run (app, range, err);
-        const jm_reply_t *members = jm_store_calls_reply (range, 0);
+        jm_store_calls_t *chunk = jm_store_calls_new ();
+        jm_store_calls_addv (chunk, "ZREVRANGEBYSCORE", range->key, range->max, range->min,
+                             "WITHSCORES", "LIMIT", offset, count, NULL);
+        rc = jm_reader_run (app, chunk, err);
+        const jm_reply_t *members = jm_store_calls_reply (chunk, 0);
         size_t size = members? members->count / 2: 0;
         //  names of the whole chunk, in one round trip
         jm_store_calls_t *names = jm_store_calls_new ();
@@ -214,7 +204,7 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const char *key, const c
         free (parsed);
         jm_store_calls_destroy (&wholes);
         jm_store_calls_destroy (&names);
-        jm_store_calls_destroy (&range);
+        jm_store_calls_destroy (&chunk);
         if (size < SEARCH_CHUNK)
             break;
     }
@@ -256,24 +246,23 @@ s_page_ask (jm_app_t *app, jm_store_calls_t *calls, const jm_reader_rank_t *quer
 {
     jm_reader_job_t shown = { .ranked = version };
     snprintf (shown.ranked_text, sizeof shown.ranked_text, "%d", version);
-    char key [JM_READER_KEY_MAX], all [JM_READER_KEY_MAX];
-    if (jm_reader_rank_key (app, query->job, &shown, query->band, key, err) < 0
-    ||  jm_reader_rank_key (app, query->job, &shown, NULL, all, err) < 0)
+    jm_keys_range_t range, all;
+    if (jm_reader_rank_range (app, query->job, &shown, query->band, query->min_score, &range, err)
+    ||  jm_reader_rank_range (app, query->job, &shown, NULL, NAN, &all, err))
         return -1;
-    char min [64], offset [32], limit [32], last [32];
-    s_score_arg (query->min_score, min, sizeof min);
+    char offset [32], limit [32], last [32];
     snprintf (offset, sizeof offset, "%ld", query->offset);
     snprintf (limit, sizeof limit, "%ld", query->limit);
     snprintf (last, sizeof last, "%ld", query->offset + query->limit - 1);
-    jm_store_calls_addv (calls, "ZCOUNT", key, min, "+inf", NULL);
-    jm_store_calls_addv (calls, "ZCARD", all, NULL);
-    //  without a minimum, by rank: a deep page costs O(log N), not O(offset)
-    if (!query->q && isnan (query->min_score))
-        jm_store_calls_addv (calls, "ZREVRANGE", key, offset, last, "WITHSCORES", NULL);
+    jm_store_calls_addv (calls, "ZCOUNT", range.key, range.min, range.max, NULL);
+    jm_store_calls_addv (calls, "ZCARD", all.key, NULL);
+    //  a whole set by rank: a deep page costs O(log N), not O(offset)
+    if (!query->q && range.whole)
+        jm_store_calls_addv (calls, "ZREVRANGE", range.key, offset, last, "WITHSCORES", NULL);
     else
     if (!query->q)
-        jm_store_calls_addv (calls, "ZREVRANGEBYSCORE", key, "+inf", min, "WITHSCORES", "LIMIT",
-                             offset, limit, NULL);
+        jm_store_calls_addv (calls, "ZREVRANGEBYSCORE", range.key, range.max, range.min,
+                             "WITHSCORES", "LIMIT", offset, limit, NULL);
     return 0;
 }
 
@@ -317,10 +306,9 @@ jm_reader_rank (jm_app_t *app, const jm_reader_rank_t *query, jm_error_t *err)
                        "entries", "rescoring", job.rescoring);
     int rc;
     if (query->q) {
-        char key [JM_READER_KEY_MAX], min [64];
-        jm_reader_rank_key (app, query->job, &job, query->band, key, NULL);
-        s_score_arg (query->min_score, min, sizeof min);
-        rc = s_search (app, query, key, min, matching, reply, err);
+        jm_keys_range_t range;
+        jm_reader_rank_range (app, query->job, &job, query->band, query->min_score, &range, NULL);
+        rc = s_search (app, query, &range, matching, reply, err);
     }
     else {
         const jm_reply_t *members = jm_store_calls_reply (page, base + 2);

@@ -104,7 +104,8 @@ void
     jm_registry_serve (jm_registry_t *self, const void *body, size_t size, jm_buf_t *out);
 
 //  Lua defining drop_rank (prefix, version): deletes rank:<job>:<version>
-//  and its band sets, given the job's rank key prefix.  Shared by the
+//  and its band sets, given the job's rank key prefix (partial and weak
+//  too: matchers before the score-range bands wrote them).  Shared by the
 //  registry's scripts and the re-scorer's.
 #define JM_LUA_DROP_RANK \
     "local function drop_rank (prefix, v)\n" \

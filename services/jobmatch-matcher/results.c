@@ -228,22 +228,16 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     for (int attempt = 0; ; attempt++) {
         if (!s_read_state (self, job, job_key, &state, out))
             return;
-        char key [JM_KEYS_MAX], all [JM_KEYS_MAX], min [40], offset_text [24], limit_text [24];
+        char all [JM_KEYS_MAX], offset_text [24], limit_text [24];
+        jm_keys_range_t range;
         jm_keys_rank (self->keys, job, state.ranked_text, all, sizeof all, NULL);
-        if (band)
-            jm_keys_rank_band (self->keys, job, state.ranked_text, band, key, sizeof key, NULL);
-        else
-            strcpy (key, all);
-        if (isnan (min_score))
-            strcpy (min, "-inf");
-        else
-            snprintf (min, sizeof min, "%.17g", min_score);
+        jm_keys_rank_range (self->keys, job, state.ranked_text, band, min_score, &range, NULL);
         snprintf (offset_text, sizeof offset_text, "%lld", offset);
         snprintf (limit_text, sizeof limit_text, "%lld", limit);
         jm_store_calls_reset (self->calls);
-        jm_store_calls_addv (self->calls, "ZREVRANGEBYSCORE", key, "+inf", min, "WITHSCORES",
-                             "LIMIT", offset_text, limit_text, NULL);
-        jm_store_calls_addv (self->calls, "ZCOUNT", key, min, "+inf", NULL);
+        jm_store_calls_addv (self->calls, "ZREVRANGEBYSCORE", range.key, range.max, range.min,
+                             "WITHSCORES", "LIMIT", offset_text, limit_text, NULL);
+        jm_store_calls_addv (self->calls, "ZCOUNT", range.key, range.min, range.max, NULL);
         jm_store_calls_addv (self->calls, "ZCARD", all, NULL);
         jm_store_calls_addv (self->calls, "HGET", job_key, "ranked", NULL);
         if (jm_store_run (self->store, self->calls)) {
@@ -260,10 +254,11 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_reply_int (jm_store_calls_reply (self->calls, 2), &total);
     size_t entries = page && page->type == JM_REPLY_ARRAY ? page->count / 2 : 0;
     //  one more round trip: names and required counts, and each entry's band
-    //  in this version (the result hash may already hold a newer version)
+    //  in this version (the result hash may already hold a newer version):
+    //  strong or good when in that set, else partial or weak by its score
     jm_store_calls_reset (self->more);
-    char band_keys [4][JM_KEYS_MAX];
-    for (int b = 0; b < 4; b++)
+    char band_keys [2][JM_KEYS_MAX];
+    for (int b = 0; b < 2; b++)
         jm_keys_rank_band (self->keys, job, state.ranked_text, s_bands [b], band_keys [b], JM_KEYS_MAX, NULL);
     for (size_t i = 0; i < entries; i++) {
         const char *candidate = jm_reply_str (jm_reply_item (page, 2 * i));
@@ -273,7 +268,7 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
             candidate = "-";
         }
         jm_store_calls_addv (self->more, "HMGET", key, "name", "required", "version", NULL);
-        for (int b = 0; b < 4; b++)
+        for (int b = 0; b < 2; b++)
             jm_store_calls_addv (self->more, "ZSCORE", band_keys [b], candidate, NULL);
     }
     if (entries && jm_store_run (self->store, self->more)) {
@@ -286,7 +281,7 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_buf_printf (out, ",\"version\":%lld,\"total\":%lld,\"matching\":%lld,\"offset\":%lld,"
                    "\"limit\":%lld,\"entries\":[", state.ranked, total, matching, offset, limit);
     for (size_t i = 0; i < entries; i++) {
-        const jm_reply_t *fields = jm_store_calls_reply (self->more, i * 5);
+        const jm_reply_t *fields = jm_store_calls_reply (self->more, i * 3);
         double score = 0;
         const char *score_text = jm_reply_str (jm_reply_item (page, 2 * i + 1));
         if (score_text)
@@ -297,9 +292,9 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_buf_json_str (out, jm_reply_str (jm_reply_item (fields, 0)));
         jm_buf_puts (out, ",\"score\":");
         jm_buf_json_number (out, score, 1);
-        const char *entry_band = NULL;
-        for (int b = 0; b < 4; b++)
-            if (jm_reply_str (jm_store_calls_reply (self->more, i * 5 + 1 + (size_t) b)))
+        const char *entry_band = jm_band_name (jm_score_band (score, false));
+        for (int b = 0; b < 2; b++)
+            if (jm_reply_str (jm_store_calls_reply (self->more, i * 3 + 1 + (size_t) b)))
                 entry_band = s_bands [b];
         jm_buf_puts (out, ",\"band\":");
         jm_buf_json_str (out, entry_band);
@@ -448,9 +443,9 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_store_calls_reset (self->calls);
         jm_store_calls_addv (self->calls, "ZCARD", all, NULL);
         for (int b = 0; b < 4; b++) {
-            char key [JM_KEYS_MAX];
-            jm_keys_rank_band (self->keys, job, state.ranked_text, s_bands [b], key, sizeof key, NULL);
-            jm_store_calls_addv (self->calls, "ZCARD", key, NULL);
+            jm_keys_range_t range;
+            jm_keys_rank_range (self->keys, job, state.ranked_text, s_bands [b], NAN, &range, NULL);
+            jm_store_calls_addv (self->calls, "ZCOUNT", range.key, range.min, range.max, NULL);
         }
         for (int bin = 0; bin < 10; bin++) {
             char low [16], high [16];

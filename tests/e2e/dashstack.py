@@ -209,7 +209,7 @@ def seed_job(redis, namespace, job_id, count, version=1, ranked=None, title="See
     """Registers job_id in Redis under namespace (job hash, jobs set) and
     ranks count synthetic results for version ranked (default version):
     result hashes with name, band and required fields, the rank ZSET and
-    its band ZSETs.  names maps serial -> name for chosen candidates.
+    its strong and good band ZSETs (as matchers write them).  names maps serial -> name for chosen candidates.
     Returns {candidate id: result} of what was written."""
     ranked = ranked or version
     rng = random.Random(seed)
@@ -238,7 +238,8 @@ def seed_job(redis, namespace, job_id, count, version=1, ranked=None, title="See
                                 "version": ranked, "json": text, "at": 0, "band": result["band"],
                                 "name": name, "required": result["required"]})
         pipe.zadd(rank_key, {candidate: result["score"]})
-        pipe.zadd("%s:%s" % (rank_key, result["band"]), {candidate: result["score"]})
+        if result["band"] in ("strong", "good"):   # partial and weak: score ranges
+            pipe.zadd("%s:%s" % (rank_key, result["band"]), {candidate: result["score"]})
         if serial % batch == batch - 1:
             pipe.execute()
     pipe.execute()

@@ -8,8 +8,10 @@
 #include "jm_test_redis.h"
 #include "jm_engine.h"
 #include "jm_keys.h"
+#include "jm_score.h"
 #include "jm_store.h"
 
+#include <math.h>
 #include <string.h>
 
 static jm_engine_t *
@@ -182,6 +184,42 @@ JM_TEST (keys_for_the_registry)
     jm_error_t err;
     jm_error_clear (&err);
     JM_CHECK (jm_keys_rank_band (keys, "j", "3", "Good!", key, sizeof key, &err) < 0);
+    //  where each band is read: strong and good from their sets, partial
+    //  and weak as score ranges of the ranking, with a minimum score or not
+    jm_keys_range_t range;
+    JM_CHECK_INT (jm_keys_rank_range (keys, "j", "3", NULL, NAN, &range, NULL), 0);
+    JM_CHECK_STR (range.key, "ns:rank:j:3");
+    JM_CHECK_STR (range.min, "-inf");
+    JM_CHECK_STR (range.max, "+inf");
+    JM_CHECK (range.whole);
+    JM_CHECK_INT (jm_keys_rank_range (keys, "j", "3", "good", NAN, &range, NULL), 0);
+    JM_CHECK_STR (range.key, "ns:rank:j:3:good");
+    JM_CHECK (range.whole);
+    JM_CHECK_INT (jm_keys_rank_range (keys, "j", "3", "strong", 85, &range, NULL), 0);
+    JM_CHECK_STR (range.key, "ns:rank:j:3:strong");
+    JM_CHECK_STR (range.min, "85");
+    JM_CHECK (!range.whole);
+    JM_CHECK_INT (jm_keys_rank_range (keys, "j", "3", "partial", NAN, &range, NULL), 0);
+    JM_CHECK_STR (range.key, "ns:rank:j:3");
+    JM_CHECK_STR (range.min, "40");
+    JM_CHECK_STR (range.max, "(60");
+    JM_CHECK (!range.whole);
+    JM_CHECK_INT (jm_keys_rank_range (keys, "j", "3", "partial", 45.5, &range, NULL), 0);
+    JM_CHECK_STR (range.min, "45.5");
+    JM_CHECK_INT (jm_keys_rank_range (keys, "j", "3", "partial", 10, &range, NULL), 0);
+    JM_CHECK_STR (range.min, "40");
+    JM_CHECK_INT (jm_keys_rank_range (keys, "j", "3", "weak", NAN, &range, NULL), 0);
+    JM_CHECK_STR (range.min, "-inf");
+    JM_CHECK_STR (range.max, "(40");
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_keys_rank_range (keys, "j", "3", "great", NAN, &range, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+    JM_CHECK (jm_keys_band_has_set ("strong") && jm_keys_band_has_set ("good"));
+    JM_CHECK (!jm_keys_band_has_set ("partial") && !jm_keys_band_has_set (NULL));
+    //  the ranges are the engine's bands
+    JM_CHECK_INT (jm_score_band (JM_BAND_GOOD_MIN - 0.1, true), JM_BAND_PARTIAL);
+    JM_CHECK_INT (jm_score_band (JM_BAND_PARTIAL_MIN, true), JM_BAND_PARTIAL);
+    JM_CHECK_INT (jm_score_band (JM_BAND_PARTIAL_MIN - 0.1, true), JM_BAND_WEAK);
     JM_CHECK (strstr (err.message, "band") != NULL);
     jm_keys_destroy (&keys);
 }

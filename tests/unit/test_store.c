@@ -1057,24 +1057,33 @@ JM_TEST (store_destroy_flushes_and_is_idempotent)
     JM_CHECK (redis == NULL);
 }
 
+//  strong and good have sets, each candidate in one at most; partial and
+//  weak are score ranges of the ranking, written to no set.
 JM_TEST (store_band_sets_hold_each_candidate_once)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
     JM_REQUIRE (store);
-    const char *bands [] = { "good", "weak", "weak" };
-    for (int round = 0; round < 3; round++) {
+    struct { const char *band; double score; long long strong, good; } rounds [] = {
+        { "strong", 90, 1, 0 }, { "good", 85, 0, 1 }, { "partial", 45, 0, 0 },
+        { "good", 62, 0, 1 }, { "weak", 20, 0, 0 }
+    };
+    for (size_t round = 0; round < sizeof rounds / sizeof rounds [0]; round++) {
         jm_store_result_t result = {
-            .job = "j", .version = "2", .candidate = "c1", .score = round ? 20 : 70,
-            .fingerprint = "2:x", .json = "{}", .band = bands [round], .name = "Ann",
+            .job = "j", .version = "2", .candidate = "c1", .score = rounds [round].score,
+            .fingerprint = "2:x", .json = "{}", .band = rounds [round].band, .name = "Ann",
             .required = "3 of 4"
         };
         JM_CHECK_INT (jm_store_write (store, &result, NULL), 0);
         JM_CHECK_INT (jm_store_flush (store), 1);
+        JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:strong", NULL),
+                      rounds [round].strong);
+        JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:good", NULL),
+                      rounds [round].good);
     }
-    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:good", NULL), 0);
-    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:weak", NULL), 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:rank:j:2:partial",
+                                         "jobmatch:rank:j:2:weak", NULL), 0);
     JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2", NULL), 1);
     char *fields = jm_test_redis_command (redis, "HMGET", "jobmatch:result:j:c1", "band", "name",
                                           "required", NULL);
