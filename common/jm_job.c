@@ -438,6 +438,11 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
                                    jm_taxonomy_skill (taxonomy, req->members [m].skill)->name);
                 req->label = jm_buf_steal (&label, NULL);
             }
+            //  results write the label often: escaped once here
+            jm_buf_t quoted;
+            jm_buf_init (&quoted);
+            jm_buf_json_str (&quoted, req->label);
+            req->label_json = jm_buf_steal (&quoted, &req->label_json_len);
         }
     if (rc == 0)
         rc = s_compile_fast (self, err);
@@ -473,8 +478,10 @@ jm_job_destroy (jm_job_t **self_p)
     jm_job_t *self = *self_p;
     if (!self)
         return;
-    for (int r = 0; r < JM_JOB_MAX_REQUIREMENTS; r++)
+    for (int r = 0; r < JM_JOB_MAX_REQUIREMENTS; r++) {
         free (self->requirements [r].label);
+        free (self->requirements [r].label_json);
+    }
     free (self->id);
     free (self->title);
     free (self->description);

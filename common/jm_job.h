@@ -46,6 +46,8 @@ typedef struct {
 
 typedef struct {
     char *label;                        //  display text, e.g. "a server-side language"
+    char *label_json;                   //  the same as a JSON string, quoted and escaped
+    size_t label_json_len;
     jm_importance_t importance;
     double weight;
     int min_count;                      //  any-of: how many members must be met

@@ -647,7 +647,8 @@ s_write_skill_list (jm_buf_t *out, const char *key, const jm_result_t *result,
             continue;
         if (!first)
             jm_buf_puts (out, ",");
-        jm_buf_json_str (out, jm_job_requirement (job, r)->label);
+        const jm_requirement_t *req = jm_job_requirement (job, r);
+        jm_buf_append (out, req->label_json, req->label_json_len);
         first = false;
     }
     jm_buf_puts (out, "]");
@@ -685,7 +686,7 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
         const jm_requirement_t *req = jm_job_requirement (job, r);
         const jm_outcome_t *outcome = &result->outcomes [r];
         jm_buf_puts (out, r ? ",{\"requirement\":" : "{\"requirement\":");
-        jm_buf_json_str (out, req->label);
+        jm_buf_append (out, req->label_json, req->label_json_len);
         jm_buf_puts (out, ",\"importance\":\"");
         jm_buf_puts (out, jm_importance_name (req->importance));
         jm_buf_puts (out, "\",\"weight\":");
@@ -699,17 +700,18 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
         //  the wanted skill met, or for a single skill the one missing
         int skill = outcome->skill >= 0 ? outcome->skill : req->any_of ? -1 : req->members [0].skill;
         if (skill >= 0) {
+            const jm_skill_t *wanted = jm_taxonomy_skill (taxonomy, skill);
             jm_buf_puts (out, ",\"skill\":");
-            jm_buf_json_str (out, jm_taxonomy_skill (taxonomy, skill)->id);
+            jm_buf_append (out, wanted->id_json, wanted->id_json_len);
         }
         if (outcome->via >= 0) {
             //  through another skill: say which and how
             if (outcome->relation != JM_RELATION_SAME) {
                 const jm_skill_t *via = jm_taxonomy_skill (taxonomy, outcome->via);
                 jm_buf_puts (out, ",\"via\":");
-                jm_buf_json_str (out, via->id);
+                jm_buf_append (out, via->id_json, via->id_json_len);
                 jm_buf_puts (out, ",\"via_name\":");
-                jm_buf_json_str (out, via->name);
+                jm_buf_append (out, via->name_json, via->name_json_len);
                 jm_buf_puts (out, ",\"relation\":\"");
                 jm_buf_puts (out, jm_relation_name (outcome->relation));
                 jm_buf_puts (out, "\"");

@@ -9,6 +9,7 @@
     ascending order) so a candidate's best credit toward every skill is a
     byte-wise max over its skills' rows.                                   */
 #include "jm_taxonomy.h"
+#include "jm_buf.h"
 #include "jm_normalize.h"
 
 #include <assert.h>
@@ -499,6 +500,16 @@ s_load_skills (jm_taxonomy_t *self, json_t *root, jm_error_t *err)
                                  "skill '%s': kind must be hard, knowledge or soft", id);
         entry->id = s_own (self, id);
         entry->name = s_own (self, name);
+        jm_buf_t quoted;
+        jm_buf_init (&quoted);
+        jm_buf_json_str (&quoted, id);
+        entry->id_json = s_own (self, quoted.data);
+        entry->id_json_len = quoted.len;
+        jm_buf_reset (&quoted);
+        jm_buf_json_str (&quoted, name);
+        entry->name_json = s_own (self, quoted.data);
+        entry->name_json_len = quoted.len;
+        jm_buf_free (&quoted);
         entry->category = s_own (self, category);
         entry->category_name = s_own (self, category_name);
         entry->seed = json_is_true (json_object_get (skill, "seed"));

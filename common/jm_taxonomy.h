@@ -41,6 +41,9 @@ typedef enum {
 typedef struct {
     const char *id;             //  stable id, e.g. "nodejs"
     const char *name;           //  display name, e.g. "Node.js"
+    const char *id_json;        //  both as JSON strings, quoted and escaped,
+    const char *name_json;      //  for results, which write them often
+    size_t id_json_len, name_json_len;
     const char *category;       //  category id
     const char *category_name;  //  category display name
     jm_skill_kind_t kind;

@@ -170,6 +170,42 @@ JM_TEST (score_breakdown_explains)
     s_teardown (&fixture);
 }
 
+//  Labels are escaped once, when the job is built: a label with a quote,
+//  a backslash, a newline and non-ASCII text reads back the same from the
+//  breakdown and from the missing list; skill ids and names likewise.
+JM_TEST (score_json_labels_escaped_once)
+{
+    fixture_t fixture;
+    JM_REQUIRE (s_setup (&fixture));
+    const char *label = "say \"hi\" \\ back\nslash, café";
+    jm_job_t *job = s_job (fixture.taxonomy,
+        "{\"id\": \"quoted\", \"requirements\": ["
+        " {\"skill\": \"Kubernetes\", \"label\": \"say \\\"hi\\\" \\\\ back\\nslash, caf\u00e9\"},"
+        " {\"skill\": \"PostgreSQL\"}]}");
+    JM_REQUIRE (job);
+    JM_CHECK_STR (jm_job_requirement (job, 0)->label, label);
+    jm_candidate_t *candidate = s_candidate (fixture.taxonomy, "{\"id\": \"c\", \"skills\": [\"MySQL\"]}", NULL);
+    JM_REQUIRE (candidate);
+    jm_result_t result;
+    jm_score_explain (job, candidate, &result);
+    jm_buf_t out;
+    jm_buf_init (&out);
+    jm_result_write_json (&result, job, candidate, &out);
+    json_t *parsed = json_loads (out.data, 0, NULL);
+    JM_REQUIRE (parsed);
+    json_t *requirements = json_object_get (parsed, "requirements");
+    JM_CHECK_STR (json_string_value (json_object_get (json_array_get (requirements, 0), "requirement")), label);
+    JM_CHECK_STR (json_string_value (json_object_get (json_array_get (requirements, 0), "skill")), "kubernetes");
+    JM_CHECK_STR (json_string_value (json_object_get (json_array_get (requirements, 1), "via")), "mysql");
+    JM_CHECK_STR (json_string_value (json_object_get (json_array_get (requirements, 1), "via_name")), "MySQL");
+    JM_CHECK_STR (json_string_value (json_array_get (json_object_get (parsed, "missing"), 0)), label);
+    json_decref (parsed);
+    jm_buf_free (&out);
+    jm_candidate_destroy (&candidate);
+    jm_job_destroy (&job);
+    s_teardown (&fixture);
+}
+
 JM_TEST (score_json_is_deterministic_and_valid)
 {
     fixture_t fixture;
