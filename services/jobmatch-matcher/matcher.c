@@ -8,7 +8,11 @@
     so Redis costs two round trips per batch, and many single-candidate
     requests in flight share them.  Every FLUSH_EVERY writes the queued ones
     are sent ahead without waiting (jm_store_send): Redis stores them while
-    the next ones are scored, and the flush waits only for the last.  Each new profile is
+    the next ones are scored.  The replies are built as if stored while
+    Redis takes the last writes; when another request is already waiting,
+    they are held (s_finish_replies) until that batch is parsed and its
+    lookup has read the writes' answers, else sent after a flush at once.
+    So under load Redis stores one batch while the next is parsed.  Each new profile is
     stored with the batch's writes (for re-scoring), and a guard per job
     follows them (registry.h).  Between batches the loop serves
     jobmatch.jobs and jobmatch.results, polls the registry, and when
@@ -63,6 +67,13 @@ typedef struct {
     int first_entry, entry_count;
 } s_request_t;
 
+typedef struct {
+    jm_mdp_request_t *request;
+    zframe_t *frame;
+    int entry_count;
+    bool error;
+} s_held_reply_t;
+
 struct _jm_matcher_t {
     zactor_t *actor;
     jm_engine_t *engine;
@@ -91,6 +102,12 @@ struct _jm_matcher_t {
     size_t lookup_cap;
     jm_buf_t arena;
     jm_buf_t reply;
+    //  the replies of the last batch, built as if its writes were stored,
+    //  held until the flush says so; and a request received ahead
+    s_held_reply_t *held;
+    int held_count;
+    bool held_writes;
+    jm_mdp_request_t *next;
     //  counters for the periodic log
     uint64_t requests_done, results_done, cached_done, errors_done, rescored_done;
     uint64_t last_requests, last_results, last_cached, last_errors, last_rescored;
@@ -286,7 +303,6 @@ s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *de
             jm_buf_puts (out, "}");
             s_put (dest, &len, out->data, out->len);
             first = false;
-            self->errors_done += dest != NULL;
             continue;
         }
         for (size_t i = (size_t) entry->first_item;
@@ -302,19 +318,16 @@ s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *de
                                        item->cached || stored ? "true" : "false");
             s_put (dest, &len, served, (size_t) served_len);
             first = false;
-            if (dest) {
-                self->results_done++;
-                self->cached_done += item->cached;
-            }
         }
     }
     s_put (dest, &len, "]}", 2);
     return len;
 }
 
-//  Builds and sends the reply of one request.
+//  Builds the reply of one request as if its new results were stored,
+//  counts what it says, and holds it (s_finish_replies sends it).
 static void
-s_reply (jm_matcher_t *self, s_request_t *request, bool stored)
+s_reply_hold (jm_matcher_t *self, s_request_t *request)
 {
     zframe_t *frame;
     if (jm_error_is_set (&request->error)) {
@@ -327,16 +340,78 @@ s_reply (jm_matcher_t *self, s_request_t *request, bool stored)
         frame = zframe_new (out->data, out->len);
     }
     else {
-        size_t len = s_reply_results (self, request, stored, NULL);
+        size_t len = s_reply_results (self, request, true, NULL);
         frame = zframe_new (NULL, len);
-        size_t written = s_reply_results (self, request, stored, (char *) zframe_data (frame));
+        size_t written = s_reply_results (self, request, true, (char *) zframe_data (frame));
         assert (written == len);
+        for (int e = 0; e < request->entry_count; e++) {
+            s_entry_t *entry = &self->entries [request->first_entry + e];
+            if (!entry->candidate) {
+                self->errors_done++;
+                continue;
+            }
+            for (size_t i = (size_t) entry->first_item;
+                 i < self->item_count && self->items [i].entry == request->first_entry + e; i++) {
+                self->results_done++;
+                self->cached_done += self->items [i].cached;
+            }
+        }
     }
-    jm_log_debug ("request: %d candidates, %zu bytes reply%s%s", request->entry_count,
-                  zframe_size (frame), jm_error_is_set (&request->error) ? ", error " : "",
-                  request->error.code);
-    jm_mdp_worker_reply (self->worker, &request->request, &frame);
-    self->requests_done++;
+    s_held_reply_t *held = &self->held [self->held_count++];
+    held->request = request->request;
+    request->request = NULL;
+    held->frame = frame;
+    held->entry_count = request->entry_count;
+    held->error = jm_error_is_set (&request->error);
+}
+
+//  The same reply saying that the new results were not stored: each
+//  ,"cached":false,"stored":true} that s_reply_results wrote (JSON text
+//  cannot hold it inside a string, where quotes are escaped) says false.
+static zframe_t *
+s_reply_unstored (zframe_t *frame)
+{
+    static const char stored [] = ",\"cached\":false,\"stored\":true}";
+    static const char unstored [] = ",\"cached\":false,\"stored\":false}";
+    const char *data = (const char *) zframe_data (frame), *end = data + zframe_size (frame);
+    jm_buf_t out;
+    jm_buf_init (&out);
+    const char *at;
+    while ((at = memmem (data, (size_t) (end - data), stored, sizeof stored - 1))) {
+        jm_buf_append (&out, data, (size_t) (at - data));
+        jm_buf_append (&out, unstored, sizeof unstored - 1);
+        data = at + sizeof stored - 1;
+    }
+    jm_buf_append (&out, data, (size_t) (end - data));
+    zframe_t *unstored_frame = zframe_new (out.data, out.len);
+    jm_buf_free (&out);
+    return unstored_frame;
+}
+
+//  Sends the held replies once the flush has said whether their batch's
+//  writes are stored (they are built as if they were).
+static void
+s_finish_replies (jm_matcher_t *self)
+{
+    if (self->held_count == 0)
+        return;
+    bool stored = !self->held_writes
+               || (jm_store_flush (self->store) >= 0 && jm_store_pending (self->store) == 0);
+    for (int r = 0; r < self->held_count; r++) {
+        s_held_reply_t *held = &self->held [r];
+        if (!stored) {
+            zframe_t *unstored = s_reply_unstored (held->frame);
+            zframe_destroy (&held->frame);
+            held->frame = unstored;
+        }
+        jm_log_debug ("request: %d candidates, %zu bytes reply%s%s", held->entry_count,
+                      zframe_size (held->frame), held->error ? ", error" : "",
+                      stored || !self->held_writes ? "" : ", not stored");
+        jm_mdp_worker_reply (self->worker, &held->request, &held->frame);
+        self->requests_done++;
+    }
+    self->held_count = 0;
+    self->held_writes = false;
 }
 
 //  Queues, per job scored in this batch, the guard that hands results
@@ -401,7 +476,8 @@ s_handle_requests (jm_matcher_t *self)
     self->item_count = 0;
     jm_buf_reset (&self->arena);
     while (request_count < MAX_BATCH_REQUESTS && self->item_count < (size_t) self->batch_max) {
-        jm_mdp_request_t *request = jm_mdp_worker_recv (self->worker);
+        jm_mdp_request_t *request = self->next ? self->next : jm_mdp_worker_recv (self->worker);
+        self->next = NULL;
         if (!request)
             break;
         s_request_t *slot = &self->requests [request_count++];
@@ -409,8 +485,10 @@ s_handle_requests (jm_matcher_t *self)
         slot->request = request;
         s_parse_request (self, slot);
     }
-    if (request_count == 0)
+    if (request_count == 0) {
+        s_finish_replies (self);
         return;
+    }
     if (self->unknown_job_seen && jm_registry_refresh (self->registry)) {
         //  a job put through another matcher a moment ago: parse again with it
         s_free_entries (self);
@@ -434,6 +512,8 @@ s_handle_requests (jm_matcher_t *self)
     }
     if (self->item_count)
         jm_store_lookup (self->store, self->lookups, self->item_count);
+    //  the lookup read the answers to the last batch's writes: its replies go
+    s_finish_replies (self);
     //  score the misses and queue their writes, each new profile once
     size_t writes = 0;
     int profile_entry = -1;
@@ -486,12 +566,19 @@ s_handle_requests (jm_matcher_t *self)
         }
     }
     s_queue_guards (self);
-    //  one round trip: every write of the batch not sent yet
-    bool stored = writes == 0 || (jm_store_flush (self->store) >= 0 && jm_store_pending (self->store) == 0);
+    //  the last writes go out; the replies are built meanwhile
+    if (writes)
+        jm_store_send (self->store);
     for (int r = 0; r < request_count; r++)
-        s_reply (self, &self->requests [r], stored);
+        s_reply_hold (self, &self->requests [r]);
+    self->held_writes = writes > 0;
     s_free_entries (self);
     jm_json_doc_trim (self->doc);
+    //  a request waiting already: parsing it overlaps Redis storing this
+    //  batch, and its lookup reads their answers; else flush and reply now
+    self->next = jm_mdp_worker_recv (self->worker);
+    if (!self->next)
+        s_finish_replies (self);
 }
 
 static void
@@ -562,7 +649,7 @@ s_matcher_actor (zsock_t *pipe, void *args)
         timeout = s_min_timeout (timeout, next_store_tick - zclock_mono ());
         timeout = s_min_timeout (timeout, next_registry - zclock_mono ());
         bool rescore = jm_rescore_due (self->rescore);
-        void *which = zpoller_wait (poller, rescore ? 0 : timeout);
+        void *which = zpoller_wait (poller, rescore || self->next ? 0 : timeout);
         if (which == pipe) {
             char *command = zstr_recv (pipe);
             bool terminate = !command || streq (command, "$TERM");
@@ -582,6 +669,8 @@ s_matcher_actor (zsock_t *pipe, void *args)
         else
         if (zpoller_terminated (poller))
             break;
+        if (self->next)
+            s_handle_requests (self);       //  the request received ahead waits no longer
         int64_t now = zclock_mono ();
         if (rescore && (!which || now >= next_busy_rescore)) {
             //  nothing waiting, or busy for a while: a chunk of background
@@ -605,6 +694,8 @@ s_matcher_actor (zsock_t *pipe, void *args)
             next_publish = now + self->stats_ms;
         }
     }
+    s_finish_replies (self);
+    jm_mdp_request_destroy (&self->next);   //  the gateway gives it to another matcher
     zpoller_destroy (&poller);
 }
 
@@ -657,7 +748,8 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     jm_mdp_worker_set_heartbeat (self->results_worker, heartbeat, liveness);
     self->batch_max = (int) jm_config_int (config, "batch-max");
     self->requests = calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));
-    assert (self->requests);
+    self->held = calloc (MAX_BATCH_REQUESTS, sizeof (s_held_reply_t));
+    assert (self->requests && self->held);
     jm_buf_init (&self->arena);
     jm_buf_init (&self->reply);
     jm_buf_init (&self->profile);
@@ -699,6 +791,7 @@ jm_matcher_destroy (jm_matcher_t **self_p)
     jm_buf_free (&self->profile);
     jm_json_doc_destroy (&self->doc);
     free (self->requests);
+    free (self->held);
     free (self->entries);
     free (self->items);
     free (self->lookups);

@@ -408,5 +408,30 @@ def invalid_utf8_and_mixed_batch():
     st.check_alive()
 
 
+
+@runner.test
+def batch_while_redis_is_down_says_not_stored():
+    """A reply is built as if its results were stored and rewritten when
+    they were not: every result says stored: false, and text that looks
+    like the rewritten part inside a name (where JSON escapes its quotes)
+    stays as it was."""
+    st = Stack(matchers=1, persist_redis=True)
+    tricky = ',"cached":false,"stored":true}'
+    fresh = [make_candidate(index, "down-batch") for index in range(40)]
+    fresh[3]["name"] = "Ann " + tricky
+    st.redis.stop()
+    results = check_ok(st.match(body(candidates=fresh)))
+    check_equal(len(results), 40, "results")
+    for result in results:
+        check_equal((result["cached"], result["stored"]), (False, False),
+                    "%s while Redis is down" % result["candidate"])
+    check_equal(results[3]["name"], "Ann " + tricky, "a name holding the pattern")
+    st.redis.start()
+    # the writes were kept and land once Redis is back
+    redis = st.redis.client()
+    harness.wait_for(lambda: redis.exists(*[result_key(JOB, c["id"]) for c in fresh]) == len(fresh),
+                     20.0, 0.1, "the kept writes in Redis")
+    st.check_alive()
+
 if __name__ == "__main__":
     runner.main()
