@@ -450,6 +450,46 @@ jm_mdp_worker_reply (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, zframe
 }
 
 int
+jm_mdp_worker_reply_lent (jm_mdp_worker_t *self, jm_mdp_request_t **request_p,
+                          void *data, size_t size, zmq_free_fn *release, void *hint)
+{
+    assert (self);
+    assert (request_p && *request_p);
+    assert (data && release);
+    jm_mdp_request_t *request = *request_p;
+    *request_p = NULL;
+    zmq_msg_t body;
+    int rc = zmq_msg_init_data (&body, data, size, release, hint);
+    assert (rc == 0);           //  fails only when out of memory
+    rc = -1;
+    if (request->generation == self->generation) {
+        byte command = JM_MDPW_REPLY;
+        jm_mdp_part_t parts [] = {
+            { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
+            { zframe_data (request->token), zframe_size (request->token) }, { "", 0 }
+        };
+        void *handle = zsock_resolve (self->sock);
+        //  as jm_mdp_send: only the first part can meet a full queue
+        rc = 0;
+        for (size_t index = 0; rc == 0 && index < 5; index++)
+            if (zmq_send (handle, parts [index].size? parts [index].data: "", parts [index].size,
+                          ZMQ_SNDMORE) < 0)
+                rc = -1;
+        if (rc == 0 && zmq_msg_send (&body, handle, 0) < 0)
+            rc = -1;
+        if (rc)
+            jm_log_warning ("worker for '%s': send queue full, reply dropped", self->service);
+    }
+    else
+        jm_log_debug ("worker for '%s': reply to a request from an old connection dropped",
+                      self->service);
+    if (rc)
+        zmq_msg_close (&body);  //  not sent: released now
+    jm_mdp_request_destroy (&request);
+    return rc;
+}
+
+int
 jm_mdp_worker_reply_str (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, const char *body)
 {
     assert (body);

@@ -207,6 +207,14 @@ int
     jm_mdp_worker_reply_str (jm_mdp_worker_t *self, jm_mdp_request_t **request_p,
                              const char *body);
 
+//  Same with a body the caller lends: size bytes at data, sent without a
+//  copy.  libzmq calls release (data, hint) once it is done with them, from
+//  its I/O thread, or this call does when the reply is dropped; either way
+//  exactly once, and the caller must not touch the bytes until then.
+int
+    jm_mdp_worker_reply_lent (jm_mdp_worker_t *self, jm_mdp_request_t **request_p,
+                              void *data, size_t size, zmq_free_fn *release, void *hint);
+
 //  Does the periodic work: sends a heartbeat when one is due and reconnects
 //  (with a new READY) when the gateway has been silent too long.  Returns the
 //  milliseconds until it next needs calling; use it as the poll timeout.

@@ -20,6 +20,7 @@
 #include "matcher.h"
 #include "body.h"
 #include "registry.h"
+#include "reply_buffer.h"
 #include "rescore.h"
 #include "results.h"
 #include "stats.h"
@@ -69,7 +70,8 @@ typedef struct {
 
 typedef struct {
     jm_mdp_request_t *request;
-    zframe_t *frame;
+    zframe_t *frame;            //  the reply, or NULL when it is in the reply buffer
+    size_t size;
     int entry_count;
     bool error;
 } s_held_reply_t;
@@ -106,6 +108,7 @@ struct _jm_matcher_t {
     //  held until the flush says so; and a request received ahead
     s_held_reply_t *held;
     int held_count;
+    reply_buffer_t *reply_buffer;       //  for a big reply (reply_buffer.h)
     bool held_writes;
     jm_mdp_request_t *next;
     //  counters for the periodic log
@@ -330,6 +333,7 @@ static void
 s_reply_hold (jm_matcher_t *self, s_request_t *request)
 {
     zframe_t *frame;
+    size_t size = 0;
     if (jm_error_is_set (&request->error)) {
         jm_buf_t *out = &self->reply;
         jm_buf_reset (out);
@@ -338,12 +342,15 @@ s_reply_hold (jm_matcher_t *self, s_request_t *request)
         jm_buf_puts (out, "}");
         self->errors_done++;
         frame = zframe_new (out->data, out->len);
+        size = out->len;
     }
     else {
         size_t len = s_reply_results (self, request, true, NULL);
-        frame = zframe_new (NULL, len);
-        size_t written = s_reply_results (self, request, true, (char *) zframe_data (frame));
+        char *room = reply_buffer_take (self->reply_buffer, len);
+        frame = room ? NULL : zframe_new (NULL, len);
+        size_t written = s_reply_results (self, request, true, room ? room : (char *) zframe_data (frame));
         assert (written == len);
+        size = len;
         for (int e = 0; e < request->entry_count; e++) {
             s_entry_t *entry = &self->entries [request->first_entry + e];
             if (!entry->candidate) {
@@ -361,6 +368,7 @@ s_reply_hold (jm_matcher_t *self, s_request_t *request)
     held->request = request->request;
     request->request = NULL;
     held->frame = frame;
+    held->size = size;
     held->entry_count = request->entry_count;
     held->error = jm_error_is_set (&request->error);
 }
@@ -369,11 +377,11 @@ s_reply_hold (jm_matcher_t *self, s_request_t *request)
 //  ,"cached":false,"stored":true} that s_reply_results wrote (JSON text
 //  cannot hold it inside a string, where quotes are escaped) says false.
 static zframe_t *
-s_reply_unstored (zframe_t *frame)
+s_reply_unstored (const char *data, size_t size)
 {
     static const char stored [] = ",\"cached\":false,\"stored\":true}";
     static const char unstored [] = ",\"cached\":false,\"stored\":false}";
-    const char *data = (const char *) zframe_data (frame), *end = data + zframe_size (frame);
+    const char *end = data + size;
     jm_buf_t out;
     jm_buf_init (&out);
     const char *at;
@@ -400,14 +408,22 @@ s_finish_replies (jm_matcher_t *self)
     for (int r = 0; r < self->held_count; r++) {
         s_held_reply_t *held = &self->held [r];
         if (!stored) {
-            zframe_t *unstored = s_reply_unstored (held->frame);
-            zframe_destroy (&held->frame);
+            const char *data = held->frame ? (const char *) zframe_data (held->frame)
+                                           : reply_buffer_data (self->reply_buffer);
+            zframe_t *unstored = s_reply_unstored (data, held->size);
+            if (held->frame)
+                zframe_destroy (&held->frame);
+            else
+                reply_buffer_give_back (self->reply_buffer);
             held->frame = unstored;
         }
         jm_log_debug ("request: %d candidates, %zu bytes reply%s%s", held->entry_count,
-                      zframe_size (held->frame), held->error ? ", error" : "",
+                      held->size, held->error ? ", error" : "",
                       stored || !self->held_writes ? "" : ", not stored");
-        jm_mdp_worker_reply (self->worker, &held->request, &held->frame);
+        if (held->frame)
+            jm_mdp_worker_reply (self->worker, &held->request, &held->frame);
+        else
+            reply_buffer_send (self->reply_buffer, self->worker, &held->request, held->size);
         self->requests_done++;
     }
     self->held_count = 0;
@@ -749,6 +765,7 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     self->batch_max = (int) jm_config_int (config, "batch-max");
     self->requests = calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));
     self->held = calloc (MAX_BATCH_REQUESTS, sizeof (s_held_reply_t));
+    self->reply_buffer = reply_buffer_new ();
     assert (self->requests && self->held);
     jm_buf_init (&self->arena);
     jm_buf_init (&self->reply);
@@ -792,6 +809,7 @@ jm_matcher_destroy (jm_matcher_t **self_p)
     jm_json_doc_destroy (&self->doc);
     free (self->requests);
     free (self->held);
+    reply_buffer_destroy (&self->reply_buffer);
     free (self->entries);
     free (self->items);
     free (self->lookups);

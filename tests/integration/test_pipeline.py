@@ -417,11 +417,15 @@ def batch_while_redis_is_down_says_not_stored():
     stays as it was."""
     st = Stack(matchers=1, persist_redis=True)
     tricky = ',"cached":false,"stored":true}'
-    fresh = [make_candidate(index, "down-batch") for index in range(40)]
+    # 60 results make a reply of over 256 KB: written in the matcher's
+    # reply buffer, then rewritten into a frame of its own
+    fresh = [make_candidate(index, "down-batch") for index in range(60)]
     fresh[3]["name"] = "Ann " + tricky
     st.redis.stop()
-    results = check_ok(st.match(body(candidates=fresh)))
-    check_equal(len(results), 40, "results")
+    raw = st.client().request(MATCH, body(candidates=fresh), timeout=30.0)
+    check(len(raw) > 256 * 1024, "reply of %d bytes, want a big one" % len(raw))
+    results = check_ok(json.loads(raw))
+    check_equal(len(results), 60, "results")
     for result in results:
         check_equal((result["cached"], result["stored"]), (False, False),
                     "%s while Redis is down" % result["candidate"])
@@ -431,6 +435,13 @@ def batch_while_redis_is_down_says_not_stored():
     redis = st.redis.client()
     harness.wait_for(lambda: redis.exists(*[result_key(JOB, c["id"]) for c in fresh]) == len(fresh),
                      20.0, 0.1, "the kept writes in Redis")
+    # big replies go on from the buffer, stored again
+    for round in range(3):
+        more = [make_candidate(index, "up-%d" % round) for index in range(60)]
+        results = check_ok(st.match(body(candidates=more)))
+        check(all(r["stored"] is True and r["cached"] is False for r in results),
+              "round %d after Redis is back" % round)
+        check_equal([r["candidate"] for r in results], [c["id"] for c in more], "order")
     st.check_alive()
 
 if __name__ == "__main__":

@@ -125,6 +125,18 @@ s_worker_start (fake_t *fake, jm_mdp_worker_t **worker_p, const char *service, i
     return s_fake_recv_command (fake, 2000);
 }
 
+//  Starts a fake gateway and a worker; returns the worker's identity as
+//  the gateway sees it (from its READY), or NULL.
+static zframe_t *
+s_worker_connected (fake_t *fake, jm_mdp_worker_t **worker_p, const char *service, int slots)
+{
+    zmsg_t *ready = s_worker_start (fake, worker_p, service, slots);
+    if (!ready)
+        return NULL;
+    zframe_t *identity = zmsg_pop (ready);
+    zmsg_destroy (&ready);
+    return identity;
+}
 
 //  --------------------------------------------------------------------------
 //  Helpers
@@ -228,10 +240,8 @@ JM_TEST (mdp_worker_batch_replies_out_of_order)
 {
     fake_t fake;
     jm_mdp_worker_t *worker;
-    zmsg_t *ready = s_worker_start (&fake, &worker, "batch", 4);
-    JM_REQUIRE (ready);
-    zframe_t *identity = zmsg_pop (ready);
-    zmsg_destroy (&ready);
+    zframe_t *identity = s_worker_connected (&fake, &worker, "batch", 4);
+    JM_REQUIRE (identity);
     const char *tokens [] = { "tok-a", "tok-b", "tok-c", "tok-d" };
     for (int index = 0; index < 4; index++) {
         char body [16];
@@ -364,6 +374,55 @@ JM_TEST (mdp_worker_reconnects_on_disconnect)
     zmsg_destroy (&reply);
     zframe_destroy (&first);
     zframe_destroy (&second);
+    jm_mdp_worker_destroy (&worker);
+    s_fake_stop (&fake);
+}
+
+//  A lent body is released once: by libzmq after sending it, or at once
+//  when the reply is dropped (its request came over an older connection).
+static void
+s_count_release (void *data, void *hint)
+{
+    __atomic_add_fetch ((int *) hint, 1, __ATOMIC_SEQ_CST);
+}
+
+JM_TEST (mdp_worker_lent_reply_is_released_once)
+{
+    jm_log_init ("test", JM_LOG_ERROR);
+    fake_t fake;
+    jm_mdp_worker_t *worker;
+    zframe_t *first = s_worker_connected (&fake, &worker, "lent", 2);
+    JM_REQUIRE (first);
+    s_fake_request (&fake, first, "t1", "one");
+    jm_mdp_request_t *sent = jm_mdp_worker_wait (worker, 1000);
+    JM_REQUIRE (sent);
+    s_fake_request (&fake, first, "t2", "two");
+    jm_mdp_request_t *stale = jm_mdp_worker_wait (worker, 1000);
+    JM_REQUIRE (stale);
+    static char body [] = "a lent reply body";
+    int released = 0;
+    JM_CHECK_INT (jm_mdp_worker_reply_lent (worker, &sent, body, sizeof body - 1,
+                                            s_count_release, &released), 0);
+    JM_CHECK (sent == NULL);
+    zmsg_t *reply = s_fake_recv_command (&fake, 1000);
+    JM_REQUIRE (reply);
+    JM_CHECK_STR (s_frame_str (reply, 4), "t1");
+    JM_CHECK_STR (s_frame_str (reply, 6), "a lent reply body");
+    zmsg_destroy (&reply);
+    for (int waited = 0; waited < 2000 && __atomic_load_n (&released, __ATOMIC_SEQ_CST) == 0; waited++)
+        zclock_sleep (1);
+    JM_CHECK_INT (__atomic_load_n (&released, __ATOMIC_SEQ_CST), 1);
+    //  the gateway drops the connection: a reply to its request is dropped
+    s_fake_command (&fake, first, JM_MDPW_DISCONNECT);
+    JM_CHECK (jm_mdp_worker_wait (worker, 200) == NULL);
+    zmsg_t *again = s_fake_recv_command (&fake, 1000);
+    JM_REQUIRE (again);
+    zmsg_destroy (&again);
+    JM_CHECK_INT (jm_mdp_worker_reply_lent (worker, &stale, body, sizeof body - 1,
+                                            s_count_release, &released), -1);
+    JM_CHECK (stale == NULL);
+    JM_CHECK_INT (__atomic_load_n (&released, __ATOMIC_SEQ_CST), 2);
+    zframe_destroy (&first);
     jm_mdp_worker_destroy (&worker);
     s_fake_stop (&fake);
 }
