@@ -10,9 +10,9 @@
     are sent ahead without waiting (jm_store_send): Redis stores them while
     the next ones are scored.  The replies are built as if stored while
     Redis takes the last writes; when another request is already waiting,
-    they are held (s_finish_replies) until that batch is parsed and its
-    lookup has read the writes' answers, else sent after a flush at once.
-    So under load Redis stores one batch while the next is parsed.  Each new profile is
+    they are held (s_finish_replies) until that batch is parsed, then
+    flushed and sent; else flushed and sent at once.  So under load Redis
+    stores one batch while the next is parsed.  Each new profile is
     stored with the batch's writes (for re-scoring), and a guard per job
     follows them (registry.h).  Between batches the loop serves
     jobmatch.jobs and jobmatch.results, polls the registry, and when
@@ -58,7 +58,8 @@ typedef struct {
     int entry;
     char fingerprint [64];
     bool cached;
-    size_t offset, len;         //  result JSON in the batch arena
+    size_t offset, len;         //  result JSON in the batch arena; when cached, the
+                                //  lookup's (self->lookups, the same index)
 } s_item_t;
 
 typedef struct {
@@ -286,7 +287,8 @@ s_put (char *dest, size_t *len, const void *data, size_t n)
 
 //  Writes the body of a successful request's reply into dest, or only
 //  measures it when dest is NULL; returns its length.  Results are copied
-//  straight from the batch arena, so a large reply exists once, in its frame.
+//  straight from the batch arena or, when cached, from the store's lookup
+//  buffer, so a large reply exists once more, in its frame.
 static size_t
 s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *dest)
 {
@@ -314,7 +316,8 @@ s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *de
             if (!first)
                 s_put (dest, &len, ",", 1);
             //  the stored result, less its closing brace, plus how it was served
-            s_put (dest, &len, self->arena.data + item->offset, item->len - 1);
+            const char *json = item->cached ? self->lookups [i].json : self->arena.data + item->offset;
+            s_put (dest, &len, json, item->len - 1);
             char served [48];
             int served_len = snprintf (served, sizeof served, ",\"cached\":%s,\"stored\":%s}",
                                        item->cached ? "true" : "false",
@@ -512,6 +515,9 @@ s_handle_requests (jm_matcher_t *self)
             s_parse_request (self, &self->requests [r]);
     }
     self->unknown_job_seen = false;
+    //  Redis stored the last batch while this one was parsed: its replies
+    //  go now, before this batch's lookup fills the memory they held
+    s_finish_replies (self);
     //  one round trip: what is already in Redis for these exact profiles and job versions
     if (self->item_count > self->lookup_cap) {
         self->lookup_cap = self->item_count;
@@ -528,8 +534,6 @@ s_handle_requests (jm_matcher_t *self)
     }
     if (self->item_count)
         jm_store_lookup (self->store, self->lookups, self->item_count);
-    //  the lookup read the answers to the last batch's writes: its replies go
-    s_finish_replies (self);
     //  score the misses and queue their writes, each new profile once
     size_t writes = 0;
     int profile_entry = -1;
@@ -538,9 +542,10 @@ s_handle_requests (jm_matcher_t *self)
         const jm_candidate_t *candidate = self->entries [item->entry].candidate;
         item->offset = self->arena.len;
         if (self->lookups [i].hit) {
+            //  the reply copies it from the store's lookup buffer, valid
+            //  until the next lookup: the replies are built before that
             item->cached = true;
-            jm_buf_append (&self->arena, self->lookups [i].json, self->lookups [i].json_len);
-            item->len = self->arena.len - item->offset;
+            item->len = self->lookups [i].json_len;
             continue;
         }
         jm_result_t scored;
@@ -591,7 +596,7 @@ s_handle_requests (jm_matcher_t *self)
     s_free_entries (self);
     jm_json_doc_trim (self->doc);
     //  a request waiting already: parsing it overlaps Redis storing this
-    //  batch, and its lookup reads their answers; else flush and reply now
+    //  batch; else flush and reply now
     self->next = jm_mdp_worker_recv (self->worker);
     if (!self->next)
         s_finish_replies (self);
