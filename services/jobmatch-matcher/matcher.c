@@ -690,10 +690,11 @@ s_matcher_actor (zsock_t *pipe, void *args)
         else
         if (zpoller_terminated (poller))
             break;
-        if (self->next)
+        bool ahead = self->next != NULL;
+        if (ahead)
             s_handle_requests (self);       //  the request received ahead waits no longer
         int64_t now = zclock_mono ();
-        if (rescore && (!which || now >= next_busy_rescore)) {
+        if (rescore && ((!which && !ahead) || now >= next_busy_rescore)) {
             //  nothing waiting, or busy for a while: a chunk of background
             //  re-scoring, so a loaded cluster still finishes it
             s_rescored (self, jm_rescore_step (self->rescore));
