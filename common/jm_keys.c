@@ -312,26 +312,20 @@ jm_keys_rank_range (const jm_keys_t *self, const char *job, const char *version,
                     jm_error_t *err)
 {
     assert (range);
-    double low = -INFINITY;
-    int high = 0;                   //  an exclusive upper bound, or 0 for none
-    int len;
-    if (!band || jm_keys_band_has_set (band))
-        len = band ? jm_keys_rank_band (self, job, version, band, range->key, sizeof range->key, err)
-                   : jm_keys_rank (self, job, version, range->key, sizeof range->key, err);
-    else
-    if (strcmp (band, "partial") == 0 || strcmp (band, "weak") == 0) {
-        len = jm_keys_rank (self, job, version, range->key, sizeof range->key, err);
-        bool partial = band [0] == 'p';
-        low = partial ? JM_BAND_PARTIAL_MIN : -INFINITY;
-        high = partial ? JM_BAND_GOOD_MIN : JM_BAND_PARTIAL_MIN;
-    }
-    else {
+    bool partial = band && strcmp (band, "partial") == 0;
+    bool weak = band && strcmp (band, "weak") == 0;
+    if (band && !partial && !weak && !jm_keys_band_has_set (band)) {
         range->key [0] = '\0';
-        len = jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                            "band must be one of strong, good, partial, weak");
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "band must be one of strong, good, partial, weak");
     }
+    int len = jm_keys_band_has_set (band)
+            ? jm_keys_rank_band (self, job, version, band, range->key, sizeof range->key, err)
+            : jm_keys_rank (self, job, version, range->key, sizeof range->key, err);
     if (len < 0)
         return -1;
+    double low = partial ? JM_BAND_PARTIAL_MIN : -INFINITY;
+    int high = partial ? JM_BAND_GOOD_MIN : weak ? JM_BAND_PARTIAL_MIN : 0;   //  0: none
     if (!isnan (min_score) && min_score > low)
         low = min_score;
     if (isinf (low))

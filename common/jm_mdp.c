@@ -94,21 +94,29 @@ jm_mdp_socket_defaults (zsock_t *sock)
     zsock_set_linger (sock, 0);
 }
 
+//  Sends the count parts, the last with more when a body follows.
+//  Returns 0, or -1 when the socket cannot take the message now.
+static int
+s_send_parts (void *handle, const jm_mdp_part_t *parts, size_t count, bool more)
+{
+    for (size_t index = 0; index < count; index++) {
+        //  Only the first part can meet a full queue: ZeroMQ counts whole
+        //  messages against the high water mark, so the rest always go
+        int flags = index + 1 < count || more? ZMQ_SNDMORE: 0;
+        if (zmq_send (handle, parts [index].size? parts [index].data: "", parts [index].size,
+                      flags) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int
 jm_mdp_send (zsock_t *sock, const jm_mdp_part_t *parts, size_t count, zframe_t *body)
 {
     assert (sock);
     assert (count > 0 || body);
-    void *handle = zsock_resolve (sock);
-    size_t total = count + (body? 1: 0);
-    for (size_t index = 0; index < count; index++) {
-        //  Only the first part can meet a full queue: ZeroMQ counts whole
-        //  messages against the high water mark, so the rest always go
-        int flags = index + 1 < total? ZMQ_SNDMORE: 0;
-        if (zmq_send (handle, parts [index].size? parts [index].data: "", parts [index].size,
-                      flags) < 0)
-            return -1;
-    }
+    if (s_send_parts (zsock_resolve (sock), parts, count, body != NULL))
+        return -1;
     if (body && zframe_send (&body, sock, ZFRAME_REUSE))
         return -1;
     return 0;
@@ -422,12 +430,15 @@ jm_mdp_worker_wait (jm_mdp_worker_t *self, int timeout_ms)
     }
 }
 
-int
-jm_mdp_worker_reply (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, zframe_t **body_p)
+//  Sends a reply whose body is a frame (shared, stays the caller's) or a
+//  message (lent: sent, or left for the caller to close), and destroys the
+//  request.  Returns 0, or -1 when the reply was dropped.
+static int
+s_worker_reply (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, zframe_t *frame,
+                zmq_msg_t *lent)
 {
     assert (self);
     assert (request_p && *request_p);
-    assert (body_p && *body_p);
     jm_mdp_request_t *request = *request_p;
     *request_p = NULL;
     int rc = -1;
@@ -437,15 +448,29 @@ jm_mdp_worker_reply (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, zframe
             { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
             { zframe_data (request->token), zframe_size (request->token) }, { "", 0 }
         };
-        rc = jm_mdp_send (self->sock, parts, 5, *body_p);
+        if (frame)
+            rc = jm_mdp_send (self->sock, parts, 5, frame);
+        else {
+            void *handle = zsock_resolve (self->sock);
+            rc = s_send_parts (handle, parts, 5, true) || zmq_msg_send (lent, handle, 0) < 0
+               ? -1 : 0;
+        }
         if (rc)
             jm_log_warning ("worker for '%s': send queue full, reply dropped", self->service);
     }
     else
         jm_log_debug ("worker for '%s': reply to a request from an old connection dropped",
                       self->service);
-    zframe_destroy (body_p);
     jm_mdp_request_destroy (&request);
+    return rc;
+}
+
+int
+jm_mdp_worker_reply (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, zframe_t **body_p)
+{
+    assert (body_p && *body_p);
+    int rc = s_worker_reply (self, request_p, *body_p, NULL);
+    zframe_destroy (body_p);
     return rc;
 }
 
@@ -453,39 +478,13 @@ int
 jm_mdp_worker_reply_lent (jm_mdp_worker_t *self, jm_mdp_request_t **request_p,
                           void *data, size_t size, zmq_free_fn *release, void *hint)
 {
-    assert (self);
-    assert (request_p && *request_p);
     assert (data && release);
-    jm_mdp_request_t *request = *request_p;
-    *request_p = NULL;
     zmq_msg_t body;
     int rc = zmq_msg_init_data (&body, data, size, release, hint);
     assert (rc == 0);           //  fails only when out of memory
-    rc = -1;
-    if (request->generation == self->generation) {
-        byte command = JM_MDPW_REPLY;
-        jm_mdp_part_t parts [] = {
-            { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
-            { zframe_data (request->token), zframe_size (request->token) }, { "", 0 }
-        };
-        void *handle = zsock_resolve (self->sock);
-        //  as jm_mdp_send: only the first part can meet a full queue
-        rc = 0;
-        for (size_t index = 0; rc == 0 && index < 5; index++)
-            if (zmq_send (handle, parts [index].size? parts [index].data: "", parts [index].size,
-                          ZMQ_SNDMORE) < 0)
-                rc = -1;
-        if (rc == 0 && zmq_msg_send (&body, handle, 0) < 0)
-            rc = -1;
-        if (rc)
-            jm_log_warning ("worker for '%s': send queue full, reply dropped", self->service);
-    }
-    else
-        jm_log_debug ("worker for '%s': reply to a request from an old connection dropped",
-                      self->service);
+    rc = s_worker_reply (self, request_p, NULL, &body);
     if (rc)
         zmq_msg_close (&body);  //  not sent: released now
-    jm_mdp_request_destroy (&request);
     return rc;
 }
 

@@ -986,8 +986,7 @@ jm_store_send (jm_store_t *self)
     if (self->sent_commands)
         s_collect (self);
     if (!self->ctx || s_now_ms () < self->writes_held_until_ms || self->replay_due
-    ||  jm_store__scripts_ready (self) || !self->ctx
-    ||  (self->ctx->obuf && self->ctx->obuf [0] != '\0'))
+    ||  jm_store__scripts_ready (self))
         return -1;              //  left to the next flush, which knows what to do
     const jm_store__entry_t *first = &self->entries [self->entry_sent];
     const jm_store__entry_t *last = &self->entries [self->entry_end - 1];

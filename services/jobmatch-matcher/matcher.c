@@ -285,10 +285,11 @@ s_put (char *dest, size_t *len, const void *data, size_t n)
     *len += n;
 }
 
-//  Writes the body of a successful request's reply into dest, or only
-//  measures it when dest is NULL; returns its length.  Results are copied
-//  straight from the batch arena or, when cached, from the store's lookup
-//  buffer, so a large reply exists once more, in its frame.
+//  Writes the body of a successful request's reply into dest and counts
+//  what it says, or only measures it when dest is NULL; returns its
+//  length.  Results are copied straight from the batch arena or, when
+//  cached, from the store's lookup buffer, so a large reply exists once
+//  more, in its frame.
 static size_t
 s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *dest)
 {
@@ -308,6 +309,7 @@ s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *de
             jm_buf_puts (out, "}");
             s_put (dest, &len, out->data, out->len);
             first = false;
+            self->errors_done += dest != NULL;
             continue;
         }
         for (size_t i = (size_t) entry->first_item;
@@ -324,14 +326,18 @@ s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *de
                                        item->cached || stored ? "true" : "false");
             s_put (dest, &len, served, (size_t) served_len);
             first = false;
+            if (dest) {
+                self->results_done++;
+                self->cached_done += item->cached;
+            }
         }
     }
     s_put (dest, &len, "]}", 2);
     return len;
 }
 
-//  Builds the reply of one request as if its new results were stored,
-//  counts what it says, and holds it (s_finish_replies sends it).
+//  Builds the reply of one request as if its new results were stored and
+//  holds it (s_finish_replies sends it).
 static void
 s_reply_hold (jm_matcher_t *self, s_request_t *request)
 {
@@ -354,18 +360,6 @@ s_reply_hold (jm_matcher_t *self, s_request_t *request)
         size_t written = s_reply_results (self, request, true, room ? room : (char *) zframe_data (frame));
         assert (written == len);
         size = len;
-        for (int e = 0; e < request->entry_count; e++) {
-            s_entry_t *entry = &self->entries [request->first_entry + e];
-            if (!entry->candidate) {
-                self->errors_done++;
-                continue;
-            }
-            for (size_t i = (size_t) entry->first_item;
-                 i < self->item_count && self->items [i].entry == request->first_entry + e; i++) {
-                self->results_done++;
-                self->cached_done += self->items [i].cached;
-            }
-        }
     }
     s_held_reply_t *held = &self->held [self->held_count++];
     held->request = request->request;
@@ -422,7 +416,7 @@ s_finish_replies (jm_matcher_t *self)
         }
         jm_log_debug ("request: %d candidates, %zu bytes reply%s%s", held->entry_count,
                       held->size, held->error ? ", error" : "",
-                      stored || !self->held_writes ? "" : ", not stored");
+                      stored ? "" : ", not stored");
         if (held->frame)
             jm_mdp_worker_reply (self->worker, &held->request, &held->frame);
         else

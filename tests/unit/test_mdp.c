@@ -534,7 +534,7 @@ JM_TEST (mdp_client_many_in_flight)
         char *service = NULL, *id = NULL, *body = NULL;
         JM_REQUIRE (jm_mdp_client_recv (client, &service, &id, &body, 2000) == 0);
         int number = atoi (id + 3);
-        JM_CHECK (number >= 0 && number < COUNT && !seen [number]);
+        JM_REQUIRE (number >= 0 && number < COUNT && !seen [number]);
         seen [number] = true;
         char want [16];
         snprintf (want, sizeof want, "re:b%d", number);
