@@ -320,6 +320,65 @@ def gateway_restarted_during_run():
     check(restarted.alive(), "the new gateway runs")
 
 
+def resident_bytes(file_path):
+    """Bytes of file_path in the page cache (mincore on a mapping)."""
+    import ctypes
+    import mmap
+    size = os.path.getsize(file_path)
+    page = os.sysconf("SC_PAGE_SIZE")
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    with open(file_path, "rb") as data:
+        address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, data.fileno(), 0)
+        check(address not in (None, ctypes.c_void_p(-1).value), "mmap (errno %d)" % ctypes.get_errno())
+        try:
+            vector = (ctypes.c_ubyte * ((size + page - 1) // page))()
+            rc = libc.mincore(address, size, vector)
+            check_equal(rc, 0, "mincore (errno %d)" % ctypes.get_errno())
+            return sum(1 for flag in vector if flag & 1) * page
+        finally:
+            libc.munmap(address, size)
+
+
+def filesystem_of(file_path):
+    """The type of the filesystem holding file_path, from /proc/mounts."""
+    best, kind = "", "?"
+    real = os.path.realpath(file_path)
+    with open("/proc/mounts") as mounts:
+        for line in mounts:
+            fields = line.split()
+            point = fields[1].replace("\\040", " ")
+            if (real == point or real.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
+                best, kind = point, fields[2]
+    return kind
+
+
+@runner.test
+def big_output_leaves_little_in_the_page_cache():
+    # ~5 KB a result: 12,000 give ~60 MB; what is on disk more than 16 MB
+    # behind the end is dropped from the cache as the run goes
+    total = 12000
+    s = stack.Stack(matchers=1)
+    in_path = write_candidates("cache.jsonl", total, "cache", distinct=200)
+    out_path = path("cache.out.jsonl")
+    done = batch(s.gateway.clients, "--in", in_path, "--out", out_path)
+    check_equal(done.returncode, 0, "exit status (stderr %r)" % done.stderr[-300:])
+    size = os.path.getsize(out_path)
+    check(size > 48 << 20, "the output is big enough to tell (%d bytes)" % size)
+    kind = filesystem_of(out_path)
+    if kind in ("tmpfs", "ramfs"):
+        print("    (%s keeps files in memory: the page cache bound is not checked)" % kind)
+    else:
+        resident = resident_bytes(out_path)         # before reading it back, which caches it
+        check(resident < 30 << 20, "%.1f MB of the %.1f MB output still cached" % (
+            resident / 2**20, size / 2**20))
+    check_exact(read_jsonl(out_path), ["cache-%d" % n for n in range(total)])
+
+
 @runner.test
 def all_jobs_and_usage():
     s = stack.Stack(matchers=1)
