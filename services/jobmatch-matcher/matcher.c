@@ -646,10 +646,15 @@ static void
 s_matcher_actor (zsock_t *pipe, void *args)
 {
     jm_matcher_t *self = args;
-    zpoller_t *poller = zpoller_new (pipe, jm_mdp_worker_sock (self->worker),
-                                     jm_mdp_worker_sock (self->jobs_worker),
-                                     jm_mdp_worker_sock (self->results_worker), NULL);
-    assert (poller);
+    //  Every socket with input is served on each turn: the match service
+    //  under a steady load must not starve the jobs and results services
+    //  (their gateway heartbeats would go unread and they would reconnect)
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (jm_mdp_worker_sock (self->worker)), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (jm_mdp_worker_sock (self->jobs_worker)), 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (jm_mdp_worker_sock (self->results_worker)), 0, ZMQ_POLLIN, 0 },
+    };
     zsock_signal (pipe, 0);
     int64_t next_store_tick = zclock_mono () + STORE_TICK_MS;
     int64_t next_stats = zclock_mono () + STATS_INTERVAL_MS;
@@ -664,31 +669,27 @@ s_matcher_actor (zsock_t *pipe, void *args)
         timeout = s_min_timeout (timeout, next_store_tick - zclock_mono ());
         timeout = s_min_timeout (timeout, next_registry - zclock_mono ());
         bool rescore = jm_rescore_due (self->rescore);
-        void *which = zpoller_wait (poller, rescore || self->next ? 0 : timeout);
-        if (which == pipe) {
+        int ready = zmq_poll (items, 4, rescore || self->next ? 0 : timeout);
+        if (ready < 0 && zmq_errno () != EINTR)
+            break;                          //  the context is terminating
+        if (ready > 0 && (items [0].revents & ZMQ_POLLIN)) {
             char *command = zstr_recv (pipe);
             bool terminate = !command || streq (command, "$TERM");
             zstr_free (&command);
             if (terminate)
                 break;
         }
-        else
-        if (which == jm_mdp_worker_sock (self->worker))
+        if (ready > 0 && (items [1].revents & ZMQ_POLLIN))
             s_handle_requests (self);
-        else
-        if (which == jm_mdp_worker_sock (self->jobs_worker))
+        if (ready > 0 && (items [2].revents & ZMQ_POLLIN))
             s_handle_service (self, self->jobs_worker, true);
-        else
-        if (which == jm_mdp_worker_sock (self->results_worker))
+        if (ready > 0 && (items [3].revents & ZMQ_POLLIN))
             s_handle_service (self, self->results_worker, false);
-        else
-        if (zpoller_terminated (poller))
-            break;
         bool ahead = self->next != NULL;
         if (ahead)
             s_handle_requests (self);       //  the request received ahead waits no longer
         int64_t now = zclock_mono ();
-        if (rescore && ((!which && !ahead) || now >= next_busy_rescore)) {
+        if (rescore && ((ready <= 0 && !ahead) || now >= next_busy_rescore)) {
             //  nothing waiting, or busy for a while: a chunk of background
             //  re-scoring, so a loaded cluster still finishes it
             s_rescored (self, jm_rescore_step (self->rescore));
@@ -712,7 +713,6 @@ s_matcher_actor (zsock_t *pipe, void *args)
     }
     s_finish_replies (self);
     jm_mdp_request_destroy (&self->next);   //  the gateway gives it to another matcher
-    zpoller_destroy (&poller);
 }
 
 jm_matcher_t *

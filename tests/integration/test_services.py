@@ -538,6 +538,51 @@ def rescore_completes_under_sustained_load():
 
 
 @runner.test
+def jobs_and_results_answer_while_match_is_saturated():
+    # One matcher kept busy with 200-candidate batches, heartbeats every
+    # 100 ms: its jobs and results services must still read their gateway's
+    # heartbeats (or they would reconnect) and answer within a moment.
+    stack = Stack(matchers=1, heartbeat_ms=100, liveness=3)
+    for service in (JOBS, RESULTS):
+        stack.gateway.wait_workers(service, 1, timeout=10.0)
+    client = stack.client()
+    profiles = [make_candidate(n, prefix="sat") for n in range(200)]
+    sent = answered = asked = 0
+    asked_at, waits = {}, []
+    started = time.monotonic()
+    next_ask = started + 0.5
+    while time.monotonic() - started < 4.0 or asked_at:
+        while sent - answered < 8 and time.monotonic() - started < 4.0:
+            for profile in profiles:
+                profile["id"] = "sat-%d-%s" % (sent, profile["name"])
+            client.send("jobmatch.match", "m-%d" % sent,
+                        json.dumps({"candidates": profiles, "jobs": ["backend-developer"]}).encode())
+            sent += 1
+        if time.monotonic() >= next_ask and time.monotonic() - started < 4.0:
+            service = (JOBS, RESULTS)[asked % 2]
+            body = {"op": "list"} if service == JOBS else {"op": "rank", "job": "backend-developer",
+                                                            "limit": 3}
+            client.send(service, "ask-%d" % asked, json.dumps(body).encode())
+            asked_at["ask-%d" % asked] = time.monotonic()
+            asked += 1
+            next_ask = time.monotonic() + 0.2
+        _service, request_id, body = client.recv(timeout=10.0)
+        request_id = request_id.decode()
+        if request_id.startswith("ask-"):
+            waits.append(time.monotonic() - asked_at.pop(request_id))
+            check(json.loads(body).get("ok") is True, "%s answered %s" % (request_id, body[:200]))
+        else:
+            answered += 1
+    check(answered >= 8, "the match service was kept busy (%d batches)" % answered)
+    check(len(waits) >= 10, "jobs and results asked %d times" % len(waits))
+    check(max(waits) < 1.0, "slowest jobs/results answer under load: %.2f s" % max(waits))
+    log = stack.matchers[0].log()
+    check("silent for" not in log, "a worker of the busy matcher lost its gateway: %s" % [
+        line for line in log.splitlines() if "silent for" in line][:2])
+    stack.check_alive()
+
+
+@runner.test
 def services_answer_io_error_while_redis_is_down():
     stack = start()
     ok(call(stack, JOBS, {"op": "put", "job": small_job("go-dev")}))
