@@ -109,7 +109,7 @@ printf 'batch %d candidates:  %s candidates/s\n' "$SMALL" "$(printf "%'d" "$SMAL
 printf 'CLI peak RSS:  %s MB over %d candidates, %s MB over %d  (flat: bounded window, streamed input and output)\n' \
     "$RSS_MB" "$COUNT" "$SMALL_RSS" "$SMALL"
 printf 'matcher peak RSS:  %s MB  (target < 32 MB)\n' "$(matcher_rss)"
-printf 'output: exactly one line per candidate in both runs; redis maxmemory %s (volatile-lru)\n' "$MAXMEMORY"
+printf 'output: exactly one line per candidate in both runs; %s\n' "$REDIS_NOTE"
 # the ceiling: the same stack driven by bench_pipeline (no files, no reordering)
 if [ -x "$BIN/bench_pipeline" ]; then
     reference=$("$BIN/bench_pipeline" --gateway "$GATEWAY" --data data --mode batch --runs 1 --count "$SMALL" \

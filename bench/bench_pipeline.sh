@@ -43,6 +43,7 @@ alive () {
 }
 
 echo "pipeline: gateway $GATEWAY, 2 matchers, redis-server on port $REDIS_PORT; $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  $REDIS_NOTE"
 # One run: latency at idle, batch, single, the gateway's memory through a
 # burst, the matchers' peak memory, then the summary table.
 "$BIN/bench_pipeline" --gateway "$GATEWAY" --data data --gateway-pid "$gateway_pid" \

@@ -60,11 +60,17 @@ fail () {
     exit 1
 }
 
-# start_redis [OPTION...]: redis-server on $REDIS_PORT, nothing saved;
-# returns once it answers PING, else fails.
+# start_redis [OPTION...]: redis-server on $REDIS_PORT, nothing saved,
+# with the setting the README recommends (--hash-max-listpack-value 8192:
+# a result hash in one block; BENCH_REDIS_PLAIN=1 leaves Redis's default,
+# to compare); sets REDIS_NOTE (the settings, for the report); returns
+# once it answers PING, else fails.
 start_redis () {
-    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP/redis" --save '' --appendonly no "$@" \
-        >"$TMP/redis.log" 2>&1 &
+    local recommended=(--hash-max-listpack-value 8192)
+    [ "${BENCH_REDIS_PLAIN:-0}" = 1 ] && recommended=()
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP/redis" --save '' --appendonly no \
+        "${recommended[@]}" "$@" >"$TMP/redis.log" 2>&1 &
+    REDIS_NOTE="redis-server ${recommended[*]:-(defaults)} $*"
     pids+=($!)
     for _ in $(seq 100); do
         redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
