@@ -269,6 +269,17 @@ int jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t cou
 //  when the write alone exceeds the pending limits (dropped and counted).
 int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err);
 
+//  Queues the writes of count results as one pending entry: each one's
+//  HSET and PEXPIRE as jm_store_write, then, per job version, one ZADD to
+//  the ranking for all of them and one ZADD and one ZREM per band set (as
+//  jm_store_write's, for all at once), so that Redis runs a few commands
+//  per batch instead of three to five per result.  errors [i] is cleared,
+//  or set when result i is invalid (left out, the others queued).  Returns
+//  how many were queued, or -1 when together they exceed the pending
+//  limits (none queued; every errors [i] says too_large unless set before).
+int jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t count,
+                         jm_error_t *errors);
+
 //  Adds the commands of a result write (as jm_store_write) to calls, to be
 //  sent with jm_store_run rather than through the pending buffer.  Returns
 //  0, or -1 with err set (invalid_request) when an id is invalid.

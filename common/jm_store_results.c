@@ -160,37 +160,36 @@ s_valid_band (const char *band)
                  || strcmp (band, "partial") == 0 || strcmp (band, "weak") == 0);
 }
 
-//  Appends the commands of a result write to out.  Returns how many, or -1
-//  with err set when an id is invalid (nothing appended then).
+//  Checks a result's ids, fingerprint, json and band.  Returns 0, or -1
+//  with err set.
 static int
-s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
-                 jm_error_t *err)
+s_check_result (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err)
 {
-    assert (self && result);
-    char key [JM_KEYS_MAX], rank [JM_KEYS_MAX];
-    int key_len = jm_keys_result (self->keys, result->job, result->candidate,
-                                  key, sizeof key, err);
-    if (key_len < 0)
-        return -1;
-    int rank_len = jm_keys_rank (self->keys, result->job, result->version,
-                                 rank, sizeof rank, err);
-    if (rank_len < 0)
+    char key [JM_KEYS_MAX];
+    if (jm_keys_rank (self->keys, result->job, result->version, key, sizeof key, err) < 0)
         return -1;
     if (!result->fingerprint || !result->json)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "result of %s/%s has no %s", result->job, result->candidate,
                              result->fingerprint ? "json" : "fingerprint");
-    char band_key [JM_KEYS_MAX];
-    int band_len = 0;
-    if (result->band) {
-        if (!s_valid_band (result->band))
-            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "result of %s/%s: unknown band",
-                                 result->job, result->candidate);
-        band_len = jm_keys_rank_band (self->keys, result->job, result->version, result->band,
-                                      band_key, sizeof band_key, err);
-        if (band_len < 0)
-            return -1;
-    }
+    if (result->band && !s_valid_band (result->band))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "result of %s/%s: unknown band",
+                             result->job, result->candidate);
+    return 0;
+}
+
+//  Appends the result hash's commands (HSET, PEXPIRE) to out.  Returns how
+//  many, or -1 with err set when the result is invalid (nothing appended).
+static int
+s_format_hash (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
+               jm_error_t *err)
+{
+    assert (self && result);
+    char key [JM_KEYS_MAX];
+    int key_len = jm_keys_result (self->keys, result->job, result->candidate,
+                                  key, sizeof key, err);
+    if (key_len < 0 || s_check_result (self, result, err))
+        return -1;
     char score [40], at [24], ttl [24];
     int score_len = s_format_double (score, sizeof score, result->score);
     int at_len = snprintf (at, sizeof at, "%lld", (long long) jm_store__wall_ms ());
@@ -220,33 +219,87 @@ s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result
         jm_store__bytes_command (out, 3, pexpire, pexpire_len);
         commands++;
     }
-    const char *zadd [] = { "ZADD", rank, score, result->candidate };
-    size_t zadd_len [] = { 4, (size_t) rank_len, (size_t) score_len, strlen (result->candidate) };
-    jm_store__bytes_command (out, 4, zadd, zadd_len);
-    commands++;
-    if (jm_keys_band_has_set (result->band)) {
-        zadd [1] = band_key;
-        zadd_len [1] = (size_t) band_len;
-        jm_store__bytes_command (out, 4, zadd, zadd_len);
-        commands++;
+    return commands;
+}
+
+//  Appends the ranking commands of count checked results of one job
+//  version (index [] picks them from results) to out: one ZADD to the
+//  ranking for all, and for each band set (strong, good) one ZADD of its
+//  members and one ZREM of the others with a band (a candidate scored again
+//  may have changed band: in one band set at most; partial and weak are
+//  score ranges of the ranking).  Returns how many commands.
+static int
+s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *results,
+                const size_t *index, size_t count)
+{
+    const jm_store_result_t *first = &results [index [0]];
+    size_t argc_max = 2 + 2 * count;
+    const char **argv = malloc (argc_max * sizeof (char *));
+    size_t *lens = malloc (argc_max * sizeof (size_t));
+    char (*scores) [40] = malloc (count * sizeof *scores);
+    size_t *score_lens = malloc (count * sizeof (size_t));
+    if (!argv || !lens || !scores || !score_lens)
+        abort ();
+    char key [JM_KEYS_MAX];
+    int key_len = jm_keys_rank (self->keys, first->job, first->version, key, sizeof key, NULL);
+    int argc = 0;
+    argv [argc] = "ZADD"; lens [argc++] = 4;
+    argv [argc] = key; lens [argc++] = (size_t) key_len;
+    for (size_t i = 0; i < count; i++) {
+        const jm_store_result_t *result = &results [index [i]];
+        score_lens [i] = (size_t) s_format_double (scores [i], sizeof scores [i], result->score);
+        argv [argc] = scores [i];
+        lens [argc++] = score_lens [i];
+        argv [argc] = result->candidate;
+        lens [argc++] = strlen (result->candidate);
     }
-    if (result->band) {
-        //  a candidate scored again may have changed band: in one band set
-        //  at most (partial and weak are score ranges of the ranking)
-        static const char *bands [] = { "strong", "good" };
-        for (int b = 0; b < 2; b++) {
-            if (strcmp (bands [b], result->band) == 0)
+    jm_store__bytes_command (out, argc, argv, lens);
+    int commands = 1;
+    static const char *bands [] = { "strong", "good" };
+    for (int b = 0; b < 2; b++) {
+        key_len = jm_keys_rank_band (self->keys, first->job, first->version, bands [b],
+                                     key, sizeof key, NULL);
+        for (int adding = 1; adding >= 0; adding--) {
+            int band_argc = 2;
+            for (size_t i = 0; i < count; i++) {
+                const jm_store_result_t *result = &results [index [i]];
+                if (!result->band || (strcmp (result->band, bands [b]) == 0) != adding)
+                    continue;
+                if (adding) {
+                    argv [band_argc] = scores [i];
+                    lens [band_argc++] = score_lens [i];
+                }
+                argv [band_argc] = result->candidate;
+                lens [band_argc++] = strlen (result->candidate);
+            }
+            if (band_argc == 2)
                 continue;
-            char other [JM_KEYS_MAX];
-            int other_len = jm_keys_rank_band (self->keys, result->job, result->version, bands [b],
-                                               other, sizeof other, NULL);
-            const char *zrem [] = { "ZREM", other, result->candidate };
-            size_t zrem_len [] = { 4, (size_t) other_len, strlen (result->candidate) };
-            jm_store__bytes_command (out, 3, zrem, zrem_len);
+            argv [0] = adding ? "ZADD" : "ZREM";
+            lens [0] = 4;
+            argv [1] = key;
+            lens [1] = (size_t) key_len;
+            jm_store__bytes_command (out, band_argc, argv, lens);
             commands++;
         }
     }
+    free (argv);
+    free (lens);
+    free (scores);
+    free (score_lens);
     return commands;
+}
+
+//  Appends the commands of a result write to out.  Returns how many, or -1
+//  with err set when an id is invalid (nothing appended then).
+static int
+s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
+                 jm_error_t *err)
+{
+    int commands = s_format_hash (self, out, result, err);
+    if (commands < 0)
+        return -1;
+    size_t only = 0;
+    return commands + s_format_ranks (self, out, result, &only, 1);
 }
 
 int
@@ -263,6 +316,53 @@ jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *e
                              "write limit", result->job, result->candidate,
                              self->pend.len - start);
     return 0;
+}
+
+int
+jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t count,
+                     jm_error_t *errors)
+{
+    assert (self && (results || count == 0) && (errors || count == 0));
+    if (count == 0)
+        return 0;
+    size_t start = jm_store__pending_begin (self);
+    size_t *index = malloc (count * sizeof (size_t));
+    bool *ranked = calloc (count, sizeof (bool));
+    if (!index || !ranked)
+        abort ();
+    int commands = 0, queued = 0;
+    for (size_t i = 0; i < count; i++) {
+        jm_error_clear (&errors [i]);
+        int hash_commands = s_format_hash (self, &self->pend, &results [i], &errors [i]);
+        if (hash_commands < 0)
+            ranked [i] = true;          //  left out
+        else {
+            commands += hash_commands;
+            queued++;
+        }
+    }
+    //  the ranking commands, one group per job version
+    for (size_t i = 0; i < count; i++) {
+        if (ranked [i])
+            continue;
+        size_t group = 0;
+        for (size_t j = i; j < count; j++)
+            if (!ranked [j] && strcmp (results [j].job, results [i].job) == 0
+                            && strcmp (results [j].version, results [i].version) == 0) {
+                ranked [j] = true;
+                index [group++] = j;
+            }
+        commands += s_format_ranks (self, &self->pend, results, index, group);
+    }
+    free (index);
+    free (ranked);
+    if (queued && jm_store__pending_commit (self, start, (uint32_t) commands)) {
+        for (size_t i = 0; i < count; i++)     //  an error set first stays
+            jm_error_set (&errors [i], JM_ERR_TOO_LARGE, "%d results are more than the pending "
+                          "write limit", queued);
+        return -1;
+    }
+    return queued;
 }
 
 int

@@ -6,17 +6,19 @@
         ->  score the misses  ->  queue writes  ->  one Redis flush  ->  replies
 
     so Redis costs two round trips per batch, and many single-candidate
-    requests in flight share them.  Every FLUSH_EVERY writes the queued ones
-    are sent ahead without waiting (jm_store_send): Redis stores them while
-    the next ones are scored.  The replies are built as if stored while
+    requests in flight share them.  Every FLUSH_EVERY results are queued
+    as one write (jm_store_write_many: one ranking command per set for all
+    of them) and sent ahead without waiting (jm_store_send): Redis stores
+    them while the next ones are scored.  The replies are built as if stored while
     Redis takes the last writes; when another request is already waiting,
     they are held (s_finish_replies) until that batch is parsed, then
     flushed and sent; else flushed and sent at once.  So under load Redis
     stores one batch while the next is parsed.  Each new profile is
     stored with the batch's writes (for re-scoring), and a guard per job
-    follows them (registry.h).  Between batches the loop serves
-    jobmatch.jobs and jobmatch.results, polls the registry, and when
-    nothing waits, re-scores one chunk of a changed job.                   */
+    follows them (registry.h).  Each turn also serves jobmatch.jobs and
+    jobmatch.results when they have input (never starved by a busy match
+    service), polls the registry, and when nothing waits, re-scores one
+    chunk of a changed job.                   */
 #include "matcher.h"
 #include "body.h"
 #include "registry.h"
@@ -105,6 +107,11 @@ struct _jm_matcher_t {
     size_t lookup_cap;
     jm_buf_t arena;
     jm_buf_t reply;
+    //  results scored and not yet queued: written FLUSH_EVERY at a time
+    jm_store_result_t write_results [FLUSH_EVERY];
+    size_t write_items [FLUSH_EVERY];           //  their items
+    char write_required [FLUSH_EVERY][24];      //  "5 of 7"
+    jm_error_t write_errors [FLUSH_EVERY];
     //  the replies of the last batch, built as if its writes were stored,
     //  held until the flush says so; and a request received ahead
     s_held_reply_t *held;
@@ -480,6 +487,44 @@ s_free_entries (jm_matcher_t *self)
     self->item_count = 0;
 }
 
+//  "5 of 7" into out (24 bytes), without printf: once per result.
+static void
+s_format_required (char *out, int met, int total)
+{
+    char digits [12];
+    for (int part = 0; part < 2; part++) {
+        unsigned int value = (unsigned int) (part ? total : met);
+        int count = 0;
+        do
+            digits [count++] = (char) ('0' + value % 10);
+        while ((value /= 10) > 0 && count < 10);
+        while (count > 0)
+            *out++ = digits [--count];
+        if (part == 0) {
+            memcpy (out, " of ", 4);
+            out += 4;
+        }
+    }
+    *out = '\0';
+}
+
+//  Queues the first count results scored since the last call as one write
+//  (their json read from the arena now: it may have moved since).  Returns
+//  how many were queued; the others are logged.
+static size_t
+s_write_results (jm_matcher_t *self, size_t count)
+{
+    for (size_t w = 0; w < count; w++)
+        self->write_results [w].json = self->arena.data + self->items [self->write_items [w]].offset;
+    int queued = jm_store_write_many (self->store, self->write_results, count, self->write_errors);
+    for (size_t w = 0; w < count; w++)
+        if (self->write_errors [w].code [0])
+            jm_log_warning ("result of candidate %.64s for job %s not stored: %s",
+                            self->write_results [w].candidate, self->write_results [w].job,
+                            self->write_errors [w].message);
+    return queued > 0 ? (size_t) queued : 0;
+}
+
 //  Handles every request waiting, as one batch.
 static void
 s_handle_requests (jm_matcher_t *self)
@@ -529,7 +574,7 @@ s_handle_requests (jm_matcher_t *self)
     if (self->item_count)
         jm_store_lookup (self->store, self->lookups, self->item_count);
     //  score the misses and queue their writes, each new profile once
-    size_t writes = 0;
+    size_t writes = 0, scored_count = 0;
     int profile_entry = -1;
     for (size_t i = 0; i < self->item_count; i++) {
         s_item_t *item = &self->items [i];
@@ -546,30 +591,24 @@ s_handle_requests (jm_matcher_t *self)
         jm_score_explain (item->info->job, candidate, &scored);
         jm_result_write_json (&scored, item->info->job, candidate, &self->arena);
         item->len = self->arena.len - item->offset;
-        char required [24];
-        snprintf (required, sizeof required, "%d of %d", scored.required_met, scored.required_total);
-        jm_store_result_t result = {
+        size_t w = scored_count++;
+        s_format_required (self->write_required [w], scored.required_met, scored.required_total);
+        self->write_items [w] = i;
+        self->write_results [w] = (jm_store_result_t) {
             .job = item->info->id,
             .version = item->info->version_text,
             .candidate = candidate->id,
             .score = scored.score,
             .fingerprint = item->fingerprint,
-            .json = self->arena.data + item->offset,
-            .json_len = item->len,
+            .json_len = item->len,              //  json: from the arena once written
             .band = jm_band_name (scored.band),
             .name = candidate->name,
-            .required = required
+            .required = self->write_required [w]
         };
-        jm_error_t err;
-        jm_error_clear (&err);
-        if (jm_store_write (self->store, &result, &err) == 0) {
-            if (++writes % FLUSH_EVERY == 0)
-                jm_store_send (self->store);    //  the last flush below says if all landed
-        }
-        else {
-            jm_log_warning ("result of candidate %.64s for job %s not stored: %s", candidate->id,
-                            item->info->id, err.message);
-            continue;
+        if (scored_count == FLUSH_EVERY) {
+            writes += s_write_results (self, scored_count);
+            scored_count = 0;
+            jm_store_send (self->store);        //  the last flush below says if all landed
         }
         if (profile_entry != item->entry) {
             //  kept for re-scoring when a job changes
@@ -580,6 +619,8 @@ s_handle_requests (jm_matcher_t *self)
                                     self->profile.len, NULL);
         }
     }
+    if (scored_count)
+        writes += s_write_results (self, scored_count);
     s_queue_guards (self);
     //  the last writes go out; the replies are built meanwhile
     if (writes)

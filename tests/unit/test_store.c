@@ -1057,6 +1057,98 @@ JM_TEST (store_destroy_flushes_and_is_idempotent)
     JM_CHECK (redis == NULL);
 }
 
+//  Calls of one command since the last CONFIG RESETSTAT, from INFO.
+static long
+s_command_calls (jm_test_redis_t *redis, const char *command)
+{
+    char *info = jm_test_redis_command (redis, "INFO", "commandstats", NULL);
+    char field [64];
+    snprintf (field, sizeof field, "cmdstat_%s:calls=", command);
+    const char *at = info ? strstr (info, field) : NULL;
+    long calls = at ? strtol (at + strlen (field), NULL, 10) : 0;
+    free (info);
+    return calls;
+}
+
+//  Results written together: each result's hash, and per job version one
+//  ZADD to the ranking and one ZADD / ZREM per band set for all of them.
+JM_TEST (store_write_many_groups_rankings)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    jm_store_result_t first [] = {
+        { .job = "j", .version = "2", .candidate = "c1", .score = 91, .fingerprint = "2:a",
+          .json = "{\"c\":1}", .band = "strong", .required = "4 of 4" },
+        { .job = "j", .version = "2", .candidate = "c2", .score = 70, .fingerprint = "2:b",
+          .json = "{\"c\":2}", .band = "good", .required = "3 of 4" },
+        { .job = "k", .version = "1", .candidate = "c1", .score = 65, .fingerprint = "1:a",
+          .json = "{\"k\":1}", .band = "good", .required = "2 of 2" },
+        { .job = "j", .version = "2", .candidate = "c3", .score = 45, .fingerprint = "2:c",
+          .json = "{\"c\":3}", .band = "partial", .required = "2 of 4" },
+        { .job = "j", .version = "2", .candidate = "c5", .score = 50, .fingerprint = NULL,
+          .json = "{}", .band = "partial" },                          //  invalid: left out
+        { .job = "j", .version = "2", .candidate = "c4", .score = 10.25, .fingerprint = "2:d",
+          .json = "{\"c\":4}", .band = "weak", .required = "0 of 4" },
+    };
+    jm_error_t errors [6];
+    JM_CHECK_INT (jm_store_write_many (store, first, 6, errors), 5);
+    JM_CHECK_STR (errors [4].code, JM_ERR_INVALID_REQUEST);
+    for (int i = 0; i < 6; i++)
+        if (i != 4)
+            JM_CHECK_STR (errors [i].code, "");
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2", NULL), 4);
+    char *text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:j:2", "0", "-1",
+                                        "WITHSCORES", NULL);
+    JM_CHECK_STR (text, "c4\n10.25\nc3\n45\nc2\n70\nc1\n91");
+    free (text);
+    text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:j:2:strong", "0", "-1", NULL);
+    JM_CHECK_STR (text, "c1");
+    free (text);
+    text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:j:2:good", "0", "-1", NULL);
+    JM_CHECK_STR (text, "c2");
+    free (text);
+    text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:k:1:good", "0", "-1", NULL);
+    JM_CHECK_STR (text, "c1");
+    free (text);
+    text = jm_test_redis_command (redis, "HMGET", "jobmatch:result:j:c3", "band", "json", "required",
+                                  NULL);
+    JM_CHECK_STR (text, "partial\n{\"c\":3}\n2 of 4");
+    free (text);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c5", NULL), 0);
+    JM_CHECK (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:c4", NULL) > 0);
+
+    //  scored again: c1 falls to weak, c3 rises to good; sets follow
+    free (jm_test_redis_command (redis, "CONFIG", "RESETSTAT", NULL));
+    jm_store_result_t again [] = {
+        { .job = "j", .version = "2", .candidate = "c1", .score = 30, .fingerprint = "2:e",
+          .json = "{}", .band = "weak" },
+        { .job = "j", .version = "2", .candidate = "c3", .score = 62, .fingerprint = "2:f",
+          .json = "{}", .band = "good" },
+        { .job = "j", .version = "2", .candidate = "c2", .score = 70, .fingerprint = "2:b",
+          .json = "{}", .band = "good" },
+    };
+    JM_CHECK_INT (jm_store_write_many (store, again, 3, errors), 3);
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:strong", NULL), 0);
+    text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:j:2:good", "0", "-1", NULL);
+    JM_CHECK_STR (text, "c3\nc2");
+    free (text);
+    text = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j:2", "c1", NULL);
+    JM_CHECK_STR (text, "30");
+    free (text);
+    //  three hashes, but the rankings in 4 commands: ZADD ranking, ZREM
+    //  strong, ZADD good, ZREM good
+    JM_CHECK_INT (s_command_calls (redis, "hset"), 3);
+    JM_CHECK_INT (s_command_calls (redis, "zadd"), 2);
+    JM_CHECK_INT (s_command_calls (redis, "zrem"), 2);
+    JM_CHECK_INT (jm_store_write_many (store, again, 0, NULL), 0);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
 //  strong and good have sets, each candidate in one at most; partial and
 //  weak are score ranges of the ranking, written to no set.
 JM_TEST (store_band_sets_hold_each_candidate_once)
