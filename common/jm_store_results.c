@@ -223,15 +223,53 @@ s_format_hash (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t
 }
 
 //  Appends the ranking commands of count checked results of one job
-//  version (index [] picks them from results) to out: one ZADD to the
+//  version (index [] picks them from results; compacted) to out: one ZADD to the
 //  ranking for all, and for each band set (strong, good) one ZADD of its
 //  members and one ZREM of the others with a band (a candidate scored again
 //  may have changed band: in one band set at most; partial and weak are
 //  score ranges of the ranking).  Returns how many commands.
+//  Keeps in index [] only the last result of each candidate, in order (a
+//  candidate written twice in one batch ends in the band of its last
+//  result, as when written one after the other).  Returns the new count.
+static size_t
+s_last_of_each_candidate (const jm_store_result_t *results, size_t *index, size_t count)
+{
+    if (count < 2)
+        return count;
+    size_t slots = 4;
+    while (slots < 2 * count)
+        slots *= 2;
+    size_t *table = calloc (slots, sizeof (size_t));        //  index position + 1
+    bool *later = calloc (count, sizeof (bool));             //  a later result has its candidate
+    if (!table || !later)
+        abort ();
+    for (size_t i = count; i-- > 0; ) {
+        const char *id = results [index [i]].candidate;
+        uint64_t hash = 14695981039346656037ULL;             //  FNV-1a
+        for (const char *c = id; *c; c++)
+            hash = (hash ^ (unsigned char) *c) * 1099511628211ULL;
+        size_t slot = (size_t) hash & (slots - 1);
+        while (table [slot] && strcmp (results [index [table [slot] - 1]].candidate, id) != 0)
+            slot = (slot + 1) & (slots - 1);
+        if (table [slot])
+            later [i] = true;
+        else
+            table [slot] = i + 1;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < count; i++)
+        if (!later [i])
+            index [kept++] = index [i];
+    free (table);
+    free (later);
+    return kept;
+}
+
 static int
 s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *results,
-                const size_t *index, size_t count)
+                size_t *index, size_t count)
 {
+    count = s_last_of_each_candidate (results, index, count);
     const jm_store_result_t *first = &results [index [0]];
     size_t argc_max = 2 + 2 * count;
     const char **argv = malloc (argc_max * sizeof (char *));

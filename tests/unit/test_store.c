@@ -1070,6 +1070,15 @@ s_command_calls (jm_test_redis_t *redis, const char *command)
     return calls;
 }
 
+//  Checks the members of a sorted set, lowest score first, one per line.
+static void
+s_check_members (jm_test_redis_t *redis, const char *key, const char *expected)
+{
+    char *members = jm_test_redis_command (redis, "ZRANGE", key, "0", "-1", NULL);
+    JM_CHECK_STR (members, expected);
+    free (members);
+}
+
 //  Results written together: each result's hash, and per job version one
 //  ZADD to the ranking and one ZADD / ZREM per band set for all of them.
 JM_TEST (store_write_many_groups_rankings)
@@ -1104,15 +1113,9 @@ JM_TEST (store_write_many_groups_rankings)
                                         "WITHSCORES", NULL);
     JM_CHECK_STR (text, "c4\n10.25\nc3\n45\nc2\n70\nc1\n91");
     free (text);
-    text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:j:2:strong", "0", "-1", NULL);
-    JM_CHECK_STR (text, "c1");
-    free (text);
-    text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:j:2:good", "0", "-1", NULL);
-    JM_CHECK_STR (text, "c2");
-    free (text);
-    text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:k:1:good", "0", "-1", NULL);
-    JM_CHECK_STR (text, "c1");
-    free (text);
+    s_check_members (redis, "jobmatch:rank:j:2:strong", "c1");
+    s_check_members (redis, "jobmatch:rank:j:2:good", "c2");
+    s_check_members (redis, "jobmatch:rank:k:1:good", "c1");
     text = jm_test_redis_command (redis, "HMGET", "jobmatch:result:j:c3", "band", "json", "required",
                                   NULL);
     JM_CHECK_STR (text, "partial\n{\"c\":3}\n2 of 4");
@@ -1133,9 +1136,7 @@ JM_TEST (store_write_many_groups_rankings)
     JM_CHECK_INT (jm_store_write_many (store, again, 3, errors), 3);
     JM_CHECK_INT (jm_store_flush (store), 1);
     JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:strong", NULL), 0);
-    text = jm_test_redis_command (redis, "ZRANGE", "jobmatch:rank:j:2:good", "0", "-1", NULL);
-    JM_CHECK_STR (text, "c3\nc2");
-    free (text);
+    s_check_members (redis, "jobmatch:rank:j:2:good", "c3\nc2");
     text = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j:2", "c1", NULL);
     JM_CHECK_STR (text, "30");
     free (text);
@@ -1144,6 +1145,26 @@ JM_TEST (store_write_many_groups_rankings)
     JM_CHECK_INT (s_command_calls (redis, "hset"), 3);
     JM_CHECK_INT (s_command_calls (redis, "zadd"), 2);
     JM_CHECK_INT (s_command_calls (redis, "zrem"), 2);
+    //  a candidate twice in one batch ends in the band of its last result
+    jm_store_result_t twice [] = {
+        { .job = "j", .version = "2", .candidate = "c8", .score = 70, .fingerprint = "2:g",
+          .json = "{}", .band = "good" },
+        { .job = "j", .version = "2", .candidate = "c9", .score = 20, .fingerprint = "2:h",
+          .json = "{}", .band = "weak" },
+        { .job = "j", .version = "2", .candidate = "c8", .score = 30, .fingerprint = "2:i",
+          .json = "{}", .band = "weak" },
+        { .job = "j", .version = "2", .candidate = "c9", .score = 75, .fingerprint = "2:j",
+          .json = "{}", .band = "good" },
+    };
+    JM_CHECK_INT (jm_store_write_many (store, twice, 4, errors), 4);
+    JM_CHECK_INT (jm_store_flush (store), 1);
+    s_check_members (redis, "jobmatch:rank:j:2:good", "c3\nc2\nc9");
+    text = jm_test_redis_command (redis, "ZMSCORE", "jobmatch:rank:j:2", "c8", "c9", NULL);
+    JM_CHECK_STR (text, "30\n75");
+    free (text);
+    text = jm_test_redis_command (redis, "HGET", "jobmatch:result:j:c9", "band", NULL);
+    JM_CHECK_STR (text, "good");
+    free (text);
     JM_CHECK_INT (jm_store_write_many (store, again, 0, NULL), 0);
     jm_store_destroy (&store);
     jm_test_redis_destroy (&redis);
