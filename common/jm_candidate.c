@@ -341,7 +341,11 @@ jm_candidate_skill (const jm_candidate_t *self, int skill)
 void
 jm_candidate_fingerprint_hex (const jm_candidate_t *self, char dest [17])
 {
-    snprintf (dest, 17, "%016llx", (unsigned long long) self->fingerprint);
+    static const char hex [] = "0123456789abcdef";
+    uint64_t value = self->fingerprint;
+    for (int digit = 15; digit >= 0; digit--, value >>= 4)
+        dest [digit] = hex [value & 15];
+    dest [16] = '\0';
 }
 
 json_t *
@@ -406,8 +410,9 @@ jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *tax
     jm_buf_puts (out, ",\"skills\":[");
     for (int i = 0; i < self->skill_count; i++) {
         const jm_candidate_skill_t *entry = &self->skills [i];
+        const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, entry->skill);
         jm_buf_puts (out, i ? ",{\"id\":" : "{\"id\":");
-        jm_buf_json_str (out, jm_taxonomy_skill (taxonomy, entry->skill)->id);
+        jm_buf_append (out, skill->id_json, skill->id_json_len);
         if (entry->input) {
             jm_buf_puts (out, ",\"name\":");
             jm_buf_json_str (out, entry->input);

@@ -762,8 +762,9 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
             continue;
         jm_buf_puts (out, first ? "{\"input\":" : ",{\"input\":");
         jm_buf_json_str (out, entry->input);
+        const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, entry->skill);
         jm_buf_puts (out, ",\"skill\":");
-        jm_buf_json_str (out, jm_taxonomy_skill (taxonomy, entry->skill)->id);
+        jm_buf_append (out, skill->id_json, skill->id_json_len);
         jm_buf_puts (out, "}");
         first = false;
     }
@@ -775,9 +776,9 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
         if (unknown->suggestion >= 0) {
             const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, unknown->suggestion);
             jm_buf_puts (out, ",\"suggestion\":");
-            jm_buf_json_str (out, skill->id);
+            jm_buf_append (out, skill->id_json, skill->id_json_len);
             jm_buf_puts (out, ",\"suggestion_name\":");
-            jm_buf_json_str (out, skill->name);
+            jm_buf_append (out, skill->name_json, skill->name_json_len);
         }
         else
             jm_buf_puts (out, ",\"suggestion\":null");

@@ -91,8 +91,8 @@ jm_store__bytes_append (jm_store__bytes_t *self, const void *data, size_t len)
     self->data [self->len] = '\0';
 }
 
-static char *
-s_put_uint (char *out, uint64_t value)
+char *
+jm_store__put_uint (char *out, uint64_t value)
 {
     char digits [24];
     int count = 0;
@@ -115,12 +115,12 @@ jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
     s_bytes_reserve (self, need);
     char *out = self->data + self->len;
     *out++ = '*';
-    out = s_put_uint (out, (uint64_t) argc);
+    out = jm_store__put_uint (out, (uint64_t) argc);
     *out++ = '\r';
     *out++ = '\n';
     for (int i = 0; i < argc; i++) {
         *out++ = '$';
-        out = s_put_uint (out, argvlen [i]);
+        out = jm_store__put_uint (out, argvlen [i]);
         *out++ = '\r';
         *out++ = '\n';
         memcpy (out, argv [i], argvlen [i]);

@@ -19,6 +19,25 @@
 static int
 s_format_double (char *out, size_t size, double value)
 {
+    //  The common case, a score of at most two decimals, without printf:
+    //  when value is exactly n / 100 rounded (IEEE division rounds
+    //  correctly, as strtod does), "n/100" in decimal reads back the same,
+    //  and with trailing zeros trimmed it is what %.15g prints
+    if (value >= 0 && value < 1e12 && !signbit (value) && size >= 24) {
+        uint64_t scaled = (uint64_t) llround (value * 100);
+        if ((double) scaled / 100 == value) {
+            char *end = jm_store__put_uint (out, scaled / 100);
+            unsigned int cents = (unsigned int) (scaled % 100);
+            if (cents) {
+                *end++ = '.';
+                *end++ = (char) ('0' + cents / 10);
+                if (cents % 10)
+                    *end++ = (char) ('0' + cents % 10);
+            }
+            *end = '\0';
+            return (int) (end - out);
+        }
+    }
     if (isinf (value))
         return snprintf (out, size, "%s", value > 0 ? "+inf" : "-inf");
     int len = snprintf (out, size, "%.15g", value);
@@ -192,7 +211,7 @@ s_format_hash (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t
         return -1;
     char score [40], at [24], ttl [24];
     int score_len = s_format_double (score, sizeof score, result->score);
-    int at_len = snprintf (at, sizeof at, "%lld", (long long) jm_store__wall_ms ());
+    int at_len = (int) (jm_store__put_uint (at, (uint64_t) jm_store__wall_ms ()) - at);
     size_t json_len = result->json_len ? result->json_len : strlen (result->json);
 
     const char *hset [] = {
@@ -213,7 +232,7 @@ s_format_hash (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t
     jm_store__bytes_command (out, hset_argc, hset, hset_len);
     int commands = 1;
     if (self->options.result_ttl_ms > 0) {
-        int ttl_len = snprintf (ttl, sizeof ttl, "%lld", (long long) self->options.result_ttl_ms);
+        int ttl_len = (int) (jm_store__put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
         const char *pexpire [] = { "PEXPIRE", key, ttl };
         size_t pexpire_len [] = { 7, (size_t) key_len, (size_t) ttl_len };
         jm_store__bytes_command (out, 3, pexpire, pexpire_len);

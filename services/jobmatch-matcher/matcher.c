@@ -327,11 +327,12 @@ s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *de
             //  the stored result, less its closing brace, plus how it was served
             const char *json = item->cached ? self->lookups [i].json : self->arena.data + item->offset;
             s_put (dest, &len, json, item->len - 1);
-            char served [48];
-            int served_len = snprintf (served, sizeof served, ",\"cached\":%s,\"stored\":%s}",
-                                       item->cached ? "true" : "false",
-                                       item->cached || stored ? "true" : "false");
-            s_put (dest, &len, served, (size_t) served_len);
+            static const char *served [] = {
+                ",\"cached\":false,\"stored\":false}", ",\"cached\":false,\"stored\":true}",
+                ",\"cached\":true,\"stored\":true}"
+            };
+            const char *how = served [item->cached ? 2 : stored ? 1 : 0];
+            s_put (dest, &len, how, strlen (how));
             first = false;
             if (dest) {
                 self->results_done++;

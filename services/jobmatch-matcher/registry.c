@@ -502,9 +502,22 @@ void
 jm_registry_fingerprint (const jm_registry_job_t *job, const jm_candidate_t *candidate,
                          char *out)
 {
-    char hex [17];
-    jm_candidate_fingerprint_hex (candidate, hex);
-    snprintf (out, 64, "%s:%.8s:%s:%s", job->version_text, job->hash, JM_SCORER_VERSION, hex);
+    //  "<version>:<8 hex of the job>:<scorer version>:<16 hex>", once per
+    //  candidate and job, so without printf
+    size_t version_len = strlen (job->version_text);
+    size_t scorer_len = strlen (JM_SCORER_VERSION);
+    assert (version_len + 8 + scorer_len + 16 + 4 <= 64);
+    char *at = out;
+    memcpy (at, job->version_text, version_len);
+    at += version_len;
+    *at++ = ':';
+    memcpy (at, job->hash, 8);
+    at += 8;
+    *at++ = ':';
+    memcpy (at, JM_SCORER_VERSION, scorer_len);
+    at += scorer_len;
+    *at++ = ':';
+    jm_candidate_fingerprint_hex (candidate, at);
 }
 
 //  --------------------------------------------------------------------------

@@ -314,6 +314,15 @@ JM_TEST (candidate_merges_and_fingerprints)
     JM_REQUIRE (same && other);
     JM_CHECK (one->fingerprint == same->fingerprint);
     JM_CHECK (one->fingerprint != other->fingerprint);
+    //  as hex: 16 lower-case digits, leading zeros kept
+    uint64_t prints [] = { one->fingerprint, 0, 0xabcULL, UINT64_MAX };
+    for (size_t i = 0; i < sizeof prints / sizeof prints [0]; i++) {
+        other->fingerprint = prints [i];
+        char hex [17], expected [17];
+        jm_candidate_fingerprint_hex (other, hex);
+        snprintf (expected, sizeof expected, "%016llx", (unsigned long long) prints [i]);
+        JM_CHECK_STR (hex, expected);
+    }
     jm_candidate_destroy (&one);
     jm_candidate_destroy (&same);
     jm_candidate_destroy (&other);

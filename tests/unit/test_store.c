@@ -1070,6 +1070,35 @@ s_command_calls (jm_test_redis_t *redis, const char *command)
     return calls;
 }
 
+//  Scores are stored as the shortest decimal that reads back the same
+//  double (%.15g, else %.17g), whichever way the store formats them.
+JM_TEST (store_scores_read_back_exactly)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    double scores [] = { 0, 5, 40.4, 10.25, 99.99, 0.05, 0.5, 100, 1e-7, 33.333333333333336,
+                         2.0 / 3, 12345678901.01, 1e13, 0.1 + 0.2, -2.5, 71.15 };
+    for (size_t i = 0; i < sizeof scores / sizeof scores [0]; i++) {
+        char candidate [16], expected [40];
+        snprintf (candidate, sizeof candidate, "s%zu", i);
+        JM_CHECK_INT (s_write (store, "j", "1", candidate, scores [i], "1:x"), 0);
+        JM_CHECK_INT (jm_store_flush (store), 1);
+        snprintf (expected, sizeof expected, "%.15g", scores [i]);
+        if (strtod (expected, NULL) != scores [i])
+            snprintf (expected, sizeof expected, "%.17g", scores [i]);
+        char key [32];
+        snprintf (key, sizeof key, "jobmatch:result:j:%s", candidate);
+        char *stored = jm_test_redis_command (redis, "HGET", key, "score", NULL);
+        JM_CHECK_STR (stored, expected);
+        JM_CHECK (stored && strtod (stored, NULL) == scores [i]);
+        free (stored);
+    }
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
 //  Checks the members of a sorted set, lowest score first, one per line.
 static void
 s_check_members (jm_test_redis_t *redis, const char *key, const char *expected)
