@@ -9,16 +9,16 @@
     requests in flight share them.  Every FLUSH_EVERY results are queued
     as one write (jm_store_write_many: one ranking command per set for all
     of them) and sent ahead without waiting (jm_store_send): Redis stores
-    them while the next ones are scored.  The replies are built as if stored while
-    Redis takes the last writes; when another request is already waiting,
-    they are held (s_finish_replies) until that batch is parsed, then
-    flushed and sent; else flushed and sent at once.  So under load Redis
-    stores one batch while the next is parsed.  Each new profile is
-    stored with the batch's writes (for re-scoring), and a guard per job
+    them while the next ones are scored.  The replies are built as if
+    stored while Redis takes the last writes; when another request is
+    already waiting, they are held (s_finish_replies) until that batch is
+    parsed, then flushed and sent; else flushed and sent at once.  So under
+    load Redis stores one batch while the next is parsed.  Each new profile
+    is stored with the batch's writes (for re-scoring), and a guard per job
     follows them (registry.h).  Each turn also serves jobmatch.jobs and
     jobmatch.results when they have input (never starved by a busy match
     service), polls the registry, and when nothing waits, re-scores one
-    chunk of a changed job.                   */
+    chunk of a changed job.                                                */
 #include "matcher.h"
 #include "body.h"
 #include "registry.h"
