@@ -539,10 +539,12 @@ def rescore_completes_under_sustained_load():
 
 @runner.test
 def jobs_and_results_answer_while_match_is_saturated():
-    # One matcher kept busy with 200-candidate batches, heartbeats every
-    # 100 ms: its jobs and results services must still read their gateway's
-    # heartbeats (or they would reconnect) and answer within a moment.
-    stack = Stack(matchers=1, heartbeat_ms=100, liveness=3)
+    # One matcher kept busy with 200-candidate batches for 4 s, heartbeats
+    # every 200 ms: its jobs and results services must still read their
+    # gateway's heartbeats (or they would reconnect) and answer within a
+    # moment.  (A matcher that served only its busiest socket lost them
+    # within the first second.)
+    stack = Stack(matchers=1, heartbeat_ms=200, liveness=3)
     for service in (JOBS, RESULTS):
         stack.gateway.wait_workers(service, 1, timeout=10.0)
     client = stack.client()
@@ -575,7 +577,7 @@ def jobs_and_results_answer_while_match_is_saturated():
             answered += 1
     check(answered >= 8, "the match service was kept busy (%d batches)" % answered)
     check(len(waits) >= 10, "jobs and results asked %d times" % len(waits))
-    check(max(waits) < 1.0, "slowest jobs/results answer under load: %.2f s" % max(waits))
+    check(max(waits) < 1.5, "slowest jobs/results answer under load: %.2f s" % max(waits))
     log = stack.matchers[0].log()
     check("silent for" not in log, "a worker of the busy matcher lost its gateway: %s" % [
         line for line in log.splitlines() if "silent for" in line][:2])
