@@ -152,16 +152,25 @@ jm_buf_json_number (jm_buf_t *self, double value, int decimals)
 void
 jm_buf_int (jm_buf_t *self, long long value)
 {
-    char text [24];
-    int position = sizeof text;
-    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long) value : (unsigned long long) value;
-    do {
-        text [--position] = (char) ('0' + magnitude % 10);
-        magnitude /= 10;
-    } while (magnitude);
+    char text [24], *end = text;
     if (value < 0)
-        text [--position] = '-';
-    jm_buf_append (self, text + position, sizeof text - (size_t) position);
+        *end++ = '-';
+    unsigned long long magnitude = value < 0 ? 0ULL - (unsigned long long) value : (unsigned long long) value;
+    end = jm_buf_put_uint (end, magnitude);
+    jm_buf_append (self, text, (size_t) (end - text));
+}
+
+char *
+jm_buf_put_uint (char *out, uint64_t value)
+{
+    char digits [20];
+    int count = 0;
+    do
+        digits [count++] = (char) ('0' + value % 10);
+    while ((value /= 10) > 0);
+    while (count > 0)
+        *out++ = digits [--count];
+    return out;
 }
 
 char *

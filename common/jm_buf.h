@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -64,6 +65,10 @@ void jm_buf_json_number (jm_buf_t *self, double value, int decimals);
 
 //  Appends an integer in decimal.
 void jm_buf_int (jm_buf_t *self, long long value);
+
+//  Writes value in decimal at out (at most 20 bytes, no NUL) and returns
+//  the end: for fixed buffers filled once per result, cheaper than printf.
+char *jm_buf_put_uint (char *out, uint64_t value);
 
 //  Takes the data out (caller frees) and resets the buffer.
 char *jm_buf_steal (jm_buf_t *self, size_t *len_p);

@@ -23,6 +23,7 @@
     return is logged with the outage's length and how many writes were
     replayed.                                                              */
 #include "jm_store_internal.h"
+#include "jm_buf.h"
 #include "jm_log.h"
 
 #include <assert.h>
@@ -91,19 +92,6 @@ jm_store__bytes_append (jm_store__bytes_t *self, const void *data, size_t len)
     self->data [self->len] = '\0';
 }
 
-char *
-jm_store__put_uint (char *out, uint64_t value)
-{
-    char digits [24];
-    int count = 0;
-    do
-        digits [count++] = (char) ('0' + value % 10);
-    while ((value /= 10) > 0);
-    while (count > 0)
-        *out++ = digits [--count];
-    return out;
-}
-
 //  Appends one command in RESP: *argc, then $len and the bytes of each arg.
 void
 jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
@@ -115,12 +103,12 @@ jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
     s_bytes_reserve (self, need);
     char *out = self->data + self->len;
     *out++ = '*';
-    out = jm_store__put_uint (out, (uint64_t) argc);
+    out = jm_buf_put_uint (out, (uint64_t) argc);
     *out++ = '\r';
     *out++ = '\n';
     for (int i = 0; i < argc; i++) {
         *out++ = '$';
-        out = jm_store__put_uint (out, argvlen [i]);
+        out = jm_buf_put_uint (out, argvlen [i]);
         *out++ = '\r';
         *out++ = '\n';
         memcpy (out, argv [i], argvlen [i]);

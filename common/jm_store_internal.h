@@ -120,10 +120,6 @@ struct _jm_store_calls_t {
 //  Wall-clock time in ms since the epoch.
 int64_t jm_store__wall_ms (void);
 
-//  Writes value in decimal at out (no NUL; at most 20 bytes); returns the
-//  end.  Cheaper than printf, for what is formatted per result.
-char *jm_store__put_uint (char *out, uint64_t value);
-
 //  Frees the buffer's memory and empties it.
 void jm_store__bytes_free (jm_store__bytes_t *self);
 

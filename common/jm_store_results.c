@@ -7,7 +7,10 @@
     jm_store_calls_t.  Keys come from jm_keys.  See jm_store.h and
     jm_store_internal.h.                                                    */
 #include "jm_store_internal.h"
+#include "jm_buf.h"
 #include "jm_log.h"
+
+#include <czmq.h>
 
 #include <assert.h>
 #include <math.h>
@@ -26,7 +29,7 @@ s_format_double (char *out, size_t size, double value)
     if (value >= 0 && value < 1e12 && !signbit (value) && size >= 24) {
         uint64_t scaled = (uint64_t) llround (value * 100);
         if ((double) scaled / 100 == value) {
-            char *end = jm_store__put_uint (out, scaled / 100);
+            char *end = jm_buf_put_uint (out, scaled / 100);
             unsigned int cents = (unsigned int) (scaled % 100);
             if (cents) {
                 *end++ = '.';
@@ -179,13 +182,13 @@ s_valid_band (const char *band)
                  || strcmp (band, "partial") == 0 || strcmp (band, "weak") == 0);
 }
 
-//  Checks a result's ids, fingerprint, json and band.  Returns 0, or -1
-//  with err set.
+//  Checks a result's version, fingerprint, json and band (its job and
+//  candidate ids are checked as its key is built).  Returns 0, or -1 with
+//  err set.
 static int
-s_check_result (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err)
+s_check_result (const jm_store_result_t *result, jm_error_t *err)
 {
-    char key [JM_KEYS_MAX];
-    if (jm_keys_rank (self->keys, result->job, result->version, key, sizeof key, err) < 0)
+    if (jm_keys_check_id ("job version", result->version, err))
         return -1;
     if (!result->fingerprint || !result->json)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
@@ -207,11 +210,11 @@ s_format_hash (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t
     char key [JM_KEYS_MAX];
     int key_len = jm_keys_result (self->keys, result->job, result->candidate,
                                   key, sizeof key, err);
-    if (key_len < 0 || s_check_result (self, result, err))
+    if (key_len < 0 || s_check_result (result, err))
         return -1;
     char score [40], at [24], ttl [24];
     int score_len = s_format_double (score, sizeof score, result->score);
-    int at_len = (int) (jm_store__put_uint (at, (uint64_t) jm_store__wall_ms ()) - at);
+    int at_len = (int) (jm_buf_put_uint (at, (uint64_t) jm_store__wall_ms ()) - at);
     size_t json_len = result->json_len ? result->json_len : strlen (result->json);
 
     const char *hset [] = {
@@ -232,7 +235,7 @@ s_format_hash (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t
     jm_store__bytes_command (out, hset_argc, hset, hset_len);
     int commands = 1;
     if (self->options.result_ttl_ms > 0) {
-        int ttl_len = (int) (jm_store__put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
+        int ttl_len = (int) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
         const char *pexpire [] = { "PEXPIRE", key, ttl };
         size_t pexpire_len [] = { 7, (size_t) key_len, (size_t) ttl_len };
         jm_store__bytes_command (out, 3, pexpire, pexpire_len);
@@ -255,33 +258,16 @@ s_last_of_each_candidate (const jm_store_result_t *results, size_t *index, size_
 {
     if (count < 2)
         return count;
-    size_t slots = 4;
-    while (slots < 2 * count)
-        slots *= 2;
-    size_t *table = calloc (slots, sizeof (size_t));        //  index position + 1
-    bool *later = calloc (count, sizeof (bool));             //  a later result has its candidate
-    if (!table || !later)
-        abort ();
-    for (size_t i = count; i-- > 0; ) {
-        const char *id = results [index [i]].candidate;
-        uint64_t hash = 14695981039346656037ULL;             //  FNV-1a
-        for (const char *c = id; *c; c++)
-            hash = (hash ^ (unsigned char) *c) * 1099511628211ULL;
-        size_t slot = (size_t) hash & (slots - 1);
-        while (table [slot] && strcmp (results [index [table [slot] - 1]].candidate, id) != 0)
-            slot = (slot + 1) & (slots - 1);
-        if (table [slot])
-            later [i] = true;
-        else
-            table [slot] = i + 1;
-    }
-    size_t kept = 0;
-    for (size_t i = 0; i < count; i++)
-        if (!later [i])
-            index [kept++] = index [i];
-    free (table);
-    free (later);
-    return kept;
+    zhashx_t *seen = zhashx_new ();             //  candidate ids, not copied
+    zhashx_set_key_duplicator (seen, NULL);
+    zhashx_set_key_destructor (seen, NULL);
+    size_t kept = count;
+    for (size_t i = count; i-- > 0; )
+        if (zhashx_insert (seen, results [index [i]].candidate, (void *) results) == 0)
+            index [--kept] = index [i];         //  the last one of its candidate
+    zhashx_destroy (&seen);
+    memmove (index, index + kept, (count - kept) * sizeof (size_t));
+    return count - kept;
 }
 
 static int
@@ -384,35 +370,34 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
         return 0;
     size_t start = jm_store__pending_begin (self);
     size_t *index = malloc (count * sizeof (size_t));
-    bool *ranked = calloc (count, sizeof (bool));
-    if (!index || !ranked)
+    bool *done = calloc (count, sizeof (bool));     //  ranked, or left out
+    if (!index || !done)
         abort ();
     int commands = 0, queued = 0;
     for (size_t i = 0; i < count; i++) {
         jm_error_clear (&errors [i]);
         int hash_commands = s_format_hash (self, &self->pend, &results [i], &errors [i]);
-        if (hash_commands < 0)
-            ranked [i] = true;          //  left out
-        else {
+        done [i] = hash_commands < 0;
+        if (!done [i]) {
             commands += hash_commands;
             queued++;
         }
     }
     //  the ranking commands, one group per job version
     for (size_t i = 0; i < count; i++) {
-        if (ranked [i])
+        if (done [i])
             continue;
         size_t group = 0;
         for (size_t j = i; j < count; j++)
-            if (!ranked [j] && strcmp (results [j].job, results [i].job) == 0
-                            && strcmp (results [j].version, results [i].version) == 0) {
-                ranked [j] = true;
+            if (!done [j] && strcmp (results [j].job, results [i].job) == 0
+                          && strcmp (results [j].version, results [i].version) == 0) {
+                done [j] = true;
                 index [group++] = j;
             }
         commands += s_format_ranks (self, &self->pend, results, index, group);
     }
     free (index);
-    free (ranked);
+    free (done);
     if (queued && jm_store__pending_commit (self, start, (uint32_t) commands)) {
         for (size_t i = 0; i < count; i++)     //  an error set first stays
             jm_error_set (&errors [i], JM_ERR_TOO_LARGE, "%d results are more than the pending "

@@ -492,20 +492,9 @@ s_free_entries (jm_matcher_t *self)
 static void
 s_format_required (char *out, int met, int total)
 {
-    char digits [12];
-    for (int part = 0; part < 2; part++) {
-        unsigned int value = (unsigned int) (part ? total : met);
-        int count = 0;
-        do
-            digits [count++] = (char) ('0' + value % 10);
-        while ((value /= 10) > 0 && count < 10);
-        while (count > 0)
-            *out++ = digits [--count];
-        if (part == 0) {
-            memcpy (out, " of ", 4);
-            out += 4;
-        }
-    }
+    out = jm_buf_put_uint (out, (uint64_t) met);
+    memcpy (out, " of ", 4);
+    out = jm_buf_put_uint (out + 4, (uint64_t) total);
     *out = '\0';
 }
 
@@ -714,19 +703,21 @@ s_matcher_actor (zsock_t *pipe, void *args)
         int ready = zmq_poll (items, 4, rescore || self->next ? 0 : timeout);
         if (ready < 0 && zmq_errno () != EINTR)
             break;                          //  the context is terminating
-        if (ready > 0 && (items [0].revents & ZMQ_POLLIN)) {
-            char *command = zstr_recv (pipe);
-            bool terminate = !command || streq (command, "$TERM");
-            zstr_free (&command);
-            if (terminate)
-                break;
+        if (ready > 0) {
+            if (items [0].revents & ZMQ_POLLIN) {
+                char *command = zstr_recv (pipe);
+                bool terminate = !command || streq (command, "$TERM");
+                zstr_free (&command);
+                if (terminate)
+                    break;
+            }
+            if (items [1].revents & ZMQ_POLLIN)
+                s_handle_requests (self);
+            if (items [2].revents & ZMQ_POLLIN)
+                s_handle_service (self, self->jobs_worker, true);
+            if (items [3].revents & ZMQ_POLLIN)
+                s_handle_service (self, self->results_worker, false);
         }
-        if (ready > 0 && (items [1].revents & ZMQ_POLLIN))
-            s_handle_requests (self);
-        if (ready > 0 && (items [2].revents & ZMQ_POLLIN))
-            s_handle_service (self, self->jobs_worker, true);
-        if (ready > 0 && (items [3].revents & ZMQ_POLLIN))
-            s_handle_service (self, self->results_worker, false);
         bool ahead = self->next != NULL;
         if (ahead)
             s_handle_requests (self);       //  the request received ahead waits no longer

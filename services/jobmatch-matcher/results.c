@@ -513,7 +513,8 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
             missing [m].count++;
         }
     }
-    qsort (missing, missing_count, sizeof *missing, s_compare_missing);
+    if (missing_count)                  //  qsort wants a valid pointer even for none
+        qsort (missing, missing_count, sizeof *missing, s_compare_missing);
     long long total = 0, value = 0;
     jm_reply_int (jm_store_calls_reply (self->calls, 0), &total);
     jm_buf_reset (out);
