@@ -14,7 +14,7 @@
 # Redis would need ~8 KB per candidate (8 GB for a million), more than a
 # shared test machine should give it: it runs as the README's sizing advice
 # says, with --maxmemory BENCH_REDIS_MAXMEMORY (default 2gb, 0: no limit)
-# and volatile-lru, so old results and profiles are evicted while every
+# and volatile-ttl, so old results and profiles are evicted while every
 # write is still made, and the job registry and rankings never are.
 #
 # Usage: bench/bench_batch.sh      (BENCH_COUNT=200000 for a quicker look)
@@ -40,7 +40,7 @@ REDIS_PORT=$(free_port); CLIENT_PORT=$(free_port); WORKER_PORT=$(free_port)
 GATEWAY="tcp://127.0.0.1:$CLIENT_PORT"
 export JOBMATCH_DATA_DIR=$PWD/data
 
-start_redis --maxmemory "$MAXMEMORY" --maxmemory-policy volatile-lru
+start_redis --maxmemory "$MAXMEMORY" --maxmemory-policy volatile-ttl
 start_gateway
 start_matchers
 # ready when both matchers have registered (they log it)

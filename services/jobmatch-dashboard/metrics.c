@@ -19,6 +19,10 @@
 #define CODES_MAX       32
 #define MATCHERS_MAX    256             //  matchers rendered at most
 #define MATCHER_AGE_MS  180000          //  3 x the longest --stats-ms of a matcher
+//  A matcher silent for this many of its intervals (plus MATCHER_SLACK_MS
+//  for clocks and scheduling) is gone: it died without withdrawing
+#define MATCHER_SILENT_INTERVALS    3
+#define MATCHER_SLACK_MS            1000
 
 //  Latency bucket upper bounds, in microseconds
 static const int64_t s_bounds_us [] = {
@@ -483,7 +487,8 @@ s_matchers_read (jm_app_t *app, jm_store_calls_t *calls)
 }
 
 //  Reads the hash of every id (one round trip) and renders them; a hash
-//  that expired is a matcher gone.  ids is the reply of s_matchers_read,
+//  not written for MATCHER_SILENT_INTERVALS of its intervals, or deleted,
+//  is a matcher gone.  ids is the reply of s_matchers_read,
 //  NULL when Redis did not answer.
 static void
 s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
@@ -509,19 +514,28 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
     }
     size_t count = 0;
     long long results = 0, cached = 0;
+    struct timespec clock;
+    clock_gettime (CLOCK_REALTIME, &clock);
+    long long now_ms = (long long) clock.tv_sec * 1000 + clock.tv_nsec / 1000000;
     for (size_t index = 0; read && index < listed; index++) {
         const jm_reply_t *hash = jm_store_calls_reply (calls, index);
         s_matcher_t matcher = matchers [index];
+        long long updated_ms = 0, interval_ms = 0;
         for (size_t item = 0; jm_reply_item (hash, item + 1); item += 2) {
             const char *field = jm_reply_str (jm_reply_item (hash, item));
             const jm_reply_t *value = jm_reply_item (hash, item + 1);
             if (field && strcmp (field, "version") == 0)
                 matcher.version = jm_reply_str (value);
+            if (field && strcmp (field, "updated_ms") == 0)
+                jm_reply_int (value, &updated_ms);
+            if (field && strcmp (field, "interval_ms") == 0)
+                jm_reply_int (value, &interval_ms);
             for (size_t known = 0; field && known < MATCHER_FIELDS; known++)
                 if (strcmp (field, s_matcher_fields [known].field) == 0)
                     matcher.has [known] = jm_reply_int (value, &matcher.values [known]);
         }
-        if (matcher.has [0]) {          //  else its hash expired: gone
+        bool silent = now_ms - updated_ms > MATCHER_SILENT_INTERVALS * interval_ms + MATCHER_SLACK_MS;
+        if (matcher.has [0] && !silent) {
             results += matcher.values [1];
             cached += matcher.values [2];
             matchers [count++] = matcher;

@@ -32,7 +32,7 @@ static const jm_config_option_t s_options [] = {
     { "poll-ms", JM_CONFIG_INT, "250", 10, 1000,
       "how often the job registry's sequence number is read" },
     { "stats-ms", JM_CONFIG_INT, "5000", 100, 60000,
-      "how often the counters go to Redis for the dashboard (<ns>:matcher:<id>, kept 3 intervals)" },
+      "how often the counters go to Redis for the dashboard (<ns>:matcher:<id>; gone after 3 silent intervals)" },
     { "namespace", JM_CONFIG_STRING, "jobmatch", 0, 0,
       "prefix of every Redis key" },
     { "heartbeat-ms", JM_CONFIG_INT, "1000", 10, 600000,

@@ -6,9 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-//  Ids silent this long leave <ns>:matchers (any matcher's write trims
-//  them): well past the longest expiry, 3 x the 60 s cap of --stats-ms
+//  Ids silent this long are forgotten, their hash and their place in
+//  <ns>:matchers, by any matcher's publish: well past the dashboard's "gone"
+//  (3 intervals) even at the 60 s cap of --stats-ms
 #define STATS_FORGET_MS     600000
+//  Most silent ids forgotten per publish (more go at the next ones)
+#define STATS_FORGET_MAX    16
 
 struct _jm_stats_t {
     jm_store_t *store;
@@ -58,6 +61,32 @@ jm_stats_id (const jm_stats_t *self)
     return self->id;
 }
 
+//  Deletes the hash and the id of matchers silent for STATS_FORGET_MS (they
+//  died without withdrawing): one read, then writes through the pending
+//  buffer.  Skipped while Redis is down.
+static void
+s_forget_silent (jm_stats_t *self, int64_t now)
+{
+    if (!jm_store_connected (self->store))
+        return;
+    char cutoff [24], most [24];
+    snprintf (cutoff, sizeof cutoff, "(%lld", (long long) (now - STATS_FORGET_MS));
+    snprintf (most, sizeof most, "%d", STATS_FORGET_MAX);
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "ZRANGEBYSCORE", self->set_key, "-inf", cutoff, "LIMIT", "0", most, NULL);
+    const jm_reply_t *ids = jm_store_run (self->store, calls) == 0 ? jm_store_calls_reply (calls, 0) : NULL;
+    const jm_keys_t *keys = jm_store_keys (self->store);
+    for (size_t index = 0; ids && jm_reply_item (ids, index); index++) {
+        const char *id = jm_reply_str (jm_reply_item (ids, index));
+        char key [JM_KEYS_MAX];
+        if (!id || strcmp (id, self->id) == 0 || jm_keys_matcher (keys, id, key, sizeof key, NULL) <= 0)
+            continue;           //  itself: its own write may wait in the buffer
+        jm_store_append (self->store, 2, (const char *[]) { "DEL", key }, NULL);
+        jm_store_append (self->store, 3, (const char *[]) { "ZREM", self->set_key, id }, NULL);
+    }
+    jm_store_calls_destroy (&calls);
+}
+
 void
 jm_stats_publish (jm_stats_t *self, const jm_stats_counts_t *counts)
 {
@@ -93,15 +122,11 @@ jm_stats_publish (jm_stats_t *self, const jm_stats_counts_t *counts)
     argv [argc++] = JM_VERSION;
     jm_store_append (self->store, argc, argv, NULL);
 
-    char ttl [24], score [24], cutoff [24];
-    snprintf (ttl, sizeof ttl, "%lld", (long long) self->interval_ms * JM_STATS_EXPIRY_INTERVALS);
+    char score [24];
     snprintf (score, sizeof score, "%lld", (long long) now);
-    snprintf (cutoff, sizeof cutoff, "(%lld", (long long) (now - STATS_FORGET_MS));
-    jm_store_append (self->store, 3, (const char *[]) { "PEXPIRE", self->key, ttl }, NULL);
     jm_store_append (self->store, 4, (const char *[]) { "ZADD", self->set_key, score, self->id },
                      NULL);
-    jm_store_append (self->store, 4,
-                     (const char *[]) { "ZREMRANGEBYSCORE", self->set_key, "-inf", cutoff }, NULL);
+    s_forget_silent (self, now);
 }
 
 void

@@ -1,10 +1,13 @@
 /*  stats: the matcher's counters, published to Redis for the dashboard.
 
     Every interval (and once at start) the matcher writes its counters to
-    the hash <ns>:matcher:<id>, which expires after three intervals, and
-    scores its id in the sorted set <ns>:matchers with the time of the
-    write.  A matcher that dies thus drops out of /metrics on its own; one
-    that stops cleanly withdraws at once.  The id is "<hostname>:<pid>".
+    the hash <ns>:matcher:<id>, with the time of the write and the interval,
+    and scores its id in the sorted set <ns>:matchers with that time.  The
+    hash has no TTL, so that Redis's eviction (volatile-ttl evicts the
+    soonest to expire first) never takes it; the dashboard counts a matcher
+    silent for three intervals as gone, and any matcher's publish deletes
+    what a matcher silent for 10 minutes left.  One that stops cleanly
+    withdraws at once.  The id is "<hostname>:<pid>".
     Writes go through the store's pending buffer like any other, so a
     snapshot taken while Redis is down is written, in order, once it is
     back.  proto/redis-keys.md (section 3.4) lists the fields.            */
@@ -14,8 +17,6 @@
 #include "jm_store.h"
 
 #include <stdint.h>
-
-#define JM_STATS_EXPIRY_INTERVALS   3           //  the hash's TTL, in intervals
 
 //  What the matcher counted since it started
 typedef struct {
@@ -29,8 +30,7 @@ typedef struct {
 typedef struct _jm_stats_t jm_stats_t;
 
 //  Creates the publisher; borrows store.  interval_ms is how often the
-//  owner calls jm_stats_publish (the TTL is JM_STATS_EXPIRY_INTERVALS
-//  times that).  Bytes of the host name other than printable ASCII become
+//  owner calls jm_stats_publish.  Bytes of the host name other than printable ASCII become
 //  '_' in the id, so it is always a valid key id.
 jm_stats_t *
     jm_stats_new (jm_store_t *store, int interval_ms);
@@ -39,9 +39,10 @@ jm_stats_t *
 void
     jm_stats_destroy (jm_stats_t **self_p);
 
-//  Queues one snapshot of counts and of the store's state (HSET, PEXPIRE,
-//  ZADD, and ZREMRANGEBYSCORE of ids silent for 10 minutes); the store's
-//  next tick or flush sends it.
+//  Queues one snapshot of counts and of the store's state (HSET, ZADD);
+//  the store's next tick or flush sends it.  Then reads the ids silent for
+//  10 minutes (one round trip, while Redis is up) and queues the deletion
+//  of their hashes and ids.
 void
     jm_stats_publish (jm_stats_t *self, const jm_stats_counts_t *counts);
 
