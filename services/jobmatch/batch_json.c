@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined (__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define JM_BATCH_JSON_DEPTH 2048    //  jansson's JSON_PARSER_MAX_DEPTH
 
@@ -409,6 +412,119 @@ s_skip_string (const char *text, size_t len, size_t i)
     return len + 1;
 }
 
+//  Where a container is scanned: depth in brackets, whether in a string,
+//  whether the next byte is escaped.
+typedef struct {
+    long depth;
+    bool in_string;
+    bool escaped;
+} s_scan_t;
+
+//  Scans text [i..end) byte by byte; returns the index past the bracket
+//  that closes the container, or 0 when it is not there.
+static size_t
+s_scan_bytes (s_scan_t *scan, const char *text, size_t i, size_t end)
+{
+    for (; i < end; i++) {
+        char c = text [i];
+        if (scan->in_string) {
+            if (scan->escaped)
+                scan->escaped = false;
+            else
+            if (c == '\\')
+                scan->escaped = true;
+            else
+            if (c == '"')
+                scan->in_string = false;
+        }
+        else
+        if (c == '"')
+            scan->in_string = true;
+        else
+        if (c == '{' || c == '[')
+            scan->depth++;
+        else
+        if ((c == '}' || c == ']') && --scan->depth == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+#if defined (__SSE2__)
+//  Bit k of the result is set where block [k] equals one of the bytes that
+//  SSE2 compares: needle, or needle with bit 0x20 cleared when fold is set
+//  ('{' and '[', '}' and ']' differ only there).
+static inline uint64_t
+s_mask64 (const __m128i *lanes, char needle, bool fold)
+{
+    __m128i want = _mm_set1_epi8 (needle);
+    __m128i bit = _mm_set1_epi8 (fold ? 0x20 : 0);
+    uint64_t mask = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i equal = _mm_cmpeq_epi8 (_mm_or_si128 (lanes [k], bit), want);
+        mask |= (uint64_t) (uint32_t) _mm_movemask_epi8 (equal) << (16 * k);
+    }
+    return mask;
+}
+
+//  Bit k set where an odd number of bits 0..k of x are set.
+static inline uint64_t
+s_prefix_xor (uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+#endif
+
+//  Index past the object or array whose opening bracket is at i, or
+//  len + 1.  Only strings and brackets are followed (the iterator does not
+//  validate).  With SSE2, 64 bytes at a time: quotes and brackets become
+//  bit masks, the bytes inside strings a prefix XOR of the quotes, and the
+//  depth moves by each bracket outside them (a few per block, taken by
+//  their bit); a block with a backslash, and the last bytes, go byte by
+//  byte.
+static size_t
+s_skip_container (const char *text, size_t len, size_t i)
+{
+    s_scan_t scan = { 0, false, false };
+#if defined (__SSE2__)
+    while (i + 64 <= len) {
+        __m128i lanes [4];
+        for (int k = 0; k < 4; k++)
+            lanes [k] = _mm_loadu_si128 ((const __m128i *) (text + i + 16 * k));
+        if (scan.escaped || s_mask64 (lanes, '\\', false)) {
+            size_t end = s_scan_bytes (&scan, text, i, i + 64);
+            if (end)
+                return end;
+            i += 64;
+            continue;
+        }
+        uint64_t inside = s_prefix_xor (s_mask64 (lanes, '"', false));
+        if (scan.in_string)
+            inside = ~inside;
+        scan.in_string = inside >> 63;
+        uint64_t open = s_mask64 (lanes, '{', true) & ~inside;
+        uint64_t close = s_mask64 (lanes, '}', true) & ~inside;
+        for (uint64_t brackets = open | close; brackets; brackets &= brackets - 1) {
+            int k = __builtin_ctzll (brackets);
+            if (open >> k & 1)
+                scan.depth++;
+            else
+            if (--scan.depth == 0)
+                return i + (size_t) k + 1;
+        }
+        i += 64;
+    }
+#endif
+    size_t end = s_scan_bytes (&scan, text, i, len);
+    return end ? end : len + 1;
+}
+
 bool
 jm_batch_json_at (const jm_batch_json_iter_t *self, char c)
 {
@@ -434,28 +550,8 @@ jm_batch_json_skip (jm_batch_json_iter_t *self, size_t *len)
     if (c == '"')
         i = s_skip_string (text, self->len, i);
     else
-    if (c == '{' || c == '[') {
-        int depth = 0;
-        while (i < self->len) {
-            c = text [i];
-            if (c == '"') {
-                i = s_skip_string (text, self->len, i);
-                continue;
-            }
-            if (c == '{' || c == '[')
-                depth++;
-            else
-            if (c == '}' || c == ']') {
-                if (--depth == 0) {
-                    i++;
-                    break;
-                }
-            }
-            i++;
-        }
-        if (depth)
-            i = self->len + 1;
-    }
+    if (c == '{' || c == '[')
+        i = s_skip_container (text, self->len, i);
     else {
         while (i < self->len && !strchr (",}] \t\r\n", text [i]))
             i++;
