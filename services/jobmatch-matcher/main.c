@@ -4,9 +4,13 @@
     SIGTERM, stops it.  Exit status: 0 after a clean stop, 1 when it cannot
     start (data missing or invalid), 2 for bad settings.                    */
 #include "matcher.h"
+#include "jm_log.h"
+#include "jm_nice.h"
 #include "jm_service.h"
 
+#include <errno.h>
 #include <malloc.h>
+#include <string.h>
 
 static const jm_config_option_t s_options [] = {
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
@@ -39,6 +43,8 @@ static const jm_config_option_t s_options [] = {
       "heartbeat interval; use the gateway's value" },
     { "liveness", JM_CONFIG_INT, "3", 1, 100,
       "heartbeats the gateway may miss before the matcher reconnects" },
+    { "nice", JM_CONFIG_INT, "10", 0, 19,
+      "CPU priority as a nice value: a busy host gives Redis and the gateway, which every request waits on, the CPU first (0: as started)" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request (debug level)" },
     { NULL }
@@ -58,6 +64,11 @@ s_start (jm_config_t *config, jm_error_t *err)
     //  system at once, where glibc's rising threshold would keep them in
     //  the heap and the resident size would wander up toward the limit
     mallopt (M_MMAP_THRESHOLD, 512 * 1024);
+    //  before the first thread (the actor, ZeroMQ's I/O thread) starts
+    int niceness = (int) jm_config_int (config, "nice");
+    if (jm_nice_at_least (niceness))
+        jm_log_warning ("cannot lower the CPU priority to nice %d (%s); going on as started",
+                        niceness, strerror (errno));
     return jm_matcher_new (config, err);
 }
 

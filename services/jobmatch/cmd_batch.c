@@ -31,6 +31,7 @@
 #include "batch_output.h"
 #include "batch_pipe.h"
 #include "jm_mdp.h"
+#include "jm_nice.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -68,11 +69,12 @@ static const jm_cli_option_t s_options [] = {
     { "timeout-ms", "N",      "wait for each reply this long before resending (default 10000, env JOBMATCH_TIMEOUT_MS)" },
     { "retries",    "N",      "resends of a request that timed out or was refused (default 5, env JOBMATCH_RETRIES)" },
     { "summary",    "FILE",   "also write the summary there, as JSON" },
+    { "nice",       "N",      "CPU priority as a nice value, 0..19: Redis and the gateway first (default 10, env JOBMATCH_NICE)" },
     { NULL }
 };
 enum { s_OPT_GATEWAY, s_OPT_JOB, s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_FORMAT,
        s_OPT_WINDOW, s_OPT_BATCH, s_OPT_RESUME, s_OPT_FORCE, s_OPT_TIMEOUT, s_OPT_RETRIES,
-       s_OPT_SUMMARY };
+       s_OPT_SUMMARY, s_OPT_NICE };
 
 static const jm_cli_spec_t s_spec = {
     "batch", "[OPTIONS] --in FILE --out FILE",
@@ -141,7 +143,7 @@ typedef struct {
     const char *jobs [JM_BATCH_JOBS_MAX];
     char *owned_jobs [JM_BATCH_JOBS_MAX];
     int job_count;
-    int window, batch, timeout_ms, retries;
+    int window, batch, timeout_ms, retries, nice;
     int group_count;            //  groups of up to 32 jobs: a request each per chunk
     //  the run
     jm_batch_input_t *input;
@@ -742,17 +744,19 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     self.window = 8;
     self.timeout_ms = 10000;
     self.retries = 5;
+    self.nice = 10;
     jm_error_clear (&self.fatal);
     const char *in_path = NULL, *out_path = NULL, *summary_path = NULL;
     jm_batch_format_t in_format = JM_BATCH_FORMAT_AUTO;
     int out_format = -1;
     bool all_jobs = false, resume = false, force = false;
     //  the environment first; the command line overrides it
-    const char *env_names [] = { "window", "batch", "timeout-ms", "retries" };
-    const char *env_vars [] = { "JOBMATCH_WINDOW", "JOBMATCH_BATCH", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_RETRIES" };
-    int *env_targets [] = { &self.window, &self.batch, &self.timeout_ms, &self.retries };
-    const int env_low [] = { 1, 1, 1, 0 }, env_high [] = { 1000, JM_BATCH_CANDIDATES_MAX, 86400000, 1000 };
-    for (int i = 0; i < 4; i++) {
+    const char *env_names [] = { "window", "batch", "timeout-ms", "retries", "nice" };
+    const char *env_vars [] = { "JOBMATCH_WINDOW", "JOBMATCH_BATCH", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_RETRIES",
+                                "JOBMATCH_NICE" };
+    int *env_targets [] = { &self.window, &self.batch, &self.timeout_ms, &self.retries, &self.nice };
+    const int env_low [] = { 1, 1, 1, 0, 0 }, env_high [] = { 1000, JM_BATCH_CANDIDATES_MAX, 86400000, 1000, 19 };
+    for (int i = 0; i < 5; i++) {
         const char *setting = getenv (env_vars [i]);
         if (setting && *setting
         &&  jm_cli_int_option (&s_spec, env_names [i], setting, env_low [i], env_high [i], env_targets [i]))
@@ -819,6 +823,10 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 if (jm_cli_int_option (&s_spec, "retries", value, 0, 1000, &self.retries))
                     return JM_CLI_FATAL;
                 break;
+            case s_OPT_NICE:
+                if (jm_cli_int_option (&s_spec, "nice", value, 0, 19, &self.nice))
+                    return JM_CLI_FATAL;
+                break;
             case s_OPT_SUMMARY:
                 summary_path = value;
                 break;
@@ -840,6 +848,10 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     //  every message (a third of the run's CPU time otherwise)
     mallopt (M_MMAP_THRESHOLD, 64 * 1024 * 1024);
     mallopt (M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    //  before ZeroMQ's I/O thread starts, which inherits it (jm_nice.h)
+    if (jm_nice_at_least (self.nice))
+        fprintf (stderr, "jobmatch batch: cannot lower the CPU priority to nice %d (%s); going on\n",
+                 self.nice, strerror (errno));
     //  the connection first: czmq's setup must not take SIGINT from us
     zsys_handler_set (NULL);
     jm_error_t err;

@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from stack import Stack, escape_id, make_candidate, matcher_served  # noqa: E402
+from stack import MATCH, Stack, escape_id, make_candidate, matcher_served  # noqa: E402
 
 runner = harness.Runner(timeout=240)
 
@@ -600,6 +600,51 @@ def services_answer_io_error_while_redis_is_down():
     result = match(stack, [make_candidate(1)], ["backend-developer"])[0]
     check_equal((result["job_version"], result["stored"]), (1, False), "scored without Redis")
     check(ok(call(stack, RESULTS, {"op": "best", "candidate": make_candidate(2)}))["results"], "best")
+    stack.check_alive()
+
+
+def thread_nice(pid):
+    """The nice value of every thread of process pid (field 19 of stat)."""
+    values = []
+    for task in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, task)) as stat:
+            values.append(int(stat.read().rsplit(")", 1)[1].split()[16]))
+    return values
+
+
+@runner.test
+def matchers_and_batch_lower_their_cpu_priority():
+    # matchers and `jobmatch batch` run at nice 10 (or higher, as started),
+    # every thread of them, so that Redis and the gateway win a busy CPU
+    own = os.nice(0)
+    want = max(10, own)
+    stack = Stack(matchers=1)
+    plain = stack.start_matcher(nice=0)
+    stack.gateway.wait_workers(MATCH, 2, timeout=30.0)
+    niced = thread_nice(stack.matchers[0].pid)
+    check(len(niced) >= 3, "the matcher's threads: %r" % niced)
+    check_equal(set(niced), {want}, "every thread of a default matcher at nice %d" % want)
+    check_equal(set(thread_nice(plain.pid)), {own}, "--nice 0 leaves the matcher as started")
+    candidates = os.path.join(harness.tmpdir(), "nice.jsonl")
+    with open(candidates, "w") as out:
+        out.write(json.dumps(make_candidate(1)) + "\n")
+    # against a gateway no matcher serves the run waits: look at it meanwhile
+    idle = harness.Gateway(name="idle-gateway")
+    for env, expected in [({}, want), ({"JOBMATCH_NICE": "3"}, max(3, own))]:
+        cli = harness.spawn("batch", [harness.binary("jobmatch"), "batch", "--gateway", idle.clients,
+                                      "--in", candidates, "--out", os.path.join(harness.tmpdir(), "nice.out"),
+                                      "--force"], env=env)
+        seen = {}
+
+        def settled():
+            if not cli.alive():
+                return True
+            seen["nice"] = thread_nice(cli.pid)
+            return len(seen["nice"]) >= 2 and set(seen["nice"]) == {expected}
+        harness.wait_for(settled, 10.0, 0.02, "jobmatch batch at nice %d" % expected)
+        check(cli.alive(), "jobmatch batch waits for a matcher: %s" % cli.tail(3))
+        check_equal(set(seen.get("nice", [])), {expected}, "every thread of jobmatch batch (%r)" % env)
+        cli.stop()
     stack.check_alive()
 
 
