@@ -470,6 +470,15 @@ typedef struct {
     bool has [MATCHER_FIELDS];
 } s_matcher_t;
 
+//  Unix time in milliseconds, the clock matchers stamp updated_ms with.
+static long long
+s_wall_ms (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_REALTIME, &now);
+    return (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
 //  Queues the read of the ids published lately (<ns>:matchers, at most
 //  MATCHERS_MAX) on calls; returns the command's index.
 static size_t
@@ -477,10 +486,7 @@ s_matchers_read (jm_app_t *app, jm_store_calls_t *calls)
 {
     char key [JM_KEYS_MAX], since [24], most [24];
     jm_keys_matchers (jm_store_keys (app->store), key, sizeof key, NULL);
-    struct timespec now;
-    clock_gettime (CLOCK_REALTIME, &now);
-    snprintf (since, sizeof since, "%lld",
-              (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000 - MATCHER_AGE_MS);
+    snprintf (since, sizeof since, "%lld", s_wall_ms () - MATCHER_AGE_MS);
     snprintf (most, sizeof most, "%d", MATCHERS_MAX);
     return jm_store_calls_addv (calls, "ZRANGEBYSCORE", key, since, "+inf",
                                 "LIMIT", "0", most, NULL);
@@ -514,9 +520,7 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
     }
     size_t count = 0;
     long long results = 0, cached = 0;
-    struct timespec clock;
-    clock_gettime (CLOCK_REALTIME, &clock);
-    long long now_ms = (long long) clock.tv_sec * 1000 + clock.tv_nsec / 1000000;
+    long long now_ms = s_wall_ms ();
     for (size_t index = 0; read && index < listed; index++) {
         const jm_reply_t *hash = jm_store_calls_reply (calls, index);
         s_matcher_t matcher = matchers [index];

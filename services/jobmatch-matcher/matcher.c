@@ -292,6 +292,14 @@ s_put (char *dest, size_t *len, const void *data, size_t n)
     *len += n;
 }
 
+//  How a result was served, closing its object: appended to each stored
+//  result (less its '}') in a reply
+enum { SERVED_UNSTORED, SERVED_STORED, SERVED_CACHED };
+static const char *s_served [] = {
+    ",\"cached\":false,\"stored\":false}", ",\"cached\":false,\"stored\":true}",
+    ",\"cached\":true,\"stored\":true}"
+};
+
 //  Writes the body of a successful request's reply into dest and counts
 //  what it says, or only measures it when dest is NULL; returns its
 //  length.  Results are copied straight from the batch arena or, when
@@ -327,11 +335,8 @@ s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *de
             //  the stored result, less its closing brace, plus how it was served
             const char *json = item->cached ? self->lookups [i].json : self->arena.data + item->offset;
             s_put (dest, &len, json, item->len - 1);
-            static const char *served [] = {
-                ",\"cached\":false,\"stored\":false}", ",\"cached\":false,\"stored\":true}",
-                ",\"cached\":true,\"stored\":true}"
-            };
-            const char *how = served [item->cached ? 2 : stored ? 1 : 0];
+            const char *how = s_served [item->cached ? SERVED_CACHED : stored ? SERVED_STORED
+                                                                           : SERVED_UNSTORED];
             s_put (dest, &len, how, strlen (how));
             first = false;
             if (dest) {
@@ -384,16 +389,16 @@ s_reply_hold (jm_matcher_t *self, s_request_t *request)
 static zframe_t *
 s_reply_unstored (const char *data, size_t size)
 {
-    static const char stored [] = ",\"cached\":false,\"stored\":true}";
-    static const char unstored [] = ",\"cached\":false,\"stored\":false}";
+    const char *stored = s_served [SERVED_STORED], *unstored = s_served [SERVED_UNSTORED];
+    size_t stored_len = strlen (stored), unstored_len = strlen (unstored);
     const char *end = data + size;
     jm_buf_t out;
     jm_buf_init (&out);
     const char *at;
-    while ((at = memmem (data, (size_t) (end - data), stored, sizeof stored - 1))) {
+    while ((at = memmem (data, (size_t) (end - data), stored, stored_len))) {
         jm_buf_append (&out, data, (size_t) (at - data));
-        jm_buf_append (&out, unstored, sizeof unstored - 1);
-        data = at + sizeof stored - 1;
+        jm_buf_append (&out, unstored, unstored_len);
+        data = at + stored_len;
     }
     jm_buf_append (&out, data, (size_t) (end - data));
     zframe_t *unstored_frame = zframe_new (out.data, out.len);

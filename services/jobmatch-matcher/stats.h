@@ -30,8 +30,8 @@ typedef struct {
 typedef struct _jm_stats_t jm_stats_t;
 
 //  Creates the publisher; borrows store.  interval_ms is how often the
-//  owner calls jm_stats_publish.  Bytes of the host name other than printable ASCII become
-//  '_' in the id, so it is always a valid key id.
+//  owner calls jm_stats_publish.  Bytes of the host name other than
+//  printable ASCII become '_' in the id, so it is always a valid key id.
 jm_stats_t *
     jm_stats_new (jm_store_t *store, int interval_ms);
 

@@ -850,8 +850,7 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     mallopt (M_TRIM_THRESHOLD, 256 * 1024 * 1024);
     //  before ZeroMQ's I/O thread starts, which inherits it (jm_nice.h)
     if (jm_nice_at_least (self.nice))
-        fprintf (stderr, "jobmatch batch: cannot lower the CPU priority to nice %d (%s); going on\n",
-                 self.nice, strerror (errno));
+        jm_cli_error ("cannot lower the CPU priority to nice %d (%s); going on", self.nice, strerror (errno));
     //  the connection first: czmq's setup must not take SIGINT from us
     zsys_handler_set (NULL);
     jm_error_t err;
