@@ -5,7 +5,7 @@
 # Starts a private redis-server (own dir, free port), jobmatch-gateway and
 # jobmatch-dashboard on loopback, writes a job with N ranked candidates
 # straight into Redis in the layout of proto/services.md (what matchers
-# write: result hashes with name, band and "k of n", the ranking ZSET and
+# write: stored results with name, band and "k of n", the ranking ZSET and
 # its strong and good band ZSETs), then:
 #   1. GET /api/v1/jobs/{job}/ranking at a fixed rate with wrk (Debian's):
 #      wrk has no rate option, so each of C connections (10) waits D ms after

@@ -61,19 +61,16 @@ fail () {
 }
 
 # start_redis [OPTION...]: redis-server on $REDIS_PORT, nothing saved,
-# with the setting the README recommends (--hash-max-listpack-value 8192:
-# a result hash in one block; BENCH_REDIS_PLAIN=1 leaves Redis's default,
-# to compare); BENCH_REDIS_NICE=N runs it under `nice -n N` (e.g. -10: the
+# Redis's defaults otherwise; BENCH_REDIS_NICE=N runs it under `nice -n N` (e.g. -10: the
 # README's advice for a host Redis shares with matchers; not by default);
 # sets REDIS_NOTE (the settings, for the report); returns once it answers
 # PING, else fails.
 start_redis () {
-    local recommended=(--hash-max-listpack-value 8192) nice=()
-    [ "${BENCH_REDIS_PLAIN:-0}" = 1 ] && recommended=()
+    local nice=()
     [ -n "${BENCH_REDIS_NICE:-}" ] && nice=(nice -n "$BENCH_REDIS_NICE")
     "${nice[@]}" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP/redis" --save '' --appendonly no \
-        "${recommended[@]}" "$@" >"$TMP/redis.log" 2>&1 &
-    REDIS_NOTE="${nice[*]:+${nice[*]} }redis-server ${recommended[*]:-(defaults)} $*"
+        "$@" >"$TMP/redis.log" 2>&1 &
+    REDIS_NOTE="${nice[*]:+${nice[*]} }redis-server ${*:-(defaults)}"
     pids+=($!)
     for _ in $(seq 100); do
         redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break

@@ -911,6 +911,7 @@ jm_store_destroy (jm_store_t **self_p)
     free (self->entries);
     jm_store__bytes_free (&self->scratch);
     jm_store__bytes_free (&self->arena);
+    jm_buf_free (&self->value);
     free (self->slots);
     jm_store__scripts_free (self);
     free (self);

@@ -14,7 +14,7 @@
     exponential backoff (backoff_min_ms doubling to backoff_max_ms), and the
     first flush or tick after reconnecting replays the pending writes in
     order, then logs "back after N s, replayed M writes".  Queued commands must
-    therefore be idempotent (HSET, ZADD, SADD, PEXPIRE... are).  A command
+    therefore be idempotent (SET, HSET, ZADD, SADD, PEXPIRE... are).  A command
     Redis refuses for good (WRONGTYPE, syntax) is logged, counted and dropped;
     one refused for now (LOADING, OOM, READONLY, BUSY...) stays pending and
     is retried after a backoff.
@@ -42,6 +42,8 @@
 #ifndef JM_STORE_H
 #define JM_STORE_H
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,7 +57,7 @@ typedef struct {
     const char *key_namespace;      //  key prefix, "jobmatch" (copied)
     int connect_timeout_ms;         //  1000: bound on one connect attempt
     int command_timeout_ms;         //  1000: bound on each socket read/write
-    int64_t result_ttl_ms;          //  7 days: TTL of result hashes; 0 = none
+    int64_t result_ttl_ms;          //  7 days: TTL of stored results; 0 = none
     int64_t profile_ttl_ms;         //  30 days: TTL of stored profiles; 0 = none
     size_t pending_max_commands;    //  200000: commands kept while Redis is down
     size_t pending_max_bytes;       //  256 MiB: bytes kept while Redis is down
@@ -244,7 +246,7 @@ jm_store_t *jm_store_new (const char *url, const jm_store_options_t *options,
 //  how many are lost), and nulls the pointer; safe on NULL and twice.
 void jm_store_destroy (jm_store_t **self_p);
 
-//  Looks up count items in one pipelined round trip (HMGET fp json each).
+//  Looks up count items in one pipelined round trip (GET each).
 //  Fills hit/json/json_len of every item (see jm_store_lookup_t for who owns
 //  json).  Returns the number of hits, or -1 when Redis is not available:
 //  then every item is a miss, and the call did not block longer than one
@@ -258,8 +260,8 @@ int jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count);
 int jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
                           jm_store_calls_t *extra);
 
-//  Queues a result write: HSET result key (fp, score, version, json, at,
-//  and band, name, required when band is set), PEXPIRE it (result_ttl_ms),
+//  Queues a result write: SET the result key to its stored value (see
+//  jm_store_result_json) with PX result_ttl_ms,
 //  ZADD the rank key of (job, version) and, with a band, ZADD the band's
 //  set when it is strong or good and ZREM from the other such set (partial
 //  and weak are score ranges: the band must be the score's, as
@@ -270,7 +272,7 @@ int jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t cou
 int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err);
 
 //  Queues the writes of count results as one pending entry: each one's
-//  HSET and PEXPIRE as jm_store_write, then, per job version, one ZADD to
+//  SET as jm_store_write, then, per job version, one ZADD to
 //  the ranking for all of them and one ZADD and one ZREM per band set (as
 //  jm_store_write's, for all at once), so that Redis runs a few commands
 //  per batch instead of three to five per result.  errors [i] is cleared,
@@ -320,6 +322,34 @@ int jm_store_send (jm_store_t *self);
 //  pending writes.  Call it every 100 ms or so, and when idle.  Returns 0 when
 //  connected with nothing left pending, else -1.
 int jm_store_tick (jm_store_t *self);
+
+//  A stored result value is a header line, then the result JSON.  The header
+//  line is a JSON object of the fields readers want without the whole
+//  result: fp (always first), version, score, at, and with a band: band,
+//  required and name.  Readers of the header alone read its first
+//  JM_STORE_RESULT_HEAD_READ bytes (jm_store_calls_add_result_head), and
+//  the whole value when those hold no newline (a long name).  See section
+//  3.1 of proto/redis-keys.md.
+#define JM_STORE_RESULT_HEAD_READ   1024
+
+//  Returns the result JSON in a stored result value and sets *json_len
+//  (json_len may be NULL); its header line is the bytes before the newline
+//  that precedes it.  Returns NULL when value does not start with a header
+//  line, or when value is a cut read that ends inside it.
+const char *jm_store_result_json (const char *value, size_t len, size_t *json_len);
+
+//  Parses the header line of a stored result value (whole, or its first
+//  bytes).  Returns a new JSON object, or NULL when value does not start
+//  with a whole header line.
+json_t *jm_store_result_head (const char *value, size_t len);
+
+//  True when a reply of len bytes to jm_store_calls_add_result_head may
+//  have cut the header line: read the whole value then.
+bool jm_store_result_head_cut (size_t len);
+
+//  Adds the read of a stored result's first JM_STORE_RESULT_HEAD_READ bytes
+//  (GETRANGE) to calls.  Returns its index.
+size_t jm_store_calls_add_result_head (jm_store_calls_t *self, const char *key);
 
 //  Reads the cached result JSON of (job, candidate) in one round trip.
 //  Returns 1 with *json_p a new NUL-terminated string (caller frees) and

@@ -11,6 +11,7 @@
 #define JM_STORE_INTERNAL_H
 
 #include "jm_store.h"
+#include "jm_buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,8 +83,9 @@ struct _jm_store_t {
     uint64_t confirmed;             //  writes confirmed, ever
 
     //  Lookup scratch, reused from batch to batch
-    jm_store__bytes_t scratch;      //  formatted HMGETs
+    jm_store__bytes_t scratch;      //  formatted GETs
     jm_store__bytes_t arena;        //  copies of cached JSON
+    jm_buf_t value;                 //  a result value being formatted
     size_t *slots;                  //  command -> item, item -> arena offset
     size_t slot_cap;
 

@@ -1,9 +1,10 @@
 /*  jm_store_results: results, profiles and rankings in jm_store.
 
-    A batch lookup formats one HMGET per item into the store's scratch
+    A batch lookup formats one GET per item into the store's scratch
     buffer and copies the cached JSON of every hit into its arena, both
-    reused from batch to batch.  A result write is a handful of commands
-    (HSET, PEXPIRE, ZADD, ZREM), queued in the pending buffer or added to a
+    reused from batch to batch.  A result write is a SET of its value (a
+    header line, then the JSON) and its share of the ranking commands
+    (ZADD, ZREM), queued in the pending buffer or added to a
     jm_store_calls_t.  Keys come from jm_keys.  See jm_store.h and
     jm_store_internal.h.                                                    */
 #include "jm_store_internal.h"
@@ -51,6 +52,58 @@ s_format_double (char *out, size_t size, double value)
 
 
 //  --------------------------------------------------------------------------
+//  Stored values
+
+//  Every header line starts so; the fingerprint (no character in it needs
+//  escaping: a version and hex digits) follows, then a quote
+#define FP_PREFIX       "{\"fp\":\""
+#define FP_PREFIX_LEN   (sizeof FP_PREFIX - 1)
+
+const char *
+jm_store_result_json (const char *value, size_t len, size_t *json_len)
+{
+    assert (value || len == 0);
+    if (len < 2 || value [0] != '{')
+        return NULL;
+    const char *newline = memchr (value, '\n', len);
+    if (!newline)
+        return NULL;
+    if (json_len)
+        *json_len = len - (size_t) (newline + 1 - value);
+    return newline + 1;
+}
+
+json_t *
+jm_store_result_head (const char *value, size_t len)
+{
+    const char *json = jm_store_result_json (value, len, NULL);
+    if (!json)
+        return NULL;
+    json_t *head = json_loadb (value, (size_t) (json - 1 - value), 0, NULL);
+    if (head && !json_is_object (head)) {
+        json_decref (head);
+        head = NULL;
+    }
+    return head;
+}
+
+bool
+jm_store_result_head_cut (size_t len)
+{
+    return len >= JM_STORE_RESULT_HEAD_READ;
+}
+
+size_t
+jm_store_calls_add_result_head (jm_store_calls_t *self, const char *key)
+{
+    assert (self && key);
+    char last [24];
+    snprintf (last, sizeof last, "%d", JM_STORE_RESULT_HEAD_READ - 1);
+    return jm_store_calls_addv (self, "GETRANGE", key, "0", last, NULL);
+}
+
+
+//  --------------------------------------------------------------------------
 //  Lookups
 
 static void
@@ -63,19 +116,24 @@ s_on_lookup_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
                       items [item].job, items [item].candidate, reply->str);
         return;
     }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
-        return;
-    redisReply *fp = reply->element [0], *json = reply->element [1];
+    if (reply->type != REDIS_REPLY_STRING)
+        return;                     //  nil: never scored, or expired
+    //  a hit when the header line starts with the fingerprint wanted now
     const char *want = items [item].fingerprint;
-    if (fp->type != REDIS_REPLY_STRING || json->type != REDIS_REPLY_STRING
-    ||  !want || fp->len != strlen (want) || memcmp (fp->str, want, fp->len) != 0)
+    size_t want_len = want ? strlen (want) : 0;
+    size_t json_len;
+    const char *json = jm_store_result_json (reply->str, reply->len, &json_len);
+    if (!want || !json || (size_t) (json - reply->str) < FP_PREFIX_LEN + want_len + 1
+    ||  memcmp (reply->str, FP_PREFIX, FP_PREFIX_LEN) != 0
+    ||  memcmp (reply->str + FP_PREFIX_LEN, want, want_len) != 0
+    ||  reply->str [FP_PREFIX_LEN + want_len] != '"')
         return;
     items [item].hit = true;
-    items [item].json_len = json->len;
+    items [item].json_len = json_len;
     //  Offsets now, pointers at the end: the arena may move as it grows
     size_t *offset = &self->slots [self->slot_cap / 2 + item];
     *offset = self->arena.len;
-    jm_store__bytes_append (&self->arena, json->str, json->len);
+    jm_store__bytes_append (&self->arena, json, json_len);
     self->arena.len++;              //  keep the NUL
 }
 
@@ -136,9 +194,9 @@ jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
                                       key, sizeof key, NULL);
         if (key_len < 0)
             continue;               //  an invalid id cannot be cached: a miss
-        const char *argv [] = { "HMGET", key, "fp", "json" };
-        size_t argvlen [] = { 5, (size_t) key_len, 2, 4 };
-        jm_store__bytes_command (&self->scratch, 4, argv, argvlen);
+        const char *argv [] = { "GET", key };
+        size_t argvlen [] = { 3, (size_t) key_len };
+        jm_store__bytes_command (&self->scratch, 2, argv, argvlen);
         self->slots [commands++] = i;
     }
     if (commands == 0 && extra_count == 0)
@@ -190,6 +248,9 @@ s_check_result (const jm_store_result_t *result, jm_error_t *err)
 {
     if (jm_keys_check_id ("job version", result->version, err))
         return -1;
+    if (!isfinite (result->score))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "result of %s/%s has no finite score",
+                             result->job, result->candidate);
     if (!result->fingerprint || !result->json)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "result of %s/%s has no %s", result->job, result->candidate,
@@ -200,10 +261,44 @@ s_check_result (const jm_store_result_t *result, jm_error_t *err)
     return 0;
 }
 
-//  Appends the result hash's commands (HSET, PEXPIRE) to out.  Returns how
-//  many, or -1 with err set when the result is invalid (nothing appended).
+//  Formats a result's stored value into self->value: its header line (the
+//  fields readers want without the whole result; fp first, so that a
+//  lookup compares it without parsing), a newline, then the result JSON.
+static void
+s_format_value (jm_store_t *self, const jm_store_result_t *result, const char *score,
+                size_t score_len, size_t json_len)
+{
+    jm_buf_t *value = &self->value;
+    jm_buf_reset (value);
+    jm_buf_puts (value, "{\"fp\":");
+    jm_buf_json_str (value, result->fingerprint);
+    jm_buf_puts (value, ",\"version\":");
+    jm_buf_json_str (value, result->version);
+    jm_buf_puts (value, ",\"score\":");
+    jm_buf_append (value, score, score_len);
+    char at [24];
+    char *at_end = jm_buf_put_uint (at, (uint64_t) jm_store__wall_ms ());
+    jm_buf_puts (value, ",\"at\":");
+    jm_buf_append (value, at, (size_t) (at_end - at));
+    if (result->band) {
+        jm_buf_puts (value, ",\"band\":");
+        jm_buf_json_str (value, result->band);
+        jm_buf_puts (value, ",\"required\":");
+        jm_buf_json_str (value, result->required ? result->required : "");
+        if (result->name) {
+            jm_buf_puts (value, ",\"name\":");
+            jm_buf_json_str (value, result->name);
+        }
+    }
+    jm_buf_append (value, "}\n", 2);
+    jm_buf_append (value, result->json, json_len);
+}
+
+//  Appends the command storing a result (SET, with PX result_ttl_ms) to
+//  out.  Returns 1, or -1 with err set when the result is invalid (nothing
+//  appended).
 static int
-s_format_hash (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
+s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
                jm_error_t *err)
 {
     assert (self && result);
@@ -212,36 +307,19 @@ s_format_hash (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t
                                   key, sizeof key, err);
     if (key_len < 0 || s_check_result (result, err))
         return -1;
-    char score [40], at [24], ttl [24];
+    char score [40], ttl [24];
     int score_len = s_format_double (score, sizeof score, result->score);
-    int at_len = (int) (jm_buf_put_uint (at, (uint64_t) jm_store__wall_ms ()) - at);
     size_t json_len = result->json_len ? result->json_len : strlen (result->json);
-
-    const char *hset [] = {
-        "HSET", key, "fp", result->fingerprint, "score", score,
-        "version", result->version, "json", result->json, "at", at,
-        "band", result->band, "required", result->required, "name", result->name
-    };
-    size_t hset_len [] = {
-        4, (size_t) key_len, 2, strlen (result->fingerprint), 5, (size_t) score_len,
-        7, strlen (result->version), 4, json_len, 2, (size_t) at_len,
-        4, result->band ? strlen (result->band) : 0,
-        8, result->required ? strlen (result->required) : 0,
-        4, result->name ? strlen (result->name) : 0
-    };
-    if (!result->required)
-        hset [15] = "";
-    int hset_argc = !result->band ? 12 : result->name ? 18 : 16;
-    jm_store__bytes_command (out, hset_argc, hset, hset_len);
-    int commands = 1;
+    s_format_value (self, result, score, (size_t) score_len, json_len);
+    const char *set [] = { "SET", key, self->value.data, "PX", ttl };
+    size_t set_len [] = { 3, (size_t) key_len, self->value.len, 2, 0 };
+    int argc = 3;
     if (self->options.result_ttl_ms > 0) {
-        int ttl_len = (int) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
-        const char *pexpire [] = { "PEXPIRE", key, ttl };
-        size_t pexpire_len [] = { 7, (size_t) key_len, (size_t) ttl_len };
-        jm_store__bytes_command (out, 3, pexpire, pexpire_len);
-        commands++;
+        set_len [4] = (size_t) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
+        argc = 5;
     }
-    return commands;
+    jm_store__bytes_command (out, argc, set, set_len);
+    return 1;
 }
 
 //  Appends the ranking commands of count checked results of one job
@@ -338,7 +416,7 @@ static int
 s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
                  jm_error_t *err)
 {
-    int commands = s_format_hash (self, out, result, err);
+    int commands = s_format_set (self, out, result, err);
     if (commands < 0)
         return -1;
     size_t only = 0;
@@ -376,10 +454,10 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
     int commands = 0, queued = 0;
     for (size_t i = 0; i < count; i++) {
         jm_error_clear (&errors [i]);
-        int hash_commands = s_format_hash (self, &self->pend, &results [i], &errors [i]);
-        done [i] = hash_commands < 0;
+        int set_commands = s_format_set (self, &self->pend, &results [i], &errors [i]);
+        done [i] = set_commands < 0;
         if (!done [i]) {
-            commands += hash_commands;
+            commands += set_commands;
             queued++;
         }
     }
@@ -461,11 +539,17 @@ jm_store_write_profile (jm_store_t *self, const char *candidate, const char *jso
 //  Reads
 
 static void
-s_on_string_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
+s_on_result_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
 {
     jm_store__bytes_t *out = arg;
+    size_t json_len;
+    const char *json = reply->type == REDIS_REPLY_STRING
+                     ? jm_store_result_json (reply->str, reply->len, &json_len) : NULL;
+    if (json)
+        jm_store__bytes_append (out, json, json_len);   //  allocates even when empty
+    else
     if (reply->type == REDIS_REPLY_STRING)
-        jm_store__bytes_append (out, reply->str, reply->len);    //  allocates even when empty
+        jm_log_warning ("redis %s: a stored result without its header line", self->endpoint);
     else
     if (reply->type == REDIS_REPLY_ERROR)
         jm_log_warning ("redis %s: read failed: %s", self->endpoint, reply->str);
@@ -484,10 +568,10 @@ jm_store_read_result (jm_store_t *self, const char *job, const char *candidate,
     if (key_len < 0 || !jm_store__ensure (self))
         return -1;
     jm_store__bytes_t command = { 0 }, json = { 0 };
-    const char *argv [] = { "HGET", key, "json" };
-    size_t argvlen [] = { 4, (size_t) key_len, 4 };
-    jm_store__bytes_command (&command, 3, argv, argvlen);
-    int rc = jm_store__round_trip (self, command.data, command.len, 1, s_on_string_reply, &json);
+    const char *argv [] = { "GET", key };
+    size_t argvlen [] = { 3, (size_t) key_len };
+    jm_store__bytes_command (&command, 2, argv, argvlen);
+    int rc = jm_store__round_trip (self, command.data, command.len, 1, s_on_result_reply, &json);
     jm_store__bytes_free (&command);
     if (rc || !json.data) {
         jm_store__bytes_free (&json);

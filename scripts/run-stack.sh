@@ -59,7 +59,7 @@ wait_for () {
 }
 
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN/redis" --save '' --appendonly no \
-    --hash-max-listpack-value 8192 --daemonize no >"$RUN/logs/redis.log" 2>&1 &
+    --daemonize no >"$RUN/logs/redis.log" 2>&1 &
 pids+=($!)
 wait_for 10 redis-cli -p "$REDIS_PORT" ping \
     || { echo "redis-server did not start: see $RUN/logs/redis.log" >&2; exit 1; }

@@ -85,6 +85,16 @@ jm_reader_json (const jm_reply_t *reply)
     return json_loadb (reply->str, reply->len, 0, NULL);
 }
 
+json_t *
+jm_reader_stored_result (const jm_reply_t *reply)
+{
+    if (!reply || reply->type != JM_REPLY_STRING)
+        return NULL;
+    size_t json_len;
+    const char *json = jm_store_result_json (reply->str, reply->len, &json_len);
+    return json ? json_loadb (json, json_len, 0, NULL) : NULL;
+}
+
 //  --------------------------------------------------------------------------
 //  Jobs
 
@@ -340,10 +350,10 @@ jm_reader_result (jm_app_t *app, const char *job, const char *candidate, jm_erro
         return NULL;
     jm_reader_job_free (&state);
     jm_store_calls_t *calls = jm_store_calls_new ();
-    jm_store_calls_addv (calls, "HGET", key, "json", NULL);
+    jm_store_calls_addv (calls, "GET", key, NULL);
     json_t *reply = NULL;
     if (jm_reader_run (app, calls, err) == 0) {
-        json_t *result = jm_reader_json (jm_store_calls_reply (calls, 0));
+        json_t *result = jm_reader_stored_result (jm_store_calls_reply (calls, 0));
         if (json_is_object (result))
             reply = json_pack ("{s:o}", "result", result);
         else {
@@ -372,13 +382,13 @@ jm_reader_candidate (jm_app_t *app, const char *candidate, jm_error_t *err)
         if (jm_keys_result (jm_reader_keys (app), json_string_value (id), candidate, key, sizeof key, NULL) < 0)
             jm_store_calls_addv (calls, "PING", NULL);
         else
-            jm_store_calls_addv (calls, "HGET", key, "json", NULL);
+            jm_store_calls_addv (calls, "GET", key, NULL);
     }
     json_t *reply = NULL;
     if (json_array_size (ids) == 0 || jm_reader_run (app, calls, err) == 0) {
         json_t *results = json_array ();
         for (index = 0; index < json_array_size (ids); index++) {
-            json_t *result = jm_reader_json (jm_store_calls_reply (calls, index));
+            json_t *result = jm_reader_stored_result (jm_store_calls_reply (calls, index));
             if (json_is_object (result))
                 json_array_append (results, result);
             json_decref (result);
@@ -430,14 +440,14 @@ jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
                             sizeof result_key, NULL) < 0)
             jm_store_calls_addv (results, "PING", NULL);
         else
-            jm_store_calls_addv (results, "HGET", result_key, "json", NULL);
+            jm_store_calls_addv (results, "GET", result_key, NULL);
     }
     if (jm_store_calls_count (results) && jm_reader_run (app, results, err))
         goto done;
     json_t *counts = json_object ();
     json_t *bands_seen = json_object ();
     for (size_t index = 0; index < jm_store_calls_count (results); index++) {
-        json_t *result = jm_reader_json (jm_store_calls_reply (results, index));
+        json_t *result = jm_reader_stored_result (jm_store_calls_reply (results, index));
         size_t position;
         json_t *requirement;
         json_array_foreach (json_object_get (result, "requirements"), position, requirement) {

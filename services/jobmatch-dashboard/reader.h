@@ -2,7 +2,7 @@
 
     Listing jobs, a job, a ranking page, one result, a candidate's results
     and a job's summary are plain reads of the keys of proto/services.md
-    (the job registry, rankings by version and band, result hashes), so
+    (the job registry, rankings by version and band, stored results), so
     the dashboard reads them itself, in one or two pipelined round trips,
     instead of asking a matcher through the gateway: a ranking page costs
     well under a millisecond and never waits behind a scoring batch.  The

@@ -47,9 +47,9 @@ typedef struct {
     long rank;
 } s_entry_t;
 
-//  Reads name, band and "k of n" of each entry (HMGET, then the whole
-//  result for those written without the fields) and appends the entries to
-//  out.  Returns 0 or -1 with err set.
+//  Reads name, band and "k of n" of each entry (the header lines of their
+//  results, then the whole result for those cut short or written without a
+//  band) and appends the entries to out.  Returns 0 or -1 with err set.
 static int
 s_entries_fill (jm_app_t *app, const char *job, s_entry_t *entries, size_t count, json_t *out,
                 jm_error_t *err)
@@ -62,7 +62,7 @@ s_entries_fill (jm_app_t *app, const char *job, s_entry_t *entries, size_t count
         if (jm_keys_result (jm_reader_keys (app), job, entries [index].member->str, key, sizeof key, NULL) < 0)
             jm_store_calls_addv (calls, "PING", NULL);
         else
-            jm_store_calls_addv (calls, "HMGET", key, "name", "band", "required", NULL);
+            jm_store_calls_add_result_head (calls, key);
     }
     int rc = jm_reader_run (app, calls, err);
     json_t **items = calloc (count, sizeof (json_t *));
@@ -71,34 +71,35 @@ s_entries_fill (jm_app_t *app, const char *job, s_entry_t *entries, size_t count
     size_t *whole_of = calloc (count, sizeof (size_t));
     assert (whole_of);
     for (size_t index = 0; rc == 0 && index < count; index++) {
-        const jm_reply_t *fields = jm_store_calls_reply (calls, index);
-        const jm_reply_t *name = jm_reply_item (fields, 0);
-        const jm_reply_t *band = jm_reply_item (fields, 1);
-        const jm_reply_t *required = jm_reply_item (fields, 2);
+        const jm_reply_t *stored = jm_store_calls_reply (calls, index);
+        bool found = stored && stored->type == JM_REPLY_STRING && stored->len > 0;
+        json_t *head = found ? jm_store_result_head (stored->str, stored->len) : NULL;
         items [index] = json_pack ("{s:I, s:s%, s:n, s:f, s:n, s:n}",
                                    "rank", (json_int_t) entries [index].rank,
                                    "candidate", entries [index].member->str, entries [index].member->len,
                                    "name", "score", entries [index].score, "band", "required");
-        if (band && band->type == JM_REPLY_STRING) {
-            if (name && name->type == JM_REPLY_STRING)
-                json_object_set_new (items [index], "name", json_stringn (name->str, name->len));
-            json_object_set_new (items [index], "band", json_stringn (band->str, band->len));
-            if (required && required->type == JM_REPLY_STRING)
-                json_object_set_new (items [index], "required",
-                                     json_stringn (required->str, required->len));
+        if (json_is_string (json_object_get (head, "band"))) {
+            const char *fields [] = { "name", "band", "required" };
+            for (size_t field = 0; field < 3; field++) {
+                json_t *value = json_object_get (head, fields [field]);
+                if (json_is_string (value))
+                    json_object_set (items [index], fields [field], value);
+            }
         }
-        else {
+        else
+        if (found) {
             char key [JM_READER_KEY_MAX];
             jm_keys_result (jm_reader_keys (app), job, entries [index].member->str, key, sizeof key, NULL);
             whole_of [jm_store_calls_count (whole)] = index;
-            jm_store_calls_addv (whole, "HGET", key, "json", NULL);
+            jm_store_calls_addv (whole, "GET", key, NULL);
         }
+        json_decref (head);
     }
     size_t wholes = jm_store_calls_count (whole);
     if (rc == 0 && wholes)
         rc = jm_reader_run (app, whole, err);
     for (size_t position = 0; rc == 0 && position < wholes; position++) {
-        json_t *result = jm_reader_json (jm_store_calls_reply (whole, position));
+        json_t *result = jm_reader_stored_result (jm_store_calls_reply (whole, position));
         json_t *item = items [whole_of [position]];
         const char *fields [] = { "name", "band", "required" };
         for (size_t field = 0; field < 3; field++) {
@@ -141,37 +142,47 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const jm_keys_range_t *r
         rc = jm_reader_run (app, chunk, err);
         const jm_reply_t *members = jm_store_calls_reply (chunk, 0);
         size_t size = members? members->count / 2: 0;
-        //  names of the whole chunk, in one round trip
-        jm_store_calls_t *names = jm_store_calls_new ();
+        //  names of the whole chunk from the header lines of their results,
+        //  in one round trip, then the whole results of those whose header
+        //  was cut short or has no band (written without the fields)
+        jm_store_calls_t *heads = jm_store_calls_new ();
         for (size_t index = 0; rc == 0 && index < size; index++) {
             char result_key [JM_READER_KEY_MAX];
             if (jm_keys_result (jm_reader_keys (app), query->job, members->items [2 * index].str,
                                 result_key, sizeof result_key, NULL) < 0)
-                jm_store_calls_addv (names, "PING", NULL);
+                jm_store_calls_addv (heads, "PING", NULL);
             else
-                jm_store_calls_addv (names, "HGET", result_key, "name", NULL);
+                jm_store_calls_add_result_head (heads, result_key);
         }
         if (rc == 0 && size)
-            rc = jm_reader_run (app, names, err);
-        //  results written without a name field: their names from the JSON
-        json_t **parsed = calloc (size + 1, sizeof (json_t *));
-        assert (parsed);
+            rc = jm_reader_run (app, heads, err);
+        json_t **names = calloc (size + 1, sizeof (json_t *));
+        assert (names);
         jm_store_calls_t *wholes = jm_store_calls_new ();
         for (size_t index = 0; rc == 0 && index < size; index++) {
-            const jm_reply_t *name = jm_store_calls_reply (names, index);
+            const jm_reply_t *stored = jm_store_calls_reply (heads, index);
+            bool stored_found = stored && stored->type == JM_REPLY_STRING && stored->len > 0;
+            json_t *head = stored_found ? jm_store_result_head (stored->str, stored->len) : NULL;
             char result_key [JM_READER_KEY_MAX];
-            if (name && name->type == JM_REPLY_NIL
-            &&  jm_keys_result (jm_reader_keys (app), query->job, members->items [2 * index].str,
-                                result_key, sizeof result_key, NULL) >= 0)
-                jm_store_calls_addv (wholes, "HGET", result_key, "json", NULL);
+            if (json_is_string (json_object_get (head, "band"))) {
+                names [index] = json_incref (json_object_get (head, "name"));
+                jm_store_calls_addv (wholes, "PING", NULL);
+            }
+            else
+            if (stored_found && jm_keys_result (jm_reader_keys (app), query->job, members->items [2 * index].str,
+                                         result_key, sizeof result_key, NULL) >= 0)
+                jm_store_calls_addv (wholes, "GET", result_key, NULL);
             else
                 jm_store_calls_addv (wholes, "PING", NULL);
+            json_decref (head);
         }
         if (rc == 0 && size)
             rc = jm_reader_run (app, wholes, err);
         for (size_t index = 0; rc == 0 && index < size; index++) {
-            json_t *result = jm_reader_json (jm_store_calls_reply (wholes, index));
-            parsed [index] = json_incref (json_object_get (result, "name"));
+            if (names [index])
+                continue;
+            json_t *result = jm_reader_stored_result (jm_store_calls_reply (wholes, index));
+            names [index] = json_incref (json_object_get (result, "name"));
             json_decref (result);
         }
         s_entry_t *page = calloc (size + 1, sizeof (s_entry_t));
@@ -179,12 +190,9 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const jm_keys_range_t *r
         size_t page_size = 0;
         for (size_t index = 0; rc == 0 && index < size; index++) {
             const jm_reply_t *member = &members->items [2 * index];
-            const jm_reply_t *name = jm_store_calls_reply (names, index);
-            const char *old_name = json_string_value (parsed [index]);
+            const char *name = json_string_value (names [index]);
             bool hit = s_contains_folded (member->str, member->len, query->q)
-                    || (name && name->type == JM_REPLY_STRING
-                        && s_contains_folded (name->str, name->len, query->q))
-                    || (old_name && s_contains_folded (old_name, strlen (old_name), query->q));
+                    || (name && s_contains_folded (name, json_string_length (names [index]), query->q));
             if (!hit)
                 continue;
             if (found >= query->offset && found < query->offset + query->limit) {
@@ -200,10 +208,10 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const jm_keys_range_t *r
         read += (long) size;
         free (page);
         for (size_t index = 0; index < size; index++)
-            json_decref (parsed [index]);
-        free (parsed);
+            json_decref (names [index]);
+        free (names);
         jm_store_calls_destroy (&wholes);
-        jm_store_calls_destroy (&names);
+        jm_store_calls_destroy (&heads);
         jm_store_calls_destroy (&chunk);
         if (size < SEARCH_CHUNK)
             break;

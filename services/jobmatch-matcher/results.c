@@ -133,6 +133,45 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
 //  rank
 
 //  The job's ranked version and re-scoring progress, one round trip.
+//  Parses the header lines read for the entries of a ranking page (every
+//  third reply of self->more) into heads [], reading in one more round trip
+//  the whole values of those cut short (a long name).  A missing result
+//  leaves NULL.  Returns 0, or -1 when Redis is not available.
+static int
+s_read_heads (jm_results_t *self, const char *job, const jm_reply_t *page, size_t entries,
+              json_t **heads)
+{
+    jm_store_calls_t *whole = jm_store_calls_new ();
+    size_t *whole_of = calloc (entries + 1, sizeof (size_t));
+    assert (whole_of);
+    for (size_t i = 0; i < entries; i++) {
+        const jm_reply_t *reply = jm_store_calls_reply (self->more, i * 3);
+        if (!jm_reply_str (reply))
+            continue;
+        heads [i] = jm_store_result_head (reply->str, reply->len);
+        char key [JM_KEYS_MAX];
+        if (!heads [i] && jm_store_result_head_cut (reply->len)
+        &&  jm_keys_result (self->keys, job, jm_reply_str (jm_reply_item (page, 2 * i)),
+                            key, sizeof key, NULL) >= 0) {
+            whole_of [jm_store_calls_count (whole)] = i;
+            jm_store_calls_addv (whole, "GET", key, NULL);
+        }
+    }
+    size_t wholes = jm_store_calls_count (whole);
+    int rc = wholes ? jm_store_run (self->store, whole) : 0;
+    for (size_t w = 0; rc == 0 && w < wholes; w++) {
+        const jm_reply_t *reply = jm_store_calls_reply (whole, w);
+        if (jm_reply_str (reply))
+            heads [whole_of [w]] = jm_store_result_head (reply->str, reply->len);
+    }
+    if (rc)
+        for (size_t i = 0; i < entries; i++)
+            json_decref (heads [i]);
+    free (whole_of);
+    jm_store_calls_destroy (&whole);
+    return rc;
+}
+
 typedef struct {
     long long ranked, rescore_version, done, total;
     char ranked_text [24];      //  ranked, as the key builders take it
@@ -254,7 +293,7 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_reply_int (jm_store_calls_reply (self->calls, 2), &total);
     size_t entries = page && page->type == JM_REPLY_ARRAY ? page->count / 2 : 0;
     //  one more round trip: names and required counts, and each entry's band
-    //  in this version (the result hash may already hold a newer version):
+    //  in this version (the stored result may already be of a newer version):
     //  strong or good when in that set, else partial or weak by its score
     jm_store_calls_reset (self->more);
     char band_keys [2][JM_KEYS_MAX];
@@ -267,11 +306,18 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
             strcpy (key, "-");
             candidate = "-";
         }
-        jm_store_calls_addv (self->more, "HMGET", key, "name", "required", "version", NULL);
+        jm_store_calls_add_result_head (self->more, key);
         for (int b = 0; b < 2; b++)
             jm_store_calls_addv (self->more, "ZSCORE", band_keys [b], candidate, NULL);
     }
     if (entries && jm_store_run (self->store, self->more)) {
+        s_unavailable (self, out);
+        return;
+    }
+    json_t **heads = calloc (entries + 1, sizeof (json_t *));
+    assert (heads);
+    if (s_read_heads (self, job, page, entries, heads)) {
+        free (heads);
         s_unavailable (self, out);
         return;
     }
@@ -281,7 +327,7 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_buf_printf (out, ",\"version\":%lld,\"total\":%lld,\"matching\":%lld,\"offset\":%lld,"
                    "\"limit\":%lld,\"entries\":[", state.ranked, total, matching, offset, limit);
     for (size_t i = 0; i < entries; i++) {
-        const jm_reply_t *fields = jm_store_calls_reply (self->more, i * 3);
+        json_t *head = heads [i];
         double score = 0;
         const char *score_text = jm_reply_str (jm_reply_item (page, 2 * i + 1));
         if (score_text)
@@ -289,7 +335,7 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_buf_printf (out, "%s{\"rank\":%lld,\"candidate\":", i ? "," : "", offset + (long long) i + 1);
         jm_buf_json_str (out, jm_reply_str (jm_reply_item (page, 2 * i)));
         jm_buf_puts (out, ",\"name\":");
-        jm_buf_json_str (out, jm_reply_str (jm_reply_item (fields, 0)));
+        jm_buf_json_str (out, json_string_value (json_object_get (head, "name")));
         jm_buf_puts (out, ",\"score\":");
         jm_buf_json_number (out, score, 1);
         const char *entry_band = jm_band_name (jm_score_band (score, false));
@@ -298,13 +344,14 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
                 entry_band = s_bands [b];
         jm_buf_puts (out, ",\"band\":");
         jm_buf_json_str (out, entry_band);
-        long long result_version = 0;
-        jm_reply_int (jm_reply_item (fields, 2), &result_version);
+        const char *version = json_string_value (json_object_get (head, "version"));
         jm_buf_puts (out, ",\"required\":");
-        jm_buf_json_str (out, result_version == state.ranked
-                              ? jm_reply_str (jm_reply_item (fields, 1)) : NULL);
+        jm_buf_json_str (out, version && streq (version, state.ranked_text)
+                              ? json_string_value (json_object_get (head, "required")) : NULL);
         jm_buf_puts (out, "}");
+        json_decref (head);
     }
+    free (heads);
     jm_buf_puts (out, "]");
     s_write_progress (out, &state);
     jm_buf_puts (out, "}");
@@ -327,7 +374,7 @@ s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
         if (jm_keys_result (self->keys, jm_registry_at (self->registry, i)->id, candidate, key,
                             sizeof key, NULL) < 0)
             strcpy (key, "-");
-        jm_store_calls_addv (self->calls, "HGET", key, "json", NULL);
+        jm_store_calls_addv (self->calls, "GET", key, NULL);
     }
     if (count && jm_store_run (self->store, self->calls)) {
         s_unavailable (self, out);
@@ -340,11 +387,14 @@ s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
     bool first = true;
     for (int i = 0; i < count; i++) {
         const jm_reply_t *reply = jm_store_calls_reply (self->calls, (size_t) i);
-        if (!jm_reply_str (reply))
+        size_t json_len;
+        const char *json = jm_reply_str (reply)
+                         ? jm_store_result_json (reply->str, reply->len, &json_len) : NULL;
+        if (!json)
             continue;
         if (!first)
             jm_buf_puts (out, ",");
-        jm_buf_append (out, reply->str, reply->len);
+        jm_buf_append (out, json, json_len);
         first = false;
     }
     jm_buf_puts (out, "]}");
@@ -474,7 +524,7 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
         const char *candidate = jm_reply_str (jm_reply_item (ids, i));
         if (!candidate || jm_keys_result (self->keys, job, candidate, key, sizeof key, NULL) < 0)
             strcpy (key, "-");
-        jm_store_calls_addv (self->more, "HGET", key, "json", NULL);
+        jm_store_calls_addv (self->more, "GET", key, NULL);
     }
     if (id_count && jm_store_run (self->store, self->more)) {
         s_unavailable (self, out);
@@ -486,7 +536,10 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
     size_t missing_count = 0, missing_cap = 0;
     for (size_t i = 0; i < id_count; i++) {
         const jm_reply_t *reply = jm_store_calls_reply (self->more, i);
-        json_t *result = jm_reply_str (reply) ? json_loadb (reply->str, reply->len, 0, NULL) : NULL;
+        size_t json_len;
+        const char *json = jm_reply_str (reply)
+                         ? jm_store_result_json (reply->str, reply->len, &json_len) : NULL;
+        json_t *result = json ? json_loadb (json, json_len, 0, NULL) : NULL;
         if (!result)
             continue;
         json_array_append_new (parsed, result);

@@ -204,11 +204,21 @@ def make_result(job, version, candidate, name, rng):
             "requirements": requirements}
 
 
+def stored_value(result, text, fingerprint, at=0):
+    """A result as matchers store it (proto/redis-keys.md 3.1): a header
+    line, then the result JSON text."""
+    head = {"fp": fingerprint, "version": str(result["job_version"]), "score": result["score"],
+            "at": at, "band": result["band"], "required": result["required"]}
+    if result.get("name") is not None:
+        head["name"] = result["name"]
+    return json.dumps(head, ensure_ascii=False, separators=(",", ":")) + "\n" + text
+
+
 def seed_job(redis, namespace, job_id, count, version=1, ranked=None, title="Seeded job",
              names=None, seed=1, rescoring=None, batch=5000):
     """Registers job_id in Redis under namespace (job hash, jobs set) and
     ranks count synthetic results for version ranked (default version):
-    result hashes with name, band and required fields, the rank ZSET and
+    stored results (a header line with name, band and required), the rank ZSET and
     its strong and good band ZSETs (as matchers write them).  names maps serial -> name for chosen candidates.
     Returns {candidate id: result} of what was written."""
     ranked = ranked or version
@@ -234,9 +244,7 @@ def seed_job(redis, namespace, job_id, count, version=1, ranked=None, title="See
         written[candidate] = result
         text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
         key = "%s:result:%s:%s" % (ns, escape_id(job_id), escape_id(candidate))
-        pipe.hset(key, mapping={"fp": "%d:seed" % ranked, "score": repr(result["score"]),
-                                "version": ranked, "json": text, "at": 0, "band": result["band"],
-                                "name": name, "required": result["required"]})
+        pipe.set(key, stored_value(result, text, "%d:seed" % ranked))
         pipe.zadd(rank_key, {candidate: result["score"]})
         if result["band"] in ("strong", "good"):   # partial and weak: score ranges
             pipe.zadd("%s:%s" % (rank_key, result["band"]), {candidate: result["score"]})

@@ -58,6 +58,24 @@ def result_key(job, candidate, namespace="jobmatch"):
     return "%s:result:%s:%s" % (namespace, escape_id(job), escape_id(candidate))
 
 
+def parse_stored(value):
+    """A stored result value (redis-keys.md 3.1): its header fields, and
+    "json", the result JSON text.  None for None; an error if malformed."""
+    if value is None:
+        return None
+    head, newline, body = value.partition("\n")
+    if not newline:
+        raise ValueError("a stored result without its header line: %r" % value[:80])
+    fields = json.loads(head)
+    fields["json"] = body
+    return fields
+
+
+def stored_result(redis, key):
+    """The stored result at key, as parse_stored gives it, or None."""
+    return parse_stored(redis.get(key))
+
+
 def rank_key(job, version, namespace="jobmatch"):
     return "%s:rank:%s:%s" % (namespace, escape_id(job), escape_id(str(version)))
 

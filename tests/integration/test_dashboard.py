@@ -195,7 +195,10 @@ def test_seeded_ranking_bands_search_and_rescoring():
     """A ranking written straight into Redis as proto/services.md lays it
     out: version 2 is shown while version 3 is being re-scored, band sets."""
     stack = Stack(matchers=0)
-    names = {5: "<script>alert(1)</script>", 6: "Zoë O'Brien & \"Co\""}
+    # 7: 256 bytes (the most a name may have) whose escapes make the header
+    # line longer than a header read (1,024 bytes): read whole
+    names = {5: "<script>alert(1)</script>", 6: "Zoë O'Brien & \"Co\"",
+             7: "\x01" * 220 + "Ada Lovelace-Tail\nSecond line"}
     results = seed_job(stack.redis.client(), "seeded", "job:α/1", 2500, version=3, ranked=2,
                        names=names, rescoring=(3, 40, 2500))
     dashboard = Dashboard(stack, namespace="seeded")
@@ -210,6 +213,9 @@ def test_seeded_ranking_bands_search_and_rescoring():
         got += [entry["candidate"] for entry in
                 ranking(dashboard, job, offset=offset, limit=1000).json()["entries"]]
     check_equal(got, order, "order of 2500")
+    page = ranking(dashboard, job, offset=order.index("c-000007"), limit=1).json()
+    check_equal(page["entries"][0]["name"], names[7], "a long name on a ranking page")
+    check_equal(page["entries"][0]["band"], results["c-000007"]["band"], "its band")
     page = ranking(dashboard, job, limit=5).json()
     check_equal((page["version"], page["rescoring"]["done"]), (2, 40), "version shown")
     for band in BANDS:
@@ -224,6 +230,8 @@ def test_seeded_ranking_bands_search_and_rescoring():
     hit = ranking(dashboard, job, q="<SCRIPT>").json()
     check_equal([entry["name"] for entry in hit["entries"]], [names[5]], "name with markup")
     check_equal(hit["entries"][0]["rank"], order.index("c-000005") + 1, "its rank")
+    hit = ranking(dashboard, job, q="lovelace-tail").json()
+    check_equal([entry["candidate"] for entry in hit["entries"]], ["c-000007"], "long name found")
     summary = call(dashboard, "GET", "/api/v1/jobs/%s/summary" % q(job),
                    "/api/v1/jobs/{job}/summary").json()
     for band in BANDS:

@@ -58,17 +58,19 @@ def round_trip():
     check_equal(result["cached"], False, "cached")
     check_equal(result["stored"], True, "stored")
 
-    # The result hash, read back from Redis
+    # The stored result, read back from Redis: a header line, then the JSON
     redis = st.redis.client()
-    stored = redis.hgetall(result_key(JOB, candidate["id"]))
-    check(stored, "no hash at %s (keys: %r)" % (result_key(JOB, candidate["id"]),
-                                                redis.keys("*")[:10]))
-    check_equal(float(stored["score"]), float(result["score"]), "score in the hash")
-    check_equal(stored["version"], "1", "version in the hash")
+    stored = stack.stored_result(redis, result_key(JOB, candidate["id"]))
+    check(stored, "no result at %s (keys: %r)" % (result_key(JOB, candidate["id"]),
+                                                  redis.keys("*")[:10]))
+    check_equal(float(stored["score"]), float(result["score"]), "score in the header")
+    check_equal(stored["version"], "1", "version in the header")
+    check_equal(stored["band"], result["band"], "band in the header")
+    check_equal(stored["required"], result["required"], "required in the header")
     check(stored["fp"].startswith("1:"), "fp %r does not start with the job version" % stored["fp"])
     check(before_ms - 5000 <= int(stored["at"]) <= time.time() * 1000 + 5000,
           "at %r is not the time of the write" % stored["at"])
-    check_equal(json.loads(stored["json"]), without_serving(result), "json in the hash")
+    check_equal(json.loads(stored["json"]), without_serving(result), "json after the header")
     ttl = redis.pttl(result_key(JOB, candidate["id"]))
     check(0 < ttl <= 7 * 86400 * 1000, "result TTL %r ms, want up to 7 days" % ttl)
 
@@ -87,8 +89,8 @@ def cache_hit_then_miss_on_change():
     key = result_key(JOB, candidate["id"])
     first = check_ok(st.match({"candidate": candidate}))[0]
     check_equal(first["cached"], False, "first submission cached")
-    stored = redis.hgetall(key)
-    check(stored, "no result hash after the first submission")
+    stored = stack.stored_result(redis, key)
+    check(stored, "no stored result after the first submission")
 
     # The identical profile (its members in another order), from another
     # client so the other matcher may serve it: served from Redis
@@ -99,7 +101,8 @@ def cache_hit_then_miss_on_change():
         check_equal(again["score"], first["score"], "cached score")
         check_equal(without_serving(again), without_serving(first), "cached result")
         check_equal(again["stored"], True, "stored of a cached result")
-    check_equal(redis.hget(key, "at"), stored["at"], "write time after cache hits (rewritten?)")
+    check_equal(stack.stored_result(redis, key)["at"], stored["at"],
+                "write time after cache hits (rewritten?)")
 
     # One skill changed: scored again, a new fingerprint written
     changed = json.loads(json.dumps(candidate))
@@ -109,7 +112,7 @@ def cache_hit_then_miss_on_change():
     third = check_ok(st.match({"candidate": changed}))[0]
     check_equal(third["cached"], False, "cached after changing %r to Rust" % (old_skill,))
     check_equal(third["stored"], True, "stored after the change")
-    restored = redis.hgetall(key)
+    restored = stack.stored_result(redis, key)
     check(restored["fp"] != stored["fp"], "fingerprint unchanged after a skill changed: %s"
           % restored["fp"])
     check_equal(json.loads(restored["json"]), without_serving(third), "json after the change")
@@ -403,7 +406,7 @@ def invalid_utf8_and_mixed_batch():
     for candidate in good:
         for job in jobs:
             check(redis.exists(result_key(job, candidate["id"])),
-                  "no result hash for %s / %s" % (job, candidate["id"]))
+                  "no stored result for %s / %s" % (job, candidate["id"]))
     check(not redis.exists(result_key(JOB, "bad-skill")), "a bad candidate's result was stored")
     st.check_alive()
 

@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from stack import MATCH, Stack, escape_id, make_candidate, matcher_served  # noqa: E402
+from stack import MATCH, Stack, escape_id, make_candidate, matcher_served, parse_stored  # noqa: E402
 
 runner = harness.Runner(timeout=240)
 
@@ -267,6 +267,11 @@ def job_change_reaches_every_matcher():
 def results_rank_pages_and_filters():
     stack = start()
     candidates = [make_candidate(n, prefix="r") for n in range(120)]
+    # a name of 256 bytes (the most a name may have) whose escapes make the
+    # header line longer than a header read (1,024 bytes): its page reads
+    # the whole result
+    candidates[0]["name"] = "\x01" * 230 + "Grace \"Hopper\"\tend"
+    names = {c["id"]: c["name"] for c in candidates}
     results = match(stack, candidates, ["backend-developer"])
     check_equal({r["job_version"] for r in results}, {1}, "job_version in results")
     scores = {r["candidate"]: r["score"] for r in results}
@@ -279,7 +284,8 @@ def results_rank_pages_and_filters():
     for entry in entries:
         check_equal((entry["score"], entry["band"]), (scores[entry["candidate"]],
                                                       bands[entry["candidate"]]), "entry")
-        check(entry["name"] and " of " in entry["required"], "entry fields: %r" % entry)
+        check_equal(entry["name"], names[entry["candidate"]], "name of %s" % entry["candidate"])
+        check(" of " in entry["required"], "entry fields: %r" % entry)
     # pagination: pages of 7 put together are the whole ranking
     paged, offset = [], 0
     while offset < 120:
@@ -430,8 +436,9 @@ def rescore_flips_to_complete_new_version():
     # no old score remains: every ranked score is the version 2 score
     pipe = redis.pipeline(transaction=False)
     for entry in entries:
-        pipe.hmget("jobmatch:result:go-dev:" + entry["candidate"], "version", "score")
-    stored = pipe.execute()
+        pipe.get("jobmatch:result:go-dev:" + entry["candidate"])
+    stored = [(fields["version"], fields["score"])
+              for fields in map(parse_stored, pipe.execute())]
     check_equal({version for version, _ in stored}, {"2"}, "versions of the ranked results")
     for entry, (_, score) in zip(entries, stored):
         check_equal(entry["score"], round(float(score), 1), "ranked score = stored score")
@@ -479,8 +486,9 @@ def rescore_takes_over_a_dead_matchers_chunk():
     check_equal({e["candidate"] for e in entries}, {c["id"] for c in candidates}, "the candidates")
     versions = redis.pipeline(transaction=False)
     for candidate in popped:
-        versions.hget("jobmatch:result:go-dev:" + candidate, "version")
-    check_equal(set(versions.execute()), {"2"}, "the dead chunk was re-scored")
+        versions.get("jobmatch:result:go-dev:" + candidate)
+    check_equal({parse_stored(value)["version"] for value in versions.execute()}, {"2"},
+                "the dead chunk was re-scored")
     check("took over chunk dead-1" in stack.matchers[1].log(), "the survivor logged the take-over")
     check_equal(redis.exists("jobmatch:rescore:go-dev:2:claims"), 0, "no claim left")
     stack.check_alive(stack.gateway.process, stack.matchers[1])

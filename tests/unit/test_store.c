@@ -6,6 +6,7 @@
 #include "jm_store.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -42,6 +43,47 @@ s_options (void)
 }
 
 //  Queues the result of (job, candidate) with a JSON body naming both.
+//  Fields of a stored result, one per line, as the old hash's HMGET gave
+//  them: header fields as written (strings decoded, numbers as their
+//  text), "json" for the result JSON, "-" for a field the header lacks.
+//  NULL when the key holds no stored result.
+static char *
+s_stored (jm_test_redis_t *redis, const char *key, const char *field, ...)
+{
+    char *value = jm_test_redis_command (redis, "GET", key, NULL);
+    const char *json = value ? jm_store_result_json (value, strlen (value), NULL) : NULL;
+    json_t *head = value ? jm_store_result_head (value, strlen (value)) : NULL;
+    if (!json || !head) {
+        free (value);
+        json_decref (head);
+        return NULL;
+    }
+    char out [4096] = "";
+    va_list args;
+    va_start (args, field);
+    for (const char *name = field; name; name = va_arg (args, const char *)) {
+        char text [1024] = "-";
+        json_t *item = json_object_get (head, name);
+        if (strcmp (name, "json") == 0)
+            snprintf (text, sizeof text, "%s", json);
+        else
+        if (json_is_string (item))
+            snprintf (text, sizeof text, "%s", json_string_value (item));
+        else
+        if (item) {                 //  a number: its text as written
+            char pattern [64];
+            snprintf (pattern, sizeof pattern, "\"%s\":", name);
+            const char *at = strstr (value, pattern) + strlen (pattern);
+            snprintf (text, sizeof text, "%.*s", (int) strcspn (at, ",}"), at);
+        }
+        snprintf (out + strlen (out), sizeof out - strlen (out), "%s%s", *out ? "\n" : "", text);
+    }
+    va_end (args);
+    json_decref (head);
+    free (value);
+    return strdup (out);
+}
+
 static int
 s_write (jm_store_t *store, const char *job, const char *version, const char *candidate,
          double score, const char *fingerprint)
@@ -331,12 +373,16 @@ JM_TEST (store_write_then_lookup)
     JM_CHECK_STR (items [2].json, "{\"job\":\"j1\",\"candidate\":\"c2\",\"score\":0.1}");
     JM_CHECK_STR (items [3].json, "{\"job\":\"j2\",\"candidate\":\"c1\",\"score\":1}");
 
-    //  The hash holds every documented field
-    char *fields = jm_test_redis_command (redis, "HMGET", "jobmatch:result:j1:c2",
-                                          "fp", "score", "version", NULL);
-    JM_CHECK_STR (fields, "v3:bb\n0.1\nv3");
+    //  The stored value holds every documented field, fp first
+    char *fields = s_stored (redis, "jobmatch:result:j1:c2", "fp", "score", "version", "json", NULL);
+    JM_CHECK_STR (fields, "v3:bb\n0.1\nv3\n{\"job\":\"j1\",\"candidate\":\"c2\",\"score\":0.1}");
     free (fields);
-    long long at = jm_test_redis_integer (redis, "HGET", "jobmatch:result:j1:c1", "at", NULL);
+    char *value = jm_test_redis_command (redis, "GET", "jobmatch:result:j1:c2", NULL);
+    JM_CHECK (value && strncmp (value, "{\"fp\":\"v3:bb\",", 14) == 0);
+    free (value);
+    char *at_text = s_stored (redis, "jobmatch:result:j1:c1", "at", NULL);
+    long long at = at_text ? atoll (at_text) : 0;
+    free (at_text);
     JM_CHECK (llabs (at - (long long) time (NULL) * 1000) < 60000);
     char *score = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j1:v3", "c1", NULL);
     JM_CHECK_STR (score, "0.8125");
@@ -524,9 +570,9 @@ JM_TEST (store_batch_is_one_round_trip)
     double flush_ms = s_ms_since (&start);
     jm_store_stats (store, &after);
     JM_CHECK_INT (after.round_trips - before.round_trips, 1);
-    JM_CHECK_INT (after.commands_sent - before.commands_sent, 3000);
-    JM_CHECK_INT (jm_test_redis_calls (redis, "hset"), 1000);
-    JM_CHECK_INT (jm_test_redis_calls (redis, "pexpire"), 1000);
+    JM_CHECK_INT (after.commands_sent - before.commands_sent, 2000);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "set"), 1000);
+    JM_CHECK (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:job-42:cand-999", NULL) > 0);
     JM_CHECK_INT (jm_test_redis_calls (redis, "zadd"), 1000);
     JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:job-42:7", NULL), 1000);
 
@@ -536,7 +582,7 @@ JM_TEST (store_batch_is_one_round_trip)
     double lookup_ms = s_ms_since (&start);
     jm_store_stats (store, &after);
     JM_CHECK_INT (after.round_trips - before.round_trips, 1);
-    JM_CHECK_INT (jm_test_redis_calls (redis, "hmget"), 1000);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "get"), 1000);
     JM_CHECK_STR (items [999].json, json);
     printf ("    1000 results: queue %.2f ms, flush %.2f ms, lookup %.2f ms\n",
             queue_ms, flush_ms, lookup_ms);
@@ -665,7 +711,7 @@ JM_TEST (store_pending_is_bounded)
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
     jm_store_options_t options = s_options ();
-    options.pending_max_commands = 9;           //  three writes of three commands
+    options.pending_max_commands = 6;           //  three writes of two commands
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_REQUIRE (jm_test_redis_stop (redis) == 0);
@@ -678,7 +724,7 @@ JM_TEST (store_pending_is_bounded)
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
     JM_CHECK_INT (stats.pending_writes, 3);
-    JM_CHECK_INT (stats.pending_commands, 9);
+    JM_CHECK_INT (stats.pending_commands, 6);
     JM_CHECK_INT (stats.dropped, 2);
 
     JM_REQUIRE (jm_test_redis_restart (redis) == 0);
@@ -788,10 +834,10 @@ JM_TEST (store_error_reply_not_retried)
     JM_REQUIRE (redis);
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
     JM_REQUIRE (store);
-    //  A string where the store expects a hash: HSET answers WRONGTYPE
-    free (jm_test_redis_command (redis, "SET", "jobmatch:result:j:c1", "oops", NULL));
+    //  A string where the store expects a ranking: ZADD answers WRONGTYPE
+    free (jm_test_redis_command (redis, "SET", "jobmatch:rank:j:1", "oops", NULL));
     s_write (store, "j", "1", "c1", 0.5, "1:a");
-    s_write (store, "j", "1", "c2", 0.5, "1:a");
+    s_write (store, "j", "2", "c2", 0.5, "2:a");
     JM_CHECK_INT (jm_store_flush (store), 1);                   //  c2 only
     JM_CHECK_INT (jm_store_pending (store), 0);
     jm_store_stats_t before, after;
@@ -802,11 +848,35 @@ JM_TEST (store_error_reply_not_retried)
     JM_CHECK_INT (jm_store_tick (store), 0);
     jm_store_stats (store, &after);
     JM_CHECK_INT (after.commands_sent, before.commands_sent);   //  nothing resent
-    JM_CHECK_INT (jm_test_redis_calls (redis, "hset"), 2);
-    //  A lookup of the broken key is a miss, not a failure
+    JM_CHECK_INT (jm_test_redis_calls (redis, "set"), 3);       //  ours, then the two results
+    JM_CHECK_INT (jm_test_redis_calls (redis, "zadd"), 2);
+    //  A lookup of a key holding no stored result is a miss, not a
+    //  failure: a bare string, a hash (as results were once stored), a list
+    free (jm_test_redis_command (redis, "SET", "jobmatch:result:j:c3", "oops", NULL));
+    free (jm_test_redis_command (redis, "SET", "jobmatch:result:j:c4", "{\"fp\":\"1:a\"", NULL));
+    free (jm_test_redis_command (redis, "HSET", "jobmatch:result:j:c5", "fp", "1:a", "json", "{}",
+                                 NULL));
+    free (jm_test_redis_command (redis, "RPUSH", "jobmatch:result:j:c6", "1:a", NULL));
+    free (jm_test_redis_command (redis, "SET", "jobmatch:result:j:c7", "{\"fp\":\"1:ab\"}\n{}",
+                                 NULL));
+    jm_store_lookup_t broken [5] = {
+        { .job = "j", .candidate = "c3", .fingerprint = "1:a" },
+        { .job = "j", .candidate = "c4", .fingerprint = "1:a" },
+        { .job = "j", .candidate = "c5", .fingerprint = "1:a" },
+        { .job = "j", .candidate = "c6", .fingerprint = "1:a" },
+        { .job = "j", .candidate = "c7", .fingerprint = "1:a" },   //  a longer fingerprint
+    };
+    JM_CHECK_INT (jm_store_lookup (store, broken, 5), 0);
+    for (int i = 0; i < 5; i++)
+        JM_CHECK_MSG (!broken [i].hit, "c%d hit", i + 3);
+    char *json = NULL;
+    JM_CHECK_INT (jm_store_read_result (store, "j", "c5", &json, NULL), 0);
+    JM_CHECK_INT (jm_store_read_result (store, "j", "c3", &json, NULL), 0);
+    JM_CHECK (json == NULL);
+    //  the result whose ranking write failed is stored all the same
     jm_store_lookup_t item = { .job = "j", .candidate = "c1", .fingerprint = "1:a" };
-    JM_CHECK_INT (jm_store_lookup (store, &item, 1), 0);
-    JM_CHECK (!item.hit);
+    JM_CHECK_INT (jm_store_lookup (store, &item, 1), 1);
+    JM_CHECK (item.hit);
     //  Same for a queued command Redis rejects
     const char *argv [] = { "NOSUCHCOMMAND", "x" };
     JM_CHECK_INT (jm_store_append (store, 2, argv, NULL), 0);
@@ -1090,7 +1160,7 @@ JM_TEST (store_scores_read_back_exactly)
             snprintf (expected, sizeof expected, "%.17g", scores [i]);
         char key [32];
         snprintf (key, sizeof key, "jobmatch:result:j:%s", candidate);
-        char *stored = jm_test_redis_command (redis, "HGET", key, "score", NULL);
+        char *stored = s_stored (redis, key, "score", NULL);
         JM_CHECK_STR (stored, expected);
         JM_CHECK (stored && strtod (stored, NULL) == scores [i]);
         free (stored);
@@ -1106,6 +1176,91 @@ s_check_members (jm_test_redis_t *redis, const char *key, const char *expected)
     char *members = jm_test_redis_command (redis, "ZRANGE", key, "0", "-1", NULL);
     JM_CHECK_STR (members, expected);
     free (members);
+}
+
+//  A stored result is a header line, then the JSON: a name with newlines
+//  and quotes stays inside the header, and a header longer than a head
+//  read is reported cut, never misread.
+JM_TEST (store_result_value_header)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    char long_name [3000];
+    memset (long_name, 'n', sizeof long_name - 1);
+    long_name [sizeof long_name - 1] = '\0';
+    jm_store_result_t results [] = {
+        { .job = "j", .version = "4", .candidate = "odd", .score = 55.5, .fingerprint = "4:ab",
+          .json = "{\"a\":\"x\\ny\"}", .band = "partial", .name = "Zoë \"Z\"\nO'Neil\\",
+          .required = "1 of 2" },
+        { .job = "j", .version = "4", .candidate = "long", .score = 90, .fingerprint = "4:cd",
+          .json = "{}", .band = "strong", .name = long_name, .required = "2 of 2" },
+        { .job = "j", .version = "4", .candidate = "plain", .score = 1, .fingerprint = "4:ef",
+          .json = "[1]" },
+    };
+    jm_error_t errors [3];
+    JM_CHECK_INT (jm_store_write_many (store, results, 3, errors), 3);
+    JM_CHECK_INT (jm_store_flush (store), 1);
+
+    char *value = jm_test_redis_command (redis, "GET", "jobmatch:result:j:odd", NULL);
+    JM_REQUIRE (value);
+    size_t json_len = 0;
+    const char *json = jm_store_result_json (value, strlen (value), &json_len);
+    JM_CHECK_STR (json, "{\"a\":\"x\\ny\"}");
+    JM_CHECK_INT (json_len, strlen ("{\"a\":\"x\\ny\"}"));
+    json_t *head = jm_store_result_head (value, strlen (value));
+    JM_CHECK_STR (json_string_value (json_object_get (head, "name")), "Zoë \"Z\"\nO'Neil\\");
+    JM_CHECK_STR (json_string_value (json_object_get (head, "band")), "partial");
+    JM_CHECK_STR (json_string_value (json_object_get (head, "required")), "1 of 2");
+    JM_CHECK_STR (json_string_value (json_object_get (head, "version")), "4");
+    JM_CHECK (json_real_value (json_object_get (head, "score")) == 55.5);
+    json_decref (head);
+    free (value);
+
+    //  a head read of the long one is cut: no header, and said so
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_add_result_head (calls, "jobmatch:result:j:long");
+    jm_store_calls_add_result_head (calls, "jobmatch:result:j:plain");
+    jm_store_calls_add_result_head (calls, "jobmatch:result:j:none");
+    JM_REQUIRE (jm_store_run (store, calls) == 0);
+    const jm_reply_t *cut = jm_store_calls_reply (calls, 0);
+    JM_REQUIRE (jm_reply_str (cut));
+    JM_CHECK_INT (cut->len, JM_STORE_RESULT_HEAD_READ);
+    JM_CHECK (jm_store_result_head (cut->str, cut->len) == NULL);
+    JM_CHECK (jm_store_result_json (cut->str, cut->len, NULL) == NULL);
+    JM_CHECK (jm_store_result_head_cut (cut->len));
+    const jm_reply_t *plain = jm_store_calls_reply (calls, 1);
+    JM_REQUIRE (jm_reply_str (plain));
+    JM_CHECK (!jm_store_result_head_cut (plain->len));
+    head = jm_store_result_head (plain->str, plain->len);
+    JM_CHECK (json_is_object (head) && !json_object_get (head, "band")
+              && !json_object_get (head, "name"));
+    json_decref (head);
+    JM_CHECK (jm_reply_str (jm_store_calls_reply (calls, 2)) == NULL
+              || jm_store_calls_reply (calls, 2)->len == 0);
+    jm_store_calls_destroy (&calls);
+    //  the whole value has it all
+    char *fields = s_stored (redis, "jobmatch:result:j:long", "band", "json", NULL);
+    JM_CHECK_STR (fields, "strong\n{}");
+    free (fields);
+    value = jm_test_redis_command (redis, "GET", "jobmatch:result:j:long", NULL);
+    head = value ? jm_store_result_head (value, strlen (value)) : NULL;
+    JM_CHECK_STR (json_string_value (json_object_get (head, "name")), long_name);
+    json_decref (head);
+    free (value);
+
+    //  not stored results
+    const char *bad [] = { "", "{", "{}", "[1]\n{}", "{\"fp\":\"x\"", "{\"fp\":\"x\"} \n{}" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        head = jm_store_result_head (bad [i], strlen (bad [i]));
+        JM_CHECK_MSG (head == NULL || i == 5, "case %zu", i);
+        json_decref (head);
+    }
+    JM_CHECK (jm_store_result_json ("[1]\n{}", 6, NULL) == NULL);
+    JM_CHECK (jm_store_result_json ("{", 1, NULL) == NULL);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
 }
 
 //  Results written together: each result's hash, and per job version one
@@ -1145,8 +1300,7 @@ JM_TEST (store_write_many_groups_rankings)
     s_check_members (redis, "jobmatch:rank:j:2:strong", "c1");
     s_check_members (redis, "jobmatch:rank:j:2:good", "c2");
     s_check_members (redis, "jobmatch:rank:k:1:good", "c1");
-    text = jm_test_redis_command (redis, "HMGET", "jobmatch:result:j:c3", "band", "json", "required",
-                                  NULL);
+    text = s_stored (redis, "jobmatch:result:j:c3", "band", "json", "required", NULL);
     JM_CHECK_STR (text, "partial\n{\"c\":3}\n2 of 4");
     free (text);
     JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c5", NULL), 0);
@@ -1169,9 +1323,9 @@ JM_TEST (store_write_many_groups_rankings)
     text = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j:2", "c1", NULL);
     JM_CHECK_STR (text, "30");
     free (text);
-    //  three hashes, but the rankings in 4 commands: ZADD ranking, ZREM
+    //  three results, but the rankings in 4 commands: ZADD ranking, ZREM
     //  strong, ZADD good, ZREM good
-    JM_CHECK_INT (s_command_calls (redis, "hset"), 3);
+    JM_CHECK_INT (s_command_calls (redis, "set"), 3);
     JM_CHECK_INT (s_command_calls (redis, "zadd"), 2);
     JM_CHECK_INT (s_command_calls (redis, "zrem"), 2);
     //  a candidate twice in one batch ends in the band of its last result
@@ -1191,7 +1345,7 @@ JM_TEST (store_write_many_groups_rankings)
     text = jm_test_redis_command (redis, "ZMSCORE", "jobmatch:rank:j:2", "c8", "c9", NULL);
     JM_CHECK_STR (text, "30\n75");
     free (text);
-    text = jm_test_redis_command (redis, "HGET", "jobmatch:result:j:c9", "band", NULL);
+    text = s_stored (redis, "jobmatch:result:j:c9", "band", NULL);
     JM_CHECK_STR (text, "good");
     free (text);
     JM_CHECK_INT (jm_store_write_many (store, again, 0, NULL), 0);
@@ -1227,8 +1381,7 @@ JM_TEST (store_band_sets_hold_each_candidate_once)
     JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:rank:j:2:partial",
                                          "jobmatch:rank:j:2:weak", NULL), 0);
     JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2", NULL), 1);
-    char *fields = jm_test_redis_command (redis, "HMGET", "jobmatch:result:j:c1", "band", "name",
-                                          "required", NULL);
+    char *fields = s_stored (redis, "jobmatch:result:j:c1", "band", "name", "required", NULL);
     JM_CHECK_STR (fields, "weak\nAnn\n3 of 4");
     free (fields);
     //  a bad band is refused before anything is queued
