@@ -56,6 +56,7 @@ typedef struct {
                                         //  toward it, coded (jm_taxonomy_credit_codes)
     uint64_t fingerprint;               //  hash of the normalized content
     int skill_cap;
+    void *strings;                      //  blocks holding id, name and inputs (private)
 } jm_candidate_t;
 
 //  Builds a candidate from a parsed JSON object (borrowed, see jm_json.h).  extractor may be NULL

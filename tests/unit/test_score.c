@@ -330,6 +330,49 @@ JM_TEST (candidate_merges_and_fingerprints)
     s_teardown (&fixture);
 }
 
+//  A candidate keeps its strings in a few blocks of its own: an id, a name
+//  and many written names of the longest lengths span several, each kept
+//  whole (make check runs this under AddressSanitizer).
+JM_TEST (candidate_keeps_every_string)
+{
+    fixture_t fixture;
+    JM_REQUIRE (s_setup (&fixture));
+    json_t *skills = json_array ();
+    char names [40][257];
+    for (int i = 0; i < 40; i++) {
+        memset (names [i], 'a' + i % 26, 256);
+        names [i][256] = '\0';
+        snprintf (names [i], 8, "zz%03d-", i);
+        names [i][6] = 'q';            //  no NUL inside: the name stays 256 bytes
+        json_array_append_new (skills, json_string (names [i]));
+    }
+    json_array_append_new (skills, json_pack ("{s:s, s:i}", "name", "Python 3", "level", 4));
+    char id [129];
+    memset (id, 'i', 128);
+    id [128] = '\0';
+    char name [257];
+    memset (name, 'N', 256);
+    name [256] = '\0';
+    json_t *object = json_pack ("{s:s, s:s, s:o}", "id", id, "name", name, "skills", skills);
+    jm_candidate_t *candidate = jm_candidate_new_from_json (object, fixture.taxonomy, NULL, NULL);
+    json_decref (object);
+    JM_REQUIRE (candidate);
+    JM_CHECK_STR (candidate->id, id);
+    JM_CHECK_STR (candidate->name, name);
+    JM_CHECK_INT (candidate->unknown_count, 40);
+    for (int i = 0; i < candidate->unknown_count && i < 40; i++)
+        JM_CHECK_STR (candidate->unknown [i].input, names [i]);
+    JM_CHECK_INT (candidate->skill_count, 1);
+    JM_CHECK_STR (candidate->skills [0].input, "Python 3");
+    jm_candidate_t *copy = s_candidate (fixture.taxonomy, "{\"id\": \"c\", \"skills\": []}", NULL);
+    JM_REQUIRE (copy);
+    JM_CHECK (copy->name == NULL && copy->skill_count == 0);
+    jm_candidate_destroy (&copy);
+    jm_candidate_destroy (&candidate);
+    jm_candidate_destroy (&candidate);          //  safe twice
+    s_teardown (&fixture);
+}
+
 JM_TEST (job_validation)
 {
     fixture_t fixture;
