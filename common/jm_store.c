@@ -97,7 +97,16 @@ void
 jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
                          const size_t *argvlen)
 {
-    size_t need = 24;
+    jm_store__bytes_command_joined (self, argc, argv, argvlen, -1, NULL, 0);
+}
+
+void
+jm_store__bytes_command_joined (jm_store__bytes_t *self, int argc, const char **argv,
+                                const size_t *argvlen, int joined, const char *tail,
+                                size_t tail_len)
+{
+    assert (joined < argc);
+    size_t need = 24 + tail_len;
     for (int i = 0; i < argc; i++)
         need += 26 + argvlen [i];
     s_bytes_reserve (self, need);
@@ -107,12 +116,17 @@ jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
     *out++ = '\r';
     *out++ = '\n';
     for (int i = 0; i < argc; i++) {
+        size_t extra = i == joined ? tail_len : 0;
         *out++ = '$';
-        out = jm_buf_put_uint (out, argvlen [i]);
+        out = jm_buf_put_uint (out, argvlen [i] + extra);
         *out++ = '\r';
         *out++ = '\n';
         memcpy (out, argv [i], argvlen [i]);
         out += argvlen [i];
+        if (extra) {
+            memcpy (out, tail, extra);
+            out += extra;
+        }
         *out++ = '\r';
         *out++ = '\n';
     }

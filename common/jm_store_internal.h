@@ -132,6 +132,13 @@ void jm_store__bytes_append (jm_store__bytes_t *self, const void *data, size_t l
 void jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
                               const size_t *argvlen);
 
+//  The same, with argument `joined` followed by tail_len bytes of tail (one
+//  argument made of two pieces, without copying them together first);
+//  joined -1 for none.
+void jm_store__bytes_command_joined (jm_store__bytes_t *self, int argc, const char **argv,
+                                     const size_t *argvlen, int joined, const char *tail,
+                                     size_t tail_len);
+
 //  Sends len bytes holding `commands` commands and hands each reply to fn
 //  (which must not keep it).  Returns 0, or -1 when the connection failed
 //  (it is then dropped; replies already handed over stay handled).

@@ -261,12 +261,13 @@ s_check_result (const jm_store_result_t *result, jm_error_t *err)
     return 0;
 }
 
-//  Formats a result's stored value into self->value: its header line (the
+//  Formats the header line of a result's stored value into self->value (the
 //  fields readers want without the whole result; fp first, so that a
-//  lookup compares it without parsing), a newline, then the result JSON.
+//  lookup compares it without parsing), with its newline; the result JSON
+//  follows it in the value.
 static void
-s_format_value (jm_store_t *self, const jm_store_result_t *result, const char *score,
-                size_t score_len, size_t json_len)
+s_format_head (jm_store_t *self, const jm_store_result_t *result, const char *score,
+               size_t score_len)
 {
     jm_buf_t *value = &self->value;
     jm_buf_reset (value);
@@ -291,7 +292,6 @@ s_format_value (jm_store_t *self, const jm_store_result_t *result, const char *s
         }
     }
     jm_buf_append (value, "}\n", 2);
-    jm_buf_append (value, result->json, json_len);
 }
 
 //  Appends the command storing a result (SET, with PX result_ttl_ms) to
@@ -310,7 +310,7 @@ s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t 
     char score [40], ttl [24];
     int score_len = s_format_double (score, sizeof score, result->score);
     size_t json_len = result->json_len ? result->json_len : strlen (result->json);
-    s_format_value (self, result, score, (size_t) score_len, json_len);
+    s_format_head (self, result, score, (size_t) score_len);
     const char *set [] = { "SET", key, self->value.data, "PX", ttl };
     size_t set_len [] = { 3, (size_t) key_len, self->value.len, 2, 0 };
     int argc = 3;
@@ -318,7 +318,8 @@ s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t 
         set_len [4] = (size_t) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
         argc = 5;
     }
-    jm_store__bytes_command (out, argc, set, set_len);
+    //  the value: the header line, then the JSON
+    jm_store__bytes_command_joined (out, argc, set, set_len, 2, result->json, json_len);
     return 1;
 }
 
