@@ -443,6 +443,17 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
             jm_buf_init (&quoted);
             jm_buf_json_str (&quoted, req->label);
             req->label_json = jm_buf_steal (&quoted, &req->label_json_len);
+            //  and each requirement of a result opens with the same fields
+            jm_buf_t head;
+            jm_buf_init (&head);
+            jm_buf_puts (&head, "{\"requirement\":");
+            jm_buf_append (&head, req->label_json, req->label_json_len);
+            jm_buf_puts (&head, ",\"importance\":\"");
+            jm_buf_puts (&head, jm_importance_name (req->importance));
+            jm_buf_puts (&head, "\",\"weight\":");
+            jm_buf_json_number (&head, req->weight, 3);
+            jm_buf_puts (&head, ",\"status\":\"");
+            req->head_json = jm_buf_steal (&head, &req->head_json_len);
         }
     if (rc == 0)
         rc = s_compile_fast (self, err);
@@ -481,6 +492,7 @@ jm_job_destroy (jm_job_t **self_p)
     for (int r = 0; r < JM_JOB_MAX_REQUIREMENTS; r++) {
         free (self->requirements [r].label);
         free (self->requirements [r].label_json);
+        free (self->requirements [r].head_json);
     }
     free (self->id);
     free (self->title);

@@ -48,6 +48,8 @@ typedef struct {
     char *label;                        //  display text, e.g. "a server-side language"
     char *label_json;                   //  the same as a JSON string, quoted and escaped
     size_t label_json_len;
+    char *head_json;                    //  how a result's entry for it opens: {"requirement":
+    size_t head_json_len;               //  label,"importance":"...","weight":w,"status":"
     jm_importance_t importance;
     double weight;
     int min_count;                      //  any-of: how many members must be met

@@ -685,13 +685,9 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
     for (int r = 0; r < result->requirement_count; r++) {
         const jm_requirement_t *req = jm_job_requirement (job, r);
         const jm_outcome_t *outcome = &result->outcomes [r];
-        jm_buf_puts (out, r ? ",{\"requirement\":" : "{\"requirement\":");
-        jm_buf_append (out, req->label_json, req->label_json_len);
-        jm_buf_puts (out, ",\"importance\":\"");
-        jm_buf_puts (out, jm_importance_name (req->importance));
-        jm_buf_puts (out, "\",\"weight\":");
-        jm_buf_json_number (out, req->weight, 3);
-        jm_buf_puts (out, ",\"status\":\"");
+        if (r)
+            jm_buf_puts (out, ",");
+        jm_buf_append (out, req->head_json, req->head_json_len);
         jm_buf_puts (out, jm_status_name (outcome->status));
         jm_buf_puts (out, "\",\"credit\":");
         jm_buf_json_number (out, outcome->credit, 3);
