@@ -76,14 +76,14 @@ static const char *s_delete_lua =
     "return 1\n";
 
 //  Guard: KEYS job, seq; ARGV rank prefix, rescore prefix, version the
-//  results were written for, candidate ids...  When that version is no
+//  results were written for, candidate ids joined by newlines.  When that version is no
 //  longer current, hands the candidates to the re-scoring of the current
 //  version (starting one when none runs) and drops the ranking they were
 //  written to unless readers or the re-scoring use it.
 static const char *s_guard_lua =
     JM_LUA_DROP_RANK
     JM_LUA_HAND_OVER
-    "return hand_over (KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber (ARGV[3]), 4)\n";
+    "return hand_over (KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber (ARGV[3]), ARGV[4])\n";
 
 //  A built-in job, kept until seeded
 typedef struct {
@@ -486,16 +486,13 @@ jm_registry_guard (jm_registry_t *self, const jm_registry_job_t *job,
     s_keys_t keys;
     if (count == 0 || !self->loaded || s_keys (self->keys, job->id, &keys, NULL))
         return;
-    const char **argv = malloc ((count + 5) * sizeof (char *));
-    assert (argv);
-    argv [0] = keys.job;
-    argv [1] = keys.seq;
-    argv [2] = keys.rank;
-    argv [3] = keys.rescore;
-    argv [4] = job->version_text;
-    memcpy (argv + 5, candidates, count * sizeof (char *));
-    jm_store_append_script (self->store, self->guard, 2, (int) count + 5, argv, NULL);
-    free (argv);
+    jm_buf_t packed;
+    jm_buf_init (&packed);
+    jm_registry_pack_ids (&packed, candidates, count);
+    const char *argv [] = { keys.job, keys.seq, keys.rank, keys.rescore, job->version_text,
+                            packed.data };
+    jm_store_append_script (self->store, self->guard, 2, 6, argv, NULL);
+    jm_buf_free (&packed);
 }
 
 void
@@ -814,4 +811,15 @@ jm_registry_serve (jm_registry_t *self, const void *data, size_t size, jm_buf_t 
     else
         s_serve_delete (self, body, out);
     json_decref (body);
+}
+
+void
+jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (i)
+            jm_buf_append (out, "\n", 1);
+        jm_buf_puts (out, ids [i]);
+    }
+    jm_buf_append (out, "", 0);                 //  NUL-terminated, "" for none
 }

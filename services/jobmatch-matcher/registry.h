@@ -103,6 +103,9 @@ void
 void
     jm_registry_serve (jm_registry_t *self, const void *body, size_t size, jm_buf_t *out);
 
+//  Appends ids joined by newlines to out, as hand_over takes them (below).
+void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
+
 //  Lua defining drop_rank (prefix, version): deletes rank:<job>:<version>
 //  and its band sets, given the job's rank key prefix (partial and weak
 //  too: matchers before the score-range bands wrote them).  Shared by the
@@ -113,25 +116,31 @@ void
     "              prefix .. v .. ':partial', prefix .. v .. ':weak')\n" \
     "end\n"
 
-//  Lua defining hand_over (job, seq, rp, qp, v, first), after
+//  Lua defining hand_over (job, seq, rp, qp, v, packed), after
 //  JM_LUA_DROP_RANK: results of version v were just written for the
-//  candidates ARGV[first..]; when v is no longer the job's version, drops
-//  rank:<v> unless readers or a re-scoring use it, and queues those
-//  candidates on the re-scoring of the current version (starting one when
-//  none runs).  Returns 0 when v is current, -1 when the job is gone, else
-//  how many were queued.  Used by the guard and by the re-scorer.
+//  candidates in packed, their ids joined by newlines (ids hold no control
+//  characters; one argument instead of one per id spares Redis making a
+//  Lua string of each on every call, when almost every call finds v
+//  current); when v is no longer the job's version, drops rank:<v> unless
+//  readers or a re-scoring use it, and queues those candidates on the
+//  re-scoring of the current version (starting one when none runs).
+//  Returns 0 when v is current, -1 when the job is gone or no candidate is
+//  given, else how many were queued.  Used by the guard and by the
+//  re-scorer.
 #define JM_LUA_HAND_OVER \
-    "local function hand_over (job, seq, rp, qp, v, first)\n" \
+    "local function hand_over (job, seq, rp, qp, v, packed)\n" \
     "  local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n" \
     "  if current == v then return 0 end\n" \
     "  local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n" \
     "  local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
     "  if v ~= ranked and v ~= running then drop_rank (rp, v) end\n" \
-    "  if current == 0 or #ARGV < first then return -1 end\n" \
-    "  for i = first, #ARGV, 1000 do\n" \
-    "    redis.call ('RPUSH', qp .. current, unpack (ARGV, i, math.min (i + 999, #ARGV)))\n" \
+    "  local ids = {}\n" \
+    "  for id in string.gmatch (packed or '', '[^\\n]+') do ids [#ids + 1] = id end\n" \
+    "  if current == 0 or #ids == 0 then return -1 end\n" \
+    "  for i = 1, #ids, 1000 do\n" \
+    "    redis.call ('RPUSH', qp .. current, unpack (ids, i, math.min (i + 999, #ids)))\n" \
     "  end\n" \
-    "  local n = #ARGV - first + 1\n" \
+    "  local n = #ids\n" \
     "  if running == current then\n" \
     "    redis.call ('HINCRBY', job, 'rescore_total', n)\n" \
     "  else\n" \

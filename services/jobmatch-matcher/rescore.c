@@ -34,7 +34,8 @@ static const char *s_claim_lua =
     "return {1, id, 0, unpack (ids)}\n";
 
 //  Done: KEYS job, seq; ARGV rank prefix, rescore prefix, version, chunk
-//  id, candidates in it, job id, channel, then the candidate ids.  Returns
+//  id, candidates in it, job id, channel, then the candidate ids joined by
+//  newlines.  Returns
 //  0 when the chunk was already counted, 1 when counted, 2 when that
 //  completed the re-scoring and flipped the ranking, or hand_over's count
 //  plus 10 when the job changed meanwhile (the candidates go to the
@@ -45,7 +46,7 @@ static const char *s_done_lua =
     "local job, rp, qp, v = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
     "local counted = redis.call ('HDEL', qp .. v .. ':claims', ARGV[4]) == 1\n"
     "if redis.call ('HGET', job, 'rescore_version') ~= v then\n"
-    "  local queued = hand_over (job, KEYS[2], rp, qp, tonumber (v), 8)\n"
+    "  local queued = hand_over (job, KEYS[2], rp, qp, tonumber (v), ARGV[8])\n"
     "  return queued > 0 and 10 + queued or 0\n"
     "end\n"
     "if not counted then return 0 end\n"
@@ -271,19 +272,21 @@ jm_rescore_step (jm_rescore_t *self)
     //  round trip 3: results, rankings and the count, in this order
     char done_count [24];
     snprintf (done_count, sizeof done_count, "%zu", ids);
-    const char **done_argv = calloc (ids + 9, sizeof (char *));
-    assert (done_argv);
-    const char *head [] = { job_key, seq_key, rank, rescore, job->version_text, chunk,
-                            done_count, job->id, events };
-    memcpy (done_argv, head, sizeof head);
+    const char **claimed = calloc (ids + 1, sizeof (char *));
+    assert (claimed);
     for (size_t i = 0; i < ids; i++) {
-        done_argv [9 + i] = jm_reply_str (jm_reply_item (claim, i + 3));
-        if (!done_argv [9 + i])
-            done_argv [9 + i] = "";
+        claimed [i] = jm_reply_str (jm_reply_item (claim, i + 3));
+        if (!claimed [i])
+            claimed [i] = "";
     }
-    size_t done_index = jm_store_calls_add_script (writes, self->done, 2, (int) ids + 9,
-                                                   done_argv, NULL);
-    free (done_argv);
+    jm_buf_t packed;
+    jm_buf_init (&packed);
+    jm_registry_pack_ids (&packed, claimed, ids);
+    free (claimed);
+    const char *done_argv [] = { job_key, seq_key, rank, rescore, job->version_text, chunk,
+                                 done_count, job->id, events, packed.data };
+    size_t done_index = jm_store_calls_add_script (writes, self->done, 2, 10, done_argv, NULL);
+    jm_buf_free (&packed);
     if (jm_store_run (self->store, writes) == 0) {
         const jm_reply_t *reply = jm_store_calls_reply (writes, done_index);
         long long outcome = 0;

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
 from stack import MATCH, Stack, escape_id, make_candidate, matcher_served, parse_stored  # noqa: E402
+from stack import result_key as stack_result_key  # noqa: E402
 
 runner = harness.Runner(timeout=240)
 
@@ -458,6 +459,31 @@ def rescore_flips_to_complete_new_version():
         check(rss_kb(matcher) < 32 * 1024, "%s RSS %d kB" % (matcher.name, rss_kb(matcher)))
     print("    (progress seen: %s)" % seen_progress, flush=True)
     stack.check_alive()
+
+
+@runner.test
+def results_written_for_an_old_version_are_handed_over():
+    """A matcher that has not yet heard of a job's new version writes
+    results for the old one; the guard queued behind them hands those
+    candidates (ids of every length) to the re-scoring of the new version."""
+    stack = start(matchers=1)
+    ok(call(stack, JOBS, {"op": "put", "job": small_job("go-dev")}))
+    redis = stack.redis.client()
+    # version 2, without the change notice the matcher would reload on
+    redis.hset("jobmatch:job:go-dev", "version", 2)
+    candidates = [make_candidate(n, prefix="old" + "-x" * (n % 7)) for n in range(40)]
+    results = match(stack, candidates, ["go-dev"])
+    check_equal({r["job_version"] for r in results}, {1}, "scored against the version it knew")
+    wait_ranked(stack, "go-dev", 2)
+    page, entries = whole_ranking(stack, "go-dev")
+    check_equal(sorted(e["candidate"] for e in entries), sorted(c["id"] for c in candidates),
+                "the candidates, handed over and ranked at version 2")
+    stored = redis.pipeline(transaction=False)
+    for candidate in candidates:
+        stored.get(stack_result_key("go-dev", candidate["id"]))
+    check_equal({parse_stored(value)["version"] for value in stored.execute()}, {"2"},
+                "every stored result re-scored at version 2")
+    check_equal(redis.exists("jobmatch:rank:go-dev:1"), 0, "the version 1 ranking is gone")
 
 
 @runner.test
