@@ -343,6 +343,10 @@ const char *jm_store_result_json (const char *value, size_t len, size_t *json_le
 //  with a whole header line.
 json_t *jm_store_result_head (const char *value, size_t len);
 
+//  The result JSON of a stored result read as a reply (GET), parsed: a new
+//  JSON value, or NULL when the reply holds no stored result.
+json_t *jm_store_reply_result (const jm_reply_t *reply);
+
 //  True when a reply of len bytes to jm_store_calls_add_result_head may
 //  have cut the header line: read the whole value then.
 bool jm_store_result_head_cut (size_t len);

@@ -87,6 +87,16 @@ jm_store_result_head (const char *value, size_t len)
     return head;
 }
 
+json_t *
+jm_store_reply_result (const jm_reply_t *reply)
+{
+    if (!reply || reply->type != JM_REPLY_STRING)
+        return NULL;
+    size_t json_len;
+    const char *json = jm_store_result_json (reply->str, reply->len, &json_len);
+    return json ? json_loadb (json, json_len, 0, NULL) : NULL;
+}
+
 bool
 jm_store_result_head_cut (size_t len)
 {
@@ -295,7 +305,7 @@ s_format_head (jm_store_t *self, const jm_store_result_t *result, const char *sc
 }
 
 //  Appends the command storing a result (SET, with PX result_ttl_ms) to
-//  out.  Returns 1, or -1 with err set when the result is invalid (nothing
+//  out.  Returns 0, or -1 with err set when the result is invalid (nothing
 //  appended).
 static int
 s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
@@ -320,7 +330,7 @@ s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t 
     }
     //  the value: the header line, then the JSON
     jm_store__bytes_command_joined (out, argc, set, set_len, 2, result->json, json_len);
-    return 1;
+    return 0;
 }
 
 //  Appends the ranking commands of count checked results of one job
@@ -417,11 +427,10 @@ static int
 s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
                  jm_error_t *err)
 {
-    int commands = s_format_set (self, out, result, err);
-    if (commands < 0)
+    if (s_format_set (self, out, result, err))
         return -1;
     size_t only = 0;
-    return commands + s_format_ranks (self, out, result, &only, 1);
+    return 1 + s_format_ranks (self, out, result, &only, 1);
 }
 
 int
@@ -455,10 +464,9 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
     int commands = 0, queued = 0;
     for (size_t i = 0; i < count; i++) {
         jm_error_clear (&errors [i]);
-        int set_commands = s_format_set (self, &self->pend, &results [i], &errors [i]);
-        done [i] = set_commands < 0;
+        done [i] = s_format_set (self, &self->pend, &results [i], &errors [i]) < 0;
         if (!done [i]) {
-            commands += set_commands;
+            commands++;             //  its SET
             queued++;
         }
     }

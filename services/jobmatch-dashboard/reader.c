@@ -85,16 +85,6 @@ jm_reader_json (const jm_reply_t *reply)
     return json_loadb (reply->str, reply->len, 0, NULL);
 }
 
-json_t *
-jm_reader_stored_result (const jm_reply_t *reply)
-{
-    if (!reply || reply->type != JM_REPLY_STRING)
-        return NULL;
-    size_t json_len;
-    const char *json = jm_store_result_json (reply->str, reply->len, &json_len);
-    return json ? json_loadb (json, json_len, 0, NULL) : NULL;
-}
-
 //  --------------------------------------------------------------------------
 //  Jobs
 
@@ -353,7 +343,7 @@ jm_reader_result (jm_app_t *app, const char *job, const char *candidate, jm_erro
     jm_store_calls_addv (calls, "GET", key, NULL);
     json_t *reply = NULL;
     if (jm_reader_run (app, calls, err) == 0) {
-        json_t *result = jm_reader_stored_result (jm_store_calls_reply (calls, 0));
+        json_t *result = jm_store_reply_result (jm_store_calls_reply (calls, 0));
         if (json_is_object (result))
             reply = json_pack ("{s:o}", "result", result);
         else {
@@ -388,7 +378,7 @@ jm_reader_candidate (jm_app_t *app, const char *candidate, jm_error_t *err)
     if (json_array_size (ids) == 0 || jm_reader_run (app, calls, err) == 0) {
         json_t *results = json_array ();
         for (index = 0; index < json_array_size (ids); index++) {
-            json_t *result = jm_reader_stored_result (jm_store_calls_reply (calls, index));
+            json_t *result = jm_store_reply_result (jm_store_calls_reply (calls, index));
             if (json_is_object (result))
                 json_array_append (results, result);
             json_decref (result);
@@ -447,7 +437,7 @@ jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
     json_t *counts = json_object ();
     json_t *bands_seen = json_object ();
     for (size_t index = 0; index < jm_store_calls_count (results); index++) {
-        json_t *result = jm_reader_stored_result (jm_store_calls_reply (results, index));
+        json_t *result = jm_store_reply_result (jm_store_calls_reply (results, index));
         size_t position;
         json_t *requirement;
         json_array_foreach (json_object_get (result, "requirements"), position, requirement) {

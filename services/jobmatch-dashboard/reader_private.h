@@ -40,11 +40,6 @@ long long
 json_t *
     jm_reader_json (const jm_reply_t *reply);
 
-//  The result JSON of a stored result value (a GET reply) parsed (new
-//  reference), or NULL.
-json_t *
-    jm_reader_stored_result (const jm_reply_t *reply);
-
 //  Frees what a job view holds and zeroes it.
 void
     jm_reader_job_free (jm_reader_job_t *self);

@@ -99,7 +99,7 @@ s_entries_fill (jm_app_t *app, const char *job, s_entry_t *entries, size_t count
     if (rc == 0 && wholes)
         rc = jm_reader_run (app, whole, err);
     for (size_t position = 0; rc == 0 && position < wholes; position++) {
-        json_t *result = jm_reader_stored_result (jm_store_calls_reply (whole, position));
+        json_t *result = jm_store_reply_result (jm_store_calls_reply (whole, position));
         json_t *item = items [whole_of [position]];
         const char *fields [] = { "name", "band", "required" };
         for (size_t field = 0; field < 3; field++) {
@@ -181,7 +181,7 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const jm_keys_range_t *r
         for (size_t index = 0; rc == 0 && index < size; index++) {
             if (names [index])
                 continue;
-            json_t *result = jm_reader_stored_result (jm_store_calls_reply (wholes, index));
+            json_t *result = jm_store_reply_result (jm_store_calls_reply (wholes, index));
             names [index] = json_incref (json_object_get (result, "name"));
             json_decref (result);
         }

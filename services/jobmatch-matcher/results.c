@@ -133,45 +133,6 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
 //  rank
 
 //  The job's ranked version and re-scoring progress, one round trip.
-//  Parses the header lines read for the entries of a ranking page (every
-//  third reply of self->more) into heads [], reading in one more round trip
-//  the whole values of those cut short (a long name).  A missing result
-//  leaves NULL.  Returns 0, or -1 when Redis is not available.
-static int
-s_read_heads (jm_results_t *self, const char *job, const jm_reply_t *page, size_t entries,
-              json_t **heads)
-{
-    jm_store_calls_t *whole = jm_store_calls_new ();
-    size_t *whole_of = calloc (entries + 1, sizeof (size_t));
-    assert (whole_of);
-    for (size_t i = 0; i < entries; i++) {
-        const jm_reply_t *reply = jm_store_calls_reply (self->more, i * 3);
-        if (!jm_reply_str (reply))
-            continue;
-        heads [i] = jm_store_result_head (reply->str, reply->len);
-        char key [JM_KEYS_MAX];
-        if (!heads [i] && jm_store_result_head_cut (reply->len)
-        &&  jm_keys_result (self->keys, job, jm_reply_str (jm_reply_item (page, 2 * i)),
-                            key, sizeof key, NULL) >= 0) {
-            whole_of [jm_store_calls_count (whole)] = i;
-            jm_store_calls_addv (whole, "GET", key, NULL);
-        }
-    }
-    size_t wholes = jm_store_calls_count (whole);
-    int rc = wholes ? jm_store_run (self->store, whole) : 0;
-    for (size_t w = 0; rc == 0 && w < wholes; w++) {
-        const jm_reply_t *reply = jm_store_calls_reply (whole, w);
-        if (jm_reply_str (reply))
-            heads [whole_of [w]] = jm_store_result_head (reply->str, reply->len);
-    }
-    if (rc)
-        for (size_t i = 0; i < entries; i++)
-            json_decref (heads [i]);
-    free (whole_of);
-    jm_store_calls_destroy (&whole);
-    return rc;
-}
-
 typedef struct {
     long long ranked, rescore_version, done, total;
     char ranked_text [24];      //  ranked, as the key builders take it
@@ -231,6 +192,45 @@ s_body_number (json_t *body, const char *name, double min, double max, double *v
                              name, min, max);
     *value = json_number_value (member);
     return 0;
+}
+
+//  Parses the header lines read for the entries of a ranking page (every
+//  third reply of self->more) into heads [], reading in one more round trip
+//  the whole values of those cut short (a long name).  A missing result
+//  leaves NULL.  Returns 0, or -1 when Redis is not available.
+static int
+s_read_heads (jm_results_t *self, const char *job, const jm_reply_t *page, size_t entries,
+              json_t **heads)
+{
+    jm_store_calls_t *whole = jm_store_calls_new ();
+    size_t *whole_of = calloc (entries + 1, sizeof (size_t));
+    assert (whole_of);
+    for (size_t i = 0; i < entries; i++) {
+        const jm_reply_t *reply = jm_store_calls_reply (self->more, i * 3);
+        if (!jm_reply_str (reply))
+            continue;
+        heads [i] = jm_store_result_head (reply->str, reply->len);
+        char key [JM_KEYS_MAX];
+        if (!heads [i] && jm_store_result_head_cut (reply->len)
+        &&  jm_keys_result (self->keys, job, jm_reply_str (jm_reply_item (page, 2 * i)),
+                            key, sizeof key, NULL) >= 0) {
+            whole_of [jm_store_calls_count (whole)] = i;
+            jm_store_calls_addv (whole, "GET", key, NULL);
+        }
+    }
+    size_t wholes = jm_store_calls_count (whole);
+    int rc = wholes ? jm_store_run (self->store, whole) : 0;
+    for (size_t w = 0; rc == 0 && w < wholes; w++) {
+        const jm_reply_t *reply = jm_store_calls_reply (whole, w);
+        if (jm_reply_str (reply))
+            heads [whole_of [w]] = jm_store_result_head (reply->str, reply->len);
+    }
+    if (rc)
+        for (size_t i = 0; i < entries; i++)
+            json_decref (heads [i]);
+    free (whole_of);
+    jm_store_calls_destroy (&whole);
+    return rc;
 }
 
 static void
@@ -535,11 +535,7 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
     s_missing_t *missing = NULL;
     size_t missing_count = 0, missing_cap = 0;
     for (size_t i = 0; i < id_count; i++) {
-        const jm_reply_t *reply = jm_store_calls_reply (self->more, i);
-        size_t json_len;
-        const char *json = jm_reply_str (reply)
-                         ? jm_store_result_json (reply->str, reply->len, &json_len) : NULL;
-        json_t *result = json ? json_loadb (json, json_len, 0, NULL) : NULL;
+        json_t *result = jm_store_reply_result (jm_store_calls_reply (self->more, i));
         if (!result)
             continue;
         json_array_append_new (parsed, result);
