@@ -17,7 +17,7 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-truncation
 CPPFLAGS += -Icommon -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
-LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lm -lpthread
+LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lgnutls -lm -lpthread
 VERSION  := 0.1.0
 
 COMMON_SRC  := $(sort $(wildcard common/*.c))

@@ -209,30 +209,137 @@ s_parse_uint (const char *text, size_t len, long max, long *value)
     return 0;
 }
 
+//  Where the user information of a URL ends (its '@'), or NULL.  rest is
+//  the text after "scheme://".  A password may hold an unescaped '@', so
+//  the last one counts; in a unix URL the '@' before the path's first '/'.
+static const char *
+s_userinfo_end (const char *rest, bool unix_url)
+{
+    if (!unix_url)
+        return strrchr (rest, '@');
+    if (*rest == '/')
+        return NULL;
+    const char *at = NULL;
+    for (const char *next = rest; (next = strstr (next, "@/")); next++)
+        at = next;
+    return at;
+}
+
+char *
+jm_store_redact_url (const char *url, char *out, size_t size)
+{
+    assert (out && size > 0);
+    if (!url)
+        url = "";
+    const char *scheme_end = strstr (url, "://");
+    const char *rest = scheme_end ? scheme_end + 3 : url;
+    const char *at = strrchr (rest, '@');
+    const char *colon = at ? memchr (rest, ':', (size_t) (at - rest)) : NULL;
+    if (colon)
+        snprintf (out, size, "%.*s***%s", (int) (colon + 1 - url), url, at);
+    else
+        snprintf (out, size, "%s", url);
+    return out;
+}
+
 static int
-s_parse_unix_url (jm_store_t *self, const char *url, jm_error_t *err)
+s_hex_digit (char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+//  Decodes the %XX escapes of len bytes of text into a new string, or
+//  returns NULL for a bad escape or an escaped NUL.
+static char *
+s_percent_decode (const char *text, size_t len)
+{
+    char *out = malloc (len + 1);
+    assert (out);
+    size_t used = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text [i] != '%')
+            out [used++] = text [i];
+        else {
+            int high = i + 1 < len ? s_hex_digit (text [i + 1]) : -1;
+            int low = i + 2 < len ? s_hex_digit (text [i + 2]) : -1;
+            if (high < 0 || low < 0 || (high == 0 && low == 0)) {
+                explicit_bzero (out, len + 1);
+                free (out);
+                return NULL;
+            }
+            out [used++] = (char) (high * 16 + low);
+            i += 2;
+        }
+    }
+    out [used] = '\0';
+    return out;
+}
+
+//  Frees a string that may hold a secret, wiping it first.
+static void
+s_free_secret (char **secret_p)
+{
+    if (*secret_p) {
+        explicit_bzero (*secret_p, strlen (*secret_p));
+        free (*secret_p);
+        *secret_p = NULL;
+    }
+}
+
+//  Reads "user[:password]" (len bytes, percent-encoded) of the URL shown.
+static int
+s_parse_userinfo (jm_store_t *self, const char *info, size_t len, const char *shown,
+                  jm_error_t *err)
+{
+    const char *colon = memchr (info, ':', len);
+    size_t user_len = colon ? (size_t) (colon - info) : len;
+    if (user_len) {
+        self->user = s_percent_decode (info, user_len);
+        if (!self->user)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                 "redis URL \"%s\": bad %%-escape in the user name", shown);
+    }
+    if (colon && len > user_len + 1) {
+        self->password = s_percent_decode (colon + 1, len - user_len - 1);
+        if (!self->password)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                 "redis URL \"%s\": bad %%-escape in the password", shown);
+    }
+    return 0;
+}
+
+static int
+s_parse_unix_url (jm_store_t *self, const char *url, const char *shown, jm_error_t *err)
 {
     const char *path = url + strlen ("unix://");
+    const char *at = s_userinfo_end (path, true);
+    if (at) {
+        if (s_parse_userinfo (self, path, (size_t) (at - path), shown, err))
+            return -1;
+        path = at + 1;
+    }
     if (*path != '/')
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "redis URL \"%s\": the socket path must be absolute "
-                             "(unix:///path/to/socket)", url);
+                             "(unix:///path/to/socket)", shown);
     const char *query = strchr (path, '?');
     size_t path_len = query ? (size_t) (query - path) : strlen (path);
     if (path_len >= sizeof ((struct sockaddr_un *) 0)->sun_path)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "redis URL \"%s\": socket path longer than %zu bytes",
-                             url, sizeof ((struct sockaddr_un *) 0)->sun_path - 1);
+                             shown, sizeof ((struct sockaddr_un *) 0)->sun_path - 1);
     if (query) {
         long db;
         if (strncmp (query, "?db=", 4) != 0)
             return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                                  "redis URL \"%s\": unknown parameter \"%s\", only ?db=N",
-                                 url, query + 1);
+                                 shown, query + 1);
         if (s_parse_uint (query + 4, strlen (query + 4), 999999999, &db))
             return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                                  "redis URL \"%s\": db \"%s\" is not a number >= 0",
-                                 url, query + 4);
+                                 shown, query + 4);
         self->db = (int) db;
     }
     self->unix_socket = true;
@@ -242,23 +349,25 @@ s_parse_unix_url (jm_store_t *self, const char *url, jm_error_t *err)
 }
 
 static int
-s_parse_tcp_url (jm_store_t *self, const char *url, jm_error_t *err)
+s_parse_tcp_url (jm_store_t *self, const char *url, const char *shown, jm_error_t *err)
 {
-    const char *host = url + strlen ("redis://");
-    if (strchr (host, '@'))
-        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                             "redis URL \"%s\": user names and passwords are not supported",
-                             url);
+    const char *host = strstr (url, "://") + 3;
+    const char *at = s_userinfo_end (host, false);
+    if (at) {
+        if (s_parse_userinfo (self, host, (size_t) (at - host), shown, err))
+            return -1;
+        host = at + 1;
+    }
     if (strchr (host, '?'))
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "redis URL \"%s\": parameters are not supported "
-                             "(redis://host[:port][/db])", url);
+                             "(redis://host[:port][/db])", shown);
     const char *host_end, *rest;
     if (*host == '[') {
         host_end = strchr (host, ']');
         if (!host_end)
             return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                                 "redis URL \"%s\": missing ']' after IPv6 address", url);
+                                 "redis URL \"%s\": missing ']' after IPv6 address", shown);
         host++;
         rest = host_end + 1;
     }
@@ -268,26 +377,26 @@ s_parse_tcp_url (jm_store_t *self, const char *url, jm_error_t *err)
     }
     if (host_end == host)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                             "redis URL \"%s\": no host", url);
+                             "redis URL \"%s\": no host", shown);
     long port = 6379, db = 0;
     if (*rest == ':') {
         size_t len = strcspn (rest + 1, "/");
         if (s_parse_uint (rest + 1, len, 65535, &port) || port == 0)
             return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                                  "redis URL \"%s\": port \"%.*s\" is not 1..65535",
-                                 url, (int) len, rest + 1);
+                                 shown, (int) len, rest + 1);
         rest += 1 + len;
     }
     if (*rest == '/' && rest [1]) {
         if (s_parse_uint (rest + 1, strlen (rest + 1), 999999999, &db))
             return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                                  "redis URL \"%s\": db \"%s\" is not a number >= 0",
-                                 url, rest + 1);
+                                 shown, rest + 1);
     }
     else
     if (*rest && strcmp (rest, "/") != 0)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                             "redis URL \"%s\": unexpected \"%s\" after the host", url, rest);
+                             "redis URL \"%s\": unexpected \"%s\" after the host", shown, rest);
     self->host = strndup (host, (size_t) (host_end - host));
     assert (self->host);
     self->port = (int) port;
@@ -300,27 +409,38 @@ s_parse_url (jm_store_t *self, const char *url, jm_error_t *err)
 {
     if (!url || !*url)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis URL is empty");
+    char shown [400];
+    jm_store_redact_url (url, shown, sizeof shown);
     int rc;
     if (strncmp (url, "unix://", 7) == 0)
-        rc = s_parse_unix_url (self, url, err);
+        rc = s_parse_unix_url (self, url, shown, err);
     else
     if (strncmp (url, "redis://", 8) == 0)
-        rc = s_parse_tcp_url (self, url, err);
+        rc = s_parse_tcp_url (self, url, shown, err);
+    else
+    if (strncmp (url, "rediss://", 9) == 0)
+        rc = s_parse_tcp_url (self, url, shown, err);
     else
         rc = jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                           "redis URL \"%s\": expected redis://host[:port][/db] "
-                           "or unix:///path/to/socket[?db=N]", url);
+                           "redis URL \"%s\": expected redis://host[:port][/db], rediss://... "
+                           "(TLS) or unix:///path/to/socket[?db=N]", shown);
     if (rc == 0) {
+        int used;
         if (self->unix_socket)
-            snprintf (self->endpoint, sizeof self->endpoint, "unix:%s db %d",
-                      self->host, self->db);
+            used = snprintf (self->endpoint, sizeof self->endpoint, "unix:%s db %d",
+                             self->host, self->db);
         else
-            if (strchr (self->host, ':'))
-            snprintf (self->endpoint, sizeof self->endpoint, "[%s]:%d db %d",
-                      self->host, self->port, self->db);
+        if (strchr (self->host, ':'))
+            used = snprintf (self->endpoint, sizeof self->endpoint, "[%s]:%d db %d",
+                             self->host, self->port, self->db);
         else
-            snprintf (self->endpoint, sizeof self->endpoint, "%s:%d db %d",
-                      self->host, self->port, self->db);
+            used = snprintf (self->endpoint, sizeof self->endpoint, "%s:%d db %d",
+                             self->host, self->port, self->db);
+        size_t at = used > 0 && (size_t) used < sizeof self->endpoint ? (size_t) used : 0;
+        if (at && strncmp (url, "rediss://", 9) == 0)
+            at += (size_t) snprintf (self->endpoint + at, sizeof self->endpoint - at, " tls");
+        if (at && at < sizeof self->endpoint && self->user)
+            snprintf (self->endpoint + at, sizeof self->endpoint - at, " as %s", self->user);
     }
     return rc;
 }
@@ -385,26 +505,61 @@ s_schedule_retry (jm_store_t *self)
                      ? self->backoff_ms * 2 : self->options.backoff_max_ms;
 }
 
+//  Closes the connection (and the TLS bridge under it), if any.
+static void
+s_close (jm_store_t *self)
+{
+    if (self->ctx) {
+        redisFree (self->ctx);
+        self->ctx = NULL;
+    }
+    jm_tls_destroy (&self->tls);
+}
+
+#define S_REFUSED "Redis refused a command: "
+
+//  Errors that say Redis does not let us in or lets us do too little: a
+//  missing or wrong password, or an ACL user short of a permission.  They
+//  mean Redis is unavailable to us, as if it were down.
+static bool
+s_error_is_refusal (const char *text)
+{
+    static const char *prefixes [] = { "NOAUTH", "WRONGPASS", "NOPERM", NULL };
+    for (int i = 0; prefixes [i]; i++) {
+        size_t len = strlen (prefixes [i]);
+        if (strncmp (text, prefixes [i], len) == 0 && (text [len] == ' ' || !text [len]))
+            return true;
+    }
+    return false;
+}
+
 //  Drops the connection after an I/O error or timeout; logs only the first
 //  loss of an outage.  The first retry waits backoff_min_ms (jittered), so a
 //  stalled Redis costs one command timeout, not one per call.
 static void
 s_lost (jm_store_t *self, const char *reason)
 {
-    char why [160];
+    char why [240];
     snprintf (why, sizeof why, "%s", reason);     //  reason may live in ctx
-    if (self->ctx) {
-        redisFree (self->ctx);
-        self->ctx = NULL;
-    }
+    s_close (self);
     self->entry_sent = self->entry_first;   //  unanswered: replayed on the next connection
     self->sent_commands = 0;
-    if (!self->down_logged) {
+    //  A refusal comes back on every reconnection while it lasts: say it
+    //  once a minute, not once per backoff
+    int64_t now = s_now_ms ();
+    bool refusal = strncmp (why, S_REFUSED, strlen (S_REFUSED)) == 0;
+    bool repeat = refusal && strcmp (why, self->down_why) == 0
+               && now - self->down_why_ms < 60000;
+    if (!self->down_logged && !repeat) {
         jm_log_error ("redis %s: connection lost (%s); %zu writes pending, "
                       "reconnecting with backoff", self->endpoint, why,
                       self->entry_end - self->entry_first);
-        self->down_logged = true;
+        if (refusal) {
+            snprintf (self->down_why, sizeof self->down_why, "%s", why);
+            self->down_why_ms = now;
+        }
     }
+    self->down_logged = true;
     if (!self->down_since_ms)
         self->down_since_ms = s_now_ms ();
     s_schedule_retry (self);
@@ -453,6 +608,7 @@ s_send (jm_store_t *self, const char *bytes, size_t len)
 static int
 s_read_replies (jm_store_t *self, size_t commands, jm_store__reply_fn *fn, void *arg)
 {
+    char refused [200] = "";
     for (size_t index = 0; index < commands; index++) {
         void *reply = NULL;
         if (redisGetReply (self->ctx, &reply) != REDIS_OK || !reply) {
@@ -466,10 +622,20 @@ s_read_replies (jm_store_t *self, size_t commands, jm_store__reply_fn *fn, void 
             s_lost (self, why);
             return -1;
         }
-        if (((redisReply *) reply)->type == REDIS_REPLY_ERROR)
+        if (((redisReply *) reply)->type == REDIS_REPLY_ERROR) {
             self->stats.errors++;
+            const char *text = ((redisReply *) reply)->str;
+            if (!self->handshaking && !refused [0] && s_error_is_refusal (text))
+                snprintf (refused, sizeof refused, S_REFUSED "%.160s", text);
+        }
         fn (self, index, reply, arg);
         freeReplyObject (reply);
+    }
+    if (refused [0]) {
+        //  Every reply is read, so nothing is left on the wire; what the
+        //  callers kept pending goes again on the next connection
+        s_lost (self, refused);
+        return -1;
     }
     return 0;
 }
@@ -496,11 +662,75 @@ jm_store__round_trip (jm_store_t *self, const char *bytes, size_t len, size_t co
     return 0;
 }
 
+//  The first error reply of a connection's handshake, and its command.
+typedef struct {
+    const char *names [3];
+    char error [240];
+} s_handshake_t;
+
 static void
-s_check_ok (jm_store_t *self, size_t index, redisReply *reply, void *arg)
+s_on_handshake_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
 {
-    if (reply->type == REDIS_REPLY_ERROR)
-        snprintf (arg, 128, "%s", reply->str);
+    s_handshake_t *handshake = arg;
+    if (reply->type == REDIS_REPLY_ERROR && !handshake->error [0])
+        snprintf (handshake->error, sizeof handshake->error, "%s refused: %.200s",
+                  handshake->names [index], reply->str);
+}
+
+//  Logs that Redis is unavailable: once per outage, and again when Redis
+//  refuses us for another reason (a configuration fault worth hearing of).
+static void
+s_log_down (jm_store_t *self, const char *why, bool refusal)
+{
+    jm_log_debug ("redis %s: connect failed: %s", self->endpoint, why);
+    if (self->down_logged && !(refusal && strcmp (why, self->down_why) != 0))
+        return;
+    jm_log_error ("redis %s unavailable (%s); %zu writes pending, retrying with backoff",
+                  self->endpoint, why, self->entry_end - self->entry_first);
+    self->down_logged = true;
+    snprintf (self->down_why, sizeof self->down_why, "%s", refusal ? why : "");
+    self->down_why_ms = s_now_ms ();
+}
+
+//  Sends AUTH (with a password), SELECT (db not 0) and PING on a new
+//  connection in one round trip.  Returns 0, or -1 with why set when Redis
+//  refused one of them or the connection failed.
+static int
+s_handshake (jm_store_t *self, char *why, size_t why_size)
+{
+    jm_store__bytes_t hello = { 0 };
+    s_handshake_t handshake;
+    memset (&handshake, 0, sizeof handshake);
+    size_t commands = 0;
+    if (self->password) {
+        const char *argv [] = { "AUTH", self->user ? self->user : self->password,
+                                self->password };
+        int argc = self->user ? 3 : 2;
+        size_t lens [] = { 4, strlen (argv [1]), strlen (argv [2]) };
+        jm_store__bytes_command (&hello, argc, argv, lens);
+        handshake.names [commands++] = "AUTH";
+    }
+    if (self->db) {
+        char db [16];
+        snprintf (db, sizeof db, "%d", self->db);
+        const char *argv [] = { "SELECT", db };
+        jm_store__bytes_command (&hello, 2, argv, (size_t []) { 6, strlen (db) });
+        handshake.names [commands++] = "SELECT";
+    }
+    jm_store__bytes_command (&hello, 1, (const char *[]) { "PING" }, (size_t []) { 4 });
+    handshake.names [commands++] = "PING";
+    self->handshaking = true;
+    int rc = jm_store__round_trip (self, hello.data, hello.len, commands,
+                                   s_on_handshake_reply, &handshake);
+    self->handshaking = false;
+    explicit_bzero (hello.data, hello.cap);
+    jm_store__bytes_free (&hello);
+    if (rc)
+        why [0] = '\0';            //  lost, and s_lost said so
+    else
+    if (handshake.error [0])
+        snprintf (why, why_size, "%s", handshake.error);
+    return rc || handshake.error [0] ? -1 : 0;
 }
 
 //  One connection attempt.  Returns true when connected.
@@ -508,47 +738,47 @@ static bool
 s_connect (jm_store_t *self)
 {
     self->stats.connect_attempts++;
-    struct timeval connect_timeout = s_timeval (self->options.connect_timeout_ms);
-    redisContext *ctx = self->unix_socket
-        ? redisConnectUnixWithTimeout (self->host, connect_timeout)
-        : redisConnectWithTimeout (self->host, self->port, connect_timeout);
-    assert (ctx);                   //  hiredis returns NULL only when out of memory
-    char why [160] = "";
+    int timeout_ms = self->options.connect_timeout_ms;
+    struct timeval connect_timeout = s_timeval (timeout_ms);
+    char why [240] = "";
+    redisContext *ctx = NULL;
+    if (self->tls_config) {
+        self->tls = jm_tls_connect (self->tls_config, self->host, self->port, timeout_ms,
+                                    why, sizeof why);
+        if (self->tls)
+            ctx = redisConnectFd (jm_tls_fd (self->tls));
+    }
+    else
+        ctx = self->unix_socket
+            ? redisConnectUnixWithTimeout (self->host, connect_timeout)
+            : redisConnectWithTimeout (self->host, self->port, connect_timeout);
+    if (why [0])
+        ;                           //  the TLS connection failed
+    else
+    if (!ctx)
+        snprintf (why, sizeof why, "out of memory");
+    else
     if (ctx->err)
         snprintf (why, sizeof why, "%s", ctx->errstr);
     else
     if (redisSetTimeout (ctx, s_timeval (self->options.command_timeout_ms)) != REDIS_OK)
         snprintf (why, sizeof why, "cannot set timeout: %s", strerror (errno));
     else
-    if (!self->unix_socket)
+    if (!self->unix_socket && !self->tls)
         redisEnableKeepAlive (ctx);
+    self->ctx = ctx;
     if (why [0]) {
-        jm_log_debug ("redis %s: connect failed: %s", self->endpoint, why);
-        if (!self->down_logged) {
-            jm_log_error ("redis %s unavailable (%s); %zu writes pending, "
-                          "retrying with backoff", self->endpoint, why,
-                          self->entry_end - self->entry_first);
-            self->down_logged = true;
-        }
-        redisFree (ctx);
+        s_close (self);
+        s_log_down (self, why, false);
         return false;
     }
-    self->ctx = ctx;
-    if (self->db) {
-        char command [64];
-        int len = snprintf (command, sizeof command, "*2\r\n$6\r\nSELECT\r\n$%d\r\n%d\r\n",
-                            snprintf (NULL, 0, "%d", self->db), self->db);
-        char error [128] = "";
-        if (jm_store__round_trip (self, command, (size_t) len, 1, s_check_ok, error))
-            return false;
-        if (error [0]) {
-            //  A wrong db is a configuration fault: say so each time we try
-            jm_log_error ("redis %s: SELECT %d failed: %s", self->endpoint, self->db, error);
-            self->down_logged = true;
-            redisFree (self->ctx);
-            self->ctx = NULL;
-            return false;
-        }
+    if (s_handshake (self, why, sizeof why)) {
+        s_close (self);
+        //  a refusal (no or wrong password, a bad db) is a configuration
+        //  fault: say so whenever it changes
+        if (why [0])
+            s_log_down (self, why, true);
+        return false;
     }
     return true;
 }
@@ -740,7 +970,9 @@ s_on_write_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
     s_flush_t *flush = arg;
     jm_store__entry_t *entry = &self->entries [self->entry_first + flush->kept];
     if (reply->type == REDIS_REPLY_ERROR) {
-        bool transient = s_error_is_transient (reply->str);
+        //  refused for now, or refused to us (s_read_replies then drops
+        //  the connection): either way the writes wait and go again
+        bool transient = s_error_is_transient (reply->str) || s_error_is_refusal (reply->str);
         if (strncmp (reply->str, "NOSCRIPT", 8) == 0)
             self->scripts_dirty = true;
         if (!flush->first_error [0] || (transient && !flush->hold)) {
@@ -843,6 +1075,9 @@ s_flush_outcome (jm_store_t *self, s_flush_t *flush, int rc)
     if (flush->refused)
         jm_log_warning ("redis %s: refused %zu writes, dropped them; first: %s",
                         self->endpoint, flush->refused, flush->first_error);
+    if (flush->hold && !self->ctx)
+        ;                           //  refused to us: an outage, s_lost logged it
+    else
     if (flush->hold) {
         if (!self->refusal_logged) {
             jm_log_warning ("redis %s: refuses writes for now: %s; %zu writes kept pending, "
@@ -869,6 +1104,37 @@ s_flush_outcome (jm_store_t *self, s_flush_t *flush, int rc)
 //  --------------------------------------------------------------------------
 //  Lifecycle
 
+//  Takes the password of the options when the URL has none, and loads the
+//  TLS credentials of a rediss:// URL.
+static int
+s_set_credentials (jm_store_t *self, const char *url, const jm_store_options_t *options,
+                   jm_error_t *err)
+{
+    if (!self->password && options->password && *options->password) {
+        self->password = strdup (options->password);
+        assert (self->password);
+    }
+    if (self->user && !self->password)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis user \"%s\" has no password: "
+                             "give it in the URL (redis://user:password@host), in a file "
+                             "(--redis-password-file) or in JOBMATCH_REDIS_PASSWORD", self->user);
+    if (strncmp (url, "rediss://", 9) == 0) {
+        self->tls_config = jm_tls_config_new (options->tls_ca_file, options->tls_cert_file,
+                                              options->tls_key_file, options->tls_server_name,
+                                              err);
+        if (!self->tls_config)
+            return -1;
+    }
+    else
+    if ((options->tls_ca_file && *options->tls_ca_file)
+    ||  (options->tls_cert_file && *options->tls_cert_file)
+    ||  (options->tls_key_file && *options->tls_key_file)
+    ||  (options->tls_server_name && *options->tls_server_name))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis TLS settings given, but the "
+                             "URL does not start with rediss://: TLS would not be used");
+    return 0;
+}
+
 jm_store_t *
 jm_store_new (const char *url, const jm_store_options_t *options, jm_error_t *err)
 {
@@ -881,8 +1147,13 @@ jm_store_new (const char *url, const jm_store_options_t *options, jm_error_t *er
     jm_store_t *self = calloc (1, sizeof *self);
     assert (self);
     self->options = *options;
+    //  the store keeps its own copies of these, or nothing
+    self->options.password = NULL;
+    self->options.tls_ca_file = self->options.tls_cert_file = NULL;
+    self->options.tls_key_file = self->options.tls_server_name = NULL;
     self->keys = jm_keys_new (options->key_namespace, err);
-    if (!self->keys || s_parse_url (self, url, err)) {
+    if (!self->keys || s_parse_url (self, url, err)
+    ||  s_set_credentials (self, url, options, err)) {
         jm_store_destroy (&self);
         return NULL;
     }
@@ -916,10 +1187,12 @@ jm_store_destroy (jm_store_t **self_p)
     if (self->entry_first < self->entry_end)
         jm_log_warning ("redis %s: closing with %zu writes unconfirmed; they are lost",
                         self->endpoint, self->entry_end - self->entry_first);
-    if (self->ctx)
-        redisFree (self->ctx);
+    s_close (self);
+    jm_tls_config_destroy (&self->tls_config);
     jm_keys_destroy (&self->keys);
     free (self->host);
+    free (self->user);
+    s_free_secret (&self->password);
     free (self->key_namespace);
     jm_store__bytes_free (&self->pend);
     free (self->entries);

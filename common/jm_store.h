@@ -63,6 +63,12 @@ typedef struct {
     size_t pending_max_bytes;       //  256 MiB: bytes kept while Redis is down
     int backoff_min_ms;             //  100: first reconnect delay
     int backoff_max_ms;             //  5000: reconnect delay cap
+    //  Who we are and how we get there (copied; NULL or "" for none):
+    const char *password;           //  sent with AUTH when the URL holds none
+    const char *tls_ca_file;        //  rediss://: CA certificates (PEM); default the system's
+    const char *tls_cert_file;      //  rediss://: client certificate (PEM), with its key
+    const char *tls_key_file;       //  rediss://: the client certificate's private key
+    const char *tls_server_name;    //  rediss://: name Redis's certificate carries; default the host
 } jm_store_options_t;
 
 //  Fills options with the defaults.
@@ -233,14 +239,51 @@ int jm_store_append_script (jm_store_t *self, const jm_store_script_t *script,
 //  --------------------------------------------------------------------------
 //  Creating, looking up, writing
 
-//  Creates a store for url, either "redis://host[:port][/db]" (port 6379 and
-//  db 0 by default; IPv6 hosts in brackets) or "unix:///path/to/socket[?db=N]".
-//  options may be NULL for the defaults.  Tries to connect once: an
-//  unreachable Redis is logged and retried with backoff, not an error (see
-//  jm_store_connected).  Returns NULL with err set (invalid_request naming
-//  the fault) only for a bad URL or bad options.
+//  Creates a store for url, either "redis://[user[:password]@]host[:port][/db]"
+//  (port 6379 and db 0 by default; IPv6 hosts in brackets; user and password
+//  percent-encoded), the same with "rediss://" for TLS, or
+//  "unix://[user[:password]@]/path/to/socket[?db=N]".  options may be NULL
+//  for the defaults.  On every connection the store sends AUTH (AUTH user
+//  password for an ACL user) when it has a password, SELECT when the db is
+//  not 0, and PING: a Redis that refuses any of them (NOAUTH, WRONGPASS,
+//  NOPERM, a bad db) is down until it accepts them.  Tries to connect
+//  once: an unreachable Redis is logged and retried with backoff, not an
+//  error (see jm_store_connected).  Returns NULL with err set
+//  (invalid_request naming the fault, the URL's password redacted) only for
+//  a bad URL, bad options or unreadable TLS files.
 jm_store_t *jm_store_new (const char *url, const jm_store_options_t *options,
                           jm_error_t *err);
+
+//  Writes url into out (size bytes, truncated, NUL-terminated) with any
+//  password replaced by "***", e.g. "redis://matcher:***@host:6379/0";
+//  works on any text, URL or not.  Returns out.
+char *jm_store_redact_url (const char *url, char *out, size_t size);
+
+//  The settings table rows of the Redis credentials and TLS files, for
+//  every program that reads them with jm_store_new_from_config (its table
+//  also has "redis" and "redis-url").
+#define JM_STORE_CONFIG_OPTIONS \
+    { "redis-password-file", JM_CONFIG_STRING, "", 0, 0, \
+      "file whose first line is the Redis password (AUTH), used when the URL has none; " \
+      "or set JOBMATCH_REDIS_PASSWORD (never put a password on the command line)" }, \
+    { "redis-tls-ca", JM_CONFIG_STRING, "", 0, 0, \
+      "rediss://: CA certificates (PEM) Redis's certificate must chain to (default: the system's)" }, \
+    { "redis-tls-cert", JM_CONFIG_STRING, "", 0, 0, \
+      "rediss://: client certificate (PEM), for a Redis with tls-auth-clients" }, \
+    { "redis-tls-key", JM_CONFIG_STRING, "", 0, 0, \
+      "rediss://: private key (PEM) of --redis-tls-cert" }, \
+    { "redis-tls-servername", JM_CONFIG_STRING, "", 0, 0, \
+      "rediss://: name Redis's certificate must carry (default: the URL's host)" }
+
+struct _jm_config_t;
+
+//  Creates a store as jm_store_new, from the settings of config: the URL
+//  ("redis-url", else "redis"), the password (the URL's, else the first
+//  line of "redis-password-file", else $JOBMATCH_REDIS_PASSWORD) and the
+//  "redis-tls-*" files; options (not NULL) gives the rest.  Returns NULL
+//  with err set for a bad URL or an unreadable password file.
+jm_store_t *jm_store_new_from_config (struct _jm_config_t *config,
+                                      const jm_store_options_t *options, jm_error_t *err);
 
 //  Closes the connection, frees the store and any pending writes (logging
 //  how many are lost), and nulls the pointer; safe on NULL and twice.
@@ -387,7 +430,8 @@ void jm_store_stats (const jm_store_t *self, jm_store_stats_t *stats);
 //  The key builder for this store's namespace (borrowed).
 const jm_keys_t *jm_store_keys (const jm_store_t *self);
 
-//  Where the store connects, for logs: "host:port db N" or "unix:path db N".
+//  Where the store connects, for logs: "host:port db N" or "unix:path db N",
+//  then " tls" for rediss:// and " as USER" for an ACL user; never a password.
 const char *jm_store_endpoint (const jm_store_t *self);
 
 #endif

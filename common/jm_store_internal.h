@@ -12,6 +12,7 @@
 
 #include "jm_store.h"
 #include "jm_buf.h"
+#include "jm_tls.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,12 +42,16 @@ typedef struct {
 } jm_store__entry_t;
 
 struct _jm_store_t {
-    //  Where Redis is
+    //  Where Redis is, and who we are there
     bool unix_socket;
     char *host;                     //  TCP host or socket path
     int port;
     int db;
     char endpoint [300];
+    char *user;                     //  ACL user, or NULL for the default user
+    char *password;                 //  AUTH password, or NULL; wiped when freed
+    jm_tls_config_t *tls_config;    //  rediss://: credentials, else NULL
+    jm_tls_t *tls;                  //  rediss://: the connection under ctx
     jm_store_options_t options;
     char *key_namespace;            //  options.key_namespace points here
     jm_keys_t *keys;
@@ -58,6 +63,9 @@ struct _jm_store_t {
     int backoff_ms;                 //  delay after the next failed attempt
     int64_t down_since_ms;          //  monotonic; 0 when not in an outage
     bool down_logged;               //  the outage's one error record is out
+    char down_why [240];            //  what it said, when Redis refused us
+    int64_t down_why_ms;            //  monotonic: when that was logged
+    bool handshaking;               //  AUTH/SELECT/PING of a new connection
     bool replay_due;                //  reconnected; the return is not logged yet
     double outage_s;                //  how long the last outage lasted
     size_t replay_count;            //  writes pending when it ended

@@ -508,17 +508,14 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
     options.key_namespace = jm_config_string (config, "namespace");
     options.connect_timeout_ms = 500;
     options.command_timeout_ms = 500;
-    const char *redis = jm_config_string (config, "redis-url");
-    if (!*redis)
-        redis = jm_config_string (config, "redis");
-    self->app.store = jm_store_new (redis, &options, err);
+    self->app.store = jm_store_new_from_config (config, &options, err);
     if (!self->app.store)
         goto failed;
     int readers = (int) jm_config_int (config, "threads");
     if (readers > JM_APP_READERS_MAX)
         readers = JM_APP_READERS_MAX;
     for (int index = 0; index < readers; index++) {
-        self->app.readers [index] = jm_store_new (redis, &options, err);
+        self->app.readers [index] = jm_store_new_from_config (config, &options, err);
         if (!self->app.readers [index])
             goto failed;
         self->app.reader_count++;

@@ -6,6 +6,7 @@
     settings.                                                               */
 #include "dashboard.h"
 #include "jm_service.h"
+#include "jm_store.h"
 
 static const jm_config_option_t s_options [] = {
     { "listen", JM_CONFIG_STRING, "127.0.0.1:8080", 0, 0,
@@ -13,9 +14,10 @@ static const jm_config_option_t s_options [] = {
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
       "the gateway's client endpoint" },
     { "redis", JM_CONFIG_STRING, "redis://127.0.0.1:6379/0", 0, 0,
-      "Redis URL (rankings are read from it): redis://host:port/db or unix:///path/to/socket" },
+      "Redis URL (rankings are read from it): redis://[user[:password]@]host:port/db, rediss://... (TLS) or unix:///path/to/socket" },
     { "redis-url", JM_CONFIG_STRING, "", 0, 0,
       "same as --redis (JOBMATCH_REDIS_URL); wins when set" },
+    JM_STORE_CONFIG_OPTIONS,
     { "namespace", JM_CONFIG_STRING, "jobmatch", 0, 0,
       "prefix of every Redis key" },
     { "token", JM_CONFIG_STRING, "", 0, 0,

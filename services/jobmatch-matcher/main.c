@@ -7,6 +7,7 @@
 #include "jm_log.h"
 #include "jm_nice.h"
 #include "jm_service.h"
+#include "jm_store.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -16,9 +17,10 @@ static const jm_config_option_t s_options [] = {
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
       "the gateway's worker endpoint" },
     { "redis", JM_CONFIG_STRING, "redis://127.0.0.1:6379/0", 0, 0,
-      "Redis URL: redis://host:port/db or unix:///path/to/socket" },
+      "Redis URL: redis://[user[:password]@]host:port/db, rediss://... (TLS) or unix:///path/to/socket" },
     { "redis-url", JM_CONFIG_STRING, "", 0, 0,
       "same as --redis (JOBMATCH_REDIS_URL); wins when set" },
+    JM_STORE_CONFIG_OPTIONS,
     { "data", JM_CONFIG_STRING, "", 0, 0,
       "folder with taxonomy.json and jobs/ (default: found automatically)" },
     { "slots", JM_CONFIG_INT, "256", 1, 1000,

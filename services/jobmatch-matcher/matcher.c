@@ -769,10 +769,7 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     options.key_namespace = jm_config_string (config, "namespace");
     options.result_ttl_ms = jm_config_int (config, "result-ttl-s") * 1000;
     options.profile_ttl_ms = jm_config_int (config, "profile-ttl-s") * 1000;
-    const char *redis = jm_config_string (config, "redis-url");
-    if (!*redis)
-        redis = jm_config_string (config, "redis");
-    self->store = jm_store_new (redis, &options, err);
+    self->store = jm_store_new_from_config (config, &options, err);
     if (!self->store) {
         jm_matcher_destroy (&self);
         return NULL;
