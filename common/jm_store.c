@@ -612,13 +612,21 @@ s_read_replies (jm_store_t *self, size_t commands, jm_store__reply_fn *fn, void 
     for (size_t index = 0; index < commands; index++) {
         void *reply = NULL;
         if (redisGetReply (self->ctx, &reply) != REDIS_OK || !reply) {
-            char why [160];
+            char why [240];
             if (strcmp (self->ctx->errstr, strerror (EAGAIN)) == 0)
                 snprintf (why, sizeof why, "no reply within %d ms",
                           self->options.command_timeout_ms);
             else
                 snprintf (why, sizeof why, "%s",
                           self->ctx->errstr [0] ? self->ctx->errstr : "no reply");
+            if (self->tls) {
+                char failure [200];
+                jm_tls_failure (self->tls, failure, sizeof failure);
+                if (failure [0])
+                    snprintf (why, sizeof why, "%s%s", failure,
+                              self->handshaking && !self->tls_client_cert
+                              ? "; does Redis want a client certificate (--redis-tls-cert)?" : "");
+            }
             s_lost (self, why);
             return -1;
         }
@@ -1124,6 +1132,7 @@ s_set_credentials (jm_store_t *self, const char *url, const jm_store_options_t *
                                               err);
         if (!self->tls_config)
             return -1;
+        self->tls_client_cert = options->tls_cert_file && *options->tls_cert_file;
     }
     else
     if ((options->tls_ca_file && *options->tls_ca_file)

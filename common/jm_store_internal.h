@@ -52,6 +52,7 @@ struct _jm_store_t {
     char *password;                 //  AUTH password, or NULL; wiped when freed
     jm_tls_config_t *tls_config;    //  rediss://: credentials, else NULL
     jm_tls_t *tls;                  //  rediss://: the connection under ctx
+    bool tls_client_cert;           //  rediss://: we have a client certificate
     jm_store_options_t options;
     char *key_namespace;            //  options.key_namespace points here
     jm_keys_t *keys;

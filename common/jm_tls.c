@@ -45,6 +45,8 @@ struct _jm_tls_t {
     int wake [2];                   //  jm_tls_destroy -> pump: stop
     pthread_t thread;
     bool thread_started;
+    pthread_mutex_t lock;           //  guards failure
+    char failure [200];             //  why the pump ended, when TLS failed
 };
 
 
@@ -229,8 +231,11 @@ s_handshake (jm_tls_t *self, const char *name, int64_t deadline, int timeout_ms,
             gnutls_datum_t text = { NULL, 0 };
             if (gnutls_certificate_verification_status_print (
                     status, gnutls_certificate_type_get (self->session), &text, 0) == 0) {
-                snprintf (why, why_size, "TLS: the certificate of %s is not accepted: %s",
-                          name, text.data);
+                size_t len = strlen ((char *) text.data);
+                while (len > 0 && text.data [len - 1] == ' ')
+                    len--;
+                snprintf (why, why_size, "TLS: the certificate of %s is not accepted: %.*s",
+                          name, (int) len, text.data);
                 gnutls_free (text.data);
             }
             else
@@ -253,6 +258,7 @@ jm_tls_connect (jm_tls_config_t *config, const char *host, int port, int timeout
     jm_tls_t *self = calloc (1, sizeof *self);
     assert (self);
     self->pump_fd = self->user_fd = self->wake [0] = self->wake [1] = -1;
+    pthread_mutex_init (&self->lock, NULL);
     self->tcp = s_tcp_connect (host, port, deadline, timeout_ms, why, why_size);
     if (self->tcp < 0) {
         jm_tls_destroy (&self);
@@ -308,6 +314,15 @@ jm_tls_fd (const jm_tls_t *self)
 }
 
 void
+jm_tls_failure (jm_tls_t *self, char *out, size_t size)
+{
+    assert (self && out && size > 0);
+    pthread_mutex_lock (&self->lock);
+    snprintf (out, size, "%s", self->failure);
+    pthread_mutex_unlock (&self->lock);
+}
+
+void
 jm_tls_destroy (jm_tls_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -321,6 +336,7 @@ jm_tls_destroy (jm_tls_t **self_p)
     }
     if (self->session)
         gnutls_deinit (self->session);
+    pthread_mutex_destroy (&self->lock);
     int fds [] = { self->tcp, self->pump_fd, self->wake [0], self->wake [1] };
     for (size_t i = 0; i < sizeof fds / sizeof fds [0]; i++)
         if (fds [i] >= 0)
@@ -357,6 +373,18 @@ s_buffer_consumed (s_buffer_t *buffer, size_t bytes)
 //  Moves what it can in both directions without blocking.  Returns 1 when
 //  it moved something, 0 when it would block, -1 when either side is done
 //  (closed, or failed).
+//  Records why the TLS session ended, for jm_tls_failure.
+static void
+s_failed (jm_tls_t *self, ssize_t code)
+{
+    pthread_mutex_lock (&self->lock);
+    if (code == 0)
+        snprintf (self->failure, sizeof self->failure, "TLS: the server closed the connection");
+    else
+        snprintf (self->failure, sizeof self->failure, "TLS: %s", gnutls_strerror ((int) code));
+    pthread_mutex_unlock (&self->lock);
+}
+
 static int
 s_pump_step (jm_tls_t *self, s_buffer_t *up, s_buffer_t *down, bool *recv_wants_write)
 {
@@ -382,8 +410,10 @@ s_pump_step (jm_tls_t *self, s_buffer_t *up, s_buffer_t *down, bool *recv_wants_
             moved = 1;
         }
         else
-        if (bytes != GNUTLS_E_AGAIN && bytes != GNUTLS_E_INTERRUPTED)
+        if (bytes != GNUTLS_E_AGAIN && bytes != GNUTLS_E_INTERRUPTED) {
+            s_failed (self, bytes);
             return -1;
+        }
     }
     //  server -> down
     if (s_buffer_empty (down)) {
@@ -398,8 +428,10 @@ s_pump_step (jm_tls_t *self, s_buffer_t *up, s_buffer_t *down, bool *recv_wants_
         if (bytes == GNUTLS_E_AGAIN || bytes == GNUTLS_E_INTERRUPTED)
             *recv_wants_write = gnutls_record_get_direction (self->session) == 1;
         else
-        if (bytes == 0 || gnutls_error_is_fatal ((int) bytes))
+        if (bytes == 0 || gnutls_error_is_fatal ((int) bytes)) {
+            s_failed (self, bytes);
             return -1;
+        }
         else
             moved = 1;              //  an alert or the like that does not end the session
     }

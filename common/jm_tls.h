@@ -52,6 +52,10 @@ jm_tls_t *jm_tls_connect (jm_tls_config_t *config, const char *host, int port,
 //  the plain bytes.  Owned by the caller (close it, or give it to hiredis).
 int jm_tls_fd (const jm_tls_t *self);
 
+//  Copies into out (size bytes) why the TLS session ended when it failed
+//  or the server closed it ("TLS: ..."), else "".
+void jm_tls_failure (jm_tls_t *self, char *out, size_t size);
+
 //  Stops the pump (closing the TLS connection), joins it, frees the
 //  connection and nulls the pointer; safe on NULL.  Does not close the
 //  caller's end.

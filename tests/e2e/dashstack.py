@@ -59,7 +59,7 @@ class Dashboard:
         self.token = token
         argv = [harness.binary("jobmatch-dashboard"), "--listen", "127.0.0.1:%d" % self.port,
                 "--gateway", gateway or stack.gateway.clients,
-                "--redis", redis_url or (stack.redis.url + "/0"), "--data", DATA_DIR]
+                "--redis", redis_url or (stack.redis.url_for("dashboard") + "/0"), "--data", DATA_DIR]
         if token:
             argv += ["--token", token]
         if namespace:

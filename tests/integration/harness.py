@@ -24,7 +24,9 @@ What it gives you:
                               session's temp dir; stopped after the test, and at
                               exit even on failure
   binary(name)                path of build/bin/<name> (or $JM_BIN/<name>)
-  start_redis()               a private redis-server on a free port, own data dir
+  start_redis()               a private redis-server on a free port, own data dir,
+                              with the ACL users of docker/redis-users.acl
+                              (url_for("matcher") logs in as the matcher)
   start_gateway(**options)    jobmatch-gateway on free ports, waits until it
                               answers; options are its settings (queue_max=5)
   MdpClient, MdpWorker        small 7/MDP client and worker (with the slots=N
@@ -272,18 +274,94 @@ def log_tails(scope=None, lines=10):
 # --------------------------------------------------------------------------
 # Redis
 
-class Redis:
-    """A private redis-server on a free port with its own data dir."""
+# Every program runs as its own Redis user, with the least permissions of
+# docker/redis-users.acl: a test that needs a command the file does not
+# grant fails the way production would.  The tests' own client logs in as
+# an admin user; Redis(acl=False) is a bare Redis without users.
+ACL_FILE = os.path.join(ROOT, "docker", "redis-users.acl")
+ACL_ADMIN = "jobmatch-test-admin"
+# the key namespaces the tests use ("seeded": test_dashboard's)
+ACL_NAMESPACES = ("jobmatch", "seeded")
 
-    def __init__(self, name="redis"):
+
+_acl_watched = []       # (scope, redis): ACL LOG checked when the test ends
+
+
+def watch_acl(redis):
+    """Fails the current test if, when it ends, redis (anything with
+    acl_denials() and allow_denials) logged an ACL denial: a program sent
+    a command or touched a key its user may not."""
+    _acl_watched.append((_scope[0], redis))
+
+
+def _acl_check(scope):
+    """The first ACL denial of the Redis servers watched in scope, as a
+    TestFailure, or None."""
+    import redis as redis_module
+    for entry_scope, redis in list(_acl_watched):
+        if entry_scope != scope:
+            continue
+        _acl_watched.remove((entry_scope, redis))
+        try:
+            denials = [] if redis.allow_denials else redis.acl_denials()
+        except (redis_module.exceptions.RedisError, OSError):
+            continue                            # stopped by the test
+        if denials:
+            return TestFailure("Redis ACL denied %d command(s); first: user %s, %s %s "
+                               "(docker/redis-users.acl)" % ((len(denials),) + denials[0]))
+    return None
+
+
+def acl_text(passwords, admin_password, namespaces=ACL_NAMESPACES):
+    """docker/redis-users.acl with a password for each user (passwords:
+    user name -> password), each "~jobmatch:" or "&jobmatch:" pattern repeated
+    for every namespace, and an admin user with every permission."""
+    import re
+    lines = []
+    with open(ACL_FILE) as acl:
+        for line in acl.read().splitlines():
+            if not line.startswith("user "):
+                continue
+            user = line.split()[1]
+
+            def every_namespace(match):
+                return " ".join(match.group(1) + ns + ":" + match.group(2) for ns in namespaces)
+            line = re.sub(r"((?:%R)?[~&])jobmatch:(\S*)", every_namespace, line)
+            if user in passwords:
+                line += " >" + passwords[user]
+            lines.append(line)
+    lines.append("user %s on >%s ~* &* +@all" % (ACL_ADMIN, admin_password))
+    return "\n".join(lines) + "\n"
+
+
+class Redis:
+    """A private redis-server on a free port with its own data dir, with the
+    ACL users of docker/redis-users.acl (acl=True) or none.  url is the bare
+    URL; url_for("matcher") the URL a program logs in with."""
+
+    def __init__(self, name="redis", acl=True, extra=()):
         import redis as redis_module
+        import secrets
         self.port = free_port()
         # A port freed by an earlier test can come back: the dir must be new.
         self.dir = tempfile.mkdtemp(prefix="%s-%d-" % (name, self.port), dir=tmpdir())
         self.url = "redis://127.0.0.1:%d" % self.port
-        self.process = spawn(name, ["redis-server", "--port", self.port, "--bind", "127.0.0.1",
-                                    "--dir", self.dir, "--save", "", "--appendonly", "no"])
+        self.acl = acl
+        self.passwords = {"jobmatch-matcher": secrets.token_hex(12),
+                          "jobmatch-dashboard": secrets.token_hex(12)}
+        self.admin_password = secrets.token_hex(12)
+        argv = ["redis-server", "--port", self.port, "--bind", "127.0.0.1",
+                "--dir", self.dir, "--save", "", "--appendonly", "no"]
+        if acl:
+            path = os.path.join(self.dir, "users.acl")
+            with open(path, "w") as acl_file:
+                acl_file.write(acl_text(self.passwords, self.admin_password))
+            argv += ["--aclfile", path]
+        self.process = spawn(name, argv + list(extra))
         self._module = redis_module
+        self.allow_denials = False
+        if acl:
+            watch_acl(self)
 
         def ready():
             if not self.process.alive():
@@ -294,16 +372,32 @@ class Redis:
                 return False
         wait_for(ready, 10.0, 0.02, "redis-server to answer PING")
 
+    def url_for(self, program):
+        """The URL program ("matcher" or "dashboard") logs in with: its own
+        user and password, or the bare URL without ACL users."""
+        if not self.acl:
+            return self.url
+        user = "jobmatch-" + program
+        return "redis://%s:%s@127.0.0.1:%d" % (user, self.passwords[user], self.port)
+
     def client(self):
-        """A redis-py client (decoded strings)."""
-        return self._module.Redis(host="127.0.0.1", port=self.port, decode_responses=True)
+        """A redis-py client (decoded strings), as the admin user."""
+        if not self.acl:
+            return self._module.Redis(host="127.0.0.1", port=self.port, decode_responses=True)
+        return self._module.Redis(host="127.0.0.1", port=self.port, decode_responses=True,
+                                  username=ACL_ADMIN, password=self.admin_password)
+
+    def acl_denials(self):
+        """What ACL LOG recorded: a list of (user, reason, object) tuples."""
+        return [(entry.get("username"), entry.get("reason"), entry.get("object"))
+                for entry in self.client().acl_log()] if self.acl else []
 
     def stop(self):
         self.process.stop()
 
 
-def start_redis(name="redis"):
-    return Redis(name)
+def start_redis(name="redis", acl=True, extra=()):
+    return Redis(name, acl=acl, extra=extra)
 
 
 # --------------------------------------------------------------------------
@@ -717,6 +811,7 @@ class Runner:
                 failure = error
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+            failure = failure or _acl_check(_scope[0])
             try:
                 _run_cleanups(_scope[0])
             except Exception as error:

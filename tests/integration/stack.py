@@ -145,13 +145,23 @@ class PersistentRedis:
 
     def __init__(self, name="redis"):
         import redis as redis_module
+        import secrets
         self._module = redis_module
         self.name = name
         self.port = harness.free_port()
         # A port freed by an earlier test can come back: the dir must be new.
         self.dir = tempfile.mkdtemp(prefix="%s-%d-" % (name, self.port), dir=harness.tmpdir())
         self.url = "redis://127.0.0.1:%d" % self.port
+        # the ACL users of docker/redis-users.acl, as harness.Redis
+        self.passwords = {"jobmatch-matcher": secrets.token_hex(12),
+                          "jobmatch-dashboard": secrets.token_hex(12)}
+        self.admin_password = secrets.token_hex(12)
+        self.acl_path = os.path.join(self.dir, "users.acl")
+        with open(self.acl_path, "w") as acl_file:
+            acl_file.write(harness.acl_text(self.passwords, self.admin_password))
         self.process = None
+        self.allow_denials = False
+        harness.watch_acl(self)
         self.start()
 
     def start(self, timeout=10.0):
@@ -159,7 +169,8 @@ class PersistentRedis:
         check(self.process is None or not self.process.alive(), "redis-server already running")
         self.process = harness.spawn(self.name, [
             "redis-server", "--port", self.port, "--bind", "127.0.0.1", "--dir", self.dir,
-            "--save", "3600 1", "--appendonly", "no", "--dbfilename", "dump.rdb"])
+            "--save", "3600 1", "--appendonly", "no", "--dbfilename", "dump.rdb",
+            "--aclfile", self.acl_path])
 
         def ready():
             if not self.process.alive():
@@ -173,9 +184,20 @@ class PersistentRedis:
         harness.wait_for(ready, timeout, 0.02, "redis-server to answer PING")
 
     def client(self):
-        """A redis-py client (decoded strings)."""
+        """A redis-py client (decoded strings), as the admin user."""
         return self._module.Redis(host="127.0.0.1", port=self.port, decode_responses=True,
-                                  socket_timeout=5)
+                                  socket_timeout=5, username=harness.ACL_ADMIN,
+                                  password=self.admin_password)
+
+    def url_for(self, program):
+        """The URL program ("matcher" or "dashboard") logs in with."""
+        user = "jobmatch-" + program
+        return "redis://%s:%s@127.0.0.1:%d" % (user, self.passwords[user], self.port)
+
+    def acl_denials(self):
+        """What ACL LOG recorded: a list of (user, reason, object) tuples."""
+        return [(entry.get("username"), entry.get("reason"), entry.get("object"))
+                for entry in self.client().acl_log()]
 
     def stop(self):
         """SIGTERM: Redis saves its snapshot and exits."""
@@ -212,7 +234,7 @@ class Stack:
         settings = dict(self.matcher_options)
         settings.update(options)
         argv = [harness.binary("jobmatch-matcher"), "--gateway", self.gateway.workers,
-                "--redis", self.redis.url + "/0", "--data", DATA_DIR,
+                "--redis", self.redis.url_for("matcher") + "/0", "--data", DATA_DIR,
                 "--heartbeat-ms", self.heartbeat_ms, "--liveness", self.liveness]
         for key, value in settings.items():
             if value is True:
