@@ -565,6 +565,25 @@ s_lost (jm_store_t *self, const char *reason)
     s_schedule_retry (self);
 }
 
+//  s_lost after a failed read or write: over TLS, what the TLS session
+//  said says more than the socketpair's end of file.
+static void
+s_lost_io (jm_store_t *self, const char *why)
+{
+    char failure [200] = "";
+    if (self->tls)
+        jm_tls_failure (self->tls, failure, sizeof failure);
+    if (!failure [0]) {
+        s_lost (self, why);
+        return;
+    }
+    char reason [300];
+    snprintf (reason, sizeof reason, "%s%s", failure,
+              self->handshaking && !self->tls_client_cert
+              ? "; does Redis want a client certificate (--redis-tls-cert)?" : "");
+    s_lost (self, reason);
+}
+
 //  Sends bytes and hands each reply to fn; see jm_store_internal.h.
 //  Sends the commands.  A batch's bytes go straight from our buffer to the
 //  socket: hiredis would first copy them all into its own output buffer,
@@ -588,13 +607,13 @@ s_send (jm_store_t *self, const char *bytes, size_t len)
         if (written < 0 && errno == EINTR)
             continue;
         if (written <= 0) {
-            char why [160];
+            char why [240];
             if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                 snprintf (why, sizeof why, "could not send within %d ms",
                           self->options.command_timeout_ms);
             else
                 snprintf (why, sizeof why, "%s", written < 0 ? strerror (errno) : "connection closed");
-            s_lost (self, why);
+            s_lost_io (self, why);
             return -1;
         }
         bytes += written;
@@ -619,15 +638,7 @@ s_read_replies (jm_store_t *self, size_t commands, jm_store__reply_fn *fn, void 
             else
                 snprintf (why, sizeof why, "%s",
                           self->ctx->errstr [0] ? self->ctx->errstr : "no reply");
-            if (self->tls) {
-                char failure [200];
-                jm_tls_failure (self->tls, failure, sizeof failure);
-                if (failure [0])
-                    snprintf (why, sizeof why, "%s%s", failure,
-                              self->handshaking && !self->tls_client_cert
-                              ? "; does Redis want a client certificate (--redis-tls-cert)?" : "");
-            }
-            s_lost (self, why);
+            s_lost_io (self, why);
             return -1;
         }
         if (((redisReply *) reply)->type == REDIS_REPLY_ERROR) {
