@@ -49,6 +49,12 @@ s_now_ms (void)
 }
 
 int64_t
+jm_store__mono_ms (void)
+{
+    return s_now_ms ();
+}
+
+int64_t
 jm_store__wall_ms (void)
 {
     struct timespec ts;

@@ -214,9 +214,12 @@ const jm_reply_t *jm_store_calls_reply (const jm_store_calls_t *self, size_t ind
 //  Sends every command in one pipelined round trip and keeps the replies.
 //  A script Redis does not know (NOSCRIPT: its script cache was flushed) is
 //  loaded and that command sent once more.  Returns 0 when every command
-//  was answered (some replies may be errors: check them), or -1 when Redis
-//  is not available (no replies then; commands may or may not have run).
-//  Pending writes are not flushed first.
+//  was answered without error.  Returns -1 when Redis is not available (no
+//  replies then; commands may or may not have run), and when Redis answered
+//  any command with an error (WRONGTYPE, LOADING, a failed script...; the
+//  first is logged, the replies are kept for callers that say which item
+//  failed): an error is never "no data", so callers treat both as Redis
+//  being unavailable.  Pending writes are not flushed first.
 int jm_store_run (jm_store_t *self, jm_store_calls_t *calls);
 
 //  Registers a Lua script under name (for logs).  Returns the script, owned
@@ -400,8 +403,9 @@ size_t jm_store_calls_add_result_head (jm_store_calls_t *self, const char *key);
 
 //  Reads the cached result JSON of (job, candidate) in one round trip.
 //  Returns 1 with *json_p a new NUL-terminated string (caller frees) and
-//  *len_p its length (len_p may be NULL), 0 when there is none, -1 when Redis
-//  is not available or an id is invalid.
+//  *len_p its length (len_p may be NULL), 0 when there is none (or the key
+//  holds another type), -1 when Redis is not available, answered with any
+//  other error, or an id is invalid.
 int jm_store_read_result (jm_store_t *self, const char *job, const char *candidate,
                           char **json_p, size_t *len_p);
 

@@ -398,6 +398,36 @@ jm_store__calls_retry_noscript (jm_store_t *self, jm_store_calls_t *calls)
     return 0;
 }
 
+//  Logs the first error reply of a run, if any: once a minute while the
+//  same error comes back, so a reader polling a broken key does not flood
+//  the log.  Returns true when there was one.
+static bool
+s_first_error (jm_store_t *self, const jm_store_calls_t *calls)
+{
+    for (size_t i = 0; i < calls->count; i++) {
+        const jm_reply_t *reply = &calls->replies [i];
+        if (reply->type != JM_REPLY_ERROR)
+            continue;
+        char command [64];
+        const char *bytes = calls->bytes.data + calls->calls [i].offset;
+        //  "*N\r\n$L\r\nNAME\r\n...": the command's name, for the log
+        const char *name = strstr (bytes, "\r\n$");
+        name = name ? strstr (name + 3, "\r\n") : NULL;
+        snprintf (command, sizeof command, "%.*s", name ? (int) strcspn (name + 2, "\r") : 1,
+                  name ? name + 2 : "?");
+        char text [240];
+        snprintf (text, sizeof text, "%s: %.200s", command, reply->str ? reply->str : "");
+        int64_t now = jm_store__mono_ms ();
+        if (strcmp (text, self->run_error) != 0 || now - self->run_error_ms >= 60000) {
+            jm_log_warning ("redis %s: %s (treated as Redis unavailable)", self->endpoint, text);
+            snprintf (self->run_error, sizeof self->run_error, "%s", text);
+            self->run_error_ms = now;
+        }
+        return true;
+    }
+    return false;
+}
+
 int
 jm_store_run (jm_store_t *self, jm_store_calls_t *calls)
 {
@@ -431,7 +461,7 @@ jm_store_run (jm_store_t *self, jm_store_calls_t *calls)
         return -1;
     }
     calls->answered = true;
-    return 0;
+    return s_first_error (self, calls) ? -1 : 0;
 }
 
 int

@@ -66,6 +66,8 @@ struct _jm_store_t {
     bool down_logged;               //  the outage's one error record is out
     char down_why [240];            //  what it said, when Redis refused us
     int64_t down_why_ms;            //  monotonic: when that was logged
+    char run_error [240];           //  the last error reply of a run logged
+    int64_t run_error_ms;           //  monotonic: when
     bool handshaking;               //  AUTH/SELECT/PING of a new connection
     bool replay_due;                //  reconnected; the return is not logged yet
     double outage_s;                //  how long the last outage lasted
@@ -130,6 +132,9 @@ struct _jm_store_calls_t {
 
 //  Wall-clock time in ms since the epoch.
 int64_t jm_store__wall_ms (void);
+
+//  Monotonic time in ms.
+int64_t jm_store__mono_ms (void);
 
 //  Frees the buffer's memory and empties it.
 void jm_store__bytes_free (jm_store__bytes_t *self);

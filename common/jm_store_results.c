@@ -547,21 +547,31 @@ jm_store_write_profile (jm_store_t *self, const char *candidate, const char *jso
 //  --------------------------------------------------------------------------
 //  Reads
 
+//  What a read of one stored result found.
+typedef struct {
+    jm_store__bytes_t json;         //  the result JSON; data NULL when none
+    bool failed;                    //  Redis answered with an error
+} s_result_read_t;
+
 static void
 s_on_result_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
 {
-    jm_store__bytes_t *out = arg;
+    s_result_read_t *read = arg;
     size_t json_len;
     const char *json = reply->type == REDIS_REPLY_STRING
                      ? jm_store_result_json (reply->str, reply->len, &json_len) : NULL;
     if (json)
-        jm_store__bytes_append (out, json, json_len);   //  allocates even when empty
+        jm_store__bytes_append (&read->json, json, json_len);  //  allocates even when empty
     else
     if (reply->type == REDIS_REPLY_STRING)
         jm_log_warning ("redis %s: a stored result without its header line", self->endpoint);
     else
-    if (reply->type == REDIS_REPLY_ERROR)
+    if (reply->type == REDIS_REPLY_ERROR) {
         jm_log_warning ("redis %s: read failed: %s", self->endpoint, reply->str);
+        //  a key of another type (a result stored as a hash by an older
+        //  version) holds no stored result; any other error is no answer
+        read->failed = strncmp (reply->str, "WRONGTYPE", 9) != 0;
+    }
 }
 
 int
@@ -576,19 +586,20 @@ jm_store_read_result (jm_store_t *self, const char *job, const char *candidate,
     int key_len = jm_keys_result (self->keys, job, candidate, key, sizeof key, NULL);
     if (key_len < 0 || !jm_store__ensure (self))
         return -1;
-    jm_store__bytes_t command = { 0 }, json = { 0 };
+    jm_store__bytes_t command = { 0 };
+    s_result_read_t read = { { 0 }, false };
     const char *argv [] = { "GET", key };
     size_t argvlen [] = { 3, (size_t) key_len };
     jm_store__bytes_command (&command, 2, argv, argvlen);
-    int rc = jm_store__round_trip (self, command.data, command.len, 1, s_on_result_reply, &json);
+    int rc = jm_store__round_trip (self, command.data, command.len, 1, s_on_result_reply, &read);
     jm_store__bytes_free (&command);
-    if (rc || !json.data) {
-        jm_store__bytes_free (&json);
-        return rc ? -1 : 0;
+    if (rc || read.failed || !read.json.data) {
+        jm_store__bytes_free (&read.json);
+        return rc || read.failed ? -1 : 0;  //  an error is no answer, not "none"
     }
-    *json_p = json.data;
+    *json_p = read.json.data;
     if (len_p)
-        *len_p = json.len;
+        *len_p = read.json.len;
     return 1;
 }
 

@@ -235,6 +235,31 @@ def dashboard_refused_by_redis_answers_io_error():
     check_no_secret(PASSWORD, *redis.passwords.values())
 
 
+@runner.test
+def error_replies_are_outages_not_empty_answers():
+    # the registry's set of job ids holds a string: WRONGTYPE for every read
+    redis = harness.start_redis()
+    node = Node()
+    node.matcher(redis.url_for("matcher") + "/0")
+    check_works(node, 1, "matcher")
+    dashboard = Dashboard(Stackish(node, redis), redis_url=redis.url_for("dashboard") + "/0")
+    check_equal(dashboard.get("/api/v1/jobs").status, 200, "jobs before")
+    admin = redis.client()
+    ids = admin.smembers("jobmatch:jobs")
+    admin.delete("jobmatch:jobs")
+    admin.set("jobmatch:jobs", "not a set")
+    reply = node.call(JOBS, {"op": "list"})
+    check(reply.get("ok") is False and reply["error"]["code"] == "io_error",
+          "jobs list on WRONGTYPE: %s" % json.dumps(reply)[:200])
+    response = dashboard.get("/api/v1/jobs")
+    check_equal((response.status, response.code()), (503, "io_error"), "dashboard jobs")
+    # the matcher kept its jobs: it still scores, and lists them once repaired
+    check_equal(node.match(2)["job"], JOB, "still scoring")
+    admin.delete("jobmatch:jobs")
+    admin.sadd("jobmatch:jobs", *ids)
+    check_equal(len(node.call(JOBS, {"op": "list"})["jobs"]), len(ids), "jobs after repair")
+
+
 def _dashboard_with_env(stack, redis):
     """A dashboard logging in as its user with JOBMATCH_REDIS_PASSWORD."""
     old = os.environ.get("JOBMATCH_REDIS_PASSWORD")

@@ -239,7 +239,8 @@ JM_TEST (store_calls_and_scripts)
     size_t missing = jm_store_calls_addv (calls, "GET", "nothing", NULL);
     size_t wrong = jm_store_calls_addv (calls, "HGET", "counter", "f", NULL);
     long long before = jm_test_redis_calls (redis, "get");
-    JM_CHECK_INT (jm_store_run (store, calls), 0);
+    //  an error reply fails the run, and the replies say which
+    JM_CHECK_INT (jm_store_run (store, calls), -1);
     long long value = 0;
     JM_CHECK (jm_reply_int (jm_reply_item (jm_store_calls_reply (calls, first), 0), &value) && value == 10);
     JM_CHECK_STR (jm_reply_str (jm_reply_item (jm_store_calls_reply (calls, first), 1)), "x");
