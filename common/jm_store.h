@@ -17,7 +17,13 @@
     therefore be idempotent (SET, HSET, ZADD, SADD, PEXPIRE... are).  A command
     Redis refuses for good (WRONGTYPE, syntax) is logged, counted and dropped;
     one refused for now (LOADING, OOM, READONLY, BUSY...) stays pending and
-    is retried after a backoff.
+    is retried after a backoff.  A Redis that refuses us (NOAUTH: no
+    password, WRONGPASS, NOPERM: an ACL user short of a permission) is down:
+    the connection is dropped, writes stay pending, reads fail.
+
+    Each connection logs in (AUTH), selects its db and PINGs before use.
+    rediss:// URLs go through jm_tls (GnuTLS), since Debian's hiredis 0.14
+    has no TLS.  A password is kept only in the store and never printed.
 
     While Redis is down, lookups return at once as all misses (after at most
     one connect attempt, bounded by connect_timeout_ms, when a retry is due),
