@@ -26,7 +26,9 @@ What it gives you:
   binary(name)                path of build/bin/<name> (or $JM_BIN/<name>)
   start_redis()               a private redis-server on a free port, own data dir,
                               with the ACL users of docker/redis-users.acl
-                              (url_for("matcher") logs in as the matcher)
+                              (url_for("matcher") logs in as the matcher; a
+                              test fails if Redis logged an ACL denial);
+                              start_redis(acl=False) is a bare Redis
   start_gateway(**options)    jobmatch-gateway on free ports, waits until it
                               answers; options are its settings (queue_max=5)
   MdpClient, MdpWorker        small 7/MDP client and worker (with the slots=N
