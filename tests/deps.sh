@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=(build-essential pkg-config libczmq-dev libzmq3-dev libhiredis-dev libjansson-dev
-      libmicrohttpd-dev libgnutls28-dev redis-server python3-zmq python3-redis
+      libmicrohttpd-dev libgnutls28-dev redis-server openssl python3-zmq python3-redis
       chromium wrk python3-jsonschema python3-yaml)
 missing=()
 for p in "${pkgs[@]}"; do

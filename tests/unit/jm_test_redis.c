@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,10 @@ struct _jm_test_redis_t {
     char url [320];
     char tcp_url [64];
     int port;                       //  0 without TCP
+    bool tls;                       //  the TCP port speaks TLS (certs in dir)
+    char ca_file [300];
+    char client_cert [300];
+    char client_key [300];
     pid_t pid;                      //  0 when stopped
     redisContext *ctx;              //  the test's own connection
 };
@@ -105,10 +110,22 @@ s_spawn (jm_test_redis_t *self)
             dup2 (fd, STDERR_FILENO);
             close (fd);
         }
-        execl (server, server, "--port", port, "--bind", "127.0.0.1",
-               "--unixsocket", self->socket, "--unixsocketperm", "700",
-               "--dir", self->dir, "--save", "", "--appendonly", "no",
-               "--daemonize", "no", "--loglevel", "warning", (char *) NULL);
+        char cert [300], key [300];
+        snprintf (cert, sizeof cert, "%s/server.crt", self->dir);
+        snprintf (key, sizeof key, "%s/server.key", self->dir);
+        //  with TLS the TCP port speaks TLS only; the unix socket stays plain
+        if (self->tls)
+            execl (server, server, "--port", "0", "--tls-port", port, "--bind", "127.0.0.1",
+                   "--tls-cert-file", cert, "--tls-key-file", key,
+                   "--tls-ca-cert-file", self->ca_file, "--tls-auth-clients", "optional",
+                   "--unixsocket", self->socket, "--unixsocketperm", "700",
+                   "--dir", self->dir, "--save", "", "--appendonly", "no",
+                   "--daemonize", "no", "--loglevel", "warning", (char *) NULL);
+        else
+            execl (server, server, "--port", port, "--bind", "127.0.0.1",
+                   "--unixsocket", self->socket, "--unixsocketperm", "700",
+                   "--dir", self->dir, "--save", "", "--appendonly", "no",
+                   "--daemonize", "no", "--loglevel", "warning", (char *) NULL);
         _exit (127);
     }
     self->pid = pid;
@@ -135,8 +152,60 @@ s_spawn (jm_test_redis_t *self)
     return -1;
 }
 
+//  Makes a CA, a server certificate for 127.0.0.1 and a client certificate
+//  in the server's dir with openssl.  Returns 0 or -1.
+static int
+s_make_certificates (jm_test_redis_t *self)
+{
+    char command [2048];
+    snprintf (command, sizeof command,
+        "cd '%s' && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext"
+        " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2"
+        "    -subj '/CN=jm test CA' 2>/dev/null"
+        " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr"
+        "    -subj '/CN=localhost' 2>/dev/null"
+        " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial"
+        "    -out server.crt -days 2 -extfile server.ext 2>/dev/null"
+        " && openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr"
+        "    -subj '/CN=jm test client' 2>/dev/null"
+        " && openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial"
+        "    -out client.crt -days 2 2>/dev/null", self->dir);
+    if (system (command) != 0) {
+        fprintf (stderr, "    openssl could not make the test certificates in %s\n", self->dir);
+        return -1;
+    }
+    snprintf (self->ca_file, sizeof self->ca_file, "%s/ca.crt", self->dir);
+    snprintf (self->client_cert, sizeof self->client_cert, "%s/client.crt", self->dir);
+    snprintf (self->client_key, sizeof self->client_key, "%s/client.key", self->dir);
+    return 0;
+}
+
+static jm_test_redis_t *s_start (bool tcp, bool tls);
+
 jm_test_redis_t *
 jm_test_redis_start (bool tcp)
+{
+    return s_start (tcp, false);
+}
+
+jm_test_redis_t *
+jm_test_redis_start_tls (void)
+{
+    return s_start (true, true);
+}
+
+const char *
+jm_test_redis_tls_file (const jm_test_redis_t *self, const char *which)
+{
+    if (!self->tls)
+        return NULL;
+    return strcmp (which, "ca") == 0 ? self->ca_file
+         : strcmp (which, "cert") == 0 ? self->client_cert
+         : strcmp (which, "key") == 0 ? self->client_key : NULL;
+}
+
+static jm_test_redis_t *
+s_start (bool tcp, bool tls)
 {
     jm_test_redis_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -152,9 +221,11 @@ jm_test_redis_start (bool tcp)
     snprintf (self->url, sizeof self->url, "unix://%s", self->socket);
     if (tcp) {
         self->port = s_free_port ();
-        snprintf (self->tcp_url, sizeof self->tcp_url, "redis://127.0.0.1:%d", self->port);
+        snprintf (self->tcp_url, sizeof self->tcp_url, "%s://127.0.0.1:%d",
+                  tls ? "rediss" : "redis", self->port);
     }
-    if (s_spawn (self)) {
+    self->tls = tls;
+    if ((tls && s_make_certificates (self)) || s_spawn (self)) {
         jm_test_redis_destroy (&self);
         return NULL;
     }

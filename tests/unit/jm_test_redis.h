@@ -23,13 +23,25 @@ typedef struct _jm_test_redis_t jm_test_redis_t;
 //  NULL (after printing why) when redis-server cannot be started.
 jm_test_redis_t *jm_test_redis_start (bool tcp);
 
+//  Starts a server whose TCP port speaks TLS only (tls-port; certificates
+//  made with openssl in its directory; client certificates optional); the
+//  unix socket, and the test's own connection, stay plain.  Returns NULL
+//  (after printing why) when it cannot be started.
+jm_test_redis_t *jm_test_redis_start_tls (void);
+
+//  A TLS server's files (borrowed): which is "ca" (the CA certificate that
+//  signed the server's), "cert" or "key" (a client certificate and key it
+//  accepts).  NULL without TLS.
+const char *jm_test_redis_tls_file (const jm_test_redis_t *self, const char *which);
+
 //  Stops the server if running, removes its directory, nulls the pointer.
 void jm_test_redis_destroy (jm_test_redis_t **self_p);
 
 //  "unix:///tmp/jm-redis-XXXXXX/redis.sock" (borrowed).
 const char *jm_test_redis_url (const jm_test_redis_t *self);
 
-//  "redis://127.0.0.1:PORT", or NULL when not started with tcp (borrowed).
+//  "redis://127.0.0.1:PORT" ("rediss://" with TLS), or NULL when not
+//  started with tcp (borrowed).
 const char *jm_test_redis_tcp_url (const jm_test_redis_t *self);
 
 //  Stops the server (SIGTERM, wait), e.g. to simulate an outage; the

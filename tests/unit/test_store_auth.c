@@ -272,3 +272,75 @@ JM_TEST (store_password_from_file_or_environment)
     jm_config_destroy (&config);
     jm_test_redis_destroy (&redis);
 }
+
+//  A 300 KB value each way through the TLS bridge.  Returns 0 when it came
+//  back whole.
+static int
+s_tls_round_trip (jm_store_t *store)
+{
+    static char value [300000];
+    memset (value, 'v', sizeof value - 1);
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "SET", "jobmatch:big", value, NULL);
+    jm_store_calls_addv (calls, "GET", "jobmatch:big", NULL);
+    int rc = jm_store_run (store, calls);
+    const jm_reply_t *got = jm_store_calls_reply (calls, 1);
+    if (rc == 0 && (!got || got->len != sizeof value - 1 || memcmp (got->str, value, got->len)))
+        rc = -1;
+    jm_store_calls_destroy (&calls);
+    return rc;
+}
+
+JM_TEST (store_tls_round_trips_reconnects_and_verifies)
+{
+    jm_test_redis_t *redis = jm_test_redis_start_tls ();
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    options.tls_ca_file = jm_test_redis_tls_file (redis, "ca");
+    jm_store_t *store = jm_store_new (jm_test_redis_tcp_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK (jm_store_connected (store));
+    JM_CHECK_INT (s_tls_round_trip (store), 0);
+    const char *set [] = { "SET", "jobmatch:queued", "1" };
+    JM_CHECK_INT (jm_store_append (store, 3, set, NULL), 0);
+    JM_CHECK_INT (jm_store_flush (store), 1);
+
+    //  Redis restarts: lost, then back over a new TLS connection
+    JM_REQUIRE (jm_test_redis_restart (redis) == 0);
+    JM_CHECK_INT (jm_store_append (store, 3, set, NULL), 0);
+    JM_CHECK_INT (jm_store_flush (store), -1);
+    JM_CHECK (!jm_store_connected (store));
+    for (int i = 0; i < 100 && jm_store_tick (store); i++)
+        usleep (20 * 1000);
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    JM_CHECK_INT (s_tls_round_trip (store), 0);
+    char *queued = jm_test_redis_command (redis, "GET", "jobmatch:queued", NULL);
+    JM_CHECK_STR (queued, "1");
+    free (queued);
+    jm_store_destroy (&store);
+
+    //  With a client certificate too
+    options.tls_cert_file = jm_test_redis_tls_file (redis, "cert");
+    options.tls_key_file = jm_test_redis_tls_file (redis, "key");
+    store = jm_store_new (jm_test_redis_tcp_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK_INT (s_tls_round_trip (store), 0);
+    jm_store_destroy (&store);
+
+    //  The server's certificate checked against another CA, or another
+    //  name: refused
+    options = s_options ();
+    options.tls_ca_file = jm_test_redis_tls_file (redis, "cert");   //  not a CA of it
+    store = jm_store_new (jm_test_redis_tcp_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK (!jm_store_connected (store));
+    JM_CHECK_INT (s_tls_round_trip (store), -1);
+    jm_store_destroy (&store);
+    options.tls_ca_file = jm_test_redis_tls_file (redis, "ca");
+    options.tls_server_name = "redis.example.org";
+    store = jm_store_new (jm_test_redis_tcp_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    JM_CHECK (!jm_store_connected (store));
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
