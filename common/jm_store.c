@@ -141,8 +141,9 @@ jm_store__bytes_command_joined (jm_store__bytes_t *self, int argc, const char **
 }
 
 //  Name and first argument of command number `index` in RESP bytes, for logs.
-static void
-s_describe_command (const char *bytes, size_t len, uint32_t index, char *out, size_t size)
+void
+jm_store__describe_command (const char *bytes, size_t len, uint32_t index, char *out,
+                            size_t size)
 {
     const char *p = bytes, *end = bytes + len;
     snprintf (out, size, "?");
@@ -1002,7 +1003,7 @@ s_on_write_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
             self->scripts_dirty = true;
         if (!flush->first_error [0] || (transient && !flush->hold)) {
             char command [240];
-            s_describe_command (self->pend.data + entry->offset, entry->len,
+            jm_store__describe_command (self->pend.data + entry->offset, entry->len,
                                 flush->replies, command, sizeof command);
             snprintf (flush->first_error, sizeof flush->first_error, "%.200s (%s)",
                       reply->str, command);

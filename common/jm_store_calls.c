@@ -408,13 +408,9 @@ s_first_error (jm_store_t *self, const jm_store_calls_t *calls)
         const jm_reply_t *reply = &calls->replies [i];
         if (reply->type != JM_REPLY_ERROR)
             continue;
-        char command [64];
-        const char *bytes = calls->bytes.data + calls->calls [i].offset;
-        //  "*N\r\n$L\r\nNAME\r\n...": the command's name, for the log
-        const char *name = strstr (bytes, "\r\n$");
-        name = name ? strstr (name + 3, "\r\n") : NULL;
-        snprintf (command, sizeof command, "%.*s", name ? (int) strcspn (name + 2, "\r") : 1,
-                  name ? name + 2 : "?");
+        char command [120];
+        jm_store__describe_command (calls->bytes.data + calls->calls [i].offset,
+                                    calls->calls [i].len, 0, command, sizeof command);
         char text [240];
         snprintf (text, sizeof text, "%s: %.200s", command, reply->str ? reply->str : "");
         int64_t now = jm_store__mono_ms ();

@@ -153,6 +153,11 @@ void jm_store__bytes_command_joined (jm_store__bytes_t *self, int argc, const ch
                                      const size_t *argvlen, int joined, const char *tail,
                                      size_t tail_len);
 
+//  Writes the name and first argument of command number index in len bytes
+//  of RESP into out (size bytes), for logs; "?" when it cannot tell.
+void jm_store__describe_command (const char *bytes, size_t len, uint32_t index, char *out,
+                                 size_t size);
+
 //  Sends len bytes holding `commands` commands and hands each reply to fn
 //  (which must not keep it).  Returns 0, or -1 when the connection failed
 //  (it is then dropped; replies already handed over stay handled).
