@@ -771,8 +771,11 @@ s_connect (jm_store_t *self)
     if (self->tls_config) {
         self->tls = jm_tls_connect (self->tls_config, self->host, self->port, timeout_ms,
                                     why, sizeof why);
-        if (self->tls)
+        if (self->tls) {
             ctx = redisConnectFd (jm_tls_fd (self->tls));
+            if (!ctx)
+                close (jm_tls_fd (self->tls));
+        }
     }
     else
         ctx = self->unix_socket
