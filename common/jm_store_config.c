@@ -7,12 +7,14 @@
     has its own.                                                          */
 #include "jm_store.h"
 #include "jm_config.h"
+#include "jm_log.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define JM_STORE_PASSWORD_MAX   4096
 
@@ -25,6 +27,10 @@ s_read_password_file (const char *path, char *password, size_t size, jm_error_t 
     if (!file)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST, "--redis-password-file %s: %s",
                              path, strerror (errno));
+    struct stat info;
+    if (fstat (fileno (file), &info) == 0 && (info.st_mode & 0077))
+        jm_log_warning ("--redis-password-file %s can be read by other users (mode %04o): "
+                        "chmod 600 it", path, (unsigned int) (info.st_mode & 07777));
     bool read = fgets (password, (int) size, file) != NULL;
     fclose (file);
     size_t len = read ? strcspn (password, "\r\n") : 0;

@@ -153,8 +153,10 @@ def requirepass_password_from_url_file_and_environment():
     path = os.path.join(harness.tmpdir(), "redis-password")
     with open(path, "w") as secret:
         secret.write(PASSWORD + "\n")
+    os.chmod(path, 0o644)
     second = node.matcher(redis.url + "/0", "--redis-password-file", path)
     check_works(node, 2, "password file")
+    second.wait_log("can be read by other users")
     node.stop(second)
     # in the environment
     node.matcher(redis.url + "/0", env={"JOBMATCH_REDIS_PASSWORD": PASSWORD})
@@ -184,9 +186,11 @@ def acl_wrong_password_and_missing_permission_are_outages():
     path = os.path.join(harness.tmpdir(), "matcher-password")
     with open(path, "w") as secret:
         secret.write(redis.passwords["jobmatch-matcher"] + "\n")
-    node.matcher("redis://jobmatch-matcher@127.0.0.1:%d/0" % redis.port,
+    os.chmod(path, 0o600)
+    own = node.matcher("redis://jobmatch-matcher@127.0.0.1:%d/0" % redis.port,
                  "--redis-password-file", path)
     check_works(node, 4, "matcher user")
+    check("other users" not in own.log(), "no warning for a private password file")
     check_no_secret(PASSWORD, *redis.passwords.values())
 
 
