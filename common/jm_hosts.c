@@ -146,7 +146,7 @@ jm_hosts_new (const char *list, jm_error_t *err)
         while (size && isspace ((unsigned char) cursor [size - 1]))
             size--;
         if (size >= sizeof entry) {
-            jm_error_set (err, JM_ERR_INVALID_DATA, "allowed hosts: '%.40s...' is too long", cursor);
+            jm_error_set (err, JM_ERR_INVALID_DATA, "'%.40s...' is too long for a host name", cursor);
             jm_hosts_destroy (&self);
             return NULL;
         }
@@ -187,8 +187,8 @@ jm_hosts_add (jm_hosts_t *self, const char *entry, jm_error_t *err)
     s_host_t host;
     if (!s_parse_entry (entry, strlen (entry), &host))
         return jm_error_set (err, JM_ERR_INVALID_DATA,
-                             "allowed hosts: '%s' is not a host name, an address, "
-                             "either with :port, .domain or *", entry);
+                             "'%s' is not a host name or an address (either with :port), "
+                             ".domain or *", entry);
     if (self->count == self->capacity) {
         self->capacity = self->capacity? self->capacity * 2: 8;
         self->entries = realloc (self->entries, self->capacity * sizeof *self->entries);

@@ -290,8 +290,8 @@ s_write_refused (jm_dashboard_t *self, jm_exchange_t *exchange)
             if ((unsigned char) *c < 0x20 || *c == 0x7f)
                 *c = '?';
         s_header_error (exchange, "cross_origin", header,
-                        "a write from another origin ('%s') is refused: "
-                        "only this dashboard's own page may write", shown);
+                        "the %s header says another origin ('%s'): only this dashboard's own "
+                        "page may write", header, shown);
         return true;
     }
     const char *site = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Sec-Fetch-Site");
