@@ -3,8 +3,10 @@
 
     libmicrohttpd calls s_on_request several times for each request:
 
-        first call      create the exchange, route it, check the token and
-                        Content-Length; answer at once when any fails
+        first call      create the exchange, check the address's rate and
+                        the Host, route it, check a write's origin and
+                        Content-Type, the token and Content-Length; answer
+                        at once when any fails
         body chunks     append to the exchange (past max-body: dropped,
                         answered 413 at the end)
         last call       run the route's handler; when it returns WAIT,
