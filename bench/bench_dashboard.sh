@@ -56,8 +56,9 @@ seed_job(redis.Redis(port=port), "jobmatch", job, count, title="Bench: 100k cand
 EOF
 echo "seeded in $(echo "$(date +%s.%N) - $started" | bc) s; ranking size $(redis-cli -p "$REDIS_PORT" zcard "jobmatch:rank:$JOB:1")"
 
+# wrk is one address sending RATE requests a second: no per-address limit
 "$BIN/jobmatch-dashboard" --listen "127.0.0.1:$HTTP_PORT" --gateway "$GATEWAY" \
-    --redis "redis://127.0.0.1:$REDIS_PORT/0" --data "$ROOT/data" >"$TMP/dashboard.log" 2>&1 &
+    --redis "redis://127.0.0.1:$REDIS_PORT/0" --data "$ROOT/data" --rate-limit 0 >"$TMP/dashboard.log" 2>&1 &
 pids+=($!)
 URL="http://127.0.0.1:$HTTP_PORT"
 for _ in $(seq 100); do curl -sf "$URL/api/v1/jobs" >/dev/null && break; sleep 0.05; done

@@ -266,6 +266,13 @@ http GET "/api/v1/jobs/backend-developer/results/"
 http GET "/api/v1/jobs//summary"
 http GET /api/v1/jobs/backend-developer/ranking -H "X-Long: $(printf 'h%.0s' $(seq 6000))"
 http POST /api/v1/match -H 'Content-Type: text/plain' --data-binary 'x'
+# the dashboard's guards: a foreign Host, another origin, a missing Content-Type
+http GET /api/v1/jobs -H 'Host: evil.test'
+http GET /healthz -H "Host: $(printf 'h%.0s' $(seq 300))"
+http POST /api/v1/match -H 'Origin: http://evil.test' -H 'Content-Type: application/json' --data-binary '{}'
+http POST /api/v1/match -H 'Referer: null' -H 'Content-Type: application/json' --data-binary '{}'
+http POST /api/v1/match -H 'Sec-Fetch-Site: cross-site' -H 'Content-Type: application/json' --data-binary '{}'
+http PUT /api/v1/jobs/vg-x -H 'Content-Type:' --data-binary '{}'
 http POST /api/v1/match -H 'Content-Type: application/json' -H 'Content-Length: 999999999' --data-binary 'x' --max-time 3
 # concurrent requests
 par=()

@@ -3,8 +3,10 @@
 
     libmicrohttpd calls s_on_request several times for each request:
 
-        first call      create the exchange, route it, check the token and
-                        Content-Length; answer at once when any fails
+        first call      create the exchange, check the address's rate and
+                        the Host, route it, check a write's origin and
+                        Content-Type, the token and Content-Length; answer
+                        at once when any fails
         body chunks     append to the exchange (past max-body: dropped,
                         answered 413 at the end)
         last call       run the route's handler; when it returns WAIT,
@@ -20,7 +22,9 @@
 #include "bridge.h"
 #include "exchange.h"
 #include "jm_engine.h"
+#include "jm_hosts.h"
 #include "jm_log.h"
+#include "jm_ratelimit.h"
 #include "jm_store.h"
 #include "jm_taxonomy.h"
 #include "metrics.h"
@@ -30,12 +34,17 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
+#include <gnutls/gnutls.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,6 +61,11 @@ struct _jm_dashboard_t {
     char *token;                    //  NULL: no token asked
     size_t max_body;
     int port;
+    jm_hosts_t *hosts;              //  Host names it answers (DNS rebinding)
+    jm_ratelimit_t *rate_limit;     //  requests per address; NULL: off
+    char *tls_cert;                 //  PEM; NULL: plain HTTP
+    char *tls_key;
+    const char *scheme;             //  "http" or "https", for Origin checks
 };
 
 //  --------------------------------------------------------------------------
@@ -182,8 +196,125 @@ s_page_authorized (jm_dashboard_t *self, jm_exchange_t *exchange)
     return false;
 }
 
+//  --------------------------------------------------------------------------
+//  Guards: Host, request rate, and where writes come from
+
+//  Sets an error response whose "header" names the request header at fault.
+static void __attribute__ ((format (printf, 4, 5)))
+s_header_error (jm_exchange_t *exchange, const char *code, const char *header, const char *format, ...)
+{
+    char message [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (message, sizeof message, format, args);
+    va_end (args);
+    json_t *error = json_pack ("{s:s, s:s, s:s}", "code", code, "message", message, "header", header);
+    jm_exchange_error_object (exchange, error);
+    json_decref (error);
+}
+
+//  Refuses a request whose Host is not one of ours (421) or whose address
+//  sent too many (429).  True when it set the response.
+static bool
+s_guard_refused (jm_dashboard_t *self, jm_exchange_t *exchange)
+{
+    struct MHD_Connection *connection = exchange->connection;
+    if (self->rate_limit) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        int retry_after = 1;
+        if (!jm_ratelimit_take (self->rate_limit, info? info->client_addr: NULL,
+                                jm_exchange_now_us (), &retry_after)) {
+            jm_exchange_error (exchange, "rate_limited", "too many requests from this address; "
+                               "retry after %d s (--rate-limit, --rate-burst)", retry_after);
+            exchange->retry_after = retry_after;
+            return true;
+        }
+    }
+    const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_HOST);
+    if (!jm_hosts_allow (self->hosts, host)) {
+        char shown [80];
+        snprintf (shown, sizeof shown, "%.64s%s", host? host: "", host && strlen (host) > 64? "...": "");
+        for (char *c = shown; *c; c++)
+            if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                *c = '?';
+        if (host)
+            s_header_error (exchange, "misdirected_request", MHD_HTTP_HEADER_HOST,
+                            "the Host header '%s' is not a name of this dashboard (--allowed-hosts)",
+                            shown);
+        else
+            s_header_error (exchange, "misdirected_request", MHD_HTTP_HEADER_HOST,
+                            "the request has no Host header; this dashboard needs one");
+        return true;
+    }
+    return false;
+}
+
+//  True when content_type is application/json, with parameters or not.
+static bool
+s_is_json (const char *content_type)
+{
+    if (!content_type)
+        return false;
+    while (*content_type == ' ' || *content_type == '\t')
+        content_type++;
+    size_t size = strlen ("application/json");
+    if (strncasecmp (content_type, "application/json", size) != 0)
+        return false;
+    const char *rest = content_type + size;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    return *rest == 0 || *rest == ';';
+}
+
+//  A write (POST, PUT, DELETE) must come from this dashboard's own origin
+//  when a browser says where it comes from (Origin, else Referer; and
+//  Sec-Fetch-Site when sent), and carry JSON: a form or a "simple" fetch of
+//  another site can then never write, with or without a token.  Sets 403
+//  or 415 and returns true when refused.
+static bool
+s_write_refused (jm_dashboard_t *self, jm_exchange_t *exchange)
+{
+    struct MHD_Connection *connection = exchange->connection;
+    const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_HOST);
+    const char *origin = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Origin");
+    const char *header = "Origin";
+    if (!origin) {
+        origin = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_REFERER);
+        header = MHD_HTTP_HEADER_REFERER;
+    }
+    if (origin && !jm_hosts_same_origin (origin, self->scheme, host)) {
+        char shown [80];
+        snprintf (shown, sizeof shown, "%.64s", origin);
+        for (char *c = shown; *c; c++)
+            if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                *c = '?';
+        s_header_error (exchange, "cross_origin", header,
+                        "the %s header says another origin ('%s'): only this dashboard's own "
+                        "page may write", header, shown);
+        return true;
+    }
+    const char *site = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    if (site && strcmp (site, "same-origin") != 0 && strcmp (site, "none") != 0) {
+        s_header_error (exchange, "cross_origin", "Sec-Fetch-Site",
+                        "a write from another site (Sec-Fetch-Site: %s) is refused", site);
+        return true;
+    }
+    const char *type = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_CONTENT_TYPE);
+    //  a DELETE carries no body: it may say no Content-Type
+    if (!s_is_json (type) && (type || exchange->method != JM_METHOD_DELETE)) {
+        s_header_error (exchange, "unsupported_media_type", MHD_HTTP_HEADER_CONTENT_TYPE,
+                        "a write must send \"Content-Type: application/json\"");
+        return true;
+    }
+    return false;
+}
+
 //  Finds the exchange's route and checks the token.  Sets the handler, or
-//  an error response (404, 405, 401).
+//  an error response (404, 405, 403, 415, 401).
 static void
 s_route (jm_dashboard_t *self, jm_exchange_t *exchange)
 {
@@ -208,6 +339,8 @@ s_route (jm_dashboard_t *self, jm_exchange_t *exchange)
     }
     if (found) {
         exchange->route = found->pattern;
+        if (found->method != JM_METHOD_GET && s_write_refused (self, exchange))
+            return;
         if ((found->flags & AUTH) && !s_authorized (self, exchange->connection)) {
             jm_exchange_error (exchange, "unauthorized",
                                "this dashboard needs \"Authorization: Bearer <token>\"");
@@ -303,7 +436,8 @@ s_respond (jm_dashboard_t *self, jm_exchange_t *exchange)
                                  "Bearer realm=\"jobmatch\"");
     if (exchange->set_cookie) {
         char cookie [600];
-        snprintf (cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", self->token);
+        snprintf (cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", self->token,
+                  self->tls_cert? "; Secure": "");
         MHD_add_response_header (response, MHD_HTTP_HEADER_SET_COOKIE, cookie);
     }
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
@@ -337,6 +471,8 @@ s_on_request (void *cls, struct MHD_Connection *connection, const char *url, con
             jm_exchange_error (exchange, JM_ERR_INVALID_REQUEST, "the path has a bad %%-escape or a NUL byte");
         }
         *con_cls = exchange;
+        if (!exchange->status && s_guard_refused (self, exchange))
+            exchange->route = "(refused)";
         if (!exchange->status)
             s_route (self, exchange);
         const char *length = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
@@ -381,6 +517,9 @@ s_unescape_nothing (void *cls, struct MHD_Connection *connection, char *text)
     return strlen (text);
 }
 
+//  The last libmicrohttpd message of this thread: why a start failed
+static __thread char s_mhd_last_log [256];
+
 static void
 s_on_mhd_log (void *cls, const char *format, va_list args)
 {
@@ -389,11 +528,113 @@ s_on_mhd_log (void *cls, const char *format, va_list args)
     size_t len = strlen (text);
     while (len && text [len - 1] == '\n')
         text [--len] = 0;
+    snprintf (s_mhd_last_log, sizeof s_mhd_last_log, "%s", text);
     jm_log_warning ("http: %s", text);
 }
 
 //  --------------------------------------------------------------------------
 //  Start and stop
+
+#define PEM_MAX     (1024 * 1024)
+
+//  Reads a PEM file for --tls-cert or --tls-key (what names it).  Returns
+//  the text (caller frees), or NULL with err filled.
+static char *
+s_read_pem (const char *path, const char *what, const char *kind, jm_error_t *err)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file) {
+        jm_error_set (err, JM_ERR_IO, "%s: cannot read %s: %s", what, path, strerror (errno));
+        return NULL;
+    }
+    char *text = malloc (PEM_MAX + 1);
+    assert (text);
+    size_t size = fread (text, 1, PEM_MAX + 1, file);
+    bool failed = ferror (file);
+    fclose (file);
+    text [size <= PEM_MAX? size: PEM_MAX] = 0;
+    if (failed || size > PEM_MAX || !strstr (text, "-----BEGIN ") || !strstr (text, kind)) {
+        jm_error_set (err, JM_ERR_INVALID_DATA, "%s: %s is %s", what, path,
+                      failed? "unreadable": size > PEM_MAX? "over 1 MiB, not a PEM file"
+                      : strcmp (kind, "KEY-----") == 0? "not a PEM private key"
+                      : "not a PEM certificate");
+        free (text);
+        return NULL;
+    }
+    return text;
+}
+
+//  Checks with GnuTLS (libmicrohttpd's TLS) that the certificate and key
+//  load and belong together, since libmicrohttpd only says it failed.
+//  Returns 0, or -1 with err filled.
+static int
+s_check_tls_pair (const char *cert, const char *key, const char *cert_path, const char *key_path,
+                  jm_error_t *err)
+{
+    gnutls_certificate_credentials_t credentials;
+    if (gnutls_certificate_allocate_credentials (&credentials) != GNUTLS_E_SUCCESS)
+        return jm_error_set (err, JM_ERR_IO, "--tls-cert: GnuTLS cannot start");
+    gnutls_datum_t cert_data = { (unsigned char *) cert, (unsigned int) strlen (cert) };
+    gnutls_datum_t key_data = { (unsigned char *) key, (unsigned int) strlen (key) };
+    int rc = gnutls_certificate_set_x509_key_mem2 (credentials, &cert_data, &key_data,
+                                                   GNUTLS_X509_FMT_PEM, NULL, 0);
+    gnutls_certificate_free_credentials (credentials);
+    if (rc == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "--tls-cert %s and --tls-key %s do not match: "
+                             "the key is not the certificate's", cert_path, key_path);
+    if (rc < 0)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "--tls-cert %s, --tls-key %s: %s",
+                             cert_path, key_path, gnutls_strerror (rc));
+    return 0;
+}
+
+//  Frees a key, wiping it first
+static void
+s_free_secret (char **text_p)
+{
+    if (*text_p) {
+        explicit_bzero (*text_p, strlen (*text_p));
+        free (*text_p);
+        *text_p = NULL;
+    }
+}
+
+//  The host part of a --listen address ("[v6]" kept), or "" for a
+//  wildcard address: the name a browser reaching it sends in Host.
+static void
+s_listen_host (const char *listen, char *host, size_t size)
+{
+    const char *colon = strrchr (listen, ':');
+    size_t length = colon? (size_t) (colon - listen): 0;
+    snprintf (host, size, "%.*s", (int) length, listen);
+    if (strcmp (host, "*") == 0 || strcmp (host, "0.0.0.0") == 0 || strcmp (host, "[::]") == 0
+    ||  strcmp (host, "[0:0:0:0:0:0:0:0]") == 0)
+        *host = 0;
+}
+
+//  Raises the open-file limit to fit connections (plus Redis, ZeroMQ and
+//  files); returns the connections that fit when the hard limit is lower.
+static unsigned int
+s_fit_connections (unsigned int connections)
+{
+    const rlim_t spare = 256;
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY
+    ||  limit.rlim_cur >= connections + spare)
+        return connections;
+    rlim_t wanted = connections + spare;
+    if (limit.rlim_max != RLIM_INFINITY && wanted > limit.rlim_max)
+        wanted = limit.rlim_max;
+    limit.rlim_cur = wanted;
+    if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        getrlimit (RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur >= connections + spare)
+        return connections;
+    unsigned int fit = limit.rlim_cur > 2 * spare? (unsigned int) (limit.rlim_cur - spare): 64;
+    jm_log_warning ("--max-connections %u does not fit the open-file limit %llu: serving at most "
+                    "%u connections", connections, (unsigned long long) limit.rlim_cur, fit);
+    return fit;
+}
 
 //  Parses "host:port", "[v6]:port" or "*:port" into an address.  Returns 0,
 //  or -1 with err filled.
@@ -462,6 +703,7 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
     self->max_body = (size_t) jm_config_int (config, "max-body");
     const char *token = jm_config_string (config, "token");
     self->token = *token? strdup (token): NULL;
+    self->scheme = "http";
 
     struct sockaddr_storage address;
     socklen_t address_size;
@@ -469,6 +711,40 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
     const char *listen = jm_config_string (config, "listen");
     if (s_parse_listen (listen, &address, &address_size, &loopback, err))
         goto failed;
+
+    //  who may reach it: Host names, and how often an address may ask
+    self->hosts = jm_hosts_new (jm_config_string (config, "allowed-hosts"), err);
+    char listen_host [128];
+    s_listen_host (listen, listen_host, sizeof listen_host);
+    if (!self->hosts || (*listen_host && jm_hosts_add (self->hosts, listen_host, err))) {
+        jm_error_prefix (err, "--allowed-hosts: ");
+        goto failed;
+    }
+    double rate = jm_config_double (config, "rate-limit");
+    if (rate > 0)
+        self->rate_limit = jm_ratelimit_new (rate, (double) jm_config_int (config, "rate-burst"), 4096);
+
+    //  HTTPS: both files, readable, PEM; GnuTLS checks that they match
+    const char *tls_cert = jm_config_string (config, "tls-cert");
+    const char *tls_key = jm_config_string (config, "tls-key");
+    if (*tls_cert || *tls_key) {
+        if (!*tls_cert || !*tls_key) {
+            jm_error_set (err, JM_ERR_INVALID_DATA, "--tls-cert and --tls-key go together: %s is missing",
+                          *tls_cert? "--tls-key": "--tls-cert");
+            goto failed;
+        }
+        if (MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES) {
+            jm_error_set (err, JM_ERR_IO, "--tls-cert: this libmicrohttpd was built without TLS");
+            goto failed;
+        }
+        self->tls_cert = s_read_pem (tls_cert, "--tls-cert", "CERTIFICATE-----", err);
+        if (!self->tls_cert)
+            goto failed;
+        self->tls_key = s_read_pem (tls_key, "--tls-key", "KEY-----", err);
+        if (!self->tls_key || s_check_tls_pair (self->tls_cert, self->tls_key, tls_cert, tls_key, err))
+            goto failed;
+        self->scheme = "https";
+    }
 
     //  the taxonomy, for autocomplete
     const char *data = jm_config_string (config, "data");
@@ -532,30 +808,57 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
                        | MHD_USE_ERROR_LOG;
     if (address.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (self->tls_cert)
+        flags |= MHD_USE_TLS;
+    //  bounds against floods of idle or slow connections: per address, in
+    //  all, and an idle timeout (a request waiting for the gateway is
+    //  suspended, and never times out that way)
+    unsigned int threads = (unsigned int) jm_config_int (config, "threads");
+    unsigned int connections = s_fit_connections ((unsigned int) jm_config_int (config, "max-connections"));
+    if (connections < threads)
+        connections = threads;
+    struct MHD_OptionItem tls_options [] = {
+        { MHD_OPTION_HTTPS_MEM_CERT, 0, self->tls_cert },
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, self->tls_key },
+        { MHD_OPTION_END, 0, NULL }
+    };
+    s_mhd_last_log [0] = 0;
     self->daemon = MHD_start_daemon (flags, 0, NULL, NULL, s_on_request, self,
         MHD_OPTION_EXTERNAL_LOGGER, s_on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) jm_config_int (config, "threads"),
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_NOTIFY_COMPLETED, s_on_completed, self,
         MHD_OPTION_UNESCAPE_CALLBACK, s_unescape_nothing, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 4096,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) jm_config_int (config, "connection-timeout-s"),
+        MHD_OPTION_CONNECTION_LIMIT, connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) jm_config_int (config, "max-connections-per-ip"),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 1024,
+        MHD_OPTION_ARRAY, self->tls_cert? tls_options: tls_options + 2,
         MHD_OPTION_END);
+    if (!self->daemon && self->tls_cert && strstr (s_mhd_last_log, "TLS"))
+        jm_error_set (err, JM_ERR_INVALID_DATA, "--tls-cert %s, --tls-key %s: %s", tls_cert, tls_key,
+                      s_mhd_last_log);
     if (!self->daemon) {
-        jm_error_set (err, JM_ERR_IO, "cannot listen on %s (taken, or not an address of this host)",
-                      listen);
+        jm_error_set (err, JM_ERR_IO, "cannot listen on %s (taken, or not an address of this host)%s%s",
+                      listen, *s_mhd_last_log? ": ": "", s_mhd_last_log);
         goto failed;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
     self->port = info? info->port: 0;
-    jm_log_info ("serving http://%s (port %d) with %d threads; gateway %s; redis %s; web %s; "
-                 "taxonomy %s; token %s", listen, self->port, (int) jm_config_int (config, "threads"),
+    jm_log_info ("serving %s://%s (port %d) with %d threads; gateway %s; redis %s; web %s; "
+                 "taxonomy %s; token %s", self->scheme, listen, self->port, (int) jm_config_int (config, "threads"),
                  self->app.gateway, jm_store_endpoint (self->app.store), jm_web_root (self->web),
                  jm_taxonomy_version (self->taxonomy), self->token? "required": "off");
     if (!loopback && !self->token)
         jm_log_warning ("listening beyond loopback without --token: anyone who reaches %s can "
                         "read and change jobs", listen);
+    if (!loopback && !self->tls_cert)
+        jm_log_warning ("listening beyond loopback without --tls-cert: the token and candidates' "
+                        "data cross the network in clear");
+    jm_log_info ("allowed hosts: %s; at most %u connections, %d per address, idle timeout %d s; "
+                 "rate limit %s", jm_hosts_text (self->hosts), connections,
+                 (int) jm_config_int (config, "max-connections-per-ip"),
+                 (int) jm_config_int (config, "connection-timeout-s"), self->rate_limit? "on": "off");
     return self;
 
 failed:
@@ -601,6 +904,10 @@ jm_dashboard_destroy (jm_dashboard_t **self_p)
     json_decref (self->app.builtin_jobs);
     free ((char *) self->app.gateway);
     free (self->token);
+    jm_hosts_destroy (&self->hosts);
+    jm_ratelimit_destroy (&self->rate_limit);
+    s_free_secret (&self->tls_key);
+    free (self->tls_cert);
     free (self);
     *self_p = NULL;
 }

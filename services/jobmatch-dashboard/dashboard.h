@@ -15,6 +15,14 @@
     with every API call, which accepts no cookie.  /healthz stays open for
     load balancers and supervisors.
 
+    Strangers are kept out with or without a token: a Host that is not one
+    of the allowed hosts gets 421 (DNS rebinding); a write (POST, PUT,
+    DELETE) that a browser marks as coming from another origin gets 403,
+    and one that is not application/json 415, so no form or "simple"
+    request of another site can write; each address has a request rate
+    (429) and a connection cap, idle connections are closed, and
+    --tls-cert/--tls-key serve HTTPS only.
+
     Reads (jobs, rankings, results, summaries) come straight from Redis
     (reader.c); changes and scoring go through the gateway.              */
 #ifndef JM_DASHBOARD_H
@@ -28,9 +36,12 @@ typedef struct _jm_dashboard_t jm_dashboard_t;
 //  Starts the dashboard with the settings in config (read at once, not
 //  kept): listen, gateway, redis, token, web-root, data, threads,
 //  timeout-ms, health-timeout-ms, max-body, min-matchers,
-//  search-scan-max, namespace.  Returns NULL with err filled when a setting
-//  is unusable (invalid_data), the data or web files cannot be read, or the
-//  address cannot be bound (io_error).
+//  search-scan-max, namespace, allowed-hosts, tls-cert, tls-key,
+//  max-connections, max-connections-per-ip, connection-timeout-s,
+//  rate-limit, rate-burst.  Returns NULL with err filled when a setting
+//  is unusable (invalid_data: also a certificate and key that do not
+//  match), the data, web or TLS files cannot be read, or the address
+//  cannot be bound (io_error).
 jm_dashboard_t *
     jm_dashboard_new (jm_config_t *config, jm_error_t *err);
 

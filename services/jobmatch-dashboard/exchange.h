@@ -66,7 +66,7 @@ typedef struct {
     atomic_ullong read_failures;    //  reads that found Redis unavailable
     json_t *ranked_seen;            //  job id -> version shown, last seen (reader.c)
     pthread_mutex_t ranked_lock;
-    const char *gateway;            //  endpoint, for /healthz
+    const char *gateway;            //  endpoint, for logs (never in /healthz)
     int timeout_ms;                 //  gateway calls
     int health_timeout_ms;          //  gateway calls of /healthz and /metrics
     int min_matchers;               //  fewer registered matchers is "degraded"
@@ -199,7 +199,9 @@ int
 //  The HTTP status for an error code: invalid_json 400, invalid_request 400,
 //  unknown_skill 422, unknown_job 404, not_found 404, too_large 413, busy
 //  503, no_workers 503, io_error 503, worker_lost 502, timeout 504,
-//  unauthorized 401, method_not_allowed 405, anything else 500.
+//  unauthorized 401, method_not_allowed 405, cross_origin 403,
+//  unsupported_media_type 415, misdirected_request 421, rate_limited 429,
+//  anything else 500.
 int
     jm_exchange_status_for (const char *code);
 

@@ -715,7 +715,8 @@ jm_health_handler (jm_exchange_t *self)
     //  the gateway: up when jobmatch.stats answered
     jm_bridge_call_t *stats_call = &self->calls [SERVICES];
     json_t *stats = stats_call->reply? json_loads (stats_call->reply, 0, NULL): NULL;
-    json_t *gateway = json_pack ("{s:s, s:s}", "state", stats? "ok": "down", "endpoint", app->gateway);
+    //  states only, never an endpoint: /healthz needs no token
+    json_t *gateway = json_pack ("{s:s}", "state", stats? "ok": "down");
     if (stats)
         json_object_set_new (gateway, "latency_ms",
                              json_real ((double) stats_call->latency_us / 1000.0));
@@ -746,8 +747,7 @@ jm_health_handler (jm_exchange_t *self)
     json_t *matcher_check = json_pack ("{s:s, s:i, s:i}", "state", matchers_state, "count", matchers,
                                        "expected", app->min_matchers);
     //  Redis, probed from here
-    json_t *redis = json_pack ("{s:s, s:s, s:f}", "state", state->redis_up? "ok": "down",
-                               "endpoint", jm_store_endpoint (app->store),
+    json_t *redis = json_pack ("{s:s, s:f}", "state", state->redis_up? "ok": "down",
                                "latency_ms", (double) state->redis_us / 1000.0);
     healthy = healthy && state->redis_up;
     json_decref (stats);

@@ -10,8 +10,9 @@
     jobmatch service and jobmatch.stats), the number of registered
     matchers and Redis: status "ok" when every check is ok, "degraded"
     when Redis is up but another check is not (rankings still show; 200
-    either way), "down" with 503 when Redis is not reachable.  Both
-    endpoints are in proto/openapi.yaml.                                   */
+    either way), "down" with 503 when Redis is not reachable.  It needs no
+    token, so it says each dependency's state only, never where it is.
+    Both endpoints are in proto/openapi.yaml.                                   */
 #ifndef JM_METRICS_H
 #define JM_METRICS_H
 
