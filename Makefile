@@ -56,9 +56,6 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 
 $(BUILD)/obj/tests/unit/%.o: CPPFLAGS += -Itests/unit
 
-# The dashboard checks its --tls-cert/--tls-key pair with GnuTLS itself.
-$(BUILD)/bin/jobmatch-dashboard: LDLIBS += -lgnutls
-
 $(BENCH_BIN): $(BUILD)/bin/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
