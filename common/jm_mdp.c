@@ -2,6 +2,7 @@
     and proto/protocol.md.                                                 */
 #include "jm_mdp.h"
 #include "jm_log.h"
+#include "jm_mdp_decode.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -352,46 +353,30 @@ s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
         self->gateway_lost = false;
         jm_log_info ("worker for '%s': gateway at %s is back", self->service, self->endpoint);
     }
-    zframe_t *empty = zmsg_first (msg);
-    zframe_t *header = zmsg_next (msg);
-    zframe_t *command = zmsg_next (msg);
-    if (!command || zframe_size (empty) != 0 || !zframe_streq (header, JM_MDPW)
-    ||  zframe_size (command) != 1) {
-        jm_log_warning ("worker for '%s': dropped a malformed message (%zu frames)",
-                        self->service, zmsg_size (msg));
+    jm_mdp_worker_msg_t decoded;
+    char problem [JM_MDP_PROBLEM_MAX];
+    if (jm_mdp_gateway_decode (msg, &decoded, problem, sizeof problem) != JM_MDP_DECODE_OK) {
+        jm_log_warning ("worker for '%s': dropped a malformed message from the gateway: %s",
+                        self->service, problem);
         zmsg_destroy (msg_p);
         return NULL;
     }
-    byte code = zframe_data (command) [0];
+    int code = decoded.command;
     jm_mdp_request_t *request = NULL;
     if (code == JM_MDPW_REQUEST) {
-        //  [empty, header, command, token, empty, body]
-        zframe_t *token = zmsg_next (msg);
-        zframe_t *delimiter = zmsg_next (msg);
-        zframe_t *body = zmsg_next (msg);
-        if (!body || zmsg_size (msg) != 6 || zframe_size (token) == 0
-        ||  zframe_size (delimiter) != 0)
-            jm_log_warning ("worker for '%s': dropped a malformed REQUEST (%zu frames)",
-                            self->service, zmsg_size (msg));
-        else {
-            request = calloc (1, sizeof *request);
-            assert (request);
-            zmsg_remove (msg, token);
-            zmsg_remove (msg, body);
-            request->token = token;
-            request->body = body;
-            request->generation = self->generation;
-        }
+        request = calloc (1, sizeof *request);
+        assert (request);
+        zmsg_remove (msg, decoded.token);
+        zmsg_remove (msg, decoded.body [0]);
+        request->token = decoded.token;
+        request->body = decoded.body [0];
+        request->generation = self->generation;
     }
     else
     if (code == JM_MDPW_DISCONNECT) {
         jm_log_info ("worker for '%s': gateway sent DISCONNECT; reconnecting", self->service);
         s_worker_connect (self);
     }
-    else
-    if (code != JM_MDPW_HEARTBEAT)
-        jm_log_warning ("worker for '%s': dropped unexpected %s (0x%02x) from gateway",
-                        self->service, jm_mdp_command_name (code), code);
     zmsg_destroy (msg_p);
     return request;
 }
@@ -588,25 +573,21 @@ jm_mdp_client_send (jm_mdp_client_t *self, const char *service, const char *requ
     return jm_mdp_send (self->sock, parts, 5, NULL);
 }
 
-//  Takes a reply [empty, MDPC01, service, request-id, body] apart into the
-//  out-pointers.  Returns 0, or -1 when it is malformed.
+//  Takes a reply apart into the out-pointers.  Returns 0, or -1 with
+//  problem filled when it is malformed.
 static int
-s_client_decode (zmsg_t *msg, char **service_p, char **request_id_p, char **body_p)
+s_client_decode (zmsg_t *msg, char **service_p, char **request_id_p, char **body_p,
+                 char *problem, size_t size)
 {
-    zframe_t *empty = zmsg_first (msg);
-    zframe_t *header = zmsg_next (msg);
-    zframe_t *service = zmsg_next (msg);
-    zframe_t *request_id = zmsg_next (msg);
-    zframe_t *body = zmsg_next (msg);
-    if (!body || zmsg_size (msg) != 5 || zframe_size (empty) != 0
-    ||  !zframe_streq (header, JM_MDPC))
+    jm_mdp_reply_msg_t reply;
+    if (jm_mdp_reply_decode (msg, &reply, problem, size) != JM_MDP_DECODE_OK)
         return -1;
     if (service_p)
-        *service_p = zframe_strdup (service);
+        *service_p = zframe_strdup (reply.service);
     if (request_id_p)
-        *request_id_p = zframe_strdup (request_id);
+        *request_id_p = zframe_strdup (reply.request_id);
     if (body_p)
-        *body_p = zframe_strdup (body);
+        *body_p = zframe_strdup (reply.body [0]);
     return 0;
 }
 
@@ -619,9 +600,11 @@ jm_mdp_client_recv (jm_mdp_client_t *self, char **service_p, char **request_id_p
     while (true) {
         zmsg_t *msg;
         while ((msg = jm_mdp_recv_nowait (self->sock))) {
-            int rc = s_client_decode (msg, service_p, request_id_p, body_p);
+            char problem [JM_MDP_PROBLEM_MAX];
+            int rc = s_client_decode (msg, service_p, request_id_p, body_p, problem,
+                                      sizeof problem);
             if (rc)
-                jm_log_warning ("client: dropped a malformed reply (%zu frames)", zmsg_size (msg));
+                jm_log_warning ("client: dropped a malformed reply: %s", problem);
             zmsg_destroy (&msg);
             if (rc == 0)
                 return 0;

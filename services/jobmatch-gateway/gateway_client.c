@@ -118,78 +118,28 @@ static bool
 s_client_check (broker_t *self, zmsg_t *msg, zframe_t **service_p, zframe_t **request_id_p,
                 zframe_t **body_p)
 {
-    zframe_t *client = zmsg_first (msg);
-    char client_hex [HEX_MAX];
-    gw_frame_hex (client, client_hex, sizeof client_hex);
-    zframe_t *frames [5] = { NULL };     //  header, service, request-id, body, extra
-    zframe_t *first = zmsg_next (msg);
-    bool delimited = first && zframe_size (first) == 0;
-    if (!first || (!delimited && !zframe_streq (first, JM_MDPC))) {
-        self->counters.dropped_client++;
-        gw_warn (self, "client %s: dropped a message without an empty delimiter frame "
-                 "(%zu frames)", client_hex, zmsg_size (msg));
-        return false;
-    }
-    size_t count = 0;
-    for (zframe_t *frame = delimited? zmsg_next (msg): first; frame; frame = zmsg_next (msg))
-        if (count < 5)
-            frames [count++] = frame;
-        else
-            count++;
-    zframe_t *service = frames [1], *request_id = frames [2], *body = frames [3];
-    if (!request_id) {
-        self->counters.dropped_client++;
-        gw_warn (self, "client %s: dropped a message with no request-id frame (%zu frames)",
-                 client_hex, zmsg_size (msg));
-        return false;
-    }
-    char problem [160] = "";
-    char text [64];
-    bool id_ok = zframe_size (request_id) >= 1
-              && zframe_size (request_id) <= JM_MDP_REQUEST_ID_MAX;
-    bool service_ok = gw_service_name_ok (service);
-    if (!zframe_streq (frames [0], JM_MDPC))
-        snprintf (problem, sizeof problem, "protocol header '%s' is not '" JM_MDPC "'",
-                  gw_printable (frames [0], text, sizeof text));
-    else
-    if (!delimited)
-        snprintf (problem, sizeof problem,
-                  "missing the empty delimiter frame before '" JM_MDPC "'");
-    else
-    if (zframe_size (request_id) == 0)
-        snprintf (problem, sizeof problem, "request-id is empty");
-    else
-    if (!id_ok)
-        snprintf (problem, sizeof problem, "request-id is %zu bytes, more than %d",
-                  zframe_size (request_id), JM_MDP_REQUEST_ID_MAX);
-    else
-    if (zframe_size (service) == 0)
-        snprintf (problem, sizeof problem, "service name is empty");
-    else
-    if (zframe_size (service) > JM_MDP_SERVICE_MAX)
-        snprintf (problem, sizeof problem, "service name is %zu bytes, more than %d",
-                  zframe_size (service), JM_MDP_SERVICE_MAX);
-    else
-    if (!service_ok)
-        snprintf (problem, sizeof problem,
-                  "service name has a space or a character outside printable ASCII");
-    else
-    if (!body)
-        snprintf (problem, sizeof problem, "missing the body frame");
-    else
-    if (count > 4)
-        snprintf (problem, sizeof problem, "%zu frames after the body; the body is one frame",
-                  count - 4);
-    if (!*problem) {
-        *service_p = service;
-        *request_id_p = request_id;
-        *body_p = body;
+    jm_mdp_client_msg_t decoded;
+    char problem [JM_MDP_PROBLEM_MAX];
+    int rc = jm_mdp_client_decode (msg, &decoded, problem, sizeof problem);
+    if (rc == JM_MDP_DECODE_OK) {
+        *service_p = decoded.service;
+        *request_id_p = decoded.request_id;
+        *body_p = decoded.body [0];
         return true;
     }
+    char client_hex [HEX_MAX] = "";
+    if (decoded.identity)
+        gw_frame_hex (decoded.identity, client_hex, sizeof client_hex);
+    if (rc == JM_MDP_DECODE_DROP) {
+        self->counters.dropped_client++;
+        gw_warn (self, "client %s: dropped %s", client_hex, problem);
+        return false;
+    }
     //  Echo what can be echoed; an unusable request-id or service comes back empty
-    gw_client_send_error (self, client, service_ok? zframe_data (service): NULL,
-                          service_ok? zframe_size (service): 0, id_ok? request_id: NULL,
-                          JM_ERR_INVALID_REQUEST, "%s", problem);
+    gw_client_send_error (self, decoded.identity,
+                          decoded.service? zframe_data (decoded.service): NULL,
+                          decoded.service? zframe_size (decoded.service): 0,
+                          decoded.request_id, JM_ERR_INVALID_REQUEST, "%s", problem);
     gw_warn (self, "client %s: invalid request: %s", client_hex, problem);
     return false;
 }

@@ -44,6 +44,7 @@
 #include "gateway.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
+#include "jm_mdp_decode.h"
 
 #include <czmq.h>
 

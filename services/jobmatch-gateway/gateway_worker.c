@@ -98,19 +98,17 @@ s_service_reserved (zframe_t *name)
 //  READY: [service, extension*].  Registers the worker, replacing an earlier
 //  registration of the same identity (its requests are re-dispatched).
 static void
-s_worker_ready (broker_t *self, worker_t *worker, zframe_t *identity, const char *key,
-                zmsg_t *msg)
+s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker_msg_t *ready)
 {
-    zframe_t *name = zmsg_next (msg);
+    zframe_t *identity = ready->identity;
+    zframe_t *name = ready->service;
     const char *problem = NULL;
     char problem_text [128];
     int slots = 1;
-    if (!name || !gw_service_name_ok (name))
-        problem = "READY without a valid service name (1..255 printable ASCII, no spaces)";
-    else
     if (s_service_reserved (name))
         problem = "READY for a reserved service name";
-    for (zframe_t *frame = zmsg_next (msg); frame && !problem; frame = zmsg_next (msg)) {
+    for (size_t index = 0; index < ready->extension_size && !problem; index++) {
+        zframe_t *frame = ready->extensions [index];
         static const char prefix [] = "slots=";
         if (zframe_size (frame) >= sizeof prefix - 1
         &&  memcmp (zframe_data (frame), prefix, sizeof prefix - 1) == 0) {
@@ -163,18 +161,10 @@ s_worker_ready (broker_t *self, worker_t *worker, zframe_t *identity, const char
 //  REPLY: [token, "", body].  Routes the body to the client when the token
 //  is one this worker holds; drops it otherwise (a late reply).
 static void
-s_worker_reply (broker_t *self, worker_t *worker, zmsg_t *msg)
+s_worker_reply (broker_t *self, worker_t *worker, jm_mdp_worker_msg_t *reply)
 {
-    zframe_t *token_frame = zmsg_next (msg);
-    zframe_t *delimiter = zmsg_next (msg);
-    zframe_t *body = zmsg_next (msg);
-    if (!body || zmsg_next (msg) || zframe_size (delimiter) != 0) {
-        self->counters.dropped_worker++;
-        gw_warn (self, "worker %s: malformed REPLY (%zu frames); disconnected",
-                 worker->key, zmsg_size (msg));
-        gw_worker_delete (self, &worker, true, "sent a malformed REPLY; left");
-        return;
-    }
+    zframe_t *token_frame = reply->token;
+    zframe_t *body = reply->body [0];
     uint64_t token = gw_token_decode (self, token_frame);
     request_t *request = token? zhashx_lookup (self->tokens, &token): NULL;
     if (!request || request->worker != worker) {
@@ -209,28 +199,31 @@ s_worker_reply (broker_t *self, worker_t *worker, zmsg_t *msg)
 void
 gw_worker_message (broker_t *self, zmsg_t *msg)
 {
-    zframe_t *identity = zmsg_first (msg);
-    zframe_t *empty = zmsg_next (msg);
-    zframe_t *header = zmsg_next (msg);
-    zframe_t *command = zmsg_next (msg);
-    char key [HEX_MAX];
-    gw_frame_hex (identity, key, sizeof key);
-    worker_t *worker = zhashx_lookup (self->worker_table, key);
-    if (!command || zframe_size (empty) != 0 || !zframe_streq (header, JM_MDPW)
-    ||  zframe_size (command) != 1) {
+    jm_mdp_worker_msg_t decoded;
+    char problem [JM_MDP_PROBLEM_MAX];
+    int rc = jm_mdp_worker_decode (msg, &decoded, problem, sizeof problem);
+    char key [HEX_MAX] = "";
+    if (decoded.identity)
+        gw_frame_hex (decoded.identity, key, sizeof key);
+    worker_t *worker = decoded.identity? zhashx_lookup (self->worker_table, key): NULL;
+    if (rc != JM_MDP_DECODE_OK) {
         self->counters.dropped_worker++;
-        gw_warn (self, "worker %s: dropped a message that is not MDPW01 (%zu frames)%s",
-                 key, zmsg_size (msg), worker? "; disconnected": "");
+        gw_warn (self, "worker %s: dropped a malformed message: %s%s",
+                 key, problem, worker? "; disconnected": "");
         if (worker)
             gw_worker_delete (self, &worker, true, "sent a malformed message; left");
+        else
+        if (decoded.command == JM_MDPW_READY)
+            gw_worker_send_command (self, decoded.identity, JM_MDPW_DISCONNECT);
         return;
     }
+    zframe_t *identity = decoded.identity;
     if (worker)
         worker->expires_at = self->now_ms
                            + (int64_t) self->settings.heartbeat_ms * self->settings.liveness;
-    byte code = zframe_data (command) [0];
+    int code = decoded.command;
     if (code == JM_MDPW_READY)
-        s_worker_ready (self, worker, identity, key, msg);
+        s_worker_ready (self, worker, key, &decoded);
     else
     if (code == JM_MDPW_DISCONNECT) {
         if (worker)
@@ -248,11 +241,5 @@ gw_worker_message (broker_t *self, zmsg_t *msg)
     }
     else
     if (code == JM_MDPW_REPLY)
-        s_worker_reply (self, worker, msg);
-    else
-    if (code != JM_MDPW_HEARTBEAT) {
-        self->counters.dropped_worker++;
-        gw_warn (self, "worker %s: unexpected command 0x%02x; disconnected", key, code);
-        gw_worker_delete (self, &worker, true, "sent an unexpected command; left");
-    }
+        s_worker_reply (self, worker, &decoded);
 }

@@ -452,12 +452,15 @@ JM_TEST (mdp_worker_drops_malformed_messages)
     zframe_t *identity = zmsg_pop (ready);
     zmsg_destroy (&ready);
     const char *bad [][6] = {
+        { "" },                                         //  a fake gateway's [identity, ""]
+        { "", JM_MDPW },
         { "junk" },
         { "", "MDPW02", "\x02", "tok", "", "body" },
         { "", JM_MDPW, "\x02", "tok" },                 //  no body
         { "", JM_MDPW, "\x02", "", "", "body" },        //  empty token
         { "", JM_MDPW, "\x02", "tok", "x", "body" },    //  no delimiter
         { "", JM_MDPW, "\x07" },                        //  unknown command
+        { "", JM_MDPW, "\x04", "extra" },               //  HEARTBEAT with a frame
     };
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
         zmsg_t *msg = zmsg_new ();
