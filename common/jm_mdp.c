@@ -40,26 +40,42 @@ jm_mdp_error_body (const char *code, const char *message)
     return text;
 }
 
-int
-jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err)
+//  Parses a READY extension frame "<prefix>N" with N a decimal number in
+//  min..max.  Returns N, or -1 with err filled.
+static int
+s_extension_parse (const void *data, size_t size, const char *prefix, int min, int max,
+                   jm_error_t *err)
 {
-    static const char prefix [] = "slots=";
-    const size_t prefix_size = sizeof prefix - 1;
+    const size_t prefix_size = strlen (prefix);
     const char *text = data;
     if (size <= prefix_size || memcmp (text, prefix, prefix_size) != 0)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                             "READY extension frame is not \"slots=N\"");
-    int slots = 0;
+                             "READY extension frame is not \"%sN\"", prefix);
+    long value = 0;
     for (size_t index = prefix_size; index < size; index++) {
-        if (text [index] < '0' || text [index] > '9' || index - prefix_size >= 4)
+        if (text [index] < '0' || text [index] > '9' || index - prefix_size >= 9)
             return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                                 "slots must be a decimal number 1..%d", JM_MDP_SLOTS_MAX);
-        slots = slots * 10 + (text [index] - '0');
+                                 "%.*s must be a decimal number %d..%d",
+                                 (int) prefix_size - 1, prefix, min, max);
+        value = value * 10 + (text [index] - '0');
     }
-    if (slots < 1 || slots > JM_MDP_SLOTS_MAX)
-        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                             "slots=%d is outside 1..%d", slots, JM_MDP_SLOTS_MAX);
-    return slots;
+    if (value < min || value > max)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "%s%ld is outside %d..%d",
+                             prefix, value, min, max);
+    return (int) value;
+}
+
+int
+jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err)
+{
+    return s_extension_parse (data, size, "slots=", 1, JM_MDP_SLOTS_MAX, err);
+}
+
+int
+jm_mdp_heartbeat_parse (const void *data, size_t size, jm_error_t *err)
+{
+    return s_extension_parse (data, size, "heartbeat=", JM_MDP_HEARTBEAT_MIN,
+                              JM_MDP_HEARTBEAT_MAX, err);
 }
 
 char *
@@ -114,12 +130,23 @@ s_send_parts (void *handle, const jm_mdp_part_t *parts, size_t count, bool more)
 int
 jm_mdp_send (zsock_t *sock, const jm_mdp_part_t *parts, size_t count, zframe_t *body)
 {
+    return jm_mdp_send_frames (sock, parts, count, body? &body: NULL, body? 1: 0);
+}
+
+int
+jm_mdp_send_frames (zsock_t *sock, const jm_mdp_part_t *parts, size_t count,
+                    zframe_t **frames, size_t frame_count)
+{
     assert (sock);
-    assert (count > 0 || body);
-    if (s_send_parts (zsock_resolve (sock), parts, count, body != NULL))
+    assert (count > 0 || frame_count > 0);
+    if (s_send_parts (zsock_resolve (sock), parts, count, frame_count > 0))
         return -1;
-    if (body && zframe_send (&body, sock, ZFRAME_REUSE))
-        return -1;
+    for (size_t index = 0; index < frame_count; index++) {
+        zframe_t *frame = frames [index];
+        int flags = ZFRAME_REUSE | (index + 1 < frame_count? ZFRAME_MORE: 0);
+        if (zframe_send (&frame, sock, flags))
+            return -1;
+    }
     return 0;
 }
 
@@ -214,6 +241,7 @@ struct _jm_mdp_worker_t {
     uint64_t generation;        //  counts connections; requests remember theirs
     size_t reconnects;
     bool gateway_lost;          //  reconnected and heard nothing since
+    bool announce;              //  READY still to send (the first, once settings are made)
 };
 
 //  Sends [empty, MDPW01, command] (HEARTBEAT, DISCONNECT).  Returns 0, or
@@ -225,18 +253,24 @@ s_worker_send_command (jm_mdp_worker_t *self, byte command)
     return jm_mdp_send (self->sock, parts, 3, NULL);
 }
 
+//  READY [service, "slots=N" when N > 1, "heartbeat=MS"]: the extensions
+//  tell the gateway how many requests to send at once and how soon to
+//  notice this worker is gone.
 static void
 s_worker_send_ready (jm_mdp_worker_t *self)
 {
     byte command = JM_MDPW_READY;
-    char slots [32];
+    char slots [32], heartbeat [32];
     snprintf (slots, sizeof slots, "slots=%d", self->slots);
-    jm_mdp_part_t parts [] = {
-        { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
-        { self->service, strlen (self->service) }, { slots, strlen (slots) }
+    snprintf (heartbeat, sizeof heartbeat, "heartbeat=%d", self->heartbeat_ms);
+    jm_mdp_part_t parts [6] = {
+        { "", 0 }, { JM_MDPW, 6 }, { &command, 1 }, { self->service, strlen (self->service) }
     };
-    //  One slot is the standard READY, without the extension frame
-    jm_mdp_send (self->sock, parts, self->slots > 1? 5: 4, NULL);
+    size_t count = 4;
+    if (self->slots > 1)
+        parts [count++] = (jm_mdp_part_t) { slots, strlen (slots) };
+    parts [count++] = (jm_mdp_part_t) { heartbeat, strlen (heartbeat) };
+    jm_mdp_send (self->sock, parts, count, NULL);
 }
 
 static void
@@ -260,9 +294,23 @@ s_worker_connect (jm_mdp_worker_t *self)
     if (zsock_connect (self->sock, "%s", self->endpoint))
         return -1;
     self->generation++;
-    s_worker_send_ready (self);
+    if (self->generation > 1)
+        s_worker_send_ready (self);
+    else
+        self->announce = true;  //  sent by the first tick, recv or wait
     s_worker_reset_timers (self);
     return 0;
+}
+
+//  Sends the first READY, once the owner has made its settings.
+static void
+s_worker_announce (jm_mdp_worker_t *self)
+{
+    if (self->announce) {
+        self->announce = false;
+        s_worker_send_ready (self);
+        s_worker_reset_timers (self);
+    }
 }
 
 jm_mdp_worker_t *
@@ -343,6 +391,25 @@ jm_mdp_worker_reconnects (jm_mdp_worker_t *self)
     return self->reconnects;
 }
 
+//  Answers a request whose body is several frames: jobmatch's services
+//  take one-frame bodies, and a part of a body must never pass for all of it.
+static void
+s_worker_refuse_frames (jm_mdp_worker_t *self, zframe_t *token, size_t frames)
+{
+    char message [160];
+    snprintf (message, sizeof message, "the body is %zu frames; service '%.64s' takes a "
+              "body of one frame", frames, self->service);
+    char *body = jm_mdp_error_body (JM_ERR_INVALID_REQUEST, message);
+    byte command = JM_MDPW_REPLY;
+    jm_mdp_part_t parts [] = {
+        { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
+        { zframe_data (token), zframe_size (token) }, { "", 0 }, { body, strlen (body) }
+    };
+    jm_mdp_send (self->sock, parts, 6, NULL);
+    free (body);
+    jm_log_debug ("worker for '%s': refused a request of %zu body frames", self->service, frames);
+}
+
 //  Handles one message from the gateway.  Returns a request when it was one.
 static jm_mdp_request_t *
 s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
@@ -363,6 +430,9 @@ s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
     }
     int code = decoded.command;
     jm_mdp_request_t *request = NULL;
+    if (code == JM_MDPW_REQUEST && decoded.body_size > 1)
+        s_worker_refuse_frames (self, decoded.token, decoded.body_size);
+    else
     if (code == JM_MDPW_REQUEST) {
         request = calloc (1, sizeof *request);
         assert (request);
@@ -385,6 +455,7 @@ jm_mdp_request_t *
 jm_mdp_worker_recv (jm_mdp_worker_t *self)
 {
     assert (self);
+    s_worker_announce (self);
     zmsg_t *msg;
     while ((msg = jm_mdp_recv_nowait (self->sock))) {
         jm_mdp_request_t *request = s_worker_handle (self, &msg);
@@ -485,6 +556,7 @@ int
 jm_mdp_worker_tick (jm_mdp_worker_t *self)
 {
     assert (self);
+    s_worker_announce (self);
     int64_t now = zclock_mono ();
     if (now >= self->expires_at) {
         if (!self->gateway_lost)
@@ -566,15 +638,19 @@ jm_mdp_client_send (jm_mdp_client_t *self, const char *service, const char *requ
     if (service_size == 0 || service_size > JM_MDP_SERVICE_MAX
     ||  id_size == 0 || id_size > JM_MDP_REQUEST_ID_MAX)
         return -1;
+    //  The request id travels in the envelope, before the delimiter, and
+    //  comes back there; after it the request is plain 7/MDP
     jm_mdp_part_t parts [] = {
-        { "", 0 }, { JM_MDPC, 6 }, { service, service_size }, { request_id, id_size },
+        { request_id, id_size }, { "", 0 }, { JM_MDPC, 6 }, { service, service_size },
         { body, size }
     };
     return jm_mdp_send (self->sock, parts, 5, NULL);
 }
 
-//  Takes a reply apart into the out-pointers.  Returns 0, or -1 with
-//  problem filled when it is malformed.
+//  Takes a reply [request-id, "", MDPC01, service, body] apart into the
+//  out-pointers.  Returns 0, or -1 with problem filled when it is
+//  malformed.  A body of several frames (a worker of another kind) comes
+//  back as an error body rather than a part of it.
 static int
 s_client_decode (zmsg_t *msg, char **service_p, char **request_id_p, char **body_p,
                  char *problem, size_t size)
@@ -582,12 +658,24 @@ s_client_decode (zmsg_t *msg, char **service_p, char **request_id_p, char **body
     jm_mdp_reply_msg_t reply;
     if (jm_mdp_reply_decode (msg, &reply, problem, size) != JM_MDP_DECODE_OK)
         return -1;
+    if (reply.envelope_size != 1) {
+        snprintf (problem, size, "a reply with %zu envelope frames; ours have one, "
+                  "the request id", reply.envelope_size);
+        return -1;
+    }
     if (service_p)
         *service_p = zframe_strdup (reply.service);
     if (request_id_p)
-        *request_id_p = zframe_strdup (reply.request_id);
-    if (body_p)
+        *request_id_p = zframe_strdup (reply.envelope [0]);
+    if (body_p && reply.body_size == 1)
         *body_p = zframe_strdup (reply.body [0]);
+    else
+    if (body_p) {
+        char message [128];
+        snprintf (message, sizeof message, "the reply body is %zu frames; this client "
+                  "takes a body of one frame", reply.body_size);
+        *body_p = jm_mdp_error_body (JM_ERR_INVALID_REQUEST, message);
+    }
     return 0;
 }
 

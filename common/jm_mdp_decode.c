@@ -101,61 +101,86 @@ s_service_problem (zframe_t *service, char *problem, size_t size)
 //  --------------------------------------------------------------------------
 //  Client messages at the gateway
 
+//  Finds the envelope of a message whose frames from first on are
+//  [envelope..., "", ...]: sets *delimiter to the index of the empty frame
+//  and fills envelope.  Returns JM_MDP_DECODE_OK, or JM_MDP_DECODE_DROP
+//  with a problem when there is no delimiter within JM_MDP_ENVELOPE_MAX + 1
+//  frames or an envelope frame is over 255 bytes.
+static int
+s_envelope (zframe_t **frames, size_t count, size_t first, zframe_t **envelope,
+            size_t *envelope_size, size_t *delimiter, char *problem, size_t size)
+{
+    size_t index = first;
+    while (index < count && index <= first + JM_MDP_ENVELOPE_MAX
+       &&  zframe_size (frames [index]) != 0) {
+        if (zframe_size (frames [index]) > JM_MDP_ENVELOPE_FRAME_MAX)
+            return s_problem (JM_MDP_DECODE_DROP, problem, size,
+                              "envelope frame %zu is %zu bytes, more than %d",
+                              index - first + 1, zframe_size (frames [index]),
+                              JM_MDP_ENVELOPE_FRAME_MAX);
+        index++;
+    }
+    if (index == count || zframe_size (frames [index]) != 0
+    ||  index - first > JM_MDP_ENVELOPE_MAX)
+        return s_problem (JM_MDP_DECODE_DROP, problem, size,
+                          "no empty delimiter frame within the first %d frames (%zu frames)",
+                          JM_MDP_ENVELOPE_MAX + 1, count - first);
+    *envelope_size = index - first;
+    for (size_t at = first; at < index; at++)
+        envelope [at - first] = frames [at];
+    *delimiter = index;
+    return JM_MDP_DECODE_OK;
+}
+
 int
 jm_mdp_client_decode (zmsg_t *msg, jm_mdp_client_msg_t *out, char *problem, size_t size)
 {
     assert (msg && out && problem && size > 0);
     memset (out, 0, sizeof *out);
     *problem = 0;
-    zframe_t *frames [8];
-    size_t count = s_gather (msg, frames, 8);
+    zframe_t *frames [FRAMES_MAX];
+    size_t count = s_gather (msg, frames, FRAMES_MAX);
     if (count == 0)
         return s_problem (JM_MDP_DECODE_DROP, problem, size, "a message without frames");
     out->identity = frames [0];
     if (count == 1)
         return s_problem (JM_MDP_DECODE_DROP, problem, size,
                           "a message with only a routing id");
-    bool delimited = zframe_size (frames [1]) == 0;
-    if (!delimited && !s_frame_is (frames [1], JM_MDPC))
-        return s_problem (JM_MDP_DECODE_DROP, problem, size,
-                          "a message without an empty delimiter frame (%zu frames)", count);
-    size_t first = delimited? 2: 1;     //  the protocol header
-    if (count < first + 3)
-        return s_problem (JM_MDP_DECODE_DROP, problem, size,
-                          "a message with no request-id frame (%zu frames)", count);
-    zframe_t *header = frames [first];
-    zframe_t *service = frames [first + 1];
-    zframe_t *request_id = frames [first + 2];
-    bool id_ok = zframe_size (request_id) >= 1
-              && zframe_size (request_id) <= JM_MDP_REQUEST_ID_MAX;
-    char service_problem [80];
-    bool service_ok = !s_service_problem (service, service_problem, sizeof service_problem);
-    out->service = service_ok? service: NULL;
-    out->request_id = id_ok? request_id: NULL;
-    char text [40];
-    if (!s_frame_is (header, JM_MDPC))
-        return s_problem (JM_MDP_DECODE_ANSWER, problem, size,
-                          "protocol header '%s' is not '" JM_MDPC "'",
-                          s_printable (header, text, sizeof text));
-    if (!delimited)
+    //  A DEALER that left out the delimiter: answer it with an empty envelope
+    if (s_frame_is (frames [1], JM_MDPC))
         return s_problem (JM_MDP_DECODE_ANSWER, problem, size,
                           "missing the empty delimiter frame before '" JM_MDPC "'");
-    if (zframe_size (request_id) == 0)
-        return s_problem (JM_MDP_DECODE_ANSWER, problem, size, "request-id is empty");
-    if (!id_ok)
+    size_t delimiter;
+    int rc = s_envelope (frames, count, 1, out->envelope, &out->envelope_size, &delimiter,
+                         problem, size);
+    if (rc != JM_MDP_DECODE_OK)
+        return rc;
+    //  From here on the client can be answered
+    size_t header = delimiter + 1;
+    char text [40];
+    if (header >= count)
         return s_problem (JM_MDP_DECODE_ANSWER, problem, size,
-                          "request-id is %zu bytes, more than %d",
-                          zframe_size (request_id), JM_MDP_REQUEST_ID_MAX);
-    if (!service_ok)
-        return s_problem (JM_MDP_DECODE_ANSWER, problem, size, "%s", service_problem);
-    if (count < first + 4)
+                          "missing the '" JM_MDPC "' frame after the empty delimiter");
+    if (!s_frame_is (frames [header], JM_MDPC))
+        return s_problem (JM_MDP_DECODE_ANSWER, problem, size,
+                          "protocol header '%s' is not '" JM_MDPC "'",
+                          s_printable (frames [header], text, sizeof text));
+    if (header + 1 >= count)
+        return s_problem (JM_MDP_DECODE_ANSWER, problem, size, "missing the service frame");
+    zframe_t *service = frames [header + 1];
+    if (s_service_problem (service, problem, size))
+        return JM_MDP_DECODE_ANSWER;
+    out->service = service;
+    size_t body_size = count - header - 2;
+    if (body_size == 0)
         return s_problem (JM_MDP_DECODE_ANSWER, problem, size, "missing the body frame");
-    if (count > first + 4)
+    if (body_size > JM_MDP_BODY_FRAMES_MAX)
         return s_problem (JM_MDP_DECODE_ANSWER, problem, size,
-                          "%zu frames after the body; the body is one frame",
-                          count - first - 4);
-    out->body [0] = frames [first + 3];
-    out->body_size = 1;
+                          "the body is %zu frames, more than %d", body_size,
+                          JM_MDP_BODY_FRAMES_MAX);
+    for (size_t index = 0; index < body_size; index++)
+        out->body [index] = frames [header + 2 + index];
+    out->body_size = body_size;
     return JM_MDP_DECODE_OK;
 }
 
@@ -217,7 +242,7 @@ s_worker_decode (zframe_t **frames, size_t count, size_t at, bool from_worker,
         return JM_MDP_DECODE_OK;
     }
     if ((from_worker && command == JM_MDPW_REPLY) || (!from_worker && command == JM_MDPW_REQUEST)) {
-        //  token, "", body
+        //  token, "", body frames
         if (rest < 3)
             return s_problem (JM_MDP_DECODE_DROP, problem, size,
                               "%s with %zu frame%s after the command; it has 3 "
@@ -229,13 +254,15 @@ s_worker_decode (zframe_t **frames, size_t count, size_t at, bool from_worker,
         if (zframe_size (frames [at + 4]) != 0)
             return s_problem (JM_MDP_DECODE_DROP, problem, size,
                               "%s: the frame after the token is not empty", name);
-        if (rest > 3)
+        size_t body_size = rest - 2;
+        if (body_size > JM_MDP_BODY_FRAMES_MAX)
             return s_problem (JM_MDP_DECODE_DROP, problem, size,
-                              "%s with %zu frames after the body; the body is one frame",
-                              name, rest - 3);
+                              "%s body is %zu frames, more than %d", name, body_size,
+                              JM_MDP_BODY_FRAMES_MAX);
         out->token = token;
-        out->body [0] = frames [at + 5];
-        out->body_size = 1;
+        for (size_t index = 0; index < body_size; index++)
+            out->body [index] = frames [at + 5 + index];
+        out->body_size = body_size;
         return JM_MDP_DECODE_OK;
     }
     if (command >= JM_MDPW_READY && command <= JM_MDPW_DISCONNECT)
@@ -280,24 +307,31 @@ jm_mdp_reply_decode (zmsg_t *msg, jm_mdp_reply_msg_t *out, char *problem, size_t
     assert (msg && out && problem && size > 0);
     memset (out, 0, sizeof *out);
     *problem = 0;
-    zframe_t *frames [6];
-    size_t count = s_gather (msg, frames, 6);
-    if (count != 5)
+    zframe_t *frames [FRAMES_MAX];
+    size_t count = s_gather (msg, frames, FRAMES_MAX);
+    size_t delimiter;
+    int rc = s_envelope (frames, count, 0, out->envelope, &out->envelope_size, &delimiter,
+                         problem, size);
+    if (rc != JM_MDP_DECODE_OK)
+        return rc;
+    size_t header = delimiter + 1;
+    if (count < header + 3)
         return s_problem (JM_MDP_DECODE_DROP, problem, size,
-                          "a reply of %zu frames; it has 5 (empty, '" JM_MDPC "', service, "
-                          "request-id, body)", count);
+                          "a reply of %zu frames after the delimiter; it has at least 3 "
+                          "('" JM_MDPC "', service, body)", count - header);
     char text [40];
-    if (zframe_size (frames [0]) != 0)
-        return s_problem (JM_MDP_DECODE_DROP, problem, size,
-                          "first frame '%s' is not the empty delimiter",
-                          s_printable (frames [0], text, sizeof text));
-    if (!s_frame_is (frames [1], JM_MDPC))
+    if (!s_frame_is (frames [header], JM_MDPC))
         return s_problem (JM_MDP_DECODE_DROP, problem, size,
                           "protocol header '%s' is not '" JM_MDPC "'",
-                          s_printable (frames [1], text, sizeof text));
-    out->service = frames [2];
-    out->request_id = frames [3];
-    out->body [0] = frames [4];
-    out->body_size = 1;
+                          s_printable (frames [header], text, sizeof text));
+    size_t body_size = count - header - 2;
+    if (body_size > JM_MDP_BODY_FRAMES_MAX)
+        return s_problem (JM_MDP_DECODE_DROP, problem, size,
+                          "the reply body is %zu frames, more than %d", body_size,
+                          JM_MDP_BODY_FRAMES_MAX);
+    out->service = frames [header + 1];
+    for (size_t index = 0; index < body_size; index++)
+        out->body [index] = frames [header + 2 + index];
+    out->body_size = body_size;
     return JM_MDP_DECODE_OK;
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #define JM_MDP_ENVELOPE_MAX     8       //  frames a client's envelope may have
+#define JM_MDP_ENVELOPE_FRAME_MAX 255   //  bytes an envelope frame may have
 #define JM_MDP_BODY_FRAMES_MAX  64      //  frames a body may have
 #define JM_MDP_EXTENSIONS_MAX   16      //  READY extension frames
 #define JM_MDP_PROBLEM_MAX      200     //  a problem text fits in this
@@ -39,7 +40,6 @@ typedef struct {
     zframe_t *envelope [JM_MDP_ENVELOPE_MAX];   //  frames before the delimiter
     size_t envelope_size;
     zframe_t *service;                          //  NULL when unusable
-    zframe_t *request_id;                       //  NULL when unusable
     zframe_t *body [JM_MDP_BODY_FRAMES_MAX];
     size_t body_size;                           //  frames in body
 } jm_mdp_client_msg_t;
@@ -59,8 +59,9 @@ typedef struct {
 
 //  A reply as a client receives it.
 typedef struct {
+    zframe_t *envelope [JM_MDP_ENVELOPE_MAX];   //  frames before the delimiter:
+    size_t envelope_size;                       //  our clients' request id
     zframe_t *service;
-    zframe_t *request_id;
     zframe_t *body [JM_MDP_BODY_FRAMES_MAX];
     size_t body_size;
 } jm_mdp_reply_msg_t;
@@ -70,17 +71,20 @@ typedef struct {
 bool
     jm_mdp_service_name_ok (const void *data, size_t size);
 
-//  Decodes a client message [identity, "", MDPC01, service, request-id,
-//  body].  Returns JM_MDP_DECODE_OK, or JM_MDP_DECODE_ANSWER with a problem
-//  the client should be told (out->identity and out->envelope are set,
-//  out->service and out->request_id when usable), or JM_MDP_DECODE_DROP
-//  with a problem to log.  problem gets a NUL-terminated text either way
-//  ("" when well formed).
+//  Decodes a client message [identity, envelope..., "", MDPC01, service,
+//  body...]: up to JM_MDP_ENVELOPE_MAX envelope frames of 1..255 bytes (a
+//  stock client has none, ours one: the request id) and 1 to
+//  JM_MDP_BODY_FRAMES_MAX body frames.  Returns JM_MDP_DECODE_OK, or
+//  JM_MDP_DECODE_ANSWER with a problem the client should be told
+//  (out->identity and out->envelope are set, out->service when usable),
+//  or JM_MDP_DECODE_DROP with a problem to log.  problem gets a
+//  NUL-terminated text either way ("" when well formed).
 int
     jm_mdp_client_decode (zmsg_t *msg, jm_mdp_client_msg_t *out, char *problem, size_t size);
 
 //  Decodes a message from a worker [identity, "", MDPW01, command, ...]:
-//  READY service extension*, REPLY token "" body, HEARTBEAT, DISCONNECT.
+//  READY service extension*, REPLY token "" body..., HEARTBEAT,
+//  DISCONNECT.  Bodies are 1 to JM_MDP_BODY_FRAMES_MAX frames.
 //  Returns JM_MDP_DECODE_OK, or JM_MDP_DECODE_DROP with a problem (then
 //  out->identity is set when the message had a frame at all, and
 //  out->command when it was readable).
@@ -88,13 +92,15 @@ int
     jm_mdp_worker_decode (zmsg_t *msg, jm_mdp_worker_msg_t *out, char *problem, size_t size);
 
 //  Decodes a message from the gateway at a worker ["", MDPW01, command,
-//  ...]: REQUEST token "" body, HEARTBEAT, DISCONNECT.  Returns
+//  ...]: REQUEST token "" body..., HEARTBEAT, DISCONNECT.  Returns
 //  JM_MDP_DECODE_OK or JM_MDP_DECODE_DROP with a problem.
 int
     jm_mdp_gateway_decode (zmsg_t *msg, jm_mdp_worker_msg_t *out, char *problem, size_t size);
 
-//  Decodes a reply at a client ["", MDPC01, service, request-id, body].
-//  Returns JM_MDP_DECODE_OK or JM_MDP_DECODE_DROP with a problem.
+//  Decodes a reply at a client [envelope..., "", MDPC01, service, body...]
+//  (the envelope is what the client sent before its delimiter: our
+//  clients' request id).  Returns JM_MDP_DECODE_OK or JM_MDP_DECODE_DROP
+//  with a problem.
 int
     jm_mdp_reply_decode (zmsg_t *msg, jm_mdp_reply_msg_t *out, char *problem, size_t size);
 

@@ -95,7 +95,16 @@ s_service_reserved (zframe_t *name)
         || zframe_streq (name, JM_MDP_STATS_SERVICE);
 }
 
-//  READY: [service, extension*].  Registers the worker, replacing an earlier
+//  True when a frame starts with prefix.
+static bool
+s_frame_starts (zframe_t *frame, const char *prefix)
+{
+    size_t size = strlen (prefix);
+    return zframe_size (frame) >= size && memcmp (zframe_data (frame), prefix, size) == 0;
+}
+
+//  READY: [service, extension*]: "slots=N" and "heartbeat=MS" are known,
+//  others ignored.  Registers the worker, replacing an earlier
 //  registration of the same identity (its requests are re-dispatched).
 static void
 s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker_msg_t *ready)
@@ -105,22 +114,27 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     const char *problem = NULL;
     char problem_text [128];
     int slots = 1;
+    //  A stock 7/MDP worker heartbeats every 2,500 ms and says nothing about it
+    int heartbeat_ms = self->settings.heartbeat_ms > JM_MDP_STOCK_HEARTBEAT_MS?
+                       self->settings.heartbeat_ms: JM_MDP_STOCK_HEARTBEAT_MS;
     if (s_service_reserved (name))
         problem = "READY for a reserved service name";
     for (size_t index = 0; index < ready->extension_size && !problem; index++) {
         zframe_t *frame = ready->extensions [index];
-        static const char prefix [] = "slots=";
-        if (zframe_size (frame) >= sizeof prefix - 1
-        &&  memcmp (zframe_data (frame), prefix, sizeof prefix - 1) == 0) {
-            jm_error_t err;
-            jm_error_clear (&err);
-            slots = jm_mdp_slots_parse (zframe_data (frame), zframe_size (frame), &err);
-            if (slots < 0) {
-                snprintf (problem_text, sizeof problem_text, "READY: %.100s", err.message);
-                problem = problem_text;
-            }
-        }
+        jm_error_t err;
+        jm_error_clear (&err);
+        int value = 0;
+        if (s_frame_starts (frame, "slots="))
+            value = slots = jm_mdp_slots_parse (zframe_data (frame), zframe_size (frame), &err);
+        else
+        if (s_frame_starts (frame, "heartbeat="))
+            value = heartbeat_ms = jm_mdp_heartbeat_parse (zframe_data (frame),
+                                                           zframe_size (frame), &err);
         //  Other extension frames are ignored, for forward compatibility
+        if (value < 0) {
+            snprintf (problem_text, sizeof problem_text, "READY: %.100s", err.message);
+            problem = problem_text;
+        }
     }
     if (worker)
         gw_worker_delete (self, &worker, false, "re-announced itself; left");
@@ -141,8 +155,8 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     assert (worker->key);
     worker->service = service;
     worker->slots = slots;
-    worker->expires_at = self->now_ms
-                       + (int64_t) self->settings.heartbeat_ms * self->settings.liveness;
+    worker->heartbeat_ms = heartbeat_ms;
+    worker->expires_at = self->now_ms + (int64_t) heartbeat_ms * self->settings.liveness;
     worker->next = service->workers;
     if (service->workers)
         service->workers->prev = worker;
@@ -152,19 +166,19 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     gw_ready_append (service, worker);
     zhashx_insert (self->worker_table, worker->key, worker);
     self->counters.workers_joined++;
-    jm_log_info ("worker %s joined service '%s' with %d slot%s; %zu workers, %zu slots, "
-                 "%zu requests waiting", worker->key, service->name, slots, slots == 1? "": "s",
-                 service->worker_count, service->slot_count, service->queue.size);
+    jm_log_info ("worker %s joined service '%s' with %d slot%s, heartbeat %d ms; %zu workers, "
+                 "%zu slots, %zu requests waiting", worker->key, service->name, slots,
+                 slots == 1? "": "s", heartbeat_ms, service->worker_count, service->slot_count,
+                 service->queue.size);
     gw_service_dispatch (self, service);
 }
 
-//  REPLY: [token, "", body].  Routes the body to the client when the token
+//  REPLY: [token, "", body...].  Routes the body to the client when the token
 //  is one this worker holds; drops it otherwise (a late reply).
 static void
 s_worker_reply (broker_t *self, worker_t *worker, jm_mdp_worker_msg_t *reply)
 {
     zframe_t *token_frame = reply->token;
-    zframe_t *body = reply->body [0];
     uint64_t token = gw_token_decode (self, token_frame);
     request_t *request = token? zhashx_lookup (self->tokens, &token): NULL;
     if (!request || request->worker != worker) {
@@ -181,14 +195,14 @@ s_worker_reply (broker_t *self, worker_t *worker, jm_mdp_worker_msg_t *reply)
     if (!worker->ready)
         gw_ready_append (service, worker);
 
-    gw_client_send (self, request->client, service->name, strlen (service->name),
-                    request->request_id, body, NULL);
+    gw_client_send (self, request->client, request->envelope, request->envelope_size,
+                    service->name, strlen (service->name), reply->body, reply->body_size, NULL);
     self->counters.replies++;
     gw_record_latency (self, gw_now_us () - request->received_us);
     if (jm_log_enabled (JM_LOG_DEBUG)) {
         char id [64];
         jm_log_debug ("request %s for '%s' answered by %s",
-                      gw_printable (request->request_id, id, sizeof id), service->name,
+                      gw_request_label (request, id, sizeof id), service->name,
                       worker->key);
     }
     gw_request_destroy (self, &request);
@@ -220,7 +234,7 @@ gw_worker_message (broker_t *self, zmsg_t *msg)
     zframe_t *identity = decoded.identity;
     if (worker)
         worker->expires_at = self->now_ms
-                           + (int64_t) self->settings.heartbeat_ms * self->settings.liveness;
+                           + (int64_t) worker->heartbeat_ms * self->settings.liveness;
     int code = decoded.command;
     if (code == JM_MDPW_READY)
         s_worker_ready (self, worker, key, &decoded);

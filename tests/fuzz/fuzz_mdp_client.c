@@ -27,7 +27,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         abort ();
     fuzz_mdp_check_frame (msg, out.identity);
     fuzz_mdp_check_frame (msg, out.service);
-    fuzz_mdp_check_frame (msg, out.request_id);
     for (size_t index = 0; index < out.envelope_size; index++)
         fuzz_mdp_check_frame (msg, out.envelope [index]);
     for (size_t index = 0; rc == JM_MDP_DECODE_OK && index < out.body_size; index++)

@@ -1,6 +1,7 @@
 /*  fuzz_mdp_reply: jm_mdp_reply_decode, a client's (the CLI's, the
     dashboard's) reading of a reply from the gateway.  Checks: a well-formed
-    reply has a service, a request id and body frames of the message.    */
+    reply has a service, an envelope (our request id) and body frames,
+    all of the message.    */
 #include "fuzz_mdp.h"
 
 int
@@ -15,11 +16,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if ((rc == JM_MDP_DECODE_OK) != (*problem == 0))
         abort ();
     if (rc == JM_MDP_DECODE_OK) {
-        if (!out.service || !out.request_id || out.body_size < 1
-        ||  out.body_size > JM_MDP_BODY_FRAMES_MAX)
+        if (!out.service || out.body_size < 1 || out.body_size > JM_MDP_BODY_FRAMES_MAX
+        ||  out.envelope_size > JM_MDP_ENVELOPE_MAX)
             abort ();
         fuzz_mdp_check_frame (msg, out.service);
-        fuzz_mdp_check_frame (msg, out.request_id);
+        for (size_t index = 0; index < out.envelope_size; index++)
+            fuzz_mdp_check_frame (msg, out.envelope [index]);
         for (size_t index = 0; index < out.body_size; index++)
             fuzz_mdp_check_frame (msg, out.body [index]);
     }

@@ -93,47 +93,81 @@ JM_TEST (mdp_decode_client_shapes)
     static const shape_t shapes [] = {
         { { END }, DROP, "without frames" },
         { { "", END }, DROP, "only a routing id" },
-        { { "id", "", END }, DROP, NULL },
-        { { "id", "junk", END }, DROP, "delimiter" },
-        { { "id", "", "MDPC01", END }, DROP, NULL },
-        { { "id", "", "MDPC01", "svc", END }, DROP, NULL },
-        { { "id", "", "MDPC02", "svc", "r1", "{}", END }, ANSWER, "'MDPC02' is not" },
-        { { "id", "MDPC01", "svc", "r1", "{}", END }, ANSWER, "delimiter" },
-        { { "id", "", "MDPC01", "svc", "", "{}", END }, ANSWER, "request-id is empty" },
-        { { "id", "", "MDPC01", "", "r1", "{}", END }, ANSWER, "service name is empty" },
-        { { "id", "", "MDPC01", "a b", "r1", "{}", END }, ANSWER, "printable ASCII" },
-        { { "id", "", "MDPC01", "svc", "r1", END }, ANSWER, "missing the body" },
-        { { "id", "", "MDPC01", "svc", "r1", "{}", "x", END }, ANSWER, "after the body" },
-        { { "id", "", "MDPC01", "svc", "r1", "{}", END }, OK, NULL },
-        { { "id", "", "MDPC01", "svc", "r1", "", END }, OK, NULL },
+        { { "id", "junk", END }, DROP, "no empty delimiter" },
+        { { "id", "a", "b", "c", "d", "e", "f", "g", "h", "i", "", "MDPC01", "s", "{}", END },
+          DROP, "within the first 9 frames" },
+        { { "id", "", END }, ANSWER, "missing the 'MDPC01' frame" },
+        { { "id", "", "MDPC01", END }, ANSWER, "missing the service" },
+        { { "id", "", "MDPC01", "svc", END }, ANSWER, "missing the body" },
+        { { "id", "r1", "", "MDPC01", "svc", END }, ANSWER, "missing the body" },
+        { { "id", "", "MDPC02", "svc", "{}", END }, ANSWER, "'MDPC02' is not" },
+        { { "id", "", "", "MDPC01", "svc", "{}", END }, ANSWER, "'' is not" },
+        { { "id", "MDPC01", "svc", "{}", END }, ANSWER, "delimiter" },
+        { { "id", "", "MDPC01", "", "{}", END }, ANSWER, "service name is empty" },
+        { { "id", "", "MDPC01", "a b", "{}", END }, ANSWER, "printable ASCII" },
+        //  stock REQ or DEALER client: no envelope
+        { { "id", "", "MDPC01", "svc", "{}", END }, OK, NULL },
+        { { "id", "", "MDPC01", "svc", "", END }, OK, NULL },
+        { { "id", "", "MDPC01", "svc", "part1", "part2", "part3", END }, OK, NULL },
+        //  ours: the request id in the envelope; a proxy adds more
+        { { "id", "r1", "", "MDPC01", "svc", "{}", END }, OK, NULL },
+        { { "id", "a", "b", "c", "d", "e", "f", "g", "h", "", "MDPC01", "s", "{}", END }, OK, NULL },
     };
     for (size_t index = 0; index < sizeof shapes / sizeof shapes [0]; index++) {
         jm_mdp_client_msg_t out;
         s_check_shape ("client", index, s_client_decode, &out, &shapes [index]);
     }
-    //  A good one, taken apart by position
-    const char *good [] = { "id", "", "MDPC01", "svc", "r1", "{}", END };
+    //  Ours, taken apart by position
+    const char *good [] = { "id", "r1", "", "MDPC01", "svc", "{}", "more", END };
     zmsg_t *msg = s_message (good);
     jm_mdp_client_msg_t out;
     char problem [JM_MDP_PROBLEM_MAX];
     JM_REQUIRE (jm_mdp_client_decode (msg, &out, problem, sizeof problem) == OK);
     JM_CHECK (zframe_streq (out.identity, "id"));
+    JM_CHECK_INT (out.envelope_size, 1);
+    JM_CHECK (zframe_streq (out.envelope [0], "r1"));
     JM_CHECK (zframe_streq (out.service, "svc"));
-    JM_CHECK (zframe_streq (out.request_id, "r1"));
-    JM_CHECK_INT (out.body_size, 1);
+    JM_CHECK_INT (out.body_size, 2);
     JM_CHECK (zframe_streq (out.body [0], "{}"));
+    JM_CHECK (zframe_streq (out.body [1], "more"));
+    zmsg_destroy (&msg);
+    //  A stock client's
+    const char *stock [] = { "id", "", "MDPC01", "mmi.service", "echo", END };
+    msg = s_message (stock);
+    JM_REQUIRE (jm_mdp_client_decode (msg, &out, problem, sizeof problem) == OK);
+    JM_CHECK_INT (out.envelope_size, 0);
+    JM_CHECK (zframe_streq (out.service, "mmi.service"));
+    JM_CHECK_INT (out.body_size, 1);
     zmsg_destroy (&msg);
     //  What an error answer can echo
-    const char *bad_id [] = { "id", "", "MDPC01", "svc", "", "{}", END };
-    msg = s_message (bad_id);
+    const char *bad_service [] = { "id", "r1", "", "MDPC01", "a b", "{}", END };
+    msg = s_message (bad_service);
     JM_CHECK_INT (jm_mdp_client_decode (msg, &out, problem, sizeof problem), ANSWER);
-    JM_CHECK (out.identity && out.service && !out.request_id);
+    JM_CHECK (out.identity && !out.service && out.envelope_size == 1);
+    JM_CHECK (zframe_streq (out.envelope [0], "r1"));
     zmsg_destroy (&msg);
-    //  A huge frame count is an answer, not a walk
-    const char *head [] = { "id", "", "MDPC01", "svc", "r1", END };
+    //  An envelope frame too big to echo is dropped
+    char big [300];
+    memset (big, 'x', sizeof big - 1);
+    big [sizeof big - 1] = 0;
+    const char *big_envelope [] = { "id", big, "", "MDPC01", "svc", "{}", END };
+    msg = s_message (big_envelope);
+    JM_CHECK_INT (jm_mdp_client_decode (msg, &out, problem, sizeof problem), DROP);
+    JM_CHECK (strstr (problem, "envelope frame 1 is 299 bytes"));
+    zmsg_destroy (&msg);
+    //  Body frames are bounded; a huge frame count is an answer, not a walk
+    const char *head [] = { "id", "r1", "", "MDPC01", "svc", END };
+    msg = s_long_message (head, 5 + JM_MDP_BODY_FRAMES_MAX, "x");
+    JM_CHECK_INT (jm_mdp_client_decode (msg, &out, problem, sizeof problem), OK);
+    JM_CHECK_INT (out.body_size, JM_MDP_BODY_FRAMES_MAX);
+    zmsg_destroy (&msg);
     msg = s_long_message (head, 100000, "x");
     JM_CHECK_INT (jm_mdp_client_decode (msg, &out, problem, sizeof problem), ANSWER);
-    JM_CHECK (strstr (problem, "99994 frames after the body"));
+    JM_CHECK (strstr (problem, "the body is 99995 frames, more than 64"));
+    zmsg_destroy (&msg);
+    const char *empties [] = { "id", END };
+    msg = s_long_message (empties, 100000, "");
+    JM_CHECK_INT (jm_mdp_client_decode (msg, &out, problem, sizeof problem), ANSWER);
     zmsg_destroy (&msg);
 }
 
@@ -160,7 +194,7 @@ JM_TEST (mdp_decode_worker_shapes)
         { { "w", "", "MDPW01", "\x03", "tok", "", END }, DROP, "REPLY with 2 frames" },
         { { "w", "", "MDPW01", "\x03", "", "", "{}", END }, DROP, "token is 0 bytes" },
         { { "w", "", "MDPW01", "\x03", "tok", "x", "{}", END }, DROP, "not empty" },
-        { { "w", "", "MDPW01", "\x03", "tok", "", "{}", "x", END }, DROP, "after the body" },
+        { { "w", "", "MDPW01", "\x03", "tok", "", "{}", "x", END }, OK, NULL },
         { { "w", "", "MDPW01", "\x03", "tok", "", "{}", END }, OK, NULL },
         { { "w", "", "MDPW01", "\x02", "tok", "", "{}", END }, DROP, "unexpected REQUEST" },
         { { "w", "", "MDPW01", "\x07", END }, DROP, "unknown command 0x07" },
@@ -212,8 +246,13 @@ JM_TEST (mdp_decode_worker_shapes)
     zmsg_destroy (&msg);
 
     const char *many_reply [] = { "w", "", "MDPW01", "\x03", "tok", "", END };
+    msg = s_long_message (many_reply, 6 + JM_MDP_BODY_FRAMES_MAX, "x");
+    JM_CHECK_INT (jm_mdp_worker_decode (msg, &out, problem, sizeof problem), OK);
+    JM_CHECK_INT (out.body_size, JM_MDP_BODY_FRAMES_MAX);
+    zmsg_destroy (&msg);
     msg = s_long_message (many_reply, 100000, "x");
     JM_CHECK_INT (jm_mdp_worker_decode (msg, &out, problem, sizeof problem), DROP);
+    JM_CHECK (strstr (problem, "REPLY body is 99994 frames, more than 64"));
     zmsg_destroy (&msg);
 }
 
@@ -233,7 +272,7 @@ JM_TEST (mdp_decode_gateway_shapes)
         { { "", "MDPW01", "\x02", "tok", END }, DROP, "REQUEST with 1 frame" },
         { { "", "MDPW01", "\x02", "", "", "{}", END }, DROP, "token is 0 bytes" },
         { { "", "MDPW01", "\x02", "tok", "x", "{}", END }, DROP, "not empty" },
-        { { "", "MDPW01", "\x02", "tok", "", "{}", "x", END }, DROP, "after the body" },
+        { { "", "MDPW01", "\x02", "tok", "", "{}", "x", END }, OK, NULL },
         { { "", "MDPW01", "\x02", "tok", "", "{}", END }, OK, NULL },
         { { "", "MDPW01", "\x01", "svc", END }, DROP, "unexpected READY" },
         { { "", "MDPW01", "\x03", "tok", "", "{}", END }, DROP, "unexpected REPLY" },
@@ -262,13 +301,14 @@ JM_TEST (mdp_decode_gateway_shapes)
 JM_TEST (mdp_decode_reply_shapes)
 {
     static const shape_t shapes [] = {
-        { { END }, DROP, "0 frames" },
-        { { "", END }, DROP, "1 frames" },
-        { { "", "MDPC01", "svc", "r1", END }, DROP, "4 frames" },
-        { { "x", "MDPC01", "svc", "r1", "{}", END }, DROP, "empty delimiter" },
-        { { "", "MDPW01", "svc", "r1", "{}", END }, DROP, "'MDPW01' is not" },
-        { { "", "MDPC01", "svc", "r1", "{}", "x", END }, DROP, "6 frames" },
-        { { "", "MDPC01", "svc", "r1", "{}", END }, OK, NULL },
+        { { END }, DROP, "no empty delimiter" },
+        { { "", END }, DROP, "0 frames after the delimiter" },
+        { { "r1", END }, DROP, "no empty delimiter" },
+        { { "r1", "", "MDPC01", "svc", END }, DROP, "2 frames after" },
+        { { "r1", "", "MDPW01", "svc", "{}", END }, DROP, "'MDPW01' is not" },
+        { { "r1", "", "MDPC01", "svc", "{}", END }, OK, NULL },
+        { { "", "MDPC01", "svc", "{}", END }, OK, NULL },
+        { { "r1", "", "MDPC01", "svc", "{}", "more", END }, OK, NULL },
     };
     for (size_t index = 0; index < sizeof shapes / sizeof shapes [0]; index++) {
         jm_mdp_reply_msg_t out;
@@ -276,12 +316,19 @@ JM_TEST (mdp_decode_reply_shapes)
     }
     jm_mdp_reply_msg_t out;
     char problem [JM_MDP_PROBLEM_MAX];
-    const char *reply [] = { "", "MDPC01", "svc", "r1", "{}", END };
+    const char *reply [] = { "r1", "", "MDPC01", "svc", "{}", "more", END };
     zmsg_t *msg = s_message (reply);
     JM_REQUIRE (jm_mdp_reply_decode (msg, &out, problem, sizeof problem) == OK);
+    JM_CHECK_INT (out.envelope_size, 1);
+    JM_CHECK (zframe_streq (out.envelope [0], "r1"));
     JM_CHECK (zframe_streq (out.service, "svc"));
-    JM_CHECK (zframe_streq (out.request_id, "r1"));
+    JM_CHECK_INT (out.body_size, 2);
     JM_CHECK (zframe_streq (out.body [0], "{}"));
+    JM_CHECK (zframe_streq (out.body [1], "more"));
+    zmsg_destroy (&msg);
+    msg = s_long_message (reply, 100000, "x");
+    JM_CHECK_INT (jm_mdp_reply_decode (msg, &out, problem, sizeof problem), DROP);
+    JM_CHECK (strstr (problem, "more than 64"));
     zmsg_destroy (&msg);
 }
 
