@@ -242,7 +242,12 @@ struct _jm_mdp_worker_t {
     size_t reconnects;
     bool gateway_lost;          //  reconnected and heard nothing since
     bool announce;              //  READY still to send (the first, once settings are made)
+    int64_t warn_second;        //  malformed messages from the gateway are logged at
+    int warn_count;             //  most WARN_PER_SECOND a second; the rest are counted
+    uint64_t warnings_suppressed;
 };
+
+#define WARN_PER_SECOND 10
 
 //  Sends [empty, MDPW01, command] (HEARTBEAT, DISCONNECT).  Returns 0, or
 //  -1 when the send queue is full.
@@ -410,6 +415,27 @@ s_worker_refuse_frames (jm_mdp_worker_t *self, zframe_t *token, size_t frames)
     jm_log_debug ("worker for '%s': refused a request of %zu body frames", self->service, frames);
 }
 
+//  Logs a malformed message from the gateway, at most WARN_PER_SECOND a
+//  second: whoever sends them cannot flood the log.
+static void
+s_worker_warn_malformed (jm_mdp_worker_t *self, const char *problem)
+{
+    int64_t second = zclock_mono () / 1000;
+    if (second != self->warn_second) {
+        if (self->warnings_suppressed)
+            jm_log_warning ("worker for '%s': %" PRIu64 " more malformed messages from the "
+                            "gateway were dropped", self->service, self->warnings_suppressed);
+        self->warn_second = second;
+        self->warn_count = 0;
+        self->warnings_suppressed = 0;
+    }
+    if (self->warn_count++ < WARN_PER_SECOND)
+        jm_log_warning ("worker for '%s': dropped a malformed message from the gateway: %s",
+                        self->service, problem);
+    else
+        self->warnings_suppressed++;
+}
+
 //  Handles one message from the gateway.  Returns a request when it was one.
 static jm_mdp_request_t *
 s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
@@ -423,8 +449,7 @@ s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
     jm_mdp_worker_msg_t decoded;
     char problem [JM_MDP_PROBLEM_MAX];
     if (jm_mdp_gateway_decode (msg, &decoded, problem, sizeof problem) != JM_MDP_DECODE_OK) {
-        jm_log_warning ("worker for '%s': dropped a malformed message from the gateway: %s",
-                        self->service, problem);
+        s_worker_warn_malformed (self, problem);
         zmsg_destroy (msg_p);
         return NULL;
     }
