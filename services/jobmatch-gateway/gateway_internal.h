@@ -5,11 +5,13 @@
     The broker is one actor split along its seams:
         gateway.c           the actor: loop handlers, the periodic tick,
                             construction, the public API; small helpers
-        gateway_client.c    the client side: checking client messages,
-                            replies and error replies, mmi.* and
-                            jobmatch.stats
-        gateway_worker.c    the worker side: READY, REPLY, HEARTBEAT and
-                            DISCONNECT; workers joining and leaving
+        gateway_client.c    the client side: checking client messages
+                            (decoded by jm_mdp_decode), replies and error
+                            replies with the client's envelope, a
+                            request's frames, mmi.* and jobmatch.stats
+        gateway_worker.c    the worker side: READY (slots, heartbeat),
+                            REPLY, HEARTBEAT and DISCONNECT; workers
+                            joining and leaving
         gateway_queue.c     requests, tokens and services: the queues, the
                             ready rings and dispatch
         gateway_stats.c     the latency histogram, the jobmatch.stats body
@@ -243,11 +245,6 @@ void
 //  caller's pointer.
 void
     gw_service_destroy (service_t **service_p);
-
-//  Returns true when a frame is a valid service name: 1..255 printable
-//  ASCII characters without spaces.
-bool
-    gw_service_name_ok (zframe_t *name);
 
 
 //  --------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 /*  gateway_queue: the gateway's requests and services.  Request lists,
     dispatch tokens, answering and freeing a request, and per service its
     queue, its ring of workers with free slots and dispatch from the one to
-    the other; also what makes a valid service name.  Part of the gateway
-    broker; see gateway_internal.h.                                        */
+    the other.  Part of the gateway broker; see gateway_internal.h.        */
 #include "gateway_internal.h"
 
 
@@ -247,19 +246,4 @@ gw_service_destroy (service_t **service_p)
     free (service->name);
     free (service);
     *service_p = NULL;
-}
-
-//  Service names are 1..255 printable ASCII characters without spaces, so
-//  they are safe in logs, JSON and error messages.
-bool
-gw_service_name_ok (zframe_t *name)
-{
-    size_t size = zframe_size (name);
-    const byte *data = zframe_data (name);
-    if (size == 0 || size > JM_MDP_SERVICE_MAX)
-        return false;
-    for (size_t index = 0; index < size; index++)
-        if (data [index] <= 0x20 || data [index] >= 0x7f)
-            return false;
-    return true;
 }
