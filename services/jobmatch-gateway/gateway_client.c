@@ -218,7 +218,7 @@ s_request_new (zmsg_t *msg, jm_mdp_client_msg_t *decoded, size_t body_bytes)
         request->body [index] = decoded->body [index];
     }
     request->body_size = decoded->body_size;
-    request->body_bytes = body_bytes;
+    request->bytes = body_bytes;
     return request;
 }
 

@@ -88,7 +88,7 @@ struct _request_t {
     size_t envelope_size;       //  request id; stock clients: none), echoed in the reply
     zframe_t **body;            //  the body's frames, kept for re-dispatch; one block
     size_t body_size;           //  of memory with envelope (envelope + envelope_size)
-    size_t body_bytes;          //  the body's size, all frames
+    size_t bytes;               //  body bytes, all frames
     service_t *service;
     worker_t *worker;           //  set while in flight
     int attempts;               //  dispatches so far
