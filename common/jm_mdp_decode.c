@@ -146,13 +146,15 @@ jm_mdp_client_decode (zmsg_t *msg, jm_mdp_client_msg_t *out, char *problem, size
     if (count == 1)
         return s_problem (JM_MDP_DECODE_DROP, problem, size,
                           "a message with only a routing id");
-    //  A DEALER that left out the delimiter: answer it with an empty envelope
-    if (s_frame_is (frames [1], JM_MDPC))
-        return s_problem (JM_MDP_DECODE_ANSWER, problem, size,
-                          "missing the empty delimiter frame before '" JM_MDPC "'");
     size_t delimiter;
     int rc = s_envelope (frames, count, 1, out->envelope, &out->envelope_size, &delimiter,
                          problem, size);
+    //  A DEALER that left out the delimiter: answer it with an empty envelope
+    if (rc != JM_MDP_DECODE_OK && s_frame_is (frames [1], JM_MDPC)) {
+        out->envelope_size = 0;
+        return s_problem (JM_MDP_DECODE_ANSWER, problem, size,
+                          "missing the empty delimiter frame before '" JM_MDPC "'");
+    }
     if (rc != JM_MDP_DECODE_OK)
         return rc;
     //  From here on the client can be answered

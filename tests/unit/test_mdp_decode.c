@@ -103,6 +103,7 @@ JM_TEST (mdp_decode_client_shapes)
         { { "id", "", "MDPC02", "svc", "{}", END }, ANSWER, "'MDPC02' is not" },
         { { "id", "", "", "MDPC01", "svc", "{}", END }, ANSWER, "'' is not" },
         { { "id", "MDPC01", "svc", "{}", END }, ANSWER, "delimiter" },
+        { { "id", "MDPC01", "", "MDPC01", "svc", "{}", END }, OK, NULL },    //  an odd request id
         { { "id", "", "MDPC01", "", "{}", END }, ANSWER, "service name is empty" },
         { { "id", "", "MDPC01", "a b", "{}", END }, ANSWER, "printable ASCII" },
         //  stock REQ or DEALER client: no envelope
