@@ -44,7 +44,8 @@ sequence = [0]
 
 def send(service, body):
     sequence[0] += 1
-    socket.send_multipart([b"", b"MDPC01", service.encode(), b"b%d" % sequence[0],
+    # [request-id, "", MDPC01, service, body]; the reply comes back the same way
+    socket.send_multipart([b"b%d" % sequence[0], b"", b"MDPC01", service.encode(),
                            json.dumps(body).encode()])
 
 def recv():

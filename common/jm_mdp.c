@@ -2,6 +2,7 @@
     and proto/protocol.md.                                                 */
 #include "jm_mdp.h"
 #include "jm_log.h"
+#include "jm_mdp_decode.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -39,26 +40,42 @@ jm_mdp_error_body (const char *code, const char *message)
     return text;
 }
 
-int
-jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err)
+//  Parses a READY extension frame "<prefix>N" with N a decimal number in
+//  min..max.  Returns N, or -1 with err filled.
+static int
+s_extension_parse (const void *data, size_t size, const char *prefix, int min, int max,
+                   jm_error_t *err)
 {
-    static const char prefix [] = "slots=";
-    const size_t prefix_size = sizeof prefix - 1;
+    const size_t prefix_size = strlen (prefix);
     const char *text = data;
     if (size <= prefix_size || memcmp (text, prefix, prefix_size) != 0)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                             "READY extension frame is not \"slots=N\"");
-    int slots = 0;
+                             "READY extension frame is not \"%sN\"", prefix);
+    long value = 0;
     for (size_t index = prefix_size; index < size; index++) {
-        if (text [index] < '0' || text [index] > '9' || index - prefix_size >= 4)
+        if (text [index] < '0' || text [index] > '9' || index - prefix_size >= 9)
             return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                                 "slots must be a decimal number 1..%d", JM_MDP_SLOTS_MAX);
-        slots = slots * 10 + (text [index] - '0');
+                                 "%.*s must be a decimal number %d..%d",
+                                 (int) prefix_size - 1, prefix, min, max);
+        value = value * 10 + (text [index] - '0');
     }
-    if (slots < 1 || slots > JM_MDP_SLOTS_MAX)
-        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                             "slots=%d is outside 1..%d", slots, JM_MDP_SLOTS_MAX);
-    return slots;
+    if (value < min || value > max)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "%s%ld is outside %d..%d",
+                             prefix, value, min, max);
+    return (int) value;
+}
+
+int
+jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err)
+{
+    return s_extension_parse (data, size, "slots=", 1, JM_MDP_SLOTS_MAX, err);
+}
+
+int
+jm_mdp_heartbeat_parse (const void *data, size_t size, jm_error_t *err)
+{
+    return s_extension_parse (data, size, "heartbeat=", JM_MDP_HEARTBEAT_MIN,
+                              JM_MDP_HEARTBEAT_MAX, err);
 }
 
 char *
@@ -113,12 +130,23 @@ s_send_parts (void *handle, const jm_mdp_part_t *parts, size_t count, bool more)
 int
 jm_mdp_send (zsock_t *sock, const jm_mdp_part_t *parts, size_t count, zframe_t *body)
 {
+    return jm_mdp_send_frames (sock, parts, count, body? &body: NULL, body? 1: 0);
+}
+
+int
+jm_mdp_send_frames (zsock_t *sock, const jm_mdp_part_t *parts, size_t count,
+                    zframe_t **frames, size_t frame_count)
+{
     assert (sock);
-    assert (count > 0 || body);
-    if (s_send_parts (zsock_resolve (sock), parts, count, body != NULL))
+    assert (count > 0 || frame_count > 0);
+    if (s_send_parts (zsock_resolve (sock), parts, count, frame_count > 0))
         return -1;
-    if (body && zframe_send (&body, sock, ZFRAME_REUSE))
-        return -1;
+    for (size_t index = 0; index < frame_count; index++) {
+        zframe_t *frame = frames [index];
+        int flags = ZFRAME_REUSE | (index + 1 < frame_count? ZFRAME_MORE: 0);
+        if (zframe_send (&frame, sock, flags))
+            return -1;
+    }
     return 0;
 }
 
@@ -213,7 +241,13 @@ struct _jm_mdp_worker_t {
     uint64_t generation;        //  counts connections; requests remember theirs
     size_t reconnects;
     bool gateway_lost;          //  reconnected and heard nothing since
+    bool announce;              //  READY still to send (the first, once settings are made)
+    int64_t warn_second;        //  malformed messages from the gateway are logged at
+    int warn_count;             //  most WARN_PER_SECOND a second; the rest are counted
+    uint64_t warnings_suppressed;
 };
+
+#define WARN_PER_SECOND 10
 
 //  Sends [empty, MDPW01, command] (HEARTBEAT, DISCONNECT).  Returns 0, or
 //  -1 when the send queue is full.
@@ -224,18 +258,24 @@ s_worker_send_command (jm_mdp_worker_t *self, byte command)
     return jm_mdp_send (self->sock, parts, 3, NULL);
 }
 
+//  READY [service, "slots=N" when N > 1, "heartbeat=MS"]: the extensions
+//  tell the gateway how many requests to send at once and how soon to
+//  notice this worker is gone.
 static void
 s_worker_send_ready (jm_mdp_worker_t *self)
 {
     byte command = JM_MDPW_READY;
-    char slots [32];
+    char slots [32], heartbeat [32];
     snprintf (slots, sizeof slots, "slots=%d", self->slots);
-    jm_mdp_part_t parts [] = {
-        { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
-        { self->service, strlen (self->service) }, { slots, strlen (slots) }
+    snprintf (heartbeat, sizeof heartbeat, "heartbeat=%d", self->heartbeat_ms);
+    jm_mdp_part_t parts [6] = {
+        { "", 0 }, { JM_MDPW, 6 }, { &command, 1 }, { self->service, strlen (self->service) }
     };
-    //  One slot is the standard READY, without the extension frame
-    jm_mdp_send (self->sock, parts, self->slots > 1? 5: 4, NULL);
+    size_t count = 4;
+    if (self->slots > 1)
+        parts [count++] = (jm_mdp_part_t) { slots, strlen (slots) };
+    parts [count++] = (jm_mdp_part_t) { heartbeat, strlen (heartbeat) };
+    jm_mdp_send (self->sock, parts, count, NULL);
 }
 
 static void
@@ -259,9 +299,23 @@ s_worker_connect (jm_mdp_worker_t *self)
     if (zsock_connect (self->sock, "%s", self->endpoint))
         return -1;
     self->generation++;
-    s_worker_send_ready (self);
+    if (self->generation > 1)
+        s_worker_send_ready (self);
+    else
+        self->announce = true;  //  sent by the first tick, recv or wait
     s_worker_reset_timers (self);
     return 0;
+}
+
+//  Sends the first READY, once the owner has made its settings.
+static void
+s_worker_announce (jm_mdp_worker_t *self)
+{
+    if (self->announce) {
+        self->announce = false;
+        s_worker_send_ready (self);
+        s_worker_reset_timers (self);
+    }
 }
 
 jm_mdp_worker_t *
@@ -342,6 +396,46 @@ jm_mdp_worker_reconnects (jm_mdp_worker_t *self)
     return self->reconnects;
 }
 
+//  Answers a request whose body is several frames: jobmatch's services
+//  take one-frame bodies, and a part of a body must never pass for all of it.
+static void
+s_worker_refuse_frames (jm_mdp_worker_t *self, zframe_t *token, size_t frames)
+{
+    char message [160];
+    snprintf (message, sizeof message, "the body is %zu frames; service '%.64s' takes a "
+              "body of one frame", frames, self->service);
+    char *body = jm_mdp_error_body (JM_ERR_INVALID_REQUEST, message);
+    byte command = JM_MDPW_REPLY;
+    jm_mdp_part_t parts [] = {
+        { "", 0 }, { JM_MDPW, 6 }, { &command, 1 },
+        { zframe_data (token), zframe_size (token) }, { "", 0 }, { body, strlen (body) }
+    };
+    jm_mdp_send (self->sock, parts, 6, NULL);
+    free (body);
+    jm_log_debug ("worker for '%s': refused a request of %zu body frames", self->service, frames);
+}
+
+//  Logs a malformed message from the gateway, at most WARN_PER_SECOND a
+//  second: whoever sends them cannot flood the log.
+static void
+s_worker_warn_malformed (jm_mdp_worker_t *self, const char *problem)
+{
+    int64_t second = zclock_mono () / 1000;
+    if (second != self->warn_second) {
+        if (self->warnings_suppressed)
+            jm_log_warning ("worker for '%s': %" PRIu64 " more malformed messages from the "
+                            "gateway were dropped", self->service, self->warnings_suppressed);
+        self->warn_second = second;
+        self->warn_count = 0;
+        self->warnings_suppressed = 0;
+    }
+    if (self->warn_count++ < WARN_PER_SECOND)
+        jm_log_warning ("worker for '%s': dropped a malformed message from the gateway: %s",
+                        self->service, problem);
+    else
+        self->warnings_suppressed++;
+}
+
 //  Handles one message from the gateway.  Returns a request when it was one.
 static jm_mdp_request_t *
 s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
@@ -352,46 +446,32 @@ s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
         self->gateway_lost = false;
         jm_log_info ("worker for '%s': gateway at %s is back", self->service, self->endpoint);
     }
-    zframe_t *empty = zmsg_first (msg);
-    zframe_t *header = zmsg_next (msg);
-    zframe_t *command = zmsg_next (msg);
-    if (!command || zframe_size (empty) != 0 || !zframe_streq (header, JM_MDPW)
-    ||  zframe_size (command) != 1) {
-        jm_log_warning ("worker for '%s': dropped a malformed message (%zu frames)",
-                        self->service, zmsg_size (msg));
+    jm_mdp_worker_msg_t decoded;
+    char problem [JM_MDP_PROBLEM_MAX];
+    if (jm_mdp_gateway_decode (msg, &decoded, problem, sizeof problem) != JM_MDP_DECODE_OK) {
+        s_worker_warn_malformed (self, problem);
         zmsg_destroy (msg_p);
         return NULL;
     }
-    byte code = zframe_data (command) [0];
+    int code = decoded.command;
     jm_mdp_request_t *request = NULL;
+    if (code == JM_MDPW_REQUEST && decoded.body_size > 1)
+        s_worker_refuse_frames (self, decoded.token, decoded.body_size);
+    else
     if (code == JM_MDPW_REQUEST) {
-        //  [empty, header, command, token, empty, body]
-        zframe_t *token = zmsg_next (msg);
-        zframe_t *delimiter = zmsg_next (msg);
-        zframe_t *body = zmsg_next (msg);
-        if (!body || zmsg_size (msg) != 6 || zframe_size (token) == 0
-        ||  zframe_size (delimiter) != 0)
-            jm_log_warning ("worker for '%s': dropped a malformed REQUEST (%zu frames)",
-                            self->service, zmsg_size (msg));
-        else {
-            request = calloc (1, sizeof *request);
-            assert (request);
-            zmsg_remove (msg, token);
-            zmsg_remove (msg, body);
-            request->token = token;
-            request->body = body;
-            request->generation = self->generation;
-        }
+        request = calloc (1, sizeof *request);
+        assert (request);
+        zmsg_remove (msg, decoded.token);
+        zmsg_remove (msg, decoded.body [0]);
+        request->token = decoded.token;
+        request->body = decoded.body [0];
+        request->generation = self->generation;
     }
     else
     if (code == JM_MDPW_DISCONNECT) {
         jm_log_info ("worker for '%s': gateway sent DISCONNECT; reconnecting", self->service);
         s_worker_connect (self);
     }
-    else
-    if (code != JM_MDPW_HEARTBEAT)
-        jm_log_warning ("worker for '%s': dropped unexpected %s (0x%02x) from gateway",
-                        self->service, jm_mdp_command_name (code), code);
     zmsg_destroy (msg_p);
     return request;
 }
@@ -400,6 +480,7 @@ jm_mdp_request_t *
 jm_mdp_worker_recv (jm_mdp_worker_t *self)
 {
     assert (self);
+    s_worker_announce (self);
     zmsg_t *msg;
     while ((msg = jm_mdp_recv_nowait (self->sock))) {
         jm_mdp_request_t *request = s_worker_handle (self, &msg);
@@ -500,6 +581,7 @@ int
 jm_mdp_worker_tick (jm_mdp_worker_t *self)
 {
     assert (self);
+    s_worker_announce (self);
     int64_t now = zclock_mono ();
     if (now >= self->expires_at) {
         if (!self->gateway_lost)
@@ -581,32 +663,44 @@ jm_mdp_client_send (jm_mdp_client_t *self, const char *service, const char *requ
     if (service_size == 0 || service_size > JM_MDP_SERVICE_MAX
     ||  id_size == 0 || id_size > JM_MDP_REQUEST_ID_MAX)
         return -1;
+    //  The request id travels in the envelope, before the delimiter, and
+    //  comes back there; after it the request is plain 7/MDP
     jm_mdp_part_t parts [] = {
-        { "", 0 }, { JM_MDPC, 6 }, { service, service_size }, { request_id, id_size },
+        { request_id, id_size }, { "", 0 }, { JM_MDPC, 6 }, { service, service_size },
         { body, size }
     };
     return jm_mdp_send (self->sock, parts, 5, NULL);
 }
 
-//  Takes a reply [empty, MDPC01, service, request-id, body] apart into the
-//  out-pointers.  Returns 0, or -1 when it is malformed.
+//  Takes a reply [request-id, "", MDPC01, service, body] apart into the
+//  out-pointers.  Returns 0, or -1 with problem filled when it is
+//  malformed.  A body of several frames (a worker of another kind) comes
+//  back as an error body rather than a part of it.
 static int
-s_client_decode (zmsg_t *msg, char **service_p, char **request_id_p, char **body_p)
+s_client_decode (zmsg_t *msg, char **service_p, char **request_id_p, char **body_p,
+                 char *problem, size_t size)
 {
-    zframe_t *empty = zmsg_first (msg);
-    zframe_t *header = zmsg_next (msg);
-    zframe_t *service = zmsg_next (msg);
-    zframe_t *request_id = zmsg_next (msg);
-    zframe_t *body = zmsg_next (msg);
-    if (!body || zmsg_size (msg) != 5 || zframe_size (empty) != 0
-    ||  !zframe_streq (header, JM_MDPC))
+    jm_mdp_reply_msg_t reply;
+    if (jm_mdp_reply_decode (msg, &reply, problem, size) != JM_MDP_DECODE_OK)
         return -1;
+    if (reply.envelope_size != 1) {
+        snprintf (problem, size, "a reply with %zu envelope frames; ours have one, "
+                  "the request id", reply.envelope_size);
+        return -1;
+    }
     if (service_p)
-        *service_p = zframe_strdup (service);
+        *service_p = zframe_strdup (reply.service);
     if (request_id_p)
-        *request_id_p = zframe_strdup (request_id);
-    if (body_p)
-        *body_p = zframe_strdup (body);
+        *request_id_p = zframe_strdup (reply.envelope [0]);
+    if (body_p && reply.body_size == 1)
+        *body_p = zframe_strdup (reply.body [0]);
+    else
+    if (body_p) {
+        char message [128];
+        snprintf (message, sizeof message, "the reply body is %zu frames; this client "
+                  "takes a body of one frame", reply.body_size);
+        *body_p = jm_mdp_error_body (JM_ERR_INVALID_REQUEST, message);
+    }
     return 0;
 }
 
@@ -619,9 +713,11 @@ jm_mdp_client_recv (jm_mdp_client_t *self, char **service_p, char **request_id_p
     while (true) {
         zmsg_t *msg;
         while ((msg = jm_mdp_recv_nowait (self->sock))) {
-            int rc = s_client_decode (msg, service_p, request_id_p, body_p);
+            char problem [JM_MDP_PROBLEM_MAX];
+            int rc = s_client_decode (msg, service_p, request_id_p, body_p, problem,
+                                      sizeof problem);
             if (rc)
-                jm_log_warning ("client: dropped a malformed reply (%zu frames)", zmsg_size (msg));
+                jm_log_warning ("client: dropped a malformed reply: %s", problem);
             zmsg_destroy (&msg);
             if (rc == 0)
                 return 0;

@@ -4,10 +4,12 @@
     and the CLI and dashboard (clients):
 
     1.  Constants and small helpers: protocol headers and commands, limits,
-        the JSON body of an error reply, the READY "slots=N" extension.
+        the JSON body of an error reply, the READY extensions "slots=N" and
+        "heartbeat=MS", sending a message from parts.  The decoders of
+        received messages are in jm_mdp_decode.h.
 
     2.  jm_mdp_worker_t, a worker connection.  It announces a service with N
-        slots (READY + "slots=N"), hands out each REQUEST as a
+        slots (READY + "slots=N" + "heartbeat=MS"), hands out each REQUEST as a
         jm_mdp_request_t (dispatch token + body), sends REPLYs in any order
         with up to N outstanding, exchanges heartbeats, and reconnects with a
         fresh READY when the gateway has been silent for liveness heartbeats
@@ -28,7 +30,8 @@
             }
 
     3.  jm_mdp_client_t, a client connection (DEALER).  send () and recv ()
-        keep any number of requests in flight, matched by request id;
+        keep any number of requests in flight, matched by request id (a
+        frame of the ZeroMQ envelope, so the rest is plain 7/MDP);
         request () is the blocking one-shot.
 
     Objects may be created in several threads at once (czmq's one-time setup
@@ -65,6 +68,9 @@
 #define JM_MDP_TOKEN_SIZE       12          //  size of the gateway's dispatch tokens
 
 #define JM_MDP_HEARTBEAT_MS     1000        //  default heartbeat interval
+#define JM_MDP_STOCK_HEARTBEAT_MS 2500      //  a stock 7/MDP worker's, when it declares none
+#define JM_MDP_HEARTBEAT_MIN    10          //  READY "heartbeat=N", 10..600000
+#define JM_MDP_HEARTBEAT_MAX    600000
 #define JM_MDP_LIVENESS         3           //  default heartbeats missed before "lost"
 #define JM_MDP_HWM              100000      //  send/receive high water marks
 
@@ -86,6 +92,12 @@ char *
 //  with err filled (code invalid_request) when the frame says something else.
 int
     jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err);
+
+//  Parses the READY extension frame "heartbeat=N", the worker's heartbeat
+//  interval in milliseconds.  Returns N (10..600000), or -1 with err filled
+//  (code invalid_request) when the frame says something else.
+int
+    jm_mdp_heartbeat_parse (const void *data, size_t size, jm_error_t *err);
 
 //  Writes up to size-1 hex digits of data to buffer (lower case, NUL
 //  terminated, "…" not added) and returns buffer.  For logging identities.
@@ -114,6 +126,11 @@ typedef struct {
 //  zmsg_t: no allocation for small parts.
 int
     jm_mdp_send (zsock_t *sock, const jm_mdp_part_t *parts, size_t count, zframe_t *body);
+
+//  Same with a body of frame_count frames (shared, not copied, the caller's).
+int
+    jm_mdp_send_frames (zsock_t *sock, const jm_mdp_part_t *parts, size_t count,
+                        zframe_t **frames, size_t frame_count);
 
 //  Returns the next whole message waiting on the socket, or NULL when there
 //  is none; never blocks, never copies frames.  Drain sockets with this
@@ -155,9 +172,11 @@ zframe_t *
 typedef struct _jm_mdp_worker_t jm_mdp_worker_t;
 
 //  Creates a worker for service that may hold up to slots requests at once
-//  (1..JM_MDP_SLOTS_MAX; 1 sends a standard READY), connects it to endpoint
-//  ("tcp://host:port") and sends READY.  Connecting does not wait for the
-//  gateway: requests arrive once it is up.  Returns NULL with err filled
+//  (1..JM_MDP_SLOTS_MAX) and connects it to endpoint ("tcp://host:port").
+//  Its first jm_mdp_worker_tick, _recv or _wait sends READY with the
+//  extensions "slots=N" (when N > 1) and "heartbeat=MS", so settings made
+//  before then are announced.  Connecting does not wait for the gateway:
+//  requests arrive once it is up.  Returns NULL with err filled
 //  when the endpoint is invalid or the service name is empty or too long.
 jm_mdp_worker_t *
     jm_mdp_worker_new (const char *endpoint, const char *service, int slots,
@@ -172,7 +191,9 @@ void
 
 //  Sets the heartbeat interval and how many intervals of silence mean the
 //  gateway is lost (defaults JM_MDP_HEARTBEAT_MS, JM_MDP_LIVENESS).  Use the
-//  gateway's --heartbeat-ms so both sides agree.
+//  gateway's --heartbeat-ms so both sides agree; the interval goes to the
+//  gateway in READY, which expires the worker after its own liveness times
+//  it.  Call before the first tick, recv or wait.
 void
     jm_mdp_worker_set_heartbeat (jm_mdp_worker_t *self, int interval_ms, int liveness);
 
@@ -183,7 +204,8 @@ zsock_t *
 
 //  Returns the next request waiting, or NULL when there is none: never
 //  blocks.  Handles heartbeats and DISCONNECT on the way; drops malformed
-//  messages with a warning.  The caller owns the request and replies to it
+//  messages with a warning; answers a request whose body is more than one
+//  frame with invalid_request itself.  The caller owns the request and replies to it
 //  or destroys it.
 jm_mdp_request_t *
     jm_mdp_worker_recv (jm_mdp_worker_t *self);
@@ -245,8 +267,9 @@ void
 zsock_t *
     jm_mdp_client_sock (jm_mdp_client_t *self);
 
-//  Sends one request; the body is copied.  request_id must be 1..255 bytes
-//  and is echoed in the reply.  Never blocks: returns 0, or -1 when the send
+//  Sends one request [request-id, "", MDPC01, service, body]; the body is
+//  copied.  request_id must be 1..255 bytes; it travels in the ZeroMQ
+//  envelope and comes back with the reply.  Never blocks: returns 0, or -1 when the send
 //  queue is full (back off and retry) or the arguments are invalid.
 int
     jm_mdp_client_send (jm_mdp_client_t *self, const char *service,
@@ -254,7 +277,8 @@ int
 
 //  Waits up to timeout_ms (0: do not wait, -1: forever) for the next reply.
 //  Returns 0 and sets each non-NULL out-pointer to a fresh string the caller
-//  frees, or -1 on timeout or interrupt.  Malformed replies are dropped.
+//  frees, or -1 on timeout or interrupt.  Malformed replies are dropped; a
+//  reply body of several frames comes back as an invalid_request error body.
 int
     jm_mdp_client_recv (jm_mdp_client_t *self, char **service_p,
                         char **request_id_p, char **body_p, int timeout_ms);

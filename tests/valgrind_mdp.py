@@ -39,12 +39,14 @@ def drain(sock, timeout=0.5):
 
 
 def request(sock, service, body, rid=b"r", timeout=30.0):
-    sock.send_multipart([b"", MDPC, service, rid, body])
+    """Sends [request-id, "", MDPC01, service, body] and returns the body of
+    the reply [request-id, "", MDPC01, service, body]."""
+    sock.send_multipart([rid, b"", MDPC, service, body])
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if sock.poll(200):
             frames = sock.recv_multipart()
-            if len(frames) >= 4 and frames[3] == rid:
+            if len(frames) >= 5 and frames[0] == rid:
                 return frames[-1]
     return None
 
@@ -53,13 +55,15 @@ client = dealer(clients_ep)
 time.sleep(0.3)
 
 # Malformed client messages
-for frames in ([b"x"], [b""], [b"", MDPC], [b"", MDPC, b"svc"], [b"", b"MDPC02", b"s", b"1", b"{}"],
-               [MDPC, b"s", b"1", b"{}"], [b"", MDPC, b"s", b"", b"{}"],
-               [b"", MDPC, b"s", b"i" * 300, b"{}"], [b"", MDPC, b"", b"1", b"{}"],
-               [b"", MDPC, b"s" * 300, b"1", b"{}"], [b"", MDPC, b"bad name", b"1", b"{}"],
-               [b"", MDPC, b"bad\xff", b"1", b"{}"], [b"", MDPC, b"s", b"1"],
-               [b"", MDPC, b"s", b"1", b"{}", b"extra", b"more"], [b"", b"", b"", b"", b""],
-               [b"", MDPC, b"jobmatch.match", b"big", b"x" * 400000]):
+for frames in ([b"x"], [b""], [b"", MDPC], [b"", MDPC, b"svc"], [b"1", b"", b"MDPC02", b"s", b"{}"],
+               [MDPC, b"s", b"{}"], [b"i" * 300, b"", MDPC, b"s", b"{}"],
+               [b"e"] * 9 + [b"", MDPC, b"s", b"{}"], [b"1", b"", MDPC, b"", b"{}"],
+               [b"1", b"", MDPC, b"s" * 300, b"{}"], [b"1", b"", MDPC, b"bad name", b"{}"],
+               [b"1", b"", MDPC, b"bad\xff", b"{}"], [b"1", b"", MDPC, b"s"],
+               [b"1", b"", MDPC, b"s", b"{}", b"extra", b"more"], [b"", b"", b"", b"", b""],
+               [b"1", b"", MDPC, b"s"] + [b"x"] * 100,
+               [b"", MDPC, b"jobmatch.match", b"stock", b"two frames"],
+               [b"big", b"", MDPC, b"jobmatch.match", b"x" * 400000]):
     client.send_multipart(frames)
 drain(client, 2.0)
 
@@ -112,7 +116,7 @@ n = 0
 for service, list_ in bodies.items():
     for body in list_:
         n += 1
-        client.send_multipart([b"", MDPC, service, b"o-%d" % n, body])
+        client.send_multipart([b"o-%d" % n, b"", MDPC, service, body])
 got = 0
 deadline = time.monotonic() + 120
 while got < n and time.monotonic() < deadline:
@@ -122,7 +126,7 @@ while got < n and time.monotonic() < deadline:
 print("   raw bodies: %d of %d answered" % (got, n))
 
 # A fake worker that misbehaves
-def fake_worker(identity, service=b"vg.fake", extra=(b"slots=2",)):
+def fake_worker(identity, service=b"vg.fake", extra=(b"slots=2", b"heartbeat=1000")):
     w = dealer(workers_ep, identity)
     w.send_multipart([b"", MDPW, READY, service] + list(extra))
     return w
@@ -142,11 +146,11 @@ for frames in ([b"x"], [b"", MDPW], [b"", b"MDPW02", READY, b"s"], [b"", MDPW, b
 drain(bad, 1.0)
 
 w1 = fake_worker(b"fake-1")
-w2 = fake_worker(b"fake-2", extra=(b"slots=3", b"x-ext=1"))
+w2 = fake_worker(b"fake-2", extra=(b"slots=3", b"x-ext=1", b"heartbeat=2500"))
 time.sleep(0.5)
 c2 = dealer(clients_ep)
 for i in range(8):
-    c2.send_multipart([b"", MDPC, b"vg.fake", b"f-%d" % i, b"body-%d" % i])
+    c2.send_multipart([b"f-%d" % i, b"", MDPC, b"vg.fake", b"body-%d" % i])
 time.sleep(1.0)
 
 def worker_requests(w):
@@ -161,7 +165,7 @@ r1, r2 = worker_requests(w1), worker_requests(w2)
 # w1 answers one properly, one twice (a late reply), one with a wrong token
 if r1:
     tok = r1[0][3]
-    w1.send_multipart([b"", MDPW, REPLY, tok, b"", b"ok"])
+    w1.send_multipart([b"", MDPW, REPLY, tok, b"", b"ok", b"second frame"])
     w1.send_multipart([b"", MDPW, REPLY, tok, b"", b"again"])
     w1.send_multipart([b"", MDPW, REPLY, b"\x00" * len(tok), b"", b"wrong"])
 # w2 answers one with a malformed REPLY (it is disconnected, its requests re-queued)
@@ -171,7 +175,7 @@ time.sleep(0.5)
 # w1 vanishes silently with requests in flight (expires after the liveness)
 w1.close(linger=0)
 # a third worker takes the re-queued requests and answers half, then says DISCONNECT
-w3 = fake_worker(b"fake-3", extra=(b"slots=4",))
+w3 = fake_worker(b"fake-3", extra=(b"slots=4", b"heartbeat=1000"))
 time.sleep(1.0)
 r3 = worker_requests(w3)
 for frames in r3[: len(r3) // 2]:
@@ -187,9 +191,9 @@ drain(c2, 1.0)
 # Clients that leave before their replies
 for i in range(3):
     c = dealer(clients_ep)
-    c.send_multipart([b"", MDPC, b"jobmatch.match", b"gone-%d" % i,
+    c.send_multipart([b"gone-%d" % i, b"", MDPC, b"jobmatch.match",
                       b'{"candidate": {"id": "gone", "skills": ["Python", "SQL"]}}'])
-    c.send_multipart([b"", MDPC, b"vg.fake", b"gone-f%d" % i, b"x"])
+    c.send_multipart([b"gone-f%d" % i, b"", MDPC, b"vg.fake", b"x", b"second frame"])
     time.sleep(0.05)
     c.close(linger=0)
 
@@ -197,11 +201,11 @@ for i in range(3):
 # requests in flight when the gateway is stopped
 waiting = dealer(clients_ep)
 for i in range(5):
-    waiting.send_multipart([b"", MDPC, b"vg.nobody", b"w-%d" % i, b"x" * 100])
+    waiting.send_multipart([b"w-%d" % i, b"", MDPC, b"vg.nobody", b"x" * 100])
 stay = fake_worker(b"fake-stay", service=b"vg.stay")
 time.sleep(0.5)
 for i in range(3):
-    waiting.send_multipart([b"", MDPC, b"vg.stay", b"s-%d" % i, b"y" * 100])
+    waiting.send_multipart([b"s-%d" % i, b"", MDPC, b"vg.stay", b"y" * 100, b"z" * 10])
 time.sleep(0.5)
 print("   raw MDP done; %d other replies seen" % answered)
 # Keep the sockets open: the caller stops the gateway while this process

@@ -44,12 +44,15 @@ or as a module:
 How the protocol works, in short.  The client connects a DEALER socket to the
 gateway and sends each request as five frames:
 
-    ["", "MDPC01", SERVICE, REQUEST-ID, BODY]
+    [REQUEST-ID, "", "MDPC01", SERVICE, BODY]
 
-and gets back the same five frames with the reply body.  BODY is JSON.  The
-request id is the client's own choice: replies can come in any order, and the
-id tells which request each answers, so many requests can be in flight at once
-(send() and recv() below; submit() uses them).  Every request is answered
+and gets back the same five frames with the reply body.  BODY is JSON.  After
+the empty delimiter this is plain Majordomo (7/MDP, "MDP/Client v0.1"); the
+request id before it travels in the ZeroMQ envelope, as a REQ socket's
+routing frames do.  It is the client's own choice: replies can come in any
+order, and the id tells which request each answers, so many requests can be
+in flight at once (send() and recv() below; submit() uses them).  A stock
+7/MDP client, without the id, works too, one request at a time.  Every request is answered
 exactly once, by a matcher or by the gateway with an error body:
 
     {"ok": false, "error": {"code": "no_workers", "message": "..."}}
@@ -127,7 +130,7 @@ class JobmatchClient:
         request_id = "%s-%d" % (self._prefix, next(self._ids))
         if not isinstance(body, bytes):
             body = json.dumps(body).encode()
-        self._socket.send_multipart([b"", MDPC, service.encode(), request_id.encode(), body])
+        self._socket.send_multipart([request_id.encode(), b"", MDPC, service.encode(), body])
         return request_id
 
     def recv(self, timeout=None):
@@ -141,14 +144,15 @@ class JobmatchClient:
             if remaining <= 0 or not self._poller.poll(remaining * 1000):
                 return None
             frames = self._socket.recv_multipart()
-            if len(frames) != 5 or frames[0] != b"" or frames[1] != MDPC:
-                continue                        # not a JMP/1 reply: ignore it
+            # [REQUEST-ID, "", MDPC01, SERVICE, BODY]
+            if len(frames) != 5 or frames[1] != b"" or frames[2] != MDPC:
+                continue                        # not a reply to this client: ignore it
             try:
                 body = json.loads(frames[4])
             except ValueError:
                 body = {"ok": False, "error": {"code": "internal",
                                                "message": "the reply is not JSON"}}
-            return frames[3].decode(errors="replace"), body
+            return frames[0].decode(errors="replace"), body
 
     def request(self, service, body, timeout=None, retries=0):
         """Sends one request and waits for its reply.  Returns the reply

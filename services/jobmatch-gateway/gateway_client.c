@@ -1,38 +1,39 @@
 /*  gateway_client: the client side of the gateway.  Checks each message
     from the clients socket and answers what is wrong with it, turns a good
     one into a queued request (or a busy / too_large / no_workers error),
-    answers the built-in services mmi.* and jobmatch.stats itself, and sends
-    every reply and error reply to clients.  Part of the gateway broker;
+    answers the built-in services mmi.* (8/MMI) and jobmatch.stats itself,
+    and sends every reply and error reply to clients, with the envelope the
+    client sent (our clients' request id) in front.  Part of the gateway broker;
     see gateway_internal.h.                                                */
 #include "gateway_internal.h"
 
 #include <stdarg.h>
 
+//  The most frames a reply starts with: client, envelope, "", MDPC01, service
+#define REPLY_HEAD_MAX  (JM_MDP_ENVELOPE_MAX + 4)
+
 //  --------------------------------------------------------------------------
 //  Replies to clients
 
-//  Sends [client, "", MDPC01, service, request-id, body] to a client: the
-//  body is the frame body_frame when not NULL (shared, not copied), else
-//  body_text.  A NULL request_id sends an empty one.
 void
-gw_client_send (broker_t *self, zframe_t *client, const void *service, size_t service_size,
-                zframe_t *request_id, zframe_t *body_frame, const char *body_text)
+gw_client_send (broker_t *self, zframe_t *client, zframe_t **envelope, size_t envelope_size,
+                const void *service, size_t service_size, zframe_t **body, size_t body_size,
+                const char *body_text)
 {
-    jm_mdp_part_t parts [] = {
-        { zframe_data (client), zframe_size (client) }, { "", 0 }, { JM_MDPC, 6 },
-        { service, service_size },
-        { request_id? zframe_data (request_id): NULL, request_id? zframe_size (request_id): 0 },
-        { body_text, body_text? strlen (body_text): 0 }
-    };
+    assert (envelope_size <= JM_MDP_ENVELOPE_MAX);
+    jm_mdp_part_t parts [REPLY_HEAD_MAX + 1];
+    size_t count = 0;
+    parts [count++] = (jm_mdp_part_t) { zframe_data (client), zframe_size (client) };
+    for (size_t index = 0; index < envelope_size; index++)
+        parts [count++] = (jm_mdp_part_t) { zframe_data (envelope [index]),
+                                            zframe_size (envelope [index]) };
+    parts [count++] = (jm_mdp_part_t) { "", 0 };
+    parts [count++] = (jm_mdp_part_t) { JM_MDPC, 6 };
+    parts [count++] = (jm_mdp_part_t) { service, service_size };
+    if (body_size == 0)
+        parts [count++] = (jm_mdp_part_t) { body_text, body_text? strlen (body_text): 0 };
     //  A ROUTER never blocks: a reply to a client that has gone is dropped
-    jm_mdp_send (self->clients, parts, body_frame? 5: 6, body_frame);
-}
-
-static void
-s_client_send_text (broker_t *self, zframe_t *client, const char *service,
-                    zframe_t *request_id, const char *text)
-{
-    gw_client_send (self, client, service, strlen (service), request_id, NULL, text);
+    jm_mdp_send_frames (self->clients, parts, count, body, body_size);
 }
 
 //  Counts an error reply of this code.
@@ -57,8 +58,9 @@ s_count_error (broker_t *self, const char *code)
 
 //  Sends an error reply {"ok": false, "error": {...}} to a client.
 void
-gw_client_send_error (broker_t *self, zframe_t *client, const void *service, size_t service_size,
-                      zframe_t *request_id, const char *code, const char *format, ...)
+gw_client_send_error (broker_t *self, zframe_t *client, zframe_t **envelope, size_t envelope_size,
+                      const void *service, size_t service_size, const char *code,
+                      const char *format, ...)
 {
     char message [JM_ERROR_MESSAGE_MAX];
     va_list args;
@@ -66,43 +68,99 @@ gw_client_send_error (broker_t *self, zframe_t *client, const void *service, siz
     vsnprintf (message, sizeof message, format, args);
     va_end (args);
     char *text = jm_mdp_error_body (code, message);
-    gw_client_send (self, client, service, service_size, request_id, NULL, text);
+    gw_client_send (self, client, envelope, envelope_size, service, service_size, NULL, 0, text);
     free (text);
     s_count_error (self, code);
 }
 
 
 //  --------------------------------------------------------------------------
+//  Requests
+
+void
+gw_request_send_error (broker_t *self, request_t *request, const char *code, const char *message)
+{
+    const char *name = request->service->name;
+    gw_client_send_error (self, request->client, request->envelope, request->envelope_size,
+                          name, strlen (name), code, "%s", message);
+}
+
+const char *
+gw_request_label (request_t *request, char *buffer, size_t size)
+{
+    if (request->envelope_size == 0) {
+        snprintf (buffer, size, "-");
+        return buffer;
+    }
+    return gw_printable (request->envelope [0], buffer, size);
+}
+
+void
+gw_request_send (broker_t *self, request_t *request, worker_t *worker, const byte *token,
+                 size_t token_size)
+{
+    byte command = JM_MDPW_REQUEST;
+    jm_mdp_part_t parts [] = {
+        { zframe_data (worker->identity), zframe_size (worker->identity) }, { "", 0 },
+        { JM_MDPW, 6 }, { &command, 1 }, { token, token_size }, { "", 0 }
+    };
+    //  The body is shared with the request, which keeps it for a re-dispatch
+    jm_mdp_send_frames (self->workers, parts, 6, request->body, request->body_size);
+}
+
+void
+gw_request_free_frames (request_t *request)
+{
+    zframe_destroy (&request->client);
+    for (size_t index = 0; index < request->envelope_size; index++)
+        zframe_destroy (&request->envelope [index]);
+    for (size_t index = 0; index < request->body_size; index++)
+        zframe_destroy (&request->body [index]);
+    free (request->envelope);           //  the block holding both arrays
+    request->envelope = request->body = NULL;
+    request->envelope_size = request->body_size = 0;
+}
+
+
+//  --------------------------------------------------------------------------
 //  Built-in services
 
-
-//  Answers mmi.* and jobmatch.stats.  Returns true when service was one.
+//  Answers mmi.* (8/MMI) and jobmatch.stats, with the body as the only
+//  frame after the service.  Returns true when the service was one.
 static bool
-s_builtin (broker_t *self, zframe_t *client, zframe_t *service, zframe_t *request_id,
-           zframe_t *body)
+s_builtin (broker_t *self, jm_mdp_client_msg_t *request)
 {
+    zframe_t *service = request->service;
     char name [JM_MDP_SERVICE_MAX + 1];
     size_t size = zframe_size (service);
     memcpy (name, zframe_data (service), size);
     name [size] = 0;
-    if (streq (name, JM_MDP_STATS_SERVICE)) {
-        char *text = gw_stats_json (self);
-        s_client_send_text (self, client, name, request_id, text);
-        free (text);
-    }
+    const char *answer = NULL;
+    char *text = NULL;
+    if (streq (name, JM_MDP_STATS_SERVICE))
+        answer = text = gw_stats_json (self);
     else
     if (streq (name, JM_MDP_MMI_SERVICE)) {
-        char *wanted = zframe_strdup (body);
-        service_t *target = zhashx_lookup (self->services, wanted);
-        free (wanted);
-        s_client_send_text (self, client, name, request_id,
-                            target && target->worker_count > 0? "200": "404");
+        //  The body names a service: "200" when it has a worker now
+        zframe_t *wanted = request->body [0];
+        service_t *target = NULL;
+        if (request->body_size == 1
+        &&  jm_mdp_service_name_ok (zframe_data (wanted), zframe_size (wanted))) {
+            char wanted_name [JM_MDP_SERVICE_MAX + 1];
+            memcpy (wanted_name, zframe_data (wanted), zframe_size (wanted));
+            wanted_name [zframe_size (wanted)] = 0;
+            target = zhashx_lookup (self->services, wanted_name);
+        }
+        answer = target && target->worker_count > 0? "200": "404";
     }
     else
     if (strncmp (name, JM_MDP_MMI_PREFIX, strlen (JM_MDP_MMI_PREFIX)) == 0)
-        s_client_send_text (self, client, name, request_id, "501");
+        answer = "501";
     else
         return false;
+    gw_client_send (self, request->identity, request->envelope, request->envelope_size,
+                    name, size, NULL, 0, answer);
+    free (text);
     self->counters.builtin++;
     return true;
 }
@@ -111,126 +169,94 @@ s_builtin (broker_t *self, zframe_t *client, zframe_t *service, zframe_t *reques
 //  --------------------------------------------------------------------------
 //  Client requests
 
-//  Checks a client message [identity, "", MDPC01, service, request-id, body]
-//  and answers what is wrong with it.  Returns true when it is well formed;
-//  then *service_p, *request_id_p and *body_p point at its frames.
+//  Decodes a client message [identity, envelope..., "", MDPC01, service,
+//  body...] and answers what is wrong with it.  Returns true when it is
+//  well formed.
 static bool
-s_client_check (broker_t *self, zmsg_t *msg, zframe_t **service_p, zframe_t **request_id_p,
-                zframe_t **body_p)
+s_client_check (broker_t *self, zmsg_t *msg, jm_mdp_client_msg_t *decoded)
 {
-    zframe_t *client = zmsg_first (msg);
-    char client_hex [HEX_MAX];
-    gw_frame_hex (client, client_hex, sizeof client_hex);
-    zframe_t *frames [5] = { NULL };     //  header, service, request-id, body, extra
-    zframe_t *first = zmsg_next (msg);
-    bool delimited = first && zframe_size (first) == 0;
-    if (!first || (!delimited && !zframe_streq (first, JM_MDPC))) {
-        self->counters.dropped_client++;
-        gw_warn (self, "client %s: dropped a message without an empty delimiter frame "
-                 "(%zu frames)", client_hex, zmsg_size (msg));
-        return false;
-    }
-    size_t count = 0;
-    for (zframe_t *frame = delimited? zmsg_next (msg): first; frame; frame = zmsg_next (msg))
-        if (count < 5)
-            frames [count++] = frame;
-        else
-            count++;
-    zframe_t *service = frames [1], *request_id = frames [2], *body = frames [3];
-    if (!request_id) {
-        self->counters.dropped_client++;
-        gw_warn (self, "client %s: dropped a message with no request-id frame (%zu frames)",
-                 client_hex, zmsg_size (msg));
-        return false;
-    }
-    char problem [160] = "";
-    char text [64];
-    bool id_ok = zframe_size (request_id) >= 1
-              && zframe_size (request_id) <= JM_MDP_REQUEST_ID_MAX;
-    bool service_ok = gw_service_name_ok (service);
-    if (!zframe_streq (frames [0], JM_MDPC))
-        snprintf (problem, sizeof problem, "protocol header '%s' is not '" JM_MDPC "'",
-                  gw_printable (frames [0], text, sizeof text));
-    else
-    if (!delimited)
-        snprintf (problem, sizeof problem,
-                  "missing the empty delimiter frame before '" JM_MDPC "'");
-    else
-    if (zframe_size (request_id) == 0)
-        snprintf (problem, sizeof problem, "request-id is empty");
-    else
-    if (!id_ok)
-        snprintf (problem, sizeof problem, "request-id is %zu bytes, more than %d",
-                  zframe_size (request_id), JM_MDP_REQUEST_ID_MAX);
-    else
-    if (zframe_size (service) == 0)
-        snprintf (problem, sizeof problem, "service name is empty");
-    else
-    if (zframe_size (service) > JM_MDP_SERVICE_MAX)
-        snprintf (problem, sizeof problem, "service name is %zu bytes, more than %d",
-                  zframe_size (service), JM_MDP_SERVICE_MAX);
-    else
-    if (!service_ok)
-        snprintf (problem, sizeof problem,
-                  "service name has a space or a character outside printable ASCII");
-    else
-    if (!body)
-        snprintf (problem, sizeof problem, "missing the body frame");
-    else
-    if (count > 4)
-        snprintf (problem, sizeof problem, "%zu frames after the body; the body is one frame",
-                  count - 4);
-    if (!*problem) {
-        *service_p = service;
-        *request_id_p = request_id;
-        *body_p = body;
+    char problem [JM_MDP_PROBLEM_MAX];
+    int rc = jm_mdp_client_decode (msg, decoded, problem, sizeof problem);
+    if (rc == JM_MDP_DECODE_OK)
         return true;
+    char client_hex [HEX_MAX] = "";
+    if (decoded->identity)
+        gw_frame_hex (decoded->identity, client_hex, sizeof client_hex);
+    if (rc == JM_MDP_DECODE_DROP) {
+        self->counters.dropped_client++;
+        gw_warn (self, "client %s: dropped %s", client_hex, problem);
+        return false;
     }
-    //  Echo what can be echoed; an unusable request-id or service comes back empty
-    gw_client_send_error (self, client, service_ok? zframe_data (service): NULL,
-                          service_ok? zframe_size (service): 0, id_ok? request_id: NULL,
+    //  Echo what can be echoed: an unusable service comes back empty
+    zframe_t *service = decoded->service;
+    gw_client_send_error (self, decoded->identity, decoded->envelope, decoded->envelope_size,
+                          service? zframe_data (service): NULL, service? zframe_size (service): 0,
                           JM_ERR_INVALID_REQUEST, "%s", problem);
     gw_warn (self, "client %s: invalid request: %s", client_hex, problem);
     return false;
+}
+
+//  Takes the frames a request keeps out of the message.
+static request_t *
+s_request_new (zmsg_t *msg, jm_mdp_client_msg_t *decoded, size_t body_bytes)
+{
+    request_t *request = calloc (1, sizeof *request);
+    assert (request);
+    request->envelope = malloc ((decoded->envelope_size + decoded->body_size)
+                                * sizeof (zframe_t *));
+    assert (request->envelope);
+    request->body = request->envelope + decoded->envelope_size;
+    zmsg_remove (msg, decoded->identity);
+    request->client = decoded->identity;
+    for (size_t index = 0; index < decoded->envelope_size; index++) {
+        zmsg_remove (msg, decoded->envelope [index]);
+        request->envelope [index] = decoded->envelope [index];
+    }
+    request->envelope_size = decoded->envelope_size;
+    for (size_t index = 0; index < decoded->body_size; index++) {
+        zmsg_remove (msg, decoded->body [index]);
+        request->body [index] = decoded->body [index];
+    }
+    request->body_size = decoded->body_size;
+    request->bytes = body_bytes;
+    return request;
 }
 
 //  One message from the clients socket.
 void
 gw_client_message (broker_t *self, zmsg_t *msg)
 {
-    zframe_t *service_frame, *request_id, *body;
-    if (!s_client_check (self, msg, &service_frame, &request_id, &body))
+    jm_mdp_client_msg_t decoded;
+    if (!s_client_check (self, msg, &decoded))
         return;
-    zframe_t *client = zmsg_first (msg);
     self->counters.requests++;
-    if (s_builtin (self, client, service_frame, request_id, body))
+    if (s_builtin (self, &decoded))
         return;
-    const void *service_data = zframe_data (service_frame);
-    size_t service_size = zframe_size (service_frame);
-    if (zframe_size (body) > self->settings.max_body) {
-        gw_client_send_error (self, client, service_data, service_size, request_id,
-                              JM_ERR_TOO_LARGE, "body is %zu bytes, more than the %zu allowed",
-                              zframe_size (body), self->settings.max_body);
+    zframe_t *client = decoded.identity;
+    const void *service_data = zframe_data (decoded.service);
+    size_t service_size = zframe_size (decoded.service);
+    size_t body_bytes = 0;
+    for (size_t index = 0; index < decoded.body_size; index++)
+        body_bytes += zframe_size (decoded.body [index]);
+    if (body_bytes > self->settings.max_body) {
+        gw_client_send_error (self, client, decoded.envelope, decoded.envelope_size,
+                              service_data, service_size, JM_ERR_TOO_LARGE,
+                              "body is %zu bytes, more than the %zu allowed",
+                              body_bytes, self->settings.max_body);
         return;
     }
     if (self->held >= self->settings.queue_max) {
-        gw_client_send_error (self, client, service_data, service_size, request_id,
-                              JM_ERR_BUSY, "the gateway holds %zu requests, its limit; retry later",
+        gw_client_send_error (self, client, decoded.envelope, decoded.envelope_size,
+                              service_data, service_size, JM_ERR_BUSY,
+                              "the gateway holds %zu requests, its limit; retry later",
                               self->held);
         return;
     }
-    char *name = zframe_strdup (service_frame);
+    char *name = zframe_strdup (decoded.service);
     service_t *service = gw_service_require (self, name);
     free (name);
 
-    request_t *request = calloc (1, sizeof *request);
-    assert (request);
-    zmsg_remove (msg, client);
-    zmsg_remove (msg, request_id);
-    zmsg_remove (msg, body);
-    request->client = client;
-    request->request_id = request_id;
-    request->body = body;
+    request_t *request = s_request_new (msg, &decoded, body_bytes);
     request->service = service;
     request->received_us = gw_now_us ();
     request->queued_ms = self->now_ms;
@@ -240,10 +266,11 @@ gw_client_message (broker_t *self, zmsg_t *msg)
     if (jm_log_enabled (JM_LOG_DEBUG)) {
         char client_hex [HEX_MAX];
         char id [64];
-        jm_log_debug ("request %s from %s for '%s' (%zu bytes)",
-                      gw_printable (request_id, id, sizeof id),
-                      gw_frame_hex (client, client_hex, sizeof client_hex), service->name,
-                      zframe_size (body));
+        jm_log_debug ("request %s from %s for '%s' (%zu bytes in %zu frame%s)",
+                      gw_request_label (request, id, sizeof id),
+                      gw_frame_hex (request->client, client_hex, sizeof client_hex),
+                      service->name, body_bytes, request->body_size,
+                      request->body_size == 1? "": "s");
     }
     if (service->worker_count == 0 && self->settings.no_worker_wait_ms == 0) {
         char message [128];

@@ -5,11 +5,13 @@
     The broker is one actor split along its seams:
         gateway.c           the actor: loop handlers, the periodic tick,
                             construction, the public API; small helpers
-        gateway_client.c    the client side: checking client messages,
-                            replies and error replies, mmi.* and
-                            jobmatch.stats
-        gateway_worker.c    the worker side: READY, REPLY, HEARTBEAT and
-                            DISCONNECT; workers joining and leaving
+        gateway_client.c    the client side: checking client messages
+                            (decoded by jm_mdp_decode), replies and error
+                            replies with the client's envelope, a
+                            request's frames, mmi.* and jobmatch.stats
+        gateway_worker.c    the worker side: READY (slots, heartbeat),
+                            REPLY, HEARTBEAT and DISCONNECT; workers
+                            joining and leaving
         gateway_queue.c     requests, tokens and services: the queues, the
                             ready rings and dispatch
         gateway_stats.c     the latency histogram, the jobmatch.stats body
@@ -44,6 +46,7 @@
 #include "gateway.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
+#include "jm_mdp_decode.h"
 
 #include <czmq.h>
 
@@ -81,8 +84,11 @@ struct _request_t {
     request_t *prev, *next;     //  in its service's queue or its worker's in-flight list
     uint64_t token;             //  current dispatch token; key in tokens while in flight
     zframe_t *client;           //  client routing id
-    zframe_t *request_id;
-    zframe_t *body;             //  kept for re-dispatch
+    zframe_t **envelope;        //  the client's frames before its delimiter (ours: the
+    size_t envelope_size;       //  request id; stock clients: none), echoed in the reply
+    zframe_t **body;            //  the body's frames, kept for re-dispatch; one block
+    size_t body_size;           //  of memory with envelope (envelope + envelope_size)
+    size_t bytes;               //  body bytes, all frames
     service_t *service;
     worker_t *worker;           //  set while in flight
     int attempts;               //  dispatches so far
@@ -96,6 +102,7 @@ struct _worker_t {
     service_t *service;
     int slots;
     int busy;
+    int heartbeat_ms;           //  its READY "heartbeat=MS", or the stock 7/MDP interval
     int64_t expires_at;
     request_list_t in_flight;
     worker_t *prev, *next;      //  in its service's worker list
@@ -239,26 +246,43 @@ void
 void
     gw_service_destroy (service_t **service_p);
 
-//  Returns true when a frame is a valid service name: 1..255 printable
-//  ASCII characters without spaces.
-bool
-    gw_service_name_ok (zframe_t *name);
-
 
 //  --------------------------------------------------------------------------
 //  gateway_client.c: the client side
 
-//  Sends a reply to a client; body_frame is borrowed (shared, not copied),
-//  else body_text is sent.
+//  Sends a reply [client, envelope..., "", MDPC01, service, body...] to a
+//  client: the body is body_size frames (borrowed: shared, not copied) or,
+//  when body_size is 0, body_text.
 void
-    gw_client_send (broker_t *self, zframe_t *client, const void *service, size_t service_size,
-                    zframe_t *request_id, zframe_t *body_frame, const char *body_text);
+    gw_client_send (broker_t *self, zframe_t *client, zframe_t **envelope, size_t envelope_size,
+                    const void *service, size_t service_size, zframe_t **body, size_t body_size,
+                    const char *body_text);
 
 //  Sends an error reply to a client and counts it.
 void
-    gw_client_send_error (broker_t *self, zframe_t *client, const void *service,
-                          size_t service_size, zframe_t *request_id, const char *code,
-                          const char *format, ...) __attribute__ ((format (printf, 7, 8)));
+    gw_client_send_error (broker_t *self, zframe_t *client, zframe_t **envelope,
+                          size_t envelope_size, const void *service, size_t service_size,
+                          const char *code, const char *format, ...)
+                          __attribute__ ((format (printf, 8, 9)));
+
+//  Answers a request with an error (it stays the caller's to destroy).
+void
+    gw_request_send_error (broker_t *self, request_t *request, const char *code,
+                           const char *message);
+
+//  Writes the request's label for logs (its first envelope frame, printable,
+//  or "-" for a stock client's request) into buffer; returns buffer.
+const char *
+    gw_request_label (request_t *request, char *buffer, size_t size);
+
+//  Sends a request to a worker under token: REQUEST [token, "", body...].
+void
+    gw_request_send (broker_t *self, request_t *request, worker_t *worker,
+                     const byte *token, size_t token_size);
+
+//  Frees the frames a request holds (not the request).
+void
+    gw_request_free_frames (request_t *request);
 
 //  Handles one message from the clients socket; msg is borrowed (the
 //  frames a request keeps are taken out of it).

@@ -1,8 +1,7 @@
 /*  gateway_queue: the gateway's requests and services.  Request lists,
     dispatch tokens, answering and freeing a request, and per service its
     queue, its ring of workers with free slots and dispatch from the one to
-    the other; also what makes a valid service name.  Part of the gateway
-    broker; see gateway_internal.h.                                        */
+    the other.  Part of the gateway broker; see gateway_internal.h.        */
 #include "gateway_internal.h"
 
 
@@ -100,9 +99,7 @@ void
 gw_request_destroy (broker_t *self, request_t **request_p)
 {
     request_t *request = *request_p;
-    zframe_destroy (&request->client);
-    zframe_destroy (&request->request_id);
-    zframe_destroy (&request->body);
+    gw_request_free_frames (request);
     free (request);
     *request_p = NULL;
     assert (self->held > 0);
@@ -115,13 +112,12 @@ gw_request_fail (broker_t *self, request_t **request_p, const char *code, const 
 {
     request_t *request = *request_p;
     const char *name = request->service->name;
-    gw_client_send_error (self, request->client, name, strlen (name), request->request_id,
-                          code, "%s", message);
+    gw_request_send_error (self, request, code, message);
     if (jm_log_enabled (JM_LOG_DEBUG)) {
         char client [HEX_MAX];
         char id [64];
         jm_log_debug ("request %s from %s for '%s' answered %s",
-                      gw_printable (request->request_id, id, sizeof id),
+                      gw_request_label (request, id, sizeof id),
                       gw_frame_hex (request->client, client, sizeof client), name, code);
     }
     gw_request_destroy (self, request_p);
@@ -195,17 +191,11 @@ s_request_dispatch (broker_t *self, request_t *request, worker_t *worker)
 
     byte token [JM_MDP_TOKEN_SIZE];
     s_token_encode (self, request->token, token);
-    byte command = JM_MDPW_REQUEST;
-    jm_mdp_part_t parts [] = {
-        { zframe_data (worker->identity), zframe_size (worker->identity) }, { "", 0 },
-        { JM_MDPW, 6 }, { &command, 1 }, { token, sizeof token }, { "", 0 }
-    };
-    //  The body is shared with the request, which keeps it for a re-dispatch
-    jm_mdp_send (self->workers, parts, 6, request->body);
+    gw_request_send (self, request, worker, token, sizeof token);
     if (jm_log_enabled (JM_LOG_DEBUG)) {
         char id [64];
         jm_log_debug ("request %s for '%s' dispatched to %s (attempt %d)",
-                      gw_printable (request->request_id, id, sizeof id), service->name,
+                      gw_request_label (request, id, sizeof id), service->name,
                       worker->key, request->attempts);
     }
 }
@@ -256,19 +246,4 @@ gw_service_destroy (service_t **service_p)
     free (service->name);
     free (service);
     *service_p = NULL;
-}
-
-//  Service names are 1..255 printable ASCII characters without spaces, so
-//  they are safe in logs, JSON and error messages.
-bool
-gw_service_name_ok (zframe_t *name)
-{
-    size_t size = zframe_size (name);
-    const byte *data = zframe_data (name);
-    if (size == 0 || size > JM_MDP_SERVICE_MAX)
-        return false;
-    for (size_t index = 0; index < size; index++)
-        if (data [index] <= 0x20 || data [index] >= 0x7f)
-            return false;
-    return true;
 }

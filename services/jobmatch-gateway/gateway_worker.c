@@ -95,34 +95,46 @@ s_service_reserved (zframe_t *name)
         || zframe_streq (name, JM_MDP_STATS_SERVICE);
 }
 
-//  READY: [service, extension*].  Registers the worker, replacing an earlier
+//  True when a frame starts with prefix.
+static bool
+s_frame_starts (zframe_t *frame, const char *prefix)
+{
+    size_t size = strlen (prefix);
+    return zframe_size (frame) >= size && memcmp (zframe_data (frame), prefix, size) == 0;
+}
+
+//  READY: [service, extension*]: "slots=N" and "heartbeat=MS" are known,
+//  others ignored.  Registers the worker, replacing an earlier
 //  registration of the same identity (its requests are re-dispatched).
 static void
-s_worker_ready (broker_t *self, worker_t *worker, zframe_t *identity, const char *key,
-                zmsg_t *msg)
+s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker_msg_t *ready)
 {
-    zframe_t *name = zmsg_next (msg);
+    zframe_t *identity = ready->identity;
+    zframe_t *name = ready->service;
     const char *problem = NULL;
     char problem_text [128];
     int slots = 1;
-    if (!name || !gw_service_name_ok (name))
-        problem = "READY without a valid service name (1..255 printable ASCII, no spaces)";
-    else
+    //  A stock 7/MDP worker heartbeats every 2,500 ms and says nothing about it
+    int heartbeat_ms = self->settings.heartbeat_ms > JM_MDP_STOCK_HEARTBEAT_MS?
+                       self->settings.heartbeat_ms: JM_MDP_STOCK_HEARTBEAT_MS;
     if (s_service_reserved (name))
         problem = "READY for a reserved service name";
-    for (zframe_t *frame = zmsg_next (msg); frame && !problem; frame = zmsg_next (msg)) {
-        static const char prefix [] = "slots=";
-        if (zframe_size (frame) >= sizeof prefix - 1
-        &&  memcmp (zframe_data (frame), prefix, sizeof prefix - 1) == 0) {
-            jm_error_t err;
-            jm_error_clear (&err);
-            slots = jm_mdp_slots_parse (zframe_data (frame), zframe_size (frame), &err);
-            if (slots < 0) {
-                snprintf (problem_text, sizeof problem_text, "READY: %.100s", err.message);
-                problem = problem_text;
-            }
-        }
+    for (size_t index = 0; index < ready->extension_size && !problem; index++) {
+        zframe_t *frame = ready->extensions [index];
+        jm_error_t err;
+        jm_error_clear (&err);
+        int value = 0;
+        if (s_frame_starts (frame, "slots="))
+            value = slots = jm_mdp_slots_parse (zframe_data (frame), zframe_size (frame), &err);
+        else
+        if (s_frame_starts (frame, "heartbeat="))
+            value = heartbeat_ms = jm_mdp_heartbeat_parse (zframe_data (frame),
+                                                           zframe_size (frame), &err);
         //  Other extension frames are ignored, for forward compatibility
+        if (value < 0) {
+            snprintf (problem_text, sizeof problem_text, "READY: %.100s", err.message);
+            problem = problem_text;
+        }
     }
     if (worker)
         gw_worker_delete (self, &worker, false, "re-announced itself; left");
@@ -143,8 +155,8 @@ s_worker_ready (broker_t *self, worker_t *worker, zframe_t *identity, const char
     assert (worker->key);
     worker->service = service;
     worker->slots = slots;
-    worker->expires_at = self->now_ms
-                       + (int64_t) self->settings.heartbeat_ms * self->settings.liveness;
+    worker->heartbeat_ms = heartbeat_ms;
+    worker->expires_at = self->now_ms + (int64_t) heartbeat_ms * self->settings.liveness;
     worker->next = service->workers;
     if (service->workers)
         service->workers->prev = worker;
@@ -154,27 +166,19 @@ s_worker_ready (broker_t *self, worker_t *worker, zframe_t *identity, const char
     gw_ready_append (service, worker);
     zhashx_insert (self->worker_table, worker->key, worker);
     self->counters.workers_joined++;
-    jm_log_info ("worker %s joined service '%s' with %d slot%s; %zu workers, %zu slots, "
-                 "%zu requests waiting", worker->key, service->name, slots, slots == 1? "": "s",
-                 service->worker_count, service->slot_count, service->queue.size);
+    jm_log_info ("worker %s joined service '%s' with %d slot%s, heartbeat %d ms; %zu workers, "
+                 "%zu slots, %zu requests waiting", worker->key, service->name, slots,
+                 slots == 1? "": "s", heartbeat_ms, service->worker_count, service->slot_count,
+                 service->queue.size);
     gw_service_dispatch (self, service);
 }
 
-//  REPLY: [token, "", body].  Routes the body to the client when the token
+//  REPLY: [token, "", body...].  Routes the body to the client when the token
 //  is one this worker holds; drops it otherwise (a late reply).
 static void
-s_worker_reply (broker_t *self, worker_t *worker, zmsg_t *msg)
+s_worker_reply (broker_t *self, worker_t *worker, jm_mdp_worker_msg_t *reply)
 {
-    zframe_t *token_frame = zmsg_next (msg);
-    zframe_t *delimiter = zmsg_next (msg);
-    zframe_t *body = zmsg_next (msg);
-    if (!body || zmsg_next (msg) || zframe_size (delimiter) != 0) {
-        self->counters.dropped_worker++;
-        gw_warn (self, "worker %s: malformed REPLY (%zu frames); disconnected",
-                 worker->key, zmsg_size (msg));
-        gw_worker_delete (self, &worker, true, "sent a malformed REPLY; left");
-        return;
-    }
+    zframe_t *token_frame = reply->token;
     uint64_t token = gw_token_decode (self, token_frame);
     request_t *request = token? zhashx_lookup (self->tokens, &token): NULL;
     if (!request || request->worker != worker) {
@@ -191,14 +195,14 @@ s_worker_reply (broker_t *self, worker_t *worker, zmsg_t *msg)
     if (!worker->ready)
         gw_ready_append (service, worker);
 
-    gw_client_send (self, request->client, service->name, strlen (service->name),
-                    request->request_id, body, NULL);
+    gw_client_send (self, request->client, request->envelope, request->envelope_size,
+                    service->name, strlen (service->name), reply->body, reply->body_size, NULL);
     self->counters.replies++;
     gw_record_latency (self, gw_now_us () - request->received_us);
     if (jm_log_enabled (JM_LOG_DEBUG)) {
         char id [64];
         jm_log_debug ("request %s for '%s' answered by %s",
-                      gw_printable (request->request_id, id, sizeof id), service->name,
+                      gw_request_label (request, id, sizeof id), service->name,
                       worker->key);
     }
     gw_request_destroy (self, &request);
@@ -209,28 +213,31 @@ s_worker_reply (broker_t *self, worker_t *worker, zmsg_t *msg)
 void
 gw_worker_message (broker_t *self, zmsg_t *msg)
 {
-    zframe_t *identity = zmsg_first (msg);
-    zframe_t *empty = zmsg_next (msg);
-    zframe_t *header = zmsg_next (msg);
-    zframe_t *command = zmsg_next (msg);
-    char key [HEX_MAX];
-    gw_frame_hex (identity, key, sizeof key);
-    worker_t *worker = zhashx_lookup (self->worker_table, key);
-    if (!command || zframe_size (empty) != 0 || !zframe_streq (header, JM_MDPW)
-    ||  zframe_size (command) != 1) {
+    jm_mdp_worker_msg_t decoded;
+    char problem [JM_MDP_PROBLEM_MAX];
+    int rc = jm_mdp_worker_decode (msg, &decoded, problem, sizeof problem);
+    char key [HEX_MAX] = "";
+    if (decoded.identity)
+        gw_frame_hex (decoded.identity, key, sizeof key);
+    worker_t *worker = decoded.identity? zhashx_lookup (self->worker_table, key): NULL;
+    if (rc != JM_MDP_DECODE_OK) {
         self->counters.dropped_worker++;
-        gw_warn (self, "worker %s: dropped a message that is not MDPW01 (%zu frames)%s",
-                 key, zmsg_size (msg), worker? "; disconnected": "");
+        gw_warn (self, "worker %s: dropped a malformed message: %s%s",
+                 key, problem, worker? "; disconnected": "");
         if (worker)
             gw_worker_delete (self, &worker, true, "sent a malformed message; left");
+        else
+        if (decoded.command == JM_MDPW_READY)
+            gw_worker_send_command (self, decoded.identity, JM_MDPW_DISCONNECT);
         return;
     }
+    zframe_t *identity = decoded.identity;
     if (worker)
         worker->expires_at = self->now_ms
-                           + (int64_t) self->settings.heartbeat_ms * self->settings.liveness;
-    byte code = zframe_data (command) [0];
+                           + (int64_t) worker->heartbeat_ms * self->settings.liveness;
+    int code = decoded.command;
     if (code == JM_MDPW_READY)
-        s_worker_ready (self, worker, identity, key, msg);
+        s_worker_ready (self, worker, key, &decoded);
     else
     if (code == JM_MDPW_DISCONNECT) {
         if (worker)
@@ -248,11 +255,5 @@ gw_worker_message (broker_t *self, zmsg_t *msg)
     }
     else
     if (code == JM_MDPW_REPLY)
-        s_worker_reply (self, worker, msg);
-    else
-    if (code != JM_MDPW_HEARTBEAT) {
-        self->counters.dropped_worker++;
-        gw_warn (self, "worker %s: unexpected command 0x%02x; disconnected", key, code);
-        gw_worker_delete (self, &worker, true, "sent an unexpected command; left");
-    }
+        s_worker_reply (self, worker, &decoded);
 }

@@ -5,7 +5,9 @@
     a failed attempt, waiting to be resent at `resend_at`.                 */
 #include "batch_pipe.h"
 #include "batch_json.h"
+#include "jm_log.h"
 #include "jm_mdp.h"
+#include "jm_mdp_decode.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -338,16 +340,18 @@ s_receive (jm_batch_pipe_t *self, jm_batch_reply_t *reply)
 {
     zmsg_t *msg;
     while ((msg = jm_mdp_recv_nowait (jm_mdp_client_sock (self->client)))) {
-        //  [empty, MDPC01, service, request id, body]
-        zframe_t *empty = zmsg_first (msg);
-        zframe_t *header = zmsg_next (msg);
-        zmsg_next (msg);
-        zframe_t *request_id = zmsg_next (msg);
-        zframe_t *body = zmsg_next (msg);
-        if (zmsg_size (msg) != 5 || zframe_size (empty) != 0 || !zframe_streq (header, JM_MDPC)) {
+        jm_mdp_reply_msg_t decoded;
+        char problem [JM_MDP_PROBLEM_MAX];
+        //  [request id, "", MDPC01, service, body]
+        if (jm_mdp_reply_decode (msg, &decoded, problem, sizeof problem) != JM_MDP_DECODE_OK
+        ||  decoded.envelope_size != 1) {
+            jm_log_debug ("batch: dropped a malformed reply: %s",
+                          *problem? problem: "no request id");
             zmsg_destroy (&msg);
             continue;
         }
+        zframe_t *request_id = decoded.envelope [0];
+        zframe_t *body = decoded.body [0];
         size_t id_size = zframe_size (request_id), i = 0;
         while (i < self->count && !(strlen (self->requests [i].id) == id_size
                                     && memcmp (self->requests [i].id, zframe_data (request_id), id_size) == 0))
@@ -359,6 +363,13 @@ s_receive (jm_batch_pipe_t *self, jm_batch_reply_t *reply)
         }
         //  a request backing off after a timeout takes a late reply gladly
         s_request_t *request = &self->requests [i];
+        if (decoded.body_size != 1) {       //  not a matcher's: never read a part as all
+            jm_error_set (&request->last, JM_ERR_INVALID_REQUEST,
+                          "the reply body is %zu frames, not one", decoded.body_size);
+            zmsg_destroy (&msg);
+            s_deliver (self, i, NULL, reply);
+            return 1;
+        }
         jm_error_t err;
         jm_error_clear (&err);
         if (!jm_batch_reply_ok ((const char *) zframe_data (body), zframe_size (body), &err)

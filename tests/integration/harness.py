@@ -477,9 +477,11 @@ def _bytes(value):
 
 
 class MdpClient:
-    """A 7/MDP client (MDPC01 with a request-id frame).  A DEALER by default,
-    so many requests can be in flight; req=True uses a REQ socket (one at a
-    time, no delimiter frame written by hand)."""
+    """A 7/MDP client that, like jobmatch's own, carries a request id in the
+    ZeroMQ envelope: a DEALER (the default, many requests in flight) sends
+    [request-id, "", MDPC01, service, body] and gets the id back in front
+    of the reply.  req=True uses a REQ socket: plain 7/MDP, one request at
+    a time, so the reply is to the request just sent and no id travels."""
 
     def __init__(self, endpoint, req=False):
         self.req = req
@@ -489,6 +491,7 @@ class MdpClient:
         self.socket.setsockopt(zmq.RCVHWM, 100000)
         self.socket.connect(endpoint)
         self._sequence = 0
+        self._last_id = None
         on_cleanup(self.close)
 
     def close(self):
@@ -496,8 +499,12 @@ class MdpClient:
             self.socket.close(linger=0)
 
     def send(self, service, request_id, body):
-        frames = [MDPC, _bytes(service), _bytes(request_id), _bytes(body)]
-        self.socket.send_multipart(frames if self.req else [b""] + frames)
+        frames = [MDPC, _bytes(service), _bytes(body)]
+        if self.req:
+            self._last_id = _bytes(request_id)
+            self.socket.send_multipart(frames)
+        else:
+            self.socket.send_multipart([_bytes(request_id), b""] + frames)
 
     def send_raw(self, frames):
         """Sends frames exactly as given (for malformed-input tests)."""
@@ -515,13 +522,15 @@ class MdpClient:
         frames = self.recv_raw(timeout)
         if frames is None:
             raise TimeoutError("no reply within %.1fs" % timeout)
-        if not self.req:
-            if not frames or frames[0] != b"":
-                raise TestFailure("reply without an empty delimiter: %r" % frames[:3])
-            frames = frames[1:]
-        if len(frames) != 4 or frames[0] != MDPC:
+        if self.req:
+            request_id = self._last_id
+        else:
+            if len(frames) < 2 or frames[1] != b"":
+                raise TestFailure("reply without [request-id, \"\"]: %r" % frames[:3])
+            request_id, frames = frames[0], frames[2:]
+        if len(frames) != 3 or frames[0] != MDPC:
             raise TestFailure("malformed reply: %r" % [_short(frame, 60) for frame in frames])
-        return frames[1], frames[2], frames[3]
+        return frames[1], request_id, frames[2]
 
     def request(self, service, body, timeout=5.0):
         """Sends one request and returns the body of its reply, skipping
@@ -556,9 +565,10 @@ class MdpClient:
 
 class MdpWorker:
     """A 7/MDP worker written from the spec, independent of the C library:
-    READY (with "slots=N" when slots is given), REQUEST/REPLY, heartbeats both
-    ways, reconnection when the broker is silent or sends DISCONNECT.  Use it
-    from one thread only."""
+    READY (with "slots=N" when slots is given and "heartbeat=MS", so the
+    gateway expires it after liveness of its own intervals), REQUEST/REPLY,
+    heartbeats both ways, reconnection when the broker is silent or sends
+    DISCONNECT.  Use it from one thread only."""
 
     def __init__(self, endpoint, service, slots=None, heartbeat_ms=1000, liveness=3,
                  identity=None):
@@ -587,6 +597,7 @@ class MdpWorker:
         frames = [b"", MDPW, READY, self.service]
         if self.slots is not None:
             frames.append(b"slots=%d" % self.slots)
+        frames.append(b"heartbeat=%d" % round(self.heartbeat * 1000))
         self.socket.send_multipart(frames)
         self.reconnects += 1
         now = time.monotonic()
@@ -632,6 +643,11 @@ class MdpWorker:
             command = frames[2]
             if command == REQUEST and len(frames) == 6 and frames[4] == b"":
                 return frames[3], frames[5]
+            if command == REQUEST and len(frames) > 6 and frames[4] == b"":
+                # like jobmatch's services: one-frame bodies only, never a part
+                self.reply(frames[3], json.dumps({"ok": False, "error": {
+                    "code": "invalid_request",
+                    "message": "the body is %d frames" % (len(frames) - 5)}}))
             if command == DISCONNECT:
                 self.connect()
 

@@ -318,9 +318,10 @@ def stream(client, bodies, inflight=256, service=MATCH, prefix="r", on_reply=Non
 
     def take(frames):
         nonlocal outstanding, last_reply
-        if len(frames) != 5 or frames[0] != b"" or frames[1] != harness.MDPC:
+        # [request-id, "", MDPC01, service, body]
+        if len(frames) != 5 or frames[1] != b"" or frames[2] != harness.MDPC:
             raise TestFailure("malformed reply: %r" % [frame[:40] for frame in frames])
-        request_id = frames[3]
+        request_id = frames[0]
         if request_id in result.replies:
             result.duplicates.append(request_id)
             return False

@@ -172,46 +172,56 @@ def malformed_client_frames():
     WorkerThread(gateway.workers, "echo", echo)
     gateway.wait_workers("echo")
     raw = MdpClient(gateway.clients)
-    long_id = b"i" * 256
-    # (frames sent by a DEALER, expected reply request-id or None for a drop, words in message)
+    MDPC = b"MDPC01"
+    # (frames sent by a DEALER, expected envelope of the reply or None for a
+    # drop, words in the message)
     cases = [
-        ([b"", b"MDPC02", b"echo", b"id-a", b"{}"], b"id-a", "protocol header"),
-        ([b"", b"MDPW01", b"\x01", b"echo"], b"echo", "protocol header"),
-        ([b"MDPC01", b"echo", b"id-b", b"{}"], b"id-b", "delimiter"),
-        ([b"", b"MDPC01", b"echo", b"id-c"], b"id-c", "missing the body"),
-        ([b"", b"MDPC01", b"echo", b"id-d", b"{}", b"extra"], b"id-d", "after the body"),
-        ([b"", b"MDPC01", b"echo", b"", b"{}"], b"", "request-id is empty"),
-        ([b"", b"MDPC01", b"echo", long_id, b"{}"], b"", "more than 255"),
-        ([b"", b"MDPC01", b"", b"id-e", b"{}"], b"id-e", "service name is empty"),
-        ([b"", b"MDPC01", b"a b\n", b"id-g", b"{}"], b"id-g", "printable ASCII"),
-        ([b"", b"MDPC01", b"echo"], None, None),
-        ([b"", b"MDPC01"], None, None),
-        ([b""], None, None),
+        ([b"id-a", b"", b"MDPC02", b"echo", b"{}"], [b"id-a"], "protocol header"),
+        ([b"id-h", b"", b"MDPW01", b"\x01", b"echo"], [b"id-h"], "protocol header"),
+        ([MDPC, b"echo", b"{}"], [], "delimiter"),
+        ([b"id-c", b"", MDPC, b"echo"], [b"id-c"], "missing the body"),
+        ([b"id-e", b"", MDPC, b"", b"{}"], [b"id-e"], "service name is empty"),
+        ([b"id-g", b"", MDPC, b"a b\n", b"{}"], [b"id-g"], "printable ASCII"),
+        ([b"id-i", b"", MDPC], [b"id-i"], "missing the service"),
+        ([b"id-j", b""], [b"id-j"], "missing the 'MDPC01'"),
+        ([b""], [], "missing the 'MDPC01'"),
+        ([b"hop", b"id-k", b"", MDPC, b"echo"] + [b"x"] * 65, [b"hop", b"id-k"], "more than 64"),
         ([b"garbage"], None, None),
-        ([b"\xff" * 40, b"MDPC01", b"echo", b"id-f", b"{}"], None, None),
+        ([b"i" * 256, b"", MDPC, b"echo", b"{}"], None, None),     # envelope frame too big
+        ([b"e"] * 9 + [b"", MDPC, b"echo", b"{}"], None, None),   # envelope too long
+        ([b"\xff" * 40, MDPC, b"echo", b"id-f", b"{}"], None, None),
     ]
-    for frames, want_id, words in cases:
+    for frames, want_envelope, words in cases:
         raw.send_raw(frames)
-        reply = raw.recv_raw(0.3 if want_id is None else 2.0)
-        if want_id is None:
+        reply = raw.recv_raw(0.3 if want_envelope is None else 2.0)
+        if want_envelope is None:
             check(reply is None, "%r should be dropped, got %r" % (frames[:3], reply))
             continue
         check(reply is not None, "no reply to %r" % frames[:4])
-        check_equal(reply[:2], [b"", b"MDPC01"], "reply header")
-        check_equal(reply[3], want_id, "request-id echoed for %r" % frames[:4])
-        error = json.loads(reply[4])["error"]
+        split = reply.index(b"")
+        check_equal(reply[:split], want_envelope, "envelope echoed for %r" % frames[:4])
+        check_equal(len(reply), split + 4, "frames of the reply to %r" % frames[:4])
+        check_equal(reply[split + 1], MDPC, "reply header")
+        error = json.loads(reply[split + 3])["error"]
         check_equal(error["code"], "invalid_request")
         check(words in error["message"], "message %r lacks %r" % (error["message"], words))
+    # A request of the old form (request id after the service) is a stock
+    # request with a two-frame body: the worker refuses it whole
+    raw.send_raw([b"", MDPC, b"echo", b"id-d", b"{}"])
+    reply = raw.recv_raw(2.0)
+    check(reply is not None and reply[:3] == [b"", MDPC, b"echo"] and len(reply) == 4,
+          "reply to an old-form request: %r" % reply)
+    check_equal(error_code(reply[3]), "invalid_request", "old-form request")
     # REQ clients get the error too, and stay usable
     req = MdpClient(gateway.clients, req=True)
-    req.send_raw([b"MDPC01", b"echo", b"", b"{}"])
+    req.send_raw([MDPC, b""])
     check_equal(error_code(req.recv()[2]), "invalid_request")
     check_equal(req.request("echo", b"ok"), b"echo:ok")
     # The gateway keeps serving and counted it all
     check_equal(raw.request("echo", b"still"), b"echo:still")
     stats = gateway.stats()
-    check_equal(stats["errors"]["invalid_request"], 10, "invalid_request count")
-    check_equal(stats["dropped"]["client"], 5, "dropped count")
+    check_equal(stats["errors"]["invalid_request"], 11, "invalid_request count")
+    check_equal(stats["dropped"]["client"], 4, "dropped count")
 
 
 @runner.test

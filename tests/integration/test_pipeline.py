@@ -235,23 +235,27 @@ def malformed_input_is_answered_or_dropped():
     def error_of(frames, request_id):
         check(frames is not None, "no reply to %r" % request_id)
         check_equal(len(frames), 5, "frames of the reply to %r" % request_id)
-        check_equal(frames[3], request_id, "request id echoed")
+        check_equal(frames[0], request_id, "request id echoed")
         code = error_code(frames[4])
         check(code, "not an error reply: %r" % frames[4][:200])
         return code, json.loads(frames[4])["error"]
 
     dropped = st.gateway.stats()["dropped"]["client"]
     # Protocol errors, answered by the gateway with the request id echoed
-    code, _ = error_of(raw(["", "MDPC02", MATCH, "hdr", "{}"]), b"hdr")
+    code, _ = error_of(raw(["hdr", "", "MDPC02", MATCH, "{}"]), b"hdr")
     check_equal(code, "invalid_request", "wrong protocol header")
-    code, error = error_of(raw(["", "MDPC01", MATCH, "nobody"]), b"nobody")
+    code, error = error_of(raw(["nobody", "", "MDPC01", MATCH]), b"nobody")
     check_equal(code, "invalid_request", "missing body frame")
     check("body" in error["message"], "message %r does not name the body" % error["message"])
-    code, _ = error_of(raw(["", "MDPC01", MATCH, "extra", "{}", "more"]), b"extra")
-    check_equal(code, "invalid_request", "extra frames")
-    # Too few frames to answer: dropped cleanly
-    check(raw(["", "MDPC01", MATCH], 0.5) is None, "a reply to a message without request-id")
-    check(raw([""], 0.5) is None, "a reply to an empty message")
+    # A body of two frames reaches the matcher whole, which refuses it
+    code, error = error_of(raw(["extra", "", "MDPC01", MATCH, "{}", "more"]), b"extra")
+    check_equal(code, "invalid_request", "two-frame body")
+    check("2 frames" in error["message"], "message %r does not count the frames"
+          % error["message"])
+    # No delimiter, or an envelope frame too big to echo: dropped cleanly
+    check(raw(["garbage"], 0.5) is None, "a reply to a message without a delimiter")
+    check(raw(["x" * 300, "", "MDPC01", MATCH, "{}"], 0.5) is None,
+          "a reply to a message with a 300-byte envelope frame")
     check_equal(st.gateway.stats()["dropped"]["client"], dropped + 2, "dropped messages counted")
 
     # Bad JSON: the error names line and column

@@ -122,6 +122,7 @@ s_worker_start (fake_t *fake, jm_mdp_worker_t **worker_p, const char *service, i
     jm_error_clear (&err);
     *worker_p = jm_mdp_worker_new (fake->endpoint, service, slots, &err);
     assert (*worker_p);
+    jm_mdp_worker_tick (*worker_p);            //  sends READY
     return s_fake_recv_command (fake, 2000);
 }
 
@@ -201,23 +202,103 @@ JM_TEST (mdp_worker_ready_announces_slots)
     jm_mdp_worker_t *worker;
     zmsg_t *ready = s_worker_start (&fake, &worker, "jobmatch.match", 8);
     JM_REQUIRE (ready);
-    JM_CHECK_INT (zmsg_size (ready), 6);
+    JM_CHECK_INT (zmsg_size (ready), 7);
     JM_CHECK_STR (s_frame_str (ready, 1), "");
     JM_CHECK_STR (s_frame_str (ready, 2), JM_MDPW);
     JM_CHECK_INT (s_command (ready), JM_MDPW_READY);
     JM_CHECK_STR (s_frame_str (ready, 4), "jobmatch.match");
     JM_CHECK_STR (s_frame_str (ready, 5), "slots=8");
+    JM_CHECK_STR (s_frame_str (ready, 6), "heartbeat=1000");
     zmsg_destroy (&ready);
     jm_mdp_worker_destroy (&worker);
     JM_CHECK (worker == NULL);
     s_fake_stop (&fake);
 
-    //  One slot is the standard READY, without the extension frame
+    //  One slot: no slots frame
     ready = s_worker_start (&fake, &worker, "plain", 1);
     JM_REQUIRE (ready);
-    JM_CHECK_INT (zmsg_size (ready), 5);
+    JM_CHECK_INT (zmsg_size (ready), 6);
     JM_CHECK_STR (s_frame_str (ready, 4), "plain");
+    JM_CHECK_STR (s_frame_str (ready, 5), "heartbeat=1000");
     zmsg_destroy (&ready);
+    jm_mdp_worker_destroy (&worker);
+    s_fake_stop (&fake);
+}
+
+//  The heartbeat set before the first tick is the one READY announces
+JM_TEST (mdp_worker_ready_announces_heartbeat)
+{
+    fake_t fake;
+    s_fake_start (&fake);
+    jm_mdp_worker_t *worker = jm_mdp_worker_new (fake.endpoint, "svc", 2, NULL);
+    JM_REQUIRE (worker);
+    jm_mdp_worker_set_heartbeat (worker, 250, 4);
+    JM_CHECK (s_fake_recv (&fake, 200) == NULL);    //  nothing before the first tick
+    jm_mdp_worker_tick (worker);
+    zmsg_t *ready = s_fake_recv_command (&fake, 2000);
+    JM_REQUIRE (ready);
+    JM_CHECK_INT (s_command (ready), JM_MDPW_READY);
+    JM_CHECK_STR (s_frame_str (ready, 6), "heartbeat=250");
+    zmsg_destroy (&ready);
+    jm_mdp_worker_destroy (&worker);
+    s_fake_stop (&fake);
+}
+
+JM_TEST (mdp_heartbeat_parse)
+{
+    struct { const char *text; int want; } cases [] = {
+        { "heartbeat=10", 10 }, { "heartbeat=2500", 2500 }, { "heartbeat=600000", 600000 },
+        { "heartbeat=9", -1 }, { "heartbeat=600001", -1 }, { "heartbeat=", -1 },
+        { "heartbeat=1e3", -1 }, { "heartbeat=-5", -1 }, { "heartbeat=99999999999", -1 },
+        { "slots=3", -1 }, { "heartbeat", -1 },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        int got = jm_mdp_heartbeat_parse (cases [index].text, strlen (cases [index].text), &err);
+        JM_CHECK_MSG (got == cases [index].want, "%s: got %d, want %d", cases [index].text,
+                      got, cases [index].want);
+        if (got < 0)
+            JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+    }
+}
+
+//  A request body of several frames is answered invalid_request by the
+//  worker class itself, never handed on as its first frame
+JM_TEST (mdp_worker_refuses_multi_frame_bodies)
+{
+    fake_t fake;
+    jm_mdp_worker_t *worker;
+    zframe_t *identity = s_worker_connected (&fake, &worker, "one", 1);
+    JM_REQUIRE (identity);
+    zmsg_t *msg = zmsg_new ();
+    zframe_t *address = zframe_dup (identity);
+    zmsg_append (msg, &address);
+    zmsg_addmem (msg, "", 0);
+    zmsg_addstr (msg, JM_MDPW);
+    byte command = JM_MDPW_REQUEST;
+    zmsg_addmem (msg, &command, 1);
+    zmsg_addstr (msg, "tok-2");
+    zmsg_addmem (msg, "", 0);
+    zmsg_addstr (msg, "part1");
+    zmsg_addstr (msg, "part2");
+    zmsg_send (&msg, fake.router);
+    JM_CHECK (jm_mdp_worker_wait (worker, 300) == NULL);
+    zmsg_t *reply = s_fake_recv_command (&fake, 2000);
+    JM_REQUIRE (reply);
+    JM_CHECK_INT (zmsg_size (reply), 7);
+    JM_CHECK_INT (s_command (reply), JM_MDPW_REPLY);
+    JM_CHECK_STR (s_frame_str (reply, 4), "tok-2");
+    const char *body = s_frame_str (reply, 6);
+    JM_CHECK (body && strstr (body, "\"invalid_request\"") && strstr (body, "2 frames"));
+    zmsg_destroy (&reply);
+    //  A one-frame body still goes through
+    s_fake_request (&fake, identity, "tok-3", "{}");
+    jm_mdp_request_t *request = jm_mdp_worker_wait (worker, 2000);
+    JM_REQUIRE (request);
+    JM_CHECK (zframe_streq (jm_mdp_request_token (request), "tok-3"));
+    jm_mdp_request_destroy (&request);
+    zframe_destroy (&identity);
     jm_mdp_worker_destroy (&worker);
     s_fake_stop (&fake);
 }
@@ -452,12 +533,15 @@ JM_TEST (mdp_worker_drops_malformed_messages)
     zframe_t *identity = zmsg_pop (ready);
     zmsg_destroy (&ready);
     const char *bad [][6] = {
+        { "" },                                         //  a fake gateway's [identity, ""]
+        { "", JM_MDPW },
         { "junk" },
         { "", "MDPW02", "\x02", "tok", "", "body" },
         { "", JM_MDPW, "\x02", "tok" },                 //  no body
         { "", JM_MDPW, "\x02", "", "", "body" },        //  empty token
         { "", JM_MDPW, "\x02", "tok", "x", "body" },    //  no delimiter
         { "", JM_MDPW, "\x07" },                        //  unknown command
+        { "", JM_MDPW, "\x04", "extra" },               //  HEARTBEAT with a frame
     };
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
         zmsg_t *msg = zmsg_new ();
@@ -492,8 +576,10 @@ s_fake_echo (fake_t *fake, int timeout_ms)
     int count = 0;
     zmsg_t *msg;
     while ((msg = s_fake_recv (fake, count? 0: timeout_ms))) {
+        //  [identity, request-id, "", MDPC01, service, body]
         JM_CHECK_INT (zmsg_size (msg), 6);
-        JM_CHECK_STR (s_frame_str (msg, 2), JM_MDPC);
+        JM_CHECK_STR (s_frame_str (msg, 2), "");
+        JM_CHECK_STR (s_frame_str (msg, 3), JM_MDPC);
         zframe_t *body = zmsg_last (msg);
         char *text = zframe_strdup (body);
         zmsg_remove (msg, body);
@@ -567,7 +653,7 @@ JM_TEST (mdp_client_request_skips_other_ids)
     JM_CHECK (strstr (err.message, "within 100 ms") != NULL);
     zmsg_t *first = s_fake_recv (&fake, 1000);        //  the timed-out request, "rq-1"
     JM_REQUIRE (first);
-    JM_CHECK_STR (s_frame_str (first, 4), "rq-1");
+    JM_CHECK_STR (s_frame_str (first, 1), "rq-1");     //  in the envelope
     zframe_t *identity = zmsg_pop (first);
     zmsg_destroy (&first);
 
@@ -576,10 +662,10 @@ JM_TEST (mdp_client_request_skips_other_ids)
     zmsg_t *stale = zmsg_new ();
     zframe_t *address = zframe_dup (identity);
     zmsg_append (stale, &address);
+    zmsg_addstr (stale, "rq-1");
     zmsg_addmem (stale, "", 0);
     zmsg_addstr (stale, JM_MDPC);
     zmsg_addstr (stale, "svc");
-    zmsg_addstr (stale, "rq-1");
     zmsg_addstr (stale, "stale");
     zmsg_send (&stale, fake.router);
     zmsg_t *garbage = zmsg_new ();
@@ -590,10 +676,10 @@ JM_TEST (mdp_client_request_skips_other_ids)
     zmsg_t *answer = zmsg_new ();
     address = zframe_dup (identity);
     zmsg_append (answer, &address);
+    zmsg_addstr (answer, "rq-2");
     zmsg_addmem (answer, "", 0);
     zmsg_addstr (answer, JM_MDPC);
     zmsg_addstr (answer, "svc");
-    zmsg_addstr (answer, "rq-2");
     zmsg_addstr (answer, "fresh");
     zmsg_send (&answer, fake.router);
 
@@ -602,6 +688,32 @@ JM_TEST (mdp_client_request_skips_other_ids)
     JM_CHECK_STR (body, "fresh");
     free (body);
     zframe_destroy (&identity);
+    jm_mdp_client_destroy (&client);
+    s_fake_stop (&fake);
+}
+
+//  A reply body of two frames is never read as its first frame alone
+JM_TEST (mdp_client_multi_frame_reply_is_an_error)
+{
+    fake_t fake;
+    s_fake_start (&fake);
+    jm_mdp_client_t *client = jm_mdp_client_new (fake.endpoint, NULL);
+    JM_REQUIRE (client);
+    JM_CHECK_INT (jm_mdp_client_send (client, "svc", "r-1", "{}", 2), 0);
+    zmsg_t *msg = s_fake_recv (&fake, 2000);
+    JM_REQUIRE (msg);
+    zframe_t *body = zmsg_last (msg);
+    zmsg_remove (msg, body);
+    zframe_destroy (&body);
+    zmsg_addstr (msg, "part1");
+    zmsg_addstr (msg, "part2");
+    zmsg_send (&msg, fake.router);
+    char *id = NULL, *text = NULL;
+    JM_REQUIRE (jm_mdp_client_recv (client, NULL, &id, &text, 2000) == 0);
+    JM_CHECK_STR (id, "r-1");
+    JM_CHECK (text && strstr (text, "\"invalid_request\"") && strstr (text, "2 frames"));
+    free (id);
+    free (text);
     jm_mdp_client_destroy (&client);
     s_fake_stop (&fake);
 }

@@ -1,0 +1,107 @@
+/*  jm_mdp_decode: pure decoders for every Majordomo message jobmatch reads
+    (proto/protocol.md).  Each takes a received zmsg_t apart by position
+    after checking its frame count, and returns the frames it found as
+    borrowed pointers in a small struct, or a text that says what is wrong
+    and where.  They never touch a socket, never log, never allocate and
+    never trust zmsg_next (which wraps around to the first frame after
+    returning NULL), so any message at all is safe to hand them: the
+    fuzz targets in tests/fuzz/ call them directly.
+
+        jm_mdp_client_decode     gateway: a message from a client
+        jm_mdp_worker_decode     gateway: a message from a worker
+        jm_mdp_gateway_decode    worker:  a message from the gateway
+        jm_mdp_reply_decode      client:  a reply from the gateway
+
+    The frames stay the message's: they are valid until it is destroyed or
+    the caller takes them out of it (zmsg_remove).                        */
+#ifndef JM_MDP_DECODE_H
+#define JM_MDP_DECODE_H
+
+#include "jm_mdp.h"
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define JM_MDP_ENVELOPE_MAX     8       //  frames a client's envelope may have
+#define JM_MDP_ENVELOPE_FRAME_MAX 255   //  bytes an envelope frame may have
+#define JM_MDP_BODY_FRAMES_MAX  64      //  frames a body may have
+#define JM_MDP_EXTENSIONS_MAX   16      //  READY extension frames
+#define JM_MDP_PROBLEM_MAX      200     //  a problem text fits in this
+
+//  Outcomes of a decoder.
+#define JM_MDP_DECODE_OK        0       //  well formed; out is filled
+#define JM_MDP_DECODE_ANSWER    (-1)    //  malformed, but the sender can be told so
+#define JM_MDP_DECODE_DROP      (-2)    //  malformed beyond an answer
+
+//  A client message as the gateway's ROUTER receives it.
+typedef struct {
+    zframe_t *identity;                         //  the client's routing id
+    zframe_t *envelope [JM_MDP_ENVELOPE_MAX];   //  frames before the delimiter
+    size_t envelope_size;
+    zframe_t *service;                          //  NULL when unusable
+    zframe_t *body [JM_MDP_BODY_FRAMES_MAX];
+    size_t body_size;                           //  frames in body
+} jm_mdp_client_msg_t;
+
+//  A worker protocol message: from a worker at the gateway (identity set)
+//  or from the gateway at a worker (identity NULL).
+typedef struct {
+    zframe_t *identity;                         //  the worker's routing id (gateway side)
+    int command;                                //  JM_MDPW_*, or 0 when unknown
+    zframe_t *service;                          //  READY
+    zframe_t *extensions [JM_MDP_EXTENSIONS_MAX];   //  READY "key=value" frames
+    size_t extension_size;
+    zframe_t *token;                            //  REQUEST, REPLY
+    zframe_t *body [JM_MDP_BODY_FRAMES_MAX];    //  REQUEST, REPLY
+    size_t body_size;
+} jm_mdp_worker_msg_t;
+
+//  A reply as a client receives it.
+typedef struct {
+    zframe_t *envelope [JM_MDP_ENVELOPE_MAX];   //  frames before the delimiter:
+    size_t envelope_size;                       //  our clients' request id
+    zframe_t *service;
+    zframe_t *body [JM_MDP_BODY_FRAMES_MAX];
+    size_t body_size;
+} jm_mdp_reply_msg_t;
+
+//  Returns true when data is a valid service name: 1..255 printable ASCII
+//  characters without spaces.
+bool
+    jm_mdp_service_name_ok (const void *data, size_t size);
+
+//  Decodes a client message [identity, envelope..., "", MDPC01, service,
+//  body...]: up to JM_MDP_ENVELOPE_MAX envelope frames of 1..255 bytes (a
+//  stock client has none, ours one: the request id) and 1 to
+//  JM_MDP_BODY_FRAMES_MAX body frames.  Returns JM_MDP_DECODE_OK, or
+//  JM_MDP_DECODE_ANSWER with a problem the client should be told
+//  (out->identity and out->envelope are set, out->service when usable),
+//  or JM_MDP_DECODE_DROP with a problem to log.  problem gets a
+//  NUL-terminated text either way ("" when well formed).
+int
+    jm_mdp_client_decode (zmsg_t *msg, jm_mdp_client_msg_t *out, char *problem, size_t size);
+
+//  Decodes a message from a worker [identity, "", MDPW01, command, ...]:
+//  READY service extension*, REPLY token "" body..., HEARTBEAT,
+//  DISCONNECT.  Bodies are 1 to JM_MDP_BODY_FRAMES_MAX frames.
+//  Returns JM_MDP_DECODE_OK, or JM_MDP_DECODE_DROP with a problem (then
+//  out->identity is set when the message had a frame at all, and
+//  out->command when it was readable).
+int
+    jm_mdp_worker_decode (zmsg_t *msg, jm_mdp_worker_msg_t *out, char *problem, size_t size);
+
+//  Decodes a message from the gateway at a worker ["", MDPW01, command,
+//  ...]: REQUEST token "" body..., HEARTBEAT, DISCONNECT.  Returns
+//  JM_MDP_DECODE_OK or JM_MDP_DECODE_DROP with a problem.
+int
+    jm_mdp_gateway_decode (zmsg_t *msg, jm_mdp_worker_msg_t *out, char *problem, size_t size);
+
+//  Decodes a reply at a client [envelope..., "", MDPC01, service, body...]
+//  (the envelope is what the client sent before its delimiter: our
+//  clients' request id).  Returns JM_MDP_DECODE_OK or JM_MDP_DECODE_DROP
+//  with a problem.
+int
+    jm_mdp_reply_decode (zmsg_t *msg, jm_mdp_reply_msg_t *out, char *problem, size_t size);
+
+#endif
