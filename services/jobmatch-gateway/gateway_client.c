@@ -24,8 +24,11 @@ gw_client_send (broker_t *self, zframe_t *client, const void *service, size_t se
         { request_id? zframe_data (request_id): NULL, request_id? zframe_size (request_id): 0 },
         { body_text, body_text? strlen (body_text): 0 }
     };
-    //  A ROUTER never blocks: a reply to a client that has gone is dropped
-    jm_mdp_send (self->clients, parts, body_frame? 5: 6, body_frame);
+    //  The clients socket never blocks (gateway_limits.c): a reply to a
+    //  client that has gone, or that has client-reply-max replies unread,
+    //  is dropped and counted
+    if (jm_mdp_send (self->clients, parts, body_frame? 5: 6, body_frame))
+        gw_limits_reply_dropped (self, zmq_errno ());
 }
 
 static void
@@ -213,10 +216,10 @@ gw_client_message (broker_t *self, zmsg_t *msg)
                               zframe_size (body), self->settings.max_body);
         return;
     }
-    if (self->held >= self->settings.queue_max) {
+    char busy [JM_ERROR_MESSAGE_MAX];
+    if (!gw_limits_admit (self, client, zframe_size (body), busy, sizeof busy)) {
         gw_client_send_error (self, client, service_data, service_size, request_id,
-                              JM_ERR_BUSY, "the gateway holds %zu requests, its limit; retry later",
-                              self->held);
+                              JM_ERR_BUSY, "%s", busy);
         return;
     }
     char *name = zframe_strdup (service_frame);
@@ -234,6 +237,8 @@ gw_client_message (broker_t *self, zmsg_t *msg)
     request->service = service;
     request->received_us = gw_now_us ();
     request->queued_ms = self->now_ms;
+    request->bytes = zframe_size (body);
+    gw_limits_hold (self, request);
     self->held++;
     if (self->held > self->held_peak)
         self->held_peak = self->held;

@@ -143,6 +143,7 @@ s_worker_ready (broker_t *self, worker_t *worker, zframe_t *identity, const char
     assert (worker->key);
     worker->service = service;
     worker->slots = slots;
+    worker->serial = ++self->next_worker_serial;
     worker->expires_at = self->now_ms
                        + (int64_t) self->settings.heartbeat_ms * self->settings.liveness;
     worker->next = service->workers;
@@ -186,6 +187,7 @@ s_worker_reply (broker_t *self, worker_t *worker, zmsg_t *msg)
     zhashx_delete (self->tokens, &request->token);
     gw_list_remove (&worker->in_flight, request);
     worker->busy--;
+    worker->timeouts_in_row = 0;        //  it serves: its past timeouts are forgiven
     service->in_flight--;
     self->in_flight--;
     if (!worker->ready)
