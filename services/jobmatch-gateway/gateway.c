@@ -209,14 +209,19 @@ s_handle_tick (zloop_t *loop, int timer_id, void *arg)
 //  --------------------------------------------------------------------------
 //  Construction
 
+//  A ROUTER bound to endpoints.  max_message and send_hwm (when > 0) apply
+//  to each connection, so they are set before the bind.
 static zsock_t *
-s_router_new (const char *endpoints, int max_message, char *error, size_t error_size)
+s_router_new (const char *endpoints, int max_message, int send_hwm, char *error,
+              size_t error_size)
 {
     zsock_t *sock = zsock_new (ZMQ_ROUTER);
     assert (sock);
     jm_mdp_socket_defaults (sock);
     if (max_message > 0)
         zsock_set_maxmsgsize (sock, max_message);
+    if (send_hwm > 0)
+        zsock_set_sndhwm (sock, send_hwm);
     if (zsock_attach (sock, endpoints, true)) {
         snprintf (error, error_size, "cannot bind '%s': %s", endpoints,
                   zmq_strerror (zmq_errno ()));
@@ -312,9 +317,9 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
                         + (slack > CLIENT_FRAME_SLACK? slack: CLIENT_FRAME_SLACK);
     self->clients = s_router_new (settings->clients,
                                   max_message > INT32_MAX? -1: (int) max_message,
-                                  error, error_size);
+                                  settings->client_reply_max, error, error_size);
     self->workers = self->clients? s_router_new (settings->workers,
-                                                 (int) settings->max_worker_message,
+                                                 (int) settings->max_worker_message, 0,
                                                  error, error_size): NULL;
     if (!self->clients || !self->workers) {
         s_broker_destroy (&self);

@@ -323,9 +323,10 @@ void
 zhashx_t *
     gw_limits_client_table_new (void);
 
-//  Applies the reply limits to the clients socket: a send high water mark
-//  of client-reply-max per client, and sends that fail instead of blocking
-//  (a full or gone client's reply is dropped and counted).
+//  Makes sends on the clients socket fail instead of blocking or dropping
+//  silently: a reply to a client with client-reply-max replies unread (the
+//  send high water mark, set before the bind) or that has gone is dropped
+//  and counted.
 void
     gw_limits_clients_socket (broker_t *self, zsock_t *sock);
 

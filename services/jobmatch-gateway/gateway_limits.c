@@ -87,7 +87,6 @@ gw_limits_client_table_new (void)
 void
 gw_limits_clients_socket (broker_t *self, zsock_t *sock)
 {
-    zsock_set_sndhwm (sock, self->settings.client_reply_max);
     zsock_set_router_mandatory (sock, 1);       //  a full or gone peer: an error, not silence
     zsock_set_sndtimeo (sock, 0);               //  never wait for a peer
 }
