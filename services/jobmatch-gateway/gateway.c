@@ -366,6 +366,10 @@ s_gateway_actor (zsock_t *pipe, void *args)
                  settings->worker_timeouts_max, settings->held_bytes_max,
                  settings->client_queue_max, settings->client_bytes_max,
                  settings->client_reply_max, settings->max_worker_message);
+    if (settings->client_bytes_max < settings->max_body
+    ||  settings->held_bytes_max < settings->max_body)
+        jm_log_warning ("client-bytes-max or held-bytes-max is below max-body: the largest "
+                        "bodies will always be answered busy");
     zloop_start (self->loop);
     gw_log_summary (self, "final ");
     s_broker_destroy (&self);

@@ -141,7 +141,7 @@ def hung_worker_requests_go_to_a_real_matcher():
     # The reproduction: a worker with 30 slots that heartbeats but never
     # replies, beside a real matcher; 90 requests.  Each one the hung worker
     # takes is taken back at the deadline and goes to the matcher.
-    st = stack.Stack(matchers=1, request_timeout_ms=1000, max_attempts=3)
+    st = stack.Stack(matchers=1, request_timeout_ms=2000, max_attempts=3)
     hung = WorkerThread(st.gateway.workers, stack.MATCH, hold, slots=30)
     st.gateway.wait_workers(stack.MATCH, 2)
     client = st.client()
@@ -150,7 +150,7 @@ def hung_worker_requests_go_to_a_real_matcher():
         request_id = b"hung-%d" % index
         client.send(stack.MATCH, request_id, stack.body(stack.make_candidate(index)))
         ids.append(request_id)
-    # Bounded: at most max-attempts deadlines of 1 s each, plus scoring
+    # Bounded: at most max-attempts deadlines of 2 s each, plus scoring
     replies = collect(client, ids, timeout=30.0)
     check_equal(len(replies), 90, "requests answered")
     codes = {}
@@ -213,7 +213,7 @@ def hung_worker_alone_answers_timeout():
 def a_worker_that_answers_in_time_keeps_its_place():
     # Timeouts in a row, not in all: a worker that answers between its
     # timeouts is not disconnected.
-    gateway = harness.start_gateway(request_timeout_ms=300, max_attempts=1,
+    gateway = harness.start_gateway(request_timeout_ms=1000, max_attempts=1,
                                     worker_timeouts_max=2)
     bodies = []
 
