@@ -36,7 +36,7 @@ static const jm_config_option_t s_options [] = {
       "request body bytes held (waiting or in flight), all clients, before busy" },
     { "max-worker-message", JM_CONFIG_INT, "16777216", 65536, 1073741824,
       "largest frame in bytes a worker may send; a larger one disconnects it" },
-    { "client-reply-max", JM_CONFIG_INT, "1000", 1, 1000000,
+    { "client-reply-max", JM_CONFIG_INT, "20000", 1, 1000000,
       "replies queued to one client that does not read them; more are dropped" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request and reply (debug level)" },
