@@ -179,8 +179,10 @@ def hung_worker_requests_go_to_a_real_matcher():
 
 @runner.test
 def hung_worker_alone_answers_timeout():
+    # No other worker: each request is dispatched max-attempts times, then
+    # answered timeout.  (worker-timeouts-max 0: the worker is kept.)
     gateway = harness.start_gateway(request_timeout_ms=300, max_attempts=2,
-                                    worker_timeouts_max=3)
+                                    worker_timeouts_max=0)
     hung = WorkerThread(gateway.workers, "slow", hold, slots=10)
     gateway.wait_workers("slow")
     client = MdpClient(gateway.clients)
@@ -197,12 +199,33 @@ def hung_worker_alone_answers_timeout():
     stats = gateway.stats()
     check_equal(stats["errors"]["timeout"], 5, "timeout replies")
     check_equal(stats["timeouts"], 10, "dispatches timed out (2 each)")
+    check_equal(hung.received, 10, "dispatches the worker saw")
     check_equal((stats["in_flight"], stats["queue_depth"], stats["held_bytes"]), (0, 0, 0),
                 "in flight, waiting, bytes held")
-    # 5 timeouts in a row at the first deadline: disconnected; it came back
-    # (a stock worker reconnects on DISCONNECT) and timed out again
-    check(stats["workers_timed_out"] >= 1, "workers_timed_out %r" % stats["workers_timed_out"])
-    check(hung.worker.reconnects >= 1, "the worker was not told to reconnect")
+    check_equal((stats["workers_timed_out"], hung.worker.reconnects), (0, 0),
+                "workers disconnected, reconnects")
+    # The worker's slots are free again: it is given the next request
+    client.send("slow", b"next", b"{}")
+    harness.wait_for(lambda: hung.received == 11, 5.0, what="the next request at the worker")
+
+
+@runner.test
+def worker_timing_out_in_a_row_is_disconnected():
+    gateway = harness.start_gateway(request_timeout_ms=300, max_attempts=1,
+                                    worker_timeouts_max=3)
+    hung = WorkerThread(gateway.workers, "slow", hold, slots=10)
+    gateway.wait_workers("slow")
+    client = MdpClient(gateway.clients)
+    for index in range(3):
+        body = client.request("slow", b"{}", timeout=5.0)
+        check_equal(error_code(body), "timeout", "reply %d" % index)
+        check("after 1 dispatch," in error_message(body), "message %r" % body)
+    # The third in a row: disconnected; a stock worker reconnects on
+    # DISCONNECT and starts afresh
+    harness.wait_for(lambda: gateway.stats()["workers_timed_out"] == 1, 5.0,
+                     what="the worker disconnected")
+    harness.wait_for(lambda: hung.worker.reconnects >= 1, 5.0, what="the worker to reconnect")
+    gateway.wait_workers("slow")
     # The gateway still serves
     WorkerThread(gateway.workers, "echo", echo)
     gateway.wait_workers("echo")
