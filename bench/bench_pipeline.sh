@@ -33,6 +33,9 @@ mb () {
     awk -v kb="${1:-0}" 'BEGIN { printf "%.1f MB", kb / 1024 }'
 }
 
+# The burst fills the gateway to queue-max from one client: let one client
+# hold that many (the default per-client cap is a quarter of it)
+export JOBMATCH_CLIENT_QUEUE_MAX=${JOBMATCH_CLIENT_QUEUE_MAX:-20000}
 # Both matchers registered?  (bench_pipeline checks mmi.service; wait for two here)
 start_stack jobmatch.match 100
 

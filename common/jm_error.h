@@ -30,6 +30,7 @@ typedef struct {
 #define JM_ERR_NO_WORKERS       "no_workers"
 #define JM_ERR_BUSY             "busy"
 #define JM_ERR_WORKER_LOST      "worker_lost"
+#define JM_ERR_TIMEOUT          "timeout"           //  no reply in time, after every dispatch
 #define JM_ERR_IO               "io_error"
 #define JM_ERR_INTERNAL         "internal"
 

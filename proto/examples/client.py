@@ -82,7 +82,7 @@ MDPC = b"MDPC01"
 MATCH, JOBS, RESULTS, STATS = "jobmatch.match", "jobmatch.jobs", "jobmatch.results", "jobmatch.stats"
 MAX_CANDIDATES = 1000           # candidates in one jobmatch.match request
 RETRYABLE = ("busy", "no_workers")      # answered by the gateway before any work was done
-UNANSWERED = RETRYABLE + ("worker_lost", "internal")    # not the request's fault: try later
+UNANSWERED = RETRYABLE + ("worker_lost", "timeout", "internal")  # not the request's fault: try later
 
 
 class JobmatchError(Exception):

@@ -323,7 +323,9 @@ s_stat_labelled (jm_buf_t *out, json_t *object, const char *name, const char *la
 static const char *s_known_fields [] = {
     "version", "uptime_s", "requests", "replies", "builtin", "errors", "redispatches",
     "late_replies", "dropped", "queue_depth", "in_flight", "queue_max", "workers",
-    "workers_joined", "workers_expired", "services", "latency", NULL
+    "workers_joined", "workers_expired", "services", "latency",
+    "timeouts", "workers_timed_out", "busy_by_cap", "dropped_replies", "held_bytes",
+    "held_bytes_max", "clients", NULL
 };
 
 static void
@@ -349,6 +351,15 @@ s_render_gateway (jm_buf_t *out, json_t *stats)
     s_stat (out, stats, "workers", "jobmatch_gateway_workers", "gauge", "registered workers");
     s_stat (out, stats, "workers_joined", "jobmatch_gateway_workers_joined_total", "counter", "worker registrations");
     s_stat (out, stats, "workers_expired", "jobmatch_gateway_workers_expired_total", "counter", "workers lost to missed heartbeats");
+    s_stat (out, stats, "timeouts", "jobmatch_gateway_timeouts_total", "counter", "dispatches a worker held past request-timeout-ms");
+    s_stat (out, stats, "workers_timed_out", "jobmatch_gateway_workers_timed_out_total", "counter", "workers disconnected for timeouts in a row");
+    s_stat_labelled (out, json_object_get (stats, "busy_by_cap"), "jobmatch_gateway_busy_total", "cap",
+                     "counter", "busy replies by the cap that refused the request");
+    s_stat_labelled (out, json_object_get (stats, "dropped_replies"), "jobmatch_gateway_dropped_replies_total", "reason",
+                     "counter", "replies not delivered: the client did not read them, or had gone");
+    s_stat (out, stats, "held_bytes", "jobmatch_gateway_held_bytes", "gauge", "request body bytes waiting or at workers");
+    s_stat (out, stats, "held_bytes_max", "jobmatch_gateway_held_bytes_max", "gauge", "request body bytes held before busy");
+    s_stat (out, stats, "clients", "jobmatch_gateway_clients", "gauge", "clients with requests waiting or at workers");
     json_t *services = json_object_get (stats, "services");
     if (json_is_object (services)) {
         static const char *fields [][3] = {

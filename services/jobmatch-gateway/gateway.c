@@ -16,6 +16,10 @@
 #define WARNINGS_PER_SECOND 10      //  malformed-input warnings logged per second
 #define SUMMARY_MS          60000   //  how often to log a summary when busy
 #define TRIM_HELD_MIN       1000    //  requests held at once that make a drained queue worth trimming
+#define TRIM_BYTES_MIN      (32 << 20)  //  body bytes held at once that do the same
+#define TRIM_TRAFFIC_MIN    (256 << 20) //  bytes received (kept or refused) that do the same
+#define CLIENT_FRAME_SLACK  (1 << 20)   //  bodies this much (or max-body / 2) over max-body
+                                        //  are answered too_large
 
 
 //  --------------------------------------------------------------------------
@@ -82,6 +86,7 @@ s_handle_clients (zloop_t *loop, zsock_t *sock, void *arg)
     self->now_ms = zclock_mono ();
     zmsg_t *msg;
     for (int count = 0; count < DRAIN_MAX && (msg = jm_mdp_recv_nowait (sock)); count++) {
+        self->traffic_bytes += zmsg_content_size (msg);
         gw_client_message (self, msg);
         zmsg_destroy (&msg);
     }
@@ -95,6 +100,7 @@ s_handle_workers (zloop_t *loop, zsock_t *sock, void *arg)
     self->now_ms = zclock_mono ();
     zmsg_t *msg;
     for (int count = 0; count < DRAIN_MAX && (msg = jm_mdp_recv_nowait (sock)); count++) {
+        self->traffic_bytes += zmsg_content_size (msg);
         gw_worker_message (self, msg);
         zmsg_destroy (&msg);
     }
@@ -113,16 +119,20 @@ s_handle_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
 //  The periodic timer.  Its duties, in order:
 //  1. send HEARTBEAT to every worker once per heartbeat interval;
 //  2. remove workers silent for liveness intervals (re-dispatching their
-//     requests);
+//     requests); take back requests workers held past request-timeout-ms
+//     and disconnect workers that time out worker-timeouts-max times in a
+//     row (gateway_limits.c);
 //  3. answer no_workers to requests that waited too long for a worker;
 //  4. delete services with no workers and no requests;
 //  5. log a summary every minute while there is traffic, and how many
 //     warnings were suppressed;
 //  6. once the queue has drained after a burst (TRIM_HELD_MIN or more
-//     requests held at once), hand the memory they held back to the
-//     system: malloc keeps freed memory otherwise, and the gateway's size
-//     must follow its queue down as well as up.  Ordinary traffic, with
-//     fewer requests held, never pays for trimming and faulting back.
+//     requests, or TRIM_BYTES_MIN body bytes, held at once, or a flood of
+//     TRIM_TRAFFIC_MIN bytes received, refused ones included), hand the
+//     memory they held back to the system: malloc keeps freed memory
+//     otherwise, and the gateway's size must follow its queue down as well
+//     as up.  Ordinary traffic, with fewer requests held, pays for trimming
+//     and faulting back at most once per TRIM_TRAFFIC_MIN bytes.
 static int
 s_handle_tick (zloop_t *loop, int timer_id, void *arg)
 {
@@ -133,19 +143,28 @@ s_handle_tick (zloop_t *loop, int timer_id, void *arg)
     if (heartbeat)
         self->heartbeat_at = self->now_ms + self->settings.heartbeat_ms;
     zlistx_t *expired = zlistx_new ();
+    zlistx_t *overdue = zlistx_new ();
     for (worker_t *worker = zhashx_first (self->worker_table); worker;
          worker = zhashx_next (self->worker_table)) {
         if (worker->expires_at <= self->now_ms)
             zlistx_add_end (expired, worker);
-        else
-        if (heartbeat)
-            gw_worker_send_command (self, worker->identity, JM_MDPW_HEARTBEAT);
+        else {
+            if (heartbeat)
+                gw_worker_send_command (self, worker->identity, JM_MDPW_HEARTBEAT);
+            if (gw_limits_worker_overdue (self, worker))
+                zlistx_add_end (overdue, worker);
+        }
     }
     for (worker_t *worker = zlistx_first (expired); worker; worker = zlistx_next (expired)) {
         self->counters.workers_expired++;
         gw_worker_delete (self, &worker, true, "expired (missed heartbeats) from");
     }
+    for (worker_t *worker = zlistx_first (overdue); worker; worker = zlistx_next (overdue)) {
+        self->counters.workers_timed_out++;
+        gw_worker_delete (self, &worker, true, "timed out too often in a row; disconnected from");
+    }
     zlistx_destroy (&expired);
+    zlistx_destroy (&overdue);
 
     zlistx_t *idle = zlistx_new ();
     for (service_t *service = zhashx_first (self->services); service;
@@ -173,9 +192,14 @@ s_handle_tick (zloop_t *loop, int timer_id, void *arg)
         }
     }
 
-    if (self->held == 0 && self->held_peak >= TRIM_HELD_MIN) {
-        jm_log_debug ("queue drained after holding %zu requests: trimming memory", self->held_peak);
-        self->held_peak = 0;
+    if (self->held == 0 && (self->held_peak >= TRIM_HELD_MIN
+                        ||  self->held_bytes_peak >= TRIM_BYTES_MIN
+                        ||  self->traffic_bytes >= TRIM_TRAFFIC_MIN)) {
+        jm_log_debug ("queue drained after holding %zu requests (%zu bytes), %" PRIu64
+                      " bytes received: trimming memory", self->held_peak,
+                      self->held_bytes_peak, self->traffic_bytes);
+        self->held_peak = self->held_bytes_peak = 0;
+        self->traffic_bytes = 0;
         malloc_trim (0);
     }
     return 0;
@@ -185,14 +209,19 @@ s_handle_tick (zloop_t *loop, int timer_id, void *arg)
 //  --------------------------------------------------------------------------
 //  Construction
 
+//  A ROUTER bound to endpoints.  max_message and send_hwm (when > 0) apply
+//  to each connection, so they are set before the bind.
 static zsock_t *
-s_router_new (const char *endpoints, int max_message, char *error, size_t error_size)
+s_router_new (const char *endpoints, int max_message, int send_hwm, char *error,
+              size_t error_size)
 {
     zsock_t *sock = zsock_new (ZMQ_ROUTER);
     assert (sock);
     jm_mdp_socket_defaults (sock);
     if (max_message > 0)
         zsock_set_maxmsgsize (sock, max_message);
+    if (send_hwm > 0)
+        zsock_set_sndhwm (sock, send_hwm);
     if (zsock_attach (sock, endpoints, true)) {
         snprintf (error, error_size, "cannot bind '%s': %s", endpoints,
                   zmq_strerror (zmq_errno ()));
@@ -234,6 +263,7 @@ s_broker_destroy (broker_t **self_p)
              service = zhashx_next (self->services))
             gw_service_destroy (&service);
     }
+    zhashx_destroy (&self->client_table);      //  after the requests, which count in it
     zhashx_destroy (&self->services);
     zhashx_destroy (&self->worker_table);
     zhashx_destroy (&self->tokens);
@@ -272,6 +302,7 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     self->services = zhashx_new ();
     self->worker_table = zhashx_new ();
     self->tokens = zhashx_new ();
+    self->client_table = gw_limits_client_table_new ();
     assert (self->services && self->worker_table && self->tokens);
     zhashx_set_key_duplicator (self->tokens, NULL);
     zhashx_set_key_destructor (self->tokens, NULL);
@@ -279,16 +310,22 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     zhashx_set_key_comparator (self->tokens, gw_token_compare);
 
     //  Let a body a little over the limit arrive so it can be answered
-    //  too_large; far larger frames close the connection at the transport
-    int64_t max_message = (int64_t) settings->max_body * 4 + 65536;
+    //  too_large; larger frames close the connection at the transport,
+    //  before libzmq allocates them (ZMQ_MAXMSGSIZE applies per frame)
+    int64_t slack = (int64_t) settings->max_body / 2;
+    int64_t max_message = (int64_t) settings->max_body
+                        + (slack > CLIENT_FRAME_SLACK? slack: CLIENT_FRAME_SLACK);
     self->clients = s_router_new (settings->clients,
                                   max_message > INT32_MAX? -1: (int) max_message,
-                                  error, error_size);
-    self->workers = self->clients? s_router_new (settings->workers, -1, error, error_size): NULL;
+                                  settings->client_reply_max, error, error_size);
+    self->workers = self->clients? s_router_new (settings->workers,
+                                                 (int) settings->max_worker_message, 0,
+                                                 error, error_size): NULL;
     if (!self->clients || !self->workers) {
         s_broker_destroy (&self);
         return NULL;
     }
+    gw_limits_clients_socket (self, self->clients);
     self->loop = zloop_new ();
     assert (self->loop);
     zloop_set_nonstop (self->loop, true);       //  only $TERM stops the gateway
@@ -299,6 +336,8 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     int tick_ms = settings->heartbeat_ms / 2;
     if (settings->no_worker_wait_ms > 0 && settings->no_worker_wait_ms / 4 < tick_ms)
         tick_ms = settings->no_worker_wait_ms / 4;
+    if (settings->request_timeout_ms / 4 < tick_ms)
+        tick_ms = settings->request_timeout_ms / 4;
     tick_ms = tick_ms < 5? 5: tick_ms > 100? 100: tick_ms;
     zloop_timer (self->loop, (size_t) tick_ms, 0, s_handle_tick, self);
     return self;
@@ -321,6 +360,16 @@ s_gateway_actor (zsock_t *pipe, void *args)
                  JM_VERSION, settings->clients, settings->workers, settings->heartbeat_ms,
                  settings->liveness, settings->max_attempts, settings->no_worker_wait_ms,
                  settings->queue_max, settings->max_body);
+    jm_log_info ("limits: request timeout %d ms, %d timeouts in a row disconnect a worker; "
+                 "held bytes max %zu; per client %zu requests, %zu bytes, %d unread replies; "
+                 "worker messages up to %zu bytes", settings->request_timeout_ms,
+                 settings->worker_timeouts_max, settings->held_bytes_max,
+                 settings->client_queue_max, settings->client_bytes_max,
+                 settings->client_reply_max, settings->max_worker_message);
+    if (settings->client_bytes_max < settings->max_body
+    ||  settings->held_bytes_max < settings->max_body)
+        jm_log_warning ("client-bytes-max or held-bytes-max is below max-body: the largest "
+                        "bodies will always be answered busy");
     zloop_start (self->loop);
     gw_log_summary (self, "final ");
     s_broker_destroy (&self);
@@ -347,6 +396,13 @@ jm_gateway_new (jm_config_t *config, jm_error_t *err)
         .no_worker_wait_ms = (int) jm_config_int (config, "no-worker-wait-ms"),
         .queue_max = (size_t) jm_config_int (config, "queue-max"),
         .max_body = (size_t) jm_config_int (config, "max-body"),
+        .request_timeout_ms = (int) jm_config_int (config, "request-timeout-ms"),
+        .worker_timeouts_max = (int) jm_config_int (config, "worker-timeouts-max"),
+        .client_queue_max = (size_t) jm_config_int (config, "client-queue-max"),
+        .client_bytes_max = (size_t) jm_config_int (config, "client-bytes-max"),
+        .held_bytes_max = (size_t) jm_config_int (config, "held-bytes-max"),
+        .max_worker_message = (size_t) jm_config_int (config, "max-worker-message"),
+        .client_reply_max = (int) jm_config_int (config, "client-reply-max"),
     };
     zactor_t *actor = zactor_new (s_gateway_actor, &settings);
     assert (actor);

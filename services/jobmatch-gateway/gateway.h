@@ -22,7 +22,9 @@ typedef struct _jm_gateway_t jm_gateway_t;
 
 //  Starts a gateway with the settings in config (read at once, not kept):
 //  clients, workers, heartbeat-ms, liveness, max-attempts, no-worker-wait-ms,
-//  queue-max, max-body.  Returns NULL with err filled (io_error) when an
+//  queue-max, max-body, request-timeout-ms, worker-timeouts-max,
+//  client-queue-max, client-bytes-max, held-bytes-max, max-worker-message,
+//  client-reply-max.  Returns NULL with err filled (io_error) when an
 //  endpoint cannot be bound.
 jm_gateway_t *
     jm_gateway_new (jm_config_t *config, jm_error_t *err);

@@ -32,8 +32,11 @@ gw_client_send (broker_t *self, zframe_t *client, zframe_t **envelope, size_t en
     parts [count++] = (jm_mdp_part_t) { service, service_size };
     if (body_size == 0)
         parts [count++] = (jm_mdp_part_t) { body_text, body_text? strlen (body_text): 0 };
-    //  A ROUTER never blocks: a reply to a client that has gone is dropped
-    jm_mdp_send_frames (self->clients, parts, count, body, body_size);
+    //  The clients socket never blocks (gateway_limits.c): a reply to a
+    //  client that has gone, or that has client-reply-max replies unread,
+    //  is dropped and counted
+    if (jm_mdp_send_frames (self->clients, parts, count, body, body_size))
+        gw_limits_reply_dropped (self, zmq_errno ());
 }
 
 //  Counts an error reply of this code.
@@ -245,11 +248,10 @@ gw_client_message (broker_t *self, zmsg_t *msg)
                               body_bytes, self->settings.max_body);
         return;
     }
-    if (self->held >= self->settings.queue_max) {
+    char busy [JM_ERROR_MESSAGE_MAX];
+    if (!gw_limits_admit (self, client, body_bytes, busy, sizeof busy)) {
         gw_client_send_error (self, client, decoded.envelope, decoded.envelope_size,
-                              service_data, service_size, JM_ERR_BUSY,
-                              "the gateway holds %zu requests, its limit; retry later",
-                              self->held);
+                              service_data, service_size, JM_ERR_BUSY, "%s", busy);
         return;
     }
     char *name = zframe_strdup (decoded.service);
@@ -260,6 +262,7 @@ gw_client_message (broker_t *self, zmsg_t *msg)
     request->service = service;
     request->received_us = gw_now_us ();
     request->queued_ms = self->now_ms;
+    gw_limits_hold (self, request);
     self->held++;
     if (self->held > self->held_peak)
         self->held_peak = self->held;

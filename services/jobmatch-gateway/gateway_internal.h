@@ -16,6 +16,10 @@
                             ready rings and dispatch
         gateway_stats.c     the latency histogram, the jobmatch.stats body
                             and the summary log line
+        gateway_limits.c    limits and deadlines: per-client and global
+                            caps on requests and bytes held, the deadline
+                            of a request held by a worker, replies a
+                            client does not read
     Functions shared between these files are named gw_*; the rest are
     static (s_*) in the file that uses them.
 
@@ -33,9 +37,15 @@
     are created by the first request or READY naming them and deleted when
     they have no workers and no requests.
 
-    Requests held (waiting + in flight) are capped at queue-max; past that
-    new requests are answered busy.  Waiting requests of a service with no
-    workers are answered no_workers once they have waited no-worker-wait-ms.
+    Requests held (waiting + in flight) are capped at queue-max, their body
+    bytes at held-bytes-max, and per client (routing id) at client-queue-max
+    requests and client-bytes-max bytes; past a cap new requests are
+    answered busy.  Waiting requests of a service with no workers are
+    answered no_workers once they have waited no-worker-wait-ms.  A request
+    a worker holds longer than request-timeout-ms is taken back and
+    re-dispatched (to another worker when there is one), and answered
+    timeout after max-attempts dispatches; a worker whose requests time out
+    worker-timeouts-max times in a row is disconnected.
 
     Every lookup on the message path is a hash (tokens, worker identities,
     service names) or a list head; the only scans are over workers and
@@ -68,6 +78,13 @@ typedef struct {
     int no_worker_wait_ms;
     size_t queue_max;
     size_t max_body;
+    int request_timeout_ms;     //  deadline of a request held by a worker
+    int worker_timeouts_max;    //  timeouts in a row that disconnect a worker; 0: never
+    size_t client_queue_max;    //  requests one client may have held
+    size_t client_bytes_max;    //  body bytes one client may have held
+    size_t held_bytes_max;      //  body bytes held, all clients
+    size_t max_worker_message;  //  largest frame the workers socket takes
+    int client_reply_max;       //  replies queued to one client (send high water mark)
 } settings_t;
 
 typedef struct _request_t request_t;
@@ -88,12 +105,14 @@ struct _request_t {
     size_t envelope_size;       //  request id; stock clients: none), echoed in the reply
     zframe_t **body;            //  the body's frames, kept for re-dispatch; one block
     size_t body_size;           //  of memory with envelope (envelope + envelope_size)
-    size_t bytes;               //  body bytes, all frames
+    size_t bytes;               //  body bytes, all frames, counted against the byte caps
     service_t *service;
     worker_t *worker;           //  set while in flight
     int attempts;               //  dispatches so far
     int64_t received_us;        //  for the latency histogram
     int64_t queued_ms;          //  when it (re)entered the queue
+    int64_t dispatched_ms;      //  when it was last dispatched (its deadline runs from here)
+    uint64_t avoid_worker;      //  serial of the worker it last timed out at, 0: none
 };
 
 struct _worker_t {
@@ -103,6 +122,8 @@ struct _worker_t {
     int slots;
     int busy;
     int heartbeat_ms;           //  its READY "heartbeat=MS", or the stock 7/MDP interval
+    uint64_t serial;            //  unique in this run, never reused
+    int timeouts_in_row;        //  requests taken back since its last reply in time
     int64_t expires_at;
     request_list_t in_flight;
     worker_t *prev, *next;      //  in its service's worker list
@@ -131,6 +152,12 @@ typedef struct {
     uint64_t dropped_client;    //  malformed client messages dropped unanswered
     uint64_t dropped_worker;    //  malformed worker messages
     uint64_t workers_joined, workers_left, workers_expired;
+    uint64_t timeouts;          //  dispatches past request-timeout-ms, taken back
+    uint64_t timeout;           //  requests answered timeout
+    uint64_t workers_timed_out; //  workers disconnected for timeouts in a row
+    uint64_t busy_queue, busy_held_bytes, busy_client_queue, busy_client_bytes;
+    uint64_t replies_unread;    //  replies dropped: the client's queue was full
+    uint64_t replies_gone;      //  replies dropped: the client had disconnected
     uint64_t latency [LATENCY_BUCKETS];
     uint64_t latency_count;
     uint64_t latency_sum_us;
@@ -149,6 +176,11 @@ typedef struct {
     uint64_t next_token;
     size_t held;                //  requests waiting or in flight
     size_t held_peak;           //  most held at once since memory was last trimmed
+    size_t held_bytes;          //  their body bytes
+    size_t held_bytes_peak;     //  most held at once since memory was last trimmed
+    uint64_t traffic_bytes;     //  bytes received since memory was last trimmed
+    zhashx_t *client_table;     //  client routing id frame -> client_t, while it holds requests
+    uint64_t next_worker_serial;
     size_t queued;
     size_t in_flight;
     int64_t now_ms;             //  monotonic, read once per wake-up
@@ -305,6 +337,51 @@ void
 //  Handles one message from the workers socket; msg is borrowed.
 void
     gw_worker_message (broker_t *self, zmsg_t *msg);
+
+
+//  --------------------------------------------------------------------------
+//  gateway_limits.c: limits and deadlines
+
+//  Creates the per-client table; returns it.
+zhashx_t *
+    gw_limits_client_table_new (void);
+
+//  Makes sends on the clients socket fail instead of blocking or dropping
+//  silently: a reply to a client with client-reply-max replies unread (the
+//  send high water mark, set before the bind) or that has gone is dropped
+//  and counted.
+void
+    gw_limits_clients_socket (broker_t *self, zsock_t *sock);
+
+//  Returns true when a request of body_size bytes from client may be held;
+//  otherwise writes into message why not (which cap), counts it and
+//  returns false: the caller answers busy.
+bool
+    gw_limits_admit (broker_t *self, zframe_t *client, size_t body_size, char *message,
+                     size_t message_size);
+
+//  Counts a request accepted (request->bytes set) against its client and
+//  the global byte cap.
+void
+    gw_limits_hold (broker_t *self, request_t *request);
+
+//  Takes a request that is being freed off its client's and the global
+//  byte count; frees the client's entry when it holds nothing more.
+void
+    gw_limits_release (broker_t *self, request_t *request);
+
+//  Counts a reply to a client that could not be sent; error is the errno
+//  of the failed send.
+void
+    gw_limits_reply_dropped (broker_t *self, int error);
+
+//  Takes back the requests a worker has held past request-timeout-ms (the
+//  heads of its in-flight list), re-queueing them or answering timeout.
+//  Returns true when the worker has now timed out worker-timeouts-max times
+//  in a row: it is out of its service's ready ring and the caller
+//  disconnects it.
+bool
+    gw_limits_worker_overdue (broker_t *self, worker_t *worker);
 
 
 //  --------------------------------------------------------------------------

@@ -99,6 +99,7 @@ void
 gw_request_destroy (broker_t *self, request_t **request_p)
 {
     request_t *request = *request_p;
+    gw_limits_release (self, request);
     gw_request_free_frames (request);
     free (request);
     *request_p = NULL;
@@ -181,6 +182,7 @@ s_request_dispatch (broker_t *self, request_t *request, worker_t *worker)
     request->token = ++self->next_token;
     request->attempts++;
     request->worker = worker;
+    request->dispatched_ms = self->now_ms;
     int rc = zhashx_insert (self->tokens, &request->token, request);
     assert (rc == 0);
     gw_list_append (&worker->in_flight, request);
@@ -207,6 +209,10 @@ gw_service_dispatch (broker_t *self, service_t *service)
     while (service->queue.head && service->ready_head) {
         worker_t *worker = service->ready_head;
         request_t *request = service->queue.head;
+        //  A request taken back from a worker that held it too long goes
+        //  to another worker when one has a free slot
+        if (request->avoid_worker == worker->serial && worker->ready_next)
+            worker = worker->ready_next;
         gw_list_remove (&service->queue, request);
         s_request_dispatch (self, request, worker);
         gw_ready_remove (service, worker);

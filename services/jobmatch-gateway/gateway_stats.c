@@ -120,11 +120,20 @@ gw_stats_json (broker_t *self)
     s_json_set (errors, JM_ERR_BUSY, json_integer ((json_int_t) counters->busy));
     s_json_set (errors, JM_ERR_TOO_LARGE, json_integer ((json_int_t) counters->too_large));
     s_json_set (errors, JM_ERR_WORKER_LOST, json_integer ((json_int_t) counters->worker_lost));
+    s_json_set (errors, JM_ERR_TIMEOUT, json_integer ((json_int_t) counters->timeout));
     s_json_set (errors, JM_ERR_INVALID_REQUEST,
                 json_integer ((json_int_t) counters->invalid_request));
     json_t *dropped = json_object ();
     s_json_set (dropped, "client", json_integer ((json_int_t) counters->dropped_client));
     s_json_set (dropped, "worker", json_integer ((json_int_t) counters->dropped_worker));
+    json_t *busy = json_object ();
+    s_json_set (busy, "queue_max", json_integer ((json_int_t) counters->busy_queue));
+    s_json_set (busy, "held_bytes_max", json_integer ((json_int_t) counters->busy_held_bytes));
+    s_json_set (busy, "client_queue_max", json_integer ((json_int_t) counters->busy_client_queue));
+    s_json_set (busy, "client_bytes_max", json_integer ((json_int_t) counters->busy_client_bytes));
+    json_t *dropped_replies = json_object ();
+    s_json_set (dropped_replies, "unread", json_integer ((json_int_t) counters->replies_unread));
+    s_json_set (dropped_replies, "gone", json_integer ((json_int_t) counters->replies_gone));
 
     s_json_set (root, "version", json_string (JM_VERSION));
     double uptime = (double) (zclock_mono () - self->started_ms) / 1000.0;
@@ -142,6 +151,14 @@ gw_stats_json (broker_t *self)
     s_json_set (root, "workers", json_integer ((json_int_t) zhashx_size (self->worker_table)));
     s_json_set (root, "workers_joined", json_integer ((json_int_t) counters->workers_joined));
     s_json_set (root, "workers_expired", json_integer ((json_int_t) counters->workers_expired));
+    s_json_set (root, "timeouts", json_integer ((json_int_t) counters->timeouts));
+    s_json_set (root, "workers_timed_out",
+                json_integer ((json_int_t) counters->workers_timed_out));
+    s_json_set (root, "busy_by_cap", busy);
+    s_json_set (root, "dropped_replies", dropped_replies);
+    s_json_set (root, "held_bytes", json_integer ((json_int_t) self->held_bytes));
+    s_json_set (root, "held_bytes_max", json_integer ((json_int_t) self->settings.held_bytes_max));
+    s_json_set (root, "clients", json_integer ((json_int_t) zhashx_size (self->client_table)));
     s_json_set (root, "services", s_stats_services (self));
     s_json_set (root, "latency", s_stats_latency (self));
     char *text = json_dumps (root, JSON_COMPACT | JSON_REAL_PRECISION (6));
@@ -156,11 +173,20 @@ gw_log_summary (broker_t *self, const char *when)
     counters_t *counters = &self->counters;
     jm_log_info ("%ssummary: %" PRIu64 " requests, %" PRIu64 " replies, errors: %" PRIu64
                  " no_workers %" PRIu64 " busy %" PRIu64 " too_large %" PRIu64
-                 " worker_lost %" PRIu64 " invalid_request; %" PRIu64 " re-dispatched, %"
-                 PRIu64 " late replies, %" PRIu64 " dropped; %zu waiting, %zu in flight, "
-                 "%zu workers", when, counters->requests, counters->replies,
+                 " worker_lost %" PRIu64 " timeout %" PRIu64 " invalid_request; %" PRIu64
+                 " re-dispatched, %" PRIu64 " timed out at a worker, %"
+                 PRIu64 " late replies, %" PRIu64 " dropped; %" PRIu64 " replies dropped "
+                 "(%" PRIu64 " unread, %" PRIu64 " client gone); busy by cap: %" PRIu64
+                 " queue, %" PRIu64 " held bytes, %" PRIu64 " client requests, %" PRIu64
+                 " client bytes; %zu waiting, %zu in flight, %zu bytes held, %zu workers",
+                 when, counters->requests, counters->replies,
                  counters->no_workers, counters->busy, counters->too_large,
-                 counters->worker_lost, counters->invalid_request, counters->redispatches,
+                 counters->worker_lost, counters->timeout, counters->invalid_request,
+                 counters->redispatches, counters->timeouts,
                  counters->late_replies, counters->dropped_client + counters->dropped_worker,
-                 self->queued, self->in_flight, zhashx_size (self->worker_table));
+                 counters->replies_unread + counters->replies_gone, counters->replies_unread,
+                 counters->replies_gone, counters->busy_queue, counters->busy_held_bytes,
+                 counters->busy_client_queue, counters->busy_client_bytes,
+                 self->queued, self->in_flight, self->held_bytes,
+                 zhashx_size (self->worker_table));
 }

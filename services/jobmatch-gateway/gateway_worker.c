@@ -155,6 +155,7 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     assert (worker->key);
     worker->service = service;
     worker->slots = slots;
+    worker->serial = ++self->next_worker_serial;
     worker->heartbeat_ms = heartbeat_ms;
     worker->expires_at = self->now_ms + (int64_t) heartbeat_ms * self->settings.liveness;
     worker->next = service->workers;
@@ -190,6 +191,7 @@ s_worker_reply (broker_t *self, worker_t *worker, jm_mdp_worker_msg_t *reply)
     zhashx_delete (self->tokens, &request->token);
     gw_list_remove (&worker->in_flight, request);
     worker->busy--;
+    worker->timeouts_in_row = 0;        //  it serves: its past timeouts are forgiven
     service->in_flight--;
     self->in_flight--;
     if (!worker->ready)

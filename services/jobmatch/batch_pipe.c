@@ -331,7 +331,8 @@ static bool
 s_retryable (const char *code)
 {
     return strcmp (code, JM_ERR_BUSY) == 0 || strcmp (code, JM_ERR_NO_WORKERS) == 0
-        || strcmp (code, JM_ERR_WORKER_LOST) == 0 || strcmp (code, JM_ERR_INTERNAL) == 0;
+        || strcmp (code, JM_ERR_WORKER_LOST) == 0 || strcmp (code, JM_ERR_INTERNAL) == 0
+        || strcmp (code, JM_ERR_TIMEOUT) == 0;
 }
 
 //  Takes the replies waiting.  Returns 1 when one is handed back.

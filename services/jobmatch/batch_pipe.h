@@ -4,7 +4,7 @@
     (jm_mdp_client_t) with any number of requests outstanding, each under a
     request id of its own.  The pipe resends a request that got no reply
     within the timeout, or that the gateway answered busy, no_workers,
-    worker_lost or internal, after a backoff (250 ms, doubling, at most
+    worker_lost, timeout or internal, after a backoff (250 ms, doubling, at most
     15 s), up to `retries` times, under the same request id; the first reply
     to arrive wins and later ones for that id are dropped (counted as
     duplicates).  Scoring is idempotent, so a resent request that the first

@@ -24,7 +24,7 @@
     Exit status (JM_CLI_REMOTE_EXIT_HELP says it in --help): 1 when the
     service refused the request (not_found, unknown_skill, invalid_request:
     asking again will not help), 2 when it could not be answered (no reply,
-    no_workers, busy, worker_lost, internal: it may work later) and for
+    no_workers, busy, worker_lost, timeout, internal: it may work later) and for
     usage errors, so a script can tell "no such result" from "ask later".
 
     Ctrl-C keeps its default action (the program ends): czmq would
@@ -99,7 +99,7 @@ json_t *jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_
 
 //  The exit status for a failed request whose error code is err->code:
 //  JM_CLI_REFUSED when the service refused it, JM_CLI_FATAL when it could
-//  not be answered (io_error, no_workers, busy, worker_lost, internal).
+//  not be answered (io_error, no_workers, busy, worker_lost, timeout, internal).
 int jm_cli_remote_exit_status (const jm_error_t *err);
 
 //  One request, start to end: opens a connection (jm_cli_remote_new), sends
