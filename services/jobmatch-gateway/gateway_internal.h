@@ -14,6 +14,8 @@
                             ready rings and dispatch
         gateway_stats.c     the latency histogram, the jobmatch.stats body
                             and the summary log line
+        gateway_auth.c      CURVE, the ZAP handler's rules, --insecure and
+                            the admin check on registry writes
     Functions shared between these files are named gw_*; the rest are
     static (s_*) in the file that uses them.
 
@@ -44,6 +46,7 @@
 #include "gateway.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
+#include "jm_zap.h"
 
 #include <czmq.h>
 
@@ -65,6 +68,12 @@ typedef struct {
     int no_worker_wait_ms;
     size_t queue_max;
     size_t max_body;
+    //  CURVE: read at start only (borrowed from the config, then NULL)
+    char *curve_cert;           //  the gateway's secret certificate; "": no CURVE
+    char *curve_clients;        //  directories of allowed public certificates
+    char *curve_workers;
+    char *curve_admins;         //  "": no admin check
+    bool insecure;              //  serve non-loopback addresses without CURVE
 } settings_t;
 
 typedef struct _request_t request_t;
@@ -124,6 +133,7 @@ typedef struct {
     uint64_t dropped_client;    //  malformed client messages dropped unanswered
     uint64_t dropped_worker;    //  malformed worker messages
     uint64_t workers_joined, workers_left, workers_expired;
+    uint64_t forbidden;         //  registry writes refused to non-admin keys
     uint64_t latency [LATENCY_BUCKETS];
     uint64_t latency_count;
     uint64_t latency_sum_us;
@@ -153,6 +163,9 @@ typedef struct {
     int warn_count;
     uint64_t warnings_suppressed;
     counters_t counters;
+    jm_curve_t *curve;          //  the gateway's keys, NULL without CURVE
+    jm_zap_t *zap;              //  the ZAP handler, NULL without CURVE
+    bool admin_writes;          //  registry writes need an admin key (--curve-admins)
 } broker_t;
 
 
@@ -281,6 +294,40 @@ void
 //  Handles one message from the workers socket; msg is borrowed.
 void
     gw_worker_message (broker_t *self, zmsg_t *msg);
+
+
+//  --------------------------------------------------------------------------
+//  gateway_auth.c: CURVE and who may do what
+
+//  Loads the keys and starts the ZAP handler when CURVE is on; else checks
+//  that only loopback is bound, or --insecure.  Call before binding.
+//  Returns 0, or -1 with the reason in error.
+int
+    gw_auth_start (broker_t *self, char *error, size_t error_size);
+
+//  Makes a socket a CURVE server for the clients or the workers domain
+//  (before it binds); does nothing without CURVE.
+void
+    gw_auth_apply (broker_t *self, zsock_t *sock, bool clients);
+
+//  The loop handler of the ZAP socket.
+int
+    gw_auth_handle_zap (zloop_t *loop, zsock_t *sock, void *arg);
+
+//  Stops the ZAP handler and frees the keys (after the sockets closed).
+void
+    gw_auth_stop (broker_t *self);
+
+//  Checks a well-formed client request against the sender's role: with
+//  --curve-admins, registry writes need an admin key.  Returns true when it
+//  may go on; else it has been answered forbidden.
+bool
+    gw_auth_request_allowed (broker_t *self, zframe_t *client, zframe_t *service,
+                             zframe_t *request_id, zframe_t *body);
+
+//  The "denied" object of jobmatch.stats: peers refused per socket.
+struct json_t *
+    gw_auth_stats_json (broker_t *self);
 
 
 //  --------------------------------------------------------------------------

@@ -15,6 +15,10 @@
 static const jm_config_option_t s_options [] = {
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
       "the gateway's worker endpoint" },
+    { "curve-server", JM_CONFIG_STRING, "", 0, 0,
+      "CURVE: the gateway's public certificate (with --curve-cert; empty: plaintext)" },
+    { "curve-cert", JM_CONFIG_STRING, "", 0, 0,
+      "CURVE: this matcher's secret certificate, its public one in the gateway's --curve-workers" },
     { "redis", JM_CONFIG_STRING, "redis://127.0.0.1:6379/0", 0, 0,
       "Redis URL: redis://host:port/db or unix:///path/to/socket" },
     { "redis-url", JM_CONFIG_STRING, "", 0, 0,
