@@ -14,6 +14,8 @@
 #define ZAP_VERSION         "1.0"
 #define ZAP_FRAMES          7       //  frames of a CURVE request
 #define DENIALS_PER_SECOND  5       //  denials logged per second; the rest counted
+#define RECENT_KEYS         16      //  keys whose denial was logged lately
+#define RECENT_MS           10000   //  a key's denials are logged once per this
 #define DOMAIN_MAX          64      //  bytes of a domain name we keep
 #define ROLE_MAX            32      //  bytes of a role name
 
@@ -40,6 +42,11 @@ struct _jm_zap_t {
     int64_t log_second;
     int log_count;
     uint64_t log_suppressed;
+    struct {                    //  ring of the last keys logged, so a peer
+        char key [JM_CURVE_KEY_TEXT + 1];   //  that retries does not hide others
+        int64_t at;
+    } recent [RECENT_KEYS];
+    size_t recent_next;
 };
 
 jm_zap_t *
@@ -130,12 +137,19 @@ jm_zap_sock (jm_zap_t *self)
     return self->sock;
 }
 
-//  Logs a denial, at most DENIALS_PER_SECOND a second.
+//  Logs a denial, once per key every RECENT_MS and at most
+//  DENIALS_PER_SECOND a second.
 static void
 s_log_denial (jm_zap_t *self, const char *domain, const char *address, const char *key,
               const char *why)
 {
-    int64_t second = zclock_mono () / 1000;
+    int64_t now = zclock_mono ();
+    for (size_t index = 0; index < RECENT_KEYS; index++)
+        if (streq (self->recent [index].key, key) && now - self->recent [index].at < RECENT_MS) {
+            self->log_suppressed++;
+            return;
+        }
+    int64_t second = now / 1000;
     if (second != self->log_second) {
         if (self->log_suppressed)
             jm_log_warning ("ZAP: %" PRIu64 " more denials were not logged", self->log_suppressed);
@@ -147,6 +161,9 @@ s_log_denial (jm_zap_t *self, const char *domain, const char *address, const cha
         self->log_suppressed++;
         return;
     }
+    snprintf (self->recent [self->recent_next].key, sizeof self->recent [0].key, "%s", key);
+    self->recent [self->recent_next].at = now;
+    self->recent_next = (self->recent_next + 1) % RECENT_KEYS;
     jm_log_warning ("ZAP: refused %s on '%s' from %s: %s", key, domain, address, why);
 }
 
