@@ -197,6 +197,48 @@ struct _jm_curve_store_t {
     int64_t checked_at;         //  when the directory was last looked at
 };
 
+//  Reads the public key of a czmq certificate file (ZPL: the "curve"
+//  section's public-key) into key, checked as Z85.  Returns 0, or -1 when
+//  the file is not a certificate.  Read here rather than with zcert_load:
+//  czmq leaks on every file it cannot parse, and a directory is reread
+//  whenever it changes.
+static int
+s_public_key_read (const char *path, char *key, size_t key_size)
+{
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return -1;
+    char line [1024];
+    bool in_curve = false;
+    int rc = -1;
+    for (int count = 0; rc && count < 1000 && fgets (line, sizeof line, file); count++) {
+        if (line [0] != ' ' && line [0] != '\t') {
+            size_t length = strcspn (line, " \t\r\n#");
+            in_curve = length == 5 && strncmp (line, "curve", 5) == 0;
+            continue;
+        }
+        char *text = line + strspn (line, " \t");
+        if (!in_curve || strncmp (text, "public-key", 10) != 0)
+            continue;
+        text += 10 + strspn (text + 10, " \t");
+        if (*text++ != '=')
+            continue;
+        text += strspn (text, " \t");
+        bool quoted = *text == '"';
+        text += quoted;
+        size_t length = strcspn (text, quoted? "\"": " \t\r\n#");
+        byte decoded [32];
+        if (length == JM_CURVE_KEY_TEXT && length < key_size) {
+            memcpy (key, text, length);
+            key [length] = 0;
+            if (zmq_z85_decode (decoded, key))
+                rc = 0;
+        }
+    }
+    fclose (file);
+    return rc;
+}
+
 //  (Re)reads the directory.  Returns 0, or -1 when it cannot be read.
 static int
 s_store_load (jm_curve_store_t *self, jm_error_t *err)
@@ -225,17 +267,15 @@ s_store_load (jm_curve_store_t *self, jm_error_t *err)
         struct stat file_info;
         if (stat (path, &file_info) != 0 || !S_ISREG (file_info.st_mode))
             continue;
-        zcert_t *cert = zcert_load (path);
-        if (!cert) {
+        char key [JM_CURVE_KEY_TEXT + 1];
+        if (s_public_key_read (path, key, sizeof key)) {
             jm_log_warning ("certificates in '%s': '%s' is not a certificate; skipped",
                             self->directory, name);
             continue;
         }
-        if (zhashx_insert (self->keys, zcert_public_txt (cert), (void *) name) != 0)
+        if (zhashx_insert (self->keys, key, (void *) name) != 0)
             jm_log_warning ("certificates in '%s': '%s' repeats the key of '%s'; skipped",
-                            self->directory, name,
-                            (char *) zhashx_lookup (self->keys, zcert_public_txt (cert)));
-        zcert_destroy (&cert);
+                            self->directory, name, (char *) zhashx_lookup (self->keys, key));
     }
     closedir (dir);
     return 0;
