@@ -7,14 +7,16 @@
 # then the gateway's memory before, under and after a burst that fills its
 # queue, then the matchers' peak memory; each figure the median of 3 runs,
 # and a summary table beside the targets), and stops everything it started,
-# also on Ctrl-C or failure.
+# also on Ctrl-C or failure.  Then the same stack again with CURVE on (keys
+# from `jobmatch keys new`): batch and single once more, and each CURVE
+# rate as a share of its plaintext rate from this run (target >= 80%).
 #
 # Usage: bench/bench_pipeline.sh [bench_pipeline options...]
 #   (e.g. --runs 1 --count 20000 for a quick look; see bench_pipeline --help)
 # Set BENCH_KEEP=1 to keep the logs (printed at the end).  Exit status: 0
 # when the stack served every request (figures below target included), 1
 # when it failed.
-set -u
+set -u -o pipefail
 cd "$(dirname "$0")/.."
 BIN=${BUILD:-build}/bin
 for program in jobmatch-gateway jobmatch-matcher bench_pipeline; do
@@ -48,8 +50,39 @@ echo "  $REDIS_NOTE"
 # burst, the matchers' peak memory, then the summary table.
 "$BIN/bench_pipeline" --gateway "$GATEWAY" --data data --gateway-pid "$gateway_pid" \
     --matcher-pid "${matcher_pids[0]}" --matcher-pid "${matcher_pids[1]}" \
-    --redis-pid "${pids[0]}" "$@" \
+    --redis-pid "${pids[0]}" "$@" | tee "$TMP/plaintext.out" \
     || fail "bench_pipeline failed"
 alive
 echo "  redis-server peak RSS: $(mb "$(status_kb "${pids[0]}" VmHWM)") (every result stored; no target)"
+
+# The same with CURVE: a fresh stack (its own Redis, so nothing is cached)
+# whose gateway, matchers and client all use keys
+stop_stack
+curve_keys "$TMP/keys"
+start_stack jobmatch.match 100
+echo
+echo "pipeline with CURVE: gateway $GATEWAY, 2 matchers, every connection CURVE-encrypted; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for mode in batch single; do
+    "$BIN/bench_pipeline" --gateway "$GATEWAY" --data data --redis-pid "${pids[0]}" \
+        --gateway-pid "$gateway_pid" --matcher-pid "${matcher_pids[0]}" \
+        --matcher-pid "${matcher_pids[1]}" --no-cached "$@" --mode "$mode" "${CLIENT_ARGS[@]}" \
+        | tee -a "$TMP/curve.out" || fail "bench_pipeline with CURVE failed"
+done
+alive
+
+# rate FILE KIND: the median rate of "pipeline KIND:" in FILE, without commas
+rate () {
+    sed -n "s/^pipeline $2: *\([0-9,]*\) .*/\1/p" "$1" | head -n 1 | tr -d ,
+}
+echo
+echo "CURVE against plaintext (one run of this script; target: CURVE >= 80% of plaintext)"
+for kind in batch single; do
+    plain=$(rate "$TMP/plaintext.out" "$kind")
+    curve=$(rate "$TMP/curve.out" "$kind")
+    [ -n "$plain" ] && [ -n "$curve" ] || continue
+    awk -v kind="$kind" -v plain="$plain" -v curve="$curve" 'BEGIN {
+        ratio = plain > 0? 100 * curve / plain: 0
+        printf "  %-7s plaintext %d /s, CURVE %d /s: %.1f%%  %s\n", kind ":", plain, curve, ratio,
+               (ratio >= 80)? "meets >= 80%": "BELOW 80%" }'
+done
 exit 0

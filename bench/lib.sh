@@ -80,10 +80,11 @@ start_redis () {
 }
 
 # start_gateway: jobmatch-gateway, clients on $GATEWAY, workers on
-# $WORKER_PORT; sets gateway_pid.
+# $WORKER_PORT, with the options in the array GATEWAY_ARGS if set (CURVE
+# keys); sets gateway_pid.
 start_gateway () {
     "$BIN/jobmatch-gateway" --clients "$GATEWAY" --workers "tcp://127.0.0.1:$WORKER_PORT" \
-        >"$TMP/gateway.log" 2>&1 &
+        ${GATEWAY_ARGS[@]+"${GATEWAY_ARGS[@]}"} >"$TMP/gateway.log" 2>&1 &
     gateway_pid=$!
     pids+=($gateway_pid)
 }
@@ -113,6 +114,7 @@ wait_for_matchers () {
 # start_stack SERVICE TRIES: redis-server, the gateway and two matchers
 # (on data/) on free ports ($REDIS_PORT, $CLIENT_PORT = $GATEWAY,
 # $WORKER_PORT); returns once both matchers joined SERVICE, else fails.
+# The matchers also get the options in the array MATCHER_ARGS if set.
 start_stack () {
     CLIENT_PORT=$(free_port)
     WORKER_PORT=$(free_port)
@@ -120,6 +122,27 @@ start_stack () {
     GATEWAY=tcp://127.0.0.1:$CLIENT_PORT
     start_redis
     start_gateway
-    start_matchers --data data
+    start_matchers --data data ${MATCHER_ARGS[@]+"${MATCHER_ARGS[@]}"}
     wait_for_matchers "$1" "$2"
+}
+
+# stop_stack: stops every process started so far (the stack), so the
+# next start_stack has the machine to itself.
+stop_stack () {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+    pids=()
+}
+
+# curve_keys DIR: CURVE certificates in DIR (jobmatch keys new): the
+# gateway's pair, workers/matcher and clients/bench; sets GATEWAY_ARGS,
+# MATCHER_ARGS and CLIENT_ARGS to use them.
+curve_keys () {
+    mkdir -p "$1/workers" "$1/clients"
+    "$BIN/jobmatch" keys new gateway --dir "$1" >/dev/null || fail "jobmatch keys new failed"
+    "$BIN/jobmatch" keys new matcher --dir "$1/workers" >/dev/null || fail "jobmatch keys new failed"
+    "$BIN/jobmatch" keys new bench --dir "$1/clients" >/dev/null || fail "jobmatch keys new failed"
+    GATEWAY_ARGS=(--curve-cert "$1/gateway_secret" --curve-clients "$1/clients" --curve-workers "$1/workers")
+    MATCHER_ARGS=(--curve-server "$1/gateway" --curve-cert "$1/workers/matcher_secret")
+    CLIENT_ARGS=(--curve-server "$1/gateway" --curve-cert "$1/clients/bench_secret")
 }

@@ -67,7 +67,16 @@ s_start (jm_config_t *config, jm_error_t *err)
     //  once sent: a fixed mmap threshold gives such blocks back to the
     //  system at once, where glibc's rising threshold would keep them in
     //  the heap and the resident size would wander up toward the limit
-    mallopt (M_MMAP_THRESHOLD, 512 * 1024);
+    //  With CURVE, libzmq encrypts and decrypts every message through two
+    //  temporary buffers of its size; from mmap, each 2.5 MB reply would
+    //  fault in some 1,800 fresh pages, most of what CURVE costs on a
+    //  virtual machine: with CURVE, blocks that size stay in the heap
+    if (*jm_config_string (config, "curve-cert")) {
+        mallopt (M_MMAP_THRESHOLD, 16 << 20);
+        mallopt (M_TRIM_THRESHOLD, 32 << 20);
+    }
+    else
+        mallopt (M_MMAP_THRESHOLD, 512 * 1024);
     //  before the first thread (the actor, ZeroMQ's I/O thread) starts
     int niceness = (int) jm_config_int (config, "nice");
     if (jm_nice_at_least (niceness))
