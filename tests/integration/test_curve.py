@@ -116,8 +116,8 @@ def start_matcher(gateway, redis, cert, name="matcher"):
     """A jobmatch-matcher with CURVE keys (cert: its secret certificate)."""
     return harness.spawn(name, [
         harness.binary("jobmatch-matcher"), "--gateway", gateway.workers,
-        "--redis", redis.url + "/0", "--data", stack.DATA_DIR, "--heartbeat-ms", 250,
-        "--liveness", 4, "--curve-server", gateway.keys.path("gateway"), "--curve-cert", cert])
+        "--redis", redis.url + "/0", "--data", stack.DATA_DIR,
+        "--curve-server", gateway.keys.path("gateway"), "--curve-cert", cert])
 
 
 def match_body():
