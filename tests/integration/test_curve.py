@@ -304,6 +304,7 @@ def dashboard_over_curve():
                 return json.loads(error.read())
             except OSError:
                 return None
+        health.url = "http://127.0.0.1:%d" % port
         return health
 
     allowed = dashboard("dashboard", dashboard_secret)
@@ -312,6 +313,12 @@ def dashboard_over_curve():
     refused = dashboard("dashboard-stranger", stranger_secret)
     harness.wait_for(refused, 15.0, 0.1, "the second dashboard to serve")
     check_equal(refused()["checks"]["gateway"]["state"], "down", "gateway seen by a stranger's dashboard")
+    # the allowed one's /metrics counts the stranger's refusals
+    import re
+    with urllib.request.urlopen(allowed.url + "/metrics", timeout=5) as answer:
+        metrics = answer.read().decode()
+    found = re.search(r'^jobmatch_gateway_denied_total\{socket="clients"\} (\d+)', metrics, re.M)
+    check(found and int(found.group(1)) >= 1, "denied counter in /metrics: %r" % (found and found.group(0)))
 
 
 @runner.test
