@@ -7,9 +7,10 @@
 # then the gateway's memory before, under and after a burst that fills its
 # queue, then the matchers' peak memory; each figure the median of 3 runs,
 # and a summary table beside the targets), and stops everything it started,
-# also on Ctrl-C or failure.  Then the same stack again with CURVE on (keys
-# from `jobmatch keys new`): batch and single once more, and each CURVE
-# rate as a share of its plaintext rate from this run (target >= 80%).
+# also on Ctrl-C or failure.  Then a second stack with CURVE on (keys from
+# `jobmatch keys new`) beside the first: batch and single runs alternate
+# between the two, and each CURVE rate is given as a share of plaintext
+# (target >= 80%).
 #
 # Usage: bench/bench_pipeline.sh [bench_pipeline options...]
 #   (e.g. --runs 1 --count 20000 for a quick look; see bench_pipeline --help)
@@ -39,7 +40,7 @@ mb () {
 start_stack jobmatch.match 100
 
 alive () {
-    for pid in "$gateway_pid" "${matcher_pids[@]}"; do
+    for pid in "${pids[@]}"; do
         kill -0 "$pid" 2>/dev/null || fail "process $pid exited during the benchmark"
     done
 }
@@ -50,39 +51,59 @@ echo "  $REDIS_NOTE"
 # burst, the matchers' peak memory, then the summary table.
 "$BIN/bench_pipeline" --gateway "$GATEWAY" --data data --gateway-pid "$gateway_pid" \
     --matcher-pid "${matcher_pids[0]}" --matcher-pid "${matcher_pids[1]}" \
-    --redis-pid "${pids[0]}" "$@" | tee "$TMP/plaintext.out" \
+    --redis-pid "${pids[0]}" "$@" \
     || fail "bench_pipeline failed"
 alive
 echo "  redis-server peak RSS: $(mb "$(status_kb "${pids[0]}" VmHWM)") (every result stored; no target)"
 
-# The same with CURVE: a fresh stack (its own Redis, so nothing is cached)
-# whose gateway, matchers and client all use keys
-stop_stack
+# The same with CURVE: a second stack (its own Redis, so nothing is
+# cached) whose gateway, matchers and client all use keys.  Both stacks stay
+# up (the idle one only heartbeats) and batch and single runs alternate
+# between them, so both see the same load from the rest of the machine;
+# each rate is the median of its runs.
+plain_gateway=$GATEWAY
 curve_keys "$TMP/keys"
-start_stack jobmatch.match 100
+STACK=curve start_stack jobmatch.match 100
+curve_gateway=$GATEWAY
 echo
-echo "pipeline with CURVE: gateway $GATEWAY, 2 matchers, every connection CURVE-encrypted; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-for mode in batch single; do
-    "$BIN/bench_pipeline" --gateway "$GATEWAY" --data data --redis-pid "${pids[0]}" \
-        --gateway-pid "$gateway_pid" --matcher-pid "${matcher_pids[0]}" \
-        --matcher-pid "${matcher_pids[1]}" --no-cached "$@" --mode "$mode" "${CLIENT_ARGS[@]}" \
-        | tee -a "$TMP/curve.out" || fail "bench_pipeline with CURVE failed"
+echo "pipeline, plaintext against CURVE: a second stack, gateway $curve_gateway, every connection CURVE-encrypted; runs alternate; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+runs=3
+for arg in "$@"; do
+    [ "${previous:-}" = --runs ] && runs=$arg
+    previous=$arg
 done
-alive
-
-# rate FILE KIND: the median rate of "pipeline KIND:" in FILE, without commas
+# rate FILE KIND: the rate of "pipeline KIND:" in FILE, without commas
 rate () {
     sed -n "s/^pipeline $2: *\([0-9,]*\) .*/\1/p" "$1" | head -n 1 | tr -d ,
 }
-echo
-echo "CURVE against plaintext (one run of this script; target: CURVE >= 80% of plaintext)"
-for kind in batch single; do
-    plain=$(rate "$TMP/plaintext.out" "$kind")
-    curve=$(rate "$TMP/curve.out" "$kind")
-    [ -n "$plain" ] && [ -n "$curve" ] || continue
-    awk -v kind="$kind" -v plain="$plain" -v curve="$curve" 'BEGIN {
+for run in $(seq "$runs"); do
+    for mode in batch single; do
+        for side in plaintext curve; do
+            gateway=$plain_gateway keys=()
+            [ "$side" = curve ] && gateway=$curve_gateway keys=("${CLIENT_ARGS[@]}")
+            "$BIN/bench_pipeline" --gateway "$gateway" --data data --no-cached "$@" --runs 1 \
+                --mode "$mode" ${keys[@]+"${keys[@]}"} >"$TMP/ab.out" 2>&1 \
+                || { cat "$TMP/ab.out"; fail "bench_pipeline ($side, $mode) failed"; }
+            echo "$(rate "$TMP/ab.out" "$mode")" >>"$TMP/ab-$side-$mode"
+        done
+    done
+done
+alive
+
+# median FILE: the median of the numbers in FILE, one a line
+median () {
+    sort -n "$1" | awk '{ value [NR] = $1 } END { print NR % 2? value [(NR + 1) / 2]: (value [NR / 2] + value [NR / 2 + 1]) / 2 }'
+}
+echo "CURVE against plaintext (medians of $runs alternating runs each; target: CURVE >= 80% of plaintext)"
+for mode in batch single; do
+    unit=candidates; [ "$mode" = single ] && unit=requests
+    plain=$(median "$TMP/ab-plaintext-$mode") curve=$(median "$TMP/ab-curve-$mode")
+    awk -v mode="$mode" -v unit="$unit" -v plain="$plain" -v curve="$curve" \
+        -v plain_runs="$(tr '\n' ' ' <"$TMP/ab-plaintext-$mode")" \
+        -v curve_runs="$(tr '\n' ' ' <"$TMP/ab-curve-$mode")" 'BEGIN {
         ratio = plain > 0? 100 * curve / plain: 0
-        printf "  %-7s plaintext %d /s, CURVE %d /s: %.1f%%  %s\n", kind ":", plain, curve, ratio,
-               (ratio >= 80)? "meets >= 80%": "BELOW 80%" }'
+        printf "pipeline %s with CURVE: %.1f%% of plaintext  (plaintext %d %s/s, CURVE %d %s/s)  %s\n",
+               mode, ratio, plain, unit, curve, unit, (ratio >= 80)? "target >= 80%: ok": "target >= 80%: MISSED"
+        printf "    runs: plaintext %s/ CURVE %s\n", plain_runs, curve_runs }'
 done
 exit 0

@@ -18,7 +18,8 @@
 #   wait_for_matchers jobmatch.match 100    # both joined the service, or fail
 #
 # Every process started goes into pids, which stop_all (the EXIT trap)
-# ends.  The temp dir is removed at the end unless BENCH_KEEP=1 or the run
+# ends.  Set STACK=NAME before starting a second stack beside the first:
+# its logs are then NAME-gateway.log and so on.  The temp dir is removed at the end unless BENCH_KEEP=1 or the run
 # failed; then it is kept, less the files matching BENCH_DROP_KEPT (globs,
 # e.g. large generated inputs), and its place is printed.
 
@@ -69,7 +70,7 @@ start_redis () {
     local nice=()
     [ -n "${BENCH_REDIS_NICE:-}" ] && nice=(nice -n "$BENCH_REDIS_NICE")
     "${nice[@]}" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP/redis" --save '' --appendonly no \
-        "$@" >"$TMP/redis.log" 2>&1 &
+        "$@" >"$TMP/${STACK:+$STACK-}redis.log" 2>&1 &
     REDIS_NOTE="${nice[*]:+${nice[*]} }redis-server ${*:-(defaults)}"
     pids+=($!)
     for _ in $(seq 100); do
@@ -84,7 +85,7 @@ start_redis () {
 # keys); sets gateway_pid.
 start_gateway () {
     "$BIN/jobmatch-gateway" --clients "$GATEWAY" --workers "tcp://127.0.0.1:$WORKER_PORT" \
-        ${GATEWAY_ARGS[@]+"${GATEWAY_ARGS[@]}"} >"$TMP/gateway.log" 2>&1 &
+        ${GATEWAY_ARGS[@]+"${GATEWAY_ARGS[@]}"} >"$TMP/${STACK:+$STACK-}gateway.log" 2>&1 &
     gateway_pid=$!
     pids+=($gateway_pid)
 }
@@ -95,7 +96,7 @@ start_matchers () {
     matcher_pids=()
     for n in 1 2; do
         "$BIN/jobmatch-matcher" --gateway "tcp://127.0.0.1:$WORKER_PORT" \
-            --redis "redis://127.0.0.1:$REDIS_PORT/0" "$@" >"$TMP/matcher-$n.log" 2>&1 &
+            --redis "redis://127.0.0.1:$REDIS_PORT/0" "$@" >"$TMP/${STACK:+$STACK-}matcher-$n.log" 2>&1 &
         matcher_pids+=($!)
         pids+=($!)
     done
@@ -105,10 +106,10 @@ start_matchers () {
 # gateway logged both matchers joining SERVICE, else fails.
 wait_for_matchers () {
     for _ in $(seq "$2"); do
-        [ "$(grep -c "joined service '$1'" "$TMP/gateway.log")" -ge 2 ] && break
+        [ "$(grep -c "joined service '$1'" "$TMP/${STACK:+$STACK-}gateway.log")" -ge 2 ] && break
         sleep 0.05
     done
-    [ "$(grep -c "joined service '$1'" "$TMP/gateway.log")" -ge 2 ] || fail "the matchers did not register"
+    [ "$(grep -c "joined service '$1'" "$TMP/${STACK:+$STACK-}gateway.log")" -ge 2 ] || fail "the matchers did not register"
 }
 
 # start_stack SERVICE TRIES: redis-server, the gateway and two matchers
@@ -124,14 +125,6 @@ start_stack () {
     start_gateway
     start_matchers --data data ${MATCHER_ARGS[@]+"${MATCHER_ARGS[@]}"}
     wait_for_matchers "$1" "$2"
-}
-
-# stop_stack: stops every process started so far (the stack), so the
-# next start_stack has the machine to itself.
-stop_stack () {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    pids=()
 }
 
 # curve_keys DIR: CURVE certificates in DIR (jobmatch keys new): the
