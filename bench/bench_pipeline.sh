@@ -62,9 +62,14 @@ echo "  redis-server peak RSS: $(mb "$(status_kb "${pids[0]}" VmHWM)") (every re
 # between them, so both see the same load from the rest of the machine;
 # each rate is the median of its runs.
 plain_gateway=$GATEWAY
+plain_pids=(--gateway-pid "$gateway_pid" --matcher-pid "${matcher_pids[0]}"
+            --matcher-pid "${matcher_pids[1]}" --redis-pid "${pids[0]}")
 curve_keys "$TMP/keys"
+first=${#pids[@]}
 STACK=curve start_stack jobmatch.match 100
 curve_gateway=$GATEWAY
+curve_pids=(--gateway-pid "$gateway_pid" --matcher-pid "${matcher_pids[0]}"
+            --matcher-pid "${matcher_pids[1]}" --redis-pid "${pids[$first]}")
 echo
 echo "pipeline, plaintext against CURVE: a second stack, gateway $curve_gateway, every connection CURVE-encrypted; runs alternate; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 runs=3
@@ -79,12 +84,15 @@ rate () {
 for run in $(seq "$runs"); do
     for mode in batch single; do
         for side in plaintext curve; do
-            gateway=$plain_gateway keys=()
-            [ "$side" = curve ] && gateway=$curve_gateway keys=("${CLIENT_ARGS[@]}")
-            "$BIN/bench_pipeline" --gateway "$gateway" --data data --no-cached "$@" --runs 1 \
-                --mode "$mode" ${keys[@]+"${keys[@]}"} >"$TMP/ab.out" 2>&1 \
+            gateway=$plain_gateway keys=() processes=("${plain_pids[@]}")
+            [ "$side" = curve ] && gateway=$curve_gateway keys=("${CLIENT_ARGS[@]}") \
+                processes=("${curve_pids[@]}")
+            "$BIN/bench_pipeline" --gateway "$gateway" --data data --no-cached "${processes[@]}" \
+                "$@" --runs 1 --mode "$mode" ${keys[@]+"${keys[@]}"} >"$TMP/ab.out" 2>&1 && cat "$TMP/ab.out" >>"$TMP/ab-all.out" \
                 || { cat "$TMP/ab.out"; fail "bench_pipeline ($side, $mode) failed"; }
             echo "$(rate "$TMP/ab.out" "$mode")" >>"$TMP/ab-$side-$mode"
+            sed -n 's/^ *CPU per [a-z]*: .* total \([0-9]*\) us.*/\1/p' "$TMP/ab.out" \
+                >>"$TMP/ab-$side-$mode-cpu"
         done
     done
 done
@@ -98,12 +106,17 @@ echo "CURVE against plaintext (medians of $runs alternating runs each; target: C
 for mode in batch single; do
     unit=candidates; [ "$mode" = single ] && unit=requests
     plain=$(median "$TMP/ab-plaintext-$mode") curve=$(median "$TMP/ab-curve-$mode")
+    plain_cpu=$(median "$TMP/ab-plaintext-$mode-cpu") curve_cpu=$(median "$TMP/ab-curve-$mode-cpu")
     awk -v mode="$mode" -v unit="$unit" -v plain="$plain" -v curve="$curve" \
         -v plain_runs="$(tr '\n' ' ' <"$TMP/ab-plaintext-$mode")" \
-        -v curve_runs="$(tr '\n' ' ' <"$TMP/ab-curve-$mode")" 'BEGIN {
+        -v curve_runs="$(tr '\n' ' ' <"$TMP/ab-curve-$mode")" \
+        -v plain_cpu="$plain_cpu" -v curve_cpu="$curve_cpu" 'BEGIN {
         ratio = plain > 0? 100 * curve / plain: 0
         printf "pipeline %s with CURVE: %.1f%% of plaintext  (plaintext %d %s/s, CURVE %d %s/s)  %s\n",
                mode, ratio, plain, unit, curve, unit, (ratio >= 80)? "target >= 80%: ok": "target >= 80%: MISSED"
-        printf "    runs: plaintext %s/ CURVE %s\n", plain_runs, curve_runs }'
+        printf "    runs: plaintext %s/ CURVE %s\n", plain_runs, curve_runs
+        if (plain_cpu > 0 && curve_cpu > 0)
+            printf "    CPU per %s, all processes: plaintext %d us, CURVE %d us (where CPU is the limit, CURVE reaches %.1f%%)\n",
+                   substr (unit, 1, length (unit) - 1), plain_cpu, curve_cpu, 100 * plain_cpu / curve_cpu }'
 done
 exit 0
