@@ -207,14 +207,14 @@ gw_client_message (broker_t *self, zmsg_t *msg)
         return;
     const void *service_data = zframe_data (service_frame);
     size_t service_size = zframe_size (service_frame);
-    if (!gw_auth_request_allowed (self, client, service_frame, request_id, body))
-        return;
     if (zframe_size (body) > self->settings.max_body) {
         gw_client_send_error (self, client, service_data, service_size, request_id,
                               JM_ERR_TOO_LARGE, "body is %zu bytes, more than the %zu allowed",
                               zframe_size (body), self->settings.max_body);
         return;
     }
+    if (!gw_auth_request_allowed (self, client, service_frame, request_id, body))
+        return;
     if (self->held >= self->settings.queue_max) {
         gw_client_send_error (self, client, service_data, service_size, request_id,
                               JM_ERR_BUSY, "the gateway holds %zu requests, its limit; retry later",

@@ -265,7 +265,8 @@ def registry_writes_need_an_admin_key():
     check(ask(board, {"op": "list"}).get("ok") is True, "a client's list")
     refused = ask(board, {"op": "delete", "id": "curve-job"})
     check_equal(error_code(json.dumps(refused)), "forbidden", "a client's delete")
-    # the last "op" counts, as the matcher reads it
+    # a second "op" does not slip a delete past the check (the matcher also
+    # refuses duplicate keys)
     refused = ask(board, {"op": "get", "op": "delete", "id": "curve-job"})
     check_equal(error_code(json.dumps(refused)), "forbidden", "a client's delete behind a get")
     deleted = ask(admin, {"op": "delete", "id": "curve-job"})
