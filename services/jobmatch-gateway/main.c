@@ -6,6 +6,8 @@
 #include "gateway.h"
 #include "jm_service.h"
 
+#include <czmq.h>
+
 static const jm_config_option_t s_options [] = {
     { "clients", JM_CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
       "endpoint(s) clients connect to, comma-separated" },
@@ -45,6 +47,11 @@ static const char *s_synopsis =
 static void *
 s_start (jm_config_t *config, jm_error_t *err)
 {
+    //  With CURVE, ZeroMQ's I/O threads encrypt and decrypt every message:
+    //  two of them let the clients' and the workers' connections be served
+    //  at once (before any socket exists)
+    if (*jm_config_string (config, "curve-cert"))
+        zsys_set_io_threads (2);
     return jm_gateway_new (config, err);
 }
 

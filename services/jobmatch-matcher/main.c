@@ -8,6 +8,7 @@
 #include "jm_nice.h"
 #include "jm_service.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <malloc.h>
 #include <string.h>
@@ -66,12 +67,13 @@ s_start (jm_config_t *config, jm_error_t *err)
     //  A 500-candidate reply is a 2.5 MB frame that the I/O thread frees
     //  once sent: a fixed mmap threshold gives such blocks back to the
     //  system at once, where glibc's rising threshold would keep them in
-    //  the heap and the resident size would wander up toward the limit
+    //  the heap and the resident size would wander up toward the limit.
     //  With CURVE, libzmq encrypts and decrypts every message through two
     //  temporary buffers of its size; from mmap, each 2.5 MB reply would
     //  fault in some 1,800 fresh pages, most of what CURVE costs on a
     //  virtual machine: with CURVE, blocks that size stay in the heap
-    if (*jm_config_string (config, "curve-cert")) {
+    bool curve = *jm_config_string (config, "curve-cert");
+    if (curve) {
         mallopt (M_MMAP_THRESHOLD, 16 << 20);
         mallopt (M_TRIM_THRESHOLD, 32 << 20);
     }
@@ -82,6 +84,10 @@ s_start (jm_config_t *config, jm_error_t *err)
     if (jm_nice_at_least (niceness))
         jm_log_warning ("cannot lower the CPU priority to nice %d (%s); going on as started",
                         niceness, strerror (errno));
+    //  With CURVE, two I/O threads, which do the encryption, serve the
+    //  three connections (set before any socket exists)
+    if (curve)
+        zsys_set_io_threads (2);
     return jm_matcher_new (config, err);
 }
 
