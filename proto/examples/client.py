@@ -391,8 +391,13 @@ def _parser():
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
-        with JobmatchClient(args.gateway, timeout=args.timeout, curve_server=args.curve_server,
-                            curve_cert=args.curve_cert) as jobmatch:
+        client = JobmatchClient(args.gateway, timeout=args.timeout, curve_server=args.curve_server,
+                                curve_cert=args.curve_cert)
+    except (OSError, ValueError) as error:      # a CURVE certificate missing or not one
+        print("CURVE: %s" % error, file=sys.stderr)
+        return 2
+    try:
+        with client as jobmatch:
             if args.command == "submit":
                 for result in jobmatch.submit(_read_candidates(args.file), jobs=args.job):
                     _print(result)
