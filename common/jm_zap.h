@@ -18,8 +18,9 @@
     Z85), which every message from that connection then carries:
     zframe_meta (frame, "User-Id").  Any other peer (unknown key, another
     domain's key, another mechanism, an unknown domain) is answered 400 and
-    counted per domain; denials are logged with the key and address, at
-    most a few a second.  One handler per ZeroMQ context (czmq's one per
+    counted per domain; denials are logged with the key and address, once
+    per key every 10 s and at most 5 a second (a peer that retries cannot
+    flood the log or hide another's key).  One handler per ZeroMQ context (czmq's one per
     process); it lives in the thread that polls it.                       */
 #ifndef JM_ZAP_H
 #define JM_ZAP_H
