@@ -64,6 +64,9 @@ typedef struct {
     int matcher_count;
     int redis_pid;              //  for CPU per candidate
     long burst;                 //  requests in a burst; 0: queue-max and a half
+    const char *curve_server;   //  CURVE: the gateway's public certificate, or NULL
+    const char *curve_cert;     //  CURVE: our secret certificate, or NULL
+    jm_curve_t *curve;          //  loaded from the two, NULL for plaintext
 } options_t;
 
 //  What the summary table shows; NAN or -1 when not measured
@@ -725,7 +728,7 @@ s_bench_burst (jm_mdp_client_t *client, const pool_t *pool, const options_t *opt
 {
     jm_error_t err;
     jm_error_clear (&err);
-    jm_mdp_client_t *stats_client = jm_mdp_client_new (options->gateway, &err);
+    jm_mdp_client_t *stats_client = jm_mdp_client_new_curve (options->gateway, options->curve, &err);
     if (!stats_client)
         s_fail ("%s", err.message);
     double before [MAX_RUNS], under [MAX_RUNS], after [MAX_RUNS], peaks [MAX_RUNS], busies [MAX_RUNS];
@@ -838,7 +841,9 @@ s_usage (FILE *file)
         "  --gateway-pid PID   the gateway's process, for burst (its memory)\n"
         "  --burst N           requests in a burst (default: queue-max and a half)\n"
         "  --matcher-pid PID   a matcher's process, for its peak memory (repeatable)\n"
-        "  --redis-pid PID     redis-server's process; with the others, CPU per candidate\n");
+        "  --redis-pid PID     redis-server's process; with the others, CPU per candidate\n"
+        "  --curve-server FILE CURVE: the gateway's public certificate (with --curve-cert)\n"
+        "  --curve-cert FILE   CURVE: our own secret certificate\n");
 }
 
 int
@@ -855,6 +860,7 @@ main (int argc, char **argv)
         { "no-cached", no_argument, 0, 'C' }, { "help", no_argument, 0, 'h' },
         { "gateway-pid", required_argument, 0, 'G' }, { "burst", required_argument, 0, 'B' },
         { "matcher-pid", required_argument, 0, 'M' }, { "redis-pid", required_argument, 0, 'R' },
+        { "curve-server", required_argument, 0, 'S' }, { "curve-cert", required_argument, 0, 'K' },
         { 0, 0, 0, 0 }
     };
     int option;
@@ -872,6 +878,8 @@ main (int argc, char **argv)
             case 'G': options.gateway_pid = atoi (optarg); break;
             case 'B': options.burst = atol (optarg); break;
             case 'R': options.redis_pid = atoi (optarg); break;
+            case 'S': options.curve_server = optarg; break;
+            case 'K': options.curve_cert = optarg; break;
             case 'M':
                 if (options.matcher_count == MAX_MATCHERS) {
                     s_usage (stderr);
@@ -899,7 +907,11 @@ main (int argc, char **argv)
     zsys_handler_set (NULL);
     jm_error_t err;
     jm_error_clear (&err);
-    jm_mdp_client_t *client = jm_mdp_client_new (options.gateway, &err);
+    if (jm_curve_client_from (options.curve_server, options.curve_cert, &options.curve, &err)) {
+        fprintf (stderr, "bench_pipeline: %s\n", err.message);
+        return 2;
+    }
+    jm_mdp_client_t *client = jm_mdp_client_new_curve (options.gateway, options.curve, &err);
     if (!client) {
         fprintf (stderr, "bench_pipeline: %s\n", err.message);
         return 2;
@@ -937,5 +949,6 @@ main (int argc, char **argv)
     fflush (stdout);
     s_pool_destroy (&pool);
     jm_mdp_client_destroy (&client);
+    jm_curve_destroy (&options.curve);
     return 0;
 }

@@ -18,7 +18,8 @@
 #   wait_for_matchers jobmatch.match 100    # both joined the service, or fail
 #
 # Every process started goes into pids, which stop_all (the EXIT trap)
-# ends.  The temp dir is removed at the end unless BENCH_KEEP=1 or the run
+# ends.  Set STACK=NAME before starting a second stack beside the first:
+# its logs are then NAME-gateway.log and so on.  The temp dir is removed at the end unless BENCH_KEEP=1 or the run
 # failed; then it is kept, less the files matching BENCH_DROP_KEPT (globs,
 # e.g. large generated inputs), and its place is printed.
 
@@ -69,7 +70,7 @@ start_redis () {
     local nice=()
     [ -n "${BENCH_REDIS_NICE:-}" ] && nice=(nice -n "$BENCH_REDIS_NICE")
     "${nice[@]}" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP/redis" --save '' --appendonly no \
-        "$@" >"$TMP/redis.log" 2>&1 &
+        "$@" >"$TMP/${STACK:+$STACK-}redis.log" 2>&1 &
     REDIS_NOTE="${nice[*]:+${nice[*]} }redis-server ${*:-(defaults)}"
     pids+=($!)
     for _ in $(seq 100); do
@@ -80,10 +81,11 @@ start_redis () {
 }
 
 # start_gateway: jobmatch-gateway, clients on $GATEWAY, workers on
-# $WORKER_PORT; sets gateway_pid.
+# $WORKER_PORT, with the options in the array GATEWAY_ARGS if set (CURVE
+# keys); sets gateway_pid.
 start_gateway () {
     "$BIN/jobmatch-gateway" --clients "$GATEWAY" --workers "tcp://127.0.0.1:$WORKER_PORT" \
-        >"$TMP/gateway.log" 2>&1 &
+        ${GATEWAY_ARGS[@]+"${GATEWAY_ARGS[@]}"} >"$TMP/${STACK:+$STACK-}gateway.log" 2>&1 &
     gateway_pid=$!
     pids+=($gateway_pid)
 }
@@ -94,7 +96,7 @@ start_matchers () {
     matcher_pids=()
     for n in 1 2; do
         "$BIN/jobmatch-matcher" --gateway "tcp://127.0.0.1:$WORKER_PORT" \
-            --redis "redis://127.0.0.1:$REDIS_PORT/0" "$@" >"$TMP/matcher-$n.log" 2>&1 &
+            --redis "redis://127.0.0.1:$REDIS_PORT/0" "$@" >"$TMP/${STACK:+$STACK-}matcher-$n.log" 2>&1 &
         matcher_pids+=($!)
         pids+=($!)
     done
@@ -104,15 +106,16 @@ start_matchers () {
 # gateway logged both matchers joining SERVICE, else fails.
 wait_for_matchers () {
     for _ in $(seq "$2"); do
-        [ "$(grep -c "joined service '$1'" "$TMP/gateway.log")" -ge 2 ] && break
+        [ "$(grep -c "joined service '$1'" "$TMP/${STACK:+$STACK-}gateway.log")" -ge 2 ] && break
         sleep 0.05
     done
-    [ "$(grep -c "joined service '$1'" "$TMP/gateway.log")" -ge 2 ] || fail "the matchers did not register"
+    [ "$(grep -c "joined service '$1'" "$TMP/${STACK:+$STACK-}gateway.log")" -ge 2 ] || fail "the matchers did not register"
 }
 
 # start_stack SERVICE TRIES: redis-server, the gateway and two matchers
 # (on data/) on free ports ($REDIS_PORT, $CLIENT_PORT = $GATEWAY,
 # $WORKER_PORT); returns once both matchers joined SERVICE, else fails.
+# The matchers also get the options in the array MATCHER_ARGS if set.
 start_stack () {
     CLIENT_PORT=$(free_port)
     WORKER_PORT=$(free_port)
@@ -120,6 +123,19 @@ start_stack () {
     GATEWAY=tcp://127.0.0.1:$CLIENT_PORT
     start_redis
     start_gateway
-    start_matchers --data data
+    start_matchers --data data ${MATCHER_ARGS[@]+"${MATCHER_ARGS[@]}"}
     wait_for_matchers "$1" "$2"
+}
+
+# curve_keys DIR: CURVE certificates in DIR (jobmatch keys new): the
+# gateway's pair, workers/matcher and clients/bench; sets GATEWAY_ARGS,
+# MATCHER_ARGS and CLIENT_ARGS to use them.
+curve_keys () {
+    mkdir -p "$1/workers" "$1/clients"
+    "$BIN/jobmatch" keys new gateway --dir "$1" >/dev/null || fail "jobmatch keys new failed"
+    "$BIN/jobmatch" keys new matcher --dir "$1/workers" >/dev/null || fail "jobmatch keys new failed"
+    "$BIN/jobmatch" keys new bench --dir "$1/clients" >/dev/null || fail "jobmatch keys new failed"
+    GATEWAY_ARGS=(--curve-cert "$1/gateway_secret" --curve-clients "$1/clients" --curve-workers "$1/workers")
+    MATCHER_ARGS=(--curve-server "$1/gateway" --curve-cert "$1/workers/matcher_secret")
+    CLIENT_ARGS=(--curve-server "$1/gateway" --curve-cert "$1/clients/bench_secret")
 }

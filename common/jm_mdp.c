@@ -321,6 +321,13 @@ s_worker_announce (jm_mdp_worker_t *self)
 jm_mdp_worker_t *
 jm_mdp_worker_new (const char *endpoint, const char *service, int slots, jm_error_t *err)
 {
+    return jm_mdp_worker_new_curve (endpoint, service, slots, NULL, err);
+}
+
+jm_mdp_worker_t *
+jm_mdp_worker_new_curve (const char *endpoint, const char *service, int slots,
+                         const jm_curve_t *curve, jm_error_t *err)
+{
     assert (endpoint);
     assert (service);
     assert (slots >= 1 && slots <= JM_MDP_SLOTS_MAX);
@@ -343,6 +350,8 @@ jm_mdp_worker_new (const char *endpoint, const char *service, int slots, jm_erro
     assert (self->sock);
     jm_mdp_socket_defaults (self->sock);
     zsock_set_sndtimeo (self->sock, 0);         //  never block the owner's loop
+    if (curve)                                  //  kept by the socket across reconnections
+        jm_curve_apply_client (curve, self->sock);
     if (s_worker_connect (self)) {
         jm_error_set (err, JM_ERR_IO, "cannot connect worker to '%s': %s", endpoint,
                       zmq_strerror (zmq_errno ()));
@@ -614,6 +623,12 @@ struct _jm_mdp_client_t {
 jm_mdp_client_t *
 jm_mdp_client_new (const char *endpoint, jm_error_t *err)
 {
+    return jm_mdp_client_new_curve (endpoint, NULL, err);
+}
+
+jm_mdp_client_t *
+jm_mdp_client_new_curve (const char *endpoint, const jm_curve_t *curve, jm_error_t *err)
+{
     assert (endpoint);
     jm_mdp_client_t *self = calloc (1, sizeof *self);
     assert (self);
@@ -622,6 +637,8 @@ jm_mdp_client_new (const char *endpoint, jm_error_t *err)
     assert (self->sock);
     jm_mdp_socket_defaults (self->sock);
     zsock_set_sndtimeo (self->sock, 0);
+    if (curve)
+        jm_curve_apply_client (curve, self->sock);
     if (zsock_connect (self->sock, "%s", endpoint)) {
         jm_error_set (err, JM_ERR_IO, "cannot connect client to '%s': %s", endpoint,
                       zmq_strerror (zmq_errno ()));

@@ -43,6 +43,7 @@
 #ifndef JM_MDP_H
 #define JM_MDP_H
 
+#include "jm_curve.h"
 #include "jm_error.h"
 
 #include <czmq.h>
@@ -182,6 +183,12 @@ jm_mdp_worker_t *
     jm_mdp_worker_new (const char *endpoint, const char *service, int slots,
                        jm_error_t *err);
 
+//  Same, as a CURVE client of the gateway when curve is not NULL: its keys
+//  go on the socket before it connects (curve is borrowed, not kept).
+jm_mdp_worker_t *
+    jm_mdp_worker_new_curve (const char *endpoint, const char *service, int slots,
+                             const jm_curve_t *curve, jm_error_t *err);
+
 //  Sends DISCONNECT (waiting up to 200 ms for it to leave), closes the
 //  connection and frees the worker.  Requests not replied to are lost to
 //  this worker; the gateway re-dispatches them.  Accepts NULL and nulls the
@@ -257,6 +264,11 @@ typedef struct _jm_mdp_client_t jm_mdp_client_t;
 //  when the endpoint is invalid.
 jm_mdp_client_t *
     jm_mdp_client_new (const char *endpoint, jm_error_t *err);
+
+//  Same, as a CURVE client of the gateway when curve is not NULL (borrowed,
+//  not kept).
+jm_mdp_client_t *
+    jm_mdp_client_new_curve (const char *endpoint, const jm_curve_t *curve, jm_error_t *err);
 
 //  Closes the connection (requests in flight are abandoned) and frees the
 //  client.  Accepts NULL and nulls the caller's pointer.

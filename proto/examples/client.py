@@ -6,7 +6,8 @@ It speaks JMP/1 (proto/protocol.md) to jobmatch-gateway with nothing but
 pyzmq (Debian: apt-get install python3-zmq; run it with /usr/bin/python3).
 Use it as a script:
 
-    client.py [--gateway EP] [--timeout S] COMMAND [ARGS]
+    client.py [--gateway EP] [--timeout S] [--curve-server FILE --curve-cert FILE]
+              COMMAND [ARGS]
 
     submit FILE [--job ID]...    score candidates (one JSON object, an array or
                                  JSON lines; "-" is stdin); prints one result a line
@@ -28,6 +29,13 @@ Use it as a script:
     on stderr as "CODE: message": not_found, unknown_skill, ...); 2 no answer
     (no reply in time, or no_workers, busy, worker_lost, internal: try again
     later), a usage error or an unreadable file.
+
+    CURVE (a gateway started with --curve-cert): --curve-server names the
+    gateway's public certificate and --curve-cert our own secret certificate
+    (default $JOBMATCH_CURVE_SERVER and $JOBMATCH_CURVE_CERT), both czmq
+    zcert files as `jobmatch keys new NAME` writes them (NAME and NAME_secret);
+    our public key must be in the gateway's --curve-clients (or --curve-admins)
+    directory.  A refused key gets no answer at all: the request times out.
 
 or as a module:
 
@@ -97,16 +105,64 @@ class JobmatchError(Exception):
         self.reply = reply or {}
 
 
+def load_certificate(path):
+    """Reads a czmq certificate file (ZPL text: a "curve" section with
+    public-key and, in NAME_secret, secret-key, each 40 Z85 characters).
+    Returns (public_key, secret_key) as bytes, secret_key None when the file
+    holds none.  Raises ValueError naming the file when it is not one."""
+    keys = {}
+    section = None
+    with open(path, encoding="utf-8") as file:
+        for line in file:
+            text = line.rstrip()
+            if not text.strip() or text.lstrip().startswith("#"):
+                continue
+            if not text[0].isspace():
+                section = text.split("#", 1)[0].strip()
+                continue
+            name, equals, value = text.strip().partition("=")
+            value = value.strip()
+            # a quoted value may hold '#' (Z85 keys do); elsewhere it starts a comment
+            if value.startswith('"'):
+                value = value[1:].split('"', 1)[0]
+            else:
+                value = value.split("#", 1)[0].strip()
+            if section == "curve" and equals:
+                keys[name.strip()] = value
+    public, secret = keys.get("public-key", ""), keys.get("secret-key")
+    if len(public) != 40 or (secret is not None and len(secret) != 40):
+        raise ValueError("%s is not a czmq certificate (no 40-character curve public-key)" % path)
+    if secret == "0" * 40:
+        secret = None
+    return public.encode(), secret.encode() if secret else None
+
+
 class JobmatchClient:
     """One connection to the gateway.  Not thread-safe (a ZeroMQ socket is
-    not): use one client per thread."""
+    not): use one client per thread.  With curve_server (the gateway's
+    public certificate file) and curve_cert (our secret certificate file)
+    the connection is CURVE-encrypted and authenticated."""
 
-    def __init__(self, endpoint=None, timeout=10.0, context=None):
+    def __init__(self, endpoint=None, timeout=10.0, context=None, curve_server=None, curve_cert=None):
         self.endpoint = endpoint or os.environ.get("JOBMATCH_GATEWAY") or DEFAULT_GATEWAY
         self.timeout = timeout
+        curve_server = curve_server or os.environ.get("JOBMATCH_CURVE_SERVER")
+        curve_cert = curve_cert or os.environ.get("JOBMATCH_CURVE_CERT")
+        if bool(curve_server) != bool(curve_cert):
+            raise ValueError("CURVE needs both the gateway's public certificate (--curve-server) "
+                             "and our secret certificate (--curve-cert)")
+        keys = None
+        if curve_server:
+            server_public, _ = load_certificate(curve_server)
+            public, secret = load_certificate(curve_cert)
+            if not secret:
+                raise ValueError("%s has no secret key: give NAME_secret" % curve_cert)
+            keys = (server_public, public, secret)
         self._context = context or zmq.Context.instance()
         self._socket = self._context.socket(zmq.DEALER)
         self._socket.setsockopt(zmq.LINGER, 0)
+        if keys:
+            self._socket.curve_serverkey, self._socket.curve_publickey, self._socket.curve_secretkey = keys
         self._socket.connect(self.endpoint)
         self._poller = zmq.Poller()
         self._poller.register(self._socket, zmq.POLLIN)
@@ -302,6 +358,10 @@ def _parser():
         epilog="See the top of this file for the protocol and the Python API.")
     parser.add_argument("--gateway", help="the gateway (default $JOBMATCH_GATEWAY or %s)" % DEFAULT_GATEWAY)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a reply")
+    parser.add_argument("--curve-server", metavar="FILE",
+                        help="CURVE: the gateway's public certificate (default $JOBMATCH_CURVE_SERVER)")
+    parser.add_argument("--curve-cert", metavar="FILE",
+                        help="CURVE: our own secret certificate (default $JOBMATCH_CURVE_CERT)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     command = commands.add_parser("submit", help="score candidates")
@@ -335,7 +395,13 @@ def _parser():
 def main(argv=None):
     args = _parser().parse_args(argv)
     try:
-        with JobmatchClient(args.gateway, timeout=args.timeout) as jobmatch:
+        client = JobmatchClient(args.gateway, timeout=args.timeout, curve_server=args.curve_server,
+                                curve_cert=args.curve_cert)
+    except (OSError, ValueError) as error:      # a CURVE certificate missing or not one
+        print("CURVE: %s" % error, file=sys.stderr)
+        return 2
+    try:
+        with client as jobmatch:
             if args.command == "submit":
                 for result in jobmatch.submit(_read_candidates(args.file), jobs=args.job):
                     _print(result)

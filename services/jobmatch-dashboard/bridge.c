@@ -183,13 +183,13 @@ s_bridge_thread (void *arg)
 }
 
 jm_bridge_t *
-jm_bridge_new (const char *endpoint, jm_error_t *err)
+jm_bridge_new (const char *endpoint, const jm_curve_t *curve, jm_error_t *err)
 {
     assert (endpoint);
     jm_bridge_t *self = calloc (1, sizeof *self);
     assert (self);
     self->wakeup = -1;
-    self->client = jm_mdp_client_new (endpoint, err);
+    self->client = jm_mdp_client_new_curve (endpoint, curve, err);
     if (!self->client) {
         jm_bridge_destroy (&self);
         return NULL;

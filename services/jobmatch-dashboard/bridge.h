@@ -24,6 +24,7 @@
 #ifndef JM_BRIDGE_H
 #define JM_BRIDGE_H
 
+#include "jm_curve.h"
 #include "jm_error.h"
 
 #include <stddef.h>
@@ -68,10 +69,11 @@ typedef struct {
     uint64_t in_flight;             //  sent, not yet answered
 } jm_bridge_stats_t;
 
-//  Connects to the gateway's client endpoint and starts the bridge thread.
-//  Returns NULL with err filled when the endpoint is invalid.
+//  Connects to the gateway's client endpoint, with CURVE when curve is not
+//  NULL (borrowed), and starts the bridge thread.  Returns NULL with err
+//  filled when the endpoint is invalid.
 jm_bridge_t *
-    jm_bridge_new (const char *endpoint, jm_error_t *err);
+    jm_bridge_new (const char *endpoint, const jm_curve_t *curve, jm_error_t *err);
 
 //  Fails every call queued or in flight (JM_BRIDGE_STOPPING, running their
 //  done callbacks) and stops the thread; calls submitted afterwards fail

@@ -799,7 +799,12 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
 
     //  the gateway
     self->app.gateway = strdup (jm_config_string (config, "gateway"));
-    self->app.bridge = jm_bridge_new (self->app.gateway, err);
+    jm_curve_t *curve = NULL;
+    if (jm_curve_client_from (jm_config_string (config, "curve-server"),
+                              jm_config_string (config, "curve-cert"), &curve, err))
+        goto failed;
+    self->app.bridge = jm_bridge_new (self->app.gateway, curve, err);
+    jm_curve_destroy (&curve);
     if (!self->app.bridge)
         goto failed;
     self->app.metrics = jm_metrics_new ();

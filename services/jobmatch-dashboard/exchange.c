@@ -320,6 +320,7 @@ jm_exchange_status_for (const char *code)
         { JM_ERR_INVALID_JSON, 400 },
         { JM_ERR_INVALID_REQUEST, 400 },
         { "unauthorized", 401 },
+        { JM_ERR_FORBIDDEN, 403 },
         { JM_ERR_UNKNOWN_JOB, 404 },
         { "not_found", 404 },
         { "method_not_allowed", 405 },

@@ -322,7 +322,7 @@ s_stat_labelled (jm_buf_t *out, json_t *object, const char *name, const char *la
 //  fields may be added (proto/protocol.md, 6.3)
 static const char *s_known_fields [] = {
     "version", "uptime_s", "requests", "replies", "builtin", "errors", "redispatches",
-    "late_replies", "dropped", "queue_depth", "in_flight", "queue_max", "workers",
+    "late_replies", "dropped", "denied", "queue_depth", "in_flight", "queue_max", "workers",
     "workers_joined", "workers_expired", "services", "latency",
     "timeouts", "workers_timed_out", "busy_by_cap", "dropped_replies", "held_bytes",
     "held_bytes_max", "clients", NULL
@@ -345,6 +345,8 @@ s_render_gateway (jm_buf_t *out, json_t *stats)
     s_stat (out, stats, "late_replies", "jobmatch_gateway_late_replies_total", "counter", "worker replies dropped as late");
     s_stat_labelled (out, json_object_get (stats, "dropped"), "jobmatch_gateway_dropped_total", "side",
                      "counter", "malformed messages dropped without a reply");
+    s_stat_labelled (out, json_object_get (stats, "denied"), "jobmatch_gateway_denied_total", "socket",
+                     "counter", "peers refused by CURVE authentication (ZAP)");
     s_stat (out, stats, "queue_depth", "jobmatch_gateway_queue_depth", "gauge", "requests waiting for a worker");
     s_stat (out, stats, "in_flight", "jobmatch_gateway_in_flight", "gauge", "requests at workers");
     s_stat (out, stats, "queue_max", "jobmatch_gateway_queue_max", "gauge", "requests held before busy");

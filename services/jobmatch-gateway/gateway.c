@@ -212,12 +212,13 @@ s_handle_tick (zloop_t *loop, int timer_id, void *arg)
 //  A ROUTER bound to endpoints.  max_message and send_hwm (when > 0) apply
 //  to each connection, so they are set before the bind.
 static zsock_t *
-s_router_new (const char *endpoints, int max_message, int send_hwm, char *error,
-              size_t error_size)
+s_router_new (broker_t *self, const char *endpoints, bool clients, int max_message,
+              int send_hwm, char *error, size_t error_size)
 {
     zsock_t *sock = zsock_new (ZMQ_ROUTER);
     assert (sock);
     jm_mdp_socket_defaults (sock);
+    gw_auth_apply (self, sock, clients);
     if (max_message > 0)
         zsock_set_maxmsgsize (sock, max_message);
     if (send_hwm > 0)
@@ -270,6 +271,7 @@ s_broker_destroy (broker_t **self_p)
     zloop_destroy (&self->loop);
     zsock_destroy (&self->clients);
     zsock_destroy (&self->workers);
+    gw_auth_stop (self);
     free (self->settings.clients);
     free (self->settings.workers);
     free (self);
@@ -315,10 +317,14 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     int64_t slack = (int64_t) settings->max_body / 2;
     int64_t max_message = (int64_t) settings->max_body
                         + (slack > CLIENT_FRAME_SLACK? slack: CLIENT_FRAME_SLACK);
-    self->clients = s_router_new (settings->clients,
+    if (gw_auth_start (self, error, error_size)) {
+        s_broker_destroy (&self);
+        return NULL;
+    }
+    self->clients = s_router_new (self, settings->clients, true,
                                   max_message > INT32_MAX? -1: (int) max_message,
                                   settings->client_reply_max, error, error_size);
-    self->workers = self->clients? s_router_new (settings->workers,
+    self->workers = self->clients? s_router_new (self, settings->workers, false,
                                                  (int) settings->max_worker_message, 0,
                                                  error, error_size): NULL;
     if (!self->clients || !self->workers) {
@@ -332,6 +338,8 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     zloop_reader (self->loop, pipe, s_handle_pipe, self);
     zloop_reader (self->loop, self->clients, s_handle_clients, self);
     zloop_reader (self->loop, self->workers, s_handle_workers, self);
+    if (self->zap)
+        zloop_reader (self->loop, jm_zap_sock (self->zap), gw_auth_handle_zap, self);
     //  Tick often enough for heartbeats and for no-worker waits to end on time
     int tick_ms = settings->heartbeat_ms / 2;
     if (settings->no_worker_wait_ms > 0 && settings->no_worker_wait_ms / 4 < tick_ms)
@@ -403,6 +411,11 @@ jm_gateway_new (jm_config_t *config, jm_error_t *err)
         .held_bytes_max = (size_t) jm_config_int (config, "held-bytes-max"),
         .max_worker_message = (size_t) jm_config_int (config, "max-worker-message"),
         .client_reply_max = (int) jm_config_int (config, "client-reply-max"),
+        .curve_cert = (char *) jm_config_string (config, "curve-cert"),
+        .curve_clients = (char *) jm_config_string (config, "curve-clients"),
+        .curve_workers = (char *) jm_config_string (config, "curve-workers"),
+        .curve_admins = (char *) jm_config_string (config, "curve-admins"),
+        .insecure = jm_config_bool (config, "insecure"),
     };
     zactor_t *actor = zactor_new (s_gateway_actor, &settings);
     assert (actor);

@@ -248,6 +248,8 @@ gw_client_message (broker_t *self, zmsg_t *msg)
                               body_bytes, self->settings.max_body);
         return;
     }
+    if (!gw_auth_request_allowed (self, &decoded))
+        return;
     char busy [JM_ERROR_MESSAGE_MAX];
     if (!gw_limits_admit (self, client, body_bytes, busy, sizeof busy)) {
         gw_client_send_error (self, client, decoded.envelope, decoded.envelope_size,

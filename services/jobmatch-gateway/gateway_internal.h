@@ -20,6 +20,8 @@
                             caps on requests and bytes held, the deadline
                             of a request held by a worker, replies a
                             client does not read
+        gateway_auth.c      CURVE, the ZAP handler's rules, --insecure and
+                            the admin check on registry writes
     Functions shared between these files are named gw_*; the rest are
     static (s_*) in the file that uses them.
 
@@ -57,6 +59,7 @@
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_mdp_decode.h"
+#include "jm_zap.h"
 
 #include <czmq.h>
 
@@ -85,6 +88,12 @@ typedef struct {
     size_t held_bytes_max;      //  body bytes held, all clients
     size_t max_worker_message;  //  largest frame the workers socket takes
     int client_reply_max;       //  replies queued to one client (send high water mark)
+    //  CURVE: read at start only (borrowed from the config, then NULL)
+    char *curve_cert;           //  the gateway's secret certificate; "": no CURVE
+    char *curve_clients;        //  directories of allowed public certificates
+    char *curve_workers;
+    char *curve_admins;         //  "": no admin check
+    bool insecure;              //  serve non-loopback addresses without CURVE
 } settings_t;
 
 typedef struct _request_t request_t;
@@ -158,6 +167,7 @@ typedef struct {
     uint64_t busy_queue, busy_held_bytes, busy_client_queue, busy_client_bytes;
     uint64_t replies_unread;    //  replies dropped: the client's queue was full
     uint64_t replies_gone;      //  replies dropped: the client had disconnected
+    uint64_t forbidden;         //  registry writes refused to non-admin keys
     uint64_t latency [LATENCY_BUCKETS];
     uint64_t latency_count;
     uint64_t latency_sum_us;
@@ -192,6 +202,9 @@ typedef struct {
     int warn_count;
     uint64_t warnings_suppressed;
     counters_t counters;
+    jm_curve_t *curve;          //  the gateway's keys, NULL without CURVE
+    jm_zap_t *zap;              //  the ZAP handler, NULL without CURVE
+    bool admin_writes;          //  registry writes need an admin key (--curve-admins)
 } broker_t;
 
 
@@ -382,6 +395,36 @@ void
 //  disconnects it.
 bool
     gw_limits_worker_overdue (broker_t *self, worker_t *worker);
+//  gateway_auth.c: CURVE and who may do what
+
+//  Loads the keys and starts the ZAP handler when CURVE is on; else checks
+//  that only loopback is bound, or --insecure.  Call before binding.
+//  Returns 0, or -1 with the reason in error.
+int
+    gw_auth_start (broker_t *self, char *error, size_t error_size);
+
+//  Makes a socket a CURVE server for the clients or the workers domain
+//  (before it binds); does nothing without CURVE.
+void
+    gw_auth_apply (broker_t *self, zsock_t *sock, bool clients);
+
+//  The loop handler of the ZAP socket.
+int
+    gw_auth_handle_zap (zloop_t *loop, zsock_t *sock, void *arg);
+
+//  Stops the ZAP handler and frees the keys (after the sockets closed).
+void
+    gw_auth_stop (broker_t *self);
+
+//  Checks a well-formed client request against the sender's role: with
+//  --curve-admins, registry writes need an admin key.  Returns true when it
+//  may go on; else it has been answered forbidden.
+bool
+    gw_auth_request_allowed (broker_t *self, jm_mdp_client_msg_t *request);
+
+//  The "denied" object of jobmatch.stats: peers refused per socket.
+struct json_t *
+    gw_auth_stats_json (broker_t *self);
 
 
 //  --------------------------------------------------------------------------

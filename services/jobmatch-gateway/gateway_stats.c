@@ -123,6 +123,7 @@ gw_stats_json (broker_t *self)
     s_json_set (errors, JM_ERR_TIMEOUT, json_integer ((json_int_t) counters->timeout));
     s_json_set (errors, JM_ERR_INVALID_REQUEST,
                 json_integer ((json_int_t) counters->invalid_request));
+    s_json_set (errors, JM_ERR_FORBIDDEN, json_integer ((json_int_t) counters->forbidden));
     json_t *dropped = json_object ();
     s_json_set (dropped, "client", json_integer ((json_int_t) counters->dropped_client));
     s_json_set (dropped, "worker", json_integer ((json_int_t) counters->dropped_worker));
@@ -145,6 +146,7 @@ gw_stats_json (broker_t *self)
     s_json_set (root, "redispatches", json_integer ((json_int_t) counters->redispatches));
     s_json_set (root, "late_replies", json_integer ((json_int_t) counters->late_replies));
     s_json_set (root, "dropped", dropped);
+    s_json_set (root, "denied", gw_auth_stats_json (self));
     s_json_set (root, "queue_depth", json_integer ((json_int_t) self->queued));
     s_json_set (root, "in_flight", json_integer ((json_int_t) self->in_flight));
     s_json_set (root, "queue_max", json_integer ((json_int_t) self->settings.queue_max));

@@ -6,11 +6,23 @@
 #include "gateway.h"
 #include "jm_service.h"
 
+#include <czmq.h>
+
 static const jm_config_option_t s_options [] = {
-    { "clients", JM_CONFIG_STRING, "tcp://*:5570", 0, 0,
+    { "clients", JM_CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
       "endpoint(s) clients connect to, comma-separated" },
-    { "workers", JM_CONFIG_STRING, "tcp://*:5571", 0, 0,
+    { "workers", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
       "endpoint(s) workers connect to, comma-separated" },
+    { "curve-cert", JM_CONFIG_STRING, "", 0, 0,
+      "CURVE on: the gateway's secret certificate (czmq zcert; 'jobmatch keys new')" },
+    { "curve-clients", JM_CONFIG_STRING, "", 0, 0,
+      "directory of the client public certificates allowed on the clients socket" },
+    { "curve-workers", JM_CONFIG_STRING, "", 0, 0,
+      "directory of the worker public certificates allowed on the workers socket" },
+    { "curve-admins", JM_CONFIG_STRING, "", 0, 0,
+      "directory of admin public certificates: clients that may put and delete jobs (empty: any client)" },
+    { "insecure", JM_CONFIG_BOOL, "false", 0, 0,
+      "allow binding a non-loopback address without CURVE" },
     { "heartbeat-ms", JM_CONFIG_INT, "1000", 10, 600000,
       "heartbeat interval between gateway and workers" },
     { "liveness", JM_CONFIG_INT, "3", 1, 100,
@@ -50,6 +62,11 @@ static const char *s_synopsis =
 static void *
 s_start (jm_config_t *config, jm_error_t *err)
 {
+    //  With CURVE, ZeroMQ's I/O threads encrypt and decrypt every message:
+    //  two of them let the clients' and the workers' connections be served
+    //  at once (before any socket exists)
+    if (*jm_config_string (config, "curve-cert"))
+        zsys_set_io_threads (2);
     return jm_gateway_new (config, err);
 }
 

@@ -9,6 +9,7 @@
 #include "jm_service.h"
 #include "jm_store.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <malloc.h>
 #include <string.h>
@@ -16,6 +17,10 @@
 static const jm_config_option_t s_options [] = {
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
       "the gateway's worker endpoint" },
+    { "curve-server", JM_CONFIG_STRING, "", 0, 0,
+      "CURVE: the gateway's public certificate (with --curve-cert; empty: plaintext)" },
+    { "curve-cert", JM_CONFIG_STRING, "", 0, 0,
+      "CURVE: this matcher's secret certificate, its public one in the gateway's --curve-workers" },
     { "redis", JM_CONFIG_STRING, "redis://127.0.0.1:6379/0", 0, 0,
       "Redis URL: redis://[user[:password]@]host:port/db, rediss://... (TLS) or unix:///path/to/socket" },
     { "redis-url", JM_CONFIG_STRING, "", 0, 0,
@@ -64,13 +69,27 @@ s_start (jm_config_t *config, jm_error_t *err)
     //  A 500-candidate reply is a 2.5 MB frame that the I/O thread frees
     //  once sent: a fixed mmap threshold gives such blocks back to the
     //  system at once, where glibc's rising threshold would keep them in
-    //  the heap and the resident size would wander up toward the limit
-    mallopt (M_MMAP_THRESHOLD, 512 * 1024);
+    //  the heap and the resident size would wander up toward the limit.
+    //  With CURVE, libzmq encrypts and decrypts every message through two
+    //  temporary buffers of its size; from mmap, each 2.5 MB reply would
+    //  fault in some 1,800 fresh pages, most of what CURVE costs on a
+    //  virtual machine: with CURVE, blocks that size stay in the heap
+    bool curve = *jm_config_string (config, "curve-cert");
+    if (curve) {
+        mallopt (M_MMAP_THRESHOLD, 16 << 20);
+        mallopt (M_TRIM_THRESHOLD, 32 << 20);
+    }
+    else
+        mallopt (M_MMAP_THRESHOLD, 512 * 1024);
     //  before the first thread (the actor, ZeroMQ's I/O thread) starts
     int niceness = (int) jm_config_int (config, "nice");
     if (jm_nice_at_least (niceness))
         jm_log_warning ("cannot lower the CPU priority to nice %d (%s); going on as started",
                         niceness, strerror (errno));
+    //  With CURVE, two I/O threads, which do the encryption, serve the
+    //  three connections (set before any socket exists)
+    if (curve)
+        zsys_set_io_threads (2);
     return jm_matcher_new (config, err);
 }
 

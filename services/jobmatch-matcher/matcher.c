@@ -783,11 +783,19 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     self->results = jm_results_new (self->engine, self->store, self->registry);
     self->stats_ms = (int) jm_config_int (config, "stats-ms");
     self->stats = jm_stats_new (self->store, self->stats_ms);
-    self->worker = jm_mdp_worker_new (gateway, JM_MATCH_SERVICE, slots, err);
+    jm_curve_t *curve = NULL;
+    if (jm_curve_client_from (jm_config_string (config, "curve-server"),
+                              jm_config_string (config, "curve-cert"), &curve, err) == 0)
+        self->worker = jm_mdp_worker_new_curve (gateway, JM_MATCH_SERVICE, slots, curve, err);
     if (self->worker)
-        self->jobs_worker = jm_mdp_worker_new (gateway, JM_JOBS_SERVICE, SERVICE_SLOTS, err);
+        self->jobs_worker = jm_mdp_worker_new_curve (gateway, JM_JOBS_SERVICE, SERVICE_SLOTS,
+                                                     curve, err);
     if (self->jobs_worker)
-        self->results_worker = jm_mdp_worker_new (gateway, JM_RESULTS_SERVICE, SERVICE_SLOTS, err);
+        self->results_worker = jm_mdp_worker_new_curve (gateway, JM_RESULTS_SERVICE,
+                                                        SERVICE_SLOTS, curve, err);
+    if (curve)
+        jm_log_info ("CURVE on: matcher key %s", jm_curve_public_txt (curve));
+    jm_curve_destroy (&curve);
     if (!self->results_worker) {
         jm_matcher_destroy (&self);
         return NULL;

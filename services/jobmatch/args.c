@@ -18,10 +18,12 @@
 static const jm_cli_option_t s_global_options [] = {
     { "data",    "DIR", "the data folder: taxonomy.json and jobs/ (env JOBMATCH_DATA_DIR)" },
     { "verbose", NULL,  "log what is loaded on stderr" },
+    { "curve-server", "FILE", "CURVE: the gateway's public certificate (env JOBMATCH_CURVE_SERVER)" },
+    { "curve-cert", "FILE", "CURVE: our own secret certificate (env JOBMATCH_CURVE_CERT)" },
     { "help",    NULL,  "print this help and exit" },
     { NULL }
 };
-enum { s_GLOBAL_DATA, s_GLOBAL_VERBOSE, s_GLOBAL_HELP };
+enum { s_GLOBAL_DATA, s_GLOBAL_VERBOSE, s_GLOBAL_CURVE_SERVER, s_GLOBAL_CURVE_CERT, s_GLOBAL_HELP };
 
 static void
 s_print_row (FILE *file, const char *left, const char *right)
@@ -169,6 +171,12 @@ jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
                 break;
             case s_GLOBAL_VERBOSE:
                 cli->verbose = true;
+                break;
+            case s_GLOBAL_CURVE_SERVER:
+                cli->curve_server = option_value;
+                break;
+            case s_GLOBAL_CURVE_CERT:
+                cli->curve_cert = option_value;
                 break;
             case s_GLOBAL_HELP:
                 jm_cli_print_help (spec, stdout);

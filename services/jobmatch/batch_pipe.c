@@ -45,9 +45,9 @@ struct _jm_batch_pipe_t {
 };
 
 jm_batch_pipe_t *
-jm_batch_pipe_new (const char *endpoint, int timeout_ms, int retries, jm_error_t *err)
+jm_batch_pipe_new (const char *endpoint, const jm_curve_t *curve, int timeout_ms, int retries, jm_error_t *err)
 {
-    jm_mdp_client_t *client = jm_mdp_client_new (endpoint, err);
+    jm_mdp_client_t *client = jm_mdp_client_new_curve (endpoint, curve, err);
     if (!client)
         return NULL;
     jm_batch_pipe_t *self = calloc (1, sizeof *self);
@@ -309,9 +309,10 @@ jm_batch_request_send (jm_batch_request_t *self, jm_batch_pipe_t *pipe, const ch
 }
 
 int
-jm_batch_pipe_probe (const char *endpoint, const char *service, int timeout_ms, jm_error_t *err)
+jm_batch_pipe_probe (const char *endpoint, const jm_curve_t *curve, const char *service, int timeout_ms,
+                     jm_error_t *err)
 {
-    jm_mdp_client_t *client = jm_mdp_client_new (endpoint, err);
+    jm_mdp_client_t *client = jm_mdp_client_new_curve (endpoint, curve, err);
     if (!client)
         return -1;
     jm_error_t ignored;

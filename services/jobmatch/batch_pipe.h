@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <czmq.h>
+#include "jm_curve.h"
 #include "jm_error.h"
 #include "batch_json.h"
 
@@ -58,7 +59,9 @@ typedef struct {
 //  Connects to the gateway at endpoint.  timeout_ms: how long to wait for
 //  each attempt's reply; retries: resends after the first attempt.
 //  Returns NULL with err filled when the endpoint is invalid.
-jm_batch_pipe_t *jm_batch_pipe_new (const char *endpoint, int timeout_ms, int retries, jm_error_t *err);
+//  curve (may be NULL, borrowed): the CURVE keys to connect with.
+jm_batch_pipe_t *jm_batch_pipe_new (const char *endpoint, const jm_curve_t *curve, int timeout_ms, int retries,
+                                    jm_error_t *err);
 
 //  Closes the connection, dropping requests still outstanding (their
 //  bodies are freed; their tags stay the caller's).  Accepts NULL.
@@ -87,7 +90,8 @@ jm_batch_pipe_stats_t jm_batch_pipe_stats (const jm_batch_pipe_t *self);
 //  connection of its own.  Returns 1 (it has), 0 (none yet: requests will
 //  wait for one), or -1 with err filled when no reply came within
 //  timeout_ms: nothing answers at that endpoint.
-int jm_batch_pipe_probe (const char *endpoint, const char *service, int timeout_ms, jm_error_t *err);
+int jm_batch_pipe_probe (const char *endpoint, const jm_curve_t *curve, const char *service, int timeout_ms,
+                         jm_error_t *err);
 
 //  Reads the "ok" and error code of a reply body without walking its
 //  results.  Returns true for {"ok": true, ...}; false with err filled

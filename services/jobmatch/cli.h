@@ -36,6 +36,8 @@ typedef struct {
     const char *data_dir;       //  --data, NULL: jm_data_dir_find
     bool verbose;               //  --verbose
     jm_engine_t *engine;        //  NULL until jm_cli_engine
+    const char *curve_server;   //  --curve-server, NULL: JOBMATCH_CURVE_SERVER
+    const char *curve_cert;     //  --curve-cert, NULL: JOBMATCH_CURVE_CERT
 } jm_cli_t;
 
 //  Returns the engine, loading it on the first call; NULL after printing
@@ -67,6 +69,7 @@ int jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv);     //  files of an
 int jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv);   //  cmd_results.c
 int jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv);      //  cmd_results.c
 int jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv);      //  cmd_results.c
+int jm_cli_cmd_keys (jm_cli_t *cli, int argc, char **argv);      //  CURVE certificates
 
 //  ---------------------------------------------------------------------------
 //  Options (args.c).  A command describes its options in a table ending

@@ -30,6 +30,7 @@
 #include "batch_json.h"
 #include "batch_output.h"
 #include "batch_pipe.h"
+#include "remote.h"
 #include "jm_mdp.h"
 #include "jm_nice.h"
 
@@ -598,9 +599,13 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
 static int
 s_all_jobs (s_batch_t *self)
 {
+    jm_curve_t *curve;
+    if (jm_cli_curve (self->cli, &curve))
+        return JM_CLI_FATAL;
     jm_error_t err;
     jm_error_clear (&err);
-    jm_mdp_client_t *client = jm_mdp_client_new (self->gateway, &err);
+    jm_mdp_client_t *client = jm_mdp_client_new_curve (self->gateway, curve, &err);
+    jm_curve_destroy (&curve);
     if (!client) {
         jm_cli_error ("%s", err.message);
         return JM_CLI_FATAL;
@@ -855,14 +860,19 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     zsys_handler_set (NULL);
     jm_error_t err;
     jm_error_clear (&err);
-    self.pipe = jm_batch_pipe_new (self.gateway, self.timeout_ms, self.retries, &err);
+    jm_curve_t *curve;
+    if (jm_cli_curve (cli, &curve))
+        return JM_CLI_FATAL;
+    self.pipe = jm_batch_pipe_new (self.gateway, curve, self.timeout_ms, self.retries, &err);
     if (!self.pipe) {
+        jm_curve_destroy (&curve);
         jm_cli_error ("%s", err.message);
         return JM_CLI_FATAL;
     }
     //  a wrong endpoint is told at once, not after every retry of a request
-    int probe = jm_batch_pipe_probe (self.gateway, JM_BATCH_SERVICE,
+    int probe = jm_batch_pipe_probe (self.gateway, curve, JM_BATCH_SERVICE,
                                      self.timeout_ms < JM_BATCH_PROBE_MS ? self.timeout_ms : JM_BATCH_PROBE_MS, &err);
+    jm_curve_destroy (&curve);
     if (probe < 0) {
         jm_cli_error ("%s: %s", err.code, err.message);
         status = JM_CLI_FATAL;

@@ -725,14 +725,20 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
         zsys_handler_set (NULL);
         jm_error_t err;
         jm_error_clear (&err);
-        self.pipe = jm_batch_pipe_new (self.remote.gateway, self.remote.timeout_ms, self.retries, &err);
-        //  a wrong endpoint is told at once, not after every retry of a request
-        if (!self.pipe || (self.count && jm_batch_pipe_probe (self.remote.gateway, s_SERVICE,
-                                                              self.remote.timeout_ms < 5000 ? self.remote.timeout_ms
-                                                                                            : 5000, &err) < 0)) {
-            jm_cli_error ("%s: %s", err.code, err.message);
+        jm_curve_t *curve = NULL;
+        if (jm_cli_curve (cli, &curve))
             status = JM_CLI_FATAL;
+        else {
+            self.pipe = jm_batch_pipe_new (self.remote.gateway, curve, self.remote.timeout_ms, self.retries, &err);
+            //  a wrong endpoint is told at once, not after every retry of a request
+            if (!self.pipe || (self.count && jm_batch_pipe_probe (self.remote.gateway, curve, s_SERVICE,
+                                                                  self.remote.timeout_ms < 5000 ? self.remote.timeout_ms
+                                                                                                : 5000, &err) < 0)) {
+                jm_cli_error ("%s: %s", err.code, err.message);
+                status = JM_CLI_FATAL;
+            }
         }
+        jm_curve_destroy (&curve);
     }
     if (status == JM_CLI_OK) {
         s_send_more (&self);

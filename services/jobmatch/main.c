@@ -37,6 +37,7 @@ static const s_command_t s_commands [] = {
     { "results", jm_cli_cmd_results },
     { "rank",    jm_cli_cmd_rank },
     { "best",    jm_cli_cmd_best },
+    { "keys",    jm_cli_cmd_keys },
     { NULL }
 };
 
@@ -63,6 +64,7 @@ static const jm_cli_spec_t s_spec = {
     "  results                   a stored result, plain or explained\n"
     "  rank                      a page of a job's ranking\n"
     "  best                      the jobs that suit one candidate best\n"
+    "  keys                      CURVE certificates: keys new NAME writes a pair\n"
     "\n"
     "'jobmatch COMMAND --help' tells more.  Exit status: 0 all good, 1 some input\n"
     "item was bad (the rest was processed) or the service refused the request, 2\n"
@@ -174,7 +176,7 @@ jm_cli_job (jm_cli_t *cli, const char *arg, jm_job_t **owned_p)
 int
 main (int argc, char **argv)
 {
-    jm_cli_t cli = { NULL, false, NULL };
+    jm_cli_t cli = { NULL, false, NULL, NULL, NULL };
     if (!isatty (fileno (stdout)))
         setvbuf (stdout, NULL, _IOFBF, 1 << 16);
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);

@@ -73,6 +73,20 @@ jm_cli_remote_opts_set (jm_cli_remote_opts_t *opts, const jm_cli_spec_t *spec, i
     return 0;
 }
 
+int
+jm_cli_curve (const jm_cli_t *cli, jm_curve_t **curve_p)
+{
+    const char *server = cli && cli->curve_server ? cli->curve_server : getenv ("JOBMATCH_CURVE_SERVER");
+    const char *cert = cli && cli->curve_cert ? cli->curve_cert : getenv ("JOBMATCH_CURVE_CERT");
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_curve_client_from (server, cert, curve_p, &err)) {
+        jm_cli_error ("%s", err.message);
+        return JM_CLI_FATAL;
+    }
+    return 0;
+}
+
 jm_cli_remote_t *
 jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
 {
@@ -89,9 +103,13 @@ jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
     }
     //  before czmq's first socket, so that it never installs its handlers
     zsys_handler_set (NULL);
+    jm_curve_t *curve;
+    if (jm_cli_curve (cli, &curve))
+        return NULL;
     jm_error_t err;
     jm_error_clear (&err);
-    jm_mdp_client_t *client = jm_mdp_client_new (opts->gateway, &err);
+    jm_mdp_client_t *client = jm_mdp_client_new_curve (opts->gateway, curve, &err);
+    jm_curve_destroy (&curve);
     if (!client) {
         jm_buf_t text;
         jm_buf_init (&text);

@@ -33,6 +33,7 @@
 #define JM_CLI_REMOTE_H
 
 #include "cli.h"
+#include "jm_curve.h"
 
 #define JM_CLI_GATEWAY_DEFAULT  "tcp://127.0.0.1:5570"
 #define JM_CLI_TIMEOUT_DEFAULT  10000       //  ms to wait for one reply
@@ -70,6 +71,12 @@ void jm_cli_remote_opts_init (jm_cli_remote_opts_t *opts);
 //  spec (an empty endpoint, a timeout that is not 1..3600000).
 int jm_cli_remote_opts_set (jm_cli_remote_opts_t *opts, const jm_cli_spec_t *spec, int row,
                             const char *value);
+
+//  Loads the CURVE keys of --curve-server and --curve-cert, else of
+//  JOBMATCH_CURVE_SERVER and JOBMATCH_CURVE_CERT (cli may be NULL).
+//  Returns 0 with *curve_p NULL when neither is set (plaintext) or with the
+//  keys, which the caller destroys; or JM_CLI_FATAL after printing why.
+int jm_cli_curve (const jm_cli_t *cli, jm_curve_t **curve_p);
 
 typedef struct _jm_cli_remote_t jm_cli_remote_t;
 
