@@ -116,7 +116,7 @@ def start_matcher(gateway, redis, cert, name="matcher"):
     """A jobmatch-matcher with CURVE keys (cert: its secret certificate)."""
     return harness.spawn(name, [
         harness.binary("jobmatch-matcher"), "--gateway", gateway.workers,
-        "--redis", redis.url + "/0", "--data", stack.DATA_DIR,
+        "--redis", redis.url_for("matcher") + "/0", "--data", stack.DATA_DIR,
         "--curve-server", gateway.keys.path("gateway"), "--curve-cert", cert])
 
 
@@ -293,7 +293,7 @@ def dashboard_over_curve():
     def dashboard(name, cert):
         port = harness.free_port()
         harness.spawn(name, [harness.binary("jobmatch-dashboard"), "--listen", "127.0.0.1:%d" % port,
-                             "--gateway", gateway.clients, "--redis", redis.url + "/0",
+                             "--gateway", gateway.clients, "--redis", redis.url_for("dashboard") + "/0",
                              "--data", stack.DATA_DIR, "--health-timeout-ms", 500,
                              "--curve-server", keys.path("gateway"), "--curve-cert", cert])
 

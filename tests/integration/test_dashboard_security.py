@@ -140,7 +140,7 @@ def spawn_dashboard(stack, address, port, *options, name="dashboard-named", env=
     """A dashboard on address:port with these options; returns its process
     once it answers (any status: its Host rules may refuse ours)."""
     argv = [harness.binary("jobmatch-dashboard"), "--gateway", stack.gateway.clients,
-            "--redis", stack.redis.url + "/0", "--data", DATA_DIR] + list(options)
+            "--redis", stack.redis.url_for("dashboard") + "/0", "--data", DATA_DIR] + list(options)
     if address:
         argv += ["--listen", "%s:%d" % (address, port)]
     process = harness.spawn(name, argv, env=env)
@@ -280,7 +280,7 @@ def make_certificate(directory, name):
 def start_tls(stack, cert, key, name="dashboard-tls", **options):
     port = harness.free_port()
     argv = [harness.binary("jobmatch-dashboard"), "--listen", "127.0.0.1:%d" % port,
-            "--gateway", stack.gateway.clients, "--redis", stack.redis.url + "/0", "--data", DATA_DIR,
+            "--gateway", stack.gateway.clients, "--redis", stack.redis.url_for("dashboard") + "/0", "--data", DATA_DIR,
             "--tls-cert", cert, "--tls-key", key]
     for option, value in options.items():
         argv += ["--" + option.replace("_", "-"), str(value)]
@@ -311,7 +311,7 @@ def start_failing(stack, *options):
     """Runs the dashboard with these options, expecting it to refuse to
     start; returns (exit status, stderr)."""
     argv = [harness.binary("jobmatch-dashboard"), "--listen", "127.0.0.1:%d" % harness.free_port(),
-            "--gateway", stack.gateway.clients, "--redis", stack.redis.url + "/0",
+            "--gateway", stack.gateway.clients, "--redis", stack.redis.url_for("dashboard") + "/0",
             "--data", DATA_DIR] + list(options)
     run = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     return run.returncode, run.stderr

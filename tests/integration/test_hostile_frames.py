@@ -153,7 +153,7 @@ def matcher_survives_a_fake_gateway():
     fake = FakeGateway()
     matcher = harness.spawn("matcher", [
         harness.binary("jobmatch-matcher"), "--gateway", fake.endpoint,
-        "--redis", redis.url + "/0", "--data", stack.DATA_DIR,
+        "--redis", redis.url_for("matcher") + "/0", "--data", stack.DATA_DIR,
         "--heartbeat-ms", "1000", "--liveness", "3"])
     fake.wait_ready(stack.MATCH.encode())
     time.sleep(0.3)                 # the matcher's other services announce themselves
