@@ -265,6 +265,24 @@ void
     gw_request_fail (broker_t *self, request_t **request_p, const char *code,
                      const char *message);
 
+//  Takes the request at the head of a worker's in-flight list back from it
+//  (off the list and the tokens table, its slot freed); returns it.
+request_t *
+    gw_request_take_back (broker_t *self, worker_t *worker);
+
+//  Re-queues a request taken back onto requeue, or answers it with code
+//  (message from describe) when it has had max-attempts dispatches.
+//  Returns true when it was answered.
+bool
+    gw_request_retry_or_fail (broker_t *self, request_t *request, request_list_t *requeue,
+                              const char *code, void (*describe) (broker_t *, request_t *,
+                                                                  char *, size_t));
+
+//  Puts the requests of requeue at the front of their service's queue, in
+//  their order; returns how many.
+size_t
+    gw_service_requeue_first (broker_t *self, service_t *service, request_list_t *requeue);
+
 //  Returns the service of this name, creating it when there is none.
 service_t *
     gw_service_require (broker_t *self, const char *name);

@@ -179,6 +179,16 @@ gw_limits_reply_dropped (broker_t *self, int error)
 //  --------------------------------------------------------------------------
 //  Deadlines of requests held by workers
 
+//  Why a request is answered timeout.
+static void
+s_describe_timeout (broker_t *self, request_t *request, char *message, size_t size)
+{
+    snprintf (message, size, "no reply after %d dispatch%s, each given %d ms (%.1f s since "
+              "the gateway received it)", request->attempts, request->attempts == 1? "": "es",
+              self->settings.request_timeout_ms,
+              (double) (gw_now_us () - request->received_us) / 1e6);
+}
+
 bool
 gw_limits_worker_overdue (broker_t *self, worker_t *worker)
 {
@@ -194,40 +204,18 @@ gw_limits_worker_overdue (broker_t *self, worker_t *worker)
     request_list_t requeue = { NULL, NULL, 0 };
     while (worker->in_flight.head
        &&  worker->in_flight.head->dispatched_ms + timeout <= self->now_ms) {
-        request_t *request = worker->in_flight.head;
-        gw_list_remove (&worker->in_flight, request);
-        zhashx_delete (self->tokens, &request->token);
-        request->worker = NULL;
+        request_t *request = gw_request_take_back (self, worker);
         request->avoid_worker = worker->serial;
-        worker->busy--;
         worker->timeouts_in_row++;
-        service->in_flight--;
-        self->in_flight--;
         self->counters.timeouts++;
-        if (request->attempts >= self->settings.max_attempts) {
-            char message [160];
-            snprintf (message, sizeof message, "no reply after %d dispatch%s, each given %d ms "
-                      "(%.1f s since the gateway received it)", request->attempts,
-                      request->attempts == 1? "": "es", self->settings.request_timeout_ms,
-                      (double) (gw_now_us () - request->received_us) / 1e6);
+        if (gw_request_retry_or_fail (self, request, &requeue, JM_ERR_TIMEOUT,
+                                      s_describe_timeout)) {
             self->counters.timeout++;
-            gw_request_fail (self, &request, JM_ERR_TIMEOUT, message);
             failed++;
-        }
-        else {
-            request->queued_ms = self->now_ms;
-            gw_list_append (&requeue, request);
         }
     }
     //  They go first, in the order they were dispatched
-    size_t requeued = requeue.size;
-    while (requeue.tail) {
-        request_t *request = requeue.tail;
-        gw_list_remove (&requeue, request);
-        gw_list_prepend (&service->queue, request);
-    }
-    self->queued += requeued;
-    self->counters.redispatches += requeued;
+    size_t requeued = gw_service_requeue_first (self, service, &requeue);
     int limit = self->settings.worker_timeouts_max;
     bool disconnect = limit > 0 && worker->timeouts_in_row >= limit;
     gw_warn (self, "worker %s of service '%s' held requests past %d ms: %zu re-queued, "

@@ -124,6 +124,59 @@ gw_request_fail (broker_t *self, request_t **request_p, const char *code, const 
     gw_request_destroy (self, request_p);
 }
 
+//  Takes the request at the head of a worker's in-flight list back from it:
+//  off the list and the tokens table (a late reply then finds nothing),
+//  its slot freed.  Returns the request, in no list.
+request_t *
+gw_request_take_back (broker_t *self, worker_t *worker)
+{
+    request_t *request = worker->in_flight.head;
+    assert (request);
+    gw_list_remove (&worker->in_flight, request);
+    zhashx_delete (self->tokens, &request->token);
+    request->worker = NULL;
+    worker->busy--;
+    worker->service->in_flight--;
+    self->in_flight--;
+    return request;
+}
+
+//  Either re-queues a request taken back (onto requeue, to go first) or,
+//  when it has had max-attempts dispatches, answers it with code and a
+//  message made by describe.  Returns true when it was answered.
+bool
+gw_request_retry_or_fail (broker_t *self, request_t *request, request_list_t *requeue,
+                          const char *code, void (*describe) (broker_t *, request_t *,
+                                                              char *, size_t))
+{
+    if (request->attempts >= self->settings.max_attempts) {
+        char message [160];
+        describe (self, request, message, sizeof message);
+        gw_request_fail (self, &request, code, message);
+        return true;
+    }
+    request->queued_ms = self->now_ms;
+    gw_list_append (requeue, request);
+    return false;
+}
+
+//  Puts the requests of requeue at the front of their service's queue, in
+//  their order, so they go before anything that arrived after them.
+//  Returns how many.
+size_t
+gw_service_requeue_first (broker_t *self, service_t *service, request_list_t *requeue)
+{
+    size_t requeued = requeue->size;
+    while (requeue->tail) {
+        request_t *request = requeue->tail;
+        gw_list_remove (requeue, request);
+        gw_list_prepend (&service->queue, request);
+    }
+    self->queued += requeued;
+    self->counters.redispatches += requeued;
+    return requeued;
+}
+
 
 //  --------------------------------------------------------------------------
 //  Services

@@ -20,6 +20,14 @@ gw_worker_send_command (broker_t *self, zframe_t *identity, byte command)
     jm_mdp_send (self->workers, parts, 4, NULL);
 }
 
+//  Why a request is answered worker_lost.
+static void
+s_describe_lost (broker_t *self, request_t *request, char *message, size_t size)
+{
+    snprintf (message, size, "dispatched %d time%s; the worker was lost each time",
+              request->attempts, request->attempts == 1? "": "s");
+}
+
 //  Removes a worker, sending it DISCONNECT when disconnect is true.  Its
 //  requests go back to the front of their queue in their order, or are
 //  answered worker_lost when they have had max-attempts dispatches.
@@ -43,39 +51,20 @@ gw_worker_delete (broker_t *self, worker_t **worker_p, bool disconnect, const ch
     if (service->worker_count == 0)
         service->no_workers_since = self->now_ms;
 
+    int busy = worker->busy;
     size_t failed = 0;
     request_list_t requeue = { NULL, NULL, 0 };
     while (worker->in_flight.head) {
-        request_t *request = worker->in_flight.head;
-        gw_list_remove (&worker->in_flight, request);
-        zhashx_delete (self->tokens, &request->token);
-        request->worker = NULL;
-        service->in_flight--;
-        self->in_flight--;
-        if (request->attempts >= self->settings.max_attempts) {
-            char message [128];
-            snprintf (message, sizeof message, "dispatched %d time%s; the worker was lost "
-                      "each time", request->attempts, request->attempts == 1? "": "s");
-            gw_request_fail (self, &request, JM_ERR_WORKER_LOST, message);
+        request_t *request = gw_request_take_back (self, worker);
+        if (gw_request_retry_or_fail (self, request, &requeue, JM_ERR_WORKER_LOST,
+                                      s_describe_lost))
             failed++;
-        }
-        else {
-            request->queued_ms = self->now_ms;
-            gw_list_append (&requeue, request);
-        }
     }
     //  They go first, in the order they were dispatched
-    size_t requeued = requeue.size;
-    while (requeue.tail) {
-        request_t *request = requeue.tail;
-        gw_list_remove (&requeue, request);
-        gw_list_prepend (&service->queue, request);
-    }
-    self->queued += requeued;
-    self->counters.redispatches += requeued;
+    size_t requeued = gw_service_requeue_first (self, service, &requeue);
     jm_log_info ("worker %s %s service '%s' (%d slots, %d busy): %zu requests re-queued, "
                  "%zu answered worker_lost; %zu workers left",
-                 worker->key, reason, service->name, worker->slots, worker->busy,
+                 worker->key, reason, service->name, worker->slots, busy,
                  requeued, failed, service->worker_count);
     zhashx_delete (self->worker_table, worker->key);
     zframe_destroy (&worker->identity);
