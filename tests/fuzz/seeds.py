@@ -130,3 +130,39 @@ write("fuzz_batch_json", [c.encode() for c in CANDIDATES[:6]] + [
     b'{"ok":true,"results":[{"id":"c1","score":91.5,"job":"j"}],"errors":[]}',
     b'{"ok":false,"error":{"code":"busy","message":"\\u00e9\\ud83d\\ude00"}}',
     b'  {"a" : [ 1 , 2 , { "b" : null } ] }  ', b'"\\ud800\\u0041"'] + NASTY_JSON)
+
+# jobmatch.jobs and jobmatch.results bodies
+body = ['{"op":"list"}', '{"op":"get","id":"backend-developer"}', '{"op":"delete","id":"x"}',
+        '{"op":"result","job":"backend-developer","candidate":"cand-0001"}',
+        '{"op":"rank","job":"backend-developer","offset":0,"limit":20,"band":"good","min_score":50}',
+        '{"op":"candidate","candidate":"cand-0001"}', '{"op":"summary","job":"backend-developer"}',
+        '{"op":"best","candidate":%s,"limit":5}' % CANDIDATES[0],
+        '{"op":"put","job":{"id":"j1","title":"T","requirements":[{"skill":"Pyhton"},{"skill":"nope"}]}}',
+        '{"op":"' + "\u00e9" * 40 + 'x"}', '{"op":"rank","job":"j","offset":-1,"limit":1e9,"band":7}',
+        '{"op":"get","id":"a\\u0000b"}', '{"op":"put","op":"get"}', '[]', '{', '']
+body += ['{"op":"put","job":%s}' % job for job in JOBS]
+write("fuzz_matcher_body", body)
+
+# stored result values and stored profiles
+head = ('{"fp":"3:9f2c00aa11bb22cc","version":"3","score":81.5,"at":1764750000000,"band":"good",'
+        '"required":"5 of 7","name":"Ann Lee"}')
+result = ('{"job":"backend-developer","candidate":"c1","score":81.5,"band":"good",'
+          '"requirements":[{"requirement":"Python","status":"met","credit":1}]}')
+profile = ('{"id":"c1","name":"Ann","years_experience":4,"skills":[{"id":"python","name":"Python 3",'
+           '"level":4,"years":3,"last_used":2025,"from_resume":true},{"id":"nosuch","name":"X","level":1}],'
+           '"unknown":["Cobol 2"]}')
+write("fuzz_store_result", [head + "\n" + result, head + "\n", head, "{\n", b'{"fp":"\xff"}\n{}',
+                            '{"fp":"1:00","name":"' + "x" * 1100 + '"}\n' + result, profile,
+                            '{"id":"c","skills":[{"id":"java","level":9,"years":-5}],"unknown":[1]}',
+                            "[]\n[]", "\n{}", '{}\n{"a":\\u0000}'])
+
+# dashboard request targets (path and query string)
+write("fuzz_dashboard_http", [
+    "/", "/index.html", "/healthz", "/metrics", "/?token=abc", "/api/v1/jobs",
+    "/api/v1/jobs/backend-developer",
+    "/api/v1/jobs/backend-developer/ranking?offset=0&limit=20&min_score=50&band=good&q=ann+lee",
+    "/api/v1/jobs/a%2Fb/results/c%20d", "/api/v1/candidates/cand-0001/results", "/api/v1/taxonomy?q=py",
+    "/api/v1/jobs/%00", "/api/v1/jobs/%zz", "/api/v1/jobs/%4", "/api/v1/jobs/%C3%A9%FF",
+    "/a/b/c/d/e/f/g/h/i/j/k", "//", "/api/v1/jobs/x/ranking?limit=&limit=5&=x&q=%", "/x?a&b=&c=%41%42",
+    "http://evil.example/api/v1/jobs", "*",
+    "/api/v1/jobs?offset=99999999999999999999&min_score=1e999&band=%00"])
