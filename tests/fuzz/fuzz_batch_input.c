@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     int rc;
     while ((rc = jm_batch_input_next (input, &record, &err)) == 1) {
         records++;
-        FUZZ_CHECK (!(record.index != records || record.line < 1), "record.index != records || record.line < 1");
+        FUZZ_CHECK (record.index == records && record.line >= 1, "records are numbered and placed");
         if (record.text) {
             //  one JSON value (the matcher answers for one that is not an
             //  object); a CSV record is converted to an object
@@ -44,14 +44,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         else
         FUZZ_CHECK (jm_error_is_set (&record.error), "a bad record says why");
     }
-    FUZZ_CHECK (!(rc < 0), "no I/O error can happen on this file");
+    FUZZ_CHECK (rc == 0, "no I/O error can happen on this file");
     jm_batch_input_destroy (&input);
 
     jm_error_clear (&err);
     input = jm_batch_input_new (path, format, &err);
     FUZZ_CHECK (input, "it opened the first time");
     long skipped = jm_batch_input_skip (input, 1L << 30, &err);
-    FUZZ_CHECK (!(skipped != records), "skip splits records as next does");
+    FUZZ_CHECK (skipped == records, "skip splits records as next does");
     jm_batch_input_destroy (&input);
     return 0;
 }

@@ -67,7 +67,8 @@ s_candidate (const jm_json_t *object)
         jm_result_t result;
         jm_score_explain (s_jobs [j], candidate, &result);
         double fast = jm_score_fast (s_jobs [j], candidate);
-        FUZZ_CHECK (!(fast != result.score || !(result.score >= 0 && result.score <= 100)), "fast != result.score || !(result.score >= 0 && result.score <= 100)");
+        FUZZ_CHECK (fast == result.score, "the fast score equals the explained score");
+        FUZZ_CHECK (result.score >= 0 && result.score <= 100, "a score is within 0..100");
         jm_buf_reset (&out);
         jm_result_write_json (&result, s_jobs [j], candidate, &out);
     }
@@ -77,7 +78,8 @@ s_candidate (const jm_json_t *object)
     const jm_json_t *profile = jm_json_doc_parse (s_profile_doc, out.data, out.len, &err);
     FUZZ_CHECK (profile, "the profile written parses");
     jm_candidate_t *again = jm_candidate_new_from_profile (profile, taxonomy, &err);
-    FUZZ_CHECK (!(!again || again->fingerprint != candidate->fingerprint), "!again || again->fingerprint != candidate->fingerprint");
+    FUZZ_CHECK (again && again->fingerprint == candidate->fingerprint,
+                "the profile reads back with the same fingerprint");
     json_t *json = jm_candidate_to_json (candidate, taxonomy);
     json_decref (json);
     jm_candidate_destroy (&again);
@@ -97,7 +99,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (jm_json_is_array (jobs)) {
         const jm_json_t *value = jm_json_first (jobs);
         for (size_t index = 0; index < jobs->count; index++, value = jm_json_skip (value))
-            FUZZ_CHECK (!(jm_json_is_string (value) && strlen (value->string) != value->count), "strings are C strings: no NUL inside");
+            FUZZ_CHECK (!jm_json_is_string (value) || strlen (value->string) == value->count,
+                        "strings are C strings: no NUL inside");
     }
     const jm_json_t *one = jm_json_get (body, "candidate");
     const jm_json_t *many = jm_json_get (body, "candidates");

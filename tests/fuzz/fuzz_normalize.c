@@ -18,15 +18,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
     char folded [256], compact [256];
     size_t fold_len = jm_normalize_fold (text, alen, folded, sizeof folded);
-    FUZZ_CHECK (!(fold_len >= sizeof folded || strlen (folded) != fold_len), "fold_len >= sizeof folded || strlen (folded) != fold_len");
+    FUZZ_CHECK (fold_len < sizeof folded && strlen (folded) == fold_len, "fold fits and says its length");
     size_t compact_len = jm_normalize_compact (folded, fold_len, compact, sizeof compact);
-    FUZZ_CHECK (!(compact_len > fold_len || strlen (compact) != compact_len), "compact_len > fold_len || strlen (compact) != compact_len");
+    FUZZ_CHECK (compact_len <= fold_len && strlen (compact) == compact_len, "compact only drops bytes");
     char tiny [4];
     (void) jm_normalize_fold (text, alen, tiny, sizeof tiny);
     (void) jm_normalize_compact (folded, fold_len, tiny, sizeof tiny);
 
     jm_lookup_t lookup = jm_normalize_lookup (taxonomy, text, alen);
-    FUZZ_CHECK (!(lookup.skill >= jm_taxonomy_size (taxonomy)), "lookup.skill >= jm_taxonomy_size (taxonomy)");
+    FUZZ_CHECK (lookup.skill >= -1 && lookup.skill < jm_taxonomy_size (taxonomy), "a lookup names a skill or none");
     (void) jm_match_name (lookup.match);
 
     //  distance: within the limit it is symmetric and zero only for equals
@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         int limit = 8;
         int ab = jm_normalize_distance (text, alen, b, blen, limit);
         int ba = jm_normalize_distance (b, blen, text, alen, limit);
-        FUZZ_CHECK (!(ab < 0 || ab > limit + 1 || ab != ba), "ab < 0 || ab > limit + 1 || ab != ba");
-        FUZZ_CHECK (!((ab == 0) != (alen == blen && memcmp (text, b, alen) == 0)), "(ab == 0) != (alen == blen && memcmp (text, b, alen) == 0)");
+        FUZZ_CHECK (ab >= 0 && ab <= limit + 1 && ab == ba, "the distance is bounded and symmetric");
+        FUZZ_CHECK ((ab == 0) == (alen == blen && memcmp (text, b, alen) == 0), "distance 0 means equal");
     }
     return 0;
 }
