@@ -5,12 +5,16 @@
     over a socket pair, then split and decoded by exchange.c as every
     handler sees it: jm_exchange_new (path segments, %-escapes) and
     jm_exchange_query (each parameter, the names api.c reads and every
-    name the request carries).
+    name the request carries), then GET /api/v1/taxonomy's handler, the
+    one API handler that needs no Redis, reads q and limit.
 
-    Checks: a decoded segment or value holds no NUL byte and is no longer
-    than what it was decoded from; a request is answered.                 */
+    Checks: a decoded segment or value is no longer than what it was
+    decoded from; the handler's response is JSON.                         */
 // fuzz-sources: services/jobmatch-dashboard/exchange.c services/jobmatch-dashboard/bridge.c
+// fuzz-sources: services/jobmatch-dashboard/api.c services/jobmatch-dashboard/reader.c
+// fuzz-sources: services/jobmatch-dashboard/reader_rank.c services/jobmatch-dashboard/metrics.c
 #include "fuzz_common.h"
+#include "api.h"
 #include "exchange.h"
 
 #include <arpa/inet.h>
@@ -30,6 +34,26 @@ s_unescape_nothing (void *cls, struct MHD_Connection *connection, char *text)
 {
     return strlen (text);
 }
+
+//  The handler filters the whole taxonomy document for each request: a small
+//  taxonomy keeps the target fast
+static const char s_taxonomy [] =
+    "{\"version\":\"fuzz\",\"credits\":{\"implies\":0.8,\"sibling\":0.5,\"parent\":0.3},\"categori"
+    "es\":[{\"id\":\"languages\",\"name\":\"Server-side languages\"},{\"id\":\"runtimes-framework"
+    "s\",\"name\":\"Back-end runtimes and frameworks\"},{\"id\":\"sql-databases\",\"name\":\"SQL "
+    "databases\"}],\"skills\":[{\"id\":\"java\",\"name\":\"Java\",\"category\":\"languages\",\"kind\":"
+    "\"hard\",\"aliases\":[\"Core Java\",\"Java SE\",\"Java EE\",\"J2EE\",\"J2SE\",\"Jakarta EE\",\"Ja"
+    "vaSE\",\"JavaEE\",\"JDK\",\"OpenJDK\"]},{\"id\":\"python\",\"name\":\"Python\",\"category\":\"lang"
+    "uages\",\"kind\":\"hard\",\"aliases\":[\"Python3\",\"Python2\",\"CPython\",\"Python programmin"
+    "g\"]},{\"id\":\"csharp\",\"name\":\"C#\",\"category\":\"languages\",\"kind\":\"hard\",\"aliases\":["
+    "\"C Sharp\",\"Visual C#\"],\"implies\":[\"dotnet\"],\"implies_credit\":0.9},{\"id\":\"dotnet\""
+    ",\"name\":\".NET\",\"category\":\"runtimes-frameworks\",\"kind\":\"hard\",\"aliases\":[\".NET C"
+    "ore\",\"dotnet core\",\".NET Framework\",\"dot net\",\"Microsoft .NET\"]},{\"id\":\"postgres"
+    "ql\",\"name\":\"PostgreSQL\",\"category\":\"sql-databases\",\"kind\":\"hard\",\"aliases\":[\"Pos"
+    "tgres\",\"Postgre\",\"Postgre SQL\",\"pgSQL\",\"Postgres DB\"],\"implies\":[],\"implies_cred"
+    "it\":1.0},{\"id\":\"mysql\",\"name\":\"MySQL\",\"category\":\"sql-databases\",\"kind\":\"hard\",\""
+    "aliases\":[\"My SQL\",\"MySQL Server\",\"MySQL Workbench\"],\"implies\":[],\"implies_credi"
+    "t\":1.0}],\"siblings\":[{\"skills\":[\"postgresql\",\"mysql\"],\"credit\":0.5}]}";
 
 static enum MHD_Result
 s_on_argument (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -64,6 +88,11 @@ s_on_request (void *cls, struct MHD_Connection *connection, const char *url, con
         for (size_t index = 0; index < sizeof names / sizeof names [0]; index++)
             (void) jm_exchange_query (exchange, names [index]);
         MHD_get_connection_values (connection, MHD_GET_ARGUMENT_KIND, s_on_argument, exchange);
+        jm_api_taxonomy (exchange);
+        FUZZ_CHECK (exchange->status, "the handler answers");
+        json_t *response = json_loadb (exchange->out.data, exchange->out.len, 0, NULL);
+        FUZZ_CHECK (json_is_object (response), "the handler's response is a JSON object");
+        json_decref (response);
         *con_cls = exchange;
         return MHD_YES;
     }
@@ -102,8 +131,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     if (size > 8192)
         return 0;
+    static jm_taxonomy_t *taxonomy;
+    static char *taxonomy_json;
+    static size_t taxonomy_json_len;
+    if (!taxonomy) {
+        taxonomy = jm_taxonomy_new_from_text (s_taxonomy, sizeof s_taxonomy - 1, NULL);
+        FUZZ_CHECK (taxonomy, "the small taxonomy loads");
+        taxonomy_json = jm_api_taxonomy_json (taxonomy, &taxonomy_json_len);
+    }
     s_state_t state;
     memset (&state, 0, sizeof state);
+    state.app.taxonomy = taxonomy;
+    state.app.taxonomy_json = taxonomy_json;
+    state.app.taxonomy_json_len = taxonomy_json_len;
     state.target_len = size;
     struct MHD_Daemon *daemon = MHD_start_daemon (MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
         s_on_request, &state,
