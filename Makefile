@@ -3,6 +3,9 @@
 #   make            build build/libjobmatch.a and one binary per services/<name>/
 #   make test       install missing Debian packages, build, run unit + integration tests
 #   make check      unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       every libFuzzer target tests/fuzz/fuzz_*.c for FUZZ_SECONDS (60) each,
+#                   with ASan/UBSan, on a copy of its corpus; fails on any crash, leak or hang
+#                   (FUZZ_TARGETS="fuzz_config ..." picks some; see tests/fuzz/README.md)
 #   make bench      the benchmarks (figures for the closing notes)
 #   make run        the whole stack on a private Redis, scoring the sample candidates
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -31,7 +34,7 @@ UNIT_BIN    := $(BUILD)/bin/jm-unit-tests
 BENCH_SRC   := $(sort $(wildcard bench/*.c))
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bin/%)
 
-.PHONY: all test check bench run deps install clean unit
+.PHONY: all test check bench run deps install clean unit fuzz fuzz-build
 .SECONDARY:
 all: $(LIB) $(SERVICE_BIN) $(UNIT_BIN) $(BENCH_BIN)
 
@@ -76,6 +79,34 @@ check: deps
 	  LDFLAGS="-fsanitize=address,undefined" build-san/bin/jm-unit-tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/bin/jm-unit-tests
 
+# Fuzzing: build-fuzz/ holds the library built with clang for libFuzzer; each
+# tests/fuzz/fuzz_<name>.c becomes build-fuzz/fuzz/fuzz_<name>, linked with the
+# service files its "// fuzz-sources:" line names, compiled with the flags of
+# its "// fuzz-cflags:" line (tests/fuzz/README.md).
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -Wno-unknown-warning-option
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
+FUZZ_SECONDS ?= 60
+fuzz_sources = $(shell sed -n 's|^// fuzz-sources:||p' $(1))
+fuzz_cflags  = $(shell sed -n 's|^// fuzz-cflags:||p' $(1))
+
+fuzz: deps fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ_TARGETS)
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" \
+	  build-fuzz/libjobmatch.a
+	$(MAKE) $(FUZZ_BIN)
+
+build-fuzz/fuzz/%: tests/fuzz/%.c $$(call fuzz_sources,tests/fuzz/$$*.c) $(wildcard tests/fuzz/*.h) \
+                   build-fuzz/libjobmatch.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(addprefix -I,$(sort $(dir $(call fuzz_sources,$<)))) -std=gnu11 \
+	  $(WARN) $(FUZZ_CFLAGS) $(call fuzz_cflags,$<) -fsanitize=fuzzer $< $(call fuzz_sources,$<) \
+	  build-fuzz/libjobmatch.a $(LDLIBS) -o $@
+
 bench: deps
 	$(MAKE) all
 	bench/run
@@ -91,6 +122,6 @@ install: all
 	install -m 644 data/jobs/*.json $(DESTDIR)$(PREFIX)/share/jobmatch/jobs/
 
 clean:
-	rm -rf $(BUILD) build-san
+	rm -rf $(BUILD) build-san build-fuzz
 
--include $(shell find $(BUILD) build-san -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build-san build-fuzz -name '*.d' 2>/dev/null)

@@ -5,6 +5,31 @@
 #include <stdio.h>
 #include <string.h>
 
+//  Replaces each byte that is not part of a whole, valid UTF-8 sequence with
+//  '?'.  Messages quote clients' text, cut by a precision ("%.64s") or by the
+//  buffer's size, and go into JSON replies, which must stay valid UTF-8.
+static void
+s_repair_utf8 (char *text)
+{
+    unsigned char *byte = (unsigned char *) text;
+    while (*byte) {
+        unsigned char c = *byte;
+        int extra = c < 0x80? 0: c >= 0xC2 && c <= 0xDF? 1: c >= 0xE0 && c <= 0xEF? 2
+                  : c >= 0xF0 && c <= 0xF4? 3: -1;
+        unsigned int value = extra == 1? c & 0x1F: extra == 2? c & 0x0F: c & 0x07;
+        int index = 1;
+        while (index <= extra && (byte [index] & 0xC0) == 0x80)
+            value = (value << 6) | (byte [index++] & 0x3F);
+        bool valid = extra >= 0 && index > extra
+                  && !(extra == 2 && (value < 0x800 || (value >= 0xD800 && value <= 0xDFFF)))
+                  && !(extra == 3 && (value < 0x10000 || value > 0x10FFFF));
+        if (valid)
+            byte += extra + 1;
+        else
+            *byte++ = '?';
+    }
+}
+
 void
 jm_error_clear (jm_error_t *err)
 {
@@ -20,6 +45,7 @@ s_error_vset (jm_error_t *err, const char *code, int line, int column,
         return -1;
     snprintf (err->code, sizeof err->code, "%s", code);
     vsnprintf (err->message, sizeof err->message, format, args);
+    s_repair_utf8 (err->message);
     err->line = line;
     err->column = column;
     return -1;
@@ -71,4 +97,5 @@ jm_error_prefix (jm_error_t *err, const char *format, ...)
     memmove (err->message + prefix_len, err->message, message_len);
     memcpy (err->message, prefix, prefix_len);
     err->message [prefix_len + message_len] = 0;
+    s_repair_utf8 (err->message);
 }

@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef JM_BATCH_READ_SIZE          //  a fuzz build reads in small pieces
 #define JM_BATCH_READ_SIZE  (1024 * 1024)
+#endif
 
 //  CSV columns we know; others are ignored
 enum { s_COL_ID, s_COL_NAME, s_COL_SKILLS, s_COL_RESUME, s_COL_YEARS, s_COLS };
@@ -682,6 +684,12 @@ s_csv_candidate (jm_batch_input_t *self, jm_batch_record_t *record)
             jm_error_set_at (&record->error, JM_ERR_INVALID_JSON, (int) record->line, 0,
                              "line %ld: invalid UTF-8 in column %s (byte 0x%02x)", record->line,
                              s_column_names [c], (unsigned char) text [bad]);
+            return;
+        }
+        //  JSON text cannot carry a NUL ("\u0000" is refused by the matcher)
+        if (text && memchr (text, 0, len)) {
+            jm_error_set_at (&record->error, JM_ERR_INVALID_JSON, (int) record->line, 0,
+                             "line %ld: a NUL byte in column %s", record->line, s_column_names [c]);
             return;
         }
     }

@@ -2,9 +2,10 @@
 
     The checker is a loop over a small stack of open containers rather than
     a recursive parser, so a hostile line of ten thousand '[' costs nothing
-    but its error.  It accepts what jansson accepts as the matcher calls it
-    (flags 0): a candidate it passes will not make the matcher answer
-    invalid_json for the whole request.                                     */
+    but its error.  It accepts what jansson accepts (flags 0), nested no
+    deeper than the matcher's jm_json reads inside a request: a candidate
+    it passes will not make the matcher answer invalid_json for the whole
+    request.                                     */
 #include "batch_json.h"
 #include "jm_json.h"
 
@@ -18,7 +19,9 @@
 #include <emmintrin.h>
 #endif
 
-#define JM_BATCH_JSON_DEPTH 2048    //  jansson's JSON_PARSER_MAX_DEPTH
+//  The matcher's limit (jm_json) less the two levels around a candidate in a
+//  request, {"candidates": [...]}: a deeper candidate would fail the request
+#define JM_BATCH_JSON_DEPTH (JM_JSON_MAX_DEPTH - 2)
 
 //  ---------------------------------------------------------------------------
 //  The checker
@@ -644,7 +647,7 @@ jm_batch_json_fields (jm_batch_json_iter_t *self, jm_batch_json_field_t *fields,
     while (jm_batch_json_member (self, &key, &key_len)) {
         jm_batch_json_field_t *field = NULL;
         for (int f = 0; f < count && !field; f++)
-            if (strncmp (fields [f].name, key, key_len) == 0 && fields [f].name [key_len] == 0)
+            if (strlen (fields [f].name) == key_len && memcmp (fields [f].name, key, key_len) == 0)
                 field = &fields [f];
         size_t value_len;
         const char *value = jm_batch_json_skip (self, &value_len);

@@ -164,6 +164,7 @@ def csv_with_bad_lines():
         'c6,Eve,C#;.NET;SQL Server,',                                # 8
         'c7,Bad\xff,SQL,',                                           # 9 invalid UTF-8
         'c8,Fay,"Rust; Kubernets",',                                 # 10
+        'c9,Gil,"Go\x00;SQL",',                                      # 11 a NUL byte
     ]
     in_path = path("bad.csv")
     with open(in_path, "wb") as out:
@@ -177,7 +178,8 @@ def csv_with_bad_lines():
     got = [(r["id"], r["job"], r["line"], bool(r["error"])) for r in table]
     want = []
     for cid, line, bad in (("c1", 2, False), ("c2", 3, False), ("c3", 5, True), ("c4", 6, False),
-                           ("c5", 7, True), ("c6", 8, False), ("c7", 9, True), ("c8", 10, False)):
+                           ("c5", 7, True), ("c6", 8, False), ("c7", 9, True), ("c8", 10, False),
+                           ("c9", 11, True)):
         for job in (JOB, DBA):
             want.append((cid, job, str(line), bad))
     # the id of a bad record is reported when it could be read
@@ -191,7 +193,10 @@ def csv_with_bad_lines():
     check("line 5" in errors[0]["error"] and "quote" in errors[0]["error"], errors[0]["error"])
     check("field" in errors[2]["error"], errors[2]["error"])
     check("UTF-8" in errors[4]["error"], errors[4]["error"])
-    check("errors at input lines: 5, 7, 9" in done.stderr, "the summary lists the lines: %r" % done.stderr)
+    # found by fuzzing: a NUL became \u0000 and the matcher refused the whole request (which
+    # the CLI then split until the record was alone): it is caught before it is sent
+    check("NUL" in errors[6]["error"], errors[6]["error"])
+    check("errors at input lines: 5, 7, 9, 11" in done.stderr, "the summary lists the lines: %r" % done.stderr)
     s.check_alive()
 
 
@@ -209,6 +214,8 @@ def jsonl_with_bad_lines():
         json.dumps({"id": "j6", "skills": ["Redis"]}),
         json.dumps({"id": "huge", "skills": ["SQL"], "resume": "Python " * (1400 * 1024)}),  # 9: ~9.8 MB
         json.dumps({"id": "j7", "skills": ["Go"]}),
+        '{"id": "deep", "skills": ["Go"], "x": ' + "[" * 300 + "]" * 300 + "}",  # 11: too deep
+        json.dumps({"id": "j8", "skills": ["SQL"]}),
     ]
     in_path = path("bad.jsonl")
     with open(in_path, "w") as out:
@@ -217,15 +224,20 @@ def jsonl_with_bad_lines():
     done = batch(s.gateway.clients, "--in", in_path, "--out", out_path)
     check_equal(done.returncode, 1, "exit status (stderr %r)" % done.stderr[-300:])
     records = read_jsonl(out_path)
-    check_equal(len(records), 9, "one record per candidate line")
+    check_equal(len(records), 11, "one record per candidate line")
     good = [r["candidate"] for r in records if "error" not in r]
-    check_equal(good, ["j1", "j4", "j6", "j7"], "scored in order")
+    check_equal(good, ["j1", "j4", "j6", "j7", "j8"], "scored in order")
     bad = [(r["line"], r["error"]["code"]) for r in records if "error" in r]
-    check_equal([line for line, _ in bad], [2, 3, 5, 7, 9], "error lines")
+    check_equal([line for line, _ in bad], [2, 3, 5, 7, 9, 11], "error lines")
     check_equal(bad[0][1], "invalid_json", "line 2's code")
     check_equal(bad[1][1], "invalid_request", "line 3's code")
-    check("errors at input lines: 2, 3, 5, 7, 9" in done.stderr, done.stderr[-300:])
-    check("4 results" in done.stderr and "5 with errors" in done.stderr, done.stderr[-300:])
+    # found by fuzzing: nested deeper than the matcher reads, it passed the CLI's check and
+    # the matcher refused its whole request (which the CLI then split until it was alone)
+    check_equal(bad[5][1], "invalid_json", "line 11's code")
+    deep = [r for r in records if r.get("line") == 11][0]
+    check("nesting depth" in deep["error"]["message"], "caught by the CLI: %r" % deep["error"])
+    check("errors at input lines: 2, 3, 5, 7, 9, 11" in done.stderr, done.stderr[-300:])
+    check("5 results" in done.stderr and "6 with errors" in done.stderr, done.stderr[-300:])
     check(all(len(line) < 100000 for line in open(out_path)), "no candidate text copied into errors")
     s.check_alive()
 

@@ -150,3 +150,44 @@ JM_TEST (batch_json_skip_through_the_iterator)
     JM_CHECK (iter.ok);
     jm_buf_free (&text);
 }
+
+JM_TEST (batch_json_fields_key_with_a_nul)
+{
+    //  found by fuzzing: a key "ok\0..." matched the field "ok" and the
+    //  comparison read past the end of the field's name
+    static const char text [] = "{\"ok\0\0\0x\":false,\"ok\":true}";
+    jm_batch_json_iter_t iter;
+    jm_batch_json_iter_init (&iter, text, sizeof text - 1);
+    jm_batch_json_field_t fields [] = { JM_BATCH_FIELD ("ok") };
+    size_t len;
+    JM_REQUIRE (jm_batch_json_fields (&iter, fields, 1, &len));
+    JM_CHECK (fields [0].value && fields [0].len == 4 && memcmp (fields [0].value, "true", 4) == 0);
+}
+
+JM_TEST (batch_json_check_depth_fits_a_request)
+{
+    //  found by fuzzing: the checker passed candidates nested up to 2048
+    //  deep, which made the matcher (jm_json, 256 deep) refuse the whole
+    //  request; it passes no more than fits inside {"candidates": [...]}
+    jm_buf_t text;
+    jm_buf_init (&text);
+    size_t error_at;
+    const char *message;
+    for (int depth = JM_JSON_MAX_DEPTH - 3; depth <= JM_JSON_MAX_DEPTH - 1; depth++) {
+        jm_buf_reset (&text);
+        for (int i = 0; i < depth; i++)
+            jm_buf_puts (&text, "[");
+        for (int i = 0; i < depth; i++)
+            jm_buf_puts (&text, "]");
+        int rc = jm_batch_json_check (text.data, text.len, &error_at, &message);
+        JM_CHECK_MSG ((rc == 0) == (depth <= JM_JSON_MAX_DEPTH - 2), "depth %d: rc %d", depth, rc);
+        jm_buf_t request;
+        jm_buf_init (&request);
+        jm_buf_printf (&request, "{\"candidates\":[%s]}", text.data);
+        jm_json_doc_t *doc = jm_json_doc_new ();
+        JM_CHECK ((jm_json_doc_parse (doc, request.data, request.len, NULL) != NULL) == (rc == 0));
+        jm_json_doc_destroy (&doc);
+        jm_buf_free (&request);
+    }
+    jm_buf_free (&text);
+}
