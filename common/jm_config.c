@@ -651,6 +651,20 @@ jm_config_print_help (jm_config_t *self, FILE *file)
                    "else the config file, else its default.\n");
 }
 
+//  Writes a string setting; a URL's password (scheme://user:PASSWORD@...)
+//  as ***, so a printed configuration never shows one.
+static void
+s_print_string (FILE *file, const char *value)
+{
+    const char *authority = strstr (value, "://");
+    const char *at = authority? strchr (authority + 3, '@'): NULL;
+    const char *colon = at? memchr (authority + 3, ':', (size_t) (at - authority - 3)): NULL;
+    if (colon)
+        fprintf (file, "\"%.*s***%s\"", (int) (colon + 1 - value), value, at);
+    else
+        fprintf (file, "\"%s\"", value);
+}
+
 void
 jm_config_print (jm_config_t *self, FILE *file)
 {
@@ -671,7 +685,8 @@ jm_config_print (jm_config_t *self, FILE *file)
                 fprintf (file, "%s = %s", name, setting->flag? "true": "false");
                 break;
             case JM_CONFIG_STRING:
-                fprintf (file, "%s = \"%s\"", name, setting->string);
+                fprintf (file, "%s = ", name);
+                s_print_string (file, setting->string);
                 break;
         }
         fprintf (file, "   # %s\n", sources [setting->source]);

@@ -139,7 +139,8 @@ void
     jm_config_print_help (jm_config_t *self, FILE *file);
 
 //  Writes every setting as "name = value   # source" lines, a valid config
-//  file (for start-up logs and for `--help`-style dumps).
+//  file (for start-up logs and for `--help`-style dumps); a URL's password
+//  is written as ***.
 void
     jm_config_print (jm_config_t *self, FILE *file);
 

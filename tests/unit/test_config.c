@@ -329,6 +329,27 @@ JM_TEST (config_print_round_trips)
     JM_CHECK (strstr (text, "clients = \"tcp://a:1\"   # command line") != NULL);
     JM_CHECK (strstr (text, "heartbeat-ms = 1000   # default") != NULL);
     jm_config_destroy (&config);
+    free (text);
+
+    //  A URL's password never shows
+    const char *secret [] = { "--clients", "redis://user:s3cret@host:1/0", NULL };
+    JM_REQUIRE (s_load (&config, &err, secret) == 0);
+    file = open_memstream (&text, &size);
+    JM_REQUIRE (file);
+    jm_config_print (config, file);
+    fclose (file);
+    JM_CHECK (strstr (text, "clients = \"redis://user:***@host:1/0\"") != NULL);
+    JM_CHECK (strstr (text, "s3cret") == NULL);
+    jm_config_destroy (&config);
+    free (text);
+
+    const char *plain [] = { "--clients", "tcp://a:1", "--ratio", "0.3", "--verbose", NULL };
+    JM_REQUIRE (s_load (&config, &err, plain) == 0);
+    file = open_memstream (&text, &size);
+    JM_REQUIRE (file);
+    jm_config_print (config, file);
+    fclose (file);
+    jm_config_destroy (&config);
 
     //  What print writes, load reads back
     const char *path = s_temp_file (text);
