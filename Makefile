@@ -20,7 +20,7 @@ CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-truncation
 CPPFLAGS += -Icommon -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
-LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lgnutls -lm -lpthread
+LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lm -lpthread -ldl
 VERSION  := 0.1.0
 
 COMMON_SRC  := $(sort $(wildcard common/*.c))
@@ -58,6 +58,10 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(UNIT_OBJ) $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/obj/tests/unit/%.o: CPPFLAGS += -Itests/unit
+
+# The dashboard checks its --tls-cert/--tls-key pair with GnuTLS itself;
+# jm_tls loads GnuTLS only when a program speaks TLS to Redis.
+$(BUILD)/bin/jobmatch-dashboard: LDLIBS += -lgnutls
 
 $(BENCH_BIN): $(BUILD)/bin/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(@D)

@@ -30,6 +30,106 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
+//  GnuTLS is loaded on the first TLS configuration, not linked: a program
+//  that never speaks TLS to Redis (most matchers) then pays nothing for it,
+//  neither the libraries' pages nor GnuTLS's start-up (about 2.3 MB of
+//  resident memory per process).  Every function used is listed here and
+//  called through the table, under its own name.
+#define JM_GNUTLS_SONAME "libgnutls.so.30"
+#define JM_GNUTLS_FUNCTIONS(X) \
+    X (gnutls_bye) \
+    X (gnutls_certificate_allocate_credentials) \
+    X (gnutls_certificate_free_credentials) \
+    X (gnutls_certificate_set_x509_key_file) \
+    X (gnutls_certificate_set_x509_system_trust) \
+    X (gnutls_certificate_set_x509_trust_file) \
+    X (gnutls_certificate_type_get) \
+    X (gnutls_certificate_verification_status_print) \
+    X (gnutls_credentials_set) \
+    X (gnutls_deinit) \
+    X (gnutls_error_is_fatal) \
+    X (gnutls_handshake) \
+    X (gnutls_init) \
+    X (gnutls_record_get_direction) \
+    X (gnutls_record_recv) \
+    X (gnutls_record_send) \
+    X (gnutls_server_name_set) \
+    X (gnutls_session_get_verify_cert_status) \
+    X (gnutls_session_set_verify_cert) \
+    X (gnutls_set_default_priority) \
+    X (gnutls_strerror) \
+    X (gnutls_transport_set_int2)
+
+static struct {
+#define X(name) __typeof__ (name) *name;
+    JM_GNUTLS_FUNCTIONS (X)
+#undef X
+    gnutls_free_function free;
+    bool loaded;
+} s_gnutls;
+static pthread_mutex_t s_gnutls_lock = PTHREAD_MUTEX_INITIALIZER;
+
+//  Loads GnuTLS once.  Returns 0, or -1 with err filled (io_error).
+static int
+s_gnutls_load (jm_error_t *err)
+{
+    pthread_mutex_lock (&s_gnutls_lock);
+    const char *missing = NULL;
+    if (!s_gnutls.loaded) {
+        //  The library stays loaded for the process's life, as if linked
+        void *library = dlopen (JM_GNUTLS_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (!library)
+            missing = JM_GNUTLS_SONAME;
+#define X(name) \
+        if (!missing && !(s_gnutls.name = (__typeof__ (name) *) dlsym (library, #name))) \
+            missing = #name;
+        JM_GNUTLS_FUNCTIONS (X)
+#undef X
+        gnutls_free_function *free_p = missing? NULL: dlsym (library, "gnutls_free");
+        if (!missing && !free_p)
+            missing = "gnutls_free";
+        if (!missing) {
+            s_gnutls.free = *free_p;
+            s_gnutls.loaded = true;
+        }
+    }
+    pthread_mutex_unlock (&s_gnutls_lock);
+    if (missing) {
+        jm_error_set (err, JM_ERR_IO, "TLS needs GnuTLS (" JM_GNUTLS_SONAME "): cannot load "
+                      "%s; install the libgnutls30 package", missing);
+        return -1;
+    }
+    return 0;
+}
+
+//  From here on every GnuTLS call goes through the table
+#define gnutls_bye (s_gnutls.gnutls_bye)
+#define gnutls_certificate_allocate_credentials (s_gnutls.gnutls_certificate_allocate_credentials)
+#define gnutls_certificate_free_credentials (s_gnutls.gnutls_certificate_free_credentials)
+#define gnutls_certificate_set_x509_key_file (s_gnutls.gnutls_certificate_set_x509_key_file)
+#define gnutls_certificate_set_x509_system_trust (s_gnutls.gnutls_certificate_set_x509_system_trust)
+#define gnutls_certificate_set_x509_trust_file (s_gnutls.gnutls_certificate_set_x509_trust_file)
+#define gnutls_certificate_type_get (s_gnutls.gnutls_certificate_type_get)
+#define gnutls_certificate_verification_status_print (s_gnutls.gnutls_certificate_verification_status_print)
+#define gnutls_credentials_set (s_gnutls.gnutls_credentials_set)
+#define gnutls_deinit (s_gnutls.gnutls_deinit)
+#define gnutls_error_is_fatal (s_gnutls.gnutls_error_is_fatal)
+#define gnutls_handshake (s_gnutls.gnutls_handshake)
+#define gnutls_init (s_gnutls.gnutls_init)
+#define gnutls_record_get_direction (s_gnutls.gnutls_record_get_direction)
+#define gnutls_record_recv (s_gnutls.gnutls_record_recv)
+#define gnutls_record_send (s_gnutls.gnutls_record_send)
+#define gnutls_server_name_set (s_gnutls.gnutls_server_name_set)
+#define gnutls_session_get_verify_cert_status (s_gnutls.gnutls_session_get_verify_cert_status)
+#define gnutls_session_set_verify_cert (s_gnutls.gnutls_session_set_verify_cert)
+#define gnutls_set_default_priority (s_gnutls.gnutls_set_default_priority)
+#define gnutls_strerror (s_gnutls.gnutls_strerror)
+#define gnutls_transport_set_int2 (s_gnutls.gnutls_transport_set_int2)
+#undef gnutls_free
+#define gnutls_free(a) (s_gnutls.free ((void *) (a)), (a) = NULL)
+
 #define JM_TLS_BUFFER   16384       //  one TLS record's plaintext
 
 struct _jm_tls_config_t {
@@ -63,6 +163,8 @@ jm_tls_config_new (const char *ca_file, const char *cert_file, const char *key_f
                       "a key its certificate: give both (--redis-tls-cert and --redis-tls-key)");
         return NULL;
     }
+    if (s_gnutls_load (err))
+        return NULL;
     jm_tls_config_t *self = calloc (1, sizeof *self);
     assert (self);
     int rc = gnutls_certificate_allocate_credentials (&self->credentials);
