@@ -93,15 +93,6 @@ jm_mdp_hex (const void *data, size_t size, char *buffer, size_t buffer_size)
     return buffer;
 }
 
-const char *
-jm_mdp_command_name (int command)
-{
-    static const char *names [] = {
-        "UNKNOWN", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT"
-    };
-    return command >= 1 && command <= 5? names [command]: names [0];
-}
-
 void
 jm_mdp_socket_defaults (zsock_t *sock)
 {

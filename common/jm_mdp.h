@@ -45,40 +45,12 @@
 
 #include "jm_curve.h"
 #include "jm_error.h"
+#include "jm_mdp_decode.h"
 
 #include <czmq.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-//  --------------------------------------------------------------------------
-//  Protocol constants
-
-#define JM_MDPC                 "MDPC01"    //  client protocol header (7/MDP)
-#define JM_MDPW                 "MDPW01"    //  worker protocol header (7/MDP)
-
-#define JM_MDPW_READY           0x01
-#define JM_MDPW_REQUEST         0x02
-#define JM_MDPW_REPLY           0x03
-#define JM_MDPW_HEARTBEAT       0x04
-#define JM_MDPW_DISCONNECT      0x05
-
-#define JM_MDP_REQUEST_ID_MAX   255         //  request ids are 1..255 bytes
-#define JM_MDP_SERVICE_MAX      255         //  service names are 1..255 bytes
-#define JM_MDP_SLOTS_MAX        1000        //  READY "slots=N", 1..1000
-#define JM_MDP_TOKEN_SIZE       12          //  size of the gateway's dispatch tokens
-
-#define JM_MDP_HEARTBEAT_MS     1000        //  default heartbeat interval
-#define JM_MDP_STOCK_HEARTBEAT_MS 2500      //  a stock 7/MDP worker's, when it declares none
-#define JM_MDP_HEARTBEAT_MIN    10          //  READY "heartbeat=N", 10..600000
-#define JM_MDP_HEARTBEAT_MAX    600000
-#define JM_MDP_LIVENESS         3           //  default heartbeats missed before "lost"
-#define JM_MDP_HWM              100000      //  send/receive high water marks
-
-//  Built-in services the gateway answers itself
-#define JM_MDP_MMI_PREFIX       "mmi."
-#define JM_MDP_MMI_SERVICE      "mmi.service"
-#define JM_MDP_STATS_SERVICE    "jobmatch.stats"
 
 //  --------------------------------------------------------------------------
 //  Helpers
@@ -104,10 +76,6 @@ int
 //  terminated, "…" not added) and returns buffer.  For logging identities.
 char *
     jm_mdp_hex (const void *data, size_t size, char *buffer, size_t buffer_size);
-
-//  Name of a worker command for logs ("READY", ..., "UNKNOWN").
-const char *
-    jm_mdp_command_name (int command);
 
 //  Applies the jobmatch defaults to a socket: high water marks JM_MDP_HWM and
 //  linger 0.

@@ -40,21 +40,27 @@ s_problem (int outcome, char *problem, size_t size, const char *format, ...)
     return outcome;
 }
 
-//  A peer's frame as printable text, for problem texts: at most 32 bytes,
-//  others as '?'.
-static const char *
-s_printable (zframe_t *frame, char *buffer, size_t size)
+const char *
+jm_mdp_command_name (int command)
 {
-    assert (size > 1);
-    size_t length = zframe_size (frame);
-    if (length > 32)
-        length = 32;
-    if (length > size - 1)
-        length = size - 1;
+    static const char *names [] = {
+        "UNKNOWN", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT"
+    };
+    return command >= 1 && command <= 5? names [command]: names [0];
+}
+
+const char *
+jm_mdp_printable (zframe_t *frame, char *buffer, size_t size)
+{
+    assert (size > 0);
     const byte *data = zframe_data (frame);
-    for (size_t index = 0; index < length; index++)
-        buffer [index] = data [index] >= 0x20 && data [index] < 0x7f? (char) data [index]: '?';
-    buffer [length] = 0;
+    size_t length = zframe_size (frame);
+    size_t out = 0;
+    for (size_t index = 0; index < length && index < 32 && out + 4 < size; index++)
+        buffer [out++] = data [index] >= 0x20 && data [index] < 0x7f? (char) data [index]: '?';
+    if (length > 32 && out + 4 < size)
+        buffer [out++] = '.', buffer [out++] = '.', buffer [out++] = '.';
+    buffer [out] = 0;
     return buffer;
 }
 
@@ -166,7 +172,7 @@ jm_mdp_client_decode (zmsg_t *msg, jm_mdp_client_msg_t *out, char *problem, size
     if (!s_frame_is (frames [header], JM_MDPC))
         return s_problem (JM_MDP_DECODE_ANSWER, problem, size,
                           "protocol header '%s' is not '" JM_MDPC "'",
-                          s_printable (frames [header], text, sizeof text));
+                          jm_mdp_printable (frames [header], text, sizeof text));
     if (header + 1 >= count)
         return s_problem (JM_MDP_DECODE_ANSWER, problem, size, "missing the service frame");
     zframe_t *service = frames [header + 1];
@@ -208,11 +214,11 @@ s_worker_decode (zframe_t **frames, size_t count, size_t at, bool from_worker,
     if (zframe_size (frames [at]) != 0)
         return s_problem (JM_MDP_DECODE_DROP, problem, size,
                           "first frame '%s' is not the empty delimiter",
-                          s_printable (frames [at], text, sizeof text));
+                          jm_mdp_printable (frames [at], text, sizeof text));
     if (!s_frame_is (frames [at + 1], JM_MDPW))
         return s_problem (JM_MDP_DECODE_DROP, problem, size,
                           "protocol header '%s' is not '" JM_MDPW "'",
-                          s_printable (frames [at + 1], text, sizeof text));
+                          jm_mdp_printable (frames [at + 1], text, sizeof text));
     if (zframe_size (frames [at + 2]) != 1)
         return s_problem (JM_MDP_DECODE_DROP, problem, size,
                           "command frame is %zu bytes, not 1", zframe_size (frames [at + 2]));
@@ -325,7 +331,7 @@ jm_mdp_reply_decode (zmsg_t *msg, jm_mdp_reply_msg_t *out, char *problem, size_t
     if (!s_frame_is (frames [header], JM_MDPC))
         return s_problem (JM_MDP_DECODE_DROP, problem, size,
                           "protocol header '%s' is not '" JM_MDPC "'",
-                          s_printable (frames [header], text, sizeof text));
+                          jm_mdp_printable (frames [header], text, sizeof text));
     size_t body_size = count - header - 2;
     if (body_size > JM_MDP_BODY_FRAMES_MAX)
         return s_problem (JM_MDP_DECODE_DROP, problem, size,

@@ -13,15 +13,47 @@
         jm_mdp_reply_decode      client:  a reply from the gateway
 
     The frames stay the message's: they are valid until it is destroyed or
-    the caller takes them out of it (zmsg_remove).                        */
+    the caller takes them out of it (zmsg_remove).  This module is the
+    protocol itself (its constants and names too); jm_mdp builds the
+    sockets and the worker and client classes on top of it.              */
 #ifndef JM_MDP_DECODE_H
 #define JM_MDP_DECODE_H
-
-#include "jm_mdp.h"
 
 #include <czmq.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+//  --------------------------------------------------------------------------
+//  Protocol constants
+
+#define JM_MDPC                 "MDPC01"    //  client protocol header (7/MDP)
+#define JM_MDPW                 "MDPW01"    //  worker protocol header (7/MDP)
+
+#define JM_MDPW_READY           0x01
+#define JM_MDPW_REQUEST         0x02
+#define JM_MDPW_REPLY           0x03
+#define JM_MDPW_HEARTBEAT       0x04
+#define JM_MDPW_DISCONNECT      0x05
+
+#define JM_MDP_REQUEST_ID_MAX   255         //  request ids are 1..255 bytes
+#define JM_MDP_SERVICE_MAX      255         //  service names are 1..255 bytes
+#define JM_MDP_SLOTS_MAX        1000        //  READY "slots=N", 1..1000
+#define JM_MDP_TOKEN_SIZE       12          //  size of the gateway's dispatch tokens
+
+#define JM_MDP_HEARTBEAT_MS     1000        //  default heartbeat interval
+#define JM_MDP_STOCK_HEARTBEAT_MS 2500      //  a stock 7/MDP worker's, when it declares none
+#define JM_MDP_HEARTBEAT_MIN    10          //  READY "heartbeat=N", 10..600000
+#define JM_MDP_HEARTBEAT_MAX    600000
+#define JM_MDP_LIVENESS         3           //  default heartbeats missed before "lost"
+#define JM_MDP_HWM              100000      //  send/receive high water marks
+
+//  Built-in services the gateway answers itself
+#define JM_MDP_MMI_PREFIX       "mmi."
+#define JM_MDP_MMI_SERVICE      "mmi.service"
+#define JM_MDP_STATS_SERVICE    "jobmatch.stats"
+
+//  --------------------------------------------------------------------------
+//  Decoding
 
 #define JM_MDP_ENVELOPE_MAX     8       //  frames a client's envelope may have
 #define JM_MDP_ENVELOPE_FRAME_MAX 255   //  bytes an envelope frame may have
@@ -65,6 +97,15 @@ typedef struct {
     zframe_t *body [JM_MDP_BODY_FRAMES_MAX];
     size_t body_size;
 } jm_mdp_reply_msg_t;
+
+//  Name of a worker command for logs ("READY", ..., "UNKNOWN").
+const char *
+    jm_mdp_command_name (int command);
+
+//  Writes a peer-supplied frame as printable text into buffer: at most 32
+//  bytes, other bytes as '?', "..." when cut.  Returns buffer.
+const char *
+    jm_mdp_printable (zframe_t *frame, char *buffer, size_t size);
 
 //  Returns true when data is a valid service name: 1..255 printable ASCII
 //  characters without spaces.

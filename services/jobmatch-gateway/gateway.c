@@ -53,22 +53,6 @@ gw_warn (broker_t *self, const char *format, ...)
     jm_log_warning ("%s", text);
 }
 
-//  Writes a peer-supplied frame as printable text for a log or error
-//  message: at most 32 bytes, other bytes as '?'.
-const char *
-gw_printable (zframe_t *frame, char *buffer, size_t size)
-{
-    const byte *data = zframe_data (frame);
-    size_t length = zframe_size (frame);
-    size_t out = 0;
-    for (size_t index = 0; index < length && index < 32 && out + 4 < size; index++)
-        buffer [out++] = data [index] >= 0x20 && data [index] < 0x7f? (char) data [index]: '?';
-    if (length > 32 && out + 4 < size)
-        buffer [out++] = '.', buffer [out++] = '.', buffer [out++] = '.';
-    buffer [out] = 0;
-    return buffer;
-}
-
 const char *
 gw_frame_hex (zframe_t *frame, char *buffer, size_t size)
 {

@@ -57,6 +57,12 @@ s_count_error (broker_t *self, const char *code)
     else
     if (streq (code, JM_ERR_INVALID_REQUEST))
         self->counters.invalid_request++;
+    else
+    if (streq (code, JM_ERR_TIMEOUT))
+        self->counters.timeout++;
+    else
+    if (streq (code, JM_ERR_FORBIDDEN))
+        self->counters.forbidden++;
 }
 
 //  Sends an error reply {"ok": false, "error": {...}} to a client.
@@ -95,7 +101,7 @@ gw_request_label (request_t *request, char *buffer, size_t size)
         snprintf (buffer, size, "-");
         return buffer;
     }
-    return gw_printable (request->envelope [0], buffer, size);
+    return jm_mdp_printable (request->envelope [0], buffer, size);
 }
 
 void

@@ -220,11 +220,6 @@ int64_t
 void
     gw_warn (broker_t *self, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
 
-//  Writes a peer-supplied frame as printable text (at most 32 bytes, other
-//  bytes as '?') into buffer; returns buffer.
-const char *
-    gw_printable (zframe_t *frame, char *buffer, size_t size);
-
 //  Writes a frame in hex into buffer (HEX_MAX for a routing id); returns
 //  buffer.
 const char *

@@ -209,10 +209,8 @@ gw_limits_worker_overdue (broker_t *self, worker_t *worker)
         worker->timeouts_in_row++;
         self->counters.timeouts++;
         if (gw_request_retry_or_fail (self, request, &requeue, JM_ERR_TIMEOUT,
-                                      s_describe_timeout)) {
-            self->counters.timeout++;
+                                      s_describe_timeout))
             failed++;
-        }
     }
     //  They go first, in the order they were dispatched
     size_t requeued = gw_service_requeue_first (self, service, &requeue);

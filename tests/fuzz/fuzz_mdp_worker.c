@@ -4,6 +4,7 @@
     and a command a worker may send, with the frames that command needs,
     all belonging to the message.                                         */
 #include "fuzz_mdp.h"
+#include "jm_mdp.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
