@@ -5,6 +5,7 @@
     value replaces it only when its source has at least the same precedence,
     so the sources can be read in any order.                                */
 #include "jm_config.h"
+#include "jm_log.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -651,20 +652,6 @@ jm_config_print_help (jm_config_t *self, FILE *file)
                    "else the config file, else its default.\n");
 }
 
-//  Writes a string setting; a URL's password (scheme://user:PASSWORD@...)
-//  as ***, so a printed configuration never shows one.
-static void
-s_print_string (FILE *file, const char *value)
-{
-    const char *authority = strstr (value, "://");
-    const char *at = authority? strchr (authority + 3, '@'): NULL;
-    const char *colon = at? memchr (authority + 3, ':', (size_t) (at - authority - 3)): NULL;
-    if (colon)
-        fprintf (file, "\"%.*s***%s\"", (int) (colon + 1 - value), value, at);
-    else
-        fprintf (file, "\"%s\"", value);
-}
-
 void
 jm_config_print (jm_config_t *self, FILE *file)
 {
@@ -684,10 +671,16 @@ jm_config_print (jm_config_t *self, FILE *file)
             case JM_CONFIG_BOOL:
                 fprintf (file, "%s = %s", name, setting->flag? "true": "false");
                 break;
-            case JM_CONFIG_STRING:
-                fprintf (file, "%s = ", name);
-                s_print_string (file, setting->string);
+            case JM_CONFIG_STRING: {
+                //  "***" may be longer than the password it replaces
+                size_t size = strlen (setting->string) + 4;
+                char *shown = malloc (size);
+                assert (shown);
+                fprintf (file, "%s = \"%s\"", name,
+                         jm_log_redact_url (setting->string, shown, size));
+                free (shown);
                 break;
+            }
         }
         fprintf (file, "   # %s\n", sources [setting->source]);
     }

@@ -1,8 +1,10 @@
 /*  jm_log: stderr logging.  See jm_log.h.  */
 #include "jm_log.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,4 +47,23 @@ jm_log (jm_log_level_t level, const char *format, ...)
     va_end (args);
     //  One write per record keeps lines whole when several processes share stderr
     fprintf (stderr, "%s\n", line);
+}
+
+char *
+jm_log_redact_url (const char *url, char *out, size_t size)
+{
+    assert (out && size > 0);
+    if (!url)
+        url = "";
+    //  A password may hold an unescaped '@': the user information ends at
+    //  the last one
+    const char *scheme_end = strstr (url, "://");
+    const char *rest = scheme_end ? scheme_end + 3 : url;
+    const char *at = strrchr (rest, '@');
+    const char *colon = at ? memchr (rest, ':', (size_t) (at - rest)) : NULL;
+    if (colon)
+        snprintf (out, size, "%.*s***%s", (int) (colon + 1 - url), url, at);
+    else
+        snprintf (out, size, "%s", url);
+    return out;
 }

@@ -7,6 +7,7 @@
 #define JM_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum {
     JM_LOG_ERROR = 0,
@@ -24,6 +25,12 @@ bool jm_log_enabled (jm_log_level_t level);
 //  Writes one record at the given level.
 void jm_log (jm_log_level_t level, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+//  Writes url into out (size bytes, truncated, NUL-terminated) with any
+//  password replaced by "***", e.g. "redis://matcher:***@host:6379/0", so
+//  no log, error or printed setting ever shows one; works on any text, URL
+//  or not.  Returns out.
+char *jm_log_redact_url (const char *url, char *out, size_t size);
 
 #define jm_log_error(...)   jm_log (JM_LOG_ERROR, __VA_ARGS__)
 #define jm_log_warning(...) jm_log (JM_LOG_WARNING, __VA_ARGS__)

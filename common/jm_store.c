@@ -232,23 +232,6 @@ s_userinfo_end (const char *rest, bool unix_url)
     return at;
 }
 
-char *
-jm_store_redact_url (const char *url, char *out, size_t size)
-{
-    assert (out && size > 0);
-    if (!url)
-        url = "";
-    const char *scheme_end = strstr (url, "://");
-    const char *rest = scheme_end ? scheme_end + 3 : url;
-    const char *at = strrchr (rest, '@');
-    const char *colon = at ? memchr (rest, ':', (size_t) (at - rest)) : NULL;
-    if (colon)
-        snprintf (out, size, "%.*s***%s", (int) (colon + 1 - url), url, at);
-    else
-        snprintf (out, size, "%s", url);
-    return out;
-}
-
 static int
 s_hex_digit (char c)
 {
@@ -417,7 +400,7 @@ s_parse_url (jm_store_t *self, const char *url, jm_error_t *err)
     if (!url || !*url)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis URL is empty");
     char shown [400];
-    jm_store_redact_url (url, shown, sizeof shown);
+    jm_log_redact_url (url, shown, sizeof shown);
     int rc;
     if (strncmp (url, "unix://", 7) == 0)
         rc = s_parse_unix_url (self, url, shown, err);

@@ -263,11 +263,6 @@ int jm_store_append_script (jm_store_t *self, const jm_store_script_t *script,
 jm_store_t *jm_store_new (const char *url, const jm_store_options_t *options,
                           jm_error_t *err);
 
-//  Writes url into out (size bytes, truncated, NUL-terminated) with any
-//  password replaced by "***", e.g. "redis://matcher:***@host:6379/0";
-//  works on any text, URL or not.  Returns out.
-char *jm_store_redact_url (const char *url, char *out, size_t size);
-
 //  The settings table rows of the Redis credentials and TLS files, for
 //  every program that reads them with jm_store_new_from_config (its table
 //  also has "redis" and "redis-url").

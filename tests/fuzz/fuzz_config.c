@@ -7,6 +7,7 @@
     again with the same values.                                            */
 #include "fuzz_common.h"
 #include "jm_config.h"
+#include "jm_log.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -40,11 +41,17 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 static void
 s_check_print (jm_config_t *config)
 {
-    for (const jm_config_option_t *option = s_options; option->name; option++)
-        if (option->type == JM_CONFIG_STRING
-        &&  (strpbrk (jm_config_string (config, option->name), "\"\r\n")
-             || strstr (jm_config_string (config, option->name), "://")))
+    for (const jm_config_option_t *option = s_options; option->name; option++) {
+        if (option->type != JM_CONFIG_STRING)
+            continue;
+        const char *value = jm_config_string (config, option->name);
+        size_t size = strlen (value) + 4;
+        char *shown = malloc (size);
+        bool redacted = strcmp (jm_log_redact_url (value, shown, size), value) != 0;
+        free (shown);
+        if (strpbrk (value, "\"\r\n") || redacted)
             return;
+    }
     char *text = NULL;
     size_t len = 0;
     FILE *file = open_memstream (&text, &len);

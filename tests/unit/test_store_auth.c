@@ -6,6 +6,7 @@
 #include "jm_test.h"
 #include "jm_test_redis.h"
 #include "jm_config.h"
+#include "jm_log.h"
 #include "jm_store.h"
 
 #include <stdio.h>
@@ -40,10 +41,10 @@ JM_TEST (store_redact_url)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         char out [200];
-        JM_CHECK_STR (jm_store_redact_url (cases [i].url, out, sizeof out), cases [i].shown);
+        JM_CHECK_STR (jm_log_redact_url (cases [i].url, out, sizeof out), cases [i].shown);
     }
     char small [12];
-    jm_store_redact_url ("redis://u:s3cret@host", small, sizeof small);
+    jm_log_redact_url ("redis://u:s3cret@host", small, sizeof small);
     JM_CHECK_STR (small, "redis://u:*");
 }
 
