@@ -213,6 +213,17 @@ s_header_error (jm_exchange_t *exchange, const char *code, const char *header, c
     json_decref (error);
 }
 
+//  A peer's header value as it may appear in an error message: at most 64
+//  bytes ("..." when cut), control characters as '?'.
+static void
+s_header_shown (const char *value, char *shown, size_t size)
+{
+    snprintf (shown, size, "%.64s%s", value? value: "", value && strlen (value) > 64? "...": "");
+    for (char *c = shown; *c; c++)
+        if ((unsigned char) *c < 0x20 || *c == 0x7f)
+            *c = '?';
+}
+
 //  Refuses a request whose Host is not one of ours (421) or whose address
 //  sent too many (429).  True when it set the response.
 static bool
@@ -235,10 +246,7 @@ s_guard_refused (jm_dashboard_t *self, jm_exchange_t *exchange)
                                                     MHD_HTTP_HEADER_HOST);
     if (!jm_hosts_allow (self->hosts, host)) {
         char shown [80];
-        snprintf (shown, sizeof shown, "%.64s%s", host? host: "", host && strlen (host) > 64? "...": "");
-        for (char *c = shown; *c; c++)
-            if ((unsigned char) *c < 0x20 || *c == 0x7f)
-                *c = '?';
+        s_header_shown (host, shown, sizeof shown);
         if (host)
             s_header_error (exchange, "misdirected_request", MHD_HTTP_HEADER_HOST,
                             "the Host header '%s' is not a name of this dashboard (--allowed-hosts)",
@@ -287,10 +295,7 @@ s_write_refused (jm_dashboard_t *self, jm_exchange_t *exchange)
     }
     if (origin && !jm_hosts_same_origin (origin, self->scheme, host)) {
         char shown [80];
-        snprintf (shown, sizeof shown, "%.64s", origin);
-        for (char *c = shown; *c; c++)
-            if ((unsigned char) *c < 0x20 || *c == 0x7f)
-                *c = '?';
+        s_header_shown (origin, shown, sizeof shown);
         s_header_error (exchange, "cross_origin", header,
                         "the %s header says another origin ('%s'): only this dashboard's own "
                         "page may write", header, shown);
