@@ -73,6 +73,10 @@ jm_zap_destroy (jm_zap_t **self_p)
     jm_zap_t *self = *self_p;
     if (!self)
         return;
+    //  Unbind first: closing alone frees the endpoint later, on libzmq's
+    //  reaper thread, so a new handler binding at once could be refused
+    if (self->sock)
+        zsock_unbind (self->sock, "%s", JM_ZAP_ENDPOINT);
     zsock_destroy (&self->sock);
     while (self->domains) {
         domain_t *domain = self->domains;
