@@ -3,10 +3,11 @@
     Three parts, shared by the gateway (the broker), the matcher (a worker)
     and the CLI and dashboard (clients):
 
-    1.  Constants and small helpers: protocol headers and commands, limits,
-        the JSON body of an error reply, the READY extensions "slots=N" and
-        "heartbeat=MS", sending a message from parts.  The decoders of
-        received messages are in jm_mdp_decode.h.
+    1.  Small helpers: the JSON body of an error reply, the READY
+        extensions "slots=N" and "heartbeat=MS", sending a message from
+        parts.  The protocol's constants (headers, commands, limits) and the
+        decoders of received messages are in jm_mdp_decode.h, which this
+        header includes.
 
     2.  jm_mdp_worker_t, a worker connection.  It announces a service with N
         slots (READY + "slots=N" + "heartbeat=MS"), hands out each REQUEST as a
