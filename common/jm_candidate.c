@@ -235,6 +235,45 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
     jm_taxonomy_credit_codes (taxonomy, self->ids, self->skill_count, self->credit);
 }
 
+//  Adds the skills the resume shows the candidate holds, with the level and
+//  years its text gives, and records the skills it mentions only in ways
+//  that do not count.
+static int
+s_read_resume (jm_candidate_t *self, const jm_extractor_t *extractor, const char *text, size_t len,
+               jm_error_t *err)
+{
+    jm_found_t *found = NULL;
+    long count = jm_resume_read (extractor, text, len, &found, err);
+    if (count < 0) {
+        jm_error_prefix (err, "candidate '%.64s': resume: ", self->id);
+        return -1;
+    }
+    for (long i = 0; i < count; i++)
+        if (found [i].claim == JM_CLAIM_HELD)
+            s_add_skill (self, found [i].skill, found [i].level, found [i].years, 0,
+                         found [i].corrected ? JM_MATCH_TYPO : JM_MATCH_EXACT, NULL, true);
+    for (long i = 0; i < count; i++) {
+        if (found [i].claim == JM_CLAIM_HELD)
+            continue;
+        bool seen = false;
+        for (int k = 0; k < self->skill_count && !seen; k++)
+            seen = self->skills [k].skill == found [i].skill;
+        for (int k = 0; k < self->ignored_count && !seen; k++)
+            seen = self->ignored [k].skill == found [i].skill;
+        if (seen)
+            continue;
+        jm_ignored_skill_t *grown = realloc (self->ignored, (size_t) (self->ignored_count + 1) * sizeof *grown);
+        if (!grown)
+            abort ();
+        self->ignored = grown;
+        self->ignored [self->ignored_count++] = (jm_ignored_skill_t) {
+            found [i].skill, found [i].claim, found [i].reason
+        };
+    }
+    free (found);
+    return 0;
+}
+
 jm_candidate_t *
 jm_candidate_new_from_value (const jm_json_t *object, const jm_taxonomy_t *taxonomy,
                              const jm_extractor_t *extractor, jm_error_t *err)
@@ -309,18 +348,10 @@ jm_candidate_new_from_value (const jm_json_t *object, const jm_taxonomy_t *taxon
             jm_candidate_destroy (&self);
             return NULL;
         }
-    if (extractor && resume_len > 0) {
-        jm_mention_t *mentions = NULL;
-        long count = jm_extractor_scan (extractor, resume->string, resume_len, &mentions, err);
-        if (count < 0) {
-            jm_error_prefix (err, "candidate '%.64s': resume: ", self->id);
-            free (mentions);
-            jm_candidate_destroy (&self);
-            return NULL;
-        }
-        for (long i = 0; i < count; i++)
-            s_add_skill (self, mentions [i].skill, 0, -1, 0, JM_MATCH_EXACT, NULL, true);
-        free (mentions);
+    if (extractor && resume_len > 0
+    &&  s_read_resume (self, extractor, resume->string, resume_len, err)) {
+        jm_candidate_destroy (&self);
+        return NULL;
     }
     s_finish (self, taxonomy);
     return self;
@@ -357,6 +388,7 @@ jm_candidate_destroy (jm_candidate_t **self_p)
     free (self->skills);
     free (self->ids);
     free (self->unknown);
+    free (self->ignored);
     while (self->strings) {
         s_block_t *block = self->strings;
         self->strings = block->next;

@@ -17,6 +17,7 @@
 #include "jm_error.h"
 #include "jm_json.h"
 #include "jm_normalize.h"
+#include "jm_resume.h"
 #include "jm_taxonomy.h"
 
 #define JM_CANDIDATE_MAX_SKILLS   1000          //  listed skills per candidate
@@ -36,6 +37,14 @@ typedef struct {
     char *input;                //  as written (owned), NULL when from the resume
 } jm_candidate_skill_t;
 
+//  A skill the resume mentions only in ways that do not count (negated,
+//  wanted, someone else's, an ordinary word without evidence)
+typedef struct {
+    int skill;                  //  taxonomy index
+    jm_claim_t claim;
+    jm_reason_t reason;
+} jm_ignored_skill_t;
+
 //  A written skill the taxonomy does not know
 typedef struct {
     char *input;                //  owned
@@ -50,6 +59,8 @@ typedef struct {
     jm_candidate_skill_t *skills;       //  ordered by taxonomy index, one per skill
     int unknown_count;
     jm_unknown_skill_t *unknown;
+    int ignored_count;
+    jm_ignored_skill_t *ignored;        //  in order of first mention
     uint16_t *ids;                      //  skill indices, compact, for the scorer
     uint64_t has [JM_SKILL_WORDS];      //  bitset of skills
     uint8_t credit [JM_MAX_SKILLS];     //  per taxonomy skill, the best credit the skills give

@@ -4,6 +4,7 @@
       skills extract [FILE|-]    the skills a resume mentions, with byte spans
       skills list                the taxonomy's skills                      */
 #include "cli.h"
+#include "jm_resume.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -158,12 +159,64 @@ s_normalize (jm_cli_t *cli, int argc, char **argv)
 
 static const jm_cli_spec_t s_extract_spec = {
     "skills extract", "[FILE|-]",
-    "Finds the skills a resume (plain UTF-8 text) mentions.  Prints one JSON object:\n"
-    "{\"skills\": [{\"id\", \"name\", \"category\", \"count\", \"spans\": [[start, end], ...]}],\n"
-    "\"bytes\": N}, skills in order of first mention, spans as byte offsets [start, end).\n"
-    "Text that is not valid UTF-8 fails with its line and column (exit 1).",
+    "Finds the skills a resume mentions (UTF-8 text; HTML and Markdown are read too).\n"
+    "Prints one JSON object:\n"
+    "{\"skills\": [{\"id\", \"name\", \"category\", \"count\", \"spans\": [[start, end], ...],\n"
+    "  \"level\", \"years\", \"since\" (when the text says), \"corrected\": true (a typo in a list)}],\n"
+    " \"ignored\": [{\"id\", \"name\", \"span\": [start, end], \"status\", \"reason\", \"cue\": [start, end]}],\n"
+    " \"bytes\": N}\n"
+    "skills: those the candidate holds, in order of first mention; ignored: mentions\n"
+    "that do not count (status negated, intended, others or ambiguous).  Spans are\n"
+    "byte offsets [start, end) into the input.  Text that is not valid UTF-8 fails\n"
+    "with its line and column (exit 1).",
     NULL, NULL
 };
+
+//  Appends one skill's held mentions: spans and the strongest evidence
+static void
+s_write_held (jm_buf_t *out, const jm_taxonomy_t *taxonomy, const jm_found_t *found, long count,
+              int skill, bool comma)
+{
+    const jm_skill_t *entry = jm_taxonomy_skill (taxonomy, skill);
+    int mentions = 0, level = 0, since = 0;
+    double years = -1;
+    bool corrected = false;
+    for (long i = 0; i < count; i++)
+        if (found [i].skill == skill && found [i].claim == JM_CLAIM_HELD) {
+            mentions++;
+            if (found [i].level > level)
+                level = found [i].level;
+            if (found [i].years > years)
+                years = found [i].years;
+            if (found [i].since && (!since || found [i].since < since))
+                since = found [i].since;
+            corrected |= found [i].corrected;
+        }
+    jm_buf_puts (out, comma ? ",{\"id\":" : "{\"id\":");
+    jm_buf_json_str (out, entry->id);
+    jm_buf_puts (out, ",\"name\":");
+    jm_buf_json_str (out, entry->name);
+    jm_buf_puts (out, ",\"category\":");
+    jm_buf_json_str (out, entry->category);
+    jm_buf_printf (out, ",\"count\":%d,\"spans\":[", mentions);
+    bool first = true;
+    for (long i = 0; i < count; i++)
+        if (found [i].skill == skill && found [i].claim == JM_CLAIM_HELD) {
+            jm_buf_printf (out, "%s[%u,%u]", first ? "" : ",",
+                           (unsigned) found [i].start, (unsigned) found [i].end);
+            first = false;
+        }
+    jm_buf_puts (out, "]");
+    if (level)
+        jm_buf_printf (out, ",\"level\":%d", level);
+    if (years >= 0)
+        jm_buf_printf (out, ",\"years\":%.17g", years);
+    if (since)
+        jm_buf_printf (out, ",\"since\":%d", since);
+    if (corrected)
+        jm_buf_puts (out, ",\"corrected\":true");
+    jm_buf_puts (out, "}");
+}
 
 static int
 s_extract (jm_cli_t *cli, int argc, char **argv)
@@ -190,8 +243,8 @@ s_extract (jm_cli_t *cli, int argc, char **argv)
         return JM_CLI_FATAL;
     jm_error_t err;
     jm_error_clear (&err);
-    jm_mention_t *mentions = NULL;
-    long count = jm_extractor_scan (jm_engine_extractor (engine), input.data, input.len, &mentions, &err);
+    jm_found_t *found = NULL;
+    long count = jm_resume_read (jm_engine_extractor (engine), input.data, input.len, &found, &err);
     if (count < 0) {
         if (err.line > 0)
             fprintf (stderr, "%s:%d:%d: %s\n", input.name, err.line, err.column, err.message);
@@ -200,51 +253,43 @@ s_extract (jm_cli_t *cli, int argc, char **argv)
         jm_cli_input_free (&input);
         return JM_CLI_BAD_ITEM;
     }
-    //  group the spans by skill, skills in order of first mention
-    jm_mention_summary_t *summary = calloc (JM_MAX_SKILLS, sizeof *summary);
-    int *slot = malloc (JM_MAX_SKILLS * sizeof (int));
-    long *first = calloc (JM_MAX_SKILLS + 1, sizeof (long));
-    long *fill = calloc (JM_MAX_SKILLS, sizeof (long));
-    long *order = malloc ((size_t) (count ? count : 1) * sizeof (long));
-    if (!summary || !slot || !first || !fill || !order)
+    //  held skills in order of first held mention
+    uint8_t *written = calloc (JM_MAX_SKILLS, 1);
+    if (!written)
         abort ();
-    int skills = jm_mentions_summarize (mentions, count, summary);
-    for (int s = 0; s < skills; s++)
-        slot [summary [s].skill] = s;
-    for (int s = 0; s < skills; s++)
-        first [s + 1] = first [s] + summary [s].count;
-    for (long m = 0; m < count; m++) {
-        int s = slot [mentions [m].skill];
-        order [first [s] + fill [s]++] = m;
-    }
     jm_buf_t out;
     jm_buf_init (&out);
     jm_buf_puts (&out, "{\"skills\":[");
-    for (int s = 0; s < skills; s++) {
-        const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, summary [s].skill);
-        jm_buf_puts (&out, s ? ",{\"id\":" : "{\"id\":");
-        jm_buf_json_str (&out, skill->id);
-        jm_buf_puts (&out, ",\"name\":");
-        jm_buf_json_str (&out, skill->name);
-        jm_buf_puts (&out, ",\"category\":");
-        jm_buf_json_str (&out, skill->category);
-        jm_buf_printf (&out, ",\"count\":%d,\"spans\":[", summary [s].count);
-        for (long k = first [s]; k < first [s + 1]; k++) {
-            const jm_mention_t *mention = &mentions [order [k]];
-            jm_buf_printf (&out, "%s[%u,%u]", k > first [s] ? "," : "",
-                           (unsigned) mention->start, (unsigned) mention->end);
+    int skills = 0;
+    for (long i = 0; i < count; i++)
+        if (found [i].claim == JM_CLAIM_HELD && !written [found [i].skill]) {
+            written [found [i].skill] = 1;
+            s_write_held (&out, taxonomy, found, count, found [i].skill, skills++ > 0);
         }
-        jm_buf_puts (&out, "]}");
+    jm_buf_puts (&out, "],\"ignored\":[");
+    bool first = true;
+    for (long i = 0; i < count; i++) {
+        if (found [i].claim == JM_CLAIM_HELD)
+            continue;
+        const jm_skill_t *entry = jm_taxonomy_skill (taxonomy, found [i].skill);
+        jm_buf_puts (&out, first ? "{\"id\":" : ",{\"id\":");
+        first = false;
+        jm_buf_json_str (&out, entry->id);
+        jm_buf_puts (&out, ",\"name\":");
+        jm_buf_json_str (&out, entry->name);
+        jm_buf_printf (&out, ",\"span\":[%u,%u],\"status\":\"%s\",\"reason\":\"%s\"",
+                       (unsigned) found [i].start, (unsigned) found [i].end,
+                       jm_claim_name (found [i].claim), jm_reason_name (found [i].reason));
+        if (found [i].cue_end > found [i].cue_start)
+            jm_buf_printf (&out, ",\"cue\":[%u,%u]", (unsigned) found [i].cue_start,
+                           (unsigned) found [i].cue_end);
+        jm_buf_puts (&out, "}");
     }
     jm_buf_printf (&out, "],\"bytes\":%zu}\n", input.len);
     status = jm_cli_write (&out) ? JM_CLI_FATAL : JM_CLI_OK;
     jm_buf_free (&out);
-    free (summary);
-    free (slot);
-    free (first);
-    free (fill);
-    free (order);
-    free (mentions);
+    free (written);
+    free (found);
     jm_cli_input_free (&input);
     return status;
 }

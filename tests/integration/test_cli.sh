@@ -354,7 +354,7 @@ jm skills extract "$TMP/latin1.txt"
     || fail extract_invalid_utf8 "rc=$rc $(cat "$TMP/err")"
 printf '' > "$TMP/empty.txt"
 jm skills extract "$TMP/empty.txt"
-[ $rc -eq 0 ] && grep -q '^{"skills":\[\],"bytes":0}$' "$TMP/out" && ok extract_empty || fail extract_empty "rc=$rc $(cat "$TMP/out")"
+[ $rc -eq 0 ] && grep -q '^{"skills":\[\],"ignored":\[\],"bytes":0}$' "$TMP/out" && ok extract_empty || fail extract_empty "rc=$rc $(cat "$TMP/out")"
 
 # --- skills list ----------------------------------------------------------------
 jm skills list

@@ -1,0 +1,85 @@
+/*  jm_resume: reads a résumé into the skills it shows, each with whether
+    the candidate holds it and the evidence of how well.
+
+    One call runs the stages in order, each in its own module:
+      1. jm_text       the text as it arrives (PDF breaks, soft hyphens,
+                       zero-width and full-width characters, HTML, Markdown)
+                       made plain, every byte mapped back to the original;
+      2. jm_extract    every mention of a taxonomy form (Aho-Corasick);
+      3. jm_lists      skill lists and "Skills:" lines: entries the
+                       taxonomy knows only by a typo are corrected there;
+      4. jm_ambiguity  skills whose names are ordinary words (Go, Spring,
+                       Oracle) count only with evidence;
+      5. jm_context    negation ("no experience with"), intent ("want to
+                       learn") and other people's skills ("the team owns");
+      6. jm_evidence   years and level ("5 years of Java", "senior Go
+                       developer", "familiar with Docker", "Java since 2016").
+    Spans are byte offsets into the original text.  The result depends on the
+    text and the taxonomy only: identical input, identical output.          */
+#ifndef JM_RESUME_H
+#define JM_RESUME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "jm_error.h"
+
+typedef struct _jm_extractor_t jm_extractor_t;
+
+//  Whether the candidate holds a mentioned skill.  Only held mentions count.
+typedef enum {
+    JM_CLAIM_HELD = 0,
+    JM_CLAIM_NEGATED,           //  "no experience with X", "❌ X", "keine Erfahrung mit X"
+    JM_CLAIM_INTENDED,          //  "want to learn X", "Goals: learn X"
+    JM_CLAIM_OTHERS,            //  someone else's: "the backend team, who own X"
+    JM_CLAIM_UNSUPPORTED,       //  an ordinary word without evidence it is the skill
+    JM_CLAIM_COUNT
+} jm_claim_t;
+
+//  Why a mention is not held (the rule that decided), for explanations.
+typedef enum {
+    JM_REASON_NONE = 0,
+    JM_REASON_NEGATION,         //  a negation cue in scope
+    JM_REASON_INTENT,           //  an intent cue in scope
+    JM_REASON_OTHERS,           //  someone else is the subject
+    JM_REASON_NO_EVIDENCE,      //  ordinary word, nothing technical near it
+    JM_REASON_YEAR_AFTER,       //  "Spring 2019"
+    JM_REASON_HYPHEN_JOINED,    //  "Go-live", "Objective-C"
+    JM_REASON_EMPLOYER,         //  "at Oracle"
+    JM_REASON_LONGER_NAME,      //  part of a longer product name: "SQL Server Express"
+    JM_REASON_COUNT
+} jm_reason_t;
+
+//  One skill mention in a résumé
+typedef struct {
+    int skill;                  //  taxonomy skill index
+    uint32_t start;             //  the mention: text [start, end), original bytes
+    uint32_t end;
+    uint32_t cue_start;         //  the words that decided claim or evidence,
+    uint32_t cue_end;           //  original bytes; cue_end == cue_start: none
+    jm_claim_t claim;
+    jm_reason_t reason;         //  JM_REASON_NONE when held
+    bool corrected;             //  a list entry recognised through a typo
+    int level;                  //  1-5 read from the text, 0 when not stated
+    double years;               //  years read from the text, < 0 when not stated
+    int since;                  //  "X since 2016": the year, 0 when not stated
+} jm_found_t;
+
+//  Reads text (original bytes, len of them).  Sets *found_p to a new array
+//  (free() it; NULL when empty) of every mention in text order, and returns
+//  the count.  Returns -1 with err set when the text is not valid UTF-8
+//  (invalid_request naming line and column of the original) or too large.
+long jm_resume_read (const jm_extractor_t *extractor, const char *text, size_t len,
+                     jm_found_t **found_p, jm_error_t *err);
+
+//  Names for JSON: "held", "negated", "intended", "others", "ambiguous".
+const char *jm_claim_name (jm_claim_t claim);
+
+//  Names for JSON: "negation", "intent", "someone_else", "no_evidence", ...
+const char *jm_reason_name (jm_reason_t reason);
+
+//  The claim or reason named (as the functions above write them), or -1.
+int jm_claim_parse (const char *name);
+int jm_reason_parse (const char *name);
+
+#endif
