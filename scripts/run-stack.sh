@@ -58,8 +58,11 @@ wait_for () {
     return 1
 }
 
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN/redis" --save '' --appendonly no \
-    --daemonize no >"$RUN/logs/redis.log" 2>&1 &
+# The job registry is the one thing in Redis nothing can recompute: an
+# append-only file, fsynced every second, keeps it (and the rest) across a
+# restart of Redis (README, *Persistence*).
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN/redis" --save '' \
+    --appendonly yes --appendfsync everysec --daemonize no >"$RUN/logs/redis.log" 2>&1 &
 pids+=($!)
 wait_for 10 redis-cli -p "$REDIS_PORT" ping \
     || { echo "redis-server did not start: see $RUN/logs/redis.log" >&2; exit 1; }

@@ -9,6 +9,46 @@
 
 #define SEED_RETRY_MS   1000
 
+//  Lua defining put_job (job, jobs, seq, deleted, id, json, now, rp, qp,
+//  channel, version), after JM_LUA_DROP_RANK: stores json as version of the
+//  job and starts the re-scoring of the candidates ranked so far (or, with
+//  none, shows version's ranking at once).  Returns {version, candidates to
+//  re-score}.  Shared by put and heal.
+#define S_LUA_PUT_JOB \
+    "local function put_job (job, jobs, seq, deleted, id, json, now, rp, qp, channel, version)\n" \
+    "  redis.call ('HDEL', deleted, id)\n" \
+    "  local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n" \
+    "  local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
+    "  redis.call ('HSET', job, 'json', json, 'version', version, 'updated', now)\n" \
+    "  redis.call ('SADD', jobs, id)\n" \
+    "  local source = rp .. ranked\n" \
+    "  if running > 0 and running ~= ranked then\n" \
+    "    source = qp .. version .. ':union'\n" \
+    "    redis.call ('ZUNIONSTORE', source, 2, rp .. ranked, rp .. running)\n" \
+    "    drop_rank (rp, running)\n" \
+    "    redis.call ('DEL', qp .. running, qp .. running .. ':claims')\n" \
+    "  end\n" \
+    "  local total = 0\n" \
+    "  if ranked > 0 then\n" \
+    "    total = redis.call ('ZCARD', source)\n" \
+    "    for i = 0, total - 1, 1000 do\n" \
+    "      local ids = redis.call ('ZRANGE', source, i, i + 999)\n" \
+    "      if #ids > 0 then redis.call ('RPUSH', qp .. version, unpack (ids)) end\n" \
+    "    end\n" \
+    "  end\n" \
+    "  if source ~= rp .. ranked then redis.call ('DEL', source) end\n" \
+    "  if total == 0 then\n" \
+    "    if ranked > 0 then drop_rank (rp, ranked) end\n" \
+    "    redis.call ('HSET', job, 'ranked', version)\n" \
+    "    redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n" \
+    "  else\n" \
+    "    redis.call ('HSET', job, 'rescore_version', version, 'rescore_total', total, 'rescore_done', 0)\n" \
+    "  end\n" \
+    "  redis.call ('INCR', seq)\n" \
+    "  redis.call ('PUBLISH', channel, cjson.encode ({event = 'job', id = id, version = version}))\n" \
+    "  return {version, total}\n" \
+    "end\n"
+
 //  Put: KEYS job, jobs, seq, seeded, deleted; ARGV id, json, now, rank
 //  prefix, rescore prefix, channel, seeding ("1": only when never seeded
 //  before).  Versions go on after a delete, so results cached for a
@@ -16,44 +56,45 @@
 //  candidates to re-score}, or {0, 0} when seeding skipped.
 static const char *s_put_lua =
     JM_LUA_DROP_RANK
-    "local job, id, rp, qp = KEYS[1], ARGV[1], ARGV[4], ARGV[5]\n"
+    S_LUA_PUT_JOB
+    "local job, id = KEYS[1], ARGV[1]\n"
     "if ARGV[7] == '1' then\n"
     "  if redis.call ('SADD', KEYS[4], id) == 0 then return {0, 0} end\n"
     "  if redis.call ('EXISTS', job) == 1 then return {0, 0} end\n"
     "end\n"
     "local version = tonumber (redis.call ('HGET', job, 'version')\n"
     "                          or redis.call ('HGET', KEYS[5], id) or '0') + 1\n"
-    "redis.call ('HDEL', KEYS[5], id)\n"
-    "local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n"
-    "local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n"
-    "redis.call ('HSET', job, 'json', ARGV[2], 'version', version, 'updated', ARGV[3])\n"
-    "redis.call ('SADD', KEYS[2], id)\n"
-    "local source = rp .. ranked\n"
-    "if running > 0 and running ~= ranked then\n"
-    "  source = qp .. version .. ':union'\n"
-    "  redis.call ('ZUNIONSTORE', source, 2, rp .. ranked, rp .. running)\n"
-    "  drop_rank (rp, running)\n"
-    "  redis.call ('DEL', qp .. running, qp .. running .. ':claims')\n"
-    "end\n"
-    "local total = 0\n"
-    "if ranked > 0 then\n"
-    "  total = redis.call ('ZCARD', source)\n"
-    "  for i = 0, total - 1, 1000 do\n"
-    "    local ids = redis.call ('ZRANGE', source, i, i + 999)\n"
-    "    if #ids > 0 then redis.call ('RPUSH', qp .. version, unpack (ids)) end\n"
+    "return put_job (job, KEYS[2], KEYS[3], KEYS[5], id, ARGV[2], ARGV[3], ARGV[4], ARGV[5],\n"
+    "                ARGV[6], version)\n";
+
+//  Heal: KEYS jobs, seq, seeded, deleted, then the hash of each job; ARGV
+//  now, channel, job count, then per job id, json, version, rank prefix,
+//  rescore prefix, then the ids of the built-in jobs.  Puts back each job
+//  the registry lost (Redis flushed, restarted empty or from an older
+//  save): one it lacks or holds at a lower version, at the version given,
+//  unless it was deleted at that version or later; a job at that version
+//  or newer stays as it is, so versions never go down and two matchers
+//  healing at once put each job once.  Marks the built-in jobs seeded (a
+//  built-in job deleted before stays deleted).  Returns the ids put back.
+static const char *s_heal_lua =
+    JM_LUA_DROP_RANK
+    S_LUA_PUT_JOB
+    "local jobs, seq, seeded, deleted = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
+    "local now, channel, n = ARGV[1], ARGV[2], tonumber (ARGV[3])\n"
+    "local healed = {}\n"
+    "for i = 1, n do\n"
+    "  local a = 3 + (i - 1) * 5\n"
+    "  local job, id, version = KEYS[4 + i], ARGV[a + 1], tonumber (ARGV[a + 3])\n"
+    "  local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n"
+    "  local gone = tonumber (redis.call ('HGET', deleted, id) or '0')\n"
+    "  if current < version and gone < version then\n"
+    "    put_job (job, jobs, seq, deleted, id, ARGV[a + 2], now, ARGV[a + 4], ARGV[a + 5],\n"
+    "             channel, version)\n"
+    "    healed [#healed + 1] = id\n"
     "  end\n"
     "end\n"
-    "if source ~= rp .. ranked then redis.call ('DEL', source) end\n"
-    "if total == 0 then\n"
-    "  if ranked > 0 then drop_rank (rp, ranked) end\n"
-    "  redis.call ('HSET', job, 'ranked', version)\n"
-    "  redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n"
-    "else\n"
-    "  redis.call ('HSET', job, 'rescore_version', version, 'rescore_total', total, 'rescore_done', 0)\n"
-    "end\n"
-    "redis.call ('INCR', KEYS[3])\n"
-    "redis.call ('PUBLISH', ARGV[6], cjson.encode ({event = 'job', id = id, version = version}))\n"
-    "return {version, total}\n";
+    "for i = 4 + n * 5, #ARGV do redis.call ('SADD', seeded, ARGV[i]) end\n"
+    "return healed\n";
 
 //  Delete: KEYS job, jobs, seq, deleted; ARGV id, rank prefix, rescore
 //  prefix, channel.  Returns 1, or 0 when there is no such job.
@@ -101,11 +142,13 @@ struct _jm_registry_t {
     jm_engine_t *engine;
     jm_store_t *store;
     const jm_keys_t *keys;
-    const jm_store_script_t *put, *delete, *guard;
+    const jm_store_script_t *put, *delete, *guard, *heal;
     jm_registry_job_t *jobs;
     int count;
     s_builtin_t *builtins;
     int builtin_count;
+    char **builtin_ids;         //  kept after seeding, for healing
+    int builtin_id_count;
     bool seeded, loaded;
     long long seq;
     int poll_ms;
@@ -210,13 +253,17 @@ jm_registry_new (jm_engine_t *engine, jm_store_t *store, int poll_ms)
     self->put = jm_store_script (store, "job put", s_put_lua);
     self->delete = jm_store_script (store, "job delete", s_delete_lua);
     self->guard = jm_store_script (store, "version guard", s_guard_lua);
-    self->builtin_count = jm_engine_job_count (engine);
+    self->heal = jm_store_script (store, "registry heal", s_heal_lua);
+    self->builtin_count = self->builtin_id_count = jm_engine_job_count (engine);
     self->builtins = calloc ((size_t) self->builtin_count + 1, sizeof (s_builtin_t));
-    assert (self->builtins);
+    self->builtin_ids = calloc ((size_t) self->builtin_id_count + 1, sizeof (char *));
+    assert (self->builtins && self->builtin_ids);
     for (int i = 0; i < self->builtin_count; i++) {
         const jm_job_t *job = jm_engine_job_at (engine, i);
         self->builtins [i].id = strdup (jm_job_id (job));
         self->builtins [i].json = s_job_text (job);
+        self->builtin_ids [i] = strdup (jm_job_id (job));
+        assert (self->builtins [i].id && self->builtin_ids [i]);
     }
     s_entries_rebuild (self, NULL, 0);
     return self;
@@ -242,6 +289,9 @@ jm_registry_destroy (jm_registry_t **self_p)
     if (!self)
         return;
     s_builtins_free (self);
+    for (int i = 0; i < self->builtin_id_count; i++)
+        free (self->builtin_ids [i]);
+    free (self->builtin_ids);
     free (self->jobs);
     jm_store_calls_destroy (&self->calls);
     free (self);
@@ -349,10 +399,115 @@ s_job_parse (jm_registry_t *self, const char *id, const char *text, int version)
     return job;
 }
 
-//  Loads every registered job whose version changed (three round trips at
-//  most).  Returns 0, or -1 when Redis is not available.
+//  Puts back the jobs of the engine named in ids (count of them) that the
+//  registry lost, at their versions, in one round trip (s_heal_lua says
+//  which it skips).  Returns how many were put back, or -1 when Redis is
+//  not available.
 static int
-s_load (jm_registry_t *self)
+s_heal (jm_registry_t *self, const char **ids, size_t count)
+{
+    s_keys_t *keys = calloc (count + 1, sizeof (s_keys_t));
+    const char **valid_ids = calloc (count + 1, sizeof (char *));
+    char **texts = calloc (count + 1, sizeof (char *));
+    char (*versions) [16] = calloc (count + 1, sizeof *versions);
+    size_t argc = 4 + count + 3 + 5 * count + (size_t) self->builtin_id_count;
+    const char **argv = calloc (argc, sizeof (char *));
+    assert (keys && valid_ids && texts && versions && argv);
+    size_t valid = 0;
+    for (size_t i = 0; i < count; i++) {
+        const jm_job_t *job = jm_engine_job (self->engine, ids [i]);
+        if (!job || s_keys (self->keys, ids [i], &keys [valid], NULL))
+            continue;
+        valid_ids [valid] = ids [i];
+        texts [valid] = s_job_text (job);
+        snprintf (versions [valid], sizeof versions [valid], "%d", jm_job_version (job));
+        valid++;
+    }
+    int healed = 0;
+    if (valid == 0)
+        goto done;
+    char now [24], job_count [24];
+    snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
+    snprintf (job_count, sizeof job_count, "%zu", valid);
+    //  KEYS jobs, seq, seeded, deleted, job...; ARGV now, channel, n,
+    //  (id, json, version, rank prefix, rescore prefix)..., built-in ids...
+    size_t at = 0;
+    argv [at++] = keys [0].jobs;
+    argv [at++] = keys [0].seq;
+    argv [at++] = keys [0].seeded;
+    argv [at++] = keys [0].deleted;
+    for (size_t i = 0; i < valid; i++)
+        argv [at++] = keys [i].job;
+    int key_count = (int) at;
+    argv [at++] = now;
+    argv [at++] = keys [0].events;
+    argv [at++] = job_count;
+    for (size_t i = 0; i < valid; i++) {
+        argv [at++] = valid_ids [i];
+        argv [at++] = texts [i];
+        argv [at++] = versions [i];
+        argv [at++] = keys [i].rank;
+        argv [at++] = keys [i].rescore;
+    }
+    for (int i = 0; i < self->builtin_id_count; i++)
+        argv [at++] = self->builtin_ids [i];
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_add_script (calls, self->heal, key_count, (int) at, argv, NULL);
+    const jm_reply_t *reply = jm_store_run (self->store, calls) == 0
+                            ? jm_store_calls_reply (calls, 0): NULL;
+    if (!reply || reply->type != JM_REPLY_ARRAY) {
+        if (reply)
+            jm_log_error ("registry heal script: %s", reply->str ? reply->str : "bad reply");
+        healed = -1;
+    }
+    else {
+        for (size_t i = 0; i < reply->count; i++) {
+            const char *id = jm_reply_str (jm_reply_item (reply, i));
+            const jm_job_t *job = id ? jm_engine_job (self->engine, id) : NULL;
+            if (job)
+                jm_log_warning ("job %s was gone from the registry (Redis lost it): put back "
+                                "at version %d", id, jm_job_version (job));
+        }
+        healed = (int) reply->count;
+    }
+    jm_store_calls_destroy (&calls);
+done:
+    for (size_t i = 0; i < valid; i++)
+        free (texts [i]);
+    free (argv);
+    free (texts);
+    free (versions);
+    free (valid_ids);
+    free (keys);
+    return healed;
+}
+
+//  The jobs of the engine the registry lost: once loaded, a job held here
+//  that the registry lacks or holds at a lower version (versions only rise,
+//  and a delete records the version it deleted: s_heal_lua tells the two
+//  apart).  Returns how many ids it wrote into lost (room for every job).
+static size_t
+s_lost (jm_registry_t *self, const s_state_t *states, size_t state_count, const char **lost)
+{
+    size_t count = 0;
+    for (int i = 0; i < jm_engine_job_count (self->engine); i++) {
+        const jm_job_t *job = jm_engine_job_at (self->engine, i);
+        int registered = 0;
+        for (size_t s = 0; s < state_count; s++)
+            if (states [s].id && strcmp (states [s].id, jm_job_id (job)) == 0)
+                registered = states [s].version;
+        if (registered < jm_job_version (job))
+            lost [count++] = jm_job_id (job);
+    }
+    return count;
+}
+
+//  Loads every registered job whose version changed (three round trips at
+//  most).  With may_heal, first puts back the jobs the registry lost (see
+//  s_lost) and returns 1: load again.  Else returns 0, or -1 when Redis is
+//  not available.
+static int
+s_load_pass (jm_registry_t *self, bool may_heal)
 {
     char jobs_key [JM_KEYS_MAX], seq_key [JM_KEYS_MAX];
     jm_keys_jobs (self->keys, jobs_key, sizeof jobs_key, NULL);
@@ -386,6 +541,18 @@ s_load (jm_registry_t *self)
         states [i].version = s_reply_int (jm_reply_item (reply, 0));
         states [i].ranked = s_reply_int (jm_reply_item (reply, 1));
         states [i].rescore_version = s_reply_int (jm_reply_item (reply, 2));
+    }
+    if (may_heal && self->loaded) {
+        const char **lost = calloc ((size_t) jm_engine_job_count (self->engine) + 1,
+                                    sizeof (char *));
+        assert (lost);
+        size_t lost_count = s_lost (self, states, count, lost);
+        int healed = lost_count ? s_heal (self, lost, lost_count) : 0;
+        free (lost);
+        if (healed != 0) {
+            rc = healed < 0 ? -1 : 1;
+            goto done;
+        }
     }
     //  round trip 3: the jobs whose version this matcher does not have
     jm_store_calls_reset (self->calls);
@@ -438,6 +605,15 @@ done:
     free (states);
     jm_store_calls_destroy (&members);
     return rc;
+}
+
+//  Loads every registered job whose version changed, putting back first
+//  what the registry lost.  Returns 0, or -1 when Redis is not available.
+static int
+s_load (jm_registry_t *self)
+{
+    int rc = s_load_pass (self, true);
+    return rc == 1 ? s_load_pass (self, false) : rc;
 }
 
 void

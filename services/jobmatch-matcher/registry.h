@@ -17,6 +17,12 @@
     they were scored) to the re-scoring of the current one, so no candidate
     drops out of a ranking and no old score stays in one.
 
+    Redis may lose the registry (flushed, restarted empty or from an older
+    save).  A reload that finds a job this matcher holds missing, or at a
+    lower version, without a delete recorded for it, puts back every such
+    job at the version held, in one script that never lowers a version
+    (proto/services.md, *Healing*); the jobs stay served meanwhile.
+
     Entries returned by the registry stay valid until the next call that may
     reload (jm_registry_tick, jm_registry_refresh, jm_registry_reload,
     jm_registry_serve).  Not
@@ -72,7 +78,8 @@ jm_registry_job_t *
     jm_registry_at (jm_registry_t *self, int index);
 
 //  Periodic duties: seeds and loads when not done yet, and polls jobs:seq
-//  when due (reloading when it moved).  Returns ms until it is next due.
+//  when due (reloading when it moved, and putting back what the registry
+//  lost).  Returns ms until it is next due.
 int
     jm_registry_tick (jm_registry_t *self);
 
@@ -123,7 +130,10 @@ void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
 //  Lua string of each on every call, when almost every call finds v
 //  current); when v is no longer the job's version, drops rank:<v> unless
 //  readers or a re-scoring use it, and queues those candidates on the
-//  re-scoring of the current version (starting one when none runs).
+//  re-scoring of the current version (starting one when none runs).  A
+//  registry that is gone as a whole (no jobs:seq: Redis flushed or
+//  restarted empty) drops nothing: the matchers put it back (see
+//  jm_registry_tick) and the rankings written meanwhile stay.
 //  Returns 0 when v is current, -1 when the job is gone or no candidate is
 //  given, else how many were queued.  Used by the guard and by the
 //  re-scorer.
@@ -131,6 +141,7 @@ void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
     "local function hand_over (job, seq, rp, qp, v, packed)\n" \
     "  local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n" \
     "  if current == v then return 0 end\n" \
+    "  if current == 0 and redis.call ('EXISTS', seq) == 0 then return -1 end\n" \
     "  local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n" \
     "  local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
     "  if v ~= ranked and v ~= running then drop_rank (rp, v) end\n" \
