@@ -34,6 +34,7 @@ typedef struct {
 #define JM_ERR_IO               "io_error"
 #define JM_ERR_INTERNAL         "internal"
 #define JM_ERR_FORBIDDEN        "forbidden"         //  the sender's key may not do this (an admin's may)
+#define JM_ERR_UNAVAILABLE      "unavailable"       //  the program is stopping: send it again
 
 //  Clears the record so it can be reused.
 void jm_error_clear (jm_error_t *err);

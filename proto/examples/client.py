@@ -27,7 +27,7 @@ Use it as a script:
     (seconds, default 10) bounds the wait for each reply.  Exit status, as for
     the jobmatch CLI: 0 all good; 1 the service refused the request (printed
     on stderr as "CODE: message": not_found, unknown_skill, ...); 2 no answer
-    (no reply in time, or no_workers, busy, worker_lost, internal: try again
+    (no reply in time, or no_workers, busy, unavailable, worker_lost, internal: try again
     later), a usage error or an unreadable file.
 
     CURVE (a gateway started with --curve-cert): --curve-server names the
@@ -89,7 +89,10 @@ DEFAULT_GATEWAY = "tcp://127.0.0.1:5570"
 MDPC = b"MDPC01"
 MATCH, JOBS, RESULTS, STATS = "jobmatch.match", "jobmatch.jobs", "jobmatch.results", "jobmatch.stats"
 MAX_CANDIDATES = 1000           # candidates in one jobmatch.match request
-RETRYABLE = ("busy", "no_workers")      # answered by the gateway before any work was done
+# answered by the gateway before any work was done (unavailable: the gateway
+# was stopping; a request its worker held may have run, and scoring again is
+# harmless)
+RETRYABLE = ("busy", "no_workers", "unavailable")
 UNANSWERED = RETRYABLE + ("worker_lost", "timeout", "internal")  # not the request's fault: try later
 
 
@@ -213,8 +216,8 @@ class JobmatchClient:
     def request(self, service, body, timeout=None, retries=0):
         """Sends one request and waits for its reply.  Returns the reply
         body when it says "ok"; raises JobmatchError for an error reply and
-        TimeoutError when none came within timeout seconds.  busy and
-        no_workers (never executed) are retried up to retries times, after
+        TimeoutError when none came within timeout seconds.  busy,
+        no_workers and unavailable are retried up to retries times, after
         0.2 s, 0.4 s, 0.8 s..."""
         timeout = self.timeout if timeout is None else timeout
         for attempt in range(retries + 1):

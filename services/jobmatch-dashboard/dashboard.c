@@ -46,6 +46,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 //  Security headers on every response.  The page loads nothing but its own
@@ -66,6 +67,9 @@ struct _jm_dashboard_t {
     char *tls_cert;                 //  PEM; NULL: plain HTTP
     char *tls_key;
     const char *scheme;             //  "http" or "https", for Origin checks
+    int drain_ms;                   //  at the stop, how long requests in flight may take
+    int active;                     //  requests being served (atomic: every HTTP thread)
+    bool draining;                  //  stopping: responses close their connection
 };
 
 //  --------------------------------------------------------------------------
@@ -447,6 +451,8 @@ s_respond (jm_dashboard_t *self, jm_exchange_t *exchange)
     }
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, exchange->allow);
+    if (__atomic_load_n (&self->draining, __ATOMIC_RELAXED))
+        MHD_add_response_header (response, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result result = MHD_queue_response (exchange->connection, (unsigned) status, response);
     MHD_destroy_response (response);
     int64_t latency = jm_exchange_now_us () - exchange->started_us;
@@ -476,6 +482,7 @@ s_on_request (void *cls, struct MHD_Connection *connection, const char *url, con
             jm_exchange_error (exchange, JM_ERR_INVALID_REQUEST, "the path has a bad %%-escape or a NUL byte");
         }
         *con_cls = exchange;
+        __atomic_add_fetch (&self->active, 1, __ATOMIC_RELAXED);
         if (!exchange->status && s_guard_refused (self, exchange))
             exchange->route = "(refused)";
         if (!exchange->status)
@@ -510,7 +517,10 @@ static void
 s_on_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
                 enum MHD_RequestTerminationCode code)
 {
+    jm_dashboard_t *self = cls;
     jm_exchange_t *exchange = *con_cls;
+    if (exchange)
+        __atomic_sub_fetch (&self->active, 1, __ATOMIC_RELAXED);
     jm_exchange_destroy (&exchange);
     *con_cls = NULL;
 }
@@ -706,6 +716,7 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
     self->app.min_matchers = (int) jm_config_int (config, "min-matchers");
     self->app.search_scan_max = (int) jm_config_int (config, "search-scan-max");
     self->max_body = (size_t) jm_config_int (config, "max-body");
+    self->drain_ms = (int) jm_config_int (config, "drain-ms");
     const char *token = jm_config_string (config, "token");
     self->token = *token? strdup (token): NULL;
     self->scheme = "http";
@@ -883,6 +894,31 @@ jm_dashboard_port (jm_dashboard_t *self)
     return self->port;
 }
 
+//  Waits until no request is being served, or drain-ms has passed.
+static void
+s_drain (jm_dashboard_t *self)
+{
+    __atomic_store_n (&self->draining, true, __ATOMIC_RELAXED);
+    int active = __atomic_load_n (&self->active, __ATOMIC_RELAXED);
+    if (active == 0)
+        return;
+    jm_log_info ("stopping: waiting up to %d ms for %d requests in flight", self->drain_ms, active);
+    struct timespec now, tick = { 0, 10 * 1000 * 1000 };
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    int64_t deadline = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000 + self->drain_ms;
+    while ((active = __atomic_load_n (&self->active, __ATOMIC_RELAXED)) > 0) {
+        clock_gettime (CLOCK_MONOTONIC, &now);
+        if ((int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000 >= deadline)
+            break;
+        nanosleep (&tick, NULL);
+    }
+    if (active)
+        jm_log_warning ("stopping: %d requests still in flight after %d ms are ended", active,
+                        self->drain_ms);
+    else
+        jm_log_info ("stopping: every request in flight finished");
+}
+
 void
 jm_dashboard_destroy (jm_dashboard_t **self_p)
 {
@@ -890,9 +926,12 @@ jm_dashboard_destroy (jm_dashboard_t **self_p)
     jm_dashboard_t *self = *self_p;
     if (!self)
         return;
-    //  stop taking connections, answer every suspended request (the bridge
+    //  stop taking connections, let the requests in flight finish (for up
+    //  to drain-ms), answer those still waiting for the gateway (the bridge
     //  fails its calls, which resumes them), then close everything
     MHD_socket listener = self->daemon? MHD_quiesce_daemon (self->daemon): MHD_INVALID_SOCKET;
+    if (self->daemon)
+        s_drain (self);
     if (self->app.bridge)
         jm_bridge_stop (self->app.bridge);
     if (self->daemon)

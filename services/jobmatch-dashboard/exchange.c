@@ -261,7 +261,7 @@ jm_exchange_call_result (jm_exchange_t *self, int index)
         if (strcmp (call->failure, JM_BRIDGE_BUSY) == 0)
             jm_exchange_error (self, JM_ERR_BUSY, "too many requests waiting for the gateway; retry later");
         else
-            jm_exchange_error (self, "unavailable", "the dashboard is stopping");
+            jm_exchange_error (self, JM_ERR_UNAVAILABLE, "the dashboard is stopping; send the request again");
         return NULL;
     }
     json_error_t json_error;
@@ -336,7 +336,7 @@ jm_exchange_status_for (const char *code)
         { JM_ERR_BUSY, 503 },
         { JM_ERR_NO_WORKERS, 503 },
         { JM_ERR_IO, 503 },
-        { "unavailable", 503 },
+        { JM_ERR_UNAVAILABLE, 503 },
         { "timeout", 504 },
     };
     for (size_t index = 0; index < sizeof map / sizeof map [0]; index++)
@@ -355,7 +355,7 @@ s_error_status (jm_exchange_t *self, const char *code)
         self->retry_after = 1;
     else
     if (strcmp (code, JM_ERR_NO_WORKERS) == 0 || strcmp (code, JM_ERR_IO) == 0
-    ||  strcmp (code, "unavailable") == 0)
+    ||  strcmp (code, JM_ERR_UNAVAILABLE) == 0)
         self->retry_after = 5;
 }
 

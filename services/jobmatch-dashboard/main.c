@@ -59,6 +59,8 @@ static const jm_config_option_t s_options [] = {
       "requests a second one address (an IPv6 /64) may send on average; more get 429 (0: no limit)" },
     { "rate-burst", JM_CONFIG_INT, "500", 1, 1000000,
       "requests one address may send at once beyond --rate-limit" },
+    { "drain-ms", JM_CONFIG_INT, "5000", 0, 600000,
+      "on SIGTERM or SIGINT, how long requests in flight may take to finish; new connections are refused" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request (debug level)" },
     { NULL }

@@ -20,6 +20,7 @@
 #define TRIM_TRAFFIC_MIN    (256 << 20) //  bytes received (kept or refused) that do the same
 #define CLIENT_FRAME_SLACK  (1 << 20)   //  bodies this much (or max-body / 2) over max-body
                                         //  are answered too_large
+#define STOP_LINGER_MS      1000    //  at the stop, how long the last replies may take to leave
 
 
 //  --------------------------------------------------------------------------
@@ -61,6 +62,70 @@ gw_frame_hex (zframe_t *frame, char *buffer, size_t size)
 
 
 //  --------------------------------------------------------------------------
+//  Stopping
+
+//  Answers every request waiting in a queue unavailable.
+static void
+s_drain_waiting (broker_t *self)
+{
+    for (service_t *service = zhashx_first (self->services); service;
+         service = zhashx_next (self->services))
+        while (service->queue.head) {
+            request_t *request = service->queue.head;
+            gw_list_remove (&service->queue, request);
+            self->queued--;
+            gw_request_fail (self, &request, JM_ERR_UNAVAILABLE,
+                             "the gateway is stopping; send the request again");
+        }
+}
+
+//  While the gateway stops: answers unavailable what waits (a lost worker's
+//  requests come back to the queue), and once workers hold nothing more or
+//  drain-ms has passed, what they still hold.  Returns -1 then, to end the
+//  loop; 0 while it waits, or when not stopping.
+static int
+s_drain_check (broker_t *self)
+{
+    if (!self->draining)
+        return 0;
+    s_drain_waiting (self);
+    if (self->in_flight > 0 && self->now_ms < self->drain_until)
+        return 0;
+    size_t answered = 0;
+    for (worker_t *worker = zhashx_first (self->worker_table); worker;
+         worker = zhashx_next (self->worker_table))
+        while (worker->in_flight.head) {
+            request_t *request = gw_request_take_back (self, worker);
+            gw_request_fail (self, &request, JM_ERR_UNAVAILABLE,
+                             "the gateway stopped before its worker answered; send the request again");
+            answered++;
+        }
+    if (answered)
+        jm_log_warning ("stopping: %zu requests workers still held after %d ms answered "
+                        "unavailable", answered, self->settings.drain_ms);
+    else
+        jm_log_info ("stopping: every request held was answered");
+    return -1;
+}
+
+//  Starts a graceful stop: from now on new requests are answered
+//  unavailable, and so are those waiting for a worker; the ones workers
+//  hold get up to drain-ms for their replies (s_drain_check).  Returns -1
+//  when nothing is held (stop now), else 0.
+static int
+s_drain_start (broker_t *self)
+{
+    self->now_ms = zclock_mono ();
+    self->draining = true;
+    self->drain_until = self->now_ms + self->settings.drain_ms;
+    jm_log_info ("stopping: %zu waiting requests answered unavailable; waiting up to %d ms "
+                 "for the %zu workers hold", self->queued, self->settings.drain_ms,
+                 self->in_flight);
+    return s_drain_check (self);
+}
+
+
+//  --------------------------------------------------------------------------
 //  Loop handlers
 
 static int
@@ -88,16 +153,19 @@ s_handle_workers (zloop_t *loop, zsock_t *sock, void *arg)
         gw_worker_message (self, msg);
         zmsg_destroy (&msg);
     }
-    return 0;
+    return s_drain_check (self);
 }
 
 static int
 s_handle_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
 {
+    broker_t *self = arg;
     char *command = zstr_recv (pipe);
     bool stop = !command || streq (command, "$TERM");
     zstr_free (&command);
-    return stop? -1: 0;
+    if (!stop || self->draining)
+        return 0;
+    return s_drain_start (self);
 }
 
 //  The periodic timer.  Its duties, in order:
@@ -110,7 +178,9 @@ s_handle_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
 //  4. delete services with no workers and no requests;
 //  5. log a summary every minute while there is traffic, and how many
 //     warnings were suppressed;
-//  6. once the queue has drained after a burst (TRIM_HELD_MIN or more
+//  6. while stopping, answer unavailable what waits, and what workers
+//     still hold once drain-ms has passed (ending the loop);
+//  7. once the queue has drained after a burst (TRIM_HELD_MIN or more
 //     requests, or TRIM_BYTES_MIN body bytes, held at once, or a flood of
 //     TRIM_TRAFFIC_MIN bytes received, refused ones included), hand the
 //     memory they held back to the system: malloc keeps freed memory
@@ -186,7 +256,7 @@ s_handle_tick (zloop_t *loop, int timer_id, void *arg)
         self->traffic_bytes = 0;
         malloc_trim (0);
     }
-    return 0;
+    return s_drain_check (self);
 }
 
 
@@ -363,6 +433,8 @@ s_gateway_actor (zsock_t *pipe, void *args)
         jm_log_warning ("client-bytes-max or held-bytes-max is below max-body: the largest "
                         "bodies will always be answered busy");
     zloop_start (self->loop);
+    //  the last replies (unavailable ones too) leave before the socket closes
+    zsock_set_linger (self->clients, STOP_LINGER_MS);
     gw_log_summary (self, "final ");
     s_broker_destroy (&self);
 }
@@ -395,6 +467,7 @@ jm_gateway_new (jm_config_t *config, jm_error_t *err)
         .held_bytes_max = (size_t) jm_config_int (config, "held-bytes-max"),
         .max_worker_message = (size_t) jm_config_int (config, "max-worker-message"),
         .client_reply_max = (int) jm_config_int (config, "client-reply-max"),
+        .drain_ms = (int) jm_config_int (config, "drain-ms"),
         .curve_cert = (char *) jm_config_string (config, "curve-cert"),
         .curve_clients = (char *) jm_config_string (config, "curve-clients"),
         .curve_workers = (char *) jm_config_string (config, "curve-workers"),

@@ -63,6 +63,9 @@ s_count_error (broker_t *self, const char *code)
     else
     if (streq (code, JM_ERR_FORBIDDEN))
         self->counters.forbidden++;
+    else
+    if (streq (code, JM_ERR_UNAVAILABLE))
+        self->counters.unavailable++;
 }
 
 //  Sends an error reply {"ok": false, "error": {...}} to a client.
@@ -252,6 +255,12 @@ gw_client_message (broker_t *self, zmsg_t *msg)
                               service_data, service_size, JM_ERR_TOO_LARGE,
                               "body is %zu bytes, more than the %zu allowed",
                               body_bytes, self->settings.max_body);
+        return;
+    }
+    if (self->draining) {
+        gw_client_send_error (self, client, decoded.envelope, decoded.envelope_size,
+                              service_data, service_size, JM_ERR_UNAVAILABLE,
+                              "the gateway is stopping; send the request again");
         return;
     }
     if (!gw_auth_request_allowed (self, &decoded))

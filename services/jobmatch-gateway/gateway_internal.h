@@ -88,6 +88,7 @@ typedef struct {
     size_t held_bytes_max;      //  body bytes held, all clients
     size_t max_worker_message;  //  largest frame the workers socket takes
     int client_reply_max;       //  replies queued to one client (send high water mark)
+    int drain_ms;               //  on $TERM, how long to wait for requests workers hold
     //  CURVE: read at start only (borrowed from the config, then NULL)
     char *curve_cert;           //  the gateway's secret certificate; "": no CURVE
     char *curve_clients;        //  directories of allowed public certificates
@@ -168,6 +169,7 @@ typedef struct {
     uint64_t replies_unread;    //  replies dropped: the client's queue was full
     uint64_t replies_gone;      //  replies dropped: the client had disconnected
     uint64_t forbidden;         //  registry writes refused to non-admin keys
+    uint64_t unavailable;       //  requests answered unavailable while stopping
     uint64_t latency [LATENCY_BUCKETS];
     uint64_t latency_count;
     uint64_t latency_sum_us;
@@ -205,6 +207,8 @@ typedef struct {
     jm_curve_t *curve;          //  the gateway's keys, NULL without CURVE
     jm_zap_t *zap;              //  the ZAP handler, NULL without CURVE
     bool admin_writes;          //  registry writes need an admin key (--curve-admins)
+    bool draining;              //  stopping: new requests get unavailable (gateway.c)
+    int64_t drain_until;        //  then those workers still hold get it too
 } broker_t;
 
 

@@ -124,6 +124,7 @@ gw_stats_json (broker_t *self)
     s_json_set (errors, JM_ERR_INVALID_REQUEST,
                 json_integer ((json_int_t) counters->invalid_request));
     s_json_set (errors, JM_ERR_FORBIDDEN, json_integer ((json_int_t) counters->forbidden));
+    s_json_set (errors, JM_ERR_UNAVAILABLE, json_integer ((json_int_t) counters->unavailable));
     json_t *dropped = json_object ();
     s_json_set (dropped, "client", json_integer ((json_int_t) counters->dropped_client));
     s_json_set (dropped, "worker", json_integer ((json_int_t) counters->dropped_worker));
@@ -175,7 +176,8 @@ gw_log_summary (broker_t *self, const char *when)
     counters_t *counters = &self->counters;
     jm_log_info ("%ssummary: %" PRIu64 " requests, %" PRIu64 " replies, errors: %" PRIu64
                  " no_workers %" PRIu64 " busy %" PRIu64 " too_large %" PRIu64
-                 " worker_lost %" PRIu64 " timeout %" PRIu64 " invalid_request; %" PRIu64
+                 " worker_lost %" PRIu64 " timeout %" PRIu64 " invalid_request %" PRIu64
+                 " unavailable; %" PRIu64
                  " re-dispatched, %" PRIu64 " timed out at a worker, %"
                  PRIu64 " late replies, %" PRIu64 " dropped; %" PRIu64 " replies dropped "
                  "(%" PRIu64 " unread, %" PRIu64 " client gone); busy by cap: %" PRIu64
@@ -184,6 +186,7 @@ gw_log_summary (broker_t *self, const char *when)
                  when, counters->requests, counters->replies,
                  counters->no_workers, counters->busy, counters->too_large,
                  counters->worker_lost, counters->timeout, counters->invalid_request,
+                 counters->unavailable,
                  counters->redispatches, counters->timeouts,
                  counters->late_replies, counters->dropped_client + counters->dropped_worker,
                  counters->replies_unread + counters->replies_gone, counters->replies_unread,

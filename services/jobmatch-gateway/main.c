@@ -50,6 +50,9 @@ static const jm_config_option_t s_options [] = {
       "largest frame in bytes a worker may send; a larger one disconnects it" },
     { "client-reply-max", JM_CONFIG_INT, "20000", 1, 1000000,
       "replies queued to one client that does not read them; more are dropped" },
+    { "drain-ms", JM_CONFIG_INT, "5000", 0, 600000,
+      "on SIGTERM or SIGINT, how long to wait for the requests workers hold; the rest, and "
+      "requests arriving meanwhile, are answered unavailable" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request and reply (debug level)" },
     { NULL }

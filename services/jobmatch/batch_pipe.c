@@ -333,7 +333,7 @@ s_retryable (const char *code)
 {
     return strcmp (code, JM_ERR_BUSY) == 0 || strcmp (code, JM_ERR_NO_WORKERS) == 0
         || strcmp (code, JM_ERR_WORKER_LOST) == 0 || strcmp (code, JM_ERR_INTERNAL) == 0
-        || strcmp (code, JM_ERR_TIMEOUT) == 0;
+        || strcmp (code, JM_ERR_TIMEOUT) == 0 || strcmp (code, JM_ERR_UNAVAILABLE) == 0;
 }
 
 //  Takes the replies waiting.  Returns 1 when one is handed back.

@@ -262,7 +262,7 @@ jm_cli_remote_exit_status (const jm_error_t *err)
     assert (err);
     static const char *unanswered [] = {
         JM_ERR_IO, JM_ERR_NO_WORKERS, JM_ERR_BUSY, JM_ERR_WORKER_LOST, JM_ERR_TIMEOUT,
-        JM_ERR_INTERNAL, NULL
+        JM_ERR_INTERNAL, JM_ERR_UNAVAILABLE, NULL
     };
     for (int i = 0; unanswered [i]; i++)
         if (strcmp (err->code, unanswered [i]) == 0)
