@@ -167,6 +167,42 @@ def flushall_heals_within_a_second():
 
 
 @runner.test
+def batch_through_a_flush_ranks_every_result_it_stores():
+    import subprocess
+    stack = _ready(Stack(matchers=2))
+    count = 4000
+    in_path = os.path.join(harness.tmpdir(), "flush-in.jsonl")
+    with open(in_path, "w") as out:
+        for serial in range(count):
+            out.write(json.dumps(make_candidate(serial % 400, prefix="x")
+                                 | {"id": "flush-%d" % serial}) + "\n")
+    out_path = os.path.join(harness.tmpdir(), "flush-out.jsonl")
+    env = dict(os.environ, JOBMATCH_DATA_DIR=os.path.join(harness.ROOT, "data"))
+    batch = subprocess.Popen([harness.binary("jobmatch"), "batch", "--gateway", stack.gateway.clients,
+                              "--in", in_path, "--out", out_path, "--job", "backend-developer",
+                              "--batch", "100"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, env=env)
+    harness.on_cleanup(lambda: batch.poll() is None and batch.kill())
+    client = stack.redis.client()
+    harness.wait_for(lambda: client.zcard(rank_key("backend-developer", 1)) >= 500, 60.0, 0.005,
+                     "the batch under way")
+    client.flushall()
+    _, err = batch.communicate(timeout=120)
+    check_equal(batch.returncode, 0, "batch exit status (%s)" % err.decode()[-300:])
+    with open(out_path) as out:
+        check_equal(sum(1 for _ in out), count, "output records")
+    stored = {key.rsplit(":", 1)[1] for key in
+              client.scan_iter("jobmatch:result:backend-developer:*", count=1000)}
+    ranked = set(client.zrange(rank_key("backend-developer", 1), 0, -1))
+    check(stored, "results stored after the flush")
+    unranked = stored - ranked
+    check(not unranked, "%d of %d results stored after the flush are not ranked" % (
+        len(unranked), len(stored)))
+    check_equal(client.hget("jobmatch:job:backend-developer", "ranked"), "1", "ranked version")
+    print("    %d of %d results stored after the flush, all ranked" % (len(stored), count))
+
+
+@runner.test
 def results_scored_before_the_heal_are_ranked():
     # a slow poll: requests right after the flush land before the heal
     stack = _ready(Stack(matchers=1, matcher_options={"poll_ms": 1000}))
