@@ -149,6 +149,7 @@ struct _jm_registry_t {
     int builtin_count;
     char **builtin_ids;         //  kept after seeding, for healing
     int builtin_id_count;
+    bool heal_refused;          //  the last heal failed (logged once until one works)
     bool seeded, loaded;
     long long seq;
     int poll_ms;
@@ -456,11 +457,15 @@ s_heal (jm_registry_t *self, const char **ids, size_t count)
     const jm_reply_t *reply = jm_store_run (self->store, calls) == 0
                             ? jm_store_calls_reply (calls, 0): NULL;
     if (!reply || reply->type != JM_REPLY_ARRAY) {
-        if (reply)
-            jm_log_error ("registry heal script: %s", reply->str ? reply->str : "bad reply");
+        //  Redis refusing writes (OOM, read-only) would refuse every poll
+        if (reply && !self->heal_refused)
+            jm_log_error ("registry heal script: %s; trying again at every poll",
+                          reply->str ? reply->str : "bad reply");
+        self->heal_refused = reply != NULL;
         healed = -1;
     }
     else {
+        self->heal_refused = false;
         for (size_t i = 0; i < reply->count; i++) {
             const char *id = jm_reply_str (jm_reply_item (reply, i));
             const jm_job_t *job = id ? jm_engine_job (self->engine, id) : NULL;

@@ -233,6 +233,9 @@ def redis_restarted_empty_heals():
     started = time.monotonic()
     # the matchers reconnect with their backoff (100 ms, doubling), then heal
     took = wait_healed(stack, want, started, 3.0)
+    # the other matcher may still be in its backoff: scored, not stored yet
+    for matcher in stack.matchers:
+        matcher.wait_log("back after", timeout=10.0)
     results = score(stack, "after")
     check_equal({(r["job"], r["job_version"]) for r in results},
                 {("backend-developer", 2), ("go-dev", 2)}, "jobs and versions scored")
