@@ -826,6 +826,7 @@ jm_store__ensure (jm_store_t *self)
         self->outage_s = (double) (s_now_ms () - self->down_since_ms) / 1000.0;
         self->replay_count = self->entry_end - self->entry_first;
         self->replay_due = true;
+        self->reconnected_ms = s_now_ms ();
     }
     self->ever_connected = true;
     self->down_since_ms = 0;
@@ -838,6 +839,11 @@ jm_store__ensure (jm_store_t *self)
 static void
 s_report_return (jm_store_t *self, uint64_t replayed)
 {
+    if (self->drain_since_ms && self->ctx && self->entry_first == self->entry_end) {
+        jm_log_info ("redis %s: backlog drained in %.1f s", self->endpoint,
+                     (double) (s_now_ms () - self->drain_since_ms) / 1000.0);
+        self->drain_since_ms = 0;
+    }
     if (!self->replay_due || !self->ctx)
         return;
     if (replayed > self->replay_count)
@@ -845,6 +851,8 @@ s_report_return (jm_store_t *self, uint64_t replayed)
     jm_log_info ("redis %s: back after %.1f s, replayed %llu writes%s", self->endpoint,
                  self->outage_s, (unsigned long long) replayed,
                  self->entry_end > self->entry_first ? "; some still pending" : "");
+    if (self->entry_end > self->entry_first)
+        self->drain_since_ms = self->reconnected_ms;
     self->replay_due = false;
 }
 

@@ -73,6 +73,8 @@ struct _jm_store_t {
     bool replay_due;                //  reconnected; the return is not logged yet
     double outage_s;                //  how long the last outage lasted
     size_t replay_count;            //  writes pending when it ended
+    int64_t reconnected_ms;         //  monotonic: when it ended
+    int64_t drain_since_ms;         //  the backlog is still draining since then, or 0
     int64_t writes_held_until_ms;   //  Redis refused writes for now (OOM...)
     int write_backoff_ms;
     bool refusal_logged;
