@@ -19,6 +19,9 @@ matcher on free loopback ports (stack.Stack), and a few thousand candidates.
                                           slots, the gateway queues, nothing is
                                           lost; the backlog drains when Redis is
                                           back and the matcher takes work again
+  gateway_honours_heartbeat_slots         HEARTBEAT "slots=N" from a raw worker:
+                                          0 holds requests, 1 lets one through,
+                                          more than READY's disconnects
 
 Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, N failed".
 """
@@ -322,6 +325,48 @@ def bound_reached_gateway_holds_requests():
           "came back (%s s at 0 slots)" % (full.group(2) if full else "?", drained_s,
                                             again.group(1) if again else "?"), flush=True)
     s.check_alive()
+
+
+@runner.test
+def gateway_honours_heartbeat_slots():
+    """The HEARTBEAT "slots=N" extension at the gateway, with a raw worker."""
+    gateway = harness.start_gateway(heartbeat_ms=1000, liveness=3)
+    raw = harness.MdpClient(gateway.workers)            # a DEALER is all a worker is
+    raw.send_raw([b"", b"MDPW01", b"\x01", b"pressed", b"slots=2"])
+    gateway.wait_workers("pressed")
+
+    def next_request(timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            frames = raw.recv_raw(max(0.0, deadline - time.monotonic()))
+            if frames and frames[2] == b"\x02":
+                return frames
+        return None
+
+    raw.send_raw([b"", b"MDPW01", b"\x04", b"slots=0"])
+    harness.wait_for(lambda: gateway.stats()["services"]["pressed"]["workers"][0]["slots"] == 0, 5,
+                     0.02, "0 slots in the gateway's stats")
+    client = harness.MdpClient(gateway.clients)
+    client.send("pressed", "r1", b"one")
+    check(next_request(0.5) is None, "no request for a worker with 0 slots")
+    check_equal(gateway.stats()["services"]["pressed"]["queued"], 1, "the request waits")
+    raw.send_raw([b"", b"MDPW01", b"\x04", b"slots=1"])
+    request = next_request(2.0)
+    check(request is not None and request[-1] == b"one", "dispatched once a slot is offered")
+    client.send("pressed", "r2", b"two")
+    check(next_request(0.5) is None, "1 slot, 1 held: no second request")
+    raw.send_raw([b"", b"MDPW01", b"\x03", request[3], b"", b"done"])
+    check_equal(client.recv()[1:], (b"r1", b"done"), "the reply")
+    second = next_request(2.0)
+    check(second is not None and second[-1] == b"two", "the reply freed the slot")
+    # more slots than READY said: disconnected, its request dispatched again
+    raw.send_raw([b"", b"MDPW01", b"\x04", b"slots=3"])
+    deadline = time.monotonic() + 2.0
+    frames = None
+    while time.monotonic() < deadline and frames != [b"", b"MDPW01", b"\x05"]:
+        frames = raw.recv_raw(max(0.0, deadline - time.monotonic()))
+    check_equal(frames, [b"", b"MDPW01", b"\x05"], "DISCONNECT for slots above READY's")
+    check(gateway.process.alive(), "gateway alive")
 
 
 if __name__ == "__main__":
