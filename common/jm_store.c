@@ -840,8 +840,9 @@ static void
 s_report_return (jm_store_t *self, uint64_t replayed)
 {
     if (self->drain_since_ms && self->ctx && self->entry_first == self->entry_end) {
-        jm_log_info ("redis %s: backlog drained in %.1f s", self->endpoint,
-                     (double) (s_now_ms () - self->drain_since_ms) / 1000.0);
+        jm_log_info ("redis %s: backlog drained in %.1f s (at most %zu bytes were pending)",
+                     self->endpoint, (double) (s_now_ms () - self->drain_since_ms) / 1000.0,
+                     self->stats.pending_peak_bytes);
         self->drain_since_ms = 0;
     }
     if (!self->replay_due || !self->ctx)
