@@ -22,6 +22,7 @@ matcher on free loopback ports (stack.Stack), and a few thousand candidates.
   gateway_honours_heartbeat_slots         HEARTBEAT "slots=N" from a raw worker:
                                           0 holds requests, 1 lets one through,
                                           more than READY's disconnects
+  gateway_answers_busy_past_its_queue_... and past queue-max, busy
 
 Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, N failed".
 """
@@ -367,6 +368,23 @@ def gateway_honours_heartbeat_slots():
         frames = raw.recv_raw(max(0.0, deadline - time.monotonic()))
     check_equal(frames, [b"", b"MDPW01", b"\x05"], "DISCONNECT for slots above READY's")
     check(gateway.process.alive(), "gateway alive")
+
+
+@runner.test
+def gateway_answers_busy_past_its_queue_for_a_full_worker():
+    gateway = harness.start_gateway(queue_max=2)
+    raw = harness.MdpClient(gateway.workers)
+    raw.send_raw([b"", b"MDPW01", b"\x01", b"pressed", b"slots=4"])
+    gateway.wait_workers("pressed")
+    raw.send_raw([b"", b"MDPW01", b"\x04", b"slots=0"])
+    harness.wait_for(lambda: gateway.stats()["services"]["pressed"]["workers"][0]["slots"] == 0, 5,
+                     0.02, "0 slots in the gateway's stats")
+    client = harness.MdpClient(gateway.clients)
+    for index in range(3):
+        client.send("pressed", "r%d" % index, b"x")
+    service, request_id, body = client.recv(2.0)
+    check_equal(request_id, b"r2", "the request past the queue is answered")
+    check_equal(harness.error_code(body), "busy", "answered busy")
 
 
 if __name__ == "__main__":
