@@ -4,7 +4,8 @@
     and the CLI and dashboard (clients):
 
     1.  Small helpers: the JSON body of an error reply, the READY
-        extensions "slots=N" and "heartbeat=MS", sending a message from
+        extensions "slots=N" and "heartbeat=MS" (and HEARTBEAT "slots=N",
+        the fewer a worker can hold for a while), sending a message from
         parts.  The protocol's constants (headers, commands, limits) and the
         decoders of received messages are in jm_mdp_decode.h, which this
         header includes.
@@ -68,7 +69,7 @@ int
     jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err);
 
 //  Parses the HEARTBEAT extension frame "slots=N" of a worker that can hold
-//  N requests now (0..1000; proto/protocol.md 5.5).  Returns N, or -1 with
+//  N requests now (0..1000; proto/protocol.md 5.4).  Returns N, or -1 with
 //  err filled (code invalid_request) when the frame says something else.
 int
     jm_mdp_slots_now_parse (const void *data, size_t size, jm_error_t *err);
@@ -182,7 +183,7 @@ void
 //  Says how many requests the worker can hold now, 0 up to the slots it was
 //  created with (values outside are clamped): backpressure, e.g. while what
 //  it has done cannot be stored.  When that changes the gateway hears it at
-//  once (HEARTBEAT + "slots=N", proto/protocol.md 5.5), and again with every
+//  once (HEARTBEAT + "slots=N", proto/protocol.md 5.4), and again with every
 //  heartbeat and after every READY while it is below the slots; requests
 //  already sent still arrive.  Returns 0, or -1 when the send queue is full
 //  (the next heartbeat says it).

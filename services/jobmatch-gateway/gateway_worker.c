@@ -165,7 +165,7 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
 }
 
 //  HEARTBEAT ["slots=N"]: the worker can hold N requests now, 0 up to the
-//  slots of its READY (proto/protocol.md 5.5).  Its requests in flight
+//  slots of its READY (proto/protocol.md 5.4).  Its requests in flight
 //  stay; it takes more only while it holds fewer than N.  Other extension
 //  frames are ignored; a bad slots value disconnects it, as in READY.
 static void

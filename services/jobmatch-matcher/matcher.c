@@ -18,7 +18,9 @@
     follows them (registry.h).  Each turn also serves jobmatch.jobs and
     jobmatch.results when they have input (never starved by a busy match
     service), polls the registry, and when nothing waits, re-scores one
-    chunk of a changed job.                                                */
+    chunk of a changed job.  While Redis cannot take the writes, they wait
+    in the store, and the matcher offers the gateway fewer slots as they
+    grow, none at --redis-pending-max-mb (s_update_slots).                */
 #include "matcher.h"
 #include "body.h"
 #include "registry.h"
