@@ -532,6 +532,7 @@ s_lost (jm_store_t *self, const char *reason)
     char why [240];
     snprintf (why, sizeof why, "%s", reason);     //  reason may live in ctx
     s_close (self);
+    self->recovering = true;
     self->entry_sent = self->entry_first;   //  unanswered: replayed on the next connection
     self->sent_commands = 0;
     //  A refusal comes back on every reconnection while it lasts: say it
@@ -692,6 +693,7 @@ static void
 s_log_down (jm_store_t *self, const char *why, bool refusal)
 {
     jm_log_debug ("redis %s: connect failed: %s", self->endpoint, why);
+    self->recovering = true;
     if (self->down_logged && !(refusal && strcmp (why, self->down_why) != 0))
         return;
     jm_log_error ("redis %s unavailable (%s); %zu writes pending, retrying with backoff",
@@ -1075,6 +1077,7 @@ s_flush_outcome (jm_store_t *self, s_flush_t *flush, int rc)
         ;                           //  refused to us: an outage, s_lost logged it
     else
     if (flush->hold) {
+        self->recovering = true;
         if (!self->refusal_logged) {
             jm_log_warning ("redis %s: refuses writes for now: %s; %zu writes kept pending, "
                             "retrying with backoff", self->endpoint, flush->first_error,
@@ -1241,8 +1244,10 @@ jm_store_flush (jm_store_t *self)
         if (s_now_ms () < self->writes_held_until_ms)
             rc = -1;
         else
-            rc = s_flush_pending (self, JM_STORE_FLUSH_BUDGET_MS);
+            rc = s_flush_pending (self, self->recovering ? JM_STORE_FLUSH_BUDGET_MS : 0);
     }
+    if (self->entry_first == self->entry_end && self->ctx)
+        self->recovering = false;
     if (self->entry_first == self->entry_end && self->pend.cap > (4u << 20))
         jm_store__pending_begin (self);         //  gives a large buffer back at once
     s_report_return (self, self->confirmed - before);

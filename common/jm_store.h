@@ -351,9 +351,9 @@ int jm_store_write_profile (jm_store_t *self, const char *candidate, const char 
 int jm_store_append (jm_store_t *self, int argc, const char **argv, const size_t *argvlen);
 
 //  Sends the pending writes in pipelines of at most 16384 commands and
-//  1 MiB (a usual batch is one) and reads all replies; a backlog left by
-//  an outage goes for at most 50 ms per call, so some
-//  may stay pending (see jm_store_pending).  Confirmed writes
+//  1 MiB (a usual batch is one) and reads all replies; after an outage or
+//  a refusal, until nothing is pending, a call flushes for at most 50 ms,
+//  so some may stay pending (see jm_store_pending).  Confirmed writes
 //  and those Redis refused for good leave the buffer; the rest stay.
 //  Returns the number of writes confirmed (all their commands answered
 //  without error), or -1 when Redis is not available (down, backing off,

@@ -25,7 +25,7 @@
 //  round trips of 1 MiB rather than one 8 MiB copy held by the matcher.
 #define JM_STORE_PIPELINE_COMMANDS   16384
 #define JM_STORE_PIPELINE_BYTES      (1u << 20)
-#define JM_STORE_FLUSH_BUDGET_MS     50          //  a flush drains a backlog this long at most
+#define JM_STORE_FLUSH_BUDGET_MS     50          //  a flush drains an outage's backlog this long at most
 
 //  A growable byte buffer, always NUL-terminated when allocated.
 typedef struct {
@@ -75,6 +75,8 @@ struct _jm_store_t {
     size_t replay_count;            //  writes pending when it ended
     int64_t reconnected_ms;         //  monotonic: when it ended
     int64_t drain_since_ms;         //  the backlog is still draining since then, or 0
+    bool recovering;                //  since a loss or refusal, until nothing is pending:
+                                    //  a flush drains for JM_STORE_FLUSH_BUDGET_MS at most
     int64_t writes_held_until_ms;   //  Redis refused writes for now (OOM...)
     int write_backoff_ms;
     bool refusal_logged;
