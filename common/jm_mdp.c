@@ -72,6 +72,12 @@ jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err)
 }
 
 int
+jm_mdp_slots_now_parse (const void *data, size_t size, jm_error_t *err)
+{
+    return s_extension_parse (data, size, "slots=", 0, JM_MDP_SLOTS_MAX, err);
+}
+
+int
 jm_mdp_heartbeat_parse (const void *data, size_t size, jm_error_t *err)
 {
     return s_extension_parse (data, size, "heartbeat=", JM_MDP_HEARTBEAT_MIN,
@@ -225,6 +231,7 @@ struct _jm_mdp_worker_t {
     char *endpoint;
     char *service;
     int slots;
+    int slots_now;              //  what it can hold now (jm_mdp_worker_set_slots)
     int heartbeat_ms;
     int liveness;
     int64_t heartbeat_at;       //  when to send the next HEARTBEAT
@@ -269,6 +276,21 @@ s_worker_send_ready (jm_mdp_worker_t *self)
     jm_mdp_send (self->sock, parts, count, NULL);
 }
 
+//  HEARTBEAT ["slots=N"]: the worker can hold N requests now, fewer than
+//  its READY said (or all of them again).  Returns 0, or -1 when the send
+//  queue is full.
+static int
+s_worker_send_slots (jm_mdp_worker_t *self)
+{
+    byte command = JM_MDPW_HEARTBEAT;
+    char slots [32];
+    snprintf (slots, sizeof slots, "slots=%d", self->slots_now);
+    jm_mdp_part_t parts [] = {
+        { "", 0 }, { JM_MDPW, 6 }, { &command, 1 }, { slots, strlen (slots) }
+    };
+    return jm_mdp_send (self->sock, parts, 4, NULL);
+}
+
 static void
 s_worker_reset_timers (jm_mdp_worker_t *self)
 {
@@ -290,8 +312,11 @@ s_worker_connect (jm_mdp_worker_t *self)
     if (zsock_connect (self->sock, "%s", self->endpoint))
         return -1;
     self->generation++;
-    if (self->generation > 1)
+    if (self->generation > 1) {
         s_worker_send_ready (self);
+        if (self->slots_now < self->slots)
+            s_worker_send_slots (self);
+    }
     else
         self->announce = true;  //  sent by the first tick, recv or wait
     s_worker_reset_timers (self);
@@ -305,6 +330,8 @@ s_worker_announce (jm_mdp_worker_t *self)
     if (self->announce) {
         self->announce = false;
         s_worker_send_ready (self);
+        if (self->slots_now < self->slots)
+            s_worker_send_slots (self);
         s_worker_reset_timers (self);
     }
 }
@@ -334,6 +361,7 @@ jm_mdp_worker_new_curve (const char *endpoint, const char *service, int slots,
     self->service = strdup (service);
     assert (self->endpoint && self->service);
     self->slots = slots;
+    self->slots_now = slots;
     self->heartbeat_ms = JM_MDP_HEARTBEAT_MS;
     self->liveness = JM_MDP_LIVENESS;
     pthread_once (&s_czmq_once, s_czmq_init);
@@ -578,6 +606,33 @@ jm_mdp_worker_reply_str (jm_mdp_worker_t *self, jm_mdp_request_t **request_p, co
 }
 
 int
+jm_mdp_worker_set_slots (jm_mdp_worker_t *self, int slots)
+{
+    assert (self);
+    if (slots < 0)
+        slots = 0;
+    if (slots > self->slots)
+        slots = self->slots;
+    if (slots == self->slots_now)
+        return 0;
+    self->slots_now = slots;
+    if (self->announce)
+        return 0;               //  READY is still to go, and this after it
+    jm_log_debug ("worker for '%s': can hold %d of %d requests now", self->service,
+                  slots, self->slots);
+    int rc = s_worker_send_slots (self);
+    self->heartbeat_at = zclock_mono () + self->heartbeat_ms;
+    return rc;
+}
+
+int
+jm_mdp_worker_slots_now (jm_mdp_worker_t *self)
+{
+    assert (self);
+    return self->slots_now;
+}
+
+int
 jm_mdp_worker_tick (jm_mdp_worker_t *self)
 {
     assert (self);
@@ -594,7 +649,12 @@ jm_mdp_worker_tick (jm_mdp_worker_t *self)
         now = zclock_mono ();
     }
     if (now >= self->heartbeat_at) {
-        s_worker_send_command (self, JM_MDPW_HEARTBEAT);
+        //  while it holds fewer, every heartbeat says so (a gateway that
+        //  restarted learns it from the next one)
+        if (self->slots_now < self->slots)
+            s_worker_send_slots (self);
+        else
+            s_worker_send_command (self, JM_MDPW_HEARTBEAT);
         self->heartbeat_at = now + self->heartbeat_ms;
     }
     int64_t next_at = self->heartbeat_at < self->expires_at? self->heartbeat_at: self->expires_at;

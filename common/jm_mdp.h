@@ -4,7 +4,8 @@
     and the CLI and dashboard (clients):
 
     1.  Small helpers: the JSON body of an error reply, the READY
-        extensions "slots=N" and "heartbeat=MS", sending a message from
+        extensions "slots=N" and "heartbeat=MS" (and HEARTBEAT "slots=N",
+        the fewer a worker can hold for a while), sending a message from
         parts.  The protocol's constants (headers, commands, limits) and the
         decoders of received messages are in jm_mdp_decode.h, which this
         header includes.
@@ -66,6 +67,12 @@ char *
 //  with err filled (code invalid_request) when the frame says something else.
 int
     jm_mdp_slots_parse (const void *data, size_t size, jm_error_t *err);
+
+//  Parses the HEARTBEAT extension frame "slots=N" of a worker that can hold
+//  N requests now (0..1000; proto/protocol.md 5.4).  Returns N, or -1 with
+//  err filled (code invalid_request) when the frame says something else.
+int
+    jm_mdp_slots_now_parse (const void *data, size_t size, jm_error_t *err);
 
 //  Parses the READY extension frame "heartbeat=N", the worker's heartbeat
 //  interval in milliseconds.  Returns N (10..600000), or -1 with err filled
@@ -172,6 +179,20 @@ void
 //  it.  Call before the first tick, recv or wait.
 void
     jm_mdp_worker_set_heartbeat (jm_mdp_worker_t *self, int interval_ms, int liveness);
+
+//  Says how many requests the worker can hold now, 0 up to the slots it was
+//  created with (values outside are clamped): backpressure, e.g. while what
+//  it has done cannot be stored.  When that changes the gateway hears it at
+//  once (HEARTBEAT + "slots=N", proto/protocol.md 5.4), and again with every
+//  heartbeat and after every READY while it is below the slots; requests
+//  already sent still arrive.  Returns 0, or -1 when the send queue is full
+//  (the next heartbeat says it).
+int
+    jm_mdp_worker_set_slots (jm_mdp_worker_t *self, int slots);
+
+//  What jm_mdp_worker_set_slots last set (the slots at first).
+int
+    jm_mdp_worker_slots_now (jm_mdp_worker_t *self);
 
 //  The socket to poll for input (ZMQ_POLLIN); borrowed.  It stays the same
 //  object for the worker's whole life, across reconnections.

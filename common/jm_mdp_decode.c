@@ -226,6 +226,17 @@ s_worker_decode (zframe_t **frames, size_t count, size_t at, bool from_worker,
     out->command = command;
     size_t rest = count - at - 3;           //  frames after the command
     const char *name = jm_mdp_command_name (command);
+    if (from_worker && command == JM_MDPW_HEARTBEAT && rest > 0) {
+        //  jobmatch's extension: "slots=N", the requests it can hold now
+        if (rest > JM_MDP_EXTENSIONS_MAX)
+            return s_problem (JM_MDP_DECODE_DROP, problem, size,
+                              "HEARTBEAT with %zu extension frames, more than %d",
+                              rest, JM_MDP_EXTENSIONS_MAX);
+        for (size_t index = 0; index < rest; index++)
+            out->extensions [index] = frames [at + 3 + index];
+        out->extension_size = rest;
+        return JM_MDP_DECODE_OK;
+    }
     if (command == JM_MDPW_HEARTBEAT || command == JM_MDPW_DISCONNECT) {
         if (rest > 0)
             return s_problem (JM_MDP_DECODE_DROP, problem, size,

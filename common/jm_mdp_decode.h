@@ -82,7 +82,7 @@ typedef struct {
     zframe_t *identity;                         //  the worker's routing id (gateway side)
     int command;                                //  JM_MDPW_*, or 0 when unknown
     zframe_t *service;                          //  READY
-    zframe_t *extensions [JM_MDP_EXTENSIONS_MAX];   //  READY "key=value" frames
+    zframe_t *extensions [JM_MDP_EXTENSIONS_MAX];   //  READY, HEARTBEAT "key=value" frames
     size_t extension_size;
     zframe_t *token;                            //  REQUEST, REPLY
     zframe_t *body [JM_MDP_BODY_FRAMES_MAX];    //  REQUEST, REPLY

@@ -532,6 +532,7 @@ s_lost (jm_store_t *self, const char *reason)
     char why [240];
     snprintf (why, sizeof why, "%s", reason);     //  reason may live in ctx
     s_close (self);
+    self->recovering = true;
     self->entry_sent = self->entry_first;   //  unanswered: replayed on the next connection
     self->sent_commands = 0;
     //  A refusal comes back on every reconnection while it lasts: say it
@@ -692,6 +693,7 @@ static void
 s_log_down (jm_store_t *self, const char *why, bool refusal)
 {
     jm_log_debug ("redis %s: connect failed: %s", self->endpoint, why);
+    self->recovering = true;
     if (self->down_logged && !(refusal && strcmp (why, self->down_why) != 0))
         return;
     jm_log_error ("redis %s unavailable (%s); %zu writes pending, retrying with backoff",
@@ -826,6 +828,7 @@ jm_store__ensure (jm_store_t *self)
         self->outage_s = (double) (s_now_ms () - self->down_since_ms) / 1000.0;
         self->replay_count = self->entry_end - self->entry_first;
         self->replay_due = true;
+        self->reconnected_ms = s_now_ms ();
     }
     self->ever_connected = true;
     self->down_since_ms = 0;
@@ -838,19 +841,22 @@ jm_store__ensure (jm_store_t *self)
 static void
 s_report_return (jm_store_t *self, uint64_t replayed)
 {
+    if (self->drain_since_ms && self->ctx && self->entry_first == self->entry_end) {
+        jm_log_info ("redis %s: backlog drained in %.1f s (at most %zu bytes were pending)",
+                     self->endpoint, (double) (s_now_ms () - self->drain_since_ms) / 1000.0,
+                     self->stats.pending_peak_bytes);
+        self->drain_since_ms = 0;
+    }
     if (!self->replay_due || !self->ctx)
         return;
     if (replayed > self->replay_count)
         replayed = self->replay_count;  //  the rest were this batch's own
-    char dropped [64] = "";
-    if (self->dropped_in_outage)
-        snprintf (dropped, sizeof dropped, ", dropped %llu",
-                  (unsigned long long) self->dropped_in_outage);
-    jm_log_info ("redis %s: back after %.1f s, replayed %llu writes%s%s", self->endpoint,
-                 self->outage_s, (unsigned long long) replayed, dropped,
+    jm_log_info ("redis %s: back after %.1f s, replayed %llu writes%s", self->endpoint,
+                 self->outage_s, (unsigned long long) replayed,
                  self->entry_end > self->entry_first ? "; some still pending" : "");
+    if (self->entry_end > self->entry_first)
+        self->drain_since_ms = self->reconnected_ms;
     self->replay_due = false;
-    self->dropped_in_outage = 0;
 }
 
 
@@ -904,48 +910,14 @@ s_pending_pop (jm_store_t *self)
 }
 
 //  Registers the bytes from start to the end of the buffer as one entry of
-//  `commands` commands, dropping the oldest entries to stay within bounds.
-//  Returns 0, or -1 when the entry alone exceeds the bounds (it is dropped).
+//  `commands` commands.  Nothing is ever dropped: the pending limits are a
+//  bound the owner watches (jm_store_pending_fill) to stop taking work, so
+//  an entry that takes the buffer past them is kept and logged once per
+//  outage.  Returns 0.
 int
 jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands)
 {
     size_t len = self->pend.len - start;
-    size_t max_commands = self->options.pending_max_commands;
-    size_t max_bytes = self->options.pending_max_bytes;
-    uint64_t dropped = 0;
-    bool fits = commands <= max_commands && len <= max_bytes;
-    bool full = self->pend_commands + commands > max_commands
-             || start - self->pend_dead + len > max_bytes;
-    if (fits && full && self->sent_commands)
-        s_collect (self);           //  the oldest may be answered already: no drop then
-    while (fits && self->entry_first < self->entry_end
-       && (self->pend_commands + commands > max_commands
-        || start - self->pend_dead + len > max_bytes)) {
-        s_pending_pop (self);
-        dropped++;
-    }
-    if (!fits) {
-        self->pend.len = start;
-        if (self->pend.data)
-            self->pend.data [start] = '\0';
-        dropped++;
-    }
-    if (dropped) {
-        self->stats.dropped += dropped;
-        self->dropped_in_outage += dropped;
-        if (!fits)
-            jm_log_error ("redis %s: a write of %u commands, %zu bytes exceeds the pending "
-                          "limits (%zu commands, %zu bytes); dropped", self->endpoint,
-                          commands, len, max_commands, max_bytes);
-        else
-        if (!self->drop_logged) {
-            jm_log_error ("redis %s: pending writes full (%zu commands, %zu bytes); "
-                          "dropping the oldest", self->endpoint, max_commands, max_bytes);
-            self->drop_logged = true;
-        }
-    }
-    if (!fits)
-        return -1;
     if (self->entry_end == self->entry_cap) {
         if (self->entry_first > 0) {
             size_t count = self->entry_end - self->entry_first;
@@ -963,6 +935,16 @@ jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands)
     }
     self->entries [self->entry_end++] = (jm_store__entry_t) { start, len, commands };
     self->pend_commands += commands;
+    size_t bytes = self->pend.len - self->pend_dead;
+    if (bytes > self->stats.pending_peak_bytes)
+        self->stats.pending_peak_bytes = bytes;
+    if (jm_store_pending_fill (self) >= 1.0 && !self->full_logged) {
+        jm_log_warning ("redis %s: pending writes reached the bound (%zu commands, %zu bytes; "
+                        "limits %zu, %zu); kept, the owner stops taking work until they drain",
+                        self->endpoint, self->pend_commands, bytes,
+                        self->options.pending_max_commands, self->options.pending_max_bytes);
+        self->full_logged = true;
+    }
     return 0;
 }
 
@@ -1041,11 +1023,15 @@ s_collect (jm_store_t *self)
     return rc;
 }
 
-//  Sends pending writes until none are left.  Returns 0, or -1 when the
-//  connection failed or Redis refused writes for now (the rest stay pending).
+//  Sends pending writes until none are left, or until budget_ms have gone
+//  by after a pipeline (budget_ms 0: no limit), so that a long backlog
+//  drains in steps between which the owner's loop turns.  Returns 0, or
+//  -1 when the connection failed or Redis refused writes for now (the rest
+//  stay pending).
 static int
-s_flush_pending (jm_store_t *self)
+s_flush_pending (jm_store_t *self, int budget_ms)
 {
+    int64_t deadline = budget_ms > 0 ? s_now_ms () + budget_ms : INT64_MAX;
     s_flush_t flush = { 0 };
     int rc = 0;
     if (self->sent_commands && s_read_sent (self, &flush))
@@ -1070,7 +1056,7 @@ s_flush_pending (jm_store_t *self)
             rc = -1;
             break;
         }
-        if (flush.hold)
+        if (flush.hold || s_now_ms () >= deadline)
             break;
     }
     if (flush.hold)
@@ -1091,6 +1077,7 @@ s_flush_outcome (jm_store_t *self, s_flush_t *flush, int rc)
         ;                           //  refused to us: an outage, s_lost logged it
     else
     if (flush->hold) {
+        self->recovering = true;
         if (!self->refusal_logged) {
             jm_log_warning ("redis %s: refuses writes for now: %s; %zu writes kept pending, "
                             "retrying with backoff", self->endpoint, flush->first_error,
@@ -1108,7 +1095,8 @@ s_flush_outcome (jm_store_t *self, s_flush_t *flush, int rc)
         self->refusal_logged = false;
         self->writes_held_until_ms = 0;
         self->write_backoff_ms = self->options.backoff_min_ms;
-        self->drop_logged = false;
+        if (self->entry_first == self->entry_end)
+            self->full_logged = false;
     }
 }
 
@@ -1196,7 +1184,7 @@ jm_store_destroy (jm_store_t **self_p)
     jm_store_t *self = *self_p;
     if (self->ctx && self->entry_first < self->entry_end
     &&  self->writes_held_until_ms <= s_now_ms ())
-        s_flush_pending (self);
+        s_flush_pending (self, 0);
     if (self->entry_first < self->entry_end)
         jm_log_warning ("redis %s: closing with %zu writes unconfirmed; they are lost",
                         self->endpoint, self->entry_end - self->entry_first);
@@ -1256,8 +1244,10 @@ jm_store_flush (jm_store_t *self)
         if (s_now_ms () < self->writes_held_until_ms)
             rc = -1;
         else
-            rc = s_flush_pending (self);
+            rc = s_flush_pending (self, self->recovering ? JM_STORE_FLUSH_BUDGET_MS : 0);
     }
+    if (self->entry_first == self->entry_end && self->ctx)
+        self->recovering = false;
     if (self->entry_first == self->entry_end && self->pend.cap > (4u << 20))
         jm_store__pending_begin (self);         //  gives a large buffer back at once
     s_report_return (self, self->confirmed - before);
@@ -1313,6 +1303,16 @@ jm_store_pending (const jm_store_t *self)
 {
     assert (self);
     return self->entry_end - self->entry_first;
+}
+
+double
+jm_store_pending_fill (const jm_store_t *self)
+{
+    assert (self);
+    double commands = (double) self->pend_commands / (double) self->options.pending_max_commands;
+    double bytes = (double) (self->pend.len - self->pend_dead)
+                 / (double) self->options.pending_max_bytes;
+    return commands > bytes ? commands : bytes;
 }
 
 void

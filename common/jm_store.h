@@ -8,12 +8,14 @@
     Writes are at-least-once.  Every queued command stays in the store's own
     pending buffer until Redis has answered it (hiredis's redisReconnect
     would drop its output buffer, so we never rely on it).  While Redis is
-    unreachable writes accumulate in that buffer, which is bounded (by
-    commands and by bytes; past the bound the oldest writes are dropped,
-    logged once per outage and counted), the store reconnects with jittered
+    unreachable writes accumulate in that buffer, and none is ever dropped:
+    its limits (by commands and by bytes) are a bound the owner watches
+    (jm_store_pending_fill) to stop taking work that would add writes; the
+    store logs once when the bound is reached.  It reconnects with jittered
     exponential backoff (backoff_min_ms doubling to backoff_max_ms), and the
-    first flush or tick after reconnecting replays the pending writes in
-    order, then logs "back after N s, replayed M writes".  Queued commands must
+    flushes and ticks after reconnecting replay the pending writes in order
+    (a long backlog in steps of at most 50 ms per call),
+    then log "back after N s, replayed M writes".  Queued commands must
     therefore be idempotent (SET, HSET, ZADD, SADD, PEXPIRE... are).  A command
     Redis refuses for good (WRONGTYPE, syntax) is logged, counted and dropped;
     one refused for now (LOADING, OOM, READONLY, BUSY...) stays pending and
@@ -65,8 +67,9 @@ typedef struct {
     int command_timeout_ms;         //  1000: bound on each socket read/write
     int64_t result_ttl_ms;          //  7 days: TTL of stored results; 0 = none
     int64_t profile_ttl_ms;         //  30 days: TTL of stored profiles; 0 = none
-    size_t pending_max_commands;    //  200000: commands kept while Redis is down
-    size_t pending_max_bytes;       //  256 MiB: bytes kept while Redis is down
+    size_t pending_max_commands;    //  200000: bound on commands kept while Redis is down
+    size_t pending_max_bytes;       //  256 MiB: bound on bytes kept while Redis is down
+                                    //  (never dropped: see jm_store_pending_fill)
     int backoff_min_ms;             //  100: first reconnect delay
     int backoff_max_ms;             //  5000: reconnect delay cap
     //  Who we are and how we get there (copied; NULL or "" for none):
@@ -132,12 +135,14 @@ typedef struct {
     uint64_t connect_attempts;      //  connection attempts, failed or not
     uint64_t reconnects;            //  successful connections after a loss
     uint64_t confirmed;             //  writes Redis confirmed
-    uint64_t dropped;               //  writes dropped from a full pending buffer
+    uint64_t dropped;               //  writes dropped unconfirmed: always 0 (kept for
+                                    //  the dashboard; nothing is dropped any more)
     uint64_t lookups;               //  items looked up
     uint64_t hits;                  //  of which cache hits
     size_t pending_writes;          //  queued writes not yet confirmed
     size_t pending_commands;        //  commands in them
     size_t pending_bytes;           //  bytes in them
+    size_t pending_peak_bytes;      //  the most bytes pending at once, ever
 } jm_store_stats_t;
 
 //  --------------------------------------------------------------------------
@@ -314,8 +319,8 @@ int jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t cou
 //  and weak are score ranges: the band must be the score's, as
 //  jm_score_band gives it; see jm_keys_rank_range).  Nothing
 //  is sent until jm_store_flush.  Returns 0, or -1 with err set
-//  (invalid_request) when an id is invalid, nothing queued then; or too_large
-//  when the write alone exceeds the pending limits (dropped and counted).
+//  (invalid_request) when an id is invalid, nothing queued then.  A write is
+//  queued even past the pending bound (see jm_store_pending_fill).
 int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err);
 
 //  Queues the writes of count results as one pending entry: each one's
@@ -324,8 +329,7 @@ int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_
 //  jm_store_write's, for all at once), so that Redis runs a few commands
 //  per batch instead of three to five per result.  errors [i] is cleared,
 //  or set when result i is invalid (left out, the others queued).  Returns
-//  how many were queued, or -1 when together they exceed the pending
-//  limits (none queued; every errors [i] says too_large unless set before).
+//  how many were queued (even past the pending bound).
 int jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t count,
                          jm_error_t *errors);
 
@@ -336,20 +340,20 @@ int jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
                                const jm_store_result_t *result, jm_error_t *err);
 
 //  Queues SET <ns>:profile:<candidate> json (PX profile_ttl_ms) as one
-//  write.  Returns 0, or -1 with err set when the id is invalid or the
-//  write alone exceeds the pending limits.
+//  write.  Returns 0, or -1 with err set when the id is invalid.
 int jm_store_write_profile (jm_store_t *self, const char *candidate, const char *json,
                             size_t json_len, jm_error_t *err);
 
 //  Queues any command, e.g. {"SADD", "jobmatch:jobs", id}, as one write that
 //  goes through the same pending buffer.  argv [i] holds argvlen [i] bytes
 //  (binary-safe); argvlen NULL means NUL-terminated strings.  Build key names
-//  with jm_store_keys.  Returns 0, or -1 when argc < 1 or the command alone
-//  exceeds pending_max_bytes (logged and counted as dropped).
+//  with jm_store_keys.  Returns 0, or -1 when argc < 1.
 int jm_store_append (jm_store_t *self, int argc, const char **argv, const size_t *argvlen);
 
-//  Sends every pending write in pipelines of at most 16384 commands and
-//  1 MiB (a usual batch is one) and reads all replies.  Confirmed writes
+//  Sends the pending writes in pipelines of at most 16384 commands and
+//  1 MiB (a usual batch is one) and reads all replies; after an outage or
+//  a refusal, until nothing is pending, a call flushes for at most 50 ms,
+//  so some may stay pending (see jm_store_pending).  Confirmed writes
 //  and those Redis refused for good leave the buffer; the rest stay.
 //  Returns the number of writes confirmed (all their commands answered
 //  without error), or -1 when Redis is not available (down, backing off,
@@ -428,6 +432,12 @@ bool jm_store_connected (const jm_store_t *self);
 
 //  Queued writes not yet confirmed by Redis.
 size_t jm_store_pending (const jm_store_t *self);
+
+//  How full the pending buffer is against its bound: the larger of pending
+//  commands / pending_max_commands and pending bytes / pending_max_bytes
+//  (0 when empty; 1 or more at or past the bound, which writes may pass:
+//  none is dropped).  An owner stops taking work that writes at 1.
+double jm_store_pending_fill (const jm_store_t *self);
 
 //  Copies the counters into *stats.
 void jm_store_stats (const jm_store_t *self, jm_store_stats_t *stats);

@@ -25,6 +25,7 @@
 //  round trips of 1 MiB rather than one 8 MiB copy held by the matcher.
 #define JM_STORE_PIPELINE_COMMANDS   16384
 #define JM_STORE_PIPELINE_BYTES      (1u << 20)
+#define JM_STORE_FLUSH_BUDGET_MS     50          //  a flush drains an outage's backlog this long at most
 
 //  A growable byte buffer, always NUL-terminated when allocated.
 typedef struct {
@@ -72,6 +73,10 @@ struct _jm_store_t {
     bool replay_due;                //  reconnected; the return is not logged yet
     double outage_s;                //  how long the last outage lasted
     size_t replay_count;            //  writes pending when it ended
+    int64_t reconnected_ms;         //  monotonic: when it ended
+    int64_t drain_since_ms;         //  the backlog is still draining since then, or 0
+    bool recovering;                //  since a loss or refusal, until nothing is pending:
+                                    //  a flush drains for JM_STORE_FLUSH_BUDGET_MS at most
     int64_t writes_held_until_ms;   //  Redis refused writes for now (OOM...)
     int write_backoff_ms;
     bool refusal_logged;
@@ -89,8 +94,7 @@ struct _jm_store_t {
     size_t sent_commands;
     size_t entry_cap;
     size_t pend_commands;
-    bool drop_logged;
-    uint64_t dropped_in_outage;
+    bool full_logged;               //  the bound was reached; logged once until empty
     uint64_t confirmed;             //  writes confirmed, ever
 
     //  Lookup scratch, reused from batch to batch
@@ -175,8 +179,8 @@ bool jm_store__ensure (jm_store_t *self);
 size_t jm_store__pending_begin (jm_store_t *self);
 
 //  Registers the bytes from start to the end of the pending buffer as one
-//  write of `commands` commands, dropping the oldest to stay within bounds.
-//  Returns 0, or -1 when the write alone exceeds the bounds (it is dropped).
+//  write of `commands` commands; never drops one (the bound is the owner's
+//  to watch, jm_store_pending_fill).  Returns 0.
 int jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands);
 
 //  --------------------------------------------------------------------------

@@ -441,12 +441,7 @@ jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *e
     int commands = s_format_result (self, &self->pend, result, err);
     if (commands < 0)
         return -1;
-    if (jm_store__pending_commit (self, start, (uint32_t) commands))
-        return jm_error_set (err, JM_ERR_TOO_LARGE,
-                             "result of %s/%s is %zu bytes, more than the pending "
-                             "write limit", result->job, result->candidate,
-                             self->pend.len - start);
-    return 0;
+    return jm_store__pending_commit (self, start, (uint32_t) commands);
 }
 
 int
@@ -485,12 +480,8 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
     }
     free (index);
     free (done);
-    if (queued && jm_store__pending_commit (self, start, (uint32_t) commands)) {
-        for (size_t i = 0; i < count; i++)     //  an error set first stays
-            jm_error_set (&errors [i], JM_ERR_TOO_LARGE, "%d results are more than the pending "
-                          "write limit", queued);
-        return -1;
-    }
+    if (queued)
+        jm_store__pending_commit (self, start, (uint32_t) commands);
     return queued;
 }
 
@@ -538,10 +529,7 @@ jm_store_write_profile (jm_store_t *self, const char *candidate, const char *jso
     argvlen [4] = (size_t) snprintf (ttl, sizeof ttl, "%lld", (long long) self->options.profile_ttl_ms);
     size_t start = jm_store__pending_begin (self);
     jm_store__bytes_command (&self->pend, self->options.profile_ttl_ms > 0 ? 5 : 3, argv, argvlen);
-    if (jm_store__pending_commit (self, start, 1))
-        return jm_error_set (err, JM_ERR_TOO_LARGE, "profile of %s is %zu bytes, more than the "
-                             "pending write limit", candidate, json_len);
-    return 0;
+    return jm_store__pending_commit (self, start, 1);
 }
 
 //  --------------------------------------------------------------------------

@@ -129,7 +129,8 @@ struct _worker_t {
     zframe_t *identity;         //  routing id at the workers socket
     char *key;                  //  identity in hex, key in workers table
     service_t *service;
-    int slots;
+    int slots;                  //  requests it may hold now (HEARTBEAT "slots=N")
+    int slots_max;              //  its READY "slots=N"
     int busy;
     int heartbeat_ms;           //  its READY "heartbeat=MS", or the stock 7/MDP interval
     uint64_t serial;            //  unique in this run, never reused

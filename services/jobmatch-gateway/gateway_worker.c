@@ -1,6 +1,7 @@
 /*  gateway_worker: the worker side of the gateway.  Handles each message
     from the workers socket (READY, REPLY, HEARTBEAT, DISCONNECT), registers
-    workers with their slots, routes their replies back to clients, and
+    workers with their slots (and the fewer a worker may hold for a while,
+    HEARTBEAT "slots=N"), routes their replies back to clients, and
     removes lost or misbehaving workers, re-queueing their requests for
     another dispatch.  Part of the gateway broker; see gateway_internal.h. */
 #include "gateway_internal.h"
@@ -143,7 +144,7 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     worker->key = strdup (key);
     assert (worker->key);
     worker->service = service;
-    worker->slots = slots;
+    worker->slots = worker->slots_max = slots;
     worker->serial = ++self->next_worker_serial;
     worker->heartbeat_ms = heartbeat_ms;
     worker->expires_at = self->now_ms + (int64_t) heartbeat_ms * self->settings.liveness;
@@ -161,6 +162,45 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
                  slots == 1? "": "s", heartbeat_ms, service->worker_count, service->slot_count,
                  service->queue.size);
     gw_service_dispatch (self, service);
+}
+
+//  HEARTBEAT ["slots=N"]: the worker can hold N requests now, 0 up to the
+//  slots of its READY (proto/protocol.md 5.4).  Its requests in flight
+//  stay; it takes more only while it holds fewer than N.  Other extension
+//  frames are ignored; a bad slots value disconnects it, as in READY.
+static void
+s_worker_slots (broker_t *self, worker_t **worker_p, jm_mdp_worker_msg_t *heartbeat)
+{
+    worker_t *worker = *worker_p;
+    for (size_t index = 0; index < heartbeat->extension_size; index++) {
+        zframe_t *frame = heartbeat->extensions [index];
+        if (!s_frame_starts (frame, "slots="))
+            continue;
+        jm_error_t err;
+        jm_error_clear (&err);
+        int slots = jm_mdp_slots_now_parse (zframe_data (frame), zframe_size (frame), &err);
+        if (slots < 0 || slots > worker->slots_max) {
+            self->counters.dropped_worker++;
+            gw_warn (self, "worker %s: HEARTBEAT: %.100s; disconnected", worker->key,
+                     slots < 0? err.message: "slots above those of its READY");
+            gw_worker_delete (self, worker_p, true, "sent bad slots; left");
+            return;
+        }
+        if (slots == worker->slots)
+            continue;
+        service_t *service = worker->service;
+        jm_log_info ("worker %s of service '%s' holds %d of %d slots now (%d busy)",
+                     worker->key, service->name, slots, worker->slots_max, worker->busy);
+        service->slot_count = service->slot_count - (size_t) worker->slots + (size_t) slots;
+        worker->slots = slots;
+        if (worker->busy >= slots)
+            gw_ready_remove (service, worker);
+        else
+        if (!worker->ready) {
+            gw_ready_append (service, worker);
+            gw_service_dispatch (self, service);
+        }
+    }
 }
 
 //  REPLY: [token, "", body...].  Routes the body to the client when the token
@@ -183,7 +223,7 @@ s_worker_reply (broker_t *self, worker_t *worker, jm_mdp_worker_msg_t *reply)
     worker->timeouts_in_row = 0;        //  it serves: its past timeouts are forgiven
     service->in_flight--;
     self->in_flight--;
-    if (!worker->ready)
+    if (!worker->ready && worker->busy < worker->slots)
         gw_ready_append (service, worker);
 
     gw_client_send (self, request->client, request->envelope, request->envelope_size,
@@ -247,4 +287,7 @@ gw_worker_message (broker_t *self, zmsg_t *msg)
     else
     if (code == JM_MDPW_REPLY)
         s_worker_reply (self, worker, &decoded);
+    else
+    if (code == JM_MDPW_HEARTBEAT && decoded.extension_size)
+        s_worker_slots (self, &worker, &decoded);
 }

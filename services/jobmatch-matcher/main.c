@@ -30,6 +30,8 @@ static const jm_config_option_t s_options [] = {
       "folder with taxonomy.json and jobs/ (default: found automatically)" },
     { "slots", JM_CONFIG_INT, "256", 1, 1000,
       "requests this matcher may hold at once (the slots=N extension)" },
+    { "redis-pending-max-mb", JM_CONFIG_INT, "64", 1, 65536,
+      "writes kept while Redis cannot take them, in MiB: never dropped; past half of it the matcher takes fewer requests, at all of it none, until they drain" },
     { "batch-max", JM_CONFIG_INT, "500", 1, 100000,
       "most (job, candidate) pairs handled in one turn of the loop" },
     { "result-ttl-s", JM_CONFIG_INT, "604800", 0, 315360000,

@@ -18,7 +18,9 @@
     follows them (registry.h).  Each turn also serves jobmatch.jobs and
     jobmatch.results when they have input (never starved by a busy match
     service), polls the registry, and when nothing waits, re-scores one
-    chunk of a changed job.                                                */
+    chunk of a changed job.  While Redis cannot take the writes, they wait
+    in the store, and the matcher offers the gateway fewer slots as they
+    grow, none at --redis-pending-max-mb (s_update_slots).                */
 #include "matcher.h"
 #include "body.h"
 #include "registry.h"
@@ -119,6 +121,10 @@ struct _jm_matcher_t {
     reply_buffer_t *reply_buffer;       //  for a big reply (reply_buffer.h)
     bool held_writes;
     jm_mdp_request_t *next;
+    //  backpressure: the slots announced, and those offered now (s_update_slots)
+    int slots;
+    int slots_now;
+    int64_t full_since;                 //  monotonic ms the slots went to 0, or 0
     //  counters for the periodic log
     uint64_t requests_done, results_done, cached_done, errors_done, rescored_done;
     uint64_t last_requests, last_results, last_cached, last_errors, last_rescored;
@@ -632,6 +638,46 @@ s_handle_requests (jm_matcher_t *self)
         s_finish_replies (self);
 }
 
+//  Backpressure.  Every write waits in the store until Redis confirms it,
+//  however long Redis is away; what bounds it is that the matcher takes
+//  less work as the pending writes grow: all its slots below half of
+//  --redis-pending-max-mb, then fewer in proportion, none at all of it.
+//  The gateway hears the number at once (jm_mdp_worker_set_slots) and
+//  queues the rest, or answers busy past its queue.  Requests already sent
+//  are still served (their writes may take the buffer past the bound by
+//  what they hold).  When the backlog drains, the slots come back.
+static void
+s_update_slots (jm_matcher_t *self)
+{
+    double fill = jm_store_pending_fill (self->store);
+    int slots = self->slots;
+    if (fill >= 1.0)
+        slots = 0;
+    else
+    if (fill > 0.5) {
+        slots = (int) (self->slots * (1.0 - fill) * 2.0);
+        slots = slots < 1 ? 1 : slots;
+    }
+    if (slots == self->slots_now)
+        return;
+    jm_store_stats_t stats;
+    jm_store_stats (self->store, &stats);
+    if (slots == 0) {
+        self->full_since = zclock_mono ();
+        jm_log_warning ("%zu writes (%zu bytes) wait for redis, the bound: taking no "
+                        "requests until they drain", stats.pending_writes, stats.pending_bytes);
+    }
+    else
+    if (self->slots_now == 0)
+        jm_log_info ("writes draining (%zu bytes left): taking requests again after %.1f s",
+                     stats.pending_bytes, (double) (zclock_mono () - self->full_since) / 1000.0);
+    else
+        jm_log_debug ("%zu bytes of writes pending: %d of %d slots", stats.pending_bytes,
+                      slots, self->slots);
+    self->slots_now = slots;
+    jm_mdp_worker_set_slots (self->worker, slots);
+}
+
 static void
 s_rescored (jm_matcher_t *self, int count)
 {
@@ -737,9 +783,13 @@ s_matcher_actor (zsock_t *pipe, void *args)
         if (now >= next_registry)
             next_registry = now + jm_registry_tick (self->registry);
         if (now >= next_store_tick) {
-            jm_store_tick (self->store);
-            next_store_tick = now + STORE_TICK_MS;
+            //  a backlog drains in steps (jm_store_flush), the loop
+            //  turning in between: again at once while it moves
+            int confirmed = jm_store_flush (self->store);
+            next_store_tick = now + (confirmed > 0 && jm_store_pending (self->store)
+                                     ? 1 : STORE_TICK_MS);
         }
+        s_update_slots (self);
         if (now >= next_stats) {
             s_log_stats (self);
             next_stats = now + STATS_INTERVAL_MS;
@@ -769,12 +819,15 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     options.key_namespace = jm_config_string (config, "namespace");
     options.result_ttl_ms = jm_config_int (config, "result-ttl-s") * 1000;
     options.profile_ttl_ms = jm_config_int (config, "profile-ttl-s") * 1000;
+    options.pending_max_bytes = (size_t) jm_config_int (config, "redis-pending-max-mb") << 20;
+    options.pending_max_commands = options.pending_max_bytes / 32;     //  bytes bind first
     self->store = jm_store_new_from_config (config, &options, err);
     if (!self->store) {
         jm_matcher_destroy (&self);
         return NULL;
     }
     int slots = (int) jm_config_int (config, "slots");
+    self->slots = slots;
     const char *gateway = jm_config_string (config, "gateway");
     self->registry = jm_registry_new (self->engine, self->store, (int) jm_config_int (config, "poll-ms"));
     self->rescore = jm_rescore_new (self->engine, self->store, self->registry,
@@ -806,6 +859,7 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     jm_mdp_worker_set_heartbeat (self->jobs_worker, heartbeat, liveness);
     jm_mdp_worker_set_heartbeat (self->results_worker, heartbeat, liveness);
     self->batch_max = (int) jm_config_int (config, "batch-max");
+    self->slots_now = slots;
     self->requests = calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));
     self->held = calloc (MAX_BATCH_REQUESTS, sizeof (s_held_reply_t));
     self->reply_buffer = reply_buffer_new ();

@@ -23,9 +23,11 @@
 #define JM_BATCH_OUT_KICK   (4 * 1024 * 1024)
 #define JM_BATCH_OUT_KEEP   (16 * 1024 * 1024)
 
-static const char s_csv_header [] = "id,name,job,score,band,required,missing,error,line,cached\n";
+static const char s_csv_header [] = "id,name,job,score,band,required,missing,error,line,cached,stored\n";
+//  before "stored": an older output, resumed in its own columns
+static const char s_csv_header_v1 [] = "id,name,job,score,band,required,missing,error,line,cached\n";
 enum { s_CSV_ID, s_CSV_NAME, s_CSV_JOB, s_CSV_SCORE, s_CSV_BAND, s_CSV_REQUIRED, s_CSV_MISSING,
-       s_CSV_ERROR, s_CSV_LINE, s_CSV_CACHED, s_CSV_FIELDS };
+       s_CSV_ERROR, s_CSV_LINE, s_CSV_CACHED, s_CSV_STORED, s_CSV_FIELDS };
 
 const char *jm_batch_band_names [JM_BATCH_BANDS] = { "strong", "good", "partial", "weak", "other" };
 
@@ -33,6 +35,7 @@ struct _jm_batch_output_t {
     int fd;
     char *path;
     jm_batch_out_format_t format;
+    bool csv_v1;                //  CSV without the "stored" column
     char **jobs;
     int job_count;
     jm_buf_t buf;               //  records not yet written
@@ -50,6 +53,26 @@ jm_batch_band_index (const char *value, size_t len)
         if (jm_batch_json_is_str (value, len, jm_batch_band_names [band]))
             return band;
     return JM_BATCH_BAND_OTHER;
+}
+
+void
+jm_batch_tally_free (jm_batch_tally_t *tally)
+{
+    free (tally->not_stored_at);
+    memset (tally, 0, sizeof *tally);
+}
+
+//  The candidate at position (in the output) has a result not stored.
+static void
+s_tally_not_stored (jm_batch_tally_t *tally, long position)
+{
+    if ((size_t) tally->not_stored == tally->not_stored_cap) {
+        tally->not_stored_cap = tally->not_stored_cap ? tally->not_stored_cap * 2 : 256;
+        tally->not_stored_at = realloc (tally->not_stored_at, tally->not_stored_cap * sizeof (long));
+        if (!tally->not_stored_at)
+            abort ();
+    }
+    tally->not_stored_at [tally->not_stored++] = position;
 }
 
 static void
@@ -180,7 +203,10 @@ s_csv_result (jm_batch_output_t *self, long line, const jm_batch_item_t *item)
     s_csv_field (&self->buf, missing.data ? missing.data : "", missing.len, false);
     jm_buf_free (&missing);
     s_csv_field (&self->buf, "", 0, false);
-    jm_buf_printf (&self->buf, "%ld,%s\n", line, item->cached ? "true" : "false");
+    jm_buf_printf (&self->buf, "%ld,%s", line, item->cached ? "true" : "false");
+    if (!self->csv_v1)
+        jm_buf_puts (&self->buf, item->not_stored ? ",false" : ",true");
+    jm_buf_puts (&self->buf, "\n");
 }
 
 //  An error record for job j: from the matcher's error entry (entry, len)
@@ -248,7 +274,7 @@ s_error_record (jm_batch_output_t *self, long line, int j, const char *entry, si
         jm_buf_printf (&text, "%s: %s", local->code, local->message);
     s_csv_field (out, text.data, text.len, false);
     jm_buf_free (&text);
-    jm_buf_printf (out, "%ld,\n", line);
+    jm_buf_printf (out, self->csv_v1 ? "%ld,\n" : "%ld,,\n", line);
 }
 
 int
@@ -256,7 +282,7 @@ jm_batch_output_record (jm_batch_output_t *self, long line, const jm_batch_item_
                         const char *id, const jm_error_t *local, jm_batch_tally_t *tally,
                         jm_error_t *err)
 {
-    bool error = !items;
+    bool error = !items, not_stored = false;
     for (int j = 0; j < self->job_count && !error; j++)
         error = items [j].error;
     for (int j = 0; j < self->job_count; j++) {
@@ -279,10 +305,13 @@ jm_batch_output_record (jm_batch_output_t *self, long line, const jm_batch_item_
                 tally->cached++;
             else
                 tally->scored++;
+            not_stored |= items [j].not_stored;
         }
     }
     if (error)
         s_tally_error (tally, line);
+    if (not_stored)
+        s_tally_not_stored (tally, tally->candidates);
     tally->candidates++;
     if (self->buf.len >= JM_BATCH_OUT_FLUSH)
         return jm_batch_output_flush (self, err);
@@ -297,6 +326,7 @@ jm_batch_output_record (jm_batch_output_t *self, long line, const jm_batch_item_
 typedef struct {
     int lines;                  //  records read of this candidate
     bool error;
+    bool not_stored;            //  a result says "stored": false
     long error_line;
     long results, scored, cached;
     long bands [JM_BATCH_BANDS];
@@ -362,7 +392,7 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
     jm_batch_output_t *self = scan->self;
     s_group_t *group = &scan->group;
     const char *job = self->jobs [group->lines];
-    bool error, cached = false, job_ok;
+    bool error, cached = false, not_stored = false, job_ok;
     int band = JM_BATCH_BAND_OTHER;
     long input_line = 0;
     jm_buf_t id;
@@ -371,12 +401,13 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
     if (self->format == JM_BATCH_OUT_JSONL) {
         jm_batch_json_field_t fields [] = {
             JM_BATCH_FIELD ("candidate"), JM_BATCH_FIELD ("job"), JM_BATCH_FIELD ("band"),
-            JM_BATCH_FIELD ("cached"), JM_BATCH_FIELD ("error"), JM_BATCH_FIELD ("line")
+            JM_BATCH_FIELD ("cached"), JM_BATCH_FIELD ("error"), JM_BATCH_FIELD ("line"),
+            JM_BATCH_FIELD ("stored")
         };
         jm_batch_json_iter_t iter;
         size_t size;
         jm_batch_json_iter_init (&iter, line, len);
-        if (!jm_batch_json_fields (&iter, fields, 6, &size) || size != len || !fields [1].value) {
+        if (!jm_batch_json_fields (&iter, fields, 7, &size) || size != len || !fields [1].value) {
             jm_buf_free (&id);
             return -1;
         }
@@ -385,6 +416,7 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
         if (fields [2].value)
             band = jm_batch_band_index (fields [2].value, fields [2].len);
         cached = fields [3].value && fields [3].value [0] == 't';
+        not_stored = fields [6].value && fields [6].value [0] == 'f';
         if (fields [5].value)
             input_line = strtol (fields [5].value, NULL, 10);
         if (fields [0].value && fields [0].value [0] == '"') {
@@ -397,7 +429,7 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
         jm_buf_t text;
         jm_buf_init (&text);
         int count = s_csv_split_line (line, len, &text, starts, ends, s_CSV_FIELDS + 1);
-        if (count != s_CSV_FIELDS) {
+        if (count != s_CSV_FIELDS - self->csv_v1) {
             jm_buf_free (&text);
             jm_buf_free (&id);
             return -1;
@@ -411,6 +443,8 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
             &&  memcmp (data + starts [s_CSV_BAND], jm_batch_band_names [b], strlen (jm_batch_band_names [b])) == 0)
                 band = b;
         cached = ends [s_CSV_CACHED] - starts [s_CSV_CACHED] == 4 && memcmp (data + starts [s_CSV_CACHED], "true", 4) == 0;
+        not_stored = !self->csv_v1 && ends [s_CSV_STORED] - starts [s_CSV_STORED] == 5
+                  && memcmp (data + starts [s_CSV_STORED], "false", 5) == 0;
         input_line = strtol (data + starts [s_CSV_LINE], NULL, 10);
         if (ends [s_CSV_ID] > starts [s_CSV_ID]) {
             jm_buf_append (&id, data + starts [s_CSV_ID], ends [s_CSV_ID] - starts [s_CSV_ID]);
@@ -441,6 +475,7 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
     }
     else {
         group->results++;
+        group->not_stored |= not_stored;
         group->bands [band]++;
         if (cached)
             group->cached++;
@@ -464,6 +499,8 @@ s_scan_commit (s_scan_t *scan, uint64_t offset)
         tally->cached += group->cached;
         for (int b = 0; b < JM_BATCH_BANDS; b++)
             tally->bands [b] += group->bands [b];
+        if (group->not_stored)
+            s_tally_not_stored (tally, tally->candidates);
     }
     tally->candidates++;
     jm_buf_reset (&scan->last_id);
@@ -516,7 +553,10 @@ s_scan (s_scan_t *scan, int fd)
             scan->line++;
             uint64_t after = offset + (size_t) (newline - block) + 1;
             if (header) {
-                if (len + 1 != strlen (s_csv_header) || memcmp (line, s_csv_header, len) != 0) {
+                self->csv_v1 = len + 1 == strlen (s_csv_header_v1)
+                             && memcmp (line, s_csv_header_v1, len) == 0;
+                if (!self->csv_v1
+                &&  (len + 1 != strlen (s_csv_header) || memcmp (line, s_csv_header, len) != 0)) {
                     rc = jm_error_set (scan->err, JM_ERR_INVALID_REQUEST,
                                        "%s: line 1 is not the CSV header of a batch output", self->path);
                     break;
@@ -661,5 +701,92 @@ jm_batch_output_destroy (jm_batch_output_t **self_p, bool sync, jm_error_t *err)
     jm_buf_free (&self->text);
     free (self);
     *self_p = NULL;
+    return rc;
+}
+
+
+//  ---------------------------------------------------------------------------
+//  Repair: records scored again in place of the old ones
+
+//  Reads one whole line (with its newline) into *line_p.  Returns its
+//  length, 0 at the end, or -1 for a line cut short (no newline).
+static ssize_t
+s_read_line (FILE *file, char **line_p, size_t *cap_p)
+{
+    ssize_t len = getline (line_p, cap_p, file);
+    if (len <= 0)
+        return 0;
+    return (*line_p) [len - 1] == '\n' ? len : -1;
+}
+
+int
+jm_batch_output_merge (const char *path, const char *repair_path, jm_batch_out_format_t format,
+                       int job_count, const long *positions, size_t count, jm_error_t *err)
+{
+    char *tmp = NULL;
+    if (asprintf (&tmp, "%s.tmp", path) < 0)
+        abort ();
+    FILE *old = fopen (path, "r");
+    FILE *repair = old ? fopen (repair_path, "r") : NULL;
+    int fd = repair ? open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+    FILE *out = fd >= 0 ? fdopen (fd, "w") : NULL;
+    int rc = 0;
+    if (!out) {
+        rc = jm_error_set (err, JM_ERR_IO, "cannot open %s: %s", !old ? path : !repair ? repair_path : tmp,
+                           strerror (errno));
+        if (fd >= 0)
+            close (fd);
+    }
+    char *line = NULL, *fresh = NULL;
+    size_t line_cap = 0, fresh_cap = 0;
+    ssize_t len;
+    if (rc == 0 && format == JM_BATCH_OUT_CSV) {
+        //  the old header (its columns are the records'); the repair's is skipped
+        len = s_read_line (old, &line, &line_cap);
+        if (len <= 0 || s_read_line (repair, &fresh, &fresh_cap) <= 0)
+            rc = jm_error_set (err, JM_ERR_IO, "%s or %s has no CSV header", path, repair_path);
+        else
+            fwrite (line, 1, (size_t) len, out);
+    }
+    long position = 0;
+    size_t next = 0;
+    int in_group = 0;
+    while (rc == 0 && (len = s_read_line (old, &line, &line_cap)) != 0) {
+        bool replace = next < count && positions [next] == position;
+        ssize_t fresh_len = replace ? s_read_line (repair, &fresh, &fresh_cap) : 0;
+        if (len < 0 || (replace && fresh_len <= 0)) {
+            rc = jm_error_set (err, JM_ERR_IO, "%s ends in the middle of a record", len < 0 ? path : repair_path);
+            break;
+        }
+        if (replace)
+            fwrite (fresh, 1, (size_t) fresh_len, out);
+        else
+            fwrite (line, 1, (size_t) len, out);
+        if (++in_group == job_count) {
+            in_group = 0;
+            position++;
+            next += replace;
+        }
+    }
+    if (rc == 0 && (next != count || in_group || s_read_line (repair, &fresh, &fresh_cap) != 0))
+        rc = jm_error_set (err, JM_ERR_IO, "%s does not hold the %zu candidates to repair in %s "
+                           "(%zu found)", repair_path, count, path, next);
+    if (out) {
+        if (rc == 0 && (fflush (out) || fsync (fileno (out))))
+            rc = jm_error_set (err, JM_ERR_IO, "cannot write %s: %s", tmp, strerror (errno));
+        if (fclose (out) && rc == 0)
+            rc = jm_error_set (err, JM_ERR_IO, "cannot write %s: %s", tmp, strerror (errno));
+        if (rc == 0 && rename (tmp, path))
+            rc = jm_error_set (err, JM_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror (errno));
+        if (rc)
+            unlink (tmp);
+    }
+    if (old)
+        fclose (old);
+    if (repair)
+        fclose (repair);
+    free (line);
+    free (fresh);
+    free (tmp);
     return rc;
 }

@@ -10,9 +10,15 @@
       JSON lines: a result is the matcher's result object, byte for byte;
                   an error is {"line": N, "candidate": id|null, "job": id,
                   "error": {"code", "message", ...}}.
-      CSV:        id,name,job,score,band,required,missing,error,line,cached
+      CSV:        id,name,job,score,band,required,missing,error,line,cached,stored
                   (missing: the missing requirements joined with "; ";
-                  error: "code: message").
+                  error: "code: message"; an output of an older version,
+                  without "stored", is resumed in its own columns).
+
+    A result the matcher could not store ("stored": false: Redis was
+    unavailable) counts as not stored, and the tally keeps the positions
+    of such candidates, so that a repair (jm_batch_output_merge) can put
+    their records scored again in place of the old ones.
 
     Opening with resume scans what is there: it cuts a partial last line
     and any records of a candidate not complete, checks that the records
@@ -45,7 +51,13 @@ typedef struct {
     long bands [JM_BATCH_BANDS];
     long error_lines [JM_BATCH_ERROR_LINES_MAX];   //  input lines of the first errors
     int error_line_count;
+    long not_stored;            //  candidates with a result "stored": false
+    long *not_stored_at;        //  their positions in the output, ascending (0: the
+    size_t not_stored_cap;      //  first candidate); jm_batch_tally_free frees it
 } jm_batch_tally_t;
+
+//  Frees what a tally holds and zeroes it.
+void jm_batch_tally_free (jm_batch_tally_t *tally);
 
 //  One job's outcome for a candidate, as handed to jm_batch_output_record.
 typedef struct {
@@ -54,6 +66,7 @@ typedef struct {
     bool error;                 //  text is an error entry
     int band;                   //  a result's band (JM_BATCH_BAND_*)
     bool cached;                //  a result's "cached"
+    bool not_stored;            //  a result's "stored" is false
 } jm_batch_item_t;
 
 typedef struct _jm_batch_output_t jm_batch_output_t;
@@ -84,6 +97,16 @@ int jm_batch_output_record (jm_batch_output_t *self, long line, const jm_batch_i
 
 //  Writes the buffered records to the file.  Returns 0, or -1 with err.
 int jm_batch_output_flush (jm_batch_output_t *self, jm_error_t *err);
+
+//  Writes a repaired output: the records of path (format and job_count as
+//  written), with the records of the candidates at positions [0..count)
+//  (ascending) taken instead from repair_path, which holds exactly those
+//  candidates, in that order (a batch output of them alone).  Writes
+//  path + ".tmp", syncs it and renames it over path, so path is at all
+//  times either the old output or the new one.  Returns 0, or -1 with err
+//  filled (path untouched then).
+int jm_batch_output_merge (const char *path, const char *repair_path, jm_batch_out_format_t format,
+                           int job_count, const long *positions, size_t count, jm_error_t *err);
 
 //  The band index of a band value ("\"strong\"", raw JSON text).
 int jm_batch_band_index (const char *value, size_t len);

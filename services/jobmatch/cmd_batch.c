@@ -22,7 +22,8 @@
     Resume: the output is strictly in input order with a fixed number of
     records per candidate (batch_output.h), so counting its complete
     records says how many candidates are done; the input is read past
-    them and the run goes on.  Retried requests are matched by request id
+    them and the run goes on.  Then the candidates whose results were not
+    stored are sent again and their records replaced (s_repair).  Retried requests are matched by request id
     (batch_pipe.h), so a candidate is written once however many times it
     was scored.                                                             */
 #include "cli.h"
@@ -54,6 +55,8 @@
 #define JM_BATCH_GRACE_MS         3000      //  after Ctrl-C, for replies in flight
 #define JM_BATCH_ERRORS_SHOWN     20
 #define JM_BATCH_PROBE_MS         5000      //  wait for the gateway's first answer
+#define JM_BATCH_REPAIR_PASSES    5         //  of the candidates not stored, per --resume
+#define JM_BATCH_EXIT_NOT_STORED  3         //  exit: all scored, some results not stored
 
 static const jm_cli_option_t s_options [] = {
     { "gateway",    "EP",     "the gateway's client endpoint (default " JM_BATCH_GATEWAY ", env JOBMATCH_GATEWAY)" },
@@ -90,21 +93,28 @@ static const jm_cli_spec_t s_spec = {
     "\n"
     "Output, JSON lines: the result objects, or {\"line\": N, \"candidate\": id|null,\n"
     "\"job\": id, \"error\": {\"code\", \"message\"}} for a bad candidate (once per job).\n"
-    "CSV: id,name,job,score,band,required,missing,error,line,cached.\n"
+    "CSV: id,name,job,score,band,required,missing,error,line,cached,stored.\n"
     "\n"
     "--all-jobs asks the job registry (service jobmatch.jobs) for the jobs; while no\n"
     "registry serves, it uses the jobs of the local data (--data).\n"
     "\n"
     "--resume reads the output, cuts a partial last record, counts the candidates\n"
     "complete and goes on from the next one: the output ends up with exactly one\n"
-    "record per candidate and job, whatever stopped the earlier run.  Requests\n"
-    "that time out, or that the gateway answers busy / no_workers / worker_lost,\n"
-    "are resent with backoff (--retries); after the last retry the run stops (exit\n"
-    "2) with everything complete written, ready for --resume.\n"
+    "record per candidate and job, whatever stopped the earlier run.  Then it\n"
+    "repairs: the candidates with a result the matcher could not store in Redis\n"
+    "(\"stored\": false, Redis unavailable) are sent again, their new records\n"
+    "written to OUT.repair and put in place of the old ones (OUT.tmp renamed over\n"
+    "OUT, so OUT is always whole), up to 5 passes while some are still not stored.\n"
+    "\n"
+    "Requests that time out, or that the gateway answers busy / no_workers /\n"
+    "worker_lost, are resent with backoff (--retries); after the last retry the\n"
+    "run stops (exit 2) with everything complete written, ready for --resume.\n"
     "\n"
     "Progress on stderr (a bar on a terminal, else a line every 5 s), then a\n"
-    "summary.  Exit status: 0 all scored, 1 some candidates had errors, 2 the run\n"
-    "could not finish, 130 interrupted (Ctrl-C / SIGTERM).\n"
+    "summary (\"not_stored\": candidates with a result not stored).  Exit status:\n"
+    "0 all scored and stored, 1 some candidates had errors, 2 the run could not\n"
+    "finish, 3 all scored but some results not stored (run again with --resume),\n"
+    "130 interrupted (Ctrl-C / SIGTERM).\n"
 };
 
 //  ---------------------------------------------------------------------------
@@ -164,6 +174,12 @@ typedef struct {
     int64_t progress_ms;        //  last progress shown
     bool tty;
     bool progress_shown;
+    //  a repair pass reads only the candidates at these input positions
+    const long *only;
+    size_t only_count, only_next;
+    long position;              //  input candidates read or skipped in the pass
+    long repaired;              //  candidates stored by repair passes
+    int repair_passes;
 } s_batch_t;
 
 static volatile sig_atomic_t s_signals;
@@ -231,6 +247,35 @@ s_send_part (s_batch_t *self, s_chunk_t *chunk, int from, int to, int group)
     self->sent_candidates += jm_batch_request_send (&request, self->pipe, JM_BATCH_SERVICE, &part, sizeof part);
 }
 
+//  The next candidate to send: the input's next, or in a repair pass the
+//  next at a position to repair (the ones between are skipped).  Returns
+//  as jm_batch_input_next.
+static int
+s_input_next (s_batch_t *self, jm_batch_record_t *record, jm_error_t *err)
+{
+    if (!self->only)
+        return jm_batch_input_next (self->input, record, err);
+    if (self->only_next == self->only_count)
+        return 0;
+    long target = self->only [self->only_next];
+    if (target > self->position) {
+        long skipped = jm_batch_input_skip (self->input, target - self->position, err);
+        if (skipped < 0)
+            return -1;
+        self->position += skipped;
+    }
+    int rc = self->position == target ? jm_batch_input_next (self->input, record, err) : 0;
+    if (rc == 0)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "%s ends before candidate %ld of the "
+                             "output: is it the same input?", jm_batch_input_name (self->input),
+                             target + 1);
+    if (rc > 0) {
+        self->position++;
+        self->only_next++;
+    }
+    return rc;
+}
+
 //  Reads the next chunk of candidates and sends it.
 static void
 s_read_chunk (s_batch_t *self)
@@ -247,7 +292,7 @@ s_read_chunk (s_batch_t *self)
     jm_error_clear (&err);
     while (chunk->count < self->batch && chunk->text.len < JM_BATCH_BODY_BYTES) {
         jm_batch_record_t in;
-        int rc = jm_batch_input_next (self->input, &in, &err);
+        int rc = s_input_next (self, &in, &err);
         if (rc < 0) {
             s_fail (self, err.code, "%s", err.message);
             break;
@@ -337,17 +382,18 @@ s_take_results (s_batch_t *self, const s_part_t *part, char *body, size_t len)
         jm_batch_item_t *items = &chunk->items [(size_t) r * (size_t) self->job_count];
         for (int j = job_from; j < job_to; j++) {
             jm_batch_json_field_t fields [] = {
-                JM_BATCH_FIELD ("error"), JM_BATCH_FIELD ("job"), JM_BATCH_FIELD ("band"), JM_BATCH_FIELD ("cached")
+                JM_BATCH_FIELD ("error"), JM_BATCH_FIELD ("job"), JM_BATCH_FIELD ("band"), JM_BATCH_FIELD ("cached"),
+                JM_BATCH_FIELD ("stored")
             };
             if (!jm_batch_json_element (&iter))
                 return -1;
-            const char *text = jm_batch_json_fields (&iter, fields, 4, &size);
+            const char *text = jm_batch_json_fields (&iter, fields, 5, &size);
             if (!text)
                 return -1;
             if (fields [0].value) {
                 //  a bad candidate: one entry stands for all the jobs
                 for (int k = job_from; k < job_to; k++)
-                    items [k] = (jm_batch_item_t) { text, size, true, 0, false };
+                    items [k] = (jm_batch_item_t) { text, size, true, 0, false, false };
                 break;
             }
             if (!fields [1].value || !jm_batch_json_is_str (fields [1].value, fields [1].len, self->jobs [j]))
@@ -355,7 +401,8 @@ s_take_results (s_batch_t *self, const s_part_t *part, char *body, size_t len)
             items [j] = (jm_batch_item_t) {
                 text, size, false,
                 fields [2].value ? jm_batch_band_index (fields [2].value, fields [2].len) : JM_BATCH_BAND_OTHER,
-                fields [3].value && fields [3].value [0] == 't'
+                fields [3].value && fields [3].value [0] == 't',
+                fields [4].value && fields [4].value [0] == 'f'
             };
         }
         record->pending--;
@@ -510,7 +557,8 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
     double rate = elapsed > 0 ? done / elapsed : 0;
     const jm_batch_tally_t *tally = &self->tally;
     jm_batch_pipe_stats_t stats = self->pipe ? jm_batch_pipe_stats (self->pipe) : (jm_batch_pipe_stats_t) { 0 };
-    bool complete = self->input_done && !self->head && !interrupted && !jm_error_is_set (&self->fatal);
+    bool complete = self->input_done && !self->head && !interrupted && !jm_error_is_set (&self->fatal)
+                 && tally->not_stored == 0;
 
     fprintf (stderr, "%s batch: %ld candidates in %.1f s (%.0f/s)%s: %ld results (%ld scored, %ld cached), "
              "%ld with errors\n", JM_CLI_PROGRAM, done, elapsed, rate,
@@ -532,6 +580,13 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
             fprintf (stderr, " ... (%ld in all; each has an error record in the output)", tally->errors);
         fprintf (stderr, "\n");
     }
+    if (self->repair_passes)
+        fprintf (stderr, "  repaired: %ld candidates whose results were not stored are now (%d pass%s)\n",
+                 self->repaired, self->repair_passes, self->repair_passes == 1 ? "" : "es");
+    if (tally->not_stored)
+        fprintf (stderr, "  not stored: %ld candidates have results the matcher could not store in Redis "
+                 "(\"stored\": false); they may be missing from the rankings. Once Redis is back, the "
+                 "same command with --resume re-submits exactly those\n", tally->not_stored);
     if (stats.resent || stats.duplicates)
         fprintf (stderr, "  requests: %llu sent, %llu resent (%llu timed out, %llu refused), %llu late "
                  "duplicates dropped\n", (unsigned long long) stats.sent, (unsigned long long) stats.resent,
@@ -539,6 +594,10 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
                  (unsigned long long) stats.duplicates);
     bool hopeless = jm_error_is_set (&self->fatal) && (strcmp (self->fatal.code, JM_ERR_UNKNOWN_JOB) == 0
                                                       || strcmp (self->fatal.code, JM_ERR_INVALID_REQUEST) == 0);
+    if (!complete && tally->not_stored && self->input_done && !interrupted
+    &&  !jm_error_is_set (&self->fatal))
+        ;                               //  said above
+    else
     if (!complete && hopeless)
         fprintf (stderr, "  the run stopped at the error above; the output holds the %ld candidates before it\n",
                  tally->candidates);
@@ -561,9 +620,11 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
         jm_buf_json_str (&json, self->jobs [j]);
     }
     jm_buf_printf (&json, "],\"complete\":%s,\"interrupted\":%s,\"candidates\":%ld,\"resumed_from\":%ld,"
-                   "\"results\":%ld,\"scored\":%ld,\"cached\":%ld,\"errors\":%ld,\"bands\":{",
+                   "\"results\":%ld,\"scored\":%ld,\"cached\":%ld,\"errors\":%ld,\"not_stored\":%ld,"
+                   "\"repaired\":%ld,\"bands\":{",
                    complete ? "true" : "false", interrupted ? "true" : "false", tally->candidates,
-                   self->resumed, tally->results, tally->scored, tally->cached, tally->errors);
+                   self->resumed, tally->results, tally->scored, tally->cached, tally->errors,
+                   tally->not_stored, self->repaired);
     for (int b = 0; b < JM_BATCH_BANDS; b++)
         jm_buf_printf (&json, "%s\"%s\":%ld", b ? "," : "", jm_batch_band_names [b], tally->bands [b]);
     jm_buf_puts (&json, "},\"error_lines\":[");
@@ -590,6 +651,148 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
     jm_buf_free (&json);
 }
 
+
+//  ---------------------------------------------------------------------------
+//  The run
+
+//  Reads, sends and writes until the input is done, the run fails or a
+//  signal stops it (*interrupted set).
+static void
+s_run (s_batch_t *self, bool *interrupted)
+{
+    int64_t stop_at = 0;
+    while (true) {
+        if (s_signals && !*interrupted) {
+            *interrupted = true;
+            self->stopping = true;
+        }
+        if (self->stopping && !stop_at)
+            stop_at = zclock_mono () + (self->timeout_ms < JM_BATCH_GRACE_MS ? self->timeout_ms : JM_BATCH_GRACE_MS);
+        //  write first: a chunk written frees its place in the window
+        s_write_ready (self);
+        while (!self->stopping && !self->input_done && self->chunks < self->window)
+            s_read_chunk (self);
+        if (!self->head && (self->input_done || self->stopping))
+            break;
+        if (self->stopping && (jm_batch_pipe_outstanding (self->pipe) == 0 || zclock_mono () >= stop_at
+                              || s_signals > 1))
+            break;
+        jm_batch_reply_t reply;
+        if (jm_batch_pipe_next (self->pipe, self->stopping ? 50 : 200, &reply) == 1) {
+            s_on_reply (self, &reply);
+            //  take whatever else is there before writing
+            while (jm_batch_pipe_next (self->pipe, 0, &reply) == 1)
+                s_on_reply (self, &reply);
+        }
+        s_progress (self, false);
+    }
+    s_write_ready (self);
+    s_progress (self, true);
+    //  requests still out are dropped with the connection; their tags
+    //  are freed here
+    while (self->head) {
+        s_chunk_t *chunk = self->head;
+        self->head = chunk->next;
+        s_chunk_destroy (&chunk);
+    }
+    self->tail = NULL;
+}
+
+//  Repair (--resume): the candidates whose results the matcher could not
+//  store are read again from the input, at their positions, and sent again
+//  into a side file, OUT.repair; their records there then replace the old
+//  ones (jm_batch_output_merge: OUT.tmp renamed over OUT), so OUT keeps one
+//  record per candidate and job.  A result now in Redis comes back cached,
+//  one scored again is stored as it goes.  While some are still not
+//  stored (Redis away again, or its backlog draining) the pass is repeated
+//  after a pause, JM_BATCH_REPAIR_PASSES times at most; an interrupted or
+//  failed pass leaves OUT as it was, for the next --resume.
+static void
+s_repair (s_batch_t *self, const char *in_path, jm_batch_format_t in_format, const char *out_path,
+          jm_batch_out_format_t out_format, bool *interrupted)
+{
+    if (strcmp (in_path, "-") == 0) {
+        fprintf (stderr, "%s batch: %ld candidates not stored; the input is stdin, which cannot be "
+                 "read again to repair them\n", JM_CLI_PROGRAM, self->tally.not_stored);
+        return;
+    }
+    char *repair_path = NULL;
+    if (asprintf (&repair_path, "%s.repair", out_path) < 0)
+        abort ();
+    long resumed = self->resumed;
+    jm_error_t err;
+    for (int pass = 0; pass < JM_BATCH_REPAIR_PASSES && self->tally.not_stored > 0; pass++) {
+        for (int64_t until = zclock_mono () + pass * 1000; zclock_mono () < until && !s_signals; )
+            zclock_sleep (50);
+        if (s_signals) {
+            *interrupted = true;
+            break;
+        }
+        //  the positions to repair, taken from the tally of the output
+        jm_batch_tally_t whole = self->tally;
+        long *positions = whole.not_stored_at;
+        size_t count = (size_t) whole.not_stored;
+        fprintf (stderr, "%s batch: re-submitting the %zu candidates whose results were not stored%s\n",
+                 JM_CLI_PROGRAM, count, pass ? " (again)" : "");
+        jm_error_clear (&err);
+        jm_batch_input_destroy (&self->input);
+        self->input = jm_batch_input_new (in_path, in_format, &err);
+        char *last_id = NULL;
+        memset (&self->tally, 0, sizeof self->tally);
+        if (self->input)
+            self->output = jm_batch_output_new (repair_path, out_format, self->jobs, self->job_count,
+                                                false, true, &self->tally, &last_id, &err);
+        free (last_id);
+        if (!self->input || !self->output) {
+            s_fail (self, err.code, "%s", err.message);
+            jm_batch_tally_free (&self->tally);
+            self->tally = whole;
+            break;
+        }
+        self->only = positions;
+        self->only_count = count;
+        self->only_next = 0;
+        self->position = 0;
+        self->input_done = self->stopping = false;
+        self->resumed = 0;
+        self->repair_passes++;
+        s_run (self, interrupted);
+        self->only = NULL;
+        self->resumed = resumed;
+        long still = self->tally.not_stored;
+        bool done = self->input_done && !*interrupted && !jm_error_is_set (&self->fatal)
+                 && self->tally.candidates == (long) count;
+        jm_batch_tally_free (&self->tally);
+        jm_error_clear (&err);
+        if (jm_batch_output_destroy (&self->output, true, &err) && done) {
+            s_fail (self, err.code, "%s", err.message);
+            done = false;
+        }
+        if (done && jm_batch_output_merge (out_path, repair_path, out_format, self->job_count,
+                                           positions, count, &err)) {
+            s_fail (self, err.code, "%s", err.message);
+            done = false;
+        }
+        unlink (repair_path);
+        if (!done) {
+            self->tally = whole;            //  the output is as it was
+            break;
+        }
+        //  what the output holds now, counted again from the file
+        jm_batch_tally_free (&whole);
+        jm_batch_output_t *check = jm_batch_output_new (out_path, out_format, self->jobs, self->job_count,
+                                                        true, false, &self->tally, &last_id, &err);
+        free (last_id);
+        if (!check || jm_batch_output_destroy (&check, false, &err)) {
+            s_fail (self, err.code, "%s", err.message);
+            break;
+        }
+        self->repaired += (long) count - still;
+        fprintf (stderr, "%s batch: %ld of them stored now, %ld still not stored\n", JM_CLI_PROGRAM,
+                 (long) count - still, self->tally.not_stored);
+    }
+    free (repair_path);
+}
 
 //  ---------------------------------------------------------------------------
 //  Setup
@@ -928,42 +1131,15 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
         signal (SIGPIPE, SIG_IGN);
         self.tty = isatty (STDERR_FILENO);
         self.started_ms = self.progress_ms = zclock_mono ();
-        int64_t stop_at = 0;
-        while (true) {
-            if (s_signals && !interrupted) {
-                interrupted = true;
-                self.stopping = true;
-            }
-            if (self.stopping && !stop_at)
-                stop_at = zclock_mono () + (self.timeout_ms < JM_BATCH_GRACE_MS ? self.timeout_ms : JM_BATCH_GRACE_MS);
-            //  write first: a chunk written frees its place in the window
-            s_write_ready (&self);
-            while (!self.stopping && !self.input_done && self.chunks < self.window)
-                s_read_chunk (&self);
-            if (!self.head && (self.input_done || self.stopping))
-                break;
-            if (self.stopping && (jm_batch_pipe_outstanding (self.pipe) == 0 || zclock_mono () >= stop_at
-                                  || s_signals > 1))
-                break;
-            jm_batch_reply_t reply;
-            if (jm_batch_pipe_next (self.pipe, self.stopping ? 50 : 200, &reply) == 1) {
-                s_on_reply (&self, &reply);
-                //  take whatever else is there before writing
-                while (jm_batch_pipe_next (self.pipe, 0, &reply) == 1)
-                    s_on_reply (&self, &reply);
-            }
-            s_progress (&self, false);
+        s_run (&self, &interrupted);
+        if (resume && !interrupted && !jm_error_is_set (&self.fatal) && self.tally.not_stored) {
+            jm_error_clear (&err);
+            if (jm_batch_output_destroy (&self.output, true, &err))
+                s_fail (&self, err.code, "%s", err.message);
+            else
+                s_repair (&self, in_path, in_format, out_path, (jm_batch_out_format_t) out_format,
+                          &interrupted);
         }
-        s_write_ready (&self);
-        s_progress (&self, true);
-        //  requests still out are dropped with the connection; their tags
-        //  are freed here
-        while (self.head) {
-            s_chunk_t *chunk = self.head;
-            self.head = chunk->next;
-            s_chunk_destroy (&chunk);
-        }
-        self.tail = NULL;
     }
     jm_error_clear (&err);
     if (self.output && jm_batch_output_destroy (&self.output, true, &err)) {
@@ -978,8 +1154,10 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
             jm_cli_error ("interrupted: %ld candidates written, in order; --resume continues", self.tally.candidates);
         s_summary (&self, summary_path, in_path, out_path, interrupted);
         status = interrupted ? 130 : jm_error_is_set (&self.fatal) ? JM_CLI_FATAL
+               : self.tally.not_stored ? JM_BATCH_EXIT_NOT_STORED
                : self.tally.errors ? JM_CLI_BAD_ITEM : JM_CLI_OK;
     }
+    jm_batch_tally_free (&self.tally);
     //  the parts of requests never answered are ours to free
     void *part;
     while (self.pipe && (part = jm_batch_pipe_drop (self.pipe)))

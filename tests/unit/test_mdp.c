@@ -459,6 +459,53 @@ JM_TEST (mdp_worker_reconnects_on_disconnect)
     s_fake_stop (&fake);
 }
 
+JM_TEST (mdp_worker_announces_fewer_slots)
+{
+    jm_log_init ("test", JM_LOG_ERROR);
+    fake_t fake;
+    jm_mdp_worker_t *worker;
+    zmsg_t *ready = s_worker_start (&fake, &worker, "pressed", 4);
+    JM_REQUIRE (ready);
+    zframe_t *first = zmsg_pop (ready);
+    zmsg_destroy (&ready);
+    JM_CHECK_INT (jm_mdp_worker_slots_now (worker), 4);
+    //  Fewer slots: a HEARTBEAT with "slots=N" at once
+    JM_CHECK_INT (jm_mdp_worker_set_slots (worker, 0), 0);
+    JM_CHECK_INT (jm_mdp_worker_slots_now (worker), 0);
+    zmsg_t *msg = s_fake_recv_command (&fake, 1000);
+    JM_REQUIRE (msg);
+    JM_CHECK_INT (zmsg_size (msg), 5);
+    JM_CHECK_INT (s_command (msg), JM_MDPW_HEARTBEAT);
+    JM_CHECK_STR (s_frame_str (msg, 4), "slots=0");
+    zmsg_destroy (&msg);
+    //  The same again sends nothing
+    JM_CHECK_INT (jm_mdp_worker_set_slots (worker, 0), 0);
+    JM_CHECK (s_fake_recv_command (&fake, 100) == NULL);
+    //  After a reconnection, READY (all slots) and then the fewer
+    s_fake_command (&fake, first, JM_MDPW_DISCONNECT);
+    JM_CHECK (jm_mdp_worker_wait (worker, 200) == NULL);
+    zmsg_t *again = s_fake_recv_command (&fake, 1000);
+    JM_REQUIRE (again);
+    JM_CHECK_INT (s_command (again), JM_MDPW_READY);
+    JM_CHECK_STR (s_frame_str (again, 5), "slots=4");
+    zmsg_destroy (&again);
+    msg = s_fake_recv_command (&fake, 1000);
+    JM_REQUIRE (msg);
+    JM_CHECK_INT (s_command (msg), JM_MDPW_HEARTBEAT);
+    JM_CHECK_STR (s_frame_str (msg, 4), "slots=0");
+    zmsg_destroy (&msg);
+    //  Back to all of them (clamped to the slots it was created with)
+    JM_CHECK_INT (jm_mdp_worker_set_slots (worker, 10), 0);
+    JM_CHECK_INT (jm_mdp_worker_slots_now (worker), 4);
+    msg = s_fake_recv_command (&fake, 1000);
+    JM_REQUIRE (msg);
+    JM_CHECK_STR (s_frame_str (msg, 4), "slots=4");
+    zmsg_destroy (&msg);
+    zframe_destroy (&first);
+    jm_mdp_worker_destroy (&worker);
+    s_fake_stop (&fake);
+}
+
 //  A lent body is released once: by libzmq after sending it, or at once
 //  when the reply is dropped (its request came over an older connection).
 static void

@@ -185,7 +185,8 @@ JM_TEST (mdp_decode_worker_shapes)
         { { "w", "", "MDPW01", "", END }, DROP, "0 bytes, not 1" },
         { { "w", "", "MDPW01", "\x04", END }, OK, NULL },
         { { "w", "", "MDPW01", "\x05", END }, OK, NULL },
-        { { "w", "", "MDPW01", "\x04", "x", END }, DROP, "HEARTBEAT with 1 frame" },
+        { { "w", "", "MDPW01", "\x04", "slots=3", END }, OK, NULL },     //  slots now
+        { { "w", "", "MDPW01", "\x05", "x", END }, DROP, "DISCONNECT with 1 frame" },
         { { "w", "", "MDPW01", "\x01", END }, DROP, "READY without a service" },
         { { "w", "", "MDPW01", "\x01", "", END }, DROP, "service name is empty" },
         { { "w", "", "MDPW01", "\x01", "a b", END }, DROP, "printable ASCII" },
@@ -216,6 +217,14 @@ JM_TEST (mdp_decode_worker_shapes)
     JM_CHECK_INT (out.extension_size, 2);
     JM_CHECK (zframe_streq (out.extensions [0], "slots=4"));
     JM_CHECK (zframe_streq (out.extensions [1], "x=y"));
+    zmsg_destroy (&msg);
+
+    const char *slots [] = { "w", "", "MDPW01", "\x04", "slots=0", END };
+    msg = s_message (slots);
+    JM_REQUIRE (jm_mdp_worker_decode (msg, &out, problem, sizeof problem) == OK);
+    JM_CHECK_INT (out.command, JM_MDPW_HEARTBEAT);
+    JM_CHECK_INT (out.extension_size, 1);
+    JM_CHECK (zframe_streq (out.extensions [0], "slots=0"));
     zmsg_destroy (&msg);
 
     const char *reply [] = { "w", "", "MDPW01", "\x03", "tok", "", "{}", END };
