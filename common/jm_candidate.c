@@ -97,7 +97,8 @@ s_keep (jm_candidate_t *self, const char *text)
 }
 
 //  Adds or merges one recognised skill.  A listed skill wins over one found
-//  in the resume; two listings of one skill keep the higher level and years.
+//  in the resume: the resume's level and years fill only what the listing
+//  leaves unstated; two listings of one skill keep the higher level and years.
 static void
 s_add_skill (jm_candidate_t *self, int skill, int level, double years, int last_used,
              jm_match_t match, const char *input, bool from_resume)
@@ -106,8 +107,13 @@ s_add_skill (jm_candidate_t *self, int skill, int level, double years, int last_
         jm_candidate_skill_t *entry = &self->skills [i];
         if (entry->skill != skill)
             continue;
-        if (from_resume)
+        if (from_resume) {
+            if (!entry->level)
+                entry->level = level;
+            if (entry->years < 0)
+                entry->years = years;
             return;
+        }
         if (entry->from_resume) {
             entry->from_resume = false;
             entry->match = match;
@@ -248,10 +254,27 @@ s_read_resume (jm_candidate_t *self, const jm_extractor_t *extractor, const char
         jm_error_prefix (err, "candidate '%.64s': resume: ", self->id);
         return -1;
     }
+    //  each held skill once, in order of first mention, with the best
+    //  evidence of all its mentions: the highest level, the most years
+    int level [JM_MAX_SKILLS] = { 0 };
+    double years [JM_MAX_SKILLS];
+    bool added [JM_MAX_SKILLS] = { false };
+    for (int s = 0; s < JM_MAX_SKILLS; s++)
+        years [s] = -1;
     for (long i = 0; i < count; i++)
-        if (found [i].claim == JM_CLAIM_HELD)
-            s_add_skill (self, found [i].skill, found [i].level, found [i].years, 0,
+        if (found [i].claim == JM_CLAIM_HELD && found [i].skill >= 0 && found [i].skill < JM_MAX_SKILLS) {
+            if (found [i].level > level [found [i].skill])
+                level [found [i].skill] = found [i].level;
+            if (found [i].years > years [found [i].skill])
+                years [found [i].skill] = found [i].years;
+        }
+    for (long i = 0; i < count; i++)
+        if (found [i].claim == JM_CLAIM_HELD && found [i].skill >= 0 && found [i].skill < JM_MAX_SKILLS
+        &&  !added [found [i].skill]) {
+            added [found [i].skill] = true;
+            s_add_skill (self, found [i].skill, level [found [i].skill], years [found [i].skill], 0,
                          found [i].corrected ? JM_MATCH_TYPO : JM_MATCH_EXACT, NULL, true);
+        }
     for (long i = 0; i < count; i++) {
         if (found [i].claim == JM_CLAIM_HELD)
             continue;

@@ -355,6 +355,33 @@ jm skills extract "$TMP/latin1.txt"
 printf '' > "$TMP/empty.txt"
 jm skills extract "$TMP/empty.txt"
 [ $rc -eq 0 ] && grep -q '^{"skills":\[\],"ignored":\[\],"bytes":0}$' "$TMP/out" && ok extract_empty || fail extract_empty "rc=$rc $(cat "$TMP/out")"
+# evidence of proficiency: years and level read from the words around a skill
+printf '10 years of professional Java. Familiar with Docker.\n' > "$TMP/evidence.txt"
+jm skills extract "$TMP/evidence.txt"
+pycheck extract_evidence '
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+skills = {s["id"]: s for s in r["skills"]}
+assert skills["java"].get("years") == 10, skills["java"]
+assert "level" not in skills["java"] or skills["java"]["level"] >= 3, skills["java"]
+assert "years" not in skills["docker"], skills["docker"]
+assert 1 <= skills["docker"].get("level", 0) <= 2, skills["docker"]
+'
+# ... and used when a résumé is scored: a job asking for Java at level 3 and 5 years
+cat > "$TMP/evidence-job.json" <<'JOB'
+{"id": "evidence-job", "requirements": [{"skill": "java", "weight": 1, "importance": "required", "min_level": 3, "min_years": 5}]}
+JOB
+printf '%s\n' '{"id": "ten", "resume": "10 years of professional Java."}' \
+    '{"id": "familiar", "resume": "Familiar with Java."}' \
+    '{"id": "two", "resume": "Java (2 yrs)"}' > "$TMP/evidence-candidates.jsonl"
+jm score --job "$TMP/evidence-job.json" "$TMP/evidence-candidates.jsonl"
+pycheck score_evidence '
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+score = {r["candidate"]: r["score"] for r in lines}
+assert score["ten"] > score["two"] > 0, score
+assert score["ten"] > score["familiar"] > 0, score
+'
 
 # --- skills list ----------------------------------------------------------------
 jm skills list

@@ -4,6 +4,7 @@
     {"text", "skills": {"<id>": {"level"?, "years"?, "since"?}}}; a held skill
     the case does not name must have no evidence, a named one must be held.  */
 #include "jm_test.h"
+#include "jm_candidate.h"
 #include "jm_evidence.h"
 #include "jm_extract.h"
 #include "jm_resume.h"
@@ -230,5 +231,41 @@ JM_TEST (evidence_hostile)
         }
         s_read (&fixture, text, merged, skills);
     }
+    s_teardown (&fixture);
+}
+
+//  A candidate's résumé skills take the best evidence of all their mentions;
+//  a listed skill keeps the level and years it states, and takes the
+//  résumé's only where it states none
+JM_TEST (evidence_candidate_merge)
+{
+    s_fixture_t fixture;
+    JM_REQUIRE (s_setup (&fixture));
+    json_error_t json_error;
+    json_t *object = json_loads (
+        "{\"id\": \"c1\", \"skills\": [{\"name\": \"Python\", \"level\": 2, \"years\": 1}, \"Redis\"],"
+        " \"resume\": \"Familiar with Java. 10 years of Java. Senior Java developer. Basic Docker."
+        " Expert in Python, 9 years of Python. Redis (5 yrs, advanced).\"}", 0, &json_error);
+    JM_REQUIRE (object);
+    jm_candidate_t *candidate = jm_candidate_new_from_json (object, fixture.taxonomy, fixture.extractor, NULL);
+    json_decref (object);
+    JM_REQUIRE (candidate);
+    const jm_candidate_skill_t *java = jm_candidate_skill (candidate, jm_taxonomy_find (fixture.taxonomy, "java"));
+    const jm_candidate_skill_t *docker = jm_candidate_skill (candidate, jm_taxonomy_find (fixture.taxonomy, "docker"));
+    const jm_candidate_skill_t *python = jm_candidate_skill (candidate, jm_taxonomy_find (fixture.taxonomy, "python"));
+    const jm_candidate_skill_t *redis = jm_candidate_skill (candidate, jm_taxonomy_find (fixture.taxonomy, "redis"));
+    JM_REQUIRE (java && docker && python && redis);
+    JM_CHECK (java->from_resume);
+    JM_CHECK_INT (java->level, 4);
+    JM_CHECK_NEAR (java->years, 10, 1e-9);
+    JM_CHECK_INT (docker->level, 2);
+    JM_CHECK (docker->years < 0);
+    JM_CHECK (!python->from_resume);
+    JM_CHECK_INT (python->level, 2);
+    JM_CHECK_NEAR (python->years, 1, 1e-9);
+    JM_CHECK (!redis->from_resume);
+    JM_CHECK_INT (redis->level, 4);
+    JM_CHECK_NEAR (redis->years, 5, 1e-9);
+    jm_candidate_destroy (&candidate);
     s_teardown (&fixture);
 }
