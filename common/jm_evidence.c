@@ -256,16 +256,48 @@ static const s_word_t s_words [] = {
 //  The word table's hash, built once
 
 #define s_HASH_SIZE     1024    //  power of two, over twice the words
+#define s_FILTER_BITS   4096    //  a first test on first byte, last byte and length
 static uint16_t s_hash [s_HASH_SIZE];   //  index + 1, 0: empty
+static uint64_t s_key [s_WORD_COUNT];   //  words up to 8 bytes: their bytes
+static uint8_t s_length [s_WORD_COUNT];
+static uint64_t s_filter [s_FILTER_BITS / 64];          //  every word
+static uint64_t s_filter_after [s_FILTER_BITS / 64];    //  words read after a skill
 static pthread_once_t s_hash_once = PTHREAD_ONCE_INIT;
 
-static uint32_t
-s_hash_bytes (const unsigned char *bytes, size_t len)
+//  What a word after a skill may be; any other word ends the reading there
+#define s_AFTER_FLAGS   (s_LEAD | s_SINCE | s_RATING | s_LEVEL | s_INTENS)
+
+//  A byte of a word (ASCII letters, Latin-1 letters C3 xx) in lower case:
+//  'A' | 0x20 is 'a', and C3 89 (É) | 0x20 is C3 A9 (é); lead bytes stay
+static inline __attribute__ ((always_inline)) unsigned char
+s_fold (unsigned char c)
 {
+    return c < 0xC0 ? (unsigned char) (c | 0x20) : c;
+}
+
+static inline __attribute__ ((always_inline)) uint32_t
+s_filter_key (unsigned char first, unsigned char last, size_t len)
+{
+    return ((uint32_t) first * 131u + (uint32_t) last * 7u + (uint32_t) len * 1031u) % s_FILTER_BITS;
+}
+
+//  The slot of a folded word: its bytes as one number when it has 8 or
+//  fewer (*key set), else FNV-1a
+static inline __attribute__ ((always_inline)) uint32_t
+s_slot (const unsigned char *bytes, size_t len, uint64_t *key)
+{
+    if (len <= 8) {
+        uint64_t value = 0;
+        for (size_t i = 0; i < len; i++)
+            value |= (uint64_t) s_fold (bytes [i]) << (8 * i);
+        *key = value;
+        return (uint32_t) ((value * 0x9E3779B97F4A7C15ULL) >> 54) & (s_HASH_SIZE - 1);
+    }
     uint32_t hash = 2166136261u;
     for (size_t i = 0; i < len; i++)
-        hash = (hash ^ bytes [i]) * 16777619u;
-    return hash;
+        hash = (hash ^ s_fold (bytes [i])) * 16777619u;
+    *key = 0;
+    return hash & (s_HASH_SIZE - 1);
 }
 
 static void
@@ -273,9 +305,15 @@ s_hash_build (void)
 {
     assert (s_WORD_COUNT * 2 < s_HASH_SIZE);
     for (int i = 0; i < s_WORD_COUNT; i++) {
+        const unsigned char *text = (const unsigned char *) s_words [i].text;
         size_t len = strlen (s_words [i].text);
-        assert (len <= s_WORD_MAX);
-        uint32_t slot = s_hash_bytes ((const unsigned char *) s_words [i].text, len) & (s_HASH_SIZE - 1);
+        assert (len > 0 && len <= s_WORD_MAX);
+        s_length [i] = (uint8_t) len;
+        uint32_t bit = s_filter_key (text [0], text [len - 1], len);
+        s_filter [bit / 64] |= 1ULL << (bit % 64);
+        if (s_words [i].flags & s_AFTER_FLAGS)
+            s_filter_after [bit / 64] |= 1ULL << (bit % 64);
+        uint32_t slot = s_slot (text, len, &s_key [i]);
         while (s_hash [slot]) {
             assert (strcmp (s_words [s_hash [slot] - 1].text, s_words [i].text) != 0);
             slot = (slot + 1) & (s_HASH_SIZE - 1);
@@ -284,79 +322,105 @@ s_hash_build (void)
     }
 }
 
-//  The table's word for text [start, end), case folded, or NULL
+//  Whether a table word equals bytes folded
+static bool
+s_same (const char *word, const unsigned char *bytes, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char) word [i] != s_fold (bytes [i]))
+            return false;
+    return true;
+}
+
+//  The table's word for text [start, end), case folded, or NULL; filter
+//  is s_filter, or s_filter_after for the words read after a skill
 static const s_word_t *
-s_lookup (const char *text, size_t start, size_t end)
+s_find (const char *text, size_t start, size_t end, const uint64_t *filter)
 {
     size_t len = end - start;
     if (len == 0 || len > s_WORD_MAX)
         return NULL;
-    unsigned char folded [s_WORD_MAX];
     const unsigned char *bytes = (const unsigned char *) text + start;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = bytes [i];
-        if (c >= 'A' && c <= 'Z')
-            c += 32;
-        else    //  Latin-1 capitals: C3 80..9E (not C3 97, the times sign)
-        if (i > 0 && bytes [i - 1] == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97)
-            c += 32;
-        folded [i] = c;
-    }
-    uint32_t slot = s_hash_bytes (folded, len) & (s_HASH_SIZE - 1);
+    uint32_t bit = s_filter_key (s_fold (bytes [0]), s_fold (bytes [len - 1]), len);
+    if (!(filter [bit / 64] >> (bit % 64) & 1))
+        return NULL;
+    uint64_t key;
+    uint32_t slot = s_slot (bytes, len, &key);
     for (int probe = 0; probe < s_HASH_SIZE && s_hash [slot]; probe++) {
-        const s_word_t *word = &s_words [s_hash [slot] - 1];
-        if (strncmp (word->text, (const char *) folded, len) == 0 && word->text [len] == 0)
-            return word;
+        int index = s_hash [slot] - 1;
+        if (s_length [index] == len) {
+            if (len <= 8 ? s_key [index] == key : s_same (s_words [index].text, bytes, len))
+                return &s_words [index];
+        }
         slot = (slot + 1) & (s_HASH_SIZE - 1);
     }
     return NULL;
 }
 
+static const s_word_t *
+s_lookup (const char *text, size_t start, size_t end)
+{
+    return s_find (text, start, end, s_filter);
+}
+
 //  ---------------------------------------------------------------------------
 //  Characters
 
-static bool
+enum {
+    s_C_ALPHA   = 1,        //  ASCII letter
+    s_C_DIGIT   = 2,
+    s_C_JOIN    = 4,        //  skipped back inside a phrase: space, '-', quotes
+    s_C_SPACE   = 8,        //  space or tab
+    s_C_CONT    = 16        //  a UTF-8 continuation byte
+};
+static const uint8_t s_class [256] = {
+    ['a' ... 'z'] = s_C_ALPHA, ['A' ... 'Z'] = s_C_ALPHA, ['0' ... '9'] = s_C_DIGIT,
+    [' '] = s_C_JOIN | s_C_SPACE, ['\t'] = s_C_JOIN | s_C_SPACE, ['-'] = s_C_JOIN,
+    ['\''] = s_C_JOIN, ['"'] = s_C_JOIN, ['*'] = s_C_JOIN, ['_'] = s_C_JOIN,
+    [0x80 ... 0xBF] = s_C_CONT
+};
+
+static inline __attribute__ ((always_inline)) bool
 s_is_digit (unsigned char c)
 {
-    return c >= '0' && c <= '9';
+    return s_class [c] & s_C_DIGIT;
 }
 
-static bool
+static inline __attribute__ ((always_inline)) bool
 s_is_alpha (unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return s_class [c] & s_C_ALPHA;
 }
 
 //  Bytes of the letter that ends at p (1 or 2: ASCII or Latin-1), 0 if none
-static size_t
+static inline __attribute__ ((always_inline)) size_t
 s_letter_back (const unsigned char *text, size_t p, size_t floor)
 {
     if (p <= floor)
         return 0;
-    if (s_is_alpha (text [p - 1]))
+    uint8_t cls = s_class [text [p - 1]];
+    if (cls & s_C_ALPHA)
         return 1;
-    if (p - floor >= 2 && text [p - 1] >= 0x80 && text [p - 1] <= 0xBF
-    &&  text [p - 2] >= 0xC3 && text [p - 2] <= 0xDF)
+    if ((cls & s_C_CONT) && p - floor >= 2 && text [p - 2] == 0xC3)
         return 2;
     return 0;
 }
 
 //  Bytes of the letter that starts at p, 0 if none
-static size_t
+static inline __attribute__ ((always_inline)) size_t
 s_letter_at (const unsigned char *text, size_t p, size_t limit)
 {
     if (p >= limit)
         return 0;
-    if (s_is_alpha (text [p]))
+    if (s_class [text [p]] & s_C_ALPHA)
         return 1;
-    if (limit - p >= 2 && text [p] >= 0xC3 && text [p] <= 0xDF
-    &&  text [p + 1] >= 0x80 && text [p + 1] <= 0xBF)
+    if (text [p] == 0xC3 && limit - p >= 2 && (s_class [text [p + 1]] & s_C_CONT))
         return 2;
     return 0;
 }
 
 //  Start of the word that ends at p (p when none)
-static size_t
+static inline __attribute__ ((always_inline)) size_t
 s_word_back (const unsigned char *text, size_t p, size_t floor)
 {
     size_t n;
@@ -366,7 +430,7 @@ s_word_back (const unsigned char *text, size_t p, size_t floor)
 }
 
 //  End of the word that starts at p (p when none)
-static size_t
+static inline __attribute__ ((always_inline)) size_t
 s_word_end (const unsigned char *text, size_t p, size_t limit)
 {
     size_t n;
@@ -376,7 +440,7 @@ s_word_end (const unsigned char *text, size_t p, size_t limit)
 }
 
 //  Length of a three-byte sequence at p when it is one of (E2 b1 b2)
-static bool
+static inline __attribute__ ((always_inline)) bool
 s_is3 (const unsigned char *text, size_t p, size_t limit, unsigned char b1, unsigned char b2)
 {
     return limit - p >= 3 && text [p] == 0xE2 && text [p + 1] == b1 && text [p + 2] == b2;
@@ -384,19 +448,21 @@ s_is3 (const unsigned char *text, size_t p, size_t limit, unsigned char b1, unsi
 
 //  Back over spaces and joiners inside a phrase: space, tab, no-break space,
 //  '-', quotes, apostrophes (d'expérience), '*', '_'
-static size_t
+static inline __attribute__ ((always_inline)) size_t
 s_skip_back (const unsigned char *text, size_t p, size_t floor)
 {
     while (p > floor) {
         unsigned char c = text [p - 1];
-        if (c == ' ' || c == '\t' || c == '-' || c == '\'' || c == '"' || c == '*' || c == '_')
+        if (s_class [c] & s_C_JOIN)
             p--;
         else
-        if (p - floor >= 2 && c == 0xA0 && text [p - 2] == 0xC2)
+        if (c < 0x80)
+            break;
+        else
+        if (c == 0xA0 && p - floor >= 2 && text [p - 2] == 0xC2)
             p -= 2;
         else    //  ’ ‘
-        if (p - floor >= 3 && text [p - 3] == 0xE2 && text [p - 2] == 0x80
-        &&  (c == 0x98 || c == 0x99))
+        if ((c == 0x98 || c == 0x99) && p - floor >= 3 && text [p - 3] == 0xE2 && text [p - 2] == 0x80)
             p -= 3;
         else
             break;
@@ -405,14 +471,14 @@ s_skip_back (const unsigned char *text, size_t p, size_t floor)
 }
 
 //  Forward over spaces (space, tab, no-break space)
-static size_t
+static inline __attribute__ ((always_inline)) size_t
 s_skip_space (const unsigned char *text, size_t p, size_t limit)
 {
     while (p < limit) {
-        if (text [p] == ' ' || text [p] == '\t')
+        if (s_class [text [p]] & s_C_SPACE)
             p++;
         else
-        if (limit - p >= 2 && text [p] == 0xC2 && text [p + 1] == 0xA0)
+        if (text [p] == 0xC2 && limit - p >= 2 && text [p + 1] == 0xA0)
             p += 2;
         else
             break;
@@ -423,12 +489,24 @@ s_skip_space (const unsigned char *text, size_t p, size_t limit)
 //  ---------------------------------------------------------------------------
 //  One call's state
 
+//  What the walks found for one mention
+typedef struct {
+    int level;
+    int level_rank;         //  1 before, 2 after, 3 a rating: the higher wins
+    double years;           //  < 0: none
+    int since;
+    size_t cue_start, cue_end;  //  cue_end == 0: none
+} s_evidence_t;
+
 typedef struct {
     const unsigned char *text;
     size_t len;
     const jm_found_t *found;
     long count;
     int reference;          //  the year "since" counts to; 0 until needed
+    long memo_index;        //  the last mention walked back from, or -1,
+    s_evidence_t memo;      //  and what that walk found: a skill coordinated
+                            //  with it ("Java, Docker") reads the same
 } s_ctx_t;
 
 //  The later of JM_EVIDENCE_YEAR and the latest year the text names
@@ -458,15 +536,6 @@ s_reference (s_ctx_t *ctx)
     ctx->reference = latest;
     return latest;
 }
-
-//  What the walks found for one mention
-typedef struct {
-    int level;
-    int level_rank;         //  1 before, 2 after, 3 a rating: the higher wins
-    double years;           //  < 0: none
-    int since;
-    size_t cue_start, cue_end;  //  cue_end == 0: none
-} s_evidence_t;
 
 static void
 s_cue (s_evidence_t *evidence, size_t start, size_t end)
@@ -654,7 +723,7 @@ s_duration_back (const s_ctx_t *ctx, size_t unit, size_t floor, const s_word_t *
 }
 
 //  Walks back from mention i: coordinated skills, then fillers and level
-//  words, then a duration, "since YEAR" or nothing.
+//  words, then a duration, "since YEAR" or nothing.  Fills a fresh evidence.
 static void
 s_read_before (s_ctx_t *ctx, long i, s_evidence_t *evidence)
 {
@@ -676,6 +745,10 @@ s_read_before (s_ctx_t *ctx, long i, s_evidence_t *evidence)
         if (k >= 0 && ctx->found [k].end == p && ctx->found [k].start >= floor) {
             if (in_phrase)
                 break;
+            if (k == ctx->memo_index) {
+                *evidence = ctx->memo;
+                return;
+            }
             p = ctx->found [k--].start;
             continue;
         }
@@ -858,6 +931,8 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, s_evidenc
     const unsigned char *text = ctx->text;
     size_t start = p;
     bool since = false, rating = false, leads = false;
+    const s_word_t *first = NULL;   //  the word at p when the loop ends on one
+    size_t first_end = p;
     for (int n = 0; n < 4 && p < limit; n++) {
         //  for, over, more than, since, seit, desde hace, ~, >
         if (text [p] == '~' || text [p] == '>') {
@@ -866,9 +941,12 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, s_evidenc
             continue;
         }
         size_t end = s_word_end (text, p, limit);
-        const s_word_t *word = end > p ? s_lookup ((const char *) text, p, end) : NULL;
-        if (!word || !(word->flags & (s_LEAD | s_SINCE | s_RATING)))
+        const s_word_t *word = end > p ? s_find ((const char *) text, p, end, s_filter_after) : NULL;
+        if (!word || !(word->flags & (s_LEAD | s_SINCE | s_RATING))) {
+            first = word;
+            first_end = end;
             break;
+        }
         since |= (word->flags & s_SINCE) != 0;
         rating |= (word->flags & s_RATING) != 0;
         leads |= (word->flags & (s_LEAD | s_SINCE)) != 0;
@@ -879,10 +957,14 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, s_evidenc
     if (p >= limit)
         return start;
     size_t end;
-    int level = s_stars_at (text, p, limit, &end);
-    if (level) {
-        s_set_level (evidence, level, 3);
-        return end;
+    int level;
+    if (text [p] == 0xE2) {
+        level = s_stars_at (text, p, limit, &end);
+        if (level) {
+            s_set_level (evidence, level, 3);
+            return end;
+        }
+        return start;
     }
     if (s_is_digit (text [p])) {
         level = s_rating_at (text, p, limit, ctx->len, &end);
@@ -970,10 +1052,10 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, s_evidenc
         return paren ? f : w;
     }
     //  a level word: "(expert)", ": basic", "– sehr gut"; not after "for"
-    if (leads)
+    if (leads || !first)
         return start;
-    size_t w = s_word_end (text, p, limit);
-    const s_word_t *word = w > p ? s_lookup ((const char *) text, p, w) : NULL;
+    size_t w = first_end;
+    const s_word_t *word = first;
     int bonus = 0;
     if (word && (word->flags & s_INTENS)) {
         size_t q = s_skip_space (text, w, limit);
@@ -1045,14 +1127,21 @@ void
 jm_evidence_read (const char *text, size_t len, jm_found_t *found, long count)
 {
     pthread_once (&s_hash_once, s_hash_build);
-    s_ctx_t ctx = { (const unsigned char *) text, len, found, count, 0 };
+    s_ctx_t ctx = { (const unsigned char *) text, len, found, count, 0, -1, { 0, 0, -1, 0, 0, 0 } };
     for (long i = 0; i < count; i++) {
         jm_found_t *item = &found [i];
         if (item->claim != JM_CLAIM_HELD || item->end > len || item->start >= item->end)
             continue;
         s_evidence_t evidence = { 0, 0, -1, 0, 0, 0 };
         s_read_after (&ctx, i, &evidence);
-        s_read_before (&ctx, i, &evidence);
+        s_evidence_t before = { 0, 0, -1, 0, 0, 0 };
+        s_read_before (&ctx, i, &before);
+        ctx.memo_index = i;
+        ctx.memo = before;
+        s_set_level (&evidence, before.level, before.level_rank);
+        s_set_years (&evidence, before.years, before.since);
+        if (before.cue_end)
+            s_cue (&evidence, before.cue_start, before.cue_end);
         if (evidence.level) {
             item->level = evidence.level;
         }
