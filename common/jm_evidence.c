@@ -924,9 +924,11 @@ s_rating_at (const unsigned char *text, size_t p, size_t limit, size_t len, size
 }
 
 //  One item after a mention: a duration, a year, a range, a rating or a
-//  level word.  Returns its end, p when there is none.
+//  level word.  paren: inside "(...)"; opened: after "(", ":", "-" or "–".
+//  Returns its end, p when there is none.
 static size_t
-s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, s_evidence_t *evidence)
+s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, bool opened,
+             s_evidence_t *evidence)
 {
     const unsigned char *text = ctx->text;
     size_t start = p;
@@ -1006,7 +1008,9 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, s_evidenc
                 q = s_skip_space (text, dash, limit);
                 double last;
                 size_t r = s_number_at (text, q, limit, &last, &digits);
-                if (r > q && digits == 4 && last >= year && last <= s_YEAR_MAX) {
+                //  a closed range needs "(", ":" or "from": "SQL Server 2008 - 2014"
+                //  names versions
+                if (r > q && digits == 4 && last >= year && last <= s_YEAR_MAX && (opened || leads)) {
                     s_set_years (evidence, last - year, 0);
                     return r;
                 }
@@ -1079,7 +1083,8 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, s_evidenc
 }
 
 //  Reads forward from mention i: one opener, then up to three items in
-//  parentheses ("Java (5 yrs, expert)") or one without.
+//  parentheses ("Java (5 yrs, expert)"), or one without and then maybe
+//  some in parentheses ("Java: expert (12 years)").
 static void
 s_read_after (s_ctx_t *ctx, long i, s_evidence_t *evidence)
 {
@@ -1090,7 +1095,7 @@ s_read_after (s_ctx_t *ctx, long i, s_evidence_t *evidence)
     if (p >= limit)
         return;
     size_t start = p;
-    bool paren = false;
+    bool paren = false, opened = true;
     if (text [p] == '(' || text [p] == '[') {
         paren = true;
         p++;
@@ -1108,13 +1113,20 @@ s_read_after (s_ctx_t *ctx, long i, s_evidence_t *evidence)
     else
     if (s_is3 (text, p, limit, 0x80, 0x93) || s_is3 (text, p, limit, 0x80, 0x94))
         p += 3;
+    else
+        opened = false;
     for (int items = 0; items < 3; items++) {
         p = s_skip_space (text, p, limit);
-        size_t end = s_read_item (ctx, i, p, limit, paren, evidence);
+        size_t end = s_read_item (ctx, i, p, limit, paren, opened, evidence);
         if (end == p)
             break;
         s_cue (evidence, items ? p : start, end);
         p = s_skip_space (text, end, limit);
+        if (!paren && p < limit && text [p] == '(') {
+            paren = opened = true;      //  "Java: expert (12 years)"
+            p++;
+            continue;
+        }
         if (!paren || p >= limit || (text [p] != ',' && text [p] != ';'))
             break;
         p++;
