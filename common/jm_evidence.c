@@ -732,6 +732,7 @@ s_read_before (s_ctx_t *ctx, long i, s_evidence_t *evidence)
     size_t floor = p > s_BEFORE ? p - s_BEFORE : 0;
     long k = i - 1;
     bool in_phrase = false;     //  a filler or level word passed: no more skills
+    bool comma = false;         //  a ',' or '/' just passed: a skill must come
     size_t phrase_end = 0;      //  end of the phrase word nearest the mention
     int level = 0;
     size_t level_start = 0;
@@ -750,15 +751,19 @@ s_read_before (s_ctx_t *ctx, long i, s_evidence_t *evidence)
                 return;
             }
             p = ctx->found [k--].start;
+            comma = false;
             continue;
         }
         unsigned char c = text [p - 1];
         if (c == ',' || c == '/' || c == '&' || c == '+') {
-            if (in_phrase)
+            if (in_phrase || comma)
                 break;
+            comma = true;
             p--;
             continue;
         }
+        if (comma)      //  "Python 5y, |Docker", "Python basics, |Docker": Python's
+            break;
         if (s_is_digit (c)) {
             //  "since 2016 Java", "seit 2016 Java-Entwickler"
             size_t from = p;
