@@ -49,7 +49,8 @@ enum {
     s_ROLE_NOUN = 1 << 14,  //  developer, engineer, Entwickler
     s_ROLE_FILL = 1 << 15,  //  between a skill and its role noun: backend, software
     s_NOT_AFTER = 1 << 16,  //  a level word not read after a skill ("Java some")
-    s_RATING    = 1 << 17   //  level, niveau, nivel, Stufe: a rating follows
+    s_RATING    = 1 << 17,  //  level, niveau, nivel, Stufe: a rating follows
+    s_WITH      = 1 << 18   //  "X developer with 5 years": with, mit, con, avec
 };
 
 typedef struct {
@@ -69,7 +70,7 @@ typedef struct {
 //  Latin-1 letters (É -> é).  One row per word.
 static const s_word_t s_words [] = {
     //  English fillers
-    s_W ("of", s_FILLER), s_W ("in", s_FILLER), s_W ("with", s_FILLER), s_W ("using", s_FILLER),
+    s_W ("of", s_FILLER), s_W ("in", s_FILLER), s_W ("with", s_FILLER | s_WITH), s_W ("using", s_FILLER),
     s_W ("on", s_FILLER), s_W ("the", s_FILLER | s_LEAD), s_N ("a", s_FILLER | s_NUMBER | s_TO, 1),
     { "an", s_FILLER | s_NUMBER | s_UNIT, 0, 1, 12 }, s_W ("as", s_FILLER),
     s_W ("to", s_FILLER | s_TO), s_W ("experience", s_FILLER), s_W ("experiences", s_FILLER),
@@ -88,7 +89,7 @@ static const s_word_t s_words [] = {
     s_W ("skills", s_FILLER), s_W ("skill", s_FILLER), s_W ("understanding", s_FILLER),
     s_W ("background", s_FILLER), s_W ("command", s_FILLER), s_W ("applied", s_FILLER),
     //  German fillers
-    s_W ("mit", s_FILLER), s_W ("im", s_FILLER), s_W ("von", s_FILLER), s_W ("der", s_FILLER),
+    s_W ("mit", s_FILLER | s_WITH), s_W ("im", s_FILLER), s_W ("von", s_FILLER), s_W ("der", s_FILLER),
     s_W ("die", s_FILLER), s_W ("den", s_FILLER), s_W ("dem", s_FILLER),
     s_W ("als", s_FILLER | s_LEAD), s_W ("für", s_FILLER), s_W ("erfahrung", s_FILLER),
     s_W ("erfahrungen", s_FILLER), s_W ("berufserfahrung", s_FILLER),
@@ -98,7 +99,7 @@ static const s_word_t s_words [] = {
     s_W ("einschlägige", s_FILLER), s_W ("mehrjährige", s_FILLER), s_W ("langjährige", s_FILLER),
     //  Spanish fillers
     s_W ("de", s_FILLER | s_LEAD), s_W ("del", s_FILLER), s_W ("en", s_FILLER),
-    s_W ("con", s_FILLER), s_W ("el", s_FILLER), s_W ("la", s_FILLER), s_W ("los", s_FILLER),
+    s_W ("con", s_FILLER | s_WITH), s_W ("el", s_FILLER), s_W ("la", s_FILLER), s_W ("los", s_FILLER),
     s_W ("las", s_FILLER), s_W ("experiencia", s_FILLER), s_W ("profesional", s_FILLER),
     s_W ("laboral", s_FILLER), s_W ("trabajando", s_FILLER), s_W ("usando", s_FILLER),
     s_W ("desarrollando", s_FILLER), s_W ("programando", s_FILLER), s_W ("desarrollo", s_FILLER),
@@ -106,7 +107,7 @@ static const s_word_t s_words [] = {
     s_W ("conocimiento", s_FILLER), s_W ("manejo", s_FILLER), s_W ("uso", s_FILLER),
     s_W ("nivel", s_FILLER | s_RATING),
     //  French fillers
-    s_W ("d", s_FILLER), s_W ("du", s_FILLER), s_W ("des", s_FILLER), s_W ("avec", s_FILLER),
+    s_W ("d", s_FILLER), s_W ("du", s_FILLER), s_W ("des", s_FILLER), s_W ("avec", s_FILLER | s_WITH),
     s_W ("dans", s_FILLER), s_W ("le", s_FILLER), s_W ("les", s_FILLER), s_W ("l", s_FILLER),
     s_W ("sur", s_FILLER), s_W ("expérience", s_FILLER), s_W ("expériences", s_FILLER),
     s_W ("professionnelle", s_FILLER), s_W ("professionnel", s_FILLER),
@@ -265,7 +266,8 @@ static uint64_t s_filter_after [s_FILTER_BITS / 64];    //  words read after a s
 static pthread_once_t s_hash_once = PTHREAD_ONCE_INIT;
 
 //  What a word after a skill may be; any other word ends the reading there
-#define s_AFTER_FLAGS   (s_LEAD | s_SINCE | s_RATING | s_LEVEL | s_INTENS)
+#define s_AFTER_FLAGS   (s_LEAD | s_SINCE | s_RATING | s_LEVEL | s_INTENS | s_WITH \
+                         | s_ROLE_NOUN | s_ROLE_FILL)
 
 //  A byte of a word (ASCII letters, Latin-1 letters C3 xx) in lower case:
 //  'A' | 0x20 is 'a', and C3 89 (É) | 0x20 is C3 A9 (é); lead bytes stay
@@ -949,14 +951,17 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, bool open
         }
         size_t end = s_word_end (text, p, limit);
         const s_word_t *word = end > p ? s_find ((const char *) text, p, end, s_filter_after) : NULL;
-        if (!word || !(word->flags & (s_LEAD | s_SINCE | s_RATING))) {
+        //  "X developer with 5 years", "X engineer for 3 years"
+        bool role = word && (word->flags & (s_ROLE_NOUN | s_ROLE_FILL | s_WITH))
+                 && !(word->flags & s_LEVEL) && !rating;
+        if (!word || (!(word->flags & (s_LEAD | s_SINCE | s_RATING)) && !role)) {
             first = word;
             first_end = end;
             break;
         }
         since |= (word->flags & s_SINCE) != 0;
         rating |= (word->flags & s_RATING) != 0;
-        leads |= (word->flags & (s_LEAD | s_SINCE)) != 0;
+        leads |= (word->flags & (s_LEAD | s_SINCE)) != 0 || role;
         p = s_skip_space (text, end, limit);
         if (rating && p < limit && text [p] == ':')
             p = s_skip_space (text, p + 1, limit);
@@ -1110,10 +1115,16 @@ s_read_after (s_ctx_t *ctx, long i, s_evidence_t *evidence)
         p++;
     else
     if (text [p] == '-') {
-        //  "Java-Entwickler", "Java-based": a joined word is no opener
-        if (p + 1 < limit && text [p + 1] != ' ' && text [p + 1] != '\t')
-            return;
+        //  "Java-based": a joined word is no opener; "Java-Entwickler mit
+        //  5 Jahren" reads on from the role noun
         p++;
+        if (p < limit && text [p] != ' ' && text [p] != '\t') {
+            size_t end = s_word_end (text, p, limit);
+            const s_word_t *word = end > p ? s_lookup ((const char *) text, p, end) : NULL;
+            if (!word || !(word->flags & s_ROLE_NOUN))
+                return;
+            opened = false;
+        }
     }
     else
     if (s_is3 (text, p, limit, 0x80, 0x93) || s_is3 (text, p, limit, 0x80, 0x94))

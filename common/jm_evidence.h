@@ -3,8 +3,9 @@
     French.  The full table is in data/README.md, "Evidence of proficiency".
 
       years   "5 years of X", "5+ yrs", "over a decade of X", "18 months",
-              "X (5 yrs)", "X: 5 years", "X for 5 years", "5 Jahre Erfahrung
-              mit X", "5 años de experiencia en X", "5 ans d'expérience en X"
+              "X (5 yrs)", "X: 5 years", "X for 5 years", "X developer with
+              5 years", "5 Jahre Erfahrung mit X", "5 años de experiencia en
+              X", "5 ans d'expérience en X"
       since   "X since 2016", "X seit/desde/depuis 2016", "X (2016–present)":
               years = reference − 2016; "X (2015–2020)": years 5, no since
       level   5 expert, guru, "lead/principal/staff X developer";
