@@ -334,18 +334,10 @@ s_same (const char *word, const unsigned char *bytes, size_t len)
     return true;
 }
 
-//  The table's word for text [start, end), case folded, or NULL; filter
-//  is s_filter, or s_filter_after for the words read after a skill
+//  The table's word for the folded bytes, or NULL
 static const s_word_t *
-s_find (const char *text, size_t start, size_t end, const uint64_t *filter)
+s_find_hashed (const unsigned char *bytes, size_t len)
 {
-    size_t len = end - start;
-    if (len == 0 || len > s_WORD_MAX)
-        return NULL;
-    const unsigned char *bytes = (const unsigned char *) text + start;
-    uint32_t bit = s_filter_key (s_fold (bytes [0]), s_fold (bytes [len - 1]), len);
-    if (!(filter [bit / 64] >> (bit % 64) & 1))
-        return NULL;
     uint64_t key;
     uint32_t slot = s_slot (bytes, len, &key);
     for (int probe = 0; probe < s_HASH_SIZE && s_hash [slot]; probe++) {
@@ -359,7 +351,23 @@ s_find (const char *text, size_t start, size_t end, const uint64_t *filter)
     return NULL;
 }
 
-static const s_word_t *
+//  The table's word for text [start, end), case folded, or NULL; filter
+//  is s_filter, or s_filter_after for the words read after a skill.  Most
+//  words fail the filter here, without a call.
+static inline __attribute__ ((always_inline)) const s_word_t *
+s_find (const char *text, size_t start, size_t end, const uint64_t *filter)
+{
+    size_t len = end - start;
+    if (len == 0 || len > s_WORD_MAX)
+        return NULL;
+    const unsigned char *bytes = (const unsigned char *) text + start;
+    uint32_t bit = s_filter_key (s_fold (bytes [0]), s_fold (bytes [len - 1]), len);
+    if (!(filter [bit / 64] >> (bit % 64) & 1))
+        return NULL;
+    return s_find_hashed (bytes, len);
+}
+
+static inline __attribute__ ((always_inline)) const s_word_t *
 s_lookup (const char *text, size_t start, size_t end)
 {
     return s_find (text, start, end, s_filter);
