@@ -50,7 +50,8 @@ enum {
     s_ROLE_FILL = 1 << 15,  //  between a skill and its role noun: backend, software
     s_NOT_AFTER = 1 << 16,  //  a level word not read after a skill ("Java some")
     s_RATING    = 1 << 17,  //  level, niveau, nivel, Stufe: a rating follows
-    s_WITH      = 1 << 18   //  "X developer with 5 years": with, mit, con, avec
+    s_WITH      = 1 << 18,  //  "X developer with 5 years": with, mit, con, avec
+    s_AFTER_DE  = 1 << 19   //  a level only after "de": "connaissances de base en X"
 };
 
 typedef struct {
@@ -113,7 +114,7 @@ static const s_word_t s_words [] = {
     s_W ("professionnelle", s_FILLER), s_W ("professionnel", s_FILLER),
     s_W ("connaissances", s_FILLER), s_W ("connaissance", s_FILLER),
     s_W ("développement", s_FILLER), s_W ("programmation", s_FILLER), s_W ("pratique", s_FILLER),
-    s_W ("niveau", s_FILLER | s_RATING), s_W ("level", s_RATING), s_W ("stufe", s_RATING),
+    s_W ("niveau", s_FILLER | s_RATING), s_W ("level", s_FILLER | s_RATING), s_W ("stufe", s_RATING),
     //  coordination
     s_W ("and", s_SEP), s_W ("or", s_SEP), s_W ("und", s_SEP), s_W ("oder", s_SEP),
     s_W ("sowie", s_SEP), s_U ("y", s_SEP | s_UNIT | s_TIGHT, 12), s_W ("o", s_SEP),
@@ -166,7 +167,7 @@ static const s_word_t s_words [] = {
     s_L ("grundkenntnisse", s_LEVEL, 2), s_L ("grundlagen", s_LEVEL, 2),
     s_L ("grundlegende", s_LEVEL, 2), s_L ("basiswissen", s_LEVEL, 2), s_L ("básico", s_LEVEL, 2),
     s_L ("básicos", s_LEVEL, 2), s_L ("básica", s_LEVEL, 2), s_L ("básicas", s_LEVEL, 2),
-    s_L ("basico", s_LEVEL, 2), s_L ("basicos", s_LEVEL, 2), s_L ("base", s_LEVEL, 2),
+    s_L ("basico", s_LEVEL, 2), s_L ("basicos", s_LEVEL, 2), s_L ("base", s_LEVEL | s_AFTER_DE, 2),
     s_L ("bases", s_LEVEL, 2), s_L ("élémentaire", s_LEVEL, 2), s_L ("élémentaires", s_LEVEL, 2),
     //  level 1
     s_L ("beginner", s_LEVEL, 1), s_L ("novice", s_LEVEL, 1), s_L ("introductory", s_LEVEL, 1),
@@ -189,7 +190,8 @@ static const s_word_t s_words [] = {
     s_U ("mes", s_UNIT, 1), s_U ("mois", s_UNIT, 1), s_U ("decade", s_UNIT, 120),
     s_U ("decades", s_UNIT, 120), s_U ("jahrzehnt", s_UNIT, 120), s_U ("jahrzehnte", s_UNIT, 120),
     s_U ("década", s_UNIT, 120), s_U ("décadas", s_UNIT, 120), s_U ("décennie", s_UNIT, 120),
-    s_U ("décennies", s_UNIT, 120),
+    s_U ("décennies", s_UNIT, 120), s_U ("jährige", s_UNIT, 12), s_U ("jährigen", s_UNIT, 12),
+    s_U ("jähriger", s_UNIT, 12),
     //  number words (read only before a unit)
     s_N ("one", s_NUMBER, 1), s_N ("two", s_NUMBER, 2), s_N ("three", s_NUMBER, 3),
     s_N ("four", s_NUMBER, 4), s_N ("five", s_NUMBER, 5), s_N ("six", s_NUMBER, 6),
@@ -732,6 +734,17 @@ s_duration_back (const s_ctx_t *ctx, size_t unit, size_t floor, const s_word_t *
     return *years <= s_MAX_YEARS;
 }
 
+//  Whether the word before the one starting at w is "de"
+static bool
+s_after_de (const unsigned char *text, size_t w, size_t floor)
+{
+    size_t q = w;
+    while (q > floor && text [q - 1] == ' ')
+        q--;
+    return q - floor >= 3 && s_fold (text [q - 1]) == 'e' && s_fold (text [q - 2]) == 'd'
+        && !s_letter_back (text, q - 2, floor);
+}
+
 //  Walks back from mention i: coordinated skills, then fillers and level
 //  words, then a duration, "since YEAR" or nothing.  Fills a fresh evidence.
 static void
@@ -812,6 +825,8 @@ s_read_before (s_ctx_t *ctx, long i, s_evidence_t *evidence)
         if ((word->flags & s_LEVEL) && !level) {
             if ((word->flags & s_ROLE) && !s_role_follows (ctx, i))
                 break;
+            if ((word->flags & s_AFTER_DE) && !s_after_de (text, w, floor))
+                break;      //  "code base in Java"
             level = word->level;
             level_start = w;
             if (!phrase_end)
