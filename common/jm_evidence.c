@@ -458,6 +458,17 @@ s_is3 (const unsigned char *text, size_t p, size_t limit, unsigned char b1, unsi
     return limit - p >= 3 && text [p] == 0xE2 && text [p + 1] == b1 && text [p + 2] == b2;
 }
 
+//  Whether the line end at p - 1 only wraps a sentence: a letter or ','
+//  before it, a lower-case letter after it ("Deep knowledge\nof X")
+static inline __attribute__ ((always_inline)) bool
+s_wrapped (const unsigned char *text, size_t p, size_t floor)
+{
+    if (p - floor < 2)
+        return false;
+    unsigned char before = text [p - 2], after = text [p];
+    return (s_is_alpha (before) || before == ',') && after >= 'a' && after <= 'z';
+}
+
 //  Back over spaces and joiners inside a phrase: space, tab, no-break space,
 //  '-', quotes, apostrophes (d'expérience), '*', '_'
 static inline __attribute__ ((always_inline)) size_t
@@ -466,6 +477,9 @@ s_skip_back (const unsigned char *text, size_t p, size_t floor)
     while (p > floor) {
         unsigned char c = text [p - 1];
         if (s_class [c] & s_C_JOIN)
+            p--;
+        else
+        if (c == '\n' && s_wrapped (text, p, floor))
             p--;
         else
         if (c < 0x80)
@@ -962,7 +976,7 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, bool open
 {
     const unsigned char *text = ctx->text;
     size_t start = p;
-    bool since = false, rating = false, leads = false;
+    bool since = false, rating = false, leads = false, role_lead = false;
     const s_word_t *first = NULL;   //  the word at p when the loop ends on one
     size_t first_end = p;
     for (int n = 0; n < 4 && p < limit; n++) {
@@ -985,6 +999,7 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, bool open
         since |= (word->flags & s_SINCE) != 0;
         rating |= (word->flags & s_RATING) != 0;
         leads |= (word->flags & (s_LEAD | s_SINCE)) != 0 || role;
+        role_lead |= role;
         p = s_skip_space (text, end, limit);
         if (rating && p < limit && text [p] == ':')
             p = s_skip_space (text, p + 1, limit);
@@ -1081,9 +1096,10 @@ s_read_item (s_ctx_t *ctx, long i, size_t p, size_t limit, bool paren, bool open
         const s_word_t *next = b > a ? s_lookup ((const char *) text, a, b) : NULL;
         if (next && (next->flags & s_AGO))
             return start;
-        //  "Java: 5 years of Docker" is Docker's
+        //  "Java: 5 years of Docker" is Docker's; "Python developer with 9
+        //  years of experience building APIs" is Python's
         size_t f = s_skip_fillers (text, w, limit);
-        if (f > w && s_mention_at (ctx, i, s_skip_space (text, f, limit)))
+        if (f > w && !role_lead && s_mention_at (ctx, i, s_skip_space (text, f, limit)))
             return start;
         s_set_years (evidence, s_years_of (number, unit->months), 0);
         return paren ? f : w;
