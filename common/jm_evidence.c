@@ -11,8 +11,11 @@
               ("since 2016", "2015–2020", "2016–present"), a rating ("4/5",
               "Level 4", "★★★★☆") or a level word ("expert", "basic").
     Words are looked up in one table (s_words) through a small hash built
-    once.  Both walks stop at a line or sentence end and at any word the
-    table does not know.                                                   */
+    once, behind a bit filter that turns most other words away at once.
+    Both walks stop at a line or sentence end and at any word the table
+    does not know.  A skill coordinated with the previous held one ("Java,
+    Docker") reuses that one's backward walk, so a long list costs no more
+    than a short one.                                                      */
 #include "jm_evidence.h"
 
 #include <assert.h>
