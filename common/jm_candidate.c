@@ -262,15 +262,15 @@ s_read_resume (jm_candidate_t *self, const jm_extractor_t *extractor, const char
     for (int s = 0; s < JM_MAX_SKILLS; s++)
         years [s] = -1;
     for (long i = 0; i < count; i++)
-        if (found [i].claim == JM_CLAIM_HELD && found [i].skill >= 0 && found [i].skill < JM_MAX_SKILLS) {
+        if (found [i].claim == JM_CLAIM_HELD) {
+            assert (found [i].skill >= 0 && found [i].skill < JM_MAX_SKILLS);
             if (found [i].level > level [found [i].skill])
                 level [found [i].skill] = found [i].level;
             if (found [i].years > years [found [i].skill])
                 years [found [i].skill] = found [i].years;
         }
     for (long i = 0; i < count; i++)
-        if (found [i].claim == JM_CLAIM_HELD && found [i].skill >= 0 && found [i].skill < JM_MAX_SKILLS
-        &&  !added [found [i].skill]) {
+        if (found [i].claim == JM_CLAIM_HELD && !added [found [i].skill]) {
             added [found [i].skill] = true;
             s_add_skill (self, found [i].skill, level [found [i].skill], years [found [i].skill], 0,
                          found [i].corrected ? JM_MATCH_TYPO : JM_MATCH_EXACT, NULL, true);
