@@ -37,6 +37,7 @@ typedef enum { CUE_NONE = 0, CUE_NEGATION, CUE_INTENT, CUE_OTHERS } s_kind_t;
 #define F_LEARN     0x080       //  "learning": only after "currently", "am"... or first
 #define F_TEAM      0x100       //  "a team that used": not when the candidate led it
 #define F_COMMA     0x200       //  scope also ends at a comma (other people's)
+#define F_WORK      0x400       //  only after "worked", "working": "worked alongside"
 
 typedef struct {
     const char *words;          //  positions separated by ' ', alternatives by '|'
@@ -119,7 +120,6 @@ static const s_phrase_t s_phrases [] = {
     { "learn", CUE_INTENT, F_FWD | F_TAIL | F_HEAD },
     { "learning", CUE_INTENT, F_FWD | F_LEARN | F_HEAD },
     { "studying", CUE_INTENT, F_FWD | F_LEARN | F_HEAD },
-    { "to study", CUE_INTENT, F_FWD },
     { "want to", CUE_INTENT, INT_VERB },
     { "wants to", CUE_INTENT, INT_VERB },
     { "wanted to", CUE_INTENT, INT_VERB },
@@ -185,8 +185,7 @@ static const s_phrase_t s_phrases [] = {
     { "customers stack|stacks|systems", CUE_OTHERS, OTHERS },
     { "client stack|uses|used|use|runs|ran|run|had|has|owns|owned", CUE_OTHERS, OTHERS },
     { "customer stack|uses|used|use|runs|ran|run|had|has|owns|owned", CUE_OTHERS, OTHERS },
-    { "worked alongside", CUE_OTHERS, OTHERS },
-    { "working alongside", CUE_OTHERS, OTHERS },
+    { "alongside", CUE_OTHERS, OTHERS | F_WORK },
     { "another team|teams", CUE_OTHERS, OTHERS },
     { "other team|teams", CUE_OTHERS, OTHERS },
     { "kollegen nutzten|nutzen|verwendeten|verwenden|betreuten|betreuen", CUE_OTHERS, OTHERS },
@@ -213,6 +212,8 @@ static const s_phrase_t s_phrases [] = {
 #define R_LPREV     0x200       //  opens "learning": currently, still, am
 #define R_LED       0x400       //  the candidate led the team: led, managed
 #define R_ARTICLE   0x800       //  skipped before a blocker or skill
+#define R_WORK      0x1000      //  opens "alongside"
+#define R_PREP      0x2000      //  "no con Java", "not with PHP"
 
 typedef struct {
     const char *words;          //  separated by spaces
@@ -230,8 +231,8 @@ static const s_roles_t s_roles [] = {
       "tengo uso conozco trabajo he je j ai utilise connais travaille suis strong solid", R_ANDVERB },
     { "i we my but though although however whereas while yet instead rather strong solid good great "
       "expert proficient experienced fluent advanced extensive deep plenty lots ich aber doch sondern "
-      "jedoch dafür gute sehr pero sino aunque tengo mais je j par plutôt cependant yes ja sí oui",
-      R_FRESH },
+      "jedoch dafür gute sehr pero sino aunque tengo trabajo uso domino manejo mais je j par plutôt "
+      "cependant yes ja sí oui prefer prefers love enjoy use used using", R_FRESH },
     { "experience exp prior previous professional commercial real practical hands production working "
       "direct knowledge exposure familiarity background expertise skills skill idea clue notion using "
       "use any tengo he has ha conozco sé se manejo uso utilizo domino usado trabajado sabe tiene hemos "
@@ -250,7 +251,9 @@ static const s_roles_t s_roles [] = {
       "nor like such", R_CONT },
     { "currently still now am m actively been also presently is are me", R_LPREV },
     { "led lead leading managed managing mentored coached headed supervised directed", R_LED },
-    { "a an the ein eine einen el la le les un une los las der die das", R_ARTICLE },
+    { "worked working work works", R_WORK },
+    { "a an the ein eine einen el la le les un une los las der die das de d of", R_ARTICLE },
+    { "with in on of mit con en avec de", R_PREP },
 };
 
 #define KEY_MAX     24          //  longest word looked up, bytes
@@ -266,24 +269,66 @@ typedef struct {
 } s_entry_t;
 
 static s_entry_t s_table [TABLE_SIZE];
+//  ASCII letters and digits in lower case, 0 for every other byte
+static unsigned char s_lower [256];
+//  A Bloom filter of the words the pass must look up at every occurrence
+//  (the others it looks up only around a cue): one bit per hash
+#define FILTER_BITS (1 << 16)
+static uint64_t s_filter [FILTER_BITS / 64];
+#define MAIN_ROLES  (R_BREAK | R_AND | R_LED)
 static pthread_once_t s_table_once = PTHREAD_ONCE_INIT;
+
+//  The hash of a key, one byte at a time so that the word scan can compute
+//  it as it goes (s_scan_word)
+#define HASH_STEP(hash, byte) ((hash) * 31u + (unsigned char) (byte))
 
 static uint32_t
 s_hash (const char *key, size_t len)
 {
-    uint32_t hash = 2166136261u;
+    uint32_t hash = 0;
     for (size_t i = 0; i < len; i++)
-        hash = (hash ^ (unsigned char) key [i]) * 16777619u;
+        hash = HASH_STEP (hash, key [i]);
     return hash;
+}
+
+static uint32_t
+s_slot (uint32_t hash)
+{
+    return (hash ^ (hash >> 11) ^ (hash >> 21)) & (TABLE_SIZE - 1);
+}
+
+//  The filter's hash of a word: its length and first four key bytes
+static uint32_t
+s_filter_key (uint32_t head, size_t len)
+{
+    uint32_t hash = (head ^ ((uint32_t) len << 27)) * 0x9E3779B1u;
+    return hash >> 16;
+}
+
+static void
+s_filter_add (const char *key, size_t len)
+{
+    uint32_t head = 0;
+    for (size_t i = 0; i < len && i < 4; i++)
+        head = (head << 8) | (unsigned char) key [i];
+    uint32_t bit = s_filter_key (head, len) & (FILTER_BITS - 1);
+    s_filter [bit / 64] |= 1ull << (bit % 64);
+}
+
+static bool
+s_filter_has (uint32_t hash)
+{
+    uint32_t bit = hash & (FILTER_BITS - 1);
+    return (s_filter [bit / 64] >> (bit % 64)) & 1;
 }
 
 //  The entry for a word (lower case), created when create is true
 static s_entry_t *
-s_entry (const char *key, size_t len, bool create)
+s_entry_hashed (const char *key, size_t len, uint32_t hash, bool create)
 {
     if (len == 0 || len >= KEY_MAX)
         return NULL;
-    for (uint32_t slot = s_hash (key, len) & (TABLE_SIZE - 1);; slot = (slot + 1) & (TABLE_SIZE - 1)) {
+    for (uint32_t slot = s_slot (hash);; slot = (slot + 1) & (TABLE_SIZE - 1)) {
         s_entry_t *entry = &s_table [slot];
         if (entry->len == len && memcmp (entry->key, key, len) == 0)
             return entry;
@@ -297,15 +342,27 @@ s_entry (const char *key, size_t len, bool create)
     }
 }
 
+static s_entry_t *
+s_entry (const char *key, size_t len, bool create)
+{
+    return s_entry_hashed (key, len, s_hash (key, len), create);
+}
+
 static void
 s_table_build (void)
 {
+    for (int c = '0'; c <= '9'; c++)
+        s_lower [c] = (unsigned char) c;
+    for (int c = 'a'; c <= 'z'; c++)
+        s_lower [c] = s_lower [c - 32] = (unsigned char) c;
     for (size_t i = 0; i < sizeof s_roles / sizeof s_roles [0]; i++)
         for (const char *word = s_roles [i].words; *word;) {
             size_t len = strcspn (word, " ");
             s_entry_t *entry = s_entry (word, len, true);
             if (entry)
                 entry->roles |= (uint16_t) s_roles [i].role;
+            if (entry && (s_roles [i].role & MAIN_ROLES))
+                s_filter_add (word, len);
             word += len;
             word += *word == ' ';
         }
@@ -315,6 +372,7 @@ s_table_build (void)
         s_entry_t *entry = s_entry (words, len, true);
         assert (entry && entry->phrase_count < PHRASES_MAX);
         entry->phrases [entry->phrase_count++] = (uint16_t) i;
+        s_filter_add (words, len);
         //  the later words are known too, so that s_word_is can compare keys
         for (const char *word = words + len; *word;) {
             word++;
@@ -394,49 +452,109 @@ s_apostrophe (const char *text, size_t len, size_t pos)
 typedef struct {
     uint32_t start, end;
     const s_entry_t *entry;     //  NULL when the lexicon does not know it
-    bool digits;                //  all ASCII digits
+    uint32_t key_len;           //  bytes without apostrophes
+    bool digits;                //  all ASCII digits (s_next_word only)
+    uint32_t hash;              //  for the filter, s_filter_key
 } s_word_t;
 
-//  Reads the word starting at text [pos] (a letter).  An apostrophe inside
-//  joins ("don't" is "dont") except after one letter or "qu", where it
-//  splits ("d'expérience", "I'm", "qu'il").
+//  Finds the end of the word starting at text [pos] (a letter).  An
+//  apostrophe inside joins ("don't" is "dont") except after one letter or
+//  "qu", where it splits ("d'expérience", "I'm", "qu'il").  Does not look
+//  the word up.
+static inline s_word_t
+s_scan_word (const char *text, size_t len, size_t pos)
+{
+    s_word_t word = { (uint32_t) pos, 0, NULL, 0, false, 0 };
+    size_t quotes = 0;
+    while (pos < len) {
+        while (pos < len && s_lower [(unsigned char) text [pos]])
+            pos++;
+        if (pos >= len)
+            break;
+        size_t size = (unsigned char) text [pos] >= 0x80 ? s_letter (text, len, pos) : 0;
+        if (size) {
+            pos += size;
+            continue;
+        }
+        size_t quote = s_apostrophe (text, len, pos);
+        if (quote && pos + quote < len && s_letter (text, len, pos + quote) && pos - word.start > 1
+        &&  !(pos - word.start == 2 && (text [word.start] | 0x20) == 'q' && (text [word.start + 1] | 0x20) == 'u')) {
+            pos += quote;
+            quotes += quote;
+            continue;
+        }
+        break;
+    }
+    word.end = (uint32_t) pos;
+    word.key_len = (uint32_t) (pos - word.start - quotes);
+    //  the filter's key: the length and the first four bytes of the key
+    uint32_t head = 0;
+    int taken = 0;
+    for (size_t at = word.start; at < word.end && taken < 4; at++) {
+        unsigned char byte = (unsigned char) text [at];
+        if (byte == '\'' || (quotes && byte >= 0x80 && s_apostrophe (text, word.end, at))) {
+            at += byte == '\'' ? 0 : 2;
+            continue;
+        }
+        head = (head << 8) | (s_lower [byte] ? s_lower [byte] : byte);
+        taken++;
+    }
+    word.hash = s_filter_key (head, word.key_len);
+    return word;
+}
+
+//  Whether the word is all ASCII digits ("2019", "5")
+static bool
+s_digits (const char *text, const s_word_t *word)
+{
+    for (size_t at = word->start; at < word->end; at++)
+        if (text [at] < '0' || text [at] > '9')
+            return false;
+    return true;
+}
+
+//  Looks the word up in the lexicon
+static void
+s_look_up (const char *text, s_word_t *word)
+{
+    if (word->key_len >= KEY_MAX)
+        return;
+    char key [KEY_MAX];
+    size_t key_len = 0;
+    for (size_t pos = word->start; pos < word->end && key_len < KEY_MAX;) {
+        char byte = text [pos];
+        if (byte == '\'') {
+            pos++;
+            continue;
+        }
+        if (byte == (char) 0xE2 && pos + 3 <= word->end && memcmp (text + pos, "\xE2\x80\x99", 3) == 0) {
+            pos += 3;
+            continue;
+        }
+        key [key_len++] = (byte >= 'A' && byte <= 'Z') ? (char) (byte + 32) : byte;
+        pos++;
+    }
+    word->entry = s_entry (key, key_len, false);
+}
+
+//  The word starting at text [pos], looked up
 static s_word_t
 s_read_word (const char *text, size_t len, size_t pos)
 {
-    char key [KEY_MAX];
-    size_t key_len = 0, letters = 0;
-    bool fits = true, digits = true;
-    s_word_t word = { (uint32_t) pos, 0, NULL, false };
-    while (pos < len) {
-        size_t size = s_letter (text, len, pos);
-        if (size == 0) {
-            size_t quote = s_apostrophe (text, len, pos);
-            if (quote && pos + quote < len && s_letter (text, len, pos + quote)
-            &&  letters > 1 && !(letters == 2 && key_len == 2 && key [0] == 'q' && key [1] == 'u')) {
-                pos += quote;
-                continue;
-            }
-            break;
-        }
-        unsigned char c = (unsigned char) text [pos];
-        if (!(c >= '0' && c <= '9'))
-            digits = false;
-        if (key_len + size < KEY_MAX) {
-            for (size_t i = 0; i < size; i++) {
-                char byte = text [pos + i];
-                key [key_len++] = (byte >= 'A' && byte <= 'Z') ? (char) (byte + 32) : byte;
-            }
-        }
-        else
-            fits = false;
-        letters++;
-        pos += size;
-    }
-    word.end = (uint32_t) pos;
-    word.digits = digits;
-    if (fits)
-        word.entry = s_entry (key, key_len, false);
+    s_word_t word = s_scan_word (text, len, pos);
+    word.digits = s_digits (text, &word);
+    s_look_up (text, &word);
     return word;
+}
+
+//  Roles of the word at text [start, end), 0 for none
+static int
+s_roles_at (const char *text, uint32_t start, uint32_t end)
+{
+    if (end <= start)
+        return 0;
+    s_word_t word = s_read_word (text, end, start);
+    return word.end == end && word.entry ? word.entry->roles : 0;
 }
 
 static int
@@ -462,7 +580,7 @@ s_next_word (const char *text, size_t len, size_t pos)
         pos += 2;                           //  no-break space
     if (pos < len && s_letter (text, len, pos))
         return s_read_word (text, len, pos);
-    return (s_word_t) { (uint32_t) pos, 0, NULL, false };
+    return (s_word_t) { (uint32_t) pos, 0, NULL, 0, false, 0 };
 }
 
 //  Whether a word matches one position of a phrase ("own|owns|owned")
@@ -505,10 +623,12 @@ typedef struct {
     s_cue_t tail;               //  a cue that may apply backward at its end
     int tail_words;             //  words since the tail cue
     bool led;                   //  "led a team that used X": the candidate's
+    bool intent_negated;        //  "not interested in": the negation stays
     int clause_words;
     //  the line
     int line_words;             //  words (and mentions) on it so far
-    int prev_roles;             //  roles of the word before
+    uint32_t prev_start;        //  the word before, when there is one
+    uint32_t prev_end;
     bool prev_was_cue;          //  the word before ended a cue
     bool prev_was_mention;
     char last_mark;             //  the last punctuation on the line, 0 after a word
@@ -559,6 +679,7 @@ s_clause_end (s_pass_t *self)
     self->forward.kind = CUE_NONE;
     self->tail.kind = CUE_NONE;
     self->led = false;
+    self->intent_negated = false;
     self->clause_words = 0;
 }
 
@@ -574,7 +695,7 @@ s_mention (s_pass_t *self, jm_found_t *item)
     self->tail.kind = CUE_NONE;         //  a backward cue must end its clause
     self->line_words++;
     self->clause_words++;
-    self->prev_roles = 0;
+    self->prev_end = self->prev_start = 0;
     self->prev_was_cue = false;
     self->prev_was_mention = true;
     self->last_mark = 0;
@@ -678,7 +799,7 @@ s_gate_open (const s_pass_t *self, size_t pos)
         return false;
     if (s_mention_at (self, word.start) || (s_roles_of (&word) & R_EXP))
         return true;
-    if (s_roles_of (&word) & R_ARTICLE) {
+    if (s_roles_of (&word) & (R_ARTICLE | R_PREP)) {
         word = s_next_word (self->text, self->len, word.end);
         return word.end && s_mention_at (self, word.start);
     }
@@ -741,6 +862,19 @@ s_post_cue (s_pass_t *self, const s_cue_t *cue, bool symbol)
     return true;
 }
 
+//  Words in text [from, to), 2 when more (or far)
+static int
+s_words_between (const s_pass_t *self, size_t from, size_t to)
+{
+    if (to < from || to - from > 48)
+        return 2;
+    int words = 0;
+    for (size_t pos = from; pos < to; pos++)
+        if (s_letter (self->text, self->len, pos) && (pos == from || !s_letter (self->text, self->len, pos - 1)))
+            words++;
+    return words;
+}
+
 //  A cue phrase matched: decides how it applies, if at all
 static void
 s_cue (s_pass_t *self, s_cue_t cue, bool first_on_line)
@@ -776,12 +910,21 @@ s_cue (s_pass_t *self, s_cue_t cue, bool first_on_line)
         return;
     if ((flags & F_VERB) && !s_verb_follows (self, cue.end))
         return;
-    if ((flags & F_LEARN) && self->clause_words > 0 && !(self->prev_roles & R_LPREV))
+    if ((flags & F_LEARN) && self->clause_words > 0 && !(s_roles_at (self->text, self->prev_start, self->prev_end) & R_LPREV))
         return;
     if ((flags & F_TEAM) && self->led)
         return;
-    if (flags & F_FWD)
+    if ((flags & F_WORK) && !(s_roles_at (self->text, self->prev_start, self->prev_end) & R_WORK))
+        return;
+    if (cue.kind == CUE_INTENT && self->forward.kind == CUE_NEGATION
+    &&  (self->intent_negated || s_words_between (self, self->forward.end, cue.start) <= 1)) {
+        self->intent_negated = true;        //  "not interested in", "don't want to learn"
+        return;
+    }
+    if (flags & F_FWD) {
         self->forward = cue;
+        self->intent_negated = false;
+    }
     if (flags & F_TAIL) {
         self->tail = cue;
         self->tail_words = 0;
@@ -851,13 +994,21 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
     s_pass_t *self = &pass;
     size_t pos = 0;
     size_t skip_to = 0;
+    size_t next_start = found [0].start;
     while (pos < len) {
+        if (text [pos] == ' ' && pos < next_start) {
+            pos++;
+            continue;
+        }
         //  mentions that start here or before: decide them, skip their text
-        while (self->next < count && found [self->next].start <= pos) {
-            s_mention (self, &found [self->next]);
-            if (found [self->next].end > skip_to)
-                skip_to = found [self->next].end;
-            self->next++;
+        if (pos >= next_start) {
+            while (self->next < count && found [self->next].start <= pos) {
+                s_mention (self, &found [self->next]);
+                if (found [self->next].end > skip_to)
+                    skip_to = found [self->next].end;
+                self->next++;
+            }
+            next_start = self->next < count ? found [self->next].start : SIZE_MAX;
         }
         if (pos < skip_to) {
             //  a mention's text is no cue, but its line may end inside it
@@ -870,7 +1021,9 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
         }
         unsigned char c = (unsigned char) text [pos];
         if (s_ascii_alnum (c) || (c >= 0x80 && s_letter (text, len, pos))) {
-            s_word_t word = s_read_word (text, len, pos);
+            s_word_t word = s_scan_word (text, len, pos);
+            if (self->tail.kind != CUE_NONE || s_filter_has (word.hash))
+                s_look_up (text, &word);
             int roles = s_roles_of (&word);
             //  words after a backward cue: only "used", "gelernt"...
             if (self->tail.kind != CUE_NONE && (!(roles & R_TVERB) || ++self->tail_words > 2))
@@ -879,7 +1032,7 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             if (roles & R_BREAK)
                 s_clause_end (self);
             else
-            if (roles & R_AND) {
+            if ((roles & R_AND) && (self->forward.kind || self->tail.kind)) {
                 s_word_t after = s_next_word (text, len, word.end);
                 if (after.end && (s_roles_of (&after) & R_ANDVERB) && !s_mention_at (self, after.start))
                     s_clause_end (self);
@@ -888,20 +1041,21 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
                 self->led = true;
             uint32_t end = 0;
             if (word.entry && word.entry->phrase_count)
-                end = s_phrases_at (self, &word, first_on_line || self->line_words < 3);
+                end = s_phrases_at (self, &word, first_on_line || self->line_words < 6);
             self->prev_was_cue = end != 0;
             if (end > word.end) {
                 //  a phrase: its words are read
                 self->line_words += 2;
                 self->clause_words += 2;
-                self->prev_roles = 0;
+                self->prev_start = self->prev_end = 0;
                 pos = end;
             }
             else {
-                if (!word.digits || self->line_words)
+                if (self->line_words || !s_digits (text, &word))
                     self->line_words++;
                 self->clause_words++;
-                self->prev_roles = roles;
+                self->prev_start = word.start;
+                self->prev_end = word.end;
                 pos = word.end;
             }
             self->prev_was_mention = false;
@@ -912,14 +1066,15 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             bool blank, bullet;
             s_line_kind (text, len, pos + 1, &blank, &bullet);
             //  a line that breaks a phrase goes on: "experience with\nPython"
-            bool goes_on = !blank && !bullet && self->line_words > 0
+            bool goes_on = (self->forward.kind || self->tail.kind) && !blank && !bullet && self->line_words > 0
                         && (self->last_mark == ','
                             || (self->last_mark == 0 && !self->prev_was_mention
-                                && ((self->prev_roles & R_CONT) || self->prev_was_cue)));
+                                && (self->prev_was_cue
+                                    || (s_roles_at (text, self->prev_start, self->prev_end) & R_CONT))));
             if (!goes_on)
                 s_clause_end (self);
             self->line_words = 0;
-            self->prev_roles = 0;
+            self->prev_start = self->prev_end = 0;
             self->prev_was_cue = false;
             self->prev_was_mention = false;
             self->last_mark = 0;
@@ -941,6 +1096,8 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
                 case ',': {
                     if (self->forward.kind != CUE_NONE && (self->forward.flags & F_COMMA))
                         self->forward.kind = CUE_NONE;
+                    if (!self->forward.kind && !self->tail.kind)
+                        break;                  //  no cue whose scope it could end
                     s_word_t after = s_next_word (text, len, pos + 1);
                     if (after.end && !s_mention_at (self, after.start)
                     &&  ((s_roles_of (&after) & (R_FRESH | R_BREAK)) || after.digits))
