@@ -232,7 +232,8 @@ static const s_roles_t s_roles [] = {
     { "i we my but though although however whereas while yet instead rather strong solid good great "
       "expert proficient experienced fluent advanced extensive deep plenty lots ich aber doch sondern "
       "jedoch dafür gute sehr pero sino aunque tengo trabajo uso domino manejo mais je j par plutôt "
-      "cependant yes ja sí oui prefer prefers love enjoy use used using", R_FRESH },
+      "cependant yes ja sí oui prefer prefers love enjoy use used using so then thus therefore hence",
+      R_FRESH },
     { "experience exp prior previous professional commercial real practical hands production working "
       "direct knowledge exposure familiarity background expertise skills skill idea clue notion using "
       "use any tengo he has ha conozco sé se manejo uso utilizo domino usado trabajado sabe tiene hemos "
