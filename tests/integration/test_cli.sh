@@ -352,6 +352,32 @@ printf 'Python and Docker\nthen caf\xe9 Java\n' > "$TMP/latin1.txt"
 jm skills extract "$TMP/latin1.txt"
 [ $rc -eq 1 ] && grep -q 'latin1.txt:2:9' "$TMP/err" && [ ! -s "$TMP/out" ] && ok extract_invalid_utf8 \
     || fail extract_invalid_utf8 "rc=$rc $(cat "$TMP/err")"
+# mentions that do not count: negated, with the cue's span (issue 15)
+printf 'I have no experience with Python or Java. Skills: Django\n' > "$TMP/negated.txt"
+jm skills extract "$TMP/negated.txt"
+[ $rc -eq 0 ] && pycheck extract_negation '
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+raw = open(sys.argv[2], "rb").read()
+assert [s["id"] for s in r["skills"]] == ["django"], r["skills"]
+ignored = {i["id"]: i for i in r["ignored"]}
+assert sorted(ignored) == ["java", "python"], r["ignored"]
+for id in ("python", "java"):
+    i = ignored[id]
+    assert i["status"] == "negated" and i["reason"] == "negation", i
+    assert raw[i["span"][0]:i["span"][1]].decode().lower() == id, i
+    assert raw[i["cue"][0]:i["cue"][1]] == b"no", i
+' "$TMP/negated.txt" || fail extract_negation "rc=$rc $(cat "$TMP/err")"
+printf 'I want to learn Kubernetes.\nThe platform team, who own Terraform, helped.\n\xe2\x9d\x8c PHP\n' > "$TMP/context.txt"
+jm skills extract "$TMP/context.txt"
+[ $rc -eq 0 ] && pycheck extract_intent_others '
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+got = {i["id"]: (i["status"], i["reason"]) for i in r["ignored"]}
+assert got == {"kubernetes": ("intended", "intent"), "terraform": ("others", "someone_else"),
+               "php": ("negated", "negation")}, r["ignored"]
+assert r["skills"] == [], r["skills"]
+' || fail extract_intent_others "rc=$rc $(cat "$TMP/err")"
 printf '' > "$TMP/empty.txt"
 jm skills extract "$TMP/empty.txt"
 [ $rc -eq 0 ] && grep -q '^{"skills":\[\],"ignored":\[\],"bytes":0}$' "$TMP/out" && ok extract_empty || fail extract_empty "rc=$rc $(cat "$TMP/out")"
