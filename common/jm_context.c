@@ -35,9 +35,11 @@ typedef enum { CUE_NONE = 0, CUE_NEGATION, CUE_INTENT, CUE_OTHERS } s_kind_t;
 #define F_GATE      0x020       //  "no", "without": only before a skill or "experience"
 #define F_VERB      0x040       //  "want to": only before learn, try, explore...
 #define F_LEARN     0x080       //  "learning": only after "currently", "am"... or first
-#define F_TEAM      0x100       //  "a team that used": not when the candidate led it
+#define F_TEAM      0x100       //  "a team that used", "juniors who used": not when
+                                //  the candidate led or mentored them
 #define F_COMMA     0x200       //  scope also ends at a comma (other people's)
 #define F_WORK      0x400       //  only after "worked", "working": "worked alongside"
+#define F_LIST      0x800       //  "no PHP, Java or Ruby": covers a list of skills only
 
 typedef struct {
     const char *words;          //  positions separated by ' ', alternatives by '|'
@@ -51,6 +53,7 @@ typedef struct {
     "write|writes|wrote|develop|develops|developed|operate|operates|operated|work|works|" \
     "worked|support|supports|supported|do|does|did|are|is|were|was|had|has|have"
 #define NEG_FWD     (F_FWD | F_POST | F_TAIL | F_HEAD)
+#define NEG_NT      (F_FWD | F_TAIL | F_HEAD)
 #define INT_VERB    (F_FWD | F_VERB | F_HEAD)
 #define OTHERS      (F_FWD | F_COMMA)
 
@@ -70,19 +73,19 @@ static const s_phrase_t s_phrases [] = {
     { "neither", CUE_NEGATION, F_FWD },
     { "nor", CUE_NEGATION, F_FWD },
     { "zero experience|knowledge|exposure", CUE_NEGATION, F_FWD },
-    { "dont", CUE_NEGATION, F_FWD | F_TAIL },
-    { "doesnt", CUE_NEGATION, F_FWD | F_TAIL },
-    { "didnt", CUE_NEGATION, F_FWD | F_TAIL },
-    { "havent", CUE_NEGATION, F_FWD | F_TAIL },
-    { "hasnt", CUE_NEGATION, F_FWD | F_TAIL },
-    { "hadnt", CUE_NEGATION, F_FWD | F_TAIL },
-    { "cant", CUE_NEGATION, F_FWD | F_TAIL },
-    { "cannot", CUE_NEGATION, F_FWD | F_TAIL },
-    { "wont", CUE_NEGATION, F_FWD | F_TAIL },
-    { "isnt", CUE_NEGATION, F_FWD | F_TAIL },
-    { "arent", CUE_NEGATION, F_FWD | F_TAIL },
-    { "wasnt", CUE_NEGATION, F_FWD | F_TAIL },
-    { "werent", CUE_NEGATION, F_FWD | F_TAIL },
+    { "dont", CUE_NEGATION, NEG_NT },
+    { "doesnt", CUE_NEGATION, NEG_NT },
+    { "didnt", CUE_NEGATION, NEG_NT },
+    { "havent", CUE_NEGATION, NEG_NT },
+    { "hasnt", CUE_NEGATION, NEG_NT },
+    { "hadnt", CUE_NEGATION, NEG_NT },
+    { "cant", CUE_NEGATION, NEG_NT },
+    { "cannot", CUE_NEGATION, NEG_NT },
+    { "wont", CUE_NEGATION, NEG_NT },
+    { "isnt", CUE_NEGATION, NEG_NT },
+    { "arent", CUE_NEGATION, NEG_NT },
+    { "wasnt", CUE_NEGATION, NEG_NT },
+    { "werent", CUE_NEGATION, NEG_NT },
     //  negation, German
     { "kein", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
     { "keine", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
@@ -171,7 +174,7 @@ static const s_phrase_t s_phrases [] = {
     { "intéressée par", CUE_INTENT, F_FWD },
     { "objectifs", CUE_INTENT, F_HEAD | F_HONLY },
     //  other people's
-    { "who " OTHER_VERBS, CUE_OTHERS, OTHERS },
+    { "who " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
     { "team that|which " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
     { "teams that|which " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
     { "colleagues " OTHER_VERBS, CUE_OTHERS, OTHERS },
@@ -214,6 +217,7 @@ static const s_phrase_t s_phrases [] = {
 #define R_ARTICLE   0x800       //  skipped before a blocker or skill
 #define R_WORK      0x1000      //  opens "alongside"
 #define R_PREP      0x2000      //  "no con Java", "not with PHP"
+#define R_JOIN      0x4000      //  joins a list: "no PHP or Ruby"
 
 typedef struct {
     const char *words;          //  separated by spaces
@@ -238,7 +242,7 @@ static const s_roles_t s_roles [] = {
       "direct knowledge exposure familiarity background expertise skills skill idea clue notion using "
       "use any tengo he has ha conozco sé se manejo uso utilizo domino usado trabajado sabe tiene hemos "
       "tenemos experiencia conocimientos conocimiento expérience connaissance connaissances utiliser "
-      "avoir erfahrung erfahrungen kenntnisse vorkenntnisse praxis ahnung wissen", R_EXP },
+      "avoir erfahrung erfahrungen kenntnisse vorkenntnisse praxis ahnung wissen familiar", R_EXP },
     { "only just merely simply limited least problem problems issue issues trouble troubles "
       "difficulty difficulties doubt longer matter afraid shy hesitant exception necessarily hitch "
       "nur bloß probleme schwierigkeiten solo sólo solamente únicamente problema problemas seulement "
@@ -253,6 +257,7 @@ static const s_roles_t s_roles [] = {
     { "currently still now am m actively been also presently is are me", R_LPREV },
     { "led lead leading managed managing mentored coached headed supervised directed", R_LED },
     { "worked working work works", R_WORK },
+    { "or and nor und oder y o ni et ou also even", R_JOIN },
     { "a an the ein eine einen el la le les un une los las der die das de d of", R_ARTICLE },
     { "with in on of mit con en avec de", R_PREP },
 };
@@ -625,6 +630,7 @@ typedef struct {
     int tail_words;             //  words since the tail cue
     bool led;                   //  "led a team that used X": the candidate's
     bool intent_negated;        //  "not interested in": the negation stays
+    size_t heading_colon;       //  the colon of the heading on this line
     int clause_words;
     //  the line
     int line_words;             //  words (and mentions) on it so far
@@ -714,9 +720,12 @@ s_mention_at (const s_pass_t *self, size_t pos)
 
 //  Whether the line from pos is a heading of its own: at most four words
 //  then a colon (or, when bare is true, the line's end), no skill on the
-//  way.  Sets *rest_blank when nothing follows on the line.
+//  way.  When strict, the words must be such as "used", "experience with",
+//  "learn" ("Never used:", not "Learning never stops:").  Sets *rest_blank
+//  when nothing follows on the line, *colon to the colon's offset.
 static bool
-s_heading_after (const s_pass_t *self, size_t pos, bool bare, bool *rest_blank)
+s_heading_after (const s_pass_t *self, size_t pos, bool bare, bool strict, bool *rest_blank,
+                 size_t *colon)
 {
     const char *text = self->text;
     size_t len = self->len;
@@ -724,6 +733,7 @@ s_heading_after (const s_pass_t *self, size_t pos, bool bare, bool *rest_blank)
     for (int steps = 0; steps < 80 && pos < len; steps++) {
         char c = text [pos];
         if (c == ':') {
+            *colon = pos;
             pos++;
             while (pos < len && s_space (text [pos]))
                 pos++;
@@ -740,7 +750,12 @@ s_heading_after (const s_pass_t *self, size_t pos, bool bare, bool *rest_blank)
         }
         if (!s_letter (text, len, pos) || s_mention_at (self, pos) || ++words > 4)
             return false;
-        pos = s_read_word (text, len, pos).end;
+        s_word_t word = s_read_word (text, len, pos);
+        if (strict && !word.digits
+        &&  !(word.entry && ((word.entry->roles & (R_TVERB | R_EXP | R_PREP | R_ARTICLE | R_IVERB))
+                             || word.entry->phrase_count)))
+            return false;
+        pos = word.end;
     }
     *rest_blank = true;
     return bare && pos >= len;
@@ -754,7 +769,8 @@ s_line_is_heading (const s_pass_t *self, size_t pos)
     if (pos < self->len && text [pos] == '#')
         return true;
     bool rest_blank;
-    return s_heading_after (self, pos, false, &rest_blank);
+    size_t colon;
+    return s_heading_after (self, pos, false, false, &rest_blank, &colon);
 }
 
 //  The line from pos: whether it is blank, and whether it is a bullet line
@@ -791,20 +807,23 @@ s_blocked (const s_pass_t *self, size_t pos)
     return word.end && (s_roles_of (&word) & R_BLOCK) && !s_mention_at (self, word.start);
 }
 
-//  "no", "without": only before a skill or experience
-static bool
-s_gate_open (const s_pass_t *self, size_t pos)
+//  "no", "without": only before a skill (then F_LIST: "no PHP or Ruby") or
+//  before experience ("no experience with", then 0); -1 when neither
+static int
+s_gate (const s_pass_t *self, size_t pos)
 {
     s_word_t word = s_next_word (self->text, self->len, pos);
     if (!word.end)
-        return false;
-    if (s_mention_at (self, word.start) || (s_roles_of (&word) & R_EXP))
-        return true;
+        return -1;
+    if (s_mention_at (self, word.start))
+        return F_LIST;
+    if (s_roles_of (&word) & R_EXP)
+        return 0;
     if (s_roles_of (&word) & (R_ARTICLE | R_PREP)) {
         word = s_next_word (self->text, self->len, word.end);
-        return word.end && s_mention_at (self, word.start);
+        return word.end && s_mention_at (self, word.start) ? F_LIST : -1;
     }
-    return false;
+    return -1;
 }
 
 //  "want to": only before learn, try, explore... (one word may come between)
@@ -878,7 +897,7 @@ s_words_between (const s_pass_t *self, size_t from, size_t to)
 
 //  A cue phrase matched: decides how it applies, if at all
 static void
-s_cue (s_pass_t *self, s_cue_t cue, bool first_on_line)
+s_cue (s_pass_t *self, s_cue_t cue, int line_words)
 {
     const char *text = self->text;
     size_t len = self->len;
@@ -891,9 +910,13 @@ s_cue (s_pass_t *self, s_cue_t cue, bool first_on_line)
         return;
     if ((flags & F_POST) && s_post_cue (self, &cue, false))
         return;
-    if ((flags & F_HEAD) && first_on_line) {
+    //  a heading: "No:", "Want to learn:", "Goals for 2025:" (this one first on its line)
+    if ((flags & F_HEAD) && line_words < ((flags & F_HONLY) ? 1 : 6)) {
         bool rest_blank = false;
-        if (s_heading_after (self, cue.end, (flags & F_HONLY) || cue.kind == CUE_INTENT, &rest_blank)) {
+        size_t colon = SIZE_MAX;
+        if (s_heading_after (self, cue.end, (flags & F_HONLY) || cue.kind == CUE_INTENT,
+                             !(flags & F_HONLY), &rest_blank, &colon)) {
+            self->heading_colon = colon;
             if (rest_blank) {
                 self->block = cue;
                 self->block_lines = true;
@@ -907,8 +930,12 @@ s_cue (s_pass_t *self, s_cue_t cue, bool first_on_line)
     }
     if (flags & F_HONLY)
         return;
-    if ((flags & F_GATE) && !s_gate_open (self, cue.end))
-        return;
+    if (flags & F_GATE) {
+        int gate = s_gate (self, cue.end);
+        if (gate < 0)
+            return;
+        cue.flags = flags |= gate;
+    }
     if ((flags & F_VERB) && !s_verb_follows (self, cue.end))
         return;
     if ((flags & F_LEARN) && self->clause_words > 0 && !(s_roles_at (self->text, self->prev_start, self->prev_end) & R_LPREV))
@@ -936,7 +963,7 @@ s_cue (s_pass_t *self, s_cue_t cue, bool first_on_line)
 
 //  Tries the phrases a word starts; returns the end of the one matched, or 0
 static uint32_t
-s_phrases_at (s_pass_t *self, const s_word_t *word, bool first_on_line)
+s_phrases_at (s_pass_t *self, const s_word_t *word, int line_words)
 {
     const s_entry_t *entry = word->entry;
     for (int i = 0; entry && i < entry->phrase_count; i++) {
@@ -957,7 +984,7 @@ s_phrases_at (s_pass_t *self, const s_word_t *word, bool first_on_line)
         }
         if (matched) {
             s_cue_t cue = { phrase->kind, word->start, last.end, phrase->flags };
-            s_cue (self, cue, first_on_line);
+            s_cue (self, cue, line_words);
             return last.end;
         }
     }
@@ -991,7 +1018,8 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
     if (!text || !found || count <= 0)
         return;
     pthread_once (&s_table_once, s_table_build);
-    s_pass_t pass = { .text = text, .len = len, .found = found, .count = count };
+    s_pass_t pass = { .text = text, .len = len, .found = found, .count = count,
+                      .heading_colon = SIZE_MAX };
     s_pass_t *self = &pass;
     size_t pos = 0;
     size_t skip_to = 0;
@@ -1023,13 +1051,16 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
         unsigned char c = (unsigned char) text [pos];
         if (s_ascii_alnum (c) || (c >= 0x80 && s_letter (text, len, pos))) {
             s_word_t word = s_scan_word (text, len, pos);
-            if (self->tail.kind != CUE_NONE || s_filter_has (word.hash))
+            bool listing = self->forward.kind != CUE_NONE && (self->forward.flags & F_LIST);
+            if (self->tail.kind != CUE_NONE || listing || s_filter_has (word.hash))
                 s_look_up (text, &word);
             int roles = s_roles_of (&word);
+            //  "No SQL injection issues in the PHP code": a list ends at a word
+            if (listing && !(roles & (R_JOIN | R_ARTICLE | R_PREP)))
+                self->forward.kind = CUE_NONE;
             //  words after a backward cue: only "used", "gelernt"...
             if (self->tail.kind != CUE_NONE && (!(roles & R_TVERB) || ++self->tail_words > 2))
                 self->tail.kind = CUE_NONE;
-            bool first_on_line = self->line_words == 0;
             if (roles & R_BREAK)
                 s_clause_end (self);
             else
@@ -1042,7 +1073,7 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
                 self->led = true;
             uint32_t end = 0;
             if (word.entry && word.entry->phrase_count)
-                end = s_phrases_at (self, &word, first_on_line || self->line_words < 6);
+                end = s_phrases_at (self, &word, self->line_words);
             self->prev_was_cue = end != 0;
             if (end > word.end) {
                 //  a phrase: its words are read
@@ -1094,6 +1125,13 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
                 case '!': case '?': case ';': case ')': case ']': case '|':
                     s_clause_end (self);
                     break;
+                case ':':
+                    //  "Learning never stops: picked up Rust" (not a heading's,
+                    //  not a time)
+                    if (pos != self->heading_colon && (self->forward.kind || self->tail.kind)
+                    &&  !(pos + 1 < len && text [pos + 1] >= '0' && text [pos + 1] <= '9'))
+                        s_clause_end (self);
+                    break;
                 case ',': {
                     if (self->forward.kind != CUE_NONE && (self->forward.flags & F_COMMA))
                         self->forward.kind = CUE_NONE;
@@ -1118,7 +1156,7 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
         uint32_t code = s_decode (text, len, pos, &size);
         if (code == 0x274C || code == 0x2717 || code == 0x2718 || code == 0x2716
         ||  code == 0x1F6AB || code == 0x26D4 || code == 0x274E) {
-            s_cue_t cue = { CUE_NEGATION, (uint32_t) pos, (uint32_t) (pos + size), F_FWD | F_POST };
+            s_cue_t cue = { CUE_NEGATION, (uint32_t) pos, (uint32_t) (pos + size), F_FWD | F_POST | F_LIST };
             //  after a skill only at the end of the item: "PHP ❌"
             size_t after = pos + size;
             while (after < len && s_space (text [after]))
