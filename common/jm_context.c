@@ -40,6 +40,7 @@ typedef enum { CUE_NONE = 0, CUE_NEGATION, CUE_INTENT, CUE_OTHERS } s_kind_t;
 #define F_COMMA     0x200       //  scope also ends at a comma (other people's)
 #define F_WORK      0x400       //  only after "worked", "working": "worked alongside"
 #define F_LIST      0x800       //  "no PHP, Java or Ruby": covers a list of skills only
+#define F_SOFT      0x1000      //  "never": forward only before a skill, "used", "with"...
 
 typedef struct {
     const char *words;          //  positions separated by ' ', alternatives by '|'
@@ -52,7 +53,7 @@ typedef struct {
     "build|builds|built|run|runs|ran|handle|handles|handled|manage|manages|managed|" \
     "write|writes|wrote|develop|develops|developed|operate|operates|operated|work|works|" \
     "worked|support|supports|supported|do|does|did|are|is|were|was|had|has|have"
-#define NEG_FWD     (F_FWD | F_POST | F_TAIL | F_HEAD)
+#define NEG_FWD     (F_FWD | F_POST | F_TAIL | F_HEAD | F_SOFT)
 #define NEG_NT      (F_FWD | F_TAIL | F_HEAD)
 #define INT_VERB    (F_FWD | F_VERB | F_HEAD)
 #define OTHERS      (F_FWD | F_COMMA)
@@ -61,15 +62,15 @@ typedef struct {
 static const s_phrase_t s_phrases [] = {
     //  negation, English
     { "no", CUE_NEGATION, F_FWD | F_GATE | F_POST | F_HEAD },
-    { "not", CUE_NEGATION, NEG_FWD },
+    { "not", CUE_NEGATION, F_FWD | F_POST | F_TAIL | F_HEAD },
     { "never", CUE_NEGATION, NEG_FWD },
     { "none", CUE_NEGATION, F_POST | F_HEAD | F_HONLY },
     { "nope", CUE_NEGATION, F_POST | F_HEAD | F_HONLY },
     { "without", CUE_NEGATION, F_FWD | F_GATE },
-    { "lack", CUE_NEGATION, F_FWD },
-    { "lacks", CUE_NEGATION, F_FWD },
-    { "lacking", CUE_NEGATION, F_FWD },
-    { "unfamiliar", CUE_NEGATION, F_FWD },
+    { "lack", CUE_NEGATION, F_FWD | F_GATE },
+    { "lacks", CUE_NEGATION, F_FWD | F_GATE },
+    { "lacking", CUE_NEGATION, F_FWD | F_GATE },
+    { "unfamiliar", CUE_NEGATION, F_FWD | F_GATE },
     { "neither", CUE_NEGATION, F_FWD },
     { "nor", CUE_NEGATION, F_FWD },
     { "zero experience|knowledge|exposure", CUE_NEGATION, F_FWD },
@@ -242,14 +243,16 @@ static const s_roles_t s_roles [] = {
       "direct knowledge exposure familiarity background expertise skills skill idea clue notion using "
       "use any tengo he has ha conozco sé se manejo uso utilizo domino usado trabajado sabe tiene hemos "
       "tenemos experiencia conocimientos conocimiento expérience connaissance connaissances utiliser "
-      "avoir erfahrung erfahrungen kenntnisse vorkenntnisse praxis ahnung wissen familiar", R_EXP },
+      "avoir erfahrung erfahrungen kenntnisse vorkenntnisse praxis ahnung wissen familiar vertraut", R_EXP },
     { "only just merely simply limited least problem problems issue issues trouble troubles "
-      "difficulty difficulties doubt longer matter afraid shy hesitant exception necessarily hitch "
+      "difficulty difficulties doubt longer matter afraid shy hesitant hesitate stop stopped stops mind "
+      "exception necessarily hitch "
       "nur bloß probleme schwierigkeiten solo sólo solamente únicamente problema problemas seulement "
       "uniquement problème problèmes souci soucis difficulté", R_BLOCK },
     { "learn study explore try master pick get dive acquire gain start begin work become expand move "
       "transition switch grow deepen improve experiment", R_IVERB },
-    { "used use using worked touched tried learned learnt before yet professionally much benutzt "
+    { "used use using worked touched tried learned learnt before yet professionally much been had heard "
+      "got done seen really actually ever trabajé usé utilicé fait benutzt "
       "verwendet genutzt gearbeitet eingesetzt programmiert gemacht kennengelernt gelernt angewendet "
       "bisher zuvor utilisé travaillé touché usado trabajado utilizado probado", R_TVERB },
     { "with in of and or to the a an any mit und oder con en y o de avec et ou for von für para pour "
@@ -809,19 +812,23 @@ s_blocked (const s_pass_t *self, size_t pos)
 
 //  "no", "without": only before a skill (then F_LIST: "no PHP or Ruby") or
 //  before experience ("no experience with", then 0); -1 when neither
+//  When soft ("never"), "used", "worked"... open it too.
 static int
-s_gate (const s_pass_t *self, size_t pos)
+s_gate (const s_pass_t *self, size_t pos, bool soft)
 {
     s_word_t word = s_next_word (self->text, self->len, pos);
     if (!word.end)
         return -1;
     if (s_mention_at (self, word.start))
-        return F_LIST;
-    if (s_roles_of (&word) & R_EXP)
+        return soft ? 0 : F_LIST;
+    if (s_roles_of (&word) & (soft ? R_EXP | R_TVERB : R_EXP))
         return 0;
     if (s_roles_of (&word) & (R_ARTICLE | R_PREP)) {
+        //  "no con Java", "lack of exposure to", "never with"
         word = s_next_word (self->text, self->len, word.end);
-        return word.end && s_mention_at (self, word.start) ? F_LIST : -1;
+        if (word.end && s_mention_at (self, word.start))
+            return soft ? 0 : F_LIST;
+        return word.end && (s_roles_of (&word) & R_EXP) ? 0 : -1;
     }
     return -1;
 }
@@ -931,11 +938,14 @@ s_cue (s_pass_t *self, s_cue_t cue, int line_words)
     if (flags & F_HONLY)
         return;
     if (flags & F_GATE) {
-        int gate = s_gate (self, cue.end);
+        int gate = s_gate (self, cue.end, false);
         if (gate < 0)
             return;
         cue.flags = flags |= gate;
     }
+    //  "never stops": no forward cue, but "Java kenne ich nie." may apply backward
+    if ((flags & F_SOFT) && s_gate (self, cue.end, true) < 0)
+        cue.flags = flags &= ~F_FWD;
     if ((flags & F_VERB) && !s_verb_follows (self, cue.end))
         return;
     if ((flags & F_LEARN) && self->clause_words > 0 && !(s_roles_at (self->text, self->prev_start, self->prev_end) & R_LPREV))
