@@ -470,7 +470,7 @@ typedef struct {
 //  apostrophe inside joins ("don't" is "dont") except after one letter or
 //  "qu", where it splits ("d'expérience", "I'm", "qu'il").  Does not look
 //  the word up.
-static inline s_word_t
+static inline __attribute__ ((always_inline)) s_word_t
 s_scan_word (const char *text, size_t len, size_t pos)
 {
     s_word_t word = { (uint32_t) pos, 0, NULL, 0, false, 0 };
@@ -499,6 +499,14 @@ s_scan_word (const char *text, size_t len, size_t pos)
     //  the filter's key: the length and the first four bytes of the key
     uint32_t head = 0;
     int taken = 0;
+    if (!quotes) {
+        size_t stop = word.end - word.start < 4 ? word.end : word.start + 4;
+        for (size_t at = word.start; at < stop; at++) {
+            unsigned char byte = (unsigned char) text [at];
+            head = (head << 8) | (s_lower [byte] ? s_lower [byte] : byte);
+        }
+        taken = 4;
+    }
     for (size_t at = word.start; at < word.end && taken < 4; at++) {
         unsigned char byte = (unsigned char) text [at];
         if (byte == '\'' || (quotes && byte >= 0x80 && s_apostrophe (text, word.end, at))) {
