@@ -755,7 +755,7 @@ s_heading_after (const s_pass_t *self, size_t pos, bool bare, bool strict, bool 
             *rest_blank = true;
             return bare;
         }
-        if (s_space (c) || c == '(' || c == ')' || c == '/' || c == '&' || c == '-') {
+        if (s_space (c) || c == '(' || c == ')' || c == '/' || c == '&' || c == '-' || c == '*' || c == '_') {
             pos++;
             continue;
         }
@@ -772,7 +772,8 @@ s_heading_after (const s_pass_t *self, size_t pos, bool bare, bool strict, bool 
     return bare && pos >= len;
 }
 
-//  Whether a line that starts at pos is a heading: "Skills:", "## Tools"
+//  Whether a line that starts at pos is a heading: "Skills:", "## Tools",
+//  or a short line with no skill ("EXPERIENCE", "Work history")
 static bool
 s_line_is_heading (const s_pass_t *self, size_t pos)
 {
@@ -781,7 +782,7 @@ s_line_is_heading (const s_pass_t *self, size_t pos)
         return true;
     bool rest_blank;
     size_t colon;
-    return s_heading_after (self, pos, false, false, &rest_blank, &colon);
+    return s_heading_after (self, pos, true, false, &rest_blank, &colon);
 }
 
 //  The line from pos: whether it is blank, and whether it is a bullet line
@@ -872,8 +873,8 @@ s_post_cue (s_pass_t *self, const s_cue_t *cue, bool symbol)
         uint32_t code = s_decode (text, len, pos, &size);
         if (code == '\n' || s_letter (text, len, pos))
             return false;
-        if (code == ':' || code == '-' || code == '(' || code == '?' || code == '='
-        ||  code == 0x2013 || code == 0x2014 || code == 0x2192)
+        if (code == ':' || code == '-' || code == '(' || code == '?' || code == '=' || code == '|'
+        ||  code == '\t' || code == 0x2013 || code == 0x2014 || code == 0x2192)
             marked = true;
         pos += size;
     }
@@ -887,7 +888,7 @@ s_post_cue (s_pass_t *self, const s_cue_t *cue, bool symbol)
         if (pos >= len)
             break;
         char c = text [pos];
-        if (c == '\n' || c == ',' || c == ';' || c == ')' || c == '|' || c == '.' || c == '!')
+        if (c == '\n' || c == ',' || c == ';' || c == ')' || c == '|' || c == '.' || c == '!' || c == '\t')
             break;
         if (!s_letter (text, len, pos) || s_mention_at (self, pos) || ++words > 3)
             return false;
