@@ -63,6 +63,7 @@ static const s_phrase_t s_phrases [] = {
     //  negation, English
     { "no", CUE_NEGATION, F_FWD | F_GATE | F_POST | F_HEAD },
     { "not", CUE_NEGATION, F_FWD | F_POST | F_TAIL | F_HEAD },
+    { "never had the|a chance|opportunity", CUE_NEGATION, F_FWD },
     { "never", CUE_NEGATION, NEG_FWD },
     { "none", CUE_NEGATION, F_POST | F_HEAD | F_HONLY },
     { "nope", CUE_NEGATION, F_POST | F_HEAD | F_HONLY },
@@ -251,7 +252,7 @@ static const s_roles_t s_roles [] = {
       "uniquement problème problèmes souci soucis difficulté", R_BLOCK },
     { "learn study explore try master pick get dive acquire gain start begin work become expand move "
       "transition switch grow deepen improve experiment", R_IVERB },
-    { "used use using worked touched tried learned learnt before yet professionally much been had heard "
+    { "used use using worked touched tried learned learnt before yet professionally much been heard "
       "got done seen really actually ever trabajé usé utilicé fait benutzt "
       "verwendet genutzt gearbeitet eingesetzt programmiert gemacht kennengelernt gelernt angewendet "
       "bisher zuvor utilisé travaillé touché usado trabajado utilizado probado", R_TVERB },
@@ -930,8 +931,11 @@ s_cue (s_pass_t *self, s_cue_t cue, int line_words)
     if ((flags & F_HEAD) && line_words < ((flags & F_HONLY) ? 1 : 6)) {
         bool rest_blank = false;
         size_t colon = SIZE_MAX;
+        //  after other words or an intent, only heading words: "Technologies
+        //  I have not used:", "Learning goals:", not "Learning never stops:"
+        bool strict = !(flags & F_HONLY) && (line_words > 0 || cue.kind == CUE_INTENT);
         if (s_heading_after (self, cue.end, (flags & F_HONLY) || cue.kind == CUE_INTENT,
-                             !(flags & F_HONLY), &rest_blank, &colon)) {
+                             strict, &rest_blank, &colon)) {
             self->heading_colon = colon;
             if (rest_blank) {
                 self->block = cue;
