@@ -157,6 +157,9 @@ static const s_phrase_t s_phrases [] = {
     //  intent, German (verb last: "Ich möchte Kubernetes lernen")
     { "lernen", CUE_INTENT, F_TAIL | F_HEAD },
     { "erlernen", CUE_INTENT, F_TAIL },
+    { "einarbeiten", CUE_INTENT, F_TAIL },
+    { "kennenlernen", CUE_INTENT, F_TAIL },
+    { "ausprobieren", CUE_INTENT, F_TAIL },
     { "lerne", CUE_INTENT, F_FWD },
     { "interessiere mich für", CUE_INTENT, F_FWD },
     { "ziele", CUE_INTENT, F_HEAD | F_HONLY },
@@ -237,7 +240,7 @@ static const s_roles_t s_roles [] = {
       "tengo uso conozco trabajo he je j ai utilise connais travaille suis strong solid", R_ANDVERB },
     { "i we my but though although however whereas while yet instead rather strong solid good great "
       "expert proficient experienced fluent advanced extensive deep plenty lots ich aber doch sondern "
-      "jedoch dafür gute sehr pero sino aunque tengo trabajo uso domino manejo mais je j par plutôt "
+      "jedoch dafür lieber gute sehr pero sino aunque tengo trabajo uso domino manejo mais je j par plutôt "
       "cependant yes ja sí oui prefer prefers love enjoy use used using so then thus therefore hence",
       R_FRESH },
     { "experience exp prior previous professional commercial real practical hands production working "
