@@ -67,7 +67,7 @@ static const s_phrase_t s_phrases [] = {
     { "never", CUE_NEGATION, NEG_FWD },
     { "none", CUE_NEGATION, F_POST | F_HEAD | F_HONLY },
     { "nope", CUE_NEGATION, F_POST | F_HEAD | F_HONLY },
-    { "without", CUE_NEGATION, F_FWD | F_GATE },
+    { "without", CUE_NEGATION, F_FWD | F_GATE | F_HEAD },
     { "lack", CUE_NEGATION, F_FWD | F_GATE },
     { "lacks", CUE_NEGATION, F_FWD | F_GATE },
     { "lacking", CUE_NEGATION, F_FWD | F_GATE },
@@ -91,35 +91,35 @@ static const s_phrase_t s_phrases [] = {
     //  negation, German
     { "kein", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
     { "keine", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
-    { "keinen", CUE_NEGATION, F_FWD | F_POST },
-    { "keinem", CUE_NEGATION, F_FWD | F_POST },
-    { "keiner", CUE_NEGATION, F_FWD | F_POST },
-    { "keines", CUE_NEGATION, F_FWD | F_POST },
-    { "keinerlei", CUE_NEGATION, F_FWD | F_POST },
+    { "keinen", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
+    { "keinem", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
+    { "keiner", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
+    { "keines", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
+    { "keinerlei", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
     { "nicht", CUE_NEGATION, NEG_FWD },
     { "nie", CUE_NEGATION, NEG_FWD },
     { "niemals", CUE_NEGATION, NEG_FWD },
-    { "ohne", CUE_NEGATION, F_FWD | F_GATE },
+    { "ohne", CUE_NEGATION, F_FWD | F_GATE | F_HEAD },
     { "weder", CUE_NEGATION, F_FWD },
     { "nein", CUE_NEGATION, F_POST | F_HEAD | F_HONLY },
     //  negation, Spanish ("no" above)
     { "nunca", CUE_NEGATION, NEG_FWD },
     { "jamás", CUE_NEGATION, NEG_FWD },
     { "jamas", CUE_NEGATION, NEG_FWD },
-    { "ningún", CUE_NEGATION, F_FWD | F_POST },
-    { "ningun", CUE_NEGATION, F_FWD | F_POST },
-    { "ninguna", CUE_NEGATION, F_FWD | F_POST },
-    { "ninguno", CUE_NEGATION, F_FWD | F_POST },
-    { "sin", CUE_NEGATION, F_FWD | F_GATE },
+    { "ningún", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
+    { "ningun", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
+    { "ninguna", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
+    { "ninguno", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
+    { "sin", CUE_NEGATION, F_FWD | F_GATE | F_HEAD },
     { "ni", CUE_NEGATION, F_FWD },
     { "tampoco", CUE_NEGATION, F_FWD | F_TAIL },
     { "nada", CUE_NEGATION, F_POST | F_HONLY },
     //  negation, French
-    { "pas", CUE_NEGATION, F_FWD | F_TAIL | F_POST },
+    { "pas", CUE_NEGATION, F_FWD | F_TAIL | F_POST | F_HEAD },
     { "aucun", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
     { "aucune", CUE_NEGATION, F_FWD | F_POST | F_HEAD },
     { "jamais", CUE_NEGATION, NEG_FWD },
-    { "sans", CUE_NEGATION, F_FWD | F_GATE },
+    { "sans", CUE_NEGATION, F_FWD | F_GATE | F_HEAD },
     { "non", CUE_NEGATION, F_POST | F_HEAD | F_HONLY },
     //  intent, English
     { "learn", CUE_INTENT, F_FWD | F_TAIL | F_HEAD },
@@ -249,7 +249,7 @@ static const s_roles_t s_roles [] = {
       "tenemos experiencia conocimientos conocimiento expérience connaissance connaissances utiliser "
       "avoir erfahrung erfahrungen kenntnisse vorkenntnisse praxis ahnung wissen familiar vertraut", R_EXP },
     { "only just merely simply limited least problem problems issue issues trouble troubles "
-      "difficulty difficulties doubt longer matter afraid shy hesitant hesitate stop stopped stops mind "
+      "difficulty difficulties doubt longer matter worries worry afraid shy hesitant hesitate stop stopped stops mind "
       "exception necessarily hitch "
       "nur bloß probleme schwierigkeiten solo sólo solamente únicamente problema problemas seulement "
       "uniquement problème problèmes souci soucis difficulté", R_BLOCK },
