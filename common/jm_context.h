@@ -19,10 +19,12 @@
       "and" followed by a verb ("...and have 5 years of Java").  The latest
       cue in the clause decides; "not interested in", "don't want to learn"
       stay negations.
-    - "no", "without", "ohne", "sin", "sans" count only before a skill (then
-      they cover that list of skills only: "no PHP or Ruby", not "No SQL
-      injection issues in the PHP code") or before experience words ("no
-      experience with", "sin experiencia en").
+    - "no", "without", "lack", "ohne", "sin", "sans" count only before a
+      skill (then they cover that list of skills only: "no PHP or Ruby", not
+      "No SQL injection issues in the PHP code") or before experience words
+      ("no experience with", "sin experiencia en"); "never", "nie", "nunca",
+      "jamais" before a skill, "used", "worked", "with"... ("I never stop
+      improving my Python" is held).
     - Blockers cancel a negation: "not only", "no problem", "not a
       problem", "no longer", "not limited to", "nicht nur", "sin problema",
       "pas de problème", "non seulement".
