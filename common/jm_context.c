@@ -223,6 +223,7 @@ static const s_phrase_t s_phrases [] = {
 #define R_WORK      0x1000      //  opens "alongside"
 #define R_PREP      0x2000      //  "no con Java", "not with PHP"
 #define R_JOIN      0x4000      //  joins a list: "no PHP or Ruby"
+#define R_TEACH     0x8000      //  someone else learns: "helped the QA team learn Python"
 
 typedef struct {
     const char *words;          //  separated by spaces
@@ -230,7 +231,7 @@ typedef struct {
 } s_roles_t;
 
 static const s_roles_t s_roles [] = {
-    { "but however although though whereas while whilst instead rather except because unlike "
+    { "but however although though whereas while whilst instead rather except because unlike since "
       "aber doch jedoch sondern dafür stattdessen während weil obwohl "
       "pero sino aunque mientras porque embargo mais cependant toutefois pourtant tandis contre "
       "parce plutôt", R_BREAK },
@@ -249,13 +250,13 @@ static const s_roles_t s_roles [] = {
       "tenemos experiencia conocimientos conocimiento expérience connaissance connaissances utiliser "
       "avoir erfahrung erfahrungen kenntnisse vorkenntnisse praxis ahnung wissen familiar vertraut", R_EXP },
     { "only just merely simply limited least problem problems issue issues trouble troubles "
-      "difficulty difficulties doubt longer matter worries worry afraid shy hesitant hesitate stop stopped stops mind "
+      "difficulty difficulties doubt longer matter worries worry single afraid shy hesitant hesitate stop stopped stops mind "
       "exception necessarily hitch "
       "nur bloß probleme schwierigkeiten solo sólo solamente únicamente problema problemas seulement "
       "uniquement problème problèmes souci soucis difficulté", R_BLOCK },
     { "learn study explore try master pick get dive acquire gain start begin work become expand move "
       "transition switch grow deepen improve experiment", R_IVERB },
-    { "used use using worked touched tried learned learnt before yet professionally much been heard "
+    { "used use using worked touched tried learned learnt before yet professionally much been heard again "
       "got done seen really actually ever trabajé usé utilicé fait benutzt "
       "verwendet genutzt gearbeitet eingesetzt programmiert gemacht kennengelernt gelernt angewendet "
       "bisher zuvor utilisé travaillé touché usado trabajado utilizado probado", R_TVERB },
@@ -265,6 +266,8 @@ static const s_roles_t s_roles [] = {
     { "led lead leading managed managing mentored coached headed supervised directed", R_LED },
     { "worked working work works", R_WORK },
     { "or and nor und oder y o ni et ou also even", R_JOIN },
+    { "who taught teach teaches teaching trained helped help helping coached mentored mentoring "
+      "onboarded onboarding showed enabled", R_TEACH },
     { "a an the ein eine einen el la le les un une los las der die das de d of", R_ARTICLE },
     { "with in on of mit con en avec de", R_PREP },
 };
@@ -288,7 +291,7 @@ static unsigned char s_lower [256];
 //  (the others it looks up only around a cue): one bit per hash
 #define FILTER_BITS (1 << 16)
 static uint64_t s_filter [FILTER_BITS / 64];
-#define MAIN_ROLES  (R_BREAK | R_AND | R_LED)
+#define MAIN_ROLES  (R_BREAK | R_AND | R_LED | R_TEACH)
 static pthread_once_t s_table_once = PTHREAD_ONCE_INIT;
 
 //  The hash of a key, one byte at a time so that the word scan can compute
@@ -644,6 +647,7 @@ typedef struct {
     s_cue_t tail;               //  a cue that may apply backward at its end
     int tail_words;             //  words since the tail cue
     bool led;                   //  "led a team that used X": the candidate's
+    bool teaching;              //  "helped the team learn X": their learning
     bool intent_negated;        //  "not interested in": the negation stays
     size_t heading_colon;       //  the colon of the heading on this line
     int clause_words;
@@ -701,6 +705,7 @@ s_clause_end (s_pass_t *self)
     self->forward.kind = CUE_NONE;
     self->tail.kind = CUE_NONE;
     self->led = false;
+    self->teaching = false;
     self->intent_negated = false;
     self->clause_words = 0;
 }
@@ -968,6 +973,10 @@ s_cue (s_pass_t *self, s_cue_t cue, int line_words)
         return;
     if ((flags & F_TEAM) && self->led)
         return;
+    //  "new hires who want to learn Kubernetes": someone else's wish, and the
+    //  candidate who teaches them likely holds it
+    if (cue.kind == CUE_INTENT && self->teaching)
+        return;
     if ((flags & F_WORK) && !(s_roles_at (self->text, self->prev_start, self->prev_end) & R_WORK))
         return;
     if (cue.kind == CUE_INTENT && self->forward.kind == CUE_NEGATION
@@ -1097,6 +1106,8 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             }
             if (roles & R_LED)
                 self->led = true;
+            if (roles & R_TEACH)
+                self->teaching = true;
             uint32_t end = 0;
             if (word.entry && word.entry->phrase_count)
                 end = s_phrases_at (self, &word, self->line_words);

@@ -32,7 +32,8 @@
       learn, try, explore, master, get into...); "learn", "aprender",
       "apprendre", "lerne" stand alone; "learning"/"studying" only after
       "currently", "am", "still"... or first in the clause ("Machine
-      learning" is held).
+      learning" is held); not in a clause about someone else learning
+      ("helped the QA team learn Python", "new hires who want to learn X").
     - Other people: "who own/use/maintain...", "a team that used",
       "colleagues used", "the client's stack", "worked alongside"; the scope
       also ends at a comma; not when the candidate led or mentored them.
