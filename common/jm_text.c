@@ -1,19 +1,1031 @@
-/*  jm_text: plain text with a map to the original.  See jm_text.h.
-    (Base: the text is used as is; cleaning comes with issue 15.)  */
+/*  jm_text: plain text with a map to the original.  See jm_text.h for the
+    rules.
+
+    How it works.  A survey pass over the original validates UTF-8 and
+    looks for anything to clean (a table lookup per byte; most résumés have
+    none) and whether the text is HTML.  When something needs cleaning, one
+    pass copies runs of ordinary bytes and handles each special byte ('<',
+    '&', Markdown markers, the lead bytes of the characters to fold) in
+    place, writing per plain byte the original range it came from.  A last
+    pass rejoins hyphenated line breaks, in place, on the plain copy (or on
+    a copy made then, when only a rejoin changes the text).  Every look
+    ahead for a closing ']' ')' '>' or "</script" remembers where it got,
+    so no input makes the passes worse than linear.                         */
 #include "jm_text.h"
 
+#include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jm_normalize.h"
+
+#define S_REPLACEMENT   0xFFFD      //  for &#0;, surrogates and past U+10FFFF
+#define S_WORD_MAX      48          //  bytes of a word looked at around a hyphenated break
+#define S_LINK_TEXT_MAX 1024        //  longest [text] of a Markdown link
+#define S_LINK_URL_MAX  4096        //  longest (url) of a Markdown link
+
+void
+jm_text_utf8_error (const uint8_t *text, size_t offset, jm_error_t *err)
+{
+    int line = 1, column = 1;
+    for (size_t i = 0; i < offset; i++) {
+        if (text [i] == '\n') {
+            line++;
+            column = 1;
+        }
+        else
+        if ((text [i] & 0xC0) != 0x80)
+            column++;
+    }
+    jm_error_set_at (err, JM_ERR_INVALID_REQUEST, line, column,
+                     "text is not valid UTF-8 at line %d, column %d (byte %zu)",
+                     line, column, offset);
+}
+
+static inline bool
+s_is_alpha (uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool
+s_is_alnum (uint8_t c)
+{
+    return s_is_alpha (c) || (c >= '0' && c <= '9');
+}
+
+static inline bool
+s_is_space (uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static inline uint8_t
+s_lower (uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t) (c + 32) : c;
+}
+
+static uint32_t
+s_decode (const uint8_t *p, size_t n)
+{
+    switch (n) {
+        case 2: return (uint32_t) (p [0] & 0x1F) << 6 | (p [1] & 0x3F);
+        case 3: return (uint32_t) (p [0] & 0x0F) << 12 | (uint32_t) (p [1] & 0x3F) << 6 | (p [2] & 0x3F);
+        case 4: return (uint32_t) (p [0] & 0x07) << 18 | (uint32_t) (p [1] & 0x3F) << 12
+                     | (uint32_t) (p [2] & 0x3F) << 6 | (p [3] & 0x3F);
+        default: return p [0];
+    }
+}
+
+static size_t
+s_encode (uint32_t cp, uint8_t *out)
+{
+    if (cp < 0x80) {
+        out [0] = (uint8_t) cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out [0] = (uint8_t) (0xC0 | cp >> 6);
+        out [1] = (uint8_t) (0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out [0] = (uint8_t) (0xE0 | cp >> 12);
+        out [1] = (uint8_t) (0x80 | ((cp >> 6) & 0x3F));
+        out [2] = (uint8_t) (0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out [0] = (uint8_t) (0xF0 | cp >> 18);
+    out [1] = (uint8_t) (0x80 | ((cp >> 12) & 0x3F));
+    out [2] = (uint8_t) (0x80 | ((cp >> 6) & 0x3F));
+    out [3] = (uint8_t) (0x80 | (cp & 0x3F));
+    return 4;
+}
+
+//  ---------------------------------------------------------------------
+//  Characters: what becomes of one code point
+
+typedef enum {
+    S_FOLD_KEEP,                //  as it is
+    S_FOLD_DROP,                //  zero-width: nothing
+    S_FOLD_SOFT_HYPHEN,         //  nothing, and a line break after it rejoins
+    S_FOLD_CHAR,                //  the one letter **ascii
+    S_FOLD_ASCII                //  the letters of the string *ascii
+} s_fold_t;
+
+static s_fold_t
+s_fold (uint32_t cp, const char **ascii)
+{
+    static const char *ligatures [] = { "ff", "fi", "fl", "ffi", "ffl", "st", "st" };
+    static const char *ascii_table =
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    if (cp == 0xAD)
+        return S_FOLD_SOFT_HYPHEN;
+    if ((cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF)
+        return S_FOLD_DROP;
+    if (cp >= 0xFF01 && cp <= 0xFF5E) {
+        *ascii = ascii_table + (cp - 0xFF00);
+        return S_FOLD_CHAR;
+    }
+    if (cp == 0x3000 || cp == 0xA0 || cp == 0x2007 || cp == 0x202F) {
+        *ascii = " ";
+        return S_FOLD_ASCII;
+    }
+    if (cp >= 0xFB00 && cp <= 0xFB06) {
+        *ascii = ligatures [cp - 0xFB00];
+        return S_FOLD_ASCII;
+    }
+    return S_FOLD_KEEP;
+}
+
+//  True when the UTF-8 character at p (n bytes) is one s_fold changes;
+//  cheap on the lead bytes the survey sees.
+static bool
+s_folds (const uint8_t *p, size_t n)
+{
+    const char *ascii;
+    return s_fold (s_decode (p, n), &ascii) != S_FOLD_KEEP;
+}
+
+//  ---------------------------------------------------------------------
+//  Entities
+
+typedef struct {
+    const char *name;
+    uint16_t cp;
+} s_entity_name_t;
+
+static const s_entity_name_t s_entity_names [] = {
+    { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
+    { "nbsp", 0xA0 }, { "shy", 0xAD }, { "ndash", 0x2013 }, { "mdash", 0x2014 },
+    { "bull", 0x2022 }, { "hellip", 0x2026 }, { "copy", 0xA9 }, { "reg", 0xAE },
+    { "trade", 0x2122 }, { "laquo", 0xAB }, { "raquo", 0xBB }, { "lsquo", 0x2018 },
+    { "rsquo", 0x2019 }, { "ldquo", 0x201C }, { "rdquo", 0x201D }, { "sbquo", 0x201A },
+    { "bdquo", 0x201E }, { "middot", 0xB7 }, { "euro", 0x20AC }, { "pound", 0xA3 },
+    { "yen", 0xA5 }, { "cent", 0xA2 }, { "sect", 0xA7 }, { "deg", 0xB0 }, { "plusmn", 0xB1 },
+    { "times", 0xD7 }, { "divide", 0xF7 }, { "para", 0xB6 }, { "iexcl", 0xA1 },
+    { "iquest", 0xBF }, { "ensp", 0x2002 }, { "emsp", 0x2003 }, { "thinsp", 0x2009 },
+    { "zwnj", 0x200C }, { "zwj", 0x200D }, { "lrm", 0x200E }, { "rlm", 0x200F },
+    { "dagger", 0x2020 }, { "Dagger", 0x2021 }, { "permil", 0x2030 }, { "larr", 0x2190 },
+    { "rarr", 0x2192 }, { "uarr", 0x2191 }, { "darr", 0x2193 }, { "harr", 0x2194 },
+    { "minus", 0x2212 }, { "le", 0x2264 }, { "ge", 0x2265 }, { "ne", 0x2260 },
+    { "check", 0x2713 }, { "star", 0x2606 }, { "starf", 0x2605 }, { "ordf", 0xAA },
+    { "ordm", 0xBA }, { "micro", 0xB5 }, { "sup1", 0xB9 }, { "sup2", 0xB2 }, { "sup3", 0xB3 },
+    { "frac12", 0xBD }, { "frac14", 0xBC }, { "frac34", 0xBE },
+    { "Agrave", 0xC0 }, { "Aacute", 0xC1 }, { "Acirc", 0xC2 }, { "Atilde", 0xC3 },
+    { "Auml", 0xC4 }, { "Aring", 0xC5 }, { "AElig", 0xC6 }, { "Ccedil", 0xC7 },
+    { "Egrave", 0xC8 }, { "Eacute", 0xC9 }, { "Ecirc", 0xCA }, { "Euml", 0xCB },
+    { "Igrave", 0xCC }, { "Iacute", 0xCD }, { "Icirc", 0xCE }, { "Iuml", 0xCF },
+    { "ETH", 0xD0 }, { "Ntilde", 0xD1 }, { "Ograve", 0xD2 }, { "Oacute", 0xD3 },
+    { "Ocirc", 0xD4 }, { "Otilde", 0xD5 }, { "Ouml", 0xD6 }, { "Oslash", 0xD8 },
+    { "Ugrave", 0xD9 }, { "Uacute", 0xDA }, { "Ucirc", 0xDB }, { "Uuml", 0xDC },
+    { "Yacute", 0xDD }, { "THORN", 0xDE }, { "szlig", 0xDF }, { "agrave", 0xE0 },
+    { "aacute", 0xE1 }, { "acirc", 0xE2 }, { "atilde", 0xE3 }, { "auml", 0xE4 },
+    { "aring", 0xE5 }, { "aelig", 0xE6 }, { "ccedil", 0xE7 }, { "egrave", 0xE8 },
+    { "eacute", 0xE9 }, { "ecirc", 0xEA }, { "euml", 0xEB }, { "igrave", 0xEC },
+    { "iacute", 0xED }, { "icirc", 0xEE }, { "iuml", 0xEF }, { "eth", 0xF0 },
+    { "ntilde", 0xF1 }, { "ograve", 0xF2 }, { "oacute", 0xF3 }, { "ocirc", 0xF4 },
+    { "otilde", 0xF5 }, { "ouml", 0xF6 }, { "oslash", 0xF8 }, { "ugrave", 0xF9 },
+    { "uacute", 0xFA }, { "ucirc", 0xFB }, { "uuml", 0xFC }, { "yacute", 0xFD },
+    { "thorn", 0xFE }, { "yuml", 0xFF }, { "OElig", 0x152 }, { "oelig", 0x153 },
+    { "Scaron", 0x160 }, { "scaron", 0x161 }, { "Yuml", 0x178 }, { "fnof", 0x192 },
+    { "circ", 0x2C6 }, { "tilde", 0x2DC }
+};
+
+//  Windows-1252 for the C1 range, as HTML reads &#128; .. &#159;
+static const uint16_t s_cp1252 [32] = {
+    0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+    0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178
+};
+
+#define S_DIGITS_MAX 32         //  digits of a numeric entity, leading zeros included
+
+//  Reads an entity at raw [i] ('&').  Returns its length (the ';' included)
+//  and sets *cp, or 0 when it is not one.
+static size_t
+s_entity (const uint8_t *raw, size_t len, size_t i, uint32_t *cp)
+{
+    size_t p = i + 1;
+    if (p < len && raw [p] == '#') {
+        p++;
+        bool hex = p < len && (raw [p] == 'x' || raw [p] == 'X');
+        p += hex;
+        size_t digits = 0;
+        uint32_t value = 0;
+        while (p < len && digits <= S_DIGITS_MAX) {
+            uint8_t c = raw [p];
+            uint32_t d;
+            if (c >= '0' && c <= '9')
+                d = (uint32_t) (c - '0');
+            else
+            if (hex && s_lower (c) >= 'a' && s_lower (c) <= 'f')
+                d = (uint32_t) (s_lower (c) - 'a' + 10);
+            else
+                break;
+            value = value * (hex ? 16 : 10) + d;
+            if (value > 0x10FFFF)
+                value = 0x110000;           //  saturated: past Unicode
+            digits++;
+            p++;
+        }
+        if (digits == 0 || digits > S_DIGITS_MAX || p >= len || raw [p] != ';')
+            return 0;
+        if (value == 0 || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
+            value = S_REPLACEMENT;
+        else
+        if (value >= 0x80 && value <= 0x9F)
+            value = s_cp1252 [value - 0x80];
+        *cp = value;
+        return p + 1 - i;
+    }
+    size_t name = p;
+    while (p < len && p - name < 8 && s_is_alnum (raw [p]))
+        p++;
+    if (p == name || p >= len || raw [p] != ';')
+        return 0;
+    size_t name_len = p - name;
+    for (size_t k = 0; k < sizeof s_entity_names / sizeof s_entity_names [0]; k++) {
+        const char *known = s_entity_names [k].name;
+        if (strlen (known) == name_len && memcmp (known, raw + name, name_len) == 0) {
+            *cp = s_entity_names [k].cp;
+            return p + 1 - i;
+        }
+    }
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  HTML elements
+
+typedef enum {
+    S_TAG_INLINE,               //  <b>, <span>, <a>, unknown: nothing
+    S_TAG_BLOCK,                //  a line break
+    S_TAG_BREAK,                //  <br>: always a line break
+    S_TAG_CELL,                 //  <td>, <th>: a tab
+    S_TAG_SKIP                  //  <script>, <style>, <head>, ...: dropped with their content
+} s_tag_kind_t;
+
+typedef struct {
+    const char *name;
+    s_tag_kind_t kind;
+} s_element_t;
+
+#define S_SKIP_KINDS 5          //  the first S_SKIP_KINDS elements are S_TAG_SKIP
+static const s_element_t s_elements [] = {
+    { "script", S_TAG_SKIP }, { "style", S_TAG_SKIP }, { "head", S_TAG_SKIP },
+    { "title", S_TAG_SKIP }, { "template", S_TAG_SKIP },
+    { "br", S_TAG_BREAK }, { "td", S_TAG_CELL }, { "th", S_TAG_CELL },
+    { "html", S_TAG_BLOCK }, { "body", S_TAG_BLOCK }, { "p", S_TAG_BLOCK }, { "div", S_TAG_BLOCK },
+    { "hr", S_TAG_BLOCK }, { "li", S_TAG_BLOCK }, { "ul", S_TAG_BLOCK }, { "ol", S_TAG_BLOCK },
+    { "dl", S_TAG_BLOCK }, { "dt", S_TAG_BLOCK }, { "dd", S_TAG_BLOCK }, { "table", S_TAG_BLOCK },
+    { "thead", S_TAG_BLOCK }, { "tbody", S_TAG_BLOCK }, { "tfoot", S_TAG_BLOCK },
+    { "tr", S_TAG_BLOCK }, { "caption", S_TAG_BLOCK }, { "h1", S_TAG_BLOCK }, { "h2", S_TAG_BLOCK },
+    { "h3", S_TAG_BLOCK }, { "h4", S_TAG_BLOCK }, { "h5", S_TAG_BLOCK }, { "h6", S_TAG_BLOCK },
+    { "section", S_TAG_BLOCK }, { "article", S_TAG_BLOCK }, { "header", S_TAG_BLOCK },
+    { "footer", S_TAG_BLOCK }, { "nav", S_TAG_BLOCK }, { "aside", S_TAG_BLOCK },
+    { "main", S_TAG_BLOCK }, { "address", S_TAG_BLOCK }, { "blockquote", S_TAG_BLOCK },
+    { "pre", S_TAG_BLOCK }, { "figure", S_TAG_BLOCK }, { "figcaption", S_TAG_BLOCK },
+    { "form", S_TAG_BLOCK }, { "fieldset", S_TAG_BLOCK }, { "details", S_TAG_BLOCK },
+    { "summary", S_TAG_BLOCK },
+    { "span", S_TAG_INLINE }, { "b", S_TAG_INLINE }, { "i", S_TAG_INLINE }, { "u", S_TAG_INLINE },
+    { "em", S_TAG_INLINE }, { "strong", S_TAG_INLINE }, { "a", S_TAG_INLINE },
+    { "font", S_TAG_INLINE }, { "small", S_TAG_INLINE }, { "sup", S_TAG_INLINE },
+    { "sub", S_TAG_INLINE }, { "code", S_TAG_INLINE }, { "img", S_TAG_INLINE },
+    { "meta", S_TAG_INLINE }, { "link", S_TAG_INLINE }
+};
+#define S_ELEMENTS (sizeof s_elements / sizeof s_elements [0])
+#define S_NAME_MAX 16
+
+static inline bool
+s_is_name_byte (uint8_t c)
+{
+    return s_is_alnum (c) || c == '-' || c == ':' || c == '_';
+}
+
+//  Reads a tag name at raw [p] into name (lowercase, at most S_NAME_MAX
+//  bytes kept).  Returns where it ends.
+static size_t
+s_tag_name (const uint8_t *raw, size_t len, size_t p, char *name, size_t *name_len)
+{
+    size_t start = p;
+    *name_len = 0;
+    while (p < len && s_is_name_byte (raw [p])) {
+        if (p - start < S_NAME_MAX)
+            name [(*name_len)++] = (char) s_lower (raw [p]);
+        p++;
+    }
+    if (p - start > S_NAME_MAX)
+        *name_len = 0;          //  no element has so long a name
+    return p;
+}
+
+//  Index of a known element, or -1
+static int
+s_element (const char *name, size_t name_len)
+{
+    for (size_t k = 0; k < S_ELEMENTS; k++)
+        if (strlen (s_elements [k].name) == name_len && memcmp (s_elements [k].name, name, name_len) == 0)
+            return (int) k;
+    return -1;
+}
+
+//  True when raw [i] ('<') opens a complete tag of a known element ("<p>",
+//  "</li>", "<div class=x>", "<br/>") or a doctype: the text is HTML.  Looks
+//  no further than the next '<', so the survey stays linear.
+static bool
+s_html_evidence (const uint8_t *raw, size_t len, size_t i)
+{
+    size_t p = i + 1;
+    if (p < len && raw [p] == '!') {
+        static const char doctype [] = "doctype";
+        for (size_t k = 0; k < 7; k++)
+            if (p + 1 + k >= len || s_lower (raw [p + 1 + k]) != (uint8_t) doctype [k])
+                return false;
+        return true;
+    }
+    if (p < len && raw [p] == '/')
+        p++;
+    if (p >= len || !s_is_alpha (raw [p]))
+        return false;
+    char name [S_NAME_MAX];
+    size_t name_len;
+    p = s_tag_name (raw, len, p, name, &name_len);
+    if (name_len == 0 || s_element (name, name_len) < 0)
+        return false;
+    if (p >= len || !(raw [p] == '>' || raw [p] == '/' || s_is_space (raw [p])))
+        return false;
+    for (size_t limit = p + 512; p < len && p < limit; p++) {
+        if (raw [p] == '>')
+            return true;
+        if (raw [p] == '<')
+            return false;
+    }
+    return false;
+}
+
+//  ---------------------------------------------------------------------
+//  Markdown
+
+//  True when raw [i] sits at a line's start, up to three blanks aside
+static bool
+s_line_start (const uint8_t *raw, size_t i)
+{
+    size_t k = 0;
+    while (i > 0 && k < 3 && (raw [i - 1] == ' ' || raw [i - 1] == '\t')) {
+        i--;
+        k++;
+    }
+    return i == 0 || raw [i - 1] == '\n' || raw [i - 1] == '\r';
+}
+
+static inline bool
+s_wordish (uint8_t c)
+{
+    return s_is_alnum (c) || c >= 0x80;
+}
+
+//  Length of an emphasis run of '*' or '_' at raw [i] to drop, or 0 when
+//  it stays (a bullet, '_' inside a word, a run between blanks).
+static size_t
+s_emphasis (const uint8_t *raw, size_t len, size_t i)
+{
+    uint8_t c = raw [i];
+    size_t run = 1;
+    while (i + run < len && raw [i + run] == c)
+        run++;
+    bool before_space = i == 0 || s_is_space (raw [i - 1]);
+    bool after_space = i + run >= len || s_is_space (raw [i + run]);
+    if (before_space && after_space)
+        return 0;
+    bool before_word = i > 0 && s_wordish (raw [i - 1]);
+    bool after_word = i + run < len && s_wordish (raw [i + run]);
+    if (before_word && after_word)
+        return 0;               //  snake_case, 5*3
+    if (c == '*' && run == 1 && s_line_start (raw, i) && i + 1 < len && (raw [i + 1] == ' ' || raw [i + 1] == '\t'))
+        return 0;               //  a bullet
+    if (!before_word && !after_word)
+        return 0;               //  "(*)", "--**--": not touching a word
+    return run;
+}
+
+//  Length of a heading's '#' run and the blanks after it at raw [i], or 0
+static size_t
+s_heading (const uint8_t *raw, size_t len, size_t i)
+{
+    if (!s_line_start (raw, i))
+        return 0;
+    size_t p = i;
+    while (p < len && raw [p] == '#' && p - i < 7)
+        p++;
+    if (p - i > 6 || (p < len && raw [p] != ' ' && raw [p] != '\t' && raw [p] != '\n' && raw [p] != '\r'))
+        return 0;
+    while (p < len && (raw [p] == ' ' || raw [p] == '\t'))
+        p++;
+    return p - i;
+}
+
+static inline bool
+s_is_punct (uint8_t c)
+{
+    return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`')
+        || (c >= '{' && c <= '~');
+}
+
+//  The next c at or after pos, remembered: queries must come in order.
+typedef struct {
+    size_t from;                //  raw [from, at) holds no c
+    size_t at;                  //  len when there is none
+} s_next_t;
+
+static size_t
+s_next (const uint8_t *raw, size_t len, s_next_t *memo, uint8_t c, size_t pos)
+{
+    if (pos >= len)
+        return len;
+    if (pos >= memo->from && pos <= memo->at)
+        return memo->at;
+    const uint8_t *hit = memchr (raw + pos, c, len - pos);
+    memo->from = pos;
+    memo->at = hit ? (size_t) (hit - raw) : len;
+    return memo->at;
+}
+
+//  ---------------------------------------------------------------------
+//  The survey: validates and tells whether anything needs cleaning
+
+//  Bytes the survey looks at: 1 for ASCII, 2 for the lead bytes of
+//  characters that may fold, 3 for other non-ASCII bytes (validated)
+static const uint8_t s_survey_class [256] = {
+    ['<'] = 1, ['&'] = 1, ['*'] = 1, ['_'] = 1, ['`'] = 1, ['#'] = 1, ['['] = 1, ['\\'] = 1,
+    ['\n'] = 1, [0x80 ... 0xC1] = 3, [0xC2] = 2, [0xC3 ... 0xE1] = 3, [0xE2] = 2, [0xE3] = 2,
+    [0xE4 ... 0xEE] = 3, [0xEF] = 2, [0xF0 ... 0xFF] = 3
+};
+
+//  Bytes the cleaning pass stops at
+static const bool s_special [256] = {
+    ['<'] = true, ['&'] = true, ['*'] = true, ['_'] = true, ['`'] = true, ['#'] = true,
+    ['['] = true, [']'] = true, ['!'] = true, ['\\'] = true,
+    [0xC2] = true, [0xE2] = true, [0xE3] = true, [0xEF] = true
+};
+
+typedef struct {
+    bool clean;                 //  something for the cleaning pass
+    bool html;                  //  tags to strip
+    bool breaks;                //  a hyphen ends some line
+} s_survey_t;
+
+//  Where the hyphen of the break whose '\n' is text [n] starts, or n when
+//  the line does not end in one.
+static size_t
+s_hyphen_at (const uint8_t *text, size_t n)
+{
+    size_t p = n;
+    for (int k = 0; k < 8 && p > 0 && (text [p - 1] == ' ' || text [p - 1] == '\t' || text [p - 1] == '\r'); k++)
+        p--;
+    if (p > 0 && text [p - 1] == '-')
+        return p - 1;
+    if (p >= 3 && text [p - 3] == 0xE2 && text [p - 2] == 0x80 && text [p - 1] == 0x90)
+        return p - 3;
+    return n;
+}
+
+static int
+s_survey (const uint8_t *raw, size_t len, s_survey_t *survey, jm_error_t *err)
+{
+    memset (survey, 0, sizeof *survey);
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = raw [i];
+        uint8_t cls = s_survey_class [c];
+        if (__builtin_expect (cls == 0, 1))
+            continue;
+        if (cls >= 2) {
+            size_t n = jm_text_utf8_length (raw + i, len - i);
+            if (n == 0) {
+                jm_text_utf8_error (raw, i, err);
+                return -1;
+            }
+            if (cls == 2 && !survey->clean)
+                survey->clean = s_folds (raw + i, n);
+            i += n - 1;
+            continue;
+        }
+        switch (c) {
+            case '\n':
+                survey->breaks |= s_hyphen_at (raw, i) < i;
+                break;
+            case '<':
+                if (!survey->html && s_html_evidence (raw, len, i))
+                    survey->html = survey->clean = true;
+                break;
+            case '&': {
+                uint32_t cp;
+                survey->clean |= s_entity (raw, len, i, &cp) > 0;
+                break;
+            }
+            case '*':
+            case '_': {
+                size_t run = s_emphasis (raw, len, i);
+                survey->clean |= run > 0;
+                //  the run's later bytes were judged with it
+                while (i + 1 < len && raw [i + 1] == c)
+                    i++;
+                break;
+            }
+            case '#':
+                survey->clean |= s_heading (raw, len, i) > 0;
+                break;
+            case '`':
+            case '[':
+                survey->clean = true;
+                break;
+            case '\\':
+                survey->clean |= i + 1 < len && s_is_punct (raw [i + 1]);
+                break;
+        }
+    }
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  The cleaning pass
+
+typedef struct {
+    const uint8_t *raw;
+    size_t len;
+    uint8_t *out;
+    uint32_t *origin;
+    uint32_t *origin_end;
+    size_t o;                   //  plain bytes written
+    size_t cap;
+    bool html;
+    //  look-aheads, each queried in increasing order
+    s_next_t gt, bracket, paren, newline_bracket, newline_paren;
+    size_t no_comment_end;      //  no "-->" at or after this (len + 1: not known)
+    size_t no_close [S_SKIP_KINDS];     //  no "</name" of a skip element at or after this
+    //  a Markdown link being read: at raw [close] (its ']'), skip to link_end
+    bool link;
+    size_t link_close;
+    size_t link_end;
+} s_clean_t;
+
+static inline void
+s_put (s_clean_t *self, uint8_t c, size_t from, size_t to)
+{
+    assert (self->o < self->cap);
+    self->out [self->o] = c;
+    self->origin [self->o] = (uint32_t) from;
+    self->origin_end [self->o] = (uint32_t) to;
+    self->o++;
+}
+
+static void
+s_copy (s_clean_t *self, size_t from, size_t to)
+{
+    assert (self->o + (to - from) <= self->cap);
+    memcpy (self->out + self->o, self->raw + from, to - from);
+    uint32_t *origin = self->origin + self->o;
+    uint32_t *origin_end = self->origin_end + self->o;
+    for (size_t k = 0; k < to - from; k++) {
+        origin [k] = (uint32_t) (from + k);
+        origin_end [k] = (uint32_t) (from + k + 1);
+    }
+    self->o += to - from;
+}
+
+//  After a soft hyphen ending at raw [p]: the end of a line break and the
+//  indent after it when a letter follows, else p.
+static size_t
+s_soft_break (const uint8_t *raw, size_t len, size_t p)
+{
+    size_t q = p;
+    while (q < len && q - p < 8 && (raw [q] == ' ' || raw [q] == '\t' || raw [q] == '\r'))
+        q++;
+    if (q >= len || raw [q] != '\n')
+        return p;
+    q++;
+    size_t indent = q;
+    while (q < len && q - indent < 16 && (raw [q] == ' ' || raw [q] == '\t'))
+        q++;
+    return q < len && (s_is_alpha (raw [q]) || raw [q] >= 0x80) ? q : p;
+}
+
+//  Writes code point cp, read from raw [from, to), folded.  Returns where
+//  reading goes on (past a rejoined line break after a soft hyphen).
+static size_t
+s_put_codepoint (s_clean_t *self, uint32_t cp, size_t from, size_t to)
+{
+    const char *ascii = NULL;
+    s_fold_t fold = s_fold (cp, &ascii);
+    if (fold == S_FOLD_SOFT_HYPHEN)
+        return s_soft_break (self->raw, self->len, to);
+    if (fold == S_FOLD_DROP)
+        return to;
+    if (fold == S_FOLD_CHAR) {
+        s_put (self, (uint8_t) ascii [0], from, to);
+        return to;
+    }
+    if (fold == S_FOLD_ASCII) {
+        for (const char *a = ascii; *a; a++)
+            s_put (self, (uint8_t) *a, from, to);
+        return to;
+    }
+    uint8_t bytes [4];
+    size_t n = s_encode (cp, bytes);
+    for (size_t k = 0; k < n; k++)
+        s_put (self, bytes [k], from, to);
+    return to;
+}
+
+//  A line break (or tab, for a cell) for a tag at raw [from, to)
+static void
+s_put_boundary (s_clean_t *self, s_tag_kind_t kind, size_t from, size_t to)
+{
+    uint8_t last = self->o ? self->out [self->o - 1] : '\n';
+    if (kind == S_TAG_BREAK)
+        s_put (self, '\n', from, to);
+    else
+    if (kind == S_TAG_BLOCK && last != '\n')
+        s_put (self, '\n', from, to);
+    else
+    if (kind == S_TAG_CELL && !s_is_space (last))
+        s_put (self, '\t', from, to);
+}
+
+//  Where the closing "</name" of skip element kind ends (after its '>'),
+//  searching from p, or 0 when there is none.
+static size_t
+s_skip_close (s_clean_t *self, int kind, size_t p)
+{
+    if (p >= self->no_close [kind])
+        return 0;
+    const uint8_t *raw = self->raw;
+    size_t len = self->len;
+    const char *name = s_elements [kind].name;
+    size_t name_len = strlen (name);
+    size_t from = p;
+    while (p < len) {
+        const uint8_t *hit = memchr (raw + p, '<', len - p);
+        if (!hit)
+            break;
+        size_t q = (size_t) (hit - raw);
+        bool match = q + 2 + name_len <= len && raw [q + 1] == '/';
+        for (size_t k = 0; match && k < name_len; k++)
+            match = s_lower (raw [q + 2 + k]) == (uint8_t) name [k];
+        if (match && (q + 2 + name_len == len || !s_is_name_byte (raw [q + 2 + name_len]))) {
+            size_t gt = s_next (raw, len, &self->gt, '>', q + 2 + name_len);
+            return gt < len ? gt + 1 : 0;
+        }
+        p = q + 1;
+    }
+    self->no_close [kind] = from;
+    return 0;
+}
+
+//  Reads markup at raw [i] ('<') in HTML.  Returns where reading goes on,
+//  or i when the '<' is text.
+static size_t
+s_markup (s_clean_t *self, size_t i)
+{
+    const uint8_t *raw = self->raw;
+    size_t len = self->len;
+    size_t p = i + 1;
+    if (p >= len)
+        return i;
+    if (raw [p] == '!' && p + 2 < len && raw [p + 1] == '-' && raw [p + 2] == '-') {
+        if (i + 2 >= self->no_comment_end)
+            return i;
+        //  "<!-->" is an empty comment; the first "-->" closes any other
+        for (size_t q = i + 2; q + 3 <= len; q++) {
+            const uint8_t *hit = memchr (raw + q, '-', len - q);
+            if (!hit)
+                break;
+            q = (size_t) (hit - raw);
+            if (q + 3 <= len && raw [q + 1] == '-' && raw [q + 2] == '>')
+                return q + 3;
+        }
+        self->no_comment_end = i + 2;
+        return i;
+    }
+    if (raw [p] == '!' || raw [p] == '?') {
+        size_t gt = s_next (raw, len, &self->gt, '>', p);
+        return gt < len ? gt + 1 : i;
+    }
+    bool closing = raw [p] == '/';
+    p += closing;
+    if (p >= len || !s_is_alpha (raw [p]))
+        return i;
+    char name [S_NAME_MAX];
+    size_t name_len;
+    p = s_tag_name (raw, len, p, name, &name_len);
+    size_t gt = s_next (raw, len, &self->gt, '>', p);
+    if (gt >= len)
+        return i;
+    size_t end = gt + 1;
+    int element = name_len ? s_element (name, name_len) : -1;
+    s_tag_kind_t kind = element >= 0 ? s_elements [element].kind : S_TAG_INLINE;
+    if (kind == S_TAG_SKIP) {
+        bool self_closing = gt > p && raw [gt - 1] == '/';
+        if (!closing && !self_closing) {
+            size_t after = s_skip_close (self, element, end);
+            if (after)
+                return after;
+        }
+        return end;
+    }
+    s_put_boundary (self, kind, i, end);
+    return end;
+}
+
+//  Reads a Markdown link "[text](url)" whose '[' is raw [b]: sets the link
+//  to skip "](url)" when the main loop reaches its ']'.  Returns true when
+//  it is one.
+static bool
+s_link (s_clean_t *self, size_t b)
+{
+    const uint8_t *raw = self->raw;
+    size_t len = self->len;
+    size_t close = s_next (raw, len, &self->bracket, ']', b + 1);
+    size_t newline = s_next (raw, len, &self->newline_bracket, '\n', b + 1);
+    if (close >= len || close > newline || close - b > S_LINK_TEXT_MAX)
+        return false;
+    if (close + 2 >= len || raw [close + 1] != '(' || s_is_space (raw [close + 2]))
+        return false;
+    size_t paren = s_next (raw, len, &self->paren, ')', close + 2);
+    newline = s_next (raw, len, &self->newline_paren, '\n', close + 2);
+    if (paren >= len || paren > newline || paren - close > S_LINK_URL_MAX)
+        return false;
+    self->link = true;
+    self->link_close = close;
+    self->link_end = paren + 1;
+    return true;
+}
+
+//  Handles the special byte at raw [i].  Returns where reading goes on.
+static size_t
+s_special_byte (s_clean_t *self, size_t i)
+{
+    const uint8_t *raw = self->raw;
+    size_t len = self->len;
+    uint8_t c = raw [i];
+    if (self->link && i > self->link_close)
+        self->link = false;     //  markup swallowed its ']'
+    switch (c) {
+        case '<':
+            if (self->html) {
+                size_t next = s_markup (self, i);
+                if (next != i)
+                    return next;
+            }
+            break;
+        case '&': {
+            uint32_t cp;
+            size_t n = s_entity (raw, len, i, &cp);
+            if (n)
+                return s_put_codepoint (self, cp, i, i + n);
+            break;
+        }
+        case '*':
+        case '_': {
+            size_t run = s_emphasis (raw, len, i);
+            if (run)
+                return i + run;
+            size_t p = i;
+            while (p < len && raw [p] == c)
+                p++;
+            s_copy (self, i, p);
+            return p;
+        }
+        case '`': {
+            size_t p = i;
+            while (p < len && raw [p] == '`')
+                p++;
+            return p;
+        }
+        case '#': {
+            size_t run = s_heading (raw, len, i);
+            if (run)
+                return i + run;
+            break;
+        }
+        case '!':
+            if (!self->link && i + 1 < len && raw [i + 1] == '[' && s_link (self, i + 1))
+                return i + 2;
+            break;
+        case '[':
+            if (!self->link && s_link (self, i))
+                return i + 1;
+            break;
+        case ']':
+            if (self->link && i == self->link_close) {
+                self->link = false;
+                return self->link_end;
+            }
+            break;
+        case '\\':
+            if (i + 1 < len && s_is_punct (raw [i + 1])) {
+                s_put (self, raw [i + 1], i, i + 2);
+                return i + 2;
+            }
+            break;
+        default: {
+            //  a lead byte of a character that may fold (validated already)
+            size_t n = jm_text_utf8_length (raw + i, len - i);
+            assert (n >= 2);
+            uint32_t cp = s_decode (raw + i, n);
+            const char *ascii;
+            if (s_fold (cp, &ascii) == S_FOLD_KEEP) {
+                s_copy (self, i, i + n);
+                return i + n;
+            }
+            return s_put_codepoint (self, cp, i, i + n);
+        }
+    }
+    s_put (self, c, i, i + 1);
+    return i + 1;
+}
+
+static void
+s_clean (s_clean_t *self)
+{
+    const uint8_t *raw = self->raw;
+    size_t len = self->len;
+    size_t i = 0;
+    while (i < len) {
+        size_t run = i;
+        while (run < len && !s_special [raw [run]])
+            run++;
+        if (run > i)
+            s_copy (self, i, run);
+        i = run;
+        if (i < len)
+            i = s_special_byte (self, i);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Hyphenated line breaks
+
+static inline bool
+s_is_word_byte (uint8_t c)
+{
+    return s_is_alnum (c) || c == '+' || c == '#';
+}
+
+//  For a hyphenated break whose '\n' is text [n], reading the word before
+//  it from text [0, hyphen) and the rest from text [n + 1, len): sets
+//  *resume to the start of the continuation and returns true when the
+//  break rejoins.
+static bool
+s_rejoins (const uint8_t *before, size_t hyphen, const uint8_t *text, size_t len, size_t n,
+           const jm_taxonomy_t *taxonomy, size_t *resume)
+{
+    //  the word before the hyphen
+    size_t start = hyphen;
+    while (start > 0 && hyphen - start < S_WORD_MAX && s_is_word_byte (before [start - 1]))
+        start--;
+    if (start == hyphen || !s_is_alnum (before [hyphen - 1])
+    ||  (start > 0 && (s_is_word_byte (before [start - 1]) || before [start - 1] >= 0x80)))
+        return false;
+    //  the word after the break, past an indent
+    size_t p = n + 1;
+    while (p < len && p - n <= 16 && (text [p] == ' ' || text [p] == '\t'))
+        p++;
+    if (p >= len || !s_is_alpha (text [p]))
+        return false;
+    size_t q = p;
+    while (q < len && q - p < S_WORD_MAX
+       && (s_is_word_byte (text [q]) || (text [q] == '.' && q + 1 < len && s_is_alnum (text [q + 1]))))
+        q++;
+    if (q < len && (s_is_word_byte (text [q]) || text [q] >= 0x80))
+        return false;
+    char joined [2 * S_WORD_MAX + 2], key [2 * S_WORD_MAX + 2], compact [2 * S_WORD_MAX + 2];
+    size_t left = hyphen - start, right = q - p;
+    memcpy (joined, before + start, left);
+    joined [left] = ' ';
+    memcpy (joined + left + 1, text + p, right);
+    //  the hyphenated word itself a form ("Spring-\nBoot"): the extractor finds it
+    size_t key_len = jm_normalize_fold (joined, left + 1 + right, key, sizeof key);
+    if (jm_taxonomy_lookup_key (taxonomy, key, key_len, NULL) >= 0)
+        return false;
+    memmove (joined + left, joined + left + 1, right);
+    key_len = jm_normalize_fold (joined, left + right, key, sizeof key);
+    bool known = jm_taxonomy_lookup_key (taxonomy, key, key_len, NULL) >= 0;
+    if (!known) {
+        size_t compact_len = jm_normalize_compact (key, key_len, compact, sizeof compact);
+        known = jm_taxonomy_lookup_compact (taxonomy, compact, compact_len) >= 0;
+    }
+    *resume = p;
+    return known;
+}
+
+//  True when some hyphenated break in text rejoins
+static bool
+s_any_rejoin (const uint8_t *text, size_t len, const jm_taxonomy_t *taxonomy)
+{
+    for (const uint8_t *hit = memchr (text, '\n', len); hit;
+         hit = memchr (hit + 1, '\n', len - (size_t) (hit + 1 - text))) {
+        size_t n = (size_t) (hit - text), resume;
+        size_t hyphen = s_hyphen_at (text, n);
+        if (hyphen < n && s_rejoins (text, hyphen, text, len, n, taxonomy, &resume))
+            return true;
+        if (n + 1 >= len)
+            break;
+    }
+    return false;
+}
+
+//  Rejoins the hyphenated breaks of self's plain copy in place
+static void
+s_rejoin (jm_text_t *self, const jm_taxonomy_t *taxonomy)
+{
+    uint8_t *text = (uint8_t *) self->owned;
+    size_t len = self->len;
+    size_t w = 0;
+    for (size_t r = 0; r < len; ) {
+        if (text [r] == '\n' && w > 0) {
+            //  the hyphen is in the part already written
+            size_t hyphen = s_hyphen_at (text, w);
+            size_t resume;
+            if (hyphen < w && s_rejoins (text, hyphen, text, len, r, taxonomy, &resume)) {
+                w = hyphen;
+                r = resume;
+                continue;
+            }
+        }
+        text [w] = text [r];
+        self->origin [w] = self->origin [r];
+        self->origin_end [w] = self->origin_end [r];
+        w++;
+        r++;
+    }
+    self->len = w;
+}
+
+//  ---------------------------------------------------------------------
+
+static void
+s_allocate (jm_text_t *self, size_t len)
+{
+    self->owned = malloc (len + 1);
+    self->origin = malloc ((len + 1) * sizeof (uint32_t));
+    self->origin_end = malloc ((len + 1) * sizeof (uint32_t));
+    if (!self->owned || !self->origin || !self->origin_end)
+        abort ();
+}
 
 int
 jm_text_clean (const char *raw, size_t len, const jm_taxonomy_t *taxonomy,
                jm_text_t *self, jm_error_t *err)
 {
-    (void) taxonomy;
-    (void) err;
+    assert (self);
+    assert (raw || len == 0);
     memset (self, 0, sizeof *self);
+    if (len > UINT32_MAX) {
+        jm_error_set (err, JM_ERR_TOO_LARGE, "text of %zu bytes is over the 4 GiB limit", len);
+        return -1;
+    }
+    const uint8_t *bytes = (const uint8_t *) raw;
+    s_survey_t survey;
+    if (s_survey (bytes, len, &survey, err))
+        return -1;
     self->text = raw;
     self->len = len;
+    self->raw_len = len;
+    bool rejoin = survey.breaks && taxonomy;
+    if (!survey.clean) {
+        if (!rejoin || !s_any_rejoin (bytes, len, taxonomy))
+            return 0;           //  the fast path: as it is
+        s_allocate (self, len);
+        memcpy (self->owned, raw, len);
+        for (size_t i = 0; i < len; i++) {
+            self->origin [i] = (uint32_t) i;
+            self->origin_end [i] = (uint32_t) i + 1;
+        }
+    }
+    else {
+        s_allocate (self, len);
+        s_clean_t clean = {
+            .raw = bytes, .len = len, .out = (uint8_t *) self->owned,
+            .origin = self->origin, .origin_end = self->origin_end, .cap = len,
+            .html = survey.html, .gt = { 1, 0 }, .bracket = { 1, 0 }, .paren = { 1, 0 },
+            .newline_bracket = { 1, 0 }, .newline_paren = { 1, 0 }, .no_comment_end = len + 1
+        };
+        for (int k = 0; k < S_SKIP_KINDS; k++)
+            clean.no_close [k] = len + 1;
+        s_clean (&clean);
+        self->len = clean.o;
+    }
+    self->text = self->owned;
+    //  cleaning may have made breaks ("Kuber-<br>netes"); a copy made for
+    //  a rejoin alone has one
+    if (taxonomy && (!survey.clean || s_any_rejoin ((const uint8_t *) self->owned, self->len, taxonomy)))
+        s_rejoin (self, taxonomy);
+    //  a sentinel past the end, for empty spans there
+    self->owned [self->len] = 0;
+    self->origin [self->len] = self->origin_end [self->len] = (uint32_t) len;
     return 0;
 }
 
@@ -26,8 +1038,13 @@ jm_text_span (const jm_text_t *self, uint32_t start, uint32_t end,
         *raw_end = end;
         return;
     }
-    *raw_start = self->origin [start];
-    *raw_end = end > start ? self->origin_end [end - 1] : self->origin [start];
+    if (start > self->len)
+        start = (uint32_t) self->len;
+    if (end > self->len)
+        end = (uint32_t) self->len;
+    uint32_t from = self->origin [start];
+    *raw_start = from;
+    *raw_end = end > start ? self->origin_end [end - 1] : from;
 }
 
 void
