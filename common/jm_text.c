@@ -6,9 +6,12 @@
     none) and whether the text is HTML.  When something needs cleaning, one
     pass copies runs of ordinary bytes and handles each special byte ('<',
     '&', Markdown markers, the lead bytes of the characters to fold) in
-    place, writing per plain byte the original range it came from.  A last
-    pass rejoins hyphenated line breaks, in place, on the plain copy (or on
-    a copy made then, when only a rejoin changes the text).  Every look
+    place.  The map is a list of pieces: a run copied as is (plain byte k
+    of it is original byte raw + k), or the plain bytes of one replaced
+    character, entity or tag (each maps to all of raw [raw, raw_end)), so
+    an ordinary run costs one entry however long.  At each line break, the
+    plain text so far ending in a hyphenated word that rejoins loses its
+    hyphen and the break (the pieces behind it are cut).  Every look
     ahead for a closing ']' ')' '>' or "</script" remembers where it got,
     so no input makes the passes worse than linear.                         */
 #include "jm_text.h"
@@ -153,44 +156,45 @@ s_folds (const uint8_t *p, size_t n)
 
 typedef struct {
     const char *name;
+    uint8_t name_len;
     uint16_t cp;
 } s_entity_name_t;
 
 static const s_entity_name_t s_entity_names [] = {
-    { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
-    { "nbsp", 0xA0 }, { "shy", 0xAD }, { "ndash", 0x2013 }, { "mdash", 0x2014 },
-    { "bull", 0x2022 }, { "hellip", 0x2026 }, { "copy", 0xA9 }, { "reg", 0xAE },
-    { "trade", 0x2122 }, { "laquo", 0xAB }, { "raquo", 0xBB }, { "lsquo", 0x2018 },
-    { "rsquo", 0x2019 }, { "ldquo", 0x201C }, { "rdquo", 0x201D }, { "sbquo", 0x201A },
-    { "bdquo", 0x201E }, { "middot", 0xB7 }, { "euro", 0x20AC }, { "pound", 0xA3 },
-    { "yen", 0xA5 }, { "cent", 0xA2 }, { "sect", 0xA7 }, { "deg", 0xB0 }, { "plusmn", 0xB1 },
-    { "times", 0xD7 }, { "divide", 0xF7 }, { "para", 0xB6 }, { "iexcl", 0xA1 },
-    { "iquest", 0xBF }, { "ensp", 0x2002 }, { "emsp", 0x2003 }, { "thinsp", 0x2009 },
-    { "zwnj", 0x200C }, { "zwj", 0x200D }, { "lrm", 0x200E }, { "rlm", 0x200F },
-    { "dagger", 0x2020 }, { "Dagger", 0x2021 }, { "permil", 0x2030 }, { "larr", 0x2190 },
-    { "rarr", 0x2192 }, { "uarr", 0x2191 }, { "darr", 0x2193 }, { "harr", 0x2194 },
-    { "minus", 0x2212 }, { "le", 0x2264 }, { "ge", 0x2265 }, { "ne", 0x2260 },
-    { "check", 0x2713 }, { "star", 0x2606 }, { "starf", 0x2605 }, { "ordf", 0xAA },
-    { "ordm", 0xBA }, { "micro", 0xB5 }, { "sup1", 0xB9 }, { "sup2", 0xB2 }, { "sup3", 0xB3 },
-    { "frac12", 0xBD }, { "frac14", 0xBC }, { "frac34", 0xBE },
-    { "Agrave", 0xC0 }, { "Aacute", 0xC1 }, { "Acirc", 0xC2 }, { "Atilde", 0xC3 },
-    { "Auml", 0xC4 }, { "Aring", 0xC5 }, { "AElig", 0xC6 }, { "Ccedil", 0xC7 },
-    { "Egrave", 0xC8 }, { "Eacute", 0xC9 }, { "Ecirc", 0xCA }, { "Euml", 0xCB },
-    { "Igrave", 0xCC }, { "Iacute", 0xCD }, { "Icirc", 0xCE }, { "Iuml", 0xCF },
-    { "ETH", 0xD0 }, { "Ntilde", 0xD1 }, { "Ograve", 0xD2 }, { "Oacute", 0xD3 },
-    { "Ocirc", 0xD4 }, { "Otilde", 0xD5 }, { "Ouml", 0xD6 }, { "Oslash", 0xD8 },
-    { "Ugrave", 0xD9 }, { "Uacute", 0xDA }, { "Ucirc", 0xDB }, { "Uuml", 0xDC },
-    { "Yacute", 0xDD }, { "THORN", 0xDE }, { "szlig", 0xDF }, { "agrave", 0xE0 },
-    { "aacute", 0xE1 }, { "acirc", 0xE2 }, { "atilde", 0xE3 }, { "auml", 0xE4 },
-    { "aring", 0xE5 }, { "aelig", 0xE6 }, { "ccedil", 0xE7 }, { "egrave", 0xE8 },
-    { "eacute", 0xE9 }, { "ecirc", 0xEA }, { "euml", 0xEB }, { "igrave", 0xEC },
-    { "iacute", 0xED }, { "icirc", 0xEE }, { "iuml", 0xEF }, { "eth", 0xF0 },
-    { "ntilde", 0xF1 }, { "ograve", 0xF2 }, { "oacute", 0xF3 }, { "ocirc", 0xF4 },
-    { "otilde", 0xF5 }, { "ouml", 0xF6 }, { "oslash", 0xF8 }, { "ugrave", 0xF9 },
-    { "uacute", 0xFA }, { "ucirc", 0xFB }, { "uuml", 0xFC }, { "yacute", 0xFD },
-    { "thorn", 0xFE }, { "yuml", 0xFF }, { "OElig", 0x152 }, { "oelig", 0x153 },
-    { "Scaron", 0x160 }, { "scaron", 0x161 }, { "Yuml", 0x178 }, { "fnof", 0x192 },
-    { "circ", 0x2C6 }, { "tilde", 0x2DC }
+    { "amp", 3, '&' }, { "lt", 2, '<' }, { "gt", 2, '>' }, { "quot", 4, '"' }, { "apos", 4, '\'' },
+    { "nbsp", 4, 0xA0 }, { "shy", 3, 0xAD }, { "ndash", 5, 0x2013 }, { "mdash", 5, 0x2014 },
+    { "bull", 4, 0x2022 }, { "hellip", 6, 0x2026 }, { "copy", 4, 0xA9 }, { "reg", 3, 0xAE },
+    { "trade", 5, 0x2122 }, { "laquo", 5, 0xAB }, { "raquo", 5, 0xBB }, { "lsquo", 5, 0x2018 },
+    { "rsquo", 5, 0x2019 }, { "ldquo", 5, 0x201C }, { "rdquo", 5, 0x201D }, { "sbquo", 5, 0x201A },
+    { "bdquo", 5, 0x201E }, { "middot", 6, 0xB7 }, { "euro", 4, 0x20AC }, { "pound", 5, 0xA3 },
+    { "yen", 3, 0xA5 }, { "cent", 4, 0xA2 }, { "sect", 4, 0xA7 }, { "deg", 3, 0xB0 }, { "plusmn", 6, 0xB1 },
+    { "times", 5, 0xD7 }, { "divide", 6, 0xF7 }, { "para", 4, 0xB6 }, { "iexcl", 5, 0xA1 },
+    { "iquest", 6, 0xBF }, { "ensp", 4, 0x2002 }, { "emsp", 4, 0x2003 }, { "thinsp", 6, 0x2009 },
+    { "zwnj", 4, 0x200C }, { "zwj", 3, 0x200D }, { "lrm", 3, 0x200E }, { "rlm", 3, 0x200F },
+    { "dagger", 6, 0x2020 }, { "Dagger", 6, 0x2021 }, { "permil", 6, 0x2030 }, { "larr", 4, 0x2190 },
+    { "rarr", 4, 0x2192 }, { "uarr", 4, 0x2191 }, { "darr", 4, 0x2193 }, { "harr", 4, 0x2194 },
+    { "minus", 5, 0x2212 }, { "le", 2, 0x2264 }, { "ge", 2, 0x2265 }, { "ne", 2, 0x2260 },
+    { "check", 5, 0x2713 }, { "star", 4, 0x2606 }, { "starf", 5, 0x2605 }, { "ordf", 4, 0xAA },
+    { "ordm", 4, 0xBA }, { "micro", 5, 0xB5 }, { "sup1", 4, 0xB9 }, { "sup2", 4, 0xB2 }, { "sup3", 4, 0xB3 },
+    { "frac12", 6, 0xBD }, { "frac14", 6, 0xBC }, { "frac34", 6, 0xBE },
+    { "Agrave", 6, 0xC0 }, { "Aacute", 6, 0xC1 }, { "Acirc", 5, 0xC2 }, { "Atilde", 6, 0xC3 },
+    { "Auml", 4, 0xC4 }, { "Aring", 5, 0xC5 }, { "AElig", 5, 0xC6 }, { "Ccedil", 6, 0xC7 },
+    { "Egrave", 6, 0xC8 }, { "Eacute", 6, 0xC9 }, { "Ecirc", 5, 0xCA }, { "Euml", 4, 0xCB },
+    { "Igrave", 6, 0xCC }, { "Iacute", 6, 0xCD }, { "Icirc", 5, 0xCE }, { "Iuml", 4, 0xCF },
+    { "ETH", 3, 0xD0 }, { "Ntilde", 6, 0xD1 }, { "Ograve", 6, 0xD2 }, { "Oacute", 6, 0xD3 },
+    { "Ocirc", 5, 0xD4 }, { "Otilde", 6, 0xD5 }, { "Ouml", 4, 0xD6 }, { "Oslash", 6, 0xD8 },
+    { "Ugrave", 6, 0xD9 }, { "Uacute", 6, 0xDA }, { "Ucirc", 5, 0xDB }, { "Uuml", 4, 0xDC },
+    { "Yacute", 6, 0xDD }, { "THORN", 5, 0xDE }, { "szlig", 5, 0xDF }, { "agrave", 6, 0xE0 },
+    { "aacute", 6, 0xE1 }, { "acirc", 5, 0xE2 }, { "atilde", 6, 0xE3 }, { "auml", 4, 0xE4 },
+    { "aring", 5, 0xE5 }, { "aelig", 5, 0xE6 }, { "ccedil", 6, 0xE7 }, { "egrave", 6, 0xE8 },
+    { "eacute", 6, 0xE9 }, { "ecirc", 5, 0xEA }, { "euml", 4, 0xEB }, { "igrave", 6, 0xEC },
+    { "iacute", 6, 0xED }, { "icirc", 5, 0xEE }, { "iuml", 4, 0xEF }, { "eth", 3, 0xF0 },
+    { "ntilde", 6, 0xF1 }, { "ograve", 6, 0xF2 }, { "oacute", 6, 0xF3 }, { "ocirc", 5, 0xF4 },
+    { "otilde", 6, 0xF5 }, { "ouml", 4, 0xF6 }, { "oslash", 6, 0xF8 }, { "ugrave", 6, 0xF9 },
+    { "uacute", 6, 0xFA }, { "ucirc", 5, 0xFB }, { "uuml", 4, 0xFC }, { "yacute", 6, 0xFD },
+    { "thorn", 5, 0xFE }, { "yuml", 4, 0xFF }, { "OElig", 5, 0x152 }, { "oelig", 5, 0x153 },
+    { "Scaron", 6, 0x160 }, { "scaron", 6, 0x161 }, { "Yuml", 4, 0x178 }, { "fnof", 4, 0x192 },
+    { "circ", 4, 0x2C6 }, { "tilde", 5, 0x2DC }
 };
 
 //  Windows-1252 for the C1 range, as HTML reads &#128; .. &#159;
@@ -249,7 +253,8 @@ s_entity (const uint8_t *raw, size_t len, size_t i, uint32_t *cp)
     size_t name_len = p - name;
     for (size_t k = 0; k < sizeof s_entity_names / sizeof s_entity_names [0]; k++) {
         const char *known = s_entity_names [k].name;
-        if (strlen (known) == name_len && memcmp (known, raw + name, name_len) == 0) {
+        if (s_entity_names [k].name_len == name_len && known [0] == raw [name]
+        &&  memcmp (known, raw + name, name_len) == 0) {
             *cp = s_entity_names [k].cp;
             return p + 1 - i;
         }
@@ -270,31 +275,32 @@ typedef enum {
 
 typedef struct {
     const char *name;
+    size_t name_len;
     s_tag_kind_t kind;
 } s_element_t;
 
 #define S_SKIP_KINDS 5          //  the first S_SKIP_KINDS elements are S_TAG_SKIP
 static const s_element_t s_elements [] = {
-    { "script", S_TAG_SKIP }, { "style", S_TAG_SKIP }, { "head", S_TAG_SKIP },
-    { "title", S_TAG_SKIP }, { "template", S_TAG_SKIP },
-    { "br", S_TAG_BREAK }, { "td", S_TAG_CELL }, { "th", S_TAG_CELL },
-    { "html", S_TAG_BLOCK }, { "body", S_TAG_BLOCK }, { "p", S_TAG_BLOCK }, { "div", S_TAG_BLOCK },
-    { "hr", S_TAG_BLOCK }, { "li", S_TAG_BLOCK }, { "ul", S_TAG_BLOCK }, { "ol", S_TAG_BLOCK },
-    { "dl", S_TAG_BLOCK }, { "dt", S_TAG_BLOCK }, { "dd", S_TAG_BLOCK }, { "table", S_TAG_BLOCK },
-    { "thead", S_TAG_BLOCK }, { "tbody", S_TAG_BLOCK }, { "tfoot", S_TAG_BLOCK },
-    { "tr", S_TAG_BLOCK }, { "caption", S_TAG_BLOCK }, { "h1", S_TAG_BLOCK }, { "h2", S_TAG_BLOCK },
-    { "h3", S_TAG_BLOCK }, { "h4", S_TAG_BLOCK }, { "h5", S_TAG_BLOCK }, { "h6", S_TAG_BLOCK },
-    { "section", S_TAG_BLOCK }, { "article", S_TAG_BLOCK }, { "header", S_TAG_BLOCK },
-    { "footer", S_TAG_BLOCK }, { "nav", S_TAG_BLOCK }, { "aside", S_TAG_BLOCK },
-    { "main", S_TAG_BLOCK }, { "address", S_TAG_BLOCK }, { "blockquote", S_TAG_BLOCK },
-    { "pre", S_TAG_BLOCK }, { "figure", S_TAG_BLOCK }, { "figcaption", S_TAG_BLOCK },
-    { "form", S_TAG_BLOCK }, { "fieldset", S_TAG_BLOCK }, { "details", S_TAG_BLOCK },
-    { "summary", S_TAG_BLOCK },
-    { "span", S_TAG_INLINE }, { "b", S_TAG_INLINE }, { "i", S_TAG_INLINE }, { "u", S_TAG_INLINE },
-    { "em", S_TAG_INLINE }, { "strong", S_TAG_INLINE }, { "a", S_TAG_INLINE },
-    { "font", S_TAG_INLINE }, { "small", S_TAG_INLINE }, { "sup", S_TAG_INLINE },
-    { "sub", S_TAG_INLINE }, { "code", S_TAG_INLINE }, { "img", S_TAG_INLINE },
-    { "meta", S_TAG_INLINE }, { "link", S_TAG_INLINE }
+    { "script", 6, S_TAG_SKIP }, { "style", 5, S_TAG_SKIP }, { "head", 4, S_TAG_SKIP },
+    { "title", 5, S_TAG_SKIP }, { "template", 8, S_TAG_SKIP },
+    { "br", 2, S_TAG_BREAK }, { "td", 2, S_TAG_CELL }, { "th", 2, S_TAG_CELL },
+    { "html", 4, S_TAG_BLOCK }, { "body", 4, S_TAG_BLOCK }, { "p", 1, S_TAG_BLOCK }, { "div", 3, S_TAG_BLOCK },
+    { "hr", 2, S_TAG_BLOCK }, { "li", 2, S_TAG_BLOCK }, { "ul", 2, S_TAG_BLOCK }, { "ol", 2, S_TAG_BLOCK },
+    { "dl", 2, S_TAG_BLOCK }, { "dt", 2, S_TAG_BLOCK }, { "dd", 2, S_TAG_BLOCK }, { "table", 5, S_TAG_BLOCK },
+    { "thead", 5, S_TAG_BLOCK }, { "tbody", 5, S_TAG_BLOCK }, { "tfoot", 5, S_TAG_BLOCK },
+    { "tr", 2, S_TAG_BLOCK }, { "caption", 7, S_TAG_BLOCK }, { "h1", 2, S_TAG_BLOCK }, { "h2", 2, S_TAG_BLOCK },
+    { "h3", 2, S_TAG_BLOCK }, { "h4", 2, S_TAG_BLOCK }, { "h5", 2, S_TAG_BLOCK }, { "h6", 2, S_TAG_BLOCK },
+    { "section", 7, S_TAG_BLOCK }, { "article", 7, S_TAG_BLOCK }, { "header", 6, S_TAG_BLOCK },
+    { "footer", 6, S_TAG_BLOCK }, { "nav", 3, S_TAG_BLOCK }, { "aside", 5, S_TAG_BLOCK },
+    { "main", 4, S_TAG_BLOCK }, { "address", 7, S_TAG_BLOCK }, { "blockquote", 10, S_TAG_BLOCK },
+    { "pre", 3, S_TAG_BLOCK }, { "figure", 6, S_TAG_BLOCK }, { "figcaption", 10, S_TAG_BLOCK },
+    { "form", 4, S_TAG_BLOCK }, { "fieldset", 8, S_TAG_BLOCK }, { "details", 7, S_TAG_BLOCK },
+    { "summary", 7, S_TAG_BLOCK },
+    { "span", 4, S_TAG_INLINE }, { "b", 1, S_TAG_INLINE }, { "i", 1, S_TAG_INLINE }, { "u", 1, S_TAG_INLINE },
+    { "em", 2, S_TAG_INLINE }, { "strong", 6, S_TAG_INLINE }, { "a", 1, S_TAG_INLINE },
+    { "font", 4, S_TAG_INLINE }, { "small", 5, S_TAG_INLINE }, { "sup", 3, S_TAG_INLINE },
+    { "sub", 3, S_TAG_INLINE }, { "code", 4, S_TAG_INLINE }, { "img", 3, S_TAG_INLINE },
+    { "meta", 4, S_TAG_INLINE }, { "link", 4, S_TAG_INLINE }
 };
 #define S_ELEMENTS (sizeof s_elements / sizeof s_elements [0])
 #define S_NAME_MAX 16
@@ -327,7 +333,8 @@ static int
 s_element (const char *name, size_t name_len)
 {
     for (size_t k = 0; k < S_ELEMENTS; k++)
-        if (strlen (s_elements [k].name) == name_len && memcmp (s_elements [k].name, name, name_len) == 0)
+        if (s_elements [k].name_len == name_len && s_elements [k].name [0] == name [0]
+        &&  memcmp (s_elements [k].name, name, name_len) == 0)
             return (int) k;
     return -1;
 }
@@ -388,27 +395,29 @@ s_wordish (uint8_t c)
 }
 
 //  Length of an emphasis run of '*' or '_' at raw [i] to drop, or 0 when
-//  it stays (a bullet, '_' inside a word, a run between blanks).
+//  it stays: a bullet, a run between blanks, or between two words
+//  (snake_case, 5*3) or two punctuation marks.  before
+//  is the character before it as the plain text has it (an entity decoded),
+//  -1 at the start.
 static size_t
-s_emphasis (const uint8_t *raw, size_t len, size_t i)
+s_emphasis (const uint8_t *raw, size_t len, size_t i, int before)
 {
     uint8_t c = raw [i];
     size_t run = 1;
     while (i + run < len && raw [i + run] == c)
         run++;
-    bool before_space = i == 0 || s_is_space (raw [i - 1]);
+    bool before_space = before < 0 || s_is_space ((uint8_t) before);
     bool after_space = i + run >= len || s_is_space (raw [i + run]);
     if (before_space && after_space)
         return 0;
-    bool before_word = i > 0 && s_wordish (raw [i - 1]);
-    bool after_word = i + run < len && s_wordish (raw [i + run]);
-    if (before_word && after_word)
-        return 0;               //  snake_case, 5*3
     if (c == '*' && run == 1 && s_line_start (raw, i) && i + 1 < len && (raw [i + 1] == ' ' || raw [i + 1] == '\t'))
         return 0;               //  a bullet
-    if (!before_word && !after_word)
-        return 0;               //  "(*)", "--**--": not touching a word
-    return run;
+    if (before_space || after_space)
+        return run;             //  opens or closes: "**Python**", "**C#**"
+    bool before_word = before >= 0 && s_wordish ((uint8_t) before);
+    bool after_word = i + run < len && s_wordish (raw [i + run]);
+    //  between a word and punctuation: "(**Go**)"; not snake_case, 5*3, --**--
+    return before_word != after_word ? run : 0;
 }
 
 //  Length of a heading's '#' run and the blanks after it at raw [i], or 0
@@ -467,7 +476,7 @@ static const uint8_t s_survey_class [256] = {
 //  Bytes the cleaning pass stops at
 static const bool s_special [256] = {
     ['<'] = true, ['&'] = true, ['*'] = true, ['_'] = true, ['`'] = true, ['#'] = true,
-    ['['] = true, [']'] = true, ['!'] = true, ['\\'] = true,
+    ['['] = true, [']'] = true, ['!'] = true, ['\\'] = true, ['\n'] = true,
     [0xC2] = true, [0xE2] = true, [0xE3] = true, [0xEF] = true
 };
 
@@ -527,7 +536,7 @@ s_survey (const uint8_t *raw, size_t len, s_survey_t *survey, jm_error_t *err)
             }
             case '*':
             case '_': {
-                size_t run = s_emphasis (raw, len, i);
+                size_t run = s_emphasis (raw, len, i, i ? raw [i - 1] : -1);
                 survey->clean |= run > 0;
                 //  the run's later bytes were judged with it
                 while (i + 1 < len && raw [i + 1] == c)
@@ -550,16 +559,97 @@ s_survey (const uint8_t *raw, size_t len, s_survey_t *survey, jm_error_t *err)
 }
 
 //  ---------------------------------------------------------------------
+//  Hyphenated line breaks
+
+static inline bool
+s_is_word_byte (uint8_t c)
+{
+    return s_is_alnum (c) || c == '+' || c == '#';
+}
+
+//  For a hyphenated break whose '\n' is text [n], reading the word before
+//  it from text [0, hyphen) and the rest from text [n + 1, len): sets
+//  *resume to the start of the continuation and returns true when the
+//  break rejoins.
+static bool
+s_rejoins (const uint8_t *before, size_t hyphen, const uint8_t *text, size_t len, size_t n,
+           const jm_taxonomy_t *taxonomy, size_t *resume)
+{
+    //  the word before the hyphen
+    size_t start = hyphen;
+    while (start > 0 && hyphen - start < S_WORD_MAX && s_is_word_byte (before [start - 1]))
+        start--;
+    if (start == hyphen || !s_is_alnum (before [hyphen - 1])
+    ||  (start > 0 && (s_is_word_byte (before [start - 1]) || before [start - 1] >= 0x80)))
+        return false;
+    //  the word after the break, past an indent
+    size_t p = n + 1;
+    while (p < len && p - n <= 16 && (text [p] == ' ' || text [p] == '\t'))
+        p++;
+    if (p >= len || !s_is_alpha (text [p]))
+        return false;
+    size_t q = p;
+    while (q < len && q - p < S_WORD_MAX
+       && (s_is_word_byte (text [q]) || (text [q] == '.' && q + 1 < len && s_is_alnum (text [q + 1]))))
+        q++;
+    if (q < len && (s_is_word_byte (text [q]) || text [q] >= 0x80))
+        return false;
+    char joined [2 * S_WORD_MAX + 2], key [2 * S_WORD_MAX + 2], compact [2 * S_WORD_MAX + 2];
+    size_t left = hyphen - start, right = q - p;
+    memcpy (joined, before + start, left);
+    joined [left] = ' ';
+    memcpy (joined + left + 1, text + p, right);
+    //  the hyphenated word itself a form ("Spring-\nBoot"): the extractor finds it
+    size_t key_len = jm_normalize_fold (joined, left + 1 + right, key, sizeof key);
+    if (jm_taxonomy_lookup_key (taxonomy, key, key_len, NULL) >= 0)
+        return false;
+    memmove (joined + left, joined + left + 1, right);
+    key_len = jm_normalize_fold (joined, left + right, key, sizeof key);
+    bool known = jm_taxonomy_lookup_key (taxonomy, key, key_len, NULL) >= 0;
+    if (!known) {
+        size_t compact_len = jm_normalize_compact (key, key_len, compact, sizeof compact);
+        known = jm_taxonomy_lookup_compact (taxonomy, compact, compact_len) >= 0;
+    }
+    *resume = p;
+    return known;
+}
+
+//  True when some hyphenated break in text rejoins
+static bool
+s_any_rejoin (const uint8_t *text, size_t len, const jm_taxonomy_t *taxonomy)
+{
+    for (const uint8_t *hit = memchr (text, '\n', len); hit;
+         hit = memchr (hit + 1, '\n', len - (size_t) (hit + 1 - text))) {
+        size_t n = (size_t) (hit - text), resume;
+        size_t hyphen = s_hyphen_at (text, n);
+        if (hyphen < n && s_rejoins (text, hyphen, text, len, n, taxonomy, &resume))
+            return true;
+        if (n + 1 >= len)
+            break;
+    }
+    return false;
+}
+
+//  ---------------------------------------------------------------------
 //  The cleaning pass
+
+struct _jm_text_piece_t {
+    uint32_t plain;             //  first plain byte; the piece runs to the next one's
+    uint32_t raw;               //  original bytes: [raw + k, raw + k + 1) for byte k of a copy,
+    uint32_t raw_end;           //  [raw, raw_end) for every byte of a replacement
+    bool copy;
+};
 
 typedef struct {
     const uint8_t *raw;
     size_t len;
+    const jm_taxonomy_t *taxonomy;      //  NULL: no rejoins
     uint8_t *out;
-    uint32_t *origin;
-    uint32_t *origin_end;
     size_t o;                   //  plain bytes written
     size_t cap;
+    jm_text_piece_t *pieces;
+    size_t piece_count;
+    size_t piece_cap;
     bool html;
     //  look-aheads, each queried in increasing order
     s_next_t gt, bracket, paren, newline_bracket, newline_paren;
@@ -571,28 +661,74 @@ typedef struct {
     size_t link_end;
 } s_clean_t;
 
-static inline void
-s_put (s_clean_t *self, uint8_t c, size_t from, size_t to)
+static void
+s_piece (s_clean_t *self, size_t from, size_t to, bool copy)
 {
-    assert (self->o < self->cap);
-    self->out [self->o] = c;
-    self->origin [self->o] = (uint32_t) from;
-    self->origin_end [self->o] = (uint32_t) to;
-    self->o++;
+    if (self->piece_count == self->piece_cap) {
+        self->piece_cap = self->piece_cap ? self->piece_cap * 2 : 64 + self->len / 32;
+        self->pieces = realloc (self->pieces, self->piece_cap * sizeof (jm_text_piece_t));
+        if (!self->pieces)
+            abort ();
+    }
+    self->pieces [self->piece_count++] = (jm_text_piece_t) {
+        (uint32_t) self->o, (uint32_t) from, (uint32_t) to, copy
+    };
 }
 
+//  Appends raw [from, to) as is
 static void
 s_copy (s_clean_t *self, size_t from, size_t to)
 {
     assert (self->o + (to - from) <= self->cap);
+    if (to == from)
+        return;
+    const jm_text_piece_t *last = self->piece_count ? &self->pieces [self->piece_count - 1] : NULL;
+    if (!last || !last->copy || last->raw + (self->o - last->plain) != from)
+        s_piece (self, from, to, true);
     memcpy (self->out + self->o, self->raw + from, to - from);
-    uint32_t *origin = self->origin + self->o;
-    uint32_t *origin_end = self->origin_end + self->o;
-    for (size_t k = 0; k < to - from; k++) {
-        origin [k] = (uint32_t) (from + k);
-        origin_end [k] = (uint32_t) (from + k + 1);
-    }
     self->o += to - from;
+}
+
+//  Appends byte c, which stands for raw [from, to)
+static inline void
+s_put (s_clean_t *self, uint8_t c, size_t from, size_t to)
+{
+    if (to == from + 1 && self->raw [from] == c) {
+        s_copy (self, from, to);
+        return;
+    }
+    assert (self->o < self->cap);
+    const jm_text_piece_t *last = self->piece_count ? &self->pieces [self->piece_count - 1] : NULL;
+    if (!last || last->copy || last->raw != from || last->raw_end != to)
+        s_piece (self, from, to, false);
+    self->out [self->o++] = c;
+}
+
+//  Cuts the plain text back to its first o bytes
+static void
+s_truncate (s_clean_t *self, size_t o)
+{
+    while (self->piece_count && self->pieces [self->piece_count - 1].plain >= o)
+        self->piece_count--;
+    self->o = o;
+}
+
+//  At a line break at raw [n] (a '\n', or the last byte of a tag that
+//  breaks the line): when the plain text so far ends in a hyphenated word
+//  that rejoins with the word after the break, cuts the hyphen and returns
+//  where the word goes on; else returns 0.
+static size_t
+s_rejoin_at (s_clean_t *self, size_t n)
+{
+    if (!self->taxonomy || self->o == 0)
+        return 0;
+    size_t hyphen = s_hyphen_at (self->out, self->o);
+    size_t resume;
+    if (hyphen == self->o
+    ||  !s_rejoins (self->out, hyphen, self->raw, self->len, n, self->taxonomy, &resume))
+        return 0;
+    s_truncate (self, hyphen);
+    return resume;
 }
 
 //  After a soft hyphen ending at raw [p]: the end of a line break and the
@@ -664,7 +800,7 @@ s_skip_close (s_clean_t *self, int kind, size_t p)
     const uint8_t *raw = self->raw;
     size_t len = self->len;
     const char *name = s_elements [kind].name;
-    size_t name_len = strlen (name);
+    size_t name_len = s_elements [kind].name_len;
     size_t from = p;
     while (p < len) {
         const uint8_t *hit = memchr (raw + p, '<', len - p);
@@ -735,6 +871,9 @@ s_markup (s_clean_t *self, size_t i)
         }
         return end;
     }
+    size_t resume = kind == S_TAG_BLOCK || kind == S_TAG_BREAK ? s_rejoin_at (self, end - 1) : 0;
+    if (resume)
+        return resume;
     s_put_boundary (self, kind, i, end);
     return end;
 }
@@ -773,6 +912,12 @@ s_special_byte (s_clean_t *self, size_t i)
     if (self->link && i > self->link_close)
         self->link = false;     //  markup swallowed its ']'
     switch (c) {
+        case '\n': {
+            size_t resume = s_rejoin_at (self, i);
+            if (resume)
+                return resume;
+            break;
+        }
         case '<':
             if (self->html) {
                 size_t next = s_markup (self, i);
@@ -789,7 +934,7 @@ s_special_byte (s_clean_t *self, size_t i)
         }
         case '*':
         case '_': {
-            size_t run = s_emphasis (raw, len, i);
+            size_t run = s_emphasis (raw, len, i, self->o ? self->out [self->o - 1] : -1);
             if (run)
                 return i + run;
             size_t p = i;
@@ -866,115 +1011,6 @@ s_clean (s_clean_t *self)
 }
 
 //  ---------------------------------------------------------------------
-//  Hyphenated line breaks
-
-static inline bool
-s_is_word_byte (uint8_t c)
-{
-    return s_is_alnum (c) || c == '+' || c == '#';
-}
-
-//  For a hyphenated break whose '\n' is text [n], reading the word before
-//  it from text [0, hyphen) and the rest from text [n + 1, len): sets
-//  *resume to the start of the continuation and returns true when the
-//  break rejoins.
-static bool
-s_rejoins (const uint8_t *before, size_t hyphen, const uint8_t *text, size_t len, size_t n,
-           const jm_taxonomy_t *taxonomy, size_t *resume)
-{
-    //  the word before the hyphen
-    size_t start = hyphen;
-    while (start > 0 && hyphen - start < S_WORD_MAX && s_is_word_byte (before [start - 1]))
-        start--;
-    if (start == hyphen || !s_is_alnum (before [hyphen - 1])
-    ||  (start > 0 && (s_is_word_byte (before [start - 1]) || before [start - 1] >= 0x80)))
-        return false;
-    //  the word after the break, past an indent
-    size_t p = n + 1;
-    while (p < len && p - n <= 16 && (text [p] == ' ' || text [p] == '\t'))
-        p++;
-    if (p >= len || !s_is_alpha (text [p]))
-        return false;
-    size_t q = p;
-    while (q < len && q - p < S_WORD_MAX
-       && (s_is_word_byte (text [q]) || (text [q] == '.' && q + 1 < len && s_is_alnum (text [q + 1]))))
-        q++;
-    if (q < len && (s_is_word_byte (text [q]) || text [q] >= 0x80))
-        return false;
-    char joined [2 * S_WORD_MAX + 2], key [2 * S_WORD_MAX + 2], compact [2 * S_WORD_MAX + 2];
-    size_t left = hyphen - start, right = q - p;
-    memcpy (joined, before + start, left);
-    joined [left] = ' ';
-    memcpy (joined + left + 1, text + p, right);
-    //  the hyphenated word itself a form ("Spring-\nBoot"): the extractor finds it
-    size_t key_len = jm_normalize_fold (joined, left + 1 + right, key, sizeof key);
-    if (jm_taxonomy_lookup_key (taxonomy, key, key_len, NULL) >= 0)
-        return false;
-    memmove (joined + left, joined + left + 1, right);
-    key_len = jm_normalize_fold (joined, left + right, key, sizeof key);
-    bool known = jm_taxonomy_lookup_key (taxonomy, key, key_len, NULL) >= 0;
-    if (!known) {
-        size_t compact_len = jm_normalize_compact (key, key_len, compact, sizeof compact);
-        known = jm_taxonomy_lookup_compact (taxonomy, compact, compact_len) >= 0;
-    }
-    *resume = p;
-    return known;
-}
-
-//  True when some hyphenated break in text rejoins
-static bool
-s_any_rejoin (const uint8_t *text, size_t len, const jm_taxonomy_t *taxonomy)
-{
-    for (const uint8_t *hit = memchr (text, '\n', len); hit;
-         hit = memchr (hit + 1, '\n', len - (size_t) (hit + 1 - text))) {
-        size_t n = (size_t) (hit - text), resume;
-        size_t hyphen = s_hyphen_at (text, n);
-        if (hyphen < n && s_rejoins (text, hyphen, text, len, n, taxonomy, &resume))
-            return true;
-        if (n + 1 >= len)
-            break;
-    }
-    return false;
-}
-
-//  Rejoins the hyphenated breaks of self's plain copy in place
-static void
-s_rejoin (jm_text_t *self, const jm_taxonomy_t *taxonomy)
-{
-    uint8_t *text = (uint8_t *) self->owned;
-    size_t len = self->len;
-    size_t w = 0;
-    for (size_t r = 0; r < len; ) {
-        if (text [r] == '\n' && w > 0) {
-            //  the hyphen is in the part already written
-            size_t hyphen = s_hyphen_at (text, w);
-            size_t resume;
-            if (hyphen < w && s_rejoins (text, hyphen, text, len, r, taxonomy, &resume)) {
-                w = hyphen;
-                r = resume;
-                continue;
-            }
-        }
-        text [w] = text [r];
-        self->origin [w] = self->origin [r];
-        self->origin_end [w] = self->origin_end [r];
-        w++;
-        r++;
-    }
-    self->len = w;
-}
-
-//  ---------------------------------------------------------------------
-
-static void
-s_allocate (jm_text_t *self, size_t len)
-{
-    self->owned = malloc (len + 1);
-    self->origin = malloc ((len + 1) * sizeof (uint32_t));
-    self->origin_end = malloc ((len + 1) * sizeof (uint32_t));
-    if (!self->owned || !self->origin || !self->origin_end)
-        abort ();
-}
 
 int
 jm_text_clean (const char *raw, size_t len, const jm_taxonomy_t *taxonomy,
@@ -994,64 +1030,101 @@ jm_text_clean (const char *raw, size_t len, const jm_taxonomy_t *taxonomy,
     self->text = raw;
     self->len = len;
     self->raw_len = len;
-    bool rejoin = survey.breaks && taxonomy;
-    if (!survey.clean) {
-        if (!rejoin || !s_any_rejoin (bytes, len, taxonomy))
-            return 0;           //  the fast path: as it is
-        s_allocate (self, len);
-        memcpy (self->owned, raw, len);
-        for (size_t i = 0; i < len; i++) {
-            self->origin [i] = (uint32_t) i;
-            self->origin_end [i] = (uint32_t) i + 1;
+    if (!survey.clean && !(survey.breaks && taxonomy && s_any_rejoin (bytes, len, taxonomy)))
+        return 0;               //  the fast path: as it is
+    s_clean_t clean = {
+        .raw = bytes, .len = len, .taxonomy = taxonomy, .cap = len, .html = survey.html,
+        .gt = { 1, 0 }, .bracket = { 1, 0 }, .paren = { 1, 0 },
+        .newline_bracket = { 1, 0 }, .newline_paren = { 1, 0 }, .no_comment_end = len + 1
+    };
+    for (int k = 0; k < S_SKIP_KINDS; k++)
+        clean.no_close [k] = len + 1;
+    clean.out = malloc (len + 1);
+    if (!clean.out)
+        abort ();
+    s_clean (&clean);
+    clean.out [clean.o] = 0;
+    self->owned = (char *) clean.out;
+    self->text = self->owned;
+    self->len = clean.o;
+    self->pieces = clean.pieces;
+    self->piece_count = clean.piece_count;
+    return 0;
+}
+
+//  The piece holding plain byte at (< len, pieces present).  Pieces are
+//  spread about evenly over the text, so the search starts at the piece
+//  where at would be if they were, and gallops from there.
+static const jm_text_piece_t *
+s_piece_of (const jm_text_t *self, size_t at)
+{
+    const jm_text_piece_t *pieces = self->pieces;
+    size_t count = self->piece_count;
+    size_t guess = (size_t) ((uint64_t) at * count / (self->len + 1));
+    size_t low, high;           //  pieces [low].plain <= at, and at < pieces [high].plain or high == count
+    if (pieces [guess].plain <= at) {
+        low = guess;
+        size_t step = 1;
+        high = guess + 1;
+        while (high < count && pieces [high].plain <= at) {
+            low = high;
+            high = low + step;
+            step *= 2;
         }
+        if (high > count)
+            high = count;
     }
     else {
-        s_allocate (self, len);
-        s_clean_t clean = {
-            .raw = bytes, .len = len, .out = (uint8_t *) self->owned,
-            .origin = self->origin, .origin_end = self->origin_end, .cap = len,
-            .html = survey.html, .gt = { 1, 0 }, .bracket = { 1, 0 }, .paren = { 1, 0 },
-            .newline_bracket = { 1, 0 }, .newline_paren = { 1, 0 }, .no_comment_end = len + 1
-        };
-        for (int k = 0; k < S_SKIP_KINDS; k++)
-            clean.no_close [k] = len + 1;
-        s_clean (&clean);
-        self->len = clean.o;
+        high = guess;
+        size_t step = 1;
+        low = guess >= 1 ? guess - 1 : 0;
+        while (pieces [low].plain > at) {
+            high = low;
+            low = low >= step ? low - step : 0;
+            step *= 2;
+        }
     }
-    self->text = self->owned;
-    //  cleaning may have made breaks ("Kuber-<br>netes"); a copy made for
-    //  a rejoin alone has one
-    if (taxonomy && (!survey.clean || s_any_rejoin ((const uint8_t *) self->owned, self->len, taxonomy)))
-        s_rejoin (self, taxonomy);
-    //  a sentinel past the end, for empty spans there
-    self->owned [self->len] = 0;
-    self->origin [self->len] = self->origin_end [self->len] = (uint32_t) len;
-    return 0;
+    while (high - low > 1) {
+        size_t middle = low + (high - low) / 2;
+        if (pieces [middle].plain <= at)
+            low = middle;
+        else
+            high = middle;
+    }
+    return &pieces [low];
 }
 
 void
 jm_text_span (const jm_text_t *self, uint32_t start, uint32_t end,
               uint32_t *raw_start, uint32_t *raw_end)
 {
-    if (!self->origin) {
+    if (!self->owned) {
         *raw_start = start;
         *raw_end = end;
         return;
     }
-    if (start > self->len)
-        start = (uint32_t) self->len;
     if (end > self->len)
         end = (uint32_t) self->len;
-    uint32_t from = self->origin [start];
-    *raw_start = from;
-    *raw_end = end > start ? self->origin_end [end - 1] : from;
+    if (start >= end) {
+        //  empty: where plain byte start begins
+        uint32_t at = (uint32_t) self->raw_len;
+        if (start < self->len) {
+            const jm_text_piece_t *piece = s_piece_of (self, start);
+            at = piece->copy ? piece->raw + (start - piece->plain) : piece->raw;
+        }
+        *raw_start = *raw_end = at;
+        return;
+    }
+    const jm_text_piece_t *piece = s_piece_of (self, start);
+    *raw_start = piece->copy ? piece->raw + (start - piece->plain) : piece->raw;
+    piece = s_piece_of (self, end - 1);
+    *raw_end = piece->copy ? piece->raw + (end - 1 - piece->plain) + 1 : piece->raw_end;
 }
 
 void
 jm_text_free (jm_text_t *self)
 {
     free (self->owned);
-    free (self->origin);
-    free (self->origin_end);
+    free (self->pieces);
     memset (self, 0, sizeof *self);
 }

@@ -46,12 +46,14 @@
 #include "jm_error.h"
 #include "jm_taxonomy.h"
 
+typedef struct _jm_text_piece_t jm_text_piece_t;
+
 typedef struct {
     const char *text;           //  the plain text (the original when nothing changed)
     size_t len;
     char *owned;                //  private: the plain copy, NULL when none was needed
-    uint32_t *origin;           //  private: per plain byte, its original offset; NULL when identical
-    uint32_t *origin_end;       //  private: per plain byte, the end of its original bytes
+    jm_text_piece_t *pieces;    //  private: the map, one piece per run copied or
+    size_t piece_count;         //  character replaced, in plain order; NULL when identical
     size_t raw_len;             //  private: length of the original
 } jm_text_t;
 
