@@ -3,7 +3,7 @@
 
     Validates UTF-8 (RFC 3629; the first bad byte fails with the line and
     column of the original, column counted in characters, 1-based) and, only
-    where the text needs it, cleans (data/README.md, "Cleaning"):
+    where the text needs it, cleans (data/README.md, "Cleaning before extraction"):
 
     - Characters.  Soft hyphens (U+00AD) and zero-width characters (U+200B,
       U+200C, U+200D, U+2060, U+FEFF) are dropped; full-width ASCII
@@ -29,10 +29,11 @@
       A tag ends at the first '>'; a '<' with no '>' after it, or not
       followed by a letter, '/', '!' or '?', is text.  Plain text that only
       mentions "x < y" or "<3" is never read as HTML.
-    - Markdown, in any text.  Runs of '*' or '_' that touch a word on one
-      side only are emphasis and dropped (a '*' bullet opening a line, and
-      '_' inside a word, stay); backticks are dropped; a heading's '#'s are
-      dropped; "[text](url)" and "![alt](url)" keep the text; "\*" is '*'.
+    - Markdown, in any text.  A run of '*' or '_' with a blank on exactly
+      one side, or between a word and punctuation, is emphasis and dropped
+      (a '*' bullet opening a line, snake_case and 5*3 stay); backticks are
+      dropped; a heading's '#'s are dropped; "[text](url)" and
+      "![alt](url)" keep the text; "\*" is '*'.
 
     Plain text never grows past the original, is valid UTF-8, and every plain
     byte maps to a non-empty range of original bytes, both ends
