@@ -575,6 +575,72 @@ s_is_word_byte (uint8_t c)
     return s_is_alnum (c) || c == '+' || c == '#';
 }
 
+//  The word (ASCII word bytes) ending a blank or two before text [end]:
+//  sets *word and returns its length, 0 when there is none.
+static size_t
+s_word_before (const uint8_t *text, size_t end, const uint8_t **word)
+{
+    size_t p = end;
+    while (p > 0 && end - p < 4 && (text [p - 1] == ' ' || text [p - 1] == '\t'))
+        p--;
+    if (p == end)
+        return 0;
+    size_t start = p;
+    while (start > 0 && p - start < S_WORD_MAX && s_is_word_byte (text [start - 1]))
+        start--;
+    if (start > 0 && (s_is_word_byte (text [start - 1]) || text [start - 1] >= 0x80))
+        return 0;
+    *word = text + start;
+    return p - start;
+}
+
+//  The word starting a blank or two after text [start]: sets *word and
+//  returns its length, 0 when there is none.
+static size_t
+s_word_after (const uint8_t *text, size_t len, size_t start, const uint8_t **word)
+{
+    size_t p = start;
+    while (p < len && p - start < 4 && (text [p] == ' ' || text [p] == '\t'))
+        p++;
+    if (p == start)
+        return 0;
+    size_t end = p;
+    while (end < len && end - p < S_WORD_MAX && s_is_word_byte (text [end]))
+        end++;
+    if (end < len && (s_is_word_byte (text [end]) || text [end] >= 0x80))
+        return 0;
+    *word = text + p;
+    return end - p;
+}
+
+#define S_AROUND 2               //  words looked at on each side of a rejoined word
+
+//  True when the words before [S_AROUND - take_before, S_AROUND), the
+//  word, and the words after [0, take_after), one blank apart, fold to a
+//  taxonomy form
+static bool
+s_known_phrase (const jm_taxonomy_t *taxonomy, const char *word, size_t word_len,
+                const uint8_t **before, const size_t *before_len, int take_before,
+                const uint8_t **after, const size_t *after_len, int take_after)
+{
+    char phrase [(2 * S_AROUND + 2) * (S_WORD_MAX + 1)], key [sizeof phrase];
+    size_t at = 0;
+    for (int k = S_AROUND - take_before; k < S_AROUND; k++) {
+        memcpy (phrase + at, before [k], before_len [k]);
+        at += before_len [k];
+        phrase [at++] = ' ';
+    }
+    memcpy (phrase + at, word, word_len);
+    at += word_len;
+    for (int k = 0; k < take_after; k++) {
+        phrase [at++] = ' ';
+        memcpy (phrase + at, after [k], after_len [k]);
+        at += after_len [k];
+    }
+    size_t key_len = jm_normalize_fold (phrase, at, key, sizeof key);
+    return jm_taxonomy_lookup_key (taxonomy, key, key_len, NULL) >= 0;
+}
+
 //  For a hyphenated break whose '\n' is text [n], reading the word before
 //  it from text [0, hyphen) and the rest from text [n + 1, len): sets
 //  *resume to the start of the continuation and returns true when the
@@ -617,6 +683,40 @@ s_rejoins (const uint8_t *before, size_t hyphen, const uint8_t *text, size_t len
     if (!known) {
         size_t compact_len = jm_normalize_compact (key, key_len, compact, sizeof compact);
         known = jm_taxonomy_lookup_compact (taxonomy, compact, compact_len) >= 0;
+    }
+    if (!known) {
+        //  part of a longer form: "Visual Stu-\ndio", "Amazon Web Ser-\nvices";
+        //  before [S_AROUND - 1] is the nearest word before, after [0] after
+        const uint8_t *before_words [S_AROUND], *after_words [S_AROUND];
+        size_t before_len [S_AROUND], after_len [S_AROUND];
+        int before_count = 0, after_count = 0;
+        size_t edge = start;
+        while (before_count < S_AROUND) {
+            const uint8_t *word = NULL;
+            size_t word_len = s_word_before (before, edge, &word);
+            if (!word_len)
+                break;
+            before_count++;
+            before_words [S_AROUND - before_count] = word;
+            before_len [S_AROUND - before_count] = word_len;
+            edge = (size_t) (word - before);
+        }
+        edge = q;
+        while (after_count < S_AROUND) {
+            const uint8_t *word = NULL;
+            size_t word_len = s_word_after (text, len, edge, &word);
+            if (!word_len)
+                break;
+            after_words [after_count] = word;
+            after_len [after_count++] = word_len;
+            edge = (size_t) (word - text) + word_len;
+        }
+        for (int take_before = 0; take_before <= before_count && !known; take_before++)
+            for (int take_after = 0; take_after <= after_count && !known; take_after++)
+                if (take_before + take_after > 0)
+                    known = s_known_phrase (taxonomy, joined, left + right,
+                                            before_words, before_len, take_before,
+                                            after_words, after_len, take_after);
     }
     *resume = p;
     return known;

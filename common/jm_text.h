@@ -12,8 +12,9 @@
       U+FB00..U+FB06 (ff fi fl ffi ffl st st) their letters.
     - Line-end hyphenation.  "Kuber-\nnetes": a word, '-' or U+2010 at the
       end of a line, then a word on the next line are rejoined (hyphen, line
-      break and indent dropped) when the joined word is a taxonomy form and
-      the hyphenated one is not ("Java-\nScript" is JavaScript, "back-\nend"
+      break and indent dropped) when the joined word is a taxonomy form, or
+      makes one with up to two words around it ("Visual Stu-\ndio"), and the
+      hyphenated one is not ("Java-\nScript" is JavaScript, "back-\nend"
       stays).  A soft hyphen at a line end always rejoins.  A NULL taxonomy
       rejoins nothing but soft hyphens.
     - Entities, in any text.  "&name;" for the HTML names of data/README.md

@@ -27,7 +27,11 @@ static const char *s_mini_taxonomy =
     "      \"aliases\": [ \"SpringBoot\" ] },"
     "    { \"id\": \"nodejs\", \"name\": \"Node.js\", \"category\": \"lang\", \"kind\": \"hard\" },"
     "    { \"id\": \"html\", \"name\": \"HTML\", \"category\": \"lang\", \"kind\": \"hard\" },"
-    "    { \"id\": \"csharp\", \"name\": \"C#\", \"category\": \"lang\", \"kind\": \"hard\" }"
+    "    { \"id\": \"csharp\", \"name\": \"C#\", \"category\": \"lang\", \"kind\": \"hard\" },"
+    "    { \"id\": \"vs\", \"name\": \"Visual Studio\", \"category\": \"lang\", \"kind\": \"hard\" },"
+    "    { \"id\": \"aws\", \"name\": \"AWS\", \"category\": \"lang\", \"kind\": \"hard\","
+    "      \"aliases\": [ \"Amazon Web Services\" ] },"
+    "    { \"id\": \"gcp\", \"name\": \"Google Cloud Platform\", \"category\": \"lang\", \"kind\": \"hard\" }"
     "  ] }";
 
 static jm_taxonomy_t *
@@ -217,6 +221,10 @@ JM_TEST (text_hyphenation)
     JM_CHECK_STR (s_plain (taxonomy, "Kuber-\n\nnetes"), "Kuber-\n\nnetes");
     JM_CHECK_STR (s_plain (taxonomy, "Kuber-\nnetesx"), "Kuber-\nnetesx");
     JM_CHECK_STR (s_plain (taxonomy, "xKuber-\nnetes"), "xKuber-\nnetes");
+    //  a word of a longer form, by the folded form only
+    JM_CHECK_STR (s_plain (taxonomy, "Visual Stu-\ndio and Amazon Web Ser-\n vices, Web Ser-\nvices"),
+                  "Visual Studio and Amazon Web Services, Web Ser-\nvices");
+    JM_CHECK_STR (s_plain (taxonomy, "Google Cloud-\nPlatform"), "Google Cloud-\nPlatform");
     //  no taxonomy: never, but a soft hyphen always rejoins
     JM_CHECK_STR (s_plain (NULL, "Kuber-\nnetes"), "Kuber-\nnetes");
     JM_CHECK_STR (s_plain (NULL, "Kuber\xC2\xAD\n  netes"), "Kubernetes");
