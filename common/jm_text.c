@@ -279,28 +279,29 @@ typedef struct {
     s_tag_kind_t kind;
 } s_element_t;
 
-#define S_SKIP_KINDS 5          //  the first S_SKIP_KINDS elements are S_TAG_SKIP
+//  Sorted by name, for a binary search
 static const s_element_t s_elements [] = {
-    { "script", 6, S_TAG_SKIP }, { "style", 5, S_TAG_SKIP }, { "head", 4, S_TAG_SKIP },
-    { "title", 5, S_TAG_SKIP }, { "template", 8, S_TAG_SKIP },
-    { "br", 2, S_TAG_BREAK }, { "td", 2, S_TAG_CELL }, { "th", 2, S_TAG_CELL },
-    { "html", 4, S_TAG_BLOCK }, { "body", 4, S_TAG_BLOCK }, { "p", 1, S_TAG_BLOCK }, { "div", 3, S_TAG_BLOCK },
-    { "hr", 2, S_TAG_BLOCK }, { "li", 2, S_TAG_BLOCK }, { "ul", 2, S_TAG_BLOCK }, { "ol", 2, S_TAG_BLOCK },
-    { "dl", 2, S_TAG_BLOCK }, { "dt", 2, S_TAG_BLOCK }, { "dd", 2, S_TAG_BLOCK }, { "table", 5, S_TAG_BLOCK },
-    { "thead", 5, S_TAG_BLOCK }, { "tbody", 5, S_TAG_BLOCK }, { "tfoot", 5, S_TAG_BLOCK },
-    { "tr", 2, S_TAG_BLOCK }, { "caption", 7, S_TAG_BLOCK }, { "h1", 2, S_TAG_BLOCK }, { "h2", 2, S_TAG_BLOCK },
-    { "h3", 2, S_TAG_BLOCK }, { "h4", 2, S_TAG_BLOCK }, { "h5", 2, S_TAG_BLOCK }, { "h6", 2, S_TAG_BLOCK },
-    { "section", 7, S_TAG_BLOCK }, { "article", 7, S_TAG_BLOCK }, { "header", 6, S_TAG_BLOCK },
-    { "footer", 6, S_TAG_BLOCK }, { "nav", 3, S_TAG_BLOCK }, { "aside", 5, S_TAG_BLOCK },
-    { "main", 4, S_TAG_BLOCK }, { "address", 7, S_TAG_BLOCK }, { "blockquote", 10, S_TAG_BLOCK },
-    { "pre", 3, S_TAG_BLOCK }, { "figure", 6, S_TAG_BLOCK }, { "figcaption", 10, S_TAG_BLOCK },
-    { "form", 4, S_TAG_BLOCK }, { "fieldset", 8, S_TAG_BLOCK }, { "details", 7, S_TAG_BLOCK },
-    { "summary", 7, S_TAG_BLOCK },
-    { "span", 4, S_TAG_INLINE }, { "b", 1, S_TAG_INLINE }, { "i", 1, S_TAG_INLINE }, { "u", 1, S_TAG_INLINE },
-    { "em", 2, S_TAG_INLINE }, { "strong", 6, S_TAG_INLINE }, { "a", 1, S_TAG_INLINE },
-    { "font", 4, S_TAG_INLINE }, { "small", 5, S_TAG_INLINE }, { "sup", 3, S_TAG_INLINE },
-    { "sub", 3, S_TAG_INLINE }, { "code", 4, S_TAG_INLINE }, { "img", 3, S_TAG_INLINE },
-    { "meta", 4, S_TAG_INLINE }, { "link", 4, S_TAG_INLINE }
+    { "a", 1, S_TAG_INLINE }, { "address", 7, S_TAG_BLOCK }, { "article", 7, S_TAG_BLOCK },
+    { "aside", 5, S_TAG_BLOCK }, { "b", 1, S_TAG_INLINE }, { "blockquote", 10, S_TAG_BLOCK },
+    { "body", 4, S_TAG_BLOCK }, { "br", 2, S_TAG_BREAK }, { "caption", 7, S_TAG_BLOCK },
+    { "code", 4, S_TAG_INLINE }, { "dd", 2, S_TAG_BLOCK }, { "details", 7, S_TAG_BLOCK },
+    { "div", 3, S_TAG_BLOCK }, { "dl", 2, S_TAG_BLOCK }, { "dt", 2, S_TAG_BLOCK },
+    { "em", 2, S_TAG_INLINE }, { "fieldset", 8, S_TAG_BLOCK }, { "figcaption", 10, S_TAG_BLOCK },
+    { "figure", 6, S_TAG_BLOCK }, { "font", 4, S_TAG_INLINE }, { "footer", 6, S_TAG_BLOCK },
+    { "form", 4, S_TAG_BLOCK }, { "h1", 2, S_TAG_BLOCK }, { "h2", 2, S_TAG_BLOCK },
+    { "h3", 2, S_TAG_BLOCK }, { "h4", 2, S_TAG_BLOCK }, { "h5", 2, S_TAG_BLOCK },
+    { "h6", 2, S_TAG_BLOCK }, { "head", 4, S_TAG_SKIP }, { "header", 6, S_TAG_BLOCK },
+    { "hr", 2, S_TAG_BLOCK }, { "html", 4, S_TAG_BLOCK }, { "i", 1, S_TAG_INLINE },
+    { "img", 3, S_TAG_INLINE }, { "li", 2, S_TAG_BLOCK }, { "link", 4, S_TAG_INLINE },
+    { "main", 4, S_TAG_BLOCK }, { "meta", 4, S_TAG_INLINE }, { "nav", 3, S_TAG_BLOCK },
+    { "ol", 2, S_TAG_BLOCK }, { "p", 1, S_TAG_BLOCK }, { "pre", 3, S_TAG_BLOCK },
+    { "script", 6, S_TAG_SKIP }, { "section", 7, S_TAG_BLOCK }, { "small", 5, S_TAG_INLINE },
+    { "span", 4, S_TAG_INLINE }, { "strong", 6, S_TAG_INLINE }, { "style", 5, S_TAG_SKIP },
+    { "sub", 3, S_TAG_INLINE }, { "summary", 7, S_TAG_BLOCK }, { "sup", 3, S_TAG_INLINE },
+    { "table", 5, S_TAG_BLOCK }, { "tbody", 5, S_TAG_BLOCK }, { "td", 2, S_TAG_CELL },
+    { "template", 8, S_TAG_SKIP }, { "tfoot", 5, S_TAG_BLOCK }, { "th", 2, S_TAG_CELL },
+    { "thead", 5, S_TAG_BLOCK }, { "title", 5, S_TAG_SKIP }, { "tr", 2, S_TAG_BLOCK },
+    { "u", 1, S_TAG_INLINE }, { "ul", 2, S_TAG_BLOCK }
 };
 #define S_ELEMENTS (sizeof s_elements / sizeof s_elements [0])
 #define S_NAME_MAX 16
@@ -332,10 +333,23 @@ s_tag_name (const uint8_t *raw, size_t len, size_t p, char *name, size_t *name_l
 static int
 s_element (const char *name, size_t name_len)
 {
-    for (size_t k = 0; k < S_ELEMENTS; k++)
-        if (s_elements [k].name_len == name_len && s_elements [k].name [0] == name [0]
-        &&  memcmp (s_elements [k].name, name, name_len) == 0)
-            return (int) k;
+    size_t low = 0, high = S_ELEMENTS;
+    while (low < high) {
+        size_t middle = (low + high) / 2;
+        const s_element_t *element = &s_elements [middle];
+        size_t common = element->name_len < name_len ? element->name_len : name_len;
+        int order = 0;
+        for (size_t k = 0; k < common && order == 0; k++)
+            order = (int) (uint8_t) element->name [k] - (int) (uint8_t) name [k];
+        if (order == 0)
+            order = element->name_len < name_len ? -1 : element->name_len > name_len;
+        if (order == 0)
+            return (int) middle;
+        if (order < 0)
+            low = middle + 1;
+        else
+            high = middle;
+    }
     return -1;
 }
 
@@ -762,7 +776,7 @@ typedef struct {
     //  look-aheads, each queried in increasing order
     s_next_t gt, bracket, paren, newline_bracket, newline_paren;
     size_t no_comment_end;      //  no "-->" at or after this (len + 1: not known)
-    size_t no_close [S_SKIP_KINDS];     //  no "</name" of a skip element at or after this
+    size_t no_close [S_ELEMENTS];       //  per skip element: no "</name" at or after this
     //  a Markdown link being read: at raw [close] (its ']'), skip to link_end
     bool link;
     size_t link_close;
@@ -1145,7 +1159,7 @@ jm_text_clean (const char *raw, size_t len, const jm_taxonomy_t *taxonomy,
         .gt = { 1, 0 }, .bracket = { 1, 0 }, .paren = { 1, 0 },
         .newline_bracket = { 1, 0 }, .newline_paren = { 1, 0 }, .no_comment_end = len + 1
     };
-    for (int k = 0; k < S_SKIP_KINDS; k++)
+    for (size_t k = 0; k < S_ELEMENTS; k++)
         clean.no_close [k] = len + 1;
     clean.out = malloc (len + 1);
     if (!clean.out)
