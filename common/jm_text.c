@@ -1174,35 +1174,31 @@ jm_text_clean (const char *raw, size_t len, const jm_taxonomy_t *taxonomy,
     return 0;
 }
 
-//  The piece holding plain byte at (< len, pieces present).  Pieces are
-//  spread about evenly over the text, so the search starts at the piece
-//  where at would be if they were, and gallops from there.
+//  The piece holding plain byte at (< len, pieces present).  Spans come
+//  mostly in text order, so the search gallops from the piece found last.
 static const jm_text_piece_t *
-s_piece_of (const jm_text_t *self, size_t at)
+s_piece_of (jm_text_t *self, size_t at)
 {
     const jm_text_piece_t *pieces = self->pieces;
     size_t count = self->piece_count;
-    size_t guess = (size_t) ((uint64_t) at * count / (self->len + 1));
+    size_t guess = self->hint < count ? self->hint : 0;
     size_t low, high;           //  pieces [low].plain <= at, and at < pieces [high].plain or high == count
+    size_t step = 1;
     if (pieces [guess].plain <= at) {
         low = guess;
-        size_t step = 1;
         high = guess + 1;
         while (high < count && pieces [high].plain <= at) {
             low = high;
-            high = low + step;
+            high = count - low > step ? low + step : count;
             step *= 2;
         }
-        if (high > count)
-            high = count;
     }
     else {
         high = guess;
-        size_t step = 1;
-        low = guess >= 1 ? guess - 1 : 0;
+        low = guess - 1;        //  pieces [0].plain == 0 <= at, so guess > 0
         while (pieces [low].plain > at) {
             high = low;
-            low = low >= step ? low - step : 0;
+            low = low > step ? low - step : 0;
             step *= 2;
         }
     }
@@ -1213,11 +1209,12 @@ s_piece_of (const jm_text_t *self, size_t at)
         else
             high = middle;
     }
+    self->hint = low;
     return &pieces [low];
 }
 
 void
-jm_text_span (const jm_text_t *self, uint32_t start, uint32_t end,
+jm_text_span (jm_text_t *self, uint32_t start, uint32_t end,
               uint32_t *raw_start, uint32_t *raw_end)
 {
     if (!self->owned) {

@@ -57,6 +57,7 @@ typedef struct {
     jm_text_piece_t *pieces;    //  private: the map, one piece per run copied or
     size_t piece_count;         //  character replaced, in plain order; NULL when identical
     size_t raw_len;             //  private: length of the original
+    size_t hint;                //  private: the piece the last span ended in
 } jm_text_t;
 
 //  Makes raw [0, len) plain into *self.  taxonomy (may be NULL) decides which
@@ -67,8 +68,9 @@ int jm_text_clean (const char *raw, size_t len, const jm_taxonomy_t *taxonomy,
                    jm_text_t *self, jm_error_t *err);
 
 //  Maps plain [start, end) to the original bytes it came from; offsets past
-//  the plain text map to the end of the original.
-void jm_text_span (const jm_text_t *self, uint32_t start, uint32_t end,
+//  the plain text map to the end of the original.  Remembers where it
+//  looked, so spans asked in text order cost about O(1) each.
+void jm_text_span (jm_text_t *self, uint32_t start, uint32_t end,
                    uint32_t *raw_start, uint32_t *raw_end);
 
 //  Frees what clean allocated; safe twice.

@@ -68,17 +68,21 @@ s_valid_utf8 (const char *text, size_t len)
 //  byte copied maps to the same byte; the plain text is valid UTF-8 and no
 //  longer than the original.  Returns false (with a failure recorded) when not.
 static bool
-s_check_map (const jm_text_t *plain, const char *raw, size_t raw_len, const char *what)
+s_check_map (jm_text_t *plain, const char *raw, size_t raw_len, const char *what)
 {
     bool ok = true;
     if (plain->len > raw_len || !s_valid_utf8 (plain->text, plain->len)) {
         jm_test_fail (__FILE__, __LINE__, "%s: plain text too long or not UTF-8", what);
         return false;
     }
+    uint32_t *starts = malloc ((plain->len + 1) * sizeof (uint32_t));
+    uint32_t *ends = malloc ((plain->len + 1) * sizeof (uint32_t));
     uint32_t last_start = 0, last_end = 0;
     for (size_t i = 0; i < plain->len && ok; i++) {
         uint32_t start, end;
         jm_text_span (plain, (uint32_t) i, (uint32_t) i + 1, &start, &end);
+        starts [i] = start;
+        ends [i] = end;
         if (!(start < end && end <= raw_len && start >= last_start && end >= last_end)) {
             jm_test_fail (__FILE__, __LINE__, "%s: plain byte %zu maps to [%u, %u) after [%u, %u)",
                           what, i, start, end, last_start, last_end);
@@ -94,6 +98,19 @@ s_check_map (const jm_text_t *plain, const char *raw, size_t raw_len, const char
         last_start = start;
         last_end = end;
     }
+    //  the same asked backwards and in a scattered order
+    for (size_t k = 0; k < 2 * plain->len && ok; k++) {
+        size_t i = k < plain->len ? plain->len - 1 - k : (k * 7919) % plain->len;
+        uint32_t start, end;
+        jm_text_span (plain, (uint32_t) i, (uint32_t) i + 1, &start, &end);
+        if (start != starts [i] || end != ends [i]) {
+            jm_test_fail (__FILE__, __LINE__, "%s: plain byte %zu maps to [%u, %u) asked again, [%u, %u) first",
+                          what, i, start, end, starts [i], ends [i]);
+            ok = false;
+        }
+    }
+    free (starts);
+    free (ends);
     uint32_t start, end;
     jm_text_span (plain, 0, (uint32_t) plain->len, &start, &end);
     if (plain->len && !(start <= end && end <= raw_len)) {
