@@ -758,9 +758,10 @@ s_any_rejoin (const uint8_t *text, size_t len, const jm_taxonomy_t *taxonomy)
 struct _jm_text_piece_t {
     uint32_t plain;             //  first plain byte; the piece runs to the next one's
     uint32_t raw;               //  original bytes: [raw + k, raw + k + 1) for byte k of a copy,
-    uint32_t raw_end;           //  [raw, raw_end) for every byte of a replacement
-    bool copy;
+    uint32_t raw_end;           //  [raw, raw_end) for every byte of a replacement; 0 for a copy
 };
+
+#define s_is_copy(piece) ((piece)->raw_end == 0)
 
 typedef struct {
     const uint8_t *raw;
@@ -793,7 +794,7 @@ s_piece (s_clean_t *self, size_t from, size_t to, bool copy)
             abort ();
     }
     self->pieces [self->piece_count++] = (jm_text_piece_t) {
-        (uint32_t) self->o, (uint32_t) from, (uint32_t) to, copy
+        (uint32_t) self->o, (uint32_t) from, copy ? 0 : (uint32_t) to
     };
 }
 
@@ -805,7 +806,7 @@ s_copy (s_clean_t *self, size_t from, size_t to)
     if (to == from)
         return;
     const jm_text_piece_t *last = self->piece_count ? &self->pieces [self->piece_count - 1] : NULL;
-    if (!last || !last->copy || last->raw + (self->o - last->plain) != from)
+    if (!last || !s_is_copy (last) || last->raw + (self->o - last->plain) != from)
         s_piece (self, from, to, true);
     memcpy (self->out + self->o, self->raw + from, to - from);
     self->o += to - from;
@@ -821,7 +822,7 @@ s_put (s_clean_t *self, uint8_t c, size_t from, size_t to)
     }
     assert (self->o < self->cap);
     const jm_text_piece_t *last = self->piece_count ? &self->pieces [self->piece_count - 1] : NULL;
-    if (!last || last->copy || last->raw != from || last->raw_end != to)
+    if (!last || s_is_copy (last) || last->raw != from || last->raw_end != to)
         s_piece (self, from, to, false);
     self->out [self->o++] = c;
 }
@@ -1229,15 +1230,15 @@ jm_text_span (jm_text_t *self, uint32_t start, uint32_t end,
         uint32_t at = (uint32_t) self->raw_len;
         if (start < self->len) {
             const jm_text_piece_t *piece = s_piece_of (self, start);
-            at = piece->copy ? piece->raw + (start - piece->plain) : piece->raw;
+            at = s_is_copy (piece) ? piece->raw + (start - piece->plain) : piece->raw;
         }
         *raw_start = *raw_end = at;
         return;
     }
     const jm_text_piece_t *piece = s_piece_of (self, start);
-    *raw_start = piece->copy ? piece->raw + (start - piece->plain) : piece->raw;
+    *raw_start = s_is_copy (piece) ? piece->raw + (start - piece->plain) : piece->raw;
     piece = s_piece_of (self, end - 1);
-    *raw_end = piece->copy ? piece->raw + (end - 1 - piece->plain) + 1 : piece->raw_end;
+    *raw_end = s_is_copy (piece) ? piece->raw + (end - 1 - piece->plain) + 1 : piece->raw_end;
 }
 
 void
