@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 //  --------------------------------------------------------------------------
 //  The lexicon
@@ -41,6 +42,8 @@ typedef enum { CUE_NONE = 0, CUE_NEGATION, CUE_INTENT, CUE_OTHERS } s_kind_t;
 #define F_WORK      0x400       //  only after "worked", "working": "worked alongside"
 #define F_LIST      0x800       //  "no PHP, Java or Ruby": covers a list of skills only
 #define F_SOFT      0x1000      //  "never": forward only before a skill, "used", "with"...
+#define F_GROUP     0x2000      //  "team used": not after "our", "my" (the candidate's own)
+#define F_BACK      0x4000      //  also covers the clause before it: "the Ruby monolith, owned by"
 
 typedef struct {
     const char *words;          //  positions separated by ' ', alternatives by '|'
@@ -196,6 +199,34 @@ static const s_phrase_t s_phrases [] = {
     { "alongside", CUE_OTHERS, OTHERS | F_WORK },
     { "another team|teams", CUE_OTHERS, OTHERS },
     { "other team|teams", CUE_OTHERS, OTHERS },
+    //  a team or a group of people as the subject: "the platform team owned the Kafka
+    //  clusters", "our data scientists used Python", "the data team, whose Spark jobs"
+    { "team " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "team * " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "teams " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "whose", CUE_OTHERS, OTHERS | F_TEAM },
+    { "devs " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
+    { "developers " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
+    { "engineers " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
+    { "scientists " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
+    { "analysts " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
+    { "admins " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
+    { "owned by", CUE_OTHERS, OTHERS | F_BACK },
+    { "managed by", CUE_OTHERS, OTHERS | F_BACK },
+    { "maintained by", CUE_OTHERS, OTHERS | F_BACK },
+    { "operated by", CUE_OTHERS, OTHERS | F_BACK },
+    { "team nutzt|nutzte|nutzen|nutzten|betreibt|betrieb|betreut|betreute|verwendet|verwendete|"
+      "pflegt|pflegte|entwickelt|entwickelte|arbeitet|arbeitete", CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "equipo * usa|usaba|usan|utiliza|utilizaba|mantiene|gestiona|desarrolla|trabaja",
+      CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "equipo usa|usaba|usan|utiliza|utilizaba|mantiene|gestiona|desarrolla|trabaja",
+      CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "équipe * utilise|utilisait|gère|maintient|développe|développait|travaille",
+      CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "équipe utilise|utilisait|gère|maintient|développe|développait|travaille",
+      CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "qui utilise|utilisent|utilisait|développe|développent|gère|gèrent|maintient",
+      CUE_OTHERS, OTHERS | F_TEAM },
     { "kollegen nutzten|nutzen|verwendeten|verwenden|betreuten|betreuen", CUE_OTHERS, OTHERS },
     { "kolleginnen nutzten|nutzen|verwendeten|verwenden|betreuten|betreuen", CUE_OTHERS, OTHERS },
     { "equipo que usaba|usa|usaban|usan|mantenía|mantiene|gestionaba|gestiona|utilizaba|utiliza",
@@ -920,6 +951,22 @@ s_words_between (const s_pass_t *self, size_t from, size_t to)
     return words;
 }
 
+//  Whether the next word is the candidate: "me", "myself", "us"
+static bool
+s_self_follows (const char *text, size_t len, size_t pos)
+{
+    static const char *selves [] = { "me", "myself", "us", "ourselves", NULL };
+    while (pos < len && (text [pos] == ' ' || text [pos] == '\t'))
+        pos++;
+    size_t end = pos;
+    while (end < len && end - pos < 10 && ((text [end] | 0x20) >= 'a' && (text [end] | 0x20) <= 'z'))
+        end++;
+    for (int i = 0; selves [i]; i++)
+        if (strlen (selves [i]) == end - pos && strncasecmp (selves [i], text + pos, end - pos) == 0)
+            return true;
+    return false;
+}
+
 //  A cue phrase matched: decides how it applies, if at all
 static void
 s_cue (s_pass_t *self, s_cue_t cue, int line_words)
@@ -927,9 +974,11 @@ s_cue (s_pass_t *self, s_cue_t cue, int line_words)
     const char *text = self->text;
     size_t len = self->len;
     int flags = cue.flags;
-    //  inside a compound: "no-code", "non-blocking", "e-learning"
+    //  inside a compound: "no-code", "non-blocking", "e-learning"; a team
+    //  may be named so: "das Data-Team nutzt Spark"
     if ((cue.end + 1 < len && text [cue.end] == '-' && s_letter (text, len, cue.end + 1))
-    ||  (cue.start >= 2 && text [cue.start - 1] == '-' && s_ascii_alnum ((unsigned char) text [cue.start - 2])))
+    ||  (!(flags & F_GROUP) && cue.start >= 2 && text [cue.start - 1] == '-'
+         && s_ascii_alnum ((unsigned char) text [cue.start - 2])))
         return;
     if (cue.kind == CUE_NEGATION && s_blocked (self, cue.end))
         return;
@@ -984,6 +1033,11 @@ s_cue (s_pass_t *self, s_cue_t cue, int line_words)
         self->intent_negated = true;        //  "not interested in", "don't want to learn"
         return;
     }
+    if ((flags & F_BACK) && s_self_follows (text, len, cue.end))
+        return;                             //  "maintained by me"
+    if (flags & F_BACK)
+        for (long i = self->clause_first; i < self->next; i++)
+            s_apply (&self->found [i], &cue);
     if (flags & F_FWD) {
         self->forward = cue;
         self->intent_negated = false;
@@ -996,6 +1050,28 @@ s_cue (s_pass_t *self, s_cue_t cue, int line_words)
         self->tail.kind = CUE_NONE;
 }
 
+//  Whether the word before start (on its line, past spaces) is a possessive
+//  that makes a team the candidate's own: "our team used Docker" is held,
+//  "our ops team runs Kubernetes" is someone else's
+static bool
+s_own_team (const char *text, uint32_t start)
+{
+    static const char *owners [] = { "our", "my", "unser", "unsere", "unserem", "mein", "meinem",
+                                     "notre", "mon", "ma", "nuestro", "nuestra", "mi", NULL };
+    uint32_t end = start;
+    while (end > 0 && (text [end - 1] == ' ' || text [end - 1] == '\t') && start - end < 16)
+        end--;
+    uint32_t begin = end;
+    while (begin > 0 && end - begin < 8 && ((text [begin - 1] | 0x20) >= 'a' && (text [begin - 1] | 0x20) <= 'z'))
+        begin--;
+    if (begin == end || (begin > 0 && (unsigned char) text [begin - 1] >= 0x80))
+        return false;
+    for (int i = 0; owners [i]; i++)
+        if (strlen (owners [i]) == end - begin && strncasecmp (owners [i], text + begin, end - begin) == 0)
+            return true;
+    return false;
+}
+
 //  Tries the phrases a word starts; returns the end of the one matched, or 0
 static uint32_t
 s_phrases_at (s_pass_t *self, const s_word_t *word, int line_words)
@@ -1003,6 +1079,8 @@ s_phrases_at (s_pass_t *self, const s_word_t *word, int line_words)
     const s_entry_t *entry = word->entry;
     for (int i = 0; entry && i < entry->phrase_count; i++) {
         const s_phrase_t *phrase = &s_phrases [entry->phrases [i]];
+        if ((phrase->flags & F_GROUP) && s_own_team (self->text, word->start))
+            continue;
         const char *rest = strchr (phrase->words, ' ');
         s_word_t last = *word;
         bool matched = true;
@@ -1010,7 +1088,8 @@ s_phrases_at (s_pass_t *self, const s_word_t *word, int line_words)
             rest++;
             size_t size = strcspn (rest, " ");
             s_word_t next = s_next_word (self->text, self->len, last.end);
-            if (!next.end || s_mention_at (self, next.start) || !s_word_is (&next, rest, size))
+            bool any = size == 1 && *rest == '*';      //  any one word: "team * uses"
+            if (!next.end || s_mention_at (self, next.start) || (!any && !s_word_is (&next, rest, size)))
                 matched = false;
             else {
                 last = next;
