@@ -245,7 +245,7 @@ s_counter (const jm_evidence_rule_t *rule, const char *text, size_t len, jm_foun
     size_t start = item->start, end = item->end;
     const char *mention = text + start;
     size_t mention_len = end - start;
-    //  hyphen-joined: "Go-live", "Objective-C"; but "Go-based"
+    //  hyphen-joined: "Go-live", "Objective-C"; not "Go-based" (evidence, below)
     if (end + 1 < len && text [end] == '-' && s_word_char ((unsigned char) text [end + 1])) {
         size_t word_end = end + 1;
         while (word_end < len && word_end - end < 64 && s_word_char ((unsigned char) text [word_end]))
@@ -287,6 +287,13 @@ s_counter (const jm_evidence_rule_t *rule, const char *text, size_t len, jm_foun
         s_mark (item, JM_REASON_YEAR_AFTER, after [0].start, after [1].end);
         return true;
     }
+    //  a longer name: "SQL Server Express", "Oracle Park"
+    if (s_any_phrase (rule->names, rule->name_count, mention, mention_len,
+                      before, before_count, after, after_count, item)) {
+        item->claim = JM_CLAIM_UNSUPPORTED;
+        item->reason = JM_REASON_LONGER_NAME;
+        return true;
+    }
     //  an employer
     if (rule->employer) {
         if (before_count > 0
@@ -317,12 +324,6 @@ s_counter (const jm_evidence_rule_t *rule, const char *text, size_t len, jm_foun
             s_mark (item, JM_REASON_EMPLOYER, start, word_end);
             return true;
         }
-    }
-    if (s_any_phrase (rule->names, rule->name_count, mention, mention_len,
-                      before, before_count, after, after_count, item)) {
-        item->claim = JM_CLAIM_UNSUPPORTED;
-        item->reason = JM_REASON_LONGER_NAME;
-        return true;
     }
     if (s_any_phrase (rule->phrases, rule->phrase_count, mention, mention_len,
                       before, before_count, after, after_count, item)) {
@@ -429,6 +430,16 @@ s_evidence (const jm_taxonomy_t *taxonomy, const jm_evidence_rule_t *rule, const
             return true;
     if (after_count > 0 && s_version (&after [0]))
         return true;
+    //  "Go-based", "React-powered"
+    if (item->end + 1 < len && text [item->end] == '-') {
+        size_t word_end = item->end + 1;
+        while (word_end < len && word_end - item->end < 64 && s_word_char ((unsigned char) text [word_end]))
+            word_end++;
+        s_word_t word;
+        s_set_word (&word, text, item->end + 1, word_end);
+        if (s_in_list (word.lower, word.len, s_hyphen_ok))
+            return true;
+    }
     size_t from, to;
     if (s_window (rule, text, len, item, &from, &to))
         return true;
@@ -441,7 +452,16 @@ s_evidence (const jm_taxonomy_t *taxonomy, const jm_evidence_rule_t *rule, const
         if (found [j].skill != item->skill && found [j].claim == JM_CLAIM_HELD && found [j].start >= item->end
         &&  !s_rule (taxonomy, text, &found [j]))
             return true;
-    return jm_lists_contains (text, len, item->start, item->end);
+    //  a list; a run of items in a sentence needs another skill among them
+    jm_list_kind_t list = jm_lists_kind (text, len, item->start, item->end);
+    if (list == JM_LIST_LINE)
+        return true;
+    if (list == JM_LIST_SENTENCE)
+        for (long j = index - S_NEAR_MENTIONS < 0 ? 0 : index - S_NEAR_MENTIONS;
+             j < count && j <= index + S_NEAR_MENTIONS; j++)
+            if (j != index && found [j].skill != item->skill && found [j].end > from && found [j].start < to)
+                return true;
+    return false;
 }
 
 void

@@ -23,7 +23,8 @@
        - ordinary_word: one of the rule's "phrases" holds it ("React
          quickly", "Express your").
     2. Evidence; any one suffices:
-       - the mention is in a skill list (jm_lists_contains);
+       - the mention is in a skill list (jm_lists_kind); a run of items in
+         a sentence ("Go, Rust and C") counts when another skill is in it;
        - one of the rule's neighbour phrases holds it ("written in Go");
        - a version follows: "Go 1.21", "Oracle 19c", "React 18";
        - within 8 words in the same sentence: a technical word (a shared

@@ -355,94 +355,161 @@ s_list_line (const char *text, size_t len, size_t start, size_t end, size_t *con
 }
 
 //  A run of three or more short items in the sentence around [start, end):
-//  "React, Redux and TypeScript", "experience with Go, Rust and C".
-#define S_SEGMENTS 128
+//  "React, Redux and TypeScript", "experience with Go, Rust and C".  Walks
+//  out from the span one token at a time and stops as soon as it knows,
+//  so it reads a few words either side, S_REACH / 4 bytes at most.
+
+typedef enum { S_TOKEN_END, S_TOKEN_SEPARATOR, S_TOKEN_WORD } s_token_t;
+
+//  Does a sentence end at byte at?  ("\n", "!", "?", ":", or ". ")
+static bool
+s_boundary (const char *text, size_t len, size_t at)
+{
+    char c = text [at];
+    return c == '\n' || c == '!' || c == '?' || c == ':'
+        || (c == '.' && (at + 1 >= len || text [at + 1] == ' ' || text [at + 1] == '\n'));
+}
+
+static bool
+s_is_conjunction (const char *text, size_t start, size_t end)
+{
+    size_t len = end - start;
+    return (len == 3 && (strncasecmp (text + start, "and", 3) == 0 || strncasecmp (text + start, "und", 3) == 0))
+        || (len == 2 && strncasecmp (text + start, "or", 2) == 0)
+        || (len == 1 && text [start] == '&');
+}
+
+//  The token ending at *at (reading leftwards, not before limit); moves *at to its start
+static s_token_t
+s_token_left (const char *text, size_t len, size_t limit, size_t *at)
+{
+    size_t p = *at, sep;
+    while (p > limit && s_in (text [p - 1], " \t()"))
+        p--;
+    if (p <= limit || s_boundary (text, len, p - 1)) {
+        *at = p;
+        return S_TOKEN_END;
+    }
+    for (size_t width = 1; width <= 3 && width <= p - limit; width++)
+        if (s_separator (text, p - width, len, &sep) && sep == width) {
+            *at = p - width;
+            return S_TOKEN_SEPARATOR;
+        }
+    size_t q = p;
+    while (q > limit && !s_in (text [q - 1], " \t()") && !s_boundary (text, len, q - 1)
+           && !s_separator (text, q - 1, len, &sep) && !((unsigned char) text [q - 1] >= 0x80 && q >= 3
+           && s_separator (text, q - 3, len, &sep) && sep == 3))
+        q--;
+    *at = q;
+    return s_is_conjunction (text, q, p) ? S_TOKEN_SEPARATOR : S_TOKEN_WORD;
+}
+
+//  The token starting at *at (reading rightwards, before limit); moves *at past it
+static s_token_t
+s_token_right (const char *text, size_t len, size_t limit, size_t *at)
+{
+    size_t p = *at, sep;
+    while (p < limit && s_in (text [p], " \t()"))
+        p++;
+    if (p >= limit || s_boundary (text, len, p)) {
+        *at = p;
+        return S_TOKEN_END;
+    }
+    if (s_separator (text, p, limit, &sep)) {
+        *at = p + sep;
+        return S_TOKEN_SEPARATOR;
+    }
+    size_t q = p;
+    while (q < limit && !s_in (text [q], " \t()") && !s_boundary (text, len, q)
+           && !s_separator (text, q, limit, &sep))
+        q++;
+    *at = q;
+    return s_is_conjunction (text, p, q) ? S_TOKEN_SEPARATOR : S_TOKEN_WORD;
+}
+
+//  Words from *at to the next separator or end, at most S_ITEM_WORDS + 1;
+//  *separator: a separator ends them.  Leftwards when left.
+static int
+s_segment (const char *text, size_t len, size_t limit, size_t *at, bool left, bool *separator)
+{
+    int words = 0;
+    *separator = false;
+    while (words <= S_ITEM_WORDS) {
+        size_t before = *at;
+        s_token_t token = left ? s_token_left (text, len, limit, at) : s_token_right (text, len, limit, at);
+        if (token == S_TOKEN_WORD)
+            words++;
+        else {
+            if (token == S_TOKEN_SEPARATOR)
+                *separator = true;
+            *at = token == S_TOKEN_SEPARATOR ? *at : before;
+            break;
+        }
+    }
+    return words;
+}
+
+//  Items beyond the own segment on one side, up to need
+static int
+s_items_beyond (const char *text, size_t len, size_t limit, size_t at, bool left, int need)
+{
+    int items = 0;
+    while (items < need) {
+        bool separator;
+        //  collapse runs of separators (", and")
+        size_t peek = at;
+        s_token_t token;
+        while ((token = left ? s_token_left (text, len, limit, &peek) : s_token_right (text, len, limit, &peek))
+               == S_TOKEN_SEPARATOR)
+            at = peek;
+        int words = s_segment (text, len, limit, &at, left, &separator);
+        if (words == 0)
+            break;
+        items++;
+        if (words > 3 || !separator)
+            break;
+    }
+    return items;
+}
+
 static bool
 s_sentence_list (const char *text, size_t len, size_t start, size_t end)
 {
-    //  the sentence, at most S_REACH / 4 either side
     size_t reach = S_REACH / 4;
-    size_t from = start > reach ? start - reach : 0, to = end + reach < len ? end + reach : len;
-    size_t s0 = start, s1 = end;
-    while (s0 > from && !s_in (text [s0 - 1], "\n!?:")
-           && !(text [s0 - 1] == '.' && s0 < len && text [s0] == ' '))
-        s0--;
-    while (s1 < to && !s_in (text [s1], "\n!?:") && !(text [s1] == '.' && (s1 + 1 >= len || text [s1 + 1] == ' ')))
-        s1++;
-    //  segments between separators: words in each, and where the span sits
-    int words [S_SEGMENTS];
-    int count = 0, own = -1, before = 0, after = 0;
-    words [0] = 0;
-    size_t at = s0, sep;
-    while (at < s1) {
-        if (at >= start && at < end) {          //  the span is one word
-            if (own < 0) {
-                own = count;
-                before = words [count];
-                words [count]++;
-            }
-            at = end;
-            continue;
-        }
-        if (s_separator (text, at, s1, &sep)
-        ||  (at > s0 && text [at - 1] == ' ' && (sep = s_conjunction (text, at, s1)))) {
-            if (words [count] > 0) {
-                if (count + 1 == S_SEGMENTS)
-                    break;
-                words [++count] = 0;
-            }
-            at += sep;
-            continue;
-        }
-        if (text [at] == ' ' || text [at] == '\t' || text [at] == '(' || text [at] == ')') {
-            at++;
-            continue;
-        }
-        while (at < s1 && !s_in (text [at], " \t()") && !s_separator (text, at, s1, &sep)
-               && !(at >= start && at < end))
-            at++;
-        words [count]++;
-        if (own >= 0 && own == count)
-            after++;
-    }
-    if (words [count] > 0)
-        count++;
-    if (own < 0)
+    size_t left_limit = start > reach ? start - reach : 0;
+    size_t right_limit = end + reach < len ? end + reach : len;
+    size_t left_at = start, right_at = end;
+    bool left_sep, right_sep;
+    int before = s_segment (text, len, left_limit, &left_at, true, &left_sep);
+    int after = s_segment (text, len, right_limit, &right_at, false, &right_sep);
+    bool own_short = before + 1 + after <= 3;
+    if (!own_short && before > 0 && after > 0)
         return false;
-    bool own_short = words [own] <= 3;
-    //  a long own segment is an end of the run: the span must touch its separator
-    int left = own, right = own;
-    if (own_short || after == 0)
-        while (left > 0 && words [left - 1] > 0) {
-            left--;
-            if (words [left] > 3)
-                break;
-        }
-    if (own_short || before == 0)
-        while (right + 1 < count && words [right + 1] > 0) {
-            right++;
-            if (words [right] > 3)
-                break;
-        }
-    if (!own_short && after > 0 && before > 0)
-        return false;
-    if (!own_short && after == 0 && left < own)
-        return false;           //  ran left from a long segment: not an end
-    if (!own_short && before == 0 && right > own && after > 0)
-        return false;
-    return right - left + 1 >= 3;
+    int items = 1;
+    //  a long own segment is an end of the run: it runs away from the span's side
+    if (left_sep && (own_short || before == 0))
+        items += s_items_beyond (text, len, left_limit, left_at, true, 2);
+    if (items < 3 && right_sep && (own_short || after == 0))
+        items += s_items_beyond (text, len, right_limit, right_at, false, 3 - items);
+    return items >= 3;
+}
+
+jm_list_kind_t
+jm_lists_kind (const char *text, size_t len, uint32_t start, uint32_t end)
+{
+    if (!text || start >= end || end > len)
+        return JM_LIST_NONE;
+    size_t line_start, line_end, content;
+    if (s_line_of (text, len, start, &line_start, &line_end) && end <= line_end
+    &&  s_list_line (text, len, line_start, line_end, &content) && start >= content)
+        return JM_LIST_LINE;
+    return s_sentence_list (text, len, start, end) ? JM_LIST_SENTENCE : JM_LIST_NONE;
 }
 
 bool
 jm_lists_contains (const char *text, size_t len, uint32_t start, uint32_t end)
 {
-    if (!text || start >= end || end > len)
-        return false;
-    size_t line_start, line_end, content;
-    if (s_line_of (text, len, start, &line_start, &line_end) && end <= line_end
-    &&  s_list_line (text, len, line_start, line_end, &content) && start >= content)
-        return true;
-    return s_sentence_list (text, len, start, end);
+    return jm_lists_kind (text, len, start, end) != JM_LIST_NONE;
 }
 
 //  ---------------------------------------------------------------------

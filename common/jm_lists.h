@@ -42,8 +42,17 @@
 
 #define JM_LISTS_MAX_LOOKUPS 64     //  list items looked up per résumé, at most
 
+typedef enum {
+    JM_LIST_NONE = 0,
+    JM_LIST_LINE,               //  a headed line, table row, bullet list or block under a heading
+    JM_LIST_SENTENCE            //  a run of three or more short items in a sentence
+} jm_list_kind_t;
+
 //  True when plain text [start, end) sits in a skill list.
 bool jm_lists_contains (const char *text, size_t len, uint32_t start, uint32_t end);
+
+//  Which kind of list plain text [start, end) sits in, if any.
+jm_list_kind_t jm_lists_kind (const char *text, size_t len, uint32_t start, uint32_t end);
 
 //  Adds to *found_p (count entries, capacity *capacity_p, grown with
 //  realloc) the list entries recognised through a typo, marked corrected,
