@@ -27,13 +27,25 @@ static const char *s_headings [] = {
     "langages", NULL
 };
 
-typedef enum { S_LINE_PROSE, S_LINE_HEADED, S_LINE_HEADING } s_line_kind_t;
+typedef enum {
+    S_LINE_PROSE,               //  anything else
+    S_LINE_HEADED,              //  "Skills: Go, Rust": a list heading, ':', items
+    S_LINE_HEADING,             //  "SKILLS", "Technical skills:" alone
+    S_LINE_LABELLED             //  "Data: PostgreSQL, Redis": a short label, ':', items
+} s_line_kind_t;
 
 //  Is c one of set (never NUL)?
 static bool
 s_in (int c, const char *set)
 {
     return c != 0 && strchr (set, c) != NULL;
+}
+
+//  Blank or a parenthesis: skipped between tokens
+static inline bool
+s_spacer (char c)
+{
+    return c == ' ' || c == '\t' || c == '(' || c == ')';
 }
 
 static bool
@@ -84,12 +96,13 @@ static bool
 s_is_heading (const char *word, size_t len)
 {
     char lower [32];
-    if (len >= sizeof lower)
+    if (len < 3 || len >= sizeof lower)
         return false;
     for (size_t i = 0; i < len; i++)
         lower [i] = (char) tolower ((unsigned char) word [i]);
     for (int i = 0; s_headings [i]; i++)
-        if (strlen (s_headings [i]) == len && memcmp (s_headings [i], lower, len) == 0)
+        if (s_headings [i][0] == lower [0] && s_headings [i][1] == lower [1]
+        &&  strlen (s_headings [i]) == len && memcmp (s_headings [i], lower, len) == 0)
             return true;
     return false;
 }
@@ -103,6 +116,9 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
     bool bulleted;
     size_t at = s_skip_bullets (text, start, end, &bulleted);
     size_t limit = at + S_ITEM_BYTES < end ? at + S_ITEM_BYTES : end;
+    //  quick no: a long line with no colon near its start
+    if (limit < end && !memchr (text + at, ':', limit - at) && !memchr (text + at, 0xEF, limit - at))
+        return S_LINE_PROSE;
     int words = 0;
     bool heading = false;
     while (at < limit) {
@@ -123,12 +139,12 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
         else
         if (c == ':' || (c == 0xEF && at + 2 < end && (unsigned char) text [at + 1] == 0xBC
                                    && (unsigned char) text [at + 2] == 0x9A)) {   //  full-width colon
-            if (!heading)
-                return S_LINE_PROSE;
             at += c == ':' ? 1 : 3;
             while (at < end && s_in (text [at], " \t*_"))
                 at++;
             *content_p = at;
+            if (!heading)
+                return at >= end || words == 0 ? S_LINE_PROSE : S_LINE_LABELLED;
             return at >= end ? S_LINE_HEADING : S_LINE_HEADED;
         }
         else
@@ -144,7 +160,7 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
     return S_LINE_PROSE;
 }
 
-static bool
+static inline bool
 s_separator (const char *text, size_t at, size_t end, size_t *sep_len)
 {
     unsigned char c = (unsigned char) text [at];
@@ -152,6 +168,8 @@ s_separator (const char *text, size_t at, size_t end, size_t *sep_len)
         *sep_len = 1;
         return true;
     }
+    if (c < 0x80)
+        return false;
     size_t bullet = s_bullet (text, at, end);
     if (bullet >= 2) {
         *sep_len = bullet;
@@ -165,7 +183,7 @@ static size_t
 s_conjunction (const char *text, size_t at, size_t end)
 {
     static const char *words [] = { "and", "or", "und", "&", NULL };
-    if (at > 0 && s_word_char ((unsigned char) text [at - 1]))
+    if (!s_in (text [at], "aAoOuU&") || (at > 0 && s_word_char ((unsigned char) text [at - 1])))
         return 0;
     for (int i = 0; words [i]; i++) {
         size_t wlen = strlen (words [i]);
@@ -222,26 +240,47 @@ s_words (const char *text, size_t start, size_t end)
     return words;
 }
 
-//  Number of items in text [start, end) when all are short, else 0
+//  Number of items in text [start, end) when all are short, else 0.  One
+//  pass that stops at the first long item, so prose costs a few words.
 static int
 s_short_items (const char *text, size_t start, size_t end)
 {
     if (end - start > S_REACH)
         return 0;
-    for (size_t i = start; i < end; i++)
-        if (s_in (text [i], "!?") || (text [i] == '.' && i + 1 < end && text [i + 1] == ' '))
+    int items = 0, words = 0;
+    size_t item_start = 0, last = 0, sep;      //  item_start, last: first and last byte + 1
+    bool in_word = false;
+    for (size_t at = start; at < end; ) {
+        char c = text [at];
+        if (c == '!' || c == '?' || (c == '.' && at + 1 < end && text [at + 1] == ' '))
             return 0;
-    int items = 0;
-    size_t at = start, item_start, item_end;
-    while (at < end) {
-        at = s_next_item (text, at, end, &item_start, &item_end);
-        if (item_end <= item_start)
+        bool conjunction = !in_word && (c == 'a' || c == 'o' || c == 'u' || c == 'A' || c == 'O'
+                                        || c == 'U' || c == '&') && words > 0 && s_conjunction (text, at, end);
+        if (s_separator (text, at, end, &sep) || conjunction) {
+            if (words > 0)
+                items++;
+            words = 0;
+            in_word = false;
+            at += conjunction ? s_conjunction (text, at, end) : sep;
             continue;
-        if (item_end - item_start > S_ITEM_BYTES || s_words (text, item_start, item_end) > S_ITEM_WORDS)
-            return 0;
-        items++;
+        }
+        if (c == ' ' || c == '\t')
+            in_word = false;
+        else {
+            if (!in_word) {
+                if (words == 0)
+                    item_start = at;
+                if (++words > S_ITEM_WORDS)
+                    return 0;
+            }
+            in_word = true;
+            last = at + 1;
+            if (last - item_start > S_ITEM_BYTES)
+                return 0;
+        }
+        at++;
     }
-    return items;
+    return items + (words > 0);
 }
 
 //  Line [*start, *end) holding at; false when it reaches past S_REACH
@@ -308,10 +347,11 @@ s_under_heading (const char *text, size_t len, size_t start)
         if (!s_previous_line (text, len, at, &prev_start, &prev_end) || s_blank (text, prev_start, prev_end))
             return false;
         s_line_kind_t kind = s_line_kind (text, prev_start, prev_end, &content);
-        if (kind != S_LINE_PROSE)
+        if (kind == S_LINE_HEADED || kind == S_LINE_HEADING)
             return true;
         bool bulleted;
-        content = s_skip_bullets (text, prev_start, prev_end, &bulleted);
+        if (kind != S_LINE_LABELLED)
+            content = s_skip_bullets (text, prev_start, prev_end, &bulleted);
         if (s_short_items (text, content, prev_end) == 0)
             return false;
         at = prev_start;
@@ -334,6 +374,12 @@ s_list_line (const char *text, size_t len, size_t start, size_t end, size_t *con
     }
     bool bulleted;
     size_t content = s_skip_bullets (text, start, end, &bulleted);
+    if (kind == S_LINE_LABELLED) {
+        size_t label_end = *content_p;
+        int items = s_short_items (text, label_end, end);
+        *content_p = label_end;
+        return items > 0 && s_under_heading (text, len, start);
+    }
     *content_p = content;
     int items = s_short_items (text, content, end);
     if (items == 0)
@@ -384,7 +430,7 @@ static s_token_t
 s_token_left (const char *text, size_t len, size_t limit, size_t *at)
 {
     size_t p = *at, sep;
-    while (p > limit && s_in (text [p - 1], " \t()"))
+    while (p > limit && s_spacer (text [p - 1]))
         p--;
     if (p <= limit || s_boundary (text, len, p - 1)) {
         *at = p;
@@ -396,7 +442,7 @@ s_token_left (const char *text, size_t len, size_t limit, size_t *at)
             return S_TOKEN_SEPARATOR;
         }
     size_t q = p;
-    while (q > limit && !s_in (text [q - 1], " \t()") && !s_boundary (text, len, q - 1)
+    while (q > limit && !s_spacer (text [q - 1]) && !s_boundary (text, len, q - 1)
            && !s_separator (text, q - 1, len, &sep) && !((unsigned char) text [q - 1] >= 0x80 && q >= 3
            && s_separator (text, q - 3, len, &sep) && sep == 3))
         q--;
@@ -409,7 +455,7 @@ static s_token_t
 s_token_right (const char *text, size_t len, size_t limit, size_t *at)
 {
     size_t p = *at, sep;
-    while (p < limit && s_in (text [p], " \t()"))
+    while (p < limit && s_spacer (text [p]))
         p++;
     if (p >= limit || s_boundary (text, len, p)) {
         *at = p;
@@ -420,7 +466,7 @@ s_token_right (const char *text, size_t len, size_t limit, size_t *at)
         return S_TOKEN_SEPARATOR;
     }
     size_t q = p;
-    while (q < limit && !s_in (text [q], " \t()") && !s_boundary (text, len, q)
+    while (q < limit && !s_spacer (text [q]) && !s_boundary (text, len, q)
            && !s_separator (text, q, limit, &sep))
         q++;
     *at = q;
@@ -603,7 +649,7 @@ s_correct_item (s_correct_t *self, size_t start, size_t end)
     if (found.match != JM_MATCH_TYPO)
         s_add (self, found.skill, start, name_end, false);
     else
-    if (s_first_letter (self->taxonomy, found.skill, text [start]))
+    if (found.distance <= 1 && s_first_letter (self->taxonomy, found.skill, text [start]))
         s_add (self, found.skill, start, name_end, true);
 }
 
@@ -615,6 +661,8 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
         return count;
     jm_found_t added [JM_LISTS_MAX_LOOKUPS];
     s_correct_t self = { taxonomy, text, len, *found_p, count, 0, added, 0, 0 };
+    //  one pass over the lines; block: under a skill heading, no blank line since
+    bool block = false, prev_bullet = false;
     size_t line_start = 0;
     while (line_start < len && self.added_count < JM_LISTS_MAX_LOOKUPS) {
         const char *newline = memchr (text + line_start, '\n', len - line_start);
@@ -622,10 +670,48 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
         size_t next = line_end + 1;
         if (line_end > line_start && text [line_end - 1] == '\r')
             line_end--;
-        size_t content;
-        //  long lines are prose; s_list_line looks at short ones only
-        if (line_end - line_start <= S_REACH && !s_blank (text, line_start, line_end)
-        &&  s_list_line (text, len, line_start, line_end, &content)) {
+        bool list = false, bullet_short = false;
+        size_t content = line_start;
+        if (line_end - line_start > S_REACH)
+            block = false;          //  long lines are prose
+        else
+        if (s_blank (text, line_start, line_end))
+            block = false;
+        else {
+            s_line_kind_t kind = s_line_kind (text, line_start, line_end, &content);
+            if (kind == S_LINE_HEADING)
+                block = true;
+            else
+            if (kind == S_LINE_HEADED)
+                list = block = true;
+            else
+            if (s_table_row (text, line_start, line_end))
+                list = true;
+            else {
+                bool bulleted;
+                if (kind != S_LINE_LABELLED)
+                    content = s_skip_bullets (text, line_start, line_end, &bulleted);
+                else
+                    bulleted = false;
+                //  a plain line outside a block is never a list: do not count its items
+                int items = bulleted || block ? s_short_items (text, content, line_end) : 0;
+                bullet_short = bulleted && items > 0;
+                if (items == 0)
+                    block = false;
+                else
+                if (block || (bulleted && (items >= 2 || prev_bullet)))
+                    list = true;
+                else
+                if (bulleted && next < len) {
+                    size_t other_start, other_end;
+                    int other_items;
+                    list = s_line_of (text, len, next, &other_start, &other_end) && other_start == next
+                        && s_bullet_line (text, other_start, other_end, &other_items);
+                }
+            }
+        }
+        prev_bullet = bullet_short;
+        if (list) {
             size_t at = content, item_start, item_end;
             while (at < line_end) {
                 at = s_next_item (text, at, line_end, &item_start, &item_end);

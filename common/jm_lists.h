@@ -14,7 +14,8 @@
       words and 48 bytes each, separated by , / | ; and "and" / "or"), with
       two or more items, or with bullet neighbours of short items too;
     - a line of short items under a heading line ("SKILLS", "Technical
-      Skills:") with no blank line between (40 lines back at most);
+      Skills:") with no blank line between (40 lines back at most), after
+      a short label if it has one ("Data: PostgreSQL, Redis");
     - or (jm_lists_contains only) a run of three or more short items in
       a sentence: "React, Redux and TypeScript".  Not for typo correction:
       a sentence is prose.
@@ -26,10 +27,11 @@
     words, opening with a letter and at least 70% ASCII letters, is looked
     up: the id, name or an alias (after the normalizer's stripping: "go",
     "rust" in lowercase, which free text does not take) is added as it is;
-    a typo (jm_normalize_lookup: 1 edit for 5-8 characters, 2 for 9+, one
-    skill only) is added marked corrected when its first letter is the
-    first letter of a form of that skill ("Pyhton", "Kubernates",
-    "Postgress"; not "Aava").  At most JM_LISTS_MAX_LOOKUPS items per
+    a typo (jm_normalize_lookup, one skill only) is added marked corrected
+    when it is one edit away, whatever the length (stricter than the
+    normalizer's two from 9 characters), and its first letter is the first
+    letter of a form of that skill ("Pyhton", "Kubernates", "Postgress";
+    not "Bython").  At most JM_LISTS_MAX_LOOKUPS items per
     résumé are looked up, and the typo search (about 140 µs) runs only
     when the taxonomy's deletion index says a typo target may exist.    */
 #ifndef JM_LISTS_H

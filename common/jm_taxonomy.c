@@ -55,7 +55,7 @@ struct _jm_taxonomy_t {
     uint8_t *related_code;      //  ... and these (the codes)
     double implies_credit, sibling_credit, parent_credit;
     jm_evidence_rule_t *evidence [JM_MAX_SKILLS];  //  NULL: the skill needs none
-    uint64_t *deletes;          //  hashes of keys with 0-2 characters deleted (0: empty slot)
+    uint64_t *deletes;          //  hashes of keys with 0 or 1 character deleted (0: empty slot)
     size_t deletes_mask;
 };
 
@@ -1000,138 +1000,110 @@ jm_taxonomy_each_key (const jm_taxonomy_t *self, jm_taxonomy_key_fn *fn, void *a
 }
 
 //  ---------------------------------------------------------------------
-//  Typo index: every folded key with up to two characters deleted, hashed.
-//  Two strings within Damerau distance d share a string that each reaches
-//  by at most d deletions (a transposition is one deletion on each side),
-//  so a key none of whose deletions is in the index has no typo target.
+//  Typo index: every folded key of 5+ characters, as it is and with each
+//  one character deleted, hashed.  Two strings within one edit (insert,
+//  delete, substitute, swap two neighbours) share a string that each
+//  reaches by at most one deletion, so a key none of whose variants is in
+//  the index has no typo target within one edit.  Variants are hashed in
+//  O(1) each from prefix hashes, so a probe costs n + 1 table lookups.
 
-#define S_TYPO_CHARS 48         //  keys longer than this are not indexed / always "maybe"
+#define S_TYPO_CHARS 48         //  longer keys are not indexed, and always "maybe"
+#define S_HASH_BASE 0x100000001B3ULL
 
+typedef struct {
+    uint64_t prefix [JM_NORMALIZE_MAX + 1];     //  polynomial hash of key [0, i)
+    uint64_t power [JM_NORMALIZE_MAX + 1];      //  S_HASH_BASE ^ i
+    size_t offsets [S_TYPO_CHARS + 1];          //  character starts, [chars] = len
+    int chars;
+    size_t len;
+} s_variants_t;
+
+//  Prepares key for variant hashing; false when too long to index
+static bool
+s_variants_init (s_variants_t *self, const char *key, size_t len)
+{
+    if (len > JM_NORMALIZE_MAX)
+        return false;
+    self->len = len;
+    self->chars = 0;
+    self->prefix [0] = 0;
+    self->power [0] = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char) key [i] & 0xC0) != 0x80) {
+            if (self->chars == S_TYPO_CHARS)
+                return false;
+            self->offsets [self->chars++] = i;
+        }
+        self->prefix [i + 1] = self->prefix [i] * S_HASH_BASE + (unsigned char) key [i];
+        self->power [i + 1] = self->power [i] * S_HASH_BASE;
+    }
+    self->offsets [self->chars] = len;
+    return true;
+}
+
+//  Hash of the key without character `skip` (skip == chars: the whole key)
 static uint64_t
-s_delete_hash (const char *key, size_t len, size_t skip1_from, size_t skip1_to,
-               size_t skip2_from, size_t skip2_to)
+s_variant_hash (const s_variants_t *self, int skip)
 {
-    char buffer [JM_NORMALIZE_MAX + 1];
-    size_t out = 0;
-    for (size_t i = 0; i < len; i++)
-        if (!(i >= skip1_from && i < skip1_to) && !(i >= skip2_from && i < skip2_to))
-            buffer [out++] = key [i];
-    uint64_t hash = s_hash (buffer, out) | 1;   //  never 0, the empty slot
-    return hash;
-}
-
-//  Character starts of key: offsets [0..count], offsets [count] = len
-static int
-s_char_offsets (const char *key, size_t len, size_t *offsets)
-{
-    int count = 0;
-    for (size_t i = 0; i < len && count < S_TYPO_CHARS; i++)
-        if (((unsigned char) key [i] & 0xC0) != 0x80)
-            offsets [count++] = i;
-    offsets [count] = len;
-    return count;
-}
-
-static int
-s_typo_limit_chars (int chars)
-{
-    return chars >= 9 ? 2 : chars >= 5 ? 1 : 0;
-}
-
-static void
-s_deletes_insert (jm_taxonomy_t *self, uint64_t hash)
-{
-    size_t index = (size_t) hash & self->deletes_mask;
-    while (self->deletes [index] && self->deletes [index] != hash)
-        index = (index + 1) & self->deletes_mask;
-    self->deletes [index] = hash;
-}
-
-static bool
-s_deletes_has (const jm_taxonomy_t *self, uint64_t hash)
-{
-    size_t index = (size_t) hash & self->deletes_mask;
-    while (self->deletes [index]) {
-        if (self->deletes [index] == hash)
-            return true;
-        index = (index + 1) & self->deletes_mask;
-    }
-    return false;
-}
-
-//  Calls fn on the hash of every variant of key with up to limit characters deleted;
-//  stops at the first true.
-static bool
-s_each_delete (const char *key, size_t len, int limit, bool (*fn) (void *, uint64_t), void *arg)
-{
-    size_t offsets [S_TYPO_CHARS + 1];
-    int chars = s_char_offsets (key, len, offsets);
-    if (fn (arg, s_delete_hash (key, len, 0, 0, 0, 0)))
-        return true;
-    for (int a = 0; a < chars && limit >= 1; a++) {
-        if (fn (arg, s_delete_hash (key, len, offsets [a], offsets [a + 1], 0, 0)))
-            return true;
-        for (int b = a + 1; b < chars && limit >= 2; b++)
-            if (fn (arg, s_delete_hash (key, len, offsets [a], offsets [a + 1], offsets [b], offsets [b + 1])))
-                return true;
-    }
-    return false;
-}
-
-static bool
-s_index_variant (void *arg, uint64_t hash)
-{
-    s_deletes_insert (arg, hash);
-    return false;
+    size_t from = self->offsets [skip], to = self->offsets [skip < self->chars ? skip + 1 : skip];
+    size_t tail = self->len - to;
+    uint64_t hash = self->prefix [from] * self->power [tail]
+                  + (self->prefix [self->len] - self->prefix [to] * self->power [tail]);
+    hash += (uint64_t) (self->len - (to - from)) * 0x9E3779B97F4A7C15ULL;
+    hash ^= hash >> 29;
+    hash *= 0xBF58476D1CE4E5B9ULL;
+    hash ^= hash >> 32;
+    return hash | 1;            //  never 0, the empty slot
 }
 
 static void
 s_build_typo_index (jm_taxonomy_t *self)
 {
-    //  count first: a key of n characters has 1 + n + n(n-1)/2 variants at most
     size_t variants = 0;
-    for (size_t i = 0; i <= self->folded.mask && self->folded.slots; i++)
-        if (self->folded.slots [i].key) {
-            size_t n = self->folded.slots [i].len < S_TYPO_CHARS ? self->folded.slots [i].len : S_TYPO_CHARS;
-            variants += 1 + n + n * n / 2;
-        }
+    for (size_t i = 0; self->folded.slots && i <= self->folded.mask; i++)
+        if (self->folded.slots [i].key)
+            variants += 1 + (self->folded.slots [i].len < S_TYPO_CHARS ? self->folded.slots [i].len : S_TYPO_CHARS);
     size_t capacity = 1024;
     while (capacity < variants * 2)
         capacity *= 2;
     self->deletes = calloc (capacity, sizeof (uint64_t));
     assert (self->deletes);
     self->deletes_mask = capacity - 1;
-    for (size_t i = 0; i <= self->folded.mask && self->folded.slots; i++) {
+    s_variants_t *work = malloc (sizeof *work);
+    assert (work);
+    for (size_t i = 0; self->folded.slots && i <= self->folded.mask; i++) {
         const s_slot_t *slot = &self->folded.slots [i];
-        if (!slot->key)
+        if (!slot->key || !s_variants_init (work, slot->key, slot->len) || work->chars < 5)
             continue;
-        size_t offsets [S_TYPO_CHARS + 1];
-        int chars = s_char_offsets (slot->key, slot->len, offsets);
-        int limit = s_typo_limit_chars (chars);
-        if (limit > 0 && offsets [chars] == slot->len)
-            s_each_delete (slot->key, slot->len, limit, s_index_variant, self);
+        for (int skip = 0; skip <= work->chars; skip++) {
+            uint64_t hash = s_variant_hash (work, skip);
+            size_t index = (size_t) hash & self->deletes_mask;
+            while (self->deletes [index] && self->deletes [index] != hash)
+                index = (index + 1) & self->deletes_mask;
+            self->deletes [index] = hash;
+        }
     }
-}
-
-static bool
-s_probe_variant (void *arg, uint64_t hash)
-{
-    return s_deletes_has (arg, hash);
+    free (work);
 }
 
 bool
 jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t len)
 {
-    if (!self->deletes || len > JM_NORMALIZE_MAX)
-        return true;
-    size_t offsets [S_TYPO_CHARS + 1];
-    int chars = s_char_offsets (key, len, offsets);
-    if (offsets [chars] != len)
-        return true;            //  longer than indexed: say maybe
-    int limit = s_typo_limit_chars (chars);
-    if (limit == 0)
-        return false;
-    return s_each_delete (key, len, limit, s_probe_variant, (void *) self);
+    s_variants_t work;
+    if (!self->deletes || !s_variants_init (&work, key, len))
+        return true;            //  not indexed: say maybe
+    if (work.chars < 4)
+        return false;           //  one edit from a 5+ character key needs 4+ characters
+    for (int skip = 0; skip <= work.chars; skip++) {
+        uint64_t hash = s_variant_hash (&work, skip);
+        size_t index = (size_t) hash & self->deletes_mask;
+        while (self->deletes [index]) {
+            if (self->deletes [index] == hash)
+                return true;
+            index = (index + 1) & self->deletes_mask;
+        }
+    }
+    return false;
 }
 
 const char *

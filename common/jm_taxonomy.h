@@ -149,10 +149,10 @@ int jm_taxonomy_lookup_compact (const jm_taxonomy_t *self, const char *key, size
 typedef void (jm_taxonomy_key_fn) (const char *key, size_t len, int skill, void *arg);
 void jm_taxonomy_each_key (const jm_taxonomy_t *self, jm_taxonomy_key_fn *fn, void *arg);
 
-//  False when no key of the taxonomy can be within typo distance of the
-//  folded key (see jm_normalize_lookup: 1 edit for 5-8 characters, 2 for
-//  9+), so a caller can skip the typo search.  True means "maybe".  About a
-//  microsecond: an index of every key with one or two characters deleted.
+//  False when no key of 5+ characters is within one edit (insert, delete,
+//  substitute, swap of neighbours) of the folded key (see jm_normalize_fold),
+//  so a caller can skip the typo search; true means "maybe".  n + 1 hash
+//  probes: an index of every key with each one character deleted.
 bool jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t len);
 
 //  Name of a relation: "same", "implies", "parent", "sibling" or "none".
