@@ -414,6 +414,66 @@ s_opens_sentence (const char *text, size_t start)
     return c == '\n' || c == '.' || c == '!' || c == '?' || c == ':' || c == '"' || c == '-' || c == '*';
 }
 
+//  Words between two byte offsets of one line (a, b with a <= b); -1 when
+//  a line or sentence ends between them
+static int
+s_words_between (const char *text, size_t len, size_t a, size_t b)
+{
+    int words = 0;
+    bool in_word = false;
+    for (size_t at = a; at < b; at++) {
+        if (s_sentence_end (text, len, at))
+            return -1;
+        bool letter = s_word_char ((unsigned char) text [at]);
+        words += letter && !in_word;
+        in_word = letter;
+    }
+    return words;
+}
+
+//  Strong evidence that beats an English phrase ("from Angular to React to
+//  improve"): a line list, or another skill's plain mention in the same
+//  sentence at most two words before or one word after
+static bool
+s_overrides (const jm_taxonomy_t *taxonomy, const char *text, size_t len, const jm_found_t *found,
+             long count, long index)
+{
+    const jm_found_t *item = &found [index];
+    if (jm_lists_kind (text, len, item->start, item->end) == JM_LIST_LINE)
+        return true;
+    for (long j = index - 1; j >= 0 && index - j <= 2; j--)
+        if (found [j].skill != item->skill && found [j].end <= item->start && !s_rule (taxonomy, text, &found [j])) {
+            int words = s_words_between (text, len, found [j].end, item->start);
+            if (words >= 0 && words <= 2)
+                return true;
+        }
+    for (long j = index + 1; j < count && j - index <= 2; j++)
+        if (found [j].skill != item->skill && found [j].start >= item->end && !s_rule (taxonomy, text, &found [j])) {
+            int words = s_words_between (text, len, item->end, found [j].start);
+            if (words >= 0 && words <= 1)
+                return true;
+        }
+    return false;
+}
+
+//  "Rust: 2 years", "Go (3 yrs)", "Swift - 4+ years": a length of experience
+static bool
+s_years_after (const char *text, size_t len, size_t end)
+{
+    size_t at = end, limit = end + 24 < len ? end + 24 : len;
+    while (at < limit && (text [at] == ' ' || text [at] == ':' || text [at] == '(' || text [at] == '-'
+                          || text [at] == ',' || (unsigned char) text [at] >= 0x80))
+        at++;
+    if (at == end || at >= limit || !isdigit ((unsigned char) text [at]))
+        return false;
+    while (at < limit && (isdigit ((unsigned char) text [at]) || text [at] == '.' || text [at] == '+'))
+        at++;
+    while (at < limit && text [at] == ' ')
+        at++;
+    return (at + 3 <= len && strncasecmp (text + at, "yrs", 3) == 0)
+        || (at + 4 <= len && strncasecmp (text + at, "year", 4) == 0);
+}
+
 //  Evidence: true when some applies
 static bool
 s_evidence (const jm_taxonomy_t *taxonomy, const jm_evidence_rule_t *rule, const char *text,
@@ -429,6 +489,8 @@ s_evidence (const jm_taxonomy_t *taxonomy, const jm_evidence_rule_t *rule, const
                               after, after_count, &cue_start, &cue_end))
             return true;
     if (after_count > 0 && s_version (&after [0]))
+        return true;
+    if (s_years_after (text, len, item->end))
         return true;
     //  "Go-based", "React-powered"
     if (item->end + 1 < len && text [item->end] == '-') {
@@ -482,8 +544,13 @@ jm_ambiguity_check (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
             s_word_t before [JM_EVIDENCE_WORDS], after [JM_EVIDENCE_WORDS];
             int before_count = s_words_before (text, item->start, before, JM_EVIDENCE_WORDS);
             int after_count = s_words_after (text, len, item->end, after, JM_EVIDENCE_WORDS);
-            if (s_counter (rule, text, len, item, before, before_count, after, after_count))
-                continue;
+            if (s_counter (rule, text, len, item, before, before_count, after, after_count)) {
+                if (item->reason != JM_REASON_ORDINARY_WORD || !s_overrides (taxonomy, text, len, found, count, i))
+                    continue;
+                item->claim = JM_CLAIM_HELD;        //  "from Angular to React to improve"
+                item->reason = JM_REASON_NONE;
+                item->cue_start = item->cue_end = 0;
+            }
             if (!s_evidence (taxonomy, rule, text, len, found, count, i,
                              before, before_count, after, after_count)) {
                 s_mark (item, JM_REASON_NO_EVIDENCE, 0, 0);

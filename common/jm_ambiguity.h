@@ -21,12 +21,17 @@
        - longer_name: one of the rule's "names" holds it ("SQL Server
          Express", "Rust Belt");
        - ordinary_word: one of the rule's "phrases" holds it ("React
-         quickly", "Express your").
+         quickly", "Express your"), unless it is in a line list or another
+         skill's plain mention is at most two words before it or one word
+         after it in the sentence ("from Angular to React to improve").
     2. Evidence; any one suffices:
        - the mention is in a skill list (jm_lists_kind); a run of items in
          a sentence ("Go, Rust and C") counts when another skill is in it;
        - one of the rule's neighbour phrases holds it ("written in Go");
-       - a version follows: "Go 1.21", "Oracle 19c", "React 18";
+       - a version follows: "Go 1.21", "Oracle 19c", "React 18"; or a
+         length of experience: "Rust: 2 years", "Swift (3 yrs)";
+       - a hyphen suffix that makes a technical adjective: "Go-based",
+         "React-powered";
        - within 8 words in the same sentence: a technical word (a shared
          list: api, services, code, framework, database ...; plus the
          rule's own "neighbours") or a mention of another skill that
