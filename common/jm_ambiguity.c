@@ -68,6 +68,13 @@ s_phrase_char (unsigned char c)
     return s_word_char (c) || (c && strchr (".+#/'&", c));
 }
 
+//  Is the NUL-terminated string equal to text [0, len)?
+static inline bool
+s_same (const char *string, const char *text, size_t len)
+{
+    return string [0] == text [0] && strncmp (string, text, len) == 0 && string [len] == 0;
+}
+
 static bool
 s_in_list (const char *word, size_t len, const char **list)
 {
@@ -162,8 +169,8 @@ s_phrase_matches (const jm_evidence_phrase_t *phrase, const char *mention, size_
                   const s_word_t *before, int before_count, const s_word_t *after, int after_count,
                   uint32_t *cue_start, uint32_t *cue_end)
 {
-    if (strlen (phrase->form) != mention_len || memcmp (phrase->form, mention, mention_len) != 0
-    ||  phrase->before_count > before_count || phrase->after_count > after_count)
+    if (phrase->before_count > before_count || phrase->after_count > after_count
+    ||  !s_same (phrase->form, mention, mention_len))
         return false;
     for (int i = 0; i < phrase->before_count; i++)
         if (strcmp (phrase->before [i], before [i].lower) != 0)
@@ -204,7 +211,7 @@ s_rule (const jm_taxonomy_t *taxonomy, const char *text, const jm_found_t *item)
         return NULL;
     size_t len = item->end - item->start;
     for (int i = 0; i < rule->form_count; i++)
-        if (strlen (rule->forms [i]) == len && memcmp (rule->forms [i], text + item->start, len) == 0)
+        if (s_same (rule->forms [i], text + item->start, len))
             return rule;
     return NULL;
 }
@@ -340,10 +347,10 @@ s_neighbour_word (const jm_evidence_rule_t *rule, const char *lower, size_t len)
 {
     if (len == 0)
         return false;
-    if (s_tech_word (lower))
+    if (len >= 2 && len <= 13 && s_tech_word (lower))      //  the shared words are 2-13 letters
         return true;
     for (int i = 0; i < rule->neighbour_count; i++)
-        if (strlen (rule->neighbours [i]) == len && memcmp (rule->neighbours [i], lower, len) == 0)
+        if (s_same (rule->neighbours [i], lower, len))
             return true;
     return false;
 }
@@ -376,8 +383,10 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t end = at;
         while (at > limit && s_word_char ((unsigned char) text [at - 1]))
             at--;
-        s_set_word (&word, text, at, end);
-        technical = technical || s_neighbour_word (rule, word.lower, word.len);
+        if (!technical) {
+            s_set_word (&word, text, at, end);
+            technical = s_neighbour_word (rule, word.lower, word.len);
+        }
         words++;
     }
     *from = at;
@@ -393,8 +402,10 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t start = at;
         while (at < limit && s_word_char ((unsigned char) text [at]))
             at++;
-        s_set_word (&word, text, start, at);
-        technical = technical || s_neighbour_word (rule, word.lower, word.len);
+        if (!technical) {
+            s_set_word (&word, text, start, at);
+            technical = s_neighbour_word (rule, word.lower, word.len);
+        }
         words++;
     }
     *to = at;

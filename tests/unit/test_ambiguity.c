@@ -268,7 +268,9 @@ JM_TEST (ambiguity_hostile_input_is_bounded)
         long count = jm_resume_read (extractor, text, len, &found, NULL);
         double seconds = (double) (clock () - start) / CLOCKS_PER_SEC;
         JM_CHECK (count > 0);
-        JM_CHECK_MSG (seconds < 3, "piece %zu: %.2f s", p, seconds);
+        //  about 0.5 s at worst optimised, a few times that under the sanitizers;
+        //  a quadratic pass would take minutes
+        JM_CHECK_MSG (seconds < 8, "piece %zu: %.2f s", p, seconds);
         free (found);
     }
     free (text);
