@@ -27,6 +27,14 @@ static const char *s_headings [] = {
     "langages", NULL
 };
 
+//  Words that head another section of a résumé: they end a skill block
+static const char *s_sections [] = {
+    "experience", "education", "employment", "projects", "certifications", "certificates",
+    "interests", "hobbies", "summary", "profile", "references", "awards", "publications",
+    "volunteering", "work", "career", "berufserfahrung", "ausbildung", "experiencia",
+    "formación", "expérience", "formation", NULL
+};
+
 typedef enum {
     S_LINE_PROSE,               //  anything else
     S_LINE_HEADED,              //  "Skills: Go, Rust": a list heading, ':', items
@@ -103,6 +111,29 @@ s_is_heading (const char *word, size_t len)
     for (int i = 0; s_headings [i]; i++)
         if (s_headings [i][0] == lower [0] && s_headings [i][1] == lower [1]
         &&  strlen (s_headings [i]) == len && memcmp (s_headings [i], lower, len) == 0)
+            return true;
+    return false;
+}
+
+//  Is the line a heading of another section ("EXPERIENCE", "Work history")?
+static bool
+s_section_line (const char *text, size_t start, size_t end)
+{
+    bool bulleted;
+    size_t at = s_skip_bullets (text, start, end, &bulleted);
+    if (bulleted || end - at > 32 || memchr (text + at, ',', end - at))
+        return false;
+    size_t word = at;
+    while (at < end && s_word_char ((unsigned char) text [at]))
+        at++;
+    char lower [24];
+    size_t len = at - word;
+    if (len == 0 || len >= sizeof lower)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        lower [i] = (char) tolower ((unsigned char) text [word + i]);
+    for (int i = 0; s_sections [i]; i++)
+        if (strlen (s_sections [i]) == len && memcmp (s_sections [i], lower, len) == 0)
             return true;
     return false;
 }
@@ -344,7 +375,8 @@ s_under_heading (const char *text, size_t len, size_t start)
 {
     size_t at = start, prev_start, prev_end, content;
     for (int lines = 0; lines < S_BLOCK_LINES && start - at < S_BLOCK_BYTES; lines++) {
-        if (!s_previous_line (text, len, at, &prev_start, &prev_end) || s_blank (text, prev_start, prev_end))
+        if (!s_previous_line (text, len, at, &prev_start, &prev_end) || s_blank (text, prev_start, prev_end)
+        ||  s_section_line (text, prev_start, prev_end))
             return false;
         s_line_kind_t kind = s_line_kind (text, prev_start, prev_end, &content);
         if (kind == S_LINE_HEADED || kind == S_LINE_HEADING)
@@ -675,7 +707,7 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
         if (line_end - line_start > S_REACH)
             block = false;          //  long lines are prose
         else
-        if (s_blank (text, line_start, line_end))
+        if (s_blank (text, line_start, line_end) || s_section_line (text, line_start, line_end))
             block = false;
         else {
             s_line_kind_t kind = s_line_kind (text, line_start, line_end, &content);

@@ -14,7 +14,8 @@
       words and 48 bytes each, separated by , / | ; and "and" / "or"), with
       two or more items, or with bullet neighbours of short items too;
     - a line of short items under a heading line ("SKILLS", "Technical
-      Skills:") with no blank line between (40 lines back at most), after
+      Skills:") with no blank line nor another section's heading
+      ("EXPERIENCE", "Work history") between (40 lines back at most), after
       a short label if it has one ("Data: PostgreSQL, Redis");
     - or (jm_lists_contains only) a run of three or more short items in
       a sentence: "React, Redux and TypeScript".  Not for typo correction:

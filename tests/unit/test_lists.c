@@ -217,12 +217,16 @@ JM_TEST (lists_labelled_lines)
     CHECK_KIND ("SKILLS\nBack end (learning): Node.js, Express", "Express", JM_LIST_LINE);
     CHECK_KIND ("Data: PostgreSQL, Redis", "Redis", JM_LIST_NONE);    //  no heading above
     CHECK_KIND ("EXPERIENCE\nRole: Go developer", "Go", JM_LIST_NONE);
+    //  another section's heading ends the block
+    CHECK_KIND ("SKILLS\nJava, Rust\nEXPERIENCE\nGo team", "Go", JM_LIST_NONE);
+    CHECK_KIND ("SKILLS\nJava, Rust\nWork history\nGo team", "Go", JM_LIST_NONE);
     jm_taxonomy_t *taxonomy = s_real_taxonomy ();
     if (!taxonomy)
         return;
     jm_extractor_t *extractor = jm_extractor_new (taxonomy);
     JM_CHECK_STR (s_read (extractor, "SKILLS\nLanguages: Pyhton, Java\nData: Postgress, Redis\nOther: Terrafrom"),
                   "python* java postgresql* redis terraform*");
+    JM_CHECK_STR (s_read (extractor, "SKILLS\nPython\nEXPERIENCE\nPyhton"), "python");
     //  one edit at most in a list: two are too many even for a long name
     JM_CHECK_STR (s_read (extractor, "Skills: Kubernatess, Kuberntes"), "kubernetes*");
     jm_extractor_destroy (&extractor);
