@@ -318,6 +318,19 @@ s_counter (const jm_evidence_rule_t *rule, const char *text, size_t len, jm_foun
             s_mark (item, JM_REASON_EMPLOYER, before [1].start, end);
             return true;
         }
+        //  a company line: "Oracle (2016-2019)", "Oracle | 2019 - now", "Oracle, 2016–2019"
+        size_t after_name = end;
+        while (after_name < len && after_name - end < 8
+               && (text [after_name] == ' ' || text [after_name] == '(' || text [after_name] == ','
+                   || text [after_name] == '|' || text [after_name] == '-' || (unsigned char) text [after_name] >= 0x80))
+            after_name++;
+        if (after_name > end && after_name + 4 <= len
+        &&  (strncmp (text + after_name, "19", 2) == 0 || strncmp (text + after_name, "20", 2) == 0)
+        &&  isdigit ((unsigned char) text [after_name + 2]) && isdigit ((unsigned char) text [after_name + 3])
+        &&  (after_name + 4 == len || !isalnum ((unsigned char) text [after_name + 4]))) {
+            s_mark (item, JM_REASON_EMPLOYER, start, after_name + 4);
+            return true;
+        }
         //  "Oracle Corporation", "Oracle Corp.", "Puppet Labs"
         size_t at = end;
         while (at < len && text [at] == ' ')

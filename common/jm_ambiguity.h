@@ -17,7 +17,8 @@
          intake, cohort) follows;
        - employer (rules with "employer": true): "at X" (not "good at X"),
          "joined X", "worked for X", "employed by X", "X Corporation",
-         "X Inc", "X Labs" ...;
+         "X Inc", "X Labs" ..., or a year right after it as on a job line
+         ("Oracle (2016-2019)", "Oracle, 2016–2019");
        - longer_name: one of the rule's "names" holds it ("SQL Server
          Express", "Rust Belt");
        - ordinary_word: one of the rule's "phrases" holds it ("React
