@@ -16,7 +16,8 @@ static const char *s_claim_names [JM_CLAIM_COUNT] = {
 
 static const char *s_reason_names [JM_REASON_COUNT] = {
     "none", "negation", "intent", "someone_else", "no_evidence",
-    "year_after", "hyphen_joined", "employer", "longer_name"
+    "year_after", "hyphen_joined", "employer", "longer_name",
+    "ordinary_word"
 };
 
 long

@@ -47,6 +47,7 @@ typedef enum {
     JM_REASON_HYPHEN_JOINED,    //  "Go-live", "Objective-C"
     JM_REASON_EMPLOYER,         //  "at Oracle"
     JM_REASON_LONGER_NAME,      //  part of a longer product name: "SQL Server Express"
+    JM_REASON_ORDINARY_WORD,    //  the word in its English sense: "React quickly"
     JM_REASON_COUNT
 } jm_reason_t;
 
