@@ -166,10 +166,13 @@ static const s_phrase_t s_phrases [] = {
     { "lerne", CUE_INTENT, F_FWD },
     { "interessiere mich für", CUE_INTENT, F_FWD },
     { "ziele", CUE_INTENT, F_HEAD | F_HONLY },
+    { "ziel", CUE_INTENT, F_HEAD | F_HONLY },
+    { "lernziel", CUE_INTENT, F_HEAD | F_HONLY },
     { "lernziele", CUE_INTENT, F_HEAD | F_HONLY },
     //  intent, Spanish
     { "aprender", CUE_INTENT, F_FWD | F_TAIL | F_HEAD },
     { "aprendiendo", CUE_INTENT, F_FWD | F_HEAD },
+    { "formarme", CUE_INTENT, F_FWD },          //  "quiero formarme en Kubernetes"
     { "estudiar", CUE_INTENT, F_FWD },
     { "interesado en", CUE_INTENT, F_FWD },
     { "interesada en", CUE_INTENT, F_FWD },
@@ -181,6 +184,8 @@ static const s_phrase_t s_phrases [] = {
     { "intéressé par", CUE_INTENT, F_FWD },
     { "intéressée par", CUE_INTENT, F_FWD },
     { "objectifs", CUE_INTENT, F_HEAD | F_HONLY },
+    { "me former", CUE_INTENT, F_FWD },         //  "j'aimerais me former à Kubernetes"
+    { "se former", CUE_INTENT, F_FWD },
     //  other people's
     { "who " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
     { "team that|which " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
@@ -288,6 +293,7 @@ static const s_roles_t s_roles [] = {
     { "learn study explore try master pick get dive acquire gain start begin work become expand move "
       "transition switch grow deepen improve experiment", R_IVERB },
     { "used use using worked touched tried learned learnt before yet professionally much been heard again "
+      "written wrote write coded programmed deployed run ran "
       "got done seen really actually ever trabajé usé utilicé fait benutzt "
       "verwendet genutzt gearbeitet eingesetzt programmiert gemacht kennengelernt gelernt angewendet "
       "bisher zuvor utilisé travaillé touché usado trabajado utilizado probado", R_TVERB },
@@ -872,6 +878,15 @@ s_gate (const s_pass_t *self, size_t pos, bool soft)
         return soft ? 0 : F_LIST;
     if (s_roles_of (&word) & (soft ? R_EXP | R_TVERB : R_EXP))
         return 0;
+    //  a name the taxonomy lacks, then a skill: "no Android or Kotlin experience"
+    if (self->text [word.start] >= 'A' && self->text [word.start] <= 'Z') {
+        s_word_t joint = s_next_word (self->text, self->len, word.end);
+        if (joint.end && joint.end - joint.start <= 3 && (s_roles_of (&joint) & R_CONT)) {
+            s_word_t next = s_next_word (self->text, self->len, joint.end);
+            if (next.end && s_mention_at (self, next.start))
+                return 0;
+        }
+    }
     if (s_roles_of (&word) & (R_ARTICLE | R_PREP)) {
         //  "no con Java", "lack of exposure to", "never with"
         word = s_next_word (self->text, self->len, word.end);
