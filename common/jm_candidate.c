@@ -213,10 +213,14 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
             self->skills [j] = self->skills [j - 1];
             self->skills [j - 1] = swap;
         }
-    //  ids, then the skills' factors, in one block
-    self->ids = malloc (sizeof (uint16_t) * 2 * (size_t) (self->skill_count + 1));
+    //  ids, then the skills' factors, the ids by factor and the groups of
+    //  equal factors, in one block
+    self->ids = malloc (sizeof (uint16_t) * 5 * (size_t) (self->skill_count + 1));
     assert (self->ids);
     self->factor = self->ids + self->skill_count + 1;
+    self->by_factor = self->factor + self->skill_count + 1;
+    self->group_end = self->by_factor + self->skill_count + 1;
+    self->group_factor = self->group_end + self->skill_count + 1;
     uint64_t hash = 1469598103934665603ULL;
     hash = s_mix_string (hash, self->id);
     hash = s_mix_string (hash, self->name);

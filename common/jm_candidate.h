@@ -67,6 +67,10 @@ typedef struct {
                                         //  the skills give toward it, linear (jm_proficiency.h)
     uint8_t relation [JM_MAX_SKILLS];   //  the same before weighting: the best relation credit
     uint16_t *factor;                   //  per skill (as ids): proficiency x breadth, in 1/256
+    uint16_t *by_factor;                //  skill ids (as ids) ordered by factor, largest first:
+    uint16_t *group_end;                //  groups of equal factor end at these positions
+    uint16_t *group_factor;             //  ... and have these factors
+    int group_count;
     double career_years;                //  years_experience, else the most years a skill states, or -1
     int breadth_skills;                 //  distinct skills listed, soft ones not counted
     double breadth_supported;           //  how many the career supports

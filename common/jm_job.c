@@ -28,6 +28,7 @@ struct _jm_job_t {
     jm_step_t *steps;
     uint16_t *wants;
     int32_t *points;
+    int32_t *plain_points;
     double values [JM_CREDIT_STEPS + 1];        //  what each linear credit code is worth
 };
 
@@ -310,6 +311,19 @@ s_compile_steps (jm_job_t *self)
             fast->others [fast->other_count++] = (uint8_t) r;
     }
     fast->points = self->points;
+    self->plain_points = malloc (sizeof (int32_t) * (size_t) (self->requirement_count * level_count + 1));
+    assert (self->plain_points);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int r = 0; r < self->requirement_count; r++)
+            if (fast->plain [r] && fast->required [r] == (pass == 0)) {
+                memcpy (self->plain_points + fast->plain_count * level_count, self->points + r * level_count,
+                        sizeof (int32_t) * (size_t) level_count);
+                fast->plain_columns [fast->plain_count++] = (uint8_t) r;
+            }
+        if (pass == 0)
+            fast->plain_required_count = fast->plain_count;
+    }
+    fast->plain_points = self->plain_points;
     while (fast->half_code < level_count && fast->levels [fast->half_code] < 0.5)
         fast->half_code++;
     fast->full_code = fast->half_code;
@@ -529,6 +543,7 @@ jm_job_destroy (jm_job_t **self_p)
     free (self->steps);
     free (self->wants);
     free (self->points);
+    free (self->plain_points);
     json_decref (self->notes);
     free (self);
     *self_p = NULL;

@@ -141,6 +141,10 @@ typedef struct {
     const int32_t *points;                      //  [r * level_count + code]: requirement r's
                                                 //  points at credit code (jm_job_points),
                                                 //  zero unless requirement r is plain
+    const int32_t *plain_points;                //  the plain requirements' rows of points, one
+                                                //  after another, required ones first,
+    uint8_t plain_columns [JM_JOB_MAX_REQUIREMENTS];    //  and their columns
+    int plain_required_count, plain_count;
     uint8_t others [JM_JOB_MAX_REQUIREMENTS];   //  the requirements that are not plain
     int other_count;
     uint64_t plain_required;                    //  bit r: requirement r is required and plain

@@ -124,6 +124,23 @@ jm_proficiency_prepare (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
                 self->credit [wants [k]] = (uint8_t) credit;
         }
     }
+    //  the skills by factor, equal ones together (a counting sort, largest
+    //  first), so that scoring scales each group of rows once
+    uint16_t counts [JM_FACTOR_ONE + 2] = { 0 };
+    for (int i = 0; i < self->skill_count; i++)
+        counts [JM_FACTOR_ONE - self->factor [i] + 1]++;
+    for (int f = 1; f < JM_FACTOR_ONE + 2; f++)
+        counts [f] += counts [f - 1];
+    for (int i = 0; i < self->skill_count; i++)
+        self->by_factor [counts [JM_FACTOR_ONE - self->factor [i]]++] = self->ids [i];
+    //  counts [f] now ends the run of factor 256 - f
+    self->group_count = 0;
+    for (int f = 0, start = 0; f <= JM_FACTOR_ONE; f++)
+        if (counts [f] > start) {
+            self->group_end [self->group_count] = counts [f];
+            self->group_factor [self->group_count++] = (uint16_t) (JM_FACTOR_ONE - f);
+            start = counts [f];
+        }
 }
 
 const char *

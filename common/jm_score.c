@@ -202,19 +202,21 @@ s_score_steps (const jm_step_t *steps, int step_count, const uint16_t *wants, co
 }
 
 #if defined (__SSE2__)
-//  One 16-byte slice of a row: b = max (b, row x factor / 256), r = max (r, row)
-#define S_SCALE_MAX(b, r, at)                                                   \
-    do {                                                                        \
-        __m128i x = _mm_loadu_si128 ((const __m128i *) (row + (at)));           \
-        r = _mm_max_epu8 (r, x);                                                \
-        __m128i lo = _mm_srli_epi16 (_mm_mullo_epi16 (_mm_unpacklo_epi8 (x, zero), factor), 8); \
-        __m128i hi = _mm_srli_epi16 (_mm_mullo_epi16 (_mm_unpackhi_epi8 (x, zero), factor), 8); \
-        b = _mm_max_epu8 (b, _mm_packus_epi16 (lo, hi));                        \
-    } while (0)
+//  A vector of codes times a factor in 1/256, rounded down
+static inline __m128i
+s_scale_sse (__m128i codes, __m128i factor)
+{
+    const __m128i zero = _mm_setzero_si128 ();
+    __m128i lo = _mm_srli_epi16 (_mm_mullo_epi16 (_mm_unpacklo_epi8 (codes, zero), factor), 8);
+    __m128i hi = _mm_srli_epi16 (_mm_mullo_epi16 (_mm_unpackhi_epi8 (codes, zero), factor), 8);
+    return _mm_packus_epi16 (lo, hi);
+}
 
 //  best [0, 16 * vectors) = the byte-wise max of the rows of the candidate's
-//  skills, each scaled by the skill's factor; shown the same unscaled; kept
-//  in registers (vectors is a constant 1 to 4 at each call)
+//  skills, each scaled by the skill's factor; shown the same unscaled.  The
+//  skills come in order of factor: the rows of a group of equal factors are
+//  maxed first and scaled once.  Kept in registers (vectors is a constant 1
+//  to 4 at each call).
 static inline __attribute__ ((always_inline)) void
 s_best_codes_sse (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t *best,
                   uint8_t *shown, int vectors)
@@ -223,17 +225,43 @@ s_best_codes_sse (const jm_job_fast_t *job, const jm_candidate_t *candidate, uin
     __m128i b0 = zero, b1 = zero, b2 = zero, b3 = zero;
     __m128i r0 = zero, r1 = zero, r2 = zero, r3 = zero;
     size_t stride = (size_t) job->stride;
-    for (int i = 0; i < candidate->skill_count; i++) {
-        const uint8_t *row = job->rows + job->row_of [candidate->ids [i]] * stride;
-        const __m128i factor = _mm_set1_epi16 ((short) candidate->factor [i]);
-        S_SCALE_MAX (b0, r0, 0);
-        if (vectors > 1)
-            S_SCALE_MAX (b1, r1, 16);
-        if (vectors > 2)
-            S_SCALE_MAX (b2, r2, 32);
-        if (vectors > 3)
-            S_SCALE_MAX (b3, r3, 48);
+    const uint16_t *ids = candidate->by_factor;
+#define S_FLUSH(current)                                                        \
+    do {                                                                        \
+        const __m128i factor = _mm_set1_epi16 ((short) (current));              \
+        r0 = _mm_max_epu8 (r0, a0);                                             \
+        b0 = _mm_max_epu8 (b0, s_scale_sse (a0, factor));                       \
+        if (vectors > 1) {                                                      \
+            r1 = _mm_max_epu8 (r1, a1);                                         \
+            b1 = _mm_max_epu8 (b1, s_scale_sse (a1, factor));                   \
+        }                                                                       \
+        if (vectors > 2) {                                                      \
+            r2 = _mm_max_epu8 (r2, a2);                                         \
+            b2 = _mm_max_epu8 (b2, s_scale_sse (a2, factor));                   \
+        }                                                                       \
+        if (vectors > 3) {                                                      \
+            r3 = _mm_max_epu8 (r3, a3);                                         \
+            b3 = _mm_max_epu8 (b3, s_scale_sse (a3, factor));                   \
+        }                                                                       \
+    } while (0)
+    const uint8_t *rows = job->rows;
+    const uint16_t *row_of = job->row_of;
+    const int groups = candidate->group_count;
+    for (int g = 0, k = 0; g < groups; g++) {
+        __m128i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (int end = candidate->group_end [g]; k < end; k++) {
+            const uint8_t *row = rows + row_of [ids [k]] * stride;
+            a0 = _mm_max_epu8 (a0, _mm_loadu_si128 ((const __m128i *) row));
+            if (vectors > 1)
+                a1 = _mm_max_epu8 (a1, _mm_loadu_si128 ((const __m128i *) (row + 16)));
+            if (vectors > 2)
+                a2 = _mm_max_epu8 (a2, _mm_loadu_si128 ((const __m128i *) (row + 32)));
+            if (vectors > 3)
+                a3 = _mm_max_epu8 (a3, _mm_loadu_si128 ((const __m128i *) (row + 48)));
+        }
+        S_FLUSH (candidate->group_factor [g]);
     }
+#undef S_FLUSH
     _mm_store_si128 ((__m128i *) best, b0);
     _mm_store_si128 ((__m128i *) shown, r0);
     if (vectors > 1) {
@@ -323,14 +351,18 @@ jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
     s_best_codes (job, candidate, best, shown);
     const double *levels = job->levels;
     int missing_required = s_plain_missing (job, shown);
-    //  plain requirements read their points from their column's code; the
-    //  others' rows of points are zero, so one pass with no branch adds them all
-    const int32_t *points = job->points;
-    const int level_count = job->level_count, requirement_count = job->requirement_count;
-    int64_t earned [2] = { 0, 0 };      //  optional, required
-#pragma GCC unroll 4
-    for (int r = 0; r < requirement_count; r++, points += level_count)
-        earned [job->required [r]] += points [best [r]];
+    //  plain requirements read their points from their column's code,
+    //  required ones first
+    const int32_t *points = job->plain_points;
+    const uint8_t *columns = job->plain_columns;
+    const int level_count = job->level_count;
+    const int plain_required = job->plain_required_count, plain = job->plain_count;
+    int64_t required = 0, optional = 0;
+    int k = 0;
+    for (; k < plain_required; k++, points += level_count)
+        required += points [best [columns [k]]];
+    for (; k < plain; k++, points += level_count)
+        optional += points [best [columns [k]]];
     for (int i = 0; i < job->other_count; i++) {
         int r = job->others [i];
         const jm_step_t *step = &job->steps [r];
@@ -340,16 +372,24 @@ jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
         else {
             //  an any-of needing several members: the average of the best
             double credits [JM_JOB_MAX_MEMBERS], shown_members [JM_JOB_MAX_MEMBERS];
-            for (int m = 0; m < step->member_count; m++) {
+            for (int m = 0; m < step->member_count; m++)
                 credits [m] = levels [best [job->column [r] + m]];
-                shown_members [m] = levels [shown [job->column [r] + m]];
+            credit = s_top_average (credits, step->member_count, step->min_count);
+            show = 1;           //  only a required one can be missing
+            if (job->required [r]) {
+                for (int m = 0; m < step->member_count; m++)
+                    shown_members [m] = levels [shown [job->column [r] + m]];
+                show = s_top_average (shown_members, step->member_count, step->min_count);
             }
-            s_combine (credits, shown_members, step->member_count, step->min_count, &credit, &show, NULL);
         }
-        earned [job->required [r]] += jm_job_points (job->weight_units [r], credit);
+        int64_t earned = jm_job_points (job->weight_units [r], credit);
+        if (job->required [r])
+            required += earned;
+        else
+            optional += earned;
         missing_required += job->required [r] & (show < 0.5);
     }
-    return (double) s_tenths (earned [1], earned [0], job->total_points, job->gates [missing_required]) / 10;
+    return (double) s_tenths (required, optional, job->total_points, job->gates [missing_required]) / 10;
 }
 
 //  The candidate skill that gives the best evidence-weighted credit toward
