@@ -66,8 +66,7 @@ s_status_text (jm_status_t status)
 //  a minimum.
 //  How evidence set a skill's credit, in words: "level 5, 10 years: 1.00"
 static void
-s_evidence (jm_buf_t *cell, const jm_candidate_t *candidate, const jm_candidate_skill_t *entry,
-            const jm_outcome_t *outcome)
+s_evidence (jm_buf_t *cell, const jm_candidate_t *candidate, const jm_candidate_skill_t *entry)
 {
     jm_proficiency_t detail;
     jm_proficiency_of (candidate, entry, &detail);
@@ -97,7 +96,6 @@ s_evidence (jm_buf_t *cell, const jm_candidate_t *candidate, const jm_candidate_
     jm_buf_printf (cell, ": %.2f", detail.factor);
     if (candidate->breadth_factor < 1)
         jm_buf_printf (cell, " x %.2f breadth", candidate->breadth_factor);
-    (void) outcome;
 }
 
 static void
@@ -142,7 +140,7 @@ s_earned_by (jm_buf_t *cell, const jm_taxonomy_t *taxonomy, const jm_requirement
         jm_buf_printf (cell, ", %s of %s years",
                        jm_cli_number (have, sizeof have, jm_proficiency_years (candidate, entry), 1),
                        jm_cli_number (want, sizeof want, req->min_years, 1));
-    s_evidence (cell, candidate, entry, outcome);
+    s_evidence (cell, candidate, entry);
 }
 
 static void
