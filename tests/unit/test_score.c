@@ -966,3 +966,50 @@ JM_TEST (score_json_explains_evidence_and_ignored)
     jm_candidate_destroy (&candidate);
     jm_engine_destroy (&engine);
 }
+
+//  The everyday table: loaded after the relations, never lowering one,
+//  validated like them
+JM_TEST (score_everyday_table_loads_and_validates)
+{
+    //  the fixture taxonomy with an everyday section appended
+    size_t len = strlen (s_fixture_taxonomy);
+    const char *tails [] = {
+        ", \"everyday\": [{\"skill\": \"git\", \"credit\": 0.7, \"from\": [\"docker\", \"github\"]}]}",
+        ", \"everyday\": [{\"skill\": \"nope\", \"credit\": 0.7, \"from\": [\"docker\"]}]}",
+        ", \"everyday\": [{\"skill\": \"git\", \"credit\": 1, \"from\": [\"docker\"]}]}",
+        ", \"everyday\": [{\"skill\": \"git\", \"credit\": 0.5, \"from\": [\"git\"]}]}",
+        ", \"everyday\": [{\"skill\": \"git\", \"credit\": 0.5}]}",
+        ", \"everyday\": {}}",
+    };
+    for (size_t t = 0; t < sizeof tails / sizeof tails [0]; t++) {
+        //  replace the closing brace of the object
+        char *text = malloc (len + strlen (tails [t]) + 1);
+        JM_REQUIRE (text);
+        size_t end = len;
+        while (end > 1 && s_fixture_taxonomy [end - 1] != '}')
+            end--;
+        memcpy (text, s_fixture_taxonomy, end - 1);
+        strcpy (text + end - 1, tails [t]);
+        jm_error_t err;
+        jm_error_clear (&err);
+        jm_taxonomy_t *taxonomy = jm_taxonomy_new_from_text (text, strlen (text), &err);
+        free (text);
+        if (t > 0) {
+            JM_CHECK_MSG (!taxonomy && strstr (err.message, "everyday"), "tail %zu: %s", t, err.message);
+            jm_taxonomy_destroy (&taxonomy);
+            continue;
+        }
+        JM_REQUIRE (taxonomy);
+        jm_relation_t relation;
+        int git = jm_taxonomy_find (taxonomy, "git");
+        JM_CHECK_NEAR (jm_taxonomy_credit (taxonomy, jm_taxonomy_find (taxonomy, "docker"), git, &relation), 0.7, 1e-6);
+        JM_CHECK_INT (relation, JM_RELATION_EVERYDAY);
+        JM_CHECK_STR (jm_relation_name (relation), "everyday");
+        //  GitHub implies Git (0.8) already: the everyday 0.7 does not lower it
+        JM_CHECK_NEAR (jm_taxonomy_credit (taxonomy, jm_taxonomy_find (taxonomy, "github"), git, &relation), 0.8, 1e-6);
+        JM_CHECK_INT (relation, JM_RELATION_IMPLIES);
+        //  not the other way round
+        JM_CHECK_NEAR (jm_taxonomy_credit (taxonomy, git, jm_taxonomy_find (taxonomy, "docker"), NULL), 0, 1e-9);
+        jm_taxonomy_destroy (&taxonomy);
+    }
+}
