@@ -406,7 +406,7 @@ s_find_via (const jm_job_fast_t *job, const jm_candidate_t *candidate, int colum
             continue;
         unsigned credit = jm_credit_scale (code, candidate->factor [i]);
         if (via < 0 || credit > best || (credit == best && code > best_code)) {
-            via = candidate->ids [i];
+            via = i;
             best = credit;
             best_code = code;
         }
@@ -532,14 +532,15 @@ jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_re
         outcome->via = -1;
         outcome->relation = JM_RELATION_NONE;
         outcome->factor = 0;
+        int via_index = -1;         //  into the candidate's skills, when known
         if (credit > 0 || show > 0) {
             outcome->skill = members [best];
             if (vias [best] == -2) {
                 //  the skill that earned the requirement's column, then
                 //  the member it earned most toward
                 int column = job->per_member [r] ? job->column [r] + best : r;
-                outcome->via = by_column && credit > 0 ? candidate->ids [who [column]]
-                             : s_find_via (job, candidate, column);
+                via_index = by_column && credit > 0 ? who [column] : s_find_via (job, candidate, column);
+                outcome->via = via_index >= 0 ? candidate->ids [via_index] : -1;
                 if (!job->per_member [r] && req->member_count > 1 && outcome->via >= 0) {
                     const uint8_t *codes = job->relation_codes + (size_t) outcome->via * (size_t) job->relation_stride;
                     int top = 0;
@@ -555,7 +556,8 @@ jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_re
         bool below = false;
         if (outcome->via >= 0) {
             jm_taxonomy_credit (taxonomy, outcome->via, outcome->skill, &outcome->relation);
-            const jm_candidate_skill_t *entry = jm_candidate_skill (candidate, outcome->via);
+            const jm_candidate_skill_t *entry = via_index >= 0 ? &candidate->skills [via_index]
+                                              : jm_candidate_skill (candidate, outcome->via);
             if (entry) {
                 outcome->factor = (double) candidate->factor [entry - candidate->skills] / JM_FACTOR_ONE;
                 below = job->scaled [r] && s_below (req, candidate, entry) < 1;
