@@ -193,6 +193,17 @@ s_score_steps (const jm_step_t *steps, int step_count, const uint16_t *wants, co
             missing_required += relation [step->want] < step->missing_below;
             continue;
         }
+        if (step->kind == JM_STEP_BEST_MEMBER) {
+            const uint16_t *members = wants + step->first;
+            unsigned best = 0, shown = 0;
+            for (int m = 0; m < step->member_count; m++) {
+                best = codes [members [m]] > best ? codes [members [m]] : best;
+                shown = relation [members [m]] > shown ? relation [members [m]] : shown;
+            }
+            earned [required] += jm_job_points (step->weight_units, levels [best]);
+            missing_required += shown < step->missing_below;
+            continue;
+        }
         double credit, show;
         s_step_credit (job, r, step, wants + step->first, levels, candidate, &credit, &show);
         earned [required] += jm_job_points (step->weight_units, credit);
