@@ -906,6 +906,8 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
         jm_buf_puts (out, jm_status_name (outcome->status));
         jm_buf_puts (out, "\",\"credit\":");
         jm_buf_json_number (out, outcome->credit, 3);
+        jm_buf_puts (out, ",\"closeness\":");
+        jm_buf_json_number (out, outcome->shown, 3);
         jm_buf_puts (out, ",\"points\":");
         jm_buf_json_number (out, outcome->contribution, 2);
         //  the wanted skill met, or for a single skill the one missing
