@@ -1,6 +1,7 @@
 /*  jm_candidate: candidate profiles.  See jm_candidate.h.  */
 #include "jm_candidate.h"
 #include "jm_extract.h"
+#include "jm_proficiency.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -218,8 +219,14 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
             self->skills [j] = self->skills [j - 1];
             self->skills [j - 1] = swap;
         }
-    self->ids = malloc (sizeof (uint16_t) * (size_t) (self->skill_count + 1));
+    //  ids, then the skills' factors, the ids by factor and the groups of
+    //  equal factors, in one block
+    self->ids = malloc (sizeof (uint16_t) * 5 * (size_t) (self->skill_count + 1));
     assert (self->ids);
+    self->factor = self->ids + self->skill_count + 1;
+    self->by_factor = self->factor + self->skill_count + 1;
+    self->group_end = self->by_factor + self->skill_count + 1;
+    self->group_factor = self->group_end + self->skill_count + 1;
     uint64_t hash = 1469598103934665603ULL;
     hash = s_mix_string (hash, self->id);
     hash = s_mix_string (hash, self->name);
@@ -246,7 +253,7 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
     }
     hash = s_mix_string (hash, jm_taxonomy_version (taxonomy));
     self->fingerprint = hash;
-    jm_taxonomy_credit_codes (taxonomy, self->ids, self->skill_count, self->credit);
+    jm_proficiency_prepare (self, taxonomy);
 }
 
 static void

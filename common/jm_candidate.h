@@ -64,8 +64,18 @@ typedef struct {
     jm_ignored_skill_t *ignored;        //  in order of first mention
     uint16_t *ids;                      //  skill indices, compact, for the scorer
     uint64_t has [JM_SKILL_WORDS];      //  bitset of skills
-    uint8_t credit [JM_MAX_SKILLS];     //  per taxonomy skill, the best credit the skills give
-                                        //  toward it, coded (jm_taxonomy_credit_codes)
+    uint8_t credit [JM_MAX_SKILLS];     //  per taxonomy skill, the best evidence-weighted credit
+                                        //  the skills give toward it, linear (jm_proficiency.h)
+    uint8_t relation [JM_MAX_SKILLS];   //  the same before weighting: the best relation credit
+    uint16_t *factor;                   //  per skill (as ids): proficiency x breadth, in 1/256
+    uint16_t *by_factor;                //  skill ids (as ids) ordered by factor, largest first:
+    uint16_t *group_end;                //  groups of equal factor end at these positions
+    uint16_t *group_factor;             //  ... and have these factors
+    int group_count;
+    double career_years;                //  years_experience, else the most years a skill states, or -1
+    int breadth_skills;                 //  distinct skills listed, soft ones not counted
+    double breadth_supported;           //  how many the career supports
+    double breadth_factor;              //  supported / listed when more are listed, else 1
     uint64_t fingerprint;               //  hash of the normalized content
     int skill_cap;
     void *strings;                      //  blocks holding id, name and inputs (private)

@@ -381,6 +381,44 @@ s_load_siblings (jm_taxonomy_t *self, json_t *groups, jm_error_t *err)
     return 0;
 }
 
+//  The everyday table: skills so much a part of some work that whoever does
+//  it almost surely has them, unwritten (a web framework -> HTTP, CI -> Git).
+//  Each entry gives `credit` toward `skill` from every skill in `from`,
+//  unless a relation already gives more.  Not transitive: `from` lists
+//  every skill that counts.
+static int
+s_load_everyday (jm_taxonomy_t *self, json_t *entries, jm_error_t *err)
+{
+    if (!entries)
+        return 0;
+    if (!json_is_array (entries))
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "everyday must be an array of entries");
+    size_t index;
+    json_t *entry;
+    json_array_foreach (entries, index, entry) {
+        json_t *skill = json_object_get (entry, "skill");
+        json_t *from = json_object_get (entry, "from");
+        json_t *credit = json_object_get (entry, "credit");
+        int want = json_is_string (skill) ? jm_taxonomy_find (self, json_string_value (skill)) : -1;
+        if (want < 0)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "everyday[%zu].skill is not a known skill id", index);
+        if (!json_is_number (credit) || json_number_value (credit) <= 0 || json_number_value (credit) >= 1)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "everyday[%zu].credit must be in (0, 1)", index);
+        if (!json_is_array (from) || json_array_size (from) == 0)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "everyday[%zu].from must list skill ids", index);
+        size_t i;
+        json_t *member;
+        json_array_foreach (from, i, member) {
+            int have = json_is_string (member) ? jm_taxonomy_find (self, json_string_value (member)) : -1;
+            if (have < 0 || have == want)
+                return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                     "everyday[%zu].from[%zu] is not another known skill id", index, i);
+            s_set_relation (self, have, want, json_number_value (credit), JM_RELATION_EVERYDAY);
+        }
+    }
+    return 0;
+}
+
 //  Codes the credit matrix: the distinct credits in ascending order, and
 //  each cell as its credit's index among them.
 static int
@@ -805,7 +843,8 @@ jm_taxonomy_new_from_text (const char *text, size_t len, jm_error_t *err)
         self->relation = calloc (cells, 1);
         assert (self->credit && self->relation);
         if (s_build_closure (self, json_object_get (root, "skills"), err) == 0
-        &&  s_load_siblings (self, json_object_get (root, "siblings"), err) == 0) {
+        &&  s_load_siblings (self, json_object_get (root, "siblings"), err) == 0
+        &&  s_load_everyday (self, json_object_get (root, "everyday"), err) == 0) {
             for (int skill = 0; skill < self->size; skill++) {
                 size_t cell = (size_t) skill * (size_t) self->size + (size_t) skill;
                 self->credit [cell] = 1;
@@ -974,6 +1013,20 @@ jm_taxonomy_credit_codes (const jm_taxonomy_t *self, const uint16_t *skills, int
 }
 
 int
+jm_taxonomy_related (const jm_taxonomy_t *self, int have, const uint16_t **wants, const uint8_t **codes)
+{
+    if (have < 0 || have >= self->size) {
+        *wants = NULL;
+        *codes = NULL;
+        return 0;
+    }
+    uint32_t from = self->related_from [have];
+    *wants = self->related_want + from;
+    *codes = self->related_code + from;
+    return (int) (self->related_from [have + 1] - from);
+}
+
+int
 jm_taxonomy_lookup_key (const jm_taxonomy_t *self, const char *key, size_t len, bool *exact)
 {
     s_slot_t *slot = s_table_find (&self->folded, key, len);
@@ -1114,6 +1167,7 @@ jm_relation_name (jm_relation_t relation)
         case JM_RELATION_IMPLIES: return "implies";
         case JM_RELATION_PARENT:  return "parent";
         case JM_RELATION_SIBLING: return "sibling";
+        case JM_RELATION_EVERYDAY: return "everyday";
         default:                  return "none";
     }
 }

@@ -35,7 +35,9 @@ typedef enum {
     JM_RELATION_SAME,           //  the very skill
     JM_RELATION_IMPLIES,        //  the candidate's skill implies the required one (Django -> Python)
     JM_RELATION_PARENT,         //  the candidate has the parent of the required one (Python for Django)
-    JM_RELATION_SIBLING         //  a sibling (MySQL for PostgreSQL)
+    JM_RELATION_SIBLING,        //  a sibling (MySQL for PostgreSQL)
+    JM_RELATION_EVERYDAY        //  an everyday skill the candidate's work implies (Django -> HTTP),
+                                //  from the taxonomy's "everyday" table
 } jm_relation_t;
 
 typedef struct {
@@ -136,6 +138,10 @@ void jm_taxonomy_credit_codes (const jm_taxonomy_t *self, const uint16_t *skills
 //  of the credit `have` gives toward each skill.  Borrowed.
 const uint8_t *jm_taxonomy_credit_code_rows (const jm_taxonomy_t *self, int *stride);
 
+//  The skills `have` counts toward (its nonzero coded credits, the skill
+//  itself included): *wants and *codes (borrowed) get that many entries.
+int jm_taxonomy_related (const jm_taxonomy_t *self, int have, const uint16_t **wants, const uint8_t **codes);
+
 //  Looks up a folded key (see jm_normalize_fold) in the alias table: returns
 //  the skill index or -1; *exact (may be NULL) is set when the key is the
 //  skill's id or name rather than an alias.
@@ -155,7 +161,7 @@ void jm_taxonomy_each_key (const jm_taxonomy_t *self, jm_taxonomy_key_fn *fn, vo
 //  probes: an index of every key with each one character deleted.
 bool jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t len);
 
-//  Name of a relation: "same", "implies", "parent", "sibling" or "none".
+//  Name of a relation: "same", "implies", "parent", "sibling", "everyday" or "none".
 const char *jm_relation_name (jm_relation_t relation);
 
 //  Name of a kind: "hard", "knowledge", "soft".

@@ -361,6 +361,41 @@ s_names (jm_buf_t *out, json_t *list, const char *suggestion_key)
         jm_buf_puts (out, "none");
 }
 
+//  How evidence set a credit, from a requirement's "evidence":
+//  "; evidence level 5, 10 years: 1.00"
+static void
+s_evidence (jm_buf_t *cell, json_t *evidence)
+{
+    const char *basis = s_str (evidence, "basis");
+    if (!basis)
+        return;
+    char have [32], stated [32];
+    json_t *level = json_object_get (evidence, "level");
+    json_t *years = json_object_get (evidence, "years");
+    json_t *years_stated = json_object_get (evidence, "years_stated");
+    jm_buf_puts (cell, "; evidence ");
+    if (strcmp (basis, "unknown") == 0)
+        jm_buf_puts (cell, "level unstated");
+    else
+    if (strcmp (basis, "career") == 0)
+        jm_buf_printf (cell, "level unstated, %s-year career",
+                       jm_cli_number (have, sizeof have, json_number_value (json_object_get (evidence, "career_years")), 1));
+    else {
+        if (json_is_integer (level))
+            jm_buf_printf (cell, "level %lld", (long long) json_integer_value (level));
+        if (json_is_number (years))
+            jm_buf_printf (cell, "%s%s years", json_is_integer (level) ? ", " : "",
+                           jm_cli_number (have, sizeof have, json_number_value (years), 1));
+        if (json_is_number (years_stated))
+            jm_buf_printf (cell, " (%s stated, capped at the career)",
+                           jm_cli_number (stated, sizeof stated, json_number_value (years_stated), 1));
+    }
+    jm_buf_printf (cell, ": %.2f", json_number_value (json_object_get (evidence, "proficiency")));
+    json_t *breadth = json_object_get (evidence, "breadth");
+    if (json_is_number (breadth))
+        jm_buf_printf (cell, " x %.2f breadth", json_number_value (breadth));
+}
+
 //  A result as a readable breakdown, from its JSON.
 static void
 s_explain (s_submit_t *self, const char *text, size_t len)
@@ -405,7 +440,9 @@ s_explain (s_submit_t *self, const char *text, size_t len)
             jm_buf_puts (&earned, "-");
         else {
             const char *via = s_str (requirement, "via_name");
-            jm_buf_puts (&earned, via ? "via " : "");
+            bool everyday = via && s_str (requirement, "relation")
+                         && strcmp (s_str (requirement, "relation"), "everyday") == 0;
+            jm_buf_puts (&earned, everyday ? "implied by " : via ? "via " : "");
             jm_buf_puts (&earned, via ? via : skill);
             const char *written = s_str (requirement, "written");
             if (json_is_true (json_object_get (requirement, "from_resume")))
@@ -413,6 +450,7 @@ s_explain (s_submit_t *self, const char *text, size_t len)
             else
             if (written)
                 jm_buf_printf (&earned, ", wrote \"%s\"", written);
+            s_evidence (&earned, json_object_get (requirement, "evidence"));
         }
         char status_text [32], weight [32], credit [32], points [32];
         snprintf (status_text, sizeof status_text, "%s", status ? status : "?");
@@ -431,8 +469,41 @@ s_explain (s_submit_t *self, const char *text, size_t len)
     jm_cli_table_render (table, 2, true, out);
     jm_cli_table_destroy (&table);
     jm_buf_free (&earned);
+    long long missing_required = json_integer_value (json_object_get (result, "missing_required"));
+    if (missing_required > 0)
+        jm_buf_printf (out, "\n  Required     %lld missing: optional points count x %.3f, so that no extras"
+                       " make up for a missing must-have", missing_required,
+                       json_number_value (json_object_get (result, "optional_factor")));
     jm_buf_puts (out, "\n  Missing      ");
     s_names (out, json_object_get (result, "missing"), NULL);
+    json_t *breadth = json_object_get (result, "breadth");
+    if (json_is_object (breadth)) {
+        jm_buf_printf (out, "\n  Breadth      %lld skills listed, the career supports about %.0f",
+                       (long long) json_integer_value (json_object_get (breadth, "skills")),
+                       json_number_value (json_object_get (breadth, "supported")));
+        if (json_number_value (json_object_get (breadth, "factor")) < 1)
+            jm_buf_printf (out, ": every credit x %.3f", json_number_value (json_object_get (breadth, "factor")));
+    }
+    json_t *item;
+    json_array_foreach (json_object_get (result, "warnings"), index, item) {
+        jm_buf_puts (out, "\n  Warning      ");
+        jm_cli_text_clean (out, json_string_value (item) ? json_string_value (item) : "", 0);
+    }
+    json_t *ignored = json_object_get (result, "ignored");
+    if (json_is_array (ignored)) {
+        jm_buf_puts (out, "\n  Ignored      ");
+        json_array_foreach (ignored, index, item) {
+            jm_buf_puts (out, index ? ", " : "");
+            jm_cli_text_clean (out, s_str (item, "name") ? s_str (item, "name") : "?", 40);
+            jm_buf_puts (out, " (");
+            jm_cli_text_clean (out, s_str (item, "status") ? s_str (item, "status") : "?", 20);
+            jm_buf_puts (out, ": ");
+            jm_cli_text_clean (out, s_str (item, "reason") ? s_str (item, "reason") : "?", 20);
+            jm_buf_puts (out, ")");
+        }
+        if (json_array_size (ignored) == 0)
+            jm_buf_puts (out, "none");
+    }
     jm_buf_puts (out, "\n  Corrections  ");
     s_names (out, json_object_get (result, "corrections"), "skill");
     jm_buf_puts (out, "\n  Unknown      ");

@@ -169,9 +169,19 @@ for req in r["requirements"]:
     assert any(l.strip().startswith(status) for l in row), (status, row)
     if "via_name" in req and req["relation"] == "sibling":
         assert any("via %s (sibling)" % req["via_name"] in l for l in row), row
-for key in ("Missing", "Corrections", "Unknown"):
+    if req.get("relation") == "everyday":
+        assert any("implied by %s" % req["via_name"] in l for l in row), row
+    if "evidence" in req:
+        assert any("; evidence " in l for l in row), row
+for key in ("Missing", "Breadth", "Ignored", "Corrections", "Unknown"):
     assert "\n  " + key in text, key
 ' "$TMP/first.out"
+# evidence and ignored mentions in words: a capped claim, a framework implying HTTP
+printf '%s\n' '{"id": "ev", "years_experience": 3, "skills": [{"name": "Python", "level": 5, "years": 20}, "Django"], "resume": "I have never used Java."}' > "$TMP/evidence.jsonl"
+jm score --explain "$TMP/evidence.jsonl"
+{ [ $rc -eq 0 ] && grep -q "level 5, 3 years (20 stated, capped at the career)" "$TMP/out" \
+  && grep -q "implied by Django (everyday HTTP)" "$TMP/out" && grep -q "^  Ignored  " "$TMP/out"; } \
+    && ok score_explain_evidence || fail score_explain_evidence "rc=$rc $(grep -E 'Python|HTTP|Ignored' "$TMP/out" | head -3)"
 jm score --explain --job "${jobs[0]}" --job "${jobs[1]}" "$TMP/three.jsonl"
 [ $rc -eq 0 ] && [ "$(grep -c '^Candidate  ' "$TMP/out")" -eq 6 ] && ok score_explain_several || fail score_explain_several "rc=$rc"
 
