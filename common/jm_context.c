@@ -44,6 +44,8 @@ typedef enum { CUE_NONE = 0, CUE_NEGATION, CUE_INTENT, CUE_OTHERS } s_kind_t;
 #define F_SOFT      0x1000      //  "never": forward only before a skill, "used", "with"...
 #define F_GROUP     0x2000      //  "team used": not after "our", "my" (the candidate's own)
 #define F_BACK      0x4000      //  also covers the clause before it: "the Ruby monolith, owned by"
+#define F_POSS      0x8000      //  only written with 's: "the frontend team's React app"
+#define F_PAREN     0x10000     //  only right before '(': "the iOS team (Swift)"
 
 typedef struct {
     const char *words;          //  positions separated by ' ', alternatives by '|'
@@ -210,7 +212,24 @@ static const s_phrase_t s_phrases [] = {
     { "team * " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
     { "teams " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
     { "whose", CUE_OTHERS, OTHERS | F_TEAM },
+    { "their", CUE_OTHERS, OTHERS | F_LIST },
+    { "team", CUE_OTHERS, OTHERS | F_PAREN | F_GROUP },
+    { "teams", CUE_OTHERS, OTHERS | F_LIST | F_POSS | F_GROUP },
+    { "clients", CUE_OTHERS, OTHERS | F_LIST | F_POSS },
+    { "customers", CUE_OTHERS, OTHERS | F_LIST | F_POSS },
+    { "vendors", CUE_OTHERS, OTHERS | F_LIST | F_POSS },
+    { "partners", CUE_OTHERS, OTHERS | F_LIST | F_POSS },
+    { "contractors " OTHER_VERBS, CUE_OTHERS, OTHERS },
+    { "consultants " OTHER_VERBS, CUE_OTHERS, OTHERS },
+    { "vendor " OTHER_VERBS, CUE_OTHERS, OTHERS },
+    { "agency " OTHER_VERBS, CUE_OTHERS, OTHERS },
+    { "written by", CUE_OTHERS, OTHERS | F_BACK },
+    { "built by", CUE_OTHERS, OTHERS | F_BACK },
+    { "developed by", CUE_OTHERS, OTHERS | F_BACK },
     { "devs " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
+    { "devs", CUE_OTHERS, OTHERS | F_PAREN },
+    { "developers", CUE_OTHERS, OTHERS | F_PAREN },
+    { "engineers", CUE_OTHERS, OTHERS | F_PAREN },
     { "developers " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
     { "engineers " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
     { "scientists " OTHER_VERBS, CUE_OTHERS, OTHERS | F_TEAM },
@@ -221,10 +240,14 @@ static const s_phrase_t s_phrases [] = {
     { "maintained by", CUE_OTHERS, OTHERS | F_BACK },
     { "operated by", CUE_OTHERS, OTHERS | F_BACK },
     { "team nutzt|nutzte|nutzen|nutzten|betreibt|betrieb|betreut|betreute|verwendet|verwendete|"
-      "pflegt|pflegte|entwickelt|entwickelte|arbeitet|arbeitete", CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+      "pflegt|pflegte|entwickelt|entwickelte|arbeitet|arbeitete|setzt|setzte", CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "equipo * * usa|usaba|usan|utiliza|utilizaba|mantiene|gestiona|desarrolla|trabaja",
+      CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
     { "equipo * usa|usaba|usan|utiliza|utilizaba|mantiene|gestiona|desarrolla|trabaja",
       CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
     { "equipo usa|usaba|usan|utiliza|utilizaba|mantiene|gestiona|desarrolla|trabaja",
+      CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
+    { "équipe * * utilise|utilisait|gère|maintient|développe|développait|travaille",
       CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
     { "équipe * utilise|utilisait|gère|maintient|développe|développait|travaille",
       CUE_OTHERS, OTHERS | F_TEAM | F_GROUP },
@@ -233,6 +256,13 @@ static const s_phrase_t s_phrases [] = {
     { "qui utilise|utilisent|utilisait|développe|développent|gère|gèrent|maintient",
       CUE_OTHERS, OTHERS | F_TEAM },
     { "kollegen nutzten|nutzen|verwendeten|verwenden|betreuten|betreuen", CUE_OTHERS, OTHERS },
+    { "entwickler nutzen|nutzten|verwenden|verwendeten|setzen|arbeiten|betreuen|pflegen|entwickeln",
+      CUE_OTHERS, OTHERS | F_TEAM },
+    { "desarrolladores usan|usaban|utilizan|utilizaban|trabajan|mantienen|desarrollan",
+      CUE_OTHERS, OTHERS | F_TEAM },
+    { "développeurs utilisent|utilisaient|développent|maintiennent|travaillent",
+      CUE_OTHERS, OTHERS | F_TEAM },
+    { "ingénieurs utilisent|utilisaient|développent|maintiennent", CUE_OTHERS, OTHERS | F_TEAM },
     { "kolleginnen nutzten|nutzen|verwendeten|verwenden|betreuten|betreuen", CUE_OTHERS, OTHERS },
     { "equipo que usaba|usa|usaban|usan|mantenía|mantiene|gestionaba|gestiona|utilizaba|utiliza",
       CUE_OTHERS, OTHERS },
@@ -1087,6 +1117,24 @@ s_own_team (const char *text, uint32_t start)
     return false;
 }
 
+//  Whether a word ending at end was written with 's (or ’s)
+static bool
+s_possessive (const char *text, uint32_t end)
+{
+    if (end >= 2 && (text [end - 1] | 0x20) == 's' && text [end - 2] == '\'')
+        return true;
+    return end >= 4 && (text [end - 1] | 0x20) == 's' && memcmp (text + end - 4, "\xE2\x80\x99", 3) == 0;
+}
+
+//  Whether '(' comes next on the line, past spaces
+static bool
+s_paren_follows (const char *text, size_t len, size_t pos)
+{
+    for (int i = 0; pos < len && (text [pos] == ' ' || text [pos] == '\t') && i < 8; i++)
+        pos++;
+    return pos < len && text [pos] == '(';
+}
+
 //  Tries the phrases a word starts; returns the end of the one matched, or 0
 static uint32_t
 s_phrases_at (s_pass_t *self, const s_word_t *word, int line_words)
@@ -1095,6 +1143,10 @@ s_phrases_at (s_pass_t *self, const s_word_t *word, int line_words)
     for (int i = 0; entry && i < entry->phrase_count; i++) {
         const s_phrase_t *phrase = &s_phrases [entry->phrases [i]];
         if ((phrase->flags & F_GROUP) && s_own_team (self->text, word->start))
+            continue;
+        if ((phrase->flags & F_POSS) && !s_possessive (self->text, word->end))
+            continue;
+        if ((phrase->flags & F_PAREN) && !s_paren_follows (self->text, self->len, word->end))
             continue;
         const char *rest = strchr (phrase->words, ' ');
         s_word_t last = *word;
