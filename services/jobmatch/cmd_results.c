@@ -218,35 +218,7 @@ s_earned_by (jm_buf_t *cell, json_t *requirement)
     if (json_is_number (years) && json_is_number (min_years))
         jm_buf_printf (cell, ", %s of %s years", jm_cli_number (have, sizeof have, json_number_value (years), 1),
                        jm_cli_number (want, sizeof want, json_number_value (min_years), 1));
-    //  how evidence set the credit: "evidence level 5, 10 years: 1.00"
-    json_t *evidence = json_object_get (requirement, "evidence");
-    const char *basis = s_str (evidence, "basis");
-    if (!basis)
-        return;
-    json_t *level_read = json_object_get (evidence, "level");
-    json_t *years_read = json_object_get (evidence, "years");
-    json_t *stated = json_object_get (evidence, "years_stated");
-    jm_buf_puts (cell, "; evidence ");
-    if (strcmp (basis, "unknown") == 0)
-        jm_buf_puts (cell, "level unstated");
-    else
-    if (strcmp (basis, "career") == 0)
-        jm_buf_printf (cell, "level unstated, %s-year career",
-                       jm_cli_number (have, sizeof have, json_number_value (json_object_get (evidence, "career_years")), 1));
-    else {
-        if (json_is_integer (level_read))
-            jm_buf_printf (cell, "level %lld", (long long) json_integer_value (level_read));
-        if (json_is_number (years_read))
-            jm_buf_printf (cell, "%s%s years", json_is_integer (level_read) ? ", " : "",
-                           jm_cli_number (have, sizeof have, json_number_value (years_read), 1));
-        if (json_is_number (stated))
-            jm_buf_printf (cell, " (%s stated, capped at the career)",
-                           jm_cli_number (want, sizeof want, json_number_value (stated), 1));
-    }
-    jm_buf_printf (cell, ": %.2f", json_number_value (json_object_get (evidence, "proficiency")));
-    json_t *breadth = json_object_get (evidence, "breadth");
-    if (json_is_number (breadth))
-        jm_buf_printf (cell, " x %.2f breadth", json_number_value (breadth));
+    jm_cli_evidence (cell, json_object_get (requirement, "evidence"));
 }
 
 //  Appends the labels of an array of strings, comma-separated, or "none".
@@ -375,9 +347,7 @@ s_explain (json_t *result, jm_buf_t *out)
             jm_buf_reset (&text);
             s_append (&text, s_str (item, "name") ? s_str (item, "name") : s_str (item, "id"));
             jm_buf_puts (&text, " (");
-            s_append (&text, s_str (item, "status"));
-            jm_buf_puts (&text, ": ");
-            s_append (&text, s_str (item, "reason"));
+            jm_buf_puts (&text, jm_reason_words (s_str (item, "reason")));
             jm_buf_puts (&text, ")");
             jm_buf_puts (out, index ? ", " : "");
             jm_cli_text_clean (out, text.data, 60);

@@ -220,8 +220,8 @@ s_explain (s_score_t *self, const jm_job_t *job, const jm_candidate_t *candidate
         const jm_ignored_skill_t *ignored = &candidate->ignored [i];
         const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, ignored->skill);
         if (skill)
-            jm_buf_printf (out, "%s%s (%s: %s)", i ? ", " : "", skill->name, jm_claim_name (ignored->claim),
-                           jm_reason_name (ignored->reason));
+            jm_buf_printf (out, "%s%s (%s)", i ? ", " : "", skill->name,
+                           jm_reason_words (jm_reason_name (ignored->reason)));
     }
     if (!candidate->ignored_count)
         jm_buf_puts (out, "none");

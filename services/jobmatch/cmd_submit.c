@@ -361,40 +361,6 @@ s_names (jm_buf_t *out, json_t *list, const char *suggestion_key)
         jm_buf_puts (out, "none");
 }
 
-//  How evidence set a credit, from a requirement's "evidence":
-//  "; evidence level 5, 10 years: 1.00"
-static void
-s_evidence (jm_buf_t *cell, json_t *evidence)
-{
-    const char *basis = s_str (evidence, "basis");
-    if (!basis)
-        return;
-    char have [32], stated [32];
-    json_t *level = json_object_get (evidence, "level");
-    json_t *years = json_object_get (evidence, "years");
-    json_t *years_stated = json_object_get (evidence, "years_stated");
-    jm_buf_puts (cell, "; evidence ");
-    if (strcmp (basis, "unknown") == 0)
-        jm_buf_puts (cell, "level unstated");
-    else
-    if (strcmp (basis, "career") == 0)
-        jm_buf_printf (cell, "level unstated, %s-year career",
-                       jm_cli_number (have, sizeof have, json_number_value (json_object_get (evidence, "career_years")), 1));
-    else {
-        if (json_is_integer (level))
-            jm_buf_printf (cell, "level %lld", (long long) json_integer_value (level));
-        if (json_is_number (years))
-            jm_buf_printf (cell, "%s%s years", json_is_integer (level) ? ", " : "",
-                           jm_cli_number (have, sizeof have, json_number_value (years), 1));
-        if (json_is_number (years_stated))
-            jm_buf_printf (cell, " (%s stated, capped at the career)",
-                           jm_cli_number (stated, sizeof stated, json_number_value (years_stated), 1));
-    }
-    jm_buf_printf (cell, ": %.2f", json_number_value (json_object_get (evidence, "proficiency")));
-    json_t *breadth = json_object_get (evidence, "breadth");
-    if (json_is_number (breadth))
-        jm_buf_printf (cell, " x %.2f breadth", json_number_value (breadth));
-}
 
 //  A result as a readable breakdown, from its JSON.
 static void
@@ -450,7 +416,7 @@ s_explain (s_submit_t *self, const char *text, size_t len)
             else
             if (written)
                 jm_buf_printf (&earned, ", wrote \"%s\"", written);
-            s_evidence (&earned, json_object_get (requirement, "evidence"));
+            jm_cli_evidence (&earned, json_object_get (requirement, "evidence"));
         }
         char status_text [32], weight [32], credit [32], points [32];
         snprintf (status_text, sizeof status_text, "%s", status ? status : "?");
@@ -496,9 +462,7 @@ s_explain (s_submit_t *self, const char *text, size_t len)
             jm_buf_puts (out, index ? ", " : "");
             jm_cli_text_clean (out, s_str (item, "name") ? s_str (item, "name") : "?", 40);
             jm_buf_puts (out, " (");
-            jm_cli_text_clean (out, s_str (item, "status") ? s_str (item, "status") : "?", 20);
-            jm_buf_puts (out, ": ");
-            jm_cli_text_clean (out, s_str (item, "reason") ? s_str (item, "reason") : "?", 20);
+            jm_buf_puts (out, jm_reason_words (s_str (item, "reason")));
             jm_buf_puts (out, ")");
         }
         if (json_array_size (ignored) == 0)

@@ -180,7 +180,7 @@ for key in ("Missing", "Breadth", "Ignored", "Corrections", "Unknown"):
 printf '%s\n' '{"id": "ev", "years_experience": 3, "skills": [{"name": "Python", "level": 5, "years": 20}, "Django"], "resume": "I have never used Java."}' > "$TMP/evidence.jsonl"
 jm score --explain "$TMP/evidence.jsonl"
 { [ $rc -eq 0 ] && grep -q "level 5, 3 years (20 stated, capped at the career)" "$TMP/out" \
-  && grep -q "implied by Django (everyday HTTP)" "$TMP/out" && grep -q "^  Ignored  " "$TMP/out"; } \
+  && grep -q "implied by Django (everyday HTTP)" "$TMP/out" && grep -q "^  Ignored  *Java (negated)$" "$TMP/out"; } \
     && ok score_explain_evidence || fail score_explain_evidence "rc=$rc $(grep -E 'Python|HTTP|Ignored' "$TMP/out" | head -3)"
 jm score --explain --job "${jobs[0]}" --job "${jobs[1]}" "$TMP/three.jsonl"
 [ $rc -eq 0 ] && [ "$(grep -c '^Candidate  ' "$TMP/out")" -eq 6 ] && ok score_explain_several || fail score_explain_several "rc=$rc"

@@ -435,8 +435,13 @@
         return text;
     }
 
-    const CLAIM_TEXT = { negated: "negated", intended: "wants to learn", others: "someone else's",
-                         ambiguous: "an ordinary word without evidence" };
+    //  the same words as the CLI's --explain (jm_reason_words in common/jm_resume.c)
+    const REASON_TEXT = { negation: "negated", intent: "wants to learn it", someone_else: "someone else's",
+                          no_evidence: "an ordinary word, nothing technical near it",
+                          year_after: "an ordinary word: a year or term after it",
+                          hyphen_joined: "an ordinary word: joined to another by a hyphen",
+                          employer: "an employer's name", longer_name: "part of a longer name",
+                          ordinary_word: "an ordinary word in an everyday phrase" };
 
     function renderBreakdown(result) {
         const box = $("breakdown");
@@ -480,8 +485,7 @@
         for (const warning of result.warnings || []) extras.push("warning: " + warning);
         for (const ignored of result.ignored || []) {
             extras.push("ignored “" + (ignored.name || ignored.id) + "” in the résumé: " +
-                        (CLAIM_TEXT[ignored.status] || ignored.status) +
-                        (ignored.reason ? " (" + ignored.reason.replace(/_/g, " ") + ")" : ""));
+                        (REASON_TEXT[ignored.reason] || ignored.status || "not counted"));
         }
         for (const correction of result.corrections || []) {
             extras.push("read “" + correction.input + "” as " + skillName(correction.skill));
