@@ -3,6 +3,8 @@
 #   make            build build/libjobmatch.a and one binary per services/<name>/
 #   make test       install missing Debian packages, build, run unit + integration tests
 #   make check      unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make eval       the evaluation set (tests/eval/): extraction precision, recall, F1 and
+#                   trap finds, Spearman's rho per job, judged by tests/eval/thresholds.json
 #   make fuzz       every libFuzzer target tests/fuzz/fuzz_*.c for FUZZ_SECONDS (60) each,
 #                   with ASan/UBSan, on a copy of its corpus; fails on any crash, leak or hang
 #                   (FUZZ_TARGETS="fuzz_config ..." picks some; see tests/fuzz/README.md)
@@ -34,7 +36,7 @@ UNIT_BIN    := $(BUILD)/bin/jm-unit-tests
 BENCH_SRC   := $(sort $(wildcard bench/*.c))
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bin/%)
 
-.PHONY: all test check bench run deps install clean unit fuzz fuzz-build
+.PHONY: all test check bench run deps install clean unit fuzz fuzz-build eval
 .SECONDARY:
 all: $(LIB) $(SERVICE_BIN) $(UNIT_BIN) $(BENCH_BIN)
 
@@ -110,6 +112,9 @@ build-fuzz/fuzz/%: tests/fuzz/%.c $$(call fuzz_sources,tests/fuzz/$$*.c) $(wildc
 	$(FUZZ_CC) $(CPPFLAGS) $(addprefix -I,$(sort $(dir $(call fuzz_sources,$<)))) -std=gnu11 \
 	  $(WARN) $(FUZZ_CFLAGS) $(call fuzz_cflags,$<) -fsanitize=fuzzer $< $(call fuzz_sources,$<) \
 	  build-fuzz/libjobmatch.a $(LDLIBS) -o $@
+
+eval: all
+	JM_BIN=$(CURDIR)/$(BUILD)/bin JM_DATA_DIR=$(CURDIR)/data tests/eval/run
 
 bench: deps
 	$(MAKE) all

@@ -1,6 +1,7 @@
 /*  jm_candidate: candidate profiles.  See jm_candidate.h.  */
 #include "jm_candidate.h"
 #include "jm_extract.h"
+#include "jm_proficiency.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -97,7 +98,8 @@ s_keep (jm_candidate_t *self, const char *text)
 }
 
 //  Adds or merges one recognised skill.  A listed skill wins over one found
-//  in the resume; two listings of one skill keep the higher level and years.
+//  in the resume: the resume's level and years fill only what the listing
+//  leaves unstated; two listings of one skill keep the higher level and years.
 static void
 s_add_skill (jm_candidate_t *self, int skill, int level, double years, int last_used,
              jm_match_t match, const char *input, bool from_resume)
@@ -106,8 +108,13 @@ s_add_skill (jm_candidate_t *self, int skill, int level, double years, int last_
         jm_candidate_skill_t *entry = &self->skills [i];
         if (entry->skill != skill)
             continue;
-        if (from_resume)
+        if (from_resume) {
+            if (!entry->level)
+                entry->level = level;
+            if (entry->years < 0)
+                entry->years = years;
             return;
+        }
         if (entry->from_resume) {
             entry->from_resume = false;
             entry->match = match;
@@ -212,8 +219,14 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
             self->skills [j] = self->skills [j - 1];
             self->skills [j - 1] = swap;
         }
-    self->ids = malloc (sizeof (uint16_t) * (size_t) (self->skill_count + 1));
+    //  ids, then the skills' factors, the ids by factor and the groups of
+    //  equal factors, in one block
+    self->ids = malloc (sizeof (uint16_t) * 5 * (size_t) (self->skill_count + 1));
     assert (self->ids);
+    self->factor = self->ids + self->skill_count + 1;
+    self->by_factor = self->factor + self->skill_count + 1;
+    self->group_end = self->by_factor + self->skill_count + 1;
+    self->group_factor = self->group_end + self->skill_count + 1;
     uint64_t hash = 1469598103934665603ULL;
     hash = s_mix_string (hash, self->id);
     hash = s_mix_string (hash, self->name);
@@ -230,9 +243,27 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
     }
     for (int i = 0; i < self->unknown_count; i++)
         hash = s_mix_string (hash, self->unknown [i].input);
+    //  the mentions that do not count show in explanations
+    hash = s_mix (hash, &self->ignored_count, sizeof self->ignored_count);
+    for (int i = 0; i < self->ignored_count; i++) {
+        const jm_ignored_skill_t *entry = &self->ignored [i];
+        hash = s_mix_string (hash, jm_taxonomy_skill (taxonomy, entry->skill)->id);
+        int fields [2] = { (int) entry->claim, (int) entry->reason };
+        hash = s_mix (hash, fields, sizeof fields);
+    }
     hash = s_mix_string (hash, jm_taxonomy_version (taxonomy));
     self->fingerprint = hash;
-    jm_taxonomy_credit_codes (taxonomy, self->ids, self->skill_count, self->credit);
+    jm_proficiency_prepare (self, taxonomy);
+}
+
+static void
+s_add_ignored (jm_candidate_t *self, int skill, jm_claim_t claim, jm_reason_t reason)
+{
+    jm_ignored_skill_t *grown = realloc (self->ignored, (size_t) (self->ignored_count + 1) * sizeof *grown);
+    if (!grown)
+        abort ();
+    self->ignored = grown;
+    self->ignored [self->ignored_count++] = (jm_ignored_skill_t) { skill, claim, reason };
 }
 
 //  Adds the skills the resume shows the candidate holds, with the level and
@@ -248,10 +279,27 @@ s_read_resume (jm_candidate_t *self, const jm_extractor_t *extractor, const char
         jm_error_prefix (err, "candidate '%.64s': resume: ", self->id);
         return -1;
     }
+    //  each held skill once, in order of first mention, with the best
+    //  evidence of all its mentions: the highest level, the most years
+    int level [JM_MAX_SKILLS] = { 0 };
+    double years [JM_MAX_SKILLS];
+    bool added [JM_MAX_SKILLS] = { false };
+    for (int s = 0; s < JM_MAX_SKILLS; s++)
+        years [s] = -1;
     for (long i = 0; i < count; i++)
-        if (found [i].claim == JM_CLAIM_HELD)
-            s_add_skill (self, found [i].skill, found [i].level, found [i].years, 0,
+        if (found [i].claim == JM_CLAIM_HELD) {
+            assert (found [i].skill >= 0 && found [i].skill < JM_MAX_SKILLS);
+            if (found [i].level > level [found [i].skill])
+                level [found [i].skill] = found [i].level;
+            if (found [i].years > years [found [i].skill])
+                years [found [i].skill] = found [i].years;
+        }
+    for (long i = 0; i < count; i++)
+        if (found [i].claim == JM_CLAIM_HELD && !added [found [i].skill]) {
+            added [found [i].skill] = true;
+            s_add_skill (self, found [i].skill, level [found [i].skill], years [found [i].skill], 0,
                          found [i].corrected ? JM_MATCH_TYPO : JM_MATCH_EXACT, NULL, true);
+        }
     for (long i = 0; i < count; i++) {
         if (found [i].claim == JM_CLAIM_HELD)
             continue;
@@ -260,15 +308,8 @@ s_read_resume (jm_candidate_t *self, const jm_extractor_t *extractor, const char
             seen = self->skills [k].skill == found [i].skill;
         for (int k = 0; k < self->ignored_count && !seen; k++)
             seen = self->ignored [k].skill == found [i].skill;
-        if (seen)
-            continue;
-        jm_ignored_skill_t *grown = realloc (self->ignored, (size_t) (self->ignored_count + 1) * sizeof *grown);
-        if (!grown)
-            abort ();
-        self->ignored = grown;
-        self->ignored [self->ignored_count++] = (jm_ignored_skill_t) {
-            found [i].skill, found [i].claim, found [i].reason
-        };
+        if (!seen)
+            s_add_ignored (self, found [i].skill, found [i].claim, found [i].reason);
     }
     free (found);
     return 0;
@@ -449,6 +490,16 @@ jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
     for (int i = 0; i < self->unknown_count; i++)
         json_array_append_new (unknown, json_string (self->unknown [i].input));
     json_t *profile = json_pack ("{s:s, s:o, s:o}", "id", self->id, "skills", skills, "unknown", unknown);
+    if (self->ignored_count) {
+        json_t *ignored = json_array ();
+        for (int i = 0; i < self->ignored_count; i++) {
+            const jm_ignored_skill_t *entry = &self->ignored [i];
+            json_array_append_new (ignored, json_pack ("{s:s, s:s, s:s}",
+                "id", jm_taxonomy_skill (taxonomy, entry->skill)->id,
+                "status", jm_claim_name (entry->claim), "reason", jm_reason_name (entry->reason)));
+        }
+        json_object_set_new (profile, "ignored", ignored);
+    }
     if (self->name)
         json_object_set_new (profile, "name", json_string (self->name));
     if (self->years_experience >= 0)
@@ -517,7 +568,23 @@ jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *tax
             jm_buf_puts (out, ",");
         jm_buf_json_str (out, self->unknown [i].input);
     }
-    jm_buf_puts (out, "]}");
+    jm_buf_puts (out, "]");
+    if (self->ignored_count) {
+        jm_buf_puts (out, ",\"ignored\":[");
+        for (int i = 0; i < self->ignored_count; i++) {
+            const jm_ignored_skill_t *entry = &self->ignored [i];
+            const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, entry->skill);
+            jm_buf_puts (out, i ? ",{\"id\":" : "{\"id\":");
+            jm_buf_append (out, skill->id_json, skill->id_json_len);
+            jm_buf_puts (out, ",\"status\":");
+            jm_buf_json_str (out, jm_claim_name (entry->claim));
+            jm_buf_puts (out, ",\"reason\":");
+            jm_buf_json_str (out, jm_reason_name (entry->reason));
+            jm_buf_puts (out, "}");
+        }
+        jm_buf_puts (out, "]");
+    }
+    jm_buf_puts (out, "}");
 }
 
 //  One stored skill: {"id", "name"?, "level"?, "years"?, "last_used"?, "from_resume"?}
@@ -577,6 +644,33 @@ s_profile_skill (jm_candidate_t *self, const jm_json_t *item, size_t index,
     return 0;
 }
 
+//  One stored ignored skill: {"id", "status", "reason"}.  A skill the
+//  taxonomy no longer knows is dropped, as the mention would be.
+static int
+s_profile_ignored (jm_candidate_t *self, const jm_json_t *item, size_t index,
+                   const jm_taxonomy_t *taxonomy, jm_error_t *err)
+{
+    const char *id = jm_json_string (jm_json_get (item, "id"));
+    const char *status = jm_json_string (jm_json_get (item, "status"));
+    const char *reason = jm_json_string (jm_json_get (item, "reason"));
+    int claim = status ? jm_claim_parse (status) : -1;
+    int why = reason ? jm_reason_parse (reason) : -1;
+    const char *field = !jm_json_is_object (item) || !id ? "id"
+                      : claim <= JM_CLAIM_HELD ? "status"
+                      : why <= JM_REASON_NONE ? "reason" : NULL;
+    if (field)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': ignored[%zu].%s is malformed",
+                             self->id, index, field);
+    int skill = jm_taxonomy_find (taxonomy, id);
+    if (skill < 0)
+        return 0;
+    for (int i = 0; i < self->ignored_count; i++)
+        if (self->ignored [i].skill == skill)
+            return 0;
+    s_add_ignored (self, skill, (jm_claim_t) claim, (jm_reason_t) why);
+    return 0;
+}
+
 jm_candidate_t *
 jm_candidate_new_from_profile (const jm_json_t *profile, const jm_taxonomy_t *taxonomy, jm_error_t *err)
 {
@@ -590,11 +684,14 @@ jm_candidate_new_from_profile (const jm_json_t *profile, const jm_taxonomy_t *ta
     const jm_json_t *years = jm_json_get (profile, "years_experience");
     const jm_json_t *skills = jm_json_get (profile, "skills");
     const jm_json_t *unknown = jm_json_get (profile, "unknown");
+    const jm_json_t *ignored = jm_json_get (profile, "ignored");
     const char *field = name && !jm_json_is_string (name) ? "name"
                       : years && !jm_json_is_number (years) ? "years_experience"
                       : (skills && !jm_json_is_array (skills)) || jm_json_count (skills) > JM_MAX_SKILLS
                         ? "skills"
-                      : unknown && !jm_json_is_array (unknown) ? "unknown" : NULL;
+                      : unknown && !jm_json_is_array (unknown) ? "unknown"
+                      : (ignored && !jm_json_is_array (ignored)) || jm_json_count (ignored) > JM_MAX_SKILLS
+                        ? "ignored" : NULL;
     if (field) {
         jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': %s is malformed", id, field);
         return NULL;
@@ -624,6 +721,13 @@ jm_candidate_new_from_profile (const jm_json_t *profile, const jm_taxonomy_t *ta
         jm_lookup_t found = jm_normalize_lookup (taxonomy, text, item->count);
         s_add_unknown (self, text, found.suggestion);
     }
+    index = 0;
+    for (const jm_json_t *item = jm_json_first (ignored); index < jm_json_count (ignored);
+         item = jm_json_skip (item), index++)
+        if (s_profile_ignored (self, item, index, taxonomy, err)) {
+            jm_candidate_destroy (&self);
+            return NULL;
+        }
     s_finish (self, taxonomy);
     return self;
 }

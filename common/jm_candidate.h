@@ -7,7 +7,8 @@
     (a listed skill's level wins); what the taxonomy does not know is kept
     with a suggestion.  The result is a bitset plus per-skill level and
     years, ready for the scorer, and a fingerprint of everything that can
-    change a result, used as the cache key.                                 */
+    change a result or its explanation (the ignored skills included), used
+    as the cache key.                                                       */
 #ifndef JM_CANDIDATE_H
 #define JM_CANDIDATE_H
 
@@ -63,8 +64,18 @@ typedef struct {
     jm_ignored_skill_t *ignored;        //  in order of first mention
     uint16_t *ids;                      //  skill indices, compact, for the scorer
     uint64_t has [JM_SKILL_WORDS];      //  bitset of skills
-    uint8_t credit [JM_MAX_SKILLS];     //  per taxonomy skill, the best credit the skills give
-                                        //  toward it, coded (jm_taxonomy_credit_codes)
+    uint8_t credit [JM_MAX_SKILLS];     //  per taxonomy skill, the best evidence-weighted credit
+                                        //  the skills give toward it, linear (jm_proficiency.h)
+    uint8_t relation [JM_MAX_SKILLS];   //  the same before weighting: the best relation credit
+    uint16_t *factor;                   //  per skill (as ids): proficiency x breadth, in 1/256
+    uint16_t *by_factor;                //  skill ids (as ids) ordered by factor, largest first:
+    uint16_t *group_end;                //  groups of equal factor end at these positions
+    uint16_t *group_factor;             //  ... and have these factors
+    int group_count;
+    double career_years;                //  years_experience, else the most years a skill states, or -1
+    int breadth_skills;                 //  distinct skills listed, soft ones not counted
+    double breadth_supported;           //  how many the career supports
+    double breadth_factor;              //  supported / listed when more are listed, else 1
     uint64_t fingerprint;               //  hash of the normalized content
     int skill_cap;
     void *strings;                      //  blocks holding id, name and inputs (private)
@@ -98,15 +109,18 @@ const jm_candidate_skill_t *jm_candidate_skill (const jm_candidate_t *self, int 
 void jm_candidate_fingerprint_hex (const jm_candidate_t *self, char dest [17]);
 
 //  The normalized profile as JSON (new reference): id, name, years, skills
-//  by id with the name as written, level, years and last_used, and the
-//  unknown skills as written.
+//  by id with the name as written, level, years and last_used, the
+//  unknown skills as written, and (when there are any) the skills the
+//  resume mentions only in ways that do not count:
+//  "ignored":[{"id":..,"status":"negated","reason":"negation"}].
 json_t *jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy);
 
 //  Appends the same profile as compact JSON text to out, without building
 //  a tree (the matcher stores one per scored candidate):
 //      {"id":..,"name":..,"years_experience":..,
 //       "skills":[{"id":..,"name":..,"level":..,"years":..,"last_used":..,"from_resume":true}],
-//       "unknown":[..]}
+//       "unknown":[..],"ignored":[{"id":..,"status":..,"reason":..}]}
+//  ("ignored" only when there are any).
 //  Numbers are written so that they read back as the same double.
 void jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy,
                                  jm_buf_t *out);
@@ -114,10 +128,11 @@ void jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t
 //  Builds a candidate from a stored profile (jm_candidate_to_json or
 //  jm_candidate_write_profile, parsed with jm_json; borrowed).  With the same taxonomy it
 //  has the same skills, levels, years, last use, unknown skills, how each
-//  name was recognised (typo corrections) and so the same fingerprint as the
-//  candidate the profile was made from.  A skill id the taxonomy no longer
-//  knows becomes an unknown skill, as written.  Returns NULL with err set
-//  (invalid_data naming the field) when the profile is malformed.
+//  name was recognised (typo corrections), ignored skills and so the same
+//  fingerprint as the candidate the profile was made from.  A skill id the
+//  taxonomy no longer knows becomes an unknown skill, as written (an ignored
+//  one is dropped).  Returns NULL with err set (invalid_data naming the
+//  field, "ignored[2].status") when the profile is malformed.
 jm_candidate_t *jm_candidate_new_from_profile (const jm_json_t *profile, const jm_taxonomy_t *taxonomy,
                                                jm_error_t *err);
 

@@ -20,6 +20,7 @@
     only past overlapping candidates.  A last pass keeps the leftmost-longest
     non-overlapping ones.                                                   */
 #include "jm_extract.h"
+#include "jm_text.h"
 
 #include <assert.h>
 #include <stdbool.h>
@@ -287,31 +288,11 @@ jm_extractor_destroy (jm_extractor_t **self_p)
 }
 
 //  Length of the UTF-8 sequence at p (2 to 4), or 0 when it is not valid
-//  RFC 3629 UTF-8 (stray continuation, overlong, surrogate, past U+10FFFF,
-//  truncated).
-static size_t
+//  RFC 3629 UTF-8; jm_text owns the rule.
+static inline size_t
 s_utf8_length (const uint8_t *p, size_t avail)
 {
-    uint8_t c = p [0];
-    if (c < 0xC2)
-        return 0;
-    if (c < 0xE0)
-        return avail >= 2 && (p [1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c < 0xF0) {
-        if (avail < 3 || (p [1] & 0xC0) != 0x80 || (p [2] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xE0 && p [1] < 0xA0) || (c == 0xED && p [1] > 0x9F))
-            return 0;
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (avail < 4 || (p [1] & 0xC0) != 0x80 || (p [2] & 0xC0) != 0x80 || (p [3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && p [1] < 0x90) || (c == 0xF4 && p [1] > 0x8F))
-            return 0;
-        return 4;
-    }
-    return 0;
+    return jm_text_utf8_length (p, avail);
 }
 
 #define S_BAD_CODEPOINT 0x110000
@@ -688,19 +669,7 @@ static const bool s_glued [256] = {
 static void
 s_utf8_error (const uint8_t *text, size_t offset, jm_error_t *err)
 {
-    int line = 1, column = 1;
-    for (size_t i = 0; i < offset; i++) {
-        if (text [i] == '\n') {
-            line++;
-            column = 1;
-        }
-        else
-        if ((text [i] & 0xC0) != 0x80)
-            column++;
-    }
-    jm_error_set_at (err, JM_ERR_INVALID_REQUEST, line, column,
-                     "text is not valid UTF-8 at line %d, column %d (byte %zu)",
-                     line, column, offset);
+    jm_text_utf8_error (text, offset, err);
 }
 
 long

@@ -2,6 +2,7 @@
 #include "jm_job.h"
 #include "jm_buf.h"
 #include "jm_normalize.h"
+#include "jm_proficiency.h"
 
 #include <assert.h>
 #include <math.h>
@@ -27,6 +28,8 @@ struct _jm_job_t {
     jm_step_t *steps;
     uint16_t *wants;
     int32_t *points;
+    int32_t *plain_points;
+    double values [JM_CREDIT_STEPS + 1];        //  what each linear credit code is worth
 };
 
 static bool
@@ -270,9 +273,33 @@ s_compile_steps (jm_job_t *self)
     }
     fast->steps = self->steps;
     fast->wants = self->wants;
-    int level_count;
-    fast->levels = jm_taxonomy_credit_levels (self->taxonomy, &level_count);
+    int level_count = JM_CREDIT_STEPS + 1;
+    for (int code = 0; code < level_count; code++)
+        self->values [code] = (double) code / JM_CREDIT_STEPS;
+    fast->levels = self->values;
     fast->level_count = level_count;
+    //  the taxonomy's credit codes as linear codes
+    int taxonomy_levels;
+    const double *levels = jm_taxonomy_credit_levels (self->taxonomy, &taxonomy_levels);
+    for (int code = 0; code < taxonomy_levels; code++)
+        fast->linear [code] = (uint8_t) jm_credit_code (levels [code]);
+    //  a missing required requirement costs more than everything optional
+    //  can give back (see jm_job.h)
+    double smallest_required = 0, optional_weight = 0;
+    for (int r = 0; r < self->requirement_count; r++) {
+        double weight = self->requirements [r].weight;
+        if (!fast->required [r])
+            optional_weight += weight;
+        else
+        if (smallest_required == 0 || weight < smallest_required)
+            smallest_required = weight;
+    }
+    fast->gate = optional_weight > 0 ? JM_JOB_GATE_SHARE * smallest_required / optional_weight : 0;
+    if (fast->gate > JM_JOB_GATE_MAX)
+        fast->gate = JM_JOB_GATE_MAX;
+    fast->gates [0] = 1;
+    for (int k = 1; k <= JM_JOB_MAX_REQUIREMENTS; k++)
+        fast->gates [k] = fast->gates [k - 1] * fast->gate;
     //  each requirement's points at each credit code, so that the score adds integers
     self->points = malloc (sizeof (int32_t) * (size_t) (self->requirement_count * level_count + 1));
     assert (self->points);
@@ -284,6 +311,19 @@ s_compile_steps (jm_job_t *self)
             fast->others [fast->other_count++] = (uint8_t) r;
     }
     fast->points = self->points;
+    self->plain_points = malloc (sizeof (int32_t) * (size_t) (self->requirement_count * level_count + 1));
+    assert (self->plain_points);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int r = 0; r < self->requirement_count; r++)
+            if (fast->plain [r] && fast->required [r] == (pass == 0)) {
+                memcpy (self->plain_points + fast->plain_count * level_count, self->points + r * level_count,
+                        sizeof (int32_t) * (size_t) level_count);
+                fast->plain_columns [fast->plain_count++] = (uint8_t) r;
+            }
+        if (pass == 0)
+            fast->plain_required_count = fast->plain_count;
+    }
+    fast->plain_points = self->plain_points;
     while (fast->half_code < level_count && fast->levels [fast->half_code] < 0.5)
         fast->half_code++;
     fast->full_code = fast->half_code;
@@ -343,7 +383,7 @@ s_compile_fast (jm_job_t *self, jm_error_t *err)
         for (int r = 0; r < self->requirement_count; r++) {
             const jm_requirement_t *req = &self->requirements [r];
             for (int m = 0; m < req->member_count; m++) {
-                uint8_t code = codes [req->members [m].skill];
+                uint8_t code = fast->linear [codes [req->members [m].skill]];
                 int column = fast->column [r] + (fast->per_member [r] ? m : 0);
                 if (code > row [column])
                     row [column] = code;
@@ -503,6 +543,7 @@ jm_job_destroy (jm_job_t **self_p)
     free (self->steps);
     free (self->wants);
     free (self->points);
+    free (self->plain_points);
     json_decref (self->notes);
     free (self);
     *self_p = NULL;
@@ -520,6 +561,12 @@ const jm_requirement_t *
 jm_job_requirement (const jm_job_t *self, int index)
 {
     return index >= 0 && index < self->requirement_count ? &self->requirements [index] : NULL;
+}
+
+double
+jm_job_gate (const jm_job_t *self)
+{
+    return self->fast.gate;
 }
 
 const jm_job_fast_t *

@@ -64,14 +64,24 @@ typedef struct {
 //  r of credits, and an any-of that needs several members one more column
 //  per member after the requirements' (column [r]).  There is one row per
 //  candidate skill that earns any credit at all (row_of [skill]; row 0 is
-//  all zeros, for the skills that earn nothing), holding the code of that
-//  skill's best relation credit toward each column (an index into levels,
-//  see jm_taxonomy_credit_levels), so scoring is a byte-wise max over the
-//  candidate's ~15 rows.  Where a minimum level or years applies, the
-//  scorer scales each skill's credit by its own level and years before
-//  taking the max (from the taxonomy's coded credits, relation_codes).
+//  all zeros, for the skills that earn nothing), holding that skill's best
+//  relation credit toward each column as a linear code (1/200, see
+//  jm_proficiency.h), so scoring is a byte-wise max over the candidate's
+//  ~15 rows, each scaled by the skill's evidence factor.  Where a minimum
+//  level or years applies, the scorer also scales each skill's credit by
+//  its own level and years before taking the max (from the taxonomy's
+//  coded credits, relation_codes, read through linear).
 #define JM_JOB_MAX_COLUMNS 256                  //  one per requirement, or per member of an any-of with a min above 1
 #define JM_JOB_MAX_ROW (JM_JOB_MAX_COLUMNS + JM_JOB_MAX_REQUIREMENTS)
+
+//  A candidate missing a required requirement (less than half its relation
+//  credit) gets the optional requirements' points only in part: times gate
+//  per required requirement missing, gate = 0.4 x (the smallest required
+//  weight / the optional weight), at most 0.5.  So with everything optional
+//  met, missing one required requirement still scores below meeting only
+//  the required ones (see jm_score.h).
+#define JM_JOB_GATE_SHARE   0.4
+#define JM_JOB_GATE_MAX     0.5
 
 //  Scores add whole points: a requirement earns weight x credit in
 //  millionths of a weight unit, rounded, so that the sum is exact and every
@@ -126,19 +136,26 @@ typedef struct {
     const jm_step_t *steps;                     //  requirement_count, in order
     const uint16_t *wants;                      //  members of every step, one after another
     int want_count;
-    const double *levels;                       //  the taxonomy's credit levels
-    int level_count;
+    const double *levels;                       //  credit of each linear code: code / 200
+    int level_count;                            //  JM_CREDIT_STEPS + 1
     const int32_t *points;                      //  [r * level_count + code]: requirement r's
                                                 //  points at credit code (jm_job_points),
                                                 //  zero unless requirement r is plain
+    const int32_t *plain_points;                //  the plain requirements' rows of points, one
+                                                //  after another, required ones first,
+    uint8_t plain_columns [JM_JOB_MAX_REQUIREMENTS];    //  and their columns
+    int plain_required_count, plain_count;
     uint8_t others [JM_JOB_MAX_REQUIREMENTS];   //  the requirements that are not plain
     int other_count;
     uint64_t plain_required;                    //  bit r: requirement r is required and plain
-    uint8_t half_code;                          //  codes below this give less than half credit
+    uint8_t half_code;                          //  relation codes below this are missing
     uint8_t full_code;                          //  codes from this give full credit
     const uint8_t *relation_codes;              //  the taxonomy's coded credit rows
     int relation_stride;
     int relation_rows;                          //  the taxonomy's size
+    uint8_t linear [JM_CREDIT_LEVELS];          //  a taxonomy credit code as a linear code
+    double gate;                                //  optional points' factor per required missing
+    double gates [JM_JOB_MAX_REQUIREMENTS + 1];         //  gate to the power k
 } jm_job_fast_t;
 
 typedef struct _jm_job_t jm_job_t;
@@ -169,6 +186,10 @@ int jm_job_requirement_count (const jm_job_t *self);
 const jm_requirement_t *jm_job_requirement (const jm_job_t *self, int index);
 double jm_job_total_weight (const jm_job_t *self);
 const jm_taxonomy_t *jm_job_taxonomy (const jm_job_t *self);
+
+//  The factor each missing required requirement multiplies the optional
+//  requirements' points by.
+double jm_job_gate (const jm_job_t *self);
 
 //  Sets the version (the registry raises it on every put).
 void jm_job_set_version (jm_job_t *self, int version);

@@ -14,9 +14,17 @@ static const char *s_claim_names [JM_CLAIM_COUNT] = {
     "held", "negated", "intended", "others", "ambiguous"
 };
 
+//  The reasons in a recruiter's words, for explanations
+static const char *s_reason_words [JM_REASON_COUNT] = {
+    "held", "negated", "wants to learn it", "someone else's", "an ordinary word, nothing technical near it",
+    "an ordinary word: a year or term after it", "an ordinary word: joined to another by a hyphen",
+    "an employer's name", "part of a longer name", "an ordinary word in an everyday phrase"
+};
+
 static const char *s_reason_names [JM_REASON_COUNT] = {
     "none", "negation", "intent", "someone_else", "no_evidence",
-    "year_after", "hyphen_joined", "employer", "longer_name"
+    "year_after", "hyphen_joined", "employer", "longer_name",
+    "ordinary_word"
 };
 
 long
@@ -46,8 +54,9 @@ jm_resume_read (const jm_extractor_t *extractor, const char *text, size_t len,
         };
     free (mentions);
     count = jm_lists_correct (taxonomy, plain.text, plain.len, &found, count, &capacity);
-    jm_ambiguity_check (taxonomy, plain.text, plain.len, found, count);
+    //  context first: "I want to learn Rust" is a wish, whatever the word
     jm_context_classify (plain.text, plain.len, found, count);
+    jm_ambiguity_check (taxonomy, plain.text, plain.len, found, count);
     jm_evidence_read (plain.text, plain.len, found, count);
     //  spans back to the original bytes
     for (long i = 0; i < count; i++) {
@@ -73,6 +82,13 @@ const char *
 jm_reason_name (jm_reason_t reason)
 {
     return reason >= 0 && reason < JM_REASON_COUNT ? s_reason_names [reason] : "unknown";
+}
+
+const char *
+jm_reason_words (const char *name)
+{
+    int reason = name ? jm_reason_parse (name) : -1;
+    return reason >= 0 ? s_reason_words [reason] : "not counted";
 }
 
 int

@@ -8,10 +8,10 @@
       2. jm_extract    every mention of a taxonomy form (Aho-Corasick);
       3. jm_lists      skill lists and "Skills:" lines: entries the
                        taxonomy knows only by a typo are corrected there;
-      4. jm_ambiguity  skills whose names are ordinary words (Go, Spring,
-                       Oracle) count only with evidence;
-      5. jm_context    negation ("no experience with"), intent ("want to
+      4. jm_context    negation ("no experience with"), intent ("want to
                        learn") and other people's skills ("the team owns");
+      5. jm_ambiguity  skills whose names are ordinary words (Go, Spring,
+                       Oracle) count only with evidence;
       6. jm_evidence   years and level ("5 years of Java", "senior Go
                        developer", "familiar with Docker", "Java since 2016").
     Spans are byte offsets into the original text.  The result depends on the
@@ -47,6 +47,7 @@ typedef enum {
     JM_REASON_HYPHEN_JOINED,    //  "Go-live", "Objective-C"
     JM_REASON_EMPLOYER,         //  "at Oracle"
     JM_REASON_LONGER_NAME,      //  part of a longer product name: "SQL Server Express"
+    JM_REASON_ORDINARY_WORD,    //  the word in its English sense: "React quickly"
     JM_REASON_COUNT
 } jm_reason_t;
 
@@ -77,6 +78,10 @@ const char *jm_claim_name (jm_claim_t claim);
 
 //  Names for JSON: "negation", "intent", "someone_else", "no_evidence", ...
 const char *jm_reason_name (jm_reason_t reason);
+
+//  A reason named as jm_reason_name writes it, in a recruiter's words
+//  ("negated", "an ordinary word: a year or term after it"); never NULL.
+const char *jm_reason_words (const char *name);
 
 //  The claim or reason named (as the functions above write them), or -1.
 int jm_claim_parse (const char *name);

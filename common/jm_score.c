@@ -1,5 +1,6 @@
 /*  jm_score: scoring and its explanation.  See jm_score.h for the formula.  */
 #include "jm_score.h"
+#include "jm_proficiency.h"
 
 #include <assert.h>
 #include <math.h>
@@ -33,348 +34,286 @@ s_top_average (const double *credits, int n, int count)
     return sum / count;
 }
 
-//  The candidate's own credit for a wanted skill it has: 1, scaled down by
-//  level / min_level and years / min_years when it states less.
+//  How far a skill meets a job's minimum level and years: 1, or less in
+//  proportion when the candidate states less.  An unstated level counts as
+//  competent (3); unstated years as enough; years are capped at the career.
 static inline double
-s_factor (int min_level, double min_years, const jm_candidate_skill_t *entry)
+s_below (const jm_requirement_t *req, const jm_candidate_t *candidate, const jm_candidate_skill_t *entry)
 {
     double factor = 1;
-    int level = entry ? entry->level : 0;
-    if (min_level && level && level < min_level)
-        factor = (double) level / min_level;
-    double years = entry ? entry->years : -1;
-    if (min_years > 0 && years >= 0 && years < min_years && years / min_years < factor)
-        factor = years / min_years;
+    if (req->min_level) {
+        int level = entry && entry->level ? entry->level : JM_SCORE_UNSTATED_LEVEL;
+        if (level < req->min_level)
+            factor = (double) level / req->min_level;
+    }
+    if (req->min_years > 0) {
+        double years = jm_proficiency_years (candidate, entry);
+        if (years >= 0 && years < req->min_years && years / req->min_years < factor)
+            factor = years / req->min_years;
+    }
     return factor;
 }
 
-static inline double
-s_entry_factor (const jm_requirement_t *req, const jm_candidate_skill_t *entry)
+//  The members of a requirement with a minimum level or years: for each,
+//  the best evidence-weighted credit any candidate skill gives (relation x
+//  evidence factor x how far it meets the minimum), the best relation credit
+//  (relation x minimum: how far the skill is shown at all), and when vias is
+//  not NULL the skill that gave the credit.  Fast path and breakdown alike.
+static void
+s_scaled_members (const jm_job_fast_t *job, const jm_requirement_t *req, const uint16_t *members,
+                  int member_count, const jm_candidate_t *candidate, double *credits, double *shown, int *vias)
 {
-    return s_factor (req->min_level, req->min_years, entry);
-}
-
-static inline double
-s_own_credit (const jm_requirement_t *req, const jm_candidate_t *candidate, int skill)
-{
-    if (!req->min_level && !(req->min_years > 0))
-        return 1;
-    return s_entry_factor (req, jm_candidate_skill (candidate, skill));
-}
-
-//  Credit of one wanted skill.  via/below may be NULL (fast path).
-static inline double
-s_member_credit (const jm_job_fast_t *job, const jm_requirement_t *req, const jm_member_t *member,
-                 const jm_candidate_t *candidate, int *via, bool *below)
-{
-    double best = 0;
-    int skill = member->skill;
-    //  the candidate's coded credits say at once whether any of its skills
-    //  counts toward this one, and for how much at most
-    int code = candidate->credit [skill];
-    if (code == 0)
-        return 0;
-    if (jm_candidate_has (candidate, skill)) {
-        double factor = s_own_credit (req, candidate, skill);
-        best = factor;
-        if (via) {
-            *via = skill;
-            *below = factor < 1;
+    //  only members some candidate skill counts toward can earn anything
+    uint16_t live [JM_JOB_MAX_MEMBERS];
+    uint8_t live_member [JM_JOB_MAX_MEMBERS];
+    int lives = 0;
+    for (int m = 0; m < member_count; m++) {
+        credits [m] = shown [m] = 0;
+        if (vias)
+            vias [m] = -1;
+        if (candidate->relation [members [m]]) {
+            live [lives] = members [m];
+            live_member [lives++] = (uint8_t) m;
         }
-        if (factor >= 1)
-            return 1;
     }
-    bool scaled = req->min_level > 0 || req->min_years > 0;
-    for (int t = 0; t < member->tier_count; t++) {
-        const jm_tier_t *tier = &job->tiers [member->first_tier + t];
-        if (tier->credit <= best)
-            break;
-        if (!scaled && tier->credit > job->levels [code])
-            continue;           //  none of the candidate's skills is in this tier
-        for (int k = 0; k < tier->term_count; k++) {
-            const jm_term_t *term = &job->terms [tier->first_term + k];
-            uint64_t hit = candidate->has [term->word] & term->mask;
-            while (hit) {
-                int have = term->word * 64 + __builtin_ctzll (hit);
-                //  a minimum level or years holds for the related skill too
-                double credit = scaled ? tier->credit * s_own_credit (req, candidate, have) : tier->credit;
-                if (credit > best) {
-                    best = credit;
-                    if (via) {
-                        *via = have;
-                        *below = credit < tier->credit;
-                    }
-                }
-                if (!scaled)
-                    return best;
-                hit &= hit - 1;
+    if (!lives)
+        return;
+    const double *levels = job->levels;
+    for (int i = 0; i < candidate->skill_count; i++) {
+        if (candidate->ids [i] >= job->relation_rows)
+            continue;           //  not of this job's taxonomy
+        const uint8_t *codes = job->relation_codes + (size_t) candidate->ids [i] * (size_t) job->relation_stride;
+        double below = -1;
+        for (int l = 0; l < lives; l++) {
+            unsigned code = job->linear [codes [live [l]]];
+            if (!code)
+                continue;
+            if (below < 0)
+                below = s_below (req, candidate, &candidate->skills [i]);
+            double credit = levels [jm_credit_scale (code, candidate->factor [i])] * below;
+            double show = levels [code] * below;
+            int m = live_member [l];
+            if (credit > credits [m] || (vias && vias [m] < 0 && credit == credits [m])) {
+                credits [m] = credit;
+                if (vias)
+                    vias [m] = candidate->ids [i];
             }
+            if (show > shown [m])
+                shown [m] = show;
         }
     }
-    return best;
 }
 
-//  Credit of one requirement with a minimum level or years, walking the
-//  relation tiers of every member; fills outcome when not NULL.
-static double
-s_scaled_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
-                      const jm_candidate_t *candidate, jm_outcome_t *outcome)
+//  A requirement's credit and shown credit from its members': the best
+//  member, or the average of the best min_count.  *best (may be NULL) gets
+//  the member with the best credit, the first of equals.
+static inline void
+s_combine (const double *credits, const double *shown, int n, int min_count,
+           double *credit, double *show, int *best)
 {
-    if (!req->any_of) {
-        int via = -1;
-        bool below = false;
-        double credit = s_member_credit (job, req, &req->members [0], candidate,
-                                         outcome ? &via : NULL, &below);
-        if (outcome) {
-            outcome->credit = credit;
-            outcome->skill = credit > 0 ? req->members [0].skill : -1;
-            outcome->via = credit > 0 ? via : -1;
-            outcome->members_met = credit >= 1;
-            outcome->status = credit >= 1 ? JM_STATUS_MET : credit <= 0 ? JM_STATUS_MISSING
-                            : below ? JM_STATUS_BELOW_LEVEL : JM_STATUS_PARTIAL;
-        }
-        return credit;
+    int top = 0;
+    double top_shown = 0;
+    for (int m = 0; m < n; m++) {
+        if (credits [m] > credits [top])
+            top = m;
+        if (shown [m] > top_shown)
+            top_shown = shown [m];
     }
-    //  any-of: the average of the best min_count members
-    double credits [JM_JOB_MAX_MEMBERS];
-    int vias [JM_JOB_MAX_MEMBERS];
-    bool belows [JM_JOB_MAX_MEMBERS];
-    int best_member = 0, members_met = 0;
-    for (int m = 0; m < req->member_count; m++) {
-        vias [m] = -1;
-        belows [m] = false;
-        credits [m] = s_member_credit (job, req, &req->members [m], candidate,
-                                       outcome ? &vias [m] : NULL, &belows [m]);
-        members_met += credits [m] >= 1;
-        if (credits [m] > credits [best_member])
-            best_member = m;
+    if (best)
+        *best = top;
+    if (min_count > 1) {
+        *credit = s_top_average (credits, n, min_count);
+        *show = s_top_average (shown, n, min_count);
     }
-    double credit = req->min_count == 1 ? credits [best_member]
-                  : s_top_average (credits, req->member_count, req->min_count);
-    if (outcome) {
-        outcome->credit = credit;
-        outcome->members_met = members_met;
-        outcome->skill = credit > 0 ? req->members [best_member].skill : -1;
-        outcome->via = credit > 0 ? vias [best_member] : -1;
-        outcome->status = credit >= 1 ? JM_STATUS_MET : credit <= 0 ? JM_STATUS_MISSING
-                        : members_met == 0 && belows [best_member] ? JM_STATUS_BELOW_LEVEL
-                        : JM_STATUS_PARTIAL;
+    else {
+        *credit = credits [top];
+        *show = top_shown;
     }
-    return credit;
 }
 
-//  The average of the best min_count members' coded credits
-static double
-s_best_members_average (const jm_job_fast_t *job, const jm_requirement_t *req, const jm_candidate_t *candidate)
-{
-    double credits [JM_JOB_MAX_MEMBERS];
-    for (int m = 0; m < req->member_count; m++)
-        credits [m] = job->levels [candidate->credit [req->members [m].skill]];
-    return s_top_average (credits, req->member_count, req->min_count);
-}
-
-//  Credit of one requirement; fills outcome.  Without a minimum level or
-//  years each member's credit is its coded credit: find the best member
-//  from the codes, then walk the relation tiers of that one only, to name
-//  the candidate skill that earned it.
-static inline double
-s_requirement_credit (const jm_job_fast_t *job, const jm_requirement_t *req,
-                      const jm_candidate_t *candidate, jm_outcome_t *outcome)
-{
-    if (req->min_level || req->min_years > 0)
-        return s_scaled_requirement_credit (job, req, candidate, outcome);
-    int best_member = 0, members_met = 0;
-    unsigned best_code = 0;
-    for (int m = 0; m < req->member_count; m++) {
-        unsigned code = candidate->credit [req->members [m].skill];
-        members_met += code >= job->full_code;
-        if (code > best_code) {
-            best_code = code;
-            best_member = m;
-        }
-    }
-    double credit = req->min_count > 1 ? s_best_members_average (job, req, candidate) : job->levels [best_code];
-    int via = -1;
-    bool below = false;
-    if (credit > 0)
-        s_member_credit (job, req, &req->members [best_member], candidate, &via, &below);
-    outcome->credit = credit;
-    outcome->members_met = members_met;
-    outcome->skill = credit > 0 ? req->members [best_member].skill : -1;
-    outcome->via = credit > 0 ? via : -1;
-    outcome->status = credit >= 1 ? JM_STATUS_MET : credit <= 0 ? JM_STATUS_MISSING : JM_STATUS_PARTIAL;
-    return credit;
-}
-
-//  The score in tenths: 100 * earned / total points, cut for each required
-//  requirement below half credit, rounded half away from zero.
+//  The score in tenths: 100 * (required points + optional points * gate)
+//  / total points, gate being the job's for the required requirements
+//  missing, rounded half away from zero.
 static inline int
-s_tenths (int64_t earned, int64_t total_points, int missing_required)
+s_tenths (int64_t required, int64_t optional, int64_t total_points, double gate)
 {
-    double score = total_points > 0 ? 100.0 * (double) earned / (double) total_points : 0;
-    for (int i = 0; i < missing_required; i++)
-        score *= JM_SCORE_MISSING_FACTOR;
+    double earned = (double) required + (double) optional * gate;
+    double score = total_points > 0 ? 100.0 * earned / (double) total_points : 0;
     //  scores are never negative; credits of at most 1 keep them at most 100
     long long tenths = (long long) (score * 10 + 0.5);
     return tenths < 1000 ? (int) tenths : 1000;
 }
 
-//  To one decimal
-static double
-s_finish_score (int64_t earned, int64_t total_points, int missing_required)
-{
-    return (double) s_tenths (earned, total_points, missing_required) / 10;
-}
-
-//  Credit of requirement r, which has a minimum level or years: each
-//  candidate skill's relation credit (from the taxonomy's coded credits)
-//  scaled by that skill's own level and years, then the max, per member
-//  when the requirement needs several.
-static double
-s_scaled_credit (const jm_job_fast_t *job, int r, const jm_candidate_t *candidate)
-{
-    const jm_step_t *step = &job->steps [r];
-    const jm_requirement_t *req = &job->requirements [r];
-    const uint16_t *members = job->wants + step->first;
-    //  only members some candidate skill counts toward can earn anything
-    uint16_t live [JM_JOB_MAX_MEMBERS];
-    uint8_t live_member [JM_JOB_MAX_MEMBERS];
-    int lives = 0;
-    unsigned bound = 0;         //  the best code of any candidate skill, unscaled
-    for (int m = 0; m < step->member_count; m++) {
-        unsigned code = candidate->credit [members [m]];
-        if (code) {
-            live [lives] = members [m];
-            live_member [lives++] = (uint8_t) m;
-            bound = code > bound ? code : bound;
-        }
-    }
-    if (!lives)
-        return 0;
-    double best [JM_JOB_MAX_MEMBERS] = { 0 };
-    for (int i = 0; i < candidate->skill_count; i++) {
-        if (candidate->ids [i] >= job->relation_rows)
-            continue;           //  not of this job's taxonomy
-        const uint8_t *codes = job->relation_codes + (size_t) candidate->ids [i] * (size_t) job->relation_stride;
-        if (step->min_count > 1) {
-            double factor = s_entry_factor (req, &candidate->skills [i]);
-            for (int l = 0; l < lives; l++) {
-                double credit = job->levels [codes [live [l]]] * factor;
-                if (credit > best [live_member [l]])
-                    best [live_member [l]] = credit;
-            }
-            continue;
-        }
-        unsigned code = 0;
-        for (int l = 0; l < lives; l++)
-            code = codes [live [l]] > code ? codes [live [l]] : code;
-        if (code) {
-            double credit = job->levels [code] * s_entry_factor (req, &candidate->skills [i]);
-            if (credit > best [0])
-                best [0] = credit;
-            if (best [0] >= job->levels [bound])
-                break;          //  no skill can do better
-        }
-    }
-    return step->min_count > 1 ? s_top_average (best, step->member_count, step->min_count) : best [0];
-}
-
-//  Credit of a step that is not a single skill, from the candidate's codes
-static double
+//  Credit and shown credit of a step that is not a single plain skill, from
+//  the candidate's codes
+static void
 s_step_credit (const jm_job_fast_t *job, int r, const jm_step_t *step, const uint16_t *members,
-               const double *levels, const jm_candidate_t *candidate)
+               const double *levels, const jm_candidate_t *candidate, double *credit, double *show)
 {
-    const uint8_t *codes = candidate->credit;
+    const uint8_t *codes = candidate->credit, *relation = candidate->relation;
     if (step->kind == JM_STEP_BEST_MEMBER) {
-        unsigned best = 0;
+        unsigned best = 0, shown = 0;
         for (int m = 0; m < step->member_count; m++) {
-            unsigned code = codes [members [m]];
-            best = code > best ? code : best;
+            best = codes [members [m]] > best ? codes [members [m]] : best;
+            shown = relation [members [m]] > shown ? relation [members [m]] : shown;
         }
-        return levels [best];
+        *credit = levels [best];
+        *show = levels [shown];
+        return;
     }
-    if (step->kind == JM_STEP_BEST_MEMBERS) {
-        double credits [JM_JOB_MAX_MEMBERS];
-        for (int m = 0; m < step->member_count; m++)
+    double credits [JM_JOB_MAX_MEMBERS], shown [JM_JOB_MAX_MEMBERS];
+    if (step->kind == JM_STEP_BEST_MEMBERS)
+        for (int m = 0; m < step->member_count; m++) {
             credits [m] = levels [codes [members [m]]];
-        return s_top_average (credits, step->member_count, step->min_count);
-    }
-    return s_scaled_credit (job, r, candidate);
+            shown [m] = levels [relation [members [m]]];
+        }
+    else
+        s_scaled_members (job, &job->requirements [r], members, step->member_count, candidate,
+                          credits, shown, NULL);
+    s_combine (credits, shown, step->member_count, step->min_count, credit, show, NULL);
 }
 
 //  The score in tenths from the job's steps (see jm_step_t) and the
 //  candidate's coded credits: the best code among a requirement's members
-//  is the best relation credit any candidate skill gives it, the same value
-//  the breakdown finds by walking the relation tiers.  Reads the steps, the
-//  members and the candidate; the job itself only for minimum levels.
+//  is the best evidence-weighted credit any candidate skill gives it, the
+//  same value the breakdown finds.  Reads the steps, the members and the
+//  candidate; the job itself only for minimum levels and the gate.
 static int
 s_score_steps (const jm_step_t *steps, int step_count, const uint16_t *wants, const double *levels,
                int64_t total_points, const jm_job_fast_t *job, const jm_candidate_t *candidate)
 {
-    const uint8_t *codes = candidate->credit;
-    int64_t earned = 0;
+    const uint8_t *codes = candidate->credit, *relation = candidate->relation;
+    int64_t earned [2] = { 0, 0 };      //  optional, required
     int missing_required = 0;
     for (int r = 0; r < step_count; r++) {
         const jm_step_t *step = &steps [r];
-        unsigned code = codes [step->want];
+        bool required = step->missing_below > 0;
         if (step->kind == JM_STEP_SKILL) {
-            earned += jm_job_points (step->weight_units, levels [code]);
-            missing_required += code < step->missing_below;
+            earned [required] += jm_job_points (step->weight_units, levels [codes [step->want]]);
+            missing_required += relation [step->want] < step->missing_below;
             continue;
         }
-        double credit = s_step_credit (job, r, step, wants + step->first, levels, candidate);
-        earned += jm_job_points (step->weight_units, credit);
-        missing_required += step->missing_below && credit < 0.5;
+        if (step->kind == JM_STEP_BEST_MEMBER) {
+            const uint16_t *members = wants + step->first;
+            unsigned best = 0, shown = 0;
+            for (int m = 0; m < step->member_count; m++) {
+                best = codes [members [m]] > best ? codes [members [m]] : best;
+                shown = relation [members [m]] > shown ? relation [members [m]] : shown;
+            }
+            earned [required] += jm_job_points (step->weight_units, levels [best]);
+            missing_required += shown < step->missing_below;
+            continue;
+        }
+        double credit, show;
+        s_step_credit (job, r, step, wants + step->first, levels, candidate, &credit, &show);
+        earned [required] += jm_job_points (step->weight_units, credit);
+        missing_required += required && show < 0.5;
     }
-    return s_tenths (earned, total_points, missing_required);
+    return s_tenths (earned [1], earned [0], total_points, job->gates [missing_required]);
 }
 
 #if defined (__SSE2__)
-//  best [0, 16 * vectors) = the byte-wise max of the rows of the candidate's
-//  skills, kept in registers (vectors is a constant 1 to 4 at each call)
-static inline __attribute__ ((always_inline)) void
-s_best_codes_sse (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t *best, int vectors)
+//  A vector of codes times a factor in 1/256, rounded down
+static inline __m128i
+s_scale_sse (__m128i codes, __m128i factor)
 {
-    __m128i b0 = _mm_setzero_si128 (), b1 = b0, b2 = b0, b3 = b0;
+    const __m128i zero = _mm_setzero_si128 ();
+    __m128i lo = _mm_srli_epi16 (_mm_mullo_epi16 (_mm_unpacklo_epi8 (codes, zero), factor), 8);
+    __m128i hi = _mm_srli_epi16 (_mm_mullo_epi16 (_mm_unpackhi_epi8 (codes, zero), factor), 8);
+    return _mm_packus_epi16 (lo, hi);
+}
+
+//  best [0, 16 * vectors) = the byte-wise max of the rows of the candidate's
+//  skills, each scaled by the skill's factor; shown the same unscaled.  The
+//  skills come in order of factor: the rows of a group of equal factors are
+//  maxed first and scaled once.  Kept in registers (vectors is a constant 1
+//  to 4 at each call).
+static inline __attribute__ ((always_inline)) void
+s_best_codes_sse (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t *best,
+                  uint8_t *shown, int vectors)
+{
+    const __m128i zero = _mm_setzero_si128 ();
+    __m128i b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+    __m128i r0 = zero, r1 = zero, r2 = zero, r3 = zero;
     size_t stride = (size_t) job->stride;
-    for (int i = 0; i < candidate->skill_count; i++) {
-        const uint8_t *row = job->rows + job->row_of [candidate->ids [i]] * stride;
-        b0 = _mm_max_epu8 (b0, _mm_loadu_si128 ((const __m128i *) row));
-        if (vectors > 1)
-            b1 = _mm_max_epu8 (b1, _mm_loadu_si128 ((const __m128i *) (row + 16)));
-        if (vectors > 2)
-            b2 = _mm_max_epu8 (b2, _mm_loadu_si128 ((const __m128i *) (row + 32)));
-        if (vectors > 3)
-            b3 = _mm_max_epu8 (b3, _mm_loadu_si128 ((const __m128i *) (row + 48)));
+    const uint16_t *ids = candidate->by_factor;
+#define S_FLUSH(current)                                                        \
+    do {                                                                        \
+        const __m128i factor = _mm_set1_epi16 ((short) (current));              \
+        r0 = _mm_max_epu8 (r0, a0);                                             \
+        b0 = _mm_max_epu8 (b0, s_scale_sse (a0, factor));                       \
+        if (vectors > 1) {                                                      \
+            r1 = _mm_max_epu8 (r1, a1);                                         \
+            b1 = _mm_max_epu8 (b1, s_scale_sse (a1, factor));                   \
+        }                                                                       \
+        if (vectors > 2) {                                                      \
+            r2 = _mm_max_epu8 (r2, a2);                                         \
+            b2 = _mm_max_epu8 (b2, s_scale_sse (a2, factor));                   \
+        }                                                                       \
+        if (vectors > 3) {                                                      \
+            r3 = _mm_max_epu8 (r3, a3);                                         \
+            b3 = _mm_max_epu8 (b3, s_scale_sse (a3, factor));                   \
+        }                                                                       \
+    } while (0)
+    const uint8_t *rows = job->rows;
+    const uint16_t *row_of = job->row_of;
+    const int groups = candidate->group_count;
+    for (int g = 0, k = 0; g < groups; g++) {
+        __m128i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (int end = candidate->group_end [g]; k < end; k++) {
+            const uint8_t *row = rows + row_of [ids [k]] * stride;
+            a0 = _mm_max_epu8 (a0, _mm_loadu_si128 ((const __m128i *) row));
+            if (vectors > 1)
+                a1 = _mm_max_epu8 (a1, _mm_loadu_si128 ((const __m128i *) (row + 16)));
+            if (vectors > 2)
+                a2 = _mm_max_epu8 (a2, _mm_loadu_si128 ((const __m128i *) (row + 32)));
+            if (vectors > 3)
+                a3 = _mm_max_epu8 (a3, _mm_loadu_si128 ((const __m128i *) (row + 48)));
+        }
+        S_FLUSH (candidate->group_factor [g]);
     }
+#undef S_FLUSH
     _mm_store_si128 ((__m128i *) best, b0);
-    if (vectors > 1)
+    _mm_store_si128 ((__m128i *) shown, r0);
+    if (vectors > 1) {
         _mm_store_si128 ((__m128i *) (best + 16), b1);
-    if (vectors > 2)
+        _mm_store_si128 ((__m128i *) (shown + 16), r1);
+    }
+    if (vectors > 2) {
         _mm_store_si128 ((__m128i *) (best + 32), b2);
-    if (vectors > 3)
+        _mm_store_si128 ((__m128i *) (shown + 32), r2);
+    }
+    if (vectors > 3) {
         _mm_store_si128 ((__m128i *) (best + 48), b3);
+        _mm_store_si128 ((__m128i *) (shown + 48), r3);
+    }
 }
 #endif
 
-//  best [0, stride) = the byte-wise max of the rows of the candidate's skills
+//  best [0, stride) = the byte-wise max of the rows of the candidate's
+//  skills, each scaled by the skill's factor; shown the same unscaled
 static void
-s_best_codes (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t *best)
+s_best_codes (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t *best, uint8_t *shown)
 {
 #if defined (__SSE2__)
     switch (job->stride) {
-        case 16: s_best_codes_sse (job, candidate, best, 1); return;
-        case 32: s_best_codes_sse (job, candidate, best, 2); return;
-        case 48: s_best_codes_sse (job, candidate, best, 3); return;
-        case 64: s_best_codes_sse (job, candidate, best, 4); return;
+        case 16: s_best_codes_sse (job, candidate, best, shown, 1); return;
+        case 32: s_best_codes_sse (job, candidate, best, shown, 2); return;
+        case 48: s_best_codes_sse (job, candidate, best, shown, 3); return;
+        case 64: s_best_codes_sse (job, candidate, best, shown, 4); return;
         default: break;
     }
 #endif
     memset (best, 0, (size_t) job->stride);
+    memset (shown, 0, (size_t) job->stride);
     for (int i = 0; i < candidate->skill_count; i++) {
         const uint8_t *row = job->rows + job->row_of [candidate->ids [i]] * (size_t) job->stride;
-        for (int c = 0; c < job->stride; c++)
-            best [c] = row [c] > best [c] ? row [c] : best [c];
+        unsigned factor = candidate->factor [i];
+        for (int c = 0; c < job->stride; c++) {
+            unsigned credit = jm_credit_scale (row [c], factor);
+            best [c] = (uint8_t) (credit > best [c] ? credit : best [c]);
+            shown [c] = row [c] > shown [c] ? row [c] : shown [c];
+        }
     }
 }
 
@@ -389,70 +328,161 @@ s_popcount (uint64_t word)
     return (int) ((word * 0x0101010101010101ULL) >> 56);
 }
 
-//  The number of required plain requirements whose best code is below
-//  half credit: a byte-wise compare of the first 64 columns
+//  The number of required plain requirements whose best relation code is
+//  below half credit: a byte-wise compare of the first 64 columns
 static inline int
-s_plain_missing (const jm_job_fast_t *job, const uint8_t *best)
+s_plain_missing (const jm_job_fast_t *job, const uint8_t *shown)
 {
     uint64_t below = 0;
 #if defined (__SSE2__)
     __m128i limit = _mm_set1_epi8 ((char) (job->half_code - 1));
     int vectors = job->stride < 64 ? job->stride / 16 : 4;
     for (int v = 0; v < vectors; v++) {
-        __m128i codes = _mm_load_si128 ((const __m128i *) (best + 16 * v));
+        __m128i codes = _mm_load_si128 ((const __m128i *) (shown + 16 * v));
         __m128i low = _mm_cmpeq_epi8 (_mm_min_epu8 (codes, limit), codes);
         below |= (uint64_t) (uint16_t) _mm_movemask_epi8 (low) << (16 * v);
     }
 #else
     for (int r = 0; r < job->requirement_count; r++)
-        below |= (uint64_t) (best [r] < job->half_code) << r;
+        below |= (uint64_t) (shown [r] < job->half_code) << r;
 #endif
     return s_popcount (below & job->plain_required);
 }
 
 //  The score of one job from its credit rows: the best code toward each
-//  column is a byte-wise max over the rows of the candidate's skills, then
-//  requirement r reads column r (or its members' columns).
+//  column is a byte-wise max over the rows of the candidate's skills, each
+//  scaled by its factor, then requirement r reads column r (or its members'
+//  columns).
 double
 jm_score_fast (const jm_job_t *job_in, const jm_candidate_t *candidate)
 {
     const jm_job_fast_t *job = jm_job_fast (job_in);
     uint8_t best [JM_JOB_MAX_ROW] __attribute__ ((aligned (16)));
-    s_best_codes (job, candidate, best);
+    uint8_t shown [JM_JOB_MAX_ROW] __attribute__ ((aligned (16)));
+    s_best_codes (job, candidate, best, shown);
     const double *levels = job->levels;
-    int missing_required = s_plain_missing (job, best);
-    //  plain requirements read their points from their column's code; the
-    //  others' rows of points are zero, so one pass with no branch adds them all
-    const int32_t *points = job->points;
-    const int level_count = job->level_count, requirement_count = job->requirement_count;
-    int64_t earned = 0;
-#pragma GCC unroll 4
-    for (int r = 0; r < requirement_count; r++, points += level_count)
-        earned += points [best [r]];
+    int missing_required = s_plain_missing (job, shown);
+    //  plain requirements read their points from their column's code,
+    //  required ones first
+    const int32_t *points = job->plain_points;
+    const uint8_t *columns = job->plain_columns;
+    const int level_count = job->level_count;
+    const int plain_required = job->plain_required_count, plain = job->plain_count;
+    int64_t required = 0, optional = 0;
+    int k = 0;
+    for (; k < plain_required; k++, points += level_count)
+        required += points [best [columns [k]]];
+    for (; k < plain; k++, points += level_count)
+        optional += points [best [columns [k]]];
     for (int i = 0; i < job->other_count; i++) {
         int r = job->others [i];
-        double credit;
+        const jm_step_t *step = &job->steps [r];
+        double credit, show;
         if (job->scaled [r])
-            credit = s_scaled_credit (job, r, candidate);
+            s_step_credit (job, r, step, job->wants + step->first, levels, candidate, &credit, &show);
         else {
             //  an any-of needing several members: the average of the best
-            const jm_step_t *step = &job->steps [r];
-            double members [JM_JOB_MAX_MEMBERS];
+            double credits [JM_JOB_MAX_MEMBERS], shown_members [JM_JOB_MAX_MEMBERS];
             for (int m = 0; m < step->member_count; m++)
-                members [m] = levels [best [job->column [r] + m]];
-            credit = s_top_average (members, step->member_count, step->min_count);
+                credits [m] = levels [best [job->column [r] + m]];
+            credit = s_top_average (credits, step->member_count, step->min_count);
+            show = 1;           //  only a required one can be missing
+            if (job->required [r]) {
+                for (int m = 0; m < step->member_count; m++)
+                    shown_members [m] = levels [shown [job->column [r] + m]];
+                show = s_top_average (shown_members, step->member_count, step->min_count);
+            }
         }
-        earned += jm_job_points (job->weight_units [r], credit);
-        missing_required += job->required [r] & (credit < 0.5);
+        int64_t earned = jm_job_points (job->weight_units [r], credit);
+        if (job->required [r])
+            required += earned;
+        else
+            optional += earned;
+        missing_required += job->required [r] & (show < 0.5);
     }
-    return (double) s_tenths (earned, job->total_points, missing_required) / 10;
+    return (double) s_tenths (required, optional, job->total_points, job->gates [missing_required]) / 10;
+}
+
+//  The candidate skill that gives the best evidence-weighted credit toward
+//  a column of the job's rows (of equals, the one more closely related,
+//  then the first)
+static int
+s_find_via (const jm_job_fast_t *job, const jm_candidate_t *candidate, int column)
+{
+    int via = -1;
+    unsigned best = 0, best_code = 0;
+    for (int i = 0; i < candidate->skill_count; i++) {
+        unsigned code = job->rows [job->row_of [candidate->ids [i]] * (size_t) job->stride + (size_t) column];
+        if (!code)
+            continue;
+        unsigned credit = jm_credit_scale (code, candidate->factor [i]);
+        if (via < 0 || credit > best || (credit == best && code > best_code)) {
+            via = i;
+            best = credit;
+            best_code = code;
+        }
+    }
+    return via;
+}
+
+//  who [c] = the index of the candidate skill that gives the best weighted
+//  credit toward column c (the first of equals; meaningless where none
+//  does), for every column at once
+static void
+s_columns_vias (const jm_job_fast_t *job, const jm_candidate_t *candidate, uint8_t *who)
+{
+    uint8_t best [JM_JOB_MAX_ROW];
+    memset (best, 0, (size_t) job->stride);
+    memset (who, 0, (size_t) job->stride);
+#if defined (__SSE2__)
+    const __m128i zero = _mm_setzero_si128 ();
+    int vectors = job->stride / 16;
+    for (int i = 0; i < candidate->skill_count; i++) {
+        const uint8_t *row = job->rows + job->row_of [candidate->ids [i]] * (size_t) job->stride;
+        const __m128i factor = _mm_set1_epi16 ((short) candidate->factor [i]);
+        const __m128i index = _mm_set1_epi8 ((char) i);
+        for (int v = 0; v < vectors; v++) {
+            __m128i x = _mm_loadu_si128 ((const __m128i *) (row + 16 * v));
+            __m128i lo = _mm_srli_epi16 (_mm_mullo_epi16 (_mm_unpacklo_epi8 (x, zero), factor), 8);
+            __m128i hi = _mm_srli_epi16 (_mm_mullo_epi16 (_mm_unpackhi_epi8 (x, zero), factor), 8);
+            __m128i scaled = _mm_packus_epi16 (lo, hi);
+            __m128i b = _mm_loadu_si128 ((const __m128i *) (best + 16 * v));
+            __m128i w = _mm_loadu_si128 ((const __m128i *) (who + 16 * v));
+            //  scaled > b, unsigned: max differs from b
+            __m128i greater = _mm_andnot_si128 (_mm_cmpeq_epi8 (_mm_max_epu8 (scaled, b), b),
+                                                _mm_set1_epi8 ((char) 0xFF));
+            w = _mm_or_si128 (_mm_andnot_si128 (greater, w), _mm_and_si128 (greater, index));
+            _mm_storeu_si128 ((__m128i *) (best + 16 * v), _mm_max_epu8 (scaled, b));
+            _mm_storeu_si128 ((__m128i *) (who + 16 * v), w);
+        }
+    }
+#else
+    for (int i = 0; i < candidate->skill_count; i++) {
+        const uint8_t *row = job->rows + job->row_of [candidate->ids [i]] * (size_t) job->stride;
+        for (int c = 0; c < job->stride; c++) {
+            unsigned credit = jm_credit_scale (row [c], candidate->factor [i]);
+            if (credit > best [c]) {
+                best [c] = (uint8_t) credit;
+                who [c] = (uint8_t) i;
+            }
+        }
+    }
+#endif
 }
 
 void
 jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_result_t *result)
 {
+    //  which skill earned each column, when the candidate's skills can be
+    //  told apart in a byte
+    uint8_t who [JM_JOB_MAX_ROW];
+    bool by_column = candidate->skill_count <= 255;
+    if (by_column)
+        s_columns_vias (jm_job_fast (job_in), candidate, who);
     const jm_job_fast_t *job = jm_job_fast (job_in);
-    int64_t earned = 0;
+    const jm_taxonomy_t *taxonomy = jm_job_taxonomy (job_in);
+    const double *levels = job->levels;
+    int64_t earned [2] = { 0, 0 };      //  optional, required
     double total_weight = jm_job_total_weight (job_in);
     int missing_required = 0;
     result->requirement_count = job->requirement_count;
@@ -460,20 +490,110 @@ jm_score_explain (const jm_job_t *job_in, const jm_candidate_t *candidate, jm_re
     result->required_total = 0;
     for (int r = 0; r < result->requirement_count; r++) {
         const jm_requirement_t *req = &job->requirements [r];
+        const jm_step_t *step = &job->steps [r];
+        const uint16_t *members = job->wants + step->first;
         jm_outcome_t *outcome = &result->outcomes [r];
-        double credit = s_requirement_credit (job, req, candidate, outcome);
+        double credits [JM_JOB_MAX_MEMBERS], shown [JM_JOB_MAX_MEMBERS];
+        int vias [JM_JOB_MAX_MEMBERS];
+        double credit, show;
+        int best = 0;
+        outcome->members_met = 0;
+        if (!job->scaled [r] && req->min_count == 1) {
+            //  the best member from the codes; the skill that earned it below
+            unsigned best_code = 0, best_shown = 0;
+            int best_shown_member = 0;
+            for (int m = 0; m < req->member_count; m++) {
+                unsigned code = candidate->credit [members [m]], shown_code = candidate->relation [members [m]];
+                outcome->members_met += shown_code >= job->full_code;
+                if (code > best_code) {
+                    best_code = code;
+                    best = m;
+                }
+                if (shown_code > best_shown) {
+                    best_shown = shown_code;
+                    best_shown_member = m;
+                }
+            }
+            credit = levels [best_code];
+            show = levels [best_shown];
+            if (!best_code)
+                best = best_shown_member;
+            vias [best] = -2;
+        }
+        else {
+            if (job->scaled [r])
+                s_scaled_members (job, req, members, req->member_count, candidate, credits, shown, vias);
+            else
+                for (int m = 0; m < req->member_count; m++) {
+                    credits [m] = levels [candidate->credit [members [m]]];
+                    shown [m] = levels [candidate->relation [members [m]]];
+                    vias [m] = -2;          //  found below, for the best member only
+                }
+            s_combine (credits, shown, req->member_count, req->min_count, &credit, &show, &best);
+            if (credit <= 0)
+                for (int m = 0; m < req->member_count; m++)
+                    if (shown [m] > shown [best])
+                        best = m;
+            for (int m = 0; m < req->member_count; m++)
+                outcome->members_met += shown [m] >= 1;
+        }
+        outcome->credit = credit;
+        outcome->shown = show;
+        outcome->skill = -1;
+        outcome->via = -1;
         outcome->relation = JM_RELATION_NONE;
-        if (outcome->via >= 0)
-            jm_taxonomy_credit (jm_job_taxonomy (job_in), outcome->via, outcome->skill, &outcome->relation);
-        earned += jm_job_points (job->weight_units [r], credit);
+        outcome->factor = 0;
+        int via_index = -1;         //  into the candidate's skills, when known
+        if (credit > 0 || show > 0) {
+            outcome->skill = members [best];
+            if (vias [best] == -2) {
+                //  the skill that earned the requirement's column, then
+                //  the member it earned most toward
+                int column = job->per_member [r] ? job->column [r] + best : r;
+                via_index = by_column && credit > 0 ? who [column] : s_find_via (job, candidate, column);
+                outcome->via = via_index >= 0 ? candidate->ids [via_index] : -1;
+                if (!job->per_member [r] && req->member_count > 1 && outcome->via >= 0) {
+                    const uint8_t *codes = job->relation_codes + (size_t) outcome->via * (size_t) job->relation_stride;
+                    int top = 0;
+                    for (int m = 1; m < req->member_count; m++)
+                        if (codes [members [m]] > codes [members [top]])
+                            top = m;
+                    outcome->skill = members [top];
+                }
+            }
+            else
+                outcome->via = vias [best] >= 0 ? vias [best] : -1;
+        }
+        bool below = false;
+        if (outcome->via >= 0) {
+            jm_taxonomy_credit (taxonomy, outcome->via, outcome->skill, &outcome->relation);
+            const jm_candidate_skill_t *entry = via_index >= 0 ? &candidate->skills [via_index]
+                                              : jm_candidate_skill (candidate, outcome->via);
+            if (entry) {
+                outcome->factor = (double) candidate->factor [entry - candidate->skills] / JM_FACTOR_ONE;
+                below = job->scaled [r] && s_below (req, candidate, entry) < 1;
+            }
+        }
+        outcome->status = show >= 1 ? JM_STATUS_MET
+                        : credit <= 0 && show <= 0 ? JM_STATUS_MISSING
+                        : below ? JM_STATUS_BELOW_LEVEL : JM_STATUS_PARTIAL;
+        earned [job->required [r]] += jm_job_points (job->weight_units [r], credit);
         outcome->contribution = total_weight > 0 ? 100.0 * req->weight * credit / total_weight : 0;
+        outcome->penalised = false;
         if (req->importance == JM_IMPORTANCE_REQUIRED) {
             result->required_total++;
-            result->required_met += credit >= 1;
-            missing_required += credit < 0.5;
+            result->required_met += show >= 1;
+            outcome->penalised = show < 0.5;
+            missing_required += outcome->penalised;
         }
     }
-    result->score = s_finish_score (earned, job->total_points, missing_required);
+    result->missing_required = missing_required;
+    result->gate = job->gates [missing_required];
+    //  optional points count at the gate
+    for (int r = 0; r < result->requirement_count; r++)
+        if (!job->required [r])
+            result->outcomes [r].contribution *= result->gate;
+    result->score = (double) s_tenths (earned [1], earned [0], job->total_points, result->gate) / 10;
     result->band = jm_score_band (result->score, result->required_met == result->required_total);
 }
 
@@ -654,6 +774,95 @@ s_write_skill_list (jm_buf_t *out, const char *key, const jm_result_t *result,
     jm_buf_puts (out, "]");
 }
 
+//  How evidence set the credit's factor: level and years read, their basis
+//  and the factor, and the breadth factor when it applied
+static void
+s_write_evidence (jm_buf_t *out, const jm_candidate_t *candidate, const jm_candidate_skill_t *entry,
+                  const jm_outcome_t *outcome)
+{
+    if (!entry)
+        return;
+    jm_proficiency_t detail;
+    jm_proficiency_of (candidate, entry, &detail);
+    jm_buf_puts (out, ",\"evidence\":{\"basis\":\"");
+    jm_buf_puts (out, jm_basis_name (detail.basis));
+    jm_buf_puts (out, "\"");
+    if (detail.level) {
+        jm_buf_puts (out, ",\"level\":");
+        jm_buf_int (out, detail.level);
+    }
+    if (detail.years >= 0) {
+        jm_buf_puts (out, ",\"years\":");
+        jm_buf_json_number (out, detail.years, 1);
+        if (detail.years_stated > detail.years) {
+            jm_buf_puts (out, ",\"years_stated\":");
+            jm_buf_json_number (out, detail.years_stated, 1);
+        }
+    }
+    if (detail.basis == JM_BASIS_CAREER) {
+        jm_buf_puts (out, ",\"career_years\":");
+        jm_buf_json_number (out, candidate->career_years, 1);
+    }
+    jm_buf_puts (out, ",\"proficiency\":");
+    jm_buf_json_number (out, detail.factor, 3);
+    if (candidate->breadth_factor < 1) {
+        jm_buf_puts (out, ",\"breadth\":");
+        jm_buf_json_number (out, candidate->breadth_factor, 3);
+    }
+    jm_buf_puts (out, ",\"factor\":");
+    jm_buf_json_number (out, outcome->factor, 3);
+    jm_buf_puts (out, "}");
+}
+
+//  "breadth": skills listed against what the career supports, and a warning
+//  when that spreads every credit thin
+static void
+s_write_breadth (jm_buf_t *out, const jm_candidate_t *candidate)
+{
+    jm_buf_puts (out, ",\"breadth\":{\"skills\":");
+    jm_buf_int (out, candidate->breadth_skills);
+    jm_buf_puts (out, ",\"supported\":");
+    jm_buf_json_number (out, candidate->breadth_supported, 1);
+    if (candidate->career_years >= 0) {
+        jm_buf_puts (out, ",\"career_years\":");
+        jm_buf_json_number (out, candidate->career_years, 1);
+    }
+    jm_buf_puts (out, ",\"factor\":");
+    jm_buf_json_number (out, candidate->breadth_factor, 3);
+    jm_buf_puts (out, "},\"warnings\":[");
+    if (candidate->breadth_factor < JM_BREADTH_WARN) {
+        jm_buf_printf (out, "\"keyword list: %d skills listed where the career supports about %.0f;"
+                       " every skill's credit is multiplied by %.3f\"", candidate->breadth_skills,
+                       candidate->breadth_supported, candidate->breadth_factor);
+    }
+    jm_buf_puts (out, "]");
+}
+
+//  "ignored": skills the résumé mentions only in ways that do not count
+static void
+s_write_ignored (jm_buf_t *out, const jm_taxonomy_t *taxonomy, const jm_candidate_t *candidate)
+{
+    jm_buf_puts (out, ",\"ignored\":[");
+    bool first = true;
+    for (int i = 0; i < candidate->ignored_count; i++) {
+        const jm_ignored_skill_t *ignored = &candidate->ignored [i];
+        const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, ignored->skill);
+        if (!skill)
+            continue;
+        jm_buf_puts (out, first ? "{\"id\":" : ",{\"id\":");
+        first = false;
+        jm_buf_append (out, skill->id_json, skill->id_json_len);
+        jm_buf_puts (out, ",\"name\":");
+        jm_buf_append (out, skill->name_json, skill->name_json_len);
+        jm_buf_puts (out, ",\"status\":\"");
+        jm_buf_puts (out, jm_claim_name (ignored->claim));
+        jm_buf_puts (out, "\",\"reason\":\"");
+        jm_buf_puts (out, jm_reason_name (ignored->reason));
+        jm_buf_puts (out, "\"}");
+    }
+    jm_buf_puts (out, "]");
+}
+
 void
 jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
                       const jm_candidate_t *candidate, jm_buf_t *out)
@@ -681,6 +890,12 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
     jm_buf_int (out, result->required_met);
     jm_buf_puts (out, ",\"required_total\":");
     jm_buf_int (out, result->required_total);
+    jm_buf_puts (out, ",\"missing_required\":");
+    jm_buf_int (out, result->missing_required);
+    jm_buf_puts (out, ",\"optional_factor\":");
+    jm_buf_json_number (out, result->gate, 4);
+    jm_buf_puts (out, ",\"optional_factor_each\":");
+    jm_buf_json_number (out, jm_job_gate (job), 4);
     jm_buf_puts (out, ",\"requirements\":[");
     for (int r = 0; r < result->requirement_count; r++) {
         const jm_requirement_t *req = jm_job_requirement (job, r);
@@ -691,6 +906,8 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
         jm_buf_puts (out, jm_status_name (outcome->status));
         jm_buf_puts (out, "\",\"credit\":");
         jm_buf_json_number (out, outcome->credit, 3);
+        jm_buf_puts (out, ",\"closeness\":");
+        jm_buf_json_number (out, outcome->shown, 3);
         jm_buf_puts (out, ",\"points\":");
         jm_buf_json_number (out, outcome->contribution, 2);
         //  the wanted skill met, or for a single skill the one missing
@@ -725,9 +942,17 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
             }
             if (entry && entry->years >= 0) {
                 jm_buf_puts (out, ",\"years\":");
-                jm_buf_json_number (out, entry->years, 1);
+                jm_buf_json_number (out, jm_proficiency_years (candidate, entry), 1);
             }
+            if (outcome->relation == JM_RELATION_EVERYDAY) {
+                const jm_skill_t *via = jm_taxonomy_skill (taxonomy, outcome->via);
+                jm_buf_puts (out, ",\"implied_by\":");
+                jm_buf_append (out, via->id_json, via->id_json_len);
+            }
+            s_write_evidence (out, candidate, entry, outcome);
         }
+        if (outcome->penalised)
+            jm_buf_puts (out, ",\"penalised\":true");
         if (req->any_of) {
             if (req->min_count > 1) {
                 jm_buf_puts (out, ",\"min\":");
@@ -764,7 +989,10 @@ jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
         jm_buf_puts (out, "}");
         first = false;
     }
-    jm_buf_puts (out, "],\"unknown_skills\":[");
+    jm_buf_puts (out, "]");
+    s_write_breadth (out, candidate);
+    s_write_ignored (out, taxonomy, candidate);
+    jm_buf_puts (out, ",\"unknown_skills\":[");
     for (int i = 0; i < candidate->unknown_count; i++) {
         const jm_unknown_skill_t *unknown = &candidate->unknown [i];
         jm_buf_puts (out, i ? ",{\"input\":" : "{\"input\":");

@@ -1,25 +1,37 @@
 /*  jm_score: how well a candidate meets a job, and why.
 
-    Each requirement earns a credit from 0 to 1:
-      - the skill itself: 1, scaled down by level/min_level and years/min_years
-        when the candidate states less than the job asks ("below level");
-      - a related skill: the taxonomy's credit (a child such as Django for
-        Python, a sibling such as MySQL for PostgreSQL, a parent) — "partial";
-      - an any-of group: the average of its best `min` members.
-    score = 100 * sum (weight * credit) / sum (weight), then multiplied by
-    0.85 for every required requirement earning less than half credit.
-    Bands: strong >= 80 with every required requirement fully met; good >= 60;
-    partial >= 40; weak below.  Scores are rounded to one decimal.
+    1. Each requirement's relation credit, 0 to 1: having the skill 1; a
+       related skill the taxonomy's credit (a child such as Django for
+       Python 0.8, a sibling such as MySQL for PostgreSQL 0.5, the parent
+       0.3, an everyday skill the work implies, such as HTTP from a web
+       framework, 0.7 — "implied by"); an any-of group its best member, or
+       the average of its best `min`.  Where the job sets a minimum level or
+       years and the candidate states less, the credit shrinks in proportion
+       ("below level"; an unstated level counts as 3, competent).
+    2. Evidence weighs every skill's credit (jm_proficiency.h): the
+       proficiency factor from its stated level and years (level 5 or 8+
+       years 1.0, competent 0.8, unstated 0.75 or what the career's years
+       earn up to 0.8, level 1 0.5), years capped at the career; times the
+       breadth factor when more skills are listed than the career supports
+       (15 + 4 per year: supported / listed).  A requirement earns the best
+       weighted credit any of the candidate's skills gives it.
+    3. score = 100 * (required points + optional points * gate^k) / total
+       weight, points being weight * credit, k the required requirements
+       missing (relation credit below half, evidence aside), gate = 0.4 *
+       the smallest required weight / the optional weight, at most 0.5
+       (jm_job_gate): whatever the optional requirements give, missing one
+       required requirement scores below meeting only the required ones.
+    Bands: strong >= 80 with every required requirement fully shown; good
+    >= 60; partial >= 40; weak below.  Scores are rounded to one decimal.
 
-    Every candidate carries, per taxonomy skill, the code of the best credit
-    its skills give toward it (jm_candidate_t.credit; a code indexes the
-    taxonomy's ascending list of distinct credits, so the larger code is the
-    larger credit).  jm_score_fast computes only the score: a byte-wise max
-    over the job's credit rows of the candidate's ~15 skills, then one
-    lookup per requirement.  jm_score_explain also fills the per-requirement
-    breakdown, walking the relations only to name the skill that earned a
-    credit.  Both add the same products in the same order, so their scores
-    are identical to the last bit.                                          */
+    Every candidate carries, per taxonomy skill, the best weighted credit
+    its skills give toward it as a linear code (jm_candidate_t.credit, and
+    .relation unweighted).  jm_score_fast computes only the score: a
+    byte-wise max over the job's credit rows of the candidate's ~15 skills,
+    each row scaled by the skill's factor, then one lookup per requirement.
+    jm_score_explain also fills the per-requirement breakdown, naming the
+    skill that earned a credit.  Both add the same products in the same
+    order, so their scores are identical to the last bit.                  */
 #ifndef JM_SCORE_H
 #define JM_SCORE_H
 
@@ -27,8 +39,8 @@
 #include "jm_candidate.h"
 #include "jm_job.h"
 
-#define JM_SCORER_VERSION       "1.0.0"
-#define JM_SCORE_MISSING_FACTOR 0.85    //  per required requirement below half credit
+#define JM_SCORER_VERSION       "2.0.0"
+#define JM_SCORE_UNSTATED_LEVEL 3       //  what an unstated level counts as against a minimum level
 
 typedef enum {
     JM_STATUS_MET = 0,
@@ -51,8 +63,11 @@ typedef struct {
     int skill;                  //  the wanted skill that was (best) met, -1 when missing
     int via;                    //  the candidate's skill that earned it, -1 when missing
     jm_relation_t relation;     //  how `via` relates to `skill`
-    int members_met;            //  any-of: members with full credit
+    int members_met;            //  any-of: members fully shown
     double contribution;        //  points of the 100 this requirement earned
+    double shown;               //  relation credit (x minimum level/years), evidence aside
+    double factor;              //  via's evidence factor (proficiency x breadth), 0 without via
+    bool penalised;             //  required and shown below half: optional points count less
 } jm_outcome_t;
 
 typedef struct {
@@ -61,6 +76,8 @@ typedef struct {
     int required_met;           //  required requirements fully met
     int required_total;
     int requirement_count;
+    int missing_required;       //  required requirements missing (penalised)
+    double gate;                //  what optional points counted for: the job's gate to that power
     jm_outcome_t outcomes [JM_JOB_MAX_REQUIREMENTS];
 } jm_result_t;
 
@@ -116,8 +133,10 @@ const char *jm_band_name (jm_band_t band);
 const char *jm_status_name (jm_status_t status);
 
 //  Appends the result as one JSON object (no newline) to out: candidate,
-//  job, score, band, required, per-requirement breakdown, matched / partial /
-//  missing skill lists, unknown skills with suggestions, versions.
+//  job, score, band, required, optional factor, per-requirement breakdown (with the
+//  evidence behind each credit), matched / partial / missing skill lists,
+//  breadth, warnings, résumé mentions ignored, unknown skills with
+//  suggestions, versions.
 void jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
                            const jm_candidate_t *candidate, jm_buf_t *out);
 

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void s_build_typo_index (jm_taxonomy_t *self);
+
 //  Open-addressing hash table from key text to skill index
 typedef struct {
     char *key;                  //  owned
@@ -52,6 +54,9 @@ struct _jm_taxonomy_t {
     uint16_t *related_want;     //  ... these (the skills it counts toward)
     uint8_t *related_code;      //  ... and these (the codes)
     double implies_credit, sibling_credit, parent_credit;
+    jm_evidence_rule_t *evidence [JM_MAX_SKILLS];  //  NULL: the skill needs none
+    uint64_t *deletes;          //  hashes of keys with 0 or 1 character deleted (0: empty slot)
+    size_t deletes_mask;
 };
 
 //  Hash of a key, eight bytes at a time (keys are short: names and aliases)
@@ -376,6 +381,44 @@ s_load_siblings (jm_taxonomy_t *self, json_t *groups, jm_error_t *err)
     return 0;
 }
 
+//  The everyday table: skills so much a part of some work that whoever does
+//  it almost surely has them, unwritten (a web framework -> HTTP, CI -> Git).
+//  Each entry gives `credit` toward `skill` from every skill in `from`,
+//  unless a relation already gives more.  Not transitive: `from` lists
+//  every skill that counts.
+static int
+s_load_everyday (jm_taxonomy_t *self, json_t *entries, jm_error_t *err)
+{
+    if (!entries)
+        return 0;
+    if (!json_is_array (entries))
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "everyday must be an array of entries");
+    size_t index;
+    json_t *entry;
+    json_array_foreach (entries, index, entry) {
+        json_t *skill = json_object_get (entry, "skill");
+        json_t *from = json_object_get (entry, "from");
+        json_t *credit = json_object_get (entry, "credit");
+        int want = json_is_string (skill) ? jm_taxonomy_find (self, json_string_value (skill)) : -1;
+        if (want < 0)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "everyday[%zu].skill is not a known skill id", index);
+        if (!json_is_number (credit) || json_number_value (credit) <= 0 || json_number_value (credit) >= 1)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "everyday[%zu].credit must be in (0, 1)", index);
+        if (!json_is_array (from) || json_array_size (from) == 0)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "everyday[%zu].from must list skill ids", index);
+        size_t i;
+        json_t *member;
+        json_array_foreach (from, i, member) {
+            int have = json_is_string (member) ? jm_taxonomy_find (self, json_string_value (member)) : -1;
+            if (have < 0 || have == want)
+                return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                     "everyday[%zu].from[%zu] is not another known skill id", index, i);
+            s_set_relation (self, have, want, json_number_value (credit), JM_RELATION_EVERYDAY);
+        }
+    }
+    return 0;
+}
+
 //  Codes the credit matrix: the distinct credits in ascending order, and
 //  each cell as its credit's index among them.
 static int
@@ -457,6 +500,246 @@ s_string (json_t *object, const char *key)
     return json_string_value (json_object_get (object, key));
 }
 
+//  ---------------------------------------------------------------------
+//  Evidence rules ("evidence" on a skill): see data/README.md
+
+#define S_EVIDENCE_ITEMS 64     //  entries per list, at most
+#define S_EVIDENCE_TEXT 64      //  bytes per entry, at most
+
+static void
+s_evidence_free (jm_evidence_rule_t **rule_p)
+{
+    jm_evidence_rule_t *rule = *rule_p;
+    if (!rule)
+        return;
+    free (rule->forms);
+    free (rule->neighbours);
+    free (rule->near);
+    free (rule->names);
+    free (rule->phrases);
+    free (rule);
+    *rule_p = NULL;
+}
+
+//  Lowercase copy of text [0, len), owned by the taxonomy
+static const char *
+s_own_lower (jm_taxonomy_t *self, const char *text, size_t len)
+{
+    char buffer [S_EVIDENCE_TEXT + 1];
+    assert (len <= S_EVIDENCE_TEXT);
+    for (size_t i = 0; i < len; i++)
+        buffer [i] = (char) tolower ((unsigned char) text [i]);
+    buffer [len] = 0;
+    return s_own (self, buffer);
+}
+
+//  A word of a phrase or neighbour: letters, digits and . + # / ' & and
+//  non-ASCII bytes, so that it compares with a word of text
+static bool
+s_evidence_word (const char *word, size_t len)
+{
+    if (len == 0 || len > S_EVIDENCE_TEXT)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) word [i];
+        if (!(isalnum (c) || c >= 0x80 || strchr (".+#/'&", c)))
+            return false;
+    }
+    return true;
+}
+
+//  Parses a phrase holding one of the rule's forms as a whole word.
+//  Returns 0, or a negative code indexing s_phrase_problem.
+static int
+s_evidence_phrase (jm_taxonomy_t *self, const jm_evidence_rule_t *rule, const char *text,
+                   jm_evidence_phrase_t *phrase)
+{
+    memset (phrase, 0, sizeof *phrase);
+    phrase->text = s_own (self, text);
+    const char *words [2 * JM_EVIDENCE_WORDS + 1];
+    size_t lens [2 * JM_EVIDENCE_WORDS + 1];
+    int count = 0, form_at = -1;
+    const char *scan = text;
+    while (*scan) {
+        while (*scan == ' ')
+            scan++;
+        if (!*scan)
+            break;
+        const char *start = scan;
+        while (*scan && *scan != ' ')
+            scan++;
+        if (count == 2 * JM_EVIDENCE_WORDS + 1)
+            return -2;
+        words [count] = start;
+        lens [count] = (size_t) (scan - start);
+        if (!s_evidence_word (start, lens [count]))
+            return -3;
+        if (form_at < 0)
+            for (int f = 0; f < rule->form_count; f++)
+                if (strlen (rule->forms [f]) == lens [count]
+                &&  memcmp (rule->forms [f], start, lens [count]) == 0) {
+                    form_at = count;
+                    phrase->form = rule->forms [f];
+                }
+        count++;
+    }
+    if (form_at < 0)
+        return -4;
+    if (form_at > JM_EVIDENCE_WORDS || count - form_at - 1 > JM_EVIDENCE_WORDS)
+        return -2;
+    if (count < 2)
+        return -5;
+    for (int w = form_at - 1; w >= 0; w--)
+        phrase->before [phrase->before_count++] = s_own_lower (self, words [w], lens [w]);
+    for (int w = form_at + 1; w < count; w++)
+        phrase->after [phrase->after_count++] = s_own_lower (self, words [w], lens [w]);
+    return 0;
+}
+
+//  Reads one array field of strings (absent: none).  Returns the count,
+//  or -1 with err set.
+static int
+s_evidence_strings (jm_taxonomy_t *self, int skill, json_t *evidence, const char *field,
+                    const char **out, jm_error_t *err)
+{
+    json_t *list = json_object_get (evidence, field);
+    if (!list)
+        return 0;
+    if (!json_is_array (list))
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': evidence.%s must be an array of strings",
+                             self->skills [skill].id, field);
+    if (json_array_size (list) > S_EVIDENCE_ITEMS)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': evidence.%s has %zu entries, at most %d",
+                             self->skills [skill].id, field, json_array_size (list), S_EVIDENCE_ITEMS);
+    size_t index;
+    json_t *item;
+    json_array_foreach (list, index, item) {
+        const char *text = json_string_value (item);
+        if (!text || !*text || strlen (text) > S_EVIDENCE_TEXT)
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "skill '%s': evidence.%s[%zu] must be a string of 1-%d bytes",
+                                 self->skills [skill].id, field, index, S_EVIDENCE_TEXT);
+        out [index] = text;
+    }
+    return (int) json_array_size (list);
+}
+
+static const char *s_phrase_problem [] = {
+    "", "", "has too many words (at most 6 either side of the form)",
+    "holds a character that is not part of a word", "does not hold one of the forms as a word",
+    "needs a word beside the form"
+};
+
+//  Parses the phrases of one field into *phrases_p.  Returns 0 or -1.
+static int
+s_evidence_phrases (jm_taxonomy_t *self, int skill, const jm_evidence_rule_t *rule,
+                    const char **texts, int count, const char *field,
+                    jm_evidence_phrase_t **phrases_p, jm_error_t *err)
+{
+    *phrases_p = count ? calloc ((size_t) count, sizeof (jm_evidence_phrase_t)) : NULL;
+    assert (!count || *phrases_p);
+    for (int i = 0; i < count; i++) {
+        int rc = s_evidence_phrase (self, rule, texts [i], &(*phrases_p) [i]);
+        if (rc)
+            return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': evidence.%s[%d] \"%s\" %s",
+                                 self->skills [skill].id, field, i, texts [i], s_phrase_problem [-rc]);
+    }
+    return 0;
+}
+
+static int
+s_load_evidence (jm_taxonomy_t *self, int skill, json_t *object, jm_error_t *err)
+{
+    json_t *evidence = json_object_get (object, "evidence");
+    const char *id = self->skills [skill].id;
+    if (!evidence)
+        return 0;
+    if (!json_is_object (evidence))
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': evidence must be an object", id);
+    const char *key;
+    json_t *value;
+    json_object_foreach (evidence, key, value)
+        if (!s_streq (key, "rule") && !s_streq (key, "forms") && !s_streq (key, "neighbours")
+        &&  !s_streq (key, "names") && !s_streq (key, "phrases") && !s_streq (key, "employer"))
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "skill '%s': evidence.%s is not a field (rule, forms, neighbours, "
+                                 "names, phrases, employer)", id, key);
+    const char *rule_text = s_string (evidence, "rule");
+    if (!rule_text || !*rule_text || strlen (rule_text) > 200 || strchr (rule_text, '\n'))
+        return jm_error_set (err, JM_ERR_INVALID_DATA,
+                             "skill '%s': evidence.rule must be one line of 1-200 bytes", id);
+    json_t *employer = json_object_get (evidence, "employer");
+    if (employer && !json_is_boolean (employer))
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': evidence.employer must be true or false", id);
+
+    jm_evidence_rule_t *rule = calloc (1, sizeof *rule);
+    assert (rule);
+    self->evidence [skill] = rule;      //  freed with the taxonomy on failure
+    rule->rule = s_own (self, rule_text);
+    rule->employer = json_is_true (employer);
+    const char *texts [S_EVIDENCE_ITEMS];
+    //  forms: given, or the skill's ambiguous forms
+    int count = s_evidence_strings (self, skill, evidence, "forms", texts, err);
+    if (count < 0)
+        return -1;
+    const char *field = "forms";
+    if (!json_object_get (evidence, "forms")) {
+        json_t *ambiguous = json_object_get (object, "ambiguous");
+        size_t index;
+        json_t *item;
+        field = "ambiguous";
+        json_array_foreach (ambiguous, index, item)
+            if (json_is_string (item) && count < S_EVIDENCE_ITEMS)
+                texts [count++] = json_string_value (item);
+    }
+    if (count == 0)
+        return jm_error_set (err, JM_ERR_INVALID_DATA,
+                             "skill '%s': evidence needs forms (or ambiguous forms) to apply to", id);
+    rule->forms = calloc ((size_t) count, sizeof (char *));
+    assert (rule->forms);
+    for (int i = 0; i < count; i++) {
+        char folded [JM_NORMALIZE_MAX + 1];
+        size_t len = jm_normalize_fold (texts [i], strlen (texts [i]), folded, sizeof folded);
+        if (!s_evidence_word (texts [i], strlen (texts [i]))
+        ||  jm_taxonomy_lookup_key (self, folded, len, NULL) != skill)
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "skill '%s': evidence %s[%d] \"%s\" is not a one-word form of this skill",
+                                 id, field, i, texts [i]);
+        rule->forms [rule->form_count++] = s_own (self, texts [i]);
+    }
+    //  neighbours: single words, or phrases around a form
+    count = s_evidence_strings (self, skill, evidence, "neighbours", texts, err);
+    if (count < 0)
+        return -1;
+    const char *near [S_EVIDENCE_ITEMS];
+    int near_count = 0;
+    rule->neighbours = count ? calloc ((size_t) count, sizeof (char *)) : NULL;
+    assert (!count || rule->neighbours);
+    for (int i = 0; i < count; i++) {
+        if (strchr (texts [i], ' '))
+            near [near_count++] = texts [i];
+        else
+        if (s_evidence_word (texts [i], strlen (texts [i])))
+            rule->neighbours [rule->neighbour_count++] = s_own_lower (self, texts [i], strlen (texts [i]));
+        else
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "skill '%s': evidence.neighbours[%d] \"%s\" is not a word or a phrase",
+                                 id, i, texts [i]);
+    }
+    if (s_evidence_phrases (self, skill, rule, near, near_count, "neighbours", &rule->near, err))
+        return -1;
+    rule->near_count = near_count;
+    count = s_evidence_strings (self, skill, evidence, "names", texts, err);
+    if (count < 0 || s_evidence_phrases (self, skill, rule, texts, count, "names", &rule->names, err))
+        return -1;
+    rule->name_count = count;
+    count = s_evidence_strings (self, skill, evidence, "phrases", texts, err);
+    if (count < 0 || s_evidence_phrases (self, skill, rule, texts, count, "phrases", &rule->phrases, err))
+        return -1;
+    rule->phrase_count = count;
+    return 0;
+}
+
 static int
 s_load_skills (jm_taxonomy_t *self, json_t *root, jm_error_t *err)
 {
@@ -517,7 +800,8 @@ s_load_skills (jm_taxonomy_t *self, json_t *root, jm_error_t *err)
         if (s_add_form (self, id, (int) index, false, true, err)
         ||  s_add_form (self, name, (int) index, false, true, err)
         ||  s_add_forms (self, json_object_get (skill, "aliases"), (int) index, false, "aliases", err)
-        ||  s_add_forms (self, json_object_get (skill, "ambiguous"), (int) index, true, "ambiguous", err))
+        ||  s_add_forms (self, json_object_get (skill, "ambiguous"), (int) index, true, "ambiguous", err)
+        ||  s_load_evidence (self, (int) index, skill, err))
             return -1;
     }
     return 0;
@@ -559,13 +843,16 @@ jm_taxonomy_new_from_text (const char *text, size_t len, jm_error_t *err)
         self->relation = calloc (cells, 1);
         assert (self->credit && self->relation);
         if (s_build_closure (self, json_object_get (root, "skills"), err) == 0
-        &&  s_load_siblings (self, json_object_get (root, "siblings"), err) == 0) {
+        &&  s_load_siblings (self, json_object_get (root, "siblings"), err) == 0
+        &&  s_load_everyday (self, json_object_get (root, "everyday"), err) == 0) {
             for (int skill = 0; skill < self->size; skill++) {
                 size_t cell = (size_t) skill * (size_t) self->size + (size_t) skill;
                 self->credit [cell] = 1;
                 self->relation [cell] = JM_RELATION_SAME;
             }
             rc = s_build_codes (self, err);
+            if (rc == 0)
+                s_build_typo_index (self);
         }
     }
     json_decref (root);
@@ -612,6 +899,9 @@ jm_taxonomy_destroy (jm_taxonomy_t **self_p)
         free (self->strings [i]);
     free (self->strings);
     free (self->forms);
+    free (self->deletes);
+    for (int skill = 0; skill < JM_MAX_SKILLS; skill++)
+        s_evidence_free (&self->evidence [skill]);
     s_table_free (&self->folded);
     s_table_free (&self->compact);
     free (self->credit);
@@ -656,6 +946,12 @@ jm_taxonomy_find (const jm_taxonomy_t *self, const char *id)
         if (self->skills [i].id && strcmp (self->skills [i].id, id) == 0)
             return i;
     return -1;
+}
+
+const jm_evidence_rule_t *
+jm_taxonomy_evidence (const jm_taxonomy_t *self, int skill)
+{
+    return skill >= 0 && skill < self->size ? self->evidence [skill] : NULL;
 }
 
 int
@@ -717,6 +1013,20 @@ jm_taxonomy_credit_codes (const jm_taxonomy_t *self, const uint16_t *skills, int
 }
 
 int
+jm_taxonomy_related (const jm_taxonomy_t *self, int have, const uint16_t **wants, const uint8_t **codes)
+{
+    if (have < 0 || have >= self->size) {
+        *wants = NULL;
+        *codes = NULL;
+        return 0;
+    }
+    uint32_t from = self->related_from [have];
+    *wants = self->related_want + from;
+    *codes = self->related_code + from;
+    return (int) (self->related_from [have + 1] - from);
+}
+
+int
 jm_taxonomy_lookup_key (const jm_taxonomy_t *self, const char *key, size_t len, bool *exact)
 {
     s_slot_t *slot = s_table_find (&self->folded, key, len);
@@ -742,6 +1052,113 @@ jm_taxonomy_each_key (const jm_taxonomy_t *self, jm_taxonomy_key_fn *fn, void *a
                     self->folded.slots [i].skill, arg);
 }
 
+//  ---------------------------------------------------------------------
+//  Typo index: every folded key of 5+ characters, as it is and with each
+//  one character deleted, hashed.  Two strings within one edit (insert,
+//  delete, substitute, swap two neighbours) share a string that each
+//  reaches by at most one deletion, so a key none of whose variants is in
+//  the index has no typo target within one edit.  Variants are hashed in
+//  O(1) each from prefix hashes, so a probe costs n + 1 table lookups.
+
+#define S_TYPO_CHARS 48         //  longer keys are not indexed, and always "maybe"
+#define S_HASH_BASE 0x100000001B3ULL
+
+typedef struct {
+    uint64_t prefix [JM_NORMALIZE_MAX + 1];     //  polynomial hash of key [0, i)
+    uint64_t power [JM_NORMALIZE_MAX + 1];      //  S_HASH_BASE ^ i
+    size_t offsets [S_TYPO_CHARS + 1];          //  character starts, [chars] = len
+    int chars;
+    size_t len;
+} s_variants_t;
+
+//  Prepares key for variant hashing; false when too long to index
+static bool
+s_variants_init (s_variants_t *self, const char *key, size_t len)
+{
+    if (len > JM_NORMALIZE_MAX)
+        return false;
+    self->len = len;
+    self->chars = 0;
+    self->prefix [0] = 0;
+    self->power [0] = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char) key [i] & 0xC0) != 0x80) {
+            if (self->chars == S_TYPO_CHARS)
+                return false;
+            self->offsets [self->chars++] = i;
+        }
+        self->prefix [i + 1] = self->prefix [i] * S_HASH_BASE + (unsigned char) key [i];
+        self->power [i + 1] = self->power [i] * S_HASH_BASE;
+    }
+    self->offsets [self->chars] = len;
+    return true;
+}
+
+//  Hash of the key without character `skip` (skip == chars: the whole key)
+static uint64_t
+s_variant_hash (const s_variants_t *self, int skip)
+{
+    size_t from = self->offsets [skip], to = self->offsets [skip < self->chars ? skip + 1 : skip];
+    size_t tail = self->len - to;
+    uint64_t hash = self->prefix [from] * self->power [tail]
+                  + (self->prefix [self->len] - self->prefix [to] * self->power [tail]);
+    hash += (uint64_t) (self->len - (to - from)) * 0x9E3779B97F4A7C15ULL;
+    hash ^= hash >> 29;
+    hash *= 0xBF58476D1CE4E5B9ULL;
+    hash ^= hash >> 32;
+    return hash | 1;            //  never 0, the empty slot
+}
+
+static void
+s_build_typo_index (jm_taxonomy_t *self)
+{
+    size_t variants = 0;
+    for (size_t i = 0; self->folded.slots && i <= self->folded.mask; i++)
+        if (self->folded.slots [i].key)
+            variants += 1 + (self->folded.slots [i].len < S_TYPO_CHARS ? self->folded.slots [i].len : S_TYPO_CHARS);
+    size_t capacity = 1024;
+    while (capacity < variants * 2)
+        capacity *= 2;
+    self->deletes = calloc (capacity, sizeof (uint64_t));
+    assert (self->deletes);
+    self->deletes_mask = capacity - 1;
+    s_variants_t *work = malloc (sizeof *work);
+    assert (work);
+    for (size_t i = 0; self->folded.slots && i <= self->folded.mask; i++) {
+        const s_slot_t *slot = &self->folded.slots [i];
+        if (!slot->key || !s_variants_init (work, slot->key, slot->len) || work->chars < 5)
+            continue;
+        for (int skip = 0; skip <= work->chars; skip++) {
+            uint64_t hash = s_variant_hash (work, skip);
+            size_t index = (size_t) hash & self->deletes_mask;
+            while (self->deletes [index] && self->deletes [index] != hash)
+                index = (index + 1) & self->deletes_mask;
+            self->deletes [index] = hash;
+        }
+    }
+    free (work);
+}
+
+bool
+jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t len)
+{
+    s_variants_t work;
+    if (!self->deletes || !s_variants_init (&work, key, len))
+        return true;            //  not indexed: say maybe
+    if (work.chars < 4)
+        return false;           //  one edit from a 5+ character key needs 4+ characters
+    for (int skip = 0; skip <= work.chars; skip++) {
+        uint64_t hash = s_variant_hash (&work, skip);
+        size_t index = (size_t) hash & self->deletes_mask;
+        while (self->deletes [index]) {
+            if (self->deletes [index] == hash)
+                return true;
+            index = (index + 1) & self->deletes_mask;
+        }
+    }
+    return false;
+}
+
 const char *
 jm_relation_name (jm_relation_t relation)
 {
@@ -750,6 +1167,7 @@ jm_relation_name (jm_relation_t relation)
         case JM_RELATION_IMPLIES: return "implies";
         case JM_RELATION_PARENT:  return "parent";
         case JM_RELATION_SIBLING: return "sibling";
+        case JM_RELATION_EVERYDAY: return "everyday";
         default:                  return "none";
     }
 }

@@ -35,7 +35,9 @@ typedef enum {
     JM_RELATION_SAME,           //  the very skill
     JM_RELATION_IMPLIES,        //  the candidate's skill implies the required one (Django -> Python)
     JM_RELATION_PARENT,         //  the candidate has the parent of the required one (Python for Django)
-    JM_RELATION_SIBLING         //  a sibling (MySQL for PostgreSQL)
+    JM_RELATION_SIBLING,        //  a sibling (MySQL for PostgreSQL)
+    JM_RELATION_EVERYDAY        //  an everyday skill the candidate's work implies (Django -> HTTP),
+                                //  from the taxonomy's "everyday" table
 } jm_relation_t;
 
 typedef struct {
@@ -57,6 +59,35 @@ typedef struct {
     int skill;
     bool ambiguous;
 } jm_form_t;
+
+//  One phrase of an evidence rule: the words around a form of the skill, as
+//  written in the data and lowercased for matching.  "SQL Server Express":
+//  before = {"server", "sql"} (nearest first), after = {}.
+#define JM_EVIDENCE_WORDS 6     //  words around the form in one phrase, at most
+typedef struct {
+    const char *text;           //  as written in the data
+    const char *form;           //  the form it holds, exact case
+    const char *before [JM_EVIDENCE_WORDS];     //  lowercase, nearest first
+    const char *after [JM_EVIDENCE_WORDS];      //  lowercase, nearest first
+    int before_count, after_count;
+} jm_evidence_phrase_t;
+
+//  The evidence an ordinary-word skill needs ("evidence" in the data; see
+//  data/README.md and jm_ambiguity.h).  Lists may be empty (count 0).
+typedef struct {
+    const char *rule;           //  the rule in one line, for people
+    const char **forms;         //  words that need evidence, exact case
+    int form_count;
+    const char **neighbours;    //  lowercase words that are evidence near it
+    int neighbour_count;
+    jm_evidence_phrase_t *near; //  phrases that are evidence ("written in Go")
+    int near_count;
+    jm_evidence_phrase_t *names;    //  longer names that hold it ("SQL Server Express")
+    int name_count;
+    jm_evidence_phrase_t *phrases;  //  the word in its English sense ("React quickly")
+    int phrase_count;
+    bool employer;              //  also a company's name: "at Oracle" is an employer
+} jm_evidence_rule_t;
 
 //  Loads a taxonomy file.  Returns NULL with err set (io_error, invalid_json
 //  with line and column, invalid_data naming the skill and field) on failure.
@@ -84,6 +115,9 @@ int jm_taxonomy_find (const jm_taxonomy_t *self, const char *id);
 int jm_taxonomy_form_count (const jm_taxonomy_t *self);
 const jm_form_t *jm_taxonomy_form (const jm_taxonomy_t *self, int index);
 
+//  The evidence rule of a skill, or NULL when its mentions need none.
+const jm_evidence_rule_t *jm_taxonomy_evidence (const jm_taxonomy_t *self, int skill);
+
 //  Credit (0..1) that having skill `have` gives toward a requirement for
 //  `want`, and through which relation (may be NULL).  1 for the same skill.
 double jm_taxonomy_credit (const jm_taxonomy_t *self, int have, int want,
@@ -104,6 +138,10 @@ void jm_taxonomy_credit_codes (const jm_taxonomy_t *self, const uint16_t *skills
 //  of the credit `have` gives toward each skill.  Borrowed.
 const uint8_t *jm_taxonomy_credit_code_rows (const jm_taxonomy_t *self, int *stride);
 
+//  The skills `have` counts toward (its nonzero coded credits, the skill
+//  itself included): *wants and *codes (borrowed) get that many entries.
+int jm_taxonomy_related (const jm_taxonomy_t *self, int have, const uint16_t **wants, const uint8_t **codes);
+
 //  Looks up a folded key (see jm_normalize_fold) in the alias table: returns
 //  the skill index or -1; *exact (may be NULL) is set when the key is the
 //  skill's id or name rather than an alias.
@@ -117,7 +155,13 @@ int jm_taxonomy_lookup_compact (const jm_taxonomy_t *self, const char *key, size
 typedef void (jm_taxonomy_key_fn) (const char *key, size_t len, int skill, void *arg);
 void jm_taxonomy_each_key (const jm_taxonomy_t *self, jm_taxonomy_key_fn *fn, void *arg);
 
-//  Name of a relation: "same", "implies", "parent", "sibling" or "none".
+//  False when no key of 5+ characters is within one edit (insert, delete,
+//  substitute, swap of neighbours) of the folded key (see jm_normalize_fold),
+//  so a caller can skip the typo search; true means "maybe".  n + 1 hash
+//  probes: an index of every key with each one character deleted.
+bool jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t len);
+
+//  Name of a relation: "same", "implies", "parent", "sibling", "everyday" or "none".
 const char *jm_relation_name (jm_relation_t relation);
 
 //  Name of a kind: "hard", "knowledge", "soft".

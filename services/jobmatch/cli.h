@@ -176,6 +176,10 @@ void jm_cli_short_message (const char *text, char *dest, size_t size);
 //  ("91.7", "3"), into dest (size bytes).  Returns dest.
 const char *jm_cli_number (char *dest, size_t size, double value, int decimals);
 
+//  Appends how evidence set a credit, from a result requirement's "evidence"
+//  object: "; evidence level 5, 10 years: 1.00"; nothing without one.
+void jm_cli_evidence (jm_buf_t *cell, json_t *evidence);
+
 //  Offset of the first invalid UTF-8 byte in text, or -1 when it is valid.
 long jm_cli_utf8_invalid (const char *text, size_t len);
 

@@ -173,10 +173,18 @@ s_earned_by (jm_buf_t *cell, json_t *requirement)
         jm_buf_puts (cell, "-");
         return;
     }
+    const char *relation = s_str (requirement, "relation");
+    if (via && relation && strcmp (relation, "everyday") == 0) {
+        jm_buf_puts (cell, "implied by ");
+        s_append (cell, via);
+        jm_buf_puts (cell, " (everyday ");
+        s_append (cell, skill);
+        jm_buf_puts (cell, ")");
+    }
+    else
     if (via) {
         jm_buf_puts (cell, "via ");
         s_append (cell, via);
-        const char *relation = s_str (requirement, "relation");
         if (relation && strcmp (relation, "sibling") == 0)
             jm_buf_puts (cell, " (sibling)");
         else
@@ -210,6 +218,7 @@ s_earned_by (jm_buf_t *cell, json_t *requirement)
     if (json_is_number (years) && json_is_number (min_years))
         jm_buf_printf (cell, ", %s of %s years", jm_cli_number (have, sizeof have, json_number_value (years), 1),
                        jm_cli_number (want, sizeof want, json_number_value (min_years), 1));
+    jm_cli_evidence (cell, json_object_get (requirement, "evidence"));
 }
 
 //  Appends the labels of an array of strings, comma-separated, or "none".
@@ -266,7 +275,7 @@ s_explain (json_t *result, jm_buf_t *out)
     jm_cli_table_limit (table, 1, 48);
     jm_cli_table_limit (table, 6, 70);
     double points_total = 0;
-    int below_half = 0;         //  required requirements under half credit: each costs a factor
+    int missing_required = 0;   //  required requirements penalised: each costs a factor
     jm_buf_t label, earned;
     jm_buf_init (&label);
     jm_buf_init (&earned);
@@ -302,21 +311,50 @@ s_explain (json_t *result, jm_buf_t *out)
         };
         jm_cli_table_add (table, cells);
         points_total += points;
-        below_half += importance && strcmp (importance, "required") == 0 && credit < 0.5;
+        missing_required += json_is_true (json_object_get (requirement, "penalised"));
     }
     jm_cli_table_render (table, 2, true, out);
     jm_cli_table_destroy (&table);
     jm_buf_free (&label);
     jm_buf_free (&earned);
 
-    //  the score is the points times the penalty for weak required requirements
+    //  the score is the points; optional points count less per required missing
     jm_buf_printf (out, "\n  Points       %.1f", points_total);
-    if (below_half)
-        jm_buf_printf (out, " x %.2f^%d (%d required under half credit) = %s", JM_SCORE_MISSING_FACTOR,
-                       below_half, below_half,
-                       jm_cli_number (number, sizeof number, s_num (result, "score"), 1));
+    if (missing_required)
+        jm_buf_printf (out, " (%d required missing: optional points count x %.3f, so that no extras"
+                       " make up for a missing must-have)", missing_required, s_num (result, "optional_factor"));
     jm_buf_puts (out, "\n  Missing      ");
     s_label_list (out, json_object_get (result, "missing"));
+    json_t *breadth = json_object_get (result, "breadth");
+    if (json_is_object (breadth)) {
+        jm_buf_printf (out, "\n  Breadth      %lld skills listed, the career supports about %.0f",
+                       s_int (breadth, "skills"), s_num (breadth, "supported"));
+        if (s_num (breadth, "factor") < 1)
+            jm_buf_printf (out, ": every credit x %.3f", s_num (breadth, "factor"));
+    }
+    json_t *warning;
+    json_array_foreach (json_object_get (result, "warnings"), index, warning) {
+        jm_buf_reset (&text);
+        s_append (&text, json_string_value (warning));
+        jm_buf_puts (out, "\n  Warning      ");
+        jm_cli_text_clean (out, text.data ? text.data : "", 0);
+    }
+    json_t *ignored = json_object_get (result, "ignored");
+    if (json_is_array (ignored)) {
+        jm_buf_puts (out, "\n  Ignored      ");
+        json_t *item;
+        json_array_foreach (ignored, index, item) {
+            jm_buf_reset (&text);
+            s_append (&text, s_str (item, "name") ? s_str (item, "name") : s_str (item, "id"));
+            jm_buf_puts (&text, " (");
+            jm_buf_puts (&text, jm_reason_words (s_str (item, "reason")));
+            jm_buf_puts (&text, ")");
+            jm_buf_puts (out, index ? ", " : "");
+            jm_cli_text_clean (out, text.data, 60);
+        }
+        if (json_array_size (ignored) == 0)
+            jm_buf_puts (out, "none");
+    }
     jm_buf_puts (out, "\n  Corrections  ");
     json_t *entry;
     json_t *corrections = json_object_get (result, "corrections");

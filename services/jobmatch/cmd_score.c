@@ -7,6 +7,7 @@
     that cannot be read or is invalid gets an error object in its place and
     the others are still scored (exit 1).                                  */
 #include "cli.h"
+#include "jm_proficiency.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,40 @@ s_status_text (jm_status_t status)
 //  The "earned by" cell: the candidate's skill, how it relates to the
 //  wanted one, what they wrote, and the level or years when the job sets
 //  a minimum.
+//  How evidence set a skill's credit, in words: "level 5, 10 years: 1.00"
+static void
+s_evidence (jm_buf_t *cell, const jm_candidate_t *candidate, const jm_candidate_skill_t *entry)
+{
+    jm_proficiency_t detail;
+    jm_proficiency_of (candidate, entry, &detail);
+    char years [32], stated [32];
+    jm_cli_number (years, sizeof years, detail.years, 1);
+    jm_cli_number (stated, sizeof stated, detail.years_stated, 1);
+    jm_buf_puts (cell, "; evidence ");
+    switch (detail.basis) {
+        case JM_BASIS_UNKNOWN:
+            jm_buf_puts (cell, "level unstated");
+            break;
+        case JM_BASIS_CAREER:
+            jm_buf_printf (cell, "level unstated, %s-year career",
+                           jm_cli_number (years, sizeof years, candidate->career_years, 1));
+            break;
+        case JM_BASIS_LEVEL:
+            jm_buf_printf (cell, "level %d", detail.level);
+            break;
+        case JM_BASIS_YEARS:
+            jm_buf_printf (cell, "%s years", years);
+            break;
+        default:
+            jm_buf_printf (cell, "level %d, %s years", detail.level, years);
+    }
+    if (detail.years_stated > detail.years && detail.years >= 0)
+        jm_buf_printf (cell, " (%s stated, capped at the career)", stated);
+    jm_buf_printf (cell, ": %.2f", detail.factor);
+    if (candidate->breadth_factor < 1)
+        jm_buf_printf (cell, " x %.2f breadth", candidate->breadth_factor);
+}
+
 static void
 s_earned_by (jm_buf_t *cell, const jm_taxonomy_t *taxonomy, const jm_requirement_t *req,
              const jm_outcome_t *outcome, const jm_candidate_t *candidate)
@@ -80,6 +115,9 @@ s_earned_by (jm_buf_t *cell, const jm_taxonomy_t *taxonomy, const jm_requirement
             break;
         case JM_RELATION_SIBLING:
             jm_buf_printf (cell, "via %s (sibling)", via->name);
+            break;
+        case JM_RELATION_EVERYDAY:
+            jm_buf_printf (cell, "implied by %s (everyday %s)", via->name, wanted->name);
             break;
         default:
             jm_buf_puts (cell, via->name);
@@ -99,8 +137,10 @@ s_earned_by (jm_buf_t *cell, const jm_taxonomy_t *taxonomy, const jm_requirement
         jm_buf_printf (cell, ", level %d of %d", entry->level, req->min_level);
     char have [32], want [32];
     if (outcome->relation == JM_RELATION_SAME && req->min_years > 0 && entry->years >= 0)
-        jm_buf_printf (cell, ", %s of %s years", jm_cli_number (have, sizeof have, entry->years, 1),
+        jm_buf_printf (cell, ", %s of %s years",
+                       jm_cli_number (have, sizeof have, jm_proficiency_years (candidate, entry), 1),
                        jm_cli_number (want, sizeof want, req->min_years, 1));
+    s_evidence (cell, candidate, entry);
 }
 
 static void
@@ -132,7 +172,6 @@ s_explain (s_score_t *self, const jm_job_t *job, const jm_candidate_t *candidate
     jm_cli_table_t *table = jm_cli_table_new (headers);
     jm_cli_table_limit (table, 1, 48);
     double points_total = 0;
-    int below_half = 0;         //  required requirements under half credit: each costs a factor
     jm_buf_t label, earned, missing;
     jm_buf_init (&label);
     jm_buf_init (&earned);
@@ -158,20 +197,34 @@ s_explain (s_score_t *self, const jm_job_t *job, const jm_candidate_t *candidate
         };
         jm_cli_table_add (table, cells);
         points_total += outcome->contribution;
-        below_half += req->importance == JM_IMPORTANCE_REQUIRED && outcome->credit < 0.5;
         if (outcome->status == JM_STATUS_MISSING)
             jm_buf_printf (&missing, "%s%s", missing.len ? ", " : "", req->label);
     }
     jm_cli_table_render (table, 2, true, out);
     jm_cli_table_destroy (&table);
 
-    //  the score is the points times the penalty for weak required requirements
+    //  the score is the points; optional points count less per required missing
     jm_buf_printf (out, "\n  Points       %.1f", points_total);
-    if (below_half)
-        jm_buf_printf (out, " x %.2f^%d (%d required under half credit) = %s", JM_SCORE_MISSING_FACTOR,
-                       below_half, below_half, jm_cli_number (number, sizeof number, result.score, 1));
+    if (result.missing_required)
+        jm_buf_printf (out, " (%d required missing: optional points count x %.3f, so that no extras"
+                       " make up for a missing must-have)", result.missing_required, result.gate);
     jm_buf_puts (out, "\n  Missing      ");
     jm_cli_text_clean (out, missing.len ? missing.data : "none", 0);
+    jm_buf_printf (out, "\n  Breadth      %d skills listed, the career supports about %.0f",
+                   candidate->breadth_skills, candidate->breadth_supported);
+    if (candidate->breadth_factor < 1)
+        jm_buf_printf (out, ": every credit x %.3f%s", candidate->breadth_factor,
+                       candidate->breadth_factor < JM_BREADTH_WARN ? " (flagged: a keyword list)" : "");
+    jm_buf_puts (out, "\n  Ignored      ");
+    for (int i = 0; i < candidate->ignored_count; i++) {
+        const jm_ignored_skill_t *ignored = &candidate->ignored [i];
+        const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, ignored->skill);
+        if (skill)
+            jm_buf_printf (out, "%s%s (%s)", i ? ", " : "", skill->name,
+                           jm_reason_words (jm_reason_name (ignored->reason)));
+    }
+    if (!candidate->ignored_count)
+        jm_buf_puts (out, "none");
     jm_buf_puts (out, "\n  Corrections  ");
     int corrections = 0;
     for (int i = 0; i < candidate->skill_count; i++) {

@@ -361,6 +361,7 @@ s_names (jm_buf_t *out, json_t *list, const char *suggestion_key)
         jm_buf_puts (out, "none");
 }
 
+
 //  A result as a readable breakdown, from its JSON.
 static void
 s_explain (s_submit_t *self, const char *text, size_t len)
@@ -405,7 +406,9 @@ s_explain (s_submit_t *self, const char *text, size_t len)
             jm_buf_puts (&earned, "-");
         else {
             const char *via = s_str (requirement, "via_name");
-            jm_buf_puts (&earned, via ? "via " : "");
+            bool everyday = via && s_str (requirement, "relation")
+                         && strcmp (s_str (requirement, "relation"), "everyday") == 0;
+            jm_buf_puts (&earned, everyday ? "implied by " : via ? "via " : "");
             jm_buf_puts (&earned, via ? via : skill);
             const char *written = s_str (requirement, "written");
             if (json_is_true (json_object_get (requirement, "from_resume")))
@@ -413,6 +416,7 @@ s_explain (s_submit_t *self, const char *text, size_t len)
             else
             if (written)
                 jm_buf_printf (&earned, ", wrote \"%s\"", written);
+            jm_cli_evidence (&earned, json_object_get (requirement, "evidence"));
         }
         char status_text [32], weight [32], credit [32], points [32];
         snprintf (status_text, sizeof status_text, "%s", status ? status : "?");
@@ -431,8 +435,39 @@ s_explain (s_submit_t *self, const char *text, size_t len)
     jm_cli_table_render (table, 2, true, out);
     jm_cli_table_destroy (&table);
     jm_buf_free (&earned);
+    long long missing_required = json_integer_value (json_object_get (result, "missing_required"));
+    if (missing_required > 0)
+        jm_buf_printf (out, "\n  Required     %lld missing: optional points count x %.3f, so that no extras"
+                       " make up for a missing must-have", missing_required,
+                       json_number_value (json_object_get (result, "optional_factor")));
     jm_buf_puts (out, "\n  Missing      ");
     s_names (out, json_object_get (result, "missing"), NULL);
+    json_t *breadth = json_object_get (result, "breadth");
+    if (json_is_object (breadth)) {
+        jm_buf_printf (out, "\n  Breadth      %lld skills listed, the career supports about %.0f",
+                       (long long) json_integer_value (json_object_get (breadth, "skills")),
+                       json_number_value (json_object_get (breadth, "supported")));
+        if (json_number_value (json_object_get (breadth, "factor")) < 1)
+            jm_buf_printf (out, ": every credit x %.3f", json_number_value (json_object_get (breadth, "factor")));
+    }
+    json_t *item;
+    json_array_foreach (json_object_get (result, "warnings"), index, item) {
+        jm_buf_puts (out, "\n  Warning      ");
+        jm_cli_text_clean (out, json_string_value (item) ? json_string_value (item) : "", 0);
+    }
+    json_t *ignored = json_object_get (result, "ignored");
+    if (json_is_array (ignored)) {
+        jm_buf_puts (out, "\n  Ignored      ");
+        json_array_foreach (ignored, index, item) {
+            jm_buf_puts (out, index ? ", " : "");
+            jm_cli_text_clean (out, s_str (item, "name") ? s_str (item, "name") : "?", 40);
+            jm_buf_puts (out, " (");
+            jm_buf_puts (out, jm_reason_words (s_str (item, "reason")));
+            jm_buf_puts (out, ")");
+        }
+        if (json_array_size (ignored) == 0)
+            jm_buf_puts (out, "none");
+    }
     jm_buf_puts (out, "\n  Corrections  ");
     s_names (out, json_object_get (result, "corrections"), "skill");
     jm_buf_puts (out, "\n  Unknown      ");

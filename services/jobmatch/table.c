@@ -305,3 +305,38 @@ jm_cli_number (char *dest, size_t size, double value, int decimals)
     jm_buf_free (&buf);
     return dest;
 }
+
+//  How evidence set a credit, from a requirement's "evidence":
+//  "; evidence level 5, 10 years: 1.00"
+void
+jm_cli_evidence (jm_buf_t *cell, json_t *evidence)
+{
+    const char *basis = json_string_value (json_object_get (evidence, "basis"));
+    if (!basis)
+        return;
+    char have [32], stated [32];
+    json_t *level = json_object_get (evidence, "level");
+    json_t *years = json_object_get (evidence, "years");
+    json_t *years_stated = json_object_get (evidence, "years_stated");
+    jm_buf_puts (cell, "; evidence ");
+    if (strcmp (basis, "unknown") == 0)
+        jm_buf_puts (cell, "level unstated");
+    else
+    if (strcmp (basis, "career") == 0)
+        jm_buf_printf (cell, "level unstated, %s-year career",
+                       jm_cli_number (have, sizeof have, json_number_value (json_object_get (evidence, "career_years")), 1));
+    else {
+        if (json_is_integer (level))
+            jm_buf_printf (cell, "level %lld", (long long) json_integer_value (level));
+        if (json_is_number (years))
+            jm_buf_printf (cell, "%s%s years", json_is_integer (level) ? ", " : "",
+                           jm_cli_number (have, sizeof have, json_number_value (years), 1));
+        if (json_is_number (years_stated))
+            jm_buf_printf (cell, " (%s stated, capped at the career)",
+                           jm_cli_number (stated, sizeof stated, json_number_value (years_stated), 1));
+    }
+    jm_buf_printf (cell, ": %.2f", json_number_value (json_object_get (evidence, "proficiency")));
+    json_t *breadth = json_object_get (evidence, "breadth");
+    if (json_is_number (breadth))
+        jm_buf_printf (cell, " x %.2f breadth", json_number_value (breadth));
+}

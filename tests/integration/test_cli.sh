@@ -169,9 +169,19 @@ for req in r["requirements"]:
     assert any(l.strip().startswith(status) for l in row), (status, row)
     if "via_name" in req and req["relation"] == "sibling":
         assert any("via %s (sibling)" % req["via_name"] in l for l in row), row
-for key in ("Missing", "Corrections", "Unknown"):
+    if req.get("relation") == "everyday":
+        assert any("implied by %s" % req["via_name"] in l for l in row), row
+    if "evidence" in req:
+        assert any("; evidence " in l for l in row), row
+for key in ("Missing", "Breadth", "Ignored", "Corrections", "Unknown"):
     assert "\n  " + key in text, key
 ' "$TMP/first.out"
+# evidence and ignored mentions in words: a capped claim, a framework implying HTTP
+printf '%s\n' '{"id": "ev", "years_experience": 3, "skills": [{"name": "Python", "level": 5, "years": 20}, "Django"], "resume": "I have never used Java."}' > "$TMP/evidence.jsonl"
+jm score --explain "$TMP/evidence.jsonl"
+{ [ $rc -eq 0 ] && grep -q "level 5, 3 years (20 stated, capped at the career)" "$TMP/out" \
+  && grep -q "implied by Django (everyday HTTP)" "$TMP/out" && grep -q "^  Ignored  *Java (negated)$" "$TMP/out"; } \
+    && ok score_explain_evidence || fail score_explain_evidence "rc=$rc $(grep -E 'Python|HTTP|Ignored' "$TMP/out" | head -3)"
 jm score --explain --job "${jobs[0]}" --job "${jobs[1]}" "$TMP/three.jsonl"
 [ $rc -eq 0 ] && [ "$(grep -c '^Candidate  ' "$TMP/out")" -eq 6 ] && ok score_explain_several || fail score_explain_several "rc=$rc"
 
@@ -352,9 +362,62 @@ printf 'Python and Docker\nthen caf\xe9 Java\n' > "$TMP/latin1.txt"
 jm skills extract "$TMP/latin1.txt"
 [ $rc -eq 1 ] && grep -q 'latin1.txt:2:9' "$TMP/err" && [ ! -s "$TMP/out" ] && ok extract_invalid_utf8 \
     || fail extract_invalid_utf8 "rc=$rc $(cat "$TMP/err")"
+# mentions that do not count: negated, with the cue's span (issue 15)
+printf 'I have no experience with Python or Java. Skills: Django\n' > "$TMP/negated.txt"
+jm skills extract "$TMP/negated.txt"
+[ $rc -eq 0 ] && pycheck extract_negation '
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+raw = open(sys.argv[2], "rb").read()
+assert [s["id"] for s in r["skills"]] == ["django"], r["skills"]
+ignored = {i["id"]: i for i in r["ignored"]}
+assert sorted(ignored) == ["java", "python"], r["ignored"]
+for id in ("python", "java"):
+    i = ignored[id]
+    assert i["status"] == "negated" and i["reason"] == "negation", i
+    assert raw[i["span"][0]:i["span"][1]].decode().lower() == id, i
+    assert raw[i["cue"][0]:i["cue"][1]] == b"no", i
+' "$TMP/negated.txt" || fail extract_negation "rc=$rc $(cat "$TMP/err")"
+printf 'I want to learn Kubernetes.\nThe platform team, who own Terraform, helped.\n\xe2\x9d\x8c PHP\n' > "$TMP/context.txt"
+jm skills extract "$TMP/context.txt"
+[ $rc -eq 0 ] && pycheck extract_intent_others '
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+got = {i["id"]: (i["status"], i["reason"]) for i in r["ignored"]}
+assert got == {"kubernetes": ("intended", "intent"), "terraform": ("others", "someone_else"),
+               "php": ("negated", "negation")}, r["ignored"]
+assert r["skills"] == [], r["skills"]
+' || fail extract_intent_others "rc=$rc $(cat "$TMP/err")"
 printf '' > "$TMP/empty.txt"
 jm skills extract "$TMP/empty.txt"
 [ $rc -eq 0 ] && grep -q '^{"skills":\[\],"ignored":\[\],"bytes":0}$' "$TMP/out" && ok extract_empty || fail extract_empty "rc=$rc $(cat "$TMP/out")"
+# evidence of proficiency: years and level read from the words around a skill
+printf '10 years of professional Java. Familiar with Docker.\n' > "$TMP/evidence.txt"
+jm skills extract "$TMP/evidence.txt"
+pycheck extract_evidence '
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+skills = {s["id"]: s for s in r["skills"]}
+assert skills["java"].get("years") == 10, skills["java"]
+assert "level" not in skills["java"] or skills["java"]["level"] >= 3, skills["java"]
+assert "years" not in skills["docker"], skills["docker"]
+assert 1 <= skills["docker"].get("level", 0) <= 2, skills["docker"]
+'
+# ... and used when a résumé is scored: a job asking for Java at level 3 and 5 years
+cat > "$TMP/evidence-job.json" <<'JOB'
+{"id": "evidence-job", "requirements": [{"skill": "java", "weight": 1, "importance": "required", "min_level": 3, "min_years": 5}]}
+JOB
+printf '%s\n' '{"id": "ten", "resume": "10 years of professional Java."}' \
+    '{"id": "familiar", "resume": "Familiar with Java."}' \
+    '{"id": "two", "resume": "Java (2 yrs)"}' > "$TMP/evidence-candidates.jsonl"
+jm score --job "$TMP/evidence-job.json" "$TMP/evidence-candidates.jsonl"
+pycheck score_evidence '
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+score = {r["candidate"]: r["score"] for r in lines}
+assert score["ten"] > score["two"] > 0, score
+assert score["ten"] > score["familiar"] > 0, score
+'
 
 # --- skills list ----------------------------------------------------------------
 jm skills list

@@ -250,7 +250,8 @@ def run_stack_once_prints_the_table():
     check_equal(len(rows), len(samples), "one row per sample candidate")
     check_equal(sorted(row[1] for row in rows), sorted(c["id"] for c in samples), "the sample ids")
     check([row[3] for row in rows] == sorted((row[3] for row in rows), reverse=True), "best first")
-    check(any(row[4] == "strong" for row in rows) and any(row[4] == "weak" for row in rows), "bands vary")
+    # scorer 2.0.0: the samples state few levels (an unstated level earns 0.75), so the best is good
+    check(any(row[4] in ("strong", "good") for row in rows) and any(row[4] == "weak" for row in rows), "bands vary")
     check("stopped;" in out, "says it stopped everything")
     check(os.path.exists(os.path.join(run_dir, "logs", "gateway.log")), "logs under the run dir")
     # nothing it started is left: the ports are free again

@@ -138,6 +138,128 @@ JM_TEST (profile_malformed_is_an_error_naming_the_field)
     jm_engine_destroy (&engine);
 }
 
+//  The candidate a JSON text makes, or NULL
+static jm_candidate_t *
+s_candidate (jm_engine_t *engine, const char *text)
+{
+    json_t *object = json_loads (text, 0, NULL);
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_candidate_t *candidate = object ? jm_engine_candidate (engine, object, &err) : NULL;
+    JM_CHECK_MSG (candidate, "candidate %s: %s", text, err.message);
+    json_decref (object);
+    return candidate;
+}
+
+//  The candidate a stored profile text makes, or NULL with err set
+static jm_candidate_t *
+s_from_profile (jm_engine_t *engine, const char *text, size_t len, jm_error_t *err)
+{
+    jm_json_doc_t *doc = jm_json_doc_new ();
+    const jm_json_t *parsed = jm_json_doc_parse (doc, text, len, err);
+    jm_candidate_t *copy = parsed ? jm_candidate_new_from_profile (parsed, jm_engine_taxonomy (engine), err)
+                                  : NULL;
+    jm_json_doc_destroy (&doc);
+    return copy;
+}
+
+JM_TEST (profile_round_trip_keeps_ignored_skills)
+{
+    jm_engine_t *engine = s_engine ();
+    JM_REQUIRE (engine);
+    const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (engine);
+    const char *text = "{\"id\": \"ig\", \"skills\": [\"Django\"], \"resume\":"
+        " \"I have no experience with PHP. I want to learn Kubernetes. Built APIs in Python.\"}";
+    jm_candidate_t *candidate = s_candidate (engine, text);
+    JM_REQUIRE (candidate);
+    JM_REQUIRE (candidate->ignored_count == 2);
+    JM_CHECK_STR (jm_taxonomy_skill (taxonomy, candidate->ignored [0].skill)->id, "php");
+    JM_CHECK_INT (candidate->ignored [0].claim, JM_CLAIM_NEGATED);
+    JM_CHECK_INT (candidate->ignored [0].reason, JM_REASON_NEGATION);
+    JM_CHECK_STR (jm_taxonomy_skill (taxonomy, candidate->ignored [1].skill)->id, "kubernetes");
+    JM_CHECK_INT (candidate->ignored [1].claim, JM_CLAIM_INTENDED);
+    JM_CHECK (s_round_trip (engine, text));
+    //  the stored profile names them; the copy has them in the same order
+    jm_buf_t profile;
+    jm_buf_init (&profile);
+    jm_candidate_write_profile (candidate, taxonomy, &profile);
+    JM_CHECK_MSG (strstr (profile.data, "\"ignored\":[{\"id\":\"php\",\"status\":\"negated\","
+                                        "\"reason\":\"negation\"},{\"id\":\"kubernetes\","
+                                        "\"status\":\"intended\",\"reason\":\"intent\"}]") != NULL,
+                  "profile: %s", profile.data);
+    jm_candidate_t *copy = s_from_profile (engine, profile.data, profile.len, NULL);
+    JM_REQUIRE (copy);
+    JM_CHECK_INT (copy->ignored_count, 2);
+    for (int i = 0; i < copy->ignored_count && i < 2; i++) {
+        JM_CHECK_INT (copy->ignored [i].skill, candidate->ignored [i].skill);
+        JM_CHECK_INT (copy->ignored [i].claim, candidate->ignored [i].claim);
+        JM_CHECK_INT (copy->ignored [i].reason, candidate->ignored [i].reason);
+    }
+    JM_CHECK (copy->fingerprint == candidate->fingerprint);
+    jm_candidate_destroy (&copy);
+    //  the JSON profile reads back the same
+    json_t *json = jm_candidate_to_json (candidate, taxonomy);
+    JM_CHECK (json_array_size (json_object_get (json, "ignored")) == 2);
+    char *dumped = json_dumps (json, JSON_COMPACT);
+    json_decref (json);
+    copy = s_from_profile (engine, dumped, strlen (dumped), NULL);
+    JM_CHECK (copy && copy->fingerprint == candidate->fingerprint && copy->ignored_count == 2);
+    jm_candidate_destroy (&copy);
+    free (dumped);
+    jm_buf_free (&profile);
+    //  the ignored skills are part of the fingerprint: explanations print them
+    jm_candidate_t *plain = s_candidate (engine,
+        "{\"id\": \"ig\", \"skills\": [\"Django\"], \"resume\": \"Built APIs in Python.\"}");
+    JM_REQUIRE (plain);
+    JM_CHECK_INT (plain->ignored_count, 0);
+    JM_CHECK (plain->fingerprint != candidate->fingerprint);
+    jm_buf_init (&profile);
+    jm_candidate_write_profile (plain, taxonomy, &profile);
+    JM_CHECK_MSG (!strstr (profile.data, "ignored"), "profile: %s", profile.data);
+    jm_buf_free (&profile);
+    jm_candidate_destroy (&plain);
+    jm_candidate_destroy (&candidate);
+    jm_engine_destroy (&engine);
+}
+
+JM_TEST (profile_malformed_ignored_names_the_field)
+{
+    jm_engine_t *engine = s_engine ();
+    JM_REQUIRE (engine);
+    const char *cases [][2] = {
+        { "{\"id\": \"x\", \"ignored\": 5}", "ignored is malformed" },
+        { "{\"id\": \"x\", \"ignored\": [7]}", "ignored[0].id" },
+        { "{\"id\": \"x\", \"ignored\": [{\"status\": \"negated\", \"reason\": \"negation\"}]}",
+          "ignored[0].id" },
+        { "{\"id\": \"x\", \"ignored\": [{\"id\": \"php\", \"status\": \"negated\", \"reason\": \"negation\"},"
+          " {\"id\": \"java\", \"status\": \"held\", \"reason\": \"negation\"}]}", "ignored[1].status" },
+        { "{\"id\": \"x\", \"ignored\": [{\"id\": \"php\", \"status\": 3, \"reason\": \"negation\"}]}",
+          "ignored[0].status" },
+        { "{\"id\": \"x\", \"ignored\": [{\"id\": \"php\", \"status\": \"negated\", \"reason\": \"vibes\"}]}",
+          "ignored[0].reason" },
+        { "{\"id\": \"x\", \"ignored\": [{\"id\": \"php\", \"status\": \"negated\", \"reason\": \"none\"}]}",
+          "ignored[0].reason" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        jm_candidate_t *candidate = s_from_profile (engine, cases [i][0], strlen (cases [i][0]), &err);
+        JM_CHECK_MSG (!candidate, "accepted %s", cases [i][0]);
+        JM_CHECK_STR (err.code, JM_ERR_INVALID_DATA);
+        JM_CHECK_MSG (strstr (err.message, cases [i][1]) != NULL, "%s: message '%s' does not name %s",
+                      cases [i][0], err.message, cases [i][1]);
+        jm_candidate_destroy (&candidate);
+    }
+    //  a skill the taxonomy no longer knows is dropped
+    const char *text = "{\"id\": \"x\", \"ignored\": [{\"id\": \"no-such-skill\", \"status\": \"negated\","
+                       " \"reason\": \"negation\"}, {\"id\": \"php\", \"status\": \"others\","
+                       " \"reason\": \"someone_else\"}]}";
+    jm_candidate_t *candidate = s_from_profile (engine, text, strlen (text), NULL);
+    JM_CHECK (candidate && candidate->ignored_count == 1 && candidate->ignored [0].claim == JM_CLAIM_OTHERS);
+    jm_candidate_destroy (&candidate);
+    jm_engine_destroy (&engine);
+}
+
 JM_TEST (job_unknown_skills_with_suggestions)
 {
     jm_engine_t *engine = s_engine ();

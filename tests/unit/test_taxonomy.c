@@ -281,3 +281,148 @@ JM_TEST (taxonomy_rejects_too_many_credits)
     s_expect_invalid (text, "distinct credits");
     free (text);
 }
+
+//  A one-skill taxonomy whose skill "go" (ambiguous "Go") carries this evidence
+static void
+s_evidence_taxonomy (char *text, size_t size, const char *evidence)
+{
+    snprintf (text, size, "{\"version\": \"x\", \"categories\": [{\"id\": \"a\", \"name\": \"A\"}], \"skills\": ["
+              "{\"id\": \"go\", \"name\": \"Go\", \"category\": \"a\", \"kind\": \"hard\", \"aliases\": [\"Golang\"],"
+              " \"ambiguous\": [\"Go\"], \"evidence\": %s},"
+              "{\"id\": \"kafka\", \"name\": \"Kafka\", \"category\": \"a\", \"kind\": \"hard\"}]}", evidence);
+}
+
+JM_TEST (taxonomy_evidence_rules_parsed)
+{
+    char text [2048];
+    s_evidence_taxonomy (text, sizeof text,
+        "{\"rule\": \"Go the language\", \"neighbours\": [\"Goroutines\", \"written in Go\"],"
+        " \"names\": [\"Pokemon Go\"], \"phrases\": [\"Go ahead\", \"let's Go to the\"], \"employer\": false}");
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_taxonomy_t *taxonomy = jm_taxonomy_new_from_text (text, strlen (text), &err);
+    JM_REQUIRE (taxonomy);
+    const jm_evidence_rule_t *rule = jm_taxonomy_evidence (taxonomy, jm_taxonomy_find (taxonomy, "go"));
+    JM_REQUIRE (rule);
+    JM_CHECK_STR (rule->rule, "Go the language");
+    JM_CHECK_INT (rule->form_count, 1);
+    JM_CHECK_STR (rule->forms [0], "Go");           //  the ambiguous forms by default
+    JM_CHECK_INT (rule->neighbour_count, 1);
+    JM_CHECK_STR (rule->neighbours [0], "goroutines");
+    JM_CHECK_INT (rule->near_count, 1);
+    JM_CHECK_INT (rule->near [0].before_count, 2);
+    JM_CHECK_STR (rule->near [0].before [0], "in");
+    JM_CHECK_STR (rule->near [0].before [1], "written");
+    JM_CHECK_INT (rule->name_count, 1);
+    JM_CHECK_STR (rule->names [0].before [0], "pokemon");
+    JM_CHECK_INT (rule->phrase_count, 2);
+    JM_CHECK_INT (rule->phrases [1].before_count, 1);
+    JM_CHECK_STR (rule->phrases [1].before [0], "let's");
+    JM_CHECK_INT (rule->phrases [1].after_count, 2);
+    JM_CHECK_STR (rule->phrases [1].after [1], "the");
+    JM_CHECK (!rule->employer);
+    JM_CHECK (jm_taxonomy_evidence (taxonomy, jm_taxonomy_find (taxonomy, "kafka")) == NULL);
+    JM_CHECK (jm_taxonomy_evidence (taxonomy, 99) == NULL);
+    jm_taxonomy_destroy (&taxonomy);
+    //  explicit forms on a skill without ambiguous forms
+    snprintf (text, sizeof text, "{\"version\": \"x\", \"categories\": [{\"id\": \"a\", \"name\": \"A\"}], \"skills\": ["
+              "{\"id\": \"kafka\", \"name\": \"Kafka\", \"category\": \"a\", \"kind\": \"hard\","
+              " \"evidence\": {\"rule\": \"r\", \"forms\": [\"Kafka\"], \"employer\": true}}]}");
+    taxonomy = jm_taxonomy_new_from_text (text, strlen (text), &err);
+    JM_REQUIRE (taxonomy);
+    rule = jm_taxonomy_evidence (taxonomy, 0);
+    JM_REQUIRE (rule);
+    JM_CHECK_STR (rule->forms [0], "Kafka");
+    JM_CHECK (rule->employer);
+    jm_taxonomy_destroy (&taxonomy);
+}
+
+JM_TEST (taxonomy_evidence_rules_rejected)
+{
+    char text [4096];
+    struct { const char *evidence, *message; } cases [] = {
+        { "[]", "skill 'go': evidence must be an object" },
+        { "{\"rule\": \"r\", \"nieghbours\": []}", "skill 'go': evidence.nieghbours is not a field" },
+        { "{\"neighbours\": []}", "skill 'go': evidence.rule must be one line" },
+        { "{\"rule\": \"\"}", "evidence.rule must be one line" },
+        { "{\"rule\": \"two\\nlines\"}", "evidence.rule must be one line" },
+        { "{\"rule\": \"r\", \"employer\": \"yes\"}", "skill 'go': evidence.employer must be true or false" },
+        { "{\"rule\": \"r\", \"forms\": [\"Kafka\"]}", "skill 'go': evidence forms[0] \"Kafka\" is not a one-word form of this skill" },
+        { "{\"rule\": \"r\", \"forms\": [\"Go lang\"]}", "not a one-word form" },
+        { "{\"rule\": \"r\", \"forms\": \"Go\"}", "skill 'go': evidence.forms must be an array of strings" },
+        { "{\"rule\": \"r\", \"forms\": []}", "skill 'go': evidence needs forms" },
+        { "{\"rule\": \"r\", \"names\": [\"Pokemon go\"]}", "skill 'go': evidence.names[0] \"Pokemon go\" does not hold one of the forms" },
+        { "{\"rule\": \"r\", \"phrases\": [\"Go\"]}", "evidence.phrases[0] \"Go\" needs a word beside the form" },
+        { "{\"rule\": \"r\", \"phrases\": [\"Go (to)\"]}", "evidence.phrases[0] \"Go (to)\" holds a character" },
+        { "{\"rule\": \"r\", \"phrases\": [\"a b c d e f g Go\"]}", "has too many words" },
+        { "{\"rule\": \"r\", \"phrases\": [1]}", "skill 'go': evidence.phrases[0] must be a string" },
+        { "{\"rule\": \"r\", \"neighbours\": [\"code;\"]}", "skill 'go': evidence.neighbours[0] \"code;\" is not a word" },
+        { "{\"rule\": \"r\", \"neighbours\": [\"written in golang\"]}", "evidence.neighbours[0] \"written in golang\" does not hold" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        s_evidence_taxonomy (text, sizeof text, cases [i].evidence);
+        s_expect_invalid (text, cases [i].message);
+    }
+    //  more entries than fit
+    char list [2048] = "{\"rule\": \"r\", \"neighbours\": [";
+    for (int i = 0; i < 65; i++)
+        strcat (list, i ? ", \"x\"" : "\"x\"");
+    strcat (list, "]}");
+    s_evidence_taxonomy (text, sizeof text, list);
+    s_expect_invalid (text, "evidence.neighbours has 65 entries, at most 64");
+}
+
+//  The typo index never says no where the normalizer finds a typo
+JM_TEST (taxonomy_typo_index)
+{
+    char path [1024];
+    snprintf (path, sizeof path, "%s/taxonomy.json", jm_test_data_dir ());
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_taxonomy_t *taxonomy = jm_taxonomy_load (path, &err);
+    JM_REQUIRE (taxonomy);
+    const char *typos [] = { "pyhton", "kubernates", "postgress", "kubernets", "javscript", "terrafrom",
+                             "dokcer", "elasticsaerch", "mongdb", NULL };
+    for (int i = 0; typos [i]; i++) {
+        jm_lookup_t found = jm_normalize_lookup (taxonomy, typos [i], strlen (typos [i]));
+        JM_CHECK_MSG (found.match == JM_MATCH_TYPO, "%s: not a typo", typos [i]);
+        JM_CHECK_MSG (jm_taxonomy_typo_possible (taxonomy, typos [i], strlen (typos [i])), "%s", typos [i]);
+    }
+    const char *words [] = { "figma", "english", "teamwork", "confluence", "zzzzzzzz", NULL };
+    for (int i = 0; words [i]; i++) {
+        jm_lookup_t found = jm_normalize_lookup (taxonomy, words [i], strlen (words [i]));
+        bool possible = jm_taxonomy_typo_possible (taxonomy, words [i], strlen (words [i]));
+        JM_CHECK_MSG (found.match != JM_MATCH_TYPO || possible, "%s", words [i]);
+    }
+    JM_CHECK (!jm_taxonomy_typo_possible (taxonomy, "zzzzzzzz", 8));
+    JM_CHECK (!jm_taxonomy_typo_possible (taxonomy, "abc", 3));     //  too short for a typo
+    //  every one-edit variant of every 5+ letter id that the normalizer takes as a typo
+    int size = jm_taxonomy_size (taxonomy), checked = 0;
+    for (int skill = 0; skill < size; skill++) {
+        const char *id = jm_taxonomy_skill (taxonomy, skill)->id;
+        size_t len = strlen (id);
+        if (len < 6 || len > 40)
+            continue;
+        char variant [64];
+        for (size_t at = 0; at + 1 < len; at++) {
+            memcpy (variant, id, len + 1);
+            char swap = variant [at];               //  a transposition
+            variant [at] = variant [at + 1];
+            variant [at + 1] = swap;
+            jm_lookup_t found = jm_normalize_lookup (taxonomy, variant, len);
+            char key [64];
+            size_t key_len = jm_normalize_fold (variant, len, key, sizeof key);
+            if (found.match == JM_MATCH_TYPO) {
+                checked++;
+                JM_CHECK_MSG (jm_taxonomy_typo_possible (taxonomy, key, key_len), "%s", variant);
+            }
+            memmove (variant + at, variant + at + 1, len - at);    //  a deletion
+            found = jm_normalize_lookup (taxonomy, variant, len - 1);
+            key_len = jm_normalize_fold (variant, len - 1, key, sizeof key);
+            if (found.match == JM_MATCH_TYPO)
+                JM_CHECK_MSG (jm_taxonomy_typo_possible (taxonomy, key, key_len), "%s", variant);
+        }
+    }
+    JM_CHECK (checked > 100);
+    jm_taxonomy_destroy (&taxonomy);
+}

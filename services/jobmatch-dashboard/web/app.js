@@ -408,10 +408,40 @@
 
     function statusText(requirement) {
         const status = requirement.status;
-        if (status === "met" && requirement.via_name) return "met via " + requirement.via_name;
-        if (status === "partial" && requirement.via_name) return "partial via " + requirement.via_name;
-        return (status || "").replace(/_/g, " ");
+        let text = (status || "").replace(/_/g, " ");
+        if (requirement.relation === "everyday" && requirement.via_name) text = status + ", implied by " + requirement.via_name;
+        else if (status === "met" && requirement.via_name) text = "met via " + requirement.via_name;
+        else if (status === "partial" && requirement.via_name) text = "partial via " + requirement.via_name;
+        if (requirement.penalised && status !== "missing") text += " (counts as missing)";
+        return text;
     }
+
+    // How the evidence set a requirement's depth, in words: "level 5, 10 years → 1.00"
+    function evidenceText(evidence) {
+        if (!evidence) return "";
+        const parts = [];
+        if (evidence.basis === "unknown") parts.push("level not stated");
+        else if (evidence.basis === "career") parts.push("level not stated, " + evidence.career_years + "-year career");
+        else {
+            if (typeof evidence.level === "number") parts.push("level " + evidence.level);
+            if (typeof evidence.years === "number") {
+                parts.push(evidence.years + " years" + (typeof evidence.years_stated === "number"
+                    ? " (" + evidence.years_stated + " stated, capped at the career)" : ""));
+            }
+        }
+        let text = parts.join(", ");
+        if (typeof evidence.proficiency === "number") text += " → " + evidence.proficiency.toFixed(2);
+        if (typeof evidence.breadth === "number") text += " × breadth " + evidence.breadth.toFixed(2);
+        return text;
+    }
+
+    //  the same words as the CLI's --explain (jm_reason_words in common/jm_resume.c)
+    const REASON_TEXT = { negation: "negated", intent: "wants to learn it", someone_else: "someone else's",
+                          no_evidence: "an ordinary word, nothing technical near it",
+                          year_after: "an ordinary word: a year or term after it",
+                          hyphen_joined: "an ordinary word: joined to another by a hyphen",
+                          employer: "an employer's name", longer_name: "part of a longer name",
+                          ordinary_word: "an ordinary word in an everyday phrase" };
 
     function renderBreakdown(result) {
         const box = $("breakdown");
@@ -426,7 +456,8 @@
         const table = el("table", { className: "breakdown-table" },
             el("thead", null, el("tr", null,
                 el("th", null, "Requirement"), el("th", null, "Status"),
-                el("th", null, "Candidate wrote"), el("th", { className: "num" }, "Points"))));
+                el("th", null, "Candidate wrote"), el("th", null, "Evidence"),
+                el("th", { className: "num" }, "Points"))));
         const body = el("tbody");
         for (const requirement of result.requirements || []) {
             const status = requirement.status || "missing";
@@ -436,11 +467,26 @@
                     el("span", { className: "importance imp-" + requirement.importance }, requirement.importance)),
                 el("td", null, el("span", { className: "status status-" + status }, statusText(requirement))),
                 el("td", { className: "written" }, requirement.written || ""),
+                el("td", { className: "evidence" }, evidenceText(requirement.evidence)),
                 el("td", { className: "num" }, typeof requirement.points === "number" ? requirement.points.toFixed(2) : "")));
         }
         table.append(body);
         box.append(table);
         const extras = [];
+        if (result.missing_required > 0 && typeof result.optional_factor === "number") {
+            extras.push(result.missing_required + " required missing: optional points count × " +
+                        result.optional_factor.toFixed(3) + ", so no extras make up for a missing must-have");
+        }
+        const breadth = result.breadth;
+        if (breadth && typeof breadth.factor === "number" && breadth.factor < 1) {
+            extras.push(breadth.skills + " skills listed; the career supports about " + Math.round(breadth.supported) +
+                        ": every credit × " + breadth.factor.toFixed(2));
+        }
+        for (const warning of result.warnings || []) extras.push("warning: " + warning);
+        for (const ignored of result.ignored || []) {
+            extras.push("ignored “" + (ignored.name || ignored.id) + "” in the résumé: " +
+                        (REASON_TEXT[ignored.reason] || ignored.status || "not counted"));
+        }
         for (const correction of result.corrections || []) {
             extras.push("read “" + correction.input + "” as " + skillName(correction.skill));
         }
