@@ -22,7 +22,10 @@
 
 //  Monitor events wanted: a connection's descriptor opens and closes
 #define MONITOR_EVENTS      (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)
-#define MONITOR_DRAIN_MAX   1000    //  events handled per wake-up
+//  Events handled per call: all that the monitor's pipe can hold (its
+//  high water marks), so no event of an earlier connection is left behind
+//  a READY
+#define MONITOR_DRAIN_MAX   (4 * JM_MDP_HWM)
 
 
 //  --------------------------------------------------------------------------
