@@ -49,6 +49,12 @@
     timeout after max-attempts dispatches; a worker whose requests time out
     worker-timeouts-max times in a row is disconnected.
 
+    A worker is lost, and what it holds goes back to the front of its
+    queue, as soon as its connection closes: a socket monitor on the
+    workers socket reports it, and ZeroMQ's heartbeat closes a connection
+    silent for peer-timeout-ms (gateway_worker.c); missed MDP heartbeats
+    (heartbeat-ms x liveness) are the last resort.
+
     Every lookup on the message path is a hash (tokens, worker identities,
     service names) or a list head; the only scans are over workers and
     services, once per tick.                                               */
