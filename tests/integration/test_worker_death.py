@@ -217,6 +217,42 @@ def kill_storm_under_a_batch_keeps_every_candidate_once():
 
 
 @runner.test
+def workers_dying_right_after_ready_leave_nothing_registered():
+    # READY then gone: the READY may be read before or after the monitor
+    # reports the closed connection, and the next connection may reuse the
+    # descriptor; neither a stale READY nor a reused descriptor may leave a
+    # dead worker registered or remove the live one
+    import zmq
+    gateway = harness.start_gateway(heartbeat_ms=1000, liveness=3)
+    live = harness.WorkerThread(gateway.workers, "churn", lambda body: b"live:" + body,
+                                heartbeat_ms=1000)
+    gateway.wait_workers("churn")
+    for round_ in range(60):
+        sock = harness.context().socket(zmq.DEALER)
+        sock.connect(gateway.workers)
+        sock.send_multipart([b"", harness.MDPW, b"\x01", b"churn", b"heartbeat=1000"])
+        if round_ % 3 == 0:
+            time.sleep(0.01)                # sometimes registered before it dies
+        sock.close(linger=200)              # the READY leaves, then the connection closes
+    harness.wait_for(lambda: len(gateway.stats()["services"]["churn"]["workers"]) == 1, 2.0,
+                     0.02, "only the live worker registered")
+    client = harness.MdpClient(gateway.clients)
+    for index in range(20):
+        reply = client.request("churn", b"r%d" % index, timeout=5.0)
+        check_equal(reply, b"live:r%d" % index, "reply %d" % index)
+    stats = gateway.stats()
+    check_equal(len(stats["services"]["churn"]["workers"]), 1, "workers registered")
+    check_equal(live.worker.reconnects, 0, "times the live worker had to reconnect")
+    print("    60 workers gone right after READY: %d joined and removed on their closed "
+          "connection, %d READYs read after it closed" % (stats["workers_disconnected"],
+                                                          stats["stale_ready"]))
+    check_equal(stats["workers_joined"] - 1, stats["workers_disconnected"],
+                "every worker that joined and died was removed by its connection")
+    check_equal(stats["workers_joined"] - 1 + stats["stale_ready"], 60,
+                "every dead worker's READY was registered then removed, or dropped")
+
+
+@runner.test
 def stock_worker_with_slow_heartbeats_stays_registered():
     # frequent ZeroMQ heartbeats (a PING every 75 ms, 300 ms to answer)
     # next to a stock worker's 2,500 ms MDP heartbeats
