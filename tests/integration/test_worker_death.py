@@ -11,10 +11,12 @@ loopback ports (stack.Stack).
 
 Covers a matcher SIGKILLed while it holds requests (noticed in well under
 its 3 s heartbeat expiry, its requests answered by the other matcher, no
-worker_lost), a matcher SIGSTOPped (its connection silent: noticed after
+worker_lost; over CURVE too), a matcher SIGSTOPped (its connection silent: noticed after
 peer-timeout-ms, back once it continues), a kill storm under `jobmatch
 batch` (every candidate once, exit 0, no worker_lost; the rates with and
-without the storm are printed, not asserted), and a stock 7/MDP worker
+without the storm are printed, not asserted), workers dying right after
+their READY (nothing left registered, the live worker undisturbed), and a
+stock 7/MDP worker
 with 2,500 ms heartbeats staying registered next to frequent ZeroMQ
 heartbeats.  Prints "ok NAME" or "FAIL NAME: why" per test and "N passed,
 N failed".
@@ -164,6 +166,28 @@ def stopped_matcher_is_noticed_by_zeromq_heartbeats_and_comes_back():
           "1000 ms x 3)" % (noticed * 1000))
     check(noticed < 2.5, "noticed only after %.2f s" % noticed)
     st.check_alive()
+
+
+@runner.test
+def killed_matcher_is_noticed_at_once_over_curve():
+    import test_curve
+    keys = test_curve.Keys()
+    _, worker_secret = keys.new("matcher-1", "workers")
+    redis = harness.start_redis()
+    gateway = test_curve.CurveGateway(keys, heartbeat_ms=1000, liveness=3)
+    doomed = test_curve.start_matcher(gateway, redis, worker_secret, "matcher-doomed")
+    test_curve.start_matcher(gateway, redis, worker_secret, "matcher-spare")
+    gateway.wait_workers(stack.MATCH, 2, timeout=30.0)
+    doomed.kill()
+    killed_at = time.monotonic()
+    harness.wait_for(lambda: len(gateway.stats()["services"][stack.MATCH]["workers"]) == 1,
+                     5.0, 0.005, "the killed matcher removed")
+    noticed = time.monotonic() - killed_at
+    stats = gateway.stats()
+    check(stats["workers_disconnected"] >= 1, "noticed by its closed connection: %r" % {
+        key: stats[key] for key in ("workers_expired", "workers_disconnected")})
+    print("    killed matcher noticed after %.0f ms over CURVE" % (noticed * 1000))
+    check(noticed < 1.0, "noticed only after %.2f s" % noticed)
 
 
 @runner.test
