@@ -11,15 +11,15 @@ loopback ports (stack.Stack).
 
 Covers a matcher SIGKILLed while it holds requests (noticed in well under
 its 3 s heartbeat expiry, its requests answered by the other matcher, no
-worker_lost; over CURVE too), a matcher SIGSTOPped (its connection silent: noticed after
-peer-timeout-ms, back once it continues), a kill storm under `jobmatch
-batch` (every candidate once, exit 0, no worker_lost; the rates with and
-without the storm are printed, not asserted), workers dying right after
-their READY (nothing left registered, the live worker undisturbed), and a
-stock 7/MDP worker
-with 2,500 ms heartbeats staying registered next to frequent ZeroMQ
-heartbeats.  Prints "ok NAME" or "FAIL NAME: why" per test and "N passed,
-N failed".
+worker_lost; over CURVE too), a matcher SIGSTOPped (its connection silent:
+noticed after peer-timeout-ms, back once it continues), a kill storm under
+`jobmatch batch` (every candidate once, exit 0, no worker_lost; the rates
+with and without the storm are printed, not asserted: JM_STORM_CANDIDATES
+and JM_STORM_PERIOD_S make it longer), workers dying right after their
+READY (nothing left registered, the live worker undisturbed), and a stock
+7/MDP worker with 2,500 ms heartbeats staying registered next to frequent
+ZeroMQ heartbeats.  Prints "ok NAME" or "FAIL NAME: why" per test and
+"N passed, N failed".
 """
 import json
 import os
