@@ -14,8 +14,8 @@ its 3 s heartbeat expiry, its requests answered by the other matcher, no
 worker_lost; over CURVE too), a matcher SIGSTOPped (its connection silent:
 noticed after peer-timeout-ms, back once it continues), a kill storm under
 `jobmatch batch` (every candidate once, exit 0, no worker_lost; the rates
-with and without the storm are printed, not asserted: JM_STORM_CANDIDATES
-and JM_STORM_PERIOD_S make it longer), workers dying right after their
+with and without the storm are printed, not asserted: JM_STORM_CANDIDATES,
+JM_STORM_PERIOD_S and JM_STORM_ARGS, the batch's options, change it), workers dying right after their
 READY (nothing left registered, the live worker undisturbed), and a stock
 7/MDP worker with 2,500 ms heartbeats staying registered next to frequent
 ZeroMQ heartbeats.  Prints "ok NAME" or "FAIL NAME: why" per test and
@@ -195,7 +195,7 @@ def kill_storm_under_a_batch_keeps_every_candidate_once():
     count = int(os.environ.get("JM_STORM_CANDIDATES", "20000"))
     period = float(os.environ.get("JM_STORM_PERIOD_S", "0.3"))
     st = stack.Stack(matchers=2, heartbeat_ms=1000, liveness=3)
-    args = ("--batch", 25, "--window", 16, "--timeout-ms", 10000)
+    args = os.environ.get("JM_STORM_ARGS", "--batch 25 --window 16 --timeout-ms 10000").split()
     # undisturbed
     calm_in = write_candidates("calm.jsonl", count, "calm")
     started = time.monotonic()
