@@ -156,6 +156,17 @@ s_handle_workers (zloop_t *loop, zsock_t *sock, void *arg)
     return s_drain_check (self);
 }
 
+//  The workers socket's connection events: a worker whose connection
+//  closed is removed at once (gateway_worker.c).
+static int
+s_handle_monitor (zloop_t *loop, zsock_t *sock, void *arg)
+{
+    broker_t *self = arg;
+    self->now_ms = zclock_mono ();
+    gw_worker_monitor_drain (self);
+    return s_drain_check (self);
+}
+
 static int
 s_handle_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
 {
@@ -263,8 +274,39 @@ s_handle_tick (zloop_t *loop, int timer_id, void *arg)
 //  --------------------------------------------------------------------------
 //  Construction
 
+//  The hasher and comparator of tables keyed on a small number cast to a
+//  pointer (worker_fds, open_fds).
+static size_t
+s_number_hash (const void *key)
+{
+    return (size_t) (uintptr_t) key;
+}
+
+static int
+s_number_compare (const void *key_1, const void *key_2)
+{
+    uintptr_t number_1 = (uintptr_t) key_1, number_2 = (uintptr_t) key_2;
+    return number_1 < number_2? -1: number_1 > number_2? 1: 0;
+}
+
+static zhashx_t *
+s_number_table_new (void)
+{
+    zhashx_t *table = zhashx_new ();
+    assert (table);
+    zhashx_set_key_duplicator (table, NULL);
+    zhashx_set_key_destructor (table, NULL);
+    zhashx_set_key_hasher (table, s_number_hash);
+    zhashx_set_key_comparator (table, s_number_compare);
+    return table;
+}
+
 //  A ROUTER bound to endpoints.  max_message and send_hwm (when > 0) apply
-//  to each connection, so they are set before the bind.
+//  to each connection, so they are set before the bind.  The workers
+//  socket also gets ZeroMQ's own heartbeat (a PING every quarter of
+//  peer-timeout-ms, answered by the peer's I/O thread, stock workers too:
+//  a connection silent for peer-timeout-ms is closed) and its monitor, so
+//  a worker's closed connection is noticed at once (gateway_worker.c).
 static zsock_t *
 s_router_new (broker_t *self, const char *endpoints, bool clients, int max_message,
               int send_hwm, char *error, size_t error_size)
@@ -277,6 +319,15 @@ s_router_new (broker_t *self, const char *endpoints, bool clients, int max_messa
         zsock_set_maxmsgsize (sock, max_message);
     if (send_hwm > 0)
         zsock_set_sndhwm (sock, send_hwm);
+    int peer_timeout = self->settings.peer_timeout_ms;
+    if (!clients && peer_timeout > 0) {
+        zsock_set_heartbeat_ivl (sock, peer_timeout / 4 > 10? peer_timeout / 4: 10);
+        zsock_set_heartbeat_timeout (sock, peer_timeout);
+    }
+    if (!clients && gw_worker_monitor_start (self, sock, error, error_size)) {
+        zsock_destroy (&sock);
+        return NULL;
+    }
     if (zsock_attach (sock, endpoints, true)) {
         snprintf (error, error_size, "cannot bind '%s': %s", endpoints,
                   zmq_strerror (zmq_errno ()));
@@ -325,6 +376,9 @@ s_broker_destroy (broker_t **self_p)
     zloop_destroy (&self->loop);
     zsock_destroy (&self->clients);
     zsock_destroy (&self->workers);
+    zsock_destroy (&self->monitor);
+    zhashx_destroy (&self->worker_fds);
+    zhashx_destroy (&self->open_fds);
     gw_auth_stop (self);
     free (self->settings.clients);
     free (self->settings.workers);
@@ -359,6 +413,8 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     self->worker_table = zhashx_new ();
     self->tokens = zhashx_new ();
     self->client_table = gw_limits_client_table_new ();
+    self->worker_fds = s_number_table_new ();
+    self->open_fds = s_number_table_new ();
     assert (self->services && self->worker_table && self->tokens);
     zhashx_set_key_duplicator (self->tokens, NULL);
     zhashx_set_key_destructor (self->tokens, NULL);
@@ -392,6 +448,9 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     zloop_reader (self->loop, pipe, s_handle_pipe, self);
     zloop_reader (self->loop, self->clients, s_handle_clients, self);
     zloop_reader (self->loop, self->workers, s_handle_workers, self);
+    //  After the workers socket: when both are ready, a dying worker's last
+    //  replies are read before its closed connection removes it
+    zloop_reader (self->loop, self->monitor, s_handle_monitor, self);
     if (self->zap)
         zloop_reader (self->loop, jm_zap_sock (self->zap), gw_auth_handle_zap, self);
     //  Tick often enough for heartbeats and for no-worker waits to end on time
@@ -418,10 +477,11 @@ s_gateway_actor (zsock_t *pipe, void *args)
         return;
     settings_t *settings = &self->settings;
     jm_log_info ("gateway %s ready: clients on %s, workers on %s; heartbeat %d ms x %d, "
-                 "max attempts %d, no-worker wait %d ms, queue max %zu, max body %zu",
-                 JM_VERSION, settings->clients, settings->workers, settings->heartbeat_ms,
-                 settings->liveness, settings->max_attempts, settings->no_worker_wait_ms,
-                 settings->queue_max, settings->max_body);
+                 "peer timeout %d ms, max attempts %d, no-worker wait %d ms, queue max %zu, "
+                 "max body %zu", JM_VERSION, settings->clients, settings->workers,
+                 settings->heartbeat_ms, settings->liveness, settings->peer_timeout_ms,
+                 settings->max_attempts, settings->no_worker_wait_ms, settings->queue_max,
+                 settings->max_body);
     jm_log_info ("limits: request timeout %d ms, %d timeouts in a row disconnect a worker; "
                  "held bytes max %zu; per client %zu requests, %zu bytes, %d unread replies; "
                  "worker messages up to %zu bytes", settings->request_timeout_ms,
@@ -468,6 +528,7 @@ jm_gateway_new (jm_config_t *config, jm_error_t *err)
         .max_worker_message = (size_t) jm_config_int (config, "max-worker-message"),
         .client_reply_max = (int) jm_config_int (config, "client-reply-max"),
         .drain_ms = (int) jm_config_int (config, "drain-ms"),
+        .peer_timeout_ms = (int) jm_config_int (config, "peer-timeout-ms"),
         .curve_cert = (char *) jm_config_string (config, "curve-cert"),
         .curve_clients = (char *) jm_config_string (config, "curve-clients"),
         .curve_workers = (char *) jm_config_string (config, "curve-workers"),

@@ -49,6 +49,12 @@
     timeout after max-attempts dispatches; a worker whose requests time out
     worker-timeouts-max times in a row is disconnected.
 
+    A worker is lost, and what it holds goes back to the front of its
+    queue, as soon as its connection closes: a socket monitor on the
+    workers socket reports it, and ZeroMQ's heartbeat closes a connection
+    silent for peer-timeout-ms (gateway_worker.c); missed MDP heartbeats
+    (heartbeat-ms x liveness) are the last resort.
+
     Every lookup on the message path is a hash (tokens, worker identities,
     service names) or a list head; the only scans are over workers and
     services, once per tick.                                               */
@@ -89,6 +95,7 @@ typedef struct {
     size_t max_worker_message;  //  largest frame the workers socket takes
     int client_reply_max;       //  replies queued to one client (send high water mark)
     int drain_ms;               //  on $TERM, how long to wait for requests workers hold
+    int peer_timeout_ms;        //  ZMTP heartbeat timeout on worker connections; 0: off
     //  CURVE: read at start only (borrowed from the config, then NULL)
     char *curve_cert;           //  the gateway's secret certificate; "": no CURVE
     char *curve_clients;        //  directories of allowed public certificates
@@ -136,6 +143,7 @@ struct _worker_t {
     uint64_t serial;            //  unique in this run, never reused
     int timeouts_in_row;        //  requests taken back since its last reply in time
     int64_t expires_at;
+    int fd;                     //  descriptor of its connection (message metadata), -1: unknown
     request_list_t in_flight;
     worker_t *prev, *next;      //  in its service's worker list
     worker_t *ready_prev, *ready_next;  //  in its service's ready ring
@@ -162,7 +170,10 @@ typedef struct {
     uint64_t late_replies;      //  replies whose request was re-dispatched or answered
     uint64_t dropped_client;    //  malformed client messages dropped unanswered
     uint64_t dropped_worker;    //  malformed worker messages
-    uint64_t workers_joined, workers_left, workers_expired;
+    uint64_t workers_joined, workers_left;
+    uint64_t workers_expired;   //  workers lost: missed heartbeats or a closed connection
+    uint64_t workers_disconnected;  //  of those, removed when their connection closed
+    uint64_t stale_ready;       //  READY read after its connection had closed, dropped
     uint64_t timeouts;          //  dispatches past request-timeout-ms, taken back
     uint64_t timeout;           //  requests answered timeout
     uint64_t workers_timed_out; //  workers disconnected for timeouts in a row
@@ -181,6 +192,9 @@ typedef struct {
     zloop_t *loop;
     zsock_t *clients;           //  ROUTER
     zsock_t *workers;           //  ROUTER
+    zsock_t *monitor;           //  PAIR: the workers socket's connection events
+    zhashx_t *worker_fds;       //  connection descriptor -> worker_t, for workers with one
+    zhashx_t *open_fds;         //  descriptors of the workers socket's open connections
     settings_t settings;
     zhashx_t *services;         //  name -> service_t
     zhashx_t *worker_table;     //  identity hex -> worker_t
@@ -368,6 +382,17 @@ void
 //  Handles one message from the workers socket; msg is borrowed.
 void
     gw_worker_message (broker_t *self, zmsg_t *msg);
+
+//  Starts watching the connections of the workers socket (a socket
+//  monitor read on an inproc PAIR, self->monitor); call before it binds.
+//  Returns 0, or -1 with the reason in error.
+int
+    gw_worker_monitor_start (broker_t *self, zsock_t *workers, char *error, size_t error_size);
+
+//  Handles the connection events waiting on the monitor socket: a worker
+//  whose connection closed is removed at once, its requests re-queued.
+void
+    gw_worker_monitor_drain (broker_t *self);
 
 
 //  --------------------------------------------------------------------------

@@ -154,6 +154,9 @@ gw_stats_json (broker_t *self)
     s_json_set (root, "workers", json_integer ((json_int_t) zhashx_size (self->worker_table)));
     s_json_set (root, "workers_joined", json_integer ((json_int_t) counters->workers_joined));
     s_json_set (root, "workers_expired", json_integer ((json_int_t) counters->workers_expired));
+    s_json_set (root, "workers_disconnected",
+                json_integer ((json_int_t) counters->workers_disconnected));
+    s_json_set (root, "stale_ready", json_integer ((json_int_t) counters->stale_ready));
     s_json_set (root, "timeouts", json_integer ((json_int_t) counters->timeouts));
     s_json_set (root, "workers_timed_out",
                 json_integer ((json_int_t) counters->workers_timed_out));

@@ -3,8 +3,57 @@
     workers with their slots (and the fewer a worker may hold for a while,
     HEARTBEAT "slots=N"), routes their replies back to clients, and
     removes lost or misbehaving workers, re-queueing their requests for
-    another dispatch.  Part of the gateway broker; see gateway_internal.h. */
+    another dispatch.
+
+    A worker whose connection closes (its process died, its host's TCP
+    stack reset the connection, or ZeroMQ's own heartbeat, peer-timeout-ms,
+    found it silent) is removed as soon as the socket monitor says so,
+    without waiting for its missed heartbeats: every worker is known by the
+    descriptor of its connection, read from its READY's metadata, and the
+    monitor reports connections accepted and closed by descriptor.  Events
+    waiting on the monitor are handled before every READY, so a READY is
+    never matched with a descriptor an earlier connection closed.  Part of
+    the gateway broker; see gateway_internal.h.                            */
 #include "gateway_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+
+//  Monitor events wanted: a connection's descriptor opens and closes
+#define MONITOR_EVENTS      (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)
+//  Events handled per call: all that the monitor's pipe can hold (its
+//  high water marks), so no event of an earlier connection is left behind
+//  a READY
+#define MONITOR_DRAIN_MAX   (4 * JM_MDP_HWM)
+
+
+//  --------------------------------------------------------------------------
+//  Connections by descriptor
+
+//  A descriptor as a key of worker_fds and open_fds (never NULL).
+static void *
+s_fd_key (int fd)
+{
+    return (void *) ((uintptr_t) fd + 1);
+}
+
+//  The descriptor of the connection a worker message came over, from its
+//  metadata ("__fd", which libzmq sets on every message a TCP or IPC
+//  connection delivers), or -1 when it has none (inproc).
+static int
+s_message_fd (zframe_t *frame)
+{
+    const char *text = zframe_meta (frame, "__fd");
+    if (!text || !*text)
+        return -1;
+    char *end = NULL;
+    errno = 0;
+    long fd = strtol (text, &end, 10);
+    if (errno || *end || fd < 0 || fd > INT_MAX - 1)
+        return -1;
+    return (int) fd;
+}
 
 
 //  --------------------------------------------------------------------------
@@ -67,6 +116,8 @@ gw_worker_delete (broker_t *self, worker_t **worker_p, bool disconnect, const ch
                  "%zu answered worker_lost; %zu workers left",
                  worker->key, reason, service->name, worker->slots, busy,
                  requeued, failed, service->worker_count);
+    if (worker->fd >= 0 && zhashx_lookup (self->worker_fds, s_fd_key (worker->fd)) == worker)
+        zhashx_delete (self->worker_fds, s_fd_key (worker->fd));
     zhashx_delete (self->worker_table, worker->key);
     zframe_destroy (&worker->identity);
     free (worker->key);
@@ -134,6 +185,24 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
         gw_worker_send_command (self, identity, JM_MDPW_DISCONNECT);
         return;
     }
+    //  The monitor's events were handled just before this READY: when its
+    //  descriptor is closed, the READY came over a connection that is gone
+    int fd = s_message_fd (name);
+    if (fd >= 0 && !zhashx_lookup (self->open_fds, s_fd_key (fd))) {
+        self->counters.stale_ready++;
+        jm_log_info ("worker %s: READY arrived after its connection closed; dropped", key);
+        gw_worker_send_command (self, identity, JM_MDPW_DISCONNECT);
+        return;
+    }
+    //  A descriptor is unique among open connections: a worker registered
+    //  with this one had its connection closed (an event the monitor lost)
+    worker_t *previous = fd >= 0? zhashx_lookup (self->worker_fds, s_fd_key (fd)): NULL;
+    if (previous) {
+        self->counters.workers_expired++;
+        self->counters.workers_disconnected++;
+        gw_worker_delete (self, &previous, true,
+                          "lost its connection (its descriptor was reused) from");
+    }
     char *service_name = zframe_strdup (name);
     service_t *service = gw_service_require (self, service_name);
     free (service_name);
@@ -148,6 +217,9 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     worker->serial = ++self->next_worker_serial;
     worker->heartbeat_ms = heartbeat_ms;
     worker->expires_at = self->now_ms + (int64_t) heartbeat_ms * self->settings.liveness;
+    worker->fd = fd;
+    if (fd >= 0)
+        zhashx_insert (self->worker_fds, s_fd_key (fd), worker);
     worker->next = service->workers;
     if (service->workers)
         service->workers->prev = worker;
@@ -247,6 +319,10 @@ gw_worker_message (broker_t *self, zmsg_t *msg)
     jm_mdp_worker_msg_t decoded;
     char problem [JM_MDP_PROBLEM_MAX];
     int rc = jm_mdp_worker_decode (msg, &decoded, problem, sizeof problem);
+    //  A READY may come over a connection whose descriptor an earlier,
+    //  closed connection had: that one's events go first
+    if (rc == JM_MDP_DECODE_OK && decoded.command == JM_MDPW_READY)
+        gw_worker_monitor_drain (self);
     char key [HEX_MAX] = "";
     if (decoded.identity)
         gw_frame_hex (decoded.identity, key, sizeof key);
@@ -290,4 +366,76 @@ gw_worker_message (broker_t *self, zmsg_t *msg)
     else
     if (code == JM_MDPW_HEARTBEAT && decoded.extension_size)
         s_worker_slots (self, &worker, &decoded);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Connection events
+
+int
+gw_worker_monitor_start (broker_t *self, zsock_t *workers, char *error, size_t error_size)
+{
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://jm-gateway-monitor-%p", (void *) self);
+    if (zmq_socket_monitor (zsock_resolve (workers), endpoint, MONITOR_EVENTS)) {
+        snprintf (error, error_size, "cannot monitor the workers socket: %s",
+                  zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    self->monitor = zsock_new (ZMQ_PAIR);
+    assert (self->monitor);
+    //  An inproc pipe holds the sender's and the receiver's high water
+    //  marks: room for a burst of connections between two wake-ups
+    zsock_set_rcvhwm (self->monitor, JM_MDP_HWM);
+    zsock_set_linger (self->monitor, 0);
+    if (zsock_connect (self->monitor, "%s", endpoint)) {
+        snprintf (error, error_size, "cannot connect to the workers socket's monitor: %s",
+                  zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    return 0;
+}
+
+//  A worker's connection closed: removes it now, re-queueing its requests.
+static void
+s_worker_connection_closed (broker_t *self, int fd)
+{
+    zhashx_delete (self->open_fds, s_fd_key (fd));
+    worker_t *worker = zhashx_lookup (self->worker_fds, s_fd_key (fd));
+    if (!worker)
+        return;
+    self->counters.workers_expired++;
+    self->counters.workers_disconnected++;
+    int64_t heard_ms = self->now_ms - (worker->expires_at
+                                       - (int64_t) worker->heartbeat_ms * self->settings.liveness);
+    char reason [96];
+    snprintf (reason, sizeof reason, "lost its connection (last heard %" PRId64 " ms ago) from",
+              heard_ms);
+    gw_worker_delete (self, &worker, false, reason);
+}
+
+void
+gw_worker_monitor_drain (broker_t *self)
+{
+    if (!self->monitor)
+        return;
+    zmsg_t *msg;
+    for (int count = 0; count < MONITOR_DRAIN_MAX
+                     && (msg = jm_mdp_recv_nowait (self->monitor)); count++) {
+        //  [event (2 bytes) value (4 bytes), endpoint]: libzmq's, native order
+        zframe_t *head = zmsg_first (msg);
+        if (zmsg_size (msg) == 2 && zframe_size (head) == 6) {
+            uint16_t event;
+            uint32_t value;
+            memcpy (&event, zframe_data (head), sizeof event);
+            memcpy (&value, zframe_data (head) + 2, sizeof value);
+            int fd = value > INT_MAX - 1? -1: (int) value;
+            if (fd >= 0 && event == ZMQ_EVENT_ACCEPTED)
+                zhashx_insert (self->open_fds, s_fd_key (fd), s_fd_key (fd));
+            else
+            if (fd >= 0 && event == ZMQ_EVENT_DISCONNECTED)
+                s_worker_connection_closed (self, fd);
+        }
+        zmsg_destroy (&msg);
+    }
 }

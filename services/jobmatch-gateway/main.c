@@ -53,6 +53,10 @@ static const jm_config_option_t s_options [] = {
     { "drain-ms", JM_CONFIG_INT, "5000", 0, 600000,
       "on SIGTERM or SIGINT, how long to wait for the requests workers hold; the rest, and "
       "requests arriving meanwhile, are answered unavailable" },
+    { "peer-timeout-ms", JM_CONFIG_INT, "1000", 0, 600000,
+      "a worker connection silent this long is closed and its worker removed at once "
+      "(ZeroMQ heartbeats, sent every quarter of it; 0: off); a closed connection is "
+      "noticed without it" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request and reply (debug level)" },
     { NULL }
