@@ -352,7 +352,7 @@ s_render_gateway (jm_buf_t *out, json_t *stats)
     s_stat (out, stats, "queue_max", "jobmatch_gateway_queue_max", "gauge", "requests held before busy");
     s_stat (out, stats, "workers", "jobmatch_gateway_workers", "gauge", "registered workers");
     s_stat (out, stats, "workers_joined", "jobmatch_gateway_workers_joined_total", "counter", "worker registrations");
-    s_stat (out, stats, "workers_expired", "jobmatch_gateway_workers_expired_total", "counter", "workers lost to missed heartbeats");
+    s_stat (out, stats, "workers_expired", "jobmatch_gateway_workers_expired_total", "counter", "workers lost: missed heartbeats or a closed connection");
     s_stat (out, stats, "timeouts", "jobmatch_gateway_timeouts_total", "counter", "dispatches a worker held past request-timeout-ms");
     s_stat (out, stats, "workers_timed_out", "jobmatch_gateway_workers_timed_out_total", "counter", "workers disconnected for timeouts in a row");
     s_stat_labelled (out, json_object_get (stats, "busy_by_cap"), "jobmatch_gateway_busy_total", "cap",
