@@ -9,6 +9,8 @@
 #                   with ASan/UBSan, on a copy of its corpus; fails on any crash, leak or hang
 #                   (FUZZ_TARGETS="fuzz_config ..." picks some; see tests/fuzz/README.md)
 #   make bench      the benchmarks (figures for the closing notes)
+#   make chaos      the chaos suite: every fault on a CHAOS_N (200000) candidate batch
+#                   (CHAOS_FAULTS="redis-pause ..." picks some; see tests/chaos/README.md)
 #   make run        the whole stack on a private Redis, scoring the sample candidates
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -36,7 +38,7 @@ UNIT_BIN    := $(BUILD)/bin/jm-unit-tests
 BENCH_SRC   := $(sort $(wildcard bench/*.c))
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bin/%)
 
-.PHONY: all test check bench run deps install clean unit fuzz fuzz-build eval
+.PHONY: all test check bench chaos run deps install clean unit fuzz fuzz-build eval
 .SECONDARY:
 all: $(LIB) $(SERVICE_BIN) $(UNIT_BIN) $(BENCH_BIN)
 
@@ -119,6 +121,11 @@ eval: all
 bench: deps
 	$(MAKE) all
 	bench/run
+
+CHAOS_N ?= 200000
+chaos: deps
+	$(MAKE) all
+	JM_BIN=$(CURDIR)/$(BUILD)/bin tests/chaos/run --n $(CHAOS_N) $(CHAOS_FAULTS)
 
 run: deps
 	$(MAKE) all
