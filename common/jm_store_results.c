@@ -456,7 +456,12 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
     bool *done = calloc (count, sizeof (bool));     //  ranked, or left out
     if (!index || !done)
         abort ();
-    int commands = 0, queued = 0;
+    //  One transaction: a matcher that dies while sending leaves no result
+    //  without its ranking entries (a later cache hit would not add them)
+    const char *multi [] = { "MULTI" }, *exec [] = { "EXEC" };
+    size_t multi_len [] = { 5 }, exec_len [] = { 4 };
+    jm_store__bytes_command (&self->pend, 1, multi, multi_len);
+    int commands = 1, queued = 0;
     for (size_t i = 0; i < count; i++) {
         jm_error_clear (&errors [i]);
         done [i] = s_format_set (self, &self->pend, &results [i], &errors [i]) < 0;
@@ -480,8 +485,13 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
     }
     free (index);
     free (done);
-    if (queued)
-        jm_store__pending_commit (self, start, (uint32_t) commands);
+    if (!queued) {
+        self->pend.len = start;         //  nothing to write: drop the MULTI
+        return 0;
+    }
+    jm_store__bytes_command (&self->pend, 1, exec, exec_len);
+    commands++;
+    jm_store__pending_commit (self, start, (uint32_t) commands);
     return queued;
 }
 
