@@ -1210,7 +1210,7 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
     size_t skip_to = 0;
     size_t next_start = found [0].start;
     while (pos < len) {
-        if (text [pos] == ' ' && pos < next_start) {
+        if (pos < next_start && text [pos] == ' ') {
             pos++;
             continue;
         }

@@ -3,7 +3,7 @@
     Reads candidates like `jobmatch score` (one JSON object, an array, or
     JSON lines), sends them to the service jobmatch.match in requests of
     --batch candidates with --window requests in flight (batch_pipe: resends
-    on timeouts and busy / no_workers / worker_lost), and prints the results
+    on timeouts and busy / no_workers / worker_lost / unavailable), and prints the results
     in input order as they arrive: the matcher's result JSON byte for byte,
     one per line (with "cached" and "stored"); with --explain a readable
     breakdown per result; with --ranked one ranking table per job at the
@@ -56,8 +56,9 @@ static const jm_cli_spec_t s_spec = {
     "name, score, band and required requirements met (\"5 of 7\").\n"
     "\n"
     "Requests that time out or that the gateway answers busy / no_workers /\n"
-    "worker_lost are resent (--retries).  Exit status: 0 all scored, 1 some\n"
-    "candidates had errors, 2 usage error or the gateway could not score them.\n"
+    "worker_lost / unavailable are resent (--retries).  Exit status: 0 all\n"
+    "scored, 1 some candidates had errors, 2 usage error or the gateway could\n"
+    "not score them.\n"
 };
 
 //  One candidate of the input and, once answered, its outcome.
