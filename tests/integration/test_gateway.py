@@ -309,7 +309,10 @@ def slots_eight_receives_eight_concurrent_requests():
 
 @runner.test
 def killed_worker_requests_are_redispatched_once():
-    gateway = harness.start_gateway(**FAST)
+    # the kill is noticed on the closed connection; a lenient liveness keeps
+    # a loaded machine from also expiring the doomed worker before the kill
+    # (its requests would then be re-dispatched twice)
+    gateway = harness.start_gateway(heartbeat_ms=100, liveness=30)
     doomed = harness.spawn_worker(gateway.workers, "match", mode="silent", slots=10,
                                   heartbeat_ms=100, name="doomed")
     gateway.wait_workers("match")
