@@ -595,8 +595,8 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
         fprintf (stderr, "\n");
     }
     if (self->verified)
-        fprintf (stderr, "  verified: %ld results the output says stored; Redis had lost %ld, of %ld "
-                 "candidates, re-submitted\n", self->verify.results, self->verify.missing,
+        fprintf (stderr, "  verified: %ld results the output says stored, %ld of them missing from Redis "
+                 "(%ld candidates re-submitted)\n", self->verify.results, self->verify.missing,
                  self->verify.candidates);
     if (self->repair_passes)
         fprintf (stderr, "  repaired: %ld candidates whose results were not stored are now (%d pass%s)\n",
