@@ -1,5 +1,11 @@
 /*  jobmatch CLI: which results of a batch output the service holds.  See
-    batch_verify.h.                                                         */
+    batch_verify.h.
+
+    The requests are built while the output is read: each job has one
+    request being filled, sent when it holds JM_BATCH_VERIFY_MAX candidates
+    or the next record is of another version; while window requests are in
+    flight, reading waits for a reply.  So memory stays flat whatever the
+    size of the output: window requests, and the positions found missing. */
 #include "batch_verify.h"
 #include "jm_buf.h"
 
@@ -12,146 +18,185 @@
 #define JM_BATCH_VERIFY_ATTEMPTS 10     //  of a request answered io_error (Redis not available)
 #define JM_BATCH_VERIFY_BACKOFF_MS 250  //  before its second attempt, doubling up to 4 s
 
-//  A result record to check: its candidate's position and id (an offset
-//  into the collected ids), and the version it was scored at.
-typedef struct {
-    long position;
-    long long version;
-    size_t id;
-} s_ref_t;
-
-typedef struct {
-    s_ref_t *refs;
-    size_t count, cap;
-} s_list_t;
-
-typedef struct {
-    s_list_t *lists;            //  one per job
-    jm_buf_t ids;               //  the ids, each NUL-terminated
-    long results;
-} s_collect_t;
-
-//  One request: refs [first, first + count) of job's list.
+//  A request sent: its job, its candidates' positions in the output and a
+//  copy of its body (for a resend), in one allocation.
 typedef struct {
     int job;
-    size_t first, count;
+    size_t count;
     int attempts;               //  answered io_error so far
-} s_tag_t;
-
-static void
-s_collect (const jm_batch_result_ref_t *ref, void *arg)
-{
-    s_collect_t *collect = arg;
-    if (!ref->stored)
-        return;                 //  already to repair
-    s_list_t *list = &collect->lists [ref->job];
-    if (list->count == list->cap) {
-        list->cap = list->cap ? list->cap * 2 : 1024;
-        list->refs = realloc (list->refs, list->cap * sizeof (s_ref_t));
-        if (!list->refs)
-            abort ();
-    }
-    list->refs [list->count++] = (s_ref_t) { ref->position, ref->version, collect->ids.len };
-    jm_buf_append (&collect->ids, ref->candidate, strlen (ref->candidate) + 1);
-    collect->results++;
-}
-
-//  Sends the request of tag (taken) for job, whose list is list.
-static void
-s_send (jm_batch_pipe_t *pipe, const char *job, const s_list_t *list, const jm_buf_t *ids, s_tag_t *tag)
-{
-    size_t first = tag->first;
-    long long version = list->refs [first].version;
-    jm_buf_t body;
-    jm_buf_init (&body);
-    jm_buf_puts (&body, "{\"op\":\"stored\",\"job\":");
-    jm_buf_json_str (&body, job);
-    if (version > 0)
-        jm_buf_printf (&body, ",\"version\":%lld", version);
-    jm_buf_puts (&body, ",\"candidates\":[");
-    for (size_t at = first; at < first + tag->count; at++) {
-        if (at > first)
-            jm_buf_puts (&body, ",");
-        jm_buf_json_str (&body, ids->data + list->refs [at].id);
-    }
-    jm_buf_puts (&body, "]}");
     size_t len;
-    char *data = jm_buf_steal (&body, &len);
-    jm_batch_pipe_send (pipe, JM_BATCH_VERIFY_SERVICE, data, len, tag);
-}
+    long *positions;            //  count, after the struct
+    char *body;                 //  len bytes, after the positions
+} s_sent_t;
 
-//  A new request of job j's list from *next: the candidates of one version,
-//  at most JM_BATCH_VERIFY_MAX.  Advances *next.
-static s_tag_t *
-s_next_tag (int j, const s_list_t *list, size_t *next)
+//  The request of one job being filled.
+typedef struct {
+    jm_buf_t body;
+    long positions [JM_BATCH_VERIFY_MAX];
+    size_t count;
+    long long version;
+} s_open_t;
+
+typedef struct {
+    jm_batch_pipe_t *pipe;
+    const char *const *jobs;
+    int window;
+    const volatile sig_atomic_t *signals;
+    s_open_t *open;             //  one per job
+    size_t outstanding;
+    long *missing;              //  positions of results missing, as found
+    size_t missing_count, missing_cap;
+    jm_batch_verify_stats_t *stats;
+    jm_error_t *err;
+    int rc;                     //  -1 once err is set: nothing more is sent
+} s_verify_t;
+
+static void
+s_send (s_verify_t *self, s_sent_t *sent)
 {
-    size_t first = *next, at = first;
-    while (at < list->count && at - first < JM_BATCH_VERIFY_MAX
-       &&  list->refs [at].version == list->refs [first].version)
-        at++;
-    s_tag_t *tag = malloc (sizeof *tag);
-    if (!tag)
+    char *body = malloc (sent->len);
+    if (!body)
         abort ();
-    *tag = (s_tag_t) { j, first, at - first, 0 };
-    *next = at;
-    return tag;
+    memcpy (body, sent->body, sent->len);
+    jm_batch_pipe_send (self->pipe, JM_BATCH_VERIFY_SERVICE, body, sent->len, sent);
 }
 
-//  Reads one reply: the positions of its missing candidates are appended
-//  to missing (*count of them).  Returns 0, 1 when Redis was not available
-//  to the matcher (io_error: to try again), or -1 with err filled.
+//  Reads one reply.  Returns 0, 1 when Redis was not available to the
+//  matcher (io_error: to try again), or -1 with err filled.
 static int
-s_take (const jm_batch_reply_t *reply, const char *const *jobs, const s_list_t *lists, long **missing,
-        size_t *count, size_t *cap, jm_error_t *err)
+s_take (s_verify_t *self, const jm_batch_reply_t *reply)
 {
-    const s_tag_t *tag = reply->tag;
-    const s_list_t *list = &lists [tag->job];
-    long from = list->refs [tag->first].position + 1, to = list->refs [tag->first + tag->count - 1].position + 1;
+    const s_sent_t *sent = reply->tag;
+    const char *job = self->jobs [sent->job];
+    long from = sent->positions [0] + 1, to = sent->positions [sent->count - 1] + 1;
     if (reply->failed)
-        return jm_error_set (err, reply->error.code, "%s (job '%s', candidates %ld to %ld of the output; "
-                             "after %d attempts)", reply->error.message, jobs [tag->job], from, to,
+        return jm_error_set (self->err, reply->error.code, "%s (job '%s', candidates %ld to %ld of the "
+                             "output; after %d attempts)", reply->error.message, job, from, to,
                              reply->attempts);
     json_error_t parse;
     json_t *body = json_loadb (reply->body, reply->len, 0, &parse);
     json_t *error = json_object_get (body, "error");
-    json_t *list_json = json_object_get (body, "missing");
-    int rc = 0;
+    json_t *list = json_object_get (body, "missing");
     const char *code = json_string_value (json_object_get (error, "code"));
-    if (code && strcmp (code, JM_ERR_IO) == 0 && tag->attempts + 1 < JM_BATCH_VERIFY_ATTEMPTS)
+    const char *message = json_string_value (json_object_get (error, "message"));
+    int rc = 0;
+    if (code && strcmp (code, JM_ERR_IO) == 0 && sent->attempts + 1 < JM_BATCH_VERIFY_ATTEMPTS)
         rc = 1;
     else
     if (json_is_object (error))
-        rc = jm_error_set (err, code ? code : JM_ERR_INTERNAL,
-                           "%s answered: %s (job '%s', candidates %ld to %ld of the output)",
-                           JM_BATCH_VERIFY_SERVICE,
-                           json_string_value (json_object_get (error, "message")) ?: "an error",
-                           jobs [tag->job], from, to);
-    else
-    if (!json_is_true (json_object_get (body, "ok")) || !json_is_array (list_json)
-    ||  json_integer_value (json_object_get (body, "checked")) != (json_int_t) tag->count)
-        rc = jm_error_set (err, JM_ERR_INTERNAL, "%s's reply does not match the request (job '%s', "
+        rc = jm_error_set (self->err, code ? code : JM_ERR_INTERNAL, "%s answered: %s (job '%s', "
                            "candidates %ld to %ld of the output)", JM_BATCH_VERIFY_SERVICE,
-                           jobs [tag->job], from, to);
+                           message ? message : "an error", job, from, to);
+    else
+    if (!json_is_true (json_object_get (body, "ok")) || !json_is_array (list)
+    ||  json_integer_value (json_object_get (body, "checked")) != (json_int_t) sent->count)
+        rc = jm_error_set (self->err, JM_ERR_INTERNAL, "%s's reply does not match the request (job "
+                           "'%s', candidates %ld to %ld of the output)", JM_BATCH_VERIFY_SERVICE,
+                           job, from, to);
     size_t index;
     json_t *item;
-    json_array_foreach (rc ? NULL : list_json, index, item) {
+    json_array_foreach (rc ? NULL : list, index, item) {
         json_int_t at = json_integer_value (item);
-        if (!json_is_integer (item) || at < 0 || (size_t) at >= tag->count) {
-            rc = jm_error_set (err, JM_ERR_INTERNAL, "%s's reply names candidate %lld of a request "
-                               "of %zu (job '%s')", JM_BATCH_VERIFY_SERVICE, (long long) at,
-                               tag->count, jobs [tag->job]);
+        if (!json_is_integer (item) || at < 0 || (size_t) at >= sent->count) {
+            rc = jm_error_set (self->err, JM_ERR_INTERNAL, "%s's reply names candidate %lld of a "
+                               "request of %zu (job '%s')", JM_BATCH_VERIFY_SERVICE, (long long) at,
+                               sent->count, job);
             break;
         }
-        if (*count == *cap) {
-            *cap = *cap ? *cap * 2 : 1024;
-            *missing = realloc (*missing, *cap * sizeof (long));
-            if (!*missing)
+        if (self->missing_count == self->missing_cap) {
+            self->missing_cap = self->missing_cap ? self->missing_cap * 2 : 1024;
+            self->missing = realloc (self->missing, self->missing_cap * sizeof (long));
+            if (!self->missing)
                 abort ();
         }
-        (*missing) [(*count)++] = list->refs [tag->first + (size_t) at].position;
+        self->missing [self->missing_count++] = sent->positions [at];
     }
     json_decref (body);
     return rc;
+}
+
+//  Waits for one reply and takes it; a request answered io_error is sent
+//  again after a backoff.  Sets self->rc on an error or a signal.
+static void
+s_wait_one (s_verify_t *self)
+{
+    if (*self->signals) {
+        self->rc = jm_error_set (self->err, JM_ERR_IO, "interrupted");
+        return;
+    }
+    jm_batch_reply_t reply;
+    if (jm_batch_pipe_next (self->pipe, JM_BATCH_VERIFY_WAIT_MS, &reply) != 1)
+        return;
+    s_sent_t *sent = reply.tag;
+    int rc = s_take (self, &reply);
+    jm_batch_reply_free (&reply);
+    if (rc == 1) {
+        //  the matcher is reconnecting to Redis: the same request, later
+        int delay = JM_BATCH_VERIFY_BACKOFF_MS << (sent->attempts < 4 ? sent->attempts : 4);
+        for (int64_t until = zclock_mono () + delay; zclock_mono () < until && !*self->signals; )
+            zclock_sleep (50);
+        sent->attempts++;
+        s_send (self, sent);
+        return;
+    }
+    free (sent);
+    self->outstanding--;
+    if (rc)
+        self->rc = -1;
+}
+
+//  Sends job j's open request, if it holds any candidate, then waits while
+//  window requests are in flight.
+static void
+s_flush (s_verify_t *self, int j)
+{
+    s_open_t *open = &self->open [j];
+    if (open->count == 0 || self->rc)
+        return;
+    jm_buf_puts (&open->body, "]}");
+    s_sent_t *sent = malloc (sizeof *sent + open->count * sizeof (long) + open->body.len);
+    if (!sent)
+        abort ();
+    *sent = (s_sent_t) { j, open->count, 0, open->body.len, NULL, NULL };
+    sent->positions = (long *) (sent + 1);
+    sent->body = (char *) (sent->positions + open->count);
+    memcpy (sent->positions, open->positions, open->count * sizeof (long));
+    memcpy (sent->body, open->body.data, open->body.len);
+    jm_buf_reset (&open->body);
+    open->count = 0;
+    s_send (self, sent);
+    self->outstanding++;
+    self->stats->requests++;
+    while (self->rc == 0 && self->outstanding >= (size_t) self->window)
+        s_wait_one (self);
+}
+
+//  One result record of the output: added to its job's open request.
+static void
+s_on_result (const jm_batch_result_ref_t *ref, void *arg)
+{
+    s_verify_t *self = arg;
+    if (!ref->stored || self->rc)
+        return;                 //  not stored: the repair re-submits it anyway
+    s_open_t *open = &self->open [ref->job];
+    if (open->count && open->version != ref->version)
+        s_flush (self, ref->job);
+    if (open->count == 0) {
+        jm_buf_reset (&open->body);
+        jm_buf_puts (&open->body, "{\"op\":\"stored\",\"job\":");
+        jm_buf_json_str (&open->body, self->jobs [ref->job]);
+        if (ref->version > 0)
+            jm_buf_printf (&open->body, ",\"version\":%lld", ref->version);
+        jm_buf_puts (&open->body, ",\"candidates\":[");
+        open->version = ref->version;
+    }
+    else
+        jm_buf_puts (&open->body, ",");
+    jm_buf_json_str (&open->body, ref->candidate);
+    open->positions [open->count++] = ref->position;
+    self->stats->results++;
+    if (open->count == JM_BATCH_VERIFY_MAX)
+        s_flush (self, ref->job);
 }
 
 static int
@@ -168,69 +213,36 @@ jm_batch_verify (jm_batch_pipe_t *pipe, const char *path, jm_batch_out_format_t 
                  jm_error_t *err)
 {
     memset (stats, 0, sizeof *stats);
-    s_collect_t collect;
-    memset (&collect, 0, sizeof collect);
-    collect.lists = calloc ((size_t) job_count, sizeof (s_list_t));
-    if (!collect.lists)
+    s_verify_t self;
+    memset (&self, 0, sizeof self);
+    self.pipe = pipe;
+    self.jobs = jobs;
+    self.window = window;
+    self.signals = signals;
+    self.stats = stats;
+    self.err = err;
+    self.open = calloc ((size_t) job_count, sizeof (s_open_t));
+    if (!self.open)
         abort ();
-    jm_buf_init (&collect.ids);
-    int rc = jm_batch_output_results (path, format, jobs, job_count, s_collect, &collect, err);
-    stats->results = collect.results;
-    long *missing = NULL;
-    size_t missing_count = 0, missing_cap = 0, outstanding = 0, next = 0;
-    int j = 0;
-    while (rc == 0) {
-        while (j < job_count && next == collect.lists [j].count) {
-            j++;
-            next = 0;
-        }
-        while (j < job_count && outstanding < (size_t) window) {
-            s_send (pipe, jobs [j], &collect.lists [j], &collect.ids, s_next_tag (j, &collect.lists [j], &next));
-            outstanding++;
-            stats->requests++;
-            while (j < job_count && next == collect.lists [j].count) {
-                j++;
-                next = 0;
-            }
-        }
-        if (outstanding == 0)
-            break;
-        if (*signals) {
-            rc = jm_error_set (err, JM_ERR_IO, "interrupted while verifying %s", path);
-            break;
-        }
-        jm_batch_reply_t reply;
-        if (jm_batch_pipe_next (pipe, JM_BATCH_VERIFY_WAIT_MS, &reply) != 1)
-            continue;
-        outstanding--;
-        s_tag_t *tag = reply.tag;
-        rc = s_take (&reply, jobs, collect.lists, &missing, &missing_count, &missing_cap, err);
-        jm_batch_reply_free (&reply);
-        if (rc == 1) {
-            //  the matcher is reconnecting to Redis: the same request, later
-            int delay = JM_BATCH_VERIFY_BACKOFF_MS << (tag->attempts < 4 ? tag->attempts : 4);
-            for (int64_t until = zclock_mono () + delay; zclock_mono () < until && !*signals; )
-                zclock_sleep (50);
-            tag->attempts++;
-            s_send (pipe, jobs [tag->job], &collect.lists [tag->job], &collect.ids, tag);
-            outstanding++;
-            rc = 0;
-            continue;
-        }
-        free (tag);
-    }
-    if (rc == 0) {
-        stats->missing = (long) missing_count;
-        if (missing_count)
-            qsort (missing, missing_count, sizeof (long), s_compare_long);
+    for (int j = 0; j < job_count; j++)
+        jm_buf_init (&self.open [j].body);
+    if (jm_batch_output_results (path, format, jobs, job_count, s_on_result, &self, err))
+        self.rc = -1;
+    for (int j = 0; j < job_count; j++)
+        s_flush (&self, j);
+    while (self.rc == 0 && self.outstanding)
+        s_wait_one (&self);
+    if (self.rc == 0) {
+        stats->missing = (long) self.missing_count;
+        if (self.missing_count)
+            qsort (self.missing, self.missing_count, sizeof (long), s_compare_long);
         long before = tally->not_stored;
-        jm_batch_tally_add_not_stored (tally, missing, missing_count);
+        jm_batch_tally_add_not_stored (tally, self.missing, self.missing_count);
         stats->candidates = tally->not_stored - before;
     }
-    free (missing);
-    for (int k = 0; k < job_count; k++)
-        free (collect.lists [k].refs);
-    free (collect.lists);
-    jm_buf_free (&collect.ids);
-    return rc;
+    for (int j = 0; j < job_count; j++)
+        jm_buf_free (&self.open [j].body);
+    free (self.open);
+    free (self.missing);
+    return self.rc;
 }

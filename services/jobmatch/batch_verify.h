@@ -7,8 +7,9 @@
     records and asks the matcher's jobmatch.results service (op "stored",
     proto/services.md) which of them Redis holds, a result and its ranking
     entry at the version scored: up to 1,000 candidates of one job and
-    version per request, many requests in flight through the batch's pipe,
-    so a 200,000-candidate output is checked in a few hundred requests.  A
+    version per request, built while the output is read, up to --window in
+    flight through the batch's pipe: a 200,000-candidate output is checked
+    in 200 requests (about a second), in flat memory.  A
     request answered io_error (the matcher is reconnecting to a Redis that
     just came back) is sent again after 250 ms, doubling up to 4 s, up to 10
     attempts; the pipe retries the rest (batch_pipe.h).  The

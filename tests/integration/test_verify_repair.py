@@ -20,6 +20,9 @@ docker/redis-users.acl), a gateway and matchers on free loopback ports.
                                             unknown job: errors naming the field
   intact_output_left_alone                  nothing lost: nothing re-submitted,
                                             the output byte for byte the same
+  verify_names_what_the_service_refused     the job deleted since: exit 2, the
+                                            message names the job and where,
+                                            the output untouched
 
 Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, N failed".
 """
@@ -68,8 +71,8 @@ def wait_healed(redis, version):
                      0.05, "the registry to heal")
 
 
-def call(s, body):
-    return json.loads(s.gateway.client().request(RESULTS, json.dumps(body).encode(), timeout=20))
+def call(s, body, service=RESULTS):
+    return json.loads(s.gateway.client().request(service, json.dumps(body).encode(), timeout=20))
 
 
 def scored_batch(s, name, total, out_format="jsonl"):
@@ -88,6 +91,11 @@ def ranked_batch(s, name, total):
     ranked = ranking(s.redis, version)
     check_equal(len(ranked), total, "ranked after the batch")
     return in_path, out_path, summary_path, before, version, ranked
+
+
+def read_bytes(file_path):
+    with open(file_path, "rb") as data:
+        return data.read()
 
 
 def flush_and_verify(s, in_path, out_path, summary_path, version):
@@ -216,13 +224,26 @@ def stored_op_refuses_hostile_bodies():
 def intact_output_left_alone():
     s = stack.Stack(matchers=1)
     in_path, out_path, summary_path = scored_batch(s, "intact", 300)
-    with open(out_path, "rb") as data:
-        before = data.read()
+    before = read_bytes(out_path)
     run, summary = verify(s, in_path, out_path, summary_path)
     check_equal(summary["verified"], {"results": 300, "missing": 0, "candidates": 0}, "verified")
     check_equal(summary["repaired"], 0, "repaired")
-    with open(out_path, "rb") as data:
-        check(data.read() == before, "the output unchanged")
+    check(read_bytes(out_path) == before, "the output unchanged")
+
+
+@runner.test
+def verify_names_what_the_service_refused():
+    s = stack.Stack(matchers=1)
+    in_path, out_path, summary_path = scored_batch(s, "deleted", 200)
+    before = read_bytes(out_path)
+    deleted = call(s, {"op": "delete", "id": JOB}, service="jobmatch.jobs")
+    check(deleted.get("ok"), "deleted: %r" % deleted)
+    run = batch(s.gateway.clients, "--in", in_path, "--out", out_path, "--resume", "--verify",
+                "--summary", summary_path)
+    check_equal(run.returncode, 2, "exit status (%r)" % run.stderr[-300:])
+    for named in ("cannot verify", JOB, "candidates 1 to 200"):
+        check(named in run.stderr, "the message names %r: %r" % (named, run.stderr[:300]))
+    check(read_bytes(out_path) == before, "the output unchanged")
 
 
 if __name__ == "__main__":
