@@ -23,7 +23,10 @@
     records per candidate (batch_output.h), so counting its complete
     records says how many candidates are done; the input is read past
     them and the run goes on.  Then the candidates whose results were not
-    stored are sent again and their records replaced (s_repair).  Retried requests are matched by request id
+    stored are sent again and their records replaced (s_repair).  With
+    --verify, the service is first asked which of the results the output
+    says stored Redis still holds (batch_verify); those it lost join the
+    candidates to repair, sent with "refresh".  Retried requests are matched by request id
     (batch_pipe.h), so a candidate is written once however many times it
     was scored.                                                             */
 #include "cli.h"
@@ -746,12 +749,13 @@ s_verify (s_batch_t *self, const char *out_path, jm_batch_out_format_t out_forma
     self->refresh = self->verify.missing > 0;
 }
 
-//  Repair (--resume): the candidates whose results the matcher could not
-//  store are read again from the input, at their positions, and sent again
-//  into a side file, OUT.repair; their records there then replace the old
-//  ones (jm_batch_output_merge: OUT.tmp renamed over OUT), so OUT keeps one
-//  record per candidate and job.  A result now in Redis comes back cached,
-//  one scored again is stored as it goes.  While some are still not
+//  Repair (--resume, --verify): the candidates whose results the matcher
+//  could not store, or Redis lost (s_verify), are read again from the
+//  input, at their positions, and sent again into a side file, OUT.repair;
+//  their records there then replace the old ones (jm_batch_output_merge:
+//  OUT.tmp renamed over OUT), so OUT keeps one record per candidate and
+//  job.  A result now in Redis comes back cached (unless refresh), one
+//  scored again is stored as it goes.  While some are still not
 //  stored (Redis away again, or its backlog draining) the pass is repeated
 //  after a pause, JM_BATCH_REPAIR_PASSES times at most; an interrupted or
 //  failed pass leaves OUT as it was, for the next --resume.
