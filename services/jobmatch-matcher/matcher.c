@@ -61,6 +61,7 @@ typedef struct {
     const s_job_info_t *info;
     int entry;
     char fingerprint [64];
+    bool refresh;               //  scored and stored even when cached ("refresh": true)
     bool cached;
     size_t offset, len;         //  result JSON in the batch arena; when cached, the
                                 //  lookup's (self->lookups, the same index)
@@ -199,7 +200,7 @@ s_parse_jobs (jm_matcher_t *self, const jm_json_t *body, const s_job_info_t **in
 
 static void
 s_add_candidate (jm_matcher_t *self, const jm_json_t *object, const s_job_info_t **infos,
-                 int job_count)
+                 int job_count, bool refresh)
 {
     s_entry_t *entry = s_entry_add (self);
     size_t entry_index = self->entry_count - 1;
@@ -220,6 +221,7 @@ s_add_candidate (jm_matcher_t *self, const jm_json_t *object, const s_job_info_t
         s_item_t *item = s_item_add (self);
         item->info = infos [j];
         item->entry = (int) entry_index;
+        item->refresh = refresh;
         jm_registry_fingerprint (infos [j], entry->candidate, item->fingerprint);
     }
 }
@@ -237,6 +239,7 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
         return;
     const jm_json_t *one = jm_json_get (body, "candidate");
     const jm_json_t *many = jm_json_get (body, "candidates");
+    const jm_json_t *refresh = jm_json_get (body, "refresh");
     const s_job_info_t *infos [JM_MATCH_MAX_JOBS];
     int job_count = 0;
     if (!jm_json_is_object (body))
@@ -252,6 +255,9 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
     if (many && !jm_json_is_array (many))
         jm_error_set (&request->error, JM_ERR_INVALID_REQUEST, "candidates must be an array");
     else
+    if (refresh && !jm_json_is (refresh, JM_JSON_TRUE) && !jm_json_is (refresh, JM_JSON_FALSE))
+        jm_error_set (&request->error, JM_ERR_INVALID_REQUEST, "refresh must be true or false");
+    else
     if (jm_json_count (many) > JM_MATCH_MAX_CANDIDATES)
         jm_error_set (&request->error, JM_ERR_TOO_LARGE, "%zu candidates: at most %d in one request",
                       jm_json_count (many), JM_MATCH_MAX_CANDIDATES);
@@ -259,7 +265,7 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
     if (s_parse_jobs (self, body, infos, &job_count, &request->error) == 0) {
         if (one) {
             request->single = true;
-            s_add_candidate (self, one, infos, job_count);
+            s_add_candidate (self, one, infos, job_count, jm_json_is (refresh, JM_JSON_TRUE));
             s_entry_t *entry = &self->entries [self->entry_count - 1];
             if (!entry->candidate) {
                 //  a single bad candidate fails the request
@@ -271,7 +277,8 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
         else {
             const jm_json_t *object = jm_json_first (many);
             for (size_t index = 0; index < many->count; index++, object = jm_json_skip (object))
-                s_add_candidate (self, object, infos, job_count);
+                s_add_candidate (self, object, infos, job_count,
+                                 jm_json_is (refresh, JM_JSON_TRUE));
         }
     }
     request->entry_count = (int) self->entry_count - request->first_entry;
@@ -581,7 +588,7 @@ s_handle_requests (jm_matcher_t *self)
         s_item_t *item = &self->items [i];
         const jm_candidate_t *candidate = self->entries [item->entry].candidate;
         item->offset = self->arena.len;
-        if (self->lookups [i].hit) {
+        if (self->lookups [i].hit && !item->refresh) {
             //  the reply copies it from the store's lookup buffer, valid
             //  until the next lookup: the replies are built before that
             item->cached = true;

@@ -594,10 +594,101 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
     json_decref (parsed);
 }
 
+//  --------------------------------------------------------------------------
+//  stored
+
+//  Reads the "candidates" member: an array of 1..JM_RESULTS_MAX_STORED
+//  valid candidate ids, borrowed into ids.  Returns the count, or -1 with
+//  the error reply in out.
+static int
+s_candidate_ids (json_t *body, const char **ids, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    json_t *list = json_object_get (body, "candidates");
+    size_t count = json_array_size (list);
+    if (!json_is_array (list) || count == 0 || count > JM_RESULTS_MAX_STORED)
+        jm_error_set (&err, JM_ERR_INVALID_REQUEST,
+                      "candidates must be an array of 1 to %d candidate ids", JM_RESULTS_MAX_STORED);
+    for (size_t i = 0; i < count && !jm_error_is_set (&err); i++) {
+        ids [i] = json_string_value (json_array_get (list, i));
+        if (!ids [i])
+            jm_error_set (&err, JM_ERR_INVALID_REQUEST, "candidates[%zu] must be a string", i);
+        else
+        if (jm_keys_check_id ("candidate", ids [i], &err))
+            jm_error_prefix (&err, "candidates[%zu]: ", i);
+    }
+    if (jm_error_is_set (&err)) {
+        jm_body_error (out, &err);
+        return -1;
+    }
+    return (int) count;
+}
+
+//  Which of up to JM_RESULTS_MAX_STORED candidates Redis holds for a job:
+//  a result, and an entry in the ranking of the version asked (default the
+//  ranked one).  Two round trips whatever the count: the job's state, then
+//  one EXISTS per result and one ZMSCORE for all.
+static void
+s_serve_stored (jm_results_t *self, json_t *body, jm_buf_t *out)
+{
+    char job_key [JM_KEYS_MAX];
+    const char *job = s_job_arg (self, body, job_key, out);
+    if (!job)
+        return;
+    jm_error_t err;
+    jm_error_clear (&err);
+    long long version;
+    if (jm_body_int (body, "version", 0, 1, INT64_MAX, &version, &err)) {
+        jm_body_error (out, &err);
+        return;
+    }
+    const char *ids [JM_RESULTS_MAX_STORED + 2];
+    int count = s_candidate_ids (body, ids + 2, out);
+    if (count < 0)
+        return;
+    s_state_t state;
+    if (!s_read_state (self, job, job_key, &state, out))
+        return;
+    if (version == 0)
+        version = state.ranked;
+    char version_text [24], rank_key [JM_KEYS_MAX];
+    snprintf (version_text, sizeof version_text, "%lld", version);
+    jm_keys_rank (self->keys, job, version_text, rank_key, sizeof rank_key, NULL);
+    jm_store_calls_reset (self->calls);
+    for (int i = 0; i < count; i++) {
+        char key [JM_KEYS_MAX];
+        jm_keys_result (self->keys, job, ids [2 + i], key, sizeof key, NULL);
+        jm_store_calls_addv (self->calls, "EXISTS", key, NULL);
+    }
+    ids [0] = "ZMSCORE";
+    ids [1] = rank_key;
+    jm_store_calls_add (self->calls, count + 2, ids, NULL);
+    if (jm_store_run (self->store, self->calls)) {
+        s_unavailable (self, out);
+        return;
+    }
+    const jm_reply_t *scores = jm_store_calls_reply (self->calls, (size_t) count);
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"job\":");
+    jm_buf_json_str (out, job);
+    jm_buf_printf (out, ",\"version\":%lld,\"checked\":%d,\"missing\":[", version, count);
+    int missing = 0;
+    for (int i = 0; i < count; i++) {
+        long long exists = 0;
+        jm_reply_int (jm_store_calls_reply (self->calls, (size_t) i), &exists);
+        if (exists && jm_reply_str (jm_reply_item (scores, (size_t) i)))
+            continue;
+        jm_buf_printf (out, missing++ ? ",%d" : "%d", i);
+    }
+    jm_buf_puts (out, "]}");
+}
+
 void
 jm_results_serve (jm_results_t *self, const void *data, size_t size, jm_buf_t *out)
 {
-    static const char * const ops [] = { "result", "rank", "candidate", "best", "summary", NULL };
+    static const char * const ops [] = { "result", "rank", "candidate", "best", "summary", "stored",
+                                         NULL };
     jm_error_t err;
     jm_error_clear (&err);
     json_t *body = jm_body_parse (data, size, &err);
@@ -616,6 +707,9 @@ jm_results_serve (jm_results_t *self, const void *data, size_t size, jm_buf_t *o
     else
     if (streq (op, "best"))
         s_serve_best (self, body, out);
+    else
+    if (streq (op, "stored"))
+        s_serve_stored (self, body, out);
     else
         s_serve_summary (self, body, out);
     json_decref (body);

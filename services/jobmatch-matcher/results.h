@@ -1,6 +1,8 @@
 /*  results: the service "jobmatch.results" (proto/services.md): one result,
     a job's ranking page with filters, a candidate's results across jobs,
-    the best jobs for a profile, and a job's summary.
+    the best jobs for a profile, a job's summary, and which of a list of
+    candidates Redis holds (a result and a ranking entry: the batch's
+    --verify asks).
 
     Rankings are read at the version the job hash names as ranked, so a
     page never mixes versions; every read takes a fixed number of pipelined
@@ -13,6 +15,7 @@
 #define JM_RESULTS_SERVICE  "jobmatch.results"
 #define JM_RESULTS_MAX_PAGE 1000        //  most entries in one rank page
 #define JM_RESULTS_MAX_BEST 100         //  most jobs in one best reply
+#define JM_RESULTS_MAX_STORED 1000      //  most candidates in one stored request
 
 typedef struct _jm_results_t jm_results_t;
 

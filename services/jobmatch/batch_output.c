@@ -344,6 +344,12 @@ typedef struct {
     uint64_t valid;             //  offset after the last complete candidate
     bool damaged;               //  stop reading: the rest is cut
     jm_error_t *err;
+    //  jm_batch_output_results: each result record handed to fn
+    jm_batch_result_fn *fn;
+    void *arg;
+    long long *versions;        //  the candidate's records: job_version (0: not said)
+    bool *results;              //  a result, not an error
+    bool *stored;               //  not "stored": false
 } s_scan_t;
 
 //  Splits one CSV line of our own writing into fields (decoded into text,
@@ -402,12 +408,12 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
         jm_batch_json_field_t fields [] = {
             JM_BATCH_FIELD ("candidate"), JM_BATCH_FIELD ("job"), JM_BATCH_FIELD ("band"),
             JM_BATCH_FIELD ("cached"), JM_BATCH_FIELD ("error"), JM_BATCH_FIELD ("line"),
-            JM_BATCH_FIELD ("stored")
+            JM_BATCH_FIELD ("stored"), JM_BATCH_FIELD ("job_version")
         };
         jm_batch_json_iter_t iter;
         size_t size;
         jm_batch_json_iter_init (&iter, line, len);
-        if (!jm_batch_json_fields (&iter, fields, 7, &size) || size != len || !fields [1].value) {
+        if (!jm_batch_json_fields (&iter, fields, 8, &size) || size != len || !fields [1].value) {
             jm_buf_free (&id);
             return -1;
         }
@@ -419,6 +425,8 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
         not_stored = fields [6].value && fields [6].value [0] == 'f';
         if (fields [5].value)
             input_line = strtol (fields [5].value, NULL, 10);
+        if (fields [7].value && scan->versions)
+            scan->versions [group->lines] = strtoll (fields [7].value, NULL, 10);
         if (fields [0].value && fields [0].value [0] == '"') {
             jm_batch_json_unescape (fields [0].value, fields [0].len, &id);
             has_id = true;
@@ -467,6 +475,10 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
             jm_buf_append (&group->id, id.data, id.len);
     }
     jm_buf_free (&id);
+    if (scan->fn) {
+        scan->results [group->lines] = !error;
+        scan->stored [group->lines] = !not_stored;
+    }
     group->lines++;
     if (error) {
         if (!group->error)
@@ -502,6 +514,15 @@ s_scan_commit (s_scan_t *scan, uint64_t offset)
         if (group->not_stored)
             s_tally_not_stored (tally, tally->candidates);
     }
+    for (int j = 0; scan->fn && group->has_id && j < scan->self->job_count; j++) {
+        jm_batch_result_ref_t ref = {
+            tally->candidates, j, group->id.data, scan->versions [j], scan->stored [j]
+        };
+        if (scan->results [j])
+            scan->fn (&ref, scan->arg);
+    }
+    if (scan->versions)
+        memset (scan->versions, 0, (size_t) scan->self->job_count * sizeof (long long));
     tally->candidates++;
     jm_buf_reset (&scan->last_id);
     scan->last_has_id = group->has_id;
@@ -704,6 +725,57 @@ jm_batch_output_destroy (jm_batch_output_t **self_p, bool sync, jm_error_t *err)
     return rc;
 }
 
+int
+jm_batch_output_results (const char *path, jm_batch_out_format_t format, const char *const *jobs,
+                         int job_count, jm_batch_result_fn *fn, void *arg, jm_error_t *err)
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return jm_error_set (err, JM_ERR_IO, "cannot open %s: %s", path, strerror (errno));
+    jm_batch_output_t reader = { .fd = fd, .path = (char *) path, .format = format,
+                                 .jobs = (char **) jobs, .job_count = job_count };
+    jm_batch_tally_t tally;
+    memset (&tally, 0, sizeof tally);
+    s_scan_t scan = { .self = &reader, .tally = &tally, .err = err, .fn = fn, .arg = arg };
+    scan.versions = calloc ((size_t) job_count, sizeof (long long));
+    scan.results = calloc ((size_t) job_count, sizeof (bool));
+    scan.stored = calloc ((size_t) job_count, sizeof (bool));
+    if (!scan.versions || !scan.results || !scan.stored)
+        abort ();
+    jm_buf_init (&scan.group.id);
+    jm_buf_init (&scan.last_id);
+    int rc = s_scan (&scan, fd);
+    jm_buf_free (&scan.group.id);
+    jm_buf_free (&scan.last_id);
+    jm_batch_tally_free (&tally);
+    free (scan.versions);
+    free (scan.results);
+    free (scan.stored);
+    close (fd);
+    return rc;
+}
+
+void
+jm_batch_tally_add_not_stored (jm_batch_tally_t *tally, const long *positions, size_t count)
+{
+    if (count == 0)
+        return;
+    size_t total = (size_t) tally->not_stored + count;
+    long *merged = malloc (total * sizeof (long));
+    if (!merged)
+        abort ();
+    size_t a = 0, b = 0, n = 0;
+    while (a < (size_t) tally->not_stored || b < count) {
+        long next = b == count || (a < (size_t) tally->not_stored && tally->not_stored_at [a] <= positions [b])
+                  ? tally->not_stored_at [a++] : positions [b++];
+        if (n == 0 || merged [n - 1] != next)
+            merged [n++] = next;
+    }
+    free (tally->not_stored_at);
+    tally->not_stored_at = merged;
+    tally->not_stored_cap = total;
+    tally->not_stored = (long) n;
+}
 
 //  ---------------------------------------------------------------------------
 //  Repair: records scored again in place of the old ones

@@ -108,6 +108,28 @@ int jm_batch_output_flush (jm_batch_output_t *self, jm_error_t *err);
 int jm_batch_output_merge (const char *path, const char *repair_path, jm_batch_out_format_t format,
                            int job_count, const long *positions, size_t count, jm_error_t *err);
 
+//  One result record of an output, as jm_batch_output_results hands it over.
+typedef struct {
+    long position;              //  its candidate's position in the output (0: the first)
+    int job;                    //  its job's index in jobs
+    const char *candidate;      //  the candidate's id (borrowed for the call)
+    long long version;          //  its "job_version"; 0 when the output does not say (CSV)
+    bool stored;                //  not "stored": false
+} jm_batch_result_ref_t;
+
+typedef void (jm_batch_result_fn) (const jm_batch_result_ref_t *ref, void *arg);
+
+//  Reads the output at path (format, written for jobs [0..job_count)) and
+//  hands each result record of its complete candidates to fn, in order;
+//  error records are left out.  Returns 0, or -1 with err filled (the file
+//  cannot be read, or holds records of other jobs).
+int jm_batch_output_results (const char *path, jm_batch_out_format_t format, const char *const *jobs,
+                             int job_count, jm_batch_result_fn *fn, void *arg, jm_error_t *err);
+
+//  Adds the positions [0..count) (ascending) to the tally's candidates not
+//  stored, keeping that list ascending with each position once.
+void jm_batch_tally_add_not_stored (jm_batch_tally_t *tally, const long *positions, size_t count);
+
 //  The band index of a band value ("\"strong\"", raw JSON text).
 int jm_batch_band_index (const char *value, size_t len);
 

@@ -268,10 +268,10 @@ jm_batch_reply_results (const char *body, size_t len, jm_batch_json_iter_t *iter
 }
 
 void
-jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count)
+jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count, bool refresh)
 {
     jm_buf_init (&self->body);
-    jm_buf_puts (&self->body, "{\"jobs\":[");
+    jm_buf_puts (&self->body, refresh ? "{\"refresh\":true,\"jobs\":[" : "{\"jobs\":[");
     for (int j = 0; j < count; j++) {
         if (j)
             jm_buf_puts (&self->body, ",");

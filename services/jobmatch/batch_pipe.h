@@ -113,8 +113,9 @@ typedef struct {
     int candidates;             //  added so far
 } jm_batch_request_t;
 
-//  Starts a request against the count jobs at jobs (borrowed for the call).
-void jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count);
+//  Starts a request against the count jobs at jobs (borrowed for the call);
+//  refresh: the matcher scores and stores every result even when cached.
+void jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count, bool refresh);
 
 //  Appends one candidate's JSON text (copied).
 void jm_batch_request_add (jm_batch_request_t *self, const char *text, size_t len);

@@ -23,7 +23,10 @@
     records per candidate (batch_output.h), so counting its complete
     records says how many candidates are done; the input is read past
     them and the run goes on.  Then the candidates whose results were not
-    stored are sent again and their records replaced (s_repair).  Retried requests are matched by request id
+    stored are sent again and their records replaced (s_repair).  With
+    --verify, the service is first asked which of the results the output
+    says stored Redis still holds (batch_verify); those it lost join the
+    candidates to repair, sent with "refresh".  Retried requests are matched by request id
     (batch_pipe.h), so a candidate is written once however many times it
     was scored.                                                             */
 #include "cli.h"
@@ -31,6 +34,7 @@
 #include "batch_json.h"
 #include "batch_output.h"
 #include "batch_pipe.h"
+#include "batch_verify.h"
 #include "remote.h"
 #include "jm_mdp.h"
 #include "jm_nice.h"
@@ -69,6 +73,7 @@ static const jm_cli_option_t s_options [] = {
     { "window",     "N",      "requests in flight, 1..1000 (default 8, env JOBMATCH_WINDOW)" },
     { "batch",      "N",      "candidates per request, 1..1000 (default 500 / number of jobs, env JOBMATCH_BATCH)" },
     { "resume",     NULL,     "continue the run that wrote --out" },
+    { "verify",     NULL,     "then ask the service which results it holds; re-submit those it lost" },
     { "force",      NULL,     "overwrite a non-empty --out" },
     { "timeout-ms", "N",      "wait for each reply this long before resending (default 10000, env JOBMATCH_TIMEOUT_MS)" },
     { "retries",    "N",      "resends of a request that timed out or was refused (default 5, env JOBMATCH_RETRIES)" },
@@ -77,7 +82,7 @@ static const jm_cli_option_t s_options [] = {
     { NULL }
 };
 enum { s_OPT_GATEWAY, s_OPT_JOB, s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_FORMAT,
-       s_OPT_WINDOW, s_OPT_BATCH, s_OPT_RESUME, s_OPT_FORCE, s_OPT_TIMEOUT, s_OPT_RETRIES,
+       s_OPT_WINDOW, s_OPT_BATCH, s_OPT_RESUME, s_OPT_VERIFY, s_OPT_FORCE, s_OPT_TIMEOUT, s_OPT_RETRIES,
        s_OPT_SUMMARY, s_OPT_NICE };
 
 static const jm_cli_spec_t s_spec = {
@@ -105,6 +110,14 @@ static const jm_cli_spec_t s_spec = {
     "(\"stored\": false, Redis unavailable) are sent again, their new records\n"
     "written to OUT.repair and put in place of the old ones (OUT.tmp renamed over\n"
     "OUT, so OUT is always whole), up to 5 passes while some are still not stored.\n"
+    "\n"
+    "--verify (with --resume, or after a new run) then asks the matchers' results\n"
+    "service (jobmatch.results, op \"stored\") which of the results the output says\n"
+    "stored Redis still holds, with their ranking entry, 1,000 per request, many\n"
+    "in flight.  Those it lost (Redis restarted empty, FLUSHALL) are re-submitted\n"
+    "with \"refresh\": true (scored and stored again even if cached) and their\n"
+    "records replaced as above: the output keeps one record per candidate and job,\n"
+    "in input order.  Run it after Redis lost data.\n"
     "\n"
     "Requests that time out, or that the gateway answers busy / no_workers /\n"
     "worker_lost / unavailable (a gateway stopping), are resent with backoff\n"
@@ -181,6 +194,9 @@ typedef struct {
     long position;              //  input candidates read or skipped in the pass
     long repaired;              //  candidates stored by repair passes
     int repair_passes;
+    bool refresh;               //  requests ask the matcher to store even cached results
+    bool verified;              //  --verify ran: verify holds what it found
+    jm_batch_verify_stats_t verify;
 } s_batch_t;
 
 static volatile sig_atomic_t s_signals;
@@ -238,7 +254,7 @@ s_send_part (s_batch_t *self, s_chunk_t *chunk, int from, int to, int group)
     if (job_to > self->job_count)
         job_to = self->job_count;
     jm_batch_request_t request;
-    jm_batch_request_init (&request, self->jobs + job_from, job_to - job_from);
+    jm_batch_request_init (&request, self->jobs + job_from, job_to - job_from, self->refresh);
     for (int r = from; r < to; r++) {
         s_record_t *record = &chunk->records [r];
         if (record->len)
@@ -581,6 +597,10 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
             fprintf (stderr, " ... (%ld in all; each has an error record in the output)", tally->errors);
         fprintf (stderr, "\n");
     }
+    if (self->verified)
+        fprintf (stderr, "  verified: %ld results the output says stored, %ld of them missing from Redis "
+                 "(%ld candidates re-submitted)\n", self->verify.results, self->verify.missing,
+                 self->verify.candidates);
     if (self->repair_passes)
         fprintf (stderr, "  repaired: %ld candidates whose results were not stored are now (%d pass%s)\n",
                  self->repaired, self->repair_passes, self->repair_passes == 1 ? "" : "es");
@@ -622,10 +642,14 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
     }
     jm_buf_printf (&json, "],\"complete\":%s,\"interrupted\":%s,\"candidates\":%ld,\"resumed_from\":%ld,"
                    "\"results\":%ld,\"scored\":%ld,\"cached\":%ld,\"errors\":%ld,\"not_stored\":%ld,"
-                   "\"repaired\":%ld,\"bands\":{",
+                   "\"repaired\":%ld,",
                    complete ? "true" : "false", interrupted ? "true" : "false", tally->candidates,
                    self->resumed, tally->results, tally->scored, tally->cached, tally->errors,
                    tally->not_stored, self->repaired);
+    if (self->verified)
+        jm_buf_printf (&json, "\"verified\":{\"results\":%ld,\"missing\":%ld,\"candidates\":%ld},",
+                       self->verify.results, self->verify.missing, self->verify.candidates);
+    jm_buf_puts (&json, "\"bands\":{");
     for (int b = 0; b < JM_BATCH_BANDS; b++)
         jm_buf_printf (&json, "%s\"%s\":%ld", b ? "," : "", jm_batch_band_names [b], tally->bands [b]);
     jm_buf_puts (&json, "},\"error_lines\":[");
@@ -699,12 +723,39 @@ s_run (s_batch_t *self, bool *interrupted)
     self->tail = NULL;
 }
 
-//  Repair (--resume): the candidates whose results the matcher could not
-//  store are read again from the input, at their positions, and sent again
-//  into a side file, OUT.repair; their records there then replace the old
-//  ones (jm_batch_output_merge: OUT.tmp renamed over OUT), so OUT keeps one
-//  record per candidate and job.  A result now in Redis comes back cached,
-//  one scored again is stored as it goes.  While some are still not
+//  Verify (--verify): asks the service which results of the output it
+//  holds and adds the candidates with one it lost to those the repair
+//  re-submits, with "refresh" so that each is stored again with its
+//  ranking entries even where a part of it is still cached.
+static void
+s_verify (s_batch_t *self, const char *out_path, jm_batch_out_format_t out_format, bool *interrupted)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    int64_t started = zclock_mono ();
+    self->verified = true;
+    if (jm_batch_verify (self->pipe, out_path, out_format, self->jobs, self->job_count, self->window,
+                         &self->tally, &s_signals, &self->verify, &err)) {
+        if (s_signals)
+            *interrupted = true;
+        else
+            s_fail (self, err.code, "cannot verify %s: %s", out_path, err.message);
+        return;
+    }
+    fprintf (stderr, "%s batch: verified %ld results in %.1f s (%ld requests): %ld missing from Redis, "
+             "%ld candidates to re-submit\n", JM_CLI_PROGRAM, self->verify.results,
+             (double) (zclock_mono () - started) / 1000.0, self->verify.requests, self->verify.missing,
+             self->verify.candidates);
+    self->refresh = self->verify.missing > 0;
+}
+
+//  Repair (--resume, --verify): the candidates whose results the matcher
+//  could not store, or Redis lost (s_verify), are read again from the
+//  input, at their positions, and sent again into a side file, OUT.repair;
+//  their records there then replace the old ones (jm_batch_output_merge:
+//  OUT.tmp renamed over OUT), so OUT keeps one record per candidate and
+//  job.  A result now in Redis comes back cached (unless refresh), one
+//  scored again is stored as it goes.  While some are still not
 //  stored (Redis away again, or its backlog draining) the pass is repeated
 //  after a pause, JM_BATCH_REPAIR_PASSES times at most; an interrupted or
 //  failed pass leaves OUT as it was, for the next --resume.
@@ -958,7 +1009,7 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     const char *in_path = NULL, *out_path = NULL, *summary_path = NULL;
     jm_batch_format_t in_format = JM_BATCH_FORMAT_AUTO;
     int out_format = -1;
-    bool all_jobs = false, resume = false, force = false;
+    bool all_jobs = false, resume = false, force = false, verify = false;
     //  the environment first; the command line overrides it
     const char *env_names [] = { "window", "batch", "timeout-ms", "retries", "nice" };
     const char *env_vars [] = { "JOBMATCH_WINDOW", "JOBMATCH_BATCH", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_RETRIES",
@@ -1021,6 +1072,9 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
             case s_OPT_RESUME:
                 resume = true;
                 break;
+            case s_OPT_VERIFY:
+                verify = true;
+                break;
             case s_OPT_FORCE:
                 force = true;
                 break;
@@ -1049,6 +1103,8 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
         return jm_cli_usage_error (&s_spec, "--resume and --force do not go together");
     if (resume && strcmp (out_path, "-") == 0)
         return jm_cli_usage_error (&s_spec, "--resume needs an output file, not stdout");
+    if (verify && strcmp (out_path, "-") == 0)
+        return jm_cli_usage_error (&s_spec, "--verify needs an output file, not stdout");
     if (out_format < 0)
         out_format = (int) s_out_format_default (out_path);
 
@@ -1133,11 +1189,15 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
         self.tty = isatty (STDERR_FILENO);
         self.started_ms = self.progress_ms = zclock_mono ();
         s_run (&self, &interrupted);
-        if (resume && !interrupted && !jm_error_is_set (&self.fatal) && self.tally.not_stored) {
+        bool whole = self.input_done && !interrupted && !jm_error_is_set (&self.fatal);
+        if (whole && (verify || (resume && self.tally.not_stored))) {
             jm_error_clear (&err);
             if (jm_batch_output_destroy (&self.output, true, &err))
                 s_fail (&self, err.code, "%s", err.message);
             else
+            if (verify)
+                s_verify (&self, out_path, (jm_batch_out_format_t) out_format, &interrupted);
+            if (self.tally.not_stored && !interrupted && !jm_error_is_set (&self.fatal))
                 s_repair (&self, in_path, in_format, out_path, (jm_batch_out_format_t) out_format,
                           &interrupted);
         }

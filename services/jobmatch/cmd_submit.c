@@ -184,7 +184,7 @@ static void
 s_send (s_submit_t *self, long from, long to)
 {
     jm_batch_request_t request;
-    jm_batch_request_init (&request, self->jobs, self->job_count);
+    jm_batch_request_init (&request, self->jobs, self->job_count, false);
     for (long i = from; i < to; i++) {
         s_item_t *item = &self->items [i];
         if (!item->text || jm_error_is_set (&item->error))

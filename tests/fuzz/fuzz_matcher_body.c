@@ -103,7 +103,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (!s_extractor)
         s_extractor = jm_extractor_new (fuzz_taxonomy ());
     static const char * const jobs_ops [] = { "put", "get", "list", "delete", NULL };
-    static const char * const results_ops [] = { "result", "rank", "candidate", "best", "summary", NULL };
+    static const char * const results_ops [] = { "result", "rank", "candidate", "best", "summary", "stored",
+                                                 NULL };
     jm_buf_t out;
     jm_buf_init (&out);
     jm_error_t err;

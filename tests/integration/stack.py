@@ -135,6 +135,41 @@ def body(candidate=None, candidates=None, jobs=None):
     return json.dumps(value).encode()
 
 
+
+# --------------------------------------------------------------------------
+# jobmatch batch
+
+def batch_env():
+    """The environment for a `jobmatch batch` run: our data, none of the
+    caller's JOBMATCH_* settings that would change the run."""
+    full = dict(os.environ, JOBMATCH_DATA_DIR=DATA_DIR)
+    for name in ("JOBMATCH_GATEWAY", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_WINDOW", "JOBMATCH_BATCH"):
+        full.pop(name, None)
+    return full
+
+
+def batch_argv(gateway, *args):
+    return [harness.binary("jobmatch"), "batch", "--gateway", gateway] + [str(arg) for arg in args]
+
+
+def read_jsonl(file_path):
+    """The records of a JSON lines file (a batch output)."""
+    with open(file_path) as data:
+        return [json.loads(line) for line in data.read().splitlines()]
+
+
+def read_json(file_path):
+    """A JSON file (a batch summary)."""
+    with open(file_path) as data:
+        return json.load(data)
+
+
+def run_batch(gateway, *args, timeout=200):
+    """Runs jobmatch batch to the end; returns the CompletedProcess."""
+    import subprocess
+    return subprocess.run(batch_argv(gateway, *args), capture_output=True, text=True,
+                          env=batch_env(), timeout=timeout)
+
 # --------------------------------------------------------------------------
 # Redis that survives a restart
 

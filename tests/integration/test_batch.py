@@ -30,21 +30,12 @@ JOB, DBA = "backend-developer", "database-administrator"
 BANDS = ("strong", "good", "partial", "weak")
 
 
-def env():
-    full = dict(os.environ, JOBMATCH_DATA_DIR=stack.DATA_DIR)
-    for name in ("JOBMATCH_GATEWAY", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_WINDOW", "JOBMATCH_BATCH"):
-        full.pop(name, None)
-    return full
-
-
-def batch_argv(gateway, *args):
-    return [harness.binary("jobmatch"), "batch", "--gateway", gateway] + [str(arg) for arg in args]
+env, batch_argv = stack.batch_env, stack.batch_argv
 
 
 def batch(gateway, *args, timeout=300):
     """Runs jobmatch batch to the end; returns the CompletedProcess."""
-    return subprocess.run(batch_argv(gateway, *args), capture_output=True, text=True, env=env(),
-                          timeout=timeout)
+    return stack.run_batch(gateway, *args, timeout=timeout)
 
 
 def start_batch(gateway, *args):

@@ -43,24 +43,11 @@ runner = harness.Runner(timeout=300)
 JOB = "backend-developer"
 
 
-def env():
-    full = dict(os.environ, JOBMATCH_DATA_DIR=stack.DATA_DIR)
-    for name in ("JOBMATCH_GATEWAY", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_WINDOW", "JOBMATCH_BATCH"):
-        full.pop(name, None)
-    return full
+env, batch_argv, batch = stack.batch_env, stack.batch_argv, stack.run_batch
 
 
 def path(name):
     return os.path.join(harness.tmpdir(), name)
-
-
-def batch_argv(gateway, *args):
-    return [harness.binary("jobmatch"), "batch", "--gateway", gateway] + [str(arg) for arg in args]
-
-
-def batch(gateway, *args, timeout=200):
-    return subprocess.run(batch_argv(gateway, *args), capture_output=True, text=True, env=env(),
-                          timeout=timeout)
 
 
 def start_batch(gateway, *args):
@@ -96,14 +83,7 @@ def count_lines(file_path):
         return data.read().count(b"\n")
 
 
-def read_jsonl(file_path):
-    with open(file_path) as data:
-        return [json.loads(line) for line in data.read().splitlines()]
-
-
-def summary_of(file_path):
-    with open(file_path) as data:
-        return json.load(data)
+read_jsonl, summary_of = stack.read_jsonl, stack.read_json
 
 
 def check_one_each(out_path, ids):
