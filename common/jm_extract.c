@@ -6,16 +6,16 @@
     into one trie over a small alphabet (each byte that occurs in some key is
     a class; upper and lower case share one; the separators are class 1;
     every other byte is class 0), which is then turned into an Aho-Corasick
-    DFA with a full transition row per state.  The table is what the scan
-    waits on, so it is kept small and hot: a cell is the target state in 16
-    bits (32 past 65,536 states); a row is padded to a power of two so its
-    offset is a shift; the classes of the bytes common in text come first,
-    so a row's first cache line serves most bytes; states are numbered
-    breadth-first, so the shallow ones the scan visits most sit together,
-    with the states that end a key (itself or through its dictionary-suffix
-    chain) last, so one compare tells when to look at outputs; and a state
-    entered by a separator stays put on another, which collapses separator
-    runs without a test.
+    DFA with a transition for every state and class.  The table is what the
+    scan waits on, so it is kept small and hot: a cell is the target state
+    in 16 bits (32 past 65,536 states); the table is stored by column (all
+    the states' targets for one class together), so the column is picked by
+    the byte alone and the next state waits on one load; states are
+    numbered breadth-first, so the shallow ones the scan visits most share
+    the first cache lines of each column, with the states that end a key
+    (itself or through its dictionary-suffix chain) last, so one compare
+    tells when to look at outputs; and a state entered by a separator stays
+    put on another, which collapses separator runs without a test.
 
     The scan feeds the text through the DFA once, validating UTF-8 as it
     meets non-ASCII bytes.  On an output it walks the chain of keys ending
@@ -54,7 +54,7 @@ struct _jm_extractor_t {
     const jm_taxonomy_t *taxonomy;
     uint8_t map [256];          //  byte -> class
     uint32_t classes;
-    uint32_t shift;             //  a row is 1 << shift cells, classes and padding
+    size_t column [256];        //  byte -> offset of its class's column in delta
     void *delta;                //  states x row: the target state, 16 bits
     bool wide;                  //  32-bit cells: more than 65,536 states
     uint32_t first_output;      //  states from here on end a key (own or by suffix)
@@ -125,9 +125,9 @@ s_key_add_variant (s_key_t *key, const char *spelling)
     key->variant_count++;
 }
 
-//  Builds the scan table from the full transitions goto_ (classes wide, in
-//  trie numbering) and the states in breadth-first order (queue, root left
-//  out).  New numbers: the root, the states without output, then those with,
+//  Builds the scan table, column by column, from the full transitions goto_
+//  (a row of classes per state, in trie numbering) and the states in
+//  breadth-first order (queue, root left out).  New numbers: the root, the states without output, then those with,
 //  each group breadth-first, so the shallow states the scan visits most sit
 //  together and a state ends a key when its number is first_output or more.
 //  A state entered through a separator loops on a separator, so the scan
@@ -161,25 +161,24 @@ s_renumber (jm_extractor_t *self, const uint32_t *goto_, const int32_t *queue)
                                   ? (int32_t) number [self->next_out [state]] : -1;
         spaced [goto_ [(size_t) state * self->classes + S_CLASS_SPACE]] = true;
     }
-    self->shift = 0;
-    while ((1u << self->shift) < self->classes)
-        self->shift++;
-    size_t cells = (size_t) states << self->shift;
+    size_t cells = (size_t) states * self->classes;
     self->delta = aligned_alloc (64, (cells * cell_size + 63) / 64 * 64);
     assert (self->delta);
     memset (self->delta, 0, cells * cell_size);
     for (int state = 0; state < states; state++) {
-        size_t row = (size_t) number [state] << self->shift;
         for (uint32_t cls = 0; cls < self->classes; cls++) {
             uint32_t target = number [goto_ [(size_t) state * self->classes + cls]];
             if (cls == S_CLASS_SPACE && spaced [state])
                 target = number [state];
+            size_t cell = (size_t) cls * (size_t) states + number [state];
             if (self->wide)
-                ((uint32_t *) self->delta) [row + cls] = target;
+                ((uint32_t *) self->delta) [cell] = target;
             else
-                ((uint16_t *) self->delta) [row + cls] = (uint16_t) target;
+                ((uint16_t *) self->delta) [cell] = (uint16_t) target;
         }
     }
+    for (int c = 0; c < 256; c++)
+        self->column [c] = (size_t) self->map [c] * (size_t) states;
     free (self->term);
     free (self->next_out);
     self->term = term;
@@ -197,32 +196,26 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
     self->taxonomy = taxonomy;
     int form_count = jm_taxonomy_form_count (taxonomy);
 
-    //  Classes: 0 other, 1 whitespace, then each byte some key holds, the
-    //  bytes frequent in text first, so a row's first cache line serves most
-    bool in_key [256] = { false };
+    //  Classes: 0 other, 1 whitespace, then each byte some key holds
     size_t longest = 0, total = 0;
+    uint32_t classes = 2;
+    for (int c = 0; c < 256; c++)
+        self->map [c] = s_is_separator ((uint8_t) c) ? S_CLASS_SPACE : S_CLASS_OTHER;
     for (int i = 0; i < form_count; i++) {
         const jm_form_t *form = jm_taxonomy_form (taxonomy, i);
         size_t len = strlen (form->text);
         longest = len > longest ? len : longest;
         total += len;
-        for (const uint8_t *p = (const uint8_t *) form->text; *p; p++)
-            in_key [s_lower (*p)] = true;
-    }
-    uint32_t classes = 2;
-    for (int c = 0; c < 256; c++)
-        self->map [c] = s_is_separator ((uint8_t) c) ? S_CLASS_SPACE : S_CLASS_OTHER;
-    static const char frequent [] = "etaoinsrhldcumfpgwybvkxjqz.,0123456789/()+#:";
-    for (int pass = 0; pass < 2; pass++)
-        for (int k = 0; k < (pass ? 256 : (int) sizeof frequent - 1); k++) {
-            uint8_t c = pass ? (uint8_t) k : (uint8_t) frequent [k];
-            if (!in_key [c] || s_is_separator (c) || self->map [c] != S_CLASS_OTHER)
-                continue;
-            self->map [c] = (uint8_t) classes;
-            if (c >= 'a' && c <= 'z')
-                self->map [c - 32] = (uint8_t) classes;
-            classes++;
+        for (const uint8_t *p = (const uint8_t *) form->text; *p; p++) {
+            uint8_t c = s_lower (*p);
+            if (!s_is_separator (c) && self->map [c] == S_CLASS_OTHER) {
+                self->map [c] = (uint8_t) classes;
+                if (c >= 'a' && c <= 'z')
+                    self->map [c - 32] = (uint8_t) classes;
+                classes++;
+            }
         }
+    }
     self->classes = classes;
 
     //  The trie, in a table big enough for one state per key byte
@@ -753,8 +746,7 @@ s_run (s_scan_t *scan, bool wide, jm_error_t *err)
     size_t len = scan->len;
     const uint16_t *narrow_delta = self->delta;
     const uint32_t *wide_delta = self->delta;
-    const uint8_t *map = self->map;
-    const uint32_t shift = self->shift;
+    const size_t *column = self->column;
     const uint32_t first_output = self->first_output;
     uint32_t state = 0;
     size_t checked = 0;         //  bytes below this are known to be valid UTF-8
@@ -768,8 +760,8 @@ s_run (s_scan_t *scan, bool wide, jm_error_t *err)
             }
             checked = i + n;
         }
-        size_t cell = ((size_t) state << shift) + map [c];
-        state = wide ? wide_delta [cell] : narrow_delta [cell];
+        //  the column hangs on the byte only, so the state waits on one load
+        state = wide ? (wide_delta + column [c]) [state] : (narrow_delta + column [c]) [state];
         //  A letter, '+' or '#' right after ends every key here: skip the
         //  outputs without looking (most hits of short keys are mid-word)
         if (__builtin_expect (state >= first_output, 0) && (i + 1 == len || !s_glued [bytes [i + 1]]))
@@ -845,7 +837,7 @@ size_t
 jm_extractor_memory (const jm_extractor_t *self)
 {
     size_t bytes = sizeof *self
-                 + ((size_t) self->states << self->shift) * (self->wide ? 4 : 2)
+                 + (size_t) self->states * self->classes * (self->wide ? 4 : 2)
                  + (size_t) self->states * 2 * sizeof (int32_t)
                  + (size_t) self->key_count * sizeof (s_key_t);
     for (int i = 0; i < self->key_count; i++)
