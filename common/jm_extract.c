@@ -55,7 +55,7 @@ struct _jm_extractor_t {
     uint8_t map [256];          //  byte -> class
     uint32_t classes;
     size_t column [256];        //  byte -> offset of its class's column in delta
-    void *delta;                //  states x row: the target state, 16 bits
+    void *delta;                //  a column of states per class: the target state, 16 bits
     bool wide;                  //  32-bit cells: more than 65,536 states
     uint32_t first_output;      //  states from here on end a key (own or by suffix)
     int states;
@@ -127,9 +127,10 @@ s_key_add_variant (s_key_t *key, const char *spelling)
 
 //  Builds the scan table, column by column, from the full transitions goto_
 //  (a row of classes per state, in trie numbering) and the states in
-//  breadth-first order (queue, root left out).  New numbers: the root, the states without output, then those with,
-//  each group breadth-first, so the shallow states the scan visits most sit
-//  together and a state ends a key when its number is first_output or more.
+//  breadth-first order (queue, root left out).  New numbers: the root, the
+//  states without output, then those with, each group breadth-first, so the
+//  shallow states the scan visits most sit together and a state ends a key
+//  when its number is first_output or more.
 //  A state entered through a separator loops on a separator, so the scan
 //  needs no test to collapse separator runs.
 static void
