@@ -3,8 +3,10 @@
     Prints the median of several rounds for: score-only and explained
     candidate-job pairs per second, one candidate against 1,000 jobs ranked,
     normalizing a 15-skill profile, rendering a result as JSON, and résumé
-    reading (jm_resume_read, every stage) in MB/s, on plain and HTML text.  Profiles and jobs are generated from the real
-    taxonomy with a fixed seed, so runs are comparable.
+    reading (jm_resume_read, every stage) in MB/s, on plain and HTML text,
+    with its first two stages (cleaning, scan) alone.  Profiles and jobs are
+    generated from the real taxonomy with a fixed seed, so runs are
+    comparable.
 
     Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so that other
     processes sharing the core do not count; run under `taskset -c 0`.
@@ -13,8 +15,10 @@
     function's inclusive cost divided by the work it reports.              */
 #include "bench_util.h"
 #include "jm_engine.h"
+#include "jm_extract.h"
 #include "jm_json.h"
 #include "jm_resume.h"
+#include "jm_text.h"
 
 #include <assert.h>
 #include <glob.h>
@@ -235,6 +239,45 @@ s_bench_read (const jm_extractor_t *extractor, const char *text, size_t len)
     long count = jm_resume_read (extractor, text, len, &found, NULL);
     free (found);
     return count;
+}
+
+//  The first two stages of résumé reading alone, on the same résumés, so
+//  their share stands apart from the later stages': text cleaning
+//  (jm_text_clean) and the scan (jm_extractor_scan_into on the plain text)
+static void
+s_bench_stages (const jm_extractor_t *extractor, const char *corpus, const size_t *starts, int count)
+{
+    const jm_taxonomy_t *taxonomy = jm_extractor_taxonomy (extractor);
+    size_t bytes = starts [count] - starts [0];
+    double clean [ROUNDS_FULL], scan [ROUNDS_FULL];
+    jm_text_t *plain = calloc ((size_t) count, sizeof (jm_text_t));
+    assert (plain);
+    for (int round = 0; round < s_rounds; round++) {
+        double start = s_now ();
+        for (int repeat = 0; repeat < 20; repeat++)
+            for (int r = 0; r < count; r++) {
+                jm_text_free (&plain [r]);
+                jm_text_clean (corpus + starts [r], starts [r + 1] - starts [r], taxonomy, &plain [r], NULL);
+            }
+        clean [round] = 20.0 * (double) bytes / (s_now () - start) / 1e6;
+    }
+    jm_mention_t *mentions = NULL;
+    size_t capacity = 0;
+    long found = 0;
+    for (int round = 0; round < s_rounds; round++) {
+        double start = s_now ();
+        for (int repeat = 0; repeat < 20; repeat++)
+            for (int r = 0; r < count; r++)
+                found += jm_extractor_scan_into (extractor, plain [r].text, plain [r].len,
+                                                 &mentions, &capacity, NULL);
+        scan [round] = 20.0 * (double) bytes / (s_now () - start) / 1e6;
+    }
+    printf ("extraction, stages:  %12.1f MB/s  cleaning, %.1f MB/s scan (the same résumés, each stage alone; %ld mentions before the later stages)\n",
+            bench_median (clean, s_rounds), bench_median (scan, s_rounds), found / s_rounds / 20);
+    free (mentions);
+    for (int r = 0; r < count; r++)
+        jm_text_free (&plain [r]);
+    free (plain);
 }
 
 int
@@ -461,6 +504,7 @@ main (int argc, char **argv)
         printf ("extraction:          %12.1f MB/s  (target >= 200; jm_resume_read, every stage, of %d résumés from tests/eval, %.0f KB, one mention every %.0f bytes)\n",
                 bench_median (rounds, s_rounds), resume_count, (double) corpus.len / 1e3,
                 20.0 * (double) corpus.len / (double) (found ? found : 1));
+        s_bench_stages (jm_engine_extractor (engine), corpus.data, starts, resume_count);
     }
     else
         printf ("extraction:          no résumés in tests/eval/resumes (run from the repository)\n");

@@ -5,20 +5,26 @@
     and '_' become one space and ASCII letters are lowercased.  The keys go
     into one trie over a small alphabet (each byte that occurs in some key is
     a class; upper and lower case share one; the separators are class 1;
-    every other byte is class 0), which is then turned into an Aho-Corasick DFA with a full
-    transition row per state.  Each table entry holds the target row's
-    offset, with the low bit set when the target state ends a key (itself or
-    through its dictionary-suffix chain), so the scan does one load per byte
-    and looks at outputs only when that bit is set.
+    every other byte is class 0), which is then turned into an Aho-Corasick
+    DFA with a transition for every state and class.  The table is what the
+    scan waits on, so it is kept small and hot: a cell is the target state
+    in 16 bits (32 past 65,536 states); the table is stored by column (all
+    the states' targets for one class together), so the column is picked by
+    the byte alone and the next state waits on one load; states are
+    numbered breadth-first, so the shallow ones the scan visits most share
+    the first cache lines of each column, with the states that end a key
+    (itself or through its dictionary-suffix chain) last, so one compare
+    tells when to look at outputs; and a state entered by a separator stays
+    put on another, which collapses separator runs without a test.
 
-    The scan feeds the text through the DFA once, collapsing separator
-    runs, validating UTF-8 as it meets non-ASCII bytes.  On an output it
-    walks the chain of keys ending here (longest first), checks the rules a
-    key needs (boundaries, exact case for ambiguous forms, list context for
-    single letters) and keeps the candidates in (start, longest) order.
-    Candidates arrive by end offset, so that order costs an insertion step
-    only past overlapping candidates.  A last pass keeps the leftmost-longest
-    non-overlapping ones.                                                   */
+    The scan feeds the text through the DFA once, validating UTF-8 as it
+    meets non-ASCII bytes.  On an output it walks the chain of keys ending
+    here (longest first), checks the rules a key needs (boundaries, exact
+    case for ambiguous forms, list context for single letters) and keeps
+    the candidates in (start, longest) order.  Candidates arrive by end
+    offset, so that order costs an insertion step only past overlapping
+    candidates.  A last pass keeps the leftmost-longest non-overlapping
+    ones.                                                                   */
 #include "jm_extract.h"
 #include "jm_text.h"
 
@@ -47,8 +53,11 @@ typedef struct {
 struct _jm_extractor_t {
     const jm_taxonomy_t *taxonomy;
     uint8_t map [256];          //  byte -> class
-    uint32_t classes;           //  row width, even so the low bit is free
-    uint32_t *delta;            //  states x classes: target row offset | has-output bit
+    uint32_t classes;
+    size_t column [256];        //  byte -> offset of its class's column in delta
+    void *delta;                //  a column of states per class: the target state, 16 bits
+    bool wide;                  //  32-bit cells: more than 65,536 states
+    uint32_t first_output;      //  states from here on end a key (own or by suffix)
     int states;
     int32_t *term;              //  per state: index of the key ending here, or -1
     int32_t *next_out;          //  per state: nearest proper suffix state ending a key, or -1
@@ -116,6 +125,69 @@ s_key_add_variant (s_key_t *key, const char *spelling)
     key->variant_count++;
 }
 
+//  Builds the scan table, column by column, from the full transitions goto_
+//  (a row of classes per state, in trie numbering) and the states in
+//  breadth-first order (queue, root left out).  New numbers: the root, the
+//  states without output, then those with, each group breadth-first, so the
+//  shallow states the scan visits most sit together and a state ends a key
+//  when its number is first_output or more.
+//  A state entered through a separator loops on a separator, so the scan
+//  needs no test to collapse separator runs.
+static void
+s_renumber (jm_extractor_t *self, const uint32_t *goto_, const int32_t *queue)
+{
+    int states = self->states;
+    self->wide = states > UINT16_MAX + 1;
+    size_t cell_size = self->wide ? sizeof (uint32_t) : sizeof (uint16_t);
+    uint32_t *number = malloc ((size_t) states * sizeof (uint32_t));
+    int32_t *term = malloc ((size_t) states * sizeof (int32_t));
+    int32_t *next_out = malloc ((size_t) states * sizeof (int32_t));
+    bool *spaced = calloc ((size_t) states, sizeof (bool));
+    assert (number && term && next_out && spaced);
+    uint32_t next = 0;
+    number [0] = next++;
+    for (int output = 0; output < 2; output++) {
+        if (output)
+            self->first_output = next;
+        for (int k = 0; k < states - 1; k++) {
+            int32_t state = queue [k];
+            bool has = self->term [state] >= 0 || self->next_out [state] >= 0;
+            if (has == (output == 1))
+                number [state] = next++;
+        }
+    }
+    for (int state = 0; state < states; state++) {
+        term [number [state]] = self->term [state];
+        next_out [number [state]] = self->next_out [state] >= 0
+                                  ? (int32_t) number [self->next_out [state]] : -1;
+        spaced [goto_ [(size_t) state * self->classes + S_CLASS_SPACE]] = true;
+    }
+    size_t cells = (size_t) states * self->classes;
+    self->delta = aligned_alloc (64, (cells * cell_size + 63) / 64 * 64);
+    assert (self->delta);
+    memset (self->delta, 0, cells * cell_size);
+    for (int state = 0; state < states; state++) {
+        for (uint32_t cls = 0; cls < self->classes; cls++) {
+            uint32_t target = number [goto_ [(size_t) state * self->classes + cls]];
+            if (cls == S_CLASS_SPACE && spaced [state])
+                target = number [state];
+            size_t cell = (size_t) cls * (size_t) states + number [state];
+            if (self->wide)
+                ((uint32_t *) self->delta) [cell] = target;
+            else
+                ((uint16_t *) self->delta) [cell] = (uint16_t) target;
+        }
+    }
+    for (int c = 0; c < 256; c++)
+        self->column [c] = (size_t) self->map [c] * (size_t) states;
+    free (self->term);
+    free (self->next_out);
+    self->term = term;
+    self->next_out = next_out;
+    free (number);
+    free (spaced);
+}
+
 jm_extractor_t *
 jm_extractor_new (const jm_taxonomy_t *taxonomy)
 {
@@ -145,7 +217,7 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
             }
         }
     }
-    self->classes = classes + (classes & 1);
+    self->classes = classes;
 
     //  The trie, in a table big enough for one state per key byte
     size_t capacity = total + 1;
@@ -252,18 +324,10 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
         }
     }
     free (fail);
-    free (queue);
     free (parent);
-
-    //  Entries become row offsets with the has-output bit
-    size_t cells = (size_t) self->states * width;
-    for (size_t i = 0; i < cells; i++) {
-        uint32_t target = goto_ [i];
-        bool output = self->term [target] >= 0 || self->next_out [target] >= 0;
-        goto_ [i] = target * width | (output ? 1u : 0u);
-    }
-    self->delta = realloc (goto_, cells * sizeof (uint32_t));
-    assert (self->delta);
+    s_renumber (self, goto_, queue);
+    free (queue);
+    free (goto_);
     return self;
 }
 
@@ -612,8 +676,9 @@ s_candidate (s_scan_t *scan, int skill, size_t start, size_t end)
     items [i] = (jm_mention_t) { skill, (uint32_t) start, (uint32_t) end };
 }
 
-//  Checks every key ending at end (state's own, then its dictionary chain)
-static void
+//  Checks every key ending at end (state's own, then its dictionary chain);
+//  out of line, so the scan loop keeps its variables in registers
+static void __attribute__ ((noinline))
 s_outputs (s_scan_t *scan, uint32_t state, size_t end)
 {
     const jm_extractor_t *self = scan->self;
@@ -672,6 +737,40 @@ s_utf8_error (const uint8_t *text, size_t offset, jm_error_t *err)
     jm_text_utf8_error (text, offset, err);
 }
 
+//  Feeds the text through the automaton; the caller picks the cell width,
+//  so each width gets its own loop.  Returns 0, or -1 with err set.
+static inline __attribute__ ((always_inline)) long
+s_run (s_scan_t *scan, bool wide, jm_error_t *err)
+{
+    const jm_extractor_t *self = scan->self;
+    const uint8_t *bytes = scan->text;
+    size_t len = scan->len;
+    const uint16_t *narrow_delta = self->delta;
+    const uint32_t *wide_delta = self->delta;
+    const size_t *column = self->column;
+    const uint32_t first_output = self->first_output;
+    uint32_t state = 0;
+    size_t checked = 0;         //  bytes below this are known to be valid UTF-8
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = bytes [i];
+        if (__builtin_expect (c >= 0x80, 0) && i >= checked) {
+            size_t n = s_utf8_length (bytes + i, len - i);
+            if (n == 0) {
+                s_utf8_error (bytes, i, err);
+                return -1;
+            }
+            checked = i + n;
+        }
+        //  the column hangs on the byte only, so the state waits on one load
+        state = wide ? (wide_delta + column [c]) [state] : (narrow_delta + column [c]) [state];
+        //  A letter, '+' or '#' right after ends every key here: skip the
+        //  outputs without looking (most hits of short keys are mid-word)
+        if (__builtin_expect (state >= first_output, 0) && (i + 1 == len || !s_glued [bytes [i + 1]]))
+            s_outputs (scan, state, i + 1);
+    }
+    return 0;
+}
+
 long
 jm_extractor_scan_into (const jm_extractor_t *self, const char *text, size_t len,
                         jm_mention_t **buffer_p, size_t *capacity_p, jm_error_t *err)
@@ -684,40 +783,7 @@ jm_extractor_scan_into (const jm_extractor_t *self, const char *text, size_t len
         return -1;
     }
     s_scan_t scan = { self, (const uint8_t *) text, len, *buffer_p, 0, *capacity_p };
-    const uint8_t *bytes = (const uint8_t *) text;
-    const uint32_t *delta = self->delta;
-    const uint8_t *map = self->map;
-    uint32_t row = 0;
-    bool space = false;
-    size_t checked = 0;         //  bytes below this are known to be valid UTF-8
-    long rc = 0;
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = bytes [i];
-        uint32_t cls = map [c];
-        if (cls == S_CLASS_SPACE) {
-            if (space)
-                continue;
-            space = true;
-        }
-        else {
-            space = false;
-            if (c >= 0x80 && i >= checked) {
-                size_t n = s_utf8_length (bytes + i, len - i);
-                if (n == 0) {
-                    s_utf8_error (bytes, i, err);
-                    rc = -1;
-                    break;
-                }
-                checked = i + n;
-            }
-        }
-        uint32_t next = delta [row + cls];
-        row = next & ~1u;
-        //  A letter, '+' or '#' right after ends every key here: skip the
-        //  outputs without looking (most hits of short keys are mid-word)
-        if (__builtin_expect (next & 1, 0) && (i + 1 == len || !s_glued [bytes [i + 1]]))
-            s_outputs (&scan, row / self->classes, i + 1);
-    }
+    long rc = self->wide ? s_run (&scan, true, err) : s_run (&scan, false, err);
     if (rc == 0) {
         //  Leftmost-longest: keep each candidate that starts past the last kept
         size_t kept = 0;
@@ -772,7 +838,8 @@ size_t
 jm_extractor_memory (const jm_extractor_t *self)
 {
     size_t bytes = sizeof *self
-                 + (size_t) self->states * (self->classes * sizeof (uint32_t) + 2 * sizeof (int32_t))
+                 + (size_t) self->states * self->classes * (self->wide ? 4 : 2)
+                 + (size_t) self->states * 2 * sizeof (int32_t)
                  + (size_t) self->key_count * sizeof (s_key_t);
     for (int i = 0; i < self->key_count; i++)
         for (int k = 0; k < self->keys [i].variant_count; k++)

@@ -504,6 +504,63 @@ s_valid_utf8 (const unsigned char *text, size_t len)
     return true;
 }
 
+//  A taxonomy past 65,536 automaton states gets 32-bit cells: same rules
+JM_TEST (extract_wide_automaton)
+{
+    enum { SKILLS = 300, ALIASES = 8, LETTERS = 30 };
+    size_t size = (size_t) SKILLS * (ALIASES + 2) * (LETTERS + 8) + 4096;
+    char *json = malloc (size);
+    JM_REQUIRE (json);
+    char forms [SKILLS][ALIASES + 1][LETTERS + 2];
+    size_t len = (size_t) snprintf (json, size, "{ \"version\": \"wide\", \"categories\": "
+                                    "[ { \"id\": \"x\", \"name\": \"X\" } ], \"skills\": [");
+    for (int skill = 0; skill < SKILLS; skill++) {
+        for (int form = 0; form <= ALIASES; form++) {
+            for (int k = 0; k < LETTERS; k++)
+                forms [skill][form][k] = (char) ('a' + s_random (26));
+            forms [skill][form][LETTERS / 2] = ' ';     //  two words
+            forms [skill][form][LETTERS] = 0;
+        }
+        len += (size_t) snprintf (json + len, size - len, "%s{ \"id\": \"s%d\", \"name\": \"%s\", "
+                                  "\"category\": \"x\", \"kind\": \"hard\", \"aliases\": [",
+                                  skill ? ", " : "", skill, forms [skill][0]);
+        for (int form = 1; form <= ALIASES; form++)
+            len += (size_t) snprintf (json + len, size - len, "%s\"%s\"", form > 1 ? ", " : "",
+                                      forms [skill][form]);
+        len += (size_t) snprintf (json + len, size - len, "] }");
+    }
+    len += (size_t) snprintf (json + len, size - len, "] }");
+    JM_REQUIRE (len < size);
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_taxonomy_t *taxonomy = jm_taxonomy_new_from_text (json, len, &err);
+    if (!taxonomy)
+        jm_test_fail (__FILE__, __LINE__, "wide taxonomy: %s", err.message);
+    JM_REQUIRE (taxonomy);
+    jm_extractor_t *extractor = jm_extractor_new (taxonomy);
+    JM_CHECK (jm_extractor_state_count (extractor) > 65536);
+    //  a name, an alias with its space as a run of separators, an alias glued to a word
+    char text [512], word [LETTERS + 8];
+    snprintf (word, sizeof word, "%s", forms [299][3]);
+    word [LETTERS / 2] = 0;
+    snprintf (text, sizeof text, "Skills: %s, %s \n - _%s; x%s.", forms [5][0], word,
+              word + LETTERS / 2 + 1, forms [17][2]);
+    jm_mention_t *mentions = NULL;
+    long count = jm_extractor_scan (extractor, text, strlen (text), &mentions, &err);
+    JM_CHECK_INT (count, 2);
+    if (count == 2) {
+        JM_CHECK_STR (jm_taxonomy_skill (taxonomy, mentions [0].skill)->id, "s5");
+        JM_CHECK_INT (mentions [0].start, 8);
+        JM_CHECK_STR (jm_taxonomy_skill (taxonomy, mentions [1].skill)->id, "s299");
+        JM_CHECK_INT (mentions [1].end - mentions [1].start, LETTERS + 5);
+    }
+    free (mentions);
+    JM_CHECK_INT (jm_extractor_scan (extractor, "bad \xFF", 5, &mentions, &err), -1);
+    jm_extractor_destroy (&extractor);
+    jm_taxonomy_destroy (&taxonomy);
+    free (json);
+}
+
 //  Random bytes: never a crash, and an error exactly when not UTF-8
 JM_TEST (extract_random_bytes)
 {
