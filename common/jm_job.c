@@ -575,18 +575,6 @@ jm_job_fast (const jm_job_t *self)
     return &self->fast;
 }
 
-const jm_tier_t *
-jm_job_tier (const jm_job_t *self, int index)
-{
-    return &self->tiers [index];
-}
-
-const jm_term_t *
-jm_job_term (const jm_job_t *self, int index)
-{
-    return &self->terms [index];
-}
-
 const char *
 jm_importance_name (jm_importance_t importance)
 {

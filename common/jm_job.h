@@ -197,10 +197,6 @@ void jm_job_set_version (jm_job_t *self, int version);
 //  The compiled form (borrowed), for the scorer.
 const jm_job_fast_t *jm_job_fast (const jm_job_t *self);
 
-//  Tiers and terms of the compiled form (borrowed), for the scorer.
-const jm_tier_t *jm_job_tier (const jm_job_t *self, int index);
-const jm_term_t *jm_job_term (const jm_job_t *self, int index);
-
 //  The job as a JSON object (new reference), skills by id.
 json_t *jm_job_to_json (const jm_job_t *self);
 

@@ -887,13 +887,6 @@ failed:
     return NULL;
 }
 
-int
-jm_dashboard_port (jm_dashboard_t *self)
-{
-    assert (self);
-    return self->port;
-}
-
 //  Waits until no request is being served, or drain-ms has passed.
 static void
 s_drain (jm_dashboard_t *self)

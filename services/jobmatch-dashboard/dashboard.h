@@ -45,10 +45,6 @@ typedef struct _jm_dashboard_t jm_dashboard_t;
 jm_dashboard_t *
     jm_dashboard_new (jm_config_t *config, jm_error_t *err);
 
-//  The TCP port it listens on (useful with port 0).
-int
-    jm_dashboard_port (jm_dashboard_t *self);
-
 //  Stops serving: answers requests waiting for the gateway with 503, closes
 //  every connection and frees everything.  Accepts NULL and nulls the
 //  caller's pointer.
