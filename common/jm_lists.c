@@ -675,7 +675,7 @@ s_correct_item (s_correct_t *self, size_t start, size_t end)
     ||  !jm_taxonomy_typo_possible (self->taxonomy, key, key_len))
         return;
     self->lookups++;
-    jm_lookup_t found = jm_normalize_lookup (self->taxonomy, text + start, end - start);
+    jm_lookup_t found = jm_normalize_lookup_near (self->taxonomy, text + start, end - start);
     if (found.skill < 0)
         return;
     if (found.match != JM_MATCH_TYPO)

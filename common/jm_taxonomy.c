@@ -56,6 +56,7 @@ struct _jm_taxonomy_t {
     double implies_credit, sibling_credit, parent_credit;
     jm_evidence_rule_t *evidence [JM_MAX_SKILLS];  //  NULL: the skill needs none
     uint64_t *deletes;          //  hashes of keys with 0 or 1 character deleted (0: empty slot)
+    uint32_t *delete_keys;      //  ... and for each, the folded slot of the key it came from
     size_t deletes_mask;
 };
 
@@ -900,6 +901,7 @@ jm_taxonomy_destroy (jm_taxonomy_t **self_p)
     free (self->strings);
     free (self->forms);
     free (self->deletes);
+    free (self->delete_keys);
     for (int skill = 0; skill < JM_MAX_SKILLS; skill++)
         s_evidence_free (&self->evidence [skill]);
     s_table_free (&self->folded);
@@ -1120,7 +1122,8 @@ s_build_typo_index (jm_taxonomy_t *self)
     while (capacity < variants * 2)
         capacity *= 2;
     self->deletes = calloc (capacity, sizeof (uint64_t));
-    assert (self->deletes);
+    self->delete_keys = calloc (capacity, sizeof (uint32_t));
+    assert (self->deletes && self->delete_keys);
     self->deletes_mask = capacity - 1;
     s_variants_t *work = malloc (sizeof *work);
     assert (work);
@@ -1128,12 +1131,15 @@ s_build_typo_index (jm_taxonomy_t *self)
         const s_slot_t *slot = &self->folded.slots [i];
         if (!slot->key || !s_variants_init (work, slot->key, slot->len) || work->chars < 5)
             continue;
+        //  one entry per variant and key: keys that share a variant all stay
         for (int skip = 0; skip <= work->chars; skip++) {
             uint64_t hash = s_variant_hash (work, skip);
             size_t index = (size_t) hash & self->deletes_mask;
-            while (self->deletes [index] && self->deletes [index] != hash)
+            while (self->deletes [index]
+            &&  !(self->deletes [index] == hash && self->delete_keys [index] == (uint32_t) i))
                 index = (index + 1) & self->deletes_mask;
             self->deletes [index] = hash;
+            self->delete_keys [index] = (uint32_t) i;
         }
     }
     free (work);
@@ -1157,6 +1163,28 @@ jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t le
         }
     }
     return false;
+}
+
+bool
+jm_taxonomy_each_near (const jm_taxonomy_t *self, const char *key, size_t len,
+                       jm_taxonomy_key_fn *fn, void *arg)
+{
+    s_variants_t work;
+    //  a key of S_TYPO_CHARS may be one edit from a longer one, not indexed
+    if (!self->deletes || !s_variants_init (&work, key, len) || work.chars >= S_TYPO_CHARS)
+        return false;
+    if (work.chars < 4)
+        return true;            //  one edit from a 5+ character key needs 4+ characters
+    for (int skip = 0; skip <= work.chars; skip++) {
+        uint64_t hash = s_variant_hash (&work, skip);
+        size_t index = (size_t) hash & self->deletes_mask;
+        for (; self->deletes [index]; index = (index + 1) & self->deletes_mask)
+            if (self->deletes [index] == hash) {
+                const s_slot_t *slot = &self->folded.slots [self->delete_keys [index]];
+                fn (slot->key, slot->len, slot->skill, arg);
+            }
+    }
+    return true;
 }
 
 const char *
