@@ -2,6 +2,8 @@
 #include "jm_ambiguity.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "jm_lists.h"
@@ -55,10 +57,12 @@ typedef struct {
     size_t len;
 } s_word_t;
 
-static bool
+//  A letter, a digit or a byte of a UTF-8 character (isalnum in the C
+//  locale, which the programs keep, without the call)
+static inline bool
 s_word_char (unsigned char c)
 {
-    return isalnum (c) || c >= 0x80;
+    return (unsigned char) ((c | 0x20) - 'a') < 26 || (unsigned char) (c - '0') < 10 || c >= 0x80;
 }
 
 //  Characters a word of a phrase may hold beside letters and digits
@@ -90,9 +94,24 @@ s_compare (const void *key, const void *item)
     return strcmp (key, *(const char * const *) item);
 }
 
+//  The first two letters of the technical words, one bit a pair: most
+//  words near a mention ("with", "experience") miss it, and skip the search
+static uint32_t s_tech_pairs [26];
+static pthread_once_t s_tech_once = PTHREAD_ONCE_INIT;
+
+static void
+s_tech_pairs_build (void)
+{
+    for (size_t i = 0; i < sizeof s_tech_words / sizeof s_tech_words [0]; i++)
+        s_tech_pairs [s_tech_words [i][0] - 'a'] |= 1u << (s_tech_words [i][1] - 'a');
+}
+
 static bool
 s_tech_word (const char *lower)
 {
+    unsigned first = (unsigned char) lower [0] - 'a', second = (unsigned char) lower [1] - 'a';
+    if (first >= 26 || second >= 26 || !(s_tech_pairs [first] >> second & 1))
+        return false;
     return bsearch (lower, s_tech_words, sizeof s_tech_words / sizeof s_tech_words [0],
                     sizeof s_tech_words [0], s_compare) != NULL;
 }
@@ -556,6 +575,7 @@ jm_ambiguity_check (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
 {
     if (!taxonomy || !text || !found)
         return;
+    pthread_once (&s_tech_once, s_tech_pairs_build);
     uint64_t held [JM_SKILL_WORDS] = { 0 };     //  skills held by a mention that counts
     bool revisit = false;
     for (long i = 0; i < count; i++) {

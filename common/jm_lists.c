@@ -42,11 +42,15 @@ typedef enum {
     S_LINE_LABELLED             //  "Data: PostgreSQL, Redis": a short label, ':', items
 } s_line_kind_t;
 
-//  Is c one of set (never NUL)?
-static bool
+//  Is c one of set (never NUL)?  The sets are a few bytes: a loop the
+//  compiler unrolls beats a call to strchr
+static inline bool
 s_in (int c, const char *set)
 {
-    return c != 0 && strchr (set, c) != NULL;
+    for (; *set; set++)
+        if (*set == c)
+            return true;
+    return false;
 }
 
 //  Blank or a parenthesis: skipped between tokens
@@ -56,10 +60,12 @@ s_spacer (char c)
     return c == ' ' || c == '\t' || c == '(' || c == ')';
 }
 
-static bool
+//  A letter, a digit or a byte of a UTF-8 character (isalnum in the C
+//  locale, which the programs keep, without the call)
+static inline bool
 s_word_char (unsigned char c)
 {
-    return isalnum (c) || c >= 0x80;
+    return (unsigned char) ((c | 0x20) - 'a') < 26 || (unsigned char) (c - '0') < 10 || c >= 0x80;
 }
 
 //  Length of a bullet or decoration at text [at] (0 when none)
@@ -103,15 +109,18 @@ s_skip_bullets (const char *text, size_t at, size_t end, bool *bulleted)
 static bool
 s_is_heading (const char *word, size_t len)
 {
-    char lower [32];
-    if (len < 3 || len >= sizeof lower)
+    if (len < 3 || len >= 32)
         return false;
-    for (size_t i = 0; i < len; i++)
-        lower [i] = (char) tolower ((unsigned char) word [i]);
+    //  the first two letters rule out nearly every word before any copy
+    char first = (char) tolower ((unsigned char) word [0]), second = (char) tolower ((unsigned char) word [1]);
     for (int i = 0; s_headings [i]; i++)
-        if (s_headings [i][0] == lower [0] && s_headings [i][1] == lower [1]
-        &&  strlen (s_headings [i]) == len && memcmp (s_headings [i], lower, len) == 0)
-            return true;
+        if (s_headings [i][0] == first && s_headings [i][1] == second && strlen (s_headings [i]) == len) {
+            size_t at = 2;
+            while (at < len && s_headings [i][at] == (char) tolower ((unsigned char) word [at]))
+                at++;
+            if (at == len)
+                return true;
+        }
     return false;
 }
 
@@ -133,7 +142,8 @@ s_section_line (const char *text, size_t start, size_t end)
     for (size_t i = 0; i < len; i++)
         lower [i] = (char) tolower ((unsigned char) text [word + i]);
     for (int i = 0; s_sections [i]; i++)
-        if (strlen (s_sections [i]) == len && memcmp (s_sections [i], lower, len) == 0)
+        if (s_sections [i][0] == lower [0] && strlen (s_sections [i]) == len
+        &&  memcmp (s_sections [i], lower, len) == 0)
             return true;
     return false;
 }
@@ -210,19 +220,18 @@ s_separator (const char *text, size_t at, size_t end, size_t *sep_len)
 }
 
 //  Is text [at, end) at the word "and", "or", "und", "&" standing alone?
+//  Returns its length, else 0.
 static size_t
 s_conjunction (const char *text, size_t at, size_t end)
 {
-    static const char *words [] = { "and", "or", "und", "&", NULL };
-    if (!s_in (text [at], "aAoOuU&") || (at > 0 && s_word_char ((unsigned char) text [at - 1])))
+    char c = (char) (text [at] | 0x20);
+    size_t wlen = c == 'a' || c == 'u' ? 3 : c == 'o' ? 2 : text [at] == '&' ? 1 : 0;
+    if (!wlen || (at > 0 && s_word_char ((unsigned char) text [at - 1])) || at + wlen > end)
         return 0;
-    for (int i = 0; words [i]; i++) {
-        size_t wlen = strlen (words [i]);
-        if (at + wlen <= end && strncasecmp (text + at, words [i], wlen) == 0
-        &&  (at + wlen == end || text [at + wlen] == ' '))
-            return wlen;
-    }
-    return 0;
+    bool same = wlen == 1
+             || (wlen == 2 && (text [at + 1] | 0x20) == 'r')
+             || (wlen == 3 && (text [at + 1] | 0x20) == 'n' && (text [at + 2] | 0x20) == 'd');
+    return same && (at + wlen == end || text [at + wlen] == ' ') ? wlen : 0;
 }
 
 //  The next item in [at, end): sets *item_start / *item_end (trimmed) and
