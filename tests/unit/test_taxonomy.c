@@ -14,6 +14,19 @@ s_fixture (void)
     return taxonomy;
 }
 
+//  The taxonomy of data/, the one résumés are read with
+static jm_taxonomy_t *
+s_real_taxonomy (void)
+{
+    char path [1024];
+    snprintf (path, sizeof path, "%s/taxonomy.json", jm_test_data_dir ());
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_taxonomy_t *taxonomy = jm_taxonomy_load (path, &err);
+    JM_CHECK_MSG (taxonomy, "taxonomy: %s", err.message);
+    return taxonomy;
+}
+
 static const char *
 s_lookup (const jm_taxonomy_t *taxonomy, const char *text, jm_match_t *match)
 {
@@ -375,11 +388,7 @@ JM_TEST (taxonomy_evidence_rules_rejected)
 //  The typo index never says no where the normalizer finds a typo
 JM_TEST (taxonomy_typo_index)
 {
-    char path [1024];
-    snprintf (path, sizeof path, "%s/taxonomy.json", jm_test_data_dir ());
-    jm_error_t err;
-    jm_error_clear (&err);
-    jm_taxonomy_t *taxonomy = jm_taxonomy_load (path, &err);
+    jm_taxonomy_t *taxonomy = s_real_taxonomy ();
     JM_REQUIRE (taxonomy);
     const char *typos [] = { "pyhton", "kubernates", "postgress", "kubernets", "javscript", "terrafrom",
                              "dokcer", "elasticsaerch", "mongdb", NULL };
@@ -447,11 +456,7 @@ s_check_near (const jm_taxonomy_t *taxonomy, const char *text, size_t len, int *
 
 JM_TEST (normalize_near_matches_full_search)
 {
-    char path [1024];
-    snprintf (path, sizeof path, "%s/taxonomy.json", jm_test_data_dir ());
-    jm_error_t err;
-    jm_error_clear (&err);
-    jm_taxonomy_t *taxonomy = jm_taxonomy_load (path, &err);
+    jm_taxonomy_t *taxonomy = s_real_taxonomy ();
     JM_REQUIRE (taxonomy);
     int forms = jm_taxonomy_form_count (taxonomy), typos = 0;
     for (int i = 0; i < forms; i += 3) {
