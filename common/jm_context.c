@@ -563,6 +563,9 @@ s_scan_word (const char *text, size_t len, size_t pos)
             pos += size;
             continue;
         }
+        //  the word ends at anything but an apostrophe (' or the 0xE2 of ’)
+        if (text [pos] != '\'' && text [pos] != (char) 0xE2)
+            break;
         size_t quote = s_apostrophe (text, len, pos);
         if (quote && pos + quote < len && s_letter (text, len, pos + quote) && pos - word.start > 1
         &&  !(pos - word.start == 2 && (text [word.start] | 0x20) == 'q' && (text [word.start + 1] | 0x20) == 'u')) {
@@ -1282,9 +1285,11 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             continue;
         }
         if (c == '\n') {
-            bool blank, bullet;
-            s_line_kind (text, len, pos + 1, &blank, &bullet);
             //  a line that breaks a phrase goes on: "experience with\nPython"
+            //  (the next line's kind matters only then)
+            bool blank = true, bullet = false;
+            if ((self->forward.kind || self->tail.kind) && self->line_words > 0)
+                s_line_kind (text, len, pos + 1, &blank, &bullet);
             bool goes_on = (self->forward.kind || self->tail.kind) && !blank && !bullet && self->line_words > 0
                         && (self->last_mark == ','
                             || (self->last_mark == 0 && !self->prev_was_mention

@@ -201,6 +201,15 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
     return S_LINE_PROSE;
 }
 
+//  Bytes an item's walk must look at closely (s_short_items,
+//  s_next_item); any other byte inside a word just extends it
+#define S_PLAIN_NOT 1
+static const unsigned char s_not_plain [256] = {
+    [','] = S_PLAIN_NOT, [';'] = S_PLAIN_NOT, ['|'] = S_PLAIN_NOT, ['/'] = S_PLAIN_NOT,
+    ['\t'] = S_PLAIN_NOT, [' '] = S_PLAIN_NOT, ['!'] = S_PLAIN_NOT, ['?'] = S_PLAIN_NOT,
+    ['.'] = S_PLAIN_NOT, [0x80 ... 0xFF] = S_PLAIN_NOT
+};
+
 static inline bool
 s_separator (const char *text, size_t at, size_t end, size_t *sep_len)
 {
@@ -255,9 +264,13 @@ s_next_item (const char *text, size_t at, size_t end, size_t *item_start, size_t
             break;
     }
     size_t start = at;
-    while (at < end && !s_separator (text, at, end, &sep)
-           && !(at > 0 && text [at - 1] == ' ' && s_conjunction (text, at, end)))
+    while (at < end) {
+        bool plain = !s_not_plain [(unsigned char) text [at]] && !(at > 0 && text [at - 1] == ' ');
+        if (!plain && (s_separator (text, at, end, &sep)
+                       || (at > 0 && text [at - 1] == ' ' && s_conjunction (text, at, end))))
+            break;
         at++;
+    }
     size_t stop = at;
     while (stop > start && s_in (text [stop - 1], " .*_:"))
         stop--;
@@ -292,6 +305,13 @@ s_short_items (const char *text, size_t start, size_t end)
     bool in_word = false;
     for (size_t at = start; at < end; ) {
         char c = text [at];
+        if (in_word && !s_not_plain [(unsigned char) c]) {
+            last = at + 1;                  //  the common case: a word goes on
+            if (last - item_start > S_ITEM_BYTES)
+                return 0;
+            at++;
+            continue;
+        }
         if (c == '!' || c == '?' || (c == '.' && at + 1 < end && text [at + 1] == ' '))
             return 0;
         bool conjunction = !in_word && (c == 'a' || c == 'o' || c == 'u' || c == 'A' || c == 'O'
