@@ -69,7 +69,7 @@ s_word_char (unsigned char c)
 static bool
 s_phrase_char (unsigned char c)
 {
-    return s_word_char (c) || (c && strchr (".+#/'&", c));
+    return s_word_char (c) || c == '.' || c == '+' || c == '#' || c == '/' || c == '\'' || c == '&';
 }
 
 //  Is the NUL-terminated string equal to text [0, len)?
@@ -397,12 +397,12 @@ s_sentence_end (const char *text, size_t len, size_t at)
 
 //  The sentence window around the mention: [*from, *to), at most
 //  S_WINDOW_WORDS words and S_WINDOW_BYTES bytes either side.  Returns
-//  true when a technical word is in it.
+//  true, at the first, when a technical word is in it (*from and *to
+//  then unset).
 static bool
 s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm_found_t *item,
           size_t *from, size_t *to)
 {
-    bool technical = false;
     s_word_t word;
     //  left
     size_t at = item->start, limit = at > S_WINDOW_BYTES ? at - S_WINDOW_BYTES : 0;
@@ -415,10 +415,9 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t end = at;
         while (at > limit && s_word_char ((unsigned char) text [at - 1]))
             at--;
-        if (!technical) {
-            s_set_word (&word, text, at, end);
-            technical = s_neighbour_word (rule, word.lower, word.len);
-        }
+        s_set_word (&word, text, at, end);
+        if (s_neighbour_word (rule, word.lower, word.len))
+            return true;                //  the window's bounds serve only when none is
         words++;
     }
     *from = at;
@@ -434,14 +433,13 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t start = at;
         while (at < limit && s_word_char ((unsigned char) text [at]))
             at++;
-        if (!technical) {
-            s_set_word (&word, text, start, at);
-            technical = s_neighbour_word (rule, word.lower, word.len);
-        }
+        s_set_word (&word, text, start, at);
+        if (s_neighbour_word (rule, word.lower, word.len))
+            return true;
         words++;
     }
     *to = at;
-    return technical;
+    return false;
 }
 
 //  Does the mention open a sentence (or a line, or a list item)?
