@@ -55,8 +55,8 @@ struct _jm_taxonomy_t {
     uint8_t *related_code;      //  ... and these (the codes)
     double implies_credit, sibling_credit, parent_credit;
     jm_evidence_rule_t *evidence [JM_MAX_SKILLS];  //  NULL: the skill needs none
-    uint64_t *deletes;          //  hashes of keys with 0 or 1 character deleted (0: empty slot)
-    uint32_t *delete_keys;      //  ... and for each, the folded slot of the key it came from
+    uint64_t *deletes;          //  keys with 0 or 1 character deleted: the variant's hash
+                                //  above S_KEY_BITS, its key's folded slot + 1 below (0: empty)
     size_t deletes_mask;
 };
 
@@ -901,7 +901,6 @@ jm_taxonomy_destroy (jm_taxonomy_t **self_p)
     free (self->strings);
     free (self->forms);
     free (self->deletes);
-    free (self->delete_keys);
     for (int skill = 0; skill < JM_MAX_SKILLS; skill++)
         s_evidence_free (&self->evidence [skill]);
     s_table_free (&self->folded);
@@ -1108,38 +1107,49 @@ s_variant_hash (const s_variants_t *self, int skip)
     hash ^= hash >> 29;
     hash *= 0xBF58476D1CE4E5B9ULL;
     hash ^= hash >> 32;
-    return hash | 1;            //  never 0, the empty slot
+    return hash;
+}
+
+//  Index entries: the variant's hash above S_KEY_BITS (the rest of it
+//  tells variants apart), the folded slot of its key + 1 below
+#define S_KEY_BITS 24
+#define S_KEY_MASK ((1ULL << S_KEY_BITS) - 1)
+
+static size_t
+s_delete_index (const jm_taxonomy_t *self, uint64_t hash)
+{
+    return (size_t) (hash >> S_KEY_BITS) & self->deletes_mask;
 }
 
 static void
 s_build_typo_index (jm_taxonomy_t *self)
 {
+    if (!self->folded.slots || self->folded.mask >= S_KEY_MASK)
+        return;                 //  no index: every key is "maybe" (jm_taxonomy_typo_possible)
     size_t variants = 0;
-    for (size_t i = 0; self->folded.slots && i <= self->folded.mask; i++)
+    for (size_t i = 0; i <= self->folded.mask; i++)
         if (self->folded.slots [i].key)
             variants += 1 + (self->folded.slots [i].len < S_TYPO_CHARS ? self->folded.slots [i].len : S_TYPO_CHARS);
     size_t capacity = 1024;
     while (capacity < variants * 2)
         capacity *= 2;
     self->deletes = calloc (capacity, sizeof (uint64_t));
-    self->delete_keys = calloc (capacity, sizeof (uint32_t));
-    assert (self->deletes && self->delete_keys);
+    assert (self->deletes);
     self->deletes_mask = capacity - 1;
     s_variants_t *work = malloc (sizeof *work);
     assert (work);
-    for (size_t i = 0; self->folded.slots && i <= self->folded.mask; i++) {
+    for (size_t i = 0; i <= self->folded.mask; i++) {
         const s_slot_t *slot = &self->folded.slots [i];
         if (!slot->key || !s_variants_init (work, slot->key, slot->len) || work->chars < 5)
             continue;
         //  one entry per variant and key: keys that share a variant all stay
         for (int skip = 0; skip <= work->chars; skip++) {
             uint64_t hash = s_variant_hash (work, skip);
-            size_t index = (size_t) hash & self->deletes_mask;
-            while (self->deletes [index]
-            &&  !(self->deletes [index] == hash && self->delete_keys [index] == (uint32_t) i))
+            uint64_t entry = (hash & ~S_KEY_MASK) | (i + 1);
+            size_t index = s_delete_index (self, hash);
+            while (self->deletes [index] && self->deletes [index] != entry)
                 index = (index + 1) & self->deletes_mask;
-            self->deletes [index] = hash;
-            self->delete_keys [index] = (uint32_t) i;
+            self->deletes [index] = entry;
         }
     }
     free (work);
@@ -1155,12 +1165,10 @@ jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t le
         return false;           //  one edit from a 5+ character key needs 4+ characters
     for (int skip = 0; skip <= work.chars; skip++) {
         uint64_t hash = s_variant_hash (&work, skip);
-        size_t index = (size_t) hash & self->deletes_mask;
-        while (self->deletes [index]) {
-            if (self->deletes [index] == hash)
+        for (size_t index = s_delete_index (self, hash); self->deletes [index];
+             index = (index + 1) & self->deletes_mask)
+            if ((self->deletes [index] & ~S_KEY_MASK) == (hash & ~S_KEY_MASK))
                 return true;
-            index = (index + 1) & self->deletes_mask;
-        }
     }
     return false;
 }
@@ -1177,10 +1185,10 @@ jm_taxonomy_each_near (const jm_taxonomy_t *self, const char *key, size_t len,
         return true;            //  one edit from a 5+ character key needs 4+ characters
     for (int skip = 0; skip <= work.chars; skip++) {
         uint64_t hash = s_variant_hash (&work, skip);
-        size_t index = (size_t) hash & self->deletes_mask;
-        for (; self->deletes [index]; index = (index + 1) & self->deletes_mask)
-            if (self->deletes [index] == hash) {
-                const s_slot_t *slot = &self->folded.slots [self->delete_keys [index]];
+        for (size_t index = s_delete_index (self, hash); self->deletes [index];
+             index = (index + 1) & self->deletes_mask)
+            if ((self->deletes [index] & ~S_KEY_MASK) == (hash & ~S_KEY_MASK)) {
+                const s_slot_t *slot = &self->folded.slots [(self->deletes [index] & S_KEY_MASK) - 1];
                 fn (slot->key, slot->len, slot->skill, arg);
             }
     }
