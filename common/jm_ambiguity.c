@@ -2,6 +2,8 @@
 #include "jm_ambiguity.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "jm_lists.h"
@@ -55,17 +57,19 @@ typedef struct {
     size_t len;
 } s_word_t;
 
-static bool
+//  A letter, a digit or a byte of a UTF-8 character (isalnum in the C
+//  locale, which the programs keep, without the call)
+static inline bool
 s_word_char (unsigned char c)
 {
-    return isalnum (c) || c >= 0x80;
+    return (unsigned char) ((c | 0x20) - 'a') < 26 || (unsigned char) (c - '0') < 10 || c >= 0x80;
 }
 
 //  Characters a word of a phrase may hold beside letters and digits
 static bool
 s_phrase_char (unsigned char c)
 {
-    return s_word_char (c) || (c && strchr (".+#/'&", c));
+    return s_word_char (c) || c == '.' || c == '+' || c == '#' || c == '/' || c == '\'' || c == '&';
 }
 
 //  Is the NUL-terminated string equal to text [0, len)?
@@ -90,9 +94,24 @@ s_compare (const void *key, const void *item)
     return strcmp (key, *(const char * const *) item);
 }
 
+//  The first two letters of the technical words, one bit a pair: most
+//  words near a mention ("with", "experience") miss it, and skip the search
+static uint32_t s_tech_pairs [26];
+static pthread_once_t s_tech_once = PTHREAD_ONCE_INIT;
+
+static void
+s_tech_pairs_build (void)
+{
+    for (size_t i = 0; i < sizeof s_tech_words / sizeof s_tech_words [0]; i++)
+        s_tech_pairs [s_tech_words [i][0] - 'a'] |= 1u << (s_tech_words [i][1] - 'a');
+}
+
 static bool
 s_tech_word (const char *lower)
 {
+    unsigned first = (unsigned char) lower [0] - 'a', second = (unsigned char) lower [1] - 'a';
+    if (first >= 26 || second >= 26 || !(s_tech_pairs [first] >> second & 1))
+        return false;
     return bsearch (lower, s_tech_words, sizeof s_tech_words / sizeof s_tech_words [0],
                     sizeof s_tech_words [0], s_compare) != NULL;
 }
@@ -103,8 +122,10 @@ s_set_word (s_word_t *word, const char *text, size_t start, size_t end)
     word->start = start;
     word->end = end;
     word->len = end - start <= S_WORD_MAX ? end - start : 0;
-    for (size_t i = 0; i < word->len; i++)
-        word->lower [i] = (char) tolower ((unsigned char) text [start + i]);
+    for (size_t i = 0; i < word->len; i++) {
+        char c = text [start + i];
+        word->lower [i] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;     //  tolower without the call
+    }
     word->lower [word->len] = 0;
 }
 
@@ -378,12 +399,12 @@ s_sentence_end (const char *text, size_t len, size_t at)
 
 //  The sentence window around the mention: [*from, *to), at most
 //  S_WINDOW_WORDS words and S_WINDOW_BYTES bytes either side.  Returns
-//  true when a technical word is in it.
+//  true, at the first, when a technical word is in it (*from and *to
+//  then unset).
 static bool
 s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm_found_t *item,
           size_t *from, size_t *to)
 {
-    bool technical = false;
     s_word_t word;
     //  left
     size_t at = item->start, limit = at > S_WINDOW_BYTES ? at - S_WINDOW_BYTES : 0;
@@ -396,10 +417,9 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t end = at;
         while (at > limit && s_word_char ((unsigned char) text [at - 1]))
             at--;
-        if (!technical) {
-            s_set_word (&word, text, at, end);
-            technical = s_neighbour_word (rule, word.lower, word.len);
-        }
+        s_set_word (&word, text, at, end);
+        if (s_neighbour_word (rule, word.lower, word.len))
+            return true;                //  the window's bounds serve only when none is
         words++;
     }
     *from = at;
@@ -415,14 +435,13 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t start = at;
         while (at < limit && s_word_char ((unsigned char) text [at]))
             at++;
-        if (!technical) {
-            s_set_word (&word, text, start, at);
-            technical = s_neighbour_word (rule, word.lower, word.len);
-        }
+        s_set_word (&word, text, start, at);
+        if (s_neighbour_word (rule, word.lower, word.len))
+            return true;
         words++;
     }
     *to = at;
-    return technical;
+    return false;
 }
 
 //  Does the mention open a sentence (or a line, or a list item)?
@@ -556,6 +575,7 @@ jm_ambiguity_check (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
 {
     if (!taxonomy || !text || !found)
         return;
+    pthread_once (&s_tech_once, s_tech_pairs_build);
     uint64_t held [JM_SKILL_WORDS] = { 0 };     //  skills held by a mention that counts
     bool revisit = false;
     for (long i = 0; i < count; i++) {

@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 //  --------------------------------------------------------------------------
 //  The lexicon
@@ -535,6 +538,31 @@ s_apostrophe (const char *text, size_t len, size_t pos)
     return 0;
 }
 
+//  The end of the run of ASCII letters and digits from pos: sixteen bytes
+//  a step where SSE2 is (every x86-64), else one
+static inline size_t
+s_alnum_run (const char *text, size_t len, size_t pos)
+{
+#ifdef __SSE2__
+    const __m128i before_a = _mm_set1_epi8 ('a' - 1), after_z = _mm_set1_epi8 ('z' + 1);
+    const __m128i before_0 = _mm_set1_epi8 ('0' - 1), after_9 = _mm_set1_epi8 ('9' + 1);
+    while (pos + 16 <= len) {
+        __m128i bytes = _mm_loadu_si128 ((const __m128i *) (text + pos));
+        //  signed compares: bytes from 0x80 are negative, in no range
+        __m128i folded = _mm_or_si128 (bytes, _mm_set1_epi8 (0x20));
+        __m128i letter = _mm_and_si128 (_mm_cmpgt_epi8 (folded, before_a), _mm_cmplt_epi8 (folded, after_z));
+        __m128i digit = _mm_and_si128 (_mm_cmpgt_epi8 (bytes, before_0), _mm_cmplt_epi8 (bytes, after_9));
+        unsigned other = (unsigned) _mm_movemask_epi8 (_mm_or_si128 (letter, digit)) ^ 0xFFFFu;
+        if (other)
+            return pos + (size_t) __builtin_ctz (other);
+        pos += 16;
+    }
+#endif
+    while (pos < len && s_lower [(unsigned char) text [pos]])
+        pos++;
+    return pos;
+}
+
 //  One word
 typedef struct {
     uint32_t start, end;
@@ -554,8 +582,7 @@ s_scan_word (const char *text, size_t len, size_t pos)
     s_word_t word = { (uint32_t) pos, 0, NULL, 0, false, 0 };
     size_t quotes = 0;
     while (pos < len) {
-        while (pos < len && s_lower [(unsigned char) text [pos]])
-            pos++;
+        pos = s_alnum_run (text, len, pos);
         if (pos >= len)
             break;
         size_t size = (unsigned char) text [pos] >= 0x80 ? s_letter (text, len, pos) : 0;
@@ -563,6 +590,9 @@ s_scan_word (const char *text, size_t len, size_t pos)
             pos += size;
             continue;
         }
+        //  the word ends at anything but an apostrophe (' or the 0xE2 of ’)
+        if (text [pos] != '\'' && text [pos] != (char) 0xE2)
+            break;
         size_t quote = s_apostrophe (text, len, pos);
         if (quote && pos + quote < len && s_letter (text, len, pos + quote) && pos - word.start > 1
         &&  !(pos - word.start == 2 && (text [word.start] | 0x20) == 'q' && (text [word.start + 1] | 0x20) == 'u')) {
@@ -1282,9 +1312,11 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             continue;
         }
         if (c == '\n') {
-            bool blank, bullet;
-            s_line_kind (text, len, pos + 1, &blank, &bullet);
             //  a line that breaks a phrase goes on: "experience with\nPython"
+            //  (the next line's kind matters only then)
+            bool blank = true, bullet = false;
+            if ((self->forward.kind || self->tail.kind) && self->line_words > 0)
+                s_line_kind (text, len, pos + 1, &blank, &bullet);
             bool goes_on = (self->forward.kind || self->tail.kind) && !blank && !bullet && self->line_words > 0
                         && (self->last_mark == ','
                             || (self->last_mark == 0 && !self->prev_was_mention

@@ -6,8 +6,13 @@
 #include "jm_lists.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "jm_normalize.h"
 
 #define S_REACH 1024            //  bytes looked at either side of a span
@@ -42,11 +47,15 @@ typedef enum {
     S_LINE_LABELLED             //  "Data: PostgreSQL, Redis": a short label, ':', items
 } s_line_kind_t;
 
-//  Is c one of set (never NUL)?
-static bool
+//  Is c one of set (never NUL)?  The sets are a few bytes: a loop the
+//  compiler unrolls beats a call to strchr
+static inline bool
 s_in (int c, const char *set)
 {
-    return c != 0 && strchr (set, c) != NULL;
+    for (; *set; set++)
+        if (*set == c)
+            return true;
+    return false;
 }
 
 //  Blank or a parenthesis: skipped between tokens
@@ -56,10 +65,12 @@ s_spacer (char c)
     return c == ' ' || c == '\t' || c == '(' || c == ')';
 }
 
-static bool
+//  A letter, a digit or a byte of a UTF-8 character (isalnum in the C
+//  locale, which the programs keep, without the call)
+static inline bool
 s_word_char (unsigned char c)
 {
-    return isalnum (c) || c >= 0x80;
+    return (unsigned char) ((c | 0x20) - 'a') < 26 || (unsigned char) (c - '0') < 10 || c >= 0x80;
 }
 
 //  Length of a bullet or decoration at text [at] (0 when none)
@@ -100,18 +111,37 @@ s_skip_bullets (const char *text, size_t at, size_t end, bool *bulleted)
     return at;
 }
 
+//  The first two bytes of the headings, one bit a pair (the first is a
+//  letter; of the second, its low five bits: a sieve, not a test)
+static uint32_t s_heading_pairs [26];
+static pthread_once_t s_heading_once = PTHREAD_ONCE_INIT;
+
+static void
+s_heading_pairs_build (void)
+{
+    for (int i = 0; s_headings [i]; i++)
+        s_heading_pairs [s_headings [i][0] - 'a'] |= 1u << (s_headings [i][1] & 31);
+}
+
 static bool
 s_is_heading (const char *word, size_t len)
 {
-    char lower [32];
-    if (len < 3 || len >= sizeof lower)
+    if (len < 3 || len >= 32)
         return false;
-    for (size_t i = 0; i < len; i++)
-        lower [i] = (char) tolower ((unsigned char) word [i]);
+    //  the first two letters rule out nearly every word
+    char first = (char) tolower ((unsigned char) word [0]), second = (char) tolower ((unsigned char) word [1]);
+    pthread_once (&s_heading_once, s_heading_pairs_build);
+    unsigned letter = (unsigned char) first - 'a';
+    if (letter >= 26 || !(s_heading_pairs [letter] >> (second & 31) & 1))
+        return false;
     for (int i = 0; s_headings [i]; i++)
-        if (s_headings [i][0] == lower [0] && s_headings [i][1] == lower [1]
-        &&  strlen (s_headings [i]) == len && memcmp (s_headings [i], lower, len) == 0)
-            return true;
+        if (s_headings [i][0] == first && s_headings [i][1] == second && strlen (s_headings [i]) == len) {
+            size_t at = 2;
+            while (at < len && s_headings [i][at] == (char) tolower ((unsigned char) word [at]))
+                at++;
+            if (at == len)
+                return true;
+        }
     return false;
 }
 
@@ -133,7 +163,8 @@ s_section_line (const char *text, size_t start, size_t end)
     for (size_t i = 0; i < len; i++)
         lower [i] = (char) tolower ((unsigned char) text [word + i]);
     for (int i = 0; s_sections [i]; i++)
-        if (strlen (s_sections [i]) == len && memcmp (s_sections [i], lower, len) == 0)
+        if (s_sections [i][0] == lower [0] && strlen (s_sections [i]) == len
+        &&  memcmp (s_sections [i], lower, len) == 0)
             return true;
     return false;
 }
@@ -191,6 +222,45 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
     return S_LINE_PROSE;
 }
 
+//  Bytes an item's walk must look at closely (s_short_items,
+//  s_next_item); any other byte inside a word just extends it
+#define S_PLAIN_NOT 1
+static const unsigned char s_not_plain [256] = {
+    [','] = S_PLAIN_NOT, [';'] = S_PLAIN_NOT, ['|'] = S_PLAIN_NOT, ['/'] = S_PLAIN_NOT,
+    ['\t'] = S_PLAIN_NOT, [' '] = S_PLAIN_NOT, ['!'] = S_PLAIN_NOT, ['?'] = S_PLAIN_NOT,
+    ['.'] = S_PLAIN_NOT, [0x80 ... 0xFF] = S_PLAIN_NOT
+};
+
+//  The first byte from at (before end) that is not plain: sixteen bytes a
+//  step where SSE2 is (every x86-64), else one
+static inline size_t
+s_plain_run (const char *text, size_t at, size_t end)
+{
+#ifdef __SSE2__
+    while (at + 16 <= end) {
+        __m128i bytes = _mm_loadu_si128 ((const __m128i *) (text + at));
+        __m128i marks = _mm_or_si128 (
+            _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (',')),
+                                        _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (';'))),
+                          _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('|')),
+                                        _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('/')))),
+            _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\t')),
+                                        _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (' '))),
+                          _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('!')),
+                                        _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('?')))));
+        marks = _mm_or_si128 (marks, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('.')));
+        //  the sign bit: bytes from 0x80
+        unsigned found = (unsigned) _mm_movemask_epi8 (_mm_or_si128 (marks, bytes));
+        if (found)
+            return at + (size_t) __builtin_ctz (found);
+        at += 16;
+    }
+#endif
+    while (at < end && !s_not_plain [(unsigned char) text [at]])
+        at++;
+    return at;
+}
+
 static inline bool
 s_separator (const char *text, size_t at, size_t end, size_t *sep_len)
 {
@@ -210,19 +280,18 @@ s_separator (const char *text, size_t at, size_t end, size_t *sep_len)
 }
 
 //  Is text [at, end) at the word "and", "or", "und", "&" standing alone?
+//  Returns its length, else 0.
 static size_t
 s_conjunction (const char *text, size_t at, size_t end)
 {
-    static const char *words [] = { "and", "or", "und", "&", NULL };
-    if (!s_in (text [at], "aAoOuU&") || (at > 0 && s_word_char ((unsigned char) text [at - 1])))
+    char c = (char) (text [at] | 0x20);
+    size_t wlen = c == 'a' || c == 'u' ? 3 : c == 'o' ? 2 : text [at] == '&' ? 1 : 0;
+    if (!wlen || (at > 0 && s_word_char ((unsigned char) text [at - 1])) || at + wlen > end)
         return 0;
-    for (int i = 0; words [i]; i++) {
-        size_t wlen = strlen (words [i]);
-        if (at + wlen <= end && strncasecmp (text + at, words [i], wlen) == 0
-        &&  (at + wlen == end || text [at + wlen] == ' '))
-            return wlen;
-    }
-    return 0;
+    bool same = wlen == 1
+             || (wlen == 2 && (text [at + 1] | 0x20) == 'r')
+             || (wlen == 3 && (text [at + 1] | 0x20) == 'n' && (text [at + 2] | 0x20) == 'd');
+    return same && (at + wlen == end || text [at + wlen] == ' ') ? wlen : 0;
 }
 
 //  The next item in [at, end): sets *item_start / *item_end (trimmed) and
@@ -246,9 +315,17 @@ s_next_item (const char *text, size_t at, size_t end, size_t *item_start, size_t
             break;
     }
     size_t start = at;
-    while (at < end && !s_separator (text, at, end, &sep)
-           && !(at > 0 && text [at - 1] == ' ' && s_conjunction (text, at, end)))
+    while (at < end) {
+        bool plain = !s_not_plain [(unsigned char) text [at]] && !(at > 0 && text [at - 1] == ' ');
+        if (plain) {
+            at = s_plain_run (text, at + 1, end);   //  its followers are plain after plain
+            continue;
+        }
+        if (s_separator (text, at, end, &sep)
+        ||  (at > 0 && text [at - 1] == ' ' && s_conjunction (text, at, end)))
+            break;
         at++;
+    }
     size_t stop = at;
     while (stop > start && s_in (text [stop - 1], " .*_:"))
         stop--;
@@ -283,6 +360,13 @@ s_short_items (const char *text, size_t start, size_t end)
     bool in_word = false;
     for (size_t at = start; at < end; ) {
         char c = text [at];
+        if (in_word && !s_not_plain [(unsigned char) c]) {
+            at = s_plain_run (text, at + 1, end);  //  the common case: a word goes on
+            last = at;
+            if (last - item_start > S_ITEM_BYTES)
+                return 0;
+            continue;
+        }
         if (c == '!' || c == '?' || (c == '.' && at + 1 < end && text [at + 1] == ' '))
             return 0;
         bool conjunction = !in_word && (c == 'a' || c == 'o' || c == 'u' || c == 'A' || c == 'O'
@@ -675,7 +759,7 @@ s_correct_item (s_correct_t *self, size_t start, size_t end)
     ||  !jm_taxonomy_typo_possible (self->taxonomy, key, key_len))
         return;
     self->lookups++;
-    jm_lookup_t found = jm_normalize_lookup (self->taxonomy, text + start, end - start);
+    jm_lookup_t found = jm_normalize_lookup_near (self->taxonomy, text + start, end - start);
     if (found.skill < 0)
         return;
     if (found.match != JM_MATCH_TYPO)

@@ -28,13 +28,14 @@
     words, opening with a letter and at least 70% ASCII letters, is looked
     up: the id, name or an alias (after the normalizer's stripping: "go",
     "rust" in lowercase, which free text does not take) is added as it is;
-    a typo (jm_normalize_lookup, one skill only) is added marked corrected
+    a typo (jm_normalize_lookup_near, one skill only) is added marked corrected
     when it is one edit away, whatever the length (stricter than the
     normalizer's two from 9 characters), and its first letter is the first
     letter of a form of that skill ("Pyhton", "Kubernates", "Postgress";
     not "Bython").  At most JM_LISTS_MAX_LOOKUPS items per
-    résumé are looked up, and the typo search (about 140 µs) runs only
-    when the taxonomy's deletion index says a typo target may exist.    */
+    résumé are looked up, and the typo search runs only when the
+    taxonomy's deletion index says a typo target may exist; it measures
+    the distance to the few names that index gives, not to every name.   */
 #ifndef JM_LISTS_H
 #define JM_LISTS_H
 

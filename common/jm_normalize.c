@@ -338,26 +338,30 @@ s_typo_visit (const char *key, size_t len, int skill, void *arg)
         search->tie = true;
 }
 
-jm_lookup_t
-jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len)
+//  Every step of jm_normalize_lookup but the typo search: true when one
+//  found the skill (in *result); else key holds the stripped folded key
+//  (*key_len bytes) the typo search starts from
+static bool
+s_lookup_as_written (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
+                     jm_lookup_t *result, char *key, size_t *key_len_p)
 {
-    jm_lookup_t result = { -1, JM_MATCH_UNKNOWN, -1, 0 };
     bool asides;
+    *key_len_p = 0;
     if (!text || len == 0 || len > JM_NORMALIZE_MAX || !s_valid_utf8 ((const unsigned char *) text, len, &asides))
-        return result;
-    char key [JM_NORMALIZE_MAX + 1], whole [JM_NORMALIZE_MAX + 1];
-    size_t key_len = jm_normalize_fold (text, len, key, sizeof key);
-    if (s_lookup_key (taxonomy, key, key_len, &result))
-        return result;
+        return false;
+    char whole [JM_NORMALIZE_MAX + 1];
+    size_t key_len = jm_normalize_fold (text, len, key, JM_NORMALIZE_MAX + 1);
+    if (s_lookup_key (taxonomy, key, key_len, result))
+        return true;
     memcpy (whole, key, key_len + 1);
     size_t whole_len = key_len;
     //  Strip asides, qualifiers and versions: "Python 3" is still Python exactly
     if (asides) {
         char plain [JM_NORMALIZE_MAX + 1];
         size_t plain_len = s_drop_asides (text, len, plain, sizeof plain);
-        key_len = jm_normalize_fold (plain, plain_len, key, sizeof key);
-        if (s_lookup_key (taxonomy, key, key_len, &result))
-            return result;
+        key_len = jm_normalize_fold (plain, plain_len, key, JM_NORMALIZE_MAX + 1);
+        if (s_lookup_key (taxonomy, key, key_len, result))
+            return true;
     }
     //  one word or version at a time, so "IBM Db2 3" stops at "ibm db2"
     while (key_len > 0) {
@@ -365,12 +369,22 @@ jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len
         if (stripped == key_len)
             break;
         key_len = stripped;
-        if (s_lookup_key (taxonomy, key, key_len, &result))
-            return result;
+        if (s_lookup_key (taxonomy, key, key_len, result))
+            return true;
     }
+    *key_len_p = key_len;
     //  Spacing and dots people vary: "Node JS", "node-js", "ASP NET"
-    if (s_lookup_compact (taxonomy, whole, whole_len, &result)
-    ||  s_lookup_compact (taxonomy, key, key_len, &result))
+    return s_lookup_compact (taxonomy, whole, whole_len, result)
+        || s_lookup_compact (taxonomy, key, key_len, result);
+}
+
+jm_lookup_t
+jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len)
+{
+    jm_lookup_t result = { -1, JM_MATCH_UNKNOWN, -1, 0 };
+    char key [JM_NORMALIZE_MAX + 1];
+    size_t key_len;
+    if (s_lookup_as_written (taxonomy, text, len, &result, key, &key_len) || key_len == 0)
         return result;
     //  A typo, only for names long enough that one slip cannot make another word
     int limit = s_typo_limit (key, key_len);
@@ -386,6 +400,27 @@ jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len
     if (search.best_skill >= 0) {
         result.suggestion = search.best_skill;
         result.distance = search.best_distance % 10;
+    }
+    return result;
+}
+
+jm_lookup_t
+jm_normalize_lookup_near (const jm_taxonomy_t *taxonomy, const char *text, size_t len)
+{
+    jm_lookup_t result = { -1, JM_MATCH_UNKNOWN, -1, 0 };
+    char key [JM_NORMALIZE_MAX + 1];
+    size_t key_len;
+    if (s_lookup_as_written (taxonomy, text, len, &result, key, &key_len) || s_typo_limit (key, key_len) == 0)
+        return result;
+    //  the names one edit away that a typo may reach (5+ characters, as in
+    //  s_typo_visit); nearer names there are none, the key is no name
+    s_typo_search_t search = { key, key_len, 1, 99, -1, false };
+    if (!jm_taxonomy_each_near (taxonomy, key, key_len, s_typo_visit, &search))
+        jm_taxonomy_each_key (taxonomy, s_typo_visit, &search);
+    if (search.best_skill >= 0 && search.best_distance == 1 && !search.tie) {
+        result.skill = search.best_skill;
+        result.match = JM_MATCH_TYPO;
+        result.distance = 1;
     }
     return result;
 }

@@ -42,6 +42,12 @@ size_t jm_normalize_compact (const char *folded, size_t len, char *dest, size_t 
 //  invalid UTF-8 or over-long input is simply unknown.
 jm_lookup_t jm_normalize_lookup (const jm_taxonomy_t *taxonomy, const char *text, size_t len);
 
+//  The same, but a typo counts only one edit from a name of 5+ characters
+//  (JM_MATCH_TYPO, distance 1, one skill only), and unknown input gets no
+//  suggestion: what jm_normalize_lookup calls a typo at distance 1, found
+//  through the taxonomy's deletion index instead of a look at every name.
+jm_lookup_t jm_normalize_lookup_near (const jm_taxonomy_t *taxonomy, const char *text, size_t len);
+
 //  Name of a match kind: "exact", "alias", "typo", "unknown".
 const char *jm_match_name (jm_match_t match);
 

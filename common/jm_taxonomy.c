@@ -55,7 +55,8 @@ struct _jm_taxonomy_t {
     uint8_t *related_code;      //  ... and these (the codes)
     double implies_credit, sibling_credit, parent_credit;
     jm_evidence_rule_t *evidence [JM_MAX_SKILLS];  //  NULL: the skill needs none
-    uint64_t *deletes;          //  hashes of keys with 0 or 1 character deleted (0: empty slot)
+    uint64_t *deletes;          //  keys with 0 or 1 character deleted: the variant's hash
+                                //  above S_KEY_BITS, its key's folded slot + 1 below (0: empty)
     size_t deletes_mask;
 };
 
@@ -1106,14 +1107,27 @@ s_variant_hash (const s_variants_t *self, int skip)
     hash ^= hash >> 29;
     hash *= 0xBF58476D1CE4E5B9ULL;
     hash ^= hash >> 32;
-    return hash | 1;            //  never 0, the empty slot
+    return hash;
+}
+
+//  Index entries: the variant's hash above S_KEY_BITS (the rest of it
+//  tells variants apart), the folded slot of its key + 1 below
+#define S_KEY_BITS 24
+#define S_KEY_MASK ((1ULL << S_KEY_BITS) - 1)
+
+static size_t
+s_delete_index (const jm_taxonomy_t *self, uint64_t hash)
+{
+    return (size_t) (hash >> S_KEY_BITS) & self->deletes_mask;
 }
 
 static void
 s_build_typo_index (jm_taxonomy_t *self)
 {
+    if (!self->folded.slots || self->folded.mask >= S_KEY_MASK)
+        return;                 //  no index: every key is "maybe" (jm_taxonomy_typo_possible)
     size_t variants = 0;
-    for (size_t i = 0; self->folded.slots && i <= self->folded.mask; i++)
+    for (size_t i = 0; i <= self->folded.mask; i++)
         if (self->folded.slots [i].key)
             variants += 1 + (self->folded.slots [i].len < S_TYPO_CHARS ? self->folded.slots [i].len : S_TYPO_CHARS);
     size_t capacity = 1024;
@@ -1124,16 +1138,18 @@ s_build_typo_index (jm_taxonomy_t *self)
     self->deletes_mask = capacity - 1;
     s_variants_t *work = malloc (sizeof *work);
     assert (work);
-    for (size_t i = 0; self->folded.slots && i <= self->folded.mask; i++) {
+    for (size_t i = 0; i <= self->folded.mask; i++) {
         const s_slot_t *slot = &self->folded.slots [i];
         if (!slot->key || !s_variants_init (work, slot->key, slot->len) || work->chars < 5)
             continue;
+        //  one entry per variant and key: keys that share a variant all stay
         for (int skip = 0; skip <= work->chars; skip++) {
             uint64_t hash = s_variant_hash (work, skip);
-            size_t index = (size_t) hash & self->deletes_mask;
-            while (self->deletes [index] && self->deletes [index] != hash)
+            uint64_t entry = (hash & ~S_KEY_MASK) | (i + 1);
+            size_t index = s_delete_index (self, hash);
+            while (self->deletes [index] && self->deletes [index] != entry)
                 index = (index + 1) & self->deletes_mask;
-            self->deletes [index] = hash;
+            self->deletes [index] = entry;
         }
     }
     free (work);
@@ -1149,14 +1165,34 @@ jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t le
         return false;           //  one edit from a 5+ character key needs 4+ characters
     for (int skip = 0; skip <= work.chars; skip++) {
         uint64_t hash = s_variant_hash (&work, skip);
-        size_t index = (size_t) hash & self->deletes_mask;
-        while (self->deletes [index]) {
-            if (self->deletes [index] == hash)
+        for (size_t index = s_delete_index (self, hash); self->deletes [index];
+             index = (index + 1) & self->deletes_mask)
+            if ((self->deletes [index] & ~S_KEY_MASK) == (hash & ~S_KEY_MASK))
                 return true;
-            index = (index + 1) & self->deletes_mask;
-        }
     }
     return false;
+}
+
+bool
+jm_taxonomy_each_near (const jm_taxonomy_t *self, const char *key, size_t len,
+                       jm_taxonomy_key_fn *fn, void *arg)
+{
+    s_variants_t work;
+    //  a key of S_TYPO_CHARS may be one edit from a longer one, not indexed
+    if (!self->deletes || !s_variants_init (&work, key, len) || work.chars >= S_TYPO_CHARS)
+        return false;
+    if (work.chars < 4)
+        return true;            //  one edit from a 5+ character key needs 4+ characters
+    for (int skip = 0; skip <= work.chars; skip++) {
+        uint64_t hash = s_variant_hash (&work, skip);
+        for (size_t index = s_delete_index (self, hash); self->deletes [index];
+             index = (index + 1) & self->deletes_mask)
+            if ((self->deletes [index] & ~S_KEY_MASK) == (hash & ~S_KEY_MASK)) {
+                const s_slot_t *slot = &self->folded.slots [(self->deletes [index] & S_KEY_MASK) - 1];
+                fn (slot->key, slot->len, slot->skill, arg);
+            }
+    }
+    return true;
 }
 
 const char *

@@ -161,6 +161,13 @@ void jm_taxonomy_each_key (const jm_taxonomy_t *self, jm_taxonomy_key_fn *fn, vo
 //  probes: an index of every key with each one character deleted.
 bool jm_taxonomy_typo_possible (const jm_taxonomy_t *self, const char *key, size_t len);
 
+//  Calls fn for every folded key of 5+ characters that may be within one
+//  edit of key (a few candidates, some farther: the caller measures), found
+//  through the deletion index, each at least once.  False, calling nothing,
+//  when key is too long for the index (48 characters).
+bool jm_taxonomy_each_near (const jm_taxonomy_t *self, const char *key, size_t len,
+                            jm_taxonomy_key_fn *fn, void *arg);
+
 //  Name of a relation: "same", "implies", "parent", "sibling", "everyday" or "none".
 const char *jm_relation_name (jm_relation_t relation);
 

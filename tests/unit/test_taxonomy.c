@@ -14,6 +14,19 @@ s_fixture (void)
     return taxonomy;
 }
 
+//  The taxonomy of data/, the one résumés are read with
+static jm_taxonomy_t *
+s_real_taxonomy (void)
+{
+    char path [1024];
+    snprintf (path, sizeof path, "%s/taxonomy.json", jm_test_data_dir ());
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_taxonomy_t *taxonomy = jm_taxonomy_load (path, &err);
+    JM_CHECK_MSG (taxonomy, "taxonomy: %s", err.message);
+    return taxonomy;
+}
+
 static const char *
 s_lookup (const jm_taxonomy_t *taxonomy, const char *text, jm_match_t *match)
 {
@@ -375,11 +388,7 @@ JM_TEST (taxonomy_evidence_rules_rejected)
 //  The typo index never says no where the normalizer finds a typo
 JM_TEST (taxonomy_typo_index)
 {
-    char path [1024];
-    snprintf (path, sizeof path, "%s/taxonomy.json", jm_test_data_dir ());
-    jm_error_t err;
-    jm_error_clear (&err);
-    jm_taxonomy_t *taxonomy = jm_taxonomy_load (path, &err);
+    jm_taxonomy_t *taxonomy = s_real_taxonomy ();
     JM_REQUIRE (taxonomy);
     const char *typos [] = { "pyhton", "kubernates", "postgress", "kubernets", "javscript", "terrafrom",
                              "dokcer", "elasticsaerch", "mongdb", NULL };
@@ -424,5 +433,58 @@ JM_TEST (taxonomy_typo_index)
         }
     }
     JM_CHECK (checked > 100);
+    jm_taxonomy_destroy (&taxonomy);
+}
+
+//  jm_normalize_lookup_near agrees with jm_normalize_lookup on what is a typo
+//  one edit away, over substitutions, insertions, deletions and swaps of
+//  every form, and finds the same skill otherwise
+static void
+s_check_near (const jm_taxonomy_t *taxonomy, const char *text, size_t len, int *typos)
+{
+    jm_lookup_t full = jm_normalize_lookup (taxonomy, text, len);
+    jm_lookup_t near = jm_normalize_lookup_near (taxonomy, text, len);
+    bool full_typo = full.match == JM_MATCH_TYPO && full.distance == 1;
+    if (full_typo || full.match != JM_MATCH_TYPO) {
+        *typos += full_typo;
+        JM_CHECK_MSG (near.skill == full.skill && near.match == full.match, "%.*s: %d/%d, near %d/%d",
+                      (int) len, text, full.skill, (int) full.match, near.skill, (int) near.match);
+    }
+    else
+        JM_CHECK_MSG (near.skill < 0, "%.*s: a typo two edits away", (int) len, text);
+}
+
+JM_TEST (normalize_near_matches_full_search)
+{
+    jm_taxonomy_t *taxonomy = s_real_taxonomy ();
+    JM_REQUIRE (taxonomy);
+    int forms = jm_taxonomy_form_count (taxonomy), typos = 0;
+    for (int i = 0; i < forms; i += 3) {
+        const char *form = jm_taxonomy_form (taxonomy, i)->text;
+        size_t len = strlen (form);
+        if (len < 4 || len > 30)
+            continue;
+        char variant [64];
+        for (size_t at = 0; at < len; at++) {
+            memcpy (variant, form, len);                //  a substitution
+            variant [at] = variant [at] == 'e' ? 'a' : 'e';
+            s_check_near (taxonomy, variant, len, &typos);
+            memcpy (variant, form, at);                 //  an insertion
+            variant [at] = 'r';
+            memcpy (variant + at + 1, form + at, len - at);
+            s_check_near (taxonomy, variant, len + 1, &typos);
+            memcpy (variant, form, len);                //  a deletion
+            memmove (variant + at, variant + at + 1, len - at - 1);
+            s_check_near (taxonomy, variant, len - 1, &typos);
+            if (at + 1 < len) {                         //  a swap
+                memcpy (variant, form, len);
+                char swap = variant [at];
+                variant [at] = variant [at + 1];
+                variant [at + 1] = swap;
+                s_check_near (taxonomy, variant, len, &typos);
+            }
+        }
+    }
+    JM_CHECK (typos > 100);
     jm_taxonomy_destroy (&taxonomy);
 }
