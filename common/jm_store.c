@@ -103,15 +103,18 @@ void
 jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
                          const size_t *argvlen)
 {
-    jm_store__bytes_command_joined (self, argc, argv, argvlen, -1, NULL, 0);
+    jm_store__bytes_command_joined (self, argc, argv, argvlen, -1, NULL, NULL, 0);
 }
 
 void
 jm_store__bytes_command_joined (jm_store__bytes_t *self, int argc, const char **argv,
-                                const size_t *argvlen, int joined, const char *tail,
-                                size_t tail_len)
+                                const size_t *argvlen, int joined, const char *const *tails,
+                                const size_t *tail_lens, int tail_count)
 {
     assert (joined < argc);
+    size_t tail_len = 0;
+    for (int t = 0; t < tail_count; t++)
+        tail_len += tail_lens [t];
     size_t need = 24 + tail_len;
     for (int i = 0; i < argc; i++)
         need += 26 + argvlen [i];
@@ -122,16 +125,16 @@ jm_store__bytes_command_joined (jm_store__bytes_t *self, int argc, const char **
     *out++ = '\r';
     *out++ = '\n';
     for (int i = 0; i < argc; i++) {
-        size_t extra = i == joined ? tail_len : 0;
+        bool tailed = i == joined;
         *out++ = '$';
-        out = jm_buf_put_uint (out, argvlen [i] + extra);
+        out = jm_buf_put_uint (out, argvlen [i] + (tailed ? tail_len : 0));
         *out++ = '\r';
         *out++ = '\n';
         memcpy (out, argv [i], argvlen [i]);
         out += argvlen [i];
-        if (extra) {
-            memcpy (out, tail, extra);
-            out += extra;
+        for (int t = 0; tailed && t < tail_count; t++) {
+            memcpy (out, tails [t], tail_lens [t]);
+            out += tail_lens [t];
         }
         *out++ = '\r';
         *out++ = '\n';
@@ -499,6 +502,7 @@ s_schedule_retry (jm_store_t *self)
 static void
 s_close (jm_store_t *self)
 {
+    self->stream_read = self->stream_commands;  //  a streamed lookup's rest: misses
     if (self->ctx) {
         redisFree (self->ctx);
         self->ctx = NULL;
@@ -585,6 +589,10 @@ s_lost_io (jm_store_t *self, const char *why)
 static int
 s_send (jm_store_t *self, const char *bytes, size_t len)
 {
+    if (jm_store__stream_open (self))
+        jm_store__stream_end (self);    //  its replies come first on the wire
+    if (!self->ctx)
+        return -1;
     redisContext *ctx = self->ctx;
     if (ctx->obuf && ctx->obuf [0] != '\0') {
         if (redisAppendFormattedCommand (ctx, bytes, len) != REDIS_OK) {
@@ -613,6 +621,43 @@ s_send (jm_store_t *self, const char *bytes, size_t len)
     return 0;
 }
 
+int
+jm_store__read_reply (jm_store_t *self, redisReply **reply_p, char *refused, size_t refused_size)
+{
+    void *reply = NULL;
+    *reply_p = NULL;
+    if (redisGetReply (self->ctx, &reply) != REDIS_OK || !reply) {
+        char why [240];
+        if (strcmp (self->ctx->errstr, strerror (EAGAIN)) == 0)
+            snprintf (why, sizeof why, "no reply within %d ms",
+                      self->options.command_timeout_ms);
+        else
+            snprintf (why, sizeof why, "%s",
+                      self->ctx->errstr [0] ? self->ctx->errstr : "no reply");
+        s_lost_io (self, why);
+        return -1;
+    }
+    if (((redisReply *) reply)->type == REDIS_REPLY_ERROR) {
+        self->stats.errors++;
+        const char *text = ((redisReply *) reply)->str;
+        if (!self->handshaking && !refused [0] && s_error_is_refusal (text))
+            snprintf (refused, refused_size, S_REFUSED "%.160s", text);
+    }
+    *reply_p = reply;
+    return 0;
+}
+
+int
+jm_store__refused (jm_store_t *self, const char *refused)
+{
+    if (!refused [0])
+        return 0;
+    //  Every reply is read, so nothing is left on the wire; what the
+    //  callers kept pending goes again on the next connection
+    s_lost (self, refused);
+    return -1;
+}
+
 //  Reads the replies of `commands` commands sent before and hands each to
 //  fn.  Returns 0, or -1 when the connection failed (it is then dropped).
 static int
@@ -620,37 +665,29 @@ s_read_replies (jm_store_t *self, size_t commands, jm_store__reply_fn *fn, void 
 {
     char refused [200] = "";
     for (size_t index = 0; index < commands; index++) {
-        void *reply = NULL;
-        if (redisGetReply (self->ctx, &reply) != REDIS_OK || !reply) {
-            char why [240];
-            if (strcmp (self->ctx->errstr, strerror (EAGAIN)) == 0)
-                snprintf (why, sizeof why, "no reply within %d ms",
-                          self->options.command_timeout_ms);
-            else
-                snprintf (why, sizeof why, "%s",
-                          self->ctx->errstr [0] ? self->ctx->errstr : "no reply");
-            s_lost_io (self, why);
+        redisReply *reply;
+        if (jm_store__read_reply (self, &reply, refused, sizeof refused))
             return -1;
-        }
-        if (((redisReply *) reply)->type == REDIS_REPLY_ERROR) {
-            self->stats.errors++;
-            const char *text = ((redisReply *) reply)->str;
-            if (!self->handshaking && !refused [0] && s_error_is_refusal (text))
-                snprintf (refused, sizeof refused, S_REFUSED "%.160s", text);
-        }
         fn (self, index, reply, arg);
         freeReplyObject (reply);
     }
-    if (refused [0]) {
-        //  Every reply is read, so nothing is left on the wire; what the
-        //  callers kept pending goes again on the next connection
-        s_lost (self, refused);
-        return -1;
-    }
-    return 0;
+    return jm_store__refused (self, refused);
 }
 
 static int s_collect (jm_store_t *self);
+
+int
+jm_store__send (jm_store_t *self, const char *bytes, size_t len)
+{
+    assert (self->ctx);
+    //  replies to writes sent ahead come first
+    if (self->sent_commands) {
+        s_collect (self);
+        if (!self->ctx)
+            return -1;
+    }
+    return s_send (self, bytes, len);
+}
 
 int
 jm_store__round_trip (jm_store_t *self, const char *bytes, size_t len, size_t commands,
@@ -1200,6 +1237,7 @@ jm_store_destroy (jm_store_t **self_p)
     jm_store__bytes_free (&self->scratch);
     jm_store__bytes_free (&self->arena);
     jm_buf_free (&self->value);
+    jm_store__stream_end (self);
     free (self->slots);
     jm_store__scripts_free (self);
     free (self);
@@ -1260,6 +1298,8 @@ jm_store_send (jm_store_t *self)
     assert (self);
     if (self->entry_sent == self->entry_end)
         return 0;
+    if (jm_store__stream_open (self))
+        return -1;              //  a streamed lookup's replies come first: sent later
     //  one send in flight at a time, which bounds the pending bytes: the
     //  replies to the last one have usually arrived while the caller worked
     if (self->sent_commands)

@@ -1,9 +1,12 @@
 /*  jm_store: the only module that talks to Redis.
 
     A matcher works in batches, and so does the store: one pipelined round
-    trip looks up the cached results of a whole batch (jm_store_lookup), and
-    one pipelined round trip writes the batch's new results (jm_store_write
-    queues, jm_store_flush sends).  No call costs a round trip per item.
+    trip looks up the cached results of a whole batch (jm_store_lookup, or
+    jm_store_lookup_start and _next, which read each hit from the socket
+    only when the caller gets to it, so a batch's hits are never all held
+    at once), and one pipelined round trip writes the batch's new results
+    (jm_store_write queues, jm_store_flush sends).  No call costs a round
+    trip per item.
 
     Writes are at-least-once.  Every queued command stays in the store's own
     pending buffer until Redis has answered it (hiredis's redisReconnect
@@ -105,6 +108,8 @@ typedef struct {
     const char *fingerprint;        //  "<version>:<hex hash of normalized profile>"
     const char *json;               //  full result JSON text
     size_t json_len;                //  bytes in json; 0 means strlen (json)
+    const char *json_tail;          //  stored right after json, or NULL: e.g. the "}"
+                                    //  that a reply's copy of the JSON writes later
     //  Optional, for ranking pages: when band is set, the hash also gets
     //  band, name (when not NULL) and required, the candidate is added to
     //  the band's ranking <ns>:rank:<job>:<version>:<band> and removed from
@@ -305,6 +310,22 @@ void jm_store_destroy (jm_store_t **self_p);
 //  connect attempt (none at all while backing off).  Items with invalid ids
 //  or error replies are misses.
 int jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count);
+
+//  The same, streamed: sends the lookups of count items and returns at once
+//  (0, or -1 when Redis is not available: every item a miss).  Then
+//  jm_store_lookup_next hands over each item's result in order, reading
+//  each hit from the socket only then, so the hits of a large batch are
+//  never held all at once.  items stay the caller's, and must live until
+//  every item was handed over or the next call of the store.
+int jm_store_lookup_start (jm_store_t *self, jm_store_lookup_t *items, size_t count);
+
+//  Fills hit, json and json_len of items [item] (items handed over in
+//  increasing order, each at most once; those skipped are misses).
+//  Returns hit.  json is the store's, valid until the next call of the
+//  store.  Other calls may come between (writes are queued, not sent, until
+//  every reply is read; a call that must use the connection first reads
+//  the rest, whose items are then misses).
+bool jm_store_lookup_next (jm_store_t *self, size_t item);
 
 //  Same as jm_store_lookup, sending the commands of extra (plain reads,
 //  e.g. GET of a counter) in the same round trip and keeping their replies

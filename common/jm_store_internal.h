@@ -104,6 +104,15 @@ struct _jm_store_t {
     size_t *slots;                  //  command -> item, item -> arena offset
     size_t slot_cap;
 
+    //  A streamed lookup (jm_store_lookup_start): its items, how many of its
+    //  commands' replies are read, and a hit read ahead of the caller
+    jm_store_lookup_t *stream_items;
+    size_t stream_commands;
+    size_t stream_read;
+    redisReply *stream_reply;       //  the hit of item stream_hit, or NULL
+    size_t stream_hit;
+    char stream_refused [200];      //  a refusal among its replies
+
     //  Lua scripts: loaded after each connection and after NOSCRIPT
     jm_store_script_t **scripts;
     size_t script_count;
@@ -150,12 +159,12 @@ void jm_store__bytes_append (jm_store__bytes_t *self, const void *data, size_t l
 void jm_store__bytes_command (jm_store__bytes_t *self, int argc, const char **argv,
                               const size_t *argvlen);
 
-//  The same, with argument `joined` followed by tail_len bytes of tail (one
-//  argument made of two pieces, without copying them together first);
-//  joined -1 for none.
+//  The same, with argument `joined` followed by the tail_count pieces of
+//  tails (one argument made of several pieces, without copying them
+//  together first); joined -1 for none.
 void jm_store__bytes_command_joined (jm_store__bytes_t *self, int argc, const char **argv,
-                                     const size_t *argvlen, int joined, const char *tail,
-                                     size_t tail_len);
+                                     const size_t *argvlen, int joined, const char *const *tails,
+                                     const size_t *tail_lens, int tail_count);
 
 //  Writes the name and first argument of command number index in len bytes
 //  of RESP into out (size bytes), for logs; "?" when it cannot tell.
@@ -169,6 +178,29 @@ typedef void (jm_store__reply_fn) (jm_store_t *self, size_t index, redisReply *r
 
 int jm_store__round_trip (jm_store_t *self, const char *bytes, size_t len, size_t commands,
                           jm_store__reply_fn *fn, void *arg);
+
+//  Sends len bytes of commands whose replies the caller then reads, after
+//  reading those of the writes sent ahead.  Returns 0, or -1 when the
+//  connection failed (it is then dropped).
+int jm_store__send (jm_store_t *self, const char *bytes, size_t len);
+
+//  Reads one reply into *reply_p (the caller frees it).  Returns 0, or -1
+//  when the connection failed (it is then dropped).  The first error reply
+//  that refuses us (NOAUTH...) is noted in refused, for jm_store__refused.
+int jm_store__read_reply (jm_store_t *self, redisReply **reply_p, char *refused,
+                          size_t refused_size);
+
+//  Once every reply of a run is read: when one refused us, drops the
+//  connection (Redis is unavailable to us) and returns -1, else 0.
+int jm_store__refused (jm_store_t *self, const char *refused);
+
+//  True while replies of a streamed lookup are still to be read.
+bool jm_store__stream_open (const jm_store_t *self);
+
+//  Reads what is left of a streamed lookup (its items not handed out yet
+//  are misses) and frees its last reply: before anything else goes on the
+//  wire.
+void jm_store__stream_end (jm_store_t *self);
 
 //  Makes sure the store is connected, connecting when a retry is due.
 //  Returns true when connected.

@@ -116,27 +116,17 @@ jm_store_calls_add_result_head (jm_store_calls_t *self, const char *key)
 //  --------------------------------------------------------------------------
 //  Lookups
 
+static const char *s_lookup_hit (const jm_store_t *self, const jm_store_lookup_t *item,
+                                 const redisReply *reply, size_t *json_len);
+
 static void
 s_on_lookup_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
 {
     jm_store_lookup_t *items = arg;
     size_t item = self->slots [index];
-    if (reply->type == REDIS_REPLY_ERROR) {
-        jm_log_debug ("redis %s: lookup of %s/%s failed: %s", self->endpoint,
-                      items [item].job, items [item].candidate, reply->str);
-        return;
-    }
-    if (reply->type != REDIS_REPLY_STRING)
-        return;                     //  nil: never scored, or expired
-    //  a hit when the header line starts with the fingerprint wanted now
-    const char *want = items [item].fingerprint;
-    size_t want_len = want ? strlen (want) : 0;
     size_t json_len;
-    const char *json = jm_store_result_json (reply->str, reply->len, &json_len);
-    if (!want || !json || (size_t) (json - reply->str) < FP_PREFIX_LEN + want_len + 1
-    ||  memcmp (reply->str, FP_PREFIX, FP_PREFIX_LEN) != 0
-    ||  memcmp (reply->str + FP_PREFIX_LEN, want, want_len) != 0
-    ||  reply->str [FP_PREFIX_LEN + want_len] != '"')
+    const char *json = s_lookup_hit (self, &items [item], reply, &json_len);
+    if (!json)
         return;
     items [item].hit = true;
     items [item].json_len = json_len;
@@ -145,6 +135,30 @@ s_on_lookup_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
     *offset = self->arena.len;
     jm_store__bytes_append (&self->arena, json, json_len);
     self->arena.len++;              //  keep the NUL
+}
+
+//  The JSON of a result value that is a hit for item, or NULL.
+static const char *
+s_lookup_hit (const jm_store_t *self, const jm_store_lookup_t *item, const redisReply *reply,
+              size_t *json_len)
+{
+    if (reply->type == REDIS_REPLY_ERROR) {
+        jm_log_debug ("redis %s: lookup of %s/%s failed: %s", self->endpoint,
+                      item->job, item->candidate, reply->str);
+        return NULL;
+    }
+    if (reply->type != REDIS_REPLY_STRING)
+        return NULL;                //  nil: never scored, or expired
+    //  a hit when the header line starts with the fingerprint wanted now
+    const char *want = item->fingerprint;
+    size_t want_len = want ? strlen (want) : 0;
+    const char *json = jm_store_result_json (reply->str, reply->len, json_len);
+    if (!want || !json || (size_t) (json - reply->str) < FP_PREFIX_LEN + want_len + 1
+    ||  memcmp (reply->str, FP_PREFIX, FP_PREFIX_LEN) != 0
+    ||  memcmp (reply->str + FP_PREFIX_LEN, want, want_len) != 0
+    ||  reply->str [FP_PREFIX_LEN + want_len] != '"')
+        return NULL;
+    return json;
 }
 
 //  Lookup replies go to the items; those after them to the extra calls.
@@ -164,6 +178,46 @@ s_on_lookup_or_extra (jm_store_t *self, size_t index, redisReply *reply, void *a
         jm_store__reply_copy (&lookup->extra->replies [index - lookup->commands], reply);
 }
 
+//  Makes every item a miss until its reply says otherwise, and counts them.
+static void
+s_lookups_clear (jm_store_t *self, jm_store_lookup_t *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        items [i].hit = false;
+        items [i].json = NULL;
+        items [i].json_len = 0;
+    }
+    self->stats.lookups += count;
+}
+
+//  Formats a GET per item into the scratch buffer, and in slots the item
+//  of each command.  Returns how many commands (an invalid id cannot be
+//  cached: its item has none, a miss).
+static size_t
+s_format_gets (jm_store_t *self, const jm_store_lookup_t *items, size_t count)
+{
+    if (count > self->slot_cap / 2) {
+        free (self->slots);
+        self->slot_cap = count * 2;
+        self->slots = malloc (self->slot_cap * sizeof (size_t));
+        assert (self->slots);
+    }
+    self->scratch.len = 0;
+    size_t commands = 0;
+    for (size_t i = 0; i < count; i++) {
+        char key [JM_KEYS_MAX];
+        int key_len = jm_keys_result (self->keys, items [i].job, items [i].candidate,
+                                      key, sizeof key, NULL);
+        if (key_len < 0)
+            continue;
+        const char *argv [] = { "GET", key };
+        size_t argvlen [] = { 3, (size_t) key_len };
+        jm_store__bytes_command (&self->scratch, 2, argv, argvlen);
+        self->slots [commands++] = i;
+    }
+    return commands;
+}
+
 int
 jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count)
 {
@@ -179,36 +233,13 @@ jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
     size_t extra_count = extra ? extra->count : 0;
     if (extra)
         jm_store__calls_clear_replies (extra);
-    for (size_t i = 0; i < count; i++) {
-        items [i].hit = false;
-        items [i].json = NULL;
-        items [i].json_len = 0;
-    }
-    self->stats.lookups += count;
+    s_lookups_clear (self, items, count);
     if (count == 0 && extra_count == 0)
         return 0;
     if (!jm_store__ensure (self) || (extra_count && jm_store__scripts_ready (self)))
         return -1;
-    if (count > self->slot_cap / 2) {
-        free (self->slots);
-        self->slot_cap = count * 2;
-        self->slots = malloc (self->slot_cap * sizeof (size_t));
-        assert (self->slots);
-    }
-    self->scratch.len = 0;
     self->arena.len = 0;
-    size_t commands = 0;
-    for (size_t i = 0; i < count; i++) {
-        char key [JM_KEYS_MAX];
-        int key_len = jm_keys_result (self->keys, items [i].job, items [i].candidate,
-                                      key, sizeof key, NULL);
-        if (key_len < 0)
-            continue;               //  an invalid id cannot be cached: a miss
-        const char *argv [] = { "GET", key };
-        size_t argvlen [] = { 3, (size_t) key_len };
-        jm_store__bytes_command (&self->scratch, 2, argv, argvlen);
-        self->slots [commands++] = i;
-    }
+    size_t commands = s_format_gets (self, items, count);
     if (commands == 0 && extra_count == 0)
         return 0;
     if (extra_count) {
@@ -237,6 +268,107 @@ jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
         }
     self->stats.hits += (uint64_t) hits;
     return hits;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Streamed lookups: each hit is read from the socket when the caller
+//  reaches its item, so a batch's cached results are never all held at
+//  once (the caller copies each where it goes).
+
+bool
+jm_store__stream_open (const jm_store_t *self)
+{
+    return self->stream_read < self->stream_commands;
+}
+
+//  Frees the hit read ahead, if any.
+static void
+s_stream_drop_reply (jm_store_t *self)
+{
+    if (self->stream_reply)
+        freeReplyObject (self->stream_reply);
+    self->stream_reply = NULL;
+}
+
+//  Reads replies until a hit of an item from `from` on, which it keeps
+//  (its item in stream_hit), or to the end; misses and the items before
+//  from (skipped by the caller) are dropped.  SIZE_MAX: reads to the end.
+static void
+s_stream_read (jm_store_t *self, size_t from)
+{
+    while (self->ctx && self->stream_read < self->stream_commands) {
+        redisReply *reply;
+        if (jm_store__read_reply (self, &reply, self->stream_refused,
+                                  sizeof self->stream_refused))
+            break;                  //  lost: s_lost made the rest misses
+        size_t item = self->slots [self->stream_read++];
+        size_t json_len;
+        if (item >= from && s_lookup_hit (self, &self->stream_items [item], reply, &json_len)) {
+            self->stream_reply = reply;
+            self->stream_hit = item;
+            break;
+        }
+        freeReplyObject (reply);
+    }
+    if (self->stream_read == self->stream_commands && self->stream_commands) {
+        self->stream_commands = self->stream_read = 0;
+        if (self->ctx && jm_store__refused (self, self->stream_refused) == 0)
+            self->stats.round_trips++;
+        self->stream_refused [0] = '\0';
+    }
+}
+
+void
+jm_store__stream_end (jm_store_t *self)
+{
+    s_stream_drop_reply (self);
+    if (jm_store__stream_open (self))
+        s_stream_read (self, SIZE_MAX);
+    self->stream_items = NULL;
+}
+
+int
+jm_store_lookup_start (jm_store_t *self, jm_store_lookup_t *items, size_t count)
+{
+    assert (self);
+    assert (items || count == 0);
+    jm_store__stream_end (self);
+    s_lookups_clear (self, items, count);
+    if (count == 0 || !jm_store__ensure (self))
+        return count ? -1 : 0;
+    size_t commands = s_format_gets (self, items, count);
+    if (commands == 0)
+        return 0;
+    self->stats.commands_sent += commands;
+    if (jm_store__send (self, self->scratch.data, self->scratch.len))
+        return -1;
+    self->stream_items = items;
+    self->stream_commands = commands;
+    self->stream_read = 0;
+    self->stream_refused [0] = '\0';
+    return 0;
+}
+
+bool
+jm_store_lookup_next (jm_store_t *self, size_t item)
+{
+    assert (self);
+    jm_store_lookup_t *items = self->stream_items;
+    if (!items)
+        return false;               //  nothing sent: a miss
+    if (self->stream_reply && self->stream_hit < item)
+        s_stream_drop_reply (self);
+    if (!self->stream_reply)
+        s_stream_read (self, item);
+    if (!self->stream_reply || self->stream_hit != item)
+        return false;               //  a miss, read past already or to come
+    size_t json_len;
+    items [item].json = s_lookup_hit (self, &items [item], self->stream_reply, &json_len);
+    items [item].json_len = json_len;
+    items [item].hit = true;
+    self->stats.hits++;
+    return true;
 }
 
 
@@ -328,8 +460,11 @@ s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t 
         set_len [4] = (size_t) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
         argc = 5;
     }
-    //  the value: the header line, then the JSON
-    jm_store__bytes_command_joined (out, argc, set, set_len, 2, result->json, json_len);
+    //  the value: the header line, then the JSON and its tail
+    const char *tails [] = { result->json, result->json_tail };
+    size_t tail_lens [] = { json_len, result->json_tail ? strlen (result->json_tail) : 0 };
+    jm_store__bytes_command_joined (out, argc, set, set_len, 2, tails, tail_lens,
+                                    result->json_tail ? 2 : 1);
     return 0;
 }
 

@@ -68,10 +68,12 @@ static const char *s_synopsis =
 static void *
 s_start (jm_config_t *config, jm_error_t *err)
 {
-    //  A 500-candidate reply is a 2.5 MB frame that the I/O thread frees
-    //  once sent: a fixed mmap threshold gives such blocks back to the
-    //  system at once, where glibc's rising threshold would keep them in
-    //  the heap and the resident size would wander up toward the limit.
+    //  A 500-candidate reply is a 3.4 MB frame; the buffers it is written
+    //  in are kept from batch to batch, but one the I/O thread frees once
+    //  sent (a third while two are being sent, or an outsized one): a fixed
+    //  mmap threshold gives such blocks back to the system at once, where
+    //  glibc's rising threshold would keep them in the heap and the
+    //  resident size would wander up toward the limit.
     //  With CURVE, libzmq encrypts and decrypts every message through two
     //  temporary buffers of its size; from mmap, each 2.5 MB reply would
     //  fault in some 1,800 fresh pages, most of what CURVE costs on a

@@ -3,16 +3,22 @@
     One turn of the loop handles a batch:
 
         drain requests  ->  parse + normalize  ->  one Redis lookup round trip
-        ->  score the misses  ->  queue writes  ->  one Redis flush  ->  replies
+        ->  write the replies, scoring the misses into place  ->  queue writes
+        ->  one Redis flush  ->  replies
 
     so Redis costs two round trips per batch, and many single-candidate
-    requests in flight share them.  Every FLUSH_EVERY results are queued
-    as one write (jm_store_write_many: one ranking command per set for all
-    of them) and sent ahead without waiting (jm_store_send): Redis stores
-    them while the next ones are scored.  The replies are built as if
-    stored while Redis takes the last writes; when another request is
-    already waiting, they are held (s_finish_replies) until that batch is
-    parsed, then flushed and sent; else flushed and sent at once.  So under
+    requests in flight share them.  The lookup's answers are read item by
+    item as the replies are written (jm_store_lookup_next): each hit is
+    copied into its reply, each miss scored straight into its reply, from
+    where the store copies it into its write.  So a result exists once in
+    the matcher, and a big reply is lent to libzmq, not copied
+    (reply_buffer.h).  Every FLUSH_EVERY results are queued as one write
+    (jm_store_write_many: one ranking command per set for all of them) and
+    sent ahead without waiting (jm_store_send) once the lookup's answers are
+    all read: Redis stores them while the next ones are scored.  The
+    replies are written as if stored; when another request is already
+    waiting, they are held (s_finish_replies) until that batch is parsed,
+    then flushed and sent; else flushed and sent at once.  So under
     load Redis stores one batch while the next is parsed.  Each new profile
     is stored with the batch's writes (for re-scoring), and a guard per job
     follows them (registry.h).  Each turn also serves jobmatch.jobs and
@@ -20,7 +26,8 @@
     service), polls the registry, and when nothing waits, re-scores one
     chunk of a changed job.  While Redis cannot take the writes, they wait
     in the store, and the matcher offers the gateway fewer slots as they
-    grow, none at --redis-pending-max-mb (s_update_slots).                */
+    grow, none at --redis-pending-max-mb (s_update_slots); of big requests
+    it takes two at a time (one served, the next waiting).                 */
 #include "matcher.h"
 #include "body.h"
 #include "registry.h"
@@ -45,6 +52,8 @@
 #define RESCORE_BUSY_MS     250         //  under load, still one re-scoring chunk this often
 #define FLUSH_EVERY         64          //  result writes held before they are sent ahead
                                         //  (about 0.5 MB; two such at most are held)
+#define HELD_BODIES_MAX     (1u << 20)  //  request bytes taken on at once, about (two at
+                                        //  least: one served, the next one waiting)
 
 typedef jm_registry_job_t s_job_info_t;
 
@@ -63,8 +72,8 @@ typedef struct {
     char fingerprint [64];
     bool refresh;               //  scored and stored even when cached ("refresh": true)
     bool cached;
-    size_t offset, len;         //  result JSON in the batch arena; when cached, the
-                                //  lookup's (self->lookups, the same index)
+    size_t offset, len;         //  new: its JSON in the reply buffer, where the
+                                //  reply goes on after all but its closing brace
 } s_item_t;
 
 typedef struct {
@@ -72,15 +81,22 @@ typedef struct {
     jm_error_t error;           //  the whole request failed
     bool single;                //  {"candidate": ...} rather than {"candidates": [...]}
     int first_entry, entry_count;
+    size_t reply_offset;        //  where its reply starts in the reply buffer
 } s_request_t;
 
 typedef struct {
     jm_mdp_request_t *request;
-    zframe_t *frame;            //  the reply, or NULL when it is in the reply buffer
-    size_t size;
+    size_t offset, size;        //  the reply in the batch's reply buffer
     int entry_count;
     bool error;
 } s_held_reply_t;
+
+//  The store writes of a batch while its replies are written
+typedef struct {
+    size_t queued;              //  results queued for the store
+    size_t scored;              //  scored and not yet queued (self->write_*)
+    int profile_entry;          //  the entry whose profile was queued last
+} s_writes_t;
 
 struct _jm_matcher_t {
     zactor_t *actor;
@@ -108,8 +124,7 @@ struct _jm_matcher_t {
     size_t item_count, item_cap;
     jm_store_lookup_t *lookups;
     size_t lookup_cap;
-    jm_buf_t arena;
-    jm_buf_t reply;
+    jm_buf_t reply;                     //  a jobmatch.jobs or jobmatch.results reply
     //  results scored and not yet queued: written FLUSH_EVERY at a time
     jm_store_result_t write_results [FLUSH_EVERY];
     size_t write_items [FLUSH_EVERY];           //  their items
@@ -119,12 +134,14 @@ struct _jm_matcher_t {
     //  held until the flush says so; and a request received ahead
     s_held_reply_t *held;
     int held_count;
-    reply_buffer_t *reply_buffer;       //  for a big reply (reply_buffer.h)
+    reply_buffer_t *outs [2];           //  the replies of a batch (reply_buffer.h)
+    int out;                            //  the last batch's, in outs
     bool held_writes;
     jm_mdp_request_t *next;
     //  backpressure: the slots announced, and those offered now (s_update_slots)
     int slots;
     int slots_now;
+    size_t body_size;                   //  the mean request body of the last batch
     int64_t full_since;                 //  monotonic ms the slots went to 0, or 0
     //  counters for the periodic log
     uint64_t requests_done, results_done, cached_done, errors_done, rescored_done;
@@ -296,15 +313,6 @@ s_write_error_object (jm_buf_t *out, const jm_error_t *error)
     jm_buf_puts (out, "}");
 }
 
-//  Appends n bytes to dest at *len (dest NULL: only counts them).
-static void
-s_put (char *dest, size_t *len, const void *data, size_t n)
-{
-    if (dest)
-        memcpy (dest + *len, data, n);
-    *len += n;
-}
-
 //  How a result was served, closing its object: appended to each stored
 //  result (less its '}') in a reply
 enum { SERVED_UNSTORED, SERVED_STORED, SERVED_CACHED };
@@ -313,91 +321,79 @@ static const char *s_served [] = {
     ",\"cached\":true,\"stored\":true}"
 };
 
-//  Writes the body of a successful request's reply into dest and counts
-//  what it says, or only measures it when dest is NULL; returns its
-//  length.  Results are copied straight from the batch arena or, when
-//  cached, from the store's lookup buffer, so a large reply exists once
-//  more, in its frame.
-static size_t
-s_reply_results (jm_matcher_t *self, s_request_t *request, bool stored, char *dest)
+static void s_score_item (jm_matcher_t *self, size_t i, jm_buf_t *out, s_writes_t *writes);
+
+//  Writes the reply of one request into out, as if its new results were
+//  stored (s_finish_replies says otherwise when they were not): its error,
+//  or its results, each new one scored into place and queued for the store
+//  from there, each cached one copied from the lookup.  So a result's JSON
+//  exists once in the matcher, and a large reply is sent from where it is.
+static void
+s_write_reply (jm_matcher_t *self, s_request_t *request, jm_buf_t *out, s_writes_t *writes)
 {
-    size_t len = 0;
-    static const char head [] = "{\"ok\":true,\"results\":[";
-    s_put (dest, &len, head, sizeof head - 1);
+    request->reply_offset = out->len;
+    if (jm_error_is_set (&request->error)) {
+        jm_buf_puts (out, "{\"ok\":false,\"error\":");
+        s_write_error_object (out, &request->error);
+        jm_buf_puts (out, "}");
+        self->errors_done++;
+        return;
+    }
+    jm_buf_puts (out, "{\"ok\":true,\"results\":[");
     bool first = true;
     for (int e = 0; e < request->entry_count; e++) {
         s_entry_t *entry = &self->entries [request->first_entry + e];
         if (!entry->candidate) {
-            jm_buf_t *out = &self->reply;
-            jm_buf_reset (out);
             jm_buf_printf (out, "%s{\"position\":%d,\"candidate\":", first ? "" : ",", e);
             jm_buf_json_str (out, entry->id);
             jm_buf_puts (out, ",\"error\":");
             s_write_error_object (out, &entry->error);
             jm_buf_puts (out, "}");
-            s_put (dest, &len, out->data, out->len);
             first = false;
-            self->errors_done += dest != NULL;
+            self->errors_done++;
             continue;
         }
         for (size_t i = (size_t) entry->first_item;
              i < self->item_count && self->items [i].entry == request->first_entry + e; i++) {
-            s_item_t *item = &self->items [i];
             if (!first)
-                s_put (dest, &len, ",", 1);
-            //  the stored result, less its closing brace, plus how it was served
-            const char *json = item->cached ? self->lookups [i].json : self->arena.data + item->offset;
-            s_put (dest, &len, json, item->len - 1);
-            const char *how = s_served [item->cached ? SERVED_CACHED : stored ? SERVED_STORED
-                                                                           : SERVED_UNSTORED];
-            s_put (dest, &len, how, strlen (how));
+                jm_buf_append (out, ",", 1);
             first = false;
-            if (dest) {
-                self->results_done++;
-                self->cached_done += item->cached;
+            self->results_done++;
+            //  a hit is read from Redis only now, and copied into place
+            const jm_store_lookup_t *lookup = &self->lookups [i];
+            //  ("refresh": scored and stored again whatever the cache holds)
+            self->items [i].cached = jm_store_lookup_next (self->store, i)
+                                  && !self->items [i].refresh
+                                  && lookup->json_len > 1
+                                  && lookup->json [lookup->json_len - 1] == '}';
+            if (!self->items [i].cached) {
+                s_score_item (self, i, out, writes);
+                continue;
             }
+            //  the stored result, less its closing brace, plus how it was served
+            jm_buf_append (out, lookup->json, lookup->json_len - 1);
+            jm_buf_puts (out, s_served [SERVED_CACHED]);
+            self->cached_done++;
         }
     }
-    s_put (dest, &len, "]}", 2);
-    return len;
+    jm_buf_append (out, "]}", 2);
 }
 
-//  Builds the reply of one request as if its new results were stored and
-//  holds it (s_finish_replies sends it).
+//  Holds the reply written last (s_finish_replies sends it).
 static void
-s_reply_hold (jm_matcher_t *self, s_request_t *request)
+s_reply_hold (jm_matcher_t *self, s_request_t *request, size_t end)
 {
-    zframe_t *frame;
-    size_t size = 0;
-    if (jm_error_is_set (&request->error)) {
-        jm_buf_t *out = &self->reply;
-        jm_buf_reset (out);
-        jm_buf_puts (out, "{\"ok\":false,\"error\":");
-        s_write_error_object (out, &request->error);
-        jm_buf_puts (out, "}");
-        self->errors_done++;
-        frame = zframe_new (out->data, out->len);
-        size = out->len;
-    }
-    else {
-        size_t len = s_reply_results (self, request, true, NULL);
-        char *room = reply_buffer_take (self->reply_buffer, len);
-        frame = room ? NULL : zframe_new (NULL, len);
-        size_t written = s_reply_results (self, request, true, room ? room : (char *) zframe_data (frame));
-        assert (written == len);
-        size = len;
-    }
     s_held_reply_t *held = &self->held [self->held_count++];
     held->request = request->request;
     request->request = NULL;
-    held->frame = frame;
-    held->size = size;
+    held->offset = request->reply_offset;
+    held->size = end - request->reply_offset;
     held->entry_count = request->entry_count;
     held->error = jm_error_is_set (&request->error);
 }
 
 //  The same reply saying that the new results were not stored: each
-//  ,"cached":false,"stored":true} that s_reply_results wrote (JSON text
+//  ,"cached":false,"stored":true} that s_write_reply wrote (JSON text
 //  cannot hold it inside a string, where quotes are escaped) says false.
 static zframe_t *
 s_reply_unstored (const char *data, size_t size)
@@ -428,29 +424,46 @@ s_finish_replies (jm_matcher_t *self)
         return;
     bool stored = !self->held_writes
                || (jm_store_flush (self->store) >= 0 && jm_store_pending (self->store) == 0);
+    reply_buffer_t *buffer = self->outs [self->out];
+    const char *data = reply_buffer_buf (buffer)->data;
     for (int r = 0; r < self->held_count; r++) {
         s_held_reply_t *held = &self->held [r];
-        if (!stored) {
-            const char *data = held->frame ? (const char *) zframe_data (held->frame)
-                                           : reply_buffer_data (self->reply_buffer);
-            zframe_t *unstored = s_reply_unstored (data, held->size);
-            if (held->frame)
-                zframe_destroy (&held->frame);
-            else
-                reply_buffer_give_back (self->reply_buffer);
-            held->frame = unstored;
-        }
         jm_log_debug ("request: %d candidates, %zu bytes reply%s%s", held->entry_count,
                       held->size, held->error ? ", error" : "",
                       stored ? "" : ", not stored");
-        if (held->frame)
-            jm_mdp_worker_reply (self->worker, &held->request, &held->frame);
-        else
-            reply_buffer_send (self->reply_buffer, self->worker, &held->request, held->size);
+        if (stored && held->size >= REPLY_BUFFER_LEND)
+            reply_buffer_send (buffer, self->worker, &held->request, held->offset, held->size);
+        else {
+            zframe_t *frame = stored ? zframe_new (data + held->offset, held->size)
+                                     : s_reply_unstored (data + held->offset, held->size);
+            jm_mdp_worker_reply (self->worker, &held->request, &frame);
+        }
         self->requests_done++;
     }
     self->held_count = 0;
     self->held_writes = false;
+    if (reply_buffer_buf (buffer)->cap > REPLY_BUFFER_KEEP)
+        reply_buffer_destroy (&self->outs [self->out]);     //  freed once sent
+}
+
+//  The buffer for a batch's replies, empty: the first of the two kept that
+//  libzmq no longer sends from.  The second is made only when the first is
+//  still being sent as the next batch is written; when both are, a new one
+//  takes the second's place (the old one is freed once sent).
+static jm_buf_t *
+s_replies_begin (jm_matcher_t *self)
+{
+    int index = 0;
+    while (index < 2 && self->outs [index] && reply_buffer_lent (self->outs [index]))
+        index++;
+    if (index == 2)
+        reply_buffer_destroy (&self->outs [--index]);
+    if (!self->outs [index])
+        self->outs [index] = reply_buffer_new ();
+    self->out = index;
+    jm_buf_t *out = reply_buffer_buf (self->outs [index]);
+    jm_buf_reset (out);
+    return out;
 }
 
 //  Queues, per job scored in this batch, the guard that hands results
@@ -517,13 +530,14 @@ s_format_required (char *out, int met, int total)
 }
 
 //  Queues the first count results scored since the last call as one write
-//  (their json read from the arena now: it may have moved since).  Returns
-//  how many were queued; the others are logged.
+//  (their json read from the reply buffer now: it may have moved since).
+//  Returns how many were queued; the others are logged.
 static size_t
 s_write_results (jm_matcher_t *self, size_t count)
 {
+    const char *data = reply_buffer_buf (self->outs [self->out])->data;
     for (size_t w = 0; w < count; w++)
-        self->write_results [w].json = self->arena.data + self->items [self->write_items [w]].offset;
+        self->write_results [w].json = data + self->items [self->write_items [w]].offset;
     int queued = jm_store_write_many (self->store, self->write_results, count, self->write_errors);
     for (size_t w = 0; w < count; w++)
         if (self->write_errors [w].code [0])
@@ -533,6 +547,52 @@ s_write_results (jm_matcher_t *self, size_t count)
     return queued > 0 ? (size_t) queued : 0;
 }
 
+//  Scores item i into its place in the reply (out), and queues its write,
+//  every FLUSH_EVERY results one write sent ahead, and its candidate's
+//  profile once.
+static void
+s_score_item (jm_matcher_t *self, size_t i, jm_buf_t *out, s_writes_t *writes)
+{
+    s_item_t *item = &self->items [i];
+    const jm_candidate_t *candidate = self->entries [item->entry].candidate;
+    jm_result_t scored;
+    jm_score_explain (item->info->job, candidate, &scored);
+    item->offset = out->len;
+    jm_result_write_json (&scored, item->info->job, candidate, out);
+    item->len = out->len - item->offset;
+    assert (item->len > 1 && out->data [out->len - 1] == '}');
+    out->len--;                         //  the reply closes it with how it was served
+    jm_buf_puts (out, s_served [SERVED_STORED]);
+    size_t w = writes->scored++;
+    s_format_required (self->write_required [w], scored.required_met, scored.required_total);
+    self->write_items [w] = i;
+    self->write_results [w] = (jm_store_result_t) {
+        .job = item->info->id,
+        .version = item->info->version_text,
+        .candidate = candidate->id,
+        .score = scored.score,
+        .fingerprint = item->fingerprint,
+        .json_len = item->len - 1,      //  json: from the reply buffer once written
+        .json_tail = "}",
+        .band = jm_band_name (scored.band),
+        .name = candidate->name,
+        .required = self->write_required [w]
+    };
+    if (writes->scored == FLUSH_EVERY) {
+        writes->queued += s_write_results (self, writes->scored);
+        writes->scored = 0;
+        jm_store_send (self->store);    //  the last flush says if all landed
+    }
+    if (writes->profile_entry != item->entry) {
+        //  kept for re-scoring when a job changes
+        writes->profile_entry = item->entry;
+        jm_buf_reset (&self->profile);
+        jm_candidate_write_profile (candidate, jm_engine_taxonomy (self->engine), &self->profile);
+        jm_store_write_profile (self->store, candidate->id, self->profile.data,
+                                self->profile.len, NULL);
+    }
+}
+
 //  Handles every request waiting, as one batch.
 static void
 s_handle_requests (jm_matcher_t *self)
@@ -540,7 +600,6 @@ s_handle_requests (jm_matcher_t *self)
     int request_count = 0;
     self->entry_count = 0;
     self->item_count = 0;
-    jm_buf_reset (&self->arena);
     while (request_count < MAX_BATCH_REQUESTS && self->item_count < (size_t) self->batch_max) {
         jm_mdp_request_t *request = self->next ? self->next : jm_mdp_worker_recv (self->worker);
         self->next = NULL;
@@ -555,6 +614,10 @@ s_handle_requests (jm_matcher_t *self)
         s_finish_replies (self);
         return;
     }
+    size_t body_bytes = 0;
+    for (int r = 0; r < request_count; r++)
+        body_bytes += jm_mdp_request_size (self->requests [r].request);
+    self->body_size = body_bytes / (size_t) request_count;
     if (self->unknown_job_seen && jm_registry_refresh (self->registry)) {
         //  a job put through another matcher a moment ago: parse again with it
         s_free_entries (self);
@@ -563,9 +626,10 @@ s_handle_requests (jm_matcher_t *self)
     }
     self->unknown_job_seen = false;
     //  Redis stored the last batch while this one was parsed: its replies
-    //  go now, before this batch's lookup fills the memory they held
+    //  go now, from the buffer this batch's replies may be written into
     s_finish_replies (self);
-    //  one round trip: what is already in Redis for these exact profiles and job versions
+    //  what is already in Redis for these exact profiles and job versions:
+    //  sent now, read item by item as the replies are written
     if (self->item_count > self->lookup_cap) {
         self->lookup_cap = self->item_count;
         self->lookups = realloc (self->lookups, self->lookup_cap * sizeof (jm_store_lookup_t));
@@ -579,63 +643,20 @@ s_handle_requests (jm_matcher_t *self)
             .fingerprint = item->fingerprint
         };
     }
-    if (self->item_count)
-        jm_store_lookup (self->store, self->lookups, self->item_count);
-    //  score the misses and queue their writes, each new profile once
-    size_t writes = 0, scored_count = 0;
-    int profile_entry = -1;
-    for (size_t i = 0; i < self->item_count; i++) {
-        s_item_t *item = &self->items [i];
-        const jm_candidate_t *candidate = self->entries [item->entry].candidate;
-        item->offset = self->arena.len;
-        if (self->lookups [i].hit && !item->refresh) {
-            //  the reply copies it from the store's lookup buffer, valid
-            //  until the next lookup: the replies are built before that
-            item->cached = true;
-            item->len = self->lookups [i].json_len;
-            continue;
-        }
-        jm_result_t scored;
-        jm_score_explain (item->info->job, candidate, &scored);
-        jm_result_write_json (&scored, item->info->job, candidate, &self->arena);
-        item->len = self->arena.len - item->offset;
-        size_t w = scored_count++;
-        s_format_required (self->write_required [w], scored.required_met, scored.required_total);
-        self->write_items [w] = i;
-        self->write_results [w] = (jm_store_result_t) {
-            .job = item->info->id,
-            .version = item->info->version_text,
-            .candidate = candidate->id,
-            .score = scored.score,
-            .fingerprint = item->fingerprint,
-            .json_len = item->len,              //  json: from the arena once written
-            .band = jm_band_name (scored.band),
-            .name = candidate->name,
-            .required = self->write_required [w]
-        };
-        if (scored_count == FLUSH_EVERY) {
-            writes += s_write_results (self, scored_count);
-            scored_count = 0;
-            jm_store_send (self->store);        //  the last flush below says if all landed
-        }
-        if (profile_entry != item->entry) {
-            //  kept for re-scoring when a job changes
-            profile_entry = item->entry;
-            jm_buf_reset (&self->profile);
-            jm_candidate_write_profile (candidate, jm_engine_taxonomy (self->engine), &self->profile);
-            jm_store_write_profile (self->store, candidate->id, self->profile.data,
-                                    self->profile.len, NULL);
-        }
+    jm_store_lookup_start (self->store, self->lookups, self->item_count);
+    //  the replies, each new result scored into place, its write queued
+    jm_buf_t *out = s_replies_begin (self);
+    s_writes_t writes = { .profile_entry = -1 };
+    for (int r = 0; r < request_count; r++) {
+        s_write_reply (self, &self->requests [r], out, &writes);
+        s_reply_hold (self, &self->requests [r], out->len);
     }
-    if (scored_count)
-        writes += s_write_results (self, scored_count);
+    if (writes.scored)
+        writes.queued += s_write_results (self, writes.scored);
     s_queue_guards (self);
-    //  the last writes go out; the replies are built meanwhile
-    if (writes)
+    if (writes.queued)
         jm_store_send (self->store);
-    for (int r = 0; r < request_count; r++)
-        s_reply_hold (self, &self->requests [r]);
-    self->held_writes = writes > 0;
+    self->held_writes = writes.queued > 0;
     s_free_entries (self);
     jm_json_doc_trim (self->doc);
     //  a request waiting already: parsing it overlaps Redis storing this
@@ -653,6 +674,10 @@ s_handle_requests (jm_matcher_t *self)
 //  queues the rest, or answers busy past its queue.  Requests already sent
 //  are still served (their writes may take the buffer past the bound by
 //  what they hold).  When the backlog drains, the slots come back.
+//  Big requests take fewer slots too: the matcher serves one batch at a
+//  time, so of 500-candidate requests (half a MB each) it holds two, the
+//  one served and the next, rather than as many as the gateway has: those
+//  wait in the gateway's queue, not in the matcher's memory.
 static void
 s_update_slots (jm_matcher_t *self)
 {
@@ -665,6 +690,12 @@ s_update_slots (jm_matcher_t *self)
         slots = (int) (self->slots * (1.0 - fill) * 2.0);
         slots = slots < 1 ? 1 : slots;
     }
+    //  a power of two, so that bodies of about the same size keep the number
+    size_t fit = 2;
+    while (fit < (size_t) self->slots && fit * 2 * self->body_size <= HELD_BODIES_MAX)
+        fit *= 2;
+    if ((size_t) slots > fit)
+        slots = (int) fit;
     if (slots == self->slots_now)
         return;
     jm_store_stats_t stats;
@@ -679,8 +710,8 @@ s_update_slots (jm_matcher_t *self)
         jm_log_info ("writes draining (%zu bytes left): taking requests again after %.1f s",
                      stats.pending_bytes, (double) (zclock_mono () - self->full_since) / 1000.0);
     else
-        jm_log_debug ("%zu bytes of writes pending: %d of %d slots", stats.pending_bytes,
-                      slots, self->slots);
+        jm_log_debug ("%zu bytes of writes pending, requests of %zu bytes: %d of %d slots",
+                      stats.pending_bytes, self->body_size, slots, self->slots);
     self->slots_now = slots;
     jm_mdp_worker_set_slots (self->worker, slots);
 }
@@ -869,9 +900,7 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     self->slots_now = slots;
     self->requests = calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));
     self->held = calloc (MAX_BATCH_REQUESTS, sizeof (s_held_reply_t));
-    self->reply_buffer = reply_buffer_new ();
     assert (self->requests && self->held);
-    jm_buf_init (&self->arena);
     jm_buf_init (&self->reply);
     jm_buf_init (&self->profile);
     self->doc = jm_json_doc_new ();
@@ -913,11 +942,11 @@ jm_matcher_destroy (jm_matcher_t **self_p)
     jm_json_doc_destroy (&self->doc);
     free (self->requests);
     free (self->held);
-    reply_buffer_destroy (&self->reply_buffer);
+    reply_buffer_destroy (&self->outs [0]);
+    reply_buffer_destroy (&self->outs [1]);
     free (self->entries);
     free (self->items);
     free (self->lookups);
-    jm_buf_free (&self->arena);
     jm_buf_free (&self->reply);
     free (self);
     *self_p = NULL;

@@ -1,46 +1,47 @@
-/*  reply_buffer: memory lent to libzmq for a matcher's big replies.
+/*  reply_buffer: a batch's replies, written in place and lent to libzmq.
 
-    A reply to 500 candidates is a 2.5 MB frame.  Allocated fresh for each
-    batch, it is mapped and faulted in page by page every time (main.c
-    fixes glibc's mmap threshold at 512 KB so that such blocks leave the
-    heap), about a tenth of a matcher's work under batch load.  One buffer
-    kept from batch to batch avoids that: the matcher writes a reply into
-    it when libzmq is not still sending the last one from it, libzmq sends
-    it without a copy and hands it back from its I/O thread once sent.    */
+    The matcher writes the replies of a batch straight into one buffer,
+    each new result once (the store copies its JSON from there into its
+    writes), and sends a big reply without a copy: libzmq sends it from
+    the buffer and hands it back from its I/O thread once sent.  So a
+    500-candidate reply (some 3.4 MB) exists once, not once scored, once
+    as a reply and once more while it is being sent.  A reference count
+    says who holds the buffer: the matcher, and each reply on its way; the
+    last to let go frees it.  Kept from batch to batch, its pages are
+    faulted in once, not for every reply.                                  */
 #ifndef REPLY_BUFFER_H
 #define REPLY_BUFFER_H
 
+#include "jm_buf.h"
 #include "jm_mdp.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define REPLY_BUFFER_MIN   (256u << 10)     //  smaller replies are plain frames
-#define REPLY_BUFFER_MAX   (4u << 20)       //  larger ones too: not kept resident
+#define REPLY_BUFFER_LEND  (256u << 10)     //  smaller replies go as copies
+#define REPLY_BUFFER_KEEP  (8u << 20)       //  a larger buffer is let go after its batch
 
 typedef struct _reply_buffer_t reply_buffer_t;
 
-//  A new buffer, empty until the first take.
+//  A new, empty buffer, held by the caller.
 reply_buffer_t *reply_buffer_new (void);
 
-//  Destroys the buffer and nulls the pointer; when libzmq still holds it,
-//  the hand-back frees it later.  Safe on NULL.
+//  Lets go of the caller's hold and nulls the pointer: the buffer is freed
+//  now, or by libzmq's hand-back of the last reply it still sends from it.
+//  Safe on NULL.
 void reply_buffer_destroy (reply_buffer_t **self_p);
 
-//  Room for a reply of size bytes, or NULL when the size is outside
-//  [REPLY_BUFFER_MIN, REPLY_BUFFER_MAX], when libzmq still holds the
-//  buffer or when it is taken already.  Then send it, or give it back.
-char *reply_buffer_take (reply_buffer_t *self, size_t size);
+//  True while libzmq still sends a reply from the buffer: then it must not
+//  be written.
+bool reply_buffer_lent (const reply_buffer_t *self);
 
-//  The room taken (what reply_buffer_take returned).
-const char *reply_buffer_data (const reply_buffer_t *self);
+//  The bytes, to write the replies into while the buffer is not lent.
+jm_buf_t *reply_buffer_buf (reply_buffer_t *self);
 
-//  Gives back the room taken without sending it.
-void reply_buffer_give_back (reply_buffer_t *self);
-
-//  Sends size bytes of the buffer as the reply to the request (taking both,
-//  as jm_mdp_worker_reply).  Returns 0, or -1 when the reply was dropped.
+//  Sends size bytes at offset as the reply to the request, lent (taking
+//  the request, as jm_mdp_worker_reply).  Returns 0, or -1 when the reply
+//  was dropped.
 int reply_buffer_send (reply_buffer_t *self, jm_mdp_worker_t *worker,
-                       jm_mdp_request_t **request_p, size_t size);
+                       jm_mdp_request_t **request_p, size_t offset, size_t size);
 
 #endif

@@ -412,6 +412,72 @@ JM_TEST (store_write_then_lookup)
     jm_test_redis_destroy (&redis);
 }
 
+//  A streamed lookup hands over each item's result in order; writes queued
+//  meanwhile wait until its replies are read; a round trip in between
+//  reads the rest, whose items are then misses.
+JM_TEST (store_lookup_streamed)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = s_options ();
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    s_write (store, "j1", "v3", "c1", 0.8125, "v3:aa");
+    s_write (store, "j1", "v3", "c2", 0.1, "v3:bb");
+    s_write (store, "j2", "v1", "c1", 1.0, "v1:cc");
+    //  a result whose JSON comes in two pieces
+    jm_store_result_t tailed = {
+        .job = "j2", .version = "v1", .candidate = "c2", .score = 0.5,
+        .fingerprint = "v1:dd", .json = "{\"tail\":true,\"x\":1}", .json_len = 18,
+        .json_tail = "}"
+    };
+    JM_CHECK_INT (jm_store_write (store, &tailed, NULL), 0);
+    JM_CHECK_INT (jm_store_flush (store), 4);
+
+    jm_store_lookup_t items [] = {
+        { .job = "j1", .candidate = "c1", .fingerprint = "v3:aa" },
+        { .job = "j1", .candidate = "c3", .fingerprint = "v3:aa" },     //  never written
+        { .job = "", .candidate = "c1", .fingerprint = "v1:cc" },       //  invalid id
+        { .job = "j2", .candidate = "c2", .fingerprint = "v1:dd" },
+        { .job = "j1", .candidate = "c2", .fingerprint = "v3:bb" },     //  skipped: a miss
+        { .job = "j2", .candidate = "c1", .fingerprint = "v1:cc" },
+    };
+    JM_CHECK_INT (jm_store_lookup_start (store, items, 6), 0);
+    JM_CHECK (jm_store_lookup_next (store, 0));
+    JM_CHECK_STR (items [0].json, "{\"job\":\"j1\",\"candidate\":\"c1\",\"score\":0.8125}");
+    //  a write while replies are unread: queued, sent once they are read
+    s_write (store, "j3", "v1", "c9", 0.25, "v1:ee");
+    JM_CHECK_INT (jm_store_send (store), -1);
+    JM_CHECK (!jm_store_lookup_next (store, 1));
+    JM_CHECK (!jm_store_lookup_next (store, 2));
+    JM_CHECK (jm_store_lookup_next (store, 3));
+    JM_CHECK_STR (items [3].json, "{\"tail\":true,\"x\":1}");
+    JM_CHECK_INT (items [3].json_len, 19);
+    JM_CHECK (jm_store_lookup_next (store, 5));
+    JM_CHECK_STR (items [5].json, "{\"job\":\"j2\",\"candidate\":\"c1\",\"score\":1}");
+    JM_CHECK (!items [4].hit);
+    JM_CHECK_INT (jm_store_send (store), 0);
+    JM_CHECK_INT (jm_store_flush (store), 1);
+
+    //  a round trip in the middle: the rest are misses, and the wire is in step
+    JM_CHECK_INT (jm_store_lookup_start (store, items, 6), 0);
+    JM_CHECK (jm_store_lookup_next (store, 0));
+    jm_store_lookup_t probe = { .job = "j3", .candidate = "c9", .fingerprint = "v1:ee" };
+    JM_CHECK_INT (jm_store_lookup (store, &probe, 1), 1);
+    JM_CHECK (!jm_store_lookup_next (store, 3));
+    JM_CHECK (!jm_store_lookup_next (store, 5));
+    JM_CHECK_INT (jm_store_lookup (store, &probe, 1), 1);
+
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.lookups, 14);
+    JM_CHECK_INT (stats.hits, 6);
+    JM_CHECK_INT (stats.errors, 0);
+    JM_CHECK_INT (stats.pending_writes, 0);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
 JM_TEST (store_fingerprint_mismatch_is_miss)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
