@@ -245,9 +245,6 @@ int jm_store_run (jm_store_t *self, jm_store_calls_t *calls);
 const jm_store_script_t *jm_store_script (jm_store_t *self, const char *name,
                                           const char *text);
 
-//  The script's SHA-1 in hex (borrowed).
-const char *jm_store_script_sha (const jm_store_script_t *script);
-
 //  Queues EVALSHA of script as one write in the pending buffer, like
 //  jm_store_append.  NOSCRIPT holds the writes, which go again once the
 //  scripts are loaded.  Returns 0 or -1 (see jm_store_append).

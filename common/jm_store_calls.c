@@ -92,13 +92,6 @@ jm_store_script (jm_store_t *self, const char *name, const char *text)
     return script;
 }
 
-const char *
-jm_store_script_sha (const jm_store_script_t *script)
-{
-    assert (script);
-    return script->sha;
-}
-
 
 void
 jm_store__scripts_free (jm_store_t *self)
