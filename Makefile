@@ -85,7 +85,7 @@ check: deps
 	$(MAKE) BUILD=build-san OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" build-san/bin/jm-unit-tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/bin/jm-unit-tests
+	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 build-san/bin/jm-unit-tests
 
 # Fuzzing: build-fuzz/ holds the library built with clang for libFuzzer; each
 # tests/fuzz/fuzz_<name>.c becomes build-fuzz/fuzz/fuzz_<name>, linked with the
