@@ -1,5 +1,6 @@
 /*  jm_buf: growable buffer and JSON writer.  See jm_buf.h.  */
 #include "jm_buf.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <math.h>
@@ -38,8 +39,7 @@ jm_buf_reserve (jm_buf_t *self, size_t extra)
     size_t cap = self->cap ? self->cap : 256;
     while (cap < self->len + extra + 1)
         cap *= 2;
-    self->data = realloc (self->data, cap);
-    assert (self->data);
+    self->data = jm_realloc (self->data, cap);
     self->cap = cap;
 }
 

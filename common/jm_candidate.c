@@ -2,6 +2,7 @@
 #include "jm_candidate.h"
 #include "jm_extract.h"
 #include "jm_proficiency.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -75,8 +76,7 @@ s_keep (jm_candidate_t *self, const char *text)
     s_block_t *block = self->strings;
     if (!block || block->size - block->used < len) {
         size_t size = len > BLOCK_SIZE ? len : BLOCK_SIZE;
-        s_block_t *fresh = malloc (sizeof (s_block_t) + size);
-        assert (fresh);
+        s_block_t *fresh = jm_malloc (sizeof (s_block_t) + size);
         fresh->used = 0;
         fresh->size = size;
         //  a string too big for a fresh block's rest goes in a block of its
@@ -130,8 +130,7 @@ s_add_skill (jm_candidate_t *self, int skill, int level, double years, int last_
     }
     if (self->skill_count == self->skill_cap) {
         self->skill_cap = self->skill_cap ? self->skill_cap * 2 : 16;
-        self->skills = realloc (self->skills, (size_t) self->skill_cap * sizeof *self->skills);
-        assert (self->skills);
+        self->skills = jm_realloc (self->skills, (size_t) self->skill_cap * sizeof *self->skills);
     }
     self->skills [self->skill_count++] = (jm_candidate_skill_t) {
         skill, level, years, last_used, match, from_resume, input ? s_keep (self, input) : NULL
@@ -144,8 +143,7 @@ s_add_unknown (jm_candidate_t *self, const char *input, int suggestion)
     for (int i = 0; i < self->unknown_count; i++)
         if (strcmp (self->unknown [i].input, input) == 0)
             return;
-    self->unknown = realloc (self->unknown, (size_t) (self->unknown_count + 1) * sizeof *self->unknown);
-    assert (self->unknown);
+    self->unknown = jm_realloc (self->unknown, (size_t) (self->unknown_count + 1) * sizeof *self->unknown);
     self->unknown [self->unknown_count++] = (jm_unknown_skill_t) { s_keep (self, input), suggestion };
 }
 
@@ -221,8 +219,7 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
         }
     //  ids, then the skills' factors, the ids by factor and the groups of
     //  equal factors, in one block
-    self->ids = malloc (sizeof (uint16_t) * 5 * (size_t) (self->skill_count + 1));
-    assert (self->ids);
+    self->ids = jm_malloc (sizeof (uint16_t) * 5 * (size_t) (self->skill_count + 1));
     self->factor = self->ids + self->skill_count + 1;
     self->by_factor = self->factor + self->skill_count + 1;
     self->group_end = self->by_factor + self->skill_count + 1;
@@ -371,13 +368,11 @@ jm_candidate_new_from_value (const jm_json_t *object, const jm_taxonomy_t *taxon
                       id_text);
         return NULL;
     }
-    jm_candidate_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_candidate_t *self = jm_calloc (1, sizeof *self);
     //  exactly the listed skills (a résumé's grow it): small enough for
     //  glibc's per-thread cache in the common case, as BLOCK_SIZE
     self->skill_cap = skill_count ? (int) skill_count : 4;
-    self->skills = malloc ((size_t) self->skill_cap * sizeof *self->skills);
-    assert (self->skills);
+    self->skills = jm_malloc ((size_t) self->skill_cap * sizeof *self->skills);
     self->id = s_keep (self, id_text);
     self->name = jm_json_is_string (name) ? s_keep (self, name->string) : NULL;
     self->years_experience = jm_json_is_number (years) ? jm_json_number (years) : -1;
@@ -696,8 +691,7 @@ jm_candidate_new_from_profile (const jm_json_t *profile, const jm_taxonomy_t *ta
         jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': %s is malformed", id, field);
         return NULL;
     }
-    jm_candidate_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_candidate_t *self = jm_calloc (1, sizeof *self);
     self->id = s_keep (self, id);
     self->name = name ? s_keep (self, jm_json_string (name)) : NULL;
     self->years_experience = years ? jm_json_number (years) : -1;

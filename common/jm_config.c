@@ -6,6 +6,7 @@
     so the sources can be read in any order.                                */
 #include "jm_config.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -165,14 +166,12 @@ jm_config_new (const char *program, const char *synopsis,
 {
     assert (program);
     assert (options);
-    jm_config_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_config_t *self = jm_calloc (1, sizeof *self);
     self->program = program;
     self->synopsis = synopsis;
     while (options [self->count].name)
         self->count++;
-    self->settings = calloc (self->count + 1, sizeof (s_setting_t));
-    assert (self->settings);
+    self->settings = jm_calloc (self->count + 1, sizeof (s_setting_t));
 
     for (size_t index = 0; index < self->count; index++) {
         const jm_config_option_t *option = &options [index];
@@ -188,8 +187,7 @@ jm_config_new (const char *program, const char *synopsis,
         assert (rc == 0);           //  a table whose defaults do not parse is a bug
         (void) rc;
         if (option->type == JM_CONFIG_STRING) {
-            setting->string = strdup (option->default_value);
-            assert (setting->string);
+            setting->string = jm_strdup (option->default_value);
         }
     }
     return self;
@@ -234,8 +232,7 @@ s_apply (s_setting_t *setting, const char *text, jm_config_source_t source,
     if (source < setting->source)
         return 0;
     if (setting->option->type == JM_CONFIG_STRING) {
-        char *copy = strdup (text);
-        assert (copy);
+        char *copy = jm_strdup (text);
         free (setting->string);
         setting->string = copy;
     }
@@ -391,11 +388,9 @@ s_load_file (jm_config_t *self, const char *path, jm_error_t *err)
 static void
 s_add_arg (jm_config_t *self, const char *arg)
 {
-    char **args = realloc (self->args, sizeof (char *) * (size_t) (self->arg_count + 1));
-    assert (args);
+    char **args = jm_realloc (self->args, sizeof (char *) * (size_t) (self->arg_count + 1));
     self->args = args;
-    self->args [self->arg_count] = strdup (arg);
-    assert (self->args [self->arg_count]);
+    self->args [self->arg_count] = jm_strdup (arg);
     self->arg_count++;
 }
 
@@ -674,8 +669,7 @@ jm_config_print (jm_config_t *self, FILE *file)
             case JM_CONFIG_STRING: {
                 //  "***" may be longer than the password it replaces
                 size_t size = strlen (setting->string) + 4;
-                char *shown = malloc (size);
-                assert (shown);
+                char *shown = jm_malloc (size);
                 fprintf (file, "%s = \"%s\"", name,
                          jm_log_redact_url (setting->string, shown, size));
                 free (shown);

@@ -1,6 +1,7 @@
 /*  jm_curve: ZeroMQ CURVE keys in czmq's conventions.  See jm_curve.h.   */
 #include "jm_curve.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -65,8 +66,7 @@ jm_curve_new (const char *cert_path, const char *server_path, jm_error_t *err)
         zcert_destroy (&cert);
         return NULL;
     }
-    jm_curve_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_curve_t *self = jm_calloc (1, sizeof *self);
     self->cert = cert;
     if (server_path) {
         zcert_t *server = s_cert_load (server_path, "server certificate", err);
@@ -291,8 +291,7 @@ s_name_destroy (void **item_p)
 static void *
 s_name_duplicate (const void *item)
 {
-    char *copy = strdup (item);
-    assert (copy);
+    char *copy = jm_strdup (item);
     return copy;
 }
 
@@ -300,11 +299,10 @@ jm_curve_store_t *
 jm_curve_store_new (const char *directory, jm_error_t *err)
 {
     assert (directory);
-    jm_curve_store_t *self = calloc (1, sizeof *self);
-    assert (self);
-    self->directory = strdup (directory);
+    jm_curve_store_t *self = jm_calloc (1, sizeof *self);
+    self->directory = jm_strdup (directory);
     self->keys = zhashx_new ();
-    assert (self->directory && self->keys);
+    assert (self->keys);
     zhashx_set_duplicator (self->keys, s_name_duplicate);
     zhashx_set_destructor (self->keys, s_name_destroy);
     if (s_store_load (self, err)) {

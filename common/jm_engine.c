@@ -1,5 +1,6 @@
 /*  jm_engine: taxonomy + extractor + jobs.  See jm_engine.h.  */
 #include "jm_engine.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -111,8 +112,7 @@ jm_engine_new (const char *data_dir, jm_error_t *err)
                                       "holding taxonomy.json and jobs/");
         return NULL;
     }
-    jm_engine_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_engine_t *self = jm_calloc (1, sizeof *self);
     char path [PATH_MAX];
     snprintf (path, sizeof path, "%s/taxonomy.json", data_dir);
     self->taxonomy = jm_taxonomy_load (path, err);
@@ -191,8 +191,7 @@ jm_engine_put_job (jm_engine_t *self, jm_job_t **job_p)
         index = -1 - index;
         if (self->job_count == self->job_cap) {
             self->job_cap = self->job_cap ? self->job_cap * 2 : 16;
-            self->jobs = realloc (self->jobs, (size_t) self->job_cap * sizeof (jm_job_t *));
-            assert (self->jobs);
+            self->jobs = jm_realloc (self->jobs, (size_t) self->job_cap * sizeof (jm_job_t *));
         }
         memmove (self->jobs + index + 1, self->jobs + index,
                  (size_t) (self->job_count - index) * sizeof (jm_job_t *));

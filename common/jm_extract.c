@@ -27,6 +27,7 @@
     ones.                                                                   */
 #include "jm_extract.h"
 #include "jm_text.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <stdbool.h>
@@ -118,10 +119,8 @@ s_key_add_variant (s_key_t *key, const char *spelling)
     for (int i = 0; i < key->variant_count; i++)
         if (strcmp (key->variants [i], spelling) == 0)
             return;
-    key->variants = realloc (key->variants, (size_t) (key->variant_count + 1) * sizeof (char *));
-    assert (key->variants);
-    key->variants [key->variant_count] = strdup (spelling);
-    assert (key->variants [key->variant_count]);
+    key->variants = jm_realloc (key->variants, (size_t) (key->variant_count + 1) * sizeof (char *));
+    key->variants [key->variant_count] = jm_strdup (spelling);
     key->variant_count++;
 }
 
@@ -139,11 +138,10 @@ s_renumber (jm_extractor_t *self, const uint32_t *goto_, const int32_t *queue)
     int states = self->states;
     self->wide = states > UINT16_MAX + 1;
     size_t cell_size = self->wide ? sizeof (uint32_t) : sizeof (uint16_t);
-    uint32_t *number = malloc ((size_t) states * sizeof (uint32_t));
-    int32_t *term = malloc ((size_t) states * sizeof (int32_t));
-    int32_t *next_out = malloc ((size_t) states * sizeof (int32_t));
-    bool *spaced = calloc ((size_t) states, sizeof (bool));
-    assert (number && term && next_out && spaced);
+    uint32_t *number = jm_malloc ((size_t) states * sizeof (uint32_t));
+    int32_t *term = jm_malloc ((size_t) states * sizeof (int32_t));
+    int32_t *next_out = jm_malloc ((size_t) states * sizeof (int32_t));
+    bool *spaced = jm_calloc ((size_t) states, sizeof (bool));
     uint32_t next = 0;
     number [0] = next++;
     for (int output = 0; output < 2; output++) {
@@ -163,8 +161,8 @@ s_renumber (jm_extractor_t *self, const uint32_t *goto_, const int32_t *queue)
         spaced [goto_ [(size_t) state * self->classes + S_CLASS_SPACE]] = true;
     }
     size_t cells = (size_t) states * self->classes;
-    self->delta = aligned_alloc (64, (cells * cell_size + 63) / 64 * 64);
-    assert (self->delta);
+    self->delta = jm_alloc_check (aligned_alloc (64, (cells * cell_size + 63) / 64 * 64),
+                                 "extraction automaton table");
     memset (self->delta, 0, cells * cell_size);
     for (int state = 0; state < states; state++) {
         for (uint32_t cls = 0; cls < self->classes; cls++) {
@@ -192,8 +190,7 @@ jm_extractor_t *
 jm_extractor_new (const jm_taxonomy_t *taxonomy)
 {
     assert (taxonomy);
-    jm_extractor_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_extractor_t *self = jm_calloc (1, sizeof *self);
     self->taxonomy = taxonomy;
     int form_count = jm_taxonomy_form_count (taxonomy);
 
@@ -222,19 +219,17 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
     //  The trie, in a table big enough for one state per key byte
     size_t capacity = total + 1;
     assert (capacity * self->classes < (1u << 31));
-    uint32_t *goto_ = calloc (capacity * self->classes, sizeof (uint32_t));
-    int32_t *parent = malloc (capacity * sizeof (int32_t));
-    self->term = malloc (capacity * sizeof (int32_t));
-    self->keys = calloc ((size_t) form_count + 1, sizeof (s_key_t));
-    char *spelling = malloc (longest + 1);
-    char *key = malloc (longest + 1);
-    assert (goto_ && parent && self->term && self->keys && spelling && key);
+    uint32_t *goto_ = jm_calloc (capacity * self->classes, sizeof (uint32_t));
+    int32_t *parent = jm_malloc (capacity * sizeof (int32_t));
+    self->term = jm_malloc (capacity * sizeof (int32_t));
+    self->keys = jm_calloc ((size_t) form_count + 1, sizeof (s_key_t));
+    char *spelling = jm_malloc (longest + 1);
+    char *key = jm_malloc (longest + 1);
     parent [0] = -1;
     self->term [0] = -1;
     self->states = 1;
-    bool *seen_any_case = calloc ((size_t) form_count + 1, sizeof (bool));
-    bool *ambiguous = calloc ((size_t) form_count + 1, sizeof (bool));
-    assert (seen_any_case && ambiguous);
+    bool *seen_any_case = jm_calloc ((size_t) form_count + 1, sizeof (bool));
+    bool *ambiguous = jm_calloc ((size_t) form_count + 1, sizeof (bool));
 
     for (int i = 0; i < form_count; i++) {
         const jm_form_t *form = jm_taxonomy_form (taxonomy, i);
@@ -293,10 +288,9 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
 
     //  Breadth-first: failure links, dictionary links and full transitions
     uint32_t width = self->classes;
-    int32_t *fail = calloc ((size_t) self->states, sizeof (int32_t));
-    int32_t *queue = malloc ((size_t) self->states * sizeof (int32_t));
-    self->next_out = malloc ((size_t) self->states * sizeof (int32_t));
-    assert (fail && queue && self->next_out);
+    int32_t *fail = jm_calloc ((size_t) self->states, sizeof (int32_t));
+    int32_t *queue = jm_malloc ((size_t) self->states * sizeof (int32_t));
+    self->next_out = jm_malloc ((size_t) self->states * sizeof (int32_t));
     size_t head = 0, tail = 0;
     self->next_out [0] = -1;
     for (uint32_t cls = 0; cls < width; cls++) {
@@ -662,8 +656,7 @@ s_candidate (s_scan_t *scan, int skill, size_t start, size_t end)
 {
     if (scan->count == scan->capacity) {
         scan->capacity = scan->capacity ? scan->capacity * 2 : 64;
-        scan->items = realloc (scan->items, scan->capacity * sizeof (jm_mention_t));
-        assert (scan->items);
+        scan->items = jm_realloc (scan->items, scan->capacity * sizeof (jm_mention_t));
     }
     //  Candidates come by end offset; move back past those starting later
     size_t i = scan->count++;

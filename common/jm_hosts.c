@@ -6,6 +6,7 @@
     inside brackets, and the port apart (-1 when absent).               */
 #include "jm_hosts.h"
 #include "jm_buf.h"
+#include "jm_alloc.h"
 
 #include <stdio.h>
 
@@ -130,10 +131,8 @@ jm_hosts_t *
 jm_hosts_new (const char *list, jm_error_t *err)
 {
     assert (list);
-    jm_hosts_t *self = calloc (1, sizeof *self);
-    assert (self);
-    self->text = strdup ("");
-    assert (self->text);
+    jm_hosts_t *self = jm_calloc (1, sizeof *self);
+    self->text = jm_strdup ("");
     const char *cursor = list;
     while (*cursor) {
         const char *comma = strchr (cursor, ',');
@@ -191,8 +190,7 @@ jm_hosts_add (jm_hosts_t *self, const char *entry, jm_error_t *err)
                              ".domain or *", entry);
     if (self->count == self->capacity) {
         self->capacity = self->capacity? self->capacity * 2: 8;
-        self->entries = realloc (self->entries, self->capacity * sizeof *self->entries);
-        assert (self->entries);
+        self->entries = jm_realloc (self->entries, self->capacity * sizeof *self->entries);
     }
     self->entries [self->count++] = host;
     jm_buf_t text;

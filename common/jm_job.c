@@ -3,6 +3,7 @@
 #include "jm_buf.h"
 #include "jm_normalize.h"
 #include "jm_proficiency.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <math.h>
@@ -76,8 +77,7 @@ s_compile_member (jm_job_t *self, jm_member_t *member)
             continue;
         if (self->tier_count == self->tier_cap) {
             self->tier_cap = self->tier_cap ? self->tier_cap * 2 : 64;
-            self->tiers = realloc (self->tiers, (size_t) self->tier_cap * sizeof (jm_tier_t));
-            assert (self->tiers);
+            self->tiers = jm_realloc (self->tiers, (size_t) self->tier_cap * sizeof (jm_tier_t));
         }
         jm_tier_t *tier = &self->tiers [self->tier_count++];
         member->tier_count++;
@@ -89,8 +89,7 @@ s_compile_member (jm_job_t *self, jm_member_t *member)
                 continue;
             if (self->term_count == self->term_cap) {
                 self->term_cap = self->term_cap ? self->term_cap * 2 : 128;
-                self->terms = realloc (self->terms, (size_t) self->term_cap * sizeof (jm_term_t));
-                assert (self->terms);
+                self->terms = jm_realloc (self->terms, (size_t) self->term_cap * sizeof (jm_term_t));
             }
             self->terms [self->term_count++] = (jm_term_t) { (uint16_t) w, words [code][w] };
             tier->term_count++;
@@ -255,9 +254,8 @@ s_compile_steps (jm_job_t *self)
     size_t members = 0;
     for (int r = 0; r < self->requirement_count; r++)
         members += (size_t) self->requirements [r].member_count;
-    self->steps = calloc ((size_t) (unsigned) self->requirement_count, sizeof (jm_step_t));
-    self->wants = calloc (members, sizeof (uint16_t));
-    assert (self->steps && self->wants);
+    self->steps = jm_calloc ((size_t) (unsigned) self->requirement_count, sizeof (jm_step_t));
+    self->wants = jm_calloc (members, sizeof (uint16_t));
     for (int r = 0; r < self->requirement_count; r++) {
         const jm_requirement_t *req = &self->requirements [r];
         jm_step_t *step = &self->steps [r];
@@ -301,8 +299,7 @@ s_compile_steps (jm_job_t *self)
     for (int k = 1; k <= JM_JOB_MAX_REQUIREMENTS; k++)
         fast->gates [k] = fast->gates [k - 1] * fast->gate;
     //  each requirement's points at each credit code, so that the score adds integers
-    self->points = malloc (sizeof (int32_t) * (size_t) (self->requirement_count * level_count + 1));
-    assert (self->points);
+    self->points = jm_malloc (sizeof (int32_t) * (size_t) (self->requirement_count * level_count + 1));
     for (int r = 0; r < self->requirement_count; r++) {
         for (int code = 0; code < level_count; code++)
             self->points [r * level_count + code] = fast->plain [r]
@@ -311,8 +308,7 @@ s_compile_steps (jm_job_t *self)
             fast->others [fast->other_count++] = (uint8_t) r;
     }
     fast->points = self->points;
-    self->plain_points = malloc (sizeof (int32_t) * (size_t) (self->requirement_count * level_count + 1));
-    assert (self->plain_points);
+    self->plain_points = jm_malloc (sizeof (int32_t) * (size_t) (self->requirement_count * level_count + 1));
     for (int pass = 0; pass < 2; pass++) {
         for (int r = 0; r < self->requirement_count; r++)
             if (fast->plain [r] && fast->required [r] == (pass == 0)) {
@@ -373,8 +369,7 @@ s_compile_fast (jm_job_t *self, jm_error_t *err)
     fast->relation_rows = size;
     uint8_t row [JM_JOB_MAX_ROW];
     //  row 0: no credit at all
-    self->rows = calloc (16, (size_t) fast->stride);
-    assert (self->rows);
+    self->rows = jm_calloc (16, (size_t) fast->stride);
     fast->row_count = 1;
     for (int have = 0; have < size; have++) {
         bool any = false;
@@ -393,8 +388,7 @@ s_compile_fast (jm_job_t *self, jm_error_t *err)
         if (!any)
             continue;
         if ((fast->row_count & 15) == 0) {
-            self->rows = realloc (self->rows, (size_t) (fast->row_count + 16) * (size_t) fast->stride);
-            assert (self->rows);
+            self->rows = jm_realloc (self->rows, (size_t) (fast->row_count + 16) * (size_t) fast->stride);
         }
         memcpy (self->rows + (size_t) fast->row_count * (size_t) fast->stride, row, (size_t) fast->stride);
         fast->row_of [have] = (uint16_t) fast->row_count++;
@@ -417,8 +411,7 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "a job must be a JSON object");
         return NULL;
     }
-    jm_job_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_job_t *self = jm_calloc (1, sizeof *self);
     self->taxonomy = taxonomy;
     jm_buf_t unknown;
     jm_buf_init (&unknown);

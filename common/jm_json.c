@@ -8,6 +8,7 @@
     never decodes longer than it is written), so string pointers stay
     valid while the value array grows.                                     */
 #include "jm_json.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -35,8 +36,7 @@ typedef struct {
 jm_json_doc_t *
 jm_json_doc_new (void)
 {
-    jm_json_doc_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_json_doc_t *self = jm_calloc (1, sizeof *self);
     return self;
 }
 
@@ -125,8 +125,7 @@ s_push (jm_json_doc_t *self, jm_json_type_t type)
 {
     if (self->value_count == self->value_cap) {
         self->value_cap = self->value_cap ? self->value_cap * 2 : 256;
-        self->values = realloc (self->values, self->value_cap * sizeof *self->values);
-        assert (self->values);
+        self->values = jm_realloc (self->values, self->value_cap * sizeof *self->values);
     }
     jm_json_t *value = &self->values [self->value_count];
     memset (value, 0, sizeof *value);
@@ -419,8 +418,7 @@ jm_json_doc_parse (jm_json_doc_t *self, const char *data, size_t size, jm_error_
     if (size + 1 > self->text_cap) {
         free (self->text);
         self->text_cap = size + 1;
-        self->text = malloc (self->text_cap);
-        assert (self->text);
+        self->text = jm_malloc (self->text_cap);
     }
     s_parser_t parser = { self, data, data + size, data, 1, err };
     s_parser_t *P = &parser;

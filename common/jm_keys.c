@@ -1,6 +1,7 @@
 /*  jm_keys: Redis key names.  See jm_keys.h and proto/redis-keys.md.  */
 #include "jm_keys.h"
 #include "jm_score.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <math.h>
@@ -45,8 +46,7 @@ jm_keys_new (const char *key_namespace, jm_error_t *err)
                       "key namespace \"%s\" starts or ends with ':'", name);
         return NULL;
     }
-    jm_keys_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_keys_t *self = jm_calloc (1, sizeof *self);
     memcpy (self->name, name, len + 1);
     self->name_len = len;
     return self;

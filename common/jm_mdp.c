@@ -3,6 +3,7 @@
 #include "jm_mdp.h"
 #include "jm_log.h"
 #include "jm_mdp_decode.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -33,10 +34,9 @@ jm_mdp_error_body (const char *code, const char *message)
     if (!body)              //  message was not valid UTF-8
         body = json_pack ("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", code,
                           "message", "(message not valid UTF-8)");
-    assert (body);
-    char *text = json_dumps (body, JSON_COMPACT);
+    jm_alloc_check (body, "error reply JSON");
+    char *text = jm_alloc_check (json_dumps (body, JSON_COMPACT), "error reply text");
     json_decref (body);
-    assert (text);
     return text;
 }
 
@@ -355,11 +355,9 @@ jm_mdp_worker_new_curve (const char *endpoint, const char *service, int slots,
                       JM_MDP_SERVICE_MAX);
         return NULL;
     }
-    jm_mdp_worker_t *self = calloc (1, sizeof *self);
-    assert (self);
-    self->endpoint = strdup (endpoint);
-    self->service = strdup (service);
-    assert (self->endpoint && self->service);
+    jm_mdp_worker_t *self = jm_calloc (1, sizeof *self);
+    self->endpoint = jm_strdup (endpoint);
+    self->service = jm_strdup (service);
     self->slots = slots;
     self->slots_now = slots;
     self->heartbeat_ms = JM_MDP_HEARTBEAT_MS;
@@ -487,8 +485,7 @@ s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
         s_worker_refuse_frames (self, decoded.token, decoded.body_size);
     else
     if (code == JM_MDPW_REQUEST) {
-        request = calloc (1, sizeof *request);
-        assert (request);
+        request = jm_calloc (1, sizeof *request);
         zmsg_remove (msg, decoded.token);
         zmsg_remove (msg, decoded.body [0]);
         request->token = decoded.token;
@@ -681,8 +678,7 @@ jm_mdp_client_t *
 jm_mdp_client_new_curve (const char *endpoint, const jm_curve_t *curve, jm_error_t *err)
 {
     assert (endpoint);
-    jm_mdp_client_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_mdp_client_t *self = jm_calloc (1, sizeof *self);
     pthread_once (&s_czmq_once, s_czmq_init);
     self->sock = zsock_new (ZMQ_DEALER);
     assert (self->sock);

@@ -4,6 +4,7 @@
     address is looked for in PROBE consecutive slots from its hash.  Tokens
     are refilled lazily, when the address next asks.                     */
 #include "jm_ratelimit.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <math.h>
@@ -33,16 +34,14 @@ jm_ratelimit_t *
 jm_ratelimit_new (double rate, double burst, size_t slots)
 {
     assert (rate > 0 && burst >= 1 && slots > 0);
-    jm_ratelimit_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_ratelimit_t *self = jm_calloc (1, sizeof *self);
     pthread_mutex_init (&self->lock, NULL);
     self->rate = rate;
     self->burst = burst;
     size_t size = PROBE;
     while (size < slots)
         size *= 2;
-    self->buckets = calloc (size, sizeof *self->buckets);
-    assert (self->buckets);
+    self->buckets = jm_calloc (size, sizeof *self->buckets);
     self->mask = size - 1;
     return self;
 }

@@ -1,6 +1,7 @@
 /*  jm_score: scoring and its explanation.  See jm_score.h for the formula.  */
 #include "jm_score.h"
 #include "jm_proficiency.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <math.h>
@@ -620,8 +621,7 @@ s_rank_tenths (uint16_t *tenths, int count, jm_ranked_t *ranked)
 static uint16_t *
 s_tenths_heap (int count)
 {
-    uint16_t *heap = malloc (sizeof (uint16_t) * (size_t) (unsigned) count);
-    assert (heap);
+    uint16_t *heap = jm_malloc (sizeof (uint16_t) * (size_t) (unsigned) count);
     return heap;
 }
 
@@ -646,18 +646,16 @@ struct _jm_job_index_t {
 jm_job_index_t *
 jm_job_index_new (const jm_job_t * const *jobs, int count)
 {
-    jm_job_index_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_job_index_t *self = jm_calloc (1, sizeof *self);
     self->count = count;
     size_t steps = 0, wants = 0;
     for (int j = 0; j < count; j++) {
         steps += (size_t) jm_job_fast (jobs [j])->requirement_count;
         wants += (size_t) jm_job_fast (jobs [j])->want_count;
     }
-    self->jobs = malloc (sizeof (s_indexed_t) * (size_t) (unsigned) (count > 0 ? count : 1));
-    self->steps = malloc (sizeof (jm_step_t) * (steps ? steps : 1));
-    self->wants = malloc (sizeof (uint16_t) * (wants ? wants : 1));
-    assert (self->jobs && self->steps && self->wants);
+    self->jobs = jm_malloc (sizeof (s_indexed_t) * (size_t) (unsigned) (count > 0 ? count : 1));
+    self->steps = jm_malloc (sizeof (jm_step_t) * (steps ? steps : 1));
+    self->wants = jm_malloc (sizeof (uint16_t) * (wants ? wants : 1));
     //  copy the steps next to each other so that ranking streams through memory
     steps = wants = 0;
     for (int j = 0; j < count; j++) {

@@ -25,6 +25,7 @@
 #include "jm_store_internal.h"
 #include "jm_buf.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -77,8 +78,7 @@ s_bytes_reserve (jm_store__bytes_t *self, size_t more)
     size_t cap = self->cap ? self->cap : 4096;
     while (cap < self->len + more + 1)
         cap *= 2;
-    self->data = realloc (self->data, cap);
-    assert (self->data);
+    self->data = jm_realloc (self->data, cap);
     self->cap = cap;
 }
 
@@ -248,8 +248,7 @@ s_hex_digit (char c)
 static char *
 s_percent_decode (const char *text, size_t len)
 {
-    char *out = malloc (len + 1);
-    assert (out);
+    char *out = jm_malloc (len + 1);
     size_t used = 0;
     for (size_t i = 0; i < len; i++) {
         if (text [i] != '%')
@@ -336,8 +335,7 @@ s_parse_unix_url (jm_store_t *self, const char *url, const char *shown, jm_error
         self->db = (int) db;
     }
     self->unix_socket = true;
-    self->host = strndup (path, path_len);
-    assert (self->host);
+    self->host = jm_strndup (path, path_len);
     return 0;
 }
 
@@ -390,8 +388,7 @@ s_parse_tcp_url (jm_store_t *self, const char *url, const char *shown, jm_error_
     if (*rest && strcmp (rest, "/") != 0)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "redis URL \"%s\": unexpected \"%s\" after the host", shown, rest);
-    self->host = strndup (host, (size_t) (host_end - host));
-    assert (self->host);
+    self->host = jm_strndup (host, (size_t) (host_end - host));
     self->port = (int) port;
     self->db = (int) db;
     return 0;
@@ -966,8 +963,7 @@ jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands)
         }
         else {
             self->entry_cap = self->entry_cap ? self->entry_cap * 2 : 1024;
-            self->entries = realloc (self->entries, self->entry_cap * sizeof (jm_store__entry_t));
-            assert (self->entries);
+            self->entries = jm_realloc (self->entries, self->entry_cap * sizeof (jm_store__entry_t));
         }
     }
     self->entries [self->entry_end++] = (jm_store__entry_t) { start, len, commands };
@@ -1148,8 +1144,7 @@ s_set_credentials (jm_store_t *self, const char *url, const jm_store_options_t *
                    jm_error_t *err)
 {
     if (!self->password && options->password && *options->password) {
-        self->password = strdup (options->password);
-        assert (self->password);
+        self->password = jm_strdup (options->password);
     }
     if (self->user && !self->password)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis user \"%s\" has no password: "
@@ -1182,8 +1177,7 @@ jm_store_new (const char *url, const jm_store_options_t *options, jm_error_t *er
         options = &defaults;
     if (s_check_options (options, err))
         return NULL;
-    jm_store_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_store_t *self = jm_calloc (1, sizeof *self);
     self->options = *options;
     //  the store keeps its own copies of these, or nothing
     self->options.password = NULL;
@@ -1195,8 +1189,7 @@ jm_store_new (const char *url, const jm_store_options_t *options, jm_error_t *er
         jm_store_destroy (&self);
         return NULL;
     }
-    self->key_namespace = strdup (jm_keys_namespace (self->keys));
-    assert (self->key_namespace);
+    self->key_namespace = jm_strdup (jm_keys_namespace (self->keys));
     self->options.key_namespace = self->key_namespace;
     self->backoff_ms = self->options.backoff_min_ms;
     self->write_backoff_ms = self->options.backoff_min_ms;

@@ -9,6 +9,7 @@
 #include "jm_store_internal.h"
 #include "jm_log.h"
 #include "jm_sha1.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -79,14 +80,11 @@ const jm_store_script_t *
 jm_store_script (jm_store_t *self, const char *name, const char *text)
 {
     assert (self && name && text);
-    jm_store_script_t *script = calloc (1, sizeof *script);
-    assert (script);
-    script->name = strdup (name);
-    script->text = strdup (text);
-    assert (script->name && script->text);
+    jm_store_script_t *script = jm_calloc (1, sizeof *script);
+    script->name = jm_strdup (name);
+    script->text = jm_strdup (text);
     jm_sha1_hex (text, strlen (text), script->sha);
-    self->scripts = realloc (self->scripts, (self->script_count + 1) * sizeof (jm_store_script_t *));
-    assert (self->scripts);
+    self->scripts = jm_realloc (self->scripts, (self->script_count + 1) * sizeof (jm_store_script_t *));
     self->scripts [self->script_count++] = script;
     self->scripts_dirty = true;
     return script;
@@ -130,8 +128,7 @@ jm_store__reply_copy (jm_reply_t *out, const redisReply *in)
         case REDIS_REPLY_ERROR:
             out->type = in->type == REDIS_REPLY_STATUS ? JM_REPLY_STATUS
                       : in->type == REDIS_REPLY_ERROR ? JM_REPLY_ERROR : JM_REPLY_STRING;
-            out->str = malloc (in->len + 1);
-            assert (out->str);
+            out->str = jm_malloc (in->len + 1);
             memcpy (out->str, in->str, in->len);
             out->str [in->len] = '\0';
             out->len = in->len;
@@ -143,8 +140,7 @@ jm_store__reply_copy (jm_reply_t *out, const redisReply *in)
         case REDIS_REPLY_ARRAY:
             out->type = JM_REPLY_ARRAY;
             out->count = in->elements;
-            out->items = calloc (in->elements ? in->elements : 1, sizeof (jm_reply_t));
-            assert (out->items);
+            out->items = jm_calloc (in->elements ? in->elements : 1, sizeof (jm_reply_t));
             for (size_t i = 0; i < in->elements; i++)
                 jm_store__reply_copy (&out->items [i], in->element [i]);
             break;
@@ -197,8 +193,7 @@ jm_reply_is_error (const jm_reply_t *self)
 jm_store_calls_t *
 jm_store_calls_new (void)
 {
-    jm_store_calls_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_store_calls_t *self = jm_calloc (1, sizeof *self);
     return self;
 }
 
@@ -244,8 +239,7 @@ jm_store__calls_commit (jm_store_calls_t *self, size_t start, bool script)
     jm_store__calls_clear_replies (self);
     if (self->count == self->cap) {
         self->cap = self->cap ? self->cap * 2 : 64;
-        self->calls = realloc (self->calls, self->cap * sizeof (jm_store__call_t));
-        assert (self->calls);
+        self->calls = jm_realloc (self->calls, self->cap * sizeof (jm_store__call_t));
     }
     self->calls [self->count] = (jm_store__call_t) { start, self->bytes.len - start, script };
     return self->count++;
@@ -304,9 +298,8 @@ s_bytes_script (jm_store__bytes_t *bytes, const jm_store_script_t *script, int n
     assert (script && numkeys >= 0 && numkeys <= argc);
     size_t local [32], *allocated;
     const size_t *lens = s_lengths (argc, argv, argvlen, local, 32, &allocated);
-    const char **all = malloc ((size_t) (argc + 3) * sizeof (char *));
-    size_t *all_len = malloc ((size_t) (argc + 3) * sizeof (size_t));
-    assert (all && all_len);
+    const char **all = jm_malloc ((size_t) (argc + 3) * sizeof (char *));
+    size_t *all_len = jm_malloc ((size_t) (argc + 3) * sizeof (size_t));
     char numkeys_text [16];
     all [0] = "EVALSHA";
     all_len [0] = 7;
@@ -355,8 +348,7 @@ jm_store__calls_prepare (jm_store_calls_t *self)
     if (self->count > self->reply_cap) {
         free (self->replies);
         self->reply_cap = self->count;
-        self->replies = calloc (self->reply_cap, sizeof (jm_reply_t));
-        assert (self->replies);
+        self->replies = jm_calloc (self->reply_cap, sizeof (jm_reply_t));
     }
     memset (self->replies, 0, self->count * sizeof (jm_reply_t));
     self->reply_count = self->count;

@@ -10,6 +10,7 @@
 #include "jm_store_internal.h"
 #include "jm_buf.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 
@@ -199,8 +200,7 @@ s_format_gets (jm_store_t *self, const jm_store_lookup_t *items, size_t count)
     if (count > self->slot_cap / 2) {
         free (self->slots);
         self->slot_cap = count * 2;
-        self->slots = malloc (self->slot_cap * sizeof (size_t));
-        assert (self->slots);
+        self->slots = jm_malloc (self->slot_cap * sizeof (size_t));
     }
     self->scratch.len = 0;
     size_t commands = 0;
@@ -747,15 +747,13 @@ s_on_ranking_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg
     }
     if (index == 0 && reply->type == REDIS_REPLY_ARRAY) {
         size_t count = reply->elements / 2;
-        ranking->entries = calloc (count ? count : 1, sizeof (jm_store_rank_entry_t));
-        assert (ranking->entries);
+        ranking->entries = jm_calloc (count ? count : 1, sizeof (jm_store_rank_entry_t));
         for (size_t i = 0; i < count; i++) {
             redisReply *member = reply->element [2 * i], *score = reply->element [2 * i + 1];
             if (member->type != REDIS_REPLY_STRING || score->type != REDIS_REPLY_STRING)
                 continue;
             jm_store_rank_entry_t *entry = &ranking->entries [ranking->count++];
-            entry->candidate = strndup (member->str, member->len);
-            assert (entry->candidate);
+            entry->candidate = jm_strndup (member->str, member->len);
             entry->score = strtod (score->str, NULL);
         }
     }
@@ -798,8 +796,7 @@ jm_store_read_ranking (jm_store_t *self, const char *job, const char *version,
     size_t card_len [] = { 5, (size_t) key_len };
     jm_store__bytes_command (&commands, 2, card, card_len);
 
-    jm_store_ranking_t *ranking = calloc (1, sizeof *ranking);
-    assert (ranking);
+    jm_store_ranking_t *ranking = jm_calloc (1, sizeof *ranking);
     int rc = jm_store__round_trip (self, commands.data, commands.len, 3,
                                    s_on_ranking_reply, ranking);
     jm_store__bytes_free (&commands);
@@ -808,8 +805,7 @@ jm_store_read_ranking (jm_store_t *self, const char *job, const char *version,
         return -1;
     }
     if (!ranking->entries) {
-        ranking->entries = calloc (1, sizeof (jm_store_rank_entry_t));
-        assert (ranking->entries);
+        ranking->entries = jm_calloc (1, sizeof (jm_store_rank_entry_t));
     }
     *ranking_p = ranking;
     return 0;

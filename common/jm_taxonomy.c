@@ -11,6 +11,7 @@
 #include "jm_taxonomy.h"
 #include "jm_buf.h"
 #include "jm_normalize.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -112,8 +113,7 @@ s_table_grow (s_table_t *table)
     size_t capacity = table->slots ? (table->mask + 1) * 2 : 1024;
     s_slot_t *old = table->slots;
     size_t old_capacity = old ? table->mask + 1 : 0;
-    table->slots = calloc (capacity, sizeof (s_slot_t));
-    assert (table->slots);
+    table->slots = jm_calloc (capacity, sizeof (s_slot_t));
     table->mask = capacity - 1;
     for (size_t i = 0; i < old_capacity; i++)
         if (old [i].key) {
@@ -142,8 +142,7 @@ s_table_insert (s_table_t *table, const char *key, size_t len, int skill, bool e
     size_t index = (size_t) s_hash (key, len) & table->mask;
     while (table->slots [index].key)
         index = (index + 1) & table->mask;
-    char *copy = malloc (len + 1);
-    assert (copy);
+    char *copy = jm_malloc (len + 1);
     memcpy (copy, key, len);
     copy [len] = 0;
     table->slots [index] = (s_slot_t) { copy, (uint32_t) len, skill, exact };
@@ -166,11 +165,9 @@ s_own (jm_taxonomy_t *self, const char *text)
 {
     if (self->string_count == self->string_cap) {
         self->string_cap = self->string_cap ? self->string_cap * 2 : 256;
-        self->strings = realloc (self->strings, self->string_cap * sizeof (char *));
-        assert (self->strings);
+        self->strings = jm_realloc (self->strings, self->string_cap * sizeof (char *));
     }
-    char *copy = strdup (text);
-    assert (copy);
+    char *copy = jm_strdup (text);
     self->strings [self->string_count++] = copy;
     return copy;
 }
@@ -217,8 +214,7 @@ s_add_form (jm_taxonomy_t *self, const char *text, int skill, bool ambiguous, bo
     }
     if (self->form_count == self->form_cap) {
         self->form_cap = self->form_cap ? self->form_cap * 2 : 1024;
-        self->forms = realloc (self->forms, (size_t) self->form_cap * sizeof (jm_form_t));
-        assert (self->forms);
+        self->forms = jm_realloc (self->forms, (size_t) self->form_cap * sizeof (jm_form_t));
     }
     self->forms [self->form_count++] = (jm_form_t) { s_own (self, text), skill, ambiguous };
     return 0;
@@ -269,8 +265,7 @@ s_build_closure (jm_taxonomy_t *self, json_t *skills, jm_error_t *err)
 {
     int size = self->size;
     //  direct[have][want] = credit of one implication edge
-    float *direct = calloc ((size_t) size * (size_t) size, sizeof (float));
-    assert (direct);
+    float *direct = jm_calloc ((size_t) size * (size_t) size, sizeof (float));
     for (int have = 0; have < size; have++) {
         json_t *skill = json_array_get (skills, (size_t) have);
         json_t *implies = json_object_get (skill, "implies");
@@ -301,8 +296,7 @@ s_build_closure (jm_taxonomy_t *self, json_t *skills, jm_error_t *err)
         }
     }
     //  Relax paths of growing length; a change after `size` rounds is a cycle
-    float *best = malloc ((size_t) size * (size_t) size * sizeof (float));
-    assert (best);
+    float *best = jm_malloc ((size_t) size * (size_t) size * sizeof (float));
     memcpy (best, direct, (size_t) size * (size_t) size * sizeof (float));
     bool changed = true;
     int rounds = 0;
@@ -443,8 +437,7 @@ s_build_codes (jm_taxonomy_t *self, jm_error_t *err)
         self->level_count++;
     }
     self->code_stride = (self->size + 31) & ~31;
-    self->codes = calloc ((size_t) self->size * (size_t) self->code_stride, 1);
-    assert (self->codes);
+    self->codes = jm_calloc ((size_t) self->size * (size_t) self->code_stride, 1);
     for (int have = 0; have < self->size; have++)
         for (int want = 0; want < self->size; want++) {
             float credit = self->credit [(size_t) have * (size_t) self->size + (size_t) want];
@@ -457,10 +450,9 @@ s_build_codes (jm_taxonomy_t *self, jm_error_t *err)
     size_t related = 0;
     for (size_t cell = 0; cell < (size_t) self->size * (size_t) self->size; cell++)
         related += self->credit [cell] > 0;
-    self->related_from = malloc (sizeof (uint32_t) * (size_t) (self->size + 1));
-    self->related_want = malloc (sizeof (uint16_t) * (related ? related : 1));
-    self->related_code = malloc (related ? related : 1);
-    assert (self->related_from && self->related_want && self->related_code);
+    self->related_from = jm_malloc (sizeof (uint32_t) * (size_t) (self->size + 1));
+    self->related_want = jm_malloc (sizeof (uint16_t) * (related ? related : 1));
+    self->related_code = jm_malloc (related ? related : 1);
     related = 0;
     for (int have = 0; have < self->size; have++) {
         self->related_from [have] = (uint32_t) related;
@@ -673,8 +665,7 @@ s_load_evidence (jm_taxonomy_t *self, int skill, json_t *object, jm_error_t *err
     if (employer && !json_is_boolean (employer))
         return jm_error_set (err, JM_ERR_INVALID_DATA, "skill '%s': evidence.employer must be true or false", id);
 
-    jm_evidence_rule_t *rule = calloc (1, sizeof *rule);
-    assert (rule);
+    jm_evidence_rule_t *rule = jm_calloc (1, sizeof *rule);
     self->evidence [skill] = rule;      //  freed with the taxonomy on failure
     rule->rule = s_own (self, rule_text);
     rule->employer = json_is_true (employer);
@@ -696,8 +687,7 @@ s_load_evidence (jm_taxonomy_t *self, int skill, json_t *object, jm_error_t *err
     if (count == 0)
         return jm_error_set (err, JM_ERR_INVALID_DATA,
                              "skill '%s': evidence needs forms (or ambiguous forms) to apply to", id);
-    rule->forms = calloc ((size_t) count, sizeof (char *));
-    assert (rule->forms);
+    rule->forms = jm_calloc ((size_t) count, sizeof (char *));
     for (int i = 0; i < count; i++) {
         char folded [JM_NORMALIZE_MAX + 1];
         size_t len = jm_normalize_fold (texts [i], strlen (texts [i]), folded, sizeof folded);
@@ -819,8 +809,7 @@ jm_taxonomy_new_from_text (const char *text, size_t len, jm_error_t *err)
                          json_error.line, json_error.column);
         return NULL;
     }
-    jm_taxonomy_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_taxonomy_t *self = jm_calloc (1, sizeof *self);
     json_t *credits = json_object_get (root, "credits");
     self->implies_credit = s_number (credits, "implies", 0.8);
     self->sibling_credit = s_number (credits, "sibling", 0.5);
@@ -840,9 +829,8 @@ jm_taxonomy_new_from_text (const char *text, size_t len, jm_error_t *err)
     else
     if (s_load_skills (self, root, err) == 0) {
         size_t cells = (size_t) self->size * (size_t) self->size;
-        self->credit = calloc (cells, sizeof (float));
-        self->relation = calloc (cells, 1);
-        assert (self->credit && self->relation);
+        self->credit = jm_calloc (cells, sizeof (float));
+        self->relation = jm_calloc (cells, 1);
         if (s_build_closure (self, json_object_get (root, "skills"), err) == 0
         &&  s_load_siblings (self, json_object_get (root, "siblings"), err) == 0
         &&  s_load_everyday (self, json_object_get (root, "everyday"), err) == 0) {
@@ -875,8 +863,7 @@ jm_taxonomy_load (const char *path, jm_error_t *err)
     while (true) {
         if (len + 65536 > cap) {
             cap = cap ? cap * 2 : 1 << 20;
-            text = realloc (text, cap);
-            assert (text);
+            text = jm_realloc (text, cap);
         }
         size_t got = fread (text + len, 1, cap - len, file);
         len += got;
@@ -1133,11 +1120,9 @@ s_build_typo_index (jm_taxonomy_t *self)
     size_t capacity = 1024;
     while (capacity < variants * 2)
         capacity *= 2;
-    self->deletes = calloc (capacity, sizeof (uint64_t));
-    assert (self->deletes);
+    self->deletes = jm_calloc (capacity, sizeof (uint64_t));
     self->deletes_mask = capacity - 1;
-    s_variants_t *work = malloc (sizeof *work);
-    assert (work);
+    s_variants_t *work = jm_malloc (sizeof *work);
     for (size_t i = 0; i <= self->folded.mask; i++) {
         const s_slot_t *slot = &self->folded.slots [i];
         if (!slot->key || !s_variants_init (work, slot->key, slot->len) || work->chars < 5)

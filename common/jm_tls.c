@@ -8,6 +8,7 @@
     of one TLS record's size, so the pump holds at most 32 KiB and a slow
     reader on either side holds back the other (no unbounded queue).      */
 #include "jm_tls.h"
+#include "jm_alloc.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -165,8 +166,7 @@ jm_tls_config_new (const char *ca_file, const char *cert_file, const char *key_f
     }
     if (s_gnutls_load (err))
         return NULL;
-    jm_tls_config_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_tls_config_t *self = jm_calloc (1, sizeof *self);
     int rc = gnutls_certificate_allocate_credentials (&self->credentials);
     assert (rc == GNUTLS_E_SUCCESS);
     if (ca_file && *ca_file) {
@@ -200,8 +200,7 @@ jm_tls_config_new (const char *ca_file, const char *cert_file, const char *key_f
         }
     }
     if (server_name && *server_name) {
-        self->server_name = strdup (server_name);
-        assert (self->server_name);
+        self->server_name = jm_strdup (server_name);
     }
     return self;
 }
@@ -357,8 +356,7 @@ jm_tls_connect (jm_tls_config_t *config, const char *host, int port, int timeout
 {
     assert (config && host && why);
     int64_t deadline = s_now_ms () + timeout_ms;
-    jm_tls_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_tls_t *self = jm_calloc (1, sizeof *self);
     self->pump_fd = self->user_fd = self->wake [0] = self->wake [1] = -1;
     pthread_mutex_init (&self->lock, NULL);
     self->tcp = s_tcp_connect (host, port, deadline, timeout_ms, why, why_size);
@@ -556,9 +554,8 @@ static void *
 s_pump (void *arg)
 {
     jm_tls_t *self = arg;
-    s_buffer_t *up = calloc (1, sizeof *up);        //  caller -> server
-    s_buffer_t *down = calloc (1, sizeof *down);    //  server -> caller
-    assert (up && down);
+    s_buffer_t *up = jm_calloc (1, sizeof *up);        //  caller -> server
+    s_buffer_t *down = jm_calloc (1, sizeof *down);    //  server -> caller
     bool recv_wants_write = false, hangup = false;
     while (true) {
         int rc;

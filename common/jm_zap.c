@@ -6,6 +6,7 @@
 #include "jm_zap.h"
 #include "jm_curve.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -52,8 +53,7 @@ struct _jm_zap_t {
 jm_zap_t *
 jm_zap_new (jm_error_t *err)
 {
-    jm_zap_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_zap_t *self = jm_calloc (1, sizeof *self);
     self->sock = zsock_new (ZMQ_REP);
     assert (self->sock);
     zsock_set_linger (self->sock, 0);
@@ -115,14 +115,12 @@ jm_zap_allow (jm_zap_t *self, const char *domain_name, const char *role, const c
         return -1;
     domain_t *domain = s_domain_lookup (self, domain_name);
     if (!domain) {
-        domain = calloc (1, sizeof *domain);
-        assert (domain);
+        domain = jm_calloc (1, sizeof *domain);
         snprintf (domain->name, sizeof domain->name, "%s", domain_name);
         domain->next = self->domains;
         self->domains = domain;
     }
-    rule_t *rule = calloc (1, sizeof *rule);
-    assert (rule);
+    rule_t *rule = jm_calloc (1, sizeof *rule);
     snprintf (rule->role, sizeof rule->role, "%s", role);
     rule->store = store;
     rule_t **tail = &domain->rules;
