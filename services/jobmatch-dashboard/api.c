@@ -10,6 +10,7 @@
 #include "reader.h"
 #include "jm_log.h"
 #include "jm_taxonomy.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -195,9 +196,8 @@ jm_api_job_put (jm_exchange_t *self)
         }
         json_object_set_new (value, "id", json_string (job));
         json_t *request = json_pack ("{s:s, s:o}", "op", "put", "job", value);
-        char *body = json_dumps (request, JSON_COMPACT);
+        char *body = jm_alloc_check (json_dumps (request, JSON_COMPACT), "JSON text");
         json_decref (request);
-        assert (body);
         jm_exchange_call (self, JOBS_SERVICE, body, 0);
         return JM_EXCHANGE_WAIT;
     }
@@ -259,12 +259,10 @@ s_forward (jm_exchange_t *self, const char *service, const char *op)
         char *body;
         if (op) {
             json_object_set_new (value, "op", json_string (op));
-            body = json_dumps (value, JSON_COMPACT);
-            assert (body);
+            body = jm_alloc_check (json_dumps (value, JSON_COMPACT), "JSON text");
         }
         else {
-            body = malloc (self->body.len + 1);
-            assert (body);
+            body = jm_malloc (self->body.len + 1);
             memcpy (body, self->body.data, self->body.len);
             body [self->body.len] = 0;
         }
@@ -376,8 +374,7 @@ char *
 jm_api_taxonomy_json (const jm_taxonomy_t *taxonomy, size_t *len_p)
 {
     int size = jm_taxonomy_size (taxonomy);
-    json_t **aliases = calloc ((size_t) size, sizeof (json_t *));
-    assert (aliases);
+    json_t **aliases = jm_calloc ((size_t) size, sizeof (json_t *));
     for (int skill = 0; skill < size; skill++)
         aliases [skill] = json_array ();
     //  every surface form other than the id and the name, once
@@ -405,9 +402,8 @@ jm_api_taxonomy_json (const jm_taxonomy_t *taxonomy, size_t *len_p)
     free (aliases);
     json_t *document = json_pack ("{s:s, s:i, s:o}", "version", jm_taxonomy_version (taxonomy),
                                   "count", size, "skills", skills);
-    char *text = json_dumps (document, JSON_COMPACT);
+    char *text = jm_alloc_check (json_dumps (document, JSON_COMPACT), "JSON text");
     json_decref (document);
-    assert (text);
     if (len_p)
         *len_p = strlen (text);
     return text;
@@ -432,8 +428,10 @@ jm_api_taxonomy (jm_exchange_t *self)
         *c = (char) tolower ((unsigned char) *c);
     //  filter the prebuilt document: skills whose id, name or an alias holds q,
     //  those whose name starts with it first
-    json_t *document = json_loadb (self->app->taxonomy_json, self->app->taxonomy_json_len, 0, NULL);
-    assert (document);
+    //  the document was built by us: it fails to load only when out of memory
+    json_t *document = jm_alloc_check (json_loadb (self->app->taxonomy_json,
+                                                   self->app->taxonomy_json_len, 0, NULL),
+                                       "taxonomy JSON");
     json_t *skills = json_object_get (document, "skills");
     json_t *first = json_array (), *rest = json_array ();
     size_t index;

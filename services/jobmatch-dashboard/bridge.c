@@ -8,6 +8,7 @@
 #include "bridge.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -186,8 +187,7 @@ jm_bridge_t *
 jm_bridge_new (const char *endpoint, const jm_curve_t *curve, jm_error_t *err)
 {
     assert (endpoint);
-    jm_bridge_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_bridge_t *self = jm_calloc (1, sizeof *self);
     self->wakeup = -1;
     self->client = jm_mdp_client_new_curve (endpoint, curve, err);
     if (!self->client) {

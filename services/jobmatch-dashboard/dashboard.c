@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "reader.h"
 #include "web.h"
+#include "jm_alloc.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -562,8 +563,7 @@ s_read_pem (const char *path, const char *what, const char *kind, jm_error_t *er
         jm_error_set (err, JM_ERR_IO, "%s: cannot read %s: %s", what, path, strerror (errno));
         return NULL;
     }
-    char *text = malloc (PEM_MAX + 1);
-    assert (text);
+    char *text = jm_malloc (PEM_MAX + 1);
     size_t size = fread (text, 1, PEM_MAX + 1, file);
     bool failed = ferror (file);
     fclose (file);
@@ -703,8 +703,7 @@ jm_dashboard_t *
 jm_dashboard_new (jm_config_t *config, jm_error_t *err)
 {
     assert (config);
-    jm_dashboard_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_dashboard_t *self = jm_calloc (1, sizeof *self);
     pthread_mutex_init (&self->app.store_lock, NULL);
     pthread_cond_init (&self->app.reader_free, NULL);
     pthread_mutex_init (&self->app.ranked_lock, NULL);

@@ -1,6 +1,7 @@
 /*  exchange: one HTTP request and its response.  See exchange.h.        */
 #include "exchange.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <microhttpd.h>
@@ -42,8 +43,7 @@ s_hex_value (char c)
 static char *
 s_decode (const char *text, size_t size, bool plus)
 {
-    char *out = malloc (size + 1);
-    assert (out);
+    char *out = jm_malloc (size + 1);
     size_t length = 0;
     for (size_t index = 0; index < size; index++) {
         char c = text [index];
@@ -88,8 +88,7 @@ jm_exchange_new (jm_app_t *app, struct MHD_Connection *connection, const char *m
                  const char *path, size_t body_limit)
 {
     assert (app && method && path);
-    jm_exchange_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_exchange_t *self = jm_calloc (1, sizeof *self);
     self->app = app;
     self->connection = connection;
     self->body_limit = body_limit;
@@ -172,8 +171,7 @@ jm_exchange_query (jm_exchange_t *self, const char *name)
     for (s_decoded_t *decoded = self->decoded; decoded; decoded = decoded->next)
         if (strcmp (decoded->name, name) == 0)
             return decoded->value;
-    s_decoded_t *decoded = calloc (1, sizeof *decoded);
-    assert (decoded);
+    s_decoded_t *decoded = jm_calloc (1, sizeof *decoded);
     decoded->name = strdup (name);
     const char *raw = self->connection
                     ? MHD_lookup_connection_value (self->connection, MHD_GET_ARGUMENT_KIND, name)
@@ -305,9 +303,9 @@ jm_exchange_json (jm_exchange_t *self, int status, json_t *value)
 {
     assert (self && value);
     //  15 digits: a score read as 92.6 is written back as 92.6, not 92.599999999999994
-    char *text = json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION (15));
+    char *text = jm_alloc_check (json_dumps (value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION (15)),
+                                 "JSON text");
     json_decref (value);
-    assert (text);
     jm_exchange_raw (self, status, "application/json", text, strlen (text));
     free (text);
     return JM_EXCHANGE_DONE;

@@ -7,6 +7,7 @@
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_store.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -66,8 +67,7 @@ struct _jm_metrics_t {
 jm_metrics_t *
 jm_metrics_new (void)
 {
-    jm_metrics_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_metrics_t *self = jm_calloc (1, sizeof *self);
     pthread_mutex_init (&self->lock, NULL);
     return self;
 }
@@ -514,8 +514,7 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
 {
     jm_store_calls_t *calls = jm_store_calls_new ();
     const jm_keys_t *keys = jm_store_keys (app->store);
-    s_matcher_t *matchers = calloc (MATCHERS_MAX, sizeof *matchers);
-    assert (matchers);
+    s_matcher_t *matchers = jm_calloc (MATCHERS_MAX, sizeof *matchers);
     size_t listed = 0;
     for (size_t index = 0; listed < MATCHERS_MAX && jm_reply_item (ids, index); index++) {
         char key [JM_KEYS_MAX];
@@ -701,8 +700,7 @@ jm_health_handler (jm_exchange_t *self)
 {
     jm_app_t *app = self->app;
     if (self->stage == 0) {
-        s_health_t *state = calloc (1, sizeof *state);
-        assert (state);
+        s_health_t *state = jm_calloc (1, sizeof *state);
         self->state = state;
         self->state_free = free;
         //  the gateway calls go first, so the Redis probe overlaps them

@@ -10,6 +10,7 @@
 #include "jm_keys.h"
 #include "jm_log.h"
 #include "jm_store.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -267,10 +268,8 @@ jm_reader_jobs (jm_app_t *app, jm_error_t *err)
     for (size_t index = 0; index < count; index++)
         if (jm_reader_job_ask (app, calls, json_string_value (json_array_get (ids, index)), NULL))
             jm_store_calls_addv (calls, "PING", NULL);      //  keeps indexes aligned
-    jm_reader_job_t *jobs = calloc (count + 1, sizeof (jm_reader_job_t));
-    assert (jobs);
-    bool *known = calloc (count + 1, sizeof (bool));
-    assert (known);
+    jm_reader_job_t *jobs = jm_calloc (count + 1, sizeof (jm_reader_job_t));
+    bool *known = jm_calloc (count + 1, sizeof (bool));
     if (count && jm_reader_run (app, calls, err)) {
         json_decref (list);
         list = NULL;

@@ -10,6 +10,7 @@
 #include "reader_private.h"
 #include "jm_keys.h"
 #include "jm_store.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -65,11 +66,9 @@ s_entries_fill (jm_app_t *app, const char *job, s_entry_t *entries, size_t count
             jm_store_calls_add_result_head (calls, key);
     }
     int rc = jm_reader_run (app, calls, err);
-    json_t **items = calloc (count, sizeof (json_t *));
-    assert (items);
+    json_t **items = jm_calloc (count, sizeof (json_t *));
     jm_store_calls_t *whole = jm_store_calls_new ();
-    size_t *whole_of = calloc (count, sizeof (size_t));
-    assert (whole_of);
+    size_t *whole_of = jm_calloc (count, sizeof (size_t));
     for (size_t index = 0; rc == 0 && index < count; index++) {
         const jm_reply_t *stored = jm_store_calls_reply (calls, index);
         bool found = stored && stored->type == JM_REPLY_STRING && stored->len > 0;
@@ -156,8 +155,7 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const jm_keys_range_t *r
         }
         if (rc == 0 && size)
             rc = jm_reader_run (app, heads, err);
-        json_t **names = calloc (size + 1, sizeof (json_t *));
-        assert (names);
+        json_t **names = jm_calloc (size + 1, sizeof (json_t *));
         jm_store_calls_t *wholes = jm_store_calls_new ();
         for (size_t index = 0; rc == 0 && index < size; index++) {
             const jm_reply_t *stored = jm_store_calls_reply (heads, index);
@@ -185,8 +183,7 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const jm_keys_range_t *r
             names [index] = json_incref (json_object_get (result, "name"));
             json_decref (result);
         }
-        s_entry_t *page = calloc (size + 1, sizeof (s_entry_t));
-        assert (page);
+        s_entry_t *page = jm_calloc (size + 1, sizeof (s_entry_t));
         size_t page_size = 0;
         for (size_t index = 0; rc == 0 && index < size; index++) {
             const jm_reply_t *member = &members->items [2 * index];
@@ -321,8 +318,7 @@ jm_reader_rank (jm_app_t *app, const jm_reader_rank_t *query, jm_error_t *err)
     else {
         const jm_reply_t *members = jm_store_calls_reply (page, base + 2);
         size_t size = members? members->count / 2: 0;
-        s_entry_t *entries = calloc (size + 1, sizeof (s_entry_t));
-        assert (entries);
+        s_entry_t *entries = jm_calloc (size + 1, sizeof (s_entry_t));
         for (size_t index = 0; index < size; index++) {
             entries [index].member = &members->items [2 * index];
             entries [index].score = strtod (members->items [2 * index + 1].str, NULL);

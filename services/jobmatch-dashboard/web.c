@@ -1,5 +1,6 @@
 /*  web: the page's files, served from memory.  See web.h.               */
 #include "web.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -82,8 +83,7 @@ jm_web_new (const char *root, jm_error_t *err)
         jm_error_set (err, JM_ERR_IO, "cannot open the web root %s: %m", root);
         return NULL;
     }
-    jm_web_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_web_t *self = jm_calloc (1, sizeof *self);
     self->root = strdup (root);
     struct dirent *entry;
     while ((entry = readdir (dir)) && self->count < FILES_MAX) {
@@ -100,8 +100,7 @@ jm_web_new (const char *root, jm_error_t *err)
                 fclose (file);
             continue;
         }
-        char *data = malloc ((size_t) info.st_size + 1);
-        assert (data);
+        char *data = jm_malloc ((size_t) info.st_size + 1);
         size_t size = fread (data, 1, (size_t) info.st_size, file);
         fclose (file);
         data [size] = 0;

@@ -7,6 +7,7 @@
     printable frames).  The rest of the broker, and how it holds its
     requests, workers and services, are described in gateway_internal.h. */
 #include "gateway_internal.h"
+#include "jm_alloc.h"
 
 #include <inttypes.h>
 #include <malloc.h>
@@ -398,8 +399,7 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     //  follows the queue down: the tick trims once a burst has drained.
     mallopt (M_MMAP_THRESHOLD, 32 << 20);
     mallopt (M_TRIM_THRESHOLD, 64 << 20);
-    broker_t *self = calloc (1, sizeof *self);
-    assert (self);
+    broker_t *self = jm_calloc (1, sizeof *self);
     self->pipe = pipe;
     self->settings = *settings;
     self->settings.clients = strdup (settings->clients);
@@ -545,8 +545,7 @@ jm_gateway_new (jm_config_t *config, jm_error_t *err)
         return NULL;
     }
     zstr_free (&error);
-    jm_gateway_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_gateway_t *self = jm_calloc (1, sizeof *self);
     self->actor = actor;
     return self;
 }

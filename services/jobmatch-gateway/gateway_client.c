@@ -6,6 +6,7 @@
     client sent (our clients' request id) in front.  Part of the gateway broker;
     see gateway_internal.h.                                                */
 #include "gateway_internal.h"
+#include "jm_alloc.h"
 
 #include <stdarg.h>
 
@@ -212,11 +213,9 @@ s_client_check (broker_t *self, zmsg_t *msg, jm_mdp_client_msg_t *decoded)
 static request_t *
 s_request_new (zmsg_t *msg, jm_mdp_client_msg_t *decoded, size_t body_bytes)
 {
-    request_t *request = calloc (1, sizeof *request);
-    assert (request);
-    request->envelope = malloc ((decoded->envelope_size + decoded->body_size)
+    request_t *request = jm_calloc (1, sizeof *request);
+    request->envelope = jm_malloc ((decoded->envelope_size + decoded->body_size)
                                 * sizeof (zframe_t *));
-    assert (request->envelope);
     request->body = request->envelope + decoded->envelope_size;
     zmsg_remove (msg, decoded->identity);
     request->client = decoded->identity;

@@ -20,6 +20,7 @@
       dropped and counted, and the loop never blocks.
     Part of the gateway broker; see gateway_internal.h.                    */
 #include "gateway_internal.h"
+#include "jm_alloc.h"
 
 #include <errno.h>
 
@@ -135,8 +136,7 @@ gw_limits_hold (broker_t *self, request_t *request)
 {
     client_t *client = zhashx_lookup (self->client_table, request->client);
     if (!client) {
-        client = calloc (1, sizeof *client);
-        assert (client);
+        client = jm_calloc (1, sizeof *client);
         client->identity = zframe_dup (request->client);
         int rc = zhashx_insert (self->client_table, client->identity, client);
         assert (rc == 0);

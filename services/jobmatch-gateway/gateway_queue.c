@@ -3,6 +3,7 @@
     queue, its ring of workers with free slots and dispatch from the one to
     the other.  Part of the gateway broker; see gateway_internal.h.        */
 #include "gateway_internal.h"
+#include "jm_alloc.h"
 
 
 //  --------------------------------------------------------------------------
@@ -186,10 +187,8 @@ gw_service_require (broker_t *self, const char *name)
 {
     service_t *service = zhashx_lookup (self->services, name);
     if (!service) {
-        service = calloc (1, sizeof *service);
-        assert (service);
-        service->name = strdup (name);
-        assert (service->name);
+        service = jm_calloc (1, sizeof *service);
+        service->name = jm_strdup (name);
         service->no_workers_since = self->now_ms;
         zhashx_insert (self->services, name, service);
     }

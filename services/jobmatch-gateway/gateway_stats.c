@@ -2,6 +2,7 @@
     histogram, the jobmatch.stats body (JSON) and the summary log line.
     Part of the gateway broker; see gateway_internal.h.                    */
 #include "gateway_internal.h"
+#include "jm_alloc.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -167,9 +168,9 @@ gw_stats_json (broker_t *self)
     s_json_set (root, "clients", json_integer ((json_int_t) zhashx_size (self->client_table)));
     s_json_set (root, "services", s_stats_services (self));
     s_json_set (root, "latency", s_stats_latency (self));
-    char *text = json_dumps (root, JSON_COMPACT | JSON_REAL_PRECISION (6));
+    char *text = jm_alloc_check (json_dumps (root, JSON_COMPACT | JSON_REAL_PRECISION (6)),
+                                 "JSON text");
     json_decref (root);
-    assert (text);
     return text;
 }
 

@@ -15,6 +15,7 @@
     never matched with a descriptor an earlier connection closed.  Part of
     the gateway broker; see gateway_internal.h.                            */
 #include "gateway_internal.h"
+#include "jm_alloc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -207,11 +208,9 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     service_t *service = gw_service_require (self, service_name);
     free (service_name);
 
-    worker = calloc (1, sizeof *worker);
-    assert (worker);
+    worker = jm_calloc (1, sizeof *worker);
     worker->identity = zframe_dup (identity);
-    worker->key = strdup (key);
-    assert (worker->key);
+    worker->key = jm_strdup (key);
     worker->service = service;
     worker->slots = worker->slots_max = slots;
     worker->serial = ++self->next_worker_serial;

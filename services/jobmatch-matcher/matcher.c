@@ -41,6 +41,7 @@
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_store.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <string.h>
@@ -159,8 +160,7 @@ s_entry_add (jm_matcher_t *self)
 {
     if (self->entry_count == self->entry_cap) {
         self->entry_cap = self->entry_cap ? self->entry_cap * 2 : 1024;
-        self->entries = realloc (self->entries, self->entry_cap * sizeof (s_entry_t));
-        assert (self->entries);
+        self->entries = jm_realloc (self->entries, self->entry_cap * sizeof (s_entry_t));
     }
     s_entry_t *entry = &self->entries [self->entry_count++];
     memset (entry, 0, sizeof *entry);
@@ -172,8 +172,7 @@ s_item_add (jm_matcher_t *self)
 {
     if (self->item_count == self->item_cap) {
         self->item_cap = self->item_cap ? self->item_cap * 2 : 1024;
-        self->items = realloc (self->items, self->item_cap * sizeof (s_item_t));
-        assert (self->items);
+        self->items = jm_realloc (self->items, self->item_cap * sizeof (s_item_t));
     }
     s_item_t *item = &self->items [self->item_count++];
     memset (item, 0, sizeof *item);
@@ -474,8 +473,7 @@ s_queue_guards (jm_matcher_t *self)
 {
     if (self->item_count > self->guard_cap) {
         self->guard_cap = self->item_count;
-        self->guard_ids = realloc (self->guard_ids, self->guard_cap * sizeof (char *));
-        assert (self->guard_ids);
+        self->guard_ids = jm_realloc (self->guard_ids, self->guard_cap * sizeof (char *));
     }
     int count = jm_registry_count (self->registry);
     for (int j = 0; j < count; j++) {
@@ -632,8 +630,7 @@ s_handle_requests (jm_matcher_t *self)
     //  sent now, read item by item as the replies are written
     if (self->item_count > self->lookup_cap) {
         self->lookup_cap = self->item_count;
-        self->lookups = realloc (self->lookups, self->lookup_cap * sizeof (jm_store_lookup_t));
-        assert (self->lookups);
+        self->lookups = jm_realloc (self->lookups, self->lookup_cap * sizeof (jm_store_lookup_t));
     }
     for (size_t i = 0; i < self->item_count; i++) {
         s_item_t *item = &self->items [i];
@@ -844,8 +841,7 @@ s_matcher_actor (zsock_t *pipe, void *args)
 jm_matcher_t *
 jm_matcher_new (jm_config_t *config, jm_error_t *err)
 {
-    jm_matcher_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_matcher_t *self = jm_calloc (1, sizeof *self);
     const char *data = jm_config_string (config, "data");
     self->engine = jm_engine_new (*data ? data : NULL, err);
     if (!self->engine) {
@@ -898,9 +894,8 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     jm_mdp_worker_set_heartbeat (self->results_worker, heartbeat, liveness);
     self->batch_max = (int) jm_config_int (config, "batch-max");
     self->slots_now = slots;
-    self->requests = calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));
-    self->held = calloc (MAX_BATCH_REQUESTS, sizeof (s_held_reply_t));
-    assert (self->requests && self->held);
+    self->requests = jm_calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));
+    self->held = jm_calloc (MAX_BATCH_REQUESTS, sizeof (s_held_reply_t));
     jm_buf_init (&self->reply);
     jm_buf_init (&self->profile);
     self->doc = jm_json_doc_new ();

@@ -3,6 +3,7 @@
 #include "registry.h"
 #include "body.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <string.h>
@@ -190,9 +191,8 @@ s_job_text (const jm_job_t *job)
 {
     json_t *json = jm_job_to_json (job);
     json_object_del (json, "version");
-    char *text = json_dumps (json, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = jm_alloc_check (json_dumps (json, JSON_COMPACT | JSON_SORT_KEYS), "JSON text");
     json_decref (json);
-    assert (text);
     return text;
 }
 
@@ -220,8 +220,7 @@ static void
 s_entries_rebuild (jm_registry_t *self, const s_state_t *states, size_t state_count)
 {
     int count = jm_engine_job_count (self->engine);
-    jm_registry_job_t *jobs = calloc ((size_t) (count ? count : 1), sizeof *jobs);
-    assert (jobs);
+    jm_registry_job_t *jobs = jm_calloc ((size_t) (count ? count : 1), sizeof *jobs);
     for (int i = 0; i < count; i++) {
         const jm_job_t *job = jm_engine_job_at (self->engine, i);
         s_entry_fill (&jobs [i], job, jm_job_version (job));
@@ -243,8 +242,7 @@ jm_registry_t *
 jm_registry_new (jm_engine_t *engine, jm_store_t *store, int poll_ms)
 {
     assert (engine && store);
-    jm_registry_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_registry_t *self = jm_calloc (1, sizeof *self);
     self->engine = engine;
     self->store = store;
     self->keys = jm_store_keys (store);
@@ -256,15 +254,13 @@ jm_registry_new (jm_engine_t *engine, jm_store_t *store, int poll_ms)
     self->guard = jm_store_script (store, "version guard", s_guard_lua);
     self->heal = jm_store_script (store, "registry heal", s_heal_lua);
     self->builtin_count = self->builtin_id_count = jm_engine_job_count (engine);
-    self->builtins = calloc ((size_t) self->builtin_count + 1, sizeof (s_builtin_t));
-    self->builtin_ids = calloc ((size_t) self->builtin_id_count + 1, sizeof (char *));
-    assert (self->builtins && self->builtin_ids);
+    self->builtins = jm_calloc ((size_t) self->builtin_count + 1, sizeof (s_builtin_t));
+    self->builtin_ids = jm_calloc ((size_t) self->builtin_id_count + 1, sizeof (char *));
     for (int i = 0; i < self->builtin_count; i++) {
         const jm_job_t *job = jm_engine_job_at (engine, i);
-        self->builtins [i].id = strdup (jm_job_id (job));
+        self->builtins [i].id = jm_strdup (jm_job_id (job));
         self->builtins [i].json = s_job_text (job);
-        self->builtin_ids [i] = strdup (jm_job_id (job));
-        assert (self->builtins [i].id && self->builtin_ids [i]);
+        self->builtin_ids [i] = jm_strdup (jm_job_id (job));
     }
     s_entries_rebuild (self, NULL, 0);
     return self;
@@ -407,13 +403,12 @@ s_job_parse (jm_registry_t *self, const char *id, const char *text, int version)
 static int
 s_heal (jm_registry_t *self, const char **ids, size_t count)
 {
-    s_keys_t *keys = calloc (count + 1, sizeof (s_keys_t));
-    const char **valid_ids = calloc (count + 1, sizeof (char *));
-    char **texts = calloc (count + 1, sizeof (char *));
-    char (*versions) [16] = calloc (count + 1, sizeof *versions);
+    s_keys_t *keys = jm_calloc (count + 1, sizeof (s_keys_t));
+    const char **valid_ids = jm_calloc (count + 1, sizeof (char *));
+    char **texts = jm_calloc (count + 1, sizeof (char *));
+    char (*versions) [16] = jm_calloc (count + 1, sizeof *versions);
     size_t argc = 4 + count + 3 + 5 * count + (size_t) self->builtin_id_count;
-    const char **argv = calloc (argc, sizeof (char *));
-    assert (keys && valid_ids && texts && versions && argv);
+    const char **argv = jm_calloc (argc, sizeof (char *));
     size_t valid = 0;
     for (size_t i = 0; i < count; i++) {
         const jm_job_t *job = jm_engine_job (self->engine, ids [i]);
@@ -528,8 +523,7 @@ s_load_pass (jm_registry_t *self, bool may_heal)
     jm_reply_int (jm_store_calls_reply (members, 0), &seq);
     const jm_reply_t *ids = jm_store_calls_reply (members, 1);
     size_t count = ids && ids->type == JM_REPLY_ARRAY ? ids->count : 0;
-    states = calloc (count + 1, sizeof *states);
-    assert (states);
+    states = jm_calloc (count + 1, sizeof *states);
     //  round trip 2: the versions
     jm_store_calls_reset (self->calls);
     for (size_t i = 0; i < count; i++) {
@@ -548,9 +542,8 @@ s_load_pass (jm_registry_t *self, bool may_heal)
         states [i].rescore_version = s_reply_int (jm_reply_item (reply, 2));
     }
     if (may_heal && self->loaded) {
-        const char **lost = calloc ((size_t) jm_engine_job_count (self->engine) + 1,
+        const char **lost = jm_calloc ((size_t) jm_engine_job_count (self->engine) + 1,
                                     sizeof (char *));
-        assert (lost);
         size_t lost_count = s_lost (self, states, count, lost);
         int healed = lost_count ? s_heal (self, lost, lost_count) : 0;
         free (lost);
@@ -561,8 +554,7 @@ s_load_pass (jm_registry_t *self, bool may_heal)
     }
     //  round trip 3: the jobs whose version this matcher does not have
     jm_store_calls_reset (self->calls);
-    size_t *changed = calloc (count + 1, sizeof (size_t));
-    assert (changed);
+    size_t *changed = jm_calloc (count + 1, sizeof (size_t));
     size_t changed_count = 0;
     for (size_t i = 0; i < count; i++) {
         if (!states [i].id || states [i].version == 0)
@@ -874,8 +866,7 @@ s_serve_list (jm_registry_t *self, jm_buf_t *out)
     }
     const jm_reply_t *set = jm_store_calls_reply (members, 0);
     size_t count = set && set->type == JM_REPLY_ARRAY ? set->count : 0;
-    ids = calloc (count + 1, sizeof (char *));
-    assert (ids);
+    ids = jm_calloc (count + 1, sizeof (char *));
     size_t valid = 0;
     for (size_t i = 0; i < count; i++)
         if (jm_reply_str (jm_reply_item (set, i)))

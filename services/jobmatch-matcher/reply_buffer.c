@@ -4,6 +4,7 @@
     one per reply lent; the matcher's thread and libzmq's I/O thread
     change it with atomic operations only.                                 */
 #include "reply_buffer.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -16,8 +17,7 @@ struct _reply_buffer_t {
 reply_buffer_t *
 reply_buffer_new (void)
 {
-    reply_buffer_t *self = calloc (1, sizeof *self);
-    assert (self);
+    reply_buffer_t *self = jm_calloc (1, sizeof *self);
     jm_buf_init (&self->buf);
     self->refs = 1;
     return self;

@@ -2,6 +2,7 @@
 #include "rescore.h"
 #include "jm_json.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <string.h>
@@ -83,8 +84,7 @@ jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
                 int chunk, int claim_ms)
 {
     assert (engine && store && registry && chunk > 0 && claim_ms > 0);
-    jm_rescore_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_rescore_t *self = jm_calloc (1, sizeof *self);
     self->engine = engine;
     self->store = store;
     self->registry = registry;
@@ -94,9 +94,8 @@ jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
     self->claim = jm_store_script (store, "rescore claim", s_claim_lua);
     self->done = jm_store_script (store, "rescore done", s_done_lua);
     self->calls = jm_store_calls_new ();
-    self->offsets = calloc ((size_t) chunk + 1, sizeof (size_t));
-    self->required = calloc ((size_t) chunk + 1, sizeof *self->required);
-    assert (self->offsets && self->required);
+    self->offsets = jm_calloc ((size_t) chunk + 1, sizeof (size_t));
+    self->required = jm_calloc ((size_t) chunk + 1, sizeof *self->required);
     jm_buf_init (&self->arena);
     self->doc = jm_json_doc_new ();
     return self;
@@ -246,9 +245,8 @@ jm_rescore_step (jm_rescore_t *self)
                      "did not finish it", job->id, job->version, chunk, ids);
     //  round trip 2: the stored profiles
     jm_store_calls_reset (self->calls);
-    const char **argv = calloc (ids + 1, sizeof (char *));
-    char (*keys) [JM_KEYS_MAX] = calloc (ids + 1, JM_KEYS_MAX);
-    assert (argv && keys);
+    const char **argv = jm_calloc (ids + 1, sizeof (char *));
+    char (*keys) [JM_KEYS_MAX] = jm_calloc (ids + 1, JM_KEYS_MAX);
     argv [0] = "MGET";
     for (size_t i = 0; i < ids; i++) {
         const char *id = jm_reply_str (jm_reply_item (claim, i + 3));
@@ -272,8 +270,7 @@ jm_rescore_step (jm_rescore_t *self)
     //  round trip 3: results, rankings and the count, in this order
     char done_count [24];
     snprintf (done_count, sizeof done_count, "%zu", ids);
-    const char **claimed = calloc (ids + 1, sizeof (char *));
-    assert (claimed);
+    const char **claimed = jm_calloc (ids + 1, sizeof (char *));
     for (size_t i = 0; i < ids; i++) {
         claimed [i] = jm_reply_str (jm_reply_item (claim, i + 3));
         if (!claimed [i])

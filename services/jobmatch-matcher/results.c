@@ -2,6 +2,7 @@
 #include "results.h"
 #include "body.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <math.h>
@@ -24,8 +25,7 @@ struct _jm_results_t {
 jm_results_t *
 jm_results_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry)
 {
-    jm_results_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_results_t *self = jm_calloc (1, sizeof *self);
     self->engine = engine;
     self->store = store;
     self->registry = registry;
@@ -203,8 +203,7 @@ s_read_heads (jm_results_t *self, const char *job, const jm_reply_t *page, size_
               json_t **heads)
 {
     jm_store_calls_t *whole = jm_store_calls_new ();
-    size_t *whole_of = calloc (entries + 1, sizeof (size_t));
-    assert (whole_of);
+    size_t *whole_of = jm_calloc (entries + 1, sizeof (size_t));
     for (size_t i = 0; i < entries; i++) {
         const jm_reply_t *reply = jm_store_calls_reply (self->more, i * 3);
         if (!jm_reply_str (reply))
@@ -314,8 +313,7 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
         s_unavailable (self, out);
         return;
     }
-    json_t **heads = calloc (entries + 1, sizeof (json_t *));
-    assert (heads);
+    json_t **heads = jm_calloc (entries + 1, sizeof (json_t *));
     if (s_read_heads (self, job, page, entries, heads)) {
         free (heads);
         s_unavailable (self, out);
@@ -441,8 +439,7 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
     }
     jm_registry_refresh (self->registry);
     int count = jm_registry_count (self->registry);
-    s_best_t *best = calloc ((size_t) count + 1, sizeof *best);
-    assert (best);
+    s_best_t *best = jm_calloc ((size_t) count + 1, sizeof *best);
     for (int i = 0; i < count; i++) {
         best [i].job = jm_registry_at (self->registry, i);
         best [i].score = jm_score_fast (best [i].job->job, candidate);
@@ -554,8 +551,7 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
             if (m == missing_count) {
                 if (missing_count == missing_cap) {
                     missing_cap = missing_cap ? missing_cap * 2 : 32;
-                    missing = realloc (missing, missing_cap * sizeof *missing);
-                    assert (missing);
+                    missing = jm_realloc (missing, missing_cap * sizeof *missing);
                 }
                 missing [missing_count++] = (s_missing_t) { label, 0 };
             }

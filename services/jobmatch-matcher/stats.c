@@ -1,6 +1,7 @@
 /*  stats: the matcher's counters in Redis.  See stats.h.  */
 #include "stats.h"
 #include "jm_keys.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <string.h>
@@ -26,8 +27,7 @@ jm_stats_t *
 jm_stats_new (jm_store_t *store, int interval_ms)
 {
     assert (store && interval_ms > 0);
-    jm_stats_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_stats_t *self = jm_calloc (1, sizeof *self);
     self->store = store;
     self->interval_ms = interval_ms;
     self->started_ms = zclock_time ();

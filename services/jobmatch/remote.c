@@ -7,6 +7,7 @@
 #include "remote.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -118,11 +119,9 @@ jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
         jm_buf_free (&text);
         return NULL;
     }
-    jm_cli_remote_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_cli_remote_t *self = jm_calloc (1, sizeof *self);
     self->client = client;
-    self->endpoint = strdup (opts->gateway);
-    assert (self->endpoint);
+    self->endpoint = jm_strdup (opts->gateway);
     self->timeout_ms = opts->timeout_ms;
     return self;
 }
@@ -205,8 +204,8 @@ jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_t *reque
     assert (self);
     assert (service);
     assert (request);
-    char *body = json_dumps (request, JSON_COMPACT | JSON_REAL_PRECISION (15));
-    assert (body);
+    char *body = jm_alloc_check (json_dumps (request, JSON_COMPACT | JSON_REAL_PRECISION (15)),
+                                 "JSON text");
     jm_error_t mdp_err;
     jm_error_clear (&mdp_err);
     int64_t started = zclock_mono ();
@@ -296,8 +295,7 @@ void
 jm_cli_json_append (jm_buf_t *out, json_t *value, bool pretty)
 {
     size_t flags = JSON_REAL_PRECISION (15) | JSON_ENCODE_ANY | (pretty ? JSON_INDENT (2) : JSON_COMPACT);
-    char *text = json_dumps (value, flags);
-    assert (text);
+    char *text = jm_alloc_check (json_dumps (value, flags), "JSON text");
     jm_buf_puts (out, text);
     jm_buf_puts (out, "\n");
     free (text);

@@ -6,6 +6,7 @@
     emoji two, combining marks none — close enough for names and skills
     without a full wcwidth table.                                           */
 #include "cli.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -166,8 +167,7 @@ struct _jm_cli_table_t {
 jm_cli_table_t *
 jm_cli_table_new (const char *const *headers)
 {
-    jm_cli_table_t *self = calloc (1, sizeof *self);
-    assert (self);
+    jm_cli_table_t *self = jm_calloc (1, sizeof *self);
     while (headers [self->columns]) {
         assert (self->columns < JM_CLI_TABLE_COLUMNS);
         const char *header = headers [self->columns];
@@ -204,8 +204,7 @@ jm_cli_table_add (jm_cli_table_t *self, const char *const *cells)
 {
     if (self->rows == self->cap) {
         self->cap = self->cap ? self->cap * 2 : 32;
-        self->cells = realloc (self->cells, (size_t) self->cap * (size_t) self->columns * sizeof (char *));
-        assert (self->cells);
+        self->cells = jm_realloc (self->cells, (size_t) self->cap * (size_t) self->columns * sizeof (char *));
     }
     for (int c = 0; c < self->columns; c++) {
         jm_buf_t cell;
@@ -223,8 +222,7 @@ jm_cli_table_addf (jm_cli_table_t *self, const char *format, ...)
     va_start (args, format);
     int needed = vsnprintf (NULL, 0, format, args);
     va_end (args);
-    char *text = malloc ((size_t) needed + 1);
-    assert (text);
+    char *text = jm_malloc ((size_t) needed + 1);
     va_start (args, format);
     vsnprintf (text, (size_t) needed + 1, format, args);
     va_end (args);
