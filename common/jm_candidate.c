@@ -256,9 +256,7 @@ s_finish (jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
 static void
 s_add_ignored (jm_candidate_t *self, int skill, jm_claim_t claim, jm_reason_t reason)
 {
-    jm_ignored_skill_t *grown = realloc (self->ignored, (size_t) (self->ignored_count + 1) * sizeof *grown);
-    if (!grown)
-        abort ();
+    jm_ignored_skill_t *grown = jm_realloc (self->ignored, (size_t) (self->ignored_count + 1) * sizeof *grown);
     self->ignored = grown;
     self->ignored [self->ignored_count++] = (jm_ignored_skill_t) { skill, claim, reason };
 }

@@ -81,7 +81,7 @@ s_load_jobs (jm_engine_t *self, const char *data_dir, jm_error_t *err)
     while ((entry = readdir (dir)) && count < 1024) {
         size_t len = strlen (entry->d_name);
         if (len > 5 && strcmp (entry->d_name + len - 5, ".json") == 0 && entry->d_name [0] != '.')
-            names [count++] = strdup (entry->d_name);
+            names [count++] = jm_strdup (entry->d_name);
     }
     closedir (dir);
     qsort (names, (size_t) count, sizeof names [0], s_compare_names);

@@ -240,7 +240,7 @@ s_parse_requirement (jm_job_t *self, json_t *item, size_t index, jm_buf_t *unkno
         }
     }
     if (label)
-        req->label = strdup (json_string_value (label));
+        req->label = jm_strdup (json_string_value (label));
     self->requirement_count++;
     return 0;
 }
@@ -436,10 +436,10 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
         jm_error_set (err, JM_ERR_INVALID_REQUEST, "job '%s': requirements must be an array of 1 to %d entries",
                       id, JM_JOB_MAX_REQUIREMENTS);
     else {
-        self->id = strdup (id);
-        self->title = strdup (title ? title : id);
+        self->id = jm_strdup (id);
+        self->title = jm_strdup (title ? title : id);
         const char *description = s_get_string (object, "description");
-        self->description = description ? strdup (description) : NULL;
+        self->description = description ? jm_strdup (description) : NULL;
         self->version = version ? (int) json_integer_value (version) : 1;
         json_t *notes = json_object_get (object, "notes");
         self->notes = notes ? json_incref (notes) : NULL;

@@ -370,8 +370,7 @@ s_number (s_parser_t *self)
     }
     size_t len = (size_t) (p - start);
     char small [64];
-    char *text = len < sizeof small ? small : malloc (len + 1);
-    assert (text);
+    char *text = len < sizeof small ? small : jm_malloc (len + 1);
     memcpy (text, start, len);
     text [len] = '\0';
     double real = strtod (text, NULL);

@@ -14,6 +14,7 @@
 #include <emmintrin.h>
 #endif
 #include "jm_normalize.h"
+#include "jm_alloc.h"
 
 #define S_REACH 1024            //  bytes looked at either side of a span
 #define S_ITEM_WORDS 4          //  words in a short list item, at most
@@ -842,9 +843,7 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
     //  merge, keeping text order
     size_t total = (size_t) count + (size_t) self.added_count;
     if (total > *capacity_p) {
-        jm_found_t *grown = realloc (*found_p, total * sizeof (jm_found_t));
-        if (!grown)
-            abort ();
+        jm_found_t *grown = jm_realloc (*found_p, total * sizeof (jm_found_t));
         *found_p = grown;
         *capacity_p = total;
     }

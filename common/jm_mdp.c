@@ -587,7 +587,8 @@ jm_mdp_worker_reply_lent (jm_mdp_worker_t *self, jm_mdp_request_t **request_p,
     assert (data && release);
     zmq_msg_t body;
     int rc = zmq_msg_init_data (&body, data, size, release, hint);
-    assert (rc == 0);           //  fails only when out of memory
+    if (rc)                     //  fails only when out of memory
+        jm_alloc_check (NULL, "ZeroMQ message");
     rc = s_worker_reply (self, request_p, NULL, &body);
     if (rc)
         zmq_msg_close (&body);  //  not sent: released now

@@ -9,6 +9,7 @@
 #include "jm_extract.h"
 #include "jm_lists.h"
 #include "jm_text.h"
+#include "jm_alloc.h"
 
 static const char *s_claim_names [JM_CLAIM_COUNT] = {
     "held", "negated", "intended", "others", "ambiguous"
@@ -43,9 +44,7 @@ jm_resume_read (const jm_extractor_t *extractor, const char *text, size_t len,
         return -1;
     }
     size_t capacity = count > 0 ? (size_t) count : 0;
-    jm_found_t *found = capacity ? calloc (capacity, sizeof *found) : NULL;
-    if (capacity && !found)
-        abort ();
+    jm_found_t *found = capacity ? jm_calloc (capacity, sizeof *found) : NULL;
     for (long i = 0; i < count; i++)
         found [i] = (jm_found_t) {
             .skill = mentions [i].skill, .start = mentions [i].start, .end = mentions [i].end,

@@ -1251,8 +1251,7 @@ jm_store_append (jm_store_t *self, int argc, const char **argv, const size_t *ar
     size_t lens_local [16];
     size_t *lens = (size_t *) argvlen;
     if (!argvlen) {
-        lens = argc <= 16 ? lens_local : malloc ((size_t) argc * sizeof (size_t));
-        assert (lens);
+        lens = argc <= 16 ? lens_local : jm_malloc ((size_t) argc * sizeof (size_t));
         for (int i = 0; i < argc; i++)
             lens [i] = strlen (argv [i]);
     }

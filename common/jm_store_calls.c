@@ -255,8 +255,7 @@ s_lengths (int argc, const char **argv, const size_t *argvlen, size_t *local, si
         return argvlen;
     size_t *lens = local;
     if ((size_t) argc > local_count) {
-        lens = *allocated = malloc ((size_t) argc * sizeof (size_t));
-        assert (lens);
+        lens = *allocated = jm_malloc ((size_t) argc * sizeof (size_t));
     }
     for (int i = 0; i < argc; i++)
         lens [i] = strlen (argv [i]);

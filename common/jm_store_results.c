@@ -501,12 +501,10 @@ s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_
     count = s_last_of_each_candidate (results, index, count);
     const jm_store_result_t *first = &results [index [0]];
     size_t argc_max = 2 + 2 * count;
-    const char **argv = malloc (argc_max * sizeof (char *));
-    size_t *lens = malloc (argc_max * sizeof (size_t));
-    char (*scores) [40] = malloc (count * sizeof *scores);
-    size_t *score_lens = malloc (count * sizeof (size_t));
-    if (!argv || !lens || !scores || !score_lens)
-        abort ();
+    const char **argv = jm_malloc (argc_max * sizeof (char *));
+    size_t *lens = jm_malloc (argc_max * sizeof (size_t));
+    char (*scores) [40] = jm_malloc (count * sizeof *scores);
+    size_t *score_lens = jm_malloc (count * sizeof (size_t));
     char key [JM_KEYS_MAX];
     int key_len = jm_keys_rank (self->keys, first->job, first->version, key, sizeof key, NULL);
     int argc = 0;
@@ -587,10 +585,8 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
     if (count == 0)
         return 0;
     size_t start = jm_store__pending_begin (self);
-    size_t *index = malloc (count * sizeof (size_t));
-    bool *done = calloc (count, sizeof (bool));     //  ranked, or left out
-    if (!index || !done)
-        abort ();
+    size_t *index = jm_malloc (count * sizeof (size_t));
+    bool *done = jm_calloc (count, sizeof (bool));     //  ranked, or left out
     //  One transaction: a matcher that dies while sending leaves no result
     //  without its ranking entries (a later cache hit would not add them)
     const char *multi [] = { "MULTI" }, *exec [] = { "EXEC" };

@@ -629,8 +629,7 @@ s_evidence_phrases (jm_taxonomy_t *self, int skill, const jm_evidence_rule_t *ru
                     const char **texts, int count, const char *field,
                     jm_evidence_phrase_t **phrases_p, jm_error_t *err)
 {
-    *phrases_p = count ? calloc ((size_t) count, sizeof (jm_evidence_phrase_t)) : NULL;
-    assert (!count || *phrases_p);
+    *phrases_p = count ? jm_calloc ((size_t) count, sizeof (jm_evidence_phrase_t)) : NULL;
     for (int i = 0; i < count; i++) {
         int rc = s_evidence_phrase (self, rule, texts [i], &(*phrases_p) [i]);
         if (rc)
@@ -704,8 +703,7 @@ s_load_evidence (jm_taxonomy_t *self, int skill, json_t *object, jm_error_t *err
         return -1;
     const char *near [S_EVIDENCE_ITEMS];
     int near_count = 0;
-    rule->neighbours = count ? calloc ((size_t) count, sizeof (char *)) : NULL;
-    assert (!count || rule->neighbours);
+    rule->neighbours = count ? jm_calloc ((size_t) count, sizeof (char *)) : NULL;
     for (int i = 0; i < count; i++) {
         if (strchr (texts [i], ' '))
             near [near_count++] = texts [i];
@@ -815,7 +813,7 @@ jm_taxonomy_new_from_text (const char *text, size_t len, jm_error_t *err)
     self->sibling_credit = s_number (credits, "sibling", 0.5);
     self->parent_credit = s_number (credits, "parent", 0.3);
     const char *version = s_string (root, "version");
-    self->version = strdup (version ? version : "0");
+    self->version = jm_strdup (version ? version : "0");
     int rc = -1;
     if (!json_is_object (root))
         jm_error_set (err, JM_ERR_INVALID_DATA, "taxonomy: the top level must be an object");

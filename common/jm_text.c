@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "jm_normalize.h"
+#include "jm_alloc.h"
 
 #define S_REPLACEMENT   0xFFFD      //  for &#0;, surrogates and past U+10FFFF
 #define S_WORD_MAX      48          //  bytes of a word looked at around a hyphenated break
@@ -789,9 +790,7 @@ s_piece (s_clean_t *self, size_t from, size_t to, bool copy)
 {
     if (self->piece_count == self->piece_cap) {
         self->piece_cap = self->piece_cap ? self->piece_cap * 2 : 64 + self->len / 32;
-        self->pieces = realloc (self->pieces, self->piece_cap * sizeof (jm_text_piece_t));
-        if (!self->pieces)
-            abort ();
+        self->pieces = jm_realloc (self->pieces, self->piece_cap * sizeof (jm_text_piece_t));
     }
     self->pieces [self->piece_count++] = (jm_text_piece_t) {
         (uint32_t) self->o, (uint32_t) from, copy ? 0 : (uint32_t) to
@@ -1162,9 +1161,7 @@ jm_text_clean (const char *raw, size_t len, const jm_taxonomy_t *taxonomy,
     };
     for (size_t k = 0; k < S_ELEMENTS; k++)
         clean.no_close [k] = len + 1;
-    clean.out = malloc (len + 1);
-    if (!clean.out)
-        abort ();
+    clean.out = jm_malloc (len + 1);
     s_clean (&clean);
     clean.out [clean.o] = 0;
     self->owned = (char *) clean.out;
