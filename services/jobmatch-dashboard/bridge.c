@@ -194,7 +194,7 @@ jm_bridge_new (const char *endpoint, const jm_curve_t *curve, jm_error_t *err)
         jm_bridge_destroy (&self);
         return NULL;
     }
-    self->endpoint = strdup (endpoint);
+    self->endpoint = jm_strdup (endpoint);
     self->in_flight = zhashx_new ();
     assert (self->in_flight);
     self->wakeup = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -418,6 +418,7 @@ s_respond (jm_dashboard_t *self, jm_exchange_t *exchange)
         status = fresh? MHD_HTTP_NOT_MODIFIED: MHD_HTTP_OK;
         response = MHD_create_response_from_buffer (fresh? 0: file->size, (void *) file->data,
                                                     MHD_RESPMEM_PERSISTENT);
+        jm_alloc_check (response, "HTTP response");
         MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE, file->content_type);
         MHD_add_response_header (response, MHD_HTTP_HEADER_ETAG, file->etag);
         MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
@@ -429,12 +430,12 @@ s_respond (jm_dashboard_t *self, jm_exchange_t *exchange)
         response = data
                  ? MHD_create_response_from_buffer_with_free_callback (size, data, free)
                  : MHD_create_response_from_buffer (0, (void *) "", MHD_RESPMEM_PERSISTENT);
+        jm_alloc_check (response, "HTTP response");
         MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE,
                                  exchange->content_type? exchange->content_type: "application/json");
         MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
         MHD_add_response_header (response, "Content-Security-Policy", "default-src 'none'");
     }
-    assert (response);
     s_common_headers (response);
     if (exchange->retry_after) {
         char seconds [16];
@@ -717,7 +718,7 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
     self->max_body = (size_t) jm_config_int (config, "max-body");
     self->drain_ms = (int) jm_config_int (config, "drain-ms");
     const char *token = jm_config_string (config, "token");
-    self->token = *token? strdup (token): NULL;
+    self->token = *token? jm_strdup (token): NULL;
     self->scheme = "http";
 
     struct sockaddr_storage address;
@@ -813,7 +814,7 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
     }
 
     //  the gateway
-    self->app.gateway = strdup (jm_config_string (config, "gateway"));
+    self->app.gateway = jm_strdup (jm_config_string (config, "gateway"));
     jm_curve_t *curve = NULL;
     if (jm_curve_client_from (jm_config_string (config, "curve-server"),
                               jm_config_string (config, "curve-cert"), &curve, err))

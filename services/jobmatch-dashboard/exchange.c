@@ -108,7 +108,7 @@ jm_exchange_new (jm_app_t *app, struct MHD_Connection *connection, const char *m
         if (self->segment_count == JM_EXCHANGE_SEGMENTS) {
             //  deeper than any route: a marker segment so that nothing matches
             free (self->segment [JM_EXCHANGE_SEGMENTS - 1]);
-            self->segment [JM_EXCHANGE_SEGMENTS - 1] = strdup ("\x01");
+            self->segment [JM_EXCHANGE_SEGMENTS - 1] = jm_strdup ("\x01");
             break;
         }
         char *segment = s_decode (cursor, size, false);
@@ -172,7 +172,7 @@ jm_exchange_query (jm_exchange_t *self, const char *name)
         if (strcmp (decoded->name, name) == 0)
             return decoded->value;
     s_decoded_t *decoded = jm_calloc (1, sizeof *decoded);
-    decoded->name = strdup (name);
+    decoded->name = jm_strdup (name);
     const char *raw = self->connection
                     ? MHD_lookup_connection_value (self->connection, MHD_GET_ARGUMENT_KIND, name)
                     : NULL;
@@ -180,7 +180,7 @@ jm_exchange_query (jm_exchange_t *self, const char *name)
     if (raw) {
         decoded->value = s_decode (raw, strlen (raw), true);
         if (!decoded->value)
-            decoded->value = strdup ("\x01");
+            decoded->value = jm_strdup ("\x01");
     }
     decoded->next = self->decoded;
     self->decoded = decoded;

@@ -664,7 +664,7 @@ int
 jm_metrics_handler (jm_exchange_t *self)
 {
     if (self->stage == 0) {
-        jm_exchange_call (self, JM_MDP_STATS_SERVICE, strdup ("{}"), self->app->health_timeout_ms);
+        jm_exchange_call (self, JM_MDP_STATS_SERVICE, jm_strdup ("{}"), self->app->health_timeout_ms);
         return JM_EXCHANGE_WAIT;
     }
     jm_bridge_call_t *call = &self->calls [0];
@@ -705,9 +705,9 @@ jm_health_handler (jm_exchange_t *self)
         self->state_free = free;
         //  the gateway calls go first, so the Redis probe overlaps them
         for (size_t index = 0; index < SERVICES; index++)
-            jm_exchange_call (self, JM_MDP_MMI_SERVICE, strdup (s_services [index]),
+            jm_exchange_call (self, JM_MDP_MMI_SERVICE, jm_strdup (s_services [index]),
                               app->health_timeout_ms);
-        jm_exchange_call (self, JM_MDP_STATS_SERVICE, strdup ("{}"), app->health_timeout_ms);
+        jm_exchange_call (self, JM_MDP_STATS_SERVICE, jm_strdup ("{}"), app->health_timeout_ms);
         int64_t started = jm_exchange_now_us ();
         jm_store_calls_t *calls = jm_store_calls_new ();
         jm_store_calls_addv (calls, "PING", NULL);

@@ -84,7 +84,7 @@ jm_web_new (const char *root, jm_error_t *err)
         return NULL;
     }
     jm_web_t *self = jm_calloc (1, sizeof *self);
-    self->root = strdup (root);
+    self->root = jm_strdup (root);
     struct dirent *entry;
     while ((entry = readdir (dir)) && self->count < FILES_MAX) {
         const char *type = s_content_type (entry->d_name);
@@ -113,7 +113,7 @@ jm_web_new (const char *root, jm_error_t *err)
         char etag [24];
         snprintf (etag, sizeof etag, "\"%016llx\"", (unsigned long long) hash);
         self->files [self->count++] = (jm_web_file_t) {
-            strdup (entry->d_name), type, data, size, strdup (etag)
+            jm_strdup (entry->d_name), type, data, size, jm_strdup (etag)
         };
     }
     closedir (dir);

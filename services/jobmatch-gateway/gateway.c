@@ -402,8 +402,8 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     broker_t *self = jm_calloc (1, sizeof *self);
     self->pipe = pipe;
     self->settings = *settings;
-    self->settings.clients = strdup (settings->clients);
-    self->settings.workers = strdup (settings->workers);
+    self->settings.clients = jm_strdup (settings->clients);
+    self->settings.workers = jm_strdup (settings->workers);
     self->now_ms = self->started_ms = zclock_mono ();
     self->heartbeat_at = self->now_ms + settings->heartbeat_ms;
     self->summary_at = self->now_ms + SUMMARY_MS;

@@ -226,7 +226,7 @@ s_add_candidate (jm_matcher_t *self, const jm_json_t *object, const s_job_info_t
     if (!entry->candidate) {
         const jm_json_t *id = jm_json_get (object, "id");
         if (jm_json_is_string (id))
-            entry->id = strndup (id->string, 128);
+            entry->id = jm_strndup (id->string, 128);
         else
         if (jm_json_is_integer (id))    //  jm_candidate accepts integer ids as their decimal text
             entry->id = zsys_sprintf ("%lld", (long long) id->integer);

@@ -9,6 +9,7 @@
 #include "batch_input.h"
 #include "batch_json.h"
 #include "cli.h"
+#include "jm_alloc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -96,9 +97,7 @@ s_fill (jm_batch_input_t *self, jm_error_t *err)
     }
     if (self->cap - self->end < JM_BATCH_READ_SIZE / 2) {
         self->cap *= 2;
-        self->buf = realloc (self->buf, self->cap);
-        if (!self->buf)
-            abort ();
+        self->buf = jm_realloc (self->buf, self->cap);
     }
     while (true) {
         ssize_t got = read (self->fd, self->buf + self->end, self->cap - self->end);
@@ -479,9 +478,7 @@ s_field_add (jm_batch_input_t *self, size_t offset, size_t len)
 {
     if (self->field_count == self->field_cap) {
         self->field_cap = self->field_cap ? self->field_cap * 2 : 16;
-        self->fields = realloc (self->fields, (size_t) self->field_cap * sizeof (s_field_t));
-        if (!self->fields)
-            abort ();
+        self->fields = jm_realloc (self->fields, (size_t) self->field_cap * sizeof (s_field_t));
     }
     self->fields [self->field_count++] = (s_field_t) { offset, len };
 }
@@ -848,16 +845,12 @@ jm_batch_input_new (const char *path, jm_batch_format_t format, jm_error_t *err)
         if (S_ISREG (info.st_mode))
             size = (uint64_t) info.st_size;
     }
-    jm_batch_input_t *self = calloc (1, sizeof *self);
-    if (!self)
-        abort ();
+    jm_batch_input_t *self = jm_calloc (1, sizeof *self);
     self->fd = fd;
-    self->name = strdup (use_stdin ? "<stdin>" : path);
+    self->name = jm_strdup (use_stdin ? "<stdin>" : path);
     self->size = size;
     self->cap = JM_BATCH_READ_SIZE * 2;
-    self->buf = malloc (self->cap);
-    if (!self->name || !self->buf)
-        abort ();
+    self->buf = jm_malloc (self->cap);
     self->line = 1;
     jm_buf_init (&self->field);
     jm_buf_init (&self->json);

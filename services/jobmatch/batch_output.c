@@ -2,6 +2,7 @@
 #include "batch_output.h"
 #include "batch_json.h"
 #include "cli.h"
+#include "jm_alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,9 +69,7 @@ s_tally_not_stored (jm_batch_tally_t *tally, long position)
 {
     if ((size_t) tally->not_stored == tally->not_stored_cap) {
         tally->not_stored_cap = tally->not_stored_cap ? tally->not_stored_cap * 2 : 256;
-        tally->not_stored_at = realloc (tally->not_stored_at, tally->not_stored_cap * sizeof (long));
-        if (!tally->not_stored_at)
-            abort ();
+        tally->not_stored_at = jm_realloc (tally->not_stored_at, tally->not_stored_cap * sizeof (long));
     }
     tally->not_stored_at [tally->not_stored++] = position;
 }
@@ -539,9 +538,7 @@ static int
 s_scan (s_scan_t *scan, int fd)
 {
     jm_batch_output_t *self = scan->self;
-    char *block = malloc (JM_BATCH_SCAN_BLOCK);
-    if (!block)
-        abort ();
+    char *block = jm_malloc (JM_BATCH_SCAN_BLOCK);
     jm_buf_t partial;           //  a line that crosses blocks
     jm_buf_init (&partial);
     uint64_t offset = 0;        //  file offset of block [0]
@@ -625,18 +622,13 @@ jm_batch_output_new (const char *path, jm_batch_out_format_t format, const char 
     uint64_t valid = 0;
     s_scan_t scan;
     memset (&scan, 0, sizeof scan);
-    jm_batch_output_t *self = calloc (1, sizeof *self);
-    if (!self)
-        abort ();
-    self->path = strdup (use_stdout ? "<stdout>" : path);
+    jm_batch_output_t *self = jm_calloc (1, sizeof *self);
+    self->path = jm_strdup (use_stdout ? "<stdout>" : path);
     self->format = format;
     self->job_count = job_count;
-    self->jobs = calloc ((size_t) job_count, sizeof (char *));
-    if (!self->path || !self->jobs)
-        abort ();
+    self->jobs = jm_calloc ((size_t) job_count, sizeof (char *));
     for (int j = 0; j < job_count; j++)
-        if (!(self->jobs [j] = strdup (jobs [j])))
-            abort ();
+        self->jobs [j] = jm_strdup (jobs [j]);
     jm_buf_init (&self->buf);
     jm_buf_init (&self->text);
     self->fd = -1;
@@ -673,7 +665,7 @@ jm_batch_output_new (const char *path, jm_batch_out_format_t format, const char 
         int rc = s_scan (&scan, fd);
         valid = scan.valid;
         if (rc == 0 && scan.last_has_id && scan.last_id.data)
-            *last_id_p = strdup (scan.last_id.data);
+            *last_id_p = jm_strdup (scan.last_id.data);
         jm_buf_free (&scan.group.id);
         jm_buf_free (&scan.last_id);
         if (rc) {
@@ -737,11 +729,9 @@ jm_batch_output_results (const char *path, jm_batch_out_format_t format, const c
     jm_batch_tally_t tally;
     memset (&tally, 0, sizeof tally);
     s_scan_t scan = { .self = &reader, .tally = &tally, .err = err, .fn = fn, .arg = arg };
-    scan.versions = calloc ((size_t) job_count, sizeof (long long));
-    scan.results = calloc ((size_t) job_count, sizeof (bool));
-    scan.stored = calloc ((size_t) job_count, sizeof (bool));
-    if (!scan.versions || !scan.results || !scan.stored)
-        abort ();
+    scan.versions = jm_calloc ((size_t) job_count, sizeof (long long));
+    scan.results = jm_calloc ((size_t) job_count, sizeof (bool));
+    scan.stored = jm_calloc ((size_t) job_count, sizeof (bool));
     jm_buf_init (&scan.group.id);
     jm_buf_init (&scan.last_id);
     int rc = s_scan (&scan, fd);
@@ -761,9 +751,7 @@ jm_batch_tally_add_not_stored (jm_batch_tally_t *tally, const long *positions, s
     if (count == 0)
         return;
     size_t total = (size_t) tally->not_stored + count;
-    long *merged = malloc (total * sizeof (long));
-    if (!merged)
-        abort ();
+    long *merged = jm_malloc (total * sizeof (long));
     size_t a = 0, b = 0, n = 0;
     while (a < (size_t) tally->not_stored || b < count) {
         long next = b == count || (a < (size_t) tally->not_stored && tally->not_stored_at [a] <= positions [b])
@@ -797,7 +785,7 @@ jm_batch_output_merge (const char *path, const char *repair_path, jm_batch_out_f
 {
     char *tmp = NULL;
     if (asprintf (&tmp, "%s.tmp", path) < 0)
-        abort ();
+        jm_alloc_check (NULL, "temporary file name");
     FILE *old = fopen (path, "r");
     FILE *repair = old ? fopen (repair_path, "r") : NULL;
     int fd = repair ? open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;

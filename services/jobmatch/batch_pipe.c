@@ -8,6 +8,7 @@
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_mdp_decode.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -50,11 +51,9 @@ jm_batch_pipe_new (const char *endpoint, const jm_curve_t *curve, int timeout_ms
     jm_mdp_client_t *client = jm_mdp_client_new_curve (endpoint, curve, err);
     if (!client)
         return NULL;
-    jm_batch_pipe_t *self = calloc (1, sizeof *self);
-    if (!self)
-        abort ();
+    jm_batch_pipe_t *self = jm_calloc (1, sizeof *self);
     self->client = client;
-    self->endpoint = strdup (endpoint);
+    self->endpoint = jm_strdup (endpoint);
     self->timeout_ms = timeout_ms;
     self->retries = retries;
     self->pid = (unsigned) getpid ();
@@ -123,16 +122,12 @@ jm_batch_pipe_send (jm_batch_pipe_t *self, const char *service, char *body, size
 {
     if (self->count == self->cap) {
         self->cap = self->cap ? self->cap * 2 : 32;
-        self->requests = realloc (self->requests, self->cap * sizeof (s_request_t));
-        if (!self->requests)
-            abort ();
+        self->requests = jm_realloc (self->requests, self->cap * sizeof (s_request_t));
     }
     s_request_t *request = &self->requests [self->count++];
     memset (request, 0, sizeof *request);
     snprintf (request->id, sizeof request->id, "%x-%" PRIu64, self->pid, ++self->sequence);
-    request->service = strdup (service);
-    if (!request->service)
-        abort ();
+    request->service = jm_strdup (service);
     request->body = body;
     request->len = len;
     request->tag = tag;
@@ -298,9 +293,7 @@ jm_batch_request_send (jm_batch_request_t *self, jm_batch_pipe_t *pipe, const ch
         return 0;
     }
     jm_buf_puts (&self->body, "]}");
-    void *copy = malloc (tag_size);
-    if (!copy)
-        abort ();
+    void *copy = jm_malloc (tag_size);
     memcpy (copy, tag, tag_size);
     size_t len;
     char *data = jm_buf_steal (&self->body, &len);

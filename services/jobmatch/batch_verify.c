@@ -8,6 +8,7 @@
     size of the output: window requests, and the positions found missing. */
 #include "batch_verify.h"
 #include "jm_buf.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <jansson.h>
@@ -54,9 +55,7 @@ typedef struct {
 static void
 s_send (s_verify_t *self, s_sent_t *sent)
 {
-    char *body = malloc (sent->len);
-    if (!body)
-        abort ();
+    char *body = jm_malloc (sent->len);
     memcpy (body, sent->body, sent->len);
     jm_batch_pipe_send (self->pipe, JM_BATCH_VERIFY_SERVICE, body, sent->len, sent);
 }
@@ -105,9 +104,7 @@ s_take (s_verify_t *self, const jm_batch_reply_t *reply)
         }
         if (self->missing_count == self->missing_cap) {
             self->missing_cap = self->missing_cap ? self->missing_cap * 2 : 1024;
-            self->missing = realloc (self->missing, self->missing_cap * sizeof (long));
-            if (!self->missing)
-                abort ();
+            self->missing = jm_realloc (self->missing, self->missing_cap * sizeof (long));
         }
         self->missing [self->missing_count++] = sent->positions [at];
     }
@@ -154,9 +151,7 @@ s_flush (s_verify_t *self, int j)
     if (open->count == 0 || self->rc)
         return;
     jm_buf_puts (&open->body, "]}");
-    s_sent_t *sent = malloc (sizeof *sent + open->count * sizeof (long) + open->body.len);
-    if (!sent)
-        abort ();
+    s_sent_t *sent = jm_malloc (sizeof *sent + open->count * sizeof (long) + open->body.len);
     *sent = (s_sent_t) { j, open->count, 0, open->body.len, NULL, NULL };
     sent->positions = (long *) (sent + 1);
     sent->body = (char *) (sent->positions + open->count);
@@ -221,9 +216,7 @@ jm_batch_verify (jm_batch_pipe_t *pipe, const char *path, jm_batch_out_format_t 
     self.signals = signals;
     self.stats = stats;
     self.err = err;
-    self.open = calloc ((size_t) job_count, sizeof (s_open_t));
-    if (!self.open)
-        abort ();
+    self.open = jm_calloc ((size_t) job_count, sizeof (s_open_t));
     for (int j = 0; j < job_count; j++)
         jm_buf_init (&self.open [j].body);
     if (jm_batch_output_results (path, format, jobs, job_count, s_on_result, &self, err))

@@ -38,6 +38,7 @@
 #include "remote.h"
 #include "jm_mdp.h"
 #include "jm_nice.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -297,13 +298,9 @@ s_input_next (s_batch_t *self, jm_batch_record_t *record, jm_error_t *err)
 static void
 s_read_chunk (s_batch_t *self)
 {
-    s_chunk_t *chunk = calloc (1, sizeof *chunk);
-    if (!chunk)
-        abort ();
-    chunk->records = calloc ((size_t) self->batch, sizeof (s_record_t));
-    chunk->items = calloc ((size_t) self->batch * (size_t) self->job_count, sizeof (jm_batch_item_t));
-    if (!chunk->records || !chunk->items)
-        abort ();
+    s_chunk_t *chunk = jm_calloc (1, sizeof *chunk);
+    chunk->records = jm_calloc ((size_t) self->batch, sizeof (s_record_t));
+    chunk->items = jm_calloc ((size_t) self->batch * (size_t) self->job_count, sizeof (jm_batch_item_t));
     jm_buf_init (&chunk->text);
     jm_error_t err;
     jm_error_clear (&err);
@@ -330,8 +327,8 @@ s_read_chunk (s_batch_t *self)
         }
         else {
             record->error = in.error;
-            if (in.id && !(record->id = strdup (in.id)))
-                abort ();
+            if (in.id)
+                record->id = jm_strdup (in.id);
         }
     }
     if (chunk->count == 0) {
@@ -445,9 +442,7 @@ s_on_reply (s_batch_t *self, jm_batch_reply_t *reply)
         //  the items point into the body: the chunk keeps it
         if (chunk->body_count == chunk->body_cap) {
             chunk->body_cap = chunk->body_cap ? chunk->body_cap * 2 : 4;
-            chunk->replies = realloc (chunk->replies, (size_t) chunk->body_cap * sizeof (zmsg_t *));
-            if (!chunk->replies)
-                abort ();
+            chunk->replies = jm_realloc (chunk->replies, (size_t) chunk->body_cap * sizeof (zmsg_t *));
         }
         chunk->replies [chunk->body_count++] = reply->msg;
         reply->msg = NULL;
@@ -770,7 +765,7 @@ s_repair (s_batch_t *self, const char *in_path, jm_batch_format_t in_format, con
     }
     char *repair_path = NULL;
     if (asprintf (&repair_path, "%s.repair", out_path) < 0)
-        abort ();
+        jm_alloc_check (NULL, "repair file name");
     long resumed = self->resumed;
     jm_error_t err;
     for (int pass = 0; pass < JM_BATCH_REPAIR_PASSES && self->tally.not_stored > 0; pass++) {
@@ -893,8 +888,7 @@ s_all_jobs (s_batch_t *self)
                 rc = JM_CLI_FATAL;
                 break;
             }
-            if (!(self->owned_jobs [self->job_count] = strdup (id)))
-                abort ();
+            self->owned_jobs [self->job_count] = jm_strdup (id);
             self->jobs [self->job_count] = self->owned_jobs [self->job_count];
             self->job_count++;
         }

@@ -19,6 +19,7 @@
     exit status as remote.h says (1 refused, 2 no answer or usage).         */
 #include "cli.h"
 #include "remote.h"
+#include "jm_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -349,9 +350,7 @@ s_show (jm_cli_t *cli, int argc, char **argv)
         s_show_table (job, &out);
     else {
         json_t *json = jm_job_to_json (job);
-        char *text = json_dumps (json, JSON_INDENT (2));
-        if (!text)
-            abort ();
+        char *text = jm_alloc_check (json_dumps (json, JSON_INDENT (2)), "JSON text");
         jm_buf_puts (&out, text);
         jm_buf_puts (&out, "\n");
         free (text);

@@ -5,6 +5,7 @@
       skills list                the taxonomy's skills                      */
 #include "cli.h"
 #include "jm_resume.h"
+#include "jm_alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,7 @@ s_normalize (jm_cli_t *cli, int argc, char **argv)
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
     const char *value;
     int option, status = JM_CLI_OK;
-    const char **names = calloc ((size_t) argc + 1, sizeof (char *));
+    const char **names = jm_calloc ((size_t) argc + 1, sizeof (char *));
     int name_count = 0;
     while ((option = jm_cli_getopt (cli, &s_normalize_spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT) {
@@ -254,9 +255,7 @@ s_extract (jm_cli_t *cli, int argc, char **argv)
         return JM_CLI_BAD_ITEM;
     }
     //  held skills in order of first held mention
-    uint8_t *written = calloc (JM_MAX_SKILLS, 1);
-    if (!written)
-        abort ();
+    uint8_t *written = jm_calloc (JM_MAX_SKILLS, 1);
     jm_buf_t out;
     jm_buf_init (&out);
     jm_buf_puts (&out, "{\"skills\":[");

@@ -17,6 +17,7 @@
 #include "remote.h"
 #include "batch_json.h"
 #include "batch_pipe.h"
+#include "jm_alloc.h"
 
 #include <czmq.h>
 #include <math.h>
@@ -123,9 +124,7 @@ s_on_input (const jm_cli_item_t *in, void *arg)
     s_submit_t *self = arg;
     if (self->count == self->cap) {
         self->cap = self->cap ? self->cap * 2 : 64;
-        self->items = realloc (self->items, (size_t) self->cap * sizeof (s_item_t));
-        if (!self->items)
-            abort ();
+        self->items = jm_realloc (self->items, (size_t) self->cap * sizeof (s_item_t));
     }
     s_item_t *item = &self->items [self->count++];
     memset (item, 0, sizeof *item);
@@ -147,13 +146,12 @@ s_on_input (const jm_cli_item_t *in, void *arg)
     }
     item->line = in->line;
     item->column = in->column;
-    item->text = json_dumps (in->value, JSON_COMPACT | JSON_REAL_PRECISION (15));
-    if (!item->text)
-        abort ();
+    item->text = jm_alloc_check (json_dumps (in->value, JSON_COMPACT | JSON_REAL_PRECISION (15)),
+                                 "JSON text");
     item->len = strlen (item->text);
     json_t *id = json_object_get (in->value, "id");
     if (json_is_string (id))
-        item->id = strdup (json_string_value (id));
+        item->id = jm_strdup (json_string_value (id));
     else
     if (json_is_integer (id) && asprintf (&item->id, "%lld", (long long) json_integer_value (id)) < 0)
         item->id = NULL;
@@ -232,9 +230,7 @@ s_entry_error (const char *text, size_t len, jm_error_t *err)
 static char *
 s_copy (const char *text, size_t len)
 {
-    char *copy = malloc (len + 1);
-    if (!copy)
-        abort ();
+    char *copy = jm_malloc (len + 1);
     memcpy (copy, text, len);
     copy [len] = 0;
     return copy;
@@ -268,10 +264,8 @@ s_take_results (s_submit_t *self, const s_part_t *part, const char *body, size_t
             if (!fields [1].value || !jm_batch_json_is_str (fields [1].value, fields [1].len, self->jobs [j]))
                 return -1;
             if (!item->results) {
-                item->results = calloc ((size_t) self->job_count, sizeof (char *));
-                item->lengths = malloc (((size_t) self->job_count + 1) * sizeof (size_t));
-                if (!item->results || !item->lengths)
-                    abort ();
+                item->results = jm_calloc ((size_t) self->job_count, sizeof (char *));
+                item->lengths = jm_malloc (((size_t) self->job_count + 1) * sizeof (size_t));
                 for (int k = 0; k <= self->job_count; k++)
                     item->lengths [k] = (size_t) -1;
             }
@@ -492,7 +486,7 @@ s_field_str (const jm_batch_json_field_t *field)
     jm_batch_json_unescape (field->value, field->len, &buf);
     size_t len;
     char *text = jm_buf_steal (&buf, &len);
-    return text ? text : strdup ("");
+    return text ? text : jm_strdup ("");
 }
 
 //  Keeps what the ranking table of job j shows of a result.
@@ -512,9 +506,7 @@ s_rank_add (s_submit_t *self, int j, const char *text, size_t len)
     s_ranking_t *ranking = &self->rankings [j];
     if (ranking->count == ranking->cap) {
         ranking->cap = ranking->cap ? ranking->cap * 2 : 64;
-        ranking->rows = realloc (ranking->rows, ranking->cap * sizeof (s_row_t));
-        if (!ranking->rows)
-            abort ();
+        ranking->rows = jm_realloc (ranking->rows, ranking->cap * sizeof (s_row_t));
     }
     s_row_t *row = &ranking->rows [ranking->count++];
     row->candidate = s_field_str (&fields [0]);
@@ -661,9 +653,7 @@ s_from_env (s_submit_t *self)
     }
     const char *jobs = getenv ("JOBMATCH_JOB");
     if (jobs && *jobs) {
-        self->job_env = strdup (jobs);
-        if (!self->job_env)
-            abort ();
+        self->job_env = jm_strdup (jobs);
         for (char *save = NULL, *id = strtok_r (self->job_env, ", ", &save); id;
              id = strtok_r (NULL, ", ", &save)) {
             if (self->job_count == s_JOBS_MAX)

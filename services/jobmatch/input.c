@@ -14,6 +14,7 @@
         resumes at the next line that can start a value, so one bad line
         costs one result.                                                  */
 #include "cli.h"
+#include "jm_alloc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -47,17 +48,13 @@ jm_cli_input_read (const char *path, jm_cli_input_t *input)
         if (S_ISREG (info.st_mode) && (size_t) info.st_size + 1 > cap)
             cap = (size_t) info.st_size + 1;
     }
-    char *data = malloc (cap);
-    if (!data)
-        abort ();
+    char *data = jm_malloc (cap);
     size_t len = 0;
     int rc = 0;
     while (true) {
         if (len + 1 >= cap) {
             cap *= 2;
-            data = realloc (data, cap);
-            if (!data)
-                abort ();
+            data = jm_realloc (data, cap);
         }
         size_t got = fread (data + len, 1, cap - len - 1, file);
         len += got;
@@ -234,9 +231,7 @@ jm_cli_input_each (const jm_cli_input_t *input, jm_cli_item_fn *fn, void *arg)
         while (!closed) {
             if (count == cap) {
                 cap = cap ? cap * 2 : 256;
-                elements = realloc (elements, cap * sizeof *elements);
-                if (!elements)
-                    abort ();
+                elements = jm_realloc (elements, cap * sizeof *elements);
             }
             s_element_t *element = &elements [count];
             element->line = cursor.line;
