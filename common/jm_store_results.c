@@ -637,6 +637,7 @@ jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
         return -1;
     //  Register each command of the write separately, for their replies
     const char *p = calls->bytes.data + start, *end = calls->bytes.data + calls->bytes.len;
+    (void) end;                 //  used only by the assert under -DNDEBUG
     for (int c = 0; c < commands; c++) {
         size_t offset = (size_t) (p - calls->bytes.data);
         long argc = strtol (p + 1, NULL, 10);

@@ -34,8 +34,8 @@ gw_record_latency (broker_t *self, int64_t micros)
 static void
 s_json_set (json_t *object, const char *key, json_t *value)
 {
-    int rc = json_object_set_new (object, key, value);
-    assert (rc == 0);
+    if (json_object_set_new (object, key, value))   //  keys are ours: fails only when out of memory
+        jm_alloc_check (NULL, "JSON member");
 }
 
 //  The latency of the given quantile (0..1), as the upper bound of the

@@ -43,6 +43,7 @@ jm_stats_new (jm_store_t *store, int interval_ms)
     assert (built > 0);
     built = jm_keys_matchers (keys, self->set_key, sizeof self->set_key, NULL);
     assert (built > 0);
+    (void) built;               //  used only by the asserts under -DNDEBUG
     return self;
 }
 
