@@ -11,7 +11,7 @@
     UTF-8; \u0000 is refused, so every string is also a C string.  Errors
     say what and where: line and column, both 1-based, the column counted
     in bytes.  Duplicate keys are accepted, the last one wins (as jansson
-    does by default).                                                      */
+    does by default); the matcher refuses them itself (matcher.c).         */
 #ifndef JM_JSON_H
 #define JM_JSON_H
 

@@ -221,15 +221,17 @@ s_add_candidate (jm_matcher_t *self, const jm_json_t *object, const s_job_info_t
     s_entry_t *entry = s_entry_add (self);
     size_t entry_index = self->entry_count - 1;
     jm_error_clear (&entry->error);
-    entry->candidate = jm_engine_candidate_value (self->engine, object, &entry->error);
+    const jm_json_t *id = jm_json_get (object, "id");
+    if (jm_json_is_object (object) && !jm_json_is_string (id))
+        //  as jobmatch.jobs and jobmatch.results: an id is a string, never a number
+        jm_error_set (&entry->error, JM_ERR_INVALID_REQUEST,
+                      "candidate id must be a string of 1 to %d bytes", JM_CANDIDATE_ID_MAX);
+    else
+        entry->candidate = jm_engine_candidate_value (self->engine, object, &entry->error);
     entry = &self->entries [entry_index];
     if (!entry->candidate) {
-        const jm_json_t *id = jm_json_get (object, "id");
         if (jm_json_is_string (id))
             entry->id = jm_strndup (id->string, 128);
-        else
-        if (jm_json_is_integer (id))    //  jm_candidate accepts integer ids as their decimal text
-            entry->id = zsys_sprintf ("%lld", (long long) id->integer);
         return;
     }
     entry->first_item = (int) self->item_count;
@@ -240,6 +242,64 @@ s_add_candidate (jm_matcher_t *self, const jm_json_t *object, const s_job_info_t
         item->refresh = refresh;
         jm_registry_fingerprint (infos [j], entry->candidate, item->fingerprint);
     }
+}
+
+//  True when an object has a key twice: pairwise for a few keys, a hash
+//  table for many (so a hostile object of 100,000 keys costs no more).
+static bool
+s_object_has_duplicate (const jm_json_t *object, const char **duplicate)
+{
+    const jm_json_t *key = jm_json_first (object);
+    if (object->count <= 16) {
+        for (uint32_t i = 0; i < object->count; i++, key = jm_json_skip (key + 1))
+            for (const jm_json_t *other = jm_json_skip (key + 1); other < object + object->size;
+                 other = jm_json_skip (other + 1))
+                if (other->count == key->count && memcmp (other->string, key->string, key->count) == 0) {
+                    *duplicate = key->string;
+                    return true;
+                }
+        return false;
+    }
+    zhashx_t *seen = zhashx_new ();
+    bool found = false;
+    for (uint32_t i = 0; i < object->count && !found; i++, key = jm_json_skip (key + 1))
+        if (zhashx_insert (seen, key->string, (void *) key) != 0) {
+            *duplicate = key->string;
+            found = true;
+        }
+    zhashx_destroy (&seen);
+    return found;
+}
+
+//  Refuses a body with a key twice in any object, as jansson does for
+//  jobmatch.jobs and jobmatch.results (JSON_REJECT_DUPLICATES): the error
+//  names the key and the candidate it is in.  Returns 0, or -1 with err set.
+static int
+s_check_duplicate_keys (const jm_json_t *body, const jm_json_t *one, const jm_json_t *many,
+                        jm_error_t *err)
+{
+    for (const jm_json_t *value = body; jm_json_is_object (body) && value < body + body->size;
+         value++) {
+        const char *duplicate = NULL;
+        if (!jm_json_is_object (value) || !s_object_has_duplicate (value, &duplicate))
+            continue;
+        char where [48] = "the body";
+        if (one && value >= one && value < one + one->size)
+            snprintf (where, sizeof where, "candidate");
+        else
+        if (jm_json_is_array (many) && value > many && value < many + many->size) {
+            const jm_json_t *member = jm_json_first (many);
+            size_t index = 0;
+            while (value >= jm_json_skip (member)) {
+                member = jm_json_skip (member);
+                index++;
+            }
+            snprintf (where, sizeof where, "candidates[%zu]", index);
+        }
+        return jm_error_set (err, JM_ERR_INVALID_JSON, "duplicate object key \"%.64s\" in %s",
+                             duplicate, where);
+    }
+    return 0;
 }
 
 //  Parses one request body into entries and items, or records its error.
@@ -256,6 +316,8 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
     const jm_json_t *one = jm_json_get (body, "candidate");
     const jm_json_t *many = jm_json_get (body, "candidates");
     const jm_json_t *refresh = jm_json_get (body, "refresh");
+    if (s_check_duplicate_keys (body, one, many, &request->error))
+        return;
     const s_job_info_t *infos [JM_MATCH_MAX_JOBS];
     int job_count = 0;
     if (!jm_json_is_object (body))

@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import harness  # noqa: E402
-from harness import check, check_equal  # noqa: E402
+from harness import TestFailure, check, check_equal  # noqa: E402
 from stack import Stack, escape_id, sample_candidates  # noqa: E402
 from dashstack import BANDS, DATA_DIR, Dashboard, OpenApi, expected_order, seed_job  # noqa: E402
 
@@ -312,6 +312,97 @@ def test_errors_map_to_statuses():
     response = dashboard.request("DELETE", "/api/v1/jobs")
     check_equal(response.status, 405, "DELETE on the list")
     check(dashboard.alive() and all(m.alive() for m in stack.matchers), "everyone alive")
+
+
+@runner.test
+def test_every_operation_answers_its_4xx_as_described():
+    """Each 4XX status that proto/openapi.yaml declares for an operation is
+    provoked, and its body validated against the declared schema; an
+    operation left without such a check fails the test."""
+    stack = Stack(matchers=1)
+    token = "api-4xx-token"
+    dashboard = Dashboard(stack, token=token, max_body=65536)
+    seen = set()
+
+    def expect(method, path, template, status, body=None, target=dashboard, **options):
+        response = target.request(method, path, body, **options)
+        check_equal(response.status, status, "%s %s status (%r)" % (method, path[:60], response.raw[:200]))
+        API.check(response, method, template)
+        check(response.code(), "%s %s: an error body" % (method, path[:60]))
+        seen.add((template, method.lower(), str(status)))
+
+    bad_id = "%ff%fe"
+    job_path = "/api/v1/jobs/" + JOB
+    candidate = {"id": "c-4xx", "skills": ["Python"]}
+    writes = [("PUT", job_path, "/api/v1/jobs/{job}", {"title": "t", "requirements": [{"skill": "Python"}]}),
+              ("DELETE", "/api/v1/jobs/nope-4xx", "/api/v1/jobs/{job}", None),
+              ("POST", "/api/v1/match", "/api/v1/match", {"candidate": candidate}),
+              ("POST", "/api/v1/best", "/api/v1/best", {"candidate": candidate})]
+    reads = [("GET", "/api/v1/jobs", "/api/v1/jobs"),
+             ("GET", job_path, "/api/v1/jobs/{job}"),
+             ("GET", job_path + "/ranking", "/api/v1/jobs/{job}/ranking"),
+             ("GET", job_path + "/summary", "/api/v1/jobs/{job}/summary"),
+             ("GET", job_path + "/results/c-4xx", "/api/v1/jobs/{job}/results/{candidate}"),
+             ("GET", "/api/v1/candidates/c-4xx/results", "/api/v1/candidates/{candidate}/results"),
+             ("GET", "/api/v1/taxonomy", "/api/v1/taxonomy"),
+             ("GET", "/metrics", "/metrics"),
+             ("GET", "/healthz", "/healthz")]
+    # 400
+    expect("GET", "/api/v1/jobs/" + bad_id, "/api/v1/jobs/{job}", 400)
+    expect("PUT", job_path, "/api/v1/jobs/{job}", 400, b'{"title": ')
+    expect("DELETE", "/api/v1/jobs/" + bad_id, "/api/v1/jobs/{job}", 400)
+    expect("GET", job_path + "/ranking?limit=0", "/api/v1/jobs/{job}/ranking", 400)
+    expect("GET", "/api/v1/jobs/%s/summary" % bad_id, "/api/v1/jobs/{job}/summary", 400)
+    expect("GET", job_path + "/results/" + bad_id, "/api/v1/jobs/{job}/results/{candidate}", 400)
+    expect("GET", "/api/v1/candidates/%s/results" % bad_id, "/api/v1/candidates/{candidate}/results", 400)
+    expect("POST", "/api/v1/match", "/api/v1/match", 400, b'{"candidate": {"id": "a", "id": "b"}}')
+    expect("POST", "/api/v1/match", "/api/v1/match", 400, {"candidate": {"id": 5, "skills": ["Go"]}})
+    expect("POST", "/api/v1/best", "/api/v1/best", 400, b'[1]')
+    expect("GET", "/api/v1/taxonomy?limit=0", "/api/v1/taxonomy", 400)
+    # 401: every path but /healthz wants the token
+    for method, path, template, body in writes:
+        expect(method, path, template, 401, body, auth=False)
+    for method, path, template in reads[:-1]:
+        expect(method, path, template, 401, auth=False)
+    # 404
+    expect("GET", "/api/v1/jobs/nope-4xx", "/api/v1/jobs/{job}", 404)
+    expect("DELETE", "/api/v1/jobs/nope-4xx", "/api/v1/jobs/{job}", 404)
+    expect("GET", "/api/v1/jobs/nope-4xx/ranking", "/api/v1/jobs/{job}/ranking", 404)
+    expect("GET", "/api/v1/jobs/nope-4xx/summary", "/api/v1/jobs/{job}/summary", 404)
+    expect("GET", job_path + "/results/nobody-4xx", "/api/v1/jobs/{job}/results/{candidate}", 404)
+    expect("POST", "/api/v1/match", "/api/v1/match", 404, {"candidate": candidate, "jobs": ["nope-4xx"]})
+    # 413 and 422
+    huge = {"candidate": {"id": "h", "skills": ["Python"] * 20000}}
+    expect("POST", "/api/v1/match", "/api/v1/match", 413, huge)
+    expect("POST", "/api/v1/best", "/api/v1/best", 413, huge)
+    expect("PUT", job_path, "/api/v1/jobs/{job}", 413, {"title": "t", "description": "x" * 70000,
+                                                         "requirements": [{"skill": "Python"}]})
+    expect("PUT", "/api/v1/jobs/new-4xx", "/api/v1/jobs/{job}", 422,
+           {"title": "t", "requirements": [{"skill": "Zorblax"}]})
+    # 403 and 415 for the writes, 421 for all
+    for method, path, template, body in writes:
+        expect(method, path, template, 403, body, headers={"Origin": "http://evil.example"})
+        expect(method, path, template, 415, b"{}" if body else b"x", headers={"Content-Type": "text/plain"})
+        expect(method, path, template, 421, body, headers={"Host": "evil.example"})
+    for method, path, template in reads:
+        expect(method, path, template, 421, headers={"Host": "evil.example"})
+    # 429: a dashboard allowing one request a second
+    limited = Dashboard(stack, token=token, name="dashboard-limited", rate_limit=1, rate_burst=1)
+    for method, path, template, body in [(m, p, t, None) for m, p, t in reads] + writes:
+        for _ in range(20):
+            response = limited.request(method, path, body)
+            if response.status == 429:
+                API.check(response, method, template)
+                check(response.headers.get("Retry-After"), "Retry-After on 429")
+                seen.add((template, method.lower(), "429"))
+                break
+        else:
+            raise TestFailure("%s %s: no 429 in 20 requests" % (method, path))
+    declared = {(template, method, status) for template, operations in API.doc["paths"].items()
+                for method, operation in operations.items() if method != "parameters"
+                for status in operation["responses"] if status.startswith("4")}
+    check_equal(sorted(declared - seen), [], "declared 4XX answers never checked")
+    check(dashboard.alive() and limited.alive(), "dashboards alive")
 
 
 @runner.test

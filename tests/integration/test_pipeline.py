@@ -392,7 +392,7 @@ def invalid_utf8_and_mixed_batch():
                 ("ok", "mixed-1", JOB), ("ok", "mixed-1", jobs[1]),
                 ("error", 3, None),
                 ("ok", "mixed-2", JOB), ("ok", "mixed-2", jobs[1]),
-                ("error", 5, "12")]
+                ("error", 5, None)]
     got = []
     for entry in results:
         if "error" in entry:

@@ -228,6 +228,43 @@ def jobs_validation_errors_name_the_field():
     stack.check_alive()
 
 
+@runner.test
+def match_refuses_duplicate_keys_and_number_ids_as_jobs_does():
+    """jobmatch.match answers a key given twice (in the body or in a
+    candidate, at any depth) with invalid_json, as jansson makes
+    jobmatch.jobs and jobmatch.results do, and a candidate id that is not a
+    string with invalid_request, as jobmatch.jobs does for a job id."""
+    stack = start(matchers=1)
+    error(call(stack, JOBS, b'{"op": "get", "op": "list"}'), "invalid_json", "duplicate")
+    error(call(stack, RESULTS, b'{"op": "rank", "op": "summary"}'), "invalid_json", "duplicate")
+    person = b'{"id": "dup-1", "skills": ["Go"]}'
+    error(call(stack, MATCH, b'{"candidate": ' + person + b', "candidate": ' + person + b'}'),
+          "invalid_json", "duplicate", '"candidate"', "the body")
+    error(call(stack, MATCH, b'{"candidate": {"id": "dup-1", "id": "dup-2", "skills": ["Go"]}}'),
+          "invalid_json", "duplicate", '"id"', "candidate")
+    nested = b'{"id": "dup-3", "skills": [{"name": "Go", "level": 2, "level": 5}]}'
+    error(call(stack, MATCH, b'{"candidates": [' + person + b', ' + nested + b']}'),
+          "invalid_json", "duplicate", '"level"', "candidates[1]")
+    many = b"{" + b", ".join(b'"k%d": 1' % i for i in range(5000)) + b', "k17": 2}'
+    error(call(stack, MATCH, b'{"candidates": [' + person + b', ' + many + b']}'),
+          "invalid_json", "duplicate", '"k17"', "candidates[1]")
+    # a number is not an id: the whole request fails for one candidate,
+    # its item for one of many (as other per-candidate problems)
+    error(call(stack, MATCH, {"candidate": {"id": 12, "skills": ["Go"]}}),
+          "invalid_request", "id must be a string")
+    error(call(stack, MATCH, {"candidate": {"skills": ["Go"]}}),
+          "invalid_request", "id must be a string")
+    reply = ok(call(stack, MATCH, {"candidates": [{"id": "num-ok", "skills": ["Go"]},
+                                                   {"id": 7.0, "skills": ["Go"]}],
+                                    "jobs": ["backend-developer"]}))
+    items = [item for item in reply["results"] if "error" in item]
+    check_equal([(item["position"], item["candidate"], item["error"]["code"]) for item in items],
+                [(1, None, "invalid_request")], "the number id's item")
+    check(any(item.get("candidate") == "num-ok" and "score" in item for item in reply["results"]),
+          "the other candidate is scored: %s" % json.dumps(reply)[:300])
+    stack.check_alive()
+
+
 # --------------------------------------------------------------------------
 # Propagation
 
