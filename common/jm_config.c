@@ -459,7 +459,7 @@ jm_config_load (jm_config_t *self, int argc, char **argv, jm_error_t *err)
             jm_config_print_help (self, stdout);
             return JM_CONFIG_DONE;
         }
-        if (strcmp (argv [index], "--version") == 0) {
+        if (strcmp (argv [index], "--version") == 0 || strcmp (argv [index], "-V") == 0) {
             s_print_version (self);
             return JM_CONFIG_DONE;
         }
@@ -641,8 +641,8 @@ jm_config_print_help (jm_config_t *self, FILE *file)
     }
     s_print_help_row (file, "--config FILE", width,
                       "read \"name = value\" lines from FILE (env JOBMATCH_CONFIG)");
-    s_print_help_row (file, "--help", width, "print this help and exit");
-    s_print_help_row (file, "--version", width, "print the version and exit");
+    s_print_help_row (file, "-h, --help", width, "print this help and exit");
+    s_print_help_row (file, "-V, --version", width, "print the version and exit");
     fprintf (file, "\nA setting comes from the command line, else its JOBMATCH_* variable,\n"
                    "else the config file, else its default.\n");
 }

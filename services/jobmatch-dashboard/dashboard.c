@@ -105,6 +105,8 @@ static const s_route_t s_routes [] = {
     { JM_METHOD_GET,    "/api/v1/taxonomy",                             jm_api_taxonomy, AUTH },
     { JM_METHOD_GET,    "/metrics",                                     jm_metrics_handler, AUTH },
     { JM_METHOD_GET,    "/healthz",                                     jm_health_handler, 0 },
+    { JM_METHOD_GET,    "/livez",                                       jm_live_handler, 0 },
+    { JM_METHOD_GET,    "/readyz",                                      jm_ready_handler, 0 },
     { JM_METHOD_GET,    "/",                                            s_static, PAGE },
     { JM_METHOD_GET,    "/{file}",                                      s_static, STATIC | PAGE },
 };

@@ -35,7 +35,7 @@ static const jm_config_option_t s_options [] = {
     { "timeout-ms", JM_CONFIG_INT, "10000", 100, 600000,
       "how long an API request waits for the gateway before 504" },
     { "health-timeout-ms", JM_CONFIG_INT, "1000", 50, 60000,
-      "how long /healthz and /metrics wait for the gateway" },
+      "how long /readyz, /healthz and /metrics wait for the gateway" },
     { "max-body", JM_CONFIG_INT, "8388608", 1024, 268435456,
       "largest request body in bytes; larger ones get 413" },
     { "min-matchers", JM_CONFIG_INT, "1", 0, 10000,
@@ -67,9 +67,10 @@ static const jm_config_option_t s_options [] = {
 };
 
 static const char *s_synopsis =
-    "The jobmatch dashboard: a web page and a JSON API (/api/v1, /healthz, /metrics)\n"
-    "over the jobs and rankings, read from Redis; changes and scoring go to the\n"
-    "matchers through the gateway (see proto/openapi.yaml).";
+    "The jobmatch dashboard: a web page and a JSON API (/api/v1, /metrics, the\n"
+    "probes /livez, /readyz, /healthz) over the jobs and rankings, read from\n"
+    "Redis; changes and scoring go to the matchers through the gateway (see\n"
+    "proto/openapi.yaml).";
 
 static void *
 s_start (jm_config_t *config, jm_error_t *err)

@@ -483,6 +483,19 @@ typedef struct {
     bool has [MATCHER_FIELDS];
 } s_matcher_t;
 
+//  The matchers registered with the gateway: the workers of jobmatch.match
+//  in its jobmatch.stats reply; -1 when the gateway did not answer.  The
+//  one source of /healthz, /readyz and /metrics's jobmatch_matchers.
+static int
+s_matchers_registered (json_t *stats)
+{
+    if (!stats)
+        return -1;
+    json_t *workers = json_object_get (json_object_get (json_object_get (stats, "services"),
+                                                        "jobmatch.match"), "workers");
+    return (int) json_array_size (workers);
+}
+
 //  Unix time in milliseconds, the clock matchers stamp updated_ms with.
 static long long
 s_wall_ms (void)
@@ -557,8 +570,11 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
             matchers [count++] = matcher;
         }
     }
-    s_help (out, "jobmatch_matchers", "gauge", "matchers publishing their counters to Redis");
-    jm_buf_printf (out, "jobmatch_matchers %zu\n", count);
+    if (ids) {
+        s_help (out, "jobmatch_matchers_publishing", "gauge",
+                "matchers publishing their counters to Redis");
+        jm_buf_printf (out, "jobmatch_matchers_publishing %zu\n", count);
+    }
     for (size_t field = 0; count && field < MATCHER_FIELDS; field++) {
         s_help (out, s_matcher_fields [field].name, s_matcher_fields [field].type,
                 s_matcher_fields [field].help);
@@ -660,6 +676,18 @@ s_render_redis (jm_app_t *app, jm_buf_t *out)
     jm_store_calls_destroy (&calls);
 }
 
+//  The gateway's jobmatch.stats reply as an object, or NULL.
+static json_t *
+s_stats_reply (jm_bridge_call_t *call)
+{
+    json_t *stats = call->reply? json_loads (call->reply, 0, NULL): NULL;
+    if (stats && !json_is_object (stats)) {
+        json_decref (stats);
+        stats = NULL;
+    }
+    return stats;
+}
+
 int
 jm_metrics_handler (jm_exchange_t *self)
 {
@@ -667,16 +695,17 @@ jm_metrics_handler (jm_exchange_t *self)
         jm_exchange_call (self, JM_MDP_STATS_SERVICE, jm_strdup ("{}"), self->app->health_timeout_ms);
         return JM_EXCHANGE_WAIT;
     }
-    jm_bridge_call_t *call = &self->calls [0];
-    json_t *stats = call->reply? json_loads (call->reply, 0, NULL): NULL;
-    if (stats && !json_is_object (stats)) {
-        json_decref (stats);
-        stats = NULL;
-    }
+    json_t *stats = s_stats_reply (&self->calls [0]);
     jm_buf_t out;
     jm_buf_init (&out);
     s_render_own (self, &out);
     s_render_gateway (&out, stats);
+    int matchers = s_matchers_registered (stats);
+    if (matchers >= 0) {
+        s_help (&out, "jobmatch_matchers", "gauge",
+                "matchers registered with the gateway for jobmatch.match (as /healthz counts them)");
+        jm_buf_printf (&out, "jobmatch_matchers %d\n", matchers);
+    }
     s_render_redis (self->app, &out);
     json_decref (stats);
     jm_exchange_raw (self, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
@@ -685,7 +714,7 @@ jm_metrics_handler (jm_exchange_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  /healthz
+//  /livez, /readyz and /healthz
 
 static const char *s_services [] = { "jobmatch.match", "jobmatch.jobs", "jobmatch.results" };
 #define SERVICES (sizeof s_services / sizeof s_services [0])
@@ -696,36 +725,75 @@ typedef struct {
 } s_health_t;
 
 int
+jm_live_handler (jm_exchange_t *self)
+{
+    //  answering at all is the check: nothing else is asked
+    return jm_exchange_json (self, 200, json_pack ("{s:s}", "status", "ok"));
+}
+
+//  Stage 0 of /readyz and /healthz: asks the gateway (mmi.service per
+//  service, then jobmatch.stats at index SERVICES) and pings Redis while
+//  the gateway's answers come.
+static int
+s_probe_start (jm_exchange_t *self)
+{
+    jm_app_t *app = self->app;
+    s_health_t *state = jm_calloc (1, sizeof *state);
+    self->state = state;
+    self->state_free = free;
+    for (size_t index = 0; index < SERVICES; index++)
+        jm_exchange_call (self, JM_MDP_MMI_SERVICE, jm_strdup (s_services [index]),
+                          app->health_timeout_ms);
+    jm_exchange_call (self, JM_MDP_STATS_SERVICE, jm_strdup ("{}"), app->health_timeout_ms);
+    int64_t started = jm_exchange_now_us ();
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "PING", NULL);
+    pthread_mutex_lock (&app->store_lock);
+    if (!jm_store_connected (app->store))
+        jm_store_tick (app->store);
+    state->redis_up = jm_store_run (app->store, calls) == 0
+                   && !jm_reply_is_error (jm_store_calls_reply (calls, 0));
+    pthread_mutex_unlock (&app->store_lock);
+    jm_store_calls_destroy (&calls);
+    state->redis_us = jm_exchange_now_us () - started;
+    return JM_EXCHANGE_WAIT;
+}
+
+int
+jm_ready_handler (jm_exchange_t *self)
+{
+    if (self->stage == 0)
+        return s_probe_start (self);
+    s_health_t *state = self->state;
+    json_t *stats = s_stats_reply (&self->calls [SERVICES]);
+    int matchers = s_matchers_registered (stats);
+    json_decref (stats);
+    //  each failing dependency by name, with why: states only, no endpoint
+    json_t *failing = json_object ();
+    if (!state->redis_up)
+        json_object_set_new (failing, "redis", json_string ("no answer to PING"));
+    if (matchers < 0)
+        json_object_set_new (failing, "gateway", json_string ("no answer to jobmatch.stats"));
+    else
+    if (matchers == 0)
+        json_object_set_new (failing, "matchers",
+                             json_string ("no matcher registered for jobmatch.match"));
+    bool ready = json_object_size (failing) == 0;
+    json_t *body = json_pack ("{s:s, s:o}", "status", ready? "ready": "not_ready", "failing", failing);
+    return jm_exchange_json (self, ready? 200: 503, body);
+}
+
+int
 jm_health_handler (jm_exchange_t *self)
 {
     jm_app_t *app = self->app;
-    if (self->stage == 0) {
-        s_health_t *state = jm_calloc (1, sizeof *state);
-        self->state = state;
-        self->state_free = free;
-        //  the gateway calls go first, so the Redis probe overlaps them
-        for (size_t index = 0; index < SERVICES; index++)
-            jm_exchange_call (self, JM_MDP_MMI_SERVICE, jm_strdup (s_services [index]),
-                              app->health_timeout_ms);
-        jm_exchange_call (self, JM_MDP_STATS_SERVICE, jm_strdup ("{}"), app->health_timeout_ms);
-        int64_t started = jm_exchange_now_us ();
-        jm_store_calls_t *calls = jm_store_calls_new ();
-        jm_store_calls_addv (calls, "PING", NULL);
-        pthread_mutex_lock (&app->store_lock);
-        if (!jm_store_connected (app->store))
-            jm_store_tick (app->store);
-        state->redis_up = jm_store_run (app->store, calls) == 0
-                       && !jm_reply_is_error (jm_store_calls_reply (calls, 0));
-        pthread_mutex_unlock (&app->store_lock);
-        jm_store_calls_destroy (&calls);
-        state->redis_us = jm_exchange_now_us () - started;
-        return JM_EXCHANGE_WAIT;
-    }
+    if (self->stage == 0)
+        return s_probe_start (self);
     s_health_t *state = self->state;
     bool healthy = true;
     //  the gateway: up when jobmatch.stats answered
     jm_bridge_call_t *stats_call = &self->calls [SERVICES];
-    json_t *stats = stats_call->reply? json_loads (stats_call->reply, 0, NULL): NULL;
+    json_t *stats = s_stats_reply (&self->calls [SERVICES]);
     //  states only, never an endpoint: /healthz needs no token
     json_t *gateway = json_pack ("{s:s}", "state", stats? "ok": "down");
     if (stats)
@@ -749,10 +817,9 @@ jm_health_handler (jm_exchange_t *self)
         healthy = healthy && strcmp (service_state, "ok") == 0;
     }
     //  matchers: the workers of jobmatch.match, against the expected number
-    json_t *match_workers = json_object_get (json_object_get (json_object_get (stats, "services"),
-                                                              "jobmatch.match"), "workers");
-    int matchers = (int) json_array_size (match_workers);
-    const char *matchers_state = !stats? "unknown": matchers == 0? "down"
+    int registered = s_matchers_registered (stats);
+    int matchers = registered < 0? 0: registered;
+    const char *matchers_state = registered < 0? "unknown": matchers == 0? "down"
                                : matchers < app->min_matchers? "degraded": "ok";
     healthy = healthy && strcmp (matchers_state, "ok") == 0;
     json_t *matcher_check = json_pack ("{s:s, s:i, s:i}", "state", matchers_state, "count", matchers,

@@ -12,7 +12,12 @@
     when Redis is up but another check is not (rankings still show; 200
     either way), "down" with 503 when Redis is not reachable.  It needs no
     token, so it says each dependency's state only, never where it is.
-    Both endpoints are in proto/openapi.yaml.                                   */
+    GET /livez answers 200 while the HTTP loop serves, asking nothing
+    else (a liveness probe); GET /readyz answers 200 when Redis answers
+    PING and the gateway has at least one matcher for jobmatch.match,
+    else 503 naming each failing dependency (a readiness probe).  The
+    matcher count of /healthz, /readyz and jobmatch_matchers is the one
+    the gateway reports.  All are in proto/openapi.yaml.                                   */
 #ifndef JM_METRICS_H
 #define JM_METRICS_H
 
@@ -41,5 +46,7 @@ void
 
 jm_handler_fn jm_metrics_handler;       //  GET /metrics
 jm_handler_fn jm_health_handler;        //  GET /healthz
+jm_handler_fn jm_live_handler;          //  GET /livez
+jm_handler_fn jm_ready_handler;         //  GET /readyz
 
 #endif

@@ -40,7 +40,9 @@ s_print_options (FILE *file, const jm_cli_option_t *options)
 {
     for (const jm_cli_option_t *option = options; option && option->name; option++) {
         char left [96];
-        snprintf (left, sizeof left, "--%s%s%s", option->name,
+        const char *short_form = strcmp (option->name, "version") == 0? "-V, "
+                               : strcmp (option->name, "help") == 0? "-h, ": "";
+        snprintf (left, sizeof left, "%s--%s%s%s", short_form, option->name,
                   option->metavar ? " " : "", option->metavar ? option->metavar : "");
         s_print_row (file, left, option->description);
     }
@@ -123,6 +125,10 @@ jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
                 jm_cli_print_help (spec, stdout);
                 return JM_CLI_EXIT;
             }
+            //  -V: --version wherever the command has one
+            int version = strcmp (arg, "-V") == 0? s_find (spec->options, "version", 7): -1;
+            if (version >= 0)
+                return version;
             *status = jm_cli_usage_error (spec, "unknown option '%s'", s_quote (arg, quoted, sizeof quoted));
             return JM_CLI_EXIT;
         }

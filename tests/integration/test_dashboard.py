@@ -25,7 +25,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import harness  # noqa: E402
 from harness import TestFailure, check, check_equal  # noqa: E402
-from stack import Stack, escape_id, sample_candidates  # noqa: E402
+from stack import MATCH, Stack, escape_id, sample_candidates  # noqa: E402
 from dashstack import BANDS, DATA_DIR, Dashboard, OpenApi, expected_order, seed_job  # noqa: E402
 
 runner = harness.Runner(timeout=120)
@@ -345,8 +345,8 @@ def test_every_operation_answers_its_4xx_as_described():
              ("GET", job_path + "/results/c-4xx", "/api/v1/jobs/{job}/results/{candidate}"),
              ("GET", "/api/v1/candidates/c-4xx/results", "/api/v1/candidates/{candidate}/results"),
              ("GET", "/api/v1/taxonomy", "/api/v1/taxonomy"),
-             ("GET", "/metrics", "/metrics"),
-             ("GET", "/healthz", "/healthz")]
+             ("GET", "/metrics", "/metrics")]
+    probes = [("GET", path, path) for path in ["/healthz", "/livez", "/readyz"]]
     # 400
     expect("GET", "/api/v1/jobs/" + bad_id, "/api/v1/jobs/{job}", 400)
     expect("PUT", job_path, "/api/v1/jobs/{job}", 400, b'{"title": ')
@@ -359,10 +359,10 @@ def test_every_operation_answers_its_4xx_as_described():
     expect("POST", "/api/v1/match", "/api/v1/match", 400, {"candidate": {"id": 5, "skills": ["Go"]}})
     expect("POST", "/api/v1/best", "/api/v1/best", 400, b'[1]')
     expect("GET", "/api/v1/taxonomy?limit=0", "/api/v1/taxonomy", 400)
-    # 401: every path but /healthz wants the token
+    # 401: every path but the probes wants the token
     for method, path, template, body in writes:
         expect(method, path, template, 401, body, auth=False)
-    for method, path, template in reads[:-1]:
+    for method, path, template in reads:
         expect(method, path, template, 401, auth=False)
     # 404
     expect("GET", "/api/v1/jobs/nope-4xx", "/api/v1/jobs/{job}", 404)
@@ -384,11 +384,11 @@ def test_every_operation_answers_its_4xx_as_described():
         expect(method, path, template, 403, body, headers={"Origin": "http://evil.example"})
         expect(method, path, template, 415, b"{}" if body else b"x", headers={"Content-Type": "text/plain"})
         expect(method, path, template, 421, body, headers={"Host": "evil.example"})
-    for method, path, template in reads:
+    for method, path, template in reads + probes:
         expect(method, path, template, 421, headers={"Host": "evil.example"})
     # 429: a dashboard allowing one request a second
     limited = Dashboard(stack, token=token, name="dashboard-limited", rate_limit=1, rate_burst=1)
-    for method, path, template, body in [(m, p, t, None) for m, p, t in reads] + writes:
+    for method, path, template, body in [(m, p, t, None) for m, p, t in reads + probes] + writes:
         for _ in range(20):
             response = limited.request(method, path, body)
             if response.status == 429:
@@ -620,6 +620,58 @@ def test_token_health_and_metrics():
     check(dashboard.alive(), "dashboard alive")
 
 
+def probe(dashboard, path):
+    """GET /livez, /readyz or /healthz without the token: (status, body)."""
+    response = call(dashboard, "GET", path, path, auth=False)
+    return response.status, response.json()
+
+
+def check_one_matcher_count(dashboard, want, what):
+    """/healthz and /metrics jobmatch_matchers say the same number."""
+    _, health = probe(dashboard, "/healthz")
+    check_equal((health["checks"]["matchers"]["count"], scrape(dashboard).get("jobmatch_matchers")),
+                (want, {"": float(want)}), "matchers in /healthz and /metrics, " + what)
+
+
+@runner.test
+def test_liveness_and_readiness():
+    stack = Stack(matchers=0)
+    dashboard = Dashboard(stack)
+    check_equal(probe(dashboard, "/livez"), (200, {"status": "ok"}), "livez, no matcher")
+    check_equal(probe(dashboard, "/readyz"),
+                (503, {"status": "not_ready",
+                       "failing": {"matchers": "no matcher registered for jobmatch.match"}}),
+                "readyz, no matcher")
+    check_one_matcher_count(dashboard, 0, "none registered")
+    stack.start_matcher()
+    stack.gateway.wait_workers(MATCH, 1, timeout=30.0)
+    check_equal(probe(dashboard, "/readyz"), (200, {"status": "ready", "failing": {}}), "readyz, all up")
+    check_one_matcher_count(dashboard, 1, "one registered")
+    # Redis stops: still live, not ready, and the matcher still counted
+    # everywhere (the issue saw "count 1" against jobmatch_matchers 0)
+    stack.redis.process.stop()
+    check_equal(probe(dashboard, "/livez"), (200, {"status": "ok"}), "livez without Redis")
+    status, ready = probe(dashboard, "/readyz")
+    check_equal((status, sorted(ready["failing"])), (503, ["redis"]), "readyz without Redis")
+    check_one_matcher_count(dashboard, 1, "Redis down")
+    check(dashboard.alive(), "dashboard alive")
+
+
+@runner.test
+def test_short_version_option():
+    import subprocess
+    for program in ["jobmatch", "jobmatch-gateway", "jobmatch-matcher", "jobmatch-dashboard"]:
+        binary = harness.binary(program)
+        long_form = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+        short_form = subprocess.run([binary, "-V"], capture_output=True, text=True, timeout=10)
+        check_equal((short_form.returncode, short_form.stdout, short_form.stderr),
+                    (0, long_form.stdout, ""), "%s -V is --version" % program)
+        check(re.match(r"%s \d+\.\d+\.\d+\n$" % program, short_form.stdout),
+              "%s -V: %r" % (program, short_form.stdout))
+        usage = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10)
+        check("-V, --version" in usage.stdout, "%s --help names -V" % program)
+
+
 @runner.test
 def test_help_and_version():
     import subprocess
@@ -723,7 +775,7 @@ def test_matchers_publish_counters_and_go():
     dashboard = Dashboard(stack)
     ids = {matcher_id(process) for process in stack.matchers}
     # both publish once at start
-    series = wait_metrics(dashboard, lambda s: s.get("jobmatch_matchers", {}).get("") == 2,
+    series = wait_metrics(dashboard, lambda s: s.get("jobmatch_matchers_publishing", {}).get("") == 2,
                           "two matchers in /metrics")
     check_equal(set(per_matcher(series, "jobmatch_matcher_requests_total")), ids, "matcher ids")
     check_equal(set(per_matcher(series, "jobmatch_matcher_redis_up").values()), {1.0}, "redis_up")
@@ -762,7 +814,7 @@ def test_matchers_publish_counters_and_go():
     killed, stopped = stack.matchers
     killed_key = "jobmatch:matcher:" + escape_id(matcher_id(killed))
     killed.kill()
-    series = wait_metrics(dashboard, lambda s: s.get("jobmatch_matchers", {}).get("") == 1,
+    series = wait_metrics(dashboard, lambda s: s.get("jobmatch_matchers_publishing", {}).get("") == 1,
                           "the killed matcher gone", timeout=3 * STATS_MS / 1000 + 5)
     check_equal(set(per_matcher(series, "jobmatch_matcher_results_total")), {matcher_id(stopped)},
                 "the live matcher remains")
@@ -778,7 +830,7 @@ def test_matchers_publish_counters_and_go():
     check_equal(redis.zrange("jobmatch:matchers", 0, -1), [], "a stopped matcher withdraws its id")
     check_equal(redis.exists("jobmatch:matcher:" + escape_id(matcher_id(stopped))), 0,
                 "and its hash")
-    check_equal(scrape(dashboard).get("jobmatch_matchers"), {"": 0.0}, "no matchers")
+    check_equal(scrape(dashboard).get("jobmatch_matchers_publishing"), {"": 0.0}, "no matchers")
 
 
 @runner.test

@@ -15,7 +15,7 @@ jobmatch-dashboard on free loopback ports.
     127.0.0.1 being served; an idle connection is closed.
   - Rate: more than --rate-burst at once gets 429 with Retry-After, for
     that address only.
-  - /healthz names no endpoint.
+  - /livez, /readyz and /healthz name no endpoint.
 
 Every JSON response is checked against proto/openapi.yaml.
 
@@ -514,13 +514,14 @@ def test_healthz_names_no_endpoint():
     stack = Stack(matchers=1)
     dashboard = Dashboard(stack)
     for state in ("up", "down"):
-        response = dashboard.get("/healthz")
-        body = API.check(response, "GET", "/healthz")
-        raw = response.raw.decode()
-        for secret in ["redis://", "tcp://", "unix:", "127.0.0.1", "localhost", ":%d" % stack.redis.port,
-                       str(stack.redis.port), str(stack.gateway.clients.rsplit(":", 1)[1]),
-                       DATA_DIR, harness.ROOT, "endpoint", "/"]:
-            check(secret not in raw, "/healthz (%s) shows %r: %s" % (state, secret, raw[:300]))
+        for probe in ["/readyz", "/livez", "/healthz"]:
+            response = dashboard.get(probe)
+            body = API.check(response, "GET", probe)
+            raw = response.raw.decode()
+            for secret in ["redis://", "tcp://", "unix:", "127.0.0.1", "localhost", ":%d" % stack.redis.port,
+                           str(stack.redis.port), str(stack.gateway.clients.rsplit(":", 1)[1]),
+                           DATA_DIR, harness.ROOT, "endpoint", "/"]:
+                check(secret not in raw, "%s (%s) shows %r: %s" % (probe, state, secret, raw[:300]))
         check(body["checks"]["redis"]["state"] in ("ok", "down"), "redis state")
         check(body["checks"]["gateway"]["state"] in ("ok", "down"), "gateway state")
         if state == "up":

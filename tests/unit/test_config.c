@@ -285,6 +285,9 @@ JM_TEST (config_help_and_version)
     const char *version [] = { "--version", NULL };
     JM_CHECK_INT (s_load (&config, &err, version), JM_CONFIG_DONE);
     jm_config_destroy (&config);
+    const char *short_version [] = { "--heartbeat-ms", "abc", "-V", NULL };
+    JM_CHECK_INT (s_load (&config, &err, short_version), JM_CONFIG_DONE);
+    jm_config_destroy (&config);
     fflush (stdout);
     dup2 (saved, 1);
     close (saved);
