@@ -84,6 +84,30 @@ jm_mdp_heartbeat_parse (const void *data, size_t size, jm_error_t *err)
                               JM_MDP_HEARTBEAT_MAX, err);
 }
 
+int
+jm_mdp_name_parse (const void *data, size_t size, char *name, jm_error_t *err)
+{
+    const char *text = data;
+    const size_t prefix_size = strlen ("name=");
+    if (size <= prefix_size || memcmp (text, "name=", prefix_size) != 0)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "READY extension frame is not \"name=TEXT\"");
+    size_t length = size - prefix_size;
+    if (length > JM_MDP_NAME_MAX)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "name is %zu bytes, more than %d",
+                             length, JM_MDP_NAME_MAX);
+    for (size_t index = 0; index < length; index++) {
+        unsigned char c = (unsigned char) text [prefix_size + index];
+        if (c <= 0x20 || c >= 0x7f)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                 "name has a space or a character outside printable ASCII "
+                                 "at byte %zu", index + 1);
+        name [index] = (char) c;
+    }
+    name [length] = 0;
+    return (int) length;
+}
+
 char *
 jm_mdp_hex (const void *data, size_t size, char *buffer, size_t buffer_size)
 {
@@ -240,6 +264,7 @@ struct _jm_mdp_worker_t {
     size_t reconnects;
     bool gateway_lost;          //  reconnected and heard nothing since
     bool announce;              //  READY still to send (the first, once settings are made)
+    char name [JM_MDP_NAME_MAX + 1];    //  READY "name=", "": none
     int64_t warn_second;        //  malformed messages from the gateway are logged at
     int warn_count;             //  most WARN_PER_SECOND a second; the rest are counted
     uint64_t warnings_suppressed;
@@ -256,23 +281,26 @@ s_worker_send_command (jm_mdp_worker_t *self, byte command)
     return jm_mdp_send (self->sock, parts, 3, NULL);
 }
 
-//  READY [service, "slots=N" when N > 1, "heartbeat=MS"]: the extensions
-//  tell the gateway how many requests to send at once and how soon to
-//  notice this worker is gone.
+//  READY [service, "slots=N" when N > 1, "heartbeat=MS", "name=TEXT" when
+//  named]: the extensions tell the gateway how many requests to send at
+//  once, how soon to notice this worker is gone, and what to call it.
 static void
 s_worker_send_ready (jm_mdp_worker_t *self)
 {
     byte command = JM_MDPW_READY;
-    char slots [32], heartbeat [32];
+    char slots [32], heartbeat [32], name [JM_MDP_NAME_MAX + 8];
     snprintf (slots, sizeof slots, "slots=%d", self->slots);
     snprintf (heartbeat, sizeof heartbeat, "heartbeat=%d", self->heartbeat_ms);
-    jm_mdp_part_t parts [6] = {
+    snprintf (name, sizeof name, "name=%s", self->name);
+    jm_mdp_part_t parts [7] = {
         { "", 0 }, { JM_MDPW, 6 }, { &command, 1 }, { self->service, strlen (self->service) }
     };
     size_t count = 4;
     if (self->slots > 1)
         parts [count++] = (jm_mdp_part_t) { slots, strlen (slots) };
     parts [count++] = (jm_mdp_part_t) { heartbeat, strlen (heartbeat) };
+    if (*self->name)
+        parts [count++] = (jm_mdp_part_t) { name, strlen (name) };
     jm_mdp_send (self->sock, parts, count, NULL);
 }
 
@@ -406,6 +434,18 @@ jm_mdp_worker_set_heartbeat (jm_mdp_worker_t *self, int interval_ms, int livenes
     self->heartbeat_ms = interval_ms;
     self->liveness = liveness;
     s_worker_reset_timers (self);
+}
+
+void
+jm_mdp_worker_set_name (jm_mdp_worker_t *self, const char *name)
+{
+    assert (self);
+    size_t length = 0;
+    for (; name && name [length] && length < JM_MDP_NAME_MAX; length++) {
+        unsigned char c = (unsigned char) name [length];
+        self->name [length] = c > 0x20 && c < 0x7f? (char) c: '_';
+    }
+    self->name [length] = 0;
 }
 
 zsock_t *

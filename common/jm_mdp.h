@@ -80,6 +80,14 @@ int
 int
     jm_mdp_heartbeat_parse (const void *data, size_t size, jm_error_t *err);
 
+//  Parses the READY extension frame "name=TEXT", a worker's name for
+//  people (its host and process, "host:pid"): 1..JM_MDP_NAME_MAX bytes of
+//  printable ASCII without spaces.  Copies TEXT into name (at least
+//  JM_MDP_NAME_MAX + 1 bytes) and returns its length, or returns -1 with
+//  err filled (code invalid_request) when the frame says something else.
+int
+    jm_mdp_name_parse (const void *data, size_t size, char *name, jm_error_t *err);
+
 //  Writes up to size-1 hex digits of data to buffer (lower case, NUL
 //  terminated, "…" not added) and returns buffer.  For logging identities.
 char *
@@ -179,6 +187,14 @@ void
 //  it.  Call before the first tick, recv or wait.
 void
     jm_mdp_worker_set_heartbeat (jm_mdp_worker_t *self, int interval_ms, int liveness);
+
+//  Names the worker for people ("host:pid"), sent in READY as the
+//  extension "name=TEXT" (proto/protocol.md 5.1) and shown by the gateway's
+//  jobmatch.system.  Characters outside printable ASCII and spaces become
+//  '_', and it is cut to JM_MDP_NAME_MAX bytes.  Call before the first
+//  tick, recv or wait; a NULL or empty name sends none.
+void
+    jm_mdp_worker_set_name (jm_mdp_worker_t *self, const char *name);
 
 //  Says how many requests the worker can hold now, 0 up to the slots it was
 //  created with (values outside are clamped): backpressure, e.g. while what

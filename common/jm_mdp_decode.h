@@ -51,6 +51,8 @@
 #define JM_MDP_MMI_PREFIX       "mmi."
 #define JM_MDP_MMI_SERVICE      "mmi.service"
 #define JM_MDP_STATS_SERVICE    "jobmatch.stats"
+#define JM_MDP_SYSTEM_SERVICE   "jobmatch.system"
+#define JM_MDP_NAME_MAX         64          //  READY "name=TEXT", bytes of TEXT
 
 //  --------------------------------------------------------------------------
 //  Decoding

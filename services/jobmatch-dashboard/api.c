@@ -2,7 +2,8 @@
 
     Reads (jobs, a ranking, results, a summary) are answered from Redis by
     reader.c, at once.  Changes and scoring (job put and delete, match,
-    best) go to the matchers' services through the gateway: one round
+    best), and the gateway's own state (system: its built-in service
+    jobmatch.system), go through the gateway: one round
     that builds the service request, waits for the reply and passes it on
     without its "ok".  Every handler checks its parameters first.         */
 #include "api.h"
@@ -22,6 +23,8 @@
 #define JOBS_SERVICE        "jobmatch.jobs"
 #define RESULTS_SERVICE     "jobmatch.results"
 #define MATCH_SERVICE       "jobmatch.match"
+#define SYSTEM_SERVICE      "jobmatch.system"
+#define FAILURES_MAX        100         //  failed requests the gateway keeps
 
 #define ID_MAX              128         //  bytes in a job or candidate id
 #define RANK_LIMIT_MAX      1000
@@ -298,6 +301,24 @@ int
 jm_api_best (jm_exchange_t *self)
 {
     return s_forward (self, RESULTS_SERVICE, "best");
+}
+
+//  The gateway's workers, queues and last failed requests: its document,
+//  with ?failures=N (0..100, default all it keeps) of the failures.
+int
+jm_api_system (jm_exchange_t *self)
+{
+    if (self->stage == 0) {
+        long failures;
+        if (s_query_int (self, "failures", FAILURES_MAX, 0, FAILURES_MAX, &failures))
+            return JM_EXCHANGE_DONE;
+        jm_buf_t body;
+        jm_buf_init (&body);
+        jm_buf_printf (&body, "{\"failures\":%ld}", failures);
+        jm_exchange_call (self, SYSTEM_SERVICE, jm_buf_steal (&body, NULL), 0);
+        return JM_EXCHANGE_WAIT;
+    }
+    return s_pass_on (self);
 }
 
 //  --------------------------------------------------------------------------

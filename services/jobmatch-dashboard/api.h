@@ -20,6 +20,7 @@ jm_handler_fn jm_api_candidate_results;  //  GET    /api/v1/candidates/{candidat
 jm_handler_fn jm_api_match;              //  POST   /api/v1/match
 jm_handler_fn jm_api_best;               //  POST   /api/v1/best
 jm_handler_fn jm_api_taxonomy;           //  GET    /api/v1/taxonomy
+jm_handler_fn jm_api_system;             //  GET    /api/v1/system
 
 //  Builds the unfiltered taxonomy document served by jm_api_taxonomy:
 //  {"version", "skills": [{"id", "name", "category", "category_name",

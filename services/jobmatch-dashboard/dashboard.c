@@ -103,6 +103,7 @@ static const s_route_t s_routes [] = {
     { JM_METHOD_POST,   "/api/v1/match",                                jm_api_match, AUTH },
     { JM_METHOD_POST,   "/api/v1/best",                                 jm_api_best, AUTH },
     { JM_METHOD_GET,    "/api/v1/taxonomy",                             jm_api_taxonomy, AUTH },
+    { JM_METHOD_GET,    "/api/v1/system",                               jm_api_system, AUTH },
     { JM_METHOD_GET,    "/metrics",                                     jm_metrics_handler, AUTH },
     { JM_METHOD_GET,    "/healthz",                                     jm_health_handler, 0 },
     { JM_METHOD_GET,    "/livez",                                       jm_live_handler, 0 },

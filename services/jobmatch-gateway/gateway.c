@@ -380,6 +380,7 @@ s_broker_destroy (broker_t **self_p)
     zsock_destroy (&self->monitor);
     zhashx_destroy (&self->worker_fds);
     zhashx_destroy (&self->open_fds);
+    jm_failures_destroy (&self->failures);
     gw_auth_stop (self);
     free (self->settings.clients);
     free (self->settings.workers);
@@ -415,6 +416,7 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
     self->client_table = gw_limits_client_table_new ();
     self->worker_fds = s_number_table_new ();
     self->open_fds = s_number_table_new ();
+    self->failures = jm_failures_new (FAILURES_KEPT);
     assert (self->services && self->worker_table && self->tokens);
     zhashx_set_key_duplicator (self->tokens, NULL);
     zhashx_set_key_destructor (self->tokens, NULL);

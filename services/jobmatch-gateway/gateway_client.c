@@ -1,7 +1,8 @@
 /*  gateway_client: the client side of the gateway.  Checks each message
     from the clients socket and answers what is wrong with it, turns a good
     one into a queued request (or a busy / too_large / no_workers error),
-    answers the built-in services mmi.* (8/MMI) and jobmatch.stats itself,
+    answers the built-in services mmi.* (8/MMI), jobmatch.stats and
+    jobmatch.system (gateway_system.c) itself,
     and sends every reply and error reply to clients, with the envelope the
     client sent (our clients' request id) in front.  Part of the gateway broker;
     see gateway_internal.h.                                                */
@@ -69,7 +70,20 @@ s_count_error (broker_t *self, const char *code)
         self->counters.unavailable++;
 }
 
-//  Sends an error reply {"ok": false, "error": {...}} to a client.
+//  Sends an error reply {"ok": false, "error": {...}} to a client, counts
+//  it and remembers it among the failed requests (attempts: dispatches).
+static void
+s_send_error (broker_t *self, zframe_t *client, zframe_t **envelope, size_t envelope_size,
+              const void *service, size_t service_size, int attempts, const char *code,
+              const char *message)
+{
+    char *text = jm_mdp_error_body (code, message);
+    gw_client_send (self, client, envelope, envelope_size, service, service_size, NULL, 0, text);
+    free (text);
+    s_count_error (self, code);
+    gw_system_failure (self, client, service, service_size, code, attempts, "gateway");
+}
+
 void
 gw_client_send_error (broker_t *self, zframe_t *client, zframe_t **envelope, size_t envelope_size,
                       const void *service, size_t service_size, const char *code,
@@ -80,10 +94,7 @@ gw_client_send_error (broker_t *self, zframe_t *client, zframe_t **envelope, siz
     va_start (args, format);
     vsnprintf (message, sizeof message, format, args);
     va_end (args);
-    char *text = jm_mdp_error_body (code, message);
-    gw_client_send (self, client, envelope, envelope_size, service, service_size, NULL, 0, text);
-    free (text);
-    s_count_error (self, code);
+    s_send_error (self, client, envelope, envelope_size, service, service_size, 0, code, message);
 }
 
 
@@ -94,8 +105,8 @@ void
 gw_request_send_error (broker_t *self, request_t *request, const char *code, const char *message)
 {
     const char *name = request->service->name;
-    gw_client_send_error (self, request->client, request->envelope, request->envelope_size,
-                          name, strlen (name), code, "%s", message);
+    s_send_error (self, request->client, request->envelope, request->envelope_size,
+                  name, strlen (name), request->attempts, code, message);
 }
 
 const char *
@@ -138,8 +149,9 @@ gw_request_free_frames (request_t *request)
 //  --------------------------------------------------------------------------
 //  Built-in services
 
-//  Answers mmi.* (8/MMI) and jobmatch.stats, with the body as the only
-//  frame after the service.  Returns true when the service was one.
+//  Answers mmi.* (8/MMI), jobmatch.stats and jobmatch.system, with the
+//  body as the only frame after the service.  Returns true when the
+//  service was one.
 static bool
 s_builtin (broker_t *self, jm_mdp_client_msg_t *request)
 {
@@ -152,6 +164,12 @@ s_builtin (broker_t *self, jm_mdp_client_msg_t *request)
     char *text = NULL;
     if (streq (name, JM_MDP_STATS_SERVICE))
         answer = text = gw_stats_json (self);
+    else
+    if (streq (name, JM_MDP_SYSTEM_SERVICE)) {
+        if (gw_system_answer (self, request))
+            self->counters.builtin++;
+        return true;
+    }
     else
     if (streq (name, JM_MDP_MMI_SERVICE)) {
         //  The body names a service: "200" when it has a worker now

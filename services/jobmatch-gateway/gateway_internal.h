@@ -16,6 +16,9 @@
                             ready rings and dispatch
         gateway_stats.c     the latency histogram, the jobmatch.stats body
                             and the summary log line
+        gateway_system.c    jobmatch.system: each worker, each queue and
+                            the ring of the last failed requests, for
+                            inspection
         gateway_limits.c    limits and deadlines: per-client and global
                             caps on requests and bytes held, the deadline
                             of a request held by a worker, replies a
@@ -62,6 +65,7 @@
 #define JM_GATEWAY_INTERNAL_H
 
 #include "gateway.h"
+#include "jm_failures.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_mdp_decode.h"
@@ -77,6 +81,8 @@
 //  Latency histogram buckets: one per bound in gateway_stats.c, plus one
 //  that counts everything slower.
 #define LATENCY_BUCKETS     ((size_t) 17)
+//  Failed requests jobmatch.system remembers (gateway_system.c)
+#define FAILURES_KEPT       ((size_t) 100)
 
 typedef struct {
     char *clients;
@@ -143,6 +149,9 @@ struct _worker_t {
     uint64_t serial;            //  unique in this run, never reused
     int timeouts_in_row;        //  requests taken back since its last reply in time
     int64_t expires_at;
+    int64_t joined_ms;          //  when its READY came
+    int64_t heard_ms;           //  when it last sent anything
+    char name [JM_MDP_NAME_MAX + 1];    //  its READY "name=", "": none said
     int fd;                     //  descriptor of its connection (message metadata), -1: unknown
     request_list_t in_flight;
     worker_t *prev, *next;      //  in its service's worker list
@@ -164,9 +173,11 @@ struct _service_t {
 typedef struct {
     uint64_t requests;          //  well-formed requests, built-ins included
     uint64_t replies;           //  worker replies delivered
-    uint64_t builtin;           //  answered by mmi.* and jobmatch.stats
+    uint64_t builtin;           //  answered by mmi.*, jobmatch.stats and jobmatch.system
     uint64_t no_workers, busy, too_large, worker_lost, invalid_request;
+    uint64_t dispatches;        //  requests sent to workers, re-dispatches included
     uint64_t redispatches;
+    uint64_t worker_errors;     //  worker replies that were error replies
     uint64_t late_replies;      //  replies whose request was re-dispatched or answered
     uint64_t dropped_client;    //  malformed client messages dropped unanswered
     uint64_t dropped_worker;    //  malformed worker messages
@@ -219,6 +230,7 @@ typedef struct {
     int warn_count;
     uint64_t warnings_suppressed;
     counters_t counters;
+    jm_failures_t *failures;    //  the last FAILURES_KEPT failed requests
     jm_curve_t *curve;          //  the gateway's keys, NULL without CURVE
     jm_zap_t *zap;              //  the ZAP handler, NULL without CURVE
     bool admin_writes;          //  registry writes need an admin key (--curve-admins)
@@ -484,5 +496,28 @@ char *
 //  Logs the summary line, prefixed by when ("" or "final ").
 void
     gw_log_summary (broker_t *self, const char *when);
+
+
+//  --------------------------------------------------------------------------
+//  gateway_system.c: jobmatch.system, for inspection
+
+//  Remembers a failed request: its client, service (service_size bytes, any
+//  bytes), error code, dispatches so far, and who answered ("gateway" or
+//  "worker").  Never anything of its body.
+void
+    gw_system_failure (broker_t *self, zframe_t *client, const void *service,
+                       size_t service_size, const char *code, int attempts, const char *source);
+
+//  Remembers a worker's reply to request when it is an error reply
+//  ({"ok":false,"error":{"code":C,...}}); looks at its first bytes only.
+void
+    gw_system_check_reply (broker_t *self, request_t *request, zframe_t **body,
+                           size_t body_size);
+
+//  Answers jobmatch.system: the document of proto/protocol.md 6.3, or an
+//  invalid_request error when the body is not empty nor a JSON object with
+//  only "failures".  Returns true when it answered with the document.
+bool
+    gw_system_answer (broker_t *self, jm_mdp_client_msg_t *request);
 
 #endif

@@ -233,6 +233,7 @@ s_request_dispatch (broker_t *self, request_t *request, worker_t *worker)
     service_t *service = request->service;
     request->token = ++self->next_token;
     request->attempts++;
+    self->counters.dispatches++;
     request->worker = worker;
     request->dispatched_ms = self->now_ms;
     int rc = zhashx_insert (self->tokens, &request->token, request);

@@ -134,7 +134,8 @@ s_service_reserved (zframe_t *name)
     size_t prefix = strlen (JM_MDP_MMI_PREFIX);
     return (zframe_size (name) >= prefix
             && memcmp (zframe_data (name), JM_MDP_MMI_PREFIX, prefix) == 0)
-        || zframe_streq (name, JM_MDP_STATS_SERVICE);
+        || zframe_streq (name, JM_MDP_STATS_SERVICE)
+        || zframe_streq (name, JM_MDP_SYSTEM_SERVICE);
 }
 
 //  True when a frame starts with prefix.
@@ -145,8 +146,8 @@ s_frame_starts (zframe_t *frame, const char *prefix)
     return zframe_size (frame) >= size && memcmp (zframe_data (frame), prefix, size) == 0;
 }
 
-//  READY: [service, extension*]: "slots=N" and "heartbeat=MS" are known,
-//  others ignored.  Registers the worker, replacing an earlier
+//  READY: [service, extension*]: "slots=N", "heartbeat=MS" and "name=TEXT"
+//  are known, others ignored.  Registers the worker, replacing an earlier
 //  registration of the same identity (its requests are re-dispatched).
 static void
 s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker_msg_t *ready)
@@ -156,6 +157,7 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     const char *problem = NULL;
     char problem_text [128];
     int slots = 1;
+    char worker_name [JM_MDP_NAME_MAX + 1] = "";
     //  A stock 7/MDP worker heartbeats every 2,500 ms and says nothing about it
     int heartbeat_ms = self->settings.heartbeat_ms > JM_MDP_STOCK_HEARTBEAT_MS?
                        self->settings.heartbeat_ms: JM_MDP_STOCK_HEARTBEAT_MS;
@@ -172,6 +174,10 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
         if (s_frame_starts (frame, "heartbeat="))
             value = heartbeat_ms = jm_mdp_heartbeat_parse (zframe_data (frame),
                                                            zframe_size (frame), &err);
+        else
+        if (s_frame_starts (frame, "name="))
+            value = jm_mdp_name_parse (zframe_data (frame), zframe_size (frame), worker_name,
+                                       &err);
         //  Other extension frames are ignored, for forward compatibility
         if (value < 0) {
             snprintf (problem_text, sizeof problem_text, "READY: %.100s", err.message);
@@ -216,6 +222,8 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     worker->serial = ++self->next_worker_serial;
     worker->heartbeat_ms = heartbeat_ms;
     worker->expires_at = self->now_ms + (int64_t) heartbeat_ms * self->settings.liveness;
+    worker->joined_ms = worker->heard_ms = self->now_ms;
+    memcpy (worker->name, worker_name, sizeof worker->name);
     worker->fd = fd;
     if (fd >= 0)
         zhashx_insert (self->worker_fds, s_fd_key (fd), worker);
@@ -228,8 +236,10 @@ s_worker_ready (broker_t *self, worker_t *worker, const char *key, jm_mdp_worker
     gw_ready_append (service, worker);
     zhashx_insert (self->worker_table, worker->key, worker);
     self->counters.workers_joined++;
-    jm_log_info ("worker %s joined service '%s' with %d slot%s, heartbeat %d ms; %zu workers, "
-                 "%zu slots, %zu requests waiting", worker->key, service->name, slots,
+    jm_log_info ("worker %s%s%s%s joined service '%s' with %d slot%s, heartbeat %d ms; "
+                 "%zu workers, %zu slots, %zu requests waiting", worker->key,
+                 *worker->name? " (": "", worker->name, *worker->name? ")": "",
+                 service->name, slots,
                  slots == 1? "": "s", heartbeat_ms, service->worker_count, service->slot_count,
                  service->queue.size);
     gw_service_dispatch (self, service);
@@ -300,6 +310,7 @@ s_worker_reply (broker_t *self, worker_t *worker, jm_mdp_worker_msg_t *reply)
     gw_client_send (self, request->client, request->envelope, request->envelope_size,
                     service->name, strlen (service->name), reply->body, reply->body_size, NULL);
     self->counters.replies++;
+    gw_system_check_reply (self, request, reply->body, reply->body_size);
     gw_record_latency (self, gw_now_us () - request->received_us);
     if (jm_log_enabled (JM_LOG_DEBUG)) {
         char id [64];
@@ -338,9 +349,11 @@ gw_worker_message (broker_t *self, zmsg_t *msg)
         return;
     }
     zframe_t *identity = decoded.identity;
-    if (worker)
+    if (worker) {
         worker->expires_at = self->now_ms
                            + (int64_t) worker->heartbeat_ms * self->settings.liveness;
+        worker->heard_ms = self->now_ms;
+    }
     int code = decoded.command;
     if (code == JM_MDPW_READY)
         s_worker_ready (self, worker, key, &decoded);

@@ -954,6 +954,10 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     jm_mdp_worker_set_heartbeat (self->worker, heartbeat, liveness);
     jm_mdp_worker_set_heartbeat (self->jobs_worker, heartbeat, liveness);
     jm_mdp_worker_set_heartbeat (self->results_worker, heartbeat, liveness);
+    //  the gateway's jobmatch.system shows who each worker is: "host:pid"
+    jm_mdp_worker_set_name (self->worker, jm_stats_id (self->stats));
+    jm_mdp_worker_set_name (self->jobs_worker, jm_stats_id (self->stats));
+    jm_mdp_worker_set_name (self->results_worker, jm_stats_id (self->stats));
     self->batch_max = (int) jm_config_int (config, "batch-max");
     self->slots_now = slots;
     self->requests = jm_calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));

@@ -70,6 +70,7 @@ int jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv);   //  cmd_results
 int jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv);      //  cmd_results.c
 int jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv);      //  cmd_results.c
 int jm_cli_cmd_keys (jm_cli_t *cli, int argc, char **argv);      //  CURVE certificates
+int jm_cli_cmd_status (jm_cli_t *cli, int argc, char **argv);    //  the gateway's workers and queues
 
 //  ---------------------------------------------------------------------------
 //  Options (args.c).  A command describes its options in a table ending

@@ -38,6 +38,7 @@ static const s_command_t s_commands [] = {
     { "rank",    jm_cli_cmd_rank },
     { "best",    jm_cli_cmd_best },
     { "keys",    jm_cli_cmd_keys },
+    { "status",  jm_cli_cmd_status },
     { NULL }
 };
 
@@ -65,6 +66,7 @@ static const jm_cli_spec_t s_spec = {
     "  rank                      a page of a job's ranking\n"
     "  best                      the jobs that suit one candidate best\n"
     "  keys                      CURVE certificates: keys new NAME writes a pair\n"
+    "  status                    the gateway's workers, queues and recent failures\n"
     "\n"
     "'jobmatch COMMAND --help' tells more.  Exit status: 0 all good, 1 some input\n"
     "item was bad (the rest was processed) or the service refused the request, 2\n"

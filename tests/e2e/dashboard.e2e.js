@@ -269,6 +269,21 @@ async function waitRowsEqual(page, want, what) {
             await page.waitForFunction((total) => document.querySelector("#page-info").textContent.includes(" of " + total.toLocaleString("en")), want, { timeout: TIMEOUT });
         });
 
+        await check("system_section_lists_workers_and_queues", async () => {
+            const system = await api("GET", "/api/v1/system");
+            const want = system.workers.map((worker) => worker.id).sort();
+            assert(want.length >= 3, "the matchers' workers are listed: " + JSON.stringify(want));
+            await page.waitForFunction((ids) => {
+                const rows = [...document.querySelectorAll("#system-workers tr")].map((row) => row.dataset.worker);
+                return JSON.stringify(rows.sort()) === JSON.stringify(ids);
+            }, want, { timeout: TIMEOUT });
+            const services = await page.$$eval("#system-queues tr", (rows) => rows.map((row) => row.dataset.service));
+            assert(services.includes("jobmatch.match"), "jobmatch.match queue row: " + JSON.stringify(services));
+            const names = await page.$$eval("#system-workers tr td:nth-child(3)", (cells) => cells.map((cell) => cell.textContent));
+            assert(names.every((name) => /:[0-9]+$/.test(name)), "matchers named host:pid: " + JSON.stringify(names));
+            await page.locator("#system").screenshot({ path: path.join(OUT, "system.png") });
+        });
+
         await check("no_page_errors", async () => {
             equal(pageErrors, [], "errors in the page");
         });

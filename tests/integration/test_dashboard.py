@@ -345,6 +345,7 @@ def test_every_operation_answers_its_4xx_as_described():
              ("GET", job_path + "/results/c-4xx", "/api/v1/jobs/{job}/results/{candidate}"),
              ("GET", "/api/v1/candidates/c-4xx/results", "/api/v1/candidates/{candidate}/results"),
              ("GET", "/api/v1/taxonomy", "/api/v1/taxonomy"),
+             ("GET", "/api/v1/system", "/api/v1/system"),
              ("GET", "/metrics", "/metrics")]
     probes = [("GET", path, path) for path in ["/healthz", "/livez", "/readyz"]]
     # 400
@@ -359,6 +360,7 @@ def test_every_operation_answers_its_4xx_as_described():
     expect("POST", "/api/v1/match", "/api/v1/match", 400, {"candidate": {"id": 5, "skills": ["Go"]}})
     expect("POST", "/api/v1/best", "/api/v1/best", 400, b'[1]')
     expect("GET", "/api/v1/taxonomy?limit=0", "/api/v1/taxonomy", 400)
+    expect("GET", "/api/v1/system?failures=101", "/api/v1/system", 400)
     # 401: every path but the probes wants the token
     for method, path, template, body in writes:
         expect(method, path, template, 401, body, auth=False)

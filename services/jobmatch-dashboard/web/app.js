@@ -749,6 +749,76 @@
         setTimeout(loadHealth, 15000);
     }
 
+    // ---------------------------------------------------------------- system
+
+    const SYSTEM_POLL_MS = 5000;
+    const SYSTEM_FAILURES = 10;       // failures listed on the page
+
+    /*  A duration in ms for people: "850 ms", "2.6 s", "3m05s", "1h02m".  */
+    function formatDuration(ms) {
+        if (typeof ms !== "number") return "–";
+        if (ms < 1000) return ms + " ms";
+        if (ms < 60000) return (ms / 1000).toFixed(1) + " s";
+        const seconds = Math.floor(ms / 1000);
+        const pad = (value) => String(value).padStart(2, "0");
+        if (seconds < 3600) return Math.floor(seconds / 60) + "m" + pad(seconds % 60) + "s";
+        if (seconds < 86400) return Math.floor(seconds / 3600) + "h" + pad(Math.floor(seconds / 60) % 60) + "m";
+        return Math.floor(seconds / 86400) + "d" + pad(Math.floor(seconds / 3600) % 24) + "h";
+    }
+
+    function fillRows(body, rows, columns, empty) {
+        clear(body);
+        if (!rows.length) {
+            body.append(el("tr", null, el("td", { className: "empty", colSpan: columns }, empty)));
+            return;
+        }
+        for (const row of rows) body.append(row);
+    }
+
+    function renderSystem(data) {
+        const held = data.held || {};
+        const counters = data.counters || {};
+        $("system-summary").textContent = "gateway " + data.version + " · " +
+            formatNumber(data.workers_total) + " workers · " + formatNumber(held.queued) + " waiting, " +
+            formatNumber(held.in_flight) + " in flight · " + formatNumber(counters.redispatched) +
+            " re-dispatched · " + formatNumber(counters.failed) + " failed since start" +
+            (data.draining ? " · stopping" : "");
+        const num = (value) => el("td", { className: "num" }, formatNumber(value));
+        fillRows($("system-queues"), (data.services || []).map((service) =>
+            el("tr", { className: service.workers ? "" : "dead", dataset: { service: service.name } },
+               el("td", null, service.name), num(service.workers), num(service.slots),
+               num(service.busy), num(service.queued),
+               el("td", { className: "num" }, formatDuration(service.oldest_wait_ms)))),
+            6, "No services.");
+        fillRows($("system-workers"), (data.workers || []).map((worker) =>
+            el("tr", { dataset: { worker: worker.id } },
+               el("td", { className: "code" }, worker.id), el("td", null, worker.service),
+               el("td", null, worker.name || "–"),
+               el("td", { className: "num" }, worker.slots + "/" + worker.slots_max),
+               num(worker.busy),
+               el("td", { className: "num" }, formatDuration(worker.last_heard_ms)),
+               el("td", { className: "num" }, formatDuration(worker.expires_in_ms)))),
+            7, "No workers: requests wait, then fail no_workers.");
+        const failures = ((data.failures || {}).recent || []).slice(0, SYSTEM_FAILURES);
+        fillRows($("system-failures"), failures.map((failure) =>
+            el("tr", null,
+               el("td", { title: formatDuration(failure.age_ms) + " ago" }, failure.time.replace("T", " ").replace("Z", "")),
+               el("td", null, failure.service), el("td", { className: "code" }, failure.code),
+               num(failure.attempts), el("td", { className: "code" }, failure.client),
+               el("td", null, failure.source))),
+            6, "No failed requests.");
+    }
+
+    async function loadSystem() {
+        try {
+            renderSystem(await api("/api/v1/system?failures=" + SYSTEM_FAILURES));
+        } catch (error) {
+            $("system-summary").textContent = error.status === 401 ? "needs the token"
+                : "gateway not answering: " + error.message;
+        }
+        setTimeout(loadSystem, SYSTEM_POLL_MS);
+    }
+
     // ---------------------------------------------------------------- start
 
     function showError(error) {
@@ -766,4 +836,5 @@
     takeTokenFromAddress();
     start();
     loadHealth();
+    loadSystem();
 })();

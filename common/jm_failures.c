@@ -1,0 +1,145 @@
+/*  jm_failures: the ring of the last failed requests.  See jm_failures.h.
+
+    A fixed array used as a ring: next is where the next entry goes, and
+    the newest entry sits just before it.                                 */
+#include "jm_failures.h"
+#include "jm_alloc.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct _jm_failures_t {
+    jm_failure_t *entries;
+    size_t capacity;
+    size_t size;
+    size_t next;
+    uint64_t total;
+};
+
+jm_failures_t *
+jm_failures_new (size_t capacity)
+{
+    assert (capacity >= 1 && capacity <= JM_FAILURES_MAX);
+    jm_failures_t *self = jm_calloc (1, sizeof *self);
+    self->entries = jm_calloc (capacity, sizeof *self->entries);
+    self->capacity = capacity;
+    return self;
+}
+
+void
+jm_failures_destroy (jm_failures_t **self_p)
+{
+    assert (self_p);
+    jm_failures_t *self = *self_p;
+    if (!self)
+        return;
+    free (self->entries);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Copies text into dest (size bytes, NUL included): printable ASCII as it
+//  is, any other byte as '?', cut to fit.
+static void
+s_copy_clean (char *dest, size_t size, const char *text)
+{
+    size_t length = 0;
+    for (; text && text [length] && length + 1 < size; length++) {
+        unsigned char c = (unsigned char) text [length];
+        dest [length] = c >= 0x20 && c < 0x7f? (char) c: '?';
+    }
+    dest [length] = 0;
+}
+
+void
+jm_failures_add (jm_failures_t *self, const jm_failure_t *entry)
+{
+    assert (self && entry);
+    jm_failure_t *slot = &self->entries [self->next];
+    slot->time_ms = entry->time_ms;
+    slot->attempts = entry->attempts;
+    s_copy_clean (slot->service, sizeof slot->service, entry->service);
+    s_copy_clean (slot->code, sizeof slot->code, entry->code);
+    s_copy_clean (slot->client, sizeof slot->client, entry->client);
+    s_copy_clean (slot->source, sizeof slot->source, entry->source);
+    self->next = (self->next + 1) % self->capacity;
+    if (self->size < self->capacity)
+        self->size++;
+    self->total++;
+}
+
+size_t
+jm_failures_size (jm_failures_t *self)
+{
+    assert (self);
+    return self->size;
+}
+
+uint64_t
+jm_failures_total (jm_failures_t *self)
+{
+    assert (self);
+    return self->total;
+}
+
+const jm_failure_t *
+jm_failures_get (jm_failures_t *self, size_t index)
+{
+    assert (self);
+    if (index >= self->size)
+        return NULL;
+    size_t position = (self->next + self->capacity - 1 - index) % self->capacity;
+    return &self->entries [position];
+}
+
+//  Writes time_ms (ms since the epoch) as "YYYY-MM-DDTHH:MM:SS.mmmZ".
+static void
+s_iso_time (int64_t time_ms, char *buffer, size_t size)
+{
+    if (time_ms < 0)
+        time_ms = 0;
+    time_t seconds = (time_t) (time_ms / 1000);
+    struct tm utc;
+    if (!gmtime_r (&seconds, &utc)
+    ||  strftime (buffer, size, "%Y-%m-%dT%H:%M:%S", &utc) == 0) {
+        snprintf (buffer, size, "?");
+        return;
+    }
+    size_t length = strlen (buffer);
+    snprintf (buffer + length, size - length, ".%03dZ", (int) (time_ms % 1000));
+}
+
+//  Sets a member of an object we build; fails only when out of memory.
+static void
+s_set (json_t *object, const char *key, json_t *value)
+{
+    if (json_object_set_new (object, key, value))
+        jm_alloc_check (NULL, "JSON member");
+}
+
+json_t *
+jm_failures_json (jm_failures_t *self, size_t limit, int64_t now_ms)
+{
+    assert (self);
+    json_t *array = jm_alloc_check (json_array (), "JSON array");
+    for (size_t index = 0; index < limit && index < self->size; index++) {
+        const jm_failure_t *entry = jm_failures_get (self, index);
+        char time_text [40];
+        s_iso_time (entry->time_ms, time_text, sizeof time_text);
+        json_t *object = jm_alloc_check (json_object (), "JSON object");
+        s_set (object, "time", json_string (time_text));
+        s_set (object, "age_ms", json_integer (now_ms > entry->time_ms?
+                                               now_ms - entry->time_ms: 0));
+        s_set (object, "service", json_string (entry->service));
+        s_set (object, "code", json_string (entry->code));
+        s_set (object, "attempts", json_integer (entry->attempts));
+        s_set (object, "client", json_string (entry->client));
+        s_set (object, "source", json_string (entry->source));
+        if (json_array_append_new (array, object))
+            jm_alloc_check (NULL, "JSON array element");
+    }
+    return array;
+}

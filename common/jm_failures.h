@@ -1,0 +1,74 @@
+/*  jm_failures: a bounded ring of the last failed requests, for inspection
+    (the gateway's jobmatch.system, `jobmatch status`, /api/v1/system).
+
+    Each entry says when a request failed, for which service, with which
+    error code, after how many dispatches, who sent it (a short prefix of
+    the client's routing id, in hex) and who answered it (the gateway or a
+    worker).  Nothing of the request's body is kept: an entry never holds
+    candidate text.  Text put in is cut to its field and any byte outside
+    printable ASCII is stored as '?', so every entry is safe to print and
+    to put in JSON.  When the ring is full the oldest entry is overwritten.
+
+        jm_failures_t *ring = jm_failures_new (100);
+        jm_failures_add (ring, &(jm_failure_t) { .time_ms = zclock_time (),
+                         .service = "jobmatch.match", .code = "busy", ... });
+        json_t *recent = jm_failures_json (ring, 20, zclock_time ());
+        jm_failures_destroy (&ring);                                       */
+#ifndef JM_FAILURES_H
+#define JM_FAILURES_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JM_FAILURES_MAX             1000    //  the most entries a ring may keep
+#define JM_FAILURE_SERVICE_SIZE     64      //  bytes kept of a service name, NUL included
+#define JM_FAILURE_CODE_SIZE        32      //  of an error code
+#define JM_FAILURE_CLIENT_SIZE      11      //  of the client's routing id in hex (5 bytes)
+#define JM_FAILURE_SOURCE_SIZE      8       //  of who answered: "gateway" or "worker"
+
+//  One failed request.
+typedef struct {
+    int64_t time_ms;                        //  wall clock, ms since the epoch
+    char service [JM_FAILURE_SERVICE_SIZE];
+    char code [JM_FAILURE_CODE_SIZE];
+    int attempts;                           //  dispatches to workers, 0: never dispatched
+    char client [JM_FAILURE_CLIENT_SIZE];
+    char source [JM_FAILURE_SOURCE_SIZE];
+} jm_failure_t;
+
+typedef struct _jm_failures_t jm_failures_t;
+
+//  Creates a ring that keeps the last capacity entries (1..JM_FAILURES_MAX).
+jm_failures_t *
+    jm_failures_new (size_t capacity);
+
+//  Frees the ring.  Accepts NULL and nulls the caller's pointer.
+void
+    jm_failures_destroy (jm_failures_t **self_p);
+
+//  Copies an entry into the ring (its text cleaned and cut as said above),
+//  overwriting the oldest when full.  The strings of entry may be any bytes.
+void
+    jm_failures_add (jm_failures_t *self, const jm_failure_t *entry);
+
+//  How many entries the ring holds now (at most its capacity).
+size_t
+    jm_failures_size (jm_failures_t *self);
+
+//  How many entries were ever added (held or overwritten).
+uint64_t
+    jm_failures_total (jm_failures_t *self);
+
+//  The entry index places from the newest (0: the newest), borrowed until
+//  the next add; NULL when index >= jm_failures_size.
+const jm_failure_t *
+    jm_failures_get (jm_failures_t *self, size_t index);
+
+//  Returns the newest limit entries, newest first, as a new JSON array of
+//  {"time": "2026-12-07T18:50:00.123Z", "age_ms", "service", "code",
+//  "attempts", "client", "source"}; ages are counted to now_ms (wall clock).
+json_t *
+    jm_failures_json (jm_failures_t *self, size_t limit, int64_t now_ms);
+
+#endif

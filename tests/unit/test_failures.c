@@ -1,0 +1,80 @@
+/*  Tests for jm_failures: newest first, the oldest overwritten when full,
+    text cleaned and cut to its field, and the JSON form.                 */
+#include "jm_test.h"
+#include "jm_failures.h"
+
+static void
+s_add (jm_failures_t *ring, int64_t time_ms, const char *service, const char *code)
+{
+    jm_failure_t entry = { .time_ms = time_ms, .attempts = 1 };
+    snprintf (entry.service, sizeof entry.service, "%s", service);
+    snprintf (entry.code, sizeof entry.code, "%s", code);
+    snprintf (entry.client, sizeof entry.client, "00801e4a2b");
+    snprintf (entry.source, sizeof entry.source, "gateway");
+    jm_failures_add (ring, &entry);
+}
+
+JM_TEST (failures_newest_first_and_bounded)
+{
+    jm_failures_t *ring = jm_failures_new (3);
+    JM_CHECK_INT (jm_failures_size (ring), 0);
+    JM_CHECK (jm_failures_get (ring, 0) == NULL);
+    for (int index = 1; index <= 5; index++) {
+        char service [16];
+        snprintf (service, sizeof service, "svc%d", index);
+        s_add (ring, 1000 * index, service, "busy");
+    }
+    JM_CHECK_INT (jm_failures_size (ring), 3);
+    JM_CHECK_INT (jm_failures_total (ring), 5);
+    JM_CHECK_STR (jm_failures_get (ring, 0)->service, "svc5");
+    JM_CHECK_STR (jm_failures_get (ring, 1)->service, "svc4");
+    JM_CHECK_STR (jm_failures_get (ring, 2)->service, "svc3");
+    JM_CHECK (jm_failures_get (ring, 3) == NULL);
+    jm_failures_destroy (&ring);
+    JM_CHECK (ring == NULL);
+    jm_failures_destroy (&ring);            //  NULL is fine
+}
+
+JM_TEST (failures_text_cleaned_and_cut)
+{
+    jm_failures_t *ring = jm_failures_new (2);
+    jm_failure_t entry = { .time_ms = 0, .attempts = 2 };
+    //  bytes outside printable ASCII become '?'
+    memcpy (entry.service, "a\x01\xc3\xa9z", 6);
+    snprintf (entry.code, sizeof entry.code, "worker_lost");
+    memset (entry.client, 'f', sizeof entry.client - 1);
+    entry.client [sizeof entry.client - 1] = 0;
+    jm_failures_add (ring, &entry);
+    const jm_failure_t *got = jm_failures_get (ring, 0);
+    JM_CHECK_STR (got->service, "a???z");
+    JM_CHECK_STR (got->code, "worker_lost");
+    JM_CHECK_INT (got->attempts, 2);
+    JM_CHECK_INT (strlen (got->client), JM_FAILURE_CLIENT_SIZE - 1);
+    JM_CHECK_STR (got->source, "");
+    jm_failures_destroy (&ring);
+}
+
+JM_TEST (failures_json_newest_first_with_limit)
+{
+    jm_failures_t *ring = jm_failures_new (10);
+    s_add (ring, 1765133400123, "jobmatch.match", "busy");
+    s_add (ring, 1765133401000, "jobmatch.jobs", "no_workers");
+    json_t *all = jm_failures_json (ring, 10, 1765133402000);
+    JM_REQUIRE (json_array_size (all) == 2);
+    json_t *newest = json_array_get (all, 0);
+    JM_CHECK_STR (json_string_value (json_object_get (newest, "code")), "no_workers");
+    JM_CHECK_INT (json_integer_value (json_object_get (newest, "age_ms")), 1000);
+    json_t *oldest = json_array_get (all, 1);
+    JM_CHECK_STR (json_string_value (json_object_get (oldest, "time")),
+                  "2025-12-07T18:50:00.123Z");
+    JM_CHECK_STR (json_string_value (json_object_get (oldest, "service")), "jobmatch.match");
+    JM_CHECK_STR (json_string_value (json_object_get (oldest, "client")), "00801e4a2b");
+    JM_CHECK_INT (json_integer_value (json_object_get (oldest, "attempts")), 1);
+    json_decref (all);
+    json_t *one = jm_failures_json (ring, 1, 0);
+    JM_CHECK_INT (json_array_size (one), 1);
+    //  a clock that went back gives age 0, not a negative age
+    JM_CHECK_INT (json_integer_value (json_object_get (json_array_get (one, 0), "age_ms")), 0);
+    json_decref (one);
+    jm_failures_destroy (&ring);
+}
