@@ -105,11 +105,12 @@ s_summary (jm_buf_t *out, json_t *doc)
     json_decref (up_ms);
     jm_buf_t line;
     jm_buf_init (&line);
-    jm_buf_printf (&line, "gateway %s, up %s%s: %lld workers; %lld requests waiting, %lld in flight "
-                   "(queue-max %lld)", s_str (doc, "version", "?"), uptime,
+    long long workers = s_int (doc, "workers_total");
+    jm_buf_printf (&line, "gateway %s, up %s%s: %lld worker%s; %lld requests waiting, %lld in "
+                   "flight (queue-max %lld)", s_str (doc, "version", "?"), uptime,
                    json_is_true (json_object_get (doc, "draining"))? ", stopping": "",
-                   s_int (doc, "workers_total"), s_int (held, "queued"), s_int (held, "in_flight"),
-                   s_int (limits, "queue_max"));
+                   workers, workers == 1? "": "s", s_int (held, "queued"),
+                   s_int (held, "in_flight"), s_int (limits, "queue_max"));
     jm_cli_text_clean (out, line.data, 0);
     jm_buf_printf (out, "\nsince start: %lld requests, %lld replies, %lld dispatched, "
                    "%lld re-dispatched, %lld timed out at a worker;\n"

@@ -63,7 +63,7 @@ EOF
 jm --help;                   [ $rc -eq 0 ] && grep -q '^Usage: jobmatch' "$TMP/out" && ok help_program || fail help_program "rc=$rc"
 help_ok=1
 for cmd in "score" "skills" "skills normalize" "skills extract" "skills list" "jobs" "jobs list" "jobs show" \
-           "jobs put" "jobs get" "jobs delete" "results" "rank" "best"; do
+           "jobs put" "jobs get" "jobs delete" "results" "rank" "best" "status"; do
     jm $cmd --help
     { [ $rc -eq 0 ] && grep -q "^Usage: jobmatch $cmd" "$TMP/out"; } || { help_ok=0; fail help_commands "'$cmd --help' rc=$rc"; }
     case "$cmd" in      # the commands that ask the gateway document their exit status

@@ -263,6 +263,48 @@ JM_TEST (mdp_heartbeat_parse)
     }
 }
 
+JM_TEST (mdp_name_parse)
+{
+    char long_name [80];
+    snprintf (long_name, sizeof long_name, "name=%065d", 7);    //  65 bytes of name
+    struct { const char *text; int want; } cases [] = {
+        { "name=host-1:4242", 11 }, { "name=x", 1 }, { "name=", -1 }, { "name=a b", -1 },
+        { "name=tab\there", -1 }, { "name=\xc3\xa9", -1 }, { "slots=3", -1 }, { "name", -1 },
+        { long_name, -1 },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        char name [JM_MDP_NAME_MAX + 1] = "";
+        int got = jm_mdp_name_parse (cases [index].text, strlen (cases [index].text), name, &err);
+        JM_CHECK_MSG (got == cases [index].want, "%s: got %d, want %d", cases [index].text,
+                      got, cases [index].want);
+        if (got < 0)
+            JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+        else
+            JM_CHECK_STR (name, cases [index].text + 5);
+    }
+}
+
+//  The name set before the first tick is in READY, cleaned
+JM_TEST (mdp_worker_ready_announces_name)
+{
+    fake_t fake;
+    s_fake_start (&fake);
+    jm_mdp_worker_t *worker = jm_mdp_worker_new (fake.endpoint, "svc", 1, NULL);
+    JM_REQUIRE (worker);
+    jm_mdp_worker_set_name (worker, "host 1:42");
+    jm_mdp_worker_tick (worker);
+    zmsg_t *ready = s_fake_recv_command (&fake, 2000);
+    JM_REQUIRE (ready);
+    JM_CHECK_INT (s_command (ready), JM_MDPW_READY);
+    //  [identity, "", MDPW01, READY, service, heartbeat=, name=]: no slots= for 1
+    JM_CHECK_STR (s_frame_str (ready, 6), "name=host_1:42");
+    zmsg_destroy (&ready);
+    jm_mdp_worker_destroy (&worker);
+    s_fake_stop (&fake);
+}
+
 //  A request body of several frames is answered invalid_request by the
 //  worker class itself, never handed on as its first frame
 JM_TEST (mdp_worker_refuses_multi_frame_bodies)
