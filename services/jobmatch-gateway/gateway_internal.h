@@ -168,6 +168,8 @@ struct _service_t {
     worker_t *ready_head, *ready_tail;
     size_t in_flight;
     int64_t no_workers_since;   //  when it last had no workers
+    uint64_t dispatched;        //  sends to its workers, re-dispatches included
+    uint64_t redispatched;      //  requests taken back and queued again
 };
 
 typedef struct {

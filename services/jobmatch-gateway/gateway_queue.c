@@ -175,6 +175,7 @@ gw_service_requeue_first (broker_t *self, service_t *service, request_list_t *re
     }
     self->queued += requeued;
     self->counters.redispatches += requeued;
+    service->redispatched += requeued;
     return requeued;
 }
 
@@ -234,6 +235,7 @@ s_request_dispatch (broker_t *self, request_t *request, worker_t *worker)
     request->token = ++self->next_token;
     request->attempts++;
     self->counters.dispatches++;
+    service->dispatched++;
     request->worker = worker;
     request->dispatched_ms = self->now_ms;
     int rc = zhashx_insert (self->tokens, &request->token, request);

@@ -205,6 +205,8 @@ s_services_and_workers (broker_t *self, json_t *root)
         s_set_count (entry, "queued", service->queue.size);
         int64_t oldest = s_oldest_wait_ms (self, service);
         s_set (entry, "oldest_wait_ms", oldest < 0? json_null (): json_integer (oldest));
+        s_set_count (entry, "dispatched", service->dispatched);
+        s_set_count (entry, "redispatched", service->redispatched);
         s_append (service_list, entry);
     }
     free (services);

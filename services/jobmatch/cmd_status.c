@@ -135,7 +135,8 @@ s_services (jm_buf_t *out, json_t *doc)
         return;
     }
     static const char *headers [] = {
-        "SERVICE", ">WORKERS", ">SLOTS", ">BUSY", ">QUEUED", ">OLDEST WAIT", NULL
+        "SERVICE", ">WORKERS", ">SLOTS", ">BUSY", ">QUEUED", ">OLDEST WAIT", ">DISPATCHED",
+        ">RE-DISPATCHED", NULL
     };
     jm_cli_table_t *rows = jm_cli_table_new (headers);
     jm_cli_table_limit (rows, 0, 40);
@@ -143,11 +144,13 @@ s_services (jm_buf_t *out, json_t *doc)
     json_t *service;
     json_array_foreach (services, index, service) {
         char wait [32];
-        jm_cli_table_addf (rows, "%s\t%lld\t%lld\t%lld\t%lld\t%s", s_str (service, "name", "?"),
-                           s_int (service, "workers"), s_int (service, "slots"),
-                           s_int (service, "busy"), s_int (service, "queued"),
+        jm_cli_table_addf (rows, "%s\t%lld\t%lld\t%lld\t%lld\t%s\t%lld\t%lld",
+                           s_str (service, "name", "?"), s_int (service, "workers"),
+                           s_int (service, "slots"), s_int (service, "busy"),
+                           s_int (service, "queued"),
                            s_duration (wait, sizeof wait,
-                                       json_object_get (service, "oldest_wait_ms")));
+                                       json_object_get (service, "oldest_wait_ms")),
+                           s_int (service, "dispatched"), s_int (service, "redispatched"));
     }
     jm_cli_table_render (rows, 2, true, out);
     jm_cli_table_destroy (&rows);

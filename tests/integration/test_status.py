@@ -134,6 +134,7 @@ def test_dead_worker_leaves_and_its_requests_are_redispatched():
     check_equal((entry["workers"], entry["queued"], entry["busy"]), (0, 2, 0),
                 "queue after the death")
     check(entry["oldest_wait_ms"] >= 0, "oldest wait: %r" % entry)
+    check_equal((entry["dispatched"], entry["redispatched"]), (2, 2), "the service's counts")
 
     # a hung worker (connection open, no heartbeats) leaves after expiry
     # (a bare DEALER: READY, then silence; libzmq keeps the connection up)
@@ -218,8 +219,10 @@ def test_cli_exit_codes_and_json():
     gateway = harness.start_gateway()
     WorkerThread(gateway.workers, "jobmatch.match", lambda body: body, slots=3)
     gateway.wait_workers("jobmatch.match", 1)
+    gateway.client().request("jobmatch.match", b"{}", timeout=5.0)
     status, out, err = jobmatch_status(gateway)
     check_equal(status, 0, "exit with a matcher (%s)" % err.strip())
+    check(re.search(r"jobmatch\.match +1 +3 +0 +0 +- +1 +0\n", out), "queue row: %s" % out)
     check(re.search(r"jobmatch\.match +1 +3 +0 +0 ", out), "queue row: %s" % out)
     check("WORKERS" in out and "3/3" in out, "worker row: %s" % out)
     status, out, err = jobmatch_status(gateway, "--json")

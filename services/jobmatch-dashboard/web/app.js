@@ -788,8 +788,9 @@
             el("tr", { className: service.workers ? "" : "dead", dataset: { service: service.name } },
                el("td", null, service.name), num(service.workers), num(service.slots),
                num(service.busy), num(service.queued),
-               el("td", { className: "num" }, formatDuration(service.oldest_wait_ms)))),
-            6, "No services.");
+               el("td", { className: "num" }, formatDuration(service.oldest_wait_ms)),
+               num(service.redispatched))),
+            7, "No services.");
         fillRows($("system-workers"), (data.workers || []).map((worker) =>
             el("tr", { dataset: { worker: worker.id } },
                el("td", { className: "code" }, worker.id), el("td", null, worker.service),
