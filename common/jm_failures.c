@@ -6,6 +6,7 @@
 #include "jm_alloc.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,30 +42,33 @@ jm_failures_destroy (jm_failures_t **self_p)
     *self_p = NULL;
 }
 
-//  Copies text into dest (size bytes, NUL included): printable ASCII as it
-//  is, any other byte as '?', cut to fit.
+//  Copies at most length bytes of text, up to its NUL, into dest (size
+//  bytes, NUL included): printable ASCII as it is, any other byte as '?',
+//  cut to fit.
 static void
-s_copy_clean (char *dest, size_t size, const char *text)
+s_copy_clean (char *dest, size_t size, const char *text, size_t length)
 {
-    size_t length = 0;
-    for (; text && text [length] && length + 1 < size; length++) {
-        unsigned char c = (unsigned char) text [length];
-        dest [length] = c >= 0x20 && c < 0x7f? (char) c: '?';
+    size_t index = 0;
+    for (; text && index < length && text [index] && index + 1 < size; index++) {
+        unsigned char c = (unsigned char) text [index];
+        dest [index] = c >= 0x20 && c < 0x7f? (char) c: '?';
     }
-    dest [length] = 0;
+    dest [index] = 0;
 }
 
 void
-jm_failures_add (jm_failures_t *self, const jm_failure_t *entry)
+jm_failures_add (jm_failures_t *self, int64_t time_ms, const char *service,
+                 size_t service_size, const char *code, int attempts, const char *client,
+                 const char *source)
 {
-    assert (self && entry);
+    assert (self);
     jm_failure_t *slot = &self->entries [self->next];
-    slot->time_ms = entry->time_ms;
-    slot->attempts = entry->attempts;
-    s_copy_clean (slot->service, sizeof slot->service, entry->service);
-    s_copy_clean (slot->code, sizeof slot->code, entry->code);
-    s_copy_clean (slot->client, sizeof slot->client, entry->client);
-    s_copy_clean (slot->source, sizeof slot->source, entry->source);
+    slot->time_ms = time_ms;
+    slot->attempts = attempts;
+    s_copy_clean (slot->service, sizeof slot->service, service, service_size);
+    s_copy_clean (slot->code, sizeof slot->code, code, SIZE_MAX);
+    s_copy_clean (slot->client, sizeof slot->client, client, SIZE_MAX);
+    s_copy_clean (slot->source, sizeof slot->source, source, SIZE_MAX);
     self->next = (self->next + 1) % self->capacity;
     if (self->size < self->capacity)
         self->size++;

@@ -10,8 +10,8 @@
     to put in JSON.  When the ring is full the oldest entry is overwritten.
 
         jm_failures_t *ring = jm_failures_new (100);
-        jm_failures_add (ring, &(jm_failure_t) { .time_ms = zclock_time (),
-                         .service = "jobmatch.match", .code = "busy", ... });
+        jm_failures_add (ring, zclock_time (), "jobmatch.match", 14, "busy", 0,
+                         "00801e4a2b", "gateway");
         json_t *recent = jm_failures_json (ring, 20, zclock_time ());
         jm_failures_destroy (&ring);                                       */
 #ifndef JM_FAILURES_H
@@ -47,10 +47,15 @@ jm_failures_t *
 void
     jm_failures_destroy (jm_failures_t **self_p);
 
-//  Copies an entry into the ring (its text cleaned and cut as said above),
-//  overwriting the oldest when full.  The strings of entry may be any bytes.
+//  Adds an entry, overwriting the oldest when full: time_ms (wall clock),
+//  the service's service_size bytes (not NUL-terminated, any bytes), code,
+//  attempts, client and source (NUL-terminated, any bytes; NULL: empty).
+//  The text is cleaned and cut as said above.  Costs no allocation: it is
+//  called on every failed request.
 void
-    jm_failures_add (jm_failures_t *self, const jm_failure_t *entry);
+    jm_failures_add (jm_failures_t *self, int64_t time_ms, const char *service,
+                     size_t service_size, const char *code, int attempts,
+                     const char *client, const char *source);
 
 //  How many entries the ring holds now (at most its capacity).
 size_t

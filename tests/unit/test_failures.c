@@ -6,12 +6,7 @@
 static void
 s_add (jm_failures_t *ring, int64_t time_ms, const char *service, const char *code)
 {
-    jm_failure_t entry = { .time_ms = time_ms, .attempts = 1 };
-    snprintf (entry.service, sizeof entry.service, "%s", service);
-    snprintf (entry.code, sizeof entry.code, "%s", code);
-    snprintf (entry.client, sizeof entry.client, "00801e4a2b");
-    snprintf (entry.source, sizeof entry.source, "gateway");
-    jm_failures_add (ring, &entry);
+    jm_failures_add (ring, time_ms, service, strlen (service), code, 1, "00801e4a2b", "gateway");
 }
 
 JM_TEST (failures_newest_first_and_bounded)
@@ -38,13 +33,11 @@ JM_TEST (failures_newest_first_and_bounded)
 JM_TEST (failures_text_cleaned_and_cut)
 {
     jm_failures_t *ring = jm_failures_new (2);
-    jm_failure_t entry = { .time_ms = 0, .attempts = 2 };
-    //  bytes outside printable ASCII become '?'
-    memcpy (entry.service, "a\x01\xc3\xa9z", 6);
-    snprintf (entry.code, sizeof entry.code, "worker_lost");
-    memset (entry.client, 'f', sizeof entry.client - 1);
-    entry.client [sizeof entry.client - 1] = 0;
-    jm_failures_add (ring, &entry);
+    //  bytes outside printable ASCII become '?'; the service's size bounds it
+    char client [40];
+    memset (client, 'f', sizeof client - 1);
+    client [sizeof client - 1] = 0;
+    jm_failures_add (ring, 0, "a\x01\xc3\xa9zIGNORED", 5, "worker_lost", 2, client, NULL);
     const jm_failure_t *got = jm_failures_get (ring, 0);
     JM_CHECK_STR (got->service, "a???z");
     JM_CHECK_STR (got->code, "worker_lost");
