@@ -124,6 +124,99 @@ s_set (json_t *object, const char *key, json_t *value)
         jm_alloc_check (NULL, "JSON member");
 }
 
+//  Skips blanks, then expects token at *cursor (before end); moves past it.
+//  Returns false when something else is there.
+static bool
+s_expect (const char **cursor, const char *end, const char *token)
+{
+    const char *at = *cursor;
+    while (at < end && (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r'))
+        at++;
+    size_t size = strlen (token);
+    if ((size_t) (end - at) < size || memcmp (at, token, size) != 0)
+        return false;
+    *cursor = at + size;
+    return true;
+}
+
+bool
+jm_failures_reply_code (const void *data, size_t size, char *code, size_t code_size)
+{
+    assert (code && code_size >= 2);
+    static const char good [] = "{\"ok\":true";
+    const char *cursor = data;
+    if (!cursor || (size >= sizeof good - 1 && memcmp (cursor, good, sizeof good - 1) == 0))
+        return false;
+    const char *end = cursor + (size < JM_FAILURES_REPLY_SCAN? size: JM_FAILURES_REPLY_SCAN);
+    if (!s_expect (&cursor, end, "{") || !s_expect (&cursor, end, "\"ok\"")
+    ||  !s_expect (&cursor, end, ":") || !s_expect (&cursor, end, "false"))
+        return false;
+    snprintf (code, code_size, "?");
+    if (s_expect (&cursor, end, ",") && s_expect (&cursor, end, "\"error\"")
+    &&  s_expect (&cursor, end, ":") && s_expect (&cursor, end, "{")
+    &&  s_expect (&cursor, end, "\"code\"") && s_expect (&cursor, end, ":")
+    &&  s_expect (&cursor, end, "\"")) {
+        size_t length = 0;
+        while (cursor + length < end && length < code_size - 1
+           && ((cursor [length] >= 'a' && cursor [length] <= 'z')
+            || (cursor [length] >= '0' && cursor [length] <= '9') || cursor [length] == '_'))
+            length++;
+        if (length > 0 && cursor + length < end && cursor [length] == '"') {
+            memcpy (code, cursor, length);
+            code [length] = 0;
+        }
+    }
+    return true;
+}
+
+int
+jm_failures_request_parse (const void *data, size_t size, size_t max, size_t *wanted,
+                           jm_error_t *err)
+{
+    assert (wanted);
+    *wanted = max;
+    if (size == 0)
+        return 0;
+    if (size > JM_FAILURES_REQUEST_MAX)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "the body is %zu bytes; "
+                             "jobmatch.system takes at most %d", size, JM_FAILURES_REQUEST_MAX);
+    json_error_t error;
+    json_t *root = json_loadb (data, size, JSON_REJECT_DUPLICATES, &error);
+    if (!root) {
+        //  Without jansson's " near '...'", which quotes the body
+        char *near = strstr (error.text, " near ");
+        if (near)
+            *near = 0;
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "the body is not JSON: %.200s at line %d, column %d",
+                             error.text, error.line, error.column);
+    }
+    int rc = 0;
+    if (!json_is_object (root))
+        rc = jm_error_set (err, JM_ERR_INVALID_REQUEST, "the body must be empty or a JSON "
+                           "object such as {\"failures\": 20}");
+    const char *key;
+    json_t *value;
+    if (rc == 0)
+        json_object_foreach (root, key, value) {
+            json_int_t number = json_integer_value (value);
+            if (strcmp (key, "failures") != 0) {
+                //  Keys are valid UTF-8 (jansson checked); cut short all the same
+                rc = jm_error_set (err, JM_ERR_INVALID_REQUEST, "unknown member \"%.64s\"; "
+                                   "jobmatch.system takes only \"failures\"", key);
+                break;
+            }
+            if (!json_is_integer (value) || number < 0 || (uint64_t) number > max) {
+                rc = jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                   "\"failures\" must be an integer from 0 to %zu", max);
+                break;
+            }
+            *wanted = (size_t) number;
+        }
+    json_decref (root);
+    return rc;
+}
+
 json_t *
 jm_failures_json (jm_failures_t *self, size_t limit, int64_t now_ms)
 {

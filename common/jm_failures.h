@@ -9,6 +9,10 @@
     printable ASCII is stored as '?', so every entry is safe to print and
     to put in JSON.  When the ring is full the oldest entry is overwritten.
 
+    Two readers of outside bytes live here too, so they are unit-tested and
+    fuzzed apart from the gateway: the code of a worker's error reply, read
+    from its first bytes, and the body of a jobmatch.system request.
+
         jm_failures_t *ring = jm_failures_new (100);
         jm_failures_add (ring, zclock_time (), "jobmatch.match", 14, "busy", 0,
                          "00801e4a2b", "gateway");
@@ -17,7 +21,10 @@
 #ifndef JM_FAILURES_H
 #define JM_FAILURES_H
 
+#include "jm_error.h"
+
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +33,8 @@
 #define JM_FAILURE_CODE_SIZE        32      //  of an error code
 #define JM_FAILURE_CLIENT_SIZE      11      //  of the client's routing id in hex (5 bytes)
 #define JM_FAILURE_SOURCE_SIZE      8       //  of who answered: "gateway" or "worker"
+#define JM_FAILURES_REQUEST_MAX     1024    //  bytes of a jobmatch.system request body
+#define JM_FAILURES_REPLY_SCAN      256     //  bytes of a reply read for its error code
 
 //  One failed request.
 typedef struct {
@@ -75,5 +84,23 @@ const jm_failure_t *
 //  "attempts", "client", "source"}; ages are counted to now_ms (wall clock).
 json_t *
     jm_failures_json (jm_failures_t *self, size_t limit, int64_t now_ms);
+
+//  Reads whether a reply body (size bytes, any bytes) is an error reply:
+//  it starts {"ok": false (blanks allowed between tokens; only the first
+//  JM_FAILURES_REPLY_SCAN bytes are read).  Returns true then, with its
+//  "error" object's first member "code" copied into code (code_size bytes,
+//  at least 2) when that is a word of lower-case letters, digits and '_'
+//  that fits, else "?".  Returns false for anything else, good replies
+//  first: a body starting {"ok":true costs one comparison.
+bool
+    jm_failures_reply_code (const void *data, size_t size, char *code, size_t code_size);
+
+//  Reads the body of a jobmatch.system request (size bytes, any bytes):
+//  empty, or a JSON object whose only member "failures" is an integer
+//  0..max.  Returns 0 with *wanted set (max when not said), or -1 with err
+//  (code invalid_request) naming the problem, without quoting the body.
+int
+    jm_failures_request_parse (const void *data, size_t size, size_t max, size_t *wanted,
+                               jm_error_t *err);
 
 #endif

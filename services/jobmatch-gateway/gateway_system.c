@@ -14,15 +14,9 @@
 
 #include <jansson.h>
 
-#define SYSTEM_BODY_MAX     1024    //  bytes of a jobmatch.system request body
 #define WORKERS_LISTED_MAX  1000    //  workers in one document; workers_total counts all
 #define WORKER_ID_HEX       16      //  hex digits of a worker's routing id shown
 #define OLDEST_SCAN_MAX     64      //  queued requests looked at for the oldest wait
-
-//  How far into a reply to look for its error code
-#define ERROR_SCAN_MAX      256
-//  How every good reply of the matchers starts
-#define OK_REPLY_PREFIX     "{\"ok\":true"
 
 
 //  --------------------------------------------------------------------------
@@ -40,54 +34,14 @@ gw_system_failure (broker_t *self, zframe_t *client, const void *service, size_t
                      attempts, client_hex, source);
 }
 
-//  Skips blanks, then expects token at *cursor (before end); moves past it.
-//  Returns false when something else is there.
-static bool
-s_expect (const char **cursor, const char *end, const char *token)
-{
-    const char *at = *cursor;
-    while (at < end && (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r'))
-        at++;
-    size_t size = strlen (token);
-    if ((size_t) (end - at) < size || memcmp (at, token, size) != 0)
-        return false;
-    *cursor = at + size;
-    return true;
-}
-
 void
 gw_system_check_reply (broker_t *self, request_t *request, zframe_t **body, size_t body_size)
 {
-    //  An error reply starts {"ok": false, "error": {"code": "C" (blanks
-    //  allowed between tokens); only its first bytes are looked at
-    if (body_size == 0)
+    char code [JM_FAILURE_CODE_SIZE];
+    if (body_size == 0
+    || !jm_failures_reply_code (zframe_data (body [0]), zframe_size (body [0]), code,
+                                sizeof code))
         return;
-    const char *cursor = (const char *) zframe_data (body [0]);
-    size_t size = zframe_size (body [0]);
-    //  Most replies are ours and good: one comparison says so
-    if (size >= strlen (OK_REPLY_PREFIX) && memcmp (cursor, OK_REPLY_PREFIX,
-                                                     strlen (OK_REPLY_PREFIX)) == 0)
-        return;
-    const char *end = cursor + (size < ERROR_SCAN_MAX? size: ERROR_SCAN_MAX);
-    if (!s_expect (&cursor, end, "{") || !s_expect (&cursor, end, "\"ok\"")
-    ||  !s_expect (&cursor, end, ":") || !s_expect (&cursor, end, "false"))
-        return;
-    //  The code: a short word of lower-case letters, digits and '_'
-    char code [JM_FAILURE_CODE_SIZE] = "?";
-    if (s_expect (&cursor, end, ",") && s_expect (&cursor, end, "\"error\"")
-    &&  s_expect (&cursor, end, ":") && s_expect (&cursor, end, "{")
-    &&  s_expect (&cursor, end, "\"code\"") && s_expect (&cursor, end, ":")
-    &&  s_expect (&cursor, end, "\"")) {
-        size_t length = 0;
-        while (cursor + length < end && length < sizeof code - 1
-           && ((cursor [length] >= 'a' && cursor [length] <= 'z')
-            || (cursor [length] >= '0' && cursor [length] <= '9') || cursor [length] == '_'))
-            length++;
-        if (length > 0 && cursor + length < end && cursor [length] == '"') {
-            memcpy (code, cursor, length);
-            code [length] = 0;
-        }
-    }
     self->counters.worker_errors++;
     const char *name = request->service->name;
     gw_system_failure (self, request->client, name, strlen (name), code, request->attempts,
@@ -281,66 +235,22 @@ s_system_json (broker_t *self, size_t failures_wanted)
 //  --------------------------------------------------------------------------
 //  The request
 
-//  Reads a jobmatch.system body: none, an empty frame, or a JSON object
-//  whose only member may be "failures" (0..FAILURES_KEPT).  Returns 0 with
-//  *wanted set, or -1 with the problem in problem.
+//  Reads a jobmatch.system request: no body, or one frame that
+//  jm_failures_request_parse takes.  Returns 0 with *wanted set, or -1
+//  with the problem in err.
 static int
-s_parse_body (jm_mdp_client_msg_t *request, size_t *wanted, char *problem, size_t size)
+s_parse_request (jm_mdp_client_msg_t *request, size_t *wanted, jm_error_t *err)
 {
     *wanted = FAILURES_KEPT;
-    if (request->body_size == 0
-    || (request->body_size == 1 && zframe_size (request->body [0]) == 0))
+    if (request->body_size == 0)
         return 0;
-    if (request->body_size > 1) {
-        snprintf (problem, size, "the body is %zu frames; jobmatch.system takes one",
-                  request->body_size);
-        return -1;
-    }
+    if (request->body_size > 1)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "the body is %zu frames; jobmatch.system takes one",
+                             request->body_size);
     zframe_t *body = request->body [0];
-    if (zframe_size (body) > SYSTEM_BODY_MAX) {
-        snprintf (problem, size, "the body is %zu bytes; jobmatch.system takes at most %d",
-                  zframe_size (body), SYSTEM_BODY_MAX);
-        return -1;
-    }
-    json_error_t error;
-    json_t *root = json_loadb ((const char *) zframe_data (body), zframe_size (body),
-                              JSON_REJECT_DUPLICATES, &error);
-    int rc = -1;
-    if (!root) {
-        //  Without jansson's " near '...'", which quotes the body
-        char *near = strstr (error.text, " near ");
-        if (near)
-            *near = 0;
-        snprintf (problem, size, "the body is not JSON: %.200s at line %d, column %d",
-                  error.text, error.line, error.column);
-    }
-    else
-    if (!json_is_object (root))
-        snprintf (problem, size, "the body must be empty or a JSON object "
-                  "such as {\"failures\": 20}");
-    else {
-        rc = 0;
-        const char *key;
-        json_t *value;
-        json_object_foreach (root, key, value) {
-            if (!streq (key, "failures")) {
-                snprintf (problem, size, "unknown member \"%.64s\"; jobmatch.system takes "
-                          "only \"failures\"", key);
-                rc = -1;
-                break;
-            }
-            json_int_t number = json_integer_value (value);
-            if (!json_is_integer (value) || number < 0 || number > (json_int_t) FAILURES_KEPT) {
-                snprintf (problem, size, "\"failures\" must be an integer from 0 to %zu",
-                          FAILURES_KEPT);
-                rc = -1;
-                break;
-            }
-            *wanted = (size_t) number;
-        }
-    }
-    json_decref (root);
-    return rc;
+    return jm_failures_request_parse (zframe_data (body), zframe_size (body), FAILURES_KEPT,
+                                      wanted, err);
 }
 
 bool
@@ -348,13 +258,15 @@ gw_system_answer (broker_t *self, jm_mdp_client_msg_t *request)
 {
     const char *name = JM_MDP_SYSTEM_SERVICE;
     size_t wanted = 0;
-    char problem [JM_ERROR_MESSAGE_MAX - 64];
-    if (s_parse_body (request, &wanted, problem, sizeof problem)) {
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (s_parse_request (request, &wanted, &err)) {
         gw_client_send_error (self, request->identity, request->envelope, request->envelope_size,
-                              name, strlen (name), JM_ERR_INVALID_REQUEST, "%s", problem);
+                              name, strlen (name), err.code, "%s", err.message);
         char client_hex [HEX_MAX];
         gw_warn (self, "client %s: %s: %s",
-                 gw_frame_hex (request->identity, client_hex, sizeof client_hex), name, problem);
+                 gw_frame_hex (request->identity, client_hex, sizeof client_hex), name,
+                 err.message);
         return false;
     }
     char *text = s_system_json (self, wanted);

@@ -71,3 +71,74 @@ JM_TEST (failures_json_newest_first_with_limit)
     json_decref (one);
     jm_failures_destroy (&ring);
 }
+
+JM_TEST (failures_reply_code_reads_error_replies_only)
+{
+    struct { const char *body; bool error; const char *code; } cases [] = {
+        { "{\"ok\":true,\"results\":[]}", false, NULL },
+        { "{\"ok\": true}", false, NULL },
+        { "{\"ok\":false,\"error\":{\"code\":\"unknown_job\",\"message\":\"x\"}}", true,
+          "unknown_job" },
+        { " { \"ok\" : false , \"error\" : { \"code\" : \"busy\" } }", true, "busy" },
+        { "{\"ok\":false}", true, "?" },
+        { "{\"ok\":false,\"error\":{\"message\":\"m\",\"code\":\"busy\"}}", true, "?" },
+        { "{\"ok\":false,\"error\":{\"code\":\"Bad Code\"}}", true, "?" },
+        { "{\"ok\":false,\"error\":{\"code\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\"}}",
+          true, "?" },                                  //  longer than the field
+        { "{\"ok\":false,\"error\":{\"code\":\"cut", true, "?" },
+        { "{\"error\":{\"code\":\"busy\"},\"ok\":false}", false, NULL },
+        { "not json", false, NULL }, { "", false, NULL }, { "{\"ok\":fals", false, NULL },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
+        char code [JM_FAILURE_CODE_SIZE] = "";
+        bool error = jm_failures_reply_code (cases [index].body, strlen (cases [index].body),
+                                             code, sizeof code);
+        JM_CHECK_MSG (error == cases [index].error, "%s: got %d", cases [index].body, error);
+        if (error && cases [index].error)
+            JM_CHECK_STR (code, cases [index].code);
+    }
+    //  only the first bytes are read: a code past them is not looked for
+    char body [600];
+    snprintf (body, sizeof body, "{\"ok\":false,%*s\"error\":{\"code\":\"busy\"}}", 300, "");
+    char code [JM_FAILURE_CODE_SIZE];
+    JM_CHECK (jm_failures_reply_code (body, strlen (body), code, sizeof code));
+    JM_CHECK_STR (code, "?");
+}
+
+JM_TEST (failures_request_parse)
+{
+    struct { const char *body; int rc; size_t wanted; const char *message; } cases [] = {
+        { "", 0, 100, NULL }, { "{}", 0, 100, NULL }, { "{\"failures\": 7}", 0, 7, NULL },
+        { "{\"failures\": 0}", 0, 0, NULL }, { " {\"failures\":100} ", 0, 100, NULL },
+        { "{\"failures\": 101}", -1, 0, "\"failures\" must be an integer from 0 to 100" },
+        { "{\"failures\": -1}", -1, 0, "\"failures\" must be an integer" },
+        { "{\"failures\": 2.0}", -1, 0, "\"failures\" must be an integer" },
+        { "{\"failures\": 1, \"failures\": 2}", -1, 0, "not JSON" },
+        { "{\"workers\": true}", -1, 0, "unknown member \"workers\"" },
+        { "[1]", -1, 0, "must be empty or a JSON object" },
+        { "secret-candidate-text", -1, 0, "not JSON" },
+    };
+    for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
+        jm_error_t err;
+        jm_error_clear (&err);
+        size_t wanted = 999;
+        int rc = jm_failures_request_parse (cases [index].body, strlen (cases [index].body), 100,
+                                            &wanted, &err);
+        JM_CHECK_MSG (rc == cases [index].rc, "%s: rc %d", cases [index].body, rc);
+        if (rc == 0)
+            JM_CHECK_INT (wanted, cases [index].wanted);
+        else {
+            JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+            JM_CHECK_MSG (strstr (err.message, cases [index].message), "%s: %s",
+                          cases [index].body, err.message);
+            JM_CHECK_MSG (!strstr (err.message, "secret"), "quotes the body: %s", err.message);
+        }
+    }
+    char big [2000];
+    memset (big, ' ', sizeof big);
+    jm_error_t err;
+    jm_error_clear (&err);
+    size_t wanted;
+    JM_CHECK_INT (jm_failures_request_parse (big, sizeof big, 100, &wanted, &err), -1);
+    JM_CHECK (strstr (err.message, "at most 1024"));
+}
