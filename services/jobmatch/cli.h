@@ -125,6 +125,11 @@ int jm_cli_usage_error (const jm_cli_spec_t *spec, const char *format, ...)
 int jm_cli_int_option (const jm_cli_spec_t *spec, const char *name, const char *value, int low, int high,
                        int *out);
 
+//  Checks value, given for --detail, as a reply detail ("score", "summary"
+//  or "full", jm_detail.h) and stores it in *out.  Returns 0, or
+//  JM_CLI_FATAL after printing a usage error for spec.
+int jm_cli_detail_option (const jm_cli_spec_t *spec, const char *value, const char **out);
+
 //  Checks that no job id is given twice among jobs [0, count).  Returns 0,
 //  or JM_CLI_FATAL after printing a usage error for spec naming the first.
 int jm_cli_jobs_distinct (const jm_cli_spec_t *spec, const char *const *jobs, int count);
