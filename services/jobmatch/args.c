@@ -6,7 +6,6 @@
     last of repeated options; a command line with subcommands and repeated
     options (--job A --job B) needs this small parser instead.             */
 #include "cli.h"
-#include "jm_detail.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -208,14 +207,12 @@ jm_cli_int_option (const jm_cli_spec_t *spec, const char *name, const char *valu
 }
 
 int
-jm_cli_detail_option (const jm_cli_spec_t *spec, const char *value, const char **out)
+jm_cli_detail_option (const jm_cli_spec_t *spec, const char *value, jm_detail_t *out)
 {
-    jm_detail_t detail;
     jm_error_t err;
     jm_error_clear (&err);
-    if (jm_detail_parse ("string", value, strlen (value), JM_DETAIL_DEFAULT, &detail, &err))
+    if (jm_detail_parse ("string", value, strlen (value), JM_DETAIL_DEFAULT, out, &err))
         return jm_cli_usage_error (spec, "--%s", err.message);
-    *out = jm_detail_name (detail);
     return 0;
 }
 

@@ -1000,6 +1000,7 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
 {
     s_batch_t self;
     memset (&self, 0, sizeof self);
+    jm_detail_t detail;
     self.cli = cli;
     self.gateway = getenv ("JOBMATCH_GATEWAY");
     if (!self.gateway || !*self.gateway)
@@ -1097,8 +1098,9 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 summary_path = value;
                 break;
             case s_OPT_DETAIL:
-                if (jm_cli_detail_option (&s_spec, value, &self.detail))
+                if (jm_cli_detail_option (&s_spec, value, &detail))
                     return JM_CLI_FATAL;
+                self.detail = jm_detail_name (detail);
                 break;
         }
     }

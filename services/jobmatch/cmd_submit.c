@@ -684,6 +684,7 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
     jm_cli_remote_opts_init (&self.remote);
     int status = s_from_env (&self);
     bool jobs_given = false;
+    jm_detail_t detail;
     const char *path = NULL;
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
     const char *value;
@@ -727,7 +728,8 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
                 status = jm_cli_int_option (&s_spec, "retries", value, 0, 1000, &self.retries);
                 break;
             case s_OPT_DETAIL:
-                status = jm_cli_detail_option (&s_spec, value, &self.detail);
+                status = jm_cli_detail_option (&s_spec, value, &detail);
+                self.detail = jm_detail_name (detail);
                 break;
         }
     }

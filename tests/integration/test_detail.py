@@ -205,6 +205,14 @@ def cli_asks_for_what_it_shows():
         else:
             check(all("requirements" in r for r in got), "submit --detail full")
             check_equal([r["score"] for r in got], [r["score"] for r in lines], "same scores")
+    # score, offline, cuts its results the same way (full by default: the engine's JSON)
+    offline = cli("score", "--detail", "summary", "-", input_text=text)
+    check_equal(offline.stdout.splitlines(),
+                [json.dumps({k: v for k, v in r.items() if k not in ("cached", "stored")},
+                            ensure_ascii=False, separators=(",", ":")) for r in lines],
+                "score --detail summary: the submitted summaries")
+    check_equal(cli("score", "-", input_text=text).stdout.splitlines(), engine_lines(candidates),
+                "score: full by default")
     explain = cli("submit", "--gateway", gateway, "--explain", "-", input_text=json.dumps(candidates[0]))
     check_equal(explain.returncode, 0, "explain exit")
     whole = json.loads(engine_lines(candidates[:1])[0])
