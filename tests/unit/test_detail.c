@@ -128,6 +128,17 @@ s_check_levels (const jm_taxonomy_t *taxonomy, const jm_job_t *job, const char *
         JM_CHECK_MSG (cut.len == written.len + 1 && memcmp (cut.data + 1, written.data, written.len) == 0,
                       "%s: written %.*s\ncut %.*s", jm_detail_name (d), (int) written.len, written.data,
                       (int) cut.len - 1, cut.data + 1);
+        //  laid out otherwise (indented: parsed whole), the same bytes
+        json_t *tree = json_loadb (full.data, full.len, 0, NULL);
+        char *pretty = json_dumps (tree, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+        json_decref (tree);
+        JM_REQUIRE (pretty);
+        jm_buf_reset (&cut);
+        JM_CHECK (jm_detail_cut (doc, pretty, strlen (pretty), (jm_detail_t) d, &cut, &err) == 0);
+        if (d != JM_DETAIL_FULL)
+            JM_CHECK_MSG (cut.len == written.len && memcmp (cut.data, written.data, written.len) == 0,
+                          "%s, indented: %.*s", jm_detail_name (d), (int) cut.len, cut.data);
+        free (pretty);
         json_t *parsed = json_loadb (written.data, written.len, JSON_REJECT_DUPLICATES, NULL);
         JM_CHECK_MSG (parsed, "%s is not JSON: %.*s", jm_detail_name (d), (int) written.len, written.data);
         if (!parsed)
