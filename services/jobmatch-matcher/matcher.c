@@ -12,8 +12,12 @@
     copied into its reply, each miss scored straight into its reply, from
     where the store copies it into its write.  So a result exists once in
     the matcher, and a big reply is lent to libzmq, not copied
-    (reply_buffer.h).  Every FLUSH_EVERY results are queued as one write
-    (jm_store_write_many: one ranking command per set for all of them) and
+    (reply_buffer.h).  A request asking less than the whole breakdown
+    ("detail", jm_detail.h) gets each hit cut from the stored JSON and
+    each miss written at that detail, while the miss's full JSON, the one
+    stored, waits aside until its write is queued.  Every FLUSH_EVERY
+    results are queued as one write (jm_store_write_many: one ranking
+    command per set for all of them) and
     sent ahead without waiting (jm_store_send) once the lookup's answers are
     all read: Redis stores them while the next ones are scored.  The
     replies are written as if stored; when another request is already

@@ -729,7 +729,8 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
                 break;
             case s_OPT_DETAIL:
                 status = jm_cli_detail_option (&s_spec, value, &detail);
-                self.detail = jm_detail_name (detail);
+                if (status == JM_CLI_OK)
+                    self.detail = jm_detail_name (detail);
                 break;
         }
     }
