@@ -5,8 +5,11 @@
 # dir, jobmatch-gateway, two jobmatch-matcher), generates candidates as JSON
 # lines (~1 KB profiles, 12-20 skills, every id distinct so every one is
 # scored and stored), and runs `jobmatch batch` over 100,000 and then over
-# BENCH_COUNT (default 1,000,000) of them under /usr/bin/time.  Prints the
-# rate (candidates/s, Redis writes included), the CLI's peak resident size
+# BENCH_COUNT (default 1,000,000) of them under /usr/bin/time, at the
+# default detail (summary, proto/services.md), and between the two 100,000
+# others asking the whole breakdown (--detail full).  Prints the rate
+# (candidates/s, Redis writes included), the output's bytes a candidate at
+# both details, the CLI's peak resident size
 # for both sizes (flat memory: the two should be close), the matchers' peak
 # RSS, and checks that the output holds exactly one line per candidate.
 # Stops everything it started, also on Ctrl-C or failure.
@@ -63,18 +66,21 @@ for serial in range(2000):
     profile = stack.make_candidate(serial, "base")
     del profile["id"]
     bases.append(json.dumps(profile)[1:])
-for name, prefix, total in (("small.jsonl", "s", small), ("big.jsonl", "b", count)):
+for name, prefix, total in (("small.jsonl", "s", small), ("full.jsonl", "f", small),
+                            ("big.jsonl", "b", count)):
     with open(os.path.join(tmp, name), "w", buffering=1 << 20) as out:
         for n in range(total):
             out.write('{"id": "%s-%d", %s\n' % (prefix, n, bases[n % 2000]))
 PY
 [ $? = 0 ] || { failed=1; echo "bench_batch.sh: could not generate the candidates"; exit 1; }
 
-# run NAME COUNT: one batch run under /usr/bin/time; sets RATE, RSS_MB, SECONDS_TAKEN
+# run NAME COUNT [BATCH-OPTION...]: one batch run under /usr/bin/time; sets RATE,
+# RSS_MB, SECONDS_TAKEN, OUT_BYTES (the output's bytes a candidate)
 run () {
     local name=$1 total=$2
+    shift 2
     /usr/bin/time -v "$BIN/jobmatch" batch --gateway "$GATEWAY" --in "$TMP/$name.jsonl" \
-        --out "$TMP/$name.out" --summary "$TMP/$name.summary.json" 2>"$TMP/$name.err"
+        --out "$TMP/$name.out" --summary "$TMP/$name.summary.json" "$@" 2>"$TMP/$name.err"
     local rc=$?
     if [ $rc != 0 ]; then
         failed=1; echo "bench_batch.sh: batch over $name exited $rc:"; tail -5 "$TMP/$name.err"; exit 1
@@ -88,6 +94,7 @@ run () {
 s = json.load(open(sys.argv[1])); r = s["this_run"]
 print("%.0f %.1f %d" % (r["rate"], r["elapsed_s"], s["scored"]))' "$TMP/$name.summary.json")
     RSS_MB=$(awk -F: '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$TMP/$name.err")
+    OUT_BYTES=$(( $(stat -c %s "$TMP/$name.out") / total ))
     rm -f "$TMP/$name.out"
 }
 
@@ -101,11 +108,16 @@ matcher_rss () {
 }
 
 run small "$SMALL"
-SMALL_RATE=$RATE SMALL_RSS=$RSS_MB
+SMALL_RATE=$RATE SMALL_RSS=$RSS_MB SMALL_BYTES=$OUT_BYTES
+run full "$SMALL" --detail full
+FULL_RATE=$RATE FULL_BYTES=$OUT_BYTES
 run big "$COUNT"
 printf 'batch %d candidates:  %s candidates/s  (%s s, %d scored afresh and stored, two matchers, JSON lines in and out)  target 40,000/s\n' \
     "$COUNT" "$(printf "%'d" "$RATE")" "$SECONDS_TAKEN" "$SCORED"
-printf 'batch %d candidates:  %s candidates/s\n' "$SMALL" "$(printf "%'d" "$SMALL_RATE")"
+printf 'batch %d candidates:  %s candidates/s  (%d output bytes a candidate)\n' "$SMALL" \
+    "$(printf "%'d" "$SMALL_RATE")" "$SMALL_BYTES"
+printf 'batch %d candidates, --detail full:  %s candidates/s  (%d output bytes a candidate, the whole breakdown; run between the two above)  no target\n' \
+    "$SMALL" "$(printf "%'d" "$FULL_RATE")" "$FULL_BYTES"
 printf 'CLI peak RSS:  %s MB over %d candidates, %s MB over %d  (flat: bounded window, streamed input and output)\n' \
     "$RSS_MB" "$COUNT" "$SMALL_RSS" "$SMALL"
 printf 'matcher peak RSS:  %s MB  (target < 32 MB)\n' "$(matcher_rss)"
@@ -113,6 +125,6 @@ printf 'output: exactly one line per candidate in both runs; %s\n' "$REDIS_NOTE"
 # the ceiling: the same stack driven by bench_pipeline (no files, no reordering)
 if [ -x "$BIN/bench_pipeline" ]; then
     reference=$("$BIN/bench_pipeline" --gateway "$GATEWAY" --data data --mode batch --runs 1 --count "$SMALL" \
-                --no-cached 2>&1 | grep -m1 "pipeline batch:" | sed -E 's/ +\(.*//')
+                --no-cached --no-full 2>&1 | grep -m1 "pipeline batch:" | sed -E 's/ +\(.*//')
     echo "reference, same stack right after: ${reference:-bench_pipeline gave no figure}"
 fi

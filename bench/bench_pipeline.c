@@ -8,7 +8,10 @@
                  with --inflight requests outstanding; every reply received,
                  so Redis writes are included (the matcher flushes before it
                  replies).  Ids are unique per run, so nothing is cached; the
-                 same profiles sent again give the cached figure.
+                 same profiles sent again give the cached figure.  Replies
+                 at the default detail (summary, proto/services.md), and in
+                 runs alternating with those, "detail": "full" (the whole
+                 breakdown), with the reply bytes per candidate of each.
         single   requests per second, one candidate each, --inflight
                  outstanding
         latency  round-trip times at idle, one request at a time: p50, p99
@@ -59,6 +62,7 @@ typedef struct {
     int inflight;
     int runs;
     bool cached;                //  batch: also send the last run again (all cached)
+    bool full;                  //  batch: also runs asking "detail": "full"
     int gateway_pid;            //  for burst: whose memory to read; and CPU
     int matcher_pids [MAX_MATCHERS];
     int matcher_count;
@@ -92,6 +96,7 @@ typedef struct {
     size_t results;
     size_t cached;
     size_t not_stored;
+    size_t bytes;               //  reply bodies
 } tally_t;
 
 static uint64_t s_seed = 0x2545F4914F6CDD1DULL;
@@ -273,10 +278,11 @@ s_append_profile (jm_buf_t *out, const pool_t *pool, const char *tag, size_t num
 }
 
 //  Builds request_count bodies of per_request profiles each, numbered from 0
-//  (caller frees each and the array).
+//  (caller frees each and the array); detail, when not NULL, is asked of
+//  each request (else the service's default, summary).
 static char **
 s_bodies_new (const pool_t *pool, const char *tag, size_t request_count, int per_request,
-              bool single)
+              bool single, const char *detail)
 {
     char **bodies = calloc (request_count, sizeof (char *));
     assert (bodies);
@@ -284,7 +290,11 @@ s_bodies_new (const pool_t *pool, const char *tag, size_t request_count, int per
     jm_buf_init (&out);
     for (size_t request = 0; request < request_count; request++) {
         jm_buf_reset (&out);
-        jm_buf_puts (&out, single? "{\"candidate\":": "{\"candidates\":[");
+        if (detail)
+            jm_buf_printf (&out, "{\"detail\":\"%s\",", detail);
+        else
+            jm_buf_puts (&out, "{");
+        jm_buf_puts (&out, single? "\"candidate\":": "\"candidates\":[");
         for (int index = 0; index < per_request; index++) {
             if (index)
                 jm_buf_puts (&out, ",");
@@ -440,6 +450,7 @@ s_stream (jm_mdp_client_t *client, char **bodies, size_t count, int per_request,
         if (*end || index >= sent || answered [index])
             s_fail ("reply to an unknown or already answered request id '%s'", id);
         answered [index] = true;
+        tally->bytes += strlen (body);
         s_tally_reply (tally, body, per_request);
         free (id);
         free (body);
@@ -463,21 +474,40 @@ s_print_runs (const char *label, double *values, int runs)
     printf ("\n");
 }
 
+//  One batch run of fresh profiles asking "detail": "full".  Returns its
+//  rate; adds its reply bytes to *bytes.
+static double
+s_full_run (jm_mdp_client_t *client, const pool_t *pool, const options_t *options, int run,
+            size_t requests, size_t *bytes)
+{
+    char tag [32];
+    snprintf (tag, sizeof tag, "f%d-%d-%d", (int) getpid (), (int) (time (NULL) % 100000), run);
+    char **bodies = s_bodies_new (pool, tag, requests, options->batch, false, "full");
+    tally_t tally;
+    double seconds = s_stream (client, bodies, requests, options->batch, options->inflight, &tally);
+    s_bodies_destroy (bodies, requests);
+    *bytes += tally.bytes;
+    return (double) tally.results / seconds;
+}
+
 static void
 s_bench_batch (jm_mdp_client_t *client, const pool_t *pool, const options_t *options)
 {
     size_t requests = (size_t) ((options->count + options->batch - 1) / options->batch);
     size_t total = requests * (size_t) options->batch;
-    double rates [MAX_RUNS], cached_rates [MAX_RUNS];
-    size_t not_stored = 0;
+    double rates [MAX_RUNS], cached_rates [MAX_RUNS], full_rates [MAX_RUNS];
+    size_t not_stored = 0, bytes = 0, full_bytes = 0;
     char **bodies = NULL;
     cpu_t cpu = { 0 }, before;
     for (int run = 0; run < options->runs; run++) {
+        //  a run asking the whole breakdown, then one at the default: A B A B
+        full_rates [run] = options->full
+                         ? s_full_run (client, pool, options, run, requests, &full_bytes) : 0;
         char tag [32];
         snprintf (tag, sizeof tag, "b%d-%d-%d", (int) getpid (), (int) (time (NULL) % 100000), run);
         if (bodies)
             s_bodies_destroy (bodies, requests);
-        bodies = s_bodies_new (pool, tag, requests, options->batch, false);
+        bodies = s_bodies_new (pool, tag, requests, options->batch, false, NULL);
         tally_t tally;
         s_cpu_read (options, &before);
         double seconds = s_stream (client, bodies, requests, options->batch, options->inflight, &tally);
@@ -490,6 +520,7 @@ s_bench_batch (jm_mdp_client_t *client, const pool_t *pool, const options_t *opt
                     run, tally.cached, tally.results);
         rates [run] = (double) tally.results / seconds;
         not_stored += tally.not_stored;
+        bytes += tally.bytes;
     }
     char text [32];
     s_figures.batch_rate = bench_median (rates, options->runs);
@@ -498,6 +529,16 @@ s_bench_batch (jm_mdp_client_t *client, const pool_t *pool, const options_t *opt
             "target 40,000/s\n", s_thousands (bench_median (rates, options->runs), text, sizeof text),
             options->runs, total, options->batch, options->inflight, pool->mean_size);
     s_print_runs ("batch", rates, options->runs);
+    if (options->full) {
+        printf ("pipeline batch, full replies:  %s candidates/s  (median of %d runs alternating "
+                "with those above; \"detail\": \"full\", the whole breakdown)  no target\n",
+                s_thousands (bench_median (full_rates, options->runs), text, sizeof text),
+                options->runs);
+        s_print_runs ("full", full_rates, options->runs);
+        printf ("    reply bytes per candidate: %.0f at the default (summary), %.0f at full\n",
+                (double) bytes / ((double) total * options->runs),
+                (double) full_bytes / ((double) total * options->runs));
+    }
     s_cpu_print (&cpu, (double) total * options->runs, "candidate");
     if (not_stored)
         printf ("    warning: %zu results were answered \"stored\": false (Redis slow or down)\n",
@@ -531,7 +572,7 @@ s_bench_single (jm_mdp_client_t *client, const pool_t *pool, const options_t *op
     for (int run = 0; run < options->runs; run++) {
         char tag [32];
         snprintf (tag, sizeof tag, "s%d-%d-%d", (int) getpid (), (int) (time (NULL) % 100000), run);
-        char **bodies = s_bodies_new (pool, tag, requests, 1, true);
+        char **bodies = s_bodies_new (pool, tag, requests, 1, true, NULL);
         tally_t tally;
         s_cpu_read (options, &before);
         double seconds = s_stream (client, bodies, requests, 1, options->inflight, &tally);
@@ -559,7 +600,7 @@ s_bench_latency (jm_mdp_client_t *client, const pool_t *pool, const options_t *o
     for (int run = 0; run < options->runs; run++) {
         char tag [32];
         snprintf (tag, sizeof tag, "l%d-%d-%d", (int) getpid (), (int) (time (NULL) % 100000), run);
-        char **bodies = s_bodies_new (pool, tag, trips, 1, true);
+        char **bodies = s_bodies_new (pool, tag, trips, 1, true, NULL);
         tally_t tally = { 0 };
         for (size_t trip = 0; trip < trips; trip++) {
             char id [32];
@@ -678,7 +719,7 @@ s_burst_once (jm_mdp_client_t *client, jm_mdp_client_t *stats_client, const pool
     long count = options->burst? options->burst: queue_max + queue_max / 2;
     char tag [32];
     snprintf (tag, sizeof tag, "u%d-%d-%d", (int) getpid (), (int) (time (NULL) % 100000), run);
-    char **bodies = s_bodies_new (pool, tag, (size_t) count, 1, true);
+    char **bodies = s_bodies_new (pool, tag, (size_t) count, 1, true, NULL);
     out [0] = out [1] = s_status_kb (pid, "VmRSS");
     *queue_peak = *busy = 0;
     long sent = 0, received = 0;
@@ -838,6 +879,7 @@ s_usage (FILE *file)
         "  --candidates FILE   profiles as JSON lines (ids replaced); default: generated\n"
         "  --data DIR          data dir with taxonomy.json, for generated profiles\n"
         "  --no-cached         skip the batch figure for cached profiles\n"
+        "  --no-full           skip the batch runs asking the whole breakdown (detail full)\n"
         "  --gateway-pid PID   the gateway's process, for burst (its memory)\n"
         "  --burst N           requests in a burst (default: queue-max and a half)\n"
         "  --matcher-pid PID   a matcher's process, for its peak memory (repeatable)\n"
@@ -849,7 +891,8 @@ s_usage (FILE *file)
 int
 main (int argc, char **argv)
 {
-    options_t options = { .gateway = NULL, .mode = "all", .batch = 500, .runs = 3, .cached = true };
+    options_t options = { .gateway = NULL, .mode = "all", .batch = 500, .runs = 3, .cached = true,
+                          .full = true };
     long count = 0;
     int inflight = 0;
     static struct option long_options [] = {
@@ -858,6 +901,7 @@ main (int argc, char **argv)
         { "inflight", required_argument, 0, 'i' }, { "runs", required_argument, 0, 'r' },
         { "candidates", required_argument, 0, 'c' }, { "data", required_argument, 0, 'd' },
         { "no-cached", no_argument, 0, 'C' }, { "help", no_argument, 0, 'h' },
+        { "no-full", no_argument, 0, 'F' },
         { "gateway-pid", required_argument, 0, 'G' }, { "burst", required_argument, 0, 'B' },
         { "matcher-pid", required_argument, 0, 'M' }, { "redis-pid", required_argument, 0, 'R' },
         { "curve-server", required_argument, 0, 'S' }, { "curve-cert", required_argument, 0, 'K' },
@@ -875,6 +919,7 @@ main (int argc, char **argv)
             case 'c': options.candidates = optarg; break;
             case 'd': options.data = optarg; break;
             case 'C': options.cached = false; break;
+            case 'F': options.full = false; break;
             case 'G': options.gateway_pid = atoi (optarg); break;
             case 'B': options.burst = atol (optarg); break;
             case 'R': options.redis_pid = atoi (optarg); break;

@@ -90,7 +90,7 @@ for run in $(seq "$runs"); do
             gateway=$plain_gateway keys=() processes=("${plain_pids[@]}")
             [ "$side" = curve ] && gateway=$curve_gateway keys=("${CLIENT_ARGS[@]}") \
                 processes=("${curve_pids[@]}")
-            "$BIN/bench_pipeline" --gateway "$gateway" --data data --no-cached "${processes[@]}" \
+            "$BIN/bench_pipeline" --gateway "$gateway" --data data --no-cached --no-full "${processes[@]}" \
                 "$@" --runs 1 --mode "$mode" ${keys[@]+"${keys[@]}"} >"$TMP/ab.out" 2>&1 && cat "$TMP/ab.out" >>"$TMP/ab-all.out" \
                 || { cat "$TMP/ab.out"; fail "bench_pipeline ($side, $mode) failed"; }
             echo "$(rate "$TMP/ab.out" "$mode")" >>"$TMP/ab-$side-$mode"

@@ -9,7 +9,8 @@ Use it as a script:
     client.py [--gateway EP] [--timeout S] [--curve-server FILE --curve-cert FILE]
               COMMAND [ARGS]
 
-    submit FILE [--job ID]...    score candidates (one JSON object, an array or
+    submit FILE [--job ID]... [--detail LEVEL]
+                                 score candidates (one JSON object, an array or
                                  JSON lines; "-" is stdin); prints one result a line
     post-job FILE                create or replace a job; prints it with its version
     get-job ID                   prints one job
@@ -18,9 +19,14 @@ Use it as a script:
     rank JOB [--offset N] [--limit N] [--min-score X] [--band B]
                                  prints a page of a job's ranking, one entry a line,
                                  then a summary line on stderr
-    result JOB CANDIDATE         prints a stored result
+    result JOB CANDIDATE         prints a stored result (--detail, default full)
     results CANDIDATE            prints a candidate's results for every job
     best FILE [--limit N]        the jobs that suit one candidate best
+
+    --detail LEVEL (submit, result, results, best) says how much of each result
+    the reply carries: score (candidate, job, job_version, score, band), summary
+    (also name, required met and the required requirements missing: the default
+    but for result) or full (the whole breakdown); proto/services.md.
     stats                        the gateway's counters
 
     --gateway defaults to $JOBMATCH_GATEWAY, else tcp://127.0.0.1:5570; --timeout
@@ -44,7 +50,7 @@ or as a module:
         jobmatch.put_job({"id": "api-dev", "title": "API developer",
                           "requirements": [{"skill": "Python", "weight": 3}]})
         results = jobmatch.submit([{"id": "c1", "name": "Ada", "skills": ["Python"]}],
-                                  jobs=["api-dev"])
+                                  jobs=["api-dev"], detail="score")
         page = jobmatch.rank("api-dev", limit=10)
         for entry in page["entries"]:
             print(entry["rank"], entry["candidate"], entry["score"])
@@ -69,7 +75,7 @@ exactly once, by a matcher or by the gateway with an error body:
 reply comes within the timeout, the request may still be answered later: the
 client then drops that reply, since its id is no longer awaited.  Services:
 
-    jobmatch.match    {"candidates": [...], "jobs": [ID, ...]}  -> {"ok", "results"}
+    jobmatch.match    {"candidates": [...], "jobs": [ID, ...], "detail": D}  -> {"ok", "results"}
     jobmatch.jobs     {"op": "put" | "get" | "list" | "delete", ...}
     jobmatch.results  {"op": "result" | "rank" | "candidate" | "best" | "summary", ...}
 
@@ -89,6 +95,7 @@ DEFAULT_GATEWAY = "tcp://127.0.0.1:5570"
 MDPC = b"MDPC01"
 MATCH, JOBS, RESULTS, STATS = "jobmatch.match", "jobmatch.jobs", "jobmatch.results", "jobmatch.stats"
 MAX_CANDIDATES = 1000           # candidates in one jobmatch.match request
+DETAILS = ("score", "summary", "full")      # how much of a result a reply carries
 # answered by the gateway before any work was done (unavailable: the gateway
 # was stopping; a request its worker held may have run, and scoring again is
 # harmless)
@@ -243,13 +250,15 @@ class JobmatchClient:
 
     # -- jobmatch.match -----------------------------------------------------
 
-    def submit(self, candidates, jobs=None, window=8):
+    def submit(self, candidates, jobs=None, window=8, detail=None):
         """Scores candidates (dicts) against jobs (ids; None: the default
         job), stores the results and updates the rankings.  Sends them in
         requests of up to 1000 with up to window requests in flight, and
         returns the results in input order: one per candidate and job, or
         for a candidate that could not be read {"position", "candidate",
-        "error"}.  Raises JobmatchError when a whole request fails."""
+        "error"}.  detail: "score", "summary" or "full" (None: the
+        service's default, summary).  Raises JobmatchError when a whole
+        request fails."""
         chunks = [candidates[i:i + MAX_CANDIDATES] for i in range(0, len(candidates), MAX_CANDIDATES)]
         replies, pending = {}, {}
         next_chunk = 0
@@ -258,6 +267,8 @@ class JobmatchClient:
                 body = {"candidates": chunks[next_chunk]}
                 if jobs:
                     body["jobs"] = list(jobs)
+                if detail:
+                    body["detail"] = detail
                 pending[self.send(MATCH, body)] = next_chunk
                 next_chunk += 1
             got = self.recv()
@@ -294,10 +305,17 @@ class JobmatchClient:
 
     # -- jobmatch.results ---------------------------------------------------
 
-    def result(self, job_id, candidate_id):
+    @staticmethod
+    def _with_detail(body, detail):
+        if detail:
+            body["detail"] = detail
+        return body
+
+    def result(self, job_id, candidate_id, detail=None):
         """The stored result of a candidate for a job (JobmatchError
-        not_found when there is none)."""
-        return self.request(RESULTS, {"op": "result", "job": job_id, "candidate": candidate_id})["result"]
+        not_found when there is none), at detail (None: summary)."""
+        return self.request(RESULTS, self._with_detail(
+            {"op": "result", "job": job_id, "candidate": candidate_id}, detail))["result"]
 
     def rank(self, job_id, offset=0, limit=20, min_score=None, band=None):
         """A page of a job's ranking: {"job", "version", "total", "matching",
@@ -308,14 +326,17 @@ class JobmatchClient:
             body["min_score"] = min_score
         return self.request(RESULTS, body)
 
-    def candidate_results(self, candidate_id):
-        """A candidate's results for every registered job that has one."""
-        return self.request(RESULTS, {"op": "candidate", "candidate": candidate_id})["results"]
+    def candidate_results(self, candidate_id, detail=None):
+        """A candidate's results for every registered job that has one, at
+        detail (None: summary)."""
+        return self.request(RESULTS, self._with_detail(
+            {"op": "candidate", "candidate": candidate_id}, detail))["results"]
 
-    def best(self, candidate, limit=10):
+    def best(self, candidate, limit=10, detail=None):
         """One profile scored against every registered job, best first
-        (nothing is stored)."""
-        return self.request(RESULTS, {"op": "best", "candidate": candidate, "limit": limit})["results"]
+        (nothing is stored), at detail (None: summary)."""
+        return self.request(RESULTS, self._with_detail(
+            {"op": "best", "candidate": candidate, "limit": limit}, detail))["results"]
 
     def stats(self):
         """The gateway's counters (jobmatch.stats)."""
@@ -370,6 +391,7 @@ def _parser():
     command = commands.add_parser("submit", help="score candidates")
     command.add_argument("file")
     command.add_argument("--job", action="append", help="a job id; repeatable (default: the default job)")
+    command.add_argument("--detail", choices=DETAILS, default="summary", help="how much of each result")
     command = commands.add_parser("post-job", help="create or replace a job")
     command.add_argument("file")
     command = commands.add_parser("get-job", help="one job")
@@ -386,11 +408,14 @@ def _parser():
     command = commands.add_parser("result", help="a stored result")
     command.add_argument("job")
     command.add_argument("candidate")
+    command.add_argument("--detail", choices=DETAILS, default="full", help="how much of the result")
     command = commands.add_parser("results", help="a candidate's results for every job")
     command.add_argument("candidate")
+    command.add_argument("--detail", choices=DETAILS, default="summary", help="how much of each result")
     command = commands.add_parser("best", help="the jobs that suit one candidate best")
     command.add_argument("file")
     command.add_argument("--limit", type=int, default=10)
+    command.add_argument("--detail", choices=DETAILS, default="summary", help="how much of each result")
     commands.add_parser("stats", help="the gateway's counters")
     return parser
 
@@ -406,7 +431,8 @@ def main(argv=None):
     try:
         with client as jobmatch:
             if args.command == "submit":
-                for result in jobmatch.submit(_read_candidates(args.file), jobs=args.job):
+                for result in jobmatch.submit(_read_candidates(args.file), jobs=args.job,
+                                              detail=args.detail):
                     _print(result)
             elif args.command == "post-job":
                 _print(jobmatch.put_job(_read_json(args.file)), pretty=True)
@@ -427,12 +453,12 @@ def main(argv=None):
                 print("showing %s of %d (%d in all), version %d" % (
                     shown, page["matching"], page["total"], page["version"]), file=sys.stderr)
             elif args.command == "result":
-                _print(jobmatch.result(args.job, args.candidate), pretty=True)
+                _print(jobmatch.result(args.job, args.candidate, detail=args.detail), pretty=True)
             elif args.command == "results":
-                for result in jobmatch.candidate_results(args.candidate):
+                for result in jobmatch.candidate_results(args.candidate, detail=args.detail):
                     _print(result)
             elif args.command == "best":
-                for result in jobmatch.best(_read_json(args.file), limit=args.limit):
+                for result in jobmatch.best(_read_json(args.file), limit=args.limit, detail=args.detail):
                     _print(result)
             elif args.command == "stats":
                 _print(jobmatch.stats(), pretty=True)

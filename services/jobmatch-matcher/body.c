@@ -74,6 +74,18 @@ jm_body_string (json_t *body, const char *name, size_t max_len, jm_error_t *err)
     return json_string_value (member);
 }
 
+int
+jm_body_detail (json_t *body, jm_detail_t *detail, jm_error_t *err)
+{
+    static const char *types [] = { "an object", "an array", "string", "a number", "a number",
+                                    "true", "false", "null" };
+    json_t *member = json_object_get (body, "detail");
+    if (!member || json_is_null (member))
+        return jm_detail_parse (NULL, NULL, 0, JM_DETAIL_DEFAULT, detail, err);
+    return jm_detail_parse (types [json_typeof (member)], json_string_value (member),
+                            json_string_length (member), JM_DETAIL_DEFAULT, detail, err);
+}
+
 void
 jm_body_error_object (jm_buf_t *out, const jm_error_t *err)
 {

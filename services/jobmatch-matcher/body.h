@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include "jm_buf.h"
+#include "jm_detail.h"
 #include "jm_error.h"
 
 //  Parses a request body.  Returns the object (new reference), or NULL with
@@ -35,6 +36,12 @@ int
 //  not such a string.
 const char *
     jm_body_string (json_t *body, const char *name, size_t max_len, jm_error_t *err);
+
+//  Reads the "detail" member (jm_detail.h): JM_DETAIL_DEFAULT when absent
+//  or null.  Returns 0, or -1 with err set (invalid_request naming the
+//  values it takes).
+int
+    jm_body_detail (json_t *body, jm_detail_t *detail, jm_error_t *err);
 
 //  Appends {"code": C, "message": M[, "line": L, "column": C]} (no "ok").
 void

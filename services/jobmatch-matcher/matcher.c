@@ -12,8 +12,12 @@
     copied into its reply, each miss scored straight into its reply, from
     where the store copies it into its write.  So a result exists once in
     the matcher, and a big reply is lent to libzmq, not copied
-    (reply_buffer.h).  Every FLUSH_EVERY results are queued as one write
-    (jm_store_write_many: one ranking command per set for all of them) and
+    (reply_buffer.h).  A request asking less than the whole breakdown
+    ("detail", jm_detail.h) gets each hit cut from the stored JSON and
+    each miss written at that detail, while the miss's full JSON, the one
+    stored, waits aside until its write is queued.  Every FLUSH_EVERY
+    results are queued as one write (jm_store_write_many: one ranking
+    command per set for all of them) and
     sent ahead without waiting (jm_store_send) once the lookup's answers are
     all read: Redis stores them while the next ones are scored.  The
     replies are written as if stored; when another request is already
@@ -36,6 +40,7 @@
 #include "results.h"
 #include "stats.h"
 #include "jm_buf.h"
+#include "jm_detail.h"
 #include "jm_engine.h"
 #include "jm_json.h"
 #include "jm_log.h"
@@ -73,14 +78,17 @@ typedef struct {
     char fingerprint [64];
     bool refresh;               //  scored and stored even when cached ("refresh": true)
     bool cached;
-    size_t offset, len;         //  new: its JSON in the reply buffer, where the
+    bool aside;                 //  new, full JSON in self->aside: the reply holds less
+    size_t offset, len;         //  new: its full JSON in the reply buffer, where the
                                 //  reply goes on after all but its closing brace
+                                //  (or in self->aside)
 } s_item_t;
 
 typedef struct {
     jm_mdp_request_t *request;
     jm_error_t error;           //  the whole request failed
     bool single;                //  {"candidate": ...} rather than {"candidates": [...]}
+    jm_detail_t detail;         //  how much of each result its reply carries
     int first_entry, entry_count;
     size_t reply_offset;        //  where its reply starts in the reply buffer
 } s_request_t;
@@ -116,6 +124,9 @@ struct _jm_matcher_t {
     size_t guard_cap;
     jm_buf_t profile;
     jm_json_doc_t *doc;         //  the request being parsed, reused
+    jm_json_doc_t *cut_doc;     //  a cached result cut to the detail asked, reused
+    jm_buf_t aside;             //  the full JSON of new results whose replies hold
+                                //  less, until their write is queued (s_write_results)
     bool unknown_job_seen;      //  a request of this batch named a job not (yet) known
     //  the batch being handled, reused from turn to turn
     s_request_t *requests;
@@ -336,6 +347,10 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
     if (refresh && !jm_json_is (refresh, JM_JSON_TRUE) && !jm_json_is (refresh, JM_JSON_FALSE))
         jm_error_set (&request->error, JM_ERR_INVALID_REQUEST, "refresh must be true or false");
     else
+    if (jm_detail_parse_json (jm_json_get (body, "detail"), JM_DETAIL_DEFAULT, &request->detail,
+                              &request->error))
+        ;   //  the error says which values detail takes
+    else
     if (jm_json_count (many) > JM_MATCH_MAX_CANDIDATES)
         jm_error_set (&request->error, JM_ERR_TOO_LARGE, "%zu candidates: at most %d in one request",
                       jm_json_count (many), JM_MATCH_MAX_CANDIDATES);
@@ -382,7 +397,30 @@ static const char *s_served [] = {
     ",\"cached\":true,\"stored\":true}"
 };
 
-static void s_score_item (jm_matcher_t *self, size_t i, jm_buf_t *out, s_writes_t *writes);
+static void s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
+                          s_writes_t *writes);
+
+//  Copies a cached result into the reply, cut to the detail asked (the
+//  store holds the full JSON), less its closing brace.  False when the
+//  stored text is no result (then out is as it was: it is scored again).
+static bool
+s_copy_cached (jm_matcher_t *self, const jm_store_lookup_t *lookup, jm_detail_t detail,
+               jm_buf_t *out)
+{
+    if (detail == JM_DETAIL_FULL) {
+        jm_buf_append (out, lookup->json, lookup->json_len - 1);
+        return true;
+    }
+    jm_error_t error;
+    jm_error_clear (&error);
+    if (jm_detail_cut (self->cut_doc, lookup->json, lookup->json_len, detail, out, &error)) {
+        jm_log_warning ("cached result of candidate %.64s for job %s: %s; scored again",
+                        lookup->candidate, lookup->job, error.message);
+        return false;
+    }
+    out->len--;                         //  its closing brace: how it was served follows
+    return true;
+}
 
 //  Writes the reply of one request into out, as if its new results were
 //  stored (s_finish_replies says otherwise when they were not): its error,
@@ -427,12 +465,14 @@ s_write_reply (jm_matcher_t *self, s_request_t *request, jm_buf_t *out, s_writes
                                   && !self->items [i].refresh
                                   && lookup->json_len > 1
                                   && lookup->json [lookup->json_len - 1] == '}';
+            //  the stored result, less its closing brace, plus how it was served
+            if (self->items [i].cached
+            &&  !s_copy_cached (self, lookup, request->detail, out))
+                self->items [i].cached = false;
             if (!self->items [i].cached) {
-                s_score_item (self, i, out, writes);
+                s_score_item (self, i, request->detail, out, writes);
                 continue;
             }
-            //  the stored result, less its closing brace, plus how it was served
-            jm_buf_append (out, lookup->json, lookup->json_len - 1);
             jm_buf_puts (out, s_served [SERVED_CACHED]);
             self->cached_done++;
         }
@@ -596,9 +636,12 @@ static size_t
 s_write_results (jm_matcher_t *self, size_t count)
 {
     const char *data = reply_buffer_buf (self->outs [self->out])->data;
-    for (size_t w = 0; w < count; w++)
-        self->write_results [w].json = data + self->items [self->write_items [w]].offset;
+    for (size_t w = 0; w < count; w++) {
+        const s_item_t *item = &self->items [self->write_items [w]];
+        self->write_results [w].json = (item->aside ? self->aside.data : data) + item->offset;
+    }
     int queued = jm_store_write_many (self->store, self->write_results, count, self->write_errors);
+    jm_buf_reset (&self->aside);        //  the store has copied them
     for (size_t w = 0; w < count; w++)
         if (self->write_errors [w].code [0])
             jm_log_warning ("result of candidate %.64s for job %s not stored: %s",
@@ -607,20 +650,26 @@ s_write_results (jm_matcher_t *self, size_t count)
     return queued > 0 ? (size_t) queued : 0;
 }
 
-//  Scores item i into its place in the reply (out), and queues its write,
+//  Scores item i into its place in the reply (out) at the detail asked,
+//  and queues its write (the full JSON, from the reply or set aside),
 //  every FLUSH_EVERY results one write sent ahead, and its candidate's
 //  profile once.
 static void
-s_score_item (jm_matcher_t *self, size_t i, jm_buf_t *out, s_writes_t *writes)
+s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
+              s_writes_t *writes)
 {
     s_item_t *item = &self->items [i];
     const jm_candidate_t *candidate = self->entries [item->entry].candidate;
     jm_result_t scored;
     jm_score_explain (item->info->job, candidate, &scored);
-    item->offset = out->len;
-    jm_result_write_json (&scored, item->info->job, candidate, out);
-    item->len = out->len - item->offset;
-    assert (item->len > 1 && out->data [out->len - 1] == '}');
+    item->aside = detail != JM_DETAIL_FULL;
+    jm_buf_t *full = item->aside ? &self->aside : out;
+    item->offset = full->len;
+    jm_result_write_json (&scored, item->info->job, candidate, full);
+    item->len = full->len - item->offset;
+    assert (item->len > 1 && full->data [full->len - 1] == '}');
+    if (item->aside)
+        jm_detail_write (&scored, item->info->job, candidate, detail, out);
     out->len--;                         //  the reply closes it with how it was served
     jm_buf_puts (out, s_served [SERVED_STORED]);
     size_t w = writes->scored++;
@@ -965,6 +1014,8 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     jm_buf_init (&self->reply);
     jm_buf_init (&self->profile);
     self->doc = jm_json_doc_new ();
+    self->cut_doc = jm_json_doc_new ();
+    jm_buf_init (&self->aside);
     jm_log_info ("serving %s (%d slots), %s and %s for %s as %s; redis %s; taxonomy %s, "
                  "%d built-in jobs", JM_MATCH_SERVICE, slots, JM_JOBS_SERVICE, JM_RESULTS_SERVICE,
                  gateway, jm_stats_id (self->stats), jm_store_endpoint (self->store),
@@ -1001,6 +1052,8 @@ jm_matcher_destroy (jm_matcher_t **self_p)
     free (self->guard_ids);
     jm_buf_free (&self->profile);
     jm_json_doc_destroy (&self->doc);
+    jm_json_doc_destroy (&self->cut_doc);
+    jm_buf_free (&self->aside);
     free (self->requests);
     free (self->held);
     reply_buffer_destroy (&self->outs [0]);

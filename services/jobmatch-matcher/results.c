@@ -20,6 +20,7 @@ struct _jm_results_t {
     jm_registry_t *registry;
     const jm_keys_t *keys;
     jm_store_calls_t *calls, *more;
+    jm_json_doc_t *doc;         //  a stored result cut to the detail asked
 };
 
 jm_results_t *
@@ -32,6 +33,7 @@ jm_results_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry)
     self->keys = jm_store_keys (store);
     self->calls = jm_store_calls_new ();
     self->more = jm_store_calls_new ();
+    self->doc = jm_json_doc_new ();
     return self;
 }
 
@@ -44,6 +46,7 @@ jm_results_destroy (jm_results_t **self_p)
         return;
     jm_store_calls_destroy (&self->calls);
     jm_store_calls_destroy (&self->more);
+    jm_json_doc_destroy (&self->doc);
     free (self);
     *self_p = NULL;
 }
@@ -96,6 +99,19 @@ s_candidate_arg (json_t *body, jm_buf_t *out)
     return candidate;
 }
 
+//  Reads "detail" (jm_detail.h).  False with the error reply in out when it
+//  is not one of the levels.
+static bool
+s_detail_arg (json_t *body, jm_detail_t *detail, jm_buf_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_body_detail (body, detail, &err) == 0)
+        return true;
+    jm_body_error (out, &err);
+    return false;
+}
+
 //  --------------------------------------------------------------------------
 //  result
 
@@ -105,8 +121,11 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
     char job_key [JM_KEYS_MAX];
     const char *job = s_job_arg (self, body, job_key, out);
     const char *candidate = job ? s_candidate_arg (body, out) : NULL;
-    if (!candidate)
+    jm_detail_t detail;
+    if (!candidate || !s_detail_arg (body, &detail, out))
         return;
+    jm_error_t err;
+    jm_error_clear (&err);
     char *json = NULL;
     size_t len = 0;
     int found = jm_store_read_result (self->store, job, candidate, &json, &len);
@@ -114,8 +133,6 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
         s_unavailable (self, out);
     else
     if (found == 0) {
-        jm_error_t err;
-        jm_error_clear (&err);
         jm_error_set (&err, JM_ERR_NOT_FOUND, "no result for candidate \"%.128s\" and job \"%.128s\"",
                       candidate, job);
         jm_body_error (out, &err);
@@ -123,8 +140,13 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
     else {
         jm_buf_reset (out);
         jm_buf_puts (out, "{\"ok\":true,\"result\":");
-        jm_buf_append (out, json, len);
-        jm_buf_puts (out, "}");
+        if (jm_detail_cut (self->doc, json, len, detail, out, &err) == 0)
+            jm_buf_puts (out, "}");
+        else {
+            jm_log_warning ("result of candidate %.64s for job %.64s: %s", candidate, job,
+                            err.message);
+            jm_body_error (out, &err);
+        }
     }
     free (json);
 }
@@ -362,8 +384,11 @@ static void
 s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
     const char *candidate = s_candidate_arg (body, out);
-    if (!candidate)
+    jm_detail_t detail;
+    if (!candidate || !s_detail_arg (body, &detail, out))
         return;
+    jm_error_t err;
+    jm_error_clear (&err);
     jm_registry_refresh (self->registry);     //  a job put a moment ago elsewhere
     jm_store_calls_reset (self->calls);
     int count = jm_registry_count (self->registry);
@@ -390,9 +415,15 @@ s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
                          ? jm_store_result_json (reply->str, reply->len, &json_len) : NULL;
         if (!json)
             continue;
+        size_t mark = out->len;
         if (!first)
             jm_buf_puts (out, ",");
-        jm_buf_append (out, json, json_len);
+        if (jm_detail_cut (self->doc, json, json_len, detail, out, &err)) {
+            jm_log_warning ("result of candidate %.64s for job %.64s left out: %s", candidate,
+                            jm_registry_at (self->registry, i)->id, err.message);
+            out->len = mark;
+            continue;
+        }
         first = false;
     }
     jm_buf_puts (out, "]}");
@@ -427,7 +458,9 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_body_error (out, &err);
         return;
     }
-    if (jm_body_int (body, "limit", 10, 1, JM_RESULTS_MAX_BEST, &limit, &err)) {
+    jm_detail_t detail;
+    if (jm_body_int (body, "limit", 10, 1, JM_RESULTS_MAX_BEST, &limit, &err)
+    ||  jm_body_detail (body, &detail, &err)) {
         jm_body_error (out, &err);
         return;
     }
@@ -450,7 +483,9 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
     for (int i = 0; i < count && i < limit; i++) {
         if (i)
             jm_buf_puts (out, ",");
-        jm_engine_score (self->engine, best [i].job->job, candidate, out);
+        jm_result_t result;
+        jm_score_explain (best [i].job->job, candidate, &result);
+        jm_detail_write (&result, best [i].job->job, candidate, detail, out);
     }
     jm_buf_puts (out, "]}");
     free (best);

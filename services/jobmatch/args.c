@@ -207,6 +207,16 @@ jm_cli_int_option (const jm_cli_spec_t *spec, const char *name, const char *valu
 }
 
 int
+jm_cli_detail_option (const jm_cli_spec_t *spec, const char *value, jm_detail_t *out)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_detail_parse ("string", value, strlen (value), JM_DETAIL_DEFAULT, out, &err))
+        return jm_cli_usage_error (spec, "--%s", err.message);
+    return 0;
+}
+
+int
 jm_cli_jobs_distinct (const jm_cli_spec_t *spec, const char *const *jobs, int count)
 {
     for (int j = 0; j < count; j++)

@@ -178,12 +178,15 @@ s_csv_result (jm_batch_output_t *self, long line, const jm_batch_item_t *item)
     jm_batch_json_field_t fields [] = {
         JM_BATCH_FIELD ("candidate"), JM_BATCH_FIELD ("name"), JM_BATCH_FIELD ("job"),
         JM_BATCH_FIELD ("score"), JM_BATCH_FIELD ("band"), JM_BATCH_FIELD ("required"),
-        JM_BATCH_FIELD ("missing"), JM_BATCH_FIELD ("cached")
+        JM_BATCH_FIELD ("missing"), JM_BATCH_FIELD ("cached"),
+        JM_BATCH_FIELD ("missing_required_skills")
     };
     jm_batch_json_iter_t iter;
     jm_batch_json_iter_init (&iter, item->text, item->len);
     size_t size;
-    jm_batch_json_fields (&iter, fields, 8, &size);
+    jm_batch_json_fields (&iter, fields, 9, &size);
+    if (!fields [6].value)
+        fields [6] = fields [8];        //  a summary result: the required ones missing
     for (int f = 0; f < 6; f++)
         s_csv_json_field (self, fields [f].value, fields [f].len, false);
     //  missing: the labels joined with "; "

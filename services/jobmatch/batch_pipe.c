@@ -263,10 +263,17 @@ jm_batch_reply_results (const char *body, size_t len, jm_batch_json_iter_t *iter
 }
 
 void
-jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count, bool refresh)
+jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count, bool refresh,
+                       const char *detail)
 {
     jm_buf_init (&self->body);
-    jm_buf_puts (&self->body, refresh ? "{\"refresh\":true,\"jobs\":[" : "{\"jobs\":[");
+    jm_buf_puts (&self->body, refresh ? "{\"refresh\":true," : "{");
+    if (detail) {
+        jm_buf_puts (&self->body, "\"detail\":");
+        jm_buf_json_str (&self->body, detail);
+        jm_buf_puts (&self->body, ",");
+    }
+    jm_buf_puts (&self->body, "\"jobs\":[");
     for (int j = 0; j < count; j++) {
         if (j)
             jm_buf_puts (&self->body, ",");

@@ -114,8 +114,11 @@ typedef struct {
 } jm_batch_request_t;
 
 //  Starts a request against the count jobs at jobs (borrowed for the call);
-//  refresh: the matcher scores and stores every result even when cached.
-void jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count, bool refresh);
+//  refresh: the matcher scores and stores every result even when cached;
+//  detail: how much of each result the reply carries ("score", "summary",
+//  "full"; NULL: the service's default).
+void jm_batch_request_init (jm_batch_request_t *self, const char *const *jobs, int count, bool refresh,
+                            const char *detail);
 
 //  Appends one candidate's JSON text (copied).
 void jm_batch_request_add (jm_batch_request_t *self, const char *text, size_t len);

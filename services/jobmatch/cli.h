@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "jm_buf.h"
+#include "jm_detail.h"
 #include "jm_engine.h"
 #include "jm_error.h"
 
@@ -125,6 +126,11 @@ int jm_cli_usage_error (const jm_cli_spec_t *spec, const char *format, ...)
 //  printing a usage error for spec.
 int jm_cli_int_option (const jm_cli_spec_t *spec, const char *name, const char *value, int low, int high,
                        int *out);
+
+//  Reads value, given for --detail, as a reply detail ("score", "summary"
+//  or "full") into *out.  Returns 0, or JM_CLI_FATAL after printing a
+//  usage error for spec.
+int jm_cli_detail_option (const jm_cli_spec_t *spec, const char *value, jm_detail_t *out);
 
 //  Checks that no job id is given twice among jobs [0, count).  Returns 0,
 //  or JM_CLI_FATAL after printing a usage error for spec naming the first.

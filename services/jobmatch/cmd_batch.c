@@ -80,11 +80,12 @@ static const jm_cli_option_t s_options [] = {
     { "retries",    "N",      "resends of a request that timed out or was refused (default 5, env JOBMATCH_RETRIES)" },
     { "summary",    "FILE",   "also write the summary there, as JSON" },
     { "nice",       "N",      "CPU priority as a nice value, 0..19: Redis and the gateway first (default 10, env JOBMATCH_NICE)" },
+    { "detail",     "LEVEL",  "how much of each result: score, summary or full (default summary)" },
     { NULL }
 };
 enum { s_OPT_GATEWAY, s_OPT_JOB, s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_FORMAT,
        s_OPT_WINDOW, s_OPT_BATCH, s_OPT_RESUME, s_OPT_VERIFY, s_OPT_FORCE, s_OPT_TIMEOUT, s_OPT_RETRIES,
-       s_OPT_SUMMARY, s_OPT_NICE };
+       s_OPT_SUMMARY, s_OPT_NICE, s_OPT_DETAIL };
 
 static const jm_cli_spec_t s_spec = {
     "batch", "[OPTIONS] --in FILE --out FILE",
@@ -100,6 +101,12 @@ static const jm_cli_spec_t s_spec = {
     "Output, JSON lines: the result objects, or {\"line\": N, \"candidate\": id|null,\n"
     "\"job\": id, \"error\": {\"code\", \"message\"}} for a bad candidate (once per job).\n"
     "CSV: id,name,job,score,band,required,missing,error,line,cached,stored.\n"
+    "--detail says how much of each result the matcher sends (proto/services.md):\n"
+    "score (candidate, job, job_version, score, band), summary (also name, required\n"
+    "met and the required requirements missing; the default) or full (the whole\n"
+    "breakdown).  CSV's missing column lists the required requirements missing,\n"
+    "with --detail full every requirement missing; score leaves name, required and\n"
+    "missing empty.  Give --resume the --detail of the run it continues.\n"
     "\n"
     "--all-jobs asks the job registry (service jobmatch.jobs) for the jobs; while no\n"
     "registry serves, it uses the jobs of the local data (--data).\n"
@@ -196,6 +203,7 @@ typedef struct {
     long repaired;              //  candidates stored by repair passes
     int repair_passes;
     bool refresh;               //  requests ask the matcher to store even cached results
+    const char *detail;         //  how much of each result requests ask for
     bool verified;              //  --verify ran: verify holds what it found
     jm_batch_verify_stats_t verify;
 } s_batch_t;
@@ -255,7 +263,8 @@ s_send_part (s_batch_t *self, s_chunk_t *chunk, int from, int to, int group)
     if (job_to > self->job_count)
         job_to = self->job_count;
     jm_batch_request_t request;
-    jm_batch_request_init (&request, self->jobs + job_from, job_to - job_from, self->refresh);
+    jm_batch_request_init (&request, self->jobs + job_from, job_to - job_from, self->refresh,
+                           self->detail);
     for (int r = from; r < to; r++) {
         s_record_t *record = &chunk->records [r];
         if (record->len)
@@ -991,6 +1000,7 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
 {
     s_batch_t self;
     memset (&self, 0, sizeof self);
+    jm_detail_t detail;
     self.cli = cli;
     self.gateway = getenv ("JOBMATCH_GATEWAY");
     if (!self.gateway || !*self.gateway)
@@ -1087,8 +1097,15 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
             case s_OPT_SUMMARY:
                 summary_path = value;
                 break;
+            case s_OPT_DETAIL:
+                if (jm_cli_detail_option (&s_spec, value, &detail))
+                    return JM_CLI_FATAL;
+                self.detail = jm_detail_name (detail);
+                break;
         }
     }
+    if (!self.detail)
+        self.detail = "summary";
     if (!in_path || !out_path)
         return jm_cli_usage_error (&s_spec, "--in FILE and --out FILE are needed");
     if (all_jobs && self.job_count)

@@ -406,7 +406,8 @@ s_results_all (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *cand
 {
     int status;
     json_t *reply = s_call (cli, opts, JM_RESULTS_SERVICE,
-                            json_pack ("{s:s, s:s}", "op", "candidate", "candidate", candidate), &status);
+                            json_pack ("{s:s, s:s, s:s}", "op", "candidate", "candidate", candidate,
+                                       "detail", table ? "summary" : "full"), &status);
     if (!reply)
         return status;
     json_t *results = json_object_get (reply, "results");
@@ -505,8 +506,8 @@ jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv)
         return jm_cli_usage_error (&s_results_spec, "--json and --table go with --all; one result "
                                    "prints as JSON, or as a table with --explain");
     json_t *reply = s_call (cli, &opts, JM_RESULTS_SERVICE,
-                            json_pack ("{s:s, s:s, s:s}", "op", "result", "job", names [0],
-                                       "candidate", names [1]), &status);
+                            json_pack ("{s:s, s:s, s:s, s:s}", "op", "result", "job", names [0],
+                                       "candidate", names [1], "detail", "full"), &status);
     if (!reply)
         return status;
     jm_buf_t out;
@@ -813,8 +814,10 @@ jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv)
     if (!candidate)
         return JM_CLI_FATAL;
     json_t *reply = s_call (cli, &opts, JM_RESULTS_SERVICE,
-                            json_pack ("{s:s, s:o, s:I}", "op", "best", "candidate", candidate,
-                                       "limit", (json_int_t) limit), &status);
+                            json_pack ("{s:s, s:o, s:I, s:s}", "op", "best", "candidate", candidate,
+                                       "limit", (json_int_t) limit, "detail",
+                                       jm_cli_want_table (table, json) ? "summary" : "full"),
+                            &status);
     if (!reply)
         return status;
     json_t *results = json_object_get (reply, "results");

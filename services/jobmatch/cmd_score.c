@@ -2,8 +2,9 @@
 
     Reads candidates (one object, an array, or a stream of objects such as
     JSON lines) and prints one result per candidate and job, in input
-    order: the engine's result JSON, one object per line, or with --explain
-    a table per result that shows where every point came from.  A candidate
+    order: the engine's result JSON, one object per line (cut to --detail
+    as the matchers cut theirs, jm_detail.h), or with --explain a table per
+    result that shows where every point came from.  A candidate
     that cannot be read or is invalid gets an error object in its place and
     the others are still scored (exit 1).                                  */
 #include "cli.h"
@@ -18,15 +19,18 @@
 static const jm_cli_option_t s_options [] = {
     { "job",     "ID|FILE", "a job id or job file; repeatable (default " JM_DEFAULT_JOB ")" },
     { "explain", NULL,      "a readable breakdown per candidate and job, not JSON" },
+    { "detail",  "LEVEL",   "how much of each result: score, summary or full (default full)" },
     { NULL }
 };
-enum { s_OPT_JOB, s_OPT_EXPLAIN };
+enum { s_OPT_JOB, s_OPT_EXPLAIN, s_OPT_DETAIL };
 
 static const jm_cli_spec_t s_spec = {
     "score", "[OPTIONS] [FILE|-]",
     "Scores candidates against jobs.  Reads FILE or stdin: one JSON object, an array,\n"
     "or objects one after another (JSON lines).  Prints one result JSON object per\n"
-    "line, in input order; with several --job, each candidate against each job.",
+    "line, in input order; with several --job, each candidate against each job:\n"
+    "the whole breakdown, or what --detail asks (as jobmatch.match replies,\n"
+    "proto/services.md).",
     s_options,
     "A candidate: {\"id\": \"c1\", \"name\": \"...\", \"skills\": [\"Python\", {\"name\": \"SQL\",\n"
     "\"level\": 4, \"years\": 3}], \"resume\": \"free text\", \"years_experience\": 5}.\n"
@@ -45,6 +49,7 @@ typedef struct {
     jm_job_t *owned [JM_SCORE_MAX_JOBS];       //  jobs loaded from files
     int job_count;
     bool explain;
+    jm_detail_t detail;
     long results;               //  results written, to separate explain blocks
     long bad;                   //  candidates that could not be scored
     jm_buf_t out;
@@ -318,7 +323,9 @@ s_on_item (const jm_cli_item_t *item, void *arg)
         if (self->explain)
             s_explain (self, self->jobs [j], candidate);
         else {
-            jm_engine_score (self->engine, self->jobs [j], candidate, &self->out);
+            jm_result_t result;
+            jm_score_explain (self->jobs [j], candidate, &result);
+            jm_detail_write (&result, self->jobs [j], candidate, self->detail, &self->out);
             jm_buf_puts (&self->out, "\n");
         }
     }
@@ -329,7 +336,8 @@ s_on_item (const jm_cli_item_t *item, void *arg)
 int
 jm_cli_cmd_score (jm_cli_t *cli, int argc, char **argv)
 {
-    s_score_t self = { .cli = cli };
+    s_score_t self = { .cli = cli, .detail = JM_DETAIL_FULL };
+    bool detail = false;
     jm_buf_init (&self.out);
     const char *job_args [JM_SCORE_MAX_JOBS];
     const char *path = NULL;
@@ -348,11 +356,19 @@ jm_cli_cmd_score (jm_cli_t *cli, int argc, char **argv)
         if (option == s_OPT_EXPLAIN)
             self.explain = true;
         else
+        if (option == s_OPT_DETAIL) {
+            if (jm_cli_detail_option (&s_spec, value, &self.detail))
+                return JM_CLI_FATAL;
+            detail = true;
+        }
+        else
         if (path)
             return jm_cli_usage_error (&s_spec, "one input at most (got '%s' and '%s')", path, value);
         else
             path = value;
     }
+    if (detail && self.explain)
+        return jm_cli_usage_error (&s_spec, "--detail is for the JSON output, not --explain");
     if (self.job_count == 0)
         job_args [self.job_count++] = JM_DEFAULT_JOB;
     self.engine = jm_cli_engine (cli);

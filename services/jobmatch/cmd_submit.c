@@ -38,10 +38,11 @@ static const jm_cli_option_t s_options [] = {
     { "batch",   "N",  "candidates per request, 1..1000 (default 100, env JOBMATCH_BATCH)" },
     { "window",  "N",  "requests in flight, 1..1000 (default 8, env JOBMATCH_WINDOW)" },
     { "retries", "N",  "resends of a request that timed out or was refused (default 3, env JOBMATCH_RETRIES)" },
+    { "detail",  "LEVEL", "how much of each result: score, summary or full (default summary; --explain: full)" },
     { NULL }
 };
 enum { s_OPT_GATEWAY, s_OPT_TIMEOUT, s_OPT_JOB, s_OPT_EXPLAIN, s_OPT_RANKED, s_OPT_BATCH, s_OPT_WINDOW,
-       s_OPT_RETRIES };
+       s_OPT_RETRIES, s_OPT_DETAIL };
 
 static const jm_cli_spec_t s_spec = {
     "submit", "[OPTIONS] [FILE|-]",
@@ -55,6 +56,10 @@ static const jm_cli_spec_t s_spec = {
     "in its place (once, whatever the number of jobs) and a line on stderr; the\n"
     "others are still scored (exit 1).  --ranked prints, per job, rank, candidate,\n"
     "name, score, band and required requirements met (\"5 of 7\").\n"
+    "\n"
+    "--detail says what each JSON line holds (proto/services.md): score (candidate,\n"
+    "job, job_version, score, band), summary (also name, required met and the\n"
+    "required requirements missing; the default) or full (the whole breakdown).\n"
     "\n"
     "Requests that time out or that the gateway answers busy / no_workers /\n"
     "worker_lost / unavailable are resent (--retries).  Exit status: 0 all\n"
@@ -100,6 +105,7 @@ typedef struct {
     int job_count;
     char *job_env;              //  a copy of JOBMATCH_JOB, which jobs may point into
     bool explain, ranked;
+    const char *detail;         //  asked of the matcher: what the output shows
     int batch, window, retries;
     const char *input_name;
     s_item_t *items;
@@ -182,7 +188,7 @@ static void
 s_send (s_submit_t *self, long from, long to)
 {
     jm_batch_request_t request;
-    jm_batch_request_init (&request, self->jobs, self->job_count, false);
+    jm_batch_request_init (&request, self->jobs, self->job_count, false, self->detail);
     for (long i = from; i < to; i++) {
         s_item_t *item = &self->items [i];
         if (!item->text || jm_error_is_set (&item->error))
@@ -678,6 +684,7 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
     jm_cli_remote_opts_init (&self.remote);
     int status = s_from_env (&self);
     bool jobs_given = false;
+    jm_detail_t detail;
     const char *path = NULL;
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
     const char *value;
@@ -720,10 +727,22 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
             case s_OPT_RETRIES:
                 status = jm_cli_int_option (&s_spec, "retries", value, 0, 1000, &self.retries);
                 break;
+            case s_OPT_DETAIL:
+                status = jm_cli_detail_option (&s_spec, value, &detail);
+                if (status == JM_CLI_OK)
+                    self.detail = jm_detail_name (detail);
+                break;
         }
     }
     if (status == JM_CLI_OK && self.explain && self.ranked)
         status = jm_cli_usage_error (&s_spec, "--explain and --ranked do not go together");
+    //  ask for what is shown: the breakdown for --explain, the required
+    //  requirements met for --ranked
+    if (status == JM_CLI_OK && self.detail && (self.explain || self.ranked))
+        status = jm_cli_usage_error (&s_spec, "--detail is for the JSON output, not --%s",
+                                     self.explain ? "explain" : "ranked");
+    if (!self.detail)
+        self.detail = self.explain ? "full" : "summary";
     if (status == JM_CLI_OK && self.remote.timeout_env)
         status = jm_cli_usage_error (&s_spec, "JOBMATCH_TIMEOUT_MS must be a number of ms from 1 to %d",
                                      JM_CLI_TIMEOUT_MAX);

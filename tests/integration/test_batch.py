@@ -362,13 +362,13 @@ def filesystem_of(file_path):
 
 @runner.test
 def big_output_leaves_little_in_the_page_cache():
-    # ~5 KB a result: 12,000 give ~60 MB; what is on disk more than 16 MB
-    # behind the end is dropped from the cache as the run goes
+    # ~5 KB a full result: 12,000 give ~60 MB; what is on disk more than
+    # 16 MB behind the end is dropped from the cache as the run goes
     total = 12000
     s = stack.Stack(matchers=1)
     in_path = write_candidates("cache.jsonl", total, "cache", distinct=200)
     out_path = path("cache.out.jsonl")
-    done = batch(s.gateway.clients, "--in", in_path, "--out", out_path)
+    done = batch(s.gateway.clients, "--in", in_path, "--out", out_path, "--detail", "full")
     check_equal(done.returncode, 0, "exit status (stderr %r)" % done.stderr[-300:])
     size = os.path.getsize(out_path)
     check(size > 48 << 20, "the output is big enough to tell (%d bytes)" % size)

@@ -45,12 +45,13 @@ def call(dashboard, method, path, template, body=None, **options):
 
 
 def scored_stack():
-    """A stack with the sample candidates scored through POST /api/v1/match."""
+    """A stack with the sample candidates scored through POST /api/v1/match,
+    with their whole breakdowns (as the page asks for the one it shows)."""
     stack = Stack(matchers=2)
     dashboard = Dashboard(stack)
     candidates = sample_candidates()
     response = call(dashboard, "POST", "/api/v1/match", "/api/v1/match",
-                    {"candidates": candidates, "jobs": [JOB]})
+                    {"candidates": candidates, "jobs": [JOB], "detail": "full"})
     check_equal(response.status, 200, "match status")
     results = response.json()["results"]
     check_equal(len(results), len(candidates), "results")
@@ -150,6 +151,34 @@ def test_min_score_and_search():
     check_equal([entry["candidate"] for entry in by_id["entries"]], [some["candidate"]], "by id")
     none = ranking(dashboard, JOB, q="zzz-nobody").json()
     check_equal((none["matching"], none["entries"]), (0, []), "no hit")
+
+
+@runner.test
+def test_match_detail_levels():
+    """POST /api/v1/match passes "detail" through: summary by default, the
+    breakdown only when asked (the page asks it where it shows one)."""
+    stack = Stack(matchers=1)
+    dashboard = Dashboard(stack)
+    candidate = sample_candidates()[2]
+    default = call(dashboard, "POST", "/api/v1/match", "/api/v1/match",
+                   {"candidate": candidate}).json()["results"][0]
+    check("missing_required_skills" in default and "requirements" not in default, "summary: %r" % default)
+    full = call(dashboard, "POST", "/api/v1/match", "/api/v1/match",
+                {"candidate": candidate, "detail": "full"}).json()["results"][0]
+    check("requirements" in full, "full has the breakdown")
+    check_equal(full["score"], default["score"], "same score")
+    score = call(dashboard, "POST", "/api/v1/match", "/api/v1/match",
+                 {"candidate": candidate, "detail": "score"}).json()["results"][0]
+    check_equal(sorted(score), sorted(["candidate", "job", "job_version", "score", "band", "cached",
+                                       "stored"]), "score fields")
+    best = call(dashboard, "POST", "/api/v1/best", "/api/v1/best",
+                {"candidate": candidate, "limit": 1, "detail": "full"}).json()["results"][0]
+    check("requirements" in best, "best full")
+    bad = call(dashboard, "POST", "/api/v1/match", "/api/v1/match",
+               {"candidate": candidate, "detail": "all"})
+    check_equal((bad.status, bad.code()), (400, "invalid_request"), "a bad detail")
+    app = dashboard.get("/app.js").raw.decode()
+    check('detail: "full"' in app, "the page asks the breakdown it shows")
 
 
 @runner.test

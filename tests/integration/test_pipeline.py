@@ -42,7 +42,7 @@ def round_trip():
     st = Stack(matchers=1)
     candidate = stack.sample_candidates()[0]
     before_ms = time.time() * 1000
-    results = check_ok(st.match({"candidate": candidate}))
+    results = check_ok(st.match({"candidate": candidate, "detail": "full"}))
     check_equal(len(results), 1, "results")
     result = results[0]
     check_equal(result["candidate"], candidate["id"], "candidate")
@@ -87,7 +87,7 @@ def cache_hit_then_miss_on_change():
     redis = st.redis.client()
     candidate = stack.sample_candidates()[1]
     key = result_key(JOB, candidate["id"])
-    first = check_ok(st.match({"candidate": candidate}))[0]
+    first = check_ok(st.match({"candidate": candidate, "detail": "full"}))[0]
     check_equal(first["cached"], False, "first submission cached")
     stored = stack.stored_result(redis, key)
     check(stored, "no stored result after the first submission")
@@ -96,7 +96,7 @@ def cache_hit_then_miss_on_change():
     # client so the other matcher may serve it: served from Redis
     reordered = dict(reversed(list(candidate.items())))
     for attempt in range(4):
-        again = check_ok(st.match({"candidate": reordered}, client=st.client()))[0]
+        again = check_ok(st.match({"candidate": reordered, "detail": "full"}, client=st.client()))[0]
         check_equal(again["cached"], True, "resubmission %d cached" % attempt)
         check_equal(again["score"], first["score"], "cached score")
         check_equal(without_serving(again), without_serving(first), "cached result")
@@ -109,7 +109,7 @@ def cache_hit_then_miss_on_change():
     old_skill = changed["skills"][0]
     changed["skills"][0] = "Rust"
     check("Rust" not in json.dumps(candidate), "the sample already lists Rust")
-    third = check_ok(st.match({"candidate": changed}))[0]
+    third = check_ok(st.match({"candidate": changed, "detail": "full"}))[0]
     check_equal(third["cached"], False, "cached after changing %r to Rust" % (old_skill,))
     check_equal(third["stored"], True, "stored after the change")
     restored = stack.stored_result(redis, key)
@@ -429,7 +429,8 @@ def batch_while_redis_is_down_says_not_stored():
     fresh = [make_candidate(index, "down-batch") for index in range(60)]
     fresh[3]["name"] = "Ann " + tricky
     st.redis.stop()
-    raw = st.client().request(MATCH, body(candidates=fresh), timeout=30.0)
+    raw = st.client().request(MATCH, json.dumps({"candidates": fresh, "detail": "full"}).encode(),
+                              timeout=30.0)
     check(len(raw) > 256 * 1024, "reply of %d bytes, want a big one" % len(raw))
     results = check_ok(json.loads(raw))
     check_equal(len(results), 60, "results")
@@ -437,6 +438,13 @@ def batch_while_redis_is_down_says_not_stored():
         check_equal((result["cached"], result["stored"]), (False, False),
                     "%s while Redis is down" % result["candidate"])
     check_equal(results[3]["name"], "Ann " + tricky, "a name holding the pattern")
+    # a summary says so the same way
+    few = [make_candidate(index, "down-summary") for index in range(3)]
+    few[1]["name"] = "Bo " + tricky
+    results = check_ok(st.match(body(candidates=few), client=st.client()))
+    check_equal([(r["cached"], r["stored"]) for r in results], [(False, False)] * 3,
+                "summaries while Redis is down")
+    check_equal(results[1]["name"], "Bo " + tricky, "a name holding the pattern, in a summary")
     st.redis.start()
     # the writes were kept and land once Redis is back
     redis = st.redis.client()

@@ -62,12 +62,13 @@ def error(reply, code, *words):
     return reply["error"]
 
 
-def match(stack, candidates, jobs):
-    """Scores candidates (in requests of at most 500) and returns the results."""
+def match(stack, candidates, jobs, detail="full"):
+    """Scores candidates (in requests of at most 500) and returns the results
+    (the whole breakdown unless detail says less)."""
     results = []
     for first in range(0, len(candidates), 500):
-        reply = stack.match({"candidates": candidates[first:first + 500], "jobs": jobs},
-                            client=stack.rpc, timeout=60.0)
+        reply = stack.match({"candidates": candidates[first:first + 500], "jobs": jobs,
+                             "detail": detail}, client=stack.rpc, timeout=60.0)
         results += ok(reply, "match")["results"]
     return results
 
@@ -377,7 +378,8 @@ def results_result_candidate_best_summary():
     for job in ("backend-developer", "database-administrator"):
         by_job[job] = {r["candidate"]: r for r in match(stack, candidates, [job])}
     served = by_job["backend-developer"]["s-3"]
-    got = ok(call(stack, RESULTS, {"op": "result", "job": "backend-developer", "candidate": "s-3"}))
+    got = ok(call(stack, RESULTS, {"op": "result", "job": "backend-developer", "candidate": "s-3",
+                                   "detail": "full"}))
     strip = lambda r: {k: v for k, v in r.items() if k not in ("cached", "stored")}  # noqa: E731
     check_equal(got["result"], strip(served), "result equals what match returned")
     error(call(stack, RESULTS, {"op": "result", "job": "backend-developer", "candidate": "zz"}),

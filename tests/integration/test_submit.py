@@ -125,7 +125,7 @@ def bad_lines_reported_others_scored():
     with open(path, "wb") as out:
         for line in lines:
             out.write((line.encode("latin-1") if line.startswith("\xff") else line.encode()) + b"\n")
-    run = submit(s.gateway.clients, "--job", JOB, "--job", DBA, path).expect(1)
+    run = submit(s.gateway.clients, "--job", JOB, "--job", DBA, "--detail", "full", path).expect(1)
     out = run.json_lines()
     check_equal([(o.get("candidate"), o.get("job"), "error" in o) for o in out], [
         ("ok-1", JOB, False), ("ok-1", DBA, False), (None, None, True), ("wrong-type", None, True),

@@ -522,7 +522,7 @@
         if (resume) candidate.resume = resume;
         out.append(el("p", { className: "empty" }, "Scoring…"));
         try {
-            const data = await api("/api/v1/match", { method: "POST", body: { candidate, jobs: [state.job] } });
+            const data = await api("/api/v1/match", { method: "POST", body: { candidate, jobs: [state.job], detail: "full" } });
             const result = (data.results || [])[0];
             if (!result || result.error) throw new Error(result && result.error ? result.error.message : "no result");
             const rank = await findRank(result.candidate, result.score);
