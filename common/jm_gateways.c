@@ -137,12 +137,19 @@ jm_gateways_new (const char *list, const jm_curve_t *curve, jm_error_t *err)
         zsock_t *sock = jm_mdp_client_sock (gateway->client);
         zsock_set_heartbeat_ivl (sock, HEARTBEAT_IVL_MS);
         zsock_set_heartbeat_timeout (sock, HEARTBEAT_TIMEOUT_MS);
+        //  a name never used before in this process: an inproc name lingers
+        //  a moment after its monitor stops
+        static uint64_t monitors = 0;
         char address [64];
-        snprintf (address, sizeof address, "inproc://jm-gateways-%p-%d", (void *) self, i);
-        int rc = zmq_socket_monitor (zsock_resolve (sock), address, MONITOR_EVENTS);
-        assert (rc == 0);
-        gateway->monitor = zsock_new_pair (address);    //  '>' by default for PAIR
-        assert (gateway->monitor);
+        snprintf (address, sizeof address, "inproc://jm-gateways-%" PRIu64,
+                  __atomic_add_fetch (&monitors, 1, __ATOMIC_RELAXED));
+        if (zmq_socket_monitor (zsock_resolve (sock), address, MONITOR_EVENTS) == 0)
+            gateway->monitor = zsock_new_pair (address);    //  '>' by default for PAIR
+        if (!gateway->monitor)
+            //  then its state stays unknown: requests go round robin, and
+            //  one lost is resent after its timeout rather than at once
+            jm_log_warning ("gateway %s: no connection monitor (%s)", gateway->endpoint,
+                            zmq_strerror (zmq_errno ()));
         if (jm_mdp_client_connect (gateway->client, gateway->endpoint, err)) {
             jm_gateways_destroy (&self);
             return NULL;
@@ -160,7 +167,7 @@ jm_gateways_destroy (jm_gateways_t **self_p)
         return;
     for (int i = 0; i < self->count; i++) {
         s_gateway_t *gateway = &self->gateways [i];
-        if (gateway->client)
+        if (gateway->client && gateway->monitor)
             zmq_socket_monitor (zsock_resolve (jm_mdp_client_sock (gateway->client)), NULL, 0);
         zsock_destroy (&gateway->monitor);
         jm_mdp_client_destroy (&gateway->client);
@@ -210,8 +217,11 @@ jm_gateways_poll_items (jm_gateways_t *self, zmq_pollitem_t *items)
             zsock_resolve (jm_mdp_client_sock (self->gateways [i].client)), 0, ZMQ_POLLIN, 0
         };
         items [self->count + i] = (zmq_pollitem_t) {
-            zsock_resolve (self->gateways [i].monitor), 0, ZMQ_POLLIN, 0
+            self->gateways [i].monitor ? zsock_resolve (self->gateways [i].monitor) : NULL,
+            -1, 0, 0
         };
+        if (self->gateways [i].monitor)
+            items [self->count + i].events = ZMQ_POLLIN;
     }
     return 2 * self->count;
 }
@@ -224,7 +234,7 @@ jm_gateways_lost (jm_gateways_t *self)
     for (int i = 0; i < self->count; i++) {
         s_gateway_t *gateway = &self->gateways [i];
         zmsg_t *msg;
-        while ((msg = jm_mdp_recv_nowait (gateway->monitor))) {
+        while (gateway->monitor && (msg = jm_mdp_recv_nowait (gateway->monitor))) {
             zframe_t *frame = zmsg_first (msg);
             uint16_t event = 0;
             if (frame && zframe_size (frame) >= 2)
@@ -237,8 +247,11 @@ jm_gateways_lost (jm_gateways_t *self)
             }
             else
             if (gateway->state != S_DOWN) {
-                jm_log_info ("gateway %s: connection lost (event 0x%x)", gateway->endpoint,
-                             (unsigned) event);
+                if (gateway->state == S_UP)
+                    jm_log_info ("gateway %s: connection lost", gateway->endpoint);
+                else
+                    jm_log_debug ("gateway %s: cannot connect (event 0x%x)", gateway->endpoint,
+                                  (unsigned) event);
                 gateway->state = S_DOWN;
                 lost |= 1u << i;
             }

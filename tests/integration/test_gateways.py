@@ -57,7 +57,7 @@ def check_stored(redis, ids, job=JOB):
 
 @runner.test
 def kill_one_of_two_gateways_mid_batch():
-    total = 10000
+    total = 20000
     s = stack.Stack(matchers=2, gateways=2, heartbeat_ms=250, liveness=3)
     in_path = stack.write_candidates(path("gw.jsonl"), total, "gw")
     out_path, summary_path = path("gw.out.jsonl"), path("gw.summary.json")
