@@ -29,9 +29,6 @@ s_check_endpoint (const char *endpoint, int index, jm_error_t *err)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "gateway %d of the list is empty (endpoints are separated by commas)",
                              index + 1);
-    if (len > JM_GATEWAYS_ENDPOINT_MAX)
-        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "gateway %d of the list is %zu bytes long, "
-                             "at most %d", index + 1, len, JM_GATEWAYS_ENDPOINT_MAX);
     for (size_t i = 0; i < len; i++)
         if ((unsigned char) endpoint [i] <= ' ' || endpoint [i] == 0x7f)
             return jm_error_set (err, JM_ERR_INVALID_REQUEST,
@@ -75,8 +72,12 @@ jm_gateways_split (const char *list, char **endpoints, jm_error_t *err)
             return jm_error_set (err, JM_ERR_INVALID_REQUEST, "more than %d gateways in the list",
                                  JM_GATEWAYS_MAX);
         }
-        endpoints [count] = jm_strndup (start, len > JM_GATEWAYS_ENDPOINT_MAX + 1
-                                               ? JM_GATEWAYS_ENDPOINT_MAX + 1 : len);
+        if (len > JM_GATEWAYS_ENDPOINT_MAX) {
+            jm_gateways_split_free (endpoints, count);
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "gateway %d of the list is %zu bytes "
+                                 "long, at most %d", count + 1, len, JM_GATEWAYS_ENDPOINT_MAX);
+        }
+        endpoints [count] = jm_strndup (start, len);
         if (s_check_endpoint (endpoints [count], count, err)) {
             jm_gateways_split_free (endpoints, count + 1);
             return -1;

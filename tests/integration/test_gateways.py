@@ -143,6 +143,38 @@ def cli_asks_the_other_gateway():
 
 
 @runner.test
+def python_client_fails_over_requests_in_flight():
+    sys.path.insert(0, os.path.join(harness.ROOT, "proto", "examples"))
+    from client import JobmatchClient
+    s = stack.Stack(matchers=2, gateways=2)
+    candidates = [stack.make_candidate(n, "py") for n in range(200)]
+    with JobmatchClient(s.clients, timeout=20) as jobmatch:
+        check_equal(len(jobmatch.submit(candidates[:10], jobs=[JOB])), 10, "results before")
+        # 20 requests of 10 in flight, spread over both gateways; one dies under them
+        ids = {jobmatch.send(stack.MATCH, {"candidates": candidates[n * 10:n * 10 + 10],
+                                          "jobs": [JOB]}): n for n in range(20)}
+        s.gateways[0].process.kill()
+        answered = {}
+        while len(answered) < len(ids):
+            got = jobmatch.recv(20)
+            check(got is not None, "every request answered (%d of %d)" % (len(answered), len(ids)))
+            check(got[0] not in answered, "one reply per request")
+            check(got[1].get("ok") is True, "ok: %r" % str(got[1])[:200])
+            answered[got[0]] = [r["candidate"] for r in got[1]["results"]]
+        for request_id, n in ids.items():
+            check_equal(answered[request_id], [c["id"] for c in candidates[n * 10:n * 10 + 10]],
+                        "the results of request %d" % n)
+        check_equal(len(jobmatch.submit(candidates[:30], jobs=[JOB])), 30, "results after")
+    out = subprocess.run([sys.executable, os.path.join(harness.ROOT, "proto", "examples", "client.py"),
+                          "--gateway", s.clients, "jobs"], capture_output=True, text=True, timeout=30)
+    check_equal(out.returncode, 0, "client.py jobs with one gateway dead (stderr %r)" % out.stderr)
+    bad = subprocess.run([sys.executable, os.path.join(harness.ROOT, "proto", "examples", "client.py"),
+                          "--gateway", "tcp://127.0.0.1:1,", "jobs"], capture_output=True, text=True,
+                         timeout=30)
+    check(bad.returncode == 2 and "gateway" in bad.stderr, "a bad list refused: %r" % bad.stderr)
+
+
+@runner.test
 def matcher_shares_its_slots_between_gateways():
     s = stack.Stack(matchers=1, gateways=2, heartbeat_ms=250, liveness=3,
                     matcher_options={"slots": 64})
