@@ -8,8 +8,10 @@ The main test kills one of the two gateways with SIGKILL in the middle of
 a `jobmatch batch` of several thousand candidates: the batch finishes on
 the other, every candidate has exactly one output line, and its result and
 ranking entry are in Redis.  Others: the dashboard and the CLI's one-shot
-commands keep answering when a gateway dies; the matcher spreads its slots
-over its gateways; bad gateway lists are refused with a clear error.
+commands and the Python client keep answering when a gateway dies; the
+matcher shares its slots among its gateways, gives them all to the one left,
+and shares them again when the other comes back (and clients use it again);
+bad gateway lists are refused with a clear error.
 Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, N failed".
 """
 import json
@@ -187,6 +189,19 @@ def matcher_shares_its_slots_between_gateways():
     s.gateways[1].process.kill()
     harness.wait_for(lambda: slots(s.gateways[0]) == 64, 10, 0.05,
                      "all 64 slots to the gateway left (%r)" % s.gateways[0].stats()["services"])
+    # the gateway back on the same endpoints: the matcher registers again, the
+    # slots are shared again, and clients given both use it again
+    back = s.gateways[1]
+    back.process = harness.spawn("gateway-2-again", [
+        harness.binary("jobmatch-gateway"), "--clients", back.clients, "--workers", back.workers,
+        "--heartbeat-ms", 250, "--liveness", 3])
+    back.wait_ready(10)
+    harness.wait_for(lambda: slots(s.gateways[0]) == 32 and slots(back) == 32, 15, 0.05,
+                     "32 slots to each gateway again")
+    done = stack.run_batch(s.clients, "--in", stack.write_candidates(path("back.jsonl"), 400, "back"),
+                           "--out", path("back.out.jsonl"), "--batch", 10, "--job", JOB)
+    check_equal(done.returncode, 0, "batch over both (stderr %r)" % done.stderr[-300:])
+    check(back.stats()["requests"] > 3, "the gateway back carried requests: %r" % back.stats()["requests"])
 
 
 @runner.test
