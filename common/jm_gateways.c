@@ -15,7 +15,10 @@
 
 #define HEARTBEAT_IVL_MS        1000
 #define HEARTBEAT_TIMEOUT_MS    3000
-#define MONITOR_EVENTS  (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED \
+//  Up only once the handshake succeeded: a connection whose CURVE key is
+//  refused connects, fails, and connects again every reconnect interval,
+//  and must not count as up in between.
+#define MONITOR_EVENTS  (ZMQ_EVENT_HANDSHAKE_SUCCEEDED \
                         | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECT_RETRIED \
                         | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL \
                         | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
@@ -241,7 +244,7 @@ jm_gateways_lost (jm_gateways_t *self)
             if (frame && zframe_size (frame) >= 2)
                 memcpy (&event, zframe_data (frame), 2);
             zmsg_destroy (&msg);
-            if (event == ZMQ_EVENT_CONNECTED || event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
                 if (gateway->state != S_UP)
                     jm_log_debug ("gateway %s: connected", gateway->endpoint);
                 gateway->state = S_UP;

@@ -90,8 +90,9 @@ from zmq.utils.monitor import recv_monitor_message
 
 DEFAULT_GATEWAY = "tcp://127.0.0.1:5570"
 MAX_GATEWAYS = 8                # endpoints in one --gateway list, as the C programs
-# connection events: up, and down (lost, refused, silent past the heartbeat timeout)
-EVENTS_UP = zmq.EVENT_CONNECTED | zmq.EVENT_HANDSHAKE_SUCCEEDED
+# connection events: up (handshake done: a refused CURVE key connects and fails
+# again and again), and down (lost, refused, silent past the heartbeat timeout)
+EVENTS_UP = zmq.EVENT_HANDSHAKE_SUCCEEDED
 EVENTS_DOWN = (zmq.EVENT_DISCONNECTED | zmq.EVENT_CONNECT_RETRIED | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
                | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
 MDPC = b"MDPC01"
