@@ -85,6 +85,13 @@ jm_gateways_split (const char *list, char **endpoints, jm_error_t *err)
             jm_gateways_split_free (endpoints, count + 1);
             return -1;
         }
+        for (int i = 0; i < count; i++)
+            if (streq (endpoints [i], endpoints [count])) {
+                jm_error_set (err, JM_ERR_INVALID_REQUEST, "gateway %d of the list, '%.64s', is "
+                              "gateway %d already", count + 1, endpoints [count], i + 1);
+                jm_gateways_split_free (endpoints, count + 1);
+                return -1;
+            }
         count++;
         if (!comma)
             break;

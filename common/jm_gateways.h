@@ -34,7 +34,7 @@
 //  Splits list (endpoints separated by commas, spaces around each ignored)
 //  into endpoints [0..count-1], fresh strings the caller frees with
 //  jm_gateways_split_free.  Each must be tcp://HOST:PORT, ipc://PATH or
-//  inproc://NAME.  Returns count (1..JM_GATEWAYS_MAX), or -1 with err
+//  inproc://NAME, and appear once.  Returns count (1..JM_GATEWAYS_MAX), or -1 with err
 //  filled (invalid_request) naming the entry and what is wrong with it.
 int
     jm_gateways_split (const char *list, char **endpoints, jm_error_t *err);

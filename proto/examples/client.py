@@ -166,8 +166,9 @@ class JobmatchClient:
         endpoints = endpoint or os.environ.get("JOBMATCH_GATEWAY") or DEFAULT_GATEWAY
         if isinstance(endpoints, str):
             endpoints = [entry.strip() for entry in endpoints.split(",")]
-        if not 1 <= len(endpoints) <= MAX_GATEWAYS or not all(endpoints):
-            raise ValueError("give 1 to %d gateway endpoints separated by commas, not %r"
+        if not 1 <= len(endpoints) <= MAX_GATEWAYS or not all(endpoints) \
+                or len(set(endpoints)) < len(endpoints):
+            raise ValueError("give 1 to %d gateway endpoints separated by commas, each once, not %r"
                              % (MAX_GATEWAYS, endpoint))
         self.endpoint = ",".join(endpoints)
         self.timeout = timeout

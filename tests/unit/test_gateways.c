@@ -41,6 +41,7 @@ JM_TEST (gateways_split_refuses_bad_entries)
         { "tcp://a b:80", "space or control character" },
         { "tcp://a:1,ipc://", "gateway 2 of the list, 'ipc://', names no path" },
         { "a,b,c,d,e,f,g,h,i", "gateway 1 of the list" },
+        { "tcp://a:1, tcp://b:1 ,tcp://a:1", "gateway 3 of the list, 'tcp://a:1', is gateway 1 already" },
         { "tcp://a:1,tcp://a:2,tcp://a:3,tcp://a:4,tcp://a:5,tcp://a:6,tcp://a:7,tcp://a:8,tcp://a:9",
           "more than 8 gateways" },
     };
