@@ -201,6 +201,7 @@ struct _jm_mdp_request_t {
     zframe_t *token;            //  the gateway's dispatch token, echoed in the reply
     zframe_t *body;
     uint64_t generation;        //  connection it arrived on
+    jm_mdp_worker_t *worker;    //  the worker it arrived on
 };
 
 void
@@ -244,6 +245,13 @@ jm_mdp_request_token (jm_mdp_request_t *self)
 {
     assert (self);
     return self->token;
+}
+
+jm_mdp_worker_t *
+jm_mdp_request_worker (jm_mdp_request_t *self)
+{
+    assert (self);
+    return self->worker;
 }
 
 
@@ -462,6 +470,13 @@ jm_mdp_worker_reconnects (jm_mdp_worker_t *self)
     return self->reconnects;
 }
 
+bool
+jm_mdp_worker_connected (jm_mdp_worker_t *self)
+{
+    assert (self);
+    return !self->gateway_lost;
+}
+
 //  Answers a request whose body is several frames: jobmatch's services
 //  take one-frame bodies, and a part of a body must never pass for all of it.
 static void
@@ -531,6 +546,7 @@ s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
         request->token = decoded.token;
         request->body = decoded.body [0];
         request->generation = self->generation;
+        request->worker = self;
     }
     else
     if (code == JM_MDPW_DISCONNECT) {
@@ -718,7 +734,6 @@ jm_mdp_client_new (const char *endpoint, jm_error_t *err)
 jm_mdp_client_t *
 jm_mdp_client_new_curve (const char *endpoint, const jm_curve_t *curve, jm_error_t *err)
 {
-    assert (endpoint);
     jm_mdp_client_t *self = jm_calloc (1, sizeof *self);
     pthread_once (&s_czmq_once, s_czmq_init);
     self->sock = zsock_new (ZMQ_DEALER);
@@ -727,13 +742,22 @@ jm_mdp_client_new_curve (const char *endpoint, const jm_curve_t *curve, jm_error
     zsock_set_sndtimeo (self->sock, 0);
     if (curve)
         jm_curve_apply_client (curve, self->sock);
-    if (zsock_connect (self->sock, "%s", endpoint)) {
-        jm_error_set (err, JM_ERR_IO, "cannot connect client to '%s': %s", endpoint,
-                      zmq_strerror (zmq_errno ()));
+    if (endpoint && jm_mdp_client_connect (self, endpoint, err)) {
         jm_mdp_client_destroy (&self);
         return NULL;
     }
     return self;
+}
+
+int
+jm_mdp_client_connect (jm_mdp_client_t *self, const char *endpoint, jm_error_t *err)
+{
+    assert (self);
+    assert (endpoint);
+    if (zsock_connect (self->sock, "%s", endpoint))
+        return jm_error_set (err, JM_ERR_IO, "cannot connect client to '%s': %s", endpoint,
+                             zmq_strerror (zmq_errno ()));
+    return 0;
 }
 
 void
@@ -846,6 +870,17 @@ jm_mdp_client_request (jm_mdp_client_t *self, const char *service, const char *b
         jm_error_set (err, JM_ERR_IO, "cannot send a request to '%s'", service);
         return NULL;
     }
+    char *reply = jm_mdp_client_recv_id (self, request_id, timeout_ms);
+    if (!reply)
+        jm_error_set (err, JM_ERR_IO, "no reply from service '%s' within %d ms", service, timeout_ms);
+    return reply;
+}
+
+char *
+jm_mdp_client_recv_id (jm_mdp_client_t *self, const char *request_id, int timeout_ms)
+{
+    assert (self);
+    assert (request_id);
     int64_t deadline = timeout_ms < 0? INT64_MAX: zclock_mono () + timeout_ms;
     while (true) {
         int64_t remaining = deadline - zclock_mono ();
@@ -854,13 +889,11 @@ jm_mdp_client_request (jm_mdp_client_t *self, const char *service, const char *b
         char *reply_id = NULL, *reply = NULL;
         if (jm_mdp_client_recv (self, NULL, &reply_id, &reply,
                                 remaining > INT32_MAX? -1: (int) remaining))
-            break;
+            return NULL;
         bool mine = strcmp (reply_id, request_id) == 0;
         free (reply_id);
         if (mine)
             return reply;
         free (reply);
     }
-    jm_error_set (err, JM_ERR_IO, "no reply from service '%s' within %d ms", service, timeout_ms);
-    return NULL;
 }

@@ -260,6 +260,16 @@ int
 size_t
     jm_mdp_worker_reconnects (jm_mdp_worker_t *self);
 
+//  The worker the request came on (borrowed): a worker with several
+//  gateways (one worker each) replies on it.
+jm_mdp_worker_t *
+    jm_mdp_request_worker (jm_mdp_request_t *self);
+
+//  True while the worker hears its gateway (false after it went silent and
+//  the worker reconnected, until it speaks again).
+bool
+    jm_mdp_worker_connected (jm_mdp_worker_t *self);
+
 
 //  --------------------------------------------------------------------------
 //  jm_mdp_client_t: a client connection to the gateway
@@ -272,9 +282,15 @@ jm_mdp_client_t *
     jm_mdp_client_new (const char *endpoint, jm_error_t *err);
 
 //  Same, as a CURVE client of the gateway when curve is not NULL (borrowed,
-//  not kept).
+//  not kept).  endpoint NULL: not connected yet (jm_mdp_client_connect), so
+//  that socket options and a monitor can be set first.
 jm_mdp_client_t *
     jm_mdp_client_new_curve (const char *endpoint, const jm_curve_t *curve, jm_error_t *err);
+
+//  Connects the client to endpoint.  Returns 0, or -1 with err filled when
+//  the endpoint is invalid.
+int
+    jm_mdp_client_connect (jm_mdp_client_t *self, const char *endpoint, jm_error_t *err);
 
 //  Closes the connection (requests in flight are abandoned) and frees the
 //  client.  Accepts NULL and nulls the caller's pointer.
@@ -300,6 +316,12 @@ int
 int
     jm_mdp_client_recv (jm_mdp_client_t *self, char **service_p,
                         char **request_id_p, char **body_p, int timeout_ms);
+
+//  Waits up to timeout_ms (0: only what is there, -1: forever) for the
+//  reply to request_id, dropping replies to other ids (answers to earlier
+//  requests that timed out).  Returns its body (caller frees), or NULL.
+char *
+    jm_mdp_client_recv_id (jm_mdp_client_t *self, const char *request_id, int timeout_ms);
 
 //  Sends one request with a request id of its own and waits up to
 //  timeout_ms for its reply, dropping replies to other ids (answers to

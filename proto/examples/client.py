@@ -29,7 +29,9 @@ Use it as a script:
     but for result) or full (the whole breakdown); proto/services.md.
     stats                        the gateway's counters
 
-    --gateway defaults to $JOBMATCH_GATEWAY, else tcp://127.0.0.1:5570; --timeout
+    --gateway defaults to $JOBMATCH_GATEWAY, else tcp://127.0.0.1:5570; several
+    gateways are endpoints separated by commas (requests spread over them, and
+    those of a gateway that dies go to another: see JobmatchClient); --timeout
     (seconds, default 10) bounds the wait for each reply.  Exit status, as for
     the jobmatch CLI: 0 all good; 1 the service refused the request (printed
     on stderr as "CODE: message": not_found, unknown_skill, ...); 2 no answer
@@ -90,8 +92,15 @@ import sys
 import time
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 DEFAULT_GATEWAY = "tcp://127.0.0.1:5570"
+MAX_GATEWAYS = 8                # endpoints in one --gateway list, as the C programs
+# connection events: up (handshake done: a refused CURVE key connects and fails
+# again and again), and down (lost, refused, silent past the heartbeat timeout)
+EVENTS_UP = zmq.EVENT_HANDSHAKE_SUCCEEDED
+EVENTS_DOWN = (zmq.EVENT_DISCONNECTED | zmq.EVENT_CONNECT_RETRIED | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+               | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
 MDPC = b"MDPC01"
 MATCH, JOBS, RESULTS, STATS = "jobmatch.match", "jobmatch.jobs", "jobmatch.results", "jobmatch.stats"
 MAX_CANDIDATES = 1000           # candidates in one jobmatch.match request
@@ -148,13 +157,27 @@ def load_certificate(path):
 
 
 class JobmatchClient:
-    """One connection to the gateway.  Not thread-safe (a ZeroMQ socket is
-    not): use one client per thread.  With curve_server (the gateway's
-    public certificate file) and curve_cert (our secret certificate file)
-    the connection is CURVE-encrypted and authenticated."""
+    """Connections to one gateway or several.  Not thread-safe (a ZeroMQ
+    socket is not): use one client per thread.  With curve_server (the
+    gateway's public certificate file) and curve_cert (our secret
+    certificate file) the connections are CURVE-encrypted and authenticated.
+
+    endpoint may name several gateways, separated by commas (or as a list):
+    one DEALER each, watched by a socket monitor and ZMTP heartbeats.  Each
+    request goes to the gateway up with the fewest requests in flight; when
+    a gateway's connection goes down, the requests waiting on it are sent
+    again at once to another under the same ids (scoring is idempotent, and
+    a late second reply to an id is dropped)."""
 
     def __init__(self, endpoint=None, timeout=10.0, context=None, curve_server=None, curve_cert=None):
-        self.endpoint = endpoint or os.environ.get("JOBMATCH_GATEWAY") or DEFAULT_GATEWAY
+        endpoints = endpoint or os.environ.get("JOBMATCH_GATEWAY") or DEFAULT_GATEWAY
+        if isinstance(endpoints, str):
+            endpoints = [entry.strip() for entry in endpoints.split(",")]
+        if not 1 <= len(endpoints) <= MAX_GATEWAYS or not all(endpoints) \
+                or len(set(endpoints)) < len(endpoints):
+            raise ValueError("give 1 to %d gateway endpoints separated by commas, each once, not %r"
+                             % (MAX_GATEWAYS, endpoint))
+        self.endpoint = ",".join(endpoints)
         self.timeout = timeout
         curve_server = curve_server or os.environ.get("JOBMATCH_CURVE_SERVER")
         curve_cert = curve_cert or os.environ.get("JOBMATCH_CURVE_CERT")
@@ -169,18 +192,75 @@ class JobmatchClient:
                 raise ValueError("%s has no secret key: give NAME_secret" % curve_cert)
             keys = (server_public, public, secret)
         self._context = context or zmq.Context.instance()
-        self._socket = self._context.socket(zmq.DEALER)
-        self._socket.setsockopt(zmq.LINGER, 0)
-        if keys:
-            self._socket.curve_serverkey, self._socket.curve_publickey, self._socket.curve_secretkey = keys
-        self._socket.connect(self.endpoint)
         self._poller = zmq.Poller()
-        self._poller.register(self._socket, zmq.POLLIN)
+        self._gateways = [self._connect(entry, keys) for entry in endpoints]
+        self._pending = {}              # request id -> [gateway index, frames]
+        self._turn = 0
         self._ids = itertools.count(1)
         self._prefix = "py-%d-%x" % (os.getpid(), id(self) & 0xFFFFFF)
 
+    def _connect(self, endpoint, keys):
+        """A DEALER to one gateway, with its monitor, both polled."""
+        sock = self._context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.HEARTBEAT_IVL, 1000)       # a hung gateway is lost after 3 s
+        sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
+        if keys:
+            sock.curve_serverkey, sock.curve_publickey, sock.curve_secretkey = keys
+        monitor = sock.get_monitor_socket(EVENTS_UP | EVENTS_DOWN)
+        sock.connect(endpoint)
+        self._poller.register(sock, zmq.POLLIN)
+        self._poller.register(monitor, zmq.POLLIN)
+        return {"endpoint": endpoint, "socket": sock, "monitor": monitor, "up": None, "in_flight": 0}
+
     def close(self):
-        self._socket.close(linger=0)
+        for gateway in self._gateways:
+            gateway["socket"].disable_monitor()
+            gateway["monitor"].close(linger=0)
+            gateway["socket"].close(linger=0)
+
+    def _pick(self, avoid=None):
+        """The gateway for the next request: of those up, the one with the
+        fewest in flight; when none is up (yet), the next in turn."""
+        count = len(self._gateways)
+        order = [(self._turn + step) % count for step in range(count)]
+        up = [index for index in order if self._gateways[index]["up"] and index != avoid]
+        if up:
+            index = min(up, key=lambda i: self._gateways[i]["in_flight"])
+        else:
+            index = next((i for i in order if i != avoid), order[0])
+        self._turn = (index + 1) % count
+        return index
+
+    def _transmit(self, request_id, frames, avoid=None):
+        index = self._pick(avoid)
+        self._gateways[index]["socket"].send_multipart(frames)
+        self._gateways[index]["in_flight"] += 1
+        self._pending[request_id] = [index, frames]
+
+    def _forget(self, request_id):
+        """No longer waits for request_id (answered, or given up)."""
+        entry = self._pending.pop(request_id, None)
+        if entry:
+            self._gateways[entry[0]]["in_flight"] -= 1
+
+    def _watch(self, index):
+        """Reads gateway index's connection events; when it went down, sends
+        the requests waiting on it to another gateway."""
+        gateway = self._gateways[index]
+        lost = False
+        while gateway["monitor"].poll(0):
+            event = recv_monitor_message(gateway["monitor"])["event"]
+            if event & EVENTS_UP:
+                gateway["up"] = True
+            elif event & EVENTS_DOWN and gateway["up"] is not False:
+                gateway["up"] = False
+                lost = True
+        if lost and len(self._gateways) > 1:
+            for request_id, (where, frames) in list(self._pending.items()):
+                if where == index:
+                    self._forget(request_id)
+                    self._transmit(request_id, frames, avoid=index)
 
     def __enter__(self):
         return self
@@ -196,29 +276,41 @@ class JobmatchClient:
         request_id = "%s-%d" % (self._prefix, next(self._ids))
         if not isinstance(body, bytes):
             body = json.dumps(body).encode()
-        self._socket.send_multipart([request_id.encode(), b"", MDPC, service.encode(), body])
+        self._transmit(request_id, [request_id.encode(), b"", MDPC, service.encode(), body])
         return request_id
 
     def recv(self, timeout=None):
         """Waits up to timeout seconds (default: the client's) for the next
         reply.  Returns (request_id, body) with body decoded from JSON, or
-        None when nothing came."""
+        None when nothing came.  A reply to a request no longer awaited
+        (answered already, or given up) is dropped."""
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self._poller.poll(remaining * 1000):
+            ready = dict(self._poller.poll(remaining * 1000)) if remaining > 0 else {}
+            if not ready:
                 return None
-            frames = self._socket.recv_multipart()
+            for index, gateway in enumerate(self._gateways):
+                if gateway["monitor"] in ready:
+                    self._watch(index)
+            sockets = [gateway["socket"] for gateway in self._gateways if gateway["socket"] in ready]
+            if not sockets:
+                continue
+            frames = sockets[0].recv_multipart()
             # [REQUEST-ID, "", MDPC01, SERVICE, BODY]
             if len(frames) != 5 or frames[1] != b"" or frames[2] != MDPC:
                 continue                        # not a reply to this client: ignore it
+            request_id = frames[0].decode(errors="replace")
+            if request_id not in self._pending:
+                continue                        # answered already, or abandoned
+            self._forget(request_id)
             try:
                 body = json.loads(frames[4])
             except ValueError:
                 body = {"ok": False, "error": {"code": "internal",
                                                "message": "the reply is not JSON"}}
-            return frames[0].decode(errors="replace"), body
+            return request_id, body
 
     def request(self, service, body, timeout=None, retries=0):
         """Sends one request and waits for its reply.  Returns the reply
@@ -233,6 +325,7 @@ class JobmatchClient:
             while True:
                 got = self.recv(max(0.0, deadline - time.monotonic()))
                 if got is None:
+                    self._forget(request_id)
                     raise TimeoutError("no reply from the gateway at %s within %g s"
                                        % (self.endpoint, timeout))
                 if got[0] == request_id:        # else a late reply to an abandoned request
@@ -380,7 +473,8 @@ def _parser():
     parser = argparse.ArgumentParser(
         prog="client.py", description="A jobmatch client: submit candidates, post jobs, read rankings.",
         epilog="See the top of this file for the protocol and the Python API.")
-    parser.add_argument("--gateway", help="the gateway (default $JOBMATCH_GATEWAY or %s)" % DEFAULT_GATEWAY)
+    parser.add_argument("--gateway", help="the gateway, or several separated by commas "
+                        "(default $JOBMATCH_GATEWAY or %s)" % DEFAULT_GATEWAY)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a reply")
     parser.add_argument("--curve-server", metavar="FILE",
                         help="CURVE: the gateway's public certificate (default $JOBMATCH_CURVE_SERVER)")
@@ -425,8 +519,8 @@ def main(argv=None):
     try:
         client = JobmatchClient(args.gateway, timeout=args.timeout, curve_server=args.curve_server,
                                 curve_cert=args.curve_cert)
-    except (OSError, ValueError) as error:      # a CURVE certificate missing or not one
-        print("CURVE: %s" % error, file=sys.stderr)
+    except (OSError, ValueError) as error:      # a CURVE certificate missing or not one, a bad list
+        print("%s%s" % ("" if "gateway" in str(error) else "CURVE: ", error), file=sys.stderr)
         return 2
     try:
         with client as jobmatch:

@@ -1,11 +1,13 @@
-/*  bridge: the dashboard's one connection to the gateway.  See bridge.h.
+/*  bridge: the dashboard's connections to the gateways.  See bridge.h.
 
-    The thread's loop polls two things: the DEALER (replies) and an eventfd
-    that jm_bridge_submit writes when it queues calls.  Calls in flight live
+    The thread's loop polls the DEALERs (replies), their monitors
+    (connections lost) and an eventfd that jm_bridge_submit writes when it
+    queues calls.  Calls in flight live
     in a hash table by request id; a reply whose id is unknown (it came after
     its call timed out) is dropped and counted.  Every 20 ms the loop fails
     the calls past their deadline.                                         */
 #include "bridge.h"
+#include "jm_gateways.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_alloc.h"
@@ -33,7 +35,7 @@ struct _jm_bridge_t {
     bool stopping;
     jm_bridge_stats_t stats;
     //  the thread's own
-    jm_mdp_client_t *client;
+    jm_gateways_t *gateways;
     zhashx_t *in_flight;            //  request id -> call
     uint64_t sequence;
 };
@@ -72,13 +74,15 @@ s_send_queued (jm_bridge_t *self, jm_bridge_call_t *call)
         jm_bridge_call_t *next = call->next;
         call->next = NULL;
         snprintf (call->id, sizeof call->id, "d%" PRIx64, ++self->sequence);
-        if (jm_mdp_client_send (self->client, call->service, call->id,
-                                call->body, call->body_size)) {
+        call->gateway = jm_gateways_pick (self->gateways, -1);
+        if (jm_mdp_client_send (jm_gateways_client (self->gateways, call->gateway), call->service,
+                                call->id, call->body, call->body_size)) {
             s_count (self, &self->stats.failures, 0);
             s_complete (call, NULL, JM_BRIDGE_BUSY);
         }
         else {
             call->deadline_us = call->submitted_us + (int64_t) call->timeout_ms * 1000;
+            jm_gateways_sent (self->gateways, call->gateway);
             zhashx_insert (self->in_flight, call->id, call);
             s_count (self, &self->stats.calls, 1);
         }
@@ -86,14 +90,47 @@ s_send_queued (jm_bridge_t *self, jm_bridge_call_t *call)
     }
 }
 
-//  Hands each reply waiting on the socket to its call.
+//  Sends the calls in flight on the gateways lost to another at once,
+//  under the same id and deadline.
+static void
+s_fail_over (jm_bridge_t *self)
+{
+    unsigned lost = jm_gateways_lost (self->gateways);
+    if (!lost)
+        return;
+    size_t moved = 0;
+    for (jm_bridge_call_t *call = zhashx_first (self->in_flight); call;
+         call = zhashx_next (self->in_flight)) {
+        if (!(lost & (1u << call->gateway)))
+            continue;
+        int previous = call->gateway;
+        jm_gateways_done (self->gateways, previous);
+        call->gateway = jm_gateways_pick (self->gateways, previous);
+        jm_gateways_sent (self->gateways, call->gateway);
+        //  a full queue: the call times out as it would have on the lost one
+        jm_mdp_client_send (jm_gateways_client (self->gateways, call->gateway), call->service,
+                            call->id, call->body, call->body_size);
+        moved++;
+    }
+    if (moved) {
+        pthread_mutex_lock (&self->lock);
+        self->stats.failovers += moved;
+        pthread_mutex_unlock (&self->lock);
+        jm_log_info ("bridge: %zu calls sent again after a gateway was lost", moved);
+    }
+}
+
+//  Hands each reply waiting on the sockets to its call.
 static void
 s_receive_replies (jm_bridge_t *self)
 {
     char *request_id, *body;
-    while (jm_mdp_client_recv (self->client, NULL, &request_id, &body, 0) == 0) {
+    for (int g = 0; g < jm_gateways_count (self->gateways); g++)
+    while (jm_mdp_client_recv (jm_gateways_client (self->gateways, g), NULL, &request_id, &body,
+                               0) == 0) {
         jm_bridge_call_t *call = zhashx_lookup (self->in_flight, request_id);
         if (call) {
+            jm_gateways_done (self->gateways, call->gateway);
             zhashx_delete (self->in_flight, request_id);
             s_count (self, &self->stats.replies, -1);
             s_complete (call, body, NULL);
@@ -124,6 +161,7 @@ s_expire (jm_bridge_t *self, bool all)
     if (!expired)
         return;
     for (jm_bridge_call_t *call = zlistx_first (expired); call; call = zlistx_next (expired)) {
+        jm_gateways_done (self->gateways, call->gateway);
         zhashx_delete (self->in_flight, call->id);
         if (all)
             s_count (self, &self->stats.failures, -1);
@@ -141,19 +179,20 @@ static void *
 s_bridge_thread (void *arg)
 {
     jm_bridge_t *self = arg;
-    zmq_pollitem_t items [] = {
-        { zsock_resolve (jm_mdp_client_sock (self->client)), 0, ZMQ_POLLIN, 0 },
-        { NULL, self->wakeup, ZMQ_POLLIN, 0 }
-    };
+    //  the gateways' sockets and monitors, then the eventfd
+    zmq_pollitem_t items [2 * JM_GATEWAYS_MAX + 1];
+    int count = jm_gateways_poll_items (self->gateways, items);
+    zmq_pollitem_t *wakeup = &items [count++];
+    *wakeup = (zmq_pollitem_t) { NULL, self->wakeup, ZMQ_POLLIN, 0 };
     int64_t next_expire = zclock_mono () + EXPIRE_INTERVAL_MS;
     while (true) {
         long timeout = zhashx_size (self->in_flight)
                      ? (long) (next_expire - zclock_mono ()): -1;
         if (timeout < -1)
             timeout = 0;
-        if (zmq_poll (items, 2, timeout) < 0 && zmq_errno () != EINTR)
+        if (zmq_poll (items, count, timeout) < 0 && zmq_errno () != EINTR)
             break;
-        if (items [1].revents & ZMQ_POLLIN) {
+        if (wakeup->revents & ZMQ_POLLIN) {
             uint64_t value;
             if (read (self->wakeup, &value, sizeof value) < 0 && errno != EAGAIN)
                 jm_log_warning ("bridge: eventfd read failed: %s", strerror (errno));
@@ -173,6 +212,7 @@ s_bridge_thread (void *arg)
             s_expire (self, true);
             break;
         }
+        s_fail_over (self);
         s_send_queued (self, queued);
         s_receive_replies (self);
         if (zclock_mono () >= next_expire) {
@@ -189,8 +229,8 @@ jm_bridge_new (const char *endpoint, const jm_curve_t *curve, jm_error_t *err)
     assert (endpoint);
     jm_bridge_t *self = jm_calloc (1, sizeof *self);
     self->wakeup = -1;
-    self->client = jm_mdp_client_new_curve (endpoint, curve, err);
-    if (!self->client) {
+    self->gateways = jm_gateways_new (endpoint, curve, err);
+    if (!self->gateways) {
         jm_bridge_destroy (&self);
         return NULL;
     }
@@ -241,7 +281,7 @@ jm_bridge_destroy (jm_bridge_t **self_p)
         close (self->wakeup);
     }
     zhashx_destroy (&self->in_flight);
-    jm_mdp_client_destroy (&self->client);
+    jm_gateways_destroy (&self->gateways);
     free (self->endpoint);
     free (self);
     *self_p = NULL;

@@ -1,10 +1,13 @@
-/*  bridge: the dashboard's one connection to the gateway, shared safely by
+/*  bridge: the dashboard's connections to the gateways, shared safely by
     libmicrohttpd's threads.
 
     A ZeroMQ socket must stay in one thread, and an HTTP handler must not
     block a server thread while a matcher works.  So one bridge thread owns
-    the only DEALER to the gateway (a jm_mdp_client_t) and keeps any number
-    of requests in flight on it, matched to their replies by request id.
+    the DEALERs to the gateways (jm_gateways_t: one per gateway of the
+    list) and keeps any number of requests in flight on them, matched to
+    their replies by request id, each sent to the gateway up with the fewest
+    in flight; when a gateway's connection goes down, its calls in flight go
+    at once to another, under the same id and deadline.
     Server threads hand it calls through a locked queue and an eventfd, then
     suspend their HTTP connection; the bridge completes each call (reply,
     timeout, or failure) in its own thread and runs the call's done
@@ -57,6 +60,7 @@ typedef struct _jm_bridge_call_t {
     char id [24];
     int64_t submitted_us;
     int64_t deadline_us;
+    int gateway;                    //  the gateway it was sent to
 } jm_bridge_call_t;
 
 //  Counters since the bridge started, for /metrics.
@@ -67,9 +71,11 @@ typedef struct {
     uint64_t late_replies;          //  replies after a timeout, dropped
     uint64_t failures;              //  busy or stopping
     uint64_t in_flight;             //  sent, not yet answered
+    uint64_t failovers;             //  sent again, their gateway lost
 } jm_bridge_stats_t;
 
-//  Connects to the gateway's client endpoint, with CURVE when curve is not
+//  Connects to the gateways' client endpoints (a list separated by
+//  commas, jm_gateways.h), with CURVE when curve is not
 //  NULL (borrowed), and starts the bridge thread.  Returns NULL with err
 //  filled when the endpoint is invalid.
 jm_bridge_t *

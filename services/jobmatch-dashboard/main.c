@@ -12,7 +12,7 @@ static const jm_config_option_t s_options [] = {
     { "listen", JM_CONFIG_STRING, "127.0.0.1:8080", 0, 0,
       "address to serve HTTP on: host:port, [v6]:port, or *:port for every interface" },
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5570", 0, 0,
-      "the gateway's client endpoint" },
+      "the gateways' client endpoints, separated by commas (at most 8): requests spread over those up, a lost one's sent to another" },
     { "curve-server", JM_CONFIG_STRING, "", 0, 0,
       "CURVE: the gateway's public certificate (with --curve-cert; empty: plaintext)" },
     { "curve-cert", JM_CONFIG_STRING, "", 0, 0,

@@ -252,6 +252,10 @@ s_render_own (jm_exchange_t *exchange, jm_buf_t *out)
             "gateway replies that came after their request timed out");
     jm_buf_printf (out, "jobmatch_dashboard_gateway_late_replies_total %llu\n",
                    (unsigned long long) stats.late_replies);
+    s_help (out, "jobmatch_dashboard_gateway_failovers_total", "counter",
+            "gateway requests sent again to another gateway, theirs lost");
+    jm_buf_printf (out, "jobmatch_dashboard_gateway_failovers_total %llu\n",
+                   (unsigned long long) stats.failovers);
     s_help (out, "jobmatch_dashboard_gateway_in_flight", "gauge",
             "gateway requests waiting for their reply");
     jm_buf_printf (out, "jobmatch_dashboard_gateway_in_flight %llu\n",

@@ -16,7 +16,7 @@
 
 static const jm_config_option_t s_options [] = {
     { "gateway", JM_CONFIG_STRING, "tcp://127.0.0.1:5571", 0, 0,
-      "the gateway's worker endpoint" },
+      "the gateways' worker endpoints, separated by commas (at most 8): one connection to each, requests served from all" },
     { "curve-server", JM_CONFIG_STRING, "", 0, 0,
       "CURVE: the gateway's public certificate (with --curve-cert; empty: plaintext)" },
     { "curve-cert", JM_CONFIG_STRING, "", 0, 0,

@@ -42,6 +42,7 @@
 #include "jm_buf.h"
 #include "jm_detail.h"
 #include "jm_engine.h"
+#include "jm_gateways.h"
 #include "jm_json.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
@@ -110,9 +111,13 @@ typedef struct {
 struct _jm_matcher_t {
     zactor_t *actor;
     jm_engine_t *engine;
-    jm_mdp_worker_t *worker;
-    jm_mdp_worker_t *jobs_worker;       //  jobmatch.jobs
-    jm_mdp_worker_t *results_worker;    //  jobmatch.results
+    //  one connection per gateway and service: a request is replied to on
+    //  the connection it came on (jm_mdp_request_worker)
+    int gateway_count;
+    jm_mdp_worker_t *workers [JM_GATEWAYS_MAX];         //  jobmatch.match
+    jm_mdp_worker_t *jobs_workers [JM_GATEWAYS_MAX];    //  jobmatch.jobs
+    jm_mdp_worker_t *results_workers [JM_GATEWAYS_MAX]; //  jobmatch.results
+    int recv_turn;                      //  the gateway drained first next time
     jm_store_t *store;
     jm_registry_t *registry;
     jm_rescore_t *rescore;
@@ -533,11 +538,12 @@ s_finish_replies (jm_matcher_t *self)
                       held->size, held->error ? ", error" : "",
                       stored ? "" : ", not stored");
         if (stored && held->size >= REPLY_BUFFER_LEND)
-            reply_buffer_send (buffer, self->worker, &held->request, held->offset, held->size);
+            reply_buffer_send (buffer, jm_mdp_request_worker (held->request), &held->request,
+                               held->offset, held->size);
         else {
             zframe_t *frame = stored ? zframe_new (data + held->offset, held->size)
                                      : s_reply_unstored (data + held->offset, held->size);
-            jm_mdp_worker_reply (self->worker, &held->request, &frame);
+            jm_mdp_worker_reply (jm_mdp_request_worker (held->request), &held->request, &frame);
         }
         self->requests_done++;
     }
@@ -702,6 +708,23 @@ s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
     }
 }
 
+//  The next jobmatch.match request waiting on any gateway's connection, or
+//  NULL.  The gateways take turns being drained first, so a busy one does
+//  not keep another's requests waiting.
+static jm_mdp_request_t *
+s_recv_match (jm_matcher_t *self)
+{
+    for (int step = 0; step < self->gateway_count; step++) {
+        int g = (self->recv_turn + step) % self->gateway_count;
+        jm_mdp_request_t *request = jm_mdp_worker_recv (self->workers [g]);
+        if (request) {
+            self->recv_turn = (g + 1) % self->gateway_count;
+            return request;
+        }
+    }
+    return NULL;
+}
+
 //  Handles every request waiting, as one batch.
 static void
 s_handle_requests (jm_matcher_t *self)
@@ -710,7 +733,7 @@ s_handle_requests (jm_matcher_t *self)
     self->entry_count = 0;
     self->item_count = 0;
     while (request_count < MAX_BATCH_REQUESTS && self->item_count < (size_t) self->batch_max) {
-        jm_mdp_request_t *request = self->next ? self->next : jm_mdp_worker_recv (self->worker);
+        jm_mdp_request_t *request = self->next ? self->next : s_recv_match (self);
         self->next = NULL;
         if (!request)
             break;
@@ -769,9 +792,29 @@ s_handle_requests (jm_matcher_t *self)
     jm_json_doc_trim (self->doc);
     //  a request waiting already: parsing it overlaps Redis storing this
     //  batch; else flush and reply now
-    self->next = jm_mdp_worker_recv (self->worker);
+    self->next = s_recv_match (self);
     if (!self->next)
         s_finish_replies (self);
+}
+
+//  Shares slots among the gateways: each one this matcher hears gets an
+//  equal part (rounded up, so at least one while slots > 0), and one that
+//  went silent gets the part it will have when it comes back.  So two
+//  gateways do not both fill the matcher, and when one dies the other
+//  gets all the slots within a few heartbeats.
+static void
+s_share_slots (jm_matcher_t *self, int slots)
+{
+    int live = 0;
+    for (int g = 0; g < self->gateway_count; g++)
+        live += jm_mdp_worker_connected (self->workers [g]);
+    int share = live > 1 ? (slots + live - 1) / live : slots;
+    for (int g = 0; g < self->gateway_count; g++) {
+        int part = jm_mdp_worker_connected (self->workers [g]) || live == 0
+                 ? share : (slots + live) / (live + 1);
+        if (part != jm_mdp_worker_slots_now (self->workers [g]))
+            jm_mdp_worker_set_slots (self->workers [g], part);
+    }
 }
 
 //  Backpressure.  Every write waits in the store until Redis confirms it,
@@ -804,6 +847,7 @@ s_update_slots (jm_matcher_t *self)
         fit *= 2;
     if ((size_t) slots > fit)
         slots = (int) fit;
+    s_share_slots (self, slots);
     if (slots == self->slots_now)
         return;
     jm_store_stats_t stats;
@@ -821,7 +865,6 @@ s_update_slots (jm_matcher_t *self)
         jm_log_debug ("%zu bytes of writes pending, requests of %zu bytes: %d of %d slots",
                       stats.pending_bytes, self->body_size, slots, self->slots);
     self->slots_now = slots;
-    jm_mdp_worker_set_slots (self->worker, slots);
 }
 
 static void
@@ -877,12 +920,18 @@ s_matcher_actor (zsock_t *pipe, void *args)
     //  Every socket with input is served on each turn: the match service
     //  under a steady load must not starve the jobs and results services
     //  (their gateway heartbeats would go unread and they would reconnect)
-    zmq_pollitem_t items [] = {
-        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (jm_mdp_worker_sock (self->worker)), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (jm_mdp_worker_sock (self->jobs_worker)), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (jm_mdp_worker_sock (self->results_worker)), 0, ZMQ_POLLIN, 0 },
-    };
+    //  items: the pipe, then per gateway its match, jobs and results connections
+    int gateways = self->gateway_count;
+    zmq_pollitem_t items [1 + 3 * JM_GATEWAYS_MAX];
+    items [0] = (zmq_pollitem_t) { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 };
+    for (int g = 0; g < gateways; g++) {
+        items [1 + g] = (zmq_pollitem_t) {
+            zsock_resolve (jm_mdp_worker_sock (self->workers [g])), 0, ZMQ_POLLIN, 0 };
+        items [1 + gateways + g] = (zmq_pollitem_t) {
+            zsock_resolve (jm_mdp_worker_sock (self->jobs_workers [g])), 0, ZMQ_POLLIN, 0 };
+        items [1 + 2 * gateways + g] = (zmq_pollitem_t) {
+            zsock_resolve (jm_mdp_worker_sock (self->results_workers [g])), 0, ZMQ_POLLIN, 0 };
+    }
     zsock_signal (pipe, 0);
     int64_t next_store_tick = zclock_mono () + STORE_TICK_MS;
     int64_t next_stats = zclock_mono () + STATS_INTERVAL_MS;
@@ -891,13 +940,16 @@ s_matcher_actor (zsock_t *pipe, void *args)
     s_publish_stats (self);
     int64_t next_publish = zclock_mono () + self->stats_ms;
     while (true) {
-        int timeout = jm_mdp_worker_tick (self->worker);
-        timeout = s_min_timeout (timeout, jm_mdp_worker_tick (self->jobs_worker));
-        timeout = s_min_timeout (timeout, jm_mdp_worker_tick (self->results_worker));
+        int timeout = STORE_TICK_MS;
+        for (int g = 0; g < gateways; g++) {
+            timeout = s_min_timeout (timeout, jm_mdp_worker_tick (self->workers [g]));
+            timeout = s_min_timeout (timeout, jm_mdp_worker_tick (self->jobs_workers [g]));
+            timeout = s_min_timeout (timeout, jm_mdp_worker_tick (self->results_workers [g]));
+        }
         timeout = s_min_timeout (timeout, next_store_tick - zclock_mono ());
         timeout = s_min_timeout (timeout, next_registry - zclock_mono ());
         bool rescore = jm_rescore_due (self->rescore);
-        int ready = zmq_poll (items, 4, rescore || self->next ? 0 : timeout);
+        int ready = zmq_poll (items, 1 + 3 * gateways, rescore || self->next ? 0 : timeout);
         if (ready < 0 && zmq_errno () != EINTR)
             break;                          //  the context is terminating
         if (ready > 0) {
@@ -908,12 +960,17 @@ s_matcher_actor (zsock_t *pipe, void *args)
                 if (terminate)
                     break;
             }
-            if (items [1].revents & ZMQ_POLLIN)
+            bool match = false;
+            for (int g = 0; g < gateways; g++)
+                match |= (items [1 + g].revents & ZMQ_POLLIN) != 0;
+            if (match)
                 s_handle_requests (self);
-            if (items [2].revents & ZMQ_POLLIN)
-                s_handle_service (self, self->jobs_worker, true);
-            if (items [3].revents & ZMQ_POLLIN)
-                s_handle_service (self, self->results_worker, false);
+            for (int g = 0; g < gateways; g++) {
+                if (items [1 + gateways + g].revents & ZMQ_POLLIN)
+                    s_handle_service (self, self->jobs_workers [g], true);
+                if (items [1 + 2 * gateways + g].revents & ZMQ_POLLIN)
+                    s_handle_service (self, self->results_workers [g], false);
+            }
         }
         bool ahead = self->next != NULL;
         if (ahead)
@@ -974,6 +1031,12 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     int slots = (int) jm_config_int (config, "slots");
     self->slots = slots;
     const char *gateway = jm_config_string (config, "gateway");
+    char *endpoints [JM_GATEWAYS_MAX];
+    int gateways = jm_gateways_split (gateway, endpoints, err);
+    if (gateways < 0) {
+        jm_matcher_destroy (&self);
+        return NULL;
+    }
     self->registry = jm_registry_new (self->engine, self->store, (int) jm_config_int (config, "poll-ms"));
     self->rescore = jm_rescore_new (self->engine, self->store, self->registry,
                                     (int) jm_config_int (config, "rescore-chunk"),
@@ -982,33 +1045,40 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     self->stats_ms = (int) jm_config_int (config, "stats-ms");
     self->stats = jm_stats_new (self->store, self->stats_ms);
     jm_curve_t *curve = NULL;
-    if (jm_curve_client_from (jm_config_string (config, "curve-server"),
-                              jm_config_string (config, "curve-cert"), &curve, err) == 0)
-        self->worker = jm_mdp_worker_new_curve (gateway, JM_MATCH_SERVICE, slots, curve, err);
-    if (self->worker)
-        self->jobs_worker = jm_mdp_worker_new_curve (gateway, JM_JOBS_SERVICE, SERVICE_SLOTS,
+    int rc = jm_curve_client_from (jm_config_string (config, "curve-server"),
+                                   jm_config_string (config, "curve-cert"), &curve, err);
+    for (int g = 0; g < gateways && rc == 0; g++) {
+        self->workers [g] = jm_mdp_worker_new_curve (endpoints [g], JM_MATCH_SERVICE, slots,
                                                      curve, err);
-    if (self->jobs_worker)
-        self->results_worker = jm_mdp_worker_new_curve (gateway, JM_RESULTS_SERVICE,
-                                                        SERVICE_SLOTS, curve, err);
+        self->jobs_workers [g] = jm_mdp_worker_new_curve (endpoints [g], JM_JOBS_SERVICE,
+                                                          SERVICE_SLOTS, curve, err);
+        self->results_workers [g] = jm_mdp_worker_new_curve (endpoints [g], JM_RESULTS_SERVICE,
+                                                             SERVICE_SLOTS, curve, err);
+        self->gateway_count = g + 1;
+        rc = self->workers [g] && self->jobs_workers [g] && self->results_workers [g] ? 0 : -1;
+    }
+    jm_gateways_split_free (endpoints, gateways);
     if (curve)
         jm_log_info ("CURVE on: matcher key %s", jm_curve_public_txt (curve));
     jm_curve_destroy (&curve);
-    if (!self->results_worker) {
+    if (rc) {
         jm_matcher_destroy (&self);
         return NULL;
     }
     int heartbeat = (int) jm_config_int (config, "heartbeat-ms");
     int liveness = (int) jm_config_int (config, "liveness");
-    jm_mdp_worker_set_heartbeat (self->worker, heartbeat, liveness);
-    jm_mdp_worker_set_heartbeat (self->jobs_worker, heartbeat, liveness);
-    jm_mdp_worker_set_heartbeat (self->results_worker, heartbeat, liveness);
-    //  the gateway's jobmatch.system shows who each worker is: "host:pid"
-    jm_mdp_worker_set_name (self->worker, jm_stats_id (self->stats));
-    jm_mdp_worker_set_name (self->jobs_worker, jm_stats_id (self->stats));
-    jm_mdp_worker_set_name (self->results_worker, jm_stats_id (self->stats));
+    for (int g = 0; g < gateways; g++) {
+        jm_mdp_worker_set_heartbeat (self->workers [g], heartbeat, liveness);
+        jm_mdp_worker_set_heartbeat (self->jobs_workers [g], heartbeat, liveness);
+        jm_mdp_worker_set_heartbeat (self->results_workers [g], heartbeat, liveness);
+        //  the gateway's jobmatch.system shows who each worker is: "host:pid"
+        jm_mdp_worker_set_name (self->workers [g], jm_stats_id (self->stats));
+        jm_mdp_worker_set_name (self->jobs_workers [g], jm_stats_id (self->stats));
+        jm_mdp_worker_set_name (self->results_workers [g], jm_stats_id (self->stats));
+    }
     self->batch_max = (int) jm_config_int (config, "batch-max");
     self->slots_now = slots;
+    s_share_slots (self, slots);
     self->requests = jm_calloc (MAX_BATCH_REQUESTS, sizeof (s_request_t));
     self->held = jm_calloc (MAX_BATCH_REQUESTS, sizeof (s_held_reply_t));
     jm_buf_init (&self->reply);
@@ -1040,9 +1110,11 @@ jm_matcher_destroy (jm_matcher_t **self_p)
             jm_stats_withdraw (self->stats);
         jm_store_flush (self->store);
     }
-    jm_mdp_worker_destroy (&self->worker);
-    jm_mdp_worker_destroy (&self->jobs_worker);
-    jm_mdp_worker_destroy (&self->results_worker);
+    for (int g = 0; g < self->gateway_count; g++) {
+        jm_mdp_worker_destroy (&self->workers [g]);
+        jm_mdp_worker_destroy (&self->jobs_workers [g]);
+        jm_mdp_worker_destroy (&self->results_workers [g]);
+    }
     jm_results_destroy (&self->results);
     jm_stats_destroy (&self->stats);
     jm_rescore_destroy (&self->rescore);

@@ -1,10 +1,13 @@
-/*  jobmatch CLI: requests in flight to the gateway.  See batch_pipe.h.
+/*  jobmatch CLI: requests in flight to the gateways.  See batch_pipe.h.
 
     The requests outstanding sit in one array (a batch run keeps a few
-    dozen); each is either waiting for its reply until `deadline` or, after
-    a failed attempt, waiting to be resent at `resend_at`.                 */
+    dozen); each is either waiting for its reply until `deadline` from the
+    gateway it went to, or, after a failed attempt, waiting to be resent at
+    `resend_at`.  When a gateway's connection goes down, the requests
+    waiting on it go at once to another (a failover, not an attempt).     */
 #include "batch_pipe.h"
 #include "batch_json.h"
+#include "jm_gateways.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_mdp_decode.h"
@@ -30,12 +33,12 @@ typedef struct {
     int64_t deadline;           //  waiting for a reply until then
     int64_t resend_at;          //  0, or backing off until then
     bool unsent;                //  the last attempt could not even be sent
+    int gateway;                //  the gateway waited on, or -1
     jm_error_t last;            //  why the last attempt failed
 } s_request_t;
 
 struct _jm_batch_pipe_t {
-    jm_mdp_client_t *client;
-    char *endpoint;
+    jm_gateways_t *gateways;
     int timeout_ms;
     int retries;
     s_request_t *requests;
@@ -48,12 +51,11 @@ struct _jm_batch_pipe_t {
 jm_batch_pipe_t *
 jm_batch_pipe_new (const char *endpoint, const jm_curve_t *curve, int timeout_ms, int retries, jm_error_t *err)
 {
-    jm_mdp_client_t *client = jm_mdp_client_new_curve (endpoint, curve, err);
-    if (!client)
+    jm_gateways_t *gateways = jm_gateways_new (endpoint, curve, err);
+    if (!gateways)
         return NULL;
     jm_batch_pipe_t *self = jm_calloc (1, sizeof *self);
-    self->client = client;
-    self->endpoint = jm_strdup (endpoint);
+    self->gateways = gateways;
     self->timeout_ms = timeout_ms;
     self->retries = retries;
     self->pid = (unsigned) getpid ();
@@ -78,8 +80,7 @@ jm_batch_pipe_destroy (jm_batch_pipe_t **self_p)
     for (size_t i = 0; i < self->count; i++)
         s_request_free (&self->requests [i]);
     free (self->requests);
-    jm_mdp_client_destroy (&self->client);
-    free (self->endpoint);
+    jm_gateways_destroy (&self->gateways);
     free (self);
     *self_p = NULL;
 }
@@ -96,25 +97,43 @@ s_backoff_ms (int attempts)
     return (int) (wait - wait / 8 + (int64_t) (random () % (wait / 4 + 1)));
 }
 
-//  Sends (or resends) a request now.  A full send queue counts as a
-//  failed attempt.
+//  The request waits on no gateway any more.
 static void
-s_transmit (jm_batch_pipe_t *self, s_request_t *request, int64_t now)
+s_release (jm_batch_pipe_t *self, s_request_t *request)
 {
-    request->attempts++;
+    if (request->gateway >= 0)
+        jm_gateways_done (self->gateways, request->gateway);
+    request->gateway = -1;
+}
+
+//  Sends (or resends) a request now, to the gateway up with the fewest in
+//  flight, another than the last when it can.  A full send queue counts as
+//  a failed attempt.  A failover (its gateway lost) is not an attempt.
+static void
+s_transmit (jm_batch_pipe_t *self, s_request_t *request, int64_t now, bool failover)
+{
+    int previous = request->gateway;
+    s_release (self, request);
+    int gateway = jm_gateways_pick (self->gateways, previous);
+    request->attempts += !failover;
     request->resend_at = 0;
     request->deadline = now + self->timeout_ms;
     request->unsent = false;
     self->stats.sent++;
-    if (request->attempts > 1)
+    if (request->attempts > 1 || failover)
         self->stats.resent++;
-    if (jm_mdp_client_send (self->client, request->service, request->id, request->body, request->len)) {
+    self->stats.failovers += failover;
+    if (jm_mdp_client_send (jm_gateways_client (self->gateways, gateway), request->service,
+                            request->id, request->body, request->len)) {
         jm_error_clear (&request->last);
         jm_error_set (&request->last, JM_ERR_IO, "cannot send to the gateway at %s: its queue is full",
-                      self->endpoint);
+                      jm_gateways_endpoint (self->gateways, gateway));
         request->unsent = true;
         request->deadline = now;        //  fails at the next look
+        return;
     }
+    request->gateway = gateway;
+    jm_gateways_sent (self->gateways, gateway);
 }
 
 void
@@ -131,8 +150,9 @@ jm_batch_pipe_send (jm_batch_pipe_t *self, const char *service, char *body, size
     request->body = body;
     request->len = len;
     request->tag = tag;
+    request->gateway = -1;
     jm_error_clear (&request->last);
-    s_transmit (self, request, zclock_mono ());
+    s_transmit (self, request, zclock_mono (), false);
 }
 
 void *
@@ -141,6 +161,7 @@ jm_batch_pipe_drop (jm_batch_pipe_t *self)
     if (self->count == 0)
         return NULL;
     s_request_t *request = &self->requests [--self->count];
+    s_release (self, request);
     void *tag = request->tag;
     s_request_free (request);
     return tag;
@@ -155,7 +176,7 @@ jm_batch_pipe_outstanding (const jm_batch_pipe_t *self)
 const char *
 jm_batch_pipe_endpoint (const jm_batch_pipe_t *self)
 {
-    return self->endpoint;
+    return jm_gateways_text (self->gateways);
 }
 
 jm_batch_pipe_stats_t
@@ -180,6 +201,7 @@ s_deliver (jm_batch_pipe_t *self, size_t i, zmsg_t *msg, jm_batch_reply_t *reply
     }
     reply->failed = msg == NULL;
     reply->error = request->last;
+    s_release (self, request);
     s_request_free (request);
     self->requests [i] = self->requests [--self->count];
 }
@@ -198,6 +220,7 @@ static bool
 s_attempt_failed (jm_batch_pipe_t *self, size_t i, int64_t now)
 {
     s_request_t *request = &self->requests [i];
+    s_release (self, request);
     if (request->attempts > self->retries)
         return true;
     request->resend_at = now + s_backoff_ms (request->attempts);
@@ -312,16 +335,17 @@ int
 jm_batch_pipe_probe (const char *endpoint, const jm_curve_t *curve, const char *service, int timeout_ms,
                      jm_error_t *err)
 {
-    jm_mdp_client_t *client = jm_mdp_client_new_curve (endpoint, curve, err);
-    if (!client)
+    jm_gateways_t *gateways = jm_gateways_new (endpoint, curve, err);
+    if (!gateways)
         return -1;
     jm_error_t ignored;
     jm_error_clear (&ignored);
-    char *reply = jm_mdp_client_request (client, "mmi.service", service, timeout_ms, &ignored);
-    jm_mdp_client_destroy (&client);
+    char *reply = jm_gateways_request (gateways, "mmi.service", service, timeout_ms, &ignored);
+    jm_gateways_destroy (&gateways);
     if (!reply)
-        return jm_error_set (err, JM_ERR_IO, "no reply from the gateway at %s within %d ms: is it running "
-                             "there?", endpoint, timeout_ms);
+        return jm_error_set (err, JM_ERR_IO, "no reply from the gateway%s at %s within %d ms: is %s "
+                             "running there?", strchr (endpoint, ',') ? "s" : "", endpoint,
+                             timeout_ms, strchr (endpoint, ',') ? "any" : "it");
     int rc = strcmp (reply, "200") == 0;
     free (reply);
     return rc;
@@ -336,12 +360,13 @@ s_retryable (const char *code)
         || strcmp (code, JM_ERR_TIMEOUT) == 0 || strcmp (code, JM_ERR_UNAVAILABLE) == 0;
 }
 
-//  Takes the replies waiting.  Returns 1 when one is handed back.
+//  Takes the replies waiting on one gateway's socket.  Returns 1 when one
+//  is handed back.
 static int
-s_receive (jm_batch_pipe_t *self, jm_batch_reply_t *reply)
+s_receive_from (jm_batch_pipe_t *self, zsock_t *sock, jm_batch_reply_t *reply)
 {
     zmsg_t *msg;
-    while ((msg = jm_mdp_recv_nowait (jm_mdp_client_sock (self->client)))) {
+    while ((msg = jm_mdp_recv_nowait (sock))) {
         jm_mdp_reply_msg_t decoded;
         char problem [JM_MDP_PROBLEM_MAX];
         //  [request id, "", MDPC01, service, body]
@@ -393,6 +418,36 @@ s_receive (jm_batch_pipe_t *self, jm_batch_reply_t *reply)
     return 0;
 }
 
+//  Takes the replies waiting.  Returns 1 when one is handed back.
+static int
+s_receive (jm_batch_pipe_t *self, jm_batch_reply_t *reply)
+{
+    for (int g = 0; g < jm_gateways_count (self->gateways); g++)
+        if (s_receive_from (self, jm_mdp_client_sock (jm_gateways_client (self->gateways, g)), reply))
+            return 1;
+    return 0;
+}
+
+//  Sends the requests waiting on the gateways lost to another at once.
+static void
+s_fail_over (jm_batch_pipe_t *self)
+{
+    unsigned lost = jm_gateways_lost (self->gateways);
+    if (!lost)
+        return;
+    int64_t now = zclock_mono ();
+    size_t moved = 0;
+    for (size_t i = 0; i < self->count; i++) {
+        s_request_t *request = &self->requests [i];
+        if (request->gateway >= 0 && (lost & (1u << request->gateway)) && !request->resend_at) {
+            s_transmit (self, request, now, true);
+            moved++;
+        }
+    }
+    if (moved)
+        jm_log_info ("batch: %zu requests sent again after a gateway was lost", moved);
+}
+
 int
 jm_batch_pipe_next (jm_batch_pipe_t *self, int timeout_ms, jm_batch_reply_t *reply)
 {
@@ -400,19 +455,22 @@ jm_batch_pipe_next (jm_batch_pipe_t *self, int timeout_ms, jm_batch_reply_t *rep
     while (true) {
         if (s_receive (self, reply))
             return 1;
+        s_fail_over (self);
         //  timers: resends due, attempts timed out
         int64_t now = zclock_mono ();
         int64_t next = until;
         for (size_t i = 0; i < self->count; i++) {
             s_request_t *request = &self->requests [i];
             if (request->resend_at && now >= request->resend_at)
-                s_transmit (self, request, now);
+                s_transmit (self, request, now, false);
             if (!request->resend_at && now >= request->deadline) {
                 if (!request->unsent) {
                     self->stats.timeouts++;
                     jm_error_clear (&request->last);
                     jm_error_set (&request->last, JM_ERR_IO, "no reply from the gateway at %s within %d ms",
-                                  self->endpoint, self->timeout_ms);
+                                  request->gateway >= 0
+                                  ? jm_gateways_endpoint (self->gateways, request->gateway)
+                                  : jm_gateways_text (self->gateways), self->timeout_ms);
                 }
                 if (s_attempt_failed (self, i, now)) {
                     s_deliver (self, i, NULL, reply);
@@ -430,8 +488,9 @@ jm_batch_pipe_next (jm_batch_pipe_t *self, int timeout_ms, jm_batch_reply_t *rep
             wait = 0;
         if (wait > INT32_MAX)
             wait = INT32_MAX;
-        zmq_pollitem_t item = { zsock_resolve (jm_mdp_client_sock (self->client)), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, (long) wait) < 0 && zmq_errno () == EINTR)
+        zmq_pollitem_t items [2 * JM_GATEWAYS_MAX];
+        int count = jm_gateways_poll_items (self->gateways, items);
+        if (zmq_poll (items, count, (long) wait) < 0 && zmq_errno () == EINTR)
             return 0;
     }
 }

@@ -1,8 +1,11 @@
-/*  jobmatch CLI: requests in flight to the gateway, with retries.
+/*  jobmatch CLI: requests in flight to the gateways, with retries.
 
-    The client side of `submit` and `batch`: one DEALER connection
-    (jm_mdp_client_t) with any number of requests outstanding, each under a
-    request id of its own.  The pipe resends a request that got no reply
+    The client side of `submit` and `batch`: one DEALER connection per
+    gateway (jm_gateways_t) with any number of requests outstanding, each
+    under a request id of its own, spread over the gateways that are up (the
+    one with the fewest in flight first).  When a gateway's connection goes
+    down, the requests waiting on it are sent at once to another, under the
+    same ids.  The pipe resends a request that got no reply
     within the timeout, or that the gateway answered busy, no_workers,
     worker_lost, timeout or internal, after a backoff (250 ms, doubling, at most
     15 s), up to `retries` times, under the same request id; the first reply
@@ -54,9 +57,10 @@ typedef struct {
     uint64_t timeouts;          //  attempts that got no reply in time
     uint64_t refused;           //  busy / no_workers / worker_lost / internal replies
     uint64_t duplicates;        //  replies to requests already answered, dropped
+    uint64_t failovers;         //  resent at once to another gateway, theirs being lost
 } jm_batch_pipe_stats_t;
 
-//  Connects to the gateway at endpoint.  timeout_ms: how long to wait for
+//  Connects to the gateways at endpoint (a list separated by commas).  timeout_ms: how long to wait for
 //  each attempt's reply; retries: resends after the first attempt.
 //  Returns NULL with err filled when the endpoint is invalid.
 //  curve (may be NULL, borrowed): the CURVE keys to connect with.
@@ -86,8 +90,8 @@ size_t jm_batch_pipe_outstanding (const jm_batch_pipe_t *self);
 const char *jm_batch_pipe_endpoint (const jm_batch_pipe_t *self);
 jm_batch_pipe_stats_t jm_batch_pipe_stats (const jm_batch_pipe_t *self);
 
-//  Asks the gateway at endpoint whether service has workers (8/MMI), on a
-//  connection of its own.  Returns 1 (it has), 0 (none yet: requests will
+//  Asks the gateways at endpoint (one, or another when that one is lost)
+//  whether service has workers (8/MMI), on connections of their own.  Returns 1 (it has), 0 (none yet: requests will
 //  wait for one), or -1 with err filled when no reply came within
 //  timeout_ms: nothing answers at that endpoint.
 int jm_batch_pipe_probe (const char *endpoint, const jm_curve_t *curve, const char *service, int timeout_ms,

@@ -36,6 +36,7 @@
 #include "batch_pipe.h"
 #include "batch_verify.h"
 #include "remote.h"
+#include "jm_gateways.h"
 #include "jm_mdp.h"
 #include "jm_nice.h"
 #include "jm_alloc.h"
@@ -64,7 +65,7 @@
 #define JM_BATCH_EXIT_NOT_STORED  3         //  exit: all scored, some results not stored
 
 static const jm_cli_option_t s_options [] = {
-    { "gateway",    "EP",     "the gateway's client endpoint (default " JM_BATCH_GATEWAY ", env JOBMATCH_GATEWAY)" },
+    { "gateway",    "EP,...", "the gateways' client endpoints, separated by commas: requests spread over them, a lost one's go to another (default " JM_BATCH_GATEWAY ", env JOBMATCH_GATEWAY)" },
     { "job",        "ID",     "a job id; repeatable (default " JM_DEFAULT_JOB ")" },
     { "all-jobs",   NULL,     "every registered job" },
     { "in",         "FILE",   "the candidates: JSON lines, a JSON array or CSV ('-': stdin)" },
@@ -613,10 +614,11 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
                  "(\"stored\": false); they may be missing from the rankings. Once Redis is back, the "
                  "same command with --resume re-submits exactly those\n", tally->not_stored);
     if (stats.resent || stats.duplicates)
-        fprintf (stderr, "  requests: %llu sent, %llu resent (%llu timed out, %llu refused), %llu late "
-                 "duplicates dropped\n", (unsigned long long) stats.sent, (unsigned long long) stats.resent,
+        fprintf (stderr, "  requests: %llu sent, %llu resent (%llu timed out, %llu refused, %llu "
+                 "failed over from a lost gateway), %llu late duplicates dropped\n",
+                 (unsigned long long) stats.sent, (unsigned long long) stats.resent,
                  (unsigned long long) stats.timeouts, (unsigned long long) stats.refused,
-                 (unsigned long long) stats.duplicates);
+                 (unsigned long long) stats.failovers, (unsigned long long) stats.duplicates);
     bool hopeless = jm_error_is_set (&self->fatal) && (strcmp (self->fatal.code, JM_ERR_UNKNOWN_JOB) == 0
                                                       || strcmp (self->fatal.code, JM_ERR_INVALID_REQUEST) == 0);
     if (!complete && tally->not_stored && self->input_done && !interrupted
@@ -661,11 +663,11 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
         jm_buf_printf (&json, "%s%ld", i ? "," : "", tally->error_lines [i]);
     jm_buf_printf (&json, "],\"error_lines_truncated\":%s,\"this_run\":{\"candidates\":%ld,"
                    "\"elapsed_s\":%.3f,\"rate\":%.1f,\"requests\":%llu,\"resent\":%llu,\"timeouts\":%llu,"
-                   "\"refused\":%llu,\"duplicates\":%llu}",
+                   "\"refused\":%llu,\"failovers\":%llu,\"duplicates\":%llu}",
                    tally->errors > tally->error_line_count ? "true" : "false", done, elapsed, rate,
                    (unsigned long long) stats.sent, (unsigned long long) stats.resent,
                    (unsigned long long) stats.timeouts, (unsigned long long) stats.refused,
-                   (unsigned long long) stats.duplicates);
+                   (unsigned long long) stats.failovers, (unsigned long long) stats.duplicates);
     if (jm_error_is_set (&self->fatal)) {
         jm_buf_puts (&json, ",\"error\":{\"code\":");
         jm_buf_json_str (&json, self->fatal.code);
@@ -863,19 +865,19 @@ s_all_jobs (s_batch_t *self)
         return JM_CLI_FATAL;
     jm_error_t err;
     jm_error_clear (&err);
-    jm_mdp_client_t *client = jm_mdp_client_new_curve (self->gateway, curve, &err);
+    jm_gateways_t *gateways = jm_gateways_new (self->gateway, curve, &err);
     jm_curve_destroy (&curve);
-    if (!client) {
+    if (!gateways) {
         jm_cli_error ("%s", err.message);
         return JM_CLI_FATAL;
     }
     //  mmi.service answers at once; asking the registry itself would wait for
     //  the gateway's no_workers answer when there is none
-    char *known = jm_mdp_client_request (client, "mmi.service", JM_BATCH_JOBS_SERVICE, self->timeout_ms, &err);
+    char *known = jm_gateways_request (gateways, "mmi.service", JM_BATCH_JOBS_SERVICE, self->timeout_ms, &err);
     char *reply = NULL;
     if (known && strcmp (known, "200") == 0)
-        reply = jm_mdp_client_request (client, JM_BATCH_JOBS_SERVICE, "{\"op\":\"list\"}", self->timeout_ms, &err);
-    jm_mdp_client_destroy (&client);
+        reply = jm_gateways_request (gateways, JM_BATCH_JOBS_SERVICE, "{\"op\":\"list\"}", self->timeout_ms, &err);
+    jm_gateways_destroy (&gateways);
     if (!known) {
         jm_cli_error ("no reply from the gateway at %s within %d ms", self->gateway, self->timeout_ms);
         return JM_CLI_FATAL;

@@ -1,10 +1,12 @@
 /*  jobmatch CLI: one request to a service through the gateway (remote.h).
 
-    A thin layer over jm_mdp_client_t: the request is serialized with
+    A thin layer over jm_gateways_t (one client connection per gateway,
+    failing over when one is lost): the request is serialized with
     jansson, sent with a request id of the client's own, and the reply is
     parsed and checked for "ok".  Everything the user sees about a failure
     is written here, so every command words it the same way.               */
 #include "remote.h"
+#include "jm_gateways.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_alloc.h"
@@ -17,8 +19,7 @@
 #include <unistd.h>
 
 struct _jm_cli_remote_t {
-    jm_mdp_client_t *client;
-    char *endpoint;
+    jm_gateways_t *gateways;
     int timeout_ms;
 };
 
@@ -109,9 +110,9 @@ jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
         return NULL;
     jm_error_t err;
     jm_error_clear (&err);
-    jm_mdp_client_t *client = jm_mdp_client_new_curve (opts->gateway, curve, &err);
+    jm_gateways_t *gateways = jm_gateways_new (opts->gateway, curve, &err);
     jm_curve_destroy (&curve);
-    if (!client) {
+    if (!gateways) {
         jm_buf_t text;
         jm_buf_init (&text);
         jm_cli_text_clean (&text, err.message, 300);
@@ -120,8 +121,7 @@ jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
         return NULL;
     }
     jm_cli_remote_t *self = jm_calloc (1, sizeof *self);
-    self->client = client;
-    self->endpoint = jm_strdup (opts->gateway);
+    self->gateways = gateways;
     self->timeout_ms = opts->timeout_ms;
     return self;
 }
@@ -133,8 +133,7 @@ jm_cli_remote_destroy (jm_cli_remote_t **self_p)
     jm_cli_remote_t *self = *self_p;
     if (!self)
         return;
-    jm_mdp_client_destroy (&self->client);
-    free (self->endpoint);
+    jm_gateways_destroy (&self->gateways);
     free (self);
     *self_p = NULL;
 }
@@ -143,7 +142,7 @@ const char *
 jm_cli_remote_endpoint (const jm_cli_remote_t *self)
 {
     assert (self);
-    return self->endpoint;
+    return jm_gateways_text (self->gateways);
 }
 
 //  A string member of object, or NULL.
@@ -209,13 +208,13 @@ jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_t *reque
     jm_error_t mdp_err;
     jm_error_clear (&mdp_err);
     int64_t started = zclock_mono ();
-    char *text = jm_mdp_client_request (self->client, service, body, self->timeout_ms, &mdp_err);
+    char *text = jm_gateways_request (self->gateways, service, body, self->timeout_ms, &mdp_err);
     jm_log_debug ("%s: %zu bytes sent, %s after %lld ms", service, strlen (body),
                   text ? "replied" : "no reply", (long long) (zclock_mono () - started));
     free (body);
     if (!text) {
-        jm_error_set (err, JM_ERR_IO, "no reply from the gateway at %s within %d ms", self->endpoint,
-                      self->timeout_ms);
+        jm_error_set (err, JM_ERR_IO, "no reply from the gateway at %s within %d ms",
+                      jm_gateways_text (self->gateways), self->timeout_ms);
         return NULL;
     }
     json_error_t json_err;

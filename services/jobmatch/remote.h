@@ -3,8 +3,10 @@
 
     The commands that ask the matchers a question and print the answer
     (jobs put/get/list/delete, results, rank, best) all do the same thing:
-    open a client connection to the gateway, send one JSON request, wait up
-    to --timeout-ms for its reply, and either use the reply or tell the user
+    open a client connection to each gateway of --gateway (a list separated
+    by commas), send one JSON request to one that is up, wait up to
+    --timeout-ms for its reply (sending it again to another gateway when
+    that one's connection goes down first), and either use the reply or tell the user
     what went wrong.  This module is that, once:
 
         jm_cli_remote_opts_t opts;
@@ -59,7 +61,7 @@ typedef struct {
 //  command's option table, so their rows are 0 and 1, and hand those rows to
 //  jm_cli_remote_opts_set.
 #define JM_CLI_REMOTE_OPTIONS \
-    { "gateway",    "EP", "the gateway (default " JM_CLI_GATEWAY_DEFAULT ", env JOBMATCH_GATEWAY)" }, \
+    { "gateway",    "EP,...", "the gateways, separated by commas; another is asked when one is lost (default " JM_CLI_GATEWAY_DEFAULT ", env JOBMATCH_GATEWAY)" }, \
     { "timeout-ms", "N",  "wait this long for a reply (default 10000, env JOBMATCH_TIMEOUT_MS)" }
 #define JM_CLI_REMOTE_OPTION_ROWS 2
 
@@ -80,7 +82,7 @@ int jm_cli_curve (const jm_cli_t *cli, jm_curve_t **curve_p);
 
 typedef struct _jm_cli_remote_t jm_cli_remote_t;
 
-//  Opens a client connection to the gateway (connecting does not wait for
+//  Opens a client connection to each gateway (connecting does not wait for
 //  it); cli (may be NULL) says whether to log each request (--verbose).
 //  Returns NULL after printing the reason: a bad endpoint, or a bad
 //  JOBMATCH_TIMEOUT_MS (the caller exits JM_CLI_FATAL: a usage error).
@@ -121,7 +123,7 @@ json_t *jm_cli_remote_ask (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, cons
 //  replies themselves.
 void jm_cli_remote_print_error (json_t *reply, jm_error_t *err);
 
-//  The endpoint requests go to; borrowed.
+//  The endpoints requests go to, as given; borrowed.
 const char *jm_cli_remote_endpoint (const jm_cli_remote_t *self);
 
 //  ---------------------------------------------------------------------------

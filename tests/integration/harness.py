@@ -187,6 +187,12 @@ def on_cleanup(fn):
     _cleanups.append((_scope[0], fn))
 
 
+def cleanup():
+    """Stops everything started so far, newest first: for scripts outside
+    the Runner that start several stacks in turn (bench/bench_failover.py)."""
+    _run_cleanups(None)
+
+
 def _run_cleanups(scope):
     """Runs the cleanups registered in scope (all when None), newest first."""
     keep = []

@@ -6,7 +6,9 @@ change; what harness.py lacks for the pipeline lives here:
 
   Stack(matchers=2, ...)      redis + gateway + N matchers, ready to serve;
                               .client(), .match(body), .start_matcher(),
-                              .check_alive()
+                              .check_alive(); gateways=2: that many
+                              gateways (.gateways), every matcher connected
+                              to each, .clients the list for CLI --gateway
   PersistentRedis             a redis-server that saves to its own dir on
                               SIGTERM and can be started again on the same
                               port and dir (harness.Redis cannot)
@@ -14,6 +16,8 @@ change; what harness.py lacks for the pipeline lives here:
                               reply matched to its request id; reports
                               missing, duplicated and unknown replies
   make_candidate(serial)      a realistic ~1 KB profile (12-20 skills)
+  write_candidates(), count_lines()  a JSON lines file of them, its lines
+  start_batch(), stderr_of()  jobmatch batch in the background
   sample_candidates()         proto/examples/candidates.jsonl
   result_key(), rank_key()    Redis key names as in proto/redis-keys.md
   matcher_served(process)     requests a stopped matcher says it answered
@@ -164,6 +168,45 @@ def read_json(file_path):
         return json.load(data)
 
 
+def write_candidates(file_path, count, prefix, distinct=300):
+    """Writes count candidates as JSON lines to file_path, ids
+    "<prefix>-<n>"; profiles cycle through `distinct` generated ones."""
+    base = [make_candidate(i, prefix) for i in range(min(count, distinct))]
+    with open(file_path, "w") as out:
+        for n in range(count):
+            candidate = dict(base[n % len(base)])
+            candidate["id"] = "%s-%d" % (prefix, n)
+            out.write(json.dumps(candidate) + "\n")
+    return file_path
+
+
+def count_lines(file_path):
+    """Lines in a file (0 when it does not exist yet)."""
+    if not os.path.exists(file_path):
+        return 0
+    with open(file_path, "rb") as data:
+        return data.read().count(b"\n")
+
+
+def start_batch(gateway, *args):
+    """Starts jobmatch batch in the background, its stderr to a file
+    (stderr_of reads it); killed at the end of the test if still running."""
+    import subprocess
+    err_path = os.path.join(harness.tmpdir(), "batch-%d.err" % time.monotonic_ns())
+    with open(err_path, "w") as err:
+        process = subprocess.Popen(batch_argv(gateway, *args), stdout=subprocess.DEVNULL,
+                                   stderr=err, env=batch_env())
+    harness.on_cleanup(lambda: process.poll() is None and process.kill())
+    process.err_path = err_path
+    return process
+
+
+def stderr_of(process):
+    """What a batch started with start_batch wrote on stderr so far."""
+    with open(process.err_path) as err:
+        return err.read()
+
+
 def run_batch(gateway, *args, timeout=200):
     """Runs jobmatch batch to the end; returns the CompletedProcess."""
     import subprocess
@@ -247,28 +290,36 @@ class Stack:
     processes on free loopback ports, all stopped at the end of the test.
     The gateway's other settings come as keyword arguments (queue_max=5);
     matcher_options apply to every matcher (slots=64).  Returns once the
-    gateway has every matcher registered."""
+    gateway has every matcher registered.  With gateways=N, N gateways
+    (self.gateways, self.gateway the first), each matcher connected to all,
+    and self.clients their client endpoints separated by commas."""
 
     def __init__(self, matchers=2, heartbeat_ms=1000, liveness=3, persist_redis=False,
-                 matcher_options=None, **gateway_options):
+                 matcher_options=None, gateways=1, **gateway_options):
         self.heartbeat_ms = heartbeat_ms
         self.liveness = liveness
         self.matcher_options = dict(matcher_options or {})
         self.redis = PersistentRedis() if persist_redis else harness.start_redis()
-        self.gateway = harness.start_gateway(heartbeat_ms=heartbeat_ms, liveness=liveness,
-                                             **gateway_options)
+        self.gateways = [harness.start_gateway("gateway-%d" % (n + 1) if gateways > 1 else "gateway",
+                                               heartbeat_ms=heartbeat_ms, liveness=liveness,
+                                               **gateway_options)
+                         for n in range(gateways)]
+        self.gateway = self.gateways[0]
+        self.clients = ",".join(gateway.clients for gateway in self.gateways)
         self.matchers = []
         for _ in range(matchers):
             self.start_matcher()
         if matchers:
-            self.gateway.wait_workers(MATCH, matchers, timeout=30.0)
+            for gateway in self.gateways:
+                gateway.wait_workers(MATCH, matchers, timeout=30.0)
 
     def start_matcher(self, **options):
         """Starts one more matcher (named matcher-1, matcher-2, ...) and
         returns its harness.Process; does not wait for it to register."""
         settings = dict(self.matcher_options)
         settings.update(options)
-        argv = [harness.binary("jobmatch-matcher"), "--gateway", self.gateway.workers,
+        argv = [harness.binary("jobmatch-matcher"), "--gateway",
+                ",".join(gateway.workers for gateway in self.gateways),
                 "--redis", self.redis.url_for("matcher") + "/0", "--data", DATA_DIR,
                 "--heartbeat-ms", self.heartbeat_ms, "--liveness", self.liveness]
         for key, value in settings.items():
@@ -292,7 +343,7 @@ class Stack:
         return json.loads(client.request(MATCH, request_body, timeout=timeout))
 
     def processes(self):
-        return [self.redis.process, self.gateway.process] + self.matchers
+        return [self.redis.process] + [gateway.process for gateway in self.gateways] + self.matchers
 
     def check_alive(self, *processes):
         """Fails the test when any of the given processes (default: the

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -38,43 +37,17 @@ def batch(gateway, *args, timeout=300):
     return stack.run_batch(gateway, *args, timeout=timeout)
 
 
-def start_batch(gateway, *args):
-    """Starts jobmatch batch in the background; stderr to a file."""
-    err_path = os.path.join(harness.tmpdir(), "batch-%d.err" % time.monotonic_ns())
-    err = open(err_path, "w")
-    process = subprocess.Popen(batch_argv(gateway, *args), stdout=subprocess.DEVNULL, stderr=err, env=env())
-    harness.on_cleanup(lambda: process.poll() is None and process.kill())
-    process.err_path = err_path
-    return process
-
-
-def stderr_of(process):
-    with open(process.err_path) as err:
-        return err.read()
-
-
 def path(name):
     return os.path.join(harness.tmpdir(), name)
+
+
+start_batch, stderr_of, count_lines = stack.start_batch, stack.stderr_of, stack.count_lines
 
 
 def write_candidates(name, count, prefix, distinct=500):
     """count candidates as JSON lines, ids "<prefix>-<n>"; profiles cycle
     through `distinct` generated ones (generating 100,000 takes long)."""
-    base = [stack.make_candidate(i, prefix) for i in range(min(count, distinct))]
-    file_path = path(name)
-    with open(file_path, "w") as out:
-        for n in range(count):
-            candidate = dict(base[n % len(base)])
-            candidate["id"] = "%s-%d" % (prefix, n)
-            out.write(json.dumps(candidate) + "\n")
-    return file_path
-
-
-def count_lines(file_path):
-    if not os.path.exists(file_path):
-        return 0
-    with open(file_path, "rb") as data:
-        return data.read().count(b"\n")
+    return stack.write_candidates(path(name), count, prefix, distinct)
 
 
 def read_jsonl(file_path):

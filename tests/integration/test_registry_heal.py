@@ -66,6 +66,7 @@ class _Stack(Stack):
         self.matcher_options = dict(matcher_options)
         self.redis = redis
         self.gateway = harness.start_gateway(heartbeat_ms=1000, liveness=3)
+        self.gateways, self.clients = [self.gateway], self.gateway.clients
         self.matchers = []
         for _ in range(matchers):
             self.start_matcher()
