@@ -140,11 +140,12 @@ jm_gateways_new (const char *list, const jm_curve_t *curve, jm_error_t *err)
         return NULL;
     jm_gateways_t *self = jm_calloc (1, sizeof *self);
     self->text = jm_strdup (list);
+    self->count = count;
+    for (int i = 0; i < count; i++)
+        self->gateways [i].endpoint = endpoints [i];
     for (int i = 0; i < count; i++) {
         s_gateway_t *gateway = &self->gateways [i];
-        gateway->endpoint = endpoints [i];
         gateway->client = jm_mdp_client_new_curve (NULL, curve, err);
-        self->count++;
         zsock_t *sock = jm_mdp_client_sock (gateway->client);
         zsock_set_heartbeat_ivl (sock, HEARTBEAT_IVL_MS);
         zsock_set_heartbeat_timeout (sock, HEARTBEAT_TIMEOUT_MS);

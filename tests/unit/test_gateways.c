@@ -63,6 +63,13 @@ JM_TEST (gateways_split_refuses_bad_entries)
     JM_CHECK (jm_gateways_split (long_list, endpoints, &err) == -1);
     JM_CHECK (strstr (err.message, "at most 255") != NULL);
     JM_CHECK (jm_gateways_new ("tcp://a:1,nonsense", NULL, NULL) == NULL);
+    //  well formed, but libzmq cannot connect to it: an ipc path too long
+    char ipc [240] = "tcp://127.0.0.1:9,ipc:///";
+    memset (ipc + strlen (ipc), 'p', sizeof ipc - strlen (ipc) - 1);
+    ipc [sizeof ipc - 1] = '\0';
+    jm_error_clear (&err);
+    JM_CHECK (jm_gateways_new (ipc, NULL, &err) == NULL);
+    JM_CHECK_MSG (strstr (err.message, "cannot connect client"), "%s", err.message);
 }
 
 //  A gateway stand-in: a ROUTER that answers every request with "pong".
