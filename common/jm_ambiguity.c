@@ -193,11 +193,12 @@ s_phrase_matches (const jm_evidence_phrase_t *phrase, const char *mention, size_
     if (phrase->before_count > before_count || phrase->after_count > after_count
     ||  !s_same (phrase->form, mention, mention_len))
         return false;
+    //  the first byte turns nearly every phrase away without a call
     for (int i = 0; i < phrase->before_count; i++)
-        if (strcmp (phrase->before [i], before [i].lower) != 0)
+        if (phrase->before [i][0] != before [i].lower [0] || strcmp (phrase->before [i], before [i].lower) != 0)
             return false;
     for (int i = 0; i < phrase->after_count; i++)
-        if (strcmp (phrase->after [i], after [i].lower) != 0)
+        if (phrase->after [i][0] != after [i].lower [0] || strcmp (phrase->after [i], after [i].lower) != 0)
             return false;
     if (phrase->before_count)
         *cue_start = (uint32_t) before [phrase->before_count - 1].start;

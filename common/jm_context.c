@@ -412,7 +412,18 @@ s_filter_has (uint32_t hash)
     return (s_filter [bit / 64] >> (bit % 64)) & 1;
 }
 
-//  The entry for a word (lower case), created when create is true
+//  Whether two keys padded with zeros to KEY_MAX bytes are the same
+static inline bool
+s_same_key (const char *a, const char *b)
+{
+    uint64_t x [3], y [3];
+    memcpy (x, a, KEY_MAX);
+    memcpy (y, b, KEY_MAX);
+    return ((x [0] ^ y [0]) | (x [1] ^ y [1]) | (x [2] ^ y [2])) == 0;
+}
+
+//  The entry for a word (lower case, padded with zeros to KEY_MAX bytes),
+//  created when create is true
 static s_entry_t *
 s_entry_hashed (const char *key, size_t len, uint32_t hash, bool create)
 {
@@ -420,7 +431,7 @@ s_entry_hashed (const char *key, size_t len, uint32_t hash, bool create)
         return NULL;
     for (uint32_t slot = s_slot (hash);; slot = (slot + 1) & (TABLE_SIZE - 1)) {
         s_entry_t *entry = &s_table [slot];
-        if (entry->len == len && memcmp (entry->key, key, len) == 0)
+        if (entry->len == len && s_same_key (entry->key, key))
             return entry;
         if (entry->len == 0) {
             if (!create)
@@ -435,7 +446,11 @@ s_entry_hashed (const char *key, size_t len, uint32_t hash, bool create)
 static s_entry_t *
 s_entry (const char *key, size_t len, bool create)
 {
-    return s_entry_hashed (key, len, s_hash (key, len), create);
+    if (len >= KEY_MAX)
+        return NULL;
+    char padded [KEY_MAX] = { 0 };
+    memcpy (padded, key, len);
+    return s_entry_hashed (padded, len, s_hash (key, len), create);
 }
 
 static void
@@ -607,6 +622,20 @@ s_scan_word (const char *text, size_t len, size_t pos)
     //  the filter's key: the length and the first four bytes of the key
     uint32_t head = 0;
     int taken = 0;
+    if (!quotes && word.start + 4 <= len) {
+        //  four bytes at once: upper-case ASCII letters get 0x20, the rest
+        //  (digits, UTF-8 bytes) stay as they are
+        uint32_t bytes;
+        memcpy (&bytes, text + word.start, 4);
+        uint32_t low7 = bytes & 0x7F7F7F7Fu;
+        uint32_t upper = (low7 + 0x3F3F3F3Fu) & ~(low7 + 0x25252525u) & ~bytes & 0x80808080u;
+        head = __builtin_bswap32 (bytes | (upper >> 2));
+        size_t size = word.end - word.start;
+        if (size < 4)
+            head >>= 8 * (4 - size);
+        taken = 4;
+    }
+    else
     if (!quotes) {
         size_t stop = word.end - word.start < 4 ? word.end : word.start + 4;
         for (size_t at = word.start; at < stop; at++) {
@@ -644,8 +673,9 @@ s_look_up (const char *text, s_word_t *word)
 {
     if (word->key_len >= KEY_MAX)
         return;
-    char key [KEY_MAX];
+    char key [KEY_MAX] = { 0 };
     size_t key_len = 0;
+    uint32_t hash = 0;
     for (size_t pos = word->start; pos < word->end && key_len < KEY_MAX;) {
         char byte = text [pos];
         if (byte == '\'') {
@@ -656,10 +686,12 @@ s_look_up (const char *text, s_word_t *word)
             pos += 3;
             continue;
         }
-        key [key_len++] = (byte >= 'A' && byte <= 'Z') ? (char) (byte + 32) : byte;
+        key [key_len] = (byte >= 'A' && byte <= 'Z') ? (char) (byte + 32) : byte;
+        hash = HASH_STEP (hash, key [key_len]);
+        key_len++;
         pos++;
     }
-    word->entry = s_entry (key, key_len, false);
+    word->entry = s_entry_hashed (key, key_len, hash, false);
 }
 
 //  The word starting at text [pos], looked up
@@ -1258,9 +1290,9 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             //  a mention's text is no cue, but its line may end inside it
             //  only in malformed input: keep newlines seen
             size_t stop = skip_to < len ? skip_to : len;
-            const char *newline = memchr (text + pos, '\n', stop - pos);
-            pos = newline ? (size_t) (newline - text) : stop;
-            if (!newline)
+            while (pos < stop && text [pos] != '\n')    //  a few bytes: no call
+                pos++;
+            if (pos == stop)
                 continue;
         }
         unsigned char c = (unsigned char) text [pos];
