@@ -521,7 +521,7 @@ s_decode (const char *text, size_t len, size_t pos, size_t *size)
 static bool
 s_ascii_alnum (unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return s_lower [c] != 0;            //  built with the lexicon, before any pass
 }
 
 //  Byte length of the letter or digit at text [pos], 0 when it is none

@@ -48,15 +48,29 @@ typedef enum {
     S_LINE_LABELLED             //  "Data: PostgreSQL, Redis": a short label, ':', items
 } s_line_kind_t;
 
-//  Is c one of set (never NUL)?  The sets are a few bytes: a loop the
-//  compiler unrolls beats a call to strchr
+//  Sets of bytes, one bit each, looked up in one table
+#define S_AFTER_COLON   0x01    //  skipped after a heading's ':'  " \t*_"
+#define S_IN_HEADING    0x02    //  between a heading's words      " \t&/+*_#-()"
+#define S_ITEM_TAIL     0x04    //  trimmed off an item's end      " .*_:"
+#define S_NAME_TAIL     0x08    //  trimmed off a name's end       " -"
+#define S_NAME_HEAD     0x10    //  trimmed off a name's start     "\"'`*_(["
+static const unsigned char s_sets [256] = {
+    [' '] = S_AFTER_COLON | S_IN_HEADING | S_ITEM_TAIL | S_NAME_TAIL,
+    ['\t'] = S_AFTER_COLON | S_IN_HEADING,
+    ['*'] = S_AFTER_COLON | S_IN_HEADING | S_ITEM_TAIL | S_NAME_HEAD,
+    ['_'] = S_AFTER_COLON | S_IN_HEADING | S_ITEM_TAIL | S_NAME_HEAD,
+    ['&'] = S_IN_HEADING, ['/'] = S_IN_HEADING, ['+'] = S_IN_HEADING, ['#'] = S_IN_HEADING,
+    ['-'] = S_IN_HEADING | S_NAME_TAIL,
+    ['('] = S_IN_HEADING | S_NAME_HEAD, [')'] = S_IN_HEADING,
+    ['.'] = S_ITEM_TAIL, [':'] = S_ITEM_TAIL,
+    ['"'] = S_NAME_HEAD, ['\''] = S_NAME_HEAD, ['`'] = S_NAME_HEAD, ['['] = S_NAME_HEAD
+};
+
+//  Is c in the set?
 static inline bool
-s_in (int c, const char *set)
+s_in (char c, int set)
 {
-    for (; *set; set++)
-        if (*set == c)
-            return true;
-    return false;
+    return (s_sets [(unsigned char) c] & set) != 0;
 }
 
 //  Blank or a parenthesis: skipped between tokens
@@ -203,7 +217,7 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
         if (c == ':' || (c == 0xEF && at + 2 < end && (unsigned char) text [at + 1] == 0xBC
                                    && (unsigned char) text [at + 2] == 0x9A)) {   //  full-width colon
             at += c == ':' ? 1 : 3;
-            while (at < end && s_in (text [at], " \t*_"))
+            while (at < end && s_in (text [at], S_AFTER_COLON))
                 at++;
             *content_p = at;
             if (!heading)
@@ -211,7 +225,7 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
             return at >= end ? S_LINE_HEADING : S_LINE_HEADED;
         }
         else
-        if (s_in (c, " \t&/+*_#-()"))
+        if (s_in ((char) c, S_IN_HEADING))
             at++;
         else
             return S_LINE_PROSE;
@@ -328,7 +342,7 @@ s_next_item (const char *text, size_t at, size_t end, size_t *item_start, size_t
         at++;
     }
     size_t stop = at;
-    while (stop > start && s_in (text [stop - 1], " .*_:"))
+    while (stop > start && s_in (text [stop - 1], S_ITEM_TAIL))
         stop--;
     *item_start = start;
     *item_end = stop;
@@ -719,20 +733,20 @@ static void
 s_correct_item (s_correct_t *self, size_t start, size_t end)
 {
     const char *text = self->text;
+    while (start < end && s_in (text [start], S_NAME_HEAD))
+        start++;
+    //  covered by a mention? (most items are: asked first)
+    while (self->next < self->count && self->found [self->next].end <= start)
+        self->next++;
+    if (self->next < self->count && self->found [self->next].start < end)
+        return;
     //  the name ends at an aside: "Pyhton (primary)"
     size_t name_end = start;
     while (name_end < end && text [name_end] != '(' && text [name_end] != '[')
         name_end++;
-    while (name_end > start && s_in (text [name_end - 1], " -"))
+    while (name_end > start && s_in (text [name_end - 1], S_NAME_TAIL))
         name_end--;
-    while (start < name_end && s_in (text [start], "\"'`*_(["))
-        start++;
     if (name_end <= start)
-        return;
-    //  covered by a mention?
-    while (self->next < self->count && self->found [self->next].end <= start)
-        self->next++;
-    if (self->next < self->count && self->found [self->next].start < end)
         return;
     //  looks like a name?
     size_t bytes = name_end - start, letters = 0;
