@@ -384,6 +384,8 @@ s_neighbour_word (const jm_evidence_rule_t *rule, const char *lower, size_t len)
         return false;
     if (len >= 2 && len <= 13 && s_tech_word (lower))      //  the shared words are 2-13 letters
         return true;
+    if (!(rule->neighbour_lengths >> (len < 63 ? len : 63) & 1))
+        return false;                   //  no neighbour this long
     for (int i = 0; i < rule->neighbour_count; i++)
         if (s_same (rule->neighbours [i], lower, len))
             return true;
