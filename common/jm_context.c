@@ -366,6 +366,8 @@ static unsigned char s_lower [256];
 #define FILTER_BITS (1 << 16)
 static uint64_t s_filter [FILTER_BITS / 64];
 #define MAIN_ROLES  (R_BREAK | R_AND | R_LED | R_TEACH)
+//  The same without "and" (R_AND), which matters only while a cue is open
+static uint64_t s_calm_filter [FILTER_BITS / 64];
 static pthread_once_t s_table_once = PTHREAD_ONCE_INIT;
 
 //  The hash of a key, one byte at a time so that the word scan can compute
@@ -396,20 +398,20 @@ s_filter_key (uint32_t head, size_t len)
 }
 
 static void
-s_filter_add (const char *key, size_t len)
+s_filter_add (uint64_t *filter, const char *key, size_t len)
 {
     uint32_t head = 0;
     for (size_t i = 0; i < len && i < 4; i++)
         head = (head << 8) | (unsigned char) key [i];
     uint32_t bit = s_filter_key (head, len) & (FILTER_BITS - 1);
-    s_filter [bit / 64] |= 1ull << (bit % 64);
+    filter [bit / 64] |= 1ull << (bit % 64);
 }
 
 static bool
-s_filter_has (uint32_t hash)
+s_filter_has (const uint64_t *filter, uint32_t hash)
 {
     uint32_t bit = hash & (FILTER_BITS - 1);
-    return (s_filter [bit / 64] >> (bit % 64)) & 1;
+    return (filter [bit / 64] >> (bit % 64)) & 1;
 }
 
 //  Whether two keys padded with zeros to KEY_MAX bytes are the same
@@ -467,7 +469,9 @@ s_table_build (void)
             if (entry)
                 entry->roles |= (uint16_t) s_roles [i].role;
             if (entry && (s_roles [i].role & MAIN_ROLES))
-                s_filter_add (word, len);
+                s_filter_add (s_filter, word, len);
+            if (entry && (s_roles [i].role & MAIN_ROLES & ~R_AND))
+                s_filter_add (s_calm_filter, word, len);
             word += len;
             word += *word == ' ';
         }
@@ -477,7 +481,8 @@ s_table_build (void)
         s_entry_t *entry = s_entry (words, len, true);
         assert (entry && entry->phrase_count < PHRASES_MAX);
         entry->phrases [entry->phrase_count++] = (uint16_t) i;
-        s_filter_add (words, len);
+        s_filter_add (s_filter, words, len);
+        s_filter_add (s_calm_filter, words, len);
         //  the later words are known too, so that s_word_is can compare keys
         for (const char *word = words + len; *word;) {
             word++;
@@ -1299,7 +1304,8 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
         if (s_ascii_alnum (c) || (c >= 0x80 && s_letter (text, len, pos))) {
             s_word_t word = s_scan_word (text, len, pos);
             bool listing = self->forward.kind != CUE_NONE && (self->forward.flags & F_LIST);
-            if (self->tail.kind != CUE_NONE || listing || s_filter_has (word.hash))
+            bool open = self->forward.kind != CUE_NONE || self->tail.kind != CUE_NONE;
+            if (self->tail.kind != CUE_NONE || listing || s_filter_has (open ? s_filter : s_calm_filter, word.hash))
                 s_look_up (text, &word);
             int roles = s_roles_of (&word);
             //  "No SQL injection issues in the PHP code": a list ends at a word
