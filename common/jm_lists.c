@@ -5,6 +5,7 @@
     functions are linear in the text whatever its shape.                   */
 #include "jm_lists.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -127,15 +128,25 @@ s_skip_bullets (const char *text, size_t at, size_t end, bool *bulleted)
 }
 
 //  The first two bytes of the headings, one bit a pair (the first is a
-//  letter; of the second, its low five bits: a sieve, not a test)
+//  letter; of the second, its low five bits: a sieve, not a test), and
+//  the headings by first letter, with their lengths
+#define S_HEADINGS_A_LETTER 16
 static uint32_t s_heading_pairs [26];
+static uint8_t s_heading_index [26][S_HEADINGS_A_LETTER];
+static uint8_t s_heading_count [26];
+static uint8_t s_heading_len [64];
 static pthread_once_t s_heading_once = PTHREAD_ONCE_INIT;
 
 static void
 s_heading_pairs_build (void)
 {
-    for (int i = 0; s_headings [i]; i++)
-        s_heading_pairs [s_headings [i][0] - 'a'] |= 1u << (s_headings [i][1] & 31);
+    for (int i = 0; s_headings [i]; i++) {
+        int letter = s_headings [i][0] - 'a';
+        assert (i < 64 && letter >= 0 && letter < 26 && s_heading_count [letter] < S_HEADINGS_A_LETTER);
+        s_heading_pairs [letter] |= 1u << (s_headings [i][1] & 31);
+        s_heading_index [letter][s_heading_count [letter]++] = (uint8_t) i;
+        s_heading_len [i] = (uint8_t) strlen (s_headings [i]);
+    }
 }
 
 static bool
@@ -149,14 +160,16 @@ s_is_heading (const char *word, size_t len)
     unsigned letter = (unsigned char) first - 'a';
     if (letter >= 26 || !(s_heading_pairs [letter] >> (second & 31) & 1))
         return false;
-    for (int i = 0; s_headings [i]; i++)
-        if (s_headings [i][0] == first && s_headings [i][1] == second && strlen (s_headings [i]) == len) {
+    for (int k = 0; k < s_heading_count [letter]; k++) {
+        int i = s_heading_index [letter][k];
+        if (s_headings [i][1] == second && s_heading_len [i] == len) {
             size_t at = 2;
             while (at < len && s_headings [i][at] == (char) tolower ((unsigned char) word [at]))
                 at++;
             if (at == len)
                 return true;
         }
+    }
     return false;
 }
 
