@@ -193,11 +193,12 @@ s_phrase_matches (const jm_evidence_phrase_t *phrase, const char *mention, size_
     if (phrase->before_count > before_count || phrase->after_count > after_count
     ||  !s_same (phrase->form, mention, mention_len))
         return false;
+    //  the first byte turns nearly every phrase away without a call
     for (int i = 0; i < phrase->before_count; i++)
-        if (strcmp (phrase->before [i], before [i].lower) != 0)
+        if (phrase->before [i][0] != before [i].lower [0] || strcmp (phrase->before [i], before [i].lower) != 0)
             return false;
     for (int i = 0; i < phrase->after_count; i++)
-        if (strcmp (phrase->after [i], after [i].lower) != 0)
+        if (phrase->after [i][0] != after [i].lower [0] || strcmp (phrase->after [i], after [i].lower) != 0)
             return false;
     if (phrase->before_count)
         *cue_start = (uint32_t) before [phrase->before_count - 1].start;
@@ -383,6 +384,8 @@ s_neighbour_word (const jm_evidence_rule_t *rule, const char *lower, size_t len)
         return false;
     if (len >= 2 && len <= 13 && s_tech_word (lower))      //  the shared words are 2-13 letters
         return true;
+    if (!(rule->neighbour_lengths >> (len < 63 ? len : 63) & 1))
+        return false;                   //  no neighbour this long
     for (int i = 0; i < rule->neighbour_count; i++)
         if (s_same (rule->neighbours [i], lower, len))
             return true;

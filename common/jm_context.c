@@ -366,6 +366,8 @@ static unsigned char s_lower [256];
 #define FILTER_BITS (1 << 16)
 static uint64_t s_filter [FILTER_BITS / 64];
 #define MAIN_ROLES  (R_BREAK | R_AND | R_LED | R_TEACH)
+//  The same without "and" (R_AND), which matters only while a cue is open
+static uint64_t s_calm_filter [FILTER_BITS / 64];
 static pthread_once_t s_table_once = PTHREAD_ONCE_INIT;
 
 //  The hash of a key, one byte at a time so that the word scan can compute
@@ -396,23 +398,34 @@ s_filter_key (uint32_t head, size_t len)
 }
 
 static void
-s_filter_add (const char *key, size_t len)
+s_filter_add (uint64_t *filter, const char *key, size_t len)
 {
     uint32_t head = 0;
     for (size_t i = 0; i < len && i < 4; i++)
         head = (head << 8) | (unsigned char) key [i];
     uint32_t bit = s_filter_key (head, len) & (FILTER_BITS - 1);
-    s_filter [bit / 64] |= 1ull << (bit % 64);
+    filter [bit / 64] |= 1ull << (bit % 64);
 }
 
 static bool
-s_filter_has (uint32_t hash)
+s_filter_has (const uint64_t *filter, uint32_t hash)
 {
     uint32_t bit = hash & (FILTER_BITS - 1);
-    return (s_filter [bit / 64] >> (bit % 64)) & 1;
+    return (filter [bit / 64] >> (bit % 64)) & 1;
 }
 
-//  The entry for a word (lower case), created when create is true
+//  Whether two keys padded with zeros to KEY_MAX bytes are the same
+static inline bool
+s_same_key (const char *a, const char *b)
+{
+    uint64_t x [3], y [3];
+    memcpy (x, a, KEY_MAX);
+    memcpy (y, b, KEY_MAX);
+    return ((x [0] ^ y [0]) | (x [1] ^ y [1]) | (x [2] ^ y [2])) == 0;
+}
+
+//  The entry for a word (lower case, padded with zeros to KEY_MAX bytes),
+//  created when create is true
 static s_entry_t *
 s_entry_hashed (const char *key, size_t len, uint32_t hash, bool create)
 {
@@ -420,7 +433,7 @@ s_entry_hashed (const char *key, size_t len, uint32_t hash, bool create)
         return NULL;
     for (uint32_t slot = s_slot (hash);; slot = (slot + 1) & (TABLE_SIZE - 1)) {
         s_entry_t *entry = &s_table [slot];
-        if (entry->len == len && memcmp (entry->key, key, len) == 0)
+        if (entry->len == len && s_same_key (entry->key, key))
             return entry;
         if (entry->len == 0) {
             if (!create)
@@ -435,7 +448,11 @@ s_entry_hashed (const char *key, size_t len, uint32_t hash, bool create)
 static s_entry_t *
 s_entry (const char *key, size_t len, bool create)
 {
-    return s_entry_hashed (key, len, s_hash (key, len), create);
+    if (len >= KEY_MAX)
+        return NULL;
+    char padded [KEY_MAX] = { 0 };
+    memcpy (padded, key, len);
+    return s_entry_hashed (padded, len, s_hash (key, len), create);
 }
 
 static void
@@ -452,7 +469,9 @@ s_table_build (void)
             if (entry)
                 entry->roles |= (uint16_t) s_roles [i].role;
             if (entry && (s_roles [i].role & MAIN_ROLES))
-                s_filter_add (word, len);
+                s_filter_add (s_filter, word, len);
+            if (entry && (s_roles [i].role & MAIN_ROLES & ~R_AND))
+                s_filter_add (s_calm_filter, word, len);
             word += len;
             word += *word == ' ';
         }
@@ -462,7 +481,8 @@ s_table_build (void)
         s_entry_t *entry = s_entry (words, len, true);
         assert (entry && entry->phrase_count < PHRASES_MAX);
         entry->phrases [entry->phrase_count++] = (uint16_t) i;
-        s_filter_add (words, len);
+        s_filter_add (s_filter, words, len);
+        s_filter_add (s_calm_filter, words, len);
         //  the later words are known too, so that s_word_is can compare keys
         for (const char *word = words + len; *word;) {
             word++;
@@ -506,7 +526,7 @@ s_decode (const char *text, size_t len, size_t pos, size_t *size)
 static bool
 s_ascii_alnum (unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return s_lower [c] != 0;            //  built with the lexicon, before any pass
 }
 
 //  Byte length of the letter or digit at text [pos], 0 when it is none
@@ -607,6 +627,20 @@ s_scan_word (const char *text, size_t len, size_t pos)
     //  the filter's key: the length and the first four bytes of the key
     uint32_t head = 0;
     int taken = 0;
+    if (!quotes && word.start + 4 <= len) {
+        //  four bytes at once: upper-case ASCII letters get 0x20, the rest
+        //  (digits, UTF-8 bytes) stay as they are
+        uint32_t bytes;
+        memcpy (&bytes, text + word.start, 4);
+        uint32_t low7 = bytes & 0x7F7F7F7Fu;
+        uint32_t upper = (low7 + 0x3F3F3F3Fu) & ~(low7 + 0x25252525u) & ~bytes & 0x80808080u;
+        head = __builtin_bswap32 (bytes | (upper >> 2));
+        size_t size = word.end - word.start;
+        if (size < 4)
+            head >>= 8 * (4 - size);
+        taken = 4;
+    }
+    else
     if (!quotes) {
         size_t stop = word.end - word.start < 4 ? word.end : word.start + 4;
         for (size_t at = word.start; at < stop; at++) {
@@ -644,8 +678,9 @@ s_look_up (const char *text, s_word_t *word)
 {
     if (word->key_len >= KEY_MAX)
         return;
-    char key [KEY_MAX];
+    char key [KEY_MAX] = { 0 };
     size_t key_len = 0;
+    uint32_t hash = 0;
     for (size_t pos = word->start; pos < word->end && key_len < KEY_MAX;) {
         char byte = text [pos];
         if (byte == '\'') {
@@ -656,10 +691,12 @@ s_look_up (const char *text, s_word_t *word)
             pos += 3;
             continue;
         }
-        key [key_len++] = (byte >= 'A' && byte <= 'Z') ? (char) (byte + 32) : byte;
+        key [key_len] = (byte >= 'A' && byte <= 'Z') ? (char) (byte + 32) : byte;
+        hash = HASH_STEP (hash, key [key_len]);
+        key_len++;
         pos++;
     }
-    word->entry = s_entry (key, key_len, false);
+    word->entry = s_entry_hashed (key, key_len, hash, false);
 }
 
 //  The word starting at text [pos], looked up
@@ -1258,16 +1295,17 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             //  a mention's text is no cue, but its line may end inside it
             //  only in malformed input: keep newlines seen
             size_t stop = skip_to < len ? skip_to : len;
-            const char *newline = memchr (text + pos, '\n', stop - pos);
-            pos = newline ? (size_t) (newline - text) : stop;
-            if (!newline)
+            while (pos < stop && text [pos] != '\n')    //  a few bytes: no call
+                pos++;
+            if (pos == stop)
                 continue;
         }
         unsigned char c = (unsigned char) text [pos];
         if (s_ascii_alnum (c) || (c >= 0x80 && s_letter (text, len, pos))) {
             s_word_t word = s_scan_word (text, len, pos);
             bool listing = self->forward.kind != CUE_NONE && (self->forward.flags & F_LIST);
-            if (self->tail.kind != CUE_NONE || listing || s_filter_has (word.hash))
+            bool open = self->forward.kind != CUE_NONE || self->tail.kind != CUE_NONE;
+            if (self->tail.kind != CUE_NONE || listing || s_filter_has (open ? s_filter : s_calm_filter, word.hash))
                 s_look_up (text, &word);
             int roles = s_roles_of (&word);
             //  "No SQL injection issues in the PHP code": a list ends at a word

@@ -5,6 +5,7 @@
     functions are linear in the text whatever its shape.                   */
 #include "jm_lists.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -48,15 +49,29 @@ typedef enum {
     S_LINE_LABELLED             //  "Data: PostgreSQL, Redis": a short label, ':', items
 } s_line_kind_t;
 
-//  Is c one of set (never NUL)?  The sets are a few bytes: a loop the
-//  compiler unrolls beats a call to strchr
+//  Sets of bytes, one bit each, looked up in one table
+#define S_AFTER_COLON   0x01    //  skipped after a heading's ':'  " \t*_"
+#define S_IN_HEADING    0x02    //  between a heading's words      " \t&/+*_#-()"
+#define S_ITEM_TAIL     0x04    //  trimmed off an item's end      " .*_:"
+#define S_NAME_TAIL     0x08    //  trimmed off a name's end       " -"
+#define S_NAME_HEAD     0x10    //  trimmed off a name's start     "\"'`*_(["
+static const unsigned char s_sets [256] = {
+    [' '] = S_AFTER_COLON | S_IN_HEADING | S_ITEM_TAIL | S_NAME_TAIL,
+    ['\t'] = S_AFTER_COLON | S_IN_HEADING,
+    ['*'] = S_AFTER_COLON | S_IN_HEADING | S_ITEM_TAIL | S_NAME_HEAD,
+    ['_'] = S_AFTER_COLON | S_IN_HEADING | S_ITEM_TAIL | S_NAME_HEAD,
+    ['&'] = S_IN_HEADING, ['/'] = S_IN_HEADING, ['+'] = S_IN_HEADING, ['#'] = S_IN_HEADING,
+    ['-'] = S_IN_HEADING | S_NAME_TAIL,
+    ['('] = S_IN_HEADING | S_NAME_HEAD, [')'] = S_IN_HEADING,
+    ['.'] = S_ITEM_TAIL, [':'] = S_ITEM_TAIL,
+    ['"'] = S_NAME_HEAD, ['\''] = S_NAME_HEAD, ['`'] = S_NAME_HEAD, ['['] = S_NAME_HEAD
+};
+
+//  Is c in the set?
 static inline bool
-s_in (int c, const char *set)
+s_in (char c, int set)
 {
-    for (; *set; set++)
-        if (*set == c)
-            return true;
-    return false;
+    return (s_sets [(unsigned char) c] & set) != 0;
 }
 
 //  Blank or a parenthesis: skipped between tokens
@@ -113,15 +128,25 @@ s_skip_bullets (const char *text, size_t at, size_t end, bool *bulleted)
 }
 
 //  The first two bytes of the headings, one bit a pair (the first is a
-//  letter; of the second, its low five bits: a sieve, not a test)
+//  letter; of the second, its low five bits: a sieve, not a test), and
+//  the headings by first letter, with their lengths
+#define S_HEADINGS_A_LETTER 16
 static uint32_t s_heading_pairs [26];
+static uint8_t s_heading_index [26][S_HEADINGS_A_LETTER];
+static uint8_t s_heading_count [26];
+static uint8_t s_heading_len [64];
 static pthread_once_t s_heading_once = PTHREAD_ONCE_INIT;
 
 static void
 s_heading_pairs_build (void)
 {
-    for (int i = 0; s_headings [i]; i++)
-        s_heading_pairs [s_headings [i][0] - 'a'] |= 1u << (s_headings [i][1] & 31);
+    for (int i = 0; s_headings [i]; i++) {
+        int letter = s_headings [i][0] - 'a';
+        assert (i < 64 && letter >= 0 && letter < 26 && s_heading_count [letter] < S_HEADINGS_A_LETTER);
+        s_heading_pairs [letter] |= 1u << (s_headings [i][1] & 31);
+        s_heading_index [letter][s_heading_count [letter]++] = (uint8_t) i;
+        s_heading_len [i] = (uint8_t) strlen (s_headings [i]);
+    }
 }
 
 static bool
@@ -135,14 +160,16 @@ s_is_heading (const char *word, size_t len)
     unsigned letter = (unsigned char) first - 'a';
     if (letter >= 26 || !(s_heading_pairs [letter] >> (second & 31) & 1))
         return false;
-    for (int i = 0; s_headings [i]; i++)
-        if (s_headings [i][0] == first && s_headings [i][1] == second && strlen (s_headings [i]) == len) {
+    for (int k = 0; k < s_heading_count [letter]; k++) {
+        int i = s_heading_index [letter][k];
+        if (s_headings [i][1] == second && s_heading_len [i] == len) {
             size_t at = 2;
             while (at < len && s_headings [i][at] == (char) tolower ((unsigned char) word [at]))
                 at++;
             if (at == len)
                 return true;
         }
+    }
     return false;
 }
 
@@ -203,7 +230,7 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
         if (c == ':' || (c == 0xEF && at + 2 < end && (unsigned char) text [at + 1] == 0xBC
                                    && (unsigned char) text [at + 2] == 0x9A)) {   //  full-width colon
             at += c == ':' ? 1 : 3;
-            while (at < end && s_in (text [at], " \t*_"))
+            while (at < end && s_in (text [at], S_AFTER_COLON))
                 at++;
             *content_p = at;
             if (!heading)
@@ -211,7 +238,7 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
             return at >= end ? S_LINE_HEADING : S_LINE_HEADED;
         }
         else
-        if (s_in (c, " \t&/+*_#-()"))
+        if (s_in ((char) c, S_IN_HEADING))
             at++;
         else
             return S_LINE_PROSE;
@@ -328,7 +355,7 @@ s_next_item (const char *text, size_t at, size_t end, size_t *item_start, size_t
         at++;
     }
     size_t stop = at;
-    while (stop > start && s_in (text [stop - 1], " .*_:"))
+    while (stop > start && s_in (text [stop - 1], S_ITEM_TAIL))
         stop--;
     *item_start = start;
     *item_end = stop;
@@ -719,20 +746,20 @@ static void
 s_correct_item (s_correct_t *self, size_t start, size_t end)
 {
     const char *text = self->text;
+    while (start < end && s_in (text [start], S_NAME_HEAD))
+        start++;
+    //  covered by a mention? (most items are: asked first)
+    while (self->next < self->count && self->found [self->next].end <= start)
+        self->next++;
+    if (self->next < self->count && self->found [self->next].start < end)
+        return;
     //  the name ends at an aside: "Pyhton (primary)"
     size_t name_end = start;
     while (name_end < end && text [name_end] != '(' && text [name_end] != '[')
         name_end++;
-    while (name_end > start && s_in (text [name_end - 1], " -"))
+    while (name_end > start && s_in (text [name_end - 1], S_NAME_TAIL))
         name_end--;
-    while (start < name_end && s_in (text [start], "\"'`*_(["))
-        start++;
     if (name_end <= start)
-        return;
-    //  covered by a mention?
-    while (self->next < self->count && self->found [self->next].end <= start)
-        self->next++;
-    if (self->next < self->count && self->found [self->next].start < end)
         return;
     //  looks like a name?
     size_t bytes = name_end - start, letters = 0;

@@ -708,8 +708,11 @@ s_load_evidence (jm_taxonomy_t *self, int skill, json_t *object, jm_error_t *err
         if (strchr (texts [i], ' '))
             near [near_count++] = texts [i];
         else
-        if (s_evidence_word (texts [i], strlen (texts [i])))
+        if (s_evidence_word (texts [i], strlen (texts [i]))) {
             rule->neighbours [rule->neighbour_count++] = s_own_lower (self, texts [i], strlen (texts [i]));
+            size_t size = strlen (texts [i]);
+            rule->neighbour_lengths |= 1ull << (size < 63 ? size : 63);
+        }
         else
             return jm_error_set (err, JM_ERR_INVALID_DATA,
                                  "skill '%s': evidence.neighbours[%d] \"%s\" is not a word or a phrase",

@@ -80,6 +80,7 @@ typedef struct {
     int form_count;
     const char **neighbours;    //  lowercase words that are evidence near it
     int neighbour_count;
+    uint64_t neighbour_lengths; //  bit n: a neighbour has n bytes (63: 63 or more)
     jm_evidence_phrase_t *near; //  phrases that are evidence ("written in Go")
     int near_count;
     jm_evidence_phrase_t *names;    //  longer names that hold it ("SQL Server Express")
