@@ -504,7 +504,7 @@ s_valid_utf8 (const unsigned char *text, size_t len)
     return true;
 }
 
-//  A taxonomy past 65,536 automaton states gets 32-bit cells: same rules
+//  A taxonomy past 65,536 trie states (a big double array): same rules
 JM_TEST (extract_wide_automaton)
 {
     enum { SKILLS = 300, ALIASES = 8, LETTERS = 30 };
