@@ -75,6 +75,8 @@ typedef struct {
     uint32_t len;               //  0: an empty entry
     uint32_t offset;            //  the word, lower case, in words_text
     int32_t slot;               //  the trie state after the word
+    int32_t key;                //  the key the word is, or -1
+    uint64_t follow;            //  bit c: the state has a child on class c < 64
 } s_word_t;
 
 #define S_SLOT_FREE     -1
@@ -293,8 +295,16 @@ s_index_words (jm_extractor_t *self, const s_word_t *list, size_t count, const i
         uint32_t at = s_word_home (list [i].hash, self->word_mask);
         while (self->words [at].len)
             at = (at + 1) & self->word_mask;
-        self->words [at] = list [i];
-        self->words [at].slot = slot_of [list [i].slot];
+        s_word_t *word = &self->words [at];
+        *word = list [i];
+        word->slot = slot_of [list [i].slot];
+        word->key = self->slots [word->slot].key;
+        word->follow = 0;
+        for (uint32_t cls = 0; cls < self->classes && cls < 64; cls++) {
+            size_t child = (size_t) self->slots [word->slot].base + cls;
+            if (self->slots [child].check == word->slot)
+                word->follow |= 1ULL << cls;
+        }
     }
 }
 
@@ -379,7 +389,7 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
             }
             uint32_t hash = s_word_hash ((const uint8_t *) key, word_len, word_len);
             word_list [word_count++] = (s_word_t) {
-                hash, (uint32_t) word_len, (uint32_t) text_len, (int32_t) word_state
+                hash, (uint32_t) word_len, (uint32_t) text_len, (int32_t) word_state, -1, 0
             };
             memcpy (words_text + text_len, key, word_len);
             text_len += word_len;
@@ -792,6 +802,19 @@ s_accepts (const s_scan_t *scan, int32_t index, size_t start, size_t end)
     return !(key->flags & S_LETTER) || s_in_list (text, scan->len, start);
 }
 
+//  Appends the mention of key at text[start, end)
+static void
+s_record (s_scan_t *scan, int32_t key, size_t start, size_t end)
+{
+    if (scan->count == scan->capacity) {
+        scan->capacity = scan->capacity ? scan->capacity * 2 : 64;
+        scan->items = jm_realloc (scan->items, scan->capacity * sizeof (jm_mention_t));
+    }
+    scan->items [scan->count++] = (jm_mention_t) {
+        scan->self->keys [key].skill, (uint32_t) start, (uint32_t) end
+    };
+}
+
 //  Walks the trie on from text[from] in state (the root, or the state after
 //  the word text[start, from)) for a key starting at text[start], a place
 //  a key may start, and records the longest key that passes every rule.
@@ -825,15 +848,8 @@ s_walk (s_scan_t *scan, size_t start, size_t from, int32_t state)
             break;
         state = next;
     }
-    if (best_end) {
-        if (scan->count == scan->capacity) {
-            scan->capacity = scan->capacity ? scan->capacity * 2 : 64;
-            scan->items = jm_realloc (scan->items, scan->capacity * sizeof (jm_mention_t));
-        }
-        scan->items [scan->count++] = (jm_mention_t) {
-            self->keys [slots [best].key].skill, (uint32_t) start, (uint32_t) best_end
-        };
-    }
+    if (best_end)
+        s_record (scan, slots [best].key, start, best_end);
     return best_end;
 }
 
@@ -871,14 +887,14 @@ s_masks (const uint8_t *p)
     return masks;
 }
 
-//  The trie state after the word text [0, len) (letters and digits, hash
-//  its s_word_hash) when some key begins with it, else -1
-static inline int32_t
+//  The entry of the word text [0, len) (letters and digits, hash its
+//  s_word_hash) when some key begins with it, else NULL
+static inline const s_word_t *
 s_word_find (const jm_extractor_t *self, const uint8_t *text, size_t len, uint32_t hash)
 {
     uint32_t bit = s_word_bit (hash);
     if (!(self->first_words [bit / 64] >> (bit % 64) & 1))
-        return -1;
+        return NULL;
     for (uint32_t at = s_word_home (hash, self->word_mask); self->words [at].len;
          at = (at + 1) & self->word_mask) {
         const s_word_t *word = &self->words [at];
@@ -889,9 +905,9 @@ s_word_find (const jm_extractor_t *self, const uint8_t *text, size_t len, uint32
         while (k < len && (text [k] | 0x20) == (uint8_t) lower [k])
             k++;
         if (k == len)
-            return word->slot;
+            return word;
     }
-    return -1;
+    return NULL;
 }
 
 //  Looks for keys at every place one may start (as s_blocks_left rules), in
@@ -917,7 +933,8 @@ s_run (s_scan_t *scan)
             masks = s_masks (text + base);
         else {
             uint8_t last [64] = { 0 };
-            memcpy (last, text + base, len - base);
+            if (len > base)     //  text may be NULL when len is 0
+                memcpy (last, text + base, len - base);
             masks = s_masks (last);
         }
         //  bit k of X1 (X2) tells of the byte one (two) before byte k
@@ -976,9 +993,17 @@ s_run (s_scan_t *scan)
                 }
                 if (start_open) {
                     uint32_t hash = s_word_hash (text + start, at - start, len - start);
-                    int32_t state = s_word_find (self, text + start, at - start, hash);
-                    if (state >= 0)
-                        end = s_walk (scan, start, at, state);
+                    const s_word_t *entry = s_word_find (self, text + start, at - start, hash);
+                    uint32_t cls = at < len ? self->map [text [at]] : S_CLASS_OTHER;
+                    if (entry && (cls >= 64 || (entry->follow >> cls & 1)))
+                        end = s_walk (scan, start, at, entry->slot);
+                    else
+                    if (entry && entry->key >= 0 && (at == len || !s_glued [text [at]])
+                    &&  s_accepts (scan, entry->key, start, at)) {
+                        //  the word is a key, and no longer one goes on from here
+                        s_record (scan, entry->key, start, at);
+                        end = at;
+                    }
                 }
             }
             if (end) {
