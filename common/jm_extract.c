@@ -91,6 +91,7 @@ struct _jm_extractor_t {
     s_word_t *words;            //  the keys' first words, open addressing by s_word_bit
     uint32_t word_mask;         //  entries - 1
     char *words_text;
+    size_t words_text_len;
     uint32_t classes;
     s_slot_t *slots;            //  the trie as a double array; the root in slot 0
     size_t slot_count;
@@ -432,6 +433,7 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
     s_pack (self, goto_, term, slot_of);
     s_index_words (self, word_list, word_count, slot_of);
     self->words_text = words_text;
+    self->words_text_len = text_len;
     free (word_list);
     free (first_word);
     free (slot_of);
@@ -1088,6 +1090,7 @@ jm_extractor_memory (const jm_extractor_t *self)
 {
     size_t bytes = sizeof *self
                  + self->slot_count * sizeof (s_slot_t)
+                 + ((size_t) self->word_mask + 1) * sizeof (s_word_t) + self->words_text_len
                  + (size_t) self->key_count * sizeof (s_key_t);
     for (int i = 0; i < self->key_count; i++)
         for (int k = 0; k < self->keys [i].variant_count; k++)
