@@ -209,6 +209,23 @@ s_key_add_variant (s_key_t *key, const char *spelling)
     key->variant_count++;
 }
 
+//  The first free slot at or after k, or capacity when there is none below
+//  it.  skip [i] (i itself while unknown) points at or before the first
+//  free slot past a taken slot i; the walk shortens the pointers it takes.
+static size_t
+s_free_slot (const s_slot_t *slots, size_t *skip, size_t capacity, size_t k)
+{
+    size_t at = k;
+    while (at < capacity && slots [at].check != S_SLOT_FREE)
+        at = skip [at] > at ? skip [at] : at + 1;
+    for (size_t p = k; p < at && p < capacity; ) {
+        size_t next = skip [p] > p ? skip [p] : p + 1;
+        skip [p] = at;
+        p = next;
+    }
+    return at;
+}
+
 //  Packs the trie goto_ (a row of classes per state, 0 where there is no
 //  edge; term: the key ending at each state, or -1) into a double array
 //  (slot_of: where each state went): the children of the state in slot s
@@ -222,8 +239,11 @@ s_pack (jm_extractor_t *self, const uint32_t *goto_, const int32_t *term, int32_
     uint32_t width = self->classes;
     size_t capacity = (size_t) states + width;
     s_slot_t *slots = jm_malloc (capacity * sizeof (s_slot_t));
-    for (size_t k = 0; k < capacity; k++)
+    size_t *skip = jm_malloc (capacity * sizeof (size_t));
+    for (size_t k = 0; k < capacity; k++) {
         slots [k] = (s_slot_t) { 0, S_SLOT_FREE, -1 };
+        skip [k] = k;
+    }
     int32_t *queue = jm_malloc ((size_t) states * sizeof (int32_t));
     uint32_t *children = jm_malloc (width * sizeof (uint32_t));
     slots [0] = (s_slot_t) { 0, S_SLOT_ROOT, term [0] };
@@ -239,21 +259,29 @@ s_pack (jm_extractor_t *self, const uint32_t *goto_, const int32_t *term, int32_
                 children [count++] = cls;
         if (count == 0)
             continue;           //  base 0: no slot has this one as its check
-        size_t base = first_free > children [0] ? first_free - children [0] : 1;
+        //  try the free slots for the first child in turn (skip jumps over
+        //  runs of taken ones), so the search is not quadratic
+        size_t first = s_free_slot (slots, skip, capacity,
+                                    first_free > children [0] ? first_free : children [0] + 1);
+        size_t base;
         while (true) {
+            base = first - children [0];
             if (base + width > capacity) {
-                size_t grown = capacity * 2;
+                size_t grown = (base + width) * 2;
                 slots = jm_realloc (slots, grown * sizeof (s_slot_t));
-                for (size_t k = capacity; k < grown; k++)
+                skip = jm_realloc (skip, grown * sizeof (size_t));
+                for (size_t k = capacity; k < grown; k++) {
                     slots [k] = (s_slot_t) { 0, S_SLOT_FREE, -1 };
+                    skip [k] = k;
+                }
                 capacity = grown;
             }
-            uint32_t k = 0;
+            uint32_t k = 1;
             while (k < count && slots [base + children [k]].check == S_SLOT_FREE)
                 k++;
             if (k == count)
                 break;
-            base++;
+            first = s_free_slot (slots, skip, capacity, first + 1);
         }
         assert (base <= INT32_MAX - width);
         slots [slot_of [state]].base = (int32_t) base;
@@ -278,6 +306,7 @@ s_pack (jm_extractor_t *self, const uint32_t *goto_, const int32_t *term, int32_
     }
     free (queue);
     free (children);
+    free (skip);
 }
 
 //  Puts the keys' first words (list, their trie states numbered as before
