@@ -5,37 +5,48 @@
     and '_' become one space and ASCII letters are lowercased.  The keys go
     into one trie over a small alphabet (each byte that occurs in some key is
     a class; upper and lower case share one; the separators are class 1;
-    every other byte is class 0), which is then turned into an Aho-Corasick
-    DFA with a transition for every state and class.  The table is what the
-    scan waits on, so it is kept small and hot: a cell is the target state
-    in 16 bits (32 past 65,536 states); the table is stored by column (all
-    the states' targets for one class together), so the column is picked by
-    the byte alone and the next state waits on one load; states are
-    numbered breadth-first, so the shallow ones the scan visits most share
-    the first cache lines of each column, with the states that end a key
-    (itself or through its dictionary-suffix chain) last, so one compare
-    tells when to look at outputs; and a state entered by a separator stays
-    put on another, which collapses separator runs without a test.
+    every other byte is class 0), packed as a double array: the children of
+    the state in slot s sit in slots base[s] + class, each holding s as its
+    check, so a step is two loads and a compare, and the taxonomy's ~11,500
+    states take about 200 KB.
 
-    The scan feeds the text through the DFA once, validating UTF-8 as it
-    meets non-ASCII bytes.  On an output it walks the chain of keys ending
-    here (longest first), checks the rules a key needs (boundaries, exact
-    case for ambiguous forms, list context for single letters) and keeps
-    the candidates in (start, longest) order.  Candidates arrive by end
-    offset, so that order costs an insertion step only past overlapping
-    candidates.  A last pass keeps the leftmost-longest non-overlapping
-    ones.                                                                   */
+    The scan is anchored: a key may only start where the left-boundary rule
+    lets it (not after a letter or digit, nor after a '.' that follows one,
+    nor after a letter of an alphabetic script), so the trie is walked only
+    from those places, never from mid-word.  And since a letter or digit
+    right after a key rejects it, a key that starts at a word (a run of
+    ASCII letters and digits) must begin with that whole word.  So the scan
+    takes the text 64 bytes at a time, makes bit masks of letters and
+    digits, '.' and non-ASCII bytes (SSE2 where there is SSE2), and from
+    them where words end and which places are open; each open word costs a
+    hash of its bytes and a look in a bitmap of the keys' first words.  Only
+    a word some key begins with is looked up in a table of first words,
+    which gives the trie state after it, and the walk goes on from there;
+    places where a key begins with something else (".net", "Über") walk
+    from the root.  A walk checks each key it passes against the rules
+    (right boundary, exact case for ambiguous forms, list context for
+    single letters) and keeps the longest that passes; a separator run in
+    the text counts as one space.  Places are visited in text order, so the
+    first mention found at a place is the leftmost-longest one: the scan
+    records it and goes on from its end.  UTF-8 is validated on the way,
+    non-ASCII bytes only, in text order (the bytes a mention skips are a
+    key's).                                                                 */
 #include "jm_extract.h"
 #include "jm_text.h"
 #include "jm_alloc.h"
 
 #include <assert.h>
+#if defined (__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_CLASS_OTHER   0       //  a byte no key contains
 #define S_CLASS_SPACE   1       //  whitespace, '-' and '_'; runs are collapsed
+
+#define S_WORD_BITS     16      //  size of the first-word bitmap: 2^16 bits
 
 //  Key flags
 #define S_ANY_CASE      0x01    //  an ordinary form: ASCII case is ignored
@@ -51,17 +62,40 @@ typedef struct {
     int variant_count;
 } s_key_t;
 
+//  One slot of the double array: a state of the trie
+typedef struct {
+    int32_t base;               //  its children sit in slots base + class
+    int32_t check;              //  the slot of its parent; S_SLOT_FREE when none is here
+    int32_t key;                //  index of the key ending here, or -1
+} s_slot_t;
+
+//  A key's first word, with where the trie stands after it
+typedef struct {
+    uint32_t hash;              //  s_word_hash of the word
+    uint32_t len;               //  0: an empty entry
+    uint32_t offset;            //  the word, lower case, in words_text
+    int32_t slot;               //  the trie state after the word
+    int32_t key;                //  the key the word is, or -1
+    uint64_t follow;            //  bit c: the state has a child on class c < 64
+} s_word_t;
+
+#define S_SLOT_FREE     -1
+#define S_SLOT_ROOT     -2
+
 struct _jm_extractor_t {
     const jm_taxonomy_t *taxonomy;
     uint8_t map [256];          //  byte -> class
+    uint8_t starts [256];       //  1 for the bytes some key begins with
+    bool odd_starts;            //  some key begins with an ASCII byte other than a letter, digit or '.'
+    uint64_t first_words [(1 << S_WORD_BITS) / 64];     //  bits of s_word_bit (first word)
+    s_word_t *words;            //  the keys' first words, open addressing by s_word_bit
+    uint32_t word_mask;         //  entries - 1
+    char *words_text;
+    size_t words_text_len;
     uint32_t classes;
-    size_t column [256];        //  byte -> offset of its class's column in delta
-    void *delta;                //  a column of states per class: the target state, 16 bits
-    bool wide;                  //  32-bit cells: more than 65,536 states
-    uint32_t first_output;      //  states from here on end a key (own or by suffix)
+    s_slot_t *slots;            //  the trie as a double array; the root in slot 0
+    size_t slot_count;
     int states;
-    int32_t *term;              //  per state: index of the key ending here, or -1
-    int32_t *next_out;          //  per state: nearest proper suffix state ending a key, or -1
     s_key_t *keys;
     int key_count;
 };
@@ -90,6 +124,57 @@ static inline uint8_t
 s_lower (uint8_t c)
 {
     return c >= 'A' && c <= 'Z' ? (uint8_t) (c + 32) : c;
+}
+
+//  A word is a run of ASCII letters and digits.  A key can match from a
+//  word's first byte only when the key begins with that word, case aside,
+//  as a whole (a letter or digit after a key ends it: see s_after), so a
+//  bitmap of the hashes of the keys' first words lets the scan pass over
+//  most words without walking the trie.
+//  The 8 bytes at p, of which avail (may be less) are there, zeros past
+static inline uint64_t
+s_load8 (const uint8_t *p, size_t avail)
+{
+    uint64_t word = 0;
+    if (__builtin_expect (avail >= 8, 1))
+        memcpy (&word, p, 8);
+    else {
+        uint8_t bytes [8] = { 0 };
+        memcpy (bytes, p, avail);
+        memcpy (&word, bytes, 8);
+    }
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    word = __builtin_bswap64 (word);    //  byte k in bits 8k: the masks count on it
+#endif
+    return word;
+}
+
+//  Hash of the word p [0, len), letters and digits, case aside; avail >=
+//  len bytes may be read from p.  Eight bytes at a time, without a loop.
+static inline uint32_t
+s_word_hash (const uint8_t *p, size_t len, size_t avail)
+{
+    uint64_t low_mask = len >= 8 ? ~0ULL : (1ULL << (len * 8)) - 1;
+    uint64_t high_mask = len >= 16 ? ~0ULL : len <= 8 ? 0 : (1ULL << ((len - 8) * 8)) - 1;
+    //  | 0x20: lower case for letters, digits as they are
+    uint64_t low = (s_load8 (p, avail) | 0x2020202020202020ULL) & low_mask;
+    uint64_t high = avail > 8 ? (s_load8 (p + 8, avail - 8) | 0x2020202020202020ULL) & high_mask : 0;
+    uint64_t hash = (low ^ len) * 0x9E3779B97F4A7C15ULL ^ high * 0xC2B2AE3D27D4EB4FULL;
+    return (uint32_t) (hash >> 32 ^ hash);
+}
+
+//  The word's bit in the first-word bitmap
+static inline uint32_t
+s_word_bit (uint32_t hash)
+{
+    return hash >> (32 - S_WORD_BITS);
+}
+
+//  Where a word's entry goes in the table (mask: entries - 1)
+static inline uint32_t
+s_word_home (uint32_t hash, uint32_t mask)
+{
+    return (hash * 0x85EBCA6Bu) >> 7 & mask;
 }
 
 //  Copies a form with separator runs as one space, trimmed.  Returns the length.
@@ -124,66 +209,133 @@ s_key_add_variant (s_key_t *key, const char *spelling)
     key->variant_count++;
 }
 
-//  Builds the scan table, column by column, from the full transitions goto_
-//  (a row of classes per state, in trie numbering) and the states in
-//  breadth-first order (queue, root left out).  New numbers: the root, the
-//  states without output, then those with, each group breadth-first, so the
-//  shallow states the scan visits most sit together and a state ends a key
-//  when its number is first_output or more.
-//  A state entered through a separator loops on a separator, so the scan
-//  needs no test to collapse separator runs.
+//  The first free slot at or after k, or capacity when there is none below
+//  it.  skip [i] (i itself while unknown) points at or before the first
+//  free slot past a taken slot i; the walk shortens the pointers it takes.
+static size_t
+s_free_slot (const s_slot_t *slots, size_t *skip, size_t capacity, size_t k)
+{
+    size_t at = k;
+    while (at < capacity && slots [at].check != S_SLOT_FREE)
+        at = skip [at] > at ? skip [at] : at + 1;
+    for (size_t p = k; p < at && p < capacity; ) {
+        size_t next = skip [p] > p ? skip [p] : p + 1;
+        skip [p] = at;
+        p = next;
+    }
+    return at;
+}
+
+//  Packs the trie goto_ (a row of classes per state, 0 where there is no
+//  edge; term: the key ending at each state, or -1) into a double array
+//  (slot_of: where each state went): the children of the state in slot s
+//  sit in slots base + class, each holding s as its check, so a step is two
+//  loads and a compare.  States are placed breadth-first, so the shallow ones a
+//  walk visits most sit together.
 static void
-s_renumber (jm_extractor_t *self, const uint32_t *goto_, const int32_t *queue)
+s_pack (jm_extractor_t *self, const uint32_t *goto_, const int32_t *term, int32_t *slot_of)
 {
     int states = self->states;
-    self->wide = states > UINT16_MAX + 1;
-    size_t cell_size = self->wide ? sizeof (uint32_t) : sizeof (uint16_t);
-    uint32_t *number = jm_malloc ((size_t) states * sizeof (uint32_t));
-    int32_t *term = jm_malloc ((size_t) states * sizeof (int32_t));
-    int32_t *next_out = jm_malloc ((size_t) states * sizeof (int32_t));
-    bool *spaced = jm_calloc ((size_t) states, sizeof (bool));
-    uint32_t next = 0;
-    number [0] = next++;
-    for (int output = 0; output < 2; output++) {
-        if (output)
-            self->first_output = next;
-        for (int k = 0; k < states - 1; k++) {
-            int32_t state = queue [k];
-            bool has = self->term [state] >= 0 || self->next_out [state] >= 0;
-            if (has == (output == 1))
-                number [state] = next++;
+    uint32_t width = self->classes;
+    size_t capacity = (size_t) states + width;
+    s_slot_t *slots = jm_malloc (capacity * sizeof (s_slot_t));
+    size_t *skip = jm_malloc (capacity * sizeof (size_t));
+    for (size_t k = 0; k < capacity; k++) {
+        slots [k] = (s_slot_t) { 0, S_SLOT_FREE, -1 };
+        skip [k] = k;
+    }
+    int32_t *queue = jm_malloc ((size_t) states * sizeof (int32_t));
+    uint32_t *children = jm_malloc (width * sizeof (uint32_t));
+    slots [0] = (s_slot_t) { 0, S_SLOT_ROOT, term [0] };
+    slot_of [0] = 0;
+    size_t head = 0, tail = 0, first_free = 1, top = 1;     //  top: past the last slot used
+    queue [tail++] = 0;
+    while (head < tail) {
+        int32_t state = queue [head++];
+        const uint32_t *row = &goto_ [(size_t) state * width];
+        uint32_t count = 0;
+        for (uint32_t cls = 0; cls < width; cls++)
+            if (row [cls])
+                children [count++] = cls;
+        if (count == 0)
+            continue;           //  base 0: no slot has this one as its check
+        //  try the free slots for the first child in turn (skip jumps over
+        //  runs of taken ones), so the search is not quadratic
+        size_t first = s_free_slot (slots, skip, capacity,
+                                    first_free > children [0] ? first_free : children [0] + 1);
+        size_t base;
+        while (true) {
+            base = first - children [0];
+            if (base + width > capacity) {
+                size_t grown = (base + width) * 2;
+                slots = jm_realloc (slots, grown * sizeof (s_slot_t));
+                skip = jm_realloc (skip, grown * sizeof (size_t));
+                for (size_t k = capacity; k < grown; k++) {
+                    slots [k] = (s_slot_t) { 0, S_SLOT_FREE, -1 };
+                    skip [k] = k;
+                }
+                capacity = grown;
+            }
+            uint32_t k = 1;
+            while (k < count && slots [base + children [k]].check == S_SLOT_FREE)
+                k++;
+            if (k == count)
+                break;
+            first = s_free_slot (slots, skip, capacity, first + 1);
+        }
+        assert (base <= INT32_MAX - width);
+        slots [slot_of [state]].base = (int32_t) base;
+        top = base + width > top ? base + width : top;
+        for (uint32_t k = 0; k < count; k++) {
+            uint32_t child = row [children [k]];
+            size_t slot = base + children [k];
+            slots [slot] = (s_slot_t) { 0, slot_of [state], term [child] };
+            slot_of [child] = (int32_t) slot;
+            queue [tail++] = (int32_t) child;
+        }
+        while (slots [first_free].check != S_SLOT_FREE)
+            first_free++;
+    }
+    //  every base + class stays inside the array
+    self->slot_count = top;
+    assert (self->slot_count <= capacity);
+    self->slots = jm_realloc (slots, self->slot_count * sizeof (s_slot_t));
+    for (int c = 0; c < 256; c++) {
+        self->starts [c] = goto_ [self->map [c]] != 0;
+        self->odd_starts |= self->starts [c] && c < 0x80 && !s_is_alnum ((uint8_t) c) && c != '.';
+    }
+    free (queue);
+    free (children);
+    free (skip);
+}
+
+//  Puts the keys' first words (list, their trie states numbered as before
+//  s_pack) into the open addressing table and the bitmap.
+static void
+s_index_words (jm_extractor_t *self, const s_word_t *list, size_t count, const int32_t *slot_of)
+{
+    size_t size = 64;
+    while (size < 2 * count)
+        size *= 2;
+    self->words = jm_calloc (size, sizeof (s_word_t));
+    self->word_mask = (uint32_t) size - 1;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t bit = s_word_bit (list [i].hash);
+        self->first_words [bit / 64] |= 1ULL << (bit % 64);
+        uint32_t at = s_word_home (list [i].hash, self->word_mask);
+        while (self->words [at].len)
+            at = (at + 1) & self->word_mask;
+        s_word_t *word = &self->words [at];
+        *word = list [i];
+        word->slot = slot_of [list [i].slot];
+        word->key = self->slots [word->slot].key;
+        word->follow = 0;
+        for (uint32_t cls = 0; cls < self->classes && cls < 64; cls++) {
+            size_t child = (size_t) self->slots [word->slot].base + cls;
+            if (self->slots [child].check == word->slot)
+                word->follow |= 1ULL << cls;
         }
     }
-    for (int state = 0; state < states; state++) {
-        term [number [state]] = self->term [state];
-        next_out [number [state]] = self->next_out [state] >= 0
-                                  ? (int32_t) number [self->next_out [state]] : -1;
-        spaced [goto_ [(size_t) state * self->classes + S_CLASS_SPACE]] = true;
-    }
-    size_t cells = (size_t) states * self->classes;
-    self->delta = jm_alloc_check (aligned_alloc (64, (cells * cell_size + 63) / 64 * 64),
-                                 "extraction automaton table");
-    memset (self->delta, 0, cells * cell_size);
-    for (int state = 0; state < states; state++) {
-        for (uint32_t cls = 0; cls < self->classes; cls++) {
-            uint32_t target = number [goto_ [(size_t) state * self->classes + cls]];
-            if (cls == S_CLASS_SPACE && spaced [state])
-                target = number [state];
-            size_t cell = (size_t) cls * (size_t) states + number [state];
-            if (self->wide)
-                ((uint32_t *) self->delta) [cell] = target;
-            else
-                ((uint16_t *) self->delta) [cell] = (uint16_t) target;
-        }
-    }
-    for (int c = 0; c < 256; c++)
-        self->column [c] = (size_t) self->map [c] * (size_t) states;
-    free (self->term);
-    free (self->next_out);
-    self->term = term;
-    self->next_out = next_out;
-    free (number);
-    free (spaced);
 }
 
 jm_extractor_t *
@@ -220,16 +372,18 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
     size_t capacity = total + 1;
     assert (capacity * self->classes < (1u << 31));
     uint32_t *goto_ = jm_calloc (capacity * self->classes, sizeof (uint32_t));
-    int32_t *parent = jm_malloc (capacity * sizeof (int32_t));
-    self->term = jm_malloc (capacity * sizeof (int32_t));
+    int32_t *term = jm_malloc (capacity * sizeof (int32_t));
     self->keys = jm_calloc ((size_t) form_count + 1, sizeof (s_key_t));
     char *spelling = jm_malloc (longest + 1);
     char *key = jm_malloc (longest + 1);
-    parent [0] = -1;
-    self->term [0] = -1;
+    term [0] = -1;
     self->states = 1;
     bool *seen_any_case = jm_calloc ((size_t) form_count + 1, sizeof (bool));
     bool *ambiguous = jm_calloc ((size_t) form_count + 1, sizeof (bool));
+    bool *first_word = jm_calloc (capacity, sizeof (bool));     //  per state: ends a first word listed
+    s_word_t *word_list = NULL;
+    size_t word_count = 0, word_room = 0, text_len = 0;
+    char *words_text = jm_malloc (total + 1);
 
     for (int i = 0; i < form_count; i++) {
         const jm_form_t *form = jm_taxonomy_form (taxonomy, i);
@@ -237,7 +391,10 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
         if (len == 0)
             continue;
         bool has_space = false;
-        uint32_t state = 0;
+        uint32_t state = 0, word_state = 0;
+        size_t word_len = 0;    //  the first word: the letters and digits the key begins with
+        while (word_len < len && s_is_alnum ((uint8_t) spelling [word_len]))
+            word_len++;
         for (size_t k = 0; k < len; k++) {
             key [k] = (char) s_lower ((uint8_t) spelling [k]);
             has_space |= key [k] == ' ';
@@ -245,17 +402,32 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
             uint32_t *cell = &goto_ [state * self->classes + cls];
             if (*cell == 0) {
                 *cell = (uint32_t) self->states;
-                parent [self->states] = (int32_t) state;
-                self->term [self->states] = -1;
+                term [self->states] = -1;
                 self->states++;
             }
             state = *cell;
+            if (k + 1 == word_len)
+                word_state = state;
         }
         key [len] = 0;
-        int index = self->term [state];
+        if (word_len > 0 && !first_word [word_state]) {
+            //  a first word not seen yet
+            first_word [word_state] = true;
+            if (word_count == word_room) {
+                word_room = word_room ? word_room * 2 : 256;
+                word_list = jm_realloc (word_list, word_room * sizeof (s_word_t));
+            }
+            uint32_t hash = s_word_hash ((const uint8_t *) key, word_len, word_len);
+            word_list [word_count++] = (s_word_t) {
+                hash, (uint32_t) word_len, (uint32_t) text_len, (int32_t) word_state, -1, 0
+            };
+            memcpy (words_text + text_len, key, word_len);
+            text_len += word_len;
+        }
+        int index = term [state];
         if (index < 0) {
             index = self->key_count++;
-            self->term [state] = index;
+            term [state] = index;
             s_key_t *entry = &self->keys [index];
             entry->skill = form->skill;
             entry->symbols = (uint32_t) len;
@@ -286,42 +458,16 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
     free (spelling);
     free (key);
 
-    //  Breadth-first: failure links, dictionary links and full transitions
-    uint32_t width = self->classes;
-    int32_t *fail = jm_calloc ((size_t) self->states, sizeof (int32_t));
-    int32_t *queue = jm_malloc ((size_t) self->states * sizeof (int32_t));
-    self->next_out = jm_malloc ((size_t) self->states * sizeof (int32_t));
-    size_t head = 0, tail = 0;
-    self->next_out [0] = -1;
-    for (uint32_t cls = 0; cls < width; cls++) {
-        uint32_t child = goto_ [cls];
-        if (child) {
-            fail [child] = 0;
-            self->next_out [child] = -1;
-            queue [tail++] = (int32_t) child;
-        }
-    }
-    while (head < tail) {
-        uint32_t state = (uint32_t) queue [head++];
-        uint32_t *row = &goto_ [state * width];
-        const uint32_t *fail_row = &goto_ [(uint32_t) fail [state] * width];
-        for (uint32_t cls = 0; cls < width; cls++) {
-            uint32_t child = row [cls];
-            if (child && parent [child] == (int32_t) state) {
-                int32_t link = (int32_t) fail_row [cls];
-                fail [child] = link;
-                self->next_out [child] = self->term [link] >= 0 ? link : self->next_out [link];
-                queue [tail++] = (int32_t) child;
-            }
-            else
-                row [cls] = fail_row [cls];
-        }
-    }
-    free (fail);
-    free (parent);
-    s_renumber (self, goto_, queue);
-    free (queue);
+    int32_t *slot_of = jm_malloc ((size_t) self->states * sizeof (int32_t));
+    s_pack (self, goto_, term, slot_of);
+    s_index_words (self, word_list, word_count, slot_of);
+    self->words_text = words_text;
+    self->words_text_len = text_len;
+    free (word_list);
+    free (first_word);
+    free (slot_of);
     free (goto_);
+    free (term);
     return self;
 }
 
@@ -338,9 +484,9 @@ jm_extractor_destroy (jm_extractor_t **self_p)
         free (self->keys [i].variants);
     }
     free (self->keys);
-    free (self->delta);
-    free (self->term);
-    free (self->next_out);
+    free (self->slots);
+    free (self->words);
+    free (self->words_text);
     free (self);
     *self_p = NULL;
 }
@@ -646,67 +792,10 @@ typedef struct {
     const jm_extractor_t *self;
     const uint8_t *text;
     size_t len;
-    jm_mention_t *items;        //  candidates, ordered by start, then longest
+    jm_mention_t *items;        //  accepted mentions, in text order
     size_t count;
     size_t capacity;
 } s_scan_t;
-
-static void
-s_candidate (s_scan_t *scan, int skill, size_t start, size_t end)
-{
-    if (scan->count == scan->capacity) {
-        scan->capacity = scan->capacity ? scan->capacity * 2 : 64;
-        scan->items = jm_realloc (scan->items, scan->capacity * sizeof (jm_mention_t));
-    }
-    //  Candidates come by end offset; move back past those starting later
-    size_t i = scan->count++;
-    jm_mention_t *items = scan->items;
-    while (i > 0 && (items [i - 1].start > start
-                 || (items [i - 1].start == start && items [i - 1].end < end))) {
-        items [i] = items [i - 1];
-        i--;
-    }
-    items [i] = (jm_mention_t) { skill, (uint32_t) start, (uint32_t) end };
-}
-
-//  Checks every key ending at end (state's own, then its dictionary chain);
-//  out of line, so the scan loop keeps its variables in registers
-static void __attribute__ ((noinline))
-s_outputs (s_scan_t *scan, uint32_t state, size_t end)
-{
-    const jm_extractor_t *self = scan->self;
-    const uint8_t *text = scan->text;
-    int32_t node = self->term [state] >= 0 ? (int32_t) state : self->next_out [state];
-    s_after_t after = s_after (text, scan->len, end);
-    for (; node >= 0; node = self->next_out [node]) {
-        const s_key_t *key = &self->keys [self->term [node]];
-        if (after == S_AFTER_WORD || (after == S_AFTER_DIGIT && !(key->flags & S_PUNCT_END)))
-            continue;
-        size_t start = end - key->symbols;
-        if (key->flags & S_HAS_SPACE) {
-            //  Walk back one symbol at a time; a separator run is one symbol
-            start = end;
-            for (uint32_t k = 0; k < key->symbols; k++) {
-                start--;
-                if (s_is_separator (text [start]))
-                    while (start > 0 && s_is_separator (text [start - 1]))
-                        start--;
-            }
-        }
-        if (s_blocks_left (text, start))
-            continue;
-        if (!(key->flags & S_ANY_CASE)) {
-            bool spelled = false;
-            for (int i = 0; i < key->variant_count && !spelled; i++)
-                spelled = s_spelled (text, start, end, key->variants [i]);
-            if (!spelled)
-                continue;
-        }
-        if ((key->flags & S_LETTER) && !s_in_list (text, scan->len, start))
-            continue;
-        s_candidate (scan, key->skill, start, end);
-    }
-}
 
 //  Bytes that glue a match to what follows (see s_after): S_AFTER_WORD for any key
 static const bool s_glued [256] = {
@@ -723,45 +812,250 @@ static const bool s_glued [256] = {
     ['y'] = true, ['z'] = true
 };
 
-//  Sets err for the bad byte at offset, naming its line and column
-static void
-s_utf8_error (const uint8_t *text, size_t offset, jm_error_t *err)
+//  True when the key ending at state passes the rules that look past the
+//  left boundary (checked by the caller) for text[start, end); out of line,
+//  so the walk keeps its variables in registers
+static bool __attribute__ ((noinline))
+s_accepts (const s_scan_t *scan, int32_t index, size_t start, size_t end)
 {
-    jm_text_utf8_error (text, offset, err);
+    const s_key_t *key = &scan->self->keys [index];
+    const uint8_t *text = scan->text;
+    s_after_t after = s_after (text, scan->len, end);
+    if (after == S_AFTER_WORD || (after == S_AFTER_DIGIT && !(key->flags & S_PUNCT_END)))
+        return false;
+    if (!(key->flags & S_ANY_CASE)) {
+        bool spelled = false;
+        for (int i = 0; i < key->variant_count && !spelled; i++)
+            spelled = s_spelled (text, start, end, key->variants [i]);
+        if (!spelled)
+            return false;
+    }
+    return !(key->flags & S_LETTER) || s_in_list (text, scan->len, start);
 }
 
-//  Feeds the text through the automaton; the caller picks the cell width,
-//  so each width gets its own loop.  Returns 0, or -1 with err set.
-static inline __attribute__ ((always_inline)) long
-s_run (s_scan_t *scan, bool wide, jm_error_t *err)
+//  Appends the mention of key at text[start, end)
+static void
+s_record (s_scan_t *scan, int32_t key, size_t start, size_t end)
+{
+    if (scan->count == scan->capacity) {
+        scan->capacity = scan->capacity ? scan->capacity * 2 : 64;
+        scan->items = jm_realloc (scan->items, scan->capacity * sizeof (jm_mention_t));
+    }
+    scan->items [scan->count++] = (jm_mention_t) {
+        scan->self->keys [key].skill, (uint32_t) start, (uint32_t) end
+    };
+}
+
+//  Walks the trie on from text[from] in state (the root, or the state after
+//  the word text[start, from)) for a key starting at text[start], a place
+//  a key may start, and records the longest key that passes every rule.
+//  Returns the end of that mention, or 0 when there is none.
+static inline size_t
+s_walk (s_scan_t *scan, size_t start, size_t from, int32_t state)
 {
     const jm_extractor_t *self = scan->self;
-    const uint8_t *bytes = scan->text;
+    const s_slot_t *slots = self->slots;
+    const uint8_t *map = self->map;
+    const uint8_t *text = scan->text;
     size_t len = scan->len;
-    const uint16_t *narrow_delta = self->delta;
-    const uint32_t *wide_delta = self->delta;
-    const size_t *column = self->column;
-    const uint32_t first_output = self->first_output;
-    uint32_t state = 0;
-    size_t checked = 0;         //  bytes below this are known to be valid UTF-8
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = bytes [i];
-        if (__builtin_expect (c >= 0x80, 0) && i >= checked) {
-            size_t n = s_utf8_length (bytes + i, len - i);
-            if (n == 0) {
-                s_utf8_error (bytes, i, err);
-                return -1;
-            }
-            checked = i + n;
+    int32_t best = 0;
+    size_t best_end = 0;
+    for (size_t i = from; ; i++) {
+        //  A letter, '+' or '#' right after ends no key: most ends of short
+        //  keys are mid-word
+        if (slots [state].key >= 0 && (i == len || !s_glued [text [i]])
+        &&  s_accepts (scan, slots [state].key, start, i)) {
+            best = state;
+            best_end = i;
         }
-        //  the column hangs on the byte only, so the state waits on one load
-        state = wide ? (wide_delta + column [c]) [state] : (narrow_delta + column [c]) [state];
-        //  A letter, '+' or '#' right after ends every key here: skip the
-        //  outputs without looking (most hits of short keys are mid-word)
-        if (__builtin_expect (state >= first_output, 0) && (i + 1 == len || !s_glued [bytes [i + 1]]))
-            s_outputs (scan, state, i + 1);
+        if (i == len)
+            break;
+        uint32_t cls = map [text [i]];
+        //  a separator run is one space (text [start] is no separator)
+        if (cls == S_CLASS_SPACE && map [text [i - 1]] == S_CLASS_SPACE)
+            continue;
+        int32_t next = slots [state].base + (int32_t) cls;
+        if (slots [next].check != state)
+            break;
+        state = next;
     }
-    return 0;
+    if (best_end)
+        s_record (scan, slots [best].key, start, best_end);
+    return best_end;
+}
+
+//  Bits of 64 bytes, bit k for byte k
+typedef struct {
+    uint64_t alnum;             //  ASCII letters and digits
+    uint64_t dot;               //  '.'
+    uint64_t high;              //  non-ASCII
+} s_masks_t;
+
+static inline s_masks_t
+s_masks (const uint8_t *p)
+{
+    s_masks_t masks = { 0, 0, 0 };
+#if defined (__SSE2__)
+    for (int k = 0; k < 4; k++) {
+        __m128i bytes = _mm_loadu_si128 ((const __m128i *) (p + 16 * k));
+        __m128i lower = _mm_or_si128 (bytes, _mm_set1_epi8 (0x20));
+        //  signed compares: non-ASCII bytes are negative, so neither
+        __m128i letter = _mm_and_si128 (_mm_cmpgt_epi8 (lower, _mm_set1_epi8 ('a' - 1)),
+                                        _mm_cmplt_epi8 (lower, _mm_set1_epi8 ('z' + 1)));
+        __m128i digit = _mm_and_si128 (_mm_cmpgt_epi8 (bytes, _mm_set1_epi8 ('0' - 1)),
+                                       _mm_cmplt_epi8 (bytes, _mm_set1_epi8 ('9' + 1)));
+        masks.alnum |= (uint64_t) (uint16_t) _mm_movemask_epi8 (_mm_or_si128 (letter, digit)) << (16 * k);
+        masks.dot |= (uint64_t) (uint16_t) _mm_movemask_epi8 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('.'))) << (16 * k);
+        masks.high |= (uint64_t) (uint16_t) _mm_movemask_epi8 (bytes) << (16 * k);
+    }
+#else
+    for (int k = 0; k < 64; k++) {
+        masks.alnum |= (uint64_t) s_is_alnum (p [k]) << k;
+        masks.dot |= (uint64_t) (p [k] == '.') << k;
+        masks.high |= (uint64_t) (p [k] >= 0x80) << k;
+    }
+#endif
+    return masks;
+}
+
+//  The entry of the word text [0, len) (letters and digits, hash its
+//  s_word_hash) when some key begins with it, else NULL
+static inline const s_word_t *
+s_word_find (const jm_extractor_t *self, const uint8_t *text, size_t len, uint32_t hash)
+{
+    uint32_t bit = s_word_bit (hash);
+    if (!(self->first_words [bit / 64] >> (bit % 64) & 1))
+        return NULL;
+    for (uint32_t at = s_word_home (hash, self->word_mask); self->words [at].len;
+         at = (at + 1) & self->word_mask) {
+        const s_word_t *word = &self->words [at];
+        if (word->hash != hash || word->len != len)
+            continue;
+        const char *lower = self->words_text + word->offset;
+        size_t k = 0;
+        while (k < len && (text [k] | 0x20) == (uint8_t) lower [k])
+            k++;
+        if (k == len)
+            return word;
+    }
+    return NULL;
+}
+
+//  Looks for keys at every place one may start (as s_blocks_left rules), in
+//  text order, skipping what an accepted mention covers.  64 bytes at a
+//  time: bit masks tell where words end and which places are open; a word
+//  costs a hash and a look in the first-word bitmap, and only the words
+//  some key begins with (and the places where a key begins with
+//  punctuation, ".net") walk the trie.  Validates UTF-8 on the way:
+//  returns the offset of the first bad byte, or len.
+static size_t
+s_run (s_scan_t *scan)
+{
+    const jm_extractor_t *self = scan->self;
+    const uint8_t *text = scan->text;
+    size_t len = scan->len;
+    size_t word = 0;            //  the word running into the block: where it starts,
+    bool word_open = false;     //  and whether a key may start there
+    size_t checked = 0;         //  bytes below are valid UTF-8
+    size_t base = 0;
+    while (base <= len) {
+        s_masks_t masks;
+        if (base + 64 <= len)
+            masks = s_masks (text + base);
+        else {
+            uint8_t last [64] = { 0 };
+            if (len > base)     //  text may be NULL when len is 0
+                memcpy (last, text + base, len - base);
+            masks = s_masks (last);
+        }
+        //  bit k of X1 (X2) tells of the byte one (two) before byte k
+        uint64_t before = base >= 1 && s_is_alnum (text [base - 1]);
+        uint64_t before2 = base >= 2 && s_is_alnum (text [base - 2]);
+        uint64_t alnum1 = masks.alnum << 1 | before;
+        uint64_t alnum2 = masks.alnum << 2 | before << 1 | before2;
+        uint64_t dot1 = masks.dot << 1 | (base >= 1 && text [base - 1] == '.');
+        uint64_t high1 = masks.high << 1 | (base >= 1 && text [base - 1] >= 0x80);
+        //  open by the ASCII rules; after a non-ASCII character, ask s_blocks_left
+        uint64_t open = ~alnum1 & ~(dot1 & alnum2) & ~high1;
+        uint64_t starts = masks.alnum & ~alnum1;
+        uint64_t ends = ~masks.alnum & alnum1;
+        //  Bytes other than letters and digits that begin a key (".net",
+        //  "Über"); non-ASCII characters are validated here, in text order
+        //  (the bytes a mention skips are a key's, so valid)
+        uint64_t odd = self->starts ['.'] ? masks.dot : 0;
+        for (uint64_t high = masks.high; high; high &= high - 1) {
+            unsigned k = (unsigned) __builtin_ctzll (high);
+            if (base + k >= checked) {
+                size_t n = s_utf8_length (text + base + k, len - base - k);
+                if (n == 0)
+                    return base + k;
+                checked = base + k + n;
+            }
+            odd |= (uint64_t) self->starts [text [base + k]] << k;
+        }
+        if (self->odd_starts) {
+            size_t count = len - base < 64 ? len - base : 64;
+            for (size_t k = 0; k < count; k++)
+                odd |= (uint64_t) (self->starts [text [base + k]] && text [base + k] < 0x80
+                                   && !s_is_alnum (text [base + k])) << k;
+        }
+        odd &= open | high1;
+        uint64_t limit = len - base < 64 ? (2ULL << (len - base)) - 1 : ~0ULL;
+        uint64_t events = (ends | odd) & limit;
+        size_t resume = 0;
+        while (events) {
+            unsigned k = (unsigned) __builtin_ctzll (events);
+            events &= events - 1;
+            size_t at = base + k;
+            size_t end = 0;
+            if (odd >> k & 1) {
+                if ((open >> k & 1) || !s_blocks_left (text, at))
+                    end = s_walk (scan, at, at, 0);
+            }
+            else {
+                //  a word ends at at: where did it start
+                uint64_t earlier = starts & ((1ULL << k) - 1);
+                size_t start = word;
+                bool start_open = word_open;
+                if (earlier) {
+                    unsigned j = 63 - (unsigned) __builtin_clzll (earlier);
+                    start = base + j;
+                    start_open = (open >> j & 1) || ((high1 >> j & 1) && !s_blocks_left (text, start));
+                }
+                if (start_open) {
+                    uint32_t hash = s_word_hash (text + start, at - start, len - start);
+                    const s_word_t *entry = s_word_find (self, text + start, at - start, hash);
+                    uint32_t cls = at < len ? self->map [text [at]] : S_CLASS_OTHER;
+                    if (entry && (cls >= 64 || (entry->follow >> cls & 1)))
+                        end = s_walk (scan, start, at, entry->slot);
+                    else
+                    if (entry && entry->key >= 0 && (at == len || !s_glued [text [at]])
+                    &&  s_accepts (scan, entry->key, start, at)) {
+                        //  the word is a key, and no longer one goes on from here
+                        s_record (scan, entry->key, start, at);
+                        end = at;
+                    }
+                }
+            }
+            if (end) {
+                resume = end;
+                break;
+            }
+        }
+        if (resume) {
+            //  leftmost-longest: the next mention starts past this one
+            base = resume;
+            word_open = false;
+            continue;
+        }
+        if (masks.alnum >> 63 & 1 && starts) {
+            unsigned j = 63 - (unsigned) __builtin_clzll (starts);
+            word = base + j;
+            word_open = (open >> j & 1) || ((high1 >> j & 1) && !s_blocks_left (text, word));
+        }
+        base += 64;
+    }
+    return len;
 }
 
 long
@@ -776,21 +1070,14 @@ jm_extractor_scan_into (const jm_extractor_t *self, const char *text, size_t len
         return -1;
     }
     s_scan_t scan = { self, (const uint8_t *) text, len, *buffer_p, 0, *capacity_p };
-    long rc = self->wide ? s_run (&scan, true, err) : s_run (&scan, false, err);
-    if (rc == 0) {
-        //  Leftmost-longest: keep each candidate that starts past the last kept
-        size_t kept = 0;
-        uint32_t last_end = 0;
-        for (size_t i = 0; i < scan.count; i++)
-            if (scan.items [i].start >= last_end) {
-                last_end = scan.items [i].end;
-                scan.items [kept++] = scan.items [i];
-            }
-        rc = (long) kept;
-    }
+    size_t bad = s_run (&scan);
     *buffer_p = scan.items;
     *capacity_p = scan.capacity;
-    return rc;
+    if (bad < len) {
+        jm_text_utf8_error ((const uint8_t *) text, bad, err);
+        return -1;
+    }
+    return (long) scan.count;
 }
 
 long
@@ -831,8 +1118,8 @@ size_t
 jm_extractor_memory (const jm_extractor_t *self)
 {
     size_t bytes = sizeof *self
-                 + (size_t) self->states * self->classes * (self->wide ? 4 : 2)
-                 + (size_t) self->states * 2 * sizeof (int32_t)
+                 + self->slot_count * sizeof (s_slot_t)
+                 + ((size_t) self->word_mask + 1) * sizeof (s_word_t) + self->words_text_len
                  + (size_t) self->key_count * sizeof (s_key_t);
     for (int i = 0; i < self->key_count; i++)
         for (int k = 0; k < self->keys [i].variant_count; k++)

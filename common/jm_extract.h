@@ -1,9 +1,9 @@
 /*  jm_extract: finds the taxonomy's skills in free text (a résumé) in one pass.
 
     jm_extractor_new compiles every surface form of the taxonomy into one
-    Aho-Corasick automaton with full byte transitions; jm_extractor_scan runs
-    it once over the text, O(text + matches), and returns the accepted
-    mentions in text order.  The extractor is immutable after new, so any
+    trie; jm_extractor_scan passes over the text once, walking the trie only
+    from the places a key may start, and returns the accepted mentions in
+    text order.  The extractor is immutable after new, so any
     number of threads may scan with one extractor at the same time.
 
     Matching rules (tests/unit/test_extract.c checks each):
@@ -79,7 +79,7 @@ typedef struct {
 
 typedef struct _jm_extractor_t jm_extractor_t;
 
-//  Builds the automaton over every surface form of the taxonomy.  The
+//  Builds the trie over every surface form of the taxonomy.  The
 //  taxonomy is borrowed and must outlive the extractor.  Never fails: the
 //  taxonomy was validated when loaded.
 jm_extractor_t *jm_extractor_new (const jm_taxonomy_t *taxonomy);
@@ -106,8 +106,8 @@ long jm_extractor_scan_into (const jm_extractor_t *self, const char *text, size_
 //  The taxonomy the extractor was built from (borrowed).
 const jm_taxonomy_t *jm_extractor_taxonomy (const jm_extractor_t *self);
 
-//  Number of distinct patterns and of automaton states, and the bytes the
-//  automaton takes, for logs and benchmarks.
+//  Number of distinct patterns and of trie states, and the bytes the
+//  extractor takes, for logs and benchmarks.
 int jm_extractor_pattern_count (const jm_extractor_t *self);
 int jm_extractor_state_count (const jm_extractor_t *self);
 size_t jm_extractor_memory (const jm_extractor_t *self);

@@ -5,7 +5,7 @@
       1. jm_text       the text as it arrives (PDF breaks, soft hyphens,
                        zero-width and full-width characters, HTML, Markdown)
                        made plain, every byte mapped back to the original;
-      2. jm_extract    every mention of a taxonomy form (Aho-Corasick);
+      2. jm_extract    every mention of a taxonomy form (one pass, a trie);
       3. jm_lists      skill lists and "Skills:" lines: entries the
                        taxonomy knows only by a typo are corrected there;
       4. jm_context    negation ("no experience with"), intent ("want to

@@ -2,9 +2,10 @@
     rules.
 
     How it works.  A survey pass over the original validates UTF-8 and
-    looks for anything to clean (a table lookup per byte; most résumés have
-    none) and whether the text is HTML.  When something needs cleaning, one
-    pass copies runs of ordinary bytes and handles each special byte ('<',
+    looks for anything to clean (16 bytes at a time past the bytes that can
+    start nothing; most résumés have nothing) and whether the text is HTML.
+    When something needs cleaning, one pass copies runs of ordinary bytes
+    (found the same way) and handles each special byte ('<',
     '&', Markdown markers, the lead bytes of the characters to fold) in
     place.  The map is a list of pieces: a run copied as is (plain byte k
     of it is original byte raw + k), or the plain bytes of one replaced
@@ -20,6 +21,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined (__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "jm_normalize.h"
 #include "jm_alloc.h"
 
@@ -489,11 +493,51 @@ static const uint8_t s_survey_class [256] = {
 };
 
 //  Bytes the cleaning pass stops at
-static const bool s_special [256] = {
+static const uint8_t s_special [256] = {
     ['<'] = true, ['&'] = true, ['*'] = true, ['_'] = true, ['`'] = true, ['#'] = true,
     ['['] = true, [']'] = true, ['!'] = true, ['\\'] = true, ['\n'] = true,
     [0xC2] = true, [0xE2] = true, [0xE3] = true, [0xEF] = true
 };
+
+//  The first byte at or after i that table (s_survey_class or s_special)
+//  marks, or len.  Both mark only the ASCII bytes below and non-ASCII ones,
+//  so 16 bytes at a time skip what holds none of those.
+static size_t
+s_find (const uint8_t *raw, size_t len, size_t i, const uint8_t *table)
+{
+#if defined (__SSE2__)
+    while (i + 16 <= len) {
+        __m128i bytes = _mm_loadu_si128 ((const __m128i *) (raw + i));
+        __m128i hit = _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('<')),
+                                    _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('&')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('*')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('_')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('`')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('#')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('[')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (']')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('!')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\\')));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\n')));
+        unsigned mask = (unsigned) _mm_movemask_epi8 (hit) | (unsigned) _mm_movemask_epi8 (bytes);
+        if (!mask) {
+            i += 16;
+            continue;
+        }
+        //  the candidates in order; the table tells
+        while (mask) {
+            size_t at = i + (size_t) __builtin_ctz (mask);
+            if (table [raw [at]])
+                return at;
+            mask &= mask - 1;
+        }
+        i += 16;
+    }
+#endif
+    while (i < len && !table [raw [i]])
+        i++;
+    return i;
+}
 
 typedef struct {
     bool clean;                 //  something for the cleaning pass
@@ -521,12 +565,7 @@ s_survey (const uint8_t *raw, size_t len, s_survey_t *survey, jm_error_t *err)
 {
     memset (survey, 0, sizeof *survey);
     for (size_t i = 0; i < len; i++) {
-        //  eight ordinary bytes at a time: one branch for all
-        while (i + 8 <= len
-           && (s_survey_class [raw [i]] | s_survey_class [raw [i + 1]] | s_survey_class [raw [i + 2]]
-             | s_survey_class [raw [i + 3]] | s_survey_class [raw [i + 4]] | s_survey_class [raw [i + 5]]
-             | s_survey_class [raw [i + 6]] | s_survey_class [raw [i + 7]]) == 0)
-            i += 8;
+        i = s_find (raw, len, i, s_survey_class);
         if (i >= len)
             break;
         uint8_t c = raw [i];
@@ -1121,9 +1160,7 @@ s_clean (s_clean_t *self)
     size_t len = self->len;
     size_t i = 0;
     while (i < len) {
-        size_t run = i;
-        while (run < len && !s_special [raw [run]])
-            run++;
+        size_t run = s_find (raw, len, i, s_special);
         if (run > i)
             s_copy (self, i, run);
         i = run;

@@ -452,6 +452,38 @@ JM_TEST (extract_scan_into_reuse)
     jm_taxonomy_destroy (&taxonomy);
 }
 
+//  The scan takes the text 64 bytes at a time: the same mentions wherever
+//  the 64-byte edges fall (inside a word, a separator run, before a '.' or
+//  a non-ASCII character), and a long word hides the keys inside it
+JM_TEST (extract_block_edges)
+{
+    jm_taxonomy_t *taxonomy = s_mini ();
+    JM_REQUIRE (taxonomy);
+    jm_extractor_t *extractor = jm_extractor_new (taxonomy);
+    const char *tail = "Ruby  on\n  Rails, \xE2\x80\xA2.NET and C++17; \xC3\xA9python python3 "
+                       "abcdefghijklmnopqrstuvwxyzpython Java";
+    const char *want [] = { "rails", "dotnet", "cpp", "python", "java" };
+    char text [512];
+    for (size_t lead = 0; lead < 140; lead++) {
+        memset (text, ' ', lead);
+        for (size_t k = 0; k + 2 < lead; k += 3)
+            text [k] = text [k + 1] = 'z';          //  "zz zz zz ..."
+        size_t len = lead + (size_t) snprintf (text + lead, sizeof text - lead, "%s", tail);
+        jm_mention_t *mentions = NULL;
+        long count = jm_extractor_scan (extractor, text, len, &mentions, NULL);
+        JM_CHECK_MSG (count == 5, "lead %zu: %ld mentions", lead, count);
+        for (long i = 0; i < count && i < 5; i++)
+            JM_CHECK_STR (jm_taxonomy_skill (taxonomy, mentions [i].skill)->id, want [i]);
+        if (count == 5) {
+            JM_CHECK_INT (mentions [0].start, lead);
+            JM_CHECK_INT (mentions [4].end, len);
+        }
+        free (mentions);
+    }
+    jm_extractor_destroy (&extractor);
+    jm_taxonomy_destroy (&taxonomy);
+}
+
 JM_TEST (extract_skill_set)
 {
     jm_mention_t mentions [] = { { 3, 0, 1 }, { 70, 2, 4 }, { 3, 5, 6 }, { 511, 7, 9 } };
@@ -504,7 +536,7 @@ s_valid_utf8 (const unsigned char *text, size_t len)
     return true;
 }
 
-//  A taxonomy past 65,536 automaton states gets 32-bit cells: same rules
+//  A taxonomy past 65,536 trie states (a big double array): same rules
 JM_TEST (extract_wide_automaton)
 {
     enum { SKILLS = 300, ALIASES = 8, LETTERS = 30 };
