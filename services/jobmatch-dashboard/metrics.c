@@ -201,12 +201,6 @@ s_render_own (jm_exchange_t *exchange, jm_buf_t *out)
     jm_buf_printf (out, "jobmatch_dashboard_match_results_total{cached=\"true\"} %llu\n"
                         "jobmatch_dashboard_match_results_total{cached=\"false\"} %llu\n",
                    (unsigned long long) self->results_cached, (unsigned long long) self->results_scored);
-    if (self->results_cached + self->results_scored) {
-        jm_prom_help (out, "jobmatch_dashboard_match_cache_hit_ratio", "gauge",
-                "cached / all results of POST /api/v1/match since the dashboard started");
-        jm_buf_printf (out, "jobmatch_dashboard_match_cache_hit_ratio %.6f\n", (double) self->results_cached
-                       / (double) (self->results_cached + self->results_scored));
-    }
     pthread_mutex_unlock (&self->lock);
 
     jm_bridge_stats_t stats;
@@ -243,8 +237,8 @@ s_render_own (jm_exchange_t *exchange, jm_buf_t *out)
 //  --------------------------------------------------------------------------
 //  The matchers' counters, which each matcher publishes to Redis
 
-//  The fields of <ns>:matcher:<id> rendered, one metric each; the first
-//  three (requests, results, cached) are also used by index below
+//  The fields of <ns>:matcher:<id> rendered, one metric each; a hash
+//  without the first (requests) is not a matcher's
 static const struct { const char *field, *name, *type, *help; } s_matcher_fields [] = {
     { "requests", "jobmatch_matcher_requests_total", "counter",
       "requests the matcher answered, its three services together" },
@@ -330,7 +324,6 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
         pthread_mutex_unlock (&app->store_lock);
     }
     size_t count = 0;
-    long long results = 0, cached = 0;
     long long now_ms = s_wall_ms ();
     for (size_t index = 0; read && index < listed; index++) {
         const jm_reply_t *hash = jm_store_calls_reply (calls, index);
@@ -350,11 +343,8 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
                     matcher.has [known] = jm_reply_int (value, &matcher.values [known]);
         }
         bool silent = now_ms - updated_ms > MATCHER_SILENT_INTERVALS * interval_ms + MATCHER_SLACK_MS;
-        if (matcher.has [0] && !silent) {
-            results += matcher.values [1];
-            cached += matcher.values [2];
+        if (matcher.has [0] && !silent)
             matchers [count++] = matcher;
-        }
     }
     if (ids) {
         jm_prom_help (out, "jobmatch_matchers_publishing", "gauge",
@@ -381,12 +371,6 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
             jm_prom_label (out, matchers [index].version? matchers [index].version: "");
             jm_buf_puts (out, "\"} 1\n");
         }
-    }
-    if (results > 0) {
-        jm_prom_help (out, "jobmatch_matchers_cache_hit_ratio", "gauge",
-                "cached / all results of the matchers publishing, since each started");
-        jm_buf_printf (out, "jobmatch_matchers_cache_hit_ratio %.6f\n",
-                       (double) cached / (double) results);
     }
     free (matchers);
     jm_store_calls_destroy (&calls);
@@ -438,7 +422,6 @@ s_render_redis (jm_app_t *app, jm_buf_t *out)
         { "connected_clients", "jobmatch_redis_connected_clients", "gauge", "clients connected" },
         { "used_memory", "jobmatch_redis_used_memory_bytes", "gauge", "memory Redis uses" },
     };
-    double hits = 0, misses = 0;
     for (size_t index = 0; info && index < sizeof s_fields / sizeof s_fields [0]; index++) {
         char needle [64];
         snprintf (needle, sizeof needle, "\n%s:", s_fields [index].field);
@@ -446,17 +429,8 @@ s_render_redis (jm_app_t *app, jm_buf_t *out)
         if (!found)
             continue;
         double value = strtod (found + strlen (needle), NULL);
-        if (index == 0)
-            hits = value;
-        if (index == 1)
-            misses = value;
         jm_prom_help (out, s_fields [index].name, s_fields [index].type, s_fields [index].help);
         jm_buf_printf (out, "%s %.0f\n", s_fields [index].name, value);
-    }
-    if (info && hits + misses > 0) {
-        jm_prom_help (out, "jobmatch_redis_cache_hit_ratio", "gauge",
-                "keyspace hits / (hits + misses) since Redis started");
-        jm_buf_printf (out, "jobmatch_redis_cache_hit_ratio %.6f\n", hits / (hits + misses));
     }
     s_render_matchers (app, up? jm_store_calls_reply (calls, matchers): NULL, out);
     jm_store_calls_destroy (&calls);
