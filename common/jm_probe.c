@@ -78,10 +78,10 @@ jm_probe_parse_listen (const char *option, const char *text, struct sockaddr_sto
     return 0;
 }
 
-void
-jm_probe_default_name (const char *service, char *name, size_t size)
+//  The default --name: "<hostname>-<service>"
+static void
+s_default_name (const char *service, char *name, size_t size)
 {
-    assert (service && name && size);
     char host [64] = "";
     if (gethostname (host, sizeof host - 1) != 0 || !*host)
         snprintf (host, sizeof host, "localhost");
@@ -231,14 +231,17 @@ jm_probe_new (const char *listen, const char *name, const char *service, jm_erro
     bool loopback;
     if (jm_probe_parse_listen ("--metrics-listen", listen, &address, &size, &loopback, err))
         return NULL;
-    if (!*name || strlen (name) >= NAME_MAX_LENGTH) {
-        jm_error_set (err, JM_ERR_INVALID_DATA, "--name: must have 1 to %d bytes",
+    if (strlen (name) >= NAME_MAX_LENGTH) {
+        jm_error_set (err, JM_ERR_INVALID_DATA, "--name: %zu bytes, at most %d", strlen (name),
                       NAME_MAX_LENGTH - 1);
         return NULL;
     }
     jm_probe_t *self = jm_calloc (1, sizeof *self);
     pthread_mutex_init (&self->lock, NULL);
-    snprintf (self->name, sizeof self->name, "%s", name);
+    if (*name)
+        snprintf (self->name, sizeof self->name, "%s", name);
+    else
+        s_default_name (service, self->name, sizeof self->name);
     snprintf (self->service, sizeof self->service, "%s", service);
     snprintf (self->not_ready, sizeof self->not_ready, "starting");
     self->daemon = MHD_start_daemon (
@@ -256,7 +259,7 @@ jm_probe_new (const char *listen, const char *name, const char *service, jm_erro
         jm_probe_destroy (&self);
         return NULL;
     }
-    jm_log_info ("metrics on http://%s/metrics as %s%s", listen, name,
+    jm_log_info ("metrics on http://%s/metrics as %s%s", listen, self->name,
                  loopback? "": " (not loopback: any host that reaches it may read them)");
     return self;
 }

@@ -38,7 +38,8 @@ int
                            bool *loopback, jm_error_t *err);
 
 //  Starts serving on listen (see jm_probe_parse_listen); name labels every
-//  sample, service (e.g. "gateway") goes in jobmatch_build_info.  Not
+//  sample ("": "<hostname>-<service>"), service (e.g. "gateway") goes in
+//  jobmatch_build_info.  Not
 //  ready until jm_probe_set_ready.  Returns NULL with err filled
 //  (invalid_data for a bad address, io_error when it cannot be bound).
 jm_probe_t *
@@ -58,9 +59,5 @@ void
 //  Sets readiness: NULL for ready, else why not (copied).  Thread-safe.
 void
     jm_probe_set_ready (jm_probe_t *self, const char *not_ready);
-
-//  The default --name: "<hostname>-<service>" written into name (size bytes).
-void
-    jm_probe_default_name (const char *service, char *name, size_t size);
 
 #endif

@@ -554,11 +554,7 @@ jm_gateway_new (jm_config_t *config, jm_error_t *err)
     };
     const char *listen = jm_config_string (config, "metrics-listen");
     if (*listen) {
-        char name [128];
-        jm_probe_default_name ("gateway", name, sizeof name);
-        if (*jm_config_string (config, "name"))
-            snprintf (name, sizeof name, "%s", jm_config_string (config, "name"));
-        settings.probe = jm_probe_new (listen, name, "gateway", err);
+        settings.probe = jm_probe_new (listen, jm_config_string (config, "name"), "gateway", err);
         if (!settings.probe)
             return NULL;
     }

@@ -1143,11 +1143,7 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     self->stats = jm_stats_new (self->store, self->stats_ms);
     const char *listen = jm_config_string (config, "metrics-listen");
     if (*listen) {
-        char name [128];
-        jm_probe_default_name ("matcher", name, sizeof name);
-        if (*jm_config_string (config, "name"))
-            snprintf (name, sizeof name, "%s", jm_config_string (config, "name"));
-        self->probe = jm_probe_new (listen, name, "matcher", err);
+        self->probe = jm_probe_new (listen, jm_config_string (config, "name"), "matcher", err);
         if (!self->probe) {
             jm_matcher_destroy (&self);
             return NULL;

@@ -261,6 +261,10 @@ def off_by_default_and_bad_addresses_refused():
                                 timeout=10)
         check(result.returncode != 0, "%r refused" % bad)
         check("--metrics-listen" in result.stderr, "error names the setting: %r" % result.stderr)
+    result = subprocess.run([harness.binary("jobmatch-gateway"), "--metrics-listen", "127.0.0.1:0",
+                             "--name", "x" * 200], capture_output=True, text=True, timeout=10)
+    check(result.returncode != 0 and "--name" in result.stderr, "a 200-byte --name refused: %r"
+          % result.stderr)
 
 
 def exported_families():
