@@ -8,7 +8,7 @@ Scrapes both and parses the Prometheus text format strictly (every sample
 has a HELP and TYPE, names and labels well formed, values numbers, each
 series once); counters rise after requests; histogram buckets are
 cumulative and end at +Inf equal to _count; /readyz on a matcher is 503
-while Redis is down or no gateway hears it; hostile HTTP (long URL, bad
+while Redis is down or no gateway hears it, on a gateway while it stops; hostile HTTP (long URL, bad
 method, unknown path) is answered; without --metrics-listen nothing listens;
 bad addresses are refused at start.  Also checks docker/alerts.yml and
 docker/grafana-dashboard.json name only metrics the programs export.
@@ -17,6 +17,7 @@ Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, N failed".
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -222,6 +223,22 @@ def matcher_without_gateway_is_not_ready():
     default = [dict(labels)["name"] for (n, labels) in samples if n == "jobmatch_build_info"][0]
     check(default.endswith("-matcher") and default.startswith(socket.gethostname()[:10]),
           "default name is <hostname>-matcher: %r" % default)
+
+
+@runner.test
+def gateway_not_ready_while_stopping():
+    port = harness.free_port()
+    gateway = harness.start_gateway(metrics_listen="127.0.0.1:%d" % port, drain_ms=3000)
+    harness.spawn_worker(gateway.workers, "echo.silent", mode="silent")
+    gateway.wait_workers("echo.silent", 1)
+    check_equal(get(port, "/readyz")[0], 200, "ready before SIGTERM")
+    harness.MdpClient(gateway.clients).send("echo.silent", "r1", b"held")  # the drain waits for it
+    harness.wait_for(lambda: gateway.stats()["in_flight"] == 1, 5, 0.02, "the request in flight")
+    gateway.process.popen.send_signal(signal.SIGTERM)
+    harness.wait_for(lambda: get(port, "/readyz")[0] == 503, 3, 0.05, "not ready while draining")
+    status, text = get(port, "/readyz")
+    check("stopping" in text, "the reason says stopping: %r" % text)
+    check_equal(get(port, "/livez")[0], 200, "still live while draining")
 
 
 @runner.test
