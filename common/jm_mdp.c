@@ -271,6 +271,7 @@ struct _jm_mdp_worker_t {
     uint64_t generation;        //  counts connections; requests remember theirs
     size_t reconnects;
     bool gateway_lost;          //  reconnected and heard nothing since
+    bool heard;                 //  the gateway spoke since the last (re)connect
     bool announce;              //  READY still to send (the first, once settings are made)
     char name [JM_MDP_NAME_MAX + 1];    //  READY "name=", "": none
     int64_t warn_second;        //  malformed messages from the gateway are logged at
@@ -477,6 +478,13 @@ jm_mdp_worker_connected (jm_mdp_worker_t *self)
     return !self->gateway_lost;
 }
 
+bool
+jm_mdp_worker_heard (jm_mdp_worker_t *self)
+{
+    assert (self);
+    return self->heard;
+}
+
 //  Answers a request whose body is several frames: jobmatch's services
 //  take one-frame bodies, and a part of a body must never pass for all of it.
 static void
@@ -523,6 +531,7 @@ s_worker_handle (jm_mdp_worker_t *self, zmsg_t **msg_p)
 {
     zmsg_t *msg = *msg_p;
     self->expires_at = zclock_mono () + (int64_t) self->heartbeat_ms * self->liveness;
+    self->heard = true;
     if (self->gateway_lost) {
         self->gateway_lost = false;
         jm_log_info ("worker for '%s': gateway at %s is back", self->service, self->endpoint);
@@ -699,6 +708,7 @@ jm_mdp_worker_tick (jm_mdp_worker_t *self)
         else
             jm_log_debug ("worker for '%s': gateway still silent; reconnecting", self->service);
         self->gateway_lost = true;
+        self->heard = false;
         s_worker_connect (self);
         now = zclock_mono ();
     }

@@ -270,6 +270,12 @@ jm_mdp_worker_t *
 bool
     jm_mdp_worker_connected (jm_mdp_worker_t *self);
 
+//  True once the gateway has spoken (a heartbeat or a request) since the
+//  worker last connected: the gateway has it registered.  Stricter than
+//  jm_mdp_worker_connected, which is true until the gateway went silent.
+bool
+    jm_mdp_worker_heard (jm_mdp_worker_t *self);
+
 
 //  --------------------------------------------------------------------------
 //  jm_mdp_client_t: a client connection to the gateway

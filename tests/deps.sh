@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs=(build-essential pkg-config libczmq-dev libzmq3-dev libhiredis-dev libjansson-dev
       libmicrohttpd-dev libgnutls28-dev redis-server openssl python3-zmq python3-redis
-      chromium wrk python3-jsonschema python3-yaml
+      chromium wrk python3-jsonschema python3-yaml prometheus
       clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -24,6 +24,7 @@
 #include "jm_engine.h"
 #include "jm_hosts.h"
 #include "jm_log.h"
+#include "jm_probe.h"
 #include "jm_ratelimit.h"
 #include "jm_store.h"
 #include "jm_taxonomy.h"
@@ -655,54 +656,6 @@ s_fit_connections (unsigned int connections)
     return fit;
 }
 
-//  Parses "host:port", "[v6]:port" or "*:port" into an address.  Returns 0,
-//  or -1 with err filled.
-static int
-s_parse_listen (const char *text, struct sockaddr_storage *address, socklen_t *size,
-                bool *loopback, jm_error_t *err)
-{
-    char host [128];
-    const char *colon = strrchr (text, ':');
-    if (!colon || colon == text || (size_t) (colon - text) >= sizeof host)
-        return jm_error_set (err, JM_ERR_INVALID_DATA, "--listen: '%s' is not host:port", text);
-    memcpy (host, text, (size_t) (colon - text));
-    host [colon - text] = 0;
-    char *end;
-    long port = strtol (colon + 1, &end, 10);
-    if (*end || end == colon + 1 || port < 0 || port > 65535)
-        return jm_error_set (err, JM_ERR_INVALID_DATA, "--listen: bad port in '%s'", text);
-    memset (address, 0, sizeof *address);
-    if (host [0] == '[') {
-        size_t len = strlen (host);
-        if (len < 3 || host [len - 1] != ']')
-            return jm_error_set (err, JM_ERR_INVALID_DATA, "--listen: bad IPv6 address in '%s'", text);
-        host [len - 1] = 0;
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) address;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons ((uint16_t) port);
-        if (inet_pton (AF_INET6, host + 1, &v6->sin6_addr) != 1)
-            return jm_error_set (err, JM_ERR_INVALID_DATA, "--listen: bad IPv6 address in '%s'", text);
-        *size = sizeof *v6;
-        *loopback = IN6_IS_ADDR_LOOPBACK (&v6->sin6_addr);
-        return 0;
-    }
-    struct sockaddr_in *v4 = (struct sockaddr_in *) address;
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons ((uint16_t) port);
-    if (strcmp (host, "*") == 0 || strcmp (host, "0.0.0.0") == 0)
-        v4->sin_addr.s_addr = htonl (INADDR_ANY);
-    else
-    if (strcmp (host, "localhost") == 0)
-        v4->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    else
-    if (inet_pton (AF_INET, host, &v4->sin_addr) != 1)
-        return jm_error_set (err, JM_ERR_INVALID_DATA,
-                             "--listen: '%s' is not an IPv4 address, [IPv6], localhost or *", host);
-    *size = sizeof *v4;
-    *loopback = (ntohl (v4->sin_addr.s_addr) >> 24) == 127;
-    return 0;
-}
-
 jm_dashboard_t *
 jm_dashboard_new (jm_config_t *config, jm_error_t *err)
 {
@@ -728,7 +681,7 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
     socklen_t address_size;
     bool loopback = false;
     const char *listen = jm_config_string (config, "listen");
-    if (s_parse_listen (listen, &address, &address_size, &loopback, err))
+    if (jm_probe_parse_listen ("--listen", listen, &address, &address_size, &loopback, err))
         goto failed;
 
     //  who may reach it: Host names, and how often an address may ask

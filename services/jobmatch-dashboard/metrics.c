@@ -8,6 +8,7 @@
 #include "jm_mdp.h"
 #include "jm_store.h"
 #include "jm_alloc.h"
+#include "jm_prom.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -151,54 +152,27 @@ jm_metrics_record (jm_metrics_t *self, const char *route, const char *method, in
 //  --------------------------------------------------------------------------
 //  Prometheus text
 
-//  Appends a label value, escaped as the text format asks (\\, \", \n).
-static void
-s_label (jm_buf_t *out, const char *value)
-{
-    for (const char *c = value; *c; c++) {
-        if (*c == '\\' || *c == '"')
-            jm_buf_printf (out, "\\%c", *c);
-        else
-        if (*c == '\n')
-            jm_buf_puts (out, "\\n");
-        else
-            jm_buf_append (out, c, 1);
-    }
-}
-
-static void
-s_help (jm_buf_t *out, const char *name, const char *type, const char *help)
-{
-    jm_buf_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void
-s_seconds (jm_buf_t *out, int64_t microseconds)
-{
-    jm_buf_json_number (out, (double) microseconds / 1e6, 6);
-}
-
 //  The dashboard's own counters
 static void
 s_render_own (jm_exchange_t *exchange, jm_buf_t *out)
 {
     jm_metrics_t *self = exchange->app->metrics;
     pthread_mutex_lock (&self->lock);
-    s_help (out, "jobmatch_dashboard_http_requests_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_http_requests_total", "counter",
             "HTTP responses sent, by route, method and status");
     for (size_t index = 0; index < self->series_count; index++) {
         s_series_t *series = &self->series [index];
         jm_buf_puts (out, "jobmatch_dashboard_http_requests_total{route=\"");
-        s_label (out, series->route);
+        jm_prom_label (out, series->route);
         jm_buf_printf (out, "\",method=\"%s\",code=\"%d\"} %llu\n", series->method, series->status,
                        (unsigned long long) series->count);
     }
-    s_help (out, "jobmatch_dashboard_http_errors_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_http_errors_total", "counter",
             "HTTP error responses, by error code");
     for (size_t index = 0; index < self->code_count; index++)
         jm_buf_printf (out, "jobmatch_dashboard_http_errors_total{code=\"%s\"} %llu\n",
                        self->codes [index].code, (unsigned long long) self->codes [index].count);
-    s_help (out, "jobmatch_dashboard_http_request_duration_seconds", "histogram",
+    jm_prom_help (out, "jobmatch_dashboard_http_request_duration_seconds", "histogram",
             "time from a request's headers to its response, by route");
     for (size_t index = 0; index < self->histogram_count; index++) {
         s_histogram_t *histogram = &self->histograms [index];
@@ -206,263 +180,65 @@ s_render_own (jm_exchange_t *exchange, jm_buf_t *out)
         for (size_t bucket = 0; bucket <= BUCKETS; bucket++) {
             cumulative += histogram->buckets [bucket];
             jm_buf_puts (out, "jobmatch_dashboard_http_request_duration_seconds_bucket{route=\"");
-            s_label (out, histogram->route);
+            jm_prom_label (out, histogram->route);
             jm_buf_puts (out, "\",le=\"");
             if (bucket < BUCKETS)
-                s_seconds (out, s_bounds_us [bucket]);
+                jm_prom_seconds (out, s_bounds_us [bucket]);
             else
                 jm_buf_puts (out, "+Inf");
             jm_buf_printf (out, "\"} %llu\n", (unsigned long long) cumulative);
         }
         jm_buf_puts (out, "jobmatch_dashboard_http_request_duration_seconds_sum{route=\"");
-        s_label (out, histogram->route);
+        jm_prom_label (out, histogram->route);
         jm_buf_puts (out, "\"} ");
-        s_seconds (out, histogram->sum_us);
+        jm_prom_seconds (out, histogram->sum_us);
         jm_buf_puts (out, "\njobmatch_dashboard_http_request_duration_seconds_count{route=\"");
-        s_label (out, histogram->route);
+        jm_prom_label (out, histogram->route);
         jm_buf_printf (out, "\"} %llu\n", (unsigned long long) histogram->count);
     }
-    s_help (out, "jobmatch_dashboard_match_results_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_match_results_total", "counter",
             "results of POST /api/v1/match, by whether the matcher's Redis cache had them");
     jm_buf_printf (out, "jobmatch_dashboard_match_results_total{cached=\"true\"} %llu\n"
                         "jobmatch_dashboard_match_results_total{cached=\"false\"} %llu\n",
                    (unsigned long long) self->results_cached, (unsigned long long) self->results_scored);
-    if (self->results_cached + self->results_scored) {
-        s_help (out, "jobmatch_dashboard_match_cache_hit_ratio", "gauge",
-                "cached / all results of POST /api/v1/match since the dashboard started");
-        jm_buf_printf (out, "jobmatch_dashboard_match_cache_hit_ratio %.6f\n", (double) self->results_cached
-                       / (double) (self->results_cached + self->results_scored));
-    }
     pthread_mutex_unlock (&self->lock);
 
     jm_bridge_stats_t stats;
     jm_bridge_stats (exchange->app->bridge, &stats);
-    s_help (out, "jobmatch_dashboard_gateway_calls_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_gateway_calls_total", "counter",
             "requests the dashboard sent to the gateway");
     jm_buf_printf (out, "jobmatch_dashboard_gateway_calls_total %llu\n",
                    (unsigned long long) stats.calls);
-    s_help (out, "jobmatch_dashboard_gateway_replies_total", "counter", "replies received from the gateway");
+    jm_prom_help (out, "jobmatch_dashboard_gateway_replies_total", "counter", "replies received from the gateway");
     jm_buf_printf (out, "jobmatch_dashboard_gateway_replies_total %llu\n",
                    (unsigned long long) stats.replies);
-    s_help (out, "jobmatch_dashboard_gateway_timeouts_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_gateway_timeouts_total", "counter",
             "gateway requests given up after their timeout");
     jm_buf_printf (out, "jobmatch_dashboard_gateway_timeouts_total %llu\n",
                    (unsigned long long) stats.timeouts);
-    s_help (out, "jobmatch_dashboard_gateway_late_replies_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_gateway_late_replies_total", "counter",
             "gateway replies that came after their request timed out");
     jm_buf_printf (out, "jobmatch_dashboard_gateway_late_replies_total %llu\n",
                    (unsigned long long) stats.late_replies);
-    s_help (out, "jobmatch_dashboard_gateway_failovers_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_gateway_failovers_total", "counter",
             "gateway requests sent again to another gateway, theirs lost");
     jm_buf_printf (out, "jobmatch_dashboard_gateway_failovers_total %llu\n",
                    (unsigned long long) stats.failovers);
-    s_help (out, "jobmatch_dashboard_gateway_in_flight", "gauge",
+    jm_prom_help (out, "jobmatch_dashboard_gateway_in_flight", "gauge",
             "gateway requests waiting for their reply");
     jm_buf_printf (out, "jobmatch_dashboard_gateway_in_flight %llu\n",
                    (unsigned long long) stats.in_flight);
-    s_help (out, "jobmatch_dashboard_uptime_seconds", "gauge", "seconds since the dashboard started");
+    jm_prom_help (out, "jobmatch_dashboard_uptime_seconds", "gauge", "seconds since the dashboard started");
     jm_buf_puts (out, "jobmatch_dashboard_uptime_seconds ");
-    s_seconds (out, jm_exchange_now_us () - exchange->app->started_us);
+    jm_prom_seconds (out, jm_exchange_now_us () - exchange->app->started_us);
     jm_buf_puts (out, "\n");
-}
-
-//  A metric name from a stats field: [a-z0-9_] only.
-static void
-s_name (jm_buf_t *out, const char *prefix, const char *field)
-{
-    jm_buf_puts (out, prefix);
-    for (const char *c = field; *c; c++) {
-        char safe = isalnum ((unsigned char) *c)? (char) tolower ((unsigned char) *c): '_';
-        jm_buf_append (out, &safe, 1);
-    }
-}
-
-static void
-s_number (jm_buf_t *out, json_t *value)
-{
-    if (json_is_integer (value))
-        jm_buf_printf (out, "%lld", (long long) json_integer_value (value));
-    else
-        jm_buf_printf (out, "%.17g", json_number_value (value));
-}
-
-//  One plain counter or gauge from a numeric field of stats, when present
-static void
-s_stat (jm_buf_t *out, json_t *stats, const char *field, const char *name, const char *type,
-        const char *help)
-{
-    json_t *value = json_object_get (stats, field);
-    if (!json_is_number (value))
-        return;
-    s_help (out, name, type, help);
-    jm_buf_printf (out, "%s ", name);
-    s_number (out, value);
-    jm_buf_puts (out, "\n");
-}
-
-//  The numeric members of an object as one metric with a label
-static void
-s_stat_labelled (jm_buf_t *out, json_t *object, const char *name, const char *label,
-                 const char *type, const char *help)
-{
-    if (!json_is_object (object))
-        return;
-    s_help (out, name, type, help);
-    const char *key;
-    json_t *value;
-    json_object_foreach (object, key, value) {
-        if (!json_is_number (value))
-            continue;
-        jm_buf_printf (out, "%s{%s=\"", name, label);
-        s_label (out, key);
-        jm_buf_puts (out, "\"} ");
-        s_number (out, value);
-        jm_buf_puts (out, "\n");
-    }
-}
-
-//  The fields of jobmatch.stats this renders by name; others that are
-//  numbers (or objects of numbers) are rendered generically, since new
-//  fields may be added (proto/protocol.md, 6.3)
-static const char *s_known_fields [] = {
-    "version", "uptime_s", "requests", "replies", "builtin", "errors", "redispatches",
-    "late_replies", "dropped", "denied", "queue_depth", "in_flight", "queue_max", "workers",
-    "workers_joined", "workers_expired", "services", "latency",
-    "timeouts", "workers_timed_out", "busy_by_cap", "dropped_replies", "held_bytes",
-    "held_bytes_max", "clients", NULL
-};
-
-static void
-s_render_gateway (jm_buf_t *out, json_t *stats)
-{
-    s_help (out, "jobmatch_gateway_up", "gauge", "1 when the gateway answered jobmatch.stats");
-    jm_buf_printf (out, "jobmatch_gateway_up %d\n", stats? 1: 0);
-    if (!stats)
-        return;
-    s_stat (out, stats, "uptime_s", "jobmatch_gateway_uptime_seconds", "gauge", "seconds since the gateway started");
-    s_stat (out, stats, "requests", "jobmatch_gateway_requests_total", "counter", "well-formed requests, built-ins included");
-    s_stat (out, stats, "replies", "jobmatch_gateway_replies_total", "counter", "worker replies delivered");
-    s_stat (out, stats, "builtin", "jobmatch_gateway_builtin_total", "counter", "requests answered by mmi.* and jobmatch.stats");
-    s_stat_labelled (out, json_object_get (stats, "errors"), "jobmatch_gateway_errors_total", "code",
-                     "counter", "error replies by code");
-    s_stat (out, stats, "redispatches", "jobmatch_gateway_redispatches_total", "counter", "requests re-queued from a lost worker");
-    s_stat (out, stats, "late_replies", "jobmatch_gateway_late_replies_total", "counter", "worker replies dropped as late");
-    s_stat_labelled (out, json_object_get (stats, "dropped"), "jobmatch_gateway_dropped_total", "side",
-                     "counter", "malformed messages dropped without a reply");
-    s_stat_labelled (out, json_object_get (stats, "denied"), "jobmatch_gateway_denied_total", "socket",
-                     "counter", "peers refused by CURVE authentication (ZAP)");
-    s_stat (out, stats, "queue_depth", "jobmatch_gateway_queue_depth", "gauge", "requests waiting for a worker");
-    s_stat (out, stats, "in_flight", "jobmatch_gateway_in_flight", "gauge", "requests at workers");
-    s_stat (out, stats, "queue_max", "jobmatch_gateway_queue_max", "gauge", "requests held before busy");
-    s_stat (out, stats, "workers", "jobmatch_gateway_workers", "gauge", "registered workers");
-    s_stat (out, stats, "workers_joined", "jobmatch_gateway_workers_joined_total", "counter", "worker registrations");
-    s_stat (out, stats, "workers_expired", "jobmatch_gateway_workers_expired_total", "counter", "workers lost: missed heartbeats or a closed connection");
-    s_stat (out, stats, "timeouts", "jobmatch_gateway_timeouts_total", "counter", "dispatches a worker held past request-timeout-ms");
-    s_stat (out, stats, "workers_timed_out", "jobmatch_gateway_workers_timed_out_total", "counter", "workers disconnected for timeouts in a row");
-    s_stat_labelled (out, json_object_get (stats, "busy_by_cap"), "jobmatch_gateway_busy_total", "cap",
-                     "counter", "busy replies by the cap that refused the request");
-    s_stat_labelled (out, json_object_get (stats, "dropped_replies"), "jobmatch_gateway_dropped_replies_total", "reason",
-                     "counter", "replies not delivered: the client did not read them, or had gone");
-    s_stat (out, stats, "held_bytes", "jobmatch_gateway_held_bytes", "gauge", "request body bytes waiting or at workers");
-    s_stat (out, stats, "held_bytes_max", "jobmatch_gateway_held_bytes_max", "gauge", "request body bytes held before busy");
-    s_stat (out, stats, "clients", "jobmatch_gateway_clients", "gauge", "clients with requests waiting or at workers");
-    json_t *services = json_object_get (stats, "services");
-    if (json_is_object (services)) {
-        static const char *fields [][3] = {
-            { "workers", "jobmatch_gateway_service_workers", "registered workers of the service" },
-            { "slots", "jobmatch_gateway_service_slots", "request slots of the service's workers" },
-            { "queued", "jobmatch_gateway_service_queued", "requests waiting for the service" },
-            { "in_flight", "jobmatch_gateway_service_in_flight", "requests at the service's workers" }
-        };
-        for (size_t field = 0; field < 4; field++) {
-            s_help (out, fields [field][1], "gauge", fields [field][2]);
-            const char *service;
-            json_t *entry;
-            json_object_foreach (services, service, entry) {
-                json_t *value = json_object_get (entry, fields [field][0]);
-                if (json_is_array (value))
-                    value = json_integer ((json_int_t) json_array_size (value));
-                else
-                    json_incref (value);
-                if (json_is_number (value)) {
-                    jm_buf_printf (out, "%s{service=\"", fields [field][1]);
-                    s_label (out, service);
-                    jm_buf_puts (out, "\"} ");
-                    s_number (out, value);
-                    jm_buf_puts (out, "\n");
-                }
-                json_decref (value);
-            }
-        }
-    }
-    json_t *latency = json_object_get (stats, "latency");
-    json_t *buckets = json_object_get (latency, "buckets");
-    if (json_is_array (buckets)) {
-        s_help (out, "jobmatch_gateway_latency_seconds", "histogram",
-                "gateway receipt to worker reply");
-        uint64_t cumulative = 0;
-        size_t index;
-        json_t *bucket;
-        bool has_inf = false;
-        json_array_foreach (buckets, index, bucket) {
-            json_t *bound = json_object_get (bucket, "le_us");
-            cumulative += (uint64_t) json_integer_value (json_object_get (bucket, "count"));
-            jm_buf_puts (out, "jobmatch_gateway_latency_seconds_bucket{le=\"");
-            if (json_is_number (bound))
-                s_seconds (out, (int64_t) json_number_value (bound));
-            else {
-                jm_buf_puts (out, "+Inf");
-                has_inf = true;
-            }
-            jm_buf_printf (out, "\"} %llu\n", (unsigned long long) cumulative);
-        }
-        if (!has_inf)
-            jm_buf_printf (out, "jobmatch_gateway_latency_seconds_bucket{le=\"+Inf\"} %llu\n",
-                           (unsigned long long) cumulative);
-        double count = json_number_value (json_object_get (latency, "count"));
-        double mean_us = json_number_value (json_object_get (latency, "mean_us"));
-        jm_buf_puts (out, "jobmatch_gateway_latency_seconds_sum ");
-        jm_buf_json_number (out, count * mean_us / 1e6, 6);
-        jm_buf_printf (out, "\njobmatch_gateway_latency_seconds_count %llu\n",
-                       (unsigned long long) cumulative);
-    }
-    //  fields added since protocol.md was written, as gauges
-    const char *field;
-    json_t *value;
-    json_object_foreach (stats, field, value) {
-        bool known = false;
-        for (const char **name = s_known_fields; *name && !known; name++)
-            known = strcmp (*name, field) == 0;
-        if (known)
-            continue;
-        jm_buf_t name;
-        jm_buf_init (&name);
-        s_name (&name, "jobmatch_gateway_", field);
-        if (json_is_number (value)) {
-            s_help (out, name.data, "gauge", "jobmatch.stats field");
-            jm_buf_printf (out, "%s ", name.data);
-            s_number (out, value);
-            jm_buf_puts (out, "\n");
-        }
-        else
-        if (json_is_object (value)) {
-            bool numbers = json_object_size (value) > 0;
-            const char *key;
-            json_t *member;
-            json_object_foreach (value, key, member)
-                numbers = numbers && json_is_number (member);
-            if (numbers)
-                s_stat_labelled (out, value, name.data, "key", "gauge", "jobmatch.stats field");
-        }
-        jm_buf_free (&name);
-    }
 }
 
 //  --------------------------------------------------------------------------
 //  The matchers' counters, which each matcher publishes to Redis
 
-//  The fields of <ns>:matcher:<id> rendered, one metric each; the first
-//  three (requests, results, cached) are also used by index below
+//  The fields of <ns>:matcher:<id> rendered, one metric each; a hash
+//  without the first (requests) is not a matcher's
 static const struct { const char *field, *name, *type, *help; } s_matcher_fields [] = {
     { "requests", "jobmatch_matcher_requests_total", "counter",
       "requests the matcher answered, its three services together" },
@@ -548,7 +324,6 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
         pthread_mutex_unlock (&app->store_lock);
     }
     size_t count = 0;
-    long long results = 0, cached = 0;
     long long now_ms = s_wall_ms ();
     for (size_t index = 0; read && index < listed; index++) {
         const jm_reply_t *hash = jm_store_calls_reply (calls, index);
@@ -568,43 +343,34 @@ s_render_matchers (jm_app_t *app, const jm_reply_t *ids, jm_buf_t *out)
                     matcher.has [known] = jm_reply_int (value, &matcher.values [known]);
         }
         bool silent = now_ms - updated_ms > MATCHER_SILENT_INTERVALS * interval_ms + MATCHER_SLACK_MS;
-        if (matcher.has [0] && !silent) {
-            results += matcher.values [1];
-            cached += matcher.values [2];
+        if (matcher.has [0] && !silent)
             matchers [count++] = matcher;
-        }
     }
     if (ids) {
-        s_help (out, "jobmatch_matchers_publishing", "gauge",
+        jm_prom_help (out, "jobmatch_matchers_publishing", "gauge",
                 "matchers publishing their counters to Redis");
         jm_buf_printf (out, "jobmatch_matchers_publishing %zu\n", count);
     }
     for (size_t field = 0; count && field < MATCHER_FIELDS; field++) {
-        s_help (out, s_matcher_fields [field].name, s_matcher_fields [field].type,
+        jm_prom_help (out, s_matcher_fields [field].name, s_matcher_fields [field].type,
                 s_matcher_fields [field].help);
         for (size_t index = 0; index < count; index++) {
             if (!matchers [index].has [field])
                 continue;
             jm_buf_printf (out, "%s{matcher=\"", s_matcher_fields [field].name);
-            s_label (out, matchers [index].id);
+            jm_prom_label (out, matchers [index].id);
             jm_buf_printf (out, "\"} %lld\n", matchers [index].values [field]);
         }
     }
     if (count) {
-        s_help (out, "jobmatch_matcher_info", "gauge", "1 per matcher, with its version");
+        jm_prom_help (out, "jobmatch_matcher_info", "gauge", "1 per matcher, with its version");
         for (size_t index = 0; index < count; index++) {
             jm_buf_puts (out, "jobmatch_matcher_info{matcher=\"");
-            s_label (out, matchers [index].id);
+            jm_prom_label (out, matchers [index].id);
             jm_buf_puts (out, "\",version=\"");
-            s_label (out, matchers [index].version? matchers [index].version: "");
+            jm_prom_label (out, matchers [index].version? matchers [index].version: "");
             jm_buf_puts (out, "\"} 1\n");
         }
-    }
-    if (results > 0) {
-        s_help (out, "jobmatch_matchers_cache_hit_ratio", "gauge",
-                "cached / all results of the matchers publishing, since each started");
-        jm_buf_printf (out, "jobmatch_matchers_cache_hit_ratio %.6f\n",
-                       (double) cached / (double) results);
     }
     free (matchers);
     jm_store_calls_destroy (&calls);
@@ -626,22 +392,22 @@ s_render_redis (jm_app_t *app, jm_buf_t *out)
     jm_store_stats_t stats;
     jm_store_stats (app->store, &stats);
     pthread_mutex_unlock (&app->store_lock);
-    s_help (out, "jobmatch_dashboard_redis_round_trips_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_redis_round_trips_total", "counter",
             "pipelines the dashboard sent to Redis and got answered");
     jm_buf_printf (out, "jobmatch_dashboard_redis_round_trips_total %llu\n",
                    (unsigned long long) stats.round_trips);
-    s_help (out, "jobmatch_dashboard_redis_errors_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_redis_errors_total", "counter",
             "error replies Redis gave the dashboard");
     jm_buf_printf (out, "jobmatch_dashboard_redis_errors_total %llu\n", (unsigned long long) stats.errors);
-    s_help (out, "jobmatch_dashboard_redis_reconnects_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_redis_reconnects_total", "counter",
             "times the dashboard reconnected to Redis after losing it");
     jm_buf_printf (out, "jobmatch_dashboard_redis_reconnects_total %llu\n",
                    (unsigned long long) stats.reconnects);
-    s_help (out, "jobmatch_dashboard_redis_read_failures_total", "counter",
+    jm_prom_help (out, "jobmatch_dashboard_redis_read_failures_total", "counter",
             "API reads that found Redis unavailable (answered io_error)");
     jm_buf_printf (out, "jobmatch_dashboard_redis_read_failures_total %llu\n",
                    (unsigned long long) atomic_load (&app->read_failures));
-    s_help (out, "jobmatch_redis_up", "gauge", "1 when Redis answered INFO");
+    jm_prom_help (out, "jobmatch_redis_up", "gauge", "1 when Redis answered INFO");
     jm_buf_printf (out, "jobmatch_redis_up %d\n", up? 1: 0);
     const char *info = up? jm_reply_str (jm_store_calls_reply (calls, 0)): NULL;
     static const struct { const char *field, *name, *type, *help; } s_fields [] = {
@@ -656,7 +422,6 @@ s_render_redis (jm_app_t *app, jm_buf_t *out)
         { "connected_clients", "jobmatch_redis_connected_clients", "gauge", "clients connected" },
         { "used_memory", "jobmatch_redis_used_memory_bytes", "gauge", "memory Redis uses" },
     };
-    double hits = 0, misses = 0;
     for (size_t index = 0; info && index < sizeof s_fields / sizeof s_fields [0]; index++) {
         char needle [64];
         snprintf (needle, sizeof needle, "\n%s:", s_fields [index].field);
@@ -664,17 +429,8 @@ s_render_redis (jm_app_t *app, jm_buf_t *out)
         if (!found)
             continue;
         double value = strtod (found + strlen (needle), NULL);
-        if (index == 0)
-            hits = value;
-        if (index == 1)
-            misses = value;
-        s_help (out, s_fields [index].name, s_fields [index].type, s_fields [index].help);
+        jm_prom_help (out, s_fields [index].name, s_fields [index].type, s_fields [index].help);
         jm_buf_printf (out, "%s %.0f\n", s_fields [index].name, value);
-    }
-    if (info && hits + misses > 0) {
-        s_help (out, "jobmatch_redis_cache_hit_ratio", "gauge",
-                "keyspace hits / (hits + misses) since Redis started");
-        jm_buf_printf (out, "jobmatch_redis_cache_hit_ratio %.6f\n", hits / (hits + misses));
     }
     s_render_matchers (app, up? jm_store_calls_reply (calls, matchers): NULL, out);
     jm_store_calls_destroy (&calls);
@@ -703,14 +459,15 @@ jm_metrics_handler (jm_exchange_t *self)
     jm_buf_t out;
     jm_buf_init (&out);
     s_render_own (self, &out);
-    s_render_gateway (&out, stats);
+    jm_prom_gateway_stats (&out, stats);
     int matchers = s_matchers_registered (stats);
     if (matchers >= 0) {
-        s_help (&out, "jobmatch_matchers", "gauge",
+        jm_prom_help (&out, "jobmatch_matchers", "gauge",
                 "matchers registered with the gateway for jobmatch.match (as /healthz counts them)");
         jm_buf_printf (&out, "jobmatch_matchers %d\n", matchers);
     }
     s_render_redis (self->app, &out);
+    jm_prom_process (&out);
     json_decref (stats);
     jm_exchange_raw (self, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
     jm_buf_free (&out);

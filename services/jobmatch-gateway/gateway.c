@@ -19,6 +19,7 @@
 #define TRIM_HELD_MIN       1000    //  requests held at once that make a drained queue worth trimming
 #define TRIM_BYTES_MIN      (32 << 20)  //  body bytes held at once that do the same
 #define TRIM_TRAFFIC_MIN    (256 << 20) //  bytes received (kept or refused) that do the same
+#define METRICS_MS          1000    //  how often /metrics and /readyz are published
 #define CLIENT_FRAME_SLACK  (1 << 20)   //  bodies this much (or max-body / 2) over max-body
                                         //  are answered too_large
 #define STOP_LINGER_MS      1000    //  at the stop, how long the last replies may take to leave
@@ -119,6 +120,7 @@ s_drain_start (broker_t *self)
     self->now_ms = zclock_mono ();
     self->draining = true;
     self->drain_until = self->now_ms + self->settings.drain_ms;
+    gw_publish_metrics (self);
     jm_log_info ("stopping: %zu waiting requests answered unavailable; waiting up to %d ms "
                  "for the %zu workers hold", self->queued, self->settings.drain_ms,
                  self->in_flight);
@@ -388,6 +390,15 @@ s_broker_destroy (broker_t **self_p)
     *self_p = NULL;
 }
 
+//  Publishes /metrics and /readyz (jm_probe): every METRICS_MS, so a
+//  scrape reads values at most that old and /livez sees the loop turn.
+static int
+s_handle_metrics (zloop_t *loop, int timer_id, void *arg)
+{
+    gw_publish_metrics ((broker_t *) arg);
+    return 0;
+}
+
 //  Creates the broker and binds its sockets.  Returns NULL with a reason in
 //  error when a bind fails.
 static broker_t *
@@ -463,6 +474,8 @@ s_broker_new (zsock_t *pipe, settings_t *settings, char *error, size_t error_siz
         tick_ms = settings->request_timeout_ms / 4;
     tick_ms = tick_ms < 5? 5: tick_ms > 100? 100: tick_ms;
     zloop_timer (self->loop, (size_t) tick_ms, 0, s_handle_tick, self);
+    if (settings->probe)
+        zloop_timer (self->loop, METRICS_MS, 0, s_handle_metrics, self);
     return self;
 }
 
@@ -494,6 +507,7 @@ s_gateway_actor (zsock_t *pipe, void *args)
     ||  settings->held_bytes_max < settings->max_body)
         jm_log_warning ("client-bytes-max or held-bytes-max is below max-body: the largest "
                         "bodies will always be answered busy");
+    gw_publish_metrics (self);
     zloop_start (self->loop);
     //  the last replies (unavailable ones too) leave before the socket closes
     zsock_set_linger (self->clients, STOP_LINGER_MS);
@@ -507,6 +521,7 @@ s_gateway_actor (zsock_t *pipe, void *args)
 
 struct _jm_gateway_t {
     zactor_t *actor;
+    jm_probe_t *probe;          //  --metrics-listen, NULL: off
 };
 
 jm_gateway_t *
@@ -537,6 +552,12 @@ jm_gateway_new (jm_config_t *config, jm_error_t *err)
         .curve_admins = (char *) jm_config_string (config, "curve-admins"),
         .insecure = jm_config_bool (config, "insecure"),
     };
+    const char *listen = jm_config_string (config, "metrics-listen");
+    if (*listen) {
+        settings.probe = jm_probe_new (listen, jm_config_string (config, "name"), "gateway", err);
+        if (!settings.probe)
+            return NULL;
+    }
     zactor_t *actor = zactor_new (s_gateway_actor, &settings);
     assert (actor);
     char *error = zstr_recv (actor);
@@ -544,11 +565,13 @@ jm_gateway_new (jm_config_t *config, jm_error_t *err)
         jm_error_set (err, JM_ERR_IO, "%s", error? error: "interrupted");
         zstr_free (&error);
         zactor_destroy (&actor);
+        jm_probe_destroy (&settings.probe);
         return NULL;
     }
     zstr_free (&error);
     jm_gateway_t *self = jm_calloc (1, sizeof *self);
     self->actor = actor;
+    self->probe = settings.probe;
     return self;
 }
 
@@ -560,6 +583,7 @@ jm_gateway_destroy (jm_gateway_t **self_p)
     if (!self)
         return;
     zactor_destroy (&self->actor);
+    jm_probe_destroy (&self->probe);
     free (self);
     *self_p = NULL;
 }

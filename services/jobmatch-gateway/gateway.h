@@ -25,9 +25,10 @@ typedef struct _jm_gateway_t jm_gateway_t;
 //  queue-max, max-body, request-timeout-ms, worker-timeouts-max,
 //  client-queue-max, client-bytes-max, held-bytes-max, max-worker-message,
 //  client-reply-max, curve-cert, curve-clients, curve-workers, curve-admins,
-//  insecure.  Returns NULL with err filled (io_error) when an endpoint cannot
-//  be bound, a non-loopback one would be open without CURVE (and without
-//  insecure), or the CURVE keys cannot be loaded.
+//  insecure, metrics-listen, name.  Returns NULL with err filled (io_error)
+//  when an endpoint (metrics-listen too) cannot be bound, a non-loopback one
+//  would be open without CURVE (and without insecure), or the CURVE keys
+//  cannot be loaded; invalid_data for a bad metrics-listen or name.
 jm_gateway_t *
     jm_gateway_new (jm_config_t *config, jm_error_t *err);
 

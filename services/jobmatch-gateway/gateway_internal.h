@@ -65,6 +65,8 @@
 #define JM_GATEWAY_INTERNAL_H
 
 #include "gateway.h"
+#include "jm_probe.h"
+#include "jm_prom.h"
 #include "jm_failures.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
@@ -108,6 +110,7 @@ typedef struct {
     char *curve_workers;
     char *curve_admins;         //  "": no admin check
     bool insecure;              //  serve non-loopback addresses without CURVE
+    jm_probe_t *probe;          //  --metrics-listen (borrowed), NULL: off
 } settings_t;
 
 typedef struct _request_t request_t;
@@ -135,6 +138,7 @@ struct _request_t {
     int64_t received_us;        //  for the latency histogram
     int64_t queued_ms;          //  when it (re)entered the queue
     int64_t dispatched_ms;      //  when it was last dispatched (its deadline runs from here)
+    int64_t dispatched_us;      //  the same, for jobmatch_request_duration_seconds
     uint64_t avoid_worker;      //  serial of the worker it last timed out at, 0: none
 };
 
@@ -170,6 +174,7 @@ struct _service_t {
     int64_t no_workers_since;   //  when it last had no workers
     uint64_t dispatched;        //  sends to its workers, re-dispatches included
     uint64_t redispatched;      //  requests taken back and queued again
+    jm_prom_histogram_t latency;    //  last dispatch to reply, /metrics
 };
 
 typedef struct {
@@ -498,6 +503,11 @@ char *
 //  Logs the summary line, prefixed by when ("" or "final ").
 void
     gw_log_summary (broker_t *self, const char *when);
+
+//  Publishes the gateway's metrics and readiness to its probe
+//  (--metrics-listen); does nothing without one.
+void
+    gw_publish_metrics (broker_t *self);
 
 
 //  --------------------------------------------------------------------------

@@ -235,6 +235,7 @@ s_request_dispatch (broker_t *self, request_t *request, worker_t *worker)
     request->token = ++self->next_token;
     request->attempts++;
     self->counters.dispatches++;
+    request->dispatched_us = gw_now_us ();
     service->dispatched++;
     request->worker = worker;
     request->dispatched_ms = self->now_ms;

@@ -199,3 +199,28 @@ gw_log_summary (broker_t *self, const char *when)
                  self->queued, self->in_flight, self->held_bytes,
                  zhashx_size (self->worker_table));
 }
+
+void
+gw_publish_metrics (broker_t *self)
+{
+    jm_probe_t *probe = self->settings.probe;
+    if (!probe)
+        return;
+    char *text = gw_stats_json (self);
+    json_t *stats = json_loads (text, 0, NULL);
+    free (text);
+    jm_buf_t out;
+    jm_buf_init (&out);
+    jm_prom_gateway_stats (&out, stats);
+    json_decref (stats);
+    jm_prom_help (&out, "jobmatch_request_duration_seconds", "histogram",
+                  "from a request's last dispatch to a worker to its reply, by service");
+    for (service_t *service = zhashx_first (self->services); service;
+         service = zhashx_next (self->services))
+        jm_prom_histogram_render (&out, "jobmatch_request_duration_seconds", "service",
+                                  service->name, &service->latency);
+    jm_probe_publish (probe, out.data? out.data: "");
+    jm_buf_free (&out);
+    jm_probe_set_ready (probe, self->draining? "stopping: new requests are answered unavailable"
+                                             : NULL);
+}

@@ -311,7 +311,9 @@ s_worker_reply (broker_t *self, worker_t *worker, jm_mdp_worker_msg_t *reply)
                     service->name, strlen (service->name), reply->body, reply->body_size, NULL);
     self->counters.replies++;
     gw_system_check_reply (self, request, reply->body, reply->body_size);
-    gw_record_latency (self, gw_now_us () - request->received_us);
+    int64_t now_us = gw_now_us ();
+    gw_record_latency (self, now_us - request->received_us);
+    jm_prom_histogram_observe (&service->latency, now_us - request->dispatched_us);
     if (jm_log_enabled (JM_LOG_DEBUG)) {
         char id [64];
         jm_log_debug ("request %s for '%s' answered by %s",

@@ -57,6 +57,10 @@ static const jm_config_option_t s_options [] = {
       "a worker connection silent this long is closed and its worker removed at once "
       "(ZeroMQ heartbeats, sent every quarter of it; 0: off); a closed connection is "
       "noticed without it" },
+    { "metrics-listen", JM_CONFIG_STRING, "", 0, 0,
+      "host:port serving /metrics, /livez and /readyz over HTTP (empty: off)" },
+    { "name", JM_CONFIG_STRING, "", 0, 0,
+      "the name label of every /metrics sample (empty: <hostname>-gateway)" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request and reply (debug level)" },
     { NULL }

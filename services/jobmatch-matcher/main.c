@@ -54,6 +54,10 @@ static const jm_config_option_t s_options [] = {
       "heartbeats the gateway may miss before the matcher reconnects" },
     { "nice", JM_CONFIG_INT, "10", 0, 19,
       "CPU priority as a nice value: a busy host gives Redis and the gateway, which every request waits on, the CPU first (0: as started)" },
+    { "metrics-listen", JM_CONFIG_STRING, "", 0, 0,
+      "host:port serving /metrics, /livez and /readyz over HTTP (empty: off)" },
+    { "name", JM_CONFIG_STRING, "", 0, 0,
+      "the name label of every /metrics sample (empty: <hostname>-matcher)" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request (debug level)" },
     { NULL }

@@ -46,6 +46,8 @@
 #include "jm_json.h"
 #include "jm_log.h"
 #include "jm_mdp.h"
+#include "jm_probe.h"
+#include "jm_prom.h"
 #include "jm_store.h"
 #include "jm_alloc.h"
 
@@ -55,6 +57,7 @@
 #define MAX_BATCH_REQUESTS  1024
 #define STATS_INTERVAL_MS   30000
 #define STORE_TICK_MS       100
+#define METRICS_MS          1000        //  how often /metrics and /readyz are published
 #define SERVICE_SLOTS       16          //  jobmatch.jobs and jobmatch.results requests held
 #define RESCORE_BUSY_MS     250         //  under load, still one re-scoring chunk this often
 #define FLUSH_EVERY         64          //  result writes held before they are sent ahead
@@ -163,6 +166,9 @@ struct _jm_matcher_t {
     //  counters for the periodic log
     uint64_t requests_done, results_done, cached_done, errors_done, rescored_done;
     uint64_t last_requests, last_results, last_cached, last_errors, last_rescored;
+    //  --metrics-listen (NULL: off), and the latency of each service's requests
+    jm_probe_t *probe;
+    jm_prom_histogram_t latency_match, latency_jobs, latency_results;
 };
 
 static const s_job_info_t *
@@ -601,6 +607,7 @@ s_handle_service (jm_matcher_t *self, jm_mdp_worker_t *worker, bool jobs)
 {
     jm_mdp_request_t *request;
     while ((request = jm_mdp_worker_recv (worker))) {
+        int64_t started_us = zclock_usecs ();
         if (jobs)
             jm_registry_serve (self->registry, jm_mdp_request_data (request),
                                jm_mdp_request_size (request), &self->reply);
@@ -610,6 +617,9 @@ s_handle_service (jm_matcher_t *self, jm_mdp_worker_t *worker, bool jobs)
         zframe_t *frame = zframe_new (self->reply.data, self->reply.len);
         jm_mdp_worker_reply (worker, &request, &frame);
         self->requests_done++;
+        if (self->probe)
+            jm_prom_histogram_observe (jobs? &self->latency_jobs: &self->latency_results,
+                                       zclock_usecs () - started_us);
     }
 }
 
@@ -729,6 +739,7 @@ s_recv_match (jm_matcher_t *self)
 static void
 s_handle_requests (jm_matcher_t *self)
 {
+    int64_t started_us = self->probe? zclock_usecs (): 0;
     int request_count = 0;
     self->entry_count = 0;
     self->item_count = 0;
@@ -795,6 +806,12 @@ s_handle_requests (jm_matcher_t *self)
     self->next = s_recv_match (self);
     if (!self->next)
         s_finish_replies (self);
+    //  each request of a batch waited for the whole batch
+    if (self->probe) {
+        int64_t took_us = zclock_usecs () - started_us;
+        for (int r = 0; r < request_count; r++)
+            jm_prom_histogram_observe (&self->latency_match, took_us);
+    }
 }
 
 //  Shares slots among the gateways: each one this matcher hears gets an
@@ -905,6 +922,81 @@ s_publish_stats (jm_matcher_t *self)
     jm_stats_publish (self->stats, &counts);
 }
 
+//  Why the matcher would not serve a request now, or NULL when it would:
+//  Redis reachable and at least one gateway heard from.
+static const char *
+s_not_ready (jm_matcher_t *self)
+{
+    if (!jm_store_connected (self->store))
+        return "Redis unreachable";
+    for (int g = 0; g < self->gateway_count; g++)
+        if (jm_mdp_worker_heard (self->workers [g]))
+            return NULL;
+    return "not registered with any gateway";
+}
+
+//  Publishes /metrics and /readyz to the probe (--metrics-listen).
+static void
+s_publish_metrics (jm_matcher_t *self)
+{
+    jm_store_stats_t store;
+    jm_store_stats (self->store, &store);
+    const struct { const char *name, *type, *help; unsigned long long value; } values [] = {
+        { "jobmatch_matcher_requests_total", "counter",
+          "requests answered, its three services together", self->requests_done },
+        { "jobmatch_matcher_results_total", "counter", "results in its jobmatch.match replies",
+          self->results_done },
+        { "jobmatch_matcher_cached_total", "counter", "of those, results taken from the Redis cache",
+          self->cached_done },
+        { "jobmatch_matcher_errors_total", "counter", "error replies and error entries it sent",
+          self->errors_done },
+        { "jobmatch_matcher_rescored_total", "counter",
+          "candidates re-scored in the background after a job changed", self->rescored_done },
+        { "jobmatch_matcher_redis_up", "gauge", "1 while connected to Redis",
+          jm_store_connected (self->store) },
+        { "jobmatch_matcher_redis_pending", "gauge", "writes waiting for Redis to confirm them",
+          store.pending_writes },
+        { "jobmatch_matcher_redis_confirmed_total", "counter", "writes Redis confirmed",
+          store.confirmed },
+        { "jobmatch_matcher_redis_errors_total", "counter", "error replies from Redis",
+          store.errors },
+        { "jobmatch_matcher_redis_reconnects_total", "counter",
+          "connections to Redis after losing it", store.reconnects },
+        { "jobmatch_matcher_gateways", "gauge", "gateways configured (--gateway)",
+          (unsigned long long) self->gateway_count },
+        { "jobmatch_matcher_slots", "gauge", "request slots offered now (0: the pending buffer "
+          "is full)", (unsigned long long) self->slots_now },
+    };
+    jm_buf_t out;
+    jm_buf_init (&out);
+    for (size_t index = 0; index < sizeof values / sizeof values [0]; index++) {
+        jm_prom_help (&out, values [index].name, values [index].type, values [index].help);
+        jm_buf_printf (&out, "%s %llu\n", values [index].name, values [index].value);
+    }
+    int connected = 0;
+    for (int g = 0; g < self->gateway_count; g++)
+        connected += jm_mdp_worker_heard (self->workers [g]);
+    jm_prom_help (&out, "jobmatch_matcher_gateways_connected", "gauge",
+                  "gateways that have this matcher registered (heard since it connected)");
+    jm_buf_printf (&out, "jobmatch_matcher_gateways_connected %d\n", connected);
+    jm_prom_help (&out, "jobmatch_matcher_redis_pending_fill", "gauge",
+                  "pending writes against their bound (1: full, the matcher stops taking work)");
+    jm_buf_printf (&out, "jobmatch_matcher_redis_pending_fill %.4f\n",
+                   jm_store_pending_fill (self->store));
+    jm_prom_help (&out, "jobmatch_request_duration_seconds", "histogram",
+                  "time the matcher took for a request (a jobmatch.match request: its whole "
+                  "batch), by service");
+    jm_prom_histogram_render (&out, "jobmatch_request_duration_seconds", "service",
+                              JM_MATCH_SERVICE, &self->latency_match);
+    jm_prom_histogram_render (&out, "jobmatch_request_duration_seconds", "service",
+                              JM_JOBS_SERVICE, &self->latency_jobs);
+    jm_prom_histogram_render (&out, "jobmatch_request_duration_seconds", "service",
+                              JM_RESULTS_SERVICE, &self->latency_results);
+    jm_probe_publish (self->probe, out.data);
+    jm_buf_free (&out);
+    jm_probe_set_ready (self->probe, s_not_ready (self));
+}
+
 static int
 s_min_timeout (int timeout, int64_t until)
 {
@@ -939,6 +1031,7 @@ s_matcher_actor (zsock_t *pipe, void *args)
     int64_t next_busy_rescore = zclock_mono () + RESCORE_BUSY_MS;
     s_publish_stats (self);
     int64_t next_publish = zclock_mono () + self->stats_ms;
+    int64_t next_metrics = zclock_mono ();
     while (true) {
         int timeout = STORE_TICK_MS;
         for (int g = 0; g < gateways; g++) {
@@ -1001,6 +1094,10 @@ s_matcher_actor (zsock_t *pipe, void *args)
             s_publish_stats (self);
             next_publish = now + self->stats_ms;
         }
+        if (self->probe && now >= next_metrics) {
+            s_publish_metrics (self);
+            next_metrics = now + METRICS_MS;
+        }
     }
     s_finish_replies (self);
     jm_mdp_request_destroy (&self->next);   //  the gateway gives it to another matcher
@@ -1044,6 +1141,14 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     self->results = jm_results_new (self->engine, self->store, self->registry);
     self->stats_ms = (int) jm_config_int (config, "stats-ms");
     self->stats = jm_stats_new (self->store, self->stats_ms);
+    const char *listen = jm_config_string (config, "metrics-listen");
+    if (*listen) {
+        self->probe = jm_probe_new (listen, jm_config_string (config, "name"), "matcher", err);
+        if (!self->probe) {
+            jm_matcher_destroy (&self);
+            return NULL;
+        }
+    }
     jm_curve_t *curve = NULL;
     int rc = jm_curve_client_from (jm_config_string (config, "curve-server"),
                                    jm_config_string (config, "curve-cert"), &curve, err);
@@ -1104,6 +1209,7 @@ jm_matcher_destroy (jm_matcher_t **self_p)
     if (!self)
         return;
     zactor_destroy (&self->actor);
+    jm_probe_destroy (&self->probe);
     if (self->store) {
         s_log_stats (self);
         if (self->stats)

@@ -15,7 +15,9 @@
     on two more worker connections, keeps its jobs in step with the
     registry, and when idle takes chunks of background re-scoring after a
     job changed (rescore.h).  proto/services.md specifies all three.
-    Every stats-ms it publishes its counters to Redis (stats.h).
+    Every stats-ms it publishes its counters to Redis (stats.h); with
+    metrics-listen it also serves them itself (jm_probe: /metrics, /livez,
+    /readyz, published from its loop every second).
 
     Runs as an actor (its own thread): jm_matcher_new starts it,
     jm_matcher_destroy stops it.                                           */
@@ -33,9 +35,9 @@ typedef struct _jm_matcher_t jm_matcher_t;
 
 //  Starts a matcher with the settings in config (read at once): gateway,
 //  redis, data, slots, batch-max, result-ttl-s, profile-ttl-s,
-//  rescore-chunk, rescore-claim-ms, poll-ms, stats-ms, heartbeat-ms, liveness.
-//  Returns NULL with err filled when the data cannot be loaded or a setting
-//  is invalid.  An unreachable gateway or Redis is not an error: both are
+//  rescore-chunk, rescore-claim-ms, poll-ms, stats-ms, heartbeat-ms, liveness,
+//  metrics-listen, name.  Returns NULL with err filled when the data cannot
+//  be loaded, a setting is invalid or metrics-listen cannot be bound.  An unreachable gateway or Redis is not an error: both are
 //  retried.
 jm_matcher_t *
     jm_matcher_new (jm_config_t *config, jm_error_t *err);
