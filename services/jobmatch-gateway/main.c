@@ -57,6 +57,8 @@ static const jm_config_option_t s_options [] = {
       "a worker connection silent this long is closed and its worker removed at once "
       "(ZeroMQ heartbeats, sent every quarter of it; 0: off); a closed connection is "
       "noticed without it" },
+    { "log-format", JM_CONFIG_STRING, "text", 0, 0,
+      "log records as text lines or as one JSON object a line (text, json)" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request and reply (debug level)" },
     { NULL }

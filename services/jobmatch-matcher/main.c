@@ -54,6 +54,8 @@ static const jm_config_option_t s_options [] = {
       "heartbeats the gateway may miss before the matcher reconnects" },
     { "nice", JM_CONFIG_INT, "10", 0, 19,
       "CPU priority as a nice value: a busy host gives Redis and the gateway, which every request waits on, the CPU first (0: as started)" },
+    { "log-format", JM_CONFIG_STRING, "text", 0, 0,
+      "log records as text lines or as one JSON object a line (text, json)" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request (debug level)" },
     { NULL }
