@@ -150,5 +150,27 @@ def healthcheck_tells_live_from_dead():
     check_equal(status, 1, "an unknown program")
 
 
+@runner.test
+def healthcheck_with_curve_keys():
+    #  As in compose: the gateway's own key in JOBMATCH_CURVE_CERT is not
+    #  the probe's; the probe uses a client key of its own
+    from test_curve import CurveGateway, Keys, start_matcher
+    keys = Keys()
+    _, probe_secret = keys.new("probe", "clients")
+    _, worker_secret = keys.new("matcher", "workers")
+    gateway = CurveGateway(keys)
+    curve = {"JOBMATCH_PROBE_GATEWAY": gateway.clients, "JOBMATCH_PROBE_CURVE_SERVER": keys.path("gateway"),
+             "JOBMATCH_PROBE_CURVE_CERT": probe_secret,
+             "JOBMATCH_CURVE_CERT": keys.path("gateway_secret"), "JOBMATCH_CURVE_SERVER": keys.path("gateway")}
+    check_equal(probe("gateway", **curve), (0, ""), "gateway probe with CURVE")
+    plain = dict(curve)
+    del plain["JOBMATCH_PROBE_CURVE_SERVER"], plain["JOBMATCH_PROBE_CURVE_CERT"]
+    check_equal(probe("gateway", **plain)[0], 1, "a plaintext probe of a CURVE gateway")
+    redis = harness.start_redis()
+    matcher = start_matcher(gateway, redis, worker_secret)
+    harness.wait_for(lambda: probe("matcher", JOBMATCH_PROBE_PID=matcher.pid, **curve)[0] == 0, 30.0, 0.2,
+                     "the matcher's probe with CURVE to pass")
+
+
 if __name__ == "__main__":
     runner.main()
