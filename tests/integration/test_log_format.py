@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""--log-format json on every program: each line a gateway and a matcher
-write (at debug level, with hostile ids and bodies that make them log
+"""--log-format json on every program: each line a gateway, a matcher and
+a dashboard write (at debug level, with hostile ids and bodies that make them log
 warnings) is one JSON object with the text line's fields; the CLI takes
 --log-format and JOBMATCH_LOG_FORMAT; a bad value is refused.
 
@@ -44,8 +44,19 @@ def check_json_lines(process, program):
     return records
 
 
+def s_get(port, path):
+    """The status of GET path on the dashboard, or None when it does not answer."""
+    import http.client
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", path)
+        return connection.getresponse().status
+    except OSError:
+        return None
+
+
 @runner.test
-def json_logs_parse_for_gateway_and_matcher():
+def json_logs_parse_for_gateway_matcher_and_dashboard():
     stack = Stack(matchers=1, log_format="json", verbose=True,
                   matcher_options={"log_format": "json", "verbose": True})
     candidate = make_candidate(1)
@@ -59,6 +70,15 @@ def json_logs_parse_for_gateway_and_matcher():
     for request_id, service in ((b'id "q" \\ \x01\x1b\xff\xc3', MATCH), (b"id-2", b'no"such\x00\x80svc')):
         client.send(service, request_id, b"{}")
         client.recv(timeout=10.0)
+    port = harness.free_port()
+    dashboard = harness.spawn("dashboard", [
+        harness.binary("jobmatch-dashboard"), "--listen", "127.0.0.1:%d" % port, "--gateway",
+        stack.gateway.clients, "--redis", stack.redis.url_for("dashboard") + "/0", "--data", DATA_DIR,
+        "--log-format", "json", "--verbose"])
+    harness.wait_for(lambda: s_get(port, "/livez") == 200, 10.0, 0.1, "the dashboard to serve")
+    s_get(port, '/api/v1/jobs/x%22%01%ff%5c')
+    dashboard.stop()
+    check_json_lines(dashboard, "jobmatch-dashboard")
     matcher = stack.matchers[0]
     matcher.stop()
     stack.gateway.stop()
