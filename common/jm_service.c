@@ -18,6 +18,14 @@ jm_service_main (const char *program, const char *synopsis,
     if (!config)
         return exit_code;
     jm_log_init (program, jm_config_bool (config, "verbose") ? JM_LOG_DEBUG : JM_LOG_INFO);
+    jm_log_format_t log_format;
+    if (jm_log_format_parse (jm_config_string (config, "log-format"), &log_format)) {
+        fprintf (stderr, "%s: --log-format: '%s' is not text or json\n", program,
+                 jm_config_string (config, "log-format"));
+        jm_config_destroy (&config);
+        return 2;
+    }
+    jm_log_set_format (log_format);
 
     sigset_t signals;
     sigemptyset (&signals);

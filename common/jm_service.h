@@ -19,7 +19,8 @@ typedef void (jm_service_stop_fn) (void *service);
 
 //  Runs a service to the end and returns the process's exit status: 0
 //  after a clean stop (or --help, --version), 1 when it cannot start, 2 for
-//  bad settings.  The settings must hold a "verbose" boolean.
+//  bad settings.  The settings must hold a "verbose" boolean and a
+//  "log-format" string (text or json).
 int jm_service_main (const char *program, const char *synopsis,
                      const jm_config_option_t *options, int argc, char **argv,
                      jm_service_start_fn *start, jm_service_stop_fn *stop);

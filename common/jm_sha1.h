@@ -1,8 +1,9 @@
-/*  jm_sha1: SHA-1 (FIPS 180-1) of a byte string, as hex.
+/*  jm_sha1: SHA-1 (FIPS 180-1) of a byte string, as lower-case hex.
 
     The store names its Lua scripts by SHA-1, as Redis does, so EVALSHA can
     be queued before Redis has seen a script.  Not for security: SHA-1 is
-    broken for that, and Redis only uses it as a cache key.                */
+    broken for that, and Redis only uses it as a cache key.  The digest is
+    czmq's zdigest; this only writes it as the hex Redis shows.            */
 #ifndef JM_SHA1_H
 #define JM_SHA1_H
 

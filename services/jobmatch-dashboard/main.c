@@ -61,6 +61,8 @@ static const jm_config_option_t s_options [] = {
       "requests one address may send at once beyond --rate-limit" },
     { "drain-ms", JM_CONFIG_INT, "5000", 0, 600000,
       "on SIGTERM or SIGINT, how long requests in flight may take to finish; new connections are refused" },
+    { "log-format", JM_CONFIG_STRING, "text", 0, 0,
+      "log records as text lines or as one JSON object a line (text, json)" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request (debug level)" },
     { NULL }

@@ -61,6 +61,8 @@ static const jm_config_option_t s_options [] = {
       "host:port serving /metrics, /livez and /readyz over HTTP (empty: off)" },
     { "name", JM_CONFIG_STRING, "", 0, 0,
       "the name label of every /metrics sample (empty: <hostname>-gateway)" },
+    { "log-format", JM_CONFIG_STRING, "text", 0, 0,
+      "log records as text lines or as one JSON object a line (text, json)" },
     { "verbose", JM_CONFIG_BOOL, "false", 0, 0,
       "log every request and reply (debug level)" },
     { NULL }

@@ -6,6 +6,7 @@
     last of repeated options; a command line with subcommands and repeated
     options (--job A --job B) needs this small parser instead.             */
 #include "cli.h"
+#include "jm_log.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,12 +19,13 @@
 static const jm_cli_option_t s_global_options [] = {
     { "data",    "DIR", "the data folder: taxonomy.json and jobs/ (env JOBMATCH_DATA_DIR)" },
     { "verbose", NULL,  "log what is loaded on stderr" },
+    { "log-format", "FORMAT", "log records as text or json, one object a line (env JOBMATCH_LOG_FORMAT)" },
     { "curve-server", "FILE", "CURVE: the gateway's public certificate (env JOBMATCH_CURVE_SERVER)" },
     { "curve-cert", "FILE", "CURVE: our own secret certificate (env JOBMATCH_CURVE_CERT)" },
     { "help",    NULL,  "print this help and exit" },
     { NULL }
 };
-enum { s_GLOBAL_DATA, s_GLOBAL_VERBOSE, s_GLOBAL_CURVE_SERVER, s_GLOBAL_CURVE_CERT, s_GLOBAL_HELP };
+enum { s_GLOBAL_DATA, s_GLOBAL_VERBOSE, s_GLOBAL_LOG_FORMAT, s_GLOBAL_CURVE_SERVER, s_GLOBAL_CURVE_CERT, s_GLOBAL_HELP };
 
 static void
 s_print_row (FILE *file, const char *left, const char *right)
@@ -178,6 +180,12 @@ jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
             case s_GLOBAL_VERBOSE:
                 cli->verbose = true;
                 break;
+            case s_GLOBAL_LOG_FORMAT:
+                if (jm_cli_log_format (option_value)) {
+                    *status = jm_cli_usage_error (spec, "--log-format: expected text or json");
+                    return JM_CLI_EXIT;
+                }
+                break;
             case s_GLOBAL_CURVE_SERVER:
                 cli->curve_server = option_value;
                 break;
@@ -190,6 +198,16 @@ jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
         }
     }
     return JM_CLI_END;
+}
+
+int
+jm_cli_log_format (const char *name)
+{
+    jm_log_format_t format;
+    if (jm_log_format_parse (name, &format))
+        return -1;
+    jm_log_set_format (format);
+    return 0;
 }
 
 int

@@ -472,6 +472,9 @@ s_next_element (jm_batch_input_t *self, jm_batch_record_t *record, jm_error_t *e
 
 //  ---------------------------------------------------------------------------
 //  CSV
+//
+//  Ours, not libcsv: it splits a 29 MB, 200,000-candidate file 2.3-2.5x faster
+//  (medians 47.7 vs 110.8 ms; bench/libcsv/compare.c), and gives --resume each record's size.
 
 static void
 s_field_add (jm_batch_input_t *self, size_t offset, size_t len)

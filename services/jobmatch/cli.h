@@ -121,6 +121,10 @@ void jm_cli_print_help (const jm_cli_spec_t *spec, FILE *file);
 int jm_cli_usage_error (const jm_cli_spec_t *spec, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+//  Sets the log format from a --log-format or JOBMATCH_LOG_FORMAT value;
+//  returns 0, or -1 when name is neither text nor json.
+int jm_cli_log_format (const char *name);
+
 //  Parses value, given for --name or its environment variable, as a whole
 //  number in [low, high] into *out.  Returns 0, or JM_CLI_FATAL after
 //  printing a usage error for spec.

@@ -181,6 +181,11 @@ main (int argc, char **argv)
     jm_cli_t cli = { NULL, false, NULL, NULL, NULL };
     if (!isatty (fileno (stdout)))
         setvbuf (stdout, NULL, _IOFBF, 1 << 16);
+    const char *log_format = getenv ("JOBMATCH_LOG_FORMAT");
+    if (log_format && *log_format && jm_cli_log_format (log_format)) {
+        jm_cli_error ("JOBMATCH_LOG_FORMAT: expected text or json");
+        return JM_CLI_FATAL;
+    }
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
     const char *value = NULL;
     int option, status = JM_CLI_OK;
