@@ -117,6 +117,11 @@ typedef struct {
     const char *band;               //  "strong", "good", "partial", "weak"
     const char *name;               //  the candidate's name, or NULL
     const char *required;           //  e.g. "7 of 7"
+    //  The labels of the requirements it misses, each followed by a NUL
+    //  (jm_result_write_missing), counted in the job version's kept summary
+    //  (<ns>:rank:<job>:<version>:summary); NULL with missing_len 0: none.
+    const char *missing;
+    size_t missing_len;
 } jm_store_result_t;
 
 //  A ranking page, owned by the caller (jm_store_ranking_destroy).

@@ -11,6 +11,7 @@
 #include "jm_buf.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
+#include "jm_score.h"
 
 #include <czmq.h>
 
@@ -494,11 +495,111 @@ s_last_of_each_candidate (const jm_store_result_t *results, size_t *index, size_
     return count - kept;
 }
 
+//  The kept summary of a job version, <ns>:rank:<job>:<version>:summary,
+//  counts every candidate written to its ranking once, from its share in
+//  :parts (candidate id -> "<bin> <band>" then "\0<label>" per missing
+//  requirement): a candidate written again with the same share changes
+//  nothing (a write replayed after a reconnect), with another share moves
+//  from its old bin, band and labels to the new.  KEYS summary, parts;
+//  ARGV candidate, share, candidate, share...  Returns how many shares
+//  changed.  Hash fields: total, bin:0..bin:9, band:<band>, missing:<label>
+//  (deleted at 0).
+static const char *s_summary_lua =
+    "local summary, parts = KEYS[1], KEYS[2]\n"
+    "local function count (share, by)\n"
+    "  local head = true\n"
+    "  for part in string.gmatch (share, '[^%z]+') do\n"
+    "    if head then\n"
+    "      local bin, band = string.match (part, '^(%d) (%a+)$')\n"
+    "      redis.call ('HINCRBY', summary, 'bin:' .. bin, by)\n"
+    "      redis.call ('HINCRBY', summary, 'band:' .. band, by)\n"
+    "      head = false\n"
+    "    elseif redis.call ('HINCRBY', summary, 'missing:' .. part, by) <= 0 then\n"
+    "      redis.call ('HDEL', summary, 'missing:' .. part)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "local changed = 0\n"
+    "for i = 1, #ARGV, 2 do\n"
+    "  local old = redis.call ('HGET', parts, ARGV[i])\n"
+    "  if old ~= ARGV[i + 1] then\n"
+    "    if old then count (old, -1) else redis.call ('HINCRBY', summary, 'total', 1) end\n"
+    "    count (ARGV[i + 1], 1)\n"
+    "    redis.call ('HSET', parts, ARGV[i], ARGV[i + 1])\n"
+    "    changed = changed + 1\n"
+    "  end\n"
+    "end\n"
+    "return changed\n";
+
+//  The histogram bin of a score: 0 below 10, 9 from 90 on, else tens (the
+//  bins of ZCOUNT [10k, 10k + 10)).
+static int
+s_score_bin (double score)
+{
+    if (!(score >= 10))
+        return 0;
+    if (score >= 90)
+        return 9;
+    int bin = (int) (score / 10);
+    if (bin * 10 > score)
+        bin--;
+    else
+    if ((bin + 1) * 10 <= score)
+        bin++;
+    return bin;
+}
+
+//  Appends the EVALSHA of the summary script for count results of one job
+//  version (index [] picks them) to out.
+static void
+s_format_summary (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *results,
+                  const size_t *index, size_t count)
+{
+    if (!self->summary_script)
+        self->summary_script = jm_store_script (self, "summary", s_summary_lua);
+    const jm_store_result_t *first = &results [index [0]];
+    char summary [JM_KEYS_MAX], parts [JM_KEYS_MAX];
+    jm_keys_summary (self->keys, first->job, first->version, summary, sizeof summary, NULL);
+    jm_keys_summary_parts (self->keys, first->job, first->version, parts, sizeof parts, NULL);
+    size_t argc = 2 + 2 * count;
+    const char **argv = jm_malloc (argc * sizeof (char *));
+    size_t *lens = jm_malloc (argc * sizeof (size_t));
+    jm_buf_t shares;
+    jm_buf_init (&shares);
+    size_t *offsets = jm_malloc (count * sizeof (size_t));
+    for (size_t i = 0; i < count; i++) {
+        const jm_store_result_t *result = &results [index [i]];
+        const char *band = result->band ? result->band
+                         : result->score >= JM_BAND_GOOD_MIN ? "good"
+                         : result->score >= JM_BAND_PARTIAL_MIN ? "partial" : "weak";
+        offsets [i] = shares.len;
+        jm_buf_printf (&shares, "%d %s", s_score_bin (result->score), band);
+        if (result->missing_len) {
+            jm_buf_append (&shares, "", 1);
+            jm_buf_append (&shares, result->missing, result->missing_len);
+        }
+    }
+    argv [0] = summary; lens [0] = strlen (summary);
+    argv [1] = parts; lens [1] = strlen (parts);
+    for (size_t i = 0; i < count; i++) {
+        argv [2 + 2 * i] = results [index [i]].candidate;
+        lens [2 + 2 * i] = strlen (results [index [i]].candidate);
+        argv [3 + 2 * i] = shares.data + offsets [i];
+        lens [3 + 2 * i] = (i + 1 < count ? offsets [i + 1] : shares.len) - offsets [i];
+    }
+    jm_store__bytes_script (out, self->summary_script, 2, (int) argc, argv, lens);
+    jm_buf_free (&shares);
+    free (offsets);
+    free (argv);
+    free (lens);
+}
+
 static int
 s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *results,
                 size_t *index, size_t count)
 {
     count = s_last_of_each_candidate (results, index, count);
+    s_format_summary (self, out, results, index, count);
     const jm_store_result_t *first = &results [index [0]];
     size_t argc_max = 2 + 2 * count;
     const char **argv = jm_malloc (argc_max * sizeof (char *));
@@ -519,7 +620,7 @@ s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_
         lens [argc++] = strlen (result->candidate);
     }
     jm_store__bytes_command (out, argc, argv, lens);
-    int commands = 1;
+    int commands = 2;               //  the summary's and the ZADD
     static const char *bands [] = { "strong", "good" };
     for (int b = 0; b < 2; b++) {
         key_len = jm_keys_rank_band (self->keys, first->job, first->version, bands [b],
@@ -649,7 +750,8 @@ jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
         assert (p <= end);
         size_t saved = calls->bytes.len;
         calls->bytes.len = (size_t) (p - calls->bytes.data);
-        jm_store__calls_commit (calls, offset, false);
+        const char *name = strchr (calls->bytes.data + offset, '\n') + 1;
+        jm_store__calls_commit (calls, offset, strncmp (name, "$7\r\nEVALSHA\r\n", 14) == 0);
         calls->bytes.len = saved;
     }
     return 0;
