@@ -122,6 +122,11 @@ typedef struct {
     //  (<ns>:rank:<job>:<version>:summary); NULL with missing_len 0: none.
     const char *missing;
     size_t missing_len;
+    //  The job's retention (jm_job_retain_top, _min_score; 0: none): the
+    //  ranking and its band sets are trimmed to it in the same write; the
+    //  kept summary still counts every candidate.
+    long retain_top;
+    double retain_min_score;
 } jm_store_result_t;
 
 //  A ranking page, owned by the caller (jm_store_ranking_destroy).

@@ -500,10 +500,13 @@ s_last_of_each_candidate (const jm_store_result_t *results, size_t *index, size_
 //  :parts (candidate id -> "<bin> <band>" then "\0<label>" per missing
 //  requirement): a candidate written again with the same share changes
 //  nothing (a write replayed after a reconnect), with another share moves
-//  from its old bin, band and labels to the new.  KEYS summary, parts;
-//  ARGV candidate, share, candidate, share...  Returns how many shares
-//  changed.  Hash fields: total, bin:0..bin:9, band:<band>, missing:<label>
-//  (deleted at 0).
+//  from its old bin, band and labels to the new.  Then trims the ranking
+//  and its band sets to the job's retention: the top N, or the scores from
+//  S on (the summary keeps counting the candidates trimmed).  KEYS summary,
+//  parts, ranking, strong set, good set; ARGV top (0: none), min score (""
+//  none), then candidate, share, candidate, share...  Returns how many
+//  shares changed.  Hash fields: total, bin:0..bin:9, band:<band>,
+//  missing:<label> (deleted at 0).
 static const char *s_summary_lua =
     "local summary, parts = KEYS[1], KEYS[2]\n"
     "local function count (share, by)\n"
@@ -520,7 +523,7 @@ static const char *s_summary_lua =
     "  end\n"
     "end\n"
     "local changed = 0\n"
-    "for i = 1, #ARGV, 2 do\n"
+    "for i = 3, #ARGV, 2 do\n"
     "  local old = redis.call ('HGET', parts, ARGV[i])\n"
     "  if old ~= ARGV[i + 1] then\n"
     "    if old then count (old, -1) else redis.call ('HINCRBY', summary, 'total', 1) end\n"
@@ -528,6 +531,18 @@ static const char *s_summary_lua =
     "    redis.call ('HSET', parts, ARGV[i], ARGV[i + 1])\n"
     "    changed = changed + 1\n"
     "  end\n"
+    "end\n"
+    "local gone = {}\n"
+    "local top = tonumber (ARGV[1])\n"
+    "if top > 0 then\n"
+    "  local n = redis.call ('ZCARD', KEYS[3])\n"
+    "  if n > top then gone = redis.call ('ZRANGE', KEYS[3], 0, n - top - 1) end\n"
+    "elseif ARGV[2] ~= '' then\n"
+    "  gone = redis.call ('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[2])\n"
+    "end\n"
+    "for i = 1, #gone, 1000 do\n"
+    "  local last = math.min (i + 999, #gone)\n"
+    "  for k = 3, 5 do redis.call ('ZREM', KEYS[k], unpack (gone, i, last)) end\n"
     "end\n"
     "return changed\n";
 
@@ -558,10 +573,16 @@ s_format_summary (jm_store_t *self, jm_store__bytes_t *out, const jm_store_resul
     if (!self->summary_script)
         self->summary_script = jm_store_script (self, "summary", s_summary_lua);
     const jm_store_result_t *first = &results [index [0]];
-    char summary [JM_KEYS_MAX], parts [JM_KEYS_MAX];
-    jm_keys_summary (self->keys, first->job, first->version, summary, sizeof summary, NULL);
-    jm_keys_summary_parts (self->keys, first->job, first->version, parts, sizeof parts, NULL);
-    size_t argc = 2 + 2 * count;
+    char keys [5][JM_KEYS_MAX], top [24], min_score [40] = "";
+    jm_keys_summary (self->keys, first->job, first->version, keys [0], JM_KEYS_MAX, NULL);
+    jm_keys_summary_parts (self->keys, first->job, first->version, keys [1], JM_KEYS_MAX, NULL);
+    jm_keys_rank (self->keys, first->job, first->version, keys [2], JM_KEYS_MAX, NULL);
+    jm_keys_rank_band (self->keys, first->job, first->version, "strong", keys [3], JM_KEYS_MAX, NULL);
+    jm_keys_rank_band (self->keys, first->job, first->version, "good", keys [4], JM_KEYS_MAX, NULL);
+    snprintf (top, sizeof top, "%ld", first->retain_top > 0 ? first->retain_top : 0);
+    if (first->retain_top <= 0 && first->retain_min_score > 0)
+        s_format_double (min_score, sizeof min_score, first->retain_min_score);
+    size_t argc = 7 + 2 * count;
     const char **argv = jm_malloc (argc * sizeof (char *));
     size_t *lens = jm_malloc (argc * sizeof (size_t));
     jm_buf_t shares;
@@ -579,15 +600,19 @@ s_format_summary (jm_store_t *self, jm_store__bytes_t *out, const jm_store_resul
             jm_buf_append (&shares, result->missing, result->missing_len);
         }
     }
-    argv [0] = summary; lens [0] = strlen (summary);
-    argv [1] = parts; lens [1] = strlen (parts);
-    for (size_t i = 0; i < count; i++) {
-        argv [2 + 2 * i] = results [index [i]].candidate;
-        lens [2 + 2 * i] = strlen (results [index [i]].candidate);
-        argv [3 + 2 * i] = shares.data + offsets [i];
-        lens [3 + 2 * i] = (i + 1 < count ? offsets [i + 1] : shares.len) - offsets [i];
+    for (int k = 0; k < 5; k++) {
+        argv [k] = keys [k];
+        lens [k] = strlen (keys [k]);
     }
-    jm_store__bytes_script (out, self->summary_script, 2, (int) argc, argv, lens);
+    argv [5] = top; lens [5] = strlen (top);
+    argv [6] = min_score; lens [6] = strlen (min_score);
+    for (size_t i = 0; i < count; i++) {
+        argv [7 + 2 * i] = results [index [i]].candidate;
+        lens [7 + 2 * i] = strlen (results [index [i]].candidate);
+        argv [8 + 2 * i] = shares.data + offsets [i];
+        lens [8 + 2 * i] = (i + 1 < count ? offsets [i + 1] : shares.len) - offsets [i];
+    }
+    jm_store__bytes_script (out, self->summary_script, 5, (int) argc, argv, lens);
     jm_buf_free (&shares);
     free (offsets);
     free (argv);
@@ -599,7 +624,6 @@ s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_
                 size_t *index, size_t count)
 {
     count = s_last_of_each_candidate (results, index, count);
-    s_format_summary (self, out, results, index, count);
     const jm_store_result_t *first = &results [index [0]];
     size_t argc_max = 2 + 2 * count;
     const char **argv = jm_malloc (argc_max * sizeof (char *));
@@ -652,6 +676,8 @@ s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_
     free (lens);
     free (scores);
     free (score_lens);
+    //  last: it trims what the commands above added
+    s_format_summary (self, out, results, index, count);
     return commands;
 }
 

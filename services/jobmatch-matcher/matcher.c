@@ -696,7 +696,9 @@ s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
         .name = candidate->name,
         .required = self->write_required [w],
         .missing = self->write_missing [w].data,
-        .missing_len = self->write_missing [w].len
+        .missing_len = self->write_missing [w].len,
+        .retain_top = jm_job_retain_top (item->info->job),
+        .retain_min_score = jm_job_retain_min_score (item->info->job)
     };
     if (writes->scored == FLUSH_EVERY) {
         writes->queued += s_write_results (self, writes->scored);

@@ -192,7 +192,9 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
             .name = candidate->name,
             .required = required,
             .missing = self->missing.data,
-            .missing_len = self->missing.len
+            .missing_len = self->missing.len,
+            .retain_top = jm_job_retain_top (job->job),
+            .retain_min_score = jm_job_retain_min_score (job->job)
         };
         //  the arena may move as it grows, but calls copy every argument
         if (jm_store_calls_add_result (self->store, self->calls, &write, &err))
