@@ -16,30 +16,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from stack import Stack, escape_id, make_candidate, parse_stored, result_key  # noqa: E402
+from stack import escape_id, make_candidate, parse_stored, result_key  # noqa: E402
+from test_services import call, ok, start  # noqa: E402
 
 runner = harness.Runner(timeout=300)
 
 JOBS = "jobmatch.jobs"
 RESULTS = "jobmatch.results"
 BANDS = ["strong", "good", "partial", "weak"]
-
-
-def start(matchers=2, **matcher_options):
-    stack = Stack(matchers=matchers, matcher_options=matcher_options)
-    for service in (JOBS, RESULTS):
-        stack.gateway.wait_workers(service, matchers, timeout=10.0)
-    stack.rpc = stack.client()
-    return stack
-
-
-def call(stack, service, body, timeout=30.0):
-    return json.loads(stack.rpc.request(service, json.dumps(body).encode(), timeout=timeout))
-
-
-def ok(reply, what="reply"):
-    check(reply.get("ok") is True, "%s is not ok: %s" % (what, json.dumps(reply)[:400]))
-    return reply
 
 
 def job(job_id, skills, importance=("required", "preferred", "preferred")):
