@@ -25,6 +25,8 @@ struct _jm_job_t {
     int term_count, term_cap;
     json_t *notes;                      //  kept only to give the file back
     long retain_top;                    //  "retain": {"top": N}, or 0
+    char *labels;                       //  every requirement's label, each ending in NUL
+    size_t labels_len;
     double retain_min_score;            //  "retain": {"min_score": S}, or 0
     jm_job_fast_t fast;
     uint8_t *rows;
@@ -517,8 +519,15 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
             jm_buf_puts (&head, ",\"status\":\"");
             req->head_json = jm_buf_steal (&head, &req->head_json_len);
         }
-    if (rc == 0)
+    if (rc == 0) {
+        jm_buf_t labels;
+        jm_buf_init (&labels);
+        for (int r = 0; r < self->requirement_count; r++)
+            jm_buf_append (&labels, self->requirements [r].label,
+                           strlen (self->requirements [r].label) + 1);
+        self->labels = jm_buf_steal (&labels, &self->labels_len);
         rc = s_compile_fast (self, err);
+    }
     jm_buf_free (&unknown);
     if (rc)
         jm_job_destroy (&self);
@@ -559,6 +568,7 @@ jm_job_destroy (jm_job_t **self_p)
     free (self->id);
     free (self->title);
     free (self->description);
+    free (self->labels);
     free (self->tiers);
     free (self->terms);
     free (self->rows);
@@ -575,6 +585,13 @@ const char *jm_job_id (const jm_job_t *self) { return self->id; }
 const char *jm_job_title (const jm_job_t *self) { return self->title; }
 int jm_job_version (const jm_job_t *self) { return self->version; }
 long jm_job_retain_top (const jm_job_t *self) { return self->retain_top; }
+
+const char *
+jm_job_labels (const jm_job_t *self, size_t *len)
+{
+    *len = self->labels_len;
+    return self->labels;
+}
 double jm_job_retain_min_score (const jm_job_t *self) { return self->retain_min_score; }
 int jm_job_requirement_count (const jm_job_t *self) { return self->requirement_count; }
 double jm_job_total_weight (const jm_job_t *self) { return self->total_weight; }

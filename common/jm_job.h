@@ -187,6 +187,9 @@ int jm_job_version (const jm_job_t *self);
 //  The job's retention ("retain"): keep the top N of its ranking (0: no
 //  such bound), or the candidates scoring at least S (0: none).
 long jm_job_retain_top (const jm_job_t *self);
+//  Every requirement's label in order, each followed by a NUL byte (*len
+//  bytes in all; borrowed): what a kept summary names missing requirements by.
+const char *jm_job_labels (const jm_job_t *self, size_t *len);
 double jm_job_retain_min_score (const jm_job_t *self);
 int jm_job_requirement_count (const jm_job_t *self);
 const jm_requirement_t *jm_job_requirement (const jm_job_t *self, int index);

@@ -773,12 +773,12 @@ s_write_skill_list (jm_buf_t *out, const char *key, const jm_result_t *result,
 }
 
 void
-jm_result_write_missing (const jm_result_t *result, const jm_job_t *job, jm_buf_t *out)
+jm_result_write_missing (const jm_result_t *result, jm_buf_t *out)
 {
     for (int r = 0; r < result->requirement_count; r++)
         if (result->outcomes [r].status == JM_STATUS_MISSING) {
-            jm_buf_puts (out, jm_job_requirement (job, r)->label);
-            jm_buf_append (out, "", 1);
+            char code = (char) ('0' + r);
+            jm_buf_append (out, &code, 1);
         }
 }
 

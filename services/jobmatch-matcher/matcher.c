@@ -682,7 +682,9 @@ s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
     size_t w = writes->scored++;
     s_format_required (self->write_required [w], scored.required_met, scored.required_total);
     jm_buf_reset (&self->write_missing [w]);
-    jm_result_write_missing (&scored, item->info->job, &self->write_missing [w]);
+    jm_result_write_missing (&scored, &self->write_missing [w]);
+    size_t labels_len;
+    const char *labels = jm_job_labels (item->info->job, &labels_len);
     self->write_items [w] = i;
     self->write_results [w] = (jm_store_result_t) {
         .job = item->info->id,
@@ -697,6 +699,8 @@ s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
         .required = self->write_required [w],
         .missing = self->write_missing [w].data,
         .missing_len = self->write_missing [w].len,
+        .labels = labels,
+        .labels_len = labels_len,
         .retain_top = jm_job_retain_top (item->info->job),
         .retain_min_score = jm_job_retain_min_score (item->info->job)
     };

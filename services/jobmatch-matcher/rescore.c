@@ -179,7 +179,9 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         jm_registry_fingerprint (job, candidate, fingerprint);
         snprintf (required, sizeof required, "%d of %d", result.required_met, result.required_total);
         jm_buf_reset (&self->missing);
-        jm_result_write_missing (&result, job->job, &self->missing);
+        jm_result_write_missing (&result, &self->missing);
+        size_t labels_len;
+        const char *labels = jm_job_labels (job->job, &labels_len);
         jm_store_result_t write = {
             .job = job->id,
             .version = job->version_text,
@@ -193,6 +195,8 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
             .required = required,
             .missing = self->missing.data,
             .missing_len = self->missing.len,
+            .labels = labels,
+            .labels_len = labels_len,
             .retain_top = jm_job_retain_top (job->job),
             .retain_min_score = jm_job_retain_min_score (job->job)
         };
