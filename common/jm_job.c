@@ -24,6 +24,10 @@ struct _jm_job_t {
     jm_term_t *terms;
     int term_count, term_cap;
     json_t *notes;                      //  kept only to give the file back
+    long retain_top;                    //  "retain": {"top": N}, or 0
+    char *labels;                       //  every requirement's label, each ending in NUL
+    size_t labels_len;
+    double retain_min_score;            //  "retain": {"min_score": S}, or 0
     jm_job_fast_t fast;
     uint8_t *rows;
     jm_step_t *steps;
@@ -397,6 +401,33 @@ s_compile_fast (jm_job_t *self, jm_error_t *err)
     return 0;
 }
 
+//  Reads "retain" (absent, or an object of exactly one of "top": an integer
+//  1..JM_JOB_RETAIN_TOP_MAX, "min_score": a number above 0, at most 100).
+//  Returns 0, or -1 with err set naming the field.
+static int
+s_parse_retain (jm_job_t *self, const char *id, json_t *retain, jm_error_t *err)
+{
+    if (!retain)
+        return 0;
+    json_t *top = json_object_get (retain, "top");
+    json_t *min_score = json_object_get (retain, "min_score");
+    if (!json_is_object (retain) || json_object_size (retain) != 1 || (!top && !min_score))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "job '%s': retain must be {\"top\": N} or {\"min_score\": S}", id);
+    if (top && (!json_is_integer (top) || json_integer_value (top) < 1
+                || json_integer_value (top) > JM_JOB_RETAIN_TOP_MAX))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "job '%s': retain.top must be an integer from 1 to %d", id,
+                             JM_JOB_RETAIN_TOP_MAX);
+    if (min_score && (!json_is_number (min_score) || !(json_number_value (min_score) > 0)
+                      || json_number_value (min_score) > 100))
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                             "job '%s': retain.min_score must be a number above 0, at most 100", id);
+    self->retain_top = top ? (long) json_integer_value (top) : 0;
+    self->retain_min_score = min_score ? json_number_value (min_score) : 0;
+    return 0;
+}
+
 static const char *
 s_get_string (json_t *object, const char *key)
 {
@@ -445,9 +476,9 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
         self->notes = notes ? json_incref (notes) : NULL;
         size_t index;
         json_t *item;
-        rc = 0;
+        rc = s_parse_retain (self, id, json_object_get (object, "retain"), err);
         json_array_foreach (requirements, index, item)
-            if (s_parse_requirement (self, item, index, &unknown, err)) {
+            if (rc == 0 && s_parse_requirement (self, item, index, &unknown, err)) {
                 rc = -1;
                 break;
             }
@@ -488,8 +519,15 @@ jm_job_new_from_json (json_t *object, const jm_taxonomy_t *taxonomy, jm_error_t 
             jm_buf_puts (&head, ",\"status\":\"");
             req->head_json = jm_buf_steal (&head, &req->head_json_len);
         }
-    if (rc == 0)
+    if (rc == 0) {
+        jm_buf_t labels;
+        jm_buf_init (&labels);
+        for (int r = 0; r < self->requirement_count; r++)
+            jm_buf_append (&labels, self->requirements [r].label,
+                           strlen (self->requirements [r].label) + 1);
+        self->labels = jm_buf_steal (&labels, &self->labels_len);
         rc = s_compile_fast (self, err);
+    }
     jm_buf_free (&unknown);
     if (rc)
         jm_job_destroy (&self);
@@ -530,6 +568,7 @@ jm_job_destroy (jm_job_t **self_p)
     free (self->id);
     free (self->title);
     free (self->description);
+    free (self->labels);
     free (self->tiers);
     free (self->terms);
     free (self->rows);
@@ -545,6 +584,15 @@ jm_job_destroy (jm_job_t **self_p)
 const char *jm_job_id (const jm_job_t *self) { return self->id; }
 const char *jm_job_title (const jm_job_t *self) { return self->title; }
 int jm_job_version (const jm_job_t *self) { return self->version; }
+long jm_job_retain_top (const jm_job_t *self) { return self->retain_top; }
+
+const char *
+jm_job_labels (const jm_job_t *self, size_t *len)
+{
+    *len = self->labels_len;
+    return self->labels;
+}
+double jm_job_retain_min_score (const jm_job_t *self) { return self->retain_min_score; }
 int jm_job_requirement_count (const jm_job_t *self) { return self->requirement_count; }
 double jm_job_total_weight (const jm_job_t *self) { return self->total_weight; }
 const jm_taxonomy_t *jm_job_taxonomy (const jm_job_t *self) { return self->taxonomy; }
@@ -608,5 +656,10 @@ jm_job_to_json (const jm_job_t *self)
         json_object_set_new (job, "description", json_string (self->description));
     if (self->notes)
         json_object_set (job, "notes", self->notes);
+    if (self->retain_top)
+        json_object_set_new (job, "retain", json_pack ("{s:I}", "top", (json_int_t) self->retain_top));
+    else
+    if (self->retain_min_score > 0)
+        json_object_set_new (job, "retain", json_pack ("{s:f}", "min_score", self->retain_min_score));
     return job;
 }

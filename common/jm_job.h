@@ -88,6 +88,8 @@ typedef struct {
 //  path (breakdown, score only, ranking) adds the same integers in any order.
 #define JM_JOB_POINTS 1e6
 
+#define JM_JOB_RETAIN_TOP_MAX   100000000   //  "retain": {"top": N} at most
+
 //  The points a requirement of weight_units (weight x JM_JOB_POINTS) earns at
 //  a credit from 0 to 1
 static inline int64_t
@@ -182,6 +184,13 @@ void jm_job_destroy (jm_job_t **self_p);
 const char *jm_job_id (const jm_job_t *self);
 const char *jm_job_title (const jm_job_t *self);
 int jm_job_version (const jm_job_t *self);
+//  The job's retention ("retain"): keep the top N of its ranking (0: no
+//  such bound), or the candidates scoring at least S (0: none).
+long jm_job_retain_top (const jm_job_t *self);
+//  Every requirement's label in order, each followed by a NUL byte (*len
+//  bytes in all; borrowed): what a kept summary names missing requirements by.
+const char *jm_job_labels (const jm_job_t *self, size_t *len);
+double jm_job_retain_min_score (const jm_job_t *self);
 int jm_job_requirement_count (const jm_job_t *self);
 const jm_requirement_t *jm_job_requirement (const jm_job_t *self, int index);
 double jm_job_total_weight (const jm_job_t *self);

@@ -300,6 +300,22 @@ jm_keys_rank_band (const jm_keys_t *self, const char *job, const char *version,
     return s_suffix (len, "band", band, key, size, err);
 }
 
+int
+jm_keys_summary (const jm_keys_t *self, const char *job, const char *version,
+                 char *key, size_t size, jm_error_t *err)
+{
+    int len = s_build (self, "rank", "job id", job, "job version", version, key, size, err);
+    return s_suffix (len, "summary", "summary", key, size, err);
+}
+
+int
+jm_keys_summary_parts (const jm_keys_t *self, const char *job, const char *version,
+                       char *key, size_t size, jm_error_t *err)
+{
+    int len = s_build (self, "rank", "job id", job, "job version", version, key, size, err);
+    return s_suffix (len, "parts", "parts", key, size, err);
+}
+
 bool
 jm_keys_band_has_set (const char *band)
 {

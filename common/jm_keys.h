@@ -7,6 +7,8 @@
         <ns>:result:<job>:<candidate>   HASH  one cached match result
         <ns>:rank:<job>:<version>       ZSET  candidate id -> score
         <ns>:rank:<job>:<version>:<band>  ZSET  the same, one band only
+        <ns>:rank:<job>:<version>:summary  HASH  the ranking's counts, kept as written
+        <ns>:rank:<job>:<version>:parts    HASH  candidate id -> its share of the summary
         <ns>:job:<job>                  HASH  job registry entry
         <ns>:jobs                       SET   registered job ids
         <ns>:jobs:seq                   STR   raised by every registry change
@@ -74,6 +76,14 @@ int jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,
 //  ("strong", "good", "partial", "weak").
 int jm_keys_rank_band (const jm_keys_t *self, const char *job, const char *version,
                        const char *band, char *key, size_t size, jm_error_t *err);
+
+//  <ns>:rank:<job>:<version>:summary (the summary kept with the ranking).
+int jm_keys_summary (const jm_keys_t *self, const char *job, const char *version,
+                     char *key, size_t size, jm_error_t *err);
+
+//  <ns>:rank:<job>:<version>:parts (each candidate's share of the summary).
+int jm_keys_summary_parts (const jm_keys_t *self, const char *job, const char *version,
+                           char *key, size_t size, jm_error_t *err);
 
 //  True for the bands that have a set of their own: strong and good.
 //  partial and weak are score ranges of the ranking (jm_keys_rank_range).

@@ -772,6 +772,16 @@ s_write_skill_list (jm_buf_t *out, const char *key, const jm_result_t *result,
     jm_buf_puts (out, "]");
 }
 
+void
+jm_result_write_missing (const jm_result_t *result, jm_buf_t *out)
+{
+    for (int r = 0; r < result->requirement_count; r++)
+        if (result->outcomes [r].status == JM_STATUS_MISSING) {
+            char code = (char) ('0' + r);
+            jm_buf_append (out, &code, 1);
+        }
+}
+
 //  How evidence set the credit's factor: level and years read, their basis
 //  and the factor, and the breadth factor when it applied
 static void

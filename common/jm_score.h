@@ -140,4 +140,9 @@ const char *jm_status_name (jm_status_t status);
 void jm_result_write_json (const jm_result_t *result, const jm_job_t *job,
                            const jm_candidate_t *candidate, jm_buf_t *out);
 
+//  Appends one byte per requirement the result misses to out: '0' plus
+//  its index (JM_JOB_MAX_REQUIREMENTS keeps it below DEL), what
+//  jm_store_result_t.missing holds.
+void jm_result_write_missing (const jm_result_t *result, jm_buf_t *out);
+
 #endif

@@ -117,6 +117,19 @@ typedef struct {
     const char *band;               //  "strong", "good", "partial", "weak"
     const char *name;               //  the candidate's name, or NULL
     const char *required;           //  e.g. "7 of 7"
+    //  For the job version's kept summary (<ns>:rank:<job>:<version>:summary):
+    //  the requirements it misses, one byte each (jm_result_write_missing),
+    //  NULL or "" for none; and the job's labels (jm_job_labels), NULL
+    //  when it misses none.
+    const char *missing;
+    size_t missing_len;
+    const char *labels;
+    size_t labels_len;
+    //  The job's retention (jm_job_retain_top, _min_score; 0: none): the
+    //  ranking and its band sets are trimmed to it in the same write; the
+    //  kept summary still counts every candidate.
+    long retain_top;
+    double retain_min_score;
 } jm_store_result_t;
 
 //  A ranking page, owned by the caller (jm_store_ranking_destroy).

@@ -290,8 +290,8 @@ jm_store_calls_addv (jm_store_calls_t *self, const char *arg, ...)
 }
 
 //  Appends EVALSHA <sha> <numkeys> argv... to bytes.
-static void
-s_bytes_script (jm_store__bytes_t *bytes, const jm_store_script_t *script, int numkeys,
+void
+jm_store__bytes_script (jm_store__bytes_t *bytes, const jm_store_script_t *script, int numkeys,
                 int argc, const char **argv, const size_t *argvlen)
 {
     assert (script && numkeys >= 0 && numkeys <= argc);
@@ -322,7 +322,7 @@ jm_store_calls_add_script (jm_store_calls_t *self, const jm_store_script_t *scri
 {
     assert (self);
     size_t start = self->bytes.len;
-    s_bytes_script (&self->bytes, script, numkeys, argc, argv, argvlen);
+    jm_store__bytes_script (&self->bytes, script, numkeys, argc, argv, argvlen);
     return jm_store__calls_commit (self, start, true);
 }
 
@@ -450,6 +450,6 @@ jm_store_append_script (jm_store_t *self, const jm_store_script_t *script,
 {
     assert (self);
     size_t start = jm_store__pending_begin (self);
-    s_bytes_script (&self->pend, script, numkeys, argc, argv, argvlen);
+    jm_store__bytes_script (&self->pend, script, numkeys, argc, argv, argvlen);
     return jm_store__pending_commit (self, start, 1);
 }

@@ -117,6 +117,7 @@ struct _jm_store_t {
     jm_store_script_t **scripts;
     size_t script_count;
     bool scripts_dirty;             //  Redis may not know them: load before use
+    const jm_store_script_t *summary_script;    //  registered at the first result write
 
     jm_store_stats_t stats;
 };
@@ -217,6 +218,11 @@ int jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands)
 
 //  --------------------------------------------------------------------------
 //  jm_store_calls.c
+
+//  Appends EVALSHA of script with numkeys keys, then the argc keys and
+//  arguments (argvlen NULL: strings), to bytes.
+void jm_store__bytes_script (jm_store__bytes_t *bytes, const jm_store_script_t *script,
+                             int numkeys, int argc, const char **argv, const size_t *argvlen);
 
 //  Loads every registered script when Redis may not know them.  Returns 0,
 //  or -1 when Redis is not available.

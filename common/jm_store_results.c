@@ -11,6 +11,7 @@
 #include "jm_buf.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
+#include "jm_score.h"
 
 #include <czmq.h>
 
@@ -494,6 +495,166 @@ s_last_of_each_candidate (const jm_store_result_t *results, size_t *index, size_
     return count - kept;
 }
 
+//  The kept summary of a job version, <ns>:rank:<job>:<version>:summary,
+//  counts every candidate written to its ranking once, from its share in
+//  :parts (candidate id -> its bin digit, its band's initial, then one byte
+//  per requirement it misses: '0' + the requirement's index): a candidate
+//  written again with the same share changes nothing (a write replayed
+//  after a reconnect), with another share moves from its old bin, band and
+//  requirements to the new (the changes of the whole group added up first:
+//  one HINCRBY per field).  Then trims the ranking and its band sets to the
+//  job's retention: the top N, or the scores from S on (the summary keeps
+//  counting the candidates trimmed).  KEYS summary, parts, ranking, strong
+//  set, good set; ARGV top (0: none), min score ("" none), the job's
+//  labels (each followed by a NUL), then candidate, share, candidate,
+//  share...  Returns how many shares changed.  Hash fields: total,
+//  bin:0..bin:9, band:<band>, missing:<label> (deleted at 0).
+static const char *s_summary_lua =
+    "local summary, parts = KEYS[1], KEYS[2]\n"
+    "local heads, missed = {}, {}\n"
+    "local function count (share, by)\n"
+    "  local head = string.sub (share, 1, 2)\n"
+    "  heads [head] = (heads [head] or 0) + by\n"
+    "  for i = 3, #share do\n"
+    "    local r = string.byte (share, i) - 47\n"
+    "    missed [r] = (missed [r] or 0) + by\n"
+    "  end\n"
+    "end\n"
+    "local changed, added = 0, 0\n"
+    "for first = 4, #ARGV, 2000 do\n"
+    "  local last = math.min (first + 1999, #ARGV)\n"
+    "  local ids, set = {}, {}\n"
+    "  for i = first, last, 2 do ids [#ids + 1] = ARGV[i] end\n"
+    "  local old = redis.call ('HMGET', parts, unpack (ids))\n"
+    "  for k = 1, #ids do\n"
+    "    local share = ARGV[first + 2 * k - 1]\n"
+    "    if old [k] ~= share then\n"
+    "      if old [k] then count (old [k], -1) else added = added + 1 end\n"
+    "      count (share, 1)\n"
+    "      set [#set + 1] = ids [k]\n"
+    "      set [#set + 1] = share\n"
+    "    end\n"
+    "  end\n"
+    "  if #set > 0 then redis.call ('HSET', parts, unpack (set)) end\n"
+    "  changed = changed + #set / 2\n"
+    "end\n"
+    "local bands = { s = 'strong', g = 'good', p = 'partial', w = 'weak' }\n"
+    "local delta = {}\n"
+    "if added > 0 then delta ['total'] = added end\n"
+    "for head, by in pairs (heads) do\n"
+    "  local bin = 'bin:' .. string.sub (head, 1, 1)\n"
+    "  local band = 'band:' .. (bands [string.sub (head, 2, 2)] or 'weak')\n"
+    "  delta [bin] = (delta [bin] or 0) + by\n"
+    "  delta [band] = (delta [band] or 0) + by\n"
+    "end\n"
+    "for field, by in pairs (delta) do\n"
+    "  if by ~= 0 then redis.call ('HINCRBY', summary, field, by) end\n"
+    "end\n"
+    "if next (missed) then\n"
+    "  local labels = {}\n"
+    "  for label in string.gmatch (ARGV[3], '([^%z]*)%z') do labels [#labels + 1] = label end\n"
+    "  for r, by in pairs (missed) do\n"
+    "    local field = 'missing:' .. (labels [r] or ('#' .. r))\n"
+    "    if by ~= 0 and redis.call ('HINCRBY', summary, field, by) <= 0 then\n"
+    "      redis.call ('HDEL', summary, field)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+"local gone = {}\n"
+    "local top = tonumber (ARGV[1])\n"
+    "if top > 0 then\n"
+    "  local n = redis.call ('ZCARD', KEYS[3])\n"
+    "  if n > top then gone = redis.call ('ZRANGE', KEYS[3], 0, n - top - 1) end\n"
+    "elseif ARGV[2] ~= '' then\n"
+    "  gone = redis.call ('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[2])\n"
+    "end\n"
+    "for i = 1, #gone, 1000 do\n"
+    "  local last = math.min (i + 999, #gone)\n"
+    "  for k = 3, 5 do redis.call ('ZREM', KEYS[k], unpack (gone, i, last)) end\n"
+    "end\n"
+    "return changed\n";
+
+//  The histogram bin of a score: 0 below 10, 9 from 90 on, else tens (the
+//  bins of ZCOUNT [10k, 10k + 10)).
+static int
+s_score_bin (double score)
+{
+    if (!(score >= 10))
+        return 0;
+    if (score >= 90)
+        return 9;
+    int bin = (int) (score / 10);
+    if (bin * 10 > score)
+        bin--;
+    else
+    if ((bin + 1) * 10 <= score)
+        bin++;
+    return bin;
+}
+
+//  Appends the EVALSHA of the summary script for count results of one job
+//  version (index [] picks them) to out.
+static void
+s_format_summary (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *results,
+                  const size_t *index, size_t count)
+{
+    if (!self->summary_script)
+        self->summary_script = jm_store_script (self, "summary", s_summary_lua);
+    const jm_store_result_t *first = &results [index [0]];
+    char keys [5][JM_KEYS_MAX], top [24], min_score [40] = "";
+    jm_keys_summary (self->keys, first->job, first->version, keys [0], JM_KEYS_MAX, NULL);
+    jm_keys_summary_parts (self->keys, first->job, first->version, keys [1], JM_KEYS_MAX, NULL);
+    jm_keys_rank (self->keys, first->job, first->version, keys [2], JM_KEYS_MAX, NULL);
+    jm_keys_rank_band (self->keys, first->job, first->version, "strong", keys [3], JM_KEYS_MAX, NULL);
+    jm_keys_rank_band (self->keys, first->job, first->version, "good", keys [4], JM_KEYS_MAX, NULL);
+    snprintf (top, sizeof top, "%ld", first->retain_top > 0 ? first->retain_top : 0);
+    if (first->retain_top <= 0 && first->retain_min_score > 0)
+        s_format_double (min_score, sizeof min_score, first->retain_min_score);
+    size_t argc = 8 + 2 * count;
+    const char **argv = jm_malloc (argc * sizeof (char *));
+    size_t *lens = jm_malloc (argc * sizeof (size_t));
+    jm_buf_t shares;
+    jm_buf_init (&shares);
+    size_t *offsets = jm_malloc (count * sizeof (size_t));
+    for (size_t i = 0; i < count; i++) {
+        const jm_store_result_t *result = &results [index [i]];
+        const char *band = result->band ? result->band
+                         : result->score >= JM_BAND_GOOD_MIN ? "good"
+                         : result->score >= JM_BAND_PARTIAL_MIN ? "partial" : "weak";
+        offsets [i] = shares.len;
+        char head [2] = { (char) ('0' + s_score_bin (result->score)), band [0] };
+        jm_buf_append (&shares, head, 2);
+        if (result->missing && result->labels)
+            jm_buf_append (&shares, result->missing, result->missing_len);
+    }
+    //  the labels of the group's job version, from any result that has them
+    const char *labels = "";
+    size_t labels_len = 0;
+    for (size_t i = 0; i < count && !labels_len; i++)
+        if (results [index [i]].labels) {
+            labels = results [index [i]].labels;
+            labels_len = results [index [i]].labels_len;
+        }
+    for (int k = 0; k < 5; k++) {
+        argv [k] = keys [k];
+        lens [k] = strlen (keys [k]);
+    }
+    argv [5] = top; lens [5] = strlen (top);
+    argv [6] = min_score; lens [6] = strlen (min_score);
+    argv [7] = labels; lens [7] = labels_len;
+    for (size_t i = 0; i < count; i++) {
+        argv [8 + 2 * i] = results [index [i]].candidate;
+        lens [8 + 2 * i] = strlen (results [index [i]].candidate);
+        argv [9 + 2 * i] = shares.data + offsets [i];
+        lens [9 + 2 * i] = (i + 1 < count ? offsets [i + 1] : shares.len) - offsets [i];
+    }
+    jm_store__bytes_script (out, self->summary_script, 5, (int) argc, argv, lens);
+    jm_buf_free (&shares);
+    free (offsets);
+    free (argv);
+    free (lens);
+}
+
 static int
 s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *results,
                 size_t *index, size_t count)
@@ -519,7 +680,7 @@ s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_
         lens [argc++] = strlen (result->candidate);
     }
     jm_store__bytes_command (out, argc, argv, lens);
-    int commands = 1;
+    int commands = 2;               //  the summary's and the ZADD
     static const char *bands [] = { "strong", "good" };
     for (int b = 0; b < 2; b++) {
         key_len = jm_keys_rank_band (self->keys, first->job, first->version, bands [b],
@@ -551,6 +712,8 @@ s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_
     free (lens);
     free (scores);
     free (score_lens);
+    //  last: it trims what the commands above added
+    s_format_summary (self, out, results, index, count);
     return commands;
 }
 
@@ -649,7 +812,8 @@ jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
         assert (p <= end);
         size_t saved = calls->bytes.len;
         calls->bytes.len = (size_t) (p - calls->bytes.data);
-        jm_store__calls_commit (calls, offset, false);
+        const char *name = strchr (calls->bytes.data + offset, '\n') + 1;
+        jm_store__calls_commit (calls, offset, strncmp (name, "$7\r\nEVALSHA\r\n", 14) == 0);
         calls->bytes.len = saved;
     }
     return 0;

@@ -11,6 +11,7 @@
 #include "jm_log.h"
 #include "jm_store.h"
 #include "jm_alloc.h"
+#include "jm_summary.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -392,12 +393,12 @@ jm_reader_candidate (jm_app_t *app, const char *candidate, jm_error_t *err)
 //  --------------------------------------------------------------------------
 //  Summary
 
-json_t *
-jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
+//  Recounts the summary from the ranking and its best SUMMARY_SAMPLE
+//  results: for a ranking written before summaries were kept with it.
+static json_t *
+s_summary_recount (jm_app_t *app, const char *job, jm_reader_job_t *state_p, jm_error_t *err)
 {
-    jm_reader_job_t state;
-    if (jm_reader_job_load (app, job, &state, err))
-        return NULL;
+    jm_reader_job_t state = *state_p;
     jm_keys_range_t ranking;
     jm_reader_rank_range (app, job, &state, NULL, NAN, &ranking, NULL);
     const char *key = ranking.key;
@@ -486,11 +487,49 @@ jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
     json_t *histogram = json_array ();
     for (int bin = 0; bin < 10; bin++)
         json_array_append_new (histogram, json_integer (jm_reader_int (jm_store_calls_reply (calls, 5 + bin), 0)));
-    reply = json_pack ("{s:s, s:i, s:I, s:o, s:o, s:o, s:O}", "job", job, "version", state.ranked,
+    reply = json_pack ("{s:s, s:i, s:I, s:o, s:o, s:o, s:O, s:b}", "job", job, "version", state.ranked,
                        "total", (json_int_t) total, "bands", bands, "histogram", histogram,
-                       "missing", missing, "rescoring", state.rescoring);
+                       "missing", missing, "rescoring", state.rescoring, "recounted", 1);
 done:
     jm_store_calls_destroy (&results);
+    jm_store_calls_destroy (&calls);
+    return reply;
+}
+
+json_t *
+jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
+{
+    jm_reader_job_t state;
+    if (jm_reader_job_load (app, job, &state, err))
+        return NULL;
+    char summary [JM_READER_KEY_MAX];
+    jm_keys_range_t ranking;
+    jm_reader_rank_range (app, job, &state, NULL, NAN, &ranking, NULL);
+    jm_keys_summary (jm_reader_keys (app), job, state.ranked_text, summary, sizeof summary, NULL);
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "HGETALL", summary, NULL);
+    jm_store_calls_addv (calls, "EXISTS", ranking.key, NULL);
+    json_t *reply = NULL;
+    if (jm_reader_run (app, calls, err))
+        goto done;
+    const jm_reply_t *kept = jm_store_calls_reply (calls, 0);
+    if (!jm_summary_kept (kept) && jm_reader_int (jm_store_calls_reply (calls, 1), 0)) {
+        jm_log_info ("job %s version %d has no kept summary: recounted", job, state.ranked);
+        reply = s_summary_recount (app, job, &state, err);
+        goto done;
+    }
+    jm_buf_t text;
+    jm_buf_init (&text);
+    jm_buf_puts (&text, "{");
+    jm_summary_write_json (kept, &text);
+    jm_buf_puts (&text, "}");
+    reply = json_loadb (text.data, text.len, 0, NULL);
+    jm_buf_free (&text);
+    assert (reply);                 //  jm_summary_write_json writes valid JSON
+    json_object_set_new (reply, "job", json_string (job));
+    json_object_set_new (reply, "version", json_integer (state.ranked));
+    json_object_set (reply, "rescoring", state.rescoring);
+done:
     jm_store_calls_destroy (&calls);
     jm_reader_job_free (&state);
     return reply;

@@ -149,6 +149,7 @@ struct _jm_matcher_t {
     jm_store_result_t write_results [FLUSH_EVERY];
     size_t write_items [FLUSH_EVERY];           //  their items
     char write_required [FLUSH_EVERY][24];      //  "5 of 7"
+    jm_buf_t write_missing [FLUSH_EVERY];       //  labels missed, for the kept summary
     jm_error_t write_errors [FLUSH_EVERY];
     //  the replies of the last batch, built as if its writes were stored,
     //  held until the flush says so; and a request received ahead
@@ -690,6 +691,10 @@ s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
     jm_buf_puts (out, s_served [SERVED_STORED]);
     size_t w = writes->scored++;
     s_format_required (self->write_required [w], scored.required_met, scored.required_total);
+    jm_buf_reset (&self->write_missing [w]);
+    jm_result_write_missing (&scored, &self->write_missing [w]);
+    size_t labels_len;
+    const char *labels = jm_job_labels (item->info->job, &labels_len);
     self->write_items [w] = i;
     self->write_results [w] = (jm_store_result_t) {
         .job = item->info->id,
@@ -701,7 +706,13 @@ s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
         .json_tail = "}",
         .band = jm_band_name (scored.band),
         .name = candidate->name,
-        .required = self->write_required [w]
+        .required = self->write_required [w],
+        .missing = self->write_missing [w].data,
+        .missing_len = self->write_missing [w].len,
+        .labels = labels,
+        .labels_len = labels_len,
+        .retain_top = jm_job_retain_top (item->info->job),
+        .retain_min_score = jm_job_retain_min_score (item->info->job)
     };
     if (writes->scored == FLUSH_EVERY) {
         writes->queued += s_write_results (self, writes->scored);
@@ -1191,6 +1202,8 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
     self->doc = jm_json_doc_new ();
     self->cut_doc = jm_json_doc_new ();
     jm_buf_init (&self->aside);
+    for (int w = 0; w < FLUSH_EVERY; w++)
+        jm_buf_init (&self->write_missing [w]);
     jm_log_info ("serving %s (%d slots), %s and %s for %s as %s; redis %s; taxonomy %s, "
                  "%d built-in jobs", JM_MATCH_SERVICE, slots, JM_JOBS_SERVICE, JM_RESULTS_SERVICE,
                  gateway, jm_stats_id (self->stats), jm_store_endpoint (self->store),
@@ -1232,6 +1245,8 @@ jm_matcher_destroy (jm_matcher_t **self_p)
     jm_json_doc_destroy (&self->doc);
     jm_json_doc_destroy (&self->cut_doc);
     jm_buf_free (&self->aside);
+    for (int w = 0; w < FLUSH_EVERY; w++)
+        jm_buf_free (&self->write_missing [w]);
     free (self->requests);
     free (self->held);
     reply_buffer_destroy (&self->outs [0]);

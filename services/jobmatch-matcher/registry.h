@@ -113,14 +113,15 @@ void
 //  Appends ids joined by newlines to out, as hand_over takes them (below).
 void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
 
-//  Lua defining drop_rank (prefix, version): deletes rank:<job>:<version>
-//  and its band sets, given the job's rank key prefix (partial and weak
+//  Lua defining drop_rank (prefix, version): deletes rank:<job>:<version>,
+//  its band sets and its kept summary (:summary, :parts), given the job's rank key prefix (partial and weak
 //  too: matchers before the score-range bands wrote them).  Shared by the
 //  registry's scripts and the re-scorer's.
 #define JM_LUA_DROP_RANK \
     "local function drop_rank (prefix, v)\n" \
     "  redis.call ('DEL', prefix .. v, prefix .. v .. ':strong', prefix .. v .. ':good',\n" \
-    "              prefix .. v .. ':partial', prefix .. v .. ':weak')\n" \
+    "              prefix .. v .. ':partial', prefix .. v .. ':weak',\n" \
+    "              prefix .. v .. ':summary', prefix .. v .. ':parts')\n" \
     "end\n"
 
 //  Lua defining hand_over (job, seq, rp, qp, v, packed), after

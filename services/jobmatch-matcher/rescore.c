@@ -73,6 +73,7 @@ struct _jm_rescore_t {
     int next_job;               //  round robin over jobs being re-scored
     jm_store_calls_t *calls;
     jm_buf_t arena;
+    jm_buf_t missing;               //  the labels a result misses, for the kept summary
     jm_json_doc_t *doc;         //  one stored profile at a time
     size_t *offsets;            //  chunk + 1 offsets into arena
     char (*required) [24];
@@ -97,6 +98,7 @@ jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
     self->offsets = jm_calloc ((size_t) chunk + 1, sizeof (size_t));
     self->required = jm_calloc ((size_t) chunk + 1, sizeof *self->required);
     jm_buf_init (&self->arena);
+    jm_buf_init (&self->missing);
     self->doc = jm_json_doc_new ();
     return self;
 }
@@ -110,6 +112,7 @@ jm_rescore_destroy (jm_rescore_t **self_p)
         return;
     jm_store_calls_destroy (&self->calls);
     jm_buf_free (&self->arena);
+    jm_buf_free (&self->missing);
     jm_json_doc_destroy (&self->doc);
     free (self->offsets);
     free (self->required);
@@ -175,6 +178,10 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         char fingerprint [64], required [24];
         jm_registry_fingerprint (job, candidate, fingerprint);
         snprintf (required, sizeof required, "%d of %d", result.required_met, result.required_total);
+        jm_buf_reset (&self->missing);
+        jm_result_write_missing (&result, &self->missing);
+        size_t labels_len;
+        const char *labels = jm_job_labels (job->job, &labels_len);
         jm_store_result_t write = {
             .job = job->id,
             .version = job->version_text,
@@ -185,7 +192,13 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
             .json_len = self->arena.len - offset,
             .band = jm_band_name (result.band),
             .name = candidate->name,
-            .required = required
+            .required = required,
+            .missing = self->missing.data,
+            .missing_len = self->missing.len,
+            .labels = labels,
+            .labels_len = labels_len,
+            .retain_top = jm_job_retain_top (job->job),
+            .retain_min_score = jm_job_retain_min_score (job->job)
         };
         //  the arena may move as it grows, but calls copy every argument
         if (jm_store_calls_add_result (self->store, self->calls, &write, &err))

@@ -3,6 +3,7 @@
 #include "body.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
+#include "jm_summary.h"
 
 #include <czmq.h>
 #include <math.h>
@@ -509,13 +510,11 @@ s_compare_missing (const void *a, const void *b)
     return strcmp (x->label, y->label);
 }
 
+//  Recounts the summary from the ranking and the best SUMMARY_TOP results:
+//  for a ranking written before summaries were kept with it.
 static void
-s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
+s_serve_summary_recount (jm_results_t *self, const char *job, const char *job_key, jm_buf_t *out)
 {
-    char job_key [JM_KEYS_MAX];
-    const char *job = s_job_arg (self, body, job_key, out);
-    if (!job)
-        return;
     s_state_t state;
     char all [JM_KEYS_MAX];
     for (int attempt = 0; ; attempt++) {
@@ -618,11 +617,57 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_buf_json_str (out, missing [m].label);
         jm_buf_printf (out, ",\"count\":%d}", missing [m].count);
     }
-    jm_buf_puts (out, "]");
+    jm_buf_puts (out, "],\"recounted\":true");
     s_write_progress (out, &state);
     jm_buf_puts (out, "}");
     free (missing);
     json_decref (parsed);
+}
+
+//  Answers the summary kept with the ranking (one HGETALL), or a recount
+//  when the ranking has none (written by an older matcher).
+static void
+s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
+{
+    char job_key [JM_KEYS_MAX];
+    const char *job = s_job_arg (self, body, job_key, out);
+    if (!job)
+        return;
+    s_state_t state;
+    for (int attempt = 0; ; attempt++) {
+        if (!s_read_state (self, job, job_key, &state, out))
+            return;
+        char summary [JM_KEYS_MAX], all [JM_KEYS_MAX];
+        jm_keys_summary (self->keys, job, state.ranked_text, summary, sizeof summary, NULL);
+        jm_keys_rank (self->keys, job, state.ranked_text, all, sizeof all, NULL);
+        jm_store_calls_reset (self->calls);
+        jm_store_calls_addv (self->calls, "HGETALL", summary, NULL);
+        jm_store_calls_addv (self->calls, "EXISTS", all, NULL);
+        jm_store_calls_addv (self->calls, "HGET", job_key, "ranked", NULL);
+        if (jm_store_run (self->store, self->calls)) {
+            s_unavailable (self, out);
+            return;
+        }
+        long long ranked_after = 0;
+        jm_reply_int (jm_store_calls_reply (self->calls, 2), &ranked_after);
+        if (ranked_after == state.ranked || attempt == FLIP_RETRIES)
+            break;
+    }
+    const jm_reply_t *kept = jm_store_calls_reply (self->calls, 0);
+    long long ranking = 0;
+    jm_reply_int (jm_store_calls_reply (self->calls, 1), &ranking);
+    if (!jm_summary_kept (kept) && ranking) {
+        jm_log_info ("job %s version %lld has no kept summary: recounted", job, state.ranked);
+        s_serve_summary_recount (self, job, job_key, out);
+        return;
+    }
+    jm_buf_reset (out);
+    jm_buf_puts (out, "{\"ok\":true,\"job\":");
+    jm_buf_json_str (out, job);
+    jm_buf_printf (out, ",\"version\":%lld,", state.ranked);
+    jm_summary_write_json (kept, out);
+    s_write_progress (out, &state);
+    jm_buf_puts (out, "}");
 }
 
 //  --------------------------------------------------------------------------

@@ -408,6 +408,14 @@ JM_TEST (job_validation)
           JM_ERR_INVALID_REQUEST, "twice" },
         { "{\"id\": \"j\", \"requirements\": [{\"skill\": \"python\", \"min_level\": 6}]}",
           JM_ERR_INVALID_REQUEST, "requirements[0].min_level" },
+        { "{\"id\": \"j\", \"retain\": {\"top\": 0}, \"requirements\": [{\"skill\": \"python\"}]}",
+          JM_ERR_INVALID_REQUEST, "retain.top" },
+        { "{\"id\": \"j\", \"retain\": {\"min_score\": 100.5}, \"requirements\": [{\"skill\": \"python\"}]}",
+          JM_ERR_INVALID_REQUEST, "retain.min_score" },
+        { "{\"id\": \"j\", \"retain\": {\"top\": 5, \"min_score\": 5}, \"requirements\": [{\"skill\": \"python\"}]}",
+          JM_ERR_INVALID_REQUEST, "retain must be" },
+        { "{\"id\": \"j\", \"retain\": \"all\", \"requirements\": [{\"skill\": \"python\"}]}",
+          JM_ERR_INVALID_REQUEST, "retain must be" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         jm_error_t err;
@@ -429,6 +437,20 @@ JM_TEST (job_validation)
     JM_CHECK_STR (json_string_value (json_object_get (json_array_get (json_object_get (back, "requirements"), 1), "skill")),
                   "docker");
     jm_job_destroy (&again);
+    json_decref (back);
+    //  retain round-trips too; the labels come in requirement order
+    jm_job_t *kept = s_job (fixture.taxonomy, "{\"id\": \"k\", \"retain\": {\"top\": 50}, "
+                                              "\"requirements\": [{\"skill\": \"python\"}, {\"skill\": \"docker\"}]}");
+    JM_REQUIRE (kept);
+    back = jm_job_to_json (kept);
+    again = jm_job_new_from_json (back, fixture.taxonomy, NULL);
+    JM_REQUIRE (again);
+    JM_CHECK_INT (jm_job_retain_top (again), 50);
+    size_t labels_len;
+    const char *labels = jm_job_labels (again, &labels_len);
+    JM_CHECK_INT (labels_len, strlen (labels) + 1 + strlen (labels + strlen (labels) + 1) + 1);
+    jm_job_destroy (&again);
+    jm_job_destroy (&kept);
     json_decref (back);
     s_teardown (&fixture);
 }
