@@ -182,7 +182,9 @@ def redis_paused_then_every_result_ranked():
 
 @runner.test
 def redis_killed_then_resume_repairs():
-    total = 3000
+    # enough candidates that the batch is still running when Redis is killed:
+    # with summary replies 3,000 took under a second and could finish first
+    total = 20000
     s = stack.Stack(matchers=0)
     s.redis.process.stop()
     s.redis = AofRedis()
@@ -195,6 +197,7 @@ def redis_killed_then_resume_repairs():
                           "--window", 4, "--timeout-ms", 30000, "--summary", summary_path)
     harness.wait_for(lambda: count_lines(out_path) >= 300 or process.poll() is not None, 60, 0.01,
                      "300 results before killing Redis")
+    check(process.poll() is None, "the batch was still running when Redis was killed")
     s.redis.process.kill()
     killed_at = count_lines(out_path)
     harness.wait_for(lambda: count_lines(out_path) >= killed_at + 200 or process.poll() is not None,
