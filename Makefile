@@ -26,6 +26,20 @@ CPPFLAGS += -Icommon -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
 LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lm -lpthread -ldl
 VERSION  := 0.1.0
+.DEFAULT_GOAL := all
+DATADIR  := $(PREFIX)/share/jobmatch/data
+WEBDIR   := $(PREFIX)/share/jobmatch/web
+
+# The installed data and web folders are compiled into the two files that look
+# for them; the stamp rebuilds those when PREFIX changes.
+PREFIX_STAMP := $(BUILD)/prefix-$(subst /,_,$(PREFIX))
+$(BUILD)/obj/common/jm_engine.o: CPPFLAGS += -DJM_DATADIR=\"$(DATADIR)\"
+$(BUILD)/obj/common/jm_engine.o: $(PREFIX_STAMP)
+$(BUILD)/obj/services/jobmatch-dashboard/web.o: CPPFLAGS += -DJM_WEBDIR=\"$(WEBDIR)\"
+$(BUILD)/obj/services/jobmatch-dashboard/web.o: $(PREFIX_STAMP)
+$(PREFIX_STAMP):
+	@mkdir -p $(@D)
+	rm -f $(BUILD)/prefix-* && touch $@
 
 COMMON_SRC  := $(sort $(wildcard common/*.c))
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
