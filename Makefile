@@ -152,18 +152,23 @@ run: deps
 SYSCONFDIR     ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
-MAN_PAGES      := $(SERVICES:%=$(BUILD)/man/%.1)
+MAN_PAGES      := $(SERVICES:%=$(BUILD)/man/%.1) $(BUILD)/man/jobmatch-healthcheck.1
 UNITS          := $(wildcard packaging/systemd/*.service)
 man_name_jobmatch           := score candidates against job profiles, offline or through the gateway
 man_name_jobmatch-gateway   := route scoring requests from clients to matcher workers
 man_name_jobmatch-matcher   := score candidates and store the results in Redis
 man_name_jobmatch-dashboard := the web page and HTTP API of jobmatch
+man_name_jobmatch-healthcheck := probe a jobmatch gateway, matcher or dashboard
 
 # Man pages are generated from each program's --help (its settings table)
 man: $(MAN_PAGES)
 $(BUILD)/man/%.1: $(BUILD)/bin/%
 	@mkdir -p $(@D)
 	help2man --no-info --no-discard-stderr --section=1 --name="$(man_name_$*)" \
+	  --version-string=$(VERSION) --output=$@ $<
+$(BUILD)/man/jobmatch-healthcheck.1: scripts/jobmatch-healthcheck
+	@mkdir -p $(@D)
+	help2man --no-info --section=1 --name="$(man_name_jobmatch-healthcheck)" \
 	  --version-string=$(VERSION) --output=$@ $<
 
 programs: $(LIB) $(SERVICE_BIN)
@@ -186,12 +191,22 @@ install: programs man
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(SERVICES) jobmatch-healthcheck)
 	rm -rf $(DESTDIR)$(PREFIX)/share/jobmatch
-	rm -f $(SERVICES:%=$(DESTDIR)$(PREFIX)/share/man/man1/%.1)
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES)))
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/jobmatch.conf $(DESTDIR)$(SYSCONFDIR)/jobmatch/jobmatch.env.example
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/jobmatch 2>/dev/null
 
+# make deb: a copy of the tracked and new files in build/deb/jobmatch-VERSION,
+# built there by dpkg-buildpackage (debian/), then checked by lintian.  The
+# .deb lands in build/deb/.
+DEB_SRC := $(BUILD)/deb/jobmatch-$(VERSION)
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -a --parents -t $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(BUILD)/deb/jobmatch_$(VERSION)_*.deb
+
 clean:
 	rm -rf $(BUILD) build-san build-fuzz
 
--include $(shell find $(BUILD) build-san build-fuzz -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build-san build-fuzz -path '*/deb' -prune -o -name '*.d' -type f -print 2>/dev/null)
