@@ -200,11 +200,12 @@ uninstall:
 # built there by dpkg-buildpackage (debian/), then checked by lintian.  The
 # .deb lands in build/deb/.
 DEB_SRC := $(BUILD)/deb/jobmatch-$(VERSION)
+LINTIAN ?= lintian --fail-on error,warning
 deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -a --parents -t $(DEB_SRC)
 	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
-	lintian --fail-on error,warning $(BUILD)/deb/jobmatch_$(VERSION)_*.deb
+	$(LINTIAN) $(BUILD)/deb/jobmatch_$(VERSION)_*.deb
 
 clean:
 	rm -rf $(BUILD) build-san build-fuzz
