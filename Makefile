@@ -12,7 +12,9 @@
 #   make chaos      the chaos suite: every fault on a CHAOS_N (200000) candidate batch
 #                   (CHAOS_FAULTS="redis-pause ..." picks some; see tests/chaos/README.md)
 #   make run        the whole stack on a private Redis, scoring the sample candidates
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=: programs, data, web page, man pages,
+#                   systemd units, example settings (make uninstall removes them)
+#   make deb        a Debian package in build/deb/ (dpkg-buildpackage, then lintian)
 #
 # A new common/jm_*.c, services/<name>/ or tests/unit/test_*.c needs no edit here.
 
@@ -26,6 +28,19 @@ CPPFLAGS += -Icommon -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
 LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lm -lpthread -ldl
 VERSION  := 0.1.0
+.DEFAULT_GOAL := all
+DATADIR  := $(PREFIX)/share/jobmatch/data
+WEBDIR   := $(PREFIX)/share/jobmatch/web
+
+# The installed data and web folders are compiled into the two files that look
+# for them; $(BUILD)/prefix holds the PREFIX they were built for and changes
+# (rebuilding them) when PREFIX does.
+PREFIX_STAMP := $(BUILD)/prefix
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(PREFIX_STAMP) 2>/dev/null)" = "$(PREFIX)" ] || echo "$(PREFIX)" > $(PREFIX_STAMP))
+$(BUILD)/obj/common/jm_engine.o: CPPFLAGS += -DJM_DATADIR=\"$(DATADIR)\"
+$(BUILD)/obj/common/jm_engine.o: $(PREFIX_STAMP)
+$(BUILD)/obj/services/jobmatch-dashboard/web.o: CPPFLAGS += -DJM_WEBDIR=\"$(WEBDIR)\"
+$(BUILD)/obj/services/jobmatch-dashboard/web.o: $(PREFIX_STAMP)
 
 COMMON_SRC  := $(sort $(wildcard common/*.c))
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
@@ -38,7 +53,7 @@ UNIT_BIN    := $(BUILD)/bin/jm-unit-tests
 BENCH_SRC   := $(sort $(wildcard bench/*.c))
 BENCH_BIN   := $(BENCH_SRC:bench/%.c=$(BUILD)/bin/%)
 
-.PHONY: all test check bench chaos run deps install clean unit fuzz fuzz-build eval
+.PHONY: all test check bench chaos run deps install uninstall man programs deb clean unit fuzz fuzz-build eval
 .SECONDARY:
 all: $(LIB) $(SERVICE_BIN) $(UNIT_BIN) $(BENCH_BIN)
 
@@ -131,13 +146,68 @@ run: deps
 	$(MAKE) all
 	scripts/run-stack.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/jobmatch/jobs
-	install -m 755 $(SERVICE_BIN) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 data/taxonomy.json $(DESTDIR)$(PREFIX)/share/jobmatch/
-	install -m 644 data/jobs/*.json $(DESTDIR)$(PREFIX)/share/jobmatch/jobs/
+# make install: programs, data, web page, man pages, systemd units, the
+# sysusers.d file for the jobmatch user and an example settings file.
+# SYSCONFDIR and SYSTEMDUNITDIR are absolute (DESTDIR still applies).
+SYSCONFDIR     ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+MAN_PAGES      := $(SERVICES:%=$(BUILD)/man/%.1) $(BUILD)/man/jobmatch-healthcheck.1
+UNITS          := $(wildcard packaging/systemd/*.service)
+man_name_jobmatch           := score candidates against job profiles, offline or through the gateway
+man_name_jobmatch-gateway   := route scoring requests from clients to matcher workers
+man_name_jobmatch-matcher   := score candidates and store the results in Redis
+man_name_jobmatch-dashboard := the web page and HTTP API of jobmatch
+man_name_jobmatch-healthcheck := probe a jobmatch gateway, matcher or dashboard
+
+# Man pages are generated from each program's --help (its settings table)
+man: $(MAN_PAGES)
+$(BUILD)/man/%.1: $(BUILD)/bin/%
+	@mkdir -p $(@D)
+	help2man --no-info --no-discard-stderr --section=1 --name="$(man_name_$*)" \
+	  --version-string=$(VERSION) --output=$@ $<
+$(BUILD)/man/jobmatch-healthcheck.1: scripts/jobmatch-healthcheck
+	@mkdir -p $(@D)
+	help2man --no-info --section=1 --name="$(man_name_jobmatch-healthcheck)" \
+	  --version-string=$(VERSION) --output=$@ $<
+
+programs: $(LIB) $(SERVICE_BIN)
+
+install: programs man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/jobs $(DESTDIR)$(WEBDIR) \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/jobmatch
+	install -m 755 $(SERVICE_BIN) scripts/jobmatch-healthcheck $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 data/taxonomy.json $(DESTDIR)$(DATADIR)/
+	install -m 644 data/jobs/*.json $(DESTDIR)$(DATADIR)/jobs/
+	install -m 644 services/jobmatch-dashboard/web/* $(DESTDIR)$(WEBDIR)/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
+	for unit in $(UNITS); do \
+	  sed 's|@BINDIR@|$(PREFIX)/bin|g' $$unit > $(DESTDIR)$(SYSTEMDUNITDIR)/$${unit##*/} || exit 1; \
+	  chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${unit##*/}; done
+	install -m 644 packaging/sysusers.d/jobmatch.conf $(DESTDIR)$(SYSUSERSDIR)/
+	install -m 644 packaging/jobmatch.env.example $(DESTDIR)$(SYSCONFDIR)/jobmatch/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(SERVICES) jobmatch-healthcheck)
+	rm -rf $(DESTDIR)$(PREFIX)/share/jobmatch
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(MAN_PAGES)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/jobmatch.conf $(DESTDIR)$(SYSCONFDIR)/jobmatch/jobmatch.env.example
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/jobmatch 2>/dev/null
+
+# make deb: a copy of the tracked and new files in build/deb/jobmatch-VERSION,
+# built there by dpkg-buildpackage (debian/), then checked by lintian.  The
+# .deb lands in build/deb/.
+DEB_SRC := $(BUILD)/deb/jobmatch-$(VERSION)
+LINTIAN ?= lintian --fail-on error,warning
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp -a --parents -t $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	$(LINTIAN) $(BUILD)/deb/jobmatch_$(VERSION)_*.deb
 
 clean:
 	rm -rf $(BUILD) build-san build-fuzz
 
--include $(shell find $(BUILD) build-san build-fuzz -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build-san build-fuzz -path '*/deb' -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -10,8 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef JM_INSTALLED_DATA_DIR
-#define JM_INSTALLED_DATA_DIR "/usr/local/share/jobmatch"
+//  The installed data folder, PREFIX/share/jobmatch/data (the Makefile sets it)
+#ifndef JM_DATADIR
+#define JM_DATADIR "/usr/local/share/jobmatch/data"
 #endif
 
 struct _jm_engine_t {
@@ -30,6 +31,22 @@ s_has_taxonomy (const char *dir)
     return stat (path, &info) == 0 && S_ISREG (info.st_mode);
 }
 
+int
+jm_exe_relative (const char *relative, char *path, size_t size)
+{
+    char exe [PATH_MAX];
+    ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return -1;
+    exe [len] = 0;
+    char *slash = strrchr (exe, '/');
+    if (!slash)
+        return -1;
+    *slash = 0;
+    int written = snprintf (path, size, "%s/%s", exe, relative);
+    return written > 0 && (size_t) written < size? 0: -1;
+}
+
 const char *
 jm_data_dir_find (void)
 {
@@ -39,25 +56,16 @@ jm_data_dir_find (void)
         snprintf (found, sizeof found, "%s", env);
         return found;
     }
-    if (s_has_taxonomy ("data"))
-        return "data";
-    char exe [PATH_MAX];
-    ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe [len] = 0;
-        char *slash = strrchr (exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf (found, sizeof found, "%s/../../data", exe);
-            if (s_has_taxonomy (found))
-                return found;
-            snprintf (found, sizeof found, "%s/../share/jobmatch", exe);
-            if (s_has_taxonomy (found))
-                return found;
-        }
-    }
-    if (s_has_taxonomy (JM_INSTALLED_DATA_DIR))
-        return JM_INSTALLED_DATA_DIR;
+    if (jm_exe_relative ("../share/jobmatch/data", found, sizeof found) == 0 && s_has_taxonomy (found))
+        return found;
+    if (s_has_taxonomy (JM_DATADIR))
+        return JM_DATADIR;
+    //  a build in the source tree: build/bin/../../data, next to the Makefile
+    char makefile [PATH_MAX];
+    struct stat info;
+    if (jm_exe_relative ("../../data", found, sizeof found) == 0 && s_has_taxonomy (found)
+    &&  jm_exe_relative ("../../Makefile", makefile, sizeof makefile) == 0 && stat (makefile, &info) == 0)
+        return found;
     return NULL;
 }
 

@@ -20,10 +20,17 @@
 
 typedef struct _jm_engine_t jm_engine_t;
 
-//  Finds the data directory: $JOBMATCH_DATA_DIR, ./data, the repository's
-//  data/ next to the running binary (build/bin/../../data), or the installed
-//  share/jobmatch.  Returns a static string, or NULL when none exists.
+//  Finds the data directory (after an explicit --data, which callers check):
+//  $JOBMATCH_DATA_DIR, then the installed share/jobmatch/data next to the
+//  running binary (BIN/../share/jobmatch/data), then the compiled-in
+//  JM_DATADIR (PREFIX/share/jobmatch/data), then the source tree's data/ when
+//  the binary runs from build/bin.  Never the current directory.  Returns a
+//  static string, or NULL when none exists.
 const char *jm_data_dir_find (void);
+
+//  Writes the running binary's folder + "/" + relative into path.  Returns 0,
+//  or -1 when /proc/self/exe is unreadable or the path does not fit.
+int jm_exe_relative (const char *relative, char *path, size_t size);
 
 //  Loads the taxonomy and the jobs from data_dir (NULL: jm_data_dir_find).
 //  Returns NULL with err set when a file is missing or invalid.

@@ -1,6 +1,7 @@
 /*  web: the page's files, served from memory.  See web.h.               */
 #include "web.h"
 #include "jm_alloc.h"
+#include "jm_engine.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -12,6 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+//  The installed web root, PREFIX/share/jobmatch/web (the Makefile sets it)
+#ifndef JM_WEBDIR
+#define JM_WEBDIR "/usr/local/share/jobmatch/web"
+#endif
 
 #define FILES_MAX       64
 #define FILE_SIZE_MAX   (4 * 1024 * 1024)
@@ -34,22 +40,13 @@ const char *
 jm_web_root_find (void)
 {
     static char found [PATH_MAX];
-    if (s_has_index ("services/jobmatch-dashboard/web"))
-        return "services/jobmatch-dashboard/web";
-    char exe [PATH_MAX];
-    ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
-        return NULL;
-    exe [len] = 0;
-    char *slash = strrchr (exe, '/');
-    if (!slash)
-        return NULL;
-    *slash = 0;
-    snprintf (found, sizeof found, "%s/../../services/jobmatch-dashboard/web", exe);
-    if (s_has_index (found))
+    if (jm_exe_relative ("../share/jobmatch/web", found, sizeof found) == 0 && s_has_index (found))
         return found;
-    snprintf (found, sizeof found, "%s/../share/jobmatch/web", exe);
-    if (s_has_index (found))
+    if (s_has_index (JM_WEBDIR))
+        return JM_WEBDIR;
+    char makefile [PATH_MAX];
+    if (jm_exe_relative ("../../services/jobmatch-dashboard/web", found, sizeof found) == 0 && s_has_index (found)
+    &&  jm_exe_relative ("../../Makefile", makefile, sizeof makefile) == 0 && access (makefile, R_OK) == 0)
         return found;
     return NULL;
 }

@@ -1,11 +1,12 @@
 /*  web: the page's files (index.html, app.js, app.css), read once at start
     from the web root and served from memory.
 
-    The web root is --web-root when set, else the first folder holding
-    index.html among: ./services/jobmatch-dashboard/web, the repository's
-    services/jobmatch-dashboard/web next to the running binary
-    (build/bin/../../services/jobmatch-dashboard/web), and the installed
-    share/jobmatch/web (bin/../share/jobmatch/web).                        */
+    The web root is --web-root (or JOBMATCH_WEB_ROOT) when set, else the
+    first folder holding index.html among: the installed share/jobmatch/web
+    next to the running binary (bin/../share/jobmatch/web), the compiled-in
+    JM_WEBDIR (PREFIX/share/jobmatch/web), and the source tree's
+    services/jobmatch-dashboard/web when the binary runs from build/bin.
+    Never the current directory.                                           */
 #ifndef JM_WEB_H
 #define JM_WEB_H
 
