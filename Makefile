@@ -21,7 +21,8 @@ BUILD    ?= build
 PREFIX   ?= /usr/local
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
-WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-truncation
+WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 \
+            -Wno-format-truncation
 CPPFLAGS += -Icommon -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
 LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lm -lpthread -ldl

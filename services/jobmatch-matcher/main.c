@@ -27,7 +27,7 @@ static const jm_config_option_t s_options [] = {
       "same as --redis (JOBMATCH_REDIS_URL); wins when set" },
     JM_STORE_CONFIG_OPTIONS,
     { "data", JM_CONFIG_STRING, "", 0, 0,
-      "folder with taxonomy.json and jobs/ (default: found automatically)" },
+      "folder with taxonomy.json and jobs/ (default: found automatically)", "JOBMATCH_DATA_DIR" },
     { "slots", JM_CONFIG_INT, "256", 1, 1000,
       "requests this matcher may hold at once (the slots=N extension)" },
     { "redis-pending-max-mb", JM_CONFIG_INT, "64", 1, 65536,
