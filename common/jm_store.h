@@ -223,7 +223,7 @@ size_t jm_store_calls_add (jm_store_calls_t *self, int argc, const char **argv,
                            const size_t *argvlen);
 
 //  Same with the arguments as strings, ending with NULL:
-//  jm_store_calls_addv (calls, "HGET", key, "json", NULL).
+//  jm_store_calls_addv (calls, "GET", key, NULL).
 size_t jm_store_calls_addv (jm_store_calls_t *self, const char *arg, ...)
     __attribute__ ((sentinel));
 
