@@ -18,9 +18,16 @@ import harness  # noqa: E402
 from harness import check  # noqa: E402
 
 runner = harness.Runner(timeout=60)
-SERVICES = ["jobmatch-gateway", "jobmatch-matcher", "jobmatch-dashboard"]
-CLI_COMMANDS = ["score", "skills", "jobs", "submit", "batch", "results", "rank", "best", "keys",
-                "status"]
+# every services/<name>/ but the CLI, and every command `jobmatch --help` lists
+SERVICES = sorted(name for name in os.listdir(os.path.join(harness.ROOT, "services"))
+                  if name != "jobmatch"
+                  and os.path.exists(os.path.join(harness.ROOT, "services", name, "main.c")))
+
+
+def cli_commands():
+    text = help_text("jobmatch").split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.split()[0] for line in text.splitlines() if re.match(r"^  [a-z]", line)]
+
 OPTION = re.compile(r"--([a-z0-9][a-z0-9-]*)")
 # rows every jm_config program prints besides its table
 NOT_SETTINGS = {"config", "help", "version"}
@@ -49,7 +56,7 @@ def settings():
     found = {}
     for service in SERVICES:
         found[service] = option_rows(help_text(service)) - NOT_SETTINGS
-    for command in CLI_COMMANDS:
+    for command in cli_commands():
         text = help_text("jobmatch", command)
         section = text.split("\nSettings", 1)[1].split("\n\n", 1)[0] if "\nSettings" in text else ""
         found["jobmatch " + command] = option_rows(section)
@@ -62,7 +69,7 @@ def every_option():
     for service in SERVICES:
         names |= option_rows(help_text(service))
     names |= option_rows(help_text("jobmatch"))
-    for command in CLI_COMMANDS:
+    for command in cli_commands():
         names |= option_rows(help_text("jobmatch", command))
     return names
 
