@@ -23,7 +23,8 @@ BUILD    ?= build
 PREFIX   ?= /usr/local
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
-WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-truncation
+WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 \
+            -Wno-format-truncation
 CPPFLAGS += -Icommon -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
 LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lm -lpthread -ldl
@@ -72,9 +73,17 @@ $(BUILD)/bin/%: $$(call service_objs,$$*) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.o,$^) $(LIB) $(LDLIBS) -o $@
 
-$(UNIT_BIN): $(UNIT_OBJ) $(LIB)
+# Each service's modules (its .c files but main.c) as an archive the unit
+# tests link: a test of a service module links just the objects it needs.
+SERVICE_LIBS := $(SERVICES:%=$(BUILD)/svc/lib%.a)
+service_lib_objs = $(filter-out %/main.o,$(call service_objs,$(1)))
+$(BUILD)/svc/lib%.a: $$(call service_lib_objs,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $(UNIT_OBJ) $(LIB) $(LDLIBS) -o $@
+	rm -f $@ && ar rcs $@ $^
+
+$(UNIT_BIN): $(UNIT_OBJ) $(SERVICE_LIBS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(UNIT_OBJ) $(SERVICE_LIBS) $(LIB) $(LDLIBS) -o $@
 
 $(BUILD)/obj/tests/unit/%.o: CPPFLAGS += -Itests/unit
 

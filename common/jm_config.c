@@ -177,6 +177,7 @@ jm_config_new (const char *program, const char *synopsis,
         const jm_config_option_t *option = &options [index];
         s_setting_t *setting = &self->settings [index];
         assert (strlen (option->name) < JM_CONFIG_NAME_MAX);
+        assert (!option->env || strlen (option->env) < JM_CONFIG_NAME_MAX);
         assert (strcmp (option->name, "config") && strcmp (option->name, "help")
              && strcmp (option->name, "version"));
         assert (option->default_value);
@@ -276,14 +277,26 @@ jm_config_env_name (const char *name, char *buffer, size_t size)
     return buffer;
 }
 
-//  Reads JOBMATCH_<NAME> for every setting; empty variables count as unset.
-static int
-s_load_env (jm_config_t *self, jm_error_t *err)
+char *
+jm_config_option_env (const jm_config_option_t *option, char *buffer, size_t size)
 {
+    assert (option && buffer && size > 0);
+    if (option->env) {
+        snprintf (buffer, size, "%s", option->env);
+        return buffer;
+    }
+    return jm_config_env_name (option->name, buffer, size);
+}
+
+//  Reads each setting's variable; empty variables count as unset.
+int
+jm_config_load_env (jm_config_t *self, jm_error_t *err)
+{
+    assert (self);
     for (size_t index = 0; index < self->count; index++) {
         s_setting_t *setting = &self->settings [index];
         char variable [JM_CONFIG_NAME_MAX + 16];
-        jm_config_env_name (setting->option->name, variable, sizeof variable);
+        jm_config_option_env (setting->option, variable, sizeof variable);
         const char *value = getenv (variable);
         if (value && *value && s_apply (setting, value, JM_CONFIG_FROM_ENV, variable, 0, err))
             return -1;
@@ -484,7 +497,7 @@ jm_config_load (jm_config_t *self, int argc, char **argv, jm_error_t *err)
                                  s_quote (arg, quoted, sizeof quoted));
         }
     }
-    if (s_load_env (self, err))
+    if (jm_config_load_env (self, err))
         return -1;
     if (!config_path && getenv ("JOBMATCH_CONFIG") && *getenv ("JOBMATCH_CONFIG"))
         config_path = getenv ("JOBMATCH_CONFIG");
@@ -607,15 +620,11 @@ s_print_help_row (FILE *file, const char *left, int width, const char *right)
 }
 
 void
-jm_config_print_help (jm_config_t *self, FILE *file)
+jm_config_print_settings (jm_config_t *self, FILE *file)
 {
     assert (self);
     assert (file);
     const int width = 26;
-    fprintf (file, "Usage: %s [OPTIONS]\n", self->program);
-    if (self->synopsis)
-        fprintf (file, "%s\n", self->synopsis);
-    fprintf (file, "\nOptions:\n");
     for (size_t index = 0; index < self->count; index++) {
         const jm_config_option_t *option = self->settings [index].option;
         char left [JM_CONFIG_NAME_MAX * 2 + 16];
@@ -636,9 +645,22 @@ jm_config_print_help (jm_config_t *self, FILE *file)
                                 ", %.15g..%.15g", option->min, option->max);
         if (length > 0 && (size_t) length < sizeof details)
             snprintf (details + length, sizeof details - (size_t) length, ", env %s)",
-                      jm_config_env_name (option->name, variable, sizeof variable));
+                      jm_config_option_env (option, variable, sizeof variable));
         s_print_help_row (file, "", width, details);
     }
+}
+
+void
+jm_config_print_help (jm_config_t *self, FILE *file)
+{
+    assert (self);
+    assert (file);
+    const int width = 26;
+    fprintf (file, "Usage: %s [OPTIONS]\n", self->program);
+    if (self->synopsis)
+        fprintf (file, "%s\n", self->synopsis);
+    fprintf (file, "\nOptions:\n");
+    jm_config_print_settings (self, file);
     s_print_help_row (file, "--config FILE", width,
                       "read \"name = value\" lines from FILE (env JOBMATCH_CONFIG)");
     s_print_help_row (file, "-h, --help", width, "print this help and exit");

@@ -5,7 +5,8 @@
     From that table alone jm_config reads, in order of precedence:
 
         1. the command line    --name value, --name=value, --flag, --no-flag
-        2. the environment     JOBMATCH_<NAME>  (upper case, '-' becomes '_')
+        2. the environment     JOBMATCH_<NAME>  (upper case, '-' becomes '_'),
+                               or the row's env name when it has one
         3. a config file       --config FILE or JOBMATCH_CONFIG; "name = value"
                                lines, '#' starts a comment, values may be quoted
         4. the table default
@@ -60,6 +61,7 @@ typedef struct {
     double min;
     double max;
     const char *description;        //  one line for --help
+    const char *env;                //  the variable when not JOBMATCH_<NAME>; NULL mostly
 } jm_config_option_t;
 
 //  Where a setting's current value came from, lowest precedence first.
@@ -134,9 +136,20 @@ int
 const char *
     jm_config_arg (jm_config_t *self, int index);
 
+//  Reads only the environment (no command line, no config file): for a
+//  program, such as the CLI, that parses its own command line and applies it
+//  with jm_config_set.  Returns 0, or -1 with err filled.
+int
+    jm_config_load_env (jm_config_t *self, jm_error_t *err);
+
 //  Writes the generated --help text.
 void
     jm_config_print_help (jm_config_t *self, FILE *file);
+
+//  Writes the --help rows of the settings alone: name, description, default,
+//  bounds and variable.
+void
+    jm_config_print_settings (jm_config_t *self, FILE *file);
 
 //  Writes every setting as "name = value   # source" lines, a valid config
 //  file (for start-up logs and for `--help`-style dumps); a URL's password
@@ -148,5 +161,10 @@ void
 //  "heartbeat-ms" -> "JOBMATCH_HEARTBEAT_MS".  Returns buffer.
 char *
     jm_config_env_name (const char *name, char *buffer, size_t size);
+
+//  Writes the variable of a table row into buffer: its env field, else
+//  jm_config_env_name of its name.  Returns buffer.
+char *
+    jm_config_option_env (const jm_config_option_t *option, char *buffer, size_t size);
 
 #endif

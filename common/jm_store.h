@@ -132,19 +132,6 @@ typedef struct {
     double retain_min_score;
 } jm_store_result_t;
 
-//  A ranking page, owned by the caller (jm_store_ranking_destroy).
-typedef struct {
-    char *candidate;                //  candidate id
-    double score;
-} jm_store_rank_entry_t;
-
-typedef struct {
-    jm_store_rank_entry_t *entries; //  best first
-    size_t count;                   //  entries on this page
-    long long matching;             //  members with score >= min_score
-    long long total;                //  members in the ranking
-} jm_store_ranking_t;
-
 //  Counters since jm_store_new, and the pending buffer's size now.
 typedef struct {
     uint64_t commands_sent;         //  commands written to Redis (incl. replays)
@@ -223,7 +210,7 @@ size_t jm_store_calls_add (jm_store_calls_t *self, int argc, const char **argv,
                            const size_t *argvlen);
 
 //  Same with the arguments as strings, ending with NULL:
-//  jm_store_calls_addv (calls, "HGET", key, "json", NULL).
+//  jm_store_calls_addv (calls, "GET", key, NULL).
 size_t jm_store_calls_addv (jm_store_calls_t *self, const char *arg, ...)
     __attribute__ ((sentinel));
 
@@ -444,19 +431,6 @@ size_t jm_store_calls_add_result_head (jm_store_calls_t *self, const char *key);
 //  other error, or an id is invalid.
 int jm_store_read_result (jm_store_t *self, const char *job, const char *candidate,
                           char **json_p, size_t *len_p);
-
-//  Reads a page of the ranking of (job, version) in one round trip: up to
-//  limit entries with score >= min_score, best first, skipping the first
-//  offset of them (ZREVRANGEBYSCORE ... LIMIT), plus how many members score
-//  >= min_score (ZCOUNT) and in all (ZCARD).  Use -INFINITY for no minimum.
-//  Returns 0 with *ranking_p a new ranking (caller destroys), or -1 when Redis
-//  is not available or an id is invalid.  An unknown ranking is empty.
-int jm_store_read_ranking (jm_store_t *self, const char *job, const char *version,
-                           size_t offset, size_t limit, double min_score,
-                           jm_store_ranking_t **ranking_p);
-
-//  Frees a ranking and nulls the pointer; safe on NULL.
-void jm_store_ranking_destroy (jm_store_ranking_t **self_p);
 
 //  True while the store holds a working connection.
 bool jm_store_connected (const jm_store_t *self);

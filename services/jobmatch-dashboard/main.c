@@ -29,7 +29,7 @@ static const jm_config_option_t s_options [] = {
     { "web-root", JM_CONFIG_STRING, "", 0, 0,
       "folder with index.html, app.js, app.css (default: BIN/../share/jobmatch/web, then PREFIX/share/jobmatch/web, then the source tree; never ./)" },
     { "data", JM_CONFIG_STRING, "", 0, 0,
-      "folder with taxonomy.json (default: JOBMATCH_DATA_DIR, BIN/../share/jobmatch/data, PREFIX/share/jobmatch/data, the source tree; never ./)" },
+      "folder with taxonomy.json (default: BIN/../share/jobmatch/data, PREFIX/share/jobmatch/data, the source tree; never ./)", "JOBMATCH_DATA_DIR" },
     { "threads", JM_CONFIG_INT, "4", 1, 256,
       "HTTP threads, each with a Redis connection for reads (at most 16); requests waiting for the gateway hold none" },
     { "timeout-ms", JM_CONFIG_INT, "10000", 100, 600000,

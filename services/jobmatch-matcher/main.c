@@ -27,7 +27,7 @@ static const jm_config_option_t s_options [] = {
       "same as --redis (JOBMATCH_REDIS_URL); wins when set" },
     JM_STORE_CONFIG_OPTIONS,
     { "data", JM_CONFIG_STRING, "", 0, 0,
-      "folder with taxonomy.json and jobs/ (default: JOBMATCH_DATA_DIR, BIN/../share/jobmatch/data, PREFIX/share/jobmatch/data, the source tree; never ./)" },
+      "folder with taxonomy.json and jobs/ (default: BIN/../share/jobmatch/data, PREFIX/share/jobmatch/data, the source tree; never ./)", "JOBMATCH_DATA_DIR" },
     { "slots", JM_CONFIG_INT, "256", 1, 1000,
       "requests this matcher may hold at once (the slots=N extension)" },
     { "redis-pending-max-mb", JM_CONFIG_INT, "64", 1, 65536,

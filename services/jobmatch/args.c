@@ -4,10 +4,14 @@
     "--name=VALUE", rows of 26 columns in --help, and errors that end with a
     hint to try --help.  jm_config itself reads one flat table and keeps the
     last of repeated options; a command line with subcommands and repeated
-    options (--job A --job B) needs this small parser instead.             */
+    options (--job A --job B) needs this small parser instead.  A command's
+    valued settings (--window, --batch...) are a jm_config_option_t table,
+    as the services' are: jm_config reads their variables, checks their
+    bounds and writes their --help rows.                                   */
 #include "cli.h"
 #include "jm_log.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -61,6 +65,12 @@ jm_cli_print_help (const jm_cli_spec_t *spec, FILE *file)
         fprintf (file, "\nOptions:\n");
         s_print_options (file, spec->options);
     }
+    if (spec->settings && spec->settings [0].name) {
+        fprintf (file, "\nSettings (the command line, else the variable, else the default):\n");
+        jm_config_t *settings = jm_config_new (JM_CLI_PROGRAM, NULL, spec->settings);
+        jm_config_print_settings (settings, file);
+        jm_config_destroy (&settings);
+    }
     fprintf (file, "\nGlobal options:\n");
     s_print_options (file, s_global_options);
     if (spec->details)
@@ -90,6 +100,51 @@ s_find (const jm_cli_option_t *options, const char *name, size_t name_len)
         if (strlen (options [i].name) == name_len && memcmp (options [i].name, name, name_len) == 0)
             return i;
     return -1;
+}
+
+//  Finds --name in a settings table.
+static const jm_config_option_t *
+s_find_setting (const jm_config_option_t *settings, const char *name, size_t name_len)
+{
+    for (int i = 0; settings && settings [i].name; i++)
+        if (strlen (settings [i].name) == name_len && memcmp (settings [i].name, name, name_len) == 0)
+            return &settings [i];
+    return NULL;
+}
+
+int
+jm_cli_settings_load (jm_cli_t *cli, const jm_cli_spec_t *spec)
+{
+    assert (spec->settings);
+    jm_config_destroy (&cli->settings);
+    cli->settings = jm_config_new (JM_CLI_PROGRAM, NULL, spec->settings);
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_config_load_env (cli->settings, &err) == 0)
+        return 0;
+    //  "JOBMATCH_BATCH: 'zero' is not an integer": name the option too
+    for (const jm_config_option_t *setting = spec->settings; setting->name; setting++) {
+        char variable [80];
+        jm_config_option_env (setting, variable, sizeof variable);
+        size_t length = strlen (variable);
+        if (strncmp (err.message, variable, length) == 0 && err.message [length] == ':')
+            return jm_cli_usage_error (spec, "%s (the variable of --%s)", err.message, setting->name);
+    }
+    return jm_cli_usage_error (spec, "%s", err.message);
+}
+
+//  Applies --name VALUE of a setting to cli->settings.  Returns 0, or
+//  JM_CLI_FATAL after a usage error.
+static int
+s_apply_setting (jm_cli_t *cli, const jm_cli_spec_t *spec, const jm_config_option_t *setting,
+                 const char *value)
+{
+    assert (cli->settings);     //  jm_cli_settings_load first
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_config_set (cli->settings, setting->name, value, &err))
+        return jm_cli_usage_error (spec, "%s", err.message);
+    return 0;
 }
 
 //  Copies an argument for an error message: short, control characters as '?'.
@@ -139,6 +194,19 @@ jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
         size_t name_len = equals ? (size_t) (equals - name) : strlen (name);
         const jm_cli_option_t *table = spec->options;
         int row = s_find (table, name, name_len);
+        const jm_config_option_t *setting = row < 0? s_find_setting (spec->settings, name, name_len): NULL;
+        if (setting) {
+            const char *setting_value = equals ? equals + 1
+                                      : setting->type == JM_CONFIG_BOOL ? "true"
+                                      : args->index + 1 < args->argc ? args->argv [++args->index] : NULL;
+            if (!setting_value) {
+                *status = jm_cli_usage_error (spec, "--%s needs a value", setting->name);
+                return JM_CLI_EXIT;
+            }
+            if ((*status = s_apply_setting (cli, spec, setting, setting_value)))
+                return JM_CLI_EXIT;
+            continue;
+        }
         if (row < 0) {
             table = s_global_options;
             row = s_find (table, name, name_len);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "jm_buf.h"
+#include "jm_config.h"
 #include "jm_detail.h"
 #include "jm_engine.h"
 #include "jm_error.h"
@@ -39,6 +40,7 @@ typedef struct {
     jm_engine_t *engine;        //  NULL until jm_cli_engine
     const char *curve_server;   //  --curve-server, NULL: JOBMATCH_CURVE_SERVER
     const char *curve_cert;     //  --curve-cert, NULL: JOBMATCH_CURVE_CERT
+    jm_config_t *settings;      //  the command's settings (jm_cli_settings_load), or NULL
 } jm_cli_t;
 
 //  Returns the engine, loading it on the first call; NULL after printing
@@ -90,6 +92,9 @@ typedef struct {
     const char *summary;        //  a paragraph under the usage line
     const jm_cli_option_t *options;     //  may be NULL
     const char *details;        //  text after the options (commands, examples), or NULL
+    const jm_config_option_t *settings; //  valued options read as the services read
+                                        //  theirs (jm_config): --name, else the
+                                        //  variable, else the default; may be NULL
 } jm_cli_spec_t;
 
 #define JM_CLI_ARG   (-1)       //  jm_cli_getopt: a positional argument in *value
@@ -109,10 +114,16 @@ typedef struct {
 //  Reads the next argument.  Returns the option's row in spec->options (its
 //  value in *value, NULL for a flag), JM_CLI_ARG with the argument in
 //  *value, JM_CLI_END, or JM_CLI_EXIT with *status set to 0 after --help or
-//  2 after a usage error (already printed).  Global options are applied to
-//  cli and skipped.  After "--" everything is positional; "-" always is.
+//  2 after a usage error (already printed).  Global options and settings
+//  (spec->settings, into cli->settings) are applied and skipped.  After "--" everything is positional; "-" always is.
 int jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
                    const char **value, int *status);
+
+//  Reads the environment for the settings of spec into cli->settings (the
+//  command line then overrides them through jm_cli_getopt; read them with
+//  jm_config_int or jm_config_string).  Returns 0, or JM_CLI_FATAL after
+//  printing a usage error naming the variable.  main destroys the settings.
+int jm_cli_settings_load (jm_cli_t *cli, const jm_cli_spec_t *spec);
 
 //  Prints the help of a command built from its spec.
 void jm_cli_print_help (const jm_cli_spec_t *spec, FILE *file);

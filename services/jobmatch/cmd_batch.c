@@ -65,28 +65,36 @@
 #define JM_BATCH_EXIT_NOT_STORED  3         //  exit: all scored, some results not stored
 
 static const jm_cli_option_t s_options [] = {
-    { "gateway",    "EP,...", "the gateways' client endpoints, separated by commas: requests spread over them, a lost one's go to another (default " JM_BATCH_GATEWAY ", env JOBMATCH_GATEWAY)" },
     { "job",        "ID",     "a job id; repeatable (default " JM_DEFAULT_JOB ")" },
     { "all-jobs",   NULL,     "every registered job" },
     { "in",         "FILE",   "the candidates: JSON lines, a JSON array or CSV ('-': stdin)" },
     { "out",        "FILE",   "where the results go ('-': stdout, not resumable)" },
     { "format",     "FMT",    "the input's format: jsonl, json or csv (default: by extension)" },
     { "out-format", "FMT",    "the output's format: jsonl or csv (default: by extension)" },
-    { "window",     "N",      "requests in flight, 1..1000 (default 8, env JOBMATCH_WINDOW)" },
-    { "batch",      "N",      "candidates per request, 1..1000 (default 500 / number of jobs, env JOBMATCH_BATCH)" },
     { "resume",     NULL,     "continue the run that wrote --out" },
     { "verify",     NULL,     "then ask the service which results it holds; re-submit those it lost" },
     { "force",      NULL,     "overwrite a non-empty --out" },
-    { "timeout-ms", "N",      "wait for each reply this long before resending (default 10000, env JOBMATCH_TIMEOUT_MS)" },
-    { "retries",    "N",      "resends of a request that timed out or was refused (default 5, env JOBMATCH_RETRIES)" },
     { "summary",    "FILE",   "also write the summary there, as JSON" },
-    { "nice",       "N",      "CPU priority as a nice value, 0..19: Redis and the gateway first (default 10, env JOBMATCH_NICE)" },
     { "detail",     "LEVEL",  "how much of each result: score, summary or full (default summary)" },
     { NULL }
 };
-enum { s_OPT_GATEWAY, s_OPT_JOB, s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_FORMAT,
-       s_OPT_WINDOW, s_OPT_BATCH, s_OPT_RESUME, s_OPT_VERIFY, s_OPT_FORCE, s_OPT_TIMEOUT, s_OPT_RETRIES,
-       s_OPT_SUMMARY, s_OPT_NICE, s_OPT_DETAIL };
+enum { s_OPT_JOB, s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_FORMAT,
+       s_OPT_RESUME, s_OPT_VERIFY, s_OPT_FORCE, s_OPT_SUMMARY, s_OPT_DETAIL };
+
+//  The settings, read as the services read theirs (jm_config).
+static const jm_config_option_t s_settings [] = {
+    { "gateway", JM_CONFIG_STRING, JM_BATCH_GATEWAY, 0, 0,
+      "the gateways, separated by commas: requests spread over them, a lost one's go to another" },
+    { "window", JM_CONFIG_INT, "8", 1, 1000, "requests in flight" },
+    { "batch", JM_CONFIG_INT, "500", 1, JM_BATCH_CANDIDATES_MAX,
+      "candidates per request (when not given: 500 / number of jobs, at least 10)" },
+    { "timeout-ms", JM_CONFIG_INT, "10000", 1, 86400000,
+      "wait for each reply this long before resending" },
+    { "retries", JM_CONFIG_INT, "5", 0, 1000, "resends of a request that timed out or was refused" },
+    { "nice", JM_CONFIG_INT, "10", 0, 19,
+      "CPU priority as a nice value: Redis and the gateway first" },
+    { NULL }
+};
 
 static const jm_cli_spec_t s_spec = {
     "batch", "[OPTIONS] --in FILE --out FILE",
@@ -137,7 +145,8 @@ static const jm_cli_spec_t s_spec = {
     "summary (\"not_stored\": candidates with a result not stored).  Exit status:\n"
     "0 all scored and stored, 1 some candidates had errors, 2 the run could not\n"
     "finish, 3 all scored but some results not stored (run again with --resume),\n"
-    "130 interrupted (Ctrl-C / SIGTERM).\n"
+    "130 interrupted (Ctrl-C / SIGTERM).\n",
+    s_settings
 };
 
 //  ---------------------------------------------------------------------------
@@ -1004,30 +1013,14 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     memset (&self, 0, sizeof self);
     jm_detail_t detail;
     self.cli = cli;
-    self.gateway = getenv ("JOBMATCH_GATEWAY");
-    if (!self.gateway || !*self.gateway)
-        self.gateway = JM_BATCH_GATEWAY;
-    self.window = 8;
-    self.timeout_ms = 10000;
-    self.retries = 5;
-    self.nice = 10;
     jm_error_clear (&self.fatal);
     const char *in_path = NULL, *out_path = NULL, *summary_path = NULL;
     jm_batch_format_t in_format = JM_BATCH_FORMAT_AUTO;
     int out_format = -1;
     bool all_jobs = false, resume = false, force = false, verify = false;
     //  the environment first; the command line overrides it
-    const char *env_names [] = { "window", "batch", "timeout-ms", "retries", "nice" };
-    const char *env_vars [] = { "JOBMATCH_WINDOW", "JOBMATCH_BATCH", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_RETRIES",
-                                "JOBMATCH_NICE" };
-    int *env_targets [] = { &self.window, &self.batch, &self.timeout_ms, &self.retries, &self.nice };
-    const int env_low [] = { 1, 1, 1, 0, 0 }, env_high [] = { 1000, JM_BATCH_CANDIDATES_MAX, 86400000, 1000, 19 };
-    for (int i = 0; i < 5; i++) {
-        const char *setting = getenv (env_vars [i]);
-        if (setting && *setting
-        &&  jm_cli_int_option (&s_spec, env_names [i], setting, env_low [i], env_high [i], env_targets [i]))
-            return JM_CLI_FATAL;
-    }
+    if (jm_cli_settings_load (cli, &s_spec))
+        return JM_CLI_FATAL;
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
     const char *value;
     int option, status = JM_CLI_OK;
@@ -1037,9 +1030,6 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 return status;
             case JM_CLI_ARG:
                 return jm_cli_usage_error (&s_spec, "unexpected argument '%s' (the input is --in FILE)", value);
-            case s_OPT_GATEWAY:
-                self.gateway = value;
-                break;
             case s_OPT_JOB:
                 if (self.job_count == JM_BATCH_JOBS_MAX)
                     return jm_cli_usage_error (&s_spec, "at most %d --job options", JM_BATCH_JOBS_MAX);
@@ -1067,14 +1057,6 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 else
                     return jm_cli_usage_error (&s_spec, "--out-format must be jsonl or csv");
                 break;
-            case s_OPT_WINDOW:
-                if (jm_cli_int_option (&s_spec, "window", value, 1, 1000, &self.window))
-                    return JM_CLI_FATAL;
-                break;
-            case s_OPT_BATCH:
-                if (jm_cli_int_option (&s_spec, "batch", value, 1, JM_BATCH_CANDIDATES_MAX, &self.batch))
-                    return JM_CLI_FATAL;
-                break;
             case s_OPT_RESUME:
                 resume = true;
                 break;
@@ -1083,18 +1065,6 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 break;
             case s_OPT_FORCE:
                 force = true;
-                break;
-            case s_OPT_TIMEOUT:
-                if (jm_cli_int_option (&s_spec, "timeout-ms", value, 1, 86400000, &self.timeout_ms))
-                    return JM_CLI_FATAL;
-                break;
-            case s_OPT_RETRIES:
-                if (jm_cli_int_option (&s_spec, "retries", value, 0, 1000, &self.retries))
-                    return JM_CLI_FATAL;
-                break;
-            case s_OPT_NICE:
-                if (jm_cli_int_option (&s_spec, "nice", value, 0, 19, &self.nice))
-                    return JM_CLI_FATAL;
                 break;
             case s_OPT_SUMMARY:
                 summary_path = value;
@@ -1106,6 +1076,14 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 break;
         }
     }
+    jm_config_t *settings = cli->settings;
+    self.gateway = jm_config_string (settings, "gateway");
+    self.window = (int) jm_config_int (settings, "window");
+    self.timeout_ms = (int) jm_config_int (settings, "timeout-ms");
+    self.retries = (int) jm_config_int (settings, "retries");
+    self.nice = (int) jm_config_int (settings, "nice");
+    if (jm_config_source (settings, "batch") != JM_CONFIG_FROM_DEFAULT)
+        self.batch = (int) jm_config_int (settings, "batch");
     if (!self.detail)
         self.detail = "summary";
     if (!in_path || !out_path)

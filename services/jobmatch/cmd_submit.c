@@ -35,14 +35,18 @@ static const jm_cli_option_t s_options [] = {
     { "job",     "ID", "a job id; repeatable (default " JM_DEFAULT_JOB ", env JOBMATCH_JOB: ids separated by commas)" },
     { "explain", NULL, "a readable breakdown per candidate and job, not JSON" },
     { "ranked",  NULL, "one ranking table per job, best first, not JSON" },
-    { "batch",   "N",  "candidates per request, 1..1000 (default 100, env JOBMATCH_BATCH)" },
-    { "window",  "N",  "requests in flight, 1..1000 (default 8, env JOBMATCH_WINDOW)" },
-    { "retries", "N",  "resends of a request that timed out or was refused (default 3, env JOBMATCH_RETRIES)" },
     { "detail",  "LEVEL", "how much of each result: score, summary or full (default summary; --explain: full)" },
     { NULL }
 };
-enum { s_OPT_GATEWAY, s_OPT_TIMEOUT, s_OPT_JOB, s_OPT_EXPLAIN, s_OPT_RANKED, s_OPT_BATCH, s_OPT_WINDOW,
-       s_OPT_RETRIES, s_OPT_DETAIL };
+enum { s_OPT_GATEWAY, s_OPT_TIMEOUT, s_OPT_JOB, s_OPT_EXPLAIN, s_OPT_RANKED, s_OPT_DETAIL };
+
+//  The settings, read as the services read theirs (jm_config).
+static const jm_config_option_t s_settings [] = {
+    { "batch", JM_CONFIG_INT, "100", 1, s_BATCH_MAX, "candidates per request" },
+    { "window", JM_CONFIG_INT, "8", 1, 1000, "requests in flight" },
+    { "retries", JM_CONFIG_INT, "3", 0, 1000, "resends of a request that timed out or was refused" },
+    { NULL }
+};
 
 static const jm_cli_spec_t s_spec = {
     "submit", "[OPTIONS] [FILE|-]",
@@ -64,7 +68,8 @@ static const jm_cli_spec_t s_spec = {
     "Requests that time out or that the gateway answers busy / no_workers /\n"
     "worker_lost / unavailable are resent (--retries).  Exit status: 0 all\n"
     "scored, 1 some candidates had errors, 2 usage error or the gateway could\n"
-    "not score them.\n"
+    "not score them.\n",
+    s_settings
 };
 
 //  One candidate of the input and, once answered, its outcome.
@@ -643,20 +648,14 @@ s_write_rankings (s_submit_t *self)
 //  ---------------------------------------------------------------------------
 //  Setup
 
-//  Settings from JOBMATCH_JOB, _BATCH, _WINDOW and _RETRIES; the command
-//  line overrides them.  Returns 0 or JM_CLI_FATAL after a usage error.
+//  The jobs of JOBMATCH_JOB (ids separated by commas) and the settings'
+//  variables; the command line overrides them.  Returns 0 or JM_CLI_FATAL
+//  after a usage error.
 static int
 s_from_env (s_submit_t *self)
 {
-    const char *names [] = { "batch", "window", "retries" };
-    const char *vars [] = { "JOBMATCH_BATCH", "JOBMATCH_WINDOW", "JOBMATCH_RETRIES" };
-    int *targets [] = { &self->batch, &self->window, &self->retries };
-    int lows [] = { 1, 1, 0 }, highs [] = { s_BATCH_MAX, 1000, 1000 };
-    for (int i = 0; i < 3; i++) {
-        const char *value = getenv (vars [i]);
-        if (value && *value && jm_cli_int_option (&s_spec, names [i], value, lows [i], highs [i], targets [i]))
-            return JM_CLI_FATAL;
-    }
+    if (jm_cli_settings_load (self->cli, &s_spec))
+        return JM_CLI_FATAL;
     const char *jobs = getenv ("JOBMATCH_JOB");
     if (jobs && *jobs) {
         self->job_env = jm_strdup (jobs);
@@ -676,9 +675,6 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
     s_submit_t self;
     memset (&self, 0, sizeof self);
     self.cli = cli;
-    self.batch = 100;
-    self.window = 8;
-    self.retries = 3;
     jm_error_clear (&self.fatal);
     jm_buf_init (&self.out);
     jm_cli_remote_opts_init (&self.remote);
@@ -718,21 +714,17 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
             case s_OPT_RANKED:
                 self.ranked = true;
                 break;
-            case s_OPT_BATCH:
-                status = jm_cli_int_option (&s_spec, "batch", value, 1, s_BATCH_MAX, &self.batch);
-                break;
-            case s_OPT_WINDOW:
-                status = jm_cli_int_option (&s_spec, "window", value, 1, 1000, &self.window);
-                break;
-            case s_OPT_RETRIES:
-                status = jm_cli_int_option (&s_spec, "retries", value, 0, 1000, &self.retries);
-                break;
             case s_OPT_DETAIL:
                 status = jm_cli_detail_option (&s_spec, value, &detail);
                 if (status == JM_CLI_OK)
                     self.detail = jm_detail_name (detail);
                 break;
         }
+    }
+    if (status == JM_CLI_OK) {
+        self.batch = (int) jm_config_int (cli->settings, "batch");
+        self.window = (int) jm_config_int (cli->settings, "window");
+        self.retries = (int) jm_config_int (cli->settings, "retries");
     }
     if (status == JM_CLI_OK && self.explain && self.ranked)
         status = jm_cli_usage_error (&s_spec, "--explain and --ranked do not go together");

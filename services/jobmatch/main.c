@@ -178,7 +178,7 @@ jm_cli_job (jm_cli_t *cli, const char *arg, jm_job_t **owned_p)
 int
 main (int argc, char **argv)
 {
-    jm_cli_t cli = { NULL, false, NULL, NULL, NULL };
+    jm_cli_t cli = { NULL, false, NULL, NULL, NULL, NULL };
     if (!isatty (fileno (stdout)))
         setvbuf (stdout, NULL, _IOFBF, 1 << 16);
     const char *log_format = getenv ("JOBMATCH_LOG_FORMAT");
@@ -217,5 +217,6 @@ main (int argc, char **argv)
     if (jm_cli_flush () && status == JM_CLI_OK)
         status = JM_CLI_FATAL;
     jm_engine_destroy (&cli.engine);
+    jm_config_destroy (&cli.settings);
     return status;
 }

@@ -721,7 +721,7 @@ def test_help_and_version():
     env = dict(os.environ, JOBMATCH_LISTEN="127.0.0.1:%d" % port, JOBMATCH_TOKEN="envtoken",
                JOBMATCH_REDIS="redis://127.0.0.1:%d/0" % harness.free_port(),
                JOBMATCH_GATEWAY="tcp://127.0.0.1:%d" % harness.free_port(),
-               JOBMATCH_HEALTH_TIMEOUT_MS="200", JOBMATCH_DATA=DATA_DIR)
+               JOBMATCH_HEALTH_TIMEOUT_MS="200", JOBMATCH_DATA_DIR=DATA_DIR)
     harness.spawn("dashboard-env", [binary], env=env)
 
     class Lone(Dashboard):

@@ -2,9 +2,24 @@
     64-byte block scan that finds where an object or array ends must agree
     with a plain byte-by-byte reading on any text, at any alignment, with
     backslashes, quotes and brackets on either side of a block's edge.  The
-    module is the CLI's, not common/'s, so it is compiled in here.          */
+    module is the CLI's, linked from its service archive (Makefile).        */
 #include "jm_test.h"
-#include "../../services/jobmatch/batch_json.c"
+#include "../../services/jobmatch/batch_json.h"
+#include "jm_json.h"
+
+#include <string.h>
+
+//  Index past the container that opens at text [start], or len + 1 when it
+//  has no end: jm_batch_json_skip, the module's entry point to the scan.
+static size_t
+s_skip_container (const char *text, size_t len, size_t start)
+{
+    jm_batch_json_iter_t iter;
+    jm_batch_json_iter_init (&iter, text, len);
+    iter.pos = start;
+    size_t value_len;
+    return jm_batch_json_skip (&iter, &value_len)? start + value_len: len + 1;
+}
 
 //  The reference: index past the container opened at text [0], or len + 1.
 static size_t

@@ -2,10 +2,13 @@
     (services/jobmatch/batch_output.c): jm_batch_output_results hands over
     each result record of the complete candidates, with its position, job,
     id, version and stored flag, and jm_batch_tally_add_not_stored merges
-    positions into the tally's ascending list.  The module is the CLI's, so
-    it is compiled in here (batch_json.c comes with test_batch_json.c).   */
+    positions into the tally's ascending list.  The module is the CLI's,
+    linked from its service archive (Makefile).                            */
 #include "jm_test.h"
-#include "../../services/jobmatch/batch_output.c"
+#include "../../services/jobmatch/batch_output.h"
+
+#include <string.h>
+#include <unistd.h>
 
 #include <stdarg.h>
 
@@ -95,9 +98,8 @@ JM_TEST (batch_tally_add_not_stored_merges_in_order_once)
 {
     jm_batch_tally_t tally;
     memset (&tally, 0, sizeof tally);
-    s_tally_not_stored (&tally, 1);
-    s_tally_not_stored (&tally, 5);
-    s_tally_not_stored (&tally, 9);
+    const long first [] = { 1, 5, 9 };
+    jm_batch_tally_add_not_stored (&tally, first, 3);
     const long more [] = { 0, 5, 10, 11 };
     jm_batch_tally_add_not_stored (&tally, more, 4);
     const long want [] = { 0, 1, 5, 9, 10, 11 };

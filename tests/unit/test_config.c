@@ -375,3 +375,39 @@ JM_TEST (config_env_name)
     JM_CHECK_STR (jm_config_env_name ("heartbeat-ms", buffer, sizeof buffer), "JOBMATCH_HEARTBEAT_MS");
     JM_CHECK_STR (jm_config_env_name ("queue-max", buffer, 12), "JOBMATCH_QU");
 }
+
+JM_TEST (config_row_names_its_variable)
+{
+    //  a row with env reads that variable, not JOBMATCH_<NAME>, and --help says so
+    static const jm_config_option_t options [] = {
+        { "data", JM_CONFIG_STRING, "", 0, 0, "the data folder", "JOBMATCH_DATA_DIR" },
+        { "window", JM_CONFIG_INT, "8", 1, 1000, "requests in flight" },
+        { NULL }
+    };
+    setenv ("JOBMATCH_DATA", "wrong", 1);
+    setenv ("JOBMATCH_DATA_DIR", "/srv/data", 1);
+    setenv ("JOBMATCH_CONFIG", "/nonexistent/jobmatch.conf", 1);   //  load_env reads no file
+    jm_config_t *config = jm_config_new ("prog", NULL, options);
+    jm_error_t err;
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_config_load_env (config, &err), 0);
+    JM_CHECK_STR (jm_config_string (config, "data"), "/srv/data");
+    JM_CHECK (jm_config_source (config, "data") == JM_CONFIG_FROM_ENV);
+    char buffer [64];
+    JM_CHECK_STR (jm_config_option_env (&options [0], buffer, sizeof buffer), "JOBMATCH_DATA_DIR");
+    JM_CHECK_STR (jm_config_option_env (&options [1], buffer, sizeof buffer), "JOBMATCH_WINDOW");
+    char *text = NULL;
+    size_t size = 0;
+    FILE *file = open_memstream (&text, &size);
+    jm_config_print_settings (config, file);
+    fclose (file);
+    JM_CHECK (strstr (text, "env JOBMATCH_DATA_DIR)") != NULL);
+    JM_CHECK (strstr (text, "(default 8, 1..1000, env JOBMATCH_WINDOW)") != NULL);
+    JM_CHECK (strstr (text, "--config") == NULL);
+    free (text);
+    //  a bad value names the variable
+    setenv ("JOBMATCH_WINDOW", "0", 1);
+    JM_CHECK_INT (jm_config_load_env (config, &err), -1);
+    JM_CHECK (strstr (err.message, "JOBMATCH_WINDOW") != NULL);
+    jm_config_destroy (&config);
+}
