@@ -991,12 +991,31 @@ typedef struct {
     char first_error [300];
 } s_flush_t;
 
+//  The error a write's reply carries: the reply itself, or for EXEC's array
+//  the first of its commands that failed (a WRONGTYPE, or a NOSCRIPT from an
+//  EVALSHA, fails one command inside a transaction and leaves EXEC itself
+//  an array).  NULL when every command succeeded.
+static const redisReply *
+s_write_error (const redisReply *reply)
+{
+    if (reply->type == REDIS_REPLY_ERROR)
+        return reply;
+    if (reply->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < reply->elements; i++)
+            if (reply->element [i] && reply->element [i]->type == REDIS_REPLY_ERROR)
+                return reply->element [i];
+    return NULL;
+}
+
 static void
-s_on_write_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
+s_on_write_reply (jm_store_t *self, size_t index, redisReply *whole, void *arg)
 {
     s_flush_t *flush = arg;
     jm_store__entry_t *entry = &self->entries [self->entry_first + flush->kept];
-    if (reply->type == REDIS_REPLY_ERROR) {
+    const redisReply *reply = s_write_error (whole);
+    if (reply && reply != whole)
+        self->stats.errors++;       //  s_read_reply counted only the whole reply's errors
+    if (reply) {
         //  refused for now, or refused to us (s_read_replies then drops
         //  the connection): either way the writes wait and go again
         bool transient = s_error_is_transient (reply->str) || s_error_is_refusal (reply->str);

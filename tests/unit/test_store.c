@@ -864,6 +864,36 @@ JM_TEST (store_key_escaping)
     jm_test_redis_destroy (&redis);
 }
 
+//  The matcher's path sends each group as MULTI ... EXEC, where a command
+//  that fails (WRONGTYPE) leaves EXEC an array holding the error: that
+//  group is an error, never confirmed
+JM_TEST (store_error_inside_exec_is_not_confirmed)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
+    JM_REQUIRE (store);
+    free (jm_test_redis_command (redis, "SET", "jobmatch:rank:j:1", "oops", NULL));
+    jm_store_result_t results [2] = {
+        { .job = "j", .version = "1", .candidate = "c1", .score = 0.5, .fingerprint = "1:a",
+          .json = "{}" },
+        { .job = "j", .version = "2", .candidate = "c2", .score = 0.5, .fingerprint = "2:a",
+          .json = "{}" },
+    };
+    jm_error_t errors [2];
+    JM_CHECK_INT (jm_store_write_many (store, &results [0], 1, &errors [0]), 1);
+    JM_CHECK_INT (jm_store_write_many (store, &results [1], 1, &errors [1]), 1);
+    JM_CHECK_INT (jm_store_flush (store), 1);                   //  c2 only
+    JM_CHECK_INT (jm_store_pending (store), 0);
+    jm_store_stats_t stats;
+    jm_store_stats (store, &stats);
+    JM_CHECK_INT (stats.errors, 1);
+    JM_CHECK_INT (stats.confirmed, 1);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "exec"), 2);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
 JM_TEST (store_error_reply_not_retried)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
