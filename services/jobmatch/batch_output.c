@@ -250,16 +250,12 @@ s_error_record (jm_batch_output_t *self, long line, int j, const char *entry, si
             jm_buf_append (out, fields [1].value, fields [1].len);
         else
         if (entry)
-            jm_buf_puts (out, "{\"code\":\"internal\",\"message\":\"an error entry without an error\"}");
-        else {
-            jm_buf_puts (out, "{\"code\":");
-            jm_buf_json_str (out, local->code);
-            jm_buf_puts (out, ",\"message\":");
-            jm_buf_json_str (out, local->message);
-            if (local->line > 0)
-                jm_buf_printf (out, ",\"line\":%d,\"column\":%d", local->line, local->column);
+        {
+            jm_error_write_json_open (JM_ERR_INTERNAL, "an error entry without an error", out);
             jm_buf_puts (out, "}");
         }
+        else
+            jm_error_write_json (local, out);
         jm_buf_puts (out, "}\n");
         return;
     }

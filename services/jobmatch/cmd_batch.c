@@ -669,10 +669,8 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
                    (unsigned long long) stats.timeouts, (unsigned long long) stats.refused,
                    (unsigned long long) stats.failovers, (unsigned long long) stats.duplicates);
     if (jm_error_is_set (&self->fatal)) {
-        jm_buf_puts (&json, ",\"error\":{\"code\":");
-        jm_buf_json_str (&json, self->fatal.code);
-        jm_buf_puts (&json, ",\"message\":");
-        jm_buf_json_str (&json, self->fatal.message);
+        jm_buf_puts (&json, ",\"error\":");
+        jm_error_write_json_open (self->fatal.code, self->fatal.message, &json);
         jm_buf_puts (&json, "}");
     }
     jm_buf_puts (&json, "}\n");

@@ -278,13 +278,11 @@ s_write_error (s_score_t *self, const jm_cli_item_t *item, const jm_error_t *err
     else
     if (json_is_integer (id))
         jm_buf_printf (out, "\"candidate\":\"%lld\",", (long long) json_integer_value (id));
-    jm_buf_puts (out, "\"error\":{\"code\":");
-    jm_buf_json_str (out, err->code);
-    jm_buf_puts (out, ",\"message\":");
+    jm_buf_puts (out, "\"error\":");
     jm_buf_t message;
     jm_buf_init (&message);
     jm_cli_text_clean (&message, err->message, 0);     //  valid UTF-8, whatever jansson quoted
-    jm_buf_json_str (out, message.data ? message.data : "");
+    jm_error_write_json_open (err->code, message.data ? message.data : "", out);
     jm_buf_free (&message);
     jm_buf_printf (out, ",\"line\":%d,\"column\":%d,\"position\":%ld}}\n", line, column, item->position);
 }

@@ -545,10 +545,8 @@ s_write_error (s_submit_t *self, const s_item_t *item)
             jm_buf_json_str (out, item->id);
         else
             jm_buf_puts (out, "null");
-        jm_buf_puts (out, ",\"error\":{\"code\":");
-        jm_buf_json_str (out, item->error.code);
-        jm_buf_puts (out, ",\"message\":");
-        jm_buf_json_str (out, text);
+        jm_buf_puts (out, ",\"error\":");
+        jm_error_write_json_open (item->error.code, text, out);
         jm_buf_printf (out, ",\"line\":%d,\"column\":%d,\"position\":%ld}}\n", item->line, item->column,
                        item->position);
     }
