@@ -32,7 +32,6 @@
 #define JM_BEST_LIMIT_MAX   100         //  the service's bound on one best reply
 #define JM_BAR_WIDTH        10          //  cells of the score bar, 10 points each
 
-static const char *s_bands [] = { "strong", "good", "partial", "weak", NULL };
 
 
 //  ---------------------------------------------------------------------------
@@ -414,10 +413,8 @@ jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv)
         }
         else
         if (option == s_RANK_BAND) {
-            band = NULL;
-            for (int i = 0; s_bands [i]; i++)
-                if (strcmp (value, s_bands [i]) == 0)
-                    band = s_bands [i];
+            int known = jm_band_lookup (value);
+            band = known >= 0 ? jm_bands [known].name : NULL;
             if (!band)
                 return jm_cli_usage_error (&s_rank_spec, "--band must be strong, good, partial or weak");
         }

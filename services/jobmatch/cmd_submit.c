@@ -468,23 +468,24 @@ s_write_rankings (s_submit_t *self)
 {
     jm_buf_t *out = &self->out;
     jm_buf_reset (out);
-    static const char *bands [] = { "strong", "good", "partial", "weak" };
     for (int j = 0; j < self->job_count; j++) {
         s_ranking_t *ranking = &self->rankings [j];
         qsort (ranking->rows, ranking->count, sizeof (s_row_t), s_row_compare);
-        long counts [4] = { 0 }, cached = 0;
+        long counts [JM_BAND_COUNT] = { 0 }, cached = 0;
         for (size_t r = 0; r < ranking->count; r++) {
-            for (int b = 0; b < 4; b++)
-                counts [b] += ranking->rows [r].band && strcmp (ranking->rows [r].band, bands [b]) == 0;
+            int band = jm_band_lookup (ranking->rows [r].band);
+            if (band >= 0)
+                counts [band]++;
             cached += ranking->rows [r].cached;
         }
         if (j)
             jm_buf_puts (out, "\n");
         jm_buf_puts (out, "Job ");
         jm_cli_text_clean (out, self->jobs [j], 60);
-        jm_buf_printf (out, " v%ld: %zu candidates ranked (strong %ld, good %ld, partial %ld, weak %ld; %ld "
-                       "from the cache)\n\n", ranking->version, ranking->count, counts [0], counts [1],
-                       counts [2], counts [3], cached);
+        jm_buf_printf (out, " v%ld: %zu candidates ranked (", ranking->version, ranking->count);
+        for (int b = 0; b < JM_BAND_COUNT; b++)
+            jm_buf_printf (out, "%s%s %ld", b ? ", " : "", jm_bands [b].name, counts [b]);
+        jm_buf_printf (out, "; %ld from the cache)\n\n", cached);
         static const char *headers [] = {
             ">RANK", "CANDIDATE", "NAME", ">SCORE", "BAND", "REQUIRED", NULL
         };
