@@ -17,6 +17,15 @@ ports and prints one line per test and a summary:
 
     runner.main()
 
+Three layers, each owning one thing; a test imports the highest it needs:
+  harness.py (this file)      processes (spawn, cleanup), Redis, one gateway,
+                              MDP clients and workers, the runner
+  stack.py                    the pipeline on top: redis + gateways +
+                              matchers (Stack), batch runs, candidates
+  ../e2e/dashstack.py         the dashboard on top of a Stack: its command
+                              line (dashboard_argv), HTTP client, OpenAPI check
+Only harness.spawn starts a process; the layers above build command lines.
+
 What it gives you:
 
   free_port()                 a free TCP port on 127.0.0.1
