@@ -24,7 +24,8 @@ Three layers, each owning one thing; a test imports the highest it needs:
                               matchers (Stack), batch runs, candidates
   ../e2e/dashstack.py         the dashboard on top of a Stack: its command
                               line (dashboard_argv), HTTP client, OpenAPI check
-Only harness.spawn starts a process; the layers above build command lines.
+Programs that keep running start through harness.spawn (stopped after the
+test); the layers above only build their command lines.
 
 What it gives you:
 
