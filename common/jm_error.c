@@ -1,4 +1,5 @@
-/*  jm_error: first-error-wins error records.  See jm_error.h.  */
+/*  jm_error: first-error-wins error records and the JSON object clients
+    see of one.  See jm_error.h.                                            */
 #include "jm_error.h"
 
 #include <stdarg.h>
@@ -98,4 +99,22 @@ jm_error_prefix (jm_error_t *err, const char *format, ...)
     memcpy (err->message, prefix, prefix_len);
     err->message [prefix_len + message_len] = 0;
     s_repair_utf8 (err->message);
+}
+
+void
+jm_error_write_json_open (const char *code, const char *message, jm_buf_t *out)
+{
+    jm_buf_puts (out, "{\"code\":");
+    jm_buf_json_str (out, code);
+    jm_buf_puts (out, ",\"message\":");
+    jm_buf_json_str (out, message);
+}
+
+void
+jm_error_write_json (const jm_error_t *err, jm_buf_t *out)
+{
+    jm_error_write_json_open (err->code, err->message, out);
+    if (err->line > 0)
+        jm_buf_printf (out, ",\"line\":%d,\"column\":%d", err->line, err->column);
+    jm_buf_puts (out, "}");
 }

@@ -8,6 +8,7 @@
 #define JM_ERROR_H
 
 #include <stdbool.h>
+#include "jm_buf.h"
 
 #define JM_ERROR_CODE_MAX     32
 #define JM_ERROR_MESSAGE_MAX  512
@@ -56,5 +57,13 @@ void jm_error_prefix (jm_error_t *err, const char *format, ...)
 
 //  True when err is non-NULL and holds an error.
 bool jm_error_is_set (const jm_error_t *err);
+
+//  Appends the error object every reply carries, {"code":..,"message":..},
+//  to out, with "line" and "column" when err->line > 0.
+void jm_error_write_json (const jm_error_t *err, jm_buf_t *out);
+
+//  Appends the same object's start, {"code":..,"message":.., left open for
+//  the caller's own fields (an item's "position") and closing '}'.
+void jm_error_write_json_open (const char *code, const char *message, jm_buf_t *out);
 
 #endif

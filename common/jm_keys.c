@@ -319,7 +319,8 @@ jm_keys_summary_parts (const jm_keys_t *self, const char *job, const char *versi
 bool
 jm_keys_band_has_set (const char *band)
 {
-    return band && (strcmp (band, "strong") == 0 || strcmp (band, "good") == 0);
+    int known = jm_band_lookup (band);
+    return known >= 0 && known < JM_BAND_SETS;
 }
 
 int
@@ -328,9 +329,8 @@ jm_keys_rank_range (const jm_keys_t *self, const char *job, const char *version,
                     jm_error_t *err)
 {
     assert (range);
-    bool partial = band && strcmp (band, "partial") == 0;
-    bool weak = band && strcmp (band, "weak") == 0;
-    if (band && !partial && !weak && !jm_keys_band_has_set (band)) {
+    int known = jm_band_lookup (band);
+    if (band && known < 0) {
         range->key [0] = '\0';
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "band must be one of strong, good, partial, weak");
@@ -340,8 +340,10 @@ jm_keys_rank_range (const jm_keys_t *self, const char *job, const char *version,
             : jm_keys_rank (self, job, version, range->key, sizeof range->key, err);
     if (len < 0)
         return -1;
-    double low = partial ? JM_BAND_PARTIAL_MIN : -INFINITY;
-    int high = partial ? JM_BAND_GOOD_MIN : weak ? JM_BAND_PARTIAL_MIN : 0;   //  0: none
+    //  a band without a set of its own is a score range of the ranking
+    bool range_only = known >= JM_BAND_SETS;
+    double low = range_only && jm_bands [known].min > 0 ? jm_bands [known].min : -INFINITY;
+    int high = range_only ? (int) jm_bands [known].below : 0;     //  0: none
     if (!isnan (min_score) && min_score > low)
         low = min_score;
     if (isinf (low))

@@ -723,23 +723,51 @@ jm_score_rank (const jm_job_t * const *jobs, int count, const jm_candidate_t *ca
         free (tenths);
 }
 
+const jm_band_info_t jm_bands [JM_BAND_COUNT] = {
+    [JM_BAND_STRONG]  = { "strong",  JM_BAND_STRONG_MIN,  0,                   true },
+    [JM_BAND_GOOD]    = { "good",    JM_BAND_GOOD_MIN,    JM_BAND_STRONG_MIN,  false },
+    [JM_BAND_PARTIAL] = { "partial", JM_BAND_PARTIAL_MIN, JM_BAND_GOOD_MIN,    false },
+    [JM_BAND_WEAK]    = { "weak",    0,                   JM_BAND_PARTIAL_MIN, false }
+};
+
 jm_band_t
 jm_score_band (double score, bool all_required_met)
 {
-    if (score >= JM_BAND_STRONG_MIN && all_required_met)
-        return JM_BAND_STRONG;
-    if (score >= JM_BAND_GOOD_MIN)
-        return JM_BAND_GOOD;
-    if (score >= JM_BAND_PARTIAL_MIN)
-        return JM_BAND_PARTIAL;
+    for (int band = 0; band < JM_BAND_COUNT - 1; band++)
+        if (score >= jm_bands [band].min && (all_required_met || !jm_bands [band].all_required))
+            return (jm_band_t) band;
     return JM_BAND_WEAK;
+}
+
+int
+jm_band_lookup (const char *name)
+{
+    for (int band = 0; name && band < JM_BAND_COUNT; band++)
+        if (strcmp (name, jm_bands [band].name) == 0)
+            return band;
+    return -1;
+}
+
+int
+jm_score_bin (double score)
+{
+    if (!(score >= JM_SCORE_BIN_WIDTH))
+        return 0;
+    if (score >= (JM_SCORE_BINS - 1) * JM_SCORE_BIN_WIDTH)
+        return JM_SCORE_BINS - 1;
+    int bin = (int) (score / JM_SCORE_BIN_WIDTH);
+    if (bin * JM_SCORE_BIN_WIDTH > score)
+        bin--;
+    else
+    if ((bin + 1) * JM_SCORE_BIN_WIDTH <= score)
+        bin++;
+    return bin;
 }
 
 const char *
 jm_band_name (jm_band_t band)
 {
-    static const char *names [] = { "strong", "good", "partial", "weak" };
-    return names [band];
+    return jm_bands [band].name;
 }
 
 const char *

@@ -124,9 +124,35 @@ void jm_job_index_rank (const jm_job_index_t *self, const jm_candidate_t *candid
 #define JM_BAND_STRONG_MIN   80
 #define JM_BAND_GOOD_MIN     60
 #define JM_BAND_PARTIAL_MIN  40
+#define JM_BAND_COUNT        4          //  strong, good, partial, weak
+#define JM_BAND_SETS         2          //  the first bands, strong and good, have Redis sets
+
+//  The score histogram: JM_SCORE_BINS bins of JM_SCORE_BIN_WIDTH points,
+//  [0,10) ... [90,100], the last one closed.
+#define JM_SCORE_BINS        10
+#define JM_SCORE_BIN_WIDTH   10
+
+//  One band: the one table every program and the dashboard's page read
+//  (GET .../summary answers it as band_table).
+typedef struct {
+    const char *name;           //  "strong", "good", "partial", "weak"
+    double min;                 //  lowest score (weak's 0)
+    double below;               //  the next band's lowest score; 0 for the first
+    bool all_required;          //  also needs every required requirement fully met
+} jm_band_info_t;
+
+//  The bands, best first, indexed by jm_band_t.
+extern const jm_band_info_t jm_bands [JM_BAND_COUNT];
 
 //  The band of a score given whether every required requirement is met.
 jm_band_t jm_score_band (double score, bool all_required_met);
+
+//  The band named name, or -1 when name is NULL or no band's name.
+int jm_band_lookup (const char *name);
+
+//  The histogram bin of a score, 0 .. JM_SCORE_BINS - 1: below 10 (or not a
+//  number) 0, from 90 on 9, else the tens.
+int jm_score_bin (double score);
 
 //  Names: "strong"/"good"/"partial"/"weak"; "met"/"partial"/"below_level"/"missing".
 const char *jm_band_name (jm_band_t band);

@@ -379,8 +379,7 @@ jm_store_lookup_next (jm_store_t *self, size_t item)
 static bool
 s_valid_band (const char *band)
 {
-    return band && (strcmp (band, "strong") == 0 || strcmp (band, "good") == 0
-                 || strcmp (band, "partial") == 0 || strcmp (band, "weak") == 0);
+    return jm_band_lookup (band) >= 0;
 }
 
 //  Checks a result's version, fingerprint, json and band (its job and
@@ -574,24 +573,6 @@ static const char *s_summary_lua =
     "end\n"
     "return changed\n";
 
-//  The histogram bin of a score: 0 below 10, 9 from 90 on, else tens (the
-//  bins of ZCOUNT [10k, 10k + 10)).
-static int
-s_score_bin (double score)
-{
-    if (!(score >= 10))
-        return 0;
-    if (score >= 90)
-        return 9;
-    int bin = (int) (score / 10);
-    if (bin * 10 > score)
-        bin--;
-    else
-    if ((bin + 1) * 10 <= score)
-        bin++;
-    return bin;
-}
-
 //  Appends the EVALSHA of the summary script for count results of one job
 //  version (index [] picks them) to out.
 static void
@@ -605,8 +586,10 @@ s_format_summary (jm_store_t *self, jm_store__bytes_t *out, const jm_store_resul
     jm_keys_summary (self->keys, first->job, first->version, keys [0], JM_KEYS_MAX, NULL);
     jm_keys_summary_parts (self->keys, first->job, first->version, keys [1], JM_KEYS_MAX, NULL);
     jm_keys_rank (self->keys, first->job, first->version, keys [2], JM_KEYS_MAX, NULL);
-    jm_keys_rank_band (self->keys, first->job, first->version, "strong", keys [3], JM_KEYS_MAX, NULL);
-    jm_keys_rank_band (self->keys, first->job, first->version, "good", keys [4], JM_KEYS_MAX, NULL);
+    jm_keys_rank_band (self->keys, first->job, first->version, jm_bands [JM_BAND_STRONG].name,
+                       keys [3], JM_KEYS_MAX, NULL);
+    jm_keys_rank_band (self->keys, first->job, first->version, jm_bands [JM_BAND_GOOD].name,
+                       keys [4], JM_KEYS_MAX, NULL);
     snprintf (top, sizeof top, "%ld", first->retain_top > 0 ? first->retain_top : 0);
     if (first->retain_top <= 0 && first->retain_min_score > 0)
         s_format_double (min_score, sizeof min_score, first->retain_min_score);
@@ -619,10 +602,9 @@ s_format_summary (jm_store_t *self, jm_store__bytes_t *out, const jm_store_resul
     for (size_t i = 0; i < count; i++) {
         const jm_store_result_t *result = &results [index [i]];
         const char *band = result->band ? result->band
-                         : result->score >= JM_BAND_GOOD_MIN ? "good"
-                         : result->score >= JM_BAND_PARTIAL_MIN ? "partial" : "weak";
+                         : jm_band_name (jm_score_band (result->score, false));
         offsets [i] = shares.len;
-        char head [2] = { (char) ('0' + s_score_bin (result->score)), band [0] };
+        char head [2] = { (char) ('0' + jm_score_bin (result->score)), band [0] };
         jm_buf_append (&shares, head, 2);
         if (result->missing && result->labels)
             jm_buf_append (&shares, result->missing, result->missing_len);
@@ -681,15 +663,14 @@ s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_
     }
     jm_store__bytes_command (out, argc, argv, lens);
     int commands = 2;               //  the summary's and the ZADD
-    static const char *bands [] = { "strong", "good" };
-    for (int b = 0; b < 2; b++) {
-        key_len = jm_keys_rank_band (self->keys, first->job, first->version, bands [b],
+    for (int b = 0; b < JM_BAND_SETS; b++) {
+        key_len = jm_keys_rank_band (self->keys, first->job, first->version, jm_bands [b].name,
                                      key, sizeof key, NULL);
         for (int adding = 1; adding >= 0; adding--) {
             int band_argc = 2;
             for (size_t i = 0; i < count; i++) {
                 const jm_store_result_t *result = &results [index [i]];
-                if (!result->band || (strcmp (result->band, bands [b]) == 0) != adding)
+                if (!result->band || (strcmp (result->band, jm_bands [b].name) == 0) != adding)
                     continue;
                 if (adding) {
                     argv [band_argc] = scores [i];

@@ -2,11 +2,10 @@
     jm_summary.h.                                                           */
 #include "jm_summary.h"
 #include "jm_alloc.h"
+#include "jm_score.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static const char *s_bands [] = { "strong", "good", "partial", "weak" };
 
 bool
 jm_summary_kept (const jm_reply_t *reply)
@@ -31,7 +30,7 @@ s_compare_missing (const void *a, const void *b)
 void
 jm_summary_write_json (const jm_reply_t *reply, jm_buf_t *out)
 {
-    long long total = 0, bands [4] = { 0 }, bins [10] = { 0 };
+    long long total = 0, bands [JM_BAND_COUNT] = { 0 }, bins [JM_SCORE_BINS] = { 0 };
     size_t pairs = reply && reply->type == JM_REPLY_ARRAY ? reply->count / 2 : 0;
     s_missing_t *missing = jm_malloc ((pairs ? pairs : 1) * sizeof *missing);
     size_t missing_count = 0;
@@ -43,13 +42,14 @@ jm_summary_write_json (const jm_reply_t *reply, jm_buf_t *out)
         if (strcmp (field, "total") == 0)
             total = value;
         else
-        if (strncmp (field, "bin:", 4) == 0 && field [4] >= '0' && field [4] <= '9' && !field [5])
+        if (strncmp (field, "bin:", 4) == 0 && field [4] >= '0' && field [4] < '0' + JM_SCORE_BINS
+        &&  !field [5])
             bins [field [4] - '0'] = value;
         else
         if (strncmp (field, "band:", 5) == 0) {
-            for (int b = 0; b < 4; b++)
-                if (strcmp (field + 5, s_bands [b]) == 0)
-                    bands [b] = value;
+            int band = jm_band_lookup (field + 5);
+            if (band >= 0)
+                bands [band] = value;
         }
         else
         if (strncmp (field, "missing:", 8) == 0 && value > 0)
@@ -57,10 +57,10 @@ jm_summary_write_json (const jm_reply_t *reply, jm_buf_t *out)
     }
     qsort (missing, missing_count, sizeof *missing, s_compare_missing);
     jm_buf_printf (out, "\"total\":%lld,\"bands\":{", total);
-    for (int b = 0; b < 4; b++)
-        jm_buf_printf (out, "%s\"%s\":%lld", b ? "," : "", s_bands [b], bands [b]);
+    for (int b = 0; b < JM_BAND_COUNT; b++)
+        jm_buf_printf (out, "%s\"%s\":%lld", b ? "," : "", jm_bands [b].name, bands [b]);
     jm_buf_puts (out, "},\"histogram\":[");
-    for (int bin = 0; bin < 10; bin++)
+    for (int bin = 0; bin < JM_SCORE_BINS; bin++)
         jm_buf_printf (out, "%s%lld", bin ? "," : "", bins [bin]);
     jm_buf_puts (out, "],\"missing\":[");
     for (size_t m = 0; m < missing_count && m < JM_SUMMARY_MISSING; m++) {

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "reader.h"
 #include "jm_log.h"
+#include "jm_score.h"
 #include "jm_taxonomy.h"
 #include "jm_alloc.h"
 
@@ -343,14 +344,13 @@ jm_api_ranking (jm_exchange_t *self)
             return jm_exchange_error (self, JM_ERR_INVALID_REQUEST,
                                       "min_score must be a number from 0 to 100");
     }
-    static const char *bands [] = { "strong", "good", "partial", "weak" };
     const char *band = jm_exchange_query (self, "band");
     const char *known = NULL;
     if (band && *band) {
-        for (size_t index = 0; index < 4; index++)
-            if (strcmp (band, bands [index]) == 0)
-                known = bands [index];
-        if (!known)
+        int index = jm_band_lookup (band);
+        if (index >= 0)
+            known = jm_bands [index].name;
+        else
             return jm_exchange_error (self, JM_ERR_INVALID_REQUEST,
                                       "band must be one of strong, good, partial, weak");
     }

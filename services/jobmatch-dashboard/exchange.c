@@ -373,10 +373,8 @@ s_error (jm_exchange_t *self, const char *code, const char *message, int line, i
 {
     jm_buf_t *out = &self->out;
     jm_buf_reset (out);
-    jm_buf_puts (out, "{\"error\":{\"code\":");
-    jm_buf_json_str (out, code);
-    jm_buf_puts (out, ",\"message\":");
-    jm_buf_json_str (out, message);
+    jm_buf_puts (out, "{\"error\":");
+    jm_error_write_json_open (code, message, out);
     if (line > 0)
         jm_buf_printf (out, ",\"line\":%d,\"column\":%d", line, column);
     jm_buf_puts (out, "}}");

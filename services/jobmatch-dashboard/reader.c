@@ -8,6 +8,7 @@
 #include "reader.h"
 #include "reader_private.h"
 #include "jm_keys.h"
+#include "jm_score.h"
 #include "jm_log.h"
 #include "jm_store.h"
 #include "jm_alloc.h"
@@ -25,7 +26,6 @@
 #define SUMMARY_SAMPLE  1000            //  best candidates the missing skills are counted over
 #define MISSING_MAX     20
 
-const char *jm_reader_bands [4] = { "strong", "good", "partial", "weak" };
 
 //  --------------------------------------------------------------------------
 //  Redis
@@ -404,26 +404,27 @@ s_summary_recount (jm_app_t *app, const char *job, jm_reader_job_t *state_p, jm_
     const char *key = ranking.key;
     jm_store_calls_t *calls = jm_store_calls_new ();
     jm_store_calls_addv (calls, "ZCARD", key, NULL);                         //  0
-    for (size_t band = 0; band < 4; band++) {                               //  1..4
+    for (size_t band = 0; band < JM_BAND_COUNT; band++) {                   //  1..4
         jm_keys_range_t range;
-        jm_reader_rank_range (app, job, &state, jm_reader_bands [band], NAN, &range, NULL);
+        jm_reader_rank_range (app, job, &state, jm_bands [band].name, NAN, &range, NULL);
         jm_store_calls_addv (calls, "ZCOUNT", range.key, range.min, range.max, NULL);
     }
-    for (int bin = 0; bin < 10; bin++) {                                    //  5..14
+    for (int bin = 0; bin < JM_SCORE_BINS; bin++) {                         //  5..14
         char low [16], high [16];
-        snprintf (low, sizeof low, bin? "%d": "-inf", bin * 10);
-        snprintf (high, sizeof high, bin < 9? "(%d": "+inf", (bin + 1) * 10);
+        snprintf (low, sizeof low, bin? "%d": "-inf", bin * JM_SCORE_BIN_WIDTH);
+        snprintf (high, sizeof high, bin < JM_SCORE_BINS - 1? "(%d": "+inf", (bin + 1) * JM_SCORE_BIN_WIDTH);
         jm_store_calls_addv (calls, "ZCOUNT", key, low, high, NULL);
     }
     char last [16];
     snprintf (last, sizeof last, "%d", SUMMARY_SAMPLE - 1);
     jm_store_calls_addv (calls, "ZREVRANGE", key, "0", last, NULL);         //  15
+    enum { S_BANDS_AT = 1, S_BINS_AT = S_BANDS_AT + JM_BAND_COUNT, S_BEST_AT = S_BINS_AT + JM_SCORE_BINS };
     json_t *reply = NULL;
     jm_store_calls_t *results = jm_store_calls_new ();
     if (jm_reader_run (app, calls, err))
         goto done;
     //  the requirements the best candidates miss
-    const jm_reply_t *best = jm_store_calls_reply (calls, 15);
+    const jm_reply_t *best = jm_store_calls_reply (calls, S_BEST_AT);
     for (size_t index = 0; best && index < best->count; index++) {
         char result_key [JM_READER_KEY_MAX];
         if (jm_keys_result (jm_reader_keys (app), job, best->items [index].str, result_key,
@@ -472,21 +473,22 @@ s_summary_recount (jm_app_t *app, const char *job, jm_reader_job_t *state_p, jm_
     long long total = jm_reader_int (jm_store_calls_reply (calls, 0), 0);
     long long banded = 0;
     json_t *bands = json_object ();
-    for (size_t band = 0; band < 4; band++) {
-        long long count = jm_reader_int (jm_store_calls_reply (calls, 1 + band), 0);
+    for (size_t band = 0; band < JM_BAND_COUNT; band++) {
+        long long count = jm_reader_int (jm_store_calls_reply (calls, S_BANDS_AT + band), 0);
         banded += count;
-        json_object_set_new (bands, jm_reader_bands [band], json_integer (count));
+        json_object_set_new (bands, jm_bands [band].name, json_integer (count));
     }
     //  rankings written before band sets existed: count the bands of the
     //  results read, exact when they are the whole ranking
     if (banded == 0 && total > 0 && total <= SUMMARY_SAMPLE)
-        for (size_t band = 0; band < 4; band++)
-            json_object_set_new (bands, jm_reader_bands [band], json_integer (
-                json_integer_value (json_object_get (bands_seen, jm_reader_bands [band]))));
+        for (size_t band = 0; band < JM_BAND_COUNT; band++)
+            json_object_set_new (bands, jm_bands [band].name, json_integer (
+                json_integer_value (json_object_get (bands_seen, jm_bands [band].name))));
     json_decref (bands_seen);
     json_t *histogram = json_array ();
-    for (int bin = 0; bin < 10; bin++)
-        json_array_append_new (histogram, json_integer (jm_reader_int (jm_store_calls_reply (calls, 5 + bin), 0)));
+    for (int bin = 0; bin < JM_SCORE_BINS; bin++)
+        json_array_append_new (histogram,
+                               json_integer (jm_reader_int (jm_store_calls_reply (calls, S_BINS_AT + bin), 0)));
     reply = json_pack ("{s:s, s:i, s:I, s:o, s:o, s:o, s:O, s:b}", "job", job, "version", state.ranked,
                        "total", (json_int_t) total, "bands", bands, "histogram", histogram,
                        "missing", missing, "rescoring", state.rescoring, "recounted", 1);
@@ -494,6 +496,19 @@ done:
     jm_store_calls_destroy (&results);
     jm_store_calls_destroy (&calls);
     return reply;
+}
+
+//  The bands as the page draws them: jm_bands, best first, with the
+//  histogram's bin width.
+static json_t *
+s_band_table (void)
+{
+    json_t *bands = json_array ();
+    for (int band = 0; band < JM_BAND_COUNT; band++)
+        json_array_append_new (bands, json_pack ("{s:s, s:f, s:b}", "name", jm_bands [band].name,
+                                                 "min", jm_bands [band].min,
+                                                 "all_required", jm_bands [band].all_required));
+    return json_pack ("{s:o, s:i}", "bands", bands, "bin_width", JM_SCORE_BIN_WIDTH);
 }
 
 json_t *
@@ -530,6 +545,8 @@ jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
     json_object_set_new (reply, "version", json_integer (state.ranked));
     json_object_set (reply, "rescoring", state.rescoring);
 done:
+    if (reply)
+        json_object_set_new (reply, "band_table", s_band_table ());
     jm_store_calls_destroy (&calls);
     jm_reader_job_free (&state);
     return reply;

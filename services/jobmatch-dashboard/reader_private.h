@@ -11,9 +11,6 @@
 
 #define JM_READER_KEY_MAX   1024
 
-//  The four bands, best first
-extern const char *jm_reader_bands [4];
-
 //  What a view knows of one job
 typedef struct {
     json_t *job;                    //  the job object, with "version"

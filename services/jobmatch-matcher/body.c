@@ -87,23 +87,11 @@ jm_body_detail (json_t *body, jm_detail_t *detail, jm_error_t *err)
 }
 
 void
-jm_body_error_object (jm_buf_t *out, const jm_error_t *err)
-{
-    jm_buf_puts (out, "{\"code\":");
-    jm_buf_json_str (out, err->code);
-    jm_buf_puts (out, ",\"message\":");
-    jm_buf_json_str (out, err->message);
-    if (err->line > 0)
-        jm_buf_printf (out, ",\"line\":%d,\"column\":%d", err->line, err->column);
-    jm_buf_puts (out, "}");
-}
-
-void
 jm_body_error (jm_buf_t *out, const jm_error_t *err)
 {
     jm_buf_reset (out);
     jm_buf_puts (out, "{\"ok\":false,\"error\":");
-    jm_body_error_object (out, err);
+    jm_error_write_json (err, out);
     jm_buf_puts (out, "}");
 }
 

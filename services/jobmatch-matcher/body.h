@@ -43,10 +43,6 @@ const char *
 int
     jm_body_detail (json_t *body, jm_detail_t *detail, jm_error_t *err);
 
-//  Appends {"code": C, "message": M[, "line": L, "column": C]} (no "ok").
-void
-    jm_body_error_object (jm_buf_t *out, const jm_error_t *err);
-
 //  Replaces out with {"ok": false, "error": {...}}.
 void
     jm_body_error (jm_buf_t *out, const jm_error_t *err);

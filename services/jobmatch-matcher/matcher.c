@@ -389,18 +389,6 @@ s_parse_request (jm_matcher_t *self, s_request_t *request)
     request->entry_count = (int) self->entry_count - request->first_entry;
 }
 
-static void
-s_write_error_object (jm_buf_t *out, const jm_error_t *error)
-{
-    jm_buf_puts (out, "{\"code\":");
-    jm_buf_json_str (out, error->code);
-    jm_buf_puts (out, ",\"message\":");
-    jm_buf_json_str (out, error->message);
-    if (error->line > 0)
-        jm_buf_printf (out, ",\"line\":%d,\"column\":%d", error->line, error->column);
-    jm_buf_puts (out, "}");
-}
-
 //  How a result was served, closing its object: appended to each stored
 //  result (less its '}') in a reply
 enum { SERVED_UNSTORED, SERVED_STORED, SERVED_CACHED };
@@ -445,7 +433,7 @@ s_write_reply (jm_matcher_t *self, s_request_t *request, jm_buf_t *out, s_writes
     request->reply_offset = out->len;
     if (jm_error_is_set (&request->error)) {
         jm_buf_puts (out, "{\"ok\":false,\"error\":");
-        s_write_error_object (out, &request->error);
+        jm_error_write_json (&request->error, out);
         jm_buf_puts (out, "}");
         self->errors_done++;
         return;
@@ -458,7 +446,7 @@ s_write_reply (jm_matcher_t *self, s_request_t *request, jm_buf_t *out, s_writes
             jm_buf_printf (out, "%s{\"position\":%d,\"candidate\":", first ? "" : ",", e);
             jm_buf_json_str (out, entry->id);
             jm_buf_puts (out, ",\"error\":");
-            s_write_error_object (out, &entry->error);
+            jm_error_write_json (&entry->error, out);
             jm_buf_puts (out, "}");
             first = false;
             self->errors_done++;

@@ -763,7 +763,7 @@ s_serve_put (jm_registry_t *self, json_t *body, jm_buf_t *out)
     if (!job) {
         jm_buf_reset (out);
         jm_buf_puts (out, "{\"ok\":false,\"error\":");
-        jm_body_error_object (out, &err);
+        jm_error_write_json (&err, out);
         if (streq (err.code, JM_ERR_UNKNOWN_SKILL)) {
             json_t *unknown = jm_job_unknown_skills (copy, taxonomy);
             out->len--;                 //  reopen the error object

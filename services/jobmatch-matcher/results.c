@@ -4,6 +4,7 @@
 #include "jm_log.h"
 #include "jm_alloc.h"
 #include "jm_summary.h"
+#include "jm_score.h"
 
 #include <czmq.h>
 #include <math.h>
@@ -12,8 +13,6 @@
 #define SUMMARY_TOP      1000   //  candidates whose missing requirements are counted
 #define SUMMARY_MISSING  20     //  requirements listed as most missing
 #define FLIP_RETRIES     3      //  reads repeated when the ranking flipped meanwhile
-
-static const char *s_bands [] = { "strong", "good", "partial", "weak" };
 
 struct _jm_results_t {
     jm_engine_t *engine;
@@ -228,7 +227,7 @@ s_read_heads (jm_results_t *self, const char *job, const jm_reply_t *page, size_
     jm_store_calls_t *whole = jm_store_calls_new ();
     size_t *whole_of = jm_calloc (entries + 1, sizeof (size_t));
     for (size_t i = 0; i < entries; i++) {
-        const jm_reply_t *reply = jm_store_calls_reply (self->more, i * 3);
+        const jm_reply_t *reply = jm_store_calls_reply (self->more, i * (1 + JM_BAND_SETS));
         if (!jm_reply_str (reply))
             continue;
         heads [i] = jm_store_result_head (reply->str, reply->len);
@@ -269,10 +268,10 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     const char *band = NULL;
     json_t *band_json = json_object_get (body, "band");
     if (band_json && !json_is_null (band_json)) {
-        for (int b = 0; b < 4; b++)
-            if (json_is_string (band_json) && streq (json_string_value (band_json), s_bands [b]))
-                band = s_bands [b];
-        if (!band)
+        int known = jm_band_lookup (json_string_value (band_json));
+        if (known >= 0)
+            band = jm_bands [known].name;
+        else
             jm_error_set (&err, JM_ERR_INVALID_REQUEST,
                           "band must be null or one of \"strong\", \"good\", \"partial\", \"weak\"");
     }
@@ -318,9 +317,10 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
     //  in this version (the stored result may already be of a newer version):
     //  strong or good when in that set, else partial or weak by its score
     jm_store_calls_reset (self->more);
-    char band_keys [2][JM_KEYS_MAX];
-    for (int b = 0; b < 2; b++)
-        jm_keys_rank_band (self->keys, job, state.ranked_text, s_bands [b], band_keys [b], JM_KEYS_MAX, NULL);
+    char band_keys [JM_BAND_SETS][JM_KEYS_MAX];
+    for (int b = 0; b < JM_BAND_SETS; b++)
+        jm_keys_rank_band (self->keys, job, state.ranked_text, jm_bands [b].name, band_keys [b],
+                           JM_KEYS_MAX, NULL);
     for (size_t i = 0; i < entries; i++) {
         const char *candidate = jm_reply_str (jm_reply_item (page, 2 * i));
         char key [JM_KEYS_MAX];
@@ -329,7 +329,7 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
             candidate = "-";
         }
         jm_store_calls_add_result_head (self->more, key);
-        for (int b = 0; b < 2; b++)
+        for (int b = 0; b < JM_BAND_SETS; b++)
             jm_store_calls_addv (self->more, "ZSCORE", band_keys [b], candidate, NULL);
     }
     if (entries && jm_store_run (self->store, self->more)) {
@@ -360,9 +360,9 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_buf_puts (out, ",\"score\":");
         jm_buf_json_number (out, score, 1);
         const char *entry_band = jm_band_name (jm_score_band (score, false));
-        for (int b = 0; b < 2; b++)
-            if (jm_reply_str (jm_store_calls_reply (self->more, i * 3 + 1 + (size_t) b)))
-                entry_band = s_bands [b];
+        for (int b = 0; b < JM_BAND_SETS; b++)
+            if (jm_reply_str (jm_store_calls_reply (self->more, i * (1 + JM_BAND_SETS) + 1 + (size_t) b)))
+                entry_band = jm_bands [b].name;
         jm_buf_puts (out, ",\"band\":");
         jm_buf_json_str (out, entry_band);
         const char *version = json_string_value (json_object_get (head, "version"));
@@ -510,6 +510,11 @@ s_compare_missing (const void *a, const void *b)
     return strcmp (x->label, y->label);
 }
 
+//  Where the recount's replies are: ZCARD, a ZCOUNT per band, a ZCOUNT per
+//  histogram bin, the best candidates, the ranked version.
+enum { s_SUMMARY_BANDS_AT = 1, s_SUMMARY_BINS_AT = s_SUMMARY_BANDS_AT + JM_BAND_COUNT,
+       s_SUMMARY_BEST_AT = s_SUMMARY_BINS_AT + JM_SCORE_BINS, s_SUMMARY_RANKED_AT };
+
 //  Recounts the summary from the ranking and the best SUMMARY_TOP results:
 //  for a ranking written before summaries were kept with it.
 static void
@@ -523,15 +528,16 @@ s_serve_summary_recount (jm_results_t *self, const char *job, const char *job_ke
         jm_keys_rank (self->keys, job, state.ranked_text, all, sizeof all, NULL);
         jm_store_calls_reset (self->calls);
         jm_store_calls_addv (self->calls, "ZCARD", all, NULL);
-        for (int b = 0; b < 4; b++) {
+        for (int b = 0; b < JM_BAND_COUNT; b++) {                       //  1..4
             jm_keys_range_t range;
-            jm_keys_rank_range (self->keys, job, state.ranked_text, s_bands [b], NAN, &range, NULL);
+            jm_keys_rank_range (self->keys, job, state.ranked_text, jm_bands [b].name, NAN, &range, NULL);
             jm_store_calls_addv (self->calls, "ZCOUNT", range.key, range.min, range.max, NULL);
         }
-        for (int bin = 0; bin < 10; bin++) {
+        for (int bin = 0; bin < JM_SCORE_BINS; bin++) {                 //  5..14
             char low [16], high [16];
-            snprintf (low, sizeof low, "%d", bin * 10);
-            snprintf (high, sizeof high, bin == 9 ? "+inf" : "(%d", (bin + 1) * 10);
+            snprintf (low, sizeof low, "%d", bin * JM_SCORE_BIN_WIDTH);
+            snprintf (high, sizeof high, bin == JM_SCORE_BINS - 1 ? "+inf" : "(%d",
+                      (bin + 1) * JM_SCORE_BIN_WIDTH);
             jm_store_calls_addv (self->calls, "ZCOUNT", all, bin ? low : "-inf", high, NULL);
         }
         char top [16];
@@ -543,11 +549,11 @@ s_serve_summary_recount (jm_results_t *self, const char *job, const char *job_ke
             return;
         }
         long long ranked_after = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, 16), &ranked_after);
+        jm_reply_int (jm_store_calls_reply (self->calls, s_SUMMARY_RANKED_AT), &ranked_after);
         if (ranked_after == state.ranked || attempt == FLIP_RETRIES)
             break;
     }
-    const jm_reply_t *ids = jm_store_calls_reply (self->calls, 15);
+    const jm_reply_t *ids = jm_store_calls_reply (self->calls, s_SUMMARY_BEST_AT);
     size_t id_count = ids && ids->type == JM_REPLY_ARRAY ? ids->count : 0;
     jm_store_calls_reset (self->more);
     for (size_t i = 0; i < id_count; i++) {
@@ -600,15 +606,15 @@ s_serve_summary_recount (jm_results_t *self, const char *job, const char *job_ke
     jm_buf_puts (out, "{\"ok\":true,\"job\":");
     jm_buf_json_str (out, job);
     jm_buf_printf (out, ",\"version\":%lld,\"total\":%lld,\"bands\":{", state.ranked, total);
-    for (int b = 0; b < 4; b++) {
+    for (int b = 0; b < JM_BAND_COUNT; b++) {
         value = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, 1 + (size_t) b), &value);
-        jm_buf_printf (out, "%s\"%s\":%lld", b ? "," : "", s_bands [b], value);
+        jm_reply_int (jm_store_calls_reply (self->calls, s_SUMMARY_BANDS_AT + (size_t) b), &value);
+        jm_buf_printf (out, "%s\"%s\":%lld", b ? "," : "", jm_bands [b].name, value);
     }
     jm_buf_puts (out, "},\"histogram\":[");
-    for (int bin = 0; bin < 10; bin++) {
+    for (int bin = 0; bin < JM_SCORE_BINS; bin++) {
         value = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, 5 + (size_t) bin), &value);
+        jm_reply_int (jm_store_calls_reply (self->calls, s_SUMMARY_BINS_AT + (size_t) bin), &value);
         jm_buf_printf (out, "%s%lld", bin ? "," : "", value);
     }
     jm_buf_puts (out, "],\"missing\":[");

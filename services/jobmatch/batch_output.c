@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "jm_alloc.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -30,7 +31,6 @@ static const char s_csv_header_v1 [] = "id,name,job,score,band,required,missing,
 enum { s_CSV_ID, s_CSV_NAME, s_CSV_JOB, s_CSV_SCORE, s_CSV_BAND, s_CSV_REQUIRED, s_CSV_MISSING,
        s_CSV_ERROR, s_CSV_LINE, s_CSV_CACHED, s_CSV_STORED, s_CSV_FIELDS };
 
-const char *jm_batch_band_names [JM_BATCH_BANDS] = { "strong", "good", "partial", "weak", "other" };
 
 struct _jm_batch_output_t {
     int fd;
@@ -47,11 +47,18 @@ struct _jm_batch_output_t {
     off_t dropped;              //  on disk and out of the cache up to here
 };
 
+const char *
+jm_batch_band_name (int band)
+{
+    assert (band >= 0 && band < JM_BATCH_BANDS);
+    return band < JM_BATCH_BAND_OTHER ? jm_band_name ((jm_band_t) band) : "other";
+}
+
 int
 jm_batch_band_index (const char *value, size_t len)
 {
     for (int band = 0; band < JM_BATCH_BAND_OTHER; band++)
-        if (jm_batch_json_is_str (value, len, jm_batch_band_names [band]))
+        if (jm_batch_json_is_str (value, len, jm_batch_band_name (band)))
             return band;
     return JM_BATCH_BAND_OTHER;
 }
@@ -243,16 +250,12 @@ s_error_record (jm_batch_output_t *self, long line, int j, const char *entry, si
             jm_buf_append (out, fields [1].value, fields [1].len);
         else
         if (entry)
-            jm_buf_puts (out, "{\"code\":\"internal\",\"message\":\"an error entry without an error\"}");
-        else {
-            jm_buf_puts (out, "{\"code\":");
-            jm_buf_json_str (out, local->code);
-            jm_buf_puts (out, ",\"message\":");
-            jm_buf_json_str (out, local->message);
-            if (local->line > 0)
-                jm_buf_printf (out, ",\"line\":%d,\"column\":%d", local->line, local->column);
+        {
+            jm_error_write_json_open (JM_ERR_INTERNAL, "an error entry without an error", out);
             jm_buf_puts (out, "}");
         }
+        else
+            jm_error_write_json (local, out);
         jm_buf_puts (out, "}\n");
         return;
     }
@@ -449,8 +452,8 @@ s_scan_line (s_scan_t *scan, const char *line, size_t len)
               && memcmp (data + starts [s_CSV_JOB], job, strlen (job)) == 0;
         error = ends [s_CSV_ERROR] > starts [s_CSV_ERROR];
         for (int b = 0; b < JM_BATCH_BAND_OTHER; b++)
-            if (ends [s_CSV_BAND] - starts [s_CSV_BAND] == strlen (jm_batch_band_names [b])
-            &&  memcmp (data + starts [s_CSV_BAND], jm_batch_band_names [b], strlen (jm_batch_band_names [b])) == 0)
+            if (ends [s_CSV_BAND] - starts [s_CSV_BAND] == strlen (jm_batch_band_name (b))
+            &&  memcmp (data + starts [s_CSV_BAND], jm_batch_band_name (b), strlen (jm_batch_band_name (b))) == 0)
                 band = b;
         cached = ends [s_CSV_CACHED] - starts [s_CSV_CACHED] == 4 && memcmp (data + starts [s_CSV_CACHED], "true", 4) == 0;
         not_stored = !self->csv_v1 && ends [s_CSV_STORED] - starts [s_CSV_STORED] == 5

@@ -33,13 +33,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "jm_error.h"
+#include "jm_score.h"
 
 #define JM_BATCH_ERROR_LINES_MAX 1000  //  error line numbers kept for the summary
 
 typedef enum { JM_BATCH_OUT_JSONL, JM_BATCH_OUT_CSV } jm_batch_out_format_t;
 
-enum { JM_BATCH_BAND_STRONG, JM_BATCH_BAND_GOOD, JM_BATCH_BAND_PARTIAL, JM_BATCH_BAND_WEAK,
-       JM_BATCH_BAND_OTHER, JM_BATCH_BANDS };
+//  The bands of jm_bands (jm_band_t indexes), then "other" for a line without one.
+enum { JM_BATCH_BAND_OTHER = JM_BAND_COUNT, JM_BATCH_BANDS };
 
 //  What the output holds: candidates and results counted as written.
 typedef struct {
@@ -133,7 +134,7 @@ void jm_batch_tally_add_not_stored (jm_batch_tally_t *tally, const long *positio
 //  The band index of a band value ("\"strong\"", raw JSON text).
 int jm_batch_band_index (const char *value, size_t len);
 
-//  Band names by index ("strong", ..., "other").
-extern const char *jm_batch_band_names [JM_BATCH_BANDS];
+//  The name of band index band: jm_band_name, or "other".
+const char *jm_batch_band_name (int band);
 
 #endif

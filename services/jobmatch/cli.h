@@ -202,6 +202,26 @@ const char *jm_cli_number (char *dest, size_t size, double value, int decimals);
 //  object: "; evidence level 5, 10 years: 1.00"; nothing without one.
 void jm_cli_evidence (jm_buf_t *cell, json_t *evidence);
 
+//  A member of a JSON object as a string (NULL when absent or not one), an
+//  integer or a number (0 when absent).
+static inline const char *
+jm_cli_str (json_t *object, const char *key)
+{
+    return json_string_value (json_object_get (object, key));
+}
+
+static inline long long
+jm_cli_int (json_t *object, const char *key)
+{
+    return (long long) json_integer_value (json_object_get (object, key));
+}
+
+static inline double
+jm_cli_num (json_t *object, const char *key)
+{
+    return json_number_value (json_object_get (object, key));
+}
+
 //  Offset of the first invalid UTF-8 byte in text, or -1 when it is valid.
 long jm_cli_utf8_invalid (const char *text, size_t len);
 

@@ -601,7 +601,7 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
     fprintf (stderr, "  bands:");
     for (int b = 0; b < JM_BATCH_BANDS; b++)
         if (b < JM_BATCH_BAND_OTHER || tally->bands [b])
-            fprintf (stderr, "%s %s %ld", b ? "," : "", jm_batch_band_names [b], tally->bands [b]);
+            fprintf (stderr, "%s %s %ld", b ? "," : "", jm_batch_band_name (b), tally->bands [b]);
     fprintf (stderr, "\n");
     if (tally->errors) {
         fprintf (stderr, "  errors at input lines:");
@@ -666,7 +666,7 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
                        self->verify.results, self->verify.missing, self->verify.candidates);
     jm_buf_puts (&json, "\"bands\":{");
     for (int b = 0; b < JM_BATCH_BANDS; b++)
-        jm_buf_printf (&json, "%s\"%s\":%ld", b ? "," : "", jm_batch_band_names [b], tally->bands [b]);
+        jm_buf_printf (&json, "%s\"%s\":%ld", b ? "," : "", jm_batch_band_name (b), tally->bands [b]);
     jm_buf_puts (&json, "},\"error_lines\":[");
     for (int i = 0; i < tally->error_line_count; i++)
         jm_buf_printf (&json, "%s%ld", i ? "," : "", tally->error_lines [i]);
@@ -678,10 +678,8 @@ s_summary (s_batch_t *self, const char *path, const char *in_path, const char *o
                    (unsigned long long) stats.timeouts, (unsigned long long) stats.refused,
                    (unsigned long long) stats.failovers, (unsigned long long) stats.duplicates);
     if (jm_error_is_set (&self->fatal)) {
-        jm_buf_puts (&json, ",\"error\":{\"code\":");
-        jm_buf_json_str (&json, self->fatal.code);
-        jm_buf_puts (&json, ",\"message\":");
-        jm_buf_json_str (&json, self->fatal.message);
+        jm_buf_puts (&json, ",\"error\":");
+        jm_error_write_json_open (self->fatal.code, self->fatal.message, &json);
         jm_buf_puts (&json, "}");
     }
     jm_buf_puts (&json, "}\n");

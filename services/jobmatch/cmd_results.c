@@ -18,6 +18,7 @@
     Errors and exit status: remote.h (1 refused, 2 no answer or usage).     */
 #include "cli.h"
 #include "remote.h"
+#include "explain.h"
 
 #include <errno.h>
 #include <math.h>
@@ -31,31 +32,10 @@
 #define JM_BEST_LIMIT_MAX   100         //  the service's bound on one best reply
 #define JM_BAR_WIDTH        10          //  cells of the score bar, 10 points each
 
-static const char *s_bands [] = { "strong", "good", "partial", "weak", NULL };
 
 
 //  ---------------------------------------------------------------------------
 //  Small helpers
-
-//  A member of object as a string, or NULL.
-static const char *
-s_str (json_t *object, const char *key)
-{
-    return json_string_value (json_object_get (object, key));
-}
-
-//  A member of object as an integer (0 when absent) or as a number.
-static long long
-s_int (json_t *object, const char *key)
-{
-    return (long long) json_integer_value (json_object_get (object, key));
-}
-
-static double
-s_num (json_t *object, const char *key)
-{
-    return json_number_value (json_object_get (object, key));
-}
 
 //  Appends text (NULL: nothing).  Cells and lines are cleaned when they
 //  are added to a table or printed (jm_cli_text_clean): names come from
@@ -162,244 +142,6 @@ static const jm_cli_spec_t s_results_spec = {
     "\n" JM_CLI_REMOTE_EXIT_HELP
 };
 
-//  The "earned by" cell of a requirement of a result.
-static void
-s_earned_by (jm_buf_t *cell, json_t *requirement)
-{
-    const char *status = s_str (requirement, "status");
-    const char *skill = s_str (requirement, "skill");
-    const char *via = s_str (requirement, "via_name");
-    if (!status || strcmp (status, "missing") == 0 || !skill) {
-        jm_buf_puts (cell, "-");
-        return;
-    }
-    const char *relation = s_str (requirement, "relation");
-    if (via && relation && strcmp (relation, "everyday") == 0) {
-        jm_buf_puts (cell, "implied by ");
-        s_append (cell, via);
-        jm_buf_puts (cell, " (everyday ");
-        s_append (cell, skill);
-        jm_buf_puts (cell, ")");
-    }
-    else
-    if (via) {
-        jm_buf_puts (cell, "via ");
-        s_append (cell, via);
-        if (relation && strcmp (relation, "sibling") == 0)
-            jm_buf_puts (cell, " (sibling)");
-        else
-        if (relation) {
-            jm_buf_puts (cell, " (");
-            s_append (cell, relation);
-            jm_buf_puts (cell, relation && strcmp (relation, "parent") == 0 ? " of " : " ");
-            s_append (cell, skill);
-            jm_buf_puts (cell, ")");
-        }
-    }
-    else
-        s_append (cell, skill);
-    const char *written = s_str (requirement, "written");
-    if (json_is_true (json_object_get (requirement, "from_resume")))
-        jm_buf_puts (cell, ", in the resume");
-    else
-    if (written) {
-        jm_buf_puts (cell, ", wrote \"");
-        s_append (cell, written);
-        jm_buf_puts (cell, "\"");
-    }
-    json_t *level = json_object_get (requirement, "level");
-    json_t *min_level = json_object_get (requirement, "min_level");
-    if (json_is_integer (level) && json_is_integer (min_level))
-        jm_buf_printf (cell, ", level %lld of %lld", (long long) json_integer_value (level),
-                       (long long) json_integer_value (min_level));
-    json_t *years = json_object_get (requirement, "years");
-    json_t *min_years = json_object_get (requirement, "min_years");
-    char have [32], want [32];
-    if (json_is_number (years) && json_is_number (min_years))
-        jm_buf_printf (cell, ", %s of %s years", jm_cli_number (have, sizeof have, json_number_value (years), 1),
-                       jm_cli_number (want, sizeof want, json_number_value (min_years), 1));
-    jm_cli_evidence (cell, json_object_get (requirement, "evidence"));
-}
-
-//  Appends the labels of an array of strings, comma-separated, or "none".
-static void
-s_label_list (jm_buf_t *out, json_t *labels)
-{
-    size_t index;
-    json_t *label;
-    jm_buf_t text;
-    jm_buf_init (&text);
-    json_array_foreach (labels, index, label) {
-        if (index)
-            jm_buf_puts (&text, ", ");
-        s_append (&text, json_string_value (label));
-    }
-    jm_cli_text_clean (out, text.len ? text.data : "none", 0);
-    jm_buf_free (&text);
-}
-
-//  A result as a readable breakdown: the same layout as 'score --explain',
-//  built from the result JSON alone.
-static void
-s_explain (json_t *result, jm_buf_t *out)
-{
-    char number [32];
-    jm_buf_t text;
-    jm_buf_init (&text);
-    jm_buf_puts (out, "Candidate  ");
-    s_append (&text, s_str (result, "candidate"));
-    jm_cli_text_clean (out, text.data, 0);
-    const char *name = s_str (result, "name");
-    if (name) {
-        jm_buf_reset (&text);
-        s_append (&text, name);
-        jm_buf_puts (out, " (");
-        jm_cli_text_clean (out, text.data, 60);
-        jm_buf_puts (out, ")");
-    }
-    jm_buf_reset (&text);
-    s_append (&text, s_str (result, "job"));
-    jm_buf_puts (out, "\nJob        ");
-    jm_cli_text_clean (out, text.data, 0);
-    jm_buf_printf (out, " v%lld\nScore      %s (%s), %lld of %lld required met\n\n",
-                   s_int (result, "job_version"),
-                   jm_cli_number (number, sizeof number, s_num (result, "score"), 1),
-                   s_str (result, "band") ? s_str (result, "band") : "?",
-                   s_int (result, "required_met"),
-                   s_int (result, "required_total"));
-
-    static const char *headers [] = {
-        "STATUS", "REQUIREMENT", "IMPORTANCE", ">WEIGHT", ">CREDIT", ">POINTS", "EARNED BY", NULL
-    };
-    jm_cli_table_t *table = jm_cli_table_new (headers);
-    jm_cli_table_limit (table, 1, 48);
-    jm_cli_table_limit (table, 6, 70);
-    double points_total = 0;
-    int missing_required = 0;   //  required requirements penalised: each costs a factor
-    jm_buf_t label, earned;
-    jm_buf_init (&label);
-    jm_buf_init (&earned);
-    size_t index;
-    json_t *requirement;
-    json_array_foreach (json_object_get (result, "requirements"), index, requirement) {
-        jm_buf_reset (&label);
-        jm_buf_reset (&earned);
-        s_append (&label, s_str (requirement, "requirement"));
-        json_t *min_level = json_object_get (requirement, "min_level");
-        if (json_is_integer (min_level))
-            jm_buf_printf (&label, ", level %lld+", (long long) json_integer_value (min_level));
-        json_t *min_years = json_object_get (requirement, "min_years");
-        if (json_is_number (min_years))
-            jm_buf_printf (&label, ", %s+ years",
-                           jm_cli_number (number, sizeof number, json_number_value (min_years), 1));
-        s_earned_by (&earned, requirement);
-        const char *status = s_str (requirement, "status");
-        const char *importance = s_str (requirement, "importance");
-        double credit = s_num (requirement, "credit");
-        double points = s_num (requirement, "points");
-        char status_text [32], weight [32], credit_text [32], points_text [32];
-        snprintf (status_text, sizeof status_text, "%s", status ? status : "?");
-        for (char *c = status_text; *c; c++)
-            if (*c == '_')
-                *c = ' ';
-        snprintf (credit_text, sizeof credit_text, "%.2f", credit);
-        snprintf (points_text, sizeof points_text, "%.1f", points);
-        const char *cells [] = {
-            status_text, label.data, importance ? importance : "?",
-            jm_cli_number (weight, sizeof weight, s_num (requirement, "weight"), 3),
-            credit_text, points_text, earned.data
-        };
-        jm_cli_table_add (table, cells);
-        points_total += points;
-        missing_required += json_is_true (json_object_get (requirement, "penalised"));
-    }
-    jm_cli_table_render (table, 2, true, out);
-    jm_cli_table_destroy (&table);
-    jm_buf_free (&label);
-    jm_buf_free (&earned);
-
-    //  the score is the points; optional points count less per required missing
-    jm_buf_printf (out, "\n  Points       %.1f", points_total);
-    if (missing_required)
-        jm_buf_printf (out, " (%d required missing: optional points count x %.3f, so that no extras"
-                       " make up for a missing must-have)", missing_required, s_num (result, "optional_factor"));
-    jm_buf_puts (out, "\n  Missing      ");
-    s_label_list (out, json_object_get (result, "missing"));
-    json_t *breadth = json_object_get (result, "breadth");
-    if (json_is_object (breadth)) {
-        jm_buf_printf (out, "\n  Breadth      %lld skills listed, the career supports about %.0f",
-                       s_int (breadth, "skills"), s_num (breadth, "supported"));
-        if (s_num (breadth, "factor") < 1)
-            jm_buf_printf (out, ": every credit x %.3f", s_num (breadth, "factor"));
-    }
-    json_t *warning;
-    json_array_foreach (json_object_get (result, "warnings"), index, warning) {
-        jm_buf_reset (&text);
-        s_append (&text, json_string_value (warning));
-        jm_buf_puts (out, "\n  Warning      ");
-        jm_cli_text_clean (out, text.data ? text.data : "", 0);
-    }
-    json_t *ignored = json_object_get (result, "ignored");
-    if (json_is_array (ignored)) {
-        jm_buf_puts (out, "\n  Ignored      ");
-        json_t *item;
-        json_array_foreach (ignored, index, item) {
-            jm_buf_reset (&text);
-            s_append (&text, s_str (item, "name") ? s_str (item, "name") : s_str (item, "id"));
-            jm_buf_puts (&text, " (");
-            jm_buf_puts (&text, jm_reason_words (s_str (item, "reason")));
-            jm_buf_puts (&text, ")");
-            jm_buf_puts (out, index ? ", " : "");
-            jm_cli_text_clean (out, text.data, 60);
-        }
-        if (json_array_size (ignored) == 0)
-            jm_buf_puts (out, "none");
-    }
-    jm_buf_puts (out, "\n  Corrections  ");
-    json_t *entry;
-    json_t *corrections = json_object_get (result, "corrections");
-    json_array_foreach (corrections, index, entry) {
-        jm_buf_reset (&text);
-        s_append (&text, s_str (entry, "input"));
-        jm_buf_puts (out, index ? ", \"" : "\"");
-        jm_cli_text_clean (out, text.data, 40);
-        jm_buf_reset (&text);
-        s_append (&text, s_str (entry, "skill"));
-        jm_buf_puts (out, "\" -> ");
-        jm_cli_text_clean (out, text.data, 40);
-    }
-    if (json_array_size (corrections) == 0)
-        jm_buf_puts (out, "none");
-    jm_buf_puts (out, "\n  Unknown      ");
-    json_t *unknown = json_object_get (result, "unknown_skills");
-    json_array_foreach (unknown, index, entry) {
-        jm_buf_reset (&text);
-        s_append (&text, json_is_string (entry) ? json_string_value (entry) : s_str (entry, "input"));
-        jm_buf_puts (out, index ? ", \"" : "\"");
-        jm_cli_text_clean (out, text.data, 40);
-        jm_buf_puts (out, "\"");
-        const char *suggestion = s_str (entry, "suggestion");
-        if (suggestion) {
-            jm_buf_reset (&text);
-            s_append (&text, suggestion);
-            jm_buf_puts (out, " (closest: ");
-            jm_cli_text_clean (out, text.data, 40);
-            jm_buf_puts (out, ")");
-        }
-    }
-    if (json_array_size (unknown) == 0)
-        jm_buf_puts (out, "none");
-    json_t *versions = json_object_get (result, "versions");
-    if (json_is_object (versions)) {
-        jm_buf_puts (out, "\n  Versions     taxonomy ");
-        jm_cli_text_clean (out, s_str (versions, "taxonomy") ? s_str (versions, "taxonomy") : "?", 20);
-        jm_buf_puts (out, ", scorer ");
-        jm_cli_text_clean (out, s_str (versions, "scorer") ? s_str (versions, "scorer") : "?", 20);
-    }
-    jm_buf_puts (out, "\n");
-    jm_buf_free (&text);
-}
-
 //  The results of one candidate across jobs, as a table or JSON lines.
 static int
 s_results_all (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *candidate, bool table)
@@ -428,12 +170,12 @@ s_results_all (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *cand
         }
         jm_buf_reset (&job);
         jm_buf_reset (&score);
-        s_append (&job, s_str (result, "job"));
-        s_score_bar (&score, s_num (result, "score"), unicode);
+        s_append (&job, jm_cli_str (result, "job"));
+        s_score_bar (&score, jm_cli_num (result, "score"), unicode);
         char version [24];
-        snprintf (version, sizeof version, "%lld", s_int (result, "job_version"));
+        snprintf (version, sizeof version, "%lld", jm_cli_int (result, "job_version"));
         const char *cells [] = {
-            job.data, version, score.data, s_str (result, "band"), s_str (result, "required")
+            job.data, version, score.data, jm_cli_str (result, "band"), jm_cli_str (result, "required")
         };
         jm_cli_table_add (rows, cells);
     }
@@ -514,7 +256,7 @@ jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv)
     jm_buf_init (&out);
     json_t *result = json_object_get (reply, "result");
     if (explain)
-        s_explain (result, &out);
+        jm_cli_explain (result, NULL, &out);
     else
         jm_cli_json_append (&out, result, true);
     json_decref (reply);
@@ -566,17 +308,17 @@ s_rank_footer (json_t *reply, jm_buf_t *out)
 {
     json_t *entries = json_object_get (reply, "entries");
     size_t count = json_array_size (entries);
-    long long total = s_int (reply, "total");
-    long long matching = s_int (reply, "matching");
-    long long version = s_int (reply, "version");
+    long long total = jm_cli_int (reply, "total");
+    long long matching = jm_cli_int (reply, "matching");
+    long long version = jm_cli_int (reply, "version");
     if (count)
         jm_buf_printf (out, "showing %lld-%lld of %lld (%lld in all), version %lld\n",
-                       s_int (json_array_get (entries, 0), "rank"),
-                       s_int (json_array_get (entries, count - 1), "rank"), matching, total, version);
+                       jm_cli_int (json_array_get (entries, 0), "rank"),
+                       jm_cli_int (json_array_get (entries, count - 1), "rank"), matching, total, version);
     else
     if (matching > 0)
         jm_buf_printf (out, "showing none: offset %lld is past the %lld entries (%lld in all), "
-                       "version %lld\n", s_int (reply, "offset"), matching, total, version);
+                       "version %lld\n", jm_cli_int (reply, "offset"), matching, total, version);
     else
     if (total > 0)
         jm_buf_printf (out, "no entry passes the filters (%lld in all), version %lld\n", total, version);
@@ -610,13 +352,13 @@ s_rank_table (json_t *reply, jm_buf_t *out)
         jm_buf_reset (&candidate);
         jm_buf_reset (&name);
         jm_buf_reset (&score);
-        s_append (&candidate, s_str (entry, "candidate"));
-        s_append (&name, s_str (entry, "name"));
-        s_score_bar (&score, s_num (entry, "score"), unicode);
+        s_append (&candidate, jm_cli_str (entry, "candidate"));
+        s_append (&name, jm_cli_str (entry, "name"));
+        s_score_bar (&score, jm_cli_num (entry, "score"), unicode);
         char rank_text [24];
-        snprintf (rank_text, sizeof rank_text, "%lld", s_int (entry, "rank"));
+        snprintf (rank_text, sizeof rank_text, "%lld", jm_cli_int (entry, "rank"));
         const char *cells [] = {
-            rank_text, candidate.data, name.data, score.data, s_str (entry, "band"), s_str (entry, "required")
+            rank_text, candidate.data, name.data, score.data, jm_cli_str (entry, "band"), jm_cli_str (entry, "required")
         };
         jm_cli_table_add (table, cells);
     }
@@ -671,10 +413,8 @@ jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv)
         }
         else
         if (option == s_RANK_BAND) {
-            band = NULL;
-            for (int i = 0; s_bands [i]; i++)
-                if (strcmp (value, s_bands [i]) == 0)
-                    band = s_bands [i];
+            int known = jm_band_lookup (value);
+            band = known >= 0 ? jm_bands [known].name : NULL;
             if (!band)
                 return jm_cli_usage_error (&s_rank_spec, "--band must be strong, good, partial or weak");
         }
@@ -764,8 +504,8 @@ s_job_titles (jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
         size_t index;
         json_t *job;
         json_array_foreach (json_object_get (reply, "jobs"), index, job)
-            if (s_str (job, "id") && s_str (job, "title"))
-                json_object_set (titles, s_str (job, "id"), json_object_get (job, "title"));
+            if (jm_cli_str (job, "id") && jm_cli_str (job, "title"))
+                json_object_set (titles, jm_cli_str (job, "id"), json_object_get (job, "title"));
     }
     json_decref (reply);
     return titles;
@@ -845,17 +585,17 @@ jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv)
         jm_buf_reset (&job);
         jm_buf_reset (&title);
         jm_buf_reset (&score);
-        const char *id = s_str (result, "job");
+        const char *id = jm_cli_str (result, "job");
         s_append (&job, id);
-        const char *job_title = s_str (result, "title");
+        const char *job_title = jm_cli_str (result, "title");
         if (!job_title && titles && id)
             job_title = json_string_value (json_object_get (titles, id));
         s_append (&title, job_title ? job_title : "");
-        s_score_bar (&score, s_num (result, "score"), unicode);
+        s_score_bar (&score, jm_cli_num (result, "score"), unicode);
         char rank [24];
         snprintf (rank, sizeof rank, "%zu", index + 1);
-        const char *cells [] = { rank, job.data, title.data, score.data, s_str (result, "band"),
-                                 s_str (result, "required") };
+        const char *cells [] = { rank, job.data, title.data, score.data, jm_cli_str (result, "band"),
+                                 jm_cli_str (result, "required") };
         jm_cli_table_add (rows, cells);
     }
     if (json_array_size (results))

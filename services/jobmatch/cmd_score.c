@@ -8,7 +8,10 @@
     that cannot be read or is invalid gets an error object in its place and
     the others are still scored (exit 1).                                  */
 #include "cli.h"
+#include "explain.h"
 #include "jm_proficiency.h"
+
+#include <assert.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,204 +62,23 @@ typedef struct {
 //  ---------------------------------------------------------------------------
 //  --explain
 
-static const char *
-s_status_text (jm_status_t status)
-{
-    static const char *texts [] = { "met", "partial", "below level", "missing" };
-    return texts [status];
-}
-
-//  The "earned by" cell: the candidate's skill, how it relates to the
-//  wanted one, what they wrote, and the level or years when the job sets
-//  a minimum.
-//  How evidence set a skill's credit, in words: "level 5, 10 years: 1.00"
-static void
-s_evidence (jm_buf_t *cell, const jm_candidate_t *candidate, const jm_candidate_skill_t *entry)
-{
-    jm_proficiency_t detail;
-    jm_proficiency_of (candidate, entry, &detail);
-    char years [32], stated [32];
-    jm_cli_number (years, sizeof years, detail.years, 1);
-    jm_cli_number (stated, sizeof stated, detail.years_stated, 1);
-    jm_buf_puts (cell, "; evidence ");
-    switch (detail.basis) {
-        case JM_BASIS_UNKNOWN:
-            jm_buf_puts (cell, "level unstated");
-            break;
-        case JM_BASIS_CAREER:
-            jm_buf_printf (cell, "level unstated, %s-year career",
-                           jm_cli_number (years, sizeof years, candidate->career_years, 1));
-            break;
-        case JM_BASIS_LEVEL:
-            jm_buf_printf (cell, "level %d", detail.level);
-            break;
-        case JM_BASIS_YEARS:
-            jm_buf_printf (cell, "%s years", years);
-            break;
-        default:
-            jm_buf_printf (cell, "level %d, %s years", detail.level, years);
-    }
-    if (detail.years_stated > detail.years && detail.years >= 0)
-        jm_buf_printf (cell, " (%s stated, capped at the career)", stated);
-    jm_buf_printf (cell, ": %.2f", detail.factor);
-    if (candidate->breadth_factor < 1)
-        jm_buf_printf (cell, " x %.2f breadth", candidate->breadth_factor);
-}
-
-static void
-s_earned_by (jm_buf_t *cell, const jm_taxonomy_t *taxonomy, const jm_requirement_t *req,
-             const jm_outcome_t *outcome, const jm_candidate_t *candidate)
-{
-    if (outcome->via < 0)
-        return;
-    const jm_skill_t *via = jm_taxonomy_skill (taxonomy, outcome->via);
-    const jm_skill_t *wanted = jm_taxonomy_skill (taxonomy, outcome->skill);
-    switch (outcome->relation) {
-        case JM_RELATION_IMPLIES:
-            jm_buf_printf (cell, "via %s (implies %s)", via->name, wanted->name);
-            break;
-        case JM_RELATION_PARENT:
-            jm_buf_printf (cell, "via %s (parent of %s)", via->name, wanted->name);
-            break;
-        case JM_RELATION_SIBLING:
-            jm_buf_printf (cell, "via %s (sibling)", via->name);
-            break;
-        case JM_RELATION_EVERYDAY:
-            jm_buf_printf (cell, "implied by %s (everyday %s)", via->name, wanted->name);
-            break;
-        default:
-            jm_buf_puts (cell, via->name);
-    }
-    const jm_candidate_skill_t *entry = jm_candidate_skill (candidate, outcome->via);
-    if (!entry)
-        return;
-    if (entry->from_resume)
-        jm_buf_puts (cell, ", in the resume");
-    else
-    if (entry->input && strcmp (entry->input, via->name) != 0) {
-        jm_buf_puts (cell, ", wrote \"");
-        jm_cli_text_clean (cell, entry->input, 40);
-        jm_buf_puts (cell, "\"");
-    }
-    if (outcome->relation == JM_RELATION_SAME && req->min_level && entry->level)
-        jm_buf_printf (cell, ", level %d of %d", entry->level, req->min_level);
-    char have [32], want [32];
-    if (outcome->relation == JM_RELATION_SAME && req->min_years > 0 && entry->years >= 0)
-        jm_buf_printf (cell, ", %s of %s years",
-                       jm_cli_number (have, sizeof have, jm_proficiency_years (candidate, entry), 1),
-                       jm_cli_number (want, sizeof want, req->min_years, 1));
-    s_evidence (cell, candidate, entry);
-}
-
+//  The breakdown of one candidate against one job: the result JSON at full
+//  detail, rendered as every command renders it (explain.c).
 static void
 s_explain (s_score_t *self, const jm_job_t *job, const jm_candidate_t *candidate)
 {
-    const jm_taxonomy_t *taxonomy = jm_job_taxonomy (job);
     jm_result_t result;
     jm_score_explain (job, candidate, &result);
-    jm_buf_t *out = &self->out;
-    char number [32];
+    jm_buf_t text;
+    jm_buf_init (&text);
+    jm_result_write_json (&result, job, candidate, &text);
+    json_t *parsed = json_loadb (text.data, text.len, 0, NULL);
+    jm_buf_free (&text);
+    assert (parsed);                //  jm_result_write_json writes valid JSON
     if (self->results++)
-        jm_buf_puts (out, "\n");
-    jm_buf_puts (out, "Candidate  ");
-    jm_cli_text_clean (out, candidate->id, 0);
-    if (candidate->name) {
-        jm_buf_puts (out, " (");
-        jm_cli_text_clean (out, candidate->name, 60);
-        jm_buf_puts (out, ")");
-    }
-    jm_buf_printf (out, "\nJob        %s v%d: ", jm_job_id (job), jm_job_version (job));
-    jm_cli_text_clean (out, jm_job_title (job), 0);
-    jm_buf_printf (out, "\nScore      %s (%s), %d of %d required met\n\n",
-                   jm_cli_number (number, sizeof number, result.score, 1), jm_band_name (result.band),
-                   result.required_met, result.required_total);
-
-    static const char *headers [] = {
-        "STATUS", "REQUIREMENT", "IMPORTANCE", ">WEIGHT", ">CREDIT", ">POINTS", "EARNED BY", NULL
-    };
-    jm_cli_table_t *table = jm_cli_table_new (headers);
-    jm_cli_table_limit (table, 1, 48);
-    double points_total = 0;
-    jm_buf_t label, earned, missing;
-    jm_buf_init (&label);
-    jm_buf_init (&earned);
-    jm_buf_init (&missing);
-    for (int r = 0; r < result.requirement_count; r++) {
-        const jm_requirement_t *req = jm_job_requirement (job, r);
-        const jm_outcome_t *outcome = &result.outcomes [r];
-        jm_buf_reset (&label);
-        jm_buf_reset (&earned);
-        jm_buf_puts (&label, req->label);
-        if (req->min_level)
-            jm_buf_printf (&label, ", level %d+", req->min_level);
-        if (req->min_years > 0)
-            jm_buf_printf (&label, ", %s+ years", jm_cli_number (number, sizeof number, req->min_years, 1));
-        s_earned_by (&earned, taxonomy, req, outcome, candidate);
-        char weight [32], credit [32], points [32];
-        snprintf (credit, sizeof credit, "%.2f", outcome->credit);
-        snprintf (points, sizeof points, "%.1f", outcome->contribution);
-        const char *cells [] = {
-            s_status_text (outcome->status), label.data, jm_importance_name (req->importance),
-            jm_cli_number (weight, sizeof weight, req->weight, 3), credit, points,
-            earned.len ? earned.data : "-"
-        };
-        jm_cli_table_add (table, cells);
-        points_total += outcome->contribution;
-        if (outcome->status == JM_STATUS_MISSING)
-            jm_buf_printf (&missing, "%s%s", missing.len ? ", " : "", req->label);
-    }
-    jm_cli_table_render (table, 2, true, out);
-    jm_cli_table_destroy (&table);
-
-    //  the score is the points; optional points count less per required missing
-    jm_buf_printf (out, "\n  Points       %.1f", points_total);
-    if (result.missing_required)
-        jm_buf_printf (out, " (%d required missing: optional points count x %.3f, so that no extras"
-                       " make up for a missing must-have)", result.missing_required, result.gate);
-    jm_buf_puts (out, "\n  Missing      ");
-    jm_cli_text_clean (out, missing.len ? missing.data : "none", 0);
-    jm_buf_printf (out, "\n  Breadth      %d skills listed, the career supports about %.0f",
-                   candidate->breadth_skills, candidate->breadth_supported);
-    if (candidate->breadth_factor < 1)
-        jm_buf_printf (out, ": every credit x %.3f%s", candidate->breadth_factor,
-                       candidate->breadth_factor < JM_BREADTH_WARN ? " (flagged: a keyword list)" : "");
-    jm_buf_puts (out, "\n  Ignored      ");
-    for (int i = 0; i < candidate->ignored_count; i++) {
-        const jm_ignored_skill_t *ignored = &candidate->ignored [i];
-        const jm_skill_t *skill = jm_taxonomy_skill (taxonomy, ignored->skill);
-        if (skill)
-            jm_buf_printf (out, "%s%s (%s)", i ? ", " : "", skill->name,
-                           jm_reason_words (jm_reason_name (ignored->reason)));
-    }
-    if (!candidate->ignored_count)
-        jm_buf_puts (out, "none");
-    jm_buf_puts (out, "\n  Corrections  ");
-    int corrections = 0;
-    for (int i = 0; i < candidate->skill_count; i++) {
-        const jm_candidate_skill_t *entry = &candidate->skills [i];
-        if (entry->match != JM_MATCH_TYPO || !entry->input)
-            continue;
-        jm_buf_puts (out, corrections++ ? ", \"" : "\"");
-        jm_cli_text_clean (out, entry->input, 40);
-        jm_buf_printf (out, "\" -> %s", jm_taxonomy_skill (taxonomy, entry->skill)->name);
-    }
-    if (!corrections)
-        jm_buf_puts (out, "none");
-    jm_buf_puts (out, "\n  Unknown      ");
-    for (int i = 0; i < candidate->unknown_count; i++) {
-        const jm_unknown_skill_t *unknown = &candidate->unknown [i];
-        jm_buf_puts (out, i ? ", \"" : "\"");
-        jm_cli_text_clean (out, unknown->input, 40);
-        jm_buf_puts (out, "\"");
-        if (unknown->suggestion >= 0)
-            jm_buf_printf (out, " (did you mean %s?)", jm_taxonomy_skill (taxonomy, unknown->suggestion)->name);
-    }
-    if (!candidate->unknown_count)
-        jm_buf_puts (out, "none");
-    jm_buf_puts (out, "\n");
-    jm_buf_free (&label);
-    jm_buf_free (&earned);
-    jm_buf_free (&missing);
+        jm_buf_puts (&self->out, "\n");
+    jm_cli_explain (parsed, job, &self->out);
+    json_decref (parsed);
 }
 
 
@@ -278,13 +100,11 @@ s_write_error (s_score_t *self, const jm_cli_item_t *item, const jm_error_t *err
     else
     if (json_is_integer (id))
         jm_buf_printf (out, "\"candidate\":\"%lld\",", (long long) json_integer_value (id));
-    jm_buf_puts (out, "\"error\":{\"code\":");
-    jm_buf_json_str (out, err->code);
-    jm_buf_puts (out, ",\"message\":");
+    jm_buf_puts (out, "\"error\":");
     jm_buf_t message;
     jm_buf_init (&message);
     jm_cli_text_clean (&message, err->message, 0);     //  valid UTF-8, whatever jansson quoted
-    jm_buf_json_str (out, message.data ? message.data : "");
+    jm_error_write_json_open (err->code, message.data ? message.data : "", out);
     jm_buf_free (&message);
     jm_buf_printf (out, ",\"line\":%d,\"column\":%d,\"position\":%ld}}\n", line, column, item->position);
 }

@@ -53,8 +53,8 @@ s_normalize_one (const jm_taxonomy_t *taxonomy, const char *text, size_t len, lo
         else
             snprintf (message, sizeof message, "name %ld contains a NUL byte", position);
         jm_cli_error ("%s", message);
-        jm_buf_puts (out, "{\"error\":{\"code\":\"" JM_ERR_INVALID_REQUEST "\",\"message\":");
-        jm_buf_json_str (out, message);
+        jm_buf_puts (out, "{\"error\":");
+        jm_error_write_json_open (JM_ERR_INVALID_REQUEST, message, out);
         jm_buf_printf (out, ",\"position\":%ld}}\n", position);
         return 1;
     }

@@ -14,6 +14,7 @@
     The whole input is read into memory (like `score`); files of any size
     go through `jobmatch batch`, which streams.                            */
 #include "cli.h"
+#include "explain.h"
 #include "remote.h"
 #include "batch_json.h"
 #include "batch_pipe.h"
@@ -337,148 +338,16 @@ s_on_reply (s_submit_t *self, jm_batch_reply_t *reply)
 //  ---------------------------------------------------------------------------
 //  --explain
 
-//  A member of object as a string, or NULL.
-static const char *
-s_str (json_t *object, const char *key)
-{
-    return json_string_value (json_object_get (object, key));
-}
-
-//  Appends a list of names (strings, or objects with "input"), or "none".
-static void
-s_names (jm_buf_t *out, json_t *list, const char *suggestion_key)
-{
-    size_t index;
-    json_t *entry;
-    json_array_foreach (list, index, entry) {
-        const char *text = json_is_string (entry) ? json_string_value (entry)
-                         : s_str (entry, "input") ? s_str (entry, "input") : s_str (entry, "requirement");
-        jm_buf_puts (out, index ? ", " : "");
-        jm_cli_text_clean (out, text ? text : "?", 40);
-        const char *other = suggestion_key ? s_str (entry, suggestion_key) : NULL;
-        if (other) {
-            jm_buf_puts (out, strcmp (suggestion_key, "skill") == 0 ? " -> " : " (closest: ");
-            jm_cli_text_clean (out, other, 40);
-            if (strcmp (suggestion_key, "skill") != 0)
-                jm_buf_puts (out, ")");
-        }
-    }
-    if (json_array_size (list) == 0)
-        jm_buf_puts (out, "none");
-}
-
-
-//  A result as a readable breakdown, from its JSON.
+//  A result as a readable breakdown, from its JSON (explain.c).
 static void
 s_explain (s_submit_t *self, const char *text, size_t len)
 {
-    jm_buf_t *out = &self->out;
     json_t *result = json_loadb (text, len, 0, NULL);
     if (!result)
         return;
-    char number [32];
     if (self->blocks++)
-        jm_buf_puts (out, "\n");
-    jm_buf_puts (out, "Candidate  ");
-    jm_cli_text_clean (out, s_str (result, "candidate") ? s_str (result, "candidate") : "?", 60);
-    if (s_str (result, "name")) {
-        jm_buf_puts (out, " (");
-        jm_cli_text_clean (out, s_str (result, "name"), 60);
-        jm_buf_puts (out, ")");
-    }
-    jm_buf_puts (out, "\nJob        ");
-    jm_cli_text_clean (out, s_str (result, "job") ? s_str (result, "job") : "?", 60);
-    jm_buf_printf (out, " v%lld\nScore      %s (%s), %s required met%s\n\n",
-                   (long long) json_integer_value (json_object_get (result, "job_version")),
-                   jm_cli_number (number, sizeof number, json_number_value (json_object_get (result, "score")), 1),
-                   s_str (result, "band") ? s_str (result, "band") : "?",
-                   s_str (result, "required") ? s_str (result, "required") : "?",
-                   json_is_true (json_object_get (result, "cached")) ? ", from the cache" : "");
-    static const char *headers [] = {
-        "STATUS", "REQUIREMENT", "IMPORTANCE", ">WEIGHT", ">CREDIT", ">POINTS", "EARNED BY", NULL
-    };
-    jm_cli_table_t *table = jm_cli_table_new (headers);
-    jm_cli_table_limit (table, 1, 48);
-    jm_cli_table_limit (table, 6, 60);
-    jm_buf_t earned;
-    jm_buf_init (&earned);
-    size_t index;
-    json_t *requirement;
-    json_array_foreach (json_object_get (result, "requirements"), index, requirement) {
-        jm_buf_reset (&earned);
-        const char *status = s_str (requirement, "status");
-        const char *skill = s_str (requirement, "skill");
-        if (!status || strcmp (status, "missing") == 0 || !skill)
-            jm_buf_puts (&earned, "-");
-        else {
-            const char *via = s_str (requirement, "via_name");
-            bool everyday = via && s_str (requirement, "relation")
-                         && strcmp (s_str (requirement, "relation"), "everyday") == 0;
-            jm_buf_puts (&earned, everyday ? "implied by " : via ? "via " : "");
-            jm_buf_puts (&earned, via ? via : skill);
-            const char *written = s_str (requirement, "written");
-            if (json_is_true (json_object_get (requirement, "from_resume")))
-                jm_buf_puts (&earned, ", in the resume");
-            else
-            if (written)
-                jm_buf_printf (&earned, ", wrote \"%s\"", written);
-            jm_cli_evidence (&earned, json_object_get (requirement, "evidence"));
-        }
-        char status_text [32], weight [32], credit [32], points [32];
-        snprintf (status_text, sizeof status_text, "%s", status ? status : "?");
-        for (char *c = status_text; *c; c++)
-            if (*c == '_')
-                *c = ' ';
-        snprintf (credit, sizeof credit, "%.2f", json_number_value (json_object_get (requirement, "credit")));
-        snprintf (points, sizeof points, "%.1f", json_number_value (json_object_get (requirement, "points")));
-        const char *cells [] = {
-            status_text, s_str (requirement, "requirement"), s_str (requirement, "importance"),
-            jm_cli_number (weight, sizeof weight, json_number_value (json_object_get (requirement, "weight")), 3),
-            credit, points, earned.data
-        };
-        jm_cli_table_add (table, cells);
-    }
-    jm_cli_table_render (table, 2, true, out);
-    jm_cli_table_destroy (&table);
-    jm_buf_free (&earned);
-    long long missing_required = json_integer_value (json_object_get (result, "missing_required"));
-    if (missing_required > 0)
-        jm_buf_printf (out, "\n  Required     %lld missing: optional points count x %.3f, so that no extras"
-                       " make up for a missing must-have", missing_required,
-                       json_number_value (json_object_get (result, "optional_factor")));
-    jm_buf_puts (out, "\n  Missing      ");
-    s_names (out, json_object_get (result, "missing"), NULL);
-    json_t *breadth = json_object_get (result, "breadth");
-    if (json_is_object (breadth)) {
-        jm_buf_printf (out, "\n  Breadth      %lld skills listed, the career supports about %.0f",
-                       (long long) json_integer_value (json_object_get (breadth, "skills")),
-                       json_number_value (json_object_get (breadth, "supported")));
-        if (json_number_value (json_object_get (breadth, "factor")) < 1)
-            jm_buf_printf (out, ": every credit x %.3f", json_number_value (json_object_get (breadth, "factor")));
-    }
-    json_t *item;
-    json_array_foreach (json_object_get (result, "warnings"), index, item) {
-        jm_buf_puts (out, "\n  Warning      ");
-        jm_cli_text_clean (out, json_string_value (item) ? json_string_value (item) : "", 0);
-    }
-    json_t *ignored = json_object_get (result, "ignored");
-    if (json_is_array (ignored)) {
-        jm_buf_puts (out, "\n  Ignored      ");
-        json_array_foreach (ignored, index, item) {
-            jm_buf_puts (out, index ? ", " : "");
-            jm_cli_text_clean (out, s_str (item, "name") ? s_str (item, "name") : "?", 40);
-            jm_buf_puts (out, " (");
-            jm_buf_puts (out, jm_reason_words (s_str (item, "reason")));
-            jm_buf_puts (out, ")");
-        }
-        if (json_array_size (ignored) == 0)
-            jm_buf_puts (out, "none");
-    }
-    jm_buf_puts (out, "\n  Corrections  ");
-    s_names (out, json_object_get (result, "corrections"), "skill");
-    jm_buf_puts (out, "\n  Unknown      ");
-    s_names (out, json_object_get (result, "unknown_skills"), "suggestion");
-    jm_buf_puts (out, "\n");
+        jm_buf_puts (&self->out, "\n");
+    jm_cli_explain (result, NULL, &self->out);
     json_decref (result);
 }
 
@@ -550,10 +419,8 @@ s_write_error (s_submit_t *self, const s_item_t *item)
             jm_buf_json_str (out, item->id);
         else
             jm_buf_puts (out, "null");
-        jm_buf_puts (out, ",\"error\":{\"code\":");
-        jm_buf_json_str (out, item->error.code);
-        jm_buf_puts (out, ",\"message\":");
-        jm_buf_json_str (out, text);
+        jm_buf_puts (out, ",\"error\":");
+        jm_error_write_json_open (item->error.code, text, out);
         jm_buf_printf (out, ",\"line\":%d,\"column\":%d,\"position\":%ld}}\n", item->line, item->column,
                        item->position);
     }
@@ -606,23 +473,24 @@ s_write_rankings (s_submit_t *self)
 {
     jm_buf_t *out = &self->out;
     jm_buf_reset (out);
-    static const char *bands [] = { "strong", "good", "partial", "weak" };
     for (int j = 0; j < self->job_count; j++) {
         s_ranking_t *ranking = &self->rankings [j];
         qsort (ranking->rows, ranking->count, sizeof (s_row_t), s_row_compare);
-        long counts [4] = { 0 }, cached = 0;
+        long counts [JM_BAND_COUNT] = { 0 }, cached = 0;
         for (size_t r = 0; r < ranking->count; r++) {
-            for (int b = 0; b < 4; b++)
-                counts [b] += ranking->rows [r].band && strcmp (ranking->rows [r].band, bands [b]) == 0;
+            int band = jm_band_lookup (ranking->rows [r].band);
+            if (band >= 0)
+                counts [band]++;
             cached += ranking->rows [r].cached;
         }
         if (j)
             jm_buf_puts (out, "\n");
         jm_buf_puts (out, "Job ");
         jm_cli_text_clean (out, self->jobs [j], 60);
-        jm_buf_printf (out, " v%ld: %zu candidates ranked (strong %ld, good %ld, partial %ld, weak %ld; %ld "
-                       "from the cache)\n\n", ranking->version, ranking->count, counts [0], counts [1],
-                       counts [2], counts [3], cached);
+        jm_buf_printf (out, " v%ld: %zu candidates ranked (", ranking->version, ranking->count);
+        for (int b = 0; b < JM_BAND_COUNT; b++)
+            jm_buf_printf (out, "%s%s %ld", b ? ", " : "", jm_bands [b].name, counts [b]);
+        jm_buf_printf (out, "; %ld from the cache)\n\n", cached);
         static const char *headers [] = {
             ">RANK", "CANDIDATE", "NAME", ">SCORE", "BAND", "REQUIRED", NULL
         };

@@ -4,6 +4,9 @@ a stack.Stack, an HTTP client, a checker of responses against
 proto/openapi.yaml, and a seeder that writes a ranked job straight into
 Redis in the layout of proto/services.md (for big or hand-made rankings).
 
+  dashboard_argv(stack, port, ...)  the one command line a test dashboard
+                                   runs with (Dashboard and the security
+                                   tests' TLS and refused starts use it)
   Dashboard(stack, token=None, namespace=None, **options)
       .url, .get(path) / .request(method, path, body) -> Response
   OpenApi().check(response, method, template)  validates status and body
@@ -48,6 +51,21 @@ class Response:
         return "<%d %s>" % (self.status, self.raw[:200])
 
 
+def dashboard_argv(stack, port, *extra, gateway=None, redis_url=None, **options):
+    """jobmatch-dashboard's argv over stack: --listen 127.0.0.1:port (none
+    when port is None), stack's gateway and Redis, the data directory, then
+    extra arguments and options as --name value."""
+    argv = [harness.binary("jobmatch-dashboard")]
+    if port is not None:
+        argv += ["--listen", "127.0.0.1:%d" % port]
+    argv += ["--gateway", gateway or stack.gateway.clients,
+             "--redis", redis_url or (stack.redis.url_for("dashboard") + "/0"), "--data", DATA_DIR]
+    argv += list(extra)
+    for key, value in options.items():
+        argv += ["--" + key.replace("_", "-"), str(value)]
+    return argv
+
+
 class Dashboard:
     """jobmatch-dashboard on a free loopback port, talking to stack's
     gateway and Redis; stopped at the end of the test."""
@@ -57,15 +75,8 @@ class Dashboard:
         self.port = harness.free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.token = token
-        argv = [harness.binary("jobmatch-dashboard"), "--listen", "127.0.0.1:%d" % self.port,
-                "--gateway", gateway or stack.gateway.clients,
-                "--redis", redis_url or (stack.redis.url_for("dashboard") + "/0"), "--data", DATA_DIR]
-        if token:
-            argv += ["--token", token]
-        if namespace:
-            argv += ["--namespace", namespace]
-        for key, value in options.items():
-            argv += ["--" + key.replace("_", "-"), str(value)]
+        extra = (["--token", token] if token else []) + (["--namespace", namespace] if namespace else [])
+        argv = dashboard_argv(stack, self.port, *extra, gateway=gateway, redis_url=redis_url, **options)
         self.process = harness.spawn(name, argv)
 
         def ready():

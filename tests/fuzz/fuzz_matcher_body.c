@@ -59,7 +59,7 @@ s_put (json_t *body, jm_buf_t *out)
     if (!job) {
         jm_buf_reset (out);
         jm_buf_puts (out, "{\"ok\":false,\"error\":");
-        jm_body_error_object (out, &err);
+        jm_error_write_json (&err, out);
         if (strcmp (err.code, JM_ERR_UNKNOWN_SKILL) == 0) {
             json_t *unknown = jm_job_unknown_skills (copy, taxonomy);
             out->len--;

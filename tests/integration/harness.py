@@ -17,6 +17,16 @@ ports and prints one line per test and a summary:
 
     runner.main()
 
+Three layers, each owning one thing; a test imports the highest it needs:
+  harness.py (this file)      processes (spawn, cleanup), Redis, one gateway,
+                              MDP clients and workers, the runner
+  stack.py                    the pipeline on top: redis + gateways +
+                              matchers (Stack), batch runs, candidates
+  ../e2e/dashstack.py         the dashboard on top of a Stack: its command
+                              line (dashboard_argv), HTTP client, OpenAPI check
+Programs that keep running start through harness.spawn (stopped after the
+test); the layers above only build their command lines.
+
 What it gives you:
 
   free_port()                 a free TCP port on 127.0.0.1

@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import harness  # noqa: E402
 from harness import TestFailure, check, check_equal  # noqa: E402
 from stack import Stack, rank_key, result_key  # noqa: E402
-from dashstack import DATA_DIR, Dashboard, OpenApi, Response  # noqa: E402
+from dashstack import DATA_DIR, Dashboard, OpenApi, Response, dashboard_argv  # noqa: E402
 
 runner = harness.Runner(timeout=180)
 JOB = "backend-developer"
@@ -139,8 +139,7 @@ def test_foreign_host_refused_allowed_hosts_served():
 def spawn_dashboard(stack, address, port, *options, name="dashboard-named", env=None):
     """A dashboard on address:port with these options; returns its process
     once it answers (any status: its Host rules may refuse ours)."""
-    argv = [harness.binary("jobmatch-dashboard"), "--gateway", stack.gateway.clients,
-            "--redis", stack.redis.url_for("dashboard") + "/0", "--data", DATA_DIR] + list(options)
+    argv = dashboard_argv(stack, None, *options)
     if address:
         argv += ["--listen", "%s:%d" % (address, port)]
     process = harness.spawn(name, argv, env=env)
@@ -279,11 +278,7 @@ def make_certificate(directory, name):
 
 def start_tls(stack, cert, key, name="dashboard-tls", **options):
     port = harness.free_port()
-    argv = [harness.binary("jobmatch-dashboard"), "--listen", "127.0.0.1:%d" % port,
-            "--gateway", stack.gateway.clients, "--redis", stack.redis.url_for("dashboard") + "/0", "--data", DATA_DIR,
-            "--tls-cert", cert, "--tls-key", key]
-    for option, value in options.items():
-        argv += ["--" + option.replace("_", "-"), str(value)]
+    argv = dashboard_argv(stack, port, "--tls-cert", cert, "--tls-key", key, **options)
     process = harness.spawn(name, argv)
     context = ssl.create_default_context(cafile=cert)
 
@@ -310,9 +305,7 @@ def start_tls(stack, cert, key, name="dashboard-tls", **options):
 def start_failing(stack, *options):
     """Runs the dashboard with these options, expecting it to refuse to
     start; returns (exit status, stderr)."""
-    argv = [harness.binary("jobmatch-dashboard"), "--listen", "127.0.0.1:%d" % harness.free_port(),
-            "--gateway", stack.gateway.clients, "--redis", stack.redis.url_for("dashboard") + "/0",
-            "--data", DATA_DIR] + list(options)
+    argv = dashboard_argv(stack, harness.free_port(), *options)
     run = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     return run.returncode, run.stderr
 

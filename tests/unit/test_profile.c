@@ -342,6 +342,18 @@ JM_TEST (keys_for_the_registry)
     JM_CHECK_INT (jm_score_band (JM_BAND_GOOD_MIN - 0.1, true), JM_BAND_PARTIAL);
     JM_CHECK_INT (jm_score_band (JM_BAND_PARTIAL_MIN, true), JM_BAND_PARTIAL);
     JM_CHECK_INT (jm_score_band (JM_BAND_PARTIAL_MIN - 0.1, true), JM_BAND_WEAK);
+    JM_CHECK_INT (jm_score_band (JM_BAND_STRONG_MIN, false), JM_BAND_GOOD);
+    JM_CHECK_INT (jm_score_band (JM_BAND_STRONG_MIN, true), JM_BAND_STRONG);
+    //  one band table: names, lookups, histogram bins
+    for (int band = 0; band < JM_BAND_COUNT; band++)
+        JM_CHECK_INT (jm_band_lookup (jm_band_name ((jm_band_t) band)), band);
+    JM_CHECK_INT (jm_band_lookup ("great"), -1);
+    JM_CHECK_INT (jm_band_lookup (NULL), -1);
+    JM_CHECK_INT (jm_score_bin (NAN), 0);
+    JM_CHECK_INT (jm_score_bin (9.9), 0);
+    JM_CHECK_INT (jm_score_bin (10), 1);
+    JM_CHECK_INT (jm_score_bin (89.9), 8);
+    JM_CHECK_INT (jm_score_bin (100), JM_SCORE_BINS - 1);
     JM_CHECK (strstr (err.message, "band") != NULL);
     jm_keys_destroy (&keys);
 }

@@ -362,19 +362,26 @@
     function renderSummary(data) {
         const histogram = $("histogram");
         clear(histogram);
-        const bins = (data && data.histogram) || new Array(10).fill(0);
+        // the band table (names, best first, and the bin width) comes with the summary
+        const table = (data && data.band_table) || { bands: [], bin_width: 10 };
+        const width = table.bin_width;
+        const bins = (data && data.histogram) || [];
         const highest = Math.max(1, ...bins);
         bins.forEach((count, index) => {
-            const bar = el("div", { className: "bin", title: (index * 10) + "–" + (index * 10 + 10) + ": " + count });
+            const bar = el("div", { className: "bin", title: (index * width) + "–" + (index * width + width) + ": " + count });
             const fill = el("div", { className: "bin-fill" });
             fill.style.height = (100 * count / highest) + "%";
             bar.append(fill, el("span", { className: "bin-count" }, count ? formatNumber(count) : ""));
             histogram.append(bar);
         });
+        const filter = $("band-filter");
+        if (filter.options.length === 1) {
+            for (const entry of table.bands) filter.append(el("option", { value: entry.name }, entry.name));
+        }
         const bands = $("bands");
         clear(bands);
         if (data && data.bands) {
-            for (const band of ["strong", "good", "partial", "weak"]) {
+            for (const band of table.bands.map((entry) => entry.name)) {
                 bands.append(el("span", { className: "badge band-" + band }, band + " " + formatNumber(data.bands[band] || 0)), " ");
             }
         }
