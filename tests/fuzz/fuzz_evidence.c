@@ -8,6 +8,18 @@
 
 static jm_extractor_t *s_extractor;
 
+//  Field by field: the padding after `corrected` is not part of a result
+//  (a realloc'd array leaves it whatever the allocator had there).
+static bool
+s_found_equal (const jm_found_t *a, const jm_found_t *b)
+{
+    return a->skill == b->skill && a->start == b->start && a->end == b->end
+        && a->cue_start == b->cue_start && a->cue_end == b->cue_end
+        && a->claim == b->claim && a->reason == b->reason
+        && a->corrected == b->corrected && a->level == b->level
+        && memcmp (&a->years, &b->years, sizeof a->years) == 0 && a->since == b->since;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -32,9 +44,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
     jm_found_t *again = NULL;
     long count_again = jm_resume_read (s_extractor, (const char *) data, size, &again, &err);
-    FUZZ_CHECK (count_again == count
-                && (!count || memcmp (again, found, (size_t) count * sizeof *found) == 0),
-                "the same text reads the same");
+    FUZZ_CHECK (count_again == count, "the same text reads the same");
+    for (long i = 0; i < count; i++)
+        FUZZ_CHECK (s_found_equal (&again [i], &found [i]), "the same text reads the same");
     free (again);
     free (found);
     return 0;
