@@ -8,7 +8,7 @@
 #   make fuzz       every libFuzzer target tests/fuzz/fuzz_*.c for FUZZ_SECONDS (60) each,
 #                   with ASan/UBSan, on a copy of its corpus; fails on any crash, leak or hang
 #                   (FUZZ_TARGETS="fuzz_config ..." picks some; see tests/fuzz/README.md)
-#   make bench      the benchmarks (figures for the closing notes)
+#   make bench      the benchmarks: bench/RESULTS.md, and the measured tables of docs/capacity.md
 #   make chaos      the chaos suite: every fault on a CHAOS_N (200000) candidate batch
 #                   (CHAOS_FAULTS="redis-pause ..." picks some; see tests/chaos/README.md)
 #   make run        the whole stack on a private Redis, scoring the sample candidates
