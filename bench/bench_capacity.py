@@ -23,8 +23,10 @@ Then the checks of the model on this machine, runs alternating (A B A B):
 1 against 2 matchers, and 1 redis-server against a Redis Cluster of 3
 masters when `jobmatch-matcher --help` says --redis takes cluster seeds
 (else "skipped: no cluster support in this build").  Each predicted
-throughput ratio comes from the measured costs; each figure is the median
-of BENCH_RUNS (3) runs.
+throughput ratio comes from the measured costs.  The costs are medians of
+BENCH_RUNS (3) runs; a check's rates medians of max(BENCH_RUNS, 5) runs of
+half as many candidates each.  Every run is read back: each job's summary
+must count every candidate of the run.
 
 Prints its figures (bench/run puts them in bench/RESULTS.md) and rewrites
 the generated sections of docs/capacity.md (unless BENCH_CAPACITY_DOC=0).
@@ -54,6 +56,7 @@ import stack  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_COUNT", "24000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+CHECK_RUNS = max(RUNS, 5)   # the checks: shorter runs, more of them (noise)
 WRITE_DOC = os.environ.get("BENCH_CAPACITY_DOC", "1") != "0"
 CLUSTER_SEED = os.environ.get("BENCH_CLUSTER_SEED", "redis://127.0.0.1:{port}/0")
 DOC = os.path.join(ROOT, "docs", "capacity.md")
@@ -172,6 +175,16 @@ class BenchStack:
             if not process.alive():
                 raise BenchError("%s exited: %s" % (process.name, " | ".join(process.tail(5))))
 
+    def totals(self, jobs):
+        """Each job's candidate count as jobmatch.results "summary" reads it
+        back from Redis (None for a job it cannot read)."""
+        totals = {}
+        for job in jobs:
+            reply = json.loads(self.gateway.client().request(
+                "jobmatch.results", json.dumps({"op": "summary", "job": job}).encode(), timeout=30.0))
+            totals[job] = reply.get("total") if reply.get("ok") else None
+        return totals
+
     def snapshot(self):
         """Every counter a run is measured by, now."""
         redis = [redis_figures(client) for client in self.clients]
@@ -222,6 +235,7 @@ def run_batch(bench, jobs, count):
                             "--batch", BATCH, "--window", WINDOW, "--timeout-ms", 60000)
     for job in jobs:
         argv += ["--job", job]
+    totals = bench.totals(jobs)
     before = bench.snapshot()
     with open(os.path.join(tmp, "batch.err"), "w") as err:
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=stack.batch_env())
@@ -238,6 +252,11 @@ def run_batch(bench, jobs, count):
         with open(os.path.join(tmp, "batch.err")) as err:
             raise BenchError("batch of %d x %d jobs: exit %d, %d of %d results stored: %s" % (
                 count, len(jobs), process.returncode, stored, pairs, err.read()[-400:]))
+    # read back: every job's summary counts the run's candidates
+    for job, total in bench.totals(jobs).items():
+        if total is None or totals[job] is None or total - totals[job] != count:
+            raise BenchError("%s: the batch said all %d results of job %s were stored, but its summary "
+                             "counts %s before and %s after" % (bench.name, count, job, totals[job], total))
     elapsed = after["at"] - before["at"]
     ours = (usage.ru_utime + usage.ru_stime + after["gateway"] - before["gateway"]
             + sum(after["matchers"]) - sum(before["matchers"]) + after["redis_proc"] - before["redis_proc"])
@@ -372,20 +391,38 @@ def up(value):
 # --------------------------------------------------------------------------
 # The checks: predicted and measured throughput ratios
 
-def predicted_rate(costs, matchers, shards, cores):
-    """Candidates/s this machine should reach: the tightest of each matcher,
-    the gateway, the client and each Redis (one core each, single-threaded
-    where it counts) and all the cores left by other programs."""
+def predicted_rate(costs, matchers, shards):
+    """Candidates/s this machine should reach, were its cores ours: the
+    tightest of each matcher, the gateway, the client and each Redis (one
+    core each, single-threaded where it counts) and all the cores; returns
+    (rate, the name of the bound)."""
     total = costs["client"] + costs["gateway"] + costs["matcher"] + costs["redis"]
     bounds = {
         "matchers": matchers * 1e6 / costs["matcher"],     # the candidates split between them
         "redis": shards * 1e6 / costs["redis"],
         "gateway": 1e6 / max(costs["gateway"], 1e-9),
         "client": 1e6 / max(costs["client"], 1e-9),
-        "machine": cores * 1e6 / total,
+        "machine": CPUS * 1e6 / total,
     }
     limit = min(bounds, key=bounds.get)
     return bounds[limit], limit
+
+
+def cores_used(runs):
+    """Medians over runs of the cores all our stages, and the matchers, used."""
+    return (median([r["rate"] * (r["client"] + r["gateway"] + sum(r["matcher"]) + r["redis"]) / 1e6
+                    for r in runs]),
+            median([r["rate"] * sum(r["matcher"]) / 1e6 for r in runs]))
+
+
+def others_idle(bench, seconds=2.0):
+    """Cores the rest of the machine uses while bench idles, over seconds."""
+    before = bench.snapshot()
+    time.sleep(seconds)
+    after = bench.snapshot()
+    ours = (after["gateway"] - before["gateway"] + sum(after["matchers"]) - sum(before["matchers"])
+            + after["redis_proc"] - before["redis_proc"])
+    return max(0.0, (after["machine"] - before["machine"] - ours) / (after["at"] - before["at"]))
 
 
 def alternate(a, b, runs, jobs, count):
@@ -511,14 +548,15 @@ def model_section(fixed, pair):
 
 
 def checks_section(matchers_check, cluster_check):
-    lines = ["| check | predicted ratio | measured ratio (median) | runs, candidates/s | what limits it (predicted) |",
-             "| --- | ---: | ---: | --- | --- |"]
+    lines = ["| check | predicted ratio | measured ratio (median) | runs, candidates/s | what limits it (predicted) | cores our stages used |",
+             "| --- | ---: | ---: | --- | --- | --- |"]
     for check in (matchers_check, cluster_check):
         if check.get("skipped"):
-            lines.append("| %s | - | - | skipped: %s | - |" % (check["name"], check["skipped"]))
+            lines.append("| %s | - | - | skipped: %s | - | - |" % (check["name"], check["skipped"]))
             continue
-        lines.append("| %s | %.2f | %.2f | %s | %s |" % (
-            check["name"], check["predicted"], check["measured"], check["runs"], check["limits"]))
+        lines.append("| %s | %.2f | %.2f | %s | %s | %s |" % (
+            check["name"], check["predicted"], check["measured"], check["runs"], check["limits"],
+            check["cores"]))
     for check in (matchers_check, cluster_check):
         if check.get("note"):
             lines += ["", check["note"]]
@@ -536,20 +574,27 @@ def write_doc(sections):
 
 # --------------------------------------------------------------------------
 
-def run_check(name, a_label, b_label, a_run, b_run, a_costs_limits, b_costs_limits):
-    """Alternating runs of a and b; the measured and predicted b/a ratio."""
-    a_runs, b_runs = alternate(a_run, b_run, RUNS, ONE_JOB, COUNT)
+def run_check(bench, name, a_label, b_label, a_run, b_run, a_bound, b_bound):
+    """CHECK_RUNS runs of a and of b, alternating, COUNT / 2 candidates
+    each; the measured b/a ratio of the median rates beside the one
+    predicted (a_bound, b_bound: the predicted rate and what bounds it)."""
+    others = others_idle(bench)
+    a_runs, b_runs = alternate(a_run, b_run, CHECK_RUNS, ONE_JOB, COUNT // 2)
     a_rate, b_rate = median([r["rate"] for r in a_runs]), median([r["rate"] for r in b_runs])
-    others = median([r["others"] for r in a_runs + b_runs])
-    cores = max(0.5, CPUS - others)
-    a_pred, a_limit = a_costs_limits(cores)
-    b_pred, b_limit = b_costs_limits(cores)
+    (a_pred, a_limit), (b_pred, b_limit) = a_bound(), b_bound()
+    pairwise = [b["rate"] / a["rate"] for a, b in zip(a_runs, b_runs)]
+    a_cores, b_cores = cores_used(a_runs), cores_used(b_runs)
     check = {
         "name": name, "predicted": b_pred / a_pred, "measured": b_rate / a_rate,
-        "runs": "%s: %s; %s: %s" % (a_label, " ".join("%.0f" % r["rate"] for r in a_runs),
-                                    b_label, " ".join("%.0f" % r["rate"] for r in b_runs)),
-        "limits": "%s: %s (%.0f/s); %s: %s (%.0f/s); %.2f cores left by other programs" % (
-            a_label, a_limit, a_pred, b_label, b_limit, b_pred, cores),
+        "runs": "%s: %s; %s: %s; run by run %s (median %.2f)" % (
+            a_label, " ".join("%.0f" % r["rate"] for r in a_runs),
+            b_label, " ".join("%.0f" % r["rate"] for r in b_runs),
+            " ".join("%.2f" % ratio for ratio in pairwise), median(pairwise)),
+        "limits": "%s: %s (%.0f/s); %s: %s (%.0f/s)" % (a_label, a_limit, a_pred, b_label, b_limit, b_pred),
+        "cores": "%.2f; %.2f (matchers %.2f; %.2f); other programs %.2f with the stack idle, %.2f; %.2f "
+                 "during the runs" % (a_cores[0], b_cores[0], a_cores[1], b_cores[1], others,
+                                      median([r["others"] for r in a_runs]),
+                                      median([r["others"] for r in b_runs])),
         "a_runs": a_runs, "b_runs": b_runs,
     }
     print("%s: predicted %.2f, measured %.2f  (%s: median %.0f candidates/s, predicted %.0f, bound: %s; "
@@ -557,6 +602,7 @@ def run_check(name, a_label, b_label, a_run, b_run, a_costs_limits, b_costs_limi
               name, check["predicted"], check["measured"], a_label, a_rate, a_pred, a_limit,
               b_label, b_rate, b_pred, b_limit))
     print("    runs: %s" % check["runs"])
+    print("    cores our stages used (%s; %s): %s" % (a_label, b_label, check["cores"]))
     for label, runs in ((a_label, a_runs), (b_label, b_runs)):
         costs = medians(runs)
         print("    %s: CPU per candidate client %.1f, gateway %.1f, matchers %.1f, redis %.1f us; "
@@ -615,8 +661,8 @@ def main():
                 return run_batch(bench, jobs, n)
             return run
         matchers_check = run_check(
-            "2 matchers against 1", "1 matcher", "2 matchers", with_matchers(1), with_matchers(2),
-            lambda cores: predicted_rate(one, 1, 1, cores), lambda cores: predicted_rate(one, 2, 1, cores))
+            bench, "2 matchers against 1", "1 matcher", "2 matchers", with_matchers(1), with_matchers(2),
+            lambda: predicted_rate(one, 1, 1), lambda: predicted_rate(one, 2, 1))
 
         # Check 2: one redis-server against a cluster of three masters
         if not cluster_supported():
@@ -626,9 +672,9 @@ def main():
             cluster = BenchStack("cluster", masters=3)
             run_batch(cluster, ONE_JOB, 2000)
             cluster_check = run_check(
-                "3 Redis masters against 1", "1 redis-server", "3 masters",
+                bench, "3 Redis masters against 1", "1 redis-server", "3 masters",
                 lambda jobs, n: run_batch(bench, jobs, n), lambda jobs, n: run_batch(cluster, jobs, n),
-                lambda cores: predicted_rate(one, 2, 1, cores), lambda cores: predicted_rate(one, 2, 3, cores))
+                lambda: predicted_rate(one, 2, 1), lambda: predicted_rate(one, 2, 3))
         matchers_check["note"] = machine_note(one, matchers_check)
         if WRITE_DOC:
             write_doc({"measured": measured_table(one, many, fixed, pair, context),
@@ -646,12 +692,21 @@ def main():
 
 
 def machine_note(costs, check):
+    """What limits this machine, from the runs of check and the costs."""
     total = costs["client"] + costs["gateway"] + costs["matcher"] + costs["redis"]
+    runs = check["a_runs"] + check["b_runs"]
     best = max(median([r["rate"] for r in check["b_runs"]]), median([r["rate"] for r in check["a_runs"]]))
-    return ("What this machine limits: %d cores shared with other programs; one candidate costs %.1f us of CPU "
-            "over all stages, so %d cores reach at most %.0f candidates/s and the best median measured was "
-            "%.0f/s (%.0f%% of that bound)." % (CPUS, total, CPUS, CPUS * 1e6 / total, best,
-                                                 100 * best * total / (CPUS * 1e6)))
+    others = median([r["others"] for r in runs])
+    ours = cores_used(runs)[0]
+    idle = max(0.0, CPUS - others - ours)
+    verdict = ("the cores, not a stage of the pipeline, are the limit here" if idle < 0.15 * CPUS else
+               "cores stayed free, so waiting (round trips, the requests in flight) limits as well")
+    return ("What this machine limits: %d cores, shared. A candidate costs %.1f us of CPU over all four "
+            "stages, so %d cores of our own would reach at most %.0f candidates/s; the best median "
+            "measured was %.0f/s (%.0f%% of that). During the check's runs other programs used %.2f "
+            "cores (median), our stages %.2f, and %.2f stayed idle: %s." % (
+                CPUS, total, CPUS, CPUS * 1e6 / total, best, 100 * best * total / (CPUS * 1e6),
+                others, ours, idle, verdict))
 
 
 if __name__ == "__main__":
