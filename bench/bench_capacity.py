@@ -33,8 +33,8 @@ the generated sections of docs/capacity.md (unless BENCH_CAPACITY_DOC=0).
 
 Usage: bench/bench_capacity.py   (BENCH_COUNT candidates a one-job run,
 default 24000; BENCH_RUNS, default 3; BENCH_CLUSTER_SEED: how --redis names
-the cluster, default "redis://127.0.0.1:{port}/0" with the first master's
-port; BUILD as bench/run)
+the cluster, default "redis://127.0.0.1:{port}/0", {port} the first master's
+port, {hosts} all three as host:port separated by commas; BUILD as bench/run)
 Exit status: 0 when every run scored and stored every candidate, 1 otherwise.
 """
 import datetime
@@ -132,7 +132,8 @@ class BenchStack:
                 "--cluster-node-timeout", "2000", "--cluster-port", harness.free_port()))
                 for n in range(masters)]
             self._create_cluster()
-            self.redis_url = CLUSTER_SEED.format(port=self.redis[0].port)
+            self.redis_url = CLUSTER_SEED.format(port=self.redis[0].port, hosts=",".join(
+                "127.0.0.1:%d" % node.port for node in self.redis))
         else:
             self.redis = [harness.Redis(name + "-redis", acl=False)]
             self.redis_url = self.redis[0].url + "/0"
