@@ -38,6 +38,7 @@ port, {hosts} all three as host:port separated by commas; BUILD as bench/run)
 Exit status: 0 when every run scored and stored every candidate, 1 otherwise.
 """
 import datetime
+import itertools
 import json
 import math
 import os
@@ -221,15 +222,30 @@ def write_input(path, prefix, count):
     return os.path.getsize(path) / count
 
 
-_serial = [0]
+_run_numbers = itertools.count(1)
+BATCH_TIMEOUT_S = 600
+
+
+def wait_batch(process):
+    """Waits for the batch CLI (at most BATCH_TIMEOUT_S, then kills it);
+    returns its exit code and resource usage (its CPU)."""
+    deadline = time.monotonic() + BATCH_TIMEOUT_S
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            return os.waitstatus_to_exitcode(status), usage
+        if time.monotonic() > deadline:
+            process.kill()
+            _, status, usage = os.wait4(process.pid, 0)
+            return "killed after %d s" % BATCH_TIMEOUT_S, usage
+        time.sleep(0.01)
 
 
 def run_batch(bench, jobs, count):
     """Scores count fresh candidates against jobs through bench's gateway with
     the batch CLI; returns the figures of the run (per candidate and per pair)."""
-    _serial[0] += 1
     tmp = tempfile.mkdtemp(dir=harness.tmpdir())
-    prefix = "cap%d" % _serial[0]
+    prefix = "cap%d" % next(_run_numbers)
     in_path, out_path = os.path.join(tmp, "in.jsonl"), os.path.join(tmp, "out.jsonl")
     profile_bytes = write_input(in_path, prefix, count)
     argv = stack.batch_argv(bench.gateway.clients, "--in", in_path, "--out", out_path,
@@ -240,19 +256,18 @@ def run_batch(bench, jobs, count):
     before = bench.snapshot()
     with open(os.path.join(tmp, "batch.err"), "w") as err:
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=stack.batch_env())
-        _, status, usage = os.wait4(process.pid, 0)
+        exit_code, usage = wait_batch(process)
     after = bench.snapshot()
-    process.returncode = os.waitstatus_to_exitcode(status)
     bench.check_alive()
     pairs = count * len(jobs)
     stored = 0
-    with open(out_path) as out:
-        for line in out:
-            stored += '"stored":true' in line
-    if process.returncode != 0 or stored != pairs:
+    if os.path.exists(out_path):
+        with open(out_path) as out:
+            stored = sum('"stored":true' in line for line in out)
+    if exit_code != 0 or stored != pairs:
         with open(os.path.join(tmp, "batch.err")) as err:
-            raise BenchError("batch of %d x %d jobs: exit %d, %d of %d results stored: %s" % (
-                count, len(jobs), process.returncode, stored, pairs, err.read()[-400:]))
+            raise BenchError("batch of %d x %d jobs: exit %s, %d of %d results stored: %s" % (
+                count, len(jobs), exit_code, stored, pairs, err.read()[-400:]))
     # read back: every job's summary counts the run's candidates
     for job, total in bench.totals(jobs).items():
         if total is None or totals[job] is None or total - totals[job] != count:
