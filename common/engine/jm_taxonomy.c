@@ -10,7 +10,7 @@
     byte-wise max over its skills' rows.                                   */
 #include "jm_taxonomy.h"
 #include "jm_buf.h"
-#include "jm_normalize.h"
+#include "jm_normalize_fold.h"
 #include "jm_alloc.h"
 
 #include <assert.h>

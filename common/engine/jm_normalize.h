@@ -12,9 +12,8 @@
 #define JM_NORMALIZE_H
 
 #include <stddef.h>
+#include "jm_normalize_fold.h"
 #include "jm_taxonomy.h"
-
-#define JM_NORMALIZE_MAX 256    //  longest input looked at, in bytes
 
 typedef enum {
     JM_MATCH_EXACT = 0,         //  the skill's id or display name
@@ -29,14 +28,6 @@ typedef struct {
     int suggestion;             //  for unknown input: closest skill or -1
     int distance;               //  edit distance for typo / suggestion
 } jm_lookup_t;
-
-//  Folds text into dest (capacity cap, NUL-terminated): lowercase ASCII,
-//  runs of whitespace, '-' and '_' become one space, trimmed; keeps letters,
-//  digits, UTF-8 and the name characters . + # / &.  Returns the length.
-size_t jm_normalize_fold (const char *text, size_t len, char *dest, size_t cap);
-
-//  Compact form of a folded key: drops spaces, '.', '-' and '_'.  Returns length.
-size_t jm_normalize_compact (const char *folded, size_t len, char *dest, size_t cap);
 
 //  Maps one skill name as written to a skill.  Input need not be NUL-terminated;
 //  invalid UTF-8 or over-long input is simply unknown.

@@ -1,5 +1,5 @@
 /*  jm_job: requirement profiles.  See jm_job.h.  */
-#include "jm_job.h"
+#include "jm_job_internal.h"
 #include "jm_buf.h"
 #include "jm_normalize.h"
 #include "jm_proficiency.h"

@@ -23,7 +23,7 @@
 #ifndef JM_PROFICIENCY_H
 #define JM_PROFICIENCY_H
 
-#include "jm_candidate.h"
+#include "jm_candidate_record.h"
 
 #define JM_CREDIT_STEPS     200     //  linear credit codes: code / 200
 #define JM_FACTOR_ONE       256     //  factors in 1/256

@@ -1,6 +1,6 @@
 /*  jm_log: stderr logging.  See jm_log.h.  */
 #include "jm_log.h"
-#include "jm_text.h"
+#include "jm_text_utf8.h"
 
 #include <assert.h>
 #include <stdarg.h>

@@ -23,48 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "jm_error.h"
+#include "jm_found.h"
 
 typedef struct _jm_extractor_t jm_extractor_t;
-
-//  Whether the candidate holds a mentioned skill.  Only held mentions count.
-typedef enum {
-    JM_CLAIM_HELD = 0,
-    JM_CLAIM_NEGATED,           //  "no experience with X", "❌ X", "keine Erfahrung mit X"
-    JM_CLAIM_INTENDED,          //  "want to learn X", "Goals: learn X"
-    JM_CLAIM_OTHERS,            //  someone else's: "the backend team, who own X"
-    JM_CLAIM_UNSUPPORTED,       //  an ordinary word without evidence it is the skill
-    JM_CLAIM_COUNT
-} jm_claim_t;
-
-//  Why a mention is not held (the rule that decided), for explanations.
-typedef enum {
-    JM_REASON_NONE = 0,
-    JM_REASON_NEGATION,         //  a negation cue in scope
-    JM_REASON_INTENT,           //  an intent cue in scope
-    JM_REASON_OTHERS,           //  someone else is the subject
-    JM_REASON_NO_EVIDENCE,      //  ordinary word, nothing technical near it
-    JM_REASON_YEAR_AFTER,       //  "Spring 2019"
-    JM_REASON_HYPHEN_JOINED,    //  "Go-live", "Objective-C"
-    JM_REASON_EMPLOYER,         //  "at Oracle"
-    JM_REASON_LONGER_NAME,      //  part of a longer product name: "SQL Server Express"
-    JM_REASON_ORDINARY_WORD,    //  the word in its English sense: "React quickly"
-    JM_REASON_COUNT
-} jm_reason_t;
-
-//  One skill mention in a résumé
-typedef struct {
-    int skill;                  //  taxonomy skill index
-    uint32_t start;             //  the mention: text [start, end), original bytes
-    uint32_t end;
-    uint32_t cue_start;         //  the words that decided claim or evidence,
-    uint32_t cue_end;           //  original bytes; cue_end == cue_start: none
-    jm_claim_t claim;
-    jm_reason_t reason;         //  JM_REASON_NONE when held
-    bool corrected;             //  a list entry recognised through a typo
-    int level;                  //  1-5 read from the text, 0 when not stated
-    double years;               //  years read from the text, < 0 when not stated
-    int since;                  //  "X since 2016": the year, 0 when not stated
-} jm_found_t;
 
 //  Reads text (original bytes, len of them).  Sets *found_p to a new array
 //  (free() it; NULL when empty) of every mention in text order, and returns

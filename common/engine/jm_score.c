@@ -1,5 +1,6 @@
 /*  jm_score: scoring and its explanation.  See jm_score.h for the formula.  */
 #include "jm_score.h"
+#include "jm_job_internal.h"
 #include "jm_proficiency.h"
 #include "jm_alloc.h"
 

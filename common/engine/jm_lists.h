@@ -41,7 +41,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "jm_resume.h"
+#include "jm_found.h"
 #include "jm_taxonomy.h"
 
 #define JM_LISTS_MAX_LOOKUPS 64     //  list items looked up per résumé, at most

@@ -52,7 +52,7 @@
 #define JM_CONTEXT_H
 
 #include <stddef.h>
-#include "jm_resume.h"
+#include "jm_found.h"
 
 //  Sets claim (NEGATED, INTENDED, OTHERS), reason (JM_REASON_NEGATION,
 //  _INTENT, _OTHERS) and cue_start/cue_end (the cue's span) of every held

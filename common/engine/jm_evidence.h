@@ -37,7 +37,7 @@
 #define JM_EVIDENCE_H
 
 #include <stddef.h>
-#include "jm_resume.h"
+#include "jm_found.h"
 
 #define JM_EVIDENCE_YEAR 2026   //  moves with the scorer version
 

@@ -47,7 +47,7 @@
 #define JM_AMBIGUITY_H
 
 #include <stddef.h>
-#include "jm_resume.h"
+#include "jm_found.h"
 #include "jm_taxonomy.h"
 
 //  Marks JM_CLAIM_UNSUPPORTED, with its reason and cue, every held mention
