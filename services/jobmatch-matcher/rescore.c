@@ -75,8 +75,6 @@ struct _jm_rescore_t {
     jm_buf_t arena;
     jm_buf_t missing;               //  the labels a result misses, for the kept summary
     jm_json_doc_t *doc;         //  one stored profile at a time
-    size_t *offsets;            //  chunk + 1 offsets into arena
-    char (*required) [24];
     uint64_t rescored, expired;
 };
 
@@ -95,8 +93,6 @@ jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
     self->claim = jm_store_script (store, "rescore claim", s_claim_lua);
     self->done = jm_store_script (store, "rescore done", s_done_lua);
     self->calls = jm_store_calls_new ();
-    self->offsets = jm_calloc ((size_t) chunk + 1, sizeof (size_t));
-    self->required = jm_calloc ((size_t) chunk + 1, sizeof *self->required);
     jm_buf_init (&self->arena);
     jm_buf_init (&self->missing);
     self->doc = jm_json_doc_new ();
@@ -114,8 +110,6 @@ jm_rescore_destroy (jm_rescore_t **self_p)
     jm_buf_free (&self->arena);
     jm_buf_free (&self->missing);
     jm_json_doc_destroy (&self->doc);
-    free (self->offsets);
-    free (self->required);
     free (self);
     *self_p = NULL;
 }
@@ -144,15 +138,39 @@ jm_rescore_due (jm_rescore_t *self)
     return jm_registry_loaded (self->registry) && s_next_job (self) != NULL;
 }
 
+//  Where a scored result's strings sit in the arena (which moves as it
+//  grows: pointers are taken once the chunk is scored).
+typedef struct {
+    size_t candidate, name, fingerprint, json, json_len, missing, missing_len;
+    bool has_name;
+    char required [24];             //  "5 of 7"
+    double score;
+    jm_band_t band;
+} s_scored_t;
+
+//  Appends a string and its NUL to the arena; returns its offset.
+static size_t
+s_arena_put (jm_buf_t *arena, const char *text, size_t len)
+{
+    size_t offset = arena->len;
+    jm_buf_append (arena, text, len);
+    jm_buf_append (arena, "", 1);
+    return offset;
+}
+
 //  Scores the claimed candidates (ids are replies first .. count-1 of claim)
-//  and queues results into calls.  Returns how many were scored.
+//  and adds their writes to calls as one group (jm_store_calls_add_results:
+//  one ranking ZADD and one summary script call for the chunk).  Returns
+//  how many were scored.
 static int
 s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_t *claim,
                size_t first, const jm_reply_t *profiles)
 {
     const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (self->engine);
     jm_buf_reset (&self->arena);
-    int scored = 0;
+    size_t count = claim->count > first ? claim->count - first : 0;
+    s_scored_t *scored = jm_calloc (count + 1, sizeof *scored);
+    size_t kept = 0;
     for (size_t i = first; i < claim->count; i++) {
         const char *id = jm_reply_str (jm_reply_item (claim, i));
         const jm_reply_t *profile = jm_reply_item (profiles, i - first);
@@ -173,41 +191,63 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         }
         jm_result_t result;
         jm_score_explain (job->job, candidate, &result);
-        size_t offset = self->arena.len;
+        s_scored_t *item = &scored [kept];
+        item->json = self->arena.len;
         jm_result_write_json (&result, job->job, candidate, &self->arena);
-        char fingerprint [64], required [24];
+        item->json_len = self->arena.len - item->json;
+        jm_buf_append (&self->arena, "", 1);
+        char fingerprint [64];
         jm_registry_fingerprint (job, candidate, fingerprint);
-        snprintf (required, sizeof required, "%d of %d", result.required_met, result.required_total);
+        item->fingerprint = s_arena_put (&self->arena, fingerprint, strlen (fingerprint));
+        item->candidate = s_arena_put (&self->arena, candidate->id, strlen (candidate->id));
+        item->has_name = candidate->name != NULL;
+        if (candidate->name)
+            item->name = s_arena_put (&self->arena, candidate->name, strlen (candidate->name));
         jm_buf_reset (&self->missing);
         jm_result_write_missing (&result, &self->missing);
-        size_t labels_len;
-        const char *labels = jm_job_labels (job->job, &labels_len);
-        jm_store_result_t write = {
+        item->missing_len = self->missing.len;
+        item->missing = s_arena_put (&self->arena, self->missing.data ? self->missing.data : "",
+                                     self->missing.len);
+        snprintf (item->required, sizeof item->required, "%d of %d",
+                  result.required_met, result.required_total);
+        item->score = result.score;
+        item->band = result.band;
+        kept++;
+        jm_candidate_destroy (&candidate);
+    }
+    size_t labels_len;
+    const char *labels = jm_job_labels (job->job, &labels_len);
+    jm_store_result_t *writes = jm_calloc (kept + 1, sizeof *writes);
+    jm_error_t *errors = jm_calloc (kept + 1, sizeof *errors);
+    const char *arena = self->arena.data;
+    for (size_t i = 0; i < kept; i++)
+        writes [i] = (jm_store_result_t) {
             .job = job->id,
             .version = job->version_text,
-            .candidate = candidate->id,
-            .score = result.score,
-            .fingerprint = fingerprint,
-            .json = self->arena.data + offset,
-            .json_len = self->arena.len - offset,
-            .band = jm_band_name (result.band),
-            .name = candidate->name,
-            .required = required,
-            .missing = self->missing.data,
-            .missing_len = self->missing.len,
+            .candidate = arena + scored [i].candidate,
+            .score = scored [i].score,
+            .fingerprint = arena + scored [i].fingerprint,
+            .json = arena + scored [i].json,
+            .json_len = scored [i].json_len,
+            .band = jm_band_name (scored [i].band),
+            .name = scored [i].has_name ? arena + scored [i].name : NULL,
+            .required = scored [i].required,
+            .missing = arena + scored [i].missing,
+            .missing_len = scored [i].missing_len,
             .labels = labels,
             .labels_len = labels_len,
             .retain_top = jm_job_retain_top (job->job),
             .retain_min_score = jm_job_retain_min_score (job->job)
         };
-        //  the arena may move as it grows, but calls copy every argument
-        if (jm_store_calls_add_result (self->store, self->calls, &write, &err))
-            jm_log_warning ("re-scored result for job %s not written: %s", job->id, err.message);
-        else
-            scored++;
-        jm_candidate_destroy (&candidate);
-    }
-    return scored;
+    int written = jm_store_calls_add_results (self->store, self->calls, writes, kept, errors);
+    for (size_t i = 0; i < kept; i++)
+        if (errors [i].code [0])
+            jm_log_warning ("re-scored result for job %s not written: %s", job->id,
+                            errors [i].message);
+    free (errors);
+    free (writes);
+    free (scored);
+    return written;
 }
 
 int
