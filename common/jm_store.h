@@ -361,7 +361,9 @@ int jm_store_calls_add_results (jm_store_t *self, jm_store_calls_t *calls,
                                 jm_error_t *errors);
 
 //  Queues SET <ns>:profile:<candidate> json (PX profile_ttl_ms) as one
-//  write.  Returns 0, or -1 with err set when the id is invalid.
+//  write; json is the profile packed (jm_profile_pack) or as JSON, json_len
+//  bytes (0: up to its NUL).  Returns 0, or -1 with err set when the id is
+//  invalid.
 int jm_store_write_profile (jm_store_t *self, const char *candidate, const char *json,
                             size_t json_len, jm_error_t *err);
 

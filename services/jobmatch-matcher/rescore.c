@@ -1,6 +1,7 @@
 /*  rescore: background re-scoring.  See rescore.h and proto/services.md.  */
 #include "rescore.h"
 #include "jm_json.h"
+#include "jm_profile_pack.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
 
@@ -74,6 +75,7 @@ struct _jm_rescore_t {
     jm_store_calls_t *calls;
     jm_buf_t arena;
     jm_buf_t missing;               //  the labels a result misses, for the kept summary
+    jm_buf_t unpacked;              //  a packed profile's JSON
     jm_json_doc_t *doc;         //  one stored profile at a time
     uint64_t rescored, expired;
 };
@@ -95,6 +97,7 @@ jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
     self->calls = jm_store_calls_new ();
     jm_buf_init (&self->arena);
     jm_buf_init (&self->missing);
+    jm_buf_init (&self->unpacked);
     self->doc = jm_json_doc_new ();
     return self;
 }
@@ -109,6 +112,7 @@ jm_rescore_destroy (jm_rescore_t **self_p)
     jm_store_calls_destroy (&self->calls);
     jm_buf_free (&self->arena);
     jm_buf_free (&self->missing);
+    jm_buf_free (&self->unpacked);
     jm_json_doc_destroy (&self->doc);
     free (self);
     *self_p = NULL;
@@ -180,7 +184,21 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         }
         jm_error_t err;
         jm_error_clear (&err);
-        const jm_json_t *json = jm_json_doc_parse (self->doc, profile->str, profile->len, &err);
+        //  packed by this version, or JSON written by an older one
+        const char *text = profile->str;
+        size_t text_len = profile->len;
+        if (jm_profile_is_packed (text, text_len)) {
+            jm_buf_reset (&self->unpacked);
+            if (jm_profile_unpack (text, text_len, &self->unpacked, &err) == 0) {
+                text = self->unpacked.data;
+                text_len = self->unpacked.len;
+            }
+            else
+                text_len = 0;
+        }
+        const jm_json_t *json = text_len
+                              ? jm_json_doc_parse (self->doc, text, text_len, err.code [0] ? NULL : &err)
+                              : NULL;
         jm_candidate_t *candidate = json ? jm_candidate_new_from_profile (json, taxonomy, &err) : NULL;
         if (!candidate || strcmp (candidate->id, id) != 0) {
             jm_log_warning ("stored profile of a candidate for job %s is unusable, skipped: %s",
