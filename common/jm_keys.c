@@ -376,6 +376,13 @@ jm_keys_rank_prefix (const jm_keys_t *self, const char *job,
 }
 
 int
+jm_keys_rescore_queue (const jm_keys_t *self, const char *job, const char *version,
+                       char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "rescore", "job id", job, "job version", version, key, size, err);
+}
+
+int
 jm_keys_rescore_claims (const jm_keys_t *self, const char *job, const char *version,
                         char *key, size_t size, jm_error_t *err)
 {

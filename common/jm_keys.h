@@ -119,6 +119,10 @@ int jm_keys_rank_range (const jm_keys_t *self, const char *job, const char *vers
 int jm_keys_rank_prefix (const jm_keys_t *self, const char *job,
                          char *key, size_t size, jm_error_t *err);
 
+//  <ns>:rescore:<job>:<version>: the candidates still to re-score.
+int jm_keys_rescore_queue (const jm_keys_t *self, const char *job, const char *version,
+                           char *key, size_t size, jm_error_t *err);
+
 //  <ns>:rescore:<job>:<version>:claims.
 int jm_keys_rescore_claims (const jm_keys_t *self, const char *job, const char *version,
                             char *key, size_t size, jm_error_t *err);

@@ -10,16 +10,16 @@
 
 #define IDLE_RETRY_MS   250     //  nothing to claim: others hold the rest
 
-//  Claim: KEYS job; ARGV rescore prefix, version, count, claim ms.
-//  Returns {0} when no re-scoring to that version runs, {2} when nothing is
-//  left to claim, or {1, chunk id, taken over (0/1), candidate ids...}.
+//  Claim: KEYS job, the version's queue and claims; ARGV version, count,
+//  claim ms.  Returns {0} when no re-scoring to that version runs, {2} when
+//  nothing is left to claim, or {1, chunk id, taken over (0/1), candidate
+//  ids...}.
 static const char *s_claim_lua =
-    "local job, qp, v = KEYS[1], ARGV[1], ARGV[2]\n"
+    "local job, queue, claims, v = KEYS[1], KEYS[2], KEYS[3], ARGV[1]\n"
     "if redis.call ('HGET', job, 'rescore_version') ~= v then return {0} end\n"
-    "local claims = qp .. v .. ':claims'\n"
     "local t = redis.call ('TIME')\n"
     "local now = tonumber (t[1]) * 1000 + math.floor (tonumber (t[2]) / 1000)\n"
-    "local deadline = now + tonumber (ARGV[4])\n"
+    "local deadline = now + tonumber (ARGV[3])\n"
     "local all = redis.call ('HGETALL', claims)\n"
     "for i = 1, #all, 2 do\n"
     "  local chunk = cjson.decode (all[i + 1])\n"
@@ -29,15 +29,17 @@ static const char *s_claim_lua =
     "    return {1, all[i], 1, unpack (chunk.ids)}\n"
     "  end\n"
     "end\n"
-    "local ids = redis.call ('LPOP', qp .. v, tonumber (ARGV[3]))\n"
+    "local ids = redis.call ('LPOP', queue, tonumber (ARGV[2]))\n"
     "if not ids then return {2} end\n"
     "local id = tostring (redis.call ('HINCRBY', job, 'rescore_chunks', 1))\n"
     "redis.call ('HSET', claims, id, cjson.encode ({deadline = deadline, ids = ids}))\n"
     "return {1, id, 0, unpack (ids)}\n";
 
-//  Done: KEYS job, seq; ARGV rank prefix, rescore prefix, version, chunk
-//  id, candidates in it, job id, channel, then the candidate ids joined by
-//  newlines.  Returns
+//  Done: KEYS job, seq, the version's claims and queue; ARGV rank prefix,
+//  rescore prefix, version, chunk id, candidates in it, job id, channel,
+//  then the candidate ids joined by newlines (the prefixes for the keys of
+//  other versions: the ranking it replaces, the re-scoring it hands over
+//  to, known only inside).  Returns
 //  0 when the chunk was already counted, 1 when counted, 2 when that
 //  completed the re-scoring and flipped the ranking, or hand_over's count
 //  plus 10 when the job changed meanwhile (the candidates go to the
@@ -46,7 +48,7 @@ static const char *s_done_lua =
     JM_LUA_DROP_RANK
     JM_LUA_HAND_OVER
     "local job, rp, qp, v = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
-    "local counted = redis.call ('HDEL', qp .. v .. ':claims', ARGV[4]) == 1\n"
+    "local counted = redis.call ('HDEL', KEYS[3], ARGV[4]) == 1\n"
     "if redis.call ('HGET', job, 'rescore_version') ~= v then\n"
     "  local queued = hand_over (job, KEYS[2], rp, qp, tonumber (v), ARGV[8])\n"
     "  return queued > 0 and 10 + queued or 0\n"
@@ -54,8 +56,8 @@ static const char *s_done_lua =
     "if not counted then return 0 end\n"
     "local done = redis.call ('HINCRBY', job, 'rescore_done', tonumber (ARGV[5]))\n"
     "local total = tonumber (redis.call ('HGET', job, 'rescore_total') or '0')\n"
-    "if done < total or redis.call ('LLEN', qp .. v) > 0\n"
-    "   or redis.call ('HLEN', qp .. v .. ':claims') > 0 then return 1 end\n"
+    "if done < total or redis.call ('LLEN', KEYS[4]) > 0\n"
+    "   or redis.call ('HLEN', KEYS[3]) > 0 then return 1 end\n"
     "local ranked = redis.call ('HGET', job, 'ranked')\n"
     "if ranked and ranked ~= v then drop_rank (rp, ranked) end\n"
     "redis.call ('HSET', job, 'ranked', v)\n"
@@ -275,19 +277,22 @@ jm_rescore_step (jm_rescore_t *self)
     if (!job)
         return 0;
     char job_key [JM_KEYS_MAX], seq_key [JM_KEYS_MAX], rank [JM_KEYS_MAX], rescore [JM_KEYS_MAX],
-         events [JM_KEYS_MAX], count [16], claim_ms [16];
+         queue [JM_KEYS_MAX], claims [JM_KEYS_MAX], events [JM_KEYS_MAX], count [16], claim_ms [16];
     if (jm_keys_job (self->keys, job->id, job_key, sizeof job_key, NULL) < 0
     ||  jm_keys_rank_prefix (self->keys, job->id, rank, sizeof rank, NULL) < 0
-    ||  jm_keys_rescore_prefix (self->keys, job->id, rescore, sizeof rescore, NULL) < 0)
+    ||  jm_keys_rescore_prefix (self->keys, job->id, rescore, sizeof rescore, NULL) < 0
+    ||  jm_keys_rescore_queue (self->keys, job->id, job->version_text, queue, sizeof queue, NULL) < 0
+    ||  jm_keys_rescore_claims (self->keys, job->id, job->version_text, claims, sizeof claims,
+                                NULL) < 0)
         return 0;
     jm_keys_jobs_seq (self->keys, seq_key, sizeof seq_key, NULL);
     jm_keys_events (self->keys, events, sizeof events, NULL);
     snprintf (count, sizeof count, "%d", self->chunk);
     snprintf (claim_ms, sizeof claim_ms, "%d", self->claim_ms);
     //  round trip 1: claim a chunk
-    const char *claim_argv [] = { job_key, rescore, job->version_text, count, claim_ms };
+    const char *claim_argv [] = { job_key, queue, claims, job->version_text, count, claim_ms };
     jm_store_calls_t *claim_calls = jm_store_calls_new ();
-    jm_store_calls_add_script (claim_calls, self->claim, 1, 5, claim_argv, NULL);
+    jm_store_calls_add_script (claim_calls, self->claim, 3, 6, claim_argv, NULL);
     int scored = 0;
     bool reload = false;
     if (jm_store_run (self->store, claim_calls)) {
@@ -351,9 +356,9 @@ jm_rescore_step (jm_rescore_t *self)
     jm_buf_init (&packed);
     jm_registry_pack_ids (&packed, claimed, ids);
     free (claimed);
-    const char *done_argv [] = { job_key, seq_key, rank, rescore, job->version_text, chunk,
-                                 done_count, job->id, events, packed.data };
-    size_t done_index = jm_store_calls_add_script (writes, self->done, 2, 10, done_argv, NULL);
+    const char *done_argv [] = { job_key, seq_key, claims, queue, rank, rescore, job->version_text,
+                                 chunk, done_count, job->id, events, packed.data };
+    size_t done_index = jm_store_calls_add_script (writes, self->done, 4, 12, done_argv, NULL);
     jm_buf_free (&packed);
     if (jm_store_run (self->store, writes) == 0) {
         const jm_reply_t *reply = jm_store_calls_reply (writes, done_index);
