@@ -163,7 +163,7 @@ jm_buf_int (jm_buf_t *self, long long value)
 void
 jm_buf_double (jm_buf_t *self, double value)
 {
-    if (value == (double) (long long) value && value > -1e15 && value < 1e15) {
+    if (value > -1e15 && value < 1e15 && value == (double) (long long) value) {
         jm_buf_int (self, (long long) value);          //  the common case: whole numbers
         return;
     }

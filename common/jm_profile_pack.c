@@ -54,7 +54,7 @@ s_put_integer (jm_buf_t *out, int64_t value)
 static void
 s_put_number (jm_buf_t *out, double value)
 {
-    if (value == (double) (long long) value && value > -1e15 && value < 1e15) {
+    if (value > -1e15 && value < 1e15 && value == (double) (long long) value) {
         s_put_integer (out, (long long) value);
         return;
     }
