@@ -504,15 +504,7 @@ jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
 static void
 s_write_double (jm_buf_t *out, double value)
 {
-    if (value == (double) (long long) value && value > -1e15 && value < 1e15) {
-        jm_buf_int (out, (long long) value);            //  the common case: whole years
-        return;
-    }
-    char text [40];
-    snprintf (text, sizeof text, "%.15g", value);
-    if (strtod (text, NULL) != value)
-        snprintf (text, sizeof text, "%.17g", value);
-    jm_buf_puts (out, text);
+    jm_buf_double (out, value);
 }
 
 void

@@ -248,6 +248,15 @@ jm_keys_result (const jm_keys_t *self, const char *job, const char *candidate,
 }
 
 int
+jm_keys_result_bucket (const jm_keys_t *self, const char *job, uint32_t bucket,
+                       char *key, size_t size, jm_error_t *err)
+{
+    char digits [16];
+    snprintf (digits, sizeof digits, "%u", (unsigned) bucket);
+    return s_build (self, "res", "job id", job, "bucket", digits, key, size, err);
+}
+
+int
 jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,
               char *key, size_t size, jm_error_t *err)
 {
@@ -364,6 +373,13 @@ jm_keys_rank_prefix (const jm_keys_t *self, const char *job,
 {
     return s_colon (s_build (self, "rank", "job id", job, NULL, NULL, key, size, err),
                     key, size, err);
+}
+
+int
+jm_keys_rescore_queue (const jm_keys_t *self, const char *job, const char *version,
+                       char *key, size_t size, jm_error_t *err)
+{
+    return s_build (self, "rescore", "job id", job, "job version", version, key, size, err);
 }
 
 int

@@ -41,6 +41,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "jm_error.h"
 
 #define JM_KEYS_NAMESPACE_DEFAULT  "jobmatch"
@@ -67,6 +68,12 @@ const char *jm_keys_namespace (const jm_keys_t *self);
 //  fit; key is then an empty string.
 int jm_keys_result (const jm_keys_t *self, const char *job, const char *candidate,
                     char *key, size_t size, jm_error_t *err);
+
+//  <ns>:res:<job>:<bucket>: a HASH of compact records (jm_record), one field
+//  per candidate id, the candidate's bucket by jm_record_bucket.  As
+//  jm_keys_result.
+int jm_keys_result_bucket (const jm_keys_t *self, const char *job, uint32_t bucket,
+                           char *key, size_t size, jm_error_t *err);
 
 //  <ns>:rank:<job>:<version>.
 int jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,
@@ -111,6 +118,10 @@ int jm_keys_rank_range (const jm_keys_t *self, const char *job, const char *vers
 //  <ns>:rank:<job>: (the prefix of every ranking of the job, for scripts).
 int jm_keys_rank_prefix (const jm_keys_t *self, const char *job,
                          char *key, size_t size, jm_error_t *err);
+
+//  <ns>:rescore:<job>:<version>: the candidates still to re-score.
+int jm_keys_rescore_queue (const jm_keys_t *self, const char *job, const char *version,
+                           char *key, size_t size, jm_error_t *err);
 
 //  <ns>:rescore:<job>:<version>:claims.
 int jm_keys_rescore_claims (const jm_keys_t *self, const char *job, const char *version,

@@ -351,14 +351,19 @@ int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_
 int jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t count,
                          jm_error_t *errors);
 
-//  Adds the commands of a result write (as jm_store_write) to calls, to be
-//  sent with jm_store_run rather than through the pending buffer.  Returns
-//  0, or -1 with err set (invalid_request) when an id is invalid.
-int jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
-                               const jm_store_result_t *result, jm_error_t *err);
+//  Adds the commands of count result writes to calls, grouped as
+//  jm_store_write_many groups them (each SET, then per job version one
+//  ZADD to the ranking, the band sets' ZADD and ZREM, one summary script
+//  call), without its MULTI/EXEC.  errors [i] is cleared, or set when
+//  result i is invalid (left out).  Returns how many were added.
+int jm_store_calls_add_results (jm_store_t *self, jm_store_calls_t *calls,
+                                const jm_store_result_t *results, size_t count,
+                                jm_error_t *errors);
 
 //  Queues SET <ns>:profile:<candidate> json (PX profile_ttl_ms) as one
-//  write.  Returns 0, or -1 with err set when the id is invalid.
+//  write; json is the profile packed (jm_profile_pack) or as JSON, json_len
+//  bytes (0: up to its NUL).  Returns 0, or -1 with err set when the id is
+//  invalid.
 int jm_store_write_profile (jm_store_t *self, const char *candidate, const char *json,
                             size_t json_len, jm_error_t *err);
 

@@ -721,31 +721,26 @@ jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *e
     return jm_store__pending_commit (self, start, (uint32_t) commands);
 }
 
-int
-jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t count,
-                     jm_error_t *errors)
+//  Appends to out each valid result's SET, then the ranking commands, one
+//  group per job version (s_format_ranks).  errors [i] is cleared, or set
+//  when result i is invalid (left out).  Returns how many commands; queued
+//  says how many results.
+static int
+s_format_results (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *results,
+                  size_t count, jm_error_t *errors, int *queued)
 {
-    assert (self && (results || count == 0) && (errors || count == 0));
-    if (count == 0)
-        return 0;
-    size_t start = jm_store__pending_begin (self);
     size_t *index = jm_malloc (count * sizeof (size_t));
     bool *done = jm_calloc (count, sizeof (bool));     //  ranked, or left out
-    //  One transaction: a matcher that dies while sending leaves no result
-    //  without its ranking entries (a later cache hit would not add them)
-    const char *multi [] = { "MULTI" }, *exec [] = { "EXEC" };
-    size_t multi_len [] = { 5 }, exec_len [] = { 4 };
-    jm_store__bytes_command (&self->pend, 1, multi, multi_len);
-    int commands = 1, queued = 0;
+    int commands = 0;
+    *queued = 0;
     for (size_t i = 0; i < count; i++) {
         jm_error_clear (&errors [i]);
-        done [i] = s_format_set (self, &self->pend, &results [i], &errors [i]) < 0;
+        done [i] = s_format_set (self, out, &results [i], &errors [i]) < 0;
         if (!done [i]) {
             commands++;             //  its SET
-            queued++;
+            (*queued)++;
         }
     }
-    //  the ranking commands, one group per job version
     for (size_t i = 0; i < count; i++) {
         if (done [i])
             continue;
@@ -756,10 +751,28 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
                 done [j] = true;
                 index [group++] = j;
             }
-        commands += s_format_ranks (self, &self->pend, results, index, group);
+        commands += s_format_ranks (self, out, results, index, group);
     }
     free (index);
     free (done);
+    return commands;
+}
+
+int
+jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t count,
+                     jm_error_t *errors)
+{
+    assert (self && (results || count == 0) && (errors || count == 0));
+    if (count == 0)
+        return 0;
+    size_t start = jm_store__pending_begin (self);
+    //  One transaction: a matcher that dies while sending leaves no result
+    //  without its ranking entries (a later cache hit would not add them)
+    const char *multi [] = { "MULTI" }, *exec [] = { "EXEC" };
+    size_t multi_len [] = { 5 }, exec_len [] = { 4 };
+    jm_store__bytes_command (&self->pend, 1, multi, multi_len);
+    int queued;
+    int commands = 1 + s_format_results (self, &self->pend, results, count, errors, &queued);
     if (!queued) {
         self->pend.len = start;         //  nothing to write: drop the MULTI
         return 0;
@@ -770,16 +783,11 @@ jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t 
     return queued;
 }
 
-int
-jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
-                           const jm_store_result_t *result, jm_error_t *err)
+//  Registers the commands formatted into calls from start on, each for its
+//  own reply (EVALSHA ones retried on NOSCRIPT).
+static void
+s_calls_register (jm_store_calls_t *calls, size_t start, int commands)
 {
-    assert (self && calls && result);
-    size_t start = calls->bytes.len;
-    int commands = s_format_result (self, &calls->bytes, result, err);
-    if (commands < 0)
-        return -1;
-    //  Register each command of the write separately, for their replies
     const char *p = calls->bytes.data + start, *end = calls->bytes.data + calls->bytes.len;
     (void) end;                 //  used only by the assert under -DNDEBUG
     for (int c = 0; c < commands; c++) {
@@ -797,7 +805,20 @@ jm_store_calls_add_result (jm_store_t *self, jm_store_calls_t *calls,
         jm_store__calls_commit (calls, offset, strncmp (name, "$7\r\nEVALSHA\r\n", 14) == 0);
         calls->bytes.len = saved;
     }
-    return 0;
+}
+
+int
+jm_store_calls_add_results (jm_store_t *self, jm_store_calls_t *calls,
+                            const jm_store_result_t *results, size_t count, jm_error_t *errors)
+{
+    assert (self && calls && (results || count == 0) && (errors || count == 0));
+    if (count == 0)
+        return 0;
+    size_t start = calls->bytes.len;
+    int queued;
+    int commands = s_format_results (self, &calls->bytes, results, count, errors, &queued);
+    s_calls_register (calls, start, commands);
+    return queued;
 }
 
 int

@@ -160,6 +160,20 @@ jm_buf_int (jm_buf_t *self, long long value)
     jm_buf_append (self, text, (size_t) (end - text));
 }
 
+void
+jm_buf_double (jm_buf_t *self, double value)
+{
+    if (value > -1e15 && value < 1e15 && value == (double) (long long) value) {
+        jm_buf_int (self, (long long) value);          //  the common case: whole numbers
+        return;
+    }
+    char text [40];
+    snprintf (text, sizeof text, "%.15g", value);
+    if (strtod (text, NULL) != value)
+        snprintf (text, sizeof text, "%.17g", value);
+    jm_buf_puts (self, text);
+}
+
 char *
 jm_buf_put_uint (char *out, uint64_t value)
 {

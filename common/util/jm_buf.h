@@ -66,6 +66,10 @@ void jm_buf_json_number (jm_buf_t *self, double value, int decimals);
 //  Appends an integer in decimal.
 void jm_buf_int (jm_buf_t *self, long long value);
 
+//  Appends a finite number as the shortest of %.15g and %.17g that reads
+//  back as the same double; whole numbers as integers.
+void jm_buf_double (jm_buf_t *self, double value);
+
 //  Writes value in decimal at out (at most 20 bytes, no NUL) and returns
 //  the end: for fixed buffers filled once per result, cheaper than printf.
 char *jm_buf_put_uint (char *out, uint64_t value);

@@ -47,6 +47,7 @@
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_probe.h"
+#include "jm_profile_pack.h"
 #include "jm_prom.h"
 #include "jm_store.h"
 #include "jm_alloc.h"
@@ -711,7 +712,7 @@ s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
         //  kept for re-scoring when a job changes
         writes->profile_entry = item->entry;
         jm_buf_reset (&self->profile);
-        jm_candidate_write_profile (candidate, jm_engine_taxonomy (self->engine), &self->profile);
+        jm_profile_pack (candidate, jm_engine_taxonomy (self->engine), &self->profile);
         jm_store_write_profile (self->store, candidate->id, self->profile.data,
                                 self->profile.len, NULL);
     }
