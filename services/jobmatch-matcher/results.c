@@ -3,23 +3,32 @@
 #include "body.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
-#include "jm_summary.h"
+#include "jm_results_read.h"
 #include "jm_score.h"
 
 #include <czmq.h>
 #include <math.h>
 #include <string.h>
 
-#define FLIP_RETRIES     JM_SUMMARY_FLIP_RETRIES     //  one retry policy for every read
-
 struct _jm_results_t {
     jm_engine_t *engine;
     jm_store_t *store;
     jm_registry_t *registry;
     const jm_keys_t *keys;
-    jm_store_calls_t *calls, *more;
+    jm_store_calls_t *calls;
     jm_json_doc_t *doc;         //  a stored result cut to the detail asked
+    jm_results_reader_t reader; //  the read path shared with the dashboard
 };
+
+//  Runs calls for the read path.
+static int
+s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
+{
+    jm_results_t *self = arg;
+    if (jm_store_run (self->store, calls))
+        return jm_error_set (err, JM_ERR_IO, "Redis is not available");
+    return 0;
+}
 
 jm_results_t *
 jm_results_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry)
@@ -30,8 +39,8 @@ jm_results_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry)
     self->registry = registry;
     self->keys = jm_store_keys (store);
     self->calls = jm_store_calls_new ();
-    self->more = jm_store_calls_new ();
     self->doc = jm_json_doc_new ();
+    self->reader = (jm_results_reader_t) { self->keys, s_run, self, NULL };
     return self;
 }
 
@@ -43,7 +52,6 @@ jm_results_destroy (jm_results_t **self_p)
     if (!self)
         return;
     jm_store_calls_destroy (&self->calls);
-    jm_store_calls_destroy (&self->more);
     jm_json_doc_destroy (&self->doc);
     free (self);
     *self_p = NULL;
@@ -56,15 +64,6 @@ s_unavailable (jm_results_t *self, jm_buf_t *out)
     jm_error_clear (&err);
     jm_error_set (&err, JM_ERR_IO, "Redis is not available (%s); try again",
                   jm_store_endpoint (self->store));
-    jm_body_error (out, &err);
-}
-
-static void
-s_no_job (jm_buf_t *out, const char *job)
-{
-    jm_error_t err;
-    jm_error_clear (&err);
-    jm_error_set (&err, JM_ERR_NOT_FOUND, "no job \"%.128s\" in the registry", job);
     jm_body_error (out, &err);
 }
 
@@ -110,6 +109,20 @@ s_detail_arg (json_t *body, jm_detail_t *detail, jm_buf_t *out)
     return false;
 }
 
+//  Answers err from the read path: Redis down says where; a job missing
+//  from the registry is not_found in this service's vocabulary.
+static void
+s_read_error (jm_results_t *self, jm_error_t *err, jm_buf_t *out)
+{
+    if (streq (err->code, JM_ERR_IO))
+        s_unavailable (self, out);
+    else {
+        if (streq (err->code, JM_ERR_UNKNOWN_JOB))
+            snprintf (err->code, sizeof err->code, "%s", JM_ERR_NOT_FOUND);
+        jm_body_error (out, err);
+    }
+}
+
 //  --------------------------------------------------------------------------
 //  result
 
@@ -126,15 +139,8 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_error_clear (&err);
     char *json = NULL;
     size_t len = 0;
-    int found = jm_store_read_result (self->store, job, candidate, &json, &len);
-    if (found < 0)
-        s_unavailable (self, out);
-    else
-    if (found == 0) {
-        jm_error_set (&err, JM_ERR_NOT_FOUND, "no result for candidate \"%.128s\" and job \"%.128s\"",
-                      candidate, job);
-        jm_body_error (out, &err);
-    }
+    if (jm_results_read_result (&self->reader, job, candidate, &json, &len, &err))
+        s_read_error (self, &err, out);
     else {
         jm_buf_reset (out);
         jm_buf_puts (out, "{\"ok\":true,\"result\":");
@@ -152,47 +158,12 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
 //  --------------------------------------------------------------------------
 //  rank
 
-//  The job's ranked version and re-scoring progress, one round trip.
-typedef struct {
-    long long ranked, rescore_version, done, total;
-    char ranked_text [24];      //  ranked, as the key builders take it
-} s_state_t;
-
-//  Reads the state of job; false when the job is not registered or Redis
-//  is down, after answering so in out.
-static bool
-s_read_state (jm_results_t *self, const char *job, const char *job_key, s_state_t *state,
-              jm_buf_t *out)
-{
-    jm_store_calls_reset (self->calls);
-    jm_store_calls_addv (self->calls, "HMGET", job_key, "version", "ranked", "rescore_version",
-                         "rescore_done", "rescore_total", NULL);
-    if (jm_store_run (self->store, self->calls)) {
-        s_unavailable (self, out);
-        return false;
-    }
-    const jm_reply_t *reply = jm_store_calls_reply (self->calls, 0);
-    long long version = 0;
-    if (!jm_reply_int (jm_reply_item (reply, 0), &version)) {
-        s_no_job (out, job);
-        return false;
-    }
-    memset (state, 0, sizeof *state);
-    jm_reply_int (jm_reply_item (reply, 1), &state->ranked);
-    jm_reply_int (jm_reply_item (reply, 2), &state->rescore_version);
-    jm_reply_int (jm_reply_item (reply, 3), &state->done);
-    jm_reply_int (jm_reply_item (reply, 4), &state->total);
-    snprintf (state->ranked_text, sizeof state->ranked_text, "%lld", state->ranked);
-    return true;
-}
-
 static void
-s_write_progress (jm_buf_t *out, const s_state_t *state)
+s_write_progress (jm_buf_t *out, const jm_results_state_t *state)
 {
     if (state->rescore_version > 0)
         jm_buf_printf (out, ",\"rescoring\":{\"version\":%lld,\"done\":%lld,\"total\":%lld}",
-                       state->rescore_version,
-                       state->done < state->total ? state->done : state->total, state->total);
+                       state->rescore_version, state->rescore_done, state->rescore_total);
     else
         jm_buf_puts (out, ",\"rescoring\":null");
 }
@@ -214,44 +185,6 @@ s_body_number (json_t *body, const char *name, double min, double max, double *v
     return 0;
 }
 
-//  Parses the header lines read for the entries of a ranking page (every
-//  third reply of self->more) into heads [], reading in one more round trip
-//  the whole values of those cut short (a long name).  A missing result
-//  leaves NULL.  Returns 0, or -1 when Redis is not available.
-static int
-s_read_heads (jm_results_t *self, const char *job, const jm_reply_t *page, size_t entries,
-              json_t **heads)
-{
-    jm_store_calls_t *whole = jm_store_calls_new ();
-    size_t *whole_of = jm_calloc (entries + 1, sizeof (size_t));
-    for (size_t i = 0; i < entries; i++) {
-        const jm_reply_t *reply = jm_store_calls_reply (self->more, i * (1 + JM_BAND_SETS));
-        if (!jm_reply_str (reply))
-            continue;
-        heads [i] = jm_store_result_head (reply->str, reply->len);
-        char key [JM_KEYS_MAX];
-        if (!heads [i] && jm_store_result_head_cut (reply->len)
-        &&  jm_keys_result (self->keys, job, jm_reply_str (jm_reply_item (page, 2 * i)),
-                            key, sizeof key, NULL) >= 0) {
-            whole_of [jm_store_calls_count (whole)] = i;
-            jm_store_calls_addv (whole, "GET", key, NULL);
-        }
-    }
-    size_t wholes = jm_store_calls_count (whole);
-    int rc = wholes ? jm_store_run (self->store, whole) : 0;
-    for (size_t w = 0; rc == 0 && w < wholes; w++) {
-        const jm_reply_t *reply = jm_store_calls_reply (whole, w);
-        if (jm_reply_str (reply))
-            heads [whole_of [w]] = jm_store_result_head (reply->str, reply->len);
-    }
-    if (rc)
-        for (size_t i = 0; i < entries; i++)
-            json_decref (heads [i]);
-    free (whole_of);
-    jm_store_calls_destroy (&whole);
-    return rc;
-}
-
 static void
 s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
@@ -261,171 +194,114 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
         return;
     jm_error_t err;
     jm_error_clear (&err);
-    long long offset, limit;
-    double min_score;
-    const char *band = NULL;
+    jm_results_query_t query = { .job = job };
     json_t *band_json = json_object_get (body, "band");
     if (band_json && !json_is_null (band_json)) {
         int known = jm_band_lookup (json_string_value (band_json));
         if (known >= 0)
-            band = jm_bands [known].name;
+            query.band = jm_bands [known].name;
         else
             jm_error_set (&err, JM_ERR_INVALID_REQUEST,
                           "band must be null or one of \"strong\", \"good\", \"partial\", \"weak\"");
     }
-    if (jm_body_int (body, "offset", 0, 0, INT32_MAX, &offset, &err)
-    ||  jm_body_int (body, "limit", 20, 1, JM_RESULTS_MAX_PAGE, &limit, &err)
-    ||  s_body_number (body, "min_score", 0, 100, &min_score, &err)
+    if (jm_body_int (body, "offset", 0, 0, INT32_MAX, &query.offset, &err)
+    ||  jm_body_int (body, "limit", 20, 1, JM_RESULTS_MAX_PAGE, &query.limit, &err)
+    ||  s_body_number (body, "min_score", 0, 100, &query.min_score, &err)
     ||  jm_error_is_set (&err)) {
         jm_body_error (out, &err);
         return;
     }
-    s_state_t state;
-    const jm_reply_t *page = NULL;
-    long long matching = 0, total = 0;
-    for (int attempt = 0; ; attempt++) {
-        if (!s_read_state (self, job, job_key, &state, out))
-            return;
-        char all [JM_KEYS_MAX], offset_text [24], limit_text [24];
-        jm_keys_range_t range;
-        jm_keys_rank (self->keys, job, state.ranked_text, all, sizeof all, NULL);
-        jm_keys_rank_range (self->keys, job, state.ranked_text, band, min_score, &range, NULL);
-        snprintf (offset_text, sizeof offset_text, "%lld", offset);
-        snprintf (limit_text, sizeof limit_text, "%lld", limit);
-        jm_store_calls_reset (self->calls);
-        jm_store_calls_addv (self->calls, "ZREVRANGEBYSCORE", range.key, range.max, range.min,
-                             "WITHSCORES", "LIMIT", offset_text, limit_text, NULL);
-        jm_store_calls_addv (self->calls, "ZCOUNT", range.key, range.min, range.max, NULL);
-        jm_store_calls_addv (self->calls, "ZCARD", all, NULL);
-        jm_store_calls_addv (self->calls, "HGET", job_key, "ranked", NULL);
-        if (jm_store_run (self->store, self->calls)) {
-            s_unavailable (self, out);
-            return;
-        }
-        long long ranked_after = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, 3), &ranked_after);
-        if (ranked_after == state.ranked || attempt == FLIP_RETRIES)
-            break;
-    }
-    page = jm_store_calls_reply (self->calls, 0);
-    jm_reply_int (jm_store_calls_reply (self->calls, 1), &matching);
-    jm_reply_int (jm_store_calls_reply (self->calls, 2), &total);
-    size_t entries = page && page->type == JM_REPLY_ARRAY ? page->count / 2 : 0;
-    //  one more round trip: names and required counts, and each entry's band
-    //  in this version (the stored result may already be of a newer version):
-    //  strong or good when in that set, else partial or weak by its score
-    jm_store_calls_reset (self->more);
-    char band_keys [JM_BAND_SETS][JM_KEYS_MAX];
-    for (int b = 0; b < JM_BAND_SETS; b++)
-        jm_keys_rank_band (self->keys, job, state.ranked_text, jm_bands [b].name, band_keys [b],
-                           JM_KEYS_MAX, NULL);
-    for (size_t i = 0; i < entries; i++) {
-        const char *candidate = jm_reply_str (jm_reply_item (page, 2 * i));
-        char key [JM_KEYS_MAX];
-        if (!candidate || jm_keys_result (self->keys, job, candidate, key, sizeof key, NULL) < 0) {
-            strcpy (key, "-");
-            candidate = "-";
-        }
-        jm_store_calls_add_result_head (self->more, key);
-        for (int b = 0; b < JM_BAND_SETS; b++)
-            jm_store_calls_addv (self->more, "ZSCORE", band_keys [b], candidate, NULL);
-    }
-    if (entries && jm_store_run (self->store, self->more)) {
-        s_unavailable (self, out);
-        return;
-    }
-    json_t **heads = jm_calloc (entries + 1, sizeof (json_t *));
-    if (s_read_heads (self, job, page, entries, heads)) {
-        free (heads);
-        s_unavailable (self, out);
+    jm_results_page_t page;
+    if (jm_results_read_page (&self->reader, &query, &page, &err)) {
+        s_read_error (self, &err, out);
         return;
     }
     jm_buf_reset (out);
     jm_buf_puts (out, "{\"ok\":true,\"job\":");
     jm_buf_json_str (out, job);
     jm_buf_printf (out, ",\"version\":%lld,\"total\":%lld,\"matching\":%lld,\"offset\":%lld,"
-                   "\"limit\":%lld,\"entries\":[", state.ranked, total, matching, offset, limit);
-    for (size_t i = 0; i < entries; i++) {
-        json_t *head = heads [i];
-        double score = 0;
-        const char *score_text = jm_reply_str (jm_reply_item (page, 2 * i + 1));
-        if (score_text)
-            score = strtod (score_text, NULL);
-        jm_buf_printf (out, "%s{\"rank\":%lld,\"candidate\":", i ? "," : "", offset + (long long) i + 1);
-        jm_buf_json_str (out, jm_reply_str (jm_reply_item (page, 2 * i)));
+                   "\"limit\":%lld,\"entries\":[", page.state.ranked, page.total, page.matching,
+                   query.offset, query.limit);
+    for (size_t i = 0; i < page.count; i++) {
+        const jm_results_entry_t *entry = &page.entries [i];
+        jm_buf_printf (out, "%s{\"rank\":%lld,\"candidate\":", i ? "," : "", entry->rank);
+        jm_buf_json_str (out, entry->candidate);
         jm_buf_puts (out, ",\"name\":");
-        jm_buf_json_str (out, json_string_value (json_object_get (head, "name")));
+        jm_buf_json_str (out, entry->name);
         jm_buf_puts (out, ",\"score\":");
-        jm_buf_json_number (out, score, 1);
-        const char *entry_band = jm_band_name (jm_score_band (score, false));
-        for (int b = 0; b < JM_BAND_SETS; b++)
-            if (jm_reply_str (jm_store_calls_reply (self->more, i * (1 + JM_BAND_SETS) + 1 + (size_t) b)))
-                entry_band = jm_bands [b].name;
+        jm_buf_json_number (out, entry->score, 1);
         jm_buf_puts (out, ",\"band\":");
-        jm_buf_json_str (out, entry_band);
-        const char *version = json_string_value (json_object_get (head, "version"));
+        jm_buf_json_str (out, entry->band);
         jm_buf_puts (out, ",\"required\":");
-        jm_buf_json_str (out, version && streq (version, state.ranked_text)
-                              ? json_string_value (json_object_get (head, "required")) : NULL);
+        jm_buf_json_str (out, entry->required);
         jm_buf_puts (out, "}");
-        json_decref (head);
     }
-    free (heads);
     jm_buf_puts (out, "]");
-    s_write_progress (out, &state);
+    s_write_progress (out, &page.state);
     jm_buf_puts (out, "}");
+    jm_results_page_free (&page);
 }
 
 //  --------------------------------------------------------------------------
 //  candidate
 
+typedef struct {
+    jm_results_t *self;
+    const char *candidate;
+    jm_detail_t detail;
+    jm_buf_t *out;
+    bool first;
+} s_found_t;
+
+//  Appends one found result, cut to the detail asked.
+static void
+s_found (void *arg, size_t index, const char *json, size_t len)
+{
+    s_found_t *found = arg;
+    jm_buf_t *out = found->out;
+    jm_error_t err;
+    jm_error_clear (&err);
+    size_t mark = out->len;
+    if (!found->first)
+        jm_buf_puts (out, ",");
+    if (jm_detail_cut (found->self->doc, json, len, found->detail, out, &err)) {
+        jm_log_warning ("result of candidate %.64s for job %.64s left out: %s", found->candidate,
+                        jm_registry_at (found->self->registry, (int) index)->id, err.message);
+        out->len = mark;
+        return;
+    }
+    found->first = false;
+}
+
 static void
 s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
-    const char *candidate = s_candidate_arg (body, out);
-    jm_detail_t detail;
-    if (!candidate || !s_detail_arg (body, &detail, out))
+    s_found_t found = { self, s_candidate_arg (body, out), JM_DETAIL_DEFAULT, out, true };
+    if (!found.candidate || !s_detail_arg (body, &found.detail, out))
         return;
     jm_error_t err;
     jm_error_clear (&err);
     jm_registry_refresh (self->registry);     //  a job put a moment ago elsewhere
-    jm_store_calls_reset (self->calls);
     int count = jm_registry_count (self->registry);
-    for (int i = 0; i < count; i++) {
-        char key [JM_KEYS_MAX];
-        if (jm_keys_result (self->keys, jm_registry_at (self->registry, i)->id, candidate, key,
-                            sizeof key, NULL) < 0)
-            strcpy (key, "-");
-        jm_store_calls_addv (self->calls, "GET", key, NULL);
+    const char **jobs = jm_calloc ((size_t) count + 1, sizeof (char *));
+    for (int i = 0; i < count; i++)
+        jobs [i] = jm_registry_at (self->registry, i)->id;
+    jm_buf_t results;
+    jm_buf_init (&results);
+    found.out = &results;
+    if (jm_results_read_candidate (&self->reader, found.candidate, jobs, (size_t) count, s_found,
+                                   &found, &err))
+        s_read_error (self, &err, out);
+    else {
+        jm_buf_reset (out);
+        jm_buf_puts (out, "{\"ok\":true,\"candidate\":");
+        jm_buf_json_str (out, found.candidate);
+        jm_buf_puts (out, ",\"results\":[");
+        jm_buf_append (out, results.data, results.len);
+        jm_buf_puts (out, "]}");
     }
-    if (count && jm_store_run (self->store, self->calls)) {
-        s_unavailable (self, out);
-        return;
-    }
-    jm_buf_reset (out);
-    jm_buf_puts (out, "{\"ok\":true,\"candidate\":");
-    jm_buf_json_str (out, candidate);
-    jm_buf_puts (out, ",\"results\":[");
-    bool first = true;
-    for (int i = 0; i < count; i++) {
-        const jm_reply_t *reply = jm_store_calls_reply (self->calls, (size_t) i);
-        size_t json_len;
-        const char *json = jm_reply_str (reply)
-                         ? jm_store_result_json (reply->str, reply->len, &json_len) : NULL;
-        if (!json)
-            continue;
-        size_t mark = out->len;
-        if (!first)
-            jm_buf_puts (out, ",");
-        if (jm_detail_cut (self->doc, json, json_len, detail, out, &err)) {
-            jm_log_warning ("result of candidate %.64s for job %.64s left out: %s", candidate,
-                            jm_registry_at (self->registry, i)->id, err.message);
-            out->len = mark;
-            continue;
-        }
-        first = false;
-    }
-    jm_buf_puts (out, "]}");
+    jm_buf_free (&results);
+    free (jobs);
 }
 
 //  --------------------------------------------------------------------------
@@ -454,6 +330,14 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
     long long limit;
     if (!json_is_object (object)) {
         jm_error_set (&err, JM_ERR_INVALID_REQUEST, "candidate must be an object (a candidate profile)");
+        jm_body_error (out, &err);
+        return;
+    }
+    json_t *id = json_object_get (object, "id");
+    if (id && !json_is_null (id) && !json_is_string (id)) {
+        //  as jobmatch.match: an id is a string, never a number
+        jm_error_set (&err, JM_ERR_INVALID_REQUEST,
+                      "candidate.id must be a string of 1 to %d bytes", JM_CANDIDATE_ID_MAX);
         jm_body_error (out, &err);
         return;
     }
@@ -494,19 +378,8 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
 //  --------------------------------------------------------------------------
 //  summary
 
-//  Runs calls for jm_summary_read.
-static int
-s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
-{
-    jm_results_t *self = arg;
-    if (jm_store_run (self->store, calls))
-        return jm_error_set (err, JM_ERR_IO, "Redis is not available");
-    return 0;
-}
-
-//  Answers the summary kept with the ranking, or a recount when the
-//  ranking has none (written by an older matcher): jm_summary_read, as the
-//  dashboard does.
+//  Answers the summary kept with the ranking (jm_results_read_summary, as
+//  the dashboard does).
 static void
 s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
@@ -514,30 +387,22 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
     const char *job = s_job_arg (self, body, job_key, out);
     if (!job)
         return;
-    s_state_t state;
-    if (!s_read_state (self, job, job_key, &state, out))
-        return;
-    jm_summary_state_t read = { state.ranked, state.rescore_version, state.done, state.total };
+    jm_results_state_t state;
     jm_buf_t members;
     jm_buf_init (&members);
     jm_error_t err;
     jm_error_clear (&err);
-    if (jm_summary_read (self->keys, job, &read, s_run, self, &members, &err)) {
-        jm_buf_free (&members);
-        s_unavailable (self, out);
-        return;
+    if (jm_results_read_summary (&self->reader, job, &state, &members, &err))
+        s_read_error (self, &err, out);
+    else {
+        jm_buf_reset (out);
+        jm_buf_puts (out, "{\"ok\":true,\"job\":");
+        jm_buf_json_str (out, job);
+        jm_buf_puts (out, ",");
+        jm_buf_append (out, members.data, members.len);
+        s_write_progress (out, &state);
+        jm_buf_puts (out, "}");
     }
-    state.ranked = read.ranked;
-    state.rescore_version = read.rescore_version;
-    state.done = read.rescore_done;
-    state.total = read.rescore_total;
-    jm_buf_reset (out);
-    jm_buf_puts (out, "{\"ok\":true,\"job\":");
-    jm_buf_json_str (out, job);
-    jm_buf_puts (out, ",");
-    jm_buf_append (out, members.data, members.len);
-    s_write_progress (out, &state);
-    jm_buf_puts (out, "}");
     jm_buf_free (&members);
 }
 
@@ -594,9 +459,11 @@ s_serve_stored (jm_results_t *self, json_t *body, jm_buf_t *out)
     int count = s_candidate_ids (body, ids + 2, out);
     if (count < 0)
         return;
-    s_state_t state;
-    if (!s_read_state (self, job, job_key, &state, out))
+    jm_results_state_t state;
+    if (jm_results_read_state (&self->reader, job, &state, &err)) {
+        s_read_error (self, &err, out);
         return;
+    }
     if (version == 0)
         version = state.ranked;
     char version_text [24], rank_key [JM_KEYS_MAX];
