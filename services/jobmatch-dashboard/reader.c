@@ -12,7 +12,7 @@
 #include "jm_log.h"
 #include "jm_store.h"
 #include "jm_alloc.h"
-#include "jm_summary.h"
+#include "jm_results_read.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -327,63 +327,73 @@ jm_reader_job (jm_app_t *app, const char *job, jm_error_t *err)
 //  --------------------------------------------------------------------------
 //  Results
 
+//  True when job is a built-in job (the time before a registry exists).
+static bool
+s_builtin (void *arg, const char *job)
+{
+    jm_app_t *app = arg;
+    return json_object_get (app->builtin_jobs, job) != NULL;
+}
+
+//  Runs calls for the read path on a reader connection.
+static int
+s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
+{
+    return jm_reader_run (arg, calls, err);
+}
+
+jm_results_reader_t
+jm_reader_path (jm_app_t *app)
+{
+    return (jm_results_reader_t) { jm_reader_keys (app), s_run, app, s_builtin };
+}
+
 json_t *
 jm_reader_result (jm_app_t *app, const char *job, const char *candidate, jm_error_t *err)
 {
-    char key [JM_READER_KEY_MAX];
-    if (jm_keys_result (jm_reader_keys (app), job, candidate, key, sizeof key, err) < 0)
+    jm_results_reader_t reader = jm_reader_path (app);
+    char *json = NULL;
+    size_t len = 0;
+    if (jm_results_read_result (&reader, job, candidate, &json, &len, err))
         return NULL;
-    jm_reader_job_t state;
-    if (jm_reader_job_load (app, job, &state, err))
-        return NULL;
-    jm_reader_job_free (&state);
-    jm_store_calls_t *calls = jm_store_calls_new ();
-    jm_store_calls_addv (calls, "GET", key, NULL);
-    json_t *reply = NULL;
-    if (jm_reader_run (app, calls, err) == 0) {
-        json_t *result = jm_store_reply_result (jm_store_calls_reply (calls, 0));
-        if (json_is_object (result))
-            reply = json_pack ("{s:o}", "result", result);
-        else {
-            json_decref (result);
-            jm_error_set (err, JM_ERR_NOT_FOUND, "no result for candidate '%s' and job '%s'",
-                          candidate, job);
-        }
-    }
-    jm_store_calls_destroy (&calls);
-    return reply;
+    json_t *result = json_loadb (json, len, 0, NULL);
+    free (json);
+    if (json_is_object (result))
+        return json_pack ("{s:o}", "result", result);
+    json_decref (result);
+    jm_error_set (err, JM_ERR_NOT_FOUND, "no result for candidate '%s' and job '%s'", candidate, job);
+    return NULL;
+}
+
+//  Appends one found result to the array arg.
+static void
+s_found (void *arg, size_t index, const char *json, size_t len)
+{
+    json_t *result = json_loadb (json, len, 0, NULL);
+    if (json_is_object (result))
+        json_array_append (arg, result);
+    json_decref (result);
 }
 
 json_t *
 jm_reader_candidate (jm_app_t *app, const char *candidate, jm_error_t *err)
 {
-    if (jm_keys_check_id ("candidate id", candidate, err))
+    if (jm_keys_check_id ("candidate", candidate, err))
         return NULL;
     json_t *ids = s_job_ids (app, NULL, err);
     if (!ids)
         return NULL;
-    jm_store_calls_t *calls = jm_store_calls_new ();
-    size_t index;
-    json_t *id;
-    json_array_foreach (ids, index, id) {
-        char key [JM_READER_KEY_MAX];
-        if (jm_keys_result (jm_reader_keys (app), json_string_value (id), candidate, key, sizeof key, NULL) < 0)
-            jm_store_calls_addv (calls, "PING", NULL);
-        else
-            jm_store_calls_addv (calls, "GET", key, NULL);
-    }
+    size_t count = json_array_size (ids);
+    const char **jobs = jm_calloc (count + 1, sizeof (char *));
+    for (size_t index = 0; index < count; index++)
+        jobs [index] = json_string_value (json_array_get (ids, index));
+    jm_results_reader_t reader = jm_reader_path (app);
+    json_t *results = json_array ();
     json_t *reply = NULL;
-    if (json_array_size (ids) == 0 || jm_reader_run (app, calls, err) == 0) {
-        json_t *results = json_array ();
-        for (index = 0; index < json_array_size (ids); index++) {
-            json_t *result = jm_store_reply_result (jm_store_calls_reply (calls, index));
-            if (json_is_object (result))
-                json_array_append (results, result);
-            json_decref (result);
-        }
-        reply = json_pack ("{s:s, s:o}", "candidate", candidate, "results", results);
-    }
-    jm_store_calls_destroy (&calls);
+    if (jm_results_read_candidate (&reader, candidate, jobs, count, s_found, results, err) == 0)
+        reply = json_pack ("{s:s, s:O}", "candidate", candidate, "results", results);
+    json_decref (results);
+    free (jobs);
     json_decref (ids);
     return reply;
 }
@@ -391,11 +401,16 @@ jm_reader_candidate (jm_app_t *app, const char *candidate, jm_error_t *err)
 //  --------------------------------------------------------------------------
 //  Summary
 
-//  Runs calls for jm_summary_read on a reader connection.
-static int
-s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
+//  A job's re-scoring progress as the replies show it: null or
+//  {"version", "done", "total"}.
+json_t *
+jm_reader_progress (const jm_results_state_t *state)
 {
-    return jm_reader_run (arg, calls, err);
+    return state->rescore_version
+        ? json_pack ("{s:I, s:I, s:I}", "version", (json_int_t) state->rescore_version,
+                     "done", (json_int_t) state->rescore_done,
+                     "total", (json_int_t) state->rescore_total)
+        : json_null ();
 }
 
 //  The bands as the page draws them: jm_bands, best first, with the
@@ -414,32 +429,20 @@ s_band_table (void)
 json_t *
 jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
 {
-    jm_reader_job_t state;
-    if (jm_reader_job_load (app, job, &state, err))
-        return NULL;
-    json_t *rescoring = state.rescoring;
-    jm_summary_state_t read = {
-        state.ranked, json_integer_value (json_object_get (rescoring, "version")),
-        json_integer_value (json_object_get (rescoring, "done")),
-        json_integer_value (json_object_get (rescoring, "total"))
-    };
+    jm_results_reader_t reader = jm_reader_path (app);
+    jm_results_state_t state;
     jm_buf_t text;
     jm_buf_init (&text);
     jm_buf_puts (&text, "{");
     json_t *reply = NULL;
-    if (jm_summary_read (jm_reader_keys (app), job, &read, s_run, app, &text, err) == 0) {
+    if (jm_results_read_summary (&reader, job, &state, &text, err) == 0) {
         jm_buf_puts (&text, "}");
         reply = json_loadb (text.data, text.len, 0, NULL);
         assert (reply);                 //  jm_summary_read writes valid JSON
         json_object_set_new (reply, "job", json_string (job));
-        json_object_set_new (reply, "rescoring", read.rescore_version
-            ? json_pack ("{s:I, s:I, s:I}", "version", (json_int_t) read.rescore_version,
-                         "done", (json_int_t) read.rescore_done,
-                         "total", (json_int_t) read.rescore_total)
-            : json_null ());
+        json_object_set_new (reply, "rescoring", jm_reader_progress (&state));
         json_object_set_new (reply, "band_table", s_band_table ());
     }
     jm_buf_free (&text);
-    jm_reader_job_free (&state);
     return reply;
 }

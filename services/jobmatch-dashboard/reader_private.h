@@ -6,6 +6,7 @@
 #include "exchange.h"
 #include "jm_keys.h"
 #include "jm_store.h"
+#include "jm_results_read.h"
 
 #include <jansson.h>
 
@@ -68,5 +69,15 @@ int
     jm_reader_rank_range (jm_app_t *app, const char *job, const jm_reader_job_t *state,
                           const char *band, double min_score, jm_keys_range_t *range,
                           jm_error_t *err);
+
+//  The shared read path (jm_results_read) on the app's reader connections,
+//  with the built-in jobs before a registry exists.
+jm_results_reader_t
+    jm_reader_path (jm_app_t *app);
+
+//  A job's re-scoring progress as replies show it: null or {"version",
+//  "done", "total"} (new reference).
+json_t *
+    jm_reader_progress (const jm_results_state_t *state);
 
 #endif
