@@ -152,6 +152,17 @@ s_json_strdup (json_t *value)
     return json_is_string (value) ? jm_strdup (json_string_value (value)) : NULL;
 }
 
+//  The band of a score outside the band sets: partial or weak by the score
+//  (as documented: an entry in neither set is neither strong nor good).
+static const char *
+s_band_without_set (double score)
+{
+    for (int band = JM_BAND_SETS; band < JM_BAND_COUNT - 1; band++)
+        if (score >= jm_bands [band].min)
+            return jm_bands [band].name;
+    return jm_bands [JM_BAND_COUNT - 1].name;
+}
+
 //  Reads each entry's name and required (the header lines of their
 //  results, then the whole values of those cut short) and band in version
 //  (its band sets).  Returns 0, or -1 with err set.
@@ -184,7 +195,7 @@ s_entries_fill (const jm_results_reader_t *reader, const char *job, const char *
     size_t *whole_of = jm_calloc (count, sizeof (size_t));
     for (size_t i = 0; rc == 0 && i < count; i++) {
         const jm_reply_t *reply = jm_store_calls_reply (calls, i * stride);
-        entries [i].band = jm_band_name (jm_score_band (entries [i].score, false));
+        entries [i].band = s_band_without_set (entries [i].score);
         for (int b = 0; b < JM_BAND_SETS; b++)
             if (jm_reply_str (jm_store_calls_reply (calls, i * stride + 1 + (size_t) b)))
                 entries [i].band = jm_bands [b].name;

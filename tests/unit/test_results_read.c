@@ -1,0 +1,252 @@
+/*  Unit tests of jm_results_read, the read path both readers share,
+    against a private redis-server.                                        */
+#include "jm_test.h"
+#include "jm_test_redis.h"
+#include "jm_results_read.h"
+#include "jm_store.h"
+
+#include <math.h>
+
+typedef struct {
+    jm_store_t *store;
+    jm_test_redis_t *redis;
+    int calls;                      //  round trips run
+    int flip_at;                    //  after this round trip, the job flips to ranked 2 (0: never)
+} s_fixture_t;
+
+static int
+s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
+{
+    s_fixture_t *fixture = arg;
+    if (jm_store_run (fixture->store, calls))
+        return jm_error_set (err, JM_ERR_IO, "Redis is not available");
+    if (++fixture->calls == fixture->flip_at)
+        free (jm_test_redis_command (fixture->redis, "HSET", "jobmatch:job:j1", "ranked", "2", NULL));
+    return 0;
+}
+
+static void
+s_command (jm_test_redis_t *redis, const char *a, const char *b, const char *c, const char *d,
+           const char *e)
+{
+    free (jm_test_redis_command (redis, a, b, c, d, e, NULL));
+}
+
+//  A stored result value: its header line, then the result JSON.
+static void
+s_result (jm_test_redis_t *redis, const char *candidate, const char *version, const char *name,
+          const char *required)
+{
+    char key [256], value [1024];
+    snprintf (key, sizeof key, "jobmatch:result:j1:%s", candidate);
+    snprintf (value, sizeof value, "{\"fp\":\"v%s:x\",\"version\":\"%s\",\"score\":50,\"at\":1,"
+              "\"band\":\"good\",\"required\":\"%s\",\"name\":\"%s\"}\n{\"candidate\":\"%s\"}",
+              version, version, required, name, candidate);
+    s_command (redis, "SET", key, value, NULL, NULL);
+}
+
+//  Job j1 at version 2, ranked 1: five candidates, two with equal scores,
+//  one whose stored result is already of version 2.
+static void
+s_setup (jm_test_redis_t *redis)
+{
+    free (jm_test_redis_command (redis, "HSET", "jobmatch:job:j1", "version", "2", "ranked", "1",
+                                 "rescore_version", "2", "rescore_done", "9", "rescore_total", "5",
+                                 NULL));
+    s_command (redis, "SADD", "jobmatch:jobs", "j1", NULL, NULL);
+    free (jm_test_redis_command (redis, "ZADD", "jobmatch:rank:j1:1", "91.5", "ann", "70", "bob",
+                                 "70", "cid", "40", "dan", "10", "eve", NULL));
+    free (jm_test_redis_command (redis, "ZADD", "jobmatch:rank:j1:2", "99", "zed", NULL));
+    s_command (redis, "ZADD", "jobmatch:rank:j1:1:strong", "91.5", "ann", NULL);
+    s_command (redis, "ZADD", "jobmatch:rank:j1:1:good", "70", "cid", NULL);
+    s_result (redis, "ann", "1", "Ann", "3 of 3");
+    s_result (redis, "bob", "2", "Bob", "1 of 3");
+    s_result (redis, "cid", "1", "Cid", "3 of 3");
+    s_result (redis, "dan", "1", "Dan", "0 of 3");
+}
+
+static s_fixture_t *
+s_fixture_new (jm_results_reader_t *reader, jm_keys_t **keys)
+{
+    s_fixture_t *fixture = calloc (1, sizeof *fixture);
+    fixture->redis = jm_test_redis_start (false);
+    if (!fixture->redis) {
+        free (fixture);
+        return NULL;
+    }
+    jm_store_options_t options;
+    jm_store_options_default (&options);
+    options.connect_timeout_ms = 500;
+    options.command_timeout_ms = 500;
+    fixture->store = jm_store_new (jm_test_redis_url (fixture->redis), &options, NULL);
+    *keys = jm_keys_new (NULL, NULL);
+    *reader = (jm_results_reader_t) { *keys, s_run, fixture, NULL };
+    s_setup (fixture->redis);
+    return fixture;
+}
+
+static void
+s_fixture_destroy (s_fixture_t **fixture_p, jm_keys_t **keys)
+{
+    jm_store_destroy (&(*fixture_p)->store);
+    jm_test_redis_destroy (&(*fixture_p)->redis);
+    free (*fixture_p);
+    *fixture_p = NULL;
+    jm_keys_destroy (keys);
+}
+
+JM_TEST (results_read_state_and_result)
+{
+    jm_results_reader_t reader;
+    jm_keys_t *keys;
+    s_fixture_t *fixture = s_fixture_new (&reader, &keys);
+    JM_REQUIRE (fixture);
+    jm_results_state_t state;
+    jm_error_t err;
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_results_read_state (&reader, "j1", &state, &err), 0);
+    JM_CHECK_INT (state.version, 2);
+    JM_CHECK_INT (state.ranked, 1);
+    JM_CHECK_STR (state.ranked_text, "1");
+    JM_CHECK_INT (state.rescore_done, 5);           //  never more than the total
+    JM_CHECK_INT (jm_results_read_state (&reader, "nope", &state, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_UNKNOWN_JOB);
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_results_read_state (&reader, "", &state, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+
+    char *json = NULL;
+    size_t len = 0;
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_results_read_result (&reader, "j1", "ann", &json, &len, &err), 0);
+    JM_CHECK_STR (json, "{\"candidate\":\"ann\"}");
+    JM_CHECK_INT (len, strlen ("{\"candidate\":\"ann\"}"));
+    free (json);
+    JM_CHECK_INT (jm_results_read_result (&reader, "j1", "eve", &json, &len, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_NOT_FOUND);
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_results_read_result (&reader, "nope", "ann", &json, &len, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_UNKNOWN_JOB);
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_results_read_result (&reader, "j1", "", &json, &len, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+    JM_CHECK (strstr (err.message, "candidate") != NULL);
+    s_fixture_destroy (&fixture, &keys);
+}
+
+JM_TEST (results_read_page_ties_bands_and_filters)
+{
+    jm_results_reader_t reader;
+    jm_keys_t *keys;
+    s_fixture_t *fixture = s_fixture_new (&reader, &keys);
+    JM_REQUIRE (fixture);
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_results_page_t page;
+    jm_results_query_t query = { .job = "j1", .offset = 0, .limit = 10, .min_score = NAN };
+    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_CHECK_INT (page.state.ranked, 1);
+    JM_CHECK_INT (page.total, 5);
+    JM_CHECK_INT (page.matching, 5);
+    JM_REQUIRE (page.count == 5);
+    const char *order [] = { "ann", "cid", "bob", "dan", "eve" };   //  equal scores: id descending
+    const char *bands [] = { "strong", "good", "partial", "partial", "weak" };
+    for (size_t i = 0; i < 5; i++) {
+        JM_CHECK_STR (page.entries [i].candidate, order [i]);
+        JM_CHECK_STR (page.entries [i].band, bands [i]);
+        JM_CHECK_INT (page.entries [i].rank, (long long) i + 1);
+    }
+    JM_CHECK_STR (page.entries [0].name, "Ann");
+    JM_CHECK_STR (page.entries [0].required, "3 of 3");
+    JM_CHECK_STR (page.entries [2].name, "Bob");
+    JM_CHECK (page.entries [2].required == NULL);   //  its result is of version 2 already
+    JM_CHECK (page.entries [4].name == NULL);       //  no stored result
+    JM_CHECK (fabs (page.entries [0].score - 91.5) < 1e-9);
+    jm_results_page_free (&page);
+
+    //  offset and limit, then filters
+    query.offset = 1;
+    query.limit = 2;
+    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_REQUIRE (page.count == 2);
+    JM_CHECK_STR (page.entries [0].candidate, "cid");
+    JM_CHECK_INT (page.entries [0].rank, 2);
+    jm_results_page_free (&page);
+    query = (jm_results_query_t) { .job = "j1", .limit = 10, .min_score = 50 };
+    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_CHECK_INT (page.matching, 3);
+    JM_CHECK_INT (page.total, 5);
+    jm_results_page_free (&page);
+    query = (jm_results_query_t) { .job = "j1", .limit = 10, .min_score = NAN, .band = "good" };
+    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_CHECK_INT (page.matching, 1);
+    JM_REQUIRE (page.count == 1);
+    JM_CHECK_STR (page.entries [0].candidate, "cid");
+    jm_results_page_free (&page);
+    s_fixture_destroy (&fixture, &keys);
+}
+
+JM_TEST (results_read_page_reads_again_after_a_flip)
+{
+    jm_results_reader_t reader;
+    jm_keys_t *keys;
+    s_fixture_t *fixture = s_fixture_new (&reader, &keys);
+    JM_REQUIRE (fixture);
+    fixture->flip_at = 1;           //  the ranking flips right after the state is read
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_results_page_t page;
+    jm_results_query_t query = { .job = "j1", .limit = 10, .min_score = NAN };
+    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_CHECK_INT (page.state.ranked, 2);
+    JM_CHECK_INT (page.total, 1);
+    JM_REQUIRE (page.count == 1);
+    JM_CHECK_STR (page.entries [0].candidate, "zed");
+    jm_results_page_free (&page);
+
+    //  a version asked for is read as is
+    query.version = 1;
+    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_CHECK_INT (page.state.ranked, 1);
+    JM_CHECK_INT (page.total, 5);
+    jm_results_page_free (&page);
+    s_fixture_destroy (&fixture, &keys);
+}
+
+static void
+s_found (void *arg, size_t index, const char *json, size_t len)
+{
+    char *seen = arg;
+    seen [index] = '1';
+}
+
+JM_TEST (results_read_candidate_and_io_errors)
+{
+    jm_results_reader_t reader;
+    jm_keys_t *keys;
+    s_fixture_t *fixture = s_fixture_new (&reader, &keys);
+    JM_REQUIRE (fixture);
+    jm_error_t err;
+    jm_error_clear (&err);
+    const char *jobs [] = { "j0", "j1", "" };
+    char seen [4] = "000";
+    JM_CHECK_INT (jm_results_read_candidate (&reader, "ann", jobs, 3, s_found, seen, &err), 0);
+    JM_CHECK_STR (seen, "010");
+    JM_CHECK_INT (jm_results_read_candidate (&reader, "", jobs, 3, s_found, seen, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
+
+    jm_test_redis_stop (fixture->redis);
+    jm_error_clear (&err);
+    jm_results_page_t page;
+    jm_results_query_t query = { .job = "j1", .limit = 10, .min_score = NAN };
+    JM_CHECK_INT (jm_results_read_page (&reader, &query, &page, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_IO);
+    jm_buf_t out;
+    jm_buf_init (&out);
+    jm_results_state_t state;
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_results_read_summary (&reader, "j1", &state, &out, &err), -1);
+    JM_CHECK_STR (err.code, JM_ERR_IO);
+    jm_buf_free (&out);
+    s_fixture_destroy (&fixture, &keys);
+}
