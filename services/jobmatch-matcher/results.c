@@ -498,33 +498,23 @@ s_serve_stored (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_buf_puts (out, "]}");
 }
 
+typedef void (s_serve_fn) (jm_results_t *self, json_t *body, jm_buf_t *out);
+
 void
 jm_results_serve (jm_results_t *self, const void *data, size_t size, jm_buf_t *out)
 {
     static const char * const ops [] = { "result", "rank", "candidate", "best", "summary", "stored",
                                          NULL };
+    static s_serve_fn * const serve [] = { s_serve_result, s_serve_rank, s_serve_candidate,
+                                           s_serve_best, s_serve_summary, s_serve_stored };
     jm_error_t err;
     jm_error_clear (&err);
     json_t *body = jm_body_parse (data, size, &err);
     const char *op = body ? jm_body_op (body, JM_RESULTS_SERVICE, ops, &err) : NULL;
     if (!op)
         jm_body_error (out, &err);
-    else
-    if (streq (op, "result"))
-        s_serve_result (self, body, out);
-    else
-    if (streq (op, "rank"))
-        s_serve_rank (self, body, out);
-    else
-    if (streq (op, "candidate"))
-        s_serve_candidate (self, body, out);
-    else
-    if (streq (op, "best"))
-        s_serve_best (self, body, out);
-    else
-    if (streq (op, "stored"))
-        s_serve_stored (self, body, out);
-    else
-        s_serve_summary (self, body, out);
+    for (size_t i = 0; op && ops [i]; i++)
+        if (streq (op, ops [i]))
+            serve [i] (self, body, out);
     json_decref (body);
 }

@@ -12,6 +12,9 @@ typedef struct {
     jm_test_redis_t *redis;
     int calls;                      //  round trips run
     int flip_at;                    //  after this round trip, the job flips to ranked 2 (0: never)
+    jm_keys_t *keys;
+    jm_results_reader_t reader;     //  reads through the fixture's store
+    jm_error_t err;
 } s_fixture_t;
 
 static int
@@ -65,8 +68,9 @@ s_setup (jm_test_redis_t *redis)
     s_result (redis, "dan", "1", "Dan", "0 of 3");
 }
 
+//  A server holding s_setup's keys, and a reader of them.
 static s_fixture_t *
-s_fixture_new (jm_results_reader_t *reader, jm_keys_t **keys)
+s_fixture_new (void)
 {
     s_fixture_t *fixture = calloc (1, sizeof *fixture);
     fixture->redis = jm_test_redis_start (false);
@@ -79,72 +83,69 @@ s_fixture_new (jm_results_reader_t *reader, jm_keys_t **keys)
     options.connect_timeout_ms = 500;
     options.command_timeout_ms = 500;
     fixture->store = jm_store_new (jm_test_redis_url (fixture->redis), &options, NULL);
-    *keys = jm_keys_new (NULL, NULL);
-    *reader = (jm_results_reader_t) { *keys, s_run, fixture, NULL };
+    fixture->keys = jm_keys_new (NULL, NULL);
+    fixture->reader = (jm_results_reader_t) { fixture->keys, s_run, fixture, NULL };
+    jm_error_clear (&fixture->err);
     s_setup (fixture->redis);
     return fixture;
 }
 
 static void
-s_fixture_destroy (s_fixture_t **fixture_p, jm_keys_t **keys)
+s_fixture_destroy (s_fixture_t **fixture_p)
 {
+    jm_keys_destroy (&(*fixture_p)->keys);
     jm_store_destroy (&(*fixture_p)->store);
     jm_test_redis_destroy (&(*fixture_p)->redis);
     free (*fixture_p);
     *fixture_p = NULL;
-    jm_keys_destroy (keys);
 }
 
 JM_TEST (results_read_state_and_result)
 {
-    jm_results_reader_t reader;
-    jm_keys_t *keys;
-    s_fixture_t *fixture = s_fixture_new (&reader, &keys);
+    s_fixture_t *fixture = s_fixture_new ();
     JM_REQUIRE (fixture);
+    jm_results_reader_t *reader = &fixture->reader;
     jm_results_state_t state;
-    jm_error_t err;
-    jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_state (&reader, "j1", &state, &err), 0);
+    jm_error_t err = fixture->err;
+    JM_CHECK_INT (jm_results_read_state (reader, "j1", &state, &err), 0);
     JM_CHECK_INT (state.version, 2);
     JM_CHECK_INT (state.ranked, 1);
     JM_CHECK_STR (state.ranked_text, "1");
     JM_CHECK_INT (state.rescore_done, 5);           //  never more than the total
-    JM_CHECK_INT (jm_results_read_state (&reader, "nope", &state, &err), -1);
+    JM_CHECK_INT (jm_results_read_state (reader, "nope", &state, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_UNKNOWN_JOB);
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_state (&reader, "", &state, &err), -1);
+    JM_CHECK_INT (jm_results_read_state (reader, "", &state, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
 
     char *json = NULL;
     size_t len = 0;
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_result (&reader, "j1", "ann", &json, &len, &err), 0);
+    JM_CHECK_INT (jm_results_read_result (reader, "j1", "ann", &json, &len, &err), 0);
     JM_CHECK_STR (json, "{\"candidate\":\"ann\"}");
     JM_CHECK_INT (len, strlen ("{\"candidate\":\"ann\"}"));
     free (json);
-    JM_CHECK_INT (jm_results_read_result (&reader, "j1", "eve", &json, &len, &err), -1);
+    JM_CHECK_INT (jm_results_read_result (reader, "j1", "eve", &json, &len, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_NOT_FOUND);
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_result (&reader, "nope", "ann", &json, &len, &err), -1);
+    JM_CHECK_INT (jm_results_read_result (reader, "nope", "ann", &json, &len, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_UNKNOWN_JOB);
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_result (&reader, "j1", "", &json, &len, &err), -1);
+    JM_CHECK_INT (jm_results_read_result (reader, "j1", "", &json, &len, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
     JM_CHECK (strstr (err.message, "candidate") != NULL);
-    s_fixture_destroy (&fixture, &keys);
+    s_fixture_destroy (&fixture);
 }
 
 JM_TEST (results_read_page_ties_bands_and_filters)
 {
-    jm_results_reader_t reader;
-    jm_keys_t *keys;
-    s_fixture_t *fixture = s_fixture_new (&reader, &keys);
+    s_fixture_t *fixture = s_fixture_new ();
     JM_REQUIRE (fixture);
-    jm_error_t err;
-    jm_error_clear (&err);
+    jm_results_reader_t *reader = &fixture->reader;
+    jm_error_t err = fixture->err;
     jm_results_page_t page;
     jm_results_query_t query = { .job = "j1", .offset = 0, .limit = 10, .min_score = NAN };
-    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
     JM_CHECK_INT (page.state.ranked, 1);
     JM_CHECK_INT (page.total, 5);
     JM_CHECK_INT (page.matching, 5);
@@ -167,37 +168,35 @@ JM_TEST (results_read_page_ties_bands_and_filters)
     //  offset and limit, then filters
     query.offset = 1;
     query.limit = 2;
-    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
     JM_REQUIRE (page.count == 2);
     JM_CHECK_STR (page.entries [0].candidate, "cid");
     JM_CHECK_INT (page.entries [0].rank, 2);
     jm_results_page_free (&page);
     query = (jm_results_query_t) { .job = "j1", .limit = 10, .min_score = 50 };
-    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
     JM_CHECK_INT (page.matching, 3);
     JM_CHECK_INT (page.total, 5);
     jm_results_page_free (&page);
     query = (jm_results_query_t) { .job = "j1", .limit = 10, .min_score = NAN, .band = "good" };
-    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
     JM_CHECK_INT (page.matching, 1);
     JM_REQUIRE (page.count == 1);
     JM_CHECK_STR (page.entries [0].candidate, "cid");
     jm_results_page_free (&page);
-    s_fixture_destroy (&fixture, &keys);
+    s_fixture_destroy (&fixture);
 }
 
 JM_TEST (results_read_page_reads_again_after_a_flip)
 {
-    jm_results_reader_t reader;
-    jm_keys_t *keys;
-    s_fixture_t *fixture = s_fixture_new (&reader, &keys);
+    s_fixture_t *fixture = s_fixture_new ();
     JM_REQUIRE (fixture);
+    jm_results_reader_t *reader = &fixture->reader;
     fixture->flip_at = 1;           //  the ranking flips right after the state is read
-    jm_error_t err;
-    jm_error_clear (&err);
+    jm_error_t err = fixture->err;
     jm_results_page_t page;
     jm_results_query_t query = { .job = "j1", .limit = 10, .min_score = NAN };
-    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
     JM_CHECK_INT (page.state.ranked, 2);
     JM_CHECK_INT (page.total, 1);
     JM_REQUIRE (page.count == 1);
@@ -206,11 +205,11 @@ JM_TEST (results_read_page_reads_again_after_a_flip)
 
     //  a version asked for is read as is
     query.version = 1;
-    JM_REQUIRE (jm_results_read_page (&reader, &query, &page, &err) == 0);
+    JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
     JM_CHECK_INT (page.state.ranked, 1);
     JM_CHECK_INT (page.total, 5);
     jm_results_page_free (&page);
-    s_fixture_destroy (&fixture, &keys);
+    s_fixture_destroy (&fixture);
 }
 
 static void
@@ -222,31 +221,29 @@ s_found (void *arg, size_t index, const char *json, size_t len)
 
 JM_TEST (results_read_candidate_and_io_errors)
 {
-    jm_results_reader_t reader;
-    jm_keys_t *keys;
-    s_fixture_t *fixture = s_fixture_new (&reader, &keys);
+    s_fixture_t *fixture = s_fixture_new ();
     JM_REQUIRE (fixture);
-    jm_error_t err;
-    jm_error_clear (&err);
+    jm_results_reader_t *reader = &fixture->reader;
+    jm_error_t err = fixture->err;
     const char *jobs [] = { "j0", "j1", "" };
     char seen [4] = "000";
-    JM_CHECK_INT (jm_results_read_candidate (&reader, "ann", jobs, 3, s_found, seen, &err), 0);
+    JM_CHECK_INT (jm_results_read_candidate (reader, "ann", jobs, 3, s_found, seen, &err), 0);
     JM_CHECK_STR (seen, "010");
-    JM_CHECK_INT (jm_results_read_candidate (&reader, "", jobs, 3, s_found, seen, &err), -1);
+    JM_CHECK_INT (jm_results_read_candidate (reader, "", jobs, 3, s_found, seen, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
 
     jm_test_redis_stop (fixture->redis);
     jm_error_clear (&err);
     jm_results_page_t page;
     jm_results_query_t query = { .job = "j1", .limit = 10, .min_score = NAN };
-    JM_CHECK_INT (jm_results_read_page (&reader, &query, &page, &err), -1);
+    JM_CHECK_INT (jm_results_read_page (reader, &query, &page, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_IO);
     jm_buf_t out;
     jm_buf_init (&out);
     jm_results_state_t state;
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_summary (&reader, "j1", &state, &out, &err), -1);
+    JM_CHECK_INT (jm_results_read_summary (reader, "j1", &state, &out, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_IO);
     jm_buf_free (&out);
-    s_fixture_destroy (&fixture, &keys);
+    s_fixture_destroy (&fixture);
 }
