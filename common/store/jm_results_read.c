@@ -248,10 +248,32 @@ jm_results_read_page (const jm_results_reader_t *reader, const jm_results_query_
     memset (page, 0, sizeof *page);
     jm_store_calls_t *calls = jm_store_calls_new ();
     int rc = 0;
+    size_t base = 0;                //  index of the page's first reply
+    char key [KEY_MAX];
     //  the state, then the page of the version it names with that version
-    //  read again: a flip in between reads the page again
+    //  read again: a flip in between reads the page again.  With a guess,
+    //  all three in one round trip first, kept when all name the guess.
     for (int attempt = 0; rc == 0; attempt++) {
         jm_store_calls_reset (calls);
+        if (attempt == 0 && query->guess > 0 && query->version == 0) {
+            char guess [24];
+            snprintf (guess, sizeof guess, "%lld", query->guess);
+            rc = s_state_ask (reader, calls, query->job, err);
+            if (rc)
+                break;
+            s_page_ask (reader, calls, query, guess);
+            jm_keys_job (reader->keys, query->job, key, sizeof key, NULL);
+            jm_store_calls_addv (calls, "HGET", key, "ranked", NULL);
+            rc = reader->run (reader->arg, calls, err);
+            if (rc == 0)
+                rc = s_state_take (reader, calls, 0, query->job, &page->state, err);
+            if (rc == 0 && page->state.ranked == query->guess
+            &&  s_int (jm_store_calls_reply (calls, 5), page->state.ranked) == query->guess) {
+                base = 2;
+                break;
+            }
+            continue;
+        }
         rc = jm_results_read_state (reader, query->job, &page->state, err);
         if (rc)
             break;
@@ -260,7 +282,6 @@ jm_results_read_page (const jm_results_reader_t *reader, const jm_results_query_
             snprintf (page->state.ranked_text, sizeof page->state.ranked_text, "%lld",
                       query->version);
         }
-        char key [KEY_MAX];
         s_page_ask (reader, calls, query, page->state.ranked_text);
         jm_keys_job (reader->keys, query->job, key, sizeof key, NULL);
         jm_store_calls_addv (calls, "HGET", key, "ranked", NULL);
@@ -273,9 +294,9 @@ jm_results_read_page (const jm_results_reader_t *reader, const jm_results_query_
             break;
     }
     if (rc == 0) {
-        const jm_reply_t *range = jm_store_calls_reply (calls, 0);
-        page->matching = s_int (jm_store_calls_reply (calls, 1), 0);
-        page->total = s_int (jm_store_calls_reply (calls, 2), 0);
+        const jm_reply_t *range = jm_store_calls_reply (calls, base);
+        page->matching = s_int (jm_store_calls_reply (calls, base + 1), 0);
+        page->total = s_int (jm_store_calls_reply (calls, base + 2), 0);
         size_t count = range && range->type == JM_REPLY_ARRAY ? range->count / 2 : 0;
         page->entries = jm_calloc (count + 1, sizeof (jm_results_entry_t));
         for (size_t i = 0; i < count; i++) {

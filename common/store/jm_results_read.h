@@ -41,12 +41,15 @@ typedef struct {
 
 //  A ranking page asked for.  band NULL for any, min_score NAN for none;
 //  version 0 for the ranked one (flip retries), else that version exactly.
+//  guess (0: none): the ranked version the caller saw last; when right, the
+//  state and the page are read in one round trip instead of two.
 typedef struct {
     const char *job;
     long long offset, limit;
     const char *band;
     double min_score;
     long long version;
+    long long guess;
 } jm_results_query_t;
 
 //  One ranking entry.  name and required NULL when unknown.

@@ -663,6 +663,8 @@ jm_dashboard_new (jm_config_t *config, jm_error_t *err)
     jm_dashboard_t *self = jm_calloc (1, sizeof *self);
     pthread_mutex_init (&self->app.store_lock, NULL);
     pthread_cond_init (&self->app.reader_free, NULL);
+    pthread_mutex_init (&self->app.ranked_lock, NULL);
+    self->app.ranked_seen = json_object ();
     self->app.owner = self;
     self->app.started_us = jm_exchange_now_us ();
     self->app.timeout_ms = (int) jm_config_int (config, "timeout-ms");
@@ -891,6 +893,8 @@ jm_dashboard_destroy (jm_dashboard_t **self_p)
     for (int index = 0; index < self->app.reader_count; index++)
         jm_store_destroy (&self->app.readers [index]);
     pthread_cond_destroy (&self->app.reader_free);
+    pthread_mutex_destroy (&self->app.ranked_lock);
+    json_decref (self->app.ranked_seen);
     pthread_mutex_destroy (&self->app.store_lock);
     jm_web_destroy (&self->web);
     jm_taxonomy_destroy (&self->taxonomy);

@@ -64,6 +64,8 @@ typedef struct {
     int reader_count;
     pthread_cond_t reader_free;
     atomic_ullong read_failures;    //  reads that found Redis unavailable
+    json_t *ranked_seen;            //  job id -> version shown, last seen (reader_rank.c)
+    pthread_mutex_t ranked_lock;
     const char *gateway;            //  endpoint, for logs (never in /healthz)
     int timeout_ms;                 //  gateway calls
     int health_timeout_ms;          //  gateway calls of /healthz and /metrics

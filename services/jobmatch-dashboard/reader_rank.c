@@ -3,7 +3,8 @@
 
     A page is read by the shared read path (jm_results_read_page: the
     job's state, the page of the ranked version with a bounded retry when
-    it flips, then the name, band and "k of n" of its entries).  A search
+    it flips, then the name, band and "k of n" of its entries), guessing
+    the version from its last read so state and page share a round trip.  A search
     reads the filtered ranking of that one version in chunks the same way,
     keeping the entries whose id or name holds the text, up to
     search-scan-max.                                                       */
@@ -97,6 +98,27 @@ s_search (jm_app_t *app, const jm_reader_rank_t *query, const jm_results_page_t 
     return rc;
 }
 
+//  The version last seen shown for job, 0 when none: the guess that lets a
+//  ranking page read the job's state and the page in one round trip.
+static long long
+s_ranked_guess (jm_app_t *app, const char *job)
+{
+    pthread_mutex_lock (&app->ranked_lock);
+    long long guess = json_integer_value (json_object_get (app->ranked_seen, job));
+    pthread_mutex_unlock (&app->ranked_lock);
+    return guess;
+}
+
+static void
+s_ranked_learn (jm_app_t *app, const char *job, long long ranked)
+{
+    pthread_mutex_lock (&app->ranked_lock);
+    if (json_object_size (app->ranked_seen) >= 10000)
+        json_object_clear (app->ranked_seen);       //  bounded: ids come from clients
+    json_object_set_new (app->ranked_seen, job, json_integer (ranked));
+    pthread_mutex_unlock (&app->ranked_lock);
+}
+
 json_t *
 jm_reader_rank (jm_app_t *app, const jm_reader_rank_t *query, jm_error_t *err)
 {
@@ -104,10 +126,13 @@ jm_reader_rank (jm_app_t *app, const jm_reader_rank_t *query, jm_error_t *err)
     //  a search reads its own chunks: the first read gives the version and counts
     jm_results_query_t page_query = { .job = query->job, .offset = query->q ? 0 : query->offset,
                                       .limit = query->q ? 1 : query->limit, .band = query->band,
-                                      .min_score = query->min_score };
+                                      .min_score = query->min_score,
+                                      .guess = s_ranked_guess (app, query->job) };
     jm_results_page_t page;
     if (jm_results_read_page (&reader, &page_query, &page, err))
         return NULL;
+    if (page.state.ranked != page_query.guess)
+        s_ranked_learn (app, query->job, page.state.ranked);
     json_t *reply = json_pack ("{s:s, s:I, s:I, s:I, s:I, s:I, s:[], s:o}",
                                "job", query->job, "version", (json_int_t) page.state.ranked,
                                "total", (json_int_t) page.total,

@@ -203,6 +203,24 @@ JM_TEST (results_read_page_reads_again_after_a_flip)
     JM_CHECK_STR (page.entries [0].candidate, "zed");
     jm_results_page_free (&page);
 
+    //  a right guess reads state and page in one round trip, a wrong one
+    //  reads them again
+    fixture->calls = 0;
+    query.guess = 2;
+    JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
+    JM_CHECK_INT (fixture->calls, 2);
+    JM_CHECK_INT (page.total, 1);
+    jm_results_page_free (&page);
+    fixture->calls = 0;
+    query.guess = 1;
+    JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
+    JM_CHECK_INT (fixture->calls, 4);
+    JM_CHECK_INT (page.state.ranked, 2);
+    JM_REQUIRE (page.count == 1);
+    JM_CHECK_STR (page.entries [0].candidate, "zed");
+    jm_results_page_free (&page);
+    query.guess = 0;
+
     //  a version asked for is read as is
     query.version = 1;
     JM_REQUIRE (jm_results_read_page (reader, &query, &page, &err) == 0);
