@@ -25,15 +25,11 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import harness  # noqa: E402
 import stack  # noqa: E402
 from dashstack import Dashboard  # noqa: E402
+from bench_summary import percentile  # noqa: E402
 
 COUNT = int(os.environ.get("BENCH_COUNT", "20000"))
 READS = int(os.environ.get("BENCH_READS", "400"))
 JOB = "backend-developer"
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main():
