@@ -39,7 +39,7 @@ def main():
         in_path = stack.write_candidates(os.path.join(tmp, "in.jsonl"), COUNT, "b")
         stack.run_batch(s.clients, "--in", in_path, "--out", os.path.join(tmp, "out.jsonl"),
                         "--job", JOB, "--timeout-ms", 30000, timeout=1200)
-        dashboard = Dashboard(s)
+        dashboard = Dashboard(s, rate_limit=0)
         client = s.client()
         candidate = json.loads(client.request("jobmatch.results", json.dumps(
             {"op": "rank", "job": JOB, "limit": 1}).encode(), timeout=30.0))["entries"][0]["candidate"]
