@@ -381,3 +381,24 @@ jm_results_read_summary (const jm_results_reader_t *reader, const char *job,
     state->rescore_total = read.rescore_total;
     return 0;
 }
+
+//  --------------------------------------------------------------------------
+//  Best jobs
+
+static int
+s_compare_best (const void *a, const void *b)
+{
+    const jm_results_best_t *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp (x->id, y->id);
+}
+
+void
+jm_results_best (jm_results_best_t *jobs, size_t count, const jm_candidate_t *candidate)
+{
+    for (size_t i = 0; i < count; i++)
+        jobs [i].score = jm_score_fast (jobs [i].job, candidate);
+    if (count)
+        qsort (jobs, count, sizeof *jobs, s_compare_best);
+}

@@ -7,7 +7,8 @@
     state; a page whose ranking flipped between round trips is read again,
     up to JM_SUMMARY_FLIP_RETRIES times, so it is never assembled from two
     versions.  One tie-break: equal scores by candidate id in descending
-    byte order (Redis's ZREVRANGE).  One band and "required" rule: an
+    byte order (Redis's ZREVRANGE); best jobs: equal scores by job id in
+    ascending byte order.  One band and "required" rule: an
     entry's band is that of the ranked version (strong or good from its
     band sets, else partial or weak by the score), and "required" is null
     while the stored result is already of another version.  One error
@@ -17,6 +18,7 @@
 #define JM_RESULTS_READ_H
 
 #include "jm_summary.h"
+#include "jm_score.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -104,5 +106,17 @@ int jm_results_read_candidate (const jm_results_reader_t *reader, const char *ca
 //  state left as answered.  Returns 0, or -1 with err set.
 int jm_results_read_summary (const jm_results_reader_t *reader, const char *job,
                              jm_results_state_t *state, jm_buf_t *out, jm_error_t *err);
+
+//  A job a candidate's best jobs are chosen from.
+typedef struct {
+    const char *id;
+    const jm_job_t *job;
+    double score;                   //  set by jm_results_best
+} jm_results_best_t;
+
+//  Scores candidate against jobs [0..count) (jm_score_fast) and orders them
+//  best first, equal scores by job id in ascending byte order.  Nothing is
+//  read from Redis: the caller's jobs are the registry it holds.
+void jm_results_best (jm_results_best_t *jobs, size_t count, const jm_candidate_t *candidate);
 
 #endif

@@ -307,20 +307,6 @@ s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
 //  --------------------------------------------------------------------------
 //  best
 
-typedef struct {
-    double score;
-    const jm_registry_job_t *job;
-} s_best_t;
-
-static int
-s_compare_best (const void *a, const void *b)
-{
-    const s_best_t *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
-    return strcmp (x->job->id, y->job->id);
-}
-
 static void
 s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
@@ -355,20 +341,20 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
     }
     jm_registry_refresh (self->registry);
     int count = jm_registry_count (self->registry);
-    s_best_t *best = jm_calloc ((size_t) count + 1, sizeof *best);
+    jm_results_best_t *best = jm_calloc ((size_t) count + 1, sizeof *best);
     for (int i = 0; i < count; i++) {
-        best [i].job = jm_registry_at (self->registry, i);
-        best [i].score = jm_score_fast (best [i].job->job, candidate);
+        best [i].id = jm_registry_at (self->registry, i)->id;
+        best [i].job = jm_registry_at (self->registry, i)->job;
     }
-    qsort (best, (size_t) count, sizeof *best, s_compare_best);
+    jm_results_best (best, (size_t) count, candidate);
     jm_buf_reset (out);
     jm_buf_puts (out, "{\"ok\":true,\"results\":[");
     for (int i = 0; i < count && i < limit; i++) {
         if (i)
             jm_buf_puts (out, ",");
         jm_result_t result;
-        jm_score_explain (best [i].job->job, candidate, &result);
-        jm_detail_write (&result, best [i].job->job, candidate, detail, out);
+        jm_score_explain (best [i].job, candidate, &result);
+        jm_detail_write (&result, best [i].job, candidate, detail, out);
     }
     jm_buf_puts (out, "]}");
     free (best);

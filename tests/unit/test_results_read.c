@@ -4,6 +4,7 @@
 #include "jm_test_redis.h"
 #include "jm_results_read.h"
 #include "jm_store.h"
+#include "jm_engine.h"
 
 #include <math.h>
 
@@ -264,4 +265,37 @@ JM_TEST (results_read_candidate_and_io_errors)
     JM_CHECK_STR (err.code, JM_ERR_IO);
     jm_buf_free (&out);
     s_fixture_destroy (&fixture);
+}
+
+JM_TEST (results_best_orders_by_score_then_job_id)
+{
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_engine_t *engine = jm_engine_new (jm_test_data_dir (), &err);
+    JM_REQUIRE (engine);
+    json_t *object = json_loads ("{\"id\":\"c\",\"skills\":[\"python\",\"sql\",\"docker\"]}", 0, NULL);
+    jm_candidate_t *candidate = jm_engine_candidate (engine, object, &err);
+    json_decref (object);
+    JM_REQUIRE (candidate);
+    //  the same job under two ids ties: the smaller id first
+    jm_results_best_t jobs [] = {
+        { "z", jm_engine_job (engine, "database-administrator") },
+        { "b", jm_engine_job (engine, "backend-developer") },
+        { "a", jm_engine_job (engine, "backend-developer") },
+    };
+    JM_REQUIRE (jobs [0].job && jobs [1].job);
+    jm_results_best (jobs, 3, candidate);
+    for (size_t i = 1; i < 3; i++)
+        JM_CHECK (jobs [i - 1].score >= jobs [i].score);
+    for (size_t i = 1; i < 3; i++)
+        if (jobs [i - 1].score == jobs [i].score)
+            JM_CHECK (strcmp (jobs [i - 1].id, jobs [i].id) < 0);
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < 3; i++) {
+        a = strcmp (jobs [i].id, "a") == 0 ? i : a;
+        b = strcmp (jobs [i].id, "b") == 0 ? i : b;
+    }
+    JM_CHECK (a + 1 == b);
+    jm_candidate_destroy (&candidate);
+    jm_engine_destroy (&engine);
 }
