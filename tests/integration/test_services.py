@@ -426,6 +426,10 @@ def results_result_candidate_best_summary():
     error(call(stack, RESULTS, {"op": "best", "candidate": {"id": "x", "skills": "go"}}),
           "invalid_request", "skills")
     error(call(stack, RESULTS, {"op": "best", "candidate": profile, "limit": 0}), "invalid_request", "limit")
+    error(call(stack, RESULTS, {"op": "best", "candidate": dict(profile, id=7)}), "invalid_request",
+          "candidate.id")
+    error(call(stack, RESULTS, {"op": "candidate", "candidate": 7}), "invalid_request", "candidate")
+    error(call(stack, RESULTS, {"op": "result", "job": 7, "candidate": "x"}), "invalid_request", "job")
     error(call(stack, RESULTS, {"op": "summary", "job": "nope"}), "not_found")
     stack.check_alive()
 
