@@ -1037,9 +1037,17 @@ s_run (s_scan_t *scan)
                     }
                 }
             }
-            if (end) {
+            if (end >= base + 64) {
                 resume = end;
                 break;
+            }
+            if (end) {
+                //  leftmost-longest: on past the mention, in this block;
+                //  a word that began inside it is no place to start
+                uint64_t past = ~0ULL << (end - base);
+                events &= past;
+                starts &= past;
+                word_open = false;
             }
         }
         if (resume) {
