@@ -711,17 +711,6 @@ s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result
 }
 
 int
-jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err)
-{
-    assert (self && result);
-    size_t start = jm_store__pending_begin (self);
-    int commands = s_format_result (self, &self->pend, result, err);
-    if (commands < 0)
-        return -1;
-    return jm_store__pending_commit (self, start, (uint32_t) commands);
-}
-
-int
 jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t count,
                      jm_error_t *errors)
 {
