@@ -83,13 +83,6 @@ jm_cli_remote_destroy (jm_cli_remote_t **self_p)
     *self_p = NULL;
 }
 
-const char *
-jm_cli_remote_endpoint (const jm_cli_remote_t *self)
-{
-    assert (self);
-    return jm_gateways_text (self->gateways);
-}
-
 //  A string member of object, or NULL.
 static const char *
 s_string (json_t *object, const char *key)

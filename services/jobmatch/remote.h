@@ -110,9 +110,6 @@ json_t *jm_cli_remote_ask (jm_cli_t *cli, const char *service, json_t **request_
 //  replies themselves.
 void jm_cli_remote_print_error (json_t *reply, jm_error_t *err);
 
-//  The endpoints requests go to, as given; borrowed.
-const char *jm_cli_remote_endpoint (const jm_cli_remote_t *self);
-
 //  ---------------------------------------------------------------------------
 //  What the remote commands share.
 

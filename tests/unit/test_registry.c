@@ -31,12 +31,7 @@ s_matcher_start (s_matcher_t *self, jm_test_redis_t *redis)
     jm_error_clear (&err);
     self->engine = jm_engine_new (jm_test_data_dir (), &err);
     JM_CHECK_MSG (self->engine, "engine: %s", err.message);
-    jm_store_options_t options;
-    jm_store_options_default (&options);
-    options.connect_timeout_ms = 500;
-    options.command_timeout_ms = 1000;
-    options.backoff_min_ms = 10;
-    options.backoff_max_ms = 50;
+    jm_store_options_t options = jm_test_store_options ();
     self->store = jm_store_new (jm_test_redis_url (redis), &options, &err);
     JM_CHECK_MSG (self->store, "store: %s", err.message);
     if (!self->engine || !self->store)

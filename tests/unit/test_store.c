@@ -42,19 +42,6 @@ s_sleep_ms (int ms)
     nanosleep (&ts, NULL);
 }
 
-//  Options for tests: short timeouts and backoff so outages pass quickly.
-static jm_store_options_t
-s_options (void)
-{
-    jm_store_options_t options;
-    jm_store_options_default (&options);
-    options.connect_timeout_ms = 500;
-    options.command_timeout_ms = 500;
-    options.backoff_min_ms = 10;
-    options.backoff_max_ms = 50;
-    return options;
-}
-
 //  Queues the result of (job, candidate) with a JSON body naming both.
 //  Fields of a stored result, one per line, as the old hash's HMGET gave
 //  them: header fields as written (strings decoded, numbers as their
@@ -261,7 +248,7 @@ JM_TEST (store_url_parsing)
         { "unix:///nonexistent/redis.sock", "unix:/nonexistent/redis.sock db 0" },
         { "unix:///nonexistent/redis.sock?db=5", "unix:/nonexistent/redis.sock db 5" },
     };
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.connect_timeout_ms = 200;
     for (size_t i = 0; i < sizeof good / sizeof good [0]; i++) {
         jm_error_t err;
@@ -317,7 +304,7 @@ JM_TEST (store_url_parsing)
     options.command_timeout_ms = 0;
     JM_CHECK (!jm_store_new ("redis://127.0.0.1:1", &options, &err));
     JM_CHECK_STR (err.message, "redis command timeout 0 ms is not 1..600000");
-    options = s_options ();
+    options = jm_test_store_options ();
     options.key_namespace = "no spaces";
     jm_error_clear (&err);
     JM_CHECK (!jm_store_new ("redis://127.0.0.1:1", &options, &err));
@@ -326,7 +313,7 @@ JM_TEST (store_url_parsing)
 
 JM_TEST (store_unreachable_at_start)
 {
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.backoff_min_ms = options.backoff_max_ms = 1000;
     struct timespec start;
     clock_gettime (CLOCK_MONOTONIC, &start);
@@ -360,7 +347,7 @@ JM_TEST (store_write_then_lookup)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK (jm_store_connected (store));
@@ -430,7 +417,7 @@ JM_TEST (store_lookup_streamed)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     s_write (store, "j1", "v3", "c1", 0.8125, "v3:aa");
@@ -525,7 +512,7 @@ JM_TEST (store_result_ttl)
     JM_CHECK_MSG (ttl > week - 60000 && ttl <= week, "default TTL %lld ms", ttl);
     jm_store_destroy (&store);
 
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.result_ttl_ms = 60000;
     store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
@@ -651,7 +638,7 @@ JM_TEST (store_redis_down_misses_fast_and_pends)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.backoff_min_ms = 300;
     options.backoff_max_ms = 300;
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
@@ -699,7 +686,7 @@ JM_TEST (store_restart_replays_in_order)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_REQUIRE (jm_store_connected (store));
@@ -765,7 +752,7 @@ JM_TEST (store_pending_is_never_dropped)
     //  Past its bound the buffer keeps every write and says it is full
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.pending_max_commands = 15;          //  three writes of five commands
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
@@ -800,7 +787,7 @@ JM_TEST (store_pending_is_never_dropped)
 
 JM_TEST (store_pending_bytes_bound)
 {
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.pending_max_bytes = 4000;
     options.backoff_min_ms = options.backoff_max_ms = 1000;
     jm_store_t *store = jm_store_new ("unix:///nonexistent/redis.sock", &options, NULL);
@@ -974,7 +961,7 @@ JM_TEST (store_send_ahead_then_lookup_in_order)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK_INT (jm_store_send (store), 0);           //  nothing to send
@@ -1021,7 +1008,7 @@ JM_TEST (store_send_ahead_survives_a_restart)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     s_write (store, "j", "1", "c0", 0, "1:a");
@@ -1062,7 +1049,7 @@ s_refusal_keeps_pending (bool send_ahead)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     s_write (store, "j", "1", "c0", 0.5, "1:a");
@@ -1115,7 +1102,7 @@ JM_TEST (store_command_timeout)
     char url [64];
     snprintf (url, sizeof url, "redis://127.0.0.1:%d", ntohs (addr.sin_port));
 
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.command_timeout_ms = 200;
     options.backoff_min_ms = options.backoff_max_ms = 1000;
     //  The connection's PING is not answered within the command timeout
@@ -1143,7 +1130,7 @@ JM_TEST (store_tcp_and_db)
     JM_REQUIRE (redis);
     char url [96];
     snprintf (url, sizeof url, "%s/2", jm_test_redis_tcp_url (redis));
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.key_namespace = "jm-test";
     jm_store_t *store = jm_store_new (url, &options, NULL);
     JM_REQUIRE (store);
