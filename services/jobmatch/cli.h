@@ -1,6 +1,6 @@
 /*  jobmatch CLI: what the command files share.
 
-    main.c holds the global options and the command table; each command
+    main.c holds the command table (args.c the global settings); each command
     group lives in its own file (cmd_score.c, cmd_skills.c, cmd_jobs.c) and
     exports one handler, int jm_cli_cmd_<group> (jm_cli_t *, argc, argv),
     that parses its own options with jm_cli_getopt and returns the exit

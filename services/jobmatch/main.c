@@ -2,7 +2,7 @@
 
     Offline commands work on the local data (data/taxonomy.json and
     data/jobs/): score candidates, normalize and extract skills, list and
-    show jobs.  This file holds the global options, the command table and
+    show jobs.  This file holds the command table and
     what every command shares (the engine, job lookup, output); each command
     group lives in cmd_<group>.c.  To add a group: write its handler, add
     one row to s_commands.                                                  */
@@ -21,7 +21,7 @@
 #endif
 
 //  The command groups; each handler parses the rest of the command line
-//  (global options may follow the command too) and returns the exit status.
+//  (global settings may follow the command too) and returns the exit status.
 //  A group's own --help lists its subcommands; s_spec below lists them all.
 typedef struct {
     const char *name;
