@@ -36,7 +36,7 @@
 #include "jm_curve.h"
 
 #define JM_CLI_GATEWAY_DEFAULT  "tcp://127.0.0.1:5570"
-#define JM_CLI_TIMEOUT_DEFAULT  10000       //  ms to wait for one reply
+#define JM_CLI_TIMEOUT_DEFAULT  "10000"     //  ms to wait for one reply
 #define JM_CLI_TIMEOUT_MAX      3600000
 
 #define JM_CLI_REFUSED          1           //  exit: the service refused the request
@@ -55,7 +55,7 @@
 #define JM_CLI_REMOTE_SETTINGS \
     { "gateway", JM_CONFIG_STRING, JM_CLI_GATEWAY_DEFAULT, 0, 0, \
       "the gateways, separated by commas: requests spread over them, a lost one's go to another" }, \
-    { "timeout-ms", JM_CONFIG_INT, "10000", 1, JM_CLI_TIMEOUT_MAX, \
+    { "timeout-ms", JM_CONFIG_INT, JM_CLI_TIMEOUT_DEFAULT, 1, JM_CLI_TIMEOUT_MAX, \
       "wait this long for each reply (then resend, or give up)" }
 
 //  JM_CLI_REMOTE_SETTINGS alone, for a spec's settings.
