@@ -232,10 +232,6 @@ jm_cli_num (json_t *object, const char *key)
 //  Offset of the first invalid UTF-8 byte in text, or -1 when it is valid.
 long jm_cli_utf8_invalid (const char *text, size_t len);
 
-//  Display width of valid UTF-8 text, roughly: one column per code point,
-//  two for East Asian wide characters, none for combining marks.
-int jm_cli_text_width (const char *text, size_t len);
-
 //  A text table: columns with headers, rows of cells, columns padded to the
 //  widest cell.  Cells are copied; control characters show as '?' and a
 //  cell longer than the column's limit is cut with "...".

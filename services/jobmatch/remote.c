@@ -90,8 +90,10 @@ s_string (json_t *object, const char *key)
     return json_string_value (json_object_get (object, key));
 }
 
-void
-jm_cli_remote_print_error (json_t *reply, jm_error_t *err)
+//  Prints the error of a reply ({"ok": false, "error": {...}}) on stderr as
+//  the header says and fills err (may be NULL).
+static void
+s_print_error (json_t *reply, jm_error_t *err)
 {
     json_t *error = json_object_get (reply, "error");
     const char *code = s_string (error, "code");
@@ -166,8 +168,11 @@ jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_t *reque
     return reply;
 }
 
-json_t *
-jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *request, jm_error_t *err)
+//  Sends request (borrowed) to service and waits for the reply.  Returns it
+//  when its "ok" is true (caller releases), or NULL after printing the
+//  error, with err (may be NULL) holding its code (io_error: no reply).
+static json_t *
+s_call (jm_cli_remote_t *self, const char *service, json_t *request, jm_error_t *err)
 {
     jm_error_t local;
     jm_error_clear (&local);
@@ -185,15 +190,17 @@ jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *request,
         return NULL;
     }
     if (!json_is_true (json_object_get (reply, "ok"))) {
-        jm_cli_remote_print_error (reply, err);
+        s_print_error (reply, err);
         json_decref (reply);
         return NULL;
     }
     return reply;
 }
 
-int
-jm_cli_remote_exit_status (const jm_error_t *err)
+//  The exit status for a failed request: JM_CLI_REFUSED when the service
+//  refused it, JM_CLI_FATAL when it could not be answered.
+static int
+s_exit_status (const jm_error_t *err)
 {
     assert (err);
     static const char *unanswered [] = {
@@ -217,9 +224,9 @@ jm_cli_remote_ask (jm_cli_t *cli, const char *service, json_t **request_p, int *
     if (remote) {
         jm_error_t err;
         jm_error_clear (&err);
-        reply = jm_cli_remote_call (remote, service, *request_p, &err);
+        reply = s_call (remote, service, *request_p, &err);
         if (!reply)
-            *status = jm_cli_remote_exit_status (&err);
+            *status = s_exit_status (&err);
     }
     jm_cli_remote_destroy (&remote);
     json_decref (*request_p);

@@ -80,35 +80,17 @@ jm_cli_remote_t *jm_cli_remote_new (const jm_cli_t *cli);
 //  caller's pointer.
 void jm_cli_remote_destroy (jm_cli_remote_t **self_p);
 
-//  Sends request (borrowed; a JSON object) to service and waits for the
-//  reply.  Returns the reply object, whose "ok" is true, as a new reference
-//  the caller releases; or NULL after printing the error on stderr, with
-//  err (may be NULL) holding its code ("no_workers", "not_found", ...;
-//  io_error when no reply came) and message.
-json_t *jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *request,
-                            jm_error_t *err);
-
 //  The same without a word on stderr and without checking "ok": returns
 //  the reply object (caller releases), or NULL with err (may be NULL)
 //  filled when no reply came (io_error) or it was not a JSON object.
 json_t *jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_t *request,
                                jm_error_t *err);
 
-//  The exit status for a failed request whose error code is err->code:
-//  JM_CLI_REFUSED when the service refused it, JM_CLI_FATAL when it could
-//  not be answered (io_error, no_workers, busy, worker_lost, timeout, internal).
-int jm_cli_remote_exit_status (const jm_error_t *err);
-
 //  One request, start to end: opens a connection (jm_cli_remote_new), sends
 //  *request_p to service, closes.  Takes the request (nulls *request_p).
 //  Returns the reply whose "ok" is true (caller releases), or NULL after
 //  printing why, with *status set to the exit status to return.
 json_t *jm_cli_remote_ask (jm_cli_t *cli, const char *service, json_t **request_p, int *status);
-
-//  Prints the error of a reply ({"ok": false, "error": {...}}) on stderr as
-//  described above and fills err (may be NULL).  For callers that check
-//  replies themselves.
-void jm_cli_remote_print_error (json_t *reply, jm_error_t *err);
 
 //  ---------------------------------------------------------------------------
 //  What the remote commands share.
