@@ -1140,10 +1140,14 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
                                     (int) jm_config_int (config, "rescore-claim-ms"));
     self->results = jm_results_new (self->engine, self->store, self->registry);
     self->stats_ms = (int) jm_config_int (config, "stats-ms");
-    self->stats = jm_stats_new (self->store, self->stats_ms);
+    self->stats = jm_stats_new (self->store, self->stats_ms, jm_config_string (config, "name"), err);
+    if (!self->stats) {
+        jm_matcher_destroy (&self);
+        return NULL;
+    }
     const char *listen = jm_config_string (config, "metrics-listen");
     if (*listen) {
-        self->probe = jm_probe_new (listen, jm_config_string (config, "name"), "matcher", err);
+        self->probe = jm_probe_new (listen, jm_stats_name (self->stats), "matcher", err);
         if (!self->probe) {
             jm_matcher_destroy (&self);
             return NULL;

@@ -457,6 +457,13 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_body_error (out, &err);
         return;
     }
+    if (!json_is_string (json_object_get (object, "id"))) {
+        //  as jobmatch.match: an id is a string, never a number
+        jm_error_set (&err, JM_ERR_INVALID_REQUEST, "candidate id must be a string of 1 to %d bytes",
+                      JM_CANDIDATE_ID_MAX);
+        jm_body_error (out, &err);
+        return;
+    }
     jm_detail_t detail;
     if (jm_body_int (body, "limit", 10, 1, JM_RESULTS_MAX_BEST, &limit, &err)
     ||  jm_body_detail (body, &detail, &err)) {
