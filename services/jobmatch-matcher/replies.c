@@ -261,5 +261,10 @@ jm_replies_release (jm_replies_t *self, bool stored)
         reply_buffer_destroy (&self->buffers [buffer == self->buffers [0] ? 0 : 1]);
     self->reply_count = 0;
     self->part_count = 0;
-    jm_buf_reset (&self->text);
+    if (self->text.cap > REPLY_BUFFER_KEEP) {
+        jm_buf_free (&self->text);      //  an outsized batch's memory goes back
+        jm_buf_init (&self->text);
+    }
+    else
+        jm_buf_reset (&self->text);
 }
