@@ -158,7 +158,7 @@ s_word_hash (const uint8_t *p, size_t len, size_t avail)
     uint64_t high_mask = len >= 16 ? ~0ULL : len <= 8 ? 0 : (1ULL << ((len - 8) * 8)) - 1;
     //  | 0x20: lower case for letters, digits as they are
     uint64_t low = (s_load8 (p, avail) | 0x2020202020202020ULL) & low_mask;
-    uint64_t high = avail > 8 ? (s_load8 (p + 8, avail - 8) | 0x2020202020202020ULL) & high_mask : 0;
+    uint64_t high = len > 8 ? (s_load8 (p + 8, avail - 8) | 0x2020202020202020ULL) & high_mask : 0;
     uint64_t hash = (low ^ len) * 0x9E3779B97F4A7C15ULL ^ high * 0xC2B2AE3D27D4EB4FULL;
     return (uint32_t) (hash >> 32 ^ hash);
 }
@@ -383,7 +383,7 @@ jm_extractor_new (const jm_taxonomy_t *taxonomy)
     bool *first_word = jm_calloc (capacity, sizeof (bool));     //  per state: ends a first word listed
     s_word_t *word_list = NULL;
     size_t word_count = 0, word_room = 0, text_len = 0;
-    char *words_text = jm_malloc (total + 1);
+    char *words_text = jm_calloc (total + 1 + 8, 1);     //  8 more: s_word_find loads 8 at a time
 
     for (int i = 0; i < form_count; i++) {
         const jm_form_t *form = jm_taxonomy_form (taxonomy, i);
@@ -919,9 +919,10 @@ s_masks (const uint8_t *p)
 }
 
 //  The entry of the word text [0, len) (letters and digits, hash its
-//  s_word_hash) when some key begins with it, else NULL
+//  s_word_hash; avail >= len bytes may be read) when some key begins with
+//  it, else NULL
 static inline const s_word_t *
-s_word_find (const jm_extractor_t *self, const uint8_t *text, size_t len, uint32_t hash)
+s_word_find (const jm_extractor_t *self, const uint8_t *text, size_t len, size_t avail, uint32_t hash)
 {
     uint32_t bit = s_word_bit (hash);
     if (!(self->first_words [bit / 64] >> (bit % 64) & 1))
@@ -932,6 +933,14 @@ s_word_find (const jm_extractor_t *self, const uint8_t *text, size_t len, uint32
         if (word->hash != hash || word->len != len)
             continue;
         const char *lower = self->words_text + word->offset;
+        if (len <= 8) {
+            //  eight bytes at once (words_text has eight to spare)
+            uint64_t mask = len == 8 ? ~0ULL : (1ULL << (len * 8)) - 1;
+            uint64_t mine = s_load8 (text, avail) | 0x2020202020202020ULL;
+            if (((mine ^ s_load8 ((const uint8_t *) lower, 8)) & mask) == 0)
+                return word;
+            continue;
+        }
         size_t k = 0;
         while (k < len && (text [k] | 0x20) == (uint8_t) lower [k])
             k++;
@@ -1024,7 +1033,7 @@ s_run (s_scan_t *scan)
                 }
                 if (start_open) {
                     uint32_t hash = s_word_hash (text + start, at - start, len - start);
-                    const s_word_t *entry = s_word_find (self, text + start, at - start, hash);
+                    const s_word_t *entry = s_word_find (self, text + start, at - start, len - start, hash);
                     uint32_t cls = at < len ? self->map [text [at]] : S_CLASS_OTHER;
                     if (entry && (cls >= 64 || (entry->follow >> cls & 1)))
                         end = s_walk (scan, start, at, entry->slot);
@@ -1037,9 +1046,17 @@ s_run (s_scan_t *scan)
                     }
                 }
             }
-            if (end) {
+            if (end >= base + 64) {
                 resume = end;
                 break;
+            }
+            if (end) {
+                //  leftmost-longest: on past the mention, in this block;
+                //  a word that began inside it is no place to start
+                uint64_t past = ~0ULL << (end - base);
+                events &= past;
+                starts &= past;
+                word_open = false;
             }
         }
         if (resume) {

@@ -174,11 +174,10 @@ s_is_heading (const char *word, size_t len)
 }
 
 //  Is the line a heading of another section ("EXPERIENCE", "Work history")?
+//  at: its first byte past blanks and bullets, bulleted: whether one was
 static bool
-s_section_line (const char *text, size_t start, size_t end)
+s_section_line_at (const char *text, size_t at, size_t end, bool bulleted)
 {
-    bool bulleted;
-    size_t at = s_skip_bullets (text, start, end, &bulleted);
     if (bulleted || end - at > 32 || memchr (text + at, ',', end - at))
         return false;
     size_t word = at;
@@ -197,14 +196,20 @@ s_section_line (const char *text, size_t start, size_t end)
     return false;
 }
 
-//  Reads a line's opening: a heading of at most four words, then ':' and
-//  items (S_LINE_HEADED, *content_p after the ':'), or nothing more
-//  (S_LINE_HEADING: "SKILLS", "Technical Skills:").
-static s_line_kind_t
-s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
+static bool
+s_section_line (const char *text, size_t start, size_t end)
 {
     bool bulleted;
     size_t at = s_skip_bullets (text, start, end, &bulleted);
+    return s_section_line_at (text, at, end, bulleted);
+}
+
+//  Reads a line's opening from at (past blanks and bullets): a heading of
+//  at most four words, then ':' and items (S_LINE_HEADED, *content_p after
+//  the ':'), or nothing more (S_LINE_HEADING: "SKILLS", "Technical Skills:").
+static s_line_kind_t
+s_line_kind_at (const char *text, size_t at, size_t end, size_t *content_p)
+{
     size_t limit = at + S_ITEM_BYTES < end ? at + S_ITEM_BYTES : end;
     //  quick no: a long line with no colon near its start
     if (limit < end && !memchr (text + at, ':', limit - at) && !memchr (text + at, 0xEF, limit - at))
@@ -248,6 +253,13 @@ s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
         return S_LINE_HEADING;
     }
     return S_LINE_PROSE;
+}
+
+static s_line_kind_t
+s_line_kind (const char *text, size_t start, size_t end, size_t *content_p)
+{
+    bool bulleted;
+    return s_line_kind_at (text, s_skip_bullets (text, start, end, &bulleted), end, content_p);
 }
 
 //  Bytes an item's walk must look at closely (s_short_items,
@@ -816,13 +828,16 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
             line_end--;
         bool list = false, bullet_short = false;
         size_t content = line_start;
+        bool bulleted = false;
+        size_t opening = line_end - line_start > S_REACH ? line_start
+                       : s_skip_bullets (text, line_start, line_end, &bulleted);
         if (line_end - line_start > S_REACH)
             block = false;          //  long lines are prose
         else
-        if (s_blank (text, line_start, line_end) || s_section_line (text, line_start, line_end))
+        if (s_blank (text, line_start, line_end) || s_section_line_at (text, opening, line_end, bulleted))
             block = false;
         else {
-            s_line_kind_t kind = s_line_kind (text, line_start, line_end, &content);
+            s_line_kind_t kind = s_line_kind_at (text, opening, line_end, &content);
             if (kind == S_LINE_HEADING)
                 block = true;
             else
@@ -832,9 +847,8 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
             if (s_table_row (text, line_start, line_end))
                 list = true;
             else {
-                bool bulleted;
                 if (kind != S_LINE_LABELLED)
-                    content = s_skip_bullets (text, line_start, line_end, &bulleted);
+                    content = opening;
                 else
                     bulleted = false;
                 //  a plain line outside a block is never a list: do not count its items

@@ -5,7 +5,7 @@
     jm_store_lookup_start and _next, which read each hit from the socket
     only when the caller gets to it, so a batch's hits are never all held
     at once), and one pipelined round trip writes the batch's new results
-    (jm_store_write queues, jm_store_flush sends).  No call costs a round
+    (jm_store_write_many queues, jm_store_flush sends).  No call costs a round
     trip per item.
 
     Writes are at-least-once.  Every queued command stays in the store's own
@@ -330,24 +330,18 @@ bool jm_store_lookup_next (jm_store_t *self, size_t item);
 int jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
                           jm_store_calls_t *extra);
 
-//  Queues a result write: SET the result key to its stored value (see
-//  jm_store_result_json) with PX result_ttl_ms,
-//  ZADD the rank key of (job, version) and, with a band, ZADD the band's
-//  set when it is strong or good and ZREM from the other such set (partial
-//  and weak are score ranges: the band must be the score's, as
-//  jm_score_band gives it; see jm_keys_rank_range).  Nothing
-//  is sent until jm_store_flush.  Returns 0, or -1 with err set
-//  (invalid_request) when an id is invalid, nothing queued then.  A write is
-//  queued even past the pending bound (see jm_store_pending_fill).
-int jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err);
-
-//  Queues the writes of count results as one pending entry: each one's
-//  SET as jm_store_write, then, per job version, one ZADD to
-//  the ranking for all of them and one ZADD and one ZREM per band set (as
-//  jm_store_write's, for all at once), so that Redis runs a few commands
-//  per batch instead of three to five per result.  errors [i] is cleared,
-//  or set when result i is invalid (left out, the others queued).  Returns
-//  how many were queued (even past the pending bound).
+//  Queues the writes of count results as one pending entry, in one
+//  MULTI/EXEC: each result's SET of its key to its stored value (see
+//  jm_store_result_json) with PX result_ttl_ms; then, per job version, one
+//  ZADD to the ranking of (job, version) for all of them and, with a band,
+//  one ZADD to the band's set when it is strong or good and one ZREM from
+//  the other such set (partial and weak are score ranges: the band must be
+//  the score's, as jm_score_band gives it; see jm_keys_rank_range), so
+//  that Redis runs a few commands per batch instead of three to five per
+//  result.  Nothing is sent until jm_store_flush.  errors [i] is cleared,
+//  or set (invalid_request) when result i is invalid (left out, the others
+//  queued).  Returns how many were queued; writes are queued even past the
+//  pending bound (see jm_store_pending_fill).
 int jm_store_write_many (jm_store_t *self, const jm_store_result_t *results, size_t count,
                          jm_error_t *errors);
 

@@ -698,29 +698,6 @@ s_format_ranks (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_
     return commands;
 }
 
-//  Appends the commands of a result write to out.  Returns how many, or -1
-//  with err set when an id is invalid (nothing appended then).
-static int
-s_format_result (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
-                 jm_error_t *err)
-{
-    if (s_format_set (self, out, result, err))
-        return -1;
-    size_t only = 0;
-    return 1 + s_format_ranks (self, out, result, &only, 1);
-}
-
-int
-jm_store_write (jm_store_t *self, const jm_store_result_t *result, jm_error_t *err)
-{
-    assert (self && result);
-    size_t start = jm_store__pending_begin (self);
-    int commands = s_format_result (self, &self->pend, result, err);
-    if (commands < 0)
-        return -1;
-    return jm_store__pending_commit (self, start, (uint32_t) commands);
-}
-
 //  Appends to out each valid result's SET, then the ranking commands, one
 //  group per job version (s_format_ranks).  errors [i] is cleared, or set
 //  when result i is invalid (left out).  Returns how many commands; queued

@@ -36,8 +36,6 @@ struct _jm_config_t {
     const char *synopsis;
     s_setting_t *settings;
     size_t count;
-    char **args;                    //  owned copies of the non-option arguments
-    int arg_count;
     bool loaded;
 };
 
@@ -204,9 +202,6 @@ jm_config_destroy (jm_config_t **self_p)
     for (size_t index = 0; index < self->count; index++)
         free (self->settings [index].string);
     free (self->settings);
-    for (int index = 0; index < self->arg_count; index++)
-        free (self->args [index]);
-    free (self->args);
     free (self);
     *self_p = NULL;
 }
@@ -264,8 +259,10 @@ jm_config_set (jm_config_t *self, const char *name, const char *value, jm_error_
 //  --------------------------------------------------------------------------
 //  The three sources
 
-char *
-jm_config_env_name (const char *name, char *buffer, size_t size)
+//  Writes the variable of a setting named name into buffer:
+//  "heartbeat-ms" -> "JOBMATCH_HEARTBEAT_MS".  Returns buffer.
+static char *
+s_env_name (const char *name, char *buffer, size_t size)
 {
     assert (buffer && size > 0);
     size_t length = (size_t) snprintf (buffer, size, "JOBMATCH_%s", name);
@@ -285,7 +282,7 @@ jm_config_option_env (const jm_config_option_t *option, char *buffer, size_t siz
         snprintf (buffer, size, "%s", option->env);
         return buffer;
     }
-    return jm_config_env_name (option->name, buffer, size);
+    return s_env_name (option->name, buffer, size);
 }
 
 //  Reads each setting's variable; empty variables count as unset.
@@ -398,15 +395,6 @@ s_load_file (jm_config_t *self, const char *path, jm_error_t *err)
     return rc;
 }
 
-static void
-s_add_arg (jm_config_t *self, const char *arg)
-{
-    char **args = jm_realloc (self->args, sizeof (char *) * (size_t) (self->arg_count + 1));
-    self->args = args;
-    self->args [self->arg_count] = jm_strdup (arg);
-    self->arg_count++;
-}
-
 //  Handles one "--name[=value]" argument at argv [*index], taking the next
 //  argument as the value when needed.  Sets *config_path for --config.
 static int
@@ -481,8 +469,12 @@ jm_config_load (jm_config_t *self, int argc, char **argv, jm_error_t *err)
     bool options_ended = false;
     for (int index = 1; index < argc; index++) {
         const char *arg = argv [index];
+        char quoted [JM_CONFIG_QUOTE_MAX + 8];
         if (options_ended || arg [0] != '-' || strcmp (arg, "-") == 0)
-            s_add_arg (self, arg);
+            //  no program takes one: a stray word is a mistake, not ignored
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "unexpected argument '%s' (settings are --name VALUE)",
+                                 s_quote (arg, quoted, sizeof quoted));
         else
         if (strcmp (arg, "--") == 0)
             options_ended = true;
@@ -491,11 +483,9 @@ jm_config_load (jm_config_t *self, int argc, char **argv, jm_error_t *err)
             if (s_parse_option (self, argc, argv, &index, &config_path, err))
                 return -1;
         }
-        else {
-            char quoted [JM_CONFIG_QUOTE_MAX + 8];
+        else
             return jm_error_set (err, JM_ERR_INVALID_DATA, "unknown option '%s'",
                                  s_quote (arg, quoted, sizeof quoted));
-        }
     }
     if (jm_config_load_env (self, err))
         return -1;
@@ -578,21 +568,6 @@ jm_config_source (jm_config_t *self, const char *name)
     assert (setting);
     return setting->source;
 }
-
-int
-jm_config_argc (jm_config_t *self)
-{
-    assert (self);
-    return self->arg_count;
-}
-
-const char *
-jm_config_arg (jm_config_t *self, int index)
-{
-    assert (self);
-    return index >= 0 && index < self->arg_count? self->args [index]: NULL;
-}
-
 
 //  --------------------------------------------------------------------------
 //  Help and dumps

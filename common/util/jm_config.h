@@ -17,8 +17,8 @@
     hearing about.  Errors name the option and where the value came from
     ("--heartbeat-ms: '0' is below the minimum 10", "gateway.conf:3: ...").
 
-    Arguments that are not options ("jobmatch submit a.json b.json") are kept
-    in order and read with jm_config_argc / jm_config_arg; "--" ends options.
+    No program takes arguments that are not options: one is an error
+    ("unexpected argument"), not ignored.
 
     Usage in a main:
 
@@ -129,13 +129,6 @@ double
 jm_config_source_t
     jm_config_source (jm_config_t *self, const char *name);
 
-//  Arguments that were not options, in order.  jm_config_arg returns NULL
-//  past the end; strings are borrowed.
-int
-    jm_config_argc (jm_config_t *self);
-const char *
-    jm_config_arg (jm_config_t *self, int index);
-
 //  Reads only the environment (no command line, no config file): for a
 //  program, such as the CLI, that parses its own command line and applies it
 //  with jm_config_set.  Returns 0, or -1 with err filled.
@@ -152,18 +145,13 @@ void
     jm_config_print_settings (jm_config_t *self, FILE *file);
 
 //  Writes every setting as "name = value   # source" lines, a valid config
-//  file (for start-up logs and for `--help`-style dumps); a URL's password
-//  is written as ***.
+//  file; a URL's password is written as ***.
 void
     jm_config_print (jm_config_t *self, FILE *file);
 
-//  Writes the environment variable name for a setting into buffer:
-//  "heartbeat-ms" -> "JOBMATCH_HEARTBEAT_MS".  Returns buffer.
-char *
-    jm_config_env_name (const char *name, char *buffer, size_t size);
-
 //  Writes the variable of a table row into buffer: its env field, else
-//  jm_config_env_name of its name.  Returns buffer.
+//  JOBMATCH_<NAME> ("heartbeat-ms" -> "JOBMATCH_HEARTBEAT_MS").  Returns
+//  buffer.
 char *
     jm_config_option_env (const jm_config_option_t *option, char *buffer, size_t size);
 

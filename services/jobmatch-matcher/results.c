@@ -319,11 +319,10 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_body_error (out, &err);
         return;
     }
-    json_t *id = json_object_get (object, "id");
-    if (id && !json_is_null (id) && !json_is_string (id)) {
+    if (!json_is_string (json_object_get (object, "id"))) {
         //  as jobmatch.match: an id is a string, never a number
-        jm_error_set (&err, JM_ERR_INVALID_REQUEST,
-                      "candidate.id must be a string of 1 to %d bytes", JM_CANDIDATE_ID_MAX);
+        jm_error_set (&err, JM_ERR_INVALID_REQUEST, "candidate id must be a string of 1 to %d bytes",
+                      JM_CANDIDATE_ID_MAX);
         jm_body_error (out, &err);
         return;
     }

@@ -427,7 +427,7 @@ def results_result_candidate_best_summary():
           "invalid_request", "skills")
     error(call(stack, RESULTS, {"op": "best", "candidate": profile, "limit": 0}), "invalid_request", "limit")
     error(call(stack, RESULTS, {"op": "best", "candidate": dict(profile, id=7)}), "invalid_request",
-          "candidate.id")
+          "candidate id")
     error(call(stack, RESULTS, {"op": "candidate", "candidate": 7}), "invalid_request", "candidate")
     error(call(stack, RESULTS, {"op": "result", "job": 7, "candidate": "x"}), "invalid_request", "job")
     error(call(stack, RESULTS, {"op": "summary", "job": "nope"}), "not_found")
