@@ -1,6 +1,5 @@
 /*  rescore: background re-scoring.  See rescore.h and proto/services.md.  */
 #include "rescore.h"
-#include "jm_json.h"
 #include "jm_recompute.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
