@@ -477,6 +477,8 @@ jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
             json_object_set_new (item, "last_used", json_integer (entry->last_used));
         if (entry->from_resume)
             json_object_set_new (item, "from_resume", json_true ());
+        if (entry->from_resume && entry->match == JM_MATCH_TYPO)
+            json_object_set_new (item, "corrected", json_true ());
         json_array_append_new (skills, item);
     }
     json_t *unknown = json_array ();
@@ -545,6 +547,8 @@ jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *tax
         }
         if (entry->from_resume)
             jm_buf_puts (out, ",\"from_resume\":true");
+        if (entry->from_resume && entry->match == JM_MATCH_TYPO)
+            jm_buf_puts (out, ",\"corrected\":true");
         jm_buf_puts (out, "}");
     }
     jm_buf_puts (out, "],\"unknown\":[");
@@ -583,6 +587,7 @@ s_profile_skill (jm_candidate_t *self, const jm_json_t *item, size_t index,
     const jm_json_t *years = jm_json_get (item, "years");
     const jm_json_t *last_used = jm_json_get (item, "last_used");
     const jm_json_t *from_resume = jm_json_get (item, "from_resume");
+    const jm_json_t *corrected = jm_json_get (item, "corrected");
     if (!jm_json_is_object (item) || !id)
         return jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': skills[%zu] needs an id",
                              self->id, index);
@@ -602,6 +607,9 @@ s_profile_skill (jm_candidate_t *self, const jm_json_t *item, size_t index,
     else
     if (from_resume && !jm_json_is (from_resume, JM_JSON_TRUE) && !jm_json_is (from_resume, JM_JSON_FALSE))
         field = "from_resume";
+    else
+    if (corrected && !jm_json_is (corrected, JM_JSON_TRUE) && !jm_json_is (corrected, JM_JSON_FALSE))
+        field = "corrected";
     if (field)
         return jm_error_set (err, JM_ERR_INVALID_DATA, "profile '%.64s': skills[%zu].%s is malformed",
                              self->id, index, field);
@@ -615,8 +623,9 @@ s_profile_skill (jm_candidate_t *self, const jm_json_t *item, size_t index,
         s_add_unknown (self, text, found.skill >= 0 ? found.skill : found.suggestion);
         return 0;
     }
-    //  How the name was recognised (a typo correction shows in results)
-    jm_match_t match = JM_MATCH_EXACT;
+    //  How the name was recognised (a typo correction shows in results):
+    //  again from what was listed, as stored for a résumé's mention
+    jm_match_t match = resume && jm_json_is (corrected, JM_JSON_TRUE) ? JM_MATCH_TYPO : JM_MATCH_EXACT;
     if (input && !resume) {
         jm_lookup_t found = jm_normalize_lookup (taxonomy, input, name->count);
         if (found.skill == skill)

@@ -53,9 +53,11 @@ json_t *jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *t
 //  Appends the same profile as compact JSON text to out, without building
 //  a tree (the matcher stores one per scored candidate):
 //      {"id":..,"name":..,"years_experience":..,
-//       "skills":[{"id":..,"name":..,"level":..,"years":..,"last_used":..,"from_resume":true}],
+//       "skills":[{"id":..,"name":..,"level":..,"years":..,"last_used":..,"from_resume":true,
+//                  "corrected":true}],
 //       "unknown":[..],"ignored":[{"id":..,"status":..,"reason":..}]}
-//  ("ignored" only when there are any).
+//  ("ignored" only when there are any; "corrected" for a skill found only
+//  in the résumé through a typo correction, which results list).
 //  Numbers are written so that they read back as the same double.
 void jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy,
                                  jm_buf_t *out);

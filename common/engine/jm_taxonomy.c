@@ -45,6 +45,7 @@ struct _jm_taxonomy_t {
     int form_count, form_cap;
     s_table_t folded;
     s_table_t compact;
+    s_table_t ids;              //  each skill's id, exactly as written
     float *credit;              //  size x size, [have * size + want]
     uint8_t *relation;          //  jm_relation_t per pair
     double levels [JM_CREDIT_LEVELS];   //  distinct credits (floats), ascending, levels [0] = 0
@@ -774,6 +775,7 @@ s_load_skills (jm_taxonomy_t *self, json_t *root, jm_error_t *err)
             return jm_error_set (err, JM_ERR_INVALID_DATA,
                                  "skill '%s': kind must be hard, knowledge or soft", id);
         entry->id = s_own (self, id);
+        s_table_insert (&self->ids, id, strlen (id), (int) index, true);
         entry->name = s_own (self, name);
         jm_buf_t quoted;
         jm_buf_init (&quoted);
@@ -893,6 +895,7 @@ jm_taxonomy_destroy (jm_taxonomy_t **self_p)
         s_evidence_free (&self->evidence [skill]);
     s_table_free (&self->folded);
     s_table_free (&self->compact);
+    s_table_free (&self->ids);
     free (self->credit);
     free (self->relation);
     free (self->codes);
@@ -927,14 +930,10 @@ jm_taxonomy_find (const jm_taxonomy_t *self, const char *id)
 {
     if (!id)
         return -1;
-    //  ids are folded keys of themselves, so the table answers in O(1)
-    s_slot_t *slot = s_table_find (&self->folded, id, strlen (id));
-    if (slot && slot->exact && strcmp (self->skills [slot->skill].id, id) == 0)
-        return slot->skill;
-    for (int i = 0; i < self->size; i++)      //  while loading, before forms exist
-        if (self->skills [i].id && strcmp (self->skills [i].id, id) == 0)
-            return i;
-    return -1;
+    //  an id's folded key may be another skill's form ("c++" folds like
+    //  "c"), so ids have their own table, filled as skills are loaded
+    const s_slot_t *slot = s_table_find (&self->ids, id, strlen (id));
+    return slot ? slot->skill : -1;
 }
 
 const jm_evidence_rule_t *

@@ -15,7 +15,8 @@
 #define MAX_STRING      65536
 
 enum { HAS_NAME = 1, HAS_YEARS_EXPERIENCE = 2, HAS_IGNORED = 4 };
-enum { SKILL_NAME = 1, SKILL_LEVEL = 2, SKILL_YEARS = 4, SKILL_LAST_USED = 8, SKILL_FROM_RESUME = 16 };
+enum { SKILL_NAME = 1, SKILL_LEVEL = 2, SKILL_YEARS = 4, SKILL_LAST_USED = 8, SKILL_FROM_RESUME = 16,
+       SKILL_CORRECTED = 32 };
 
 
 //  --------------------------------------------------------------------------
@@ -70,7 +71,12 @@ void
 jm_profile_pack (const jm_candidate_t *candidate, const jm_taxonomy_t *taxonomy, jm_buf_t *out)
 {
     assert (candidate && taxonomy && out);
+    //  format 1 unless a skill needs format 2's flag: the previous release
+    //  reads most profiles during a rolling upgrade
     uint8_t head = JM_PROFILE_PACKED;
+    for (int i = 0; i < candidate->skill_count; i++)
+        if (candidate->skills [i].from_resume && candidate->skills [i].match == JM_MATCH_TYPO)
+            head = JM_PROFILE_PACKED_2;
     jm_buf_append (out, &head, 1);
     s_put_string (out, candidate->id);
     uint8_t flags = (uint8_t) ((candidate->name ? HAS_NAME : 0)
@@ -88,7 +94,8 @@ jm_profile_pack (const jm_candidate_t *candidate, const jm_taxonomy_t *taxonomy,
         uint8_t skill_flags = (uint8_t) ((entry->input ? SKILL_NAME : 0)
                             | (entry->level ? SKILL_LEVEL : 0) | (entry->years >= 0 ? SKILL_YEARS : 0)
                             | (entry->last_used ? SKILL_LAST_USED : 0)
-                            | (entry->from_resume ? SKILL_FROM_RESUME : 0));
+                            | (entry->from_resume ? SKILL_FROM_RESUME : 0)
+                            | (entry->from_resume && entry->match == JM_MATCH_TYPO ? SKILL_CORRECTED : 0));
         jm_buf_append (out, &skill_flags, 1);
         if (entry->input)
             s_put_string (out, entry->input);
@@ -116,7 +123,7 @@ jm_profile_pack (const jm_candidate_t *candidate, const jm_taxonomy_t *taxonomy,
 bool
 jm_profile_is_packed (const char *data, size_t len)
 {
-    return len > 0 && (uint8_t) data [0] == JM_PROFILE_PACKED;
+    return len > 0 && ((uint8_t) data [0] == JM_PROFILE_PACKED || (uint8_t) data [0] == JM_PROFILE_PACKED_2);
 }
 
 
@@ -128,6 +135,7 @@ typedef struct {
     size_t len, at;
     const char *failure;
     size_t failed_at;
+    uint8_t skill_flags;        //  the skill flags the format knows
 } s_reader_t;
 
 static void
@@ -238,7 +246,7 @@ s_unpack_skill (s_reader_t *reader, jm_buf_t *out)
     jm_buf_puts (out, "{\"id\":");
     s_unpack_string (reader, out);
     uint8_t flags = s_get_byte (reader);
-    if (flags & ~(SKILL_NAME | SKILL_LEVEL | SKILL_YEARS | SKILL_LAST_USED | SKILL_FROM_RESUME))
+    if (flags & ~reader->skill_flags)
         s_fail (reader, "unknown skill flags");
     if (flags & SKILL_NAME) {
         jm_buf_puts (out, ",\"name\":");
@@ -255,6 +263,10 @@ s_unpack_skill (s_reader_t *reader, jm_buf_t *out)
         }
     if (flags & SKILL_FROM_RESUME)
         jm_buf_puts (out, ",\"from_resume\":true");
+    if ((flags & SKILL_CORRECTED) && !(flags & SKILL_FROM_RESUME))
+        s_fail (reader, "a correction flag on a listed skill");
+    if (flags & SKILL_CORRECTED)
+        jm_buf_puts (out, ",\"corrected\":true");
     jm_buf_puts (out, "}");
 }
 
@@ -288,9 +300,14 @@ int
 jm_profile_unpack (const char *data, size_t len, jm_buf_t *out, jm_error_t *err)
 {
     assert ((data || len == 0) && out);
-    s_reader_t reader = { (const uint8_t *) data, len, 0, NULL, 0 };
+    s_reader_t reader = { (const uint8_t *) data, len, 0, NULL, 0,
+                          SKILL_NAME | SKILL_LEVEL | SKILL_YEARS | SKILL_LAST_USED | SKILL_FROM_RESUME };
     size_t start = out->len;
-    if (s_get_byte (&reader) != JM_PROFILE_PACKED) {
+    uint8_t format = s_get_byte (&reader);
+    if (format == JM_PROFILE_PACKED_2)
+        reader.skill_flags |= SKILL_CORRECTED;
+    else
+    if (format != JM_PROFILE_PACKED) {
         reader.at = 0;
         s_fail (&reader, "not a packed profile");
     }

@@ -10,10 +10,12 @@
     as JSON by older matchers are still read: the first byte tells the two
     apart ('{' for JSON, JM_PROFILE_PACKED).
 
-    Layout: the byte JM_PROFILE_PACKED, the id, a flags byte (1: name, 2:
+    Layout: the format byte (JM_PROFILE_PACKED, or JM_PROFILE_PACKED_2 when
+    a skill carries the flag 32, which format 1 lacks), the id, a flags byte (1: name, 2:
     years_experience, 4: ignored), name?, years_experience?, then the skill
     count and each skill (id, flags 1: name, 2: level, 4: years, 8:
-    last_used, 16: from_resume, then those present), the unknown count and
+    last_used, 16: from_resume, 32: corrected, a résumé's mention read
+    through a typo correction, then those present), the unknown count and
     each, the ignored count and each (id, status, reason).  A string is a
     varint length then its UTF-8 bytes; a count a varint; a number a tag
     byte (0: a zigzag varint integer follows, 1: 8 bytes of IEEE double,
@@ -29,14 +31,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define JM_PROFILE_PACKED   0xF1    //  never the first byte of JSON text or of UTF-8
+#define JM_PROFILE_PACKED   0xF1    //  format 1; JSON text starts with '{' instead
+#define JM_PROFILE_PACKED_2 0xF2    //  format 2: format 1 and the skill flag "corrected"
 
 //  Appends the packed normalized profile of candidate to out (the JSON of
 //  jm_candidate_write_profile, packed).
 void jm_profile_pack (const jm_candidate_t *candidate, const jm_taxonomy_t *taxonomy,
                       jm_buf_t *out);
 
-//  True when len bytes at data are a packed profile (by the first byte).
+//  True when len bytes at data are a packed profile, of either format (by
+//  the first byte).
 bool jm_profile_is_packed (const char *data, size_t len);
 
 //  Appends the JSON text of a packed profile to out, as

@@ -13,13 +13,20 @@
 //  Lua defining put_job (job, jobs, seq, deleted, id, json, now, rp, qp,
 //  channel, version), after JM_LUA_DROP_RANK: stores json as version of the
 //  job and starts the re-scoring of the candidates ranked so far (or, with
-//  none, shows version's ranking at once).  Returns {version, candidates to
+//  none, shows version's ranking at once).  The ranked version's JSON stays
+//  in the field v:<ranked> while a newer version is current, so its
+//  results can still be explained (jm_recompute); the flip deletes it.  Returns {version, candidates to
 //  re-score}.  Shared by put and heal.
 #define S_LUA_PUT_JOB \
     "local function put_job (job, jobs, seq, deleted, id, json, now, rp, qp, channel, version)\n" \
     "  redis.call ('HDEL', deleted, id)\n" \
     "  local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n" \
     "  local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
+    "  local previous = tonumber (redis.call ('HGET', job, 'version') or '0')\n" \
+    "  if ranked > 0 and previous == ranked then\n" \
+    "    local shown = redis.call ('HGET', job, 'json')\n" \
+    "    if shown then redis.call ('HSET', job, 'v:' .. ranked, shown) end\n" \
+    "  end\n" \
     "  redis.call ('HSET', job, 'json', json, 'version', version, 'updated', now)\n" \
     "  redis.call ('SADD', jobs, id)\n" \
     "  local source = rp .. ranked\n" \
@@ -40,6 +47,7 @@
     "  if source ~= rp .. ranked then redis.call ('DEL', source) end\n" \
     "  if total == 0 then\n" \
     "    if ranked > 0 then drop_rank (rp, ranked) end\n" \
+    "    redis.call ('HDEL', job, 'v:' .. ranked)\n" \
     "    redis.call ('HSET', job, 'ranked', version)\n" \
     "    redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n" \
     "  else\n" \

@@ -1,7 +1,6 @@
 /*  rescore: background re-scoring.  See rescore.h and proto/services.md.  */
 #include "rescore.h"
-#include "jm_json.h"
-#include "jm_profile_pack.h"
+#include "jm_recompute.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
 
@@ -59,7 +58,10 @@ static const char *s_done_lua =
     "if done < total or redis.call ('LLEN', KEYS[4]) > 0\n"
     "   or redis.call ('HLEN', KEYS[3]) > 0 then return 1 end\n"
     "local ranked = redis.call ('HGET', job, 'ranked')\n"
-    "if ranked and ranked ~= v then drop_rank (rp, ranked) end\n"
+    "if ranked and ranked ~= v then\n"
+    "  drop_rank (rp, ranked)\n"
+    "  redis.call ('HDEL', job, 'v:' .. ranked)\n"
+    "end\n"
     "redis.call ('HSET', job, 'ranked', v)\n"
     "redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n"
     "redis.call ('INCR', KEYS[2])\n"
@@ -77,8 +79,7 @@ struct _jm_rescore_t {
     jm_store_calls_t *calls;
     jm_buf_t arena;
     jm_buf_t missing;               //  the labels a result misses, for the kept summary
-    jm_buf_t unpacked;              //  a packed profile's JSON
-    jm_json_doc_t *doc;         //  one stored profile at a time
+    jm_recompute_t *recompute;      //  reads the stored profiles
     uint64_t rescored, expired;
 };
 
@@ -99,8 +100,7 @@ jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
     self->calls = jm_store_calls_new ();
     jm_buf_init (&self->arena);
     jm_buf_init (&self->missing);
-    jm_buf_init (&self->unpacked);
-    self->doc = jm_json_doc_new ();
+    self->recompute = jm_recompute_new (jm_engine_taxonomy (engine));
     return self;
 }
 
@@ -114,8 +114,7 @@ jm_rescore_destroy (jm_rescore_t **self_p)
     jm_store_calls_destroy (&self->calls);
     jm_buf_free (&self->arena);
     jm_buf_free (&self->missing);
-    jm_buf_free (&self->unpacked);
-    jm_json_doc_destroy (&self->doc);
+    jm_recompute_destroy (&self->recompute);
     free (self);
     *self_p = NULL;
 }
@@ -172,7 +171,6 @@ static int
 s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_t *claim,
                size_t first, const jm_reply_t *profiles)
 {
-    const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (self->engine);
     jm_buf_reset (&self->arena);
     size_t count = claim->count > first ? claim->count - first : 0;
     s_scored_t *scored = jm_calloc (count + 1, sizeof *scored);
@@ -186,22 +184,8 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         }
         jm_error_t err;
         jm_error_clear (&err);
-        //  packed by this version, or JSON written by an older one
-        const char *text = profile->str;
-        size_t text_len = profile->len;
-        if (jm_profile_is_packed (text, text_len)) {
-            jm_buf_reset (&self->unpacked);
-            if (jm_profile_unpack (text, text_len, &self->unpacked, &err) == 0) {
-                text = self->unpacked.data;
-                text_len = self->unpacked.len;
-            }
-            else
-                text_len = 0;
-        }
-        const jm_json_t *json = text_len
-                              ? jm_json_doc_parse (self->doc, text, text_len, err.code [0] ? NULL : &err)
-                              : NULL;
-        jm_candidate_t *candidate = json ? jm_candidate_new_from_profile (json, taxonomy, &err) : NULL;
+        jm_candidate_t *candidate = jm_recompute_candidate (self->recompute, profile->str,
+                                                            profile->len, &err);
         if (!candidate || strcmp (candidate->id, id) != 0) {
             jm_log_warning ("stored profile of a candidate for job %s is unusable, skipped: %s",
                             job->id, err.message [0] ? err.message : "it holds another candidate's id");

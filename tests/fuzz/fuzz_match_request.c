@@ -6,7 +6,8 @@
 
     Checks beyond "no crash": the fast score equals the explained score, a
     score is within 0..100, and a profile read back has the fingerprint of
-    the candidate it was written from (jm_candidate.h promises all three). */
+    the candidate it was written from and gives the same breakdown, byte
+    for byte (jm_candidate.h and jm_recompute.h promise these).            */
 #include "fuzz_common.h"
 #include "jm_buf.h"
 #include "jm_candidate.h"
@@ -80,6 +81,23 @@ s_candidate (const jm_json_t *object)
     jm_candidate_t *again = jm_candidate_new_from_profile (profile, taxonomy, &err);
     FUZZ_CHECK (again && again->fingerprint == candidate->fingerprint,
                 "the profile reads back with the same fingerprint");
+    //  and explains the same, byte for byte (what jm_recompute relies on)
+    jm_buf_t first, second;
+    jm_buf_init (&first);
+    jm_buf_init (&second);
+    for (int j = 0; again && j < s_job_count; j++) {
+        jm_result_t result;
+        jm_buf_reset (&first);
+        jm_buf_reset (&second);
+        jm_score_explain (s_jobs [j], candidate, &result);
+        jm_result_write_json (&result, s_jobs [j], candidate, &first);
+        jm_score_explain (s_jobs [j], again, &result);
+        jm_result_write_json (&result, s_jobs [j], again, &second);
+        FUZZ_CHECK (first.len == second.len && memcmp (first.data, second.data, first.len) == 0,
+                    "the profile read back gives the same breakdown");
+    }
+    jm_buf_free (&first);
+    jm_buf_free (&second);
     json_t *json = jm_candidate_to_json (candidate, taxonomy);
     json_decref (json);
     jm_candidate_destroy (&again);
