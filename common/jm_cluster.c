@@ -175,6 +175,7 @@ typedef struct {
     //  a part of a split transaction: positions [first_pos, + commands - 2)
     //  in `positions` of its commands in the caller's EXEC array
     size_t first_pos;
+    bool bare;                      //  such a part of one command: sent without MULTI
 } s_unit_t;
 
 struct _jm_cluster_t {
@@ -803,21 +804,29 @@ s_transaction (jm_cluster_t *self, const char *bytes, const size_t *offsets, con
         unit->part_count++;
         part->kind = S_PLAIN;
         part->first_pos = self->position_count;
-        part->offset = s_out_append (self, "*1\r\n$5\r\nMULTI\r\n", 15);
         uint32_t commands = 0;
         for (size_t j = 1; j + 1 < count; j++) {
             bool mine = slots [j] == part_slot || (slots [j] == S_ANY && unit->part_count == 1);
             if (done [j] || !mine)
                 continue;
             done [j] = true;
-            s_out_append (self, bytes + offsets [j], offsets [j + 1] - offsets [j]);
             S_GROW (self->positions, self->position_cap, self->position_count + 1);
             self->positions [self->position_count++] = (uint32_t) (j - 1);
             commands++;
         }
-        s_out_append (self, "*1\r\n$4\r\nEXEC\r\n", 14);
+        //  one command alone needs no transaction: a result's SET
+        part->bare = commands == 1;
+        part->offset = self->out_len;
+        if (!part->bare)
+            s_out_append (self, "*1\r\n$5\r\nMULTI\r\n", 15);
+        for (uint32_t c = 0; c < commands; c++) {
+            size_t j = self->positions [part->first_pos + c] + 1;
+            s_out_append (self, bytes + offsets [j], offsets [j + 1] - offsets [j]);
+        }
+        if (!part->bare)
+            s_out_append (self, "*1\r\n$4\r\nEXEC\r\n", 14);
         part->len = self->out_len - part->offset;
-        part->commands = commands + 2;
+        part->commands = part->bare ? 1 : commands + 2;
         part->node = s_slot_node (self, part_slot);
         if (part->node < 0) {
             free (done);
@@ -1081,6 +1090,12 @@ s_resolve_split (jm_cluster_t *self, s_unit_t *unit, char *why, size_t why_size)
         if (rc)
             break;
         redisReply *answer = got [part->commands - 1];      //  the part's EXEC or only reply
+        if (part->bare) {
+            //  what EXEC would have held for it, an error included
+            joined->element [self->positions [part->first_pos]] = answer;
+            got [0] = NULL;
+        }
+        else
         if (answer->type == REDIS_REPLY_ERROR || answer->type == REDIS_REPLY_NIL
         ||  (unit->join != S_JOIN_SUM && answer->type != REDIS_REPLY_ARRAY)
         ||  (unit->join == S_JOIN_SUM && answer->type != REDIS_REPLY_INTEGER)) {

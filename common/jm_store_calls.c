@@ -57,7 +57,7 @@ jm_store__scripts_ready (jm_store_t *self)
         self->scripts_dirty = false;
         return 0;
     }
-    if (!self->ctx)
+    if (!jm_store__up (self))
         return -1;
     jm_store__bytes_t commands = { 0 };
     for (size_t i = 0; i < self->script_count; i++) {
