@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""Integration tests for Redis Cluster (issue 16, item 5): a real cluster of
+3 masters and 3 replicas (`redis-cli --cluster create`, private ports, own
+data dirs, cluster-node-timeout 1 s, the ACL users of docker/redis-users.acl),
+a gateway and 2 matchers given a seed list.  A batch runs while slots are
+resharded and a master fails over to its replica: nothing is lost (every
+candidate's result readable through jobmatch.results), the ranking holds
+every candidate, and the kept summary equals the batch's own.
+
+    tests/integration/test_cluster.py [NAME-FILTER...]
+
+Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, N failed".
+"""
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import stack  # noqa: E402
+from harness import check, check_equal  # noqa: E402
+
+runner = harness.Runner(timeout=300)
+JOBS, RESULTS = "jobmatch.jobs", "jobmatch.results"
+JOB = "backend-developer"
+BANDS = ("strong", "good", "partial", "weak")
+
+
+def _free_cluster_port():
+    """A port p with p and p + 10000 (the cluster bus) both free."""
+    for _ in range(200):
+        port = random.randint(20000, 30000)
+        try:
+            for candidate in (port, port + 10000):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        return port
+    raise harness.TestFailure("no free port pair for a cluster node")
+
+
+class Cluster:
+    """redis-server nodes in cluster mode, joined by redis-cli --cluster
+    create with one replica per master.  Looks like harness.Redis to
+    stack.Stack: url_for(program) is a seed list of the masters."""
+
+    def __init__(self, masters=3, replicas=1):
+        import redis as redis_module
+        import secrets
+        self._module = redis_module
+        self.passwords = {"jobmatch-matcher": secrets.token_hex(12),
+                          "jobmatch-dashboard": secrets.token_hex(12)}
+        self.admin_password = secrets.token_hex(12)
+        self.nodes = []                 # (port, process)
+        for n in range(masters * (1 + replicas)):
+            port = _free_cluster_port()
+            data = tempfile.mkdtemp(prefix="cluster-%d-" % port, dir=harness.tmpdir())
+            acl = os.path.join(data, "users.acl")
+            with open(acl, "w") as acl_file:
+                acl_file.write(harness.acl_text(self.passwords, self.admin_password))
+            argv = ["redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", data,
+                    "--save", "", "--appendonly", "no", "--aclfile", acl,
+                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                    "--cluster-node-timeout", "1000",
+                    "--masteruser", harness.ACL_ADMIN, "--masterauth", self.admin_password]
+            self.nodes.append((port, harness.spawn("redis-%d" % (n + 1), argv)))
+        for port, _ in self.nodes:
+            harness.wait_for(lambda p=port: self._answers(p), 10.0, 0.02, "node %d" % port)
+        self.cli("--cluster", "create", *["127.0.0.1:%d" % port for port, _ in self.nodes],
+                 "--cluster-replicas", str(replicas), "--cluster-yes")
+        harness.wait_for(self.healthy, 30.0, 0.1, "the cluster to be ok on every node")
+        self.process = self.nodes[0][1]     # for Stack.processes()
+        self.seeds = ",".join("127.0.0.1:%d" % port for port in self.master_ports())
+
+    def _answers(self, port):
+        try:
+            return self.node(port).ping()
+        except self._module.exceptions.ConnectionError:
+            return False
+
+    def node(self, port):
+        return self._module.Redis(host="127.0.0.1", port=port, decode_responses=True,
+                                  username=harness.ACL_ADMIN, password=self.admin_password,
+                                  socket_timeout=5)
+
+    def cli(self, *args, timeout=60):
+        argv = ["redis-cli", "--user", harness.ACL_ADMIN, "--pass", self.admin_password,
+                "--no-auth-warning"] + [str(arg) for arg in args]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        check(done.returncode == 0, "redis-cli %s failed: %s %s" % (
+            " ".join(argv[6:9]), done.stdout[-400:], done.stderr[-400:]))
+        return done.stdout
+
+    def alive_ports(self):
+        return [port for port, process in self.nodes if process.alive()]
+
+    def healthy(self):
+        """Every live node says cluster_state:ok and all agree on the masters."""
+        try:
+            for port in self.alive_ports():
+                if self.node(port).execute_command("CLUSTER INFO").get("cluster_state") != "ok":
+                    return False
+            return True
+        except self._module.exceptions.RedisError:
+            return False
+
+    def master_ports(self):
+        """The masters that serve slots, by port."""
+        port = self.alive_ports()[0]
+        slots = self.node(port).execute_command("CLUSTER SLOTS")
+        return sorted({entry[2][1] for entry in slots})
+
+    def node_id(self, port):
+        return self.node(port).execute_command("CLUSTER MYID")
+
+    def replica_of(self, master_port):
+        master_id = self.node_id(master_port)
+        for port in self.alive_ports():
+            if port == master_port:
+                continue
+            info = self.node(port).execute_command("CLUSTER NODES")
+            for line in info.splitlines() if isinstance(info, str) else []:
+                fields = line.split()
+                if "myself" in fields[2] and "slave" in fields[2] and fields[3] == master_id:
+                    return port
+        return None
+
+    def url_for(self, program):
+        user = "jobmatch-" + program
+        return "redis://%s:%s@%s" % (user, self.passwords[user], self.seeds)
+
+    def client(self):
+        """A redis-py cluster client (decoded strings), as the admin user."""
+        from redis.cluster import RedisCluster
+        return RedisCluster(host="127.0.0.1", port=self.master_ports()[0], decode_responses=True,
+                            username=harness.ACL_ADMIN, password=self.admin_password)
+
+    def acl_denials(self):
+        denials = []
+        for port in self.alive_ports():
+            denials += [(entry.get("username"), entry.get("reason"), entry.get("object"))
+                        for entry in self.node(port).acl_log()]
+        return denials
+
+    allow_denials = False
+
+
+def call(s, service, body, timeout=20.0):
+    return json.loads(s.rpc.request(service, json.dumps(body).encode(), timeout=timeout))
+
+
+def ok(reply, what="reply"):
+    check(reply.get("ok") is True, "%s is not ok: %s" % (what, json.dumps(reply)[:400]))
+    return reply
+
+
+def start(cluster, matchers=2):
+    s = stack.Stack(matchers=matchers, redis=cluster)
+    for service in (JOBS, RESULTS):
+        s.gateway.wait_workers(service, matchers, timeout=20.0)
+    s.rpc = s.client()
+    harness.wait_for(lambda: len(call(s, JOBS, {"op": "list"}).get("jobs", [])) >= 1, 20.0,
+                     0.05, "the built-in jobs to be seeded")
+    return s
+
+
+@runner.test
+def batch_survives_resharding_and_failover():
+    cluster = Cluster()
+    harness.watch_acl(cluster)
+    s = start(cluster)
+    total = 20000
+    in_path = stack.write_candidates(os.path.join(harness.tmpdir(), "c.jsonl"), total, "cl")
+    out_path = os.path.join(harness.tmpdir(), "c.out.jsonl")
+    summary_path = os.path.join(harness.tmpdir(), "c.summary.json")
+    batch = stack.start_batch(s.gateway.clients, "--in", in_path, "--out", out_path,
+                              "--job", JOB, "--summary", summary_path)
+    harness.wait_for(lambda: stack.count_lines(out_path) > total // 10, 60.0, 0.05,
+                     "the batch to be under way")
+
+    # resharding under load: 1500 slots from the first master to the second
+    masters = cluster.master_ports()
+    cluster.cli("--cluster", "reshard", "127.0.0.1:%d" % masters[0],
+                "--cluster-from", cluster.node_id(masters[0]),
+                "--cluster-to", cluster.node_id(masters[1]),
+                "--cluster-slots", 1500, "--cluster-yes", "--cluster-replace", timeout=120)
+    check(batch.poll() is None or stack.count_lines(out_path) == total,
+          "resharding overlapped the batch")
+
+    # a master fails over to its replica (CLUSTER FAILOVER: no write lost)
+    victim = masters[2]
+    replica = cluster.replica_of(victim)
+    check(replica is not None, "master %d has a replica" % victim)
+    cluster.node(replica).execute_command("CLUSTER FAILOVER")
+    harness.wait_for(lambda: replica in cluster.master_ports() and cluster.healthy(), 30.0, 0.1,
+                     "the replica of %d to take over" % victim)
+
+    rc = batch.wait(timeout=180)
+    check_equal(rc, 0, "batch exit status (stderr: %s)" % stack.stderr_of(batch)[-400:])
+    records = stack.read_jsonl(out_path)
+    ids = ["cl-%d" % n for n in range(total)]
+    check_equal([r.get("candidate") for r in records], ids, "every candidate once, in order")
+    with open(summary_path) as data:
+        summary = json.load(data)
+    check_equal(summary["candidates"], total, "summary candidates")
+
+    # nothing lost: every candidate's result readable, through the matchers
+    missing = []
+    for candidate in ids[::97] + ids[-50:]:
+        reply = call(s, RESULTS, {"op": "result", "job": JOB, "candidate": candidate,
+                                  "detail": "score"})
+        if not reply.get("ok"):
+            missing.append((candidate, reply.get("error", {}).get("code")))
+    check(not missing, "%d results not readable, first %r" % (len(missing), missing[:3]))
+    jobs_state = ok(call(s, JOBS, {"op": "get", "id": JOB}))
+    version = str(jobs_state["ranked_version"])
+    stored = ok(call(s, RESULTS, {"op": "stored", "job": JOB, "version": int(version),
+                                  "candidates": ids}, timeout=60.0), "stored")
+    check_equal(stored["missing"], [], "candidates without a stored result")
+
+    # rankings complete, summary exact
+    kept = ok(call(s, RESULTS, {"op": "summary", "job": JOB}), "summary")
+    check_equal(kept["total"], total, "the kept summary counts every candidate")
+    bands = {band: sum(1 for r in records if r.get("band") == band) for band in BANDS}
+    check_equal(kept["bands"], bands, "the kept summary's bands equal the batch's records")
+    check_equal({b: summary["bands"][b] for b in BANDS}, bands, "the batch summary's bands")
+    page = ok(call(s, RESULTS, {"op": "rank", "job": JOB, "offset": 0, "limit": 5}), "rank")
+    check_equal(page["total"], total, "ranking size")
+    admin = cluster.client()
+    check_equal(admin.zcard("jobmatch:{jobmatch}:rank:%s:%s" % (JOB, version)), total,
+                "ZCARD of the ranking")
+    s.check_alive()
+    print("    cluster: %d candidates; resharded 1500 slots, failed over %d -> %d"
+          % (total, victim, replica))
+
+
+@runner.test
+def single_address_of_a_cluster_node_finds_the_cluster():
+    cluster = Cluster()
+    harness.watch_acl(cluster)
+    one = cluster.url_for("matcher").split(",")[0]
+    cluster.seeds = one.split("@")[1]
+    s = start(cluster, matchers=1)
+    reply = call(s, "jobmatch.match", {"candidates": [stack.make_candidate(1, "one")],
+                                       "jobs": [JOB], "detail": "score"})
+    check(reply.get("ok") is not False, "match: %s" % json.dumps(reply)[:300])
+    ok(call(s, RESULTS, {"op": "result", "job": JOB, "candidate": "one-1", "detail": "score"}))
+    check(s.matchers[0].wait_log("a cluster node: using the cluster", timeout=5.0) is not False,
+          "the matcher says it found a cluster")
+    s.check_alive()
+
+
+if __name__ == "__main__":
+    runner.main()
