@@ -120,15 +120,11 @@ class Cluster:
         return self.node(port).execute_command("CLUSTER MYID")
 
     def replica_of(self, master_port):
-        master_id = self.node_id(master_port)
+        """A live replica of the master at master_port (ROLE), or None."""
         for port in self.alive_ports():
-            if port == master_port:
-                continue
-            info = self.node(port).execute_command("CLUSTER NODES")
-            for line in info.splitlines() if isinstance(info, str) else []:
-                fields = line.split()
-                if "myself" in fields[2] and "slave" in fields[2] and fields[3] == master_id:
-                    return port
+            role = self.node(port).execute_command("ROLE")
+            if role[0] == "slave" and int(role[2]) == master_port:
+                return port
         return None
 
     def url_for(self, program):
@@ -175,7 +171,7 @@ def batch_survives_resharding_and_failover():
     cluster = Cluster()
     harness.watch_acl(cluster)
     s = start(cluster)
-    total = 20000
+    total = 40000
     in_path = stack.write_candidates(os.path.join(harness.tmpdir(), "c.jsonl"), total, "cl")
     out_path = os.path.join(harness.tmpdir(), "c.out.jsonl")
     summary_path = os.path.join(harness.tmpdir(), "c.summary.json")
@@ -184,25 +180,33 @@ def batch_survives_resharding_and_failover():
     harness.wait_for(lambda: stack.count_lines(out_path) > total // 10, 60.0, 0.05,
                      "the batch to be under way")
 
-    # resharding under load: 1500 slots from the first master to the second
-    masters = cluster.master_ports()
-    cluster.cli("--cluster", "reshard", "127.0.0.1:%d" % masters[0],
-                "--cluster-from", cluster.node_id(masters[0]),
-                "--cluster-to", cluster.node_id(masters[1]),
-                "--cluster-slots", 1500, "--cluster-yes", "--cluster-replace", timeout=120)
-    check(batch.poll() is None or stack.count_lines(out_path) == total,
-          "resharding overlapped the batch")
-
     # a master fails over to its replica (CLUSTER FAILOVER: no write lost)
+    masters = cluster.master_ports()
     victim = masters[2]
     replica = cluster.replica_of(victim)
     check(replica is not None, "master %d has a replica" % victim)
     cluster.node(replica).execute_command("CLUSTER FAILOVER")
     harness.wait_for(lambda: replica in cluster.master_ports() and cluster.healthy(), 30.0, 0.1,
                      "the replica of %d to take over" % victim)
+    check(batch.poll() is None, "the failover overlapped the batch")
+
+    # resharding under load: slots move from the first master to the second
+    # while the batch runs (redis-cli in the background, waited for after)
+    reshard = subprocess.Popen(
+        ["redis-cli", "--user", harness.ACL_ADMIN, "--pass", cluster.admin_password,
+         "--no-auth-warning", "--cluster", "reshard", "127.0.0.1:%d" % masters[0],
+         "--cluster-from", cluster.node_id(masters[0]), "--cluster-to", cluster.node_id(masters[1]),
+         "--cluster-slots", "1000", "--cluster-yes", "--cluster-replace"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    harness.on_cleanup(lambda: reshard.poll() is None and reshard.kill())
+    written_at_start = stack.count_lines(out_path)
 
     rc = batch.wait(timeout=180)
     check_equal(rc, 0, "batch exit status (stderr: %s)" % stack.stderr_of(batch)[-400:])
+    output, _ = reshard.communicate(timeout=180)
+    check_equal(reshard.returncode, 0, "redis-cli --cluster reshard: %s" % output[-400:])
+    check(written_at_start < total, "the resharding began before the batch ended")
+    check(cluster.healthy(), "the cluster is ok after resharding")
     records = stack.read_jsonl(out_path)
     ids = ["cl-%d" % n for n in range(total)]
     check_equal([r.get("candidate") for r in records], ids, "every candidate once, in order")
@@ -220,9 +224,13 @@ def batch_survives_resharding_and_failover():
     check(not missing, "%d results not readable, first %r" % (len(missing), missing[:3]))
     jobs_state = ok(call(s, JOBS, {"op": "get", "id": JOB}))
     version = str(jobs_state["ranked_version"])
-    stored = ok(call(s, RESULTS, {"op": "stored", "job": JOB, "version": int(version),
-                                  "candidates": ids}, timeout=60.0), "stored")
-    check_equal(stored["missing"], [], "candidates without a stored result")
+    lost = []
+    for first in range(0, total, 1000):
+        stored = ok(call(s, RESULTS, {"op": "stored", "job": JOB, "version": int(version),
+                                      "candidates": ids[first:first + 1000]}), "stored")
+        check_equal(stored["checked"], len(ids[first:first + 1000]), "candidates checked")
+        lost += [ids[first + i] for i in stored["missing"]]
+    check(not lost, "%d candidates without a stored result, first %r" % (len(lost), lost[:3]))
 
     # rankings complete, summary exact
     kept = ok(call(s, RESULTS, {"op": "summary", "job": JOB}), "summary")
@@ -236,8 +244,8 @@ def batch_survives_resharding_and_failover():
     check_equal(admin.zcard("jobmatch:{jobmatch}:rank:%s:%s" % (JOB, version)), total,
                 "ZCARD of the ranking")
     s.check_alive()
-    print("    cluster: %d candidates; resharded 1500 slots, failed over %d -> %d"
-          % (total, victim, replica))
+    print("    cluster: %d candidates; failed over %d -> %d, then resharded 1000 slots from "
+          "output line %d on" % (total, victim, replica, written_at_start))
 
 
 @runner.test
