@@ -530,10 +530,19 @@ s_apply_map (jm_cluster_t *self, char *why, size_t why_size)
         if (node->master && s_node_connect (self, node, why, why_size))
             return -1;
     }
+    size_t moved = 0;
     for (size_t slot = 0; slot < JM_CLUSTER_SLOTS; slot++) {
         uint16_t node = self->map->slot_node [slot];
-        self->slot_node [slot] = node == JM_CLUSTER_NO_NODE ? node : (uint16_t) index [node];
+        node = node == JM_CLUSTER_NO_NODE ? node : (uint16_t) index [node];
+        moved += self->slot_node [slot] != node;
+        self->slot_node [slot] = node;
     }
+    if (moved && self->stats.refreshes > 0)
+        jm_log_info ("redis cluster: slot map read again, %zu slots changed master; "
+                     "%zu masters; so far %llu MOVED, %llu ASK, %llu TRYAGAIN/CLUSTERDOWN",
+                     moved, self->map->node_count, (unsigned long long) self->stats.moved,
+                     (unsigned long long) self->stats.asked,
+                     (unsigned long long) self->stats.retried);
     self->refresh_due = false;
     self->refreshed_ms = s_now_ms ();
     self->stats.refreshes++;

@@ -243,6 +243,8 @@ def batch_survives_resharding_and_failover():
     admin = cluster.client()
     check_equal(admin.zcard("jobmatch:{jobmatch}:rank:%s:%s" % (JOB, version)), total,
                 "ZCARD of the ranking")
+    logs = "".join(matcher.log() for matcher in s.matchers)
+    check("slot map read again" in logs, "the matchers followed the slots that moved")
     s.check_alive()
     print("    cluster: %d candidates; failed over %d -> %d, then resharded 1000 slots from "
           "output line %d on" % (total, victim, replica, written_at_start))
