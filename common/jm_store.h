@@ -258,7 +258,11 @@ int jm_store_append_script (jm_store_t *self, const jm_store_script_t *script,
 //  Creates a store for url, either "redis://[user[:password]@]host[:port][/db]"
 //  (port 6379 and db 0 by default; IPv6 hosts in brackets; user and password
 //  percent-encoded), the same with "rediss://" for TLS, or
-//  "unix://[user[:password]@]/path/to/socket[?db=N]".  options may be NULL
+//  "unix://[user[:password]@]/path/to/socket[?db=N]", or a Redis Cluster's
+//  seed list "redis://[user[:password]@]host[:port],host[:port],...[/0]"
+//  (jm_cluster: every command goes to its slot's master).  A single
+//  redis:// address that answers CLUSTER SLOTS on the first connection is
+//  used as a cluster too; anything else stays one Redis.  options may be NULL
 //  for the defaults.  On every connection the store sends AUTH (AUTH user
 //  password for an ACL user) when it has a password, SELECT when the db is
 //  not 0, and PING: a Redis that refuses any of them (NOAUTH, WRONGPASS,
