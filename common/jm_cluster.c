@@ -2,10 +2,11 @@
 
     How it works.  jm_cluster_send cuts the caller's RESP into units: one
     command, or one MULTI ... EXEC, or (split) several parts that are such
-    units, each routed by slot.  The bytes of every unit are copied into
-    `out`, so a unit can be sent again after a redirect.  Each node has a
-    count of replies on its wire and a queue of replies read ahead of their
-    turn.  jm_cluster_read resolves the oldest unit: reads its replies from
+    units, each routed by slot.  The bytes of every unit are copied once,
+    into its node's `out`, written from there straight to the socket, and
+    kept until every unit is answered, so a unit can be sent again after a
+    redirect.  Each node has a count of replies on its wire and a queue of
+    replies read ahead of their turn.  jm_cluster_read resolves the oldest unit: reads its replies from
     its node, and on MOVED/ASK/TRYAGAIN/CLUSTERDOWN first reads whatever
     the target node still owes into that node's queue (its replies belong
     to later units), then sends the unit to it and reads its answer
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 //  --------------------------------------------------------------------------
 //  Key slots
@@ -157,6 +159,8 @@ typedef struct {
     redisContext *ctx;
     bool master;
     size_t on_wire;                 //  replies sent, not read yet
+    char *out;                      //  the bytes of its units, until all are answered
+    size_t out_len, out_cap, out_sent;
     redisReply **ahead;             //  replies read before their turn, a FIFO
     size_t ahead_first, ahead_count, ahead_cap;
 } s_node_t;
@@ -168,7 +172,8 @@ typedef struct {
     s_kind_t kind;
     int node;                       //  PLAIN: where it went; BROADCAST: nodes [0, node)
     uint32_t commands;              //  replies the caller gets (PLAIN: the node sends)
-    size_t offset, len;             //  PLAIN: its bytes in out
+    int out_node;                   //  PLAIN: whose out holds its bytes (it may be
+    size_t offset, len;             //  redirected since), and where
     //  SPLIT: parts [first_part, first_part + part_count) of `parts`
     s_join_t join;
     size_t first_part, part_count;
@@ -193,8 +198,6 @@ struct _jm_cluster_t {
     jm_cluster_stats_t stats;
 
     //  What was sent and not read yet
-    char *out;
-    size_t out_len, out_cap;
     s_unit_t *units;
     size_t unit_count, unit_cap, unit_next;
     s_unit_t *parts;
@@ -259,15 +262,16 @@ jm_cluster_destroy (jm_cluster_t **self_p)
         return;
     jm_cluster_t *self = *self_p;
     jm_cluster_close (self);
-    for (size_t i = 0; i < self->node_count; i++)
+    for (size_t i = 0; i < self->node_count; i++) {
         free (self->nodes [i].ahead);
+        free (self->nodes [i].out);
+    }
     free ((char *) self->options.user);
     if (self->options.password) {
         explicit_bzero ((char *) self->options.password, strlen (self->options.password));
         free ((char *) self->options.password);
     }
     free (self->map);
-    free (self->out);
     free (self->units);
     free (self->parts);
     free (self->positions);
@@ -285,6 +289,7 @@ s_node_close (s_node_t *node)
         redisFree (node->ctx);
     node->ctx = NULL;
     node->on_wire = 0;
+    node->out_len = node->out_sent = 0;
     for (size_t i = 0; i < node->ahead_count; i++)
         freeReplyObject (node->ahead [(node->ahead_first + i) % node->ahead_cap]);
     node->ahead_first = node->ahead_count = 0;
@@ -461,30 +466,47 @@ s_node_drain (s_node_t *node, char *why, size_t why_size)
     return 0;
 }
 
-//  Queues bytes on node's connection (hiredis copies them).
-static int
-s_node_append (s_node_t *node, const char *bytes, size_t len, size_t replies, char *why,
-               size_t why_size)
+//  Appends bytes to node's output, sent by s_node_flush.  Returns where
+//  they start.  Our own buffer, not hiredis's: hiredis moves what is left
+//  of its buffer down after every partial write, which for a pipeline of
+//  large results is most of the matcher's time.
+static size_t
+s_node_put (s_node_t *node, const char *bytes, size_t len)
 {
-    if (!node->ctx)
+    S_GROW (node->out, node->out_cap, node->out_len + len);
+    memcpy (node->out + node->out_len, bytes, len);
+    node->out_len += len;
+    return node->out_len - len;
+}
+
+//  Writes len bytes straight to node's socket.
+static int
+s_node_write (s_node_t *node, const char *bytes, size_t len, char *why, size_t why_size)
+{
+    if (len > 0 && !node->ctx)
         return s_why (why, why_size, "%s:%d: not connected", node->addr.host, node->addr.port);
-    if (redisAppendFormattedCommand (node->ctx, bytes, len) != REDIS_OK)
-        return s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
-                      node->ctx->errstr);
-    node->on_wire += replies;
+    while (len > 0) {
+        ssize_t written = write (node->ctx->fd, bytes, len);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0)
+            return s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
+                          written == 0 ? "connection closed"
+                          : errno == EAGAIN || errno == EWOULDBLOCK ? "could not send in time"
+                          : strerror (errno));
+        bytes += written;
+        len -= (size_t) written;
+    }
     return 0;
 }
 
-//  Writes what hiredis holds for node.
+//  Sends what node's output holds beyond what went before.
 static int
-s_node_write (s_node_t *node, char *why, size_t why_size)
+s_node_flush (s_node_t *node, char *why, size_t why_size)
 {
-    int done = 0;
-    while (node->ctx && !done)
-        if (redisBufferWrite (node->ctx, &done) != REDIS_OK)
-            return s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
-                          node->ctx->errstr [0] ? node->ctx->errstr : "write failed");
-    return 0;
+    size_t from = node->out_sent;
+    node->out_sent = node->out_len;
+    return s_node_write (node, node->out + from, node->out_len - from, why, why_size);
 }
 
 
@@ -612,8 +634,10 @@ s_parse_command (jm_cluster_t *self, const char *p, const char *end, size_t *arg
     if (argc < 1 || argc > 1000000 || after + 2 > end || after [0] != '\r')
         return NULL;
     p = after + 2;
-    S_GROW (self->argv, self->arg_cap, (size_t) argc);
-    self->argvlen = jm_realloc (self->argvlen, self->arg_cap * sizeof *self->argvlen);
+    if ((size_t) argc > self->arg_cap) {
+        S_GROW (self->argv, self->arg_cap, (size_t) argc);
+        self->argvlen = jm_realloc (self->argvlen, self->arg_cap * sizeof *self->argvlen);
+    }
     for (long i = 0; i < argc; i++) {
         if (p >= end || *p != '$')
             return NULL;
@@ -691,16 +715,6 @@ s_slot_node (const jm_cluster_t *self, int slot)
     return -1;
 }
 
-static size_t
-s_out_append (jm_cluster_t *self, const char *bytes, size_t len)
-{
-    S_GROW (self->out, self->out_cap, self->out_len + len + 1);
-    size_t offset = self->out_len;
-    memcpy (self->out + offset, bytes, len);
-    self->out_len += len;
-    return offset;
-}
-
 static s_unit_t *
 s_unit_add (jm_cluster_t *self)
 {
@@ -726,23 +740,24 @@ s_plain (jm_cluster_t *self, s_unit_t *unit, int slot, const char *bytes, size_t
          uint32_t commands, char *why, size_t why_size)
 {
     unit->kind = S_PLAIN;
-    unit->node = s_slot_node (self, slot);
+    unit->node = unit->out_node = s_slot_node (self, slot);
     if (unit->node < 0)
         return s_why (why, why_size, "no master serves slot %d", slot);
     unit->commands = commands;
-    unit->offset = s_out_append (self, bytes, len);
+    unit->offset = s_node_put (&self->nodes [unit->node], bytes, len);
     unit->len = len;
-    return s_node_append (&self->nodes [unit->node], bytes, len, commands, why, why_size);
+    self->nodes [unit->node].on_wire += commands;
+    return 0;
 }
 
 static void
-s_resp_arg (jm_cluster_t *self, const char *arg, size_t len)
+s_resp_arg (s_node_t *node, const char *arg, size_t len)
 {
     char head [32];
     int used = snprintf (head, sizeof head, "$%zu\r\n", len);
-    s_out_append (self, head, (size_t) used);
-    s_out_append (self, arg, len);
-    s_out_append (self, "\r\n", 2);
+    s_node_put (node, head, (size_t) used);
+    s_node_put (node, arg, len);
+    s_node_put (node, "\r\n", 2);
 }
 
 //  Splits the parsed multi-key command (argc arguments) into one command
@@ -761,16 +776,16 @@ s_split_keys (jm_cluster_t *self, size_t argc, char *why, size_t why_size)
         s_unit_t *part = s_part_add (self);
         part->kind = S_PLAIN;
         part->commands = 1;
-        part->offset = s_out_append (self, "*2\r\n", 4);
-        s_resp_arg (self, self->argv [0], self->argvlen [0]);
-        s_resp_arg (self, self->argv [i], self->argvlen [i]);
-        part->len = self->out_len - part->offset;
-        part->node = s_slot_node (self, jm_cluster_key_slot (self->argv [i], self->argvlen [i]));
+        part->node = part->out_node
+                   = s_slot_node (self, jm_cluster_key_slot (self->argv [i], self->argvlen [i]));
         if (part->node < 0)
             return s_why (why, why_size, "no master serves a key's slot");
-        if (s_node_append (&self->nodes [part->node], self->out + part->offset, part->len, 1,
-                           why, why_size))
-            return -1;
+        s_node_t *node = &self->nodes [part->node];
+        part->offset = s_node_put (node, "*2\r\n", 4);
+        s_resp_arg (node, self->argv [0], self->argvlen [0]);
+        s_resp_arg (node, self->argv [i], self->argvlen [i]);
+        part->len = node->out_len - part->offset;
+        node->on_wire++;
     }
     return 0;
 }
@@ -823,29 +838,26 @@ s_transaction (jm_cluster_t *self, const char *bytes, const size_t *offsets, con
             self->positions [self->position_count++] = (uint32_t) (j - 1);
             commands++;
         }
-        //  one command alone needs no transaction: a result's SET
-        part->bare = commands == 1;
-        part->offset = self->out_len;
-        if (!part->bare)
-            s_out_append (self, "*1\r\n$5\r\nMULTI\r\n", 15);
-        for (uint32_t c = 0; c < commands; c++) {
-            size_t j = self->positions [part->first_pos + c] + 1;
-            s_out_append (self, bytes + offsets [j], offsets [j + 1] - offsets [j]);
-        }
-        if (!part->bare)
-            s_out_append (self, "*1\r\n$4\r\nEXEC\r\n", 14);
-        part->len = self->out_len - part->offset;
-        part->commands = part->bare ? 1 : commands + 2;
-        part->node = s_slot_node (self, part_slot);
+        part->node = part->out_node = s_slot_node (self, part_slot);
         if (part->node < 0) {
             free (done);
             return s_why (why, why_size, "no master serves slot %d", part_slot);
         }
-        if (s_node_append (&self->nodes [part->node], self->out + part->offset, part->len,
-                           part->commands, why, why_size)) {
-            free (done);
-            return -1;
+        //  one command alone needs no transaction: a result's SET
+        s_node_t *node = &self->nodes [part->node];
+        part->bare = commands == 1;
+        part->offset = node->out_len;
+        if (!part->bare)
+            s_node_put (node, "*1\r\n$5\r\nMULTI\r\n", 15);
+        for (uint32_t c = 0; c < commands; c++) {
+            size_t j = self->positions [part->first_pos + c] + 1;
+            s_node_put (node, bytes + offsets [j], offsets [j + 1] - offsets [j]);
         }
+        if (!part->bare)
+            s_node_put (node, "*1\r\n$4\r\nEXEC\r\n", 14);
+        part->len = node->out_len - part->offset;
+        part->commands = part->bare ? 1 : commands + 2;
+        node->on_wire += part->commands;
     }
     free (done);
     return 0;
@@ -880,8 +892,10 @@ jm_cluster_send (jm_cluster_t *self, const char *bytes, size_t len, char *why, s
             group_count = 0;
         }
         if (in_multi) {
-            S_GROW (offsets, group_cap, group_count + 2);
-            slots = jm_realloc (slots, group_cap * sizeof *slots);
+            if (group_count + 2 > group_cap) {
+                S_GROW (offsets, group_cap, group_count + 2);
+                slots = jm_realloc (slots, group_cap * sizeof *slots);
+            }
             offsets [group_count] = (size_t) (p - bytes);
             slots [group_count++] = slot == S_MULTI_KEY ? S_ANY : slot;
             if (s_is (self, 0, "EXEC") || s_is (self, 0, "DISCARD")) {
@@ -900,8 +914,10 @@ jm_cluster_send (jm_cluster_t *self, const char *bytes, size_t len, char *why, s
             unit->commands = 1;
             unit->node = (int) self->node_count;
             for (size_t i = 0; i < self->node_count && rc == 0; i++)
-                if (self->nodes [i].master && self->nodes [i].ctx)
-                    rc = s_node_append (&self->nodes [i], p, (size_t) (next - p), 1, why, why_size);
+                if (self->nodes [i].master && self->nodes [i].ctx) {
+                    s_node_put (&self->nodes [i], p, (size_t) (next - p));
+                    self->nodes [i].on_wire++;
+                }
         }
         else
             rc = s_plain (self, s_unit_add (self), slot, p, (size_t) (next - p), 1, why, why_size);
@@ -912,7 +928,7 @@ jm_cluster_send (jm_cluster_t *self, const char *bytes, size_t len, char *why, s
     free (offsets);
     free (slots);
     for (size_t i = 0; i < self->node_count && rc == 0; i++)
-        rc = s_node_write (&self->nodes [i], why, why_size);
+        rc = s_node_flush (&self->nodes [i], why, why_size);
     return rc ? s_fail (self) : 0;
 }
 
@@ -926,7 +942,15 @@ s_forget_sent (jm_cluster_t *self)
     for (size_t i = self->given_next; i < self->given_count; i++)
         freeReplyObject (self->given [i]);
     self->given_count = self->given_next = 0;
-    self->out_len = 0;
+    for (size_t i = 0; i < self->node_count; i++) {
+        s_node_t *node = &self->nodes [i];
+        node->out_len = node->out_sent = 0;
+        if (node->out_cap > (4u << 20)) {
+            free (node->out);
+            node->out = NULL;
+            node->out_cap = 0;
+        }
+    }
     self->unit_count = self->unit_next = 0;
     self->part_count = 0;
     self->position_count = 0;
@@ -1033,9 +1057,10 @@ s_resolve (jm_cluster_t *self, s_unit_t *unit, redisReply **got, char *why, size
         s_node_t *node = &self->nodes [target];
         if (s_node_drain (node, why, why_size))
             return -1;
-        if ((asking && s_node_append (node, "*1\r\n$6\r\nASKING\r\n", 16, 0, why, why_size))
-        ||  s_node_append (node, self->out + unit->offset, unit->len, 0, why, why_size)
-        ||  s_node_write (node, why, why_size))
+        //  everything sent before is on the wire: this goes straight after
+        if ((asking && s_node_write (node, "*1\r\n$6\r\nASKING\r\n", 16, why, why_size))
+        ||  s_node_write (node, self->nodes [unit->out_node].out + unit->offset, unit->len,
+                          why, why_size))
             return -1;
         redisReply *asked = NULL;
         if (asking) {
