@@ -159,6 +159,7 @@ typedef struct {
     redisContext *ctx;
     bool master;
     size_t on_wire;                 //  replies sent, not read yet
+    size_t scripts_loaded;          //  of the client's scripts, loaded here
     char *out;                      //  the bytes of its units, until all are answered
     size_t out_len, out_cap, out_sent;
     redisReply **ahead;             //  replies read before their turn, a FIFO
@@ -196,6 +197,8 @@ struct _jm_cluster_t {
     int64_t refreshed_ms;
     uint64_t generation;
     jm_cluster_stats_t stats;
+    char **scripts;                 //  loaded into every master on connecting
+    size_t script_count;
 
     //  What was sent and not read yet
     s_unit_t *units;
@@ -243,6 +246,8 @@ jm_cluster_new (const jm_cluster_addr_t *seeds, size_t count, const jm_cluster_o
     assert (seeds && count > 0 && count <= JM_CLUSTER_SEEDS_MAX && options);
     jm_cluster_t *self = jm_calloc (1, sizeof *self);
     self->options = *options;
+    if (self->options.command_timeout_ms < JM_CLUSTER_TIMEOUT_MIN_MS)
+        self->options.command_timeout_ms = JM_CLUSTER_TIMEOUT_MIN_MS;
     self->options.user = options->user ? jm_strdup (options->user) : NULL;
     self->options.password = options->password ? jm_strdup (options->password) : NULL;
     memcpy (self->seeds, seeds, count * sizeof *seeds);
@@ -272,6 +277,9 @@ jm_cluster_destroy (jm_cluster_t **self_p)
         free ((char *) self->options.password);
     }
     free (self->map);
+    for (size_t i = 0; i < self->script_count; i++)
+        free (self->scripts [i]);
+    free (self->scripts);
     free (self->units);
     free (self->parts);
     free (self->positions);
@@ -321,6 +329,14 @@ jm_cluster_masters (const jm_cluster_t *self)
     return count;
 }
 
+void
+jm_cluster_script (jm_cluster_t *self, const char *text)
+{
+    assert (self && text);
+    self->scripts = jm_realloc (self->scripts, (self->script_count + 1) * sizeof (char *));
+    self->scripts [self->script_count++] = jm_strdup (text);
+}
+
 uint64_t
 jm_cluster_generation (const jm_cluster_t *self)
 {
@@ -349,52 +365,65 @@ s_node_index (jm_cluster_t *self, const char *host, int port)
     return (int) self->node_count++;
 }
 
-//  Connects to a node, logs in and PINGs.  Returns 0, or -1 with why set.
+//  One command on node's connection, nothing else on its wire; what to
+//  call it in why.  Returns 0, or -1 with why set.
+static int
+s_node_call (s_node_t *node, redisContext *ctx, const char *what, int argc, const char **argv,
+             char *why, size_t why_size)
+{
+    redisReply *reply = redisCommandArgv (ctx, argc, argv, NULL);
+    int rc = 0;
+    if (!reply)
+        rc = s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
+                    ctx->errstr [0] ? ctx->errstr : "no reply");
+    else
+    if (reply->type == REDIS_REPLY_ERROR)
+        rc = s_why (why, why_size, "%s:%d: %s refused: %.160s", node->addr.host,
+                    node->addr.port, what, reply->str);
+    freeReplyObject (reply);
+    return rc;
+}
+
+//  Connects to a node when not connected, logs in and PINGs; then, for a
+//  master, loads the scripts it may not have.  Nothing may be on its wire.
+//  Returns 0, or -1 with why set (the node is then closed).
 static int
 s_node_connect (jm_cluster_t *self, s_node_t *node, char *why, size_t why_size)
 {
-    if (node->ctx)
-        return 0;
-    redisContext *ctx = redisConnectWithTimeout (node->addr.host, node->addr.port,
-                                                 s_timeval (self->options.connect_timeout_ms));
-    if (!ctx || ctx->err) {
-        s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
-               ctx ? ctx->errstr : "out of memory");
-        if (ctx)
+    assert (node->on_wire == 0);
+    if (!node->ctx) {
+        redisContext *ctx = redisConnectWithTimeout (node->addr.host, node->addr.port,
+                                                     s_timeval (self->options.connect_timeout_ms));
+        if (!ctx || ctx->err) {
+            s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
+                   ctx ? ctx->errstr : "out of memory");
+            if (ctx)
+                redisFree (ctx);
+            return -1;
+        }
+        redisSetTimeout (ctx, s_timeval (self->options.command_timeout_ms));
+        redisEnableKeepAlive (ctx);
+        const char *auth [] = { "AUTH", self->options.user ? self->options.user
+                                                          : self->options.password,
+                                self->options.password };
+        if ((self->options.password
+          && s_node_call (node, ctx, "AUTH", self->options.user ? 3 : 2, auth, why, why_size))
+        ||  s_node_call (node, ctx, "PING", 1, (const char *[]) { "PING" }, why, why_size)) {
             redisFree (ctx);
-        return -1;
+            return -1;
+        }
+        node->ctx = ctx;
+        node->scripts_loaded = 0;
+        if (node->master)
+            self->generation++;
     }
-    redisSetTimeout (ctx, s_timeval (self->options.command_timeout_ms));
-    redisEnableKeepAlive (ctx);
-    const char *argv [3];
-    int argc = 0;
-    if (self->options.password) {
-        argv [argc++] = "AUTH";
-        if (self->options.user)
-            argv [argc++] = self->options.user;
-        argv [argc++] = self->options.password;
+    for (; node->master && node->scripts_loaded < self->script_count; node->scripts_loaded++) {
+        const char *load [] = { "SCRIPT", "LOAD", self->scripts [node->scripts_loaded] };
+        if (s_node_call (node, node->ctx, "SCRIPT LOAD", 3, load, why, why_size)) {
+            s_node_close (node);
+            return -1;
+        }
     }
-    int rc = 0;
-    for (int round = argc ? 0 : 1; round < 2 && rc == 0; round++) {
-        redisReply *reply = round == 0 ? redisCommandArgv (ctx, argc, argv, NULL)
-                                       : redisCommand (ctx, "PING");
-        if (!reply)
-            rc = s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
-                        ctx->errstr [0] ? ctx->errstr : "no reply");
-        else
-        if (reply->type == REDIS_REPLY_ERROR)
-            rc = s_why (why, why_size, "%s:%d: %s refused: %.160s", node->addr.host,
-                        node->addr.port, round == 0 ? "AUTH" : "PING", reply->str);
-        freeReplyObject (reply);
-    }
-    if (rc) {
-        redisFree (ctx);
-        return -1;
-    }
-    node->ctx = ctx;
-    node->on_wire = 0;
-    if (node->master)
-        self->generation++;
     return 0;
 }
 
@@ -1038,7 +1067,9 @@ s_resolve (jm_cluster_t *self, s_unit_t *unit, redisReply **got, char *why, size
                 self->refresh_due = true;
                 unit->node = target;
             }
-            if (s_node_connect (self, &self->nodes [target], why, why_size))
+            //  its replies to other units first, then whatever connecting says
+            if (s_node_drain (&self->nodes [target], why, why_size)
+            ||  s_node_connect (self, &self->nodes [target], why, why_size))
                 return -1;
         }
         else {

@@ -50,6 +50,9 @@
 #define JM_CLUSTER_HOST_MAX         256     //  bytes in a host name, with its NUL
 #define JM_CLUSTER_REDIRECTS_MAX    5       //  MOVED/ASK/TRYAGAIN/CLUSTERDOWN per command
 #define JM_CLUSTER_REFRESH_MS       10000   //  the map is read again this often
+#define JM_CLUSTER_TIMEOUT_MIN_MS   5000    //  a node's replies are waited for at least this
+                                            //  long: a master in a manual failover holds
+                                            //  its clients until its replica took over
 #define JM_CLUSTER_NO_NODE          0xFFFF
 
 typedef struct _jm_cluster_t jm_cluster_t;
@@ -72,7 +75,7 @@ typedef struct {
     const char *user;               //  ACL user, or NULL
     const char *password;           //  AUTH password, or NULL
     int connect_timeout_ms;
-    int command_timeout_ms;
+    int command_timeout_ms;         //  raised to JM_CLUSTER_TIMEOUT_MIN_MS
 } jm_cluster_options_t;
 
 //  Counters since jm_cluster_new.
@@ -123,6 +126,11 @@ int jm_cluster_send (jm_cluster_t *self, const char *bytes, size_t len,
 //  frees it with freeReplyObject), following redirects.  Returns 0, or -1
 //  with why set when a connection failed (the client is then closed).
 int jm_cluster_read (jm_cluster_t *self, redisReply **reply_p, char *why, size_t why_size);
+
+//  Registers a Lua script (copied), loaded with SCRIPT LOAD into every
+//  master as it is connected, before any command: a replica that takes
+//  over from its master does not have its master's scripts.
+void jm_cluster_script (jm_cluster_t *self, const char *text);
 
 //  Masters connected now.
 size_t jm_cluster_masters (const jm_cluster_t *self);

@@ -913,6 +913,7 @@ s_cluster_start (jm_store_t *self)
         .command_timeout_ms = self->options.command_timeout_ms
     };
     self->cluster = jm_cluster_new (self->seeds, self->seed_count, &options);
+    jm_store__scripts_to_cluster (self);
     self->cluster_checked = true;
     jm_keys_set_cluster (self->keys, true);
 }

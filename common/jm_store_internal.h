@@ -239,6 +239,10 @@ void jm_store__bytes_script (jm_store__bytes_t *bytes, const jm_store_script_t *
 //  or -1 when Redis is not available.
 int jm_store__scripts_ready (jm_store_t *self);
 
+//  Registers the store's scripts with its new cluster client, which loads
+//  them into every master it connects to.
+void jm_store__scripts_to_cluster (jm_store_t *self);
+
 //  Frees the store's registered scripts.
 void jm_store__scripts_free (jm_store_t *self);
 

@@ -21,8 +21,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
 import harness  # noqa: E402
 import stack  # noqa: E402
+from dashstack import Dashboard  # noqa: E402
 from harness import check, check_equal  # noqa: E402
 
 runner = harness.Runner(timeout=300)
@@ -243,6 +245,16 @@ def batch_survives_resharding_and_failover():
     admin = cluster.client()
     check_equal(admin.zcard("jobmatch:{jobmatch}:rank:%s:%s" % (JOB, version)), total,
                 "ZCARD of the ranking")
+    # the dashboard reads the same cluster: summary and a ranking page
+    dashboard = Dashboard(s)
+    answer = dashboard.get("/api/v1/jobs/%s/summary" % JOB)
+    check_equal(answer.status, 200, "dashboard summary status")
+    board = answer.json()
+    check_equal((board["total"], board["bands"]), (total, bands), "the dashboard's summary")
+    answer = dashboard.get("/api/v1/jobs/%s/ranking?limit=50" % JOB)
+    check_equal(answer.status, 200, "dashboard ranking status")
+    page = answer.json()
+    check_equal((page["total"], len(page["entries"])), (total, 50), "the dashboard's ranking page")
     logs = "".join(matcher.log() for matcher in s.matchers)
     check("slot map read again" in logs, "the matchers followed the slots that moved")
     s.check_alive()
