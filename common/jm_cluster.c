@@ -171,7 +171,8 @@ typedef enum { S_JOIN_ARRAY, S_JOIN_SUM, S_JOIN_EXEC } s_join_t;
 
 typedef struct {
     s_kind_t kind;
-    int node;                       //  PLAIN: where it went; BROADCAST: nodes [0, node)
+    int node;                       //  PLAIN: where it went (BROADCAST: part_count nodes
+                                    //  from first_pos in positions)
     uint32_t commands;              //  replies the caller gets (PLAIN: the node sends)
     int out_node;                   //  PLAIN: whose out holds its bytes (it may be
     size_t offset, len;             //  redirected since), and where
@@ -941,11 +942,14 @@ jm_cluster_send (jm_cluster_t *self, const char *bytes, size_t len, char *why, s
             s_unit_t *unit = s_unit_add (self);
             unit->kind = S_BROADCAST;
             unit->commands = 1;
-            unit->node = (int) self->node_count;
+            unit->first_pos = self->position_count;     //  the nodes it went to
             for (size_t i = 0; i < self->node_count && rc == 0; i++)
                 if (self->nodes [i].master && self->nodes [i].ctx) {
                     s_node_put (&self->nodes [i], p, (size_t) (next - p));
                     self->nodes [i].on_wire++;
+                    S_GROW (self->positions, self->position_cap, self->position_count + 1);
+                    self->positions [self->position_count++] = (uint32_t) i;
+                    unit->part_count++;
                 }
         }
         else
@@ -1225,10 +1229,8 @@ static int
 s_resolve_broadcast (jm_cluster_t *self, s_unit_t *unit, char *why, size_t why_size)
 {
     redisReply *kept = NULL;
-    for (int i = 0; i < unit->node && i < (int) self->node_count; i++) {
-        s_node_t *node = &self->nodes [i];
-        if (!node->master || !node->ctx)
-            continue;
+    for (size_t i = 0; i < unit->part_count; i++) {
+        s_node_t *node = &self->nodes [self->positions [unit->first_pos + i]];
         redisReply *reply;
         if (s_node_next (node, &reply, why, why_size)) {
             freeReplyObject (kept);

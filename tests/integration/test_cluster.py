@@ -278,5 +278,37 @@ def single_address_of_a_cluster_node_finds_the_cluster():
     s.check_alive()
 
 
+@runner.test
+def job_change_rescores_across_the_cluster():
+    """A new job, 600 candidates, then a change of the job: the re-scoring
+    (Lua scripts in the registry's slot, MGET of profiles over many slots)
+    moves the ranking to version 2 with every candidate."""
+    cluster = Cluster()
+    harness.watch_acl(cluster)
+    s = start(cluster)
+    def job(skills):
+        return {"id": "cl-job", "title": "Cluster job", "requirements": [
+            {"skill": skill, "weight": 3, "importance": "preferred"} for skill in skills]}
+    ok(call(s, JOBS, {"op": "put", "job": job(("Go", "Docker", "Linux"))}), "put")
+    candidates = [stack.make_candidate(n, "rs") for n in range(600)]
+    for first in range(0, len(candidates), 200):
+        reply = s.match({"candidates": candidates[first:first + 200], "jobs": ["cl-job"],
+                         "detail": "score"}, client=s.rpc, timeout=60.0)
+        check(reply.get("ok") is not False, "match: %s" % json.dumps(reply)[:300])
+    check_equal(ok(call(s, RESULTS, {"op": "summary", "job": "cl-job"}))["total"], 600,
+                "version 1's summary")
+    ok(call(s, JOBS, {"op": "put", "job": job(("Python", "PostgreSQL", "Redis"))}), "change")
+
+    def flipped():
+        state = ok(call(s, JOBS, {"op": "get", "id": "cl-job"}))
+        return state["ranked_version"] == 2 and state["rescoring"] is None
+    harness.wait_for(flipped, 60.0, 0.1, "re-scoring to version 2")
+    kept = ok(call(s, RESULTS, {"op": "summary", "job": "cl-job"}), "summary")
+    check_equal((kept["version"], kept["total"]), (2, 600), "version 2's summary")
+    page = ok(call(s, RESULTS, {"op": "rank", "job": "cl-job", "offset": 0, "limit": 5}), "rank")
+    check_equal(page["total"], 600, "version 2's ranking")
+    s.check_alive()
+
+
 if __name__ == "__main__":
     runner.main()
