@@ -188,7 +188,9 @@ s_error_is_transient (const char *text)
 {
     static const char *prefixes [] = {
         "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM",
-        "READONLY", "NOREPLICAS", "MISCONF", "NOSCRIPT", NULL
+        "READONLY", "NOREPLICAS", "MISCONF", "NOSCRIPT",
+        "MOVED", "ASK",             //  a cluster's redirect jm_cluster gave up following
+        NULL
     };
     for (int i = 0; prefixes [i]; i++) {
         size_t len = strlen (prefixes [i]);

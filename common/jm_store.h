@@ -47,6 +47,13 @@
     other file sees a hiredis type.  Scripts are hashed here (SHA-1), loaded
     into Redis on every connection and reloaded when Redis says NOSCRIPT.
 
+    A Redis Cluster (a seed list, or one node's address) is one Redis to
+    the callers: every round trip goes through jm_cluster, which sends each
+    command to its slot's master, splits a transaction or MGET that spans
+    slots, and follows MOVED and ASK; a lost node is an outage as above.
+    The registry's and rankings' keys then carry the hash tag {<ns>}
+    (jm_keys_set_cluster, proto/redis-keys.md 1.1).
+
     Results and rankings use the keys of jm_keys (proto/redis-keys.md,
     proto/services.md).  A store is not thread-safe: one store per thread or
     actor.                                                                   */
