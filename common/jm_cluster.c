@@ -196,6 +196,7 @@ struct _jm_cluster_t {
     bool connected;
     bool refresh_due;
     int64_t refreshed_ms;
+    int64_t sent_ms;                //  the last pipeline went then
     uint64_t generation;
     jm_cluster_stats_t stats;
     char **scripts;                 //  loaded into every master on connecting
@@ -643,6 +644,7 @@ s_refresh (jm_cluster_t *self)
                 return;
             break;
         }
+        s_node_close (node);        //  gone: the map read elsewhere says who took over
     }
     jm_log_debug ("redis cluster: slot map not refreshed: %s", why);
     self->refreshed_ms = s_now_ms ();
@@ -900,9 +902,12 @@ jm_cluster_send (jm_cluster_t *self, const char *bytes, size_t len, char *why, s
     if (!self->connected)
         return s_why (why, why_size, "not connected");
     //  between pipelines, nothing on any wire: the map may be read again
+    int64_t now = s_now_ms ();
     if (self->unit_next == self->unit_count
-    &&  (self->refresh_due || s_now_ms () - self->refreshed_ms >= JM_CLUSTER_REFRESH_MS))
+    &&  (self->refresh_due || now - self->refreshed_ms >= JM_CLUSTER_REFRESH_MS
+      || now - self->sent_ms >= JM_CLUSTER_IDLE_REFRESH_MS))
         s_refresh (self);
+    self->sent_ms = now;
     const char *p = bytes, *end = bytes + len;
     size_t group_cap = 0, group_count = 0;
     size_t *offsets = NULL;

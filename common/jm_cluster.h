@@ -24,9 +24,10 @@
         TRYAGAIN and CLUSTERDOWN: sent again after 20, 40, 80... ms.
         At most JM_CLUSTER_REDIRECTS_MAX of these per command; after that
         the caller gets the error reply itself;
-      - the map is read again every JM_CLUSTER_REFRESH_MS, and after a
-        MOVED or CLUSTERDOWN, always between pipelines (never while
-        replies are on the wire).
+      - the map is read again every JM_CLUSTER_REFRESH_MS, after a MOVED
+        or CLUSTERDOWN, and before the first pipeline after a second idle
+        (a master may have died meanwhile and its replica taken over),
+        always between pipelines (never while replies are on the wire).
 
     A failed connection to any node fails the call (-1 with why set); the
     store then drops every connection, as it does with one Redis, and
@@ -49,7 +50,8 @@
 #define JM_CLUSTER_SEEDS_MAX        32      //  bound on addresses in a seed list
 #define JM_CLUSTER_HOST_MAX         256     //  bytes in a host name, with its NUL
 #define JM_CLUSTER_REDIRECTS_MAX    5       //  MOVED/ASK/TRYAGAIN/CLUSTERDOWN per command
-#define JM_CLUSTER_REFRESH_MS       10000   //  the map is read again this often
+#define JM_CLUSTER_REFRESH_MS       10000   //  the map is read again this often,
+#define JM_CLUSTER_IDLE_REFRESH_MS  1000    //  and before sending after this long idle
 #define JM_CLUSTER_TIMEOUT_MIN_MS   5000    //  a node's replies are waited for at least this
                                             //  long: a master in a manual failover holds
                                             //  its clients until its replica took over

@@ -69,7 +69,7 @@ class Cluster:
             argv = ["redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", data,
                     "--save", "", "--appendonly", "no", "--aclfile", acl,
                     "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-node-timeout", "1000",
+                    "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
                     "--masteruser", harness.ACL_ADMIN, "--masterauth", self.admin_password]
             self.nodes.append((port, harness.spawn("redis-%d" % (n + 1), argv)))
         for port, _ in self.nodes:
@@ -276,6 +276,43 @@ def single_address_of_a_cluster_node_finds_the_cluster():
     check(s.matchers[0].wait_log("a cluster node: using the cluster", timeout=5.0) is not False,
           "the matcher says it found a cluster")
     s.check_alive()
+
+
+@runner.test
+def a_killed_master_is_replaced_and_batches_go_on():
+    """SIGKILL of a master between two batches: its replica takes over
+    (cluster-node-timeout 1 s), the matchers find the new map from another
+    seed, and the second batch is stored and ranked in full."""
+    cluster = Cluster()
+    harness.watch_acl(cluster)
+    s = start(cluster)
+    first = stack.write_candidates(os.path.join(harness.tmpdir(), "a.jsonl"), 3000, "ka")
+    done = stack.run_batch(s.gateway.clients, "--in", first, "--out",
+                           os.path.join(harness.tmpdir(), "a.out"), "--job", JOB)
+    check_equal(done.returncode, 0, "first batch (%s)" % done.stderr[-300:])
+    victim = cluster.master_ports()[0]
+    replica = cluster.replica_of(victim)
+    check(replica is not None, "master %d has a replica" % victim)
+    [process for port, process in cluster.nodes if port == victim][0].kill()
+    harness.wait_for(lambda: replica in cluster.master_ports() and cluster.healthy(), 30.0, 0.1,
+                     "the replica of the killed master to take over")
+    second = stack.write_candidates(os.path.join(harness.tmpdir(), "b.jsonl"), 3000, "kb")
+    out = os.path.join(harness.tmpdir(), "b.out")
+    done = stack.run_batch(s.gateway.clients, "--in", second, "--out", out, "--job", JOB)
+    resumed = done.returncode == 3  # answered while a matcher was reconnecting: resumed
+    if resumed:
+        done = stack.run_batch(s.gateway.clients, "--in", second, "--out", out, "--job", JOB,
+                               "--resume")
+    check_equal(done.returncode, 0, "second batch (%s)" % done.stderr[-300:])
+    ids = ["kb-%d" % n for n in range(3000)]
+    version = ok(call(s, JOBS, {"op": "get", "id": JOB}))["ranked_version"]
+    for at in range(0, len(ids), 1000):
+        stored = ok(call(s, RESULTS, {"op": "stored", "job": JOB, "version": version,
+                                      "candidates": ids[at:at + 1000]}), "stored")
+        check_equal(stored["missing"], [], "second batch's candidates without a result")
+    s.check_alive()
+    print("    killed master %d, replica %d took over; second batch %s" % (
+        victim, replica, "needed --resume" if resumed else "stored in one run"))
 
 
 @runner.test
