@@ -70,6 +70,7 @@ class Cluster:
                     "--save", "", "--appendonly", "no", "--aclfile", acl,
                     "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                     "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
+                    "--repl-diskless-sync-delay", "0",
                     "--masteruser", harness.ACL_ADMIN, "--masterauth", self.admin_password]
             self.nodes.append((port, harness.spawn("redis-%d" % (n + 1), argv)))
         for port, _ in self.nodes:
@@ -77,6 +78,7 @@ class Cluster:
         self.cli("--cluster", "create", *["127.0.0.1:%d" % port for port, _ in self.nodes],
                  "--cluster-replicas", str(replicas), "--cluster-yes")
         harness.wait_for(self.healthy, 30.0, 0.1, "the cluster to be ok on every node")
+        harness.wait_for(self.replicas_synced, 30.0, 0.1, "every replica to sync with its master")
         self.process = self.nodes[0][1]     # for Stack.processes()
         self.seeds = ",".join("127.0.0.1:%d" % port for port in self.master_ports())
 
@@ -111,6 +113,22 @@ class Cluster:
             return True
         except self._module.exceptions.RedisError:
             return False
+
+    def replicas_synced(self):
+        """Every replica's link to its master is up (its first sync done)."""
+        try:
+            for port in self.alive_ports():
+                info = self.node(port).info("replication")
+                if info.get("role") == "slave" and info.get("master_link_status") != "up":
+                    return False
+            return True
+        except self._module.exceptions.RedisError:
+            return False
+
+    def caught_up(self, master_port, replica_port):
+        """The replica has every write its master has (replication offsets)."""
+        master = self.node(master_port).info("replication")["master_repl_offset"]
+        return self.node(replica_port).info("replication").get("slave_repl_offset", -1) >= master
 
     def master_ports(self):
         """The masters that serve slots, by port."""
@@ -293,6 +311,9 @@ def a_killed_master_is_replaced_and_batches_go_on():
     victim = cluster.master_ports()[0]
     replica = cluster.replica_of(victim)
     check(replica is not None, "master %d has a replica" % victim)
+    # async replication: only what the replica has survives a SIGKILL
+    harness.wait_for(lambda: cluster.caught_up(victim, replica), 10.0, 0.01,
+                     "the replica to have every write of its master")
     [process for port, process in cluster.nodes if port == victim][0].kill()
     harness.wait_for(lambda: replica in cluster.master_ports() and cluster.healthy(), 30.0, 0.1,
                      "the replica of the killed master to take over")
@@ -304,12 +325,17 @@ def a_killed_master_is_replaced_and_batches_go_on():
         done = stack.run_batch(s.gateway.clients, "--in", second, "--out", out, "--job", JOB,
                                "--resume")
     check_equal(done.returncode, 0, "second batch (%s)" % done.stderr[-300:])
+    logs = "".join(matcher.log() for matcher in s.matchers)
+    check("gone from the registry" not in logs, "the registry survived the kill")
     ids = ["kb-%d" % n for n in range(3000)]
     version = ok(call(s, JOBS, {"op": "get", "id": JOB}))["ranked_version"]
     for at in range(0, len(ids), 1000):
         stored = ok(call(s, RESULTS, {"op": "stored", "job": JOB, "version": version,
                                       "candidates": ids[at:at + 1000]}), "stored")
         check_equal(stored["missing"], [], "second batch's candidates without a result")
+        stored = ok(call(s, RESULTS, {"op": "stored", "job": JOB, "version": version,
+                                      "candidates": ["ka-%d" % n for n in range(at, at + 1000)]}))
+        check_equal(stored["missing"], [], "first batch's candidates lost with the master")
     s.check_alive()
     print("    killed master %d, replica %d took over; second batch %s" % (
         victim, replica, "needed --resume" if resumed else "stored in one run"))
