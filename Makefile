@@ -8,7 +8,7 @@
 #   make fuzz       every libFuzzer target tests/fuzz/fuzz_*.c for FUZZ_SECONDS (60) each,
 #                   with ASan/UBSan, on a copy of its corpus; fails on any crash, leak or hang
 #                   (FUZZ_TARGETS="fuzz_config ..." picks some; see tests/fuzz/README.md)
-#   make bench      the benchmarks (figures for the closing notes)
+#   make bench      the benchmarks: bench/RESULTS.md, and the measured tables of docs/capacity.md
 #   make chaos      the chaos suite: every fault on a CHAOS_N (200000) candidate batch
 #                   (CHAOS_FAULTS="redis-pause ..." picks some; see tests/chaos/README.md)
 #   make run        the whole stack on a private Redis, scoring the sample candidates
@@ -16,7 +16,7 @@
 #                   systemd units, example settings (make uninstall removes them)
 #   make deb        a Debian package in build/deb/ (dpkg-buildpackage, then lintian)
 #
-# A new common/jm_*.c, services/<name>/ or tests/unit/test_*.c needs no edit here.
+# A new common/<layer>/jm_*.c, services/<name>/ or tests/unit/test_*.c needs no edit here.
 
 CC       ?= cc
 BUILD    ?= build
@@ -25,7 +25,10 @@ OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 \
             -Wno-format-truncation
-CPPFLAGS += -Icommon -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
+# common/ in layers, each including only those below it (README, "Layers"):
+# util < wire < engine < store.  Headers are included by bare name.
+LAYERS   := util wire engine store
+CPPFLAGS += $(LAYERS:%=-Icommon/%) -DJM_VERSION=\"$(VERSION)\" -D_GNU_SOURCE
 override CFLAGS += -std=gnu11 $(WARN) -MMD -MP
 LDLIBS   := -lczmq -lzmq -lhiredis -ljansson -lmicrohttpd -lm -lpthread -ldl
 VERSION  := 0.1.0
@@ -38,12 +41,12 @@ WEBDIR   := $(PREFIX)/share/jobmatch/web
 # (rebuilding them) when PREFIX does.
 PREFIX_STAMP := $(BUILD)/prefix
 $(shell mkdir -p $(BUILD) && [ "$$(cat $(PREFIX_STAMP) 2>/dev/null)" = "$(PREFIX)" ] || echo "$(PREFIX)" > $(PREFIX_STAMP))
-$(BUILD)/obj/common/jm_engine.o: CPPFLAGS += -DJM_DATADIR=\"$(DATADIR)\"
-$(BUILD)/obj/common/jm_engine.o: $(PREFIX_STAMP)
+$(BUILD)/obj/common/engine/jm_engine.o: CPPFLAGS += -DJM_DATADIR=\"$(DATADIR)\"
+$(BUILD)/obj/common/engine/jm_engine.o: $(PREFIX_STAMP)
 $(BUILD)/obj/services/jobmatch-dashboard/web.o: CPPFLAGS += -DJM_WEBDIR=\"$(WEBDIR)\"
 $(BUILD)/obj/services/jobmatch-dashboard/web.o: $(PREFIX_STAMP)
 
-COMMON_SRC  := $(sort $(wildcard common/*.c))
+COMMON_SRC  := $(sort $(wildcard $(LAYERS:%=common/%/*.c)))
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 LIB         := $(BUILD)/libjobmatch.a
 SERVICES    := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard services/*/main.c)))))

@@ -5,7 +5,7 @@
     needs libcsv-dev); after `make`, from the repository root:
 
       O=build/obj/services/jobmatch
-      cc -O2 -D_GNU_SOURCE -Icommon -Iservices/jobmatch bench/libcsv/compare.c \
+      cc -O2 -D_GNU_SOURCE -Icommon/util -Icommon/wire -Icommon/engine -Iservices/jobmatch bench/libcsv/compare.c \
          $O/batch_input.o $O/batch_json.o $O/table.o build/libjobmatch.a -lcsv -lczmq \
          -lzmq -lhiredis -ljansson -lm -lpthread -Wl,--unresolved-symbols=ignore-all \
          -o /tmp/csv-compare && /tmp/csv-compare /tmp/candidates.csv

@@ -108,6 +108,7 @@ DETAILS = ("score", "summary", "full")      # how much of a result a reply carri
 # answered by the gateway before any work was done (unavailable: the gateway
 # was stopping; a request its worker held may have run, and scoring again is
 # harmless)
+MAX_ID_BYTES = 128              # a job or candidate id: a string of 1 to 128 bytes (UTF-8)
 RETRYABLE = ("busy", "no_workers", "unavailable")
 UNANSWERED = RETRYABLE + ("worker_lost", "timeout", "internal")  # not the request's fault: try later
 
@@ -122,6 +123,25 @@ class JobmatchError(Exception):
         self.code = code
         self.message = message
         self.reply = reply or {}
+
+
+def _check_id(value, field):
+    """Refuses an id that is not a string of 1 to MAX_ID_BYTES bytes, as
+    the services do (invalid_request naming the field), before sending:
+    ids are strings, never numbers (42 and "42" would be two candidates)."""
+    if not isinstance(value, str) or not 1 <= len(value.encode("utf-8", "surrogatepass")) <= MAX_ID_BYTES:
+        raise JobmatchError("invalid_request", "%s must be a string of 1 to %d bytes (got %s)"
+                            % (field, MAX_ID_BYTES, type(value).__name__ if not isinstance(value, str)
+                               else "%d bytes" % len(value.encode("utf-8", "surrogatepass"))))
+    return value
+
+
+def _check_candidate(candidate):
+    """A candidate profile: a dict whose "id" is a string id."""
+    if not isinstance(candidate, dict):
+        raise JobmatchError("invalid_request", "candidate must be an object (a candidate profile)")
+    _check_id(candidate.get("id"), "candidate id")
+    return candidate
 
 
 def load_certificate(path):
@@ -351,7 +371,12 @@ class JobmatchClient:
         for a candidate that could not be read {"position", "candidate",
         "error"}.  detail: "score", "summary" or "full" (None: the
         service's default, summary).  Raises JobmatchError when a whole
-        request fails."""
+        request fails, or invalid_request before sending anything when a
+        job id is not a string.  A candidate whose id is not a string gets
+        an error item (invalid_request) like any candidate the service
+        cannot read."""
+        for index, job in enumerate(jobs or []):
+            _check_id(job, "jobs[%d]" % index)
         chunks = [candidates[i:i + MAX_CANDIDATES] for i in range(0, len(candidates), MAX_CANDIDATES)]
         replies, pending = {}, {}
         next_chunk = 0
@@ -382,11 +407,14 @@ class JobmatchClient:
 
     def put_job(self, job):
         """Creates or replaces a job; returns it as stored, with "version"."""
+        if not isinstance(job, dict):
+            raise JobmatchError("invalid_request", "job must be an object (a job profile)")
+        _check_id(job.get("id"), "job.id")
         return self.request(JOBS, {"op": "put", "job": job})["job"]
 
     def get_job(self, job_id):
         """The reply of get: {"job", "ranked_version", "rescoring"}."""
-        return self.request(JOBS, {"op": "get", "id": job_id})
+        return self.request(JOBS, {"op": "get", "id": _check_id(job_id, "id")})
 
     def list_jobs(self):
         """Every registered job: id, title, version, requirements,
@@ -394,7 +422,7 @@ class JobmatchClient:
         return self.request(JOBS, {"op": "list"})["jobs"]
 
     def delete_job(self, job_id):
-        return self.request(JOBS, {"op": "delete", "id": job_id})
+        return self.request(JOBS, {"op": "delete", "id": _check_id(job_id, "id")})
 
     # -- jobmatch.results ---------------------------------------------------
 
@@ -408,13 +436,14 @@ class JobmatchClient:
         """The stored result of a candidate for a job (JobmatchError
         not_found when there is none), at detail (None: summary)."""
         return self.request(RESULTS, self._with_detail(
-            {"op": "result", "job": job_id, "candidate": candidate_id}, detail))["result"]
+            {"op": "result", "job": _check_id(job_id, "job"),
+             "candidate": _check_id(candidate_id, "candidate")}, detail))["result"]
 
     def rank(self, job_id, offset=0, limit=20, min_score=None, band=None):
         """A page of a job's ranking: {"job", "version", "total", "matching",
         "offset", "limit", "entries": [{"rank", "candidate", "name", "score",
         "band", "required"}], "rescoring"}."""
-        body = {"op": "rank", "job": job_id, "offset": offset, "limit": limit, "band": band}
+        body = {"op": "rank", "job": _check_id(job_id, "job"), "offset": offset, "limit": limit, "band": band}
         if min_score is not None:
             body["min_score"] = min_score
         return self.request(RESULTS, body)
@@ -423,13 +452,13 @@ class JobmatchClient:
         """A candidate's results for every registered job that has one, at
         detail (None: summary)."""
         return self.request(RESULTS, self._with_detail(
-            {"op": "candidate", "candidate": candidate_id}, detail))["results"]
+            {"op": "candidate", "candidate": _check_id(candidate_id, "candidate")}, detail))["results"]
 
     def best(self, candidate, limit=10, detail=None):
         """One profile scored against every registered job, best first
         (nothing is stored), at detail (None: summary)."""
         return self.request(RESULTS, self._with_detail(
-            {"op": "best", "candidate": candidate, "limit": limit}, detail))["results"]
+            {"op": "best", "candidate": _check_candidate(candidate), "limit": limit}, detail))["results"]
 
     def stats(self):
         """The gateway's counters (jobmatch.stats)."""

@@ -23,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SUMMARY_SAMPLE  1000            //  best candidates the missing skills are counted over
-#define MISSING_MAX     20
 
 
 //  --------------------------------------------------------------------------
@@ -393,109 +391,11 @@ jm_reader_candidate (jm_app_t *app, const char *candidate, jm_error_t *err)
 //  --------------------------------------------------------------------------
 //  Summary
 
-//  Recounts the summary from the ranking and its best SUMMARY_SAMPLE
-//  results: for a ranking written before summaries were kept with it.
-static json_t *
-s_summary_recount (jm_app_t *app, const char *job, jm_reader_job_t *state_p, jm_error_t *err)
+//  Runs calls for jm_summary_read on a reader connection.
+static int
+s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
 {
-    jm_reader_job_t state = *state_p;
-    jm_keys_range_t ranking;
-    jm_reader_rank_range (app, job, &state, NULL, NAN, &ranking, NULL);
-    const char *key = ranking.key;
-    jm_store_calls_t *calls = jm_store_calls_new ();
-    jm_store_calls_addv (calls, "ZCARD", key, NULL);                         //  0
-    for (size_t band = 0; band < JM_BAND_COUNT; band++) {                   //  1..4
-        jm_keys_range_t range;
-        jm_reader_rank_range (app, job, &state, jm_bands [band].name, NAN, &range, NULL);
-        jm_store_calls_addv (calls, "ZCOUNT", range.key, range.min, range.max, NULL);
-    }
-    for (int bin = 0; bin < JM_SCORE_BINS; bin++) {                         //  5..14
-        char low [16], high [16];
-        snprintf (low, sizeof low, bin? "%d": "-inf", bin * JM_SCORE_BIN_WIDTH);
-        snprintf (high, sizeof high, bin < JM_SCORE_BINS - 1? "(%d": "+inf", (bin + 1) * JM_SCORE_BIN_WIDTH);
-        jm_store_calls_addv (calls, "ZCOUNT", key, low, high, NULL);
-    }
-    char last [16];
-    snprintf (last, sizeof last, "%d", SUMMARY_SAMPLE - 1);
-    jm_store_calls_addv (calls, "ZREVRANGE", key, "0", last, NULL);         //  15
-    enum { S_BANDS_AT = 1, S_BINS_AT = S_BANDS_AT + JM_BAND_COUNT, S_BEST_AT = S_BINS_AT + JM_SCORE_BINS };
-    json_t *reply = NULL;
-    jm_store_calls_t *results = jm_store_calls_new ();
-    if (jm_reader_run (app, calls, err))
-        goto done;
-    //  the requirements the best candidates miss
-    const jm_reply_t *best = jm_store_calls_reply (calls, S_BEST_AT);
-    for (size_t index = 0; best && index < best->count; index++) {
-        char result_key [JM_READER_KEY_MAX];
-        if (jm_keys_result (jm_reader_keys (app), job, best->items [index].str, result_key,
-                            sizeof result_key, NULL) < 0)
-            jm_store_calls_addv (results, "PING", NULL);
-        else
-            jm_store_calls_addv (results, "GET", result_key, NULL);
-    }
-    if (jm_store_calls_count (results) && jm_reader_run (app, results, err))
-        goto done;
-    json_t *counts = json_object ();
-    json_t *bands_seen = json_object ();
-    for (size_t index = 0; index < jm_store_calls_count (results); index++) {
-        json_t *result = jm_store_reply_result (jm_store_calls_reply (results, index));
-        size_t position;
-        json_t *requirement;
-        json_array_foreach (json_object_get (result, "requirements"), position, requirement) {
-            const char *status = json_string_value (json_object_get (requirement, "status"));
-            const char *label = json_string_value (json_object_get (requirement, "requirement"));
-            if (!status || !label || strcmp (status, "missing") != 0)
-                continue;
-            json_int_t seen = json_integer_value (json_object_get (counts, label));
-            json_object_set_new (counts, label, json_integer (seen + 1));
-        }
-        const char *band = json_string_value (json_object_get (result, "band"));
-        if (band)
-            json_object_set_new (bands_seen, band,
-                                 json_integer (json_integer_value (json_object_get (bands_seen, band)) + 1));
-        json_decref (result);
-    }
-    json_t *missing = json_array ();
-    while (json_array_size (missing) < MISSING_MAX && json_object_size (counts)) {
-        const char *label, *top = NULL;
-        json_t *value;
-        json_int_t top_count = 0;
-        json_object_foreach (counts, label, value)
-            if (json_integer_value (value) > top_count
-            || (json_integer_value (value) == top_count && top && strcmp (label, top) < 0)) {
-                top = label;
-                top_count = json_integer_value (value);
-            }
-        json_array_append_new (missing, json_pack ("{s:s, s:I}", "requirement", top, "count", top_count));
-        json_object_del (counts, top);
-    }
-    json_decref (counts);
-    long long total = jm_reader_int (jm_store_calls_reply (calls, 0), 0);
-    long long banded = 0;
-    json_t *bands = json_object ();
-    for (size_t band = 0; band < JM_BAND_COUNT; band++) {
-        long long count = jm_reader_int (jm_store_calls_reply (calls, S_BANDS_AT + band), 0);
-        banded += count;
-        json_object_set_new (bands, jm_bands [band].name, json_integer (count));
-    }
-    //  rankings written before band sets existed: count the bands of the
-    //  results read, exact when they are the whole ranking
-    if (banded == 0 && total > 0 && total <= SUMMARY_SAMPLE)
-        for (size_t band = 0; band < JM_BAND_COUNT; band++)
-            json_object_set_new (bands, jm_bands [band].name, json_integer (
-                json_integer_value (json_object_get (bands_seen, jm_bands [band].name))));
-    json_decref (bands_seen);
-    json_t *histogram = json_array ();
-    for (int bin = 0; bin < JM_SCORE_BINS; bin++)
-        json_array_append_new (histogram,
-                               json_integer (jm_reader_int (jm_store_calls_reply (calls, S_BINS_AT + bin), 0)));
-    reply = json_pack ("{s:s, s:i, s:I, s:o, s:o, s:o, s:O, s:b}", "job", job, "version", state.ranked,
-                       "total", (json_int_t) total, "bands", bands, "histogram", histogram,
-                       "missing", missing, "rescoring", state.rescoring, "recounted", 1);
-done:
-    jm_store_calls_destroy (&results);
-    jm_store_calls_destroy (&calls);
-    return reply;
+    return jm_reader_run (arg, calls, err);
 }
 
 //  The bands as the page draws them: jm_bands, best first, with the
@@ -517,37 +417,29 @@ jm_reader_summary (jm_app_t *app, const char *job, jm_error_t *err)
     jm_reader_job_t state;
     if (jm_reader_job_load (app, job, &state, err))
         return NULL;
-    char summary [JM_READER_KEY_MAX];
-    jm_keys_range_t ranking;
-    jm_reader_rank_range (app, job, &state, NULL, NAN, &ranking, NULL);
-    jm_keys_summary (jm_reader_keys (app), job, state.ranked_text, summary, sizeof summary, NULL);
-    jm_store_calls_t *calls = jm_store_calls_new ();
-    jm_store_calls_addv (calls, "HGETALL", summary, NULL);
-    jm_store_calls_addv (calls, "EXISTS", ranking.key, NULL);
-    json_t *reply = NULL;
-    if (jm_reader_run (app, calls, err))
-        goto done;
-    const jm_reply_t *kept = jm_store_calls_reply (calls, 0);
-    if (!jm_summary_kept (kept) && jm_reader_int (jm_store_calls_reply (calls, 1), 0)) {
-        jm_log_info ("job %s version %d has no kept summary: recounted", job, state.ranked);
-        reply = s_summary_recount (app, job, &state, err);
-        goto done;
-    }
+    json_t *rescoring = state.rescoring;
+    jm_summary_state_t read = {
+        state.ranked, json_integer_value (json_object_get (rescoring, "version")),
+        json_integer_value (json_object_get (rescoring, "done")),
+        json_integer_value (json_object_get (rescoring, "total"))
+    };
     jm_buf_t text;
     jm_buf_init (&text);
     jm_buf_puts (&text, "{");
-    jm_summary_write_json (kept, &text);
-    jm_buf_puts (&text, "}");
-    reply = json_loadb (text.data, text.len, 0, NULL);
-    jm_buf_free (&text);
-    assert (reply);                 //  jm_summary_write_json writes valid JSON
-    json_object_set_new (reply, "job", json_string (job));
-    json_object_set_new (reply, "version", json_integer (state.ranked));
-    json_object_set (reply, "rescoring", state.rescoring);
-done:
-    if (reply)
+    json_t *reply = NULL;
+    if (jm_summary_read (jm_reader_keys (app), job, &read, s_run, app, &text, err) == 0) {
+        jm_buf_puts (&text, "}");
+        reply = json_loadb (text.data, text.len, 0, NULL);
+        assert (reply);                 //  jm_summary_read writes valid JSON
+        json_object_set_new (reply, "job", json_string (job));
+        json_object_set_new (reply, "rescoring", read.rescore_version
+            ? json_pack ("{s:I, s:I, s:I}", "version", (json_int_t) read.rescore_version,
+                         "done", (json_int_t) read.rescore_done,
+                         "total", (json_int_t) read.rescore_total)
+            : json_null ());
         json_object_set_new (reply, "band_table", s_band_table ());
-    jm_store_calls_destroy (&calls);
+    }
+    jm_buf_free (&text);
     jm_reader_job_free (&state);
     return reply;
 }

@@ -2,10 +2,9 @@
     proto/protocol.md.
 
     This file holds the actor: the loop handlers for its three sockets,
-    the periodic tick, construction and teardown, the public API, and the
-    small helpers every part of the broker uses (rate-limited warnings,
-    printable frames).  The rest of the broker, and how it holds its
-    requests, workers and services, are described in gateway_internal.h. */
+    the periodic tick, construction and teardown, the public API.  The
+    rest of the broker, and how it holds its requests, workers and
+    services, are described in gateway_internal.h.                        */
 #include "gateway_internal.h"
 #include "jm_alloc.h"
 
@@ -14,7 +13,6 @@
 #include <stdarg.h>
 
 #define DRAIN_MAX           1000    //  messages read per socket per wake-up
-#define WARNINGS_PER_SECOND 10      //  malformed-input warnings logged per second
 #define SUMMARY_MS          60000   //  how often to log a summary when busy
 #define TRIM_HELD_MIN       1000    //  requests held at once that make a drained queue worth trimming
 #define TRIM_BYTES_MIN      (32 << 20)  //  body bytes held at once that do the same
@@ -23,44 +21,6 @@
 #define CLIENT_FRAME_SLACK  (1 << 20)   //  bodies this much (or max-body / 2) over max-body
                                         //  are answered too_large
 #define STOP_LINGER_MS      1000    //  at the stop, how long the last replies may take to leave
-
-
-//  --------------------------------------------------------------------------
-//  Small helpers
-
-int64_t
-gw_now_us (void)
-{
-    return zclock_usecs ();
-}
-
-//  Logs a warning about bad input, at most WARNINGS_PER_SECOND a second so
-//  a misbehaving peer cannot flood the log; the rest are counted.
-void
-gw_warn (broker_t *self, const char *format, ...)
-{
-    int64_t second = self->now_ms / 1000;
-    if (second != self->warn_second) {
-        self->warn_second = second;
-        self->warn_count = 0;
-    }
-    if (self->warn_count++ >= WARNINGS_PER_SECOND) {
-        self->warnings_suppressed++;
-        return;
-    }
-    char text [512];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (text, sizeof text, format, args);
-    va_end (args);
-    jm_log_warning ("%s", text);
-}
-
-const char *
-gw_frame_hex (zframe_t *frame, char *buffer, size_t size)
-{
-    return jm_mdp_hex (zframe_data (frame), zframe_size (frame), buffer, size);
-}
 
 
 //  --------------------------------------------------------------------------
@@ -219,7 +179,7 @@ s_handle_tick (zloop_t *loop, int timer_id, void *arg)
         else {
             if (heartbeat)
                 gw_worker_send_command (self, worker->identity, JM_MDPW_HEARTBEAT);
-            if (gw_limits_worker_overdue (self, worker))
+            if (gw_worker_overdue (self, worker))
                 zlistx_add_end (overdue, worker);
         }
     }

@@ -6,7 +6,7 @@
     receive candidates' profiles.
 
     With CURVE (--curve-cert, the gateway's secret certificate) both sockets
-    are CURVE servers and a ZAP handler (common/jm_zap.h) decides who
+    are CURVE servers and a ZAP handler (common/wire/jm_zap.h) decides who
     connects, per socket: the clients socket (ZAP domain "clients") takes
     the keys in --curve-clients and --curve-admins, the workers socket
     ("workers") those in --curve-workers, so a worker key cannot send

@@ -2,29 +2,31 @@
     broker's files share and the functions they call in one another; no
     other program or library includes it.  The public API is gateway.h.
 
-    The broker is one actor split along its seams:
+    The broker is one actor split along its seams, listed from the top:
+    each file calls only files below it (the actor calls them all).
         gateway.c           the actor: loop handlers, the periodic tick,
-                            construction, the public API; small helpers
+                            construction, the public API
         gateway_client.c    the client side: checking client messages
-                            (decoded by jm_mdp_decode), replies and error
-                            replies with the client's envelope, a
-                            request's frames, mmi.* and jobmatch.stats
+                            (decoded by jm_mdp_decode), turning them into
+                            requests, mmi.*, jobmatch.stats and
+                            jobmatch.system answered by the gateway itself
         gateway_worker.c    the worker side: READY (slots, heartbeat),
                             REPLY, HEARTBEAT and DISCONNECT; workers
-                            joining and leaving
-        gateway_queue.c     requests, tokens and services: the queues, the
-                            ready rings and dispatch
+                            joining and leaving; requests a worker holds
+                            past their deadline taken back
         gateway_stats.c     the latency histogram, the jobmatch.stats body
                             and the summary log line
-        gateway_system.c    jobmatch.system: each worker, each queue and
-                            the ring of the last failed requests, for
-                            inspection
-        gateway_limits.c    limits and deadlines: per-client and global
-                            caps on requests and bytes held, the deadline
-                            of a request held by a worker, replies a
-                            client does not read
         gateway_auth.c      CURVE, the ZAP handler's rules, --insecure and
                             the admin check on registry writes
+        gateway_queue.c     requests, tokens and services: the queues, the
+                            ready rings and dispatch
+        gateway_send.c      replies and error replies to clients with
+                            their envelope, requests to workers
+        gateway_system.c    jobmatch.system's document: each worker, each
+                            queue and the ring of the last failed requests
+        gateway_limits.c    limits: per-client and global caps on requests
+                            and bytes held, replies a client does not read
+        gateway_util.c      the clock, rate-limited warnings, frames in hex
     Functions shared between these files are named gw_*; the rest are
     static (s_*) in the file that uses them.
 
@@ -247,7 +249,7 @@ typedef struct {
 
 
 //  --------------------------------------------------------------------------
-//  gateway.c: small helpers
+//  gateway_util.c: small helpers
 
 //  Returns the time in microseconds, for request latencies.
 int64_t
@@ -263,6 +265,43 @@ void
 const char *
     gw_frame_hex (zframe_t *frame, char *buffer, size_t size);
 
+
+//  --------------------------------------------------------------------------
+//  gateway_send.c: what the broker sends
+
+//  Sends a reply [client, envelope..., "", MDPC01, service, body...] to a
+//  client: the body is body_size frames (borrowed: shared, not copied) or,
+//  when body_size is 0, body_text.
+void
+    gw_client_send (broker_t *self, zframe_t *client, zframe_t **envelope, size_t envelope_size,
+                    const void *service, size_t service_size, zframe_t **body, size_t body_size,
+                    const char *body_text);
+
+//  Sends an error reply to a client and counts it.
+void
+    gw_client_send_error (broker_t *self, zframe_t *client, zframe_t **envelope,
+                          size_t envelope_size, const void *service, size_t service_size,
+                          const char *code, const char *format, ...)
+                          __attribute__ ((format (printf, 8, 9)));
+
+//  Answers a request with an error (it stays the caller's to destroy).
+void
+    gw_request_send_error (broker_t *self, request_t *request, const char *code,
+                           const char *message);
+
+//  Writes the request's label for logs (its first envelope frame, printable,
+//  or "-" for a stock client's request) into buffer; returns buffer.
+const char *
+    gw_request_label (request_t *request, char *buffer, size_t size);
+
+//  Sends a request to a worker under token: REQUEST [token, "", body...].
+void
+    gw_request_send (broker_t *self, request_t *request, worker_t *worker,
+                     const byte *token, size_t token_size);
+
+//  Frees the frames a request holds (not the request).
+void
+    gw_request_free_frames (request_t *request);
 
 //  --------------------------------------------------------------------------
 //  gateway_queue.c: requests, tokens and services
@@ -346,40 +385,6 @@ void
 //  --------------------------------------------------------------------------
 //  gateway_client.c: the client side
 
-//  Sends a reply [client, envelope..., "", MDPC01, service, body...] to a
-//  client: the body is body_size frames (borrowed: shared, not copied) or,
-//  when body_size is 0, body_text.
-void
-    gw_client_send (broker_t *self, zframe_t *client, zframe_t **envelope, size_t envelope_size,
-                    const void *service, size_t service_size, zframe_t **body, size_t body_size,
-                    const char *body_text);
-
-//  Sends an error reply to a client and counts it.
-void
-    gw_client_send_error (broker_t *self, zframe_t *client, zframe_t **envelope,
-                          size_t envelope_size, const void *service, size_t service_size,
-                          const char *code, const char *format, ...)
-                          __attribute__ ((format (printf, 8, 9)));
-
-//  Answers a request with an error (it stays the caller's to destroy).
-void
-    gw_request_send_error (broker_t *self, request_t *request, const char *code,
-                           const char *message);
-
-//  Writes the request's label for logs (its first envelope frame, printable,
-//  or "-" for a stock client's request) into buffer; returns buffer.
-const char *
-    gw_request_label (request_t *request, char *buffer, size_t size);
-
-//  Sends a request to a worker under token: REQUEST [token, "", body...].
-void
-    gw_request_send (broker_t *self, request_t *request, worker_t *worker,
-                     const byte *token, size_t token_size);
-
-//  Frees the frames a request holds (not the request).
-void
-    gw_request_free_frames (request_t *request);
-
 //  Handles one message from the clients socket; msg is borrowed (the
 //  frames a request keeps are taken out of it).
 void
@@ -413,9 +418,17 @@ int
 void
     gw_worker_monitor_drain (broker_t *self);
 
+//  Takes back the requests a worker has held past request-timeout-ms (the
+//  heads of its in-flight list), re-queueing them or answering timeout.
+//  Returns true when the worker has now timed out worker-timeouts-max times
+//  in a row: it is out of its service's ready ring and the caller
+//  disconnects it.
+bool
+    gw_worker_overdue (broker_t *self, worker_t *worker);
+
 
 //  --------------------------------------------------------------------------
-//  gateway_limits.c: limits and deadlines
+//  gateway_limits.c: limits
 
 //  Creates the per-client table; returns it.
 zhashx_t *
@@ -450,13 +463,8 @@ void
 void
     gw_limits_reply_dropped (broker_t *self, int error);
 
-//  Takes back the requests a worker has held past request-timeout-ms (the
-//  heads of its in-flight list), re-queueing them or answering timeout.
-//  Returns true when the worker has now timed out worker-timeouts-max times
-//  in a row: it is out of its service's ready ring and the caller
-//  disconnects it.
-bool
-    gw_limits_worker_overdue (broker_t *self, worker_t *worker);
+
+//  --------------------------------------------------------------------------
 //  gateway_auth.c: CURVE and who may do what
 
 //  Loads the keys and starts the ZAP handler when CURVE is on; else checks
@@ -526,10 +534,10 @@ void
     gw_system_check_reply (broker_t *self, request_t *request, zframe_t **body,
                            size_t body_size);
 
-//  Answers jobmatch.system: the document of proto/protocol.md 6.3, or an
-//  invalid_request error when the body is not empty nor a JSON object with
-//  only "failures".  Returns true when it answered with the document.
-bool
-    gw_system_answer (broker_t *self, jm_mdp_client_msg_t *request);
+//  The jobmatch.system document of proto/protocol.md 6.3 for request (a new
+//  string, caller frees), or NULL with err set (invalid_request) when its
+//  body is not empty nor a JSON object with only "failures".
+char *
+    gw_system_json (broker_t *self, jm_mdp_client_msg_t *request, jm_error_t *err);
 
 #endif

@@ -1,4 +1,4 @@
-/*  gateway_limits: what bounds the gateway's memory and its waits.
+/*  gateway_limits: what bounds the gateway's memory.
 
     - Caps on what is held (waiting or at a worker): queue-max requests and
       held-bytes-max body bytes in all, client-queue-max requests and
@@ -6,18 +6,11 @@
       cap is answered busy, with a message naming the cap.  Per-client
       counts live in a hash keyed by the routing id, with an entry only
       while the client holds something.
-    - The deadline of a request held by a worker (request-timeout-ms from
-      its dispatch): the tick takes it back, freeing the worker's slot and
-      retiring its token (a reply that comes later is a late reply), and
-      puts it at the front of its queue for another worker, or answers
-      timeout after max-attempts dispatches.  A worker whose requests time
-      out worker-timeouts-max times in a row, with no reply in time between
-      them, holds requests without serving them: it is disconnected (its
-      other requests go back to the queue).  A stock worker then reconnects
-      and starts afresh; one that times out again is disconnected again.
     - Replies a client does not read: at most client-reply-max are queued
       to one client; past that (or when the client has gone) a reply is
       dropped and counted, and the loop never blocks.
+    How long a worker may hold a request is gateway_worker.c's (its
+    deadline, request-timeout-ms from the dispatch).
     Part of the gateway broker; see gateway_internal.h.                    */
 #include "gateway_internal.h"
 #include "jm_alloc.h"
@@ -174,58 +167,4 @@ gw_limits_reply_dropped (broker_t *self, int error)
         self->counters.replies_unread++;
     else
         self->counters.replies_gone++;
-}
-
-
-//  --------------------------------------------------------------------------
-//  Deadlines of requests held by workers
-
-//  Why a request is answered timeout.
-static void
-s_describe_timeout (broker_t *self, request_t *request, char *message, size_t size)
-{
-    snprintf (message, size, "no reply after %d dispatch%s, each given %d ms (%.1f s since "
-              "the gateway received it)", request->attempts, request->attempts == 1? "": "es",
-              self->settings.request_timeout_ms,
-              (double) (gw_now_us () - request->received_us) / 1e6);
-}
-
-bool
-gw_limits_worker_overdue (broker_t *self, worker_t *worker)
-{
-    service_t *service = worker->service;
-    int64_t timeout = self->settings.request_timeout_ms;
-    //  The in-flight list is in dispatch order: only its head can be the
-    //  first overdue
-    request_t *head = worker->in_flight.head;
-    if (!head || head->dispatched_ms + timeout > self->now_ms)
-        return false;
-
-    size_t failed = 0;
-    request_list_t requeue = { NULL, NULL, 0 };
-    while (worker->in_flight.head
-       &&  worker->in_flight.head->dispatched_ms + timeout <= self->now_ms) {
-        request_t *request = gw_request_take_back (self, worker);
-        request->avoid_worker = worker->serial;
-        worker->timeouts_in_row++;
-        self->counters.timeouts++;
-        if (gw_request_retry_or_fail (self, request, &requeue, JM_ERR_TIMEOUT,
-                                      s_describe_timeout))
-            failed++;
-    }
-    //  They go first, in the order they were dispatched
-    size_t requeued = gw_service_requeue_first (self, service, &requeue);
-    int limit = self->settings.worker_timeouts_max;
-    bool disconnect = limit > 0 && worker->timeouts_in_row >= limit;
-    gw_warn (self, "worker %s of service '%s' held requests past %d ms: %zu re-queued, "
-             "%zu answered timeout; %d in a row%s", worker->key, service->name,
-             self->settings.request_timeout_ms, requeued, failed, worker->timeouts_in_row,
-             disconnect? ", disconnecting it": "");
-    if (disconnect)
-        gw_ready_remove (service, worker);
-    else
-    if (!worker->ready && worker->busy < worker->slots)
-        gw_ready_append (service, worker);
-    gw_service_dispatch (self, service);
-    return disconnect;
 }

@@ -253,25 +253,11 @@ s_parse_request (jm_mdp_client_msg_t *request, size_t *wanted, jm_error_t *err)
                                       wanted, err);
 }
 
-bool
-gw_system_answer (broker_t *self, jm_mdp_client_msg_t *request)
+char *
+gw_system_json (broker_t *self, jm_mdp_client_msg_t *request, jm_error_t *err)
 {
-    const char *name = JM_MDP_SYSTEM_SERVICE;
     size_t wanted = 0;
-    jm_error_t err;
-    jm_error_clear (&err);
-    if (s_parse_request (request, &wanted, &err)) {
-        gw_client_send_error (self, request->identity, request->envelope, request->envelope_size,
-                              name, strlen (name), err.code, "%s", err.message);
-        char client_hex [HEX_MAX];
-        gw_warn (self, "client %s: %s: %s",
-                 gw_frame_hex (request->identity, client_hex, sizeof client_hex), name,
-                 err.message);
-        return false;
-    }
-    char *text = s_system_json (self, wanted);
-    gw_client_send (self, request->identity, request->envelope, request->envelope_size,
-                    name, strlen (name), NULL, 0, text);
-    free (text);
-    return true;
+    if (s_parse_request (request, &wanted, err))
+        return NULL;
+    return s_system_json (self, wanted);
 }

@@ -47,6 +47,7 @@
 #include "jm_log.h"
 #include "jm_mdp.h"
 #include "jm_probe.h"
+#include "jm_profile_pack.h"
 #include "jm_prom.h"
 #include "jm_store.h"
 #include "jm_alloc.h"
@@ -711,7 +712,7 @@ s_score_item (jm_matcher_t *self, size_t i, jm_detail_t detail, jm_buf_t *out,
         //  kept for re-scoring when a job changes
         writes->profile_entry = item->entry;
         jm_buf_reset (&self->profile);
-        jm_candidate_write_profile (candidate, jm_engine_taxonomy (self->engine), &self->profile);
+        jm_profile_pack (candidate, jm_engine_taxonomy (self->engine), &self->profile);
         jm_store_write_profile (self->store, candidate->id, self->profile.data,
                                 self->profile.len, NULL);
     }
@@ -1139,10 +1140,14 @@ jm_matcher_new (jm_config_t *config, jm_error_t *err)
                                     (int) jm_config_int (config, "rescore-claim-ms"));
     self->results = jm_results_new (self->engine, self->store, self->registry);
     self->stats_ms = (int) jm_config_int (config, "stats-ms");
-    self->stats = jm_stats_new (self->store, self->stats_ms);
+    self->stats = jm_stats_new (self->store, self->stats_ms, jm_config_string (config, "name"), err);
+    if (!self->stats) {
+        jm_matcher_destroy (&self);
+        return NULL;
+    }
     const char *listen = jm_config_string (config, "metrics-listen");
     if (*listen) {
-        self->probe = jm_probe_new (listen, jm_config_string (config, "name"), "matcher", err);
+        self->probe = jm_probe_new (listen, jm_stats_name (self->stats), "matcher", err);
         if (!self->probe) {
             jm_matcher_destroy (&self);
             return NULL;

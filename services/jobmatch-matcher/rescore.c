@@ -1,6 +1,7 @@
 /*  rescore: background re-scoring.  See rescore.h and proto/services.md.  */
 #include "rescore.h"
 #include "jm_json.h"
+#include "jm_profile_pack.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
 
@@ -9,16 +10,16 @@
 
 #define IDLE_RETRY_MS   250     //  nothing to claim: others hold the rest
 
-//  Claim: KEYS job; ARGV rescore prefix, version, count, claim ms.
-//  Returns {0} when no re-scoring to that version runs, {2} when nothing is
-//  left to claim, or {1, chunk id, taken over (0/1), candidate ids...}.
+//  Claim: KEYS job, the version's queue and claims; ARGV version, count,
+//  claim ms.  Returns {0} when no re-scoring to that version runs, {2} when
+//  nothing is left to claim, or {1, chunk id, taken over (0/1), candidate
+//  ids...}.
 static const char *s_claim_lua =
-    "local job, qp, v = KEYS[1], ARGV[1], ARGV[2]\n"
+    "local job, queue, claims, v = KEYS[1], KEYS[2], KEYS[3], ARGV[1]\n"
     "if redis.call ('HGET', job, 'rescore_version') ~= v then return {0} end\n"
-    "local claims = qp .. v .. ':claims'\n"
     "local t = redis.call ('TIME')\n"
     "local now = tonumber (t[1]) * 1000 + math.floor (tonumber (t[2]) / 1000)\n"
-    "local deadline = now + tonumber (ARGV[4])\n"
+    "local deadline = now + tonumber (ARGV[3])\n"
     "local all = redis.call ('HGETALL', claims)\n"
     "for i = 1, #all, 2 do\n"
     "  local chunk = cjson.decode (all[i + 1])\n"
@@ -28,15 +29,17 @@ static const char *s_claim_lua =
     "    return {1, all[i], 1, unpack (chunk.ids)}\n"
     "  end\n"
     "end\n"
-    "local ids = redis.call ('LPOP', qp .. v, tonumber (ARGV[3]))\n"
+    "local ids = redis.call ('LPOP', queue, tonumber (ARGV[2]))\n"
     "if not ids then return {2} end\n"
     "local id = tostring (redis.call ('HINCRBY', job, 'rescore_chunks', 1))\n"
     "redis.call ('HSET', claims, id, cjson.encode ({deadline = deadline, ids = ids}))\n"
     "return {1, id, 0, unpack (ids)}\n";
 
-//  Done: KEYS job, seq; ARGV rank prefix, rescore prefix, version, chunk
-//  id, candidates in it, job id, channel, then the candidate ids joined by
-//  newlines.  Returns
+//  Done: KEYS job, seq, the version's claims and queue; ARGV rank prefix,
+//  rescore prefix, version, chunk id, candidates in it, job id, channel,
+//  then the candidate ids joined by newlines (the prefixes for the keys of
+//  other versions: the ranking it replaces, the re-scoring it hands over
+//  to, known only inside).  Returns
 //  0 when the chunk was already counted, 1 when counted, 2 when that
 //  completed the re-scoring and flipped the ranking, or hand_over's count
 //  plus 10 when the job changed meanwhile (the candidates go to the
@@ -45,7 +48,7 @@ static const char *s_done_lua =
     JM_LUA_DROP_RANK
     JM_LUA_HAND_OVER
     "local job, rp, qp, v = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
-    "local counted = redis.call ('HDEL', qp .. v .. ':claims', ARGV[4]) == 1\n"
+    "local counted = redis.call ('HDEL', KEYS[3], ARGV[4]) == 1\n"
     "if redis.call ('HGET', job, 'rescore_version') ~= v then\n"
     "  local queued = hand_over (job, KEYS[2], rp, qp, tonumber (v), ARGV[8])\n"
     "  return queued > 0 and 10 + queued or 0\n"
@@ -53,8 +56,8 @@ static const char *s_done_lua =
     "if not counted then return 0 end\n"
     "local done = redis.call ('HINCRBY', job, 'rescore_done', tonumber (ARGV[5]))\n"
     "local total = tonumber (redis.call ('HGET', job, 'rescore_total') or '0')\n"
-    "if done < total or redis.call ('LLEN', qp .. v) > 0\n"
-    "   or redis.call ('HLEN', qp .. v .. ':claims') > 0 then return 1 end\n"
+    "if done < total or redis.call ('LLEN', KEYS[4]) > 0\n"
+    "   or redis.call ('HLEN', KEYS[3]) > 0 then return 1 end\n"
     "local ranked = redis.call ('HGET', job, 'ranked')\n"
     "if ranked and ranked ~= v then drop_rank (rp, ranked) end\n"
     "redis.call ('HSET', job, 'ranked', v)\n"
@@ -74,9 +77,8 @@ struct _jm_rescore_t {
     jm_store_calls_t *calls;
     jm_buf_t arena;
     jm_buf_t missing;               //  the labels a result misses, for the kept summary
+    jm_buf_t unpacked;              //  a packed profile's JSON
     jm_json_doc_t *doc;         //  one stored profile at a time
-    size_t *offsets;            //  chunk + 1 offsets into arena
-    char (*required) [24];
     uint64_t rescored, expired;
 };
 
@@ -95,10 +97,9 @@ jm_rescore_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry,
     self->claim = jm_store_script (store, "rescore claim", s_claim_lua);
     self->done = jm_store_script (store, "rescore done", s_done_lua);
     self->calls = jm_store_calls_new ();
-    self->offsets = jm_calloc ((size_t) chunk + 1, sizeof (size_t));
-    self->required = jm_calloc ((size_t) chunk + 1, sizeof *self->required);
     jm_buf_init (&self->arena);
     jm_buf_init (&self->missing);
+    jm_buf_init (&self->unpacked);
     self->doc = jm_json_doc_new ();
     return self;
 }
@@ -113,9 +114,8 @@ jm_rescore_destroy (jm_rescore_t **self_p)
     jm_store_calls_destroy (&self->calls);
     jm_buf_free (&self->arena);
     jm_buf_free (&self->missing);
+    jm_buf_free (&self->unpacked);
     jm_json_doc_destroy (&self->doc);
-    free (self->offsets);
-    free (self->required);
     free (self);
     *self_p = NULL;
 }
@@ -144,15 +144,39 @@ jm_rescore_due (jm_rescore_t *self)
     return jm_registry_loaded (self->registry) && s_next_job (self) != NULL;
 }
 
+//  Where a scored result's strings sit in the arena (which moves as it
+//  grows: pointers are taken once the chunk is scored).
+typedef struct {
+    size_t candidate, name, fingerprint, json, json_len, missing, missing_len;
+    bool has_name;
+    char required [24];             //  "5 of 7"
+    double score;
+    jm_band_t band;
+} s_scored_t;
+
+//  Appends a string and its NUL to the arena; returns its offset.
+static size_t
+s_arena_put (jm_buf_t *arena, const char *text, size_t len)
+{
+    size_t offset = arena->len;
+    jm_buf_append (arena, text, len);
+    jm_buf_append (arena, "", 1);
+    return offset;
+}
+
 //  Scores the claimed candidates (ids are replies first .. count-1 of claim)
-//  and queues results into calls.  Returns how many were scored.
+//  and adds their writes to calls as one group (jm_store_calls_add_results:
+//  one ranking ZADD and one summary script call for the chunk).  Returns
+//  how many were scored.
 static int
 s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_t *claim,
                size_t first, const jm_reply_t *profiles)
 {
     const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (self->engine);
     jm_buf_reset (&self->arena);
-    int scored = 0;
+    size_t count = claim->count > first ? claim->count - first : 0;
+    s_scored_t *scored = jm_calloc (count + 1, sizeof *scored);
+    size_t kept = 0;
     for (size_t i = first; i < claim->count; i++) {
         const char *id = jm_reply_str (jm_reply_item (claim, i));
         const jm_reply_t *profile = jm_reply_item (profiles, i - first);
@@ -162,7 +186,21 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         }
         jm_error_t err;
         jm_error_clear (&err);
-        const jm_json_t *json = jm_json_doc_parse (self->doc, profile->str, profile->len, &err);
+        //  packed by this version, or JSON written by an older one
+        const char *text = profile->str;
+        size_t text_len = profile->len;
+        if (jm_profile_is_packed (text, text_len)) {
+            jm_buf_reset (&self->unpacked);
+            if (jm_profile_unpack (text, text_len, &self->unpacked, &err) == 0) {
+                text = self->unpacked.data;
+                text_len = self->unpacked.len;
+            }
+            else
+                text_len = 0;
+        }
+        const jm_json_t *json = text_len
+                              ? jm_json_doc_parse (self->doc, text, text_len, err.code [0] ? NULL : &err)
+                              : NULL;
         jm_candidate_t *candidate = json ? jm_candidate_new_from_profile (json, taxonomy, &err) : NULL;
         if (!candidate || strcmp (candidate->id, id) != 0) {
             jm_log_warning ("stored profile of a candidate for job %s is unusable, skipped: %s",
@@ -173,41 +211,63 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         }
         jm_result_t result;
         jm_score_explain (job->job, candidate, &result);
-        size_t offset = self->arena.len;
+        s_scored_t *item = &scored [kept];
+        item->json = self->arena.len;
         jm_result_write_json (&result, job->job, candidate, &self->arena);
-        char fingerprint [64], required [24];
+        item->json_len = self->arena.len - item->json;
+        jm_buf_append (&self->arena, "", 1);
+        char fingerprint [64];
         jm_registry_fingerprint (job, candidate, fingerprint);
-        snprintf (required, sizeof required, "%d of %d", result.required_met, result.required_total);
+        item->fingerprint = s_arena_put (&self->arena, fingerprint, strlen (fingerprint));
+        item->candidate = s_arena_put (&self->arena, candidate->id, strlen (candidate->id));
+        item->has_name = candidate->name != NULL;
+        if (candidate->name)
+            item->name = s_arena_put (&self->arena, candidate->name, strlen (candidate->name));
         jm_buf_reset (&self->missing);
         jm_result_write_missing (&result, &self->missing);
-        size_t labels_len;
-        const char *labels = jm_job_labels (job->job, &labels_len);
-        jm_store_result_t write = {
+        item->missing_len = self->missing.len;
+        item->missing = s_arena_put (&self->arena, self->missing.data ? self->missing.data : "",
+                                     self->missing.len);
+        snprintf (item->required, sizeof item->required, "%d of %d",
+                  result.required_met, result.required_total);
+        item->score = result.score;
+        item->band = result.band;
+        kept++;
+        jm_candidate_destroy (&candidate);
+    }
+    size_t labels_len;
+    const char *labels = jm_job_labels (job->job, &labels_len);
+    jm_store_result_t *writes = jm_calloc (kept + 1, sizeof *writes);
+    jm_error_t *errors = jm_calloc (kept + 1, sizeof *errors);
+    const char *arena = self->arena.data;
+    for (size_t i = 0; i < kept; i++)
+        writes [i] = (jm_store_result_t) {
             .job = job->id,
             .version = job->version_text,
-            .candidate = candidate->id,
-            .score = result.score,
-            .fingerprint = fingerprint,
-            .json = self->arena.data + offset,
-            .json_len = self->arena.len - offset,
-            .band = jm_band_name (result.band),
-            .name = candidate->name,
-            .required = required,
-            .missing = self->missing.data,
-            .missing_len = self->missing.len,
+            .candidate = arena + scored [i].candidate,
+            .score = scored [i].score,
+            .fingerprint = arena + scored [i].fingerprint,
+            .json = arena + scored [i].json,
+            .json_len = scored [i].json_len,
+            .band = jm_band_name (scored [i].band),
+            .name = scored [i].has_name ? arena + scored [i].name : NULL,
+            .required = scored [i].required,
+            .missing = arena + scored [i].missing,
+            .missing_len = scored [i].missing_len,
             .labels = labels,
             .labels_len = labels_len,
             .retain_top = jm_job_retain_top (job->job),
             .retain_min_score = jm_job_retain_min_score (job->job)
         };
-        //  the arena may move as it grows, but calls copy every argument
-        if (jm_store_calls_add_result (self->store, self->calls, &write, &err))
-            jm_log_warning ("re-scored result for job %s not written: %s", job->id, err.message);
-        else
-            scored++;
-        jm_candidate_destroy (&candidate);
-    }
-    return scored;
+    int written = jm_store_calls_add_results (self->store, self->calls, writes, kept, errors);
+    for (size_t i = 0; i < kept; i++)
+        if (errors [i].code [0])
+            jm_log_warning ("re-scored result for job %s not written: %s", job->id,
+                            errors [i].message);
+    free (errors);
+    free (writes);
+    free (scored);
+    return written;
 }
 
 int
@@ -217,19 +277,22 @@ jm_rescore_step (jm_rescore_t *self)
     if (!job)
         return 0;
     char job_key [JM_KEYS_MAX], seq_key [JM_KEYS_MAX], rank [JM_KEYS_MAX], rescore [JM_KEYS_MAX],
-         events [JM_KEYS_MAX], count [16], claim_ms [16];
+         queue [JM_KEYS_MAX], claims [JM_KEYS_MAX], events [JM_KEYS_MAX], count [16], claim_ms [16];
     if (jm_keys_job (self->keys, job->id, job_key, sizeof job_key, NULL) < 0
     ||  jm_keys_rank_prefix (self->keys, job->id, rank, sizeof rank, NULL) < 0
-    ||  jm_keys_rescore_prefix (self->keys, job->id, rescore, sizeof rescore, NULL) < 0)
+    ||  jm_keys_rescore_prefix (self->keys, job->id, rescore, sizeof rescore, NULL) < 0
+    ||  jm_keys_rescore_queue (self->keys, job->id, job->version_text, queue, sizeof queue, NULL) < 0
+    ||  jm_keys_rescore_claims (self->keys, job->id, job->version_text, claims, sizeof claims,
+                                NULL) < 0)
         return 0;
     jm_keys_jobs_seq (self->keys, seq_key, sizeof seq_key, NULL);
     jm_keys_events (self->keys, events, sizeof events, NULL);
     snprintf (count, sizeof count, "%d", self->chunk);
     snprintf (claim_ms, sizeof claim_ms, "%d", self->claim_ms);
     //  round trip 1: claim a chunk
-    const char *claim_argv [] = { job_key, rescore, job->version_text, count, claim_ms };
+    const char *claim_argv [] = { job_key, queue, claims, job->version_text, count, claim_ms };
     jm_store_calls_t *claim_calls = jm_store_calls_new ();
-    jm_store_calls_add_script (claim_calls, self->claim, 1, 5, claim_argv, NULL);
+    jm_store_calls_add_script (claim_calls, self->claim, 3, 6, claim_argv, NULL);
     int scored = 0;
     bool reload = false;
     if (jm_store_run (self->store, claim_calls)) {
@@ -293,9 +356,9 @@ jm_rescore_step (jm_rescore_t *self)
     jm_buf_init (&packed);
     jm_registry_pack_ids (&packed, claimed, ids);
     free (claimed);
-    const char *done_argv [] = { job_key, seq_key, rank, rescore, job->version_text, chunk,
-                                 done_count, job->id, events, packed.data };
-    size_t done_index = jm_store_calls_add_script (writes, self->done, 2, 10, done_argv, NULL);
+    const char *done_argv [] = { job_key, seq_key, claims, queue, rank, rescore, job->version_text,
+                                 chunk, done_count, job->id, events, packed.data };
+    size_t done_index = jm_store_calls_add_script (writes, self->done, 4, 12, done_argv, NULL);
     jm_buf_free (&packed);
     if (jm_store_run (self->store, writes) == 0) {
         const jm_reply_t *reply = jm_store_calls_reply (writes, done_index);

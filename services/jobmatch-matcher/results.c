@@ -10,9 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#define SUMMARY_TOP      1000   //  candidates whose missing requirements are counted
-#define SUMMARY_MISSING  20     //  requirements listed as most missing
-#define FLIP_RETRIES     3      //  reads repeated when the ranking flipped meanwhile
+#define FLIP_RETRIES     JM_SUMMARY_FLIP_RETRIES     //  one retry policy for every read
 
 struct _jm_results_t {
     jm_engine_t *engine;
@@ -459,6 +457,13 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_body_error (out, &err);
         return;
     }
+    if (!json_is_string (json_object_get (object, "id"))) {
+        //  as jobmatch.match: an id is a string, never a number
+        jm_error_set (&err, JM_ERR_INVALID_REQUEST, "candidate id must be a string of 1 to %d bytes",
+                      JM_CANDIDATE_ID_MAX);
+        jm_body_error (out, &err);
+        return;
+    }
     jm_detail_t detail;
     if (jm_body_int (body, "limit", 10, 1, JM_RESULTS_MAX_BEST, &limit, &err)
     ||  jm_body_detail (body, &detail, &err)) {
@@ -496,142 +501,19 @@ s_serve_best (jm_results_t *self, json_t *body, jm_buf_t *out)
 //  --------------------------------------------------------------------------
 //  summary
 
-typedef struct {
-    const char *label;          //  borrowed from the parsed results
-    int count;
-} s_missing_t;
-
+//  Runs calls for jm_summary_read.
 static int
-s_compare_missing (const void *a, const void *b)
+s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
 {
-    const s_missing_t *x = a, *y = b;
-    if (x->count != y->count)
-        return y->count - x->count;
-    return strcmp (x->label, y->label);
+    jm_results_t *self = arg;
+    if (jm_store_run (self->store, calls))
+        return jm_error_set (err, JM_ERR_IO, "Redis is not available");
+    return 0;
 }
 
-//  Where the recount's replies are: ZCARD, a ZCOUNT per band, a ZCOUNT per
-//  histogram bin, the best candidates, the ranked version.
-enum { s_SUMMARY_BANDS_AT = 1, s_SUMMARY_BINS_AT = s_SUMMARY_BANDS_AT + JM_BAND_COUNT,
-       s_SUMMARY_BEST_AT = s_SUMMARY_BINS_AT + JM_SCORE_BINS, s_SUMMARY_RANKED_AT };
-
-//  Recounts the summary from the ranking and the best SUMMARY_TOP results:
-//  for a ranking written before summaries were kept with it.
-static void
-s_serve_summary_recount (jm_results_t *self, const char *job, const char *job_key, jm_buf_t *out)
-{
-    s_state_t state;
-    char all [JM_KEYS_MAX];
-    for (int attempt = 0; ; attempt++) {
-        if (!s_read_state (self, job, job_key, &state, out))
-            return;
-        jm_keys_rank (self->keys, job, state.ranked_text, all, sizeof all, NULL);
-        jm_store_calls_reset (self->calls);
-        jm_store_calls_addv (self->calls, "ZCARD", all, NULL);
-        for (int b = 0; b < JM_BAND_COUNT; b++) {                       //  1..4
-            jm_keys_range_t range;
-            jm_keys_rank_range (self->keys, job, state.ranked_text, jm_bands [b].name, NAN, &range, NULL);
-            jm_store_calls_addv (self->calls, "ZCOUNT", range.key, range.min, range.max, NULL);
-        }
-        for (int bin = 0; bin < JM_SCORE_BINS; bin++) {                 //  5..14
-            char low [16], high [16];
-            snprintf (low, sizeof low, "%d", bin * JM_SCORE_BIN_WIDTH);
-            snprintf (high, sizeof high, bin == JM_SCORE_BINS - 1 ? "+inf" : "(%d",
-                      (bin + 1) * JM_SCORE_BIN_WIDTH);
-            jm_store_calls_addv (self->calls, "ZCOUNT", all, bin ? low : "-inf", high, NULL);
-        }
-        char top [16];
-        snprintf (top, sizeof top, "%d", SUMMARY_TOP - 1);
-        jm_store_calls_addv (self->calls, "ZREVRANGE", all, "0", top, NULL);
-        jm_store_calls_addv (self->calls, "HGET", job_key, "ranked", NULL);
-        if (jm_store_run (self->store, self->calls)) {
-            s_unavailable (self, out);
-            return;
-        }
-        long long ranked_after = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, s_SUMMARY_RANKED_AT), &ranked_after);
-        if (ranked_after == state.ranked || attempt == FLIP_RETRIES)
-            break;
-    }
-    const jm_reply_t *ids = jm_store_calls_reply (self->calls, s_SUMMARY_BEST_AT);
-    size_t id_count = ids && ids->type == JM_REPLY_ARRAY ? ids->count : 0;
-    jm_store_calls_reset (self->more);
-    for (size_t i = 0; i < id_count; i++) {
-        char key [JM_KEYS_MAX];
-        const char *candidate = jm_reply_str (jm_reply_item (ids, i));
-        if (!candidate || jm_keys_result (self->keys, job, candidate, key, sizeof key, NULL) < 0)
-            strcpy (key, "-");
-        jm_store_calls_addv (self->more, "GET", key, NULL);
-    }
-    if (id_count && jm_store_run (self->store, self->more)) {
-        s_unavailable (self, out);
-        return;
-    }
-    //  count missing requirements over results of the ranked version
-    json_t *parsed = json_array ();
-    s_missing_t *missing = NULL;
-    size_t missing_count = 0, missing_cap = 0;
-    for (size_t i = 0; i < id_count; i++) {
-        json_t *result = jm_store_reply_result (jm_store_calls_reply (self->more, i));
-        if (!result)
-            continue;
-        json_array_append_new (parsed, result);
-        if (json_integer_value (json_object_get (result, "job_version")) != state.ranked)
-            continue;
-        size_t index;
-        json_t *requirement;
-        json_array_foreach (json_object_get (result, "requirements"), index, requirement) {
-            const char *status = json_string_value (json_object_get (requirement, "status"));
-            const char *label = json_string_value (json_object_get (requirement, "requirement"));
-            if (!status || !label || !streq (status, "missing"))
-                continue;
-            size_t m = 0;
-            while (m < missing_count && !streq (missing [m].label, label))
-                m++;
-            if (m == missing_count) {
-                if (missing_count == missing_cap) {
-                    missing_cap = missing_cap ? missing_cap * 2 : 32;
-                    missing = jm_realloc (missing, missing_cap * sizeof *missing);
-                }
-                missing [missing_count++] = (s_missing_t) { label, 0 };
-            }
-            missing [m].count++;
-        }
-    }
-    if (missing_count)                  //  qsort wants a valid pointer even for none
-        qsort (missing, missing_count, sizeof *missing, s_compare_missing);
-    long long total = 0, value = 0;
-    jm_reply_int (jm_store_calls_reply (self->calls, 0), &total);
-    jm_buf_reset (out);
-    jm_buf_puts (out, "{\"ok\":true,\"job\":");
-    jm_buf_json_str (out, job);
-    jm_buf_printf (out, ",\"version\":%lld,\"total\":%lld,\"bands\":{", state.ranked, total);
-    for (int b = 0; b < JM_BAND_COUNT; b++) {
-        value = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, s_SUMMARY_BANDS_AT + (size_t) b), &value);
-        jm_buf_printf (out, "%s\"%s\":%lld", b ? "," : "", jm_bands [b].name, value);
-    }
-    jm_buf_puts (out, "},\"histogram\":[");
-    for (int bin = 0; bin < JM_SCORE_BINS; bin++) {
-        value = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, s_SUMMARY_BINS_AT + (size_t) bin), &value);
-        jm_buf_printf (out, "%s%lld", bin ? "," : "", value);
-    }
-    jm_buf_puts (out, "],\"missing\":[");
-    for (size_t m = 0; m < missing_count && m < SUMMARY_MISSING; m++) {
-        jm_buf_puts (out, m ? ",{\"requirement\":" : "{\"requirement\":");
-        jm_buf_json_str (out, missing [m].label);
-        jm_buf_printf (out, ",\"count\":%d}", missing [m].count);
-    }
-    jm_buf_puts (out, "],\"recounted\":true");
-    s_write_progress (out, &state);
-    jm_buf_puts (out, "}");
-    free (missing);
-    json_decref (parsed);
-}
-
-//  Answers the summary kept with the ranking (one HGETALL), or a recount
-//  when the ranking has none (written by an older matcher).
+//  Answers the summary kept with the ranking, or a recount when the
+//  ranking has none (written by an older matcher): jm_summary_read, as the
+//  dashboard does.
 static void
 s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
@@ -640,40 +522,30 @@ s_serve_summary (jm_results_t *self, json_t *body, jm_buf_t *out)
     if (!job)
         return;
     s_state_t state;
-    for (int attempt = 0; ; attempt++) {
-        if (!s_read_state (self, job, job_key, &state, out))
-            return;
-        char summary [JM_KEYS_MAX], all [JM_KEYS_MAX];
-        jm_keys_summary (self->keys, job, state.ranked_text, summary, sizeof summary, NULL);
-        jm_keys_rank (self->keys, job, state.ranked_text, all, sizeof all, NULL);
-        jm_store_calls_reset (self->calls);
-        jm_store_calls_addv (self->calls, "HGETALL", summary, NULL);
-        jm_store_calls_addv (self->calls, "EXISTS", all, NULL);
-        jm_store_calls_addv (self->calls, "HGET", job_key, "ranked", NULL);
-        if (jm_store_run (self->store, self->calls)) {
-            s_unavailable (self, out);
-            return;
-        }
-        long long ranked_after = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, 2), &ranked_after);
-        if (ranked_after == state.ranked || attempt == FLIP_RETRIES)
-            break;
-    }
-    const jm_reply_t *kept = jm_store_calls_reply (self->calls, 0);
-    long long ranking = 0;
-    jm_reply_int (jm_store_calls_reply (self->calls, 1), &ranking);
-    if (!jm_summary_kept (kept) && ranking) {
-        jm_log_info ("job %s version %lld has no kept summary: recounted", job, state.ranked);
-        s_serve_summary_recount (self, job, job_key, out);
+    if (!s_read_state (self, job, job_key, &state, out))
+        return;
+    jm_summary_state_t read = { state.ranked, state.rescore_version, state.done, state.total };
+    jm_buf_t members;
+    jm_buf_init (&members);
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_summary_read (self->keys, job, &read, s_run, self, &members, &err)) {
+        jm_buf_free (&members);
+        s_unavailable (self, out);
         return;
     }
+    state.ranked = read.ranked;
+    state.rescore_version = read.rescore_version;
+    state.done = read.rescore_done;
+    state.total = read.rescore_total;
     jm_buf_reset (out);
     jm_buf_puts (out, "{\"ok\":true,\"job\":");
     jm_buf_json_str (out, job);
-    jm_buf_printf (out, ",\"version\":%lld,", state.ranked);
-    jm_summary_write_json (kept, out);
+    jm_buf_puts (out, ",");
+    jm_buf_append (out, members.data, members.len);
     s_write_progress (out, &state);
     jm_buf_puts (out, "}");
+    jm_buf_free (&members);
 }
 
 //  --------------------------------------------------------------------------

@@ -2,9 +2,14 @@
 #include "stats.h"
 #include "jm_keys.h"
 #include "jm_alloc.h"
+#include "jm_log.h"
 
 #include <czmq.h>
+#include <errno.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 //  Ids silent this long are forgotten, their hash and their place in
@@ -13,24 +18,100 @@
 #define STATS_FORGET_MS     600000
 //  Most silent ids forgotten per publish (more go at the next ones)
 #define STATS_FORGET_MAX    16
+//  Default names tried on one host: <hostname>-matcher, -2 ... -STATS_INDEX_MAX
+#define STATS_INDEX_MAX     64
 
 struct _jm_stats_t {
     jm_store_t *store;
     int interval_ms;
     int64_t started_ms;
-    char id [JM_KEYS_ID_MAX + 1];
-    char key [JM_KEYS_MAX];             //  <ns>:matcher:<id>
+    int claim;                          //  the socket holding the name
+    char name [JM_KEYS_ID_MAX + 1];     //  the id in Redis
+    char id [JM_KEYS_ID_MAX + 1];       //  <hostname>:<pid>
+    char key [JM_KEYS_MAX];             //  <ns>:matcher:<name>
     char set_key [JM_KEYS_MAX];         //  <ns>:matchers
 };
 
-jm_stats_t *
-jm_stats_new (jm_store_t *store, int interval_ms)
+//  Claims the hash key in one Redis among the processes of this host (of
+//  its network namespace) by binding the abstract unix socket named
+//  "jobmatch-matcher <hash of endpoint and key>": the kernel frees it when
+//  the process ends, however it ends, so a restart finds the name free.
+//  Returns the socket, or -1 (errno EADDRINUSE when another process holds
+//  the name).
+static int
+s_claim (const char *endpoint, const char *key)
 {
-    assert (store && interval_ms > 0);
+    uint64_t hash = 14695981039346656037ull;           //  FNV-1a
+    for (const char *c = endpoint; *c; c++)
+        hash = (hash ^ (unsigned char) *c) * 1099511628211ull;
+    hash = (hash ^ ' ') * 1099511628211ull;
+    for (const char *c = key; *c; c++)
+        hash = (hash ^ (unsigned char) *c) * 1099511628211ull;
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    //  sun_path [0] stays 0: the abstract namespace
+    int length = snprintf (address.sun_path + 1, sizeof address.sun_path - 1,
+                           "jobmatch-matcher %016llx", (unsigned long long) hash);
+    int handle = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (handle < 0)
+        return -1;
+    if (bind (handle, (struct sockaddr *) &address,
+              (socklen_t) (offsetof (struct sockaddr_un, sun_path) + 1 + (size_t) length)) != 0) {
+        int error = errno;
+        close (handle);
+        errno = error;
+        return -1;
+    }
+    return handle;
+}
+
+//  Sets self->name, self->key and self->claim: name as given, or the first
+//  default free on this host.  Returns 0, or -1 with err filled.
+static int
+s_take_name (jm_stats_t *self, const char *host, const char *name, jm_error_t *err)
+{
+    const jm_keys_t *keys = jm_store_keys (self->store);
+    if (strlen (name) > JM_KEYS_ID_MAX)
+        return jm_error_set (err, JM_ERR_INVALID_DATA, "--name: %zu bytes, at most %d",
+                             strlen (name), JM_KEYS_ID_MAX);
+    for (int index = 1; index <= STATS_INDEX_MAX; index++) {
+        if (*name)
+            snprintf (self->name, sizeof self->name, "%s", name);
+        else
+        if (index == 1)
+            snprintf (self->name, sizeof self->name, "%s-matcher", host);
+        else
+            snprintf (self->name, sizeof self->name, "%s-matcher-%d", host, index);
+        if (jm_keys_matcher (keys, self->name, self->key, sizeof self->key, NULL) <= 0)
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "--name: '%.60s' is not a valid id (1 to %d bytes of UTF-8)",
+                                 self->name, JM_KEYS_ID_MAX);
+        self->claim = s_claim (jm_store_endpoint (self->store), self->key);
+        if (self->claim >= 0)
+            return 0;
+        if (errno != EADDRINUSE) {
+            //  no socket to claim with: go on unguarded rather than not start
+            jm_log_warning ("cannot claim the name %s on this host (%s)", self->name, strerror (errno));
+            return 0;
+        }
+        if (*name)
+            return jm_error_set (err, JM_ERR_INVALID_DATA,
+                                 "--name: another matcher of this host is named '%.60s' "
+                                 "(each needs its own name, or none for the default)", name);
+    }
+    return jm_error_set (err, JM_ERR_INVALID_DATA,
+                         "--name: %d matchers of this host use the default names; give this one a --name",
+                         STATS_INDEX_MAX);
+}
+
+jm_stats_t *
+jm_stats_new (jm_store_t *store, int interval_ms, const char *name, jm_error_t *err)
+{
+    assert (store && interval_ms > 0 && name);
     jm_stats_t *self = jm_calloc (1, sizeof *self);
     self->store = store;
     self->interval_ms = interval_ms;
     self->started_ms = zclock_time ();
+    self->claim = -1;
     char host [101] = "";
     if (gethostname (host, sizeof host - 1) != 0 || !*host)
         strcpy (host, "unknown");
@@ -38,12 +119,13 @@ jm_stats_new (jm_store_t *store, int interval_ms)
         if (*c <= ' ' || *c > '~')
             *c = '_';
     snprintf (self->id, sizeof self->id, "%s:%ld", host, (long) getpid ());
-    const jm_keys_t *keys = jm_store_keys (store);
-    int built = jm_keys_matcher (keys, self->id, self->key, sizeof self->key, NULL);
+    if (s_take_name (self, host, name, err)) {
+        jm_stats_destroy (&self);
+        return NULL;
+    }
+    int built = jm_keys_matchers (jm_store_keys (store), self->set_key, sizeof self->set_key, NULL);
     assert (built > 0);
-    built = jm_keys_matchers (keys, self->set_key, sizeof self->set_key, NULL);
-    assert (built > 0);
-    (void) built;               //  used only by the asserts under -DNDEBUG
+    (void) built;               //  used only by the assert under -DNDEBUG
     return self;
 }
 
@@ -51,8 +133,20 @@ void
 jm_stats_destroy (jm_stats_t **self_p)
 {
     assert (self_p);
-    free (*self_p);
+    jm_stats_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->claim >= 0)
+        close (self->claim);
+    free (self);
     *self_p = NULL;
+}
+
+const char *
+jm_stats_name (const jm_stats_t *self)
+{
+    assert (self);
+    return self->name;
 }
 
 const char *
@@ -80,7 +174,7 @@ s_forget_silent (jm_stats_t *self, int64_t now)
     for (size_t index = 0; ids && jm_reply_item (ids, index); index++) {
         const char *id = jm_reply_str (jm_reply_item (ids, index));
         char key [JM_KEYS_MAX];
-        if (!id || strcmp (id, self->id) == 0 || jm_keys_matcher (keys, id, key, sizeof key, NULL) <= 0)
+        if (!id || strcmp (id, self->name) == 0 || jm_keys_matcher (keys, id, key, sizeof key, NULL) <= 0)
             continue;           //  itself: its own write may wait in the buffer
         jm_store_append (self->store, 2, (const char *[]) { "DEL", key }, NULL);
         jm_store_append (self->store, 3, (const char *[]) { "ZREM", self->set_key, id }, NULL);
@@ -112,7 +206,7 @@ jm_stats_publish (jm_stats_t *self, const jm_stats_counts_t *counts)
     };
     enum { FIELDS = sizeof fields / sizeof fields [0] };
     char values [FIELDS][24];
-    const char *argv [2 + 2 * FIELDS + 2] = { "HSET", self->key };
+    const char *argv [2 + 2 * FIELDS + 4] = { "HSET", self->key };
     int argc = 2;
     for (size_t index = 0; index < FIELDS; index++) {
         snprintf (values [index], sizeof values [index], "%llu", fields [index].value);
@@ -121,11 +215,13 @@ jm_stats_publish (jm_stats_t *self, const jm_stats_counts_t *counts)
     }
     argv [argc++] = "version";
     argv [argc++] = JM_VERSION;
+    argv [argc++] = "process";
+    argv [argc++] = self->id;
     jm_store_append (self->store, argc, argv, NULL);
 
     char score [24];
     snprintf (score, sizeof score, "%lld", (long long) now);
-    jm_store_append (self->store, 4, (const char *[]) { "ZADD", self->set_key, score, self->id },
+    jm_store_append (self->store, 4, (const char *[]) { "ZADD", self->set_key, score, self->name },
                      NULL);
     s_forget_silent (self, now);
 }
@@ -134,6 +230,6 @@ void
 jm_stats_withdraw (jm_stats_t *self)
 {
     assert (self);
-    jm_store_append (self->store, 3, (const char *[]) { "ZREM", self->set_key, self->id }, NULL);
+    jm_store_append (self->store, 3, (const char *[]) { "ZREM", self->set_key, self->name }, NULL);
     jm_store_append (self->store, 2, (const char *[]) { "DEL", self->key }, NULL);
 }

@@ -1,13 +1,22 @@
 /*  stats: the matcher's counters, published to Redis for the dashboard.
 
     Every interval (and once at start) the matcher writes its counters to
-    the hash <ns>:matcher:<id>, with the time of the write and the interval,
+    the hash <ns>:matcher:<name>, with the time of the write and the interval,
     and scores its id in the sorted set <ns>:matchers with that time.  The
     hash has no TTL, so that Redis's eviction (volatile-ttl evicts the
     soonest to expire first) never takes it; the dashboard counts a matcher
     silent for three intervals as gone, and any matcher's publish deletes
     what a matcher silent for 10 minutes left.  One that stops cleanly
-    withdraws at once.  The id is "<hostname>:<pid>".
+    withdraws at once.
+
+    The id is the matcher's name, the name label of its /metrics: --name,
+    else "<hostname>-matcher", so a restarted matcher continues the same
+    series.  A name is claimed on the host, for one Redis and namespace,
+    for the life of the process (an abstract unix socket, which the kernel
+    frees however the process ends, so a restart takes the name at once): a
+    default name that is taken becomes "<hostname>-matcher-2", "-3"..., so
+    that matchers of one host never write one hash; a --name that is taken
+    is an error (two matchers given the same name).
     Writes go through the store's pending buffer like any other, so a
     snapshot taken while Redis is down is written, in order, once it is
     back.  proto/redis-keys.md (section 3.4) lists the fields.            */
@@ -30,10 +39,13 @@ typedef struct {
 typedef struct _jm_stats_t jm_stats_t;
 
 //  Creates the publisher; borrows store.  interval_ms is how often the
-//  owner calls jm_stats_publish.  Bytes of the host name other than
-//  printable ASCII become '_' in the id, so it is always a valid key id.
+//  owner calls jm_stats_publish; name is --name ("": the default, see
+//  above).  Bytes of the host name other than printable ASCII become '_',
+//  so the default is always a valid id.  Returns NULL with err filled
+//  (invalid_data) when name is not a valid id or another process of this
+//  host holds it.
 jm_stats_t *
-    jm_stats_new (jm_store_t *store, int interval_ms);
+    jm_stats_new (jm_store_t *store, int interval_ms, const char *name, jm_error_t *err);
 
 //  Frees it; nulls the pointer; safe on NULL.  Writes nothing.
 void
@@ -50,7 +62,12 @@ void
 void
     jm_stats_withdraw (jm_stats_t *self);
 
-//  The matcher id, "<hostname>:<pid>" (borrowed).
+//  The matcher's name, its id in Redis and its /metrics label (borrowed).
+const char *
+    jm_stats_name (const jm_stats_t *self);
+
+//  The process, "<hostname>:<pid>" (borrowed): its worker name at the
+//  gateways, which tells two registrations of one name apart.
 const char *
     jm_stats_id (const jm_stats_t *self);
 

@@ -1,13 +1,16 @@
-/*  jobmatch CLI: option parsing and --help, driven by each command's table.
+/*  jobmatch CLI: option parsing and --help, driven by each command's tables.
 
     The look follows jm_config (the services' settings): "--name VALUE" or
     "--name=VALUE", rows of 26 columns in --help, and errors that end with a
     hint to try --help.  jm_config itself reads one flat table and keeps the
     last of repeated options; a command line with subcommands and repeated
-    options (--job A --job B) needs this small parser instead.  A command's
-    valued settings (--window, --batch...) are a jm_config_option_t table,
-    as the services' are: jm_config reads their variables, checks their
-    bounds and writes their --help rows.                                   */
+    options (--job A --job B) needs this small parser instead.  Every valued
+    setting is a row of a jm_config_option_t table, as the services' are: a
+    command's own (--gateway, --timeout-ms, --batch...) and the global ones
+    every command takes (--data, --verbose, --log-format, --curve-*).
+    jm_config reads their variables, checks their types and bounds, and
+    writes their --help rows; the README's configuration table is checked
+    against those rows (tests/integration/test_readme_settings.py).        */
 #include "cli.h"
 #include "jm_log.h"
 
@@ -19,17 +22,21 @@
 
 #define JM_CLI_HELP_WIDTH 26
 
-//  Options every command accepts, applied to the jm_cli_t.
-static const jm_cli_option_t s_global_options [] = {
-    { "data",    "DIR", "the data folder: taxonomy.json and jobs/ (env JOBMATCH_DATA_DIR)" },
-    { "verbose", NULL,  "log what is loaded on stderr" },
-    { "log-format", "FORMAT", "log records as text or json, one object a line (env JOBMATCH_LOG_FORMAT)" },
-    { "curve-server", "FILE", "CURVE: the gateway's public certificate (env JOBMATCH_CURVE_SERVER)" },
-    { "curve-cert", "FILE", "CURVE: our own secret certificate (env JOBMATCH_CURVE_CERT)" },
-    { "help",    NULL,  "print this help and exit" },
+//  The global settings: every command accepts them, read as the services
+//  read theirs (jm_config: the command line, else the variable, else the
+//  default).  The services have settings of the same names and variables.
+static const jm_config_option_t s_global_settings [] = {
+    { "data", JM_CONFIG_STRING, "", 0, 0,
+      "the data folder: taxonomy.json and jobs/ (empty: the installed data, else the source tree's)",
+      "JOBMATCH_DATA_DIR" },
+    { "verbose", JM_CONFIG_BOOL, "false", 0, 0, "log what is loaded and each request on stderr" },
+    { "log-format", JM_CONFIG_STRING, "text", 0, 0,
+      "log records as text lines or as one JSON object a line (text, json)" },
+    { "curve-server", JM_CONFIG_STRING, "", 0, 0,
+      "CURVE: the gateway's public certificate (with --curve-cert; empty: plaintext)" },
+    { "curve-cert", JM_CONFIG_STRING, "", 0, 0, "CURVE: our own secret certificate" },
     { NULL }
 };
-enum { s_GLOBAL_DATA, s_GLOBAL_VERBOSE, s_GLOBAL_LOG_FORMAT, s_GLOBAL_CURVE_SERVER, s_GLOBAL_CURVE_CERT, s_GLOBAL_HELP };
 
 static void
 s_print_row (FILE *file, const char *left, const char *right)
@@ -71,8 +78,11 @@ jm_cli_print_help (const jm_cli_spec_t *spec, FILE *file)
         jm_config_print_settings (settings, file);
         jm_config_destroy (&settings);
     }
-    fprintf (file, "\nGlobal options:\n");
-    s_print_options (file, s_global_options);
+    fprintf (file, "\nGlobal settings (the command line, else the variable, else the default):\n");
+    jm_config_t *global = jm_config_new (JM_CLI_PROGRAM, NULL, s_global_settings);
+    jm_config_print_settings (global, file);
+    jm_config_destroy (&global);
+    s_print_row (file, "-h, --help", "print this help and exit");
     if (spec->details)
         fprintf (file, "\n%s", spec->details);
 }
@@ -102,51 +112,6 @@ s_find (const jm_cli_option_t *options, const char *name, size_t name_len)
     return -1;
 }
 
-//  Finds --name in a settings table.
-static const jm_config_option_t *
-s_find_setting (const jm_config_option_t *settings, const char *name, size_t name_len)
-{
-    for (int i = 0; settings && settings [i].name; i++)
-        if (strlen (settings [i].name) == name_len && memcmp (settings [i].name, name, name_len) == 0)
-            return &settings [i];
-    return NULL;
-}
-
-int
-jm_cli_settings_load (jm_cli_t *cli, const jm_cli_spec_t *spec)
-{
-    assert (spec->settings);
-    jm_config_destroy (&cli->settings);
-    cli->settings = jm_config_new (JM_CLI_PROGRAM, NULL, spec->settings);
-    jm_error_t err;
-    jm_error_clear (&err);
-    if (jm_config_load_env (cli->settings, &err) == 0)
-        return 0;
-    //  "JOBMATCH_BATCH: 'zero' is not an integer": name the option too
-    for (const jm_config_option_t *setting = spec->settings; setting->name; setting++) {
-        char variable [80];
-        jm_config_option_env (setting, variable, sizeof variable);
-        size_t length = strlen (variable);
-        if (strncmp (err.message, variable, length) == 0 && err.message [length] == ':')
-            return jm_cli_usage_error (spec, "%s (the variable of --%s)", err.message, setting->name);
-    }
-    return jm_cli_usage_error (spec, "%s", err.message);
-}
-
-//  Applies --name VALUE of a setting to cli->settings.  Returns 0, or
-//  JM_CLI_FATAL after a usage error.
-static int
-s_apply_setting (jm_cli_t *cli, const jm_cli_spec_t *spec, const jm_config_option_t *setting,
-                 const char *value)
-{
-    assert (cli->settings);     //  jm_cli_settings_load first
-    jm_error_t err;
-    jm_error_clear (&err);
-    if (jm_config_set (cli->settings, setting->name, value, &err))
-        return jm_cli_usage_error (spec, "%s", err.message);
-    return 0;
-}
-
 //  Copies an argument for an error message: short, control characters as '?'.
 static const char *
 s_quote (const char *text, char *out, size_t size)
@@ -160,12 +125,152 @@ s_quote (const char *text, char *out, size_t size)
     return out;
 }
 
+//  Finds --name (or --no-name of a boolean, *negated set) in a settings
+//  table.
+static const jm_config_option_t *
+s_find_setting (const jm_config_option_t *settings, const char *name, size_t name_len,
+                bool *negated)
+{
+    *negated = false;
+    for (int i = 0; settings && settings [i].name; i++)
+        if (strlen (settings [i].name) == name_len && memcmp (settings [i].name, name, name_len) == 0)
+            return &settings [i];
+    if (name_len > 3 && memcmp (name, "no-", 3) == 0)
+        for (int i = 0; settings && settings [i].name; i++)
+            if (settings [i].type == JM_CONFIG_BOOL && strlen (settings [i].name) == name_len - 3
+            &&  memcmp (settings [i].name, name + 3, name_len - 3) == 0) {
+                *negated = true;
+                return &settings [i];
+            }
+    return NULL;
+}
+
+//  Checks what the table's types cannot say: --log-format is text or json
+//  (and applies it), --data on the command line is not empty.  Returns
+//  NULL, or the name of the setting at fault with why filled.
+static const char *
+s_global_check (jm_cli_t *cli, char *why, size_t size)
+{
+    const char *format = jm_config_string (cli->global, "log-format");
+    jm_log_format_t parsed;
+    if (jm_log_format_parse (format, &parsed)) {
+        char quoted [72];
+        snprintf (why, size, "'%s' is not a log format (text, json)", s_quote (format, quoted, sizeof quoted));
+        return "log-format";
+    }
+    jm_log_set_format (parsed);
+    if (jm_config_source (cli->global, "data") == JM_CONFIG_FROM_ARGS && !*jm_config_string (cli->global, "data")) {
+        snprintf (why, size, "needs a folder");
+        return "data";
+    }
+    return NULL;
+}
+
+//  Reads table's variables into *config_p (replacing what it held).
+//  Returns 0, or JM_CLI_FATAL after printing the error with the option the
+//  variable stands for: "JOBMATCH_BATCH: 'zero' is not an integer (the
+//  variable of --batch)".
+static int
+s_settings_load (jm_config_t **config_p, const jm_config_option_t *table, const jm_cli_spec_t *spec)
+{
+    jm_config_destroy (config_p);
+    *config_p = jm_config_new (JM_CLI_PROGRAM, NULL, table);
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_config_load_env (*config_p, &err) == 0)
+        return 0;
+    for (const jm_config_option_t *setting = table; setting->name; setting++) {
+        char variable [80];
+        jm_config_option_env (setting, variable, sizeof variable);
+        size_t length = strlen (variable);
+        if (strncmp (err.message, variable, length) == 0 && err.message [length] == ':')
+            return jm_cli_usage_error (spec, "%s (the variable of --%s)", err.message, setting->name);
+    }
+    return jm_cli_usage_error (spec, "%s", err.message);
+}
+
+int
+jm_cli_global_load (jm_cli_t *cli)
+{
+    static const jm_cli_spec_t program = { NULL, "", NULL, NULL, NULL, NULL };
+    if (s_settings_load (&cli->global, s_global_settings, &program))
+        return JM_CLI_FATAL;
+    char why [160];
+    const char *name = s_global_check (cli, why, sizeof why);
+    if (name) {
+        bool negated;
+        char variable [80];
+        jm_config_option_env (s_find_setting (s_global_settings, name, strlen (name), &negated),
+                              variable, sizeof variable);
+        return jm_cli_usage_error (&program, "%s: %s (the variable of --%s)", variable, why, name);
+    }
+    return 0;
+}
+
+//  A string setting, NULL when empty.
+static const char *
+s_string_or_null (const jm_cli_t *cli, const char *name)
+{
+    const char *value = cli->global ? jm_config_string (cli->global, name) : "";
+    return *value ? value : NULL;
+}
+
+const char *
+jm_cli_data_dir (const jm_cli_t *cli)
+{
+    return s_string_or_null (cli, "data");
+}
+
+bool
+jm_cli_verbose (const jm_cli_t *cli)
+{
+    return cli->global && jm_config_bool (cli->global, "verbose");
+}
+
+const char *
+jm_cli_curve_server (const jm_cli_t *cli)
+{
+    return s_string_or_null (cli, "curve-server");
+}
+
+const char *
+jm_cli_curve_cert (const jm_cli_t *cli)
+{
+    return s_string_or_null (cli, "curve-cert");
+}
+
+//  Applies --name VALUE (or --no-name) of a setting to config (cli->settings
+//  or cli->global).  Returns 0, or JM_CLI_FATAL after a usage error.
+static int
+s_apply_setting (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_config_t *config,
+                 const jm_config_option_t *setting, const char *value)
+{
+    //  "--gateway ''": a setting with a default has no empty value
+    if (setting->type == JM_CONFIG_STRING && !*value && *setting->default_value)
+        return jm_cli_usage_error (spec, "--%s needs a value (default %s)", setting->name,
+                                   setting->default_value);
+    jm_error_t err;
+    jm_error_clear (&err);
+    if (jm_config_set (config, setting->name, value, &err))
+        return jm_cli_usage_error (spec, "%s", err.message);
+    char why [160];
+    const char *name = config == cli->global ? s_global_check (cli, why, sizeof why) : NULL;
+    if (name)
+        return jm_cli_usage_error (spec, "--%s: %s", name, why);
+    return 0;
+}
+
 int
 jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
                const char **value, int *status)
 {
     *value = NULL;
     *status = JM_CLI_OK;
+    if (spec->settings && cli->settings_table != spec->settings) {
+        cli->settings_table = spec->settings;
+        if ((*status = s_settings_load (&cli->settings, spec->settings, spec)))
+            return JM_CLI_EXIT;
+    }
     while (++args->index < args->argc) {
         const char *arg = args->argv [args->index];
         if (args->ended || arg [0] != '-' || strcmp (arg, "-") == 0) {
@@ -192,90 +297,58 @@ jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
         const char *name = arg + 2;
         const char *equals = strchr (name, '=');
         size_t name_len = equals ? (size_t) (equals - name) : strlen (name);
-        const jm_cli_option_t *table = spec->options;
-        int row = s_find (table, name, name_len);
-        const jm_config_option_t *setting = row < 0? s_find_setting (spec->settings, name, name_len): NULL;
-        if (setting) {
-            const char *setting_value = equals ? equals + 1
-                                      : setting->type == JM_CONFIG_BOOL ? "true"
-                                      : args->index + 1 < args->argc ? args->argv [++args->index] : NULL;
-            if (!setting_value) {
-                *status = jm_cli_usage_error (spec, "--%s needs a value", setting->name);
+        if (name_len == 4 && memcmp (name, "help", 4) == 0 && !equals) {
+            jm_cli_print_help (spec, stdout);
+            return JM_CLI_EXIT;
+        }
+        int row = s_find (spec->options, name, name_len);
+        if (row >= 0) {
+            const jm_cli_option_t *option = &spec->options [row];
+            if (option->metavar) {
+                if (equals)
+                    *value = equals + 1;
+                else
+                if (args->index + 1 < args->argc)
+                    *value = args->argv [++args->index];
+                else {
+                    *status = jm_cli_usage_error (spec, "--%s needs a value (%s)", option->name, option->metavar);
+                    return JM_CLI_EXIT;
+                }
+            }
+            else
+            if (equals) {
+                *status = jm_cli_usage_error (spec, "--%s takes no value", option->name);
                 return JM_CLI_EXIT;
             }
-            if ((*status = s_apply_setting (cli, spec, setting, setting_value)))
-                return JM_CLI_EXIT;
-            continue;
+            return row;
         }
-        if (row < 0) {
-            table = s_global_options;
-            row = s_find (table, name, name_len);
+        //  a setting of the command, else a global one
+        bool negated;
+        jm_config_t *config = cli->settings;
+        const jm_config_option_t *setting = s_find_setting (spec->settings, name, name_len, &negated);
+        if (!setting) {
+            config = cli->global;
+            setting = s_find_setting (s_global_settings, name, name_len, &negated);
         }
-        if (row < 0) {
+        if (!setting || !config) {
             *status = jm_cli_usage_error (spec, "unknown option '%s'", s_quote (arg, quoted, sizeof quoted));
             return JM_CLI_EXIT;
         }
-        const jm_cli_option_t *option = &table [row];
-        const char *option_value = NULL;
-        if (option->metavar) {
-            if (equals)
-                option_value = equals + 1;
-            else
-            if (args->index + 1 < args->argc)
-                option_value = args->argv [++args->index];
-            else {
-                *status = jm_cli_usage_error (spec, "--%s needs a value (%s)", option->name, option->metavar);
-                return JM_CLI_EXIT;
-            }
-        }
-        else
-        if (equals) {
-            *status = jm_cli_usage_error (spec, "--%s takes no value", option->name);
+        const char *setting_value = equals ? equals + 1
+                                  : setting->type == JM_CONFIG_BOOL ? (negated ? "false" : "true")
+                                  : args->index + 1 < args->argc ? args->argv [++args->index] : NULL;
+        if (negated && equals) {
+            *status = jm_cli_usage_error (spec, "--no-%s takes no value", setting->name);
             return JM_CLI_EXIT;
         }
-        if (table == spec->options) {
-            *value = option_value;
-            return row;
+        if (!setting_value) {
+            *status = jm_cli_usage_error (spec, "--%s needs a value", setting->name);
+            return JM_CLI_EXIT;
         }
-        switch (row) {
-            case s_GLOBAL_DATA:
-                if (!*option_value) {
-                    *status = jm_cli_usage_error (spec, "--data needs a folder");
-                    return JM_CLI_EXIT;
-                }
-                cli->data_dir = option_value;
-                break;
-            case s_GLOBAL_VERBOSE:
-                cli->verbose = true;
-                break;
-            case s_GLOBAL_LOG_FORMAT:
-                if (jm_cli_log_format (option_value)) {
-                    *status = jm_cli_usage_error (spec, "--log-format: expected text or json");
-                    return JM_CLI_EXIT;
-                }
-                break;
-            case s_GLOBAL_CURVE_SERVER:
-                cli->curve_server = option_value;
-                break;
-            case s_GLOBAL_CURVE_CERT:
-                cli->curve_cert = option_value;
-                break;
-            case s_GLOBAL_HELP:
-                jm_cli_print_help (spec, stdout);
-                return JM_CLI_EXIT;
-        }
+        if ((*status = s_apply_setting (cli, spec, config, setting, setting_value)))
+            return JM_CLI_EXIT;
     }
     return JM_CLI_END;
-}
-
-int
-jm_cli_log_format (const char *name)
-{
-    jm_log_format_t format;
-    if (jm_log_format_parse (name, &format))
-        return -1;
-    jm_log_set_format (format);
-    return 0;
 }
 
 int

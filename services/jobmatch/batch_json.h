@@ -5,7 +5,7 @@
     candidates going out and the results coming back.  Building jansson trees
     for them (about 40 MB/s, bench/RESULTS.md) would cost more CPU than the
     matchers spend scoring, so the CLI only looks at the text (which reader
-    is used where: common/jm_json.h):
+    is used where: common/wire/jm_json.h):
 
       - jm_batch_json_check validates one candidate (RFC 8259 and UTF-8, and
         jansson's own limits: no \u0000, integers that fit a long long, reals

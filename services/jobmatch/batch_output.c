@@ -131,8 +131,9 @@ s_write_behind (jm_batch_output_t *self)
     self->dropped = drop_to;
 }
 
-int
-jm_batch_output_flush (jm_batch_output_t *self, jm_error_t *err)
+//  Writes the buffered records to the file.  Returns 0, or -1 with err.
+static int
+s_flush (jm_batch_output_t *self, jm_error_t *err)
 {
     if (self->buf.len == 0)
         return 0;
@@ -319,7 +320,7 @@ jm_batch_output_record (jm_batch_output_t *self, long line, const jm_batch_item_
         s_tally_not_stored (tally, tally->candidates);
     tally->candidates++;
     if (self->buf.len >= JM_BATCH_OUT_FLUSH)
-        return jm_batch_output_flush (self, err);
+        return s_flush (self, err);
     return 0;
 }
 
@@ -706,7 +707,7 @@ jm_batch_output_destroy (jm_batch_output_t **self_p, bool sync, jm_error_t *err)
         return 0;
     int rc = 0;
     if (self->fd >= 0) {
-        rc = jm_batch_output_flush (self, err);
+        rc = s_flush (self, err);
         if (sync && self->fd != STDOUT_FILENO && fsync (self->fd) && rc == 0)
             rc = jm_error_set (err, JM_ERR_IO, "cannot sync %s: %s", self->path, strerror (errno));
         if (self->fd != STDOUT_FILENO && close (self->fd) && rc == 0)

@@ -96,8 +96,6 @@ int jm_batch_output_record (jm_batch_output_t *self, long line, const jm_batch_i
                             const char *id, const jm_error_t *local, jm_batch_tally_t *tally,
                             jm_error_t *err);
 
-//  Writes the buffered records to the file.  Returns 0, or -1 with err.
-int jm_batch_output_flush (jm_batch_output_t *self, jm_error_t *err);
 
 //  Writes a repaired output: the records of path (format and job_count as
 //  written), with the records of the candidates at positions [0..count)

@@ -173,12 +173,6 @@ jm_batch_pipe_outstanding (const jm_batch_pipe_t *self)
     return self->count;
 }
 
-const char *
-jm_batch_pipe_endpoint (const jm_batch_pipe_t *self)
-{
-    return jm_gateways_text (self->gateways);
-}
-
 jm_batch_pipe_stats_t
 jm_batch_pipe_stats (const jm_batch_pipe_t *self)
 {

@@ -86,8 +86,7 @@ void *jm_batch_pipe_drop (jm_batch_pipe_t *self);
 //  Requests sent and not yet handed back.
 size_t jm_batch_pipe_outstanding (const jm_batch_pipe_t *self);
 
-//  The endpoint (borrowed) and the statistics.
-const char *jm_batch_pipe_endpoint (const jm_batch_pipe_t *self);
+//  The statistics.
 jm_batch_pipe_stats_t jm_batch_pipe_stats (const jm_batch_pipe_t *self);
 
 //  Asks the gateways at endpoint (one, or another when that one is lost)

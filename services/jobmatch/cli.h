@@ -1,6 +1,6 @@
 /*  jobmatch CLI: what the command files share.
 
-    main.c holds the global options and the command table; each command
+    main.c holds the command table (args.c the global settings); each command
     group lives in its own file (cmd_score.c, cmd_skills.c, cmd_jobs.c) and
     exports one handler, int jm_cli_cmd_<group> (jm_cli_t *, argc, argv),
     that parses its own options with jm_cli_getopt and returns the exit
@@ -35,13 +35,25 @@
 //  --help works without data.
 
 typedef struct {
-    const char *data_dir;       //  --data, NULL: jm_data_dir_find
-    bool verbose;               //  --verbose
+    jm_config_t *global;        //  the global settings (jm_cli_global_load)
+    jm_config_t *settings;      //  the command's settings (jm_cli_getopt), or NULL
+    const jm_config_option_t *settings_table;   //  the table settings was read from
     jm_engine_t *engine;        //  NULL until jm_cli_engine
-    const char *curve_server;   //  --curve-server, NULL: JOBMATCH_CURVE_SERVER
-    const char *curve_cert;     //  --curve-cert, NULL: JOBMATCH_CURVE_CERT
-    jm_config_t *settings;      //  the command's settings (jm_cli_settings_load), or NULL
 } jm_cli_t;
+
+//  Reads the global settings (--data, --verbose, --log-format, --curve-*)
+//  from the environment into cli->global; the command line then overrides
+//  them through jm_cli_getopt.  Returns 0, or JM_CLI_FATAL after printing an
+//  error naming the variable, its option and the value.  main destroys
+//  cli->global.
+int jm_cli_global_load (jm_cli_t *cli);
+
+//  The global settings' current values (borrowed; NULL for --data and the
+//  CURVE files when not set).
+const char *jm_cli_data_dir (const jm_cli_t *cli);
+bool jm_cli_verbose (const jm_cli_t *cli);
+const char *jm_cli_curve_server (const jm_cli_t *cli);
+const char *jm_cli_curve_cert (const jm_cli_t *cli);
 
 //  Returns the engine, loading it on the first call; NULL after printing
 //  the reason on stderr (the caller exits JM_CLI_FATAL).
@@ -77,8 +89,10 @@ int jm_cli_cmd_status (jm_cli_t *cli, int argc, char **argv);    //  the gateway
 
 //  ---------------------------------------------------------------------------
 //  Options (args.c).  A command describes its options in a table ending
-//  with a { NULL } row; the same table drives parsing and --help.  Global
-//  options (--data, --verbose, --help) are accepted by every command.
+//  with a { NULL } row; the same table drives parsing and --help.  Valued
+//  settings (--gateway, --batch...) are rows of a jm_config table, as the
+//  services' are; the global settings (--data, --verbose, --log-format,
+//  --curve-server, --curve-cert) and --help are accepted by every command.
 
 typedef struct {
     const char *name;           //  "job" for --job
@@ -114,16 +128,13 @@ typedef struct {
 //  Reads the next argument.  Returns the option's row in spec->options (its
 //  value in *value, NULL for a flag), JM_CLI_ARG with the argument in
 //  *value, JM_CLI_END, or JM_CLI_EXIT with *status set to 0 after --help or
-//  2 after a usage error (already printed).  Global options and settings
-//  (spec->settings, into cli->settings) are applied and skipped.  After "--" everything is positional; "-" always is.
+//  2 after a usage error (already printed).  Settings (spec->settings, into
+//  cli->settings, read from the environment on the first call) and global
+//  settings (into cli->global) are applied and skipped.  After "--"
+//  everything is positional; "-" always is.
 int jm_cli_getopt (jm_cli_t *cli, const jm_cli_spec_t *spec, jm_cli_args_t *args,
                    const char **value, int *status);
 
-//  Reads the environment for the settings of spec into cli->settings (the
-//  command line then overrides them through jm_cli_getopt; read them with
-//  jm_config_int or jm_config_string).  Returns 0, or JM_CLI_FATAL after
-//  printing a usage error naming the variable.  main destroys the settings.
-int jm_cli_settings_load (jm_cli_t *cli, const jm_cli_spec_t *spec);
 
 //  Prints the help of a command built from its spec.
 void jm_cli_print_help (const jm_cli_spec_t *spec, FILE *file);
@@ -131,10 +142,6 @@ void jm_cli_print_help (const jm_cli_spec_t *spec, FILE *file);
 //  Prints "jobmatch CMD: message" and the --help hint on stderr; returns 2.
 int jm_cli_usage_error (const jm_cli_spec_t *spec, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
-
-//  Sets the log format from a --log-format or JOBMATCH_LOG_FORMAT value;
-//  returns 0, or -1 when name is neither text nor json.
-int jm_cli_log_format (const char *name);
 
 //  Parses value, given for --name or its environment variable, as a whole
 //  number in [low, high] into *out.  Returns 0, or JM_CLI_FATAL after
@@ -224,10 +231,6 @@ jm_cli_num (json_t *object, const char *key)
 
 //  Offset of the first invalid UTF-8 byte in text, or -1 when it is valid.
 long jm_cli_utf8_invalid (const char *text, size_t len);
-
-//  Display width of valid UTF-8 text, roughly: one column per code point,
-//  two for East Asian wide characters, none for combining marks.
-int jm_cli_text_width (const char *text, size_t len);
 
 //  A text table: columns with headers, rows of cells, columns padded to the
 //  widest cell.  Cells are copied; control characters show as '?' and a

@@ -50,7 +50,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JM_BATCH_GATEWAY          "tcp://127.0.0.1:5570"
 #define JM_BATCH_SERVICE          "jobmatch.match"
 #define JM_BATCH_JOBS_SERVICE     "jobmatch.jobs"
 #define JM_BATCH_JOBS_MAX         1024
@@ -83,13 +82,10 @@ enum { s_OPT_JOB, s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_F
 
 //  The settings, read as the services read theirs (jm_config).
 static const jm_config_option_t s_settings [] = {
-    { "gateway", JM_CONFIG_STRING, JM_BATCH_GATEWAY, 0, 0,
-      "the gateways, separated by commas: requests spread over them, a lost one's go to another" },
+    JM_CLI_REMOTE_SETTINGS,
     { "window", JM_CONFIG_INT, "8", 1, 1000, "requests in flight" },
     { "batch", JM_CONFIG_INT, "500", 1, JM_BATCH_CANDIDATES_MAX,
       "candidates per request (when not given: 500 / number of jobs, at least 10)" },
-    { "timeout-ms", JM_CONFIG_INT, "10000", 1, 86400000,
-      "wait for each reply this long before resending" },
     { "retries", JM_CONFIG_INT, "5", 0, 1000, "resends of a request that timed out or was refused" },
     { "nice", JM_CONFIG_INT, "10", 0, 19,
       "CPU priority as a nice value: Redis and the gateway first" },
@@ -923,7 +919,7 @@ s_all_jobs (s_batch_t *self)
             rc = JM_CLI_FATAL;
         for (int i = 0; engine && i < jm_engine_job_count (engine) && i < JM_BATCH_JOBS_MAX; i++)
             self->jobs [self->job_count++] = jm_job_id (jm_engine_job_at (engine, i));
-        if (engine && self->cli->verbose)
+        if (engine && jm_cli_verbose (self->cli))
             fprintf (stderr, "%s batch: no job registry (%s) at the gateway: using the %d local jobs\n",
                      JM_CLI_PROGRAM, JM_BATCH_JOBS_SERVICE, self->job_count);
     }
@@ -1016,9 +1012,6 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     jm_batch_format_t in_format = JM_BATCH_FORMAT_AUTO;
     int out_format = -1;
     bool all_jobs = false, resume = false, force = false, verify = false;
-    //  the environment first; the command line overrides it
-    if (jm_cli_settings_load (cli, &s_spec))
-        return JM_CLI_FATAL;
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
     const char *value;
     int option, status = JM_CLI_OK;

@@ -27,13 +27,12 @@
 #define JM_JOBS_SERVICE "jobmatch.jobs"
 
 static const jm_cli_option_t s_list_options [] = {
-    JM_CLI_REMOTE_OPTIONS,
     { "json",    NULL, "one JSON object per job (the default when stdout is not a terminal)" },
     { "table",   NULL, "a table (the default on a terminal)" },
     { "offline", NULL, "list the local data's profiles, not the registry's (a table unless --json)" },
     { NULL }
 };
-enum { s_LIST_JSON = JM_CLI_REMOTE_OPTION_ROWS, s_LIST_TABLE, s_LIST_OFFLINE };
+enum { s_LIST_JSON, s_LIST_TABLE, s_LIST_OFFLINE };
 
 static const jm_cli_spec_t s_list_spec = {
     "jobs list", "[OPTIONS]",
@@ -42,7 +41,8 @@ static const jm_cli_spec_t s_list_spec = {
     "--offline, the local data's profiles: id, title, version and requirements.",
     s_list_options,
     JM_CLI_REMOTE_EXIT_HELP
-    "With --offline: 0 done, 2 the local data cannot be read.\n"
+    "With --offline: 0 done, 2 the local data cannot be read.\n",
+    jm_cli_remote_settings
 };
 
 static const jm_cli_option_t s_show_options [] = {
@@ -61,11 +61,6 @@ static const jm_cli_spec_t s_show_spec = {
     "Exit status: 0 done, 2 unknown job, unreadable or invalid job file or data.\n"
 };
 
-static const jm_cli_option_t s_remote_options [] = {
-    JM_CLI_REMOTE_OPTIONS,
-    { NULL }
-};
-
 static const jm_cli_spec_t s_put_spec = {
     "jobs put", "[OPTIONS] FILE|-",
     "Creates or replaces a job in the registry from a job file (JSON: id, title,\n"
@@ -73,18 +68,18 @@ static const jm_cli_spec_t s_put_spec = {
     "with its new version.  Every skill must be known to the taxonomy: unknown names\n"
     "are listed with the closest known skill.  A job that had a ranking is re-scored\n"
     "in the background; 'jobmatch jobs list' shows the progress.",
-    s_remote_options,
+    NULL,
     "An invalid job (unknown skills, a bad weight, ...) is refused: exit 1.  A file\n"
     "that is not one JSON object is reported with its line and column: exit 2.\n"
-    "\n" JM_CLI_REMOTE_EXIT_HELP
+    "\n" JM_CLI_REMOTE_EXIT_HELP,
+    jm_cli_remote_settings
 };
 
 static const jm_cli_option_t s_get_options [] = {
-    JM_CLI_REMOTE_OPTIONS,
     { "full", NULL, "the whole reply: the job, ranked_version and rescoring" },
     { NULL }
 };
-enum { s_GET_FULL = JM_CLI_REMOTE_OPTION_ROWS };
+enum { s_GET_FULL };
 
 static const jm_cli_spec_t s_get_spec = {
     "jobs get", "[OPTIONS] ID",
@@ -92,16 +87,18 @@ static const jm_cli_spec_t s_get_spec = {
     "The output can be edited and given back to 'jobmatch jobs put'.",
     s_get_options,
     "An id that is not registered is not_found: exit 1.\n"
-    "\n" JM_CLI_REMOTE_EXIT_HELP
+    "\n" JM_CLI_REMOTE_EXIT_HELP,
+    jm_cli_remote_settings
 };
 
 static const jm_cli_spec_t s_delete_spec = {
     "jobs delete", "[OPTIONS] ID",
     "Removes a job from the registry, with its ranking and results.  A built-in job\n"
     "deleted stays deleted.",
-    s_remote_options,
+    NULL,
     "An id that is not registered is not_found: exit 1.\n"
-    "\n" JM_CLI_REMOTE_EXIT_HELP
+    "\n" JM_CLI_REMOTE_EXIT_HELP,
+    jm_cli_remote_settings
 };
 
 static const jm_cli_spec_t s_group_spec = {
@@ -123,9 +120,9 @@ static const jm_cli_spec_t s_group_spec = {
 
 //  Sends request (taken) to the registry: jm_cli_remote_ask.
 static json_t *
-s_call (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, json_t *request, int *status)
+s_call (jm_cli_t *cli, json_t *request, int *status)
 {
-    return jm_cli_remote_ask (cli, opts, JM_JOBS_SERVICE, &request, status);
+    return jm_cli_remote_ask (cli, JM_JOBS_SERVICE, &request, status);
 }
 
 //  Writes out to stdout and frees it.  Returns the exit status.
@@ -146,10 +143,10 @@ s_int (json_t *object, const char *key)
 
 //  The registry's jobs, as a table or JSON lines.
 static int
-s_list_remote (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, bool table)
+s_list_remote (jm_cli_t *cli, bool table)
 {
     int status;
-    json_t *reply = s_call (cli, opts, json_pack ("{s:s}", "op", "list"), &status);
+    json_t *reply = s_call (cli, json_pack ("{s:s}", "op", "list"), &status);
     if (!reply) {
         if (status == JM_CLI_FATAL)
             jm_cli_error ("'jobmatch jobs list --offline' lists the local data's profiles");
@@ -203,19 +200,12 @@ static int
 s_list (jm_cli_t *cli, int argc, char **argv)
 {
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
-    jm_cli_remote_opts_t opts;
-    jm_cli_remote_opts_init (&opts);
     const char *value;
     bool json = false, table = false, offline = false;
     int option, status = JM_CLI_OK;
     while ((option = jm_cli_getopt (cli, &s_list_spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT)
             return status;
-        if (option >= 0 && option < JM_CLI_REMOTE_OPTION_ROWS) {
-            if (jm_cli_remote_opts_set (&opts, &s_list_spec, option, value))
-                return JM_CLI_FATAL;
-        }
-        else
         if (option == s_LIST_JSON)
             json = true;
         else
@@ -230,7 +220,7 @@ s_list (jm_cli_t *cli, int argc, char **argv)
     if (json && table)
         return jm_cli_usage_error (&s_list_spec, "--json or --table, not both");
     if (!offline)
-        return s_list_remote (cli, &opts, jm_cli_want_table (table, json));
+        return s_list_remote (cli, jm_cli_want_table (table, json));
     jm_engine_t *engine = jm_cli_engine (cli);
     if (!engine)
         return JM_CLI_FATAL;
@@ -362,28 +352,22 @@ s_show (jm_cli_t *cli, int argc, char **argv)
     return status;
 }
 
-//  Reads the arguments of put, get and delete: the remote options, one
-//  positional argument (what names it, for the usage error) and, when flag
-//  is not NULL, the flag in the spec's row after the remote options.
+//  Reads the arguments of put, get and delete: one positional argument
+//  (what names it, for the usage error) and, when flag is not NULL, the
+//  flag in the spec's first option row.
 //  Returns JM_CLI_OK, or the status to exit with after --help or a usage
 //  error.
 static int
-s_one_arg (jm_cli_t *cli, const jm_cli_spec_t *spec, int argc, char **argv, jm_cli_remote_opts_t *opts,
-           const char *what, const char **arg, bool *flag)
+s_one_arg (jm_cli_t *cli, const jm_cli_spec_t *spec, int argc, char **argv, const char *what,
+           const char **arg, bool *flag)
 {
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
-    jm_cli_remote_opts_init (opts);
     const char *value;
     int option, status = JM_CLI_OK;
     *arg = NULL;
     while ((option = jm_cli_getopt (cli, spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT)
             return status == JM_CLI_OK ? -1 : status;
-        if (option >= 0 && option < JM_CLI_REMOTE_OPTION_ROWS) {
-            if (jm_cli_remote_opts_set (opts, spec, option, value))
-                return JM_CLI_FATAL;
-        }
-        else
         if (option >= 0 && flag)
             *flag = true;
         else
@@ -400,15 +384,14 @@ s_one_arg (jm_cli_t *cli, const jm_cli_spec_t *spec, int argc, char **argv, jm_c
 static int
 s_put (jm_cli_t *cli, int argc, char **argv)
 {
-    jm_cli_remote_opts_t opts;
     const char *path;
-    int status = s_one_arg (cli, &s_put_spec, argc, argv, &opts, "job file", &path, NULL);
+    int status = s_one_arg (cli, &s_put_spec, argc, argv, "job file", &path, NULL);
     if (status)
         return status < 0 ? JM_CLI_OK : status;
     json_t *job = jm_cli_object_read (path, "job");
     if (!job)
         return JM_CLI_FATAL;
-    json_t *reply = s_call (cli, &opts, json_pack ("{s:s, s:o}", "op", "put", "job", job), &status);
+    json_t *reply = s_call (cli, json_pack ("{s:s, s:o}", "op", "put", "job", job), &status);
     if (!reply)
         return status;
     jm_buf_t out;
@@ -430,13 +413,12 @@ s_put (jm_cli_t *cli, int argc, char **argv)
 static int
 s_get (jm_cli_t *cli, int argc, char **argv)
 {
-    jm_cli_remote_opts_t opts;
     const char *id;
     bool full = false;
-    int status = s_one_arg (cli, &s_get_spec, argc, argv, &opts, "job id", &id, &full);
+    int status = s_one_arg (cli, &s_get_spec, argc, argv, "job id", &id, &full);
     if (status)
         return status < 0 ? JM_CLI_OK : status;
-    json_t *reply = s_call (cli, &opts, json_pack ("{s:s, s:s}", "op", "get", "id", id), &status);
+    json_t *reply = s_call (cli, json_pack ("{s:s, s:s}", "op", "get", "id", id), &status);
     if (!reply)
         return status;
     jm_buf_t out;
@@ -451,12 +433,11 @@ s_get (jm_cli_t *cli, int argc, char **argv)
 static int
 s_delete (jm_cli_t *cli, int argc, char **argv)
 {
-    jm_cli_remote_opts_t opts;
     const char *id;
-    int status = s_one_arg (cli, &s_delete_spec, argc, argv, &opts, "job id", &id, NULL);
+    int status = s_one_arg (cli, &s_delete_spec, argc, argv, "job id", &id, NULL);
     if (status)
         return status < 0 ? JM_CLI_OK : status;
-    json_t *reply = s_call (cli, &opts, json_pack ("{s:s, s:s}", "op", "delete", "id", id), &status);
+    json_t *reply = s_call (cli, json_pack ("{s:s, s:s}", "op", "delete", "id", id), &status);
     if (!reply)
         return status;
     jm_buf_t out;

@@ -102,10 +102,10 @@ s_parse_long (const char *text, long min, long max, long *value)
 
 //  Sends request (taken) to service: jm_cli_remote_ask.
 static json_t *
-s_call (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *service, json_t *request,
+s_call (jm_cli_t *cli, const char *service, json_t *request,
         int *status)
 {
-    return jm_cli_remote_ask (cli, opts, service, &request, status);
+    return jm_cli_remote_ask (cli, service, &request, status);
 }
 
 //  Writes out to stdout and frees it.  Returns the exit status.
@@ -122,14 +122,13 @@ s_write (jm_buf_t *out)
 //  results
 
 static const jm_cli_option_t s_results_options [] = {
-    JM_CLI_REMOTE_OPTIONS,
     { "explain", NULL, "a readable breakdown instead of JSON" },
     { "all",     NULL, "every job's result for one CANDIDATE (give only the candidate)" },
     { "json",    NULL, "with --all: JSON lines (the default when stdout is not a terminal)" },
     { "table",   NULL, "with --all: a table (the default on a terminal)" },
     { NULL }
 };
-enum { s_RESULTS_EXPLAIN = JM_CLI_REMOTE_OPTION_ROWS, s_RESULTS_ALL, s_RESULTS_JSON, s_RESULTS_TABLE };
+enum { s_RESULTS_EXPLAIN, s_RESULTS_ALL, s_RESULTS_JSON, s_RESULTS_TABLE };
 
 static const jm_cli_spec_t s_results_spec = {
     "results", "[OPTIONS] JOB CANDIDATE | --all CANDIDATE",
@@ -139,15 +138,16 @@ static const jm_cli_spec_t s_results_spec = {
     s_results_options,
     "The result is the one scored against the job version it names (job_version);\n"
     "a candidate never scored for the job is not_found (exit 1).\n"
-    "\n" JM_CLI_REMOTE_EXIT_HELP
+    "\n" JM_CLI_REMOTE_EXIT_HELP,
+    jm_cli_remote_settings
 };
 
 //  The results of one candidate across jobs, as a table or JSON lines.
 static int
-s_results_all (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *candidate, bool table)
+s_results_all (jm_cli_t *cli, const char *candidate, bool table)
 {
     int status;
-    json_t *reply = s_call (cli, opts, JM_RESULTS_SERVICE,
+    json_t *reply = s_call (cli, JM_RESULTS_SERVICE,
                             json_pack ("{s:s, s:s, s:s}", "op", "candidate", "candidate", candidate,
                                        "detail", table ? "summary" : "full"), &status);
     if (!reply)
@@ -201,8 +201,6 @@ int
 jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv)
 {
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
-    jm_cli_remote_opts_t opts;
-    jm_cli_remote_opts_init (&opts);
     const char *value, *names [2] = { NULL, NULL };
     int count = 0;
     bool explain = false, all = false, json = false, table = false;
@@ -210,11 +208,6 @@ jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv)
     while ((option = jm_cli_getopt (cli, &s_results_spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT)
             return status;
-        if (option >= 0 && option < JM_CLI_REMOTE_OPTION_ROWS) {
-            if (jm_cli_remote_opts_set (&opts, &s_results_spec, option, value))
-                return JM_CLI_FATAL;
-        }
-        else
         if (option == s_RESULTS_EXPLAIN)
             explain = true;
         else
@@ -240,14 +233,14 @@ jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv)
         if (explain)
             return jm_cli_usage_error (&s_results_spec, "--explain shows one result: give a job and "
                                        "a candidate");
-        return s_results_all (cli, &opts, names [0], jm_cli_want_table (table, json));
+        return s_results_all (cli, names [0], jm_cli_want_table (table, json));
     }
     if (count != 2)
         return jm_cli_usage_error (&s_results_spec, "give a job id and a candidate id");
     if (json || table)
         return jm_cli_usage_error (&s_results_spec, "--json and --table go with --all; one result "
                                    "prints as JSON, or as a table with --explain");
-    json_t *reply = s_call (cli, &opts, JM_RESULTS_SERVICE,
+    json_t *reply = s_call (cli, JM_RESULTS_SERVICE,
                             json_pack ("{s:s, s:s, s:s, s:s}", "op", "result", "job", names [0],
                                        "candidate", names [1], "detail", "full"), &status);
     if (!reply)
@@ -268,7 +261,6 @@ jm_cli_cmd_results (jm_cli_t *cli, int argc, char **argv)
 //  rank
 
 static const jm_cli_option_t s_rank_options [] = {
-    JM_CLI_REMOTE_OPTIONS,
     { "limit",     "N", "entries to show, 1..1000 (default 20)" },
     { "offset",    "N", "entries to skip first (default 0)" },
     { "min-score", "X", "only scores of X or more (0..100)" },
@@ -278,7 +270,7 @@ static const jm_cli_option_t s_rank_options [] = {
     { NULL }
 };
 enum {
-    s_RANK_LIMIT = JM_CLI_REMOTE_OPTION_ROWS, s_RANK_OFFSET, s_RANK_MIN_SCORE, s_RANK_BAND,
+    s_RANK_LIMIT, s_RANK_OFFSET, s_RANK_MIN_SCORE, s_RANK_BAND,
     s_RANK_JSON, s_RANK_TABLE
 };
 
@@ -298,7 +290,8 @@ static const jm_cli_spec_t s_rank_spec = {
     "progress; 'jobmatch jobs list' shows it too.\n"
     "\n"
     "A job that is not registered is not_found: exit 1.\n"
-    "\n" JM_CLI_REMOTE_EXIT_HELP
+    "\n" JM_CLI_REMOTE_EXIT_HELP,
+    jm_cli_remote_settings
 };
 
 //  The footer of a ranking page: which entries, of how many, which version,
@@ -378,8 +371,6 @@ int
 jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv)
 {
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
-    jm_cli_remote_opts_t opts;
-    jm_cli_remote_opts_init (&opts);
     const char *value, *job = NULL, *band = NULL;
     long limit = 20, offset = 0;
     double min_score = -1;
@@ -388,11 +379,6 @@ jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv)
     while ((option = jm_cli_getopt (cli, &s_rank_spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT)
             return status;
-        if (option >= 0 && option < JM_CLI_REMOTE_OPTION_ROWS) {
-            if (jm_cli_remote_opts_set (&opts, &s_rank_spec, option, value))
-                return JM_CLI_FATAL;
-        }
-        else
         if (option == s_RANK_LIMIT) {
             if (s_parse_long (value, 1, JM_RANK_LIMIT_MAX, &limit))
                 return jm_cli_usage_error (&s_rank_spec, "--limit must be a number from 1 to %d",
@@ -439,7 +425,7 @@ jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv)
                                  "band", band ? json_string (band) : json_null ());
     if (min_score >= 0)
         json_object_set_new (request, "min_score", json_real (min_score));
-    json_t *reply = s_call (cli, &opts, JM_RESULTS_SERVICE, request, &status);
+    json_t *reply = s_call (cli, JM_RESULTS_SERVICE, request, &status);
     if (!reply)
         return status;
     jm_buf_t out;
@@ -468,13 +454,12 @@ jm_cli_cmd_rank (jm_cli_t *cli, int argc, char **argv)
 //  best
 
 static const jm_cli_option_t s_best_options [] = {
-    JM_CLI_REMOTE_OPTIONS,
     { "limit", "N", "jobs to show, 1..100 (default 10)" },
     { "json",  NULL, "JSON lines (the default when stdout is not a terminal)" },
     { "table", NULL, "a table (the default on a terminal)" },
     { NULL }
 };
-enum { s_BEST_LIMIT = JM_CLI_REMOTE_OPTION_ROWS, s_BEST_JSON, s_BEST_TABLE };
+enum { s_BEST_LIMIT, s_BEST_JSON, s_BEST_TABLE };
 
 static const jm_cli_spec_t s_best_spec = {
     "best", "[OPTIONS] CANDIDATE-FILE|-",
@@ -485,15 +470,16 @@ static const jm_cli_spec_t s_best_spec = {
     "A candidate the service cannot read (a field of the wrong type, no skills) is\n"
     "refused: exit 1.  A file that is not one JSON object is reported with its line\n"
     "and column: exit 2.\n"
-    "\n" JM_CLI_REMOTE_EXIT_HELP
+    "\n" JM_CLI_REMOTE_EXIT_HELP,
+    jm_cli_remote_settings
 };
 
 //  The titles of the registered jobs, id -> title, or NULL when the
 //  registry does not answer (the table then goes without them).
 static json_t *
-s_job_titles (jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
+s_job_titles (jm_cli_t *cli)
 {
-    jm_cli_remote_t *remote = jm_cli_remote_new (cli, opts);
+    jm_cli_remote_t *remote = jm_cli_remote_new (cli);
     json_t *request = json_pack ("{s:s}", "op", "list");
     json_t *reply = remote ? jm_cli_remote_request (remote, JM_JOBS_SERVICE, request, NULL) : NULL;
     jm_cli_remote_destroy (&remote);
@@ -515,8 +501,6 @@ int
 jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv)
 {
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
-    jm_cli_remote_opts_t opts;
-    jm_cli_remote_opts_init (&opts);
     const char *value, *path = NULL;
     long limit = 10;
     bool json = false, table = false;
@@ -524,11 +508,6 @@ jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv)
     while ((option = jm_cli_getopt (cli, &s_best_spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT)
             return status;
-        if (option >= 0 && option < JM_CLI_REMOTE_OPTION_ROWS) {
-            if (jm_cli_remote_opts_set (&opts, &s_best_spec, option, value))
-                return JM_CLI_FATAL;
-        }
-        else
         if (option == s_BEST_LIMIT) {
             if (s_parse_long (value, 1, JM_BEST_LIMIT_MAX, &limit))
                 return jm_cli_usage_error (&s_best_spec, "--limit must be a number from 1 to %d",
@@ -553,7 +532,7 @@ jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv)
     json_t *candidate = jm_cli_object_read (path, "candidate");
     if (!candidate)
         return JM_CLI_FATAL;
-    json_t *reply = s_call (cli, &opts, JM_RESULTS_SERVICE,
+    json_t *reply = s_call (cli, JM_RESULTS_SERVICE,
                             json_pack ("{s:s, s:o, s:I, s:s}", "op", "best", "candidate", candidate,
                                        "limit", (json_int_t) limit, "detail",
                                        jm_cli_want_table (table, json) ? "summary" : "full"),
@@ -571,7 +550,7 @@ jm_cli_cmd_best (jm_cli_t *cli, int argc, char **argv)
         json_decref (reply);
         return s_write (&out);
     }
-    json_t *titles = json_array_size (results) ? s_job_titles (cli, &opts) : NULL;
+    json_t *titles = json_array_size (results) ? s_job_titles (cli) : NULL;
     static const char *headers [] = { ">RANK", "JOB", "TITLE", "SCORE", "BAND", "REQUIRED", NULL };
     jm_cli_table_t *rows = jm_cli_table_new (headers);
     jm_cli_table_limit (rows, 1, 32);

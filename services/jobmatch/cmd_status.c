@@ -24,12 +24,11 @@
 #define JM_FAILURES_MAX     100         //  the most the gateway keeps
 
 static const jm_cli_option_t s_options [] = {
-    JM_CLI_REMOTE_OPTIONS,
     { "json",     NULL, "the gateway's document as one JSON object" },
     { "failures", "N",  "show the last N failed requests, 0..100 (default 20)" },
     { NULL }
 };
-enum { s_JSON = JM_CLI_REMOTE_OPTION_ROWS, s_FAILURES };
+enum { s_JSON, s_FAILURES };
 
 static const jm_cli_spec_t s_spec = {
     "status", "[OPTIONS]",
@@ -41,7 +40,8 @@ static const jm_cli_spec_t s_spec = {
     s_options,
     "Exit status: 0 a worker serves jobmatch.match; 1 no worker is registered\n"
     "for jobmatch.match; 2 no answer from the gateway within --timeout-ms, or a\n"
-    "usage error.\n"
+    "usage error.\n",
+    jm_cli_remote_settings
 };
 
 
@@ -247,8 +247,6 @@ int
 jm_cli_cmd_status (jm_cli_t *cli, int argc, char **argv)
 {
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
-    jm_cli_remote_opts_t opts;
-    jm_cli_remote_opts_init (&opts);
     const char *value;
     bool json = false;
     int shown = JM_FAILURES_SHOWN;
@@ -256,11 +254,6 @@ jm_cli_cmd_status (jm_cli_t *cli, int argc, char **argv)
     while ((option = jm_cli_getopt (cli, &s_spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT)
             return status;
-        if (option >= 0 && option < JM_CLI_REMOTE_OPTION_ROWS) {
-            if (jm_cli_remote_opts_set (&opts, &s_spec, option, value))
-                return JM_CLI_FATAL;
-        }
-        else
         if (option == s_JSON)
             json = true;
         else
@@ -272,7 +265,7 @@ jm_cli_cmd_status (jm_cli_t *cli, int argc, char **argv)
             return jm_cli_usage_error (&s_spec, "unexpected argument '%s'", value);
     }
     json_t *request = json_pack ("{s:i}", "failures", shown);
-    json_t *doc = jm_cli_remote_ask (cli, &opts, JM_STATUS_SERVICE, &request, &status);
+    json_t *doc = jm_cli_remote_ask (cli, JM_STATUS_SERVICE, &request, &status);
     if (!doc)
         return status;
     json_object_del (doc, "ok");

@@ -32,17 +32,17 @@
 #define s_BODY_BYTES        (4 * 1024 * 1024)   //  a request's candidates, at most (gateway: 8 MB)
 
 static const jm_cli_option_t s_options [] = {
-    JM_CLI_REMOTE_OPTIONS,
     { "job",     "ID", "a job id; repeatable (default " JM_DEFAULT_JOB ", env JOBMATCH_JOB: ids separated by commas)" },
     { "explain", NULL, "a readable breakdown per candidate and job, not JSON" },
     { "ranked",  NULL, "one ranking table per job, best first, not JSON" },
     { "detail",  "LEVEL", "how much of each result: score, summary or full (default summary; --explain: full)" },
     { NULL }
 };
-enum { s_OPT_GATEWAY, s_OPT_TIMEOUT, s_OPT_JOB, s_OPT_EXPLAIN, s_OPT_RANKED, s_OPT_DETAIL };
+enum { s_OPT_JOB, s_OPT_EXPLAIN, s_OPT_RANKED, s_OPT_DETAIL };
 
 //  The settings, read as the services read theirs (jm_config).
 static const jm_config_option_t s_settings [] = {
+    JM_CLI_REMOTE_SETTINGS,
     { "batch", JM_CONFIG_INT, "100", 1, s_BATCH_MAX, "candidates per request" },
     { "window", JM_CONFIG_INT, "8", 1, 1000, "requests in flight" },
     { "retries", JM_CONFIG_INT, "3", 0, 1000, "resends of a request that timed out or was refused" },
@@ -106,13 +106,13 @@ typedef struct {
 
 typedef struct {
     jm_cli_t *cli;
-    jm_cli_remote_opts_t remote;
     const char *jobs [s_JOBS_MAX];
     int job_count;
     char *job_env;              //  a copy of JOBMATCH_JOB, which jobs may point into
     bool explain, ranked;
     const char *detail;         //  asked of the matcher: what the output shows
-    int batch, window, retries;
+    const char *gateway;        //  the settings (cli->settings)
+    int timeout_ms, batch, window, retries;
     const char *input_name;
     s_item_t *items;
     long count, cap;
@@ -516,14 +516,12 @@ s_write_rankings (s_submit_t *self)
 //  ---------------------------------------------------------------------------
 //  Setup
 
-//  The jobs of JOBMATCH_JOB (ids separated by commas) and the settings'
-//  variables; the command line overrides them.  Returns 0 or JM_CLI_FATAL
+//  The jobs of JOBMATCH_JOB (ids separated by commas); the command line
+//  overrides them.  Returns 0 or JM_CLI_FATAL
 //  after a usage error.
 static int
 s_from_env (s_submit_t *self)
 {
-    if (jm_cli_settings_load (self->cli, &s_spec))
-        return JM_CLI_FATAL;
     const char *jobs = getenv ("JOBMATCH_JOB");
     if (jobs && *jobs) {
         self->job_env = jm_strdup (jobs);
@@ -545,7 +543,6 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
     self.cli = cli;
     jm_error_clear (&self.fatal);
     jm_buf_init (&self.out);
-    jm_cli_remote_opts_init (&self.remote);
     int status = s_from_env (&self);
     bool jobs_given = false;
     jm_detail_t detail;
@@ -562,10 +559,6 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
                 if (path)
                     status = jm_cli_usage_error (&s_spec, "one input at most (got '%s' and '%s')", path, value);
                 path = value;
-                break;
-            case s_OPT_GATEWAY:
-            case s_OPT_TIMEOUT:
-                status = jm_cli_remote_opts_set (&self.remote, &s_spec, option, value);
                 break;
             case s_OPT_JOB:
                 if (!jobs_given)
@@ -590,6 +583,8 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
         }
     }
     if (status == JM_CLI_OK) {
+        self.gateway = jm_config_string (cli->settings, "gateway");
+        self.timeout_ms = (int) jm_config_int (cli->settings, "timeout-ms");
         self.batch = (int) jm_config_int (cli->settings, "batch");
         self.window = (int) jm_config_int (cli->settings, "window");
         self.retries = (int) jm_config_int (cli->settings, "retries");
@@ -603,9 +598,6 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
                                      self.explain ? "explain" : "ranked");
     if (!self.detail)
         self.detail = self.explain ? "full" : "summary";
-    if (status == JM_CLI_OK && self.remote.timeout_env)
-        status = jm_cli_usage_error (&s_spec, "JOBMATCH_TIMEOUT_MS must be a number of ms from 1 to %d",
-                                     JM_CLI_TIMEOUT_MAX);
     if (self.job_count == 0)
         self.jobs [self.job_count++] = JM_DEFAULT_JOB;
     if (status == JM_CLI_OK)
@@ -634,10 +626,10 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
         if (jm_cli_curve (cli, &curve))
             status = JM_CLI_FATAL;
         else {
-            self.pipe = jm_batch_pipe_new (self.remote.gateway, curve, self.remote.timeout_ms, self.retries, &err);
+            self.pipe = jm_batch_pipe_new (self.gateway, curve, self.timeout_ms, self.retries, &err);
             //  a wrong endpoint is told at once, not after every retry of a request
-            if (!self.pipe || (self.count && jm_batch_pipe_probe (self.remote.gateway, curve, s_SERVICE,
-                                                                  self.remote.timeout_ms < 5000 ? self.remote.timeout_ms
+            if (!self.pipe || (self.count && jm_batch_pipe_probe (self.gateway, curve, s_SERVICE,
+                                                                  self.timeout_ms < 5000 ? self.timeout_ms
                                                                                                 : 5000, &err) < 0)) {
                 jm_cli_error ("%s: %s", err.code, err.message);
                 status = JM_CLI_FATAL;
@@ -659,9 +651,9 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
             jm_buf_t message;
             jm_buf_init (&message);
             jm_cli_text_clean (&message, self.fatal.message, 0);
-            bool named = message.data && strstr (message.data, self.remote.gateway);
+            bool named = message.data && strstr (message.data, self.gateway);
             jm_cli_error ("%s: %s%s%s%s", self.fatal.code, message.data ? message.data : "",
-                          named ? "" : " (gateway ", named ? "" : self.remote.gateway, named ? "" : ")");
+                          named ? "" : " (gateway ", named ? "" : self.gateway, named ? "" : ")");
             jm_buf_free (&message);
             status = JM_CLI_FATAL;
         }

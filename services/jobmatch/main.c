@@ -2,7 +2,7 @@
 
     Offline commands work on the local data (data/taxonomy.json and
     data/jobs/): score candidates, normalize and extract skills, list and
-    show jobs.  This file holds the global options, the command table and
+    show jobs.  This file holds the command table and
     what every command shares (the engine, job lookup, output); each command
     group lives in cmd_<group>.c.  To add a group: write its handler, add
     one row to s_commands.                                                  */
@@ -21,7 +21,7 @@
 #endif
 
 //  The command groups; each handler parses the rest of the command line
-//  (global options may follow the command too) and returns the exit status.
+//  (global settings may follow the command too) and returns the exit status.
 //  A group's own --help lists its subcommands; s_spec below lists them all.
 typedef struct {
     const char *name;
@@ -109,10 +109,10 @@ jm_cli_engine (jm_cli_t *cli)
 {
     if (cli->engine)
         return cli->engine;
-    jm_log_init (JM_CLI_PROGRAM, cli->verbose ? JM_LOG_DEBUG : JM_LOG_WARNING);
+    jm_log_init (JM_CLI_PROGRAM, jm_cli_verbose (cli) ? JM_LOG_DEBUG : JM_LOG_WARNING);
     jm_error_t err;
     jm_error_clear (&err);
-    const char *data_dir = cli->data_dir ? cli->data_dir : jm_data_dir_find ();
+    const char *data_dir = jm_cli_data_dir (cli) ? jm_cli_data_dir (cli) : jm_data_dir_find ();
     cli->engine = jm_engine_new (data_dir, &err);
     if (!cli->engine) {
         jm_cli_error ("%s", err.message);
@@ -175,22 +175,18 @@ jm_cli_job (jm_cli_t *cli, const char *arg, jm_job_t **owned_p)
     return NULL;
 }
 
-int
-main (int argc, char **argv)
+//  Reads the global settings and the command, and runs it.  Returns the
+//  exit status.
+static int
+s_run (jm_cli_t *cli, int argc, char **argv)
 {
-    jm_cli_t cli = { NULL, false, NULL, NULL, NULL, NULL };
-    if (!isatty (fileno (stdout)))
-        setvbuf (stdout, NULL, _IOFBF, 1 << 16);
-    const char *log_format = getenv ("JOBMATCH_LOG_FORMAT");
-    if (log_format && *log_format && jm_cli_log_format (log_format)) {
-        jm_cli_error ("JOBMATCH_LOG_FORMAT: expected text or json");
+    if (jm_cli_global_load (cli))
         return JM_CLI_FATAL;
-    }
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
     const char *value = NULL;
     int option, status = JM_CLI_OK;
     const s_command_t *command = NULL;
-    while (!command && (option = jm_cli_getopt (&cli, &s_spec, &args, &value, &status)) != JM_CLI_END) {
+    while (!command && (option = jm_cli_getopt (cli, &s_spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT)
             return status;
         if (option == 0) {
@@ -213,10 +209,20 @@ main (int argc, char **argv)
         jm_cli_print_help (&s_spec, stderr);
         return JM_CLI_FATAL;
     }
-    status = command->handler (&cli, argc - args.index, argv + args.index);
+    return command->handler (cli, argc - args.index, argv + args.index);
+}
+
+int
+main (int argc, char **argv)
+{
+    jm_cli_t cli = { NULL, NULL, NULL, NULL };
+    if (!isatty (fileno (stdout)))
+        setvbuf (stdout, NULL, _IOFBF, 1 << 16);
+    int status = s_run (&cli, argc, argv);
     if (jm_cli_flush () && status == JM_CLI_OK)
         status = JM_CLI_FATAL;
     jm_engine_destroy (&cli.engine);
     jm_config_destroy (&cli.settings);
+    jm_config_destroy (&cli.global);
     return status;
 }

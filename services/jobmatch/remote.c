@@ -23,63 +23,17 @@ struct _jm_cli_remote_t {
     int timeout_ms;
 };
 
-//  Parses a timeout in ms, 1..JM_CLI_TIMEOUT_MAX.  Returns it, or -1.
-static int
-s_parse_timeout (const char *text)
-{
-    if (!text || !*text)
-        return -1;
-    char *end;
-    errno = 0;
-    long value = strtol (text, &end, 10);
-    if (errno || *end || value < 1 || value > JM_CLI_TIMEOUT_MAX)
-        return -1;
-    return (int) value;
-}
-
-void
-jm_cli_remote_opts_init (jm_cli_remote_opts_t *opts)
-{
-    assert (opts);
-    const char *gateway = getenv ("JOBMATCH_GATEWAY");
-    opts->gateway = gateway && *gateway ? gateway : JM_CLI_GATEWAY_DEFAULT;
-    opts->timeout_ms = JM_CLI_TIMEOUT_DEFAULT;
-    opts->timeout_env = NULL;
-    const char *timeout = getenv ("JOBMATCH_TIMEOUT_MS");
-    if (timeout && *timeout) {
-        opts->timeout_ms = s_parse_timeout (timeout);
-        if (opts->timeout_ms < 0)
-            opts->timeout_env = timeout;
-    }
-}
-
-int
-jm_cli_remote_opts_set (jm_cli_remote_opts_t *opts, const jm_cli_spec_t *spec, int row,
-                        const char *value)
-{
-    assert (opts);
-    assert (row >= 0 && row < JM_CLI_REMOTE_OPTION_ROWS);
-    if (row == 0) {
-        if (!*value)
-            return jm_cli_usage_error (spec, "--gateway needs an endpoint such as %s",
-                                       JM_CLI_GATEWAY_DEFAULT);
-        opts->gateway = value;
-        return 0;
-    }
-    int timeout = s_parse_timeout (value);
-    if (timeout < 0)
-        return jm_cli_usage_error (spec, "--timeout-ms must be a number of ms from 1 to %d",
-                                   JM_CLI_TIMEOUT_MAX);
-    opts->timeout_ms = timeout;
-    opts->timeout_env = NULL;           //  the option overrides a bad variable
-    return 0;
-}
+const jm_config_option_t jm_cli_remote_settings [] = {
+    JM_CLI_REMOTE_SETTINGS,
+    { NULL }
+};
 
 int
 jm_cli_curve (const jm_cli_t *cli, jm_curve_t **curve_p)
 {
-    const char *server = cli && cli->curve_server ? cli->curve_server : getenv ("JOBMATCH_CURVE_SERVER");
-    const char *cert = cli && cli->curve_cert ? cli->curve_cert : getenv ("JOBMATCH_CURVE_CERT");
+    assert (cli);
+    const char *server = jm_cli_curve_server (cli);
+    const char *cert = jm_cli_curve_cert (cli);
     jm_error_t err;
     jm_error_clear (&err);
     if (jm_curve_client_from (server, cert, curve_p, &err)) {
@@ -90,19 +44,10 @@ jm_cli_curve (const jm_cli_t *cli, jm_curve_t **curve_p)
 }
 
 jm_cli_remote_t *
-jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
+jm_cli_remote_new (const jm_cli_t *cli)
 {
-    assert (opts);
-    jm_log_init (JM_CLI_PROGRAM, cli && cli->verbose ? JM_LOG_DEBUG : JM_LOG_WARNING);
-    if (opts->timeout_env) {
-        jm_buf_t text;
-        jm_buf_init (&text);
-        jm_cli_text_clean (&text, opts->timeout_env, 40);
-        jm_cli_error ("JOBMATCH_TIMEOUT_MS='%s' is not a number of ms from 1 to %d", text.data,
-                      JM_CLI_TIMEOUT_MAX);
-        jm_buf_free (&text);
-        return NULL;
-    }
+    assert (cli && cli->settings);      //  the spec has the remote settings
+    jm_log_init (JM_CLI_PROGRAM, jm_cli_verbose (cli) ? JM_LOG_DEBUG : JM_LOG_WARNING);
     //  before czmq's first socket, so that it never installs its handlers
     zsys_handler_set (NULL);
     jm_curve_t *curve;
@@ -110,7 +55,7 @@ jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
         return NULL;
     jm_error_t err;
     jm_error_clear (&err);
-    jm_gateways_t *gateways = jm_gateways_new (opts->gateway, curve, &err);
+    jm_gateways_t *gateways = jm_gateways_new (jm_config_string (cli->settings, "gateway"), curve, &err);
     jm_curve_destroy (&curve);
     if (!gateways) {
         jm_buf_t text;
@@ -122,7 +67,7 @@ jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts)
     }
     jm_cli_remote_t *self = jm_calloc (1, sizeof *self);
     self->gateways = gateways;
-    self->timeout_ms = opts->timeout_ms;
+    self->timeout_ms = (int) jm_config_int (cli->settings, "timeout-ms");
     return self;
 }
 
@@ -138,13 +83,6 @@ jm_cli_remote_destroy (jm_cli_remote_t **self_p)
     *self_p = NULL;
 }
 
-const char *
-jm_cli_remote_endpoint (const jm_cli_remote_t *self)
-{
-    assert (self);
-    return jm_gateways_text (self->gateways);
-}
-
 //  A string member of object, or NULL.
 static const char *
 s_string (json_t *object, const char *key)
@@ -152,8 +90,10 @@ s_string (json_t *object, const char *key)
     return json_string_value (json_object_get (object, key));
 }
 
-void
-jm_cli_remote_print_error (json_t *reply, jm_error_t *err)
+//  Prints the error of a reply ({"ok": false, "error": {...}}) on stderr as
+//  the header says and fills err (may be NULL).
+static void
+s_print_error (json_t *reply, jm_error_t *err)
 {
     json_t *error = json_object_get (reply, "error");
     const char *code = s_string (error, "code");
@@ -228,8 +168,11 @@ jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_t *reque
     return reply;
 }
 
-json_t *
-jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *request, jm_error_t *err)
+//  Sends request (borrowed) to service and waits for the reply.  Returns it
+//  when its "ok" is true (caller releases), or NULL after printing the
+//  error, with err (may be NULL) holding its code (io_error: no reply).
+static json_t *
+s_call (jm_cli_remote_t *self, const char *service, json_t *request, jm_error_t *err)
 {
     jm_error_t local;
     jm_error_clear (&local);
@@ -247,15 +190,17 @@ jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *request,
         return NULL;
     }
     if (!json_is_true (json_object_get (reply, "ok"))) {
-        jm_cli_remote_print_error (reply, err);
+        s_print_error (reply, err);
         json_decref (reply);
         return NULL;
     }
     return reply;
 }
 
-int
-jm_cli_remote_exit_status (const jm_error_t *err)
+//  The exit status for a failed request: JM_CLI_REFUSED when the service
+//  refused it, JM_CLI_FATAL when it could not be answered.
+static int
+s_exit_status (const jm_error_t *err)
 {
     assert (err);
     static const char *unanswered [] = {
@@ -269,20 +214,19 @@ jm_cli_remote_exit_status (const jm_error_t *err)
 }
 
 json_t *
-jm_cli_remote_ask (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *service,
-                   json_t **request_p, int *status)
+jm_cli_remote_ask (jm_cli_t *cli, const char *service, json_t **request_p, int *status)
 {
     assert (request_p && *request_p);
     assert (status);
     json_t *reply = NULL;
-    jm_cli_remote_t *remote = jm_cli_remote_new (cli, opts);
+    jm_cli_remote_t *remote = jm_cli_remote_new (cli);
     *status = JM_CLI_FATAL;
     if (remote) {
         jm_error_t err;
         jm_error_clear (&err);
-        reply = jm_cli_remote_call (remote, service, *request_p, &err);
+        reply = s_call (remote, service, *request_p, &err);
         if (!reply)
-            *status = jm_cli_remote_exit_status (&err);
+            *status = s_exit_status (&err);
     }
     jm_cli_remote_destroy (&remote);
     json_decref (*request_p);

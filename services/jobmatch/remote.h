@@ -9,12 +9,10 @@
     that one's connection goes down first), and either use the reply or tell the user
     what went wrong.  This module is that, once:
 
-        jm_cli_remote_opts_t opts;
-        jm_cli_remote_opts_init (&opts);
-        ... options rows JM_CLI_REMOTE_OPTIONS first in the command's table,
-            handed to jm_cli_remote_opts_set ...
+        ... the command's spec has jm_cli_remote_settings (or the rows
+            JM_CLI_REMOTE_SETTINGS in its own settings table) ...
         int status;
-        json_t *reply = jm_cli_remote_ask (cli, &opts, "jobmatch.jobs", &request, &status);
+        json_t *reply = jm_cli_remote_ask (cli, "jobmatch.jobs", &request, &status);
         if (!reply)
             return status;      //  the reason is printed
 
@@ -38,7 +36,7 @@
 #include "jm_curve.h"
 
 #define JM_CLI_GATEWAY_DEFAULT  "tcp://127.0.0.1:5570"
-#define JM_CLI_TIMEOUT_DEFAULT  10000       //  ms to wait for one reply
+#define JM_CLI_TIMEOUT_DEFAULT  "10000"     //  ms to wait for one reply
 #define JM_CLI_TIMEOUT_MAX      3600000
 
 #define JM_CLI_REFUSED          1           //  exit: the service refused the request
@@ -50,55 +48,37 @@
     "--timeout-ms, no_workers, busy, worker_lost, internal: try again later), a\n" \
     "usage error, or a local file that cannot be read.\n"
 
-//  Where to send requests and how long to wait for each reply.
-typedef struct {
-    const char *gateway;        //  --gateway, else JOBMATCH_GATEWAY, else the default
-    int timeout_ms;             //  --timeout-ms, else JOBMATCH_TIMEOUT_MS, else the default
-    const char *timeout_env;    //  JOBMATCH_TIMEOUT_MS when it did not parse, for the error
-} jm_cli_remote_opts_t;
+//  The two settings every remote command reads (from cli->settings): put
+//  them in the command's settings table, or use jm_cli_remote_settings when
+//  it has no other.  One row each, so that --gateway and --timeout-ms (and
+//  JOBMATCH_GATEWAY, JOBMATCH_TIMEOUT_MS) mean the same in every command.
+#define JM_CLI_REMOTE_SETTINGS \
+    { "gateway", JM_CONFIG_STRING, JM_CLI_GATEWAY_DEFAULT, 0, 0, \
+      "the gateways, separated by commas: requests spread over them, a lost one's go to another" }, \
+    { "timeout-ms", JM_CONFIG_INT, JM_CLI_TIMEOUT_DEFAULT, 1, JM_CLI_TIMEOUT_MAX, \
+      "wait this long for each reply (then resend, or give up)" }
 
-//  The two option rows every remote command accepts.  Put them first in the
-//  command's option table, so their rows are 0 and 1, and hand those rows to
-//  jm_cli_remote_opts_set.
-#define JM_CLI_REMOTE_OPTIONS \
-    { "gateway",    "EP,...", "the gateways, separated by commas; another is asked when one is lost (default " JM_CLI_GATEWAY_DEFAULT ", env JOBMATCH_GATEWAY)" }, \
-    { "timeout-ms", "N",  "wait this long for a reply (default 10000, env JOBMATCH_TIMEOUT_MS)" }
-#define JM_CLI_REMOTE_OPTION_ROWS 2
+//  JM_CLI_REMOTE_SETTINGS alone, for a spec's settings.
+extern const jm_config_option_t jm_cli_remote_settings [];
 
-//  Fills opts from the environment, else the defaults.
-void jm_cli_remote_opts_init (jm_cli_remote_opts_t *opts);
-
-//  Applies row (0 --gateway, 1 --timeout-ms) of JM_CLI_REMOTE_OPTIONS with
-//  its value.  Returns 0, or JM_CLI_FATAL after printing a usage error for
-//  spec (an empty endpoint, a timeout that is not 1..3600000).
-int jm_cli_remote_opts_set (jm_cli_remote_opts_t *opts, const jm_cli_spec_t *spec, int row,
-                            const char *value);
-
-//  Loads the CURVE keys of --curve-server and --curve-cert, else of
-//  JOBMATCH_CURVE_SERVER and JOBMATCH_CURVE_CERT (cli may be NULL).
+//  Loads the CURVE keys of the global settings --curve-server and
+//  --curve-cert (JOBMATCH_CURVE_SERVER, JOBMATCH_CURVE_CERT).
 //  Returns 0 with *curve_p NULL when neither is set (plaintext) or with the
 //  keys, which the caller destroys; or JM_CLI_FATAL after printing why.
 int jm_cli_curve (const jm_cli_t *cli, jm_curve_t **curve_p);
 
 typedef struct _jm_cli_remote_t jm_cli_remote_t;
 
-//  Opens a client connection to each gateway (connecting does not wait for
-//  it); cli (may be NULL) says whether to log each request (--verbose).
-//  Returns NULL after printing the reason: a bad endpoint, or a bad
-//  JOBMATCH_TIMEOUT_MS (the caller exits JM_CLI_FATAL: a usage error).
-jm_cli_remote_t *jm_cli_remote_new (const jm_cli_t *cli, const jm_cli_remote_opts_t *opts);
+//  Opens a client connection to each gateway of the setting --gateway
+//  (connecting does not wait for it), to wait --timeout-ms for each reply;
+//  --verbose logs each request.  The command's spec has the remote
+//  settings and jm_cli_getopt has read them.  Returns NULL after printing
+//  the reason (a bad endpoint, unreadable CURVE keys).
+jm_cli_remote_t *jm_cli_remote_new (const jm_cli_t *cli);
 
 //  Closes the connection and frees the object.  Accepts NULL and nulls the
 //  caller's pointer.
 void jm_cli_remote_destroy (jm_cli_remote_t **self_p);
-
-//  Sends request (borrowed; a JSON object) to service and waits for the
-//  reply.  Returns the reply object, whose "ok" is true, as a new reference
-//  the caller releases; or NULL after printing the error on stderr, with
-//  err (may be NULL) holding its code ("no_workers", "not_found", ...;
-//  io_error when no reply came) and message.
-json_t *jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *request,
-                            jm_error_t *err);
 
 //  The same without a word on stderr and without checking "ok": returns
 //  the reply object (caller releases), or NULL with err (may be NULL)
@@ -106,25 +86,11 @@ json_t *jm_cli_remote_call (jm_cli_remote_t *self, const char *service, json_t *
 json_t *jm_cli_remote_request (jm_cli_remote_t *self, const char *service, json_t *request,
                                jm_error_t *err);
 
-//  The exit status for a failed request whose error code is err->code:
-//  JM_CLI_REFUSED when the service refused it, JM_CLI_FATAL when it could
-//  not be answered (io_error, no_workers, busy, worker_lost, timeout, internal).
-int jm_cli_remote_exit_status (const jm_error_t *err);
-
 //  One request, start to end: opens a connection (jm_cli_remote_new), sends
 //  *request_p to service, closes.  Takes the request (nulls *request_p).
 //  Returns the reply whose "ok" is true (caller releases), or NULL after
 //  printing why, with *status set to the exit status to return.
-json_t *jm_cli_remote_ask (jm_cli_t *cli, const jm_cli_remote_opts_t *opts, const char *service,
-                           json_t **request_p, int *status);
-
-//  Prints the error of a reply ({"ok": false, "error": {...}}) on stderr as
-//  described above and fills err (may be NULL).  For callers that check
-//  replies themselves.
-void jm_cli_remote_print_error (json_t *reply, jm_error_t *err);
-
-//  The endpoints requests go to, as given; borrowed.
-const char *jm_cli_remote_endpoint (const jm_cli_remote_t *self);
+json_t *jm_cli_remote_ask (jm_cli_t *cli, const char *service, json_t **request_p, int *status);
 
 //  ---------------------------------------------------------------------------
 //  What the remote commands share.

@@ -89,8 +89,10 @@ s_code_width (uint32_t code)
     return 1;
 }
 
-int
-jm_cli_text_width (const char *text, size_t len)
+//  Display width of valid UTF-8 text, roughly: one column per code point,
+//  two for East Asian wide characters, none for combining marks.
+static int
+s_text_width (const char *text, size_t len)
 {
     const unsigned char *bytes = (const unsigned char *) text;
     int width = 0;
@@ -127,7 +129,7 @@ jm_cli_text_clean (jm_buf_t *out, const char *text, int width)
         return;
     const unsigned char *bytes = (const unsigned char *) text;
     size_t len = strlen (text);
-    bool cut = width > 0 && jm_cli_text_width (text, len) > width;
+    bool cut = width > 0 && s_text_width (text, len) > width;
     int room = cut ? width - 3 : width;
     int used = 0;
     size_t i = 0;
@@ -258,7 +260,7 @@ s_render_row (const jm_cli_table_t *self, const char *const *cells, const int *w
     s_pad (out, indent);
     for (int c = 0; c < self->columns; c++) {
         const char *cell = cells [c] ? cells [c] : "";
-        int gap = widths [c] - jm_cli_text_width (cell, strlen (cell));
+        int gap = widths [c] - s_text_width (cell, strlen (cell));
         if (c)
             s_pad (out, 2);
         if (self->right [c])
@@ -279,10 +281,10 @@ jm_cli_table_render (const jm_cli_table_t *self, int indent, bool header, jm_buf
     int widths [JM_CLI_TABLE_COLUMNS] = { 0 };
     for (int c = 0; c < self->columns; c++) {
         if (header)
-            widths [c] = jm_cli_text_width (self->headers [c], strlen (self->headers [c]));
+            widths [c] = s_text_width (self->headers [c], strlen (self->headers [c]));
         for (int r = 0; r < self->rows; r++) {
             const char *cell = self->cells [r * self->columns + c];
-            int width = jm_cli_text_width (cell, strlen (cell));
+            int width = s_text_width (cell, strlen (cell));
             if (width > widths [c])
                 widths [c] = width;
         }

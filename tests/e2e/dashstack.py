@@ -173,7 +173,7 @@ REQUIREMENTS = [("Python", "required"), ("PostgreSQL", "required"), ("Docker", "
 
 
 def band_of(score, all_required):
-    """common/jm_score.c's bands."""
+    """common/engine/jm_score.c's bands."""
     if score >= 80 and all_required:
         return "strong"
     if score >= 60:

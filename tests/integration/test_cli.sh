@@ -83,6 +83,49 @@ jm --data "$TMP/nowhere" jobs list --offline
 jm score --data "$DATA" "$TMP/one.json"
                              [ $rc -eq 0 ] && ok data_option_after_command || fail data_option_after_command "rc=$rc"
 
+# --- settings: one table for the global and the remote ones --------------------
+# a bad value, from the command line or the variable, is a usage error naming
+# the option (and the variable) and the value
+bad_ok=1
+while IFS='|' read -r env args words; do
+    eval "env $env \"\$JM\" $args" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    { [ $rc -eq 2 ] && grep -qF -- "$words" "$TMP/err" && grep -qF -- "--help' for more" "$TMP/err"; } \
+        || { bad_ok=0; fail bad_settings_named "[$env $args] rc=$rc: $(head -2 "$TMP/err")"; }
+done <<'CASES'
+JOBMATCH_LOG_FORMAT=xml|skills list|JOBMATCH_LOG_FORMAT: 'xml' is not a log format (text, json) (the variable of --log-format)
+|--log-format xml skills list|--log-format: 'xml' is not a log format
+JOBMATCH_VERBOSE=maybe|skills list|JOBMATCH_VERBOSE: 'maybe' is not a boolean
+|skills list --verbose=maybe|--verbose: 'maybe' is not a boolean
+|score --data ""|--data: needs a folder
+JOBMATCH_TIMEOUT_MS=soon|rank j|JOBMATCH_TIMEOUT_MS: 'soon' is not an integer (the variable of --timeout-ms)
+|rank j --timeout-ms 0|--timeout-ms: '0' is below the minimum 1
+|status --timeout-ms=3600001|--timeout-ms: '3600001' is above the maximum 3600000
+|jobs get x --gateway ""|--gateway needs a value
+JOBMATCH_WINDOW=0|submit|JOBMATCH_WINDOW: '0' is below the minimum 1 (the variable of --window)
+|batch --in a --out b --batch x|--batch: 'x' is not an integer
+|skills list --no-data|unknown option '--no-data'
+CASES
+[ $bad_ok -eq 1 ] && ok bad_settings_named
+# the command line wins over the variable, and --no-verbose over --verbose
+jm_env () { local env=$1; shift; env $env timeout 120 "$JM" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; }
+jm_env "JOBMATCH_LOG_FORMAT=json" --log-format text --verbose --data "$DATA" skills list
+                             [ $rc -eq 0 ] && grep -q "loaded taxonomy" "$TMP/err" && ! grep -q '^{' "$TMP/err" \
+                             && ok setting_args_over_variable || fail setting_args_over_variable "rc=$rc $(head -2 "$TMP/err")"
+# as in the services, a bad variable is refused even where the option overrides it
+jm_env "JOBMATCH_TIMEOUT_MS=soon" rank j --timeout-ms 100
+                             [ $rc -eq 2 ] && grep -q "JOBMATCH_TIMEOUT_MS: 'soon'" "$TMP/err" && ok setting_bad_variable_heard \
+                             || fail setting_bad_variable_heard "rc=$rc $(head -2 "$TMP/err")"
+jm_env "JOBMATCH_VERBOSE=yes" --no-verbose --data "$DATA" skills list
+                             [ $rc -eq 0 ] && [ ! -s "$TMP/err" ] && ok setting_no_flag \
+                             || fail setting_no_flag "rc=$rc $(head -2 "$TMP/err")"
+jm_env "JOBMATCH_VERBOSE=yes" --data "$DATA" skills list
+                             [ $rc -eq 0 ] && grep -q "loaded taxonomy" "$TMP/err" && ok setting_from_variable \
+                             || fail setting_from_variable "rc=$rc $(head -2 "$TMP/err")"
+# every command's --help lists the global settings with their variables
+jm rank --help;              grep -q "^Global settings" "$TMP/out" && grep -q "env JOBMATCH_DATA_DIR" "$TMP/out" \
+                             && grep -q "env JOBMATCH_TIMEOUT_MS" "$TMP/out" && ok help_lists_settings \
+                             || fail help_lists_settings "$(head -5 "$TMP/out")"
+
 # --- score: input shapes -------------------------------------------------------
 jm score "$TMP/three.jsonl"; cp "$TMP/out" "$TMP/lines.out"; lines_rc=$rc
 [ $lines_rc -eq 0 ] && [ "$(wc -l < "$TMP/lines.out")" -eq 3 ] && ok score_json_lines || fail score_json_lines "rc=$lines_rc"

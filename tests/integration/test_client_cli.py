@@ -173,7 +173,7 @@ def no_reply_names_the_gateway_and_the_wait():
     run = jm(None, "results", JOB, "c1", "--timeout-ms", 200, env={"JOBMATCH_GATEWAY": endpoint})
     check("at %s within 200 ms" % endpoint in run.expect(2).err, run.err)
     run = jm(endpoint, "jobs", "get", JOB, env={"JOBMATCH_TIMEOUT_MS": "soon"}).expect(2)
-    check("JOBMATCH_TIMEOUT_MS='soon'" in run.err, run.err)
+    check("JOBMATCH_TIMEOUT_MS: 'soon' is not an integer (the variable of --timeout-ms)" in run.err, run.err)
 
 
 @runner.test
@@ -597,6 +597,40 @@ with JobmatchClient(sys.argv[1], timeout=20) as jobmatch:
         raise SystemExit("no error for a missing result")
     except JobmatchError as error:
         assert error.code == "not_found", error.code
+    # ids are strings, never numbers: refused before sending, with the
+    # code and the field the services name
+    refused = [(lambda: jobmatch.result("mod-job", 42), "candidate must be a string"),
+               (lambda: jobmatch.result(7, "m1"), "job must be a string"),
+               (lambda: jobmatch.candidate_results(42), "candidate must be a string"),
+               (lambda: jobmatch.rank(7), "job must be a string"),
+               (lambda: jobmatch.get_job(7), "id must be a string"),
+               (lambda: jobmatch.delete_job(7), "id must be a string"),
+               (lambda: jobmatch.put_job({"id": 7, "title": "t"}), "job.id must be a string"),
+               (lambda: jobmatch.best({"id": 42, "skills": [{"name": "Go"}]}), "candidate id must be a string"),
+               (lambda: jobmatch.submit([{"id": "m1"}], jobs=[7]), "jobs[0] must be a string"),
+               (lambda: jobmatch.result("mod-job", "x" * 129), "candidate must be a string of 1 to 128")]
+    for call, words in refused:
+        try:
+            call()
+            raise SystemExit("no error: %s" % words)
+        except JobmatchError as error:
+            assert error.code == "invalid_request" and words in error.message, (error.code, error.message)
+    # and the services refuse them the same way when they get there
+    for op, body, words in [("best", {"candidate": {"id": 42, "skills": [{"name": "Go"}]}},
+                             "candidate id must be a string"),
+                            ("candidate", {"candidate": 42}, "candidate must be a string"),
+                            ("result", {"job": "mod-job", "candidate": 42}, "candidate must be a string")]:
+        body["op"] = op
+        try:
+            jobmatch.request("jobmatch.results", body)
+            raise SystemExit("jobmatch.results %s took an integer id" % op)
+        except JobmatchError as error:
+            assert error.code == "invalid_request" and words in error.message, (op, error.code, error.message)
+    items = jobmatch.submit([{"id": 42, "skills": [{"name": "Go"}]}, {"id": "m1", "skills": [{"name": "Go"}]}],
+                            jobs=["mod-job"])
+    assert items[0]["error"]["code"] == "invalid_request" and "candidate id must be a string" in \
+        items[0]["error"]["message"], items[0]
+    assert items[1]["candidate"] == "m1" and "score" in items[1], items[1]
 print("done")
 """
     run = _run([harness.PYTHON, "-c", code, the_stack.gateway.clients, os.path.dirname(CLIENT_PY)]).expect(0)

@@ -746,10 +746,24 @@ STATS_MS = 300
 SAMPLE = re.compile(r'^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+Inf-]+)$')
 
 
-def matcher_id(process):
-    """The id a matcher publishes under: "<hostname>:<pid>"."""
+def default_name(index=1):
+    """A matcher's default name: "<hostname>-matcher", then "-2", "-3"...
+    for the next ones of the host (on one Redis and namespace)."""
     host = "".join(c if " " < c <= "~" else "_" for c in socket.gethostname()[:100])
-    return "%s:%d" % (host, process.pid)
+    return "%s-matcher%s" % (host, "" if index == 1 else "-%d" % index)
+
+
+def matcher_ids(redis, processes):
+    """{process: the id (name) it publishes under}, found by the "process"
+    field ("<hostname>:<pid>") of each hash."""
+    found = {}
+    for name in redis.zrange("jobmatch:matchers", 0, -1):
+        process = redis.hget("jobmatch:matcher:" + escape_id(name), "process") or ""
+        for candidate in processes:
+            if process.endswith(":%d" % candidate.popen.pid):
+                found[candidate] = name
+    check_equal(len(found), len(processes), "each matcher's hash names its process")
+    return found
 
 
 def scrape(dashboard):
@@ -804,22 +818,24 @@ def submit(dashboard):
 def test_matchers_publish_counters_and_go():
     stack = Stack(matchers=2, matcher_options={"stats_ms": STATS_MS})
     dashboard = Dashboard(stack)
-    ids = {matcher_id(process) for process in stack.matchers}
     # both publish once at start
     series = wait_metrics(dashboard, lambda s: s.get("jobmatch_matchers_publishing", {}).get("") == 2,
                           "two matchers in /metrics")
+    redis = stack.redis.client()
+    # two matchers of one host with default names: one name each, stable
+    names = matcher_ids(redis, stack.matchers)
+    ids = set(names.values())
+    check_equal(ids, {default_name(1), default_name(2)}, "default names of two matchers of one host")
     check_equal(set(per_matcher(series, "jobmatch_matcher_requests_total")), ids, "matcher ids")
     check_equal(set(per_matcher(series, "jobmatch_matcher_redis_up").values()), {1.0}, "redis_up")
-    redis = stack.redis.client()
     check_equal(set(redis.zrange("jobmatch:matchers", 0, -1)), ids, "ids in jobmatch:matchers")
     for matcher in ids:
         key = "jobmatch:matcher:" + escape_id(matcher)
-        check("%3A" in key, "the id's ':' escaped in %s" % key)
         # no TTL: Redis's volatile-* eviction never takes it
         check_equal(redis.pttl(key), -1, "%s has no TTL" % key)
         fields = redis.hgetall(key)
         for field in ["requests", "results", "cached", "errors", "rescored", "redis_pending",
-                      "redis_up", "reconnects", "started_ms", "updated_ms", "version"]:
+                      "redis_up", "reconnects", "started_ms", "updated_ms", "version", "process"]:
             check(field in fields, "%s has %s" % (key, field))
 
     # results add up to what was submitted, across both matchers
@@ -840,23 +856,23 @@ def test_matchers_publish_counters_and_go():
 
     # a killed matcher drops out after 3 silent intervals; a stopped one at once
     killed, stopped = stack.matchers
-    killed_key = "jobmatch:matcher:" + escape_id(matcher_id(killed))
+    killed_key = "jobmatch:matcher:" + escape_id(names[killed])
     killed.kill()
     series = wait_metrics(dashboard, lambda s: s.get("jobmatch_matchers_publishing", {}).get("") == 1,
                           "the killed matcher gone", timeout=3 * STATS_MS / 1000 + 5)
-    check_equal(set(per_matcher(series, "jobmatch_matcher_results_total")), {matcher_id(stopped)},
+    check_equal(set(per_matcher(series, "jobmatch_matcher_results_total")), {names[stopped]},
                 "the live matcher remains")
     check_equal(redis.exists(killed_key), 1, "the killed matcher's hash is still there")
     # what a matcher silent for 10 minutes left, the live one's publish deletes
-    redis.zadd("jobmatch:matchers", {matcher_id(killed): int(time.time() * 1000) - 601000})
+    redis.zadd("jobmatch:matchers", {names[killed]: int(time.time() * 1000) - 601000})
     harness.wait_for(lambda: redis.exists(killed_key) == 0
-                     and redis.zrange("jobmatch:matchers", 0, -1) == [matcher_id(stopped)],
+                     and redis.zrange("jobmatch:matchers", 0, -1) == [names[stopped]],
                      3 * STATS_MS / 1000 + 5, 0.05, "the silent matcher's hash and id deleted")
-    check_equal(redis.exists("jobmatch:matcher:" + escape_id(matcher_id(stopped))), 1,
+    check_equal(redis.exists("jobmatch:matcher:" + escape_id(names[stopped])), 1,
                 "the live matcher's hash stays")
     stopped.stop(signal.SIGTERM)
     check_equal(redis.zrange("jobmatch:matchers", 0, -1), [], "a stopped matcher withdraws its id")
-    check_equal(redis.exists("jobmatch:matcher:" + escape_id(matcher_id(stopped))), 0,
+    check_equal(redis.exists("jobmatch:matcher:" + escape_id(names[stopped])), 0,
                 "and its hash")
     check_equal(scrape(dashboard).get("jobmatch_matchers_publishing"), {"": 0.0}, "no matchers")
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """The README's configuration table and the programs' --help agree: every
 setting of every program's table (the services' jm_config tables, the CLI
-commands' Settings sections) is named in the README's table, and every
---option the table names is one some program's --help lists.
+commands' Settings sections and the CLI's Global settings) is named in the
+README's table, every CLI setting on a row that names its variable too, and
+every --option the table names is one some program's --help lists.
 
     tests/integration/test_readme_settings.py [NAME-FILTER...]
 
@@ -50,16 +51,43 @@ def option_rows(text):
     return names
 
 
+def section(text, title):
+    """The help rows under a line starting with title, to the blank line."""
+    marker = "\n" + title
+    return text.split(marker, 1)[1].split("\n\n", 1)[0] if marker in text else ""
+
+
+def cli_sections():
+    """{program: the Settings rows of its --help}: each CLI command's own,
+    and "jobmatch" for the global settings every command takes."""
+    found = {"jobmatch": section(help_text("jobmatch"), "Global settings")}
+    for command in cli_commands():
+        found["jobmatch " + command] = section(help_text("jobmatch", command), "Settings")
+    return found
+
+
 def settings():
     """{program: set of settings}: a service's whole table, a CLI command's
-    Settings section."""
+    Settings section, the CLI's Global settings."""
     found = {}
     for service in SERVICES:
         found[service] = option_rows(help_text(service)) - NOT_SETTINGS
-    for command in cli_commands():
-        text = help_text("jobmatch", command)
-        section = text.split("\nSettings", 1)[1].split("\n\n", 1)[0] if "\nSettings" in text else ""
-        found["jobmatch " + command] = option_rows(section)
+    for program, rows in cli_sections().items():
+        found[program] = option_rows(rows) - NOT_SETTINGS
+    return found
+
+
+def variables(rows):
+    """{setting: its variable} from help rows: "--name ..." then "(default
+    ..., env JOBMATCH_NAME)" on the row or the next line."""
+    found, name = {}, None
+    for line in rows.splitlines():
+        match = re.match(r"^  (?:-[a-zA-Z], )?--([a-z0-9][a-z0-9-]*)", line)
+        if match:
+            name = match.group(1)
+        env = re.search(r"\benv (JOBMATCH_[A-Z0-9_]+)\)", line)
+        if env and name:
+            found[name] = env.group(1)
     return found
 
 
@@ -74,16 +102,20 @@ def every_option():
     return names
 
 
-def readme_table():
-    """The --names of the README's configuration table (its setting column)."""
+def readme_rows():
+    """The rows of the README's configuration table, as lists of cells."""
     with open(os.path.join(harness.ROOT, "README.md"), encoding="utf-8") as readme:
         text = readme.read()
-    section = text.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    table = text.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return [line.split("|") for line in table.splitlines()
+            if line.startswith("|") and len(line.split("|")) > 3]
+
+
+def readme_table():
+    """The --names of the README's configuration table (its setting column)."""
     names = set()
-    for line in section.splitlines():
-        cells = line.split("|")
-        if line.startswith("|") and len(cells) > 3:
-            names |= set(OPTION.findall(cells[2]))
+    for cells in readme_rows():
+        names |= set(OPTION.findall(cells[2]))
     return names
 
 
@@ -93,6 +125,23 @@ def every_setting_in_readme():
     missing = sorted("%s --%s" % (program, name) for program, names in settings().items()
                      for name in names if name not in documented)
     check(not missing, "settings missing from the README's configuration table: %s" % ", ".join(missing))
+
+
+@runner.test
+def every_cli_variable_in_readme():
+    """Each CLI setting's row (program CLI or all) names its variable, the
+    one --help prints: one name per variable, in both places."""
+    rows = [cells for cells in readme_rows() if re.search(r"\b(CLI|all)\b", cells[1])]
+    missing = []
+    for program, rows_text in cli_sections().items():
+        found = variables(rows_text)
+        check(set(found) == option_rows(rows_text) - NOT_SETTINGS,
+              "%s: a setting without its variable in --help: %s" % (program, rows_text))
+        for name, variable in sorted(found.items()):
+            if not any(name in OPTION.findall(cells[2]) and variable in "|".join(cells) for cells in rows):
+                missing.append("%s --%s (%s)" % (program, name, variable))
+    check(not missing, "CLI settings whose README row (program CLI or all) does not name the "
+          "setting and its variable: %s" % ", ".join(missing))
 
 
 @runner.test

@@ -560,6 +560,46 @@ def rescore_takes_over_a_dead_matchers_chunk():
 
 
 @runner.test
+def rescore_reads_packed_and_old_json_profiles():
+    stack = start(rescore_chunk=20)
+    candidates = [make_candidate(n, prefix="p") for n in range(60)]
+    ok(call(stack, JOBS, {"op": "put", "job": small_job("go-dev")}))
+    match(stack, candidates, ["go-dev"])
+    redis = stack.redis.client()
+    raw = stack.redis.client()
+    raw.connection_pool.connection_kwargs["decode_responses"] = False
+    packed = raw.get("jobmatch:profile:p-0")
+    check(packed[:1] == b"\xf1", "profiles are stored packed: %r" % packed[:16])
+    check(len(packed) < len(json.dumps(candidates[0], separators=(",", ":"))),
+          "packed profile of %d bytes for a %d-byte candidate" % (len(packed), len(json.dumps(candidates[0]))))
+    # an older matcher's profile, as JSON, and a packed profile cut short
+    redis.set("jobmatch:profile:p-1", json.dumps({"id": "p-1", "name": "Old Format", "skills": [
+        {"id": "python", "name": "Python", "level": 4, "years": 6},
+        {"id": "django", "name": "Django", "level": 3, "years": 2.5}], "unknown": []},
+        separators=(",", ":")))
+    raw.set("jobmatch:profile:p-2", packed[:len(packed) // 2])
+    job = small_job("go-dev", skills=("Python", "Django", "PostgreSQL"))
+    ok(call(stack, JOBS, {"op": "put", "job": job}))
+    wait_ranked(stack, "go-dev", 2)
+    page, entries = whole_ranking(stack, "go-dev")
+    scores = {e["candidate"]: e["score"] for e in entries}
+    check_equal(len(entries), 59, "every candidate but the one with a broken profile")
+    check("p-2" not in scores, "a broken profile drops out")
+    old = {"id": "p-1", "skills": [{"name": "Python", "level": 4, "years": 6},
+                                   {"name": "Django", "level": 3, "years": 2.5}]}
+    fresh = ok(call(stack, RESULTS, {"op": "best", "candidate": old, "limit": 100}))["results"]
+    check_equal(scores["p-1"], next(r["score"] for r in fresh if r["job"] == "go-dev"),
+                "the JSON profile re-scored")
+    for candidate in candidates[3:60:10]:
+        fresh = ok(call(stack, RESULTS, {"op": "best", "candidate": candidate, "limit": 100}))["results"]
+        check_equal(scores[candidate["id"]], next(r["score"] for r in fresh if r["job"] == "go-dev"),
+                    "packed profile of %s re-scored" % candidate["id"])
+    check(any("stored profile" in m.log() and "truncated" in m.log() for m in stack.matchers),
+          "the broken profile was logged")
+    stack.check_alive()
+
+
+@runner.test
 def rescore_edit_during_rescore_and_delete():
     stack = start(rescore_chunk=20)
     candidates = [make_candidate(n, prefix="e") for n in range(2000)]

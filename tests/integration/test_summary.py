@@ -107,6 +107,43 @@ def summary_equals_recount_after_batch_rewrite_and_job_change():
 
 
 @runner.test
+def both_readers_answer_the_same_summary_kept_or_recounted():
+    """jobmatch.results and the dashboard read summaries through one module
+    (jm_summary_read): the same kept summary, and without it (a ranking
+    written by an older matcher) the same recount, of the ranked version."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
+    from dashstack import Dashboard
+    stack = start(matchers=1)
+    ok(call(stack, JOBS, {"op": "put", "job": job("both-job", ("Go", "Docker", "Linux"))}))
+    ids = ["b-%d" % n for n in range(400)]
+    match(stack, [make_candidate(n, prefix="b") for n in range(400)], ["both-job"])
+    dashboard = Dashboard(stack)
+    fields = ("version", "total", "bands", "histogram", "missing")
+
+    def both():
+        results = ok(call(stack, RESULTS, {"op": "summary", "job": "both-job"}), "summary")
+        page = dashboard.request("GET", "/api/v1/jobs/both-job/summary", None).json()
+        return results, page
+    results, page = both()
+    want = recount(stack, "both-job", ids)
+    check_equal({key: results[key] for key in fields}, want, "the kept summary")
+    check_equal({key: page[key] for key in fields}, want, "the dashboard's kept summary")
+    check("recounted" not in page, "the dashboard answers the kept summary")
+    redis = stack.redis.client()
+    redis.rename("jobmatch:rank:both-job:1:summary", "moved-away")
+    results, page = both()
+    check_equal(results.get("recounted"), True, "recounted without a kept summary")
+    check_equal(page.get("recounted"), True, "the dashboard recounted too")
+    check_equal({key: page[key] for key in fields}, {key: results[key] for key in fields},
+                "both recounts")
+    # 400 results, all in the recount's sample: it equals the kept summary
+    check_equal({key: results[key] for key in fields}, want, "the recount")
+    check_equal(results["rescoring"], None, "no re-scoring")
+    check_equal(page["rescoring"], None, "no re-scoring on the dashboard")
+    stack.check_alive()
+
+
+@runner.test
 def summary_exact_when_writes_are_replayed():
     """The matcher's connection is cut again and again during a batch: writes
     Redis ran but did not confirm go again after the reconnect."""

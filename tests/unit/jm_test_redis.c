@@ -376,3 +376,15 @@ jm_test_redis_calls (jm_test_redis_t *self, const char *command)
     free (info);
     return calls;
 }
+
+jm_store_options_t
+jm_test_store_options (void)
+{
+    jm_store_options_t options;
+    jm_store_options_default (&options);
+    options.connect_timeout_ms = 500;
+    options.command_timeout_ms = 500;
+    options.backoff_min_ms = 10;
+    options.backoff_max_ms = 50;
+    return options;
+}

@@ -15,6 +15,8 @@
 #ifndef JM_TEST_REDIS_H
 #define JM_TEST_REDIS_H
 
+#include "jm_store.h"
+
 #include <stdbool.h>
 
 typedef struct _jm_test_redis_t jm_test_redis_t;
@@ -64,6 +66,10 @@ char *jm_test_redis_command (jm_test_redis_t *self, const char *arg, ...)
 //  failure.  E.g. jm_test_redis_integer (redis, "PTTL", key, NULL).
 long long jm_test_redis_integer (jm_test_redis_t *self, const char *arg, ...)
     __attribute__ ((sentinel));
+
+//  Store options for tests: the defaults with short timeouts and backoff,
+//  so that outages pass quickly.
+jm_store_options_t jm_test_store_options (void);
 
 //  Calls of one command so far per INFO commandstats (e.g. "hmget"), or -1.
 long long jm_test_redis_calls (jm_test_redis_t *self, const char *command);

@@ -8,6 +8,7 @@
 #include "jm_test_redis.h"
 #include "jm_engine.h"
 #include "jm_keys.h"
+#include "jm_profile_pack.h"
 #include "jm_score.h"
 #include "jm_store.h"
 
@@ -42,6 +43,18 @@ s_round_trip (jm_engine_t *engine, const char *text)
     jm_candidate_write_profile (candidate, jm_engine_taxonomy (engine), &profile);
     JM_CHECK_MSG (strstr (profile.data, "resume") == NULL || strstr (text, "resume") != NULL,
                   "profile: %s", profile.data);
+    //  packed and unpacked, the stored profile is the same bytes
+    jm_buf_t packed, unpacked;
+    jm_buf_init (&packed);
+    jm_buf_init (&unpacked);
+    jm_profile_pack (candidate, jm_engine_taxonomy (engine), &packed);
+    JM_CHECK (jm_profile_is_packed (packed.data, packed.len));
+    JM_CHECK (packed.len < profile.len);
+    JM_CHECK_MSG (jm_profile_unpack (packed.data, packed.len, &unpacked, &err) == 0,
+                  "unpack: %s", err.message);
+    JM_CHECK (unpacked.len == profile.len && memcmp (unpacked.data, profile.data, profile.len) == 0);
+    jm_buf_free (&packed);
+    jm_buf_free (&unpacked);
     jm_json_doc_t *doc = jm_json_doc_new ();
     const jm_json_t *parsed = jm_json_doc_parse (doc, profile.data, profile.len, &err);
     JM_CHECK_MSG (parsed, "profile is JSON: %s", profile.data);
@@ -396,4 +409,69 @@ JM_TEST (store_calls_and_scripts)
     jm_store_calls_destroy (&calls);
     jm_store_destroy (&store);
     jm_test_redis_destroy (&redis);
+}
+
+JM_TEST (profile_packed_is_compact_and_refuses_hostile_bytes)
+{
+    jm_engine_t *engine = s_engine ();
+    JM_REQUIRE (engine);
+    //  15 skills, each with a level, years and a name as written
+    static const char *names [] = { "Python", "Go", "Java", "PostgreSQL", "Docker", "Kubernetes",
+        "Redis", "Linux", "Git", "REST API", "Django", "Spring Boot", "AWS", "MySQL", "React" };
+    jm_buf_t text;
+    jm_buf_init (&text);
+    jm_buf_puts (&text, "{\"id\": \"cand-0000001\", \"name\": \"Candidate 1\", \"skills\": [");
+    for (int i = 0; i < 15; i++)
+        jm_buf_printf (&text, "%s{\"name\": \"%s\", \"level\": %d, \"years\": %d}",
+                       i ? "," : "", names [i], 1 + i % 5, i % 12);
+    jm_buf_puts (&text, "]}");
+    json_t *object = json_loads (text.data, 0, NULL);
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_candidate_t *candidate = object ? jm_engine_candidate (engine, object, &err) : NULL;
+    json_decref (object);
+    JM_REQUIRE (candidate);
+    JM_CHECK_INT (candidate->skill_count, 15);
+    jm_buf_t profile, packed, out;
+    jm_buf_init (&profile);
+    jm_buf_init (&packed);
+    jm_buf_init (&out);
+    jm_candidate_write_profile (candidate, jm_engine_taxonomy (engine), &profile);
+    jm_profile_pack (candidate, jm_engine_taxonomy (engine), &packed);
+    JM_CHECK_MSG (packed.len <= 400, "15 skills packed in %zu bytes (JSON %zu)", packed.len,
+                  profile.len);
+    if (getenv ("JM_TEST_VERBOSE"))
+        printf ("    a 15-skill profile: %zu bytes of JSON, %zu packed\n", profile.len, packed.len);
+    //  every truncation, and a byte after the end
+    for (size_t cut = 0; cut < packed.len; cut++) {
+        jm_error_clear (&err);
+        JM_CHECK_MSG (jm_profile_unpack (packed.data, cut, &out, &err) == -1, "cut at %zu", cut);
+        JM_CHECK (out.len == 0);
+        JM_CHECK (strstr (err.message, "stored profile") != NULL);
+    }
+    jm_buf_append (&packed, "x", 1);
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_profile_unpack (packed.data, packed.len, &out, &err), -1);
+    JM_CHECK (strstr (err.message, "bytes after") != NULL);
+    packed.len--;
+    //  every single-byte corruption unpacks to JSON or fails cleanly
+    for (size_t at = 0; at < packed.len; at++)
+        for (int value = 0; value < 256; value += 3) {
+            char saved = packed.data [at];
+            packed.data [at] = (char) value;
+            jm_buf_reset (&out);
+            if (jm_profile_unpack (packed.data, packed.len, &out, NULL) == 0) {
+                json_t *back = json_loadb (out.data, out.len, 0, NULL);
+                JM_CHECK_MSG (back, "corrupted at %zu to %d: not JSON: %.200s", at, value, out.data);
+                json_decref (back);
+            }
+            packed.data [at] = saved;
+        }
+    JM_CHECK (!jm_profile_is_packed ("{", 1));
+    jm_buf_free (&text);
+    jm_buf_free (&profile);
+    jm_buf_free (&packed);
+    jm_buf_free (&out);
+    jm_candidate_destroy (&candidate);
+    jm_engine_destroy (&engine);
 }

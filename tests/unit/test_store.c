@@ -13,6 +13,19 @@
 #include <time.h>
 #include <unistd.h>
 
+//  One result through the store's write API (jm_store_write_many).
+//  Returns 0 when it was queued, -1 with err (may be NULL) filled when not.
+static int
+s_write_one (jm_store_t *store, const jm_store_result_t *result, jm_error_t *err)
+{
+    jm_error_t local;
+    jm_error_clear (&local);
+    int queued = jm_store_write_many (store, result, 1, &local);
+    if (err)
+        *err = local;
+    return queued == 1 ? 0 : -1;
+}
+
 static double
 s_ms_since (const struct timespec *start)
 {
@@ -27,19 +40,6 @@ s_sleep_ms (int ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
     nanosleep (&ts, NULL);
-}
-
-//  Options for tests: short timeouts and backoff so outages pass quickly.
-static jm_store_options_t
-s_options (void)
-{
-    jm_store_options_t options;
-    jm_store_options_default (&options);
-    options.connect_timeout_ms = 500;
-    options.command_timeout_ms = 500;
-    options.backoff_min_ms = 10;
-    options.backoff_max_ms = 50;
-    return options;
 }
 
 //  Queues the result of (job, candidate) with a JSON body naming both.
@@ -97,7 +97,7 @@ s_write (jm_store_t *store, const char *job, const char *version, const char *ca
     };
     jm_error_t err;
     jm_error_clear (&err);
-    int rc = jm_store_write (store, &result, &err);
+    int rc = s_write_one (store, &result, &err);
     JM_CHECK_MSG (rc == 0, "write %s/%s: %s", job, candidate, err.message);
     return rc;
 }
@@ -248,7 +248,7 @@ JM_TEST (store_url_parsing)
         { "unix:///nonexistent/redis.sock", "unix:/nonexistent/redis.sock db 0" },
         { "unix:///nonexistent/redis.sock?db=5", "unix:/nonexistent/redis.sock db 5" },
     };
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.connect_timeout_ms = 200;
     for (size_t i = 0; i < sizeof good / sizeof good [0]; i++) {
         jm_error_t err;
@@ -304,7 +304,7 @@ JM_TEST (store_url_parsing)
     options.command_timeout_ms = 0;
     JM_CHECK (!jm_store_new ("redis://127.0.0.1:1", &options, &err));
     JM_CHECK_STR (err.message, "redis command timeout 0 ms is not 1..600000");
-    options = s_options ();
+    options = jm_test_store_options ();
     options.key_namespace = "no spaces";
     jm_error_clear (&err);
     JM_CHECK (!jm_store_new ("redis://127.0.0.1:1", &options, &err));
@@ -313,7 +313,7 @@ JM_TEST (store_url_parsing)
 
 JM_TEST (store_unreachable_at_start)
 {
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.backoff_min_ms = options.backoff_max_ms = 1000;
     struct timespec start;
     clock_gettime (CLOCK_MONOTONIC, &start);
@@ -333,7 +333,7 @@ JM_TEST (store_unreachable_at_start)
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
     JM_CHECK_INT (stats.connect_attempts, 1);       //  the rest fell in the backoff
-    JM_CHECK (s_ms_since (&start) < 100);
+    JM_CHECK (s_ms_since (&start) < 900);          //  never waited out the 1 s backoff
     jm_store_destroy (&store);
     jm_store_destroy (&store);
     JM_CHECK (store == NULL);
@@ -347,7 +347,7 @@ JM_TEST (store_write_then_lookup)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK (jm_store_connected (store));
@@ -417,7 +417,7 @@ JM_TEST (store_lookup_streamed)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     s_write (store, "j1", "v3", "c1", 0.8125, "v3:aa");
@@ -429,7 +429,7 @@ JM_TEST (store_lookup_streamed)
         .fingerprint = "v1:dd", .json = "{\"tail\":true,\"x\":1}", .json_len = 18,
         .json_tail = "}"
     };
-    JM_CHECK_INT (jm_store_write (store, &tailed, NULL), 0);
+    JM_CHECK_INT (s_write_one (store, &tailed, NULL), 0);
     JM_CHECK_INT (jm_store_flush (store), 4);
 
     jm_store_lookup_t items [] = {
@@ -512,7 +512,7 @@ JM_TEST (store_result_ttl)
     JM_CHECK_MSG (ttl > week - 60000 && ttl <= week, "default TTL %lld ms", ttl);
     jm_store_destroy (&store);
 
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.result_ttl_ms = 60000;
     store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
@@ -522,13 +522,13 @@ JM_TEST (store_result_ttl)
     JM_CHECK_MSG (ttl > 50000 && ttl <= 60000, "TTL %lld ms", ttl);
     jm_store_destroy (&store);
 
-    options.result_ttl_ms = 0;      //  no expiry: three commands per write
+    options.result_ttl_ms = 0;      //  no expiry: SET, ZADD, EVALSHA in MULTI/EXEC
     store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     s_write (store, "j", "1", "forever", 0.5, "1:a");
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
-    JM_CHECK_INT (stats.pending_commands, 3);
+    JM_CHECK_INT (stats.pending_commands, 5);
     JM_CHECK_INT (jm_store_flush (store), 1);
     JM_CHECK_INT (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:forever", NULL), -1);
     jm_store_destroy (&store);
@@ -589,30 +589,32 @@ JM_TEST (store_batch_is_one_round_trip)
     jm_store_result_t first = {
         .job = "job-0", .version = "7", .candidate = "c", .score = 1, .fingerprint = "7:0", .json = "{}"
     };
-    JM_REQUIRE (jm_store_write (store, &first, NULL) == 0);
+    JM_REQUIRE (s_write_one (store, &first, NULL) == 0);
     JM_CHECK_INT (jm_store_flush (store), 1);
     jm_store_stats_t before, after;
     jm_store_stats (store, &before);
     struct timespec start;
     clock_gettime (CLOCK_MONOTONIC, &start);
-    for (int i = 0; i < 1000; i++) {
-        jm_store_result_t result = {
+    static jm_store_result_t results [1000];
+    static jm_error_t errors [1000];
+    for (int i = 0; i < 1000; i++)
+        results [i] = (jm_store_result_t) {
             .job = "job-42", .version = "7", .candidate = candidates [i], .score = i / 1000.0,
             .fingerprint = fingerprints [i], .json = json
         };
-        JM_REQUIRE (jm_store_write (store, &result, NULL) == 0);
-    }
+    JM_REQUIRE (jm_store_write_many (store, results, 1000, errors) == 1000);
     double queue_ms = s_ms_since (&start);
     clock_gettime (CLOCK_MONOTONIC, &start);
-    JM_CHECK_INT (jm_store_flush (store), 1000);
+    JM_CHECK_INT (jm_store_flush (store), 1);           //  one pending entry
     double flush_ms = s_ms_since (&start);
     jm_store_stats (store, &after);
     //  one pipeline per JM_STORE_PIPELINE_BYTES: 1000 writes of ~1 KB
     JM_CHECK (after.round_trips - before.round_trips <= 2);
-    JM_CHECK_INT (after.commands_sent - before.commands_sent, 3000);     //  SET, ZADD, EVALSHA
+    //  MULTI, a SET each, one ZADD and one summary EVALSHA for all, EXEC
+    JM_CHECK_INT (after.commands_sent - before.commands_sent, 1004);
     JM_CHECK_INT (jm_test_redis_calls (redis, "set"), 1001);
     JM_CHECK (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:job-42:cand-999", NULL) > 0);
-    JM_CHECK_INT (jm_test_redis_calls (redis, "zadd"), 1001);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "zadd"), 2);
     JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:job-42:7", NULL), 1000);
 
     jm_store_stats (store, &before);
@@ -636,7 +638,7 @@ JM_TEST (store_redis_down_misses_fast_and_pends)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.backoff_min_ms = 300;
     options.backoff_max_ms = 300;
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
@@ -684,7 +686,7 @@ JM_TEST (store_restart_replays_in_order)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_REQUIRE (jm_store_connected (store));
@@ -699,13 +701,13 @@ JM_TEST (store_restart_replays_in_order)
     second.score = 0.9;
     second.fingerprint = "1:new";
     second.json = "{\"v\":2}";
-    JM_CHECK_INT (jm_store_write (store, &first, NULL), 0);
+    JM_CHECK_INT (s_write_one (store, &first, NULL), 0);
     for (int i = 0; i < 100; i++) {
         char candidate [8];
         snprintf (candidate, sizeof candidate, "c%d", i);
         s_write (store, "j", "1", candidate, i / 100.0, "1:a");
     }
-    JM_CHECK_INT (jm_store_write (store, &second, NULL), 0);
+    JM_CHECK_INT (s_write_one (store, &second, NULL), 0);
     JM_CHECK_INT (jm_store_flush (store), -1);
     JM_CHECK (!jm_store_connected (store));
     JM_CHECK_INT (jm_store_tick (store), -1);
@@ -750,8 +752,8 @@ JM_TEST (store_pending_is_never_dropped)
     //  Past its bound the buffer keeps every write and says it is full
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
-    options.pending_max_commands = 9;           //  three writes of three commands
+    jm_store_options_t options = jm_test_store_options ();
+    options.pending_max_commands = 15;          //  three writes of five commands
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK (jm_store_pending_fill (store) == 0.0);
@@ -761,12 +763,12 @@ JM_TEST (store_pending_is_never_dropped)
         snprintf (candidate, sizeof candidate, "c%d", i);
         s_write (store, "j", "1", candidate, 0.5, "1:a");
         JM_CHECK_INT (jm_store_flush (store), -1);
-        JM_CHECK (jm_store_pending_fill (store) >= (i * 3) / 9.0 - 1e-9);
+        JM_CHECK (jm_store_pending_fill (store) >= (i * 5) / 15.0 - 1e-9);
     }
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
     JM_CHECK_INT (stats.pending_writes, 5);
-    JM_CHECK_INT (stats.pending_commands, 15);
+    JM_CHECK_INT (stats.pending_commands, 25);      //  MULTI, SET, ZADD, EVALSHA, EXEC each
     JM_CHECK_INT (stats.dropped, 0);
     JM_CHECK (jm_store_pending_fill (store) >= 1.0);
 
@@ -785,7 +787,7 @@ JM_TEST (store_pending_is_never_dropped)
 
 JM_TEST (store_pending_bytes_bound)
 {
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.pending_max_bytes = 4000;
     options.backoff_min_ms = options.backoff_max_ms = 1000;
     jm_store_t *store = jm_store_new ("unix:///nonexistent/redis.sock", &options, NULL);
@@ -798,7 +800,7 @@ JM_TEST (store_pending_bytes_bound)
             .job = "j", .version = "1", .candidate = "c", .score = 0.5,
             .fingerprint = "1:a", .json = json
         };
-        JM_CHECK_INT (jm_store_write (store, &result, NULL), 0);
+        JM_CHECK_INT (s_write_one (store, &result, NULL), 0);
     }
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
@@ -818,7 +820,7 @@ JM_TEST (store_pending_bytes_bound)
     };
     jm_error_t err;
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_store_write (store, &result, &err), 0);
+    JM_CHECK_INT (s_write_one (store, &result, &err), 0);
     jm_store_stats (store, &stats);
     JM_CHECK_INT (stats.pending_writes, 11);
     JM_CHECK_INT (stats.dropped, 0);
@@ -857,7 +859,7 @@ JM_TEST (store_key_escaping)
     jm_error_clear (&err);
     jm_store_result_t bad = { .job = "j", .version = "1", .candidate = "bad\xff",
                               .score = 0, .fingerprint = "1:a", .json = "{}" };
-    JM_CHECK_INT (jm_store_write (store, &bad, &err), -1);
+    JM_CHECK_INT (s_write_one (store, &bad, &err), -1);
     JM_CHECK_STR (err.message, "candidate id is not valid UTF-8 at byte 4");
     JM_CHECK_INT (jm_store_pending (store), 0);
     jm_store_destroy (&store);
@@ -959,7 +961,7 @@ JM_TEST (store_send_ahead_then_lookup_in_order)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK_INT (jm_store_send (store), 0);           //  nothing to send
@@ -1006,7 +1008,7 @@ JM_TEST (store_send_ahead_survives_a_restart)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     s_write (store, "j", "1", "c0", 0, "1:a");
@@ -1047,7 +1049,7 @@ s_refusal_keeps_pending (bool send_ahead)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     s_write (store, "j", "1", "c0", 0.5, "1:a");
@@ -1100,7 +1102,7 @@ JM_TEST (store_command_timeout)
     char url [64];
     snprintf (url, sizeof url, "redis://127.0.0.1:%d", ntohs (addr.sin_port));
 
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.command_timeout_ms = 200;
     options.backoff_min_ms = options.backoff_max_ms = 1000;
     //  The connection's PING is not answered within the command timeout
@@ -1128,7 +1130,7 @@ JM_TEST (store_tcp_and_db)
     JM_REQUIRE (redis);
     char url [96];
     snprintf (url, sizeof url, "%s/2", jm_test_redis_tcp_url (redis));
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.key_namespace = "jm-test";
     jm_store_t *store = jm_store_new (url, &options, NULL);
     JM_REQUIRE (store);
@@ -1442,7 +1444,7 @@ JM_TEST (store_band_sets_hold_each_candidate_once)
             .fingerprint = "2:x", .json = "{}", .band = rounds [round].band, .name = "Ann",
             .required = "3 of 4"
         };
-        JM_CHECK_INT (jm_store_write (store, &result, NULL), 0);
+        JM_CHECK_INT (s_write_one (store, &result, NULL), 0);
         JM_CHECK_INT (jm_store_flush (store), 1);
         JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2:strong", NULL),
                       rounds [round].strong);
@@ -1460,7 +1462,7 @@ JM_TEST (store_band_sets_hold_each_candidate_once)
                               .fingerprint = "2:x", .json = "{}", .band = "great" };
     jm_error_t err;
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_store_write (store, &bad, &err), -1);
+    JM_CHECK_INT (s_write_one (store, &bad, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
     JM_CHECK_INT (jm_store_pending (store), 0);
     jm_store_destroy (&store);

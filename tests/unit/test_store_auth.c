@@ -14,18 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static jm_store_options_t
-s_options (void)
-{
-    jm_store_options_t options;
-    jm_store_options_default (&options);
-    options.connect_timeout_ms = 500;
-    options.command_timeout_ms = 500;
-    options.backoff_min_ms = 10;
-    options.backoff_max_ms = 50;
-    return options;
-}
-
 JM_TEST (store_redact_url)
 {
     struct { const char *url, *shown; } cases [] = {
@@ -57,7 +45,7 @@ JM_TEST (store_url_credentials)
         { "redis://u:p@ss@127.0.0.1:1", "127.0.0.1:1 db 0 as u" },
         { "unix://matcher:pw@/nonexistent/r.sock?db=1", "unix:/nonexistent/r.sock db 1 as matcher" },
     };
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     for (size_t i = 0; i < sizeof good / sizeof good [0]; i++) {
         jm_error_t err;
         jm_error_clear (&err);
@@ -90,7 +78,7 @@ JM_TEST (store_url_credentials)
 
 JM_TEST (store_tls_settings)
 {
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_error_t err;
     jm_error_clear (&err);
     options.tls_ca_file = "/nonexistent/ca.pem";
@@ -102,7 +90,7 @@ JM_TEST (store_tls_settings)
     JM_CHECK_MSG (strstr (err.message, "does not start with rediss://"), "%s", err.message);
 
     jm_error_clear (&err);
-    options = s_options ();
+    options = jm_test_store_options ();
     options.tls_cert_file = "/nonexistent/client.pem";
     JM_CHECK (!jm_store_new ("rediss://127.0.0.1:1", &options, &err));
     JM_CHECK_MSG (strstr (err.message, "give both"), "%s", err.message);
@@ -114,7 +102,7 @@ JM_TEST (store_tls_settings)
     JM_CHECK (write (fd, "not a certificate\n", 18) == 18);
     close (fd);
     jm_error_clear (&err);
-    options = s_options ();
+    options = jm_test_store_options ();
     options.tls_ca_file = path;
     JM_CHECK (!jm_store_new ("rediss://127.0.0.1:1", &options, &err));
     JM_CHECK_MSG (strstr (err.message, "holds no PEM certificate"), "%s", err.message);
@@ -138,7 +126,7 @@ JM_TEST (store_requirepass_is_an_outage_without_the_password)
     JM_REQUIRE (redis);
     //  the test's own connection stays logged in as the default user
     free (jm_test_redis_command (redis, "CONFIG", "SET", "requirepass", "pw d@x", NULL));
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
 
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
@@ -185,7 +173,7 @@ JM_TEST (store_acl_user_short_of_a_permission_is_an_outage)
                                  "+get", "+ping", NULL));
     char url [300];
     snprintf (url, sizeof url, "unix://reader:rpw@%s", jm_test_redis_url (redis) + 7);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (url, &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK (jm_store_connected (store));
@@ -237,7 +225,7 @@ JM_TEST (store_password_from_file_or_environment)
         JM_STORE_CONFIG_OPTIONS,
         { NULL }
     };
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     jm_config_t *config = jm_config_new ("test", NULL, table);
     JM_REQUIRE (jm_config_set (config, "redis", jm_test_redis_url (redis), NULL) == 0);
 
@@ -296,7 +284,7 @@ JM_TEST (store_tls_round_trips_reconnects_and_verifies)
 {
     jm_test_redis_t *redis = jm_test_redis_start_tls ();
     JM_REQUIRE (redis);
-    jm_store_options_t options = s_options ();
+    jm_store_options_t options = jm_test_store_options ();
     options.tls_ca_file = jm_test_redis_tls_file (redis, "ca");
     jm_store_t *store = jm_store_new (jm_test_redis_tcp_url (redis), &options, NULL);
     JM_REQUIRE (store);
@@ -330,7 +318,7 @@ JM_TEST (store_tls_round_trips_reconnects_and_verifies)
 
     //  The server's certificate checked against another CA, or another
     //  name: refused
-    options = s_options ();
+    options = jm_test_store_options ();
     options.tls_ca_file = jm_test_redis_tls_file (redis, "cert");   //  not a CA of it
     store = jm_store_new (jm_test_redis_tcp_url (redis), &options, NULL);
     JM_REQUIRE (store);

@@ -428,7 +428,9 @@ JM_TEST (text_hostile_linear)
         snprintf (what, sizeof what, "2 MiB of \"%s\"", cases [i][1]);
         double small_took = s_fastest_clean (small, small_len, taxonomy, 3, what);
         double big_took = s_fastest_clean (big, big_len, taxonomy, 2, what);
-        JM_CHECK_MSG (big_took < 16 * small_took + 0.25,
+        //  8x the text: linear takes about 8x, quadratic 64x; 32x leaves room
+        //  for a loaded machine (sanitizer builds, shared cores).
+        JM_CHECK_MSG (big_took < 32 * small_took + 0.5,
                       "%s took %.3f s, 256 KiB %.3f s: not linear", what, big_took, small_took);
         free (small);
         free (big);

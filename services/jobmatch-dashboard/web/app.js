@@ -442,7 +442,7 @@
         return text;
     }
 
-    //  the same words as the CLI's --explain (jm_reason_words in common/jm_resume.c)
+    //  the same words as the CLI's --explain (jm_reason_words in common/engine/jm_resume.c)
     const REASON_TEXT = { negation: "negated", intent: "wants to learn it", someone_else: "someone else's",
                           no_evidence: "an ordinary word, nothing technical near it",
                           year_after: "an ordinary word: a year or term after it",
