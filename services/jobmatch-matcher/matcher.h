@@ -27,10 +27,6 @@
 #include "jm_config.h"
 #include "jm_error.h"
 
-#define JM_MATCH_SERVICE         "jobmatch.match"
-#define JM_MATCH_MAX_CANDIDATES  1000       //  candidates in one request
-#define JM_MATCH_MAX_JOBS        32         //  jobs named in one request
-
 typedef struct _jm_matcher_t jm_matcher_t;
 
 //  Starts a matcher with the settings in config (read at once): gateway,

@@ -1,14 +1,12 @@
-/*  reply_buffer: a batch's replies, written in place and lent to libzmq.
+/*  reply_buffer: big replies, lent to libzmq.
 
-    The matcher writes the replies of a batch straight into one buffer,
-    each new result once (the store copies its JSON from there into its
-    writes), and sends a big reply without a copy: libzmq sends it from
-    the buffer and hands it back from its I/O thread once sent.  So a
-    500-candidate reply (some 3.4 MB) exists once, not once scored, once
-    as a reply and once more while it is being sent.  A reference count
-    says who holds the buffer: the matcher, and each reply on its way; the
-    last to let go frees it.  Kept from batch to batch, its pages are
-    faulted in once, not for every reply.                                  */
+    The matcher puts the big replies of a batch together in one buffer
+    (replies.c) and sends them without a copy: libzmq sends each from the
+    buffer and hands it back from its I/O thread once sent.  So a
+    500-candidate reply (some 3.4 MB) is not copied once more to be sent.
+    A reference count says who holds the buffer: the matcher, and each
+    reply on its way; the last to let go frees it.  Kept from batch to
+    batch, its pages are faulted in once, not for every reply.             */
 #ifndef REPLY_BUFFER_H
 #define REPLY_BUFFER_H
 

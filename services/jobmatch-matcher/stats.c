@@ -1,5 +1,9 @@
 /*  stats: the matcher's counters in Redis.  See stats.h.  */
 #include "stats.h"
+#include "batch.h"
+#include "registry.h"
+#include "results.h"
+#include "jm_log.h"
 #include "jm_keys.h"
 #include "jm_alloc.h"
 #include "jm_log.h"
@@ -30,6 +34,7 @@ struct _jm_stats_t {
     char id [JM_KEYS_ID_MAX + 1];       //  <hostname>:<pid>
     char key [JM_KEYS_MAX];             //  <ns>:matcher:<name>
     char set_key [JM_KEYS_MAX];         //  <ns>:matchers
+    jm_stats_counts_t logged;           //  the counts at the last jm_stats_log
 };
 
 //  Claims the hash key in one Redis among the processes of this host (of
@@ -232,4 +237,77 @@ jm_stats_withdraw (jm_stats_t *self)
     assert (self);
     jm_store_append (self->store, 3, (const char *[]) { "ZREM", self->set_key, self->name }, NULL);
     jm_store_append (self->store, 2, (const char *[]) { "DEL", self->key }, NULL);
+}
+
+void
+jm_stats_log (jm_stats_t *self, const jm_stats_counts_t *counts, int interval_ms)
+{
+    assert (self && counts);
+    jm_stats_counts_t *last = &self->logged;
+    if (counts->requests == last->requests && counts->rescored == last->rescored)
+        return;
+    jm_log_info ("last %d s: %llu requests, %llu results (%llu cached), %llu errors, %llu re-scored; "
+                 "redis %s, %zu writes pending", interval_ms / 1000,
+                 (unsigned long long) (counts->requests - last->requests),
+                 (unsigned long long) (counts->results - last->results),
+                 (unsigned long long) (counts->cached - last->cached),
+                 (unsigned long long) (counts->errors - last->errors),
+                 (unsigned long long) (counts->rescored - last->rescored),
+                 jm_store_connected (self->store) ? "up" : "down", jm_store_pending (self->store));
+    *last = *counts;
+}
+
+void
+jm_stats_metrics (jm_stats_t *self, const jm_stats_counts_t *counts, const jm_stats_loop_t *loop,
+                  jm_buf_t *out)
+{
+    assert (self && counts && loop && out);
+    jm_store_stats_t store;
+    jm_store_stats (self->store, &store);
+    const struct { const char *name, *type, *help; unsigned long long value; } values [] = {
+        { "jobmatch_matcher_requests_total", "counter",
+          "requests answered, its three services together", counts->requests },
+        { "jobmatch_matcher_results_total", "counter", "results in its jobmatch.match replies",
+          counts->results },
+        { "jobmatch_matcher_cached_total", "counter", "of those, results taken from the Redis cache",
+          counts->cached },
+        { "jobmatch_matcher_errors_total", "counter", "error replies and error entries it sent",
+          counts->errors },
+        { "jobmatch_matcher_rescored_total", "counter",
+          "candidates re-scored in the background after a job changed", counts->rescored },
+        { "jobmatch_matcher_redis_up", "gauge", "1 while connected to Redis",
+          jm_store_connected (self->store) },
+        { "jobmatch_matcher_redis_pending", "gauge", "writes waiting for Redis to confirm them",
+          store.pending_writes },
+        { "jobmatch_matcher_redis_confirmed_total", "counter", "writes Redis confirmed",
+          store.confirmed },
+        { "jobmatch_matcher_redis_errors_total", "counter", "error replies from Redis",
+          store.errors },
+        { "jobmatch_matcher_redis_reconnects_total", "counter",
+          "connections to Redis after losing it", store.reconnects },
+        { "jobmatch_matcher_gateways", "gauge", "gateways configured (--gateway)",
+          (unsigned long long) loop->gateways },
+        { "jobmatch_matcher_slots", "gauge", "request slots offered now (0: the pending buffer "
+          "is full)", (unsigned long long) loop->slots_now },
+    };
+    for (size_t index = 0; index < sizeof values / sizeof values [0]; index++) {
+        jm_prom_help (out, values [index].name, values [index].type, values [index].help);
+        jm_buf_printf (out, "%s %llu\n", values [index].name, values [index].value);
+    }
+    jm_prom_help (out, "jobmatch_matcher_gateways_connected", "gauge",
+                  "gateways that have this matcher registered (heard since it connected)");
+    jm_buf_printf (out, "jobmatch_matcher_gateways_connected %d\n", loop->gateways_heard);
+    jm_prom_help (out, "jobmatch_matcher_redis_pending_fill", "gauge",
+                  "pending writes against their bound (1: full, the matcher stops taking work)");
+    jm_buf_printf (out, "jobmatch_matcher_redis_pending_fill %.4f\n",
+                   jm_store_pending_fill (self->store));
+    jm_prom_help (out, "jobmatch_request_duration_seconds", "histogram",
+                  "time the matcher took for a request (a jobmatch.match request: its whole "
+                  "batch), by service");
+    jm_prom_histogram_render (out, "jobmatch_request_duration_seconds", "service",
+                              JM_MATCH_SERVICE, &counts->latency_match);
+    jm_prom_histogram_render (out, "jobmatch_request_duration_seconds", "service",
+                              JM_JOBS_SERVICE, &counts->latency_jobs);
+    jm_prom_histogram_render (out, "jobmatch_request_duration_seconds", "service",
+                              JM_RESULTS_SERVICE, &counts->latency_results);
 }

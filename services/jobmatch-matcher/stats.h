@@ -19,10 +19,14 @@
     is an error (two matchers given the same name).
     Writes go through the store's pending buffer like any other, so a
     snapshot taken while Redis is down is written, in order, once it is
-    back.  proto/redis-keys.md (section 3.4) lists the fields.            */
+    back.  proto/redis-keys.md (section 3.4) lists the fields.
+    The same counters go to the log (jm_stats_log) and, with
+    --metrics-listen, to /metrics (jm_stats_metrics).                     */
 #ifndef JM_MATCHER_STATS_H
 #define JM_MATCHER_STATS_H
 
+#include "jm_buf.h"
+#include "jm_prom.h"
 #include "jm_store.h"
 
 #include <stdint.h>
@@ -34,7 +38,17 @@ typedef struct {
     uint64_t cached;            //  of which taken from the Redis cache
     uint64_t errors;            //  error replies and error entries
     uint64_t rescored;          //  candidates re-scored in the background
+    //  how long each service's requests took (a jobmatch.match request:
+    //  its whole batch)
+    jm_prom_histogram_t latency_match, latency_jobs, latency_results;
 } jm_stats_counts_t;
+
+//  What the matcher's loop knows besides its counts, for /metrics
+typedef struct {
+    int gateways;               //  gateways configured
+    int gateways_heard;         //  of which have this matcher registered
+    int slots_now;              //  request slots offered now
+} jm_stats_loop_t;
 
 typedef struct _jm_stats_t jm_stats_t;
 
@@ -61,6 +75,17 @@ void
 //  Queues the removal of this matcher's hash and id, for a clean stop.
 void
     jm_stats_withdraw (jm_stats_t *self);
+
+//  Logs what was counted since the last call, unless nothing was, with
+//  Redis's state; interval_ms is how often the owner calls it.
+void
+    jm_stats_log (jm_stats_t *self, const jm_stats_counts_t *counts, int interval_ms);
+
+//  Appends the Prometheus text of the counts, the store's state and loop's
+//  figures to out.
+void
+    jm_stats_metrics (jm_stats_t *self, const jm_stats_counts_t *counts,
+                      const jm_stats_loop_t *loop, jm_buf_t *out);
 
 //  The matcher's name, its id in Redis and its /metrics label (borrowed).
 const char *

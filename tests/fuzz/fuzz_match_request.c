@@ -1,5 +1,5 @@
 /*  fuzz_match_request: a jobmatch.match request body, read the way the
-    matcher reads it (services/jobmatch-matcher/matcher.c s_parse_request):
+    matcher reads it (services/jobmatch-matcher/batch.c s_parse_request):
     jm_json parses the body, jm_candidate builds each candidate (skills,
     resume through jm_extract), then each is scored against the built-in
     jobs and its stored profile is written and read back.
