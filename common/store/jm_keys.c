@@ -13,6 +13,7 @@
 struct _jm_keys_t {
     char name [JM_KEYS_NAMESPACE_MAX + 1];
     size_t name_len;
+    bool cluster;                   //  registry keys carry the hash tag {<ns>}
 };
 
 static bool
@@ -211,7 +212,35 @@ bad:
     return -1;
 }
 
-//  Builds <ns>:<kind>[:<first>[:<second>]] where first and second are ids.
+void
+jm_keys_set_cluster (jm_keys_t *self, bool cluster)
+{
+    assert (self);
+    self->cluster = cluster;
+}
+
+//  The hash tag rule for Redis Cluster, the one place it is applied: the
+//  registry's keys and every job's rankings and re-scoring queues share the
+//  tag {<ns>}, as the registry's and the summary's Lua scripts touch the
+//  registry and a job's rankings in one call (proto/redis-keys.md, 1.1).
+//  Results, profiles and matcher counters are not tagged: one command each,
+//  spread over every slot.
+static bool
+s_tagged (const jm_keys_t *self, const char *kind)
+{
+    static const char *kinds [] = {
+        "rank", "rescore", "job", "jobs", "jobs:seq", "jobs:seeded", "jobs:deleted", NULL
+    };
+    if (!self->cluster)
+        return false;
+    for (int i = 0; kinds [i]; i++)
+        if (strcmp (kind, kinds [i]) == 0)
+            return true;
+    return false;
+}
+
+//  Builds <ns>:<kind>[:<first>[:<second>]] where first and second are ids;
+//  <ns>:{<ns>}:<kind>... for a tagged kind in a cluster.
 static int
 s_build (const jm_keys_t *self, const char *kind,
          const char *first_what, const char *first,
@@ -225,8 +254,12 @@ s_build (const jm_keys_t *self, const char *kind,
         return -1;
     size_t used = 0;
     bool fits = s_put_text (self->name, self->name_len, key, size, &used)
-             && s_put_text (":", 1, key, size, &used)
-             && s_put_text (kind, strlen (kind), key, size, &used);
+             && s_put_text (":", 1, key, size, &used);
+    if (fits && s_tagged (self, kind))
+        fits = s_put_text ("{", 1, key, size, &used)
+            && s_put_text (self->name, self->name_len, key, size, &used)
+            && s_put_text ("}:", 2, key, size, &used);
+    fits = fits && s_put_text (kind, strlen (kind), key, size, &used);
     if (fits && first_what)
         fits = s_put_text (":", 1, key, size, &used) && s_put_id (first, key, size, &used);
     if (fits && second_what)

@@ -59,6 +59,11 @@ jm_keys_t *jm_keys_new (const char *key_namespace, jm_error_t *err);
 //  Frees the builder and nulls the pointer; safe on NULL.
 void jm_keys_destroy (jm_keys_t **self_p);
 
+//  In a Redis Cluster (cluster true), the registry's and rankings' keys
+//  carry the hash tag {<ns>} after the namespace: <ns>:{<ns>}:rank:...
+//  (proto/redis-keys.md, 1.1); the store sets it when it finds a cluster.
+void jm_keys_set_cluster (jm_keys_t *self, bool cluster);
+
 //  The namespace, without the trailing colon (borrowed).
 const char *jm_keys_namespace (const jm_keys_t *self);
 

@@ -188,7 +188,9 @@ s_error_is_transient (const char *text)
 {
     static const char *prefixes [] = {
         "LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "OOM",
-        "READONLY", "NOREPLICAS", "MISCONF", "NOSCRIPT", NULL
+        "READONLY", "NOREPLICAS", "MISCONF", "NOSCRIPT",
+        "MOVED", "ASK",             //  a cluster's redirect jm_cluster gave up following
+        NULL
     };
     for (int i = 0; prefixes [i]; i++) {
         size_t len = strlen (prefixes [i]);
@@ -339,6 +341,56 @@ s_parse_unix_url (jm_store_t *self, const char *url, const char *shown, jm_error
     return 0;
 }
 
+//  Reads a seed list "host[:port],host[:port]..." (IPv6 hosts in brackets)
+//  ending at the end of text or at "/" or "/0": a cluster has db 0 only.
+static int
+s_parse_seeds (jm_store_t *self, const char *text, const char *shown, jm_error_t *err)
+{
+    self->seeds = jm_calloc (JM_CLUSTER_SEEDS_MAX, sizeof *self->seeds);
+    const char *p = text;
+    while (true) {
+        if (self->seed_count == JM_CLUSTER_SEEDS_MAX)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis URL \"%s\": more than %d "
+                                 "cluster seeds", shown, JM_CLUSTER_SEEDS_MAX);
+        const char *host = p, *host_end;
+        if (*p == '[') {
+            host_end = strchr (++host, ']');
+            if (!host_end)
+                return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                     "redis URL \"%s\": missing ']' after IPv6 address", shown);
+            p = host_end + 1;
+        }
+        else
+            p = host_end = host + strcspn (host, ":,/");
+        if (host_end == host || (size_t) (host_end - host) >= JM_CLUSTER_HOST_MAX)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis URL \"%s\": seed %zu has "
+                                 "no host, or one too long", shown, self->seed_count + 1);
+        long port = 6379;
+        if (*p == ':') {
+            size_t len = strcspn (p + 1, ",/");
+            if (s_parse_uint (p + 1, len, 65535, &port) || port == 0)
+                return jm_error_set (err, JM_ERR_INVALID_REQUEST,
+                                     "redis URL \"%s\": port \"%.*s\" is not 1..65535",
+                                     shown, (int) len, p + 1);
+            p += 1 + len;
+        }
+        jm_cluster_addr_t *seed = &self->seeds [self->seed_count++];
+        memcpy (seed->host, host, (size_t) (host_end - host));
+        seed->host [host_end - host] = '\0';
+        seed->port = (int) port;
+        if (*p != ',')
+            break;
+        p++;
+    }
+    if (*p && strcmp (p, "/") != 0 && strcmp (p, "/0") != 0)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis URL \"%s\": a cluster seed "
+                             "list takes no db (a cluster has db 0 only): unexpected \"%s\"",
+                             shown, p);
+    self->host = jm_strdup (self->seeds [0].host);
+    self->port = self->seeds [0].port;
+    return 0;
+}
+
 static int
 s_parse_tcp_url (jm_store_t *self, const char *url, const char *shown, jm_error_t *err)
 {
@@ -353,6 +405,12 @@ s_parse_tcp_url (jm_store_t *self, const char *url, const char *shown, jm_error_
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "redis URL \"%s\": parameters are not supported "
                              "(redis://host[:port][/db])", shown);
+    if (strchr (host, ',')) {
+        if (strncmp (url, "rediss://", 9) == 0)
+            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis URL \"%s\": a cluster seed "
+                                 "list needs redis://: TLS to a cluster is not supported", shown);
+        return s_parse_seeds (self, host, shown, err);
+    }
     const char *host_end, *rest;
     if (*host == '[') {
         host_end = strchr (host, ']');
@@ -394,6 +452,19 @@ s_parse_tcp_url (jm_store_t *self, const char *url, const char *shown, jm_error_
     return 0;
 }
 
+//  The endpoint of a cluster, for logs: "cluster host:port,..."
+static void
+s_cluster_endpoint (jm_store_t *self)
+{
+    size_t used = (size_t) snprintf (self->endpoint, sizeof self->endpoint, "cluster ");
+    for (size_t i = 0; i < self->seed_count && used < sizeof self->endpoint; i++)
+        used += (size_t) snprintf (self->endpoint + used, sizeof self->endpoint - used,
+                                   strchr (self->seeds [i].host, ':') ? "%s[%s]:%d" : "%s%s:%d",
+                                   i ? "," : "", self->seeds [i].host, self->seeds [i].port);
+    if (used < sizeof self->endpoint && self->user)
+        snprintf (self->endpoint + used, sizeof self->endpoint - used, " as %s", self->user);
+}
+
 static int
 s_parse_url (jm_store_t *self, const char *url, jm_error_t *err)
 {
@@ -414,6 +485,20 @@ s_parse_url (jm_store_t *self, const char *url, jm_error_t *err)
         rc = jm_error_set (err, JM_ERR_INVALID_REQUEST,
                            "redis URL \"%s\": expected redis://host[:port][/db], rediss://... "
                            "(TLS) or unix:///path/to/socket[?db=N]", shown);
+    if (rc == 0 && self->seed_count) {
+        s_cluster_endpoint (self);
+        return 0;
+    }
+    if (rc == 0 && !self->unix_socket && strncmp (url, "rediss://", 9) != 0) {
+        //  one address: a cluster or not, the first connection tells
+        self->seeds = jm_calloc (1, sizeof *self->seeds);
+        snprintf (self->seeds [0].host, sizeof self->seeds [0].host, "%s", self->host);
+        self->seeds [0].port = self->port;
+        self->seed_count = 1;
+        self->cluster_checked = strlen (self->host) >= JM_CLUSTER_HOST_MAX || self->db != 0;
+    }
+    else
+        self->cluster_checked = true;
     if (rc == 0) {
         int used;
         if (self->unix_socket)
@@ -504,7 +589,15 @@ s_close (jm_store_t *self)
         redisFree (self->ctx);
         self->ctx = NULL;
     }
+    if (self->cluster)
+        jm_cluster_close (self->cluster);
     jm_tls_destroy (&self->tls);
+}
+
+bool
+jm_store__up (const jm_store_t *self)
+{
+    return self->ctx || (self->cluster && jm_cluster_connected (self->cluster));
 }
 
 #define S_REFUSED "Redis refused a command: "
@@ -588,8 +681,20 @@ s_send (jm_store_t *self, const char *bytes, size_t len)
 {
     if (jm_store__stream_open (self))
         jm_store__stream_end (self);    //  its replies come first on the wire
-    if (!self->ctx)
+    if (!jm_store__up (self))
         return -1;
+    if (self->cluster) {
+        char why [240];
+        if (jm_cluster_send (self->cluster, bytes, len, why, sizeof why)) {
+            s_lost (self, why);
+            return -1;
+        }
+        if (jm_cluster_generation (self->cluster) != self->cluster_generation) {
+            self->cluster_generation = jm_cluster_generation (self->cluster);
+            self->scripts_dirty = true;     //  a new master: load them before the next use
+        }
+        return 0;
+    }
     redisContext *ctx = self->ctx;
     if (ctx->obuf && ctx->obuf [0] != '\0') {
         if (redisAppendFormattedCommand (ctx, bytes, len) != REDIS_OK) {
@@ -623,6 +728,14 @@ jm_store__read_reply (jm_store_t *self, redisReply **reply_p, char *refused, siz
 {
     void *reply = NULL;
     *reply_p = NULL;
+    if (self->cluster) {
+        char why [240];
+        if (jm_cluster_read (self->cluster, (redisReply **) &reply, why, sizeof why)) {
+            s_lost (self, why);
+            return -1;
+        }
+    }
+    else
     if (redisGetReply (self->ctx, &reply) != REDIS_OK || !reply) {
         char why [240];
         if (strcmp (self->ctx->errstr, strerror (EAGAIN)) == 0)
@@ -676,11 +789,11 @@ static int s_collect (jm_store_t *self);
 int
 jm_store__send (jm_store_t *self, const char *bytes, size_t len)
 {
-    assert (self->ctx);
+    assert (jm_store__up (self));
     //  replies to writes sent ahead come first
     if (self->sent_commands) {
         s_collect (self);
-        if (!self->ctx)
+        if (!jm_store__up (self))
             return -1;
     }
     return s_send (self, bytes, len);
@@ -690,11 +803,11 @@ int
 jm_store__round_trip (jm_store_t *self, const char *bytes, size_t len, size_t commands,
                       jm_store__reply_fn *fn, void *arg)
 {
-    assert (self->ctx);
+    assert (jm_store__up (self));
     //  replies to writes sent ahead come first
     if (self->sent_commands) {
         s_collect (self);
-        if (!self->ctx)
+        if (!jm_store__up (self))
             return -1;
     }
     if (s_send (self, bytes, len))
@@ -778,11 +891,71 @@ s_handshake (jm_store_t *self, char *why, size_t why_size)
     return rc || handshake.error [0] ? -1 : 0;
 }
 
+//  Connects to every master of the cluster.  Returns true when connected.
+static bool
+s_connect_cluster (jm_store_t *self)
+{
+    char why [240] = "no seed answered";
+    if (jm_cluster_connect (self->cluster, why, sizeof why)) {
+        s_log_down (self, why, false);
+        return false;
+    }
+    self->cluster_generation = jm_cluster_generation (self->cluster);
+    return true;
+}
+
+//  Makes the cluster client, for the seeds of the URL.
+static void
+s_cluster_start (jm_store_t *self)
+{
+    jm_cluster_options_t options = {
+        .user = self->user,
+        .password = self->password,
+        .connect_timeout_ms = self->options.connect_timeout_ms,
+        .command_timeout_ms = self->options.command_timeout_ms
+    };
+    self->cluster = jm_cluster_new (self->seeds, self->seed_count, &options);
+    jm_store__scripts_to_cluster (self);
+    self->cluster_checked = true;
+    jm_keys_set_cluster (self->keys, true);
+}
+
+//  On the first connection to a single address: is it a node of a cluster?
+//  CLUSTER SLOTS answers a cluster's map, and an error anywhere else
+//  ("cluster support disabled", or NOPERM for a user without it).  Returns
+//  true when it is a cluster (the single connection is then closed).
+static bool
+s_probe_cluster (jm_store_t *self)
+{
+    self->cluster_checked = true;
+    redisReply *reply = redisCommand (self->ctx, "CLUSTER SLOTS");
+    bool cluster = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements > 0;
+    if (reply && reply->type == REDIS_REPLY_ERROR && strstr (reply->str, "NOPERM"))
+        jm_log_debug ("redis %s: CLUSTER SLOTS refused (%s): taken as a single Redis",
+                      self->endpoint, reply->str);
+    freeReplyObject (reply);
+    if (!cluster)
+        return false;
+    if (self->tls) {
+        jm_log_error ("redis %s is a cluster node, and TLS to a cluster is not supported: "
+                      "using it as a single Redis", self->endpoint);
+        return false;
+    }
+    redisFree (self->ctx);
+    self->ctx = NULL;
+    s_cluster_start (self);
+    s_cluster_endpoint (self);
+    jm_log_info ("redis %s: a cluster node: using the cluster", self->endpoint);
+    return true;
+}
+
 //  One connection attempt.  Returns true when connected.
 static bool
 s_connect (jm_store_t *self)
 {
     self->stats.connect_attempts++;
+    if (self->cluster)
+        return s_connect_cluster (self);
     int timeout_ms = self->options.connect_timeout_ms;
     struct timeval connect_timeout = s_timeval (timeout_ms);
     char why [240] = "";
@@ -828,6 +1001,8 @@ s_connect (jm_store_t *self)
             s_log_down (self, why, true);
         return false;
     }
+    if (!self->cluster_checked && s_probe_cluster (self))
+        return s_connect_cluster (self);
     return true;
 }
 
@@ -838,7 +1013,7 @@ s_connect (jm_store_t *self)
 bool
 jm_store__ensure (jm_store_t *self)
 {
-    if (self->ctx)
+    if (jm_store__up (self))
         return true;
     int64_t now = s_now_ms ();
     if (now < self->next_attempt_ms)
@@ -875,13 +1050,13 @@ jm_store__ensure (jm_store_t *self)
 static void
 s_report_return (jm_store_t *self, uint64_t replayed)
 {
-    if (self->drain_since_ms && self->ctx && self->entry_first == self->entry_end) {
+    if (self->drain_since_ms && jm_store__up (self) && self->entry_first == self->entry_end) {
         jm_log_info ("redis %s: backlog drained in %.1f s (at most %zu bytes were pending)",
                      self->endpoint, (double) (s_now_ms () - self->drain_since_ms) / 1000.0,
                      self->stats.pending_peak_bytes);
         self->drain_since_ms = 0;
     }
-    if (!self->replay_due || !self->ctx)
+    if (!self->replay_due || !jm_store__up (self))
         return;
     if (replayed > self->replay_count)
         replayed = self->replay_count;  //  the rest were this batch's own
@@ -1125,7 +1300,7 @@ s_flush_outcome (jm_store_t *self, s_flush_t *flush, int rc)
     if (flush->refused)
         jm_log_warning ("redis %s: refused %zu writes, dropped them; first: %s",
                         self->endpoint, flush->refused, flush->first_error);
-    if (flush->hold && !self->ctx)
+    if (flush->hold && !jm_store__up (self))
         ;                           //  refused to us: an outage, s_lost logged it
     else
     if (flush->hold) {
@@ -1208,6 +1383,8 @@ jm_store_new (const char *url, const jm_store_options_t *options, jm_error_t *er
         jm_store_destroy (&self);
         return NULL;
     }
+    if (self->seed_count > 1)
+        s_cluster_start (self);
     self->key_namespace = jm_strdup (jm_keys_namespace (self->keys));
     self->options.key_namespace = self->key_namespace;
     self->backoff_ms = self->options.backoff_min_ms;
@@ -1231,13 +1408,15 @@ jm_store_destroy (jm_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     jm_store_t *self = *self_p;
-    if (self->ctx && self->entry_first < self->entry_end
+    if (jm_store__up (self) && self->entry_first < self->entry_end
     &&  self->writes_held_until_ms <= s_now_ms ())
         s_flush_pending (self, 0);
     if (self->entry_first < self->entry_end)
         jm_log_warning ("redis %s: closing with %zu writes unconfirmed; they are lost",
                         self->endpoint, self->entry_end - self->entry_first);
     s_close (self);
+    jm_cluster_destroy (&self->cluster);
+    free (self->seeds);
     jm_tls_config_destroy (&self->tls_config);
     jm_keys_destroy (&self->keys);
     free (self->host);
@@ -1295,7 +1474,7 @@ jm_store_flush (jm_store_t *self)
         else
             rc = s_flush_pending (self, self->recovering ? JM_STORE_FLUSH_BUDGET_MS : 0);
     }
-    if (self->entry_first == self->entry_end && self->ctx)
+    if (self->entry_first == self->entry_end && jm_store__up (self))
         self->recovering = false;
     if (self->entry_first == self->entry_end && self->pend.cap > (4u << 20))
         jm_store__pending_begin (self);         //  gives a large buffer back at once
@@ -1315,7 +1494,7 @@ jm_store_send (jm_store_t *self)
     //  replies to the last one have usually arrived while the caller worked
     if (self->sent_commands)
         s_collect (self);
-    if (!self->ctx || s_now_ms () < self->writes_held_until_ms || self->replay_due
+    if (!jm_store__up (self) || s_now_ms () < self->writes_held_until_ms || self->replay_due
     ||  jm_store__scripts_ready (self))
         return -1;              //  left to the next flush, which knows what to do
     const jm_store__entry_t *first = &self->entries [self->entry_sent];
@@ -1346,7 +1525,7 @@ bool
 jm_store_connected (const jm_store_t *self)
 {
     assert (self);
-    return self->ctx != NULL;
+    return jm_store__up (self);
 }
 
 size_t

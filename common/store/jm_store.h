@@ -47,6 +47,13 @@
     other file sees a hiredis type.  Scripts are hashed here (SHA-1), loaded
     into Redis on every connection and reloaded when Redis says NOSCRIPT.
 
+    A Redis Cluster (a seed list, or one node's address) is one Redis to
+    the callers: every round trip goes through jm_cluster, which sends each
+    command to its slot's master, splits a transaction or MGET that spans
+    slots, and follows MOVED and ASK; a lost node is an outage as above.
+    The registry's and rankings' keys then carry the hash tag {<ns>}
+    (jm_keys_set_cluster, proto/redis-keys.md 1.1).
+
     Results and rankings use the keys of jm_keys (proto/redis-keys.md,
     proto/services.md).  A store is not thread-safe: one store per thread or
     actor.                                                                   */
@@ -258,7 +265,11 @@ int jm_store_append_script (jm_store_t *self, const jm_store_script_t *script,
 //  Creates a store for url, either "redis://[user[:password]@]host[:port][/db]"
 //  (port 6379 and db 0 by default; IPv6 hosts in brackets; user and password
 //  percent-encoded), the same with "rediss://" for TLS, or
-//  "unix://[user[:password]@]/path/to/socket[?db=N]".  options may be NULL
+//  "unix://[user[:password]@]/path/to/socket[?db=N]", or a Redis Cluster's
+//  seed list "redis://[user[:password]@]host[:port],host[:port],...[/0]"
+//  (jm_cluster: every command goes to its slot's master).  A single
+//  redis:// address that answers CLUSTER SLOTS on the first connection is
+//  used as a cluster too; anything else stays one Redis.  options may be NULL
 //  for the defaults.  On every connection the store sends AUTH (AUTH user
 //  password for an ACL user) when it has a password, SELECT when the db is
 //  not 0, and PING: a Redis that refuses any of them (NOAUTH, WRONGPASS,

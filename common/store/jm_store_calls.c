@@ -57,7 +57,7 @@ jm_store__scripts_ready (jm_store_t *self)
         self->scripts_dirty = false;
         return 0;
     }
-    if (!self->ctx)
+    if (!jm_store__up (self))
         return -1;
     jm_store__bytes_t commands = { 0 };
     for (size_t i = 0; i < self->script_count; i++) {
@@ -87,7 +87,16 @@ jm_store_script (jm_store_t *self, const char *name, const char *text)
     self->scripts = jm_realloc (self->scripts, (self->script_count + 1) * sizeof (jm_store_script_t *));
     self->scripts [self->script_count++] = script;
     self->scripts_dirty = true;
+    if (self->cluster)
+        jm_cluster_script (self->cluster, text);
     return script;
+}
+
+void
+jm_store__scripts_to_cluster (jm_store_t *self)
+{
+    for (size_t i = 0; i < self->script_count; i++)
+        jm_cluster_script (self->cluster, self->scripts [i]->text);
 }
 
 

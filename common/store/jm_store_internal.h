@@ -13,6 +13,7 @@
 #include "jm_store.h"
 #include "jm_buf.h"
 #include "jm_tls.h"
+#include "jm_cluster.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,6 +58,13 @@ struct _jm_store_t {
     jm_store_options_t options;
     char *key_namespace;            //  options.key_namespace points here
     jm_keys_t *keys;
+    //  Redis Cluster: the seed list of the URL (one address: the URL's),
+    //  and the cluster client once Redis turned out to be a cluster
+    jm_cluster_addr_t *seeds;
+    size_t seed_count;
+    bool cluster_checked;           //  a single address was asked CLUSTER SLOTS
+    jm_cluster_t *cluster;          //  set: every command goes through it, ctx is NULL
+    uint64_t cluster_generation;    //  jm_cluster_generation when scripts were last due
 
     //  Connection state
     redisContext *ctx;              //  NULL while down
@@ -144,6 +152,9 @@ struct _jm_store_calls_t {
 //  --------------------------------------------------------------------------
 //  jm_store.c
 
+//  True while connected: to the one Redis, or to every master of a cluster.
+bool jm_store__up (const jm_store_t *self);
+
 //  Wall-clock time in ms since the epoch.
 int64_t jm_store__wall_ms (void);
 
@@ -227,6 +238,10 @@ void jm_store__bytes_script (jm_store__bytes_t *bytes, const jm_store_script_t *
 //  Loads every registered script when Redis may not know them.  Returns 0,
 //  or -1 when Redis is not available.
 int jm_store__scripts_ready (jm_store_t *self);
+
+//  Registers the store's scripts with its new cluster client, which loads
+//  them into every master it connects to.
+void jm_store__scripts_to_cluster (jm_store_t *self);
 
 //  Frees the store's registered scripts.
 void jm_store__scripts_free (jm_store_t *self);

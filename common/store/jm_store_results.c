@@ -298,7 +298,7 @@ s_stream_drop_reply (jm_store_t *self)
 static void
 s_stream_read (jm_store_t *self, size_t from)
 {
-    while (self->ctx && self->stream_read < self->stream_commands) {
+    while (jm_store__up (self) && self->stream_read < self->stream_commands) {
         redisReply *reply;
         if (jm_store__read_reply (self, &reply, self->stream_refused,
                                   sizeof self->stream_refused))
@@ -314,7 +314,7 @@ s_stream_read (jm_store_t *self, size_t from)
     }
     if (self->stream_read == self->stream_commands && self->stream_commands) {
         self->stream_commands = self->stream_read = 0;
-        if (self->ctx && jm_store__refused (self, self->stream_refused) == 0)
+        if (jm_store__up (self) && jm_store__refused (self, self->stream_refused) == 0)
             self->stats.round_trips++;
         self->stream_refused [0] = '\0';
     }

@@ -22,7 +22,8 @@ static const jm_config_option_t s_options [] = {
     { "curve-cert", JM_CONFIG_STRING, "", 0, 0,
       "CURVE: this matcher's secret certificate, its public one in the gateway's --curve-workers" },
     { "redis", JM_CONFIG_STRING, "redis://127.0.0.1:6379/0", 0, 0,
-      "Redis URL: redis://[user[:password]@]host:port/db, rediss://... (TLS) or unix:///path/to/socket" },
+      "Redis URL: redis://[user[:password]@]host:port/db, rediss://... (TLS) or unix:///path/to/socket; "
+      "a Redis Cluster: its seed list redis://[user[:password]@]host:port,host:port,... (or one node's address)" },
     { "redis-url", JM_CONFIG_STRING, "", 0, 0,
       "same as --redis (JOBMATCH_REDIS_URL); wins when set" },
     JM_STORE_CONFIG_OPTIONS,

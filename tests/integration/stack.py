@@ -295,11 +295,12 @@ class Stack:
     and self.clients their client endpoints separated by commas."""
 
     def __init__(self, matchers=2, heartbeat_ms=1000, liveness=3, persist_redis=False,
-                 matcher_options=None, gateways=1, **gateway_options):
+                 matcher_options=None, gateways=1, redis=None, **gateway_options):
         self.heartbeat_ms = heartbeat_ms
         self.liveness = liveness
         self.matcher_options = dict(matcher_options or {})
-        self.redis = PersistentRedis() if persist_redis else harness.start_redis()
+        # redis: one already started (url_for, process, client), e.g. a cluster
+        self.redis = redis or (PersistentRedis() if persist_redis else harness.start_redis())
         self.gateways = [harness.start_gateway("gateway-%d" % (n + 1) if gateways > 1 else "gateway",
                                                heartbeat_ms=heartbeat_ms, liveness=liveness,
                                                **gateway_options)

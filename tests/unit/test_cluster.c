@@ -1,0 +1,201 @@
+/*  Tests for jm_cluster: key slots (the spec's CRC16 vector, hash tags) and
+    the CLUSTER SLOTS parser, fed good and hostile replies as RESP text.  */
+#include "jm_test.h"
+#include "jm_cluster.h"
+#include "jm_keys.h"
+#include "jm_store.h"
+
+//  A reply parsed from RESP text by hiredis's own reader; NULL if malformed.
+static redisReply *
+s_reply_len (const char *resp, size_t len)
+{
+    redisReader *reader = redisReaderCreate ();
+    void *reply = NULL;
+    redisReaderFeed (reader, resp, len);
+    if (redisReaderGetReply (reader, &reply) != REDIS_OK)
+        reply = NULL;
+    redisReaderFree (reader);
+    return reply;
+}
+
+static redisReply *
+s_reply (const char *resp)
+{
+    return s_reply_len (resp, strlen (resp));
+}
+
+static int
+s_parse (const char *resp, jm_cluster_map_t *map, char *why, size_t size)
+{
+    redisReply *reply = s_reply (resp);
+    int rc = jm_cluster_map_parse (map, reply, "10.0.0.9", why, size);
+    freeReplyObject (reply);
+    return rc;
+}
+
+JM_TEST (cluster_key_slot)
+{
+    //  the spec's check value: CRC16-XMODEM ("123456789") = 0x31C3
+    JM_CHECK_INT (jm_cluster_key_slot ("123456789", 9), 0x31C3 % JM_CLUSTER_SLOTS);
+    JM_CHECK_INT (jm_cluster_key_slot ("foo", 3), 12182);
+    JM_CHECK_INT (jm_cluster_key_slot ("", 0), 0);
+    //  hash tags: the first {...} that is not empty
+    uint16_t user = jm_cluster_key_slot ("user1000", 8);
+    JM_CHECK_INT (jm_cluster_key_slot ("{user1000}.following", 20), user);
+    JM_CHECK_INT (jm_cluster_key_slot ("a{user1000}b{x}", 15), user);
+    JM_CHECK_INT (jm_cluster_key_slot ("foo{}{bar}", 10), jm_cluster_key_slot ("foo{}{bar}", 10));
+    JM_CHECK (jm_cluster_key_slot ("foo{}{bar}", 10) != jm_cluster_key_slot ("bar", 3));
+    JM_CHECK_INT (jm_cluster_key_slot ("foo{{bar}}zap", 13), jm_cluster_key_slot ("{bar", 4));
+    JM_CHECK_INT (jm_cluster_key_slot ("{", 1), jm_cluster_key_slot ("{", 1));
+}
+
+JM_TEST (cluster_keys_share_the_registry_slot)
+{
+    jm_keys_t *keys = jm_keys_new ("jobmatch", NULL);
+    JM_REQUIRE (keys);
+    char a [JM_KEYS_MAX], b [JM_KEYS_MAX];
+    JM_CHECK (jm_keys_rank (keys, "job-1", "3", a, sizeof a, NULL) > 0);
+    JM_CHECK_STR (a, "jobmatch:rank:job-1:3");          //  a single Redis: as always
+    jm_keys_set_cluster (keys, true);
+    JM_CHECK (jm_keys_rank (keys, "job-1", "3", a, sizeof a, NULL) > 0);
+    JM_CHECK_STR (a, "jobmatch:{jobmatch}:rank:job-1:3");
+    JM_CHECK (jm_keys_jobs_seq (keys, b, sizeof b, NULL) > 0);
+    JM_CHECK_INT (jm_cluster_key_slot (a, strlen (a)), jm_cluster_key_slot (b, strlen (b)));
+    JM_CHECK (jm_keys_job (keys, "job-2", b, sizeof b, NULL) > 0);
+    JM_CHECK_INT (jm_cluster_key_slot (a, strlen (a)), jm_cluster_key_slot (b, strlen (b)));
+    JM_CHECK (jm_keys_rescore_claims (keys, "job-2", "4", b, sizeof b, NULL) > 0);
+    JM_CHECK_INT (jm_cluster_key_slot (a, strlen (a)), jm_cluster_key_slot (b, strlen (b)));
+    //  results and profiles spread over the slots
+    JM_CHECK (jm_keys_result (keys, "job-1", "c-1", b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:result:job-1:c-1");
+    JM_CHECK (jm_keys_profile (keys, "c-1", b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:profile:c-1");
+    //  ids cannot bring a tag of their own: braces are escaped
+    JM_CHECK (jm_keys_result (keys, "{x}", "c", b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:result:%7Bx%7D:c");
+    jm_keys_destroy (&keys);
+}
+
+JM_TEST (cluster_map_parse_good)
+{
+    jm_cluster_map_t *map = calloc (1, sizeof *map);
+    JM_REQUIRE (map);
+    char why [200] = "";
+    const char *resp =
+        "*3\r\n"
+        "*4\r\n:0\r\n:5460\r\n*3\r\n$9\r\n127.0.0.1\r\n:7000\r\n$2\r\nid\r\n"
+            "*3\r\n$9\r\n127.0.0.1\r\n:7003\r\n$2\r\nr1\r\n"
+        "*3\r\n:5461\r\n:10922\r\n*2\r\n$0\r\n\r\n:7001\r\n"
+        "*3\r\n:10923\r\n:16383\r\n*4\r\n$9\r\n127.0.0.1\r\n:7002\r\n$2\r\nid\r\n*0\r\n";
+    JM_CHECK_INT (s_parse (resp, map, why, sizeof why), 0);
+    JM_CHECK_STR (why, "");
+    JM_CHECK_INT (map->node_count, 3);
+    JM_CHECK_STR (map->nodes [map->slot_node [0]].host, "127.0.0.1");
+    JM_CHECK_INT (map->nodes [map->slot_node [0]].port, 7000);
+    JM_CHECK_INT (map->nodes [map->slot_node [5460]].port, 7000);
+    //  an empty host is the node asked
+    JM_CHECK_STR (map->nodes [map->slot_node [5461]].host, "10.0.0.9");
+    JM_CHECK_INT (map->nodes [map->slot_node [16383]].port, 7002);
+    //  slots nobody serves stay unserved
+    JM_CHECK_INT (s_parse ("*1\r\n*3\r\n:5\r\n:5\r\n*2\r\n$1\r\nh\r\n:1\r\n", map, why,
+                           sizeof why), 0);
+    JM_CHECK_INT (map->slot_node [4], JM_CLUSTER_NO_NODE);
+    JM_CHECK_INT (map->slot_node [5], 0);
+    free (map);
+}
+
+JM_TEST (cluster_map_parse_refuses_hostile_replies)
+{
+    jm_cluster_map_t *map = calloc (1, sizeof *map);
+    JM_REQUIRE (map);
+    static const struct { const char *resp; const char *says; } cases [] = {
+        { "-ERR This instance has cluster support disabled\r\n", "cluster support disabled" },
+        { "+OK\r\n", "not an array" },
+        { "*0\r\n", "no slot" },
+        { "*1\r\n:1\r\n", "range 0" },
+        { "*1\r\n*2\r\n:0\r\n:1\r\n", "range 0" },
+        { "*1\r\n*3\r\n$1\r\n0\r\n:1\r\n*2\r\n$1\r\nh\r\n:1\r\n", "slot bounds" },
+        { "*1\r\n*3\r\n:-1\r\n:1\r\n*2\r\n$1\r\nh\r\n:1\r\n", "slot bounds" },
+        { "*1\r\n*3\r\n:0\r\n:16384\r\n*2\r\n$1\r\nh\r\n:1\r\n", "slot bounds" },
+        { "*1\r\n*3\r\n:9\r\n:3\r\n*2\r\n$1\r\nh\r\n:1\r\n", "slot bounds" },
+        { "*1\r\n*3\r\n:0\r\n:1\r\n$1\r\nh\r\n", "master" },
+        { "*1\r\n*3\r\n:0\r\n:1\r\n*1\r\n$1\r\nh\r\n", "master" },
+        { "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n:1\r\n:1\r\n", "master" },
+        { "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n$1\r\nh\r\n$4\r\n7000\r\n", "master" },
+        { "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n$1\r\nh\r\n:0\r\n", "port 0" },
+        { "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n$1\r\nh\r\n:65536\r\n", "port 65536" },
+        { "*2\r\n*3\r\n:0\r\n:9\r\n*2\r\n$1\r\nh\r\n:1\r\n"
+            "*3\r\n:9\r\n:9\r\n*2\r\n$1\r\ni\r\n:1\r\n", "slot 9 given twice" },
+        { "*1\r\n*3\r\n:0\r\n:1\r\n*-1\r\n", "master" },
+        { "*1\r\n*-1\r\n", "range 0" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        char why [200] = "";
+        redisReply *reply = s_reply (cases [i].resp);
+        int rc = jm_cluster_map_parse (map, reply, "10.0.0.9", why, sizeof why);
+        JM_CHECK_MSG (rc == -1, "case %zu: accepted", i);
+        JM_CHECK_MSG (strstr (why, cases [i].says), "case %zu: \"%s\" does not say \"%s\"",
+                      i, why, cases [i].says);
+        freeReplyObject (reply);
+    }
+    //  a NUL inside the host, no reply at all, an over-long host
+    char why [200] = "";
+    const char nul [] = "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n$3\r\nh\0x\r\n:1\r\n";
+    redisReply *with_nul = s_reply_len (nul, sizeof nul - 1);
+    JM_CHECK (with_nul != NULL);
+    JM_CHECK_INT (jm_cluster_map_parse (map, with_nul, "h", why, sizeof why), -1);
+    JM_CHECK (strstr (why, "host") != NULL);
+    freeReplyObject (with_nul);
+    JM_CHECK_INT (jm_cluster_map_parse (map, NULL, "h", why, sizeof why), -1);
+    char resp [1024];
+    char host [400];
+    memset (host, 'h', sizeof host - 1);
+    host [sizeof host - 1] = '\0';
+    snprintf (resp, sizeof resp, "*1\r\n*3\r\n:0\r\n:1\r\n*2\r\n$%zu\r\n%s\r\n:1\r\n",
+              strlen (host), host);
+    JM_CHECK_INT (s_parse (resp, map, why, sizeof why), -1);
+    JM_CHECK (strstr (why, "host") != NULL);
+    //  more masters than the bound
+    size_t size = 64 * (JM_CLUSTER_NODES_MAX + 2);
+    char *many = malloc (size);
+    JM_REQUIRE (many);
+    size_t used = (size_t) snprintf (many, size, "*%d\r\n", JM_CLUSTER_NODES_MAX + 1);
+    for (int n = 0; n <= JM_CLUSTER_NODES_MAX; n++)
+        used += (size_t) snprintf (many + used, size - used,
+                                   "*3\r\n:%d\r\n:%d\r\n*2\r\n$1\r\nh\r\n:%d\r\n", n, n, n + 1);
+    JM_CHECK_INT (s_parse (many, map, why, sizeof why), -1);
+    JM_CHECK (strstr (why, "masters") != NULL);
+    free (many);
+    free (map);
+}
+
+JM_TEST (cluster_seed_list_urls)
+{
+    jm_store_options_t options;
+    jm_store_options_default (&options);
+    options.connect_timeout_ms = 50;
+    jm_error_t err;
+    jm_error_clear (&err);
+    jm_store_t *store = jm_store_new ("redis://u:secret@127.0.0.1:1,[::1]:2,localhost/0",
+                                      &options, &err);
+    JM_REQUIRE (store);
+    JM_CHECK_STR (jm_store_endpoint (store), "cluster 127.0.0.1:1,[::1]:2,localhost:6379 as u");
+    JM_CHECK (!jm_store_connected (store));
+    jm_store_destroy (&store);
+    static const struct { const char *url; const char *says; } bad [] = {
+        { "redis://a:1,,b:2", "seed 2" },
+        { "redis://a:1,b:0", "port \"0\"" },
+        { "redis://a:1,b:x", "port \"x\"" },
+        { "redis://a:1,b:2/3", "db" },
+        { "rediss://a:1,b:2", "TLS" },
+        { "redis://a:1,[::1:2", "']'" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        jm_error_clear (&err);
+        store = jm_store_new (bad [i].url, &options, &err);
+        JM_CHECK_MSG (!store, "%s accepted", bad [i].url);
+        JM_CHECK_MSG (strstr (err.message, bad [i].says), "%s: \"%s\" does not say %s",
+                      bad [i].url, err.message, bad [i].says);
+        jm_store_destroy (&store);
+    }
+}
