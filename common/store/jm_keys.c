@@ -488,3 +488,23 @@ jm_keys_matchers (const jm_keys_t *self, char *key, size_t size, jm_error_t *err
 {
     return s_build (self, "matchers", NULL, NULL, NULL, NULL, key, size, err);
 }
+
+int
+jm_keys_job_version (const jm_keys_t *self, const char *job, const char *version,
+                     char keys [JM_KEYS_VERSION_KEYS][JM_KEYS_MAX], jm_error_t *err)
+{
+    static const char *bands [] = { "strong", "good", "partial", "weak" };
+    if (jm_keys_rank (self, job, version, keys [0], JM_KEYS_MAX, err) < 0)
+        return -1;
+    for (int b = 0; b < 4; b++)
+        if (jm_keys_rank_band (self, job, version, bands [b], keys [1 + b], JM_KEYS_MAX, err) < 0)
+            return -1;
+    int len;
+    if (jm_keys_summary (self, job, version, keys [5], JM_KEYS_MAX, err) < 0
+    ||  jm_keys_summary_parts (self, job, version, keys [6], JM_KEYS_MAX, err) < 0
+    ||  jm_keys_rescore_queue (self, job, version, keys [7], JM_KEYS_MAX, err) < 0
+    ||  jm_keys_rescore_claims (self, job, version, keys [8], JM_KEYS_MAX, err) < 0
+    ||  (len = jm_keys_rescore_queue (self, job, version, keys [9], JM_KEYS_MAX, err)) < 0)
+        return -1;
+    return s_suffix (len, "union", "union", keys [9], JM_KEYS_MAX, err) < 0 ? -1 : 0;
+}

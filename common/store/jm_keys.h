@@ -21,7 +21,9 @@
         <ns>:matcher:<matcher>          HASH  one matcher's counters
         <ns>:matchers                   ZSET  matcher id -> last update (ms)
 
-    The registry's Lua scripts learn job versions only inside Redis, so
+    The registry's put and delete scripts declare the keys of the job
+    versions they touch (jm_keys_job_version).  The heal, the version guard
+    and the re-scorer's scripts learn some versions only inside Redis, so
     they get key prefixes built here ("<ns>:rank:<job>:") and append a
     decimal version, and ":<band>" or ":claims"; versions and band names
     need no escaping, so the result is the key the builders below make.
@@ -79,6 +81,15 @@ int jm_keys_result (const jm_keys_t *self, const char *job, const char *candidat
 //  jm_keys_result.
 int jm_keys_result_bucket (const jm_keys_t *self, const char *job, uint32_t bucket,
                            char *key, size_t size, jm_error_t *err);
+
+//  The keys of one version of a job that the registry's scripts touch and
+//  declare, in this order: its ranking, the strong, good, partial and weak
+//  sets, the kept summary and its parts, the re-scoring queue, its claims
+//  and <ns>:rescore:<job>:<version>:union (a put's union of two rankings).
+//  Returns 0, or -1 with err set (keys [0] then empty).
+#define JM_KEYS_VERSION_KEYS    10
+int jm_keys_job_version (const jm_keys_t *self, const char *job, const char *version,
+                         char keys [JM_KEYS_VERSION_KEYS][JM_KEYS_MAX], jm_error_t *err);
 
 //  <ns>:rank:<job>:<version>.
 int jm_keys_rank (const jm_keys_t *self, const char *job, const char *version,

@@ -10,18 +10,60 @@
 
 #define SEED_RETRY_MS   1000
 
-//  Lua defining put_job (job, jobs, seq, deleted, id, json, now, rp, qp,
-//  channel, version), after JM_LUA_DROP_RANK: stores json as version of the
-//  job and starts the re-scoring of the candidates ranked so far (or, with
-//  none, shows version's ranking at once).  The ranked version's JSON stays
-//  in the field v:<ranked> while a newer version is current, so its
-//  results can still be explained (jm_recompute); the flip deletes it.  Returns {version, candidates to
-//  re-score}.  Shared by put and heal.
+//  Lua defining the keys of job versions.  A version's keys, in this
+//  order: its ranking, the strong, good, partial and weak sets, the kept
+//  summary and its parts, the re-scoring queue, its claims and the union
+//  a put builds there (S_VERSION_KEYS).  declare (first, list) returns a
+//  function key (v, i) over the keys declared in KEYS from first on, ten per
+//  version in list ("3,4"), and nil for a version not declared;
+//  prefixed (rp, qp) the same built from a job's rank and rescore prefixes
+//  (the heal, whose keys are not declared yet).  drop (key, v) deletes a
+//  version's ranking, band sets and kept summary.
+#define S_LUA_VERSION_KEYS \
+    "local function declare (first, list)\n" \
+    "  local declared = {}\n" \
+    "  for v in string.gmatch (list, '%d+') do\n" \
+    "    declared [tonumber (v)] = first\n" \
+    "    first = first + 10\n" \
+    "  end\n" \
+    "  return function (v, i)\n" \
+    "    local at = declared [v]\n" \
+    "    return at and KEYS [at + i - 1]\n" \
+    "  end\n" \
+    "end\n" \
+    "local suffixes = {'', ':strong', ':good', ':partial', ':weak', ':summary', ':parts',\n" \
+    "                  '', ':claims', ':union'}\n" \
+    "local function prefixed (rp, qp)\n" \
+    "  return function (v, i) return (i <= 7 and rp or qp) .. v .. suffixes [i] end\n" \
+    "end\n" \
+    "local function drop (key, v)\n" \
+    "  redis.call ('DEL', key (v, 1), key (v, 2), key (v, 3), key (v, 4), key (v, 5),\n" \
+    "              key (v, 6), key (v, 7))\n" \
+    "end\n"
+
+//  Lua defining put_job (job, jobs, seq, deleted, id, json, now, key,
+//  channel, version), after S_LUA_VERSION_KEYS: stores json as version of
+//  the job and starts the re-scoring of the candidates ranked so far (or,
+//  with none, shows version's ranking at once).  The ranked version's JSON
+//  stays in the field v:<ranked> while a newer version is current, so its
+//  results can still be explained (jm_recompute); the flip deletes it.
+//  put_undeclared (job, key, version) first says whether a version put_job
+//  would touch has no keys (its keys are then not declared: nothing is
+//  written and the caller is told the versions to declare).  Returns
+//  {version, candidates to re-score}.  Shared by put and heal.
 #define S_LUA_PUT_JOB \
-    "local function put_job (job, jobs, seq, deleted, id, json, now, rp, qp, channel, version)\n" \
+    "local function job_versions (job)\n" \
+    "  return tonumber (redis.call ('HGET', job, 'ranked') or '0'),\n" \
+    "         tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
+    "end\n" \
+    "local function put_undeclared (job, key, version)\n" \
+    "  local ranked, running = job_versions (job)\n" \
+    "  if ranked > 0 and not (key (ranked, 1) and key (version, 8)) then return true end\n" \
+    "  return running > 0 and running ~= ranked and not (key (running, 1) and key (version, 10))\n" \
+    "end\n" \
+    "local function put_job (job, jobs, seq, deleted, id, json, now, key, channel, version)\n" \
     "  redis.call ('HDEL', deleted, id)\n" \
-    "  local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n" \
-    "  local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
+    "  local ranked, running = job_versions (job)\n" \
     "  local previous = tonumber (redis.call ('HGET', job, 'version') or '0')\n" \
     "  if ranked > 0 and previous == ranked then\n" \
     "    local shown = redis.call ('HGET', job, 'json')\n" \
@@ -29,24 +71,30 @@
     "  end\n" \
     "  redis.call ('HSET', job, 'json', json, 'version', version, 'updated', now)\n" \
     "  redis.call ('SADD', jobs, id)\n" \
-    "  local source = rp .. ranked\n" \
+    "  local source = ranked > 0 and key (ranked, 1)\n" \
+    "  local union = false\n" \
     "  if running > 0 and running ~= ranked then\n" \
-    "    source = qp .. version .. ':union'\n" \
-    "    redis.call ('ZUNIONSTORE', source, 2, rp .. ranked, rp .. running)\n" \
-    "    drop_rank (rp, running)\n" \
-    "    redis.call ('DEL', qp .. running, qp .. running .. ':claims')\n" \
+    "    union = key (version, 10)\n" \
+    "    if source then\n" \
+    "      redis.call ('ZUNIONSTORE', union, 2, source, key (running, 1))\n" \
+    "    else\n" \
+    "      redis.call ('ZUNIONSTORE', union, 1, key (running, 1))\n" \
+    "    end\n" \
+    "    source = union\n" \
+    "    drop (key, running)\n" \
+    "    redis.call ('DEL', key (running, 8), key (running, 9))\n" \
     "  end\n" \
     "  local total = 0\n" \
     "  if ranked > 0 then\n" \
     "    total = redis.call ('ZCARD', source)\n" \
     "    for i = 0, total - 1, 1000 do\n" \
     "      local ids = redis.call ('ZRANGE', source, i, i + 999)\n" \
-    "      if #ids > 0 then redis.call ('RPUSH', qp .. version, unpack (ids)) end\n" \
+    "      if #ids > 0 then redis.call ('RPUSH', key (version, 8), unpack (ids)) end\n" \
     "    end\n" \
     "  end\n" \
-    "  if source ~= rp .. ranked then redis.call ('DEL', source) end\n" \
+    "  if union then redis.call ('DEL', union) end\n" \
     "  if total == 0 then\n" \
-    "    if ranked > 0 then drop_rank (rp, ranked) end\n" \
+    "    if ranked > 0 then drop (key, ranked) end\n" \
     "    redis.call ('HDEL', job, 'v:' .. ranked)\n" \
     "    redis.call ('HSET', job, 'ranked', version)\n" \
     "    redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n" \
@@ -58,23 +106,30 @@
     "  return {version, total}\n" \
     "end\n"
 
-//  Put: KEYS job, jobs, seq, seeded, deleted; ARGV id, json, now, rank
-//  prefix, rescore prefix, channel, seeding ("1": only when never seeded
-//  before).  Versions go on after a delete, so results cached for a
+//  Put: KEYS job, jobs, seq, seeded, deleted, then the keys of each
+//  version declared (S_VERSION_KEYS each); ARGV id, json, now, channel,
+//  seeding ("1": only when never seeded before), the versions declared
+//  ("3,4").  Versions go on after a delete, so results cached for a
 //  deleted job's versions never match the new one.  Returns {version,
-//  candidates to re-score}, or {0, 0} when seeding skipped.
+//  candidates to re-score}, {0, 0} when seeding skipped, or {-1, ranked,
+//  re-scoring version, new version} when a version it would touch is not
+//  declared (nothing written: call again declaring those).
 static const char *s_put_lua =
-    JM_LUA_DROP_RANK
+    S_LUA_VERSION_KEYS
     S_LUA_PUT_JOB
     "local job, id = KEYS[1], ARGV[1]\n"
-    "if ARGV[7] == '1' then\n"
+    "local key = declare (6, ARGV[6])\n"
+    "local version = tonumber (redis.call ('HGET', job, 'version')\n"
+    "                          or redis.call ('HGET', KEYS[5], id) or '0') + 1\n"
+    "if put_undeclared (job, key, version) then\n"
+    "  local ranked, running = job_versions (job)\n"
+    "  return {-1, ranked, running, version}\n"
+    "end\n"
+    "if ARGV[5] == '1' then\n"
     "  if redis.call ('SADD', KEYS[4], id) == 0 then return {0, 0} end\n"
     "  if redis.call ('EXISTS', job) == 1 then return {0, 0} end\n"
     "end\n"
-    "local version = tonumber (redis.call ('HGET', job, 'version')\n"
-    "                          or redis.call ('HGET', KEYS[5], id) or '0') + 1\n"
-    "return put_job (job, KEYS[2], KEYS[3], KEYS[5], id, ARGV[2], ARGV[3], ARGV[4], ARGV[5],\n"
-    "                ARGV[6], version)\n";
+    "return put_job (job, KEYS[2], KEYS[3], KEYS[5], id, ARGV[2], ARGV[3], key, ARGV[4], version)\n";
 
 //  Heal: KEYS jobs, seq, seeded, deleted, then the hash of each job; ARGV
 //  now, channel, job count, then per job id, json, version, rank prefix,
@@ -85,8 +140,9 @@ static const char *s_put_lua =
 //  or newer stays as it is, so versions never go down and two matchers
 //  healing at once put each job once.  Marks the built-in jobs seeded (a
 //  built-in job deleted before stays deleted).  Returns the ids put back.
+//  Its version keys are built from the prefixes (not declared).
 static const char *s_heal_lua =
-    JM_LUA_DROP_RANK
+    S_LUA_VERSION_KEYS
     S_LUA_PUT_JOB
     "local jobs, seq, seeded, deleted = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
     "local now, channel, n = ARGV[1], ARGV[2], tonumber (ARGV[3])\n"
@@ -97,33 +153,39 @@ static const char *s_heal_lua =
     "  local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n"
     "  local gone = tonumber (redis.call ('HGET', deleted, id) or '0')\n"
     "  if current < version and gone < version then\n"
-    "    put_job (job, jobs, seq, deleted, id, ARGV[a + 2], now, ARGV[a + 4], ARGV[a + 5],\n"
-    "             channel, version)\n"
+    "    put_job (job, jobs, seq, deleted, id, ARGV[a + 2], now,\n"
+    "             prefixed (ARGV[a + 4], ARGV[a + 5]), channel, version)\n"
     "    healed [#healed + 1] = id\n"
     "  end\n"
     "end\n"
     "for i = 4 + n * 5, #ARGV do redis.call ('SADD', seeded, ARGV[i]) end\n"
     "return healed\n";
 
-//  Delete: KEYS job, jobs, seq, deleted; ARGV id, rank prefix, rescore
-//  prefix, channel.  Returns 1, or 0 when there is no such job.
+//  Delete: KEYS job, jobs, seq, deleted, then the keys of each version
+//  declared; ARGV id, channel, the versions declared.  Returns {1}, {0}
+//  when there is no such job, or {-1, ranked, re-scoring version} when one
+//  of those is not declared (nothing written: call again declaring them).
 static const char *s_delete_lua =
-    JM_LUA_DROP_RANK
-    "local job, id, rp, qp = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
-    "if redis.call ('EXISTS', job) == 0 then return 0 end\n"
-    "local ranked = redis.call ('HGET', job, 'ranked')\n"
-    "local running = redis.call ('HGET', job, 'rescore_version')\n"
-    "if ranked then drop_rank (rp, ranked) end\n"
-    "if running then\n"
-    "  drop_rank (rp, running)\n"
-    "  redis.call ('DEL', qp .. running, qp .. running .. ':claims')\n"
+    S_LUA_VERSION_KEYS
+    S_LUA_PUT_JOB
+    "local job, id = KEYS[1], ARGV[1]\n"
+    "local key = declare (5, ARGV[3])\n"
+    "if redis.call ('EXISTS', job) == 0 then return {0} end\n"
+    "local ranked, running = job_versions (job)\n"
+    "if (ranked > 0 and not key (ranked, 1)) or (running > 0 and not key (running, 1)) then\n"
+    "  return {-1, ranked, running}\n"
+    "end\n"
+    "if ranked > 0 then drop (key, ranked) end\n"
+    "if running > 0 then\n"
+    "  drop (key, running)\n"
+    "  redis.call ('DEL', key (running, 8), key (running, 9))\n"
     "end\n"
     "redis.call ('HSET', KEYS[4], id, redis.call ('HGET', job, 'version'))\n"
     "redis.call ('DEL', job)\n"
     "redis.call ('SREM', KEYS[2], id)\n"
     "redis.call ('INCR', KEYS[3])\n"
-    "redis.call ('PUBLISH', ARGV[4], cjson.encode ({event = 'deleted', id = id}))\n"
-    "return 1\n";
+    "redis.call ('PUBLISH', ARGV[2], cjson.encode ({event = 'deleted', id = id}))\n"
+    "return {1}\n";
 
 //  Guard: KEYS job, seq; ARGV rank prefix, rescore prefix, version the
 //  results were written for, candidate ids joined by newlines.  When that version is no
@@ -339,36 +401,132 @@ jm_registry_at (jm_registry_t *self, int index)
 }
 
 //  --------------------------------------------------------------------------
+//  The keys of the job versions a script touches, declared in its KEYS
+
+#define S_VERSION_KEYS  JM_KEYS_VERSION_KEYS    //  in S_LUA_VERSION_KEYS' order
+#define S_VERSIONS_MAX  3       //  a put touches the ranked, re-scored and new versions
+#define S_ATTEMPTS      4       //  calls of a script whose job versions moved meanwhile
+#define S_FIXED_MAX     5       //  keys before the versions'
+#define S_ARGS_MAX      6       //  arguments before the versions' list
+
+typedef struct {
+    char keys [S_VERSIONS_MAX * S_VERSION_KEYS][JM_KEYS_MAX];
+    char list [S_VERSIONS_MAX * 16];    //  "3,4"
+    int versions [S_VERSIONS_MAX];
+    int count;
+} s_versions_t;
+
+//  Declares version of job id: nothing for 0, a version declared already
+//  or when full (the script then names what it misses).
+static void
+s_versions_add (const jm_keys_t *keys, const char *id, s_versions_t *self, long long version)
+{
+    if (version <= 0 || version >= INT32_MAX || self->count == S_VERSIONS_MAX)
+        return;
+    for (int i = 0; i < self->count; i++)
+        if (self->versions [i] == version)
+            return;
+    char text [16];
+    snprintf (text, sizeof text, "%lld", version);
+    if (jm_keys_job_version (keys, id, text, self->keys + self->count * S_VERSION_KEYS, NULL))
+        return;
+    size_t used = strlen (self->list);
+    if (used)
+        self->list [used++] = ',';
+    memcpy (self->list + used, text, strlen (text) + 1);
+    self->versions [self->count++] = (int) version;
+}
+
+//  Runs script with KEYS fixed, then the keys of the versions declared, and
+//  ARGV args, then the versions' list.  A script that finds a version it
+//  would touch not declared writes nothing and replies {-1, versions...}:
+//  it runs again declaring those, S_ATTEMPTS times at most.  Returns the
+//  reply (in self->calls), or NULL when Redis is not available or the
+//  versions kept moving (logged).
+static const jm_reply_t *
+s_run_declared (jm_registry_t *self, const jm_store_script_t *script, const char *id,
+                s_versions_t *versions, const char **fixed, int fixed_count,
+                const char **args, int arg_count)
+{
+    assert (fixed_count <= S_FIXED_MAX && arg_count <= S_ARGS_MAX);
+    for (int attempt = 0; attempt < S_ATTEMPTS; attempt++) {
+        const char *argv [S_FIXED_MAX + S_VERSIONS_MAX * S_VERSION_KEYS + S_ARGS_MAX + 1];
+        int at = 0;
+        for (int i = 0; i < fixed_count; i++)
+            argv [at++] = fixed [i];
+        for (int i = 0; i < versions->count * S_VERSION_KEYS; i++)
+            argv [at++] = versions->keys [i];
+        int key_count = at;
+        for (int i = 0; i < arg_count; i++)
+            argv [at++] = args [i];
+        argv [at++] = versions->list;
+        jm_store_calls_reset (self->calls);
+        jm_store_calls_add_script (self->calls, script, key_count, at, argv, NULL);
+        if (jm_store_run (self->store, self->calls))
+            return NULL;
+        const jm_reply_t *reply = jm_store_calls_reply (self->calls, 0);
+        long long first = 0;
+        if (!jm_reply_int (jm_reply_item (reply, 0), &first) || first != -1)
+            return reply;
+        versions->count = 0;
+        versions->list [0] = '\0';
+        for (size_t i = 1; i < reply->count; i++) {
+            long long version = 0;
+            if (jm_reply_int (jm_reply_item (reply, i), &version))
+                s_versions_add (self->keys, id, versions, version);
+        }
+    }
+    jm_log_error ("job %s: its versions moved at each of %d attempts", id, S_ATTEMPTS);
+    return NULL;
+}
+
+//  Declares the versions the registry last saw for job id (a first guess).
+static void
+s_versions_guess (jm_registry_t *self, const char *id, s_versions_t *versions, bool next)
+{
+    const jm_registry_job_t *entry = jm_registry_find (self, id);
+    if (!entry)
+        return;
+    s_versions_add (self->keys, id, versions, entry->ranked);
+    s_versions_add (self->keys, id, versions, entry->rescore_version);
+    if (next)
+        s_versions_add (self->keys, id, versions, entry->version + 1);
+}
+
+//  --------------------------------------------------------------------------
 //  Seeding and loading
 
-//  Puts every built-in job never seeded before, in one round trip.
+//  Puts every built-in job never seeded before.
 static int
 s_seed (jm_registry_t *self)
 {
-    jm_store_calls_reset (self->calls);
     char now [24];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
-    for (int i = 0; i < self->builtin_count; i++) {
+    s_versions_t *versions = jm_calloc (1, sizeof *versions);
+    int seeded = 0, rc = 0;
+    for (int i = 0; i < self->builtin_count && rc == 0; i++) {
         s_keys_t keys;
         if (s_keys (self->keys, self->builtins [i].id, &keys, NULL))
             continue;
-        const char *argv [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted,
-                                self->builtins [i].id, self->builtins [i].json, now,
-                                keys.rank, keys.rescore, keys.events, "1" };
-        jm_store_calls_add_script (self->calls, self->put, 5, 12, argv, NULL);
-    }
-    if (jm_store_run (self->store, self->calls))
-        return -1;
-    int seeded = 0;
-    for (size_t i = 0; i < jm_store_calls_count (self->calls); i++) {
-        const jm_reply_t *reply = jm_store_calls_reply (self->calls, i);
+        const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
+        const char *args [] = { self->builtins [i].id, self->builtins [i].json, now,
+                                keys.events, "1" };
+        memset (versions, 0, sizeof *versions);
+        const jm_reply_t *reply = s_run_declared (self, self->put, self->builtins [i].id,
+                                                  versions, fixed, 5, args, 5);
         long long version = 0;
+        if (!reply)
+            rc = -1;
+        else
         if (jm_reply_is_error (reply))
             jm_log_error ("seeding a built-in job: %s", reply->str);
         else
         if (jm_reply_int (jm_reply_item (reply, 0), &version) && version > 0)
             seeded++;
     }
+    free (versions);
+    if (rc)
+        return -1;
     if (seeded)
         jm_log_info ("put %d built-in jobs in the registry", seeded);
     self->seeded = true;
@@ -789,14 +947,13 @@ s_serve_put (jm_registry_t *self, json_t *body, jm_buf_t *out)
     jm_job_destroy (&job);
     char now [24];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
-    const char *argv [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted,
-                            json_string_value (id), text, now, keys.rank, keys.rescore,
-                            keys.events, "0" };
-    jm_store_calls_reset (self->calls);
-    jm_store_calls_add_script (self->calls, self->put, 5, 12, argv, NULL);
-    const jm_reply_t *reply = NULL;
-    if (jm_store_run (self->store, self->calls) == 0)
-        reply = jm_store_calls_reply (self->calls, 0);
+    const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
+    const char *args [] = { json_string_value (id), text, now, keys.events, "0" };
+    s_versions_t *versions = jm_calloc (1, sizeof *versions);
+    s_versions_guess (self, json_string_value (id), versions, true);
+    const jm_reply_t *reply = s_run_declared (self, self->put, json_string_value (id), versions,
+                                              fixed, 5, args, 5);
+    free (versions);
     long long version = 0, total = 0;
     if (!reply || !jm_reply_int (jm_reply_item (reply, 0), &version)) {
         if (reply)
@@ -946,13 +1103,14 @@ s_serve_delete (jm_registry_t *self, json_t *body, jm_buf_t *out)
         jm_body_error (out, &err);
         return;
     }
-    const char *argv [] = { keys.job, keys.jobs, keys.seq, keys.deleted, id, keys.rank, keys.rescore,
-                            keys.events };
-    jm_store_calls_reset (self->calls);
-    jm_store_calls_add_script (self->calls, self->delete, 4, 8, argv, NULL);
+    const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.deleted };
+    const char *args [] = { id, keys.events };
+    s_versions_t *versions = jm_calloc (1, sizeof *versions);
+    s_versions_guess (self, id, versions, false);
+    const jm_reply_t *reply = s_run_declared (self, self->delete, id, versions, fixed, 4, args, 2);
+    free (versions);
     long long deleted = -1;
-    if (jm_store_run (self->store, self->calls)
-    ||  !jm_reply_int (jm_store_calls_reply (self->calls, 0), &deleted)) {
+    if (!reply || !jm_reply_int (jm_reply_item (reply, 0), &deleted)) {
         s_unavailable (self, out);
         return;
     }

@@ -76,6 +76,36 @@ JM_TEST (cluster_keys_share_the_registry_slot)
     jm_keys_destroy (&keys);
 }
 
+//  Every key a registry script declares (the job, the registry's keys and
+//  those of the job's versions) hashes to one slot in a cluster; a single
+//  Redis keeps the names it always had.
+JM_TEST (cluster_registry_script_keys_share_a_slot)
+{
+    jm_keys_t *keys = jm_keys_new ("jobmatch", NULL);
+    JM_REQUIRE (keys);
+    char versions [JM_KEYS_VERSION_KEYS][JM_KEYS_MAX];
+    JM_REQUIRE (jm_keys_job_version (keys, "job-1", "3", versions, NULL) == 0);
+    JM_CHECK_STR (versions [1], "jobmatch:rank:job-1:3:strong");
+    JM_CHECK_STR (versions [9], "jobmatch:rescore:job-1:3:union");
+    jm_keys_set_cluster (keys, true);
+    char fixed [5][JM_KEYS_MAX];
+    JM_REQUIRE (jm_keys_job (keys, "job-1", fixed [0], JM_KEYS_MAX, NULL) > 0);
+    JM_REQUIRE (jm_keys_jobs (keys, fixed [1], JM_KEYS_MAX, NULL) > 0);
+    JM_REQUIRE (jm_keys_jobs_seq (keys, fixed [2], JM_KEYS_MAX, NULL) > 0);
+    JM_REQUIRE (jm_keys_jobs_seeded (keys, fixed [3], JM_KEYS_MAX, NULL) > 0);
+    JM_REQUIRE (jm_keys_jobs_deleted (keys, fixed [4], JM_KEYS_MAX, NULL) > 0);
+    uint16_t slot = jm_cluster_key_slot (fixed [0], strlen (fixed [0]));
+    for (int i = 1; i < 5; i++)
+        JM_CHECK_INT (jm_cluster_key_slot (fixed [i], strlen (fixed [i])), slot);
+    const char *version_texts [] = { "1", "3", "2147483646" };
+    for (int v = 0; v < 3; v++) {
+        JM_REQUIRE (jm_keys_job_version (keys, "job-1", version_texts [v], versions, NULL) == 0);
+        for (int i = 0; i < JM_KEYS_VERSION_KEYS; i++)
+            JM_CHECK_INT (jm_cluster_key_slot (versions [i], strlen (versions [i])), slot);
+    }
+    jm_keys_destroy (&keys);
+}
+
 JM_TEST (cluster_map_parse_good)
 {
     jm_cluster_map_t *map = calloc (1, sizeof *map);

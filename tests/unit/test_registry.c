@@ -48,6 +48,17 @@ s_matcher_stop (s_matcher_t *self)
     jm_engine_destroy (&self->engine);
 }
 
+//  Starts two matchers on redis and loads their registries.
+static bool
+s_two_matchers_load (s_matcher_t *one, s_matcher_t *two, jm_test_redis_t *redis)
+{
+    if (!s_matcher_start (one, redis) || !s_matcher_start (two, redis))
+        return false;
+    jm_registry_tick (one->registry);
+    jm_registry_tick (two->registry);
+    return jm_registry_loaded (one->registry) && jm_registry_loaded (two->registry);
+}
+
 //  Serves one jobmatch.jobs request; returns the reply (caller releases).
 static json_t *
 s_serve (s_matcher_t *self, const char *body)
@@ -150,11 +161,7 @@ JM_TEST (registry_put_get_list_delete)
     jm_test_redis_t *redis = jm_test_redis_start (false);
     JM_REQUIRE (redis);
     s_matcher_t one, two;
-    JM_REQUIRE (s_matcher_start (&one, redis));
-    JM_REQUIRE (s_matcher_start (&two, redis));
-    jm_registry_tick (one.registry);
-    jm_registry_tick (two.registry);
-    JM_REQUIRE (jm_registry_loaded (one.registry) && jm_registry_loaded (two.registry));
+    JM_REQUIRE (s_two_matchers_load (&one, &two, redis));
     char hash_v1 [17];
     snprintf (hash_v1, sizeof hash_v1, "%s", jm_registry_find (one.registry, s_JOB)->hash);
 
@@ -366,6 +373,60 @@ JM_TEST (registry_puts_back_what_redis_lost)
     JM_CHECK_STR (version, "2");
     free (version);
     JM_CHECK_INT (jm_registry_find (one.registry, s_JOB)->version, 2);
+    s_matcher_stop (&one);
+    jm_test_redis_destroy (&redis);
+}
+
+//  The key of job s_JOB's version in store's namespace: which of
+//  jm_keys_job_version's keys (0: the ranking, 7: the re-scoring queue).
+static void
+s_version_key (s_matcher_t *self, const char *version, int which, char *key)
+{
+    char keys [JM_KEYS_VERSION_KEYS][JM_KEYS_MAX];
+    JM_REQUIRE (jm_keys_job_version (jm_store_keys (self->store), s_JOB, version, keys, NULL) == 0);
+    snprintf (key, JM_KEYS_MAX, "%s", keys [which]);
+}
+
+JM_TEST (registry_scripts_declare_versions_moved_meanwhile)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    s_matcher_t one, two;
+    JM_REQUIRE (s_two_matchers_load (&one, &two, redis));
+    char rank1 [JM_KEYS_MAX], rank2 [JM_KEYS_MAX], queue2 [JM_KEYS_MAX], queue3 [JM_KEYS_MAX];
+    s_version_key (&one, "1", 0, rank1);
+    s_version_key (&one, "2", 0, rank2);
+    s_version_key (&one, "2", 7, queue2);
+    s_version_key (&one, "3", 7, queue3);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZADD", rank1, "50", "c-1", NULL), 1);
+
+    //  one puts version 2: c-1 queued for re-scoring, version 1 still shown
+    char *body = s_put_body ("Backend Developer (edited)");
+    JM_REQUIRE (body);
+    json_t *reply = s_serve (&one, body);
+    JM_CHECK_INT (json_integer_value (json_object_get (json_object_get (reply, "rescoring"), "total")), 1);
+    json_decref (reply);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "LLEN", queue2, NULL), 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "ZADD", rank2, "70", "c-2", NULL), 1);
+
+    //  two, not refreshed, still sees version 1 with no re-scoring: its put
+    //  declares versions 1 and 2, the script names 3 too and runs again
+    reply = s_serve (&two, body);
+    JM_CHECK (json_is_true (json_object_get (reply, "ok")));
+    JM_CHECK_INT (json_integer_value (json_object_get (json_object_get (reply, "job"), "version")), 3);
+    JM_CHECK_INT (json_integer_value (json_object_get (json_object_get (reply, "rescoring"), "total")), 2);
+    json_decref (reply);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "LLEN", queue3, NULL), 2);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", queue2, rank2, NULL), 0);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", rank1, NULL), 1);
+
+    //  one, not refreshed, deletes: ranked 1 and re-scoring 3 both dropped
+    reply = s_serve (&one, "{\"op\":\"delete\",\"id\":\"" s_JOB "\"}");
+    JM_CHECK (json_is_true (json_object_get (reply, "deleted")));
+    json_decref (reply);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", rank1, queue3, NULL), 0);
+    free (body);
+    s_matcher_stop (&two);
     s_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
