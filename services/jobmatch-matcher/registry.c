@@ -15,10 +15,8 @@
 //  summary and its parts, the re-scoring queue, its claims and the union
 //  a put builds there (S_VERSION_KEYS).  declare (first, list) returns a
 //  function key (v, i) over the keys declared in KEYS from first on, ten per
-//  version in list ("3,4"), and nil for a version not declared;
-//  prefixed (rp, qp) the same built from a job's rank and rescore prefixes
-//  (the heal, whose keys are not declared yet).  drop (key, v) deletes a
-//  version's ranking, band sets and kept summary.
+//  version in list ("3,4"), and nil for a version not declared.  drop (key,
+//  v) deletes a version's ranking, band sets and kept summary.
 #define S_LUA_VERSION_KEYS \
     "local function declare (first, list)\n" \
     "  local declared = {}\n" \
@@ -30,11 +28,6 @@
     "    local at = declared [v]\n" \
     "    return at and KEYS [at + i - 1]\n" \
     "  end\n" \
-    "end\n" \
-    "local suffixes = {'', ':strong', ':good', ':partial', ':weak', ':summary', ':parts',\n" \
-    "                  '', ':claims', ':union'}\n" \
-    "local function prefixed (rp, qp)\n" \
-    "  return function (v, i) return (i <= 7 and rp or qp) .. v .. suffixes [i] end\n" \
     "end\n" \
     "local function drop (key, v)\n" \
     "  redis.call ('DEL', key (v, 1), key (v, 2), key (v, 3), key (v, 4), key (v, 5),\n" \
@@ -50,7 +43,7 @@
 //  put_undeclared (job, key, version) first says whether a version put_job
 //  would touch has no keys (its keys are then not declared: nothing is
 //  written and the caller is told the versions to declare).  Returns
-//  {version, candidates to re-score}.  Shared by put and heal.
+//  {version, candidates to re-score}.
 #define S_LUA_PUT_JOB \
     "local function job_versions (job)\n" \
     "  return tonumber (redis.call ('HGET', job, 'ranked') or '0'),\n" \
@@ -108,19 +101,29 @@
 
 //  Put: KEYS job, jobs, seq, seeded, deleted, then the keys of each
 //  version declared (S_VERSION_KEYS each); ARGV id, json, now, channel,
-//  seeding ("1": only when never seeded before), the versions declared
-//  ("3,4").  Versions go on after a delete, so results cached for a
-//  deleted job's versions never match the new one.  Returns {version,
-//  candidates to re-score}, {0, 0} when seeding skipped, or {-1, ranked,
-//  re-scoring version, new version} when a version it would touch is not
-//  declared (nothing written: call again declaring those).
+//  seeding ("1": only when never seeded before), healing (a version, "0":
+//  not healing), the versions declared ("3,4").  Versions go on after a
+//  delete, so results cached for a deleted job's versions never match the
+//  new one.  Healing puts back a job the registry lost (Redis flushed,
+//  restarted empty or from an older save) at the version given, when it
+//  lacks the job or holds it at a lower version, unless it was deleted at
+//  that version or later: versions never go down and two matchers healing
+//  at once put it once.  Returns {version, candidates to re-score}, {0, 0}
+//  when seeding or healing skipped, or {-1, ranked, re-scoring version,
+//  new version} when a version it would touch is not declared (nothing
+//  written: call again declaring those).
 static const char *s_put_lua =
     S_LUA_VERSION_KEYS
     S_LUA_PUT_JOB
-    "local job, id = KEYS[1], ARGV[1]\n"
-    "local key = declare (6, ARGV[6])\n"
-    "local version = tonumber (redis.call ('HGET', job, 'version')\n"
-    "                          or redis.call ('HGET', KEYS[5], id) or '0') + 1\n"
+    "local job, id, heal = KEYS[1], ARGV[1], tonumber (ARGV[6])\n"
+    "local key = declare (6, ARGV[7])\n"
+    "local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n"
+    "local gone = tonumber (redis.call ('HGET', KEYS[5], id) or '0')\n"
+    "local version = (current > 0 and current or gone) + 1\n"
+    "if heal > 0 then\n"
+    "  if current >= heal or gone >= heal then return {0, 0} end\n"
+    "  version = heal\n"
+    "end\n"
     "if put_undeclared (job, key, version) then\n"
     "  local ranked, running = job_versions (job)\n"
     "  return {-1, ranked, running, version}\n"
@@ -130,36 +133,6 @@ static const char *s_put_lua =
     "  if redis.call ('EXISTS', job) == 1 then return {0, 0} end\n"
     "end\n"
     "return put_job (job, KEYS[2], KEYS[3], KEYS[5], id, ARGV[2], ARGV[3], key, ARGV[4], version)\n";
-
-//  Heal: KEYS jobs, seq, seeded, deleted, then the hash of each job; ARGV
-//  now, channel, job count, then per job id, json, version, rank prefix,
-//  rescore prefix, then the ids of the built-in jobs.  Puts back each job
-//  the registry lost (Redis flushed, restarted empty or from an older
-//  save): one it lacks or holds at a lower version, at the version given,
-//  unless it was deleted at that version or later; a job at that version
-//  or newer stays as it is, so versions never go down and two matchers
-//  healing at once put each job once.  Marks the built-in jobs seeded (a
-//  built-in job deleted before stays deleted).  Returns the ids put back.
-//  Its version keys are built from the prefixes (not declared).
-static const char *s_heal_lua =
-    S_LUA_VERSION_KEYS
-    S_LUA_PUT_JOB
-    "local jobs, seq, seeded, deleted = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"
-    "local now, channel, n = ARGV[1], ARGV[2], tonumber (ARGV[3])\n"
-    "local healed = {}\n"
-    "for i = 1, n do\n"
-    "  local a = 3 + (i - 1) * 5\n"
-    "  local job, id, version = KEYS[4 + i], ARGV[a + 1], tonumber (ARGV[a + 3])\n"
-    "  local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n"
-    "  local gone = tonumber (redis.call ('HGET', deleted, id) or '0')\n"
-    "  if current < version and gone < version then\n"
-    "    put_job (job, jobs, seq, deleted, id, ARGV[a + 2], now,\n"
-    "             prefixed (ARGV[a + 4], ARGV[a + 5]), channel, version)\n"
-    "    healed [#healed + 1] = id\n"
-    "  end\n"
-    "end\n"
-    "for i = 4 + n * 5, #ARGV do redis.call ('SADD', seeded, ARGV[i]) end\n"
-    "return healed\n";
 
 //  Delete: KEYS job, jobs, seq, deleted, then the keys of each version
 //  declared; ARGV id, channel, the versions declared.  Returns {1}, {0}
@@ -213,7 +186,7 @@ struct _jm_registry_t {
     jm_engine_t *engine;
     jm_store_t *store;
     const jm_keys_t *keys;
-    const jm_store_script_t *put, *delete, *guard, *heal;
+    const jm_store_script_t *put, *delete, *guard;
     jm_registry_job_t *jobs;
     int count;
     s_builtin_t *builtins;
@@ -322,7 +295,6 @@ jm_registry_new (jm_engine_t *engine, jm_store_t *store, int poll_ms)
     self->put = jm_store_script (store, "job put", s_put_lua);
     self->delete = jm_store_script (store, "job delete", s_delete_lua);
     self->guard = jm_store_script (store, "version guard", s_guard_lua);
-    self->heal = jm_store_script (store, "registry heal", s_heal_lua);
     self->builtin_count = self->builtin_id_count = jm_engine_job_count (engine);
     self->builtins = jm_calloc ((size_t) self->builtin_count + 1, sizeof (s_builtin_t));
     self->builtin_ids = jm_calloc ((size_t) self->builtin_id_count + 1, sizeof (char *));
@@ -510,10 +482,10 @@ s_seed (jm_registry_t *self)
             continue;
         const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
         const char *args [] = { self->builtins [i].id, self->builtins [i].json, now,
-                                keys.events, "1" };
+                                keys.events, "1", "0" };
         memset (versions, 0, sizeof *versions);
         const jm_reply_t *reply = s_run_declared (self, self->put, self->builtins [i].id,
-                                                  versions, fixed, 5, args, 5);
+                                                  versions, fixed, 5, args, 6);
         long long version = 0;
         if (!reply)
             rc = -1;
@@ -563,94 +535,76 @@ s_job_parse (jm_registry_t *self, const char *id, const char *text, int version)
 }
 
 //  Puts back the jobs of the engine named in ids (count of them) that the
-//  registry lost, at their versions, in one round trip (s_heal_lua says
-//  which it skips).  Returns how many were put back, or -1 when Redis is
-//  not available.
+//  registry lost, at their versions, one put script each (healing: see
+//  s_put_lua), then marks the built-in jobs seeded (a built-in job deleted
+//  before stays deleted).  Returns how many were put back, or -1 when
+//  Redis is not available or refuses.
 static int
 s_heal (jm_registry_t *self, const char **ids, size_t count)
 {
-    s_keys_t *keys = jm_calloc (count + 1, sizeof (s_keys_t));
-    const char **valid_ids = jm_calloc (count + 1, sizeof (char *));
-    char **texts = jm_calloc (count + 1, sizeof (char *));
-    char (*versions) [16] = jm_calloc (count + 1, sizeof *versions);
-    size_t argc = 4 + count + 3 + 5 * count + (size_t) self->builtin_id_count;
-    const char **argv = jm_calloc (argc, sizeof (char *));
-    size_t valid = 0;
-    for (size_t i = 0; i < count; i++) {
-        const jm_job_t *job = jm_engine_job (self->engine, ids [i]);
-        if (!job || s_keys (self->keys, ids [i], &keys [valid], NULL))
-            continue;
-        valid_ids [valid] = ids [i];
-        texts [valid] = s_job_text (job);
-        snprintf (versions [valid], sizeof versions [valid], "%d", jm_job_version (job));
-        valid++;
-    }
-    int healed = 0;
-    if (valid == 0)
-        goto done;
-    char now [24], job_count [24];
+    char now [24];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
-    snprintf (job_count, sizeof job_count, "%zu", valid);
-    //  KEYS jobs, seq, seeded, deleted, job...; ARGV now, channel, n,
-    //  (id, json, version, rank prefix, rescore prefix)..., built-in ids...
-    size_t at = 0;
-    argv [at++] = keys [0].jobs;
-    argv [at++] = keys [0].seq;
-    argv [at++] = keys [0].seeded;
-    argv [at++] = keys [0].deleted;
-    for (size_t i = 0; i < valid; i++)
-        argv [at++] = keys [i].job;
-    int key_count = (int) at;
-    argv [at++] = now;
-    argv [at++] = keys [0].events;
-    argv [at++] = job_count;
-    for (size_t i = 0; i < valid; i++) {
-        argv [at++] = valid_ids [i];
-        argv [at++] = texts [i];
-        argv [at++] = versions [i];
-        argv [at++] = keys [i].rank;
-        argv [at++] = keys [i].rescore;
+    s_versions_t *versions = jm_calloc (1, sizeof *versions);
+    int healed = 0;
+    const jm_reply_t *reply = NULL;
+    for (size_t i = 0; i < count && healed >= 0; i++) {
+        const jm_job_t *job = jm_engine_job (self->engine, ids [i]);
+        s_keys_t keys;
+        if (!job || s_keys (self->keys, ids [i], &keys, NULL))
+            continue;
+        char *text = s_job_text (job);
+        char version [16];
+        snprintf (version, sizeof version, "%d", jm_job_version (job));
+        const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
+        const char *args [] = { ids [i], text, now, keys.events, "0", version };
+        memset (versions, 0, sizeof *versions);
+        s_versions_guess (self, ids [i], versions, false);
+        s_versions_add (self->keys, ids [i], versions, jm_job_version (job));
+        reply = s_run_declared (self, self->put, ids [i], versions, fixed, 5, args, 6);
+        free (text);
+        long long put = 0;
+        if (!reply || jm_reply_is_error (reply) || !jm_reply_int (jm_reply_item (reply, 0), &put))
+            healed = -1;
+        else
+        if (put > 0) {
+            jm_log_warning ("job %s was gone from the registry (Redis lost it): put back "
+                            "at version %d", ids [i], jm_job_version (job));
+            healed++;
+        }
     }
-    for (int i = 0; i < self->builtin_id_count; i++)
-        argv [at++] = self->builtin_ids [i];
-    jm_store_calls_t *calls = jm_store_calls_new ();
-    jm_store_calls_add_script (calls, self->heal, key_count, (int) at, argv, NULL);
-    const jm_reply_t *reply = jm_store_run (self->store, calls) == 0
-                            ? jm_store_calls_reply (calls, 0): NULL;
-    if (!reply || reply->type != JM_REPLY_ARRAY) {
+    free (versions);
+    if (healed >= 0 && self->builtin_id_count) {
+        char seeded [JM_KEYS_MAX];
+        jm_keys_jobs_seeded (self->keys, seeded, sizeof seeded, NULL);
+        const char **argv = jm_calloc ((size_t) self->builtin_id_count + 2, sizeof (char *));
+        argv [0] = "SADD";
+        argv [1] = seeded;
+        for (int i = 0; i < self->builtin_id_count; i++)
+            argv [i + 2] = self->builtin_ids [i];
+        jm_store_calls_reset (self->calls);
+        jm_store_calls_add (self->calls, self->builtin_id_count + 2, argv, NULL);
+        free (argv);
+        reply = NULL;
+        if (jm_store_run (self->store, self->calls) == 0)
+            reply = jm_store_calls_reply (self->calls, 0);
+        if (!reply || jm_reply_is_error (reply))
+            healed = -1;
+    }
+    if (healed < 0) {
         //  Redis refusing writes (OOM, read-only) would refuse every poll
         if (reply && !self->heal_refused)
-            jm_log_error ("registry heal script: %s; trying again at every poll",
+            jm_log_error ("registry heal: %s; trying again at every poll",
                           reply->str ? reply->str : "bad reply");
         self->heal_refused = reply != NULL;
-        healed = -1;
     }
-    else {
+    else
         self->heal_refused = false;
-        for (size_t i = 0; i < reply->count; i++) {
-            const char *id = jm_reply_str (jm_reply_item (reply, i));
-            const jm_job_t *job = id ? jm_engine_job (self->engine, id) : NULL;
-            if (job)
-                jm_log_warning ("job %s was gone from the registry (Redis lost it): put back "
-                                "at version %d", id, jm_job_version (job));
-        }
-        healed = (int) reply->count;
-    }
-    jm_store_calls_destroy (&calls);
-done:
-    for (size_t i = 0; i < valid; i++)
-        free (texts [i]);
-    free (argv);
-    free (texts);
-    free (versions);
-    free (valid_ids);
-    free (keys);
     return healed;
 }
 
 //  The jobs of the engine the registry lost: once loaded, a job held here
 //  that the registry lacks or holds at a lower version (versions only rise,
-//  and a delete records the version it deleted: s_heal_lua tells the two
+//  and a delete records the version it deleted: s_put_lua tells the two
 //  apart).  Returns how many ids it wrote into lost (room for every job).
 static size_t
 s_lost (jm_registry_t *self, const s_state_t *states, size_t state_count, const char **lost)
@@ -948,11 +902,11 @@ s_serve_put (jm_registry_t *self, json_t *body, jm_buf_t *out)
     char now [24];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
     const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
-    const char *args [] = { json_string_value (id), text, now, keys.events, "0" };
+    const char *args [] = { json_string_value (id), text, now, keys.events, "0", "0" };
     s_versions_t *versions = jm_calloc (1, sizeof *versions);
     s_versions_guess (self, json_string_value (id), versions, true);
     const jm_reply_t *reply = s_run_declared (self, self->put, json_string_value (id), versions,
-                                              fixed, 5, args, 5);
+                                              fixed, 5, args, 6);
     free (versions);
     long long version = 0, total = 0;
     if (!reply || !jm_reply_int (jm_reply_item (reply, 0), &version)) {
