@@ -21,10 +21,10 @@
         <ns>:matcher:<matcher>          HASH  one matcher's counters
         <ns>:matchers                   ZSET  matcher id -> last update (ms)
 
-    The registry's put and delete scripts declare the keys of the job
-    versions they touch (jm_keys_job_version).  The heal, the version guard
-    and the re-scorer's scripts learn some versions only inside Redis, so
-    they get key prefixes built here ("<ns>:rank:<job>:") and append a
+    The registry's and re-scorer's scripts declare the keys of the job
+    versions they touch (jm_keys_job_version).  The version guard, queued
+    without waiting for its reply, learns the current version only inside
+    Redis, so it gets key prefixes built here ("<ns>:rank:<job>:") and appends a
     decimal version, and ":<band>" or ":claims"; versions and band names
     need no escaping, so the result is the key the builders below make.
 

@@ -10,32 +10,8 @@
 
 #define SEED_RETRY_MS   1000
 
-//  Lua defining the keys of job versions.  A version's keys, in this
-//  order: its ranking, the strong, good, partial and weak sets, the kept
-//  summary and its parts, the re-scoring queue, its claims and the union
-//  a put builds there (S_VERSION_KEYS).  declare (first, list) returns a
-//  function key (v, i) over the keys declared in KEYS from first on, ten per
-//  version in list ("3,4"), and nil for a version not declared.  drop (key,
-//  v) deletes a version's ranking, band sets and kept summary.
-#define S_LUA_VERSION_KEYS \
-    "local function declare (first, list)\n" \
-    "  local declared = {}\n" \
-    "  for v in string.gmatch (list, '%d+') do\n" \
-    "    declared [tonumber (v)] = first\n" \
-    "    first = first + 10\n" \
-    "  end\n" \
-    "  return function (v, i)\n" \
-    "    local at = declared [v]\n" \
-    "    return at and KEYS [at + i - 1]\n" \
-    "  end\n" \
-    "end\n" \
-    "local function drop (key, v)\n" \
-    "  redis.call ('DEL', key (v, 1), key (v, 2), key (v, 3), key (v, 4), key (v, 5),\n" \
-    "              key (v, 6), key (v, 7))\n" \
-    "end\n"
-
 //  Lua defining put_job (job, jobs, seq, deleted, id, json, now, key,
-//  channel, version), after S_LUA_VERSION_KEYS: stores json as version of
+//  channel, version), after JM_LUA_VERSION_KEYS: stores json as version of
 //  the job and starts the re-scoring of the candidates ranked so far (or,
 //  with none, shows version's ranking at once).  The ranked version's JSON
 //  stays in the field v:<ranked> while a newer version is current, so its
@@ -45,10 +21,6 @@
 //  written and the caller is told the versions to declare).  Returns
 //  {version, candidates to re-score}.
 #define S_LUA_PUT_JOB \
-    "local function job_versions (job)\n" \
-    "  return tonumber (redis.call ('HGET', job, 'ranked') or '0'),\n" \
-    "         tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
-    "end\n" \
     "local function put_undeclared (job, key, version)\n" \
     "  local ranked, running = job_versions (job)\n" \
     "  if ranked > 0 and not (key (ranked, 1) and key (version, 8)) then return true end\n" \
@@ -113,7 +85,7 @@
 //  new version} when a version it would touch is not declared (nothing
 //  written: call again declaring those).
 static const char *s_put_lua =
-    S_LUA_VERSION_KEYS
+    JM_LUA_VERSION_KEYS
     S_LUA_PUT_JOB
     "local job, id, heal = KEYS[1], ARGV[1], tonumber (ARGV[6])\n"
     "local key = declare (6, ARGV[7])\n"
@@ -139,7 +111,7 @@ static const char *s_put_lua =
 //  when there is no such job, or {-1, ranked, re-scoring version} when one
 //  of those is not declared (nothing written: call again declaring them).
 static const char *s_delete_lua =
-    S_LUA_VERSION_KEYS
+    JM_LUA_VERSION_KEYS
     S_LUA_PUT_JOB
     "local job, id = KEYS[1], ARGV[1]\n"
     "local key = declare (5, ARGV[3])\n"
@@ -166,9 +138,9 @@ static const char *s_delete_lua =
 //  version (starting one when none runs) and drops the ranking they were
 //  written to unless readers or the re-scoring use it.
 static const char *s_guard_lua =
-    JM_LUA_DROP_RANK
+    JM_LUA_VERSION_KEYS
     JM_LUA_HAND_OVER
-    "return hand_over (KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber (ARGV[3]), ARGV[4])\n";
+    "return hand_over (KEYS[1], KEYS[2], prefixed (ARGV[1], ARGV[2]), tonumber (ARGV[3]), ARGV[4])\n";
 
 //  A built-in job, kept until seeded
 typedef struct {
@@ -375,32 +347,22 @@ jm_registry_at (jm_registry_t *self, int index)
 //  --------------------------------------------------------------------------
 //  The keys of the job versions a script touches, declared in its KEYS
 
-#define S_VERSION_KEYS  JM_KEYS_VERSION_KEYS    //  in S_LUA_VERSION_KEYS' order
-#define S_VERSIONS_MAX  3       //  a put touches the ranked, re-scored and new versions
 #define S_ATTEMPTS      4       //  calls of a script whose job versions moved meanwhile
 #define S_FIXED_MAX     5       //  keys before the versions'
-#define S_ARGS_MAX      6       //  arguments before the versions' list
+#define S_ARGS_MAX      7       //  arguments before the versions' list
 
-typedef struct {
-    char keys [S_VERSIONS_MAX * S_VERSION_KEYS][JM_KEYS_MAX];
-    char list [S_VERSIONS_MAX * 16];    //  "3,4"
-    int versions [S_VERSIONS_MAX];
-    int count;
-} s_versions_t;
-
-//  Declares version of job id: nothing for 0, a version declared already
-//  or when full (the script then names what it misses).
-static void
-s_versions_add (const jm_keys_t *keys, const char *id, s_versions_t *self, long long version)
+void
+jm_registry_versions_add (jm_registry_versions_t *self, const jm_keys_t *keys, const char *id,
+                          long long version)
 {
-    if (version <= 0 || version >= INT32_MAX || self->count == S_VERSIONS_MAX)
+    if (version <= 0 || version >= INT32_MAX || self->count == JM_REGISTRY_VERSIONS_MAX)
         return;
     for (int i = 0; i < self->count; i++)
         if (self->versions [i] == version)
             return;
     char text [16];
     snprintf (text, sizeof text, "%lld", version);
-    if (jm_keys_job_version (keys, id, text, self->keys + self->count * S_VERSION_KEYS, NULL))
+    if (jm_keys_job_version (keys, id, text, self->keys + self->count * JM_KEYS_VERSION_KEYS, NULL))
         return;
     size_t used = strlen (self->list);
     if (used)
@@ -409,60 +371,81 @@ s_versions_add (const jm_keys_t *keys, const char *id, s_versions_t *self, long 
     self->versions [self->count++] = (int) version;
 }
 
-//  Runs script with KEYS fixed, then the keys of the versions declared, and
-//  ARGV args, then the versions' list.  A script that finds a version it
-//  would touch not declared writes nothing and replies {-1, versions...}:
-//  it runs again declaring those, S_ATTEMPTS times at most.  Returns the
-//  reply (in self->calls), or NULL when Redis is not available or the
-//  versions kept moving (logged).
-static const jm_reply_t *
-s_run_declared (jm_registry_t *self, const jm_store_script_t *script, const char *id,
-                s_versions_t *versions, const char **fixed, int fixed_count,
-                const char **args, int arg_count)
+size_t
+jm_registry_add_declared (jm_store_calls_t *calls, const jm_store_script_t *script,
+                          const jm_registry_versions_t *versions, const char **fixed,
+                          int fixed_count, const char **args, int arg_count)
 {
     assert (fixed_count <= S_FIXED_MAX && arg_count <= S_ARGS_MAX);
+    const char *argv [S_FIXED_MAX + JM_REGISTRY_VERSIONS_MAX * JM_KEYS_VERSION_KEYS + S_ARGS_MAX + 1];
+    int at = 0;
+    for (int i = 0; i < fixed_count; i++)
+        argv [at++] = fixed [i];
+    for (int i = 0; i < versions->count * JM_KEYS_VERSION_KEYS; i++)
+        argv [at++] = versions->keys [i];
+    int key_count = at;
+    for (int i = 0; i < arg_count; i++)
+        argv [at++] = args [i];
+    argv [at++] = versions->list;
+    return jm_store_calls_add_script (calls, script, key_count, at, argv, NULL);
+}
+
+bool
+jm_registry_redeclare (jm_registry_versions_t *self, const jm_keys_t *keys, const char *id,
+                       const jm_reply_t *reply)
+{
+    long long first = 0;
+    if (!jm_reply_int (jm_reply_item (reply, 0), &first) || first != -1)
+        return false;
+    memset (self, 0, sizeof *self);
+    for (size_t i = 1; i < reply->count; i++) {
+        long long version = 0;
+        if (jm_reply_int (jm_reply_item (reply, i), &version))
+            jm_registry_versions_add (self, keys, id, version);
+    }
+    return true;
+}
+
+const jm_reply_t *
+jm_registry_run_declared (jm_store_t *store, jm_store_calls_t *calls,
+                          const jm_store_script_t *script, const char *id,
+                          jm_registry_versions_t *versions, const char **fixed, int fixed_count,
+                          const char **args, int arg_count)
+{
     for (int attempt = 0; attempt < S_ATTEMPTS; attempt++) {
-        const char *argv [S_FIXED_MAX + S_VERSIONS_MAX * S_VERSION_KEYS + S_ARGS_MAX + 1];
-        int at = 0;
-        for (int i = 0; i < fixed_count; i++)
-            argv [at++] = fixed [i];
-        for (int i = 0; i < versions->count * S_VERSION_KEYS; i++)
-            argv [at++] = versions->keys [i];
-        int key_count = at;
-        for (int i = 0; i < arg_count; i++)
-            argv [at++] = args [i];
-        argv [at++] = versions->list;
-        jm_store_calls_reset (self->calls);
-        jm_store_calls_add_script (self->calls, script, key_count, at, argv, NULL);
-        if (jm_store_run (self->store, self->calls))
+        jm_store_calls_reset (calls);
+        jm_registry_add_declared (calls, script, versions, fixed, fixed_count, args, arg_count);
+        if (jm_store_run (store, calls))
             return NULL;
-        const jm_reply_t *reply = jm_store_calls_reply (self->calls, 0);
-        long long first = 0;
-        if (!jm_reply_int (jm_reply_item (reply, 0), &first) || first != -1)
+        const jm_reply_t *reply = jm_store_calls_reply (calls, 0);
+        if (!jm_registry_redeclare (versions, jm_store_keys (store), id, reply))
             return reply;
-        versions->count = 0;
-        versions->list [0] = '\0';
-        for (size_t i = 1; i < reply->count; i++) {
-            long long version = 0;
-            if (jm_reply_int (jm_reply_item (reply, i), &version))
-                s_versions_add (self->keys, id, versions, version);
-        }
     }
     jm_log_error ("job %s: its versions moved at each of %d attempts", id, S_ATTEMPTS);
     return NULL;
 }
 
+//  Runs script as jm_registry_run_declared, on the registry's store.
+static const jm_reply_t *
+s_run_declared (jm_registry_t *self, const jm_store_script_t *script, const char *id,
+                jm_registry_versions_t *versions, const char **fixed, int fixed_count,
+                const char **args, int arg_count)
+{
+    return jm_registry_run_declared (self->store, self->calls, script, id, versions,
+                                     fixed, fixed_count, args, arg_count);
+}
+
 //  Declares the versions the registry last saw for job id (a first guess).
 static void
-s_versions_guess (jm_registry_t *self, const char *id, s_versions_t *versions, bool next)
+s_versions_guess (jm_registry_t *self, const char *id, jm_registry_versions_t *versions, bool next)
 {
     const jm_registry_job_t *entry = jm_registry_find (self, id);
     if (!entry)
         return;
-    s_versions_add (self->keys, id, versions, entry->ranked);
-    s_versions_add (self->keys, id, versions, entry->rescore_version);
+    jm_registry_versions_add (versions, self->keys, id, entry->ranked);
+    jm_registry_versions_add (versions, self->keys, id, entry->rescore_version);
     if (next)
-        s_versions_add (self->keys, id, versions, entry->version + 1);
+        jm_registry_versions_add (versions, self->keys, id, entry->version + 1);
 }
 
 //  --------------------------------------------------------------------------
@@ -474,7 +457,7 @@ s_seed (jm_registry_t *self)
 {
     char now [24];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
-    s_versions_t *versions = jm_calloc (1, sizeof *versions);
+    jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     int seeded = 0, rc = 0;
     for (int i = 0; i < self->builtin_count && rc == 0; i++) {
         s_keys_t keys;
@@ -544,7 +527,7 @@ s_heal (jm_registry_t *self, const char **ids, size_t count)
 {
     char now [24];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
-    s_versions_t *versions = jm_calloc (1, sizeof *versions);
+    jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     int healed = 0;
     const jm_reply_t *reply = NULL;
     for (size_t i = 0; i < count && healed >= 0; i++) {
@@ -559,7 +542,7 @@ s_heal (jm_registry_t *self, const char **ids, size_t count)
         const char *args [] = { ids [i], text, now, keys.events, "0", version };
         memset (versions, 0, sizeof *versions);
         s_versions_guess (self, ids [i], versions, false);
-        s_versions_add (self->keys, ids [i], versions, jm_job_version (job));
+        jm_registry_versions_add (versions, self->keys, ids [i], jm_job_version (job));
         reply = s_run_declared (self, self->put, ids [i], versions, fixed, 5, args, 6);
         free (text);
         long long put = 0;
@@ -903,7 +886,7 @@ s_serve_put (jm_registry_t *self, json_t *body, jm_buf_t *out)
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
     const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
     const char *args [] = { json_string_value (id), text, now, keys.events, "0", "0" };
-    s_versions_t *versions = jm_calloc (1, sizeof *versions);
+    jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     s_versions_guess (self, json_string_value (id), versions, true);
     const jm_reply_t *reply = s_run_declared (self, self->put, json_string_value (id), versions,
                                               fixed, 5, args, 6);
@@ -1059,7 +1042,7 @@ s_serve_delete (jm_registry_t *self, json_t *body, jm_buf_t *out)
     }
     const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.deleted };
     const char *args [] = { id, keys.events };
-    s_versions_t *versions = jm_calloc (1, sizeof *versions);
+    jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     s_versions_guess (self, id, versions, false);
     const jm_reply_t *reply = s_run_declared (self, self->delete, id, versions, fixed, 4, args, 2);
     free (versions);

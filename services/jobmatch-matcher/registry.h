@@ -110,22 +110,84 @@ void
 void
     jm_registry_serve (jm_registry_t *self, const void *body, size_t size, jm_buf_t *out);
 
+//  The keys of the job versions a script touches, declared in its KEYS
+//  after its other keys (JM_KEYS_VERSION_KEYS each, jm_keys_job_version),
+//  and their list ("3,4") passed last in ARGV (JM_LUA_VERSION_KEYS).
+#define JM_REGISTRY_VERSIONS_MAX    3
+typedef struct {
+    char keys [JM_REGISTRY_VERSIONS_MAX * JM_KEYS_VERSION_KEYS][JM_KEYS_MAX];
+    char list [JM_REGISTRY_VERSIONS_MAX * 16];
+    int versions [JM_REGISTRY_VERSIONS_MAX];
+    int count;
+} jm_registry_versions_t;
+
+//  Declares version of job id: nothing for 0, a version declared already
+//  or when full (the script then names what it misses).
+void jm_registry_versions_add (jm_registry_versions_t *self, const jm_keys_t *keys,
+                               const char *id, long long version);
+
+//  Adds script to calls with KEYS fixed, then the versions' keys, and ARGV
+//  args, then the versions' list.  Returns the call's index.
+size_t jm_registry_add_declared (jm_store_calls_t *calls, const jm_store_script_t *script,
+                                 const jm_registry_versions_t *versions, const char **fixed,
+                                 int fixed_count, const char **args, int arg_count);
+
+//  A script that finds a version it would touch not declared writes
+//  nothing and replies {-1, versions...}.  For such a reply, declares those
+//  versions instead and returns true; else false.
+bool jm_registry_redeclare (jm_registry_versions_t *self, const jm_keys_t *keys, const char *id,
+                            const jm_reply_t *reply);
+
+//  Runs script (jm_registry_add_declared) on calls, again with the versions
+//  it names while it names some, 4 times at most.  Returns its reply (in
+//  calls), or NULL when Redis is not available or the versions kept
+//  moving (logged).
+const jm_reply_t *jm_registry_run_declared (jm_store_t *store, jm_store_calls_t *calls,
+                                            const jm_store_script_t *script, const char *id,
+                                            jm_registry_versions_t *versions, const char **fixed,
+                                            int fixed_count, const char **args, int arg_count);
+
 //  Appends ids joined by newlines to out, as hand_over takes them (below).
 void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
 
-//  Lua defining drop_rank (prefix, version): deletes rank:<job>:<version>,
-//  its band sets and its kept summary (:summary, :parts), given the job's rank key prefix (partial and weak
-//  too: matchers before the score-range bands wrote them).  Shared by the
-//  registry's scripts and the re-scorer's.
-#define JM_LUA_DROP_RANK \
-    "local function drop_rank (prefix, v)\n" \
-    "  redis.call ('DEL', prefix .. v, prefix .. v .. ':strong', prefix .. v .. ':good',\n" \
-    "              prefix .. v .. ':partial', prefix .. v .. ':weak',\n" \
-    "              prefix .. v .. ':summary', prefix .. v .. ':parts')\n" \
+//  Lua defining the keys of job versions.  A version's keys, in this
+//  order: its ranking, the strong, good, partial and weak sets, the kept
+//  summary and its parts, the re-scoring queue, its claims and the union
+//  a put builds there (JM_KEYS_VERSION_KEYS).  declare (first, list) returns a
+//  function key (v, i) over the keys declared in KEYS from first on, ten per
+//  version in list ("3,4"), and nil for a version not declared.  drop (key,
+//  v) deletes a version's ranking, band sets and kept summary; prefixed
+//  (rp, qp) is a key function over keys built from a job's rank and rescore
+//  prefixes instead (the version guard's, which cannot declare them);
+//  job_versions (job) reads the job's ranked and re-scoring versions.
+#define JM_LUA_VERSION_KEYS \
+    "local function declare (first, list)\n" \
+    "  local declared = {}\n" \
+    "  for v in string.gmatch (list, '%d+') do\n" \
+    "    declared [tonumber (v)] = first\n" \
+    "    first = first + 10\n" \
+    "  end\n" \
+    "  return function (v, i)\n" \
+    "    local at = declared [v]\n" \
+    "    return at and KEYS [at + i - 1]\n" \
+    "  end\n" \
+    "end\n" \
+    "local suffixes = {'', ':strong', ':good', ':partial', ':weak', ':summary', ':parts',\n" \
+    "                  '', ':claims', ':union'}\n" \
+    "local function prefixed (rp, qp)\n" \
+    "  return function (v, i) return (i <= 7 and rp or qp) .. v .. suffixes [i] end\n" \
+    "end\n" \
+    "local function job_versions (job)\n" \
+    "  return tonumber (redis.call ('HGET', job, 'ranked') or '0'),\n" \
+    "         tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
+    "end\n" \
+    "local function drop (key, v)\n" \
+    "  redis.call ('DEL', key (v, 1), key (v, 2), key (v, 3), key (v, 4), key (v, 5),\n" \
+    "              key (v, 6), key (v, 7))\n" \
     "end\n"
 
-//  Lua defining hand_over (job, seq, rp, qp, v, packed), after
-//  JM_LUA_DROP_RANK: results of version v were just written for the
+//  Lua defining hand_over (job, seq, key, v, packed), after
+//  JM_LUA_VERSION_KEYS (key: a key function over the job's versions): results of version v were just written for the
 //  candidates in packed, their ids joined by newlines (ids hold no control
 //  characters; one argument instead of one per id spares Redis making a
 //  Lua string of each on every call, when almost every call finds v
@@ -139,18 +201,18 @@ void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
 //  given, else how many were queued.  Used by the guard and by the
 //  re-scorer.
 #define JM_LUA_HAND_OVER \
-    "local function hand_over (job, seq, rp, qp, v, packed)\n" \
+    "local function hand_over (job, seq, key, v, packed)\n" \
     "  local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n" \
     "  if current == v then return 0 end\n" \
     "  if current == 0 and redis.call ('EXISTS', seq) == 0 then return -1 end\n" \
     "  local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n" \
     "  local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
-    "  if v ~= ranked and v ~= running then drop_rank (rp, v) end\n" \
+    "  if v ~= ranked and v ~= running then drop (key, v) end\n" \
     "  local ids = {}\n" \
     "  for id in string.gmatch (packed or '', '[^\\n]+') do ids [#ids + 1] = id end\n" \
     "  if current == 0 or #ids == 0 then return -1 end\n" \
     "  for i = 1, #ids, 1000 do\n" \
-    "    redis.call ('RPUSH', qp .. current, unpack (ids, i, math.min (i + 999, #ids)))\n" \
+    "    redis.call ('RPUSH', key (current, 8), unpack (ids, i, math.min (i + 999, #ids)))\n" \
     "  end\n" \
     "  local n = #ids\n" \
     "  if running == current then\n" \

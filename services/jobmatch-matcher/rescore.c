@@ -34,38 +34,45 @@ static const char *s_claim_lua =
     "redis.call ('HSET', claims, id, cjson.encode ({deadline = deadline, ids = ids}))\n"
     "return {1, id, 0, unpack (ids)}\n";
 
-//  Done: KEYS job, seq, the version's claims and queue; ARGV rank prefix,
-//  rescore prefix, version, chunk id, candidates in it, job id, channel,
-//  then the candidate ids joined by newlines (the prefixes for the keys of
-//  other versions: the ranking it replaces, the re-scoring it hands over
-//  to, known only inside).  Returns
-//  0 when the chunk was already counted, 1 when counted, 2 when that
-//  completed the re-scoring and flipped the ranking, or hand_over's count
-//  plus 10 when the job changed meanwhile (the candidates go to the
-//  re-scoring of the new version, whose results then replace these).
+//  Done: KEYS job, seq, the version's claims and queue, then the keys of
+//  the versions declared (JM_LUA_VERSION_KEYS: the version itself, the
+//  job's current and ranked versions); ARGV version, chunk id, candidates
+//  in it, job id, channel, the candidate ids joined by newlines, the
+//  versions declared.  Returns 0 when the chunk was already counted, 1
+//  when counted, 2 when that completed the re-scoring and flipped the
+//  ranking, hand_over's count plus 10 when the job changed meanwhile (the
+//  candidates go to the re-scoring of the new version, whose results then
+//  replace these), or {-1, versions...} when one of those versions is not
+//  declared (nothing written: call again declaring them).
 static const char *s_done_lua =
-    JM_LUA_DROP_RANK
+    JM_LUA_VERSION_KEYS
     JM_LUA_HAND_OVER
-    "local job, rp, qp, v = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
-    "local counted = redis.call ('HDEL', KEYS[3], ARGV[4]) == 1\n"
+    "local job, v = KEYS[1], ARGV[1]\n"
+    "local vn, key = tonumber (v), declare (5, ARGV[7])\n"
+    "local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n"
+    "local ranked = job_versions (job)\n"
+    "if not key (vn, 1) or (current > 0 and not key (current, 1))\n"
+    "   or (ranked > 0 and not key (ranked, 1)) then\n"
+    "  return {-1, vn, current, ranked}\n"
+    "end\n"
+    "local counted = redis.call ('HDEL', KEYS[3], ARGV[2]) == 1\n"
     "if redis.call ('HGET', job, 'rescore_version') ~= v then\n"
-    "  local queued = hand_over (job, KEYS[2], rp, qp, tonumber (v), ARGV[8])\n"
+    "  local queued = hand_over (job, KEYS[2], key, vn, ARGV[6])\n"
     "  return queued > 0 and 10 + queued or 0\n"
     "end\n"
     "if not counted then return 0 end\n"
-    "local done = redis.call ('HINCRBY', job, 'rescore_done', tonumber (ARGV[5]))\n"
+    "local done = redis.call ('HINCRBY', job, 'rescore_done', tonumber (ARGV[3]))\n"
     "local total = tonumber (redis.call ('HGET', job, 'rescore_total') or '0')\n"
     "if done < total or redis.call ('LLEN', KEYS[4]) > 0\n"
     "   or redis.call ('HLEN', KEYS[3]) > 0 then return 1 end\n"
-    "local ranked = redis.call ('HGET', job, 'ranked')\n"
-    "if ranked and ranked ~= v then\n"
-    "  drop_rank (rp, ranked)\n"
+    "if ranked > 0 and ranked ~= vn then\n"
+    "  drop (key, ranked)\n"
     "  redis.call ('HDEL', job, 'v:' .. ranked)\n"
     "end\n"
     "redis.call ('HSET', job, 'ranked', v)\n"
     "redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n"
     "redis.call ('INCR', KEYS[2])\n"
-    "redis.call ('PUBLISH', ARGV[7], cjson.encode ({event = 'ranked', id = ARGV[6], version = tonumber (v)}))\n"
+    "redis.call ('PUBLISH', ARGV[5], cjson.encode ({event = 'ranked', id = ARGV[4], version = vn}))\n"
     "return 2\n";
 
 struct _jm_rescore_t {
@@ -260,11 +267,9 @@ jm_rescore_step (jm_rescore_t *self)
     jm_registry_job_t *job = s_next_job (self);
     if (!job)
         return 0;
-    char job_key [JM_KEYS_MAX], seq_key [JM_KEYS_MAX], rank [JM_KEYS_MAX], rescore [JM_KEYS_MAX],
+    char job_key [JM_KEYS_MAX], seq_key [JM_KEYS_MAX],
          queue [JM_KEYS_MAX], claims [JM_KEYS_MAX], events [JM_KEYS_MAX], count [16], claim_ms [16];
     if (jm_keys_job (self->keys, job->id, job_key, sizeof job_key, NULL) < 0
-    ||  jm_keys_rank_prefix (self->keys, job->id, rank, sizeof rank, NULL) < 0
-    ||  jm_keys_rescore_prefix (self->keys, job->id, rescore, sizeof rescore, NULL) < 0
     ||  jm_keys_rescore_queue (self->keys, job->id, job->version_text, queue, sizeof queue, NULL) < 0
     ||  jm_keys_rescore_claims (self->keys, job->id, job->version_text, claims, sizeof claims,
                                 NULL) < 0)
@@ -340,12 +345,23 @@ jm_rescore_step (jm_rescore_t *self)
     jm_buf_init (&packed);
     jm_registry_pack_ids (&packed, claimed, ids);
     free (claimed);
-    const char *done_argv [] = { job_key, seq_key, claims, queue, rank, rescore, job->version_text,
-                                 chunk, done_count, job->id, events, packed.data };
-    size_t done_index = jm_store_calls_add_script (writes, self->done, 4, 12, done_argv, NULL);
+    const char *done_keys [] = { job_key, seq_key, claims, queue };
+    const char *done_args [] = { job->version_text, chunk, done_count, job->id, events,
+                                 packed.data };
+    jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
+    jm_registry_versions_add (versions, self->keys, job->id, job->version);
+    jm_registry_versions_add (versions, self->keys, job->id, job->ranked);
+    size_t done_index = jm_registry_add_declared (writes, self->done, versions, done_keys, 4,
+                                                  done_args, 6);
+    const jm_reply_t *reply = jm_store_run (self->store, writes) == 0
+                            ? jm_store_calls_reply (writes, done_index) : NULL;
+    if (reply && jm_registry_redeclare (versions, self->keys, job->id, reply))
+        //  the job moved since the registry read it: again, declaring its versions now
+        reply = jm_registry_run_declared (self->store, writes, self->done, job->id, versions,
+                                          done_keys, 4, done_args, 6);
     jm_buf_free (&packed);
-    if (jm_store_run (self->store, writes) == 0) {
-        const jm_reply_t *reply = jm_store_calls_reply (writes, done_index);
+    free (versions);
+    if (reply) {
         long long outcome = 0;
         if (jm_reply_is_error (reply))
             jm_log_error ("rescore done for job %s: %s", job->id, reply->str);
