@@ -12,6 +12,7 @@
 #include "jm_log.h"
 #include "jm_alloc.h"
 #include "jm_score.h"
+#include "jm_record.h"
 
 #include <czmq.h>
 
@@ -436,9 +437,62 @@ s_format_head (jm_store_t *self, const jm_store_result_t *result, const char *sc
     jm_buf_append (value, "}\n", 2);
 }
 
-//  Appends the command storing a result (SET, with PX result_ttl_ms) to
-//  out.  Returns 0, or -1 with err set when the result is invalid (nothing
-//  appended).
+//  Fills record from a result with a band, a required "<met> of <total>"
+//  and a well-formed fingerprint, as the matcher writes them.  Returns 0,
+//  or -1 when the result does not say all that (it then has no record).
+static int
+s_result_record (const jm_store_result_t *result, jm_record_t *record)
+{
+    memset (record, 0, sizeof *record);
+    int band = result->band ? jm_band_lookup (result->band) : -1;
+    int met, total, used = 0;
+    if (band < 0 || !result->required
+    ||  sscanf (result->required, "%d of %d%n", &met, &total, &used) != 2
+    ||  result->required [used] || met < 0 || met > total || total > 255
+    ||  jm_record_set_fingerprint (record, result->fingerprint, NULL))
+        return -1;
+    record->score = result->score;
+    record->band = (jm_band_t) band;
+    record->required_met = met;
+    record->required_total = total;
+    record->at_ms = jm_store__wall_ms ();
+    return 0;
+}
+
+//  Appends the commands storing a result's compact record (jm_record) to
+//  out: HSET of its field in the job's bucket hash, then PEXPIRE of the
+//  bucket to result_ttl_ms (a bucket lives while any of its records is
+//  written).  Returns how many commands: none for a result without a
+//  record (s_result_record).
+static int
+s_format_record (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result)
+{
+    jm_record_t record;
+    char key [JM_KEYS_MAX];
+    int key_len = jm_keys_result_bucket (self->keys, result->job,
+                                         jm_record_bucket (result->candidate, JM_RECORD_BUCKETS),
+                                         key, sizeof key, NULL);
+    if (key_len < 0 || s_result_record (result, &record))
+        return 0;
+    uint8_t bytes [JM_RECORD_MAX];
+    size_t bytes_len = jm_record_encode (&record, bytes);
+    const char *hset [] = { "HSET", key, result->candidate, (const char *) bytes };
+    size_t hset_len [] = { 4, (size_t) key_len, strlen (result->candidate), bytes_len };
+    jm_store__bytes_command (out, 4, hset, hset_len);
+    if (self->options.result_ttl_ms <= 0)
+        return 1;
+    char ttl [24];
+    const char *expire [] = { "PEXPIRE", key, ttl };
+    size_t expire_len [] = { 7, (size_t) key_len,
+        (size_t) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl) };
+    jm_store__bytes_command (out, 3, expire, expire_len);
+    return 2;
+}
+
+//  Appends the commands storing a result to out: SET of its value (with
+//  PX result_ttl_ms), then its compact record (s_format_record).  Returns
+//  how many commands, or -1 with err set when the result is invalid
+//  (nothing appended).
 static int
 s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
                jm_error_t *err)
@@ -465,7 +519,7 @@ s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t 
     size_t tail_lens [] = { json_len, result->json_tail ? strlen (result->json_tail) : 0 };
     jm_store__bytes_command_joined (out, argc, set, set_len, 2, tails, tail_lens,
                                     result->json_tail ? 2 : 1);
-    return 0;
+    return 1 + s_format_record (self, out, result);
 }
 
 //  Appends the ranking commands of count checked results of one job
@@ -712,9 +766,10 @@ s_format_results (jm_store_t *self, jm_store__bytes_t *out, const jm_store_resul
     *queued = 0;
     for (size_t i = 0; i < count; i++) {
         jm_error_clear (&errors [i]);
-        done [i] = s_format_set (self, out, &results [i], &errors [i]) < 0;
+        int stored = s_format_set (self, out, &results [i], &errors [i]);
+        done [i] = stored < 0;
         if (!done [i]) {
-            commands++;             //  its SET
+            commands += stored;     //  its SET, HSET and PEXPIRE
             (*queued)++;
         }
     }

@@ -3,6 +3,7 @@
 #include "jm_test.h"
 #include "jm_test_redis.h"
 #include "jm_keys.h"
+#include "jm_record.h"
 #include "jm_store.h"
 
 #include <arpa/inet.h>
@@ -342,6 +343,63 @@ JM_TEST (store_unreachable_at_start)
 
 //  --------------------------------------------------------------------------
 //  jm_store against redis-server
+
+//  A result with a band, required and a well-formed fingerprint also gets
+//  its compact record, in its job's bucket hash, in the same write group;
+//  one without (an older writer's) gets none.
+JM_TEST (store_write_keeps_compact_record)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = jm_test_store_options ();
+    options.result_ttl_ms = 60000;
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    const char *fingerprint = "3:1a2b3c4d:7:9f2c0011aabbccdd";
+    jm_store_result_t result = {
+        .job = "j1", .version = "3", .candidate = "cand 7", .score = 81.5,
+        .fingerprint = fingerprint, .json = "{\"score\":81.5}", .band = "good",
+        .required = "5 of 7", .name = "Ann"
+    };
+    jm_store_result_t plain = { .job = "j1", .version = "3", .candidate = "c2", .score = 1,
+                                .fingerprint = "v3:aa", .json = "{}" };
+    JM_CHECK_INT (jm_store_write_many (store, &result, 1, &(jm_error_t) { 0 }), 1);
+    JM_CHECK_INT (jm_store_write_many (store, &plain, 1, &(jm_error_t) { 0 }), 1);
+    JM_CHECK_INT (jm_store_flush (store), 2);
+
+    jm_keys_t *keys = jm_keys_new ("jobmatch", NULL);
+    char bucket [JM_KEYS_MAX], other [JM_KEYS_MAX];
+    jm_keys_result_bucket (keys, "j1", jm_record_bucket ("cand 7", JM_RECORD_BUCKETS),
+                           bucket, sizeof bucket, NULL);
+    jm_keys_result_bucket (keys, "j1", jm_record_bucket ("c2", JM_RECORD_BUCKETS),
+                           other, sizeof other, NULL);
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "HGET", bucket, "cand 7", NULL);
+    jm_store_calls_addv (calls, "PTTL", bucket, NULL);
+    jm_store_calls_addv (calls, "HGET", other, "c2", NULL);
+    JM_CHECK_INT (jm_store_run (store, calls), 0);
+    const jm_reply_t *stored = jm_store_calls_reply (calls, 0);
+    JM_REQUIRE (stored && stored->type == JM_REPLY_STRING);
+    jm_record_t record;
+    jm_error_t error;
+    jm_error_clear (&error);
+    JM_CHECK_INT (jm_record_decode ((const uint8_t *) stored->str, stored->len, &record, &error), 0);
+    JM_CHECK (stored->len <= 40);
+    char text [JM_RECORD_FP_MAX];
+    jm_record_fingerprint (&record, text);
+    JM_CHECK_STR (text, fingerprint);
+    JM_CHECK (record.score == 81.5 && record.band == JM_BAND_GOOD);
+    JM_CHECK_INT (record.required_met, 5);
+    JM_CHECK_INT (record.required_total, 7);
+    JM_CHECK (llabs (record.at_ms - (long long) time (NULL) * 1000) < 60000);
+    long long ttl = -1;
+    JM_CHECK (jm_reply_int (jm_store_calls_reply (calls, 1), &ttl) && ttl > 0 && ttl <= 60000);
+    JM_CHECK (jm_store_calls_reply (calls, 2)->type == JM_REPLY_NIL);
+    jm_store_calls_destroy (&calls);
+    jm_keys_destroy (&keys);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
 
 JM_TEST (store_write_then_lookup)
 {
