@@ -19,7 +19,6 @@
 #include "replies.h"
 #include "jm_alloc.h"
 #include "jm_detail.h"
-#include "jm_json.h"
 #include "jm_log.h"
 #include "jm_store.h"
 
@@ -56,7 +55,6 @@ struct _jm_matching_t {
     const char **guard_ids;             //  candidate ids of one job's writes in a batch
     size_t guard_cap;
     jm_buf_t profile;
-    jm_json_doc_t *cut_doc;             //  a cached result cut to the detail asked, reused
     //  results scored and not yet queued: written FLUSH_EVERY at a time
     jm_store_result_t write_results [FLUSH_EVERY];
     size_t write_items [FLUSH_EVERY];           //  their items
@@ -82,7 +80,6 @@ jm_matching_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry
     self->batch = jm_batch_new (engine, registry);
     self->replies = jm_replies_new ();
     jm_buf_init (&self->profile);
-    self->cut_doc = jm_json_doc_new ();
     for (int w = 0; w < FLUSH_EVERY; w++)
         jm_buf_init (&self->write_missing [w]);
     return self;
@@ -102,7 +99,6 @@ jm_matching_destroy (jm_matching_t **self_p)
     free (self->lookups);
     free (self->guard_ids);
     jm_buf_free (&self->profile);
-    jm_json_doc_destroy (&self->cut_doc);
     for (int w = 0; w < FLUSH_EVERY; w++)
         jm_buf_free (&self->write_missing [w]);
     free (self);
