@@ -35,6 +35,8 @@
 #define JM_RECORD_MAX           64      //  bytes: the most an encoded record takes
 #define JM_RECORD_SCORER_MAX    15
 #define JM_RECORD_FP_MAX        64      //  a fingerprint's text, with its NUL
+#define JM_RECORD_BUCKETS       16384   //  bucket hashes per job: some 61 records each
+                                        //  at 1M pairs, under hash-max-listpack-entries 128
 
 typedef struct {
     double score;                       //  finite

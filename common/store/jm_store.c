@@ -1426,7 +1426,6 @@ jm_store_destroy (jm_store_t **self_p)
     jm_store__bytes_free (&self->pend);
     free (self->entries);
     jm_store__bytes_free (&self->scratch);
-    jm_store__bytes_free (&self->arena);
     jm_buf_free (&self->value);
     jm_store__stream_end (self);
     free (self->slots);

@@ -94,16 +94,15 @@ typedef struct {
 void jm_store_options_default (jm_store_options_t *options);
 
 //  One item of a batch lookup.  The caller fills job, candidate and
-//  fingerprint (borrowed for the call); the store fills hit and json.
+//  fingerprint (borrowed for the call); the store fills hit: the job's
+//  compact record of the candidate (proto/redis-keys.md 3.1.1) holds that
+//  fingerprint, so scoring the same profile against the same job version
+//  with the same scorer gives again, byte for byte, the result stored.
 typedef struct {
     const char *job;                //  job id
     const char *candidate;          //  candidate id
-    const char *fingerprint;        //  expected fingerprint ("<version>:<hash>")
-    bool hit;                       //  out: cached and fingerprint equal
-    const char *json;               //  out: cached result JSON, NUL-terminated,
-                                    //  owned by the store, valid until the next
-                                    //  jm_store_lookup or destroy; NULL on a miss
-    size_t json_len;                //  out: bytes in json
+    const char *fingerprint;        //  expected fingerprint (jm_registry_fingerprint)
+    bool hit;                       //  out: a record with that fingerprint is stored
 } jm_store_lookup_t;
 
 //  One result to write; every field is borrowed for the call only.
@@ -311,9 +310,8 @@ jm_store_t *jm_store_new_from_config (struct _jm_config_t *config,
 //  how many are lost), and nulls the pointer; safe on NULL and twice.
 void jm_store_destroy (jm_store_t **self_p);
 
-//  Looks up count items in one pipelined round trip (GET each).
-//  Fills hit/json/json_len of every item (see jm_store_lookup_t for who owns
-//  json).  Returns the number of hits, or -1 when Redis is not available:
+//  Looks up count items in one pipelined round trip (HGET of each one's
+//  record, some 30 bytes).  Fills hit of every item.  Returns the number of hits, or -1 when Redis is not available:
 //  then every item is a miss, and the call did not block longer than one
 //  connect attempt (none at all while backing off).  Items with invalid ids
 //  or error replies are misses.
@@ -327,10 +325,8 @@ int jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count);
 //  every item was handed over or the next call of the store.
 int jm_store_lookup_start (jm_store_t *self, jm_store_lookup_t *items, size_t count);
 
-//  Fills hit, json and json_len of items [item] (items handed over in
-//  increasing order, each at most once; those skipped are misses).
-//  Returns hit.  json is the store's, valid until the next call of the
-//  store.  Other calls may come between (writes are queued, not sent, until
+//  Fills hit of items [item] (items handed over in increasing order, each
+//  at most once; those skipped are misses).  Returns hit.  Other calls may come between (writes are queued, not sent, until
 //  every reply is read; a call that must use the connection first reads
 //  the rest, whose items are then misses).
 bool jm_store_lookup_next (jm_store_t *self, size_t item);

@@ -106,10 +106,9 @@ struct _jm_store_t {
     uint64_t confirmed;             //  writes confirmed, ever
 
     //  Lookup scratch, reused from batch to batch
-    jm_store__bytes_t scratch;      //  formatted GETs
-    jm_store__bytes_t arena;        //  copies of cached JSON
+    jm_store__bytes_t scratch;      //  formatted HGETs
     jm_buf_t value;                 //  a result value being formatted
-    size_t *slots;                  //  command -> item, item -> arena offset
+    size_t *slots;                  //  command -> item
     size_t slot_cap;
 
     //  A streamed lookup (jm_store_lookup_start): its items, how many of its

@@ -1,17 +1,18 @@
 /*  jm_store_results: results, profiles and rankings in jm_store.
 
-    A batch lookup formats one GET per item into the store's scratch
-    buffer and copies the cached JSON of every hit into its arena, both
-    reused from batch to batch.  A result write is a SET of its value (a
-    header line, then the JSON) and its share of the ranking commands
-    (ZADD, ZREM), queued in the pending buffer or added to a
-    jm_store_calls_t.  Keys come from jm_keys.  See jm_store.h and
+    A batch lookup formats one HGET of each item's compact record
+    (jm_record) into the store's scratch buffer, reused from batch to
+    batch; a hit is a record with the fingerprint wanted.  A result write
+    is a SET of its value (a header line, then the JSON), the HSET of its
+    record and its share of the ranking commands (ZADD, ZREM), queued in
+    the pending buffer or added to a jm_store_calls_t.  Keys come from jm_keys.  See jm_store.h and
     jm_store_internal.h.                                                    */
 #include "jm_store_internal.h"
 #include "jm_buf.h"
 #include "jm_log.h"
 #include "jm_alloc.h"
 #include "jm_score.h"
+#include "jm_record.h"
 
 #include <czmq.h>
 
@@ -118,49 +119,41 @@ jm_store_calls_add_result_head (jm_store_calls_t *self, const char *key)
 //  --------------------------------------------------------------------------
 //  Lookups
 
-static const char *s_lookup_hit (const jm_store_t *self, const jm_store_lookup_t *item,
-                                 const redisReply *reply, size_t *json_len);
+static bool s_lookup_hit (const jm_store_t *self, const jm_store_lookup_t *item,
+                          const redisReply *reply);
 
 static void
 s_on_lookup_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
 {
     jm_store_lookup_t *items = arg;
     size_t item = self->slots [index];
-    size_t json_len;
-    const char *json = s_lookup_hit (self, &items [item], reply, &json_len);
-    if (!json)
-        return;
-    items [item].hit = true;
-    items [item].json_len = json_len;
-    //  Offsets now, pointers at the end: the arena may move as it grows
-    size_t *offset = &self->slots [self->slot_cap / 2 + item];
-    *offset = self->arena.len;
-    jm_store__bytes_append (&self->arena, json, json_len);
-    self->arena.len++;              //  keep the NUL
+    if (s_lookup_hit (self, &items [item], reply))
+        items [item].hit = true;
 }
 
-//  The JSON of a result value that is a hit for item, or NULL.
-static const char *
-s_lookup_hit (const jm_store_t *self, const jm_store_lookup_t *item, const redisReply *reply,
-              size_t *json_len)
+//  True when reply holds a compact record (jm_record) whose fingerprint is
+//  the one item wants now.  An undecodable record is a miss (logged).
+static bool
+s_lookup_hit (const jm_store_t *self, const jm_store_lookup_t *item, const redisReply *reply)
 {
     if (reply->type == REDIS_REPLY_ERROR) {
         jm_log_debug ("redis %s: lookup of %s/%s failed: %s", self->endpoint,
                       item->job, item->candidate, reply->str);
-        return NULL;
+        return false;
     }
-    if (reply->type != REDIS_REPLY_STRING)
-        return NULL;                //  nil: never scored, or expired
-    //  a hit when the header line starts with the fingerprint wanted now
-    const char *want = item->fingerprint;
-    size_t want_len = want ? strlen (want) : 0;
-    const char *json = jm_store_result_json (reply->str, reply->len, json_len);
-    if (!want || !json || (size_t) (json - reply->str) < FP_PREFIX_LEN + want_len + 1
-    ||  memcmp (reply->str, FP_PREFIX, FP_PREFIX_LEN) != 0
-    ||  memcmp (reply->str + FP_PREFIX_LEN, want, want_len) != 0
-    ||  reply->str [FP_PREFIX_LEN + want_len] != '"')
-        return NULL;
-    return json;
+    if (reply->type != REDIS_REPLY_STRING || !item->fingerprint)
+        return false;               //  nil: never scored, or expired
+    jm_record_t record;
+    jm_error_t error;
+    jm_error_clear (&error);
+    if (jm_record_decode ((const uint8_t *) reply->str, reply->len, &record, &error)) {
+        jm_log_warning ("redis %s: record of %.64s/%.64s: %s", self->endpoint,
+                        item->job, item->candidate, error.message);
+        return false;
+    }
+    char fingerprint [JM_RECORD_FP_MAX];
+    jm_record_fingerprint (&record, fingerprint);
+    return strcmp (fingerprint, item->fingerprint) == 0;
 }
 
 //  Lookup replies go to the items; those after them to the extra calls.
@@ -184,36 +177,35 @@ s_on_lookup_or_extra (jm_store_t *self, size_t index, redisReply *reply, void *a
 static void
 s_lookups_clear (jm_store_t *self, jm_store_lookup_t *items, size_t count)
 {
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < count; i++)
         items [i].hit = false;
-        items [i].json = NULL;
-        items [i].json_len = 0;
-    }
     self->stats.lookups += count;
 }
 
-//  Formats a GET per item into the scratch buffer, and in slots the item
+//  Formats an HGET per item into the scratch buffer, and in slots the item
 //  of each command.  Returns how many commands (an invalid id cannot be
 //  cached: its item has none, a miss).
 static size_t
-s_format_gets (jm_store_t *self, const jm_store_lookup_t *items, size_t count)
+s_format_hgets (jm_store_t *self, const jm_store_lookup_t *items, size_t count)
 {
-    if (count > self->slot_cap / 2) {
+    if (count > self->slot_cap) {
         free (self->slots);
-        self->slot_cap = count * 2;
+        self->slot_cap = count;
         self->slots = jm_malloc (self->slot_cap * sizeof (size_t));
     }
     self->scratch.len = 0;
     size_t commands = 0;
     for (size_t i = 0; i < count; i++) {
         char key [JM_KEYS_MAX];
-        int key_len = jm_keys_result (self->keys, items [i].job, items [i].candidate,
-                                      key, sizeof key, NULL);
-        if (key_len < 0)
+        int key_len = jm_keys_result_bucket (self->keys, items [i].job,
+                                             jm_record_bucket (items [i].candidate,
+                                                               JM_RECORD_BUCKETS),
+                                             key, sizeof key, NULL);
+        if (key_len < 0 || jm_keys_check_id ("candidate id", items [i].candidate, NULL))
             continue;
-        const char *argv [] = { "GET", key };
-        size_t argvlen [] = { 3, (size_t) key_len };
-        jm_store__bytes_command (&self->scratch, 2, argv, argvlen);
+        const char *argv [] = { "HGET", key, items [i].candidate };
+        size_t argvlen [] = { 4, (size_t) key_len, strlen (items [i].candidate) };
+        jm_store__bytes_command (&self->scratch, 3, argv, argvlen);
         self->slots [commands++] = i;
     }
     return commands;
@@ -239,8 +231,7 @@ jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
         return 0;
     if (!jm_store__ensure (self) || (extra_count && jm_store__scripts_ready (self)))
         return -1;
-    self->arena.len = 0;
-    size_t commands = s_format_gets (self, items, count);
+    size_t commands = s_format_hgets (self, items, count);
     if (commands == 0 && extra_count == 0)
         return 0;
     if (extra_count) {
@@ -251,10 +242,8 @@ jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
     if (jm_store__round_trip (self, self->scratch.data, self->scratch.len, commands + extra_count,
                               s_on_lookup_or_extra, &lookup)
     ||  (extra_count && jm_store__calls_retry_noscript (self, extra))) {
-        for (size_t i = 0; i < count; i++) {
+        for (size_t i = 0; i < count; i++)
             items [i].hit = false;
-            items [i].json_len = 0;
-        }
         if (extra)
             jm_store__calls_clear_replies (extra);
         return -1;
@@ -263,10 +252,7 @@ jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
         extra->answered = true;
     int hits = 0;
     for (size_t i = 0; i < count; i++)
-        if (items [i].hit) {
-            items [i].json = self->arena.data + self->slots [self->slot_cap / 2 + i];
-            hits++;
-        }
+        hits += items [i].hit;
     self->stats.hits += (uint64_t) hits;
     return hits;
 }
@@ -304,8 +290,7 @@ s_stream_read (jm_store_t *self, size_t from)
                                   sizeof self->stream_refused))
             break;                  //  lost: s_lost made the rest misses
         size_t item = self->slots [self->stream_read++];
-        size_t json_len;
-        if (item >= from && s_lookup_hit (self, &self->stream_items [item], reply, &json_len)) {
+        if (item >= from && s_lookup_hit (self, &self->stream_items [item], reply)) {
             self->stream_reply = reply;
             self->stream_hit = item;
             break;
@@ -338,7 +323,7 @@ jm_store_lookup_start (jm_store_t *self, jm_store_lookup_t *items, size_t count)
     s_lookups_clear (self, items, count);
     if (count == 0 || !jm_store__ensure (self))
         return count ? -1 : 0;
-    size_t commands = s_format_gets (self, items, count);
+    size_t commands = s_format_hgets (self, items, count);
     if (commands == 0)
         return 0;
     self->stats.commands_sent += commands;
@@ -364,9 +349,6 @@ jm_store_lookup_next (jm_store_t *self, size_t item)
         s_stream_read (self, item);
     if (!self->stream_reply || self->stream_hit != item)
         return false;               //  a miss, read past already or to come
-    size_t json_len;
-    items [item].json = s_lookup_hit (self, &items [item], self->stream_reply, &json_len);
-    items [item].json_len = json_len;
     items [item].hit = true;
     self->stats.hits++;
     return true;
@@ -436,9 +418,63 @@ s_format_head (jm_store_t *self, const jm_store_result_t *result, const char *sc
     jm_buf_append (value, "}\n", 2);
 }
 
-//  Appends the command storing a result (SET, with PX result_ttl_ms) to
-//  out.  Returns 0, or -1 with err set when the result is invalid (nothing
-//  appended).
+//  Fills record from a result with a well-formed fingerprint (as the
+//  matcher writes them; a result without band gets its score's band, one
+//  without required counts 0 of 0).  Returns 0, or -1 when the fingerprint
+//  or required is malformed (the result then has no record).
+static int
+s_result_record (const jm_store_result_t *result, jm_record_t *record)
+{
+    memset (record, 0, sizeof *record);
+    int met = 0, total = 0, used = 0;
+    if ((result->required
+    &&  (sscanf (result->required, "%d of %d%n", &met, &total, &used) != 2
+    ||   result->required [used] || met < 0 || met > total || total > 255))
+    ||  jm_record_set_fingerprint (record, result->fingerprint, NULL))
+        return -1;
+    record->score = result->score;
+    record->band = result->band ? (jm_band_t) jm_band_lookup (result->band)
+                                : jm_score_band (result->score, met == total);
+    record->required_met = met;
+    record->required_total = total;
+    record->at_ms = jm_store__wall_ms ();
+    return 0;
+}
+
+//  Appends the commands storing a result's compact record (jm_record) to
+//  out: HSET of its field in the job's bucket hash, then PEXPIRE of the
+//  bucket to result_ttl_ms (a bucket lives while any of its records is
+//  written).  Returns how many commands: none for a result without a
+//  record (s_result_record).
+static int
+s_format_record (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result)
+{
+    jm_record_t record;
+    char key [JM_KEYS_MAX];
+    int key_len = jm_keys_result_bucket (self->keys, result->job,
+                                         jm_record_bucket (result->candidate, JM_RECORD_BUCKETS),
+                                         key, sizeof key, NULL);
+    if (key_len < 0 || s_result_record (result, &record))
+        return 0;
+    uint8_t bytes [JM_RECORD_MAX];
+    size_t bytes_len = jm_record_encode (&record, bytes);
+    const char *hset [] = { "HSET", key, result->candidate, (const char *) bytes };
+    size_t hset_len [] = { 4, (size_t) key_len, strlen (result->candidate), bytes_len };
+    jm_store__bytes_command (out, 4, hset, hset_len);
+    if (self->options.result_ttl_ms <= 0)
+        return 1;
+    char ttl [24];
+    const char *expire [] = { "PEXPIRE", key, ttl };
+    size_t expire_len [] = { 7, (size_t) key_len,
+        (size_t) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl) };
+    jm_store__bytes_command (out, 3, expire, expire_len);
+    return 2;
+}
+
+//  Appends the commands storing a result to out: SET of its value (with
+//  PX result_ttl_ms), then its compact record (s_format_record).  Returns
+//  how many commands, or -1 with err set when the result is invalid
+//  (nothing appended).
 static int
 s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
                jm_error_t *err)
@@ -465,7 +501,7 @@ s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t 
     size_t tail_lens [] = { json_len, result->json_tail ? strlen (result->json_tail) : 0 };
     jm_store__bytes_command_joined (out, argc, set, set_len, 2, tails, tail_lens,
                                     result->json_tail ? 2 : 1);
-    return 0;
+    return 1 + s_format_record (self, out, result);
 }
 
 //  Appends the ranking commands of count checked results of one job
@@ -712,9 +748,10 @@ s_format_results (jm_store_t *self, jm_store__bytes_t *out, const jm_store_resul
     *queued = 0;
     for (size_t i = 0; i < count; i++) {
         jm_error_clear (&errors [i]);
-        done [i] = s_format_set (self, out, &results [i], &errors [i]) < 0;
+        int stored = s_format_set (self, out, &results [i], &errors [i]);
+        done [i] = stored < 0;
         if (!done [i]) {
-            commands++;             //  its SET
+            commands += stored;     //  its SET, HSET and PEXPIRE
             (*queued)++;
         }
     }

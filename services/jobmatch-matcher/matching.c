@@ -1,7 +1,8 @@
 /*  matching: the jobmatch.match service.  See matching.h.
 
     The lookup's answers are read item by item as the replies are written
-    (jm_store_lookup_next): each hit is copied into the batch's text, each
+    (jm_store_lookup_next): a hit (the stored record's fingerprint is the
+    one wanted) is scored again into the batch's text but not written, each
     miss scored there, from where the store copies its full JSON into its
     write and the reply takes it (or the less that "detail" asks, written
     after it: jm_detail.h).  Every FLUSH_EVERY results are queued as one
@@ -18,7 +19,6 @@
 #include "replies.h"
 #include "jm_alloc.h"
 #include "jm_detail.h"
-#include "jm_json.h"
 #include "jm_log.h"
 #include "jm_store.h"
 
@@ -55,7 +55,6 @@ struct _jm_matching_t {
     const char **guard_ids;             //  candidate ids of one job's writes in a batch
     size_t guard_cap;
     jm_buf_t profile;
-    jm_json_doc_t *cut_doc;             //  a cached result cut to the detail asked, reused
     //  results scored and not yet queued: written FLUSH_EVERY at a time
     jm_store_result_t write_results [FLUSH_EVERY];
     size_t write_items [FLUSH_EVERY];           //  their items
@@ -81,7 +80,6 @@ jm_matching_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry
     self->batch = jm_batch_new (engine, registry);
     self->replies = jm_replies_new ();
     jm_buf_init (&self->profile);
-    self->cut_doc = jm_json_doc_new ();
     for (int w = 0; w < FLUSH_EVERY; w++)
         jm_buf_init (&self->write_missing [w]);
     return self;
@@ -101,7 +99,6 @@ jm_matching_destroy (jm_matching_t **self_p)
     free (self->lookups);
     free (self->guard_ids);
     jm_buf_free (&self->profile);
-    jm_json_doc_destroy (&self->cut_doc);
     for (int w = 0; w < FLUSH_EVERY; w++)
         jm_buf_free (&self->write_missing [w]);
     free (self);
@@ -122,30 +119,24 @@ jm_matching_body_size (const jm_matching_t *self)
     return self->body_size;
 }
 
-//  Copies a cached result into the batch's text, cut to the detail asked
-//  (the store holds the full JSON), and adds it to the reply.  False when
-//  the stored text is no result: then nothing is added (it is scored again).
-static bool
-s_copy_cached (jm_matching_t *self, const jm_store_lookup_t *lookup, jm_detail_t detail)
+//  Answers a cached result (its stored record's fingerprint is the one
+//  wanted now: the same profile, job version and scorer) by scoring item i
+//  again into the batch's text at the detail asked, byte for byte what was
+//  stored, and adds it to the reply; nothing is written.
+static void
+s_answer_cached (jm_matching_t *self, size_t i, jm_detail_t detail)
 {
+    jm_batch_item_t *item = &self->batch->items [i];
+    const jm_candidate_t *candidate = self->batch->entries [item->entry].candidate;
+    jm_result_t scored;
+    jm_score_explain (item->info->job, candidate, &scored);
     jm_buf_t *text = jm_replies_text (self->replies);
     size_t offset = text->len;
     if (detail == JM_DETAIL_FULL)
-        jm_buf_append (text, lookup->json, lookup->json_len);
-    else {
-        jm_error_t error;
-        jm_error_clear (&error);
-        if (jm_detail_cut (self->cut_doc, lookup->json, lookup->json_len, detail, text, &error)) {
-            jm_log_warning ("cached result of candidate %.64s for job %s: %s; scored again",
-                            lookup->candidate, lookup->job, error.message);
-            text->len = offset;         //  what the cut left is no reply's
-            if (text->data)
-                text->data [offset] = '\0';
-            return false;
-        }
-    }
+        jm_result_write_json (&scored, item->info->job, candidate, text);
+    else
+        jm_detail_write (&scored, item->info->job, candidate, detail, text);
     jm_replies_add_result (self->replies, offset, true);
-    return true;
 }
 
 //  Queues the first count results scored since the last call as one write
@@ -259,15 +250,14 @@ s_write_reply (jm_matching_t *self, jm_batch_request_t *request, s_writes_t *wri
         for (size_t i = (size_t) entry->first_item;
              i < batch->item_count && batch->items [i].entry == entry_index; i++) {
             jm_batch_item_t *item = &batch->items [i];
-            const jm_store_lookup_t *lookup = &self->lookups [i];
             self->counts->results++;
             //  a hit is read from Redis only now ("refresh": scored and
             //  stored again whatever the cache holds)
-            item->cached = jm_store_lookup_next (self->store, i) && !item->refresh
-                        && lookup->json_len > 1 && lookup->json [lookup->json_len - 1] == '}'
-                        && s_copy_cached (self, lookup, request->detail);
-            if (item->cached)
+            item->cached = jm_store_lookup_next (self->store, i) && !item->refresh;
+            if (item->cached) {
+                s_answer_cached (self, i, request->detail);
                 self->counts->cached++;
+            }
             else
                 s_score_item (self, i, request->detail, writes);
         }

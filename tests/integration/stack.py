@@ -62,6 +62,25 @@ def result_key(job, candidate, namespace="jobmatch"):
     return "%s:result:%s:%s" % (namespace, escape_id(job), escape_id(candidate))
 
 
+RECORD_BUCKETS = 16384      # JM_RECORD_BUCKETS
+
+
+def record_bucket_key(job, candidate, namespace="jobmatch"):
+    """The bucket hash holding a candidate's compact record for job
+    (redis-keys.md 3.1.1): FNV-1a of the id's bytes, as jm_record_bucket."""
+    bucket = 2166136261
+    for byte in candidate.encode("utf-8"):
+        bucket = ((bucket ^ byte) * 16777619) & 0xFFFFFFFF
+    return "%s:res:%s:%d" % (namespace, escape_id(job), bucket & (RECORD_BUCKETS - 1))
+
+
+def forget_result(redis, job, candidate, namespace="jobmatch"):
+    """Deletes a candidate's stored result for job, string and record: the
+    next match of it is not cached."""
+    redis.delete(result_key(job, candidate, namespace))
+    redis.hdel(record_bucket_key(job, candidate, namespace), candidate)
+
+
 def parse_stored(value):
     """A stored result value (redis-keys.md 3.1): its header fields, and
     "json", the result JSON text.  None for None; an error if malformed."""

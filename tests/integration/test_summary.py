@@ -16,7 +16,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from stack import escape_id, make_candidate, parse_stored, result_key  # noqa: E402
+from stack import escape_id, forget_result, make_candidate, parse_stored, result_key  # noqa: E402
 from test_services import call, ok, start  # noqa: E402
 
 runner = harness.Runner(timeout=300)
@@ -177,7 +177,8 @@ def summary_exact_when_writes_are_replayed():
     check_summary(stack, "replay-job", ids, "after replayed writes")
     # a restarted matcher writes the same results again: nothing counted twice
     stack.matchers[0].stop()
-    redis.delete(*[result_key("replay-job", i) for i in ids[:500]])   # not cached: written again
+    for candidate in ids[:500]:
+        forget_result(redis, "replay-job", candidate)   # not cached: written again
     stack.start_matcher()
     stack.gateway.wait_workers("jobmatch.match", 1, timeout=10.0)
     match(stack, [make_candidate(n, prefix="r") for n in range(500)], ["replay-job"])

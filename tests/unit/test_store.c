@@ -3,6 +3,7 @@
 #include "jm_test.h"
 #include "jm_test_redis.h"
 #include "jm_keys.h"
+#include "jm_record.h"
 #include "jm_store.h"
 
 #include <arpa/inet.h>
@@ -320,10 +321,10 @@ JM_TEST (store_unreachable_at_start)
     jm_store_t *store = jm_store_new ("unix:///nonexistent/redis.sock", &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK (!jm_store_connected (store));
-    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:ab" };
+    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:00000000:t:00000000313a6162" };
     JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
-    JM_CHECK (!item.hit && !item.json);
-    JM_CHECK_INT (s_write (store, "j", "1", "c", 0.5, "1:ab"), 0);
+    JM_CHECK (!item.hit);
+    JM_CHECK_INT (s_write (store, "j", "1", "c", 0.5, "1:00000000:t:00000000313a6162"), 0);
     JM_CHECK_INT (jm_store_flush (store), -1);
     JM_CHECK_INT (jm_store_tick (store), -1);
     JM_CHECK_INT (jm_store_pending (store), 1);
@@ -343,6 +344,63 @@ JM_TEST (store_unreachable_at_start)
 //  --------------------------------------------------------------------------
 //  jm_store against redis-server
 
+//  A result with a band, required and a well-formed fingerprint also gets
+//  its compact record, in its job's bucket hash, in the same write group;
+//  one with a malformed fingerprint (an older writer's) gets none.
+JM_TEST (store_write_keeps_compact_record)
+{
+    jm_test_redis_t *redis = jm_test_redis_start (false);
+    JM_REQUIRE (redis);
+    jm_store_options_t options = jm_test_store_options ();
+    options.result_ttl_ms = 60000;
+    jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
+    JM_REQUIRE (store);
+    const char *fingerprint = "3:1a2b3c4d:7:9f2c0011aabbccdd";
+    jm_store_result_t result = {
+        .job = "j1", .version = "3", .candidate = "cand 7", .score = 81.5,
+        .fingerprint = fingerprint, .json = "{\"score\":81.5}", .band = "good",
+        .required = "5 of 7", .name = "Ann"
+    };
+    jm_store_result_t plain = { .job = "j1", .version = "3", .candidate = "c2", .score = 1,
+                                .fingerprint = "3:aa", .json = "{}" };
+    JM_CHECK_INT (jm_store_write_many (store, &result, 1, &(jm_error_t) { 0 }), 1);
+    JM_CHECK_INT (jm_store_write_many (store, &plain, 1, &(jm_error_t) { 0 }), 1);
+    JM_CHECK_INT (jm_store_flush (store), 2);
+
+    jm_keys_t *keys = jm_keys_new ("jobmatch", NULL);
+    char bucket [JM_KEYS_MAX], other [JM_KEYS_MAX];
+    jm_keys_result_bucket (keys, "j1", jm_record_bucket ("cand 7", JM_RECORD_BUCKETS),
+                           bucket, sizeof bucket, NULL);
+    jm_keys_result_bucket (keys, "j1", jm_record_bucket ("c2", JM_RECORD_BUCKETS),
+                           other, sizeof other, NULL);
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    jm_store_calls_addv (calls, "HGET", bucket, "cand 7", NULL);
+    jm_store_calls_addv (calls, "PTTL", bucket, NULL);
+    jm_store_calls_addv (calls, "HGET", other, "c2", NULL);
+    JM_CHECK_INT (jm_store_run (store, calls), 0);
+    const jm_reply_t *stored = jm_store_calls_reply (calls, 0);
+    JM_REQUIRE (stored && stored->type == JM_REPLY_STRING);
+    jm_record_t record;
+    jm_error_t error;
+    jm_error_clear (&error);
+    JM_CHECK_INT (jm_record_decode ((const uint8_t *) stored->str, stored->len, &record, &error), 0);
+    JM_CHECK (stored->len <= 40);
+    char text [JM_RECORD_FP_MAX];
+    jm_record_fingerprint (&record, text);
+    JM_CHECK_STR (text, fingerprint);
+    JM_CHECK (record.score == 81.5 && record.band == JM_BAND_GOOD);
+    JM_CHECK_INT (record.required_met, 5);
+    JM_CHECK_INT (record.required_total, 7);
+    JM_CHECK (llabs (record.at_ms - (long long) time (NULL) * 1000) < 60000);
+    long long ttl = -1;
+    JM_CHECK (jm_reply_int (jm_store_calls_reply (calls, 1), &ttl) && ttl > 0 && ttl <= 60000);
+    JM_CHECK (jm_store_calls_reply (calls, 2)->type == JM_REPLY_NIL);
+    jm_store_calls_destroy (&calls);
+    jm_keys_destroy (&keys);
+    jm_store_destroy (&store);
+    jm_test_redis_destroy (&redis);
+}
+
 JM_TEST (store_write_then_lookup)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
@@ -351,35 +409,31 @@ JM_TEST (store_write_then_lookup)
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK (jm_store_connected (store));
-    s_write (store, "j1", "v3", "c1", 0.8125, "v3:aa");
-    s_write (store, "j1", "v3", "c2", 0.1, "v3:bb");
-    s_write (store, "j2", "v1", "c1", 1.0, "v1:cc");
+    s_write (store, "j1", "v3", "c1", 0.8125, "3:00000000:t:00000076333a6161");
+    s_write (store, "j1", "v3", "c2", 0.1, "3:00000000:t:00000076333a6262");
+    s_write (store, "j2", "v1", "c1", 1.0, "1:00000000:t:00000076313a6363");
     JM_CHECK_INT (jm_store_pending (store), 3);
     JM_CHECK_INT (jm_store_flush (store), 3);
     JM_CHECK_INT (jm_store_pending (store), 0);
     JM_CHECK_INT (jm_store_flush (store), 0);
 
     jm_store_lookup_t items [] = {
-        { .job = "j1", .candidate = "c1", .fingerprint = "v3:aa" },
-        { .job = "j1", .candidate = "c3", .fingerprint = "v3:aa" },     //  never written
-        { .job = "j1", .candidate = "c2", .fingerprint = "v3:bb" },
-        { .job = "j2", .candidate = "c1", .fingerprint = "v1:cc" },
-        { .job = "", .candidate = "c1", .fingerprint = "v1:cc" },       //  invalid id
+        { .job = "j1", .candidate = "c1", .fingerprint = "3:00000000:t:00000076333a6161" },
+        { .job = "j1", .candidate = "c3", .fingerprint = "3:00000000:t:00000076333a6161" },     //  never written
+        { .job = "j1", .candidate = "c2", .fingerprint = "3:00000000:t:00000076333a6262" },
+        { .job = "j2", .candidate = "c1", .fingerprint = "1:00000000:t:00000076313a6363" },
+        { .job = "", .candidate = "c1", .fingerprint = "1:00000000:t:00000076313a6363" },       //  invalid id
     };
     JM_CHECK_INT (jm_store_lookup (store, items, 5), 3);
     JM_CHECK (items [0].hit && !items [1].hit && items [2].hit && items [3].hit && !items [4].hit);
-    JM_CHECK_STR (items [0].json, "{\"job\":\"j1\",\"candidate\":\"c1\",\"score\":0.8125}");
-    JM_CHECK_INT (items [0].json_len, strlen (items [0].json));
-    JM_CHECK (items [1].json == NULL);
-    JM_CHECK_STR (items [2].json, "{\"job\":\"j1\",\"candidate\":\"c2\",\"score\":0.1}");
-    JM_CHECK_STR (items [3].json, "{\"job\":\"j2\",\"candidate\":\"c1\",\"score\":1}");
+    //  a hit is a record with the fingerprint asked: the caller scores again
 
     //  The stored value holds every documented field, fp first
     char *fields = s_stored (redis, "jobmatch:result:j1:c2", "fp", "score", "version", "json", NULL);
-    JM_CHECK_STR (fields, "v3:bb\n0.1\nv3\n{\"job\":\"j1\",\"candidate\":\"c2\",\"score\":0.1}");
+    JM_CHECK_STR (fields, "3:00000000:t:00000076333a6262\n0.1\nv3\n{\"job\":\"j1\",\"candidate\":\"c2\",\"score\":0.1}");
     free (fields);
     char *value = jm_test_redis_command (redis, "GET", "jobmatch:result:j1:c2", NULL);
-    JM_CHECK (value && strncmp (value, "{\"fp\":\"v3:bb\",", 14) == 0);
+    JM_CHECK (value && strncmp (value, "{\"fp\":\"3:00000000:t:00000076333a6262\",", 38) == 0);
     free (value);
     char *at_text = s_stored (redis, "jobmatch:result:j1:c1", "at", NULL);
     long long at = at_text ? atoll (at_text) : 0;
@@ -420,39 +474,35 @@ JM_TEST (store_lookup_streamed)
     jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j1", "v3", "c1", 0.8125, "v3:aa");
-    s_write (store, "j1", "v3", "c2", 0.1, "v3:bb");
-    s_write (store, "j2", "v1", "c1", 1.0, "v1:cc");
+    s_write (store, "j1", "v3", "c1", 0.8125, "3:00000000:t:00000076333a6161");
+    s_write (store, "j1", "v3", "c2", 0.1, "3:00000000:t:00000076333a6262");
+    s_write (store, "j2", "v1", "c1", 1.0, "1:00000000:t:00000076313a6363");
     //  a result whose JSON comes in two pieces
     jm_store_result_t tailed = {
         .job = "j2", .version = "v1", .candidate = "c2", .score = 0.5,
-        .fingerprint = "v1:dd", .json = "{\"tail\":true,\"x\":1}", .json_len = 18,
+        .fingerprint = "1:00000000:t:00000076313a6464", .json = "{\"tail\":true,\"x\":1}", .json_len = 18,
         .json_tail = "}"
     };
     JM_CHECK_INT (s_write_one (store, &tailed, NULL), 0);
     JM_CHECK_INT (jm_store_flush (store), 4);
 
     jm_store_lookup_t items [] = {
-        { .job = "j1", .candidate = "c1", .fingerprint = "v3:aa" },
-        { .job = "j1", .candidate = "c3", .fingerprint = "v3:aa" },     //  never written
-        { .job = "", .candidate = "c1", .fingerprint = "v1:cc" },       //  invalid id
-        { .job = "j2", .candidate = "c2", .fingerprint = "v1:dd" },
-        { .job = "j1", .candidate = "c2", .fingerprint = "v3:bb" },     //  skipped: a miss
-        { .job = "j2", .candidate = "c1", .fingerprint = "v1:cc" },
+        { .job = "j1", .candidate = "c1", .fingerprint = "3:00000000:t:00000076333a6161" },
+        { .job = "j1", .candidate = "c3", .fingerprint = "3:00000000:t:00000076333a6161" },     //  never written
+        { .job = "", .candidate = "c1", .fingerprint = "1:00000000:t:00000076313a6363" },       //  invalid id
+        { .job = "j2", .candidate = "c2", .fingerprint = "1:00000000:t:00000076313a6464" },
+        { .job = "j1", .candidate = "c2", .fingerprint = "3:00000000:t:00000076333a6262" },     //  skipped: a miss
+        { .job = "j2", .candidate = "c1", .fingerprint = "1:00000000:t:00000076313a6363" },
     };
     JM_CHECK_INT (jm_store_lookup_start (store, items, 6), 0);
     JM_CHECK (jm_store_lookup_next (store, 0));
-    JM_CHECK_STR (items [0].json, "{\"job\":\"j1\",\"candidate\":\"c1\",\"score\":0.8125}");
     //  a write while replies are unread: queued, sent once they are read
-    s_write (store, "j3", "v1", "c9", 0.25, "v1:ee");
+    s_write (store, "j3", "v1", "c9", 0.25, "1:00000000:t:00000076313a6565");
     JM_CHECK_INT (jm_store_send (store), -1);
     JM_CHECK (!jm_store_lookup_next (store, 1));
     JM_CHECK (!jm_store_lookup_next (store, 2));
     JM_CHECK (jm_store_lookup_next (store, 3));
-    JM_CHECK_STR (items [3].json, "{\"tail\":true,\"x\":1}");
-    JM_CHECK_INT (items [3].json_len, 19);
     JM_CHECK (jm_store_lookup_next (store, 5));
-    JM_CHECK_STR (items [5].json, "{\"job\":\"j2\",\"candidate\":\"c1\",\"score\":1}");
     JM_CHECK (!items [4].hit);
     JM_CHECK_INT (jm_store_send (store), 0);
     JM_CHECK_INT (jm_store_flush (store), 1);
@@ -460,7 +510,7 @@ JM_TEST (store_lookup_streamed)
     //  a round trip in the middle: the rest are misses, and the wire is in step
     JM_CHECK_INT (jm_store_lookup_start (store, items, 6), 0);
     JM_CHECK (jm_store_lookup_next (store, 0));
-    jm_store_lookup_t probe = { .job = "j3", .candidate = "c9", .fingerprint = "v1:ee" };
+    jm_store_lookup_t probe = { .job = "j3", .candidate = "c9", .fingerprint = "1:00000000:t:00000076313a6565" };
     JM_CHECK_INT (jm_store_lookup (store, &probe, 1), 1);
     JM_CHECK (!jm_store_lookup_next (store, 3));
     JM_CHECK (!jm_store_lookup_next (store, 5));
@@ -482,19 +532,19 @@ JM_TEST (store_fingerprint_mismatch_is_miss)
     JM_REQUIRE (redis);
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j", "3", "c", 0.5, "3:abc");
+    s_write (store, "j", "3", "c", 0.5, "3:00000000:t:000000333a616263");
     JM_CHECK_INT (jm_store_flush (store), 1);
     jm_store_lookup_t items [] = {
-        { .job = "j", .candidate = "c", .fingerprint = "4:abc" },   //  job changed
-        { .job = "j", .candidate = "c", .fingerprint = "3:abd" },   //  profile changed
-        { .job = "j", .candidate = "c", .fingerprint = "3:ab" },    //  a prefix is not equal
+        { .job = "j", .candidate = "c", .fingerprint = "4:00000000:t:000000343a616263" },   //  job changed
+        { .job = "j", .candidate = "c", .fingerprint = "3:00000000:t:000000333a616264" },   //  profile changed
+        { .job = "j", .candidate = "c", .fingerprint = "3:00000000:t:00000000333a6162" },    //  a prefix is not equal
         { .job = "j", .candidate = "c", .fingerprint = NULL },
-        { .job = "j", .candidate = "c", .fingerprint = "3:abc" },
+        { .job = "j", .candidate = "c", .fingerprint = "3:00000000:t:000000333a616263" },
     };
     JM_CHECK_INT (jm_store_lookup (store, items, 5), 1);
     for (int i = 0; i < 4; i++)
-        JM_CHECK_MSG (!items [i].hit && !items [i].json, "item %d hit", i);
-    JM_CHECK (items [4].hit && items [4].json);
+        JM_CHECK_MSG (!items [i].hit, "item %d hit", i);
+    JM_CHECK (items [4].hit);
     jm_store_destroy (&store);
     jm_test_redis_destroy (&redis);
 }
@@ -505,7 +555,7 @@ JM_TEST (store_result_ttl)
     JM_REQUIRE (redis);
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j", "1", "default", 0.5, "1:a");
+    s_write (store, "j", "1", "default", 0.5, "1:00000000:t:0000000000313a61");
     JM_CHECK_INT (jm_store_flush (store), 1);
     long long week = 7LL * 24 * 3600 * 1000;
     long long ttl = jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:default", NULL);
@@ -516,19 +566,19 @@ JM_TEST (store_result_ttl)
     options.result_ttl_ms = 60000;
     store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j", "1", "minute", 0.5, "1:a");
+    s_write (store, "j", "1", "minute", 0.5, "1:00000000:t:0000000000313a61");
     JM_CHECK_INT (jm_store_flush (store), 1);
     ttl = jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:minute", NULL);
     JM_CHECK_MSG (ttl > 50000 && ttl <= 60000, "TTL %lld ms", ttl);
     jm_store_destroy (&store);
 
-    options.result_ttl_ms = 0;      //  no expiry: SET, ZADD, EVALSHA in MULTI/EXEC
+    options.result_ttl_ms = 0;      //  no expiry: SET, HSET, ZADD, EVALSHA in MULTI/EXEC
     store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j", "1", "forever", 0.5, "1:a");
+    s_write (store, "j", "1", "forever", 0.5, "1:00000000:t:0000000000313a61");
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
-    JM_CHECK_INT (stats.pending_commands, 5);
+    JM_CHECK_INT (stats.pending_commands, 6);
     JM_CHECK_INT (jm_store_flush (store), 1);
     JM_CHECK_INT (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:forever", NULL), -1);
     jm_store_destroy (&store);
@@ -545,9 +595,9 @@ JM_TEST (store_ranking_written)
     for (int i = 1; i <= 10; i++) {
         char candidate [8];
         snprintf (candidate, sizeof candidate, "c%02d", i);
-        s_write (store, "j", "2", candidate, i / 10.0, "2:x");
+        s_write (store, "j", "2", candidate, i / 10.0, "2:00000000:t:0000000000323a78");
     }
-    s_write (store, "j", "3", "c99", 0.99, "3:x");
+    s_write (store, "j", "3", "c99", 0.99, "3:00000000:t:0000000000333a78");
     JM_CHECK_INT (jm_store_flush (store), 11);
 
     //  best first, the scores as written; each version its own ranking
@@ -576,18 +626,18 @@ JM_TEST (store_batch_is_one_round_trip)
     int len = snprintf (json, sizeof json, "{\"score\":0.5,\"explanation\":\"");
     memset (json + len, 'x', 560);
     strcpy (json + len + 560, "\"}");
-    char candidates [1000][16], fingerprints [1000][24];
+    char candidates [1000][16], fingerprints [1000][40];
     jm_store_lookup_t items [1000];
     for (int i = 0; i < 1000; i++) {
         snprintf (candidates [i], sizeof candidates [i], "cand-%d", i);
-        snprintf (fingerprints [i], sizeof fingerprints [i], "7:%08x", i * 2654435761u);
+        snprintf (fingerprints [i], sizeof fingerprints [i], "7:00000000:t:%016x", i * 2654435761u);
         items [i] = (jm_store_lookup_t) {
             .job = "job-42", .candidate = candidates [i], .fingerprint = fingerprints [i]
         };
     }
     //  a first write registers the summary script, loaded by its flush
     jm_store_result_t first = {
-        .job = "job-0", .version = "7", .candidate = "c", .score = 1, .fingerprint = "7:0", .json = "{}"
+        .job = "job-0", .version = "7", .candidate = "c", .score = 1, .fingerprint = "7:00000000:t:0000000000373a30", .json = "{}"
     };
     JM_REQUIRE (s_write_one (store, &first, NULL) == 0);
     JM_CHECK_INT (jm_store_flush (store), 1);
@@ -610,8 +660,9 @@ JM_TEST (store_batch_is_one_round_trip)
     jm_store_stats (store, &after);
     //  one pipeline per JM_STORE_PIPELINE_BYTES: 1000 writes of ~1 KB
     JM_CHECK (after.round_trips - before.round_trips <= 2);
-    //  MULTI, a SET each, one ZADD and one summary EVALSHA for all, EXEC
-    JM_CHECK_INT (after.commands_sent - before.commands_sent, 1004);
+    //  MULTI, a SET, HSET and PEXPIRE each, one ZADD and one summary
+    //  EVALSHA for all, EXEC
+    JM_CHECK_INT (after.commands_sent - before.commands_sent, 3004);
     JM_CHECK_INT (jm_test_redis_calls (redis, "set"), 1001);
     JM_CHECK (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:job-42:cand-999", NULL) > 0);
     JM_CHECK_INT (jm_test_redis_calls (redis, "zadd"), 2);
@@ -623,8 +674,7 @@ JM_TEST (store_batch_is_one_round_trip)
     double lookup_ms = s_ms_since (&start);
     jm_store_stats (store, &after);
     JM_CHECK_INT (after.round_trips - before.round_trips, 1);
-    JM_CHECK_INT (jm_test_redis_calls (redis, "get"), 1000);
-    JM_CHECK_STR (items [999].json, json);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "hget"), 1000);
     printf ("    1000 results: queue %.2f ms, flush %.2f ms, lookup %.2f ms\n",
             queue_ms, flush_ms, lookup_ms);
     //  Generous bound (sanitizers, valgrind); one RTT per command would be far slower
@@ -643,15 +693,15 @@ JM_TEST (store_redis_down_misses_fast_and_pends)
     options.backoff_max_ms = 300;
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j", "1", "c", 0.5, "1:a");
+    s_write (store, "j", "1", "c", 0.5, "1:00000000:t:0000000000313a61");
     JM_CHECK_INT (jm_store_flush (store), 1);
     JM_REQUIRE (jm_test_redis_stop (redis) == 0);
 
-    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:a" };
+    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:00000000:t:0000000000313a61" };
     struct timespec start;
     clock_gettime (CLOCK_MONOTONIC, &start);
     JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);     //  finds the loss
-    JM_CHECK (!item.hit && !item.json);
+    JM_CHECK (!item.hit);
     JM_CHECK (!jm_store_connected (store));
     jm_store_stats_t before, after;
     jm_store_stats (store, &before);
@@ -660,7 +710,7 @@ JM_TEST (store_redis_down_misses_fast_and_pends)
     for (int i = 0; i < 5; i++) {
         char candidate [8];
         snprintf (candidate, sizeof candidate, "d%d", i);
-        s_write (store, "j", "1", candidate, 0.5, "1:a");
+        s_write (store, "j", "1", candidate, 0.5, "1:00000000:t:0000000000313a61");
         JM_CHECK_INT (jm_store_flush (store), -1);
     }
     double elapsed = s_ms_since (&start);
@@ -695,17 +745,17 @@ JM_TEST (store_restart_replays_in_order)
     //  Writes made during the outage, the same key twice: the later must win
     jm_store_result_t first = {
         .job = "j", .version = "1", .candidate = "twice", .score = 0.1,
-        .fingerprint = "1:old", .json = "{\"v\":1}"
+        .fingerprint = "1:00000000:t:000000313a6f6c64", .json = "{\"v\":1}"
     };
     jm_store_result_t second = first;
     second.score = 0.9;
-    second.fingerprint = "1:new";
+    second.fingerprint = "1:00000000:t:000000313a6e6577";
     second.json = "{\"v\":2}";
     JM_CHECK_INT (s_write_one (store, &first, NULL), 0);
     for (int i = 0; i < 100; i++) {
         char candidate [8];
         snprintf (candidate, sizeof candidate, "c%d", i);
-        s_write (store, "j", "1", candidate, i / 100.0, "1:a");
+        s_write (store, "j", "1", candidate, i / 100.0, "1:00000000:t:0000000000313a61");
     }
     JM_CHECK_INT (s_write_one (store, &second, NULL), 0);
     JM_CHECK_INT (jm_store_flush (store), -1);
@@ -715,7 +765,7 @@ JM_TEST (store_restart_replays_in_order)
 
     JM_REQUIRE (jm_test_redis_restart (redis) == 0);
     //  A lookup that reconnects does not wait for the replay...
-    jm_store_lookup_t probe = { .job = "j", .candidate = "none", .fingerprint = "1:a" };
+    jm_store_lookup_t probe = { .job = "j", .candidate = "none", .fingerprint = "1:00000000:t:0000000000313a61" };
     for (int waited = 0; waited < 3000 && jm_store_lookup (store, &probe, 1) < 0; waited += 5)
         s_sleep_ms (5);
     JM_CHECK (jm_store_connected (store));
@@ -735,11 +785,10 @@ JM_TEST (store_restart_replays_in_order)
     for (int i = 0; i < 100; i++) {
         snprintf (candidates [i], sizeof candidates [i], "c%d", i);
         items [i] = (jm_store_lookup_t) { .job = "j", .candidate = candidates [i],
-                                          .fingerprint = "1:a" };
+                                          .fingerprint = "1:00000000:t:0000000000313a61" };
     }
-    items [100] = (jm_store_lookup_t) { .job = "j", .candidate = "twice", .fingerprint = "1:new" };
+    items [100] = (jm_store_lookup_t) { .job = "j", .candidate = "twice", .fingerprint = "1:00000000:t:000000313a6e6577" };
     JM_CHECK_INT (jm_store_lookup (store, items, 101), 101);
-    JM_CHECK_STR (items [100].json, "{\"v\":2}");
     char *score = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j:1", "twice", NULL);
     JM_CHECK (score && strtod (score, NULL) == 0.9);
     free (score);
@@ -761,14 +810,15 @@ JM_TEST (store_pending_is_never_dropped)
     for (int i = 1; i <= 5; i++) {
         char candidate [8];
         snprintf (candidate, sizeof candidate, "c%d", i);
-        s_write (store, "j", "1", candidate, 0.5, "1:a");
+        s_write (store, "j", "1", candidate, 0.5, "1:00000000:t:0000000000313a61");
         JM_CHECK_INT (jm_store_flush (store), -1);
         JM_CHECK (jm_store_pending_fill (store) >= (i * 5) / 15.0 - 1e-9);
     }
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
     JM_CHECK_INT (stats.pending_writes, 5);
-    JM_CHECK_INT (stats.pending_commands, 25);      //  MULTI, SET, ZADD, EVALSHA, EXEC each
+    JM_CHECK_INT (stats.pending_commands, 35);      //  MULTI, SET, HSET, PEXPIRE, ZADD,
+                                                    //  EVALSHA, EXEC each
     JM_CHECK_INT (stats.dropped, 0);
     JM_CHECK (jm_store_pending_fill (store) >= 1.0);
 
@@ -798,7 +848,7 @@ JM_TEST (store_pending_bytes_bound)
     for (int i = 0; i < 10; i++) {
         jm_store_result_t result = {
             .job = "j", .version = "1", .candidate = "c", .score = 0.5,
-            .fingerprint = "1:a", .json = json
+            .fingerprint = "1:00000000:t:0000000000313a61", .json = json
         };
         JM_CHECK_INT (s_write_one (store, &result, NULL), 0);
     }
@@ -816,7 +866,7 @@ JM_TEST (store_pending_bytes_bound)
     big [sizeof big - 1] = '\0';
     jm_store_result_t result = {
         .job = "j", .version = "1", .candidate = "big", .score = 0.5,
-        .fingerprint = "1:a", .json = big
+        .fingerprint = "1:00000000:t:0000000000313a61", .json = big
     };
     jm_error_t err;
     jm_error_clear (&err);
@@ -833,9 +883,9 @@ JM_TEST (store_key_escaping)
     JM_REQUIRE (redis);
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
     JM_REQUIRE (store);
-    s_write (store, "job:1", "v 2", "cand 7", 0.5, "v 2:a");
-    s_write (store, "a:b", "1", "c", 0.1, "1:x");
-    s_write (store, "a", "1", "b:c", 0.2, "1:y");
+    s_write (store, "job:1", "v 2", "cand 7", 0.5, "2:00000000:t:0000000000000a0a");
+    s_write (store, "a:b", "1", "c", 0.1, "1:00000000:t:0000000000313a78");
+    s_write (store, "a", "1", "b:c", 0.2, "1:00000000:t:0000000000313a79");
     JM_CHECK_INT (jm_store_flush (store), 3);
     JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:job%3A1:cand%207",
                                          "jobmatch:result:a%3Ab:c", "jobmatch:result:a:b%3Ac",
@@ -846,19 +896,18 @@ JM_TEST (store_key_escaping)
     JM_CHECK_STR (score, "0.5");
     free (score);
     jm_store_lookup_t items [] = {
-        { .job = "a:b", .candidate = "c", .fingerprint = "1:x" },
-        { .job = "a", .candidate = "b:c", .fingerprint = "1:y" },
-        { .job = "job:1", .candidate = "cand 7", .fingerprint = "v 2:a" },
+        { .job = "a:b", .candidate = "c", .fingerprint = "1:00000000:t:0000000000313a78" },
+        { .job = "a", .candidate = "b:c", .fingerprint = "1:00000000:t:0000000000313a79" },
+        { .job = "job:1", .candidate = "cand 7", .fingerprint = "2:00000000:t:0000000000000a0a" },
     };
     JM_CHECK_INT (jm_store_lookup (store, items, 3), 3);
-    JM_CHECK (items [0].json && strstr (items [0].json, "\"candidate\":\"c\""));
-    JM_CHECK (items [1].json && strstr (items [1].json, "\"candidate\":\"b:c\""));
+    JM_CHECK (items [0].hit && items [1].hit);
 
     //  Invalid ids are refused before anything is queued
     jm_error_t err;
     jm_error_clear (&err);
     jm_store_result_t bad = { .job = "j", .version = "1", .candidate = "bad\xff",
-                              .score = 0, .fingerprint = "1:a", .json = "{}" };
+                              .score = 0, .fingerprint = "1:00000000:t:0000000000313a61", .json = "{}" };
     JM_CHECK_INT (s_write_one (store, &bad, &err), -1);
     JM_CHECK_STR (err.message, "candidate id is not valid UTF-8 at byte 4");
     JM_CHECK_INT (jm_store_pending (store), 0);
@@ -877,9 +926,9 @@ JM_TEST (store_error_inside_exec_is_not_confirmed)
     JM_REQUIRE (store);
     free (jm_test_redis_command (redis, "SET", "jobmatch:rank:j:1", "oops", NULL));
     jm_store_result_t results [2] = {
-        { .job = "j", .version = "1", .candidate = "c1", .score = 0.5, .fingerprint = "1:a",
+        { .job = "j", .version = "1", .candidate = "c1", .score = 0.5, .fingerprint = "1:00000000:t:0000000000313a61",
           .json = "{}" },
-        { .job = "j", .version = "2", .candidate = "c2", .score = 0.5, .fingerprint = "2:a",
+        { .job = "j", .version = "2", .candidate = "c2", .score = 0.5, .fingerprint = "2:00000000:t:0000000000323a61",
           .json = "{}" },
     };
     jm_error_t errors [2];
@@ -904,8 +953,8 @@ JM_TEST (store_error_reply_not_retried)
     JM_REQUIRE (store);
     //  A string where the store expects a ranking: ZADD answers WRONGTYPE
     free (jm_test_redis_command (redis, "SET", "jobmatch:rank:j:1", "oops", NULL));
-    s_write (store, "j", "1", "c1", 0.5, "1:a");
-    s_write (store, "j", "2", "c2", 0.5, "2:a");
+    s_write (store, "j", "1", "c1", 0.5, "1:00000000:t:0000000000313a61");
+    s_write (store, "j", "2", "c2", 0.5, "2:00000000:t:0000000000323a61");
     JM_CHECK_INT (jm_store_flush (store), 1);                   //  c2 only
     JM_CHECK_INT (jm_store_pending (store), 0);
     jm_store_stats_t before, after;
@@ -928,11 +977,11 @@ JM_TEST (store_error_reply_not_retried)
     free (jm_test_redis_command (redis, "SET", "jobmatch:result:j:c7", "{\"fp\":\"1:ab\"}\n{}",
                                  NULL));
     jm_store_lookup_t broken [5] = {
-        { .job = "j", .candidate = "c3", .fingerprint = "1:a" },
-        { .job = "j", .candidate = "c4", .fingerprint = "1:a" },
-        { .job = "j", .candidate = "c5", .fingerprint = "1:a" },
-        { .job = "j", .candidate = "c6", .fingerprint = "1:a" },
-        { .job = "j", .candidate = "c7", .fingerprint = "1:a" },   //  a longer fingerprint
+        { .job = "j", .candidate = "c3", .fingerprint = "1:00000000:t:0000000000313a61" },
+        { .job = "j", .candidate = "c4", .fingerprint = "1:00000000:t:0000000000313a61" },
+        { .job = "j", .candidate = "c5", .fingerprint = "1:00000000:t:0000000000313a61" },
+        { .job = "j", .candidate = "c6", .fingerprint = "1:00000000:t:0000000000313a61" },
+        { .job = "j", .candidate = "c7", .fingerprint = "1:00000000:t:0000000000313a61" },   //  a longer fingerprint
     };
     JM_CHECK_INT (jm_store_lookup (store, broken, 5), 0);
     for (int i = 0; i < 5; i++)
@@ -942,7 +991,7 @@ JM_TEST (store_error_reply_not_retried)
     JM_CHECK_INT (jm_store_read_result (store, "j", "c3", &json, NULL), 0);
     JM_CHECK (json == NULL);
     //  the result whose ranking write failed is stored all the same
-    jm_store_lookup_t item = { .job = "j", .candidate = "c1", .fingerprint = "1:a" };
+    jm_store_lookup_t item = { .job = "j", .candidate = "c1", .fingerprint = "1:00000000:t:0000000000313a61" };
     JM_CHECK_INT (jm_store_lookup (store, &item, 1), 1);
     JM_CHECK (item.hit);
     //  Same for a queued command Redis rejects
@@ -968,7 +1017,7 @@ JM_TEST (store_send_ahead_then_lookup_in_order)
     char candidate [16];
     for (int i = 0; i < 100; i++) {
         snprintf (candidate, sizeof candidate, "a%d", i);
-        s_write (store, "j", "1", candidate, i, "1:a");
+        s_write (store, "j", "1", candidate, i, "1:00000000:t:0000000000313a61");
     }
     JM_CHECK_INT (jm_store_send (store), 0);
     JM_CHECK_INT (jm_store_pending (store), 100);       //  sent, not answered yet
@@ -981,13 +1030,13 @@ JM_TEST (store_send_ahead_then_lookup_in_order)
     JM_CHECK_INT (stored, 100);
     for (int i = 0; i < 50; i++) {
         snprintf (candidate, sizeof candidate, "b%d", i);
-        s_write (store, "j", "1", candidate, i, "1:b");
+        s_write (store, "j", "1", candidate, i, "1:00000000:t:0000000000313a62");
     }
     JM_CHECK_INT (jm_store_send (store), 0);            //  reads the first send's replies
     JM_CHECK_INT (jm_store_pending (store), 50);
     jm_store_lookup_t items [2] = {
-        { .job = "j", .candidate = "a99", .fingerprint = "1:a" },
-        { .job = "j", .candidate = "b49", .fingerprint = "1:b" }
+        { .job = "j", .candidate = "a99", .fingerprint = "1:00000000:t:0000000000313a61" },
+        { .job = "j", .candidate = "b49", .fingerprint = "1:00000000:t:0000000000313a62" }
     };
     JM_CHECK_INT (jm_store_lookup (store, items, 2), 2);
     JM_CHECK (items [0].hit && items [1].hit);
@@ -1011,12 +1060,12 @@ JM_TEST (store_send_ahead_survives_a_restart)
     jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j", "1", "c0", 0, "1:a");
+    s_write (store, "j", "1", "c0", 0, "1:00000000:t:0000000000313a61");
     JM_CHECK_INT (jm_store_flush (store), 1);         //  loads the summary script
     char candidate [16];
     for (int i = 0; i < 100; i++) {
         snprintf (candidate, sizeof candidate, "c%d", i);
-        s_write (store, "j", "1", candidate, i, "1:a");
+        s_write (store, "j", "1", candidate, i, "1:00000000:t:0000000000313a61");
     }
     //  Redis holds every command from now on, so none is answered
     free (jm_test_redis_command (redis, "CLIENT", "PAUSE", "10000", "ALL", NULL));
@@ -1052,16 +1101,16 @@ s_refusal_keeps_pending (bool send_ahead)
     jm_store_options_t options = jm_test_store_options ();
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j", "1", "c0", 0.5, "1:a");
+    s_write (store, "j", "1", "c0", 0.5, "1:00000000:t:0000000000313a61");
     JM_CHECK_INT (jm_store_flush (store), 1);
     free (jm_test_redis_command (redis, "CONFIG", "SET", "maxmemory", "1", NULL));
-    s_write (store, "j", "1", "c1", 0.5, "1:a");
-    s_write (store, "j", "1", "c2", 0.5, "1:a");
+    s_write (store, "j", "1", "c1", 0.5, "1:00000000:t:0000000000313a61");
+    s_write (store, "j", "1", "c2", 0.5, "1:00000000:t:0000000000313a61");
     if (send_ahead)
         JM_CHECK_INT (jm_store_send (store), 0);
     else
         JM_CHECK_INT (jm_store_flush (store), -1);
-    jm_store_lookup_t item = { .job = "j", .candidate = "c0", .fingerprint = "1:a" };
+    jm_store_lookup_t item = { .job = "j", .candidate = "c0", .fingerprint = "1:00000000:t:0000000000313a61" };
     JM_CHECK_INT (jm_store_lookup (store, &item, 1), 1);
     JM_CHECK (item.hit);
     JM_CHECK_INT (jm_store_pending (store), 2);
@@ -1113,7 +1162,7 @@ JM_TEST (store_command_timeout)
     double elapsed = s_ms_since (&start);
     JM_CHECK_MSG (elapsed >= 150 && elapsed < 1000, "stalled connect took %.1f ms", elapsed);
     JM_CHECK (!jm_store_connected (store));
-    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:a" };
+    jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:00000000:t:0000000000313a61" };
     //  The next calls fall in the backoff: no wait at all
     clock_gettime (CLOCK_MONOTONIC, &start);
     JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
@@ -1135,7 +1184,7 @@ JM_TEST (store_tcp_and_db)
     jm_store_t *store = jm_store_new (url, &options, NULL);
     JM_REQUIRE (store);
     JM_CHECK (jm_store_connected (store));
-    s_write (store, "j", "1", "c", 0.5, "1:a");
+    s_write (store, "j", "1", "c", 0.5, "1:00000000:t:0000000000313a61");
     JM_CHECK_INT (jm_store_flush (store), 1);
     JM_CHECK_INT (jm_test_redis_integer (redis, "DBSIZE", NULL), 0);
     free (jm_test_redis_command (redis, "SELECT", "2", NULL));
@@ -1189,7 +1238,7 @@ JM_TEST (store_destroy_flushes_and_is_idempotent)
     JM_REQUIRE (redis);
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
     JM_REQUIRE (store);
-    s_write (store, "j", "1", "last", 0.5, "1:a");
+    s_write (store, "j", "1", "last", 0.5, "1:00000000:t:0000000000313a61");
     jm_store_destroy (&store);
     JM_CHECK (store == NULL);
     jm_store_destroy (&store);
@@ -1226,7 +1275,7 @@ JM_TEST (store_scores_read_back_exactly)
     for (size_t i = 0; i < sizeof scores / sizeof scores [0]; i++) {
         char candidate [16], expected [40];
         snprintf (candidate, sizeof candidate, "s%zu", i);
-        JM_CHECK_INT (s_write (store, "j", "1", candidate, scores [i], "1:x"), 0);
+        JM_CHECK_INT (s_write (store, "j", "1", candidate, scores [i], "1:00000000:t:0000000000313a78"), 0);
         JM_CHECK_INT (jm_store_flush (store), 1);
         snprintf (expected, sizeof expected, "%.15g", scores [i]);
         if (strtod (expected, NULL) != scores [i])
@@ -1264,12 +1313,12 @@ JM_TEST (store_result_value_header)
     memset (long_name, 'n', sizeof long_name - 1);
     long_name [sizeof long_name - 1] = '\0';
     jm_store_result_t results [] = {
-        { .job = "j", .version = "4", .candidate = "odd", .score = 55.5, .fingerprint = "4:ab",
+        { .job = "j", .version = "4", .candidate = "odd", .score = 55.5, .fingerprint = "4:00000000:t:00000000343a6162",
           .json = "{\"a\":\"x\\ny\"}", .band = "partial", .name = "Zoë \"Z\"\nO'Neil\\",
           .required = "1 of 2" },
-        { .job = "j", .version = "4", .candidate = "long", .score = 90, .fingerprint = "4:cd",
+        { .job = "j", .version = "4", .candidate = "long", .score = 90, .fingerprint = "4:00000000:t:00000000343a6364",
           .json = "{}", .band = "strong", .name = long_name, .required = "2 of 2" },
-        { .job = "j", .version = "4", .candidate = "plain", .score = 1, .fingerprint = "4:ef",
+        { .job = "j", .version = "4", .candidate = "plain", .score = 1, .fingerprint = "4:00000000:t:00000000343a6566",
           .json = "[1]" },
     };
     jm_error_t errors [3];
@@ -1345,17 +1394,17 @@ JM_TEST (store_write_many_groups_rankings)
     jm_store_t *store = jm_store_new (jm_test_redis_url (redis), NULL, NULL);
     JM_REQUIRE (store);
     jm_store_result_t first [] = {
-        { .job = "j", .version = "2", .candidate = "c1", .score = 91, .fingerprint = "2:a",
+        { .job = "j", .version = "2", .candidate = "c1", .score = 91, .fingerprint = "2:00000000:t:0000000000323a61",
           .json = "{\"c\":1}", .band = "strong", .required = "4 of 4" },
-        { .job = "j", .version = "2", .candidate = "c2", .score = 70, .fingerprint = "2:b",
+        { .job = "j", .version = "2", .candidate = "c2", .score = 70, .fingerprint = "2:00000000:t:0000000000323a62",
           .json = "{\"c\":2}", .band = "good", .required = "3 of 4" },
-        { .job = "k", .version = "1", .candidate = "c1", .score = 65, .fingerprint = "1:a",
+        { .job = "k", .version = "1", .candidate = "c1", .score = 65, .fingerprint = "1:00000000:t:0000000000313a61",
           .json = "{\"k\":1}", .band = "good", .required = "2 of 2" },
-        { .job = "j", .version = "2", .candidate = "c3", .score = 45, .fingerprint = "2:c",
+        { .job = "j", .version = "2", .candidate = "c3", .score = 45, .fingerprint = "2:00000000:t:0000000000323a63",
           .json = "{\"c\":3}", .band = "partial", .required = "2 of 4" },
         { .job = "j", .version = "2", .candidate = "c5", .score = 50, .fingerprint = NULL,
           .json = "{}", .band = "partial" },                          //  invalid: left out
-        { .job = "j", .version = "2", .candidate = "c4", .score = 10.25, .fingerprint = "2:d",
+        { .job = "j", .version = "2", .candidate = "c4", .score = 10.25, .fingerprint = "2:00000000:t:0000000000323a64",
           .json = "{\"c\":4}", .band = "weak", .required = "0 of 4" },
     };
     jm_error_t errors [6];
@@ -1382,11 +1431,11 @@ JM_TEST (store_write_many_groups_rankings)
     //  scored again: c1 falls to weak, c3 rises to good; sets follow
     free (jm_test_redis_command (redis, "CONFIG", "RESETSTAT", NULL));
     jm_store_result_t again [] = {
-        { .job = "j", .version = "2", .candidate = "c1", .score = 30, .fingerprint = "2:e",
+        { .job = "j", .version = "2", .candidate = "c1", .score = 30, .fingerprint = "2:00000000:t:0000000000323a65",
           .json = "{}", .band = "weak" },
-        { .job = "j", .version = "2", .candidate = "c3", .score = 62, .fingerprint = "2:f",
+        { .job = "j", .version = "2", .candidate = "c3", .score = 62, .fingerprint = "2:00000000:t:0000000000323a66",
           .json = "{}", .band = "good" },
-        { .job = "j", .version = "2", .candidate = "c2", .score = 70, .fingerprint = "2:b",
+        { .job = "j", .version = "2", .candidate = "c2", .score = 70, .fingerprint = "2:00000000:t:0000000000323a62",
           .json = "{}", .band = "good" },
     };
     JM_CHECK_INT (jm_store_write_many (store, again, 3, errors), 3);
@@ -1403,13 +1452,13 @@ JM_TEST (store_write_many_groups_rankings)
     JM_CHECK_INT (s_command_calls (redis, "zrem"), 2);
     //  a candidate twice in one batch ends in the band of its last result
     jm_store_result_t twice [] = {
-        { .job = "j", .version = "2", .candidate = "c8", .score = 70, .fingerprint = "2:g",
+        { .job = "j", .version = "2", .candidate = "c8", .score = 70, .fingerprint = "2:00000000:t:0000000000323a67",
           .json = "{}", .band = "good" },
-        { .job = "j", .version = "2", .candidate = "c9", .score = 20, .fingerprint = "2:h",
+        { .job = "j", .version = "2", .candidate = "c9", .score = 20, .fingerprint = "2:00000000:t:0000000000323a68",
           .json = "{}", .band = "weak" },
-        { .job = "j", .version = "2", .candidate = "c8", .score = 30, .fingerprint = "2:i",
+        { .job = "j", .version = "2", .candidate = "c8", .score = 30, .fingerprint = "2:00000000:t:0000000000323a69",
           .json = "{}", .band = "weak" },
-        { .job = "j", .version = "2", .candidate = "c9", .score = 75, .fingerprint = "2:j",
+        { .job = "j", .version = "2", .candidate = "c9", .score = 75, .fingerprint = "2:00000000:t:0000000000323a6a",
           .json = "{}", .band = "good" },
     };
     JM_CHECK_INT (jm_store_write_many (store, twice, 4, errors), 4);
@@ -1441,7 +1490,7 @@ JM_TEST (store_band_sets_hold_each_candidate_once)
     for (size_t round = 0; round < sizeof rounds / sizeof rounds [0]; round++) {
         jm_store_result_t result = {
             .job = "j", .version = "2", .candidate = "c1", .score = rounds [round].score,
-            .fingerprint = "2:x", .json = "{}", .band = rounds [round].band, .name = "Ann",
+            .fingerprint = "2:00000000:t:0000000000323a78", .json = "{}", .band = rounds [round].band, .name = "Ann",
             .required = "3 of 4"
         };
         JM_CHECK_INT (s_write_one (store, &result, NULL), 0);
@@ -1459,7 +1508,7 @@ JM_TEST (store_band_sets_hold_each_candidate_once)
     free (fields);
     //  a bad band is refused before anything is queued
     jm_store_result_t bad = { .job = "j", .version = "2", .candidate = "c2", .score = 1,
-                              .fingerprint = "2:x", .json = "{}", .band = "great" };
+                              .fingerprint = "2:00000000:t:0000000000323a78", .json = "{}", .band = "great" };
     jm_error_t err;
     jm_error_clear (&err);
     JM_CHECK_INT (s_write_one (store, &bad, &err), -1);
