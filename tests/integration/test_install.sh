@@ -6,10 +6,7 @@
 # directory holding a broken decoy ./data and a decoy web page that must not
 # be used, with no JOBMATCH_* variable set.  The CLI scores a candidate
 # through the gateway; the dashboard serves the installed page and /livez.
-# If dpkg-buildpackage and debhelper are here, `make deb` builds the package
-# (lintian too, when present) and `dpkg -x` unpacks it into a scratch root:
-# units, man pages, data, web page and the sysusers file must be there.  The
-# .deb is never installed on this machine.  Each check prints "ok NAME" or
+# The Debian package is tested by test_deb.sh.  Each check prints "ok NAME" or
 # "FAIL NAME: why"; the last line is "N passed, N failed".
 # Usage: tests/integration/test_install.sh   (JM_ROOT optional)
 set -u
@@ -17,31 +14,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 ROOT=${JM_ROOT:-$(cd "$here/../.." && pwd)}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/jm-test-install.XXXXXX")
 EXAMPLES="$ROOT/proto/examples/candidates.jsonl"
-pids=()
-passed=0; failed=0
-ok ()   { echo "ok $1"; passed=$((passed + 1)); }
-fail () { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-finish () { echo "$passed passed, $failed failed"; exit $((failed > 0)); }
-
-cleanup () {
-    { for pid in "${pids[@]}"; do kill "$pid"; done
-      for pid in "${pids[@]}"; do wait "$pid"; done; } 2>/dev/null
-    if [ "$failed" -eq 0 ]; then rm -rf "$TMP"; else echo "logs kept in $TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$here/stack_lib.sh"
 
 # every JOBMATCH_* variable off: the installed programs must find their files alone
 for variable in $(env | sed -n 's/^\(JOBMATCH_[A-Z_]*\)=.*/\1/p'); do unset "$variable"; done
-
-free_port () { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_until () {   # wait_until SECONDS COMMAND...: true once COMMAND succeeds
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt $deadline ] || return 1
-        sleep 0.2
-    done
-}
 
 # ---- make install -----------------------------------------------------------
 command -v help2man >/dev/null || { echo "SKIP: no help2man (tests/deps.sh installs it)"; echo "0 passed, 0 failed (skipped: no help2man)"; exit 0; }
@@ -123,36 +99,4 @@ kill -0 "$dashboard_pid" 2>/dev/null && ok dashboard_runs || fail dashboard_runs
     || fail cli_offline_uses_installed_data "$(head -3 "$TMP/jobs.out")"
 "$BIN/jobmatch" --data "$CWD/data" jobs list --offline > /dev/null 2>&1
 [ $? -eq 2 ] && ok explicit_data_wins || fail explicit_data_wins "--data $CWD/data (broken) was not used"
-
-# ---- the Debian package, unpacked (never installed here) ----------------------
-cd "$ROOT" || exit 1
-if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
-    echo "SKIP deb: no dpkg-buildpackage or debhelper (tests/deps.sh installs them)"; finish
-fi
-if ! command -v lintian >/dev/null; then
-    echo "SKIP lintian: not installed; the package is built without it"
-    deb_target=(deb LINTIAN=true)
-else
-    deb_target=(deb)
-fi
-if make -s BUILD=build-install "${deb_target[@]}" > "$TMP/deb.log" 2>&1; then
-    ok make_deb
-else
-    fail make_deb "$(grep -E '^[EW]:|error' "$TMP/deb.log" | head -5)"; finish
-fi
-deb=$(ls build-install/deb/jobmatch_*_*.deb | grep -v dbgsym | head -n 1)
-dpkg -x "$deb" "$TMP/deb-root" || { fail deb_unpacks "dpkg -x $deb"; finish; }
-missing=""
-for file in usr/bin/jobmatch-gateway usr/bin/jobmatch-matcher usr/bin/jobmatch-dashboard usr/bin/jobmatch \
-            lib/systemd/system/jobmatch-gateway.service lib/systemd/system/jobmatch-matcher.service \
-            lib/systemd/system/jobmatch-dashboard.service usr/lib/sysusers.d/jobmatch.conf \
-            usr/share/man/man1/jobmatch-gateway.1.gz usr/share/man/man1/jobmatch.1.gz \
-            usr/share/jobmatch/data/taxonomy.json usr/share/jobmatch/web/index.html \
-            etc/jobmatch/jobmatch.env.example; do
-    [ -s "$TMP/deb-root/$file" ] || missing+=" $file"
-done
-[ -z "$missing" ] && ok deb_holds_every_file || fail deb_holds_every_file "missing:$missing"
-cd "$CWD" || exit 1
-"$TMP/deb-root/usr/bin/jobmatch" jobs list --offline 2>&1 | grep -q backend-developer \
-    && ok deb_cli_uses_its_data || fail deb_cli_uses_its_data "the unpacked CLI found no data"
 finish
