@@ -8,6 +8,7 @@
 #include <czmq.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <ftw.h>
 
 //  A fresh temp directory (caller frees the string; removed by s_tmp_remove).
 static char *
@@ -19,14 +20,18 @@ s_tmp_new (void)
     return path;
 }
 
+static int
+s_remove_one (const char *path, const struct stat *info, int flag, struct FTW *walk)
+{
+    return remove (path);
+}
+
+//  Removes the directory and everything in it (dot files too, which zdir
+//  leaves), then frees the string.
 static void
 s_tmp_remove (char **path_p)
 {
-    zdir_t *dir = zdir_new (*path_p, NULL);
-    if (dir) {
-        zdir_remove (dir, true);
-        zdir_destroy (&dir);
-    }
+    nftw (*path_p, s_remove_one, 16, FTW_DEPTH | FTW_PHYS);
     free (*path_p);
     *path_p = NULL;
 }
