@@ -22,6 +22,7 @@
     median breakdowns per second and the bytes per breakdown.  Exits 0, or
     1 when an input could not be recomputed, 2 for bad options.          */
 #include "bench_util.h"
+#include "jm_alloc.h"
 #include "jm_engine.h"
 #include "jm_profile_pack.h"
 #include "jm_recompute.h"
@@ -46,7 +47,7 @@ s_unhex (const char *hex, char **out)
     size_t len = strlen (hex);
     if (len % 2)
         return -1;
-    *out = malloc (len / 2 + 1);
+    *out = jm_malloc (len / 2 + 1);
     for (size_t i = 0; i < len / 2; i++) {
         unsigned int byte;
         if (sscanf (hex + 2 * i, "%2x", &byte) != 1) {
@@ -111,7 +112,7 @@ s_resume (const char *data, int serial)
         FILE *handle = fopen (file, "rb");
         if (!handle)
             continue;
-        text = calloc (1, 1 << 16);
+        text = jm_calloc (1, 1 << 16);
         size_t got = fread (text, 1, (1 << 16) - 1, handle);
         text [got] = '\0';
         fclose (handle);
@@ -125,7 +126,7 @@ static s_input_t *
 s_generate (jm_engine_t *engine, const char *data, size_t count)
 {
     const jm_taxonomy_t *taxonomy = jm_engine_taxonomy (engine);
-    s_input_t *inputs = calloc (count + 1, sizeof *inputs);
+    s_input_t *inputs = jm_calloc (count + 1, sizeof *inputs);
     uint64_t seed = 7;
     int resumes = 0;
     for (size_t i = 0; i < count; i++) {
@@ -159,7 +160,7 @@ s_generate (jm_engine_t *engine, const char *data, size_t count)
         inputs [i].job_len = strlen (inputs [i].job);
         inputs [i].version = 1;
         inputs [i].candidate = strdup (id);
-        inputs [i].profile = malloc (packed.len);
+        inputs [i].profile = jm_malloc (packed.len);
         memcpy (inputs [i].profile, packed.data, packed.len);
         inputs [i].profile_len = packed.len;
         jm_buf_free (&packed);
@@ -263,7 +264,7 @@ main (int argc, char *argv [])
         count = (size_t) generate;
     }
     else
-        inputs = calloc (room, sizeof *inputs);
+        inputs = jm_calloc (room, sizeof *inputs);
     char *line = NULL;
     size_t line_room = 0;
     int status = 0, number = 0;
@@ -272,7 +273,7 @@ main (int argc, char *argv [])
     while (!generate && getline (&line, &line_room, stdin) > 0) {
         number++;
         if (count == room)
-            inputs = realloc (inputs, (room *= 2) * sizeof *inputs);
+            inputs = jm_realloc (inputs, (room *= 2) * sizeof *inputs);
         if (s_input_read (line, number, &inputs [count])) {
             status = 1;
             printf ("{\"error\":\"line %d is not an input\"}\n", number);
@@ -299,7 +300,7 @@ main (int argc, char *argv [])
     for (int run = 0; run < runs && count; run++)
         rates [run] = s_rate (&timed, seconds);
     size_t bytes = timed.bytes, made = timed.made;
-    jm_candidate_t **built = calloc (count + 1, sizeof *built);
+    jm_candidate_t **built = jm_calloc (count + 1, sizeof *built);
     for (size_t i = 0; runs && i < count; i++)
         built [i] = jm_recompute_candidate (recompute, inputs [i].profile, inputs [i].profile_len, NULL);
     timed.built = built;
