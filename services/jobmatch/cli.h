@@ -1,6 +1,7 @@
 /*  jobmatch CLI: what the command files share.
 
-    main.c holds the command table (args.c the global settings); each command
+    main.c holds the command table and only dispatches (cli.c holds what
+    the commands share, args.c the settings and options); each command
     group lives in its own file (cmd_score.c, cmd_skills.c, cmd_jobs.c) and
     exports one handler, int jm_cli_cmd_<group> (jm_cli_t *, argc, argv),
     that parses its own options with jm_cli_getopt and returns the exit
@@ -9,8 +10,10 @@
     Exit status, for every command: 0 all good; 1 some input item was bad
     (the others were still processed); 2 usage, I/O or data errors.
 
-    Shared helpers: the option parser and help printer (args.c), the
-    candidate reader (input.c) and the text tables (table.c).               */
+    Shared helpers: the engine, job lookup and output (cli.c), the option
+    parser and help printer (args.c), the candidate reader (input.c) and
+    the text tables (table.c).  They never call a command: the calls go
+    one way, main.c -> cmd_*.c -> helpers (tests/integration/test_layers.py). */
 #ifndef JM_CLI_H
 #define JM_CLI_H
 
