@@ -120,12 +120,35 @@ s_has_bounds (const jm_config_option_t *option)
 }
 
 //  Parses text for the setting and checks its bounds; stores nothing.
+//  A list's items are separated by commas; an empty item (",," or a comma
+//  at either end) is a mistake.  An empty text is an empty list.
+static int
+s_parse_list (const char *text, char *why, size_t why_size)
+{
+    const char *item = text;
+    while (*text) {
+        const char *comma = strchr (item, ',');
+        size_t length = comma ? (size_t) (comma - item) : strlen (item);
+        size_t blank = strspn (item, " \t");
+        if (blank >= length) {
+            char quoted [JM_CONFIG_QUOTE_MAX + 8];
+            snprintf (why, why_size, "'%s' has an empty item (items are separated by commas)",
+                      s_quote (text, quoted, sizeof quoted));
+            return -1;
+        }
+        if (!comma)
+            break;
+        item = comma + 1;
+    }
+    return 0;
+}
+
 static int
 s_parse (const jm_config_option_t *option, const char *text, s_setting_t *out,
          char *why, size_t why_size)
 {
     if (option->type == JM_CONFIG_STRING)
-        return 0;
+        return option->list ? s_parse_list (text, why, why_size) : 0;
     if (option->type == JM_CONFIG_BOOL)
         return s_parse_bool (text, &out->flag, why, why_size);
 
@@ -179,6 +202,7 @@ jm_config_new (const char *program, const char *synopsis,
         assert (strcmp (option->name, "config") && strcmp (option->name, "help")
              && strcmp (option->name, "version"));
         assert (option->default_value);
+        assert (!option->list || option->type == JM_CONFIG_STRING);
         setting->option = option;
         setting->source = JM_CONFIG_FROM_DEFAULT;
         char why [256];
@@ -227,6 +251,18 @@ s_apply (s_setting_t *setting, const char *text, jm_config_source_t source,
         return jm_error_set_at (err, JM_ERR_INVALID_DATA, line, 0, "%s: %s", where, why);
     if (source < setting->source)
         return 0;
+    if (setting->option->list && source == JM_CONFIG_FROM_ARGS && setting->source == source
+    &&  *setting->string && *text) {
+        //  --job A --job B: the command line's items, in order
+        size_t length = strlen (setting->string);
+        char *joined = jm_malloc (length + strlen (text) + 2);
+        memcpy (joined, setting->string, length);
+        joined [length] = ',';
+        strcpy (joined + length + 1, text);
+        free (setting->string);
+        setting->string = joined;
+    }
+    else
     if (setting->option->type == JM_CONFIG_STRING) {
         char *copy = jm_strdup (text);
         free (setting->string);
@@ -573,9 +609,11 @@ jm_config_source (jm_config_t *self, const char *name)
 //  Help and dumps
 
 static const char *
-s_metavar (jm_config_type_t type)
+s_metavar (const jm_config_option_t *option)
 {
-    switch (type) {
+    if (option->list)
+        return " LIST";
+    switch (option->type) {
         case JM_CONFIG_INT:    return " N";
         case JM_CONFIG_DOUBLE: return " X";
         case JM_CONFIG_STRING: return " TEXT";
@@ -606,7 +644,7 @@ jm_config_print_settings (jm_config_t *self, FILE *file)
         if (option->type == JM_CONFIG_BOOL)
             snprintf (left, sizeof left, "--%s, --no-%s", option->name, option->name);
         else
-            snprintf (left, sizeof left, "--%s%s", option->name, s_metavar (option->type));
+            snprintf (left, sizeof left, "--%s%s", option->name, s_metavar (option));
         s_print_help_row (file, left, width, option->description? option->description: "");
 
         char details [512];
@@ -618,6 +656,9 @@ jm_config_print_settings (jm_config_t *self, FILE *file)
         if (s_has_bounds (option) && length > 0 && (size_t) length < sizeof details)
             length += snprintf (details + length, sizeof details - (size_t) length,
                                 ", %.15g..%.15g", option->min, option->max);
+        if (option->list && length > 0 && (size_t) length < sizeof details)
+            length += snprintf (details + length, sizeof details - (size_t) length,
+                                ", comma-separated or repeated");
         if (length > 0 && (size_t) length < sizeof details)
             snprintf (details + length, sizeof details - (size_t) length, ", env %s)",
                       jm_config_option_env (option, variable, sizeof variable));

@@ -4,7 +4,9 @@
     type, default, bounds, one-line description), ending with a { NULL } row.
     From that table alone jm_config reads, in order of precedence:
 
-        1. the command line    --name value, --name=value, --flag, --no-flag
+        1. the command line    --name value, --name=value, --flag, --no-flag;
+                               a list setting given again adds to its list
+                               (--job A --job B is "A,B"), others keep the last
         2. the environment     JOBMATCH_<NAME>  (upper case, '-' becomes '_'),
                                or the row's env name when it has one
         3. a config file       --config FILE or JOBMATCH_CONFIG; "name = value"
@@ -62,6 +64,8 @@ typedef struct {
     double max;
     const char *description;        //  one line for --help
     const char *env;                //  the variable when not JOBMATCH_<NAME>; NULL mostly
+    bool list;                      //  STRING only: items separated by commas, none
+                                    //  empty; each --name on the command line adds one
 } jm_config_option_t;
 
 //  Where a setting's current value came from, lowest precedence first.

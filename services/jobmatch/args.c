@@ -13,6 +13,7 @@
     against those rows (tests/integration/test_readme_settings.py).        */
 #include "cli.h"
 #include "jm_log.h"
+#include "jm_alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -207,38 +208,6 @@ jm_cli_global_load (jm_cli_t *cli)
     return 0;
 }
 
-//  A string setting, NULL when empty.
-static const char *
-s_string_or_null (const jm_cli_t *cli, const char *name)
-{
-    const char *value = cli->global ? jm_config_string (cli->global, name) : "";
-    return *value ? value : NULL;
-}
-
-const char *
-jm_cli_data_dir (const jm_cli_t *cli)
-{
-    return s_string_or_null (cli, "data");
-}
-
-bool
-jm_cli_verbose (const jm_cli_t *cli)
-{
-    return cli->global && jm_config_bool (cli->global, "verbose");
-}
-
-const char *
-jm_cli_curve_server (const jm_cli_t *cli)
-{
-    return s_string_or_null (cli, "curve-server");
-}
-
-const char *
-jm_cli_curve_cert (const jm_cli_t *cli)
-{
-    return s_string_or_null (cli, "curve-cert");
-}
-
 //  Applies --name VALUE (or --no-name) of a setting to config (cli->settings
 //  or cli->global).  Returns 0, or JM_CLI_FATAL after a usage error.
 static int
@@ -383,4 +352,33 @@ jm_cli_jobs_distinct (const jm_cli_spec_t *spec, const char *const *jobs, int co
             if (strcmp (jobs [j], jobs [k]) == 0)
                 return jm_cli_usage_error (spec, "job '%s' is given twice", jobs [j]);
     return 0;
+}
+
+char *
+jm_cli_list (jm_cli_t *cli, const jm_cli_spec_t *spec, const char *name, const char **items, int max,
+             int *count)
+{
+    assert (cli->settings);
+    *count = 0;
+    //  jm_config checked the list: no empty item
+    char *copy = jm_strdup (jm_config_string (cli->settings, name));
+    for (char *save = NULL, *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
+        item += strspn (item, " \t");
+        size_t length = strlen (item);
+        while (length && (item [length - 1] == ' ' || item [length - 1] == '\t'))
+            item [--length] = 0;
+        if (*count == max) {
+            char variable [80] = "";
+            for (const jm_config_option_t *setting = spec->settings; setting && setting->name; setting++)
+                if (strcmp (setting->name, name) == 0)
+                    jm_config_option_env (setting, variable, sizeof variable);
+            bool from_env = jm_config_source (cli->settings, name) == JM_CONFIG_FROM_ENV;
+            jm_cli_usage_error (spec, "%s%s names more than %d items", from_env ? variable : "--",
+                                from_env ? "" : name, max);
+            free (copy);
+            return NULL;
+        }
+        items [(*count)++] = item;
+    }
+    return copy;
 }

@@ -1,5 +1,6 @@
 /*  jobmatch CLI: what every command shares (cli.h): the engine, loaded on
-    first use, job lookup by id or file, errors and output.  main.c
+    first use, job lookup by id or file, the global settings' values
+    (args.c reads them), errors and output.  main.c
     dispatches to the commands, which call these; nothing here calls a
     command.                                                                */
 #include "cli.h"
@@ -11,6 +12,38 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+//  A global setting of text, NULL when empty (cli->global, args.c).
+static const char *
+s_string_or_null (const jm_cli_t *cli, const char *name)
+{
+    const char *value = cli->global ? jm_config_string (cli->global, name) : "";
+    return *value ? value : NULL;
+}
+
+const char *
+jm_cli_data_dir (const jm_cli_t *cli)
+{
+    return s_string_or_null (cli, "data");
+}
+
+bool
+jm_cli_verbose (const jm_cli_t *cli)
+{
+    return cli->global && jm_config_bool (cli->global, "verbose");
+}
+
+const char *
+jm_cli_curve_server (const jm_cli_t *cli)
+{
+    return s_string_or_null (cli, "curve-server");
+}
+
+const char *
+jm_cli_curve_cert (const jm_cli_t *cli)
+{
+    return s_string_or_null (cli, "curve-cert");
+}
 
 void
 jm_cli_error (const char *format, ...)

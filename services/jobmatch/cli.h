@@ -51,7 +51,7 @@ typedef struct {
 //  cli->global.
 int jm_cli_global_load (jm_cli_t *cli);
 
-//  The global settings' current values (borrowed; NULL for --data and the
+//  The global settings' current values (cli.c; borrowed; NULL for --data and the
 //  CURVE files when not set).
 const char *jm_cli_data_dir (const jm_cli_t *cli);
 bool jm_cli_verbose (const jm_cli_t *cli);
@@ -156,6 +156,20 @@ int jm_cli_int_option (const jm_cli_spec_t *spec, const char *name, const char *
 //  or "full") into *out.  Returns 0, or JM_CLI_FATAL after printing a
 //  usage error for spec.
 int jm_cli_detail_option (const jm_cli_spec_t *spec, const char *value, jm_detail_t *out);
+
+//  Splits the list setting name of the command (cli->settings, read by
+//  jm_cli_getopt) into at most max items: the command line's values in
+//  order (--job A --job B,C), else the variable's, else the default; spaces
+//  around an item are trimmed.  Returns a copy the items point into (the
+//  caller frees it), or NULL after a usage error for spec naming --name or
+//  the variable, when there are more than max.
+char *jm_cli_list (jm_cli_t *cli, const jm_cli_spec_t *spec, const char *name, const char **items, int max,
+                   int *count);
+
+//  The setting --job (JOBMATCH_JOB) of the commands that score: a list of
+//  jobs, JM_DEFAULT_JOB when none is given; read with jm_cli_list.
+#define JM_CLI_JOB_SETTING(description) \
+    { "job", JM_CONFIG_STRING, JM_DEFAULT_JOB, 0, 0, description, NULL, true }
 
 //  Checks that no job id is given twice among jobs [0, count).  Returns 0,
 //  or JM_CLI_FATAL after printing a usage error for spec naming the first.

@@ -64,7 +64,6 @@
 #define JM_BATCH_EXIT_NOT_STORED  3         //  exit: all scored, some results not stored
 
 static const jm_cli_option_t s_options [] = {
-    { "job",        "ID",     "a job id; repeatable (default " JM_DEFAULT_JOB ")" },
     { "all-jobs",   NULL,     "every registered job" },
     { "in",         "FILE",   "the candidates: JSON lines, a JSON array or CSV ('-': stdin)" },
     { "out",        "FILE",   "where the results go ('-': stdout, not resumable)" },
@@ -77,12 +76,13 @@ static const jm_cli_option_t s_options [] = {
     { "detail",     "LEVEL",  "how much of each result: score, summary or full (default summary)" },
     { NULL }
 };
-enum { s_OPT_JOB, s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_FORMAT,
+enum { s_OPT_ALL_JOBS, s_OPT_IN, s_OPT_OUT, s_OPT_FORMAT, s_OPT_OUT_FORMAT,
        s_OPT_RESUME, s_OPT_VERIFY, s_OPT_FORCE, s_OPT_SUMMARY, s_OPT_DETAIL };
 
 //  The settings, read as the services read theirs (jm_config).
 static const jm_config_option_t s_settings [] = {
     JM_CLI_REMOTE_SETTINGS,
+    JM_CLI_JOB_SETTING ("the job ids, each candidate against each (not with --all-jobs)"),
     { "window", JM_CONFIG_INT, "8", 1, 1000, "requests in flight" },
     { "batch", JM_CONFIG_INT, "500", 1, JM_BATCH_CANDIDATES_MAX,
       "candidates per request (when not given: 500 / number of jobs, at least 10)" },
@@ -181,6 +181,7 @@ typedef struct {
     const char *gateway;
     const char *jobs [JM_BATCH_JOBS_MAX];
     char *owned_jobs [JM_BATCH_JOBS_MAX];
+    char *job_list;             //  the setting --job, which jobs point into
     int job_count;
     int window, batch, timeout_ms, retries, nice;
     int group_count;            //  groups of up to 32 jobs: a request each per chunk
@@ -1021,11 +1022,6 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                 return status;
             case JM_CLI_ARG:
                 return jm_cli_usage_error (&s_spec, "unexpected argument '%s' (the input is --in FILE)", value);
-            case s_OPT_JOB:
-                if (self.job_count == JM_BATCH_JOBS_MAX)
-                    return jm_cli_usage_error (&s_spec, "at most %d --job options", JM_BATCH_JOBS_MAX);
-                self.jobs [self.job_count++] = value;
-                break;
             case s_OPT_ALL_JOBS:
                 all_jobs = true;
                 break;
@@ -1079,7 +1075,8 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
         self.detail = "summary";
     if (!in_path || !out_path)
         return jm_cli_usage_error (&s_spec, "--in FILE and --out FILE are needed");
-    if (all_jobs && self.job_count)
+    //  --all-jobs wins over JOBMATCH_JOB, as the command line does
+    if (all_jobs && jm_config_source (settings, "job") == JM_CONFIG_FROM_ARGS)
         return jm_cli_usage_error (&s_spec, "--job and --all-jobs do not go together");
     if (resume && force)
         return jm_cli_usage_error (&s_spec, "--resume and --force do not go together");
@@ -1089,6 +1086,15 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
         return jm_cli_usage_error (&s_spec, "--verify needs an output file, not stdout");
     if (out_format < 0)
         out_format = (int) s_out_format_default (out_path);
+    if (!all_jobs) {
+        self.job_list = jm_cli_list (cli, &s_spec, "job", self.jobs, JM_BATCH_JOBS_MAX, &self.job_count);
+        if (!self.job_list)
+            return JM_CLI_FATAL;
+        if (jm_cli_jobs_distinct (&s_spec, self.jobs, self.job_count)) {
+            free (self.job_list);
+            return JM_CLI_FATAL;
+        }
+    }
 
     //  Requests and replies are a few MB each: keep them on the heap, where
     //  freed blocks are reused, instead of mmap, which zeroes fresh pages for
@@ -1103,12 +1109,15 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     jm_error_t err;
     jm_error_clear (&err);
     jm_curve_t *curve;
-    if (jm_cli_curve (cli, &curve))
+    if (jm_cli_curve (cli, &curve)) {
+        free (self.job_list);
         return JM_CLI_FATAL;
+    }
     self.pipe = jm_batch_pipe_new (self.gateway, curve, self.timeout_ms, self.retries, &err);
     if (!self.pipe) {
         jm_curve_destroy (&curve);
         jm_cli_error ("%s", err.message);
+        free (self.job_list);
         return JM_CLI_FATAL;
     }
     //  a wrong endpoint is told at once, not after every retry of a request
@@ -1125,9 +1134,7 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
                  JM_BATCH_SERVICE, self.gateway);
     if (status == JM_CLI_OK && all_jobs && s_all_jobs (&self))
         status = JM_CLI_FATAL;
-    if (status == JM_CLI_OK && self.job_count == 0)
-        self.jobs [self.job_count++] = JM_DEFAULT_JOB;
-    if (status == JM_CLI_OK)
+    if (status == JM_CLI_OK && all_jobs)
         status = jm_cli_jobs_distinct (&s_spec, self.jobs, self.job_count);
     if (status == JM_CLI_OK) {
         if (!self.batch) {
@@ -1209,5 +1216,6 @@ jm_cli_cmd_batch (jm_cli_t *cli, int argc, char **argv)
     jm_batch_input_destroy (&self.input);
     for (int j = 0; j < JM_BATCH_JOBS_MAX; j++)
         free (self.owned_jobs [j]);
+    free (self.job_list);
     return status;
 }

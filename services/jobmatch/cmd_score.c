@@ -20,12 +20,16 @@
 #define JM_SCORE_MAX_JOBS 64
 
 static const jm_cli_option_t s_options [] = {
-    { "job",     "ID|FILE", "a job id or job file; repeatable (default " JM_DEFAULT_JOB ")" },
     { "explain", NULL,      "a readable breakdown per candidate and job, not JSON" },
     { "detail",  "LEVEL",   "how much of each result: score, summary or full (default full)" },
     { NULL }
 };
-enum { s_OPT_JOB, s_OPT_EXPLAIN, s_OPT_DETAIL };
+enum { s_OPT_EXPLAIN, s_OPT_DETAIL };
+
+static const jm_config_option_t s_settings [] = {
+    JM_CLI_JOB_SETTING ("the jobs: ids or job files, each candidate against each"),
+    { NULL }
+};
 
 static const jm_cli_spec_t s_spec = {
     "score", "[OPTIONS] [FILE|-]",
@@ -41,7 +45,8 @@ static const jm_cli_spec_t s_spec = {
     "{\"error\": {\"code\", \"message\", \"line\", \"column\", \"position\"}} in its place\n"
     "(position: its index in the input, from 1) and exit status 1; with --explain\n"
     "the error goes to stderr only.  stderr names FILE:LINE:COLUMN but never quotes\n"
-    "the candidate's text.\n"
+    "the candidate's text.\n",
+    s_settings
 };
 
 typedef struct {
@@ -160,6 +165,7 @@ jm_cli_cmd_score (jm_cli_t *cli, int argc, char **argv)
     bool detail = false;
     jm_buf_init (&self.out);
     const char *job_args [JM_SCORE_MAX_JOBS];
+    char *job_list = NULL;
     const char *path = NULL;
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
     const char *value;
@@ -167,12 +173,6 @@ jm_cli_cmd_score (jm_cli_t *cli, int argc, char **argv)
     while ((option = jm_cli_getopt (cli, &s_spec, &args, &value, &status)) != JM_CLI_END) {
         if (option == JM_CLI_EXIT)
             return status;
-        if (option == s_OPT_JOB) {
-            if (self.job_count == JM_SCORE_MAX_JOBS)
-                return jm_cli_usage_error (&s_spec, "at most %d --job options", JM_SCORE_MAX_JOBS);
-            job_args [self.job_count++] = value;
-        }
-        else
         if (option == s_OPT_EXPLAIN)
             self.explain = true;
         else
@@ -189,11 +189,14 @@ jm_cli_cmd_score (jm_cli_t *cli, int argc, char **argv)
     }
     if (detail && self.explain)
         return jm_cli_usage_error (&s_spec, "--detail is for the JSON output, not --explain");
-    if (self.job_count == 0)
-        job_args [self.job_count++] = JM_DEFAULT_JOB;
-    self.engine = jm_cli_engine (cli);
-    if (!self.engine)
+    job_list = jm_cli_list (cli, &s_spec, "job", job_args, JM_SCORE_MAX_JOBS, &self.job_count);
+    if (!job_list)
         return JM_CLI_FATAL;
+    self.engine = jm_cli_engine (cli);
+    if (!self.engine) {
+        free (job_list);
+        return JM_CLI_FATAL;
+    }
     for (int j = 0; j < self.job_count; j++) {
         self.jobs [j] = jm_cli_job (cli, job_args [j], &self.owned [j]);
         if (!self.jobs [j])
@@ -216,6 +219,7 @@ jm_cli_cmd_score (jm_cli_t *cli, int argc, char **argv)
     jm_cli_input_free (&input);
     for (int j = 0; j < self.job_count; j++)
         jm_job_destroy (&self.owned [j]);
+    free (job_list);
     jm_buf_free (&self.out);
     return status;
 }

@@ -32,17 +32,17 @@
 #define s_BODY_BYTES        (4 * 1024 * 1024)   //  a request's candidates, at most (gateway: 8 MB)
 
 static const jm_cli_option_t s_options [] = {
-    { "job",     "ID", "a job id; repeatable (default " JM_DEFAULT_JOB ", env JOBMATCH_JOB: ids separated by commas)" },
     { "explain", NULL, "a readable breakdown per candidate and job, not JSON" },
     { "ranked",  NULL, "one ranking table per job, best first, not JSON" },
     { "detail",  "LEVEL", "how much of each result: score, summary or full (default summary; --explain: full)" },
     { NULL }
 };
-enum { s_OPT_JOB, s_OPT_EXPLAIN, s_OPT_RANKED, s_OPT_DETAIL };
+enum { s_OPT_EXPLAIN, s_OPT_RANKED, s_OPT_DETAIL };
 
 //  The settings, read as the services read theirs (jm_config).
 static const jm_config_option_t s_settings [] = {
     JM_CLI_REMOTE_SETTINGS,
+    JM_CLI_JOB_SETTING ("the job ids, each candidate against each"),
     { "batch", JM_CONFIG_INT, "100", 1, s_BATCH_MAX, "candidates per request" },
     { "window", JM_CONFIG_INT, "8", 1, 1000, "requests in flight" },
     { "retries", JM_CONFIG_INT, "3", 0, 1000, "resends of a request that timed out or was refused" },
@@ -108,7 +108,7 @@ typedef struct {
     jm_cli_t *cli;
     const char *jobs [s_JOBS_MAX];
     int job_count;
-    char *job_env;              //  a copy of JOBMATCH_JOB, which jobs may point into
+    char *job_list;             //  the setting --job, which jobs point into
     bool explain, ranked;
     const char *detail;         //  asked of the matcher: what the output shows
     const char *gateway;        //  the settings (cli->settings)
@@ -516,25 +516,6 @@ s_write_rankings (s_submit_t *self)
 //  ---------------------------------------------------------------------------
 //  Setup
 
-//  The jobs of JOBMATCH_JOB (ids separated by commas); the command line
-//  overrides them.  Returns 0 or JM_CLI_FATAL
-//  after a usage error.
-static int
-s_from_env (s_submit_t *self)
-{
-    const char *jobs = getenv ("JOBMATCH_JOB");
-    if (jobs && *jobs) {
-        self->job_env = jm_strdup (jobs);
-        for (char *save = NULL, *id = strtok_r (self->job_env, ", ", &save); id;
-             id = strtok_r (NULL, ", ", &save)) {
-            if (self->job_count == s_JOBS_MAX)
-                return jm_cli_usage_error (&s_spec, "JOBMATCH_JOB names more than %d jobs", s_JOBS_MAX);
-            self->jobs [self->job_count++] = id;
-        }
-    }
-    return 0;
-}
-
 int
 jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
 {
@@ -543,8 +524,7 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
     self.cli = cli;
     jm_error_clear (&self.fatal);
     jm_buf_init (&self.out);
-    int status = s_from_env (&self);
-    bool jobs_given = false;
+    int status = JM_CLI_OK;
     jm_detail_t detail;
     const char *path = NULL;
     jm_cli_args_t args = JM_CLI_ARGS (argc, argv);
@@ -553,21 +533,11 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
     while (status == JM_CLI_OK && (option = jm_cli_getopt (cli, &s_spec, &args, &value, &status)) != JM_CLI_END) {
         switch (option) {
             case JM_CLI_EXIT:
-                free (self.job_env);
                 return status;
             case JM_CLI_ARG:
                 if (path)
                     status = jm_cli_usage_error (&s_spec, "one input at most (got '%s' and '%s')", path, value);
                 path = value;
-                break;
-            case s_OPT_JOB:
-                if (!jobs_given)
-                    self.job_count = 0;         //  the command line replaces JOBMATCH_JOB
-                jobs_given = true;
-                if (self.job_count == s_JOBS_MAX)
-                    status = jm_cli_usage_error (&s_spec, "at most %d --job options", s_JOBS_MAX);
-                else
-                    self.jobs [self.job_count++] = value;
                 break;
             case s_OPT_EXPLAIN:
                 self.explain = true;
@@ -588,6 +558,9 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
         self.batch = (int) jm_config_int (cli->settings, "batch");
         self.window = (int) jm_config_int (cli->settings, "window");
         self.retries = (int) jm_config_int (cli->settings, "retries");
+        self.job_list = jm_cli_list (cli, &s_spec, "job", self.jobs, s_JOBS_MAX, &self.job_count);
+        if (!self.job_list)
+            status = JM_CLI_FATAL;
     }
     if (status == JM_CLI_OK && self.explain && self.ranked)
         status = jm_cli_usage_error (&s_spec, "--explain and --ranked do not go together");
@@ -598,8 +571,6 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
                                      self.explain ? "explain" : "ranked");
     if (!self.detail)
         self.detail = self.explain ? "full" : "summary";
-    if (self.job_count == 0)
-        self.jobs [self.job_count++] = JM_DEFAULT_JOB;
     if (status == JM_CLI_OK)
         status = jm_cli_jobs_distinct (&s_spec, self.jobs, self.job_count);
 
@@ -679,7 +650,7 @@ jm_cli_cmd_submit (jm_cli_t *cli, int argc, char **argv)
         }
         free (self.rankings [j].rows);
     }
-    free (self.job_env);
+    free (self.job_list);
     jm_buf_free (&self.out);
     return status;
 }

@@ -52,9 +52,10 @@
 //  them in the command's settings table, or use jm_cli_remote_settings when
 //  it has no other.  One row each, so that --gateway and --timeout-ms (and
 //  JOBMATCH_GATEWAY, JOBMATCH_TIMEOUT_MS) mean the same in every command.
+//  --gateway is a list: --gateway A --gateway B, or A,B.
 #define JM_CLI_REMOTE_SETTINGS \
     { "gateway", JM_CONFIG_STRING, JM_CLI_GATEWAY_DEFAULT, 0, 0, \
-      "the gateways, separated by commas: requests spread over them, a lost one's go to another" }, \
+      "the gateways: requests spread over them, a lost one's go to another", NULL, true }, \
     { "timeout-ms", JM_CONFIG_INT, JM_CLI_TIMEOUT_DEFAULT, 1, JM_CLI_TIMEOUT_MAX, \
       "wait this long for each reply (then resend, or give up)" }
 

@@ -166,7 +166,7 @@ def batch_env():
     """The environment for a `jobmatch batch` run: our data, none of the
     caller's JOBMATCH_* settings that would change the run."""
     full = dict(os.environ, JOBMATCH_DATA_DIR=DATA_DIR)
-    for name in ("JOBMATCH_GATEWAY", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_WINDOW", "JOBMATCH_BATCH"):
+    for name in ("JOBMATCH_GATEWAY", "JOBMATCH_TIMEOUT_MS", "JOBMATCH_WINDOW", "JOBMATCH_BATCH", "JOBMATCH_JOB"):
         full.pop(name, None)
     return full
 

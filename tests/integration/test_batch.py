@@ -16,6 +16,7 @@ import io
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -373,6 +374,16 @@ def all_jobs_and_usage():
     check_equal(usage.returncode, 2, "--out is needed")
     both = batch(s.gateway.clients, "--in", in_path, "--out", path("x"), "--job", JOB, "--all-jobs")
     check_equal(both.returncode, 2, "--job and --all-jobs")
+    # --all-jobs on the command line wins over JOBMATCH_JOB, as any option does
+    over = subprocess.run(stack.batch_argv(s.gateway.clients, "--in", in_path, "--out", path("over.jsonl"),
+                                           "--all-jobs"), capture_output=True, text=True,
+                          env=dict(stack.batch_env(), JOBMATCH_JOB=DBA), timeout=120)
+    check_equal(over.returncode, 0, "--all-jobs over JOBMATCH_JOB (stderr %r)" % over.stderr[-300:])
+    check_equal([(r["candidate"], r["job"]) for r in read_jsonl(path("over.jsonl"))],
+                [(r["candidate"], r["job"]) for r in records], "every registered job, not the variable's")
+    twice = batch(s.gateway.clients, "--in", in_path, "--out", path("z"), "--job", "%s,%s" % (JOB, DBA),
+                  "--job", JOB)
+    check(twice.returncode == 2 and "given twice" in twice.stderr, "a job given twice: %r" % twice.stderr)
     missing = batch(s.gateway.clients, "--in", path("nothing-here.jsonl"), "--out", path("y"))
     check_equal(missing.returncode, 2, "a missing input")
     check("nothing-here.jsonl" in missing.stderr, missing.stderr)

@@ -10,6 +10,7 @@ BIN=${JM_BIN:-$ROOT/build/bin}
 JM="$BIN/jobmatch"
 DATA=${JM_DATA_DIR:-$ROOT/data}
 export JOBMATCH_DATA_DIR="$DATA"
+unset JOBMATCH_JOB          # the checks name their jobs
 PY=/usr/bin/python3
 EXAMPLES="$ROOT/proto/examples/candidates.jsonl"
 RESUMES="$ROOT/proto/examples/resumes"
@@ -179,6 +180,33 @@ ids = [str(json.loads(l)["id"]) for l in open(sys.argv[2])]
 want = [(c, j) for c in ids for j in sys.argv[3:5]]
 assert got == want, (got, want)
 ' "$TMP/three.jsonl" "${jobs[0]}" "${jobs[1]}"
+
+cp "$TMP/out" "$TMP/two-jobs.out"
+# --job is a list, the same table row as JOBMATCH_JOB: comma-separated or
+# repeated, and the command line's replace the variable's
+jm score --job "${jobs[0]},${jobs[1]}" "$TMP/three.jsonl"
+cmp -s "$TMP/out" "$TMP/two-jobs.out" && ok score_job_comma_list || fail score_job_comma_list "rc=$rc $(head -2 "$TMP/err")"
+JOBMATCH_JOB="${jobs[0]}, ${jobs[1]}" jm score "$TMP/three.jsonl"
+cmp -s "$TMP/out" "$TMP/two-jobs.out" && ok score_jobs_from_variable || fail score_jobs_from_variable "rc=$rc $(head -2 "$TMP/err")"
+JOBMATCH_JOB=no-such-job jm score --job "${jobs[0]}" --job="${jobs[1]}" "$TMP/three.jsonl"
+cmp -s "$TMP/out" "$TMP/two-jobs.out" && ok score_job_option_over_variable \
+    || fail score_job_option_over_variable "rc=$rc $(head -2 "$TMP/err")"
+for bad in "a,,b" ",a" "a,"; do
+    jm score --job "$bad" "$TMP/three.jsonl"
+    [ $rc -eq 2 ] && grep -q -- "--job: '$bad' has an empty item" "$TMP/err" && [ ! -s "$TMP/out" ] \
+        && ok "score_job_empty_item $bad" || fail "score_job_empty_item $bad" "rc=$rc $(cat "$TMP/err")"
+done
+JOBMATCH_JOB="${jobs[0]},," jm score "$TMP/three.jsonl"
+[ $rc -eq 2 ] && grep -q "JOBMATCH_JOB: .* has an empty item .*(the variable of --job)" "$TMP/err" \
+    && ok score_job_variable_empty_item || fail score_job_variable_empty_item "rc=$rc $(cat "$TMP/err")"
+jm score --job "" "$TMP/three.jsonl"
+[ $rc -eq 2 ] && grep -q -- "--job needs a value" "$TMP/err" && ok score_job_empty || fail score_job_empty "rc=$rc $(cat "$TMP/err")"
+jm score --job "$(seq -s, 1 65)" "$TMP/three.jsonl"
+[ $rc -eq 2 ] && grep -q -- "--job names more than 64" "$TMP/err" && ok score_job_too_many \
+    || fail score_job_too_many "rc=$rc $(cat "$TMP/err")"
+jm score --help
+grep -q -- "--job LIST" "$TMP/out" && grep -q "comma-separated or repeated, env JOBMATCH_JOB)" "$TMP/out" \
+    && ok score_help_job_setting || fail score_help_job_setting "$(grep -A1 -- --job "$TMP/out")"
 
 # a job file gives the same result as the registered job
 jm score --job "$DATA/jobs/backend-developer.json" "$TMP/three.jsonl"

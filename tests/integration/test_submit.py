@@ -200,6 +200,14 @@ def errors_of_the_run_and_environment():
     env = {"JOBMATCH_GATEWAY": s.gateway.clients, "JOBMATCH_JOB": "%s,%s" % (DBA, JOB)}
     got = submit(None, "-", input_text=one, env=env).expect(0).json_lines()
     check_equal([r["job"] for r in got], [DBA, JOB], "jobs from JOBMATCH_JOB")
+    # the command line's --job replace the variable's, repeated or comma-separated
+    over = submit(None, "--job", JOB, "--job", DBA, "-", input_text=one,
+                  env=dict(env, JOBMATCH_JOB="no-such-job")).expect(0).json_lines()
+    check_equal([r["job"] for r in over], [JOB, DBA], "--job A --job B over JOBMATCH_JOB")
+    listed = submit(None, "--job", "%s,%s" % (JOB, DBA), "-", input_text=one, env=env).expect(0).json_lines()
+    check_equal([r["job"] for r in listed], [JOB, DBA], "--job A,B")
+    empty = submit(None, "-", input_text=one, env=dict(env, JOBMATCH_JOB="%s,,%s" % (JOB, DBA))).expect(2)
+    check("JOBMATCH_JOB" in empty.err and "empty item" in empty.err, empty.err)
     bad_env = submit(None, "-", input_text=one, env={"JOBMATCH_BATCH": "zero"}).expect(2)
     check("batch" in bad_env.err, bad_env.err)
     # nobody listening: a clear error after the retries, not a hang

@@ -418,3 +418,58 @@ JM_TEST (config_row_names_its_variable)
     JM_CHECK (strstr (err.message, "JOBMATCH_WINDOW") != NULL);
     jm_config_destroy (&config);
 }
+
+JM_TEST (config_list_adds_each_command_line_value)
+{
+    //  --job A --job B is "A,B"; the command line replaces the variable's
+    //  list, then adds to it; an empty item is refused wherever it comes from
+    static const jm_config_option_t options [] = {
+        { "job", JM_CONFIG_STRING, "backend", 0, 0, "the jobs", NULL, true },
+        { "name", JM_CONFIG_STRING, "x", 0, 0, "not a list" },
+        { NULL }
+    };
+    setenv ("JOBMATCH_JOB", "e1,e2", 1);
+    jm_config_t *config = jm_config_new ("prog", NULL, options);
+    jm_error_t err;
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_config_load_env (config, &err), 0);
+    JM_CHECK_STR (jm_config_string (config, "job"), "e1,e2");
+    JM_CHECK_INT (jm_config_set (config, "job", "a", &err), 0);
+    JM_CHECK_STR (jm_config_string (config, "job"), "a");
+    JM_CHECK_INT (jm_config_set (config, "job", "b,c", &err), 0);
+    JM_CHECK_STR (jm_config_string (config, "job"), "a,b,c");
+    JM_CHECK_INT (jm_config_set (config, "name", "y", &err), 0);
+    JM_CHECK_INT (jm_config_set (config, "name", "z", &err), 0);
+    JM_CHECK_STR (jm_config_string (config, "name"), "z");
+    const char *bad [] = { "a,,b", ",a", "a,", " ", "a, ,b" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        jm_error_clear (&err);
+        JM_CHECK_INT (jm_config_set (config, "job", bad [i], &err), -1);
+        JM_CHECK (strstr (err.message, "--job: ") == err.message);
+        JM_CHECK (strstr (err.message, "empty item") != NULL);
+    }
+    JM_CHECK_STR (jm_config_string (config, "job"), "a,b,c");
+    char *text = NULL;
+    size_t size = 0;
+    FILE *file = open_memstream (&text, &size);
+    jm_config_print_settings (config, file);
+    fclose (file);
+    JM_CHECK (strstr (text, "--job LIST") != NULL);
+    JM_CHECK (strstr (text, "(default \"backend\", comma-separated or repeated, env JOBMATCH_JOB)") != NULL);
+    free (text);
+    jm_config_destroy (&config);
+    //  the same from the variable, and through jm_config_load's command line
+    setenv ("JOBMATCH_JOB", "a,", 1);
+    config = jm_config_new ("prog", NULL, options);
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_config_load_env (config, &err), -1);
+    JM_CHECK (strstr (err.message, "JOBMATCH_JOB: ") == err.message);
+    jm_config_destroy (&config);
+    unsetenv ("JOBMATCH_JOB");
+    config = jm_config_new ("prog", NULL, options);
+    char *argv [] = { "prog", "--job", "x", "--job=y", NULL };
+    jm_error_clear (&err);
+    JM_CHECK_INT (jm_config_load (config, 4, argv, &err), 0);
+    JM_CHECK_STR (jm_config_string (config, "job"), "x,y");
+    jm_config_destroy (&config);
+}
