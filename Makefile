@@ -178,6 +178,12 @@ $(BUILD)/man/%.1: $(BUILD)/bin/%
 	@mkdir -p $(@D)
 	help2man --no-info --no-discard-stderr --section=1 --name="$(man_name_$*)" \
 	  --version-string=$(VERSION) --output=$@ $<
+# jobmatch's page also holds each command's --help (its options and settings)
+$(BUILD)/man/jobmatch.1: $(BUILD)/bin/jobmatch scripts/cli-man-commands
+	@mkdir -p $(@D)
+	scripts/cli-man-commands $< > $(BUILD)/man/jobmatch.h2m
+	help2man --no-info --no-discard-stderr --section=1 --name="$(man_name_jobmatch)" \
+	  --include=$(BUILD)/man/jobmatch.h2m --version-string=$(VERSION) --output=$@ $<
 $(BUILD)/man/jobmatch-healthcheck.1: scripts/jobmatch-healthcheck
 	@mkdir -p $(@D)
 	help2man --no-info --section=1 --name="$(man_name_jobmatch-healthcheck)" \

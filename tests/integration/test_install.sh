@@ -41,6 +41,8 @@ done
 [ -z "$missing" ] && ok installed_files || fail installed_files "missing:$missing"
 grep -q 'JOBMATCH_REDIS' "$ROOTFS/usr/share/man/man1/jobmatch-matcher.1" \
     && ok man_page_lists_the_settings || fail man_page_lists_the_settings "no JOBMATCH_REDIS in jobmatch-matcher.1"
+grep -q 'jobmatch batch' "$ROOTFS/usr/share/man/man1/jobmatch.1" && grep -q 'JOBMATCH_JOB' "$ROOTFS/usr/share/man/man1/jobmatch.1" \
+    && ok man_page_lists_the_commands_settings || fail man_page_lists_the_commands_settings "no jobmatch batch or JOBMATCH_JOB in jobmatch.1"
 unit="$ROOTFS/usr/lib/systemd/system/jobmatch-gateway.service"
 if grep -q '^ExecStart=/usr/bin/jobmatch-gateway$' "$unit" && grep -q '^User=jobmatch$' "$unit" \
    && grep -q '^ProtectSystem=strict$' "$unit" && grep -q '^NoNewPrivileges=yes$' "$unit"; then

@@ -3,7 +3,9 @@
 setting of every program's table (the services' jm_config tables, the CLI
 commands' Settings sections and the CLI's Global settings) is named in the
 README's table, every CLI setting on a row that names its variable too, and
-every --option the table names is one some program's --help lists.
+every --option the table names is one some program's --help lists, and
+every `jobmatch COMMAND ... --option` the README shows is one that
+command's --help lists.
 
     tests/integration/test_readme_settings.py [NAME-FILTER...]
 
@@ -150,6 +152,40 @@ def every_readme_option_exists():
     unknown = sorted(name for name in readme_table() if name not in known)
     check(not unknown, "the README's configuration table names options no --help lists: %s"
           % ", ".join("--" + name for name in unknown))
+
+
+def readme_cli_usages():
+    """[(command words, options)] of each `jobmatch COMMAND ... --option`
+    the README shows: "jobs list" and ["offline"] for `jobmatch jobs list
+    --offline`."""
+    with open(os.path.join(harness.ROOT, "README.md"), encoding="utf-8") as readme:
+        text = readme.read()
+    found = []
+    for span in re.findall(r"`(jobmatch [a-z][^`]*)`", text):
+        words = span.split()[1:]
+        command = []
+        for word in words:
+            if not re.match(r"^[a-z][a-z-]*$", word):
+                break
+            command.append(word)
+        options = OPTION.findall(span)
+        if options:
+            found.append((command, options))
+    return found
+
+
+@runner.test
+def every_cli_option_the_readme_shows_exists():
+    """`jobmatch COMMAND [--option]` in the README: each option is one that
+    the command's --help lists (an option, a setting or a global one)."""
+    usages = readme_cli_usages()
+    check(len(usages) >= 5, "README: too few `jobmatch COMMAND --option` spans found: %r" % usages)
+    unknown = []
+    for command, options in usages:
+        rows = option_rows(help_text("jobmatch", *command))
+        unknown += ["jobmatch %s --%s" % (" ".join(command), name) for name in options if name not in rows]
+    check(not unknown, "the README shows CLI options the command's --help does not list: %s"
+          % ", ".join(unknown))
 
 
 if __name__ == "__main__":
