@@ -263,12 +263,6 @@ jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
 //  reaches its item, so a batch's cached results are never all held at
 //  once (the caller copies each where it goes).
 
-bool
-jm_store__stream_open (const jm_store_t *self)
-{
-    return self->stream_read < self->stream_commands;
-}
-
 //  Frees the hit read ahead, if any.
 static void
 s_stream_drop_reply (jm_store_t *self)
@@ -320,6 +314,7 @@ jm_store_lookup_start (jm_store_t *self, jm_store_lookup_t *items, size_t count)
     assert (self);
     assert (items || count == 0);
     jm_store__stream_end (self);
+    self->stream_end = jm_store__stream_end;
     s_lookups_clear (self, items, count);
     if (count == 0 || !jm_store__ensure (self))
         return count ? -1 : 0;

@@ -39,7 +39,6 @@ DEFINITION = re.compile(r"^([^\n]*)\n([a-z_][a-z0-9_]*)\s*\(", re.M)
 IDENTIFIER = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 # Folders whose files still call each other in a circle, and who breaks it
 KNOWN_CIRCLES = {
-    "common/store": "the store rewrite (issue 18): jm_store.c, jm_store_calls.c, jm_store_results.c",
     "services/jobmatch": "the CLI's settings work (issue 18 item 4): main.c's jm_cli_* helpers, "
                          "called by every command, go below the commands",
 }
