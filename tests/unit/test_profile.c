@@ -68,8 +68,11 @@ s_round_trip (jm_engine_t *engine, const char *text)
         jm_buf_t a, b;
         jm_buf_init (&a);
         jm_buf_init (&b);
-        jm_engine_score (engine, job, candidate, &a);
-        jm_engine_score (engine, job, copy, &b);
+        jm_result_t result;
+        jm_score_explain (job, candidate, &result);
+        jm_result_write_json (&result, job, candidate, &a);
+        jm_score_explain (job, copy, &result);
+        jm_result_write_json (&result, job, copy, &b);
         JM_CHECK_STR (b.data, a.data);
         same = same && strcmp (a.data, b.data) == 0;
         jm_buf_free (&a);
