@@ -140,7 +140,10 @@ s_bench_json (const jm_engine_t *engine, const jm_job_t *job, jm_candidate_t **c
     double sink = 0;
     for (int i = 0; i < count; i++) {
         jm_buf_reset (out);
-        sink += jm_engine_score (engine, job, candidates [i], out);
+        jm_result_t result;
+        jm_score_explain (job, candidates [i], &result);
+        jm_result_write_json (&result, job, candidates [i], out);
+        sink += result.score;
     }
     return sink;
 }
@@ -167,8 +170,8 @@ typedef struct {
 
 //  5. normalizing 15 names into a candidate skill set, parse-free: each
 //  name through the normalizer (fold, alias tables, stripping versions and
-//  qualifiers), then the set the scorer reads: bitset, sorted skill ids
-//  and the credit each taxonomy skill gets from them.  Profiles follow
+//  qualifiers), then the set the scorer reads: bitset and sorted skill
+//  ids.  Profiles follow
 //  each other through all 1,000, so the alias tables see mixed names.
 static __attribute__ ((noinline)) double
 s_bench_normalize (const jm_taxonomy_t *taxonomy, const s_names_t *profiles, int count)
@@ -192,9 +195,7 @@ s_bench_normalize (const jm_taxonomy_t *taxonomy, const s_names_t *profiles, int
             }
             ids [at] = (uint16_t) found.skill;
         }
-        uint8_t credit [JM_MAX_SKILLS];
-        jm_taxonomy_credit_codes (taxonomy, ids, id_count, credit);
-        sink += id_count + (double) has [0] + credit [ids [0]];
+        sink += id_count + (double) has [0] + ids [0];
     }
     return sink;
 }

@@ -460,48 +460,6 @@ jm_candidate_fingerprint_hex (const jm_candidate_t *self, char dest [17])
     dest [16] = '\0';
 }
 
-json_t *
-jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy)
-{
-    json_t *skills = json_array ();
-    for (int i = 0; i < self->skill_count; i++) {
-        const jm_candidate_skill_t *entry = &self->skills [i];
-        json_t *item = json_pack ("{s:s}", "id", jm_taxonomy_skill (taxonomy, entry->skill)->id);
-        if (entry->input)
-            json_object_set_new (item, "name", json_string (entry->input));
-        if (entry->level)
-            json_object_set_new (item, "level", json_integer (entry->level));
-        if (entry->years >= 0)
-            json_object_set_new (item, "years", json_real (entry->years));
-        if (entry->last_used)
-            json_object_set_new (item, "last_used", json_integer (entry->last_used));
-        if (entry->from_resume)
-            json_object_set_new (item, "from_resume", json_true ());
-        if (entry->from_resume && entry->match == JM_MATCH_TYPO)
-            json_object_set_new (item, "corrected", json_true ());
-        json_array_append_new (skills, item);
-    }
-    json_t *unknown = json_array ();
-    for (int i = 0; i < self->unknown_count; i++)
-        json_array_append_new (unknown, json_string (self->unknown [i].input));
-    json_t *profile = json_pack ("{s:s, s:o, s:o}", "id", self->id, "skills", skills, "unknown", unknown);
-    if (self->ignored_count) {
-        json_t *ignored = json_array ();
-        for (int i = 0; i < self->ignored_count; i++) {
-            const jm_ignored_skill_t *entry = &self->ignored [i];
-            json_array_append_new (ignored, json_pack ("{s:s, s:s, s:s}",
-                "id", jm_taxonomy_skill (taxonomy, entry->skill)->id,
-                "status", jm_claim_name (entry->claim), "reason", jm_reason_name (entry->reason)));
-        }
-        json_object_set_new (profile, "ignored", ignored);
-    }
-    if (self->name)
-        json_object_set_new (profile, "name", json_string (self->name));
-    if (self->years_experience >= 0)
-        json_object_set_new (profile, "years_experience", json_real (self->years_experience));
-    return profile;
-}
-
 //  A double as the shortest decimal that reads back the same
 static void
 s_write_double (jm_buf_t *out, double value)

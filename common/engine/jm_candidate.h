@@ -43,15 +43,11 @@ const jm_candidate_skill_t *jm_candidate_skill (const jm_candidate_t *self, int 
 //  The fingerprint as 16 lowercase hex digits into dest (17 bytes).
 void jm_candidate_fingerprint_hex (const jm_candidate_t *self, char dest [17]);
 
-//  The normalized profile as JSON (new reference): id, name, years, skills
-//  by id with the name as written, level, years and last_used, the
-//  unknown skills as written, and (when there are any) the skills the
-//  resume mentions only in ways that do not count:
-//  "ignored":[{"id":..,"status":"negated","reason":"negation"}].
-json_t *jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy);
-
-//  Appends the same profile as compact JSON text to out, without building
-//  a tree (the matcher stores one per scored candidate):
+//  Appends the normalized profile as compact JSON text to out (what
+//  jm_profile_pack packs, and the format older matchers stored): id, name,
+//  years, skills by id with the name as written, level, years and
+//  last_used, the unknown skills as written, and (when there are any) the
+//  skills the résumé mentions only in ways that do not count:
 //      {"id":..,"name":..,"years_experience":..,
 //       "skills":[{"id":..,"name":..,"level":..,"years":..,"last_used":..,"from_resume":true,
 //                  "corrected":true}],
@@ -62,8 +58,8 @@ json_t *jm_candidate_to_json (const jm_candidate_t *self, const jm_taxonomy_t *t
 void jm_candidate_write_profile (const jm_candidate_t *self, const jm_taxonomy_t *taxonomy,
                                  jm_buf_t *out);
 
-//  Builds a candidate from a stored profile (jm_candidate_to_json or
-//  jm_candidate_write_profile, parsed with jm_json; borrowed).  With the same taxonomy it
+//  Builds a candidate from a stored profile (jm_candidate_write_profile,
+//  parsed with jm_json; borrowed).  With the same taxonomy it
 //  has the same skills, levels, years, last use, unknown skills, how each
 //  name was recognised (typo corrections), ignored skills and so the same
 //  fingerprint as the candidate the profile was made from.  A skill id the

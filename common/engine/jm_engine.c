@@ -234,12 +234,3 @@ jm_engine_candidate_value (const jm_engine_t *self, const jm_json_t *object, jm_
     return jm_candidate_new_from_value (object, self->taxonomy, self->extractor, err);
 }
 
-double
-jm_engine_score (const jm_engine_t *self, const jm_job_t *job,
-                 const jm_candidate_t *candidate, jm_buf_t *out)
-{
-    jm_result_t result;
-    jm_score_explain (job, candidate, &result);
-    jm_result_write_json (&result, job, candidate, out);
-    return result.score;
-}

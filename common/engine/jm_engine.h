@@ -62,9 +62,4 @@ jm_candidate_t *jm_engine_candidate (const jm_engine_t *self, json_t *object, jm
 jm_candidate_t *jm_engine_candidate_value (const jm_engine_t *self, const jm_json_t *object,
                                            jm_error_t *err);
 
-//  Scores candidate against job and appends the result JSON to out.
-//  Returns the score.
-double jm_engine_score (const jm_engine_t *self, const jm_job_t *job,
-                        const jm_candidate_t *candidate, jm_buf_t *out);
-
 #endif

@@ -983,23 +983,6 @@ jm_taxonomy_credit_code_rows (const jm_taxonomy_t *self, int *stride)
     return self->codes;
 }
 
-void
-jm_taxonomy_credit_codes (const jm_taxonomy_t *self, const uint16_t *skills, int count,
-                          uint8_t codes [JM_MAX_SKILLS])
-{
-    memset (codes, 0, JM_MAX_SKILLS);
-    //  each skill counts toward a handful of others: walk only those
-    for (int i = 0; i < count; i++) {
-        if (skills [i] >= self->size)
-            continue;
-        for (uint32_t at = self->related_from [skills [i]]; at < self->related_from [skills [i] + 1]; at++) {
-            uint8_t code = self->related_code [at];
-            uint16_t want = self->related_want [at];
-            codes [want] = code > codes [want] ? code : codes [want];
-        }
-    }
-}
-
 int
 jm_taxonomy_related (const jm_taxonomy_t *self, int have, const uint16_t **wants, const uint8_t **codes)
 {

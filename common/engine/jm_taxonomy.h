@@ -129,12 +129,6 @@ double jm_taxonomy_credit (const jm_taxonomy_t *self, int have, int want,
 //  is its index, so the larger code is the larger credit.
 const double *jm_taxonomy_credit_levels (const jm_taxonomy_t *self, int *count);
 
-//  For every skill `want` < JM_MAX_SKILLS, codes [want] = the code of the
-//  best credit any of skills [0, count) gives toward want (0: none; the
-//  skill itself has the code of 1).  This is what the scorer reads.
-void jm_taxonomy_credit_codes (const jm_taxonomy_t *self, const uint16_t *skills, int count,
-                               uint8_t codes [JM_MAX_SKILLS]);
-
 //  The coded credit matrix: row `have` (stride bytes apart) holds the code
 //  of the credit `have` gives toward each skill.  Borrowed.
 const uint8_t *jm_taxonomy_credit_code_rows (const jm_taxonomy_t *self, int *stride);

@@ -1,6 +1,7 @@
 /*  jm_store: the connection, the pending buffer and round trips.  See
-    jm_store.h.  The batched calls and Lua scripts are in jm_store_calls.c,
-    results and rankings in jm_store_results.c; what they share is in
+    jm_store.h.  The table of Lua scripts is in jm_store_scripts.c (below
+    this file), the batched calls in jm_store_calls.c and results and
+    rankings in jm_store_results.c (above it); what they share is in
     jm_store_internal.h.
 
     How it works.  Commands are formatted as RESP straight into byte buffers
@@ -669,6 +670,12 @@ s_lost_io (jm_store_t *self, const char *why)
     s_lost (self, reason);
 }
 
+bool
+jm_store__stream_open (const jm_store_t *self)
+{
+    return self->stream_read < self->stream_commands;
+}
+
 //  Sends bytes and hands each reply to fn; see jm_store_internal.h.
 //  Sends the commands.  A batch's bytes go straight from our buffer to the
 //  socket: hiredis would first copy them all into its own output buffer,
@@ -680,7 +687,7 @@ static int
 s_send (jm_store_t *self, const char *bytes, size_t len)
 {
     if (jm_store__stream_open (self))
-        jm_store__stream_end (self);    //  its replies come first on the wire
+        self->stream_end (self);        //  its replies come first on the wire
     if (!jm_store__up (self))
         return -1;
     if (self->cluster) {
@@ -1070,6 +1077,58 @@ s_report_return (jm_store_t *self, uint64_t replayed)
 
 
 //  --------------------------------------------------------------------------
+//  Lua scripts: loaded into Redis (SCRIPT LOAD) after each connection and
+//  after NOSCRIPT; the table of them is in jm_store_scripts.c
+
+static void
+s_on_script_load (jm_store_t *self, size_t index, redisReply *reply, void *arg)
+{
+    jm_store_script_t *script = self->scripts [index];
+    int *failed = arg;
+    if (reply->type != REDIS_REPLY_STRING) {
+        jm_log_error ("redis %s: SCRIPT LOAD of %s failed: %s", self->endpoint, script->name,
+                      reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+        *failed = 1;
+    }
+    else
+    if (reply->len != 40 || memcmp (reply->str, script->sha, 40) != 0) {
+        //  our SHA-1 disagrees with Redis: a bug here, so trust Redis
+        jm_log_error ("redis %s: script %s has SHA-1 %.*s, we computed %s", self->endpoint,
+                      script->name, (int) reply->len, reply->str, script->sha);
+        snprintf (script->sha, sizeof script->sha, "%.*s", (int) reply->len, reply->str);
+    }
+}
+
+//  Loads every registered script when Redis may not know them.  Returns 0,
+//  or -1 when Redis is not available.
+int
+jm_store__scripts_ready (jm_store_t *self)
+{
+    if (!self->scripts_dirty || self->script_count == 0) {
+        self->scripts_dirty = false;
+        return 0;
+    }
+    if (!jm_store__up (self))
+        return -1;
+    jm_store__bytes_t commands = { 0 };
+    for (size_t i = 0; i < self->script_count; i++) {
+        const char *argv [] = { "SCRIPT", "LOAD", self->scripts [i]->text };
+        size_t argvlen [] = { 6, 4, strlen (self->scripts [i]->text) };
+        jm_store__bytes_command (&commands, 3, argv, argvlen);
+    }
+    int failed = 0;
+    int rc = jm_store__round_trip (self, commands.data, commands.len, self->script_count,
+                                   s_on_script_load, &failed);
+    jm_store__bytes_free (&commands);
+    if (rc)
+        return -1;
+    //  A script Redis refuses (a syntax error) fails each call instead
+    self->scripts_dirty = false;
+    return 0;
+}
+
+
+//  --------------------------------------------------------------------------
 //  Pending writes
 
 //  Prepares the pending buffer for a new entry: resets it when empty,
@@ -1427,7 +1486,8 @@ jm_store_destroy (jm_store_t **self_p)
     free (self->entries);
     jm_store__bytes_free (&self->scratch);
     jm_buf_free (&self->value);
-    jm_store__stream_end (self);
+    if (self->stream_end)
+        self->stream_end (self);
     free (self->slots);
     jm_store__scripts_free (self);
     free (self);

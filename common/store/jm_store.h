@@ -1,10 +1,10 @@
 /*  jm_store: the only module that talks to Redis.
 
     A matcher works in batches, and so does the store: one pipelined round
-    trip looks up the cached results of a whole batch (jm_store_lookup, or
-    jm_store_lookup_start and _next, which read each hit from the socket
-    only when the caller gets to it, so a batch's hits are never all held
-    at once), and one pipelined round trip writes the batch's new results
+    trip looks up the cached results of a whole batch (jm_store_lookup_start
+    and _next, which read each hit from the socket only when the caller
+    gets to it, so a batch's hits are never all held at once), and one
+    pipelined round trip writes the batch's new results
     (jm_store_write_many queues, jm_store_flush sends).  No call costs a round
     trip per item.
 
@@ -114,8 +114,6 @@ typedef struct {
     const char *fingerprint;        //  "<version>:<hex hash of normalized profile>"
     const char *json;               //  full result JSON text
     size_t json_len;                //  bytes in json; 0 means strlen (json)
-    const char *json_tail;          //  stored right after json, or NULL: e.g. the "}"
-                                    //  that a reply's copy of the JSON writes later
     //  Optional, for ranking pages: when band is set, the hash also gets
     //  band, name (when not NULL) and required, the candidate is added to
     //  the band's ranking <ns>:rank:<job>:<version>:<band> and removed from
@@ -311,14 +309,10 @@ jm_store_t *jm_store_new_from_config (struct _jm_config_t *config,
 void jm_store_destroy (jm_store_t **self_p);
 
 //  Looks up count items in one pipelined round trip (HGET of each one's
-//  record, some 30 bytes).  Fills hit of every item.  Returns the number of hits, or -1 when Redis is not available:
-//  then every item is a miss, and the call did not block longer than one
-//  connect attempt (none at all while backing off).  Items with invalid ids
-//  or error replies are misses.
-int jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count);
-
-//  The same, streamed: sends the lookups of count items and returns at once
-//  (0, or -1 when Redis is not available: every item a miss).  Then
+//  record, some 30 bytes), streamed: sends the lookups and returns at once
+//  (0, or -1 when Redis is not available: every item a miss, and the call
+//  did not block longer than one connect attempt, none at all while
+//  backing off).  Items with invalid ids or error replies are misses.  Then
 //  jm_store_lookup_next hands over each item's result in order, reading
 //  each hit from the socket only then, so the hits of a large batch are
 //  never held all at once.  items stay the caller's, and must live until
@@ -330,12 +324,6 @@ int jm_store_lookup_start (jm_store_t *self, jm_store_lookup_t *items, size_t co
 //  every reply is read; a call that must use the connection first reads
 //  the rest, whose items are then misses).
 bool jm_store_lookup_next (jm_store_t *self, size_t item);
-
-//  Same as jm_store_lookup, sending the commands of extra (plain reads,
-//  e.g. GET of a counter) in the same round trip and keeping their replies
-//  in extra (none when the round trip failed).  extra may be NULL.
-int jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
-                          jm_store_calls_t *extra);
 
 //  Queues the writes of count results as one pending entry, in one
 //  MULTI/EXEC: each result's SET of its key to its stored value (see

@@ -1,14 +1,12 @@
-/*  jm_store_calls: replies, batched calls and Lua scripts of jm_store.
+/*  jm_store_calls: replies and batched calls of jm_store.
 
     A jm_store_calls_t collects commands in RESP in one buffer; jm_store_run
     sends them in pipelined round trips and copies every hiredis reply into
-    a jm_reply_t, so no file outside the store sees a hiredis type.  Scripts
-    are named by their SHA-1 (jm_sha1), so EVALSHA can be queued before Redis
-    has seen them; they are loaded (SCRIPT LOAD) after each connection and
-    again after NOSCRIPT.  See jm_store.h and jm_store_internal.h.          */
+    a jm_reply_t, so no file outside the store sees a hiredis type.  A call
+    of a Lua script (EVALSHA) that Redis did not know (NOSCRIPT) goes again
+    once the scripts are loaded.  See jm_store.h and jm_store_internal.h.   */
 #include "jm_store_internal.h"
 #include "jm_log.h"
-#include "jm_sha1.h"
 #include "jm_alloc.h"
 
 #include <assert.h>
@@ -18,100 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct _jm_store_script_t {
-    char *name;
-    char *text;
-    char sha [41];
-};
 
-
-//  --------------------------------------------------------------------------
-//  Lua scripts: named by SHA-1 so EVALSHA can be queued before Redis has
-//  seen the script, and SCRIPT LOAD after each connection
-
-static void
-s_on_script_load (jm_store_t *self, size_t index, redisReply *reply, void *arg)
-{
-    jm_store_script_t *script = self->scripts [index];
-    int *failed = arg;
-    if (reply->type != REDIS_REPLY_STRING) {
-        jm_log_error ("redis %s: SCRIPT LOAD of %s failed: %s", self->endpoint, script->name,
-                      reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
-        *failed = 1;
-    }
-    else
-    if (reply->len != 40 || memcmp (reply->str, script->sha, 40) != 0) {
-        //  our SHA-1 disagrees with Redis: a bug here, so trust Redis
-        jm_log_error ("redis %s: script %s has SHA-1 %.*s, we computed %s", self->endpoint,
-                      script->name, (int) reply->len, reply->str, script->sha);
-        snprintf (script->sha, sizeof script->sha, "%.*s", (int) reply->len, reply->str);
-    }
-}
-
-//  Loads every registered script when Redis may not know them.  Returns 0,
-//  or -1 when Redis is not available.
-int
-jm_store__scripts_ready (jm_store_t *self)
-{
-    if (!self->scripts_dirty || self->script_count == 0) {
-        self->scripts_dirty = false;
-        return 0;
-    }
-    if (!jm_store__up (self))
-        return -1;
-    jm_store__bytes_t commands = { 0 };
-    for (size_t i = 0; i < self->script_count; i++) {
-        const char *argv [] = { "SCRIPT", "LOAD", self->scripts [i]->text };
-        size_t argvlen [] = { 6, 4, strlen (self->scripts [i]->text) };
-        jm_store__bytes_command (&commands, 3, argv, argvlen);
-    }
-    int failed = 0;
-    int rc = jm_store__round_trip (self, commands.data, commands.len, self->script_count,
-                                   s_on_script_load, &failed);
-    jm_store__bytes_free (&commands);
-    if (rc)
-        return -1;
-    //  A script Redis refuses (a syntax error) fails each call instead
-    self->scripts_dirty = false;
-    return 0;
-}
-
-const jm_store_script_t *
-jm_store_script (jm_store_t *self, const char *name, const char *text)
-{
-    assert (self && name && text);
-    jm_store_script_t *script = jm_calloc (1, sizeof *script);
-    script->name = jm_strdup (name);
-    script->text = jm_strdup (text);
-    jm_sha1_hex (text, strlen (text), script->sha);
-    self->scripts = jm_realloc (self->scripts, (self->script_count + 1) * sizeof (jm_store_script_t *));
-    self->scripts [self->script_count++] = script;
-    self->scripts_dirty = true;
-    if (self->cluster)
-        jm_cluster_script (self->cluster, text);
-    return script;
-}
-
-void
-jm_store__scripts_to_cluster (jm_store_t *self)
-{
-    for (size_t i = 0; i < self->script_count; i++)
-        jm_cluster_script (self->cluster, self->scripts [i]->text);
-}
-
-
-void
-jm_store__scripts_free (jm_store_t *self)
-{
-    for (size_t i = 0; i < self->script_count; i++) {
-        free (self->scripts [i]->name);
-        free (self->scripts [i]->text);
-        free (self->scripts [i]);
-    }
-    free (self->scripts);
-    self->scripts = NULL;
-    self->script_count = 0;
-}
 
 //  --------------------------------------------------------------------------
 //  Replies and calls

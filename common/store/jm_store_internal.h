@@ -1,12 +1,18 @@
 /*  jm_store_internal: what the files of the store share.  Private to
     jm_store*.c: no other file includes it, so no other file sees hiredis.
 
-    The store is one class split over three files:
+    The store is one class split over four files, each calling only those
+    above it in this list:
+        jm_store_scripts.c  the table of Lua scripts
         jm_store.c          options, URL, connection and reconnection, the
-                            pending buffer, round trips, flush, getters
-        jm_store_calls.c    replies, batched calls, Lua scripts
+                            pending buffer, round trips, flush, getters,
+                            loading the scripts into Redis
+        jm_store_calls.c    replies, batched calls
         jm_store_results.c  result lookups and writes, profiles, rankings
-    Names here start with jm_store__ (two underscores): internal, not API. */
+    What the connection must have done by a file below it (end a streamed
+    lookup before anything else goes on the wire) goes through a hook that
+    file sets.  Names here start with jm_store__ (two underscores):
+    internal, not API.                                                      */
 #ifndef JM_STORE_INTERNAL_H
 #define JM_STORE_INTERNAL_H
 
@@ -42,6 +48,13 @@ typedef struct {
     size_t len;
     uint32_t commands;
 } jm_store__entry_t;
+
+//  A Lua script of the store (jm_store_script), named by its SHA-1.
+struct _jm_store_script_t {
+    char *name;
+    char *text;
+    char sha [41];
+};
 
 struct _jm_store_t {
     //  Where Redis is, and who we are there
@@ -119,6 +132,9 @@ struct _jm_store_t {
     redisReply *stream_reply;       //  the hit of item stream_hit, or NULL
     size_t stream_hit;
     char stream_refused [200];      //  a refusal among its replies
+    void (*stream_end) (jm_store_t *self);  //  jm_store__stream_end, set by the first
+                                            //  streamed lookup: called before anything
+                                            //  else goes on the wire, and when destroyed
 
     //  Lua scripts: loaded after each connection and after NOSCRIPT
     jm_store_script_t **scripts;
@@ -147,6 +163,16 @@ struct _jm_store_calls_t {
     bool answered;
 };
 
+
+//  --------------------------------------------------------------------------
+//  jm_store_scripts.c
+
+//  Registers the store's scripts with its new cluster client, which loads
+//  them into every master it connects to.
+void jm_store__scripts_to_cluster (jm_store_t *self);
+
+//  Frees the store's registered scripts.
+void jm_store__scripts_free (jm_store_t *self);
 
 //  --------------------------------------------------------------------------
 //  jm_store.c
@@ -208,11 +234,6 @@ int jm_store__refused (jm_store_t *self, const char *refused);
 //  True while replies of a streamed lookup are still to be read.
 bool jm_store__stream_open (const jm_store_t *self);
 
-//  Reads what is left of a streamed lookup (its items not handed out yet
-//  are misses) and frees its last reply: before anything else goes on the
-//  wire.
-void jm_store__stream_end (jm_store_t *self);
-
 //  Makes sure the store is connected, connecting when a retry is due.
 //  Returns true when connected.
 bool jm_store__ensure (jm_store_t *self);
@@ -226,6 +247,10 @@ size_t jm_store__pending_begin (jm_store_t *self);
 //  to watch, jm_store_pending_fill).  Returns 0.
 int jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands);
 
+//  Loads every registered script when Redis may not know them.  Returns 0,
+//  or -1 when Redis is not available.
+int jm_store__scripts_ready (jm_store_t *self);
+
 //  --------------------------------------------------------------------------
 //  jm_store_calls.c
 
@@ -233,17 +258,6 @@ int jm_store__pending_commit (jm_store_t *self, size_t start, uint32_t commands)
 //  arguments (argvlen NULL: strings), to bytes.
 void jm_store__bytes_script (jm_store__bytes_t *bytes, const jm_store_script_t *script,
                              int numkeys, int argc, const char **argv, const size_t *argvlen);
-
-//  Loads every registered script when Redis may not know them.  Returns 0,
-//  or -1 when Redis is not available.
-int jm_store__scripts_ready (jm_store_t *self);
-
-//  Registers the store's scripts with its new cluster client, which loads
-//  them into every master it connects to.
-void jm_store__scripts_to_cluster (jm_store_t *self);
-
-//  Frees the store's registered scripts.
-void jm_store__scripts_free (jm_store_t *self);
 
 //  Copies a hiredis reply (and its elements) into out.
 void jm_store__reply_copy (jm_reply_t *out, const redisReply *in);
@@ -261,5 +275,13 @@ void jm_store__calls_prepare (jm_store_calls_t *self);
 //  After a round trip: sends again, one by one, the scripts Redis did not
 //  know, once they are loaded.  Returns 0, or -1 when Redis is not available.
 int jm_store__calls_retry_noscript (jm_store_t *self, jm_store_calls_t *calls);
+
+//  --------------------------------------------------------------------------
+//  jm_store_results.c
+
+//  Reads what is left of a streamed lookup (its items not handed out yet
+//  are misses) and frees its last reply: before anything else goes on the
+//  wire.  The connection calls it through self->stream_end.
+void jm_store__stream_end (jm_store_t *self);
 
 #endif

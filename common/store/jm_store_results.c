@@ -119,18 +119,6 @@ jm_store_calls_add_result_head (jm_store_calls_t *self, const char *key)
 //  --------------------------------------------------------------------------
 //  Lookups
 
-static bool s_lookup_hit (const jm_store_t *self, const jm_store_lookup_t *item,
-                          const redisReply *reply);
-
-static void
-s_on_lookup_reply (jm_store_t *self, size_t index, redisReply *reply, void *arg)
-{
-    jm_store_lookup_t *items = arg;
-    size_t item = self->slots [index];
-    if (s_lookup_hit (self, &items [item], reply))
-        items [item].hit = true;
-}
-
 //  True when reply holds a compact record (jm_record) whose fingerprint is
 //  the one item wants now.  An undecodable record is a miss (logged).
 static bool
@@ -154,23 +142,6 @@ s_lookup_hit (const jm_store_t *self, const jm_store_lookup_t *item, const redis
     char fingerprint [JM_RECORD_FP_MAX];
     jm_record_fingerprint (&record, fingerprint);
     return strcmp (fingerprint, item->fingerprint) == 0;
-}
-
-//  Lookup replies go to the items; those after them to the extra calls.
-typedef struct {
-    jm_store_lookup_t *items;
-    size_t commands;                //  lookup commands; the rest are extra
-    jm_store_calls_t *extra;
-} s_lookup_t;
-
-static void
-s_on_lookup_or_extra (jm_store_t *self, size_t index, redisReply *reply, void *arg)
-{
-    s_lookup_t *lookup = arg;
-    if (index < lookup->commands)
-        s_on_lookup_reply (self, index, reply, lookup->items);
-    else
-        jm_store__reply_copy (&lookup->extra->replies [index - lookup->commands], reply);
 }
 
 //  Makes every item a miss until its reply says otherwise, and counts them.
@@ -211,63 +182,10 @@ s_format_hgets (jm_store_t *self, const jm_store_lookup_t *items, size_t count)
     return commands;
 }
 
-int
-jm_store_lookup (jm_store_t *self, jm_store_lookup_t *items, size_t count)
-{
-    return jm_store_lookup_with (self, items, count, NULL);
-}
-
-int
-jm_store_lookup_with (jm_store_t *self, jm_store_lookup_t *items, size_t count,
-                      jm_store_calls_t *extra)
-{
-    assert (self);
-    assert (items || count == 0);
-    size_t extra_count = extra ? extra->count : 0;
-    if (extra)
-        jm_store__calls_clear_replies (extra);
-    s_lookups_clear (self, items, count);
-    if (count == 0 && extra_count == 0)
-        return 0;
-    if (!jm_store__ensure (self) || (extra_count && jm_store__scripts_ready (self)))
-        return -1;
-    size_t commands = s_format_hgets (self, items, count);
-    if (commands == 0 && extra_count == 0)
-        return 0;
-    if (extra_count) {
-        jm_store__bytes_append (&self->scratch, extra->bytes.data, extra->bytes.len);
-        jm_store__calls_prepare (extra);
-    }
-    s_lookup_t lookup = { items, commands, extra };
-    if (jm_store__round_trip (self, self->scratch.data, self->scratch.len, commands + extra_count,
-                              s_on_lookup_or_extra, &lookup)
-    ||  (extra_count && jm_store__calls_retry_noscript (self, extra))) {
-        for (size_t i = 0; i < count; i++)
-            items [i].hit = false;
-        if (extra)
-            jm_store__calls_clear_replies (extra);
-        return -1;
-    }
-    if (extra)
-        extra->answered = true;
-    int hits = 0;
-    for (size_t i = 0; i < count; i++)
-        hits += items [i].hit;
-    self->stats.hits += (uint64_t) hits;
-    return hits;
-}
-
-
 //  --------------------------------------------------------------------------
 //  Streamed lookups: each hit is read from the socket when the caller
 //  reaches its item, so a batch's cached results are never all held at
 //  once (the caller copies each where it goes).
-
-bool
-jm_store__stream_open (const jm_store_t *self)
-{
-    return self->stream_read < self->stream_commands;
-}
 
 //  Frees the hit read ahead, if any.
 static void
@@ -320,6 +238,7 @@ jm_store_lookup_start (jm_store_t *self, jm_store_lookup_t *items, size_t count)
     assert (self);
     assert (items || count == 0);
     jm_store__stream_end (self);
+    self->stream_end = jm_store__stream_end;
     s_lookups_clear (self, items, count);
     if (count == 0 || !jm_store__ensure (self))
         return count ? -1 : 0;
@@ -496,11 +415,10 @@ s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t 
         set_len [4] = (size_t) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
         argc = 5;
     }
-    //  the value: the header line, then the JSON and its tail
-    const char *tails [] = { result->json, result->json_tail };
-    size_t tail_lens [] = { json_len, result->json_tail ? strlen (result->json_tail) : 0 };
-    jm_store__bytes_command_joined (out, argc, set, set_len, 2, tails, tail_lens,
-                                    result->json_tail ? 2 : 1);
+    //  the value: the header line, then the JSON
+    const char *tails [] = { result->json };
+    size_t tail_lens [] = { json_len };
+    jm_store__bytes_command_joined (out, argc, set, set_len, 2, tails, tail_lens, 1);
     return 1 + s_format_record (self, out, result);
 }
 

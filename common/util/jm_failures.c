@@ -12,6 +12,16 @@
 #include <string.h>
 #include <time.h>
 
+//  One failed request.
+typedef struct {
+    int64_t time_ms;                        //  wall clock, ms since the epoch
+    char service [JM_FAILURE_SERVICE_SIZE];
+    char code [JM_FAILURE_CODE_SIZE];
+    int attempts;                           //  dispatches to workers, 0: never dispatched
+    char client [JM_FAILURE_CLIENT_SIZE];
+    char source [JM_FAILURE_SOURCE_SIZE];
+} jm_failure_t;
+
 struct _jm_failures_t {
     jm_failure_t *entries;
     size_t capacity;
@@ -75,13 +85,6 @@ jm_failures_add (jm_failures_t *self, int64_t time_ms, const char *service,
     self->total++;
 }
 
-size_t
-jm_failures_size (jm_failures_t *self)
-{
-    assert (self);
-    return self->size;
-}
-
 uint64_t
 jm_failures_total (jm_failures_t *self)
 {
@@ -89,10 +92,11 @@ jm_failures_total (jm_failures_t *self)
     return self->total;
 }
 
-const jm_failure_t *
-jm_failures_get (jm_failures_t *self, size_t index)
+//  The entry index places from the newest (0: the newest); NULL when the
+//  ring holds fewer.
+static const jm_failure_t *
+s_get (jm_failures_t *self, size_t index)
 {
-    assert (self);
     if (index >= self->size)
         return NULL;
     size_t position = (self->next + self->capacity - 1 - index) % self->capacity;
@@ -223,7 +227,7 @@ jm_failures_json (jm_failures_t *self, size_t limit, int64_t now_ms)
     assert (self);
     json_t *array = jm_alloc_check (json_array (), "JSON array");
     for (size_t index = 0; index < limit && index < self->size; index++) {
-        const jm_failure_t *entry = jm_failures_get (self, index);
+        const jm_failure_t *entry = s_get (self, index);
         char time_text [40];
         s_iso_time (entry->time_ms, time_text, sizeof time_text);
         json_t *object = jm_alloc_check (json_object (), "JSON object");

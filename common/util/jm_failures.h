@@ -36,16 +36,6 @@
 #define JM_FAILURES_REQUEST_MAX     1024    //  bytes of a jobmatch.system request body
 #define JM_FAILURES_REPLY_SCAN      256     //  bytes of a reply read for its error code
 
-//  One failed request.
-typedef struct {
-    int64_t time_ms;                        //  wall clock, ms since the epoch
-    char service [JM_FAILURE_SERVICE_SIZE];
-    char code [JM_FAILURE_CODE_SIZE];
-    int attempts;                           //  dispatches to workers, 0: never dispatched
-    char client [JM_FAILURE_CLIENT_SIZE];
-    char source [JM_FAILURE_SOURCE_SIZE];
-} jm_failure_t;
-
 typedef struct _jm_failures_t jm_failures_t;
 
 //  Creates a ring that keeps the last capacity entries (1..JM_FAILURES_MAX).
@@ -66,18 +56,9 @@ void
                      size_t service_size, const char *code, int attempts,
                      const char *client, const char *source);
 
-//  How many entries the ring holds now (at most its capacity).
-size_t
-    jm_failures_size (jm_failures_t *self);
-
 //  How many entries were ever added (held or overwritten).
 uint64_t
     jm_failures_total (jm_failures_t *self);
-
-//  The entry index places from the newest (0: the newest), borrowed until
-//  the next add; NULL when index >= jm_failures_size.
-const jm_failure_t *
-    jm_failures_get (jm_failures_t *self, size_t index);
 
 //  Returns the newest limit entries, newest first, as a new JSON array of
 //  {"time": "2026-12-07T18:50:00.123Z", "age_ms", "service", "code",

@@ -356,10 +356,3 @@ jm_curve_store_size (jm_curve_store_t *self)
     assert (self);
     return zhashx_size (self->keys);
 }
-
-const char *
-jm_curve_store_directory (jm_curve_store_t *self)
-{
-    assert (self);
-    return self->directory;
-}

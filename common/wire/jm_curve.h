@@ -100,8 +100,4 @@ bool
 size_t
     jm_curve_store_size (jm_curve_store_t *self);
 
-//  The directory; borrowed.
-const char *
-    jm_curve_store_directory (jm_curve_store_t *self);
-
 #endif

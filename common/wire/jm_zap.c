@@ -31,7 +31,6 @@ typedef struct _domain_t domain_t;
 struct _domain_t {
     char name [DOMAIN_MAX];
     rule_t *rules;              //  tried in order
-    uint64_t allowed;
     uint64_t denied;
     domain_t *next;
 };
@@ -211,10 +210,8 @@ s_decide (jm_zap_t *self, zframe_t **frames, size_t count, char *user_id, size_t
         else
             snprintf (why, why_size, "key not allowed in domain '%s'", domain_name);
     }
-    if (allowed) {
-        domain->allowed++;
+    if (allowed)
         jm_log_debug ("ZAP: allowed %s on '%s' from %s", user_id, domain_name, address);
-    }
     else {
         if (domain)
             domain->denied++;
@@ -269,14 +266,6 @@ jm_zap_denied (jm_zap_t *self, const char *domain_name)
     assert (self);
     domain_t *domain = s_domain_lookup (self, domain_name);
     return domain? domain->denied: 0;
-}
-
-uint64_t
-jm_zap_allowed (jm_zap_t *self, const char *domain_name)
-{
-    assert (self);
-    domain_t *domain = s_domain_lookup (self, domain_name);
-    return domain? domain->allowed: 0;
 }
 
 const char *

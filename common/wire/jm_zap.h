@@ -64,10 +64,6 @@ void
 uint64_t
     jm_zap_denied (jm_zap_t *self, const char *domain);
 
-//  Peers allowed on sockets of domain so far.
-uint64_t
-    jm_zap_allowed (jm_zap_t *self, const char *domain);
-
 //  The role in a User-Id this handler gave ("admin:KEY" -> "admin"), copied
 //  into buffer; "" when user_id is NULL or has no role.  Returns buffer.
 const char *

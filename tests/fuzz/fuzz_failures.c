@@ -45,13 +45,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     for (int round = 0; round < 4; round++)
         jm_failures_add (ring, (int64_t) size * 1000 * round, (const char *) data, size, text,
                          round, text, text);
-    for (size_t index = 0; index < jm_failures_size (ring); index++) {
-        const jm_failure_t *entry = jm_failures_get (ring, index);
-        FUZZ_CHECK (s_printable (entry->service) && s_printable (entry->code)
-                    && s_printable (entry->client) && s_printable (entry->source),
-                    "stored text is printable");
-    }
     json_t *array = jm_failures_json (ring, 10, 0);
+    for (size_t index = 0; index < json_array_size (array); index++) {
+        json_t *entry = json_array_get (array, index);
+        static const char *fields [] = { "service", "code", "client", "source" };
+        for (size_t field = 0; field < 4; field++) {
+            const char *text = json_string_value (json_object_get (entry, fields [field]));
+            FUZZ_CHECK (text && s_printable (text), "stored text is printable");
+        }
+    }
     char *dumped = json_dumps (array, 0);
     FUZZ_CHECK (dumped && json_array_size (array) == 3, "the ring dumps as JSON");
     free (dumped);

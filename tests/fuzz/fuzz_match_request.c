@@ -98,8 +98,6 @@ s_candidate (const jm_json_t *object)
     }
     jm_buf_free (&first);
     jm_buf_free (&second);
-    json_t *json = jm_candidate_to_json (candidate, taxonomy);
-    json_decref (json);
     jm_candidate_destroy (&again);
     jm_candidate_destroy (&candidate);
     jm_buf_free (&out);

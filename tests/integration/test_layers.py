@@ -38,8 +38,8 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 DEFINITION = re.compile(r"^([^\n]*)\n([a-z_][a-z0-9_]*)\s*\(", re.M)
 IDENTIFIER = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 # Folders whose files still call each other in a circle, and who breaks it
+# (none: a new circle fails the test)
 KNOWN_CIRCLES = {
-    "common/store": "the store rewrite (issue 18): jm_store.c, jm_store_calls.c, jm_store_results.c",
 }
 
 

@@ -195,7 +195,6 @@ JM_TEST (curve_store_reads_and_reloads_a_directory)
     JM_CHECK (jm_curve_store_contains (store, first));
     JM_CHECK (jm_curve_store_contains (store, second));
     JM_CHECK (!jm_curve_store_contains (store, "0000000000000000000000000000000000000000"));
-    JM_CHECK_STR (jm_curve_store_directory (store), dir);
 
     //  a key added later is seen after the recheck interval; a removed one goes
     zclock_sleep (1100);
@@ -322,7 +321,6 @@ JM_TEST (zap_allows_keys_per_domain)
         zmsg_destroy (&msg);
         zsock_destroy (&client);
     }
-    JM_CHECK_INT (jm_zap_allowed (zap, "clients"), 2);
 
     //  a worker's key and an unknown key on the clients socket: nothing arrives
     const char *refused [] = { "workers/matcher", "others/stranger" };

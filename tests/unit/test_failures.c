@@ -9,22 +9,33 @@ s_add (jm_failures_t *ring, int64_t time_ms, const char *service, const char *co
     jm_failures_add (ring, time_ms, service, strlen (service), code, 1, "00801e4a2b", "gateway");
 }
 
+//  Field name of the entry index places from the newest, as the ring's
+//  JSON says it ("" when there is none).
+static const char *
+s_field (json_t *entries, size_t index, const char *name)
+{
+    const char *text = json_string_value (json_object_get (json_array_get (entries, index), name));
+    return text ? text : "";
+}
+
 JM_TEST (failures_newest_first_and_bounded)
 {
     jm_failures_t *ring = jm_failures_new (3);
-    JM_CHECK_INT (jm_failures_size (ring), 0);
-    JM_CHECK (jm_failures_get (ring, 0) == NULL);
+    json_t *entries = jm_failures_json (ring, 10, 0);
+    JM_CHECK_INT (json_array_size (entries), 0);
+    json_decref (entries);
     for (int index = 1; index <= 5; index++) {
         char service [16];
         snprintf (service, sizeof service, "svc%d", index);
         s_add (ring, 1000 * index, service, "busy");
     }
-    JM_CHECK_INT (jm_failures_size (ring), 3);
     JM_CHECK_INT (jm_failures_total (ring), 5);
-    JM_CHECK_STR (jm_failures_get (ring, 0)->service, "svc5");
-    JM_CHECK_STR (jm_failures_get (ring, 1)->service, "svc4");
-    JM_CHECK_STR (jm_failures_get (ring, 2)->service, "svc3");
-    JM_CHECK (jm_failures_get (ring, 3) == NULL);
+    entries = jm_failures_json (ring, 10, 0);
+    JM_CHECK_INT (json_array_size (entries), 3);
+    JM_CHECK_STR (s_field (entries, 0, "service"), "svc5");
+    JM_CHECK_STR (s_field (entries, 1, "service"), "svc4");
+    JM_CHECK_STR (s_field (entries, 2, "service"), "svc3");
+    json_decref (entries);
     jm_failures_destroy (&ring);
     JM_CHECK (ring == NULL);
     jm_failures_destroy (&ring);            //  NULL is fine
@@ -38,12 +49,13 @@ JM_TEST (failures_text_cleaned_and_cut)
     memset (client, 'f', sizeof client - 1);
     client [sizeof client - 1] = 0;
     jm_failures_add (ring, 0, "a\x01\xc3\xa9zIGNORED", 5, "worker_lost", 2, client, NULL);
-    const jm_failure_t *got = jm_failures_get (ring, 0);
-    JM_CHECK_STR (got->service, "a???z");
-    JM_CHECK_STR (got->code, "worker_lost");
-    JM_CHECK_INT (got->attempts, 2);
-    JM_CHECK_INT (strlen (got->client), JM_FAILURE_CLIENT_SIZE - 1);
-    JM_CHECK_STR (got->source, "");
+    json_t *entries = jm_failures_json (ring, 10, 0);
+    JM_CHECK_STR (s_field (entries, 0, "service"), "a???z");
+    JM_CHECK_STR (s_field (entries, 0, "code"), "worker_lost");
+    JM_CHECK_INT (json_integer_value (json_object_get (json_array_get (entries, 0), "attempts")), 2);
+    JM_CHECK_INT (strlen (s_field (entries, 0, "client")), JM_FAILURE_CLIENT_SIZE - 1);
+    JM_CHECK_STR (s_field (entries, 0, "source"), "");
+    json_decref (entries);
     jm_failures_destroy (&ring);
 }
 

@@ -93,7 +93,10 @@ s_compare (jm_engine_t *engine, jm_recompute_t *recompute, json_t *object, int v
         jm_job_set_version (job, version);
         jm_buf_reset (&fresh);
         jm_buf_reset (&again);
-        double score = jm_engine_score (engine, job, candidate, &fresh);
+        jm_result_t result;
+        jm_score_explain (job, candidate, &result);
+        jm_result_write_json (&result, job, candidate, &fresh);
+        double score = result.score;
         char *text = s_stored_job (job);
         const jm_job_t *stored = jm_recompute_job (recompute, text, strlen (text), version, &err);
         JM_CHECK_MSG (stored, "job %s: %s", jm_job_id (job), err.message);

@@ -103,6 +103,20 @@ s_write (jm_store_t *store, const char *job, const char *version, const char *ca
     return rc;
 }
 
+//  Looks up count items as the matcher does (jm_store_lookup_start, then
+//  jm_store_lookup_next of each).  Returns the hits, or -1 when Redis was
+//  not available (every item then a miss).
+static int
+s_lookup (jm_store_t *store, jm_store_lookup_t *items, size_t count)
+{
+    if (jm_store_lookup_start (store, items, count))
+        return -1;
+    int hits = 0;
+    for (size_t i = 0; i < count; i++)
+        hits += jm_store_lookup_next (store, i);
+    return count && !jm_store_connected (store) ? -1 : hits;
+}
+
 //  Ticks until the store is connected with nothing pending, at most 3 s.
 static bool
 s_tick_until_idle (jm_store_t *store)
@@ -322,7 +336,7 @@ JM_TEST (store_unreachable_at_start)
     JM_REQUIRE (store);
     JM_CHECK (!jm_store_connected (store));
     jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:00000000:t:00000000313a6162" };
-    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    JM_CHECK_INT (s_lookup (store, &item, 1), -1);
     JM_CHECK (!item.hit);
     JM_CHECK_INT (s_write (store, "j", "1", "c", 0.5, "1:00000000:t:00000000313a6162"), 0);
     JM_CHECK_INT (jm_store_flush (store), -1);
@@ -424,7 +438,7 @@ JM_TEST (store_write_then_lookup)
         { .job = "j2", .candidate = "c1", .fingerprint = "1:00000000:t:00000076313a6363" },
         { .job = "", .candidate = "c1", .fingerprint = "1:00000000:t:00000076313a6363" },       //  invalid id
     };
-    JM_CHECK_INT (jm_store_lookup (store, items, 5), 3);
+    JM_CHECK_INT (s_lookup (store, items, 5), 3);
     JM_CHECK (items [0].hit && !items [1].hit && items [2].hit && items [3].hit && !items [4].hit);
     //  a hit is a record with the fingerprint asked: the caller scores again
 
@@ -477,14 +491,17 @@ JM_TEST (store_lookup_streamed)
     s_write (store, "j1", "v3", "c1", 0.8125, "3:00000000:t:00000076333a6161");
     s_write (store, "j1", "v3", "c2", 0.1, "3:00000000:t:00000076333a6262");
     s_write (store, "j2", "v1", "c1", 1.0, "1:00000000:t:00000076313a6363");
-    //  a result whose JSON comes in two pieces
+    //  a result whose JSON is json_len bytes of a longer text
     jm_store_result_t tailed = {
         .job = "j2", .version = "v1", .candidate = "c2", .score = 0.5,
-        .fingerprint = "1:00000000:t:00000076313a6464", .json = "{\"tail\":true,\"x\":1}", .json_len = 18,
-        .json_tail = "}"
+        .fingerprint = "1:00000000:t:00000076313a6464", .json = "{\"tail\":true,\"x\":1}x", .json_len = 19
     };
     JM_CHECK_INT (s_write_one (store, &tailed, NULL), 0);
     JM_CHECK_INT (jm_store_flush (store), 4);
+    char *json = NULL;
+    JM_CHECK_INT (jm_store_read_result (store, "j2", "c2", &json, NULL), 1);
+    JM_CHECK_STR (json, "{\"tail\":true,\"x\":1}");
+    free (json);
 
     jm_store_lookup_t items [] = {
         { .job = "j1", .candidate = "c1", .fingerprint = "3:00000000:t:00000076333a6161" },
@@ -511,10 +528,10 @@ JM_TEST (store_lookup_streamed)
     JM_CHECK_INT (jm_store_lookup_start (store, items, 6), 0);
     JM_CHECK (jm_store_lookup_next (store, 0));
     jm_store_lookup_t probe = { .job = "j3", .candidate = "c9", .fingerprint = "1:00000000:t:00000076313a6565" };
-    JM_CHECK_INT (jm_store_lookup (store, &probe, 1), 1);
+    JM_CHECK_INT (s_lookup (store, &probe, 1), 1);
     JM_CHECK (!jm_store_lookup_next (store, 3));
     JM_CHECK (!jm_store_lookup_next (store, 5));
-    JM_CHECK_INT (jm_store_lookup (store, &probe, 1), 1);
+    JM_CHECK_INT (s_lookup (store, &probe, 1), 1);
 
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
@@ -541,7 +558,7 @@ JM_TEST (store_fingerprint_mismatch_is_miss)
         { .job = "j", .candidate = "c", .fingerprint = NULL },
         { .job = "j", .candidate = "c", .fingerprint = "3:00000000:t:000000333a616263" },
     };
-    JM_CHECK_INT (jm_store_lookup (store, items, 5), 1);
+    JM_CHECK_INT (s_lookup (store, items, 5), 1);
     for (int i = 0; i < 4; i++)
         JM_CHECK_MSG (!items [i].hit, "item %d hit", i);
     JM_CHECK (items [4].hit);
@@ -670,7 +687,7 @@ JM_TEST (store_batch_is_one_round_trip)
 
     jm_store_stats (store, &before);
     clock_gettime (CLOCK_MONOTONIC, &start);
-    JM_CHECK_INT (jm_store_lookup (store, items, 1000), 1000);
+    JM_CHECK_INT (s_lookup (store, items, 1000), 1000);
     double lookup_ms = s_ms_since (&start);
     jm_store_stats (store, &after);
     JM_CHECK_INT (after.round_trips - before.round_trips, 1);
@@ -700,13 +717,13 @@ JM_TEST (store_redis_down_misses_fast_and_pends)
     jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:00000000:t:0000000000313a61" };
     struct timespec start;
     clock_gettime (CLOCK_MONOTONIC, &start);
-    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);     //  finds the loss
+    JM_CHECK_INT (s_lookup (store, &item, 1), -1);     //  finds the loss
     JM_CHECK (!item.hit);
     JM_CHECK (!jm_store_connected (store));
     jm_store_stats_t before, after;
     jm_store_stats (store, &before);
     for (int i = 0; i < 100; i++)
-        JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+        JM_CHECK_INT (s_lookup (store, &item, 1), -1);
     for (int i = 0; i < 5; i++) {
         char candidate [8];
         snprintf (candidate, sizeof candidate, "d%d", i);
@@ -723,7 +740,7 @@ JM_TEST (store_redis_down_misses_fast_and_pends)
     //  After the backoff, one attempt, which fails at once (no socket)
     s_sleep_ms (400);
     clock_gettime (CLOCK_MONOTONIC, &start);
-    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    JM_CHECK_INT (s_lookup (store, &item, 1), -1);
     JM_CHECK (s_ms_since (&start) < 50);
     jm_store_stats (store, &after);
     JM_CHECK_INT (after.connect_attempts, before.connect_attempts + 1);
@@ -766,7 +783,7 @@ JM_TEST (store_restart_replays_in_order)
     JM_REQUIRE (jm_test_redis_restart (redis) == 0);
     //  A lookup that reconnects does not wait for the replay...
     jm_store_lookup_t probe = { .job = "j", .candidate = "none", .fingerprint = "1:00000000:t:0000000000313a61" };
-    for (int waited = 0; waited < 3000 && jm_store_lookup (store, &probe, 1) < 0; waited += 5)
+    for (int waited = 0; waited < 3000 && s_lookup (store, &probe, 1) < 0; waited += 5)
         s_sleep_ms (5);
     JM_CHECK (jm_store_connected (store));
     JM_CHECK_INT (jm_store_pending (store), 102);
@@ -788,7 +805,7 @@ JM_TEST (store_restart_replays_in_order)
                                           .fingerprint = "1:00000000:t:0000000000313a61" };
     }
     items [100] = (jm_store_lookup_t) { .job = "j", .candidate = "twice", .fingerprint = "1:00000000:t:000000313a6e6577" };
-    JM_CHECK_INT (jm_store_lookup (store, items, 101), 101);
+    JM_CHECK_INT (s_lookup (store, items, 101), 101);
     char *score = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j:1", "twice", NULL);
     JM_CHECK (score && strtod (score, NULL) == 0.9);
     free (score);
@@ -900,7 +917,7 @@ JM_TEST (store_key_escaping)
         { .job = "a", .candidate = "b:c", .fingerprint = "1:00000000:t:0000000000313a79" },
         { .job = "job:1", .candidate = "cand 7", .fingerprint = "2:00000000:t:0000000000000a0a" },
     };
-    JM_CHECK_INT (jm_store_lookup (store, items, 3), 3);
+    JM_CHECK_INT (s_lookup (store, items, 3), 3);
     JM_CHECK (items [0].hit && items [1].hit);
 
     //  Invalid ids are refused before anything is queued
@@ -983,7 +1000,7 @@ JM_TEST (store_error_reply_not_retried)
         { .job = "j", .candidate = "c6", .fingerprint = "1:00000000:t:0000000000313a61" },
         { .job = "j", .candidate = "c7", .fingerprint = "1:00000000:t:0000000000313a61" },   //  a longer fingerprint
     };
-    JM_CHECK_INT (jm_store_lookup (store, broken, 5), 0);
+    JM_CHECK_INT (s_lookup (store, broken, 5), 0);
     for (int i = 0; i < 5; i++)
         JM_CHECK_MSG (!broken [i].hit, "c%d hit", i + 3);
     char *json = NULL;
@@ -992,7 +1009,7 @@ JM_TEST (store_error_reply_not_retried)
     JM_CHECK (json == NULL);
     //  the result whose ranking write failed is stored all the same
     jm_store_lookup_t item = { .job = "j", .candidate = "c1", .fingerprint = "1:00000000:t:0000000000313a61" };
-    JM_CHECK_INT (jm_store_lookup (store, &item, 1), 1);
+    JM_CHECK_INT (s_lookup (store, &item, 1), 1);
     JM_CHECK (item.hit);
     //  Same for a queued command Redis rejects
     const char *argv [] = { "NOSUCHCOMMAND", "x" };
@@ -1038,7 +1055,7 @@ JM_TEST (store_send_ahead_then_lookup_in_order)
         { .job = "j", .candidate = "a99", .fingerprint = "1:00000000:t:0000000000313a61" },
         { .job = "j", .candidate = "b49", .fingerprint = "1:00000000:t:0000000000313a62" }
     };
-    JM_CHECK_INT (jm_store_lookup (store, items, 2), 2);
+    JM_CHECK_INT (s_lookup (store, items, 2), 2);
     JM_CHECK (items [0].hit && items [1].hit);
     JM_CHECK_INT (jm_store_pending (store), 0);         //  the lookup read them first
     JM_CHECK_INT (jm_store_flush (store), 0);
@@ -1111,7 +1128,7 @@ s_refusal_keeps_pending (bool send_ahead)
     else
         JM_CHECK_INT (jm_store_flush (store), -1);
     jm_store_lookup_t item = { .job = "j", .candidate = "c0", .fingerprint = "1:00000000:t:0000000000313a61" };
-    JM_CHECK_INT (jm_store_lookup (store, &item, 1), 1);
+    JM_CHECK_INT (s_lookup (store, &item, 1), 1);
     JM_CHECK (item.hit);
     JM_CHECK_INT (jm_store_pending (store), 2);
     JM_CHECK_INT (send_ahead ? jm_store_send (store) : jm_store_flush (store), -1);
@@ -1165,7 +1182,7 @@ JM_TEST (store_command_timeout)
     jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:00000000:t:0000000000313a61" };
     //  The next calls fall in the backoff: no wait at all
     clock_gettime (CLOCK_MONOTONIC, &start);
-    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    JM_CHECK_INT (s_lookup (store, &item, 1), -1);
     JM_CHECK_INT (jm_store_flush (store), -1);      //  unavailable, even with nothing to send
     elapsed = s_ms_since (&start);
     JM_CHECK_MSG (elapsed < 20, "lookup in backoff took %.1f ms", elapsed);

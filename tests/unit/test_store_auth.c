@@ -133,7 +133,7 @@ JM_TEST (store_requirepass_is_an_outage_without_the_password)
     JM_CHECK (!jm_store_connected (store));
     JM_CHECK_INT (s_run_get (store), -1);
     jm_store_lookup_t item = { .job = "j", .candidate = "c", .fingerprint = "1:a" };
-    JM_CHECK_INT (jm_store_lookup (store, &item, 1), -1);
+    JM_CHECK_INT (jm_store_lookup_start (store, &item, 1), -1);
     const char *set [] = { "SET", "jobmatch:k", "v" };
     JM_CHECK_INT (jm_store_append (store, 3, set, NULL), 0);
     usleep (60 * 1000);
