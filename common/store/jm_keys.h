@@ -25,7 +25,8 @@
     The registry's and re-scorer's scripts declare the keys of the job
     versions they touch (jm_keys_job_version).  The version guard, queued
     without waiting for its reply, learns the current version only inside
-    Redis, so it gets key prefixes built here ("<ns>:rank:<job>:") and appends a
+    Redis, so it gets key prefixes built here ("<ns>:rank:<job>:", in a
+    cluster "<ns>:rank:{<job>}:", the job's tag closed) and appends a
     decimal version, and ":<band>" or ":claims"; versions and band names
     need no escaping, so the result is the key the builders below make.
 

@@ -5,11 +5,15 @@
     ones.  The registry keeps the matcher's engine in step with them: the
     first matcher to start puts the built-in profiles there (once each: a
     built-in job a user deleted stays deleted), then every matcher loads all
-    registered jobs with their versions.  Each put, delete, start or end of
-    a re-scoring raises <ns>:jobs:seq; a matcher reads it at most every
-    poll_ms between batches (one GET) and reloads when it moved.
+    registered jobs with their versions.  Each put, delete and end of a
+    re-scoring raises <ns>:jobs:seq; a matcher reads it at most every
+    poll_ms between batches (one GET) and reloads when it moved, and at
+    least every 10 s anyway.
 
-    Every change of a job hash runs as one Lua script, so it is atomic: a put
+    Every change of a job hash runs as one Lua script touching only that
+    job's keys (one slot in a Redis Cluster), so it is atomic; the
+    registry-wide keys (the jobs set, jobs:seq, events) follow in a second,
+    idempotent step (proto/redis-keys.md 3.3, *Two steps*).  A put
     raises the version, stores the job and starts the re-scoring of the
     candidates ranked so far (see rescore.h); a delete drops the job and its
     rankings; the guard, queued after each batch of results, hands results
