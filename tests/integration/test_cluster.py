@@ -52,10 +52,11 @@ class Cluster:
     create with one replica per master.  Looks like harness.Redis to
     stack.Stack: url_for(program) is a seed list of the masters."""
 
-    def __init__(self, masters=3, replicas=1):
+    def __init__(self, masters=3, replicas=1, certs=None):
         import redis as redis_module
         import secrets
         self._module = redis_module
+        self.certs = certs              # test_redis_auth.Certificates: TLS only
         self.passwords = {"jobmatch-matcher": secrets.token_hex(12),
                           "jobmatch-dashboard": secrets.token_hex(12)}
         self.admin_password = secrets.token_hex(12)
@@ -72,6 +73,12 @@ class Cluster:
                     "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
                     "--repl-diskless-sync-delay", "0",
                     "--masteruser", harness.ACL_ADMIN, "--masterauth", self.admin_password]
+            if certs:
+                # TLS only: clients, the cluster bus and replication
+                argv[1:3] = ["--port", "0", "--tls-port", port]
+                argv += ["--tls-cluster", "yes", "--tls-replication", "yes",
+                         "--tls-cert-file", certs.server[0], "--tls-key-file", certs.server[1],
+                         "--tls-ca-cert-file", certs.ca[0], "--tls-auth-clients", "no"]
             self.nodes.append((port, harness.spawn("redis-%d" % (n + 1), argv)))
         for port, _ in self.nodes:
             harness.wait_for(lambda p=port: self._answers(p), 10.0, 0.02, "node %d" % port)
@@ -89,13 +96,15 @@ class Cluster:
             return False
 
     def node(self, port):
+        tls = dict(ssl=True, ssl_ca_certs=self.certs.ca[0]) if self.certs else {}
         return self._module.Redis(host="127.0.0.1", port=port, decode_responses=True,
                                   username=harness.ACL_ADMIN, password=self.admin_password,
-                                  socket_timeout=5)
+                                  socket_timeout=5, **tls)
 
     def cli(self, *args, timeout=60):
         argv = ["redis-cli", "--user", harness.ACL_ADMIN, "--pass", self.admin_password,
-                "--no-auth-warning"] + [str(arg) for arg in args]
+                "--no-auth-warning"] + (["--tls", "--cacert", self.certs.ca[0]] if self.certs
+                                        else []) + [str(arg) for arg in args]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
         check(done.returncode == 0, "redis-cli %s failed: %s %s" % (
             " ".join(argv[6:9]), done.stdout[-400:], done.stderr[-400:]))
@@ -180,7 +189,8 @@ class Cluster:
 
     def url_for(self, program):
         user = "jobmatch-" + program
-        return "redis://%s:%s@%s" % (user, self.passwords[user], self.seeds)
+        return "%s://%s:%s@%s" % ("rediss" if self.certs else "redis", user,
+                                  self.passwords[user], self.seeds)
 
     def client(self):
         """A redis-py cluster client (decoded strings), as the admin user."""
@@ -474,6 +484,31 @@ def job_change_rescores_across_the_cluster():
     page = ok(call(s, RESULTS, {"op": "rank", "job": "cl-job", "offset": 0, "limit": 5}), "rank")
     check_equal(page["total"], 600, "version 2's ranking")
     s.check_alive()
+
+
+@runner.test
+def tls_to_every_node_of_a_cluster():
+    """rediss:// with a seed list: the matcher reaches every master over
+    TLS (tls-port only, the cluster bus over TLS too), verified against
+    the CA given, and its writes land on the masters of their slots."""
+    from test_redis_auth import Certificates, Node, check_works
+    certs = Certificates()
+    cluster = Cluster(replicas=0, certs=certs)
+    harness.watch_acl(cluster)
+    node = Node()
+    matcher = node.matcher(cluster.url_for("matcher"), "--redis-tls-ca", certs.ca[0])
+    check_works(node, 1, "matcher on a TLS cluster")
+    check(matcher.wait_log("cluster 127.0.0.1", timeout=5.0) is not False,
+          "the matcher names the cluster")
+    key = "jobmatch:result:{%s}:%s" % (JOB, node.match(2)["candidate"])
+    on = cluster.node(cluster.master_of_slot(cluster.keyslot(key)))
+    check_equal(on.exists(key), 1, "the result on the master of its slot")
+    # a wrong CA is refused with a clear error, as with one Redis
+    refused = node.matcher(cluster.url_for("matcher"), "--redis-tls-ca", certs.other_ca[0],
+                           wait=False)
+    check(refused.wait_log("the certificate of 127.0.0.1 is not accepted", timeout=10.0)
+          is not False, "the matcher with another CA says the certificate is not accepted")
+    check(matcher.alive(), "the matcher on the cluster runs")
 
 
 if __name__ == "__main__":

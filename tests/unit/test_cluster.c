@@ -294,12 +294,17 @@ JM_TEST (cluster_seed_list_urls)
     JM_CHECK_STR (jm_store_endpoint (store), "cluster 127.0.0.1:1,[::1]:2,localhost:6379 as u");
     JM_CHECK (!jm_store_connected (store));
     jm_store_destroy (&store);
+    //  TLS to every node of a cluster
+    jm_error_clear (&err);
+    store = jm_store_new ("rediss://127.0.0.1:1,127.0.0.1:2", &options, &err);
+    JM_REQUIRE (store);
+    JM_CHECK_STR (jm_store_endpoint (store), "cluster 127.0.0.1:1,127.0.0.1:2 tls");
+    jm_store_destroy (&store);
     static const struct { const char *url; const char *says; } bad [] = {
         { "redis://a:1,,b:2", "seed 2" },
         { "redis://a:1,b:0", "port \"0\"" },
         { "redis://a:1,b:x", "port \"x\"" },
         { "redis://a:1,b:2/3", "db" },
-        { "rediss://a:1,b:2", "TLS" },
         { "redis://a:1,[::1:2", "']'" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
