@@ -512,17 +512,40 @@ s_versions_guess (jm_registry_t *self, const char *id, jm_registry_versions_t *v
 //  --------------------------------------------------------------------------
 //  Seeding and loading
 
-//  Puts every built-in job never seeded before.
+//  True when the SMEMBERS reply set holds id.
+static bool
+s_member (const jm_reply_t *set, const char *id)
+{
+    for (size_t i = 0; set && set->type == JM_REPLY_ARRAY && i < set->count; i++) {
+        const char *member = jm_reply_str (jm_reply_item (set, i));
+        if (member && strcmp (member, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+//  Puts every built-in job never seeded before: not in <ns>:jobs:seeded
+//  (kept by healing when the deleted versions were lost with the rest),
+//  then, in the put script, neither stored nor deleted.
 static int
 s_seed (jm_registry_t *self)
 {
-    char now [24];
+    char now [24], seeded_key [JM_KEYS_MAX];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
+    jm_keys_jobs_seeded (self->keys, seeded_key, sizeof seeded_key, NULL);
+    jm_store_calls_t *members = jm_store_calls_new ();
+    jm_store_calls_addv (members, "SMEMBERS", seeded_key, NULL);
+    if (jm_store_run (self->store, members)) {
+        jm_store_calls_destroy (&members);
+        return -1;
+    }
+    const jm_reply_t *already = jm_store_calls_reply (members, 0);
     jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     int seeded = 0, rc = 0;
     for (int i = 0; i < self->builtin_count && rc == 0; i++) {
         s_keys_t keys;
-        if (s_keys (self->keys, self->builtins [i].id, &keys, NULL))
+        if (s_member (already, self->builtins [i].id)
+        ||  s_keys (self->keys, self->builtins [i].id, &keys, NULL))
             continue;
         const char *fixed [] = { keys.job, keys.deleted };
         const char *args [] = { self->builtins [i].id, self->builtins [i].json, now, "1", "0" };
@@ -547,6 +570,7 @@ s_seed (jm_registry_t *self)
         }
     }
     free (versions);
+    jm_store_calls_destroy (&members);
     if (rc)
         return -1;
     if (seeded)

@@ -309,6 +309,16 @@ def a_deleted_job_stays_deleted():
                 "jobs after the deletes")
     check_equal(call(stack, JOBS, {"op": "get", "id": "go-dev"})["error"]["code"], "not_found",
                 "go-dev after its delete")
+    # a flush loses the deleted versions; the heal marks the built-in jobs
+    # seeded, so a matcher started afterwards does not seed the deleted one
+    stack.redis.client().flushall()
+    harness.wait_for(lambda: len(versions(stack.redis)) == 3, 5.0, 0.05, "the heal")
+    stack.start_matcher()
+    stack.gateway.wait_workers(JOBS, 3, timeout=20.0)
+    time.sleep(1.0)
+    check_equal(sorted(versions(stack.redis)),
+                ["backend-developer", "database-administrator", "solutions-architect"],
+                "jobs after a flush and a new matcher")
     stack.check_alive()
 
 
