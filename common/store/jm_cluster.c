@@ -157,6 +157,7 @@ jm_cluster_map_parse (jm_cluster_map_t *map, const redisReply *reply, const char
 typedef struct {
     jm_cluster_addr_t addr;
     redisContext *ctx;
+    jm_tls_t *tls;                  //  the TLS bridge under ctx, with rediss://
     bool master;
     size_t on_wire;                 //  replies sent, not read yet
     size_t scripts_loaded;          //  of the client's scripts, loaded here
@@ -298,6 +299,7 @@ s_node_close (s_node_t *node)
     if (node->ctx)
         redisFree (node->ctx);
     node->ctx = NULL;
+    jm_tls_destroy (&node->tls);
     node->on_wire = 0;
     node->out_len = node->out_sent = 0;
     for (size_t i = 0; i < node->ahead_count; i++)
@@ -394,17 +396,32 @@ s_node_connect (jm_cluster_t *self, s_node_t *node, char *why, size_t why_size)
 {
     assert (node->on_wire == 0);
     if (!node->ctx) {
-        redisContext *ctx = redisConnectWithTimeout (node->addr.host, node->addr.port,
-                                                     s_timeval (self->options.connect_timeout_ms));
+        redisContext *ctx = NULL;
+        if (self->options.tls) {
+            char failed [200] = "";
+            node->tls = jm_tls_connect (self->options.tls, node->addr.host, node->addr.port,
+                                        self->options.connect_timeout_ms, failed, sizeof failed);
+            if (!node->tls)
+                return s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
+                              failed);
+            ctx = redisConnectFd (jm_tls_fd (node->tls));
+            if (!ctx)
+                close (jm_tls_fd (node->tls));
+        }
+        else
+            ctx = redisConnectWithTimeout (node->addr.host, node->addr.port,
+                                           s_timeval (self->options.connect_timeout_ms));
         if (!ctx || ctx->err) {
             s_why (why, why_size, "%s:%d: %s", node->addr.host, node->addr.port,
                    ctx ? ctx->errstr : "out of memory");
             if (ctx)
                 redisFree (ctx);
+            jm_tls_destroy (&node->tls);
             return -1;
         }
         redisSetTimeout (ctx, s_timeval (self->options.command_timeout_ms));
-        redisEnableKeepAlive (ctx);
+        if (!node->tls)
+            redisEnableKeepAlive (ctx);     //  a socketpair under TLS has none
         const char *auth [] = { "AUTH", self->options.user ? self->options.user
                                                           : self->options.password,
                                 self->options.password };
@@ -412,6 +429,7 @@ s_node_connect (jm_cluster_t *self, s_node_t *node, char *why, size_t why_size)
           && s_node_call (node, ctx, "AUTH", self->options.user ? 3 : 2, auth, why, why_size))
         ||  s_node_call (node, ctx, "PING", 1, (const char *[]) { "PING" }, why, why_size)) {
             redisFree (ctx);
+            jm_tls_destroy (&node->tls);
             return -1;
         }
         node->ctx = ctx;

@@ -34,12 +34,16 @@
     reconnects (jm_cluster_connect, which reads the map from any seed or
     known node) with backoff: its pending writes go again.  A CLUSTER SLOTS
     reply that is not the shape the spec gives (redis.io, Cluster spec) is
-    an error, never a crash.  A cluster speaks redis:// only (no TLS, no
-    db other than 0).  Not thread-safe: one per store.                     */
+    an error, never a crash.  With TLS credentials (rediss://) every node
+    is reached through jm_tls, verified against the same CA and name as one
+    Redis would be (the names in CLUSTER SLOTS are what the certificates
+    must carry, unless a server name is given).  A cluster has no db other
+    than 0.  Not thread-safe: one per store.                               */
 #ifndef JM_CLUSTER_H
 #define JM_CLUSTER_H
 
 #include <hiredis/hiredis.h>
+#include "jm_tls.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,6 +82,7 @@ typedef struct {
     const char *password;           //  AUTH password, or NULL
     int connect_timeout_ms;
     int command_timeout_ms;         //  raised to JM_CLUSTER_TIMEOUT_MIN_MS
+    jm_tls_config_t *tls;           //  rediss://: TLS to every node (borrowed), or NULL
 } jm_cluster_options_t;
 
 //  Counters since jm_cluster_new.

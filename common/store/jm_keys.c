@@ -13,7 +13,7 @@
 struct _jm_keys_t {
     char name [JM_KEYS_NAMESPACE_MAX + 1];
     size_t name_len;
-    bool cluster;                   //  registry keys carry the hash tag {<ns>}
+    bool cluster;                   //  keys carry hash tags (s_tag)
 };
 
 static bool
@@ -219,28 +219,37 @@ jm_keys_set_cluster (jm_keys_t *self, bool cluster)
     self->cluster = cluster;
 }
 
-//  The hash tag rule for Redis Cluster, the one place it is applied: the
-//  registry's keys and every job's rankings and re-scoring queues share the
-//  tag {<ns>}, as the registry's and the summary's Lua scripts touch the
-//  registry and a job's rankings in one call (proto/redis-keys.md, 1.1).
-//  Results, profiles and matcher counters are not tagged: one command each,
-//  spread over every slot.
-static bool
-s_tagged (const jm_keys_t *self, const char *kind)
+//  The hash tag rule for Redis Cluster, the one place it is applied
+//  (proto/redis-keys.md, 1.1).  Every key of one job (its hash, rankings,
+//  band sets, kept summary, re-scoring queue and claims, results, compact
+//  records, deleted version) carries the job's id as its tag, so that a
+//  job's write group and each job script touch one slot, and the jobs are
+//  spread over the masters.  The registry-wide keys share the tag {<ns>}.
+//  Profiles and matcher counters are not tagged: one command each.
+typedef enum { S_UNTAGGED, S_TAG_NAMESPACE, S_TAG_JOB } s_tag_t;
+
+static s_tag_t
+s_tag (const jm_keys_t *self, const char *kind)
 {
-    static const char *kinds [] = {
-        "rank", "rescore", "job", "jobs", "jobs:seq", "jobs:seeded", "jobs:deleted", NULL
+    static const char *per_job [] = {
+        "result", "res", "rank", "rescore", "job", "jobs:deleted", NULL
     };
+    static const char *registry [] = { "jobs", "jobs:seq", "jobs:seeded", NULL };
     if (!self->cluster)
-        return false;
-    for (int i = 0; kinds [i]; i++)
-        if (strcmp (kind, kinds [i]) == 0)
-            return true;
-    return false;
+        return S_UNTAGGED;
+    for (int i = 0; per_job [i]; i++)
+        if (strcmp (kind, per_job [i]) == 0)
+            return S_TAG_JOB;
+    for (int i = 0; registry [i]; i++)
+        if (strcmp (kind, registry [i]) == 0)
+            return S_TAG_NAMESPACE;
+    return S_UNTAGGED;
 }
 
-//  Builds <ns>:<kind>[:<first>[:<second>]] where first and second are ids;
-//  <ns>:{<ns>}:<kind>... for a tagged kind in a cluster.
+//  Builds <ns>:<kind>[:<first>[:<second>]] where first and second are ids.
+//  In a cluster, a registry-wide kind is <ns>:{<ns>}:<kind>, and a job's
+//  key carries its (escaped) job id, the first id, as tag:
+//  <ns>:<kind>:{<job>}[:<second>].
 static int
 s_build (const jm_keys_t *self, const char *kind,
          const char *first_what, const char *first,
@@ -252,16 +261,21 @@ s_build (const jm_keys_t *self, const char *kind,
     if ((first_what && jm_keys_check_id (first_what, first, err))
     ||  (second_what && jm_keys_check_id (second_what, second, err)))
         return -1;
+    s_tag_t tag = s_tag (self, kind);
+    assert (tag != S_TAG_JOB || first_what);
     size_t used = 0;
     bool fits = s_put_text (self->name, self->name_len, key, size, &used)
              && s_put_text (":", 1, key, size, &used);
-    if (fits && s_tagged (self, kind))
+    if (fits && tag == S_TAG_NAMESPACE)
         fits = s_put_text ("{", 1, key, size, &used)
             && s_put_text (self->name, self->name_len, key, size, &used)
             && s_put_text ("}:", 2, key, size, &used);
     fits = fits && s_put_text (kind, strlen (kind), key, size, &used);
     if (fits && first_what)
-        fits = s_put_text (":", 1, key, size, &used) && s_put_id (first, key, size, &used);
+        fits = s_put_text (tag == S_TAG_JOB ? ":{" : ":", tag == S_TAG_JOB ? 2 : 1,
+                           key, size, &used)
+            && s_put_id (first, key, size, &used)
+            && (tag != S_TAG_JOB || s_put_text ("}", 1, key, size, &used));
     if (fits && second_what)
         fits = s_put_text (":", 1, key, size, &used) && s_put_id (second, key, size, &used);
     if (!fits) {
@@ -444,9 +458,16 @@ jm_keys_jobs_seeded (const jm_keys_t *self, char *key, size_t size, jm_error_t *
 }
 
 int
-jm_keys_jobs_deleted (const jm_keys_t *self, char *key, size_t size, jm_error_t *err)
+jm_keys_job_deleted (const jm_keys_t *self, const char *job,
+                     char *key, size_t size, jm_error_t *err)
 {
-    return s_build (self, "jobs:deleted", NULL, NULL, NULL, NULL, key, size, err);
+    assert (self && key && size > 0);
+    if (jm_keys_check_id ("job id", job, err)) {
+        key [0] = '\0';
+        return -1;
+    }
+    return s_build (self, "jobs:deleted", self->cluster ? "job id" : NULL, job, NULL, NULL,
+                    key, size, err);
 }
 
 int

@@ -14,6 +14,7 @@
         <ns>:jobs:seq                   STR   raised by every registry change
         <ns>:jobs:seeded                SET   built-in job ids put once
         <ns>:jobs:deleted               HASH  last version of each deleted job
+                                        (per job in a cluster: jm_keys_job_deleted)
         <ns>:profile:<candidate>        STR   normalized profile
         <ns>:rescore:<job>:<version>    LIST  candidates still to re-score
         <ns>:rescore:<job>:<version>:claims  HASH  chunks being re-scored
@@ -24,7 +25,8 @@
     The registry's and re-scorer's scripts declare the keys of the job
     versions they touch (jm_keys_job_version).  The version guard, queued
     without waiting for its reply, learns the current version only inside
-    Redis, so it gets key prefixes built here ("<ns>:rank:<job>:") and appends a
+    Redis, so it gets key prefixes built here ("<ns>:rank:<job>:", in a
+    cluster "<ns>:rank:{<job>}:", the job's tag closed) and appends a
     decimal version, and ":<band>" or ":claims"; versions and band names
     need no escaping, so the result is the key the builders below make.
 
@@ -61,9 +63,11 @@ jm_keys_t *jm_keys_new (const char *key_namespace, jm_error_t *err);
 //  Frees the builder and nulls the pointer; safe on NULL.
 void jm_keys_destroy (jm_keys_t **self_p);
 
-//  In a Redis Cluster (cluster true), the registry's and rankings' keys
-//  carry the hash tag {<ns>} after the namespace: <ns>:{<ns>}:rank:...
-//  (proto/redis-keys.md, 1.1); the store sets it when it finds a cluster.
+//  In a Redis Cluster (cluster true), every key of a job carries the job
+//  id as hash tag (<ns>:rank:{<job>}:<version>, <ns>:job:{<job>}...) and
+//  the registry-wide keys the tag {<ns>} (<ns>:{<ns>}:jobs); with one Redis
+//  no key has a tag (proto/redis-keys.md, 1.1).  The store sets it when it
+//  finds a cluster.
 void jm_keys_set_cluster (jm_keys_t *self, bool cluster);
 
 //  The namespace, without the trailing colon (borrowed).
@@ -164,8 +168,11 @@ int jm_keys_jobs_seq (const jm_keys_t *self, char *key, size_t size, jm_error_t 
 //  <ns>:jobs:seeded.
 int jm_keys_jobs_seeded (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
 
-//  <ns>:jobs:deleted (job id -> last version of a deleted job).
-int jm_keys_jobs_deleted (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);
+//  The HASH that holds job's last version when it was deleted (field: the
+//  raw job id): <ns>:jobs:deleted, shared by every job, with one Redis;
+//  <ns>:jobs:deleted:{<job>}, in the job's slot, in a cluster.
+int jm_keys_job_deleted (const jm_keys_t *self, const char *job,
+                         char *key, size_t size, jm_error_t *err);
 
 //  <ns>:events (a pub/sub channel name, built the same way).
 int jm_keys_events (const jm_keys_t *self, char *key, size_t size, jm_error_t *err);

@@ -406,12 +406,8 @@ s_parse_tcp_url (jm_store_t *self, const char *url, const char *shown, jm_error_
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
                              "redis URL \"%s\": parameters are not supported "
                              "(redis://host[:port][/db])", shown);
-    if (strchr (host, ',')) {
-        if (strncmp (url, "rediss://", 9) == 0)
-            return jm_error_set (err, JM_ERR_INVALID_REQUEST, "redis URL \"%s\": a cluster seed "
-                                 "list needs redis://: TLS to a cluster is not supported", shown);
+    if (strchr (host, ','))
         return s_parse_seeds (self, host, shown, err);
-    }
     const char *host_end, *rest;
     if (*host == '[') {
         host_end = strchr (host, ']');
@@ -462,6 +458,8 @@ s_cluster_endpoint (jm_store_t *self)
         used += (size_t) snprintf (self->endpoint + used, sizeof self->endpoint - used,
                                    strchr (self->seeds [i].host, ':') ? "%s[%s]:%d" : "%s%s:%d",
                                    i ? "," : "", self->seeds [i].host, self->seeds [i].port);
+    if (used < sizeof self->endpoint && self->tls_config)
+        used += (size_t) snprintf (self->endpoint + used, sizeof self->endpoint - used, " tls");
     if (used < sizeof self->endpoint && self->user)
         snprintf (self->endpoint + used, sizeof self->endpoint - used, " as %s", self->user);
 }
@@ -490,7 +488,7 @@ s_parse_url (jm_store_t *self, const char *url, jm_error_t *err)
         s_cluster_endpoint (self);
         return 0;
     }
-    if (rc == 0 && !self->unix_socket && strncmp (url, "rediss://", 9) != 0) {
+    if (rc == 0 && !self->unix_socket) {
         //  one address: a cluster or not, the first connection tells
         self->seeds = jm_calloc (1, sizeof *self->seeds);
         snprintf (self->seeds [0].host, sizeof self->seeds [0].host, "%s", self->host);
@@ -919,7 +917,8 @@ s_cluster_start (jm_store_t *self)
         .user = self->user,
         .password = self->password,
         .connect_timeout_ms = self->options.connect_timeout_ms,
-        .command_timeout_ms = self->options.command_timeout_ms
+        .command_timeout_ms = self->options.command_timeout_ms,
+        .tls = self->tls_config
     };
     self->cluster = jm_cluster_new (self->seeds, self->seed_count, &options);
     jm_store__scripts_to_cluster (self);
@@ -943,13 +942,9 @@ s_probe_cluster (jm_store_t *self)
     freeReplyObject (reply);
     if (!cluster)
         return false;
-    if (self->tls) {
-        jm_log_error ("redis %s is a cluster node, and TLS to a cluster is not supported: "
-                      "using it as a single Redis", self->endpoint);
-        return false;
-    }
     redisFree (self->ctx);
     self->ctx = NULL;
+    jm_tls_destroy (&self->tls);
     s_cluster_start (self);
     s_cluster_endpoint (self);
     jm_log_info ("redis %s: a cluster node: using the cluster", self->endpoint);
@@ -1442,8 +1437,10 @@ jm_store_new (const char *url, const jm_store_options_t *options, jm_error_t *er
         jm_store_destroy (&self);
         return NULL;
     }
-    if (self->seed_count > 1)
+    if (self->seed_count > 1) {
         s_cluster_start (self);
+        s_cluster_endpoint (self);      //  with " tls", known now
+    }
     self->key_namespace = jm_strdup (jm_keys_namespace (self->keys));
     self->options.key_namespace = self->key_namespace;
     self->backoff_ms = self->options.backoff_min_ms;

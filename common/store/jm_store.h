@@ -264,8 +264,8 @@ int jm_store_append_script (jm_store_t *self, const jm_store_script_t *script,
 //  percent-encoded), the same with "rediss://" for TLS, or
 //  "unix://[user[:password]@]/path/to/socket[?db=N]", or a Redis Cluster's
 //  seed list "redis://[user[:password]@]host[:port],host[:port],...[/0]"
-//  (jm_cluster: every command goes to its slot's master).  A single
-//  redis:// address that answers CLUSTER SLOTS on the first connection is
+//  ("rediss://" for TLS to every node; jm_cluster: every command goes to
+//  its slot's master).  A single address that answers CLUSTER SLOTS on the first connection is
 //  used as a cluster too; anything else stays one Redis.  options may be NULL
 //  for the defaults.  On every connection the store sends AUTH (AUTH user
 //  password for an ACL user) when it has a password, SELECT when the db is

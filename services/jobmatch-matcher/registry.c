@@ -9,24 +9,27 @@
 #include <string.h>
 
 #define SEED_RETRY_MS   1000
+#define RESYNC_MS       10000   //  reload at least this often, jobs:seq moved or not
 
-//  Lua defining put_job (job, jobs, seq, deleted, id, json, now, key,
-//  channel, version), after JM_LUA_VERSION_KEYS: stores json as version of
-//  the job and starts the re-scoring of the candidates ranked so far (or,
-//  with none, shows version's ranking at once).  The ranked version's JSON
-//  stays in the field v:<ranked> while a newer version is current, so its
-//  results can still be explained (jm_recompute); the flip deletes it.
+//  Lua defining put_job (job, deleted, id, json, now, key, version), after
+//  JM_LUA_VERSION_KEYS: stores json as version of the job and starts the
+//  re-scoring of the candidates ranked so far (or, with none, shows
+//  version's ranking at once).  The ranked version's JSON stays in the
+//  field v:<ranked> while a newer version is current, so its results can
+//  still be explained (jm_recompute); the flip deletes it.
 //  put_undeclared (job, key, version) first says whether a version put_job
 //  would touch has no keys (its keys are then not declared: nothing is
-//  written and the caller is told the versions to declare).  Returns
-//  {version, candidates to re-score}.
+//  written and the caller is told the versions to declare).  Both touch
+//  only the job's keys (one slot in a cluster); the registry's set, seq
+//  and events are the caller's next step (s_registry_step).  Returns
+//  {version, candidates to re-score, 1}.
 #define S_LUA_PUT_JOB \
     "local function put_undeclared (job, key, version)\n" \
     "  local ranked, running = job_versions (job)\n" \
     "  if ranked > 0 and not (key (ranked, 1) and key (version, 8)) then return true end\n" \
     "  return running > 0 and running ~= ranked and not (key (running, 1) and key (version, 10))\n" \
     "end\n" \
-    "local function put_job (job, jobs, seq, deleted, id, json, now, key, channel, version)\n" \
+    "local function put_job (job, deleted, id, json, now, key, version)\n" \
     "  redis.call ('HDEL', deleted, id)\n" \
     "  local ranked, running = job_versions (job)\n" \
     "  local previous = tonumber (redis.call ('HGET', job, 'version') or '0')\n" \
@@ -35,7 +38,6 @@
     "    if shown then redis.call ('HSET', job, 'v:' .. ranked, shown) end\n" \
     "  end\n" \
     "  redis.call ('HSET', job, 'json', json, 'version', version, 'updated', now)\n" \
-    "  redis.call ('SADD', jobs, id)\n" \
     "  local source = ranked > 0 and key (ranked, 1)\n" \
     "  local union = false\n" \
     "  if running > 0 and running ~= ranked then\n" \
@@ -66,55 +68,53 @@
     "  else\n" \
     "    redis.call ('HSET', job, 'rescore_version', version, 'rescore_total', total, 'rescore_done', 0)\n" \
     "  end\n" \
-    "  redis.call ('INCR', seq)\n" \
-    "  redis.call ('PUBLISH', channel, cjson.encode ({event = 'job', id = id, version = version}))\n" \
-    "  return {version, total}\n" \
+    "  return {version, total, 1}\n" \
     "end\n"
 
-//  Put: KEYS job, jobs, seq, seeded, deleted, then the keys of each
-//  version declared (S_VERSION_KEYS each); ARGV id, json, now, channel,
-//  seeding ("1": only when never seeded before), healing (a version, "0":
-//  not healing), the versions declared ("3,4").  Versions go on after a
-//  delete, so results cached for a deleted job's versions never match the
-//  new one.  Healing puts back a job the registry lost (Redis flushed,
-//  restarted empty or from an older save) at the version given, when it
-//  lacks the job or holds it at a lower version, unless it was deleted at
-//  that version or later: versions never go down and two matchers healing
-//  at once put it once.  Returns {version, candidates to re-score}, {0, 0}
-//  when seeding or healing skipped, or {-1, ranked, re-scoring version,
-//  new version} when a version it would touch is not declared (nothing
+//  Put: KEYS job, deleted (jm_keys_job_deleted), then the keys of each
+//  version declared (JM_KEYS_VERSION_KEYS each); ARGV id, json, now,
+//  seeding ("1": only when the job was never put nor deleted), healing (a
+//  version, "0": not healing), the versions declared ("3,4").  Versions go
+//  on after a delete, so results cached for a deleted job's versions never
+//  match the new one.  Healing puts back a job the registry lost (Redis
+//  flushed, restarted empty or from an older save) at the version given,
+//  when it lacks the job or holds it at a lower version, unless it was
+//  deleted at that version or later: versions never go down and two
+//  matchers healing at once put it once.  Returns {version, candidates to
+//  re-score, 1}, {0, 0, exists} when seeding or healing skipped (exists:
+//  1 when the job is there), or {-1, ranked, re-scoring version, new
+//  version} when a version it would touch is not declared (nothing
 //  written: call again declaring those).
 static const char *s_put_lua =
     JM_LUA_VERSION_KEYS
     S_LUA_PUT_JOB
-    "local job, id, heal = KEYS[1], ARGV[1], tonumber (ARGV[6])\n"
-    "local key = declare (6, ARGV[7])\n"
+    "local job, deleted, id, heal = KEYS[1], KEYS[2], ARGV[1], tonumber (ARGV[5])\n"
+    "local key = declare (3, ARGV[6])\n"
     "local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n"
-    "local gone = tonumber (redis.call ('HGET', KEYS[5], id) or '0')\n"
+    "local gone = tonumber (redis.call ('HGET', deleted, id) or '0')\n"
     "local version = (current > 0 and current or gone) + 1\n"
     "if heal > 0 then\n"
-    "  if current >= heal or gone >= heal then return {0, 0} end\n"
+    "  if current >= heal or gone >= heal then return {0, 0, current > 0 and 1 or 0} end\n"
     "  version = heal\n"
+    "end\n"
+    "if ARGV[4] == '1' and (current > 0 or gone > 0) then\n"
+    "  return {0, 0, current > 0 and 1 or 0}\n"
     "end\n"
     "if put_undeclared (job, key, version) then\n"
     "  local ranked, running = job_versions (job)\n"
     "  return {-1, ranked, running, version}\n"
     "end\n"
-    "if ARGV[5] == '1' then\n"
-    "  if redis.call ('SADD', KEYS[4], id) == 0 then return {0, 0} end\n"
-    "  if redis.call ('EXISTS', job) == 1 then return {0, 0} end\n"
-    "end\n"
-    "return put_job (job, KEYS[2], KEYS[3], KEYS[5], id, ARGV[2], ARGV[3], key, ARGV[4], version)\n";
+    "return put_job (job, deleted, id, ARGV[2], ARGV[3], key, version)\n";
 
-//  Delete: KEYS job, jobs, seq, deleted, then the keys of each version
-//  declared; ARGV id, channel, the versions declared.  Returns {1}, {0}
-//  when there is no such job, or {-1, ranked, re-scoring version} when one
-//  of those is not declared (nothing written: call again declaring them).
+//  Delete: KEYS job, deleted, then the keys of each version declared; ARGV
+//  id, the versions declared.  Touches only the job's keys (the registry's
+//  set is the caller's next step).  Returns {1}, {0} when there is no such
+//  job, or {-1, ranked, re-scoring version} when one of those is not
+//  declared (nothing written: call again declaring them).
 static const char *s_delete_lua =
     JM_LUA_VERSION_KEYS
-    S_LUA_PUT_JOB
     "local job, id = KEYS[1], ARGV[1]\n"
-    "local key = declare (5, ARGV[3])\n"
+    "local key = declare (3, ARGV[2])\n"
     "if redis.call ('EXISTS', job) == 0 then return {0} end\n"
     "local ranked, running = job_versions (job)\n"
     "if (ranked > 0 and not key (ranked, 1)) or (running > 0 and not key (running, 1)) then\n"
@@ -125,22 +125,21 @@ static const char *s_delete_lua =
     "  drop (key, running)\n"
     "  redis.call ('DEL', key (running, 8), key (running, 9))\n"
     "end\n"
-    "redis.call ('HSET', KEYS[4], id, redis.call ('HGET', job, 'version'))\n"
+    "redis.call ('HSET', KEYS[2], id, redis.call ('HGET', job, 'version'))\n"
     "redis.call ('DEL', job)\n"
-    "redis.call ('SREM', KEYS[2], id)\n"
-    "redis.call ('INCR', KEYS[3])\n"
-    "redis.call ('PUBLISH', ARGV[2], cjson.encode ({event = 'deleted', id = id}))\n"
     "return {1}\n";
 
-//  Guard: KEYS job, seq; ARGV rank prefix, rescore prefix, version the
-//  results were written for, candidate ids joined by newlines.  When that version is no
-//  longer current, hands the candidates to the re-scoring of the current
-//  version (starting one when none runs) and drops the ranking they were
-//  written to unless readers or the re-scoring use it.
+//  Guard: KEYS job, deleted; ARGV rank prefix, rescore prefix, version the
+//  results were written for, candidate ids joined by newlines, job id.
+//  When that version is no longer current, hands the candidates to the
+//  re-scoring of the current version (starting one when none runs) and
+//  drops the ranking they were written to unless readers or the
+//  re-scoring use it.
 static const char *s_guard_lua =
     JM_LUA_VERSION_KEYS
     JM_LUA_HAND_OVER
-    "return hand_over (KEYS[1], KEYS[2], prefixed (ARGV[1], ARGV[2]), tonumber (ARGV[3]), ARGV[4])\n";
+    "return hand_over (KEYS[1], KEYS[2], ARGV[5], prefixed (ARGV[1], ARGV[2]), tonumber (ARGV[3]), "
+    "ARGV[4])\n";
 
 //  A built-in job, kept until seeded
 typedef struct {
@@ -170,6 +169,7 @@ struct _jm_registry_t {
     long long seq;
     int poll_ms;
     int64_t next_poll;
+    int64_t next_resync;        //  reload then even when jobs:seq did not move
     jm_store_calls_t *calls;
 };
 
@@ -192,7 +192,7 @@ s_keys (const jm_keys_t *keys, const char *id, s_keys_t *out, jm_error_t *err)
     ||  jm_keys_jobs (keys, out->jobs, sizeof out->jobs, err) < 0
     ||  jm_keys_jobs_seq (keys, out->seq, sizeof out->seq, err) < 0
     ||  jm_keys_jobs_seeded (keys, out->seeded, sizeof out->seeded, err) < 0
-    ||  jm_keys_jobs_deleted (keys, out->deleted, sizeof out->deleted, err) < 0
+    ||  jm_keys_job_deleted (keys, id, out->deleted, sizeof out->deleted, err) < 0
     ||  jm_keys_rank_prefix (keys, id, out->rank, sizeof out->rank, err) < 0
     ||  jm_keys_rescore_prefix (keys, id, out->rescore, sizeof out->rescore, err) < 0
     ||  jm_keys_events (keys, out->events, sizeof out->events, err) < 0)
@@ -435,6 +435,67 @@ s_run_declared (jm_registry_t *self, const jm_store_script_t *script, const char
                                      fixed, fixed_count, args, arg_count);
 }
 
+//  {"event": kind, "id": id[, "version": version]}, as published on
+//  <ns>:events (version 0: none).  Caller frees.
+static char *
+s_event_text (const char *kind, const char *id, long long version)
+{
+    json_t *json = json_pack ("{s:s, s:s}", "event", kind, "id", id);
+    if (version > 0)
+        json_object_set_new (json, "version", json_integer (version));
+    char *text = jm_alloc_check (json_dumps (json, JSON_COMPACT), "JSON text");
+    json_decref (json);
+    return text;
+}
+
+void
+jm_registry_announce (jm_registry_t *self, const char *id, const char *kind, long long version)
+{
+    s_keys_t keys;
+    if (s_keys (self->keys, id, &keys, NULL))
+        return;
+    const char *incr [] = { "INCR", keys.seq };
+    jm_store_append (self->store, 2, incr, NULL);
+    if (kind) {
+        char *event = s_event_text (kind, id, version);
+        const char *publish [] = { "PUBLISH", keys.events, event };
+        jm_store_append (self->store, 3, publish, NULL);
+        free (event);
+    }
+}
+
+//  What the registry-wide step does with a job's id in <ns>:jobs
+typedef enum { S_LIST_KEEP, S_LIST_ADD, S_LIST_REMOVE } s_list_t;
+
+//  The registry-wide part of a change, sent after (or, for a put's
+//  listing, also before) the job's own script: in a cluster the two live
+//  in different slots, so they cannot be one script (proto/redis-keys.md,
+//  3.3).  Adds id to <ns>:jobs or removes it, marks it seeded, and with a
+//  version (the job's new version, 0: none, -1: deleted) raises jobs:seq
+//  and publishes the event.  Each part is idempotent but the raise, and
+//  one raise more only makes the matchers reload.  Returns 0, or -1 when
+//  Redis did not take them.
+static int
+s_registry_step (jm_registry_t *self, const s_keys_t *keys, const char *id, s_list_t list,
+                 bool seeded, long long version)
+{
+    jm_store_calls_reset (self->calls);
+    if (list != S_LIST_KEEP)
+        jm_store_calls_addv (self->calls, list == S_LIST_ADD ? "SADD" : "SREM", keys->jobs, id,
+                             NULL);
+    if (seeded)
+        jm_store_calls_addv (self->calls, "SADD", keys->seeded, id, NULL);
+    char *event = NULL;
+    if (version != 0) {
+        event = version > 0 ? s_event_text ("job", id, version) : s_event_text ("deleted", id, 0);
+        jm_store_calls_addv (self->calls, "INCR", keys->seq, NULL);
+        jm_store_calls_addv (self->calls, "PUBLISH", keys->events, event, NULL);
+    }
+    int rc = jm_store_calls_count (self->calls) ? jm_store_run (self->store, self->calls) : 0;
+    free (event);
+    return rc;
+}
+
 //  Declares the versions the registry last saw for job id (a first guess).
 static void
 s_versions_guess (jm_registry_t *self, const char *id, jm_registry_versions_t *versions, bool next)
@@ -451,35 +512,65 @@ s_versions_guess (jm_registry_t *self, const char *id, jm_registry_versions_t *v
 //  --------------------------------------------------------------------------
 //  Seeding and loading
 
-//  Puts every built-in job never seeded before.
+//  True when the SMEMBERS reply set holds id.
+static bool
+s_member (const jm_reply_t *set, const char *id)
+{
+    for (size_t i = 0; set && set->type == JM_REPLY_ARRAY && i < set->count; i++) {
+        const char *member = jm_reply_str (jm_reply_item (set, i));
+        if (member && strcmp (member, id) == 0)
+            return true;
+    }
+    return false;
+}
+
+//  Puts every built-in job never seeded before: not in <ns>:jobs:seeded
+//  (kept by healing when the deleted versions were lost with the rest),
+//  then, in the put script, neither stored nor deleted.
 static int
 s_seed (jm_registry_t *self)
 {
-    char now [24];
+    char now [24], seeded_key [JM_KEYS_MAX];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
+    jm_keys_jobs_seeded (self->keys, seeded_key, sizeof seeded_key, NULL);
+    jm_store_calls_t *members = jm_store_calls_new ();
+    jm_store_calls_addv (members, "SMEMBERS", seeded_key, NULL);
+    if (jm_store_run (self->store, members)) {
+        jm_store_calls_destroy (&members);
+        return -1;
+    }
+    const jm_reply_t *already = jm_store_calls_reply (members, 0);
     jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     int seeded = 0, rc = 0;
     for (int i = 0; i < self->builtin_count && rc == 0; i++) {
         s_keys_t keys;
-        if (s_keys (self->keys, self->builtins [i].id, &keys, NULL))
+        if (s_member (already, self->builtins [i].id)
+        ||  s_keys (self->keys, self->builtins [i].id, &keys, NULL))
             continue;
-        const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
-        const char *args [] = { self->builtins [i].id, self->builtins [i].json, now,
-                                keys.events, "1", "0" };
+        const char *fixed [] = { keys.job, keys.deleted };
+        const char *args [] = { self->builtins [i].id, self->builtins [i].json, now, "1", "0" };
         memset (versions, 0, sizeof *versions);
         const jm_reply_t *reply = s_run_declared (self, self->put, self->builtins [i].id,
-                                                  versions, fixed, 5, args, 6);
-        long long version = 0;
+                                                  versions, fixed, 2, args, 5);
+        long long version = 0, exists = 0;
         if (!reply)
             rc = -1;
         else
         if (jm_reply_is_error (reply))
             jm_log_error ("seeding a built-in job: %s", reply->str);
-        else
-        if (jm_reply_int (jm_reply_item (reply, 0), &version) && version > 0)
-            seeded++;
+        else {
+            jm_reply_int (jm_reply_item (reply, 0), &version);
+            jm_reply_int (jm_reply_item (reply, 2), &exists);
+            if (s_registry_step (self, &keys, self->builtins [i].id,
+                                 exists ? S_LIST_ADD : S_LIST_KEEP, true, version))
+                rc = -1;
+            else
+            if (version > 0)
+                seeded++;
+        }
     }
     free (versions);
+    jm_store_calls_destroy (&members);
     if (rc)
         return -1;
     if (seeded)
@@ -538,20 +629,32 @@ s_heal (jm_registry_t *self, const char **ids, size_t count)
         char *text = s_job_text (job);
         char version [16];
         snprintf (version, sizeof version, "%d", jm_job_version (job));
-        const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
-        const char *args [] = { ids [i], text, now, keys.events, "0", version };
+        const char *fixed [] = { keys.job, keys.deleted };
+        const char *args [] = { ids [i], text, now, "0", version };
         memset (versions, 0, sizeof *versions);
         s_versions_guess (self, ids [i], versions, false);
         jm_registry_versions_add (versions, self->keys, ids [i], jm_job_version (job));
-        reply = s_run_declared (self, self->put, ids [i], versions, fixed, 5, args, 6);
+        reply = s_run_declared (self, self->put, ids [i], versions, fixed, 2, args, 5);
         free (text);
-        long long put = 0;
+        long long put = 0, exists = 0;
         if (!reply || jm_reply_is_error (reply) || !jm_reply_int (jm_reply_item (reply, 0), &put))
             healed = -1;
+        else
+        if (!jm_reply_int (jm_reply_item (reply, 2), &exists)
+        ||  s_registry_step (self, &keys, ids [i], exists ? S_LIST_ADD : S_LIST_KEEP, false, put)) {
+            reply = NULL;
+            healed = -1;
+        }
         else
         if (put > 0) {
             jm_log_warning ("job %s was gone from the registry (Redis lost it): put back "
                             "at version %d", ids [i], jm_job_version (job));
+            healed++;
+        }
+        else
+        if (exists) {
+            //  its put stopped between the job's script and the registry's step
+            jm_log_warning ("job %s was missing from the registry's list: listed again", ids [i]);
             healed++;
         }
     }
@@ -700,6 +803,7 @@ s_load_pass (jm_registry_t *self, bool may_heal)
         jm_log_info ("loaded %d jobs from the registry", self->count);
     self->loaded = true;
     self->seq = seq;
+    self->next_resync = zclock_mono () + RESYNC_MS;
     rc = 0;
 done:
     free (states);
@@ -752,7 +856,12 @@ jm_registry_refresh (jm_registry_t *self)
         return false;
     long long seq = 0;
     jm_reply_int (jm_store_calls_reply (self->calls, 0), &seq);
-    return seq != self->seq && s_load (self) == 0;
+    //  a change whose raise of jobs:seq was lost (a matcher stopped between
+    //  a job's script and the registry's step) is found within RESYNC_MS
+    int64_t now = zclock_mono ();
+    if (seq == self->seq && now < self->next_resync)
+        return false;
+    return s_load (self) == 0;
 }
 
 void
@@ -765,9 +874,9 @@ jm_registry_guard (jm_registry_t *self, const jm_registry_job_t *job,
     jm_buf_t packed;
     jm_buf_init (&packed);
     jm_registry_pack_ids (&packed, candidates, count);
-    const char *argv [] = { keys.job, keys.seq, keys.rank, keys.rescore, job->version_text,
-                            packed.data };
-    jm_store_append_script (self->store, self->guard, 2, 6, argv, NULL);
+    const char *argv [] = { keys.job, keys.deleted, keys.rank, keys.rescore, job->version_text,
+                            packed.data, job->id };
+    jm_store_append_script (self->store, self->guard, 2, 7, argv, NULL);
     jm_buf_free (&packed);
 }
 
@@ -884,22 +993,28 @@ s_serve_put (jm_registry_t *self, json_t *body, jm_buf_t *out)
     jm_job_destroy (&job);
     char now [24];
     snprintf (now, sizeof now, "%lld", (long long) zclock_time ());
-    const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.seeded, keys.deleted };
-    const char *args [] = { json_string_value (id), text, now, keys.events, "0", "0" };
+    const char *fixed [] = { keys.job, keys.deleted };
+    const char *args [] = { json_string_value (id), text, now, "0", "0" };
+    //  listed first: a matcher stopped after the job's script leaves a job
+    //  every matcher finds; one stopped before, an id without a job, which
+    //  readers skip (proto/redis-keys.md, 3.3)
+    const jm_reply_t *reply = NULL;
     jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     s_versions_guess (self, json_string_value (id), versions, true);
-    const jm_reply_t *reply = s_run_declared (self, self->put, json_string_value (id), versions,
-                                              fixed, 5, args, 6);
+    if (s_registry_step (self, &keys, json_string_value (id), S_LIST_ADD, false, 0) == 0)
+        reply = s_run_declared (self, self->put, json_string_value (id), versions, fixed, 2,
+                                args, 5);
     free (versions);
     long long version = 0, total = 0;
-    if (!reply || !jm_reply_int (jm_reply_item (reply, 0), &version)) {
-        if (reply)
+    jm_reply_int (jm_reply_item (reply, 1), &total);
+    if (!reply || !jm_reply_int (jm_reply_item (reply, 0), &version) || version <= 0
+    ||  s_registry_step (self, &keys, json_string_value (id), S_LIST_KEEP, false, version)) {
+        if (reply && version <= 0)
             jm_log_error ("job put script: %s", reply->str ? reply->str : "bad reply");
         s_unavailable (self, out);
         free (text);
         return;
     }
-    jm_reply_int (jm_reply_item (reply, 1), &total);
     jm_log_info ("job %s put as version %lld; %lld candidates to re-score", json_string_value (id),
                  version, total);
     jm_buf_reset (out);
@@ -1040,14 +1155,15 @@ s_serve_delete (jm_registry_t *self, json_t *body, jm_buf_t *out)
         jm_body_error (out, &err);
         return;
     }
-    const char *fixed [] = { keys.job, keys.jobs, keys.seq, keys.deleted };
-    const char *args [] = { id, keys.events };
+    const char *fixed [] = { keys.job, keys.deleted };
+    const char *args [] = { id };
     jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     s_versions_guess (self, id, versions, false);
-    const jm_reply_t *reply = s_run_declared (self, self->delete, id, versions, fixed, 4, args, 2);
+    const jm_reply_t *reply = s_run_declared (self, self->delete, id, versions, fixed, 2, args, 1);
     free (versions);
     long long deleted = -1;
-    if (!reply || !jm_reply_int (jm_reply_item (reply, 0), &deleted)) {
+    if (!reply || !jm_reply_int (jm_reply_item (reply, 0), &deleted)
+    ||  (deleted == 1 && s_registry_step (self, &keys, id, S_LIST_REMOVE, false, -1))) {
         s_unavailable (self, out);
         return;
     }

@@ -5,11 +5,15 @@
     ones.  The registry keeps the matcher's engine in step with them: the
     first matcher to start puts the built-in profiles there (once each: a
     built-in job a user deleted stays deleted), then every matcher loads all
-    registered jobs with their versions.  Each put, delete, start or end of
-    a re-scoring raises <ns>:jobs:seq; a matcher reads it at most every
-    poll_ms between batches (one GET) and reloads when it moved.
+    registered jobs with their versions.  Each put, delete and end of a
+    re-scoring raises <ns>:jobs:seq; a matcher reads it at most every
+    poll_ms between batches (one GET) and reloads when it moved, and at
+    least every 10 s anyway.
 
-    Every change of a job hash runs as one Lua script, so it is atomic: a put
+    Every change of a job hash runs as one Lua script touching only that
+    job's keys (one slot in a Redis Cluster), so it is atomic; the
+    registry-wide keys (the jobs set, jobs:seq, events) follow in a second,
+    idempotent step (proto/redis-keys.md 3.3, *Two steps*).  A put
     raises the version, stores the job and starts the re-scoring of the
     candidates ranked so far (see rescore.h); a delete drops the job and its
     rankings; the guard, queued after each batch of results, hands results
@@ -147,6 +151,13 @@ const jm_reply_t *jm_registry_run_declared (jm_store_t *store, jm_store_calls_t 
                                             jm_registry_versions_t *versions, const char **fixed,
                                             int fixed_count, const char **args, int arg_count);
 
+//  Queues the raise of jobs:seq after a change of job id made by a job's
+//  own script (which cannot touch the registry-wide keys in a cluster),
+//  and with kind the event {"event": kind, "id": id, "version": version}
+//  on <ns>:events.
+void jm_registry_announce (jm_registry_t *self, const char *id, const char *kind,
+                           long long version);
+
 //  Appends ids joined by newlines to out, as hand_over takes them (below).
 void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
 
@@ -186,25 +197,29 @@ void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
     "              key (v, 6), key (v, 7))\n" \
     "end\n"
 
-//  Lua defining hand_over (job, seq, key, v, packed), after
-//  JM_LUA_VERSION_KEYS (key: a key function over the job's versions): results of version v were just written for the
-//  candidates in packed, their ids joined by newlines (ids hold no control
-//  characters; one argument instead of one per id spares Redis making a
-//  Lua string of each on every call, when almost every call finds v
-//  current); when v is no longer the job's version, drops rank:<v> unless
-//  readers or a re-scoring use it, and queues those candidates on the
-//  re-scoring of the current version (starting one when none runs).  A
-//  registry that is gone as a whole (no jobs:seq: Redis flushed or
-//  restarted empty) drops nothing: the matchers put it back (see
-//  jm_registry_tick) and the rankings written meanwhile stay.
+//  Lua defining hand_over (job, deleted, id, key, v, packed), after
+//  JM_LUA_VERSION_KEYS (key: a key function over the job's versions;
+//  deleted: the hash of deleted versions, jm_keys_job_deleted; id: the raw
+//  job id): results of version v were just written for the candidates in
+//  packed, their ids joined by newlines (ids hold no control characters;
+//  one argument instead of one per id spares Redis making a Lua string of
+//  each on every call, when almost every call finds v current); when v is
+//  no longer the job's version, drops rank:<v> unless readers or a
+//  re-scoring use it, and queues those candidates on the re-scoring of the
+//  current version (starting one when none runs).  A job gone without a
+//  deleted version (Redis flushed or restarted empty, or in a cluster the
+//  job's master lost it) drops nothing: the matchers put it back (see
+//  jm_registry_tick) and the rankings written meanwhile stay.  Touches
+//  only the job's keys (one slot in a cluster): jobs:seq is not raised
+//  here; the matchers' periodic reload finds a re-scoring started.
 //  Returns 0 when v is current, -1 when the job is gone or no candidate is
 //  given, else how many were queued.  Used by the guard and by the
 //  re-scorer.
 #define JM_LUA_HAND_OVER \
-    "local function hand_over (job, seq, key, v, packed)\n" \
+    "local function hand_over (job, deleted, job_id, key, v, packed)\n" \
     "  local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n" \
     "  if current == v then return 0 end\n" \
-    "  if current == 0 and redis.call ('EXISTS', seq) == 0 then return -1 end\n" \
+    "  if current == 0 and not redis.call ('HGET', deleted, job_id) then return -1 end\n" \
     "  local ranked = tonumber (redis.call ('HGET', job, 'ranked') or '0')\n" \
     "  local running = tonumber (redis.call ('HGET', job, 'rescore_version') or '0')\n" \
     "  if v ~= ranked and v ~= running then drop (key, v) end\n" \
@@ -220,7 +235,6 @@ void jm_registry_pack_ids (jm_buf_t *out, const char **ids, size_t count);
     "  else\n" \
     "    redis.call ('HSET', job, 'rescore_version', current, 'rescore_total', n, 'rescore_done', 0)\n" \
     "  end\n" \
-    "  redis.call ('INCR', seq)\n" \
     "  return n\n" \
     "end\n"
 

@@ -34,21 +34,23 @@ static const char *s_claim_lua =
     "redis.call ('HSET', claims, id, cjson.encode ({deadline = deadline, ids = ids}))\n"
     "return {1, id, 0, unpack (ids)}\n";
 
-//  Done: KEYS job, seq, the version's claims and queue, then the keys of
-//  the versions declared (JM_LUA_VERSION_KEYS: the version itself, the
-//  job's current and ranked versions); ARGV version, chunk id, candidates
-//  in it, job id, channel, the candidate ids joined by newlines, the
-//  versions declared.  Returns 0 when the chunk was already counted, 1
-//  when counted, 2 when that completed the re-scoring and flipped the
-//  ranking, hand_over's count plus 10 when the job changed meanwhile (the
-//  candidates go to the re-scoring of the new version, whose results then
-//  replace these), or {-1, versions...} when one of those versions is not
-//  declared (nothing written: call again declaring them).
+//  Done: KEYS job, deleted (jm_keys_job_deleted), the version's claims and
+//  queue, then the keys of the versions declared (JM_LUA_VERSION_KEYS: the
+//  version itself, the job's current and ranked versions); ARGV version,
+//  chunk id, candidates in it, job id, the candidate ids joined by
+//  newlines, the versions declared.  Touches only the job's keys (one slot
+//  in a cluster): the matcher raises jobs:seq and publishes the flip after.
+//  Returns 0 when the chunk was already counted, 1 when counted, 2 when
+//  that completed the re-scoring and flipped the ranking, hand_over's
+//  count plus 10 when the job changed meanwhile (the candidates go to the
+//  re-scoring of the new version, whose results then replace these), or
+//  {-1, versions...} when one of those versions is not declared (nothing
+//  written: call again declaring them).
 static const char *s_done_lua =
     JM_LUA_VERSION_KEYS
     JM_LUA_HAND_OVER
     "local job, v = KEYS[1], ARGV[1]\n"
-    "local vn, key = tonumber (v), declare (5, ARGV[7])\n"
+    "local vn, key = tonumber (v), declare (5, ARGV[6])\n"
     "local current = tonumber (redis.call ('HGET', job, 'version') or '0')\n"
     "local ranked = job_versions (job)\n"
     "if not key (vn, 1) or (current > 0 and not key (current, 1))\n"
@@ -57,7 +59,7 @@ static const char *s_done_lua =
     "end\n"
     "local counted = redis.call ('HDEL', KEYS[3], ARGV[2]) == 1\n"
     "if redis.call ('HGET', job, 'rescore_version') ~= v then\n"
-    "  local queued = hand_over (job, KEYS[2], key, vn, ARGV[6])\n"
+    "  local queued = hand_over (job, KEYS[2], ARGV[4], key, vn, ARGV[5])\n"
     "  return queued > 0 and 10 + queued or 0\n"
     "end\n"
     "if not counted then return 0 end\n"
@@ -71,8 +73,6 @@ static const char *s_done_lua =
     "end\n"
     "redis.call ('HSET', job, 'ranked', v)\n"
     "redis.call ('HDEL', job, 'rescore_version', 'rescore_total', 'rescore_done', 'rescore_chunks')\n"
-    "redis.call ('INCR', KEYS[2])\n"
-    "redis.call ('PUBLISH', ARGV[5], cjson.encode ({event = 'ranked', id = ARGV[4], version = vn}))\n"
     "return 2\n";
 
 struct _jm_rescore_t {
@@ -267,15 +267,14 @@ jm_rescore_step (jm_rescore_t *self)
     jm_registry_job_t *job = s_next_job (self);
     if (!job)
         return 0;
-    char job_key [JM_KEYS_MAX], seq_key [JM_KEYS_MAX],
-         queue [JM_KEYS_MAX], claims [JM_KEYS_MAX], events [JM_KEYS_MAX], count [16], claim_ms [16];
+    char job_key [JM_KEYS_MAX], deleted [JM_KEYS_MAX],
+         queue [JM_KEYS_MAX], claims [JM_KEYS_MAX], count [16], claim_ms [16];
     if (jm_keys_job (self->keys, job->id, job_key, sizeof job_key, NULL) < 0
+    ||  jm_keys_job_deleted (self->keys, job->id, deleted, sizeof deleted, NULL) < 0
     ||  jm_keys_rescore_queue (self->keys, job->id, job->version_text, queue, sizeof queue, NULL) < 0
     ||  jm_keys_rescore_claims (self->keys, job->id, job->version_text, claims, sizeof claims,
                                 NULL) < 0)
         return 0;
-    jm_keys_jobs_seq (self->keys, seq_key, sizeof seq_key, NULL);
-    jm_keys_events (self->keys, events, sizeof events, NULL);
     snprintf (count, sizeof count, "%d", self->chunk);
     snprintf (claim_ms, sizeof claim_ms, "%d", self->claim_ms);
     //  round trip 1: claim a chunk
@@ -345,20 +344,19 @@ jm_rescore_step (jm_rescore_t *self)
     jm_buf_init (&packed);
     jm_registry_pack_ids (&packed, claimed, ids);
     free (claimed);
-    const char *done_keys [] = { job_key, seq_key, claims, queue };
-    const char *done_args [] = { job->version_text, chunk, done_count, job->id, events,
-                                 packed.data };
+    const char *done_keys [] = { job_key, deleted, claims, queue };
+    const char *done_args [] = { job->version_text, chunk, done_count, job->id, packed.data };
     jm_registry_versions_t *versions = jm_calloc (1, sizeof *versions);
     jm_registry_versions_add (versions, self->keys, job->id, job->version);
     jm_registry_versions_add (versions, self->keys, job->id, job->ranked);
     size_t done_index = jm_registry_add_declared (writes, self->done, versions, done_keys, 4,
-                                                  done_args, 6);
+                                                  done_args, 5);
     const jm_reply_t *reply = jm_store_run (self->store, writes) == 0
                             ? jm_store_calls_reply (writes, done_index) : NULL;
     if (reply && jm_registry_redeclare (versions, self->keys, job->id, reply))
         //  the job moved since the registry read it: again, declaring its versions now
         reply = jm_registry_run_declared (self->store, writes, self->done, job->id, versions,
-                                          done_keys, 4, done_args, 6);
+                                          done_keys, 4, done_args, 5);
     jm_buf_free (&packed);
     free (versions);
     if (reply) {
@@ -369,8 +367,12 @@ jm_rescore_step (jm_rescore_t *self)
         if (jm_reply_int (reply, &outcome) && outcome == 2) {
             jm_log_info ("job %s: ranking now at version %d (re-scoring complete)", job->id,
                          job->version);
+            jm_registry_announce (self->registry, job->id, "ranked", job->version);
             reload = true;
         }
+        else
+        if (outcome >= 10)
+            jm_registry_announce (self->registry, job->id, NULL, 0);
         if (self->expired > expired)
             jm_log_info ("job %s version %d: %llu candidates without a stored profile dropped out",
                          job->id, job->version, (unsigned long long) (self->expired - expired));

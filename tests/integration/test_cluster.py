@@ -52,10 +52,11 @@ class Cluster:
     create with one replica per master.  Looks like harness.Redis to
     stack.Stack: url_for(program) is a seed list of the masters."""
 
-    def __init__(self, masters=3, replicas=1):
+    def __init__(self, masters=3, replicas=1, certs=None):
         import redis as redis_module
         import secrets
         self._module = redis_module
+        self.certs = certs              # test_redis_auth.Certificates: TLS only
         self.passwords = {"jobmatch-matcher": secrets.token_hex(12),
                           "jobmatch-dashboard": secrets.token_hex(12)}
         self.admin_password = secrets.token_hex(12)
@@ -72,6 +73,12 @@ class Cluster:
                     "--cluster-node-timeout", "1000", "--cluster-replica-validity-factor", "0",
                     "--repl-diskless-sync-delay", "0",
                     "--masteruser", harness.ACL_ADMIN, "--masterauth", self.admin_password]
+            if certs:
+                # TLS only: clients, the cluster bus and replication
+                argv[1:3] = ["--port", "0", "--tls-port", port]
+                argv += ["--tls-cluster", "yes", "--tls-replication", "yes",
+                         "--tls-cert-file", certs.server[0], "--tls-key-file", certs.server[1],
+                         "--tls-ca-cert-file", certs.ca[0], "--tls-auth-clients", "no"]
             self.nodes.append((port, harness.spawn("redis-%d" % (n + 1), argv)))
         for port, _ in self.nodes:
             harness.wait_for(lambda p=port: self._answers(p), 10.0, 0.02, "node %d" % port)
@@ -89,13 +96,15 @@ class Cluster:
             return False
 
     def node(self, port):
+        tls = dict(ssl=True, ssl_ca_certs=self.certs.ca[0]) if self.certs else {}
         return self._module.Redis(host="127.0.0.1", port=port, decode_responses=True,
                                   username=harness.ACL_ADMIN, password=self.admin_password,
-                                  socket_timeout=5)
+                                  socket_timeout=5, **tls)
 
     def cli(self, *args, timeout=60):
         argv = ["redis-cli", "--user", harness.ACL_ADMIN, "--pass", self.admin_password,
-                "--no-auth-warning"] + [str(arg) for arg in args]
+                "--no-auth-warning"] + (["--tls", "--cacert", self.certs.ca[0]] if self.certs
+                                        else []) + [str(arg) for arg in args]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
         check(done.returncode == 0, "redis-cli %s failed: %s %s" % (
             " ".join(argv[6:9]), done.stdout[-400:], done.stderr[-400:]))
@@ -147,9 +156,41 @@ class Cluster:
                 return port
         return None
 
+    def keyslot(self, key):
+        return self.node(self.alive_ports()[0]).execute_command("CLUSTER KEYSLOT", key)
+
+    def master_of_slot(self, slot):
+        """The port of the master serving slot (CLUSTER SLOTS)."""
+        for entry in self.node(self.alive_ports()[0]).execute_command("CLUSTER SLOTS"):
+            if entry[0] <= slot <= entry[1]:
+                return entry[2][1]
+        return None
+
+    def migrate_slot(self, slot, source, target, batch=1000):
+        """Moves one slot between masters as redis-cli --cluster reshard
+        does (IMPORTING and MIGRATING, MIGRATE of batch keys at a time, then
+        SETSLOT NODE on every master): clients meet ASK and TRYAGAIN
+        meanwhile.  Returns how many keys moved."""
+        src, dst = self.node(source), self.node(target)
+        target_id = self.node_id(target)
+        dst.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", self.node_id(source))
+        src.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", target_id)
+        moved = 0
+        while True:
+            keys = src.execute_command("CLUSTER GETKEYSINSLOT", slot, batch)
+            if not keys:
+                break
+            src.execute_command("MIGRATE", "127.0.0.1", target, "", 0, 10000, "AUTH2",
+                                harness.ACL_ADMIN, self.admin_password, "KEYS", *keys)
+            moved += len(keys)
+        for port in [target, source] + [p for p in self.master_ports() if p not in (source, target)]:
+            self.node(port).execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+        return moved
+
     def url_for(self, program):
         user = "jobmatch-" + program
-        return "redis://%s:%s@%s" % (user, self.passwords[user], self.seeds)
+        return "%s://%s:%s@%s" % ("rediss" if self.certs else "redis", user,
+                                  self.passwords[user], self.seeds)
 
     def client(self):
         """A redis-py cluster client (decoded strings), as the admin user."""
@@ -200,9 +241,10 @@ def batch_survives_resharding_and_failover():
     harness.wait_for(lambda: stack.count_lines(out_path) > total // 10, 60.0, 0.05,
                      "the batch to be under way")
 
-    # a master fails over to its replica (CLUSTER FAILOVER: no write lost)
-    masters = cluster.master_ports()
-    victim = masters[2]
+    # the master holding the job's keys (one slot: its hash tag) fails over
+    # to its replica (CLUSTER FAILOVER: no write lost)
+    slot = cluster.keyslot("jobmatch:rank:{%s}:1" % JOB)
+    victim = cluster.master_of_slot(slot)
     replica = cluster.replica_of(victim)
     check(replica is not None, "master %d has a replica" % victim)
     cluster.node(replica).execute_command("CLUSTER FAILOVER")
@@ -210,19 +252,34 @@ def batch_survives_resharding_and_failover():
                      "the replica of %d to take over" % victim)
     check(batch.poll() is None, "the failover overlapped the batch")
 
-    # resharding under load: slots move from the first master to the second
-    # while the batch runs (redis-cli in the background, waited for after)
+    # resharding under load: the job's slot moves to another master while
+    # the batch writes into it (ASK and TRYAGAIN meanwhile), then 500 other
+    # slots move with redis-cli in the background
+    target = [port for port in cluster.master_ports() if port != replica][0]
+    other = [port for port in cluster.master_ports() if port not in (replica, target)][0]
+    written_at_start = stack.count_lines(out_path)
+    moved = cluster.migrate_slot(slot, replica, target)
+    check(batch.poll() is None, "the job's slot moved while the batch ran")
+    check_equal(cluster.master_of_slot(slot), target, "the master of the job's slot")
     reshard = subprocess.Popen(
         ["redis-cli", "--user", harness.ACL_ADMIN, "--pass", cluster.admin_password,
-         "--no-auth-warning", "--cluster", "reshard", "127.0.0.1:%d" % masters[0],
-         "--cluster-from", cluster.node_id(masters[0]), "--cluster-to", cluster.node_id(masters[1]),
-         "--cluster-slots", "1000", "--cluster-yes", "--cluster-replace"],
+         "--no-auth-warning", "--cluster", "reshard", "127.0.0.1:%d" % other,
+         "--cluster-from", cluster.node_id(other), "--cluster-to", cluster.node_id(target),
+         "--cluster-slots", "500", "--cluster-yes", "--cluster-replace"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     harness.on_cleanup(lambda: reshard.poll() is None and reshard.kill())
-    written_at_start = stack.count_lines(out_path)
 
     rc = batch.wait(timeout=180)
-    check_equal(rc, 0, "batch exit status (stderr: %s)" % stack.stderr_of(batch)[-400:])
+    # while the job's slot is half moved, its transactions get TRYAGAIN:
+    # those writes wait in the matchers' pending buffers (nothing is lost)
+    # and the replies meanwhile say "stored": false, which --resume stores
+    resumed = rc == 3
+    if resumed:
+        done = stack.run_batch(s.gateway.clients, "--in", in_path, "--out", out_path, "--job",
+                               JOB, "--summary", summary_path, "--resume")
+        rc = done.returncode
+    check_equal(rc, 0, "batch exit status (stderr: %s)" % (
+        done.stderr if resumed else stack.stderr_of(batch))[-400:])
     output, _ = reshard.communicate(timeout=180)
     check_equal(reshard.returncode, 0, "redis-cli --cluster reshard: %s" % output[-400:])
     check(written_at_start < total, "the resharding began before the batch ended")
@@ -261,7 +318,7 @@ def batch_survives_resharding_and_failover():
     page = ok(call(s, RESULTS, {"op": "rank", "job": JOB, "offset": 0, "limit": 5}), "rank")
     check_equal(page["total"], total, "ranking size")
     admin = cluster.client()
-    check_equal(admin.zcard("jobmatch:{jobmatch}:rank:%s:%s" % (JOB, version)), total,
+    check_equal(admin.zcard("jobmatch:rank:{%s}:%s" % (JOB, version)), total,
                 "ZCARD of the ranking")
     # the dashboard reads the same cluster: summary and a ranking page
     dashboard = Dashboard(s)
@@ -276,8 +333,64 @@ def batch_survives_resharding_and_failover():
     logs = "".join(matcher.log() for matcher in s.matchers)
     check("slot map read again" in logs, "the matchers followed the slots that moved")
     s.check_alive()
-    print("    cluster: %d candidates; failed over %d -> %d, then resharded 1000 slots from "
-          "output line %d on" % (total, victim, replica, written_at_start))
+    print("    cluster: %d candidates; the job's master failed over %d -> %d, then its slot "
+          "%d (%d keys) moved to %d from output line %d on, and 500 slots from %d; %s" % (
+              total, victim, replica, slot, moved, target, written_at_start, other,
+              "needed --resume" if resumed else "stored in one run"))
+
+
+@runner.test
+def each_job_lives_in_its_own_slot():
+    """Every key of a job carries the job as hash tag: its hash, ranking,
+    band sets, summary and records are in one slot, held by one master,
+    and the jobs spread over the masters; the registry-wide keys share
+    {jobmatch}.  Put, delete and put again go on from the deleted version."""
+    cluster = Cluster(replicas=0)
+    harness.watch_acl(cluster)
+    s = start(cluster, matchers=1)
+    jobs = ["spread-%d" % n for n in range(8)]
+    for job in jobs:
+        ok(call(s, JOBS, {"op": "put", "job": {
+            "id": job, "title": job, "requirements": [
+                {"skill": "Python", "weight": 3, "importance": "required"},
+                {"skill": "Docker", "weight": 2, "importance": "preferred"}]}}), "put " + job)
+    candidates = [stack.make_candidate(n, "sp") for n in range(40)]
+    reply = s.match({"candidates": candidates, "jobs": jobs, "detail": "score"}, client=s.rpc,
+                    timeout=60.0)
+    check(reply.get("ok") is not False, "match: %s" % json.dumps(reply)[:300])
+    masters = {}
+    for job in jobs:
+        rank = "jobmatch:rank:{%s}:1" % job
+        slot = cluster.keyslot(rank)
+        node = cluster.node(cluster.master_of_slot(slot))
+        # read on the node itself (no redirect): the job's keys are all there
+        check_equal(node.zcard(rank), 40, "ranking of %s on its master" % job)
+        check_equal(node.hget("jobmatch:job:{%s}" % job, "version"), "1", "job hash of " + job)
+        check_equal(int(node.hget("jobmatch:rank:{%s}:1:summary" % job, "total")), 40,
+                    "summary of " + job)
+        for key in ("jobmatch:job:{%s}" % job, "jobmatch:rank:{%s}:1:parts" % job,
+                    "jobmatch:res:{%s}:0" % job, "jobmatch:rescore:{%s}:2" % job):
+            check_equal(cluster.keyslot(key), slot, "slot of " + key)
+        masters.setdefault(cluster.master_of_slot(slot), []).append(job)
+    check(len(masters) >= 2, "the jobs' rankings spread over the masters: %r" % masters)
+    registry = cluster.keyslot("jobmatch:{jobmatch}:jobs")
+    node = cluster.node(cluster.master_of_slot(registry))
+    check(set(jobs) <= node.smembers("jobmatch:{jobmatch}:jobs"), "every job listed")
+    check(int(node.get("jobmatch:{jobmatch}:jobs:seq")) >= len(jobs), "jobs:seq raised")
+    # delete and put again: the deleted version is kept in the job's slot
+    ok(call(s, JOBS, {"op": "delete", "id": jobs[0]}), "delete")
+    check(jobs[0] not in node.smembers("jobmatch:{jobmatch}:jobs"), "the deleted job unlisted")
+    check_equal(cluster.client().hget("jobmatch:jobs:deleted:{%s}" % jobs[0], jobs[0]), "1",
+                "the deleted version, in the job's slot")
+    again = ok(call(s, JOBS, {"op": "put", "job": {
+        "id": jobs[0], "title": "again", "requirements": [
+            {"skill": "Go", "weight": 3, "importance": "required"}]}}), "put again")
+    check_equal(again["job"]["version"], 2, "the version after a delete")
+    listed = [job["id"] for job in ok(call(s, JOBS, {"op": "list"}))["jobs"]]
+    check(set(jobs) <= set(listed), "every job listed after the put again")
+    s.check_alive()
+    print("    %d jobs on %d masters: %s" % (len(jobs), len(masters), ", ".join(
+        "%d: %d" % (port, len(held)) for port, held in sorted(masters.items()))))
 
 
 @runner.test
@@ -344,7 +457,7 @@ def a_killed_master_is_replaced_and_batches_go_on():
 @runner.test
 def job_change_rescores_across_the_cluster():
     """A new job, 600 candidates, then a change of the job: the re-scoring
-    (Lua scripts in the registry's slot, MGET of profiles over many slots)
+    (Lua scripts in the job's slot, MGET of profiles over many slots)
     moves the ranking to version 2 with every candidate."""
     cluster = Cluster()
     harness.watch_acl(cluster)
@@ -371,6 +484,31 @@ def job_change_rescores_across_the_cluster():
     page = ok(call(s, RESULTS, {"op": "rank", "job": "cl-job", "offset": 0, "limit": 5}), "rank")
     check_equal(page["total"], 600, "version 2's ranking")
     s.check_alive()
+
+
+@runner.test
+def tls_to_every_node_of_a_cluster():
+    """rediss:// with a seed list: the matcher reaches every master over
+    TLS (tls-port only, the cluster bus over TLS too), verified against
+    the CA given, and its writes land on the masters of their slots."""
+    from test_redis_auth import Certificates, Node, check_works
+    certs = Certificates()
+    cluster = Cluster(replicas=0, certs=certs)
+    harness.watch_acl(cluster)
+    node = Node()
+    matcher = node.matcher(cluster.url_for("matcher"), "--redis-tls-ca", certs.ca[0])
+    check_works(node, 1, "matcher on a TLS cluster")
+    check(matcher.wait_log("cluster 127.0.0.1", timeout=5.0) is not False,
+          "the matcher names the cluster")
+    key = "jobmatch:result:{%s}:%s" % (JOB, node.match(2)["candidate"])
+    on = cluster.node(cluster.master_of_slot(cluster.keyslot(key)))
+    check_equal(on.exists(key), 1, "the result on the master of its slot")
+    # a wrong CA is refused with a clear error, as with one Redis
+    refused = node.matcher(cluster.url_for("matcher"), "--redis-tls-ca", certs.other_ca[0],
+                           wait=False)
+    check(refused.wait_log("the certificate of 127.0.0.1 is not accepted", timeout=10.0)
+          is not False, "the matcher with another CA says the certificate is not accepted")
+    check(matcher.alive(), "the matcher on the cluster runs")
 
 
 if __name__ == "__main__":

@@ -309,7 +309,55 @@ def a_deleted_job_stays_deleted():
                 "jobs after the deletes")
     check_equal(call(stack, JOBS, {"op": "get", "id": "go-dev"})["error"]["code"], "not_found",
                 "go-dev after its delete")
+    # a flush loses the deleted versions; the heal marks the built-in jobs
+    # seeded, so a matcher started afterwards does not seed the deleted one
+    stack.redis.client().flushall()
+    harness.wait_for(lambda: len(versions(stack.redis)) == 3, 5.0, 0.05, "the heal")
+    stack.start_matcher()
+    stack.gateway.wait_workers(JOBS, 3, timeout=20.0)
+    time.sleep(1.0)
+    check_equal(sorted(versions(stack.redis)),
+                ["backend-developer", "database-administrator", "solutions-architect"],
+                "jobs after a flush and a new matcher")
     stack.check_alive()
+
+
+@runner.test
+def a_change_stopped_between_its_two_steps_heals():
+    """A change is the job's script, then the registry's step (jobs set,
+    jobs:seq, events: redis-keys.md 3.3, Two steps).  A matcher stopped
+    between the two leaves the job changed without jobs:seq raised, or a job
+    stored but not listed: the matchers' reload every 10 s finds the first,
+    and a matcher holding the job lists it again."""
+    stack = _ready(Stack(matchers=2))
+    ok(call(stack, JOBS, {"op": "put", "job": small_job("go-dev")}))
+    time.sleep(0.6)
+    client = stack.redis.client()
+    # the put's script ran (version 2 stored), its INCR of jobs:seq did not
+    job = json.loads(client.hget("jobmatch:job:go-dev", "json"))
+    job["title"] = "Go engineer"
+    client.hset("jobmatch:job:go-dev", mapping={
+        "json": json.dumps(job, separators=(",", ":"), sort_keys=True), "version": 2,
+        "ranked": 2})
+    started = time.monotonic()
+
+    def scored_at(version):
+        results = score(stack, "heal-%d" % int(time.monotonic() * 1000), count=4, jobs=("go-dev",))
+        return {r["job_version"] for r in results} == {version}
+    harness.wait_for(lambda: scored_at(2), 15.0, 0.5, "every matcher to score go-dev at version 2")
+    took = time.monotonic() - started
+    check(took <= 11.0, "version 2 reached the matchers in %.1f s (the reload is every 10 s)" % took)
+    # a seeding's script ran, its listing did not: a matcher holding the job lists it
+    client.srem("jobmatch:jobs", "backend-engineer")
+    harness.wait_for(lambda: client.sismember("jobmatch:jobs", "backend-engineer"), 15.0, 0.1,
+                     "backend-engineer to be listed again")
+    logs = "".join(matcher.log() for matcher in stack.matchers)
+    check("backend-engineer was missing from the registry's list: listed again" in logs,
+          "a matcher says it listed backend-engineer again")
+    check_equal(int(client.hget("jobmatch:job:backend-engineer", "version")), 1,
+                "backend-engineer kept its version")
+    stack.check_alive()
+    print("    a lost raise of jobs:seq found in %.1f s" % took)
 
 
 if __name__ == "__main__":

@@ -49,37 +49,90 @@ JM_TEST (cluster_key_slot)
     JM_CHECK_INT (jm_cluster_key_slot ("{", 1), jm_cluster_key_slot ("{", 1));
 }
 
-JM_TEST (cluster_keys_share_the_registry_slot)
+static uint16_t
+s_slot (const char *key)
+{
+    return jm_cluster_key_slot (key, strlen (key));
+}
+
+//  In a cluster every key of a job carries the job's id as its hash tag
+//  and the registry-wide keys {<ns>}; a single Redis keeps its names.
+JM_TEST (cluster_keys_are_tagged_per_job)
 {
     jm_keys_t *keys = jm_keys_new ("jobmatch", NULL);
     JM_REQUIRE (keys);
     char a [JM_KEYS_MAX], b [JM_KEYS_MAX];
     JM_CHECK (jm_keys_rank (keys, "job-1", "3", a, sizeof a, NULL) > 0);
     JM_CHECK_STR (a, "jobmatch:rank:job-1:3");          //  a single Redis: as always
+    JM_CHECK (jm_keys_job_deleted (keys, "job-1", a, sizeof a, NULL) > 0);
+    JM_CHECK_STR (a, "jobmatch:jobs:deleted");
+    JM_CHECK (jm_keys_result_bucket (keys, "job-1", 7, a, sizeof a, NULL) > 0);
+    JM_CHECK_STR (a, "jobmatch:res:job-1:7");
     jm_keys_set_cluster (keys, true);
     JM_CHECK (jm_keys_rank (keys, "job-1", "3", a, sizeof a, NULL) > 0);
-    JM_CHECK_STR (a, "jobmatch:{jobmatch}:rank:job-1:3");
-    JM_CHECK (jm_keys_jobs_seq (keys, b, sizeof b, NULL) > 0);
-    JM_CHECK_INT (jm_cluster_key_slot (a, strlen (a)), jm_cluster_key_slot (b, strlen (b)));
-    JM_CHECK (jm_keys_job (keys, "job-2", b, sizeof b, NULL) > 0);
-    JM_CHECK_INT (jm_cluster_key_slot (a, strlen (a)), jm_cluster_key_slot (b, strlen (b)));
-    JM_CHECK (jm_keys_rescore_claims (keys, "job-2", "4", b, sizeof b, NULL) > 0);
-    JM_CHECK_INT (jm_cluster_key_slot (a, strlen (a)), jm_cluster_key_slot (b, strlen (b)));
-    //  results and profiles spread over the slots
+    JM_CHECK_STR (a, "jobmatch:rank:{job-1}:3");
+    uint16_t job_1 = s_slot (a);
+    JM_CHECK_INT (job_1, jm_cluster_key_slot ("job-1", 5));
+    JM_CHECK (jm_keys_job (keys, "job-1", b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:job:{job-1}");
+    JM_CHECK (jm_keys_job_deleted (keys, "job-1", b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:jobs:deleted:{job-1}");
     JM_CHECK (jm_keys_result (keys, "job-1", "c-1", b, sizeof b, NULL) > 0);
-    JM_CHECK_STR (b, "jobmatch:result:job-1:c-1");
+    JM_CHECK_STR (b, "jobmatch:result:{job-1}:c-1");
+    JM_CHECK (jm_keys_result_bucket (keys, "job-1", 16383, b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:res:{job-1}:16383");
+    JM_CHECK (jm_keys_rescore_claims (keys, "job-1", "4", b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:rescore:{job-1}:4:claims");
+    JM_CHECK (jm_keys_rank_prefix (keys, "job-1", b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:rank:{job-1}:");
+    //  another job: another slot (the load spreads over the masters)
+    JM_CHECK (jm_keys_rank (keys, "job-2", "3", b, sizeof b, NULL) > 0);
+    JM_CHECK (s_slot (b) != job_1);
+    //  the registry-wide keys share {jobmatch}
+    JM_CHECK (jm_keys_jobs (keys, a, sizeof a, NULL) > 0);
+    JM_CHECK_STR (a, "jobmatch:{jobmatch}:jobs");
+    const char *registry [3];
+    char registry_keys [3][JM_KEYS_MAX];
+    JM_CHECK (jm_keys_jobs_seq (keys, registry_keys [0], JM_KEYS_MAX, NULL) > 0);
+    JM_CHECK (jm_keys_jobs_seeded (keys, registry_keys [1], JM_KEYS_MAX, NULL) > 0);
+    JM_CHECK (jm_keys_jobs (keys, registry_keys [2], JM_KEYS_MAX, NULL) > 0);
+    for (int i = 0; i < 3; i++) {
+        registry [i] = registry_keys [i];
+        JM_CHECK_INT (s_slot (registry [i]), jm_cluster_key_slot ("jobmatch", 8));
+    }
+    //  profiles and counters are not tagged
     JM_CHECK (jm_keys_profile (keys, "c-1", b, sizeof b, NULL) > 0);
     JM_CHECK_STR (b, "jobmatch:profile:c-1");
-    //  ids cannot bring a tag of their own: braces are escaped
+    //  ids cannot bring a tag of their own: braces are escaped inside ours
     JM_CHECK (jm_keys_result (keys, "{x}", "c", b, sizeof b, NULL) > 0);
-    JM_CHECK_STR (b, "jobmatch:result:%7Bx%7D:c");
+    JM_CHECK_STR (b, "jobmatch:result:{%7Bx%7D}:c");
+    JM_CHECK (jm_keys_result (keys, "a:b", "{y}", b, sizeof b, NULL) > 0);
+    JM_CHECK_STR (b, "jobmatch:result:{a%3Ab}:%7By%7D");
+    JM_CHECK_INT (s_slot (b), jm_cluster_key_slot ("a%3Ab", 5));
+    //  the longest id still fits
+    char id [JM_KEYS_ID_MAX + 1];
+    memset (id, ':', JM_KEYS_ID_MAX);
+    id [JM_KEYS_ID_MAX] = '\0';
+    JM_CHECK (jm_keys_result (keys, id, id, b, sizeof b, NULL) > 0);
     jm_keys_destroy (&keys);
 }
 
-//  Every key a registry script declares (the job, the registry's keys and
-//  those of the job's versions) hashes to one slot in a cluster; a single
-//  Redis keeps the names it always had.
-JM_TEST (cluster_registry_script_keys_share_a_slot)
+//  Checks that the count keys share one slot; what names the call.
+static void
+s_check_one_slot (const char *what, const char **keys, int count)
+{
+    for (int i = 1; i < count; i++)
+        JM_CHECK_MSG (s_slot (keys [i]) == s_slot (keys [0]), "%s: %s and %s in two slots",
+                      what, keys [0], keys [i]);
+}
+
+//  Every call of a script sends KEYS of one slot in a cluster (Redis
+//  refuses others with CROSSSLOT): the job put, delete and re-scoring done
+//  (the job, its deleted version, its claims and queue, then the keys of
+//  its versions), the re-scoring claim, the version guard (keys built
+//  inside from the job's prefixes), the summary script, and a job's write
+//  group sent as one MULTI ... EXEC (records, ranking, band sets, summary).
+JM_TEST (cluster_script_keys_share_a_slot)
 {
     jm_keys_t *keys = jm_keys_new ("jobmatch", NULL);
     JM_REQUIRE (keys);
@@ -88,20 +141,49 @@ JM_TEST (cluster_registry_script_keys_share_a_slot)
     JM_CHECK_STR (versions [1], "jobmatch:rank:job-1:3:strong");
     JM_CHECK_STR (versions [9], "jobmatch:rescore:job-1:3:union");
     jm_keys_set_cluster (keys, true);
-    char fixed [5][JM_KEYS_MAX];
-    JM_REQUIRE (jm_keys_job (keys, "job-1", fixed [0], JM_KEYS_MAX, NULL) > 0);
-    JM_REQUIRE (jm_keys_jobs (keys, fixed [1], JM_KEYS_MAX, NULL) > 0);
-    JM_REQUIRE (jm_keys_jobs_seq (keys, fixed [2], JM_KEYS_MAX, NULL) > 0);
-    JM_REQUIRE (jm_keys_jobs_seeded (keys, fixed [3], JM_KEYS_MAX, NULL) > 0);
-    JM_REQUIRE (jm_keys_jobs_deleted (keys, fixed [4], JM_KEYS_MAX, NULL) > 0);
-    uint16_t slot = jm_cluster_key_slot (fixed [0], strlen (fixed [0]));
-    for (int i = 1; i < 5; i++)
-        JM_CHECK_INT (jm_cluster_key_slot (fixed [i], strlen (fixed [i])), slot);
-    const char *version_texts [] = { "1", "3", "2147483646" };
-    for (int v = 0; v < 3; v++) {
-        JM_REQUIRE (jm_keys_job_version (keys, "job-1", version_texts [v], versions, NULL) == 0);
-        for (int i = 0; i < JM_KEYS_VERSION_KEYS; i++)
-            JM_CHECK_INT (jm_cluster_key_slot (versions [i], strlen (versions [i])), slot);
+    const char *jobs [] = { "job-1", "backend-developer", "a:b", "{x}", "José" };
+    for (size_t j = 0; j < sizeof jobs / sizeof jobs [0]; j++) {
+        const char *job = jobs [j];
+        enum { FIXED = 6, VERSIONS = 3, RESULTS = 4 };
+        char fixed [FIXED][JM_KEYS_MAX];
+        JM_REQUIRE (jm_keys_job (keys, job, fixed [0], JM_KEYS_MAX, NULL) > 0);
+        JM_REQUIRE (jm_keys_job_deleted (keys, job, fixed [1], JM_KEYS_MAX, NULL) > 0);
+        JM_REQUIRE (jm_keys_rescore_claims (keys, job, "3", fixed [2], JM_KEYS_MAX, NULL) > 0);
+        JM_REQUIRE (jm_keys_rescore_queue (keys, job, "3", fixed [3], JM_KEYS_MAX, NULL) > 0);
+        JM_REQUIRE (jm_keys_rank_prefix (keys, job, fixed [4], JM_KEYS_MAX, NULL) > 0);
+        JM_REQUIRE (jm_keys_rescore_prefix (keys, job, fixed [5], JM_KEYS_MAX, NULL) > 0);
+        const char *all [FIXED + VERSIONS * JM_KEYS_VERSION_KEYS + RESULTS * 2 + 4];
+        int count = 0;
+        for (int i = 0; i < 4; i++)
+            all [count++] = fixed [i];
+        //  put, delete, done: the versions they declare
+        const char *version_texts [VERSIONS] = { "1", "3", "2147483646" };
+        char declared [VERSIONS][JM_KEYS_VERSION_KEYS][JM_KEYS_MAX];
+        for (int v = 0; v < VERSIONS; v++) {
+            JM_REQUIRE (jm_keys_job_version (keys, job, version_texts [v], declared [v],
+                                             NULL) == 0);
+            for (int i = 0; i < JM_KEYS_VERSION_KEYS; i++)
+                all [count++] = declared [v][i];
+        }
+        //  the guard's keys, built in Lua from the prefixes: the prefix's tag
+        //  closes before the version is appended
+        char guard [2][JM_KEYS_MAX];
+        snprintf (guard [0], JM_KEYS_MAX, "%s7:strong", fixed [4]);
+        snprintf (guard [1], JM_KEYS_MAX, "%s7:claims", fixed [5]);
+        all [count++] = guard [0];
+        all [count++] = guard [1];
+        //  a write group: each result's string and record bucket
+        char results [RESULTS][2][JM_KEYS_MAX];
+        const char *candidates [RESULTS] = { "c-1", "c-2", "{c}", "日本" };
+        for (int c = 0; c < RESULTS; c++) {
+            JM_REQUIRE (jm_keys_result (keys, job, candidates [c], results [c][0], JM_KEYS_MAX,
+                                        NULL) > 0);
+            JM_REQUIRE (jm_keys_result_bucket (keys, job, (uint32_t) c * 4000, results [c][1],
+                                               JM_KEYS_MAX, NULL) > 0);
+            all [count++] = results [c][0];
+            all [count++] = results [c][1];
+        }
+        s_check_one_slot (job, all, count);
     }
     jm_keys_destroy (&keys);
 }
@@ -212,12 +294,17 @@ JM_TEST (cluster_seed_list_urls)
     JM_CHECK_STR (jm_store_endpoint (store), "cluster 127.0.0.1:1,[::1]:2,localhost:6379 as u");
     JM_CHECK (!jm_store_connected (store));
     jm_store_destroy (&store);
+    //  TLS to every node of a cluster
+    jm_error_clear (&err);
+    store = jm_store_new ("rediss://127.0.0.1:1,127.0.0.1:2", &options, &err);
+    JM_REQUIRE (store);
+    JM_CHECK_STR (jm_store_endpoint (store), "cluster 127.0.0.1:1,127.0.0.1:2 tls");
+    jm_store_destroy (&store);
     static const struct { const char *url; const char *says; } bad [] = {
         { "redis://a:1,,b:2", "seed 2" },
         { "redis://a:1,b:0", "port \"0\"" },
         { "redis://a:1,b:x", "port \"x\"" },
         { "redis://a:1,b:2/3", "db" },
-        { "rediss://a:1,b:2", "TLS" },
         { "redis://a:1,[::1:2", "']'" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
