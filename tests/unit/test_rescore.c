@@ -433,6 +433,8 @@ JM_TEST (rescore_survives_missing_and_hostile_data)
     json_decref (head);
     JM_CHECK (s_stored (&one, redis, "other") == NULL);
     JM_CHECK (s_stored (&one, redis, "garbage") == NULL);
+    //  nothing stays queued: the flip's announcement goes with the next flush
+    JM_CHECK (jm_store_flush (one.store) >= 0);
     JM_CHECK_INT (jm_store_pending (one.store), 0);
     s_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
