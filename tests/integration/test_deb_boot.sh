@@ -43,8 +43,6 @@ for tool in systemd-nspawn nsenter flock; do
 done
 unshare --pid --mount --net --uts --ipc --fork true 2>/dev/null \
     || skip "no namespaces (unshare --pid --mount --net failed)"
-deb_package
-stage package
 
 # ---- the bookworm root, made once --------------------------------------------
 # debian_mirror: the Debian archive apt uses here (sources.list or deb822)
@@ -60,7 +58,7 @@ debian_mirror () {
 # (of "a | b" the first, unless one is installed)
 deb_needs () {
     local group alternative name have
-    { dpkg-deb -f "$deb" Depends; echo ","; dpkg-deb -f "$deb" Recommends; } | tr -d '\n' | tr ',' '\n' \
+    { { dpkg-deb -f "$deb" Depends; echo ","; dpkg-deb -f "$deb" Recommends; } | tr -d '\n' | tr ',' '\n'; echo; } \
     | while read -r group; do
         [ -n "$group" ] || continue
         have=""
@@ -79,21 +77,27 @@ box_run () {   # box_run ROOT CMD...: CMD in ROOT, not booted, with the host's n
 mkdir -p "$CACHE"
 exec 9> "$CACHE/bookworm.lock"
 flock -w 900 9 || skip "$CACHE/bookworm.lock held for 15 minutes"
-if [ ! -d "$BASE" ] || [ -n "$(deb_needs)" ]; then
-    mirror=$(debian_mirror)
-    curl -sf --max-time 15 -o /dev/null "$mirror/dists/bookworm/Release" \
-        || skip "no Debian mirror ($mirror/dists/bookworm/Release does not answer) to make $BASE"
-    if [ ! -d "$BASE" ]; then
-        command -v debootstrap >/dev/null || skip "no debootstrap (tests/deps.sh installs it)"
-        rm -rf "$BASE.partial"
-        if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm "$BASE.partial" "$mirror" \
-                > "$TMP/debootstrap.log" 2>&1; then
-            fail debootstrap "$(tail -3 "$TMP/debootstrap.log")"; rm -rf "$BASE.partial"; finish
-        fi
-        mv "$BASE.partial" "$BASE"
-        stage "debootstrap bookworm into $BASE"
-    fi
-    needs=$(deb_needs | xargs)
+mirror=$(debian_mirror)
+mirror_answers () { curl -sf --max-time 15 -o /dev/null "$mirror/dists/bookworm/Release"; }
+if [ ! -d "$BASE" ]; then            # debootstrap downloads while the package builds
+    command -v debootstrap >/dev/null || skip "no debootstrap (tests/deps.sh installs it) to make $BASE"
+    mirror_answers || skip "no Debian mirror ($mirror/dists/bookworm/Release does not answer) to make $BASE"
+    rm -rf "$BASE.partial"
+    debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm "$BASE.partial" "$mirror" \
+        > "$TMP/debootstrap.log" 2>&1 &
+    pids+=($!)
+fi
+deb_package
+stage package
+if [ ${#pids[@]} -gt 0 ]; then
+    wait "${pids[0]}"; rc=$?; pids=()
+    [ $rc -eq 0 ] || { fail debootstrap "$(tail -3 "$TMP/debootstrap.log")"; rm -rf "$BASE.partial"; finish; }
+    mv "$BASE.partial" "$BASE"
+    stage "debootstrap bookworm into $BASE (alongside the package)"
+fi
+needs=$(deb_needs | xargs)
+if [ -n "$needs" ]; then
+    mirror_answers || skip "no Debian mirror ($mirror/dists/bookworm/Release does not answer) to install $needs"
     if ! box_run "$BASE" sh -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
             --no-install-recommends $needs && apt-get clean" > "$TMP/base-apt.log" 2>&1; then
         fail base_has_the_dependencies "apt-get install $needs: $(grep -E '^E:' "$TMP/base-apt.log" | head -3)"; finish
