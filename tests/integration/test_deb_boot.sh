@@ -4,7 +4,7 @@
 # with systemd, dbus, redis-server and the package's dependencies) is made
 # once and kept in $JM_BOOT_CACHE/bookworm (default /var/cache/jobmatch-test);
 # making it is the only step that needs the network (the Debian mirror of
-# /etc/apt/sources*).  Each run boots that root with systemd-nspawn -b,
+# /etc/apt/sources*, or JM_DEBIAN_MIRROR).  Each run boots that root with systemd-nspawn -b,
 # read-only under a throw-away overlay (--volatile=overlay), with no network
 # but its own loopback (--private-network), and the .deb (deb_package in
 # stack_lib.sh, or JM_DEB) bound in.  Inside, run through nsenter:
@@ -22,7 +22,7 @@
 # "skipped: why".  Every wait is bounded; the container is powered off (else
 # killed) on exit.  Prints the time of each stage.  Each check prints "ok NAME"
 # or "FAIL NAME: why"; the last line is "N passed, N failed".
-# Usage: tests/integration/test_deb_boot.sh   (JM_ROOT, JM_DEB, JM_BOOT_CACHE optional)
+# Usage: tests/integration/test_deb_boot.sh   (JM_ROOT, JM_DEB, JM_BOOT_CACHE, JM_DEBIAN_MIRROR optional)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 ROOT=${JM_ROOT:-$(cd "$here/../.." && pwd)}
@@ -77,7 +77,7 @@ box_run () {   # box_run ROOT CMD...: CMD in ROOT, not booted, with the host's n
 mkdir -p "$CACHE"
 exec 9> "$CACHE/bookworm.lock"
 flock -w 900 9 || skip "$CACHE/bookworm.lock held for 15 minutes"
-mirror=$(debian_mirror)
+mirror=${JM_DEBIAN_MIRROR:-$(debian_mirror)}
 mirror_answers () { curl -sf --max-time 15 -o /dev/null "$mirror/dists/bookworm/Release"; }
 if [ ! -d "$BASE" ]; then            # debootstrap downloads while the package builds
     command -v debootstrap >/dev/null || skip "no debootstrap (tests/deps.sh installs it) to make $BASE"
