@@ -62,7 +62,7 @@ deb_package () {
     for tool in dpkg-buildpackage dh help2man; do
         command -v $tool >/dev/null || { echo "skipped: no $tool (tests/deps.sh installs it)"; finish; }
     done
-    sources=$(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- . ':!tests' 2>/dev/null \
+    sources=$(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard -- . ':!tests' 2>/dev/null | sort -z \
               | xargs -0 sha1sum 2>/dev/null | sha1sum | cut -d' ' -f1)
     deb=$(built_deb)
     if [ -n "$deb" ] && [ "$sources" = "$(cat "$ROOT/build-install/deb.sources" 2>/dev/null)" ]; then
