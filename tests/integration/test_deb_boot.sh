@@ -4,8 +4,8 @@
 # with systemd, dbus, redis-server and the package's dependencies) is made
 # once and kept in $JM_BOOT_CACHE/bookworm (default /var/cache/jobmatch-test);
 # making it is the only step that needs the network (the Debian mirror of
-# /etc/apt/sources*, or JM_DEBIAN_MIRROR).  Each run boots that root with systemd-nspawn -b,
-# read-only under a throw-away overlay (--volatile=overlay), with no network
+# /etc/apt/sources*, or JM_DEBIAN_MIRROR).  Each run boots that root with
+# systemd-nspawn -b, read-only under a throw-away overlay (--volatile=overlay), with no network
 # but its own loopback (--private-network), and the .deb (deb_package in
 # stack_lib.sh, or JM_DEB) bound in.  Inside, run through nsenter:
 #   apt-get installs the .deb offline; its postinst creates the user and
@@ -22,7 +22,8 @@
 # "skipped: why".  Every wait is bounded; the container is powered off (else
 # killed) on exit.  Prints the time of each stage.  Each check prints "ok NAME"
 # or "FAIL NAME: why"; the last line is "N passed, N failed".
-# Usage: tests/integration/test_deb_boot.sh   (JM_ROOT, JM_DEB, JM_BOOT_CACHE, JM_DEBIAN_MIRROR optional)
+# Usage: tests/integration/test_deb_boot.sh
+#        (JM_ROOT, JM_DEB, JM_BOOT_CACHE, JM_DEBIAN_MIRROR optional)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 ROOT=${JM_ROOT:-$(cd "$here/../.." && pwd)}
