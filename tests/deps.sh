@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential pkg-config libczmq-dev libzmq3-dev libhiredis-dev libjansson-dev
       libmicrohttpd-dev libgnutls28-dev redis-server openssl python3-zmq python3-redis
       chromium wrk python3-jsonschema python3-yaml prometheus
-      clang libclang-rt-14-dev help2man debhelper lintian)
+      clang libclang-rt-14-dev help2man debhelper lintian
+      systemd-container debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
