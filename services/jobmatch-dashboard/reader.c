@@ -345,7 +345,7 @@ s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
 jm_results_reader_t
 jm_reader_path (jm_app_t *app)
 {
-    return (jm_results_reader_t) { jm_reader_keys (app), s_run, app, s_builtin };
+    return (jm_results_reader_t) { jm_reader_keys (app), s_run, app, s_builtin, app->taxonomy };
 }
 
 json_t *

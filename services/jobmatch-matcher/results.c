@@ -40,7 +40,8 @@ jm_results_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry)
     self->keys = jm_store_keys (store);
     self->calls = jm_store_calls_new ();
     self->doc = jm_json_doc_new ();
-    self->reader = (jm_results_reader_t) { self->keys, s_run, self, NULL };
+    self->reader = (jm_results_reader_t) { self->keys, s_run, self, NULL,
+                                           jm_engine_taxonomy (engine) };
     return self;
 }
 
@@ -423,9 +424,10 @@ s_candidate_ids (json_t *body, const char **ids, jm_buf_t *out)
 }
 
 //  Which of up to JM_RESULTS_MAX_STORED candidates Redis holds for a job:
-//  a result, and an entry in the ranking of the version asked (default the
-//  ranked one).  Two round trips whatever the count: the job's state, then
-//  one EXISTS per result and one ZMSCORE for all.
+//  a record of the version asked (default the ranked one) or a later one,
+//  and an entry in the ranking of that version.  Two round trips whatever
+//  the count: the job's state, then one HGET per record and one ZMSCORE
+//  (jm_results_read_held).
 static void
 s_serve_stored (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
@@ -440,46 +442,27 @@ s_serve_stored (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_body_error (out, &err);
         return;
     }
-    const char *ids [JM_RESULTS_MAX_STORED + 2];
-    int count = s_candidate_ids (body, ids + 2, out);
+    const char *ids [JM_RESULTS_MAX_STORED];
+    int count = s_candidate_ids (body, ids, out);
     if (count < 0)
         return;
     jm_results_state_t state;
-    if (jm_results_read_state (&self->reader, job, &state, &err)) {
+    bool held [JM_RESULTS_MAX_STORED];
+    if (jm_results_read_state (&self->reader, job, &state, &err)
+    ||  jm_results_read_held (&self->reader, job, version ? version : state.ranked, ids,
+                              (size_t) count, held, &err)) {
         s_read_error (self, &err, out);
         return;
     }
-    if (version == 0)
-        version = state.ranked;
-    char version_text [24], rank_key [JM_KEYS_MAX];
-    snprintf (version_text, sizeof version_text, "%lld", version);
-    jm_keys_rank (self->keys, job, version_text, rank_key, sizeof rank_key, NULL);
-    jm_store_calls_reset (self->calls);
-    for (int i = 0; i < count; i++) {
-        char key [JM_KEYS_MAX];
-        jm_keys_result (self->keys, job, ids [2 + i], key, sizeof key, NULL);
-        jm_store_calls_addv (self->calls, "EXISTS", key, NULL);
-    }
-    ids [0] = "ZMSCORE";
-    ids [1] = rank_key;
-    jm_store_calls_add (self->calls, count + 2, ids, NULL);
-    if (jm_store_run (self->store, self->calls)) {
-        s_unavailable (self, out);
-        return;
-    }
-    const jm_reply_t *scores = jm_store_calls_reply (self->calls, (size_t) count);
     jm_buf_reset (out);
     jm_buf_puts (out, "{\"ok\":true,\"job\":");
     jm_buf_json_str (out, job);
-    jm_buf_printf (out, ",\"version\":%lld,\"checked\":%d,\"missing\":[", version, count);
+    jm_buf_printf (out, ",\"version\":%lld,\"checked\":%d,\"missing\":[",
+                   version ? version : state.ranked, count);
     int missing = 0;
-    for (int i = 0; i < count; i++) {
-        long long exists = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, (size_t) i), &exists);
-        if (exists && jm_reply_str (jm_reply_item (scores, (size_t) i)))
-            continue;
-        jm_buf_printf (out, missing++ ? ",%d" : "%d", i);
-    }
+    for (int i = 0; i < count; i++)
+        if (!held [i])
+            jm_buf_printf (out, missing++ ? ",%d" : "%d", i);
     jm_buf_puts (out, "]}");
 }
 
