@@ -616,7 +616,7 @@ jm_results_read_summary (const jm_results_reader_t *reader, const char *job,
         return -1;
     jm_summary_state_t read = { state->ranked, state->rescore_version, state->rescore_done,
                                 state->rescore_total };
-    if (jm_summary_read (reader->keys, job, &read, reader->run, reader->arg, out, err))
+    if (jm_summary_read (reader->keys, reader->taxonomy, job, &read, reader->run, reader->arg, out, err))
         return -1;
     state->ranked = read.ranked;
     snprintf (state->ranked_text, sizeof state->ranked_text, "%lld", state->ranked);
