@@ -15,6 +15,7 @@ Redis in the layout of proto/services.md (for big or hand-made rankings).
 import json
 import os
 import random
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -237,7 +238,10 @@ def seed_job(redis, namespace, job_id, count, version=1, ranked=None, title="See
     ranked = ranked or version
     rng = random.Random(seed)
     ns = namespace
-    job = {"id": job_id, "title": title, "description": "seeded for tests",
+    # the JSON's id as the registry would take it (keys take any id: tests
+    # seed odd ones); breakdowns recomputed from it name that id
+    job = {"id": re.sub(r"[^A-Za-z0-9._-]", "-", job_id), "title": title,
+           "description": "seeded for tests",
            "requirements": [{"skill": SKILL_IDS.get(label, label.lower()), "importance": importance,
                              "weight": 3, "label": label} for label, importance in REQUIREMENTS]}
     job_key = "%s:job:%s" % (ns, escape_id(job_id))
