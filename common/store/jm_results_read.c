@@ -212,7 +212,8 @@ s_pairs_answer (const jm_results_reader_t *reader, jm_store_calls_t *calls, size
                          pair->version);
     }
     const jm_reply_t *profile = jm_store_calls_reply (calls, first + 2 * count);
-    jm_recompute_t *recompute = jm_recompute_new (reader->taxonomy);
+    jm_recompute_t *recompute = reader->recompute ? reader->recompute
+                                                  : jm_recompute_new (reader->taxonomy);
     jm_candidate_t *scored = NULL;
     char profile_hex [17] = "";
     jm_buf_t out;
@@ -268,7 +269,8 @@ s_pairs_answer (const jm_results_reader_t *reader, jm_store_calls_t *calls, size
     }
     jm_buf_free (&out);
     jm_candidate_destroy (&scored);
-    jm_recompute_destroy (&recompute);
+    if (recompute != reader->recompute)
+        jm_recompute_destroy (&recompute);
     jm_store_calls_destroy (&older);
     free (older_of);
     free (pairs);

@@ -19,6 +19,7 @@
 
 #include "jm_summary.h"
 #include "jm_score.h"
+#include "jm_recompute.h"
 #include "jm_taxonomy.h"
 
 #include <stdbool.h>
@@ -27,13 +28,17 @@
 //  Where a reader's round trips go.  builtin (may be NULL): for the time
 //  before any registry exists in Redis (no <ns>:jobs, no <ns>:jobs:seeded),
 //  true when job is a built-in job, read at version 1.  taxonomy (borrowed)
-//  recomputes breakdowns: the one the results were scored with.
+//  recomputes breakdowns: the one the results were scored with.  recompute
+//  (borrowed, may be NULL): a recompute object of that taxonomy kept by a
+//  reader of one thread, so the jobs it parsed are parsed once; NULL makes
+//  one per read (a reader shared by threads).
 typedef struct {
     const jm_keys_t *keys;
     jm_summary_run_fn *run;
     void *arg;
     bool (*builtin) (void *arg, const char *job);
     const jm_taxonomy_t *taxonomy;
+    jm_recompute_t *recompute;
 } jm_results_reader_t;
 
 //  A job's state: its version, the ranked one, re-scoring progress

@@ -17,6 +17,7 @@ struct _jm_results_t {
     const jm_keys_t *keys;
     jm_store_calls_t *calls;
     jm_json_doc_t *doc;         //  a stored result cut to the detail asked
+    jm_recompute_t *recompute;  //  breakdowns read back, the jobs parsed kept
     jm_results_reader_t reader; //  the read path shared with the dashboard
 };
 
@@ -40,8 +41,9 @@ jm_results_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry)
     self->keys = jm_store_keys (store);
     self->calls = jm_store_calls_new ();
     self->doc = jm_json_doc_new ();
+    self->recompute = jm_recompute_new (jm_engine_taxonomy (engine));
     self->reader = (jm_results_reader_t) { self->keys, s_run, self, NULL,
-                                           jm_engine_taxonomy (engine) };
+                                           jm_engine_taxonomy (engine), self->recompute };
     return self;
 }
 
@@ -54,6 +56,7 @@ jm_results_destroy (jm_results_t **self_p)
         return;
     jm_store_calls_destroy (&self->calls);
     jm_json_doc_destroy (&self->doc);
+    jm_recompute_destroy (&self->recompute);
     free (self);
     *self_p = NULL;
 }
