@@ -161,7 +161,8 @@ typedef struct {
 static long
 s_pairs_answer (const jm_results_reader_t *reader, jm_store_calls_t *calls, size_t first,
                 const char *candidate, const char * const *jobs, size_t count,
-                jm_results_found_fn *found, void *arg, jm_error_t *problem, jm_error_t *err)
+                jm_detail_t detail, jm_results_found_fn *found, void *arg, jm_error_t *problem,
+                jm_error_t *err)
 {
     assert (reader->taxonomy);
     s_pair_t *pairs = jm_calloc (count + 1, sizeof *pairs);
@@ -263,7 +264,7 @@ s_pairs_answer (const jm_results_reader_t *reader, jm_store_calls_t *calls, size
         jm_result_t result;
         jm_score_explain (job, scored, &result);
         jm_buf_reset (&out);
-        jm_result_write_json (&result, job, scored, &out);
+        jm_detail_write (&result, job, scored, detail, &out);
         found (arg, i, out.data, out.len);
         answered++;
     }
@@ -290,7 +291,8 @@ s_found_one (void *arg, size_t index, const char *json, size_t len)
 
 int
 jm_results_read_result (const jm_results_reader_t *reader, const char *job,
-                        const char *candidate, char **json_p, size_t *len_p, jm_error_t *err)
+                        const char *candidate, jm_detail_t detail, char **json_p, size_t *len_p,
+                        jm_error_t *err)
 {
     *json_p = NULL;
     if (jm_keys_check_id ("candidate", candidate, err))
@@ -308,8 +310,8 @@ jm_results_read_result (const jm_results_reader_t *reader, const char *job,
     jm_buf_init (&out);
     jm_error_t problem;
     jm_error_clear (&problem);
-    long answered = rc ? -1 : s_pairs_answer (reader, calls, 2, candidate, &job, 1, s_found_one,
-                                              &out, &problem, err);
+    long answered = rc ? -1 : s_pairs_answer (reader, calls, 2, candidate, &job, 1, detail,
+                                              s_found_one, &out, &problem, err);
     if (rc == 0 && answered < 0)
         rc = -1;
     else
@@ -556,7 +558,7 @@ jm_results_page_free (jm_results_page_t *page)
 
 int
 jm_results_read_candidate (const jm_results_reader_t *reader, const char *candidate,
-                           const char * const *jobs, size_t count,
+                           const char * const *jobs, size_t count, jm_detail_t detail,
                            jm_results_found_fn *found, void *arg, jm_error_t *err)
 {
     if (jm_keys_check_id ("candidate", candidate, err))
@@ -568,8 +570,8 @@ jm_results_read_candidate (const jm_results_reader_t *reader, const char *candid
     int rc = reader->run (reader->arg, calls, err);
     jm_error_t problem;
     jm_error_clear (&problem);
-    if (rc == 0 && s_pairs_answer (reader, calls, 0, candidate, jobs, count, found, arg, &problem,
-                                   err) < 0)
+    if (rc == 0 && s_pairs_answer (reader, calls, 0, candidate, jobs, count, detail, found, arg,
+                                   &problem, err) < 0)
         rc = -1;
     jm_store_calls_destroy (&calls);
     return rc;

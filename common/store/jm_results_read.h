@@ -18,6 +18,7 @@
 #define JM_RESULTS_READ_H
 
 #include "jm_summary.h"
+#include "jm_detail.h"
 #include "jm_score.h"
 #include "jm_recompute.h"
 #include "jm_taxonomy.h"
@@ -86,13 +87,15 @@ int jm_results_read_state (const jm_results_reader_t *reader, const char *job,
 
 //  Reads the result of (job, candidate), its record, the stored profile and
 //  the job's JSON in one round trip with the job's state (two when the
-//  record is of an older version), and recomputes its full breakdown.
+//  record is of an older version), and recomputes it at detail (at full
+//  the breakdown scoring returned, byte for byte; jm_detail_write).
 //  Returns 0 with *json_p the result JSON (new, NUL-terminated; caller
 //  frees) and *len_p its length, or -1 with err set (unknown_job,
 //  not_found: no record, or the profile expired; invalid_data: a stored
 //  profile or job that does not parse).
 int jm_results_read_result (const jm_results_reader_t *reader, const char *job,
-                            const char *candidate, char **json_p, size_t *len_p, jm_error_t *err);
+                            const char *candidate, jm_detail_t detail, char **json_p,
+                            size_t *len_p, jm_error_t *err);
 
 //  Reads a ranking page: state, counts and entries.  Returns 0 (free the
 //  page with jm_results_page_free), or -1 with err set.
@@ -103,7 +106,8 @@ int jm_results_read_page (const jm_results_reader_t *reader, const jm_results_qu
 void jm_results_page_free (jm_results_page_t *page);
 
 //  Called by jm_results_read_candidate for each job (in the order given)
-//  with a stored result: its index and result JSON (borrowed).
+//  with a stored result: its index and result JSON at the detail asked
+//  (borrowed).
 typedef void (jm_results_found_fn) (void *arg, size_t index, const char *json, size_t len);
 
 //  Reads candidate's results for jobs [0..count) as jm_results_read_result
@@ -111,7 +115,7 @@ typedef void (jm_results_found_fn) (void *arg, size_t index, const char *json, s
 //  the profile parsed once.  A result that cannot be recomputed is left out
 //  (logged).  Returns 0, or -1 with err set.
 int jm_results_read_candidate (const jm_results_reader_t *reader, const char *candidate,
-                               const char * const *jobs, size_t count,
+                               const char * const *jobs, size_t count, jm_detail_t detail,
                                jm_results_found_fn *found, void *arg, jm_error_t *err);
 
 //  Sets held [i] for each of candidates [0..count) (valid ids) that job

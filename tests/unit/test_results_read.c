@@ -209,10 +209,17 @@ JM_TEST (results_read_state_and_result)
         jm_buf_t expected;
         jm_buf_init (&expected);
         jm_result_write_json (&result, job, candidate, &expected);
-        JM_CHECK_INT (jm_results_read_result (reader, "j1", pairs [p][0], &json, &len, &err), 0);
+        JM_CHECK_INT (jm_results_read_result (reader, "j1", pairs [p][0], JM_DETAIL_FULL, &json, &len, &err), 0);
         JM_CHECK_INT (len, expected.len);
         JM_CHECK (json && len == expected.len && memcmp (json, expected.data, len) == 0);
         JM_CHECK (json && strstr (json, "\"job_version\":") != NULL);
+        free (json);
+        //  at summary: jm_detail_write's bytes, as scoring answers them
+        jm_buf_reset (&expected);
+        jm_detail_write (&result, job, candidate, JM_DETAIL_SUMMARY, &expected);
+        JM_CHECK_INT (jm_results_read_result (reader, "j1", pairs [p][0], JM_DETAIL_SUMMARY, &json,
+                                              &len, &err), 0);
+        JM_CHECK (json && len == expected.len && memcmp (json, expected.data, len) == 0);
         free (json);
         jm_buf_free (&expected);
         jm_job_destroy (&job);
@@ -220,17 +227,17 @@ JM_TEST (results_read_state_and_result)
     }
     //  a record whose profile expired is not found, saying why
     s_command (fixture->redis, "DEL", "jobmatch:profile:cid", NULL, NULL, NULL);
-    JM_CHECK_INT (jm_results_read_result (reader, "j1", "cid", &json, &len, &err), -1);
+    JM_CHECK_INT (jm_results_read_result (reader, "j1", "cid", JM_DETAIL_FULL, &json, &len, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_NOT_FOUND);
     JM_CHECK (strstr (err.message, "profile") != NULL);
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_result (reader, "j1", "eve", &json, &len, &err), -1);
+    JM_CHECK_INT (jm_results_read_result (reader, "j1", "eve", JM_DETAIL_FULL, &json, &len, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_NOT_FOUND);
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_result (reader, "nope", "ann", &json, &len, &err), -1);
+    JM_CHECK_INT (jm_results_read_result (reader, "nope", "ann", JM_DETAIL_FULL, &json, &len, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_UNKNOWN_JOB);
     jm_error_clear (&err);
-    JM_CHECK_INT (jm_results_read_result (reader, "j1", "", &json, &len, &err), -1);
+    JM_CHECK_INT (jm_results_read_result (reader, "j1", "", JM_DETAIL_FULL, &json, &len, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
     JM_CHECK (strstr (err.message, "candidate") != NULL);
     s_fixture_destroy (&fixture);
@@ -345,9 +352,9 @@ JM_TEST (results_read_candidate_and_io_errors)
     jm_error_t err = fixture->err;
     const char *jobs [] = { "j0", "j1", "" };
     char seen [4] = "000";
-    JM_CHECK_INT (jm_results_read_candidate (reader, "ann", jobs, 3, s_found, seen, &err), 0);
+    JM_CHECK_INT (jm_results_read_candidate (reader, "ann", jobs, 3, JM_DETAIL_FULL, s_found, seen, &err), 0);
     JM_CHECK_STR (seen, "010");
-    JM_CHECK_INT (jm_results_read_candidate (reader, "", jobs, 3, s_found, seen, &err), -1);
+    JM_CHECK_INT (jm_results_read_candidate (reader, "", jobs, 3, JM_DETAIL_FULL, s_found, seen, &err), -1);
     JM_CHECK_STR (err.code, JM_ERR_INVALID_REQUEST);
 
     jm_test_redis_stop (fixture->redis);
