@@ -3,6 +3,11 @@
     bench/bench_memory.py, which measures what each structure costs.
 
     Usage: bench_memory STRUCTURE N [BUCKETS]
+           bench_memory store N REDIS-URL
+      store     every pair through the matcher's real write path into the
+                Redis at REDIS-URL: jm_store_write_many in groups of 64
+                (records, ranking, band sets, the kept summary and its
+                :parts, as the matcher writes them), nothing on stdout
       records   each pair's compact record (jm_record_encode) as a field of
                 its bucket HASH, <ns>:res:<job>:<bucket> (jm_keys_result_bucket,
                 jm_record_bucket; BUCKETS, a power of two, default 16384)
@@ -19,6 +24,7 @@
 #include "jm_keys.h"
 #include "jm_record.h"
 #include "jm_score.h"
+#include "jm_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,15 +79,68 @@ s_command3 (const char *verb, const char *key, const char *a, size_t a_len, cons
     s_command (4, argv, lens);
 }
 
+#define GROUP       64          //  results a write group holds, as the matcher's
+
+//  Writes count pairs through jm_store_write_many into the Redis at url.
+//  Returns 0, or 1 when Redis failed.
+static int
+s_store (long count, const char *url)
+{
+    jm_store_options_t options;
+    jm_store_options_default (&options);
+    jm_store_t *store = jm_store_new (url, &options, NULL);
+    if (!store || !jm_store_connected (store)) {
+        fprintf (stderr, "bench_memory: no Redis at %s\n", url);
+        jm_store_destroy (&store);
+        return 1;
+    }
+    static const char labels [] = "Go\0Docker\0Linux\0PostgreSQL\0Redis\0Kubernetes\0";
+    s_pair_t pairs [GROUP];
+    char fingerprints [GROUP][64], required [GROUP][16], missing [GROUP][8];
+    jm_store_result_t results [GROUP];
+    jm_error_t errors [GROUP];
+    for (long first = 1; first <= count; first += GROUP) {
+        size_t n = 0;
+        for (long serial = first; serial <= count && n < GROUP; serial++, n++) {
+            s_pair_t *pair = &pairs [n];
+            s_pair (serial, pair);
+            snprintf (fingerprints [n], sizeof fingerprints [n], "1:1a2b3c4d:%s:%016lx",
+                      JM_SCORER_VERSION, (unsigned long) serial);
+            snprintf (required [n], sizeof required [n], "%d of %d", pair->met, pair->total);
+            size_t missed = 0;
+            for (int r = pair->met; r < pair->total; r++)
+                missing [n][missed++] = (char) ('0' + r);
+            results [n] = (jm_store_result_t) {
+                .job = JOB, .version = VERSION, .candidate = pair->id, .score = pair->score,
+                .fingerprint = fingerprints [n], .band = jm_band_name (pair->band),
+                .required = required [n], .missing = missing [n], .missing_len = missed,
+                .labels = labels, .labels_len = sizeof labels - 1
+            };
+        }
+        if (jm_store_write_many (store, results, n, errors) != (int) n
+        ||  jm_store_flush (store) < 0) {
+            fprintf (stderr, "bench_memory: writing pairs from %ld failed: %s\n", first,
+                     errors [0].message);
+            jm_store_destroy (&store);
+            return 1;
+        }
+    }
+    jm_store_destroy (&store);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf (stderr, "usage: bench_memory records|ranking|bands|parts|shards N [BUCKETS]\n");
+        fprintf (stderr, "usage: bench_memory records|ranking|bands|parts|shards N [BUCKETS]\n"
+                         "       bench_memory store N REDIS-URL\n");
         return 2;
     }
     const char *structure = argv [1];
     long count = atol (argv [2]);
+    if (strcmp (structure, "store") == 0)
+        return count >= 1 && argc > 3 ? s_store (count, argv [3]) : 2;
     uint32_t buckets = argc > 3 ? (uint32_t) atol (argv [3]) : 16384;
     if (count < 1 || buckets < 1 || (buckets & (buckets - 1))) {
         fprintf (stderr, "bench_memory: N >= 1, BUCKETS a power of two\n");

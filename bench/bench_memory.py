@@ -11,8 +11,13 @@ encoding, and the total of two layouts:
   :parts hash (the result STRINGs of today, ~6.2 KB each, are left out:
   proto/redis-keys.md 3.1; the issue measured 7.4 KB a pair with them);
 - sharded rankings: records + ranking shards (one small ZSET per score and
-  sub-shard, listpack-encoded) with the summary's share kept in the record.
-The target is at most 128 bytes a pair, rankings included.
+  sub-shard, listpack-encoded) with the summary's share kept in the record;
+then, into an emptied server, the same pairs through the matcher's real
+write path (bench_memory store: jm_store_write_many in groups of 64, as the
+matcher writes them: records, ranking, band sets, the kept summary and its
+:parts; no result strings, proto/redis-keys.md 3.1), its growth per pair
+the figure that counts.  Profiles (once per candidate, not per pair) are
+left out.  The target is at most 128 bytes a pair, rankings included.
 
 Usage: bench/bench_memory.py   (BENCH_MEMORY_PAIRS; BUILD as bench/run)
 """
@@ -71,6 +76,16 @@ def main():
         print("  records with today's rankings (ZSET, band sets, :parts): %.1f bytes/pair" % today)
         print("  records with sharded rankings:                          %.1f bytes/pair "
               "(target <= %d)" % (sharded, TARGET))
+        redis.flushall()
+        before = redis.info("memory")["used_memory"]
+        run = subprocess.run([harness.binary("bench_memory"), "store", str(PAIRS),
+                              "redis://127.0.0.1:%d" % redis_server.port], capture_output=True,
+                             text=True)
+        if run.returncode != 0:
+            raise SystemExit("bench_memory store: %s" % run.stderr[-300:])
+        grown = redis.info("memory")["used_memory"] - before
+        print("  the real write path (jm_store_write_many): %.1f bytes/pair, %d keys "
+              "(target <= %d)" % (grown / PAIRS, redis.dbsize(), TARGET))
     finally:
         harness.cleanup()
 

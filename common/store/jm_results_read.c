@@ -2,6 +2,10 @@
     jm_results_read.h.                                                      */
 #include "jm_results_read.h"
 #include "jm_alloc.h"
+#include "jm_log.h"
+#include "jm_profile_pack.h"
+#include "jm_recompute.h"
+#include "jm_record.h"
 #include "jm_score.h"
 
 #include <assert.h>
@@ -80,40 +84,249 @@ jm_results_read_state (const jm_results_reader_t *reader, const char *job,
 }
 
 //  --------------------------------------------------------------------------
+//  Records and breakdowns: Redis keeps per pair only the compact record
+//  (jm_record); a breakdown is recomputed from the candidate's stored
+//  profile and the JSON of the job version the record names.
+
+//  Adds the HGET of (job, candidate)'s record to calls (a PING, keeping the
+//  positions, when an id is not valid).
+static void
+s_record_ask (const jm_results_reader_t *reader, jm_store_calls_t *calls, const char *job,
+              const char *candidate)
+{
+    char key [KEY_MAX];
+    if (jm_keys_check_id ("candidate", candidate, NULL)
+    ||  jm_keys_result_bucket (reader->keys, job, jm_record_bucket (candidate, JM_RECORD_BUCKETS),
+                               key, sizeof key, NULL) < 0)
+        jm_store_calls_addv (calls, "PING", NULL);
+    else
+        jm_store_calls_addv (calls, "HGET", key, candidate, NULL);
+}
+
+//  True with record filled when reply holds a record; false when it holds
+//  none, or one that does not decode (logged).
+static bool
+s_record_take (const jm_reply_t *reply, const char *job, const char *candidate,
+               jm_record_t *record)
+{
+    if (!reply || reply->type != JM_REPLY_STRING)
+        return false;
+    jm_error_t error;
+    jm_error_clear (&error);
+    if (jm_record_decode ((const uint8_t *) reply->str, reply->len, record, &error) == 0)
+        return true;
+    jm_log_warning ("record of %.64s/%.64s: %s", job, candidate, error.message);
+    return false;
+}
+
+//  Adds the reads of candidate's breakdowns against jobs [0..count) to
+//  calls: per job its record and HMGET version json of its hash, then the
+//  candidate's stored profile.  Returns how many commands.
+static size_t
+s_pairs_ask (const jm_results_reader_t *reader, jm_store_calls_t *calls, const char *candidate,
+             const char * const *jobs, size_t count)
+{
+    char key [KEY_MAX];
+    for (size_t i = 0; i < count; i++) {
+        s_record_ask (reader, calls, jobs [i], candidate);
+        if (jm_keys_job (reader->keys, jobs [i], key, sizeof key, NULL) < 0)
+            jm_store_calls_addv (calls, "PING", NULL);
+        else
+            jm_store_calls_addv (calls, "HMGET", key, "version", "json", NULL);
+    }
+    if (jm_keys_profile (reader->keys, candidate, key, sizeof key, NULL) < 0)
+        jm_store_calls_addv (calls, "PING", NULL);
+    else
+        jm_store_calls_addv (calls, "GET", key, NULL);
+    return 2 * count + 1;
+}
+
+//  The job version a pair's breakdown is answered at: the record's when
+//  its JSON is kept, else (re-scored) the current one.
+typedef struct {
+    jm_record_t record;
+    bool found;
+    const char *json;               //  borrowed from the replies; NULL: none
+    size_t json_len;
+    int version;
+} s_pair_t;
+
+//  Answers found (index, full breakdown) for each of jobs [0..count) with
+//  a record, from the replies of s_pairs_ask at first in calls (run): the
+//  record's version from the job hash's json or v:<version> (one more round
+//  trip for those), a version no longer kept re-scored at the current one,
+//  never a mix.  A pair that cannot be answered (no stored profile, a job
+//  that does not parse) is left out, the reason in problem.  Returns how
+//  many were answered, or -1 with err set when Redis failed.
+static long
+s_pairs_answer (const jm_results_reader_t *reader, jm_store_calls_t *calls, size_t first,
+                const char *candidate, const char * const *jobs, size_t count,
+                jm_detail_t detail, jm_results_found_fn *found, void *arg, jm_error_t *problem,
+                jm_error_t *err)
+{
+    assert (reader->taxonomy);
+    s_pair_t *pairs = jm_calloc (count + 1, sizeof *pairs);
+    jm_store_calls_t *older = jm_store_calls_new ();
+    size_t *older_of = jm_calloc (count + 1, sizeof (size_t));
+    for (size_t i = 0; i < count; i++) {
+        s_pair_t *pair = &pairs [i];
+        pair->found = s_record_take (jm_store_calls_reply (calls, first + 2 * i), jobs [i], candidate,
+                                     &pair->record);
+        const jm_reply_t *hash = jm_store_calls_reply (calls, first + 2 * i + 1);
+        long long current = s_int (jm_reply_item (hash, 0), 0);
+        const jm_reply_t *json = jm_reply_item (hash, 1);
+        if (!pair->found)
+            continue;
+        if (current == pair->record.version && jm_reply_str (json)) {
+            pair->json = json->str;
+            pair->json_len = json->len;
+            pair->version = (int) current;
+            continue;
+        }
+        char key [KEY_MAX], field [JM_RECOMPUTE_FIELD_MAX];
+        jm_keys_job (reader->keys, jobs [i], key, sizeof key, NULL);
+        jm_recompute_version_field (pair->record.version, field);
+        older_of [jm_store_calls_count (older)] = i;
+        jm_store_calls_addv (older, "HGET", key, field, NULL);
+        if (jm_reply_str (json) && current >= 1 && current <= INT32_MAX) {
+            pair->json = json->str;     //  until the older version is read
+            pair->json_len = json->len;
+            pair->version = (int) current;
+        }
+    }
+    long answered = 0;
+    size_t olders = jm_store_calls_count (older);
+    if (olders && reader->run (reader->arg, older, err))
+        answered = -1;
+    for (size_t o = 0; answered == 0 && o < olders; o++) {
+        const jm_reply_t *json = jm_store_calls_reply (older, o);
+        s_pair_t *pair = &pairs [older_of [o]];
+        if (jm_reply_str (json)) {
+            pair->json = json->str;
+            pair->json_len = json->len;
+            pair->version = pair->record.version;
+        }
+        else
+        if (pair->json)
+            jm_log_info ("job %.64s version %d is no longer kept: candidate %.64s re-scored at "
+                         "version %d", jobs [older_of [o]], pair->record.version, candidate,
+                         pair->version);
+    }
+    const jm_reply_t *profile = jm_store_calls_reply (calls, first + 2 * count);
+    jm_recompute_t *recompute = reader->recompute ? reader->recompute
+                                                  : jm_recompute_new (reader->taxonomy);
+    jm_candidate_t *scored = NULL;
+    char profile_hex [17] = "";
+    jm_buf_t out;
+    jm_buf_init (&out);
+    for (size_t i = 0; answered >= 0 && i < count; i++) {
+        s_pair_t *pair = &pairs [i];
+        if (!pair->found)
+            continue;
+        jm_error_t error;
+        jm_error_clear (&error);
+        if (!scored) {
+            if (!jm_reply_str (profile)) {
+                jm_error_set (problem, JM_ERR_NOT_FOUND, "the stored profile of candidate "
+                              "\"%.128s\" has expired", candidate);
+                break;
+            }
+            scored = jm_recompute_candidate (recompute, profile->str, profile->len, &error);
+            if (scored && strcmp (scored->id, candidate) != 0) {
+                jm_error_set (&error, JM_ERR_INVALID_DATA, "the stored profile of \"%.64s\" "
+                              "holds another candidate, \"%.64s\"", candidate, scored->id);
+                jm_candidate_destroy (&scored);
+            }
+            if (!scored) {
+                jm_log_warning ("candidate %.64s: %s", candidate, error.message);
+                jm_error_set (problem, error.code, "%s", error.message);
+                break;
+            }
+            jm_candidate_fingerprint_hex (scored, profile_hex);
+        }
+        const jm_job_t *job = pair->json
+                            ? jm_recompute_job (recompute, pair->json, pair->json_len, pair->version,
+                                                &error)
+                            : NULL;
+        if (!job) {
+            if (!pair->json)
+                jm_error_set (&error, JM_ERR_INVALID_DATA, "job \"%.64s\" keeps no version to "
+                              "answer from", jobs [i]);
+            jm_log_warning ("result of %.64s/%.64s: %s", jobs [i], candidate, error.message);
+            jm_error_set (problem, error.code, "%s", error.message);
+            continue;
+        }
+        char fingerprint [JM_RECORD_FP_MAX];
+        size_t fingerprint_len = jm_record_fingerprint (&pair->record, fingerprint);
+        if (fingerprint_len < 16 || strcmp (fingerprint + fingerprint_len - 16, profile_hex) != 0)
+            jm_log_info ("result of %.64s/%.64s: the candidate's profile changed since: answered "
+                         "from the stored one", jobs [i], candidate);
+        jm_result_t result;
+        jm_score_explain (job, scored, &result);
+        jm_buf_reset (&out);
+        jm_detail_write (&result, job, scored, detail, &out);
+        found (arg, i, out.data, out.len);
+        answered++;
+    }
+    jm_buf_free (&out);
+    jm_candidate_destroy (&scored);
+    if (recompute != reader->recompute)
+        jm_recompute_destroy (&recompute);
+    jm_store_calls_destroy (&older);
+    free (older_of);
+    free (pairs);
+    return answered;
+}
+
+//  --------------------------------------------------------------------------
 //  One result
+
+//  Keeps the one breakdown read.
+static void
+s_found_one (void *arg, size_t index, const char *json, size_t len)
+{
+    jm_buf_t *out = arg;
+    jm_buf_append (out, json, len);
+}
 
 int
 jm_results_read_result (const jm_results_reader_t *reader, const char *job,
-                        const char *candidate, char **json_p, size_t *len_p, jm_error_t *err)
+                        const char *candidate, jm_detail_t detail, char **json_p, size_t *len_p,
+                        jm_error_t *err)
 {
     *json_p = NULL;
-    char key [KEY_MAX];
     if (jm_keys_check_id ("candidate", candidate, err))
         return -1;
     jm_store_calls_t *calls = jm_store_calls_new ();
     int rc = s_state_ask (reader, calls, job, err);
-    if (rc == 0)
-        rc = jm_keys_result (reader->keys, job, candidate, key, sizeof key, err) < 0 ? -1 : 0;
     if (rc == 0) {
-        jm_store_calls_addv (calls, "GET", key, NULL);
+        s_pairs_ask (reader, calls, candidate, &job, 1);
         rc = reader->run (reader->arg, calls, err);
     }
     jm_results_state_t state;
     if (rc == 0)
         rc = s_state_take (reader, calls, 0, job, &state, err);
-    if (rc == 0) {
-        const jm_reply_t *reply = jm_store_calls_reply (calls, 2);
-        size_t len = 0;
-        const char *json = jm_reply_str (reply) ? jm_store_result_json (reply->str, reply->len, &len)
-                                                : NULL;
-        if (json) {
-            *json_p = jm_strndup (json, len);
-            *len_p = len;
-        }
+    jm_buf_t out;
+    jm_buf_init (&out);
+    jm_error_t problem;
+    jm_error_clear (&problem);
+    long answered = rc ? -1 : s_pairs_answer (reader, calls, 2, candidate, &job, 1, detail,
+                                              s_found_one, &out, &problem, err);
+    if (rc == 0 && answered < 0)
+        rc = -1;
+    else
+    if (rc == 0 && answered == 0) {
+        if (jm_error_is_set (&problem))
+            rc = jm_error_set (err, problem.code, "%s", problem.message);
         else
             rc = jm_error_set (err, JM_ERR_NOT_FOUND,
                                "no result for candidate \"%.128s\" and job \"%.128s\"", candidate, job);
     }
+    if (rc == 0) {
+        *len_p = out.len;
+        *json_p = jm_strndup (out.data, out.len);
+    }
+    jm_buf_free (&out);
     jm_store_calls_destroy (&calls);
     return rc;
 }
@@ -146,12 +359,6 @@ s_page_ask (const jm_results_reader_t *reader, jm_store_calls_t *calls,
     jm_store_calls_addv (calls, "ZCARD", all, NULL);
 }
 
-static char *
-s_json_strdup (json_t *value)
-{
-    return json_is_string (value) ? jm_strdup (json_string_value (value)) : NULL;
-}
-
 //  The band of a score outside the band sets: partial or weak by the score
 //  (as documented: an entry in neither set is neither strong nor good).
 static const char *
@@ -163,16 +370,57 @@ s_band_without_set (double score)
     return jm_bands [JM_BAND_COUNT - 1].name;
 }
 
-//  Reads each entry's name and required (the header lines of their
-//  results, then the whole values of those cut short) and band in version
-//  (its band sets).  Returns 0, or -1 with err set.
+//  Reads a varint (LEB128, jm_profile_pack) at *at in data; false when cut
+//  short or over max.
+static bool
+s_varint (const uint8_t *data, size_t len, size_t *at, uint64_t max, uint64_t *value)
+{
+    *value = 0;
+    for (int shift = 0; *at < len && shift < 63; shift += 7) {
+        uint8_t byte = data [(*at)++];
+        *value |= (uint64_t) (byte & 0x7F) << shift;
+        if (!(byte & 0x80))
+            return *value <= max;
+    }
+    return false;
+}
+
+//  The candidate's name in a stored profile (packed: the id, the flags, the
+//  name when flag 1; or the JSON of older matchers), new, or NULL when it
+//  has none or does not read.
+static char *
+s_profile_name (const char *profile, size_t len)
+{
+    if (len && profile [0] == '{') {
+        json_t *object = json_loadb (profile, len, 0, NULL);
+        const char *name = json_string_value (json_object_get (object, "name"));
+        char *copy = name ? jm_strdup (name) : NULL;
+        json_decref (object);
+        return copy;
+    }
+    const uint8_t *data = (const uint8_t *) profile;
+    size_t at = 1;
+    uint64_t id_len, name_len;
+    if (!jm_profile_is_packed (profile, len)
+    ||  !s_varint (data, len, &at, len, &id_len) || id_len > len - at)
+        return NULL;
+    at += id_len;
+    if (at >= len || !(data [at++] & 1)
+    ||  !s_varint (data, len, &at, len, &name_len) || name_len > len - at)
+        return NULL;
+    return jm_strndup (profile + at, name_len);
+}
+
+//  Reads each entry's band in version (its band sets), "required" from its
+//  record (while the record is of version) and name from the candidate's
+//  stored profile, in one round trip.  Returns 0, or -1 with err set.
 static int
 s_entries_fill (const jm_results_reader_t *reader, const char *job, const char *version,
                 jm_results_entry_t *entries, size_t count, jm_error_t *err)
 {
     if (count == 0)
         return 0;
-    const size_t stride = 1 + JM_BAND_SETS;
+    const size_t stride = 2 + JM_BAND_SETS;
     char band_keys [JM_BAND_SETS][KEY_MAX];
     for (int b = 0; b < JM_BAND_SETS; b++)
         jm_keys_rank_band (reader->keys, job, version, jm_bands [b].name, band_keys [b], KEY_MAX,
@@ -181,61 +429,36 @@ s_entries_fill (const jm_results_reader_t *reader, const char *job, const char *
     for (size_t i = 0; i < count; i++) {
         char key [KEY_MAX];
         const char *candidate = entries [i].candidate;
-        if (jm_keys_result (reader->keys, job, candidate, key, sizeof key, NULL) < 0) {
-            strcpy (key, "-");
+        s_record_ask (reader, calls, job, candidate);
+        if (jm_keys_profile (reader->keys, candidate, key, sizeof key, NULL) < 0) {
+            jm_store_calls_addv (calls, "PING", NULL);
             candidate = "-";
         }
-        jm_store_calls_add_result_head (calls, key);
+        else
+            jm_store_calls_addv (calls, "GET", key, NULL);
         for (int b = 0; b < JM_BAND_SETS; b++)
             jm_store_calls_addv (calls, "ZSCORE", band_keys [b], candidate, NULL);
     }
     int rc = reader->run (reader->arg, calls, err);
-    json_t **heads = jm_calloc (count, sizeof (json_t *));
-    jm_store_calls_t *whole = jm_store_calls_new ();
-    size_t *whole_of = jm_calloc (count, sizeof (size_t));
+    long long ranked = strtoll (version, NULL, 10);
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        const jm_reply_t *reply = jm_store_calls_reply (calls, i * stride);
-        entries [i].band = s_band_without_set (entries [i].score);
+        jm_results_entry_t *entry = &entries [i];
+        entry->band = s_band_without_set (entry->score);
         for (int b = 0; b < JM_BAND_SETS; b++)
-            if (jm_reply_str (jm_store_calls_reply (calls, i * stride + 1 + (size_t) b)))
-                entries [i].band = jm_bands [b].name;
-        if (!jm_reply_str (reply))
-            continue;
-        heads [i] = jm_store_result_head (reply->str, reply->len);
-        char key [KEY_MAX];
-        if (!heads [i] && jm_store_result_head_cut (reply->len)
-        &&  jm_keys_result (reader->keys, job, entries [i].candidate, key, sizeof key, NULL) >= 0) {
-            whole_of [jm_store_calls_count (whole)] = i;
-            jm_store_calls_addv (whole, "GET", key, NULL);
+            if (jm_reply_str (jm_store_calls_reply (calls, i * stride + 2 + (size_t) b)))
+                entry->band = jm_bands [b].name;
+        jm_record_t record;
+        if (s_record_take (jm_store_calls_reply (calls, i * stride), job, entry->candidate, &record)
+        &&  record.version == ranked) {
+            char required [24];
+            snprintf (required, sizeof required, "%d of %d", record.required_met,
+                      record.required_total);
+            entry->required = jm_strdup (required);
         }
+        const jm_reply_t *profile = jm_store_calls_reply (calls, i * stride + 1);
+        if (profile && profile->type == JM_REPLY_STRING)
+            entry->name = s_profile_name (profile->str, profile->len);
     }
-    size_t wholes = jm_store_calls_count (whole);
-    if (rc == 0 && wholes)
-        rc = reader->run (reader->arg, whole, err);
-    for (size_t w = 0; rc == 0 && w < wholes; w++) {
-        const jm_reply_t *reply = jm_store_calls_reply (whole, w);
-        if (jm_reply_str (reply))
-            heads [whole_of [w]] = jm_store_result_head (reply->str, reply->len);
-    }
-    for (size_t i = 0; i < count; i++) {
-        if (rc == 0 && heads [i]) {
-            entries [i].name = s_json_strdup (json_object_get (heads [i], "name"));
-            const char *of = json_string_value (json_object_get (heads [i], "version"));
-            json_t *version_json = json_object_get (heads [i], "version");
-            char written [24] = "";
-            if (of)
-                snprintf (written, sizeof written, "%s", of);
-            else
-            if (json_is_integer (version_json))
-                snprintf (written, sizeof written, "%lld", (long long) json_integer_value (version_json));
-            if (strcmp (written, version) == 0)
-                entries [i].required = s_json_strdup (json_object_get (heads [i], "required"));
-        }
-        json_decref (heads [i]);
-    }
-    free (heads);
-    free (whole_of);
-    jm_store_calls_destroy (&whole);
     jm_store_calls_destroy (&calls);
     return rc;
 }
@@ -335,27 +558,52 @@ jm_results_page_free (jm_results_page_t *page)
 
 int
 jm_results_read_candidate (const jm_results_reader_t *reader, const char *candidate,
-                           const char * const *jobs, size_t count,
+                           const char * const *jobs, size_t count, jm_detail_t detail,
                            jm_results_found_fn *found, void *arg, jm_error_t *err)
 {
     if (jm_keys_check_id ("candidate", candidate, err))
         return -1;
+    if (count == 0)
+        return 0;
     jm_store_calls_t *calls = jm_store_calls_new ();
-    for (size_t i = 0; i < count; i++) {
-        char key [KEY_MAX];
-        if (jm_keys_result (reader->keys, jobs [i], candidate, key, sizeof key, NULL) < 0)
-            jm_store_calls_addv (calls, "PING", NULL);      //  keeps indexes aligned
-        else
-            jm_store_calls_addv (calls, "GET", key, NULL);
-    }
+    s_pairs_ask (reader, calls, candidate, jobs, count);
+    int rc = reader->run (reader->arg, calls, err);
+    jm_error_t problem;
+    jm_error_clear (&problem);
+    if (rc == 0 && s_pairs_answer (reader, calls, 0, candidate, jobs, count, detail, found, arg,
+                                   &problem, err) < 0)
+        rc = -1;
+    jm_store_calls_destroy (&calls);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Held results
+
+int
+jm_results_read_held (const jm_results_reader_t *reader, const char *job, long long version,
+                      const char * const *candidates, size_t count, bool *held, jm_error_t *err)
+{
+    char version_text [24], rank_key [KEY_MAX];
+    snprintf (version_text, sizeof version_text, "%lld", version);
+    if (jm_keys_rank (reader->keys, job, version_text, rank_key, sizeof rank_key, err) < 0)
+        return -1;
+    jm_store_calls_t *calls = jm_store_calls_new ();
+    for (size_t i = 0; i < count; i++)
+        s_record_ask (reader, calls, job, candidates [i]);
+    const char **argv = jm_calloc (count + 2, sizeof (char *));
+    argv [0] = "ZMSCORE";
+    argv [1] = rank_key;
+    memcpy (argv + 2, candidates, count * sizeof (char *));
+    jm_store_calls_add (calls, (int) count + 2, argv, NULL);
+    free (argv);
     int rc = count ? reader->run (reader->arg, calls, err) : 0;
+    const jm_reply_t *scores = jm_store_calls_reply (calls, count);
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        const jm_reply_t *reply = jm_store_calls_reply (calls, i);
-        size_t len = 0;
-        const char *json = reply && reply->type == JM_REPLY_STRING
-                         ? jm_store_result_json (reply->str, reply->len, &len) : NULL;
-        if (json)
-            found (arg, i, json, len);
+        jm_record_t record;
+        held [i] = s_record_take (jm_store_calls_reply (calls, i), job, candidates [i], &record)
+                && record.version >= version
+                && jm_reply_str (jm_reply_item (scores, i)) != NULL;
     }
     jm_store_calls_destroy (&calls);
     return rc;
@@ -372,7 +620,7 @@ jm_results_read_summary (const jm_results_reader_t *reader, const char *job,
         return -1;
     jm_summary_state_t read = { state->ranked, state->rescore_version, state->rescore_done,
                                 state->rescore_total };
-    if (jm_summary_read (reader->keys, job, &read, reader->run, reader->arg, out, err))
+    if (jm_summary_read (reader->keys, reader->taxonomy, job, &read, reader->run, reader->arg, out, err))
         return -1;
     state->ranked = read.ranked;
     snprintf (state->ranked_text, sizeof state->ranked_text, "%lld", state->ranked);

@@ -18,19 +18,28 @@
 #define JM_RESULTS_READ_H
 
 #include "jm_summary.h"
+#include "jm_detail.h"
 #include "jm_score.h"
+#include "jm_recompute.h"
+#include "jm_taxonomy.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 //  Where a reader's round trips go.  builtin (may be NULL): for the time
 //  before any registry exists in Redis (no <ns>:jobs, no <ns>:jobs:seeded),
-//  true when job is a built-in job, read at version 1.
+//  true when job is a built-in job, read at version 1.  taxonomy (borrowed)
+//  recomputes breakdowns: the one the results were scored with.  recompute
+//  (borrowed, may be NULL): a recompute object of that taxonomy kept by a
+//  reader of one thread, so the jobs it parsed are parsed once; NULL makes
+//  one per read (a reader shared by threads).
 typedef struct {
     const jm_keys_t *keys;
     jm_summary_run_fn *run;
     void *arg;
     bool (*builtin) (void *arg, const char *job);
+    const jm_taxonomy_t *taxonomy;
+    jm_recompute_t *recompute;
 } jm_results_reader_t;
 
 //  A job's state: its version, the ranked one, re-scoring progress
@@ -76,12 +85,17 @@ typedef struct {
 int jm_results_read_state (const jm_results_reader_t *reader, const char *job,
                            jm_results_state_t *state, jm_error_t *err);
 
-//  Reads the stored result of (job, candidate) in one round trip, with the
-//  job's state.  Returns 0 with *json_p the result JSON (new, NUL-terminated;
-//  caller frees) and *len_p its length, or -1 with err set (unknown_job,
-//  not_found, ...).
+//  Reads the result of (job, candidate), its record, the stored profile and
+//  the job's JSON in one round trip with the job's state (two when the
+//  record is of an older version), and recomputes it at detail (at full
+//  the breakdown scoring returned, byte for byte; jm_detail_write).
+//  Returns 0 with *json_p the result JSON (new, NUL-terminated; caller
+//  frees) and *len_p its length, or -1 with err set (unknown_job,
+//  not_found: no record, or the profile expired; invalid_data: a stored
+//  profile or job that does not parse).
 int jm_results_read_result (const jm_results_reader_t *reader, const char *job,
-                            const char *candidate, char **json_p, size_t *len_p, jm_error_t *err);
+                            const char *candidate, jm_detail_t detail, char **json_p,
+                            size_t *len_p, jm_error_t *err);
 
 //  Reads a ranking page: state, counts and entries.  Returns 0 (free the
 //  page with jm_results_page_free), or -1 with err set.
@@ -92,14 +106,25 @@ int jm_results_read_page (const jm_results_reader_t *reader, const jm_results_qu
 void jm_results_page_free (jm_results_page_t *page);
 
 //  Called by jm_results_read_candidate for each job (in the order given)
-//  with a stored result: its index and result JSON (borrowed).
+//  with a stored result: its index and result JSON at the detail asked
+//  (borrowed).
 typedef void (jm_results_found_fn) (void *arg, size_t index, const char *json, size_t len);
 
-//  Reads candidate's stored results for jobs [0..count) in one round trip.
-//  Returns 0, or -1 with err set.
+//  Reads candidate's results for jobs [0..count) as jm_results_read_result
+//  does, all in one round trip (two when records are of older versions),
+//  the profile parsed once.  A result that cannot be recomputed is left out
+//  (logged).  Returns 0, or -1 with err set.
 int jm_results_read_candidate (const jm_results_reader_t *reader, const char *candidate,
-                               const char * const *jobs, size_t count,
+                               const char * const *jobs, size_t count, jm_detail_t detail,
                                jm_results_found_fn *found, void *arg, jm_error_t *err);
+
+//  Sets held [i] for each of candidates [0..count) (valid ids) that job
+//  holds for version: a record of that version or a later one, and an
+//  entry in the ranking of version.  One round trip.  Returns 0, or -1 with
+//  err set.
+int jm_results_read_held (const jm_results_reader_t *reader, const char *job, long long version,
+                          const char * const *candidates, size_t count, bool *held,
+                          jm_error_t *err);
 
 //  Reads the summary of job's ranked version: the state, then
 //  jm_summary_read's members (appended to out, without braces), with the

@@ -112,8 +112,8 @@ typedef struct {
     const char *candidate;          //  candidate id
     double score;                   //  ranking score
     const char *fingerprint;        //  "<version>:<hex hash of normalized profile>"
-    const char *json;               //  full result JSON text
-    size_t json_len;                //  bytes in json; 0 means strlen (json)
+    const char *json;               //  full result JSON text: not stored (readers
+    size_t json_len;                //  recompute it, jm_results_read.h); may be NULL
     //  Optional, for ranking pages: when band is set, the hash also gets
     //  band, name (when not NULL) and required, the candidate is added to
     //  the band's ranking <ns>:rank:<job>:<version>:<band> and removed from
@@ -326,8 +326,8 @@ int jm_store_lookup_start (jm_store_t *self, jm_store_lookup_t *items, size_t co
 bool jm_store_lookup_next (jm_store_t *self, size_t item);
 
 //  Queues the writes of count results as one pending entry, in one
-//  MULTI/EXEC: each result's SET of its key to its stored value (see
-//  jm_store_result_json) with PX result_ttl_ms; then, per job version, one
+//  MULTI/EXEC: each result's compact record (jm_record, HSET of its bucket
+//  hash, PEXPIRE result_ttl_ms); then, per job version, one
 //  ZADD to the ranking of (job, version) for all of them and, with a band,
 //  one ZADD to the band's set when it is strong or good and one ZREM from
 //  the other such set (partial and weak are score ranges: the band must be

@@ -3,9 +3,10 @@
     A batch lookup formats one HGET of each item's compact record
     (jm_record) into the store's scratch buffer, reused from batch to
     batch; a hit is a record with the fingerprint wanted.  A result write
-    is a SET of its value (a header line, then the JSON), the HSET of its
-    record and its share of the ranking commands (ZADD, ZREM), queued in
-    the pending buffer or added to a jm_store_calls_t.  Keys come from jm_keys.  See jm_store.h and
+    is the HSET of its record and its share of the ranking commands (ZADD,
+    ZREM, the summary script), queued in the pending buffer or added to a
+    jm_store_calls_t; the result JSON is not stored (readers recompute it,
+    jm_results_read.h).  Keys come from jm_keys.  See jm_store.h and
     jm_store_internal.h.                                                    */
 #include "jm_store_internal.h"
 #include "jm_buf.h"
@@ -294,47 +295,13 @@ s_check_result (const jm_store_result_t *result, jm_error_t *err)
     if (!isfinite (result->score))
         return jm_error_set (err, JM_ERR_INVALID_REQUEST, "result of %s/%s has no finite score",
                              result->job, result->candidate);
-    if (!result->fingerprint || !result->json)
+    if (!result->fingerprint)
         return jm_error_set (err, JM_ERR_INVALID_REQUEST,
-                             "result of %s/%s has no %s", result->job, result->candidate,
-                             result->fingerprint ? "json" : "fingerprint");
+                             "result of %s/%s has no fingerprint", result->job, result->candidate);
     if (result->band && !s_valid_band (result->band))
         return jm_error_set (err, JM_ERR_INVALID_REQUEST, "result of %s/%s: unknown band",
                              result->job, result->candidate);
     return 0;
-}
-
-//  Formats the header line of a result's stored value into self->value (the
-//  fields readers want without the whole result; fp first, so that a
-//  lookup compares it without parsing), with its newline; the result JSON
-//  follows it in the value.
-static void
-s_format_head (jm_store_t *self, const jm_store_result_t *result, const char *score,
-               size_t score_len)
-{
-    jm_buf_t *value = &self->value;
-    jm_buf_reset (value);
-    jm_buf_puts (value, "{\"fp\":");
-    jm_buf_json_str (value, result->fingerprint);
-    jm_buf_puts (value, ",\"version\":");
-    jm_buf_json_str (value, result->version);
-    jm_buf_puts (value, ",\"score\":");
-    jm_buf_append (value, score, score_len);
-    char at [24];
-    char *at_end = jm_buf_put_uint (at, (uint64_t) jm_store__wall_ms ());
-    jm_buf_puts (value, ",\"at\":");
-    jm_buf_append (value, at, (size_t) (at_end - at));
-    if (result->band) {
-        jm_buf_puts (value, ",\"band\":");
-        jm_buf_json_str (value, result->band);
-        jm_buf_puts (value, ",\"required\":");
-        jm_buf_json_str (value, result->required ? result->required : "");
-        if (result->name) {
-            jm_buf_puts (value, ",\"name\":");
-            jm_buf_json_str (value, result->name);
-        }
-    }
-    jm_buf_append (value, "}\n", 2);
 }
 
 //  Fills record from a result with a well-formed fingerprint (as the
@@ -390,36 +357,26 @@ s_format_record (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result
     return 2;
 }
 
-//  Appends the commands storing a result to out: SET of its value (with
-//  PX result_ttl_ms), then its compact record (s_format_record).  Returns
-//  how many commands, or -1 with err set when the result is invalid
-//  (nothing appended).
+//  Appends the commands storing a result to out: its compact record
+//  (s_format_record); readers recompute the breakdown from the stored
+//  profile and the job version (jm_results_read.h), so the result JSON is
+//  not stored.  Returns how many commands, or -1 with err set when the
+//  result is invalid (nothing appended).
 static int
 s_format_set (jm_store_t *self, jm_store__bytes_t *out, const jm_store_result_t *result,
                jm_error_t *err)
 {
     assert (self && result);
     char key [JM_KEYS_MAX];
-    int key_len = jm_keys_result (self->keys, result->job, result->candidate,
-                                  key, sizeof key, err);
-    if (key_len < 0 || s_check_result (result, err))
+    if (jm_keys_result_bucket (self->keys, result->job, 0, key, sizeof key, err) < 0
+    ||  jm_keys_check_id ("candidate id", result->candidate, err)
+    ||  s_check_result (result, err))
         return -1;
-    char score [40], ttl [24];
-    int score_len = s_format_double (score, sizeof score, result->score);
-    size_t json_len = result->json_len ? result->json_len : strlen (result->json);
-    s_format_head (self, result, score, (size_t) score_len);
-    const char *set [] = { "SET", key, self->value.data, "PX", ttl };
-    size_t set_len [] = { 3, (size_t) key_len, self->value.len, 2, 0 };
-    int argc = 3;
-    if (self->options.result_ttl_ms > 0) {
-        set_len [4] = (size_t) (jm_buf_put_uint (ttl, (uint64_t) self->options.result_ttl_ms) - ttl);
-        argc = 5;
-    }
-    //  the value: the header line, then the JSON
-    const char *tails [] = { result->json };
-    size_t tail_lens [] = { json_len };
-    jm_store__bytes_command_joined (out, argc, set, set_len, 2, tails, tail_lens, 1);
-    return 1 + s_format_record (self, out, result);
+    int commands = s_format_record (self, out, result);
+    if (commands == 0)
+        return jm_error_set (err, JM_ERR_INVALID_REQUEST, "result of %.64s/%.64s: malformed "
+                             "fingerprint or required", result->job, result->candidate);
+    return commands;
 }
 
 //  Appends the ranking commands of count checked results of one job
@@ -669,7 +626,7 @@ s_format_results (jm_store_t *self, jm_store__bytes_t *out, const jm_store_resul
         int stored = s_format_set (self, out, &results [i], &errors [i]);
         done [i] = stored < 0;
         if (!done [i]) {
-            commands += stored;     //  its SET, HSET and PEXPIRE
+            commands += stored;     //  its HSET and PEXPIRE
             (*queued)++;
         }
     }

@@ -4,6 +4,8 @@
 #include "jm_alloc.h"
 #include "jm_keys.h"
 #include "jm_log.h"
+#include "jm_recompute.h"
+#include "jm_record.h"
 #include "jm_score.h"
 
 #include <assert.h>
@@ -97,46 +99,91 @@ jm_summary_write_json (const jm_reply_t *reply, jm_buf_t *out)
 //  histogram bin, the best candidates.
 enum { s_BANDS_AT = 1, s_BINS_AT = s_BANDS_AT + JM_BAND_COUNT, s_BEST_AT = s_BINS_AT + JM_SCORE_BINS };
 
-//  Counts the requirements the results in replies miss, those of version
-//  only (a result of another version is not counted: never a mix), and
-//  the bands they have.  Returns how many labels, in missing (labels
-//  borrowed from parsed).
+//  Counts one label missed, into missing (grown as needed).
+static void
+s_count_label (s_missing_t **missing_p, size_t *count, size_t *cap, const char *label)
+{
+    s_missing_t *missing = *missing_p;
+    size_t m = 0;
+    while (m < *count && strcmp (missing [m].label, label) != 0)
+        m++;
+    if (m == *count) {
+        if (*count == *cap) {
+            *cap = *cap ? *cap * 2 : 32;
+            *missing_p = missing = jm_realloc (missing, *cap * sizeof *missing);
+        }
+        missing [(*count)++] = (s_missing_t) { label, 0 };
+    }
+    missing [m].count++;
+}
+
+//  Where the recount's second round trip puts its replies: the job hash's
+//  version and json, its v:<version>, then per candidate its record and
+//  stored profile.
+enum { s_JOB_AT = 0, s_OLDER_AT = 1, s_PAIRS_AT = 2 };
+
+//  Counts the bands of the records in calls of version only (a record of
+//  another version is not counted: never a mix) and, with a taxonomy, the
+//  requirements their breakdowns miss, recomputed from the stored profiles
+//  and the job's JSON at version (jm_recompute.h).  Returns how many
+//  labels, in missing (labels borrowed from the job kept by recompute).
 static size_t
-s_count_missing (const jm_store_calls_t *calls, size_t count, long long version, json_t *parsed,
-                 s_missing_t **missing_p, long long bands [JM_BAND_COUNT])
+s_count_missing (const jm_store_calls_t *calls, size_t count, const char *job_id, int version,
+                 jm_recompute_t *recompute, s_missing_t **missing_p,
+                 long long bands [JM_BAND_COUNT])
 {
     s_missing_t *missing = NULL;
-    size_t missing_count = 0, missing_cap = 0;
-    for (size_t i = 0; i < count; i++) {
-        json_t *result = jm_store_reply_result (jm_store_calls_reply (calls, i));
-        if (!result)
-            continue;
-        json_array_append_new (parsed, result);
-        if (json_integer_value (json_object_get (result, "job_version")) != version)
-            continue;
-        int band = jm_band_lookup (json_string_value (json_object_get (result, "band")));
-        if (band >= 0)
-            bands [band]++;
-        size_t index;
-        json_t *requirement;
-        json_array_foreach (json_object_get (result, "requirements"), index, requirement) {
-            const char *status = json_string_value (json_object_get (requirement, "status"));
-            const char *label = json_string_value (json_object_get (requirement, "requirement"));
-            if (!status || !label || strcmp (status, "missing") != 0)
-                continue;
-            size_t m = 0;
-            while (m < missing_count && strcmp (missing [m].label, label) != 0)
-                m++;
-            if (m == missing_count) {
-                if (missing_count == missing_cap) {
-                    missing_cap = missing_cap ? missing_cap * 2 : 32;
-                    missing = jm_realloc (missing, missing_cap * sizeof *missing);
-                }
-                missing [missing_count++] = (s_missing_t) { label, 0 };
-            }
-            missing [m].count++;
-        }
+    size_t missing_count = 0, missing_cap = 0, labels_len = 0;
+    const jm_job_t *job = NULL;
+    const char *labels = NULL;
+    const jm_reply_t *hash = jm_store_calls_reply (calls, s_JOB_AT);
+    const jm_reply_t *json = jm_reply_item (hash, 1);
+    long long current = 0;
+    jm_reply_int (jm_reply_item (hash, 0), &current);
+    if (current != version)
+        json = jm_store_calls_reply (calls, s_OLDER_AT);
+    jm_error_t error;
+    jm_error_clear (&error);
+    if (recompute && jm_reply_str (json)) {
+        job = jm_recompute_job (recompute, json->str, json->len, version, &error);
+        if (!job)
+            jm_log_warning ("job %.64s: %s: missing requirements not recounted", job_id,
+                            error.message);
     }
+    if (job)
+        labels = jm_job_labels (job, &labels_len);
+    jm_buf_t missed;
+    jm_buf_init (&missed);
+    for (size_t i = 0; i < count; i++) {
+        const jm_reply_t *bytes = jm_store_calls_reply (calls, s_PAIRS_AT + 2 * i);
+        const jm_reply_t *profile = jm_store_calls_reply (calls, s_PAIRS_AT + 2 * i + 1);
+        jm_record_t record;
+        if (!bytes || bytes->type != JM_REPLY_STRING
+        ||  jm_record_decode ((const uint8_t *) bytes->str, bytes->len, &record, NULL)
+        ||  record.version != version)
+            continue;
+        bands [record.band]++;
+        jm_candidate_t *candidate = job && jm_reply_str (profile)
+            ? jm_recompute_candidate (recompute, profile->str, profile->len, NULL) : NULL;
+        if (!candidate)
+            continue;
+        jm_result_t result;
+        jm_score_explain (job, candidate, &result);
+        jm_buf_reset (&missed);
+        jm_result_write_missing (&result, &missed);
+        for (size_t k = 0; k < missed.len; k++) {
+            //  the index'th label of the NUL-separated list
+            const char *label = labels;
+            for (int skip = missed.data [k] - '0'; skip > 0 && label; skip--) {
+                label = memchr (label, '\0', labels_len - (size_t) (label - labels));
+                label = label && label + 1 < labels + labels_len ? label + 1 : NULL;
+            }
+            if (label)
+                s_count_label (&missing, &missing_count, &missing_cap, label);
+        }
+        jm_candidate_destroy (&candidate);
+    }
+    jm_buf_free (&missed);
     *missing_p = missing;
     return missing_count;
 }
@@ -145,8 +192,9 @@ s_count_missing (const jm_store_calls_t *calls, size_t count, long long version,
 //  results of its best JM_SUMMARY_SAMPLE candidates (a ranking written
 //  before summaries were kept with it).  Appends the members.
 static int
-s_recount (const jm_keys_t *keys, const char *job, const char *version_text, long long version,
-           jm_summary_run_fn *run, void *arg, jm_buf_t *out, jm_error_t *err)
+s_recount (const jm_keys_t *keys, const jm_taxonomy_t *taxonomy, const char *job,
+           const char *version_text, long long version, jm_summary_run_fn *run, void *arg,
+           jm_buf_t *out, jm_error_t *err)
 {
     char all [JM_KEYS_MAX], last [16];
     jm_keys_rank (keys, job, version_text, all, sizeof all, NULL);
@@ -170,21 +218,34 @@ s_recount (const jm_keys_t *keys, const char *job, const char *version_text, lon
     int rc = run (arg, calls, err);
     const jm_reply_t *ids = rc ? NULL : jm_store_calls_reply (calls, s_BEST_AT);
     size_t id_count = ids && ids->type == JM_REPLY_ARRAY ? ids->count : 0;
+    char job_key [JM_KEYS_MAX], field [JM_RECOMPUTE_FIELD_MAX];
+    jm_keys_job (keys, job, job_key, sizeof job_key, NULL);
+    jm_recompute_version_field (version >= 1 && version <= INT32_MAX ? (int) version : 1, field);
+    jm_store_calls_addv (results, "HMGET", job_key, "version", "json", NULL);
+    jm_store_calls_addv (results, "HGET", job_key, field, NULL);
     for (size_t i = 0; i < id_count; i++) {
-        char key [JM_KEYS_MAX];
+        char key [JM_KEYS_MAX], profile [JM_KEYS_MAX];
         const char *candidate = jm_reply_str (jm_reply_item (ids, i));
-        if (!candidate || jm_keys_result (keys, job, candidate, key, sizeof key, NULL) < 0)
+        if (!candidate || jm_keys_check_id ("candidate", candidate, NULL)
+        ||  jm_keys_result_bucket (keys, job, jm_record_bucket (candidate, JM_RECORD_BUCKETS),
+                                   key, sizeof key, NULL) < 0
+        ||  jm_keys_profile (keys, candidate, profile, sizeof profile, NULL) < 0) {
             jm_store_calls_addv (results, "PING", NULL);   //  keeps the positions
-        else
-            jm_store_calls_addv (results, "GET", key, NULL);
+            jm_store_calls_addv (results, "PING", NULL);
+        }
+        else {
+            jm_store_calls_addv (results, "HGET", key, candidate, NULL);
+            jm_store_calls_addv (results, "GET", profile, NULL);
+        }
     }
     if (rc == 0 && id_count)
         rc = run (arg, results, err);
     if (rc == 0) {
-        json_t *parsed = json_array ();
-        s_missing_t *missing;
+        jm_recompute_t *recompute = taxonomy ? jm_recompute_new (taxonomy) : NULL;
+        s_missing_t *missing = NULL;
         long long seen [JM_BAND_COUNT] = { 0 }, total = 0, banded = 0;
-        size_t missing_count = s_count_missing (results, id_count, version, parsed, &missing, seen);
+        size_t missing_count = id_count
+            ? s_count_missing (results, id_count, job, (int) version, recompute, &missing, seen) : 0;
         jm_reply_int (jm_store_calls_reply (calls, 0), &total);
         long long bands [JM_BAND_COUNT];
         for (int b = 0; b < JM_BAND_COUNT; b++) {
@@ -204,7 +265,7 @@ s_recount (const jm_keys_t *keys, const char *job, const char *version_text, lon
         s_write_members (out, total, bands, bins, missing, missing_count);
         jm_buf_puts (out, ",\"recounted\":true");
         free (missing);
-        json_decref (parsed);
+        jm_recompute_destroy (&recompute);
     }
     jm_store_calls_destroy (&results);
     jm_store_calls_destroy (&calls);
@@ -212,8 +273,9 @@ s_recount (const jm_keys_t *keys, const char *job, const char *version_text, lon
 }
 
 int
-jm_summary_read (const jm_keys_t *keys, const char *job, jm_summary_state_t *state,
-                 jm_summary_run_fn *run, void *arg, jm_buf_t *out, jm_error_t *err)
+jm_summary_read (const jm_keys_t *keys, const jm_taxonomy_t *taxonomy, const char *job,
+                 jm_summary_state_t *state, jm_summary_run_fn *run, void *arg, jm_buf_t *out,
+                 jm_error_t *err)
 {
     assert (keys && job && state && run && out);
     char job_key [JM_KEYS_MAX], version_text [24];
@@ -255,7 +317,7 @@ jm_summary_read (const jm_keys_t *keys, const char *job, jm_summary_state_t *sta
         jm_buf_printf (out, "\"version\":%lld,", state->ranked);
         if (!jm_summary_kept (kept) && ranking) {
             jm_log_info ("job %s version %lld has no kept summary: recounted", job, state->ranked);
-            rc = s_recount (keys, job, version_text, state->ranked, run, arg, out, err);
+            rc = s_recount (keys, taxonomy, job, version_text, state->ranked, run, arg, out, err);
         }
         else
             jm_summary_write_json (kept, out);

@@ -7,7 +7,8 @@
     jobmatch.results and the dashboard) read it here, jm_summary_read: one
     round trip for the kept summary, the same retry when the ranking flips
     meanwhile, and the same recount (same sample, same tie-break) for a
-    ranking written before summaries were kept.                            */
+    ranking written before summaries were kept (from the records and
+    breakdowns recomputed from the stored profiles).                            */
 #ifndef JM_SUMMARY_H
 #define JM_SUMMARY_H
 
@@ -15,6 +16,7 @@
 #include "jm_buf.h"
 #include "jm_store.h"
 #include "jm_keys.h"
+#include "jm_taxonomy.h"
 
 #define JM_SUMMARY_MISSING  20      //  requirements listed as most missing
 #define JM_SUMMARY_SAMPLE   1000    //  best results a recount counts missing requirements over
@@ -42,14 +44,17 @@ typedef struct {
 
 //  Appends the summary of job's ranked version as JSON members, without
 //  braces: "version":v, then jm_summary_write_json's members; for a ranking
-//  without a kept summary, a recount from the ranking and the stored
-//  results of its best JM_SUMMARY_SAMPLE candidates of that version, ending
-//  ,"recounted":true (logged).  state->ranked is the version the caller
+//  without a kept summary, a recount from the ranking and the records of
+//  its best JM_SUMMARY_SAMPLE candidates of that version, their missing
+//  requirements from breakdowns recomputed with taxonomy (borrowed; NULL:
+//  none counted) from the stored profiles and the job's JSON at that
+//  version, ending ,"recounted":true (logged).  state->ranked is the version the caller
 //  read; when the job hash names another by the read (a flip), reads again
 //  at that one, up to JM_SUMMARY_FLIP_RETRIES times.  state is left as
 //  answered, with the progress read with it.  Returns 0, or -1 with err
 //  set when Redis failed (out may then hold part of the members).
-int jm_summary_read (const jm_keys_t *keys, const char *job, jm_summary_state_t *state,
-                     jm_summary_run_fn *run, void *arg, jm_buf_t *out, jm_error_t *err);
+int jm_summary_read (const jm_keys_t *keys, const jm_taxonomy_t *taxonomy, const char *job,
+                     jm_summary_state_t *state, jm_summary_run_fn *run, void *arg, jm_buf_t *out,
+                     jm_error_t *err);
 
 #endif

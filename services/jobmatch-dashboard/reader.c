@@ -345,7 +345,7 @@ s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
 jm_results_reader_t
 jm_reader_path (jm_app_t *app)
 {
-    return (jm_results_reader_t) { jm_reader_keys (app), s_run, app, s_builtin };
+    return (jm_results_reader_t) { jm_reader_keys (app), s_run, app, s_builtin, app->taxonomy };
 }
 
 json_t *
@@ -354,7 +354,7 @@ jm_reader_result (jm_app_t *app, const char *job, const char *candidate, jm_erro
     jm_results_reader_t reader = jm_reader_path (app);
     char *json = NULL;
     size_t len = 0;
-    if (jm_results_read_result (&reader, job, candidate, &json, &len, err))
+    if (jm_results_read_result (&reader, job, candidate, JM_DETAIL_FULL, &json, &len, err))
         return NULL;
     json_t *result = json_loadb (json, len, 0, NULL);
     free (json);
@@ -390,7 +390,8 @@ jm_reader_candidate (jm_app_t *app, const char *candidate, jm_error_t *err)
     jm_results_reader_t reader = jm_reader_path (app);
     json_t *results = json_array ();
     json_t *reply = NULL;
-    if (jm_results_read_candidate (&reader, candidate, jobs, count, s_found, results, err) == 0)
+    if (jm_results_read_candidate (&reader, candidate, jobs, count, JM_DETAIL_FULL, s_found,
+                                   results, err) == 0)
         reply = json_pack ("{s:s, s:O}", "candidate", candidate, "results", results);
     json_decref (results);
     free (jobs);

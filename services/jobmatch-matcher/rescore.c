@@ -153,7 +153,7 @@ jm_rescore_due (jm_rescore_t *self)
 //  Where a scored result's strings sit in the arena (which moves as it
 //  grows: pointers are taken once the chunk is scored).
 typedef struct {
-    size_t candidate, name, fingerprint, json, json_len, missing, missing_len;
+    size_t candidate, name, fingerprint, missing, missing_len;
     bool has_name;
     char required [24];             //  "5 of 7"
     double score;
@@ -203,10 +203,6 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
         jm_result_t result;
         jm_score_explain (job->job, candidate, &result);
         s_scored_t *item = &scored [kept];
-        item->json = self->arena.len;
-        jm_result_write_json (&result, job->job, candidate, &self->arena);
-        item->json_len = self->arena.len - item->json;
-        jm_buf_append (&self->arena, "", 1);
         char fingerprint [64];
         jm_registry_fingerprint (job, candidate, fingerprint);
         item->fingerprint = s_arena_put (&self->arena, fingerprint, strlen (fingerprint));
@@ -238,8 +234,6 @@ s_score_chunk (jm_rescore_t *self, const jm_registry_job_t *job, const jm_reply_
             .candidate = arena + scored [i].candidate,
             .score = scored [i].score,
             .fingerprint = arena + scored [i].fingerprint,
-            .json = arena + scored [i].json,
-            .json_len = scored [i].json_len,
             .band = jm_band_name (scored [i].band),
             .name = scored [i].has_name ? arena + scored [i].name : NULL,
             .required = scored [i].required,

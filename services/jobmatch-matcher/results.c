@@ -16,7 +16,7 @@ struct _jm_results_t {
     jm_registry_t *registry;
     const jm_keys_t *keys;
     jm_store_calls_t *calls;
-    jm_json_doc_t *doc;         //  a stored result cut to the detail asked
+    jm_recompute_t *recompute;  //  breakdowns read back, the jobs parsed kept
     jm_results_reader_t reader; //  the read path shared with the dashboard
 };
 
@@ -39,8 +39,9 @@ jm_results_new (jm_engine_t *engine, jm_store_t *store, jm_registry_t *registry)
     self->registry = registry;
     self->keys = jm_store_keys (store);
     self->calls = jm_store_calls_new ();
-    self->doc = jm_json_doc_new ();
-    self->reader = (jm_results_reader_t) { self->keys, s_run, self, NULL };
+    self->recompute = jm_recompute_new (jm_engine_taxonomy (engine));
+    self->reader = (jm_results_reader_t) { self->keys, s_run, self, NULL,
+                                           jm_engine_taxonomy (engine), self->recompute };
     return self;
 }
 
@@ -52,7 +53,7 @@ jm_results_destroy (jm_results_t **self_p)
     if (!self)
         return;
     jm_store_calls_destroy (&self->calls);
-    jm_json_doc_destroy (&self->doc);
+    jm_recompute_destroy (&self->recompute);
     free (self);
     *self_p = NULL;
 }
@@ -139,18 +140,13 @@ s_serve_result (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_error_clear (&err);
     char *json = NULL;
     size_t len = 0;
-    if (jm_results_read_result (&self->reader, job, candidate, &json, &len, &err))
+    if (jm_results_read_result (&self->reader, job, candidate, detail, &json, &len, &err))
         s_read_error (self, &err, out);
     else {
         jm_buf_reset (out);
         jm_buf_puts (out, "{\"ok\":true,\"result\":");
-        if (jm_detail_cut (self->doc, json, len, detail, out, &err) == 0)
-            jm_buf_puts (out, "}");
-        else {
-            jm_log_warning ("result of candidate %.64s for job %.64s: %s", candidate, job,
-                            err.message);
-            jm_body_error (out, &err);
-        }
+        jm_buf_append (out, json, len);
+        jm_buf_puts (out, "}");
     }
     free (json);
 }
@@ -246,37 +242,27 @@ s_serve_rank (jm_results_t *self, json_t *body, jm_buf_t *out)
 //  candidate
 
 typedef struct {
-    jm_results_t *self;
     const char *candidate;
     jm_detail_t detail;
     jm_buf_t *out;
     bool first;
 } s_found_t;
 
-//  Appends one found result, cut to the detail asked.
+//  Appends one found result (at the detail asked).
 static void
 s_found (void *arg, size_t index, const char *json, size_t len)
 {
     s_found_t *found = arg;
-    jm_buf_t *out = found->out;
-    jm_error_t err;
-    jm_error_clear (&err);
-    size_t mark = out->len;
     if (!found->first)
-        jm_buf_puts (out, ",");
-    if (jm_detail_cut (found->self->doc, json, len, found->detail, out, &err)) {
-        jm_log_warning ("result of candidate %.64s for job %.64s left out: %s", found->candidate,
-                        jm_registry_at (found->self->registry, (int) index)->id, err.message);
-        out->len = mark;
-        return;
-    }
+        jm_buf_puts (found->out, ",");
+    jm_buf_append (found->out, json, len);
     found->first = false;
 }
 
 static void
 s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
-    s_found_t found = { self, s_candidate_arg (body, out), JM_DETAIL_DEFAULT, out, true };
+    s_found_t found = { s_candidate_arg (body, out), JM_DETAIL_DEFAULT, out, true };
     if (!found.candidate || !s_detail_arg (body, &found.detail, out))
         return;
     jm_error_t err;
@@ -289,8 +275,8 @@ s_serve_candidate (jm_results_t *self, json_t *body, jm_buf_t *out)
     jm_buf_t results;
     jm_buf_init (&results);
     found.out = &results;
-    if (jm_results_read_candidate (&self->reader, found.candidate, jobs, (size_t) count, s_found,
-                                   &found, &err))
+    if (jm_results_read_candidate (&self->reader, found.candidate, jobs, (size_t) count,
+                                   found.detail, s_found, &found, &err))
         s_read_error (self, &err, out);
     else {
         jm_buf_reset (out);
@@ -423,9 +409,10 @@ s_candidate_ids (json_t *body, const char **ids, jm_buf_t *out)
 }
 
 //  Which of up to JM_RESULTS_MAX_STORED candidates Redis holds for a job:
-//  a result, and an entry in the ranking of the version asked (default the
-//  ranked one).  Two round trips whatever the count: the job's state, then
-//  one EXISTS per result and one ZMSCORE for all.
+//  a record of the version asked (default the ranked one) or a later one,
+//  and an entry in the ranking of that version.  Two round trips whatever
+//  the count: the job's state, then one HGET per record and one ZMSCORE
+//  (jm_results_read_held).
 static void
 s_serve_stored (jm_results_t *self, json_t *body, jm_buf_t *out)
 {
@@ -440,46 +427,27 @@ s_serve_stored (jm_results_t *self, json_t *body, jm_buf_t *out)
         jm_body_error (out, &err);
         return;
     }
-    const char *ids [JM_RESULTS_MAX_STORED + 2];
-    int count = s_candidate_ids (body, ids + 2, out);
+    const char *ids [JM_RESULTS_MAX_STORED];
+    int count = s_candidate_ids (body, ids, out);
     if (count < 0)
         return;
     jm_results_state_t state;
-    if (jm_results_read_state (&self->reader, job, &state, &err)) {
+    bool held [JM_RESULTS_MAX_STORED];
+    if (jm_results_read_state (&self->reader, job, &state, &err)
+    ||  jm_results_read_held (&self->reader, job, version ? version : state.ranked, ids,
+                              (size_t) count, held, &err)) {
         s_read_error (self, &err, out);
         return;
     }
-    if (version == 0)
-        version = state.ranked;
-    char version_text [24], rank_key [JM_KEYS_MAX];
-    snprintf (version_text, sizeof version_text, "%lld", version);
-    jm_keys_rank (self->keys, job, version_text, rank_key, sizeof rank_key, NULL);
-    jm_store_calls_reset (self->calls);
-    for (int i = 0; i < count; i++) {
-        char key [JM_KEYS_MAX];
-        jm_keys_result (self->keys, job, ids [2 + i], key, sizeof key, NULL);
-        jm_store_calls_addv (self->calls, "EXISTS", key, NULL);
-    }
-    ids [0] = "ZMSCORE";
-    ids [1] = rank_key;
-    jm_store_calls_add (self->calls, count + 2, ids, NULL);
-    if (jm_store_run (self->store, self->calls)) {
-        s_unavailable (self, out);
-        return;
-    }
-    const jm_reply_t *scores = jm_store_calls_reply (self->calls, (size_t) count);
     jm_buf_reset (out);
     jm_buf_puts (out, "{\"ok\":true,\"job\":");
     jm_buf_json_str (out, job);
-    jm_buf_printf (out, ",\"version\":%lld,\"checked\":%d,\"missing\":[", version, count);
+    jm_buf_printf (out, ",\"version\":%lld,\"checked\":%d,\"missing\":[",
+                   version ? version : state.ranked, count);
     int missing = 0;
-    for (int i = 0; i < count; i++) {
-        long long exists = 0;
-        jm_reply_int (jm_store_calls_reply (self->calls, (size_t) i), &exists);
-        if (exists && jm_reply_str (jm_reply_item (scores, (size_t) i)))
-            continue;
-        jm_buf_printf (out, missing++ ? ",%d" : "%d", i);
-    }
+    for (int i = 0; i < count; i++)
+        if (!held [i])
+            jm_buf_printf (out, missing++ ? ",%d" : "%d", i);
     jm_buf_puts (out, "]}");
 }
 

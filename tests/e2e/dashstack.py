@@ -15,6 +15,7 @@ Redis in the layout of proto/services.md (for big or hand-made rankings).
 import json
 import os
 import random
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -24,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import harness  # noqa: E402
 from harness import TestFailure, check  # noqa: E402
-from stack import escape_id  # noqa: E402
+from stack import encode_record, escape_id, record_bucket_key  # noqa: E402
 
 DATA_DIR = os.environ.get("JM_DATA_DIR") or os.path.join(ROOT, "data")
 OPENAPI = os.path.join(ROOT, "proto", "openapi.yaml")
@@ -168,6 +169,7 @@ FIRST = ["Priya", "Marcus", "Sofia", "Chen", "Amara", "Lukas", "Fatima", "Diego"
          "Olu", "Ingrid", "Rahul", "Elena", "Kwame", "Mei", "Tomasz", "Zoë", "José"]
 LAST = ["Raman", "Oyelaran", "Lindqvist", "Wei", "Okafor", "Brandt", "Haddad", "Morales",
         "Tanaka", "Adeyemi", "Solberg", "Mehta", "Petrova", "Mensah", "Lin", "Nowak"]
+SKILL_IDS = {"REST APIs": "rest-api"}     # labels whose taxonomy id is not the label
 REQUIREMENTS = [("Python", "required"), ("PostgreSQL", "required"), ("Docker", "required"),
                 ("REST APIs", "preferred"), ("Kubernetes", "preferred"), ("Redis", "nice-to-have")]
 
@@ -215,31 +217,37 @@ def make_result(job, version, candidate, name, rng):
             "requirements": requirements}
 
 
-def stored_value(result, text, fingerprint, at=0):
-    """A result as matchers store it (proto/redis-keys.md 3.1): a header
-    line, then the result JSON text."""
-    head = {"fp": fingerprint, "version": str(result["job_version"]), "score": result["score"],
-            "at": at, "band": result["band"], "required": result["required"]}
-    if result.get("name") is not None:
-        head["name"] = result["name"]
-    return json.dumps(head, ensure_ascii=False, separators=(",", ":")) + "\n" + text
+def seeded_profile(candidate, name):
+    """A stored profile in the JSON form older matchers wrote (still read):
+    the name the ranking shows, and the skills a breakdown is recomputed from."""
+    return json.dumps({"id": candidate, "name": name, "skills": [
+        {"id": "python", "name": "Python", "level": 4, "years": 5},
+        {"id": "docker", "name": "Docker", "level": 3, "years": 2}], "unknown": []},
+        ensure_ascii=False, separators=(",", ":"))
 
 
 def seed_job(redis, namespace, job_id, count, version=1, ranked=None, title="Seeded job",
              names=None, seed=1, rescoring=None, batch=5000):
     """Registers job_id in Redis under namespace (job hash, jobs set) and
     ranks count synthetic results for version ranked (default version):
-    stored results (a header line with name, band and required), the rank ZSET and
-    its strong and good band ZSETs (as matchers write them).  names maps serial -> name for chosen candidates.
+    their compact records (score, band, required), the candidates' stored
+    profiles (with their names), the rank ZSET and its strong and good band
+    ZSETs (as matchers write them); the job's JSON as "json", and as
+    "v:<ranked>" when ranked is not version.  names maps serial -> name for chosen candidates.
     Returns {candidate id: result} of what was written."""
     ranked = ranked or version
     rng = random.Random(seed)
     ns = namespace
-    job = {"id": job_id, "title": title, "description": "seeded for tests",
-           "requirements": [{"skill": label.lower().replace(" ", "-"), "importance": importance,
+    # the JSON's id as the registry would take it (keys take any id: tests
+    # seed odd ones); breakdowns recomputed from it name that id
+    job = {"id": re.sub(r"[^A-Za-z0-9._-]", "-", job_id), "title": title,
+           "description": "seeded for tests",
+           "requirements": [{"skill": SKILL_IDS.get(label, label.lower()), "importance": importance,
                              "weight": 3, "label": label} for label, importance in REQUIREMENTS]}
     job_key = "%s:job:%s" % (ns, escape_id(job_id))
     fields = {"json": json.dumps(job), "version": version, "updated": 0, "ranked": ranked}
+    if ranked != version:
+        fields["v:%d" % ranked] = fields["json"]
     if rescoring:
         fields.update({"rescore_version": rescoring[0], "rescore_done": rescoring[1],
                        "rescore_total": rescoring[2]})
@@ -253,9 +261,10 @@ def seed_job(redis, namespace, job_id, count, version=1, ranked=None, title="See
         name = (names or {}).get(serial) or "%s %s" % (rng.choice(FIRST), rng.choice(LAST))
         result = make_result(job_id, ranked, candidate, name, rng)
         written[candidate] = result
-        text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
-        key = "%s:result:%s:%s" % (ns, escape_id(job_id), escape_id(candidate))
-        pipe.set(key, stored_value(result, text, "%d:seed" % ranked))
+        record = encode_record(result["score"], result["band"], result["required_met"],
+                               result["required_total"], "%d:00000000:seed:%016x" % (ranked, serial))
+        pipe.hset(record_bucket_key(job_id, candidate, ns), candidate, record)
+        pipe.set("%s:profile:%s" % (ns, escape_id(candidate)), seeded_profile(candidate, name))
         pipe.zadd(rank_key, {candidate: result["score"]})
         if result["band"] in ("strong", "good"):   # partial and weak: score ranges
             pipe.zadd("%s:%s" % (rank_key, result["band"]), {candidate: result["score"]})

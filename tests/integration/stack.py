@@ -29,6 +29,7 @@ import json
 import os
 import random
 import signal
+import struct
 import tempfile
 import time
 
@@ -75,15 +76,103 @@ def record_bucket_key(job, candidate, namespace="jobmatch"):
 
 
 def forget_result(redis, job, candidate, namespace="jobmatch"):
-    """Deletes a candidate's stored result for job, string and record: the
-    next match of it is not cached."""
+    """Deletes a candidate's stored result for job (its record, and a
+    result string an older matcher left): the next match of it is not
+    cached."""
     redis.delete(result_key(job, candidate, namespace))
     redis.hdel(record_bucket_key(job, candidate, namespace), candidate)
 
 
+BAND_CODES = ["strong", "good", "partial", "weak"]     # jm_band_t
+
+
+def _varint(value):
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def encode_record(score, band, required_met, required_total, fingerprint, at=0):
+    """A compact record as jm_record_encode writes it (common/store/jm_record.h):
+    fingerprint is "<version>:<8 hex>:<scorer>:<16 hex>"."""
+    version, job_hash, scorer, profile_hash = fingerprint.split(":")
+    cents = round(score * 100)
+    exact = score >= 0 and cents / 100 == score and cents < (1 << 28)
+    out = bytearray([0x10 | (0 if exact else 0x04) | BAND_CODES.index(band)])
+    out += _varint(cents) if exact else struct.pack("<d", score)
+    out += _varint(required_met) + _varint(required_total) + _varint(int(version))
+    out += bytes.fromhex(job_hash) + bytes([len(scorer)]) + scorer.encode()
+    out += bytes.fromhex(profile_hash) + _varint(at)
+    return bytes(out)
+
+
+def decode_record(data):
+    """The fields of a compact record (bytes), as a dict: score, band,
+    required_met, required_total, version, fingerprint, at."""
+    at = 0
+
+    def varint():
+        nonlocal at
+        value = shift = 0
+        while True:
+            byte = data[at]
+            at += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+    head = data[0]
+    if head >> 4 != 1:
+        raise ValueError("record format %d" % (head >> 4))
+    at = 1
+    if head & 0x04:
+        score = struct.unpack("<d", data[1:9])[0]
+        at = 9
+    else:
+        score = varint() / 100
+    met, total, version = varint(), varint(), varint()
+    job_hash = data[at:at + 4].hex()
+    scorer = data[at + 5:at + 5 + data[at + 4]].decode()
+    at += 5 + data[at + 4]
+    profile_hash = data[at:at + 8].hex()
+    at += 8
+    written = varint()
+    if at != len(data):
+        raise ValueError("%d bytes after the record" % (len(data) - at))
+    return {"score": score, "band": BAND_CODES[head & 3], "required_met": met,
+            "required_total": total, "version": version, "at": written,
+            "fingerprint": "%d:%s:%s:%s" % (version, job_hash, scorer, profile_hash)}
+
+
+def raw_client(redis):
+    """A client of the same server answering bytes (records are binary)."""
+    kwargs = dict(redis.connection_pool.connection_kwargs)
+    kwargs["decode_responses"] = False
+    return type(redis)(**kwargs)
+
+
+def read_record(redis, job, candidate, namespace="jobmatch"):
+    """The decoded record of (job, candidate), or None."""
+    data = raw_client(redis).hget(record_bucket_key(job, candidate, namespace), candidate)
+    return decode_record(data) if data is not None else None
+
+
+def read_records(redis, job, candidates, namespace="jobmatch"):
+    """{candidate: decoded record or None} for candidates, one pipeline."""
+    pipe = raw_client(redis).pipeline(transaction=False)
+    for candidate in candidates:
+        pipe.hget(record_bucket_key(job, candidate, namespace), candidate)
+    return {candidate: decode_record(data) if data is not None else None
+            for candidate, data in zip(candidates, pipe.execute())}
+
+
 def parse_stored(value):
-    """A stored result value (redis-keys.md 3.1): its header fields, and
-    "json", the result JSON text.  None for None; an error if malformed."""
+    """A result string an older matcher stored (redis-keys.md 3.1, no longer
+    written): its header fields, and "json", the result JSON text.  None
+    for None; an error if malformed."""
     if value is None:
         return None
     head, newline, body = value.partition("\n")
@@ -94,9 +183,16 @@ def parse_stored(value):
     return fields
 
 
-def stored_result(redis, key):
-    """The stored result at key, as parse_stored gives it, or None."""
-    return parse_stored(redis.get(key))
+def stored_result(redis, job, candidate, namespace="jobmatch"):
+    """(job, candidate)'s stored result as its compact record holds it, with
+    the names the result strings' header used: fp, version (text), score,
+    at, band, required ("m of n"); None when there is none."""
+    record = read_record(redis, job, candidate, namespace)
+    if record is None:
+        return None
+    return {"fp": record["fingerprint"], "version": str(record["version"]),
+            "score": record["score"], "at": record["at"], "band": record["band"],
+            "required": "%d of %d" % (record["required_met"], record["required_total"])}
 
 
 def rank_key(job, version, namespace="jobmatch"):
@@ -354,6 +450,16 @@ class Stack:
     def client(self, req=False):
         """A new DEALER (or REQ) client of the gateway."""
         return harness.MdpClient(self.gateway.clients, req=req)
+
+    def full_result(self, job, candidate, client=None, timeout=10.0):
+        """(job, candidate)'s full breakdown as jobmatch.results reads it back
+        (recomputed from its record, the stored profile and the job version),
+        or None when it is not found."""
+        client = client or self.gateway.client()
+        body = {"op": "result", "job": job, "candidate": candidate, "detail": "full"}
+        reply = json.loads(client.request("jobmatch.results", json.dumps(body).encode(),
+                                          timeout=timeout))
+        return reply["result"] if reply.get("ok") else None
 
     def match(self, request_body, client=None, timeout=30.0):
         """Sends one jobmatch.match request and returns its decoded reply."""

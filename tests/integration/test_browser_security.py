@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import harness  # noqa: E402
-from stack import Stack, rank_key, result_key  # noqa: E402
+from stack import Stack, rank_key, read_record, result_key  # noqa: E402
 from dashstack import Dashboard  # noqa: E402
 
 JOB = "backend-developer"
@@ -65,7 +65,7 @@ const body = (id) => JSON.stringify({candidate: {id: id, skills: ["Python", "Pos
 
 
 def stored(redis, candidate_id):
-    if redis.exists(result_key(JOB, candidate_id)):
+    if redis.exists(result_key(JOB, candidate_id)) or read_record(redis, JOB, candidate_id):
         return True
     return any(redis.zscore(key, candidate_id) is not None
                for key in redis.scan_iter(match=rank_key(JOB, "*")))

@@ -189,6 +189,13 @@ def test_result_breakdown_and_candidate_results():
     result = call(dashboard, "GET", path, "/api/v1/jobs/{job}/results/{candidate}").json()["result"]
     check_equal(result["candidate"], candidate, "candidate")
     check_equal(result["score"], results[candidate]["score"], "score as scored")
+    # Redis keeps no breakdown: every one read back is recomputed, the
+    # whole of what scoring answered
+    for scored in sorted(results):
+        back = call(dashboard, "GET", "/api/v1/jobs/%s/results/%s" % (JOB, q(scored)),
+                    "/api/v1/jobs/{job}/results/{candidate}").json()["result"]
+        want = {k: v for k, v in results[scored].items() if k not in ("cached", "stored")}
+        check_equal(back, want, "the breakdown of %s read back" % scored)
     statuses = {requirement["status"] for requirement in result["requirements"]}
     check(statuses <= {"met", "partial", "missing"} and statuses, "statuses %r" % statuses)
     across = call(dashboard, "GET", "/api/v1/candidates/%s/results" % q(candidate),

@@ -39,7 +39,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import harness  # noqa: E402
 from harness import TestFailure, check, check_equal  # noqa: E402
-from stack import Stack, rank_key, result_key  # noqa: E402
+from stack import Stack, rank_key, read_record, result_key  # noqa: E402
 from dashstack import DATA_DIR, Dashboard, OpenApi, Response, dashboard_argv  # noqa: E402
 
 runner = harness.Runner(timeout=180)
@@ -55,7 +55,7 @@ def candidate(candidate_id):
 def stored(stack, candidate_id):
     """True when Redis holds a result of candidate_id for JOB, or ranks it."""
     redis = stack.redis.client()
-    if redis.exists(result_key(JOB, candidate_id)):
+    if redis.exists(result_key(JOB, candidate_id)) or read_record(redis, JOB, candidate_id):
         return True
     return any(redis.zscore(key, candidate_id) is not None
                for key in redis.scan_iter(match=rank_key(JOB, "*")))

@@ -40,13 +40,10 @@ start_batch, stderr_of = stack.start_batch, stack.stderr_of
 
 def check_stored(redis, ids, job=JOB):
     """Every candidate has its result and its ranking entry in Redis."""
-    pipe = redis.pipeline(transaction=False)
-    for candidate in ids:
-        pipe.get(stack.result_key(job, candidate))
-    values = pipe.execute()
-    missing = [c for c, v in zip(ids, values) if v is None]
+    records = stack.read_records(redis, job, ids)
+    missing = [c for c in ids if records[c] is None]
     check(not missing, "%d results missing in Redis (first %r)" % (len(missing), missing[:3]))
-    version = stack.parse_stored(values[0])["version"]
+    version = records[ids[0]]["version"]
     rank = stack.rank_key(job, version)
     pipe = redis.pipeline(transaction=False)
     for candidate in ids:

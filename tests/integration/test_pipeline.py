@@ -58,11 +58,12 @@ def round_trip():
     check_equal(result["cached"], False, "cached")
     check_equal(result["stored"], True, "stored")
 
-    # The stored result, read back from Redis: a header line, then the JSON
+    # The stored result, read back from Redis: its compact record, no
+    # result string; the breakdown read back through jobmatch.results
     redis = st.redis.client()
-    stored = stack.stored_result(redis, result_key(JOB, candidate["id"]))
-    check(stored, "no result at %s (keys: %r)" % (result_key(JOB, candidate["id"]),
-                                                  redis.keys("*")[:10]))
+    stored = stack.stored_result(redis, JOB, candidate["id"])
+    check(stored, "no record for %s (keys: %r)" % (candidate["id"], redis.keys("*")[:10]))
+    check_equal(redis.exists(result_key(JOB, candidate["id"])), 0, "a result string stored")
     check_equal(float(stored["score"]), float(result["score"]), "score in the header")
     check_equal(stored["version"], "1", "version in the header")
     check_equal(stored["band"], result["band"], "band in the header")
@@ -70,8 +71,9 @@ def round_trip():
     check(stored["fp"].startswith("1:"), "fp %r does not start with the job version" % stored["fp"])
     check(before_ms - 5000 <= int(stored["at"]) <= time.time() * 1000 + 5000,
           "at %r is not the time of the write" % stored["at"])
-    check_equal(json.loads(stored["json"]), without_serving(result), "json after the header")
-    ttl = redis.pttl(result_key(JOB, candidate["id"]))
+    check_equal(st.full_result(JOB, candidate["id"]), without_serving(result),
+                "the breakdown read back")
+    ttl = redis.pttl(stack.record_bucket_key(JOB, candidate["id"]))
     check(0 < ttl <= 7 * 86400 * 1000, "result TTL %r ms, want up to 7 days" % ttl)
 
     # ... and the ranking
@@ -86,10 +88,9 @@ def cache_hit_then_miss_on_change():
     st = Stack(matchers=2)
     redis = st.redis.client()
     candidate = stack.sample_candidates()[1]
-    key = result_key(JOB, candidate["id"])
     first = check_ok(st.match({"candidate": candidate, "detail": "full"}))[0]
     check_equal(first["cached"], False, "first submission cached")
-    stored = stack.stored_result(redis, key)
+    stored = stack.stored_result(redis, JOB, candidate["id"])
     check(stored, "no stored result after the first submission")
 
     # The identical profile (its members in another order), from another
@@ -101,7 +102,7 @@ def cache_hit_then_miss_on_change():
         check_equal(again["score"], first["score"], "cached score")
         check_equal(without_serving(again), without_serving(first), "cached result")
         check_equal(again["stored"], True, "stored of a cached result")
-    check_equal(stack.stored_result(redis, key)["at"], stored["at"],
+    check_equal(stack.stored_result(redis, JOB, candidate["id"])["at"], stored["at"],
                 "write time after cache hits (rewritten?)")
 
     # One skill changed: scored again, a new fingerprint written
@@ -112,10 +113,11 @@ def cache_hit_then_miss_on_change():
     third = check_ok(st.match({"candidate": changed, "detail": "full"}))[0]
     check_equal(third["cached"], False, "cached after changing %r to Rust" % (old_skill,))
     check_equal(third["stored"], True, "stored after the change")
-    restored = stack.stored_result(redis, key)
+    restored = stack.stored_result(redis, JOB, candidate["id"])
     check(restored["fp"] != stored["fp"], "fingerprint unchanged after a skill changed: %s"
           % restored["fp"])
-    check_equal(json.loads(restored["json"]), without_serving(third), "json after the change")
+    check_equal(st.full_result(JOB, candidate["id"]), without_serving(third),
+                "the breakdown read back after the change")
     check_equal(redis.zscore(rank_key(JOB, 1), candidate["id"]), float(third["score"]),
                 "ranking after the change")
     # and the changed profile is now the cached one
@@ -203,13 +205,11 @@ def redis_stopped_mid_stream():
 
     # After the restart every result is written (pending writes replayed)
     redis = st.redis.client()
-    keys = [result_key(JOB, "down-%d" % index) for index in range(count)]
+    keys = ["down-%d" % index for index in range(count)]
 
     def missing():
-        pipe = redis.pipeline(transaction=False)
-        for key in keys:
-            pipe.exists(key)
-        return [key for key, found in zip(keys, pipe.execute()) if not found]
+        records = stack.read_records(redis, JOB, keys)
+        return [key for key in keys if records[key] is None]
     try:
         harness.wait_for(lambda: not missing(), 40.0, 0.2, "every result in Redis")
     except harness.TestFailure:
@@ -409,9 +409,9 @@ def invalid_utf8_and_mixed_batch():
     redis = st.redis.client()
     for candidate in good:
         for job in jobs:
-            check(redis.exists(result_key(job, candidate["id"])),
+            check(stack.read_record(redis, job, candidate["id"]) is not None,
                   "no stored result for %s / %s" % (job, candidate["id"]))
-    check(not redis.exists(result_key(JOB, "bad-skill")), "a bad candidate's result was stored")
+    check(stack.read_record(redis, JOB, "bad-skill") is None, "a bad candidate's result was stored")
     st.check_alive()
 
 
@@ -448,7 +448,7 @@ def batch_while_redis_is_down_says_not_stored():
     st.redis.start()
     # the writes were kept and land once Redis is back
     redis = st.redis.client()
-    harness.wait_for(lambda: redis.exists(*[result_key(JOB, c["id"]) for c in fresh]) == len(fresh),
+    harness.wait_for(lambda: None not in stack.read_records(redis, JOB, [c["id"] for c in fresh]).values(),
                      20.0, 0.1, "the kept writes in Redis")
     # big replies go on from the buffer, stored again
     for round in range(3):

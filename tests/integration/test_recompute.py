@@ -4,9 +4,11 @@
 scored with "detail": "full", then each breakdown recomputed by
 bench_recompute from the stored profile and the job version's JSON in the
 job hash (`json`, or `v:<ranked>` while a newer version is re-scored),
-compared byte for byte with the reply and the stored result; after a job
-change, every stored result is recomputed at the version it holds (never a
-mix), the ranked version's JSON is kept until the flip and deleted then.
+compared byte for byte with the reply and with what jobmatch.results reads
+back (Redis keeps each result's compact record only, no breakdown); after a
+job change, every stored result is recomputed at the version its record
+holds (never a mix), the ranked version's JSON is kept until the flip and
+deleted then.
 Prints the recompute's breakdowns per second on one core.
 
     tests/integration/test_recompute.py [NAME-FILTER...]
@@ -17,6 +19,7 @@ exits 1 when any failed.  Every process is stopped at the end of its test.
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -81,6 +84,26 @@ def raw_results(raw):
     return body[len(prefix):-2].split(FLAGS + ",")
 
 
+def raw_results_any(raw):
+    """The result objects' bytes of a match reply at full, fresh or cached,
+    in order, each without its "cached" and "stored"."""
+    body = raw.decode()
+    prefix = '{"ok":true,"results":['
+    check(body.startswith(prefix) and body.endswith("]}"), "reply shape")
+    parts = re.split(r',"cached":(?:true|false),"stored":(?:true|false)\}(?:,|$)', body[len(prefix):-2])
+    return [part + "}" for part in parts if part]
+
+
+def read_back(s, candidate):
+    """The bytes of candidate's full breakdown as jobmatch.results reads it
+    back (recomputed from its record, profile and job version)."""
+    raw = s.rpc.request(RESULTS, json.dumps({"op": "result", "job": JOB, "candidate": candidate,
+                                             "detail": "full"}).encode(), timeout=10.0).decode()
+    prefix = '{"ok":true,"result":'
+    check(raw.startswith(prefix) and raw.endswith("}"), "result reply: %s" % raw[:200])
+    return raw[len(prefix):-1]
+
+
 def recompute(inputs, runs=0):
     """bench_recompute over inputs: its output lines, and its stderr."""
     text = "".join(json.dumps(i) + "\n" for i in inputs)
@@ -92,23 +115,27 @@ def recompute(inputs, runs=0):
 
 
 def stored_inputs(redis, raw, ids):
-    """What Redis holds for each candidate: the stored result's version and
-    JSON, and the recompute input built from the job hash and the profile."""
+    """What Redis holds for each candidate: its record's version (as text,
+    in "version"), and the recompute input built from the job hash and the
+    profile."""
     job = redis.hgetall("jobmatch:job:" + JOB)
+    records = stack.read_records(redis, JOB, ids)
+    check(redis.exists(*[stack.result_key(JOB, c) for c in ids[:100]]) == 0,
+          "result strings stored")
     pipe = raw.pipeline(transaction=False)
     for candidate in ids:
-        pipe.get(stack.result_key(JOB, candidate))
         pipe.get("jobmatch:profile:" + stack.escape_id(candidate))
     values = pipe.execute()
     stored, inputs = [], []
     for i, candidate in enumerate(ids):
-        result = stack.parse_stored(values[2 * i].decode())
-        version = int(result["version"])
+        check(records[candidate] is not None, "no record of %s" % candidate)
+        result = {"version": str(records[candidate]["version"])}
+        version = records[candidate]["version"]
         text = job["json"] if version == int(job["version"]) else job.get("v:%d" % version)
         check(text is not None, "the JSON of version %d of %s is kept" % (version, JOB))
         stored.append(result)
         inputs.append({"job": text, "version": version, "candidate": candidate,
-                       "profile": values[2 * i + 1].hex()})
+                       "profile": values[i].hex()})
     return stored, inputs, job
 
 
@@ -139,10 +166,12 @@ def full_breakdowns_recomputed_byte_for_byte_across_a_job_change():
     stored, inputs, hash_v1 = stored_inputs(redis, raw_client, ids)
     check(not any(k.startswith("v:") for k in hash_v1), "no older version kept: %s" % list(hash_v1))
     lines, speed = recompute(inputs, runs=3)
-    for candidate, reply, result, line in zip(ids, replies, stored, lines):
+    first_replies = {}
+    for candidate, reply, line in zip(ids, replies, lines):
         same(line[:-1] + FLAGS, reply if reply.endswith(FLAGS) else reply + FLAGS,
              "recomputed = the reply of %s" % candidate)
-        same(line, result["json"], "recomputed = the stored result of %s" % candidate)
+        first_replies[candidate] = line
+        same(read_back(s, candidate), line, "read back = the reply of %s" % candidate)
     resumed = sum(1 for c in pool if "resume" in c)
     corrected = sum(1 for line in lines if '"corrections":[{' in line)
     print("    %d breakdowns byte-identical (%d with a résumé, %d with corrections)"
@@ -163,8 +192,8 @@ def full_breakdowns_recomputed_byte_for_byte_across_a_job_change():
         versions = [r["version"] for r in stored]
         lines, _ = recompute(inputs)
         for candidate, result, line in zip(ids, stored, lines):
-            same(line, result["json"], "mid re-scoring, %s at version %s" % (
-                candidate, result["version"]))
+            if result["version"] == "1":
+                same(line, first_replies[candidate], "mid re-scoring, %s at version 1" % candidate)
             check('"job_version":%s,' % result["version"] in line, "one version per result")
         print("    mid re-scoring (put answered %s): %d results at version 1, %d at 2, each "
               "recomputed at its own" % (json.dumps(put.get("rescoring")), versions.count("1"),
@@ -181,8 +210,18 @@ def full_breakdowns_recomputed_byte_for_byte_across_a_job_change():
     stored, inputs, _ = stored_inputs(redis, raw_client, ids)
     check_equal({r["version"] for r in stored}, {"2"}, "every result re-scored at version 2")
     lines, _ = recompute(inputs)
-    for candidate, result, line in zip(ids, stored, lines):
-        same(line, result["json"], "after the flip, %s" % candidate)
+    # the same candidates again at version 2: cached, scored again from the
+    # request, the bytes the re-scoring stored records of
+    again = []
+    for first in range(0, count, 250):
+        again += raw_results_any(s.rpc.request(stack.MATCH, json.dumps(
+            {"candidates": pool[first:first + 250], "jobs": [JOB], "detail": "full"}).encode(),
+            timeout=120.0))
+    check_equal(len(again), count, "results at version 2")
+    for candidate, reply, line in zip(ids, again, lines):
+        same(line, reply, "after the flip, %s" % candidate)
+    for candidate, reply in list(zip(ids, again))[::10]:
+        same(read_back(s, candidate), reply, "read back after the flip, %s" % candidate)
     # a put with nothing ranked keeps no older version; delete drops the job hash
     call(s, JOBS, {"op": "delete", "id": JOB})
     check_equal(redis.exists("jobmatch:job:" + JOB), 0, "deleted")

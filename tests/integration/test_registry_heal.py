@@ -192,8 +192,8 @@ def batch_through_a_flush_ranks_every_result_it_stores():
     check_equal(batch.returncode, 0, "batch exit status (%s)" % err.decode()[-300:])
     with open(out_path) as out:
         check_equal(sum(1 for _ in out), count, "output records")
-    stored = {key.rsplit(":", 1)[1] for key in
-              client.scan_iter("jobmatch:result:backend-developer:*", count=1000)}
+    stored = {candidate for key in client.scan_iter("jobmatch:res:backend-developer:*", count=1000)
+              for candidate in client.hkeys(key)}
     ranked = set(client.zrange(rank_key("backend-developer", 1), 0, -1))
     check(stored, "results stored after the flush")
     unranked = stored - ranked

@@ -18,8 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from stack import MATCH, Stack, escape_id, make_candidate, matcher_served, parse_stored  # noqa: E402
-from stack import result_key as stack_result_key  # noqa: E402
+from stack import MATCH, Stack, escape_id, make_candidate, matcher_served, read_records  # noqa: E402
 
 runner = harness.Runner(timeout=240)
 
@@ -478,11 +477,9 @@ def rescore_flips_to_complete_new_version():
     check(redis.exists("jobmatch:rank:go-dev:1") == 0, "the version 1 ranking is gone")
     check_equal(redis.exists("jobmatch:rescore:go-dev:2"), 0, "queue emptied")
     # no old score remains: every ranked score is the version 2 score
-    pipe = redis.pipeline(transaction=False)
-    for entry in entries:
-        pipe.get("jobmatch:result:go-dev:" + entry["candidate"])
-    stored = [(fields["version"], fields["score"])
-              for fields in map(parse_stored, pipe.execute())]
+    records = read_records(redis, "go-dev", [entry["candidate"] for entry in entries])
+    stored = [(str(records[entry["candidate"]]["version"]), records[entry["candidate"]]["score"])
+              for entry in entries]
     check_equal({version for version, _ in stored}, {"2"}, "versions of the ranked results")
     for entry, (_, score) in zip(entries, stored):
         check_equal(entry["score"], round(float(score), 1), "ranked score = stored score")
@@ -521,10 +518,8 @@ def results_written_for_an_old_version_are_handed_over():
     page, entries = whole_ranking(stack, "go-dev")
     check_equal(sorted(e["candidate"] for e in entries), sorted(c["id"] for c in candidates),
                 "the candidates, handed over and ranked at version 2")
-    stored = redis.pipeline(transaction=False)
-    for candidate in candidates:
-        stored.get(stack_result_key("go-dev", candidate["id"]))
-    check_equal({parse_stored(value)["version"] for value in stored.execute()}, {"2"},
+    records = read_records(redis, "go-dev", [candidate["id"] for candidate in candidates])
+    check_equal({record["version"] for record in records.values()}, {2},
                 "every stored result re-scored at version 2")
     check_equal(redis.exists("jobmatch:rank:go-dev:1"), 0, "the version 1 ranking is gone")
 
@@ -553,10 +548,8 @@ def rescore_takes_over_a_dead_matchers_chunk():
     page, entries = whole_ranking(stack, "go-dev")
     check_equal(page["total"], count, "every candidate ranked at version 2")
     check_equal({e["candidate"] for e in entries}, {c["id"] for c in candidates}, "the candidates")
-    versions = redis.pipeline(transaction=False)
-    for candidate in popped:
-        versions.get("jobmatch:result:go-dev:" + candidate)
-    check_equal({parse_stored(value)["version"] for value in versions.execute()}, {"2"},
+    records = read_records(redis, "go-dev", list(popped))
+    check_equal({record["version"] for record in records.values()}, {2},
                 "the dead chunk was re-scored")
     check("took over chunk dead-1" in stack.matchers[1].log(), "the survivor logged the take-over")
     check_equal(redis.exists("jobmatch:rescore:go-dev:2:claims"), 0, "no claim left")

@@ -73,12 +73,10 @@ def check_all_in_redis(redis, ids):
     """Every candidate has its stored result and its entry in the job's
     ranking (of the version the results were scored for)."""
     client = redis.client()
-    pipe = client.pipeline(transaction=False)
-    for candidate in ids:
-        pipe.exists(stack.result_key(JOB, candidate))
-    present = sum(pipe.execute())
-    check_equal(present, len(ids), "result keys in Redis")
-    head = stack.stored_result(client, stack.result_key(JOB, ids[0]))
+    records = stack.read_records(client, JOB, ids)
+    present = sum(record is not None for record in records.values())
+    check_equal(present, len(ids), "result records in Redis")
+    head = stack.stored_result(client, JOB, ids[0])
     ranked = client.zcard(stack.rank_key(JOB, head["version"]))
     check_equal(ranked, len(ids), "ZCARD of the ranking")
 

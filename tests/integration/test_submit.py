@@ -94,8 +94,7 @@ def results_in_input_order_then_cached():
     check(all(r["cached"] is False for r in results), "first submission scored afresh")
     check(all(r["band"] in ("strong", "good", "partial", "weak") for r in results), "bands")
     redis = s.redis.client()
-    stored = stack.stored_result(redis, stack.result_key(JOB, "sub-7"))
-    stored = json.loads(stored["json"]) if stored else None
+    stored = stack.stored_result(redis, JOB, "sub-7")
     check(stored is not None, "result of sub-7 stored in Redis")
     check_equal(stored["score"], results[14]["score"], "stored score")
     # the same again: every result from the cache, same scores

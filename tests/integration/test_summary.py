@@ -16,7 +16,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from stack import escape_id, forget_result, make_candidate, parse_stored, result_key  # noqa: E402
+from stack import escape_id, forget_result, make_candidate, read_records  # noqa: E402
 from test_services import call, ok, start  # noqa: E402
 
 runner = harness.Runner(timeout=300)
@@ -41,21 +41,23 @@ def match(stack, candidates, jobs):
 
 def recount(stack, job_id, candidates):
     """The summary recounted from the stored result of each candidate, all
-    of the job's ranked version."""
+    of the job's ranked version: its record, and its breakdown as
+    jobmatch.results reads it back (recomputed)."""
     redis = stack.redis.client()
     version = int(redis.hget("jobmatch:job:" + escape_id(job_id), "ranked"))
-    pipe = redis.pipeline(transaction=False)
-    for candidate in candidates:
-        pipe.get(result_key(job_id, candidate))
+    records = read_records(redis, job_id, candidates)
     bands = {band: 0 for band in BANDS}
     histogram = [0] * 10
     missing = {}
     total = 0
-    for value in pipe.execute():
-        stored = parse_stored(value)
-        check(stored is not None, "every candidate has a stored result")
-        check_equal(int(stored["version"]), version, "stored result's version")
-        result = json.loads(stored["json"])
+    for candidate in candidates:
+        record = records[candidate]
+        check(record is not None, "every candidate has a stored result")
+        check_equal(record["version"], version, "stored result's version")
+        result = ok(call(stack, RESULTS, {"op": "result", "job": job_id, "candidate": candidate,
+                                          "detail": "full"}), "result")["result"]
+        check_equal((result["score"], result["band"], result["job_version"]),
+                    (record["score"], record["band"], version), "breakdown against its record")
         total += 1
         bands[result["band"]] += 1
         histogram[min(max(int(result["score"] // 10), 0), 9)] += 1
@@ -203,8 +205,8 @@ def retention_bounds_the_ranking_while_counts_stay_exact():
     summary = check_summary(stack, "top-job", ids, "top 100: counts of every candidate")
     check_equal(summary["total"], 1200, "total counts the trimmed candidates")
     best = redis.zrevrange("jobmatch:rank:top-job:1", 0, -1, withscores=True)
-    scores = sorted((json.loads(parse_stored(redis.get(result_key("top-job", i)))["json"])["score"]
-                     for i in ids), reverse=True)
+    scores = sorted((record["score"] for record in read_records(redis, "top-job", ids).values()),
+                    reverse=True)
     check_equal([score for _, score in best], scores[:100], "the best 100 kept")
     for band in ("strong", "good"):
         members = redis.zrange("jobmatch:rank:top-job:1:" + band, 0, -1)

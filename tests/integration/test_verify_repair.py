@@ -132,10 +132,9 @@ def flushall_then_verify_restores_everything():
     check(all(r["stored"] is True and r["cached"] is False for r in after),
           "every record stored afresh")
     client = s.redis.client()
-    pipe = client.pipeline(transaction=False)
-    for record in after:
-        pipe.exists(stack.result_key(JOB, record["candidate"]))
-    check_equal(sum(pipe.execute()), total, "result keys back in Redis")
+    records = stack.read_records(client, JOB, [record["candidate"] for record in after])
+    check_equal(sum(record is not None for record in records.values()), total,
+                "result records back in Redis")
     check_equal(ranking(s.redis, version), ranked, "the ranking, members and scores")
     print("    verified and repaired %d in %.1f s" % (total, took))
     s.check_alive()
@@ -149,7 +148,7 @@ def lost_ranking_entries_stored_again():
     gone = [before[n]["candidate"] for n in (0, 7, 250, total - 1)]
     client = s.redis.client()
     client.zrem(stack.rank_key(JOB, version), *gone)
-    check(all(client.exists(stack.result_key(JOB, c)) for c in gone), "results kept")
+    check(all(stack.read_record(client, JOB, c) is not None for c in gone), "results kept")
     run, summary = verify(s, in_path, out_path, summary_path)
     check_equal(summary["verified"]["missing"], len(gone), "results missing from the ranking")
     check_equal(summary["repaired"], len(gone), "candidates repaired")

@@ -388,3 +388,31 @@ jm_test_store_options (void)
     options.backoff_max_ms = 50;
     return options;
 }
+
+int
+jm_test_redis_record (jm_test_redis_t *self, const jm_keys_t *keys, const char *job,
+                      const char *candidate, jm_record_t *record)
+{
+    jm_keys_t *own = keys ? NULL : jm_keys_new (NULL, NULL);
+    char key [JM_KEYS_MAX];
+    int rc = jm_keys_result_bucket (keys ? keys : own, job,
+                                    jm_record_bucket (candidate, JM_RECORD_BUCKETS),
+                                    key, sizeof key, NULL);
+    jm_keys_destroy (&own);
+    if (rc < 0)
+        return -1;
+    char *hex = jm_test_redis_command (self, "EVAL",
+        "local v = redis.call ('HGET', KEYS[1], ARGV[1]) "
+        "if not v then return '' end "
+        "return (string.gsub (v, '.', function (c) return string.format ('%02x', string.byte (c)) end))",
+        "1", key, candidate, NULL);
+    size_t len = hex ? strlen (hex) / 2 : 0;
+    uint8_t bytes [JM_RECORD_MAX];
+    for (size_t i = 0; i < len && i < sizeof bytes; i++) {
+        unsigned int byte;
+        sscanf (hex + 2 * i, "%2x", &byte);
+        bytes [i] = (uint8_t) byte;
+    }
+    free (hex);
+    return len && len <= sizeof bytes ? jm_record_decode (bytes, len, record, NULL) : -1;
+}

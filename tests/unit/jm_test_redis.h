@@ -16,6 +16,7 @@
 #define JM_TEST_REDIS_H
 
 #include "jm_store.h"
+#include "jm_record.h"
 
 #include <stdbool.h>
 
@@ -70,6 +71,13 @@ long long jm_test_redis_integer (jm_test_redis_t *self, const char *arg, ...)
 //  Store options for tests: the defaults with short timeouts and backoff,
 //  so that outages pass quickly.
 jm_store_options_t jm_test_store_options (void);
+
+//  Reads (job, candidate)'s compact record from its bucket hash (keys: the
+//  store's, or NULL for namespace jobmatch without a cluster; binary, so
+//  read as hex through a script).  Returns 0 with record set, or -1 when
+//  there is none or it does not decode.
+int jm_test_redis_record (jm_test_redis_t *self, const jm_keys_t *keys, const char *job,
+                          const char *candidate, jm_record_t *record);
 
 //  Calls of one command so far per INFO commandstats (e.g. "hmget"), or -1.
 long long jm_test_redis_calls (jm_test_redis_t *self, const char *command);

@@ -156,18 +156,11 @@ s_put (s_matcher_t *self, int keep)
     return version;
 }
 
-//  The head of candidate's stored result for s_JOB (a new JSON object), or NULL.
-static json_t *
-s_stored (s_matcher_t *self, jm_test_redis_t *redis, const char *candidate)
+//  Reads candidate's stored record for s_JOB into record; false when there is none.
+static bool
+s_stored (s_matcher_t *self, jm_test_redis_t *redis, const char *candidate, jm_record_t *record)
 {
-    char key [JM_KEYS_MAX];
-    if (jm_keys_result (jm_store_keys (self->store), s_JOB, candidate, key, sizeof key, NULL) < 0)
-        return NULL;
-    char *value = jm_test_redis_command (redis, "GET", key, NULL);
-    json_t *head = value && strcmp (value, "(nil)") != 0
-                 ? jm_store_result_head (value, strlen (value)) : NULL;
-    free (value);
-    return head;
+    return jm_test_redis_record (redis, jm_store_keys (self->store), s_JOB, candidate, record) == 0;
 }
 
 //  Checks that candidate's stored result is its score against the job the
@@ -178,16 +171,17 @@ s_check_rescored (s_matcher_t *self, jm_test_redis_t *redis, const char *prefix,
     const jm_registry_job_t *job = jm_registry_find (self->registry, s_JOB);
     jm_candidate_t *candidate = s_candidate (self, prefix, serial);
     JM_REQUIRE (job && candidate);
-    json_t *head = s_stored (self, redis, candidate->id);
-    JM_CHECK_MSG (head, "no stored result for %s", candidate->id);
+    jm_record_t record;
+    JM_CHECK_MSG (s_stored (self, redis, candidate->id, &record), "no stored result for %s",
+                  candidate->id);
     jm_result_t result;
     jm_score_explain (job->job, candidate, &result);
-    char fingerprint [64];
+    char fingerprint [64], stored [64];
     jm_registry_fingerprint (job, candidate, fingerprint);
-    JM_CHECK_STR (json_string_value (json_object_get (head, "version")), job->version_text);
-    JM_CHECK_NEAR (json_number_value (json_object_get (head, "score")), result.score, 1e-9);
-    JM_CHECK_STR (json_string_value (json_object_get (head, "fp")), fingerprint);
-    json_decref (head);
+    jm_record_fingerprint (&record, stored);
+    JM_CHECK_INT (record.version, job->version);
+    JM_CHECK_NEAR (record.score, result.score, 1e-9);
+    JM_CHECK_STR (stored, fingerprint);
     jm_candidate_destroy (&candidate);
 }
 
@@ -416,9 +410,9 @@ JM_TEST (rescore_survives_missing_and_hostile_data)
     for (int i = 0; i < 4; i++)
         s_check_rescored (&one, redis, "x", i);
     //  the JSON profile scores as the candidate it was made from
-    json_t *head = s_stored (&one, redis, "old-json");
-    JM_CHECK (head);
-    JM_CHECK_STR (json_string_value (json_object_get (head, "version")), "2");
+    jm_record_t record;
+    JM_CHECK (s_stored (&one, redis, "old-json", &record));
+    JM_CHECK_INT (record.version, 2);
     json_t *old = json_loads ("{\"id\":\"old-json\",\"skills\":[{\"name\":\"Python\",\"level\":4,"
                               "\"years\":6},{\"name\":\"Django\",\"level\":3,\"years\":2.5}]}", 0, NULL);
     jm_candidate_t *candidate = jm_engine_candidate (one.engine, old, NULL);
@@ -427,12 +421,11 @@ JM_TEST (rescore_survives_missing_and_hostile_data)
     jm_result_t result;
     jm_score_explain (job->job, candidate, &result);
     JM_CHECK (result.score > 0);
-    JM_CHECK_NEAR (json_number_value (json_object_get (head, "score")), result.score, 1e-9);
+    JM_CHECK_NEAR (record.score, result.score, 1e-9);
     jm_candidate_destroy (&candidate);
     json_decref (old);
-    json_decref (head);
-    JM_CHECK (s_stored (&one, redis, "other") == NULL);
-    JM_CHECK (s_stored (&one, redis, "garbage") == NULL);
+    JM_CHECK (!s_stored (&one, redis, "other", &record));
+    JM_CHECK (!s_stored (&one, redis, "garbage", &record));
     //  nothing stays queued: the flip's announcement goes with the next flush
     JM_CHECK (jm_store_flush (one.store) >= 0);
     JM_CHECK_INT (jm_store_pending (one.store), 0);

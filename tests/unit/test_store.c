@@ -43,45 +43,56 @@ s_sleep_ms (int ms)
     nanosleep (&ts, NULL);
 }
 
-//  Queues the result of (job, candidate) with a JSON body naming both.
-//  Fields of a stored result, one per line, as the old hash's HMGET gave
-//  them: header fields as written (strings decoded, numbers as their
-//  text), "json" for the result JSON, "-" for a field the header lacks.
-//  NULL when the key holds no stored result.
-static char *
-s_stored (jm_test_redis_t *redis, const char *key, const char *field, ...)
+//  The key of the bucket hash holding (job, candidate)'s record, in key
+//  (JM_KEYS_MAX bytes; namespace jobmatch).
+static const char *
+s_bucket (const char *job, const char *candidate, char *key)
 {
-    char *value = jm_test_redis_command (redis, "GET", key, NULL);
-    const char *json = value ? jm_store_result_json (value, strlen (value), NULL) : NULL;
-    json_t *head = value ? jm_store_result_head (value, strlen (value)) : NULL;
-    if (!json || !head) {
-        free (value);
-        json_decref (head);
+    jm_keys_t *keys = jm_keys_new (NULL, NULL);
+    jm_keys_result_bucket (keys, job, jm_record_bucket (candidate, JM_RECORD_BUCKETS), key,
+                           JM_KEYS_MAX, NULL);
+    jm_keys_destroy (&keys);
+    return key;
+}
+
+//  Fields of (job, candidate)'s record, one per line, as the stored value's
+//  header named them: "fp", "score" (shortest text), "version", "at",
+//  "band", "required" ("m of n"); "-" for any other.  NULL when there is
+//  no record.
+static char *
+s_stored (jm_test_redis_t *redis, const char *job, const char *candidate, const char *field, ...)
+{
+    jm_record_t record;
+    if (jm_test_redis_record (redis, NULL, job, candidate, &record))
         return NULL;
-    }
     char out [4096] = "";
     va_list args;
     va_start (args, field);
     for (const char *name = field; name; name = va_arg (args, const char *)) {
         char text [1024] = "-";
-        json_t *item = json_object_get (head, name);
-        if (strcmp (name, "json") == 0)
-            snprintf (text, sizeof text, "%s", json);
+        if (strcmp (name, "fp") == 0)
+            jm_record_fingerprint (&record, text);
         else
-        if (json_is_string (item))
-            snprintf (text, sizeof text, "%s", json_string_value (item));
-        else
-        if (item) {                 //  a number: its text as written
-            char pattern [64];
-            snprintf (pattern, sizeof pattern, "\"%s\":", name);
-            const char *at = strstr (value, pattern) + strlen (pattern);
-            snprintf (text, sizeof text, "%.*s", (int) strcspn (at, ",}"), at);
+        if (strcmp (name, "score") == 0) {
+            snprintf (text, sizeof text, "%.15g", record.score);
+            if (strtod (text, NULL) != record.score)
+                snprintf (text, sizeof text, "%.17g", record.score);
         }
+        else
+        if (strcmp (name, "version") == 0)
+            snprintf (text, sizeof text, "%d", record.version);
+        else
+        if (strcmp (name, "at") == 0)
+            snprintf (text, sizeof text, "%lld", (long long) record.at_ms);
+        else
+        if (strcmp (name, "band") == 0)
+            snprintf (text, sizeof text, "%s", jm_band_name (record.band));
+        else
+        if (strcmp (name, "required") == 0)
+            snprintf (text, sizeof text, "%d of %d", record.required_met, record.required_total);
         snprintf (out + strlen (out), sizeof out - strlen (out), "%s%s", *out ? "\n" : "", text);
     }
     va_end (args);
-    json_decref (head);
-    free (value);
     return strdup (out);
 }
 
@@ -358,9 +369,9 @@ JM_TEST (store_unreachable_at_start)
 //  --------------------------------------------------------------------------
 //  jm_store against redis-server
 
-//  A result with a band, required and a well-formed fingerprint also gets
-//  its compact record, in its job's bucket hash, in the same write group;
-//  one with a malformed fingerprint (an older writer's) gets none.
+//  A result with a band, required and a well-formed fingerprint is stored
+//  as its compact record, in its job's bucket hash; one with a malformed
+//  fingerprint (an older writer's) is refused: it would have no record.
 JM_TEST (store_write_keeps_compact_record)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
@@ -378,8 +389,12 @@ JM_TEST (store_write_keeps_compact_record)
     jm_store_result_t plain = { .job = "j1", .version = "3", .candidate = "c2", .score = 1,
                                 .fingerprint = "3:aa", .json = "{}" };
     JM_CHECK_INT (jm_store_write_many (store, &result, 1, &(jm_error_t) { 0 }), 1);
-    JM_CHECK_INT (jm_store_write_many (store, &plain, 1, &(jm_error_t) { 0 }), 1);
-    JM_CHECK_INT (jm_store_flush (store), 2);
+    jm_error_t refused;
+    jm_error_clear (&refused);
+    JM_CHECK_INT (jm_store_write_many (store, &plain, 1, &refused), 0);
+    JM_CHECK_STR (refused.code, JM_ERR_INVALID_REQUEST);
+    JM_CHECK (strstr (refused.message, "fingerprint") != NULL);
+    JM_CHECK_INT (jm_store_flush (store), 1);
 
     jm_keys_t *keys = jm_keys_new ("jobmatch", NULL);
     char bucket [JM_KEYS_MAX], other [JM_KEYS_MAX];
@@ -442,14 +457,12 @@ JM_TEST (store_write_then_lookup)
     JM_CHECK (items [0].hit && !items [1].hit && items [2].hit && items [3].hit && !items [4].hit);
     //  a hit is a record with the fingerprint asked: the caller scores again
 
-    //  The stored value holds every documented field, fp first
-    char *fields = s_stored (redis, "jobmatch:result:j1:c2", "fp", "score", "version", "json", NULL);
-    JM_CHECK_STR (fields, "3:00000000:t:00000076333a6262\n0.1\nv3\n{\"job\":\"j1\",\"candidate\":\"c2\",\"score\":0.1}");
+    //  The record holds every documented field; no result string is stored
+    char *fields = s_stored (redis, "j1", "c2", "fp", "score", "version", NULL);
+    JM_CHECK_STR (fields, "3:00000000:t:00000076333a6262\n0.1\n3");
     free (fields);
-    char *value = jm_test_redis_command (redis, "GET", "jobmatch:result:j1:c2", NULL);
-    JM_CHECK (value && strncmp (value, "{\"fp\":\"3:00000000:t:00000076333a6262\",", 38) == 0);
-    free (value);
-    char *at_text = s_stored (redis, "jobmatch:result:j1:c1", "at", NULL);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j1:c2", NULL), 0);
+    char *at_text = s_stored (redis, "j1", "c1", "at", NULL);
     long long at = at_text ? atoll (at_text) : 0;
     free (at_text);
     JM_CHECK (llabs (at - (long long) time (NULL) * 1000) < 60000);
@@ -457,14 +470,10 @@ JM_TEST (store_write_then_lookup)
     JM_CHECK_STR (score, "0.8125");
     free (score);
 
-    //  One-result read
+    //  One-result read of a result string: none is written any more
     char *json = NULL;
     size_t len = 0;
-    JM_CHECK_INT (jm_store_read_result (store, "j2", "c1", &json, &len), 1);
-    JM_CHECK_STR (json, "{\"job\":\"j2\",\"candidate\":\"c1\",\"score\":1}");
-    JM_CHECK_INT (len, strlen (json ? json : ""));
-    free (json);
-    JM_CHECK_INT (jm_store_read_result (store, "j2", "c9", &json, &len), 0);
+    JM_CHECK_INT (jm_store_read_result (store, "j2", "c1", &json, &len), 0);
     JM_CHECK (json == NULL && len == 0);
     JM_CHECK_INT (jm_store_read_result (store, "j2", "", &json, &len), -1);
 
@@ -498,10 +507,11 @@ JM_TEST (store_lookup_streamed)
     };
     JM_CHECK_INT (s_write_one (store, &tailed, NULL), 0);
     JM_CHECK_INT (jm_store_flush (store), 4);
-    char *json = NULL;
-    JM_CHECK_INT (jm_store_read_result (store, "j2", "c2", &json, NULL), 1);
-    JM_CHECK_STR (json, "{\"tail\":true,\"x\":1}");
-    free (json);
+    //  the JSON is not stored: the record is
+    jm_record_t record;
+    JM_CHECK_INT (jm_test_redis_record (redis, NULL, "j2", "c2", &record), 0);
+    JM_CHECK_INT (record.version, 1);
+    JM_CHECK_NEAR (record.score, 0.5, 1e-12);
 
     jm_store_lookup_t items [] = {
         { .job = "j1", .candidate = "c1", .fingerprint = "3:00000000:t:00000076333a6161" },
@@ -575,7 +585,8 @@ JM_TEST (store_result_ttl)
     s_write (store, "j", "1", "default", 0.5, "1:00000000:t:0000000000313a61");
     JM_CHECK_INT (jm_store_flush (store), 1);
     long long week = 7LL * 24 * 3600 * 1000;
-    long long ttl = jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:default", NULL);
+    char bucket [JM_KEYS_MAX];
+    long long ttl = jm_test_redis_integer (redis, "PTTL", s_bucket ("j", "default", bucket), NULL);
     JM_CHECK_MSG (ttl > week - 60000 && ttl <= week, "default TTL %lld ms", ttl);
     jm_store_destroy (&store);
 
@@ -585,19 +596,19 @@ JM_TEST (store_result_ttl)
     JM_REQUIRE (store);
     s_write (store, "j", "1", "minute", 0.5, "1:00000000:t:0000000000313a61");
     JM_CHECK_INT (jm_store_flush (store), 1);
-    ttl = jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:minute", NULL);
+    ttl = jm_test_redis_integer (redis, "PTTL", s_bucket ("j", "minute", bucket), NULL);
     JM_CHECK_MSG (ttl > 50000 && ttl <= 60000, "TTL %lld ms", ttl);
     jm_store_destroy (&store);
 
-    options.result_ttl_ms = 0;      //  no expiry: SET, HSET, ZADD, EVALSHA in MULTI/EXEC
+    options.result_ttl_ms = 0;      //  no expiry: HSET, ZADD, EVALSHA in MULTI/EXEC
     store = jm_store_new (jm_test_redis_url (redis), &options, NULL);
     JM_REQUIRE (store);
     s_write (store, "j", "1", "forever", 0.5, "1:00000000:t:0000000000313a61");
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
-    JM_CHECK_INT (stats.pending_commands, 6);
+    JM_CHECK_INT (stats.pending_commands, 5);
     JM_CHECK_INT (jm_store_flush (store), 1);
-    JM_CHECK_INT (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:forever", NULL), -1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "PTTL", s_bucket ("j", "forever", bucket), NULL), -1);
     jm_store_destroy (&store);
     jm_test_redis_destroy (&redis);
 }
@@ -677,11 +688,12 @@ JM_TEST (store_batch_is_one_round_trip)
     jm_store_stats (store, &after);
     //  one pipeline per JM_STORE_PIPELINE_BYTES: 1000 writes of ~1 KB
     JM_CHECK (after.round_trips - before.round_trips <= 2);
-    //  MULTI, a SET, HSET and PEXPIRE each, one ZADD and one summary
-    //  EVALSHA for all, EXEC
-    JM_CHECK_INT (after.commands_sent - before.commands_sent, 3004);
-    JM_CHECK_INT (jm_test_redis_calls (redis, "set"), 1001);
-    JM_CHECK (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:job-42:cand-999", NULL) > 0);
+    //  MULTI, an HSET and PEXPIRE each, one ZADD and one summary EVALSHA
+    //  for all, EXEC; no result string
+    JM_CHECK_INT (after.commands_sent - before.commands_sent, 2004);
+    JM_CHECK_INT (jm_test_redis_calls (redis, "set"), 0);
+    char bucket [JM_KEYS_MAX];
+    JM_CHECK (jm_test_redis_integer (redis, "PTTL", s_bucket ("job-42", "cand-999", bucket), NULL) > 0);
     JM_CHECK_INT (jm_test_redis_calls (redis, "zadd"), 2);
     JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:job-42:7", NULL), 1000);
 
@@ -834,7 +846,7 @@ JM_TEST (store_pending_is_never_dropped)
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
     JM_CHECK_INT (stats.pending_writes, 5);
-    JM_CHECK_INT (stats.pending_commands, 35);      //  MULTI, SET, HSET, PEXPIRE, ZADD,
+    JM_CHECK_INT (stats.pending_commands, 30);      //  MULTI, HSET, PEXPIRE, ZADD,
                                                     //  EVALSHA, EXEC each
     JM_CHECK_INT (stats.dropped, 0);
     JM_CHECK (jm_store_pending_fill (store) >= 1.0);
@@ -842,10 +854,12 @@ JM_TEST (store_pending_is_never_dropped)
     JM_REQUIRE (jm_test_redis_restart (redis) == 0);
     JM_CHECK (s_tick_until_idle (store));
     //  Every write replayed
-    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c1",
-                                         "jobmatch:result:j:c2", "jobmatch:result:j:c3",
-                                         "jobmatch:result:j:c4", "jobmatch:result:j:c5",
-                                         NULL), 5);
+    for (int i = 1; i <= 5; i++) {
+        char candidate [8];
+        jm_record_t record;
+        snprintf (candidate, sizeof candidate, "c%d", i);
+        JM_CHECK_MSG (jm_test_redis_record (redis, NULL, "j", candidate, &record) == 0, "record of %s", candidate);
+    }
     JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:1", NULL), 5);
     JM_CHECK (jm_store_pending_fill (store) == 0.0);
     jm_store_destroy (&store);
@@ -855,7 +869,7 @@ JM_TEST (store_pending_is_never_dropped)
 JM_TEST (store_pending_bytes_bound)
 {
     jm_store_options_t options = jm_test_store_options ();
-    options.pending_max_bytes = 4000;
+    options.pending_max_bytes = 1500;       //  a write is some 470 bytes
     options.backoff_min_ms = options.backoff_max_ms = 1000;
     jm_store_t *store = jm_store_new ("unix:///nonexistent/redis.sock", &options, NULL);
     JM_REQUIRE (store);
@@ -873,7 +887,7 @@ JM_TEST (store_pending_bytes_bound)
     jm_store_stats (store, &stats);
     JM_CHECK_INT (stats.pending_writes, 10);
     JM_CHECK_INT (stats.dropped, 0);
-    JM_CHECK_MSG (stats.pending_bytes > 10000, "%zu bytes pending", stats.pending_bytes);
+    JM_CHECK_MSG (stats.pending_bytes > 4000, "%zu bytes pending", stats.pending_bytes);
     JM_CHECK_INT (stats.pending_peak_bytes, stats.pending_bytes);
     JM_CHECK (jm_store_pending_fill (store) > 2.5);
 
@@ -881,9 +895,10 @@ JM_TEST (store_pending_bytes_bound)
     char big [5000];
     memset (big, 'y', sizeof big - 1);
     big [sizeof big - 1] = '\0';
-    jm_store_result_t result = {
+    jm_store_result_t result = {            //  big by its job's labels, sent to the summary
         .job = "j", .version = "1", .candidate = "big", .score = 0.5,
-        .fingerprint = "1:00000000:t:0000000000313a61", .json = big
+        .fingerprint = "1:00000000:t:0000000000313a61", .missing = "0", .missing_len = 1,
+        .labels = big, .labels_len = sizeof big - 1
     };
     jm_error_t err;
     jm_error_clear (&err);
@@ -904,9 +919,12 @@ JM_TEST (store_key_escaping)
     s_write (store, "a:b", "1", "c", 0.1, "1:00000000:t:0000000000313a78");
     s_write (store, "a", "1", "b:c", 0.2, "1:00000000:t:0000000000313a79");
     JM_CHECK_INT (jm_store_flush (store), 3);
-    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:job%3A1:cand%207",
-                                         "jobmatch:result:a%3Ab:c", "jobmatch:result:a:b%3Ac",
-                                         NULL), 3);
+    jm_record_t record;
+    JM_CHECK_INT (jm_test_redis_record (redis, NULL, "job:1", "cand 7", &record), 0);
+    JM_CHECK_INT (jm_test_redis_record (redis, NULL, "a:b", "c", &record), 0);
+    JM_CHECK_INT (jm_test_redis_record (redis, NULL, "a", "b:c", &record), 0);
+    char bucket [JM_KEYS_MAX];
+    JM_CHECK (strncmp (s_bucket ("job:1", "cand 7", bucket), "jobmatch:res:job%3A1:", 21) == 0);
     //  Ranking members are the raw ids
     char *score = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:job%3A1:v%202",
                                          "cand 7", NULL);
@@ -982,7 +1000,7 @@ JM_TEST (store_error_reply_not_retried)
     JM_CHECK_INT (jm_store_tick (store), 0);
     jm_store_stats (store, &after);
     JM_CHECK_INT (after.commands_sent, before.commands_sent);   //  nothing resent
-    JM_CHECK_INT (jm_test_redis_calls (redis, "set"), 3);       //  ours, then the two results
+    JM_CHECK_INT (jm_test_redis_calls (redis, "set"), 1);       //  ours: no result strings
     JM_CHECK_INT (jm_test_redis_calls (redis, "zadd"), 2);
     //  A lookup of a key holding no stored result is a miss, not a
     //  failure: a bare string, a hash (as results were once stored), a list
@@ -1135,8 +1153,9 @@ s_refusal_keeps_pending (bool send_ahead)
     JM_CHECK (jm_store_connected (store));
     free (jm_test_redis_command (redis, "CONFIG", "SET", "maxmemory", "0", NULL));
     JM_CHECK (s_tick_until_idle (store));
-    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c1",
-                                         "jobmatch:result:j:c2", NULL), 2);
+    jm_record_t record;
+    JM_CHECK_INT (jm_test_redis_record (redis, NULL, "j", "c1", &record), 0);
+    JM_CHECK_INT (jm_test_redis_record (redis, NULL, "j", "c2", &record), 0);
     jm_store_stats_t stats;
     jm_store_stats (store, &stats);
     JM_CHECK_INT (stats.confirmed, 3);
@@ -1205,11 +1224,11 @@ JM_TEST (store_tcp_and_db)
     JM_CHECK_INT (jm_store_flush (store), 1);
     JM_CHECK_INT (jm_test_redis_integer (redis, "DBSIZE", NULL), 0);
     free (jm_test_redis_command (redis, "SELECT", "2", NULL));
-    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jm-test:result:j:c",
-                                         "jm-test:rank:j:1", NULL), 2);
-    char *json = NULL;
-    JM_CHECK_INT (jm_store_read_result (store, "j", "c", &json, NULL), 1);
-    free (json);
+    char bucket [JM_KEYS_MAX];
+    s_bucket ("j", "c", bucket);
+    memcpy (bucket, "jm-test", 7);          //  "jobmatch" in another namespace
+    memmove (bucket + 7, bucket + 8, strlen (bucket + 8) + 1);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", bucket, "jm-test:rank:j:1", NULL), 2);
     jm_store_destroy (&store);
 
     //  A db Redis does not have: logged, and the store stays unavailable
@@ -1260,7 +1279,8 @@ JM_TEST (store_destroy_flushes_and_is_idempotent)
     JM_CHECK (store == NULL);
     jm_store_destroy (&store);
     jm_store_destroy (NULL);
-    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:last", NULL), 1);
+    jm_record_t record;
+    JM_CHECK_INT (jm_test_redis_record (redis, NULL, "j", "last", &record), 0);
     jm_test_redis_destroy (&redis);
     jm_test_redis_destroy (&redis);
     JM_CHECK (redis == NULL);
@@ -1297,9 +1317,7 @@ JM_TEST (store_scores_read_back_exactly)
         snprintf (expected, sizeof expected, "%.15g", scores [i]);
         if (strtod (expected, NULL) != scores [i])
             snprintf (expected, sizeof expected, "%.17g", scores [i]);
-        char key [32];
-        snprintf (key, sizeof key, "jobmatch:result:j:%s", candidate);
-        char *stored = s_stored (redis, key, "score", NULL);
+        char *stored = s_stored (redis, "j", candidate, "score", NULL);
         JM_CHECK_STR (stored, expected);
         JM_CHECK (stored && strtod (stored, NULL) == scores [i]);
         free (stored);
@@ -1317,9 +1335,9 @@ s_check_members (jm_test_redis_t *redis, const char *key, const char *expected)
     free (members);
 }
 
-//  A stored result is a header line, then the JSON: a name with newlines
-//  and quotes stays inside the header, and a header longer than a head
-//  read is reported cut, never misread.
+//  A result is stored as its compact record only (the breakdown is
+//  recomputed on read); the parsers of an older version's result strings
+//  still refuse what is not one.
 JM_TEST (store_result_value_header)
 {
     jm_test_redis_t *redis = jm_test_redis_start (false);
@@ -1342,52 +1360,33 @@ JM_TEST (store_result_value_header)
     JM_CHECK_INT (jm_store_write_many (store, results, 3, errors), 3);
     JM_CHECK_INT (jm_store_flush (store), 1);
 
-    char *value = jm_test_redis_command (redis, "GET", "jobmatch:result:j:odd", NULL);
-    JM_REQUIRE (value);
-    size_t json_len = 0;
-    const char *json = jm_store_result_json (value, strlen (value), &json_len);
-    JM_CHECK_STR (json, "{\"a\":\"x\\ny\"}");
-    JM_CHECK_INT (json_len, strlen ("{\"a\":\"x\\ny\"}"));
-    json_t *head = jm_store_result_head (value, strlen (value));
-    JM_CHECK_STR (json_string_value (json_object_get (head, "name")), "Zoë \"Z\"\nO'Neil\\");
-    JM_CHECK_STR (json_string_value (json_object_get (head, "band")), "partial");
-    JM_CHECK_STR (json_string_value (json_object_get (head, "required")), "1 of 2");
-    JM_CHECK_STR (json_string_value (json_object_get (head, "version")), "4");
-    JM_CHECK (json_real_value (json_object_get (head, "score")) == 55.5);
-    json_decref (head);
-    free (value);
-
-    //  a head read of the long one is cut: no header, and said so
-    jm_store_calls_t *calls = jm_store_calls_new ();
-    jm_store_calls_add_result_head (calls, "jobmatch:result:j:long");
-    jm_store_calls_add_result_head (calls, "jobmatch:result:j:plain");
-    jm_store_calls_add_result_head (calls, "jobmatch:result:j:none");
-    JM_REQUIRE (jm_store_run (store, calls) == 0);
-    const jm_reply_t *cut = jm_store_calls_reply (calls, 0);
-    JM_REQUIRE (jm_reply_str (cut));
-    JM_CHECK_INT (cut->len, JM_STORE_RESULT_HEAD_READ);
-    JM_CHECK (jm_store_result_head (cut->str, cut->len) == NULL);
-    JM_CHECK (jm_store_result_json (cut->str, cut->len, NULL) == NULL);
-    JM_CHECK (jm_store_result_head_cut (cut->len));
-    const jm_reply_t *plain = jm_store_calls_reply (calls, 1);
-    JM_REQUIRE (jm_reply_str (plain));
-    JM_CHECK (!jm_store_result_head_cut (plain->len));
-    head = jm_store_result_head (plain->str, plain->len);
-    JM_CHECK (json_is_object (head) && !json_object_get (head, "band")
-              && !json_object_get (head, "name"));
-    json_decref (head);
-    JM_CHECK (jm_reply_str (jm_store_calls_reply (calls, 2)) == NULL
-              || jm_store_calls_reply (calls, 2)->len == 0);
-    jm_store_calls_destroy (&calls);
-    //  the whole value has it all
-    char *fields = s_stored (redis, "jobmatch:result:j:long", "band", "json", NULL);
-    JM_CHECK_STR (fields, "strong\n{}");
+    //  each is its record only: no result string, whatever its name or JSON
+    char *fields = s_stored (redis, "j", "odd", "band", "required", "version", "score", NULL);
+    JM_CHECK_STR (fields, "partial\n1 of 2\n4\n55.5");
     free (fields);
-    value = jm_test_redis_command (redis, "GET", "jobmatch:result:j:long", NULL);
-    head = value ? jm_store_result_head (value, strlen (value)) : NULL;
-    JM_CHECK_STR (json_string_value (json_object_get (head, "name")), long_name);
+    fields = s_stored (redis, "j", "long", "band", "required", NULL);
+    JM_CHECK_STR (fields, "strong\n2 of 2");
+    free (fields);
+    fields = s_stored (redis, "j", "plain", "band", "required", NULL);
+    JM_CHECK_STR (fields, "weak\n0 of 0");      //  no band given: its score's
+    free (fields);
+    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:odd",
+                                         "jobmatch:result:j:long", "jobmatch:result:j:plain",
+                                         NULL), 0);
+    json_t *head;
+
+    //  an older version's result strings, read as before: a header line
+    //  then the JSON; a head read longer than the cut is said so
+    free (jm_test_redis_command (redis, "SET", "jobmatch:result:j:odd",
+                                 "{\"fp\":\"4:x\",\"name\":\"Zo\\n\"}\n{\"a\":1}", NULL));
+    char *value = jm_test_redis_command (redis, "GET", "jobmatch:result:j:odd", NULL);
+    size_t json_len = 0;
+    JM_CHECK_STR (jm_store_result_json (value, strlen (value), &json_len), "{\"a\":1}");
+    head = jm_store_result_head (value, strlen (value));
+    JM_CHECK_STR (json_string_value (json_object_get (head, "name")), "Zo\n");
     json_decref (head);
     free (value);
+    JM_CHECK (jm_store_result_head_cut (JM_STORE_RESULT_HEAD_READ));
 
     //  not stored results
     const char *bad [] = { "", "{", "{}", "[1]\n{}", "{\"fp\":\"x\"", "{\"fp\":\"x\"} \n{}" };
@@ -1439,11 +1438,13 @@ JM_TEST (store_write_many_groups_rankings)
     s_check_members (redis, "jobmatch:rank:j:2:strong", "c1");
     s_check_members (redis, "jobmatch:rank:j:2:good", "c2");
     s_check_members (redis, "jobmatch:rank:k:1:good", "c1");
-    text = s_stored (redis, "jobmatch:result:j:c3", "band", "json", "required", NULL);
-    JM_CHECK_STR (text, "partial\n{\"c\":3}\n2 of 4");
+    text = s_stored (redis, "j", "c3", "band", "required", NULL);
+    JM_CHECK_STR (text, "partial\n2 of 4");
     free (text);
-    JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:result:j:c5", NULL), 0);
-    JM_CHECK (jm_test_redis_integer (redis, "PTTL", "jobmatch:result:j:c4", NULL) > 0);
+    jm_record_t record;
+    JM_CHECK_INT (jm_test_redis_record (redis, NULL, "j", "c5", &record), -1);
+    char bucket [JM_KEYS_MAX];
+    JM_CHECK (jm_test_redis_integer (redis, "PTTL", s_bucket ("j", "c4", bucket), NULL) > 0);
 
     //  scored again: c1 falls to weak, c3 rises to good; sets follow
     free (jm_test_redis_command (redis, "CONFIG", "RESETSTAT", NULL));
@@ -1462,9 +1463,11 @@ JM_TEST (store_write_many_groups_rankings)
     text = jm_test_redis_command (redis, "ZSCORE", "jobmatch:rank:j:2", "c1", NULL);
     JM_CHECK_STR (text, "30");
     free (text);
-    //  three results, but the rankings in 4 commands: ZADD ranking, ZREM
-    //  strong, ZADD good, ZREM good
-    JM_CHECK_INT (s_command_calls (redis, "set"), 3);
+    //  three results, three records (no result strings; the fourth HSET is
+    //  the summary script's), but the rankings in 4 commands: ZADD
+    //  ranking, ZREM strong, ZADD good, ZREM good
+    JM_CHECK_INT (s_command_calls (redis, "set"), 0);
+    JM_CHECK_INT (s_command_calls (redis, "hset"), 4);
     JM_CHECK_INT (s_command_calls (redis, "zadd"), 2);
     JM_CHECK_INT (s_command_calls (redis, "zrem"), 2);
     //  a candidate twice in one batch ends in the band of its last result
@@ -1484,7 +1487,7 @@ JM_TEST (store_write_many_groups_rankings)
     text = jm_test_redis_command (redis, "ZMSCORE", "jobmatch:rank:j:2", "c8", "c9", NULL);
     JM_CHECK_STR (text, "30\n75");
     free (text);
-    text = s_stored (redis, "jobmatch:result:j:c9", "band", NULL);
+    text = s_stored (redis, "j", "c9", "band", NULL);
     JM_CHECK_STR (text, "good");
     free (text);
     JM_CHECK_INT (jm_store_write_many (store, again, 0, NULL), 0);
@@ -1520,8 +1523,8 @@ JM_TEST (store_band_sets_hold_each_candidate_once)
     JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", "jobmatch:rank:j:2:partial",
                                          "jobmatch:rank:j:2:weak", NULL), 0);
     JM_CHECK_INT (jm_test_redis_integer (redis, "ZCARD", "jobmatch:rank:j:2", NULL), 1);
-    char *fields = s_stored (redis, "jobmatch:result:j:c1", "band", "name", "required", NULL);
-    JM_CHECK_STR (fields, "weak\nAnn\n3 of 4");
+    char *fields = s_stored (redis, "j", "c1", "band", "required", NULL);
+    JM_CHECK_STR (fields, "weak\n3 of 4");
     free (fields);
     //  a bad band is refused before anything is queued
     jm_store_result_t bad = { .job = "j", .version = "2", .candidate = "c2", .score = 1,
