@@ -370,17 +370,16 @@ static uint64_t s_filter [FILTER_BITS / 64];
 static uint64_t s_calm_filter [FILTER_BITS / 64];
 static pthread_once_t s_table_once = PTHREAD_ONCE_INIT;
 
-//  The hash of a key, one byte at a time so that the word scan can compute
-//  it as it goes (s_scan_word)
-#define HASH_STEP(hash, byte) ((hash) * 31u + (unsigned char) (byte))
-
+//  The hash of a key padded with zeros to KEY_MAX bytes: its three 64-bit
+//  words at once, no loop over the bytes
 static uint32_t
-s_hash (const char *key, size_t len)
+s_hash (const char *padded)
 {
-    uint32_t hash = 0;
-    for (size_t i = 0; i < len; i++)
-        hash = HASH_STEP (hash, key [i]);
-    return hash;
+    uint64_t x [3];
+    memcpy (x, padded, KEY_MAX);
+    uint64_t hash = x [0] * 0x9E3779B97F4A7C15ull ^ x [1] * 0xC2B2AE3D27D4EB4Full
+                  ^ x [2] * 0x165667B19E3779F9ull;
+    return (uint32_t) (hash >> 32);
 }
 
 static uint32_t
@@ -452,7 +451,7 @@ s_entry (const char *key, size_t len, bool create)
         return NULL;
     char padded [KEY_MAX] = { 0 };
     memcpy (padded, key, len);
-    return s_entry_hashed (padded, len, s_hash (key, len), create);
+    return s_entry_hashed (padded, len, s_hash (padded), create);
 }
 
 //  The phrases' later positions, compiled once: each position is a set of
@@ -725,7 +724,11 @@ s_look_up (const char *text, s_word_t *word)
         return;
     char key [KEY_MAX] = { 0 };
     size_t key_len = 0;
-    uint32_t hash = 0;
+    if (word->end - word->start == word->key_len) {
+        key_len = word->key_len;                //  no apostrophe: the bytes as they are
+        memcpy (key, text + word->start, key_len);
+    }
+    else
     for (size_t pos = word->start; pos < word->end && key_len < KEY_MAX;) {
         char byte = text [pos];
         if (byte == '\'') {
@@ -736,12 +739,20 @@ s_look_up (const char *text, s_word_t *word)
             pos += 3;
             continue;
         }
-        key [key_len] = (byte >= 'A' && byte <= 'Z') ? (char) (byte + 32) : byte;
-        hash = HASH_STEP (hash, key [key_len]);
-        key_len++;
+        key [key_len++] = byte;
         pos++;
     }
-    word->entry = s_entry_hashed (key, key_len, hash, false);
+    //  ASCII upper case to lower, eight bytes a step; other bytes stay
+    uint64_t x [3];
+    memcpy (x, key, KEY_MAX);
+    for (int i = 0; i < 3; i++) {
+        uint64_t low7 = x [i] & 0x7F7F7F7F7F7F7F7Full;
+        uint64_t upper = (low7 + 0x3F3F3F3F3F3F3F3Full) & ~(low7 + 0x2525252525252525ull)
+                       & ~x [i] & 0x8080808080808080ull;
+        x [i] |= upper >> 2;
+    }
+    memcpy (key, x, KEY_MAX);
+    word->entry = s_entry_hashed (key, key_len, s_hash (key), false);
 }
 
 //  The word starting at text [pos], looked up
@@ -1314,6 +1325,23 @@ s_line_start (s_pass_t *self, size_t pos)
         self->block_bullets = true;
 }
 
+//  The first newline in text [pos, stop), else stop: eight bytes a step
+//  (a mention's few bytes: no call)
+static inline size_t
+s_newline_or (const char *text, size_t pos, size_t stop)
+{
+    for (; pos + 8 <= stop; pos += 8) {
+        uint64_t bytes;
+        memcpy (&bytes, text + pos, 8);
+        uint64_t x = bytes ^ 0x0A0A0A0A0A0A0A0Aull;       //  a newline is a zero byte
+        if ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull)
+            break;
+    }
+    while (pos < stop && text [pos] != '\n')
+        pos++;
+    return pos;
+}
+
 void
 jm_context_classify (const char *text, size_t len, jm_found_t *found, long count)
 {
@@ -1345,8 +1373,7 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             //  a mention's text is no cue, but its line may end inside it
             //  only in malformed input: keep newlines seen
             size_t stop = skip_to < len ? skip_to : len;
-            while (pos < stop && text [pos] != '\n')    //  a few bytes: no call
-                pos++;
+            pos = s_newline_or (text, pos, stop);
             if (pos == stop)
                 continue;
         }

@@ -35,11 +35,14 @@ static const char *s_headings [] = {
 };
 
 //  Words that head another section of a résumé: they end a skill block
-static const char *s_sections [] = {
-    "experience", "education", "employment", "projects", "certifications", "certificates",
-    "interests", "hobbies", "summary", "profile", "references", "awards", "publications",
-    "volunteering", "work", "career", "berufserfahrung", "ausbildung", "experiencia",
-    "formación", "expérience", "formation", NULL
+#define S_NAMED(word) { word, sizeof word - 1 }
+static const struct { const char *word; size_t len; } s_sections [] = {
+    S_NAMED ("experience"), S_NAMED ("education"), S_NAMED ("employment"), S_NAMED ("projects"),
+    S_NAMED ("certifications"), S_NAMED ("certificates"), S_NAMED ("interests"), S_NAMED ("hobbies"),
+    S_NAMED ("summary"), S_NAMED ("profile"), S_NAMED ("references"), S_NAMED ("awards"),
+    S_NAMED ("publications"), S_NAMED ("volunteering"), S_NAMED ("work"), S_NAMED ("career"),
+    S_NAMED ("berufserfahrung"), S_NAMED ("ausbildung"), S_NAMED ("experiencia"),
+    S_NAMED ("formación"), S_NAMED ("expérience"), S_NAMED ("formation"), { NULL, 0 }
 };
 
 typedef enum {
@@ -183,16 +186,19 @@ s_section_line_at (const char *text, size_t at, size_t end, bool bulleted)
     size_t word = at;
     while (at < end && s_word_char ((unsigned char) text [at]))
         at++;
-    char lower [24];
     size_t len = at - word;
-    if (len == 0 || len >= sizeof lower)
+    if (len == 0 || len >= 24)
         return false;
-    for (size_t i = 0; i < len; i++)
-        lower [i] = (char) tolower ((unsigned char) text [word + i]);
-    for (int i = 0; s_sections [i]; i++)
-        if (s_sections [i][0] == lower [0] && strlen (s_sections [i]) == len
-        &&  memcmp (s_sections [i], lower, len) == 0)
+    char first = (char) tolower ((unsigned char) text [word]);
+    for (int i = 0; s_sections [i].word; i++) {
+        if (s_sections [i].len != len || s_sections [i].word [0] != first)
+            continue;
+        size_t same = 1;
+        while (same < len && s_sections [i].word [same] == (char) tolower ((unsigned char) text [word + same]))
+            same++;
+        if (same == len)
             return true;
+    }
     return false;
 }
 
@@ -204,6 +210,26 @@ s_section_line (const char *text, size_t start, size_t end)
     return s_section_line_at (text, at, end, bulleted);
 }
 
+//  Whether text [at, limit) holds ':' or 0xEF (the first byte of the
+//  full-width colon): sixteen bytes a step where SSE2 is, else one
+static inline bool
+s_colon_within (const char *text, size_t at, size_t limit)
+{
+#ifdef __SSE2__
+    for (; at + 16 <= limit; at += 16) {
+        __m128i bytes = _mm_loadu_si128 ((const __m128i *) (text + at));
+        __m128i colons = _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (':')),
+                                       _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ((char) 0xEF)));
+        if (_mm_movemask_epi8 (colons))
+            return true;
+    }
+#endif
+    for (; at < limit; at++)
+        if (text [at] == ':' || text [at] == (char) 0xEF)
+            return true;
+    return false;
+}
+
 //  Reads a line's opening from at (past blanks and bullets): a heading of
 //  at most four words, then ':' and items (S_LINE_HEADED, *content_p after
 //  the ':'), or nothing more (S_LINE_HEADING: "SKILLS", "Technical Skills:").
@@ -212,7 +238,7 @@ s_line_kind_at (const char *text, size_t at, size_t end, size_t *content_p)
 {
     size_t limit = at + S_ITEM_BYTES < end ? at + S_ITEM_BYTES : end;
     //  quick no: a long line with no colon near its start
-    if (limit < end && !memchr (text + at, ':', limit - at) && !memchr (text + at, 0xEF, limit - at))
+    if (limit < end && !s_colon_within (text, at, limit))
         return S_LINE_PROSE;
     int words = 0;
     bool heading = false;
@@ -831,13 +857,19 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
         bool bulleted = false;
         size_t opening = line_end - line_start > S_REACH ? line_start
                        : s_skip_bullets (text, line_start, line_end, &bulleted);
+        s_line_kind_t kind = S_LINE_PROSE;
         if (line_end - line_start > S_REACH)
             block = false;          //  long lines are prose
         else
-        if (s_blank (text, line_start, line_end) || s_section_line_at (text, opening, line_end, bulleted))
+        if (s_blank (text, line_start, line_end))
+            block = false;
+        else
+        //  a section's heading ends a block; outside one, a line of prose
+        //  comes out the same whether it is one or not: not asked
+        if (((kind = s_line_kind_at (text, opening, line_end, &content)) != S_LINE_PROSE || block)
+        &&  s_section_line_at (text, opening, line_end, bulleted))
             block = false;
         else {
-            s_line_kind_t kind = s_line_kind_at (text, opening, line_end, &content);
             if (kind == S_LINE_HEADING)
                 block = true;
             else
