@@ -370,17 +370,16 @@ static uint64_t s_filter [FILTER_BITS / 64];
 static uint64_t s_calm_filter [FILTER_BITS / 64];
 static pthread_once_t s_table_once = PTHREAD_ONCE_INIT;
 
-//  The hash of a key, one byte at a time so that the word scan can compute
-//  it as it goes (s_scan_word)
-#define HASH_STEP(hash, byte) ((hash) * 31u + (unsigned char) (byte))
-
+//  The hash of a key padded with zeros to KEY_MAX bytes: its three 64-bit
+//  words at once, no loop over the bytes
 static uint32_t
-s_hash (const char *key, size_t len)
+s_hash (const char *padded)
 {
-    uint32_t hash = 0;
-    for (size_t i = 0; i < len; i++)
-        hash = HASH_STEP (hash, key [i]);
-    return hash;
+    uint64_t x [3];
+    memcpy (x, padded, KEY_MAX);
+    uint64_t hash = x [0] * 0x9E3779B97F4A7C15ull ^ x [1] * 0xC2B2AE3D27D4EB4Full
+                  ^ x [2] * 0x165667B19E3779F9ull;
+    return (uint32_t) (hash >> 32);
 }
 
 static uint32_t
@@ -452,7 +451,50 @@ s_entry (const char *key, size_t len, bool create)
         return NULL;
     char padded [KEY_MAX] = { 0 };
     memcpy (padded, key, len);
-    return s_entry_hashed (padded, len, s_hash (key, len), create);
+    return s_entry_hashed (padded, len, s_hash (padded), create);
+}
+
+//  The phrases' later positions, compiled once: each position is a set of
+//  lexicon slots (one bit a slot), or CHOICE_ANY for "*"; phrases that
+//  share the alternatives ("own|owns|owned|...") share the set
+#define PHRASE_POSITIONS 4      //  words after the first, at most
+#define CHOICE_SETS_MAX  64     //  distinct sets of alternatives
+#define CHOICE_ANY       0xFF
+typedef struct {
+    uint8_t positions;
+    uint8_t set [PHRASE_POSITIONS];
+} s_compiled_t;
+
+static s_compiled_t s_compiled [PHRASE_COUNT];
+static uint64_t s_choice_bits [CHOICE_SETS_MAX][TABLE_SIZE / 64];
+static const char *s_choice_text [CHOICE_SETS_MAX];
+static size_t s_choice_len [CHOICE_SETS_MAX];
+static int s_choice_sets;
+
+//  The set of the alternatives "own|owns|owned" (size bytes), entering the
+//  words in the lexicon
+static uint8_t
+s_choice_set (const char *choices, size_t size)
+{
+    if (size == 1 && *choices == '*')
+        return CHOICE_ANY;
+    for (int i = 0; i < s_choice_sets; i++)
+        if (s_choice_len [i] == size && memcmp (s_choice_text [i], choices, size) == 0)
+            return (uint8_t) i;
+    assert (s_choice_sets < CHOICE_SETS_MAX);
+    int set = s_choice_sets++;
+    s_choice_text [set] = choices;
+    s_choice_len [set] = size;
+    for (const char *end = choices + size, *word = choices; word < end;) {
+        const char *bar = memchr (word, '|', (size_t) (end - word));
+        size_t word_len = bar ? (size_t) (bar - word) : (size_t) (end - word);
+        s_entry_t *entry = s_entry (word, word_len, true);
+        assert (entry);
+        size_t slot = (size_t) (entry - s_table);
+        s_choice_bits [set][slot / 64] |= 1ull << (slot % 64);
+        word += word_len + 1;
+    }
+    return (uint8_t) set;
 }
 
 static void
@@ -483,12 +525,14 @@ s_table_build (void)
         entry->phrases [entry->phrase_count++] = (uint16_t) i;
         s_filter_add (s_filter, words, len);
         s_filter_add (s_calm_filter, words, len);
-        //  the later words are known too, so that s_word_is can compare keys
-        for (const char *word = words + len; *word;) {
-            word++;
-            size_t size = strcspn (word, " |");
-            s_entry (word, size, true);
-            word += size;
+        //  the later positions, compiled: a set of lexicon slots each
+        s_compiled_t *compiled = &s_compiled [i];
+        for (const char *position = words + len; *position;) {
+            position++;
+            size_t size = strcspn (position, " ");
+            assert (compiled->positions < PHRASE_POSITIONS);
+            compiled->set [compiled->positions++] = s_choice_set (position, size);
+            position += size;
         }
     }
 }
@@ -680,7 +724,11 @@ s_look_up (const char *text, s_word_t *word)
         return;
     char key [KEY_MAX] = { 0 };
     size_t key_len = 0;
-    uint32_t hash = 0;
+    if (word->end - word->start == word->key_len) {
+        key_len = word->key_len;                //  no apostrophe: the bytes as they are
+        memcpy (key, text + word->start, key_len);
+    }
+    else
     for (size_t pos = word->start; pos < word->end && key_len < KEY_MAX;) {
         char byte = text [pos];
         if (byte == '\'') {
@@ -691,12 +739,20 @@ s_look_up (const char *text, s_word_t *word)
             pos += 3;
             continue;
         }
-        key [key_len] = (byte >= 'A' && byte <= 'Z') ? (char) (byte + 32) : byte;
-        hash = HASH_STEP (hash, key [key_len]);
-        key_len++;
+        key [key_len++] = byte;
         pos++;
     }
-    word->entry = s_entry_hashed (key, key_len, hash, false);
+    //  ASCII upper case to lower, eight bytes a step; other bytes stay
+    uint64_t x [3];
+    memcpy (x, key, KEY_MAX);
+    for (int i = 0; i < 3; i++) {
+        uint64_t low7 = x [i] & 0x7F7F7F7F7F7F7F7Full;
+        uint64_t upper = (low7 + 0x3F3F3F3F3F3F3F3Full) & ~(low7 + 0x2525252525252525ull)
+                       & ~x [i] & 0x8080808080808080ull;
+        x [i] |= upper >> 2;
+    }
+    memcpy (key, x, KEY_MAX);
+    word->entry = s_entry_hashed (key, key_len, s_hash (key), false);
 }
 
 //  The word starting at text [pos], looked up
@@ -745,23 +801,16 @@ s_next_word (const char *text, size_t len, size_t pos)
     return (s_word_t) { (uint32_t) pos, 0, NULL, 0, false, 0 };
 }
 
-//  Whether a word matches one position of a phrase ("own|owns|owned")
+//  Whether a word matches one compiled position of a phrase ("own|owns|owned")
 static bool
-s_word_is (const s_word_t *word, const char *choices, size_t choices_len)
+s_word_is (const s_word_t *word, uint8_t set)
 {
+    if (set == CHOICE_ANY)
+        return true;
     if (!word->end || !word->entry)
         return false;
-    const char *key = word->entry->key;
-    size_t len = word->entry->len;
-    const char *end = choices + choices_len;
-    for (const char *choice = choices; choice < end;) {
-        const char *bar = memchr (choice, '|', (size_t) (end - choice));
-        size_t size = bar ? (size_t) (bar - choice) : (size_t) (end - choice);
-        if (size == len && memcmp (choice, key, len) == 0)
-            return true;
-        choice += size + 1;
-    }
-    return false;
+    size_t slot = (size_t) (word->entry - s_table);
+    return (s_choice_bits [set][slot / 64] >> (slot % 64)) & 1;
 }
 
 //  --------------------------------------------------------------------------
@@ -1211,6 +1260,9 @@ static uint32_t
 s_phrases_at (s_pass_t *self, const s_word_t *word, int line_words)
 {
     const s_entry_t *entry = word->entry;
+    s_word_t words [PHRASE_POSITIONS];      //  words read after it, by start offset
+    uint32_t read_at [PHRASE_POSITIONS];
+    int read = 0;
     for (int i = 0; entry && i < entry->phrase_count; i++) {
         const s_phrase_t *phrase = &s_phrases [entry->phrases [i]];
         if ((phrase->flags & F_GROUP) && s_own_team (self->text, word->start))
@@ -1219,20 +1271,29 @@ s_phrases_at (s_pass_t *self, const s_word_t *word, int line_words)
             continue;
         if ((phrase->flags & F_PAREN) && !s_paren_follows (self->text, self->len, word->end))
             continue;
-        const char *rest = strchr (phrase->words, ' ');
+        const s_compiled_t *compiled = &s_compiled [entry->phrases [i]];
         s_word_t last = *word;
         bool matched = true;
-        while (matched && rest) {
-            rest++;
-            size_t size = strcspn (rest, " ");
-            s_word_t next = s_next_word (self->text, self->len, last.end);
-            bool any = size == 1 && *rest == '*';      //  any one word: "team * uses"
-            if (!next.end || s_mention_at (self, next.start) || (!any && !s_word_is (&next, rest, size)))
-                matched = false;
+        for (int position = 0; matched && position < compiled->positions; position++) {
+            //  the phrases a word starts read the same words after it: once
+            s_word_t next;
+            int cached = 0;
+            while (cached < read && read_at [cached] != last.end)
+                cached++;
+            if (cached < read)
+                next = words [cached];
             else {
-                last = next;
-                rest = rest [size] ? rest + size : NULL;
+                next = s_next_word (self->text, self->len, last.end);
+                if (read < PHRASE_POSITIONS) {
+                    read_at [read] = last.end;
+                    words [read++] = next;
+                }
             }
+            //  "*": any one word ("team * uses")
+            if (!next.end || s_mention_at (self, next.start) || !s_word_is (&next, compiled->set [position]))
+                matched = false;
+            else
+                last = next;
         }
         if (matched) {
             s_cue_t cue = { phrase->kind, word->start, last.end, phrase->flags };
@@ -1262,6 +1323,23 @@ s_line_start (s_pass_t *self, size_t pos)
         self->block.kind = CUE_NONE;
     if (bullet)
         self->block_bullets = true;
+}
+
+//  The first newline in text [pos, stop), else stop: eight bytes a step
+//  (a mention's few bytes: no call)
+static inline size_t
+s_newline_or (const char *text, size_t pos, size_t stop)
+{
+    for (; pos + 8 <= stop; pos += 8) {
+        uint64_t bytes;
+        memcpy (&bytes, text + pos, 8);
+        uint64_t x = bytes ^ 0x0A0A0A0A0A0A0A0Aull;       //  a newline is a zero byte
+        if ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull)
+            break;
+    }
+    while (pos < stop && text [pos] != '\n')
+        pos++;
+    return pos;
 }
 
 void
@@ -1295,8 +1373,7 @@ jm_context_classify (const char *text, size_t len, jm_found_t *found, long count
             //  a mention's text is no cue, but its line may end inside it
             //  only in malformed input: keep newlines seen
             size_t stop = skip_to < len ? skip_to : len;
-            while (pos < stop && text [pos] != '\n')    //  a few bytes: no call
-                pos++;
+            pos = s_newline_or (text, pos, stop);
             if (pos == stop)
                 continue;
         }

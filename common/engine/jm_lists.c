@@ -35,11 +35,14 @@ static const char *s_headings [] = {
 };
 
 //  Words that head another section of a résumé: they end a skill block
-static const char *s_sections [] = {
-    "experience", "education", "employment", "projects", "certifications", "certificates",
-    "interests", "hobbies", "summary", "profile", "references", "awards", "publications",
-    "volunteering", "work", "career", "berufserfahrung", "ausbildung", "experiencia",
-    "formación", "expérience", "formation", NULL
+#define S_NAMED(word) { word, sizeof word - 1 }
+static const struct { const char *word; size_t len; } s_sections [] = {
+    S_NAMED ("experience"), S_NAMED ("education"), S_NAMED ("employment"), S_NAMED ("projects"),
+    S_NAMED ("certifications"), S_NAMED ("certificates"), S_NAMED ("interests"), S_NAMED ("hobbies"),
+    S_NAMED ("summary"), S_NAMED ("profile"), S_NAMED ("references"), S_NAMED ("awards"),
+    S_NAMED ("publications"), S_NAMED ("volunteering"), S_NAMED ("work"), S_NAMED ("career"),
+    S_NAMED ("berufserfahrung"), S_NAMED ("ausbildung"), S_NAMED ("experiencia"),
+    S_NAMED ("formación"), S_NAMED ("expérience"), S_NAMED ("formation"), { NULL, 0 }
 };
 
 typedef enum {
@@ -89,6 +92,21 @@ s_word_char (unsigned char c)
     return (unsigned char) ((c | 0x20) - 'a') < 26 || (unsigned char) (c - '0') < 10 || c >= 0x80;
 }
 
+//  tolower in the C locale, which the programs keep, without the call
+static inline char
+s_fold (char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+}
+
+//  Whether text [at, at + 3) is "and" or "und", any case
+static inline bool
+s_and_word (const char *text, size_t at)
+{
+    char first = s_fold (text [at]);
+    return (first == 'a' || first == 'u') && s_fold (text [at + 1]) == 'n' && s_fold (text [at + 2]) == 'd';
+}
+
 //  Length of a bullet or decoration at text [at] (0 when none)
 static size_t
 s_bullet (const char *text, size_t at, size_t end)
@@ -135,7 +153,7 @@ static uint32_t s_heading_pairs [26];
 static uint8_t s_heading_index [26][S_HEADINGS_A_LETTER];
 static uint8_t s_heading_count [26];
 static uint8_t s_heading_len [64];
-static pthread_once_t s_heading_once = PTHREAD_ONCE_INIT;
+static pthread_once_t s_heading_once = PTHREAD_ONCE_INIT;    //  run by the public functions
 
 static void
 s_heading_pairs_build (void)
@@ -155,8 +173,7 @@ s_is_heading (const char *word, size_t len)
     if (len < 3 || len >= 32)
         return false;
     //  the first two letters rule out nearly every word
-    char first = (char) tolower ((unsigned char) word [0]), second = (char) tolower ((unsigned char) word [1]);
-    pthread_once (&s_heading_once, s_heading_pairs_build);
+    char first = s_fold (word [0]), second = s_fold (word [1]);
     unsigned letter = (unsigned char) first - 'a';
     if (letter >= 26 || !(s_heading_pairs [letter] >> (second & 31) & 1))
         return false;
@@ -164,7 +181,7 @@ s_is_heading (const char *word, size_t len)
         int i = s_heading_index [letter][k];
         if (s_headings [i][1] == second && s_heading_len [i] == len) {
             size_t at = 2;
-            while (at < len && s_headings [i][at] == (char) tolower ((unsigned char) word [at]))
+            while (at < len && s_headings [i][at] == s_fold (word [at]))
                 at++;
             if (at == len)
                 return true;
@@ -183,16 +200,19 @@ s_section_line_at (const char *text, size_t at, size_t end, bool bulleted)
     size_t word = at;
     while (at < end && s_word_char ((unsigned char) text [at]))
         at++;
-    char lower [24];
     size_t len = at - word;
-    if (len == 0 || len >= sizeof lower)
+    if (len == 0 || len >= 24)
         return false;
-    for (size_t i = 0; i < len; i++)
-        lower [i] = (char) tolower ((unsigned char) text [word + i]);
-    for (int i = 0; s_sections [i]; i++)
-        if (s_sections [i][0] == lower [0] && strlen (s_sections [i]) == len
-        &&  memcmp (s_sections [i], lower, len) == 0)
+    char first = s_fold (text [word]);
+    for (int i = 0; s_sections [i].word; i++) {
+        if (s_sections [i].len != len || s_sections [i].word [0] != first)
+            continue;
+        size_t same = 1;
+        while (same < len && s_sections [i].word [same] == s_fold (text [word + same]))
+            same++;
+        if (same == len)
             return true;
+    }
     return false;
 }
 
@@ -204,6 +224,26 @@ s_section_line (const char *text, size_t start, size_t end)
     return s_section_line_at (text, at, end, bulleted);
 }
 
+//  Whether text [at, limit) holds ':' or 0xEF (the first byte of the
+//  full-width colon): sixteen bytes a step where SSE2 is, else one
+static inline bool
+s_colon_within (const char *text, size_t at, size_t limit)
+{
+#ifdef __SSE2__
+    for (; at + 16 <= limit; at += 16) {
+        __m128i bytes = _mm_loadu_si128 ((const __m128i *) (text + at));
+        __m128i colons = _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (':')),
+                                       _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ((char) 0xEF)));
+        if (_mm_movemask_epi8 (colons))
+            return true;
+    }
+#endif
+    for (; at < limit; at++)
+        if (text [at] == ':' || text [at] == (char) 0xEF)
+            return true;
+    return false;
+}
+
 //  Reads a line's opening from at (past blanks and bullets): a heading of
 //  at most four words, then ':' and items (S_LINE_HEADED, *content_p after
 //  the ':'), or nothing more (S_LINE_HEADING: "SKILLS", "Technical Skills:").
@@ -212,7 +252,7 @@ s_line_kind_at (const char *text, size_t at, size_t end, size_t *content_p)
 {
     size_t limit = at + S_ITEM_BYTES < end ? at + S_ITEM_BYTES : end;
     //  quick no: a long line with no colon near its start
-    if (limit < end && !memchr (text + at, ':', limit - at) && !memchr (text + at, 0xEF, limit - at))
+    if (limit < end && !s_colon_within (text, at, limit))
         return S_LINE_PROSE;
     int words = 0;
     bool heading = false;
@@ -223,10 +263,9 @@ s_line_kind_at (const char *text, size_t at, size_t end, size_t *content_p)
             while (at < limit && s_word_char ((unsigned char) text [at]))
                 at++;
             size_t wlen = at - word;
-            if (isdigit ((unsigned char) text [word]))
+            if (text [word] >= '0' && text [word] <= '9')
                 return S_LINE_PROSE;
-            bool connector = (wlen == 3 && strncasecmp (text + word, "and", 3) == 0)
-                          || (wlen == 3 && strncasecmp (text + word, "und", 3) == 0);
+            bool connector = wlen == 3 && s_and_word (text, word);
             if (!connector && ++words > 4)
                 return S_LINE_PROSE;
             heading = heading || s_is_heading (text + word, wlen);
@@ -388,6 +427,20 @@ s_words (const char *text, size_t start, size_t end)
     return words;
 }
 
+//  What a byte may be to s_short_items, one table lookup: most are none
+#define S_ITEM_STOP     0x01    //  ends a sentence: ! ?
+#define S_ITEM_DOT      0x02    //  ends one before a blank
+#define S_ITEM_CONJ     0x04    //  may open "and", "or", "und", "&"
+#define S_ITEM_SEP      0x08    //  may be a separator (s_separator says)
+#define S_ITEM_BLANK    0x10
+static const unsigned char s_item_roles [256] = {
+    ['!'] = S_ITEM_STOP, ['?'] = S_ITEM_STOP, ['.'] = S_ITEM_DOT,
+    ['a'] = S_ITEM_CONJ, ['o'] = S_ITEM_CONJ, ['u'] = S_ITEM_CONJ, ['A'] = S_ITEM_CONJ,
+    ['O'] = S_ITEM_CONJ, ['U'] = S_ITEM_CONJ, ['&'] = S_ITEM_CONJ,
+    [','] = S_ITEM_SEP, [';'] = S_ITEM_SEP, ['|'] = S_ITEM_SEP, ['/'] = S_ITEM_SEP,
+    ['\t'] = S_ITEM_SEP | S_ITEM_BLANK, [' '] = S_ITEM_BLANK, [0x80 ... 0xFF] = S_ITEM_SEP
+};
+
 //  Number of items in text [start, end) when all are short, else 0.  One
 //  pass that stops at the first long item, so prose costs a few words.
 static int
@@ -407,11 +460,13 @@ s_short_items (const char *text, size_t start, size_t end)
                 return 0;
             continue;
         }
-        if (c == '!' || c == '?' || (c == '.' && at + 1 < end && text [at + 1] == ' '))
+        unsigned char role = s_item_roles [(unsigned char) c];
+        if (role & S_ITEM_STOP)
             return 0;
-        bool conjunction = !in_word && (c == 'a' || c == 'o' || c == 'u' || c == 'A' || c == 'O'
-                                        || c == 'U' || c == '&') && words > 0 && s_conjunction (text, at, end);
-        if (s_separator (text, at, end, &sep) || conjunction) {
+        if ((role & S_ITEM_DOT) && at + 1 < end && text [at + 1] == ' ')
+            return 0;
+        bool conjunction = !in_word && (role & S_ITEM_CONJ) && words > 0 && s_conjunction (text, at, end);
+        if (((role & S_ITEM_SEP) && s_separator (text, at, end, &sep)) || conjunction) {
             if (words > 0)
                 items++;
             words = 0;
@@ -419,7 +474,7 @@ s_short_items (const char *text, size_t start, size_t end)
             at += conjunction ? s_conjunction (text, at, end) : sep;
             continue;
         }
-        if (c == ' ' || c == '\t')
+        if (role & S_ITEM_BLANK)
             in_word = false;
         else {
             if (!in_word) {
@@ -576,8 +631,8 @@ static bool
 s_is_conjunction (const char *text, size_t start, size_t end)
 {
     size_t len = end - start;
-    return (len == 3 && (strncasecmp (text + start, "and", 3) == 0 || strncasecmp (text + start, "und", 3) == 0))
-        || (len == 2 && strncasecmp (text + start, "or", 2) == 0)
+    return (len == 3 && s_and_word (text, start))
+        || (len == 2 && s_fold (text [start]) == 'o' && s_fold (text [start + 1]) == 'r')
         || (len == 1 && text [start] == '&');
 }
 
@@ -701,6 +756,7 @@ jm_lists_kind (const char *text, size_t len, uint32_t start, uint32_t end)
 {
     if (!text || start >= end || end > len)
         return JM_LIST_NONE;
+    pthread_once (&s_heading_once, s_heading_pairs_build);
     size_t line_start, line_end, content;
     if (s_line_of (text, len, start, &line_start, &line_end) && end <= line_end
     &&  s_list_line (text, len, line_start, line_end, &content) && start >= content)
@@ -815,6 +871,7 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
 {
     if (!text || len == 0)
         return count;
+    pthread_once (&s_heading_once, s_heading_pairs_build);
     jm_found_t added [JM_LISTS_MAX_LOOKUPS];
     s_correct_t self = { taxonomy, text, len, *found_p, count, 0, added, 0, 0 };
     //  one pass over the lines; block: under a skill heading, no blank line since
@@ -831,13 +888,19 @@ jm_lists_correct (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
         bool bulleted = false;
         size_t opening = line_end - line_start > S_REACH ? line_start
                        : s_skip_bullets (text, line_start, line_end, &bulleted);
+        s_line_kind_t kind = S_LINE_PROSE;
         if (line_end - line_start > S_REACH)
             block = false;          //  long lines are prose
         else
-        if (s_blank (text, line_start, line_end) || s_section_line_at (text, opening, line_end, bulleted))
+        if (s_blank (text, line_start, line_end))
+            block = false;
+        else
+        //  a section's heading ends a block; outside one, a line of prose
+        //  comes out the same whether it is one or not: not asked
+        if (((kind = s_line_kind_at (text, opening, line_end, &content)) != S_LINE_PROSE || block)
+        &&  s_section_line_at (text, opening, line_end, bulleted))
             block = false;
         else {
-            s_line_kind_t kind = s_line_kind_at (text, opening, line_end, &content);
             if (kind == S_LINE_HEADING)
                 block = true;
             else

@@ -44,7 +44,8 @@ jm_resume_read (const jm_extractor_t *extractor, const char *text, size_t len,
         return -1;
     }
     size_t capacity = count > 0 ? (size_t) count : 0;
-    jm_found_t *found = capacity ? jm_calloc (capacity, sizeof *found) : NULL;
+    //  every entry is written below: no need to clear them first
+    jm_found_t *found = capacity ? jm_malloc (capacity * sizeof *found) : NULL;
     for (long i = 0; i < count; i++)
         found [i] = (jm_found_t) {
             .skill = mentions [i].skill, .start = mentions [i].start, .end = mentions [i].end,
