@@ -13,12 +13,14 @@
 #include "jm_store.h"
 #include "jm_alloc.h"
 #include "jm_results_read.h"
+#include "jm_recompute.h"
 
 #include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,10 +344,56 @@ s_run (void *arg, jm_store_calls_t *calls, jm_error_t *err)
     return jm_reader_run (arg, calls, err);
 }
 
+//  Each request thread keeps its own recompute object (they are not
+//  thread-safe), so a thread explaining results of one job parses the job
+//  once, as the matcher does; freed when the thread ends.
+static pthread_key_t s_recompute_key;
+static pthread_once_t s_recompute_once = PTHREAD_ONCE_INIT;
+
+typedef struct {
+    const jm_taxonomy_t *taxonomy;
+    jm_recompute_t *recompute;
+} s_thread_recompute_t;
+
+static void
+s_thread_recompute_free (void *arg)
+{
+    s_thread_recompute_t *kept = arg;
+    jm_recompute_destroy (&kept->recompute);
+    free (kept);
+}
+
+static void
+s_recompute_key_make (void)
+{
+    int rc = pthread_key_create (&s_recompute_key, s_thread_recompute_free);
+    assert (rc == 0);
+    (void) rc;
+}
+
+//  This thread's recompute object over taxonomy.
+static jm_recompute_t *
+s_thread_recompute (const jm_taxonomy_t *taxonomy)
+{
+    pthread_once (&s_recompute_once, s_recompute_key_make);
+    s_thread_recompute_t *kept = pthread_getspecific (s_recompute_key);
+    if (!kept) {
+        kept = jm_calloc (1, sizeof *kept);
+        pthread_setspecific (s_recompute_key, kept);
+    }
+    if (kept->taxonomy != taxonomy) {
+        jm_recompute_destroy (&kept->recompute);
+        kept->recompute = jm_recompute_new (taxonomy);
+        kept->taxonomy = taxonomy;
+    }
+    return kept->recompute;
+}
+
 jm_results_reader_t
 jm_reader_path (jm_app_t *app)
 {
-    return (jm_results_reader_t) { jm_reader_keys (app), s_run, app, s_builtin, app->taxonomy };
+    return (jm_results_reader_t) { jm_reader_keys (app), s_run, app, s_builtin, app->taxonomy,
+                                   s_thread_recompute (app->taxonomy) };
 }
 
 json_t *
