@@ -9,6 +9,7 @@
 #include "jm_score.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,20 +634,33 @@ jm_results_read_summary (const jm_results_reader_t *reader, const char *job,
 //  --------------------------------------------------------------------------
 //  Best jobs
 
+//  Job ids in ascending byte order
 static int
-s_compare_best (const void *a, const void *b)
+s_compare_id (const void *a, const void *b)
 {
-    const jm_results_best_t *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
-    return strcmp (x->id, y->id);
+    return strcmp (((const jm_results_best_t *) a)->id, ((const jm_results_best_t *) b)->id);
 }
 
 void
 jm_results_best (jm_results_best_t *jobs, size_t count, const jm_candidate_t *candidate)
 {
+    if (count == 0)
+        return;
+    assert (count <= INT_MAX);
+    //  by id first: the ranking keeps the given order among equal scores
+    qsort (jobs, count, sizeof *jobs, s_compare_id);
+    const jm_job_t **list = jm_malloc (count * sizeof *list);
+    jm_ranked_t *ranked = jm_malloc (count * sizeof *ranked);
+    jm_results_best_t *by_id = jm_malloc (count * sizeof *by_id);
     for (size_t i = 0; i < count; i++)
-        jobs [i].score = jm_score_fast (jobs [i].job, candidate);
-    if (count)
-        qsort (jobs, count, sizeof *jobs, s_compare_best);
+        list [i] = jobs [i].job;
+    memcpy (by_id, jobs, count * sizeof *by_id);
+    jm_score_rank (list, (int) count, candidate, ranked);
+    for (size_t i = 0; i < count; i++) {
+        jobs [i] = by_id [ranked [i].job];
+        jobs [i].score = ranked [i].score;
+    }
+    free (by_id);
+    free (ranked);
+    free (list);
 }

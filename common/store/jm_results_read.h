@@ -139,7 +139,7 @@ typedef struct {
     double score;                   //  set by jm_results_best
 } jm_results_best_t;
 
-//  Scores candidate against jobs [0..count) (jm_score_fast) and orders them
+//  Scores candidate against jobs [0..count) (jm_score_rank) and orders them
 //  best first, equal scores by job id in ascending byte order.  Nothing is
 //  read from Redis: the caller's jobs are the registry it holds.
 void jm_results_best (jm_results_best_t *jobs, size_t count, const jm_candidate_t *candidate);

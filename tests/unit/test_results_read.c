@@ -391,6 +391,9 @@ JM_TEST (results_best_orders_by_score_then_job_id)
     };
     JM_REQUIRE (jobs [0].job && jobs [1].job);
     jm_results_best (jobs, 3, candidate);
+    //  each the score scoring gives
+    for (size_t i = 0; i < 3; i++)
+        JM_CHECK_NEAR (jobs [i].score, jm_score_fast (jobs [i].job, candidate), 1e-12);
     for (size_t i = 1; i < 3; i++)
         JM_CHECK (jobs [i - 1].score >= jobs [i].score);
     for (size_t i = 1; i < 3; i++)
