@@ -500,9 +500,11 @@ def tls_to_every_node_of_a_cluster():
     check_works(node, 1, "matcher on a TLS cluster")
     check(matcher.wait_log("cluster 127.0.0.1", timeout=5.0) is not False,
           "the matcher names the cluster")
-    key = "jobmatch:result:{%s}:%s" % (JOB, node.match(2)["candidate"])
+    candidate = node.match(2)["candidate"]
+    bucket = stack.record_bucket_key(JOB, candidate).rsplit(":", 1)[1]
+    key = "jobmatch:res:{%s}:%s" % (JOB, bucket)
     on = cluster.node(cluster.master_of_slot(cluster.keyslot(key)))
-    check_equal(on.exists(key), 1, "the result on the master of its slot")
+    check_equal(on.exists(key), 1, "the result's record on the master of its slot")
     # a wrong CA is refused with a clear error, as with one Redis
     refused = node.matcher(cluster.url_for("matcher"), "--redis-tls-ca", certs.other_ca[0],
                            wait=False)

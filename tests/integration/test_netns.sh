@@ -154,7 +154,7 @@ EOF
 then ok "one output line per candidate, in order"; else fail "one output line per candidate" "see above"; fi
 
 # Redis, asked from the client namespace: every result, and every candidate ranked
-results=$(rcli --scan --pattern "jobmatch:result:$JOB:nx-*" | wc -l)
+results=$(rcli --scan --pattern "jobmatch:res:$JOB:*" | sed 's/^/HLEN /' | rcli | awk '{ n += $1 } END { print n + 0 }')
 if [ "$results" -eq "$TOTAL" ]; then ok "$TOTAL results in Redis"; else
     fail "results in Redis" "$results of $TOTAL"; fi
 ranked=0
