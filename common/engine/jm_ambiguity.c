@@ -14,7 +14,7 @@
 #define S_WORD_MAX 32           //  longer words never match a rule
 
 //  Technical words that make an ordinary word near them the skill
-//  (lowercase, sorted for bsearch)
+//  (lowercase, 2 to 13 letters)
 static const char *s_tech_words [] = {
     "api", "apis", "app", "application", "applications", "apps", "async", "backend",
     "binaries", "binary", "cli", "cloud", "cluster", "clusters", "code", "codebase", "coding",
@@ -88,32 +88,59 @@ s_in_list (const char *word, size_t len, const char **list)
     return false;
 }
 
-static int
-s_compare (const void *key, const void *item)
-{
-    return strcmp (key, *(const char * const *) item);
-}
-
-//  The first two letters of the technical words, one bit a pair: most
-//  words near a mention ("with", "experience") miss it, and skip the search
-static uint32_t s_tech_pairs [26];
+//  The technical words in a hash set built once: a word of 2 to 16 bytes
+//  is its bytes in two integers, so a look is a hash and a compare
+#define S_TECH_SLOTS 256        //  power of two, over twice the words
+typedef struct {
+    uint64_t low, high;         //  bytes 0-7 and 8-15, zeros past the word
+    size_t len;                 //  0: an empty slot
+} s_tech_t;
+static s_tech_t s_tech [S_TECH_SLOTS];
 static pthread_once_t s_tech_once = PTHREAD_ONCE_INIT;
 
-static void
-s_tech_pairs_build (void)
+//  Packs word [0, len) (len <= 16; 16 bytes may be read) into two integers
+static inline void
+s_pack (const char *word, size_t len, uint64_t *low, uint64_t *high)
 {
-    for (size_t i = 0; i < sizeof s_tech_words / sizeof s_tech_words [0]; i++)
-        s_tech_pairs [s_tech_words [i][0] - 'a'] |= 1u << (s_tech_words [i][1] - 'a');
+    uint64_t bytes [2];
+    memcpy (bytes, word, 16);
+    *low = len >= 8 ? bytes [0] : bytes [0] & ((1ULL << (len * 8)) - 1);
+    *high = len >= 16 ? bytes [1] : len <= 8 ? 0 : bytes [1] & ((1ULL << ((len - 8) * 8)) - 1);
 }
 
-static bool
-s_tech_word (const char *lower)
+static inline size_t
+s_tech_home (uint64_t low, uint64_t high, size_t len)
 {
-    unsigned first = (unsigned char) lower [0] - 'a', second = (unsigned char) lower [1] - 'a';
-    if (first >= 26 || second >= 26 || !(s_tech_pairs [first] >> second & 1))
-        return false;
-    return bsearch (lower, s_tech_words, sizeof s_tech_words / sizeof s_tech_words [0],
-                    sizeof s_tech_words [0], s_compare) != NULL;
+    return (size_t) (((low ^ len) * 0x9E3779B97F4A7C15ULL ^ high * 0xC2B2AE3D27D4EB4FULL) >> 56)
+         & (S_TECH_SLOTS - 1);
+}
+
+static void
+s_tech_build (void)
+{
+    for (size_t i = 0; i < sizeof s_tech_words / sizeof s_tech_words [0]; i++) {
+        char word [16] = { 0 };
+        size_t len = strlen (s_tech_words [i]);
+        memcpy (word, s_tech_words [i], len);
+        s_tech_t entry = { 0, 0, len };
+        s_pack (word, len, &entry.low, &entry.high);
+        size_t at = s_tech_home (entry.low, entry.high, len);
+        while (s_tech [at].len)
+            at = (at + 1) & (S_TECH_SLOTS - 1);
+        s_tech [at] = entry;
+    }
+}
+
+//  Is lower [0, len) (2 to 13 bytes, 16 readable) a shared technical word?
+static bool
+s_tech_word (const char *lower, size_t len)
+{
+    uint64_t low, high;
+    s_pack (lower, len, &low, &high);
+    for (size_t at = s_tech_home (low, high, len); s_tech [at].len; at = (at + 1) & (S_TECH_SLOTS - 1))
+        if (s_tech [at].low == low && s_tech [at].high == high && s_tech [at].len == len)
+            return true;
+    return false;
 }
 
 static void
@@ -382,7 +409,7 @@ s_neighbour_word (const jm_evidence_rule_t *rule, const char *lower, size_t len)
 {
     if (len == 0)
         return false;
-    if (len >= 2 && len <= 13 && s_tech_word (lower))      //  the shared words are 2-13 letters
+    if (len >= 2 && len <= 13 && s_tech_word (lower, len))      //  the shared words are 2-13 letters
         return true;
     if (!(rule->neighbour_lengths >> (len < 63 ? len : 63) & 1))
         return false;                   //  no neighbour this long
@@ -392,7 +419,7 @@ s_neighbour_word (const jm_evidence_rule_t *rule, const char *lower, size_t len)
     return false;
 }
 
-static bool
+static inline bool
 s_sentence_end (const char *text, size_t len, size_t at)
 {
     char c = text [at];
@@ -578,7 +605,7 @@ jm_ambiguity_check (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
 {
     if (!taxonomy || !text || !found)
         return;
-    pthread_once (&s_tech_once, s_tech_pairs_build);
+    pthread_once (&s_tech_once, s_tech_build);
     uint64_t held [JM_SKILL_WORDS] = { 0 };     //  skills held by a mention that counts
     bool revisit = false;
     for (long i = 0; i < count; i++) {

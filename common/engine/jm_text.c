@@ -499,15 +499,36 @@ static const uint8_t s_special [256] = {
     [0xC2] = true, [0xE2] = true, [0xE3] = true, [0xEF] = true
 };
 
+//  True when a '\n' after c may end a hyphenated line ("Kuber-\n",
+//  "Kuber- \r\n", U+2010 whose last byte is 0x90): see s_hyphen_at
+static inline bool
+s_may_hyphenate (uint8_t c)
+{
+    return c == '-' || c == ' ' || c == '\t' || c == '\r' || c == 0x90;
+}
+
 //  The first byte at or after i that table (s_survey_class or s_special)
 //  marks, or len.  Both mark only the ASCII bytes below and non-ASCII ones,
-//  so 16 bytes at a time skip what holds none of those.
+//  so 16 bytes at a time skip what holds none of those.  A '\n' past
+//  raw [i] counts only after a byte that may end a hyphenated line: the
+//  others need nothing from either pass, which copies them with the run.
 static size_t
 s_find (const uint8_t *raw, size_t len, size_t i, const uint8_t *table)
 {
+    if (i < len && raw [i] == '\n')
+        return i;
 #if defined (__SSE2__)
     while (i + 16 <= len) {
         __m128i bytes = _mm_loadu_si128 ((const __m128i *) (raw + i));
+        //  the byte before each: raw [i - 1] exists, since raw [i] is no '\n'
+        //  when i == 0 (checked above, or its bit is masked below)
+        __m128i before = i ? _mm_loadu_si128 ((const __m128i *) (raw + i - 1))
+                           : _mm_slli_si128 (bytes, 1);
+        __m128i hyphen = _mm_or_si128 (_mm_cmpeq_epi8 (before, _mm_set1_epi8 ('-')),
+                                       _mm_cmpeq_epi8 (before, _mm_set1_epi8 (' ')));
+        hyphen = _mm_or_si128 (hyphen, _mm_cmpeq_epi8 (before, _mm_set1_epi8 ('\t')));
+        hyphen = _mm_or_si128 (hyphen, _mm_cmpeq_epi8 (before, _mm_set1_epi8 ('\r')));
+        hyphen = _mm_or_si128 (hyphen, _mm_cmpeq_epi8 (before, _mm_set1_epi8 ((char) 0x90)));
         __m128i hit = _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('<')),
                                     _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('&')));
         hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('*')));
@@ -518,7 +539,7 @@ s_find (const uint8_t *raw, size_t len, size_t i, const uint8_t *table)
         hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (']')));
         hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('!')));
         hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\\')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\n')));
+        hit = _mm_or_si128 (hit, _mm_and_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\n')), hyphen));
         unsigned mask = (unsigned) _mm_movemask_epi8 (hit) | (unsigned) _mm_movemask_epi8 (bytes);
         if (!mask) {
             i += 16;
