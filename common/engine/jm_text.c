@@ -515,40 +515,25 @@ s_may_hyphenate (uint8_t c)
 static size_t
 s_find (const uint8_t *raw, size_t len, size_t i, const uint8_t *table)
 {
-    if (i < len && raw [i] == '\n')
-        return i;
+    size_t from = i;
 #if defined (__SSE2__)
     while (i + 16 <= len) {
         __m128i bytes = _mm_loadu_si128 ((const __m128i *) (raw + i));
-        //  the byte before each: raw [i - 1] exists, since raw [i] is no '\n'
-        //  when i == 0 (checked above, or its bit is masked below)
-        __m128i before = i ? _mm_loadu_si128 ((const __m128i *) (raw + i - 1))
-                           : _mm_slli_si128 (bytes, 1);
-        __m128i hyphen = _mm_or_si128 (_mm_cmpeq_epi8 (before, _mm_set1_epi8 ('-')),
-                                       _mm_cmpeq_epi8 (before, _mm_set1_epi8 (' ')));
-        hyphen = _mm_or_si128 (hyphen, _mm_cmpeq_epi8 (before, _mm_set1_epi8 ('\t')));
-        hyphen = _mm_or_si128 (hyphen, _mm_cmpeq_epi8 (before, _mm_set1_epi8 ('\r')));
-        hyphen = _mm_or_si128 (hyphen, _mm_cmpeq_epi8 (before, _mm_set1_epi8 ((char) 0x90)));
         __m128i hit = _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('<')),
                                     _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('&')));
         hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('*')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('_')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('`')));
         hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('#')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('[')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (']')));
         hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('!')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\\')));
-        hit = _mm_or_si128 (hit, _mm_and_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\n')), hyphen));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\n')));
+        //  '[' '\\' ']' '^' '_' '`' are 0x5B..0x60: one range
+        __m128i bracket = _mm_subs_epu8 (_mm_sub_epi8 (bytes, _mm_set1_epi8 ('[')), _mm_set1_epi8 ('`' - '['));
+        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bracket, _mm_setzero_si128 ()));
         unsigned mask = (unsigned) _mm_movemask_epi8 (hit) | (unsigned) _mm_movemask_epi8 (bytes);
-        if (!mask) {
-            i += 16;
-            continue;
-        }
         //  the candidates in order; the table tells
         while (mask) {
             size_t at = i + (size_t) __builtin_ctz (mask);
-            if (table [raw [at]])
+            uint8_t c = raw [at];
+            if (table [c] && (c != '\n' || at == from || s_may_hyphenate (raw [at - 1])))
                 return at;
             mask &= mask - 1;
         }
