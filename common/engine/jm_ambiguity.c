@@ -211,21 +211,28 @@ s_words_before (const char *text, size_t pos, s_word_t *words, int max)
     return count;
 }
 
-//  Does the phrase hold the mention with these words around it?  Sets the cue.
-static bool
+//  Does the phrase hold the mention with these words around it?  Sets the
+//  cue.  The words' first bytes turn nearly every phrase away before a call.
+static inline bool
 s_phrase_matches (const jm_evidence_phrase_t *phrase, const char *mention, size_t mention_len,
                   const s_word_t *before, int before_count, const s_word_t *after, int after_count,
                   uint32_t *cue_start, uint32_t *cue_end)
 {
-    if (phrase->before_count > before_count || phrase->after_count > after_count
-    ||  !s_same (phrase->form, mention, mention_len))
+    if (phrase->before_count > before_count || phrase->after_count > after_count)
         return false;
-    //  the first byte turns nearly every phrase away without a call
     for (int i = 0; i < phrase->before_count; i++)
-        if (phrase->before [i][0] != before [i].lower [0] || strcmp (phrase->before [i], before [i].lower) != 0)
+        if (phrase->before [i][0] != before [i].lower [0])
             return false;
     for (int i = 0; i < phrase->after_count; i++)
-        if (phrase->after [i][0] != after [i].lower [0] || strcmp (phrase->after [i], after [i].lower) != 0)
+        if (phrase->after [i][0] != after [i].lower [0])
+            return false;
+    if (!s_same (phrase->form, mention, mention_len))
+        return false;
+    for (int i = 0; i < phrase->before_count; i++)
+        if (strcmp (phrase->before [i], before [i].lower) != 0)
+            return false;
+    for (int i = 0; i < phrase->after_count; i++)
+        if (strcmp (phrase->after [i], after [i].lower) != 0)
             return false;
     if (phrase->before_count)
         *cue_start = (uint32_t) before [phrase->before_count - 1].start;
@@ -403,18 +410,24 @@ s_counter (const jm_evidence_rule_t *rule, const char *text, size_t len, jm_foun
     return false;
 }
 
-//  Is a neighbour word (lowercase) technical for this rule?
+//  Is the word text [start, end) technical for this rule?  Its length
+//  tells first whether any shared word or rule neighbour could be it.
 static bool
-s_neighbour_word (const jm_evidence_rule_t *rule, const char *lower, size_t len)
+s_neighbour_word (const jm_evidence_rule_t *rule, const char *text, size_t start, size_t end)
 {
-    if (len == 0)
+    size_t len = end - start;
+    bool shared = len >= 2 && len <= 13;        //  the shared words are 2-13 letters
+    if (len == 0 || len > S_WORD_MAX
+    ||  (!shared && !(rule->neighbour_lengths >> (len < 63 ? len : 63) & 1)))
         return false;
-    if (len >= 2 && len <= 13 && s_tech_word (lower, len))      //  the shared words are 2-13 letters
+    s_word_t word;
+    s_set_word (&word, text, start, end);
+    if (shared && s_tech_word (word.lower, len))
         return true;
     if (!(rule->neighbour_lengths >> (len < 63 ? len : 63) & 1))
         return false;                   //  no neighbour this long
     for (int i = 0; i < rule->neighbour_count; i++)
-        if (s_same (rule->neighbours [i], lower, len))
+        if (s_same (rule->neighbours [i], word.lower, len))
             return true;
     return false;
 }
@@ -435,7 +448,6 @@ static bool
 s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm_found_t *item,
           size_t *from, size_t *to)
 {
-    s_word_t word;
     //  left
     size_t at = item->start, limit = at > S_WINDOW_BYTES ? at - S_WINDOW_BYTES : 0;
     int words = 0;
@@ -447,8 +459,7 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t end = at;
         while (at > limit && s_word_char ((unsigned char) text [at - 1]))
             at--;
-        s_set_word (&word, text, at, end);
-        if (s_neighbour_word (rule, word.lower, word.len))
+        if (s_neighbour_word (rule, text, at, end))
             return true;                //  the window's bounds serve only when none is
         words++;
     }
@@ -465,8 +476,7 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t start = at;
         while (at < limit && s_word_char ((unsigned char) text [at]))
             at++;
-        s_set_word (&word, text, start, at);
-        if (s_neighbour_word (rule, word.lower, word.len))
+        if (s_neighbour_word (rule, text, start, at))
             return true;
         words++;
     }
