@@ -18,6 +18,7 @@
 #include "jm_text.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,7 +285,7 @@ typedef struct {
     s_tag_kind_t kind;
 } s_element_t;
 
-//  Sorted by name, for a binary search
+//  Sorted by name: s_element looks among those of the name's first letter
 static const s_element_t s_elements [] = {
     { "a", 1, S_TAG_INLINE }, { "address", 7, S_TAG_BLOCK }, { "article", 7, S_TAG_BLOCK },
     { "aside", 5, S_TAG_BLOCK }, { "b", 1, S_TAG_INLINE }, { "blockquote", 10, S_TAG_BLOCK },
@@ -334,27 +335,33 @@ s_tag_name (const uint8_t *raw, size_t len, size_t p, char *name, size_t *name_l
     return p;
 }
 
-//  Index of a known element, or -1
+//  Where the elements of each first letter begin in s_elements (by
+//  letter - 'a'; entry 26 is the end), built once
+static uint8_t s_element_from [27];
+static pthread_once_t s_element_once = PTHREAD_ONCE_INIT;
+
+static void
+s_element_index (void)
+{
+    size_t e = 0;
+    for (int letter = 0; letter <= 26; letter++) {
+        while (e < S_ELEMENTS && s_elements [e].name [0] - 'a' < letter)
+            e++;
+        s_element_from [letter] = (uint8_t) e;
+    }
+}
+
+//  Index of a known element (name lowercase), or -1
 static int
 s_element (const char *name, size_t name_len)
 {
-    size_t low = 0, high = S_ELEMENTS;
-    while (low < high) {
-        size_t middle = (low + high) / 2;
-        const s_element_t *element = &s_elements [middle];
-        size_t common = element->name_len < name_len ? element->name_len : name_len;
-        int order = 0;
-        for (size_t k = 0; k < common && order == 0; k++)
-            order = (int) (uint8_t) element->name [k] - (int) (uint8_t) name [k];
-        if (order == 0)
-            order = element->name_len < name_len ? -1 : element->name_len > name_len;
-        if (order == 0)
-            return (int) middle;
-        if (order < 0)
-            low = middle + 1;
-        else
-            high = middle;
-    }
+    if (name_len == 0 || (uint8_t) name [0] < 'a' || (uint8_t) name [0] > 'z')
+        return -1;
+    unsigned letter = (unsigned) (uint8_t) name [0] - 'a';
+    pthread_once (&s_element_once, s_element_index);
+    for (size_t e = s_element_from [letter]; e < s_element_from [letter + 1]; e++)
+        if (s_elements [e].name_len == name_len && memcmp (s_elements [e].name, name, name_len) == 0)
+            return (int) e;
     return -1;
 }
 
