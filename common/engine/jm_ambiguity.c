@@ -14,7 +14,7 @@
 #define S_WORD_MAX 32           //  longer words never match a rule
 
 //  Technical words that make an ordinary word near them the skill
-//  (lowercase, sorted for bsearch)
+//  (lowercase, 2 to 13 letters)
 static const char *s_tech_words [] = {
     "api", "apis", "app", "application", "applications", "apps", "async", "backend",
     "binaries", "binary", "cli", "cloud", "cluster", "clusters", "code", "codebase", "coding",
@@ -88,32 +88,59 @@ s_in_list (const char *word, size_t len, const char **list)
     return false;
 }
 
-static int
-s_compare (const void *key, const void *item)
-{
-    return strcmp (key, *(const char * const *) item);
-}
-
-//  The first two letters of the technical words, one bit a pair: most
-//  words near a mention ("with", "experience") miss it, and skip the search
-static uint32_t s_tech_pairs [26];
+//  The technical words in a hash set built once: a word of 2 to 16 bytes
+//  is its bytes in two integers, so a look is a hash and a compare
+#define S_TECH_SLOTS 256        //  power of two, over twice the words
+typedef struct {
+    uint64_t low, high;         //  bytes 0-7 and 8-15, zeros past the word
+    size_t len;                 //  0: an empty slot
+} s_tech_t;
+static s_tech_t s_tech [S_TECH_SLOTS];
 static pthread_once_t s_tech_once = PTHREAD_ONCE_INIT;
 
-static void
-s_tech_pairs_build (void)
+//  Packs word [0, len) (len <= 16; 16 bytes may be read) into two integers
+static inline void
+s_pack (const char *word, size_t len, uint64_t *low, uint64_t *high)
 {
-    for (size_t i = 0; i < sizeof s_tech_words / sizeof s_tech_words [0]; i++)
-        s_tech_pairs [s_tech_words [i][0] - 'a'] |= 1u << (s_tech_words [i][1] - 'a');
+    uint64_t bytes [2];
+    memcpy (bytes, word, 16);
+    *low = len >= 8 ? bytes [0] : bytes [0] & ((1ULL << (len * 8)) - 1);
+    *high = len >= 16 ? bytes [1] : len <= 8 ? 0 : bytes [1] & ((1ULL << ((len - 8) * 8)) - 1);
 }
 
-static bool
-s_tech_word (const char *lower)
+static inline size_t
+s_tech_home (uint64_t low, uint64_t high, size_t len)
 {
-    unsigned first = (unsigned char) lower [0] - 'a', second = (unsigned char) lower [1] - 'a';
-    if (first >= 26 || second >= 26 || !(s_tech_pairs [first] >> second & 1))
-        return false;
-    return bsearch (lower, s_tech_words, sizeof s_tech_words / sizeof s_tech_words [0],
-                    sizeof s_tech_words [0], s_compare) != NULL;
+    return (size_t) (((low ^ len) * 0x9E3779B97F4A7C15ULL ^ high * 0xC2B2AE3D27D4EB4FULL) >> 56)
+         & (S_TECH_SLOTS - 1);
+}
+
+static void
+s_tech_build (void)
+{
+    for (size_t i = 0; i < sizeof s_tech_words / sizeof s_tech_words [0]; i++) {
+        char word [16] = { 0 };
+        size_t len = strlen (s_tech_words [i]);
+        memcpy (word, s_tech_words [i], len);
+        s_tech_t entry = { 0, 0, len };
+        s_pack (word, len, &entry.low, &entry.high);
+        size_t at = s_tech_home (entry.low, entry.high, len);
+        while (s_tech [at].len)
+            at = (at + 1) & (S_TECH_SLOTS - 1);
+        s_tech [at] = entry;
+    }
+}
+
+//  Is lower [0, len) (2 to 13 bytes, 16 readable) a shared technical word?
+static bool
+s_tech_word (const char *lower, size_t len)
+{
+    uint64_t low, high;
+    s_pack (lower, len, &low, &high);
+    for (size_t at = s_tech_home (low, high, len); s_tech [at].len; at = (at + 1) & (S_TECH_SLOTS - 1))
+        if (s_tech [at].low == low && s_tech [at].high == high && s_tech [at].len == len)
+            return true;
+    return false;
 }
 
 static void
@@ -184,21 +211,28 @@ s_words_before (const char *text, size_t pos, s_word_t *words, int max)
     return count;
 }
 
-//  Does the phrase hold the mention with these words around it?  Sets the cue.
-static bool
+//  Does the phrase hold the mention with these words around it?  Sets the
+//  cue.  The words' first bytes turn nearly every phrase away before a call.
+static inline bool
 s_phrase_matches (const jm_evidence_phrase_t *phrase, const char *mention, size_t mention_len,
                   const s_word_t *before, int before_count, const s_word_t *after, int after_count,
                   uint32_t *cue_start, uint32_t *cue_end)
 {
-    if (phrase->before_count > before_count || phrase->after_count > after_count
-    ||  !s_same (phrase->form, mention, mention_len))
+    if (phrase->before_count > before_count || phrase->after_count > after_count)
         return false;
-    //  the first byte turns nearly every phrase away without a call
     for (int i = 0; i < phrase->before_count; i++)
-        if (phrase->before [i][0] != before [i].lower [0] || strcmp (phrase->before [i], before [i].lower) != 0)
+        if (phrase->before [i][0] != before [i].lower [0])
             return false;
     for (int i = 0; i < phrase->after_count; i++)
-        if (phrase->after [i][0] != after [i].lower [0] || strcmp (phrase->after [i], after [i].lower) != 0)
+        if (phrase->after [i][0] != after [i].lower [0])
+            return false;
+    if (!s_same (phrase->form, mention, mention_len))
+        return false;
+    for (int i = 0; i < phrase->before_count; i++)
+        if (strcmp (phrase->before [i], before [i].lower) != 0)
+            return false;
+    for (int i = 0; i < phrase->after_count; i++)
+        if (strcmp (phrase->after [i], after [i].lower) != 0)
             return false;
     if (phrase->before_count)
         *cue_start = (uint32_t) before [phrase->before_count - 1].start;
@@ -376,23 +410,29 @@ s_counter (const jm_evidence_rule_t *rule, const char *text, size_t len, jm_foun
     return false;
 }
 
-//  Is a neighbour word (lowercase) technical for this rule?
+//  Is the word text [start, end) technical for this rule?  Its length
+//  tells first whether any shared word or rule neighbour could be it.
 static bool
-s_neighbour_word (const jm_evidence_rule_t *rule, const char *lower, size_t len)
+s_neighbour_word (const jm_evidence_rule_t *rule, const char *text, size_t start, size_t end)
 {
-    if (len == 0)
+    size_t len = end - start;
+    bool shared = len >= 2 && len <= 13;        //  the shared words are 2-13 letters
+    if (len == 0 || len > S_WORD_MAX
+    ||  (!shared && !(rule->neighbour_lengths >> (len < 63 ? len : 63) & 1)))
         return false;
-    if (len >= 2 && len <= 13 && s_tech_word (lower))      //  the shared words are 2-13 letters
+    s_word_t word;
+    s_set_word (&word, text, start, end);
+    if (shared && s_tech_word (word.lower, len))
         return true;
     if (!(rule->neighbour_lengths >> (len < 63 ? len : 63) & 1))
         return false;                   //  no neighbour this long
     for (int i = 0; i < rule->neighbour_count; i++)
-        if (s_same (rule->neighbours [i], lower, len))
+        if (s_same (rule->neighbours [i], word.lower, len))
             return true;
     return false;
 }
 
-static bool
+static inline bool
 s_sentence_end (const char *text, size_t len, size_t at)
 {
     char c = text [at];
@@ -408,7 +448,6 @@ static bool
 s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm_found_t *item,
           size_t *from, size_t *to)
 {
-    s_word_t word;
     //  left
     size_t at = item->start, limit = at > S_WINDOW_BYTES ? at - S_WINDOW_BYTES : 0;
     int words = 0;
@@ -420,8 +459,7 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t end = at;
         while (at > limit && s_word_char ((unsigned char) text [at - 1]))
             at--;
-        s_set_word (&word, text, at, end);
-        if (s_neighbour_word (rule, word.lower, word.len))
+        if (s_neighbour_word (rule, text, at, end))
             return true;                //  the window's bounds serve only when none is
         words++;
     }
@@ -438,8 +476,7 @@ s_window (const jm_evidence_rule_t *rule, const char *text, size_t len, const jm
         size_t start = at;
         while (at < limit && s_word_char ((unsigned char) text [at]))
             at++;
-        s_set_word (&word, text, start, at);
-        if (s_neighbour_word (rule, word.lower, word.len))
+        if (s_neighbour_word (rule, text, start, at))
             return true;
         words++;
     }
@@ -578,7 +615,7 @@ jm_ambiguity_check (const jm_taxonomy_t *taxonomy, const char *text, size_t len,
 {
     if (!taxonomy || !text || !found)
         return;
-    pthread_once (&s_tech_once, s_tech_pairs_build);
+    pthread_once (&s_tech_once, s_tech_build);
     uint64_t held [JM_SKILL_WORDS] = { 0 };     //  skills held by a mention that counts
     bool revisit = false;
     for (long i = 0; i < count; i++) {

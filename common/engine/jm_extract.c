@@ -812,17 +812,12 @@ static const bool s_glued [256] = {
     ['y'] = true, ['z'] = true
 };
 
-//  True when the key ending at state passes the rules that look past the
-//  left boundary (checked by the caller) for text[start, end); out of line,
-//  so the walk keeps its variables in registers
+//  True when the key passes the rules for ambiguous forms and single
+//  letters; out of line, as few keys have them
 static bool __attribute__ ((noinline))
-s_accepts (const s_scan_t *scan, int32_t index, size_t start, size_t end)
+s_accepts_rare (const s_scan_t *scan, const s_key_t *key, size_t start, size_t end)
 {
-    const s_key_t *key = &scan->self->keys [index];
     const uint8_t *text = scan->text;
-    s_after_t after = s_after (text, scan->len, end);
-    if (after == S_AFTER_WORD || (after == S_AFTER_DIGIT && !(key->flags & S_PUNCT_END)))
-        return false;
     if (!(key->flags & S_ANY_CASE)) {
         bool spelled = false;
         for (int i = 0; i < key->variant_count && !spelled; i++)
@@ -833,8 +828,24 @@ s_accepts (const s_scan_t *scan, int32_t index, size_t start, size_t end)
     return !(key->flags & S_LETTER) || s_in_list (text, scan->len, start);
 }
 
+//  True when the key index passes the rules that look past the left
+//  boundary (checked by the caller) for text[start, end), of which the
+//  byte after (when there is one) is no letter, '+' or '#' (s_glued)
+static inline bool
+s_accepts (const s_scan_t *scan, int32_t index, size_t start, size_t end)
+{
+    const s_key_t *key = &scan->self->keys [index];
+    const uint8_t *text = scan->text;
+    if (end < scan->len && (text [end] >= 0x80 || text [end] == '.' || (text [end] >= '0' && text [end] <= '9'))) {
+        s_after_t after = s_after (text, scan->len, end);
+        if (after == S_AFTER_WORD || (after == S_AFTER_DIGIT && !(key->flags & S_PUNCT_END)))
+            return false;
+    }
+    return (key->flags & S_ANY_CASE) && !(key->flags & S_LETTER) ? true : s_accepts_rare (scan, key, start, end);
+}
+
 //  Appends the mention of key at text[start, end)
-static void
+static inline void
 s_record (s_scan_t *scan, int32_t key, size_t start, size_t end)
 {
     if (scan->count == scan->capacity) {

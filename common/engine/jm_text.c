@@ -18,6 +18,7 @@
 #include "jm_text.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,7 +285,7 @@ typedef struct {
     s_tag_kind_t kind;
 } s_element_t;
 
-//  Sorted by name, for a binary search
+//  Sorted by name: s_element looks among those of the name's first letter
 static const s_element_t s_elements [] = {
     { "a", 1, S_TAG_INLINE }, { "address", 7, S_TAG_BLOCK }, { "article", 7, S_TAG_BLOCK },
     { "aside", 5, S_TAG_BLOCK }, { "b", 1, S_TAG_INLINE }, { "blockquote", 10, S_TAG_BLOCK },
@@ -334,27 +335,33 @@ s_tag_name (const uint8_t *raw, size_t len, size_t p, char *name, size_t *name_l
     return p;
 }
 
-//  Index of a known element, or -1
+//  Where the elements of each first letter begin in s_elements (by
+//  letter - 'a'; entry 26 is the end), built once
+static uint8_t s_element_from [27];
+static pthread_once_t s_element_once = PTHREAD_ONCE_INIT;
+
+static void
+s_element_index (void)
+{
+    size_t e = 0;
+    for (int letter = 0; letter <= 26; letter++) {
+        while (e < S_ELEMENTS && s_elements [e].name [0] - 'a' < letter)
+            e++;
+        s_element_from [letter] = (uint8_t) e;
+    }
+}
+
+//  Index of a known element (name lowercase), or -1
 static int
 s_element (const char *name, size_t name_len)
 {
-    size_t low = 0, high = S_ELEMENTS;
-    while (low < high) {
-        size_t middle = (low + high) / 2;
-        const s_element_t *element = &s_elements [middle];
-        size_t common = element->name_len < name_len ? element->name_len : name_len;
-        int order = 0;
-        for (size_t k = 0; k < common && order == 0; k++)
-            order = (int) (uint8_t) element->name [k] - (int) (uint8_t) name [k];
-        if (order == 0)
-            order = element->name_len < name_len ? -1 : element->name_len > name_len;
-        if (order == 0)
-            return (int) middle;
-        if (order < 0)
-            low = middle + 1;
-        else
-            high = middle;
-    }
+    if (name_len == 0 || (uint8_t) name [0] < 'a' || (uint8_t) name [0] > 'z')
+        return -1;
+    unsigned letter = (unsigned) (uint8_t) name [0] - 'a';
+    pthread_once (&s_element_once, s_element_index);
+    for (size_t e = s_element_from [letter]; e < s_element_from [letter + 1]; e++)
+        if (s_elements [e].name_len == name_len && memcmp (s_elements [e].name, name, name_len) == 0)
+            return (int) e;
     return -1;
 }
 
@@ -499,42 +506,56 @@ static const uint8_t s_special [256] = {
     [0xC2] = true, [0xE2] = true, [0xE3] = true, [0xEF] = true
 };
 
-//  The first byte at or after i that table (s_survey_class or s_special)
-//  marks, or len.  Both mark only the ASCII bytes below and non-ASCII ones,
-//  so 16 bytes at a time skip what holds none of those.
-static size_t
-s_find (const uint8_t *raw, size_t len, size_t i, const uint8_t *table)
+//  True when a '\n' after c may end a hyphenated line ("Kuber-\n",
+//  "Kuber- \r\n", U+2010 whose last byte is 0x90): see s_hyphen_at
+static inline bool
+s_may_hyphenate (uint8_t c)
 {
+    return c == '-' || c == ' ' || c == '\t' || c == '\r' || c == 0x90;
+}
+
+#if defined (__SSE2__)
+//  Bit k set when p [k] may be a byte s_survey_class or s_special marks:
+//  those ASCII bytes (and '^' besides) and every non-ASCII one
+static inline unsigned
+s_candidates (const uint8_t *p)
+{
+    __m128i bytes = _mm_loadu_si128 ((const __m128i *) p);
+    __m128i hit = _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('<')),
+                                _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('&')));
+    hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('*')));
+    hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('#')));
+    hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('!')));
+    hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\n')));
+    //  '[' '\\' ']' '^' '_' '`' are 0x5B..0x60: one range
+    __m128i bracket = _mm_subs_epu8 (_mm_sub_epi8 (bytes, _mm_set1_epi8 ('[')), _mm_set1_epi8 ('`' - '['));
+    hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bracket, _mm_setzero_si128 ()));
+    return (unsigned) _mm_movemask_epi8 (hit) | (unsigned) _mm_movemask_epi8 (bytes);
+}
+#endif
+
+//  The first byte at or after i that s_special marks, or len.  It marks
+//  only the ASCII bytes above and non-ASCII ones, so 16 bytes at a time
+//  skip what holds none of those.  A '\n' past raw [i] counts only after a
+//  byte that may end a hyphenated line: the others need nothing from the
+//  cleaning pass, which copies them with the run.
+static size_t
+s_find (const uint8_t *raw, size_t len, size_t i)
+{
+    size_t from = i;
 #if defined (__SSE2__)
     while (i + 16 <= len) {
-        __m128i bytes = _mm_loadu_si128 ((const __m128i *) (raw + i));
-        __m128i hit = _mm_or_si128 (_mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('<')),
-                                    _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('&')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('*')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('_')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('`')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('#')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('[')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 (']')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('!')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\\')));
-        hit = _mm_or_si128 (hit, _mm_cmpeq_epi8 (bytes, _mm_set1_epi8 ('\n')));
-        unsigned mask = (unsigned) _mm_movemask_epi8 (hit) | (unsigned) _mm_movemask_epi8 (bytes);
-        if (!mask) {
-            i += 16;
-            continue;
-        }
         //  the candidates in order; the table tells
-        while (mask) {
+        for (unsigned mask = s_candidates (raw + i); mask; mask &= mask - 1) {
             size_t at = i + (size_t) __builtin_ctz (mask);
-            if (table [raw [at]])
+            uint8_t c = raw [at];
+            if (s_special [c] && (c != '\n' || at == from || s_may_hyphenate (raw [at - 1])))
                 return at;
-            mask &= mask - 1;
         }
         i += 16;
     }
 #endif
-    while (i < len && !table [raw [i]])
+    while (i < len && !s_special [raw [i]])
         i++;
     return i;
 }
@@ -560,63 +581,88 @@ s_hyphen_at (const uint8_t *text, size_t n)
     return n;
 }
 
+//  Judges the byte raw [i], which s_survey_class marks.  Returns the last
+//  byte judged with it (a character's, an emphasis run's), or len with err
+//  set when the UTF-8 there is invalid.
+static size_t
+s_survey_byte (const uint8_t *raw, size_t len, size_t i, s_survey_t *survey, jm_error_t *err)
+{
+    uint8_t c = raw [i];
+    uint8_t cls = s_survey_class [c];
+    if (cls >= 2) {
+        size_t n = jm_text_utf8_length (raw + i, len - i);
+        if (n == 0) {
+            jm_text_utf8_error (raw, i, err);
+            return len;
+        }
+        if (cls == 2 && !survey->clean)
+            survey->clean = s_folds (raw + i, n);
+        return i + n - 1;
+    }
+    switch (c) {
+        case '\n':
+            survey->breaks |= s_hyphen_at (raw, i) < i;
+            break;
+        case '<':
+            if (!survey->html && s_html_evidence (raw, len, i))
+                survey->html = survey->clean = true;
+            break;
+        case '&': {
+            uint32_t cp;
+            survey->clean |= s_entity (raw, len, i, &cp) > 0;
+            break;
+        }
+        case '*':
+        case '_': {
+            size_t run = s_emphasis (raw, len, i, i ? raw [i - 1] : -1);
+            survey->clean |= run > 0;
+            //  the run's later bytes were judged with it
+            while (i + 1 < len && raw [i + 1] == c)
+                i++;
+            break;
+        }
+        case '#':
+            survey->clean |= s_heading (raw, len, i) > 0;
+            break;
+        case '`':
+        case '[':
+            survey->clean = true;
+            break;
+        case '\\':
+            survey->clean |= i + 1 < len && s_is_punct (raw [i + 1]);
+            break;
+    }
+    return i;
+}
+
+//  One pass over the text, 16 bytes at a time: each byte s_survey_class
+//  marks is judged, in text order, except a '\n' after no hyphen or blank
+//  (it ends no hyphenated line).
 static int
 s_survey (const uint8_t *raw, size_t len, s_survey_t *survey, jm_error_t *err)
 {
     memset (survey, 0, sizeof *survey);
-    for (size_t i = 0; i < len; i++) {
-        i = s_find (raw, len, i, s_survey_class);
-        if (i >= len)
-            break;
-        uint8_t c = raw [i];
-        uint8_t cls = s_survey_class [c];
-        if (__builtin_expect (cls == 0, 1))
-            continue;
-        if (cls >= 2) {
-            size_t n = jm_text_utf8_length (raw + i, len - i);
-            if (n == 0) {
-                jm_text_utf8_error (raw, i, err);
+    size_t next = 0;            //  bytes below are judged
+    size_t base = 0;
+#if defined (__SSE2__)
+    for (; base + 16 <= len; base += 16)
+        for (unsigned mask = s_candidates (raw + base); mask; mask &= mask - 1) {
+            size_t at = base + (size_t) __builtin_ctz (mask);
+            uint8_t c = raw [at];
+            if (at < next || !s_survey_class [c]
+            ||  (c == '\n' && !(at > 0 && s_may_hyphenate (raw [at - 1]))))
+                continue;
+            next = s_survey_byte (raw, len, at, survey, err) + 1;
+            if (next > len)
                 return -1;
-            }
-            if (cls == 2 && !survey->clean)
-                survey->clean = s_folds (raw + i, n);
-            i += n - 1;
-            continue;
         }
-        switch (c) {
-            case '\n':
-                survey->breaks |= s_hyphen_at (raw, i) < i;
-                break;
-            case '<':
-                if (!survey->html && s_html_evidence (raw, len, i))
-                    survey->html = survey->clean = true;
-                break;
-            case '&': {
-                uint32_t cp;
-                survey->clean |= s_entity (raw, len, i, &cp) > 0;
-                break;
-            }
-            case '*':
-            case '_': {
-                size_t run = s_emphasis (raw, len, i, i ? raw [i - 1] : -1);
-                survey->clean |= run > 0;
-                //  the run's later bytes were judged with it
-                while (i + 1 < len && raw [i + 1] == c)
-                    i++;
-                break;
-            }
-            case '#':
-                survey->clean |= s_heading (raw, len, i) > 0;
-                break;
-            case '`':
-            case '[':
-                survey->clean = true;
-                break;
-            case '\\':
-                survey->clean |= i + 1 < len && s_is_punct (raw [i + 1]);
-                break;
+#endif
+    for (size_t at = base > next ? base : next; at < len; at++)
+        if (s_survey_class [raw [at]]) {
+            at = s_survey_byte (raw, len, at, survey, err);
+            if (at >= len)
+                return -1;
         }
-    }
     return 0;
 }
 
@@ -1160,7 +1206,7 @@ s_clean (s_clean_t *self)
     size_t len = self->len;
     size_t i = 0;
     while (i < len) {
-        size_t run = s_find (raw, len, i, s_special);
+        size_t run = s_find (raw, len, i);
         if (run > i)
             s_copy (self, i, run);
         i = run;
