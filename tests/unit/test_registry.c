@@ -4,11 +4,10 @@
     versions they give, errors, the fingerprint of a result, and putting
     back what Redis lost.  The engine is the real data's (data/).          */
 #include "jm_test.h"
-#include "jm_test_redis.h"
+#include "jm_test_matcher.h"
 #include "jm_engine.h"
 #include "jm_score.h"
 #include "jm_store.h"
-#include "../../services/jobmatch-matcher/registry.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -17,35 +16,12 @@
 #define s_JOB   "backend-developer"
 
 //  One matcher's view: an engine of the real data, a store and a registry.
-typedef struct {
-    jm_engine_t *engine;
-    jm_store_t *store;
-    jm_registry_t *registry;
-} s_matcher_t;
+typedef jm_test_matcher_t s_matcher_t;
 
 static bool
 s_matcher_start (s_matcher_t *self, jm_test_redis_t *redis)
 {
-    memset (self, 0, sizeof *self);
-    jm_error_t err;
-    jm_error_clear (&err);
-    self->engine = jm_engine_new (jm_test_data_dir (), &err);
-    JM_CHECK_MSG (self->engine, "engine: %s", err.message);
-    jm_store_options_t options = jm_test_store_options ();
-    self->store = jm_store_new (jm_test_redis_url (redis), &options, &err);
-    JM_CHECK_MSG (self->store, "store: %s", err.message);
-    if (!self->engine || !self->store)
-        return false;
-    self->registry = jm_registry_new (self->engine, self->store, 50);
-    return true;
-}
-
-static void
-s_matcher_stop (s_matcher_t *self)
-{
-    jm_registry_destroy (&self->registry);
-    jm_store_destroy (&self->store);
-    jm_engine_destroy (&self->engine);
+    return jm_test_matcher_start (self, redis, 0);
 }
 
 //  Starts two matchers on redis and loads their registries.
@@ -151,8 +127,8 @@ JM_TEST (registry_seeds_once_and_loads)
     JM_CHECK_STR (after, seq);
     free (seq);
     free (after);
-    s_matcher_stop (&two);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&two);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -238,9 +214,9 @@ JM_TEST (registry_put_get_list_delete)
     json_decref (reply);
     JM_CHECK_INT (jm_registry_find (three.registry, s_JOB)->version, 4);
     free (body);
-    s_matcher_stop (&three);
-    s_matcher_stop (&two);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&three);
+    jm_test_matcher_stop (&two);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -287,7 +263,7 @@ JM_TEST (registry_refuses_bad_requests)
     json_decref (reply);
     JM_CHECK (!jm_registry_refresh (one.registry));
     JM_CHECK (jm_registry_find (one.registry, s_JOB));
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -333,7 +309,7 @@ JM_TEST (registry_fingerprint)
     jm_candidate_destroy (&other);
     json_decref (object);
     json_decref (other_object);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -373,7 +349,7 @@ JM_TEST (registry_puts_back_what_redis_lost)
     JM_CHECK_STR (version, "2");
     free (version);
     JM_CHECK_INT (jm_registry_find (one.registry, s_JOB)->version, 2);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -426,7 +402,7 @@ JM_TEST (registry_scripts_declare_versions_moved_meanwhile)
     json_decref (reply);
     JM_CHECK_INT (jm_test_redis_integer (redis, "EXISTS", rank1, queue3, NULL), 0);
     free (body);
-    s_matcher_stop (&two);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&two);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }

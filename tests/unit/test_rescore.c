@@ -5,13 +5,11 @@
     changed again meanwhile, missing and hostile stored data, and Redis
     going away.  The engine is the real data's (data/).                   */
 #include "jm_test.h"
-#include "jm_test_redis.h"
+#include "jm_test_matcher.h"
 #include "jm_engine.h"
 #include "jm_profile_pack.h"
 #include "jm_score.h"
 #include "jm_store.h"
-#include "../../services/jobmatch-matcher/registry.h"
-#include "../../services/jobmatch-matcher/rescore.h"
 
 #include <czmq.h>
 #include <jansson.h>
@@ -25,41 +23,17 @@ static const char *s_skills [] = { "python", "django", "sql", "postgresql", "res
                                    "java", "spring", "go", "linux", "git", "redis" };
 #define s_SKILLS    (sizeof s_skills / sizeof s_skills [0])
 
-//  One matcher's view: an engine of the real data, a store, a registry and
-//  the re-scorer under test.
-typedef struct {
-    jm_engine_t *engine;
-    jm_store_t *store;
-    jm_registry_t *registry;
-    jm_rescore_t *rescore;
-} s_matcher_t;
+typedef jm_test_matcher_t s_matcher_t;
 
+//  Starts a matcher with a re-scorer taking chunks of chunk candidates and
+//  loads its registry.
 static bool
 s_matcher_start (s_matcher_t *self, jm_test_redis_t *redis, int chunk)
 {
-    memset (self, 0, sizeof *self);
-    jm_error_t err;
-    jm_error_clear (&err);
-    self->engine = jm_engine_new (jm_test_data_dir (), &err);
-    JM_CHECK_MSG (self->engine, "engine: %s", err.message);
-    jm_store_options_t options = jm_test_store_options ();
-    self->store = jm_store_new (jm_test_redis_url (redis), &options, &err);
-    JM_CHECK_MSG (self->store, "store: %s", err.message);
-    if (!self->engine || !self->store)
+    if (!jm_test_matcher_start (self, redis, chunk))
         return false;
-    self->registry = jm_registry_new (self->engine, self->store, 50);
-    self->rescore = jm_rescore_new (self->engine, self->store, self->registry, chunk, 60000);
     jm_registry_tick (self->registry);
     return jm_registry_loaded (self->registry);
-}
-
-static void
-s_matcher_stop (s_matcher_t *self)
-{
-    jm_rescore_destroy (&self->rescore);
-    jm_registry_destroy (&self->registry);
-    jm_store_destroy (&self->store);
-    jm_engine_destroy (&self->engine);
 }
 
 //  Candidate serial as JSON: id <prefix>-<serial>, three to six skills.
@@ -225,7 +199,7 @@ s_rescoring_start (s_matcher_t *self, int chunk, const char *prefix, int count, 
     if (!redis)
         return NULL;
     if (!s_matcher_start (self, redis, chunk)) {
-        s_matcher_stop (self);
+        jm_test_matcher_stop (self);
         jm_test_redis_destroy (&redis);
         return NULL;
     }
@@ -277,7 +251,7 @@ JM_TEST (rescore_chunks_then_flips_the_ranking)
     //  every stored result is the candidate's score against version 2
     for (int i = 0; i < 7; i++)
         s_check_rescored (&one, redis, "c", i);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -326,7 +300,7 @@ JM_TEST (rescore_takes_over_an_expired_claim_only)
         s_check_rescored (&one, redis, "t", i);
     free (alive);
     free (dead);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -368,8 +342,8 @@ JM_TEST (rescore_hands_over_when_the_job_changes_again)
     s_check_flipped (&one, redis, 3, 1, 10);
     for (int i = 0; i < 10; i++)
         s_check_rescored (&one, redis, "h", i);
-    s_matcher_stop (&two);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&two);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -429,7 +403,7 @@ JM_TEST (rescore_survives_missing_and_hostile_data)
     //  nothing stays queued: the flip's announcement goes with the next flush
     JM_CHECK (jm_store_flush (one.store) >= 0);
     JM_CHECK_INT (jm_store_pending (one.store), 0);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -450,7 +424,7 @@ JM_TEST (rescore_refuses_a_broken_claim_without_harm)
     zclock_sleep (300);
     JM_CHECK_INT (jm_rescore_step (one.rescore), 3);
     s_check_flipped (&one, redis, 2, 1, 3);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
 
@@ -481,6 +455,6 @@ JM_TEST (rescore_waits_while_redis_is_away)
     char *ranked = jm_test_redis_command (redis, "PING", NULL);
     JM_CHECK (ranked == NULL);
     free (ranked);
-    s_matcher_stop (&one);
+    jm_test_matcher_stop (&one);
     jm_test_redis_destroy (&redis);
 }
